@@ -1,0 +1,78 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../config/paths';
+import { parseCommand } from './parse';
+import { validateCommand } from './validate';
+import { ackCommand } from './ack';
+import { GatewayError } from '../errors';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+function version(): string {
+  try {
+    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Runs the CLI and resolves to the exit code: 0 ok, 1 findings or failure, 2 usage or unreadable input. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  let code = 0;
+  const program = new Command('edi-gateway')
+    .description('B2B/EDI trading-partner gateway: X12 and EDIFACT over AS2, SFTP and FTP')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run edi-gateway --help for the commands)');
+
+  program.command('start')
+    .description('run the gateway (listeners, pollers, workers); until they exist this prints the commands')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(() => {
+      io.out(program.helpInformation());
+      io.out('\nThe gateway\'s listeners and workers are not part of this version yet: parse, validate and ack work today.\n');
+    });
+
+  program.command('parse')
+    .description('print the canonical model of every interchange in FILE as JSON')
+    .argument('<file>', 'X12 or EDIFACT file')
+    .option('--json', 'JSON output (the default and only format)')
+    .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
+    .option('--envelope', 'envelopes only: no segments, no profile checks (fast)')
+    .action((file: string, o: { profiles?: string; envelope?: boolean }) => { code = parseCommand(file, o, io); });
+
+  program.command('validate')
+    .description('check envelopes and implementation-guide profiles; one located line per finding')
+    .argument('<file>', 'X12 or EDIFACT file')
+    .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
+    .action((file: string, o: { profiles?: string }) => { code = validateCommand(file, o, io); });
+
+  program.command('ack')
+    .description('print the acknowledgement a partner would get for FILE')
+    .argument('<file>', 'X12 or EDIFACT file')
+    .addOption(new Option('--kind <kind>', 'acknowledgement to build').choices(['997', '999', 'TA1', 'CONTRL']))
+    .option('--control-number <n>', 'our interchange control number for the ack', '1')
+    .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
+    .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    if (e instanceof GatewayError) {
+      io.err(`edi-gateway: ${e.describe()}\n`);
+      return e.kind === 'usage' || e.code === 'EDIGW_EDI_UNREADABLE' ? 2 : 1;
+    }
+    throw e;
+  }
+  return code;
+}

@@ -1,0 +1,537 @@
+import { isAscii } from 'node:buffer';
+import type { Diagnostic, Group, Interchange, Location, Segment, Transaction } from '../model';
+import { components, text } from '../model';
+import { diagnostic } from '../diagnostic';
+import type { ReaderOptions, ReaderSink, Scanner } from '../reader-types';
+import { type Charset, decode, edifactCharset } from '../charset';
+import { DEFAULT_DELIMITERS, type EdifactDelimiters, splitSegment } from './segment';
+import { finishTransaction } from '../transaction-end';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const TAG = /^[A-Z][A-Z0-9]{2}$/;
+
+const enum Tag { Other, UNA, UNB, UNZ, UNG, UNE, UNH, UNT }
+
+/** EDIFACT S004 date (YYMMDD or CCYYMMDD) and time (HHMM) as ISO 8601. */
+export function edifactDateTime(date: string, time: string): string {
+  let d = date;
+  if (/^\d{6}$/.test(d)) d = (Number(d.slice(0, 2)) < 70 ? '20' : '19') + d;
+  if (!/^\d{8}$/.test(d)) return `${date}T${time}`;
+  const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+  return /^\d{4}$/.test(time) ? `${iso}T${time.slice(0, 2)}:${time.slice(2, 4)}` : iso;
+}
+
+/**
+ * A streaming EDIFACT scanner. Segment ends are found in bytes (the terminator, unless an odd run of
+ * release characters precedes it), so a release character at the end of a chunk is handled: the
+ * reader keeps the unfinished segment and rescans it with the next chunk. Bytes are decoded only
+ * after UNB has named the character set. Line breaks are not data in EDIFACT and are dropped.
+ */
+export class EdifactScanner implements Scanner {
+  private ic: Interchange | undefined;
+  private d: EdifactDelimiters = DEFAULT_DELIMITERS;
+  private term = 0x27;
+  private una: EdifactDelimiters | undefined;
+  private charset: Charset = 'iso-8859-1';
+  private group: Group | undefined;
+  private explicitGroups = false;
+  private bareMessages = 0;
+  private groupCount = 0;
+  private groupTxCount = 0;
+  private tx: Transaction | undefined;
+  private txCount = 0;
+  private ascii = false;
+  private lineBreak: string | undefined;
+  private breaks = '';
+  private readonly full: boolean;
+
+  constructor(
+    private readonly sink: ReaderSink,
+    private readonly opts: ReaderOptions,
+    private readonly stray: (d: Diagnostic) => void,
+  ) {
+    this.full = (opts.level ?? 'full') === 'full';
+  }
+
+  get idle(): boolean {
+    return this.ic === undefined && this.una === undefined;
+  }
+
+  scan(buf: Buffer, pos: number, base: number, final: boolean): number {
+    this.ascii = isAscii(buf.subarray(pos));
+    const len = buf.length;
+    while (pos < len) {
+      if (this.ic === undefined) {
+        if (this.una) {
+          // Between UNA and UNB there may be a line break, in this chunk or the next.
+          while (pos < len && (buf[pos] === CR || buf[pos] === LF)) pos++;
+          if (pos >= len) return pos;
+        }
+        if (len - pos < 3) { if (!final) return pos; if (!this.una) return pos; }
+        const t = this.idleTag(buf, pos);
+        if (t === Tag.UNA) {
+          if (this.una) this.stray(diagnostic('interchange', '1', 'second UNA without a UNB between them', { offset: base + pos, segmentId: 'UNA' }));
+          if (len - pos < 9) {
+            if (!final) return pos;
+            this.stray(diagnostic('interchange', '1', 'file ends inside the UNA service string advice', { offset: base + pos, segmentId: 'UNA' }));
+            return len;
+          }
+          this.una = this.readUna(buf, pos, base);
+          pos = this.skipBreaks(buf, pos + 9);
+          continue;
+        }
+        if (t === Tag.UNB || t === Tag.UNH) {
+          const end = this.findEnd(buf, pos, t === Tag.UNB ? this.una ?? DEFAULT_DELIMITERS : this.una ?? DEFAULT_DELIMITERS);
+          if (end < 0 && !final) return pos;
+          const segEnd = end < 0 ? len : end;
+          if (t === Tag.UNB) {
+            this.openInterchange(buf, pos, segEnd, base);
+            pos = end < 0 ? len : end + 1;
+          } else {
+            this.openBare(base + pos);
+            // The UNH is read again as the first segment of the implicit interchange.
+          }
+          continue;
+        }
+        if (this.una) {
+          this.stray(diagnostic('interchange', '13', 'UNA is not followed by a UNB interchange header', { offset: base + pos, segmentId: 'UNB' }));
+          this.una = undefined;
+        }
+        return pos; // not EDIFACT here: the reader decides
+      }
+      pos = this.skipBreaks(buf, pos);
+      if (pos >= len) break;
+      const idx = this.findEnd(buf, pos, this.d);
+      let end: number;
+      let next: number;
+      if (idx < 0) {
+        if (!final) return pos;
+        end = len;
+        next = len;
+      } else {
+        end = idx;
+        next = idx + 1;
+      }
+      if (end > pos) {
+        const tag = this.tag(buf, pos, end);
+        if (tag === Tag.UNB || tag === Tag.UNA) {
+          this.interrupt(base + pos);
+          continue;
+        }
+        this.segment(buf, pos, end, base, tag, idx < 0);
+      } else if (idx >= 0) {
+        this.icDiag('12', 'empty segment (two terminators in a row)', { offset: base + pos }, 'warning');
+      }
+      pos = next;
+    }
+    return pos;
+  }
+
+  finish(base: number): void {
+    if (this.una && !this.ic) {
+      this.stray(diagnostic('interchange', '13', 'UNA is not followed by a UNB interchange header', { offset: base, segmentId: 'UNB' }));
+      this.una = undefined;
+    }
+    if (this.ic !== undefined) {
+      if (this.tx) this.closeTransactionMissingTrailer(base);
+      if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(base);
+      if (this.ic.header.elements.length > 0) this.icDiag('13', 'interchange has no UNZ trailer (file ends early)', { offset: base, segmentId: 'UNZ' });
+      this.closeInterchange(base);
+    }
+  }
+
+  private idleTag(buf: Buffer, pos: number): Tag {
+    if (buf[pos] !== 0x55 || buf[pos + 1] !== 0x4e) return Tag.Other;
+    const c = buf[pos + 2];
+    return c === 0x41 ? Tag.UNA : c === 0x42 ? Tag.UNB : c === 0x48 ? Tag.UNH : Tag.Other;
+  }
+
+  private readUna(buf: Buffer, pos: number, base: number): EdifactDelimiters {
+    const s = buf.toString('latin1', pos + 3, pos + 9);
+    const d: EdifactDelimiters = {
+      component: s[0], element: s[1], decimal: s[2], release: s[3], segment: s[5],
+      ...(s[4] !== ' ' ? { repetition: s[4] } : {}),
+    };
+    const chars = [d.component, d.element, d.release, d.segment, ...(d.repetition ? [d.repetition] : [])];
+    if (new Set(chars).size !== chars.length || chars.some((c) => /[A-Za-z0-9]/.test(c))) {
+      this.stray(diagnostic('interchange', '20', `UNA service characters ${JSON.stringify(s)} are not distinct non-alphanumeric characters`, { offset: base + pos, segmentId: 'UNA' }));
+    }
+    if (d.decimal !== '.' && d.decimal !== ',') {
+      this.stray(diagnostic('interchange', '19', `UNA decimal mark ${JSON.stringify(d.decimal)} is neither '.' nor ','`, { offset: base + pos, segmentId: 'UNA' }, { severity: 'warning' }));
+    }
+    return d;
+  }
+
+  /** Index of the terminator that ends the segment starting at pos, skipping released ones; -1 if none yet. */
+  private findEnd(buf: Buffer, pos: number, d: EdifactDelimiters): number {
+    const term = d.segment.charCodeAt(0);
+    const rel = d.release.charCodeAt(0);
+    let from = pos;
+    while (true) {
+      const idx = buf.indexOf(term, from);
+      if (idx < 0) return -1;
+      let n = 0;
+      for (let j = idx - 1; j >= pos && buf[j] === rel; j--) n++;
+      if ((n & 1) === 0) return idx;
+      from = idx + 1;
+    }
+  }
+
+  private skipBreaks(buf: Buffer, pos: number): number {
+    const start = pos;
+    while (pos < buf.length && (buf[pos] === CR || buf[pos] === LF)) pos++;
+    // The layout after UNB is what a writer repeats; it is known once a segment starts after it.
+    if (this.ic && this.lineBreak === undefined) {
+      this.breaks += buf.toString('latin1', start, pos);
+      if (pos < buf.length) this.lineBreak = this.breaks;
+    }
+    return pos;
+  }
+
+  private tag(buf: Buffer, s: number, e: number): Tag {
+    // The first four bytes that are not line breaks (hard-wrapped files break anywhere).
+    const b: number[] = [];
+    for (let i = s; i < e && b.length < 4; i++) if (buf[i] !== CR && buf[i] !== LF) b.push(buf[i]);
+    if (b.length < 3 || b[0] !== 0x55 || b[1] !== 0x4e) return Tag.Other;
+    if (b[2] === 0x41) return Tag.UNA;
+    if (b.length > 3 && b[3] !== this.d.element.charCodeAt(0)) return Tag.Other;
+    switch (b[2]) {
+      case 0x48: return Tag.UNH;
+      case 0x54: return Tag.UNT;
+      case 0x47: return Tag.UNG;
+      case 0x45: return Tag.UNE;
+      case 0x5a: return Tag.UNZ;
+      case 0x42: return Tag.UNB;
+      default: return Tag.Other;
+    }
+  }
+
+  private text(buf: Buffer, s: number, e: number, offset: number, charset: Charset): string {
+    // Line breaks inside a segment (hard-wrapped files) are not data.
+    const nl = buf.indexOf(LF, s);
+    const cr = buf.indexOf(CR, s);
+    if ((nl >= 0 && nl < e) || (cr >= 0 && cr < e)) {
+      const parts: Buffer[] = [];
+      let from = s;
+      for (let i = s; i < e; i++) {
+        if (buf[i] === LF || buf[i] === CR) { if (i > from) parts.push(buf.subarray(from, i)); from = i + 1; }
+      }
+      if (from < e) parts.push(buf.subarray(from, e));
+      const joined = Buffer.concat(parts);
+      return this.text(joined, 0, joined.length, offset, charset);
+    }
+    if (this.ascii || charset === 'iso-8859-1') return buf.toString('latin1', s, e);
+    const t = decode(buf, s, e, charset);
+    if (t !== undefined) return t;
+    this.icDiag('21', `segment is not valid ${charset}; read as ISO-8859-1`, { offset }, 'warning');
+    return buf.toString('latin1', s, e);
+  }
+
+  private parse(buf: Buffer, s: number, e: number, offset: number, charset = this.charset): Segment {
+    const { id, elements, strayRelease } = splitSegment(this.text(buf, s, e, offset, charset), this.d);
+    if (strayRelease && this.ic) {
+      // Written back without it: the release character may only precede a service character.
+      this.icDiag('20', `${id} has a release character before a character that needs none`, { offset, segmentId: id }, 'warning');
+    }
+    return { id, elements, offset };
+  }
+
+  private openInterchange(buf: Buffer, s: number, e: number, base: number): void {
+    const offset = base + s;
+    this.d = this.una ?? DEFAULT_DELIMITERS;
+    const header = this.parse(buf, s, e, offset, 'iso-8859-1');
+    const el = header.elements;
+    const s001 = components(el[0]);
+    const syntaxId = s001[0] ?? '';
+    const syntaxVersion = s001[1] ?? '';
+    if (!this.una && syntaxVersion === '4') this.d = { ...DEFAULT_DELIMITERS, repetition: '*' };
+    this.term = this.d.segment.charCodeAt(0);
+    const cs = edifactCharset(syntaxId);
+    this.charset = cs ?? 'iso-8859-1';
+    const sender = components(el[1]);
+    const receiver = components(el[2]);
+    const dt = components(el[3]);
+    const controlNumber = text(el[4]);
+    const ic: Interchange = {
+      standard: 'edifact',
+      sender: { qualifier: sender[1] ?? '', id: sender[0] ?? '' },
+      receiver: { qualifier: receiver[1] ?? '', id: receiver[0] ?? '' },
+      controlNumber,
+      date: edifactDateTime(dt[0] ?? '', dt[1] ?? ''),
+      test: text(el[10]) === '1',
+      syntax: {
+        version: syntaxVersion,
+        element: this.d.element,
+        component: this.d.component,
+        segment: this.d.segment,
+        release: this.d.release,
+        decimal: this.d.decimal,
+        charset: syntaxId,
+        ...(this.d.repetition !== undefined ? { repetition: this.d.repetition } : {}),
+        ...(this.una ? { una: true } : {}),
+      },
+      groups: [],
+      header,
+      errors: [],
+      offset: this.una ? offset - 9 : offset,
+      length: 0,
+    };
+    this.una = undefined;
+    this.ic = ic;
+    this.lineBreak = undefined;
+    this.breaks = '';
+    this.resetCounts();
+    if (splitSegment(this.text(buf, s, e, offset, 'iso-8859-1'), this.d).strayRelease) {
+      this.icDiag('20', 'UNB has a release character before a character that needs none', { offset, segmentId: 'UNB' }, 'warning');
+    }
+    const at = (element: number, component?: number): Location => ({ offset, segmentId: 'UNB', element, ...(component ? { component } : {}) });
+    if (!cs) this.icDiag('2', `UNB syntax identifier ${JSON.stringify(syntaxId)} is not one this gateway reads (UNOA-UNOK, UNOW, UNOY, IATA, IATB); read as ISO-8859-1`, at(1, 1));
+    if (!/^[1-4]$/.test(syntaxVersion)) this.icDiag('2', `UNB syntax version ${JSON.stringify(syntaxVersion)} is not 1 to 4`, at(1, 2));
+    if (!sender[0]) this.icDiag('13', 'UNB interchange sender is missing', at(2, 1));
+    if (!receiver[0]) this.icDiag('13', 'UNB interchange recipient is missing', at(3, 1));
+    if (!/^\d{6}(\d{2})?$/.test(dt[0] ?? '') || !/^\d{4}$/.test(dt[1] ?? '')) this.icDiag('12', `UNB date/time ${JSON.stringify(dt.join(':'))} is not YYMMDD:HHMM`, at(4));
+    if (!controlNumber) this.icDiag('13', 'UNB interchange control reference is missing', at(5));
+    else if (controlNumber.length > 14) this.icDiag('39', `UNB interchange control reference ${JSON.stringify(controlNumber)} is longer than 14`, at(5));
+    this.sink.interchangeStart?.(ic);
+  }
+
+  /** Messages with no UNB: read them in an implicit interchange so their content is still checked. */
+  private openBare(offset: number): void {
+    this.d = this.una ?? DEFAULT_DELIMITERS;
+    this.term = this.d.segment.charCodeAt(0);
+    this.charset = 'iso-8859-1';
+    const ic: Interchange = {
+      standard: 'edifact',
+      sender: { qualifier: '', id: '' },
+      receiver: { qualifier: '', id: '' },
+      controlNumber: '',
+      date: '',
+      test: false,
+      syntax: {
+        version: '', element: this.d.element, component: this.d.component, segment: this.d.segment,
+        release: this.d.release, decimal: this.d.decimal, ...(this.una ? { una: true } : {}),
+        ...(this.d.repetition !== undefined ? { repetition: this.d.repetition } : {}),
+      },
+      groups: [],
+      header: { id: 'UNB', elements: [], offset },
+      errors: [],
+      offset: this.una ? offset - 9 : offset,
+      length: 0,
+    };
+    this.una = undefined;
+    this.ic = ic;
+    this.lineBreak = undefined;
+    this.breaks = '';
+    this.resetCounts();
+    this.icDiag('13', 'messages without a UNB interchange header', { offset, segmentId: 'UNB' });
+    this.sink.interchangeStart?.(ic);
+  }
+
+  private resetCounts(): void {
+    this.group = undefined;
+    this.explicitGroups = false;
+    this.bareMessages = 0;
+    this.groupCount = 0;
+    this.groupTxCount = 0;
+  }
+
+  private icDiag(code: string, message: string, loc: Location, severity: 'error' | 'warning' = 'error'): void {
+    const ic = this.ic!;
+    ic.errors.push(diagnostic('interchange', code, message, { interchange: ic.controlNumber, ...loc }, { severity }));
+  }
+
+  private groupLoc(loc: Location): Location {
+    return { interchange: this.ic?.controlNumber, group: this.group?.controlNumber, ...loc };
+  }
+
+  private txLoc(loc: Location): Location {
+    return { interchange: this.ic?.controlNumber, ...(this.explicitGroups ? { group: this.group?.controlNumber } : {}), transaction: this.tx?.controlNumber, ...loc };
+  }
+
+  private interrupt(offset: number): void {
+    if (this.tx) this.closeTransactionMissingTrailer(offset);
+    if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(offset);
+    if (this.ic!.header.elements.length > 0) this.icDiag('13', 'interchange has no UNZ trailer before the next UNB', { offset, segmentId: 'UNZ' });
+    this.closeInterchange(offset);
+  }
+
+  private segment(buf: Buffer, s: number, e: number, base: number, tag: Tag, unterminated: boolean): void {
+    const offset = base + s;
+    const end = offset + (e - s) + 1;
+    if (unterminated && tag !== Tag.UNZ) this.icDiag('13', 'last segment has no terminator (file ends early)', { offset });
+    switch (tag) {
+      case Tag.UNH: return this.openTransaction(this.parse(buf, s, e, offset));
+      case Tag.UNT: return this.closeTransaction(this.parse(buf, s, e, offset), end);
+      case Tag.UNG: return this.openGroup(this.parse(buf, s, e, offset));
+      case Tag.UNE: return this.closeGroup(this.parse(buf, s, e, offset));
+      case Tag.UNZ: return this.closeInterchangeWith(this.parse(buf, s, e, offset), end);
+      default: {
+        const tx = this.tx;
+        if (tx === undefined) {
+          const seg = this.parse(buf, s, e, offset);
+          this.icDiag('33', `segment ${JSON.stringify(seg.id.slice(0, 8))} outside a message`, { offset, segmentId: seg.id.slice(0, 3) });
+          return;
+        }
+        this.txCount++;
+        if (this.full) {
+          const seg = this.parse(buf, s, e, offset);
+          if (!TAG.test(seg.id)) {
+            tx.errors.push(diagnostic('segment', '15', `unrecognized segment tag ${JSON.stringify(seg.id.slice(0, 8))}`,
+              this.txLoc({ offset, segment: this.txCount, segmentId: seg.id.slice(0, 3) })));
+          }
+          tx.segments.push(seg);
+        }
+      }
+    }
+  }
+
+  private openGroup(ung: Segment): void {
+    if (this.tx) this.closeTransactionMissingTrailer(ung.offset);
+    if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(ung.offset);
+    if (this.bareMessages > 0) this.icDiag('30', 'UNG after messages outside any group', { offset: ung.offset, segmentId: 'UNG' });
+    const e = ung.elements;
+    const v = components(e[6]);
+    const g: Group = {
+      functionalId: text(e[0]),
+      sender: text(e[1]),
+      receiver: text(e[2]),
+      date: edifactDateTime(components(e[3])[0] ?? '', components(e[3])[1] ?? ''),
+      controlNumber: text(e[4]),
+      version: (v[0] ?? '') + (v[1] ?? ''),
+      transactions: [],
+      header: ung,
+      errors: [],
+    };
+    this.explicitGroups = true;
+    this.group = g;
+    this.groupTxCount = 0;
+    this.groupCount++;
+    this.ic!.groups.push(g);
+    if (!g.controlNumber) g.errors.push(diagnostic('group', '13', 'UNG group reference is missing', this.groupLoc({ offset: ung.offset, segmentId: 'UNG', element: 5 })));
+  }
+
+  private closeGroup(une: Segment): void {
+    if (this.tx) this.closeTransactionMissingTrailer(une.offset);
+    const g = this.group;
+    if (!g || !this.explicitGroups) {
+      this.icDiag('33', 'UNE without a UNG', { offset: une.offset, segmentId: 'UNE' });
+      return;
+    }
+    g.trailer = une;
+    const count = text(une.elements[0]);
+    const ref = text(une.elements[1]);
+    if (count !== String(this.groupTxCount)) {
+      g.errors.push(diagnostic('group', '29', `UNE says ${count || 'nothing'} messages but the group has ${this.groupTxCount}`, this.groupLoc({ offset: une.offset, segmentId: 'UNE', element: 1 }), { value: count }));
+    }
+    if (ref !== g.controlNumber) {
+      g.errors.push(diagnostic('group', '28', `UNE reference ${JSON.stringify(ref)} does not match UNG ${JSON.stringify(g.controlNumber)}`, this.groupLoc({ offset: une.offset, segmentId: 'UNE', element: 2 }), { value: ref }));
+    }
+    this.group = undefined;
+  }
+
+  private closeGroupMissingTrailer(offset: number): void {
+    const g = this.group!;
+    g.errors.push(diagnostic('group', '13', `functional group ${g.controlNumber} has no UNE trailer`, this.groupLoc({ offset, segmentId: 'UNE' })));
+    this.group = undefined;
+  }
+
+  private openTransaction(unh: Segment): void {
+    if (this.tx) this.closeTransactionMissingTrailer(unh.offset);
+    const s009 = components(unh.elements[1]);
+    const version = (s009[1] ?? '') + (s009[2] ?? '');
+    if (!this.group) {
+      if (this.explicitGroups) this.icDiag('30', 'message outside a group in an interchange that uses groups', { offset: unh.offset, segmentId: 'UNH' });
+      this.group = { version, transactions: [], errors: [] };
+      this.ic!.groups.push(this.group);
+      this.groupTxCount = 0;
+    }
+    if (!this.explicitGroups) this.bareMessages++;
+    const tx: Transaction = {
+      type: s009[0] ?? '',
+      version,
+      controlNumber: text(unh.elements[0]),
+      segments: this.full ? [unh] : [],
+      segmentCount: 0,
+      errors: [],
+      offset: unh.offset,
+      length: 0,
+    };
+    if (s009[4]) tx.implementation = s009[4];
+    this.tx = tx;
+    this.txCount = 1;
+    this.groupTxCount++;
+    const loc = (element: number, component?: number) => this.txLoc({ offset: unh.offset, segment: 1, segmentId: 'UNH', element, ...(component ? { component } : {}) });
+    if (!tx.controlNumber) tx.errors.push(diagnostic('transaction', '13', 'UNH message reference is missing', loc(1)));
+    if (!/^[A-Z0-9]{1,6}$/.test(tx.type)) tx.errors.push(diagnostic('transaction', '12', `UNH message type ${JSON.stringify(tx.type)} is not valid`, loc(2, 1)));
+    if (!s009[1] || !s009[2] || !s009[3]) tx.errors.push(diagnostic('transaction', '13', 'UNH message identifier lacks version, release or agency', loc(2)));
+  }
+
+  private closeTransaction(unt: Segment, endOffset: number): void {
+    const tx = this.tx;
+    if (!tx) {
+      this.icDiag('33', 'UNT without a UNH', { offset: unt.offset, segmentId: 'UNT' });
+      return;
+    }
+    this.txCount++;
+    if (this.full) tx.segments.push(unt);
+    const count = text(unt.elements[0]);
+    const ref = text(unt.elements[1]);
+    if (count !== String(this.txCount)) {
+      tx.errors.push(diagnostic('transaction', '29', `UNT says ${count || 'nothing'} segments but the message has ${this.txCount}`,
+        this.txLoc({ offset: unt.offset, segment: this.txCount, segmentId: 'UNT', element: 1 }), { value: count }));
+    }
+    if (ref !== tx.controlNumber) {
+      tx.errors.push(diagnostic('transaction', '28', `UNT reference ${JSON.stringify(ref)} does not match UNH ${JSON.stringify(tx.controlNumber)}`,
+        this.txLoc({ offset: unt.offset, segment: this.txCount, segmentId: 'UNT', element: 2 }), { value: ref }));
+    }
+    this.endTransaction(endOffset);
+  }
+
+  private closeTransactionMissingTrailer(offset: number): void {
+    const tx = this.tx!;
+    tx.errors.push(diagnostic('transaction', '13', `message ${tx.controlNumber} has no UNT trailer`, this.txLoc({ offset, segment: this.txCount + 1, segmentId: 'UNT' })));
+    this.endTransaction(offset);
+  }
+
+  private endTransaction(endOffset: number): void {
+    const tx = this.tx!;
+    const g = this.group!;
+    tx.segmentCount = this.txCount;
+    tx.length = endOffset - tx.offset;
+    this.tx = undefined;
+    finishTransaction('edifact', tx, this.opts, { interchange: this.ic!.controlNumber, ...(this.explicitGroups ? { group: g.controlNumber } : {}) }, this.d.decimal);
+    const retain = this.opts.retain ?? 'all';
+    if (retain !== 'none') g.transactions.push(tx);
+    this.sink.transaction?.(tx, g, this.ic!);
+    if (retain === 'summary') { tx.segments = []; delete tx.tree; }
+  }
+
+  private closeInterchangeWith(unz: Segment, endOffset: number): void {
+    if (this.tx) this.closeTransactionMissingTrailer(unz.offset);
+    if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(unz.offset);
+    const ic = this.ic!;
+    ic.trailer = unz;
+    const count = text(unz.elements[0]);
+    const ref = text(unz.elements[1]);
+    const expected = this.explicitGroups ? this.groupCount : this.bareMessages;
+    if (count !== String(expected)) {
+      this.icDiag('29', `UNZ says ${count || 'nothing'} ${this.explicitGroups ? 'groups' : 'messages'} but the interchange has ${expected}`, { offset: unz.offset, segmentId: 'UNZ', element: 1 });
+    }
+    if (ref !== ic.controlNumber) {
+      this.icDiag('28', `UNZ reference ${JSON.stringify(ref)} does not match UNB ${JSON.stringify(ic.controlNumber)}`, { offset: unz.offset, segmentId: 'UNZ', element: 2 });
+    }
+    if (expected === 0) this.icDiag('32', 'interchange holds no messages', { offset: unz.offset, segmentId: 'UNZ' }, 'warning');
+    this.closeInterchange(endOffset);
+  }
+
+  private closeInterchange(endOffset: number): void {
+    const ic = this.ic!;
+    ic.length = endOffset - ic.offset;
+    if (this.lineBreak) ic.syntax.lineBreak = this.lineBreak;
+    this.ic = undefined;
+    this.group = undefined;
+    this.d = DEFAULT_DELIMITERS;
+    this.sink.interchangeEnd?.(ic);
+  }
+}

@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+import type { Diagnostic, Group, Interchange, Transaction } from './model';
+import { EdiReader, UnreadableInput } from './reader';
+import type { ReaderOptions } from './reader-types';
+
+export interface ParseResult {
+  interchanges: Interchange[];
+  /** Findings outside any interchange. */
+  diagnostics: Diagnostic[];
+}
+
+/** Whether bytes that hold no interchange still look like EDI segments (so they get diagnostics, not "unreadable"). */
+function looksLikeEdi(buf: Buffer): boolean {
+  const head = buf.subarray(0, 64).toString('latin1').replace(/^[\s\uFEFF\u00EF\u00BB\u00BF]+/, '');
+  return /^(GS|ST|UNH|UNG|ISA|UNA|UNB)[^A-Za-z0-9\s]/.test(head);
+}
+
+/** Parses a whole payload into the canonical model. Throws UnreadableInput only when it is not EDI at all. */
+export function parseBuffer(buf: Buffer, opts: ReaderOptions = {}): ParseResult {
+  const interchanges: Interchange[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const reader = new EdiReader({ interchangeEnd: (ic) => interchanges.push(ic), diagnostic: (d) => diagnostics.push(d) }, { retain: 'all', ...opts });
+  reader.push(buf);
+  reader.end();
+  if (interchanges.length === 0 && !looksLikeEdi(buf)) {
+    const head = buf.subarray(0, 24).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+    throw new UnreadableInput(buf.length === 0 ? 'empty input: no ISA or UNB header' : `not X12 or EDIFACT: starts with ${JSON.stringify(head)}, not ISA, UNA or UNB`, 0);
+  }
+  return { interchanges, diagnostics };
+}
+
+export type ParseEvent =
+  | { kind: 'interchange-start'; interchange: Interchange }
+  | { kind: 'transaction'; transaction: Transaction; group: Group; interchange: Interchange }
+  | { kind: 'interchange-end'; interchange: Interchange }
+  | { kind: 'diagnostic'; diagnostic: Diagnostic };
+
+/**
+ * Streams events from a readable of bytes. With the default retain 'none', each transaction is
+ * handed out and dropped, so memory stays bounded by the largest transaction, not the file.
+ */
+export async function* parseStream(input: Readable | AsyncIterable<Buffer>, opts: ReaderOptions = {}): AsyncGenerator<ParseEvent> {
+  const queue: ParseEvent[] = [];
+  const reader = new EdiReader({
+    interchangeStart: (interchange) => queue.push({ kind: 'interchange-start', interchange }),
+    transaction: (transaction, group, interchange) => queue.push({ kind: 'transaction', transaction, group, interchange }),
+    interchangeEnd: (interchange) => queue.push({ kind: 'interchange-end', interchange }),
+    diagnostic: (diagnostic) => queue.push({ kind: 'diagnostic', diagnostic }),
+  }, { retain: 'none', ...opts });
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    if (queue.length) { yield* queue; queue.length = 0; }
+  }
+  reader.end();
+  yield* queue;
+}
+
+export { UnreadableInput };

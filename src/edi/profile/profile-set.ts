@@ -1,0 +1,111 @@
+import type { Standard } from '../model';
+import { type ElementDef, type Profile, type StructureEntry, type Usage, isLoop } from './schema';
+
+/** A profile position ready for matching: what the tree builder walks. */
+export interface CompiledSegment {
+  kind: 'segment';
+  id: string;
+  /** Key of this position in its loop node: the tag, or tag_qualifier where a loop has the tag twice. */
+  key: string;
+  usage: Usage;
+  max: number;
+  match?: Array<[number, Set<string>]>;
+  elements: ElementDef[];
+  rules: string[];
+}
+
+export interface CompiledLoop {
+  kind: 'loop';
+  id: string;
+  key: string;
+  usage: Usage;
+  max: number;
+  children: CompiledChild[];
+  trigger: CompiledSegment;
+}
+
+export type CompiledChild = CompiledSegment | CompiledLoop;
+
+export interface CompiledProfile {
+  profile: Profile;
+  root: CompiledLoop;
+  /** Every tag used anywhere in the structure: tells "out of sequence" from "not in this set". */
+  tags: Set<string>;
+}
+
+function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string>, where: string): CompiledChild[] {
+  const out: CompiledChild[] = entries.map((e): CompiledChild => {
+    const max = e.max === 'unbounded' ? Infinity : e.max;
+    if (isLoop(e)) {
+      const children = compileChildren(e.structure, p, tags, `${where} > ${e.loop}`);
+      const first = children[0];
+      if (first.kind !== 'segment') throw new Error(`${where} > loop ${e.loop}: a loop must start with a segment`);
+      return { kind: 'loop', id: e.loop, key: `${e.loop}_loop`, usage: e.usage, max, children, trigger: first };
+    }
+    tags.add(e.segment);
+    const def = p.segments[e.segment];
+    const elements = e.elements ?? def?.elements;
+    if (!elements) throw new Error(`${where}: segment ${e.segment} has no definition in segments and none inline`);
+    const match = e.match
+      ? Object.entries(e.match).map(([id, codes]): [number, Set<string>] => [Number(id.slice(-2)) - 1, new Set(codes)])
+      : undefined;
+    return { kind: 'segment', id: e.segment, key: e.segment, usage: e.usage, max, elements, rules: e.rules ?? def?.rules ?? [], ...(match ? { match } : {}) };
+  });
+  // Two positions with one tag in a loop get distinct keys, so neither hides the other in the tree.
+  const byTag = new Map<string, CompiledSegment[]>();
+  for (const c of out) if (c.kind === 'segment') byTag.set(c.id, [...(byTag.get(c.id) ?? []), c]);
+  for (const [, list] of byTag) {
+    if (list.length < 2) continue;
+    const used = new Set<string>();
+    list.forEach((c, i) => {
+      const q = c.match?.[0] ? [...c.match[0][1]][0] : undefined;
+      let key = q !== undefined ? `${c.id}_${q}` : `${c.id}_${i + 1}`;
+      if (used.has(key)) key = `${c.id}_${i + 1}`;
+      used.add(key);
+      c.key = key;
+    });
+  }
+  return out;
+}
+
+export function compileProfile(p: Profile): CompiledProfile {
+  const tags = new Set<string>();
+  const children = compileChildren(p.structure, p, tags, `${p.standard} ${p.version} ${p.type}`);
+  const first = children[0];
+  if (first.kind !== 'segment') throw new Error('a profile must start with its header segment');
+  return { profile: p, root: { kind: 'loop', id: '', key: '', usage: 'M', max: 1, children, trigger: first }, tags };
+}
+
+/**
+ * The profiles the engine knows, looked up by standard, type and version. An implementation guide
+ * reference (ST03 / GS08 suffix) is preferred over the base version; nothing is guessed across versions.
+ */
+export class ProfileSet {
+  private readonly byKey = new Map<string, CompiledProfile>();
+
+  constructor(profiles: Profile[] = []) {
+    for (const p of profiles) this.add(p);
+  }
+
+  add(p: Profile): void {
+    const c = compileProfile(p);
+    for (const v of [p.implementation ?? p.version, p.version, ...(p.aliases ?? [])]) {
+      const key = `${p.standard}/${v}/${p.type}`;
+      if (!this.byKey.has(key) || v === (p.implementation ?? p.version)) this.byKey.set(key, c);
+    }
+  }
+
+  get size(): number {
+    return new Set(this.byKey.values()).size;
+  }
+
+  find(standard: Standard, type: string, version: string, implementation?: string): CompiledProfile | undefined {
+    if (implementation) {
+      const hit = this.byKey.get(`${standard}/${implementation}/${type}`);
+      if (hit) return hit;
+      // A guide we have no profile for is not the base standard: only fall back for plain versions.
+      if (standard === 'x12' && /^\d{6}X/.test(implementation)) return undefined;
+    }
+    return this.byKey.get(`${standard}/${version}/${type}`);
+  }
+}

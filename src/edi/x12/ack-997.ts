@@ -1,0 +1,74 @@
+import type { Element, Group, Interchange, Transaction } from '../model';
+import { type AckOptions } from '../ack/options';
+import { groupStatus, segmentReports, transactionStatus } from '../ack/status';
+import { to997 } from '../profile/codes';
+import { replyGroup, replyInterchange, transactionOf } from './ack-envelope';
+
+type Row = [string, ...Element[]];
+
+const IMPLEMENTATION_999 = '005010X231A1';
+
+function elementPosition(d: { location: { element?: number; component?: number; repeat?: number } }, withRepeat: boolean): Element {
+  const l = d.location;
+  const parts = [String(l.element ?? 0)];
+  if (l.component !== undefined || (withRepeat && l.repeat !== undefined)) parts.push(l.component !== undefined ? String(l.component) : '');
+  if (withRepeat && l.repeat !== undefined) parts.push(String(l.repeat));
+  return parts.length === 1 ? parts[0] : parts;
+}
+
+/** AK2…AK5 (997) or AK2…IK5 (999) for one transaction set. */
+function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): Row[] {
+  const rows: Row[] = [];
+  rows.push(v5010 ? ['AK2', tx.type, tx.controlNumber, tx.implementation ?? ''] : ['AK2', tx.type, tx.controlNumber]);
+  const code = (c: string) => (kind === '997' ? to997(c) : c);
+  let segmentErrors = false;
+  for (const r of segmentReports(tx)) {
+    segmentErrors = true;
+    const segCode = r.segment.length > 0 ? code(r.segment[0].code) : '8';
+    rows.push([kind === '997' ? 'AK3' : 'IK3', r.segmentId, String(r.position), r.loop ?? '', segCode]);
+    for (const e of r.elements.slice(0, 99)) {
+      const value = e.value !== undefined ? e.value.replace(/[^\x20-\x7e]/g, '') : '';
+      rows.push([kind === '997' ? 'AK4' : 'IK4', elementPosition(e, v5010), e.elementRef && /^\d+$/.test(e.elementRef) ? e.elementRef : '', code(e.code), value]);
+    }
+  }
+  const status = transactionStatus(tx);
+  const codes = [...new Set(tx.errors.filter((d) => d.level === 'transaction').map((d) => d.code))];
+  if (segmentErrors && status !== 'A') codes.push(kind === '999' && tx.implementation ? 'I5' : '5');
+  rows.push([kind === '997' ? 'AK5' : 'IK5', status, ...codes.slice(0, 5)]);
+  return rows;
+}
+
+function groupRows(g: Group, kind: '997' | '999'): Row[] {
+  const v5010 = g.version >= '005010';
+  const rows: Row[] = [v5010 ? ['AK1', g.functionalId ?? '', g.controlNumber ?? '', g.version] : ['AK1', g.functionalId ?? '', g.controlNumber ?? '']];
+  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, v5010 || kind === '999'));
+  const statuses = g.transactions.map(transactionStatus);
+  const accepted = statuses.filter((s) => s !== 'R').length;
+  const included = g.trailer ? String(g.trailer.elements[0] ?? g.transactions.length) : String(g.transactions.length);
+  const codes = [...new Set(g.errors.filter((d) => d.severity === 'error').map((d) => d.code))].filter((c) => /^\d+$/.test(c));
+  rows.push(['AK9', groupStatus(g), /^\d+$/.test(included) ? included : String(g.transactions.length), String(g.transactions.length), String(accepted), ...codes.slice(0, 5)]);
+  return rows;
+}
+
+/**
+ * Renders 997 functional acknowledgements (or 999 implementation acknowledgements) for every
+ * functional group of an interchange, from the diagnostics the engine recorded. One ack group per
+ * original group, so each echoes its group's version; one 997/999 per group.
+ */
+export function build997(orig: Interchange, kind: '997' | '999', opts: AckOptions = {}): Interchange {
+  const now = opts.now ?? new Date();
+  const reply = replyInterchange(orig, opts);
+  let control = Number(opts.groupControlNumber ?? opts.controlNumber ?? 1);
+  for (const g of orig.groups) {
+    const version = kind === '999' ? IMPLEMENTATION_999 : g.version || '004010';
+    const ackGroup = replyGroup(reply, g, 'FA', version, String(control++), now);
+    const tx = transactionOf(kind, '0001', version, [
+      kind === '999' ? ['ST', kind, '0001', IMPLEMENTATION_999] : ['ST', kind, '0001'],
+      ...groupRows(g, kind),
+    ]);
+    if (kind === '999') tx.implementation = IMPLEMENTATION_999;
+    ackGroup.transactions.push(tx);
+    reply.groups.push(ackGroup);
+  }
+  return reply;
+}

@@ -1,0 +1,468 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import type { Diagnostic, Group, Interchange, Location, Segment, Transaction } from '../model';
+import { text } from '../model';
+import { diagnostic } from '../diagnostic';
+import type { ReaderOptions, ReaderSink, Scanner } from '../reader-types';
+import { scanIsa } from './isa';
+import { splitElements, type X12Delimiters } from './segment';
+import { finishTransaction } from '../transaction-end';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const TAG = /^[A-Z0-9]{2,3}$/;
+
+const enum Tag { Other, ISA, IEA, GS, GE, ST, SE, TA1, ISB, ISE }
+
+/** Reads an X12 date (YYMMDD or CCYYMMDD) and time (HHMM[SS]) as ISO 8601, as sent when unreadable. */
+export function x12DateTime(date: string, time: string): string {
+  let d = date.trim();
+  if (/^\d{6}$/.test(d)) d = (Number(d.slice(0, 2)) < 70 ? '20' : '19') + d;
+  if (!/^\d{8}$/.test(d)) return `${date}T${time}`;
+  const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+  const t = time.trim();
+  if (/^\d{4}(\d{2})?/.test(t)) return `${iso}T${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? ':' + t.slice(4, 6) : ''}`;
+  return iso;
+}
+
+/**
+ * A streaming X12 scanner: finds segment boundaries in bytes (memchr on the terminator), tracks
+ * ISA/GS/ST envelopes with their counts and control numbers, and hands each complete transaction
+ * set to the sink. It never throws on content: what is wrong becomes a located diagnostic.
+ */
+export class X12Scanner implements Scanner {
+  private ic: Interchange | undefined;
+  private d: X12Delimiters = { element: '*', component: ':', segment: '~' };
+  private el = 0x2a;
+  private term = 0x7e;
+  private crlf = false;
+  private lineBreak: string | undefined;
+  private breaks = '';
+  private group: Group | undefined;
+  private groupCount = 0;
+  private groupTxCount = 0;
+  private groupTxNumbers = new Set<string>();
+  private icGroupNumbers = new Set<string>();
+  private tx: Transaction | undefined;
+  private txCount = 0;
+  private ascii = false;
+  private readonly full: boolean;
+
+  constructor(
+    private readonly sink: ReaderSink,
+    private readonly opts: ReaderOptions,
+    private readonly stray: (d: Diagnostic) => void,
+  ) {
+    this.full = (opts.level ?? 'full') === 'full';
+  }
+
+  get idle(): boolean {
+    return this.ic === undefined;
+  }
+
+  scan(buf: Buffer, pos: number, base: number, final: boolean): number {
+    this.ascii = isAscii(buf.subarray(pos));
+    const len = buf.length;
+    while (pos < len) {
+      if (this.ic === undefined) {
+        // Between interchanges: only an ISA may start here.
+        if (len - pos < 3 && !final) return pos;
+        if (!(buf[pos] === 0x49 && buf[pos + 1] === 0x53 && buf[pos + 2] === 0x41)) return pos; // the reader decides
+        const isa = scanIsa(buf, pos, base, final);
+        if (isa.kind === 'more') return pos;
+        if (isa.kind === 'bad') {
+          this.stray(diagnostic('interchange', isa.code, isa.message, { offset: base + pos, segmentId: 'ISA' }));
+          // Skip this ISA tag so the reader can look for the next interchange.
+          return pos + 3;
+        }
+        this.openInterchange(buf, pos, base, isa.delimiters, isa.diagnostics);
+        pos = isa.delimiters.end;
+        continue;
+      }
+      // Layout between segments may arrive in a later chunk than the terminator before it.
+      pos = this.skipBreaks(buf, pos);
+      if (pos >= len) break;
+      const idx = buf.indexOf(this.term, pos);
+      let end: number;
+      let next: number;
+      if (idx < 0) {
+        if (!final) return pos;
+        end = len;
+        next = len;
+      } else {
+        end = idx;
+        next = idx + 1;
+        if (this.crlf && end > pos && buf[end - 1] === CR) end--;
+      }
+      if (end > pos) {
+        // A newline terminator can leave a CR behind when lines end in CRLF but the ISA did not say so.
+        if (this.term === LF && buf[end - 1] === CR) end--;
+        if (this.tag(buf, pos, end) === Tag.ISA) {
+          // A new ISA before IEA: close what is open; the next turn of the loop starts the new interchange.
+          this.interrupt(base + pos);
+          continue;
+        }
+        this.segment(buf, pos, end, base, idx < 0);
+      } else if (this.term !== LF && this.term !== CR && idx >= 0) {
+        this.icDiag('022', 'empty segment (two terminators in a row)', { offset: base + pos }, 'warning');
+      }
+      pos = next;
+    }
+    return pos;
+  }
+
+  finish(base: number): void {
+    if (this.ic !== undefined) {
+      if (this.tx) this.closeTransactionMissingTrailer(base);
+      if (this.group) this.closeGroupMissingTrailer(base);
+      this.icDiag('023', 'interchange has no IEA trailer (file ends early)', { offset: base, segmentId: 'IEA' });
+      this.closeInterchange(base);
+    }
+  }
+
+  private skipBreaks(buf: Buffer, pos: number): number {
+    const start = pos;
+    // Line breaks and indentation between segments are layout, not data.
+    while (pos < buf.length && (buf[pos] === CR || buf[pos] === LF || buf[pos] === 0x20 || buf[pos] === 0x09) && buf[pos] !== this.term) pos++;
+    // The layout after the ISA is what a writer repeats; it is known once a segment starts after it.
+    if (this.lineBreak === undefined) {
+      this.breaks += buf.toString('latin1', start, pos);
+      if (pos < buf.length) this.lineBreak = this.breaks;
+    }
+    return pos;
+  }
+
+  private decode(buf: Buffer, start: number, end: number, offset: number): string {
+    if (this.ascii) return buf.toString('latin1', start, end);
+    const slice = buf.subarray(start, end);
+    if (isAscii(slice) || isUtf8(slice)) return buf.toString('utf8', start, end);
+    this.icDiag('024', 'segment is not valid UTF-8; read as ISO-8859-1', { offset }, 'warning');
+    return buf.toString('latin1', start, end);
+  }
+
+  private openInterchange(buf: Buffer, pos: number, base: number, dl: { element: number; component: number; segment: number; crlf: boolean; contentEnd: number; end: number }, diags: Diagnostic[]): void {
+    this.el = dl.element;
+    this.term = dl.segment;
+    this.crlf = dl.crlf;
+    const raw = buf.toString('latin1', pos, dl.contentEnd);
+    const parts = raw.split(String.fromCharCode(dl.element));
+    const isa = parts;
+    const version = (isa[12] ?? '').trim();
+    const repetitionChar = isa[11] ?? '';
+    const usesRepetition = version >= '00402' && repetitionChar.length === 1 && !/[A-Za-z0-9 ]/.test(repetitionChar);
+    this.d = {
+      element: String.fromCharCode(dl.element),
+      component: String.fromCharCode(dl.component),
+      segment: dl.crlf ? '\r' : String.fromCharCode(dl.segment),
+      repetition: usesRepetition ? repetitionChar : undefined,
+    };
+    const header: Segment = { id: 'ISA', elements: isa.slice(1), offset: base + pos };
+    const controlNumber = isa[13] ?? '';
+    this.lineBreak = undefined;
+    this.breaks = '';
+    const ic: Interchange = {
+      standard: 'x12',
+      sender: { qualifier: (isa[5] ?? '').trim(), id: (isa[6] ?? '').trim() },
+      receiver: { qualifier: (isa[7] ?? '').trim(), id: (isa[8] ?? '').trim() },
+      controlNumber,
+      date: x12DateTime(isa[9] ?? '', isa[10] ?? ''),
+      test: (isa[15] ?? '').trim() === 'T',
+      syntax: {
+        version,
+        element: this.d.element,
+        component: this.d.component,
+        segment: this.d.segment,
+        ...(this.d.repetition !== undefined ? { repetition: this.d.repetition } : {}),
+        charset: 'utf-8',
+      },
+      groups: [],
+      header,
+      errors: [],
+      offset: base + pos,
+      length: 0,
+    };
+    this.ic = ic;
+    for (const d of diags) { d.location.interchange = controlNumber; ic.errors.push(d); }
+    this.checkIsa(isa, base + pos);
+    this.groupCount = 0;
+    this.icGroupNumbers.clear();
+    this.sink.interchangeStart?.(ic);
+  }
+
+  private checkIsa(isa: string[], offset: number): void {
+    const at = (element: number): Location => ({ offset, segmentId: 'ISA', element });
+    if (isa.length !== 17) this.icDiag('022', `ISA has ${isa.length - 1} elements, not 16`, at(isa.length - 1));
+    if (!/^\d{9}$/.test(isa[13] ?? '')) this.icDiag('018', `ISA13 control number ${JSON.stringify(isa[13])} is not 9 digits`, at(13));
+    if (!/^\d{6}$/.test(isa[9] ?? '') || !validDate('20' + isa[9])) this.icDiag('014', `ISA09 date ${JSON.stringify(isa[9])} is not a valid YYMMDD`, at(9));
+    if (!/^\d{4}$/.test(isa[10] ?? '') || !validTime(isa[10] ?? '')) this.icDiag('015', `ISA10 time ${JSON.stringify(isa[10])} is not a valid HHMM`, at(10));
+    if (!/^[01]$/.test(isa[14] ?? '')) this.icDiag('019', `ISA14 acknowledgment requested ${JSON.stringify(isa[14])} is not 0 or 1`, at(14));
+    if (!/^[PTI]$/.test(isa[15] ?? '')) this.icDiag('020', `ISA15 usage indicator ${JSON.stringify(isa[15])} is not P, T or I`, at(15));
+    if (!/^\d{5}$/.test(isa[12] ?? '')) this.icDiag('017', `ISA12 version ${JSON.stringify(isa[12])} is not 5 digits`, at(12));
+  }
+
+  private icDiag(code: string, message: string, loc: Location, severity: 'error' | 'warning' = 'error'): void {
+    const ic = this.ic!;
+    ic.errors.push(diagnostic('interchange', code, message, { interchange: ic.controlNumber, ...loc }, { severity }));
+  }
+
+  private tag(buf: Buffer, s: number, e: number): Tag {
+    const el = this.el;
+    const b0 = buf[s];
+    const b1 = buf[s + 1];
+    const b2 = s + 2 < e ? buf[s + 2] : el;
+    if (b2 === el) {
+      if (b0 === 0x53) return b1 === 0x54 ? Tag.ST : b1 === 0x45 ? Tag.SE : Tag.Other;
+      if (b0 === 0x47) return b1 === 0x53 ? Tag.GS : b1 === 0x45 ? Tag.GE : Tag.Other;
+      return Tag.Other;
+    }
+    const b3 = s + 3 < e ? buf[s + 3] : el;
+    if (b3 !== el) return Tag.Other;
+    if (b0 === 0x49) {
+      if (b1 === 0x45 && b2 === 0x41) return Tag.IEA;
+      if (b1 === 0x53) return b2 === 0x41 ? Tag.ISA : b2 === 0x42 ? Tag.ISB : b2 === 0x45 ? Tag.ISE : Tag.Other;
+    } else if (b0 === 0x54 && b1 === 0x41 && b2 === 0x31) return Tag.TA1;
+    return Tag.Other;
+  }
+
+  private parse(buf: Buffer, s: number, e: number, offset: number): Segment {
+    const parts = this.decode(buf, s, e, offset).split(this.d.element);
+    return { id: parts[0], elements: splitElements(parts, this.d), offset };
+  }
+
+  private segment(buf: Buffer, s: number, e: number, base: number, unterminated: boolean): void {
+    const offset = base + s;
+    const tag = this.tag(buf, s, e);
+    if (unterminated && tag !== Tag.IEA) {
+      this.icDiag('023', 'last segment has no terminator (file ends early)', { offset });
+    }
+    // ISB and ISE are interchange-level service requests, allowed between ISA and the first GS.
+    if ((tag === Tag.ISB || tag === Tag.ISE) && !this.tx && !this.group) {
+      (this.ic!.services ??= []).push(this.parse(buf, s, e, offset));
+      return;
+    }
+    switch (tag) {
+      case Tag.ST: return this.openTransaction(this.parse(buf, s, e, offset));
+      case Tag.SE: return this.closeTransaction(this.parse(buf, s, e, offset), offset + (e - s) + 1);
+      case Tag.GS: return this.openGroup(this.parse(buf, s, e, offset));
+      case Tag.GE: return this.closeGroup(this.parse(buf, s, e, offset));
+      case Tag.IEA: return this.closeInterchangeWith(this.parse(buf, s, e, offset), offset + (e - s) + 1);
+      case Tag.TA1: return this.ta1(this.parse(buf, s, e, offset));
+      default: {
+        const tx = this.tx;
+        if (tx === undefined) {
+          const seg = this.parse(buf, s, e, offset);
+          if (this.group) {
+            this.group.errors.push(diagnostic('group', '024', `segment ${seg.id} outside a transaction set`, this.groupLoc({ offset, segmentId: seg.id })));
+          } else {
+            this.icDiag('024', `segment ${JSON.stringify(seg.id.slice(0, 8))} outside a functional group`, { offset, segmentId: seg.id });
+          }
+          return;
+        }
+        this.txCount++;
+        if (this.full) {
+          const seg = this.parse(buf, s, e, offset);
+          if (!TAG.test(seg.id)) {
+            tx.errors.push(diagnostic('segment', '1', `unrecognized segment ID ${JSON.stringify(seg.id.slice(0, 8))}`,
+              this.txLoc({ offset, segment: this.txCount, segmentId: seg.id.slice(0, 3) })));
+          }
+          tx.segments.push(seg);
+        }
+      }
+    }
+  }
+
+  private interrupt(offset: number): void {
+    if (this.tx) this.closeTransactionMissingTrailer(offset);
+    if (this.group) this.closeGroupMissingTrailer(offset);
+    this.icDiag('023', 'interchange has no IEA trailer before the next ISA', { offset, segmentId: 'IEA' });
+    this.closeInterchange(offset);
+  }
+
+  private groupLoc(loc: Location): Location {
+    return { interchange: this.ic?.controlNumber, group: this.group?.controlNumber, ...loc };
+  }
+
+  private txLoc(loc: Location): Location {
+    return { interchange: this.ic?.controlNumber, group: this.group?.controlNumber, transaction: this.tx?.controlNumber, ...loc };
+  }
+
+  private openGroup(gs: Segment): void {
+    if (this.tx) this.closeTransactionMissingTrailer(gs.offset);
+    if (this.group) this.closeGroupMissingTrailer(gs.offset);
+    const e = gs.elements;
+    const g: Group = {
+      functionalId: text(e[0]),
+      sender: text(e[1]),
+      receiver: text(e[2]),
+      date: x12DateTime(text(e[3]), text(e[4])),
+      controlNumber: text(e[5]),
+      version: text(e[7]),
+      transactions: [],
+      header: gs,
+      errors: [],
+    };
+    this.group = g;
+    this.groupTxCount = 0;
+    this.groupTxNumbers.clear();
+    this.ic!.groups.push(g);
+    this.groupCount++;
+    const loc = (element: number) => this.groupLoc({ offset: gs.offset, segmentId: 'GS', element });
+    if (e.length < 8) g.errors.push(diagnostic('group', '1', `GS has ${e.length} elements, not 8`, loc(e.length)));
+    if (!/^\d{1,9}$/.test(g.controlNumber ?? '')) g.errors.push(diagnostic('group', '6', `GS06 group control number ${JSON.stringify(g.controlNumber)} is not 1-9 digits`, loc(6)));
+    if (this.icGroupNumbers.has(g.controlNumber ?? '')) g.errors.push(diagnostic('group', '19', `GS06 group control number ${g.controlNumber} is used twice in this interchange`, loc(6)));
+    this.icGroupNumbers.add(g.controlNumber ?? '');
+    if (g.version === '') g.errors.push(diagnostic('group', '2', 'GS08 version is empty', loc(8)));
+  }
+
+  private closeGroup(ge: Segment): void {
+    if (this.tx) this.closeTransactionMissingTrailer(ge.offset);
+    const g = this.group;
+    if (!g) {
+      this.icDiag('024', 'GE without a GS', { offset: ge.offset, segmentId: 'GE' });
+      return;
+    }
+    g.trailer = ge;
+    const count = text(ge.elements[0]);
+    const ctrl = text(ge.elements[1]);
+    if (count !== String(this.groupTxCount)) {
+      g.errors.push(diagnostic('group', '5', `GE01 says ${count || 'nothing'} transaction sets but the group has ${this.groupTxCount}`,
+        this.groupLoc({ offset: ge.offset, segmentId: 'GE', element: 1 }), { value: count }));
+    }
+    if (ctrl !== g.controlNumber) {
+      g.errors.push(diagnostic('group', '4', `GE02 ${JSON.stringify(ctrl)} does not match GS06 ${JSON.stringify(g.controlNumber)}`,
+        this.groupLoc({ offset: ge.offset, segmentId: 'GE', element: 2 }), { value: ctrl }));
+    }
+    this.group = undefined;
+  }
+
+  private closeGroupMissingTrailer(offset: number): void {
+    const g = this.group!;
+    g.errors.push(diagnostic('group', '3', `functional group ${g.controlNumber} has no GE trailer`, this.groupLoc({ offset, segmentId: 'GE' })));
+    this.group = undefined;
+  }
+
+  private openTransaction(st: Segment): void {
+    if (this.tx) this.closeTransactionMissingTrailer(st.offset);
+    if (!this.group) {
+      this.icDiag('024', 'ST outside a functional group (no GS)', { offset: st.offset, segmentId: 'ST' });
+      // Read it all the same, in an implicit group, so its content is still checked and reported.
+      this.group = { version: '', transactions: [], errors: [] };
+      this.ic!.groups.push(this.group);
+      this.groupTxCount = 0;
+      this.groupTxNumbers.clear();
+    }
+    const g = this.group;
+    const type = text(st.elements[0]);
+    const controlNumber = text(st.elements[1]);
+    const st03 = text(st.elements[2]);
+    const tx: Transaction = {
+      type,
+      version: g.version.slice(0, 6),
+      controlNumber,
+      segments: this.full ? [st] : [],
+      segmentCount: 0,
+      errors: [],
+      offset: st.offset,
+      length: 0,
+    };
+    const impl = st03 || (g.version.length > 6 ? g.version : '');
+    if (impl) tx.implementation = impl;
+    this.tx = tx;
+    this.txCount = 1;
+    this.groupTxCount++;
+    const loc = (element: number) => this.txLoc({ offset: st.offset, segment: 1, segmentId: 'ST', element });
+    if (!/^\d{3}$/.test(type)) tx.errors.push(diagnostic('transaction', '6', `ST01 transaction set identifier ${JSON.stringify(type)} is not 3 digits`, loc(1)));
+    if (!/^[A-Za-z0-9]{4,9}$/.test(controlNumber)) tx.errors.push(diagnostic('transaction', '7', `ST02 control number ${JSON.stringify(controlNumber)} is not 4-9 characters`, loc(2)));
+    if (this.groupTxNumbers.has(controlNumber)) tx.errors.push(diagnostic('transaction', '23', `ST02 control number ${controlNumber} is used twice in this group`, loc(2)));
+    this.groupTxNumbers.add(controlNumber);
+  }
+
+  private closeTransaction(se: Segment, endOffset: number): void {
+    const tx = this.tx;
+    if (!tx) {
+      const where = this.group ? this.groupLoc({ offset: se.offset, segmentId: 'SE' }) : { interchange: this.ic!.controlNumber, offset: se.offset, segmentId: 'SE' };
+      const d = diagnostic(this.group ? 'group' : 'interchange', '024', 'SE without an ST', where);
+      (this.group ? this.group.errors : this.ic!.errors).push(d);
+      return;
+    }
+    this.txCount++;
+    if (this.full) tx.segments.push(se);
+    const count = text(se.elements[0]);
+    const ctrl = text(se.elements[1]);
+    if (count !== String(this.txCount)) {
+      tx.errors.push(diagnostic('transaction', '4', `SE01 says ${count || 'nothing'} segments but the transaction set has ${this.txCount}`,
+        this.txLoc({ offset: se.offset, segment: this.txCount, segmentId: 'SE', element: 1 }), { value: count }));
+    }
+    if (ctrl !== tx.controlNumber) {
+      tx.errors.push(diagnostic('transaction', '3', `SE02 ${JSON.stringify(ctrl)} does not match ST02 ${JSON.stringify(tx.controlNumber)}`,
+        this.txLoc({ offset: se.offset, segment: this.txCount, segmentId: 'SE', element: 2 }), { value: ctrl }));
+    }
+    this.endTransaction(endOffset);
+  }
+
+  private closeTransactionMissingTrailer(offset: number): void {
+    const tx = this.tx!;
+    tx.errors.push(diagnostic('transaction', '2', `transaction set ${tx.controlNumber} has no SE trailer`, this.txLoc({ offset, segment: this.txCount + 1, segmentId: 'SE' })));
+    this.endTransaction(offset);
+  }
+
+  private endTransaction(endOffset: number): void {
+    const tx = this.tx!;
+    const g = this.group!;
+    tx.segmentCount = this.txCount;
+    tx.length = endOffset - tx.offset;
+    this.tx = undefined;
+    finishTransaction('x12', tx, this.opts, { interchange: this.ic!.controlNumber, group: g.controlNumber });
+    const retain = this.opts.retain ?? 'all';
+    if (retain !== 'none') g.transactions.push(tx);
+    this.sink.transaction?.(tx, g, this.ic!);
+    if (retain === 'summary') { tx.segments = []; delete tx.tree; }
+  }
+
+  private ta1(seg: Segment): void {
+    const e = seg.elements;
+    (this.ic!.ta1 ??= []).push({ controlNumber: text(e[0]), date: text(e[1]), time: text(e[2]), status: text(e[3]), note: text(e[4]) });
+  }
+
+  private closeInterchangeWith(iea: Segment, endOffset: number): void {
+    if (this.tx) this.closeTransactionMissingTrailer(iea.offset);
+    if (this.group) this.closeGroupMissingTrailer(iea.offset);
+    const ic = this.ic!;
+    ic.trailer = iea;
+    const count = text(iea.elements[0]);
+    const ctrl = text(iea.elements[1]);
+    if (count !== String(this.groupCount)) {
+      this.icDiag('021', `IEA01 says ${count || 'nothing'} functional groups but the interchange has ${this.groupCount}`, { offset: iea.offset, segmentId: 'IEA', element: 1 });
+    }
+    if (ctrl !== ic.controlNumber) {
+      this.icDiag('001', `IEA02 ${JSON.stringify(ctrl)} does not match ISA13 ${JSON.stringify(ic.controlNumber)}`, { offset: iea.offset, segmentId: 'IEA', element: 2 });
+    }
+    this.closeInterchange(endOffset);
+  }
+
+  private closeInterchange(endOffset: number): void {
+    const ic = this.ic!;
+    ic.length = endOffset - ic.offset;
+    const lineBreak = this.crlf ? '\n' : this.lineBreak;
+    if (lineBreak) ic.syntax.lineBreak = lineBreak;
+    this.ic = undefined;
+    this.sink.interchangeEnd?.(ic);
+  }
+}
+
+export function validDate(ccyymmdd: string): boolean {
+  if (!/^\d{8}$/.test(ccyymmdd)) return false;
+  const y = Number(ccyymmdd.slice(0, 4));
+  const m = Number(ccyymmdd.slice(4, 6));
+  const d = Number(ccyymmdd.slice(6, 8));
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = [31, (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  return d <= days;
+}
+
+export function validTime(t: string): boolean {
+  if (!/^\d{4}(\d{2}(\d{1,2})?)?$/.test(t)) return false;
+  const h = Number(t.slice(0, 2));
+  const m = Number(t.slice(2, 4));
+  const s = t.length >= 6 ? Number(t.slice(4, 6)) : 0;
+  return h < 24 && m < 60 && s < 60;
+}
