@@ -99,7 +99,8 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
   /** Where seg fits in frame f from its current index on, without changing anything. */
   const find = (f: Frame, seg: Segment, allowOverMax: boolean): number => {
     const children = f.loop.children;
-    for (let i = f.index; i < children.length; i++) {
+    // A loop instance's first segment opens the loop: seen again, it starts a new instance above.
+    for (let i = f.loop === cp.root ? f.index : Math.max(f.index, 1); i < children.length; i++) {
       const c = children[i];
       if (!matches(c.kind === 'loop' ? c.trigger : c, seg)) continue;
       if ((f.counts.get(c) ?? 0) < c.max || allowOverMax) return i;
