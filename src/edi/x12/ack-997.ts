@@ -16,6 +16,24 @@ function elementPosition(d: { location: { element?: number; component?: number; 
   return parts.length === 1 ? parts[0] : parts;
 }
 
+/** Segments whose first element names the business document a 999 error belongs to (CTX01). */
+const BUSINESS_UNITS: Record<string, string> = { '837': 'CLM', '835': 'CLP', '834': 'INS', '276': 'TRN', '277': 'TRN', '270': 'TRN', '271': 'TRN', '278': 'TRN' };
+
+/** The 999 business unit context of a segment: the nearest preceding claim (CLM01) or its like. */
+function businessUnit(tx: Transaction, position: number): Element | undefined {
+  const tag = BUSINESS_UNITS[tx.type];
+  if (!tag || tx.segments.length < position) return undefined;
+  for (let i = Math.min(position, tx.segments.length) - 1; i >= 0; i--) {
+    const s = tx.segments[i];
+    if (s.id === tag) {
+      const id = s.elements[tag === 'TRN' ? 1 : 0];
+      const v = typeof id === 'string' ? id : Array.isArray(id) ? id[0] : '';
+      return v ? [`${tag}01`.replace('TRN01', 'TRN02'), v] : undefined;
+    }
+  }
+  return undefined;
+}
+
 /** AK2…AK5 (997) or AK2…IK5 (999) for one transaction set. */
 function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): Row[] {
   const rows: Row[] = [];
@@ -26,6 +44,10 @@ function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): 
     segmentErrors = true;
     const segCode = r.segment.length > 0 ? code(r.segment[0].code) : '8';
     rows.push([kind === '997' ? 'AK3' : 'IK3', r.segmentId, String(r.position), r.loop ?? '', segCode]);
+    if (kind === '999') {
+      const unit = businessUnit(tx, r.position);
+      if (unit) rows.push(['CTX', unit]);
+    }
     for (const e of r.elements.slice(0, 99)) {
       const value = e.value !== undefined ? e.value.replace(/[^\x20-\x7e]/g, '') : '';
       rows.push([kind === '997' ? 'AK4' : 'IK4', elementPosition(e, v5010), e.elementRef && /^\d+$/.test(e.elementRef) ? e.elementRef : '', code(e.code), value]);
@@ -39,9 +61,9 @@ function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): 
 }
 
 function groupRows(g: Group, kind: '997' | '999'): Row[] {
-  const v5010 = g.version >= '005010';
+  const v5010 = g.version >= '005010' || kind === '999';
   const rows: Row[] = [v5010 ? ['AK1', g.functionalId ?? '', g.controlNumber ?? '', g.version] : ['AK1', g.functionalId ?? '', g.controlNumber ?? '']];
-  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, v5010 || kind === '999'));
+  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, v5010));
   const statuses = g.transactions.map(transactionStatus);
   const accepted = statuses.filter((s) => s !== 'R').length;
   const included = g.trailer ? String(g.trailer.elements[0] ?? g.transactions.length) : String(g.transactions.length);
@@ -60,13 +82,15 @@ export function build997(orig: Interchange, kind: '997' | '999', opts: AckOption
   const reply = replyInterchange(orig, opts);
   let control = Number(opts.groupControlNumber ?? opts.controlNumber ?? 1);
   for (const g of orig.groups) {
-    const version = kind === '999' ? IMPLEMENTATION_999 : g.version || '004010';
+    // The X231A1 guide is for HIPAA groups; anything else gets the plain 005010 999.
+    const guide = kind === '999' && /^005010X/.test(g.version) ? IMPLEMENTATION_999 : undefined;
+    const version = kind === '999' ? guide ?? '005010' : g.version || '004010';
     const ackGroup = replyGroup(reply, g, 'FA', version, String(control++), now);
     const tx = transactionOf(kind, '0001', version, [
-      kind === '999' ? ['ST', kind, '0001', IMPLEMENTATION_999] : ['ST', kind, '0001'],
+      guide ? ['ST', kind, '0001', guide] : ['ST', kind, '0001'],
       ...groupRows(g, kind),
     ]);
-    if (kind === '999') tx.implementation = IMPLEMENTATION_999;
+    if (guide) tx.implementation = guide;
     ackGroup.transactions.push(tx);
     reply.groups.push(ackGroup);
   }

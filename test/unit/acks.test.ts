@@ -1,0 +1,110 @@
+import { parseBuffer } from '../../src/edi/parse';
+import { write } from '../../src/edi/write';
+import { buildAck } from '../../src/edi/ack/build';
+import { readAcks } from '../../src/edi/ack/read';
+import { x12 } from '../helpers/build';
+import { testProfiles } from '../helpers/test-profile';
+
+const profiles = testProfiles();
+const now = new Date('2026-03-04T05:06:00Z');
+const lines = (b: Buffer) => b.toString('utf8').trim().split('\n');
+
+describe('997: rendered from diagnostics at every level', () => {
+  const file = x12({
+    transactions: [
+      ['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA', 'CTT*1'],
+      ['BEG*09*SA*PO2**20241302', 'PO1*1*10*EA', 'CTT*1'],
+      ['BEG*00*SA*PO3**20240102', 'PO1*1*10*EA', 'CTT*1*EXTRA'],
+    ],
+  });
+  const ic = parseBuffer(Buffer.from(file), { profiles }).interchanges[0];
+
+  test('sender and receiver are swapped, delimiters and version kept, our control number used', () => {
+    const out = lines(write(buildAck(ic, '997', { controlNumber: 42, now }), { lineBreak: '\n' }));
+    expect(out[0]).toBe('ISA*00*          *00*          *ZZ*RECEIVER       *ZZ*SENDER         *260304*0506*U*00401*000000042*0*P*:~');
+    expect(out[1]).toBe('GS*FA*RECEIVER*SENDER*20260304*0506*42*X*004010~');
+  });
+
+  test('accepted, rejected with AK3/AK4, and a partially accepted group', () => {
+    const out = lines(write(buildAck(ic, '997', { controlNumber: 42, now }), { lineBreak: '\n' }));
+    expect(out.slice(2)).toEqual([
+      'ST*997*0001~',
+      'AK1*PO*1~',
+      'AK2*850*0001~',
+      'AK5*A~',
+      'AK2*850*0002~',
+      'AK3*BEG*2**8~',
+      'AK4*1*353*7*09~',
+      'AK4*5*373*8*20241302~',
+      'AK5*R*5~',
+      'AK2*850*0003~',
+      'AK3*CTT*4**8~',
+      'AK4*2**3~',
+      'AK5*R*5~',
+      'AK9*P*3*3*1~',
+      'SE*15*0001~',
+      'GE*1*42~',
+      'IEA*1*000000042~',
+    ]);
+  });
+
+  test('the 997 reads back as what it acknowledges', () => {
+    const [report] = readAcks(parseBuffer(write(buildAck(ic, '997', { now }))).interchanges[0]);
+    expect(report.groups[0]).toMatchObject({ controlNumber: '1', status: 'P' });
+    expect(report.groups[0].transactions.map((t) => `${t.controlNumber}:${t.status}`)).toEqual(['0001:A', '0002:R', '0003:R']);
+    expect(report.groups[0].transactions[1].findings).toEqual([
+      { segmentId: 'BEG', position: 2, code: '8' },
+      { segmentId: 'BEG', position: 2, code: '7', element: '1', value: '09' },
+      { segmentId: 'BEG', position: 2, code: '8', element: '5', value: '20241302' },
+    ]);
+  });
+
+  test('warnings alone give accepted with errors (E) at transaction and group level', () => {
+    const warn = parseBuffer(Buffer.from(x12({ transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA*', 'CTT*1']] })), { profiles }).interchanges[0];
+    const out = lines(write(buildAck(warn, '997', { now }), { lineBreak: '\n' }));
+    expect(out).toContain('AK5*E*5~');
+    expect(out).toContain('AK9*E*1*1*1~');
+  });
+
+  test('999 for a non-HIPAA group is the plain 005010 999 with AK103/AK203 and IK codes', () => {
+    const out = lines(write(buildAck(ic, '999', { now }), { lineBreak: '\n' }));
+    expect(out).toContain('ST*999*0001~');
+    expect(out[1]).toMatch(/\*X\*005010~$/);
+    expect(out).toContain('AK1*PO*1*004010~');
+    expect(out).toContain('IK3*BEG*2**8~');
+    expect(out).toContain('IK4*1*353*7*09~');
+  });
+
+  test('TA1 reports the interchange status and note code', () => {
+    const bad = parseBuffer(Buffer.from(file.replace('IEA*1*000000905', 'IEA*2*000000905'))).interchanges[0];
+    const out = lines(write(buildAck(bad, 'TA1', { now }), { lineBreak: '\n' }));
+    expect(out[1]).toBe('TA1*000000905*240102*1230*R*021~');
+    expect(out[2]).toBe('IEA*0*000000001~');
+  });
+
+  test('a CONTRL cannot acknowledge X12 (a clear error, not a wrong ack)', () => {
+    expect(() => buildAck(ic, 'CONTRL')).toThrow('CONTRL acknowledges EDIFACT');
+  });
+});
+
+describe('CONTRL: rendered from diagnostics', () => {
+  const two = "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+M1'UNH+M2+ORDERS:D:96A:UN'BGM+220+2'UNT+9+M2'UNZ+2+REF1'";
+
+  test('one message accepted, one rejected with its code; the interchange acknowledged', () => {
+    const ic = parseBuffer(Buffer.from(two)).interchanges[0];
+    const out = write(buildAck(ic, 'CONTRL', { controlNumber: 5, now }), { lineBreak: '\n' }).toString('latin1').trim().split('\n');
+    expect(out).toEqual([
+      "UNA:+.? '",
+      "UNB+UNOC:3+RECEIVER:14+SENDER:14+260304:0506+5'",
+      "UNH+1+CONTRL:D:3:UN'",
+      "UCI+REF1+SENDER:14+RECEIVER:14+7'",
+      "UCM+M1+ORDERS:D:96A:UN+7'",
+      "UCM+M2+ORDERS:D:96A:UN+4+29'",
+      "UNT+5+1'",
+      "UNZ+1+5'",
+    ]);
+    const [report] = readAcks(parseBuffer(Buffer.from(out.join(''))).interchanges[0]);
+    expect(report.interchange).toEqual({ controlNumber: 'REF1', status: 'A' });
+    expect(report.groups[0].transactions.map((t) => [t.controlNumber, t.status, t.codes])).toEqual([['M1', 'A', []], ['M2', 'R', ['29']]]);
+  });
+});
