@@ -3,6 +3,7 @@ import { EdiReader } from '../../src/edi/reader';
 import type { Interchange } from '../../src/edi/model';
 import { allDiagnostics } from '../../src/edi/model';
 import { isa, x12 } from '../helpers/build';
+import { write } from '../../src/edi/write';
 
 const parse = (s: string | Buffer) => parseBuffer(Buffer.isBuffer(s) ? s : Buffer.from(s));
 const codes = (ic: Interchange) => allDiagnostics(ic).map((d) => `${d.level}:${d.code}`);
@@ -153,5 +154,23 @@ describe('x12 reader: streaming', () => {
     r.end();
     expect(seen).toEqual(['0001', '0002']);
     expect(kept).toBe(0);
+  });
+});
+
+describe('x12 reader: binary segments', () => {
+  test('BIN02 is read by the length in BIN01, so it may hold the terminator and separators', () => {
+    const data = 'A~B*C:D\nE';
+    const file = x12({ transactions: [['BEG*00*SA*PO1**20240102', `BIN*${Buffer.byteLength(data)}*${data}`, 'CTT*1']] });
+    const ic = parseBuffer(Buffer.from(file)).interchanges[0];
+    expect(codes(ic)).toEqual([]);
+    const bin = ic.groups[0].transactions[0].segments[2];
+    expect(bin).toMatchObject({ id: 'BIN', elements: [String(data.length), data] });
+    expect(write(ic).toString()).toBe(file);
+  });
+
+  test('a BIN01 that does not match the data is reported (and the segment read as text)', () => {
+    const file = x12({ transactions: [['BIN*99*SHORT', 'CTT*1']] });
+    const tx = parseBuffer(Buffer.from(file)).interchanges[0].groups[0].transactions[0];
+    expect(tx.errors.map((e) => [e.level, e.code, e.location.segmentId, e.location.element])).toEqual([['element', '4', 'BIN', 2]]);
   });
 });

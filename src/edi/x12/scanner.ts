@@ -81,6 +81,11 @@ export class X12Scanner implements Scanner {
       // Layout between segments may arrive in a later chunk than the terminator before it.
       pos = this.skipBreaks(buf, pos);
       if (pos >= len) break;
+      if (this.tx && buf[pos] === 0x42 && buf[pos + 1] === 0x49 && buf[pos + 2] === 0x4e && buf[pos + 3] === this.el) {
+        const next = this.binary(buf, pos, base, final);
+        if (next === -1) return pos;
+        if (next > 0) { pos = next; continue; }
+      }
       const idx = buf.indexOf(this.term, pos);
       let end: number;
       let next: number;
@@ -268,6 +273,29 @@ export class X12Scanner implements Scanner {
         }
       }
     }
+  }
+
+  /**
+   * BIN carries binary data that may hold any byte, the terminator included: BIN02 is read by the
+   * length BIN01 declares. Returns the position after the segment, -1 for "need more bytes", or 0
+   * when the declared length does not end at a terminator (then it is read as text and reported).
+   */
+  private binary(buf: Buffer, pos: number, base: number, final: boolean): number {
+    let j = pos + 4;
+    while (j < buf.length && buf[j] >= 0x30 && buf[j] <= 0x39) j++;
+    if (j >= buf.length) return final ? 0 : -1;
+    if (buf[j] !== this.el || j === pos + 4) return 0;
+    const length = Number(buf.toString('latin1', pos + 4, j));
+    const end = j + 1 + length;
+    if (end >= buf.length) return final ? 0 : -1;
+    if (buf[end] !== this.term) return 0;
+    this.txCount++;
+    if (this.full) {
+      const data = buf.subarray(j + 1, end);
+      const value = isUtf8(data) ? data.toString('utf8') : data.toString('latin1');
+      this.tx!.segments.push({ id: 'BIN', elements: [String(length), value], offset: base + pos });
+    }
+    return end + 1;
   }
 
   private interrupt(offset: number): void {
