@@ -1,11 +1,11 @@
 import { isAscii } from 'node:buffer';
-import type { Diagnostic, Group, Interchange, Location, Segment, Transaction } from '../model';
+import type { Group, Interchange, Location, Segment, Transaction } from '../model';
 import { components, text } from '../model';
 import { diagnostic } from '../diagnostic';
-import type { ReaderOptions, ReaderSink, Scanner } from '../reader-types';
+import type { Scanner } from '../reader-types';
 import { type Charset, decode, edifactCharset } from '../charset';
 import { DEFAULT_DELIMITERS, type EdifactDelimiters, splitSegment } from './segment';
-import { finishTransaction } from '../transaction-end';
+import { EnvelopeScanner } from '../envelope-scanner';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -28,30 +28,21 @@ export function edifactDateTime(date: string, time: string): string {
  * reader keeps the unfinished segment and rescans it with the next chunk. Bytes are decoded only
  * after UNB has named the character set. Line breaks are not data in EDIFACT and are dropped.
  */
-export class EdifactScanner implements Scanner {
-  private ic: Interchange | undefined;
+export class EdifactScanner extends EnvelopeScanner implements Scanner {
+  protected readonly standard = 'edifact' as const;
   private d: EdifactDelimiters = DEFAULT_DELIMITERS;
   private term = 0x27;
   private una: EdifactDelimiters | undefined;
   private charset: Charset = 'iso-8859-1';
-  private group: Group | undefined;
   private explicitGroups = false;
   private bareMessages = 0;
-  private groupCount = 0;
-  private groupTxCount = 0;
-  private tx: Transaction | undefined;
-  private txCount = 0;
-  private ascii = false;
-  private lineBreak: string | undefined;
-  private breaks = '';
-  private readonly full: boolean;
 
-  constructor(
-    private readonly sink: ReaderSink,
-    private readonly opts: ReaderOptions,
-    private readonly stray: (d: Diagnostic) => void,
-  ) {
-    this.full = (opts.level ?? 'full') === 'full';
+  protected override groupRef(): string | undefined {
+    return this.explicitGroups ? this.group?.controlNumber : undefined;
+  }
+
+  protected override decimal(): string {
+    return this.d.decimal;
   }
 
   get idle(): boolean {
@@ -179,14 +170,7 @@ export class EdifactScanner implements Scanner {
   }
 
   private skipBreaks(buf: Buffer, pos: number): number {
-    const start = pos;
-    while (pos < buf.length && (buf[pos] === CR || buf[pos] === LF)) pos++;
-    // The layout after UNB is what a writer repeats; it is known once a segment starts after it.
-    if (this.ic && this.lineBreak === undefined) {
-      this.breaks += buf.toString('latin1', start, pos);
-      if (pos < buf.length) this.lineBreak = this.breaks;
-    }
-    return pos;
+    return this.skipLayout(buf, pos, (b) => b === CR || b === LF);
   }
 
   private tag(buf: Buffer, s: number, e: number): Tag {
@@ -278,10 +262,7 @@ export class EdifactScanner implements Scanner {
       length: 0,
     };
     this.una = undefined;
-    this.ic = ic;
-    this.lineBreak = undefined;
-    this.breaks = '';
-    this.resetCounts();
+    this.begin(ic);
     if (splitSegment(this.text(buf, s, e, offset, 'iso-8859-1'), this.d).strayRelease) {
       this.icDiag('20', 'UNB has a release character before a character that needs none', { offset, segmentId: 'UNB' }, 'warning');
     }
@@ -293,7 +274,6 @@ export class EdifactScanner implements Scanner {
     if (!/^\d{6}(\d{2})?$/.test(dt[0] ?? '') || !/^\d{4}$/.test(dt[1] ?? '')) this.icDiag('12', `UNB date/time ${JSON.stringify(dt.join(':'))} is not YYMMDD:HHMM`, at(4));
     if (!controlNumber) this.icDiag('13', 'UNB interchange control reference is missing', at(5));
     else if (controlNumber.length > 14) this.icDiag('39', `UNB interchange control reference ${JSON.stringify(controlNumber)} is longer than 14`, at(5));
-    this.sink.interchangeStart?.(ic);
   }
 
   /** Messages with no UNB: read them in an implicit interchange so their content is still checked. */
@@ -320,33 +300,14 @@ export class EdifactScanner implements Scanner {
       length: 0,
     };
     this.una = undefined;
-    this.ic = ic;
-    this.lineBreak = undefined;
-    this.breaks = '';
-    this.resetCounts();
+    this.begin(ic);
     this.icDiag('13', 'messages without a UNB interchange header', { offset, segmentId: 'UNB' });
-    this.sink.interchangeStart?.(ic);
   }
 
-  private resetCounts(): void {
-    this.group = undefined;
+  protected override begin(ic: Interchange): void {
     this.explicitGroups = false;
     this.bareMessages = 0;
-    this.groupCount = 0;
-    this.groupTxCount = 0;
-  }
-
-  private icDiag(code: string, message: string, loc: Location, severity: 'error' | 'warning' = 'error'): void {
-    const ic = this.ic!;
-    ic.errors.push(diagnostic('interchange', code, message, { interchange: ic.controlNumber, ...loc }, { severity }));
-  }
-
-  private groupLoc(loc: Location): Location {
-    return { interchange: this.ic?.controlNumber, group: this.group?.controlNumber, ...loc };
-  }
-
-  private txLoc(loc: Location): Location {
-    return { interchange: this.ic?.controlNumber, ...(this.explicitGroups ? { group: this.group?.controlNumber } : {}), transaction: this.tx?.controlNumber, ...loc };
+    super.begin(ic);
   }
 
   private interrupt(offset: number): void {
@@ -494,19 +455,6 @@ export class EdifactScanner implements Scanner {
     this.endTransaction(offset);
   }
 
-  private endTransaction(endOffset: number): void {
-    const tx = this.tx!;
-    const g = this.group!;
-    tx.segmentCount = this.txCount;
-    tx.length = endOffset - tx.offset;
-    this.tx = undefined;
-    finishTransaction('edifact', tx, this.opts, { interchange: this.ic!.controlNumber, ...(this.explicitGroups ? { group: g.controlNumber } : {}) }, this.d.decimal);
-    const retain = this.opts.retain ?? 'all';
-    if (retain !== 'none') g.transactions.push(tx);
-    this.sink.transaction?.(tx, g, this.ic!);
-    if (retain === 'summary') { tx.segments = []; delete tx.tree; }
-  }
-
   private closeInterchangeWith(unz: Segment, endOffset: number): void {
     if (this.tx) this.closeTransactionMissingTrailer(unz.offset);
     if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(unz.offset);
@@ -525,13 +473,8 @@ export class EdifactScanner implements Scanner {
     this.closeInterchange(endOffset);
   }
 
-  private closeInterchange(endOffset: number): void {
-    const ic = this.ic!;
-    ic.length = endOffset - ic.offset;
-    if (this.lineBreak) ic.syntax.lineBreak = this.lineBreak;
-    this.ic = undefined;
-    this.group = undefined;
+  protected override closeInterchange(endOffset: number): void {
+    super.closeInterchange(endOffset);
     this.d = DEFAULT_DELIMITERS;
-    this.sink.interchangeEnd?.(ic);
   }
 }

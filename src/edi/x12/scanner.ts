@@ -2,10 +2,10 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import type { Diagnostic, Group, Interchange, Location, Segment, Transaction } from '../model';
 import { text } from '../model';
 import { diagnostic } from '../diagnostic';
-import type { ReaderOptions, ReaderSink, Scanner } from '../reader-types';
+import type { Scanner } from '../reader-types';
 import { scanIsa } from './isa';
 import { splitElements, type X12Delimiters } from './segment';
-import { finishTransaction } from '../transaction-end';
+import { EnvelopeScanner } from '../envelope-scanner';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -29,31 +29,14 @@ export function x12DateTime(date: string, time: string): string {
  * ISA/GS/ST envelopes with their counts and control numbers, and hands each complete transaction
  * set to the sink. It never throws on content: what is wrong becomes a located diagnostic.
  */
-export class X12Scanner implements Scanner {
-  private ic: Interchange | undefined;
+export class X12Scanner extends EnvelopeScanner implements Scanner {
+  protected readonly standard = 'x12' as const;
   private d: X12Delimiters = { element: '*', component: ':', segment: '~' };
   private el = 0x2a;
   private term = 0x7e;
   private crlf = false;
-  private lineBreak: string | undefined;
-  private breaks = '';
-  private group: Group | undefined;
-  private groupCount = 0;
-  private groupTxCount = 0;
   private groupTxNumbers = new Set<string>();
   private icGroupNumbers = new Set<string>();
-  private tx: Transaction | undefined;
-  private txCount = 0;
-  private ascii = false;
-  private readonly full: boolean;
-
-  constructor(
-    private readonly sink: ReaderSink,
-    private readonly opts: ReaderOptions,
-    private readonly stray: (d: Diagnostic) => void,
-  ) {
-    this.full = (opts.level ?? 'full') === 'full';
-  }
 
   get idle(): boolean {
     return this.ic === undefined;
@@ -124,16 +107,11 @@ export class X12Scanner implements Scanner {
     }
   }
 
+  /** Line breaks and indentation between segments are layout, not data (unless one is the terminator). */
+  private readonly layout = (b: number) => (b === CR || b === LF || b === 0x20 || b === 0x09) && b !== this.term;
+
   private skipBreaks(buf: Buffer, pos: number): number {
-    const start = pos;
-    // Line breaks and indentation between segments are layout, not data.
-    while (pos < buf.length && (buf[pos] === CR || buf[pos] === LF || buf[pos] === 0x20 || buf[pos] === 0x09) && buf[pos] !== this.term) pos++;
-    // The layout after the ISA is what a writer repeats; it is known once a segment starts after it.
-    if (this.lineBreak === undefined) {
-      this.breaks += buf.toString('latin1', start, pos);
-      if (pos < buf.length) this.lineBreak = this.breaks;
-    }
-    return pos;
+    return this.skipLayout(buf, pos, this.layout);
   }
 
   private decode(buf: Buffer, start: number, end: number, offset: number): string {
@@ -162,8 +140,6 @@ export class X12Scanner implements Scanner {
     };
     const header: Segment = { id: 'ISA', elements: isa.slice(1), offset: base + pos };
     const controlNumber = isa[13] ?? '';
-    this.lineBreak = undefined;
-    this.breaks = '';
     const ic: Interchange = {
       standard: 'x12',
       sender: { qualifier: (isa[5] ?? '').trim(), id: (isa[6] ?? '').trim() },
@@ -185,12 +161,10 @@ export class X12Scanner implements Scanner {
       offset: base + pos,
       length: 0,
     };
-    this.ic = ic;
     for (const d of diags) { d.location.interchange = controlNumber; ic.errors.push(d); }
-    this.checkIsa(isa, base + pos);
-    this.groupCount = 0;
     this.icGroupNumbers.clear();
-    this.sink.interchangeStart?.(ic);
+    this.begin(ic);
+    this.checkIsa(isa, base + pos);
   }
 
   private checkIsa(isa: string[], offset: number): void {
@@ -202,11 +176,6 @@ export class X12Scanner implements Scanner {
     if (!/^[01]$/.test(isa[14] ?? '')) this.icDiag('019', `ISA14 acknowledgment requested ${JSON.stringify(isa[14])} is not 0 or 1`, at(14));
     if (!/^[PTI]$/.test(isa[15] ?? '')) this.icDiag('020', `ISA15 usage indicator ${JSON.stringify(isa[15])} is not P, T or I`, at(15));
     if (!/^\d{5}$/.test(isa[12] ?? '')) this.icDiag('017', `ISA12 version ${JSON.stringify(isa[12])} is not 5 digits`, at(12));
-  }
-
-  private icDiag(code: string, message: string, loc: Location, severity: 'error' | 'warning' = 'error'): void {
-    const ic = this.ic!;
-    ic.errors.push(diagnostic('interchange', code, message, { interchange: ic.controlNumber, ...loc }, { severity }));
   }
 
   private tag(buf: Buffer, s: number, e: number): Tag {
@@ -303,14 +272,6 @@ export class X12Scanner implements Scanner {
     if (this.group) this.closeGroupMissingTrailer(offset);
     this.icDiag('023', 'interchange has no IEA trailer before the next ISA', { offset, segmentId: 'IEA' });
     this.closeInterchange(offset);
-  }
-
-  private groupLoc(loc: Location): Location {
-    return { interchange: this.ic?.controlNumber, group: this.group?.controlNumber, ...loc };
-  }
-
-  private txLoc(loc: Location): Location {
-    return { interchange: this.ic?.controlNumber, group: this.group?.controlNumber, transaction: this.tx?.controlNumber, ...loc };
   }
 
   private openGroup(gs: Segment): void {
@@ -433,19 +394,6 @@ export class X12Scanner implements Scanner {
     this.endTransaction(offset);
   }
 
-  private endTransaction(endOffset: number): void {
-    const tx = this.tx!;
-    const g = this.group!;
-    tx.segmentCount = this.txCount;
-    tx.length = endOffset - tx.offset;
-    this.tx = undefined;
-    finishTransaction('x12', tx, this.opts, { interchange: this.ic!.controlNumber, group: g.controlNumber });
-    const retain = this.opts.retain ?? 'all';
-    if (retain !== 'none') g.transactions.push(tx);
-    this.sink.transaction?.(tx, g, this.ic!);
-    if (retain === 'summary') { tx.segments = []; delete tx.tree; }
-  }
-
   private ta1(seg: Segment): void {
     const e = seg.elements;
     (this.ic!.ta1 ??= []).push({ controlNumber: text(e[0]), date: text(e[1]), time: text(e[2]), status: text(e[3]), note: text(e[4]) });
@@ -467,13 +415,8 @@ export class X12Scanner implements Scanner {
     this.closeInterchange(endOffset);
   }
 
-  private closeInterchange(endOffset: number): void {
-    const ic = this.ic!;
-    ic.length = endOffset - ic.offset;
-    const lineBreak = this.crlf ? '\n' : this.lineBreak;
-    if (lineBreak) ic.syntax.lineBreak = lineBreak;
-    this.ic = undefined;
-    this.sink.interchangeEnd?.(ic);
+  protected override closeInterchange(endOffset: number): void {
+    super.closeInterchange(endOffset, this.crlf ? '\n' : undefined);
   }
 }
 
