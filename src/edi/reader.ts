@@ -114,7 +114,8 @@ export class EdiReader {
 
   private nextHeader(buf: Buffer, from: number): number {
     let best = -1;
-    for (const tag of ['ISA', 'UNA', 'UNB']) {
+    // The same headers detectAt knows, so recovery after garbage does not depend on chunking.
+    for (const tag of ['ISA', 'UNA', 'UNB', 'UNH']) {
       const i = buf.indexOf(tag, from, 'latin1');
       if (i >= 0 && (best < 0 || i < best)) best = i;
     }

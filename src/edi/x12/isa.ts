@@ -7,7 +7,7 @@ export const ISA_LENGTH = 106;
 /** Fixed widths of ISA01..ISA16. */
 export const ISA_WIDTHS = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1];
 /** TA1 I18 note code for an ISA element that is malformed, by element position. */
-const ISA_NOTE = ['010', '011', '012', '013', '005', '006', '007', '008', '014', '015', '016', '017', '018', '019', '020', '027'];
+export const ISA_NOTE = ['010', '011', '012', '013', '005', '006', '007', '008', '014', '015', '016', '017', '018', '019', '020', '027'];
 
 export interface IsaDelimiters {
   element: number;
@@ -20,6 +20,8 @@ export interface IsaDelimiters {
   end: number;
   /** Index of the ISA's terminator (its segment content ends here, CR excluded). */
   contentEnd: number;
+  /** Byte ranges of ISA01..ISA16 relative to the ISA's first byte. */
+  fields: Array<[number, number]>;
 }
 
 export type IsaScan =
@@ -41,6 +43,8 @@ export function scanIsa(buf: Buffer, pos: number, base: number, final: boolean):
   if (isAlnum(el) || el === 0x20 || el === 0x0d || el === 0x0a) {
     return { kind: 'bad', message: `ISA has no valid element separator (byte ${JSON.stringify(String.fromCharCode(el))} after ISA)`, code: '026' };
   }
+  // Decide fixed or not only with all 106 bytes in hand, so the answer cannot depend on chunking.
+  if (avail < ISA_LENGTH && !final) return { kind: 'more' };
   const diagnostics: Diagnostic[] = [];
   let compAt: number;
   let fixed = avail >= ISA_LENGTH;
@@ -98,5 +102,14 @@ export function scanIsa(buf: Buffer, pos: number, base: number, final: boolean):
       { offset: base + pos, segmentId: 'ISA' }));
   }
   contentEnd = compAt + 1;
-  return { kind: 'ok', delimiters: { element: el, component: comp, segment: term, crlf, end, contentEnd }, diagnostics };
+  // A fixed-width ISA is cut at its fixed positions, so a separator character inside a field stays data.
+  const seps = fixed ? FIXED_SEPARATORS : separators(buf, pos, compAt, el);
+  const fields = seps.map((p, k): [number, number] => [p + 1, k + 1 < seps.length ? seps[k + 1] : compAt + 1 - pos]);
+  return { kind: 'ok', delimiters: { element: el, component: comp, segment: term, crlf, end, contentEnd, fields }, diagnostics };
+}
+
+function separators(buf: Buffer, pos: number, compAt: number, el: number): number[] {
+  const out: number[] = [];
+  for (let i = pos + 3; i < compAt; i++) if (buf[i] === el) out.push(i - pos);
+  return out;
 }

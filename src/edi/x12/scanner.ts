@@ -3,7 +3,7 @@ import type { Diagnostic, Group, Interchange, Location, Segment, Transaction } f
 import { text } from '../model';
 import { diagnostic } from '../diagnostic';
 import type { Scanner } from '../reader-types';
-import { scanIsa } from './isa';
+import { ISA_NOTE, type IsaDelimiters, scanIsa } from './isa';
 import { splitElements, type X12Delimiters } from './segment';
 import { EnvelopeScanner } from '../envelope-scanner';
 
@@ -114,21 +114,30 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     return this.skipLayout(buf, pos, this.layout);
   }
 
+  /** Set when a segment of this interchange was not UTF-8: it is then read, and written, as ISO-8859-1. */
+  private latin1 = false;
+
   private decode(buf: Buffer, start: number, end: number, offset: number): string {
-    if (this.ascii) return buf.toString('latin1', start, end);
+    if (this.ascii || this.latin1) return buf.toString('latin1', start, end);
     const slice = buf.subarray(start, end);
     if (isAscii(slice) || isUtf8(slice)) return buf.toString('utf8', start, end);
-    this.icDiag('024', 'segment is not valid UTF-8; read as ISO-8859-1', { offset }, 'warning');
+    this.latin1 = true;
+    this.ic!.syntax.charset = 'iso-8859-1';
+    this.icDiag('024', 'segment is not valid UTF-8: the interchange is read (and written back) as ISO-8859-1', { offset }, 'warning');
     return buf.toString('latin1', start, end);
   }
 
-  private openInterchange(buf: Buffer, pos: number, base: number, dl: { element: number; component: number; segment: number; crlf: boolean; contentEnd: number; end: number }, diags: Diagnostic[]): void {
+  private openInterchange(buf: Buffer, pos: number, base: number, dl: IsaDelimiters, diags: Diagnostic[]): void {
     this.el = dl.element;
     this.term = dl.segment;
     this.crlf = dl.crlf;
-    const raw = buf.toString('latin1', pos, dl.contentEnd);
-    const parts = raw.split(String.fromCharCode(dl.element));
-    const isa = parts;
+    const isa = ['ISA', ...dl.fields.map(([a, b]) => buf.toString('latin1', pos + a, pos + b))];
+    const elChar = String.fromCharCode(dl.element);
+    isa.forEach((v, k) => {
+      if (k === 0 || k === 16) return;
+      if (v.includes(elChar)) diags.push(diagnostic('interchange', ISA_NOTE[k - 1], `ISA${String(k).padStart(2, '0')} holds the element separator ${JSON.stringify(elChar)} inside its fixed width`, { offset: base + pos, segmentId: 'ISA', element: k }));
+      if (/[^\x20-\x7e]/.test(v)) diags.push(diagnostic('interchange', ISA_NOTE[k - 1], `ISA${String(k).padStart(2, '0')} holds characters outside the basic character set`, { offset: base + pos, segmentId: 'ISA', element: k }));
+    });
     const version = (isa[12] ?? '').trim();
     const repetitionChar = isa[11] ?? '';
     const usesRepetition = version >= '00402' && repetitionChar.length === 1 && !/[A-Za-z0-9 ]/.test(repetitionChar);
@@ -140,6 +149,9 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     };
     const header: Segment = { id: 'ISA', elements: isa.slice(1), offset: base + pos };
     const controlNumber = isa[13] ?? '';
+    // Bytes outside ASCII in the ISA are kept as they are: the interchange is then read and written as latin-1.
+    // eslint-disable-next-line no-control-regex
+    this.latin1 = isa.some((v) => /[^\x00-\x7f]/.test(v));
     const ic: Interchange = {
       standard: 'x12',
       sender: { qualifier: (isa[5] ?? '').trim(), id: (isa[6] ?? '').trim() },
@@ -153,7 +165,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
         component: this.d.component,
         segment: this.d.segment,
         ...(this.d.repetition !== undefined ? { repetition: this.d.repetition } : {}),
-        charset: 'utf-8',
+        charset: this.latin1 ? 'iso-8859-1' : 'utf-8',
       },
       groups: [],
       header,
