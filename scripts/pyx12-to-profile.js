@@ -22,7 +22,8 @@ const LICENCE = 'shared/corpus/defs/pyx12-maps/LICENSE.pyx12.txt';
 /**
  * One entry per generated profile. `dropCodes` removes code lists (by position id) that pyx12 narrows
  * to HIPAA values where the profile serves the generic standard; `lengths` corrects dataele.xml
- * lengths by data element number. ST03's code list is the implementation and its aliases.
+ * lengths by data element number; `transform` edits the map before conversion, where no map of the
+ * profile's version exists. ST03's code list is the implementation and its aliases.
  */
 const TARGETS = [
   {
@@ -37,6 +38,22 @@ const TARGETS = [
     // dataele.xml serves the 4010 and 5010 maps alike and carries 5010 lengths; in 004010, data
     // element 447 (AK303 Loop Identifier Code) is AN 1/6.
     lengths: { 447: { min: 1, max: 6 } },
+  },
+  {
+    // pyx12 has no 005010 997 map: its 004010 map is brought to 005010 by upgrade997To005010. The
+    // X230 guide's 997 has the standard's structure, so the profile answers to 005010X230 as well,
+    // with the standard's usage and code lists (no HIPAA-only narrowing).
+    map: '997.4010.xml',
+    transform: upgrade997To005010,
+    out: 'x12/005010/997.yaml',
+    version: '005010',
+    aliases: ['005010X230'],
+    type: '997',
+    name: 'Functional Acknowledgment',
+    dropCodes: ['AK101', 'AK201'],
+    // dataele.xml gives data element 719 (AK302 Segment Position in Transaction Set) its 004010
+    // length; in 005010 it is N0 1/10.
+    lengths: { 719: { min: 1, max: 10 } },
   },
   {
     map: '999.5010X231.A1.xml',
@@ -96,6 +113,85 @@ function textOf(node, tag) {
 
 function readXml(file) {
   return parser.parse(fs.readFileSync(file, 'utf8'));
+}
+
+function xmlText(tag, text) {
+  return { [tag]: [{ '#text': text }] };
+}
+
+function findNode(nodes, tag, xid) {
+  for (const n of nodes) {
+    if (tagOf(n) === tag && attrsOf(n).xid === xid) return n;
+    const inner = findNode(childrenOf(n), tag, xid);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+function eachNode(nodes, fn) {
+  for (const n of nodes) {
+    fn(n);
+    eachNode(childrenOf(n), fn);
+  }
+}
+
+// --- upgrade997To005010: the ASC X12 005010 997 from pyx12's 004010 map ---
+
+/**
+ * The 005010 syntax error code lists, by data element: standard codes only (the 999's "I" codes are not
+ * 997 codes). 718 and 716 are the lists pyx12's 999.5010.xml gives IK502 (less I5, I6) and AK905.
+ */
+const CODES_005010_997 = {
+  // AK304 Segment Syntax Error Code
+  720: ['1', '2', '3', '4', '5', '6', '7', '8'],
+  // AK403 Data Element Syntax Error Code (11 is not defined, though pyx12's 999 maps list it)
+  723: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '12', '13'],
+  // AK502-AK506 Transaction Set Syntax Error Code
+  718: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '15', '16', '17', '18', '19', '23', '24', '25', '26', '27'],
+  // AK905-AK909 Functional Group Syntax Error Code
+  716: ['1', '2', '3', '4', '5', '6', '10', '11', '12', '13', '14', '15', '16', '17', '18', '19', '23', '24', '25', '26'],
+};
+
+/**
+ * Edits pyx12's 004010 997 map into the ASC X12 005010 997: the elements 005010 adds (ST03, AK103,
+ * AK203 and the third component of AK401's C030), all optional as in the standard; the AK2 and AK3
+ * loops repeat without limit (>1); the syntax error code lists are 005010's (CODES_005010_997).
+ */
+function upgrade997To005010(doc) {
+  const segment = (xid) => {
+    const s = findNode(doc, 'segment', xid);
+    if (!s) throw new Error(`upgrade997To005010: no segment ${xid}`);
+    return s;
+  };
+  // An optional element appended to a segment or composite; its xid ends with its position.
+  const append = (parent, xid, dataEle, name) => {
+    const seq = xid.slice(-2);
+    const last = childrenOf(parent).filter((c) => ['element', 'composite'].includes(tagOf(c))).pop();
+    if (!last || Number(textOf(last, 'seq')) !== Number(seq) - 1) throw new Error(`upgrade997To005010: ${xid} does not follow the map's last element`);
+    const fields = [xmlText('data_ele', dataEle), xmlText('name', name), xmlText('usage', 'S'), xmlText('seq', seq)];
+    parent[tagOf(parent)].push({ element: fields, ':@': { xid } });
+  };
+  append(segment('ST'), 'ST03', '1705', 'Implementation Convention Reference');
+  append(segment('AK1'), 'AK103', '480', 'Version / Release / Industry Identifier Code');
+  append(segment('AK2'), 'AK203', '1705', 'Implementation Convention Reference');
+  const c030 = childNodes(segment('AK4'), 'composite').find((c) => textOf(c, 'data_ele') === 'C030');
+  if (!c030) throw new Error('upgrade997To005010: no C030 in AK4');
+  append(c030, 'AK401-03', '1686', 'Repeating Data Element Position');
+
+  for (const xid of ['AK2', 'AK3']) {
+    const loop = findNode(doc, 'loop', xid);
+    const repeat = loop && childNodes(loop, 'repeat')[0];
+    if (!repeat) throw new Error(`upgrade997To005010: no repeat on loop ${xid}`);
+    repeat.repeat = [{ '#text': '>1' }];
+  }
+
+  const stLoop = findNode(doc, 'loop', 'ST_LOOP');
+  eachNode(childrenOf(stLoop), (n) => {
+    const codes = tagOf(n) === 'element' ? CODES_005010_997[textOf(n, 'data_ele')] : undefined;
+    if (!codes) return;
+    const kept = n.element.filter((c) => tagOf(c) !== 'valid_codes');
+    n.element = [...kept, { valid_codes: codes.map((c) => xmlText('code', c)) }];
+  });
 }
 
 // --- dataele.xml: element number -> type, lengths ---
@@ -304,15 +400,6 @@ function placeDefinitions(defs) {
   return segments;
 }
 
-function findLoop(nodes, xid) {
-  for (const n of nodes) {
-    if (tagOf(n) === 'loop' && attrsOf(n).xid === xid) return n;
-    const inner = findLoop(childrenOf(n), xid);
-    if (inner) return inner;
-  }
-  return undefined;
-}
-
 /** Key order in the YAML output (stable, readable). */
 function ordered(entry) {
   const order = ['segment', 'loop', 'name', 'usage', 'max', 'match', 'elements', 'rules', 'structure'];
@@ -323,7 +410,8 @@ function ordered(entry) {
 
 function buildProfile(target, dataElements) {
   const doc = readXml(path.join(MAPS, target.map));
-  const stLoop = findLoop(doc, 'ST_LOOP');
+  if (target.transform) target.transform(doc);
+  const stLoop = findNode(doc, 'loop', 'ST_LOOP');
   if (!stLoop) throw new Error(`${target.map}: no ST_LOOP`);
   const ctx = { dataElements, target, defs: [] };
   const structure = convertChildren(stLoop, ctx);
@@ -340,16 +428,21 @@ function buildProfile(target, dataElements) {
   profile.name = target.name;
   profile.source =
     `Generated by scripts/pyx12-to-profile.js from pyx12's map ${target.map} and dataele.xml ` +
-    `(pyx12, Copyright John Holland, BSD-3-Clause, see ${LICENCE}). Do not edit; regenerate.`;
+    `(pyx12, Copyright John Holland, BSD-3-Clause, see ${LICENCE})${upgraded(target)}. Do not edit; regenerate.`;
   profile.segments = segments;
   profile.structure = structure.map(ordered);
   return profile;
 }
 
+/** Names the transform, if any, in the header comment and source: ', brought to 005010 by its upgrade997To005010'. */
+function upgraded(target) {
+  return target.transform ? `, brought to ${target.version} by its ${target.transform.name}` : '';
+}
+
 function toYaml(profile, target) {
   const doc = new YAML.Document(profile, { aliasDuplicateObjects: false });
   doc.commentBefore =
-    ` Generated from pyx12's ${target.map} by scripts/pyx12-to-profile.js; do not edit by hand.\n` +
+    ` Generated from pyx12's ${target.map} by scripts/pyx12-to-profile.js${upgraded(target)}; do not edit by hand.\n` +
     ` pyx12 maps: Copyright John Holland, BSD-3-Clause (${LICENCE}).`;
   YAML.visit(doc, {
     Pair(_, pair) {

@@ -116,7 +116,7 @@ describe('pyx12-to-profile generator', () => {
     try {
       execFileSync(process.execPath, [generator, '--out', out], { stdio: 'pipe' });
       const generated = yamlFiles(out).map((f) => path.relative(out, f));
-      expect(generated).toEqual(['x12/004010/997.yaml', 'x12/005010X222A1/837.yaml', 'x12/005010X231A1/999.yaml']);
+      expect(generated).toEqual(['x12/004010/997.yaml', 'x12/005010/997.yaml', 'x12/005010X222A1/837.yaml', 'x12/005010X231A1/999.yaml']);
       for (const rel of generated) {
         const fresh = fs.readFileSync(path.join(out, rel), 'utf8');
         const committed = fs.readFileSync(path.join(profilesDir, rel), 'utf8');
