@@ -1,0 +1,48 @@
+import type { DataSource } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
+import { driverOf, type Driver } from './data-source';
+
+/** A timestamp as each driver stores it: DATETIME(3) via mysql2, UTC text on SQLite (as TypeORM writes it). */
+export function sqlDate(driver: Driver, d: Date): Date | string {
+  return driver === 'sqlite' ? d.toISOString().replace('T', ' ').replace('Z', '') : d;
+}
+
+/** Reads a timestamp from a raw row (SQLite returns the text it stored). */
+export function rowDate(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
+}
+
+export function quote(driver: Driver, name: string): string {
+  return driver === 'sqlite' ? `"${name}"` : `\`${name}\``;
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  if (!(e instanceof QueryFailedError)) return false;
+  const err = e.driverError as { code?: string; errno?: number } | undefined;
+  return err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || /SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)/.test(err?.code ?? '');
+}
+
+export function driver(ds: DataSource): Driver {
+  return driverOf(ds);
+}
+
+/** MariaDB deadlock or lock-wait timeout: the statement was rolled back and may simply run again. */
+export function isLockConflict(e: unknown): boolean {
+  if (!(e instanceof QueryFailedError)) return false;
+  const err = e.driverError as { errno?: number; code?: string } | undefined;
+  return err?.errno === 1213 || err?.errno === 1205 || err?.code === 'ER_LOCK_DEADLOCK' || err?.code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/** Runs work again (a few times, with a short random pause) when MariaDB picks it as a deadlock victim. */
+export async function retryOnLockConflict<T>(work: () => Promise<T>, tries = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (i >= tries || !isLockConflict(e)) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
+    }
+  }
+}
