@@ -1,0 +1,168 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { JobRecord } from './entities';
+import { driverOf, type Driver } from './data-source';
+import { quote, retryOnLockConflict, rowDate, sqlDate } from './sql';
+
+export interface Job {
+  id: number;
+  kind: string;
+  key: string;
+  messageId: string | null;
+  data: unknown;
+  attempts: number;
+  maxAttempts: number;
+  claimedBy: string;
+  /** When this worker's lease ends: finish, extend or release before then. */
+  leaseUntil: Date;
+}
+
+export interface EnqueueInput {
+  kind: string;
+  /** Idempotency key: a second enqueue with the same key is ignored. Default `<messageId>:<kind>`. */
+  key?: string;
+  messageId?: string | null;
+  data?: unknown;
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+function toJob(r: Record<string, unknown>): Job {
+  return {
+    id: Number(r.id),
+    kind: String(r.kind),
+    key: String(r.key),
+    messageId: (r.messageId as string | null) ?? null,
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : (r.data ?? null),
+    attempts: Number(r.attempts),
+    maxAttempts: Number(r.maxAttempts),
+    claimedBy: String(r.claimedBy),
+    leaseUntil: rowDate(r.runAt),
+  };
+}
+
+/**
+ * The durable work queue, shared by every gateway process on one database. A job is claimed under a
+ * lease (its runAt moves to the lease's end); a worker that dies lets the lease run out and the job is
+ * claimed again. Completion is fenced: only the claimant of the current attempt can finish a job.
+ * MariaDB claims with SELECT … FOR UPDATE SKIP LOCKED; SQLite, which has one writer at a time,
+ * claims with a single UPDATE … RETURNING.
+ */
+export class Queue {
+  private readonly driver: Driver;
+  private readonly t: string;
+
+  constructor(private readonly ds: DataSource, private readonly clock: () => Date = () => new Date()) {
+    this.driver = driverOf(ds);
+    this.t = quote(this.driver, 'job');
+  }
+
+  async enqueue(input: EnqueueInput, manager: EntityManager = this.ds.manager): Promise<void> {
+    const now = this.clock();
+    await manager.createQueryBuilder().insert().into(JobRecord).orIgnore().values({
+      kind: input.kind,
+      key: input.key ?? `${input.messageId ?? 'none'}:${input.kind}`,
+      messageId: input.messageId ?? null,
+      data: (input.data ?? null) as object | null,
+      status: 'queued',
+      runAt: input.runAt ?? now,
+      attempts: 0,
+      maxAttempts: input.maxAttempts ?? 10,
+      claimedBy: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+    }).execute();
+  }
+
+  /** Claims up to `limit` jobs that are due (or whose lease ran out) for `worker`, leased for `leaseMs`. */
+  async claim(worker: string, limit = 1, leaseMs = 60_000, kinds?: string[]): Promise<Job[]> {
+    const now = this.clock();
+    const lease = new Date(now.getTime() + leaseMs);
+    const d = this.driver;
+    const kindFilter = kinds?.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : '';
+    const kindArgs = kinds ?? [];
+    let rows: Record<string, unknown>[];
+    if (d === 'sqlite') {
+      rows = await this.ds.query(
+        `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, claimedBy = ?, updatedAt = ?
+         WHERE id IN (SELECT id FROM ${this.t} WHERE status IN ('queued', 'running') AND runAt <= ?${kindFilter} ORDER BY runAt, id LIMIT ?)
+         RETURNING *`,
+        [sqlDate(d, lease), worker, sqlDate(d, now), sqlDate(d, now), ...kindArgs, limit],
+      );
+    } else {
+      // READ COMMITTED takes no gap locks; a deadlock victim is retried (nothing was claimed).
+      rows = await retryOnLockConflict(() => this.ds.transaction('READ COMMITTED', async (m) => {
+        const picked: Array<{ id: string }> = await m.query(
+          `SELECT id FROM ${this.t} WHERE status IN ('queued', 'running') AND runAt <= ?${kindFilter} ORDER BY runAt, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+          [now, ...kindArgs, limit],
+        );
+        if (picked.length === 0) return [];
+        const ids = picked.map((p) => p.id);
+        const marks = ids.map(() => '?').join(',');
+        await m.query(`UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`, [lease, worker, now, ...ids]);
+        return m.query(`SELECT * FROM ${this.t} WHERE id IN (${marks})`, ids);
+      }));
+    }
+    const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
+    // A job whose leases ran out more often than it may be tried is dead, not run again.
+    const live: Job[] = [];
+    for (const j of jobs) {
+      if (j.attempts > j.maxAttempts) await this.dead(j, `abandoned: its lease ran out ${j.attempts - 1} times`);
+      else live.push(j);
+    }
+    return live;
+  }
+
+  /** Marks a job done; false when this worker no longer holds it (its lease ran out and another took it). */
+  async complete(job: Job, manager: EntityManager = this.ds.manager): Promise<boolean> {
+    return this.finish(job, { status: 'done', lastError: null }, manager);
+  }
+
+  /** Gives a failed attempt back to the queue after `delayMs`, or dead-letters it after its last attempt. */
+  async retry(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
+    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
+    const ok = await this.finish(job, { status: 'queued', lastError: error, runAt: new Date(this.clock().getTime() + delayMs) });
+    return ok ? 'retry' : 'lost';
+  }
+
+  async dead(job: Job, error: string): Promise<boolean> {
+    return this.finish(job, { status: 'dead', lastError: error });
+  }
+
+  /** Extends the lease of a long job. */
+  async extend(job: Job, leaseMs: number): Promise<boolean> {
+    const until = new Date(this.clock().getTime() + leaseMs);
+    const ok = await this.finish(job, { status: 'running', runAt: until });
+    if (ok) job.leaseUntil = until;
+    return ok;
+  }
+
+  private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager: EntityManager = this.ds.manager): Promise<boolean> {
+    const d = this.driver;
+    const now = this.clock();
+    const cols = ['status = ?', 'updatedAt = ?'];
+    const args: unknown[] = [set.status, sqlDate(d, now)];
+    if (set.lastError !== undefined) { cols.push('lastError = ?'); args.push(set.lastError); }
+    if (set.runAt) { cols.push('runAt = ?'); args.push(sqlDate(d, set.runAt)); }
+    const result = await retryOnLockConflict(() => manager.query(
+      `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+      [...args, job.id, job.claimedBy, job.attempts],
+    ));
+    return affected(result) === 1;
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const rows: Array<{ status: string; n: number | string }> = await this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`);
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+}
+
+/**
+ * Rows changed by an UPDATE: mysql2 reports affectedRows; on SQLite the statement ends in RETURNING,
+ * so the rows themselves are counted (TypeORM's plain query() hides better-sqlite3's change count).
+ */
+export function affected(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  if (result && typeof result === 'object' && 'affectedRows' in result) return Number((result as { affectedRows: number }).affectedRows);
+  return 0;
+}

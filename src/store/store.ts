@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { createDataSource, driverOf, type Driver } from './data-source';
+import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
+import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
+import { Queue } from './queue';
+import { ControlNumbers } from './control-numbers';
+import { isUniqueViolation, quote, sqlDate } from './sql';
+import type { Diagnostic, Interchange } from '../edi/model';
+import { allDiagnostics } from '../edi/model';
+
+export interface StoreOptions {
+  /** Where payload bytes live: a folder (default) or the database. */
+  payloads?: PayloadStorage;
+  payloadDir?: string;
+  /** Folder relative paths in the database URL are read from. */
+  base?: string;
+  clock?: () => Date;
+}
+
+export interface ReceiveInput {
+  direction: Direction;
+  transport: string;
+  bytes: Buffer;
+  partnerId?: string | null;
+  fileName?: string | null;
+  remotePath?: string | null;
+  as2MessageId?: string | null;
+  as2From?: string | null;
+  /** The job to enqueue in the same transaction (default: `process`); null for none. */
+  job?: string | null;
+  status?: string;
+}
+
+export interface Received {
+  message: MessageRecord;
+  /** The message was already received (same AS2 Message-ID from the same AS2-From): nothing new was stored. */
+  duplicate: boolean;
+  /** The id of the `received` event, for children to link to. */
+  eventId: number | null;
+}
+
+export interface EventInput {
+  stage: string;
+  status?: 'ok' | 'warning' | 'error';
+  parentId?: number | null;
+  messageId?: string | null;
+  interchangeId?: string | null;
+  transactionId?: string | null;
+  partnerId?: string | null;
+  code?: string | null;
+  detail?: string | null;
+}
+
+export interface RecordedInterchange {
+  interchange: InterchangeRecord;
+  transactions: TransactionRecord[];
+  /** The same interchange (partner, sender, receiver, control number) was recorded before. */
+  duplicateOf?: InterchangeRecord;
+}
+
+/** How much of a validation report a row keeps; the payload can always be validated again in full. */
+const REPORT_LIMIT = 200;
+
+function report(list: Diagnostic[]): object | null {
+  if (list.length === 0) return null;
+  return list.length <= REPORT_LIMIT ? list : { diagnostics: list.slice(0, REPORT_LIMIT), omitted: list.length - REPORT_LIMIT };
+}
+
+function validation(list: Diagnostic[]): string {
+  return list.some((d) => d.severity === 'error') ? 'invalid' : list.length > 0 ? 'warnings' : 'valid';
+}
+
+/**
+ * Everything the gateway receives, decides and sends, and the queue of its work. Receipt after
+ * commit: `receive` returns only once the bytes are durable and their Message row is committed.
+ */
+export class Store {
+  readonly driver: Driver;
+  readonly queue: Queue;
+  readonly controlNumbers: ControlNumbers;
+  readonly files: FilePayloads | undefined;
+  readonly clock: () => Date;
+
+  private constructor(readonly ds: DataSource, opts: StoreOptions) {
+    this.driver = driverOf(ds);
+    this.clock = opts.clock ?? (() => new Date());
+    this.queue = new Queue(ds, this.clock);
+    this.controlNumbers = new ControlNumbers(ds);
+    this.files = (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
+  }
+
+  static async open(url: string, opts: StoreOptions = {}): Promise<Store> {
+    const ds = createDataSource(url, opts.base);
+    await ds.initialize();
+    return new Store(ds, opts);
+  }
+
+  /** Applies pending migrations; returns their names. */
+  async migrate(): Promise<string[]> {
+    const ran = await this.ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  }
+
+  async pendingMigrations(): Promise<boolean> {
+    return this.ds.showMigrations();
+  }
+
+  async close(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(work);
+  }
+
+  /**
+   * Stores the bytes durably, then commits the Message row, the `received` event and the job that
+   * processes it in one transaction. A repeated AS2 Message-ID from the same sender returns the
+   * first message (RFC 4130 §5.5: answer again, process once).
+   */
+  async receive(input: ReceiveInput): Promise<Received> {
+    const hash = sha256(input.bytes);
+    if (this.files) this.files.put(input.bytes, hash);
+    const now = this.clock();
+    const message = Object.assign(new MessageRecord(), {
+      id: randomUUID(), direction: input.direction, transport: input.transport, partnerId: input.partnerId ?? null,
+      as2MessageId: input.as2MessageId ?? null, as2From: input.as2From ?? null, fileName: input.fileName ?? null,
+      remotePath: input.remotePath ?? null, sha256: hash, size: input.bytes.length, status: input.status ?? 'received',
+      mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
+    });
+    try {
+      return await this.ds.transaction(async (m) => {
+        await m.createQueryBuilder().insert().into(PayloadRecord).orIgnore().values({
+          sha256: hash, size: input.bytes.length, storage: this.files ? 'file' : 'database', data: this.files ? null : input.bytes, createdAt: now, purgedAt: null,
+        }).execute();
+        await m.insert(MessageRecord, message);
+        const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${input.bytes.length} bytes`.trim() }, m);
+        if (input.job !== null) await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
+        return { message, duplicate: false, eventId };
+      });
+    } catch (e) {
+      if (input.as2MessageId && isUniqueViolation(e)) {
+        const first = await this.ds.getRepository(MessageRecord).findOneByOrFail({ as2MessageId: input.as2MessageId, as2From: input.as2From ?? undefined });
+        return { message: first, duplicate: true, eventId: null };
+      }
+      throw e;
+    }
+  }
+
+  /** The raw bytes of a message, as received. */
+  async payload(hash: string): Promise<Buffer> {
+    if (this.files?.has(hash)) return this.files.get(hash);
+    const row = await this.ds.getRepository(PayloadRecord).findOneBy({ sha256: hash });
+    if (row?.data) return Buffer.from(row.data);
+    if (row?.purgedAt) throw new Error(`payload ${hash} was purged on ${row.purgedAt.toISOString()} by the retention policy`);
+    throw new Error(`payload ${hash} is missing`);
+  }
+
+  async message(id: string): Promise<MessageRecord | null> {
+    return this.ds.getRepository(MessageRecord).findOneBy({ id });
+  }
+
+  async setMessageStatus(id: string, status: string, error: string | null = null, m: EntityManager = this.ds.manager): Promise<void> {
+    await m.update(MessageRecord, { id }, { status, error, updatedAt: this.clock() });
+  }
+
+  async event(e: EventInput, m: EntityManager = this.ds.manager): Promise<number> {
+    const r = await m.insert(EventRecord, {
+      parentId: e.parentId ?? null, messageId: e.messageId ?? null, interchangeId: e.interchangeId ?? null, transactionId: e.transactionId ?? null,
+      partnerId: e.partnerId ?? null, stage: e.stage, status: e.status ?? 'ok', code: e.code ?? null, detail: e.detail ?? null, createdAt: this.clock(),
+    });
+    return Number(r.identifiers[0].id);
+  }
+
+  async events(messageId: string): Promise<EventRecord[]> {
+    return this.ds.getRepository(EventRecord).find({ where: { messageId }, order: { id: 'ASC' } });
+  }
+
+  /**
+   * Records a parsed interchange with its groups and transaction sets. Idempotent per message and
+   * interchange position (a retaken job finds the rows it wrote before); a second interchange with the
+   * same partner, sender, receiver and control number is reported as a duplicate, across processes,
+   * by the database's unique key.
+   */
+  async recordInterchange(
+    m: EntityManager,
+    input: { message: MessageRecord; interchange: Interchange; partnerId: string | null; tracked?: (txIndex: number) => Record<string, string> | null; ackDueAt?: Date | null },
+  ): Promise<RecordedInterchange> {
+    const ic = input.interchange;
+    const existing = await m.findOneBy(InterchangeRecord, { messageId: input.message.id, byteOffset: ic.offset });
+    if (existing) return { interchange: existing, transactions: await m.findBy(TransactionRecord, { interchangeId: existing.id }) };
+    const now = this.clock();
+    const rec = Object.assign(new InterchangeRecord(), {
+      id: randomUUID(), messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId, partnerKey: input.partnerId ?? '-',
+      standard: ic.standard, senderQualifier: ic.sender.qualifier.slice(0, 4), senderId: ic.sender.id.slice(0, 35), receiverQualifier: ic.receiver.qualifier.slice(0, 4),
+      receiverId: ic.receiver.id.slice(0, 35), controlNumber: ic.controlNumber.slice(0, 14), syntaxVersion: ic.syntax.version.slice(0, 12), test: ic.test,
+      preparedAt: ic.date.slice(0, 32), validation: validation(allDiagnostics(ic)), validationReport: report(ic.errors), ackStatus: input.ackDueAt ? 'expected' : 'none',
+      ackReport: null, ackDueAt: input.ackDueAt ?? null, byteOffset: ic.offset, byteLength: ic.length, createdAt: now,
+    });
+    // A savepoint keeps the caller's transaction usable when the unique key says "duplicate".
+    const qr = m.queryRunner!;
+    const savepoint = `sp_${rec.id.replace(/-/g, '').slice(0, 12)}`;
+    await qr.query(`SAVEPOINT ${savepoint}`);
+    try {
+      await m.insert(InterchangeRecord, rec);
+      await qr.query(`RELEASE SAVEPOINT ${savepoint}`);
+    } catch (e) {
+      await qr.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+      if (!isUniqueViolation(e)) throw e;
+      const first = await m.findOneByOrFail(InterchangeRecord, { partnerKey: rec.partnerKey, senderId: rec.senderId, receiverId: rec.receiverId, controlNumber: rec.controlNumber, direction: rec.direction });
+      return { interchange: first, transactions: [], duplicateOf: first };
+    }
+    const transactions: TransactionRecord[] = [];
+    const groups: GroupRecord[] = [];
+    let txIndex = 0;
+    for (const g of ic.groups) {
+      const group = Object.assign(new GroupRecord(), {
+        id: randomUUID(), interchangeId: rec.id, functionalId: g.functionalId ?? null, controlNumber: g.controlNumber ?? null, version: g.version.slice(0, 16),
+        sender: g.sender?.slice(0, 35) ?? null, receiver: g.receiver?.slice(0, 35) ?? null, transactionCount: g.transactions.length,
+        validation: validation([...g.errors, ...g.transactions.flatMap((t) => t.errors)]), validationReport: report(g.errors), ackStatus: rec.ackStatus, createdAt: now,
+      });
+      groups.push(group);
+      for (const t of g.transactions) {
+        const tracked = input.tracked?.(txIndex++) ?? null;
+        transactions.push(Object.assign(new TransactionRecord(), {
+          id: randomUUID(), interchangeId: rec.id, groupId: group.id, messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId,
+          standard: ic.standard, version: t.version.slice(0, 16), implementation: t.implementation?.slice(0, 35) ?? null, type: t.type.slice(0, 6),
+          controlNumber: t.controlNumber.slice(0, 14), segmentCount: t.segmentCount, validation: validation(t.errors), validationReport: report(t.errors),
+          ackStatus: rec.ackStatus, tracked, reference: tracked ? (Object.values(tracked)[0] ?? null) : null, deliveryStatus: 'none', route: null, deliveredAt: null,
+          byteOffset: t.offset, byteLength: t.length, createdAt: now,
+        }));
+      }
+    }
+    if (groups.length) await m.insert(GroupRecord, groups);
+    for (let i = 0; i < transactions.length; i += 200) await m.insert(TransactionRecord, transactions.slice(i, i + 200));
+    return { interchange: rec, transactions };
+  }
+
+  /** Control numbers for what we send: see control-numbers.ts. Must run inside `transaction`. */
+  nextControlNumber(m: EntityManager, scope: string, kind: string): Promise<number> {
+    return this.controlNumbers.next(m, scope, kind);
+  }
+
+  /** Flags expected acknowledgements whose time ran out; returns how many. */
+  async markOverdueAcks(now = this.clock()): Promise<number> {
+    const t = quote(this.driver, 'interchange');
+    const r: unknown = await this.ds.query(
+      `UPDATE ${t} SET ackStatus = 'overdue' WHERE ackStatus = 'expected' AND ackDueAt < ?${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
+      [sqlDate(this.driver, now)],
+    );
+    return Array.isArray(r) ? r.length : Number((r as { affectedRows?: number }).affectedRows ?? 0);
+  }
+
+  /**
+   * Retention: deletes payload bytes older than the cutoff (audit rows stay, marked purged).
+   * Returns how many payloads were purged.
+   */
+  async purgePayloads(olderThan: Date): Promise<number> {
+    const repo = this.ds.getRepository(PayloadRecord);
+    const rows = await repo.createQueryBuilder('p').where('p.createdAt < :cut AND p.purgedAt IS NULL', { cut: olderThan }).getMany();
+    const now = this.clock();
+    for (const p of rows) {
+      if (p.storage === 'file') this.files?.remove(p.sha256);
+      await repo.update({ sha256: p.sha256 }, { data: null, purgedAt: now });
+    }
+    return rows.length;
+  }
+}

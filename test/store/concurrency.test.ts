@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Store } from '../../src/store/store';
+import { JobRecord } from '../../src/store/entities';
+import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+
+const worker = resolve(__dirname, '..', 'helpers', 'queue-worker.js');
+
+function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('close', (code) => res({ code, out, err }));
+  });
+}
+
+async function enqueueMany(store: Store, n: number): Promise<void> {
+  const now = new Date();
+  for (let i = 0; i < n; i += 500) {
+    const rows = Array.from({ length: Math.min(500, n - i) }, (_, k) => ({
+      kind: 'work', key: `work:${i + k}`, messageId: null, data: null, status: 'queued', runAt: now, attempts: 0, maxAttempts: 5,
+      claimedBy: null, lastError: null, createdAt: now, updatedAt: now,
+    }));
+    await store.ds.createQueryBuilder().insert().into(JobRecord).values(rows).execute();
+  }
+}
+
+const cases = [['mariadb', 10_000], ['sqlite', 2_000]] as const;
+
+for (const [kind, jobs] of cases) {
+  describe(`store across processes on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let store: Store;
+    beforeAll(async () => {
+      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
+      db = await freshDatabase(kind);
+      store = await Store.open(db.url, { payloads: 'database' });
+      await store.migrate();
+    });
+    afterAll(async () => { await store?.close(); await db?.drop(); });
+
+    test(`two worker processes drain ${jobs} jobs: each runs exactly once`, async () => {
+      if (!db) return;
+      await enqueueMany(store, jobs);
+      const outs = [join(db.dir, 'w1.txt'), join(db.dir, 'w2.txt')];
+      outs.forEach((o) => writeFileSync(o, ''));
+      const results = await Promise.all(outs.map((o, i) => run(['drain', db!.url, `w${i + 1}`, o])));
+      for (const r of results) expect(r.err).toBe('');
+      const ran = outs.flatMap((o) => readFileSync(o, 'utf8').split('\n').filter(Boolean));
+      expect(ran.length).toBe(jobs);
+      expect(new Set(ran).size).toBe(jobs);
+      // Both workers did a share of the work.
+      for (const r of results) expect(Number(r.out)).toBeGreaterThan(0);
+      expect(await store.queue.counts()).toEqual({ done: jobs });
+    }, 120_000);
+
+    test('control numbers allocated from two processes at once never repeat and leave no gap', async () => {
+      if (!db) return;
+      const out = join(db.dir, 'numbers.txt');
+      writeFileSync(out, '');
+      const n = kind === 'mariadb' ? 300 : 200;
+      const results = await Promise.all([run(['numbers', db.url, 'acme', 'isa', String(n), out]), run(['numbers', db.url, 'acme', 'isa', String(n), out])]);
+      for (const r of results) expect(r.err).toBe('');
+      const got = readFileSync(out, 'utf8').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
+      expect(got).toEqual(Array.from({ length: 2 * n }, (_, i) => i + 1));
+    }, 120_000);
+
+    test('a worker killed with SIGKILL mid-job: the job is taken again after its lease and done once', async () => {
+      if (!db) return;
+      await store.ds.query(`DELETE FROM job`);
+      await store.queue.enqueue({ kind: 'work', key: 'crash-me' });
+      const p = spawn(process.execPath, [worker, 'hang', db.url, 'doomed', '1500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const claimed = await new Promise<string>((res) => p.stdout.on('data', (d) => res(String(d))));
+      expect(claimed).toMatch(/^claimed \d+/);
+      p.kill('SIGKILL');
+      await new Promise((r) => p.on('close', r));
+      expect(await store.queue.claim('survivor', 5, 60_000, ['work'])).toEqual([]); // still leased
+      await new Promise((r) => setTimeout(r, 1600));
+      const [job] = await store.queue.claim('survivor', 5, 60_000, ['work']);
+      expect(job).toMatchObject({ key: 'crash-me', attempts: 2, claimedBy: 'survivor' });
+      expect(await store.queue.complete(job)).toBe(true);
+      expect(await store.ds.getRepository(JobRecord).findOneByOrFail({ key: 'crash-me' })).toMatchObject({ status: 'done', attempts: 2 });
+    }, 60_000);
+  });
+}

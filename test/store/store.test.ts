@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from '../../src/store/store';
+import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
+import { parseBuffer } from '../../src/edi/parse';
+import { x12 } from '../helpers/build';
+import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+
+/** Differences between the migrations and the entities that are deliberate (see migrations/0001-initial.ts). */
+const ALLOWED_DIFF = [
+  /"(temporary_)?(event|job)"/, /INDEX "(ix_event|ix_job|uq_job)/, // SQLite: INTEGER PRIMARY KEY AUTOINCREMENT, which the entity calls bigint
+  /`\w+` (text|blob) NULL$/, /DROP COLUMN `(error|data|validationReport|ackReport|tracked|report|lastError|detail)`/, // MariaDB: MEDIUMTEXT / LONGBLOB
+];
+
+for (const kind of ['sqlite', 'mariadb'] as const) {
+  describe(`store on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let store: Store;
+    let now = new Date('2026-05-01T10:00:00.000Z');
+    const clock = () => now;
+
+    beforeAll(async () => {
+      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
+      db = await freshDatabase(kind);
+      store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), clock });
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await store?.close();
+      await db?.drop();
+    });
+    const it = (name: string, fn: () => Promise<void>) => test(name, async () => { if (db) await fn(); });
+
+    it('migrations build the schema the entities describe (up to the deliberate column types)', async () => {
+      const sql = await store.ds.driver.createSchemaBuilder().log();
+      const unexpected = sql.upQueries.map((q) => q.query.trim()).filter((q) => !ALLOWED_DIFF.some((re) => re.test(q)));
+      expect(unexpected).toEqual([]);
+      expect(await store.pendingMigrations()).toBe(false);
+    });
+
+    it('receive: bytes are on disk and the message, its event and its job are committed together', async () => {
+      const bytes = Buffer.from(x12());
+      const r = await store.receive({ direction: 'in', transport: 'file', bytes, fileName: 'po.edi', partnerId: 'acme' });
+      expect(r.duplicate).toBe(false);
+      expect(store.files!.has(r.message.sha256)).toBe(true);
+      expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
+      const row = await store.ds.getRepository(MessageRecord).findOneByOrFail({ id: r.message.id });
+      expect(row).toMatchObject({ direction: 'in', transport: 'file', fileName: 'po.edi', size: bytes.length, status: 'received', receivedAt: now });
+      expect((await store.events(r.message.id)).map((e) => e.stage)).toEqual(['received']);
+      expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process', status: 'queued' })).toBe(1);
+    });
+
+    it('the same bytes twice are one payload; a repeated AS2 Message-ID returns the first message', async () => {
+      const bytes = Buffer.from(x12({ control: '000000777' }));
+      const a = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
+      const b = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
+      expect(b).toMatchObject({ duplicate: true, message: { id: a.message.id } });
+      const c = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'OTHER' });
+      expect(c.duplicate).toBe(false);
+      expect(await store.ds.getRepository(PayloadRecord).countBy({ sha256: a.message.sha256 })).toBe(1);
+      expect(await store.ds.getRepository(MessageRecord).countBy({ as2MessageId: '<abc@acme>' })).toBe(2);
+    });
+
+    it('payloads can live in the database instead of files', async () => {
+      const inDb = await Store.open(db!.url, { payloads: 'database', clock });
+      try {
+        const bytes = Buffer.from('UNB+UNOC:3+S+R+240101:1200+1\'UNZ+0+1\'' + 'x'.repeat(70_000));
+        const r = await inDb.receive({ direction: 'in', transport: 'api', bytes });
+        expect((await inDb.payload(r.message.sha256)).equals(bytes)).toBe(true);
+        expect(existsSync(join(db!.dir, 'payloads', r.message.sha256.slice(0, 2)))).toBe(false);
+      } finally {
+        await inDb.close();
+      }
+    });
+
+    it('recordInterchange: interchange, groups and transaction sets with statuses; idempotent; duplicates caught by the database', async () => {
+      const bytes = Buffer.from(x12({ control: '000000042', transactions: [['BEG*00*SA*PO1**20240102'], ['BEG*00*SA*PO2**20240102']] }).replace('SE*3*0002', 'SE*9*0002'));
+      const r = await store.receive({ direction: 'in', transport: 'file', bytes });
+      const ic = parseBuffer(bytes).interchanges[0];
+      const first = await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme', tracked: (i) => ({ po: `PO${i + 1}` }) }));
+      expect(first.duplicateOf).toBeUndefined();
+      expect(first.transactions.map((t) => [t.controlNumber, t.validation, t.reference])).toEqual([['0001', 'valid', 'PO1'], ['0002', 'invalid', 'PO2']]);
+      const again = await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme' }));
+      expect(again.interchange.id).toBe(first.interchange.id);
+      expect(await store.ds.getRepository(TransactionRecord).countBy({ interchangeId: first.interchange.id })).toBe(2);
+      const report = (await store.ds.getRepository(TransactionRecord).findOneByOrFail({ id: first.transactions[1].id })).validationReport as Array<{ code: string }>;
+      expect(report.map((d) => d.code)).toEqual(['4']);
+      // Same interchange again in another message: the unique key says duplicate, and the transaction stays usable.
+      const r2 = await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.concat([bytes, Buffer.from('\n')]) });
+      const dup = await store.transaction(async (m) => {
+        const d = await store.recordInterchange(m, { message: r2.message, interchange: ic, partnerId: 'acme' });
+        await store.event({ stage: 'duplicate', messageId: r2.message.id }, m);
+        return d;
+      });
+      expect(dup.duplicateOf?.id).toBe(first.interchange.id);
+      expect(await store.ds.getRepository(InterchangeRecord).countBy({ controlNumber: '000000042' })).toBe(1);
+      expect((await store.events(r2.message.id)).map((e) => e.stage)).toEqual(['received', 'duplicate']);
+    });
+
+    it('queue: a claimed job is leased, completed once, and fenced against a worker that lost it', async () => {
+      await store.queue.enqueue({ kind: 'deliver', key: 'q1' });
+      await store.queue.enqueue({ kind: 'deliver', key: 'q1' });
+      const [job] = await store.queue.claim('w1', 10, 30_000, ['deliver']);
+      expect(job).toMatchObject({ key: 'q1', attempts: 1, claimedBy: 'w1' });
+      expect(await store.queue.claim('w2', 10, 30_000, ['deliver'])).toEqual([]);
+      now = new Date(now.getTime() + 31_000); // the lease runs out: w1 is presumed dead
+      const [retaken] = await store.queue.claim('w2', 10, 30_000, ['deliver']);
+      expect(retaken).toMatchObject({ id: job.id, attempts: 2, claimedBy: 'w2' });
+      expect(await store.queue.complete(job)).toBe(false);
+      expect(await store.queue.complete(retaken)).toBe(true);
+      expect(await store.queue.claim('w3', 10, 30_000, ['deliver'])).toEqual([]);
+    });
+
+    it('queue: a failing job is retried after its backoff, then dead-lettered with its last error', async () => {
+      await store.queue.enqueue({ kind: 'flaky', key: 'f1', maxAttempts: 2 });
+      const [a] = await store.queue.claim('w', 1, 10_000, ['flaky']);
+      expect(await store.queue.retry(a, 'connection refused', 5_000)).toBe('retry');
+      expect(await store.queue.claim('w', 1, 10_000, ['flaky'])).toEqual([]);
+      now = new Date(now.getTime() + 5_001);
+      const [b] = await store.queue.claim('w', 1, 10_000, ['flaky']);
+      expect(b.attempts).toBe(2);
+      expect(await store.queue.retry(b, 'connection refused again', 5_000)).toBe('dead');
+      const row = await store.ds.getRepository(JobRecord).findOneByOrFail({ key: 'f1' });
+      expect(row).toMatchObject({ status: 'dead', lastError: 'connection refused again', attempts: 2 });
+    });
+
+    it('control numbers: sequential per scope and kind, wrapping at the maximum, given back on rollback', async () => {
+      const take = (scope: string, kind: string) => store.transaction((m) => store.nextControlNumber(m, scope, kind));
+      expect([await take('acme', 'isa'), await take('acme', 'isa'), await take('acme', 'gs'), await take('beta', 'isa')]).toEqual([1, 2, 1, 1]);
+      await expect(store.transaction(async (m) => { await store.nextControlNumber(m, 'acme', 'isa'); throw new Error('send failed'); })).rejects.toThrow('send failed');
+      expect(await take('acme', 'isa')).toBe(3);
+      await store.ds.query(`UPDATE control_number SET value = 999999999 WHERE scope = 'acme' AND kind = 'isa'`);
+      expect(await take('acme', 'isa')).toBe(1);
+      await expect(store.ds.manager.transaction(async () => undefined)).resolves.toBeUndefined();
+      await expect(store.nextControlNumber(store.ds.manager, 'acme', 'isa')).rejects.toThrow('inside a transaction');
+    });
+
+    it('expected acks past their time are flagged overdue', async () => {
+      const bytes = Buffer.from(x12({ control: '000000555' }));
+      const r = await store.receive({ direction: 'out', transport: 'as2', bytes });
+      const ic = parseBuffer(bytes).interchanges[0];
+      await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme', ackDueAt: new Date(now.getTime() + 3_600_000) }));
+      expect(await store.markOverdueAcks()).toBe(0);
+      now = new Date(now.getTime() + 3_600_001);
+      expect(await store.markOverdueAcks()).toBe(1);
+      expect((await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ controlNumber: '000000555' })).ackStatus).toBe('overdue');
+    });
+
+    it('retention purges old payload bytes and keeps the audit rows', async () => {
+      const r = await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from('old ' + x12()) });
+      now = new Date(now.getTime() + 90 * 86_400_000);
+      expect(await store.purgePayloads(new Date(now.getTime() - 30 * 86_400_000))).toBeGreaterThanOrEqual(1);
+      expect(store.files!.has(r.message.sha256)).toBe(false);
+      await expect(store.payload(r.message.sha256)).rejects.toThrow(/purged on/);
+      expect(await store.message(r.message.id)).not.toBeNull();
+    });
+  });
+}
