@@ -5,6 +5,7 @@ import { packageRoot } from '../config/paths';
 import { parseCommand } from './parse';
 import { validateCommand } from './validate';
 import { ackCommand } from './ack';
+import { migrateCommand } from './migrate';
 import { GatewayError } from '../errors';
 
 export interface Io {
@@ -61,6 +62,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--control-number <n>', 'our interchange control number for the ack', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
+
+  program.command('migrate')
+    .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (o: { config?: string }) => { code = await migrateCommand(o, io); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import type { ZodType } from 'zod';
 
 /** One problem in a config file, located as editors and CI logs expect: file:line:col and key path. */
@@ -35,10 +35,24 @@ export function parseYaml<T>(textIn: string, file: string, schema: ZodType<T, un
   }
   const result = schema.safeParse(doc.toJS());
   if (result.success) return { ok: true, value: result.data };
+  const keyAt = (path: string[], key: string): ConfigIssue | undefined => {
+    const map = doc.getIn(path, true);
+    if (!isMap(map)) return undefined;
+    const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+    if (!range) return undefined;
+    const p = at(range[0]);
+    return { file, line: p.line, column: p.col, path: [...path, key].join('.'), message: `unknown key ${JSON.stringify(key)}` };
+  };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => {
+    issues: result.error.issues.flatMap((issue): ConfigIssue[] => {
       const path = issue.path.map(String);
+      // Each unknown key is reported at its own line.
+      if (issue.code === 'unrecognized_keys') {
+        const located = issue.keys.map((k) => keyAt(path, k)).filter((x): x is ConfigIssue => x !== undefined);
+        if (located.length === issue.keys.length) return located;
+      }
       // Walk down as far as the document goes, so a missing key points at its parent.
       let node: unknown = doc.contents;
       for (let i = path.length; i >= 0; i--) {
@@ -47,7 +61,7 @@ export function parseYaml<T>(textIn: string, file: string, schema: ZodType<T, un
       }
       const range = (node as { range?: [number, number, number] } | null)?.range;
       const p = range ? at(range[0]) : { line: 1, col: 1 };
-      return { file, line: p.line, column: p.col, path: path.join('.'), message: issue.message };
+      return [{ file, line: p.line, column: p.col, path: path.join('.'), message: issue.message }];
     }),
   };
 }

@@ -93,3 +93,18 @@ describe('cli: ack', () => {
     expect(r.err).toMatch(/997 acknowledges X12; use CONTRL for EDIFACT/);
   });
 });
+
+describe('cli: migrate', () => {
+  test('creates the SQLite schema, then says it is up to date', () => {
+    const first = cli('migrate');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/gateway\.sqlite: applied Initial\d+/);
+    expect(cli('migrate').out).toMatch(/up to date/);
+  });
+
+  test('an unreachable database is exit 1 with one clear line and the password hidden', () => {
+    const r = spawnSync(process.execPath, [bin, 'migrate'], { encoding: 'utf8', cwd: dir, env: { ...process.env, DATABASE_URL: 'mysql://root:secret@127.0.0.1:1/x' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('edi-gateway: migrating mysql://root:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1');
+  });
+});

@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { type ConfigIssue, parseYaml } from './yaml';
+import { byteSize, duration } from './units';
+
+const partyId = z.strictObject({ qualifier: z.string().min(1).max(4), id: z.string().min(1).max(35) });
+const port = z.number().int().min(1).max(65535);
+
+/** gateway.yaml (DESIGN.md's contract): every key optional, unknown keys are errors. */
+export const gatewaySchema = z.strictObject({
+  database: z.string().min(1).default('sqlite:data/gateway.sqlite'),
+  /** A folder for payload files, or `database` to keep payload bytes in the database. */
+  payloads: z.string().min(1).default('data/payloads'),
+  partners: z.string().min(1).default('partners'),
+  profiles: z.string().min(1).default('profiles'),
+  certs: z.string().min(1).default('certs'),
+  identity: z.strictObject({
+    x12: z.array(partyId).default([]),
+    edifact: z.array(partyId).default([]),
+    as2: z.strictObject({ id: z.string().min(1).max(128), key: z.string().min(1), certificate: z.string().min(1) }).optional(),
+  }).default({ x12: [], edifact: [] }),
+  as2: z.strictObject({
+    port: port.default(4080),
+    path: z.string().startsWith('/').default('/as2'),
+    maxBytes: byteSize.default(100 * 1024 ** 2),
+    tls: z.strictObject({ key: z.string(), certificate: z.string() }).optional(),
+  }).optional(),
+  sftp: z.strictObject({ port: port.default(2222), hostKey: z.string().optional(), root: z.string().default('data/sftp') }).optional(),
+  admin: z.strictObject({ port: port.default(8080) }).optional(),
+  workers: z.number().int().min(1).max(64).default(2),
+  /** How long payload bytes are kept; audit rows are kept regardless. */
+  retention: z.strictObject({ payloads: duration.optional() }).optional(),
+});
+
+export type GatewayConfig = z.infer<typeof gatewaySchema> & { file?: string; dir: string };
+
+export type LoadedGateway = { ok: true; config: GatewayConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** The config file to use: --config, else EDI_GATEWAY_CONFIG, else ./gateway.yaml if present. */
+export function configFile(flag?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag) return resolve(flag);
+  if (env.EDI_GATEWAY_CONFIG) return resolve(env.EDI_GATEWAY_CONFIG);
+  return existsSync('gateway.yaml') ? resolve('gateway.yaml') : undefined;
+}
+
+/**
+ * Loads and validates gateway.yaml; relative paths become relative to its folder; DATABASE_URL
+ * overrides `database`. Without a file, the defaults apply relative to the working folder.
+ */
+export function loadGateway(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedGateway {
+  const dir = file ? dirname(file) : process.cwd();
+  let value: z.infer<typeof gatewaySchema>;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      return { ok: false, issues: [{ file, line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` }] };
+    }
+    const r = parseYaml(text, file, gatewaySchema);
+    if (!r.ok) return r;
+    value = r.value;
+  } else {
+    value = gatewaySchema.parse({});
+  }
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
+  const database = env.DATABASE_URL?.trim() || value.database;
+  const config: GatewayConfig = {
+    ...value,
+    database: database.startsWith('sqlite:') && !database.startsWith('sqlite::memory:') ? `sqlite:${at(database.slice(7))}` : database,
+    payloads: value.payloads === 'database' ? 'database' : at(value.payloads),
+    partners: at(value.partners),
+    profiles: at(value.profiles),
+    certs: at(value.certs),
+    dir,
+    ...(file ? { file } : {}),
+  };
+  return { ok: true, config };
+}
