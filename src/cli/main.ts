@@ -6,6 +6,7 @@ import { parseCommand } from './parse';
 import { validateCommand } from './validate';
 import { ackCommand } from './ack';
 import { migrateCommand } from './migrate';
+import { reportCommand, type ReportOptions } from './report';
 import { GatewayError } from '../errors';
 
 export interface Io {
@@ -67,6 +68,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')
     .option('--config <file>', 'gateway.yaml to use')
     .action(async (o: { config?: string }) => { code = await migrateCommand(o, io); });
+
+  program.command('report')
+    .description('the audit report of transaction sets, on stdout (dates are whole UTC days, --to inclusive)')
+    .option('--from <date>', 'first day, YYYY-MM-DD')
+    .option('--to <date>', 'last day, YYYY-MM-DD (included)')
+    .option('--partner <id>', 'only this partner')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'html']).default('csv'))
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (o: ReportOptions) => { code = await reportCommand(o, io); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

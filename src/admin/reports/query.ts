@@ -1,0 +1,284 @@
+import type { Store } from '../../store/store';
+import { quote, rowDate, sqlDate } from '../../store/sql';
+
+/**
+ * The audit report's rows: one per transaction set (ST…SE, UNH…UNT), with its envelopes, the message
+ * that carried it and its latest delivery. Read-only: nothing here writes to the store (an overdue
+ * acknowledgement is worked out against `now`, not flagged).
+ */
+
+export type Validation = 'valid' | 'warnings' | 'invalid';
+
+/** One transaction set. The field names and their order are the JSON contract (docs/reports.md). */
+export interface TransactionRow {
+  partner: string | null;
+  direction: 'in' | 'out';
+  transport: string | null;
+  as2MessageId: string | null;
+  fileName: string | null;
+  standard: 'x12' | 'edifact';
+  version: string;
+  implementation: string | null;
+  type: string;
+  interchangeControlNumber: string | null;
+  groupControlNumber: string | null;
+  transactionControlNumber: string;
+  senderQualifier: string | null;
+  sender: string | null;
+  receiverQualifier: string | null;
+  receiver: string | null;
+  test: boolean;
+  /** ISO 8601, UTC: when the message that carried the transaction set was received (or, outbound, created). */
+  receivedAt: string | null;
+  /** ISO 8601, UTC, or null when not delivered. */
+  deliveredAt: string | null;
+  validation: Validation;
+  /** none | expected | A | E | P | R | overdue */
+  ackStatus: string;
+  ackOverdue: boolean;
+  /** none | pending | delivering | delivered | failed | dead */
+  deliveryStatus: string;
+  tracked: Record<string, string>;
+  reference: string | null;
+  messageId: string;
+  transactionId: string;
+}
+
+/** The row fields in contract order: JSON keys, CSV columns (with `tracked` flattened). */
+export const rowFields = [
+  'partner', 'direction', 'transport', 'as2MessageId', 'fileName', 'standard', 'version', 'implementation', 'type',
+  'interchangeControlNumber', 'groupControlNumber', 'transactionControlNumber', 'senderQualifier', 'sender', 'receiverQualifier', 'receiver',
+  'test', 'receivedAt', 'deliveredAt', 'validation', 'ackStatus', 'ackOverdue', 'deliveryStatus', 'tracked', 'reference', 'messageId', 'transactionId',
+] as const satisfies readonly (keyof TransactionRow)[];
+
+export interface ReportFilter {
+  /** Inclusive lower bound on the time the transaction set was recorded. */
+  from?: Date;
+  /** Exclusive upper bound on the time the transaction set was recorded. */
+  to?: Date;
+  partner?: string;
+  /** What "overdue" is measured against (default: the store's clock). */
+  now?: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A calendar day `YYYY-MM-DD` as the start of that day in UTC; null for anything else (including
+ * days that do not exist, like 2026-02-30).
+ */
+export function parseDay(text: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === text ? d : null;
+}
+
+/** `--from D --to D` as a half-open interval: from the start of D (from) to the end of D (to), UTC. */
+export function periodOfDays(from?: string, to?: string): { from?: Date; to?: Date } | { error: string } {
+  const out: { from?: Date; to?: Date } = {};
+  if (from !== undefined) {
+    const d = parseDay(from);
+    if (!d) return { error: `--from ${JSON.stringify(from)} is not a date (YYYY-MM-DD)` };
+    out.from = d;
+  }
+  if (to !== undefined) {
+    const d = parseDay(to);
+    if (!d) return { error: `--to ${JSON.stringify(to)} is not a date (YYYY-MM-DD)` };
+    out.to = new Date(d.getTime() + DAY_MS);
+  }
+  if (out.from && out.to && out.from >= out.to) return { error: `--from ${from} is after --to ${to}` };
+  return out;
+}
+
+/** The UTC calendar day of an ISO timestamp. */
+export function dayOf(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+interface RawRow {
+  partnerId: string | null;
+  direction: 'in' | 'out';
+  transport: string | null;
+  as2MessageId: string | null;
+  fileName: string | null;
+  standard: 'x12' | 'edifact';
+  version: string;
+  implementation: string | null;
+  type: string;
+  icn: string | null;
+  gcn: string | null;
+  tcn: string;
+  senderQualifier: string | null;
+  senderId: string | null;
+  receiverQualifier: string | null;
+  receiverId: string | null;
+  test: number | boolean | string | null;
+  receivedAt: Date | string | null;
+  txDeliveredAt: Date | string | null;
+  validation: Validation;
+  txAckStatus: string;
+  icAckStatus: string | null;
+  ackDueAt: Date | string | null;
+  txDeliveryStatus: string;
+  deliveryStatus: string | null;
+  deliveredAt: Date | string | null;
+  tracked: string | null;
+  reference: string | null;
+  messageId: string;
+  transactionId: string;
+}
+
+function iso(v: Date | string | null): string | null {
+  return v === null || v === undefined ? null : rowDate(v).toISOString();
+}
+
+function parseTracked(text: string | null): Record<string, string> {
+  if (!text) return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, x === null || x === undefined ? '' : String(x)]));
+  } catch {
+    return {};
+  }
+}
+
+/** An expected acknowledgement whose time has run out, whether or not `markOverdueAcks` has flagged it yet. */
+function overdue(status: string | null, dueAt: Date | string | null, now: Date): boolean {
+  if (status === 'overdue') return true;
+  return status === 'expected' && dueAt !== null && dueAt !== undefined && rowDate(dueAt).getTime() < now.getTime();
+}
+
+/**
+ * The transaction sets recorded in the period (by the time the gateway recorded them), optionally of
+ * one partner, oldest first, then by interchange, group and transaction control number.
+ */
+export async function transactionRows(store: Store, filter: ReportFilter = {}): Promise<TransactionRow[]> {
+  const q = (name: string) => quote(store.driver, name);
+  const now = filter.now ?? store.clock();
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.from) {
+    where.push(`t.${q('createdAt')} >= ?`);
+    params.push(sqlDate(store.driver, filter.from));
+  }
+  if (filter.to) {
+    where.push(`t.${q('createdAt')} < ?`);
+    params.push(sqlDate(store.driver, filter.to));
+  }
+  if (filter.partner !== undefined) {
+    where.push(`t.${q('partnerId')} = ?`);
+    params.push(filter.partner);
+  }
+  const col = (alias: string, name: string, as = name) => `${alias}.${q(name)} AS ${q(as)}`;
+  // The latest delivery of each transaction set: a correlated subquery both drivers run off ix_delivery_transaction.
+  const latestDelivery = `SELECT d2.${q('id')} FROM ${q('delivery')} d2 WHERE d2.${q('transactionId')} = t.${q('id')} ORDER BY d2.${q('createdAt')} DESC, d2.${q('id')} DESC LIMIT 1`;
+  const sql = `SELECT ${[
+    col('t', 'partnerId'), col('t', 'direction'), col('m', 'transport'), col('m', 'as2MessageId'), col('m', 'fileName'),
+    col('t', 'standard'), col('t', 'version'), col('t', 'implementation'), col('t', 'type'),
+    col('i', 'controlNumber', 'icn'), col('g', 'controlNumber', 'gcn'), col('t', 'controlNumber', 'tcn'),
+    col('i', 'senderQualifier'), col('i', 'senderId'), col('i', 'receiverQualifier'), col('i', 'receiverId'), col('i', 'test'),
+    col('m', 'receivedAt'), col('t', 'deliveredAt', 'txDeliveredAt'), col('t', 'validation'), col('t', 'ackStatus', 'txAckStatus'),
+    col('i', 'ackStatus', 'icAckStatus'), col('i', 'ackDueAt'), col('t', 'deliveryStatus', 'txDeliveryStatus'),
+    col('d', 'status', 'deliveryStatus'), col('d', 'deliveredAt'), col('t', 'tracked'), col('t', 'reference'),
+    col('t', 'messageId'), col('t', 'id', 'transactionId'),
+  ].join(', ')}
+  FROM ${q('edi_transaction')} t
+  LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}
+  LEFT JOIN ${q('functional_group')} g ON g.${q('id')} = t.${q('groupId')}
+  LEFT JOIN ${q('message')} m ON m.${q('id')} = t.${q('messageId')}
+  LEFT JOIN ${q('delivery')} d ON d.${q('id')} = (${latestDelivery})
+  ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  ORDER BY t.${q('createdAt')}, i.${q('controlNumber')}, g.${q('controlNumber')}, t.${q('controlNumber')}, t.${q('id')}`;
+  const raw: RawRow[] = await store.ds.query(sql, params);
+  return raw.map((r) => {
+    const ackOverdue = overdue(r.icAckStatus, r.ackDueAt, now);
+    return {
+      partner: r.partnerId,
+      direction: r.direction,
+      transport: r.transport,
+      as2MessageId: r.as2MessageId,
+      fileName: r.fileName,
+      standard: r.standard,
+      version: r.version,
+      implementation: r.implementation,
+      type: r.type,
+      interchangeControlNumber: r.icn,
+      groupControlNumber: r.gcn,
+      transactionControlNumber: r.tcn,
+      senderQualifier: r.senderQualifier,
+      sender: r.senderId,
+      receiverQualifier: r.receiverQualifier,
+      receiver: r.receiverId,
+      test: r.test === true || Number(r.test) === 1,
+      receivedAt: iso(r.receivedAt),
+      deliveredAt: iso(r.deliveredAt ?? (r.deliveryStatus === null ? r.txDeliveredAt : null)),
+      validation: r.validation,
+      // Still waiting past the deadline reads as overdue, whether or not the reconciler has flagged it.
+      ackStatus: ackOverdue && (r.txAckStatus === 'expected' || r.txAckStatus === 'none') ? 'overdue' : r.txAckStatus,
+      ackOverdue,
+      deliveryStatus: r.deliveryStatus ?? r.txDeliveryStatus,
+      tracked: parseTracked(r.tracked),
+      reference: r.reference,
+      messageId: r.messageId,
+      transactionId: r.transactionId,
+    };
+  });
+}
+
+export interface SummaryCounts {
+  transactions: number;
+  inbound: number;
+  outbound: number;
+  /** validation invalid */
+  invalid: number;
+  /** acknowledged with R (rejected) */
+  rejected: number;
+  /** latest delivery failed or dead-lettered */
+  failures: number;
+  overdueAcks: number;
+  delivered: number;
+}
+
+export interface SummaryRow extends SummaryCounts {
+  /** UTC calendar day of receivedAt, YYYY-MM-DD. */
+  day: string;
+  partner: string | null;
+}
+
+export function emptyCounts(): SummaryCounts {
+  return { transactions: 0, inbound: 0, outbound: 0, invalid: 0, rejected: 0, failures: 0, overdueAcks: 0, delivered: 0 };
+}
+
+export function addRow(c: SummaryCounts, r: TransactionRow): void {
+  c.transactions++;
+  if (r.direction === 'in') c.inbound++;
+  else c.outbound++;
+  if (r.validation === 'invalid') c.invalid++;
+  if (r.ackStatus === 'R') c.rejected++;
+  if (r.deliveryStatus === 'failed' || r.deliveryStatus === 'dead') c.failures++;
+  if (r.ackOverdue) c.overdueAcks++;
+  if (r.deliveryStatus === 'delivered') c.delivered++;
+}
+
+/** Counts per partner per UTC day (of receivedAt), ordered by day, then partner (unknown partner last). */
+export function summaryRows(rows: TransactionRow[]): SummaryRow[] {
+  const byKey = new Map<string, SummaryRow>();
+  for (const r of rows) {
+    const day = r.receivedAt ? dayOf(r.receivedAt) : '';
+    const key = `${day}\u0000${r.partner ?? '\u0001'}`;
+    let s = byKey.get(key);
+    if (!s) byKey.set(key, (s = { day, partner: r.partner, ...emptyCounts() }));
+    addRow(s, r);
+  }
+  const rank = (p: string | null) => (p === null ? '\uffff' : p);
+  return [...byKey.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : rank(a.partner) < rank(b.partner) ? -1 : rank(a.partner) > rank(b.partner) ? 1 : 0));
+}
+
+/** The totals over summary rows (or over the period's rows: the same numbers). */
+export function summaryTotals(summary: SummaryCounts[]): SummaryCounts {
+  const t = emptyCounts();
+  for (const s of summary) for (const k of Object.keys(t) as (keyof SummaryCounts)[]) t[k] += s[k];
+  return t;
+}
