@@ -1,5 +1,5 @@
 import type { Io } from './main';
-import { parseFile, profilesFor, readInput } from './input';
+import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import { buildAck, defaultAckKind } from '../edi/ack/build';
 import type { AckKind } from '../edi/ack/options';
 import { write } from '../edi/write';
@@ -8,7 +8,9 @@ import { GatewayError } from '../errors';
 /** `ack FILE [--kind]`: the acknowledgement of every interchange in FILE, as EDI on stdout. */
 export function ackCommand(file: string, o: { kind?: AckKind; controlNumber: string; profiles?: string }, io: Io): number {
   const buf = readInput(file);
-  const result = parseFile(file, buf, { level: 'full', profiles: profilesFor(o.profiles, io) });
+  const profiles = profilesFor(o.profiles);
+  const result = parseFile(file, buf, { level: 'full', profiles: profiles.set });
+  reportProfileIssues(profiles, io);
   if (!/^\d{1,9}$/.test(o.controlNumber)) throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
   let control = Number(o.controlNumber);
   for (const ic of result.interchanges) {

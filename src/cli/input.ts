@@ -4,8 +4,7 @@ import { packageRoot } from '../config/paths';
 import { GatewayError } from '../errors';
 import { type ParseResult, parseBuffer, UnreadableInput } from '../edi/parse';
 import type { ReaderOptions } from '../edi/reader-types';
-import { builtInProfiles, loadProfiles } from '../config/profiles';
-import type { ProfileSet } from '../edi/profile/profile-set';
+import { type LoadedProfiles, builtInProfiles, loadProfiles } from '../config/profiles';
 import { formatIssue } from '../config/yaml';
 import type { Io } from './main';
 
@@ -17,17 +16,19 @@ export function readInput(file: string): Buffer {
   }
 }
 
-export function profilesFor(extra: string | undefined, io: Io): ProfileSet {
-  const loaded = extra ? loadProfiles([join(packageRoot(), 'profiles'), resolve(extra)]) : builtInProfiles();
-  // A broken profile is skipped, not fatal: say where, without drowning the output.
+export function profilesFor(extra: string | undefined): LoadedProfiles {
+  return extra ? loadProfiles([join(packageRoot(), 'profiles'), resolve(extra)]) : builtInProfiles();
+}
+
+/** A broken profile is skipped, not fatal: say where, once, without drowning the output. */
+export function reportProfileIssues(loaded: LoadedProfiles, io: Io): void {
   const byFile = new Map<string, number>();
   for (const i of loaded.issues) {
     const n = (byFile.get(i.file) ?? 0) + 1;
     byFile.set(i.file, n);
     if (n <= 3) io.err(`edi-gateway: profile skipped: ${formatIssue(i)}\n`);
   }
-  for (const [file, n] of byFile) if (n > 3) io.err(`edi-gateway: profile skipped: ${file}: ${n - 3} more problem(s); run \`edi-gateway validate\` after fixing the first ones\n`);
-  return loaded.set;
+  for (const [file, n] of byFile) if (n > 3) io.err(`edi-gateway: profile skipped: ${file}: ${n - 3} more problem(s)\n`);
 }
 
 export function parseFile(file: string, buf: Buffer, opts: ReaderOptions): ParseResult {

@@ -1,5 +1,5 @@
 import type { Io } from './main';
-import { lineIndex, parseFile, profilesFor, readInput } from './input';
+import { lineIndex, parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import { type Diagnostic, allDiagnostics } from '../edi/model';
 import { formatDiagnostic } from '../edi/diagnostic';
 
@@ -9,8 +9,9 @@ import { formatDiagnostic } from '../edi/diagnostic';
  */
 export function validateCommand(file: string, o: { profiles?: string }, io: Io): number {
   const buf = readInput(file);
-  const profiles = profilesFor(o.profiles, io);
-  const result = parseFile(file, buf, { level: 'full', profiles });
+  const profiles = profilesFor(o.profiles);
+  const result = parseFile(file, buf, { level: 'full', profiles: profiles.set });
+  reportProfileIssues(profiles, io);
   const where = lineIndex(buf);
   const all: Diagnostic[] = [...result.diagnostics, ...result.interchanges.flatMap(allDiagnostics)];
   all.sort((a, b) => (a.location.offset ?? 0) - (b.location.offset ?? 0));

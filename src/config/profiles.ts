@@ -18,31 +18,46 @@ function yamlFiles(dir: string): string[] {
 
 export interface LoadedProfiles {
   set: ProfileSet;
+  /** Problems found so far; a lazily loaded profile adds its own when first used. */
   issues: ConfigIssue[];
   files: string[];
 }
 
+const headerSchema = profileSchema.pick({ standard: true, version: true, type: true, implementation: true, aliases: true });
+
 /**
- * Loads every profile under the given folders (the shipped profiles/ first, so a deployment's own
- * folder can override one by standard, version and type). A broken file is reported and skipped.
+ * Loads the profiles under the given folders (the shipped profiles/ first, so a deployment's own
+ * folder can override one by standard, version and type). Only each file's header is read now; the
+ * body is validated and compiled when a transaction first needs it (`eager` reads everything, for
+ * checks). A broken file is reported with file:line and skipped.
  */
-export function loadProfiles(dirs: string[] = [join(packageRoot(), 'profiles')]): LoadedProfiles {
-  const profiles: Profile[] = [];
+export function loadProfiles(dirs: string[] = [join(packageRoot(), 'profiles')], opts: { eager?: boolean } = {}): LoadedProfiles {
   const issues: ConfigIssue[] = [];
   const files: string[] = [];
+  const set = new ProfileSet();
   for (const dir of dirs) {
     for (const file of yamlFiles(dir)) {
       const shown = relative(process.cwd(), file) || file;
-      const r = parseYaml(readFileSync(file, 'utf8'), shown, profileSchema);
-      if (r.ok) { profiles.push(r.value); files.push(file); } else issues.push(...r.issues);
-    }
-  }
-  const set = new ProfileSet();
-  for (const p of profiles) {
-    try {
-      set.add(p);
-    } catch (e) {
-      issues.push({ file: `${p.standard}/${p.version}/${p.type}`, line: 1, column: 1, path: 'structure', message: (e as Error).message });
+      const full = (): Profile | undefined => {
+        const r = parseYaml(readFileSync(file, 'utf8'), shown, profileSchema);
+        if (!r.ok) { issues.push(...r.issues); return undefined; }
+        return r.value;
+      };
+      const text = readFileSync(file, 'utf8');
+      const cut = text.search(/^(segments|structure):/m);
+      const head = parseYaml(cut >= 0 ? text.slice(0, cut) : text, shown, headerSchema);
+      files.push(file);
+      if (!head.ok || opts.eager) {
+        const p = full();
+        if (!p) continue;
+        try {
+          set.add(p);
+        } catch (e) {
+          issues.push({ file: shown, line: 1, column: 1, path: 'structure', message: (e as Error).message });
+        }
+        continue;
+      }
+      set.addLazy(head.value, full, (e) => issues.push({ file: shown, line: 1, column: 1, path: 'structure', message: e.message }));
     }
   }
   return { set, issues, files };

@@ -13,6 +13,11 @@ const TAG = /^[A-Z][A-Z0-9]{2}$/;
 
 const enum Tag { Other, UNA, UNB, UNZ, UNG, UNE, UNH, UNT }
 
+function indexOrEnd(buf: Buffer, byte: number, from: number): number {
+  const i = buf.indexOf(byte, from);
+  return i < 0 ? buf.length : i;
+}
+
 /** EDIFACT S004 date (YYMMDD or CCYYMMDD) and time (HHMM) as ISO 8601. */
 export function edifactDateTime(date: string, time: string): string {
   let d = date;
@@ -191,11 +196,17 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     }
   }
 
+  /** The next CR and LF at or after the segment being read, found once per stretch (searches only go forward). */
+  private breaksIn: Buffer | undefined;
+  private nextLf = 0;
+  private nextCr = 0;
+
   private text(buf: Buffer, s: number, e: number, offset: number, charset: Charset): string {
     // Line breaks inside a segment (hard-wrapped files) are not data.
-    const nl = buf.indexOf(LF, s);
-    const cr = buf.indexOf(CR, s);
-    if ((nl >= 0 && nl < e) || (cr >= 0 && cr < e)) {
+    if (buf === this.breaksIn && this.nextLf < s) this.nextLf = indexOrEnd(buf, LF, s);
+    if (buf === this.breaksIn && this.nextCr < s) this.nextCr = indexOrEnd(buf, CR, s);
+    if (buf !== this.breaksIn) { this.breaksIn = buf; this.nextLf = indexOrEnd(buf, LF, s); this.nextCr = indexOrEnd(buf, CR, s); }
+    if (this.nextLf < e || this.nextCr < e) {
       const parts: Buffer[] = [];
       let from = s;
       for (let i = s; i < e; i++) {

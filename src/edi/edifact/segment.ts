@@ -1,4 +1,5 @@
 import type { Element, Value } from '../model';
+import { splitPlain } from '../split';
 
 /** Service characters of one EDIFACT interchange. */
 export interface EdifactDelimiters {
@@ -13,55 +14,70 @@ export interface EdifactDelimiters {
 
 export const DEFAULT_DELIMITERS: EdifactDelimiters = { component: ':', element: '+', decimal: '.', release: '?', segment: "'" };
 
-function simpleValue(raw: string, d: EdifactDelimiters): Value {
-  return raw.includes(d.component) ? raw.split(d.component) : raw;
-}
-
 /**
  * Splits a segment's text into tag and elements. Release characters are removed here, so the model
- * holds the values as meant; the fast path (no release character in the segment) is plain splitting.
+ * holds the values as meant. Most segments hold no release, component or repetition character: they
+ * take the plain split, with no per-element scans.
  */
 export function splitSegment(textIn: string, d: EdifactDelimiters): { id: string; elements: Element[]; strayRelease?: boolean } {
-  if (!textIn.includes(d.release)) {
-    const parts = textIn.split(d.element);
-    const out: Element[] = new Array(parts.length - 1);
-    for (let i = 1; i < parts.length; i++) {
-      const raw = parts[i];
-      out[i - 1] = d.repetition !== undefined && raw.includes(d.repetition)
-        ? { repeats: raw.split(d.repetition).map((r) => simpleValue(r, d)) }
-        : simpleValue(raw, d);
-    }
-    return { id: parts[0], elements: out };
+  if (textIn.indexOf(d.release) < 0) {
+    return splitPlain(textIn, d.element.charCodeAt(0), d.component.charCodeAt(0), d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1);
   }
-  // Slow path: walk characters, honouring the release character.
-  let reps: string[][] = [];
-  let comps: string[] = [];
-  let cur = '';
-  const all: string[][][] = [];
+  return splitReleased(textIn, d);
+}
+
+/** The release-aware splitter: one pass, slicing tokens rather than building them a character at a time. */
+function splitReleased(t: string, d: EdifactDelimiters): { id: string; elements: Element[]; strayRelease?: boolean } {
+  const rel = d.release.charCodeAt(0);
+  const el = d.element.charCodeAt(0);
+  const comp = d.component.charCodeAt(0);
+  const rep = d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1;
+  const seg = d.segment.charCodeAt(0);
   let strayRelease = false;
-  for (let i = 0; i < textIn.length; i++) {
-    const c = textIn[i];
-    if (c === d.release && i + 1 < textIn.length) {
-      const n = textIn[++i];
-      if (n !== d.release && n !== d.element && n !== d.component && n !== d.segment && n !== d.repetition) strayRelease = true;
-      cur += n;
+  let start = 0;
+  let released = false;
+  let comps: string[] = [];
+  let reps: Value[] = [];
+  const all: Value[][] = [];
+  const token = (end: number) => {
+    const raw = t.slice(start, end);
+    if (!released) return raw;
+    let out = '';
+    for (let i = 0; i < raw.length; i++) {
+      if (raw.charCodeAt(i) === rel && i + 1 < raw.length) i++;
+      out += raw[i];
+    }
+    return out;
+  };
+  const n = t.length;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c === rel && i + 1 < n) {
+      const next = t.charCodeAt(i + 1);
+      if (next !== rel && next !== el && next !== comp && next !== seg && next !== rep) strayRelease = true;
+      released = true;
+      i++;
       continue;
     }
-    if (c === d.component) { comps.push(cur); cur = ''; continue; }
-    if (c === d.repetition) { comps.push(cur); reps.push(comps); comps = []; cur = ''; continue; }
-    if (c === d.element) { comps.push(cur); reps.push(comps); all.push(reps); reps = []; comps = []; cur = ''; continue; }
-    cur += c;
+    if (c !== el && c !== comp && c !== rep) continue;
+    comps.push(token(i));
+    start = i + 1;
+    released = false;
+    if (c === comp) continue;
+    reps.push(comps.length === 1 ? comps[0] : comps);
+    comps = [];
+    if (c === rep) continue;
+    all.push(reps);
+    reps = [];
   }
-  comps.push(cur);
-  reps.push(comps);
+  comps.push(token(n));
+  reps.push(comps.length === 1 ? comps[0] : comps);
   all.push(reps);
-  const id = all[0]?.[0]?.[0] ?? '';
-  const out: Element[] = [];
-  for (let i = 1; i < all.length; i++) {
-    const values = all[i].map((cs): Value => (cs.length === 1 ? cs[0] : cs));
-    out.push(values.length === 1 ? values[0] : { repeats: values });
-  }
-  return strayRelease ? { id, elements: out, strayRelease } : { id, elements: out };
+  const first = all[0][0];
+  const id = typeof first === 'string' ? first : (first[0] ?? '');
+  const elements: Element[] = new Array(all.length - 1);
+  for (let i = 1; i < all.length; i++) elements[i - 1] = all[i].length === 1 ? all[i][0] : { repeats: all[i] };
+  return strayRelease ? { id, elements, strayRelease } : { id, elements };
 }
 
 /** Escapes service characters in a value with the release character. */

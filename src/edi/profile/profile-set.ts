@@ -1,5 +1,6 @@
 import type { Standard } from '../model';
-import { type ElementDef, type Profile, type StructureEntry, type Usage, isLoop } from './schema';
+import { type Profile, type StructureEntry, type Usage, isLoop } from './schema';
+import { type CompiledRule, type ElementCheck, compileElements, compileRule } from './elements';
 
 /** A profile position ready for matching: what the tree builder walks. */
 export interface CompiledSegment {
@@ -10,8 +11,8 @@ export interface CompiledSegment {
   usage: Usage;
   max: number;
   match?: Array<[number, Set<string>]>;
-  elements: ElementDef[];
-  rules: string[];
+  checks: ElementCheck[];
+  rules: CompiledRule[];
 }
 
 export interface CompiledLoop {
@@ -22,6 +23,8 @@ export interface CompiledLoop {
   max: number;
   children: CompiledChild[];
   trigger: CompiledSegment;
+  /** Child positions by the tag that can start them (a segment's tag, a loop's trigger tag), ascending. */
+  byTag: Map<string, number[]>;
 }
 
 export type CompiledChild = CompiledSegment | CompiledLoop;
@@ -40,7 +43,7 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
       const children = compileChildren(e.structure, p, tags, `${where} > ${e.loop}`);
       const first = children[0];
       if (first.kind !== 'segment') throw new Error(`${where} > loop ${e.loop}: a loop must start with a segment`);
-      return { kind: 'loop', id: e.loop, key: `${e.loop}_loop`, usage: e.usage, max, children, trigger: first };
+      return { kind: 'loop', id: e.loop, key: `${e.loop}_loop`, usage: e.usage, max, children, trigger: first, byTag: indexByTag(children) };
     }
     tags.add(e.segment);
     const def = p.segments[e.segment];
@@ -49,7 +52,10 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
     const match = e.match
       ? Object.entries(e.match).map(([id, codes]): [number, Set<string>] => [Number(id.slice(-2)) - 1, new Set(codes)])
       : undefined;
-    return { kind: 'segment', id: e.segment, key: e.segment, usage: e.usage, max, elements, rules: e.rules ?? def?.rules ?? [], ...(match ? { match } : {}) };
+    return {
+      kind: 'segment', id: e.segment, key: e.segment, usage: e.usage, max,
+      checks: compileElements(e.segment, elements), rules: (e.rules ?? def?.rules ?? []).map(compileRule), ...(match ? { match } : {}),
+    };
   });
   // Two positions with one tag in a loop get distinct keys, so neither hides the other in the tree.
   const byTag = new Map<string, CompiledSegment[]>();
@@ -68,30 +74,65 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
   return out;
 }
 
+function indexByTag(children: CompiledChild[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  children.forEach((c, i) => {
+    const tag = c.kind === 'loop' ? c.trigger.id : c.id;
+    const list = m.get(tag);
+    if (list) list.push(i); else m.set(tag, [i]);
+  });
+  return m;
+}
+
 export function compileProfile(p: Profile): CompiledProfile {
   const tags = new Set<string>();
   const children = compileChildren(p.structure, p, tags, `${p.standard} ${p.version} ${p.type}`);
   const first = children[0];
   if (first.kind !== 'segment') throw new Error('a profile must start with its header segment');
-  return { profile: p, root: { kind: 'loop', id: '', key: '', usage: 'M', max: 1, children, trigger: first }, tags };
+  return { profile: p, root: { kind: 'loop', id: '', key: '', usage: 'M', max: 1, children, trigger: first, byTag: indexByTag(children) }, tags };
 }
 
 /**
  * The profiles the engine knows, looked up by standard, type and version. An implementation guide
  * reference (ST03 / GS08 suffix) is preferred over the base version; nothing is guessed across versions.
  */
+/** What a profile answers to, known before its body is read. */
+export interface ProfileKey {
+  standard: Standard;
+  version: string;
+  type: string;
+  implementation?: string;
+  aliases?: string[];
+}
+
+type Entry = { compiled: CompiledProfile } | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null };
+
+/**
+ * The profiles the engine knows, looked up by standard, type and version. An implementation guide
+ * reference (ST03 / GS08 suffix) is preferred over the base version; nothing is guessed across
+ * versions. Profiles may be registered lazily: the body is read and compiled on first use, so a
+ * process pays only for the transaction sets it meets.
+ */
 export class ProfileSet {
-  private readonly byKey = new Map<string, CompiledProfile>();
+  private readonly byKey = new Map<string, Entry>();
 
   constructor(profiles: Profile[] = []) {
     for (const p of profiles) this.add(p);
   }
 
   add(p: Profile): void {
-    const c = compileProfile(p);
-    for (const v of [p.implementation ?? p.version, p.version, ...(p.aliases ?? [])]) {
-      const key = `${p.standard}/${v}/${p.type}`;
-      if (!this.byKey.has(key) || v === (p.implementation ?? p.version)) this.byKey.set(key, c);
+    this.register(p, { compiled: compileProfile(p) });
+  }
+
+  /** Registers a profile read on first use; `failed` hears of a body that does not compile. */
+  addLazy(key: ProfileKey, load: () => Profile | undefined, failed: (e: Error) => void = () => undefined): void {
+    this.register(key, { load, failed });
+  }
+
+  private register(k: ProfileKey, entry: Entry): void {
+    for (const v of [k.implementation ?? k.version, k.version, ...(k.aliases ?? [])]) {
+      const key = `${k.standard}/${v}/${k.type}`;
+      if (!this.byKey.has(key) || v === (k.implementation ?? k.version)) this.byKey.set(key, entry);
     }
   }
 
@@ -99,13 +140,27 @@ export class ProfileSet {
     return new Set(this.byKey.values()).size;
   }
 
+  private resolve(entry: Entry | undefined): CompiledProfile | undefined {
+    if (!entry) return undefined;
+    if ('load' in entry && entry.compiled === undefined) {
+      const p = entry.load();
+      try {
+        entry.compiled = p ? compileProfile(p) : null;
+      } catch (e) {
+        entry.compiled = null;
+        entry.failed(e as Error);
+      }
+    }
+    return entry.compiled ?? undefined;
+  }
+
   find(standard: Standard, type: string, version: string, implementation?: string): CompiledProfile | undefined {
     if (implementation) {
       const hit = this.byKey.get(`${standard}/${implementation}/${type}`);
-      if (hit) return hit;
+      if (hit) return this.resolve(hit);
       // A guide we have no profile for is not the base standard: only fall back for plain versions.
       if (standard === 'x12' && /^\d{6}X/.test(implementation)) return undefined;
     }
-    return this.byKey.get(`${standard}/${version}/${type}`);
+    return this.resolve(this.byKey.get(`${standard}/${version}/${type}`));
   }
 }

@@ -4,7 +4,8 @@ import { text } from '../model';
 import { diagnostic } from '../diagnostic';
 import type { Scanner } from '../reader-types';
 import { ISA_NOTE, type IsaDelimiters, scanIsa } from './isa';
-import { splitElements, type X12Delimiters } from './segment';
+import type { X12Delimiters } from './segment';
+import { splitPlain } from '../split';
 import { EnvelopeScanner } from '../envelope-scanner';
 
 const CR = 0x0d;
@@ -33,6 +34,9 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   protected readonly standard = 'x12' as const;
   private d: X12Delimiters = { element: '*', component: ':', segment: '~' };
   private el = 0x2a;
+  private comp = 0x3a;
+  /** Repetition separator as a character code, -1 before 00402 or when ISA11 is not a separator. */
+  private rep = -1;
   private term = 0x7e;
   private crlf = false;
   private groupTxNumbers = new Set<string>();
@@ -42,8 +46,16 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     return this.ic === undefined;
   }
 
+  /** Bytes before this index of the chunk are known valid UTF-8: segments there decode without a check each. */
+  private utf8Until = 0;
+
   scan(buf: Buffer, pos: number, base: number, final: boolean): number {
     this.ascii = isAscii(buf.subarray(pos));
+    this.utf8Until = 0;
+    if (!this.ascii) {
+      const last = buf.lastIndexOf(this.term);
+      if (last > pos && isUtf8(buf.subarray(pos, last + 1))) this.utf8Until = last + 1;
+    }
     const len = buf.length;
     while (pos < len) {
       if (this.ic === undefined) {
@@ -119,6 +131,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
 
   private decode(buf: Buffer, start: number, end: number, offset: number): string {
     if (this.ascii || this.latin1) return buf.toString('latin1', start, end);
+    if (end <= this.utf8Until) return buf.toString('utf8', start, end);
     const slice = buf.subarray(start, end);
     if (isAscii(slice) || isUtf8(slice)) return buf.toString('utf8', start, end);
     this.latin1 = true;
@@ -141,6 +154,8 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     const version = (isa[12] ?? '').trim();
     const repetitionChar = isa[11] ?? '';
     const usesRepetition = version >= '00402' && repetitionChar.length === 1 && !/[A-Za-z0-9 ]/.test(repetitionChar);
+    this.comp = dl.component;
+    this.rep = usesRepetition ? repetitionChar.charCodeAt(0) : -1;
     this.d = {
       element: String.fromCharCode(dl.element),
       component: String.fromCharCode(dl.component),
@@ -210,8 +225,8 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   }
 
   private parse(buf: Buffer, s: number, e: number, offset: number): Segment {
-    const parts = this.decode(buf, s, e, offset).split(this.d.element);
-    return { id: parts[0], elements: splitElements(parts, this.d), offset };
+    const { id, elements } = splitPlain(this.decode(buf, s, e, offset), this.el, this.comp, this.rep);
+    return { id, elements, offset };
   }
 
   private segment(buf: Buffer, s: number, e: number, base: number, unterminated: boolean): void {
