@@ -7,6 +7,7 @@ export type Kind =
   | 'ceiling-latin1'
   | 'ours-envelope'
   | 'ours-full'
+  | 'ours-canonical'
   | 'node-x12-stream'
   | 'node-x12-parse'
   | 'edifact-package';
