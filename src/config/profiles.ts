@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { z } from 'zod';
 import { type Profile, profile as profileSchema } from '../edi/profile/schema';
 import { ProfileSet } from '../edi/profile/profile-set';
 import { type ConfigIssue, parseYaml } from './yaml';
@@ -23,7 +24,14 @@ export interface LoadedProfiles {
   files: string[];
 }
 
-const headerSchema = profileSchema.pick({ standard: true, version: true, type: true, implementation: true, aliases: true });
+/** The keys a profile answers to; the rest of the header (name, source) is read with the body. */
+const headerSchema = z.object({
+  standard: z.enum(['x12', 'edifact']),
+  version: z.string().min(1),
+  type: z.string().min(1),
+  implementation: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+});
 
 /**
  * Loads the profiles under the given folders (the shipped profiles/ first, so a deployment's own

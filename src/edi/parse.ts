@@ -29,6 +29,8 @@ export function parseBuffer(buf: Buffer, opts: ReaderOptions = {}): ParseResult 
   return { interchanges, diagnostics };
 }
 
+const SLICE = 16 * 1024;
+
 export type ParseEvent =
   | { kind: 'interchange-start'; interchange: Interchange }
   | { kind: 'transaction'; transaction: Transaction; group: Group; interchange: Interchange }
@@ -48,8 +50,13 @@ export async function* parseStream(input: Readable | AsyncIterable<Buffer>, opts
     diagnostic: (diagnostic) => queue.push({ kind: 'diagnostic', diagnostic }),
   }, { retain: 'none', ...opts });
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
-    reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    if (queue.length) { yield* queue; queue.length = 0; }
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    // Hand on what each slice completes before reading the next, so a large read chunk does not keep
+    // hundreds of finished transactions alive at once (they would outlive the young generation).
+    for (let off = 0; off < buf.length; off += SLICE) {
+      reader.push(buf.subarray(off, Math.min(buf.length, off + SLICE)));
+      if (queue.length) { yield* queue; queue.length = 0; }
+    }
   }
   reader.end();
   yield* queue;

@@ -53,10 +53,17 @@ export class EdiReader {
     this.edifact = new EdifactScanner(counting, opts, stray);
   }
 
+  /** Reused to join the unfinished tail with the next chunk: a fresh buffer per chunk churns native memory. */
+  private work: Buffer = Buffer.alloc(0);
+
   push(chunk: Buffer): void {
     if (this.ended) throw new Error('EdiReader: push after end');
-    const buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.run(buf, false);
+    if (this.pending.length === 0) { this.run(chunk, false); return; }
+    const need = this.pending.length + chunk.length;
+    if (this.work.length < need) this.work = Buffer.allocUnsafe(Math.max(need, this.work.length * 2));
+    this.pending.copy(this.work, 0);
+    chunk.copy(this.work, this.pending.length);
+    this.run(this.work.subarray(0, need), false);
   }
 
   end(): void {

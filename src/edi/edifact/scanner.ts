@@ -56,6 +56,8 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
 
   scan(buf: Buffer, pos: number, base: number, final: boolean): number {
     this.ascii = isAscii(buf.subarray(pos));
+    // The reader reuses its buffer for new bytes: positions found in an earlier call mean nothing now.
+    this.breaksIn = undefined;
     const len = buf.length;
     while (pos < len) {
       if (this.ic === undefined) {
@@ -179,13 +181,21 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   }
 
   private tag(buf: Buffer, s: number, e: number): Tag {
-    // The first four bytes that are not line breaks (hard-wrapped files break anywhere).
-    const b: number[] = [];
-    for (let i = s; i < e && b.length < 4; i++) if (buf[i] !== CR && buf[i] !== LF) b.push(buf[i]);
-    if (b.length < 3 || b[0] !== 0x55 || b[1] !== 0x4e) return Tag.Other;
-    if (b[2] === 0x41) return Tag.UNA;
-    if (b.length > 3 && b[3] !== this.d.element.charCodeAt(0)) return Tag.Other;
-    switch (b[2]) {
+    if (e - s < 3) return Tag.Other;
+    let b0 = buf[s];
+    let b1 = buf[s + 1];
+    let b2 = buf[s + 2];
+    let b3 = e - s > 3 ? buf[s + 3] : -1;
+    if (b0 === CR || b0 === LF || b1 === CR || b1 === LF || b2 === CR || b2 === LF || b3 === CR || b3 === LF) {
+      // Hard-wrapped files break anywhere, the tag included: read the first four bytes that are not line breaks.
+      const b: number[] = [];
+      for (let i = s; i < e && b.length < 4; i++) if (buf[i] !== CR && buf[i] !== LF) b.push(buf[i]);
+      [b0, b1, b2, b3] = [b[0] ?? -1, b[1] ?? -1, b[2] ?? -1, b[3] ?? -1];
+    }
+    if (b0 !== 0x55 || b1 !== 0x4e) return Tag.Other;
+    if (b2 === 0x41) return Tag.UNA;
+    if (b3 !== -1 && b3 !== this.d.element.charCodeAt(0)) return Tag.Other;
+    switch (b2) {
       case 0x48: return Tag.UNH;
       case 0x54: return Tag.UNT;
       case 0x47: return Tag.UNG;
@@ -224,12 +234,13 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   }
 
   private parse(buf: Buffer, s: number, e: number, offset: number, charset = this.charset): Segment {
-    const { id, elements, strayRelease } = splitSegment(this.text(buf, s, e, offset, charset), this.d);
-    if (strayRelease && this.ic) {
+    const seg = splitSegment(this.text(buf, s, e, offset, charset), this.d, offset);
+    if (seg.strayRelease) {
+      delete seg.strayRelease;
       // Written back without it: the release character may only precede a service character.
-      this.icDiag('20', `${id} has a release character before a character that needs none`, { offset, segmentId: id }, 'warning');
+      if (this.ic) this.icDiag('20', `${seg.id} has a release character before a character that needs none`, { offset, segmentId: seg.id }, 'warning');
     }
-    return { id, elements, offset };
+    return seg;
   }
 
   private openInterchange(buf: Buffer, s: number, e: number, base: number): void {
@@ -274,7 +285,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     };
     this.una = undefined;
     this.begin(ic);
-    if (splitSegment(this.text(buf, s, e, offset, 'iso-8859-1'), this.d).strayRelease) {
+    if (splitSegment(this.text(buf, s, e, offset, 'iso-8859-1'), this.d, offset).strayRelease) {
       this.icDiag('20', 'UNB has a release character before a character that needs none', { offset, segmentId: 'UNB' }, 'warning');
     }
     const at = (element: number, component?: number): Location => ({ offset, segmentId: 'UNB', element, ...(component ? { component } : {}) });

@@ -1,4 +1,4 @@
-import type { Element, Value } from '../model';
+import type { Element, Segment, Value } from '../model';
 import { splitPlain } from '../split';
 
 /** Service characters of one EDIFACT interchange. */
@@ -19,15 +19,15 @@ export const DEFAULT_DELIMITERS: EdifactDelimiters = { component: ':', element: 
  * holds the values as meant. Most segments hold no release, component or repetition character: they
  * take the plain split, with no per-element scans.
  */
-export function splitSegment(textIn: string, d: EdifactDelimiters): { id: string; elements: Element[]; strayRelease?: boolean } {
+export function splitSegment(textIn: string, d: EdifactDelimiters, offset = 0): Segment & { strayRelease?: boolean } {
   if (textIn.indexOf(d.release) < 0) {
-    return splitPlain(textIn, d.element.charCodeAt(0), d.component.charCodeAt(0), d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1);
+    return splitPlain(textIn, d.element.charCodeAt(0), d.component.charCodeAt(0), d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1, offset);
   }
-  return splitReleased(textIn, d);
+  return splitReleased(textIn, d, offset);
 }
 
 /** The release-aware splitter: one pass, slicing tokens rather than building them a character at a time. */
-function splitReleased(t: string, d: EdifactDelimiters): { id: string; elements: Element[]; strayRelease?: boolean } {
+function splitReleased(t: string, d: EdifactDelimiters, offset: number): Segment & { strayRelease?: boolean } {
   const rel = d.release.charCodeAt(0);
   const el = d.element.charCodeAt(0);
   const comp = d.component.charCodeAt(0);
@@ -77,7 +77,7 @@ function splitReleased(t: string, d: EdifactDelimiters): { id: string; elements:
   const id = typeof first === 'string' ? first : (first[0] ?? '');
   const elements: Element[] = new Array(all.length - 1);
   for (let i = 1; i < all.length; i++) elements[i - 1] = all[i].length === 1 ? all[i][0] : { repeats: all[i] };
-  return strayRelease ? { id, elements, strayRelease } : { id, elements };
+  return strayRelease ? { id, elements, offset, strayRelease } : { id, elements, offset };
 }
 
 /** Escapes service characters in a value with the release character. */

@@ -225,8 +225,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   }
 
   private parse(buf: Buffer, s: number, e: number, offset: number): Segment {
-    const { id, elements } = splitPlain(this.decode(buf, s, e, offset), this.el, this.comp, this.rep);
-    return { id, elements, offset };
+    return splitPlain(this.decode(buf, s, e, offset), this.el, this.comp, this.rep, offset);
   }
 
   private segment(buf: Buffer, s: number, e: number, base: number, unterminated: boolean): void {
