@@ -1,4 +1,5 @@
 import type { Diagnostic, Element, Location, Segment, Standard, Value } from '../model';
+import { text } from '../model';
 import { diagnostic } from '../diagnostic';
 import type { ComponentDef, ElementDef, Usage } from './schema';
 import { type Finding, codeFor } from './codes';
@@ -155,13 +156,6 @@ export function elementPresent(e: Element | undefined): boolean {
   return e.repeats.some(present);
 }
 
-function firstText(e: Element | undefined): string {
-  if (e === undefined) return '';
-  if (typeof e === 'string') return e;
-  if (Array.isArray(e)) return e[0] ?? '';
-  const r = e.repeats[0];
-  return r === undefined ? '' : typeof r === 'string' ? r : (r[0] ?? '');
-}
 
 /** Where the segment under check sits; a Location is built from it only when something fails. */
 export interface SegmentAt {
@@ -204,7 +198,7 @@ export function checkElements(seg: Segment, checks: ElementCheck[], rules: Compi
       if (c.mandatory) push('element-missing', `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`, locate(at, seg, i + 1), undefined, c.ref);
       continue;
     }
-    if (c.usage === 'N') { push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), firstText(e), c.ref); continue; }
+    if (c.usage === 'N') { push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), text(e), c.ref); continue; }
     const reps: Value[] = typeof e === 'object' && !Array.isArray(e) ? e.repeats : [e as Value];
     if (reps.length > c.repeat) push('too-many-repeats', `${c.key} repeats ${reps.length} times; at most ${c.repeat}`, locate(at, seg, i + 1, undefined, c.repeat + 1), undefined, c.ref);
     for (let r = 0; r < reps.length; r++) {

@@ -1,4 +1,5 @@
-import type { Diagnostic, Element, Location, LoopNode, Segment, SegmentNode, Standard, Transaction } from '../model';
+import type { Diagnostic, Location, LoopNode, Segment, SegmentNode, Standard, Transaction } from '../model';
+import { text } from '../model';
 import { diagnostic } from '../diagnostic';
 import type { CompiledChild, CompiledLoop, CompiledProfile, CompiledSegment } from './profile-set';
 import { type Finding, codeFor } from './codes';
@@ -21,18 +22,11 @@ export interface ValidateContext {
 
 
 
-function first(e: Element | undefined): string {
-  if (e === undefined) return '';
-  if (typeof e === 'string') return e;
-  if (Array.isArray(e)) return e[0] ?? '';
-  const r = e.repeats[0];
-  return r === undefined ? '' : typeof r === 'string' ? r : (r[0] ?? '');
-}
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
   if (c.id !== seg.id) return false;
   if (!c.match) return true;
-  for (const [i, codes] of c.match) if (!codes.has(first(seg.elements[i]))) return false;
+  for (const [i, codes] of c.match) if (!codes.has(text(seg.elements[i]))) return false;
   return true;
 }
 
