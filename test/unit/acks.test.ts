@@ -108,3 +108,18 @@ describe('CONTRL: rendered from diagnostics', () => {
     expect(report.groups[0].transactions.map((t) => [t.controlNumber, t.status, t.codes])).toEqual([['M1', 'A', []], ['M2', 'R', ['29']]]);
   });
 });
+
+describe('999 business unit context', () => {
+  test('an error inside a claim is placed with CTX*CLM01:<claim id>', () => {
+    const file = x12({ version: '00501', transactions: [['BHT*0019*00*1*20240102*1230*CH', 'CLM*CLAIM-77*100', 'ZZZ*X']] })
+      .replace('*004010~', '*005010X222A1~').replace('ST*850*0001', 'ST*837*0001*005010X222A1');
+    const ic = parseBuffer(Buffer.from(file)).interchanges[0];
+    // Without a profile there is no structural finding; add one as the validator would.
+    const tx = ic.groups[0].transactions[0];
+    tx.errors.push({ severity: 'error', level: 'segment', code: '6', message: 'not in set', location: { segment: 4, segmentId: 'ZZZ' } });
+    const out = lines(write(buildAck(ic, '999', { now }), { lineBreak: '\n' }));
+    const at = out.indexOf('IK3*ZZZ*4**6~');
+    expect(at).toBeGreaterThan(0);
+    expect(out[at + 1]).toBe('CTX*CLM01:CLAIM-77~');
+  });
+});

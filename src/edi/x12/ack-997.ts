@@ -1,4 +1,5 @@
 import type { Element, Group, Interchange, Transaction } from '../model';
+import { text } from '../model';
 import { type AckOptions } from '../ack/options';
 import { groupStatus, segmentReports, transactionStatus } from '../ack/status';
 import { to997 } from '../profile/codes';
@@ -16,20 +17,21 @@ function elementPosition(d: { location: { element?: number; component?: number; 
   return parts.length === 1 ? parts[0] : parts;
 }
 
-/** Segments whose first element names the business document a 999 error belongs to (CTX01). */
-const BUSINESS_UNITS: Record<string, string> = { '837': 'CLM', '835': 'CLP', '834': 'INS', '276': 'TRN', '277': 'TRN', '270': 'TRN', '271': 'TRN', '278': 'TRN' };
+/** The element that names the business document a 999 error belongs to (CTX01), per transaction set. */
+const BUSINESS_UNITS: Record<string, { tag: string; element: number }> = {
+  '837': { tag: 'CLM', element: 1 }, '835': { tag: 'CLP', element: 1 },
+  '270': { tag: 'TRN', element: 2 }, '271': { tag: 'TRN', element: 2 }, '276': { tag: 'TRN', element: 2 }, '277': { tag: 'TRN', element: 2 }, '278': { tag: 'TRN', element: 2 },
+};
 
-/** The 999 business unit context of a segment: the nearest preceding claim (CLM01) or its like. */
+/** The 999 business unit context of a segment: the nearest preceding claim (CLM01) or trace (TRN02). */
 function businessUnit(tx: Transaction, position: number): Element | undefined {
-  const tag = BUSINESS_UNITS[tx.type];
-  if (!tag || tx.segments.length < position) return undefined;
+  const unit = BUSINESS_UNITS[tx.type];
+  if (!unit) return undefined;
   for (let i = Math.min(position, tx.segments.length) - 1; i >= 0; i--) {
     const s = tx.segments[i];
-    if (s.id === tag) {
-      const id = s.elements[tag === 'TRN' ? 1 : 0];
-      const v = typeof id === 'string' ? id : Array.isArray(id) ? id[0] : '';
-      return v ? [`${tag}01`.replace('TRN01', 'TRN02'), v] : undefined;
-    }
+    if (s.id !== unit.tag) continue;
+    const v = text(s.elements[unit.element - 1]);
+    return v ? [`${unit.tag}${String(unit.element).padStart(2, '0')}`, v] : undefined;
   }
   return undefined;
 }
