@@ -6,6 +6,7 @@ import { parseCommand } from './parse';
 import { validateCommand } from './validate';
 import { ackCommand } from './ack';
 import { migrateCommand } from './migrate';
+import { partnersCheckCommand } from './partners';
 import { reportCommand, type ReportOptions } from './report';
 import { GatewayError } from '../errors';
 
@@ -63,6 +64,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--control-number <n>', 'our interchange control number for the ack', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
+
+  program.command('partners')
+    .description('trading partner files')
+    .command('check')
+    .description('validate gateway.yaml, every partner file (maps, certificates, keys) and the profiles; one located line per problem')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action((o: { config?: string }) => { code = partnersCheckCommand(o, io); });
 
   program.command('migrate')
     .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')
