@@ -92,10 +92,14 @@ export class Queue {
     } else {
       // READ COMMITTED takes no gap locks; a deadlock victim is retried (nothing was claimed).
       rows = await retryOnLockConflict(() => this.ds.transaction('READ COMMITTED', async (m) => {
-        const picked: Array<{ id: string }> = await m.query(
-          `SELECT id FROM ${this.t} WHERE status IN ('queued', 'running') AND runAt <= ?${kindFilter} ORDER BY runAt, id LIMIT ? FOR UPDATE SKIP LOCKED`,
-          [now, ...kindArgs, limit],
-        );
+        // One status at a time, so the (status, runAt) index yields rows in order and only the rows
+        // taken are locked; with IN (…) MariaDB sorts every candidate and SKIP LOCKED then hides them
+        // all from the other workers until this transaction ends.
+        const picked: Array<{ id: string }> = [];
+        for (const status of ['queued', 'running']) {
+          if (picked.length >= limit) break;
+          picked.push(...await m.query(claimSelectSql(this.t, kindArgs.length), [status, now, ...kindArgs, limit - picked.length]) as Array<{ id: string }>);
+        }
         if (picked.length === 0) return [];
         const ids = picked.map((p) => p.id);
         const marks = ids.map(() => '?').join(',');
@@ -155,6 +159,15 @@ export class Queue {
     const rows: Array<{ status: string; n: number | string }> = await this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`);
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
+}
+
+/**
+ * The MariaDB claim: jobs of one status that are due, in order, locked, skipping those another
+ * transaction holds. Parameters: status, now, the kinds (kindCount of them), limit.
+ */
+export function claimSelectSql(table: string, kindCount: number): string {
+  const kinds = kindCount > 0 ? ` AND kind IN (${Array.from({ length: kindCount }, () => '?').join(',')})` : '';
+  return `SELECT id FROM ${table} WHERE status = ? AND runAt <= ?${kinds} ORDER BY runAt, id LIMIT ? FOR UPDATE SKIP LOCKED`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../../src/store/store';
+import { claimSelectSql } from '../../src/store/queue';
 import { JobRecord } from '../../src/store/entities';
 import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
 
@@ -68,6 +69,25 @@ for (const [kind, jobs] of cases) {
       const got = readFileSync(out, 'utf8').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
       expect(got).toEqual(Array.from({ length: 2 * n }, (_, i) => i + 1));
     }, 120_000);
+
+    test('a claim in progress locks only the jobs it takes: another claim gets the next ones', async () => {
+      if (!db || kind !== 'mariadb') return;
+      await store.ds.query(`DELETE FROM job`);
+      for (let i = 0; i < 5; i++) await store.queue.enqueue({ kind: 'work', key: `open-${i}` });
+      const qr = store.ds.createQueryRunner();
+      await qr.connect();
+      await qr.startTransaction('READ COMMITTED');
+      try {
+        // The first claim's own query, held open: it must lock only the two jobs it takes.
+        const held: Array<{ id: string }> = await qr.query(claimSelectSql('`job`', 1), ['queued', new Date(), 'work', 2]);
+        expect(held).toHaveLength(2);
+        const other = await store.queue.claim('other', 10, 60_000, ['work']);
+        expect(other.map((j) => j.key).sort()).toEqual(['open-2', 'open-3', 'open-4']);
+      } finally {
+        await qr.rollbackTransaction();
+        await qr.release();
+      }
+    });
 
     test('a worker killed with SIGKILL mid-job: the job is taken again after its lease and done once', async () => {
       if (!db) return;
