@@ -195,6 +195,35 @@ function x12Interchange(r: Rng, v: X12Variant, icn: number, orderSeq: { n: numbe
   return out;
 }
 
+/**
+ * One X12 interchange (ISA, one GS, `transactions` 850s, GE, IEA) for the store rows: the same
+ * purchase orders as the parser suites, with the interchange control number `icn`, so that every
+ * file is a distinct payload and a distinct interchange. Deterministic in (seed, icn).
+ */
+export function x12PurchaseOrders(seed: number, icn: number, transactions: number, v: X12Variant = X12_VARIANTS[0]): { text: string } & Counts {
+  const r = new Rng(seed + icn);
+  const end = v.terminator + v.lineBreak;
+  const seg = (parts: string[]) => parts.join(v.element) + end;
+  const date = `24${pad(r.int(1, 12), 2)}${pad(r.int(1, 28), 2)}`;
+  const time = `${pad(r.int(0, 23), 2)}${pad(r.int(0, 59), 2)}`;
+  const sender = 'SENDER01';
+  const receiver = 'EDIGATEWAY';
+  const ctrl = pad(icn, 9);
+  const isa = ['ISA', '00', padRight('', 10), '00', padRight('', 10), 'ZZ', padRight(sender, 15), 'ZZ', padRight(receiver, 15),
+    date, time, v.isa11, v.isa12, ctrl, '0', 'P', v.component];
+  let text = isa.join(v.element) + end;
+  text += seg(['GS', 'PO', sender, receiver, `20${date}`, time, String(icn), 'X', '004010']);
+  let segments = 4;
+  for (let t = 1; t <= transactions; t++) {
+    const segs = x12Transaction(order(r, icn * transactions + t, false), pad(t, 4));
+    for (const s of segs) text += seg(s);
+    segments += segs.length;
+  }
+  text += seg(['GE', String(transactions), String(icn)]);
+  text += seg(['IEA', '1', ctrl]);
+  return { text, interchanges: 1, transactions, segments };
+}
+
 // ---------------------------------------------------------------------------------------------
 // EDIFACT
 
@@ -328,13 +357,17 @@ function fileOk(f: DataFile): boolean {
   return existsSync(f.path) && statSync(f.path).size === f.bytes;
 }
 
+/** What ensureData aims at per scale: each suite's size, and the memory rows' file (files end at the first interchange past it). */
+export function targetBytes(scale: 'full' | 'quick'): { suite: number; big: number } {
+  return scale === 'full' ? { suite: 100 * MiB, big: 1024 * MiB } : { suite: 10 * MiB, big: 100 * MiB };
+}
+
 /**
  * Makes sure the data for this scale exists in dir, generating what is missing. Returns the
  * manifest; data from an earlier run is reused when its manifest and file sizes match.
  */
 export function ensureData(dir: string, scale: 'full' | 'quick', log: (s: string) => void): Manifest {
-  const suiteBytes = scale === 'full' ? 100 * MiB : 10 * MiB;
-  const bigBytes = scale === 'full' ? 1024 * MiB : 100 * MiB;
+  const { suite: suiteBytes, big: bigBytes } = targetBytes(scale);
   const sub = join(dir, scale);
   mkdirSync(sub, { recursive: true });
   const manifestPath = join(sub, 'manifest.json');

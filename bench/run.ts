@@ -6,13 +6,14 @@
  *   npm run bench -- --json        one JSON object { results: [...] } on stdout (progress on stderr)
  *   npm run bench -- --quick       10 MB inputs and a 100 MB memory file, for a smoke run
  *   npm run bench -- --only full   only rows whose "suite impl" contains the text
+ *   npm run bench -- --only store  the store rows (queue and transaction records, SQLite and MariaDB)
  *
  * See docs/bench.md for what is measured and how to read it.
  */
 import { fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureData, type Manifest, MiB } from './gen';
+import { ensureData, type Manifest, MiB, targetBytes } from './gen';
 import type { Job, Row, WorkerResult } from './types';
 
 interface Options { json: boolean; quick: boolean; only?: string }
@@ -85,6 +86,32 @@ function jobs(m: Manifest): Job[] {
   return list;
 }
 
+/** Jobs enqueued and drained by the `jobs` rows, files received and recorded by the `records` rows. */
+const STORE_JOBS = { full: 20_000, quick: 2_000 };
+const STORE_FILES = { full: 600, quick: 60 };
+const STORE_TX_PER_FILE = 100;
+
+function storeJobs(quick: boolean): Job[] {
+  const scale = quick ? 'quick' : 'full';
+  const list: Job[] = [];
+  for (const driver of ['sqlite', 'mariadb'] as const) {
+    list.push({ suite: 'store', impl: `jobs ${driver}`, kind: 'store-jobs', files: [], driver, count: STORE_JOBS[scale] });
+  }
+  for (const driver of ['sqlite', 'mariadb'] as const) {
+    list.push({ suite: 'store', impl: `records ${driver}`, kind: 'store-records', files: [], driver, count: STORE_FILES[scale], perFile: STORE_TX_PER_FILE });
+  }
+  return list;
+}
+
+/**
+ * A manifest naming no files, for choosing rows before any data exists: the row names depend only on
+ * the scale, so `--only store` need not generate (or check) the parser data.
+ */
+function placeholder(scale: 'full' | 'quick'): Manifest {
+  const none = { path: '', bytes: 0, variant: '', interchanges: 0, transactions: 0, segments: 0 };
+  return { version: 0, seed: 0, scale, x12: [], edifact: [], big: { ...none, bytes: targetBytes(scale).big }, slice: { path: '', bytes: 0, transactions: 0, segments: 0 } };
+}
+
 function runWorker(job: Job): Promise<WorkerResult> {
   return new Promise((resolve) => {
     const child = fork(join(__dirname, 'worker.js'), [JSON.stringify(job)], { stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
@@ -111,20 +138,27 @@ async function measure(job: Job): Promise<Row> {
     if (again.ok && again.seconds < best.seconds) best = again;
   }
   const mb = best.bytes / MiB;
+  // Store rows count jobs or records (ops); MB/s means nothing there and stays 0.
+  const ops = best.ops ?? best.transactions;
   const row: Row = {
     suite: job.suite,
     impl: job.impl,
-    mbPerSec: best.ok && best.seconds > 0 ? mb / best.seconds : 0,
-    opsPerSec: best.ok && best.seconds > 0 && best.transactions !== undefined ? best.transactions / best.seconds : 0,
+    mbPerSec: best.ok && best.seconds > 0 && job.suite !== 'store' ? mb / best.seconds : 0,
+    opsPerSec: best.ok && best.seconds > 0 && ops !== undefined ? ops / best.seconds : 0,
     peakRssMb: best.peakRssMb,
     bytes: best.bytes,
     seconds: best.seconds,
     runs,
   };
-  for (const k of ['transactions', 'segments', 'errors', 'warnings'] as const) if (best[k] !== undefined) row[k] = best[k];
+  for (const k of ['transactions', 'segments', 'errors', 'warnings', 'ops'] as const) if (best[k] !== undefined) row[k] = best[k];
   const notes: string[] = [];
   if (job.note) notes.push(job.note);
-  if (!best.ok) {
+  if (best.notes) notes.push(...best.notes);
+  if (best.skipped) {
+    row.failed = true;
+    row.skipped = true;
+    notes.push(best.error ?? 'skipped');
+  } else if (!best.ok) {
     row.failed = true;
     notes.push(`FAILED: ${best.error}`);
   } else if (best.stoppedEarly) {
@@ -138,15 +172,28 @@ async function measure(job: Job): Promise<Row> {
     }
   }
   if (notes.length) row.note = notes.join('; ');
-  log(`${job.suite} / ${job.impl}: ${best.ok ? `${row.mbPerSec.toFixed(1)} MB/s, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : 'failed'}`);
+  const speed = job.suite === 'store' ? `${row.opsPerSec.toFixed(0)} ops/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
+  log(`${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`);
   return row;
 }
 
-/** ratio (vs the suite baseline), ofCeiling, and the cross-check of transaction counts against our envelope row. */
+/**
+ * ratio (vs the suite baseline), ofCeiling, and the cross-check of transaction counts against our
+ * envelope row. In the store suite the baseline of a row is the sqlite row of the same kind, and
+ * the ratio is over ops/s.
+ */
 function relate(rows: Row[]): void {
   const find = (suite: string, impl: string) => rows.find((r) => r.suite === suite && r.impl === impl && !r.failed);
   for (const r of rows) {
     if (r.failed) continue;
+    if (r.suite === 'store') {
+      const base = find('store', r.impl.replace(/ mariadb$/, ' sqlite'));
+      if (base && base.opsPerSec > 0) {
+        r.ratio = r.opsPerSec / base.opsPerSec;
+        if (base !== r) r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: ops/s over ${base.impl}`;
+      }
+      continue;
+    }
     const baseline = r.suite === 'x12' ? find('x12', 'node-x12 stream') : r.suite === 'edifact' ? find('edifact', 'edifact package') : undefined;
     const ceiling = r.suite === 'memory' ? undefined : find(r.suite, 'ceiling');
     if (baseline && baseline.mbPerSec > 0) r.ratio = r.mbPerSec / baseline.mbPerSec;
@@ -184,13 +231,13 @@ function fmt(n: number | undefined, digits: number): string {
 }
 
 function table(rows: Row[], tg: Target[]): string {
-  const head = ['suite', 'impl', 'MB/s', 'tx/s', 'peak RSS MB', 'vs baseline', '% of ceiling', 'note'];
+  const head = ['suite', 'impl', 'MB/s', 'ops/s', 'peak RSS MB', 'vs baseline', '% of ceiling', 'note'];
   const body = rows.map((r) => [
     r.suite,
     r.impl,
-    r.failed ? '-' : fmt(r.mbPerSec, 1),
-    r.failed || r.transactions === undefined ? '-' : fmt(r.opsPerSec, 0),
-    fmt(r.peakRssMb, 0),
+    r.failed || r.suite === 'store' ? '-' : fmt(r.mbPerSec, 1),
+    r.failed || (r.transactions === undefined && r.ops === undefined) ? '-' : fmt(r.opsPerSec, 0),
+    r.skipped ? '-' : fmt(r.peakRssMb, 0),
     r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
     r.ofCeiling === undefined ? '-' : `${(r.ofCeiling * 100).toFixed(0)}%`,
     r.note ?? '',
@@ -209,13 +256,17 @@ function table(rows: Row[], tg: Target[]): string {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const data = ensureData(join(tmpdir(), 'edi-gateway-bench'), opts.quick ? 'quick' : 'full', log);
-  let list = jobs(data);
-  if (opts.only) {
-    const needle = opts.only.toLowerCase();
-    list = list.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle));
-    if (list.length === 0) log(`no row matches --only ${JSON.stringify(opts.only)}`);
+  const scale = opts.quick ? 'quick' : 'full';
+  const needle = opts.only?.toLowerCase();
+  const pick = (l: Job[]) => (needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle)));
+  // The parser rows read generated data: generate (or check) it only when one of them is selected.
+  let data: Manifest | undefined;
+  let list = [...pick(jobs(placeholder(scale))), ...pick(storeJobs(opts.quick))];
+  if (list.some((j) => j.suite !== 'store')) {
+    data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
+    list = [...pick(jobs(data)), ...pick(storeJobs(opts.quick))];
   }
+  if (list.length === 0) log(`no row matches --only ${JSON.stringify(opts.only)}`);
   const rows: Row[] = [];
   for (const job of list) rows.push(await measure(job));
   relate(rows);
@@ -224,12 +275,13 @@ async function main(): Promise<void> {
   const text = table(rows, tg);
   if (opts.json) {
     process.stderr.write(text);
-    const meta = { node: process.version, scale: data.scale, mb: 'MiB (2^20 bytes)', chunk: '1 MiB', seed: data.seed };
+    const meta = { node: process.version, scale, mb: 'MiB (2^20 bytes)', chunk: '1 MiB', seed: data?.seed ?? null };
     process.stdout.write(JSON.stringify({ results: rows, targets: tg, meta }) + '\n');
   } else {
     process.stdout.write(text);
   }
-  if (rows.some((r) => r.failed)) process.exitCode = 1;
+  // A skipped row (MariaDB not reachable) is not a crash.
+  if (rows.some((r) => r.failed && !r.skipped)) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

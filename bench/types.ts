@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -10,7 +10,11 @@ export type Kind =
   | 'ours-canonical'
   | 'node-x12-stream'
   | 'node-x12-parse'
-  | 'edifact-package';
+  | 'edifact-package'
+  | 'store-jobs'
+  | 'store-records';
+
+export type StoreDriver = 'sqlite' | 'mariadb';
 
 export interface Job {
   suite: Suite;
@@ -27,6 +31,12 @@ export interface Job {
   /** Streaming rows stop reading once this much time is spent, and report MB/s over what they read. */
   budgetSeconds?: number;
   note?: string;
+  /** Store rows: the database the row runs on (a fresh one, dropped afterwards). */
+  driver?: StoreDriver;
+  /** store-jobs: jobs to enqueue and drain; store-records: files to receive and record. */
+  count?: number;
+  /** store-records: X12 850 transaction sets per file. */
+  perFile?: number;
 }
 
 export interface WorkerResult {
@@ -52,13 +62,22 @@ export interface WorkerResult {
   stoppedEarly?: boolean;
   totalBytes?: number;
   error?: string;
+  /** Store rows: what opsPerSec counts (jobs claimed and completed, or edi_transaction rows written). */
+  ops?: number;
+  /** Store rows: what the row's note should say (how it ran, and WARNING: where a check failed). */
+  notes?: string[];
+  /** The row could not run here (MariaDB not reachable): reported as failed and skipped, not as a crash. */
+  skipped?: boolean;
 }
 
 export interface Row {
   suite: Suite;
   impl: string;
   mbPerSec: number;
-  /** Transactions per second (0 for the ceilings, which count no transactions). */
+  /**
+   * Transactions per second (0 for the ceilings, which count no transactions); for the store rows,
+   * jobs claimed and completed per second (jobs) or edi_transaction rows written per second (records).
+   */
   opsPerSec: number;
   peakRssMb: number;
   bytes: number;
@@ -67,11 +86,18 @@ export interface Row {
   segments?: number;
   errors?: number;
   warnings?: number;
-  /** mbPerSec over the suite baseline's (node-x12 stream / edifact package). */
+  /** Store rows: the count opsPerSec is over. */
+  ops?: number;
+  /**
+   * mbPerSec over the suite baseline's (node-x12 stream / edifact package); for the store suite,
+   * opsPerSec over the sqlite row of the same kind.
+   */
   ratio?: number;
   /** mbPerSec over the suite's read+decode ceiling. */
   ofCeiling?: number;
   runs: number;
   note?: string;
   failed?: boolean;
+  /** Could not run here (MariaDB not reachable); failed is set too. */
+  skipped?: boolean;
 }

@@ -3,6 +3,7 @@
  * the job as argv[2] (JSON); sends a WorkerResult back over IPC. Run by hand (no IPC channel), it
  * prints the result on stdout, which is how profiles are taken:
  *   node --cpu-prof dist/bench/worker.js '{"suite":"x12","impl":"p","kind":"ours-full","files":["/tmp/…"]}'
+ * The store rows are in store.ts (the `jobs` rows fork two more processes, drain.ts).
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -248,6 +249,8 @@ async function prepare(job: Job, src: Source): Promise<Work> {
     case 'node-x12-stream': return nodeX12Stream(job, src);
     case 'node-x12-parse': return nodeX12Parse(job);
     case 'edifact-package': return edifactPackage(job, src);
+    case 'store-jobs':
+    case 'store-records': throw new Error(`${job.kind} runs through storeRow (bench/store.ts)`);
   }
 }
 
@@ -259,15 +262,13 @@ async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as Job;
   let result: WorkerResult;
   try {
-    const src = new Source(job.budgetSeconds);
-    const work = await prepare(job, src);
-    const t0 = process.hrtime.bigint();
-    src.start();
-    const counted = await work();
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const { bytes, ...rest } = counted;
-    result = { ok: true, bytes: bytes ?? (src.stopped ? src.bytes : totalBytes(job.files)), seconds, ...rest, peakRssMb: peakRssMb() };
-    if (src.stopped) { result.stoppedEarly = true; result.totalBytes = totalBytes(job.files); }
+    if (job.suite === 'store') {
+      // Store rows time themselves (and fork their own queue workers): see store.ts.
+      const { storeRow } = await import('./store');
+      result = await storeRow(job);
+    } else {
+      result = await parserRow(job);
+    }
   } catch (e) {
     const err = e as Error;
     result = { ok: false, bytes: 0, seconds: 0, peakRssMb: peakRssMb(), error: `${err.name}: ${err.message}` };
@@ -276,7 +277,21 @@ async function main(): Promise<void> {
     process.send(result, () => process.exit(0));
   } else {
     process.stdout.write(JSON.stringify(result) + '\n');
+    process.exit(0);
   }
+}
+
+async function parserRow(job: Job): Promise<WorkerResult> {
+  const src = new Source(job.budgetSeconds);
+  const work = await prepare(job, src);
+  const t0 = process.hrtime.bigint();
+  src.start();
+  const counted = await work();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const { bytes, ...rest } = counted;
+  const result: WorkerResult = { ok: true, bytes: bytes ?? (src.stopped ? src.bytes : totalBytes(job.files)), seconds, ...rest, peakRssMb: peakRssMb() };
+  if (src.stopped) { result.stoppedEarly = true; result.totalBytes = totalBytes(job.files); }
+  return result;
 }
 
 void main();
