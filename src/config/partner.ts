@@ -58,7 +58,8 @@ const certificates = z.strictObject({
 
 const afterRead = z.enum(['move', 'delete', 'leave']);
 
-const sftpPoll = z.strictObject({
+/** How we reach a partner's SFTP server, to poll it or to deliver to it. */
+const sftpServer = {
   host: text,
   port: port.default(22),
   user: text,
@@ -68,6 +69,22 @@ const sftpPoll = z.strictObject({
   /** Their server's public host key (a known_hosts line or a public key file): always checked. */
   hostKey: path,
   dir: text,
+};
+
+const ftpSecure = z.enum(['explicit', 'implicit', 'none']);
+
+/** How we reach a partner's FTP server, to poll it or to deliver to it. */
+const ftpServer = {
+  host: text,
+  port: port.default(21),
+  user: text,
+  password: secret(text, 'FTP password'),
+  secure: ftpSecure.default('explicit'),
+  dir: text,
+};
+
+/** What a poller adds to the connection: which files, what to do with them, how often. */
+const polling = {
   pattern: text.default('*'),
   afterRead,
   /** Where `afterRead: move` puts a file once it is stored; default `<dir>/processed`. */
@@ -75,23 +92,10 @@ const sftpPoll = z.strictObject({
   every,
   /** A file younger than this is left for the next poll (it may still be being written). */
   minAge: duration.optional(),
-});
+};
 
-const ftpSecure = z.enum(['explicit', 'implicit', 'none']);
-
-const ftpPoll = z.strictObject({
-  host: text,
-  port: port.default(21),
-  user: text,
-  password: secret(text, 'FTP password'),
-  secure: ftpSecure.default('explicit'),
-  dir: text,
-  pattern: text.default('*'),
-  afterRead,
-  moveTo: text.optional(),
-  every,
-  minAge: duration.optional(),
-});
+const sftpPoll = z.strictObject({ ...sftpServer, ...polling });
+const ftpPoll = z.strictObject({ ...ftpServer, ...polling });
 
 /** `{ a: … }` or `{ b: … }`: one key of several, each with its own schema. */
 function exactlyOne(keys: readonly string[], what: string) {
@@ -169,24 +173,9 @@ const as2Endpoint = z.strictObject({
   }).prefault({}),
 });
 
-const sftpEndpoint = z.strictObject({
-  host: text,
-  port: port.default(22),
-  user: text,
-  key: path.optional(),
-  password: secret(text, 'password to log in to their server').optional(),
-  hostKey: path,
-  dir: text,
-});
+const sftpEndpoint = z.strictObject(sftpServer);
 
-const ftpEndpoint = z.strictObject({
-  host: text,
-  port: port.default(21),
-  user: text,
-  password: secret(text, 'FTP password'),
-  secure: ftpSecure.default('explicit'),
-  dir: text,
-});
+const ftpEndpoint = z.strictObject(ftpServer);
 
 const endpointKinds = ['http', 'as2', 'sftp', 'ftp', 'file'] as const;
 
