@@ -23,7 +23,9 @@ const LICENCE = 'shared/corpus/defs/pyx12-maps/LICENSE.pyx12.txt';
  * One entry per generated profile. `dropCodes` removes code lists (by position id) that pyx12 narrows
  * to HIPAA values where the profile serves the generic standard; `lengths` corrects dataele.xml
  * lengths by data element number; `transform` edits the map before conversion, where no map of the
- * profile's version exists. ST03's code list is the implementation and its aliases.
+ * profile's version exists; `fixes` are named corrections of facts pyx12 gets wrong, applied in order
+ * to the converted profile (see "Named fact corrections"). ST03's code list is the implementation and
+ * its aliases.
  */
 const TARGETS = [
   {
@@ -63,6 +65,7 @@ const TARGETS = [
     implementation: '005010X231A1',
     aliases: ['005010X231'],
     name: 'Implementation Acknowledgment for Health Care Insurance',
+    fixes: [segmentPositionLength005010, implementationElementErrorCodesWithout11],
   },
   {
     map: '837.5010.X222.A1.xml',
@@ -192,6 +195,60 @@ function upgrade997To005010(doc) {
     const kept = n.element.filter((c) => tagOf(c) !== 'valid_codes');
     n.element = [...kept, { valid_codes: codes.map((c) => xmlText('code', c)) }];
   });
+}
+
+// --- Named fact corrections (a target's `fixes`), applied to the converted profile ---
+
+/** Calls fn(element, segmentTag, position) for every simple element and component of the profile, wherever defined. */
+function eachProfileElement(profile, fn) {
+  const visitElements = (tag, elements) => {
+    elements.forEach((e, i) => {
+      const position = `${tag}${String(i + 1).padStart(2, '0')}`;
+      if (e.composite) e.composite.forEach((c) => c.ref !== undefined && fn(c, tag, position));
+      else if (e.ref !== undefined) fn(e, tag, position);
+    });
+  };
+  for (const tag of Object.keys(profile.segments)) visitElements(tag, profile.segments[tag].elements);
+  const visitStructure = (structure) => {
+    for (const entry of structure) {
+      if (entry.structure) visitStructure(entry.structure);
+      else if (entry.elements) visitElements(entry.segment, entry.elements);
+    }
+  };
+  visitStructure(profile.structure);
+}
+
+/**
+ * 005010 data element 719 (Segment Position in Transaction Set: the 999's IK302 and CTX03) is N0 1/10;
+ * dataele.xml serves 4010 and 5010 maps alike and gives it 004010's 1/6.
+ */
+function segmentPositionLength005010(profile) {
+  let changed = 0;
+  eachProfileElement(profile, (e) => {
+    if (e.ref !== '719') return;
+    if (e.type !== 'N0') throw new Error(`segmentPositionLength005010: data element 719 has type ${e.type}`);
+    e.min = 1;
+    e.max = 10;
+    changed++;
+  });
+  if (changed === 0) throw new Error('segmentPositionLength005010: no data element 719 in the profile');
+}
+
+/**
+ * 005010 data element 621 (Implementation Data Element Syntax Error Code, the 999's IK403) has no code
+ * 11, though pyx12's 999 maps list it: the map's list less 11 (1-10, 12, 13, I6, I9, I10-I13).
+ */
+function implementationElementErrorCodesWithout11(profile) {
+  let changed = 0;
+  eachProfileElement(profile, (e, tag, position) => {
+    if (e.ref !== '621') return;
+    if (position !== 'IK403' || !e.codes || !e.codes.includes('11')) {
+      throw new Error(`implementationElementErrorCodesWithout11: ${position} (621) does not list 11`);
+    }
+    e.codes = e.codes.filter((c) => c !== '11');
+    changed++;
+  });
+  if (changed === 0) throw new Error('implementationElementErrorCodesWithout11: no IK403 (621) in the profile');
 }
 
 // --- dataele.xml: element number -> type, lengths ---
@@ -431,12 +488,18 @@ function buildProfile(target, dataElements) {
     `(pyx12, Copyright John Holland, BSD-3-Clause, see ${LICENCE})${upgraded(target)}. Do not edit; regenerate.`;
   profile.segments = segments;
   profile.structure = structure.map(ordered);
+  for (const fix of target.fixes || []) fix(profile);
   return profile;
 }
 
-/** Names the transform, if any, in the header comment and source: ', brought to 005010 by its upgrade997To005010'. */
+/**
+ * Names the transform and fixes, if any, in the header comment and source: ', brought to 005010 by its
+ * upgrade997To005010', ', corrected by its segmentPositionLength005010 and ...'.
+ */
 function upgraded(target) {
-  return target.transform ? `, brought to ${target.version} by its ${target.transform.name}` : '';
+  const fixes = (target.fixes || []).map((f) => f.name);
+  const corrected = fixes.length === 0 ? '' : `, corrected by its ${fixes.length > 1 ? `${fixes.slice(0, -1).join(', ')} and ${fixes[fixes.length - 1]}` : fixes[0]}`;
+  return (target.transform ? `, brought to ${target.version} by its ${target.transform.name}` : '') + corrected;
 }
 
 function toYaml(profile, target) {

@@ -126,4 +126,13 @@ describe('pyx12-to-profile generator', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
+
+  it("applies its named fact corrections to the 999: 719 is N0 1/10, IK403's 621 list has no 11", () => {
+    const p = parse(fs.readFileSync(path.join(profilesDir, 'x12/005010X231A1/999.yaml'), 'utf8'));
+    const ik302 = p.segments.IK3.elements[1];
+    expect([ik302.ref, ik302.type, ik302.min, ik302.max]).toEqual(['719', 'N0', 1, 10]);
+    const ik403 = p.segments.IK4.elements[2];
+    expect(ik403.ref).toBe('621');
+    expect(ik403.codes).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '12', '13', 'I10', 'I11', 'I12', 'I13', 'I6', 'I9']);
+  });
 });
