@@ -5,6 +5,7 @@ import { packageRoot } from '../config/paths';
 import { parseCommand } from './parse';
 import { validateCommand } from './validate';
 import { ackCommand } from './ack';
+import { translateCommand, type TranslateOptions } from './translate';
 import { migrateCommand } from './migrate';
 import { partnersCheckCommand } from './partners';
 import { reportCommand, type ReportOptions } from './report';
@@ -64,6 +65,16 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--control-number <n>', 'our interchange control number for the ack', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
+
+  program.command('translate')
+    .description('every purchase order in FILE (X12 850, EDIFACT ORDERS) through the canonical PurchaseOrder to X12, EDIFACT or JSON')
+    .argument('<file>', 'X12 or EDIFACT file')
+    .addOption(new Option('--to <target>', 'what to write').choices(['x12', 'edifact', 'json']).makeOptionMandatory())
+    .option('--sender <q:id>', 'interchange sender (default: the input interchange\'s own sender)')
+    .option('--receiver <q:id>', 'interchange receiver (default: the input interchange\'s own receiver)')
+    .option('--control-number <n>', 'interchange control number of the first output interchange', '1')
+    .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
+    .action((file: string, o: TranslateOptions) => { code = translateCommand(file, o, io); });
 
   program.command('partners')
     .description('trading partner files')

@@ -1,0 +1,88 @@
+import type { Element, Group, Interchange, PartyId, Segment, Transaction } from '../edi/model';
+import { hm, ymd } from '../edi/ack/options';
+import { x12DateTime } from '../edi/x12/scanner';
+import { edifactDateTime } from '../edi/edifact/scanner';
+
+/** One transaction set / message to enclose: its type, version and body (between ST and SE, UNH and UNT). */
+export interface Message {
+  type: string;
+  /** X12 '004010'; EDIFACT directory 'D96A'. */
+  version: string;
+  body: Segment[];
+}
+
+export interface EnvelopeOptions {
+  sender: PartyId;
+  receiver: PartyId;
+  /** Interchange control number (ISA13 / UNB 0020); the X12 group takes the same. Messages are numbered from 1. */
+  controlNumber: number;
+  now: Date;
+  test?: boolean;
+  /** X12 functional identifier (GS01); default PO. */
+  functionalId?: string;
+}
+
+const pad = (s: string, n: number) => s.padEnd(n).slice(0, n);
+
+function transaction(type: string, version: string, control: string, segments: Segment[]): Transaction {
+  return { type, version, controlNumber: control, segments, segmentCount: segments.length + 1, errors: [], offset: 0, length: 0 };
+}
+
+function segment(id: string, elements: Element[]): Segment {
+  return { id, elements, offset: 0 };
+}
+
+/**
+ * An X12 interchange (ISA, one GS, an ST per message) ready for `write()`, which computes the SE, GE
+ * and IEA counts and control numbers. Delimiters: * > ~ and a newline after each segment.
+ */
+export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interchange {
+  const ctrl = String(o.controlNumber).padStart(9, '0');
+  if (ctrl.length > 9) throw new RangeError(`X12 interchange control number ${o.controlNumber} is longer than 9 digits`);
+  const version = messages[0]?.version ?? '004010';
+  const isa: Element[] = [
+    '00', pad('', 10), '00', pad('', 10), pad(o.sender.qualifier, 2), pad(o.sender.id, 15), pad(o.receiver.qualifier, 2), pad(o.receiver.id, 15),
+    ymd(o.now).slice(2), hm(o.now), 'U', '00401', ctrl, '0', o.test ? 'T' : 'P', '>',
+  ];
+  const groupCtrl = String(o.controlNumber);
+  const gs = segment('GS', [o.functionalId ?? 'PO', o.sender.id, o.receiver.id, ymd(o.now), hm(o.now), groupCtrl, 'X', version]);
+  const group: Group = {
+    functionalId: o.functionalId ?? 'PO', controlNumber: groupCtrl, version, sender: o.sender.id, receiver: o.receiver.id,
+    transactions: messages.map((m, i) => {
+      const c = String(i + 1).padStart(4, '0');
+      return transaction(m.type, m.version, c, [segment('ST', [m.type, c]), ...m.body]);
+    }),
+    header: gs, errors: [],
+  };
+  return {
+    standard: 'x12', sender: o.sender, receiver: o.receiver, controlNumber: ctrl, date: x12DateTime(ymd(o.now), hm(o.now)), test: !!o.test,
+    syntax: { version: '00401', element: '*', component: '>', segment: '~', lineBreak: '\n', charset: 'utf-8' },
+    groups: [group], header: segment('ISA', isa), errors: [], offset: 0, length: 0,
+  };
+}
+
+/**
+ * An EDIFACT interchange (UNA, UNB syntax UNOC:3, a UNH per message, no UNG) ready for `write()`, which
+ * computes the UNT and UNZ counts and references.
+ */
+export function edifactInterchange(messages: Message[], o: EnvelopeOptions): Interchange {
+  const ctrl = String(o.controlNumber);
+  const date = ymd(o.now).slice(2);
+  const unb = segment('UNB', [['UNOC', '3'], [o.sender.id, o.sender.qualifier], [o.receiver.id, o.receiver.qualifier], [date, hm(o.now)], ctrl,
+    ...(o.test ? ['', '', '', '', '', '1'] : [])]);
+  const group: Group = {
+    version: messages[0]?.version ?? 'D96A',
+    transactions: messages.map((m, i) => {
+      const ref = String(i + 1);
+      const m1 = /^([A-Z])(\w+)$/.exec(m.version);
+      const s009 = m1 ? [m.type, m1[1], m1[2], 'UN'] : [m.type, 'D', m.version, 'UN'];
+      return transaction(m.type, m.version, ref, [segment('UNH', [ref, s009]), ...m.body]);
+    }),
+    errors: [],
+  };
+  return {
+    standard: 'edifact', sender: o.sender, receiver: o.receiver, controlNumber: ctrl, date: edifactDateTime(date, hm(o.now)), test: !!o.test,
+    syntax: { version: '3', element: '+', component: ':', segment: "'", release: '?', decimal: '.', charset: 'UNOC', una: true, lineBreak: '\n' },
+    groups: [group], header: unb, errors: [], offset: 0, length: 0,
+  };
+}

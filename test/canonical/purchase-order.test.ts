@@ -1,0 +1,239 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
+import { parseBuffer } from '../../src/edi/parse';
+import { allDiagnostics, type Interchange, type Transaction } from '../../src/edi/model';
+import { write } from '../../src/edi/write';
+import { builtInProfiles } from '../../src/config/profiles';
+import {
+  type PurchaseOrder, edifactInterchange, fromOrders, fromX12_850, toOrders, toX12_850, x12Interchange,
+} from '../../src/canonical';
+
+const profiles = builtInProfiles().set;
+const now = new Date('2024-01-02T12:30:00Z');
+const env = { sender: { qualifier: 'ZZ', id: 'SENDER' }, receiver: { qualifier: 'ZZ', id: 'RECEIVER' }, controlNumber: 42, now };
+
+const corpus = {
+  nodeX12: 'x12/node-x12__test-data_850.edi',
+  stupidedi: 'x12/stupidedi__X357-SC850-Aerospace-Industry-Purchase-Order_pass_taxexempt-po.edi',
+  staedi: 'x12/staedi__x12_invoice810_po850_dual.edi',
+  pydifact: 'bad/pydifact__order.edi',
+  smooksEx: 'bad/smooks-ex__camel-unedifact-to-xml_input-message.txt',
+  smooksD03B: 'edifact/smooks__edifact-cartridge_ORDERS_D.03B_Interchange.txt',
+};
+const x12Files = [corpus.nodeX12, corpus.stupidedi, corpus.staedi];
+const edifactFiles = [corpus.pydifact, corpus.smooksEx, corpus.smooksD03B];
+
+function parse(buf: Buffer): Interchange[] {
+  return parseBuffer(buf, { level: 'full', profiles }).interchanges;
+}
+
+function transactions(file: string, type: string): Transaction[] {
+  return parse(read(join(corpusDir, file))).flatMap((ic) => ic.groups.flatMap((g) => g.transactions)).filter((t) => t.type === type);
+}
+
+const x12Order = (file: string) => fromX12_850(transactions(file, '850')[0]);
+const edifactOrder = (file: string) => fromOrders(transactions(file, 'ORDERS')[0]);
+
+/** Writes an order as a whole interchange and reads it back with our parser and the shipped profiles. */
+function viaX12(po: PurchaseOrder): { po: PurchaseOrder; ic: Interchange; bytes: Buffer } {
+  const bytes = write(x12Interchange([{ type: '850', version: '004010', body: toX12_850(po) }], env));
+  const [ic] = parse(bytes);
+  return { po: fromX12_850(ic.groups[0].transactions[0]), ic, bytes };
+}
+
+function viaOrders(po: PurchaseOrder): { po: PurchaseOrder; ic: Interchange; bytes: Buffer } {
+  const bytes = write(edifactInterchange([{ type: 'ORDERS', version: 'D96A', body: toOrders(po) }], env));
+  const [ic] = parse(bytes);
+  return { po: fromOrders(ic.groups[0].transactions[0]), ic, bytes };
+}
+
+function expectClean(ic: Interchange): void {
+  const tx = ic.groups[0].transactions[0];
+  expect(tx.tree).toBeDefined(); // the shipped profile was found and applied
+  expect(allDiagnostics(ic).filter((d) => d.severity === 'error')).toEqual([]);
+  expect(allDiagnostics(ic).filter((d) => d.severity === 'warning')).toEqual([]);
+}
+
+const run = corpusAvailable() ? describe : describe.skip;
+
+run('canonical purchase order: reading the corpus', () => {
+  test('node-x12 850: header, ship-to party, six lines with items, prices and descriptions, totals', () => {
+    const po = x12Order(corpus.nodeX12);
+    expect(po).toMatchObject({ number: '08292233294', date: '2010-11-27', purpose: 'original', type: 'order', requestedDelivery: '2010-12-14' });
+    expect(po.parties).toEqual([{
+      role: 'shipTo', id: '0003947268292', idQualifier: 'duns+4', name: 'XYZ RETAIL', addressLines: ['31875 SOLON RD'], city: 'SOLON', region: 'OH', postalCode: '44139',
+    }]);
+    expect(po.lines).toHaveLength(6);
+    expect(po.lines[0]).toEqual({ lineNumber: '1', quantity: 120, unit: 'EA', unitPrice: 9.25, buyerItem: '065322-117', vendorItem: 'AB3542', description: 'SMALL WIDGET' });
+    expect(po.lines[5]).toMatchObject({ quantity: 696, unitPrice: 9.55, vendorItem: 'DX1875', description: 'ORANGE WIDGET' });
+    expect(po.totals).toEqual({ lineCount: 6, amount: 13045.94 });
+    // REF*DP (department) and REF*PS have no EDIFACT counterpart in the map: not carried
+    expect(po.references).toEqual([]);
+  });
+
+  test('stupidedi X357 850: buyer with address, manufacturer part number, AMT*TT total', () => {
+    const po = x12Order(corpus.stupidedi);
+    expect(po).toMatchObject({ number: 'XX-1234', date: '2017-03-01' });
+    expect(po.parties[0]).toMatchObject({ role: 'buyer', name: 'ABC AEROSPACE', id: '1234567890101', city: 'FIGHTER TOWN', region: 'CA', postalCode: '98898' });
+    expect(po.lines).toEqual([{ lineNumber: '1', quantity: 25, unit: 'EA', unitPrice: 36, manufacturerItem: 'XYZ-1234' }]);
+    expect(po.totals).toEqual({ lineCount: 1, amount: 900 });
+  });
+
+  test('staedi 003010 850 beside two 810s, read without a profile: YYMMDD date, NE order, buyer item numbers', () => {
+    const tx = transactions(corpus.staedi, '850')[0];
+    expect(tx.tree).toBeUndefined();
+    const po = fromX12_850(tx);
+    expect(po).toMatchObject({ number: 'S115921858', date: '2004-03-17', type: 'order', references: [{ qualifier: 'promotion', value: '040209' }] });
+    expect(po.parties.map((p) => [p.role, p.name, p.id])).toEqual([['buyer', 'SHIPPING GROUP, INC.', '999999999'], ['shipTo', 'CARGO LIMITED #112', undefined]]);
+    expect(po.lines.map((l) => [l.quantity, l.buyerItem])).toEqual([[150, '02006'], [50, '02008'], [25, '01019'], [25, '01220']]);
+    expect(po.totals.lineCount).toBe(4);
+  });
+
+  test('pydifact ORDERS (no UNZ): GLN parties, dates with times, GTIN lines', () => {
+    const po = edifactOrder(corpus.pydifact);
+    expect(po).toMatchObject({ number: '801715918011', date: '2015-08-03', requestedDelivery: '2015-08-06', references: [{ qualifier: 'promotion', value: '50515' }] });
+    expect(po.parties).toEqual([
+      { role: 'seller', id: '5020436000004', idQualifier: 'gln' },
+      { role: 'buyer', id: '8711576000012', idQualifier: 'gln' },
+      { role: 'shipTo', id: '8711576100019', idQualifier: 'gln' },
+    ]);
+    expect(po.lines).toEqual([{ lineNumber: '1', quantity: 8, gtin: '5020436373085' }, { lineNumber: '2', quantity: 8, gtin: '5020436373108' }]);
+  });
+
+  test('smooks camel ORDERS: ISBNs in PIA, gross prices (PRI AAB), line count from CNT 2', () => {
+    const po = edifactOrder(corpus.smooksEx);
+    expect(po).toMatchObject({ number: '0123456789123', date: '1998-01-06' });
+    expect(po.parties.map((p) => [p.role, p.id])).toEqual([['buyer', '1135309'], ['shipTo', '6678157'], ['seller', '3333333']]);
+    expect(po.lines.map((l) => [l.quantity, l.unitPrice, l.isbn])).toEqual([[2, 10.5, '0835201031'], [10, 9.25, '0835202151'], [5, 30, '0835208338']]);
+    expect(po.totals).toEqual({ lineCount: 3 });
+  });
+
+  test('smooks D03B ORDERS (no profile): discrete quantities (QTY 1), ISBNs in LIN', () => {
+    const tx = transactions(corpus.smooksD03B, 'ORDERS')[0];
+    expect(tx.tree).toBeUndefined();
+    const po = fromOrders(tx);
+    expect(po).toMatchObject({ number: 'BKOD99', date: '2005-11-07' });
+    expect(po.parties).toEqual([{ role: 'buyer', id: '5412345000176', idQualifier: 'gln' }, { role: 'seller', id: '4012345000094', idQualifier: 'gln' }]);
+    expect(po.lines.map((l) => [l.lineNumber, l.quantity, l.isbn])).toEqual([['1', 25, '0764569104'], ['2', 25, '0764569090'], ['3', 16, '1861004656'], ['4', 10, '0596006756']]);
+  });
+});
+
+run('canonical purchase order: round trips through the other standard', () => {
+  test.each(x12Files)('%s: 850 -> ORDERS -> PurchaseOrder is the same, and the ORDERS is clean D96A', (file) => {
+    const po = x12Order(file);
+    const orders = viaOrders(po);
+    expectClean(orders.ic);
+    expect(orders.po).toEqual(po);
+    const back = viaX12(orders.po);
+    expectClean(back.ic);
+    expect(back.po).toEqual(po);
+  });
+
+  test.each(edifactFiles)('%s: ORDERS -> 850 -> PurchaseOrder is the same, and the 850 is clean 004010', (file) => {
+    const po = edifactOrder(file);
+    const x12 = viaX12(po);
+    expectClean(x12.ic);
+    expect(x12.po).toEqual(po);
+    const back = viaOrders(x12.po);
+    expectClean(back.ic);
+    expect(back.po).toEqual(po);
+  });
+});
+
+describe('canonical purchase order: fields the corpus does not exercise', () => {
+  const full: PurchaseOrder = {
+    number: 'PO-77', date: '2024-02-29', purpose: 'change', type: 'blanket', currency: 'EUR',
+    parties: [
+      { role: 'buyer', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH: Einkauf + Logistik, Abteilung 7', addressLines: ['Hauptstraße 1', 'Tor 3', 'Halle 2'], city: 'Köln', region: 'NW', postalCode: '50667', country: 'DE' },
+      { role: 'seller', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply" },
+      { role: 'billTo', id: 'B-1', idQualifier: 'buyer-assigned', name: 'Accounts' },
+      { role: 'shipTo', id: 'DC-9', idQualifier: 'seller-assigned' },
+    ],
+    references: [{ qualifier: 'contract', value: 'C-2024-1' }, { qualifier: 'vendor-order', value: 'V?9' }],
+    requestedDelivery: '2024-03-15',
+    lines: [
+      { lineNumber: '10', quantity: 2.5, unit: 'KGM', unitPrice: 1234.5, buyerItem: 'B1', vendorItem: 'V1', manufacturerItem: 'M1', gtin: '04012345000018', isbn: '9780000000002', description: 'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters' },
+      { lineNumber: '20', quantity: 12, unit: 'CS', buyerItem: 'B2' },
+    ],
+    totals: { lineCount: 2, amount: 3098.75 },
+    notes: ['Deliver to the back door; ring twice.', 'x'.repeat(300)],
+  };
+
+  test('every field survives X12 and EDIFACT, and both documents validate without findings', () => {
+    const x12 = viaX12(full);
+    expectClean(x12.ic);
+    expect(x12.po).toEqual(full);
+    const orders = viaOrders(full);
+    expectClean(orders.ic);
+    expect(orders.po).toEqual(full);
+    expect(viaOrders(x12.po).po).toEqual(full);
+    expect(viaX12(orders.po).po).toEqual(full);
+  });
+
+  test('envelope: sender, receiver and control numbers as given; counts computed by write()', () => {
+    const x12 = viaX12(full);
+    expect(x12.ic).toMatchObject({ sender: env.sender, receiver: env.receiver, controlNumber: '000000042' });
+    expect(x12.bytes.toString()).toMatch(/^ISA\*00\* {10}\*00\* {10}\*ZZ\*SENDER {9}\*ZZ\*RECEIVER {7}\*240102\*1230\*U\*00401\*000000042\*0\*P\*>~\nGS\*PO\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*850\*0001~/);
+    const orders = viaOrders(full);
+    expect(orders.ic).toMatchObject({ sender: env.sender, receiver: env.receiver, controlNumber: '42' });
+    expect(orders.bytes.toString('latin1')).toMatch(/^UNA:\+\.\? '\nUNB\+UNOC:3\+SENDER:ZZ\+RECEIVER:ZZ\+240102:1230\+42'\nUNH\+1\+ORDERS:D:96A:UN'/);
+  });
+});
+
+run('cli: translate', () => {
+  const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
+  const dir = mkdtempSync(join(tmpdir(), 'edigw-translate-'));
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, 'translate', ...args], { encoding: 'utf8', cwd: dir });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const path = (f: string) => join(corpusDir, f);
+
+  test('850 to json: an array of PurchaseOrders, exit 0', () => {
+    const r = cli(path(corpus.nodeX12), '--to', 'json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual([x12Order(corpus.nodeX12)]);
+  });
+
+  test('850 to edifact: from the input interchange\'s own sender to its own receiver, a clean ORDERS', () => {
+    const r = cli(path(corpus.nodeX12), '--to', 'edifact', '--control-number', '7');
+    expect(r.code).toBe(0);
+    const [ic] = parse(Buffer.from(r.out, 'latin1'));
+    expect(ic).toMatchObject({ sender: { id: '4405197800', qualifier: 'ZZ' }, receiver: { id: '999999999', qualifier: '1' }, controlNumber: '7' }); // ISA 12 (phone) -> ZZ, ISA 01 (DUNS) -> 1
+    expectClean(ic);
+    expect(fromOrders(ic.groups[0].transactions[0])).toEqual(x12Order(corpus.nodeX12));
+  });
+
+  test('ORDERS to x12 with --sender and --receiver', () => {
+    const r = cli(path(corpus.pydifact), '--to', 'x12', '--sender', 'ZZ:US', '--receiver', '01:123456789');
+    expect(r.code).toBe(0);
+    const [ic] = parse(Buffer.from(r.out));
+    expect(ic).toMatchObject({ sender: { qualifier: 'ZZ', id: 'US' }, receiver: { qualifier: '01', id: '123456789' } });
+    expectClean(ic);
+  });
+
+  test('a file with 810s beside an 850: exit 1, one line per skipped transaction, the 850 still translated', () => {
+    const r = cli(path(corpus.staedi), '--to', 'json');
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toEqual([
+      expect.stringMatching(/interchange 000000020, transaction 000000001: X12 810 has no canonical map/),
+      expect.stringMatching(/interchange 000000020, transaction 000000002: X12 810 has no canonical map/),
+    ]);
+    expect(JSON.parse(r.out).map((po: PurchaseOrder) => po.number)).toEqual(['S115921858']);
+  });
+
+  test('usage and unreadable input: exit 2 with one line', () => {
+    const junk = join(dir, 'junk.txt');
+    writeFileSync(junk, 'hello, not EDI');
+    for (const args of [[path(corpus.nodeX12)], [path(corpus.nodeX12), '--to', 'csv'], [path(corpus.nodeX12), '--to', 'x12', '--sender', 'nocolon'], [join(dir, 'missing.edi'), '--to', 'json'], [junk, '--to', 'json']]) {
+      const r = cli(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.out).toBe('');
+      expect(r.err.trim().split('\n').filter((l) => !l.startsWith('(run edi-gateway'))).toHaveLength(1);
+    }
+  });
+});
