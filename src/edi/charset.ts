@@ -67,17 +67,3 @@ export function encode(text: string, cs: Charset): Buffer {
   return out;
 }
 
-/** Whether every character of text can be written in cs. */
-export function encodable(text: string, cs: Charset): boolean {
-  if (cs === 'utf-8') return true;
-  if (cs === 'iso-8859-1') {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return false;
-    return true;
-  }
-  const enc = table(cs).encode;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80 && !enc.has(c)) return false;
-  }
-  return true;
-}

@@ -13,9 +13,6 @@ export function diagnostic(
   return d;
 }
 
-export function hasErrors(list: readonly Diagnostic[]): boolean {
-  return list.some((d) => d.severity === 'error');
-}
 
 /** One line per diagnostic, as the CLI and logs print them: `source: segment 5 (N1) element 2: message [code]`. */
 export function formatDiagnostic(d: Diagnostic, source?: string): string {

@@ -165,9 +165,6 @@ export function allDiagnostics(interchange: Interchange): Diagnostic[] {
   return out;
 }
 
-export function isRepeated(e: Element): e is Repeated {
-  return typeof e === 'object' && !Array.isArray(e);
-}
 
 /** The first value of an element as a plain string: first repeat, first component. */
 export function text(e: Element | undefined): string {

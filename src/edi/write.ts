@@ -1,7 +1,7 @@
 import type { Element, Interchange, Segment, Transaction } from './model';
 import { type Charset, edifactCharset, encode } from './charset';
 import { joinElement as joinX12 } from './x12/segment';
-import { type EdifactDelimiters, escape, joinElement as joinEdifact } from './edifact/segment';
+import { type EdifactDelimiters, joinElement as joinEdifact } from './edifact/segment';
 
 export interface WriteOptions {
   /** What follows each segment terminator: '' (one line), '\n' or '\r\n'. Default: as read, else ''. */
@@ -89,4 +89,3 @@ export function writeEdifact(ic: Interchange, opts: WriteOptions = {}): Buffer {
   return encode(out.join(''), cs);
 }
 
-export { escape as escapeEdifact };

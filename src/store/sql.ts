@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
-import { driverOf, type Driver } from './data-source';
+import type { Driver } from './data-source';
 
 /** A timestamp as each driver stores it: DATETIME(3) via mysql2, UTC text on SQLite (as TypeORM writes it). */
 export function sqlDate(driver: Driver, d: Date): Date | string {
@@ -22,10 +21,6 @@ export function isUniqueViolation(e: unknown): boolean {
   if (!(e instanceof QueryFailedError)) return false;
   const err = e.driverError as { code?: string; errno?: number } | undefined;
   return err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || /SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)/.test(err?.code ?? '');
-}
-
-export function driver(ds: DataSource): Driver {
-  return driverOf(ds);
 }
 
 /** MariaDB deadlock or lock-wait timeout: the statement was rolled back and may simply run again. */
