@@ -11,6 +11,10 @@ export const catalogue = {
   EDIGW_EDI_UNREADABLE: { kind: 'dead', message: 'not X12 or EDIFACT' },
   EDIGW_ACK_KIND: { kind: 'usage', message: 'acknowledgement kind does not fit the standard' },
   EDIGW_PROFILE_INVALID: { kind: 'config', message: 'a profile file is invalid' },
+  EDIGW_FILE_DENIED: { kind: 'dead', message: 'permission denied' },
+  EDIGW_FILE_NO_SPACE: { kind: 'retry', message: 'no space left on the device' },
+  EDIGW_FILE_IO: { kind: 'retry', message: 'file system error' },
+  EDIGW_FILE_NAME_INVALID: { kind: 'dead', message: 'not a plain file name' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;

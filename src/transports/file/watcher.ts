@@ -1,0 +1,220 @@
+/**
+ * Inbound `file`: polls a folder and takes in files once they are complete. A file is complete when
+ * its size and mtime are the same as on the previous tick and it is at least `minAgeMs` old. Its bytes
+ * go to `deps.intake`; only after intake resolves (the commit) is the file moved to `moveTo` or
+ * deleted. When intake rejects, the file stays where it is and is tried again after a backoff.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { duration } from '../../config/units';
+import { defineInbound, type Inbound, type InboundDeps } from '../spec';
+import { errnoCode, globMatcher, isIgnoredName, withSuffix } from './names';
+
+export const fileWatcherConfig = z.strictObject({
+  dir: z.string().min(1),
+  pattern: z.string().min(1).default('*'),
+  every: duration.default(1000),
+  minAgeMs: duration.default(1000),
+  afterRead: z.enum(['move', 'delete']).default('move'),
+  moveTo: z.string().min(1).optional(),
+});
+export type FileWatcherConfig = z.output<typeof fileWatcherConfig>;
+
+/** Longest wait between attempts at a file whose intake keeps failing. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+const MAX_SUFFIX = 10_000;
+
+interface Seen { size: number; mtimeMs: number }
+interface Failing { attempts: number; notBefore: number }
+interface Committed extends Seen { messageId: string }
+
+export class FileWatcher implements Inbound {
+  private readonly matches: (name: string) => boolean;
+  private readonly moveTo: string;
+  /** size and mtime of each candidate at the previous tick */
+  private seen = new Map<string, Seen>();
+  /** files whose intake rejected, with when to try again */
+  private readonly failing = new Map<string, Failing>();
+  /** files taken in whose move/delete failed: never taken in again, only moved/deleted again */
+  private readonly committed = new Map<string, Committed>();
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly config: FileWatcherConfig, private readonly deps: InboundDeps) {
+    this.matches = globMatcher(config.pattern);
+    this.moveTo = config.moveTo ?? path.join(config.dir, 'processed');
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await fs.mkdir(this.config.dir, { recursive: true });
+    this.running = true;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current;
+  }
+
+  /**
+   * One tick: list the folder and take in every complete file, one at a time. Ticks never overlap,
+   * so a file is never taken twice at once. Public so tests can drive ticks without timers.
+   */
+  poll(): Promise<void> {
+    if (!this.current) {
+      this.current = this.tick().finally(() => {
+        this.current = undefined;
+      });
+    }
+    return this.current;
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll().finally(() => this.schedule(this.config.every));
+    }, delay);
+  }
+
+  private async tick(): Promise<void> {
+    const { dir } = this.config;
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      this.deps.logger.warn({ dir, err }, `listing ${dir} failed`);
+      return;
+    }
+    const now = this.deps.clock().getTime();
+    const previous = this.seen;
+    const next = new Map<string, Seen>();
+    const due: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile() || isIgnoredName(entry.name) || !this.matches(entry.name)) continue;
+      let stat;
+      try {
+        stat = await fs.stat(path.join(dir, entry.name));
+      } catch {
+        continue; // gone between listing and stat
+      }
+      const current = { size: stat.size, mtimeMs: stat.mtimeMs };
+      next.set(entry.name, current);
+      const before = previous.get(entry.name);
+      const stable = before !== undefined && before.size === current.size && before.mtimeMs === current.mtimeMs;
+      if (stable && now - current.mtimeMs >= this.config.minAgeMs) due.push(entry.name);
+    }
+    this.seen = next;
+    for (const name of [...this.failing.keys()]) if (!next.has(name)) this.failing.delete(name);
+    for (const name of [...this.committed.keys()]) if (!next.has(name)) this.committed.delete(name);
+
+    for (const name of due) {
+      if (this.stopped) break; // stop(): finish the file in flight, take in nothing new
+      const failing = this.failing.get(name);
+      if (failing && this.deps.clock().getTime() < failing.notBefore) continue;
+      await this.take(name, next.get(name) as Seen);
+    }
+  }
+
+  private async take(name: string, seen: Seen): Promise<void> {
+    const file = path.join(this.config.dir, name);
+    const done = this.committed.get(name);
+    if (done && done.size === seen.size && done.mtimeMs === seen.mtimeMs) {
+      await this.receipt(name, done.messageId);
+      return;
+    }
+    this.committed.delete(name);
+
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        this.seen.delete(name);
+        return; // vanished mid-read: someone else took it
+      }
+      this.deps.logger.warn({ file, err }, `reading ${file} failed`);
+      this.backoff(name);
+      return;
+    }
+    if (bytes.length !== seen.size) {
+      this.seen.delete(name); // changed under us: not complete after all, observe it afresh
+      return;
+    }
+
+    let messageId: string;
+    try {
+      ({ messageId } = await this.deps.intake({ bytes, fileName: name, remotePath: file }));
+    } catch (err) {
+      const failing = this.backoff(name);
+      this.deps.logger.error({ file, err, attempts: failing.attempts }, `taking in ${file} failed; left in place, retrying later`);
+      return;
+    }
+    this.failing.delete(name);
+    this.committed.set(name, { ...seen, messageId });
+    this.deps.logger.info({ file, messageId, bytes: bytes.length }, 'file taken in');
+    await this.receipt(name, messageId);
+  }
+
+  /** The receipt: move or delete the file, only ever after its intake resolved. */
+  private async receipt(name: string, messageId: string): Promise<void> {
+    const file = path.join(this.config.dir, name);
+    try {
+      if (this.config.afterRead === 'delete') {
+        await fs.rm(file, { force: true });
+      } else {
+        await fs.mkdir(this.moveTo, { recursive: true });
+        await moveNoClobber(file, this.moveTo, name);
+      }
+      this.committed.delete(name);
+      this.seen.delete(name);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        this.committed.delete(name);
+        this.seen.delete(name);
+        return;
+      }
+      this.backoff(name);
+      this.deps.logger.error({ file, messageId, err },
+        `${this.config.afterRead === 'delete' ? 'deleting' : `moving to ${this.moveTo}`} ${file} failed after intake; will not take it in again`);
+    }
+  }
+
+  private backoff(name: string): Failing {
+    const attempts = (this.failing.get(name)?.attempts ?? 0) + 1;
+    const wait = Math.min(this.config.every * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+    const failing = { attempts, notBefore: this.deps.clock().getTime() + wait };
+    this.failing.set(name, failing);
+    return failing;
+  }
+}
+
+/** Renames into `dir` without overwriting: a taken name gets `-1`, `-2`, … before its extension. */
+async function moveNoClobber(file: string, dir: string, name: string): Promise<string> {
+  for (let n = 0; n < MAX_SUFFIX; n++) {
+    const target = path.join(dir, withSuffix(name, n));
+    try {
+      await fs.lstat(target);
+      continue;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    await fs.rename(file, target);
+    return target;
+  }
+  throw new Error(`no free name in ${dir} after ${MAX_SUFFIX} suffixes`);
+}
+
+export const fileWatcher = defineInbound({
+  kind: 'file',
+  config: fileWatcherConfig,
+  create: (config, deps) => new FileWatcher(config, deps),
+});

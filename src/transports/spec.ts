@@ -1,0 +1,83 @@
+/**
+ * What every transport is: a typed spec (kind + zod config schema) and a factory. The registry in
+ * ./index.ts binds kind strings to specs; nothing else picks code by name. Transports know no EDI:
+ * they move bytes and hand them to the store through `deps.intake`.
+ */
+import type { z } from 'zod';
+
+/** The minimal structured logger a transport needs (pino fits it). */
+export interface TransportLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What arrived, as the store's durable receive takes it. */
+export interface IntakeInput {
+  bytes: Buffer;
+  fileName?: string;
+  remotePath?: string;
+}
+
+export interface InboundDeps {
+  /**
+   * The store's durable receive. Its resolution is the commit: a transport gives its receipt (moves or
+   * deletes the file, answers the MDN, closes the SFTP handle OK) only after this resolves, and
+   * never when it rejects.
+   */
+  intake(input: IntakeInput): Promise<{ messageId: string }>;
+  logger: TransportLogger;
+  clock: () => Date;
+}
+
+export interface OutboundDeps {
+  logger: TransportLogger;
+  clock: () => Date;
+}
+
+/** A consumer: takes bytes in until stopped. */
+export interface Inbound {
+  start(): Promise<void>;
+  /** Takes in nothing new, and resolves once whatever was in flight has finished. */
+  stop(): Promise<void>;
+}
+
+export interface OutboundItem {
+  bytes: Buffer;
+  fileName: string;
+}
+
+/** A producer: sends one item. Throws GatewayError with kind 'retry' (transient) or 'dead' (permanent). */
+export interface Outbound {
+  send(item: OutboundItem): Promise<{ remoteName: string }>;
+}
+
+export interface InboundSpec<K extends string = string, S extends z.ZodType = z.ZodType> {
+  readonly direction: 'inbound';
+  readonly kind: K;
+  readonly config: S;
+  create(config: z.output<S>, deps: InboundDeps): Inbound;
+}
+
+export interface OutboundSpec<K extends string = string, S extends z.ZodType = z.ZodType> {
+  readonly direction: 'outbound';
+  readonly kind: K;
+  readonly config: S;
+  create(config: z.output<S>, deps: OutboundDeps): Outbound;
+}
+
+export function defineInbound<K extends string, S extends z.ZodType>(spec: {
+  kind: K;
+  config: S;
+  create: (config: z.output<S>, deps: InboundDeps) => Inbound;
+}): InboundSpec<K, S> {
+  return { direction: 'inbound', ...spec };
+}
+
+export function defineOutbound<K extends string, S extends z.ZodType>(spec: {
+  kind: K;
+  config: S;
+  create: (config: z.output<S>, deps: OutboundDeps) => Outbound;
+}): OutboundSpec<K, S> {
+  return { direction: 'outbound', ...spec };
+}
