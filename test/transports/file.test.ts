@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { GatewayError } from '../../src/errors';
 import { fileSender } from '../../src/transports/file/sender';
@@ -278,19 +279,27 @@ describe('file sender', () => {
     expect((err as GatewayError).message).toBe(`writing po.edi to ${dir}: file system error`);
   });
 
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot) {
-    // root ignores file permissions, so a read-only folder cannot make the write fail
-    console.log('file sender: skipping the permission-denied test: running as root, which ignores chmod 0o500');
-  }
-  (isRoot ? test.skip : test)('a read-only folder gives a dead GatewayError that says what was being done', async () => {
+  test('a read-only folder gives a dead GatewayError that says what was being done', async () => {
     const dir = path.join(root, 'ro');
     await fs.mkdir(dir);
-    await fs.chmod(dir, 0o500);
-    const err = await sender(dir).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GatewayError);
-    expect((err as GatewayError).kind).toBe('dead');
-    expect((err as GatewayError).message).toBe(`writing po.edi to ${dir}: permission denied`);
+    await fs.chmod(dir, 0o555);
+    await fs.chmod(root, 0o755);
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    let outcome: { kind?: string; message?: string };
+    if (!isRoot) {
+      const err = await sender(dir).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GatewayError);
+      outcome = { kind: (err as GatewayError).kind, message: (err as GatewayError).message };
+    } else {
+      // root ignores file permissions: the same send runs as `nobody` in a child process (built code, as users run it).
+      const script = `require(${JSON.stringify(path.resolve(__dirname, '../../dist/src/transports/file/sender.js'))}).fileSender.create({ dir: ${JSON.stringify(dir)} }, {})
+        .send({ bytes: Buffer.from('x'), fileName: 'po.edi' })
+        .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ kind: e.kind, message: e.message })));`;
+      const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: os.tmpdir() });
+      expect(r.stderr).toBe('');
+      outcome = JSON.parse(r.stdout);
+    }
+    expect(outcome).toEqual({ kind: 'dead', message: `writing po.edi to ${dir}: permission denied` });
     expect(await list(dir)).toEqual([]);
   });
 });
