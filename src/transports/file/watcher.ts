@@ -110,7 +110,8 @@ export class FileWatcher implements Inbound {
       next.set(entry.name, current);
       const before = previous.get(entry.name);
       const stable = before !== undefined && before.size === current.size && before.mtimeMs === current.mtimeMs;
-      if (stable && now - current.mtimeMs >= this.config.minAgeMs) due.push(entry.name);
+      // The clock has millisecond steps; mtime has finer ones and can read a fraction ahead of it.
+      if (stable && now - Math.floor(current.mtimeMs) >= this.config.minAgeMs) due.push(entry.name);
     }
     this.seen = next;
     for (const name of [...this.failing.keys()]) if (!next.has(name)) this.failing.delete(name);
