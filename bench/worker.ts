@@ -12,16 +12,8 @@ import type { Job, WorkerResult } from './types';
 
 const CHUNK = 1 << 20;
 
-interface Counted {
-  transactions?: number;
-  segments?: number;
-  chars?: number;
-  errors?: number;
-  warnings?: number;
-  trees?: number;
-  /** Bytes processed when not the whole of the files (a slice). */
-  bytes?: number;
-}
+/** What a measured piece of work counted; `bytes` only when it read less than the whole of the files (a slice). */
+type Counted = Partial<Pick<WorkerResult, 'transactions' | 'segments' | 'chars' | 'errors' | 'warnings' | 'trees' | 'bytes'>>;
 
 type Work = () => Promise<Counted>;
 
