@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { JobRecord } from './entities';
 import { driverOf, type Driver } from './data-source';
 import { quote, retryOnLockConflict, rowDate, sqlDate } from './sql';
+import { Serial } from './serial';
 
 export interface Job {
   id: number;
@@ -51,12 +52,13 @@ export class Queue {
   private readonly driver: Driver;
   private readonly t: string;
 
-  constructor(private readonly ds: DataSource, private readonly clock: () => Date = () => new Date()) {
+  constructor(private readonly ds: DataSource, private readonly clock: () => Date = () => new Date(), private readonly serial = new Serial(driverOf(ds) === 'sqlite')) {
     this.driver = driverOf(ds);
     this.t = quote(this.driver, 'job');
   }
 
-  async enqueue(input: EnqueueInput, manager: EntityManager = this.ds.manager): Promise<void> {
+  async enqueue(input: EnqueueInput, manager?: EntityManager): Promise<void> {
+    if (!manager) return this.serial.run(() => this.enqueue(input, this.ds.manager));
     const now = this.clock();
     await manager.createQueryBuilder().insert().into(JobRecord).orIgnore().values({
       kind: input.kind,
@@ -75,7 +77,11 @@ export class Queue {
   }
 
   /** Claims up to `limit` jobs that are due (or whose lease ran out) for `worker`, leased for `leaseMs`. */
-  async claim(worker: string, limit = 1, leaseMs = 60_000, kinds?: string[]): Promise<Job[]> {
+  claim(worker: string, limit = 1, leaseMs = 60_000, kinds?: string[]): Promise<Job[]> {
+    return this.serial.run(() => this.claimNow(worker, limit, leaseMs, kinds));
+  }
+
+  private async claimNow(worker: string, limit: number, leaseMs: number, kinds?: string[]): Promise<Job[]> {
     const now = this.clock();
     const lease = new Date(now.getTime() + leaseMs);
     const d = this.driver;
@@ -117,8 +123,30 @@ export class Queue {
     return live;
   }
 
+  /** Claims one particular queued job, by its key (a command that runs the job it just queued). */
+  claimKey(key: string, worker: string, leaseMs = 60_000): Promise<Job | undefined> {
+    return this.serial.run(async () => {
+      const now = this.clock();
+      const lease = new Date(now.getTime() + leaseMs);
+      const d = this.driver;
+      const set = `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, claimedBy = ?, updatedAt = ?`;
+      let rows: Record<string, unknown>[];
+      if (d === 'sqlite') {
+        rows = await this.ds.query(`${set} WHERE ${quote(d, 'key')} = ? AND status = 'queued' RETURNING *`, [sqlDate(d, lease), worker, sqlDate(d, now), key]);
+      } else {
+        rows = await retryOnLockConflict(() => this.ds.transaction('READ COMMITTED', async (m) => {
+          const picked: Array<{ id: string }> = await m.query(`SELECT id FROM ${this.t} WHERE ${quote(d, 'key')} = ? AND status = 'queued' FOR UPDATE SKIP LOCKED`, [key]);
+          if (picked.length === 0) return [];
+          await m.query(`${set} WHERE id = ?`, [lease, worker, now, picked[0].id]);
+          return m.query(`SELECT * FROM ${this.t} WHERE id = ?`, [picked[0].id]);
+        }));
+      }
+      return rows.length ? toJob(rows[0]) : undefined;
+    });
+  }
+
   /** Marks a job done; false when this worker no longer holds it (its lease ran out and another took it). */
-  async complete(job: Job, manager: EntityManager = this.ds.manager): Promise<boolean> {
+  async complete(job: Job, manager?: EntityManager): Promise<boolean> {
     return this.finish(job, { status: 'done', lastError: null }, manager);
   }
 
@@ -141,7 +169,8 @@ export class Queue {
     return ok;
   }
 
-  private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager: EntityManager = this.ds.manager): Promise<boolean> {
+  private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager?: EntityManager): Promise<boolean> {
+    if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
     const d = this.driver;
     const now = this.clock();
     const cols = ['status = ?', 'updatedAt = ?'];
@@ -156,7 +185,7 @@ export class Queue {
   }
 
   async counts(): Promise<Record<string, number>> {
-    const rows: Array<{ status: string; n: number | string }> = await this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`);
+    const rows: Array<{ status: string; n: number | string }> = await this.serial.run(() => this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`));
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 }

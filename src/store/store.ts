@@ -4,6 +4,7 @@ import { createDataSource, driverOf, type Driver } from './data-source';
 import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
 import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { Queue } from './queue';
+import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
 import { isUniqueViolation, quote, sqlDate } from './sql';
 import type { Diagnostic, Interchange } from '../edi/model';
@@ -81,11 +82,14 @@ export class Store {
   readonly controlNumbers: ControlNumbers;
   readonly files: FilePayloads | undefined;
   readonly clock: () => Date;
+  /** Serializes database work on SQLite (see serial.ts); every public method goes through it. */
+  readonly serial: Serial;
 
   private constructor(readonly ds: DataSource, opts: StoreOptions) {
     this.driver = driverOf(ds);
     this.clock = opts.clock ?? (() => new Date());
-    this.queue = new Queue(ds, this.clock);
+    this.serial = new Serial(this.driver === 'sqlite');
+    this.queue = new Queue(ds, this.clock, this.serial);
     this.controlNumbers = new ControlNumbers(ds);
     this.files = (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
   }
@@ -111,7 +115,17 @@ export class Store {
   }
 
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+    return this.serial.run(() => this.ds.transaction(work));
+  }
+
+  /** A read outside any transaction (reports, lookups), serialized where the driver needs it. */
+  query<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
+    return this.serial.run(() => this.ds.query(sql, params));
+  }
+
+  /** Runs repository work outside a transaction, serialized where the driver needs it. */
+  read<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.serial.run(() => work(this.ds.manager));
   }
 
   /**
@@ -130,7 +144,7 @@ export class Store {
       mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
     });
     try {
-      return await this.ds.transaction(async (m) => {
+      return await this.transaction(async (m) => {
         await m.createQueryBuilder().insert().into(PayloadRecord).orIgnore().values({
           sha256: hash, size: input.bytes.length, storage: this.files ? 'file' : 'database', data: this.files ? null : input.bytes, createdAt: now, purgedAt: null,
         }).execute();
@@ -141,31 +155,46 @@ export class Store {
       });
     } catch (e) {
       if (input.as2MessageId && isUniqueViolation(e)) {
-        const first = await this.ds.getRepository(MessageRecord).findOneByOrFail({ as2MessageId: input.as2MessageId, as2From: input.as2From ?? undefined });
+        const first = await this.read((m) => m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }));
         return { message: first, duplicate: true, eventId: null };
       }
       throw e;
     }
   }
 
+  /**
+   * Stores bytes we produced (an ack, a mapped document) inside the caller's transaction: the file is
+   * durable before the transaction commits, the row commits with it. Returns the sha256.
+   */
+  async putPayload(m: EntityManager, bytes: Buffer): Promise<string> {
+    const hash = sha256(bytes);
+    if (this.files) this.files.put(bytes, hash);
+    await m.createQueryBuilder().insert().into(PayloadRecord).orIgnore().values({
+      sha256: hash, size: bytes.length, storage: this.files ? 'file' : 'database', data: this.files ? null : bytes, createdAt: this.clock(), purgedAt: null,
+    }).execute();
+    return hash;
+  }
+
   /** The raw bytes of a message, as received. */
   async payload(hash: string): Promise<Buffer> {
     if (this.files?.has(hash)) return this.files.get(hash);
-    const row = await this.ds.getRepository(PayloadRecord).findOneBy({ sha256: hash });
+    const row = await this.read((m) => m.findOneBy(PayloadRecord, { sha256: hash }));
     if (row?.data) return Buffer.from(row.data);
     if (row?.purgedAt) throw new Error(`payload ${hash} was purged on ${row.purgedAt.toISOString()} by the retention policy`);
     throw new Error(`payload ${hash} is missing`);
   }
 
   async message(id: string): Promise<MessageRecord | null> {
-    return this.ds.getRepository(MessageRecord).findOneBy({ id });
+    return this.read((m) => m.findOneBy(MessageRecord, { id }));
   }
 
-  async setMessageStatus(id: string, status: string, error: string | null = null, m: EntityManager = this.ds.manager): Promise<void> {
-    await m.update(MessageRecord, { id }, { status, error, updatedAt: this.clock() });
+  async setMessageStatus(id: string, status: string, error: string | null = null, m?: EntityManager): Promise<void> {
+    const set = (mm: EntityManager) => mm.update(MessageRecord, { id }, { status, error, updatedAt: this.clock() });
+    await (m ? set(m) : this.read(set));
   }
 
-  async event(e: EventInput, m: EntityManager = this.ds.manager): Promise<number> {
+  async event(e: EventInput, m?: EntityManager): Promise<number> {
+    if (!m) return this.read((mm) => this.event(e, mm));
     const r = await m.insert(EventRecord, {
       parentId: e.parentId ?? null, messageId: e.messageId ?? null, interchangeId: e.interchangeId ?? null, transactionId: e.transactionId ?? null,
       partnerId: e.partnerId ?? null, stage: e.stage, status: e.status ?? 'ok', code: e.code ?? null, detail: e.detail ?? null, createdAt: this.clock(),
@@ -174,7 +203,7 @@ export class Store {
   }
 
   async events(messageId: string): Promise<EventRecord[]> {
-    return this.ds.getRepository(EventRecord).find({ where: { messageId }, order: { id: 'ASC' } });
+    return this.read((m) => m.find(EventRecord, { where: { messageId }, order: { id: 'ASC' } }));
   }
 
   /**
@@ -185,14 +214,19 @@ export class Store {
    */
   async recordInterchange(
     m: EntityManager,
-    input: { message: MessageRecord; interchange: Interchange; partnerId: string | null; tracked?: (txIndex: number) => Record<string, string> | null; ackDueAt?: Date | null },
+    input: {
+      message: MessageRecord; interchange: Interchange; partnerId: string | null; tracked?: (txIndex: number) => Record<string, string> | null; ackDueAt?: Date | null;
+      /** Records a duplicate the partner accepts: a key of its own, so the unique key still guards the first occurrence. */
+      acceptDuplicate?: boolean;
+    },
   ): Promise<RecordedInterchange> {
     const ic = input.interchange;
     const existing = await m.findOneBy(InterchangeRecord, { messageId: input.message.id, byteOffset: ic.offset });
     if (existing) return { interchange: existing, transactions: await m.findBy(TransactionRecord, { interchangeId: existing.id }) };
     const now = this.clock();
     const rec = Object.assign(new InterchangeRecord(), {
-      id: randomUUID(), messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId, partnerKey: input.partnerId ?? '-',
+      id: randomUUID(), messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId,
+      partnerKey: input.acceptDuplicate ? `${(input.partnerId ?? '-').slice(0, 20)}!${input.message.id}:${ic.offset}`.slice(0, 64) : input.partnerId ?? '-',
       standard: ic.standard, senderQualifier: ic.sender.qualifier.slice(0, 4), senderId: ic.sender.id.slice(0, 35), receiverQualifier: ic.receiver.qualifier.slice(0, 4),
       receiverId: ic.receiver.id.slice(0, 35), controlNumber: ic.controlNumber.slice(0, 14), syntaxVersion: ic.syntax.version.slice(0, 12), test: ic.test,
       preparedAt: ic.date.slice(0, 32), validation: validation(allDiagnostics(ic)), validationReport: report(ic.errors), ackStatus: input.ackDueAt ? 'expected' : 'none',
@@ -245,7 +279,7 @@ export class Store {
   /** Flags expected acknowledgements whose time ran out; returns how many. */
   async markOverdueAcks(now = this.clock()): Promise<number> {
     const t = quote(this.driver, 'interchange');
-    const r: unknown = await this.ds.query(
+    const r: unknown = await this.query(
       `UPDATE ${t} SET ackStatus = 'overdue' WHERE ackStatus = 'expected' AND ackDueAt < ?${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
       [sqlDate(this.driver, now)],
     );
@@ -257,7 +291,11 @@ export class Store {
    * Returns how many payloads were purged.
    */
   async purgePayloads(olderThan: Date): Promise<number> {
-    const repo = this.ds.getRepository(PayloadRecord);
+    return this.read((m) => this.purge(m, olderThan));
+  }
+
+  private async purge(m: EntityManager, olderThan: Date): Promise<number> {
+    const repo = m.getRepository(PayloadRecord);
     const rows = await repo.createQueryBuilder('p').where('p.createdAt < :cut AND p.purgedAt IS NULL', { cut: olderThan }).getMany();
     const now = this.clock();
     for (const p of rows) {

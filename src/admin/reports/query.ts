@@ -191,7 +191,7 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
   LEFT JOIN ${q('delivery')} d ON d.${q('id')} = (${latestDelivery})
   ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
   ORDER BY t.${q('createdAt')}, i.${q('controlNumber')}, g.${q('controlNumber')}, t.${q('controlNumber')}, t.${q('id')}`;
-  const raw: RawRow[] = await store.ds.query(sql, params);
+  const raw: RawRow[] = await store.query<RawRow[]>(sql, params);
   return raw.map((r) => {
     const ackOverdue = overdue(r.icAckStatus, r.ackDueAt, now);
     return {
