@@ -1,16 +1,42 @@
-import type { Transaction } from '../edi/model';
-import type { PurchaseOrder } from './purchase-order';
-import { fromX12_850 } from './x12-850';
-import { fromOrders } from './edifact-orders';
+import type { Standard, Transaction } from '../edi/model';
+import type { DocumentKind } from './kind';
+import { type PurchaseOrder, purchaseOrder } from './purchase-order';
+import { invoice } from './invoice';
+import { shipNotice } from './ship-notice';
+import { orderResponse } from './order-response';
 
 export * from './purchase-order';
+export type { DocumentPurpose } from './common';
+export type { DocumentKind, DocumentName } from './kind';
+export { type Invoice, type InvoiceLine, type InvoiceRole, type InvoiceType, type PaymentTerms, invoice } from './invoice';
+export {
+  type ShipNotice, type ShipNoticeRole, type ShipReferenceQualifier, type ShippedItem, type ShippedOrder, shipNotice,
+} from './ship-notice';
+export { type LineStatus, type OrderResponse, type ResponseLine, type ResponseStatus, orderResponse } from './order-response';
 export { fromX12_850, toX12_850 } from './x12-850';
 export { fromOrders, toOrders } from './edifact-orders';
+export { fromX12_810, toX12_810 } from './x12-810';
+export { fromInvoic, toInvoic } from './edifact-invoic';
+export { fromX12_856, toX12_856 } from './x12-856';
+export { fromDesadv, toDesadv } from './edifact-desadv';
+export { fromX12_855, toX12_855 } from './x12-855';
+export { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 export { edifactInterchange, x12Interchange, type EnvelopeOptions, type Message } from './envelope';
 
-/** The canonical reader for a transaction of a standard and type, where one ships. */
-export function purchaseOrderReader(standard: 'x12' | 'edifact', type: string): ((tx: Transaction) => PurchaseOrder) | undefined {
-  if (standard === 'x12' && type === '850') return fromX12_850;
-  if (standard === 'edifact' && type === 'ORDERS') return fromOrders;
-  return undefined;
+/** Every canonical business document the gateway knows: the one list that binds transaction types to maps. */
+export const documents: readonly DocumentKind[] = [purchaseOrder, invoice, shipNotice, orderResponse];
+
+/** The kind that reads a transaction of this standard and type, where one ships. */
+export function documentFor(standard: Standard, type: string): DocumentKind | undefined {
+  return documents.find((d) => d[standard].type === type);
+}
+
+export function documentNamed(name: string): DocumentKind | undefined {
+  return documents.find((d) => d.name === name);
+}
+
+/** The canonical reader for a purchase order transaction of a standard and type, where one ships (see documentFor for every kind). */
+export function purchaseOrderReader(standard: Standard, type: string): ((tx: Transaction) => PurchaseOrder) | undefined {
+  const kind = documentFor(standard, type);
+  return kind === purchaseOrder ? purchaseOrder[standard].read : undefined;
 }

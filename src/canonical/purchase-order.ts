@@ -4,52 +4,29 @@
  * element each field comes from and what is not carried).
  */
 
+import type { DocumentKind } from './kind';
+import type { DocumentPurpose, ItemIds, Party, Reference } from './common';
+import { fromX12_850, toX12_850 } from './x12-850';
+import { fromOrders, toOrders } from './edifact-orders';
+
+export {
+  CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, unitFromX12Code, unitToX12Code, x12Units,
+  type ItemIds, type Party, type PartyIdQualifier, type PartyRole, type Reference, type ReferenceQualifier,
+} from './common';
+
 /** Why the order was sent: X12 BEG01 (353) / EDIFACT BGM 1225. */
-export type OrderPurpose = 'original' | 'cancellation' | 'change' | 'replace' | 'confirmation' | 'duplicate';
+export type OrderPurpose = DocumentPurpose;
 
 /** What kind of order: X12 BEG02 (92) / EDIFACT BGM C002 1001. */
 export type OrderType = 'order' | 'blanket' | 'rush' | 'release' | 'consigned';
 
-export type PartyRole = 'buyer' | 'seller' | 'shipTo' | 'billTo';
-
-/** Who issued the party's id: X12 N103 (66) / EDIFACT NAD C082 3055. */
-export type PartyIdQualifier = 'gln' | 'duns' | 'duns+4' | 'buyer-assigned' | 'seller-assigned';
-
-/** Reference kinds both standards name with the same meaning: X12 REF01 (128) / EDIFACT RFF 1153. */
-export type ReferenceQualifier = 'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor';
-
-export interface Party {
-  role: PartyRole;
-  id?: string;
-  /** Absent: no qualifier, or one that is only "mutually defined" (X12 ZZ, EDIFACT ZZZ) or unknown. */
-  idQualifier?: PartyIdQualifier;
-  name?: string;
-  addressLines?: string[];
-  city?: string;
-  region?: string;
-  postalCode?: string;
-  /** ISO 3166 country code as sent. */
-  country?: string;
-}
-
-export interface Reference {
-  qualifier: ReferenceQualifier;
-  value: string;
-}
-
-export interface OrderLine {
+export interface OrderLine extends ItemIds {
   /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
   lineNumber?: string;
   quantity: number;
   /** UN/ECE Recommendation 20 unit code (EA, CS, KGM...); X12 codes are converted where they differ. */
   unit?: string;
   unitPrice?: number;
-  buyerItem?: string;
-  vendorItem?: string;
-  manufacturerItem?: string;
-  /** GTIN / EAN / UPC, as sent (no check digit is computed). */
-  gtin?: string;
-  isbn?: string;
   description?: string;
 }
 
@@ -74,69 +51,8 @@ export interface PurchaseOrder {
   notes: string[];
 }
 
-/** A two-way code table: canonical name <-> the code of one standard. The first code listed for a name is written. */
-export class CodeMap<N extends string> {
-  private readonly byCode = new Map<string, N>();
-  private readonly byName = new Map<N, string>();
-  constructor(pairs: Array<[N, string]>) {
-    for (const [name, code] of pairs) {
-      this.byCode.set(code, name);
-      if (!this.byName.has(name)) this.byName.set(name, code);
-    }
-  }
-  name(code: string): N | undefined {
-    return this.byCode.get(code);
-  }
-  code(name: N | undefined): string | undefined {
-    return name === undefined ? undefined : this.byName.get(name);
-  }
-}
-
-/** A number as sent ('9.25', '10,5' with an EDIFACT decimal comma); undefined when empty or not a number. */
-export function numberOf(s: string): number | undefined {
-  if (s.trim() === '') return undefined;
-  const n = Number(s.replace(',', '.'));
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** CCYYMMDD, YYMMDD (X12 003010 and earlier; 19xx from 50) or CCYYMMDDHHMM to YYYY-MM-DD. */
-export function isoDate(s: string): string | undefined {
-  let d = s;
-  if (/^\d{6}$/.test(d)) d = (Number(d.slice(0, 2)) >= 50 ? '19' : '20') + d;
-  if (!/^\d{8}(\d{4})?$/.test(d)) return undefined;
-  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
-}
-
-export function ccyymmdd(iso: string): string {
-  return iso.replace(/-/g, '');
-}
-
-/** Splits text into pieces of at most n characters (rejoined with '' on reading, so nothing is lost). */
-export function chunks(s: string, n: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
-  return out;
-}
-
-/** Drops undefined and empty optional fields so two equal orders compare equal whatever standard they came from. */
-export function compact<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0 && k === 'addressLines')) continue;
-    out[k] = v;
-  }
-  return out as T;
-}
-
-/** X12 unit codes (355) that differ from UN/ECE Recommendation 20; any other code is the same in both. */
-export const x12Units: Array<[string, string]> = [
-  ['CS', 'CA'], ['DZN', 'DZ'], ['LBR', 'LB'], ['KGM', 'KG'], ['H87', 'PC'], ['FOT', 'FT'], ['GLL', 'GA'], ['LTR', 'LT'], ['MTR', 'MR'],
-];
-const unitFromX12 = new Map(x12Units.map(([r, x]) => [x, r]));
-const unitToX12 = new Map(x12Units.map(([r, x]) => [r, x]));
-export function unitFromX12Code(code: string): string | undefined {
-  return code === '' ? undefined : unitFromX12.get(code) ?? code;
-}
-export function unitToX12Code(unit: string | undefined): string {
-  return unit === undefined ? '' : unitToX12.get(unit) ?? unit;
-}
+export const purchaseOrder: DocumentKind<PurchaseOrder> = {
+  name: 'PurchaseOrder',
+  x12: { type: '850', functionalId: 'PO', version: '004010', read: fromX12_850, write: toX12_850 },
+  edifact: { type: 'ORDERS', version: 'D96A', read: fromOrders, write: toOrders },
+};

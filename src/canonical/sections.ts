@@ -38,7 +38,11 @@ export function flatten(node: LoopNode): Seg[] {
   return out;
 }
 
-/** Sections from a profile tree: the named loops are parties, lines, notes and summary; the rest is header. */
+/**
+ * Sections from a profile tree: the named loops are parties, lines, notes and summary; the rest is header.
+ * A loop is named by its id or by the tag of its first segment, because EDIFACT directories number the
+ * same group differently (the INVOIC line group is SG25 in D96A and SG26 in D97B; both start with LIN).
+ */
 export function sectionsFromTree(tree: LoopNode, loops: { party: string; line: string; note?: string; summary?: string }): Sections {
   const s: Sections = { header: [], parties: [], lines: [], notes: [], summary: [] };
   for (const [key, value] of Object.entries(tree)) {
@@ -48,13 +52,33 @@ export function sectionsFromTree(tree: LoopNode, loops: { party: string; line: s
     }
     const nodes = value as LoopNode[];
     const id = key.slice(0, -'_loop'.length);
-    if (id === loops.party) s.parties.push(...nodes.map(flatten));
-    else if (id === loops.line) s.lines.push(...nodes.map(flatten));
-    else if (id === loops.note) s.notes.push(...nodes.map(flatten));
-    else if (id === loops.summary) s.summary.push(...nodes.flatMap(flatten));
+    const trigger = nodes.length ? Object.keys(nodes[0])[0] : undefined;
+    const is = (name: string | undefined) => name !== undefined && (id === name || trigger === name);
+    if (is(loops.party)) s.parties.push(...nodes.map(flatten));
+    else if (is(loops.line)) s.lines.push(...nodes.map(flatten));
+    else if (is(loops.note)) s.notes.push(...nodes.map(flatten));
+    else if (is(loops.summary)) s.summary.push(...nodes.flatMap(flatten));
     else s.header.push(...nodes.flatMap(flatten));
   }
   return s;
+}
+
+/** Where a run of segments splits at the first `id` (EDIFACT UNS): what comes before it and what comes after. */
+export function splitAt(segs: Seg[], id: string): [Seg[], Seg[]] {
+  const i = segs.findIndex((x) => x.id === id);
+  return i < 0 ? [segs, []] : [segs.slice(0, i), segs.slice(i + 1)];
+}
+
+/** Groups that start at a segment `start` and keep the `members` that follow it (an N1 with its N2-N4). */
+export function groups(segs: Seg[], start: string, members: string[]): Seg[][] {
+  const out: Seg[][] = [];
+  let open = false;
+  for (const x of segs) {
+    if (x.id === start) { out.push([x]); open = true; continue; }
+    if (open && members.includes(x.id)) { out[out.length - 1].push(x); continue; }
+    open = false;
+  }
+  return out;
 }
 
 /**
@@ -82,4 +106,14 @@ export function sectionsFromSegments(segments: Segment[], rules: {
     s.header.push(seg);
   }
   return s;
+}
+
+/** Runs that each start at a segment `start` and go up to the next one; what comes before the first is dropped. */
+export function runs(segs: Seg[], start: string): Seg[][] {
+  const out: Seg[][] = [];
+  for (const x of segs) {
+    if (x.id === start) out.push([x]);
+    else if (out.length) out[out.length - 1].push(x);
+  }
+  return out;
 }

@@ -3,9 +3,7 @@ import { parseFile, profilesFor, readInput, reportProfileIssues } from './input'
 import type { PartyId, Standard } from '../edi/model';
 import { write } from '../edi/write';
 import { GatewayError } from '../errors';
-import {
-  type PurchaseOrder, edifactInterchange, purchaseOrderReader, toOrders, toX12_850, x12Interchange,
-} from '../canonical';
+import { type DocumentKind, type DocumentName, documentFor, documents, edifactInterchange, x12Interchange } from '../canonical';
 
 export type TranslateTarget = 'x12' | 'edifact' | 'json';
 
@@ -38,10 +36,16 @@ function checkX12Party(p: PartyId, which: string): void {
   }
 }
 
+/** What translate reads, for the message about a transaction it cannot: "X12 850, 810... and EDIFACT ORDERS, INVOIC...". */
+function readable(): string {
+  return `X12 ${documents.map((d) => d.x12.type).join(', ')} and EDIFACT ${documents.map((d) => d.edifact.type).join(', ')}`;
+}
+
 /**
- * `translate FILE --to x12|edifact|json`: every purchase order in FILE (X12 850, EDIFACT ORDERS) through
- * the canonical PurchaseOrder to the target. One output interchange per input interchange, from the input's
- * own sender to its own receiver unless --sender / --receiver say otherwise.
+ * `translate FILE --to x12|edifact|json`: every business document in FILE with a canonical kind (see
+ * `documents`) through its canonical form to the target. One output interchange per kind per input
+ * interchange (an X12 group carries one functional id), numbered on from --control-number, from the
+ * input's own sender to its own receiver unless --sender / --receiver say otherwise.
  */
 export function translateCommand(file: string, o: TranslateOptions, io: Io): number {
   const sender = partyOption('sender', o.sender);
@@ -53,33 +57,39 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
   reportProfileIssues(profiles, io);
   let code = 0;
   let control = Number(o.controlNumber);
-  const json: PurchaseOrder[] = [];
+  const json: Array<{ document: DocumentName }> = [];
   const out: string[] = [];
   const now = new Date();
   for (const ic of result.interchanges) {
-    const orders: PurchaseOrder[] = [];
+    // Kinds in the order they first appear, each with its documents in input order.
+    const byKind = new Map<DocumentKind, unknown[]>();
     for (const g of ic.groups) {
       for (const tx of g.transactions) {
-        const read = purchaseOrderReader(ic.standard, tx.type);
-        if (!read) {
-          io.err(`${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} has no canonical map (translate reads X12 850 and EDIFACT ORDERS); skipped\n`);
+        const kind = documentFor(ic.standard, tx.type);
+        if (!kind) {
+          io.err(`${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} has no canonical map (translate reads ${readable()}); skipped\n`);
           code = 1;
           continue;
         }
-        orders.push(read(tx));
+        const doc = kind[ic.standard].read(tx);
+        if (o.to === 'json') json.push({ document: kind.name, ...(doc as object) });
+        else byKind.set(kind, [...(byKind.get(kind) ?? []), doc]);
       }
     }
-    if (o.to === 'json') { json.push(...orders); continue; }
-    if (orders.length === 0) continue;
+    if (o.to === 'json') continue;
     const from = sender ?? defaultParty(ic.sender, ic.standard, o.to);
     const to = receiver ?? defaultParty(ic.receiver, ic.standard, o.to);
-    const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
     if (o.to === 'x12') {
-      checkX12Party(from, 'sender');
-      checkX12Party(to, 'receiver');
-      out.push(write(x12Interchange(orders.map((po) => ({ type: '850', version: '004010', body: toX12_850(po) })), env)).toString('utf8'));
+      if (byKind.size) { checkX12Party(from, 'sender'); checkX12Party(to, 'receiver'); }
+      for (const [kind, docs] of byKind) {
+        const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test, functionalId: kind.x12.functionalId };
+        out.push(write(x12Interchange(docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })), env)).toString('utf8'));
+      }
     } else {
-      out.push(write(edifactInterchange(orders.map((po) => ({ type: 'ORDERS', version: 'D96A', body: toOrders(po) })), env)).toString('latin1'));
+      for (const [kind, docs] of byKind) {
+        const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
+        out.push(write(edifactInterchange(docs.map((d) => ({ type: kind.edifact.type, version: kind.edifact.version, body: kind.edifact.write(d) })), env)).toString('latin1'));
+      }
     }
   }
   if (o.to === 'json') io.out(JSON.stringify(json, null, 2) + '\n');

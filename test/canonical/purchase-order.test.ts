@@ -192,11 +192,11 @@ run('cli: translate', () => {
   };
   const path = (f: string) => join(corpusDir, f);
 
-  test('850 to json: an array of PurchaseOrders, exit 0', () => {
+  test('850 to json: an array of PurchaseOrders, each named by its document field, exit 0', () => {
     const r = cli(path(corpus.nodeX12), '--to', 'json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual([x12Order(corpus.nodeX12)]);
+    expect(JSON.parse(r.out)).toEqual([{ document: 'PurchaseOrder', ...x12Order(corpus.nodeX12) }]);
   });
 
   test('850 to edifact: from the input interchange\'s own sender to its own receiver, a clean ORDERS', () => {
@@ -216,14 +216,21 @@ run('cli: translate', () => {
     expectClean(ic);
   });
 
-  test('a file with 810s beside an 850: exit 1, one line per skipped transaction, the 850 still translated', () => {
+  test('a file with 810s beside an 850: the invoices are translated too (see translate.test.ts), the 850 as before', () => {
     const r = cli(path(corpus.staedi), '--to', 'json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const docs = JSON.parse(r.out) as Array<{ document: string; number: string }>;
+    expect(docs.map((d) => [d.document, d.number])).toEqual([['Invoice', '00001'], ['Invoice', '00001'], ['PurchaseOrder', 'S115921858']]);
+  });
+
+  test('a transaction with no canonical kind: exit 1, one line per skipped transaction, the rest still translated', () => {
+    const r = cli(join(corpusDir, 'x12/stupidedi__AR943_pass_1.edi'), '--to', 'json');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toEqual([
-      expect.stringMatching(/interchange 000000020, transaction 000000001: X12 810 has no canonical map/),
-      expect.stringMatching(/interchange 000000020, transaction 000000002: X12 810 has no canonical map/),
+      expect.stringMatching(/interchange 000000001, transaction 0001: X12 943 has no canonical map \(translate reads X12 850, 810, 856, 855 and EDIFACT ORDERS, INVOIC, DESADV, ORDRSP\); skipped/),
     ]);
-    expect(JSON.parse(r.out).map((po: PurchaseOrder) => po.number)).toEqual(['S115921858']);
+    expect(JSON.parse(r.out)).toEqual([]);
   });
 
   test('usage and unreadable input: exit 2 with one line', () => {

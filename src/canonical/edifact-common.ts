@@ -1,0 +1,233 @@
+import type { Element, Segment } from '../edi/model';
+import { components, text } from '../edi/model';
+import { trimTrailing } from '../edi/x12/ack-envelope';
+import {
+  CodeMap, type DocumentPurpose, type ItemIds, type Party, type PartyIdQualifier, type PartyRole, type Reference, type ReferenceQualifier,
+  ccyymmdd, chunks, compact, isoDate, numberOf,
+} from './common';
+import type { Seg } from './sections';
+
+/**
+ * The EDIFACT pieces every message shares (UN/EDIFACT D.96A directories): message function codes, NAD
+ * parties, RFF references, LIN/PIA item numbers, IMD descriptions, DTM dates, FTX notes.
+ */
+
+export const edifactPurpose = new CodeMap<DocumentPurpose>([
+  ['original', '9'], ['cancellation', '1'], ['change', '4'], ['replace', '5'], ['confirmation', '6'], ['duplicate', '7'],
+]);
+/** NAD 3035 party qualifiers of the four roles every document knows; documents that know more extend the list. */
+export const edifactRolePairs: Array<[PartyRole, string]> = [
+  ['buyer', 'BY'], ['seller', 'SU'], ['seller', 'SE'], ['shipTo', 'DP'], ['shipTo', 'ST'], ['billTo', 'IV'],
+];
+export const edifactIdQualifier = new CodeMap<PartyIdQualifier>([
+  ['gln', '9'], ['duns', '16'], ['seller-assigned', '91'], ['buyer-assigned', '92'],
+]);
+/** D-U-N-S+4 has no 3055 code of its own: it travels as agency 16 (D-U-N-S) with code list qualifier 4. */
+export const DUNS4 = ['4', '16'];
+export const edifactReferencePairs: Array<[ReferenceQualifier, string]> = [
+  ['contract', 'CT'], ['promotion', 'PD'], ['vendor-order', 'VN'], ['customer-reference', 'CR'], ['price-list', 'PL'], ['internal-vendor', 'IA'],
+];
+export const edifactReference = new CodeMap<ReferenceQualifier>(edifactReferencePairs);
+
+/** Item number types (7143) and the line field each fills; the first for a field is written. */
+export const itemTypes: Array<[string, keyof ItemIds]> = [
+  ['EN', 'gtin'], ['UP', 'gtin'], ['SRV', 'gtin'],
+  ['IN', 'buyerItem'], ['BP', 'buyerItem'],
+  ['SA', 'vendorItem'], ['VN', 'vendorItem'],
+  ['MF', 'manufacturerItem'],
+  ['IB', 'isbn'],
+];
+
+export const c = (s: Seg, n: number) => components(s.el(n));
+export const t = (s: Seg, n: number) => text(s.el(n));
+
+export function seg(id: string, ...elements: Element[]): Segment {
+  return { id, elements: trimTrailing(elements.map(trimComposite)), offset: 0 };
+}
+
+/** Trailing empty components are left off; a composite left with one component is written as a plain value. */
+function trimComposite(e: Element): Element {
+  if (!Array.isArray(e)) return e;
+  let n = e.length;
+  while (n > 0 && e[n - 1] === '') n--;
+  return n === 0 ? '' : n === 1 ? e[0] : e.slice(0, n);
+}
+
+export const num = (n: number | undefined) => (n === undefined ? '' : String(n));
+
+/** NAD with the segments of its group, when read from a flat run of segments. */
+export const nadMembers = ['LOC', 'FII', 'RFF', 'DTM', 'DOC', 'CTA', 'COM'];
+
+/** A date from the first DTM with one of the 2005 qualifiers, as YYYY-MM-DD (102 and 203 formats; the time is dropped). */
+export function dateOf(segs: Seg[], ...qualifiers: string[]): string | undefined {
+  const d = first(segs, 'DTM', qualifiers);
+  return d ? isoDate(c(d, 1)[1] ?? '') : undefined;
+}
+
+export function dtm(qualifier: string, iso: string): Segment {
+  return seg('DTM', [qualifier, ccyymmdd(iso), '102']);
+}
+
+function idQualifier(c082: string[]): PartyIdQualifier | undefined {
+  if (c082[1] === DUNS4[0] && c082[2] === DUNS4[1]) return 'duns+4';
+  return edifactIdQualifier.name(c082[2] ?? '');
+}
+
+/** One NAD group as a party, or undefined when its role is not one the document carries. */
+export function nadParty<R extends string>(segs: Seg[], roles: CodeMap<R>): Party<R> | undefined {
+  const nad = segs[0];
+  const role = roles.name(t(nad, 1));
+  if (!role) return undefined;
+  const street = c(nad, 5).filter((l) => l !== '');
+  return compact<Party<R>>({
+    role,
+    id: c(nad, 2)[0] || undefined,
+    idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
+    name: c(nad, 4).slice(0, 5).join('') || undefined,
+    addressLines: street.length ? street : undefined,
+    city: t(nad, 6), region: t(nad, 7), postalCode: t(nad, 8), country: t(nad, 9),
+  });
+}
+
+export function parties<R extends string>(groups: Seg[][], roles: CodeMap<R>): Array<Party<R>> {
+  return groups.map((g) => nadParty(g, roles)).filter((p): p is Party<R> => p !== undefined);
+}
+
+export function nadSegment<R extends string>(p: Party<R>, roles: CodeMap<R>): Segment {
+  const c082: string[] = !p.id ? [] : p.idQualifier === 'duns+4' ? [p.id, ...DUNS4] : [p.id, '', edifactIdQualifier.code(p.idQualifier) ?? ''];
+  return seg('NAD', roles.code(p.role) ?? 'ZZZ', c082, '', chunks(p.name ?? '', 35).slice(0, 5), (p.addressLines ?? []).slice(0, 4),
+    p.city ?? '', p.region ?? '', p.postalCode ?? '', p.country ?? '');
+}
+
+/** RFF segments whose qualifier the document carries. */
+export function references<Q extends string>(segs: Seg[], map: CodeMap<Q>): Array<Reference<Q>> {
+  return segs.filter((x) => x.id === 'RFF').flatMap((x) => {
+    const [q, value] = c(x, 1);
+    const qualifier = map.name(q ?? '');
+    return qualifier && value ? [{ qualifier, value }] : [];
+  });
+}
+
+export function rffSegments<Q extends string>(refs: Array<Reference<Q>>, map: CodeMap<Q>): Segment[] {
+  return refs.map((r) => seg('RFF', [map.code(r.qualifier) ?? 'ZZZ', r.value]));
+}
+
+/**
+ * A reference and the DTM 171 (reference date) that follows it in its group, e.g. the order an invoice or
+ * a response answers: RFF+ON then DTM+171.
+ */
+export function referenceWithDate(segs: Seg[], qualifier: string): { value?: string; date?: string } | undefined {
+  const i = segs.findIndex((x) => x.id === 'RFF' && c(x, 1)[0] === qualifier);
+  if (i < 0) return undefined;
+  const next = segs[i + 1];
+  const date = next && next.id === 'DTM' && c(next, 1)[0] === '171' ? isoDate(c(next, 1)[1] ?? '') : undefined;
+  return { value: c(segs[i], 1)[1] || undefined, date };
+}
+
+export function referenceWithDateSegments(qualifier: string, value: string | undefined, date: string | undefined): Segment[] {
+  if (value === undefined && date === undefined) return [];
+  return [seg('RFF', [qualifier, value ?? '']), ...(date ? [dtm('171', date)] : [])];
+}
+
+/** Item numbers from LIN C212 and the PIA segments of the line. */
+export function itemIds(segs: Seg[]): ItemIds {
+  const lin = segs[0];
+  const out: ItemIds = {};
+  const ids: string[][] = [c(lin, 3), ...segs.filter((s) => s.id === 'PIA').flatMap((s) => [2, 3, 4, 5, 6].map((n) => c(s, n)))];
+  for (const [value, type] of ids) {
+    const field = itemTypes.find(([q]) => q === type)?.[1];
+    if (field && value && out[field] === undefined) out[field] = value;
+  }
+  return out;
+}
+
+/**
+ * LIN (line number, action code, the GTIN when there is one) and PIA for the other item numbers, five
+ * to a PIA (4347 1, additional, after a GTIN; else 5, main).
+ */
+export function linSegments(lineNumber: string | undefined, item: ItemIds, action = ''): Segment[] {
+  const ids: string[][] = [];
+  const written = new Set<string>();
+  for (const [type, field] of itemTypes) {
+    const v = item[field];
+    if (typeof v === 'string' && !written.has(field)) { ids.push([v, type]); written.add(field); }
+  }
+  const gtin = ids.findIndex(([, type]) => type === 'EN');
+  const main = gtin >= 0 ? ids.splice(gtin, 1)[0] : [];
+  const out = [seg('LIN', lineNumber ?? '', action, main)];
+  for (let i = 0; i < ids.length; i += 5) out.push(seg('PIA', main.length ? '1' : '5', ...ids.slice(i, i + 5)));
+  return out;
+}
+
+/** Free-form descriptions (IMD 7077 F), C273 7008 parts joined. */
+export function imdDescription(segs: Seg[]): string {
+  return segs.filter((s) => s.id === 'IMD' && t(s, 1) === 'F').map((s) => c(s, 3).slice(3, 5).join('')).join('');
+}
+
+/** One IMD per 70 characters, two 35-character 7008 parts each. */
+export function imdSegments(description: string | undefined): Segment[] {
+  return chunks(description ?? '', 70).map((part) => seg('IMD', 'F', '', ['', '', '', ...chunks(part, 35)]));
+}
+
+/** General notes: FTX with 4451 AAI, the C108 4440 parts joined. */
+export function ftxNotes(segs: Seg[]): string[] {
+  return segs.filter((x) => x.id === 'FTX' && t(x, 1) === 'AAI').map((x) => c(x, 4).join('')).filter((n) => n !== '');
+}
+
+/** One FTX AAI per note, up to five 70-character parts (the rest is cut). */
+export function ftxSegments(notes: string[]): Segment[] {
+  return notes.map((note) => seg('FTX', 'AAI', '', '', chunks(note, 70).slice(0, 5)));
+}
+
+/** The quantity of the first QTY with one of the 6063 qualifiers, and its unit. */
+export function quantity(segs: Seg[], ...qualifiers: string[]): { value?: number; unit?: string } | undefined {
+  const s = first(segs, 'QTY', qualifiers);
+  if (!s) return undefined;
+  const [, v, unit] = c(s, 1);
+  return { value: numberOf(v ?? ''), unit: unit || undefined };
+}
+
+/** 6411 codes of older Recommendation 20 revisions, read as today's code (PCE, piece, is H87). */
+const legacyUnits = new Map([['PCE', 'H87']]);
+export function currentUnit(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : legacyUnits.get(code) ?? code;
+}
+
+/** The amount of the first MOA with one of the 5025 qualifiers. */
+export function amount(segs: Seg[], ...qualifiers: string[]): number | undefined {
+  const s = first(segs, 'MOA', qualifiers);
+  return s ? numberOf(c(s, 1)[1] ?? '') : undefined;
+}
+
+/** The price of the first PRI with one of the 5125 qualifiers. */
+export function price(segs: Seg[], ...qualifiers: string[]): number | undefined {
+  const s = first(segs, 'PRI', qualifiers);
+  return s ? numberOf(c(s, 1)[1] ?? '') : undefined;
+}
+
+/**
+ * The price per unit from the first PRI with one of the 5125 qualifiers: a price given per a basis quantity
+ * (C509 5284, e.g. per 100) is divided down to one unit, so that it means what X12 IT104/PO104 means.
+ */
+export function unitPrice(segs: Seg[], ...qualifiers: string[]): number | undefined {
+  const s = first(segs, 'PRI', qualifiers);
+  if (!s) return undefined;
+  const p = numberOf(c(s, 1)[1] ?? '');
+  const basis = numberOf(c(s, 1)[4] ?? '');
+  return p === undefined || basis === undefined || basis === 0 || basis === 1 ? p : p / basis;
+}
+
+/** The CNT 6069 = 2 (number of line items) value. */
+export function lineCount(segs: Seg[]): number | undefined {
+  const s = first(segs, 'CNT', ['2']);
+  return s ? numberOf(c(s, 1)[1] ?? '') : undefined;
+}
+
+/** The first segment `id` whose first component is one of the qualifiers, trying them in order of preference. */
+function first(segs: Seg[], id: string, qualifiers: string[]): Seg | undefined {
+  for (const q of qualifiers) {
+    const s = segs.find((x) => x.id === id && c(x, 1)[0] === q);
+    if (s) return s;
+  }
+  return undefined;
+}

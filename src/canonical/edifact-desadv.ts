@@ -1,0 +1,84 @@
+import type { Segment, Transaction } from '../edi/model';
+import { CodeMap, compact } from './common';
+import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier, ShippedItem, ShippedOrder } from './ship-notice';
+import { type Seg, type Sections, runs, sectionsFromSegments, sectionsFromTree } from './sections';
+import {
+  currentUnit, dateOf, dtm, edifactPurpose, edifactReferencePairs, edifactRolePairs, imdDescription, imdSegments, itemIds, linSegments,
+  nadMembers, nadSegment, num, parties, quantity, references, referenceWithDate, referenceWithDateSegments, rffSegments, seg, t,
+} from './edifact-common';
+
+export const edifactShipRole = new CodeMap<ShipNoticeRole>([...edifactRolePairs, ['shipFrom', 'SF'], ['carrier', 'CA']]);
+export const edifactShipReference = new CodeMap<ShipReferenceQualifier>([...edifactReferencePairs, ['bill-of-lading', 'BM'], ['carrier-reference', 'CN']]);
+
+function sections(tx: Transaction): Sections {
+  // The lines of a DESADV sit inside its packing sequences (CPS): each CPS group is read as a "line" and cut into its LINs.
+  if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'CPS' });
+  return sectionsFromSegments(tx.segments, { party: 'NAD', partyMembers: nadMembers, line: 'CPS', summary: 'CNT', skip: ['UNH', 'UNT'] });
+}
+
+function item(segs: Seg[]): ShippedItem {
+  const shipped = quantity(segs, '12', '1');
+  const ordered = quantity(segs, '21');
+  const i: ShippedItem = {
+    lineNumber: t(segs[0], 1) || undefined,
+    quantity: shipped?.value ?? 0,
+    unit: currentUnit(shipped?.unit ?? ordered?.unit),
+    orderedQuantity: ordered?.value,
+    ...itemIds(segs),
+  };
+  const description = imdDescription(segs);
+  if (description) i.description = description;
+  return compact(i);
+}
+
+/** Reads an EDIFACT DESADV (D96A with its profile tree, or any directory from its segments) into a ShipNotice. */
+export function fromDesadv(tx: Transaction): ShipNotice {
+  const s = sections(tx);
+  const bgm = s.header.find((x) => x.id === 'BGM');
+  const orders: ShippedOrder[] = [];
+  // The order is named on each line (RFF ON): consecutive lines naming the same order are that order's items.
+  for (const lin of s.lines.flatMap((cps) => runs(cps, 'LIN'))) {
+    const ref = referenceWithDate(lin, 'ON');
+    const last = orders[orders.length - 1];
+    const o = last && last.number === ref?.value && last.orderDate === ref?.date ? last : compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
+    if (o !== last) orders.push(o);
+    o.items.push(item(lin));
+  }
+  return compact<ShipNotice>({
+    number: bgm ? t(bgm, 2) : '',
+    date: dateOf(s.header, '137'),
+    purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
+    shipped: dateOf(s.header, '11'),
+    estimatedDelivery: dateOf(s.header, '17'),
+    parties: parties(s.parties, edifactShipRole),
+    references: references(s.header, edifactShipReference),
+    orders,
+  });
+}
+
+/**
+ * The body of a D96A DESADV for a ShipNotice, BGM to CNT in the message's order (no UNH or UNT): one
+ * packing sequence (CPS 1) holds every line, and each line names its order (RFF ON, DTM 171).
+ */
+export function toDesadv(sn: ShipNotice): Segment[] {
+  const out: Segment[] = [];
+  out.push(seg('BGM', '351', sn.number, edifactPurpose.code(sn.purpose) ?? '9'));
+  if (sn.date) out.push(dtm('137', sn.date));
+  if (sn.shipped) out.push(dtm('11', sn.shipped));
+  if (sn.estimatedDelivery) out.push(dtm('17', sn.estimatedDelivery));
+  out.push(...rffSegments(sn.references, edifactShipReference));
+  for (const p of sn.parties) out.push(nadSegment(p, edifactShipRole));
+  const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
+  if (items > 0) out.push(seg('CPS', '1'));
+  for (const order of sn.orders) {
+    for (const i of order.items) {
+      out.push(...linSegments(i.lineNumber, i));
+      out.push(...imdSegments(i.description));
+      out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
+      if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
+      out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
+    }
+  }
+  out.push(seg('CNT', ['2', String(items)]));
+  return out;
+}

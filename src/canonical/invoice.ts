@@ -1,0 +1,68 @@
+/**
+ * The invoice as a business document, the same whichever standard carried it: an X12 810 and an
+ * EDIFACT INVOIC with the same content read to equal Invoices (see docs/canonical.md for the element
+ * each field comes from and what is not carried).
+ */
+
+import type { DocumentKind } from './kind';
+import type { DocumentPurpose, ItemIds, Party, PartyRole, Reference } from './common';
+import { fromX12_810, toX12_810 } from './x12-810';
+import { fromInvoic, toInvoic } from './edifact-invoic';
+
+/** What the invoice claims: X12 BIG07 (640) / EDIFACT BGM C002 1001. */
+export type InvoiceType = 'invoice' | 'credit' | 'debit' | 'consolidated';
+
+/** The purchase order roles, and the party payment goes to. */
+export type InvoiceRole = PartyRole | 'remitTo';
+
+export interface InvoiceLine extends ItemIds {
+  /** The line number as sent (X12 IT101, EDIFACT LIN 1082). */
+  lineNumber?: string;
+  quantity: number;
+  /** UN/ECE Recommendation 20 unit code; X12 codes are converted where they differ. */
+  unit?: string;
+  unitPrice?: number;
+  description?: string;
+}
+
+export interface PaymentTerms {
+  /** Percent off when paid within discountDays (X12 ITD03, EDIFACT PCD 12 in the PAT 22 group). */
+  discountPercent?: number;
+  discountDays?: number;
+  /** Days after the invoice date the full amount is due. */
+  netDays?: number;
+  /** ISO 8601 date the full amount is due. */
+  dueDate?: string;
+}
+
+export interface Invoice {
+  number: string;
+  /** ISO 8601 date (YYYY-MM-DD) the invoice was issued. */
+  date?: string;
+  type: InvoiceType;
+  purpose: DocumentPurpose;
+  /** The buyer's purchase order this invoice bills. */
+  orderNumber?: string;
+  orderDate?: string;
+  /** ISO 4217 currency of the invoice. */
+  currency?: string;
+  parties: Array<Party<InvoiceRole>>;
+  references: Reference[];
+  terms?: PaymentTerms;
+  lines: InvoiceLine[];
+  totals: {
+    /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */
+    lineCount: number;
+    /** Total invoice amount (X12 TDS01, EDIFACT MOA 77). */
+    amount?: number;
+    /** Total of all taxes (X12 TXI TX, EDIFACT MOA 176). */
+    taxAmount?: number;
+  };
+  notes: string[];
+}
+
+export const invoice: DocumentKind<Invoice> = {
+  name: 'Invoice',
+  x12: { type: '810', functionalId: 'IN', version: '004010', read: fromX12_810, write: toX12_810 },
+  edifact: { type: 'INVOIC', version: 'D96A', read: fromInvoic, write: toInvoic },
+};

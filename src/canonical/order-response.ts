@@ -1,0 +1,64 @@
+/**
+ * The seller's answer to a purchase order as a business document, the same whichever standard carried
+ * it: an X12 855 and an EDIFACT ORDRSP with the same content read to equal OrderResponses (see
+ * docs/canonical.md for the element each field comes from and what is not carried).
+ */
+
+import type { DocumentKind } from './kind';
+import type { DocumentPurpose, ItemIds, Party, Reference } from './common';
+import { fromX12_855, toX12_855 } from './x12-855';
+import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
+
+/** The answer to the whole order: X12 BAK02 (587) / EDIFACT BGM 4343. */
+export type ResponseStatus = 'accepted' | 'changed' | 'rejected';
+
+/** The answer to one line: X12 ACK01 (668) / EDIFACT LIN 1229 (with QTY 83 for a back order). */
+export type LineStatus = 'accepted' | 'rejected' | 'changed' | 'backordered';
+
+export interface ResponseLine extends ItemIds {
+  /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
+  lineNumber?: string;
+  status?: LineStatus;
+  /** The quantity ordered (X12 PO102, EDIFACT QTY 21). */
+  quantity?: number;
+  /** UN/ECE Recommendation 20 unit code of both quantities; X12 codes are converted where they differ. */
+  unit?: string;
+  unitPrice?: number;
+  /**
+   * The quantity the status speaks of (X12 ACK02): to be delivered for an accepted, changed or rejected
+   * line (EDIFACT QTY 113), on back order for a backordered one (EDIFACT QTY 83).
+   */
+  confirmedQuantity?: number;
+  /** ISO 8601 date the seller expects to deliver the line. */
+  estimatedDelivery?: string;
+  description?: string;
+}
+
+export interface OrderResponse {
+  /** The seller's number for the response or its order (X12 BAK08, EDIFACT BGM 1004). */
+  number?: string;
+  /** ISO 8601 date (YYYY-MM-DD) the response was issued. */
+  date?: string;
+  purpose: DocumentPurpose;
+  status: ResponseStatus;
+  /** The buyer's purchase order number being answered. */
+  orderNumber: string;
+  orderDate?: string;
+  /** ISO 4217 currency. */
+  currency?: string;
+  parties: Party[];
+  references: Reference[];
+  lines: ResponseLine[];
+  totals: {
+    /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */
+    lineCount: number;
+    amount?: number;
+  };
+  notes: string[];
+}
+
+export const orderResponse: DocumentKind<OrderResponse> = {
+  name: 'OrderResponse',
+  x12: { type: '855', functionalId: 'PR', version: '004010', read: fromX12_855, write: toX12_855 },
+  edifact: { type: 'ORDRSP', version: 'D96A', read: fromOrdrsp, write: toOrdrsp },
+};

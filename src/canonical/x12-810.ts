@@ -1,0 +1,102 @@
+import type { Segment, Transaction } from '../edi/model';
+import { CodeMap, ccyymmdd, compact, compactOrNone, isoDate, numberOf, unitFromX12Code, unitToX12Code } from './common';
+import type { Invoice, InvoiceLine, InvoiceRole, InvoiceType, PaymentTerms } from './invoice';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import {
+  itemIdElements, itemIds, n1Members, n1Segments, num, parties, pidDescription, pidSegments, refSegments, references, seg, t,
+  x12Purpose, x12Reference, x12RolePairs,
+} from './x12-common';
+
+/** BIG07 (640): an invoice sends no transaction type, or DI (debit invoice). */
+export const x12InvoiceType = new CodeMap<InvoiceType>([
+  ['invoice', ''], ['invoice', 'DI'], ['credit', 'CR'], ['credit', 'CN'], ['debit', 'DR'], ['consolidated', 'CI'],
+]);
+export const x12InvoiceRole = new CodeMap<InvoiceRole>([...x12RolePairs, ['remitTo', 'RE'], ['remitTo', 'RI']]);
+
+function sections(tx: Transaction): Sections {
+  if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'IT1' });
+  return sectionsFromSegments(tx.segments, { party: 'N1', partyMembers: n1Members, line: 'IT1', summary: 'TDS', skip: ['ST', 'SE'] });
+}
+
+/** TDS amounts are N2: implied two decimals ('28566' is 285.66); a sender that writes the point anyway is read as written. */
+function impliedCents(s: string): number | undefined {
+  return /^-?\d+$/.test(s) ? Number(s) / 100 : numberOf(s);
+}
+
+function line(segs: Seg[]): InvoiceLine {
+  const it1 = segs[0];
+  const l: InvoiceLine = {
+    lineNumber: t(it1, 1) || undefined,
+    quantity: numberOf(t(it1, 2)) ?? 0,
+    unit: unitFromX12Code(t(it1, 3)),
+    unitPrice: numberOf(t(it1, 4)),
+    ...itemIds(it1, 6, 25),
+  };
+  const description = pidDescription(segs);
+  if (description) l.description = description;
+  return compact(l);
+}
+
+function terms(itd: Seg | undefined): PaymentTerms | undefined {
+  if (!itd) return undefined;
+  return compactOrNone<PaymentTerms>({
+    discountPercent: numberOf(t(itd, 3)), discountDays: numberOf(t(itd, 5)), netDays: numberOf(t(itd, 7)), dueDate: isoDate(t(itd, 6)),
+  });
+}
+
+/** Reads an X12 810 (004010 with its profile tree, or any version from its segments) into an Invoice. */
+export function fromX12_810(tx: Transaction): Invoice {
+  const s = sections(tx);
+  const all = [...s.header, ...s.summary];
+  const big = s.header.find((x) => x.id === 'BIG');
+  const cur = s.header.find((x) => x.id === 'CUR');
+  const tds = all.find((x) => x.id === 'TDS');
+  const tax = all.find((x) => x.id === 'TXI' && t(x, 1) === 'TX');
+  const ctt = all.find((x) => x.id === 'CTT');
+  const lines = s.lines.map(line);
+  return compact<Invoice>({
+    number: big ? t(big, 2) : '',
+    date: big ? isoDate(t(big, 1)) : undefined,
+    type: (big && x12InvoiceType.name(t(big, 7))) ?? 'invoice',
+    purpose: (big && x12Purpose.name(t(big, 8))) ?? 'original',
+    orderNumber: big ? t(big, 4) || undefined : undefined,
+    orderDate: big ? isoDate(t(big, 3)) : undefined,
+    currency: cur ? t(cur, 2) || undefined : undefined,
+    parties: parties(s.parties, x12InvoiceRole),
+    references: references(s.header, x12Reference),
+    terms: terms(s.header.find((x) => x.id === 'ITD')),
+    lines,
+    totals: compact({
+      lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
+      amount: tds ? impliedCents(t(tds, 1)) : undefined,
+      taxAmount: tax ? numberOf(t(tax, 2)) : undefined,
+    }),
+    notes: s.header.filter((x) => x.id === 'NTE').map((x) => t(x, 2)).filter((n) => n !== ''),
+  });
+}
+
+/** The body of an X12 004010 810 for an Invoice, BIG to CTT in the table's order (no ST or SE). */
+export function toX12_810(inv: Invoice): Segment[] {
+  const out: Segment[] = [];
+  out.push(seg('BIG', inv.date ? ccyymmdd(inv.date) : '', inv.number, inv.orderDate ? ccyymmdd(inv.orderDate) : '', inv.orderNumber ?? '', '', '',
+    x12InvoiceType.code(inv.type) ?? '', x12Purpose.code(inv.purpose) ?? '00'));
+  // NTE02 holds 80 characters and one NTE is one note: a longer note is cut rather than split into notes that read back as several.
+  for (const note of inv.notes) out.push(seg('NTE', 'GEN', note.slice(0, 80)));
+  if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
+  out.push(...refSegments(inv.references, x12Reference));
+  for (const p of inv.parties) out.push(...n1Segments(p, x12InvoiceRole));
+  const terms = inv.terms;
+  if (terms) {
+    // ITD01 01 basic terms, ITD02 3 counted from the invoice date: what the day counts of the canonical terms mean.
+    out.push(seg('ITD', '01', '3', num(terms.discountPercent), '', num(terms.discountDays), terms.dueDate ? ccyymmdd(terms.dueDate) : '', num(terms.netDays)));
+  }
+  for (const l of inv.lines) {
+    out.push(seg('IT1', l.lineNumber ?? '', num(l.quantity), unitToX12Code(l.unit), num(l.unitPrice), '', ...itemIdElements(l)));
+    out.push(...pidSegments(l.description));
+  }
+  // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
+  if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));
+  if (inv.totals.taxAmount !== undefined) out.push(seg('TXI', 'TX', num(inv.totals.taxAmount)));
+  out.push(seg('CTT', String(inv.totals.lineCount)));
+  return out;
+}

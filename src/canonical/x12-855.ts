@@ -1,0 +1,105 @@
+import type { Segment, Transaction } from '../edi/model';
+import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, type PartyRole, unitFromX12Code, unitToX12Code } from './common';
+import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import {
+  itemIdElements, itemIds, n1Members, n1Segments, num, parties, pidDescription, pidSegments, refSegments, references, seg, t,
+  x12Purpose, x12Reference, x12RolePairs,
+} from './x12-common';
+
+/** BAK02 acknowledgment types (587); the first for a status is written. */
+export const x12ResponseStatus = new CodeMap<ResponseStatus>([
+  ['accepted', 'AT'], ['accepted', 'AD'], ['accepted', 'AK'],
+  ['changed', 'AC'], ['changed', 'AE'],
+  ['rejected', 'RJ'], ['rejected', 'RD'], ['rejected', 'RF'],
+]);
+/** ACK01 line item status codes (668); the first for a status is written. */
+export const x12LineStatus = new CodeMap<LineStatus>([
+  ['accepted', 'IA'], ['accepted', 'AC'], ['accepted', 'AR'],
+  ['changed', 'IC'], ['changed', 'IP'], ['changed', 'IQ'], ['changed', 'DR'], ['changed', 'IS'],
+  ['rejected', 'IR'], ['rejected', 'ID'],
+  ['backordered', 'IB'], ['backordered', 'BP'],
+]);
+const x12ResponseRole = new CodeMap<PartyRole>(x12RolePairs);
+/** ACK04 (374): 017 estimated delivery (written); 067 current schedule delivery says the same of the line. */
+const DELIVERY = ['017', '067'];
+
+function sections(tx: Transaction): Sections {
+  if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'PO1', note: 'N9', summary: 'CTT' });
+  return sectionsFromSegments(tx.segments, {
+    party: 'N1', partyMembers: n1Members, line: 'PO1', note: 'N9', noteMembers: ['DTM', 'MSG'], summary: 'CTT', skip: ['ST', 'SE'],
+  });
+}
+
+function line(segs: Seg[]): ResponseLine {
+  const po1 = segs[0];
+  // The first ACK is the line's answer; further ACKs (a split answer) are not carried.
+  const ack = segs.find((x) => x.id === 'ACK');
+  const l: ResponseLine = {
+    lineNumber: t(po1, 1) || undefined,
+    status: ack ? x12LineStatus.name(t(ack, 1)) : undefined,
+    quantity: numberOf(t(po1, 2)),
+    unit: unitFromX12Code(t(po1, 3)) ?? (ack ? unitFromX12Code(t(ack, 3)) : undefined),
+    unitPrice: numberOf(t(po1, 4)),
+    confirmedQuantity: ack ? numberOf(t(ack, 2)) : undefined,
+    estimatedDelivery: ack && DELIVERY.includes(t(ack, 4)) ? isoDate(t(ack, 5)) : undefined,
+    ...itemIds(po1, 6, 25),
+  };
+  const description = pidDescription(segs);
+  if (description) l.description = description;
+  return compact(l);
+}
+
+/** Reads an X12 855 (004010 with its profile tree, or any version from its segments) into an OrderResponse. */
+export function fromX12_855(tx: Transaction): OrderResponse {
+  const s = sections(tx);
+  const bak = s.header.find((x) => x.id === 'BAK');
+  const cur = s.header.find((x) => x.id === 'CUR');
+  const amts = [...s.summary, ...s.header].filter((x) => x.id === 'AMT');
+  const amount = amts.find((x) => t(x, 1) === 'TT') ?? amts.find((x) => t(x, 1) === '1');
+  const ctt = s.summary.find((x) => x.id === 'CTT') ?? s.header.find((x) => x.id === 'CTT');
+  const lines = s.lines.map(line);
+  return compact<OrderResponse>({
+    number: bak ? t(bak, 8) || undefined : undefined,
+    date: bak ? isoDate(t(bak, 9)) : undefined,
+    purpose: (bak && x12Purpose.name(t(bak, 1))) ?? 'original',
+    status: (bak && x12ResponseStatus.name(t(bak, 2))) ?? 'accepted',
+    orderNumber: bak ? t(bak, 3) : '',
+    orderDate: bak ? isoDate(t(bak, 4)) : undefined,
+    currency: cur ? t(cur, 2) || undefined : undefined,
+    parties: parties(s.parties, x12ResponseRole),
+    references: references(s.header, x12Reference),
+    lines,
+    totals: compact({ lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length, amount: amount ? numberOf(t(amount, 2)) : undefined }),
+    notes: s.notes.map((n) => n.filter((x) => x.id === 'MSG').map((x) => t(x, 1)).join('')).filter((n) => n !== ''),
+  });
+}
+
+/** The body of an X12 004010 855 for an OrderResponse, BAK to CTT/AMT in the table's order (no ST or SE). */
+export function toX12_855(r: OrderResponse): Segment[] {
+  const out: Segment[] = [];
+  // BAK04 (order date) is mandatory; a response without one writes none and the 855 says so when validated.
+  out.push(seg('BAK', x12Purpose.code(r.purpose) ?? '00', x12ResponseStatus.code(r.status) ?? 'AT', r.orderNumber, r.orderDate ? ccyymmdd(r.orderDate) : '',
+    '', '', '', r.number ?? '', r.date ? ccyymmdd(r.date) : ''));
+  if (r.currency) out.push(seg('CUR', 'SE', r.currency));
+  out.push(...refSegments(r.references, x12Reference));
+  for (const note of r.notes) {
+    out.push(seg('N9', 'L1', 'NOTE'));
+    for (const part of chunks(note, 264)) out.push(seg('MSG', part));
+  }
+  for (const p of r.parties) out.push(...n1Segments(p, x12ResponseRole));
+  for (const l of r.lines) {
+    const unit = unitToX12Code(l.unit);
+    // PO103 needs PO102 (C0302) and ACK03 needs ACK02: the unit travels with whichever quantity there is.
+    out.push(seg('PO1', l.lineNumber ?? '', num(l.quantity), l.quantity !== undefined ? unit : '', num(l.unitPrice), '', ...itemIdElements(l)));
+    out.push(...pidSegments(l.description));
+    // ACK01 is mandatory: a line without a status has no ACK, and so no confirmed quantity or date either.
+    if (l.status) {
+      out.push(seg('ACK', x12LineStatus.code(l.status) ?? 'IA', num(l.confirmedQuantity), l.confirmedQuantity !== undefined ? unit : '',
+        l.estimatedDelivery ? DELIVERY[0] : '', l.estimatedDelivery ? ccyymmdd(l.estimatedDelivery) : ''));
+    }
+  }
+  out.push(seg('CTT', String(r.totals.lineCount)));
+  if (r.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(r.totals.amount)));
+  return out;
+}

@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { corpusAvailable } from '../helpers/corpus';
+import { type Invoice, documentFor, fromInvoic, invoice } from '../../src/canonical';
+import {
+  baseReferences, baseRoles, count, defined, expectClean, expectRoundTrip, isoDay, itemIds, letters, lineNumber, money, optional, party, purposes,
+  readCorpus, reference, text, transactions, unit, via,
+} from './support';
+
+const corpus = {
+  stupidedi: 'x12/stupidedi__IN810_pass_1.edi',
+  staediSimple: 'x12/staedi__x12_simple810.edi',
+  aerospace: 'x12/stupidedi__X348-SC810-Aerospace-Industry-Invoice_pass_credit-card-invoice.edi',
+  pydifact: 'edifact/pydifact__invoice1.edi',
+  pydifactColon: 'edifact/pydifact__invoice_with_colon_at_end.edi',
+  staediD97B: 'edifact/staedi__EDIFACT_invoic_d97b.edi',
+  staediD97BUna: 'edifact/staedi__EDIFACT_invoic_d97b_una.edi',
+  staediD93A: 'edifact/staedi__EDIFACT_invoic_d93a_una.edi',
+};
+const x12Files = [corpus.stupidedi, corpus.staediSimple, corpus.aerospace];
+const edifactFiles = [corpus.pydifact, corpus.pydifactColon, corpus.staediD97B, corpus.staediD97BUna];
+
+const run = corpusAvailable() ? describe : describe.skip;
+
+run('canonical invoice: reading the corpus', () => {
+  test('stupidedi 810 (| delimiters): dates, order, ship-to, net 30 terms, ISBN/EAN lines, TDS in implied cents', () => {
+    const inv = readCorpus(invoice, 'x12', corpus.stupidedi);
+    expect(inv).toMatchObject({
+      number: '00237058', date: '2021-11-18', type: 'invoice', purpose: 'original', orderNumber: '0691-0014403', orderDate: '2021-11-02', terms: { netDays: 30 },
+    });
+    expect(inv.parties).toEqual([{
+      role: 'shipTo', id: '1091581', name: 'Store Shipping Address', addressLines: ['123 address_1', 'address_2'], city: 'SAVANNAH', region: 'GA', postalCode: '314014245',
+    }]);
+    expect(inv.lines).toEqual([
+      { quantity: 4, unitPrice: 70, gtin: '9781501331978', description: 'Retail Buying From Basics to Fashion' },
+      { quantity: 1, unitPrice: 5.66, gtin: '9780316154680', description: 'When You Are Engulfed in Flames' },
+    ]);
+    expect(inv.totals).toEqual({ lineCount: 2, amount: 285.66 }); // TDS*28566
+  });
+
+  test('staedi 810s: bill-to and remit-to (RE) parties with D-U-N-S+4, 1% 15 days / net 16, cases as CS', () => {
+    const [first, second] = transactions(corpus.staediSimple, '810').map(invoice.x12.read);
+    expect(first.parties.map((p) => [p.role, p.name, p.idQualifier])).toEqual([
+      ['shipTo', 'BUYSNACKS PORT', 'duns+4'], ['billTo', 'BUYSNACKS', 'duns+4'], ['remitTo', 'FOODSELLER', 'duns+4'],
+    ]);
+    expect(first.terms).toEqual({ discountPercent: 1, discountDays: 15, netDays: 16 });
+    expect(first.lines).toHaveLength(7);
+    expect(first.lines[0]).toEqual({ quantity: 16, unit: 'CS', unitPrice: 12.34, gtin: '002840022222', description: 'CRUNCHY CHIPS LSS' });
+    expect(first.totals).toEqual({ lineCount: 7, amount: 2554.38 });
+    expect(second).toMatchObject({ orderNumber: 'A99999-04', date: '1997-12-15' });
+    expect(second.lines.map((l) => l.quantity)).toEqual([50, 100]);
+  });
+
+  test('stupidedi X348 810 (004010X348, no profile): consolidated invoice (BIG07 CI), remit-to bank (RI)', () => {
+    const [tx] = transactions(corpus.aerospace, '810');
+    expect(tx.tree).toBeUndefined();
+    const inv = invoice.x12.read(tx);
+    expect(inv).toMatchObject({ number: '39876980601170600', type: 'consolidated', orderNumber: '767124', orderDate: '2000-05-06', terms: { netDays: 14 } });
+    expect(inv.parties).toEqual([{ role: 'remitTo', id: '290448', idQualifier: 'buyer-assigned', name: 'US BANK' }]);
+    expect(inv.totals).toEqual({ lineCount: 1, amount: 170.6 });
+  });
+
+  test('pydifact INVOIC D97A (no profile): credit note, price per 100 (PRI 5284) read per unit, PCE read as H87, due date from PAT/DTM 140', () => {
+    const inv = readCorpus(invoice, 'edifact', corpus.pydifact);
+    expect(inv).toMatchObject({ number: '1060113800026', date: '1999-10-06', type: 'credit', currency: 'EUR', terms: { dueDate: '1999-10-31' } });
+    // NAD+BT is not a D96A party qualifier (IV is the invoicee): only the supplier is carried.
+    expect(inv.parties).toEqual([{ role: 'seller', id: '2002993', idQualifier: 'buyer-assigned' }]);
+    expect(inv.lines).toHaveLength(1);
+    expect(inv.lines[0]).toMatchObject({ quantity: 54, unit: 'H87', buyerItem: '090346642' });
+    expect(inv.lines[0].unitPrice).toBeCloseTo(36.301724, 6);
+    expect(inv.totals).toEqual({ lineCount: 1, amount: 1960.29 });
+    expect(readCorpus(invoice, 'edifact', corpus.pydifactColon)).toEqual(inv);
+  });
+
+  test('staedi INVOIC D97B (its own profile, lines in SG26): order reference, D-U-N-S parties, invoice total MOA 39', () => {
+    const [tx] = transactions(corpus.staediD97B, 'INVOIC');
+    expect(tx.tree).toBeDefined();
+    const inv = fromInvoic(tx);
+    expect(inv).toMatchObject({ number: '342459', date: '2006-05-15', type: 'invoice', orderNumber: '521052' });
+    expect(inv.parties.map((p) => [p.role, p.id, p.idQualifier])).toEqual([['buyer', '792820524', 'duns'], ['seller', '005435656', 'duns']]);
+    expect(inv.lines).toEqual([
+      { lineNumber: '1', quantity: 1020, unit: 'EA', unitPrice: 1.179, buyerItem: '157870', description: 'WIDGET' },
+      { lineNumber: '2', quantity: 20, unit: 'EA', unitPrice: 20.5, buyerItem: '157871', description: 'DIFFERENT WIDGET' },
+    ]);
+    expect(inv.totals).toEqual({ lineCount: 2, amount: 2137.58 });
+  });
+
+  test('staedi INVOIC D93A: tax amount MOA 124; no invoice amount it knows (79/128), so not a complete 810', () => {
+    const inv = readCorpus(invoice, 'edifact', corpus.staediD93A);
+    expect(inv.totals).toEqual({ lineCount: 3, taxAmount: 124.38 });
+    expect(inv.lines.map((l) => [l.lineNumber, l.quantity, l.unitPrice, l.description])).toEqual([
+      ['1', 1, 750, 'Fahrrad, Damen'], ['2', 1, 19.9, 'Luftpumpe, Stand-'], ['3', 3, 2.5, 'Ersatzventil'],
+    ]);
+  });
+});
+
+run('canonical invoice: round trips through the other standard', () => {
+  test.each(x12Files)('%s: 810 -> INVOIC -> Invoice -> 810 is the same, both clean', (file) => {
+    for (const tx of transactions(file, '810')) expectRoundTrip(invoice, 'x12', invoice.x12.read(tx));
+  });
+
+  test.each(edifactFiles)('%s: INVOIC -> 810 -> Invoice -> INVOIC is the same, both clean', (file) => {
+    expectRoundTrip(invoice, 'edifact', readCorpus(invoice, 'edifact', file));
+  });
+});
+
+describe('canonical invoice: fields the corpus does not exercise', () => {
+  const full: Invoice = {
+    number: 'INV-2024-0042', date: '2024-02-29', type: 'debit', purpose: 'replace', orderNumber: 'PO-77', orderDate: '2024-02-01', currency: 'EUR',
+    parties: [
+      { role: 'seller', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH: Verkauf + Logistik', addressLines: ['Hauptstraße 1', 'Tor 3'], city: 'Köln', postalCode: '50667', country: 'DE' },
+      { role: 'buyer', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply" },
+      { role: 'billTo', id: 'B-1', idQualifier: 'buyer-assigned' },
+      { role: 'remitTo', id: '1234567890001', idQualifier: 'duns+4', name: 'Lockbox 7' },
+    ],
+    references: [{ qualifier: 'contract', value: 'C-2024-1' }, { qualifier: 'customer-reference', value: 'X?9' }],
+    terms: { discountPercent: 2.5, discountDays: 10, netDays: 30, dueDate: '2024-03-30' },
+    lines: [
+      { lineNumber: '10', quantity: 2.5, unit: 'KGM', unitPrice: 1234.5, buyerItem: 'B1', vendorItem: 'V1', manufacturerItem: 'M1', gtin: '04012345000018', isbn: '9780000000002', description: 'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters' },
+      { lineNumber: '20', quantity: 12, unit: 'CS', vendorItem: 'V2' },
+    ],
+    totals: { lineCount: 2, amount: 3098.75, taxAmount: 588.76 },
+    notes: ['Payable by bank transfer only.'],
+  };
+
+  test('every field survives X12 and EDIFACT, and both documents validate without findings', () => {
+    expectRoundTrip(invoice, 'x12', full);
+    expectRoundTrip(invoice, 'edifact', full);
+  });
+
+  test('envelope: GS01 IN and an 810 set; a debit note is BGM 383 in the INVOIC, with PAT/PCD terms and the SG48 totals', () => {
+    expect(via(invoice, 'x12', full).bytes.toString()).toMatch(/\nGS\*IN\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*810\*0001~\nBIG\*20240229\*INV-2024-0042\*20240201\*PO-77\*\*\*DR\*05~/);
+    const edifact = via(invoice, 'edifact', full).bytes.toString('latin1');
+    expect(edifact).toMatch(/UNH\+1\+INVOIC:D:96A:UN'\nBGM\+383\+INV-2024-0042\+5'\nDTM\+137:20240229:102'/);
+    expect(edifact).toMatch(/PAT\+1\+\+5:3:D:30'\nDTM\+13:20240330:102'\nPAT\+22\+\+5:3:D:10'\nPCD\+12:2.5'/);
+    expect(edifact).toMatch(/UNS\+S'\nCNT\+2:2'\nMOA\+77:3098.75'\nMOA\+176:588.76'/);
+  });
+
+  test('a note longer than an NTE (80) is cut in X12; the registry finds the kind by either transaction type', () => {
+    const long = { ...full, notes: ['x'.repeat(120)] };
+    expect(via(invoice, 'x12', long).doc.notes).toEqual(['x'.repeat(80)]);
+    expect(via(invoice, 'edifact', long).doc.notes).toEqual(['x'.repeat(120)]);
+    expect(documentFor('x12', '810')).toBe(invoice);
+    expect(documentFor('edifact', 'INVOIC')).toBe(invoice);
+  });
+});
+
+describe('canonical invoice: property', () => {
+  const line = fc.record({
+    lineNumber: optional(lineNumber), quantity: money(), unit: optional(unit), unitPrice: optional(money()), description: optional(text(200)),
+  }).chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
+  const terms = fc.record({ discountPercent: optional(money(9999)), discountDays: optional(count(999)), netDays: optional(count(999)), dueDate: optional(isoDay) })
+    .map(defined).filter((t) => Object.keys(t).length > 0);
+  const doc: fc.Arbitrary<Invoice> = fc.record({
+    number: fc.constantFrom('1', 'INV-9', 'X').chain((p) => text(22).map((s) => (p + s.replace(/ /g, '')).slice(0, 22))),
+    date: isoDay,
+    type: fc.constantFrom('invoice', 'credit', 'debit', 'consolidated') as fc.Arbitrary<Invoice['type']>,
+    purpose: purposes,
+    orderNumber: optional(text(22)),
+    orderDate: optional(isoDay),
+    currency: optional(letters(3)),
+    parties: fc.array(party([...baseRoles, 'remitTo' as const]), { maxLength: 4 }),
+    references: fc.array(reference(baseReferences), { maxLength: 4 }),
+    terms: optional(terms),
+    lines: fc.array(line, { maxLength: 4 }),
+    totals: fc.record({ lineCount: count(999), amount: money(), taxAmount: optional(money()) }).map(defined),
+    notes: fc.array(text(80), { maxLength: 3 }),
+  }).map((d) => defined(d) as Invoice);
+
+  test('any Invoice both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
+    fc.assert(fc.property(doc, (inv) => {
+      for (const std of ['x12', 'edifact'] as const) {
+        const r = via(invoice, std, inv);
+        expectClean(r.ic);
+        expect(r.doc).toEqual(inv);
+      }
+    }), { numRuns: 60 });
+  });
+});
