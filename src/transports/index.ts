@@ -4,10 +4,11 @@
  */
 import { fileSender } from './file/sender';
 import { fileWatcher } from './file/watcher';
+import { httpSender } from './http/sender';
 import type { InboundSpec, OutboundSpec } from './spec';
 
 export const inbound = [fileWatcher] as const;
-export const outbound = [fileSender] as const;
+export const outbound = [fileSender, httpSender] as const;
 
 export type InboundKind = (typeof inbound)[number]['kind'];
 export type OutboundKind = (typeof outbound)[number]['kind'];

@@ -45,6 +45,8 @@ export interface Inbound {
 export interface OutboundItem {
   bytes: Buffer;
   fileName: string;
+  /** The media type of the bytes (application/edi-x12, application/edifact, application/json), where the protocol carries one. */
+  contentType?: string;
 }
 
 /** A producer: sends one item. Throws GatewayError with kind 'retry' (transient) or 'dead' (permanent). */
