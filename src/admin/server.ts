@@ -1,0 +1,270 @@
+/**
+ * The admin HTTP API: health for load balancers, and behind a bearer token the routes ops and scripts
+ * use to submit inbound files, send outbound ones and read reports. Everything it acts on is injected
+ * (AdminDeps), so it knows neither the pipeline nor the store, and tests drive it over real HTTP.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
+
+export interface AdminLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface AdminDeps {
+  /** The bearer token that /api requires; undefined: /api answers 503 with how to set admin.token. */
+  token: string | undefined;
+  /** Request body limit in bytes; a larger body is answered 413. */
+  maxBytes: number;
+  /** 404 for unknown partners. */
+  partnerExists(id: string): boolean;
+  /** Inbound submit: store durably; resolves after commit. */
+  submit(input: { partnerId: string; bytes: Buffer; fileName?: string }): Promise<{ messageId: string; duplicate?: boolean }>;
+  /** Outbound send through the partner's endpoint (canonical JSON or raw EDI); resolves when queued. */
+  send(input: { partnerId: string; endpoint: string; bytes: Buffer; contentType: string; fileName?: string }): Promise<{ messageId: string }>;
+  /** Shown to anyone who can reach the port: keep secrets out of `detail`. */
+  health(): Promise<{ ok: boolean; detail: Record<string, unknown> }>;
+  report?(query: { from?: string; to?: string; partner?: string }): Promise<unknown>;
+  logger: AdminLogger;
+}
+
+/** What the API answers for each of its own codes; a GatewayError from a dependency is answered by kind. */
+const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
+  EDIGW_ADMIN_TOKEN_UNSET: 503,
+  EDIGW_ADMIN_UNAUTHORIZED: 401,
+  EDIGW_ADMIN_NOT_FOUND: 404,
+  EDIGW_ADMIN_PARTNER_UNKNOWN: 404,
+  EDIGW_ADMIN_BAD_REQUEST: 400,
+  EDIGW_ADMIN_BODY_EMPTY: 400,
+  EDIGW_ADMIN_BODY_TOO_LARGE: 413,
+  EDIGW_ADMIN_REPORTS_OFF: 501,
+  EDIGW_ADMIN_INTERNAL: 500,
+};
+
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  usage: 400,
+  config: 400,
+  dead: 422,
+  disposition: 422,
+  retry: 503,
+};
+
+export function statusOf(err: GatewayError): number {
+  return STATUS_OF_CODE[err.code] ?? STATUS_OF_KIND[err.kind];
+}
+
+/** Same rule as the partner file's endpoint names. */
+const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/** A name that stays a name wherever a transport uses it: in a folder (no separators) and in a header (no control characters). */
+const isPlainName = (name: string) => name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\p{Cc}]/u.test(name);
+
+type Locals = { requestId: string };
+const requestIdOf = (res: Response) => (res.locals as Locals).requestId;
+
+function fail(res: Response, err: GatewayError): void {
+  const status = statusOf(err);
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="edi-gateway"');
+  res.status(status).json({ error: { code: err.code, message: err.message } });
+}
+
+/** An optional query parameter given at most once, as text. */
+function queryText(req: Request, name: string): string | undefined {
+  const v = (req.query as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `query parameter ${name} must be given once`);
+  return v;
+}
+
+function fileNameOf(req: Request): string | undefined {
+  const name = queryText(req, 'fileName');
+  if (name !== undefined && !isPlainName(name)) {
+    throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', 'fileName must be a plain file name: no folders, no control characters, at most 255 characters');
+  }
+  return name;
+}
+
+/** The raw body, which express.raw has read into a Buffer; anything else means there was none. */
+function bodyOf(req: Request): Buffer {
+  const body: unknown = req.body;
+  if (!Buffer.isBuffer(body) || body.length === 0) throw new GatewayError('EDIGW_ADMIN_BODY_EMPTY', `${req.method} ${req.path}`);
+  return body;
+}
+
+export function createAdminApp(deps: AdminDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // The simple parser: `a[b]=c` stays a plain key, so a query value is a string or a list, never an object.
+  app.set('query parser', 'simple');
+
+  // Hashing both sides gives timingSafeEqual equal lengths, so the comparison leaks neither content nor length.
+  // An empty token could never be presented (the header would read just "Bearer"): it counts as unset.
+  const expected = deps.token ? createHash('sha256').update(deps.token).digest() : undefined;
+
+  // Handlers below are async: Express 5 hands a rejected promise to the error handler at the end.
+  app.use((_req, res, next) => {
+    const requestId = randomUUID();
+    (res.locals as Locals).requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    next();
+  });
+
+  app.get('/health', async (_req, res) => {
+    try {
+      const h = await deps.health();
+      res.status(h.ok ? 200 : 503).json({ ok: h.ok, detail: h.detail });
+    } catch (err) {
+      deps.logger.error({ err, requestId: requestIdOf(res) }, 'admin: health check failed');
+      res.status(503).json({ ok: false, detail: {} });
+    }
+  });
+
+  app.use('/api', (req, res, next) => {
+    const path = req.originalUrl.split('?')[0];
+    if (expected === undefined) return fail(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');
+    const given = createHash('sha256').update(m ? m[1] : '').digest();
+    if (!m || !timingSafeEqual(given, expected)) {
+      deps.logger.warn({ method: req.method, path, ip: req.ip, requestId: requestIdOf(res), presented: m !== null }, 'admin: request without a valid token');
+      return fail(res, new GatewayError('EDIGW_ADMIN_UNAUTHORIZED', `${req.method} ${path}`));
+    }
+    next();
+  });
+
+  // Checked before the body is read, so a request for an unknown partner is not made to upload first.
+  const knownPartner: RequestHandler = (req, res, next) => {
+    const id = String(req.params.id);
+    if (!deps.partnerExists(id)) return fail(res, new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(id)}`));
+    next();
+  };
+  const rawBody = express.raw({ type: () => true, limit: deps.maxBytes });
+
+  app.post('/api/partners/:id/submit', knownPartner, rawBody, async (req, res) => {
+    const fileName = fileNameOf(req);
+    const bytes = bodyOf(req);
+    const partnerId = String(req.params.id);
+    const r = await deps.submit({ partnerId, bytes, ...(fileName !== undefined ? { fileName } : {}) });
+    deps.logger.info({ partner: partnerId, messageId: r.messageId, bytes: bytes.length, duplicate: r.duplicate === true }, 'admin: submitted');
+    res.status(202).json({ messageId: r.messageId, duplicate: r.duplicate === true });
+  });
+
+  app.post('/api/partners/:id/send', knownPartner, rawBody, async (req, res) => {
+    const endpoint = queryText(req, 'endpoint');
+    if (endpoint === undefined || !ENDPOINT_NAME.test(endpoint)) {
+      throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', 'endpoint must name one of the partner\'s endpoints (?endpoint=NAME)');
+    }
+    const fileName = fileNameOf(req);
+    const bytes = bodyOf(req);
+    const partnerId = String(req.params.id);
+    const contentType = req.get('content-type')?.trim() || 'application/octet-stream';
+    const r = await deps.send({ partnerId, endpoint, bytes, contentType, ...(fileName !== undefined ? { fileName } : {}) });
+    deps.logger.info({ partner: partnerId, endpoint, messageId: r.messageId, bytes: bytes.length }, 'admin: queued for sending');
+    res.status(202).json({ messageId: r.messageId });
+  });
+
+  app.get('/api/report', async (req, res) => {
+    if (!deps.report) throw new GatewayError('EDIGW_ADMIN_REPORTS_OFF', 'GET /api/report');
+    const from = queryText(req, 'from');
+    const to = queryText(req, 'to');
+    const partner = queryText(req, 'partner');
+    if (partner !== undefined && !deps.partnerExists(partner)) throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
+    const report = await deps.report({
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+      ...(partner !== undefined ? { partner } : {}),
+    });
+    res.status(200).json(report);
+  });
+
+  app.use((req, res) => {
+    fail(res, new GatewayError('EDIGW_ADMIN_NOT_FOUND', `${req.method} ${req.path}`));
+  });
+
+  // Express knows an error handler by its four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = requestIdOf(res);
+    if (res.headersSent) {
+      deps.logger.error({ err, requestId }, 'admin: failed after answering');
+      res.destroy();
+      return;
+    }
+    if (err instanceof GatewayError) {
+      const status = statusOf(err);
+      const log = status >= 500 ? deps.logger.error : deps.logger.warn;
+      log.call(deps.logger, { code: err.code, detail: err.describe(), method: req.method, path: req.path, requestId }, 'admin: request failed');
+      return fail(res, err);
+    }
+    const parserError = clientError(err, req);
+    if (parserError) return fail(res, parserError);
+    deps.logger.error({ err, method: req.method, path: req.path, requestId }, 'admin: unexpected error');
+    fail(res, new GatewayError('EDIGW_ADMIN_INTERNAL', `request ${requestId}`));
+  });
+
+  return app;
+}
+
+/** The body reader's and router's own errors (http-errors with a 4xx status): the client's fault, said in our words. */
+function clientError(err: unknown, req: Request): GatewayError | undefined {
+  const e = err as { status?: unknown; type?: unknown } | null;
+  if (!e || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  if (e.type === 'entity.too.large') return new GatewayError('EDIGW_ADMIN_BODY_TOO_LARGE', 'reading the request body');
+  if (typeof e.type !== 'string') return new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `${req.method} ${req.path}`);
+  const what = e.type === 'encoding.unsupported' ? 'unsupported Content-Encoding (gzip, deflate and br are read)'
+    : e.type === 'request.aborted' ? 'the client aborted the upload'
+      : e.type === 'request.size.invalid' ? 'the body is shorter or longer than Content-Length'
+        : 'the body cannot be read or decompressed';
+  return new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `reading the request body: ${what}`);
+}
+
+export interface AdminListener {
+  port: number;
+  /** Stops accepting, lets requests in flight finish, and closes every connection, keep-alive ones too. */
+  close(): Promise<void>;
+}
+
+/** How long requests in flight may take to finish once close() is called, before their connections are cut. */
+const CLOSE_GRACE_MS = 10_000;
+
+export function listenAdmin(app: express.Express, port: number, host?: string): Promise<AdminListener> {
+  const server = http.createServer();
+  let closing = false;
+  const inFlight = new Set<http.ServerResponse>();
+  // Registered before the app, so that during close a keep-alive client is told to go away with its answer.
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on('request', app);
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const closed = new Promise<void>((done) => server.once('close', () => done()));
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: async () => {
+          if (!closing) {
+            closing = true;
+            for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+            server.close();
+            server.closeIdleConnections();
+            const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+            cut.unref();
+            void closed.then(() => clearTimeout(cut));
+          }
+          await closed;
+        },
+      });
+    });
+  });
+}
