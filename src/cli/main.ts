@@ -9,6 +9,7 @@ import { translateCommand, type TranslateOptions } from './translate';
 import { migrateCommand } from './migrate';
 import { partnersCheckCommand } from './partners';
 import { reportCommand, type ReportOptions } from './report';
+import { replayCommand, sendCommand, simulateCommand, startCommand } from './gateway';
 import { GatewayError } from '../errors';
 
 export interface Io {
@@ -37,12 +38,32 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .showHelpAfterError('(run edi-gateway --help for the commands)');
 
   program.command('start')
-    .description('run the gateway (listeners, pollers, workers); until they exist this prints the commands')
+    .description('run the gateway: inbound transports, admin API and workers, until SIGTERM (then it drains and exits 0)')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(() => {
-      io.out(program.helpInformation());
-      io.out('\nThe gateway\'s listeners and workers are not part of this version yet: parse, validate and ack work today.\n');
-    });
+    .action(async (o: { config?: string }) => { code = await startCommand(o); });
+
+  program.command('send')
+    .description('send FILE (canonical JSON or X12/EDIFACT) to a partner\'s endpoint now; 0 delivered, 1 not')
+    .requiredOption('--partner <id>', 'the partner')
+    .requiredOption('--endpoint <name>', 'one of the partner\'s endpoints')
+    .argument('<file>', 'canonical JSON (with "document": "PurchaseOrder"…) or an X12/EDIFACT interchange')
+    .addOption(new Option('--as <standard>', 'write canonical JSON as').choices(['x12', 'edifact']))
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }) => { code = await sendCommand(file, o, io); });
+
+  program.command('replay')
+    .description('send a dead-lettered delivery again (ID: the delivery or its message, as the report and events show)')
+    .argument('<id>', 'delivery id or outbound message id')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (id: string, o: { config?: string }) => { code = await replayCommand(id, o, io); });
+
+  program.command('simulate')
+    .description('what the gateway would do with FILE from a partner (identify, acks, route, map), storing and sending nothing')
+    .requiredOption('--partner <id>', 'the partner it comes from')
+    .argument('<file>', 'X12 or EDIFACT file')
+    .option('--json', 'machine-readable output')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (file: string, o: { partner: string; json?: boolean; config?: string }) => { code = await simulateCommand(file, o, io); });
 
   program.command('parse')
     .description('print the canonical model of every interchange in FILE as JSON')
@@ -67,7 +88,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
 
   program.command('translate')
-    .description('every purchase order in FILE (X12 850, EDIFACT ORDERS) through the canonical PurchaseOrder to X12, EDIFACT or JSON')
+    .description('every business document in FILE (X12 850/810/856/855, EDIFACT ORDERS/INVOIC/DESADV/ORDRSP) through its canonical form to X12, EDIFACT or JSON')
     .argument('<file>', 'X12 or EDIFACT file')
     .addOption(new Option('--to <target>', 'what to write').choices(['x12', 'edifact', 'json']).makeOptionMandatory())
     .option('--sender <q:id>', 'interchange sender (default: the input interchange\'s own sender)')

@@ -27,8 +27,21 @@ export const gatewaySchema = z.strictObject({
     tls: z.strictObject({ key: z.string(), certificate: z.string() }).optional(),
   }).optional(),
   sftp: z.strictObject({ port: port.default(2222), hostKey: z.string().optional(), root: z.string().default('data/sftp') }).optional(),
-  admin: z.strictObject({ port: port.default(8080) }).optional(),
+  admin: z.strictObject({
+    port: port.default(8080),
+    /** Where the admin API listens; keep it on loopback unless a proxy with TLS stands in front. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Bearer token for /api (submit, send, report); EDI_GATEWAY_TOKEN overrides it. Absent: /api is closed. */
+    token: z.string().min(16, 'at least 16 characters').optional(),
+    maxBytes: byteSize.default(100 * 1024 ** 2),
+  }).optional(),
   workers: z.number().int().min(1).max(64).default(2),
+  /** Retries of a failed delivery: exponential backoff from `backoff`, at most `maxBackoff` apart, then dead letter. */
+  delivery: z.strictObject({
+    attempts: z.number().int().min(1).max(100).default(8),
+    backoff: duration.default(2000),
+    maxBackoff: duration.default(10 * 60_000),
+  }).prefault({}),
   /** How long payload bytes are kept; audit rows are kept regardless. */
   retention: z.strictObject({ payloads: duration.optional() }).optional(),
 });

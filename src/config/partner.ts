@@ -116,7 +116,17 @@ const pollEntry = z.strictObject({ sftp: sftpPoll.optional(), ftp: ftpPoll.optio
 
 const inbound = z.strictObject({
   /** Files dropped in this folder are taken in (local systems, tests). */
-  file: z.strictObject({ dir: path }).optional(),
+  file: z.strictObject({
+    dir: path,
+    pattern: text.optional(),
+    /** How often the folder is looked at (default 1s). */
+    every: duration.optional(),
+    /** A file must be unchanged and at least this old to be taken (default 1s): it may still be being written. */
+    minAge: duration.optional(),
+    /** What happens to a file once it is stored: moved to `moveTo` (default `<dir>/processed`) or deleted. */
+    afterRead: z.enum(['move', 'delete']).optional(),
+    moveTo: path.optional(),
+  }).optional(),
   as2: z.strictObject({
     signed: z.enum(['required', 'optional', 'none']).default('required'),
     encrypted: z.enum(['required', 'optional', 'none']).default('required'),
@@ -149,8 +159,17 @@ const route = z.strictObject({
     type: txType.optional(),
     test: z.boolean().optional(),
   }).optional(),
-  /** A JSONata file under the partners folder; absent: the transaction tree is delivered as JSON. */
+  /** A JSONata file under the partners folder; absent: the input itself is delivered. */
   map: path.optional(),
+  /** What the map (or, without one, the output) starts from: the transaction's loop tree or its canonical business document. */
+  input: z.enum(['tree', 'canonical']).default('tree'),
+  /**
+   * How the document is written: JSON; X12 or EDIFACT from the canonical document (the map's output,
+   * or the transaction's own) in the receiving partner's envelope; or `raw`, the interchange as received.
+   */
+  format: z.enum(['json', 'x12', 'edifact', 'raw']).default('json'),
+  /** The partner whose endpoint `to` names (another partner's file); default: this partner. */
+  partner: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a partner id').optional(),
   to: endpointName,
 });
 
@@ -285,7 +304,7 @@ function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
 
   list(p.routes).forEach((r, i) => {
     const rv = obj(r);
-    mustName(['routes', i, 'to'], rv.to);
+    if (rv.partner === undefined || rv.partner === id) mustName(['routes', i, 'to'], rv.to);
     const map = str(rv.map);
     if (map !== undefined && (isAbsolute(map) || normalize(map).split(/[\\/]/)[0] === '..')) {
       add(['routes', i, 'map'], `a map is a path under the partners folder, like ${id ?? 'acme'}/maps/850-to-order.jsonata`);

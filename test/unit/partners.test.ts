@@ -38,7 +38,7 @@ describe('partner files: the shipped examples', () => {
     expect(r.partners.map((p) => p.id)).toEqual(['acme', 'globex']);
     const acme = r.partners[0];
     expect(acme.acks).toMatchObject({ x12: '997', ta1: 'on-error', expectWithin: 24 * 3_600_000, to: 'acme-as2' });
-    expect(acme.routes?.[0]).toEqual({ match: { standard: 'x12', type: '850' }, map: 'acme/maps/850-to-order.jsonata', to: 'erp-orders' });
+    expect(acme.routes?.[0]).toEqual({ match: { standard: 'x12', type: '850' }, map: 'acme/maps/850-to-order.jsonata', input: 'tree', format: 'json', to: 'erp-orders' });
     expect(acme.endpoints?.['acme-as2'].as2).toEqual({ url: 'https://as2.acme.example/as2', sign: 'sha256', encrypt: 'aes256-cbc', compress: false, mdn: { mode: 'sync', signed: true } });
     expect(existsSync(join(repo, 'partners', 'acme', 'maps', '850-to-order.jsonata'))).toBe(true);
     expect(r.partners[1]).toMatchObject({ identifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }, acks: { edifact: 'CONTRL', to: 'globex-files' } });

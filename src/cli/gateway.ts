@@ -1,0 +1,109 @@
+import { basename } from 'node:path';
+import { configFile } from '../config/gateway';
+import { GatewayError } from '../errors';
+import { openContext, openView, startGateway } from '../main';
+import { silentLogger } from '../pipeline/logger';
+import type { PipelineContext } from '../pipeline/context';
+import { deliverJob, replayDelivery, Senders } from '../pipeline/deliver';
+import { sendDocument } from '../pipeline/send';
+import { simulate } from '../pipeline/simulate';
+import { DeliveryRecord } from '../store/entities';
+import { readInput } from './input';
+import type { Io } from './main';
+
+/** `start`: runs the gateway until SIGTERM or SIGINT, then stops it in order and exits 0. */
+export async function startCommand(o: { config?: string }): Promise<number> {
+  const gw = await startGateway({ configFile: configFile(o.config) });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await gw.stop();
+  return 0;
+}
+
+/**
+ * Runs a delivery the command just queued, here and now, once (the running gateway retries it if this
+ * attempt fails). Resolves to the delivery as it stands afterwards.
+ */
+async function deliverNow(ctx: PipelineContext, deliveryId: string, key: string): Promise<DeliveryRecord | null> {
+  const job = await ctx.store.queue.claimKey(key, `cli:${process.pid}`);
+  if (job) await deliverJob(ctx, job, new Senders(ctx));
+  return ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: deliveryId }));
+}
+
+function outcome(d: DeliveryRecord | null, io: Io): boolean {
+  if (!d) return false;
+  if (d.status === 'delivered') {
+    io.out(`delivered ${d.id} to ${d.endpoint} (attempt ${d.attempts})\n`);
+    return true;
+  }
+  io.err(`edi-gateway: delivery ${d.id} to ${d.endpoint} is ${d.status}: ${d.lastError ?? 'not attempted yet'}\n`);
+  if (d.status === 'retrying') io.err(`edi-gateway: it stays queued; a running gateway retries it (edi-gateway start)\n`);
+  return false;
+}
+
+/** `send --partner ID --endpoint NAME FILE`: queued in the store, then delivered at once. 0 delivered, 1 not. */
+export async function sendCommand(file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }, io: Io): Promise<number> {
+  const bytes = readInput(file);
+  const ctx = await openContext({ configFile: configFile(o.config), logger: silentLogger });
+  try {
+    const queued = await sendDocument(ctx, { partnerId: o.partner, endpoint: o.endpoint, bytes, fileName: basename(file), as: o.as });
+    let ok = true;
+    for (const q of queued) ok = outcome(await deliverNow(ctx, q.deliveryId, `deliver:${q.deliveryId}`), io) && ok;
+    return ok ? 0 : 1;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+/** `replay ID`: a dead-lettered delivery (or its message) is queued again and tried at once. */
+export async function replayCommand(id: string, o: { config?: string }, io: Io): Promise<number> {
+  const ctx = await openContext({ configFile: configFile(o.config), logger: silentLogger });
+  try {
+    const d = await replayDelivery(ctx, id);
+    const replays = await ctx.store.events(d.messageId).then((e) => e.filter((x) => x.stage === 'replayed').length);
+    return outcome(await deliverNow(ctx, d.id, `deliver:${d.id}:replay:${replays}`), io) ? 0 : 1;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+/** `simulate --partner ID FILE`: what the pipeline would do, with nothing stored or sent. */
+export async function simulateCommand(file: string, o: { partner: string; json?: boolean; config?: string }, io: Io): Promise<number> {
+  const bytes = readInput(file);
+  const view = openView({ configFile: configFile(o.config), logger: silentLogger });
+  if (!view.partners.get(o.partner)) throw new GatewayError('EDIGW_SEND_INVALID', `simulate --partner ${o.partner}`, { cause: new Error(`no such partner is loaded (partners: ${view.partners.list().map((p) => p.id).join(', ') || 'none'}; see edi-gateway partners check)`) });
+  let result;
+  try {
+    result = await simulate(view, o.partner, bytes);
+  } catch (e) {
+    if (e instanceof GatewayError) throw e;
+    throw new GatewayError('EDIGW_EDI_UNREADABLE', `${file}: ${(e as Error).message}`);
+  }
+  if (o.json) {
+    io.out(JSON.stringify(result, null, 2) + '\n');
+  } else {
+    for (const ic of result) {
+      io.out(`interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`);
+      for (const a of ic.acks) io.out(`  ack ${a.kind} ${a.status} → ${a.to ?? '(not sent: no acks.to)'}\n${indent(a.text, 4)}`);
+      for (const t of ic.transactions) {
+        io.out(`  transaction ${t.type} ${t.controlNumber} (${t.version}): ${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`);
+        for (const d of t.diagnostics) io.out(`    ${d}\n`);
+        if (t.route) io.out(`    route → ${t.route.partner}/${t.route.to}${t.route.map ? ` via ${t.route.map}` : ''} as ${t.route.format}\n`);
+        if (t.output) io.out(`    output ${t.output.fileName} (${t.output.contentType}):\n${indent(t.output.text, 6)}`);
+        if (t.error) io.out(`    not routed: ${t.error}\n`);
+      }
+    }
+    if (result.length === 0) io.out(`${file}: no interchange\n`);
+  }
+  const bad = result.some((ic) => ic.refused || ic.transactions.some((t) => t.error || t.status === 'R'));
+  return bad ? 1 : 0;
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  const body = text.length > 4000 ? `${text.slice(0, 4000)}\n… (${text.length - 4000} more characters)` : text;
+  return body.replace(/\n?$/, '\n').split('\n').slice(0, -1).map((l) => pad + l).join('\n') + '\n';
+}
+

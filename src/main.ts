@@ -1,0 +1,210 @@
+/**
+ * The running gateway: config, store (migrated before anything listens), partners (reloaded when their
+ * files change), inbound transports per partner, the admin API, the workers and maintenance; and the
+ * orderly stop: intake first, then the workers finish what they hold, then the store closes.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type GatewayConfig, loadGateway } from './config/gateway';
+import { gatewayFileIssues } from './config/partners';
+import type { LoadedPartner } from './config/partners';
+import { loadProfiles } from './config/profiles';
+import { packageRoot } from './config/paths';
+import { ensureOurKeys } from './config/our-keys';
+import { formatIssue } from './config/yaml';
+import { readFileSync } from 'node:fs';
+import { GatewayError } from './errors';
+import { Store } from './store/store';
+import { redactUrl } from './store/data-source';
+import { findInbound, type Inbound } from './transports';
+import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
+import { transactionRows } from './admin/reports/query';
+import { createLogger, type Logger } from './pipeline/logger';
+import { Maps } from './pipeline/maps';
+import { PartnerDirectory } from './pipeline/partner-directory';
+import type { PipelineContext, PipelineView } from './pipeline/context';
+import { Workers } from './pipeline/worker';
+import { intake } from './pipeline/intake';
+import { sendDocument } from './pipeline/send';
+import { scheduleMaintenance } from './pipeline/maintenance';
+
+export interface GatewayOptions {
+  configFile?: string;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** How often partner files are checked for changes (default 2s). */
+  reloadEveryMs?: number;
+}
+
+export interface RunningGateway {
+  ctx: PipelineContext;
+  admin?: AdminListener;
+  /** Stops intake, lets the workers finish or release their jobs, closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Loads gateway.yaml or throws a config GatewayError listing every located problem. */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const r = loadGateway(file, env);
+  if (!r.ok) throw new GatewayError('EDIGW_CONFIG_INVALID', r.issues.map(formatIssue).join('\n'));
+  return r.config;
+}
+
+/** The profiles a gateway validates with: the shipped ones, then gateway.yaml's folder (which may override them). */
+function profilesOf(config: GatewayConfig, logger: Logger) {
+  const shipped = join(packageRoot(), 'profiles');
+  const dirs = [shipped, ...(existsSync(config.profiles) && resolve(config.profiles) !== resolve(shipped) ? [config.profiles] : [])];
+  const profiles = loadProfiles(dirs);
+  for (const i of profiles.issues) logger.warn({ issue: formatIssue(i) }, 'profile skipped');
+  return profiles;
+}
+
+async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
+  const store = await Store.open(config.database, {
+    payloads: config.payloads === 'database' ? 'database' : 'file',
+    payloadDir: config.payloads === 'database' ? undefined : config.payloads,
+    base: config.dir,
+  });
+  try {
+    const ran = await store.migrate();
+    logger.info({ database: redactUrl(config.database), migrations: ran }, ran.length ? 'database migrated' : 'database is up to date');
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}
+
+/** What a command needs to run the pipeline's steps without running the gateway: config, partners, maps, profiles. */
+export function openView(opts: { configFile?: string; logger: Logger; env?: NodeJS.ProcessEnv }): PipelineView {
+  const config = loadConfig(opts.configFile, opts.env ?? process.env);
+  const partners = new PartnerDirectory(config, opts.logger);
+  partners.reload(true);
+  return { config, partners, profiles: profilesOf(config, opts.logger).set, maps: new Maps(config.partners), logger: opts.logger, clock: () => new Date() };
+}
+
+/** openView plus the store (migrated): for commands that record what they do (send, replay). */
+export async function openContext(opts: { configFile?: string; logger: Logger; env?: NodeJS.ProcessEnv }): Promise<PipelineContext> {
+  const view = openView(opts);
+  return { ...view, store: await openStore(view.config, opts.logger) };
+}
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = opts.env ?? process.env;
+  const logger = opts.logger ?? createLogger();
+  const config = loadConfig(opts.configFile, env);
+
+  const made = await ensureOurKeys(config, logger);
+  if (made.length) logger.info({ files: made }, 'generated our keys and certificates (first start)');
+  if (config.file) {
+    const issues = gatewayFileIssues(config, readFileSync(config.file, 'utf8'));
+    if (issues.length) throw new GatewayError('EDIGW_CONFIG_INVALID', issues.map(formatIssue).join('\n'));
+  }
+
+  const store = await openStore(config, logger);
+  const profiles = profilesOf(config, logger);
+
+  const partners = new PartnerDirectory(config, logger);
+  const ctx: PipelineContext = { config, store, partners, profiles: profiles.set, maps: new Maps(config.partners), logger, clock: () => new Date() };
+  const workers = new Workers(ctx, { count: config.workers });
+  ctx.kick = () => workers.kick();
+
+  // Inbound transports, per partner; replaced when the partner's file changes.
+  const inbound = new Map<string, Inbound[]>();
+  const startInbound = async (p: LoadedPartner) => {
+    const list: Inbound[] = [];
+    const f = p.inbound?.file;
+    const spec = findInbound('file');
+    if (f && spec) {
+      const cfg = spec.config.parse({
+        dir: resolve(config.dir, f.dir), ...(f.pattern ? { pattern: f.pattern } : {}), ...(f.every !== undefined ? { every: f.every } : {}),
+        ...(f.minAge !== undefined ? { minAgeMs: f.minAge } : {}), ...(f.afterRead ? { afterRead: f.afterRead } : {}), ...(f.moveTo ? { moveTo: resolve(config.dir, f.moveTo) } : {}),
+      });
+      list.push(spec.create(cfg, {
+        intake: (input) => intake(ctx, { transport: 'file', partnerId: p.id, bytes: input.bytes, fileName: input.fileName ?? null, remotePath: input.remotePath ?? null }),
+        logger, clock: ctx.clock,
+      }));
+    }
+    for (const t of list) await t.start();
+    inbound.set(p.id, list);
+  };
+  const stopInbound = async (id: string) => {
+    const list = inbound.get(id) ?? [];
+    inbound.delete(id);
+    await Promise.all(list.map((t) => t.stop()));
+  };
+
+  const first = partners.reload(true);
+  for (const p of partners.list()) await startInbound(p);
+  logger.info({ partners: partners.list().map((p) => p.id), refused: [...new Set(first?.issues.map((i) => i.file) ?? [])] }, 'partners loaded');
+  let applying = Promise.resolve();
+  partners.watch(opts.reloadEveryMs ?? 2000, (change) => {
+    applying = applying.then(async () => {
+      for (const id of change.removed) await stopInbound(id);
+      for (const p of change.changed) {
+        await stopInbound(p.id);
+        await startInbound(p);
+      }
+    }).catch((e) => logger.error({ err: (e as Error).message }, 'applying a partner change failed'));
+  });
+
+  workers.start();
+  await scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
+  const maintenance = setInterval(() => {
+    scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
+  }, 30_000);
+  maintenance.unref();
+
+  let admin: AdminListener | undefined;
+  if (config.admin) {
+    const app = createAdminApp({
+      token: env.EDI_GATEWAY_TOKEN?.trim() || config.admin.token,
+      maxBytes: config.admin.maxBytes,
+      partnerExists: (id) => partners.get(id) !== undefined,
+      submit: (i) => intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
+      send: async (i) => {
+        const q = await sendDocument(ctx, { partnerId: i.partnerId, endpoint: i.endpoint, bytes: i.bytes, fileName: i.fileName });
+        return { messageId: q[0].messageId, messages: q.map((x) => x.messageId) };
+      },
+      health: async () => {
+        try {
+          await store.query('SELECT 1');
+          return { ok: true, detail: { database: 'up', partners: partners.list().length, queue: await store.queue.counts() } };
+        } catch (e) {
+          return { ok: false, detail: { database: 'down', error: (e as Error).message } };
+        }
+      },
+      report: (q) => transactionRows(store, { partner: q.partner, from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined, to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined }),
+      logger,
+    });
+    try {
+      admin = await listenAdmin(app, config.admin.port, config.admin.host);
+      logger.info({ port: admin.port, host: config.admin.host }, 'admin API listening');
+    } catch (e) {
+      logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
+      await workers.stop(1000);
+      await Promise.all([...inbound.keys()].map(stopInbound));
+      partners.unwatch();
+      await store.close();
+      throw new GatewayError('EDIGW_CONFIG_INVALID', `admin.port ${config.admin.port}`, { cause: e });
+    }
+  }
+  if (config.as2) logger.warn({ port: config.as2.port }, 'the AS2 listener is not part of this version yet: AS2 partners cannot send');
+  if (config.sftp) logger.warn({ port: config.sftp.port }, 'the hosted SFTP server is not part of this version yet: SFTP partners cannot upload');
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= (async () => {
+    logger.info({}, 'stopping: intake first');
+    partners.unwatch();
+    clearInterval(maintenance);
+    await applying;
+    await admin?.close();
+    await Promise.all([...inbound.keys()].map(stopInbound));
+    const finished = await workers.stop();
+    if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
+    await store.close();
+    logger.info({}, 'stopped');
+  })());
+  logger.info({ config: config.file ?? '(defaults)', workers: config.workers }, 'gateway running');
+  return { ctx, admin, stop };
+}

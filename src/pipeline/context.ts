@@ -1,0 +1,22 @@
+import type { GatewayConfig } from '../config/gateway';
+import type { ProfileSet } from '../edi/profile/profile-set';
+import type { Store } from '../store/store';
+import type { Logger } from './logger';
+import type { Maps } from './maps';
+import type { PartnerDirectory } from './partner-directory';
+
+/** What every pipeline step works with: the config, the store, the partners and the shared caches. */
+export interface PipelineContext {
+  config: GatewayConfig;
+  store: Store;
+  partners: PartnerDirectory;
+  profiles: ProfileSet;
+  maps: Maps;
+  logger: Logger;
+  clock: () => Date;
+  /** Wakes the workers when new work was committed (instead of waiting for their next poll). */
+  kick?: () => void;
+}
+
+/** The part of the context that needs no database: what `simulate` runs with. */
+export type PipelineView = Omit<PipelineContext, 'store' | 'kick'>;

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { LoadedPartner } from '../config/partners';
+import { GatewayError, type ErrorCode } from '../errors';
+import type { Interchange, Transaction } from '../edi/model';
+import { diagnostic } from '../edi/diagnostic';
+import { interchangeStatus, transactionStatus } from '../edi/ack/status';
+import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
+import { AckRecord, InterchangeRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import type { Job } from '../store/queue';
+import type { PipelineContext, PipelineView } from './context';
+import { plannedAcks, renderAck } from './acks';
+import { interchangeDocument, queueDelivery, recordOutbound, safeName } from './outbound';
+import { findRoute, produce, trackedFields } from './route';
+import { reconcileAcks } from './reconcile';
+
+/** The acknowledgement types that are reconciled against what we sent rather than routed (unless a route names them). */
+const ACK_TYPES = new Set(['997', '999', 'CONTRL']);
+
+/** Who sent an interchange, and why it is refused when it is. */
+export interface Identified {
+  /** The partner the interchange is recorded under (its sender, or the channel it came through). */
+  partner: LoadedPartner | undefined;
+  refusal?: { code: ErrorCode; ediCode: string; message: string };
+}
+
+/**
+ * Identifies the partner by the interchange's sender and checks the receiver is us. An interchange that
+ * came through a partner's own channel (its folder, its AS2 id) must carry that partner's sender id.
+ */
+export function identifyInterchange(ctx: PipelineView, ic: Interchange, channel: LoadedPartner | undefined): Identified {
+  const x12 = ic.standard === 'x12';
+  const sender = ctx.partners.identify({ standard: ic.standard, qualifier: ic.sender.qualifier, id: ic.sender.id });
+  const who = `${ic.sender.qualifier ? `${ic.sender.qualifier.trim()}/` : ''}${ic.sender.id.trim()}`;
+  if (!sender) {
+    return { partner: channel, refusal: { code: 'EDIGW_PARTNER_UNKNOWN', ediCode: x12 ? '006' : '23', message: `no partner file claims sender ${who}` } };
+  }
+  if (channel && sender.id !== channel.id) {
+    return { partner: channel, refusal: { code: 'EDIGW_PARTNER_MISMATCH', ediCode: x12 ? '006' : '23', message: `sender ${who} is partner ${sender.id}, but it came through partner ${channel.id}'s channel` } };
+  }
+  const ours = x12 ? ctx.config.identity.x12 : ctx.config.identity.edifact;
+  const rq = ic.receiver.qualifier.trim();
+  const rid = ic.receiver.id.trim();
+  if (ours.length > 0 && !ours.some((o) => o.id === rid && (o.qualifier === rq || (!x12 && rq === '')))) {
+    return { partner: sender, refusal: { code: 'EDIGW_RECEIVER_UNKNOWN', ediCode: x12 ? '008' : '7', message: `receiver ${rq ? `${rq}/` : ''}${rid} is not one of our ids (${ours.map((o) => `${o.qualifier}/${o.id}`).join(', ')})` } };
+  }
+  return { partner: sender };
+}
+
+interface Work {
+  ctx: PipelineContext;
+  m: EntityManager;
+  message: MessageRecord;
+  payload: Buffer;
+  eventId: number | null;
+}
+
+/**
+ * The `process` job: parse what arrived, identify and check each interchange, record it, acknowledge
+ * it, and route, map and queue each transaction for delivery. All of it commits in one transaction with
+ * the job's completion, so a retaken job (its worker died) starts from nothing done, and a finished one
+ * is never done again.
+ */
+export async function processMessage(ctx: PipelineContext, job: Job): Promise<void> {
+  const { store } = ctx;
+  const message = job.messageId ? await store.message(job.messageId) : null;
+  if (!message) {
+    await store.queue.dead(job, `message ${job.messageId} does not exist`);
+    return;
+  }
+  const payload = await store.payload(message.sha256);
+  let parsed: ParseResult | undefined;
+  let unreadable: string | undefined;
+  try {
+    parsed = parseBuffer(payload, { level: 'full', profiles: ctx.profiles });
+  } catch (e) {
+    if (!(e instanceof UnreadableInput)) throw e;
+    unreadable = e.message;
+  }
+  const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
+  await store.transaction(async (m) => {
+    const w: Work = { ctx, m, message, payload, eventId };
+    let status: string;
+    if (!parsed) {
+      const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, { cause: new Error(unreadable) });
+      await store.event({ stage: 'parsed', status: 'error', parentId: eventId, messageId: message.id, partnerId: message.partnerId, code: err.code, detail: err.describe() }, m);
+      status = 'rejected';
+      await store.setMessageStatus(message.id, status, err.describe(), m);
+    } else {
+      for (const d of parsed.diagnostics) {
+        await store.event({ stage: 'parsed', status: d.severity === 'error' ? 'error' : 'warning', parentId: eventId, messageId: message.id, partnerId: message.partnerId, code: d.code, detail: d.message }, m);
+      }
+      const outcomes: string[] = [];
+      for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
+      status = outcomes.length === 0 ? 'rejected' : outcomes.every((o) => o === 'processed') ? 'processed' : outcomes.every((o) => o === 'rejected') ? 'rejected' : 'partial';
+      const partnerId = w.message.partnerId;
+      await m.update(MessageRecord, { id: message.id }, { status, partnerId, updatedAt: ctx.clock(), error: status === 'processed' ? null : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed` });
+    }
+    await store.event({ stage: 'processed', status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error', parentId: eventId, messageId: message.id, partnerId: w.message.partnerId, detail: status }, m);
+    // The fence: a worker whose lease ran out must not commit work another worker is redoing.
+    if (!(await store.queue.complete(job, m))) throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+  });
+  ctx.kick?.();
+}
+
+/** One interchange: identify, dedupe, record, acknowledge, route. Returns processed, rejected or partial. */
+async function interchange(w: Work, ic: Interchange): Promise<string> {
+  const { ctx, m, message } = w;
+  const { store } = ctx;
+  const channel = message.partnerId ? ctx.partners.get(message.partnerId) : undefined;
+  const who = identifyInterchange(ctx, ic, channel);
+  const partner = who.partner;
+  if (partner && !message.partnerId) message.partnerId = partner.id;
+  const refuse = (code: ErrorCode, ediCode: string, text: string) => {
+    ic.errors.push(diagnostic('interchange', ediCode, text, { interchange: ic.controlNumber, offset: ic.offset }));
+    return new GatewayError(code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, { cause: new Error(text) });
+  };
+  const refusals: GatewayError[] = [];
+  if (who.refusal) refusals.push(refuse(who.refusal.code, who.refusal.ediCode, who.refusal.message));
+
+  const txs = ic.groups.flatMap((g) => g.transactions);
+  const tracked = (i: number) => trackedFields(partner?.tracking, txs[i]);
+  let rec = await store.recordInterchange(m, { message, interchange: ic, partnerId: partner?.id ?? null, tracked });
+  let duplicate = false;
+  if (rec.duplicateOf) {
+    const policy = partner?.duplicates?.interchange ?? 'reject';
+    duplicate = true;
+    const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
+    if (policy === 'reject') refusals.push(refuse('EDIGW_DUPLICATE_INTERCHANGE', ic.standard === 'x12' ? '025' : '26', text));
+    else {
+      if (policy === 'warn') ic.errors.push(diagnostic('interchange', ic.standard === 'x12' ? '025' : '26', text, { interchange: ic.controlNumber }, { severity: 'warning' }));
+      rec = await store.recordInterchange(m, { message, interchange: ic, partnerId: partner?.id ?? null, tracked, acceptDuplicate: true });
+    }
+  }
+  const icEvent = await store.event({
+    stage: 'interchange', status: refusals.length ? 'error' : 'ok', parentId: w.eventId, messageId: message.id, interchangeId: rec.duplicateOf && !rec.transactions.length ? rec.duplicateOf.id : rec.interchange.id,
+    partnerId: partner?.id ?? null, code: refusals[0]?.code ?? null,
+    detail: refusals.length ? refusals.map((r) => r.describe()).join('; ') : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()}: ${txs.length} transaction(s)${duplicate ? ' (duplicate accepted)' : ''}`,
+  }, m);
+
+  // Acknowledgements, after everything they report on is known.
+  const status = interchangeStatus(ic);
+  const acks = plannedAcks(ic, refusals.length && !channel ? undefined : partner);
+  for (const a of acks) {
+    const scope = partner?.id ?? '*';
+    const ctrl = await store.nextControlNumber(m, scope, ic.standard === 'x12' ? 'isa' : 'unb');
+    const ackIc = renderAck(ic, a.kind, ctrl, ctx.clock());
+    const doc = interchangeDocument(ackIc);
+    const fileName = `${safeName(partner?.id ?? 'unknown', a.kind, ackIc.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
+    let messageId: string | null = null;
+    if (partner?.acks?.to) {
+      const q = await queueDelivery(ctx, m, partner, partner.acks.to, { ...doc, fileName, parentEventId: icEvent });
+      messageId = q.messageId;
+    } else {
+      await store.event({ stage: 'ack', status: 'warning', parentId: icEvent, messageId: message.id, partnerId: partner?.id ?? null, detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}` }, m);
+    }
+    await m.insert(AckRecord, {
+      id: randomUUID(), direction: 'out', kind: a.kind, messageId, acknowledgesInterchangeId: rec.duplicateOf && !rec.transactions.length ? null : rec.interchange.id, partnerId: partner?.id ?? null,
+      interchangeControlNumber: ic.controlNumber.slice(0, 14), groupControlNumber: ic.groups[0]?.controlNumber?.slice(0, 14) ?? null, transactionControlNumber: null, status: a.status,
+      report: null, createdAt: ctx.clock(),
+    });
+  }
+  if (!rec.duplicateOf || rec.transactions.length) {
+    const sent = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
+    if (sent) {
+      await m.update(InterchangeRecord, { id: rec.interchange.id }, { ackStatus: sent.status });
+      for (const [i, t] of rec.transactions.entries()) await m.update(TransactionRecord, { id: t.id }, { ackStatus: sent.kind === 'TA1' ? sent.status : transactionStatus(txs[i]) });
+    }
+  }
+  if (refusals.length || status === 'R') {
+    for (const t of rec.transactions) await m.update(TransactionRecord, { id: t.id }, { deliveryStatus: 'rejected' });
+    return 'rejected';
+  }
+  if (!partner) return 'rejected';
+
+  // Acknowledgements of what we sent are matched, not routed (unless a route names their type).
+  if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type))) await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
+
+  let failed = 0;
+  const rawSent = new Set<string>();
+  for (const [i, tx] of txs.entries()) {
+    const row = rec.transactions[i];
+    if (!row) continue;
+    if (transactionStatus(tx) === 'R') {
+      await m.update(TransactionRecord, { id: row.id }, { deliveryStatus: 'rejected' });
+      failed++;
+      continue;
+    }
+    const ok = await routeTransaction(w, partner, ic, tx, row, icEvent, rawSent);
+    if (!ok) failed++;
+  }
+  return failed === 0 ? 'processed' : failed === txs.length ? 'rejected' : 'partial';
+}
+
+/** Routes, maps and queues one transaction; false when it could not be (recorded on the transaction and as an event). */
+async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange, tx: Transaction, row: TransactionRecord, parentEvent: number, rawSent: Set<string>): Promise<boolean> {
+  const { ctx, m, message } = w;
+  const { store } = ctx;
+  const route = findRoute(partner, ic, tx);
+  const fail = async (e: GatewayError, deliveryStatus = 'failed') => {
+    await m.update(TransactionRecord, { id: row.id }, { deliveryStatus });
+    await store.event({ stage: 'route', status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error', parentId: parentEvent, messageId: message.id, interchangeId: row.interchangeId, transactionId: row.id, partnerId: partner.id, code: e.code, detail: e.describe() }, m);
+    return deliveryStatus === 'unrouted';
+  };
+  if (!route || (ACK_TYPES.has(tx.type) && route.match?.type !== tx.type)) {
+    return fail(new GatewayError('EDIGW_NO_ROUTE', `partner ${partner.id}, ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.version} ${tx.controlNumber}`), 'unrouted');
+  }
+  const to = route.partner ? ctx.partners.get(route.partner) : partner;
+  if (!to) return fail(new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`, { cause: new Error(`no partner ${route.partner} is loaded`) }));
+  const where = `${to.id}/${route.to}`;
+  if (route.format === 'raw') {
+    if (rawSent.has(where)) {
+      await m.update(TransactionRecord, { id: row.id }, { deliveryStatus: 'pending', route: where });
+      return true;
+    }
+    rawSent.add(where);
+  }
+  try {
+    const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload }, to, (standard) => store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'));
+    const q = await queueDelivery(ctx, m, to, route.to, { bytes: doc.bytes, fileName: doc.fileName, contentType: doc.contentType, transactionId: row.id, parentEventId: parentEvent });
+    if (doc.interchange) await recordOutbound(ctx, m, to, doc.bytes, q.messageId);
+    await m.update(TransactionRecord, { id: row.id }, { deliveryStatus: 'pending', route: where });
+    await store.event({ stage: 'route', parentId: parentEvent, messageId: message.id, interchangeId: row.interchangeId, transactionId: row.id, partnerId: partner.id, detail: `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}` }, m);
+    return true;
+  } catch (e) {
+    if (e instanceof GatewayError && e.kind !== 'retry') return fail(e);
+    throw e;
+  }
+}

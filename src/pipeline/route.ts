@@ -1,0 +1,103 @@
+import type { LoadedPartner } from '../config/partners';
+import type { Partner } from '../config/partner';
+import { GatewayError } from '../errors';
+import type { Interchange, Segment, Transaction } from '../edi/model';
+import { text } from '../edi/model';
+import { documentFor, documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
+import type { PipelineView } from './context';
+import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
+
+export type Route = NonNullable<Partner['routes']>[number];
+
+/** The first of the partner's routes whose match fits the transaction (every given field equal). */
+export function findRoute(partner: Partner, ic: Interchange, tx: Transaction): Route | undefined {
+  return partner.routes?.find((r) => {
+    const m = r.match ?? {};
+    return (m.standard === undefined || m.standard === ic.standard)
+      && (m.version === undefined || m.version === tx.version || m.version === tx.implementation)
+      && (m.type === undefined || m.type === tx.type)
+      && (m.test === undefined || m.test === ic.test);
+  });
+}
+
+/** The values of the partner's tracked fields (`BEG.BEG03`) in a transaction: the first occurrence of each. */
+export function trackedFields(tracking: Record<string, string> | undefined, tx: Transaction): Record<string, string> | null {
+  if (!tracking) return null;
+  const out: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(tracking)) {
+    const m = /^([A-Z][A-Z0-9]{1,2})\.[A-Z][A-Z0-9]{1,2}(\d{2})$/.exec(ref);
+    if (!m) continue;
+    const seg = tx.segments.find((s: Segment) => s.id === m[1]);
+    const v = seg ? text(seg.elements[Number(m[2]) - 1]) : '';
+    if (v !== '') out[name] = v;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+/** What a map reads about where the transaction came from, as `$source`. */
+export function sourceOf(partner: LoadedPartner, ic: Interchange, tx: Transaction) {
+  return {
+    partner: partner.id, standard: ic.standard, version: tx.version, type: tx.type, controlNumber: tx.controlNumber,
+    interchange: { controlNumber: ic.controlNumber, sender: ic.sender, receiver: ic.receiver, test: ic.test, date: ic.date },
+  };
+}
+
+export interface Produced {
+  bytes: Buffer;
+  contentType: string;
+  fileName: string;
+  /** Set when the document is an interchange of our own (X12 or EDIFACT out): it is recorded, its ack expected. */
+  interchange?: boolean;
+}
+
+function canonicalKind(ic: Interchange, tx: Transaction): DocumentKind {
+  const kind = documentFor(ic.standard, tx.type);
+  if (!kind) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.controlNumber}`, { cause: new Error('no canonical business document reads this transaction type') });
+  return kind;
+}
+
+/**
+ * Makes the document a route delivers: the input (tree or canonical document) through the map, written
+ * as JSON, or as X12/EDIFACT in the receiving partner's envelope with a control number from `control`.
+ */
+export async function produce(
+  ctx: PipelineView,
+  route: Route,
+  from: { partner: LoadedPartner; ic: Interchange; tx: Transaction; payload: Buffer },
+  to: LoadedPartner,
+  control: (standard: 'x12' | 'edifact') => Promise<number>,
+): Promise<Produced> {
+  const { partner, ic, tx } = from;
+  const base = safeName(partner.id, tx.type, ic.controlNumber, tx.controlNumber);
+  if (route.format === 'raw') {
+    return { bytes: from.payload.subarray(ic.offset, ic.offset + ic.length), contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact', fileName: `${safeName(partner.id, ic.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}` };
+  }
+  const wantsCanonical = route.input === 'canonical' || (!route.map && (route.format === 'x12' || route.format === 'edifact'));
+  const input = wantsCanonical ? { document: canonicalKind(ic, tx).name, ...canonicalKind(ic, tx)[ic.standard].read(tx) as object } : (tx.tree ?? { segments: tx.segments.map((s) => ({ id: s.id, elements: s.elements })) });
+  const value = route.map ? await ctx.maps.run(route.map, input, { source: sourceOf(partner, ic, tx) }) : input;
+  if (route.format === 'json') {
+    return { bytes: Buffer.from(JSON.stringify(value ?? null) + '\n'), contentType: 'application/json', fileName: `${base}.json` };
+  }
+  const target = route.format;
+  const named = value && typeof value === 'object' && 'document' in value ? documentNamed(String((value as { document: unknown }).document)) : undefined;
+  const kind = named ?? canonicalKind(ic, tx);
+  if (!value || typeof value !== 'object') {
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}: ${target.toUpperCase()} output`, { cause: new Error(`the map gave ${JSON.stringify(value)}, not a ${kind.name} document`) });
+  }
+  const receiver = partnerParty(to, target);
+  if (!receiver) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, { cause: new Error(`partner ${to.id} has no ${target === 'x12' ? 'X12' : 'EDIFACT'} identifier to address the interchange to`) });
+  const sender = ourParty(ctx, target, target === ic.standard ? ic.receiver : undefined);
+  if (!sender) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, { cause: new Error(`gateway.yaml identity.${target} is empty: we have no ${target === 'x12' ? 'X12' : 'EDIFACT'} id to send from`) });
+  let body: Segment[];
+  try {
+    body = kind[target].write(value as never);
+  } catch (e) {
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}: writing ${kind.name} as ${target === 'x12' ? `X12 ${kind.x12.type}` : `EDIFACT ${kind.edifact.type}`}`, { cause: e });
+  }
+  const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };
+  const out = target === 'x12'
+    ? applyOutboundSettings(x12Interchange([{ type: kind.x12.type, version: kind.x12.version, body }], { ...env, functionalId: kind.x12.functionalId }), to)
+    : edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env);
+  const doc = interchangeDocument(out);
+  return { ...doc, fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`, interchange: true };
+}

@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import type { Job } from '../store/queue';
+import { GatewayError } from '../errors';
+import type { PipelineContext } from './context';
+import { deliverJob, Senders } from './deliver';
+import { processMessage } from './process';
+import { runMaintenance } from './maintenance';
+
+export interface WorkerOptions {
+  count: number;
+  /** How long a claimed job is ours before another worker may take it (a dead worker's jobs come back then). */
+  leaseMs?: number;
+  /** Jobs claimed at once per worker; they run concurrently (deliveries wait on the network). */
+  batch?: number;
+  /** Longest pause between claims when there is no work (a kick ends it early). */
+  idleMs?: number;
+}
+
+/**
+ * The workers of one gateway process: each claims due jobs from the shared queue and runs them. Any
+ * number of processes may run workers on one database; the queue's leases keep them from doing the
+ * same job twice.
+ */
+export class Workers {
+  private readonly senders: Senders;
+  private readonly loops: Promise<void>[] = [];
+  private stopping = false;
+  private wake: Array<() => void> = [];
+  private readonly id = `${hostname()}:${process.pid}`;
+
+  constructor(private readonly ctx: PipelineContext, private readonly opts: WorkerOptions) {
+    this.senders = new Senders(ctx);
+  }
+
+  start(): void {
+    for (let i = 0; i < this.opts.count; i++) this.loops.push(this.loop(`${this.id}:${i}`));
+  }
+
+  /** New work was committed: claim now rather than after the idle pause. */
+  kick(): void {
+    const w = this.wake;
+    this.wake = [];
+    for (const f of w) f();
+  }
+
+  /** Claims nothing more and resolves when the jobs in hand are finished (or `graceMs` passed: their leases bring them back). */
+  async stop(graceMs = 20_000): Promise<boolean> {
+    this.stopping = true;
+    this.kick();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); });
+    const done = Promise.all(this.loops).then(() => true);
+    const finished = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    return finished;
+  }
+
+  private async loop(worker: string): Promise<void> {
+    const { store, logger } = this.ctx;
+    const lease = this.opts.leaseMs ?? 60_000;
+    while (!this.stopping) {
+      let jobs: Job[] = [];
+      try {
+        jobs = await store.queue.claim(worker, this.opts.batch ?? 8, lease);
+      } catch (e) {
+        logger.error({ worker, err: (e as Error).message }, 'claiming work failed; trying again');
+      }
+      if (jobs.length === 0) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, this.opts.idleMs ?? 200);
+          this.wake.push(() => { clearTimeout(t); r(); });
+        });
+        continue;
+      }
+      await Promise.all(jobs.map((j) => this.run(j)));
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { store, logger } = this.ctx;
+    try {
+      if (job.kind === 'process') await processMessage(this.ctx, job);
+      else if (job.kind === 'deliver') await deliverJob(this.ctx, job, this.senders);
+      else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
+      else await store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
+    } catch (e) {
+      // Unexpected (a database hiccup, a bug): the job goes back with a backoff; its steps are idempotent.
+      const msg = e instanceof GatewayError ? e.describe() : (e as Error).message;
+      logger.error({ job: job.id, kind: job.kind, attempt: job.attempts, err: msg }, 'job failed; it will be retried');
+      try {
+        await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
+      } catch (e2) {
+        logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');
+      }
+    }
+  }
+}
