@@ -93,6 +93,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--to <target>', 'what to write').choices(['x12', 'edifact', 'json']).makeOptionMandatory())
     .option('--sender <q:id>', 'interchange sender (default: the input interchange\'s own sender)')
     .option('--receiver <q:id>', 'interchange receiver (default: the input interchange\'s own receiver)')
+    .option('--partner <id>', 'address the output to this partner (its identifiers and outbound settings) from gateway.yaml identity')
+    .option('--config <file>', 'gateway.yaml to use (with --partner)')
     .option('--control-number <n>', 'interchange control number of the first output interchange', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .action((file: string, o: TranslateOptions) => { code = translateCommand(file, o, io); });

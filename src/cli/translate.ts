@@ -1,4 +1,9 @@
 import type { Io } from './main';
+import { configFile } from '../config/gateway';
+import type { LoadedPartner } from '../config/partners';
+import { openView } from '../main';
+import { silentLogger } from '../pipeline/logger';
+import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbound';
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import type { PartyId, Standard } from '../edi/model';
 import { write } from '../edi/write';
@@ -11,6 +16,9 @@ export interface TranslateOptions {
   to: TranslateTarget;
   sender?: string;
   receiver?: string;
+  /** Address the output to this partner (its identifiers, its outbound ISA settings) from us (gateway.yaml identity). */
+  partner?: string;
+  config?: string;
   controlNumber: string;
   profiles?: string;
 }
@@ -48,8 +56,18 @@ function readable(): string {
  * input's own sender to its own receiver unless --sender / --receiver say otherwise.
  */
 export function translateCommand(file: string, o: TranslateOptions, io: Io): number {
-  const sender = partyOption('sender', o.sender);
-  const receiver = partyOption('receiver', o.receiver);
+  let sender = partyOption('sender', o.sender);
+  let receiver = partyOption('receiver', o.receiver);
+  let partner: LoadedPartner | undefined;
+  if (o.partner && o.to !== 'json') {
+    const view = openView({ configFile: configFile(o.config), logger: silentLogger });
+    partner = view.partners.get(o.partner);
+    if (!partner) throw new GatewayError('EDIGW_USAGE', `--partner ${o.partner}: no such partner is loaded (partners: ${view.partners.list().map((p) => p.id).join(', ') || 'none'}; see edi-gateway partners check)`);
+    receiver ??= partnerParty(partner, o.to);
+    sender ??= ourParty(view, o.to);
+    if (!receiver) throw new GatewayError('EDIGW_USAGE', `--partner ${o.partner}: the partner file has no identifiers.${o.to} to address the interchange to`);
+    if (!sender) throw new GatewayError('EDIGW_USAGE', `--partner ${o.partner}: gateway.yaml identity.${o.to} is empty; give --sender Q:ID`);
+  }
   if (!/^\d{1,9}$/.test(o.controlNumber)) throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
   const buf = readInput(file);
   const profiles = profilesFor(o.profiles);
@@ -83,7 +101,8 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
       if (byKind.size) { checkX12Party(from, 'sender'); checkX12Party(to, 'receiver'); }
       for (const [kind, docs] of byKind) {
         const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test, functionalId: kind.x12.functionalId };
-        out.push(write(x12Interchange(docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })), env)).toString('utf8'));
+        const built = x12Interchange(docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })), env);
+        out.push(write(partner ? applyOutboundSettings(built, partner) : built).toString('utf8'));
       }
     } else {
       for (const [kind, docs] of byKind) {

@@ -78,3 +78,29 @@ run('cli: translate, every document kind', () => {
     expect(invoice.x12.read(x12.groups[0].transactions[0])).toEqual(readCorpus(invoice, 'edifact', 'edifact/staedi__EDIFACT_invoic_d97b.edi'));
   });
 });
+
+run('cli: translate --partner', () => {
+  const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
+  const repo = resolve(__dirname, '..', '..');
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, 'translate', ...args], { encoding: 'utf8', cwd: repo, env: { ...process.env, EDI_GATEWAY_CONFIG: '' } });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const po = join(corpusDir, 'x12/node-x12__test-data_850.edi');
+
+  test('addresses the output from our identity to the partner\'s identifier', () => {
+    const r = cli(po, '--to', 'edifact', '--partner', 'globex', '--config', join(repo, 'gateway.yaml'));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const ic = parse(Buffer.from(r.out, 'latin1'))[0];
+    expect(ic.sender).toMatchObject({ id: '5400000000001', qualifier: '14' });
+    expect(ic.receiver).toMatchObject({ id: '4000001000005', qualifier: '14' });
+    expectClean(ic);
+  });
+
+  test('an unknown partner is a usage error naming the loaded ones', () => {
+    const r = cli(po, '--to', 'x12', '--partner', 'nobody', '--config', join(repo, 'gateway.yaml'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--partner nobody: no such partner is loaded \(partners: acme, globex;/);
+  });
+});
