@@ -29,8 +29,19 @@ export async function startCommand(o: { config?: string }): Promise<number> {
 async function deliverNow(ctx: PipelineContext, deliveryId: string, key: string): Promise<DeliveryRecord | null> {
   const job = await ctx.store.queue.claimKey(key, `cli:${process.pid}`);
   if (job) await deliverJob(ctx, job, new Senders(ctx));
-  return ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: deliveryId }));
+  const read = () => ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: deliveryId }));
+  // A running gateway may have claimed the job first: wait for its attempt to settle.
+  const until = Date.now() + WAIT_FOR_GATEWAY_MS;
+  let d = await read();
+  while (d && (d.status === 'pending' || d.status === 'delivering') && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    d = await read();
+  }
+  return d;
 }
+
+/** How long send/replay wait for a running gateway's attempt at a delivery they queued (its HTTP timeout is 30 s). */
+const WAIT_FOR_GATEWAY_MS = 45_000;
 
 function outcome(d: DeliveryRecord | null, io: Io): boolean {
   if (!d) return false;
@@ -38,7 +49,8 @@ function outcome(d: DeliveryRecord | null, io: Io): boolean {
     io.out(`delivered ${d.id} to ${d.endpoint} (attempt ${d.attempts})\n`);
     return true;
   }
-  io.err(`edi-gateway: delivery ${d.id} to ${d.endpoint} is ${d.status}: ${d.lastError ?? 'not attempted yet'}\n`);
+  const why = d.status === 'pending' || d.status === 'delivering' ? 'no attempt has finished yet' : d.lastError ?? 'no error recorded';
+  io.err(`edi-gateway: delivery ${d.id} to ${d.endpoint} is ${d.status}: ${why}\n`);
   if (d.status === 'retrying') io.err(`edi-gateway: it stays queued; a running gateway retries it (edi-gateway start)\n`);
   return false;
 }
