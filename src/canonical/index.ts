@@ -4,6 +4,7 @@ import { type PurchaseOrder, purchaseOrder } from './purchase-order';
 import { invoice } from './invoice';
 import { shipNotice } from './ship-notice';
 import { orderResponse } from './order-response';
+import { checkWith } from './schemas';
 
 export * from './purchase-order';
 export type { DocumentPurpose } from './common';
@@ -22,6 +23,7 @@ export { fromDesadv, toDesadv } from './edifact-desadv';
 export { fromX12_855, toX12_855 } from './x12-855';
 export { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 export { edifactInterchange, x12Interchange, type EnvelopeOptions, type Message } from './envelope';
+export { invoiceSchema, issuePath, orderResponseSchema, purchaseOrderSchema, shipNoticeSchema } from './schemas';
 
 /** Every canonical business document the gateway knows: the one list that binds transaction types to maps. */
 export const documents: readonly DocumentKind[] = [purchaseOrder, invoice, shipNotice, orderResponse];
@@ -33,6 +35,15 @@ export function documentFor(standard: Standard, type: string): DocumentKind | un
 
 export function documentNamed(name: string): DocumentKind | undefined {
   return documents.find((d) => d.name === name);
+}
+
+/**
+ * Validates a canonical document (e.g. from JSON or a map) against its kind's schema; issues are located
+ * like `lines[2].quantity: expected a number`, every one at once. The value is the document with its
+ * defaults filled in and the `"document"` field dropped, ready for the kind's writers.
+ */
+export function checkDocument<D>(kind: DocumentKind<D>, value: unknown): { ok: true; value: D } | { ok: false; issues: string[] } {
+  return checkWith(kind.schema, value);
 }
 
 /** The canonical reader for a purchase order transaction of a standard and type, where one ships (see documentFor for every kind). */

@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import { invoiceSchema } from './schemas';
 import type { DocumentPurpose, ItemIds, Party, PartyRole, Reference } from './common';
 import { fromX12_810, toX12_810 } from './x12-810';
 import { fromInvoic, toInvoic } from './edifact-invoic';
@@ -63,6 +64,7 @@ export interface Invoice {
 
 export const invoice: DocumentKind<Invoice> = {
   name: 'Invoice',
+  schema: invoiceSchema,
   x12: { type: '810', functionalId: 'IN', version: '004010', read: fromX12_810, write: toX12_810 },
   edifact: { type: 'INVOIC', version: 'D96A', read: fromInvoic, write: toInvoic },
 };

@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import { orderResponseSchema } from './schemas';
 import type { DocumentPurpose, ItemIds, Party, Reference } from './common';
 import { fromX12_855, toX12_855 } from './x12-855';
 import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
@@ -59,6 +60,7 @@ export interface OrderResponse {
 
 export const orderResponse: DocumentKind<OrderResponse> = {
   name: 'OrderResponse',
+  schema: orderResponseSchema,
   x12: { type: '855', functionalId: 'PR', version: '004010', read: fromX12_855, write: toX12_855 },
   edifact: { type: 'ORDRSP', version: 'D96A', read: fromOrdrsp, write: toOrdrsp },
 };

@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import { purchaseOrderSchema } from './schemas';
 import type { DocumentPurpose, ItemIds, Party, Reference } from './common';
 import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
@@ -53,6 +54,7 @@ export interface PurchaseOrder {
 
 export const purchaseOrder: DocumentKind<PurchaseOrder> = {
   name: 'PurchaseOrder',
+  schema: purchaseOrderSchema,
   x12: { type: '850', functionalId: 'PO', version: '004010', read: fromX12_850, write: toX12_850 },
   edifact: { type: 'ORDERS', version: 'D96A', read: fromOrders, write: toOrders },
 };

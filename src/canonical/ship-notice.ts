@@ -8,6 +8,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import { shipNoticeSchema } from './schemas';
 import type { DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import { fromX12_856, toX12_856 } from './x12-856';
 import { fromDesadv, toDesadv } from './edifact-desadv';
@@ -57,6 +58,7 @@ export interface ShipNotice {
 
 export const shipNotice: DocumentKind<ShipNotice> = {
   name: 'ShipNotice',
+  schema: shipNoticeSchema,
   x12: { type: '856', functionalId: 'SH', version: '004010', read: fromX12_856, write: toX12_856 },
   edifact: { type: 'DESADV', version: 'D96A', read: fromDesadv, write: toDesadv },
 };

@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { corpusAvailable } from '../helpers/corpus';
-import { type Invoice, documentFor, fromInvoic, invoice } from '../../src/canonical';
-import {
-  baseReferences, baseRoles, count, defined, expectClean, expectRoundTrip, isoDay, itemIds, letters, lineNumber, money, optional, party, purposes,
-  readCorpus, reference, text, transactions, unit, via,
-} from './support';
+import { documentFor, fromInvoic, invoice } from '../../src/canonical';
+import { expectClean, expectRoundTrip, fullInvoice, invoices, readCorpus, transactions, via } from './support';
 
 const corpus = {
   stupidedi: 'x12/stupidedi__IN810_pass_1.edi',
@@ -104,23 +101,7 @@ run('canonical invoice: round trips through the other standard', () => {
 });
 
 describe('canonical invoice: fields the corpus does not exercise', () => {
-  const full: Invoice = {
-    number: 'INV-2024-0042', date: '2024-02-29', type: 'debit', purpose: 'replace', orderNumber: 'PO-77', orderDate: '2024-02-01', currency: 'EUR',
-    parties: [
-      { role: 'seller', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH: Verkauf + Logistik', addressLines: ['Hauptstraße 1', 'Tor 3'], city: 'Köln', postalCode: '50667', country: 'DE' },
-      { role: 'buyer', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply" },
-      { role: 'billTo', id: 'B-1', idQualifier: 'buyer-assigned' },
-      { role: 'remitTo', id: '1234567890001', idQualifier: 'duns+4', name: 'Lockbox 7' },
-    ],
-    references: [{ qualifier: 'contract', value: 'C-2024-1' }, { qualifier: 'customer-reference', value: 'X?9' }],
-    terms: { discountPercent: 2.5, discountDays: 10, netDays: 30, dueDate: '2024-03-30' },
-    lines: [
-      { lineNumber: '10', quantity: 2.5, unit: 'KGM', unitPrice: 1234.5, buyerItem: 'B1', vendorItem: 'V1', manufacturerItem: 'M1', gtin: '04012345000018', isbn: '9780000000002', description: 'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters' },
-      { lineNumber: '20', quantity: 12, unit: 'CS', vendorItem: 'V2' },
-    ],
-    totals: { lineCount: 2, amount: 3098.75, taxAmount: 588.76 },
-    notes: ['Payable by bank transfer only.'],
-  };
+  const full = fullInvoice;
 
   test('every field survives X12 and EDIFACT, and both documents validate without findings', () => {
     expectRoundTrip(invoice, 'x12', full);
@@ -145,29 +126,8 @@ describe('canonical invoice: fields the corpus does not exercise', () => {
 });
 
 describe('canonical invoice: property', () => {
-  const line = fc.record({
-    lineNumber: optional(lineNumber), quantity: money(), unit: optional(unit), unitPrice: optional(money()), description: optional(text(200)),
-  }).chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
-  const terms = fc.record({ discountPercent: optional(money(9999)), discountDays: optional(count(999)), netDays: optional(count(999)), dueDate: optional(isoDay) })
-    .map(defined).filter((t) => Object.keys(t).length > 0);
-  const doc: fc.Arbitrary<Invoice> = fc.record({
-    number: fc.constantFrom('1', 'INV-9', 'X').chain((p) => text(22).map((s) => (p + s.replace(/ /g, '')).slice(0, 22))),
-    date: isoDay,
-    type: fc.constantFrom('invoice', 'credit', 'debit', 'consolidated') as fc.Arbitrary<Invoice['type']>,
-    purpose: purposes,
-    orderNumber: optional(text(22)),
-    orderDate: optional(isoDay),
-    currency: optional(letters(3)),
-    parties: fc.array(party([...baseRoles, 'remitTo' as const]), { maxLength: 4 }),
-    references: fc.array(reference(baseReferences), { maxLength: 4 }),
-    terms: optional(terms),
-    lines: fc.array(line, { maxLength: 4 }),
-    totals: fc.record({ lineCount: count(999), amount: money(), taxAmount: optional(money()) }).map(defined),
-    notes: fc.array(text(80), { maxLength: 3 }),
-  }).map((d) => defined(d) as Invoice);
-
   test('any Invoice both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
-    fc.assert(fc.property(doc, (inv) => {
+    fc.assert(fc.property(invoices, (inv) => {
       for (const std of ['x12', 'edifact'] as const) {
         const r = via(invoice, std, inv);
         expectClean(r.ic);

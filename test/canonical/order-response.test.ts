@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { corpusAvailable } from '../helpers/corpus';
-import { type OrderResponse, type ResponseLine, documentFor, orderResponse } from '../../src/canonical';
-import {
-  baseReferences, baseRoles, code, count, defined, expectClean, expectRoundTrip, isoDay, itemIds, lineNumber, money, optional, party, purposes,
-  readCorpus, reference, text, unit, via,
-} from './support';
+import { documentFor, orderResponse } from '../../src/canonical';
+import { expectClean, expectRoundTrip, fullOrderResponse, orderResponses, readCorpus, via } from './support';
 
 const corpus = {
   nodeX12: 'x12/node-x12__test-data_855.edi',
@@ -51,23 +48,7 @@ run('canonical order response: round trips through the other standard', () => {
 });
 
 describe('canonical order response: fields the corpus does not exercise', () => {
-  const full: OrderResponse = {
-    number: 'SO-5531', date: '2024-02-02', purpose: 'original', status: 'changed', orderNumber: 'PO-77', orderDate: '2024-02-01', currency: 'EUR',
-    parties: [
-      { role: 'seller', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH' },
-      { role: 'buyer', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply", addressLines: ['1 Main St'], city: 'Boston', region: 'MA', postalCode: '02101', country: 'US' },
-    ],
-    references: [{ qualifier: 'contract', value: 'C-2024-1' }],
-    lines: [
-      { lineNumber: '1', status: 'accepted', quantity: 10, unit: 'EA', unitPrice: 9.5, confirmedQuantity: 10, estimatedDelivery: '2024-02-10', gtin: '04012345000018', description: 'Accepted as ordered' },
-      { lineNumber: '2', status: 'changed', quantity: 5, unit: 'CS', unitPrice: 20, confirmedQuantity: 4, vendorItem: 'V-2' },
-      { lineNumber: '3', status: 'rejected', quantity: 1, unit: 'EA', confirmedQuantity: 0, buyerItem: 'B-3' },
-      { lineNumber: '4', status: 'backordered', quantity: 8, unit: 'KGM', confirmedQuantity: 8, estimatedDelivery: '2024-04-01', isbn: '9780000000002' },
-      { lineNumber: '5', quantity: 2, unit: 'EA', manufacturerItem: 'M-5' },
-    ],
-    totals: { lineCount: 5, amount: 1234.5 },
-    notes: ['Line 2: only four cases left in this size.'],
-  };
+  const full = fullOrderResponse;
 
   test('every field survives X12 and EDIFACT, and both documents validate without findings', () => {
     expectRoundTrip(orderResponse, 'x12', full);
@@ -102,40 +83,8 @@ describe('canonical order response: fields the corpus does not exercise', () => 
 });
 
 describe('canonical order response: property', () => {
-  // What an 855 can say of a line: an ACK needs a status, a unit needs a quantity to travel with, a back
-  // order needs its quantity in an ORDRSP (QTY 83).
-  const line: fc.Arbitrary<ResponseLine> = fc.record({
-    lineNumber: optional(lineNumber),
-    status: optional(fc.constantFrom('accepted', 'rejected', 'changed', 'backordered') as fc.Arbitrary<ResponseLine['status']>),
-    quantity: optional(money()),
-    unit: optional(unit),
-    unitPrice: optional(money()),
-    confirmedQuantity: optional(money()),
-    estimatedDelivery: optional(isoDay),
-    description: optional(text(150)),
-  }).map((l) => defined({
-    ...l,
-    unit: l.quantity !== undefined || (l.status && l.confirmedQuantity !== undefined) ? l.unit : undefined,
-    confirmedQuantity: l.status ? (l.status === 'backordered' ? l.confirmedQuantity ?? 1 : l.confirmedQuantity) : undefined,
-    estimatedDelivery: l.status ? l.estimatedDelivery : undefined,
-  })).chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
-  const doc: fc.Arbitrary<OrderResponse> = fc.record({
-    number: optional(code(1, 30)),
-    date: isoDay,
-    purpose: purposes,
-    status: fc.constantFrom('accepted', 'changed', 'rejected') as fc.Arbitrary<OrderResponse['status']>,
-    orderNumber: code(1, 22),
-    orderDate: isoDay,
-    currency: optional(fc.constantFrom('EUR', 'USD', 'CHF')),
-    parties: fc.array(party(baseRoles), { maxLength: 4 }),
-    references: fc.array(reference(baseReferences), { maxLength: 4 }),
-    lines: fc.array(line, { maxLength: 5 }),
-    totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
-    notes: fc.array(text(300), { maxLength: 3 }),
-  }).map((d) => defined(d) as OrderResponse);
-
   test('any OrderResponse both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
-    fc.assert(fc.property(doc, (r) => {
+    fc.assert(fc.property(orderResponses, (r) => {
       for (const std of ['x12', 'edifact'] as const) {
         const back = via(orderResponse, std, r);
         expectClean(back.ic);

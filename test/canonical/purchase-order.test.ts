@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
 import { parseBuffer } from '../../src/edi/parse';
 import { allDiagnostics, type Interchange, type Transaction } from '../../src/edi/model';
@@ -10,6 +11,7 @@ import { builtInProfiles } from '../../src/config/profiles';
 import {
   type PurchaseOrder, edifactInterchange, fromOrders, fromX12_850, toOrders, toX12_850, x12Interchange,
 } from '../../src/canonical';
+import { fullPurchaseOrder, purchaseOrders } from './support';
 
 const profiles = builtInProfiles().set;
 const now = new Date('2024-01-02T12:30:00Z');
@@ -144,23 +146,7 @@ run('canonical purchase order: round trips through the other standard', () => {
 });
 
 describe('canonical purchase order: fields the corpus does not exercise', () => {
-  const full: PurchaseOrder = {
-    number: 'PO-77', date: '2024-02-29', purpose: 'change', type: 'blanket', currency: 'EUR',
-    parties: [
-      { role: 'buyer', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH: Einkauf + Logistik, Abteilung 7', addressLines: ['Hauptstraße 1', 'Tor 3', 'Halle 2'], city: 'Köln', region: 'NW', postalCode: '50667', country: 'DE' },
-      { role: 'seller', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply" },
-      { role: 'billTo', id: 'B-1', idQualifier: 'buyer-assigned', name: 'Accounts' },
-      { role: 'shipTo', id: 'DC-9', idQualifier: 'seller-assigned' },
-    ],
-    references: [{ qualifier: 'contract', value: 'C-2024-1' }, { qualifier: 'vendor-order', value: 'V?9' }],
-    requestedDelivery: '2024-03-15',
-    lines: [
-      { lineNumber: '10', quantity: 2.5, unit: 'KGM', unitPrice: 1234.5, buyerItem: 'B1', vendorItem: 'V1', manufacturerItem: 'M1', gtin: '04012345000018', isbn: '9780000000002', description: 'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters' },
-      { lineNumber: '20', quantity: 12, unit: 'CS', buyerItem: 'B2' },
-    ],
-    totals: { lineCount: 2, amount: 3098.75 },
-    notes: ['Deliver to the back door; ring twice.', 'x'.repeat(300)],
-  };
+  const full = fullPurchaseOrder;
 
   test('every field survives X12 and EDIFACT, and both documents validate without findings', () => {
     const x12 = viaX12(full);
@@ -180,6 +166,17 @@ describe('canonical purchase order: fields the corpus does not exercise', () => 
     const orders = viaOrders(full);
     expect(orders.ic).toMatchObject({ sender: env.sender, receiver: env.receiver, controlNumber: '42' });
     expect(orders.bytes.toString('latin1')).toMatch(/^UNA:\+\.\? '\nUNB\+UNOC:3\+SENDER:ZZ\+RECEIVER:ZZ\+240102:1230\+42'\nUNH\+1\+ORDERS:D:96A:UN'/);
+  });
+});
+
+describe('canonical purchase order: property', () => {
+  test('any PurchaseOrder both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
+    fc.assert(fc.property(purchaseOrders, (po) => {
+      for (const r of [viaX12(po), viaOrders(po)]) {
+        expectClean(r.ic);
+        expect(r.po).toEqual(po);
+      }
+    }), { numRuns: 60 });
   });
 });
 

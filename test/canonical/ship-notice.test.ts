@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { corpusAvailable } from '../helpers/corpus';
-import { type ShipNotice, type ShippedOrder, documentFor, shipNotice } from '../../src/canonical';
-import {
-  baseReferences, baseRoles, code, defined, expectClean, expectRoundTrip, isoDay, itemIds, lineNumber, money, optional, party, purposes,
-  reference, text, transactions, unit, via,
-} from './support';
+import { type ShippedOrder, documentFor, shipNotice } from '../../src/canonical';
+import { expectClean, expectRoundTrip, fullShipNotice, shipNotices, transactions, via } from './support';
 
 const corpus = {
   nodeX12: 'x12/node-x12__test-data_856.edi',
@@ -51,26 +48,7 @@ run('canonical ship notice: round trips through the other standard', () => {
 });
 
 describe('canonical ship notice: fields the corpus does not exercise', () => {
-  const full: ShipNotice = {
-    number: 'ASN-0815', date: '2024-03-01', purpose: 'replace', shipped: '2024-03-01', estimatedDelivery: '2024-03-04',
-    parties: [
-      { role: 'shipFrom', id: '5412345000013', idQualifier: 'gln', name: 'Lager Süd', addressLines: ['Industriestraße 9'], city: 'München', postalCode: '80331', country: 'DE' },
-      { role: 'shipTo', id: 'DC-9', idQualifier: 'buyer-assigned', name: 'Distribution Centre 9' },
-      { role: 'carrier', id: '123456789', idQualifier: 'duns', name: 'Fast Freight' },
-      { role: 'buyer', id: '4012345000094', idQualifier: 'gln' },
-    ],
-    references: [{ qualifier: 'bill-of-lading', value: 'BOL-1' }, { qualifier: 'carrier-reference', value: 'PRO 42' }, { qualifier: 'contract', value: 'C-7' }],
-    orders: [
-      {
-        number: 'PO-1', orderDate: '2024-02-20', items: [
-          { lineNumber: '1', quantity: 10, unit: 'CS', orderedQuantity: 12, vendorItem: 'V-1', gtin: '04012345000018', description: 'Ten cases of the twelve ordered' },
-          { lineNumber: '2', quantity: 2.5, unit: 'KGM', buyerItem: 'B-2' },
-        ],
-      },
-      { number: 'PO-2', items: [{ quantity: 1, unit: 'EA', isbn: '9780000000002' }] },
-      { items: [{ lineNumber: '99', quantity: 3, unit: 'EA', description: 'Not tied to an order, and without item numbers' }] },
-    ],
-  };
+  const full = fullShipNotice;
 
   test('every field survives X12 and EDIFACT, and both documents validate without findings', () => {
     expectRoundTrip(shipNotice, 'x12', full);
@@ -100,35 +78,8 @@ describe('canonical ship notice: fields the corpus does not exercise', () => {
 });
 
 describe('canonical ship notice: property', () => {
-  const item = fc.record({
-    lineNumber: optional(lineNumber), quantity: money(), unit, orderedQuantity: optional(money()), description: optional(text(150)),
-  }).chain((i) => itemIds.map((ids) => defined({ ...i, ...ids })));
-  const items = fc.array(item, { minLength: 1, maxLength: 3 });
-  // Order numbers are unique and at most one group of items is tied to no order: a DESADV names the order on
-  // each line, so neighbouring lines of equal orders read back as one order.
-  const orders = fc.tuple(
-    fc.uniqueArray(code(1, 22), { maxLength: 3 }),
-    fc.array(fc.tuple(optional(isoDay), items), { minLength: 3, maxLength: 3 }),
-    optional(items),
-    fc.nat(3),
-  ).map(([numbers, details, loose, at]) => {
-    const out: ShippedOrder[] = numbers.map((number, i) => defined({ number, orderDate: details[i][0], items: details[i][1] }));
-    if (loose) out.splice(Math.min(at, out.length), 0, { items: loose });
-    return out;
-  });
-  const doc: fc.Arbitrary<ShipNotice> = fc.record({
-    number: code(2, 22),
-    date: isoDay,
-    purpose: purposes,
-    shipped: optional(isoDay),
-    estimatedDelivery: optional(isoDay),
-    parties: fc.array(party([...baseRoles, 'shipFrom' as const, 'carrier' as const]), { maxLength: 4 }),
-    references: fc.array(reference([...baseReferences, 'bill-of-lading' as const, 'carrier-reference' as const]), { maxLength: 4 }),
-    orders,
-  }).map((d) => defined(d) as ShipNotice);
-
   test('any ShipNotice both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
-    fc.assert(fc.property(doc, (sn) => {
+    fc.assert(fc.property(shipNotices, (sn) => {
       for (const std of ['x12', 'edifact'] as const) {
         const r = via(shipNotice, std, sn);
         expectClean(r.ic);

@@ -1,0 +1,276 @@
+/**
+ * zod schemas for the canonical documents as they arrive from outside the readers: canonical JSON sent
+ * with `edi-gateway send` or the admin API, and what partners' JSONata maps produce. Each accepts
+ * exactly what its interface describes (unknown keys are errors, so a typo is caught), fills the
+ * defaults a writer needs (docs/canonical.md, "Canonical JSON in"), and drops the `"document"` field the
+ * JSON output names the kind with. A document a reader produced parses to itself.
+ */
+
+import { z } from 'zod';
+import type { DocumentPurpose, PartyIdQualifier, PartyRole, ReferenceQualifier } from './common';
+import type { OrderType, PurchaseOrder } from './purchase-order';
+import type { Invoice, InvoiceRole, InvoiceType } from './invoice';
+import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier } from './ship-notice';
+import type { LineStatus, OrderResponse, ResponseStatus } from './order-response';
+
+// ---------------------------------------------------------------------------------------------
+// Code lists: the canonical names of the code maps. `satisfies` keeps each to its union type; the
+// checks at the end of the file catch a name added to a union and not here.
+// ---------------------------------------------------------------------------------------------
+
+const purposes = ['original', 'cancellation', 'change', 'replace', 'confirmation', 'duplicate'] as const satisfies readonly DocumentPurpose[];
+const partyRoles = ['buyer', 'seller', 'shipTo', 'billTo'] as const satisfies readonly PartyRole[];
+const invoiceRoles = [...partyRoles, 'remitTo'] as const satisfies readonly InvoiceRole[];
+const shipNoticeRoles = [...partyRoles, 'shipFrom', 'carrier'] as const satisfies readonly ShipNoticeRole[];
+const idQualifiers = ['gln', 'duns', 'duns+4', 'buyer-assigned', 'seller-assigned'] as const satisfies readonly PartyIdQualifier[];
+const referenceQualifiers = ['contract', 'promotion', 'vendor-order', 'customer-reference', 'price-list', 'internal-vendor'] as const satisfies readonly ReferenceQualifier[];
+const shipReferenceQualifiers = [...referenceQualifiers, 'bill-of-lading', 'carrier-reference'] as const satisfies readonly ShipReferenceQualifier[];
+const orderTypes = ['order', 'blanket', 'rush', 'release', 'consigned'] as const satisfies readonly OrderType[];
+const invoiceTypes = ['invoice', 'credit', 'debit', 'consolidated'] as const satisfies readonly InvoiceType[];
+const responseStatuses = ['accepted', 'changed', 'rejected'] as const satisfies readonly ResponseStatus[];
+const lineStatuses = ['accepted', 'rejected', 'changed', 'backordered'] as const satisfies readonly LineStatus[];
+
+// ---------------------------------------------------------------------------------------------
+// Field types. Readers never produce an empty string (compact() drops them), so none is accepted:
+// an absent value is an absent field.
+// ---------------------------------------------------------------------------------------------
+
+const text = z.string().min(1);
+/** YYYY-MM-DD, a real calendar day. */
+const isoDate = z.iso.date();
+/** Any finite number (z.number() refuses NaN and Infinity). */
+const amount = z.number();
+/** A count or a number of days: a whole number, not negative. */
+const count = z.number().int().min(0);
+/** Arrays a writer iterates: absent is empty. A new array each time, never a shared one. */
+const list = <T extends z.ZodType>(item: T) => z.array(item).default(() => []);
+
+const itemIds = {
+  buyerItem: text.optional(),
+  vendorItem: text.optional(),
+  manufacturerItem: text.optional(),
+  gtin: text.optional(),
+  isbn: text.optional(),
+};
+
+function party<const R extends readonly [string, ...string[]]>(roles: R) {
+  return z.strictObject({
+    role: z.enum(roles),
+    id: text.optional(),
+    idQualifier: z.enum(idQualifiers).optional(),
+    name: text.optional(),
+    addressLines: z.array(text).optional(),
+    city: text.optional(),
+    region: text.optional(),
+    postalCode: text.optional(),
+    country: text.optional(),
+  });
+}
+
+function reference<const Q extends readonly [string, ...string[]]>(qualifiers: Q) {
+  return z.strictObject({ qualifier: z.enum(qualifiers), value: text });
+}
+
+/** The `"document": "<Name>"` the JSON output carries: accepted when it names this kind, and dropped. */
+const named = <N extends string>(name: N) => z.literal(name).optional();
+
+
+// ---------------------------------------------------------------------------------------------
+// The four documents.
+// ---------------------------------------------------------------------------------------------
+
+export const purchaseOrderSchema = z.strictObject({
+  document: named('PurchaseOrder'),
+  number: text,
+  date: isoDate.optional(),
+  purpose: z.enum(purposes).default('original'),
+  type: z.enum(orderTypes).default('order'),
+  currency: text.optional(),
+  parties: list(party(partyRoles)),
+  references: list(reference(referenceQualifiers)),
+  requestedDelivery: isoDate.optional(),
+  lines: list(z.strictObject({
+    lineNumber: text.optional(),
+    quantity: amount,
+    unit: text.optional(),
+    unitPrice: amount.optional(),
+    ...itemIds,
+    description: text.optional(),
+  })),
+  totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
+  notes: list(text),
+}).transform(({ document: _document, ...doc }) => ({
+  ...doc,
+  // As sent, else the number of lines (what the readers do without a CTT or CNT 2). Written out in each
+  // schema, not by a generic helper, so the output type stays a plain object the checks below compare.
+  totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
+}));
+
+export const invoiceSchema = z.strictObject({
+  document: named('Invoice'),
+  number: text,
+  date: isoDate.optional(),
+  type: z.enum(invoiceTypes).default('invoice'),
+  purpose: z.enum(purposes).default('original'),
+  orderNumber: text.optional(),
+  orderDate: isoDate.optional(),
+  currency: text.optional(),
+  parties: list(party(invoiceRoles)),
+  references: list(reference(referenceQualifiers)),
+  terms: z.strictObject({
+    discountPercent: amount.optional(),
+    discountDays: count.optional(),
+    netDays: count.optional(),
+    dueDate: isoDate.optional(),
+  }).optional(),
+  lines: list(z.strictObject({
+    lineNumber: text.optional(),
+    quantity: amount,
+    unit: text.optional(),
+    unitPrice: amount.optional(),
+    ...itemIds,
+    description: text.optional(),
+  })),
+  totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional(), taxAmount: amount.optional() }).default(() => ({})),
+  notes: list(text),
+}).transform(({ document: _document, ...doc }) => ({ ...doc, totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length } }));
+
+export const shipNoticeSchema = z.strictObject({
+  document: named('ShipNotice'),
+  number: text,
+  date: isoDate.optional(),
+  purpose: z.enum(purposes).default('original'),
+  shipped: isoDate.optional(),
+  estimatedDelivery: isoDate.optional(),
+  parties: list(party(shipNoticeRoles)),
+  references: list(reference(shipReferenceQualifiers)),
+  orders: list(z.strictObject({
+    number: text.optional(),
+    orderDate: isoDate.optional(),
+    items: list(z.strictObject({
+      lineNumber: text.optional(),
+      quantity: amount,
+      unit: text.optional(),
+      orderedQuantity: amount.optional(),
+      ...itemIds,
+      description: text.optional(),
+    })),
+  })),
+}).transform(({ document: _document, ...doc }) => doc);
+
+export const orderResponseSchema = z.strictObject({
+  document: named('OrderResponse'),
+  number: text.optional(),
+  date: isoDate.optional(),
+  purpose: z.enum(purposes).default('original'),
+  status: z.enum(responseStatuses).default('accepted'),
+  orderNumber: text,
+  orderDate: isoDate.optional(),
+  currency: text.optional(),
+  parties: list(party(partyRoles)),
+  references: list(reference(referenceQualifiers)),
+  lines: list(z.strictObject({
+    lineNumber: text.optional(),
+    status: z.enum(lineStatuses).optional(),
+    quantity: amount.optional(),
+    unit: text.optional(),
+    unitPrice: amount.optional(),
+    confirmedQuantity: amount.optional(),
+    estimatedDelivery: isoDate.optional(),
+    ...itemIds,
+    description: text.optional(),
+  })),
+  totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
+  notes: list(text),
+}).transform(({ document: _document, ...doc }) => ({ ...doc, totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length } }));
+
+// ---------------------------------------------------------------------------------------------
+// Issues, located JSONPath-like: `lines[2].quantity: expected a number, got "12"`.
+// ---------------------------------------------------------------------------------------------
+
+/** `lines[2].quantity`, `parties[0].role`, `["odd key"]`; '' for the document itself. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+const article: Record<string, string> = {
+  number: 'a number', int: 'a whole number', string: 'a string', object: 'an object', array: 'an array', boolean: 'true or false',
+};
+
+/** The value that was there instead: `"12"`, `1.5`, `null`, `an array`. */
+function described(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  switch (typeof v) {
+    case 'string': return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+    case 'number': case 'boolean': case 'bigint': return String(v);
+    case 'object': return 'an object';
+    default: return typeof v;
+  }
+}
+
+/** The message of one issue, in the words of the document rather than of zod; the path is added by the caller. */
+function message(issue: z.core.$ZodRawIssue): string | undefined {
+  const missing = issue.input === undefined;
+  switch (issue.code) {
+    case 'invalid_type': {
+      const want = article[issue.expected] ?? issue.expected;
+      return missing ? `missing: expected ${want}` : `expected ${want}, got ${described(issue.input)}`;
+    }
+    case 'invalid_value': {
+      const want = issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return missing ? `missing: expected ${want}` : `expected ${want}, got ${described(issue.input)}`;
+    }
+    case 'invalid_format':
+      return issue.format === 'date' ? `expected a date as YYYY-MM-DD, got ${described(issue.input)}` : undefined;
+    case 'too_small':
+      if (issue.origin === 'string') return 'must not be empty';
+      if (issue.origin === 'number') return `expected ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, got ${described(issue.input)}`;
+      return undefined;
+    case 'too_big':
+      return issue.origin === 'int' || issue.origin === 'number' ? `expected at most ${String(issue.maximum)}, got ${described(issue.input)}` : undefined;
+    case 'unrecognized_keys':
+      return 'unknown key';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Parses a document with a schema and reports every problem at once, one line each, located by path.
+ * An unknown key is reported at its own path (`parties[0].rolle: unknown key`).
+ */
+export function checkWith<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; issues: string[] } {
+  const result = schema.safeParse(value, { error: message });
+  if (result.success) return { ok: true, value: result.data };
+  const at = (path: readonly PropertyKey[], text: string) => (path.length ? `${issuePath(path)}: ${text}` : text);
+  return {
+    ok: false,
+    issues: result.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => at([...i.path, k], i.message)) : [at(i.path, i.message)])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schemas and the interfaces must not drift apart. Each line below fails tsc when a schema's
+// output and its interface differ: a field, its optionality or its type, at any depth. (Assignability
+// both ways alone would let an optional field be added to one side only.) To see which field, assign
+// one to the other: `const x: PurchaseOrder = {} as z.output<typeof purchaseOrderSchema>`.
+// ---------------------------------------------------------------------------------------------
+
+type Assignable<From, To> = [From] extends [To] ? true : false;
+type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Agree<A, B> = [Assignable<A, B>, Assignable<B, A>, Identical<A, B>] extends [true, true, true] ? true : false;
+type Expect<T extends true> = T;
+
+export type _SchemasMatchInterfaces = [
+  Expect<Agree<z.output<typeof purchaseOrderSchema>, PurchaseOrder>>,
+  Expect<Agree<z.output<typeof invoiceSchema>, Invoice>>,
+  Expect<Agree<z.output<typeof shipNoticeSchema>, ShipNotice>>,
+  Expect<Agree<z.output<typeof orderResponseSchema>, OrderResponse>>,
+];
