@@ -3,7 +3,7 @@ import type { Partner } from '../config/partner';
 import { GatewayError } from '../errors';
 import type { Interchange, Segment, Transaction } from '../edi/model';
 import { text } from '../edi/model';
-import { documentFor, documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
+import { checkDocument, documentFor, documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
 import type { PipelineView } from './context';
 import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
 
@@ -88,9 +88,13 @@ export async function produce(
   if (!receiver) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, { cause: new Error(`partner ${to.id} has no ${target === 'x12' ? 'X12' : 'EDIFACT'} identifier to address the interchange to`) });
   const sender = ourParty(ctx, target, target === ic.standard ? ic.receiver : undefined);
   if (!sender) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, { cause: new Error(`gateway.yaml identity.${target} is empty: we have no ${target === 'x12' ? 'X12' : 'EDIFACT'} id to send from`) });
+  const checked = checkDocument(kind, value);
+  if (!checked.ok) {
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}${route.map ? ` (map ${route.map})` : ''}`, { cause: new Error(`not a valid ${kind.name}: ${checked.issues.slice(0, 5).join('; ')}`) });
+  }
   let body: Segment[];
   try {
-    body = kind[target].write(value as never);
+    body = kind[target].write(checked.value as never);
   } catch (e) {
     throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}: writing ${kind.name} as ${target === 'x12' ? `X12 ${kind.x12.type}` : `EDIFACT ${kind.edifact.type}`}`, { cause: e });
   }

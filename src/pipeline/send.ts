@@ -2,7 +2,7 @@ import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
 import type { Segment, Standard } from '../edi/model';
 import { parseBuffer, UnreadableInput } from '../edi/parse';
-import { documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
+import { checkDocument, documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
 import type { PipelineContext } from './context';
 import { applyOutboundSettings, endpointOf, interchangeDocument, ourParty, partnerParty, queueDelivery, recordOutbound, safeName, type Queued } from './outbound';
 
@@ -43,8 +43,10 @@ function canonicalDocuments(bytes: Buffer, source: string): Array<{ kind: Docume
     const name = (d as { document?: unknown }).document;
     const kind = typeof name === 'string' ? documentNamed(name) : undefined;
     if (!kind) throw new GatewayError('EDIGW_SEND_INVALID', where, { cause: new Error(`"document" must name the kind: PurchaseOrder, Invoice, ShipNotice or OrderResponse (got ${JSON.stringify(name)})`) });
+    const checked = checkDocument(kind, d);
+    if (!checked.ok) throw new GatewayError('EDIGW_SEND_INVALID', where, { cause: new Error(`not a valid ${kind.name}: ${checked.issues.slice(0, 5).join('; ')}${checked.issues.length > 5 ? `; and ${checked.issues.length - 5} more` : ''}`) });
     const g = groups.get(kind.name) ?? { kind, docs: [] };
-    g.docs.push(d as object);
+    g.docs.push(checked.value as object);
     groups.set(kind.name, g);
   });
   return [...groups.values()];
@@ -68,6 +70,9 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
     if (!receiver) throw new GatewayError('EDIGW_SEND_INVALID', `send to partner ${partner.id}`, { cause: new Error(`the partner file has no identifiers.${standard} to address the interchange to`) });
     if (!sender) throw new GatewayError('EDIGW_SEND_INVALID', `send to partner ${partner.id}`, { cause: new Error(`gateway.yaml identity.${standard} is empty: we have no id to send from`) });
     const groups = canonicalDocuments(input.bytes, source);
+    // A document made now is dated now unless it says otherwise (every standard requires the date).
+    const today = ctx.clock().toISOString().slice(0, 10);
+    for (const g of groups) for (const d of g.docs) if ((d as { date?: string }).date === undefined) (d as { date?: string }).date = today;
     return ctx.store.transaction(async (m) => {
       const out: Queued[] = [];
       for (const g of groups) {

@@ -11,7 +11,7 @@ import { cli, eventually, freePort, GatewayProcess, HttpSink, scratch, type Scra
 
 jest.setTimeout(120_000);
 
-interface ReportRow { partner: string; type: string; interchangeControlNumber: string; transactionControlNumber: string; ackStatus: string; deliveryStatus: string; validation: string; tracked: Record<string, string> | null; deliveredAt: string | null; direction: string; standard: string }
+interface ReportRow { transport: string; fileName: string | null; partner: string; type: string; interchangeControlNumber: string; transactionControlNumber: string; ackStatus: string; deliveryStatus: string; validation: string; tracked: Record<string, string> | null; deliveredAt: string | null; direction: string; standard: string }
 
 for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to end (real process, ${kind})`, () => {
   let db: TestDatabase | undefined;
@@ -19,6 +19,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to 
   let sink: HttpSink;
   let gw: GatewayProcess;
   let env: NodeJS.ProcessEnv;
+  let admin = 0;
   /** POs the sink refuses: for how many more attempts (Infinity: until told otherwise). */
   const refuse = new Map<string, number>();
 
@@ -34,7 +35,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to 
       return 200;
     };
     await sink.start();
-    const admin = await freePort();
+    admin = await freePort();
     env = { DATABASE_URL: db.url, LOG_LEVEL: 'info' };
     s.file('gateway.yaml', [
       'payloads: data/payloads',
@@ -49,7 +50,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to 
       'id: acme',
       'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
       'inbound: { file: { dir: inbox/acme, every: 100ms, minAge: 100ms } }',
-      "acks: { x12: '997', ta1: on-error, to: acks }",
+      "acks: { x12: '997', ta1: on-error, to: acks, expectWithin: 1h }",
       'duplicates: { interchange: reject }',
       'tracking: { po: BEG.BEG03 }',
       'routes:',
@@ -200,6 +201,47 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to 
     s.drop('inbox/acme/po-1004.x12', x12Order({ sender: 'ACME', control: 1004, po: 'PO-1004' }));
     await eventually('acme still delivering', async () => (await row('acme', 'PO-1004'))?.deliveryStatus === 'delivered');
     s.file('partners/acme.yaml', good);
+  });
+
+  test('the admin API takes a file in for a partner with the token, and refuses it without', async () => {
+    const url = `http://127.0.0.1:${admin}/api/partners/acme/submit?fileName=po-5001.x12`;
+    const body = x12Order({ sender: 'ACME', control: 5001, po: 'PO-5001' });
+    const denied = await fetch(url, { method: 'POST', body, headers: { authorization: 'Bearer wrong-token-0123456789' } });
+    expect(denied.status).toBe(401);
+    const r = await fetch(url, { method: 'POST', body, headers: { authorization: 'Bearer e2e-token-0123456789', 'content-type': 'application/edi-x12' } });
+    expect(r.status).toBe(202);
+    const { messageId } = await r.json() as { messageId: string };
+    expect(messageId).toMatch(/^[0-9a-f-]{36}$/);
+    await eventually('the submitted order delivered', async () => (await row('acme', 'PO-5001'))?.deliveryStatus === 'delivered');
+    expect((await report('acme')).find((x) => x.tracked?.po === 'PO-5001')).toMatchObject({ transport: 'http', fileName: 'po-5001.x12' });
+  });
+
+  test('send: canonical JSON goes out as an X12 850 with an ack expected; the partner\'s 997 is matched to it', async () => {
+    const order = { document: 'PurchaseOrder', number: 'OUT-77', date: '2026-01-15', purpose: 'original', type: 'order', parties: [], references: [], lines: [{ lineNumber: '1', quantity: 3, unit: 'EA', unitPrice: 2.5, vendorItem: 'V-1' }] };
+    const file = s.file('order.json', JSON.stringify(order));
+    const sent = await cli(['send', '--partner', 'acme', '--endpoint', 'acks', file, '--config', `${s.dir}/gateway.yaml`], env);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    const name = s.files('out/acme-acks').find((f) => f.includes('-850-'));
+    expect(name).toBeDefined();
+    const ic = parseBuffer(Buffer.from(s.read(`out/acme-acks/${name}`)), { level: 'full', profiles: builtInProfiles().set }).interchanges[0];
+    expect(allDiagnostics(ic)).toEqual([]);
+    expect(ic.receiver.id.trim()).toBe('ACME');
+    expect(ic.groups[0].transactions[0].segments.find((x) => x.id === 'BEG')?.elements[2]).toBe('OUT-77');
+    const out = await eventually('the outbound row', async () => (await report('acme')).find((x) => x.direction === 'out' && x.type === '850'));
+    expect(out.ackStatus).toBe('expected');
+
+    const gs06 = ic.groups[0].controlNumber!;
+    const ack = [
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *260115*1200*U*00401*000009001*0*P*>~',
+      'GS*FA*ACME*OURCOMPANY*20260115*1200*9001*X*004010~', 'ST*997*0001~', `AK1*PO*${gs06}~`, 'AK2*850*0001~', 'AK5*A~', 'AK9*A*1*1*1~', 'SE*6*0001~', 'GE*1*9001~', 'IEA*1*000009001~', '',
+    ].join('\n');
+    const acksBefore = s.files('out/acme-acks').length;
+    s.drop('inbox/acme/997-9001.x12', ack);
+    await eventually('the 997 matched', async () => (await report('acme')).find((x) => x.direction === 'out' && x.type === '850')?.ackStatus === 'A');
+    await new Promise((r) => setTimeout(r, 500));
+    // No 997 of a 997 (and the 997 itself is not an order to route anywhere).
+    expect(s.files('out/acme-acks')).toHaveLength(acksBefore);
   });
 
   test('SIGTERM: the gateway stops taking files, finishes its work and exits 0', async () => {
