@@ -31,8 +31,9 @@ function folders(file: string | undefined, text: string | undefined) {
 }
 
 /**
- * `partners check`: validates gateway.yaml, every partner file (with its maps, certificates and keys)
- * and the profiles; prints one located line per problem and a summary. Exit 0 when all is well, 1 otherwise.
+ * `partners check`: validates gateway.yaml, every partner file (with its certificates and keys, its
+ * maps compiled and their xref tables, its routes to other partners) and the profiles; prints one
+ * located line per problem and a summary. Exit 0 when all is well, 1 otherwise.
  */
 export function partnersCheckCommand(o: { config?: string }, io: Io): number {
   const file = configFile(o.config);

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { GatewayConfig } from './gateway';
+import { checkMapFile, type MapCheck, XREF_TABLE_NAME } from './maps';
 import { type Partner, partnerSchema, under } from './partner';
 import { type ConfigIssue, parseYaml } from './yaml';
 
@@ -71,11 +72,89 @@ function clash(a: { kind: string; qualifier?: string; id: string }, b: { kind: s
 const describeClaim = (c: { kind: string; qualifier?: string; id: string }) =>
   `${c.kind === 'as2' ? 'AS2 id' : c.kind === 'x12' ? 'X12 id' : 'EDIFACT id'} ${c.qualifier !== undefined ? `${c.qualifier}/` : ''}${c.id}`;
 
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const isFile = (f: string) => existsSync(f) && statSync(f).isFile();
+const STANDARD = { x12: 'X12', edifact: 'EDIFACT' } as const;
+
+/** What is wrong with one map file, each message starting with the place in the map (map:line:col). */
+function mapProblems(map: string, full: string, partnersDir: string): string[] {
+  let check: MapCheck;
+  try {
+    check = checkMapFile(full);
+  } catch (e) {
+    return [`${map}: cannot read: ${(e as Error).message}`];
+  }
+  const out: string[] = [];
+  const s = check.syntax;
+  if (s) out.push(`${map}${s.line ? `:${s.line}:${s.column}` : ''}: the map does not compile: ${s.message}`);
+  for (const x of check.xrefs) {
+    const where = `${map}:${x.line}:${x.column}`;
+    if (!XREF_TABLE_NAME.test(x.table)) out.push(`${where}: xref table name "${x.table}": letters, digits, ., - and _ only`);
+    else if (!isFile(join(partnersDir, 'xref', `${x.table}.csv`))) out.push(`${where}: no xref table "${x.table}" (no file xref/${x.table}.csv in the partners folder)`);
+  }
+  return out;
+}
+
+/** A partner file as read, for the checks that look past it: its raw content and how to locate a key. */
+interface ReadFile { file: string; raw: Obj; at: ReturnType<typeof locator> }
+
+/**
+ * The checks of each file's routes that need more than the file: its maps compile and the xref tables
+ * they name exist; a route to another partner names a partner that loaded, and an endpoint of it; a
+ * route writing X12 or EDIFACT goes to a partner with an identifier to address it to. Routes are read
+ * from the raw content, so a file broken elsewhere still has its routes checked.
+ */
+function routeIssues(read: ReadFile[], partners: LoadedPartner[], files: string[], partnersDir: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const byId = new Map(partners.map((p) => [p.id, p]));
+  const fileIds = new Set(files.map((f) => basename(f, '.yaml')));
+  const maps = new Map<string, string[]>();
+  for (const f of read) {
+    const self = str(f.raw.id);
+    list(f.raw.routes).forEach((r, i) => {
+      const route = obj(r);
+      const add = (key: string, message: string) => issues.push({ ...f.at(['routes', i, key]), path: `routes.${i}.${key}`, message });
+
+      const map = str(route.map);
+      const full = map !== undefined && !isAbsolute(map) ? resolve(partnersDir, map) : undefined;
+      // A missing map or one outside the folder is already reported by the file's own checks.
+      if (map !== undefined && full !== undefined && under(full, [partnersDir]) && isFile(full)) {
+        if (!maps.has(full)) maps.set(full, mapProblems(map, full, partnersDir));
+        for (const message of maps.get(full)!) add('map', message);
+      }
+
+      const target = str(route.partner);
+      const other = target !== undefined && target !== self;
+      const to = other ? byId.get(target) : undefined;
+      if (other && !to) {
+        add('partner', fileIds.has(target) ? `partner "${target}" is not loaded: ${target}.yaml has problems of its own` : `no partner "${target}" (no ${target}.yaml in the partners folder)`);
+        return;
+      }
+      const name = str(route.to);
+      if (to && name !== undefined && !Object.hasOwn(to.endpoints ?? {}, name)) {
+        const known = Object.keys(to.endpoints ?? {});
+        add('to', `partner ${to.id} has no endpoint "${name}" (${known.length ? `endpoints of ${to.id}: ${known.join(', ')}` : `${to.id}.yaml has no endpoints`})`);
+      }
+      const format = str(route.format);
+      if (format === 'x12' || format === 'edifact') {
+        const ids = to ? to.identifiers[format] ?? [] : list(obj(f.raw.identifiers)[format]);
+        const who = to?.id ?? self ?? 'this partner';
+        if (ids.length === 0) add('format', `writing ${STANDARD[format]} for partner ${who} needs an ${STANDARD[format]} identifier of it to address the interchange to (identifiers.${format} in ${who}.yaml)`);
+      }
+    });
+  }
+  return issues;
+}
+
 /**
  * Reads every `*.yaml` in the partners folder (not its subfolders: maps live there) and validates
  * each file on its own: a broken file is reported and left out, the others load. Then checks across
  * files: two partners claiming the same X12 qualifier and id, EDIFACT id or AS2 id are reported on
- * both files, as is a partner claiming one of our own identifiers.
+ * both files, as is a partner claiming one of our own identifiers; and each file's routes (see
+ * routeIssues). Neither refuses a file that is valid on its own.
  */
 export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): LoadedPartners {
   const partnersDir = resolve(dir);
@@ -88,6 +167,7 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
   }
 
   const seen: { file: string; claim: Claim; at: ReturnType<typeof locator> }[] = [];
+  const read: ReadFile[] = [];
   for (const name of readdirSync(partnersDir).sort()) {
     const file = join(partnersDir, name);
     if (!statSync(file).isFile()) continue;
@@ -111,7 +191,9 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
     const doc = parseDocument(text);
     if (doc.errors.length === 0) {
       const at = locator(text, file);
-      for (const claim of claims(doc.toJS())) seen.push({ file, claim, at });
+      const raw: unknown = doc.toJS();
+      for (const claim of claims(raw)) seen.push({ file, claim, at });
+      read.push({ file, raw: obj(raw), at });
     }
   }
 
@@ -131,6 +213,7 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
       issues.push({ ...where, path: a.claim.path.join('.'), message: `${describeClaim(a.claim)} is our own identity (gateway.yaml identity.${a.claim.kind})` });
     }
   }
+  issues.push(...routeIssues(read, partners, files, partnersDir));
   issues.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
   return { partners, issues, files };
 }

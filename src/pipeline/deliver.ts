@@ -102,7 +102,8 @@ export async function deliverJob(ctx: PipelineContext, job: Job, senders: Sender
   const error = failure.describe();
   const permanent = failure.kind === 'dead' || failure.kind === 'config' || failure.kind === 'usage';
   const last = permanent || job.attempts >= job.maxAttempts;
-  const delay = backoffMs(attempt, ctx.config.delivery);
+  // The job's own attempts, not the delivery's lifetime count: a replay starts a fresh round.
+  const delay = backoffMs(job.attempts, ctx.config.delivery);
   await store.transaction(async (m) => {
     const ok = last ? await store.queue.dead(job, error) : (await store.queue.retry(job, error, delay)) === 'retry';
     if (!ok) return;
@@ -111,7 +112,7 @@ export async function deliverJob(ctx: PipelineContext, job: Job, senders: Sender
       await store.event({ stage: 'dead-letter', status: 'error', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, code: failure.code, detail: `${d.endpoint}: ${error} (after ${attempt} attempt${attempt === 1 ? '' : 's'}; edi-gateway replay ${d.id} sends it again)` }, m);
     } else {
       await settle(ctx, m, d, { status: 'retrying', attempts: attempt, lastError: error, nextAttemptAt: new Date(ctx.clock().getTime() + delay) }, 'retrying', 'queued', error);
-      await store.event({ stage: 'delivery-failed', status: 'warning', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, code: failure.code, detail: `${d.endpoint}: ${error} (attempt ${attempt} of ${job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` }, m);
+      await store.event({ stage: 'delivery-failed', status: 'warning', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, code: failure.code, detail: `${d.endpoint}: ${error} (attempt ${job.attempts} of ${job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` }, m);
     }
   });
   ctx.logger.warn({ delivery: d.id, endpoint: d.endpoint, attempt, error, dead: last }, last ? 'delivery dead-lettered' : 'delivery failed; will retry');

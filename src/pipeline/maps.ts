@@ -4,19 +4,11 @@ import jsonata from 'jsonata';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { GatewayError } from '../errors';
 import { under } from '../config/partner';
+import { type JsonataError, mapErrorSuffix, XREF_TABLE_NAME } from '../config/maps';
 
 type Expression = ReturnType<typeof jsonata>;
 
 interface Cached<T> { mtimeMs: number; size: number; value: T }
-
-/** Where in a text an offset lies, 1-based, for messages people can jump to. */
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, Math.max(0, offset));
-  const line = before.split('\n').length;
-  return `${line}:${offset - before.lastIndexOf('\n')}`;
-}
-
-interface JsonataError { code?: string; position?: number; token?: string; message: string }
 
 /**
  * The partners' JSONata maps and cross-reference tables, compiled once and read again when their file
@@ -37,8 +29,7 @@ export class Maps {
       return await expr.evaluate(input, bindings);
     } catch (e) {
       const je = e as JsonataError;
-      const where = typeof je.position === 'number' ? `:${lineCol(text, je.position)}` : '';
-      throw new GatewayError('EDIGW_MAP_FAILED', `map ${path}${where}`, { cause: new Error(`${je.message}${je.code ? ` (${je.code})` : ''}`) });
+      throw new GatewayError('EDIGW_MAP_FAILED', `map ${path}${mapErrorSuffix(text, je)}`, { cause: new Error(`${je.message}${je.code ? ` (${je.code})` : ''}`) });
     }
   }
 
@@ -60,8 +51,7 @@ export class Maps {
       expr = jsonata(text);
     } catch (e) {
       const je = e as JsonataError;
-      const where = typeof je.position === 'number' ? `:${lineCol(text, je.position)}` : '';
-      throw new GatewayError('EDIGW_MAP_INVALID', `map ${path}${where}`, { cause: new Error(je.message) });
+      throw new GatewayError('EDIGW_MAP_INVALID', `map ${path}${mapErrorSuffix(text, je)}`, { cause: new Error(je.message) });
     }
     expr.registerFunction('xref', (table: string, key: unknown, column?: string) => this.lookup(table, key, column), '<sx?s?:x>');
     const value = { expr, text };
@@ -80,7 +70,7 @@ export class Maps {
   }
 
   private table(name: string): { header: string[]; rows: Map<string, string[]> } {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`xref table name "${name}": letters, digits, ., - and _ only`);
+    if (!XREF_TABLE_NAME.test(name)) throw new Error(`xref table name "${name}": letters, digits, ., - and _ only`);
     const full = join(this.partnersDir, 'xref', `${name}.csv`);
     let st;
     try {

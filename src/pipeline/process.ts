@@ -53,6 +53,8 @@ interface Work {
   message: MessageRecord;
   payload: Buffer;
   eventId: number | null;
+  /** The partner whose channel the message came through, as received: not the sender found in it. */
+  channel: LoadedPartner | undefined;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function processMessage(ctx: PipelineContext, job: Job): Promise<vo
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
   await store.transaction(async (m) => {
-    const w: Work = { ctx, m, message, payload, eventId };
+    const w: Work = { ctx, m, message, payload, eventId, channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined };
     let status: string;
     if (!parsed) {
       const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, { cause: new Error(unreadable) });
@@ -105,9 +107,8 @@ export async function processMessage(ctx: PipelineContext, job: Job): Promise<vo
 
 /** One interchange: identify, dedupe, record, acknowledge, route. Returns processed, rejected or partial. */
 async function interchange(w: Work, ic: Interchange): Promise<string> {
-  const { ctx, m, message } = w;
+  const { ctx, m, message, channel } = w;
   const { store } = ctx;
-  const channel = message.partnerId ? ctx.partners.get(message.partnerId) : undefined;
   const who = identifyInterchange(ctx, ic, channel);
   const partner = who.partner;
   if (partner && !message.partnerId) message.partnerId = partner.id;

@@ -20,11 +20,15 @@ async function acknowledged(m: EntityManager, partnerId: string, report: AckRepo
   }
   for (const g of report.groups) {
     if (!g.controlNumber) continue;
-    for (const candidate of await m.find(GroupRecord, { where: { controlNumber: g.controlNumber }, order: { createdAt: 'DESC' }, take: 50 })) {
-      if (g.functionalId && candidate.functionalId !== g.functionalId) continue;
-      const hit = await found(await m.findOneBy(InterchangeRecord, { id: candidate.interchangeId, partnerId, direction: 'out' }));
-      if (hit) return hit;
-    }
+    // Group control numbers are small counters every partner reuses: narrow to what we sent this
+    // partner in the query itself (partnerKey leads the unique index), never after a LIMIT.
+    const q = m.createQueryBuilder(GroupRecord, 'g')
+      .innerJoin(InterchangeRecord, 'i', 'i.id = g.interchangeId')
+      .where('i.partnerKey = :partnerId AND i.direction = :out AND g.controlNumber = :ctrl', { partnerId, out: 'out', ctrl: g.controlNumber });
+    if (g.functionalId) q.andWhere('g.functionalId = :fid', { fid: g.functionalId });
+    const candidate = await q.orderBy('g.createdAt', 'DESC').getOne();
+    const hit = candidate ? await found(await m.findOneBy(InterchangeRecord, { id: candidate.interchangeId })) : undefined;
+    if (hit) return hit;
   }
   return undefined;
 }

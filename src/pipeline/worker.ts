@@ -26,6 +26,8 @@ export class Workers {
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   private wake: Array<() => void> = [];
+  /** Counts kicks, so a loop that was busy claiming when one came does not sleep through it. */
+  private kicks = 0;
   private readonly id = `${hostname()}:${process.pid}`;
 
   constructor(private readonly ctx: PipelineContext, private readonly opts: WorkerOptions) {
@@ -38,6 +40,7 @@ export class Workers {
 
   /** New work was committed: claim now rather than after the idle pause. */
   kick(): void {
+    this.kicks++;
     const w = this.wake;
     this.wake = [];
     for (const f of w) f();
@@ -59,6 +62,7 @@ export class Workers {
     const { store, logger } = this.ctx;
     const lease = this.opts.leaseMs ?? 60_000;
     while (!this.stopping) {
+      const kicked = this.kicks;
       let jobs: Job[] = [];
       try {
         jobs = await store.queue.claim(worker, this.opts.batch ?? 8, lease);
@@ -66,6 +70,8 @@ export class Workers {
         logger.error({ worker, err: (e as Error).message }, 'claiming work failed; trying again');
       }
       if (jobs.length === 0) {
+        // A kick (new work, or stop) that came while claiming found no one waiting: act on it now.
+        if (this.kicks !== kicked) continue;
         await new Promise<void>((r) => {
           const t = setTimeout(r, this.opts.idleMs ?? 200);
           this.wake.push(() => { clearTimeout(t); r(); });
@@ -73,6 +79,8 @@ export class Workers {
         continue;
       }
       await Promise.all(jobs.map((j) => this.run(j)));
+      // better-sqlite3 and fsync are synchronous: give timers and sockets a turn between batches.
+      await new Promise((r) => setImmediate(r));
     }
   }
 

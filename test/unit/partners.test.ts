@@ -173,6 +173,87 @@ describe('partner files: problems are located', () => {
   });
 });
 
+describe('partner files: maps and routes across partners', () => {
+  const files = {
+    'partners/acme.yaml': [
+      'id: acme',
+      'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+      'routes:',
+      "  - match: { type: '850' }",
+      '    map: acme/maps/broken.jsonata',
+      '    to: erp',
+      "  - match: { type: '810' }",
+      '    map: acme/maps/prices.jsonata',
+      '    to: erp',
+      "  - match: { type: '855' }",
+      '    partner: globex',
+      '    format: x12',
+      '    to: orders',
+      "  - match: { type: '856' }",
+      '    partner: initech',
+      '    to: files',
+      "  - match: { type: '860' }",
+      '    partner: ghost',
+      '    to: anywhere',
+      "  - match: { type: '997' }",
+      '    partner: broken',
+      '    to: x',
+      "  - match: { type: '820' }",
+      '    format: edifact',
+      '    to: erp',
+      "  - match: { type: '830' }",
+      '    map: acme/maps/good.jsonata',
+      '    partner: initech',
+      '    format: x12',
+      '    to: erp',
+      'endpoints:',
+      '  erp: { file: { dir: out/erp } }',
+      '',
+    ].join('\n'),
+    'partners/acme/maps/broken.jsonata': '{\n  "po": BEG.BEG03,\n  "x": (1 + \n}\n',
+    'partners/acme/maps/prices.jsonata': '{\n  "price": $xref("prices", sku),\n  "name": $xref(\'items\', sku, "name"),\n  "evil": $xref("../acme", sku)\n}\n',
+    'partners/acme/maps/good.jsonata': '/* $xref is called with a computed table name: not checked */ { "x": $xref($source.partner, sku) }\n',
+    'partners/xref/items.csv': 'sku,name\nSKU-1,Blue widget\n',
+    'partners/globex.yaml': "id: globex\nidentifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }\nendpoints: { orders: { file: { dir: out/globex } } }\n",
+    'partners/initech.yaml': minimal('initech', '{ x12: [{ qualifier: ZZ, id: INITECH }] }') + 'endpoints: { erp: { file: { dir: out/initech } } }\n',
+    'partners/broken.yaml': 'id: broken\nidentifiers: { as2: BROKEN }\nduplicates: { interchange: sometimes }\n',
+  };
+  const expected = [
+    'partners/acme.yaml:5:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: The symbol "}" cannot be used as a unary operator (S0211)',
+    'partners/acme.yaml:8:10: routes.1.map: acme/maps/prices.jsonata:2:19: no xref table "prices" (no file xref/prices.csv in the partners folder)',
+    'partners/acme.yaml:8:10: routes.1.map: acme/maps/prices.jsonata:4:18: xref table name "../acme": letters, digits, ., - and _ only',
+    'partners/acme.yaml:12:13: routes.2.format: writing X12 for partner globex needs an X12 identifier of it to address the interchange to (identifiers.x12 in globex.yaml)',
+    'partners/acme.yaml:16:9: routes.3.to: partner initech has no endpoint "files" (endpoints of initech: erp)',
+    'partners/acme.yaml:18:14: routes.4.partner: no partner "ghost" (no ghost.yaml in the partners folder)',
+    'partners/acme.yaml:21:14: routes.5.partner: partner "broken" is not loaded: broken.yaml has problems of its own',
+    'partners/acme.yaml:24:13: routes.6.format: writing EDIFACT for partner acme needs an EDIFACT identifier of it to address the interchange to (identifiers.edifact in acme.yaml)',
+    'partners/broken.yaml:3:28: duplicates.interchange: Invalid option: expected one of "reject"|"accept"|"warn"',
+  ];
+
+  test('every map compiles, named xref tables exist, routes to other partners name a loaded partner, its endpoint and an identifier of the format', () => {
+    const dir = deployment(files);
+    expect(lines(dir)).toEqual(expected);
+    // The route checks do not refuse the file: its partner still loads (a map is checked again when it runs).
+    expect(load(dir).partners.map((p) => p.id)).toEqual(['acme', 'globex', 'initech']);
+  });
+
+  test('a file broken elsewhere still has its routes checked', () => {
+    const dir = deployment({ ...files, 'partners/acme.yaml': files['partners/acme.yaml'].replace('id: acme\n', 'id: acme\nworkers: 2\n') });
+    const r = lines(dir);
+    expect(r).toContain('partners/acme.yaml:2:1: workers: unknown key "workers"');
+    expect(r).toContain('partners/acme.yaml:6:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: The symbol "}" cannot be used as a unary operator (S0211)');
+    expect(r).toContain('partners/acme.yaml:19:14: routes.4.partner: no partner "ghost" (no ghost.yaml in the partners folder)');
+  });
+
+  test('partners check prints them, located, and exits 1', () => {
+    const dir = deployment(files);
+    const r = spawnSync(process.execPath, [bin, 'partners', 'check', '--config', join(dir, 'gateway.yaml')], { encoding: 'utf8', cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trimEnd().split('\n')).toEqual([...expected, '4 partner(s) checked: 2 with problems']);
+    expect(r.status).toBe(1);
+  });
+});
+
 describe('partner files: identify and redact', () => {
   const { partners } = loadPartners(join(repo, 'partners'), { base: repo, generated: [join(repo, 'certs', 'our')] });
 

@@ -1,0 +1,337 @@
+/**
+ * The process job on a real store: parse, identify, dedupe, record, acknowledge, route, map and queue;
+ * reconciling the acknowledgements partners send back; and the fence that keeps a job whose lease was
+ * taken over from committing twice.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildAck } from '../../src/edi/ack/build';
+import { parseBuffer } from '../../src/edi/parse';
+import { write } from '../../src/edi/write';
+import { AckRecord, DeliveryRecord, EventRecord, InterchangeRecord, JobRecord, MessageRecord, TransactionRecord } from '../../src/store/entities';
+import { deliverJob, Senders } from '../../src/pipeline/deliver';
+import { processMessage } from '../../src/pipeline/process';
+import { mariadbAvailable } from '../helpers/databases';
+import { type Deployment, deployment, type Harness, manualClock, order850, pipelineContext, x12Interchange } from './support';
+
+const PARTNERS = {
+  'partners/acme.yaml': [
+    'id: acme',
+    'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+    "acks: { x12: '997', ta1: on-error, to: acks }",
+    'duplicates: { interchange: reject }',
+    'tracking: { po: BEG.BEG03 }',
+    'routes:',
+    "  - match: { type: '850' }",
+    '    map: acme/maps/order.jsonata',
+    '    to: erp',
+    'endpoints:',
+    '  erp: { file: { dir: out/erp } }',
+    '  acks: { file: { dir: out/acme-acks } }',
+  ].join('\n'),
+  'partners/acme/maps/order.jsonata': '{ "po": BEG.BEG03, "lines": [PO1_loop.{ "sku": PO1.PO107, "qty": $number(PO1.PO102), "name": $xref("items", PO1.PO107) }] }',
+  'partners/xref/items.csv': 'sku,name\nSKU-1,Blue widget\n',
+  'partners/warner.yaml': [
+    'id: warner',
+    'identifiers: { x12: [{ qualifier: ZZ, id: WARNER }] }',
+    "acks: { x12: '997', to: acks }",
+    'duplicates: { interchange: warn }',
+    "routes: [{ match: { type: '850' }, to: erp }]",
+    'endpoints: { erp: { file: { dir: out/warner } }, acks: { file: { dir: out/warner-acks } } }',
+  ].join('\n'),
+  'partners/accepter.yaml': [
+    'id: accepter',
+    'identifiers: { x12: [{ qualifier: ZZ, id: ACCEPTER }] }',
+    'duplicates: { interchange: accept }',
+    "routes: [{ match: { type: '850' }, to: erp }]",
+    'endpoints: { erp: { file: { dir: out/accepter } } }',
+  ].join('\n'),
+  // Initech's orders go on to Umbrella as X12 of our own, whose 997 Umbrella owes within a day.
+  'partners/initech.yaml': [
+    'id: initech',
+    'identifiers: { x12: [{ qualifier: ZZ, id: INITECH }] }',
+    'routes:',
+    "  - { match: { type: '850', test: true }, format: edifact, partner: globex, to: orders }",
+    "  - { match: { type: '850' }, format: x12, partner: umbrella, to: orders }",
+  ].join('\n'),
+  'partners/globex.yaml': [
+    'id: globex',
+    "identifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }",
+    'acks: { expectWithin: 1h }',
+    'endpoints: { orders: { file: { dir: out/globex } } }',
+  ].join('\n'),
+  'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
+  'partners/umbrella.yaml': [
+    'id: umbrella',
+    'identifiers: { x12: [{ qualifier: ZZ, id: UMBRELLA }] }',
+    'acks: { expectWithin: 24h }',
+    'endpoints: { orders: { file: { dir: out/umbrella } } }',
+  ].join('\n'),
+};
+
+for (const kind of ['sqlite', 'mariadb'] as const) {
+  describe(`process job on ${kind}`, () => {
+    let d: Deployment;
+    let h: Harness | undefined;
+    const time = manualClock();
+
+    beforeAll(async () => {
+      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
+      d = deployment(PARTNERS);
+      h = await pipelineContext(d, kind, time.clock);
+    });
+    afterAll(async () => {
+      await h?.close();
+      d?.remove();
+    });
+    // Without MariaDB (outside CI), mariadbAvailable printed why and these pass as no-ops.
+    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+
+    const receive = async (h: Harness, text: string, partnerId: string | null = null) => {
+      const r = await h.store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(text, 'latin1'), fileName: 'in.x12', partnerId });
+      return r.message.id;
+    };
+    const claim = async (h: Harness, messageId: string, worker = 'w1', leaseMs = 60_000) => {
+      const job = await h.store.queue.claimKey(`${messageId}:process`, worker, leaseMs);
+      if (!job) throw new Error(`no queued process job for ${messageId}`);
+      return job;
+    };
+    const processed = async (h: Harness, text: string, partnerId: string | null = null) => {
+      const id = await receive(h, text, partnerId);
+      await processMessage(h.ctx, await claim(h, id));
+      return id;
+    };
+    const rows = (h: Harness) => h.store.ds.manager;
+    const interchangesOf = (h: Harness, messageId: string) => rows(h).find(InterchangeRecord, { where: { messageId }, order: { byteOffset: 'ASC' } });
+    const transactionsOf = (h: Harness, interchangeId: string) => rows(h).find(TransactionRecord, { where: { interchangeId }, order: { byteOffset: 'ASC' } });
+    const acksOf = (h: Harness, interchangeId: string) => rows(h).find(AckRecord, { where: { acknowledgesInterchangeId: interchangeId, direction: 'out' }, order: { kind: 'ASC' } });
+    const message = (h: Harness, id: string) => rows(h).findOneByOrFail(MessageRecord, { id });
+    const payloadOf = async (h: Harness, messageId: string) => h.store.payload((await message(h, messageId)).sha256);
+    const deliveriesOf = (h: Harness, transactionId: string) => rows(h).findBy(DeliveryRecord, { transactionId });
+    const ackText = async (h: Harness, ack: AckRecord) => (await payloadOf(h, ack.messageId!)).toString('latin1');
+
+    it('one message, two interchanges: the good one is acknowledged and routed, the unknown sender is refused with a TA1 006', async (h) => {
+      const text = x12Interchange({ sender: 'ACME', control: 101, pos: ['PO-101'] }) + x12Interchange({ sender: 'NOBODY', control: 102 });
+      const id = await processed(h, text, 'acme');
+      expect(await message(h, id)).toMatchObject({ status: 'partial', partnerId: 'acme', error: '1 of 2 interchange(s) not processed' });
+      const [good, refused] = await interchangesOf(h, id);
+      expect(good).toMatchObject({ controlNumber: '000000101', partnerId: 'acme', validation: 'valid', ackStatus: 'A' });
+      expect(refused).toMatchObject({ controlNumber: '000000102', partnerId: 'acme', validation: 'invalid', ackStatus: 'R' });
+
+      const [tx] = await transactionsOf(h, good.id);
+      expect(tx).toMatchObject({ type: '850', deliveryStatus: 'pending', route: 'acme/erp', ackStatus: 'A', tracked: { po: 'PO-101' }, reference: 'PO-101' });
+      expect((await transactionsOf(h, refused.id)).map((t) => t.deliveryStatus)).toEqual(['rejected']);
+      expect(await deliveriesOf(h, (await transactionsOf(h, refused.id))[0].id)).toEqual([]);
+
+      const [ack997] = await acksOf(h, good.id);
+      expect(ack997).toMatchObject({ kind: '997', status: 'A', partnerId: 'acme' });
+      expect(await ackText(h, ack997)).toMatch(/AK1\*PO\*101~[\s\S]*AK9\*A\*1\*1\*1~/);
+      const [ta1] = await acksOf(h, refused.id);
+      expect(ta1).toMatchObject({ kind: 'TA1', status: 'R' });
+      expect(await ackText(h, ta1)).toContain('TA1*000000102*240102*1230*R*006~');
+      const icEvent = (await h.store.events(id)).find((e) => e.stage === 'interchange' && e.status === 'error');
+      expect(icEvent).toMatchObject({ code: 'EDIGW_PARTNER_UNKNOWN' });
+      expect(icEvent?.detail).toContain('no partner file claims sender ZZ/NOBODY');
+
+      // The routed order is delivered through the file endpoint, mapped, with its xref name.
+      const [delivery] = await deliveriesOf(h, tx.id);
+      expect(delivery).toMatchObject({ partnerId: 'acme', endpoint: 'erp', status: 'pending', attempts: 0 });
+      const job = await h.store.queue.claimKey(`deliver:${delivery.id}`, 'w1');
+      await deliverJob(h.ctx, job!, new Senders(h.ctx));
+      const out = join(d.dir, 'out/erp');
+      const [file] = readdirSync(out).filter((n) => n.includes('000000101'));
+      expect(JSON.parse(readFileSync(join(out, file), 'utf8'))).toEqual({ po: 'PO-101', lines: [{ sku: 'SKU-1', qty: 10, name: 'Blue widget' }] });
+      expect(await rows(h).findOneByOrFail(DeliveryRecord, { id: delivery.id })).toMatchObject({ status: 'delivered', attempts: 1, lastError: null });
+      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({ deliveryStatus: 'delivered', deliveredAt: time.clock() });
+      expect(await rows(h).findOneByOrFail(JobRecord, { key: `deliver:${delivery.id}` })).toMatchObject({ status: 'done' });
+    });
+
+    it('a message from no particular channel may hold interchanges of several partners: each is its own sender\'s', async (h) => {
+      const text = x12Interchange({ sender: 'ACCEPTER', control: 151 }) + x12Interchange({ sender: 'WARNER', control: 152 });
+      const id = await processed(h, text);
+      expect(await message(h, id)).toMatchObject({ status: 'processed', partnerId: 'accepter' });
+      const ics = await interchangesOf(h, id);
+      expect(ics.map((ic) => `${ic.partnerId} ${ic.validation}`)).toEqual(['accepter valid', 'warner valid']);
+      expect((await transactionsOf(h, ics[1].id)).map((t) => t.route)).toEqual(['warner/erp']);
+    });
+
+    it('duplicates: reject refuses the second copy with a TA1 025 and routes nothing again', async (h) => {
+      const text = x12Interchange({ sender: 'ACME', control: 201 });
+      const first = await processed(h, text, 'acme');
+      time.advance(1000);
+      const again = await processed(h, text, 'acme');
+      expect(await message(h, again)).toMatchObject({ status: 'rejected' });
+      const [firstIc] = await interchangesOf(h, first);
+      // The duplicate is not recorded as an interchange of its own: the first one stays the only one.
+      expect(await interchangesOf(h, again)).toEqual([]);
+      expect(await rows(h).countBy(TransactionRecord, { interchangeId: firstIc.id })).toBe(1);
+      expect(await deliveriesOf(h, (await transactionsOf(h, firstIc.id))[0].id)).toHaveLength(1);
+      const ta1 = await rows(h).findOneByOrFail(AckRecord, { direction: 'out', kind: 'TA1', interchangeControlNumber: '000000201' });
+      expect(ta1).toMatchObject({ status: 'R', acknowledgesInterchangeId: null });
+      expect(await ackText(h, ta1)).toContain('*R*025~');
+      expect((await h.store.events(again)).find((e) => e.stage === 'interchange')).toMatchObject({ status: 'error', code: 'EDIGW_DUPLICATE_INTERCHANGE' });
+    });
+
+    it('duplicates: warn records the copy with a warning, acknowledges it E and routes its transactions again', async (h) => {
+      const text = x12Interchange({ sender: 'WARNER', control: 301 });
+      const first = await processed(h, text);
+      time.advance(1000);
+      const again = await processed(h, text);
+      expect(await message(h, again)).toMatchObject({ status: 'processed', partnerId: 'warner' });
+      const [a] = await interchangesOf(h, first);
+      const [b] = await interchangesOf(h, again);
+      expect(b).toMatchObject({ controlNumber: '000000301', validation: 'warnings', ackStatus: 'E' });
+      expect(b.id).not.toBe(a.id);
+      expect(JSON.stringify(b.validationReport)).toContain('"code":"025"');
+      const [tx] = await transactionsOf(h, b.id);
+      expect(tx).toMatchObject({ deliveryStatus: 'pending', route: 'warner/erp' });
+      expect(await deliveriesOf(h, tx.id)).toHaveLength(1);
+      // The warning makes the envelope E, and ta1: on-error (the default) answers that too.
+      expect((await acksOf(h, b.id)).map((x) => `${x.kind} ${x.status}`)).toEqual(['997 E', 'TA1 E']);
+      expect((await h.store.events(again)).find((e) => e.stage === 'interchange')?.detail).toContain('(duplicate accepted)');
+    });
+
+    it('duplicates: accept records the copy as valid and routes its transactions again', async (h) => {
+      const text = x12Interchange({ sender: 'ACCEPTER', control: 401 });
+      const first = await processed(h, text);
+      time.advance(1000);
+      const again = await processed(h, text);
+      const [a] = await interchangesOf(h, first);
+      const [b] = await interchangesOf(h, again);
+      expect(b).toMatchObject({ controlNumber: '000000401', validation: 'valid', partnerId: 'accepter' });
+      expect(b.id).not.toBe(a.id);
+      const [ta, tb] = [(await transactionsOf(h, a.id))[0], (await transactionsOf(h, b.id))[0]];
+      expect(await deliveriesOf(h, ta.id)).toHaveLength(1);
+      expect(await deliveriesOf(h, tb.id)).toHaveLength(1);
+      expect(tb).toMatchObject({ deliveryStatus: 'pending', route: 'accepter/erp' });
+      expect(await message(h, again)).toMatchObject({ status: 'processed' });
+      // A third copy is accepted too: the first occurrence keeps the unique key, the copies their own.
+      time.advance(1000);
+      const third = await processed(h, text);
+      expect(await interchangesOf(h, third)).toHaveLength(1);
+    });
+
+    it('a transaction with validation errors is not routed; the others in its interchange are', async (h) => {
+      const text = x12Interchange({ sender: 'ACME', control: 501, bodies: [order850('PO-501A'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1'], order850('PO-501C')] });
+      const id = await processed(h, text, 'acme');
+      expect(await message(h, id)).toMatchObject({ status: 'partial' });
+      const [ic] = await interchangesOf(h, id);
+      const txs = await transactionsOf(h, ic.id);
+      expect(txs.map((t) => `${t.controlNumber} ${t.validation} ${t.ackStatus} ${t.deliveryStatus}`)).toEqual([
+        '0001 valid A pending', '0002 invalid R rejected', '0003 valid A pending',
+      ]);
+      expect(await deliveriesOf(h, txs[1].id)).toEqual([]);
+      expect(await deliveriesOf(h, txs[0].id)).toHaveLength(1);
+      expect(await deliveriesOf(h, txs[2].id)).toHaveLength(1);
+      const [ack] = await acksOf(h, ic.id);
+      expect(ack).toMatchObject({ kind: '997', status: 'P' });
+      expect(await ackText(h, ack)).toMatch(/AK2\*850\*0002~[\s\S]*AK5\*R\*5~[\s\S]*AK9\*P\*3\*3\*2~/);
+    });
+
+    it('X12 routed to another partner is recorded as our outbound interchange, its 997 expected; the 997 that comes back settles it', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'INITECH', control: 601, pos: ['PO-601'] }));
+      expect(await message(h, id)).toMatchObject({ status: 'processed' });
+      const [inTx] = await transactionsOf(h, (await interchangesOf(h, id))[0].id);
+      expect(inTx).toMatchObject({ deliveryStatus: 'pending', route: 'umbrella/orders' });
+      const [delivery] = await deliveriesOf(h, inTx.id);
+      expect(delivery).toMatchObject({ partnerId: 'umbrella', endpoint: 'orders' });
+
+      const [out] = await interchangesOf(h, delivery.messageId);
+      expect(out).toMatchObject({ direction: 'out', partnerId: 'umbrella', ackStatus: 'expected' });
+      expect([out.senderId.trim(), out.receiverId.trim()]).toEqual(['OURCOMPANY', 'UMBRELLA']);
+      expect(out.ackDueAt?.getTime()).toBe(time.clock().getTime() + 24 * 3_600_000);
+      const outTxs = await transactionsOf(h, out.id);
+      expect(outTxs.map((t) => `${t.direction} ${t.type} ${t.ackStatus}`)).toEqual(['out 850 expected']);
+      const sent = parseBuffer(await payloadOf(h, delivery.messageId), { level: 'full' }).interchanges[0];
+      expect(sent.groups[0].transactions[0].segments.find((s) => s.id === 'BEG')?.elements[2]).toBe('PO-601');
+
+      // Umbrella's 997 for it: from UMBRELLA to us, acknowledging the group we sent.
+      time.advance(60_000);
+      const ackBytes = write(buildAck(sent, '997', { controlNumber: 9001, now: time.clock() }));
+      const ackMsg = await processed(h, ackBytes.toString('latin1'), 'umbrella');
+      expect(await message(h, ackMsg)).toMatchObject({ status: 'processed', partnerId: 'umbrella' });
+      expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'A' });
+      expect((await transactionsOf(h, out.id)).map((t) => t.ackStatus)).toEqual(['A']);
+      const received = await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg });
+      expect(received).toMatchObject({ kind: '997', status: 'A', acknowledgesInterchangeId: out.id, partnerId: 'umbrella' });
+      expect((await h.store.events(ackMsg)).find((e) => e.stage === 'ack-received')).toMatchObject({ status: 'ok', interchangeId: out.id });
+      // The 997 itself is matched, not routed: Umbrella has no route, and that is no failure.
+      const [ackTx] = await transactionsOf(h, (await interchangesOf(h, ackMsg))[0].id);
+      expect(ackTx).toMatchObject({ type: '997', deliveryStatus: 'unrouted' });
+    });
+
+    it('EDIFACT routed to another partner: its CONTRL, matched by the interchange control number, settles it', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'INITECH', control: 651, test: true }));
+      const [delivery] = await deliveriesOf(h, (await transactionsOf(h, (await interchangesOf(h, id))[0].id))[0].id);
+      const [out] = await interchangesOf(h, delivery.messageId);
+      expect(out).toMatchObject({ direction: 'out', standard: 'edifact', partnerId: 'globex', ackStatus: 'expected', test: true });
+      const sent = parseBuffer(await payloadOf(h, delivery.messageId), { level: 'full' }).interchanges[0];
+      expect(sent.groups[0].transactions[0].type).toBe('ORDERS');
+
+      time.advance(60_000);
+      const contrl = write(buildAck(sent, 'CONTRL', { controlNumber: 9101, now: time.clock() }));
+      const ackMsg = await processed(h, contrl.toString('latin1'), 'globex');
+      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({ kind: 'CONTRL', status: 'A', acknowledgesInterchangeId: out.id });
+      expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'A' });
+      expect((await transactionsOf(h, out.id)).map((t) => t.ackStatus)).toEqual(['A']);
+    });
+
+    it('a 997 finds our interchange even when many newer groups of other partners share its group control number', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'INITECH', control: 701 }));
+      const [delivery] = await deliveriesOf(h, (await transactionsOf(h, (await interchangesOf(h, id))[0].id))[0].id);
+      const [out] = await interchangesOf(h, delivery.messageId);
+      const sent = parseBuffer(await payloadOf(h, delivery.messageId), { level: 'full' }).interchanges[0];
+      // Group control numbers are small per-partner counters: other partners' groups reuse them all the time.
+      time.advance(1000);
+      const gs06 = Number(sent.groups[0].controlNumber);
+      await processed(h, Array.from({ length: 60 }, (_, i) => x12Interchange({ sender: 'NOISY', control: 702_000 + i, group: gs06 })).join(''));
+      time.advance(1000);
+      const ackMsg = await processed(h, write(buildAck(sent, '997', { controlNumber: 9003, now: time.clock() })).toString('latin1'), 'umbrella');
+      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({ acknowledgesInterchangeId: out.id });
+      expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'A' });
+    });
+
+    it('an acknowledgement of something never sent is recorded unmatched, with a warning event', async (h) => {
+      const never = parseBuffer(Buffer.from(x12Interchange({ sender: 'OURCOMPANY', receiver: 'UMBRELLA', control: 777_001 })), { level: 'full' }).interchanges[0];
+      const ackMsg = await processed(h, write(buildAck(never, '997', { controlNumber: 9002, now: time.clock() })).toString('latin1'), 'umbrella');
+      const rec = await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg });
+      expect(rec).toMatchObject({ kind: '997', acknowledgesInterchangeId: null, groupControlNumber: '777001', status: 'A' });
+      const warning = (await h.store.events(ackMsg)).find((e) => e.stage === 'ack-received');
+      expect(warning).toMatchObject({ status: 'warning', code: 'unmatched', partnerId: 'umbrella' });
+      expect(warning?.detail).toBe('997 acknowledges nothing we sent umbrella (group 777001)');
+    });
+
+    it('a process job whose lease was taken over rolls back; the new holder records everything once', async (h) => {
+      const id = await receive(h, x12Interchange({ sender: 'ACME', control: 801 }), 'acme');
+      const stale = await claim(h, id, 'slow-worker', 1_000);
+      time.advance(2_000);
+      const [fresh] = (await h.store.queue.claim('fast-worker', 10, 60_000, ['process'])).filter((j) => j.messageId === id);
+      expect(fresh).toMatchObject({ id: stale.id, attempts: 2, claimedBy: 'fast-worker' });
+
+      await expect(processMessage(h.ctx, stale)).rejects.toThrow(`job ${stale.id} was taken over by another worker (lease expired); rolled back`);
+      expect(await interchangesOf(h, id)).toEqual([]);
+      expect(await rows(h).countBy(EventRecord, { messageId: id })).toBe(1); // only `received`
+      expect(await message(h, id)).toMatchObject({ status: 'received' });
+
+      await processMessage(h.ctx, fresh);
+      const [ic] = await interchangesOf(h, id);
+      expect(await interchangesOf(h, id)).toHaveLength(1);
+      expect(await rows(h).countBy(AckRecord, { acknowledgesInterchangeId: ic.id })).toBe(1);
+      expect(await deliveriesOf(h, (await transactionsOf(h, ic.id))[0].id)).toHaveLength(1);
+      expect((await h.store.events(id)).filter((e) => e.stage === 'processed')).toHaveLength(1);
+      expect(await rows(h).findOneByOrFail(JobRecord, { id: String(fresh.id) })).toMatchObject({ status: 'done', claimedBy: 'fast-worker' });
+
+      // The stale worker trying again changes nothing either.
+      await expect(processMessage(h.ctx, stale)).rejects.toThrow(/taken over/);
+      expect(await interchangesOf(h, id)).toHaveLength(1);
+    });
+
+    it('unreadable bytes: the message is rejected with EDIGW_EDI_UNREADABLE and the job completes', async (h) => {
+      const id = await processed(h, 'this is not EDI at all\n', 'acme');
+      expect(await message(h, id)).toMatchObject({ status: 'rejected' });
+      expect((await message(h, id)).error).toContain('[EDIGW_EDI_UNREADABLE]');
+      expect(await rows(h).findOneByOrFail(JobRecord, { key: `${id}:process` })).toMatchObject({ status: 'done' });
+      expect(existsSync(join(d.dir, 'out/acme-acks'))).toBe(false);
+    });
+  });
+}

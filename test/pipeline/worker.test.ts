@@ -1,0 +1,132 @@
+/** The workers of one process and the maintenance jobs, on a real store. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeliveryRecord, InterchangeRecord, JobRecord } from '../../src/store/entities';
+import { intake } from '../../src/pipeline/intake';
+import { runMaintenance, scheduleMaintenance } from '../../src/pipeline/maintenance';
+import { sendDocument } from '../../src/pipeline/send';
+import { Workers } from '../../src/pipeline/worker';
+import { mariadbAvailable } from '../helpers/databases';
+import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+for (const kind of ['sqlite', 'mariadb'] as const) {
+  describe(`workers and maintenance on ${kind}`, () => {
+    let d: Deployment;
+    let h: Harness | undefined;
+    const time = manualClock();
+
+    beforeAll(async () => {
+      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
+      d = deployment({
+        'partners/acme.yaml': [
+          'id: acme',
+          'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+          "acks: { x12: '997', to: acks, expectWithin: 1h }",
+          "routes: [{ match: { type: '850' }, to: erp }]",
+          'endpoints: { erp: { file: { dir: out/erp } }, acks: { file: { dir: out/acks } } }',
+        ].join('\n'),
+      });
+      h = await pipelineContext(d, kind, time.clock);
+    });
+    afterAll(async () => {
+      await h?.close();
+      d?.remove();
+    });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+
+    it('intake wakes the workers: the message is processed, its 997 and its order delivered; stop drains', async (h) => {
+      const workers = new Workers(h.ctx, { count: 2, idleMs: 5_000, leaseMs: 30_000 });
+      h.ctx.kick = () => workers.kick();
+      workers.start();
+      try {
+        // The long idle pause shows it was the kick, not the next poll, that started the work.
+        await new Promise((r) => setTimeout(r, 50));
+        const { messageId, duplicate } = await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 11 })), fileName: 'po.x12' });
+        expect(duplicate).toBe(false);
+        await until('the message processed', async () => (await h.store.message(messageId))?.status === 'processed');
+        await until('both deliveries', async () => (await h.store.ds.manager.countBy(DeliveryRecord, { status: 'delivered' })) === 2);
+        expect(readdirSync(join(d.dir, 'out/erp'))).toHaveLength(1);
+        expect(readdirSync(join(d.dir, 'out/acks'))).toHaveLength(1);
+      } finally {
+        expect(await workers.stop(5_000)).toBe(true);
+      }
+    });
+
+    it('stop, or new work, arriving while a worker is claiming is not slept through', async (h) => {
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 60_000 });
+      h.ctx.kick = () => workers.kick();
+      const claim = h.store.queue.claim.bind(h.store.queue);
+      const spy = jest.spyOn(h.store.queue, 'claim');
+      let messageId: string | undefined;
+      // The first claim finds nothing; while it runs, a message comes in and kicks.
+      spy.mockImplementationOnce(async (...args) => {
+        const jobs = await claim(...args);
+        messageId = (await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 13 })), fileName: 'po.x12' })).messageId;
+        return jobs;
+      });
+      workers.start();
+      try {
+        await until('the message processed long before the idle pause ends', async () => messageId !== undefined && (await h.store.message(messageId))?.status === 'processed');
+        let stopped: Promise<boolean> | undefined;
+        spy.mockImplementationOnce(async (...args) => {
+          const jobs = await claim(...args);
+          stopped = workers.stop(3_000);
+          return jobs;
+        });
+        workers.kick();
+        await until('stop to be called', async () => stopped !== undefined);
+        expect(await stopped).toBe(true);
+      } finally {
+        spy.mockRestore();
+        await workers.stop(3_000);
+      }
+    });
+
+    it('a job of a kind no worker handles is dead-lettered, saying so', async (h) => {
+      await h.store.queue.enqueue({ kind: 'mystery', key: 'mystery:1' });
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 10 });
+      workers.start();
+      try {
+        const job = await until('the dead job', async () => {
+          const j = await h.store.ds.manager.findOneByOrFail(JobRecord, { key: 'mystery:1' });
+          return j.status === 'dead' && j;
+        });
+        expect(job.lastError).toBe('no worker handles jobs of kind mystery');
+      } finally {
+        await workers.stop(5_000);
+      }
+    });
+
+    it('maintenance: one job per task and time slot, however many processes schedule it; overdue acks are flagged', async (h) => {
+      await sendDocument(h.ctx, { partnerId: 'acme', endpoint: 'erp', bytes: Buffer.from(x12Interchange({ sender: 'OURCOMPANY', receiver: 'ACME', control: 12 })) });
+      const sent = await h.store.ds.manager.findOneByOrFail(InterchangeRecord, { direction: 'out', controlNumber: '000000012' });
+      expect(sent.ackStatus).toBe('expected');
+
+      time.advance(60 * 60_000 + 1);
+      await scheduleMaintenance(h.ctx);
+      await scheduleMaintenance(h.ctx);
+      const slot = Math.floor(time.clock().getTime() / 60_000);
+      const jobs = await h.store.ds.manager.findBy(JobRecord, { kind: 'maintenance' });
+      expect(jobs.map((j) => j.key)).toEqual([`maintenance:overdue-acks:${slot}`]);
+
+      const job = await h.store.queue.claimKey(`maintenance:overdue-acks:${slot}`, 'w');
+      await runMaintenance(h.ctx, job!);
+      expect(await h.store.ds.manager.findOneByOrFail(InterchangeRecord, { id: sent.id })).toMatchObject({ ackStatus: 'overdue' });
+      expect(await h.store.ds.manager.findOneByOrFail(JobRecord, { key: `maintenance:overdue-acks:${slot}` })).toMatchObject({ status: 'done' });
+
+      time.advance(60_000);
+      await scheduleMaintenance(h.ctx);
+      expect(await h.store.ds.manager.countBy(JobRecord, { kind: 'maintenance' })).toBe(2);
+    });
+  });
+}
