@@ -20,6 +20,9 @@ function fsyncDir(dir: string): void {
  * survive a crash; the database row that points at them commits only after that. Never rewritten.
  */
 export class FilePayloads {
+  /** Folders known to exist: creating them again on every put costs more than the write. */
+  private readonly made = new Set<string>();
+
   constructor(readonly root: string) {}
 
   path(hash: string): string {
@@ -34,7 +37,10 @@ export class FilePayloads {
     const final = this.path(hash);
     if (existsSync(final)) return hash;
     const dir = dirname(final);
-    mkdirSync(dir, { recursive: true });
+    if (!this.made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.made.add(dir);
+    }
     const tmp = join(dir, `.${hash}.${randomUUID()}.tmp`);
     const fd = openSync(tmp, 'wx');
     try {

@@ -60,6 +60,9 @@ export interface RecordedInterchange {
   duplicateOf?: InterchangeRecord;
 }
 
+/** Payloads we produce up to this size are kept in the database row rather than a file of their own. */
+export const INLINE_PAYLOAD_MAX = 64 * 1024;
+
 /** How much of a validation report a row keeps; the payload can always be validated again in full. */
 const REPORT_LIMIT = 200;
 
@@ -168,17 +171,24 @@ export class Store {
    */
   async putPayload(m: EntityManager, bytes: Buffer): Promise<string> {
     const hash = sha256(bytes);
-    if (this.files) this.files.put(bytes, hash);
-    await m.createQueryBuilder().insert().into(PayloadRecord).orIgnore().values({
-      sha256: hash, size: bytes.length, storage: this.files ? 'file' : 'database', data: this.files ? null : bytes, createdAt: this.clock(), purgedAt: null,
-    }).execute();
+    // Small documents we made (acks, mapped orders) go in the row itself: the commit makes them
+    // durable, where a file of their own would cost an fsync each (docs/bench.md, the pipeline rows).
+    const inFile = this.files !== undefined && bytes.length > INLINE_PAYLOAD_MAX;
+    if (inFile) this.files!.put(bytes, hash);
+    const t = quote(this.driver, 'payload');
+    await m.query(
+      `INSERT ${this.driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE '}INTO ${t} (sha256, size, storage, data, createdAt, purgedAt) VALUES (?, ?, ?, ?, ?, NULL)`,
+      [hash, bytes.length, inFile ? 'file' : 'database', inFile ? null : bytes, sqlDate(this.driver, this.clock())],
+    );
     return hash;
   }
 
   /** The raw bytes of a message, as received. */
-  async payload(hash: string): Promise<Buffer> {
-    if (this.files?.has(hash)) return this.files.get(hash);
+  async payload(hash: string, size?: number): Promise<Buffer> {
+    // A small payload is most likely in its row (putPayload); a large one in its file.
+    if ((size === undefined || size > INLINE_PAYLOAD_MAX) && this.files?.has(hash)) return this.files.get(hash);
     const row = await this.read((m) => m.findOneBy(PayloadRecord, { sha256: hash }));
+    if (!row?.data && this.files?.has(hash)) return this.files.get(hash);
     if (row?.data) return Buffer.from(row.data);
     if (row?.purgedAt) throw new Error(`payload ${hash} was purged on ${row.purgedAt.toISOString()} by the retention policy`);
     throw new Error(`payload ${hash} is missing`);

@@ -204,27 +204,28 @@ describe('file watcher', () => {
     expect(await fs.readFile(path.join(done, 'po-1.edi'), 'utf8')).toBe('new');
   });
 
-  test('stop() waits for the intake in flight and takes nothing new afterwards', async () => {
+  test('stop() waits for the intakes in flight (8 at a time) and takes nothing new afterwards', async () => {
     const dir = path.join(root, 'in');
     await fs.mkdir(dir);
-    await fs.writeFile(path.join(dir, 'a.edi'), 'a');
-    await fs.writeFile(path.join(dir, 'b.edi'), 'b');
-    let release!: (v: { messageId: string }) => void;
-    const { calls, intake } = recordingIntake(() => new Promise((r) => { release = r; }));
+    for (let i = 0; i < 10; i++) await fs.writeFile(path.join(dir, `f${i}.edi`), String(i));
+    const releases: Array<(v: { messageId: string }) => void> = [];
+    const { calls, intake } = recordingIntake(() => new Promise((r) => { releases.push(r); }));
     const w = watcher({ every: 10 }, { intake });
     await w.start();
-    for (let i = 0; i < 100 && calls.length === 0; i++) await sleep(10);
-    expect(calls).toHaveLength(1);
+    for (let i = 0; i < 100 && calls.length < 8; i++) await sleep(10);
+    await sleep(30);
+    expect(calls).toHaveLength(8);
     let stopped = false;
     const stopping = w.stop().then(() => { stopped = true; });
     await sleep(50);
     expect(stopped).toBe(false);
-    release({ messageId: 'm1' });
+    releases.forEach((r, i) => r({ messageId: `m${i}` }));
     await stopping;
-    expect(calls).toHaveLength(1); // the second file was not started
-    expect(await list(path.join(dir, 'processed'))).toEqual([calls[0].fileName]);
+    expect(calls).toHaveLength(8); // the last two files were not started
+    expect(await list(path.join(dir, 'processed'))).toEqual(calls.map((c) => c.fileName).sort());
     await sleep(50);
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(8);
+    expect((await list(dir)).filter((n) => n.endsWith('.edi'))).toHaveLength(2);
   });
 
   test('a file that vanishes before it is read is skipped quietly', async () => {

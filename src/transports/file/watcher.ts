@@ -24,6 +24,8 @@ export type FileWatcherConfig = z.output<typeof fileWatcherConfig>;
 /** Longest wait between attempts at a file whose intake keeps failing. */
 const MAX_BACKOFF_MS = 5 * 60_000;
 const MAX_SUFFIX = 10_000;
+/** Files taken in concurrently per tick. */
+const TAKE_AT_ONCE = 8;
 
 interface Seen { size: number; mtimeMs: number }
 interface Failing { attempts: number; notBefore: number }
@@ -38,6 +40,7 @@ export class FileWatcher implements Inbound {
   private readonly failing = new Map<string, Failing>();
   /** files taken in whose move/delete failed: never taken in again, only moved/deleted again */
   private readonly committed = new Map<string, Committed>();
+  private moveToMade = false;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
   private running = false;
@@ -117,12 +120,18 @@ export class FileWatcher implements Inbound {
     for (const name of [...this.failing.keys()]) if (!next.has(name)) this.failing.delete(name);
     for (const name of [...this.committed.keys()]) if (!next.has(name)) this.committed.delete(name);
 
-    for (const name of due) {
-      if (this.stopped) break; // stop(): finish the file in flight, take in nothing new
-      const failing = this.failing.get(name);
-      if (failing && this.deps.clock().getTime() < failing.notBefore) continue;
-      await this.take(name, next.get(name) as Seen);
-    }
+    // A few files at a time: each waits mostly on the file system and on the store's commit.
+    let at = 0;
+    const lane = async () => {
+      while (at < due.length) {
+        if (this.stopped) return; // stop(): finish the files in flight, take in nothing new
+        const name = due[at++];
+        const failing = this.failing.get(name);
+        if (failing && this.deps.clock().getTime() < failing.notBefore) continue;
+        await this.take(name, next.get(name) as Seen);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TAKE_AT_ONCE, due.length) }, lane));
   }
 
   private async take(name: string, seen: Seen): Promise<void> {
@@ -172,7 +181,10 @@ export class FileWatcher implements Inbound {
       if (this.config.afterRead === 'delete') {
         await fs.rm(file, { force: true });
       } else {
-        await fs.mkdir(this.moveTo, { recursive: true });
+        if (!this.moveToMade) {
+          await fs.mkdir(this.moveTo, { recursive: true });
+          this.moveToMade = true;
+        }
         await moveNoClobber(file, this.moveTo, name);
       }
       this.committed.delete(name);
