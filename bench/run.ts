@@ -7,6 +7,7 @@
  *   npm run bench -- --quick       10 MB inputs and a 100 MB memory file, for a smoke run
  *   npm run bench -- --only full   only rows whose "suite impl" contains the text
  *   npm run bench -- --only store  the store rows (queue and transaction records, SQLite and MariaDB)
+ *   npm run bench -- --only pipeline  the end-to-end rows: the real gateway, file in, 997s and HTTP out
  *
  * See docs/bench.md for what is measured and how to read it.
  */
@@ -91,6 +92,27 @@ const STORE_JOBS = { full: 20_000, quick: 2_000 };
 const STORE_FILES = { full: 600, quick: 60 };
 const STORE_TX_PER_FILE = 100;
 
+/** 850s per pipeline row, and the shapes they come in (transactions per file, one interchange per file). */
+const PIPELINE_TX = { full: 10_000, quick: 1_000 };
+const PIPELINE_PER_FILE = [100, 10];
+/** A pipeline row stops waiting after this long and reports what was delivered (below the worker's TIMEOUT_S). */
+const PIPELINE_BUDGET_S = 300;
+/** The end-to-end target (SQLite, 2 cores), and what Bots publishes for itself (not measured here). */
+const PIPELINE_TARGET_TX_S = 1000;
+const BOTS_PUBLISHED_MSG_S = 55;
+
+function pipelineJobs(quick: boolean): Job[] {
+  const total = PIPELINE_TX[quick ? 'quick' : 'full'];
+  const list: Job[] = [];
+  for (const driver of ['sqlite', 'mariadb'] as const) {
+    for (const perFile of PIPELINE_PER_FILE) {
+      const files = Math.ceil(total / perFile);
+      list.push({ suite: 'pipeline', impl: `e2e ${driver} ${files} files x ${perFile}`, kind: 'pipeline-e2e', files: [], driver, count: total, perFile, budgetSeconds: PIPELINE_BUDGET_S });
+    }
+  }
+  return list;
+}
+
 function storeJobs(quick: boolean): Job[] {
   const scale = quick ? 'quick' : 'full';
   const list: Job[] = [];
@@ -138,12 +160,13 @@ async function measure(job: Job): Promise<Row> {
     if (again.ok && again.seconds < best.seconds) best = again;
   }
   const mb = best.bytes / MiB;
-  // Store rows count jobs or records (ops); MB/s means nothing there and stays 0.
+  // Store rows count jobs or records (ops), pipeline rows transactions end to end; MB/s means nothing there and stays 0.
+  const opsRow = job.suite === 'store' || job.suite === 'pipeline';
   const ops = best.ops ?? best.transactions;
   const row: Row = {
     suite: job.suite,
     impl: job.impl,
-    mbPerSec: best.ok && best.seconds > 0 && job.suite !== 'store' ? mb / best.seconds : 0,
+    mbPerSec: best.ok && best.seconds > 0 && !opsRow ? mb / best.seconds : 0,
     opsPerSec: best.ok && best.seconds > 0 && ops !== undefined ? ops / best.seconds : 0,
     peakRssMb: best.peakRssMb,
     bytes: best.bytes,
@@ -151,6 +174,7 @@ async function measure(job: Job): Promise<Row> {
     runs,
   };
   for (const k of ['transactions', 'segments', 'errors', 'warnings', 'ops'] as const) if (best[k] !== undefined) row[k] = best[k];
+  if (best.phases) row.phases = best.phases;
   const notes: string[] = [];
   if (job.note) notes.push(job.note);
   if (best.notes) notes.push(...best.notes);
@@ -172,7 +196,7 @@ async function measure(job: Job): Promise<Row> {
     }
   }
   if (notes.length) row.note = notes.join('; ');
-  const speed = job.suite === 'store' ? `${row.opsPerSec.toFixed(0)} ops/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
+  const speed = opsRow ? `${row.opsPerSec.toFixed(0)} ${job.suite === 'pipeline' ? 'tx' : 'ops'}/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
   log(`${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`);
   return row;
 }
@@ -186,6 +210,13 @@ function relate(rows: Row[]): void {
   const find = (suite: string, impl: string) => rows.find((r) => r.suite === suite && r.impl === impl && !r.failed);
   for (const r of rows) {
     if (r.failed) continue;
+    if (r.suite === 'pipeline') {
+      r.ratio = r.opsPerSec / PIPELINE_TARGET_TX_S;
+      r.vsBots = r.opsPerSec / BOTS_PUBLISHED_MSG_S;
+      const vs = `vs baseline: tx/s over the ${PIPELINE_TARGET_TX_S} tx/s target; ${r.vsBots.toFixed(1)}x Bots' ~${BOTS_PUBLISHED_MSG_S} messages/s (Bots' published figure, not measured here)`;
+      r.note = r.note ? `${r.note}; ${vs}` : vs;
+      continue;
+    }
     if (r.suite === 'store') {
       const base = find('store', r.impl.replace(/ mariadb$/, ' sqlite'));
       if (base && base.opsPerSec > 0) {
@@ -223,6 +254,9 @@ function targets(rows: Row[]): Target[] {
   for (const r of rows.filter((x) => x.suite === 'memory' && !x.failed)) {
     out.push({ name: `${r.impl} peak RSS MB`, value: r.peakRssMb, target: '< 200 MB', met: r.peakRssMb < 200 });
   }
+  for (const r of rows.filter((x) => x.suite === 'pipeline' && x.impl.includes('sqlite') && !x.failed)) {
+    atLeast(`pipeline ${r.impl} tx/s`, r.opsPerSec, PIPELINE_TARGET_TX_S, ' tx/s');
+  }
   return out;
 }
 
@@ -235,7 +269,7 @@ function table(rows: Row[], tg: Target[]): string {
   const body = rows.map((r) => [
     r.suite,
     r.impl,
-    r.failed || r.suite === 'store' ? '-' : fmt(r.mbPerSec, 1),
+    r.failed || r.suite === 'store' || r.suite === 'pipeline' ? '-' : fmt(r.mbPerSec, 1),
     r.failed || (r.transactions === undefined && r.ops === undefined) ? '-' : fmt(r.opsPerSec, 0),
     r.skipped ? '-' : fmt(r.peakRssMb, 0),
     r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
@@ -261,10 +295,11 @@ async function main(): Promise<void> {
   const pick = (l: Job[]) => (needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle)));
   // The parser rows read generated data: generate (or check) it only when one of them is selected.
   let data: Manifest | undefined;
-  let list = [...pick(jobs(placeholder(scale))), ...pick(storeJobs(opts.quick))];
-  if (list.some((j) => j.suite !== 'store')) {
+  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick))];
+  let list = [...pick(jobs(placeholder(scale))), ...own];
+  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline')) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
-    list = [...pick(jobs(data)), ...pick(storeJobs(opts.quick))];
+    list = [...pick(jobs(data)), ...own];
   }
   if (list.length === 0) log(`no row matches --only ${JSON.stringify(opts.only)}`);
   const rows: Row[] = [];

@@ -30,7 +30,7 @@ const CLAIM_BATCH = 25;
 const LEASE_MS = 60_000;
 const QUEUE_WORKERS = 2;
 
-function redact(url: string): string {
+export function redact(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@/]*@/, '$1***@');
 }
 
@@ -38,16 +38,16 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-interface Scratch {
+export interface Scratch {
   url: string;
   dir: string;
   drop(): Promise<void>;
 }
 
-class Unreachable extends Error {}
+export class Unreachable extends Error {}
 
-/** A fresh, empty database of the given kind, with a scratch folder for payload files. */
-async function scratch(driver: StoreDriver): Promise<Scratch> {
+/** A fresh, empty database of the given kind, with a scratch folder for payload files (the pipeline rows use it too). */
+export async function scratch(driver: StoreDriver): Promise<Scratch> {
   const dir = mkdtempSync(join(tmpdir(), 'edigw-bench-'));
   const rmDir = () => rmSync(dir, { recursive: true, force: true });
   if (driver === 'sqlite') return { url: `sqlite:${join(dir, 'gateway.sqlite')}`, dir, drop: async () => rmDir() };

@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory' | 'store';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -12,7 +12,8 @@ export type Kind =
   | 'node-x12-parse'
   | 'edifact-package'
   | 'store-jobs'
-  | 'store-records';
+  | 'store-records'
+  | 'pipeline-e2e';
 
 export type StoreDriver = 'sqlite' | 'mariadb';
 
@@ -31,11 +32,11 @@ export interface Job {
   /** Streaming rows stop reading once this much time is spent, and report MB/s over what they read. */
   budgetSeconds?: number;
   note?: string;
-  /** Store rows: the database the row runs on (a fresh one, dropped afterwards). */
+  /** Store and pipeline rows: the database the row runs on (a fresh one, dropped afterwards). */
   driver?: StoreDriver;
-  /** store-jobs: jobs to enqueue and drain; store-records: files to receive and record. */
+  /** store-jobs: jobs to enqueue and drain; store-records: files to receive and record; pipeline-e2e: 850s in all. */
   count?: number;
-  /** store-records: X12 850 transaction sets per file. */
+  /** store-records and pipeline-e2e: X12 850 transaction sets per file (one interchange per file). */
   perFile?: number;
 }
 
@@ -68,6 +69,22 @@ export interface WorkerResult {
   notes?: string[];
   /** The row could not run here (MariaDB not reachable): reported as failed and skipped, not as a crash. */
   skipped?: boolean;
+  /** Pipeline rows: seconds from the first file dropped to the end of each phase (see bench/pipeline.ts). */
+  phases?: PipelinePhases;
+}
+
+/** When each phase of a pipeline row ended, in seconds after the first file was dropped into the inbox. */
+export interface PipelinePhases {
+  /** The last file taken in (its `file taken in` log line: payload durable, message and job committed). */
+  intake: number;
+  /** The last `process` job completed (parsed, recorded, acknowledged, routed, mapped, deliveries queued). */
+  processed: number;
+  /** The ack folder holds every 997 (polled every 25 ms). */
+  acks: number;
+  /** The HTTP sink answered the last mapped document. */
+  delivered: number;
+  /** The HTTP sink answered the first mapped document. */
+  firstDelivery: number;
 }
 
 export interface Row {
@@ -76,7 +93,8 @@ export interface Row {
   mbPerSec: number;
   /**
    * Transactions per second (0 for the ceilings, which count no transactions); for the store rows,
-   * jobs claimed and completed per second (jobs) or edi_transaction rows written per second (records).
+   * jobs claimed and completed per second (jobs) or edi_transaction rows written per second (records);
+   * for the pipeline rows, 850s taken in and delivered per second, end to end.
    */
   opsPerSec: number;
   peakRssMb: number;
@@ -86,11 +104,16 @@ export interface Row {
   segments?: number;
   errors?: number;
   warnings?: number;
-  /** Store rows: the count opsPerSec is over. */
+  /** Store and pipeline rows: the count opsPerSec is over. */
   ops?: number;
+  /** Pipeline rows: when each phase ended (seconds after the first file was dropped). */
+  phases?: PipelinePhases;
+  /** Pipeline rows: opsPerSec over Bots' published ~55 messages/s (published, not measured here). */
+  vsBots?: number;
   /**
    * mbPerSec over the suite baseline's (node-x12 stream / edifact package); for the store suite,
-   * opsPerSec over the sqlite row of the same kind.
+   * opsPerSec over the sqlite row of the same kind; for the pipeline suite, opsPerSec over the
+   * 1,000 transactions/s target.
    */
   ratio?: number;
   /** mbPerSec over the suite's read+decode ceiling. */

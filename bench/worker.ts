@@ -3,7 +3,8 @@
  * the job as argv[2] (JSON); sends a WorkerResult back over IPC. Run by hand (no IPC channel), it
  * prints the result on stdout, which is how profiles are taken:
  *   node --cpu-prof dist/bench/worker.js '{"suite":"x12","impl":"p","kind":"ours-full","files":["/tmp/…"]}'
- * The store rows are in store.ts (the `jobs` rows fork two more processes, drain.ts).
+ * The store rows are in store.ts (the `jobs` rows fork two more processes, drain.ts), the pipeline
+ * rows in pipeline.ts (they run the real gateway as a child process).
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -243,6 +244,7 @@ async function prepare(job: Job, src: Source): Promise<Work> {
     case 'edifact-package': return edifactPackage(job, src);
     case 'store-jobs':
     case 'store-records': throw new Error(`${job.kind} runs through storeRow (bench/store.ts)`);
+    case 'pipeline-e2e': throw new Error(`${job.kind} runs through pipelineRow (bench/pipeline.ts)`);
   }
 }
 
@@ -258,6 +260,10 @@ async function main(): Promise<void> {
       // Store rows time themselves (and fork their own queue workers): see store.ts.
       const { storeRow } = await import('./store');
       result = await storeRow(job);
+    } else if (job.suite === 'pipeline') {
+      // Pipeline rows run the real gateway and time it themselves: see pipeline.ts.
+      const { pipelineRow } = await import('./pipeline');
+      result = await pipelineRow(job);
     } else {
       result = await parserRow(job);
     }
