@@ -7,7 +7,8 @@ import { DeliveryRecord, EventRecord, MessageRecord, TransactionRecord } from '.
 import type { Job } from '../store/queue';
 import { findOutbound, type Outbound } from '../transports';
 import type { PipelineContext } from './context';
-import { endpointOf } from './outbound';
+import { Batch, type DeliverJobData, endpointOf } from './outbound';
+import { quote, sqlDate } from '../store/sql';
 
 /** The delay before attempt n+1: exponential from `backoff`, capped at `maxBackoff`, with ±10% jitter. */
 export function backoffMs(attempt: number, policy: { backoff: number; maxBackoff: number }, random = Math.random): number {
@@ -58,64 +59,108 @@ async function settle(ctx: PipelineContext, m: EntityManager, d: DeliveryRecord,
   }
 }
 
-/**
- * The `deliver` job: sends one queued document through its endpoint. Success is recorded with the
- * job's completion in one transaction; a transient failure is retried with exponential backoff up to
- * gateway.yaml's `delivery.attempts`, then dead-lettered (the bytes stay stored for `replay`); a
- * permanent failure (a 4xx, a refused file name) is dead-lettered at once.
- */
-export async function deliverJob(ctx: PipelineContext, job: Job, senders: Senders): Promise<void> {
-  const { store } = ctx;
-  const deliveryId = (job.data as { deliveryId?: string } | null)?.deliveryId;
-  const d = deliveryId ? await store.read((m) => m.findOneBy(DeliveryRecord, { id: deliveryId })) : null;
-  if (!d) {
-    await store.queue.dead(job, `delivery ${deliveryId} does not exist`);
-    return;
+interface Attempt {
+  job: Job;
+  data: DeliverJobData;
+  remoteName?: string;
+  failure?: GatewayError;
+}
+
+/** The job's data; jobs queued before it carried everything (or by an older version) are completed from the rows. */
+async function jobData(ctx: PipelineContext, job: Job): Promise<DeliverJobData | undefined> {
+  const data = job.data as Partial<DeliverJobData> | null;
+  if (data?.deliveryId && data.sha256 && data.endpoint && data.messageId) return data as DeliverJobData;
+  if (!data?.deliveryId) return undefined;
+  const d = await ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: data.deliveryId! }));
+  const message = d ? await ctx.store.message(d.messageId) : null;
+  if (!d || !message) return undefined;
+  return { deliveryId: d.id, messageId: d.messageId, sha256: message.sha256, size: message.size, fileName: message.fileName ?? `${d.id}.dat`, partnerId: d.partnerId ?? '', endpoint: d.endpoint, transactionId: d.transactionId };
+}
+
+async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promise<Attempt | undefined> {
+  const data = await jobData(ctx, job);
+  if (!data) {
+    await ctx.store.queue.dead(job, `delivery ${(job.data as { deliveryId?: string } | null)?.deliveryId} does not exist`);
+    return undefined;
   }
-  if (d.status === 'delivered') {
-    await store.queue.complete(job);
-    return;
-  }
-  const message = await store.message(d.messageId);
-  const attempt = d.attempts + 1;
-  let failure: GatewayError;
   try {
-    if (!message) throw new GatewayError('EDIGW_DELIVERY_NOT_FOUND', `message ${d.messageId} of delivery ${d.id}`);
-    const partner = d.partnerId ? ctx.partners.get(d.partnerId) : undefined;
-    if (!partner) throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `delivery ${d.id}`, { cause: new Error(`partner ${d.partnerId} is not loaded (its file was removed or never loaded)`) });
-    const sender = senders.get(partner, d.endpoint);
-    const bytes = await store.payload(message.sha256);
-    await store.transaction(async (m) => { await m.update(DeliveryRecord, { id: d.id }, { status: 'delivering', updatedAt: ctx.clock() }); });
-    const fileName = message.fileName ?? `${d.id}.dat`;
-    const sent = await sender.send({ bytes, fileName, contentType: contentTypeOf(fileName) });
-    const done = await store.transaction(async (m) => {
-      if (!(await store.queue.complete(job, m))) return false;
-      await settle(ctx, m, d, { status: 'delivered', attempts: attempt, lastError: null, deliveredAt: ctx.clock(), nextAttemptAt: null }, 'delivered', 'sent', null);
-      await store.event({ stage: 'delivered', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, detail: `${d.endpoint}: ${sent.remoteName} (attempt ${attempt})` }, m);
-      return true;
-    });
-    if (!done) ctx.logger.warn({ delivery: d.id, job: job.id }, 'delivered, but the job had been taken over by another worker');
-    return;
+    const partner = ctx.partners.get(data.partnerId);
+    if (!partner) throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `delivery ${data.deliveryId}`, { cause: new Error(`partner ${data.partnerId} is not loaded (its file was removed or never loaded)`) });
+    const sender = senders.get(partner, data.endpoint);
+    const bytes = await ctx.store.payload(data.sha256, data.size);
+    const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName) });
+    return { job, data, remoteName: sent.remoteName };
   } catch (e) {
-    failure = e instanceof GatewayError ? e : new GatewayError('EDIGW_DELIVERY_FAILED', `delivery ${d.id} to ${d.endpoint}`, { cause: e });
+    return { job, data, failure: e instanceof GatewayError ? e : new GatewayError('EDIGW_DELIVERY_FAILED', `delivery ${data.deliveryId} to ${data.endpoint}`, { cause: e }) };
   }
-  const error = failure.describe();
-  const permanent = failure.kind === 'dead' || failure.kind === 'config' || failure.kind === 'usage';
-  const last = permanent || job.attempts >= job.maxAttempts;
-  // The job's own attempts, not the delivery's lifetime count: a replay starts a fresh round.
-  const delay = backoffMs(job.attempts, ctx.config.delivery);
+}
+
+/**
+ * `deliver` jobs: each sends one queued document through its endpoint; a worker's batch is sent
+ * concurrently and recorded in one transaction. A success is recorded with its job's completion; a
+ * transient failure is retried with exponential backoff up to gateway.yaml's `delivery.attempts`,
+ * then dead-lettered (the bytes stay stored for `replay`); a permanent failure (a 4xx, a refused file
+ * name) is dead-lettered at once.
+ */
+export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Senders): Promise<void> {
+  const { store } = ctx;
+  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders)))).filter((a): a is Attempt => a !== undefined);
+  if (attempts.length === 0) return;
+  const logs: Array<() => void> = [];
   await store.transaction(async (m) => {
-    const ok = last ? await store.queue.dead(job, error) : (await store.queue.retry(job, error, delay)) === 'retry';
-    if (!ok) return;
-    if (last) {
-      await settle(ctx, m, d, { status: 'dead', attempts: attempt, lastError: error, nextAttemptAt: null }, 'dead', 'failed', error);
-      await store.event({ stage: 'dead-letter', status: 'error', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, code: failure.code, detail: `${d.endpoint}: ${error} (after ${attempt} attempt${attempt === 1 ? '' : 's'}; edi-gateway replay ${d.id} sends it again)` }, m);
-    } else {
-      await settle(ctx, m, d, { status: 'retrying', attempts: attempt, lastError: error, nextAttemptAt: new Date(ctx.clock().getTime() + delay) }, 'retrying', 'queued', error);
-      await store.event({ stage: 'delivery-failed', status: 'warning', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, code: failure.code, detail: `${d.endpoint}: ${error} (attempt ${job.attempts} of ${job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` }, m);
+    const d = store.driver;
+    const now = ctx.clock();
+    const batch = new Batch();
+    const delivered: Attempt[] = [];
+    for (const a of attempts) {
+      if (a.failure === undefined) {
+        if (await store.queue.complete(a.job, m)) delivered.push(a);
+        else logs.push(() => ctx.logger.warn({ delivery: a.data.deliveryId, job: a.job.id }, 'delivered, but the job had been taken over by another worker'));
+        continue;
+      }
+      const failure = a.failure;
+      const error = failure.describe();
+      const permanent = failure.kind === 'dead' || failure.kind === 'config' || failure.kind === 'usage';
+      const last = permanent || a.job.attempts >= a.job.maxAttempts;
+      // The job's own attempts, not the delivery's lifetime count: a replay starts a fresh round.
+      const delay = backoffMs(a.job.attempts, ctx.config.delivery);
+      const ok = last ? await store.queue.dead(a.job, error, m) : (await store.queue.retry(a.job, error, delay, m)) === 'retry';
+      if (!ok) continue;
+      const { data } = a;
+      const dr = { id: data.deliveryId, messageId: data.messageId, transactionId: data.transactionId } as DeliveryRecord;
+      const ev = { messageId: data.messageId, transactionId: data.transactionId, partnerId: data.partnerId, code: failure.code };
+      if (last) {
+        await settle(ctx, m, dr, { status: 'dead', lastError: error, nextAttemptAt: null }, 'dead', 'failed', error);
+        batch.event(ctx, { ...ev, stage: 'dead-letter', status: 'error', detail: `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; edi-gateway replay ${data.deliveryId} sends it again)` });
+      } else {
+        await settle(ctx, m, dr, { status: 'retrying', lastError: error, nextAttemptAt: new Date(now.getTime() + delay) }, 'retrying', 'queued', error);
+        batch.event(ctx, { ...ev, stage: 'delivery-failed', status: 'warning', detail: `${data.endpoint}: ${error} (attempt ${a.job.attempts} of ${a.job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` });
+      }
+      await m.query(`UPDATE ${quote(d, 'delivery')} SET attempts = attempts + 1 WHERE id = ?`, [data.deliveryId]);
+      logs.push(() => ctx.logger.warn({ delivery: data.deliveryId, endpoint: data.endpoint, attempt: a.job.attempts, error, dead: last }, last ? 'delivery dead-lettered' : 'delivery failed; will retry'));
     }
+    if (delivered.length) {
+      const at = sqlDate(d, now);
+      const ids = (f: (a: Attempt) => string | null) => delivered.map(f).filter((x): x is string => x !== null);
+      const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+      const deliveries = ids((a) => a.data.deliveryId);
+      await m.query(`UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`, [at, at, ...deliveries]);
+      const messages = ids((a) => a.data.messageId);
+      await m.query(`UPDATE ${quote(d, 'message')} SET status = 'sent', error = NULL, updatedAt = ? WHERE id IN (${inList(messages.length)})`, [at, ...messages]);
+      const txs = ids((a) => a.data.transactionId);
+      if (txs.length) await m.query(`UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`, [at, ...txs]);
+      for (const a of delivered) {
+        batch.event(ctx, { stage: 'delivered', messageId: a.data.messageId, transactionId: a.data.transactionId, partnerId: a.data.partnerId, detail: `${a.data.endpoint}: ${a.remoteName} (attempt ${a.job.attempts})` });
+      }
+    }
+    await batch.flush(ctx, m);
   });
-  ctx.logger.warn({ delivery: d.id, endpoint: d.endpoint, attempt, error, dead: last }, last ? 'delivery dead-lettered' : 'delivery failed; will retry');
+  for (const log of logs) log();
+}
+
+/** One deliver job (the CLI's send and replay run the one they queued). */
+export function deliverJob(ctx: PipelineContext, job: Job, senders: Senders): Promise<void> {
+  return deliverJobs(ctx, [job], senders);
 }
 
 /**
@@ -130,7 +175,9 @@ export async function replayDelivery(ctx: PipelineContext, id: string): Promise<
     if (d.status !== 'dead') throw new GatewayError('EDIGW_NOT_DEAD', `delivery ${d.id} is ${d.status}`);
     const replays = await m.countBy(EventRecord, { messageId: d.messageId, stage: 'replayed' });
     await settle(ctx, m, d, { status: 'pending', nextAttemptAt: ctx.clock(), lastError: d.lastError }, 'pending', 'queued', null);
-    await store.queue.enqueue({ kind: 'deliver', key: `deliver:${d.id}:replay:${replays + 1}`, messageId: d.messageId, data: { deliveryId: d.id }, maxAttempts: ctx.config.delivery.attempts }, m);
+    const message = await m.findOneByOrFail(MessageRecord, { id: d.messageId });
+    const data: DeliverJobData = { deliveryId: d.id, messageId: d.messageId, sha256: message.sha256, size: message.size, fileName: message.fileName ?? `${d.id}.dat`, partnerId: d.partnerId ?? '', endpoint: d.endpoint, transactionId: d.transactionId };
+    await store.queue.enqueue({ kind: 'deliver', key: `deliver:${d.id}:replay:${replays + 1}`, messageId: d.messageId, data, maxAttempts: ctx.config.delivery.attempts }, m);
     await store.event({ stage: 'replayed', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, detail: `delivery ${d.id} to ${d.endpoint} queued again (replay ${replays + 1})` }, m);
     return { ...d, status: 'pending' };
   });

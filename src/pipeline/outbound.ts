@@ -6,7 +6,9 @@ import { GatewayError } from '../errors';
 import type { Interchange, PartyId, Standard } from '../edi/model';
 import { parseBuffer } from '../edi/parse';
 import { write } from '../edi/write';
-import { DeliveryRecord, MessageRecord } from '../store/entities';
+import { DeliveryRecord, MessageRecord, type TransactionRecord } from '../store/entities';
+import { insertMany } from '../store/sql';
+import type { EventInput } from '../store/store';
 import type { PipelineContext, PipelineView } from './context';
 
 export interface OutboundDocument {
@@ -21,6 +23,7 @@ export interface OutboundDocument {
 export interface Queued {
   deliveryId: string;
   messageId: string;
+  message: MessageRecord;
 }
 
 /** The endpoint a partner file names, or a dead GatewayError saying which endpoints there are. */
@@ -39,29 +42,83 @@ export function safeName(...parts: Array<string | number | undefined | null>): s
 }
 
 /**
- * Queues one document for one endpoint, inside the caller's transaction: its bytes (durable before the
- * commit), the outbound Message, the Delivery and the job that sends it. Nothing is sent here; the
- * deliver job runs only once all of it has committed.
+ * Rows a step writes, gathered and inserted together (a few multi-row statements instead of several
+ * statements per document): payloads, outbound messages, deliveries, their jobs, events and deferred
+ * transaction rows. `flush` runs inside the step's transaction, before its commit.
  */
-export async function queueDelivery(ctx: PipelineContext, m: EntityManager, partner: LoadedPartner, endpointName: string, doc: OutboundDocument): Promise<Queued> {
+export class Batch {
+  readonly payloads: Array<Record<string, unknown>> = [];
+  readonly messages: MessageRecord[] = [];
+  readonly deliveries: DeliveryRecord[] = [];
+  readonly jobs: Array<Record<string, unknown>> = [];
+  readonly events: Array<Record<string, unknown>> = [];
+  readonly transactions: TransactionRecord[] = [];
+  readonly acks: Array<Record<string, unknown>> = [];
+
+  event(ctx: PipelineView, e: EventInput): void {
+    this.events.push({
+      parentId: e.parentId ?? null, messageId: e.messageId ?? null, interchangeId: e.interchangeId ?? null, transactionId: e.transactionId ?? null,
+      partnerId: e.partnerId ?? null, stage: e.stage, status: e.status ?? 'ok', code: e.code ?? null, detail: e.detail ?? null, createdAt: ctx.clock(),
+    });
+  }
+
+  async flush(ctx: PipelineContext, m: EntityManager): Promise<void> {
+    const d = ctx.store.driver;
+    const rows = <T>(list: T[]) => list as unknown as Array<Record<string, unknown>>;
+    await insertMany(m, d, 'payload', this.payloads, { ignore: true });
+    await insertMany(m, d, 'message', rows(this.messages));
+    await insertMany(m, d, 'delivery', rows(this.deliveries));
+    await insertMany(m, d, 'job', this.jobs, { ignore: true });
+    await ctx.store.insertTransactions(m, this.transactions);
+    await insertMany(m, d, 'ack', this.acks);
+    await insertMany(m, d, 'event', this.events);
+    for (const list of [this.payloads, this.messages, this.deliveries, this.jobs, this.events, this.transactions, this.acks]) list.length = 0;
+  }
+}
+
+/** What a deliver job carries, so that running it needs no lookups. */
+export interface DeliverJobData {
+  deliveryId: string;
+  messageId: string;
+  sha256: string;
+  size: number;
+  fileName: string;
+  partnerId: string;
+  endpoint: string;
+  transactionId: string | null;
+}
+
+/**
+ * Queues one document for one endpoint into `batch` (the caller flushes it inside its transaction):
+ * its bytes (durable before the commit), the outbound Message, the Delivery and the job that sends it.
+ * Nothing is sent here; the deliver job runs only once all of it has committed.
+ */
+export function queueDelivery(ctx: PipelineContext, batch: Batch, partner: LoadedPartner, endpointName: string, doc: OutboundDocument, detail?: string): Queued {
   const endpoint = endpointOf(partner, endpointName);
-  const store = ctx.store;
   const now = ctx.clock();
-  const hash = await store.putPayload(m, doc.bytes);
+  const payload = ctx.store.preparePayload(doc.bytes);
+  batch.payloads.push(payload.row);
   const message = Object.assign(new MessageRecord(), {
     id: randomUUID(), direction: 'out', transport: endpointKind(endpoint), partnerId: partner.id, as2MessageId: null, as2From: null,
-    fileName: doc.fileName, remotePath: null, sha256: hash, size: doc.bytes.length, status: 'queued', mdnDisposition: null, mic: null, error: null,
+    fileName: doc.fileName, remotePath: null, sha256: payload.sha256, size: doc.bytes.length, status: 'queued', mdnDisposition: null, mic: null, error: null,
     receivedAt: now, updatedAt: now,
   });
-  await m.insert(MessageRecord, message);
+  batch.messages.push(message);
   const delivery = Object.assign(new DeliveryRecord(), {
     id: randomUUID(), messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, endpoint: endpointName,
     status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, deliveredAt: null, createdAt: now, updatedAt: now,
   });
-  await m.insert(DeliveryRecord, delivery);
-  await store.queue.enqueue({ kind: 'deliver', key: `deliver:${delivery.id}`, messageId: message.id, data: { deliveryId: delivery.id }, maxAttempts: ctx.config.delivery.attempts }, m);
-  await store.event({ stage: 'queued', parentId: doc.parentEventId ?? null, messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, detail: `${doc.fileName} for ${endpointName} (${doc.bytes.length} bytes)` }, m);
-  return { deliveryId: delivery.id, messageId: message.id };
+  batch.deliveries.push(delivery);
+  const data: DeliverJobData = {
+    deliveryId: delivery.id, messageId: message.id, sha256: payload.sha256, size: doc.bytes.length, fileName: doc.fileName, partnerId: partner.id, endpoint: endpointName,
+    transactionId: doc.transactionId ?? null,
+  };
+  batch.jobs.push({
+    kind: 'deliver', key: `deliver:${delivery.id}`, messageId: message.id, data, status: 'queued', runAt: now, attempts: 0, maxAttempts: ctx.config.delivery.attempts,
+    claimedBy: null, lastError: null, createdAt: now, updatedAt: now,
+  });
+  batch.event(ctx, { stage: 'queued', parentId: doc.parentEventId ?? null, messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, detail: detail ?? `${doc.fileName} for ${endpointName} (${doc.bytes.length} bytes)` });
+  return { deliveryId: delivery.id, messageId: message.id, message };
 }
 
 /** Who we are in a standard: the first identity gateway.yaml gives, else the id the partner addressed. */
@@ -100,12 +157,11 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): 
  * Records an interchange we send (direction out) so that the acknowledgement the partner owes can be
  * matched and, past its deadline, flagged overdue.
  */
-export async function recordOutbound(ctx: PipelineContext, m: EntityManager, partner: LoadedPartner, bytes: Buffer, messageId: string): Promise<void> {
+export async function recordOutbound(ctx: PipelineContext, m: EntityManager, partner: LoadedPartner, bytes: Buffer, message: MessageRecord): Promise<void> {
   const within = partner.acks?.expectWithin;
   const ackDueAt = within ? new Date(ctx.clock().getTime() + within) : null;
-  const row = await m.findOneByOrFail(MessageRecord, { id: messageId });
   for (const ic of parseBuffer(bytes, { level: 'envelope' }).interchanges) {
-    await ctx.store.recordInterchange(m, { message: row, interchange: ic, partnerId: partner.id, ackDueAt });
+    await ctx.store.recordInterchange(m, { message, interchange: ic, partnerId: partner.id, ackDueAt });
   }
 }
 

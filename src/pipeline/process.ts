@@ -6,11 +6,11 @@ import type { Interchange, Transaction } from '../edi/model';
 import { diagnostic } from '../edi/diagnostic';
 import { interchangeStatus, transactionStatus } from '../edi/ack/status';
 import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
-import { AckRecord, InterchangeRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import { InterchangeRecord, MessageRecord, type TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import type { PipelineContext, PipelineView } from './context';
 import { plannedAcks, renderAck } from './acks';
-import { interchangeDocument, queueDelivery, recordOutbound, safeName } from './outbound';
+import { Batch, interchangeDocument, queueDelivery, recordOutbound, safeName } from './outbound';
 import { findRoute, produce, trackedFields } from './route';
 import { reconcileAcks } from './reconcile';
 
@@ -55,6 +55,7 @@ interface Work {
   eventId: number | null;
   /** The partner whose channel the message came through, as received: not the sender found in it. */
   channel: LoadedPartner | undefined;
+  batch: Batch;
 }
 
 /**
@@ -81,7 +82,7 @@ export async function processMessage(ctx: PipelineContext, job: Job): Promise<vo
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
   await store.transaction(async (m) => {
-    const w: Work = { ctx, m, message, payload, eventId, channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined };
+    const w: Work = { ctx, m, message, payload, eventId, channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined, batch: new Batch() };
     let status: string;
     if (!parsed) {
       const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, { cause: new Error(unreadable) });
@@ -98,16 +99,17 @@ export async function processMessage(ctx: PipelineContext, job: Job): Promise<vo
       const partnerId = w.message.partnerId;
       await m.update(MessageRecord, { id: message.id }, { status, partnerId, updatedAt: ctx.clock(), error: status === 'processed' ? null : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed` });
     }
-    await store.event({ stage: 'processed', status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error', parentId: eventId, messageId: message.id, partnerId: w.message.partnerId, detail: status }, m);
+    w.batch.event(ctx, { stage: 'processed', status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error', parentId: eventId, messageId: message.id, partnerId: w.message.partnerId, detail: status });
+    await w.batch.flush(ctx, m);
     // The fence: a worker whose lease ran out must not commit work another worker is redoing.
     if (!(await store.queue.complete(job, m))) throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
   });
   ctx.kick?.();
 }
 
-/** One interchange: identify, dedupe, record, acknowledge, route. Returns processed, rejected or partial. */
+/** One interchange: identify, dedupe, record, route, acknowledge. Returns processed, rejected or partial. */
 async function interchange(w: Work, ic: Interchange): Promise<string> {
-  const { ctx, m, message, channel } = w;
+  const { ctx, m, message, channel, batch } = w;
   const { store } = ctx;
   const who = identifyInterchange(ctx, ic, channel);
   const partner = who.partner;
@@ -121,7 +123,8 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
 
   const txs = ic.groups.flatMap((g) => g.transactions);
   const tracked = (i: number) => trackedFields(partner?.tracking, txs[i]);
-  let rec = await store.recordInterchange(m, { message, interchange: ic, partnerId: partner?.id ?? null, tracked });
+  const record = { message, interchange: ic, partnerId: partner?.id ?? null, tracked, deferTransactions: true };
+  let rec = await store.recordInterchange(m, record);
   let duplicate = false;
   if (rec.duplicateOf) {
     const policy = partner?.duplicates?.interchange ?? 'reject';
@@ -130,77 +133,78 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
     if (policy === 'reject') refusals.push(refuse('EDIGW_DUPLICATE_INTERCHANGE', ic.standard === 'x12' ? '025' : '26', text));
     else {
       if (policy === 'warn') ic.errors.push(diagnostic('interchange', ic.standard === 'x12' ? '025' : '26', text, { interchange: ic.controlNumber }, { severity: 'warning' }));
-      rec = await store.recordInterchange(m, { message, interchange: ic, partnerId: partner?.id ?? null, tracked, acceptDuplicate: true });
+      rec = await store.recordInterchange(m, { ...record, acceptDuplicate: true });
     }
   }
+  const recorded = !rec.duplicateOf || rec.transactions.length > 0;
   const icEvent = await store.event({
-    stage: 'interchange', status: refusals.length ? 'error' : 'ok', parentId: w.eventId, messageId: message.id, interchangeId: rec.duplicateOf && !rec.transactions.length ? rec.duplicateOf.id : rec.interchange.id,
+    stage: 'interchange', status: refusals.length ? 'error' : 'ok', parentId: w.eventId, messageId: message.id, interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
     partnerId: partner?.id ?? null, code: refusals[0]?.code ?? null,
     detail: refusals.length ? refusals.map((r) => r.describe()).join('; ') : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()}: ${txs.length} transaction(s)${duplicate ? ' (duplicate accepted)' : ''}`,
   }, m);
 
-  // Acknowledgements, after everything they report on is known.
+  // What the acknowledgements will say is known now; they are built and numbered last (below).
   const status = interchangeStatus(ic);
   const acks = plannedAcks(ic, refusals.length && !channel ? undefined : partner);
+  const said = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
+  const rows = rec.transactions;
+  if (recorded && said) {
+    await m.update(InterchangeRecord, { id: rec.interchange.id }, { ackStatus: said.status });
+    rows.forEach((row, i) => { row.ackStatus = said.kind === 'TA1' ? said.status : transactionStatus(txs[i]); });
+  }
+
+  let outcome: string;
+  if (refusals.length || status === 'R' || !partner) {
+    for (const row of rows) row.deliveryStatus = 'rejected';
+    outcome = 'rejected';
+  } else {
+    // Acknowledgements of what we sent are matched, not routed (unless a route names their type).
+    if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type))) await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
+    let failed = 0;
+    const rawSent = new Set<string>();
+    for (const [i, tx] of txs.entries()) {
+      const row = rows[i];
+      if (!row) continue;
+      if (transactionStatus(tx) === 'R') {
+        row.deliveryStatus = 'rejected';
+        failed++;
+        continue;
+      }
+      if (!(await routeTransaction(w, partner, ic, tx, row, icEvent, rawSent))) failed++;
+    }
+    outcome = failed === 0 ? 'processed' : failed === txs.length ? 'rejected' : 'partial';
+  }
+  batch.transactions.push(...rows);
+
+  // Last, so that on MariaDB the partner's control-number row is locked only until the commit that follows.
   for (const a of acks) {
-    const scope = partner?.id ?? '*';
-    const ctrl = await store.nextControlNumber(m, scope, ic.standard === 'x12' ? 'isa' : 'unb');
+    const ctrl = await store.nextControlNumber(m, partner?.id ?? '*', ic.standard === 'x12' ? 'isa' : 'unb');
     const ackIc = renderAck(ic, a.kind, ctrl, ctx.clock());
     const doc = interchangeDocument(ackIc);
     const fileName = `${safeName(partner?.id ?? 'unknown', a.kind, ackIc.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
     let messageId: string | null = null;
     if (partner?.acks?.to) {
-      const q = await queueDelivery(ctx, m, partner, partner.acks.to, { ...doc, fileName, parentEventId: icEvent });
-      messageId = q.messageId;
+      messageId = queueDelivery(ctx, batch, partner, partner.acks.to, { ...doc, fileName, parentEventId: icEvent }, `${a.kind} ${a.status} for interchange ${ic.controlNumber} → ${partner.acks.to}`).messageId;
     } else {
-      await store.event({ stage: 'ack', status: 'warning', parentId: icEvent, messageId: message.id, partnerId: partner?.id ?? null, detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}` }, m);
+      batch.event(ctx, { stage: 'ack', status: 'warning', parentId: icEvent, messageId: message.id, partnerId: partner?.id ?? null, detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}` });
     }
-    await m.insert(AckRecord, {
-      id: randomUUID(), direction: 'out', kind: a.kind, messageId, acknowledgesInterchangeId: rec.duplicateOf && !rec.transactions.length ? null : rec.interchange.id, partnerId: partner?.id ?? null,
+    batch.acks.push({
+      id: randomUUID(), direction: 'out', kind: a.kind, messageId, acknowledgesInterchangeId: recorded ? rec.interchange.id : null, partnerId: partner?.id ?? null,
       interchangeControlNumber: ic.controlNumber.slice(0, 14), groupControlNumber: ic.groups[0]?.controlNumber?.slice(0, 14) ?? null, transactionControlNumber: null, status: a.status,
       report: null, createdAt: ctx.clock(),
     });
   }
-  if (!rec.duplicateOf || rec.transactions.length) {
-    const sent = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
-    if (sent) {
-      await m.update(InterchangeRecord, { id: rec.interchange.id }, { ackStatus: sent.status });
-      for (const [i, t] of rec.transactions.entries()) await m.update(TransactionRecord, { id: t.id }, { ackStatus: sent.kind === 'TA1' ? sent.status : transactionStatus(txs[i]) });
-    }
-  }
-  if (refusals.length || status === 'R') {
-    for (const t of rec.transactions) await m.update(TransactionRecord, { id: t.id }, { deliveryStatus: 'rejected' });
-    return 'rejected';
-  }
-  if (!partner) return 'rejected';
-
-  // Acknowledgements of what we sent are matched, not routed (unless a route names their type).
-  if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type))) await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
-
-  let failed = 0;
-  const rawSent = new Set<string>();
-  for (const [i, tx] of txs.entries()) {
-    const row = rec.transactions[i];
-    if (!row) continue;
-    if (transactionStatus(tx) === 'R') {
-      await m.update(TransactionRecord, { id: row.id }, { deliveryStatus: 'rejected' });
-      failed++;
-      continue;
-    }
-    const ok = await routeTransaction(w, partner, ic, tx, row, icEvent, rawSent);
-    if (!ok) failed++;
-  }
-  return failed === 0 ? 'processed' : failed === txs.length ? 'rejected' : 'partial';
+  return outcome;
 }
 
-/** Routes, maps and queues one transaction; false when it could not be (recorded on the transaction and as an event). */
+/** Routes, maps and queues one transaction; false when it could not be (recorded on its row and as an event). */
 async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange, tx: Transaction, row: TransactionRecord, parentEvent: number, rawSent: Set<string>): Promise<boolean> {
-  const { ctx, m, message } = w;
+  const { ctx, m, message, batch } = w;
   const { store } = ctx;
   const route = findRoute(partner, ic, tx);
-  const fail = async (e: GatewayError, deliveryStatus = 'failed') => {
-    await m.update(TransactionRecord, { id: row.id }, { deliveryStatus });
-    await store.event({ stage: 'route', status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error', parentId: parentEvent, messageId: message.id, interchangeId: row.interchangeId, transactionId: row.id, partnerId: partner.id, code: e.code, detail: e.describe() }, m);
+  const fail = (e: GatewayError, deliveryStatus = 'failed') => {
+    row.deliveryStatus = deliveryStatus;
+    batch.event(ctx, { stage: 'route', status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error', parentId: parentEvent, messageId: message.id, interchangeId: row.interchangeId, transactionId: row.id, partnerId: partner.id, code: e.code, detail: e.describe() });
     return deliveryStatus === 'unrouted';
   };
   if (!route || (ACK_TYPES.has(tx.type) && route.match?.type !== tx.type)) {
@@ -209,19 +213,20 @@ async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange
   const to = route.partner ? ctx.partners.get(route.partner) : partner;
   if (!to) return fail(new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`, { cause: new Error(`no partner ${route.partner} is loaded`) }));
   const where = `${to.id}/${route.to}`;
+  row.route = where.slice(0, 128);
   if (route.format === 'raw') {
     if (rawSent.has(where)) {
-      await m.update(TransactionRecord, { id: row.id }, { deliveryStatus: 'pending', route: where });
+      row.deliveryStatus = 'pending';
       return true;
     }
     rawSent.add(where);
   }
   try {
     const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload }, to, (standard) => store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'));
-    const q = await queueDelivery(ctx, m, to, route.to, { bytes: doc.bytes, fileName: doc.fileName, contentType: doc.contentType, transactionId: row.id, parentEventId: parentEvent });
-    if (doc.interchange) await recordOutbound(ctx, m, to, doc.bytes, q.messageId);
-    await m.update(TransactionRecord, { id: row.id }, { deliveryStatus: 'pending', route: where });
-    await store.event({ stage: 'route', parentId: parentEvent, messageId: message.id, interchangeId: row.interchangeId, transactionId: row.id, partnerId: partner.id, detail: `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}` }, m);
+    const q = queueDelivery(ctx, batch, to, route.to, { bytes: doc.bytes, fileName: doc.fileName, contentType: doc.contentType, transactionId: row.id, parentEventId: parentEvent },
+      `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}: ${doc.fileName} (${doc.bytes.length} bytes)`);
+    if (doc.interchange) await recordOutbound(ctx, m, to, doc.bytes, q.message);
+    row.deliveryStatus = 'pending';
     return true;
   } catch (e) {
     if (e instanceof GatewayError && e.kind !== 'retry') return fail(e);

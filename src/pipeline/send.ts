@@ -4,7 +4,7 @@ import type { Segment, Standard } from '../edi/model';
 import { parseBuffer, UnreadableInput } from '../edi/parse';
 import { checkDocument, documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
 import type { PipelineContext } from './context';
-import { applyOutboundSettings, endpointOf, interchangeDocument, ourParty, partnerParty, queueDelivery, recordOutbound, safeName, type Queued } from './outbound';
+import { applyOutboundSettings, Batch, endpointOf, interchangeDocument, ourParty, partnerParty, queueDelivery, recordOutbound, safeName, type Queued } from './outbound';
 
 export interface SendInput {
   partnerId: string;
@@ -74,6 +74,7 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
     const today = ctx.clock().toISOString().slice(0, 10);
     for (const g of groups) for (const d of g.docs) if ((d as { date?: string }).date === undefined) (d as { date?: string }).date = today;
     return ctx.store.transaction(async (m) => {
+      const batch = new Batch();
       const out: Queued[] = [];
       for (const g of groups) {
         let bodies: Segment[][];
@@ -89,10 +90,11 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
           ? applyOutboundSettings(x12Interchange(messages, { ...env, functionalId: g.kind.x12.functionalId }), partner)
           : edifactInterchange(messages, env);
         const doc = interchangeDocument(ic);
-        const q = await queueDelivery(ctx, m, partner, input.endpoint, { ...doc, fileName: `${safeName(partner.id, type, ic.controlNumber)}.${standard === 'x12' ? 'x12' : 'edi'}` });
-        await recordOutbound(ctx, m, partner, doc.bytes, q.messageId);
+        const q = queueDelivery(ctx, batch, partner, input.endpoint, { ...doc, fileName: `${safeName(partner.id, type, ic.controlNumber)}.${standard === 'x12' ? 'x12' : 'edi'}` });
+        await recordOutbound(ctx, m, partner, doc.bytes, q.message);
         out.push(q);
       }
+      await batch.flush(ctx, m);
       return out;
     }).finally(() => ctx.kick?.());
   }
@@ -108,8 +110,10 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
   }
   const fileName = safeName(input.fileName ?? `${partner.id}.${standard === 'edifact' ? 'edi' : 'x12'}`);
   return ctx.store.transaction(async (m) => {
-    const q = await queueDelivery(ctx, m, partner, input.endpoint, { bytes: input.bytes, contentType: standard === 'edifact' ? 'application/edifact' : 'application/edi-x12', fileName });
-    await recordOutbound(ctx, m, partner, input.bytes, q.messageId);
+    const batch = new Batch();
+    const q = queueDelivery(ctx, batch, partner, input.endpoint, { bytes: input.bytes, contentType: standard === 'edifact' ? 'application/edifact' : 'application/edi-x12', fileName });
+    await recordOutbound(ctx, m, partner, input.bytes, q.message);
+    await batch.flush(ctx, m);
     return [q];
   }).finally(() => ctx.kick?.());
 }

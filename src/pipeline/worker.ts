@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Job } from '../store/queue';
 import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
-import { deliverJob, Senders } from './deliver';
+import { deliverJobs, Senders } from './deliver';
 import { processMessage } from './process';
 import { runMaintenance } from './maintenance';
 
@@ -78,27 +78,37 @@ export class Workers {
         });
         continue;
       }
-      await Promise.all(jobs.map((j) => this.run(j)));
+      const deliveries = jobs.filter((j) => j.kind === 'deliver');
+      await Promise.all([
+        ...(deliveries.length ? [this.guard(deliveries, () => deliverJobs(this.ctx, deliveries, this.senders))] : []),
+        ...jobs.filter((j) => j.kind !== 'deliver').map((j) => this.guard([j], () => this.run(j))),
+      ]);
       // better-sqlite3 and fsync are synchronous: give timers and sockets a turn between batches.
       await new Promise((r) => setImmediate(r));
     }
   }
 
   private async run(job: Job): Promise<void> {
+    if (job.kind === 'process') await processMessage(this.ctx, job);
+    else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
+    else await this.ctx.store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
+  }
+
+  /** Runs work on jobs; if it fails unexpectedly (a database hiccup, a bug), the jobs go back with a backoff. */
+  private async guard(jobs: Job[], work: () => Promise<void>): Promise<void> {
     const { store, logger } = this.ctx;
     try {
-      if (job.kind === 'process') await processMessage(this.ctx, job);
-      else if (job.kind === 'deliver') await deliverJob(this.ctx, job, this.senders);
-      else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
-      else await store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
+      await work();
     } catch (e) {
-      // Unexpected (a database hiccup, a bug): the job goes back with a backoff; its steps are idempotent.
+      // Every step is idempotent (its writes commit with the job's completion), so running it again is safe.
       const msg = e instanceof GatewayError ? e.describe() : (e as Error).message;
-      logger.error({ job: job.id, kind: job.kind, attempt: job.attempts, err: msg }, 'job failed; it will be retried');
-      try {
-        await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
-      } catch (e2) {
-        logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');
+      for (const job of jobs) {
+        logger.error({ job: job.id, kind: job.kind, attempt: job.attempts, err: msg }, 'job failed; it will be retried');
+        try {
+          await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
+        } catch (e2) {
+          logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');
+        }
       }
     }
   }

@@ -151,14 +151,15 @@ export class Queue {
   }
 
   /** Gives a failed attempt back to the queue after `delayMs`, or dead-letters it after its last attempt. */
-  async retry(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
-    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
-    const ok = await this.finish(job, { status: 'queued', lastError: error, runAt: new Date(this.clock().getTime() + delayMs) });
+  async retry(job: Job, error: string, delayMs: number, manager?: EntityManager): Promise<'retry' | 'dead' | 'lost'> {
+    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error, manager)) ? 'dead' : 'lost';
+    const ok = await this.finish(job, { status: 'queued', lastError: error, runAt: new Date(this.clock().getTime() + delayMs) }, manager);
     return ok ? 'retry' : 'lost';
   }
 
-  async dead(job: Job, error: string): Promise<boolean> {
-    return this.finish(job, { status: 'dead', lastError: error });
+  /** Dead-letters a job; with `manager`, inside the caller's transaction (so it commits with what the caller records). */
+  async dead(job: Job, error: string, manager?: EntityManager): Promise<boolean> {
+    return this.finish(job, { status: 'dead', lastError: error }, manager);
   }
 
   /** Extends the lease of a long job. */

@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { type EntityManager, QueryFailedError } from 'typeorm';
 import type { Driver } from './data-source';
 
 /** A timestamp as each driver stores it: DATETIME(3) via mysql2, UTC text on SQLite (as TypeORM writes it). */
@@ -39,5 +39,34 @@ export async function retryOnLockConflict<T>(work: () => Promise<T>, tries = 6):
       if (i >= tries || !isLockConflict(e)) throw e;
       await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
     }
+  }
+}
+
+/** A value as a raw statement binds it: dates per driver, JSON columns as text, booleans as 1/0. */
+function bindable(driver: Driver, v: unknown): unknown {
+  if (v instanceof Date) return sqlDate(driver, v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) return JSON.stringify(v);
+  return v === undefined ? null : v;
+}
+
+/** Rows per statement: well under SQLite's bound-parameter limit for the widest table. */
+const ROWS_PER_INSERT = 100;
+
+/**
+ * Inserts rows (all with the same keys) in multi-row statements with bound parameters, so the driver's
+ * statement cache is hit and a batch costs a few statements instead of one per row. `ignore` skips rows
+ * a unique key already holds. JSON columns are given as objects; dates as Date.
+ */
+export async function insertMany(m: EntityManager, driver: Driver, table: string, rows: Array<Record<string, unknown>>, opts: { ignore?: boolean } = {}): Promise<void> {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]);
+  const head = `INSERT ${opts.ignore ? (driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE ') : ''}INTO ${quote(driver, table)} (${cols.map((c) => quote(driver, c)).join(', ')}) VALUES `;
+  const one = `(${cols.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const params: unknown[] = [];
+    for (const r of chunk) for (const c of cols) params.push(bindable(driver, r[c]));
+    await m.query(head + chunk.map(() => one).join(', '), params);
   }
 }

@@ -6,7 +6,7 @@ import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { Queue } from './queue';
 import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
-import { isUniqueViolation, quote, sqlDate } from './sql';
+import { insertMany, isUniqueViolation, quote, sqlDate } from './sql';
 import type { Diagnostic, Interchange } from '../edi/model';
 import { allDiagnostics } from '../edi/model';
 
@@ -170,17 +170,9 @@ export class Store {
    * durable before the transaction commits, the row commits with it. Returns the sha256.
    */
   async putPayload(m: EntityManager, bytes: Buffer): Promise<string> {
-    const hash = sha256(bytes);
-    // Small documents we made (acks, mapped orders) go in the row itself: the commit makes them
-    // durable, where a file of their own would cost an fsync each (docs/bench.md, the pipeline rows).
-    const inFile = this.files !== undefined && bytes.length > INLINE_PAYLOAD_MAX;
-    if (inFile) this.files!.put(bytes, hash);
-    const t = quote(this.driver, 'payload');
-    await m.query(
-      `INSERT ${this.driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE '}INTO ${t} (sha256, size, storage, data, createdAt, purgedAt) VALUES (?, ?, ?, ?, ?, NULL)`,
-      [hash, bytes.length, inFile ? 'file' : 'database', inFile ? null : bytes, sqlDate(this.driver, this.clock())],
-    );
-    return hash;
+    const p = this.preparePayload(bytes);
+    await insertMany(m, this.driver, 'payload', [p.row], { ignore: true });
+    return p.sha256;
   }
 
   /** The raw bytes of a message, as received. */
@@ -228,11 +220,14 @@ export class Store {
       message: MessageRecord; interchange: Interchange; partnerId: string | null; tracked?: (txIndex: number) => Record<string, string> | null; ackDueAt?: Date | null;
       /** Records a duplicate the partner accepts: a key of its own, so the unique key still guards the first occurrence. */
       acceptDuplicate?: boolean;
+      /** Returns the transaction rows unsaved, for the caller to complete and insert (insertTransactions) in one go. */
+      deferTransactions?: boolean;
     },
   ): Promise<RecordedInterchange> {
     const ic = input.interchange;
     const existing = await m.findOneBy(InterchangeRecord, { messageId: input.message.id, byteOffset: ic.offset });
-    if (existing) return { interchange: existing, transactions: await m.findBy(TransactionRecord, { interchangeId: existing.id }) };
+    // A deferred caller inserts the rows itself: it gets none back, so it can never insert them twice.
+    if (existing) return { interchange: existing, transactions: input.deferTransactions ? [] : await m.findBy(TransactionRecord, { interchangeId: existing.id }) };
     const now = this.clock();
     const rec = Object.assign(new InterchangeRecord(), {
       id: randomUUID(), messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId,
@@ -276,9 +271,27 @@ export class Store {
         }));
       }
     }
-    if (groups.length) await m.insert(GroupRecord, groups);
-    for (let i = 0; i < transactions.length; i += 200) await m.insert(TransactionRecord, transactions.slice(i, i + 200));
+    await insertMany(m, this.driver, 'functional_group', groups as unknown as Array<Record<string, unknown>>);
+    if (!input.deferTransactions) await this.insertTransactions(m, transactions);
     return { interchange: rec, transactions };
+  }
+
+  /** Inserts transaction rows (from recordInterchange with deferTransactions) in multi-row statements. */
+  async insertTransactions(m: EntityManager, rows: TransactionRecord[]): Promise<void> {
+    await insertMany(m, this.driver, 'edi_transaction', rows as unknown as Array<Record<string, unknown>>);
+  }
+
+  /**
+   * The row for bytes we produced, to insert with the rest of a batch (insertMany, ignoring a row the
+   * same bytes already have). A large payload is written to its file (fsynced) now, before the commit.
+   */
+  preparePayload(bytes: Buffer): { sha256: string; row: Record<string, unknown> } {
+    const hash = sha256(bytes);
+    // Small documents we made (acks, mapped orders) go in the row itself: the commit makes them
+    // durable, where a file of their own would cost an fsync each (docs/bench.md, the pipeline rows).
+    const inFile = this.files !== undefined && bytes.length > INLINE_PAYLOAD_MAX;
+    if (inFile) this.files!.put(bytes, hash);
+    return { sha256: hash, row: { sha256: hash, size: bytes.length, storage: inFile ? 'file' : 'database', data: inFile ? null : bytes, createdAt: this.clock(), purgedAt: null } };
   }
 
   /** Control numbers for what we send: see control-numbers.ts. Must run inside `transaction`. */
