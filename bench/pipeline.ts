@@ -24,6 +24,9 @@ import { Rng } from './gen';
 import { scratch, type Scratch, Unreachable } from './store';
 import type { Job, PipelinePhases, WorkerResult } from './types';
 
+/** Worker processes the gateway runs (gateway.yaml `processes`); BENCH_PIPELINE_PROCESSES overrides. */
+const PROCESSES = Number(process.env.BENCH_PIPELINE_PROCESSES ?? 1);
+
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/edi-gateway.js');
 const SEED = 0x850e2e;
@@ -148,7 +151,7 @@ function writeConfig(dir: string, sinkPort: number): string {
     `payloads: ${payloadsSetting()}`,
     'identity:',
     '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
-    'workers: 2',
+    `workers: 2`, `processes: ${PROCESSES}`,
     '',
   ].join('\n'));
   file('partners/acme.yaml', [
@@ -353,7 +356,7 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
       firstDelivery: s(sink.first || stoppedAt),
     };
     const notes = [
-      `${total} X12 850s in ${files} files of ${perFile} (one interchange each, ${(bytes / 1024 / 1024).toFixed(1)} MB), the real gateway (workers: 2, one process), ` +
+      `${total} X12 850s in ${files} files of ${perFile} (one interchange each, ${(bytes / 1024 / 1024).toFixed(1)} MB), the real gateway (workers: 2 in each of ${PROCESSES} process${PROCESSES === 1 ? '' : 'es'}), ` +
       `file inbox polled every 100 ms (minAge 100 ms), one 997 per file to a file endpoint, each 850 mapped by JSONata and POSTed to a local HTTP sink, ` +
       `payloads ${payloadsSetting() === 'database' ? 'in the database (BENCH_PIPELINE_PAYLOADS=database)' : 'in files'}; ` +
       `timed from the first file dropped until the sink had every document and the ack folder every 997`,

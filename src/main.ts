@@ -3,6 +3,7 @@
  * files change), inbound transports per partner, the admin API, the workers and maintenance; and the
  * orderly stop: intake first, then the workers finish what they hold, then the store closes.
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type GatewayConfig, loadGateway } from './config/gateway';
@@ -89,6 +90,58 @@ export async function openContext(opts: { configFile?: string; logger: Logger; e
   return { ...view, store: await openStore(view.config, opts.logger) };
 }
 
+/**
+ * A worker process (gateway.yaml `processes`): claims and runs jobs from the shared store, with its own
+ * partners view kept current; no intake, no admin API. Stops like the gateway on SIGTERM.
+ */
+export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ stop(): Promise<void> }> {
+  const logger = opts.logger ?? createLogger();
+  const config = loadConfig(opts.configFile, opts.env ?? process.env);
+  const store = await Store.open(config.database, {
+    payloads: config.payloads === 'database' ? 'database' : 'file',
+    payloadDir: config.payloads === 'database' ? undefined : config.payloads,
+    base: config.dir,
+  });
+  const partners = new PartnerDirectory(config, logger);
+  partners.reload(true);
+  partners.watch(opts.reloadEveryMs ?? 2000, () => undefined);
+  const ctx: PipelineContext = { config, store, partners, profiles: profilesOf(config, logger).set, maps: new Maps(config.partners), logger, clock: () => new Date() };
+  const workers = new Workers(ctx, { count: config.workers });
+  ctx.kick = () => workers.kick();
+  workers.start();
+  logger.info({ workers: config.workers }, 'worker process running');
+  return {
+    stop: async () => {
+      partners.unwatch();
+      if (!(await workers.stop())) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
+      await store.close();
+    },
+  };
+}
+
+/** The extra worker processes of gateway.yaml `processes`, restarted when one dies, stopped on stop(). */
+function forkWorkers(count: number, configFile: string | undefined, logger: Logger): { stop(): Promise<void> } {
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+  const spawnOne = () => {
+    const child = fork(join(packageRoot(), 'bin', 'edi-gateway.js'), ['worker', ...(configFile ? ['--config', configFile] : [])], { stdio: 'inherit' });
+    children.add(child);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      logger.error({ pid: child.pid, code, signal }, 'a worker process exited; starting another');
+      setTimeout(spawnOne, 1000).unref();
+    });
+  };
+  for (let i = 0; i < count; i++) spawnOne();
+  return {
+    stop: async () => {
+      stopping = true;
+      await Promise.all([...children].map((c) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); })));
+    },
+  };
+}
+
 export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const logger = opts.logger ?? createLogger();
@@ -149,6 +202,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   });
 
   workers.start();
+  const extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
   await scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
   const maintenance = setInterval(() => {
     scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
@@ -182,7 +236,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       logger.info({ port: admin.port, host: config.admin.host }, 'admin API listening');
     } catch (e) {
       logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
-      await workers.stop(1000);
+      await Promise.all([workers.stop(1000), extra?.stop()]);
       await Promise.all([...inbound.keys()].map(stopInbound));
       partners.unwatch();
       await store.close();
@@ -200,11 +254,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     await applying;
     await admin?.close();
     await Promise.all([...inbound.keys()].map(stopInbound));
-    const finished = await workers.stop();
+    const [finished] = await Promise.all([workers.stop(), extra?.stop()]);
     if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
     await store.close();
     logger.info({}, 'stopped');
   })());
-  logger.info({ config: config.file ?? '(defaults)', workers: config.workers }, 'gateway running');
+  logger.info({ config: config.file ?? '(defaults)', workers: config.workers, processes: config.processes }, 'gateway running');
   return { ctx, admin, stop };
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { configFile } from '../config/gateway';
 import { GatewayError } from '../errors';
-import { openContext, openView, startGateway } from '../main';
+import { openContext, openView, runWorkerProcess, startGateway } from '../main';
 import { silentLogger } from '../pipeline/logger';
 import type { PipelineContext } from '../pipeline/context';
 import { deliverJob, replayDelivery, Senders } from '../pipeline/deliver';
@@ -19,6 +19,17 @@ export async function startCommand(o: { config?: string }): Promise<number> {
     process.once('SIGINT', () => resolve());
   });
   await gw.stop();
+  return 0;
+}
+
+/** `worker` (started by `start` for gateway.yaml `processes`): runs jobs until SIGTERM. */
+export async function workerCommand(o: { config?: string }): Promise<number> {
+  const w = await runWorkerProcess({ configFile: configFile(o.config) });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await w.stop();
   return 0;
 }
 

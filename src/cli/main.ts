@@ -9,7 +9,7 @@ import { translateCommand, type TranslateOptions } from './translate';
 import { migrateCommand } from './migrate';
 import { partnersCheckCommand } from './partners';
 import { reportCommand, type ReportOptions } from './report';
-import { replayCommand, sendCommand, simulateCommand, startCommand } from './gateway';
+import { replayCommand, sendCommand, simulateCommand, startCommand, workerCommand } from './gateway';
 import { GatewayError } from '../errors';
 
 export interface Io {
@@ -41,6 +41,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .description('run the gateway: inbound transports, admin API and workers, until SIGTERM (then it drains and exits 0)')
     .option('--config <file>', 'gateway.yaml to use')
     .action(async (o: { config?: string }) => { code = await startCommand(o); });
+
+  program.command('worker', { hidden: true })
+    .description('a worker process of `start` (gateway.yaml processes): runs jobs from the store until SIGTERM')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (o: { config?: string }) => { code = await workerCommand(o); });
 
   program.command('send')
     .description('send FILE (canonical JSON or X12/EDIFACT) to a partner\'s endpoint now; 0 delivered, 1 not')

@@ -36,6 +36,11 @@ export const gatewaySchema = z.strictObject({
     maxBytes: byteSize.default(100 * 1024 ** 2),
   }).optional(),
   workers: z.number().int().min(1).max(64).default(2),
+  /**
+   * Processes that run workers: this one and processes-1 more it starts (each with `workers` loops), so
+   * parsing, mapping and sending use more than one core. Intake, the admin API and maintenance stay here.
+   */
+  processes: z.number().int().min(1).max(32).default(1),
   /** Retries of a failed delivery: exponential backoff from `backoff`, at most `maxBackoff` apart, then dead letter. */
   delivery: z.strictObject({
     attempts: z.number().int().min(1).max(100).default(8),

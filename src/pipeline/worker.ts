@@ -65,7 +65,7 @@ export class Workers {
       const kicked = this.kicks;
       let jobs: Job[] = [];
       try {
-        jobs = await store.queue.claim(worker, this.opts.batch ?? 8, lease);
+        jobs = await store.queue.claim(worker, this.opts.batch ?? 32, lease);
       } catch (e) {
         logger.error({ worker, err: (e as Error).message }, 'claiming work failed; trying again');
       }
