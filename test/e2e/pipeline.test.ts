@@ -44,6 +44,8 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to 
       "  edifact: [{ qualifier: '14', id: '5400000000001' }]",
       `admin: { port: ${admin}, token: e2e-token-0123456789 }`,
       'workers: 2',
+      // On MariaDB, a second worker process shares the queue (gateway.yaml processes).
+      `processes: ${kind === 'mariadb' ? 2 : 1}`,
       'delivery: { attempts: 3, backoff: 100ms, maxBackoff: 200ms }',
     ].join('\n'));
     s.file('partners/acme.yaml', [
@@ -248,5 +250,6 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`the gateway end to 
     const code = await gw.stop();
     expect(code).toBe(0);
     expect(gw.logged('stopped')).toBeDefined();
+    if (kind === 'mariadb') expect(gw.lines.filter((l) => l.msg === 'worker process running')).toHaveLength(1);
   });
 });
