@@ -52,6 +52,8 @@ export interface OutboundItem {
 /** A producer: sends one item. Throws GatewayError with kind 'retry' (transient) or 'dead' (permanent). */
 export interface Outbound {
   send(item: OutboundItem): Promise<{ remoteName: string }>;
+  /** Releases what the producer holds between sends (an HTTP sender's pooled connections). */
+  close?(): Promise<void>;
 }
 
 export interface InboundSpec<K extends string = string, S extends z.ZodType = z.ZodType> {

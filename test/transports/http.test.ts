@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import forge from 'node-forge';
 import { parseDocument } from 'yaml';
 import { GatewayError } from '../../src/errors';
 import { partnerFields } from '../../src/config/partner';
 import { httpSender, redactUrl } from '../../src/transports/http/sender';
-import { findOutbound, type TransportLogger } from '../../src/transports';
+import { findOutbound, type Outbound, type TransportLogger } from '../../src/transports';
 
 const quiet: TransportLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -30,10 +32,22 @@ async function startServer(handler: Handler = (_req, res) => { res.writeHead(200
       handler(req, res, body);
     });
   });
+  // Every connection the server accepted, in order: how many requests came over it, and whether it is closed.
+  const connections: { requests: number; closed: boolean }[] = [];
+  const bySocket = new Map<Socket, { requests: number; closed: boolean }>();
+  server.on('connection', (socket: Socket) => {
+    const c = { requests: 0, closed: false };
+    connections.push(c);
+    bySocket.set(socket, c);
+    socket.on('close', () => { c.closed = true; });
+  });
+  server.on('request', (req: http.IncomingMessage) => { bySocket.get(req.socket)!.requests++; });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
+    server,
     received,
+    connections,
     port,
     url: `http://127.0.0.1:${port}`,
     close: async () => {
@@ -49,12 +63,40 @@ async function server(handler?: Handler) {
   servers.push(s);
   return s;
 }
+let senders: Outbound[] = [];
 afterEach(async () => {
+  await Promise.all(senders.map((s) => s.close?.()));
+  senders = [];
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
 });
 
-const sender = (config: Record<string, unknown>) => httpSender.create(httpSender.config.parse(config), { logger: quiet, clock: () => new Date() });
+const sender = (config: Record<string, unknown>) => {
+  const s = httpSender.create(httpSender.config.parse(config), { logger: quiet, clock: () => new Date() });
+  senders.push(s);
+  return s;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(5);
+}
+
+/** A self-signed certificate for 127.0.0.1: a TLS server no normal certificate check trusts. */
+function selfSigned(): { key: string; cert: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  cert.serialNumber = '01';
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 3_600_000);
+  cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
+  cert.setIssuer([{ name: 'commonName', value: '127.0.0.1' }]);
+  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }]);
+  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
+  return { key: privateKey, cert: forge.pki.certificateToPem(cert) };
+}
 
 async function failure(p: Promise<unknown>): Promise<GatewayError> {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -267,5 +309,115 @@ describe('http sender: failures', () => {
     if (status === 200) await expect(sending).resolves.toEqual({ remoteName: s.url });
     else expect((await failure(sending)).message).toContain(`HTTP 500 "${'y'.repeat(200)}"`);
     await connectionClosed;
+  });
+});
+
+describe('http sender: connections', () => {
+  const item = (name = 'po.edi') => ({ bytes: Buffer.from('x'), fileName: name });
+
+  test('requests share one kept-alive connection, error answers included; close() closes it', async () => {
+    const s = await server((req, res) => {
+      if (req.url === '/fail') res.writeHead(500).end('busy');
+      else res.writeHead(200).end('ok');
+    });
+    const out = sender({ url: s.url });
+    const failing = sender({ url: `${s.url}/fail` });
+    await out.send(item('a.edi'));
+    await out.send(item('b.edi'));
+    expect((await failure(failing.send(item('c.edi')))).code).toBe('EDIGW_HTTP_SERVER');
+    expect((await failure(failing.send(item('d.edi')))).code).toBe('EDIGW_HTTP_SERVER');
+    await out.send(item('e.edi'));
+    expect(s.connections.map((c) => c.requests)).toEqual([3, 2]);
+    expect(s.connections.some((c) => c.closed)).toBe(false);
+    await out.close?.();
+    await failing.close?.();
+    await until(() => s.connections.every((c) => c.closed));
+  });
+
+  test('a connection the server closed while idle (a short keep-alive timeout) is not used again', async () => {
+    const s = await server();
+    s.server.keepAliveTimeout = 50;
+    const out = sender({ url: s.url });
+    await expect(out.send(item('a.edi'))).resolves.toEqual({ remoteName: s.url });
+    await sleep(100);
+    await expect(out.send(item('b.edi'))).resolves.toEqual({ remoteName: s.url });
+    expect(s.received.map((r) => r.headers['x-edi-gateway-file'])).toEqual(['a.edi', 'b.edi']);
+    expect(s.connections.map((c) => c.requests)).toEqual([1, 1]);
+  });
+
+  test('a pooled connection closed as a request goes out on it: sent again at once, once, on a new connection', async () => {
+    // The keep-alive race, made certain: the server closes a connection when a second request arrives on it, without answering.
+    const answered = new Set<Socket>();
+    const s = await server((req, res) => {
+      if (answered.has(req.socket)) req.socket.destroy();
+      else {
+        answered.add(req.socket);
+        res.writeHead(200).end('ok');
+      }
+    });
+    const out = sender({ url: s.url });
+    await expect(out.send(item('a.edi'))).resolves.toEqual({ remoteName: s.url });
+    await expect(out.send(item('b.edi'))).resolves.toEqual({ remoteName: s.url });
+    expect(s.received.map((r) => r.headers['x-edi-gateway-file'])).toEqual(['a.edi', 'b.edi', 'b.edi']);
+    expect(s.connections.map((c) => c.requests)).toEqual([2, 1]);
+  });
+
+  test('the resend is made once: a new connection dropped as well is a failure to retry later', async () => {
+    let first = true;
+    const s = await server((req, res) => {
+      if (first) res.writeHead(200).end('ok');
+      else req.socket.destroy();
+      first = false;
+    });
+    const out = sender({ url: s.url });
+    await out.send(item('a.edi'));
+    const err = await failure(out.send(item('b.edi')));
+    expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_UNREACHABLE', 'retry']);
+    expect(err.message).toBe(`sending b.edi by POST to ${s.url}: connection reset: the server is not reachable`);
+    expect(s.received).toHaveLength(3);
+    // A first request on a connection that is dropped is not sent again within the send: the server may have taken it.
+    const err2 = await failure(out.send(item('c.edi')));
+    expect(err2.code).toBe('EDIGW_HTTP_UNREACHABLE');
+    expect(s.received).toHaveLength(4);
+  });
+
+  test('the timeout also bounds reading an error answer: what arrived is in the message', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(503);
+      res.write('partial answer');
+    });
+    const started = Date.now();
+    const err = await failure(sender({ url: s.url, timeout: '300ms' }).send(item()));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_SERVER', 'retry']);
+    expect(err.message).toContain('HTTP 503 "partial answer"');
+  });
+
+  test('a 2xx whose body never ends is still a delivery, and its connection is closed at the deadline', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(200);
+      res.write('working on it');
+    });
+    await expect(sender({ url: s.url, timeout: '300ms' }).send(item())).resolves.toEqual({ remoteName: s.url });
+    await until(() => s.connections[0].closed);
+  });
+
+  test('a header value that cannot be sent is dead and nothing is sent; the config refuses such values', async () => {
+    const s = await server();
+    const err = await failure(sender({ url: s.url }).send({ bytes: Buffer.from('x'), fileName: 'po.edi', contentType: 'text/plain\u0001' }));
+    expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_REQUEST_INVALID', 'dead']);
+    expect(err.message).toMatch(/^sending po\.edi by POST to http:\/\/127\.0\.0\.1:\d+: Invalid character in header content \["content-type"\]/);
+    expect(s.received).toHaveLength(0);
+    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'a\u0001b' } }).success).toBe(false);
+    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'M\u00fcller', 'X-B': ' padded\t' } }).success).toBe(true);
+  });
+
+  test('https checks the server certificate: a self-signed one is a TLS failure, retried', async () => {
+    const tls = https.createServer(selfSigned(), (_req, res) => { res.writeHead(200).end('ok'); });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: async () => { tls.closeAllConnections(); await new Promise((resolve) => tls.close(resolve)); } });
+    const err = await failure(sender({ url: `https://127.0.0.1:${(tls.address() as AddressInfo).port}/in` }).send(item()));
+    expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_TLS', 'retry']);
+    expect(err.message).toContain(': DEPTH_ZERO_SELF_SIGNED_CERT: ');
   });
 });

@@ -4,7 +4,13 @@
  * whether to back off and retry (the server may recover) or to dead-letter (it will answer the same
  * way again). Redirects are never followed: a 301/302 would turn the POST into a bodiless GET whose
  * 200 looks like a delivery, and following one to another host would hand it the Authorization header.
+ *
+ * Requests go through node:http / node:https with one keep-alive pool per sender (fetch cost about
+ * twice the CPU per request). A connection the server closed while it sat idle in the pool is the one
+ * failure sent again at once, on a new connection: nothing of that request reached the server.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { z } from 'zod';
 import { GatewayError, type ErrorCode } from '../../errors';
 import { duration } from '../../config/units';
@@ -13,14 +19,14 @@ import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } f
 /** Headers the request itself owns: configuring them would break framing or hide who sent the file. */
 const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'x-edi-gateway-file']);
 
-const validHeaders = (headers: Record<string, string>) => {
-  try {
-    new Headers(headers);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** What node:http accepts: a header name is an HTTP token; a value is tabs and visible or latin-1 characters. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Leading and trailing whitespace is not part of a header value (fetch's Headers dropped it the same way). */
+const headerValue = (v: string) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+
+const validHeaders = (headers: Record<string, string>) =>
+  Object.entries(headers).every(([k, v]) => HEADER_NAME.test(k) && HEADER_VALUE.test(headerValue(v)));
 
 /** The partner file's `http` endpoint (src/config/partner.ts), plus how long to wait for the answer. */
 export const httpSenderConfig = z.strictObject({
@@ -73,61 +79,168 @@ const TRANSIENT_STATUS = new Set([408, 429]);
 /** How much of an error answer is read: enough for 200 characters of UTF-8, small enough to be harmless. */
 const EXCERPT_BYTES = 1024;
 const EXCERPT_CHARS = 200;
+/** A 2xx answer's body is read and dropped so its connection can serve the next request; a longer one costs the connection instead. */
+const DISCARD_BYTES = 64 * 1024;
+
+/**
+ * The ports of other protocols (SMTP, X11, IRC, …) that fetch refuses to send to
+ * (https://fetch.spec.whatwg.org/#bad-port), still refused now that fetch is not used: an endpoint
+ * configured with one is a mistake that no retry mends.
+ */
+const BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
+ * The pool of one sender. Idle connections are closed after 4 s, before the 5 s after which Node's and
+ * Apache's servers close theirs, so that the pool rarely offers a connection the server is closing.
+ */
+const AGENT_OPTIONS: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 32, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' };
+
+/** How one request ended before (or instead of) its answer. */
+type Outcome =
+  | { res: http.IncomingMessage }
+  | { failure: 'timeout' }
+  /** http.request refused the request as built: a header or path it will not send. */
+  | { failure: 'invalid'; err: unknown }
+  /** The connection, reused from the pool, was closed before a byte of the answer: the server dropped it while idle. */
+  | { failure: 'stale'; err: unknown }
+  | { failure: 'network'; err: unknown };
+
+const ignore = () => undefined;
 
 export class HttpSender implements Outbound {
-  private readonly url: string;
   private readonly shownUrl: string;
-  private readonly basic: string | undefined;
+  /** The URL without credentials, for resolving a Location. */
+  private readonly url: string;
+  private readonly target: http.RequestOptions;
+  private readonly request: typeof http.request;
+  private readonly agent: http.Agent;
+  private readonly badPort: boolean;
+  /** The endpoint's own headers, names in lower case, values trimmed, Authorization included. */
+  private readonly fixedHeaders: Record<string, string>;
 
   constructor(private readonly config: HttpSenderConfig, private readonly deps: OutboundDeps) {
-    // fetch refuses a URL with credentials in it; they become Basic authentication instead.
+    // Credentials in the URL become Basic authentication; the request line never carries them.
     const u = new URL(config.url);
-    this.basic = u.username || u.password
+    const basic = u.username || u.password
       ? Buffer.from(`${percentDecoded(u.username)}:${percentDecoded(u.password)}`).toString('base64')
       : undefined;
     u.username = '';
     u.password = '';
+    u.hash = '';
     this.url = u.toString();
     this.shownUrl = redactUrl(config.url);
+    const secure = u.protocol === 'https:';
+    this.request = secure ? https.request : http.request;
+    this.agent = secure ? new https.Agent(AGENT_OPTIONS) : new http.Agent(AGENT_OPTIONS);
+    this.badPort = u.port !== '' && BAD_PORTS.has(Number(u.port));
+    this.target = {
+      protocol: u.protocol,
+      // An IPv6 literal is written in brackets in a URL, and without them as a host to connect to.
+      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      port: u.port || (secure ? 443 : 80),
+      path: `${u.pathname}${u.search}`,
+      method: config.method,
+    };
+
+    const fixed: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config.headers ?? {})) fixed[k.toLowerCase()] = headerValue(v);
+    if (config.token !== undefined) fixed.authorization = headerValue(`Bearer ${config.token}`);
+    else if (basic !== undefined && fixed.authorization === undefined) fixed.authorization = `Basic ${basic}`;
+    this.fixedHeaders = fixed;
   }
 
   async send(item: OutboundItem): Promise<{ remoteName: string }> {
     const { method, timeout } = this.config;
     const context = `sending ${item.fileName} by ${method} to ${this.shownUrl}`;
-    let res: Response;
-    try {
-      res = await fetch(this.url, {
-        method,
-        headers: this.headers(item),
-        body: item.bytes,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeout),
-      });
-    } catch (err) {
-      throw networkError(err, context, timeout);
-    }
+    if (this.badPort) throw new GatewayError('EDIGW_HTTP_REQUEST_INVALID', `${context}: bad port`);
+    const deadline = Date.now() + timeout;
+    const headers = this.headers(item);
 
-    if (res.status >= 200 && res.status < 300) {
-      // The answer's body is not needed; cancelling it frees the connection instead of leaving it half read.
-      await res.body?.cancel().catch(() => undefined);
+    let outcome = await this.attempt(item.bytes, headers, this.agent, deadline);
+    if ('failure' in outcome && outcome.failure === 'stale') {
+      // The keep-alive race: the server closed the idle connection as the request went out on it.
+      // Nothing reached the server, so the request goes again at once, on a connection of its own.
+      this.deps.logger.info({ url: this.shownUrl, method, fileName: item.fileName, error: errCode(outcome.err) }, 'http connection closed by the server while idle; sending again on a new connection');
+      outcome = await this.attempt(item.bytes, headers, false, deadline);
+    }
+    if ('failure' in outcome) throw failureError(outcome, context, timeout);
+    const { res } = outcome;
+    const status = res.statusCode ?? 0;
+
+    if (status >= 200 && status < 300) {
+      // The answer's body is not needed: it is read and dropped, which returns the connection to the pool
+      // before the next send asks it for one.
+      await discard(res);
       const remoteName = this.location(res) ?? this.shownUrl;
-      this.deps.logger.info({ url: this.shownUrl, method, fileName: item.fileName, status: res.status, bytes: item.bytes.length }, 'http delivered');
+      this.deps.logger.info({ url: this.shownUrl, method, fileName: item.fileName, status, bytes: item.bytes.length }, 'http delivered');
       return { remoteName };
     }
 
     const body = await excerpt(res);
-    const answered = `${context}: HTTP ${res.status}${body ? ` ${JSON.stringify(body)}` : ''}`;
-    if (res.status >= 300 && res.status < 400) {
+    const answered = `${context}: HTTP ${status}${body ? ` ${JSON.stringify(body)}` : ''}`;
+    if (status >= 300 && status < 400) {
       const location = this.location(res);
       throw new GatewayError('EDIGW_HTTP_REDIRECTED', location ? `${answered} (Location: ${location})` : answered);
     }
-    const code: ErrorCode = res.status >= 400 && res.status < 500 && !TRANSIENT_STATUS.has(res.status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
+    const code: ErrorCode = status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
     throw new GatewayError(code, answered);
   }
 
+  /** Closes the pool's connections; a send after this opens new ones. */
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  /**
+   * One request, up to its answer's headers. The deadline also bounds reading the answer's body: when
+   * it passes, the request and its connection are destroyed, whatever part of the exchange is left.
+   */
+  private attempt(body: Buffer, headers: http.OutgoingHttpHeaders, agent: http.Agent | false, deadline: number): Promise<Outcome> {
+    // agent false: a connection of this request's own, closed after its answer.
+    return new Promise<Outcome>((resolve) => {
+      let req: http.ClientRequest;
+      try {
+        req = this.request({ ...this.target, headers, agent });
+      } catch (err) {
+        resolve({ failure: 'invalid', err });
+        return;
+      }
+      const timer = setTimeout(() => {
+        resolve({ failure: 'timeout' });
+        req.destroy();
+      }, Math.max(0, deadline - Date.now()));
+      const done = () => clearTimeout(timer);
+      let socket: { bytesRead: number } | undefined;
+      let readBefore = 0;
+      req.on('socket', (s) => {
+        socket = s;
+        readBefore = s.bytesRead;
+      });
+      // Stays attached for the request's life: an error after the answer (the deadline destroying it) is not news.
+      req.on('error', (err) => {
+        done();
+        const code = errCode(err);
+        const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && socket !== undefined && socket.bytesRead === readBefore;
+        resolve({ failure: stale ? 'stale' : 'network', err });
+      });
+      req.on('response', (res) => {
+        res.on('error', ignore);
+        res.on('end', done);
+        res.on('close', done);
+        resolve({ res });
+      });
+      req.end(body);
+    });
+  }
+
   /** The answer's Location as an absolute, redacted URL; a malformed one is ignored rather than failing a delivery that succeeded. */
-  private location(res: Response): string | undefined {
-    const location = res.headers.get('location');
+  private location(res: http.IncomingMessage): string | undefined {
+    const location = res.headers.location;
     if (!location) return undefined;
     try {
       return redactUrl(new URL(location, this.url).toString());
@@ -136,14 +249,16 @@ export class HttpSender implements Outbound {
     }
   }
 
-  private headers(item: OutboundItem): Headers {
-    const h = new Headers({ 'content-type': item.contentType ?? 'application/octet-stream' });
-    // The endpoint's own headers come after the item's content type: what the receiver demands wins.
-    for (const [k, v] of Object.entries(this.config.headers ?? {})) h.set(k, v);
-    h.set('x-edi-gateway-file', headerSafe(item.fileName));
-    if (this.config.token !== undefined) h.set('authorization', `Bearer ${this.config.token}`);
-    else if (this.basic !== undefined && !h.has('authorization')) h.set('authorization', `Basic ${this.basic}`);
-    return h;
+  private headers(item: OutboundItem): http.OutgoingHttpHeaders {
+    return {
+      // The endpoint's own headers come after the item's content type: what the receiver demands wins.
+      'content-type': headerValue(item.contentType ?? 'application/octet-stream'),
+      // Firewalls and access logs in front of receivers like to see who is calling.
+      'user-agent': 'edi-gateway',
+      ...this.fixedHeaders,
+      'x-edi-gateway-file': headerValue(headerSafe(item.fileName)),
+      'content-length': item.bytes.length,
+    };
   }
 }
 
@@ -161,26 +276,52 @@ function headerSafe(name: string): string {
   return /^[\x20-\x7e]*$/.test(name) ? name : encodeURIComponent(name);
 }
 
-/** The start of an error answer, on one line, for the message; never throws, always releases the body. */
-async function excerpt(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
+/**
+ * Reads a 2xx answer's body to its end and drops it. One longer than DISCARD_BYTES is cut off with its
+ * connection, as is one still unfinished at the deadline (the request's timer destroys it).
+ */
+function discard(res: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DISCARD_BYTES) res.destroy();
+    });
+    res.on('end', resolve);
+    res.on('close', resolve);
+    res.resume();
+  });
+}
+
+/**
+ * The start of an error answer, on one line, for the message; never fails. An answer longer than
+ * EXCERPT_BYTES is not read further: its connection is closed instead.
+ */
+function excerpt(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      res.removeListener('data', onData);
+      const text = Buffer.concat(chunks).toString('utf8').replace(/\p{Cc}+/gu, ' ').trim();
+      resolve(Array.from(text).slice(0, EXCERPT_CHARS).join(''));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= EXCERPT_BYTES) {
+        res.destroy();
+        finish();
+      }
+    };
+    res.on('data', onData);
     // A body cut off or timed out still gives what arrived.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\p{Cc}+/gu, ' ').trim();
-  return Array.from(text).slice(0, EXCERPT_CHARS).join('');
+    res.on('end', finish);
+    res.on('close', finish);
+  });
 }
 
 const errCode = (e: unknown): string | undefined => {
@@ -191,45 +332,46 @@ const errCode = (e: unknown): string | undefined => {
 const UNREACHABLE: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
+  ECONNABORTED: 'connection aborted',
   EPIPE: 'connection closed while sending',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  UND_ERR_CLOSED: 'connection closed',
   ENOTFOUND: 'host name not found',
   EAI_AGAIN: 'host name lookup failed, temporarily',
   ETIMEDOUT: 'connecting timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
-  UND_ERR_BODY_TIMEOUT: 'no answer in time',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ENETDOWN: 'network down',
 };
 
-/** Classifies what fetch threw before any answer arrived. */
-function networkError(err: unknown, context: string, timeout: number): GatewayError {
-  const name = (err as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: no answer within ${timeout} ms`, { cause: err });
+/** OpenSSL's words for a failed handshake, in an EPROTO error's message: `…:SSL routines:<function>:<reason>:…`. */
+const SSL_REASON = /SSL routines:[^:]*:([^:]+)/;
+
+/** Classifies how a request failed before any answer arrived. */
+function failureError(outcome: Exclude<Outcome, { res: http.IncomingMessage }>, context: string, timeout: number): GatewayError {
+  if (outcome.failure === 'timeout') {
+    return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: no answer within ${timeout} ms`);
   }
-  // fetch wraps the real failure: TypeError('fetch failed', { cause }), the cause sometimes an AggregateError of one per address.
-  // Names, not instanceof: fetch's errors come from Node's own realm, which a test sandbox (jest's vm) does not share.
-  const cause = (err as { cause?: unknown } | null)?.cause ?? err;
-  const errors = (cause as { errors?: unknown } | null)?.errors;
-  const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : cause;
-  const code = errCode(inner) ?? errCode(cause);
+  const { err } = outcome;
+  // http.request's own refusals (a header value it will not send) will not change on a retry.
+  if (outcome.failure === 'invalid') return new GatewayError('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(err)}`, { cause: err });
+  // Connecting to every address of a name may fail one by one: an AggregateError, the first failure first.
+  const errors = (err as { errors?: unknown } | null)?.errors;
+  const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : err;
+  const code = errCode(inner) ?? errCode(err);
   if (code !== undefined && UNREACHABLE[code]) {
     return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${UNREACHABLE[code]}`, { cause: inner });
   }
   if (code !== undefined && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code))) {
     return new GatewayError('EDIGW_HTTP_TLS', `${context}: ${code}`, { cause: inner });
   }
-  const innerMessage = (inner as { message?: unknown } | null)?.message;
-  const message = typeof innerMessage === 'string' ? innerMessage : String(inner);
-  // fetch's own refusals (a port it blocks, a header it will not send) will not change on a retry.
-  if (name === 'TypeError' && (message === 'bad port' || cause === err)) {
-    return new GatewayError('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${message}`, { cause: inner });
-  }
-  return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${message}`, { cause: inner });
+  // A handshake that fails while the request is being written surfaces as EPROTO; it is named as Node names it otherwise.
+  const ssl = code === 'EPROTO' ? SSL_REASON.exec(messageOf(inner)) : null;
+  if (ssl) return new GatewayError('EDIGW_HTTP_TLS', `${context}: ERR_SSL_${ssl[1].trim().toUpperCase().replace(/\W+/g, '_')}`, { cause: inner });
+  return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${messageOf(inner)}`, { cause: inner });
+}
+
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
 }
 
 export const httpSender = defineOutbound({
