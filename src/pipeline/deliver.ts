@@ -30,6 +30,8 @@ export function contentTypeOf(fileName: string): string {
  */
 export class Senders {
   private readonly cache = new Map<string, Outbound>();
+  /** partner/endpoint → the cache key of its current configuration. */
+  private readonly bySlot = new Map<string, string>();
 
   constructor(private readonly ctx: PipelineContext) {}
 
@@ -45,8 +47,23 @@ export class Senders {
     const spec = findOutbound(kind);
     if (!spec) throw new GatewayError('EDIGW_TRANSPORT_UNAVAILABLE', `partner ${partner.id}, endpoint ${name} (${kind})`);
     const sender = spec.create(spec.config.parse(raw), { logger: this.ctx.logger, clock: this.ctx.clock });
+    // An edited endpoint replaces the sender of its old configuration: let that one go.
+    const slot = `${partner.id}/${name}`;
+    const before = this.bySlot.get(slot);
+    this.bySlot.set(slot, key);
+    if (before && before !== key && ![...this.bySlot.values()].includes(before)) {
+      void this.cache.get(before)?.close?.();
+      this.cache.delete(before);
+    }
     this.cache.set(key, sender);
     return sender;
+  }
+
+  /** Closes every sender (their pooled connections); at shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([...this.cache.values()].map((s) => s.close?.()));
+    this.cache.clear();
+    this.bySlot.clear();
   }
 }
 

@@ -52,7 +52,7 @@ export class Workers {
     this.kick();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); });
-    const done = Promise.all(this.loops).then(() => true);
+    const done = Promise.all(this.loops).then(async () => { await this.senders.close(); return true; });
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
     return finished;
