@@ -149,6 +149,13 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): 
       e[14] = isa.test || ic.test ? 'T' : 'P';
       ic.test = isa.test || ic.test;
     }
+  } else {
+    const ef = partner.outbound?.edifact;
+    if (ef) {
+      const [id, version] = ef.syntax.split(':');
+      ic.header.elements[0] = [id, version];
+      ic.syntax = { ...ic.syntax, version, charset: id, una: ef.una };
+    }
   }
   return ic;
 }

@@ -101,7 +101,7 @@ export async function produce(
   const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };
   const out = target === 'x12'
     ? applyOutboundSettings(x12Interchange([{ type: kind.x12.type, version: kind.x12.version, body }], { ...env, functionalId: kind.x12.functionalId }), to)
-    : edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env);
+    : applyOutboundSettings(edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env), to);
   const doc = interchangeDocument(out);
   return { ...doc, fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`, interchange: true };
 }

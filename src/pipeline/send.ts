@@ -88,7 +88,7 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
         const messages = bodies.map((body) => ({ type, version: g.kind[standard].version, body }));
         const ic = standard === 'x12'
           ? applyOutboundSettings(x12Interchange(messages, { ...env, functionalId: g.kind.x12.functionalId }), partner)
-          : edifactInterchange(messages, env);
+          : applyOutboundSettings(edifactInterchange(messages, env), partner);
         const doc = interchangeDocument(ic);
         const q = queueDelivery(ctx, batch, partner, input.endpoint, { ...doc, fileName: `${safeName(partner.id, type, ic.controlNumber)}.${standard === 'x12' ? 'x12' : 'edi'}` });
         await recordOutbound(ctx, m, partner, doc.bytes, q.message);
