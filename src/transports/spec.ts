@@ -28,6 +28,18 @@ export interface InboundDeps {
   intake(input: IntakeInput): Promise<{ messageId: string }>;
   logger: TransportLogger;
   clock: () => Date;
+  /**
+   * What pollers of remote servers have taken in, kept across restarts (the store backs it). Without
+   * it a poller remembers only in memory, so after a restart a file left on the server
+   * (`afterRead: leave`) would be taken in again.
+   */
+  seen?: SeenStore;
+}
+
+/** Keys of files taken in; a key names the server, the path, the size, the mtime and the sha256. */
+export interface SeenStore {
+  has(key: string): Promise<boolean>;
+  add(key: string): Promise<void>;
 }
 
 export interface OutboundDeps {
