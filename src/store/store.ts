@@ -60,6 +60,9 @@ export interface RecordedInterchange {
   duplicateOf?: InterchangeRecord;
 }
 
+/** Receipts committed in one transaction at most (group commit in receive). */
+const RECEIPTS_PER_COMMIT = 64;
+
 /** Payloads we produce up to this size are kept in the database row rather than a file of their own. */
 export const INLINE_PAYLOAD_MAX = 64 * 1024;
 
@@ -146,23 +149,70 @@ export class Store {
       remotePath: input.remotePath ?? null, sha256: hash, size: input.bytes.length, status: input.status ?? 'received',
       mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
     });
-    try {
-      return await this.transaction(async (m) => {
-        await m.createQueryBuilder().insert().into(PayloadRecord).orIgnore().values({
-          sha256: hash, size: input.bytes.length, storage: this.files ? 'file' : 'database', data: this.files ? null : input.bytes, createdAt: now, purgedAt: null,
-        }).execute();
-        await m.insert(MessageRecord, message);
-        const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${input.bytes.length} bytes`.trim() }, m);
-        if (input.job !== null) await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
-        return { message, duplicate: false, eventId };
-      });
-    } catch (e) {
-      if (input.as2MessageId && isUniqueViolation(e)) {
+    if (input.as2MessageId) {
+      try {
+        return await this.transaction((m) => this.insertReceipt(m, input, message));
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
         const first = await this.read((m) => m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }));
         return { message: first, duplicate: true, eventId: null };
       }
-      throw e;
     }
+    return new Promise<Received>((resolve, reject) => {
+      this.receipts.push({ input, message, resolve, reject });
+      void this.commitReceipts();
+    });
+  }
+
+  /** Receipts waiting for their commit (see commitReceipts). */
+  private readonly receipts: Array<{ input: ReceiveInput; message: MessageRecord; resolve(r: Received): void; reject(e: unknown): void }> = [];
+  private committingReceipts = false;
+
+  /**
+   * Group commit: receipts that arrive while the database is busy are committed together, in one
+   * transaction, when it is free; each caller still resolves only after that commit. One failing row
+   * fails the group, which is then committed row by row so that only it fails.
+   */
+  private async commitReceipts(): Promise<void> {
+    if (this.committingReceipts) return;
+    this.committingReceipts = true;
+    try {
+      while (this.receipts.length > 0) {
+        const group = this.receipts.splice(0, RECEIPTS_PER_COMMIT);
+        try {
+          const done = await this.transaction(async (m) => {
+            const out: Received[] = [];
+            for (const r of group) out.push(await this.insertReceipt(m, r.input, r.message));
+            return out;
+          });
+          group.forEach((r, i) => r.resolve(done[i]));
+        } catch (e) {
+          if (group.length === 1) {
+            group[0].reject(e);
+            continue;
+          }
+          for (const r of group) {
+            try {
+              r.resolve(await this.transaction((m) => this.insertReceipt(m, r.input, r.message)));
+            } catch (e2) {
+              r.reject(e2);
+            }
+          }
+        }
+      }
+    } finally {
+      this.committingReceipts = false;
+    }
+  }
+
+  private async insertReceipt(m: EntityManager, input: ReceiveInput, message: MessageRecord): Promise<Received> {
+    await insertMany(m, this.driver, 'payload', [{
+      sha256: message.sha256, size: message.size, storage: this.files ? 'file' : 'database', data: this.files ? null : input.bytes, createdAt: message.receivedAt, purgedAt: null,
+    }], { ignore: true });
+    await m.insert(MessageRecord, message);
+    const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${input.bytes.length} bytes`.trim() }, m);
+    if (input.job !== null) await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
+    return { message, duplicate: false, eventId };
   }
 
   /**

@@ -50,6 +50,20 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process', status: 'queued' })).toBe(1);
     });
 
+    it('receipts arriving together are committed together, and one bad row fails only itself', async () => {
+      const inputs = Array.from({ length: 20 }, (_, i) => ({ direction: 'in' as const, transport: 'file', bytes: Buffer.from(x12({ control: String(500 + i).padStart(9, '0') })), fileName: `g${i}.edi` }));
+      // MariaDB refuses a transport name longer than its column (strict mode); SQLite stores it.
+      if (kind === 'mariadb') inputs[7] = { ...inputs[7], transport: 'x'.repeat(40) };
+      const settled = await Promise.allSettled(inputs.map((i) => store.receive(i)));
+      const ok = settled.filter((r) => r.status === 'fulfilled');
+      expect(ok).toHaveLength(kind === 'mariadb' ? 19 : 20);
+      if (kind === 'mariadb') expect(settled[7].status).toBe('rejected');
+      for (const r of ok) {
+        const id = (r as PromiseFulfilledResult<{ message: MessageRecord }>).value.message.id;
+        expect(await store.ds.getRepository(JobRecord).countBy({ messageId: id, kind: 'process' })).toBe(1);
+      }
+    });
+
     it('the same bytes twice are one payload; a repeated AS2 Message-ID returns the first message', async () => {
       const bytes = Buffer.from(x12({ control: '000000777' }));
       const a = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
