@@ -80,6 +80,8 @@ const ftpServer = {
   user: text,
   password: secret(text, 'FTP password'),
   secure: ftpSecure.default('explicit'),
+  /** For FTPS: the CA certificate (PEM) their server's certificate must chain to, when it is not a public one (a private CA, or their self-signed certificate). */
+  ca: path.optional(),
   dir: text,
 };
 
@@ -362,11 +364,13 @@ function keyFiles(p: Obj): { path: (string | number)[]; file: string }[] {
     const s = obj(obj(e).sftp);
     at(['inbound', 'poll', i, 'sftp', 'key'], s.key);
     at(['inbound', 'poll', i, 'sftp', 'hostKey'], s.hostKey);
+    at(['inbound', 'poll', i, 'ftp', 'ca'], obj(obj(e).ftp).ca);
   });
   for (const [name, e] of Object.entries(obj(p.endpoints))) {
     const s = obj(obj(e).sftp);
     at(['endpoints', name, 'sftp', 'key'], s.key);
     at(['endpoints', name, 'sftp', 'hostKey'], s.hostKey);
+    at(['endpoints', name, 'ftp', 'ca'], obj(obj(e).ftp).ca);
   }
   return out;
 }

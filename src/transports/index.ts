@@ -4,11 +4,15 @@
  */
 import { fileSender } from './file/sender';
 import { fileWatcher } from './file/watcher';
+import { ftpPoller } from './ftp/poller';
+import { ftpSender } from './ftp/sender';
 import { httpSender } from './http/sender';
+import { sftpPoller } from './sftp/poller';
+import { sftpSender } from './sftp/sender';
 import type { InboundSpec, OutboundSpec } from './spec';
 
-export const inbound = [fileWatcher] as const;
-export const outbound = [fileSender, httpSender] as const;
+export const inbound = [fileWatcher, sftpPoller, ftpPoller] as const;
+export const outbound = [fileSender, httpSender, sftpSender, ftpSender] as const;
 
 export type InboundKind = (typeof inbound)[number]['kind'];
 export type OutboundKind = (typeof outbound)[number]['kind'];

@@ -1,0 +1,290 @@
+/**
+ * The poller of a partner's file server (SFTP or FTP; the protocol comes in as a `connect` that
+ * yields a RemoteSession). On every tick: log in, list `dir`, and take in each file whose name
+ * matches, whose size and mtime are the same as at the previous listing (it is not growing) and
+ * which is at least `minAge` old. Taking in = download, `deps.intake` (the commit), and only then
+ * the receipt that `afterRead` asks for: move, delete or leave.
+ *
+ * A file is never taken in twice: what was taken is remembered by path, size, mtime and sha256 in
+ * memory and, when the deps give one, in the persistent `seen` store, which is what keeps a file left
+ * on the server (`afterRead: leave`) from coming in again after a restart.
+ */
+import { constants as buffer } from 'node:buffer';
+import path from 'node:path';
+import { z } from 'zod';
+import { byteSize, duration } from '../../config/units';
+import { GatewayError } from '../../errors';
+import { globMatcher, isIgnoredName } from '../file/names';
+import type { Inbound, InboundDeps } from '../spec';
+import {
+  DownloadSink, isConnectionLost, type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl, renameWithoutOverwrite, seenKey,
+} from './remote-files';
+
+/** What every poller adds to how its server is reached. */
+export const pollingFields = {
+  /** Folder listed on the server, as the login sees paths. */
+  dir: z.string().min(1),
+  pattern: z.string().min(1).default('*'),
+  afterRead: z.enum(['move', 'delete', 'leave']).default('move'),
+  /** For `move`; default `<dir>/processed`, made when first needed. */
+  moveTo: z.string().min(1).optional(),
+  every: duration.refine((ms) => ms > 0, 'a time above zero').default(60_000),
+  /** A file whose mtime is younger than this is left for a later poll. */
+  minAge: duration.default(0),
+  /** Downloads up to this size are held in memory; larger ones go to a temp file first. */
+  spoolAbove: byteSize.default(16 * 1024 * 1024),
+  /** The partner's id: shown in log lines, nothing else. */
+  partner: z.string().min(1).optional(),
+};
+
+export interface PollingConfig {
+  dir: string;
+  pattern: string;
+  afterRead: 'move' | 'delete' | 'leave';
+  moveTo?: string;
+  every: number;
+  minAge: number;
+  spoolAbove: number;
+  partner?: string;
+}
+
+export interface RemoteSource {
+  address: RemoteAddress;
+  /** Logs in; throws a GatewayError (kind retry for what may pass, dead for a refused login or host key). */
+  connect(): Promise<RemoteSession>;
+}
+
+/** The slowest a failing poller retries, unless `every` is slower still. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+interface Listed { size: number; mtimeMs: number }
+interface Taken extends Listed { sha256: string; messageId?: string; receiptDue: boolean }
+interface Failing { attempts: number; notBefore: number }
+
+export class RemotePoller implements Inbound {
+  private readonly matches: (name: string) => boolean;
+  private readonly moveTo: string;
+  /** Size and mtime of each candidate at the previous listing. */
+  private previous = new Map<string, Listed>();
+  /** Files taken in (or found already taken) while they are still listed, by name. */
+  private readonly taken = new Map<string, Taken>();
+  private readonly failing = new Map<string, Failing>();
+  /** Files too large for one Buffer: told once, then left alone. */
+  private readonly tooLarge = new Set<string>();
+  private moveToMade = false;
+  private connectFailures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly source: RemoteSource, private readonly config: PollingConfig, private readonly deps: InboundDeps) {
+    this.matches = globMatcher(config.pattern);
+    this.moveTo = config.moveTo ?? path.posix.join(config.dir, 'processed');
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current;
+  }
+
+  /** One tick; ticks never overlap. Public so tests can drive ticks without timers. */
+  poll(): Promise<void> {
+    if (!this.current) {
+      this.current = this.tick().finally(() => {
+        this.current = undefined;
+      });
+    }
+    return this.current;
+  }
+
+  /** When the next tick is due: `every`, or longer while the server cannot be reached. */
+  nextDelay(): number {
+    const { every } = this.config;
+    if (this.connectFailures === 0) return every;
+    return Math.min(every * 2 ** this.connectFailures, Math.max(every, MAX_BACKOFF_MS));
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll().finally(() => this.schedule(this.nextDelay()));
+    }, delay);
+  }
+
+  private where(extra: object = {}): object {
+    const { host, port, user } = this.source.address;
+    return { partner: this.config.partner, protocol: this.source.address.protocol, host, port, user, dir: this.config.dir, ...extra };
+  }
+
+  private async tick(): Promise<void> {
+    let session: RemoteSession;
+    try {
+      session = await this.source.connect();
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    try {
+      await this.round(session);
+      if (this.connectFailures > 0) this.deps.logger.info(this.where({ failures: this.connectFailures }), `polling ${remoteUrl(this.source.address, this.config.dir)} works again`);
+      this.connectFailures = 0;
+    } catch (err) {
+      this.failed(err);
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  }
+
+  private failed(err: unknown): void {
+    this.connectFailures++;
+    const e = this.asGatewayError(err, `polling ${remoteUrl(this.source.address, this.config.dir)}`);
+    // A refused login or host key will not mend by itself: it is an error for people to look at.
+    const log = e.kind === 'dead' ? this.deps.logger.error : this.deps.logger.warn;
+    log.call(this.deps.logger, this.where({ code: e.code, attempts: this.connectFailures, retryInMs: this.nextDelay() }), e.describe());
+  }
+
+  private async round(session: RemoteSession): Promise<void> {
+    const { dir } = this.config;
+    const files = await session.listFiles(dir, (name) => !isIgnoredName(name) && this.matches(name));
+    const now = this.deps.clock().getTime();
+    const listed = new Map(files.map((f) => [f.name, { size: f.size, mtimeMs: f.mtimeMs }]));
+    for (const memory of [this.taken, this.failing]) for (const name of [...memory.keys()]) if (!listed.has(name)) memory.delete(name);
+    for (const name of [...this.tooLarge]) if (!listed.has(name)) this.tooLarge.delete(name);
+    const previous = this.previous;
+    this.previous = listed;
+
+    for (const f of files) {
+      if (this.stopped) return; // stop(): finish the file in flight, take nothing new
+      const taken = this.taken.get(f.name);
+      const failing = this.failing.get(f.name);
+      const waiting = failing !== undefined && now < failing.notBefore;
+      if (taken && taken.size === f.size && taken.mtimeMs === f.mtimeMs) {
+        if (taken.receiptDue && !waiting) await this.receipt(session, f.name, taken);
+        continue;
+      }
+      const before = previous.get(f.name);
+      if (!before || before.size !== f.size || before.mtimeMs !== f.mtimeMs) continue; // new or still growing
+      if (now - f.mtimeMs < this.config.minAge || waiting) continue;
+      if (f.size > buffer.MAX_LENGTH) {
+        if (!this.tooLarge.has(f.name)) this.deps.logger.error(this.where({ file: f.name, bytes: f.size }), `${f.name} is larger than the gateway can take in (${buffer.MAX_LENGTH} bytes); left on the server`);
+        this.tooLarge.add(f.name);
+        continue;
+      }
+      await this.take(session, f);
+    }
+  }
+
+  private async take(session: RemoteSession, f: RemoteFile): Promise<void> {
+    const file = path.posix.join(this.config.dir, f.name);
+    const url = remoteUrl(this.source.address, file);
+    const sink = new DownloadSink(this.config.spoolAbove);
+    let got;
+    try {
+      await session.download(file, sink);
+      got = await sink.result();
+    } catch (err) {
+      await sink.discard();
+      if (isConnectionLost(err)) throw err;
+      this.backoff(f.name, err, `downloading ${url} failed; retrying later`);
+      return;
+    }
+    if (got.size !== f.size) {
+      // Changed between the listing and the download: not complete after all; observe it afresh.
+      this.previous.delete(f.name);
+      return;
+    }
+
+    const key = seenKey(this.source.address, file, f, got.sha256);
+    let already: boolean;
+    try {
+      already = (await this.deps.seen?.has(key)) ?? false;
+    } catch (err) {
+      this.backoff(f.name, err, `asking whether ${url} was taken in before failed; not taking it in now`);
+      return;
+    }
+    const receiptDue = this.config.afterRead !== 'leave';
+    if (already) {
+      this.deps.logger.info(this.where({ file: f.name, bytes: got.size, sha256: got.sha256 }), `${url} was taken in before; not again`);
+      const taken: Taken = { ...f, sha256: got.sha256, receiptDue };
+      this.taken.set(f.name, taken);
+      this.failing.delete(f.name);
+      if (receiptDue) await this.receipt(session, f.name, taken);
+      return;
+    }
+
+    let messageId: string;
+    try {
+      ({ messageId } = await this.deps.intake({ bytes: got.bytes, fileName: f.name, remotePath: url }));
+    } catch (err) {
+      this.backoff(f.name, err, `taking in ${url} failed; left on the server, retrying later`, 'error');
+      return;
+    }
+    const taken: Taken = { ...f, sha256: got.sha256, messageId, receiptDue };
+    this.taken.set(f.name, taken);
+    this.failing.delete(f.name);
+    this.deps.logger.info(this.where({ file: f.name, messageId, bytes: got.size, sha256: got.sha256 }), 'remote file taken in');
+    try {
+      await this.deps.seen?.add(key);
+    } catch (err) {
+      // Memory still keeps it out while this process runs; only a restart could bring it in again.
+      this.deps.logger.warn(this.where({ file: f.name, messageId, error: messageOf(err) }), `remembering ${url} as taken in failed`);
+    }
+    if (receiptDue) await this.receipt(session, f.name, taken);
+  }
+
+  /** Move or delete, only ever after the intake resolved (or the file was found taken in before). */
+  private async receipt(session: RemoteSession, name: string, taken: Taken): Promise<void> {
+    const file = path.posix.join(this.config.dir, name);
+    const doing = this.config.afterRead === 'delete' ? 'deleting' : `moving to ${this.moveTo}`;
+    try {
+      if (this.config.afterRead === 'delete') {
+        await session.remove(file);
+      } else {
+        if (!this.moveToMade) {
+          await session.ensureDir(this.moveTo);
+          this.moveToMade = true;
+        }
+        await renameWithoutOverwrite(session, file, this.moveTo, name, `moving ${remoteUrl(this.source.address, file)}`);
+      }
+      // Gone from the folder: a file that appears under this name later is a new file.
+      this.taken.delete(name);
+      this.failing.delete(name);
+    } catch (err) {
+      if (isConnectionLost(err)) throw err;
+      // A folder removed since it was made is made again next time.
+      this.moveToMade = false;
+      this.backoff(name, this.asGatewayError(err, `${doing} ${remoteUrl(this.source.address, file)}`),
+        `${doing} ${remoteUrl(this.source.address, file)} failed after intake; it will not be taken in again, only the ${this.config.afterRead} is retried`, 'error', taken.messageId);
+    }
+  }
+
+  /** Sessions throw GatewayErrors; anything else is a fault of the session code, reported as transient. */
+  private asGatewayError(err: unknown, context: string): GatewayError {
+    if (err instanceof GatewayError) return err;
+    return new GatewayError(this.source.address.protocol === 'sftp' ? 'EDIGW_SFTP_IO' : 'EDIGW_FTP_IO', context, { cause: err });
+  }
+
+  private backoff(name: string, err: unknown, message: string, level: 'warn' | 'error' = 'warn', messageId?: string): void {
+    const attempts = (this.failing.get(name)?.attempts ?? 0) + 1;
+    const wait = Math.min(this.config.every * 2 ** (attempts - 1), Math.max(this.config.every, MAX_BACKOFF_MS));
+    this.failing.set(name, { attempts, notBefore: this.deps.clock().getTime() + wait });
+    const code = err instanceof GatewayError ? err.code : undefined;
+    this.deps.logger[level](this.where({ file: name, messageId, attempts, code, error: err instanceof GatewayError ? err.describe() : messageOf(err) }), message);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
