@@ -25,7 +25,8 @@ import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import { Workers } from './pipeline/worker';
-import { intake } from './pipeline/intake';
+import { intake, seenInStore } from './pipeline/intake';
+import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
 
@@ -177,6 +178,19 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
         intake: (input) => intake(ctx, { transport: 'file', partnerId: p.id, bytes: input.bytes, fileName: input.fileName ?? null, remotePath: input.remotePath ?? null }),
         logger, clock: ctx.clock,
       }));
+    }
+    for (const [i, entry] of (p.inbound?.poll ?? []).entries()) {
+      const kind = entry.sftp ? 'sftp-poll' : 'ftp-poll';
+      const pollSpec = findInbound(kind);
+      const raw = (entry.sftp ?? entry.ftp) as Record<string, unknown> | undefined;
+      if (!pollSpec || !raw) continue;
+      const cfg = pollSpec.config.parse({ ...resolvePaths(config.dir, raw), partner: p.id });
+      list.push(pollSpec.create(cfg, {
+        intake: (input) => intake(ctx, { transport: kind, partnerId: p.id, bytes: input.bytes, fileName: input.fileName ?? null, remotePath: input.remotePath ?? null }),
+        seen: seenInStore(store, p.id),
+        logger, clock: ctx.clock,
+      }));
+      logger.info({ partner: p.id, poll: i, kind, host: raw.host, dir: raw.dir }, 'polling');
     }
     for (const t of list) await t.start();
     inbound.set(p.id, list);

@@ -16,6 +16,19 @@ export function backoffMs(attempt: number, policy: { backoff: number; maxBackoff
   return Math.round(raw * (0.9 + 0.2 * random()));
 }
 
+/** Keys of remote endpoints and pollers that name files of ours (keys, host keys, a CA); `dir` there is remote. */
+const LOCAL_FILE_KEYS = ['key', 'hostKey', 'ca'];
+
+/**
+ * A partner file's transport settings with the local paths made absolute: they are relative to
+ * gateway.yaml's folder, like every other path in a partner file.
+ */
+export function resolvePaths(base: string, raw: Record<string, unknown>, keys: string[] = LOCAL_FILE_KEYS): Record<string, unknown> {
+  const out = { ...raw };
+  for (const k of keys) if (typeof out[k] === 'string') out[k] = resolve(base, out[k] as string);
+  return out;
+}
+
 /** What an endpoint announces a document as, from the name the pipeline gave it. */
 export function contentTypeOf(fileName: string): string {
   if (fileName.endsWith('.json')) return 'application/json';
@@ -38,9 +51,10 @@ export class Senders {
   get(partner: LoadedPartner, name: string): Outbound {
     const endpoint = endpointOf(partner, name);
     const kind = endpointKind(endpoint);
-    const raw = { ...(endpoint[kind] as Record<string, unknown>) };
-    // Folders in partner files are relative to gateway.yaml's folder, like every other path there.
-    if (kind === 'file' && typeof raw.dir === 'string') raw.dir = resolve(this.ctx.config.dir, raw.dir);
+    const raw = kind === 'file' || kind === 'sftp' || kind === 'ftp'
+      ? resolvePaths(this.ctx.config.dir, { ...(endpoint[kind] as Record<string, unknown>) }, kind === 'file' ? ['dir'] : LOCAL_FILE_KEYS)
+      : { ...(endpoint[kind] as Record<string, unknown>) };
+    if (kind === 'sftp' || kind === 'ftp') raw.partner = partner.id;
     const key = `${kind}:${JSON.stringify(raw)}`;
     const hit = this.cache.get(key);
     if (hit) return hit;

@@ -1,4 +1,7 @@
 import type { PipelineContext } from './context';
+import type { SeenStore } from '../transports';
+import type { Store } from '../store/store';
+import { MessageRecord } from '../store/entities';
 
 export interface IntakeRequest {
   transport: string;
@@ -20,4 +23,23 @@ export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<
   const r = await ctx.store.receive({ direction: 'in', ...req });
   if (!r.duplicate) ctx.kick?.();
   return { messageId: r.message.id, duplicate: r.duplicate };
+}
+
+/**
+ * What a poller has taken in, for one partner, read from the messages themselves: a key names the
+ * remote file (its URL, size, mtime and sha256) and a file counts as seen when a message from that
+ * URL with those bytes exists. The message commits with the intake, so nothing can be taken in and
+ * not remembered; `add` has nothing left to do.
+ */
+export function seenInStore(store: Store, partnerId: string): SeenStore {
+  return {
+    has: async (key) => {
+      const parts = key.split(' ');
+      const url = parts[0];
+      const sha = parts[parts.length - 1];
+      const hit = await store.read((m) => m.findOne(MessageRecord, { where: { partnerId, remotePath: url, sha256: sha, direction: 'in' }, select: { id: true } }));
+      return hit !== null;
+    },
+    add: async () => undefined,
+  };
 }
