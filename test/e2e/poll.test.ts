@@ -54,7 +54,7 @@ describePeer('the gateway polls a partner\'s SFTP server and delivers to it (Ope
     const file = remote('out', 'po-7001.x12');
     await fs.writeFile(file, x12Order({ sender: 'ACME', control: 7001, po: 'PO-7001' }));
     await fs.chown(file, sshd.user.uid, sshd.user.gid);
-    await eventually('the file moved to processed', async () => (await fs.readdir(remote('out', 'processed')).catch(() => [])).includes('po-7001.x12'), 30_000);
+    await eventually('the file moved to processed', async () => (await fs.readdir(remote('out', 'processed')).catch((): string[] => [])).includes('po-7001.x12'), 30_000);
     await eventually('the 997', () => s.files('out/acks').length === 1, 30_000);
     const delivered = await eventually('the order in their /in', async () => (await fs.readdir(remote('in'))).find((n) => !n.startsWith('.')), 30_000);
     expect(JSON.parse(await fs.readFile(remote('in', delivered), 'utf8'))).toMatchObject({ BEG: { BEG03: 'PO-7001' } });
