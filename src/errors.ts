@@ -75,6 +75,22 @@ export const catalogue = {
   EDIGW_FTP_REFUSED: { kind: 'dead', message: 'the FTP server refused the command (permission denied, no such folder or file, or not supported)' },
   EDIGW_FTP_IO: { kind: 'retry', message: 'an FTP command or transfer failed, for now' },
   EDIGW_FTP_SIZE_MISMATCH: { kind: 'retry', message: 'the file on the FTP server is not as long as the bytes sent' },
+  EDIGW_SFTP_HOST_KEY: { kind: 'config', message: 'the SFTP host key is not a readable private key (OpenSSH or PEM, without a passphrase)' },
+  EDIGW_SFTP_ROOT: { kind: 'config', message: 'the SFTP root folder cannot be made or read' },
+  EDIGW_SFTP_LISTEN: { kind: 'config', message: 'the SFTP server cannot listen on this address and port' },
+  EDIGW_SFTP_FILE_TOO_LARGE: { kind: 'dead', message: 'the file is larger than the upload limit; the partial file was removed' },
+  EDIGW_SFTP_INTAKE_FAILED: { kind: 'retry', message: 'the file could not be stored; it was kept, upload or rename it again later' },
+  EDIGW_AS2_HEADERS_INVALID: { kind: 'dead', message: 'the request lacks a valid AS2-From, AS2-To or Message-ID (AS2 names are 1 to 128 printable ASCII characters)' },
+  EDIGW_AS2_PARTNER_UNKNOWN: { kind: 'dead', message: 'unknown AS2-From: no partner file has it as identifiers.as2' },
+  EDIGW_AS2_RECIPIENT_UNKNOWN: { kind: 'dead', message: 'the AS2-To is not our AS2 id (gateway.yaml identity.as2.id)' },
+  EDIGW_AS2_TOO_LARGE: { kind: 'dead', message: 'the message is larger than gateway.yaml as2.maxBytes' },
+  EDIGW_AS2_INTAKE_FAILED: { kind: 'retry', message: 'the message could not be stored; it was not taken, the sender may send it again' },
+  EDIGW_AS2_IDENTITY_MISSING: { kind: 'config', message: 'AS2 needs our identity: gateway.yaml identity.as2 with id, key and certificate' },
+  EDIGW_AS2_LISTEN: { kind: 'config', message: 'the AS2 server cannot listen on this port' },
+  EDIGW_AS2_MDN_NEGATIVE: { kind: 'dead', message: "the partner's MDN reports an error or failure: the message was not taken" },
+  EDIGW_AS2_MDN_MIC_MISMATCH: { kind: 'dead', message: "the MDN's Received-Content-MIC is not the MIC of what we sent" },
+  EDIGW_AS2_MDN_UNMATCHED: { kind: 'dead', message: "the MDN's Original-Message-ID is not the Message-ID we sent" },
+  EDIGW_AS2_MDN_UNDELIVERED: { kind: 'retry', message: 'the asynchronous MDN could not be delivered to the Receipt-Delivery-Option URL' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;
