@@ -29,6 +29,7 @@ import { intake, seenInStore } from './pipeline/intake';
 import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
+import { startHostedSftp } from './pipeline/sftp';
 
 export interface GatewayOptions {
   configFile?: string;
@@ -258,7 +259,19 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     }
   }
   if (config.as2) logger.warn({ port: config.as2.port }, 'the AS2 listener is not part of this version yet: AS2 partners cannot send');
-  if (config.sftp) logger.warn({ port: config.sftp.port }, 'the hosted SFTP server is not part of this version yet: SFTP partners cannot upload');
+  let sftp: { port: number; close(): Promise<void> } | undefined;
+  if (config.sftp) {
+    try {
+      sftp = await startHostedSftp(ctx);
+      logger.info({ port: sftp.port, root: config.sftp.root }, 'SFTP server listening');
+    } catch (e) {
+      await Promise.all([workers.stop(1000), extra?.stop(), admin?.close()]);
+      await Promise.all([...inbound.keys()].map(stopInbound));
+      partners.unwatch();
+      await store.close();
+      throw e;
+    }
+  }
 
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= (async () => {
@@ -267,6 +280,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     clearInterval(maintenance);
     await applying;
     await admin?.close();
+    await sftp?.close();
     await Promise.all([...inbound.keys()].map(stopInbound));
     const [finished] = await Promise.all([workers.stop(), extra?.stop()]);
     if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');

@@ -25,6 +25,13 @@ export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<
   return { messageId: r.message.id, duplicate: r.duplicate };
 }
 
+/** intake() for an upload on disk (the hosted SFTP server): streamed into the store, any size. */
+export async function intakeFile(ctx: PipelineContext, req: Omit<IntakeRequest, 'bytes'> & { path: string }): Promise<{ messageId: string; duplicate: boolean }> {
+  const r = await ctx.store.receiveFile({ direction: 'in', ...req });
+  ctx.kick?.();
+  return { messageId: r.message.id, duplicate: r.duplicate };
+}
+
 /**
  * What a poller has taken in, for one partner, read from the messages themselves: a key names the
  * remote file (its URL, size, mtime and sha256) and a file counts as seen when a message from that

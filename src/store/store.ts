@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource, driverOf, type Driver } from './data-source';
 import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
@@ -59,6 +61,8 @@ export interface RecordedInterchange {
   /** The same interchange (partner, sender, receiver, control number) was recorded before. */
   duplicateOf?: InterchangeRecord;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Receipts committed in one transaction at most (group commit in receive). */
 const RECEIPTS_PER_COMMIT = 64;
@@ -164,6 +168,29 @@ export class Store {
     });
   }
 
+  /**
+   * receive() for a file on disk of any size: its bytes are streamed into the payload store (bounded
+   * memory) and fsynced before the row commits. With payloads kept in the database it is read whole.
+   */
+  async receiveFile(input: Omit<ReceiveInput, 'bytes'> & { path: string }): Promise<Received> {
+    if (!this.files) {
+      const { path, ...rest } = input;
+      return this.receive({ ...rest, bytes: await readFile(path) });
+    }
+    const { sha256: hash, size } = await this.files.putStream(createReadStream(input.path));
+    const now = this.clock();
+    const message = Object.assign(new MessageRecord(), {
+      id: randomUUID(), direction: input.direction, transport: input.transport, partnerId: input.partnerId ?? null,
+      as2MessageId: input.as2MessageId ?? null, as2From: input.as2From ?? null, fileName: input.fileName ?? null,
+      remotePath: input.remotePath ?? null, sha256: hash, size, status: input.status ?? 'received',
+      mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
+    });
+    return new Promise<Received>((resolve, reject) => {
+      this.receipts.push({ input: { ...input, bytes: EMPTY }, message, resolve, reject });
+      void this.commitReceipts();
+    });
+  }
+
   /** Receipts waiting for their commit (see commitReceipts). */
   private readonly receipts: Array<{ input: ReceiveInput; message: MessageRecord; resolve(r: Received): void; reject(e: unknown): void }> = [];
   private committingReceipts = false;
@@ -210,7 +237,7 @@ export class Store {
       sha256: message.sha256, size: message.size, storage: this.files ? 'file' : 'database', data: this.files ? null : input.bytes, createdAt: message.receivedAt, purgedAt: null,
     }], { ignore: true });
     await m.insert(MessageRecord, message);
-    const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${input.bytes.length} bytes`.trim() }, m);
+    const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${message.size} bytes`.trim() }, m);
     if (input.job !== null) await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
     return { message, duplicate: false, eventId };
   }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
@@ -48,6 +48,16 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(row).toMatchObject({ direction: 'in', transport: 'file', fileName: 'po.edi', size: bytes.length, status: 'received', receivedAt: now });
       expect((await store.events(r.message.id)).map((e) => e.stage)).toEqual(['received']);
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process', status: 'queued' })).toBe(1);
+    });
+
+    it('receiveFile streams a file on disk into the store and commits it like receive', async () => {
+      const file = join(db!.dir, 'upload.x12');
+      const bytes = Buffer.from(x12({ control: '000000321' }));
+      writeFileSync(file, bytes);
+      const r = await store.receiveFile({ direction: 'in', transport: 'sftp', path: file, fileName: 'upload.x12', partnerId: 'acme' });
+      expect(r.message).toMatchObject({ size: bytes.length, transport: 'sftp', fileName: 'upload.x12' });
+      expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
+      expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process' })).toBe(1);
     });
 
     it('receipts arriving together are committed together, and one bad row fails only itself', async () => {

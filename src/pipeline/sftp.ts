@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GatewayError } from '../errors';
+import { startSftpServer, type SftpUser } from '../transports/sftp/server';
+import type { PipelineContext } from './context';
+import { intakeFile } from './intake';
+
+/**
+ * The gateway's hosted SFTP server (gateway.yaml `sftp`), its users read from the partner files at
+ * every login (`inbound.sftp`), so an onboarded or edited partner can log in at once. Uploads are
+ * taken in through the store's streaming receive; the OK goes back only after the commit.
+ */
+export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: number; close(): Promise<void> }> {
+  const { config, logger } = ctx;
+  const sftp = config.sftp!;
+  if (!sftp.hostKey) throw new GatewayError('EDIGW_SFTP_HOST_KEY', 'gateway.yaml sftp.hostKey', { cause: new Error('name our host key file, like certs/our/ssh_host_ed25519_key (made on first start when it lies under certs/our)') });
+  const hostKeyFile = resolve(config.dir, sftp.hostKey);
+  let hostKey: Buffer;
+  try {
+    hostKey = readFileSync(hostKeyFile);
+  } catch (e) {
+    throw new GatewayError('EDIGW_SFTP_HOST_KEY', `gateway.yaml sftp.hostKey ${hostKeyFile}`, { cause: e });
+  }
+  const warned = new Set<string>();
+  const users = (): SftpUser[] => ctx.partners.list().flatMap((p) => {
+    const s = p.inbound?.sftp;
+    if (!s) return [];
+    const publicKeys = (s.publicKeys ?? []).flatMap((k) => {
+      const file = resolve(config.dir, k);
+      try {
+        return [readFileSync(file, 'utf8')];
+      } catch (e) {
+        if (!warned.has(file)) logger.warn({ partner: p.id, file, err: (e as Error).message }, 'a public key of a partner cannot be read; that key cannot log in');
+        warned.add(file);
+        return [];
+      }
+    });
+    return [{ partnerId: p.id, user: s.user, publicKeys, ...(s.password ? { passwordHash: s.password } : {}) }];
+  });
+  return startSftpServer({
+    port: sftp.port,
+    hostKey,
+    root: resolve(config.dir, sftp.root),
+    users,
+    intake: (i) => intakeFile(ctx, { transport: 'sftp', partnerId: i.partnerId, path: i.path, fileName: i.fileName, remotePath: i.remotePath }),
+    logger,
+  });
+}
