@@ -188,6 +188,9 @@ class HostedSftp {
       socket.destroy();
       return;
     }
+    // SFTP is request/reply: with Nagle's algorithm each small status reply waits for the client's
+    // delayed ACK, which cut a 1 GB upload to a quarter of sshd's rate (docs/bench.md, the sftp rows).
+    socket.setNoDelay(true);
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     // A deadline, not an inactivity timeout: a client trickling a byte a minute must not linger.
     const grace = setTimeout(() => {
