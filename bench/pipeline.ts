@@ -185,7 +185,7 @@ function count997s(dir: string): number {
 }
 
 /** VmHWM (peak resident set) of a live process, in MiB; undefined when /proc cannot say. */
-function vmHwmMb(pid: number): number | undefined {
+export function vmHwmMb(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : undefined;
@@ -194,11 +194,11 @@ function vmHwmMb(pid: number): number | undefined {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface LogLine { level?: number; time?: number; msg?: string; err?: unknown; error?: unknown; [k: string]: unknown }
+export interface LogLine { level?: number; time?: number; msg?: string; err?: unknown; error?: unknown; [k: string]: unknown }
 
-function readLog(path: string): LogLine[] {
+export function readLog(path: string): LogLine[] {
   const out: LogLine[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line) continue;
@@ -207,7 +207,7 @@ function readLog(path: string): LogLine[] {
   return out;
 }
 
-class Gateway {
+export class Gateway {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private code: number | null | undefined;

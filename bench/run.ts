@@ -8,6 +8,7 @@
  *   npm run bench -- --only full   only rows whose "suite impl" contains the text
  *   npm run bench -- --only store  the store rows (queue and transaction records, SQLite and MariaDB)
  *   npm run bench -- --only pipeline  the end-to-end rows: the real gateway, file in, 997s and HTTP out
+ *   npm run bench -- --only sftp   hosted-SFTP intake (the real gateway) beside OpenSSH's sshd, OpenSSH clients
  *
  * See docs/bench.md for what is measured and how to read it.
  */
@@ -113,6 +114,29 @@ function pipelineJobs(quick: boolean): Job[] {
   return list;
 }
 
+/** The sftp rows: files (count, bytes each) from parallel clients, and one big file; --quick makes them smaller. */
+const SFTP_FILES = { full: 1000, quick: 200 };
+const SFTP_FILE_BYTES = 5120;
+const SFTP_CLIENTS = 8;
+const SFTP_BIG_BYTES = { full: 1024 * MiB, quick: 100 * MiB };
+/** The target: the gateway's hosted SFTP server takes in at least half of what OpenSSH's sshd receives, in the same run. */
+const SFTP_TARGET_RATIO = 0.5;
+
+function sftpJobs(quick: boolean): Job[] {
+  const scale = quick ? 'quick' : 'full';
+  const files = SFTP_FILES[scale];
+  const big = SFTP_BIG_BYTES[scale];
+  const bigLabel = big >= 1000 * MiB ? `${Math.round(big / 1024 / MiB)}GB` : `${Math.round(big / MiB)}MB`;
+  const list: Job[] = [];
+  for (const server of ['gateway', 'sshd'] as const) {
+    list.push({ suite: 'sftp', impl: `${server} ${files} files x 5KB, ${SFTP_CLIENTS} clients`, kind: 'sftp-files', files: [], server, count: files, clients: SFTP_CLIENTS, fileBytes: SFTP_FILE_BYTES });
+  }
+  for (const server of ['gateway', 'sshd'] as const) {
+    list.push({ suite: 'sftp', impl: `${server} ${bigLabel} file`, kind: 'sftp-big', files: [], server, fileBytes: big });
+  }
+  return list;
+}
+
 function storeJobs(quick: boolean): Job[] {
   const scale = quick ? 'quick' : 'full';
   const list: Job[] = [];
@@ -154,14 +178,16 @@ async function measure(job: Job): Promise<Row> {
   log(`${job.suite} / ${job.impl} ...`);
   let best = await runWorker(job);
   let runs = 1;
-  if (best.ok && best.seconds < BEST_OF_TWO_UNDER_S) {
+  // An sftp row is always run twice, so that both sides of a gateway/sshd ratio are treated alike.
+  if (best.ok && (best.seconds < BEST_OF_TWO_UNDER_S || job.suite === 'sftp')) {
     const again = await runWorker(job);
     runs = 2;
     if (again.ok && again.seconds < best.seconds) best = again;
   }
   const mb = best.bytes / MiB;
-  // Store rows count jobs or records (ops), pipeline rows transactions end to end; MB/s means nothing there and stays 0.
-  const opsRow = job.suite === 'store' || job.suite === 'pipeline';
+  // Store rows count jobs or records (ops), pipeline rows transactions end to end, sftp files rows files;
+  // MB/s means nothing there and stays 0.
+  const opsRow = job.suite === 'store' || job.suite === 'pipeline' || job.kind === 'sftp-files';
   const ops = best.ops ?? best.transactions;
   const row: Row = {
     suite: job.suite,
@@ -175,6 +201,7 @@ async function measure(job: Job): Promise<Row> {
   };
   for (const k of ['transactions', 'segments', 'errors', 'warnings', 'ops'] as const) if (best[k] !== undefined) row[k] = best[k];
   if (best.phases) row.phases = best.phases;
+  if (best.sftp) row.sftp = best.sftp;
   const notes: string[] = [];
   if (job.note) notes.push(job.note);
   if (best.notes) notes.push(...best.notes);
@@ -196,7 +223,8 @@ async function measure(job: Job): Promise<Row> {
     }
   }
   if (notes.length) row.note = notes.join('; ');
-  const speed = opsRow ? `${row.opsPerSec.toFixed(0)} ${job.suite === 'pipeline' ? 'tx' : 'ops'}/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
+  const unit = job.suite === 'pipeline' ? 'tx' : job.suite === 'sftp' ? 'files' : 'ops';
+  const speed = opsRow ? `${row.opsPerSec.toFixed(0)} ${unit}/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
   log(`${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`);
   return row;
 }
@@ -215,6 +243,17 @@ function relate(rows: Row[]): void {
       r.vsBots = r.opsPerSec / BOTS_PUBLISHED_MSG_S;
       const vs = `vs baseline: tx/s over the ${PIPELINE_TARGET_TX_S} tx/s target; ${r.vsBots.toFixed(1)}x Bots' ~${BOTS_PUBLISHED_MSG_S} messages/s (Bots' published figure, not measured here)`;
       r.note = r.note ? `${r.note}; ${vs}` : vs;
+      continue;
+    }
+    if (r.suite === 'sftp') {
+      // The baseline of a gateway row is the sshd row of the same load in the same run.
+      const base = find('sftp', r.impl.replace(/^gateway /, 'sshd '));
+      const files = r.ops !== undefined;
+      const rate = (x: Row) => (files ? x.opsPerSec : x.mbPerSec);
+      if (base && rate(base) > 0) {
+        r.ratio = rate(r) / rate(base);
+        if (base !== r) r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: ${files ? 'files/s' : 'MB/s'} over ${base.impl}`;
+      }
       continue;
     }
     if (r.suite === 'store') {
@@ -257,6 +296,10 @@ function targets(rows: Row[]): Target[] {
   for (const r of rows.filter((x) => x.suite === 'pipeline' && x.impl.includes('sqlite') && !x.failed)) {
     atLeast(`pipeline ${r.impl} tx/s`, r.opsPerSec, PIPELINE_TARGET_TX_S, ' tx/s');
   }
+  for (const r of rows.filter((x) => x.suite === 'sftp' && x.impl.startsWith('gateway '))) {
+    const what = r.ops !== undefined ? 'files/s' : 'MB/s';
+    atLeast(`sftp ${r.impl} ${what} vs sshd`, r.failed ? undefined : r.ratio, SFTP_TARGET_RATIO, 'x');
+  }
   return out;
 }
 
@@ -269,7 +312,7 @@ function table(rows: Row[], tg: Target[]): string {
   const body = rows.map((r) => [
     r.suite,
     r.impl,
-    r.failed || r.suite === 'store' || r.suite === 'pipeline' ? '-' : fmt(r.mbPerSec, 1),
+    r.failed || r.suite === 'store' || r.suite === 'pipeline' || (r.suite === 'sftp' && r.ops !== undefined) ? '-' : fmt(r.mbPerSec, 1),
     r.failed || (r.transactions === undefined && r.ops === undefined) ? '-' : fmt(r.opsPerSec, 0),
     r.skipped ? '-' : fmt(r.peakRssMb, 0),
     r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
@@ -295,9 +338,9 @@ async function main(): Promise<void> {
   const pick = (l: Job[]) => (needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle)));
   // The parser rows read generated data: generate (or check) it only when one of them is selected.
   let data: Manifest | undefined;
-  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick))];
+  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick))];
   let list = [...pick(jobs(placeholder(scale))), ...own];
-  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline')) {
+  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp')) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
     list = [...pick(jobs(data)), ...own];
   }

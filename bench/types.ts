@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -13,9 +13,14 @@ export type Kind =
   | 'edifact-package'
   | 'store-jobs'
   | 'store-records'
-  | 'pipeline-e2e';
+  | 'pipeline-e2e'
+  | 'sftp-files'
+  | 'sftp-big';
 
 export type StoreDriver = 'sqlite' | 'mariadb';
+
+/** Who receives the uploads of an sftp row: the gateway's hosted SFTP server, or OpenSSH's sshd (the baseline). */
+export type SftpServerKind = 'gateway' | 'sshd';
 
 export interface Job {
   suite: Suite;
@@ -38,6 +43,12 @@ export interface Job {
   count?: number;
   /** store-records and pipeline-e2e: X12 850 transaction sets per file (one interchange per file). */
   perFile?: number;
+  /** sftp rows: the server that receives the uploads. */
+  server?: SftpServerKind;
+  /** sftp-files: parallel OpenSSH `sftp -b` clients, each uploading count / clients files. */
+  clients?: number;
+  /** sftp-files: bytes per file; sftp-big: bytes of the one file. */
+  fileBytes?: number;
 }
 
 export interface WorkerResult {
@@ -71,6 +82,23 @@ export interface WorkerResult {
   skipped?: boolean;
   /** Pipeline rows: seconds from the first file dropped to the end of each phase (see bench/pipeline.ts). */
   phases?: PipelinePhases;
+  /** sftp rows: what else was measured (see bench/sftp.ts). */
+  sftp?: SftpDetail;
+}
+
+/** The sftp rows' details, beside seconds (files rows: ops = files; big rows: bytes = the file's size). */
+export interface SftpDetail {
+  server: SftpServerKind;
+  /** Seconds from the first client start until the last client exited. */
+  clientsExited: number;
+  /** Gateway rows: seconds from the first client start until the message table held every file (what `seconds` is). */
+  committed?: number;
+  /** Big rows: seconds from the client start until the file was whole on the server (its size polled every 20 ms). */
+  uploaded?: number;
+  /** Cipher and MAC the OpenSSH client negotiated with the server (from `sftp -v` on an untimed login). */
+  cipher?: string;
+  /** How the peak RSS was taken (gateway: its VmHWM; sshd: the largest sum of VmRSS over its processes). */
+  rss: string;
 }
 
 /** When each phase of a pipeline row ended, in seconds after the first file was dropped into the inbox. */
@@ -94,7 +122,8 @@ export interface Row {
   /**
    * Transactions per second (0 for the ceilings, which count no transactions); for the store rows,
    * jobs claimed and completed per second (jobs) or edi_transaction rows written per second (records);
-   * for the pipeline rows, 850s taken in and delivered per second, end to end.
+   * for the pipeline rows, 850s taken in and delivered per second, end to end; for the sftp files
+   * rows, files per second (received by sshd, or committed by the gateway).
    */
   opsPerSec: number;
   peakRssMb: number;
@@ -110,10 +139,13 @@ export interface Row {
   phases?: PipelinePhases;
   /** Pipeline rows: opsPerSec over Bots' published ~55 messages/s (published, not measured here). */
   vsBots?: number;
+  /** sftp rows: see SftpDetail. */
+  sftp?: SftpDetail;
   /**
    * mbPerSec over the suite baseline's (node-x12 stream / edifact package); for the store suite,
    * opsPerSec over the sqlite row of the same kind; for the pipeline suite, opsPerSec over the
-   * 1,000 transactions/s target.
+   * 1,000 transactions/s target; for the sftp suite, the gateway's files/s (or MB/s) over sshd's in
+   * the same run (the sshd rows show 1.00x).
    */
   ratio?: number;
   /** mbPerSec over the suite's read+decode ceiling. */

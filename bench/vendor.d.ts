@@ -13,3 +13,17 @@ declare module 'edifact/parser.js' {
   }
   export = Parser;
 }
+
+/** The part of better-sqlite3 (no @types installed) that the sftp rows use: a read-only handle on the gateway's SQLite file. */
+declare module 'better-sqlite3' {
+  interface Statement {
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+  }
+  class Database {
+    constructor(file: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number });
+    prepare(sql: string): Statement;
+    close(): void;
+  }
+  export = Database;
+}

@@ -4,7 +4,8 @@
  * prints the result on stdout, which is how profiles are taken:
  *   node --cpu-prof dist/bench/worker.js '{"suite":"x12","impl":"p","kind":"ours-full","files":["/tmp/…"]}'
  * The store rows are in store.ts (the `jobs` rows fork two more processes, drain.ts), the pipeline
- * rows in pipeline.ts (they run the real gateway as a child process).
+ * rows in pipeline.ts (they run the real gateway as a child process), the sftp rows in sftp.ts (the
+ * gateway's hosted SFTP server, or OpenSSH's sshd, fed by OpenSSH sftp clients).
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -245,6 +246,8 @@ async function prepare(job: Job, src: Source): Promise<Work> {
     case 'store-jobs':
     case 'store-records': throw new Error(`${job.kind} runs through storeRow (bench/store.ts)`);
     case 'pipeline-e2e': throw new Error(`${job.kind} runs through pipelineRow (bench/pipeline.ts)`);
+    case 'sftp-files':
+    case 'sftp-big': throw new Error(`${job.kind} runs through sftpRow (bench/sftp.ts)`);
   }
 }
 
@@ -264,6 +267,10 @@ async function main(): Promise<void> {
       // Pipeline rows run the real gateway and time it themselves: see pipeline.ts.
       const { pipelineRow } = await import('./pipeline');
       result = await pipelineRow(job);
+    } else if (job.suite === 'sftp') {
+      // sftp rows run the real gateway (or OpenSSH's sshd) and OpenSSH clients: see sftp.ts.
+      const { sftpRow } = await import('./sftp');
+      result = await sftpRow(job);
     } else {
       result = await parserRow(job);
     }
