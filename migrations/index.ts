@@ -1,4 +1,5 @@
 import { Initial1763800000000 } from './0001-initial';
+import { MessageMdn1763900000000 } from './0002-mdn';
 
 /** The one list of migrations, in order. */
-export const migrations = [Initial1763800000000];
+export const migrations = [Initial1763800000000, MessageMdn1763900000000];

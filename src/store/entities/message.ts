@@ -23,6 +23,8 @@ export class MessageRecord {
   @Str(24) status!: string;
   @NullableStr(255) mdnDisposition!: string | null;
   @NullableStr(255) mic!: string | null;
+  /** The payload holding the AS2 MDN (one MIME entity): the one we answered with, or the partner's receipt. */
+  @NullableStr(64) mdnSha256!: string | null;
   @Text() error!: string | null;
   @DateColumn() receivedAt!: Date;
   @DateColumn() updatedAt!: Date;
