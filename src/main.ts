@@ -30,6 +30,7 @@ import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { startHostedSftp } from './pipeline/sftp';
+import { startAs2, type RunningAs2 } from './pipeline/as2';
 
 export interface GatewayOptions {
   configFile?: string;
@@ -258,14 +259,25 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       throw new GatewayError('EDIGW_CONFIG_INVALID', `admin.port ${config.admin.port}`, { cause: e });
     }
   }
-  if (config.as2) logger.warn({ port: config.as2.port }, 'the AS2 listener is not part of this version yet: AS2 partners cannot send');
+  let as2: RunningAs2 | undefined;
+  if (config.as2) {
+    try {
+      as2 = await startAs2(ctx); // logs 'AS2 listening' and the certificate-expiry warnings
+    } catch (e) {
+      await Promise.all([workers.stop(1000), extra?.stop(), admin?.close()]);
+      await Promise.all([...inbound.keys()].map(stopInbound));
+      partners.unwatch();
+      await store.close();
+      throw e;
+    }
+  }
   let sftp: { port: number; close(): Promise<void> } | undefined;
   if (config.sftp) {
     try {
       sftp = await startHostedSftp(ctx);
       logger.info({ port: sftp.port, root: config.sftp.root }, 'SFTP server listening');
     } catch (e) {
-      await Promise.all([workers.stop(1000), extra?.stop(), admin?.close()]);
+      await Promise.all([workers.stop(1000), extra?.stop(), admin?.close(), as2?.close()]);
       await Promise.all([...inbound.keys()].map(stopInbound));
       partners.unwatch();
       await store.close();
@@ -280,6 +292,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     clearInterval(maintenance);
     await applying;
     await admin?.close();
+    await as2?.close();
     await sftp?.close();
     await Promise.all([...inbound.keys()].map(stopInbound));
     const [finished] = await Promise.all([workers.stop(), extra?.stop()]);

@@ -5,7 +5,9 @@ import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
 import { DeliveryRecord, EventRecord, MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
-import { findOutbound, type Outbound } from '../transports';
+import { findOutbound, type Outbound, type SendReceipt } from '../transports';
+import { As2ReceiptError } from '../transports/as2/sender';
+import { as2SenderSettings, beforeAs2Send, recordSendReceipt } from './as2';
 import type { PipelineContext } from './context';
 import { Batch, type DeliverJobData, endpointOf } from './outbound';
 import { quote, sqlDate } from '../store/sql';
@@ -53,7 +55,9 @@ export class Senders {
     const kind = endpointKind(endpoint);
     const raw = kind === 'file' || kind === 'sftp' || kind === 'ftp'
       ? resolvePaths(this.ctx.config.dir, { ...(endpoint[kind] as Record<string, unknown>) }, kind === 'file' ? ['dir'] : LOCAL_FILE_KEYS)
-      : { ...(endpoint[kind] as Record<string, unknown>) };
+      : kind === 'as2'
+        ? as2SenderSettings(this.ctx.config, partner, endpoint.as2!)
+        : { ...(endpoint[kind] as Record<string, unknown>) };
     if (kind === 'sftp' || kind === 'ftp') raw.partner = partner.id;
     const key = `${kind}:${JSON.stringify(raw)}`;
     const hit = this.cache.get(key);
@@ -95,6 +99,8 @@ interface Attempt {
   data: DeliverJobData;
   remoteName?: string;
   failure?: GatewayError;
+  /** What the receiver's receipt said (AS2's MDN), to record on the outbound Message. */
+  receipt?: SendReceipt;
 }
 
 /** The job's data; jobs queued before it carried everything (or by an older version) are completed from the rows. */
@@ -119,10 +125,14 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
     if (!partner) throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `delivery ${data.deliveryId}`, { cause: new Error(`partner ${data.partnerId} is not loaded (its file was removed or never loaded)`) });
     const sender = senders.get(partner, data.endpoint);
     const bytes = await ctx.store.payload(data.sha256, data.size);
-    const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName) });
-    return { job, data, remoteName: sent.remoteName };
+    // Retries of this job send the same id (an AS2 Message-ID derives from it); a replay is a job of its own.
+    const id = job.key.startsWith('deliver:') ? job.key.slice('deliver:'.length) : data.deliveryId;
+    await beforeAs2Send(ctx, partner, endpointOf(partner, data.endpoint), data.messageId, id);
+    const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName), id });
+    return { job, data, remoteName: sent.remoteName, receipt: sent.receipt };
   } catch (e) {
-    return { job, data, failure: e instanceof GatewayError ? e : new GatewayError('EDIGW_DELIVERY_FAILED', `delivery ${data.deliveryId} to ${data.endpoint}`, { cause: e }) };
+    const receipt = e instanceof As2ReceiptError ? e.receipt : undefined;
+    return { job, data, receipt, failure: e instanceof GatewayError ? e : new GatewayError('EDIGW_DELIVERY_FAILED', `delivery ${data.deliveryId} to ${data.endpoint}`, { cause: e }) };
   }
 }
 
@@ -158,6 +168,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       const ok = last ? await store.queue.dead(a.job, error, m) : (await store.queue.retry(a.job, error, delay, m)) === 'retry';
       if (!ok) continue;
       const { data } = a;
+      if (a.receipt) await recordSendReceipt(ctx, m, data.messageId, a.receipt);
       const dr = { id: data.deliveryId, messageId: data.messageId, transactionId: data.transactionId } as DeliveryRecord;
       const ev = { messageId: data.messageId, transactionId: data.transactionId, partnerId: data.partnerId, code: failure.code };
       if (last) {
@@ -181,7 +192,9 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       const txs = ids((a) => a.data.transactionId);
       if (txs.length) await m.query(`UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`, [at, ...txs]);
       for (const a of delivered) {
-        batch.event(ctx, { stage: 'delivered', messageId: a.data.messageId, transactionId: a.data.transactionId, partnerId: a.data.partnerId, detail: `${a.data.endpoint}: ${a.remoteName} (attempt ${a.job.attempts})` });
+        if (a.receipt) await recordSendReceipt(ctx, m, a.data.messageId, a.receipt);
+        const mdn = a.receipt?.disposition ? `; MDN ${a.receipt.disposition}` : '';
+        batch.event(ctx, { stage: 'delivered', messageId: a.data.messageId, transactionId: a.data.transactionId, partnerId: a.data.partnerId, detail: `${a.data.endpoint}: ${a.remoteName} (attempt ${a.job.attempts}${mdn})` });
       }
     }
     await batch.flush(ctx, m);

@@ -2,6 +2,7 @@
  * The one registry of transports: the only place that binds a kind string (as written in
  * partner files) to code. Adding a transport = its spec file + one entry here.
  */
+import { as2Sender } from './as2/sender';
 import { fileSender } from './file/sender';
 import { fileWatcher } from './file/watcher';
 import { ftpPoller } from './ftp/poller';
@@ -12,7 +13,7 @@ import { sftpSender } from './sftp/sender';
 import type { InboundSpec, OutboundSpec } from './spec';
 
 export const inbound = [fileWatcher, sftpPoller, ftpPoller] as const;
-export const outbound = [fileSender, httpSender, sftpSender, ftpSender] as const;
+export const outbound = [fileSender, httpSender, sftpSender, ftpSender, as2Sender] as const;
 
 export type InboundKind = (typeof inbound)[number]['kind'];
 export type OutboundKind = (typeof outbound)[number]['kind'];

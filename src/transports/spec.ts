@@ -59,11 +59,34 @@ export interface OutboundItem {
   fileName: string;
   /** The media type of the bytes (application/edi-x12, application/edifact, application/json), where the protocol carries one. */
   contentType?: string;
+  /**
+   * What names this sending across its retries (the delivery, and its replay round): a protocol whose
+   * receiver deduplicates by a message id (AS2's Message-ID) derives that id from it, so a retry after
+   * a lost answer is recognised as the same message.
+   */
+  id?: string;
+}
+
+/** What the receiver acknowledged, for protocols that answer with a receipt (AS2's MDN). */
+export interface SendReceipt {
+  /** The protocol's own id of what was sent (the AS2 Message-ID). */
+  messageId?: string;
+  /** `processed`, `processed/error: decryption-failed` …; absent while an asynchronous receipt is awaited. */
+  disposition?: string;
+  /** The integrity check the receipt must carry (`base64, sha-256`): computed by us, confirmed by a sync receipt. */
+  mic?: string;
+  /** The receipt itself (an MDN as one MIME entity), kept as evidence. */
+  receipt?: Buffer;
+}
+
+export interface SendResult {
+  remoteName: string;
+  receipt?: SendReceipt;
 }
 
 /** A producer: sends one item. Throws GatewayError with kind 'retry' (transient) or 'dead' (permanent). */
 export interface Outbound {
-  send(item: OutboundItem): Promise<{ remoteName: string }>;
+  send(item: OutboundItem): Promise<SendResult>;
   /** Releases what the producer holds between sends (an HTTP sender's pooled connections). */
   close?(): Promise<void>;
 }

@@ -1,0 +1,328 @@
+/**
+ * AS2 in the running gateway: the listener (src/transports/as2/server.ts) wired to the partners, our
+ * identity and the store, and what the deliver step needs to send AS2 and to record the receipts.
+ *
+ * - A message is taken in through intake (transport `as2`, the partner found by AS2-From), and its MDN
+ *   is kept as a payload named by `message.mdnSha256`, so that a resent Message-ID gets the same bytes.
+ * - An async MDN POSTed to us is matched to our outbound Message by its Original-Message-ID; a negative
+ *   or untrustworthy one turns the delivery dead (it can then be replayed).
+ * - Certificates that expire within 30 days are warned about at start.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { EntityManager } from 'typeorm';
+import type { GatewayConfig } from '../config/gateway';
+import type { LoadedPartner } from '../config/partners';
+import type { Endpoint } from '../config/partner';
+import { GatewayError, type ErrorCode } from '../errors';
+import { DeliveryRecord, EventRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import type { SendReceipt } from '../transports';
+import { loadCertificates, loadPrivateKey, type Certificate } from '../transports/as2/cms';
+import { deliverAsyncMdn } from '../transports/as2/http-client';
+import { formatMic, micEquals, parseMic } from '../transports/as2/mic';
+import { as2MessageIdFor, dispositionText } from '../transports/as2/sender';
+import { startAs2Server, type As2PartnerPolicy, type As2Server, type ReceivedMdn } from '../transports/as2/server';
+import type { PipelineContext, PipelineView } from './context';
+import { intake } from './intake';
+
+const DAY = 86_400_000;
+/** Certificates expiring within this are warned about. */
+export const CERTIFICATE_WARNING_MS = 30 * DAY;
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+const certCache = new Map<string, { mtimeMs: number; size: number; certificates: Certificate[] }>();
+
+/** The certificates of a PEM (or DER) file, read again only when the file changed. Throws EDIGW_AS2_KEY_INVALID / EDIGW_TRANSPORT_KEY_FILE. */
+export function certificatesIn(file: string): Certificate[] {
+  let st: { mtimeMs: number; size: number };
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new GatewayError('EDIGW_TRANSPORT_KEY_FILE', `the certificate ${file}`, { cause: e });
+  }
+  const hit = certCache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.certificates;
+  const certificates = loadCertificates(readFileSync(file));
+  certCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, certificates });
+  return certificates;
+}
+
+/** The partner's certificates.as2 files, absolute, the one to encrypt with first. */
+export function partnerCertificateFiles(config: GatewayConfig, partner: LoadedPartner): string[] {
+  const c = partner.certificates?.as2;
+  return (c === undefined ? [] : [c].flat()).map((f) => resolve(config.dir, f));
+}
+
+export interface CertificateExpiry {
+  /** `us` for our own (identity.as2, the TLS certificate), else the partner id. */
+  owner: string;
+  file: string;
+  subject: string;
+  notAfter: Date;
+  /** Negative once expired. */
+  daysLeft: number;
+}
+
+/**
+ * The AS2 certificates, ours and the partners', that expire within `withinMs` (30 days by default) or
+ * have expired, soonest first. A file that cannot be read is skipped: the partner check reports it.
+ */
+export function expiringCertificates(view: PipelineView, withinMs = CERTIFICATE_WARNING_MS, now = view.clock()): CertificateExpiry[] {
+  const files: { owner: string; file: string }[] = [];
+  const { config } = view;
+  if (config.identity.as2) files.push({ owner: 'us', file: resolve(config.dir, config.identity.as2.certificate) });
+  if (config.as2?.tls) files.push({ owner: 'us', file: resolve(config.dir, config.as2.tls.certificate) });
+  for (const p of view.partners.list()) for (const file of partnerCertificateFiles(config, p)) files.push({ owner: p.id, file });
+  const out: CertificateExpiry[] = [];
+  for (const f of files) {
+    let certs: Certificate[];
+    try {
+      certs = certificatesIn(f.file);
+    } catch {
+      continue;
+    }
+    for (const c of certs) {
+      const left = c.notAfter.getTime() - now.getTime();
+      if (left <= withinMs) out.push({ ...f, subject: c.subject, notAfter: c.notAfter, daysLeft: Math.floor(left / DAY) });
+    }
+  }
+  return out.sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending (used by deliver.ts)
+
+/**
+ * Where partners POST async MDNs to us: EDI_GATEWAY_AS2_URL when set (the address partners know, in
+ * front of any proxy), else this host's name with the listener's port and path.
+ */
+export function ourAs2Url(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const set = env.EDI_GATEWAY_AS2_URL?.trim();
+  if (set) return set;
+  if (!config.as2) return undefined;
+  return `${config.as2.tls ? 'https' : 'http'}://${hostname()}:${config.as2.port}${config.as2.path}`;
+}
+
+/** The `as2` sender's configuration for a partner's endpoint: the endpoint, who we both are, the key files. */
+export function as2SenderSettings(config: GatewayConfig, partner: LoadedPartner, endpoint: NonNullable<Endpoint['as2']>): Record<string, unknown> {
+  const us = config.identity.as2;
+  if (!us) throw new GatewayError('EDIGW_AS2_IDENTITY_MISSING', `sending AS2 to partner ${partner.id}`);
+  const asyncMdnUrl = endpoint.mdn.mode === 'async' ? ourAs2Url(config) : undefined;
+  return {
+    ...endpoint,
+    as2From: us.id,
+    as2To: partner.identifiers.as2,
+    key: resolve(config.dir, us.key),
+    certificate: resolve(config.dir, us.certificate),
+    partnerCertificates: partnerCertificateFiles(config, partner),
+    ...(asyncMdnUrl ? { asyncMdnUrl } : {}),
+  };
+}
+
+/**
+ * Before an AS2 send whose MDN comes asynchronously: the outbound Message gets its Message-ID now, so
+ * that an MDN the partner POSTs before our own commit still finds it.
+ */
+export async function beforeAs2Send(ctx: PipelineContext, partner: LoadedPartner, endpoint: Endpoint, messageId: string, itemId: string): Promise<void> {
+  const us = ctx.config.identity.as2;
+  if (!endpoint.as2 || endpoint.as2.mdn.mode !== 'async' || !us) return;
+  await ctx.store.read((m) => m.update(MessageRecord, { id: messageId }, { as2MessageId: as2MessageIdFor(itemId, us.id), as2From: us.id }));
+}
+
+/**
+ * Records what the partner's receipt said (or what we expect it to say) on the outbound Message,
+ * inside the caller's transaction (the deliver step's, after it marked the delivery delivered).
+ */
+export async function recordSendReceipt(ctx: PipelineContext, m: EntityManager, messageId: string, receipt: SendReceipt): Promise<void> {
+  // What an async MDN that overtook this commit recorded (its MIC stands in until ours is known).
+  const early = receipt.disposition === undefined ? await m.findOneBy(MessageRecord, { id: messageId }) : null;
+  const set: Partial<MessageRecord> = {};
+  if (receipt.messageId) {
+    set.as2MessageId = receipt.messageId;
+    set.as2From = ctx.config.identity.as2?.id ?? null;
+  }
+  // An async MDN may already have been matched: an absent disposition never clears it.
+  if (receipt.disposition !== undefined) set.mdnDisposition = receipt.disposition.slice(0, 255);
+  if (receipt.mic !== undefined) set.mic = receipt.mic;
+  if (receipt.receipt) set.mdnSha256 = await ctx.store.putPayload(m, receipt.receipt);
+  if (Object.keys(set).length) await m.update(MessageRecord, { id: messageId }, set);
+  if (early?.mdnDisposition) await settleEarlyMdn(ctx, m, messageId, early.mic, receipt.mic);
+}
+
+/**
+ * An async MDN can overtake the deliver step's own commit. It then found the delivery not yet
+ * delivered and our MIC not yet known: it recorded its refusal (an `mdn-received` error event), or its
+ * own MIC in place of ours. The deliver step, having just marked the delivery delivered, settles it now
+ * in its own transaction.
+ */
+async function settleEarlyMdn(ctx: PipelineContext, m: EntityManager, messageId: string, theirMic: string | null, ourMic: string | undefined): Promise<void> {
+  const [last] = await m.find(EventRecord, { where: { messageId, stage: 'mdn-received' }, order: { id: 'DESC' }, take: 1 });
+  const delivery = await m.findOneBy(DeliveryRecord, { messageId });
+  if (!last || !delivery) return;
+  if (last.status === 'error' && last.code) {
+    await refuseDelivery(ctx, m, delivery, last.code as ErrorCode, last.detail ?? last.code);
+  } else if (ourMic && !micEquals(parseMic(ourMic), theirMic ? parseMic(theirMic) : undefined)) {
+    const error = new GatewayError('EDIGW_AS2_MDN_MIC_MISMATCH', `the async MDN for ${delivery.endpoint}: we computed ${ourMic}, the MDN says ${theirMic ?? 'none'}`).describe();
+    await refuseDelivery(ctx, m, delivery, 'EDIGW_AS2_MDN_MIC_MISMATCH', error);
+  }
+}
+
+/** A delivery the partner's async MDN refused: the Message failed, the delivery and its transaction dead, replayable. */
+async function refuseDelivery(ctx: PipelineContext, m: EntityManager, delivery: DeliveryRecord, code: ErrorCode, error: string): Promise<void> {
+  const now = ctx.clock();
+  await m.update(MessageRecord, { id: delivery.messageId }, { status: 'failed', error, updatedAt: now });
+  await m.update(DeliveryRecord, { id: delivery.id }, { status: 'dead', lastError: error, nextAttemptAt: null, updatedAt: now });
+  if (delivery.transactionId) await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
+  await ctx.store.event({ stage: 'dead-letter', status: 'error', messageId: delivery.messageId, transactionId: delivery.transactionId, partnerId: delivery.partnerId, code, detail: `${delivery.endpoint}: ${error} (edi-gateway replay ${delivery.id} sends it again)` }, m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The listener
+
+function policyOf(ctx: PipelineContext, partner: LoadedPartner): As2PartnerPolicy {
+  // A partner without inbound.as2 gets the schema's defaults: signed and encrypted, both required.
+  const rules = partner.inbound?.as2 ?? { signed: 'required', encrypted: 'required' };
+  const certificates: Certificate[] = [];
+  for (const file of partnerCertificateFiles(ctx.config, partner)) {
+    try {
+      certificates.push(...certificatesIn(file));
+    } catch (e) {
+      ctx.logger.error({ partner: partner.id, file, err: e instanceof GatewayError ? e.describe() : (e as Error).message }, 'as2: a partner certificate cannot be read');
+    }
+  }
+  return { partnerId: partner.id, signed: rules.signed, encrypted: rules.encrypted, certificates };
+}
+
+/** An async MDN for something we sent: matched by Original-Message-ID, checked, recorded. */
+async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matched: boolean; detail?: string }> {
+  const { store } = ctx;
+  const original = r.mdn.originalMessageId?.trim();
+  const message = original
+    ? await store.read((m) => m.findOneBy(MessageRecord, { direction: 'out', as2MessageId: original, partnerId: r.partnerId }))
+    : null;
+  if (!message) {
+    const detail = original ? `no message we sent to ${r.partnerId} has Message-ID ${original}` : 'it names no Original-Message-ID';
+    ctx.logger.warn({ partner: r.partnerId, originalMessageId: original, remote: r.remote }, `as2: an MDN that matches nothing we sent: ${detail}`);
+    await store.event({ stage: 'mdn-unmatched', status: 'warning', partnerId: r.partnerId, code: 'EDIGW_AS2_MDN_UNMATCHED', detail: `${detail}; disposition ${dispositionText(r.mdn.disposition)}` });
+    return { matched: false, detail };
+  }
+  const delivery = await store.read((m) => m.findOneBy(DeliveryRecord, { messageId: message.id }));
+  const endpoint = delivery ? ctx.partners.get(r.partnerId)?.endpoints?.[delivery.endpoint]?.as2 : undefined;
+  const disposition = dispositionText(r.mdn.disposition);
+  const expected = message.mic ? parseMic(message.mic) : undefined;
+  let problem: { code: ErrorCode; text: string } | undefined;
+  if (!r.mdn.disposition.ok) problem = { code: 'EDIGW_AS2_MDN_NEGATIVE', text: disposition };
+  else if ((endpoint?.mdn.signed ?? true) && !r.mdn.verified) problem = { code: 'EDIGW_AS2_MDN_SIGNATURE_INVALID', text: 'the MDN is not signed, and a signed one was asked for' };
+  else if (expected && !micEquals(expected, r.mdn.receivedContentMic)) problem = { code: 'EDIGW_AS2_MDN_MIC_MISMATCH', text: `we computed ${message.mic}, the MDN says ${r.mdn.fields.get('received-content-mic') ?? 'none'}` };
+  const error = problem ? new GatewayError(problem.code, `the async MDN for ${original}: ${problem.text}`).describe() : null;
+  await store.transaction(async (m) => {
+    const mdnSha256 = await store.putPayload(m, r.entity);
+    // The Message first: on MariaDB its row lock waits for a deliver step still committing this
+    // delivery, so the delivery read next is the committed one.
+    await m.update(MessageRecord, { id: message.id }, {
+      mdnDisposition: disposition.slice(0, 255), mdnSha256, updatedAt: ctx.clock(), ...(error ? { status: 'failed', error } : {}),
+      // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
+      ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
+    });
+    await store.event({ stage: 'mdn-received', status: error ? 'error' : 'ok', messageId: message.id, partnerId: r.partnerId, code: problem?.code ?? null, detail: error ?? `${original}: ${disposition}` }, m);
+    const now = await m.findOneBy(DeliveryRecord, { messageId: message.id });
+    // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn).
+    if (error && now?.status === 'delivered') await refuseDelivery(ctx, m, now, problem!.code, error);
+  });
+  (error ? ctx.logger.warn : ctx.logger.info).call(ctx.logger, { partner: r.partnerId, message: message.id, originalMessageId: original, disposition, error }, 'as2 async MDN received');
+  return { matched: true };
+}
+
+export interface RunningAs2 {
+  /** The port listened on; absent when gateway.yaml has no `as2`. */
+  port?: number;
+  url?: string;
+  close(): Promise<void>;
+}
+
+const running = new WeakMap<PipelineContext, Promise<RunningAs2>>();
+
+/**
+ * Starts the AS2 listener of gateway.yaml `as2` (nothing when it is absent). Once per context: a
+ * second call returns the first listener. Throws a config GatewayError when our identity is missing or
+ * unreadable, or the port is taken.
+ */
+export function startAs2(ctx: PipelineContext): Promise<RunningAs2> {
+  let started = running.get(ctx);
+  if (!started) {
+    started = start(ctx);
+    running.set(ctx, started);
+    started.catch(() => running.delete(ctx));
+  }
+  return started;
+}
+
+function readOurFile(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new GatewayError('EDIGW_AS2_KEY_INVALID', `${what} ${file}`, { cause: e });
+  }
+}
+
+async function start(ctx: PipelineContext): Promise<RunningAs2> {
+  const { config, store, logger } = ctx;
+  if (!config.as2) return { close: async () => undefined };
+  const us = config.identity.as2;
+  if (!us) throw new GatewayError('EDIGW_AS2_IDENTITY_MISSING', 'gateway.yaml has as2 but no identity.as2');
+  const key = loadPrivateKey(readOurFile(resolve(config.dir, us.key), 'our AS2 key (identity.as2.key)'));
+  const [certificate] = loadCertificates(readOurFile(resolve(config.dir, us.certificate), 'our AS2 certificate (identity.as2.certificate)'));
+  const tls = config.as2.tls
+    ? { key: readOurFile(resolve(config.dir, config.as2.tls.key), 'the TLS key (as2.tls.key)'), cert: readOurFile(resolve(config.dir, config.as2.tls.certificate), 'the TLS certificate (as2.tls.certificate)') }
+    : undefined;
+
+  for (const c of expiringCertificates(ctx)) {
+    logger.warn({ owner: c.owner, file: c.file, subject: c.subject, notAfter: c.notAfter.toISOString(), daysLeft: c.daysLeft }, c.daysLeft < 0 ? 'AS2 certificate has expired' : 'AS2 certificate expires within 30 days');
+  }
+
+  const server: As2Server = await startAs2Server({
+    port: config.as2.port,
+    path: config.as2.path,
+    maxBytes: config.as2.maxBytes,
+    tls,
+    identity: { id: us.id, keys: [{ key, certificate }], signer: { key, certificate } },
+    deps: {
+      logger,
+      clock: ctx.clock,
+      partner: (as2From) => {
+        const p = ctx.partners.identify({ standard: 'as2', id: as2From });
+        return p ? policyOf(ctx, p) : undefined;
+      },
+      intake: (i) => intake(ctx, { transport: 'as2', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null, as2MessageId: i.as2MessageId, as2From: i.as2From }),
+      recordMdn: (messageId, rec) => store.transaction(async (m) => {
+        const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
+        await m.update(MessageRecord, { id: messageId }, { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() });
+      }),
+      storedMdn: async (messageId) => {
+        const message = await store.message(messageId);
+        return message?.mdnSha256 ? store.payload(message.mdnSha256) : undefined;
+      },
+      refused: async (r) => {
+        await store.event({
+          stage: 'as2-refused', status: 'error', partnerId: r.partnerId ?? null, code: r.code,
+          detail: `HTTP ${r.status}${r.disposition ? `, MDN ${r.disposition}` : ''}; AS2-From ${r.as2From ?? '-'}, AS2-To ${r.as2To ?? '-'}, Message-ID ${r.messageId ?? '-'}, from ${r.remote ?? '?'}: ${r.reason}`,
+        });
+      },
+      deliverMdn: async (req) => {
+        try {
+          await deliverAsyncMdn({ url: req.url, headers: req.headers, body: req.body, attempts: 5, context: `sending the async MDN for ${req.originalMessageId}` });
+        } catch (e) {
+          const error = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', req.originalMessageId, { cause: e });
+          await store.event({ stage: 'mdn-undelivered', status: 'error', messageId: req.messageId ?? null, partnerId: req.partnerId, code: error.code, detail: error.describe() }).catch(() => undefined);
+          throw error;
+        }
+      },
+      mdnReceived: (r) => mdnReceived(ctx, r),
+    },
+  });
+  logger.info({ port: server.port, path: config.as2.path, tls: !!tls, as2Id: us.id, maxBytes: config.as2.maxBytes }, 'AS2 listening');
+  return { port: server.port, url: server.url, close: () => server.close() };
+}

@@ -1,0 +1,198 @@
+/**
+ * One AS2 POST and its whole answer: the sender's message (whose answer may be a sync MDN) and the
+ * server's async MDN. Failures before an answer become the same GatewayErrors as the http sender's
+ * (unreachable and TLS failures are worth a retry; a request Node refuses to send is not); the status
+ * of an answer is classified by `statusError`. Redirects are never followed: an AS2 message is signed
+ * for one recipient, and a 3xx would turn the POST into a GET.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { GatewayError, type ErrorCode } from '../../errors';
+import { redactUrl } from '../http/sender';
+
+export interface PostOptions {
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** From the first byte sent to the last byte of the answer. */
+  timeoutMs: number;
+  /** A keep-alive pool; false (the default) for a connection of this request's own. */
+  agent?: http.Agent | false;
+  /** An answer longer than this is cut off and the request fails: an MDN is a few kilobytes. */
+  maxResponseBytes?: number;
+  /** What was being done, for error messages. */
+  context: string;
+}
+
+export interface PostAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const DEFAULT_MAX_RESPONSE = 1024 * 1024;
+
+/**
+ * The pool of one sender: idle connections close after 4 s, before the 5 s after which Node's and
+ * Apache's servers close theirs, so that a pooled connection is rarely one the server is closing.
+ */
+export function keepAliveAgent(url: string): http.Agent {
+  const options: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 32, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' };
+  return new URL(url).protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+}
+
+type Outcome =
+  | { answer: PostAnswer }
+  | { failure: 'timeout' }
+  | { failure: 'too-large' }
+  | { failure: 'invalid' | 'stale' | 'network'; err: unknown };
+
+function attempt(o: PostOptions, agent: http.Agent | false, deadline: number): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    const u = new URL(o.url);
+    const secure = u.protocol === 'https:';
+    let req: http.ClientRequest;
+    try {
+      req = (secure ? https.request : http.request)({
+        protocol: u.protocol,
+        hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+        port: u.port || (secure ? 443 : 80),
+        path: `${u.pathname}${u.search}`,
+        method: 'POST',
+        agent,
+        headers: { ...o.headers, 'Content-Length': String(o.body.length) },
+      });
+    } catch (err) {
+      resolve({ failure: 'invalid', err });
+      return;
+    }
+    let settled = false;
+    const settle = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => {
+      settle({ failure: 'timeout' });
+      req.destroy();
+    }, Math.max(0, deadline - Date.now()));
+    let readBefore = 0;
+    let socket: { bytesRead: number } | undefined;
+    req.on('socket', (s) => {
+      socket = s;
+      readBefore = s.bytesRead;
+    });
+    req.on('error', (err) => {
+      const code = errCode(err);
+      // The keep-alive race: the server closed the pooled connection as this request went out on it.
+      const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && socket !== undefined && socket.bytesRead === readBefore;
+      settle({ failure: stale ? 'stale' : 'network', err });
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const limit = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          settle({ failure: 'too-large' });
+          res.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => settle({ answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }));
+      res.on('error', (err) => settle({ failure: 'network', err }));
+      res.on('close', () => {
+        if (!res.complete) settle({ failure: 'network', err: new Error('the answer was cut off') });
+      });
+    });
+    req.end(o.body);
+  });
+}
+
+/** POSTs the body and reads the whole answer, whatever its status; throws only when no answer came. */
+export async function post(o: PostOptions): Promise<PostAnswer> {
+  const deadline = Date.now() + o.timeoutMs;
+  const agent = o.agent ?? false;
+  let outcome = await attempt(o, agent, deadline);
+  // Nothing of a request on a stale pooled connection reached the server: it goes again at once.
+  if ('failure' in outcome && outcome.failure === 'stale') outcome = await attempt(o, false, deadline);
+  if ('answer' in outcome) return outcome.answer;
+  const context = `${o.context} (${redactUrl(o.url)})`;
+  if (outcome.failure === 'timeout') return fail('EDIGW_HTTP_UNREACHABLE', `${context}: no complete answer within ${o.timeoutMs} ms`);
+  if (outcome.failure === 'too-large') return fail('EDIGW_AS2_MDN_INVALID', `${context}: the answer is longer than ${o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE} bytes`);
+  if (outcome.failure === 'invalid') return fail('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(outcome.err)}`, outcome.err);
+  const errors = (outcome.err as { errors?: unknown } | null)?.errors;
+  const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : outcome.err;
+  const code = errCode(inner) ?? '';
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) || code === 'EPROTO') {
+    return fail('EDIGW_HTTP_TLS', `${context}: ${code}`, inner);
+  }
+  return fail('EDIGW_HTTP_UNREACHABLE', `${context}: ${code || messageOf(inner)}`, inner);
+}
+
+/** 408 and 429 say "later"; any other 4xx will be answered the same way next time. */
+const TRANSIENT = new Set([408, 429]);
+
+/** The error for an answer that is not 2xx, with the start of its text. */
+export function statusError(context: string, answer: PostAnswer): GatewayError {
+  const text = answer.body.subarray(0, 1024).toString('utf8').replace(/\p{Cc}+/gu, ' ').trim().slice(0, 200);
+  const said = `${context}: HTTP ${answer.status}${text ? ` ${JSON.stringify(text)}` : ''}`;
+  if (answer.status >= 300 && answer.status < 400) return new GatewayError('EDIGW_HTTP_REDIRECTED', said);
+  const code: ErrorCode = answer.status >= 400 && answer.status < 500 && !TRANSIENT.has(answer.status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
+  return new GatewayError(code, said);
+}
+
+function fail(code: ErrorCode, context: string, cause?: unknown): never {
+  throw new GatewayError(code, context, cause === undefined ? undefined : { cause });
+}
+
+function errCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function messageOf(e: unknown): string {
+  const m = (e as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : String(e);
+}
+
+export interface AsyncMdnDelivery {
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Tries in all (default 3), `backoffMs` apart and doubling (default 2 s). */
+  attempts?: number;
+  backoffMs?: number;
+  timeoutMs?: number;
+  context: string;
+  /** Whether to keep trying (false once the server is closing). */
+  keepGoing?: () => boolean;
+}
+
+/**
+ * POSTs an async MDN, trying again a few times on transient failures. A stand-in for a durable queue:
+ * an MDN still undelivered when the tries run out (or the process stops) is lost, and its message is
+ * already stored, so the sender will at worst resend and get the stored MDN back as a duplicate.
+ */
+export async function deliverAsyncMdn(d: AsyncMdnDelivery): Promise<void> {
+  const attempts = d.attempts ?? 3;
+  let wait = d.backoffMs ?? 2000;
+  for (let i = 1; ; i++) {
+    let error: GatewayError;
+    try {
+      const answer = await post({ url: d.url, headers: d.headers, body: d.body, timeoutMs: d.timeoutMs ?? 30_000, context: d.context, maxResponseBytes: 64 * 1024 });
+      if (answer.status >= 200 && answer.status < 300) return;
+      error = statusError(d.context, answer);
+    } catch (e) {
+      error = e instanceof GatewayError ? e : new GatewayError('EDIGW_HTTP_UNREACHABLE', d.context, { cause: e });
+    }
+    if (error.kind !== 'retry' || i >= attempts || (d.keepGoing && !d.keepGoing())) {
+      throw new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${d.context} (${redactUrl(d.url)}), ${i} attempt${i === 1 ? '' : 's'}`, { cause: error });
+    }
+    await new Promise((r) => setTimeout(r, wait).unref());
+    wait *= 2;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * What the AS2 end-to-end tests need around the real gateway process: the process itself (built dist/,
+ * with its AS2 listener), the openssl and curl peers, a local HTTP server that takes async MDNs, and a
+ * read-only look into the SQLite store.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Store } from '../../../src/store/store';
+import { eventually } from '../gateway';
+import { PEERS, sh } from '../../transports/as2/peer';
+
+export const LAUNCH = resolve(__dirname, 'launch.js');
+export { PEERS, sh };
+
+/** Why the peers (openssl, curl, bash, the scripts) cannot run here, or undefined. */
+export function peersUnavailable(): string | undefined {
+  for (const [cmd, args, pkg] of [['openssl', ['version'], 'openssl'], ['curl', ['--version'], 'curl'], ['bash', ['--version'], 'bash']] as const) {
+    if (spawnSync(cmd, [...args], { encoding: 'utf8' }).status !== 0) return `${cmd} is not installed (apt-get install ${pkg})`;
+  }
+  if (!existsSync(join(PEERS, 'as2-send-openssl.sh'))) return `the peer scripts are not at ${PEERS}`;
+  if (!existsSync(resolve(__dirname, '../../../dist/src/pipeline/as2.js'))) return 'dist/ is not built (npm run -s build)';
+  return undefined;
+}
+
+/** `describe` when the peers are there; skipped with the reason printed otherwise, and a failure under CI. */
+export function describeWithPeers(name: string, body: () => void): void {
+  const reason = peersUnavailable();
+  if (!reason) return describe(name, body);
+  if (process.env.CI) {
+    describe(name, () => test('openssl, curl and the built gateway are available (CI installs them)', () => { throw new Error(reason); }));
+    return;
+  }
+  console.warn(`skipping "${name}": ${reason}`);
+  describe.skip(name, body);
+}
+
+/** The gateway (dist/) with its AS2 listener, as a child process; its pino lines are collected. */
+export class As2GatewayProcess {
+  readonly lines: Array<Record<string, unknown>> = [];
+  private child!: ChildProcess;
+  private stderr = '';
+  exit: Promise<number | null> = Promise.resolve(null);
+
+  constructor(private readonly config: string, private readonly env: NodeJS.ProcessEnv = {}) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, [LAUNCH, this.config], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    this.child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString('utf8');
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try { this.lines.push(JSON.parse(line)); } catch { this.lines.push({ msg: line }); }
+      }
+    });
+    this.child.stderr!.on('data', (c: Buffer) => { this.stderr += c.toString('utf8'); });
+    this.exit = new Promise((r) => this.child.on('exit', (code) => r(code)));
+    const early = this.exit.then((code) => { throw new Error(`the gateway exited with ${code} before its AS2 listener ran: ${this.stderr}`); });
+    await Promise.race([eventually('the AS2 listener', () => this.logged('AS2 listening'), 30_000), early]);
+  }
+
+  logged(msg: string): Record<string, unknown> | undefined {
+    return this.lines.find((l) => l.msg === msg);
+  }
+
+  async stop(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    return this.exit;
+  }
+}
+
+export interface ReceivedRequest { headers: IncomingHttpHeaders; body: Buffer }
+
+/** A local HTTP server standing in for a partner's async MDN URL: keeps every request. */
+export class MdnSink {
+  readonly requests: ReceivedRequest[] = [];
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'Content-Length': '0' }).end();
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/mdn`;
+  }
+
+  /** The MDN whose report names this Original-Message-ID (looked for in the raw bytes; signed MDNs keep the report readable). */
+  find(originalMessageId: string): ReceivedRequest | undefined {
+    return this.requests.find((r) => r.body.includes(`Original-Message-ID: ${originalMessageId}`));
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+export interface MessageRow {
+  id: string; direction: string; transport: string; partnerId: string | null; as2MessageId: string | null; as2From: string | null;
+  fileName: string | null; sha256: string; status: string; mdnDisposition: string | null; mic: string | null; mdnSha256: string | null;
+}
+
+/** Reads the gateway's store beside the running gateway (its own connection; SQLite allows readers alongside the writer). */
+export class StoreReader {
+  private constructor(readonly store: Store) {}
+
+  static async open(url: string, payloadDir: string): Promise<StoreReader> {
+    return new StoreReader(await Store.open(url, { payloadDir }));
+  }
+
+  messages(where: string, ...params: unknown[]): Promise<MessageRow[]> {
+    return this.store.query<MessageRow[]>(`SELECT * FROM message WHERE ${where}`, params);
+  }
+
+  events(where: string, ...params: unknown[]): Promise<Array<{ stage: string; status: string; code: string | null; detail: string | null; partnerId: string | null }>> {
+    return this.store.query(`SELECT * FROM event WHERE ${where} ORDER BY id`, params);
+  }
+
+  payload(sha256: string): Promise<Buffer> {
+    return this.store.payload(sha256);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** The files of one as2-send-openssl.sh run. */
+export interface SentByOpenssl {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outdir: string;
+  /** The expected MIC as the script computed it (mic.txt). */
+  mic: string;
+  response?: Buffer;
+}
+
+export async function sendWithOpenssl(args: { payload: string; key: string; cert: string; receiverCert: string; url: string; from: string; to: string }, env: Record<string, string>): Promise<SentByOpenssl> {
+  const r = await sh(join(PEERS, 'as2-send-openssl.sh'), [args.payload, args.key, args.cert, args.receiverCert, args.url, args.from, args.to], env);
+  const outdir = env.OUTDIR;
+  const micFile = join(outdir, 'mic.txt');
+  const responseFile = join(outdir, 'response.http');
+  return {
+    ...r, outdir,
+    mic: existsSync(micFile) ? readFileSync(micFile, 'latin1').trim() : '',
+    response: existsSync(responseFile) ? readFileSync(responseFile) : undefined,
+  };
+}
