@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export type PayloadStorage = 'file' | 'database';
@@ -12,6 +12,16 @@ export function sha256(bytes: Buffer): string {
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** fsyncDir off the event loop: concurrent ones overlap, and the file system folds them into one journal commit. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /**
@@ -31,6 +41,56 @@ export class FilePayloads {
 
   has(hash: string): boolean {
     return existsSync(this.path(hash));
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.made.add(dir);
+  }
+
+  /** put() for bytes on the event loop's critical path (intake): the same steps, none of them blocking. */
+  async putAsync(bytes: Buffer, hash = sha256(bytes)): Promise<string> {
+    const final = this.path(hash);
+    if (existsSync(final)) return hash;
+    const dir = dirname(final);
+    await this.ensureDir(dir);
+    const tmp = join(dir, `.${hash}.${randomUUID()}.tmp`);
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, final);
+    await syncDir(dir);
+    return hash;
+  }
+
+  /**
+   * Takes a file the caller has already written and fsynced (an SFTP upload, hashed as it arrived)
+   * into the store by a hard link, so its bytes are neither read nor copied again. The caller must not
+   * change the file afterwards: from now on it is the payload too. Where the two folders lie on
+   * different file systems (or links are not allowed) the file is copied instead.
+   */
+  async adopt(file: string, hash: string): Promise<void> {
+    const final = this.path(hash);
+    const dir = dirname(final);
+    await this.ensureDir(dir);
+    try {
+      await link(file, final);
+    } catch (e) {
+      // The same bytes are stored already, and durably: a payload is only ever in place once synced.
+      if (errno(e) === 'EEXIST') return;
+      if (errno(e) !== 'EXDEV' && errno(e) !== 'EPERM' && errno(e) !== 'ENOTSUP' && errno(e) !== 'EMLINK') throw e;
+      const tmp = join(dir, `.${hash}.${randomUUID()}.tmp`);
+      await copyFile(file, tmp);
+      const fh = await open(tmp, 'r+');
+      try { await fh.sync(); } finally { await fh.close(); }
+      await rename(tmp, final);
+    }
+    await syncDir(dir);
   }
 
   put(bytes: Buffer, hash = sha256(bytes)): string {
@@ -57,7 +117,7 @@ export class FilePayloads {
 
   /** Streams a large payload to disk with bounded memory, hashing as it goes. */
   async putStream(chunks: AsyncIterable<Buffer>): Promise<{ sha256: string; size: number }> {
-    mkdirSync(this.root, { recursive: true });
+    await this.ensureDir(this.root);
     const tmp = join(this.root, `.incoming.${randomUUID()}.tmp`);
     const hash = createHash('sha256');
     let size = 0;
@@ -74,10 +134,10 @@ export class FilePayloads {
     }
     const hex = hash.digest('hex');
     const final = this.path(hex);
-    if (existsSync(final)) { rmSync(tmp); return { sha256: hex, size }; }
-    mkdirSync(dirname(final), { recursive: true });
-    renameSync(tmp, final);
-    fsyncDir(dirname(final));
+    if (existsSync(final)) { await rm(tmp); return { sha256: hex, size }; }
+    await this.ensureDir(dirname(final));
+    await rename(tmp, final);
+    await syncDir(dirname(final));
     return { sha256: hex, size };
   }
 

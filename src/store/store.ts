@@ -145,50 +145,55 @@ export class Store {
    */
   async receive(input: ReceiveInput): Promise<Received> {
     const hash = sha256(input.bytes);
-    if (this.files) this.files.put(input.bytes, hash);
-    const now = this.clock();
-    const message = Object.assign(new MessageRecord(), {
-      id: randomUUID(), direction: input.direction, transport: input.transport, partnerId: input.partnerId ?? null,
-      as2MessageId: input.as2MessageId ?? null, as2From: input.as2From ?? null, fileName: input.fileName ?? null,
-      remotePath: input.remotePath ?? null, sha256: hash, size: input.bytes.length, status: input.status ?? 'received',
-      mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
-    });
-    if (input.as2MessageId) {
-      try {
-        return await this.transaction((m) => this.insertReceipt(m, input, message));
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-        const first = await this.read((m) => m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }));
-        return { message: first, duplicate: true, eventId: null };
-      }
-    }
-    return new Promise<Received>((resolve, reject) => {
-      this.receipts.push({ input, message, resolve, reject });
-      void this.commitReceipts();
-    });
+    if (this.files) await this.files.putAsync(input.bytes, hash);
+    return this.commitReceipt(input, this.newMessage(input, hash, input.bytes.length));
   }
 
   /**
-   * receive() for a file on disk of any size: its bytes are streamed into the payload store (bounded
-   * memory) and fsynced before the row commits. With payloads kept in the database it is read whole.
+   * receive() for a file on disk of any size. Its bytes are streamed into the payload store (bounded
+   * memory) and fsynced before the row commits; with payloads kept in the database it is read whole.
+   * A caller that already knows the file's sha256 and size and has fsynced it (`synced`), and will not
+   * change it again, has it linked into the store instead of copied.
    */
-  async receiveFile(input: Omit<ReceiveInput, 'bytes'> & { path: string }): Promise<Received> {
-    if (!this.files) {
-      const { path, ...rest } = input;
-      return this.receive({ ...rest, bytes: await readFile(path) });
+  async receiveFile(input: Omit<ReceiveInput, 'bytes'> & { path: string; synced?: { sha256: string; size: number } }): Promise<Received> {
+    const { path, synced, ...rest } = input;
+    if (!this.files) return this.receive({ ...rest, bytes: await readFile(path) });
+    let stored: { sha256: string; size: number };
+    if (synced) {
+      await this.files.adopt(path, synced.sha256);
+      stored = synced;
+    } else {
+      stored = await this.files.putStream(createReadStream(path));
     }
-    const { sha256: hash, size } = await this.files.putStream(createReadStream(input.path));
+    return this.commitReceipt({ ...rest, bytes: EMPTY }, this.newMessage(rest, stored.sha256, stored.size));
+  }
+
+  private newMessage(input: Omit<ReceiveInput, 'bytes'>, hash: string, size: number): MessageRecord {
     const now = this.clock();
-    const message = Object.assign(new MessageRecord(), {
+    return Object.assign(new MessageRecord(), {
       id: randomUUID(), direction: input.direction, transport: input.transport, partnerId: input.partnerId ?? null,
       as2MessageId: input.as2MessageId ?? null, as2From: input.as2From ?? null, fileName: input.fileName ?? null,
       remotePath: input.remotePath ?? null, sha256: hash, size, status: input.status ?? 'received',
       mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
     });
-    return new Promise<Received>((resolve, reject) => {
-      this.receipts.push({ input: { ...input, bytes: EMPTY }, message, resolve, reject });
-      void this.commitReceipts();
-    });
+  }
+
+  /**
+   * Commits the receipt with others waiting (group commit). A repeated AS2 Message-ID from the same
+   * sender fails its row on the unique key and returns the first message (RFC 4130 §5.5: answer
+   * again, process once).
+   */
+  private async commitReceipt(input: ReceiveInput, message: MessageRecord): Promise<Received> {
+    try {
+      return await new Promise<Received>((resolve, reject) => {
+        this.receipts.push({ input, message, resolve, reject });
+        void this.commitReceipts();
+      });
+    } catch (e) {
+      if (!input.as2MessageId || !isUniqueViolation(e)) throw e;
+      const first = await this.read((m) => m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }));
+      return { message: first, duplicate: true, eventId: null };
+    }
   }
 
   /** Receipts waiting for their commit (see commitReceipts). */

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
@@ -60,6 +61,24 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process' })).toBe(1);
     });
 
+    it('receiveFile of a file already hashed and fsynced links it into the store instead of copying it', async () => {
+      const file = join(db!.dir, 'linked.x12');
+      const bytes = Buffer.from(x12({ control: '000000322' }));
+      writeFileSync(file, bytes);
+      const synced = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+      const r = await store.receiveFile({ direction: 'in', transport: 'sftp', path: file, fileName: 'linked.x12', partnerId: 'acme', synced });
+      expect(r.message).toMatchObject({ sha256: synced.sha256, size: bytes.length });
+      expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
+      // One inode, two names: the upload's bytes were not read or written again.
+      expect(statSync(store.files!.path(synced.sha256)).ino).toBe(statSync(file).ino);
+      // The same bytes again under another name: the stored payload stays as it was.
+      const again = join(db!.dir, 'linked-again.x12');
+      writeFileSync(again, bytes);
+      const r2 = await store.receiveFile({ direction: 'in', transport: 'sftp', path: again, fileName: 'linked-again.x12', partnerId: 'acme', synced });
+      expect(r2.message.id).not.toBe(r.message.id);
+      expect(statSync(store.files!.path(synced.sha256)).ino).toBe(statSync(file).ino);
+    });
+
     it('receipts arriving together are committed together, and one bad row fails only itself', async () => {
       const inputs = Array.from({ length: 20 }, (_, i) => ({ direction: 'in' as const, transport: 'file', bytes: Buffer.from(x12({ control: String(500 + i).padStart(9, '0') })), fileName: `g${i}.edi` }));
       // MariaDB refuses a transport name longer than its column (strict mode); SQLite stores it.
@@ -83,6 +102,11 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(c.duplicate).toBe(false);
       expect(await store.ds.getRepository(PayloadRecord).countBy({ sha256: a.message.sha256 })).toBe(1);
       expect(await store.ds.getRepository(MessageRecord).countBy({ as2MessageId: '<abc@acme>' })).toBe(2);
+      // Resent while the first is still on its way to the commit (in one group commit): still one message.
+      const racing = await Promise.all([1, 2, 3].map(() => store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<race@acme>', as2From: 'ACME' })));
+      expect(racing.filter((x) => !x.duplicate)).toHaveLength(1);
+      expect(new Set(racing.map((x) => x.message.id)).size).toBe(1);
+      expect(await store.ds.getRepository(MessageRecord).countBy({ as2MessageId: '<race@acme>' })).toBe(1);
     });
 
     it('payloads can live in the database instead of files', async () => {
