@@ -26,7 +26,7 @@ export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<
 }
 
 /** intake() for an upload on disk (the hosted SFTP server): streamed into the store, any size. */
-export async function intakeFile(ctx: PipelineContext, req: Omit<IntakeRequest, 'bytes'> & { path: string }): Promise<{ messageId: string; duplicate: boolean }> {
+export async function intakeFile(ctx: PipelineContext, req: Omit<IntakeRequest, 'bytes'> & { path: string; synced?: { sha256: string; size: number } }): Promise<{ messageId: string; duplicate: boolean }> {
   const r = await ctx.store.receiveFile({ direction: 'in', ...req });
   ctx.kick?.();
   return { messageId: r.message.id, duplicate: r.duplicate };

@@ -42,7 +42,7 @@ export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: num
     hostKey,
     root: resolve(config.dir, sftp.root),
     users,
-    intake: (i) => intakeFile(ctx, { transport: 'sftp', partnerId: i.partnerId, path: i.path, fileName: i.fileName, remotePath: i.remotePath }),
+    intake: (i) => intakeFile(ctx, { transport: 'sftp', partnerId: i.partnerId, path: i.path, fileName: i.fileName, remotePath: i.remotePath, ...(i.synced ? { synced: i.synced } : {}) }),
     logger,
   });
 }

@@ -8,7 +8,7 @@ import { resolveHomePath } from '../../src/transports/sftp/paths';
 import { hashPassword, startSftpServer, type SftpServerOptions, type SftpUser } from '../../src/transports/sftp/server';
 import { GatewayError } from '../../src/errors';
 import {
-  haveOpenSsh, keygen, output, pemPublicKey, run, sftpBatch, ssh2Upload, sshOptions, start, streamHash, writeBigFile,
+  haveOpenSsh, keygen, output, pemPublicKey, run, sftpBatch, ssh2Upload, ssh2Writes, sshOptions, start, streamHash, writeBigFile,
   writeKnownHosts, type Client,
 } from './sftp/openssh';
 
@@ -233,6 +233,8 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     expect(taken).toHaveLength(1);
     expect(taken[0]).toMatchObject({ partnerId: 'acme', remotePath: '/inbox/po-1.edi', size: (await fs.stat(file)).size });
     expect(taken[0].path.endsWith('po-1.edi.part')).toBe(true);
+    // Hashed as it arrived and fsynced at its close: intake is handed the digest of exactly those bytes.
+    expect(taken[0].synced).toEqual({ sha256: taken[0].sha256, size: taken[0].size });
     expect(takenNamed('po-1.edi.part')).toHaveLength(0);
     expect(await fs.readdir(home('acme', 'inbox'))).toEqual([]);
   });
@@ -254,7 +256,36 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const taken = takenNamed('po-2.edi');
     expect(taken).toHaveLength(1);
     expect(taken[0]).toMatchObject({ partnerId: 'acme', fileName: 'po-2.edi', remotePath: '/inbox/po-2.edi' });
+    expect(taken[0].synced).toEqual({ sha256: taken[0].sha256, size: taken[0].size });
     expect(await exists(home('acme', 'inbox', 'po-2.edi'))).toBe(false);
+  });
+
+  test('a .part uploaded twice before its rename: the digest handed to intake is of the second upload', async () => {
+    const first = await local('twice-a.edi', 'ISA*first upload*~\n');
+    const second = await local('twice-b.edi', 'ISA*other upload*~\n');
+    const r = await sftpBatch(acme, tmp, [
+      `put ${first} /inbox/twice.edi.part`,
+      `put ${second} /inbox/twice.edi.part`,
+      'rename /inbox/twice.edi.part /inbox/twice.tmp',
+      'rename /inbox/twice.tmp /inbox/twice.edi',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [taken] = takenNamed('twice.edi');
+    expect(taken.sha256).toBe((await streamHash(second)).sha256);
+    expect(taken.synced).toEqual({ sha256: taken.sha256, size: taken.size });
+  });
+
+  test('writes out of order or on top of earlier ones: no digest is claimed, intake reads the file itself', async () => {
+    const base = { port: server.port, user: 'acme', privateKey: await fs.readFile(keys.acme), hostPublicKey: hostPub };
+    await ssh2Writes({ ...base, remote: '/inbox/backwards.edi', writes: [{ offset: 4, data: Buffer.from('5678') }, { offset: 0, data: Buffer.from('1234') }] });
+    await ssh2Writes({ ...base, remote: '/inbox/overwritten.edi', writes: [{ offset: 0, data: Buffer.from('aaaa') }, { offset: 0, data: Buffer.from('bb') }] });
+    const [backwards] = takenNamed('backwards.edi');
+    expect(backwards).toMatchObject({ size: 8 });
+    expect(backwards.synced).toBeUndefined();
+    const [overwritten] = takenNamed('overwritten.edi');
+    expect(overwritten).toMatchObject({ size: 4 });
+    expect(overwritten.synced).toBeUndefined();
   });
 
   test('list: the home shows inbox and outbox; outbox hides files the gateway is still writing', async () => {
@@ -465,6 +496,8 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(takenNamed('resume.edi')).toMatchObject([{ sha256, size: 64 * MiB }]);
+    // Resumed, so not hashed from its first byte: intake reads it.
+    expect(takenNamed('resume.edi')[0].synced).toBeUndefined();
     await fs.rm(file);
   }, 180_000);
 

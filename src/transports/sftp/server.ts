@@ -15,7 +15,7 @@ import { GatewayError } from '../../errors';
 import { authorizedKeys, LoginLimiter, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from './password';
 import { AREAS, isSafeFolderName, type Area } from './paths';
-import { SftpSession, type Home, type Shared, type SftpLogger } from './session';
+import { SftpSession, type Home, type IntakeRequest, type Shared, type SftpLogger } from './session';
 
 export type { SftpUser } from './auth';
 export { hashPassword, verifyPassword } from './password';
@@ -31,7 +31,7 @@ export interface SftpServerOptions {
   /** Read on every login, so that edited partner files apply at once. */
   users(): SftpUser[];
   /** The durable receive; it resolves once the file is committed. `path` is the upload on disk. */
-  intake(input: { partnerId: string; path: string; fileName: string; remotePath: string }): Promise<{ messageId: string }>;
+  intake(input: IntakeRequest): Promise<{ messageId: string }>;
   /** What becomes of an upload once taken in: removed (default) or moved to the home's `archive/`. */
   afterIntake?: 'delete' | 'archive';
   /** Largest upload accepted (default 2 GiB). */
@@ -142,6 +142,7 @@ class HostedSftp {
       takingIn: new Set(),
       writing: new Set(),
       intakes: new Set(),
+      digests: new Map(),
       closing: false,
     };
     this.ssh = new Server({ hostKeys: [o.hostKey], ident: 'edi-gateway' });

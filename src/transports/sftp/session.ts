@@ -3,6 +3,7 @@
  * view). Uploads go to disk as their WRITE requests arrive; a finished upload in inbox/ is handed to
  * intake, and its CLOSE (or RENAME) is answered only once intake has committed it.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { constants as fsc, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +25,18 @@ export interface IntakeRequest {
   path: string;
   fileName: string;
   remotePath: string;
+  /** Set when the upload was hashed as it arrived and fsynced at its close: intake need not read it again. */
+  synced?: Digest;
 }
+
+/** An upload's sha256 and size, computed from its WRITEs as they arrived. */
+export interface Digest {
+  sha256: string;
+  size: number;
+}
+
+/** Closed uploads under a temporary name kept with their digest, waiting for the rename that takes them in. */
+const MAX_DIGESTS = 10_000;
 
 /** What every session of one server shares: the rules, and who is doing what to which file. */
 export interface Shared {
@@ -38,6 +50,11 @@ export interface Shared {
   writing: Set<string>;
   /** Intakes in flight, so that close() can let them finish and answer. */
   intakes: Set<Promise<unknown>>;
+  /**
+   * Digests of closed, fsynced uploads by disk path (a `.part` waiting for its rename). Dropped when
+   * anything else touches the path; a stale or missing one only means intake reads the file itself.
+   */
+  digests: Map<string, Digest>;
   closing: boolean;
 }
 
@@ -62,6 +79,10 @@ interface WriteHandle {
   disk: string;
   at: HomePath;
   writes: Set<Promise<unknown>>;
+  /** The sha256 of the bytes so far while they arrive in order from offset 0; dropped on any other WRITE. */
+  hash?: Hash;
+  /** The offset the next in-order WRITE starts at. */
+  hashed: number;
   /** Set on the first failed or refused WRITE: the upload is void, its partial file removed. */
   failed?: string;
   discarded?: Promise<void>;
@@ -95,6 +116,9 @@ export class SftpSession {
   private drainWaiters: (() => void)[] = [];
   private ended = false;
   private settled: Promise<void> | undefined;
+  /** The home's area folders (inbox/, outbox/, …) once seen to be free of symlinks; see confined(). */
+  private readonly trusted = new Set<string>();
+  private readonly areaDirs: ReadonlySet<string>;
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -102,6 +126,7 @@ export class SftpSession {
     private readonly shared: Shared,
     private readonly link: Link,
   ) {
+    this.areaDirs = new Set(home.areas.map((a) => path.join(home.dir, a)));
     this.route();
     // The client's EOF: it sends nothing more, and waits for us to close the channel once every
     // request it made has its answer.
@@ -218,10 +243,17 @@ export class SftpSession {
    * is checked; what is then created is opened with O_NOFOLLOW.
    */
   private async confined(disk: string): Promise<boolean> {
+    // An area folder once checked stays trusted for the session: partners cannot make symlinks (no
+    // SYMLINK request is served), and every caller treats the last component itself with lstat or
+    // O_NOFOLLOW. This saves two realpath calls on each upload.
+    const parent = path.dirname(disk);
+    if (this.trusted.has(parent)) return true;
     let at = disk;
     while (true) {
       try {
-        return (await fs.realpath(at)) === at;
+        const ok = (await fs.realpath(at)) === at;
+        if (ok && (at === disk || at === parent) && this.areaDirs.has(parent)) this.trusted.add(parent);
+        return ok;
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') return false;
       }
@@ -300,6 +332,7 @@ export class SftpSession {
     if (busy) return busy;
     // Claimed before the first await that could let a second writer in.
     this.shared.writing.add(disk);
+    this.shared.digests.delete(disk);
     let fh: FileHandle;
     try {
       let mode = fsc.O_WRONLY | fsc.O_NOFOLLOW;
@@ -317,7 +350,7 @@ export class SftpSession {
       this.shared.writing.delete(disk);
       throw err;
     });
-    const handle: WriteHandle = { kind: 'write', fh, disk, at, writes: new Set(), bytes: stat.size };
+    const handle: WriteHandle = { kind: 'write', fh, disk, at, writes: new Set(), bytes: stat.size, hashed: 0, ...(stat.size === 0 ? { hash: createHash('sha256') } : {}) };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
       this.shared.writing.delete(disk);
@@ -344,6 +377,14 @@ export class SftpSession {
       this.shared.logger.warn({ partnerId: this.home.partnerId, remotePath: h.at.virtual, limit: this.shared.maxFileBytes },
         'sftp upload refused: larger than the limit; partial file removed');
       return [STATUS_CODE.FAILURE, h.failed];
+    }
+    if (h.hash) {
+      if (offset === h.hashed) {
+        h.hash.update(data);
+        h.hashed = end;
+      } else {
+        h.hash = undefined;
+      }
     }
     this.link.inflight(data.length);
     const done = h.fh.write(data, 0, data.length, offset);
@@ -401,7 +442,13 @@ export class SftpSession {
       this.shared.writing.delete(h.disk);
       return [STATUS_CODE.FAILURE, h.failed];
     }
+    let digest: Digest | undefined;
     try {
+      // Hashed whole and in order: made durable here, so that intake can link the file as it is.
+      if (h.hash && h.hashed === h.bytes) {
+        await h.fh.sync();
+        digest = { sha256: h.hash.digest('hex'), size: h.bytes };
+      }
       await h.fh.close();
     } catch (err) {
       this.shared.writing.delete(h.disk);
@@ -409,18 +456,26 @@ export class SftpSession {
     }
     const name = baseName(h.at);
     if (isIgnoredName(name)) {
+      if (digest) this.remember(h.disk, digest);
       this.shared.writing.delete(h.disk);
       return [STATUS_CODE.OK];
     }
     // The intake's claim is taken before the writer's is let go, so no one slips in between.
-    return this.takeIn(h.disk, h.at, () => this.shared.writing.delete(h.disk));
+    return this.takeIn(h.disk, h.at, () => this.shared.writing.delete(h.disk), digest);
+  }
+
+  private remember(disk: string, digest: Digest): void {
+    const { digests } = this.shared;
+    digests.delete(disk);
+    if (digests.size >= MAX_DIGESTS) digests.delete(digests.keys().next().value!);
+    digests.set(disk, digest);
   }
 
   /**
    * Hands a finished upload to intake and answers only with its outcome: OK once committed (the file
    * then leaves inbox/), FAILURE when intake refused it (the file stays where it is).
    */
-  private async takeIn(source: string, final: HomePath, claimed: () => void): Promise<Reply> {
+  private async takeIn(source: string, final: HomePath, claimed: () => void, synced?: Digest): Promise<Reply> {
     const { logger } = this.shared;
     const partnerId = this.home.partnerId;
     if (this.shared.closing) {
@@ -430,7 +485,7 @@ export class SftpSession {
     this.shared.takingIn.add(source);
     claimed();
     const fileName = baseName(final);
-    const work = this.shared.intake({ partnerId, path: source, fileName, remotePath: final.virtual });
+    const work = this.shared.intake({ partnerId, path: source, fileName, remotePath: final.virtual, ...(synced ? { synced } : {}) });
     this.shared.intakes.add(work);
     try {
       let messageId: string;
@@ -440,6 +495,7 @@ export class SftpSession {
         logger.error({ partnerId, remotePath: final.virtual, err }, 'sftp upload not taken in; the file was kept and the client told');
         return [STATUS_CODE.FAILURE, `${says('EDIGW_SFTP_INTAKE_FAILED', `taking in ${final.virtual}`)}`];
       }
+      this.shared.digests.delete(source);
       await this.receipt(source, fileName, messageId, final);
       logger.info({ partnerId, remotePath: final.virtual, messageId }, 'sftp upload taken in');
       return [STATUS_CODE.OK];
@@ -456,7 +512,7 @@ export class SftpSession {
   private async receipt(source: string, fileName: string, messageId: string, final: HomePath): Promise<void> {
     try {
       if (this.shared.afterIntake === 'delete') {
-        await fs.rm(source, { force: true });
+        await fs.unlink(source).catch((err: unknown) => { if (errnoCode(err) !== 'ENOENT') throw err; });
       } else {
         const archive = path.join(this.home.dir, 'archive');
         await fs.mkdir(archive, { recursive: true, mode: DIR_MODE });
@@ -557,6 +613,7 @@ export class SftpSession {
     if (busy) return busy;
     const st = await fs.lstat(disk);
     if (!st.isFile()) return [STATUS_CODE.FAILURE, `${at.virtual}: not a file`];
+    this.shared.digests.delete(disk);
     await fs.unlink(disk);
     return [STATUS_CODE.OK];
   }
@@ -606,8 +663,9 @@ export class SftpSession {
     const st = await fs.lstat(source);
     if (await exists(target)) return [STATUS_CODE.FAILURE, `${to.virtual} exists; remove it first or choose another name`];
     if (st.isFile() && !isIgnoredName(baseName(to))) {
-      if (!(await exists(path.dirname(target)))) return [STATUS_CODE.NO_SUCH_FILE];
-      return this.takeIn(source, to, () => undefined);
+      if (!this.trusted.has(path.dirname(target)) && !(await exists(path.dirname(target)))) return [STATUS_CODE.NO_SUCH_FILE];
+      const digest = this.shared.digests.get(source);
+      return this.takeIn(source, to, () => undefined, digest?.size === st.size ? digest : undefined);
     }
     if (!st.isFile() && !st.isDirectory()) return [STATUS_CODE.PERMISSION_DENIED];
     try {
@@ -615,6 +673,11 @@ export class SftpSession {
     } catch (err) {
       return this.fsReply(err, `renaming ${from.virtual}`);
     }
+    const digest = this.shared.digests.get(source);
+    this.shared.digests.delete(source);
+    if (digest && st.isFile()) this.remember(target, digest);
+    // A folder moved: what was remembered under it no longer names those files.
+    if (st.isDirectory()) for (const k of [...this.shared.digests.keys()]) if (k.startsWith(source + path.sep)) this.shared.digests.delete(k);
     return [STATUS_CODE.OK];
   }
 }

@@ -181,3 +181,34 @@ export function ssh2Upload(o: { port: number; user: string; privateKey: Buffer; 
     });
   });
 }
+
+/** Opens `remote` for writing with ssh2's client and sends `writes` in the order given (offsets as a client chooses), then closes it. */
+export function ssh2Writes(o: { port: number; user: string; privateKey: Buffer; hostPublicKey: string; remote: string; writes: Array<{ offset: number; data: Buffer }> }): Promise<void> {
+  const pinned = Buffer.from(o.hostPublicKey.trim().split(/\s+/)[1], 'base64');
+  return new Promise((resolve, reject) => {
+    const conn = new SshClient();
+    const fail = (err: Error) => { conn.end(); reject(err); };
+    conn.on('error', fail);
+    conn.on('ready', () => {
+      conn.sftp((err, sftp) => {
+        if (err) return fail(err);
+        sftp.open(o.remote, 'w', (oerr, handle) => {
+          if (oerr) return fail(oerr);
+          const next = (i: number): void => {
+            if (i === o.writes.length) {
+              sftp.close(handle, (cerr) => { conn.end(); if (cerr) reject(cerr); else resolve(); });
+              return;
+            }
+            const w = o.writes[i];
+            sftp.write(handle, w.data, 0, w.data.length, w.offset, (werr) => (werr ? fail(werr) : next(i + 1)));
+          };
+          next(0);
+        });
+      });
+    });
+    conn.connect({
+      host: '127.0.0.1', port: o.port, username: o.user, privateKey: o.privateKey,
+      hostVerifier: (key: Buffer) => key.equals(pinned),
+    });
+  });
+}
