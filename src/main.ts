@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './pipeline/logger';
 import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
+import { IntakeGate } from './pipeline/intake-gate';
 import { Workers } from './pipeline/worker';
 import { intake, seenInStore } from './pipeline/intake';
 import { resolvePaths } from './pipeline/deliver';
@@ -161,7 +162,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const profiles = profilesOf(config, logger);
 
   const partners = new PartnerDirectory(config, logger);
-  const ctx: PipelineContext = { config, store, partners, profiles: profiles.set, maps: new Maps(config.partners), logger, clock: () => new Date() };
+  const ctx: PipelineContext = { config, store, partners, profiles: profiles.set, maps: new Maps(config.partners), logger, clock: () => new Date(), intakeGate: new IntakeGate() };
   const workers = new Workers(ctx, { count: config.workers });
   ctx.kick = () => workers.kick();
 

@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '../config/gateway';
 import type { ProfileSet } from '../edi/profile/profile-set';
 import type { Store } from '../store/store';
+import type { IntakeGate } from './intake-gate';
 import type { Logger } from './logger';
 import type { Maps } from './maps';
 import type { PartnerDirectory } from './partner-directory';
@@ -16,7 +17,9 @@ export interface PipelineContext {
   clock: () => Date;
   /** Wakes the workers when new work was committed (instead of waiting for their next poll). */
   kick?: () => void;
+  /** Intake in this process, which this process's workers give way to (absent in worker processes). */
+  intakeGate?: IntakeGate;
 }
 
 /** The part of the context that needs no database: what `simulate` runs with. */
-export type PipelineView = Omit<PipelineContext, 'store' | 'kick'>;
+export type PipelineView = Omit<PipelineContext, 'store' | 'kick' | 'intakeGate'>;

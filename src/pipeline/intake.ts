@@ -20,14 +20,16 @@ export interface IntakeRequest {
  * its receipt (move the file, answer the MDN, close the SFTP handle OK), never before.
  */
 export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<{ messageId: string; duplicate: boolean }> {
-  const r = await ctx.store.receive({ direction: 'in', ...req });
+  const receive = () => ctx.store.receive({ direction: 'in', ...req });
+  const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
   if (!r.duplicate) ctx.kick?.();
   return { messageId: r.message.id, duplicate: r.duplicate };
 }
 
 /** intake() for an upload on disk (the hosted SFTP server): streamed into the store, any size. */
 export async function intakeFile(ctx: PipelineContext, req: Omit<IntakeRequest, 'bytes'> & { path: string; synced?: { sha256: string; size: number } }): Promise<{ messageId: string; duplicate: boolean }> {
-  const r = await ctx.store.receiveFile({ direction: 'in', ...req });
+  const receive = () => ctx.store.receiveFile({ direction: 'in', ...req });
+  const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
   ctx.kick?.();
   return { messageId: r.message.id, duplicate: r.duplicate };
 }

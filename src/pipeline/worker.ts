@@ -49,6 +49,7 @@ export class Workers {
   /** Claims nothing more and resolves when the jobs in hand are finished (or `graceMs` passed: their leases bring them back). */
   async stop(graceMs = 20_000): Promise<boolean> {
     this.stopping = true;
+    this.ctx.intakeGate?.release();
     this.kick();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); });
@@ -78,6 +79,7 @@ export class Workers {
         });
         continue;
       }
+      const began = performance.now();
       const deliveries = jobs.filter((j) => j.kind === 'deliver');
       await Promise.all([
         ...(deliveries.length ? [this.guard(deliveries, () => deliverJobs(this.ctx, deliveries, this.senders))] : []),
@@ -85,6 +87,8 @@ export class Workers {
       ]);
       // better-sqlite3 and fsync are synchronous: give timers and sockets a turn between batches.
       await new Promise((r) => setImmediate(r));
+      // Receipts first: partners wait for them, processing waits for no one (intake-gate.ts).
+      if (!this.stopping) await this.ctx.intakeGate?.yieldTo(performance.now() - began);
     }
   }
 
