@@ -8,6 +8,7 @@ import { ackCommand } from './ack';
 import { translateCommand, type TranslateOptions } from './translate';
 import { migrateCommand } from './migrate';
 import { partnersCheckCommand } from './partners';
+import { hashPasswordCommand } from './hash-password';
 import { reportCommand, type ReportOptions } from './report';
 import { replayCommand, sendCommand, simulateCommand, startCommand, workerCommand } from './gateway';
 import { GatewayError } from '../errors';
@@ -104,12 +105,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .action((file: string, o: TranslateOptions) => { code = translateCommand(file, o, io); });
 
-  program.command('partners')
-    .description('trading partner files')
-    .command('check')
+  const partners = program.command('partners').description('trading partner files');
+  partners.command('check')
     .description('validate gateway.yaml, every partner file (maps, certificates, keys) and the profiles; one located line per problem')
     .option('--config <file>', 'gateway.yaml to use')
     .action((o: { config?: string }) => { code = partnersCheckCommand(o, io); });
+  partners.command('hash-password')
+    .description('print the hash of a password read from stdin (typed, or piped), for a partner file\'s inbound.sftp.password')
+    .action(async () => { code = await hashPasswordCommand(io); });
+
 
   program.command('migrate')
     .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')

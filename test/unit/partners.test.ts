@@ -6,6 +6,7 @@ import { loadGateway } from '../../src/config/gateway';
 import { partnerFields, redactPartner } from '../../src/config/partner';
 import { gatewayFileIssues, identify, loadPartners, loadPartnersOf } from '../../src/config/partners';
 import { formatIssue } from '../../src/config/yaml';
+import { verifyPassword } from '../../src/transports/sftp/password';
 
 const repo = resolve(__dirname, '..', '..');
 const bin = join(repo, 'bin', 'edi-gateway.js');
@@ -298,6 +299,31 @@ describe('partner files: identify and redact', () => {
     const r = partnerFields.safeParse({ id: 'x', identifiers: { as2: 'X' }, inbound: { sftp: { user: 'x', password: 'hunter2' } } });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0].message).toMatch(/password hash/);
+  });
+});
+
+describe('cli: partners hash-password', () => {
+  test('prints a $scrypt$ hash of the piped password that the SFTP server accepts, and not the password', async () => {
+    const r = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], { input: 'correct horse battery staple\n', encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const hash = r.stdout.trim();
+    expect(hash).toMatch(/^\$scrypt\$N=\d+,r=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    expect(r.stdout).not.toContain('horse');
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword('correct horse battery staple\n', hash)).toBe(false);
+    // A line piped from a Windows file ends in CRLF; the CR is not part of the password.
+    const crlf = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], { input: 'pässwörd \u{1F511}\r\n', encoding: 'utf8' });
+    expect(await verifyPassword('pässwörd \u{1F511}', crlf.stdout.trim())).toBe(true);
+    // And the partner schema takes it where a plain password is refused.
+    expect(partnerFields.safeParse({ id: 'x', identifiers: { as2: 'X' }, inbound: { sftp: { user: 'x', password: hash } } }).success).toBe(true);
+  });
+
+  test('an empty password is a usage error (exit 2), with no hash printed', () => {
+    const r = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], { input: '\n', encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/the password is empty.*\[EDIGW_USAGE\]/);
   });
 });
 
