@@ -20,6 +20,7 @@ import { redactUrl } from './store/data-source';
 import { findInbound, type Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { transactionRows } from './admin/reports/query';
+import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
 import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
@@ -31,7 +32,7 @@ import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { startHostedSftp } from './pipeline/sftp';
-import { startAs2, type RunningAs2 } from './pipeline/as2';
+import { expiringCertificates, startAs2, type RunningAs2 } from './pipeline/as2';
 
 export interface GatewayOptions {
   configFile?: string;
@@ -246,6 +247,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
         }
       },
       report: (q) => transactionRows(store, { partner: q.partner, from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined, to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined }),
+      certificates: async (q) => {
+        const now = ctx.clock();
+        return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
+      },
       logger,
     });
     try {

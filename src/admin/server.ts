@@ -29,6 +29,8 @@ export interface AdminDeps {
   /** Shown to anyone who can reach the port: keep secrets out of `detail`. */
   health(): Promise<{ ok: boolean; detail: Record<string, unknown> }>;
   report?(query: { from?: string; to?: string; partner?: string }): Promise<unknown>;
+  /** The AS2 certificates that expire within 30 days or have expired (ours, and the partner's when one is named). */
+  certificates?(query: { partner?: string }): Promise<unknown>;
   logger: AdminLogger;
 }
 
@@ -179,6 +181,13 @@ export function createAdminApp(deps: AdminDeps): express.Express {
       ...(partner !== undefined ? { partner } : {}),
     });
     res.status(200).json(report);
+  });
+
+  app.get('/api/report/certificates', async (req, res) => {
+    if (!deps.certificates) throw new GatewayError('EDIGW_ADMIN_REPORTS_OFF', 'GET /api/report/certificates');
+    const partner = queryText(req, 'partner');
+    if (partner !== undefined && !deps.partnerExists(partner)) throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
+    res.status(200).json(await deps.certificates(partner !== undefined ? { partner } : {}));
   });
 
   app.use((req, res) => {

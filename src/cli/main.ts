@@ -114,7 +114,6 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .description('print the hash of a password read from stdin (typed, or piped), for a partner file\'s inbound.sftp.password')
     .action(async () => { code = await hashPasswordCommand(io); });
 
-
   program.command('migrate')
     .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')
     .option('--config <file>', 'gateway.yaml to use')
@@ -126,6 +125,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--to <date>', 'last day, YYYY-MM-DD (included)')
     .option('--partner <id>', 'only this partner')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'html']).default('csv'))
+    .option('--certificates', 'instead: the AS2 certificates, ours and the partners\', that expire within 30 days or have expired')
     .option('--config <file>', 'gateway.yaml to use')
     .action(async (o: ReportOptions) => { code = await reportCommand(o, io); });
 

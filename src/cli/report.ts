@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
 import type { Io } from './main';
-import { configFile, loadGateway } from '../config/gateway';
+import { configFile, type GatewayConfig, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
 import { Store } from '../store/store';
 import { parseDatabaseUrl, redactUrl } from '../store/data-source';
 import { periodOfDays, transactionRows } from '../admin/reports/query';
 import { renderCsv } from '../admin/reports/csv';
 import { renderJson } from '../admin/reports/json';
-import { renderHtml } from '../admin/reports/html';
+import { renderCertificatesHtml, renderHtml } from '../admin/reports/html';
+import { certificateRows, renderCertificatesCsv, renderCertificatesJson, type CertificateRow } from '../admin/reports/certificates';
+import { expiringCertificates } from '../pipeline/as2';
+import { silentLogger } from '../pipeline/logger';
+import { PartnerDirectory } from '../pipeline/partner-directory';
 
 export type ReportFormat = 'csv' | 'json' | 'html';
 
@@ -17,6 +21,8 @@ export interface ReportOptions {
   partner?: string;
   format?: ReportFormat;
   config?: string;
+  /** The AS2 certificates that expire within 30 days or have expired, instead of the transactions. */
+  certificates?: boolean;
 }
 
 function missingTable(e: unknown): boolean {
@@ -25,10 +31,25 @@ function missingTable(e: unknown): boolean {
 }
 
 /**
+ * The expiring AS2 certificates of the config's identity and of its partner files (those that load:
+ * `partners check` reports the others), read from the files, not the database.
+ */
+function certificatesOf(config: GatewayConfig, now: Date, partner?: string): CertificateRow[] {
+  const partners = new PartnerDirectory(config, silentLogger);
+  partners.reload(true);
+  return certificateRows(expiringCertificates({ config, partners, clock: () => now }), now, partner);
+}
+
+/**
  * `report`: the audit report of transaction sets on stdout. Reads only: it neither migrates nor
- * flags overdue acknowledgements, and it does not create a SQLite file that is not there.
+ * flags overdue acknowledgements, and it does not create a SQLite file that is not there. With
+ * `--certificates`, the AS2 certificates to renew instead (no database needed).
  */
 export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Date()): Promise<number> {
+  if (o.certificates && (o.from !== undefined || o.to !== undefined)) {
+    io.err('edi-gateway: report: --from and --to select transactions; --certificates lists what expires within 30 days of now\n');
+    return 2;
+  }
   const period = periodOfDays(o.from, o.to);
   if ('error' in period) {
     io.err(`edi-gateway: report: ${period.error}\n`);
@@ -38,6 +59,12 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
   if (!loaded.ok) {
     for (const i of loaded.issues) io.err(`${formatIssue(i)}\n`);
     return 1;
+  }
+  const format = o.format ?? 'csv';
+  if (o.certificates) {
+    const rows = certificatesOf(loaded.config, now, o.partner);
+    io.out(format === 'json' ? renderCertificatesJson(rows) : format === 'html' ? renderCertificatesHtml(rows, { partner: o.partner, generatedAt: now }) : renderCertificatesCsv(rows));
+    return 0;
   }
   const { database } = loaded.config;
   const where = redactUrl(database);
@@ -51,8 +78,10 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
     // Payload bytes are not read: 'database' keeps the store from touching the payload folder.
     store = await Store.open(database, { payloads: 'database', base: loaded.config.dir, clock: () => now });
     const rows = await transactionRows(store, { ...period, partner: o.partner, now });
-    const format = o.format ?? 'csv';
-    io.out(format === 'json' ? renderJson(rows) : format === 'html' ? renderHtml(rows, { ...period, partner: o.partner, generatedAt: now }) : renderCsv(rows));
+    // CSV and JSON are one row per transaction set (the contract); the page has room for the certificates too.
+    io.out(format === 'json' ? renderJson(rows)
+      : format === 'html' ? renderHtml(rows, { ...period, partner: o.partner, generatedAt: now, certificates: certificatesOf(loaded.config, now, o.partner) })
+        : renderCsv(rows));
     return 0;
   } catch (e) {
     const hint = missingTable(e) ? ' (run edi-gateway migrate)' : '';

@@ -21,6 +21,11 @@ export const gatewaySchema = z.strictObject({
     as2: z.strictObject({ id: z.string().min(1).max(128), key: z.string().min(1), certificate: z.string().min(1) }).optional(),
   }).default({ x12: [], edifact: [] }),
   as2: z.strictObject({
+    /**
+     * Where partners POST async MDNs to us, as they reach us (in front of any proxy or load balancer);
+     * EDI_GATEWAY_AS2_URL overrides it. Absent: http(s)://<this host's name>:<port><path>.
+     */
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
     port: port.default(4080),
     path: z.string().startsWith('/').default('/as2'),
     maxBytes: byteSize.default(100 * 1024 ** 2),

@@ -183,11 +183,23 @@ const http = z.strictObject({
   token: secret(text, 'bearer token sent as Authorization: Bearer …').optional(),
 });
 
+/** CMS compression (RFC 5402): `true` is `before-signing`, what most AS2 products send. */
+const as2Compression = z.union([z.boolean(), z.enum(['before-signing', 'after-signing'])], {
+  error: 'false, true, before-signing or after-signing',
+});
+
 const as2Endpoint = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ secret: 'url' }),
   sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
   encrypt: z.enum(['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-gcm', 'aes256-gcm', 'des-ede3-cbc', 'none']).default('aes256-cbc'),
-  compress: z.boolean().default(false),
+  /**
+   * How the content key is encrypted for them: RSAES-PKCS1-v1_5 is what openssl and most AS2 products
+   * read; RSAES-OAEP (SHA-1, as `openssl cms -keyopt rsa_padding_mode:oaep` writes it) for receivers
+   * that take nothing else (WebCrypto-based ones).
+   */
+  keyTransport: z.enum(['rsaes-pkcs1-v1_5', 'rsaes-oaep']).default('rsaes-pkcs1-v1_5'),
+  /** After signing, the MIC is still over the signed (uncompressed) content; without a signature the two are the same. */
+  compress: as2Compression.default(false),
   mdn: z.strictObject({
     mode: z.enum(['sync', 'async', 'none']).default('sync'),
     signed: z.boolean().default(true),

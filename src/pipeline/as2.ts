@@ -4,6 +4,8 @@
  *
  * - A message is taken in through intake (transport `as2`, the partner found by AS2-From), and its MDN
  *   is kept as a payload named by `message.mdnSha256`, so that a resent Message-ID gets the same bytes.
+ * - An async MDN we answer with is an `as2-mdn` job, queued in the commit that records the MDN: any
+ *   worker, in any gateway process, POSTs it, retried with gateway.yaml `delivery` like a delivery.
  * - An async MDN POSTed to us is matched to our outbound Message by its Original-Message-ID; a negative
  *   or untrustworthy one turns the delivery dead (it can then be replayed).
  * - Certificates that expire within 30 days are warned about at start.
@@ -16,14 +18,18 @@ import type { GatewayConfig } from '../config/gateway';
 import type { LoadedPartner } from '../config/partners';
 import type { Endpoint } from '../config/partner';
 import { GatewayError, type ErrorCode } from '../errors';
-import { DeliveryRecord, EventRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import { DeliveryRecord, EventRecord, JobRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import type { Job } from '../store/queue';
 import type { SendReceipt } from '../transports';
+import { redactUrl } from '../transports/http/sender';
 import { loadCertificates, loadPrivateKey, type Certificate } from '../transports/as2/cms';
-import { deliverAsyncMdn } from '../transports/as2/http-client';
+import { deliverAsyncMdn, postAsyncMdn } from '../transports/as2/http-client';
 import { formatMic, micEquals, parseMic } from '../transports/as2/mic';
+import { parseEntity } from '../transports/as2/mime';
 import { as2MessageIdFor, dispositionText } from '../transports/as2/sender';
-import { startAs2Server, type As2PartnerPolicy, type As2Server, type ReceivedMdn } from '../transports/as2/server';
+import { startAs2Server, type As2PartnerPolicy, type As2Server, type AsyncMdnRequest, type ReceivedMdn } from '../transports/as2/server';
 import type { PipelineContext, PipelineView } from './context';
+import { afterFailure } from './deliver';
 import { intake } from './intake';
 
 const DAY = 86_400_000;
@@ -70,7 +76,7 @@ export interface CertificateExpiry {
  * The AS2 certificates, ours and the partners', that expire within `withinMs` (30 days by default) or
  * have expired, soonest first. A file that cannot be read is skipped: the partner check reports it.
  */
-export function expiringCertificates(view: PipelineView, withinMs = CERTIFICATE_WARNING_MS, now = view.clock()): CertificateExpiry[] {
+export function expiringCertificates(view: Pick<PipelineView, 'config' | 'partners' | 'clock'>, withinMs = CERTIFICATE_WARNING_MS, now = view.clock()): CertificateExpiry[] {
   const files: { owner: string; file: string }[] = [];
   const { config } = view;
   if (config.identity.as2) files.push({ owner: 'us', file: resolve(config.dir, config.identity.as2.certificate) });
@@ -96,13 +102,14 @@ export function expiringCertificates(view: PipelineView, withinMs = CERTIFICATE_
 // Sending (used by deliver.ts)
 
 /**
- * Where partners POST async MDNs to us: EDI_GATEWAY_AS2_URL when set (the address partners know, in
- * front of any proxy), else this host's name with the listener's port and path.
+ * Where partners POST async MDNs to us: EDI_GATEWAY_AS2_URL when set, else gateway.yaml `as2.url` (the
+ * address partners know, in front of any proxy), else this host's name with the listener's port and path.
  */
 export function ourAs2Url(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const set = env.EDI_GATEWAY_AS2_URL?.trim();
   if (set) return set;
   if (!config.as2) return undefined;
+  if (config.as2.url) return config.as2.url;
   return `${config.as2.tls ? 'https' : 'http'}://${hostname()}:${config.as2.port}${config.as2.path}`;
 }
 
@@ -177,6 +184,127 @@ async function refuseDelivery(ctx: PipelineContext, m: EntityManager, delivery: 
   await m.update(DeliveryRecord, { id: delivery.id }, { status: 'dead', lastError: error, nextAttemptAt: null, updatedAt: now });
   if (delivery.transactionId) await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
   await ctx.store.event({ stage: 'dead-letter', status: 'error', messageId: delivery.messageId, transactionId: delivery.transactionId, partnerId: delivery.partnerId, code, detail: `${delivery.endpoint}: ${error} (edi-gateway replay ${delivery.id} sends it again)` }, m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Async MDNs we send: the `as2-mdn` job
+
+export const AS2_MDN_JOB = 'as2-mdn';
+
+/** What an `as2-mdn` job carries; the MDN itself is the stored payload `mdnSha256`. */
+export interface As2MdnJobData {
+  url: string;
+  /** The POST's headers, fixed when the MDN was made: every attempt sends the same message. */
+  headers: Record<string, string>;
+  mdnSha256: string;
+  partnerId: string;
+  originalMessageId: string;
+}
+
+/** The job key of the n-th async MDN of a stored message: `<messageId>:as2-mdn`, then `…:as2-mdn:2` for a resend's. */
+function mdnJobKey(messageId: string, n: number): string {
+  return n === 1 ? `${messageId}:${AS2_MDN_JOB}` : `${messageId}:${AS2_MDN_JOB}:${n}`;
+}
+
+/**
+ * Queues an async MDN inside the caller's transaction; false when nothing was queued because an MDN
+ * job of the same message is still queued or running: that one POSTs the same stored bytes, to the
+ * URL the first request named. Once it was sent (or given up), a resend that asks again gets a job of
+ * its own. The MDN of a refusal, which has no Message, is keyed by its own sha256.
+ */
+async function queueMdn(ctx: PipelineContext, m: EntityManager, req: Omit<AsyncMdnRequest, 'body' | 'entity'>, mdnSha256: string): Promise<boolean> {
+  let key = `${mdnSha256}:${AS2_MDN_JOB}`;
+  if (req.messageId) {
+    // By key, one index lookup each: the job table has no index on messageId.
+    let n = 1;
+    for (; ; n++) {
+      const job = await m.findOneBy(JobRecord, { key: mdnJobKey(req.messageId, n) });
+      if (!job) break;
+      if (job.status === 'queued' || job.status === 'running') return false;
+    }
+    key = mdnJobKey(req.messageId, n);
+  }
+  const data: As2MdnJobData = { url: req.url, headers: req.headers, mdnSha256, partnerId: req.partnerId, originalMessageId: req.originalMessageId };
+  await ctx.store.queue.enqueue({ kind: AS2_MDN_JOB, key, messageId: req.messageId ?? null, data, maxAttempts: ctx.config.delivery.attempts }, m);
+  return true;
+}
+
+/**
+ * An async MDN the listener's recordMdn did not queue (a repeated Message-ID's, a refusal's): stored
+ * and queued. Only when the store cannot take it is it POSTed from memory, a few tries, as a last resort.
+ */
+async function handOverMdn(ctx: PipelineContext, req: AsyncMdnRequest): Promise<void> {
+  const { store, logger } = ctx;
+  let queued: boolean;
+  try {
+    queued = await store.transaction(async (m) => queueMdn(ctx, m, req, await store.putPayload(m, req.entity)));
+  } catch (e) {
+    logger.error({ partner: req.partnerId, originalMessageId: req.originalMessageId, err: (e as Error).message }, 'as2: the async MDN cannot be queued; sending it from memory');
+    try {
+      await deliverAsyncMdn({ url: req.url, headers: req.headers, body: req.body, attempts: 5, context: `sending the async MDN for ${req.originalMessageId}` });
+    } catch (e2) {
+      const error = e2 instanceof GatewayError ? e2 : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', req.originalMessageId, { cause: e2 });
+      await store.event({ stage: 'mdn-undelivered', status: 'error', messageId: req.messageId ?? null, partnerId: req.partnerId, code: 'EDIGW_AS2_MDN_UNDELIVERED', detail: error.describe() }).catch(() => undefined);
+      throw error;
+    }
+    return;
+  }
+  if (queued) ctx.kick?.();
+  else logger.info({ partner: req.partnerId, message: req.messageId, originalMessageId: req.originalMessageId }, 'as2: the async MDN of this message is queued already; the resend gets it from there');
+}
+
+/**
+ * An `as2-mdn` job: one POST of the stored MDN per attempt. A 2xx completes the job with an `mdn-sent`
+ * event. A failure worth retrying (unreachable, 5xx, 408, 429, a timeout) goes back to the queue after
+ * gateway.yaml's `delivery` backoff (an `mdn-delivery-failed` warning); the last attempt, or a refusal
+ * that would be the same next time (4xx, a redirect), makes the job dead with an `mdn-undelivered`
+ * error. The MDN stays stored: a resend of the message that asks again gets it again.
+ */
+export async function runMdnJob(ctx: PipelineContext, job: Job): Promise<void> {
+  const { store, logger } = ctx;
+  const data = job.data as Partial<As2MdnJobData> | null;
+  if (!data?.url || !data.headers || !data.mdnSha256) {
+    await store.queue.dead(job, 'the job names no MDN to send');
+    return;
+  }
+  const shownUrl = redactUrl(data.url);
+  const context = `sending the async MDN for ${data.originalMessageId} to partner ${data.partnerId}`;
+  let failure: GatewayError | undefined;
+  let entity: Buffer | undefined;
+  try {
+    entity = await store.payload(data.mdnSha256);
+    await postAsyncMdn({ url: data.url, headers: data.headers, body: parseEntity(entity).body, context });
+  } catch (e) {
+    // The reason goes into the context: wrapped once more when the job gives up, a cause's cause is not shown.
+    failure = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', entity ? context : `${context}: reading the stored MDN: ${(e as Error).message}`, { cause: e });
+  }
+  const ev = { messageId: job.messageId, partnerId: data.partnerId ?? null };
+  const attempts = `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`;
+  if (!failure) {
+    const done = await store.transaction(async (m) => {
+      if (!(await store.queue.complete(job, m))) return false;
+      await store.event({ ...ev, stage: 'mdn-sent', detail: `the async MDN for ${data.originalMessageId} to ${shownUrl} (attempt ${job.attempts})` }, m);
+      return true;
+    });
+    if (done) logger.info({ partner: data.partnerId, message: job.messageId, originalMessageId: data.originalMessageId, url: shownUrl, attempt: job.attempts }, 'as2 async MDN sent');
+    else logger.warn({ job: job.id, message: job.messageId }, 'as2: the async MDN was sent, but the job had been taken over by another worker');
+    return;
+  }
+  const { last, delay } = afterFailure(job, failure, ctx.config.delivery);
+  const error = failure.describe();
+  const recorded = await store.transaction(async (m) => {
+    if (last) {
+      if (!(await store.queue.dead(job, error, m))) return false;
+      const given = new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${context} (${shownUrl}), ${attempts}`, { cause: failure });
+      const kept = entity ? `; the MDN stays stored (payload ${data.mdnSha256}): a resend of the message gets it again` : '';
+      await store.event({ ...ev, stage: 'mdn-undelivered', status: 'error', code: given.code, detail: `${given.describe()}${kept}` }, m);
+      return true;
+    }
+    if ((await store.queue.retry(job, error, delay, m)) !== 'retry') return false;
+    await store.event({ ...ev, stage: 'mdn-delivery-failed', status: 'warning', code: failure!.code, detail: `${error} (attempt ${job.attempts} of ${job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` }, m);
+    return true;
+  });
+  if (recorded) logger.warn({ partner: data.partnerId, message: job.messageId, originalMessageId: data.originalMessageId, attempt: job.attempts, error, dead: last }, last ? 'as2: the async MDN was not delivered; given up' : 'as2: the async MDN was not delivered; will retry');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,10 +425,16 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
         return p ? policyOf(ctx, p) : undefined;
       },
       intake: (i) => intake(ctx, { transport: 'as2', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null, as2MessageId: i.as2MessageId, as2From: i.as2From }),
-      recordMdn: (messageId, rec) => store.transaction(async (m) => {
-        const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
-        await m.update(MessageRecord, { id: messageId }, { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() });
-      }),
+      recordMdn: async (messageId, rec) => {
+        const mdnQueued = await store.transaction(async (m) => {
+          const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
+          await m.update(MessageRecord, { id: messageId }, { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() });
+          // In this commit: an MDN recorded is an MDN that will be sent, whatever happens to this process.
+          return rec.async && mdnSha256 ? queueMdn(ctx, m, { ...rec.async, messageId }, mdnSha256) : false;
+        });
+        if (mdnQueued) ctx.kick?.();
+        return { mdnQueued };
+      },
       storedMdn: async (messageId) => {
         const message = await store.message(messageId);
         return message?.mdnSha256 ? store.payload(message.mdnSha256) : undefined;
@@ -311,15 +445,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           detail: `HTTP ${r.status}${r.disposition ? `, MDN ${r.disposition}` : ''}; AS2-From ${r.as2From ?? '-'}, AS2-To ${r.as2To ?? '-'}, Message-ID ${r.messageId ?? '-'}, from ${r.remote ?? '?'}: ${r.reason}`,
         });
       },
-      deliverMdn: async (req) => {
-        try {
-          await deliverAsyncMdn({ url: req.url, headers: req.headers, body: req.body, attempts: 5, context: `sending the async MDN for ${req.originalMessageId}` });
-        } catch (e) {
-          const error = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', req.originalMessageId, { cause: e });
-          await store.event({ stage: 'mdn-undelivered', status: 'error', messageId: req.messageId ?? null, partnerId: req.partnerId, code: error.code, detail: error.describe() }).catch(() => undefined);
-          throw error;
-        }
-      },
+      deliverMdn: (req) => handOverMdn(ctx, req),
       mdnReceived: (r) => mdnReceived(ctx, r),
     },
   });

@@ -18,6 +18,16 @@ export function backoffMs(attempt: number, policy: { backoff: number; maxBackoff
   return Math.round(raw * (0.9 + 0.2 * random()));
 }
 
+/**
+ * What a failed attempt of a job comes to: dead-lettered now (a permanent failure, or the job's last
+ * attempt) or tried again after `delay`. The job's own attempts count, not a lifetime's: a replay is a
+ * job of its own and starts a fresh round.
+ */
+export function afterFailure(job: Pick<Job, 'attempts' | 'maxAttempts'>, failure: GatewayError, policy: { backoff: number; maxBackoff: number }): { last: boolean; delay: number } {
+  const permanent = failure.kind === 'dead' || failure.kind === 'config' || failure.kind === 'usage';
+  return { last: permanent || job.attempts >= job.maxAttempts, delay: backoffMs(job.attempts, policy) };
+}
+
 /** Keys of remote endpoints and pollers that name files of ours (keys, host keys, a CA); `dir` there is remote. */
 const LOCAL_FILE_KEYS = ['key', 'hostKey', 'ca'];
 
@@ -161,10 +171,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       }
       const failure = a.failure;
       const error = failure.describe();
-      const permanent = failure.kind === 'dead' || failure.kind === 'config' || failure.kind === 'usage';
-      const last = permanent || a.job.attempts >= a.job.maxAttempts;
-      // The job's own attempts, not the delivery's lifetime count: a replay starts a fresh round.
-      const delay = backoffMs(a.job.attempts, ctx.config.delivery);
+      const { last, delay } = afterFailure(a.job, failure, ctx.config.delivery);
       const ok = last ? await store.queue.dead(a.job, error, m) : (await store.queue.retry(a.job, error, delay, m)) === 'retry';
       if (!ok) continue;
       const { data } = a;

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Job } from '../store/queue';
 import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
+import { AS2_MDN_JOB, runMdnJob } from './as2';
 import { deliverJobs, Senders } from './deliver';
 import { processMessage } from './process';
 import { runMaintenance } from './maintenance';
@@ -95,6 +96,7 @@ export class Workers {
   private async run(job: Job): Promise<void> {
     if (job.kind === 'process') await processMessage(this.ctx, job);
     else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
+    else if (job.kind === AS2_MDN_JOB) await runMdnJob(this.ctx, job);
     else await this.ctx.store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
   }
 

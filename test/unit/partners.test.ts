@@ -40,7 +40,7 @@ describe('partner files: the shipped examples', () => {
     const acme = r.partners[0];
     expect(acme.acks).toMatchObject({ x12: '997', ta1: 'on-error', expectWithin: 24 * 3_600_000, to: 'acme-as2' });
     expect(acme.routes?.[0]).toEqual({ match: { standard: 'x12', type: '850' }, map: 'acme/maps/850-to-order.jsonata', input: 'tree', format: 'json', to: 'erp-orders' });
-    expect(acme.endpoints?.['acme-as2'].as2).toEqual({ url: 'https://as2.acme.example/as2', sign: 'sha256', encrypt: 'aes256-cbc', compress: false, mdn: { mode: 'sync', signed: true } });
+    expect(acme.endpoints?.['acme-as2'].as2).toEqual({ url: 'https://as2.acme.example/as2', sign: 'sha256', encrypt: 'aes256-cbc', keyTransport: 'rsaes-pkcs1-v1_5', compress: false, mdn: { mode: 'sync', signed: true } });
     expect(existsSync(join(repo, 'partners', 'acme', 'maps', '850-to-order.jsonata'))).toBe(true);
     expect(r.partners[1]).toMatchObject({ identifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }, acks: { edifact: 'CONTRL', to: 'globex-files' } });
   });
@@ -83,7 +83,7 @@ describe('partner files: problems are located', () => {
       'partners/acme.yaml:8:23: acks.to: no endpoint "acme-sftp" (endpoints here: erp-orders, acme-as2)',
       'partners/acme.yaml:11:10: routes.0.map: no such file: acme/maps/850.jsonata (maps are relative to the partners folder, ' + join(dir, 'partners') + ')',
       'partners/acme.yaml:12:9: routes.0.to: no endpoint "erp" (endpoints here: erp-orders, acme-as2)',
-      'partners/acme.yaml:15:67: endpoints.acme-as2.as2.compress: Invalid input: expected boolean, received string',
+      'partners/acme.yaml:15:67: endpoints.acme-as2.as2.compress: false, true, before-signing or after-signing',
       'partners/acme.yaml:16:1: workers: unknown key "workers"',
     ]);
   });

@@ -1,3 +1,4 @@
+import type { CertificateRow } from './certificates';
 import { dayOf, summaryRows, summaryTotals, type SummaryCounts, type SummaryRow, type TransactionRow } from './query';
 
 /**
@@ -14,6 +15,8 @@ export interface HtmlMeta {
   to?: Date;
   partner?: string;
   generatedAt: Date;
+  /** The AS2 certificates that expire within 30 days or have expired; absent: no such section. */
+  certificates?: CertificateRow[];
 }
 
 const DAY_MS = 86_400_000;
@@ -223,6 +226,32 @@ ${body}
 </table>`;
 }
 
+function certificateTable(rows: CertificateRow[]): string {
+  const body = rows.map((c) => {
+    const [date, time] = stamp(c.notAfter).split(' ');
+    const left = c.expired ? `expired ${-c.daysLeft} day${c.daysLeft === -1 ? '' : 's'} ago` : `${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}`;
+    return `<tr class="problem">
+<td class="nowrap">${c.owner === 'us' ? '<strong>us</strong>' : esc(c.owner)}</td>
+<td class="mono">${esc(c.subject)}</td>
+<td class="nowrap">${esc(date ?? '')}<br><span class="sub">${esc(time ?? '')}</span></td>
+<td class="${c.expired ? 'flag ' : ''}nowrap">${esc(left)}</td>
+<td class="mono carrier"><span class="fname">${esc(c.file)}</span></td>
+</tr>`;
+  }).join('\n');
+  return `<table class="certificates">
+<thead><tr><th scope="col">Owner</th><th scope="col">Subject</th><th scope="col">Expires (UTC)</th><th scope="col">Left</th><th scope="col">File</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
+}
+
+/** The certificates section of a page: the table, or a line saying there is nothing to renew. */
+function certificateSection(rows: CertificateRow[]): string {
+  return `<h2>AS2 certificates expiring within 30 days (${rows.length})</h2>
+${rows.length ? certificateTable(rows) : '<p class="empty">No AS2 certificate, ours or a partner\'s, expires within 30 days.</p>'}`;
+}
+
 function card(label: string, value: number, note = '', problem = false): string {
   return `<div class="card${problem && value > 0 ? ' alert' : ''}"><div class="label">${esc(label)}</div><div class="value">${value}</div>${note ? `<div class="note">${esc(note)}</div>` : ''}</div>`;
 }
@@ -266,7 +295,7 @@ tfoot th, tfoot td { border-top: 2px solid var(--ink); border-bottom: none; font
 td.zero { color: #9aa1ab; }
 td.flag { font-weight: 700; color: var(--bad); }
 table.days { width: auto; min-width: 60%; }
-table.transactions { font-size: 12.5px; }
+table.transactions, table.certificates { font-size: 12.5px; }
 tr.problem td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
 table.transactions td:first-child, table.transactions th:first-child { padding-left: 10px; }
 tr.problem { background: var(--bad-soft); }
@@ -313,6 +342,38 @@ footer p { margin: 4px 0; }
 }
 `;
 
+/** `edi-gateway report --certificates --format html`: the certificates alone, on a page like the report's. */
+export function renderCertificatesHtml(rows: CertificateRow[], meta: { partner?: string; generatedAt: Date }): string {
+  const partner = meta.partner ? `ours and ${meta.partner}'s` : 'ours and every partner\'s';
+  const generated = `${stamp(meta.generatedAt.toISOString())} UTC`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="edi-gateway report">
+<title>${esc(`AS2 certificates — ${generated}`)}</title>
+<style>${css}</style>
+</head>
+<body>
+<header>
+<h1>AS2 certificates to renew</h1>
+<dl class="meta">
+<div><dt>Certificates</dt><dd>${esc(partner)}</dd></div>
+<div><dt>Generated</dt><dd>${esc(generated)}</dd></div>
+</dl>
+</header>
+<main>
+${certificateSection(rows)}
+</main>
+<footer>
+<p>Every AS2 certificate the gateway uses (gateway.yaml identity.as2 and as2.tls, the partners' certificates.as2) that expires within 30 days of the time above, or has expired. The gateway pins certificates and does not check their dates, so it keeps working with an expired one; a partner's AS2 product may not.</p>
+</footer>
+</body>
+</html>
+`;
+}
+
 /** The whole page. `summary` defaults to the summary of `rows`. */
 export function renderHtml(rows: TransactionRow[], meta: HtmlMeta, summary: SummaryRow[] = summaryRows(rows)): string {
   const totals = summaryTotals(summary);
@@ -320,6 +381,7 @@ export function renderHtml(rows: TransactionRow[], meta: HtmlMeta, summary: Summ
   const period = periodText(meta);
   const partner = meta.partner ?? 'all partners';
   const generated = `${stamp(meta.generatedAt.toISOString())} UTC`;
+  const certificates = meta.certificates;
   const content = rows.length === 0
     ? '<p class="empty">No transaction sets were recorded in this period.</p>'
     : `<h2>Per day</h2>
@@ -356,7 +418,9 @@ ${card('Invalid', totals.invalid, 'failed validation', true)}
 ${card('Rejected', totals.rejected, 'acknowledged R', true)}
 ${card('Delivery failures', totals.failures, 'failed or dead-lettered', true)}
 ${card('Overdue acks', totals.overdueAcks, 'expected, not received', true)}
+${certificates ? card('Certificates', certificates.length, 'AS2, expiring or expired', true) : ''}
 </section>
+${certificates?.length ? certificateSection(certificates) : ''}
 ${content}
 </main>
 <footer>

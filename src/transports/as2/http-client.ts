@@ -159,23 +159,42 @@ function messageOf(e: unknown): string {
   return typeof m === 'string' ? m : String(e);
 }
 
-export interface AsyncMdnDelivery {
+export interface AsyncMdnPost {
   url: string;
   headers: Record<string, string>;
   body: Buffer;
+  timeoutMs?: number;
+  context: string;
+}
+
+/**
+ * One try at POSTing an async MDN: resolves on a 2xx, else throws the GatewayError of the failure
+ * (`kind: 'retry'` for one worth trying again: unreachable, TLS, 5xx, 408, 429, a timeout). The
+ * pipeline's `as2-mdn` job calls it once per attempt, with the queue's backoff between attempts.
+ */
+export async function postAsyncMdn(d: AsyncMdnPost): Promise<void> {
+  let answer: PostAnswer;
+  try {
+    answer = await post({ url: d.url, headers: d.headers, body: d.body, timeoutMs: d.timeoutMs ?? 30_000, context: d.context, maxResponseBytes: 64 * 1024 });
+  } catch (e) {
+    throw e instanceof GatewayError ? e : new GatewayError('EDIGW_HTTP_UNREACHABLE', d.context, { cause: e });
+  }
+  if (answer.status < 200 || answer.status >= 300) throw statusError(`${d.context} (${redactUrl(d.url)})`, answer);
+}
+
+export interface AsyncMdnDelivery extends AsyncMdnPost {
   /** Tries in all (default 3), `backoffMs` apart and doubling (default 2 s). */
   attempts?: number;
   backoffMs?: number;
-  timeoutMs?: number;
-  context: string;
   /** Whether to keep trying (false once the server is closing). */
   keepGoing?: () => boolean;
 }
 
 /**
- * POSTs an async MDN, trying again a few times on transient failures. A stand-in for a durable queue:
- * an MDN still undelivered when the tries run out (or the process stops) is lost, and its message is
- * already stored, so the sender will at worst resend and get the stored MDN back as a duplicate.
+ * POSTs an async MDN, trying again a few times on transient failures, in memory: what the listener
+ * does when nothing durable takes the MDN over (its deps have no deliverMdn, or the store is
+ * unreachable). An MDN still undelivered when the tries run out (or the process stops) is lost; its
+ * message is stored, so the sender will at worst resend and get the stored MDN back as a duplicate.
  */
 export async function deliverAsyncMdn(d: AsyncMdnDelivery): Promise<void> {
   const attempts = d.attempts ?? 3;
@@ -183,14 +202,14 @@ export async function deliverAsyncMdn(d: AsyncMdnDelivery): Promise<void> {
   for (let i = 1; ; i++) {
     let error: GatewayError;
     try {
-      const answer = await post({ url: d.url, headers: d.headers, body: d.body, timeoutMs: d.timeoutMs ?? 30_000, context: d.context, maxResponseBytes: 64 * 1024 });
-      if (answer.status >= 200 && answer.status < 300) return;
-      error = statusError(d.context, answer);
+      await postAsyncMdn(d);
+      return;
     } catch (e) {
       error = e instanceof GatewayError ? e : new GatewayError('EDIGW_HTTP_UNREACHABLE', d.context, { cause: e });
     }
     if (error.kind !== 'retry' || i >= attempts || (d.keepGoing && !d.keepGoing())) {
-      throw new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${d.context} (${redactUrl(d.url)}), ${i} attempt${i === 1 ? '' : 's'}`, { cause: error });
+      // The cause names the URL already.
+      throw new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${d.context}, ${i} attempt${i === 1 ? '' : 's'}`, { cause: error });
     }
     await new Promise((r) => setTimeout(r, wait).unref());
     wait *= 2;

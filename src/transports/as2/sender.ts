@@ -1,7 +1,7 @@
 /**
  * Outbound `as2`: sends each item as one AS2 message (RFC 4130) to a partner's URL, built by
- * message.ts as the endpoint says (signature, encryption, compression before signing, the file name in
- * Content-Disposition), and checks the receipt.
+ * message.ts as the endpoint says (signature, encryption and its key transport, compression before or
+ * after signing, the file name in Content-Disposition), and checks the receipt.
  *
  * - A sync MDN must verify with the partner's certificate(s) (when a signed one was asked for), name our
  *   Message-ID, say processed, and carry the MIC we computed. Anything else is a dead GatewayError (the
@@ -33,7 +33,8 @@ export const as2SenderConfig = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
   sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
   encrypt: z.enum(['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-gcm', 'aes192-gcm', 'aes256-gcm', 'des-ede3-cbc', 'none']).default('aes256-cbc'),
-  compress: z.boolean().default(false),
+  /** `true` is `before-signing`. */
+  compress: z.union([z.boolean(), z.enum(['before-signing', 'after-signing'])]).default(false),
   mdn: z.strictObject({
     mode: z.enum(['sync', 'async', 'none']).default('sync'),
     signed: z.boolean().default(true),
@@ -178,7 +179,7 @@ export class As2Sender implements Outbound {
       sign: c.sign === 'none' ? undefined : { key: keys.key, certificate: keys.certificate, digest },
       // A rollover lists their next certificate first: that one encrypts.
       encrypt: c.encrypt === 'none' ? undefined : { certificates: [keys.partner[0]], cipher: c.encrypt as ContentCipher, keyTransport: c.keyTransport as KeyTransport },
-      compress: c.compress ? 'before-signing' : undefined,
+      compress: c.compress === true ? 'before-signing' : c.compress || undefined,
       transferEncoding: c.transferEncoding,
       // The MIC algorithm is always named (with the signature `optional`): a receiver left to choose may
       // digest with another algorithm than ours, and the MIC could not be checked. `mdn.signed` says

@@ -4,6 +4,10 @@
  * resolved, that is once the payload and its Message row are committed. An MDN POSTed to us (the async
  * receipt for something we sent) is verified and handed to `deps.mdnReceived`.
  *
+ * An async MDN is handed to `deps.recordMdn` with the MDN it records, so that the store can queue
+ * its delivery in the same commit; one it did not queue goes to `deps.deliverMdn` (without it, a few
+ * tries from memory).
+ *
  * Everything the gateway knows (partners, store, our keys) comes in through the options and `deps`:
  * this module imports nothing from the pipeline or the store.
  *
@@ -73,6 +77,11 @@ export interface MdnRecord {
   /** `processed`, `processed/warning: duplicate-document` … */
   disposition: string;
   mic?: string;
+  /**
+   * The MDN goes asynchronously, as this request (an http or https Receipt-Delivery-Option): recordMdn
+   * may queue it durably in the same commit, and says so with `{ mdnQueued: true }`.
+   */
+  async?: AsyncMdnRequest;
 }
 
 /** A request we did not take, for the audit trail. */
@@ -92,8 +101,12 @@ export interface As2Refusal {
 
 export interface AsyncMdnRequest {
   url: string;
+  /** The HTTP headers of the MDN's POST (AS2 headers, its own Message-ID and Date, Content-Type). */
   headers: Record<string, string>;
+  /** The HTTP body: the MDN entity's body. */
   body: Buffer;
+  /** The MDN as one MIME entity, as recordMdn and storedMdn hold it. */
+  entity: Buffer;
   partnerId: string;
   originalMessageId: string;
   /** The Message row the MDN is for, when the message was stored. */
@@ -114,12 +127,20 @@ export interface As2ServerDeps {
   partner(as2From: string): As2PartnerPolicy | undefined;
   /** The store's durable receive; resolves after the commit. */
   intake(input: As2IntakeInput): Promise<As2IntakeResult>;
-  /** Keeps the MDN sent for a stored message, so that a repeated Message-ID gets the same bytes back. */
-  recordMdn(messageId: string, record: MdnRecord): Promise<void>;
+  /**
+   * Keeps the MDN sent for a stored message, so that a repeated Message-ID gets the same bytes back.
+   * With `record.async` it may also queue the MDN's delivery in the same commit: it then resolves to
+   * `{ mdnQueued: true }`, and the listener does not POST the MDN itself.
+   */
+  recordMdn(messageId: string, record: MdnRecord): Promise<void | { mdnQueued?: boolean }>;
   /** The MDN recorded for a stored message, as recordMdn was given it. */
   storedMdn(messageId: string): Promise<Buffer | undefined>;
   refused(r: As2Refusal): void | Promise<void>;
-  /** POSTs an async MDN; default: a few tries with backoff (deliverAsyncMdn). */
+  /**
+   * Takes over an async MDN that recordMdn did not queue: the replayed MDN of a repeated Message-ID, the
+   * MDN of a refusal, or one whose recordMdn failed. Called after the empty 200. Default: a few tries
+   * with backoff, in memory (deliverAsyncMdn).
+   */
   deliverMdn?(req: AsyncMdnRequest): Promise<void>;
   /** An async MDN for something we sent; without it such MDNs are refused. */
   mdnReceived?(m: ReceivedMdn): Promise<{ matched: boolean; detail?: string }>;
@@ -334,26 +355,39 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     };
   }
 
-  /** Sends the MDN as asked: in the response, or to Receipt-Delivery-Option after an empty 200. */
-  function answerWithMdn(res: http.ServerResponse, as2: As2RequestHeaders, partnerId: string, entity: Buffer, status: number, messageId?: string): void {
+  /** The POST of an async MDN, when the message asks for one at an http or https URL. */
+  function asyncMdnRequest(as2: As2RequestHeaders, partnerId: string, entity: Buffer, messageId?: string): AsyncMdnRequest | undefined {
+    const url = as2.receiptDeliveryOption;
+    if (url === undefined || !/^https?:\/\//i.test(url)) return undefined;
     const parsed = parseEntity(entity);
     const headers = mdnHeaders(as2, parsed.headers.get('content-type') ?? 'multipart/report');
+    return { url, headers, body: parsed.body, entity, partnerId, originalMessageId: as2.messageId ?? '', messageId };
+  }
+
+  /**
+   * Sends the MDN as asked: in the response, or to Receipt-Delivery-Option after an empty 200. An
+   * async one that recordMdn queued (`queued`) is left to whoever runs that queue.
+   */
+  function answerWithMdn(res: http.ServerResponse, as2: As2RequestHeaders, partnerId: string, entity: Buffer, status: number, messageId?: string, queued = false): void {
     const url = as2.receiptDeliveryOption;
     if (url === undefined) {
+      const parsed = parseEntity(entity);
+      const headers = mdnHeaders(as2, parsed.headers.get('content-type') ?? 'multipart/report');
       res.writeHead(status, { ...headers, 'Content-Length': String(parsed.body.length) });
       res.end(parsed.body);
       return;
     }
     res.writeHead(status, { 'Content-Length': '0' });
     res.end();
-    if (!/^https?:\/\//i.test(url)) {
+    if (queued) return;
+    const request = asyncMdnRequest(as2, partnerId, entity, messageId);
+    if (!request) {
       deps.logger.warn({ partner: partnerId, messageId: as2.messageId, receiptDeliveryOption: url }, 'as2: the async MDN cannot go there (only http and https URLs); none was sent');
       return;
     }
-    const request: AsyncMdnRequest = { url, headers, body: parsed.body, partnerId, originalMessageId: as2.messageId ?? '', messageId };
     const deliver = deps.deliverMdn
       ? deps.deliverMdn(request)
-      : deliverAsyncMdn({ url, headers, body: parsed.body, context: `sending the async MDN for ${as2.messageId}`, keepGoing: () => !closing });
+      : deliverAsyncMdn({ url, headers: request.headers, body: request.body, context: `sending the async MDN for ${as2.messageId}`, keepGoing: () => !closing });
     void track(deliver.catch((e) => deps.logger.error({ partner: partnerId, messageId: as2.messageId, err: e instanceof GatewayError ? e.describe() : (e as Error).message }, 'as2: the async MDN was not delivered')));
   }
 
@@ -448,8 +482,11 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
 
     const disposition: Disposition = { kind: 'processed' };
     const mdn = mdnWanted ? mdnFor(as2, disposition, received.mic) : undefined;
+    const asyncMdn = mdn ? asyncMdnRequest(as2, partner.partnerId, mdn.entity, stored.messageId) : undefined;
+    let queued = false;
     try {
-      await deps.recordMdn(stored.messageId, { mdn: mdn?.entity, disposition: formatDispositionType(disposition), mic });
+      const r = await deps.recordMdn(stored.messageId, { mdn: mdn?.entity, disposition: formatDispositionType(disposition), mic, ...(asyncMdn ? { async: asyncMdn } : {}) });
+      queued = !!asyncMdn && !!r && r.mdnQueued === true;
     } catch (e) {
       // The message is stored and will be processed: the receipt still goes out; only a resend would get a fresh one.
       deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: recording the MDN failed');
@@ -459,7 +496,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
       signed: received.signed?.digest, encrypted: received.encrypted?.cipher, compressed: received.compressed?.order,
       mdn: mdnWanted ? (as2.receiptDeliveryOption ? 'async' : 'sync') : 'none',
     }, 'as2 received');
-    if (mdn) answerWithMdn(res, as2, partner.partnerId, mdn.entity, 200, stored.messageId);
+    if (mdn) answerWithMdn(res, as2, partner.partnerId, mdn.entity, 200, stored.messageId, queued);
     else respondText(res, 200, `${messageId} received`);
   }
 

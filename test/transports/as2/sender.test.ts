@@ -4,19 +4,23 @@
  * and against a scripted receiver whose MDNs are wrong in each way the sender must catch.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadGateway } from '../../../src/config/gateway';
+import { partnerFields } from '../../../src/config/partner';
 import { GatewayError } from '../../../src/errors';
+import { as2SenderSettings } from '../../../src/pipeline/as2';
 import { findOutbound } from '../../../src/transports';
 import type { ContentCipher, DigestAlgorithm } from '../../../src/transports/as2/cms';
 import { buildMdn, type Disposition } from '../../../src/transports/as2/mdn';
 import { receiveMessage } from '../../../src/transports/as2/message';
 import { formatMic, type Mic } from '../../../src/transports/as2/mic';
+import { parseEntity } from '../../../src/transports/as2/mime';
 import { As2ReceiptError, As2Sender, as2MessageIdFor, as2Sender, as2SenderConfig } from '../../../src/transports/as2/sender';
 import { startAs2Server, type As2Server } from '../../../src/transports/as2/server';
-import { FULL_MATRIX, PAYLOADS, PEERS, describeWithPeer, makeParty, makePartyInProcess, pairwise, allCombinations, tempDir, type Party } from './peer';
+import { FULL_MATRIX, PAYLOADS, PEERS, describeWithPeer, makeParty, makePartyInProcess, pairwise, allCombinations, peerUnavailable, sh, tempDir, type Party } from './peer';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const deps = { logger: quiet, clock: () => new Date() };
@@ -248,6 +252,102 @@ describe('as2 sender against our own listener and a scripted receiver', () => {
       expect(e.code).toBe('EDIGW_TRANSPORT_KEY_FILE');
       expect(e.message).toContain('nope.pem');
     });
+  });
+});
+
+describe('as2 sender: OAEP key transport and compression after signing, as a partner file asks for them', () => {
+  const tmp = tempDir('as2-sender-options-');
+  const us = makePartyInProcess('us');
+  const partner = makePartyInProcess('partner');
+  const ourFiles = pemFiles(tmp.dir, 'us', us);
+  const partnerFiles = pemFiles(tmp.dir, 'partner', partner);
+  let listener: As2Server;
+  let proxy: Server;
+  const intakes: Buffer[] = [];
+  const logged: Record<string, unknown>[] = [];
+  /** What went over the wire, as the proxy between our sender and our listener saw it. */
+  const wire: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
+
+  beforeAll(async () => {
+    listener = await startAs2Server({
+      port: 0, host: '127.0.0.1', path: '/as2', maxBytes: 1024 * 1024,
+      identity: { id: 'ACME CORP', keys: [{ key: partner.key, certificate: partner.certificate }], signer: { key: partner.key, certificate: partner.certificate } },
+      deps: {
+        logger: { ...quiet, info: (o: object) => { logged.push(o as Record<string, unknown>); } },
+        partner: (f) => (f === 'OUR GATEWAY' ? { partnerId: 'us', signed: 'required', encrypted: 'required', certificates: [us.certificate] } : undefined),
+        intake: async (i) => { intakes.push(i.bytes); return { messageId: `m${intakes.length}`, duplicate: false }; },
+        recordMdn: async () => undefined,
+        storedMdn: async () => undefined,
+        refused: () => undefined,
+      },
+    });
+    proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        wire.push({ headers: req.headers, body });
+        const out = httpRequest(listener.url, { method: 'POST', headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        out.on('error', () => res.writeHead(502).end());
+        out.end(body);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    await listener.close();
+    await new Promise<void>((r) => proxy.close(() => r()));
+    tmp.cleanup();
+  });
+
+  /** The sender made as the gateway makes it: the partner file's endpoint through as2SenderSettings. */
+  function fromPartnerFile(as2: Record<string, unknown>): As2Sender {
+    const g = loadGateway(join(tmp.dir, 'gateway.yaml'), {});
+    if (!g.ok) throw new Error(JSON.stringify(g.issues));
+    const p = { ...partnerFields.parse({ id: 'acme', identifiers: { as2: 'ACME CORP' }, certificates: { as2: partnerFiles.certFile }, endpoints: { out: { as2 } } }), file: 'acme.yaml' };
+    return new As2Sender(as2SenderConfig.parse(as2SenderSettings(g.config, p, p.endpoints!.out.as2!)), deps);
+  }
+  beforeAll(() => writeFileSync(join(tmp.dir, 'gateway.yaml'), `identity: { as2: { id: 'OUR GATEWAY', key: ${ourFiles.keyFile}, certificate: ${ourFiles.certFile} } }\n`));
+
+  test.each([
+    ['keyTransport: rsaes-oaep, compress: after-signing', { keyTransport: 'rsaes-oaep', compress: 'after-signing' }, 'rsaes-oaep', 'after-signing'],
+    ['keyTransport: rsaes-oaep, compress: true (before signing)', { keyTransport: 'rsaes-oaep', compress: true }, 'rsaes-oaep', 'before-signing'],
+    ['compress: after-signing, PKCS#1 v1.5 by default', { compress: 'after-signing' }, 'rsaes-pkcs1-v1_5', 'after-signing'],
+  ])('%s: our listener takes it, the payload is exact, the signed MDN carries our MIC', async (_name, options, keyTransport, order) => {
+    const s = fromPartnerFile({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/as2`, sign: 'sha256', encrypt: 'aes256-cbc', ...options });
+    const r = await s.send({ bytes: PAYLOADS[1].bytes, fileName: 'po.x12', contentType: 'application/edi-x12', id: `opt-${wire.length}` });
+    await s.close();
+    expect(r.receipt).toMatchObject({ disposition: 'processed', mic: expect.stringMatching(/, sha-256$/) });
+    expect(intakes[intakes.length - 1].equals(PAYLOADS[1].bytes)).toBe(true);
+    expect(logged[logged.length - 1]).toMatchObject({ encrypted: 'aes256-cbc', compressed: order, signed: 'sha256' });
+    const sent = wire[wire.length - 1];
+    const got = receiveMessage(sent.headers, sent.body, { signed: 'required', encrypted: 'required', certificates: [us.certificate], keys: [{ key: partner.key, certificate: partner.certificate }] });
+    expect(got.encrypted).toEqual({ cipher: 'aes256-cbc', keyTransport });
+    expect(got.compressed).toEqual({ order });
+    expect(formatMic(got.mic)).toBe(r.receipt?.mic);
+  });
+
+  const opensslMissing = peerUnavailable();
+  (opensslMissing && !process.env.CI ? test.skip : test)('OAEP: openssl cms -decrypt opens what we send, and finds the compressed, signed entity under it', async () => {
+    const s = fromPartnerFile({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/as2`, keyTransport: 'rsaes-oaep', compress: 'after-signing' });
+    await s.send({ bytes: PAYLOADS[0].bytes, fileName: 'po.x12', contentType: 'application/edi-x12', id: 'opt-openssl' });
+    await s.close();
+    const body = join(tmp.dir, 'oaep.der');
+    writeFileSync(body, wire[wire.length - 1].body);
+    const printed = await sh('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', body]);
+    expect(printed.stdout).toMatch(/algorithm: rsaesOaep/);
+    const out = join(tmp.dir, 'oaep.mime');
+    const r = await sh('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', body, '-recip', partnerFiles.certFile, '-inkey', partnerFiles.keyFile, '-out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const inner = readFileSync(out);
+    expect(inner.toString('latin1')).toMatch(/^Content-Type: application\/pkcs7-mime; smime-type=compressed-data/);
+    const unwrapped = receiveMessage({ 'content-type': 'application/pkcs7-mime; smime-type=compressed-data', 'content-transfer-encoding': 'binary' }, parseEntity(inner).body, { signed: 'required', encrypted: 'none', certificates: [us.certificate], keys: [] });
+    expect(unwrapped.payload.equals(PAYLOADS[0].bytes)).toBe(true);
+    expect(unwrapped.compressed).toEqual({ order: 'after-signing' });
   });
 });
 

@@ -19,6 +19,7 @@ import {
   type As2Server,
   type As2ServerDeps,
   type As2ServerOptions,
+  type AsyncMdnRequest,
   type MdnRecord,
   type ReceivedMdn,
 } from '../../../src/transports/as2/server';
@@ -309,6 +310,46 @@ describe('AS2 server (injected deps)', () => {
       expect(mdn.verified).toBeDefined();
       expect(mdn.receivedContentMic?.algorithm).toBe('sha384');
       expect(micEquals(mdn.receivedContentMic, m.mic)).toBe(true);
+    } finally {
+      await new Promise<void>((r) => sink.close(() => r()));
+    }
+  });
+
+  test('async MDN: recordMdn that queues it gets the request to queue, and the listener POSTs nothing; a duplicate\'s goes to deliverMdn', async () => {
+    const records: MdnRecord[] = [];
+    const handedOver: AsyncMdnRequest[] = [];
+    let posted = 0;
+    const sink: Server = createServer((req, res) => { posted++; req.resume(); res.end(); });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    try {
+      await start({}, {
+        recordMdn: async (id, rec) => {
+          records.push(rec);
+          store.mdns.set(id, rec);
+          return { mdnQueued: true };
+        },
+        deliverMdn: async (req) => { handedOver.push(req); },
+      });
+      const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/mdn`;
+      const m = send({ mdn: { to: 'x', signed: ['sha256'], asyncUrl: url } });
+      const a = await postTo(server.url, m.headers, m.body);
+      expect(a.status).toBe(200);
+      expect(a.body.length).toBe(0);
+      expect(records).toHaveLength(1);
+      const queued = records[0].async!;
+      expect(queued).toMatchObject({ url, partnerId: 'acme', originalMessageId: m.messageId, messageId: 'm1' });
+      expect(queued.entity.equals(records[0].mdn!)).toBe(true);
+      expect(queued.headers).toMatchObject({ 'AS2-From': '"OUR GATEWAY"', 'AS2-To': '"ACME CORP"', 'Content-Type': expect.stringMatching(/^multipart\/signed/) });
+      const mdn = parseMdn(queued.headers['Content-Type'], queued.body, { certificates: [us.certificate] });
+      expect(micEquals(mdn.receivedContentMic, m.mic)).toBe(true);
+
+      // The resend: its MDN is the stored one, handed over (deliverMdn queues it or not), never POSTed here.
+      await postTo(server.url, m.headers, m.body);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(handedOver).toHaveLength(1);
+      expect(handedOver[0]).toMatchObject({ url, messageId: 'm1' });
+      expect(handedOver[0].entity.equals(records[0].mdn!)).toBe(true);
+      expect(posted).toBe(0);
     } finally {
       await new Promise<void>((r) => sink.close(() => r()));
     }
