@@ -1,7 +1,8 @@
 /**
- * What the AS2 end-to-end tests need around the real gateway process: the process itself (built dist/,
- * with its AS2 listener), the openssl and curl peers, a local HTTP server that takes async MDNs, and a
- * read-only look into the SQLite store.
+ * What the AS2 end-to-end tests need around the real gateway process: the process itself
+ * (`edi-gateway start` from the built dist/, which starts the AS2 listener of gateway.yaml `as2`), the
+ * openssl and curl peers, a local HTTP server that takes async MDNs, and a read-only look into the
+ * store (SQLite or MariaDB).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -9,10 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Store } from '../../../src/store/store';
-import { eventually } from '../gateway';
+import { BIN, eventually } from '../gateway';
 import { PEERS, sh } from '../../transports/as2/peer';
 
-export const LAUNCH = resolve(__dirname, 'launch.js');
 export { PEERS, sh };
 
 /** Why the peers (openssl, curl, bash, the scripts) cannot run here, or undefined. */
@@ -21,7 +21,9 @@ export function peersUnavailable(): string | undefined {
     if (spawnSync(cmd, [...args], { encoding: 'utf8' }).status !== 0) return `${cmd} is not installed (apt-get install ${pkg})`;
   }
   if (!existsSync(join(PEERS, 'as2-send-openssl.sh'))) return `the peer scripts are not at ${PEERS}`;
-  if (!existsSync(resolve(__dirname, '../../../dist/src/pipeline/as2.js'))) return 'dist/ is not built (npm run -s build)';
+  for (const built of ['cli/main.js', 'pipeline/as2.js']) {
+    if (!existsSync(resolve(__dirname, '../../../dist/src', built))) return 'dist/ is not built (npm run -s build)';
+  }
   return undefined;
 }
 
@@ -37,7 +39,12 @@ export function describeWithPeers(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
-/** The gateway (dist/) with its AS2 listener, as a child process; its pino lines are collected. */
+/**
+ * The gateway as an operator runs it, `edi-gateway start --config FILE` (bin/edi-gateway.js over dist/),
+ * as a child process; its pino lines are collected (with those of the worker processes of gateway.yaml
+ * `processes`, which share its stdout). start() resolves once the gateway is running with its AS2
+ * listener; stop() sends SIGTERM and resolves to the exit code.
+ */
 export class As2GatewayProcess {
   readonly lines: Array<Record<string, unknown>> = [];
   private child!: ChildProcess;
@@ -47,7 +54,7 @@ export class As2GatewayProcess {
   constructor(private readonly config: string, private readonly env: NodeJS.ProcessEnv = {}) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, [LAUNCH, this.config], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, 'start', '--config', this.config], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString('utf8');
@@ -60,14 +67,17 @@ export class As2GatewayProcess {
     });
     this.child.stderr!.on('data', (c: Buffer) => { this.stderr += c.toString('utf8'); });
     this.exit = new Promise((r) => this.child.on('exit', (code) => r(code)));
-    const early = this.exit.then((code) => { throw new Error(`the gateway exited with ${code} before its AS2 listener ran: ${this.stderr}`); });
-    await Promise.race([eventually('the AS2 listener', () => this.logged('AS2 listening'), 30_000), early]);
+    const early = this.exit.then((code) => { throw new Error(`edi-gateway start exited with ${code} before it ran: ${this.stderr}`); });
+    // startGateway logs "AS2 listening" from startAs2, and "gateway running" once everything has started.
+    await Promise.race([eventually('the gateway to run', () => this.logged('gateway running'), 30_000), early]);
+    if (!this.logged('AS2 listening')) throw new Error(`the gateway runs without its AS2 listener (gateway.yaml as2?); its log: ${JSON.stringify(this.lines)}`);
   }
 
   logged(msg: string): Record<string, unknown> | undefined {
     return this.lines.find((l) => l.msg === msg);
   }
 
+  /** SIGTERM, and the exit code (0: it stopped in order). */
   async stop(): Promise<number | null> {
     if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
     this.child.kill('SIGTERM');
@@ -112,7 +122,11 @@ export interface MessageRow {
   fileName: string | null; sha256: string; status: string; mdnDisposition: string | null; mic: string | null; mdnSha256: string | null;
 }
 
-/** Reads the gateway's store beside the running gateway (its own connection; SQLite allows readers alongside the writer). */
+/**
+ * Reads the gateway's store beside the running gateway, through its own connection to the same
+ * DATABASE_URL (SQLite allows readers alongside the writer; on MariaDB it is one more client) and the
+ * gateway's payload folder. Nothing here writes.
+ */
 export class StoreReader {
   private constructor(readonly store: Store) {}
 
