@@ -9,6 +9,7 @@
  *   npm run bench -- --only store  the store rows (queue and transaction records, SQLite and MariaDB)
  *   npm run bench -- --only pipeline  the end-to-end rows: the real gateway, file in, 997s and HTTP out
  *   npm run bench -- --only sftp   hosted-SFTP intake (the real gateway) beside OpenSSH's sshd, OpenSSH clients
+ *   npm run bench -- --only as2    inbound AS2 messages/s (the real gateway) beside a libas2 receiver and openssl's RSA bound
  *
  * See docs/bench.md for what is measured and how to read it.
  */
@@ -137,6 +138,32 @@ function sftpJobs(quick: boolean): Job[] {
   return list;
 }
 
+/**
+ * The as2 rows: timed messages per receiver and payload size (the libas2 receiver is some 40 times
+ * slower, so it gets fewer, enough for ~5 s or more), all at 16 requests in flight; --quick: fewer.
+ */
+const AS2_SIZES = [{ label: '10KB', bytes: 10 * 1024 }, { label: '1MB', bytes: MiB }] as const;
+const AS2_COUNT: Record<'gateway' | 'libas2', Record<'10KB' | '1MB', { full: number; quick: number }>> = {
+  gateway: { '10KB': { full: 3000, quick: 300 }, '1MB': { full: 200, quick: 32 } },
+  libas2: { '10KB': { full: 150, quick: 32 }, '1MB': { full: 16, quick: 8 } },
+};
+const AS2_CONCURRENCY = 16;
+/** The targets (SQLite, 2 cores): messages/s at 10 KB, and the gateway over the libas2 receiver at each size. */
+const AS2_TARGET_MSG_S = 500;
+const AS2_TARGET_RATIO = 5;
+
+function as2Jobs(quick: boolean): Job[] {
+  const scale = quick ? 'quick' : 'full';
+  const list: Job[] = [{ suite: 'as2', impl: 'openssl rsa2048 bound', kind: 'as2-bound', files: [] }];
+  for (const size of AS2_SIZES) {
+    for (const receiver of ['gateway', 'libas2'] as const) {
+      const count = AS2_COUNT[receiver][size.label][scale];
+      list.push({ suite: 'as2', impl: `${receiver} ${size.label} x ${count}`, kind: 'as2-receive', files: [], receiver, count, payloadBytes: size.bytes, concurrency: AS2_CONCURRENCY });
+    }
+  }
+  return list;
+}
+
 function storeJobs(quick: boolean): Job[] {
   const scale = quick ? 'quick' : 'full';
   const list: Job[] = [];
@@ -178,8 +205,10 @@ async function measure(job: Job): Promise<Row> {
   log(`${job.suite} / ${job.impl} ...`);
   let best = await runWorker(job);
   let runs = 1;
-  // An sftp row is always run twice, so that both sides of a gateway/sshd ratio are treated alike.
-  if (best.ok && (best.seconds < BEST_OF_TWO_UNDER_S || job.suite === 'sftp')) {
+  // An sftp or as2 receive row is always run twice, so that both sides of a ratio are treated alike;
+  // the as2 bound (openssl speed) runs once.
+  const twice = job.suite === 'sftp' || job.kind === 'as2-receive';
+  if (best.ok && job.kind !== 'as2-bound' && (best.seconds < BEST_OF_TWO_UNDER_S || twice)) {
     const again = await runWorker(job);
     runs = 2;
     if (again.ok && again.seconds < best.seconds) best = again;
@@ -187,6 +216,7 @@ async function measure(job: Job): Promise<Row> {
   const mb = best.bytes / MiB;
   // Store rows count jobs or records (ops), pipeline rows transactions end to end, sftp files rows files;
   // MB/s means nothing there and stays 0.
+  // as2 receive rows count messages (ops) and show their payload MB/s too.
   const opsRow = job.suite === 'store' || job.suite === 'pipeline' || job.kind === 'sftp-files';
   const ops = best.ops ?? best.transactions;
   const row: Row = {
@@ -202,6 +232,9 @@ async function measure(job: Job): Promise<Row> {
   for (const k of ['transactions', 'segments', 'errors', 'warnings', 'ops'] as const) if (best[k] !== undefined) row[k] = best[k];
   if (best.phases) row.phases = best.phases;
   if (best.sftp) row.sftp = best.sftp;
+  if (best.as2) row.as2 = best.as2;
+  // The bound row's figure is the openssl bound per core, not a rate of its own run.
+  if (best.ok && best.as2?.boundPerCore !== undefined) row.opsPerSec = best.as2.boundPerCore;
   const notes: string[] = [];
   if (job.note) notes.push(job.note);
   if (best.notes) notes.push(...best.notes);
@@ -223,8 +256,8 @@ async function measure(job: Job): Promise<Row> {
     }
   }
   if (notes.length) row.note = notes.join('; ');
-  const unit = job.suite === 'pipeline' ? 'tx' : job.suite === 'sftp' ? 'files' : 'ops';
-  const speed = opsRow ? `${row.opsPerSec.toFixed(0)} ${unit}/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
+  const unit = job.suite === 'pipeline' ? 'tx' : job.suite === 'sftp' ? 'files' : job.suite === 'as2' ? 'msgs' : 'ops';
+  const speed = opsRow || job.suite === 'as2' ? `${row.opsPerSec.toFixed(job.suite === 'as2' ? 1 : 0)} ${unit}/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
   log(`${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`);
   return row;
 }
@@ -254,6 +287,19 @@ function relate(rows: Row[]): void {
         r.ratio = rate(r) / rate(base);
         if (base !== r) r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: ${files ? 'files/s' : 'MB/s'} over ${base.impl}`;
       }
+      continue;
+    }
+    if (r.suite === 'as2') {
+      // The baseline of a receive row is the libas2 row with the same payload size in the same run;
+      // its "ceiling", the openssl RSA bound per core.
+      if (r.as2?.receiver === 'openssl') continue;
+      const base = rows.find((x) => x.suite === 'as2' && !x.failed && x.as2?.receiver === 'libas2' && x.as2.payloadBytes === r.as2?.payloadBytes);
+      const bound = rows.find((x) => x.suite === 'as2' && !x.failed && x.as2?.receiver === 'openssl');
+      if (base && base.opsPerSec > 0) {
+        r.ratio = r.opsPerSec / base.opsPerSec;
+        if (base !== r) r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: messages/s over ${base.impl}`;
+      }
+      if (bound && bound.opsPerSec > 0) r.ofCeiling = r.opsPerSec / bound.opsPerSec;
       continue;
     }
     if (r.suite === 'store') {
@@ -300,6 +346,11 @@ function targets(rows: Row[]): Target[] {
     const what = r.ops !== undefined ? 'files/s' : 'MB/s';
     atLeast(`sftp ${r.impl} ${what} vs sshd`, r.failed ? undefined : r.ratio, SFTP_TARGET_RATIO, 'x');
   }
+  const as2Gateway = rows.filter((x) => x.suite === 'as2' && x.impl.startsWith('gateway '));
+  for (const r of as2Gateway.filter((x) => x.impl.startsWith('gateway 10KB'))) {
+    atLeast(`as2 ${r.impl} messages/s`, r.failed ? undefined : r.opsPerSec, AS2_TARGET_MSG_S, ' msg/s');
+  }
+  for (const r of as2Gateway) atLeast(`as2 ${r.impl} messages/s vs libas2`, r.failed ? undefined : r.ratio, AS2_TARGET_RATIO, 'x');
   return out;
 }
 
@@ -312,9 +363,9 @@ function table(rows: Row[], tg: Target[]): string {
   const body = rows.map((r) => [
     r.suite,
     r.impl,
-    r.failed || r.suite === 'store' || r.suite === 'pipeline' || (r.suite === 'sftp' && r.ops !== undefined) ? '-' : fmt(r.mbPerSec, 1),
-    r.failed || (r.transactions === undefined && r.ops === undefined) ? '-' : fmt(r.opsPerSec, 0),
-    r.skipped ? '-' : fmt(r.peakRssMb, 0),
+    r.failed || r.suite === 'store' || r.suite === 'pipeline' || (r.suite === 'sftp' && r.ops !== undefined) || r.as2?.receiver === 'openssl' ? '-' : fmt(r.mbPerSec, 1),
+    r.failed || (r.transactions === undefined && r.ops === undefined && r.as2?.receiver !== 'openssl') ? '-' : fmt(r.opsPerSec, r.suite === 'as2' && r.opsPerSec < 100 ? 1 : 0),
+    r.skipped || r.as2?.receiver === 'openssl' ? '-' : fmt(r.peakRssMb, 0),
     r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
     r.ofCeiling === undefined ? '-' : `${(r.ofCeiling * 100).toFixed(0)}%`,
     r.note ?? '',
@@ -338,9 +389,9 @@ async function main(): Promise<void> {
   const pick = (l: Job[]) => (needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle)));
   // The parser rows read generated data: generate (or check) it only when one of them is selected.
   let data: Manifest | undefined;
-  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick))];
+  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick)), ...pick(as2Jobs(opts.quick))];
   let list = [...pick(jobs(placeholder(scale))), ...own];
-  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp')) {
+  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp' && j.suite !== 'as2')) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
     list = [...pick(jobs(data)), ...own];
   }

@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -15,12 +15,17 @@ export type Kind =
   | 'store-records'
   | 'pipeline-e2e'
   | 'sftp-files'
-  | 'sftp-big';
+  | 'sftp-big'
+  | 'as2-receive'
+  | 'as2-bound';
 
 export type StoreDriver = 'sqlite' | 'mariadb';
 
 /** Who receives the uploads of an sftp row: the gateway's hosted SFTP server, or OpenSSH's sshd (the baseline). */
 export type SftpServerKind = 'gateway' | 'sshd';
+
+/** Who receives the AS2 messages of an as2 row: the gateway, or a receiver built with the npm libas2 package (the baseline). */
+export type As2ReceiverKind = 'gateway' | 'libas2';
 
 export interface Job {
   suite: Suite;
@@ -49,6 +54,10 @@ export interface Job {
   clients?: number;
   /** sftp-files: bytes per file; sftp-big: bytes of the one file. */
   fileBytes?: number;
+  /** as2-receive: the receiver, the payload size of each message, and the requests in flight (count is the timed messages). */
+  receiver?: As2ReceiverKind;
+  payloadBytes?: number;
+  concurrency?: number;
 }
 
 export interface WorkerResult {
@@ -84,6 +93,40 @@ export interface WorkerResult {
   phases?: PipelinePhases;
   /** sftp rows: what else was measured (see bench/sftp.ts). */
   sftp?: SftpDetail;
+  /** as2 rows: what else was measured (see bench/as2.ts). */
+  as2?: As2Detail;
+}
+
+/** The as2 rows' details, beside seconds and ops (messages); the bound row has only the openssl figures. */
+export interface As2Detail {
+  receiver: As2ReceiverKind | 'openssl';
+  /** Payload bytes of each message (receive rows). */
+  payloadBytes?: number;
+  concurrency?: number;
+  /** Messages with every check passed, and those that failed one (receive rows). */
+  ok?: number;
+  failures?: number;
+  /** Key transport and HTTP transfer encoding of the messages sent. */
+  keyTransport?: string;
+  transferEncoding?: string;
+  /** Seconds the load process took to build all its messages (untimed). */
+  buildSeconds?: number;
+  /** POST to whole MDN, ms, over the timed messages. */
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Gateway rows: seconds after the first POST when every process job was done (the workers' backlog), if within the wait. */
+  processedAt?: number;
+  /** How the peak RSS was taken. */
+  rss?: string;
+  /** CPU seconds (user + system, all threads) the receiver used in the timed part, and per timed message (ms). */
+  cpuSeconds?: number;
+  cpuMsPerMessage?: number;
+  /** CPU seconds the load process used in the timed part. */
+  loadCpuSeconds?: number;
+  /** The bound row: `openssl speed rsa2048` sign/s and verify/s (one process, CPU time), and what they allow per core. */
+  signPerSec?: number;
+  verifyPerSec?: number;
+  boundPerCore?: number;
 }
 
 /** The sftp rows' details, beside seconds (files rows: ops = files; big rows: bytes = the file's size). */
@@ -141,14 +184,17 @@ export interface Row {
   vsBots?: number;
   /** sftp rows: see SftpDetail. */
   sftp?: SftpDetail;
+  /** as2 rows: see As2Detail. */
+  as2?: As2Detail;
   /**
    * mbPerSec over the suite baseline's (node-x12 stream / edifact package); for the store suite,
    * opsPerSec over the sqlite row of the same kind; for the pipeline suite, opsPerSec over the
    * 1,000 transactions/s target; for the sftp suite, the gateway's files/s (or MB/s) over sshd's in
-   * the same run (the sshd rows show 1.00x).
+   * the same run (the sshd rows show 1.00x); for the as2 suite, the gateway's messages/s over the libas2
+   * receiver's with the same payload size in the same run (the libas2 rows show 1.00x).
    */
   ratio?: number;
-  /** mbPerSec over the suite's read+decode ceiling. */
+  /** mbPerSec over the suite's read+decode ceiling; for the as2 receive rows, messages/s over the openssl crypto bound per core. */
   ofCeiling?: number;
   runs: number;
   note?: string;

@@ -248,6 +248,8 @@ async function prepare(job: Job, src: Source): Promise<Work> {
     case 'pipeline-e2e': throw new Error(`${job.kind} runs through pipelineRow (bench/pipeline.ts)`);
     case 'sftp-files':
     case 'sftp-big': throw new Error(`${job.kind} runs through sftpRow (bench/sftp.ts)`);
+    case 'as2-receive':
+    case 'as2-bound': throw new Error(`${job.kind} runs through as2Row (bench/as2.ts)`);
   }
 }
 
@@ -271,6 +273,10 @@ async function main(): Promise<void> {
       // sftp rows run the real gateway (or OpenSSH's sshd) and OpenSSH clients: see sftp.ts.
       const { sftpRow } = await import('./sftp');
       result = await sftpRow(job);
+    } else if (job.suite === 'as2') {
+      // as2 rows run the real gateway (or the libas2 receiver) and a load process: see as2.ts.
+      const { as2Row } = await import('./as2');
+      result = await as2Row(job);
     } else {
       result = await parserRow(job);
     }
