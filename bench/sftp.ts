@@ -377,7 +377,7 @@ async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
         ? `one file of ${mb(input.bytes).toFixed(0)} MB, one OpenSSH sftp -b client: put as .part, then rename (taken in on the rename, answered after the commit); ` +
           `timed from the client start until its message row was committed (${committed}; the client exited at ${secs(clientsExited)} s); ` +
           `the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s (${upload?.at ? (mb(input.bytes) / ((upload.at - t0) / 1000)).toFixed(1) : '?'} MB/s), ` +
-          `the rest is the intake on the rename (copied into the payload store with its sha256, fsynced, committed); cipher ${cipher}`
+          `the rest is the intake on the rename (hashed as the WRITEs arrived and fsynced at the close, so the upload is linked into the payload store, the folder fsynced, the message committed); cipher ${cipher}`
         : `${n} files of ${job.fileBytes ?? 5120} bytes (X12 850s), ${clients} parallel OpenSSH sftp -b clients of ${Math.ceil(n / clients)} files each, each file put as NAME.part then renamed to NAME ` +
           `(taken in on the rename, answered after the commit); timed from the first client start until the message table held all ${n} (polled every ${POLL_MS} ms): ${committed}; ` +
           `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)})`,
