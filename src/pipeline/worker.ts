@@ -67,7 +67,9 @@ export class Workers {
       const kicked = this.kicks;
       let jobs: Job[] = [];
       try {
-        jobs = await store.queue.claim(worker, this.opts.batch ?? 32, lease);
+        // While intake is busy here, one job at a time, each followed by a pause: a batch of 32 large
+        // parses would hold the thread for seconds (and claim work this loop cannot start for a while).
+        jobs = await store.queue.claim(worker, this.ctx.intakeGate?.busy() ? 1 : this.opts.batch ?? 32, lease);
       } catch (e) {
         logger.error({ worker, err: (e as Error).message }, 'claiming work failed; trying again');
       }

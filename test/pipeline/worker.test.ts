@@ -6,6 +6,7 @@ import { intake } from '../../src/pipeline/intake';
 import { runMaintenance, scheduleMaintenance } from '../../src/pipeline/maintenance';
 import { sendDocument } from '../../src/pipeline/send';
 import { Workers } from '../../src/pipeline/worker';
+import { IntakeGate } from '../../src/pipeline/intake-gate';
 import { mariadbAvailable } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
 
@@ -89,6 +90,34 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       } finally {
         spy.mockRestore();
         await workers.stop(3_000);
+      }
+    });
+
+    it('while intake is busy in this process, workers claim one job at a time; the full batch once it quiets', async (h) => {
+      const gate = new IntakeGate({ quietMs: 30 });
+      const ctx = { ...h.ctx, intakeGate: gate };
+      const limits: number[] = [];
+      const claim = h.store.queue.claim.bind(h.store.queue);
+      const spy = jest.spyOn(h.store.queue, 'claim').mockImplementation((worker, limit, ...rest) => {
+        limits.push(limit ?? 1);
+        return claim(worker, limit, ...rest);
+      });
+      const workers = new Workers(ctx, { count: 1, idleMs: 20, batch: 32 });
+      let finish!: () => void;
+      const held = gate.run(() => new Promise<void>((r) => { finish = r; }));
+      try {
+        for (let i = 0; i < 3; i++) await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 40 + i })), fileName: `busy-${i}.x12` });
+        workers.start();
+        await until('three claims while intake is busy', async () => limits.length >= 3);
+        expect(limits.slice(0, 3)).toEqual([1, 1, 1]);
+        finish();
+        await held;
+        const before = limits.length;
+        await until('a claim after intake quieted', async () => limits.slice(before).includes(32));
+      } finally {
+        finish();
+        expect(await workers.stop(5_000)).toBe(true);
+        spy.mockRestore();
       }
     });
 
