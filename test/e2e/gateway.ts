@@ -114,6 +114,9 @@ export class GatewayProcess {
   private child!: ChildProcess;
   exit: Promise<number | null> = Promise.resolve(null);
 
+  /** How long start() waits for "gateway running" (a loaded machine starting MariaDB worker processes needs longer). */
+  protected startTimeoutMs = 20_000;
+
   constructor(private readonly config: string, private readonly env: NodeJS.ProcessEnv = {}) {}
 
   async start(): Promise<void> {
@@ -131,17 +134,17 @@ export class GatewayProcess {
     let err = '';
     this.child.stderr!.on('data', (c: Buffer) => { err += c.toString('utf8'); });
     this.exit = new Promise((r) => this.child.on('exit', (code) => r(code)));
-    const early = this.exit.then((code) => { throw new Error(`gateway exited with ${code} before it ran: ${err}`); });
-    await Promise.race([eventually('the gateway to run', () => this.logged('gateway running')), early]);
+    const early = this.exit.then((code) => { throw new Error(`edi-gateway start exited with ${code} before it ran: ${err}`); });
+    await Promise.race([eventually('the gateway to run', () => this.logged('gateway running'), this.startTimeoutMs), early]);
   }
 
   logged(msg: string): Record<string, unknown> | undefined {
     return this.lines.find((l) => l.msg === msg);
   }
 
-  /** SIGTERM, and the exit code. */
+  /** SIGTERM, and the exit code (0: it stopped in order). */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
     this.child.kill('SIGTERM');
     return this.exit;
   }

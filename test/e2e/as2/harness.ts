@@ -4,13 +4,13 @@
  * openssl and curl peers, a local HTTP server that takes async MDNs, and a read-only look into the
  * store (SQLite or MariaDB).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Store } from '../../../src/store/store';
-import { BIN, eventually } from '../gateway';
+import { GatewayProcess } from '../gateway';
 import { PEERS, sh } from '../../transports/as2/peer';
 
 export { PEERS, sh };
@@ -45,43 +45,13 @@ export function describeWithPeers(name: string, body: () => void): void {
  * `processes`, which share its stdout). start() resolves once the gateway is running with its AS2
  * listener; stop() sends SIGTERM and resolves to the exit code.
  */
-export class As2GatewayProcess {
-  readonly lines: Array<Record<string, unknown>> = [];
-  private child!: ChildProcess;
-  private stderr = '';
-  exit: Promise<number | null> = Promise.resolve(null);
+export class As2GatewayProcess extends GatewayProcess {
+  protected override startTimeoutMs = 30_000;
 
-  constructor(private readonly config: string, private readonly env: NodeJS.ProcessEnv = {}) {}
-
-  async start(): Promise<void> {
-    this.child = spawn(process.execPath, [BIN, 'start', '--config', this.config], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    this.child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString('utf8');
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try { this.lines.push(JSON.parse(line)); } catch { this.lines.push({ msg: line }); }
-      }
-    });
-    this.child.stderr!.on('data', (c: Buffer) => { this.stderr += c.toString('utf8'); });
-    this.exit = new Promise((r) => this.child.on('exit', (code) => r(code)));
-    const early = this.exit.then((code) => { throw new Error(`edi-gateway start exited with ${code} before it ran: ${this.stderr}`); });
+  override async start(): Promise<void> {
     // startGateway logs "AS2 listening" from startAs2, and "gateway running" once everything has started.
-    await Promise.race([eventually('the gateway to run', () => this.logged('gateway running'), 30_000), early]);
+    await super.start();
     if (!this.logged('AS2 listening')) throw new Error(`the gateway runs without its AS2 listener (gateway.yaml as2?); its log: ${JSON.stringify(this.lines)}`);
-  }
-
-  logged(msg: string): Record<string, unknown> | undefined {
-    return this.lines.find((l) => l.msg === msg);
-  }
-
-  /** SIGTERM, and the exit code (0: it stopped in order). */
-  async stop(): Promise<number | null> {
-    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
-    this.child.kill('SIGTERM');
-    return this.exit;
   }
 }
 
