@@ -52,8 +52,12 @@ export class FilePayloads {
   /** put() for bytes on the event loop's critical path (intake): the same steps, none of them blocking. */
   async putAsync(bytes: Buffer, hash = sha256(bytes)): Promise<string> {
     const final = this.path(hash);
-    if (existsSync(final)) return hash;
     const dir = dirname(final);
+    // Present already: synced again, as in adopt(), in case another intake put it a moment ago.
+    if (existsSync(final)) {
+      await syncDir(dir);
+      return hash;
+    }
     await this.ensureDir(dir);
     const tmp = join(dir, `.${hash}.${randomUUID()}.tmp`);
     const fh = await open(tmp, 'wx');
@@ -81,8 +85,9 @@ export class FilePayloads {
     try {
       await link(file, final);
     } catch (e) {
-      // The same bytes are stored already, and durably: a payload is only ever in place once synced.
-      if (errno(e) === 'EEXIST') return;
+      // The same bytes are stored already. Their folder is synced again all the same: another intake
+      // of the same bytes may have linked them a moment ago and not yet synced it.
+      if (errno(e) === 'EEXIST') return syncDir(dir);
       if (errno(e) !== 'EXDEV' && errno(e) !== 'EPERM' && errno(e) !== 'ENOTSUP' && errno(e) !== 'EMLINK') throw e;
       const tmp = join(dir, `.${hash}.${randomUUID()}.tmp`);
       await copyFile(file, tmp);
