@@ -1,7 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { JobRecord } from './entities';
 import { driverOf, type Driver } from './data-source';
-import { quote, retryOnLockConflict, rowDate, sqlDate } from './sql';
+import { insertMany, quote, retryOnLockConflict, rowDate, sqlDate } from './sql';
 import { Serial } from './serial';
 
 export interface Job {
@@ -60,11 +59,14 @@ export class Queue {
   async enqueue(input: EnqueueInput, manager?: EntityManager): Promise<void> {
     if (!manager) return this.serial.run(() => this.enqueue(input, this.ds.manager));
     const now = this.clock();
-    await manager.createQueryBuilder().insert().into(JobRecord).orIgnore().values({
+    // Stringified here, as the entity's simple-json column would: insertMany would bind a bare string
+    // as it is, which toJob could not parse back.
+    const data = input.data === undefined || input.data === null ? null : JSON.stringify(input.data);
+    await insertMany(manager, this.driver, 'job', [{
       kind: input.kind,
       key: input.key ?? `${input.messageId ?? 'none'}:${input.kind}`,
       messageId: input.messageId ?? null,
-      data: (input.data ?? null) as object | null,
+      data,
       status: 'queued',
       runAt: input.runAt ?? now,
       attempts: 0,
@@ -73,7 +75,7 @@ export class Queue {
       lastError: null,
       createdAt: now,
       updatedAt: now,
-    }).execute();
+    }], { ignore: true });
   }
 
   /** Claims up to `limit` jobs that are due (or whose lease ran out) for `worker`, leased for `leaseMs`. */

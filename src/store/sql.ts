@@ -53,6 +53,10 @@ function bindable(driver: Driver, v: unknown): unknown {
 /** Rows per statement: well under SQLite's bound-parameter limit for the widest table. */
 const ROWS_PER_INSERT = 100;
 
+function insertHead(driver: Driver, table: string, cols: string[], ignore: boolean | undefined): string {
+  return `INSERT ${ignore ? (driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE ') : ''}INTO ${quote(driver, table)} (${cols.map((c) => quote(driver, c)).join(', ')}) VALUES `;
+}
+
 /**
  * Inserts rows (all with the same keys) in multi-row statements with bound parameters, so the driver's
  * statement cache is hit and a batch costs a few statements instead of one per row. `ignore` skips rows
@@ -61,7 +65,7 @@ const ROWS_PER_INSERT = 100;
 export async function insertMany(m: EntityManager, driver: Driver, table: string, rows: Array<Record<string, unknown>>, opts: { ignore?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]);
-  const head = `INSERT ${opts.ignore ? (driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE ') : ''}INTO ${quote(driver, table)} (${cols.map((c) => quote(driver, c)).join(', ')}) VALUES `;
+  const head = insertHead(driver, table, cols, opts.ignore);
   const one = `(${cols.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
@@ -69,4 +73,25 @@ export async function insertMany(m: EntityManager, driver: Driver, table: string
     for (const r of chunk) for (const c of cols) params.push(bindable(driver, r[c]));
     await m.query(head + chunk.map(() => one).join(', '), params);
   }
+}
+
+/**
+ * Inserts one row as insertMany does, without TypeORM's insert machinery (which costs more CPU than
+ * SQLite spends on the row). Returns the auto-increment id the row was given; for a table without one
+ * the value means nothing. There is no `ignore`: a row SQLite skips reports the previous row's id.
+ */
+export async function insertOne(m: EntityManager, driver: Driver, table: string, row: Record<string, unknown>): Promise<number | undefined> {
+  const cols = Object.keys(row);
+  const params = cols.map((c) => bindable(driver, row[c]));
+  return insertedId(await m.query(`${insertHead(driver, table, cols, false)}(${cols.map(() => '?').join(', ')})`, params));
+}
+
+/**
+ * The id from a raw INSERT's result: TypeORM's better-sqlite3 runner hands back lastInsertRowid itself
+ * (a bigint when the connection reads safe integers); mysql2 gives a result header with insertId.
+ */
+function insertedId(result: unknown): number | undefined {
+  if (typeof result === 'number' || typeof result === 'bigint') return Number(result);
+  if (result && typeof result === 'object' && 'insertId' in result) return Number((result as { insertId: number | string }).insertId);
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
+import { isUniqueViolation } from '../../src/store/sql';
 import { x12 } from '../helpers/build';
 import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
 
@@ -49,6 +50,35 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(row).toMatchObject({ direction: 'in', transport: 'file', fileName: 'po.edi', size: bytes.length, status: 'received', receivedAt: now });
       expect((await store.events(r.message.id)).map((e) => e.stage)).toEqual(['received']);
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process', status: 'queued' })).toBe(1);
+    });
+
+    it('receive returns the id of its received event, and the job it queues carries that id', async () => {
+      const ids: number[] = [];
+      for (const n of [1, 2]) {
+        const r = await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(x12({ control: String(900 + n).padStart(9, '0') })), fileName: `ev${n}.edi` });
+        const [ev] = await store.events(r.message.id);
+        expect(r.eventId).toBe(Number(ev.id));
+        const job = await store.queue.claimKey(`${r.message.id}:process`, 'w-ev');
+        expect(job?.data).toEqual({ eventId: r.eventId });
+        await store.queue.complete(job!);
+        ids.push(r.eventId!);
+      }
+      expect(ids[1]).toBeGreaterThan(ids[0]);
+      // Outside a transaction, and inside one next to other inserts: still the id of the row just written.
+      const alone = await store.event({ stage: 'note', detail: 'alone' });
+      const inside = await store.transaction(async (m) => {
+        await store.putPayload(m, Buffer.from(`event id test ${kind}`));
+        return store.event({ stage: 'note', parentId: alone, detail: 'inside' }, m);
+      });
+      const rows = await store.query<Array<{ id: number | string; parentId: number | string | null; detail: string }>>(`SELECT id, parentId, detail FROM event WHERE stage = 'note' ORDER BY id`);
+      expect(rows.map((r) => [Number(r.id), r.parentId === null ? null : Number(r.parentId), r.detail])).toEqual([[alone, null, 'alone'], [inside, alone, 'inside']]);
+    });
+
+    it('receive writes every message column as the entity reads it back', async () => {
+      const r = await store.receive({ direction: 'out', transport: 'as2', bytes: Buffer.from(x12({ control: '000000931' })), partnerId: 'acme', fileName: 'f.edi', remotePath: '/in/f.edi', as2MessageId: '<cols@acme>', as2From: 'ACME', status: 'queued', job: null });
+      const row = await store.ds.getRepository(MessageRecord).findOneByOrFail({ id: r.message.id });
+      expect(row).toEqual(Object.assign(new MessageRecord(), { ...r.message, mdnSha256: null }));
+      expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id })).toBe(0);
     });
 
     it('receiveFile streams a file on disk into the store and commits it like receive', async () => {
@@ -97,7 +127,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const bytes = Buffer.from(x12({ control: '000000777' }));
       const a = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
       const b = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
-      expect(b).toMatchObject({ duplicate: true, message: { id: a.message.id } });
+      expect(b).toMatchObject({ duplicate: true, message: { id: a.message.id }, eventId: null });
+      // The database's unique key is what says duplicate, with an error isUniqueViolation recognises.
+      const again = Object.assign(new MessageRecord(), { ...a.message, id: 'not-the-first-message' });
+      const err = await store.transaction((m) => (store as unknown as { insertReceipt(m: unknown, i: unknown, r: MessageRecord): Promise<unknown> }).insertReceipt(m, { direction: 'in', transport: 'as2', bytes }, again)).catch((e: unknown) => e);
+      expect(isUniqueViolation(err)).toBe(true);
+      expect(await store.ds.getRepository(MessageRecord).countBy({ id: 'not-the-first-message' })).toBe(0);
       const c = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'OTHER' });
       expect(c.duplicate).toBe(false);
       expect(await store.ds.getRepository(PayloadRecord).countBy({ sha256: a.message.sha256 })).toBe(1);
@@ -157,6 +192,24 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await store.queue.complete(job)).toBe(false);
       expect(await store.queue.complete(retaken)).toBe(true);
       expect(await store.queue.claim('w3', 10, 30_000, ['deliver'])).toEqual([]);
+    });
+
+    it('queue: enqueue keeps the first job for a key, and its data round-trips as JSON (null stays NULL)', async () => {
+      const cases: Array<[string, unknown]> = [['d-obj', { eventId: 7, list: [1, 'two'], nested: { ok: true } }], ['d-null', null], ['d-none', undefined], ['d-str', 'plain text'], ['d-num', 42]];
+      for (const [key, data] of cases) {
+        await store.queue.enqueue({ kind: 'data', key, messageId: 'm-1', data, runAt: new Date(now.getTime() - 1000), maxAttempts: 4 });
+        await store.queue.enqueue({ kind: 'data', key, messageId: 'm-2', data: { second: true }, maxAttempts: 9 });
+      }
+      const raw = await store.query<Array<{ key: string; data: string | null; messageId: string; maxAttempts: number; status: string; attempts: number; claimedBy: string | null; lastError: string | null }>>(
+        `SELECT ${kind === 'sqlite' ? '"key"' : '`key`'}, data, messageId, maxAttempts, status, attempts, claimedBy, lastError FROM job WHERE kind = 'data' ORDER BY id`,
+      );
+      expect(raw).toEqual(cases.map(([key, data]) => ({ key, data: data === null || data === undefined ? null : JSON.stringify(data), messageId: 'm-1', maxAttempts: 4, status: 'queued', attempts: 0, claimedBy: null, lastError: null })));
+      const jobs = await store.queue.claim('w-data', 10, 10_000, ['data']);
+      expect(jobs.map((j) => [j.key, j.data, j.messageId, j.maxAttempts])).toEqual(cases.map(([key, data]) => [key, data ?? null, 'm-1', 4]));
+      // Inside a transaction, the enqueue commits or rolls back with the caller's work.
+      await expect(store.transaction(async (m) => { await store.queue.enqueue({ kind: 'data', key: 'd-rolled-back' }, m); throw new Error('abort'); })).rejects.toThrow('abort');
+      expect(await store.ds.getRepository(JobRecord).countBy({ key: 'd-rolled-back' })).toBe(0);
+      for (const j of jobs) await store.queue.complete(j);
     });
 
     it('queue: a failing job is retried after its backoff, then dead-lettered with its last error', async () => {
