@@ -4,12 +4,12 @@
  * intake, and its CLOSE (or RENAME) is answered only once intake has committed it.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { constants as fsc, promises as fs, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { constants as fsc, lstatSync, promises as fs, type Stats, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { utils, type Attributes, type FileEntry, type SFTPWrapper } from 'ssh2';
 import { catalogue, type ErrorCode } from '../../errors';
 import { errnoCode, isIgnoredName, withSuffix } from '../file/names';
+import { DiskFile } from './disk-file';
 import { baseName, diskPath, isAreaRoot, resolveHomePath, type Area, type HomePath } from './paths';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
@@ -75,7 +75,7 @@ export interface Link {
 
 interface WriteHandle {
   kind: 'write';
-  fh: FileHandle;
+  fh: DiskFile;
   disk: string;
   at: HomePath;
   writes: Set<Promise<unknown>>;
@@ -88,7 +88,7 @@ interface WriteHandle {
   discarded?: Promise<void>;
   bytes: number;
 }
-interface ReadHandle { kind: 'read'; fh: FileHandle; disk: string; at: HomePath }
+interface ReadHandle { kind: 'read'; fh: DiskFile; disk: string; at: HomePath }
 interface DirHandle { kind: 'dir'; disk: string; at: HomePath; entries?: FileEntry[]; next: number }
 type Handle = WriteHandle | ReadHandle | DirHandle;
 
@@ -171,7 +171,7 @@ export class SftpSession {
             'sftp upload interrupted before its close; kept, not taken in');
           this.shared.writing.delete(h.disk);
         }
-        await h.fh.close().catch(() => undefined);
+        await h.fh.release();
       }
     })();
     return this.settled;
@@ -313,8 +313,15 @@ export class SftpSession {
     if (!writing) {
       if (at.area === 'inbox') return [STATUS_CODE.PERMISSION_DENIED, `${at.virtual}: inbox/ is for uploads; downloads come from outbox/`];
       if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
-      const fh = await fs.open(disk, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-      if (!(await fh.stat()).isFile()) {
+      const fh = await DiskFile.open(disk, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+      let isFile: boolean;
+      try {
+        isFile = fh.stat().isFile();
+      } catch (err) {
+        await fh.release();
+        throw err;
+      }
+      if (!isFile) {
         await fh.close();
         return [STATUS_CODE.FAILURE, `${at.virtual}: not a file`];
       }
@@ -333,23 +340,26 @@ export class SftpSession {
     // Claimed before the first await that could let a second writer in.
     this.shared.writing.add(disk);
     this.shared.digests.delete(disk);
-    let fh: FileHandle;
+    let fh: DiskFile;
     try {
       let mode = fsc.O_WRONLY | fsc.O_NOFOLLOW;
       if (flags & OPEN_MODE.CREAT) mode |= fsc.O_CREAT;
       if (flags & OPEN_MODE.TRUNC) mode |= fsc.O_TRUNC;
       if (flags & OPEN_MODE.EXCL) mode |= fsc.O_EXCL;
       // No O_APPEND: it would ignore the offsets WRITE carries, and clients send them either way.
-      fh = await fs.open(disk, mode, FILE_MODE);
+      fh = await DiskFile.open(disk, mode, FILE_MODE);
     } catch (err) {
       this.shared.writing.delete(disk);
       return this.fsReply(err, `opening ${at.virtual}`);
     }
-    const stat = await fh.stat().catch(async (err: unknown) => {
-      await fh.close().catch(() => undefined);
+    let stat: Stats;
+    try {
+      stat = fh.stat();
+    } catch (err) {
+      await fh.release();
       this.shared.writing.delete(disk);
       throw err;
-    });
+    }
     const handle: WriteHandle = { kind: 'write', fh, disk, at, writes: new Set(), bytes: stat.size, hashed: 0, ...(stat.size === 0 ? { hash: createHash('sha256') } : {}) };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
@@ -387,7 +397,7 @@ export class SftpSession {
       }
     }
     this.link.inflight(data.length);
-    const done = h.fh.write(data, 0, data.length, offset);
+    const done = h.fh.write(data, offset);
     h.writes.add(done);
     try {
       await done;
@@ -411,8 +421,12 @@ export class SftpSession {
   private discard(h: WriteHandle): void {
     h.discarded ??= (async () => {
       await Promise.allSettled(h.writes);
-      await h.fh.close().catch(() => undefined);
-      await fs.rm(h.disk, { force: true }).catch(() => undefined);
+      await h.fh.release();
+      try {
+        unlinkSync(h.disk);
+      } catch {
+        // gone already, or the folder with it
+      }
     })();
   }
 
@@ -420,7 +434,7 @@ export class SftpSession {
     const h = this.handle(buf);
     if (!h || h.kind !== 'read') return [STATUS_CODE.FAILURE, 'not a handle open for reading'];
     const chunk = Buffer.allocUnsafe(Math.min(len, MAX_READ));
-    const { bytesRead } = await h.fh.read(chunk, 0, chunk.length, offset);
+    const bytesRead = await h.fh.read(chunk, offset);
     if (bytesRead === 0) return [STATUS_CODE.EOF];
     this.send(() => this.sftp.data(id, chunk.subarray(0, bytesRead)));
     return undefined;
@@ -512,7 +526,11 @@ export class SftpSession {
   private async receipt(source: string, fileName: string, messageId: string, final: HomePath): Promise<void> {
     try {
       if (this.shared.afterIntake === 'delete') {
-        await fs.unlink(source).catch((err: unknown) => { if (errnoCode(err) !== 'ENOENT') throw err; });
+        try {
+          unlinkSync(source);
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT') throw err;
+        }
       } else {
         const archive = path.join(this.home.dir, 'archive');
         await fs.mkdir(archive, { recursive: true, mode: DIR_MODE });
@@ -527,7 +545,7 @@ export class SftpSession {
   private async fstat(id: number, buf: Buffer): Promise<Reply | undefined> {
     const h = this.handle(buf);
     if (!h) return [STATUS_CODE.FAILURE, 'not an open handle'];
-    const st = h.kind === 'dir' ? await fs.lstat(h.disk) : await h.fh.stat();
+    const st = h.kind === 'dir' ? lstatSync(h.disk) : h.fh.stat();
     this.send(() => this.sftp.attrs(id, attrsOf(st)));
     return undefined;
   }
@@ -547,7 +565,9 @@ export class SftpSession {
     if (!at) return [STATUS_CODE.PERMISSION_DENIED];
     const disk = this.disk(at);
     if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
-    const st = await fs.lstat(disk);
+    // Asking about a name before uploading it is routine, and a missing name is an answer, not an error to build.
+    const st = lstatSync(disk, { throwIfNoEntry: false });
+    if (!st) return [STATUS_CODE.NO_SUCH_FILE];
     if (!st.isFile() && !st.isDirectory()) return [STATUS_CODE.PERMISSION_DENIED];
     this.send(() => this.sftp.attrs(id, attrsOf(st)));
     return undefined;
@@ -565,7 +585,7 @@ export class SftpSession {
     if (!at) return [STATUS_CODE.PERMISSION_DENIED];
     const disk = this.disk(at);
     if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
-    const st = await fs.lstat(disk);
+    const st = lstatSync(disk);
     if (!st.isDirectory()) return [STATUS_CODE.FAILURE, `${at.virtual}: not a folder`];
     if (!this.addHandle(id, { kind: 'dir', disk, at, next: 0 })) return [STATUS_CODE.FAILURE, 'too many open handles in this session'];
     return undefined;
@@ -595,7 +615,7 @@ export class SftpSession {
     for (const name of names) {
       let st: Stats;
       try {
-        st = await fs.lstat(path.join(h.disk, name));
+        st = lstatSync(path.join(h.disk, name));
       } catch {
         continue; // gone since the listing
       }
@@ -611,10 +631,10 @@ export class SftpSession {
     if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
     const busy = this.inUse(disk, at);
     if (busy) return busy;
-    const st = await fs.lstat(disk);
+    const st = lstatSync(disk);
     if (!st.isFile()) return [STATUS_CODE.FAILURE, `${at.virtual}: not a file`];
     this.shared.digests.delete(disk);
-    await fs.unlink(disk);
+    unlinkSync(disk);
     return [STATUS_CODE.OK];
   }
 
@@ -660,10 +680,11 @@ export class SftpSession {
     if (!(await this.confined(source)) || !(await this.confined(target))) return [STATUS_CODE.PERMISSION_DENIED];
     const busy = this.inUse(source, from) ?? this.inUse(target, to);
     if (busy) return busy;
-    const st = await fs.lstat(source);
-    if (await exists(target)) return [STATUS_CODE.FAILURE, `${to.virtual} exists; remove it first or choose another name`];
+    const st = lstatSync(source, { throwIfNoEntry: false });
+    if (!st) return [STATUS_CODE.NO_SUCH_FILE];
+    if (exists(target)) return [STATUS_CODE.FAILURE, `${to.virtual} exists; remove it first or choose another name`];
     if (st.isFile() && !isIgnoredName(baseName(to))) {
-      if (!this.trusted.has(path.dirname(target)) && !(await exists(path.dirname(target)))) return [STATUS_CODE.NO_SUCH_FILE];
+      if (!this.trusted.has(path.dirname(target)) && !exists(path.dirname(target))) return [STATUS_CODE.NO_SUCH_FILE];
       const digest = this.shared.digests.get(source);
       return this.takeIn(source, to, () => undefined, digest?.size === st.size ? digest : undefined);
     }
@@ -682,21 +703,15 @@ export class SftpSession {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
+function exists(p: string): boolean {
+  return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
 }
 
 /** Renames into `dir` without overwriting: a taken name gets `-1`, `-2`, … before its extension. */
 async function moveNoClobber(file: string, dir: string, name: string): Promise<string> {
   for (let n = 0; n < MAX_SUFFIX; n++) {
     const target = path.join(dir, withSuffix(name, n));
-    if (await exists(target)) continue;
+    if (exists(target)) continue;
     await fs.rename(file, target);
     return target;
   }
