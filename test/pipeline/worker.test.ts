@@ -121,6 +121,32 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       }
     });
 
+    it('under busy intake each loop pauses for all the loops: processing keeps one fifth of the thread, not one fifth per loop', async (h) => {
+      const gate = new IntakeGate({ quietMs: 10_000, maxPauseMs: 50 });
+      const ctx = { ...h.ctx, intakeGate: gate };
+      const pauses: number[] = [];
+      const yieldTo = gate.yieldTo.bind(gate);
+      const gateSpy = jest.spyOn(gate, 'yieldTo').mockImplementation((batchMs) => { pauses.push(batchMs); return yieldTo(batchMs); });
+      // Each job takes at least 40 ms, so a batch of one does too.
+      const runSpy = jest.spyOn(Workers.prototype as unknown as { run(j: unknown): Promise<void> }, 'run').mockImplementation(() => new Promise((r) => setTimeout(r, 40)));
+      const workers = new Workers(ctx, { count: 2, idleMs: 20, batch: 32 });
+      let finish!: () => void;
+      const held = gate.run(() => new Promise<void>((r) => { finish = r; }));
+      try {
+        for (let i = 0; i < 4; i++) await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 60 + i })), fileName: `share-${i}.x12` });
+        workers.start();
+        await until('two pauses', async () => pauses.length >= 2);
+        // Two loops × a batch of at least ~40 ms (timers may fire a little early); one loop's share alone would be ~40.
+        for (const p of pauses) expect(p).toBeGreaterThanOrEqual(2 * 35);
+      } finally {
+        finish();
+        await held;
+        expect(await workers.stop(5_000)).toBe(true);
+        runSpy.mockRestore();
+        gateSpy.mockRestore();
+      }
+    });
+
     it('a job of a kind no worker handles is dead-lettered, saying so', async (h) => {
       await h.store.queue.enqueue({ kind: 'mystery', key: 'mystery:1' });
       const workers = new Workers(h.ctx, { count: 1, idleMs: 10 });
