@@ -33,7 +33,7 @@ function errno(e: unknown): string | undefined {
 }
 
 /**
- * Raw payload bytes on disk, content-addressed: `<root>/ab/cd/<sha256>`. A payload is written to a
+ * Raw payload bytes on disk, content-addressed: `<root>/ab/<sha256>`. A payload is written to a
  * temporary name, fsynced, renamed into place and its folder fsynced, so once `put` returns the bytes
  * survive a crash; the database row that points at them commits only after that. Never rewritten.
  */
@@ -43,12 +43,23 @@ export class FilePayloads {
 
   constructor(readonly root: string) {}
 
+  /**
+   * One level of 256 folders. Two levels (`ab/cd/`, before 2026-11-22) made a new folder for nearly
+   * every payload of a young store, 65,536 of them in all: a `mkdir` and its sync per intake for the
+   * first tens of thousands of files, ~10% of the file system's time on the SFTP benchmark. Folders of
+   * 10^5 entries are routine for ext4 and XFS directory indexes.
+   */
   path(hash: string): string {
+    return join(this.root, hash.slice(0, 2), hash);
+  }
+
+  /** Where a store made before the one-level layout keeps the payload; read, never written. */
+  private legacyPath(hash: string): string {
     return join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
   }
 
   has(hash: string): boolean {
-    return existsSync(this.path(hash));
+    return existsSync(this.path(hash)) || existsSync(this.legacyPath(hash));
   }
 
   private async ensureDir(dir: string): Promise<void> {
@@ -156,10 +167,16 @@ export class FilePayloads {
   }
 
   get(hash: string): Buffer {
-    return readFileSync(this.path(hash));
+    try {
+      return readFileSync(this.path(hash));
+    } catch (e) {
+      if (errno(e) !== 'ENOENT' || !existsSync(this.legacyPath(hash))) throw e;
+      return readFileSync(this.legacyPath(hash));
+    }
   }
 
   remove(hash: string): void {
     rmSync(this.path(hash), { force: true });
+    rmSync(this.legacyPath(hash), { force: true });
   }
 }

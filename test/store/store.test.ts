@@ -1,6 +1,6 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
@@ -107,6 +107,25 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const r2 = await store.receiveFile({ direction: 'in', transport: 'sftp', path: again, fileName: 'linked-again.x12', partnerId: 'acme', synced });
       expect(r2.message.id).not.toBe(r.message.id);
       expect(statSync(store.files!.path(synced.sha256)).ino).toBe(statSync(file).ino);
+    });
+
+    it('payloads lie one folder deep, and a store laid out two deep (before 2026-11-22) is still read', async () => {
+      const bytes = Buffer.from(x12({ control: '000000323' }));
+      const r = await store.receive({ direction: 'in', transport: 'file', bytes, fileName: 'layout.edi' });
+      const hash = r.message.sha256;
+      expect(store.files!.path(hash)).toBe(join(db!.dir, 'payloads', hash.slice(0, 2), hash));
+      expect(existsSync(store.files!.path(hash))).toBe(true);
+      // A payload stored by the earlier layout: only at ab/cd/<sha256>.
+      const old = Buffer.from(`legacy layout ${kind}`);
+      const oldHash = createHash('sha256').update(old).digest('hex');
+      const legacy = join(db!.dir, 'payloads', oldHash.slice(0, 2), oldHash.slice(2, 4), oldHash);
+      mkdirSync(dirname(legacy), { recursive: true });
+      writeFileSync(legacy, old);
+      expect(store.files!.has(oldHash)).toBe(true);
+      expect((await store.payload(oldHash)).equals(old)).toBe(true);
+      store.files!.remove(oldHash);
+      expect(existsSync(legacy)).toBe(false);
+      expect(store.files!.has(oldHash)).toBe(false);
     });
 
     it('receipts arriving together are committed together, and one bad row fails only itself', async () => {
