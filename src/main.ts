@@ -65,11 +65,12 @@ function profilesOf(config: GatewayConfig, logger: Logger) {
   return profiles;
 }
 
-async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
+async function openStore(config: GatewayConfig, logger: Logger, running = false): Promise<Store> {
   const store = await Store.open(config.database, {
     payloads: config.payloads === 'database' ? 'database' : 'file',
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
+    ...(running ? { checkpoints: checkpointLog(logger) } : {}),
   });
   try {
     const ran = await store.migrate();
@@ -79,6 +80,11 @@ async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> 
     throw e;
   }
   return store;
+}
+
+/** A gateway process checkpoints SQLite on a thread of its own; a command, done in a moment, need not. */
+function checkpointLog(logger: Logger) {
+  return { onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoints keep failing; the commits checkpoint instead (slower)') };
 }
 
 /** What a command needs to run the pipeline's steps without running the gateway: config, partners, maps, profiles. */
@@ -106,6 +112,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     payloads: config.payloads === 'database' ? 'database' : 'file',
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
+    checkpoints: checkpointLog(logger),
   });
   const partners = new PartnerDirectory(config, logger);
   partners.reload(true);
@@ -159,7 +166,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     if (issues.length) throw new GatewayError('EDIGW_CONFIG_INVALID', issues.map(formatIssue).join('\n'));
   }
 
-  const store = await openStore(config, logger);
+  const store = await openStore(config, logger, true);
   const profiles = profilesOf(config, logger);
 
   const partners = new PartnerDirectory(config, logger);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createDataSource, driverOf, type Driver } from './data-source';
+import { createDataSource, driverOf, parseDatabaseUrl, type Driver } from './data-source';
+import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
 import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
 import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { Queue } from './queue';
@@ -19,6 +20,11 @@ export interface StoreOptions {
   /** Folder relative paths in the database URL are read from. */
   base?: string;
   clock?: () => Date;
+  /**
+   * For a long-running process on a SQLite file: checkpoint the WAL on a thread of its own rather
+   * than in the commits (checkpointer.ts). `onError` hears of a thread that keeps failing.
+   */
+  checkpoints?: { onError(message: string): void };
 }
 
 export interface ReceiveInput {
@@ -106,10 +112,18 @@ export class Store {
   }
 
   static async open(url: string, opts: StoreOptions = {}): Promise<Store> {
+    const target = parseDatabaseUrl(url, opts.base);
     const ds = createDataSource(url, opts.base);
     await ds.initialize();
-    return new Store(ds, opts);
+    const store = new Store(ds, opts);
+    if (opts.checkpoints && target.driver === 'sqlite' && target.location !== ':memory:') {
+      await ds.query(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      store.checkpointer = startCheckpointer(target.location, { onError: opts.checkpoints.onError });
+    }
+    return store;
   }
+
+  private checkpointer: Checkpointer | undefined;
 
   /** Applies pending migrations; returns their names. */
   async migrate(): Promise<string[]> {
@@ -122,6 +136,8 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    // The thread first: the gateway's connection, closing last, then checkpoints what is left and removes the WAL.
+    await this.checkpointer?.stop();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 

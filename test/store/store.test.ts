@@ -276,3 +276,31 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     });
   });
 }
+
+describe('SQLite checkpoints in a long-running process', () => {
+  test('run on a thread of their own, not in the commits; closing leaves no WAL behind', async () => {
+    const db = await freshDatabase('sqlite');
+    const file = join(db.dir, 'gateway.sqlite');
+    const errors: string[] = [];
+    const store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), checkpoints: { onError: (m) => errors.push(m) } });
+    try {
+      await store.migrate();
+      // The commits' own threshold is raised to a backstop far above what these writes make.
+      expect(await store.query<Array<{ wal_autocheckpoint: number }>>('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 10_000 }]);
+      for (let i = 0; i < 40; i++) await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(x12({ control: String(700 + i).padStart(9, '0') })), fileName: `ck${i}.edi` });
+      const before = statSync(file).size;
+      // Only a checkpoint copies pages from the WAL into the database file.
+      const deadline = Date.now() + 5_000;
+      while (statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(statSync(file).size).toBeGreaterThan(before);
+      expect(errors).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const again = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads') });
+    expect(await again.ds.getRepository(MessageRecord).countBy({ direction: 'in' })).toBe(40);
+    await again.close();
+    await db.drop();
+  });
+});
