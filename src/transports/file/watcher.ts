@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../config/units';
 import { defineInbound, type Inbound, type InboundDeps } from '../spec';
+import { Ticker } from '../ticker';
 import { errnoCode, globMatcher, isIgnoredName, withSuffix } from './names';
 
 export const fileWatcherConfig = z.strictObject({
@@ -41,10 +42,7 @@ export class FileWatcher implements Inbound {
   /** files taken in whose move/delete failed: never taken in again, only moved/deleted again */
   private readonly committed = new Map<string, Committed>();
   private moveToMade = false;
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<void> | undefined;
-  private running = false;
-  private stopped = false;
+  private readonly ticker = new Ticker(() => this.tick(), () => this.config.every);
 
   constructor(private readonly config: FileWatcherConfig, private readonly deps: InboundDeps) {
     this.matches = globMatcher(config.pattern);
@@ -52,19 +50,13 @@ export class FileWatcher implements Inbound {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.ticker.running) return;
     await fs.mkdir(this.config.dir, { recursive: true });
-    this.running = true;
-    this.stopped = false;
-    this.schedule(0);
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.current;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /**
@@ -72,20 +64,7 @@ export class FileWatcher implements Inbound {
    * so a file is never taken twice at once. Public so tests can drive ticks without timers.
    */
   poll(): Promise<void> {
-    if (!this.current) {
-      this.current = this.tick().finally(() => {
-        this.current = undefined;
-      });
-    }
-    return this.current;
-  }
-
-  private schedule(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll().finally(() => this.schedule(this.config.every));
-    }, delay);
+    return this.ticker.tickNow();
   }
 
   private async tick(): Promise<void> {
@@ -124,7 +103,7 @@ export class FileWatcher implements Inbound {
     let at = 0;
     const lane = async () => {
       while (at < due.length) {
-        if (this.stopped) return; // stop(): finish the files in flight, take in nothing new
+        if (this.ticker.stopped) return; // stop(): finish the files in flight, take in nothing new
         const name = due[at++];
         const failing = this.failing.get(name);
         if (failing && this.deps.clock().getTime() < failing.notBefore) continue;

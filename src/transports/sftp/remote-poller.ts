@@ -16,6 +16,7 @@ import { byteSize, duration } from '../../config/units';
 import { GatewayError } from '../../errors';
 import { globMatcher, isIgnoredName } from '../file/names';
 import type { Inbound, InboundDeps } from '../spec';
+import { Ticker } from '../ticker';
 import {
   DownloadSink, isConnectionLost, type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl, renameWithoutOverwrite, seenKey,
 } from './remote-files';
@@ -73,10 +74,7 @@ export class RemotePoller implements Inbound {
   private readonly tooLarge = new Set<string>();
   private moveToMade = false;
   private connectFailures = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<void> | undefined;
-  private running = false;
-  private stopped = false;
+  private readonly ticker = new Ticker(() => this.tick(), () => this.nextDelay());
 
   constructor(private readonly source: RemoteSource, private readonly config: PollingConfig, private readonly deps: InboundDeps) {
     this.matches = globMatcher(config.pattern);
@@ -84,28 +82,17 @@ export class RemotePoller implements Inbound {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.stopped = false;
-    this.schedule(0);
+    if (this.ticker.running) return;
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.current;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** One tick; ticks never overlap. Public so tests can drive ticks without timers. */
   poll(): Promise<void> {
-    if (!this.current) {
-      this.current = this.tick().finally(() => {
-        this.current = undefined;
-      });
-    }
-    return this.current;
+    return this.ticker.tickNow();
   }
 
   /** When the next tick is due: `every`, or longer while the server cannot be reached. */
@@ -113,14 +100,6 @@ export class RemotePoller implements Inbound {
     const { every } = this.config;
     if (this.connectFailures === 0) return every;
     return Math.min(every * 2 ** this.connectFailures, Math.max(every, MAX_BACKOFF_MS));
-  }
-
-  private schedule(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll().finally(() => this.schedule(this.nextDelay()));
-    }, delay);
   }
 
   private where(extra: object = {}): object {
@@ -166,7 +145,7 @@ export class RemotePoller implements Inbound {
     this.previous = listed;
 
     for (const f of files) {
-      if (this.stopped) return; // stop(): finish the file in flight, take nothing new
+      if (this.ticker.stopped) return; // stop(): finish the file in flight, take nothing new
       const taken = this.taken.get(f.name);
       const failing = this.failing.get(f.name);
       const waiting = failing !== undefined && now < failing.notBefore;
