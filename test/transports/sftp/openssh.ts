@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Client as SshClient } from 'ssh2';
+import { Client as SshClient, type SFTPWrapper } from 'ssh2';
 
 export function haveOpenSsh(): boolean {
   return ['sftp', 'ssh', 'ssh-keygen'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
@@ -155,24 +155,32 @@ export async function streamHash(file: string): Promise<{ sha256: string; size: 
   return { sha256: hash.digest('hex'), size };
 }
 
+/** Where ssh2's client logs in, and the host key it accepts (an OpenSSH `.pub` line), nothing else. */
+export interface Ssh2Login {
+  port: number;
+  user: string;
+  privateKey: Buffer;
+  hostPublicKey: string;
+}
+
 /**
- * Uploads with ssh2's own client, which (unlike OpenSSH's sftp, which prints only "Failure") hands
- * over the message of a failed status: what WinSCP or FileZilla would show a partner.
+ * Logs in with ssh2's client and hands `work` the SFTP channel. `work` calls `done` once, with the
+ * error if any; the connection ends either way, as it does when the login or the channel fails.
  */
-export function ssh2Upload(o: { port: number; user: string; privateKey: Buffer; hostPublicKey: string; remote: string; data: Buffer }): Promise<void> {
+export function withSftp(o: Ssh2Login, work: (sftp: SFTPWrapper, done: (err?: Error | null) => void) => void): Promise<void> {
   const pinned = Buffer.from(o.hostPublicKey.trim().split(/\s+/)[1], 'base64');
   return new Promise((resolve, reject) => {
     const conn = new SshClient();
-    const fail = (err: Error) => { conn.end(); reject(err); };
-    conn.on('error', fail);
+    const done = (err?: Error | null) => {
+      conn.end();
+      if (err) reject(err);
+      else resolve();
+    };
+    conn.on('error', done);
     conn.on('ready', () => {
       conn.sftp((err, sftp) => {
-        if (err) return fail(err);
-        sftp.writeFile(o.remote, o.data, (werr) => {
-          conn.end();
-          if (werr) reject(werr);
-          else resolve();
-        });
+        if (err) return done(err);
+        work(sftp, done);
       });
     });
     conn.connect({
@@ -182,33 +190,28 @@ export function ssh2Upload(o: { port: number; user: string; privateKey: Buffer; 
   });
 }
 
+/**
+ * Uploads with ssh2's own client, which (unlike OpenSSH's sftp, which prints only "Failure") hands
+ * over the message of a failed status: what WinSCP or FileZilla would show a partner.
+ */
+export function ssh2Upload(o: Ssh2Login & { remote: string; data: Buffer }): Promise<void> {
+  return withSftp(o, (sftp, done) => sftp.writeFile(o.remote, o.data, done));
+}
+
 /** Opens `remote` for writing with ssh2's client and sends `writes` in the order given (offsets as a client chooses), then closes it. */
-export function ssh2Writes(o: { port: number; user: string; privateKey: Buffer; hostPublicKey: string; remote: string; writes: Array<{ offset: number; data: Buffer }> }): Promise<void> {
-  const pinned = Buffer.from(o.hostPublicKey.trim().split(/\s+/)[1], 'base64');
-  return new Promise((resolve, reject) => {
-    const conn = new SshClient();
-    const fail = (err: Error) => { conn.end(); reject(err); };
-    conn.on('error', fail);
-    conn.on('ready', () => {
-      conn.sftp((err, sftp) => {
-        if (err) return fail(err);
-        sftp.open(o.remote, 'w', (oerr, handle) => {
-          if (oerr) return fail(oerr);
-          const next = (i: number): void => {
-            if (i === o.writes.length) {
-              sftp.close(handle, (cerr) => { conn.end(); if (cerr) reject(cerr); else resolve(); });
-              return;
-            }
-            const w = o.writes[i];
-            sftp.write(handle, w.data, 0, w.data.length, w.offset, (werr) => (werr ? fail(werr) : next(i + 1)));
-          };
-          next(0);
-        });
-      });
-    });
-    conn.connect({
-      host: '127.0.0.1', port: o.port, username: o.user, privateKey: o.privateKey,
-      hostVerifier: (key: Buffer) => key.equals(pinned),
+export function ssh2Writes(o: Ssh2Login & { remote: string; writes: Array<{ offset: number; data: Buffer }> }): Promise<void> {
+  return withSftp(o, (sftp, done) => {
+    sftp.open(o.remote, 'w', (oerr, handle) => {
+      if (oerr) return done(oerr);
+      const next = (i: number): void => {
+        if (i === o.writes.length) {
+          sftp.close(handle, done);
+          return;
+        }
+        const w = o.writes[i];
+        sftp.write(handle, w.data, 0, w.data.length, w.offset, (werr) => (werr ? done(werr) : next(i + 1)));
+      };
+      next(0);
     });
   });
 }
