@@ -38,7 +38,10 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
       enableWAL: target.location !== ':memory:',
       // Several gateway processes may share one file: wait for the writer rather than fail.
       timeout: 10_000,
-      prepareDatabase: (db: { pragma(s: string): unknown }) => { db.pragma('synchronous = NORMAL'); },
+      // FULL: a commit is on disk before a transport may acknowledge it. NORMAL (no sync per commit in
+      // WAL mode) let a power cut undo receipts a partner had already been told were stored; FULL
+      // cost 0-15% on the benchmark rows (docs/bench.md), the group commit sharing each sync.
+      prepareDatabase: (db: { pragma(s: string): unknown }) => { db.pragma('synchronous = FULL'); },
     };
   }
   return {

@@ -40,6 +40,14 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await store.pendingMigrations()).toBe(false);
     });
 
+    if (kind === 'sqlite') {
+      it('every commit is synced (synchronous = FULL): an acknowledged receipt survives a power cut, not only a crash', async () => {
+        // 2 = FULL; NORMAL (1) leaves WAL commits unsynced.
+        expect(await store.query<Array<{ synchronous: number }>>('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+        expect(await store.query<Array<{ journal_mode: string }>>('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      });
+    }
+
     it('receive: bytes are on disk and the message, its event and its job are committed together', async () => {
       const bytes = Buffer.from(x12());
       const r = await store.receive({ direction: 'in', transport: 'file', bytes, fileName: 'po.edi', partnerId: 'acme' });
