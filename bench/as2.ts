@@ -31,14 +31,14 @@
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LoadDone, LoadReady, LoadSpec, LoadTally } from './as2-load';
 import type { Libas2Spec, Libas2Stats } from './as2-libas2';
-import { Gateway, readLog, sleep, vmHwmMb, type LogLine } from './pipeline';
+import { Gateway, readLog, sleep, vmHwmMb, writeIntakeConfig, type LogLine } from './pipeline';
 import { scratch } from './store';
 import type { As2Detail, Job, WorkerResult } from './types';
 
@@ -230,30 +230,15 @@ function form(job: Job): Pick<LoadSpec, 'keyTransport' | 'transferEncoding' | 'l
 // the gateway
 
 function writeGatewayConfig(dir: string, port: number, partnerCert: string): string {
-  const file = (rel: string, text: string) => {
-    mkdirSync(join(dir, rel, '..'), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  };
-  // No admin key: the admin API stays off. The database comes from DATABASE_URL. Our AS2 key and
-  // certificate lie under certs/our, so the gateway makes them on its first start.
-  file('gateway.yaml', [
-    'payloads: data/payloads',
-    'identity:',
-    '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
-    `  as2: { id: ${OUR_ID}, key: certs/our/as2.key, certificate: certs/our/as2.pem }`,
-    `as2: { port: ${port} }`,
-    'workers: 2', 'processes: 1',
-    '',
-  ].join('\n'));
-  // No routes and no acks: what is measured is intake.
-  file('partners/acme.yaml', [
-    'id: acme',
-    `identifiers: { x12: [{ qualifier: ZZ, id: ACME }], as2: ${PARTNER_ID} }`,
-    `certificates: { as2: ${partnerCert} }`,
-    'inbound: { as2: { signed: required, encrypted: required } }',
-    '',
-  ].join('\n'));
-  return join(dir, 'gateway.yaml');
+  return writeIntakeConfig(dir, {
+    identity: [`as2: { id: ${OUR_ID}, key: certs/our/as2.key, certificate: certs/our/as2.pem }`],
+    listener: `as2: { port: ${port} }`,
+    partner: [
+      `identifiers: { x12: [{ qualifier: ZZ, id: ACME }], as2: ${PARTNER_ID} }`,
+      `certificates: { as2: ${partnerCert} }`,
+      'inbound: { as2: { signed: required, encrypted: required } }',
+    ],
+  });
 }
 
 /** The gateway's SQLite file, opened read-only. */

@@ -185,6 +185,30 @@ function count997s(dir: string): number {
 }
 
 /** VmHWM (peak resident set) of a live process, in MiB; undefined when /proc cannot say. */
+/**
+ * gateway.yaml and partners/acme.yaml for a row that measures one transport's intake (the sftp and
+ * as2 rows): no admin key, so no admin API; the database from DATABASE_URL; no routes and no acks,
+ * so what is measured is intake. Our keys lie under certs/our, so the gateway makes them on its
+ * first start. `identity` adds lines under `identity:`, `listener` the transport's own section,
+ * `partner` what follows `id: acme`. Returns the gateway.yaml path.
+ */
+export function writeIntakeConfig(dir: string, o: { identity?: string[]; listener: string; partner: string[] }): string {
+  const file = (rel: string, lines: string[]) => {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), [...lines, ''].join('\n'));
+  };
+  file('gateway.yaml', [
+    'payloads: data/payloads',
+    'identity:',
+    '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
+    ...(o.identity ?? []).map((l) => `  ${l}`),
+    o.listener,
+    'workers: 2', 'processes: 1',
+  ]);
+  file('partners/acme.yaml', ['id: acme', ...o.partner]);
+  return join(dir, 'gateway.yaml');
+}
+
 export function vmHwmMb(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -33,7 +33,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { acmeInterchange, Gateway, readLog, sleep, vmHwmMb } from './pipeline';
+import { acmeInterchange, Gateway, readLog, sleep, vmHwmMb, writeIntakeConfig } from './pipeline';
 import { scratch } from './store';
 import type { Job, SftpDetail, WorkerResult } from './types';
 
@@ -237,28 +237,10 @@ function settleDisk(): void {
 // the gateway
 
 function writeGatewayConfig(dir: string, port: number, clientPub: string): string {
-  const file = (rel: string, text: string) => {
-    mkdirSync(join(dir, rel, '..'), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  };
-  // No admin key: the admin API stays off. The database comes from DATABASE_URL. The host key lies
-  // under certs/our, so the gateway makes it on its first start.
-  file('gateway.yaml', [
-    'payloads: data/payloads',
-    'identity:',
-    '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
-    `sftp: { port: ${port}, hostKey: certs/our/ssh_host_ed25519_key, root: data/sftp }`,
-    'workers: 2', 'processes: 1',
-    '',
-  ].join('\n'));
-  // No routes and no acks: what is measured is intake.
-  file('partners/acme.yaml', [
-    'id: acme',
-    'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
-    `inbound: { sftp: { user: acme, publicKeys: [${clientPub}] } }`,
-    '',
-  ].join('\n'));
-  return join(dir, 'gateway.yaml');
+  return writeIntakeConfig(dir, {
+    listener: `sftp: { port: ${port}, hostKey: certs/our/ssh_host_ed25519_key, root: data/sftp }`,
+    partner: ['identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }', `inbound: { sftp: { user: acme, publicKeys: [${clientPub}] } }`],
+  });
 }
 
 /** The gateway's SQLite file, opened read-only: counting rows takes no write lock from it. */
