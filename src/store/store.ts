@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource, driverOf, parseDatabaseUrl, type Driver } from './data-source';
@@ -73,7 +73,11 @@ const EMPTY = Buffer.alloc(0);
 /** Receipts committed in one transaction at most (group commit in receive). */
 const RECEIPTS_PER_COMMIT = 64;
 
-/** Payloads we produce up to this size are kept in the database row rather than a file of their own. */
+/**
+ * Payloads up to this size, received or produced, are kept in their database row rather than a file
+ * of their own: the commit that records them makes them durable, where a file would cost an fsync of
+ * its own and one of its folder (docs/store.md).
+ */
 export const INLINE_PAYLOAD_MAX = 64 * 1024;
 
 /** How much of a validation report a row keeps; the payload can always be validated again in full. */
@@ -162,19 +166,22 @@ export class Store {
    */
   async receive(input: ReceiveInput): Promise<Received> {
     const hash = sha256(input.bytes);
-    if (this.files) await this.files.putAsync(input.bytes, hash);
+    if (this.inFile(input.bytes.length)) await this.files!.putAsync(input.bytes, hash);
     return this.commitReceipt(input, this.newMessage(input, hash, input.bytes.length));
   }
 
   /**
-   * receive() for a file on disk of any size. Its bytes are streamed into the payload store (bounded
-   * memory) and fsynced before the row commits; with payloads kept in the database it is read whole.
-   * A caller that already knows the file's sha256 and size and has fsynced it (`synced`), and will not
-   * change it again, has it linked into the store instead of copied.
+   * receive() for a file on disk of any size. A large one is streamed into the payload store (bounded
+   * memory) and fsynced before the row commits; a small one (or any, with payloads kept in the
+   * database) is read whole into its row. A caller that already knows a large file's sha256 and size
+   * and has fsynced it (`synced`), and will not change it again, has it linked into the store instead
+   * of copied.
    */
   async receiveFile(input: Omit<ReceiveInput, 'bytes'> & { path: string; synced?: { sha256: string; size: number } }): Promise<Received> {
     const { path, synced, ...rest } = input;
-    if (!this.files) return this.receive({ ...rest, bytes: await readFile(path) });
+    // A metadata call, in place (ADR 0008).
+    const size = synced?.size ?? statSync(path).size;
+    if (!this.files || !this.inFile(size)) return this.receive({ ...rest, bytes: await readFile(path) });
     let stored: { sha256: string; size: number };
     if (synced) {
       await this.files.adopt(path, synced.sha256);
@@ -183,6 +190,18 @@ export class Store {
       stored = await this.files.putStream(createReadStream(path));
     }
     return this.commitReceipt({ ...rest, bytes: EMPTY }, this.newMessage(rest, stored.sha256, stored.size));
+  }
+
+  /**
+   * Received files up to this size need not be fsynced by whoever hands them over: they are read
+   * into their row, and the commit makes them durable.
+   */
+  get inlineUpTo(): number {
+    return this.files ? INLINE_PAYLOAD_MAX : Number.MAX_SAFE_INTEGER;
+  }
+
+  private inFile(size: number): boolean {
+    return this.files !== undefined && size > INLINE_PAYLOAD_MAX;
   }
 
   private newMessage(input: Omit<ReceiveInput, 'bytes'>, hash: string, size: number): MessageRecord {
@@ -284,9 +303,14 @@ export class Store {
   }
 
   private async insertReceipt(m: EntityManager, input: ReceiveInput, message: MessageRecord): Promise<Received> {
+    const inFile = this.inFile(message.size);
+    const data = inFile ? null : input.bytes;
     await insertMany(m, this.driver, 'payload', [{
-      sha256: message.sha256, size: message.size, storage: this.files ? 'file' : 'database', data: this.files ? null : input.bytes, createdAt: message.receivedAt, purgedAt: null,
+      sha256: message.sha256, size: message.size, storage: inFile ? 'file' : 'database', data, createdAt: message.receivedAt, purgedAt: null,
     }], { ignore: true });
+    // The same bytes, received again after retention purged them: they are kept again, for as long.
+    await m.query(`UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
+      [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256]);
     await insertOne(m, this.driver, 'message', this.messageRow(message));
     const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${message.size} bytes`.trim() }, m);
     if (input.job !== null) await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
@@ -418,7 +442,7 @@ export class Store {
     const hash = sha256(bytes);
     // Small documents we made (acks, mapped orders) go in the row itself: the commit makes them
     // durable, where a file of their own would cost an fsync each (docs/bench.md, the pipeline rows).
-    const inFile = this.files !== undefined && bytes.length > INLINE_PAYLOAD_MAX;
+    const inFile = this.inFile(bytes.length);
     if (inFile) this.files!.put(bytes, hash);
     return { sha256: hash, row: { sha256: hash, size: bytes.length, storage: inFile ? 'file' : 'database', data: inFile ? null : bytes, createdAt: this.clock(), purgedAt: null } };
   }

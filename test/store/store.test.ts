@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { Store } from '../../src/store/store';
+import { INLINE_PAYLOAD_MAX, Store } from '../../src/store/store';
 import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
 import { isUniqueViolation } from '../../src/store/sql';
@@ -13,6 +13,9 @@ const ALLOWED_DIFF = [
   /"(temporary_)?(event|job)"/, /INDEX "(ix_event|ix_job|uq_job)/, // SQLite: INTEGER PRIMARY KEY AUTOINCREMENT, which the entity calls bigint
   /`\w+` (text|blob) NULL$/, /DROP COLUMN `(error|data|validationReport|ackReport|tracked|report|lastError|detail)`/, // MariaDB: MEDIUMTEXT / LONGBLOB
 ];
+
+/** Bytes past the size kept in a payload row: stored as a file of their own. */
+const large = (text: string) => Buffer.concat([Buffer.from(text), Buffer.alloc(INLINE_PAYLOAD_MAX + 1, 0x0a)]);
 
 for (const kind of ['sqlite', 'mariadb'] as const) {
   describe(`store on ${kind}`, () => {
@@ -48,8 +51,8 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       });
     }
 
-    it('receive: bytes are on disk and the message, its event and its job are committed together', async () => {
-      const bytes = Buffer.from(x12());
+    it('receive: bytes are stored and the message, its event and its job are committed together', async () => {
+      const bytes = large(x12());
       const r = await store.receive({ direction: 'in', transport: 'file', bytes, fileName: 'po.edi', partnerId: 'acme' });
       expect(r.duplicate).toBe(false);
       expect(store.files!.has(r.message.sha256)).toBe(true);
@@ -99,9 +102,9 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process' })).toBe(1);
     });
 
-    it('receiveFile of a file already hashed and fsynced links it into the store instead of copying it', async () => {
+    it('receiveFile of a large file already hashed and fsynced links it into the store instead of copying it', async () => {
       const file = join(db!.dir, 'linked.x12');
-      const bytes = Buffer.from(x12({ control: '000000322' }));
+      const bytes = large(x12({ control: '000000322' }));
       writeFileSync(file, bytes);
       const synced = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
       const r = await store.receiveFile({ direction: 'in', transport: 'sftp', path: file, fileName: 'linked.x12', partnerId: 'acme', synced });
@@ -117,8 +120,28 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(statSync(store.files!.path(synced.sha256)).ino).toBe(statSync(file).ino);
     });
 
+    it('received payloads up to 64 KiB are kept in their row, larger ones in a file', async () => {
+      const small = Buffer.concat([Buffer.from(x12({ control: '000000324' })), Buffer.alloc(INLINE_PAYLOAD_MAX - 200, 0x0a)]).subarray(0, INLINE_PAYLOAD_MAX);
+      const big = large(x12({ control: '000000325' }));
+      const file = join(db!.dir, 'small.x12');
+      writeFileSync(file, small);
+      // A small upload handed over unsynced (as the SFTP server does) is read into the commit.
+      const a = await store.receiveFile({ direction: 'in', transport: 'sftp', path: file, fileName: 'small.x12' });
+      const b = await store.receive({ direction: 'in', transport: 'as2', bytes: big });
+      const rowOf = (sha256: string) => store.ds.getRepository(PayloadRecord).findOneByOrFail({ sha256 });
+      expect(await rowOf(a.message.sha256)).toMatchObject({ storage: 'database', size: INLINE_PAYLOAD_MAX });
+      expect(Buffer.from((await rowOf(a.message.sha256)).data!).equals(small)).toBe(true);
+      expect(store.files!.has(a.message.sha256)).toBe(false);
+      expect(await rowOf(b.message.sha256)).toMatchObject({ storage: 'file', data: null });
+      expect(store.files!.has(b.message.sha256)).toBe(true);
+      expect((await store.payload(a.message.sha256, a.message.size)).equals(small)).toBe(true);
+      expect((await store.payload(a.message.sha256)).equals(small)).toBe(true);
+      expect((await store.payload(b.message.sha256, b.message.size)).equals(big)).toBe(true);
+      expect(store.inlineUpTo).toBe(INLINE_PAYLOAD_MAX);
+    });
+
     it('payloads lie one folder deep, and a store laid out two deep (before 2026-11-22) is still read', async () => {
-      const bytes = Buffer.from(x12({ control: '000000323' }));
+      const bytes = large(x12({ control: '000000323' }));
       const r = await store.receive({ direction: 'in', transport: 'file', bytes, fileName: 'layout.edi' });
       const hash = r.message.sha256;
       expect(store.files!.path(hash)).toBe(join(db!.dir, 'payloads', hash.slice(0, 2), hash));
@@ -274,13 +297,26 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect((await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ controlNumber: '000000555' })).ackStatus).toBe('overdue');
     });
 
-    it('retention purges old payload bytes and keeps the audit rows', async () => {
-      const r = await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from('old ' + x12()) });
+    it('retention purges old payload bytes and keeps the audit rows; the same bytes received again are kept again', async () => {
+      const smallBytes = Buffer.from('old ' + x12());
+      const bigBytes = large('old ' + x12());
+      const r = await store.receive({ direction: 'in', transport: 'file', bytes: smallBytes });
+      const big = await store.receive({ direction: 'in', transport: 'file', bytes: bigBytes });
       now = new Date(now.getTime() + 90 * 86_400_000);
-      expect(await store.purgePayloads(new Date(now.getTime() - 30 * 86_400_000))).toBeGreaterThanOrEqual(1);
-      expect(store.files!.has(r.message.sha256)).toBe(false);
-      await expect(store.payload(r.message.sha256)).rejects.toThrow(/purged on/);
-      expect(await store.message(r.message.id)).not.toBeNull();
+      expect(await store.purgePayloads(new Date(now.getTime() - 30 * 86_400_000))).toBeGreaterThanOrEqual(2);
+      for (const m of [r.message, big.message]) {
+        expect(store.files!.has(m.sha256)).toBe(false);
+        await expect(store.payload(m.sha256, m.size)).rejects.toThrow(/purged on/);
+        expect(await store.message(m.id)).not.toBeNull();
+      }
+      // Received again: the purged row takes the bytes back, and retention counts from now.
+      const again = await store.receive({ direction: 'in', transport: 'file', bytes: smallBytes });
+      const bigAgain = await store.receive({ direction: 'in', transport: 'file', bytes: bigBytes });
+      expect((await store.payload(again.message.sha256, again.message.size)).equals(smallBytes)).toBe(true);
+      expect((await store.payload(bigAgain.message.sha256, bigAgain.message.size)).equals(bigBytes)).toBe(true);
+      const row = await store.ds.getRepository(PayloadRecord).findOneByOrFail({ sha256: again.message.sha256 });
+      expect(row.purgedAt).toBeNull();
+      expect(row.createdAt.getTime()).toBe(now.getTime());
     });
   });
 }
