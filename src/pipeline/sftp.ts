@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GatewayError } from '../errors';
-import { startSftpServer, type SftpUser } from '../transports/sftp/server';
+import type { SftpUser } from '../transports/sftp/server';
+import { startSftpThread } from '../transports/sftp/thread';
 import type { PipelineContext } from './context';
 import { intakeFile } from './intake';
 
 /**
  * The gateway's hosted SFTP server (gateway.yaml `sftp`), its users read from the partner files at
  * every login (`inbound.sftp`), so an onboarded or edited partner can log in at once. Uploads are
- * taken in through the store's streaming receive; the OK goes back only after the commit.
+ * taken in through the store's streaming receive; the OK goes back only after the commit. The server
+ * itself runs on a thread of its own (transports/sftp/thread.ts).
  */
 export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: number; close(): Promise<void> }> {
   const { config, logger } = ctx;
@@ -37,11 +39,12 @@ export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: num
     });
     return [{ partnerId: p.id, user: s.user, publicKeys, ...(s.password ? { passwordHash: s.password } : {}) }];
   });
-  return startSftpServer({
+  return startSftpThread({
     port: sftp.port,
     hostKey,
     root: resolve(config.dir, sftp.root),
     users,
+    inlineUpTo: ctx.store.inlineUpTo,
     intake: (i) => intakeFile(ctx, { transport: 'sftp', partnerId: i.partnerId, path: i.path, fileName: i.fileName, remotePath: i.remotePath, ...(i.synced ? { synced: i.synced } : {}) }),
     logger,
   });

@@ -29,13 +29,19 @@ export interface SftpServerOptions {
   /** Homes are `<root>/<partnerId>/{inbox,outbox,archive}`, made at a partner's first login. */
   root: string;
   /** Read on every login, so that edited partner files apply at once. */
-  users(): SftpUser[];
+  users(): SftpUser[] | Promise<SftpUser[]>;
   /** The durable receive; it resolves once the file is committed. `path` is the upload on disk. */
   intake(input: IntakeRequest): Promise<{ messageId: string }>;
   /** What becomes of an upload once taken in: removed (default) or moved to the home's `archive/`. */
   afterIntake?: 'delete' | 'archive';
   /** Largest upload accepted (default 2 GiB). */
   maxFileBytes?: number;
+  /**
+   * Uploads up to this size are not fsynced at their close: intake reads them into the commit that
+   * records them (the store keeps payloads this small in their database row). Larger ones are fsynced
+   * and handed over with their digest, to be linked into the payload store. Default 0: all are fsynced.
+   */
+  inlineUpTo?: number;
   /** A logged-in connection with no SFTP request for this long is closed (default 10 minutes). */
   idleTimeoutMs?: number;
   /** Failed logins from one address within 10 minutes after which it is refused for 15 (default 10). */
@@ -138,6 +144,7 @@ class HostedSftp {
       intake: (input) => o.intake(input),
       afterIntake,
       maxFileBytes: o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      inlineUpTo: o.inlineUpTo ?? 0,
       logger: o.logger,
       takingIn: new Set(),
       writing: new Set(),
@@ -306,7 +313,7 @@ class HostedSftp {
     // `none` is how a client asks which methods there are; it is no attempt.
     if (ctx.method === 'none') return tryTo(() => ctx.reject(METHODS));
     conn.attempts++;
-    const user = this.findUser(ctx.username);
+    const user = await this.findUser(ctx.username);
 
     if (ctx.method === 'publickey') {
       const keys = user ? this.keysOf(user) : [];
@@ -346,10 +353,10 @@ class HostedSftp {
     return this.refuse(conn, ctx);
   }
 
-  private findUser(name: string): SftpUser | undefined {
+  private async findUser(name: string): Promise<SftpUser | undefined> {
     let users: SftpUser[];
     try {
-      users = this.o.users();
+      users = await this.o.users();
     } catch (err) {
       this.o.logger.error({ err }, 'sftp: reading the users failed; login refused');
       return undefined;

@@ -43,6 +43,8 @@ export interface Shared {
   intake(input: IntakeRequest): Promise<{ messageId: string }>;
   afterIntake: 'delete' | 'archive';
   maxFileBytes: number;
+  /** Uploads up to this size are not fsynced at their close (see SftpServerOptions.inlineUpTo). */
+  inlineUpTo: number;
   logger: SftpLogger;
   /** Disk paths whose intake is running: no one may write, rename or remove them meanwhile. */
   takingIn: Set<string>;
@@ -458,8 +460,9 @@ export class SftpSession {
     }
     let digest: Digest | undefined;
     try {
-      // Hashed whole and in order: made durable here, so that intake can link the file as it is.
-      if (h.hash && h.hashed === h.bytes) {
+      // Hashed whole and in order: made durable here, so that intake can link the file as it is. A
+      // small one is not: intake copies it into its commit, which makes it durable.
+      if (h.hash && h.hashed === h.bytes && h.bytes > this.shared.inlineUpTo) {
         await h.fh.sync();
         digest = { sha256: h.hash.digest('hex'), size: h.bytes };
       }
