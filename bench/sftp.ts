@@ -11,6 +11,9 @@
  * - `sftp-big`: one file of `fileBytes` (1 GiB; generated on disk in 1 MiB blocks), put and renamed
  *   the same way by one client.
  *
+ * Before the timed part, a files row uploads `warmup` other files the same way (untimed; the gateway
+ * also waits for them to be committed and processed) and then waits for freed inodes to age (settleMs).
+ *
  * Timing: from the first client start. Gateway: until the message table holds every file (its
  * SQLite file, read-only, polled every 20 ms; a row there means the payload is durable and the
  * message committed). sshd has no commit: until the last client exited. The gateway runs with no
@@ -100,11 +103,11 @@ interface Input {
   bytes: number;
 }
 
-/** `count` X12 interchanges of ACME 850s, each padded with line feeds to exactly `size` bytes. */
-function smallFiles(dir: string, count: number, size: number): Input {
+/** `count` X12 interchanges of ACME 850s (control numbers from `first`), each padded with line feeds to exactly `size` bytes. */
+function smallFiles(dir: string, count: number, size: number, first = 1): Input {
   mkdirSync(dir, { recursive: true });
   const files: Input['files'] = [];
-  for (let i = 1; i <= count; i++) {
+  for (let i = first; i < first + count; i++) {
     let n = Math.max(1, Math.floor(size / 150));
     let f = acmeInterchange(i, n);
     while (Buffer.byteLength(f.text) > size && n > 1) f = acmeInterchange(i, --n);
@@ -151,13 +154,13 @@ function sshOptions(l: Login): string[] {
 }
 
 /** Batch files: each client puts its share as NAME.part and renames it to NAME, in inbox/. */
-function batches(dir: string, input: Input, clients: number): string[] {
+function batches(dir: string, input: Input, clients: number, prefix = 'batch'): string[] {
   const out: string[] = [];
   const per = Math.ceil(input.files.length / clients);
   for (let c = 0; c < clients; c++) {
     const share = input.files.slice(c * per, (c + 1) * per);
     if (share.length === 0) break;
-    const file = join(dir, `batch-${c + 1}.txt`);
+    const file = join(dir, `${prefix}-${c + 1}.txt`);
     writeFileSync(file, share.map((f) => `put ${f.local} inbox/${f.name}.part\nrename inbox/${f.name}.part inbox/${f.name}\n`).join(''));
     out.push(file);
   }
@@ -228,6 +231,22 @@ class UploadWatch {
   }
 }
 
+/**
+ * The untimed warm-up of a files row: `job.warmup` more files (other control numbers, other names)
+ * from the same number of clients, put and renamed the same way. The gateway compiles its hot code
+ * as it runs (V8's JIT), so its first thousand uploads are slower than its steady state, which is
+ * what a gateway that runs for weeks lives in; sshd gets the same warm-up. Throws if a client failed.
+ */
+async function warmUp(dir: string, login: Login, job: Job, clients: number): Promise<number> {
+  const warm = job.warmup ?? 0;
+  if (warm <= 0) return 0;
+  const input = smallFiles(join(dir, 'warm'), warm, job.fileBytes ?? 5120, (job.count ?? 1000) + 1);
+  const runs = batches(dir, input, clients, 'warm').map((b) => client(login, b));
+  const problems = clientProblems(await Promise.all(runs.map((r) => r.done)));
+  if (problems.length) throw new Error(`the warm-up failed: ${problems.join('; ')}`);
+  return warm;
+}
+
 /** Flushes dirty pages (the generated input, the last row's uploads) so that their writeback does not land in the timed part. */
 function settleDisk(): void {
   spawnSync('sync');
@@ -274,9 +293,22 @@ function rowTime(v: string): number {
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v.replace(' ', 'T')}Z`).getTime();
 }
 
+const warmNote = (warm: number, clients: number) => (warm ? `; after an untimed warm-up of ${warm} other files from ${clients} clients alike` : '');
+
+/** Waits (untimed) until the warm-up's files are committed and processed, so that none of its work lands in the timed part. */
+async function drained(msgs: Messages, warm: number): Promise<void> {
+  const until = Date.now() + PROCESS_WAIT_MS;
+  while (Date.now() < until) {
+    const jobs = msgs.processJobs();
+    if (msgs.count() >= warm && (jobs.done ?? 0) + (jobs.dead ?? 0) >= warm) return;
+    await sleep(POLL_MS * 5);
+  }
+  throw new Error(`the warm-up's ${warm} files were not all committed and processed within ${PROCESS_WAIT_MS / 1000} s`);
+}
+
 const fmtCounts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
 
-async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
+async function gatewayRow(job: Job, big: boolean, settle: number): Promise<WorkerResult> {
   const db = await scratch('sqlite');
   const dir = db.dir;
   let gw: Gateway | undefined;
@@ -301,6 +333,9 @@ async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
     const cipher = await probe(dir, login);
     msgs = new Messages(db.url.slice('sqlite:'.length));
     const n = input.files.length;
+    const warm = big ? 0 : await warmUp(dir, login, job, clients);
+    if (warm > 0) await drained(msgs, warm);
+    if (settle > 0) await sleep(settle);
     settleDisk();
 
     // Timed from here.
@@ -316,7 +351,7 @@ async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
     void exits.then((e) => { exited = e; });
     let committedAt = 0;
     while (Date.now() - t0 < BUDGET_MS && gw.running) {
-      if (msgs.count() >= n) { committedAt = Date.now(); break; }
+      if (msgs.count() >= warm + n) { committedAt = Date.now(); break; }
       // All clients gone and still not every row: nothing more is coming.
       if (exited && Date.now() - Math.max(...exited.map((e) => e.at)) > 5000) break;
       await sleep(POLL_MS);
@@ -331,7 +366,9 @@ async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
     if (!gw.running) throw new Error(`the gateway exited during the run: ${readFileSync(gw.logPath, 'utf8').slice(-1500)}`);
 
     // Untimed: checks, and for the big file what the process job then does to memory.
-    const rows = msgs.rows();
+    const want = new Map(input.files.map((f) => [f.name, f]));
+    const all = msgs.rows();
+    const rows = all.filter((r) => want.has(r.fileName));
     const notes: string[] = [];
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     let peak = hwmAtCommit;
@@ -362,7 +399,8 @@ async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
           `the rest is the intake on the rename (hashed as the WRITEs arrived and fsynced at the close, so the upload is linked into the payload store, the folder fsynced, the message committed); cipher ${cipher}`
         : `${n} files of ${job.fileBytes ?? 5120} bytes (X12 850s), ${clients} parallel OpenSSH sftp -b clients of ${Math.ceil(n / clients)} files each, each file put as NAME.part then renamed to NAME ` +
           `(taken in on the rename, answered after the commit); timed from the first client start until the message table held all ${n} (polled every ${POLL_MS} ms): ${committed}; ` +
-          `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)})`,
+          `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)}` +
+          `${warm ? `, ${warm} of them the warm-up's` : ''})${warmNote(warm, clients)}`,
       `peak RSS: ${rss}`,
     );
     if (!committedAt) warn(`stopped waiting with ${rows.length} of ${n} files committed`);
@@ -370,12 +408,12 @@ async function gatewayRow(job: Job, big: boolean): Promise<WorkerResult> {
     if (hwmAtCommit === undefined) warn('could not read VmHWM of the gateway');
     if (stop.killed) warn('the gateway did not stop after SIGTERM and was killed');
     else if (stop.code !== 0) warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
-    const want = new Map(input.files.map((f) => [f.name, f]));
     const wrong = rows.filter((r) => want.get(r.fileName)?.sha256 !== r.sha256 || r.transport !== 'sftp').length;
     if (rows.length !== n) warn(`${rows.length} message rows for ${n} files`);
-    if (new Set(rows.map((r) => r.fileName)).size !== rows.length) warn('a file name was taken in twice');
+    if (all.length !== warm + n) warn(`${all.length} message rows for ${warm} warm-up and ${n} timed files`);
+    if (new Set(all.map((r) => r.fileName)).size !== all.length) warn('a file name was taken in twice');
     if (wrong) warn(`${wrong} message rows do not match a file uploaded (name, sha256, transport sftp)`);
-    if (taken !== n) warn(`${taken} "sftp upload taken in" log lines for ${n} files`);
+    if (taken !== warm + n) warn(`${taken} "sftp upload taken in" log lines for ${warm + n} files`);
     const inbox = join(dir, 'data/sftp/acme/inbox');
     const left = existsSync(inbox) ? readdirSync(inbox) : [];
     if (left.length) warn(`${left.length} files left in inbox/ (${left.slice(0, 3).join(', ')})`);
@@ -553,7 +591,7 @@ function sha256File(file: string): string {
   return hash.digest('hex');
 }
 
-async function sshdRow(job: Job, big: boolean): Promise<WorkerResult> {
+async function sshdRow(job: Job, big: boolean, settle: number): Promise<WorkerResult> {
   if (process.getuid?.() !== 0) throw new Missing('skipped: sshd needs root (a system user and a root-owned chroot)');
   if (!have(SSHD)) throw new Missing(`skipped: ${SSHD} is not installed`);
   if (!existsSync(SSHD_CONFIG)) throw new Missing(`skipped: no sshd config at ${SSHD_CONFIG} (BENCH_SSHD_CONFIG)`);
@@ -608,6 +646,8 @@ async function sshdRow(job: Job, big: boolean): Promise<WorkerResult> {
     const cipher = await probe(dir, login);
     const version = (spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr || '').trim().split(/[ ,]/)[0];
     const n = input.files.length;
+    const warm = big ? 0 : await warmUp(dir, login, job, clients);
+    if (settle > 0) await sleep(settle);
     settleDisk();
 
     // Timed from here, until the last client exits: sshd has no commit.
@@ -629,6 +669,7 @@ async function sshdRow(job: Job, big: boolean): Promise<WorkerResult> {
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     const there = readdirSync(inbox);
     const parts = there.filter((x) => x.endsWith('.part'));
+    if (there.length !== warm + n) warn(`${there.length} files in inbox/ for ${warm} warm-up and ${n} timed files`);
     let mismatched = 0;
     for (const f of input.files) {
       const p = join(inbox, f.name);
@@ -639,7 +680,7 @@ async function sshdRow(job: Job, big: boolean): Promise<WorkerResult> {
         ? `OpenSSH's sshd (${version}, internal-sftp chrooted, from peers/conf/sshd_config) receiving the same file from the same client and commands (put .part, rename); ` +
           `sshd has no commit: timed until the client exited (written, not fsynced); the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s; cipher ${cipher}`
         : `OpenSSH's sshd (${version}, internal-sftp chrooted, LogLevel VERBOSE and internal-sftp -l INFO as in peers/conf/sshd_config) receiving the same ${n} files from the same ${clients} clients and commands (put .part, rename); ` +
-          `sshd has no commit: timed until the last client exited (written, not fsynced); cipher ${cipher}`,
+          `sshd has no commit: timed until the last client exited (written, not fsynced); cipher ${cipher}${warmNote(warm, clients)}`,
       `peak RSS: the largest sum of VmRSS over sshd's listener and per-connection processes (${sampler.maxProcs} at most at once, ${sampler.seen} in all), sampled every ${SSHD_SAMPLE_MS} ms; ` +
       `RSS counts shared pages (libc, libcrypto, sshd itself) once per process: the largest sum of Pss (each shared page split among its sharers) was ${sampler.maxPss.toFixed(0)} MB; ` +
       `the sum of each process's VmHWM ${sampler.sumHwm.toFixed(0)} MB, the largest one process ${sampler.maxHwm.toFixed(1)} MB`,
@@ -667,16 +708,17 @@ async function sshdRow(job: Job, big: boolean): Promise<WorkerResult> {
 }
 
 /**
- * How long a files row waits before it starts. On ext4 without a journal (this project's machines),
- * making a file skips every inode freed in the last dirty_expire interval (30 s), at a cost per
- * inode: right after the previous row deleted its thousands of files, the gateway took in 1,000
- * uploads 20-40% slower (sshd's time hardly moved). Both servers start alike once those have aged.
- * BENCH_SFTP_SETTLE_MS overrides it (0: no wait).
+ * How long a files row waits, after its warm-up, before the timed part. On ext4 without a journal
+ * (this project's machines), making a file skips every inode freed in the last dirty_expire interval
+ * (30 s), or twice that while the inode's table block is dirty, which making files keeps it: each
+ * such inode costs a lookup. Right after the previous row deleted its thousands of files, the
+ * gateway took in 1,000 uploads 20-40% slower (sshd's time hardly moved). Both servers are timed
+ * alike once those have aged. BENCH_SFTP_SETTLE_MS overrides it (0: no wait).
  */
 function settleMs(): number {
   if (process.env.BENCH_SFTP_SETTLE_MS !== undefined) return Number(process.env.BENCH_SFTP_SETTLE_MS) || 0;
   try {
-    return Number(readFileSync('/proc/sys/vm/dirty_expire_centisecs', 'utf8').trim()) * 10 + 1000;
+    return Number(readFileSync('/proc/sys/vm/dirty_expire_centisecs', 'utf8').trim()) * 20 + 1000;
   } catch {
     return 0;
   }
@@ -689,9 +731,8 @@ export async function sftpRow(job: Job): Promise<WorkerResult> {
     const missing = ['sftp', 'ssh-keygen'].filter((p) => !have(p));
     if (missing.length) throw new Missing(`skipped: not installed: ${missing.join(', ')} (the OpenSSH client)`);
     const settle = big ? 0 : settleMs();
-    if (settle > 0) await sleep(settle);
-    const r = job.server === 'sshd' ? await sshdRow(job, big) : await gatewayRow(job, big);
-    if (settle > 0) r.notes = [...(r.notes ?? []), `started ${Math.round(settle / 1000)} s after the previous row, so that the inodes it freed had aged (ext4 without a journal skips recently freed inodes, at a cost, when making files)`];
+    const r = job.server === 'sshd' ? await sshdRow(job, big, settle) : await gatewayRow(job, big, settle);
+    if (settle > 0) r.notes = [...(r.notes ?? []), `timed ${Math.round(settle / 1000)} s after the warm-up and the previous row, so that the inodes they freed had aged (ext4 without a journal skips recently freed inodes, at a cost, when making files)`];
     return r;
   } catch (e) {
     if (e instanceof Missing) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };

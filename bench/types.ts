@@ -52,6 +52,8 @@ export interface Job {
   server?: SftpServerKind;
   /** sftp-files: parallel OpenSSH `sftp -b` clients, each uploading count / clients files. */
   clients?: number;
+  /** sftp-files: untimed uploads from the same clients before the timed ones (default none). */
+  warmup?: number;
   /** sftp-files: bytes per file; sftp-big: bytes of the one file. */
   fileBytes?: number;
   /** as2-receive: the receiver, the payload size of each message, and the requests in flight (count is the timed messages). */
