@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource, driverOf, parseDatabaseUrl, type Driver } from './data-source';
@@ -181,7 +181,10 @@ export class Store {
     const { path, synced, ...rest } = input;
     // A metadata call, in place (ADR 0008).
     const size = synced?.size ?? statSync(path).size;
-    if (!this.files || !this.inFile(size)) return this.receive({ ...rest, bytes: await readFile(path) });
+    // A small file just written is in the page cache: read in place, as the metadata calls are, rather
+    // than in four trips through the thread pool (open, fstat, read, close).
+    if (this.files && !this.inFile(size)) return this.receive({ ...rest, bytes: readFileSync(path) });
+    if (!this.files) return this.receive({ ...rest, bytes: await readFile(path) });
     let stored: { sha256: string; size: number };
     if (synced) {
       await this.files.adopt(path, synced.sha256);
