@@ -426,7 +426,8 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       },
       intake: (i) => intake(ctx, { transport: 'as2', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null, as2MessageId: i.as2MessageId, as2From: i.as2From }),
       recordMdn: async (messageId, rec) => {
-        const mdnQueued = await store.transaction(async (m) => {
+        // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.
+        const mdnQueued = await store.grouped(async (m) => {
           const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
           await m.update(MessageRecord, { id: messageId }, { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() });
           // In this commit: an MDN recorded is an MDN that will be sent, whatever happens to this process.

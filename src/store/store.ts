@@ -70,8 +70,8 @@ export interface RecordedInterchange {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Receipts committed in one transaction at most (group commit in receive). */
-const RECEIPTS_PER_COMMIT = 64;
+/** Receipts (and other grouped work) committed in one transaction at most (group commit). */
+const GROUP_MAX = 64;
 
 /**
  * Payloads up to this size, received or produced, are kept in their database row rather than a file
@@ -224,10 +224,7 @@ export class Store {
    */
   private async commitReceipt(input: ReceiveInput, message: MessageRecord): Promise<Received> {
     try {
-      return await new Promise<Received>((resolve, reject) => {
-        this.receipts.push({ input, message, resolve, reject });
-        this.scheduleReceipts();
-      });
+      return await this.grouped((m) => this.insertReceipt(m, input, message));
     } catch (e) {
       if (!input.as2MessageId || !isUniqueViolation(e)) throw e;
       const first = await this.read((m) => m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }));
@@ -235,60 +232,71 @@ export class Store {
     }
   }
 
-  /** Receipts waiting for their commit (see commitReceipts). */
-  private readonly receipts: Array<{ input: ReceiveInput; message: MessageRecord; resolve(r: Received): void; reject(e: unknown): void }> = [];
-  private committingReceipts = false;
+  /**
+   * Runs `work` in a transaction shared with the other work queued meanwhile (group commit: receipts,
+   * and short writes a partner waits for, like an AS2 receipt's MDN), and resolves only after that
+   * commit. A group that fails is run again work by work, each in its own transaction, so that only
+   * the failing one fails. `work` may therefore run twice, the first time rolled back.
+   */
+  grouped<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.scheduleGroup();
+    });
+  }
 
-  private receiptsScheduled = false;
+  /** Work waiting for its commit (see commitGroups). */
+  private readonly waiting: Array<{ work: (m: EntityManager) => Promise<unknown>; resolve(v: unknown): void; reject(e: unknown): void }> = [];
+  private committing = false;
+  private groupScheduled = false;
 
   /**
    * Starts the group commit after the current turn of the event loop, not at once: uploads on several
    * connections often finish in the same turn, and then share one commit (on the SFTP benchmark, 1,000
    * receipts took ~700 commits instead of 1,000). The wait is one turn, well under a millisecond.
    */
-  private scheduleReceipts(): void {
-    if (this.receiptsScheduled || this.committingReceipts) return;
-    this.receiptsScheduled = true;
+  private scheduleGroup(): void {
+    if (this.groupScheduled || this.committing) return;
+    this.groupScheduled = true;
     setImmediate(() => {
-      this.receiptsScheduled = false;
-      void this.commitReceipts();
+      this.groupScheduled = false;
+      void this.commitGroups();
     });
   }
 
   /**
-   * Group commit: receipts that arrive while the database is busy are committed together, in one
-   * transaction, when it is free; each caller still resolves only after that commit. One failing row
-   * fails the group, which is then committed row by row so that only it fails.
+   * Group commit: work that arrives while the database is busy is committed together, in one
+   * transaction, when it is free; each caller still resolves only after that commit.
    */
-  private async commitReceipts(): Promise<void> {
-    if (this.committingReceipts) return;
-    this.committingReceipts = true;
+  private async commitGroups(): Promise<void> {
+    if (this.committing) return;
+    this.committing = true;
     try {
-      while (this.receipts.length > 0) {
-        const group = this.receipts.splice(0, RECEIPTS_PER_COMMIT);
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, GROUP_MAX);
         try {
           const done = await this.transaction(async (m) => {
-            const out: Received[] = [];
-            for (const r of group) out.push(await this.insertReceipt(m, r.input, r.message));
+            const out: unknown[] = [];
+            for (const g of group) out.push(await g.work(m));
             return out;
           });
-          group.forEach((r, i) => r.resolve(done[i]));
+          group.forEach((g, i) => g.resolve(done[i]));
         } catch (e) {
           if (group.length === 1) {
             group[0].reject(e);
             continue;
           }
-          for (const r of group) {
+          for (const g of group) {
             try {
-              r.resolve(await this.transaction((m) => this.insertReceipt(m, r.input, r.message)));
+              g.resolve(await this.transaction((m) => g.work(m)));
             } catch (e2) {
-              r.reject(e2);
+              g.reject(e2);
             }
           }
         }
       }
     } finally {
-      this.committingReceipts = false;
+      this.committing = false;
     }
   }
 

@@ -173,6 +173,25 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       }
     });
 
+    it('grouped work shares one transaction with the work queued meanwhile; a failing one fails alone', async () => {
+      const managers: unknown[] = [];
+      const write = (id: string, fail = false) => store.grouped(async (m) => {
+        managers.push(m);
+        await store.event({ stage: 'grouped-test', detail: id }, m);
+        if (fail) throw new Error(`work ${id} fails`);
+        return id;
+      });
+      const settled = await Promise.allSettled([write('a'), write('b', true), write('c')]);
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'work b fails' });
+      // First in one transaction, which b's failure ends and rolls back; then each in its own.
+      expect(managers).toHaveLength(5);
+      expect(managers[1]).toBe(managers[0]);
+      expect(new Set(managers.slice(1)).size).toBe(4);
+      const events = await store.ds.query(`SELECT detail FROM ${kind === 'mariadb' ? '`event`' : '"event"'} WHERE stage = 'grouped-test' ORDER BY id`) as Array<{ detail: string }>;
+      expect(events.map((e) => e.detail)).toEqual(['a', 'c']);
+    });
+
     it('the same bytes twice are one payload; a repeated AS2 Message-ID returns the first message', async () => {
       const bytes = Buffer.from(x12({ control: '000000777' }));
       const a = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
