@@ -8,7 +8,7 @@ import { resolveHomePath } from '../../src/transports/sftp/paths';
 import { hashPassword, startSftpServer, type SftpServerOptions, type SftpUser } from '../../src/transports/sftp/server';
 import { GatewayError } from '../../src/errors';
 import {
-  haveOpenSsh, keygen, output, pemPublicKey, run, sftpBatch, ssh2Upload, ssh2Writes, sshOptions, start, streamHash, writeBigFile,
+  describeWithOpenSsh, keygen, output, pemPublicKey, run, sftpBatch, ssh2Upload, ssh2Writes, sshOptions, start, streamHash, writeBigFile,
   writeKnownHosts, type Client,
 } from './sftp/openssh';
 
@@ -133,17 +133,7 @@ describe('sftp server pieces', () => {
   });
 });
 
-const OPENSSH = haveOpenSsh();
-if (!OPENSSH) {
-  if (process.env.CI) {
-    test('the OpenSSH client is installed (required in CI)', () => {
-      throw new Error('sftp, ssh or ssh-keygen not found: install openssh-client');
-    });
-  } else {
-    console.warn('sftp-server tests with the OpenSSH client skipped: sftp, ssh or ssh-keygen not found (install openssh-client)');
-  }
-}
-const withOpenSsh = OPENSSH ? describe : describe.skip;
+const withOpenSsh = describeWithOpenSsh('sftp-server tests with the OpenSSH client');
 
 withOpenSsh('hosted sftp server with the OpenSSH client', () => {
   let tmp: string;

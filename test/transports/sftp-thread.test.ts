@@ -10,22 +10,12 @@ import { utils } from 'ssh2';
 import { GatewayError } from '../../src/errors';
 import type { SftpServerOptions, SftpUser } from '../../src/transports/sftp/server';
 import { startSftpThread } from '../../src/transports/sftp/thread';
-import { haveOpenSsh, keygen, sftpBatch, streamHash, writeKnownHosts, type Client } from './sftp/openssh';
+import { describeWithOpenSsh, keygen, sftpBatch, streamHash, writeKnownHosts, type Client } from './sftp/openssh';
 
 type IntakeInput = Parameters<SftpServerOptions['intake']>[0];
 interface Logged { level: string; fields: Record<string, unknown>; message: string }
 
-const OPENSSH = haveOpenSsh();
-if (!OPENSSH) {
-  if (process.env.CI) {
-    test('the OpenSSH client is installed (required in CI)', () => {
-      throw new Error('sftp, ssh or ssh-keygen not found: install openssh-client');
-    });
-  } else {
-    console.warn('sftp thread tests skipped: sftp, ssh or ssh-keygen not found (install openssh-client)');
-  }
-}
-const withOpenSsh = OPENSSH ? describe : describe.skip;
+const withOpenSsh = describeWithOpenSsh('sftp thread tests');
 
 withOpenSsh('hosted sftp server on its own thread', () => {
   let tmp: string;

@@ -12,6 +12,22 @@ export function haveOpenSsh(): boolean {
   return ['sftp', 'ssh', 'ssh-keygen'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 }
 
+/**
+ * `describe` when the OpenSSH client is installed. Without it: under CI a test that fails and says
+ * why; elsewhere the suite is skipped, and `what` is printed with the reason.
+ */
+export function describeWithOpenSsh(what: string): typeof describe {
+  if (haveOpenSsh()) return describe;
+  if (process.env.CI) {
+    test('the OpenSSH client is installed (required in CI)', () => {
+      throw new Error('sftp, ssh or ssh-keygen not found: install openssh-client');
+    });
+  } else {
+    console.warn(`${what} skipped: sftp, ssh or ssh-keygen not found (install openssh-client)`);
+  }
+  return describe.skip;
+}
+
 export interface Run {
   code: number | null;
   stdout: string;
