@@ -24,6 +24,8 @@ export function startSftpThread(o: SftpServerOptions): Promise<RunningSftpServer
 
 class SftpThread {
   private worker: Worker | undefined;
+  /** Workers that have not exited yet: close() waits only for those. */
+  private readonly running = new Set<Worker>();
   private port: number;
   private closing: Promise<void> | undefined;
   private restart: NodeJS.Timeout | undefined;
@@ -50,6 +52,7 @@ class SftpThread {
     };
     const worker = newWorker(settings);
     this.worker = worker;
+    this.running.add(worker);
     return new Promise<number>((resolve, reject) => {
       let listening = false;
       worker.on('message', (m: FromThread) => {
@@ -68,6 +71,7 @@ class SftpThread {
         else this.o.logger.error({ err }, 'the SFTP server thread failed');
       });
       worker.on('exit', (code) => {
+        this.running.delete(worker);
         if (!listening) return reject(new GatewayError('EDIGW_SFTP_LISTEN', 'starting the SFTP thread', { cause: new Error(`the thread exited with code ${code}`) }));
         if (this.closing || this.worker !== worker) return;
         this.o.logger.error({ code, restartInMs: RESTART_MS }, 'the SFTP server thread stopped; starting it again');
@@ -100,7 +104,8 @@ class SftpThread {
     this.closing ??= (async () => {
       if (this.restart) clearTimeout(this.restart);
       const worker = this.worker;
-      if (!worker) return;
+      // None, or it died and close() came before its restart.
+      if (!worker || !this.running.has(worker)) return;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       post(worker, { type: 'close' });
       const late = setTimeout(() => void worker.terminate(), CLOSE_WAIT_MS);
