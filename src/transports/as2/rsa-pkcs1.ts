@@ -41,10 +41,22 @@ export function syntheticKey(key: KeyObject, ciphertext: Buffer, length: number)
   return Buffer.concat(blocks).subarray(0, length);
 }
 
+/**
+ * Modulus sizes, one per key object, read once: besides the waste, Node 20 can deadlock when a
+ * garbage collection lands inside `asymmetricKeyDetails` and finalizes the job that generated the same
+ * key (seen in the test suite: the main thread waiting on the key's own mutex, in GetRsaKeyDetail).
+ */
+const modulusCache = new WeakMap<KeyObject, number>();
+
 export function modulusBytes(key: KeyObject): number {
-  const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (!bits) throw new Error('not an RSA key');
-  return Math.ceil(bits / 8);
+  let k = modulusCache.get(key);
+  if (k === undefined) {
+    const bits = key.asymmetricKeyDetails?.modulusLength;
+    if (!bits) throw new Error('not an RSA key');
+    k = Math.ceil(bits / 8);
+    modulusCache.set(key, k);
+  }
+  return k;
 }
 
 /** 1 when x === 0, else 0, for 0 <= x < 2^31, without a branch. */
