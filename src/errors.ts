@@ -91,6 +91,9 @@ export const catalogue = {
   EDIGW_AS2_MDN_MIC_MISMATCH: { kind: 'dead', message: "the MDN's Received-Content-MIC is not the MIC of what we sent" },
   EDIGW_AS2_MDN_UNMATCHED: { kind: 'dead', message: "the MDN's Original-Message-ID is not the Message-ID we sent" },
   EDIGW_AS2_MDN_UNDELIVERED: { kind: 'retry', message: 'the asynchronous MDN could not be delivered to the Receipt-Delivery-Option URL' },
+  EDIGW_DB_POOL_TIMEOUT: { kind: 'retry', message: 'no database connection came free in time; the work is tried again later' },
+  EDIGW_DB_LOCK_TIMEOUT: { kind: 'retry', message: 'a row lock held by another transaction was not released in time; the work is tried again later' },
+  EDIGW_DB_DEADLOCK: { kind: 'retry', message: 'the database chose this transaction as a deadlock victim; the work is tried again later' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;

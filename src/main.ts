@@ -26,7 +26,7 @@ import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
-import { Workers } from './pipeline/worker';
+import { poolSizeFor, Workers } from './pipeline/worker';
 import { intake, seenInStore } from './pipeline/intake';
 import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
@@ -70,7 +70,7 @@ async function openStore(config: GatewayConfig, logger: Logger, running = false)
     payloads: config.payloads === 'database' ? 'database' : 'file',
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
-    ...(running ? { checkpoints: checkpointLog(logger) } : {}),
+    ...(running ? { checkpoints: checkpointLog(logger), pool: { size: poolSizeFor(config.workers) } } : {}),
   });
   try {
     const ran = await store.migrate();
@@ -113,6 +113,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
     checkpoints: checkpointLog(logger),
+    pool: { size: poolSizeFor(config.workers) },
   });
   const partners = new PartnerDirectory(config, logger);
   partners.reload(true);

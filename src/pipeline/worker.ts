@@ -15,6 +15,21 @@ export interface WorkerOptions {
   batch?: number;
   /** Longest pause between claims when there is no work (a kick ends it early). */
   idleMs?: number;
+  /** Jobs other than deliveries that one loop runs at once, each in a transaction of its own (default 4). */
+  jobsAtOnce?: number;
+}
+
+/** Each job other than a delivery holds a connection for its transaction: this many per loop at once. */
+export const JOBS_AT_ONCE = 4;
+
+/**
+ * The MariaDB pool a process of `workers` loops needs: per loop its jobs at once and the transaction
+ * that records its batch of deliveries, plus connections for intake's group commit, the admin API,
+ * maintenance, lease heartbeats and lookups, so a receipt never queues behind the jobs. Capped: the
+ * server's max_connections is shared by every node (a busy pool makes callers wait, for a bound).
+ */
+export function poolSizeFor(workers: number, jobsAtOnce = JOBS_AT_ONCE): number {
+  return Math.min(64, workers * (jobsAtOnce + 1) + 6);
 }
 
 /**
@@ -86,7 +101,7 @@ export class Workers {
       const deliveries = jobs.filter((j) => j.kind === 'deliver');
       await Promise.all([
         ...(deliveries.length ? [this.guard(deliveries, () => deliverJobs(this.ctx, deliveries, this.senders))] : []),
-        ...jobs.filter((j) => j.kind !== 'deliver').map((j) => this.guard([j], () => this.run(j))),
+        atOnce(jobs.filter((j) => j.kind !== 'deliver'), this.opts.jobsAtOnce ?? JOBS_AT_ONCE, (j) => this.guard([j], () => this.run(j))),
       ]);
       // better-sqlite3 and fsync are synchronous: give timers and sockets a turn between batches.
       await new Promise((r) => setImmediate(r));
@@ -122,4 +137,13 @@ export class Workers {
       }
     }
   }
+}
+
+/** Runs `work` on every item, at most `limit` at a time: the pool sized by poolSizeFor serves them all. */
+async function atOnce<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { driverOf } from './data-source';
+import type { EntityManager } from 'typeorm';
+import type { Driver } from './data-source';
 import { quote, sqlDate } from './sql';
 
 /** The largest value of each kind before it wraps back to 1 (X12 ISA13/GS06 are 9 digits; ST02 often 4-9). */
@@ -7,35 +7,46 @@ export const CONTROL_NUMBER_MAX: Record<string, number> = { isa: 999_999_999, gs
 
 /**
  * Allocates control numbers per scope (a partner, or '*') and kind. The increment runs in the caller's
- * transaction, so the row stays locked until it commits (MariaDB row lock, SQLite's single writer):
- * two processes never get the same number, and a rolled-back sending gives its number back instead
- * of leaving a silent gap. The row is created beforehand in a statement of its own, so no
- * transaction ever locks a gap where it would be (two first uses would otherwise deadlock).
+ * transaction, on the caller's connection, so the row stays locked until it commits (MariaDB row lock,
+ * SQLite's single writer): two processes never get the same number, and a rolled-back sending gives
+ * its number back instead of leaving a silent gap.
+ *
+ * Never a second connection: creating the row on one of its own while the caller's transaction held a
+ * pooled connection deadlocked the whole pool once as many jobs as connections did it at once (issue
+ * 13). On MariaDB the first use of a row in this process is an upsert instead: INSERT … ON DUPLICATE KEY
+ * UPDATE locks the row it creates or finds, where an UPDATE of a row that is not there yet would lock
+ * the gap, and two first uses would then deadlock on their inserts. Later uses are a plain UPDATE of
+ * the row known to exist (an upsert's lock also covers the gap before the row). A deadlock or lock
+ * wait that still happens fails the caller's transaction as `retry` (store.ts).
  */
 export class ControlNumbers {
   private readonly known = new Set<string>();
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly driver: Driver) {}
 
   async next(manager: EntityManager, scope: string, kind: string): Promise<number> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('control numbers are allocated inside a transaction');
-    const d = driverOf(this.ds);
+    const d = this.driver;
     const t = quote(d, 'control_number');
     const now = sqlDate(d, new Date());
     const id = `${scope}\u0000${kind}`;
-    if (!this.known.has(id)) {
-      // Outside the caller's transaction: on SQLite this runs on the same single connection, which is fine.
-      const runner = d === 'sqlite' ? manager : this.ds.manager;
-      await runner.query(`${d === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 0, ?)`, [scope, kind, now]);
-      this.known.add(id);
-    }
     const max = CONTROL_NUMBER_MAX[kind] ?? 999_999_999;
-    const bump = `UPDATE ${t} SET value = CASE WHEN value >= ${max} THEN 1 ELSE value + 1 END, updatedAt = ? WHERE scope = ? AND kind = ?`;
+    const bumped = `CASE WHEN value >= ${max} THEN 1 ELSE value + 1 END`;
     if (d === 'sqlite') {
-      const rows: Array<{ value: number | string }> = await manager.query(`${bump} RETURNING value`, [now, scope, kind]);
+      // One connection, one writer: nothing to deadlock with.
+      if (!this.known.has(id)) {
+        await manager.query(`INSERT OR IGNORE INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 0, ?)`, [scope, kind, now]);
+        this.known.add(id);
+      }
+      const rows: Array<{ value: number | string }> = await manager.query(`UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ? RETURNING value`, [now, scope, kind]);
       return Number(rows[0].value);
     }
-    await manager.query(bump, [now, scope, kind]);
+    // A row known to exist may still be missing: the transaction that created it may have rolled back.
+    const updated = this.known.has(id) ? await manager.query(`UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ?`, [now, scope, kind]) : undefined;
+    if (Number((updated as { affectedRows?: number } | undefined)?.affectedRows ?? 0) !== 1) {
+      await manager.query(`INSERT INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 1, ?) ON DUPLICATE KEY UPDATE value = ${bumped}, updatedAt = VALUES(updatedAt)`, [scope, kind, now]);
+      this.known.add(id);
+    }
     const rows: Array<{ value: number | string }> = await manager.query(`SELECT value FROM ${t} WHERE scope = ? AND kind = ?`, [scope, kind]);
     return Number(rows[0].value);
   }

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { entities } from './entities';
 import { migrations } from '../../migrations';
+import { GatewayError } from '../errors';
 
 export type Driver = 'sqlite' | 'mariadb';
 
@@ -27,7 +28,19 @@ export function parseDatabaseUrl(url: string, base = process.cwd()): DatabaseTar
   throw new Error(`database URL ${JSON.stringify(redactUrl(url))} is neither sqlite:PATH nor mysql://user:pass@host:port/db`);
 }
 
-export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
+/** The MariaDB pool of one process: how many connections, and how long anyone waits for one or for a lock. */
+export interface PoolOptions {
+  /** Connections at most (default 10); size it from the transactions the process runs at once (poolSizeFor). */
+  size?: number;
+  /** A caller that gets no connection within this fails with EDIGW_DB_POOL_TIMEOUT instead of waiting on. */
+  acquireTimeoutMs?: number;
+  /** innodb_lock_wait_timeout of every pooled session: a statement waits this long for a row lock, then fails. */
+  lockWaitTimeoutS?: number;
+}
+
+export const POOL_DEFAULTS = { size: 10, acquireTimeoutMs: 10_000, lockWaitTimeoutS: 15 } as const;
+
+export function dataSourceOptions(target: DatabaseTarget, pool: PoolOptions = {}): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
   if (target.driver === 'sqlite') {
     if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
@@ -52,7 +65,80 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     supportBigNumbers: true,
-    extra: { connectionLimit: 10 },
+    extra: { connectionLimit: pool.size ?? POOL_DEFAULTS.size },
+  };
+}
+
+/** What the pool of a data source is doing now, for /health and for the message of a wait that timed out. */
+export interface PoolState {
+  size: number;
+  busy: number;
+  waiting: number;
+}
+
+interface MysqlConnection {
+  release(): void;
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+interface MysqlPool {
+  config: { connectionLimit: number };
+  _allConnections: { length: number };
+  _freeConnections: { length: number };
+  _connectionQueue: { length: number };
+  getConnection(cb: (err: Error | null, c?: MysqlConnection) => void): void;
+  on(event: 'acquire', listener: (c: MysqlConnection) => void): void;
+}
+
+function mysqlPool(ds: DataSource): MysqlPool | undefined {
+  return driverOf(ds) === 'mariadb' ? (ds.driver as unknown as { pool?: MysqlPool }).pool : undefined;
+}
+
+export function poolState(ds: DataSource): PoolState | undefined {
+  const p = mysqlPool(ds);
+  if (!p) return undefined;
+  return { size: p.config.connectionLimit, busy: p._allConnections.length - p._freeConnections.length, waiting: p._connectionQueue.length };
+}
+
+/**
+ * Bounds every wait of an initialized MariaDB data source. mysql2 3.x pools have no acquire timeout (a
+ * caller waits for a connection forever: issue 13's hang), so getConnection is wrapped: a caller that
+ * gets none within `acquireTimeoutMs` fails with EDIGW_DB_POOL_TIMEOUT, and the connection it would
+ * have got is handed straight back when it comes. Each new session gets `innodb_lock_wait_timeout`,
+ * so a statement behind another transaction's row lock fails (errno 1205) after a bound too; its
+ * transaction is then rolled back and its connection released by TypeORM as for any failed statement.
+ */
+export function boundPool(ds: DataSource, opts: PoolOptions = {}): void {
+  const pool = mysqlPool(ds);
+  if (!pool) return;
+  const acquireMs = opts.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs;
+  const lockWaitS = Math.max(1, Math.round(opts.lockWaitTimeoutS ?? POOL_DEFAULTS.lockWaitTimeoutS));
+  // 'acquire' is emitted before a connection is handed out, and mysql2 runs a connection's commands
+  // in order, so the setting is in place before the caller's first statement. Per connection, once:
+  // the one TypeORM opened at initialize came before this listener.
+  const set = new WeakSet<MysqlConnection>();
+  pool.on('acquire', (c) => {
+    if (set.has(c)) return;
+    set.add(c);
+    c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWaitS}`, () => undefined);
+  });
+  const get = pool.getConnection.bind(pool);
+  pool.getConnection = (cb) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      const s = poolState(ds)!;
+      cb(new GatewayError('EDIGW_DB_POOL_TIMEOUT', `waiting ${acquireMs} ms for a database connection (all ${s.size} of the pool in use, ${s.waiting} callers waiting)`));
+    }, acquireMs);
+    get((err, c) => {
+      if (settled) {
+        c?.release();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      cb(err, c);
+    });
   };
 }
 
@@ -61,8 +147,8 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@/]*@/, '$1***@');
 }
 
-export function createDataSource(url: string, base?: string): DataSource {
-  return new DataSource(dataSourceOptions(parseDatabaseUrl(url, base)));
+export function createDataSource(url: string, base?: string, pool?: PoolOptions): DataSource {
+  return new DataSource(dataSourceOptions(parseDatabaseUrl(url, base), pool));
 }
 
 export function driverOf(ds: DataSource): Driver {

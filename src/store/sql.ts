@@ -1,5 +1,6 @@
 import { type EntityManager, QueryFailedError } from 'typeorm';
 import type { Driver } from './data-source';
+import { GatewayError } from '../errors';
 
 /** A timestamp as each driver stores it: DATETIME(3) via mysql2, UTC text on SQLite (as TypeORM writes it). */
 export function sqlDate(driver: Driver, d: Date): Date | string {
@@ -28,6 +29,20 @@ export function isLockConflict(e: unknown): boolean {
   if (!(e instanceof QueryFailedError)) return false;
   const err = e.driverError as { errno?: number; code?: string } | undefined;
   return err?.errno === 1213 || err?.errno === 1205 || err?.code === 'ER_LOCK_DEADLOCK' || err?.code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/**
+ * A lock wait that timed out or a deadlock, as the `retry` error that says what was waited for (the
+ * statement, shortened); anything else: undefined. The statement was rolled back by MariaDB; the
+ * transaction it ran in is rolled back, and its connection released, by whoever began it.
+ */
+export function lockConflictError(e: unknown): GatewayError | undefined {
+  if (!isLockConflict(e)) return undefined;
+  const q = e as QueryFailedError & { query?: string; driverError?: { errno?: number } };
+  const statement = (q.query ?? '').replace(/\s+/g, ' ').trim().slice(0, 160);
+  return q.driverError?.errno === 1213
+    ? new GatewayError('EDIGW_DB_DEADLOCK', `a deadlock with another transaction, in: ${statement}`, { cause: e })
+    : new GatewayError('EDIGW_DB_LOCK_TIMEOUT', `waiting for a row lock another transaction holds, in: ${statement}`, { cause: e });
 }
 
 /** Runs work again (a few times, with a short random pause) when MariaDB picks it as a deadlock victim. */

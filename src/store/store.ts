@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createDataSource, driverOf, parseDatabaseUrl, type Driver } from './data-source';
+import { boundPool, createDataSource, driverOf, parseDatabaseUrl, poolState, type Driver, type PoolOptions, type PoolState } from './data-source';
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
 import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
 import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { Queue } from './queue';
 import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
-import { insertMany, insertOne, isUniqueViolation, quote, sqlDate } from './sql';
+import { insertMany, insertOne, isUniqueViolation, lockConflictError, quote, sqlDate } from './sql';
+import { GatewayError } from '../errors';
 import type { Diagnostic, Interchange } from '../edi/model';
 import { allDiagnostics } from '../edi/model';
 
@@ -25,6 +26,8 @@ export interface StoreOptions {
    * than in the commits (checkpointer.ts). `onError` hears of a thread that keeps failing.
    */
   checkpoints?: { onError(message: string): void };
+  /** MariaDB: the pool's size and how long a wait for a connection or a row lock may last (data-source.ts). */
+  pool?: PoolOptions;
 }
 
 export interface ReceiveInput {
@@ -110,15 +113,16 @@ export class Store {
     this.clock = opts.clock ?? (() => new Date());
     this.serial = new Serial(this.driver === 'sqlite');
     this.queue = new Queue(ds, this.clock, this.serial);
-    this.controlNumbers = new ControlNumbers(ds);
+    this.controlNumbers = new ControlNumbers(this.driver);
     this.files = (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
     this.messageColumns = ds.getMetadata(MessageRecord).columns.map((c) => ({ column: c.databaseName, property: c.propertyName }));
   }
 
   static async open(url: string, opts: StoreOptions = {}): Promise<Store> {
     const target = parseDatabaseUrl(url, opts.base);
-    const ds = createDataSource(url, opts.base);
+    const ds = createDataSource(url, opts.base, opts.pool);
     await ds.initialize();
+    boundPool(ds, opts.pool);
     const store = new Store(ds, opts);
     if (opts.checkpoints && target.driver === 'sqlite' && target.location !== ':memory:') {
       await ds.query(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
@@ -145,18 +149,29 @@ export class Store {
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 
+  /**
+   * Runs work in a transaction on one pooled connection. Work must not take another connection while
+   * it runs (no `read`, `query` or manager-less call inside): waiting for a second connection while
+   * holding one deadlocks the pool once enough callers do it at once (issue 13). A lock wait or
+   * deadlock fails it as `retry` (EDIGW_DB_LOCK_TIMEOUT, EDIGW_DB_DEADLOCK), rolled back.
+   */
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.serial.run(() => this.ds.transaction(work));
+    return this.serial.run(() => this.ds.transaction(work)).catch(rethrowLockConflict);
   }
 
   /** A read outside any transaction (reports, lookups), serialized where the driver needs it. */
   query<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
-    return this.serial.run(() => this.ds.query(sql, params));
+    return this.serial.run(() => this.ds.query(sql, params)).catch(rethrowLockConflict) as Promise<T>;
   }
 
   /** Runs repository work outside a transaction, serialized where the driver needs it. */
   read<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.serial.run(() => work(this.ds.manager));
+    return this.serial.run(() => work(this.ds.manager)).catch(rethrowLockConflict);
+  }
+
+  /** The MariaDB pool now (size, connections in use, callers waiting); undefined on SQLite. */
+  pool(): PoolState | undefined {
+    return poolState(this.ds);
   }
 
   /**
@@ -282,8 +297,9 @@ export class Store {
           });
           group.forEach((g, i) => g.resolve(done[i]));
         } catch (e) {
-          if (group.length === 1) {
-            group[0].reject(e);
+          // Not the fault of one work of the group: each alone would wait as long again.
+          if (group.length === 1 || (e instanceof GatewayError && e.code === 'EDIGW_DB_POOL_TIMEOUT')) {
+            for (const g of group) g.reject(e);
             continue;
           }
           for (const g of group) {
@@ -491,4 +507,8 @@ export class Store {
     }
     return rows.length;
   }
+}
+
+function rethrowLockConflict(e: unknown): never {
+  throw lockConflictError(e) ?? e;
 }
