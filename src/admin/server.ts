@@ -68,9 +68,13 @@ const isPlainName = (name: string) => name.length > 0 && name.length <= 255 && n
 type Locals = { requestId: string };
 const requestIdOf = (res: Response) => (res.locals as Locals).requestId;
 
+/** Seconds a client is asked to wait before trying again a request refused for now (a busy database). */
+export const RETRY_AFTER_S = 5;
+
 function fail(res: Response, err: GatewayError): void {
   const status = statusOf(err);
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="edi-gateway"');
+  if (status === 503 && err.kind === 'retry') res.setHeader('Retry-After', String(RETRY_AFTER_S));
   res.status(status).json({ error: { code: err.code, message: err.message } });
 }
 

@@ -154,3 +154,30 @@ export function createDataSource(url: string, base?: string, pool?: PoolOptions)
 export function driverOf(ds: DataSource): Driver {
   return ds.options.type === 'better-sqlite3' ? 'sqlite' : 'mariadb';
 }
+
+/** A connection of its own, outside the pool, for /health: it never waits behind the jobs. */
+export interface SideConnection {
+  query<T = unknown>(sql: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** On MariaDB, a pool of one connection beside the data source's (same URL and settings), opened on first use; undefined on SQLite. */
+export function sideConnection(ds: DataSource): SideConnection | undefined {
+  if (driverOf(ds) !== 'mariadb') return undefined;
+  const driver = ds.driver as unknown as {
+    mysql: { createPool(o: object): { query(sql: string, cb: (err: Error | null, rows: unknown) => void): void; end(cb: () => void): void } };
+    createConnectionOptions(options: unknown, credentials: unknown): object;
+  };
+  let pool: ReturnType<typeof driver.mysql.createPool> | undefined;
+  return {
+    query: <T>(sql: string) => new Promise<T>((resolve, reject) => {
+      pool ??= driver.mysql.createPool({ ...driver.createConnectionOptions(ds.options, ds.options), connectionLimit: 1, maxIdle: 1, connectTimeout: 5_000 });
+      pool.query(sql, (err, rows) => (err ? reject(err) : resolve(rows as T)));
+    }),
+    close: () => new Promise<void>((resolve) => {
+      if (!pool) return resolve();
+      pool.end(() => resolve());
+      pool = undefined;
+    }),
+  };
+}

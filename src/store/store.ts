@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { boundPool, createDataSource, driverOf, parseDatabaseUrl, poolState, type Driver, type PoolOptions, type PoolState } from './data-source';
+import { boundPool, createDataSource, driverOf, parseDatabaseUrl, poolState, sideConnection, type Driver, type PoolOptions, type PoolState, type SideConnection } from './data-source';
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
 import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
 import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
@@ -64,6 +64,17 @@ export interface EventInput {
   detail?: string | null;
 }
 
+export interface StoreHealth {
+  ok: boolean;
+  /** up; busy (SQLite: this process is writing, so the read waited); down (no answer in time, or an error). */
+  database: 'up' | 'busy' | 'down';
+  /** Jobs per status, when they could be counted in time. */
+  queue?: Record<string, number>;
+  /** The MariaDB pool: connections, how many in use, callers waiting. */
+  pool?: PoolState;
+  error?: string;
+}
+
 export interface RecordedInterchange {
   interchange: InterchangeRecord;
   transactions: TransactionRecord[];
@@ -114,6 +125,7 @@ export class Store {
     this.serial = new Serial(this.driver === 'sqlite');
     this.queue = new Queue(ds, this.clock, this.serial);
     this.controlNumbers = new ControlNumbers(this.driver);
+    this.side = sideConnection(ds);
     this.files = (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
     this.messageColumns = ds.getMetadata(MessageRecord).columns.map((c) => ({ column: c.databaseName, property: c.propertyName }));
   }
@@ -143,7 +155,48 @@ export class Store {
     return this.ds.showMigrations();
   }
 
+  /** MariaDB: the connection /health uses, outside the pool (see health). */
+  private readonly side: SideConnection | undefined;
+  private checking: Promise<StoreHealth> | undefined;
+
+  /**
+   * What /health says of the store, within `timeoutMs` and never behind the jobs: on MariaDB on a
+   * connection of its own, outside the pool that jobs may have exhausted; the pool's own state is
+   * read from memory. Concurrent checks share one.
+   */
+  health(timeoutMs = 2_000): Promise<StoreHealth> {
+    this.checking ??= this.check(timeoutMs).finally(() => { this.checking = undefined; });
+    return this.checking;
+  }
+
+  private async check(timeoutMs: number): Promise<StoreHealth> {
+    const pool = this.pool();
+    const counts = `SELECT status, COUNT(*) AS n FROM ${quote(this.driver, 'job')} GROUP BY status`;
+    let answered = false;
+    let timer: NodeJS.Timeout | undefined;
+    const probe = (async (): Promise<StoreHealth> => {
+      const rows: Array<{ status: string; n: number | string }> = this.side ? await this.side.query(counts) : await this.query(counts);
+      answered = true;
+      return { ok: true, database: 'up', queue: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), ...(pool ? { pool } : {}) };
+    })();
+    const late = new Promise<StoreHealth>((resolve) => {
+      timer = setTimeout(() => resolve(this.side
+        ? { ok: false, database: 'down', error: `no answer within ${timeoutMs} ms`, ...(pool ? { pool } : {}) }
+        // SQLite is a local file: a read that waits is behind this process's own writes.
+        : { ok: true, database: 'busy' }), timeoutMs);
+    });
+    try {
+      return await Promise.race([probe, late]);
+    } catch (e) {
+      return { ok: false, database: 'down', error: (e as Error).message, ...(pool ? { pool } : {}) };
+    } finally {
+      clearTimeout(timer);
+      if (!answered) probe.catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
+    await this.side?.close();
     // The thread first: the gateway's connection, closing last, then checkpoints what is left and removes the WAL.
     await this.checkpointer?.stop();
     if (this.ds.isInitialized) await this.ds.destroy();

@@ -86,6 +86,7 @@ describe('admin API: the bearer token', () => {
     const { call, submitted } = await start({ token: undefined });
     const r = await call('/api/partners/acme/submit', { method: 'POST', body: edi });
     expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBeNull();
     const error = await errorOf(r);
     expect(error.code).toBe('EDIGW_ADMIN_TOKEN_UNSET');
     expect(error.message).toContain('admin.token');
@@ -216,6 +217,8 @@ describe('admin API: submit', () => {
   test.each([
     ['EDIGW_HTTP_UNREACHABLE', 503],
     ['EDIGW_FILE_NO_SPACE', 503],
+    ['EDIGW_DB_POOL_TIMEOUT', 503],
+    ['EDIGW_DB_LOCK_TIMEOUT', 503],
     ['EDIGW_EDI_UNREADABLE', 422],
     ['EDIGW_USAGE', 400],
     ['EDIGW_PROFILE_INVALID', 400],
@@ -225,6 +228,8 @@ describe('admin API: submit', () => {
     const r = await call('/api/partners/acme/submit', { method: 'POST', body: edi });
     expect(r.status).toBe(status);
     expect(await r.json()).toEqual({ error: { code, message: err.message } });
+    // A refusal for now tells the client when to come back; the others would be refused again.
+    expect(r.headers.get('retry-after')).toBe(status === 503 ? '5' : null);
   });
 
   test('a plain Error is 500 with a generic message; the detail goes to the log only', async () => {
