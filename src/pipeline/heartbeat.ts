@@ -41,9 +41,9 @@ export class Heartbeat {
     this.held.delete(job.id);
   }
 
-  /** Jobs whose leases are being renewed. */
-  get size(): number {
-    return this.held.size;
+  /** The jobs whose leases are being renewed: those still running. */
+  jobs(): Job[] {
+    return [...this.held.values()].map((h) => h.job);
   }
 
   private async beat(): Promise<void> {

@@ -64,8 +64,14 @@ export class Workers {
     const done = Promise.all(this.loops).then(async () => { await this.senders.close(); return true; });
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
-    // Jobs still running past the grace are left to their leases: stop renewing them.
+    // Jobs still running past the grace are left to their leases: stop renewing them, and do not count
+    // this start against them as one that killed its worker (crash-guard.ts): the stop was orderly.
     await this.heartbeat.stop();
+    if (!finished) {
+      for (const job of this.heartbeat.jobs()) {
+        await this.ctx.store.queue.abandon(job).catch((e: Error) => this.ctx.logger.warn({ job: job.id, err: e.message }, 'could not mark a job left to its lease as abandoned'));
+      }
+    }
     return finished;
   }
 

@@ -180,6 +180,21 @@ export class Queue {
     return ok;
   }
 
+  /**
+   * Leaves a running job to its lease without counting this start as one that killed its worker: an
+   * orderly stop that could not wait for the job to finish (the job comes back when the lease ends).
+   */
+  async abandon(job: Job): Promise<boolean> {
+    return this.serial.run(async () => {
+      const d = this.driver;
+      const result = await retryOnLockConflict(() => this.ds.query(
+        `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
+        [sqlDate(d, this.clock()), job.id, job.claimedBy, job.attempts],
+      ));
+      return affected(result) === 1;
+    });
+  }
+
   private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager?: EntityManager): Promise<boolean> {
     if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
     const d = this.driver;

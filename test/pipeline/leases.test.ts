@@ -126,6 +126,25 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       }
     });
 
+    it('an orderly stop that leaves a running job to its lease does not count that start as a crash', async (h) => {
+      let release!: () => void;
+      const released = new Promise<void>((r) => { release = r; });
+      let started = false;
+      const spy = runSlowJobsWith(async () => { started = true; await released; });
+      await h.store.queue.enqueue({ kind: 'slow-stop', key: 'slow-stop:1' });
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 20, leaseMs: 30_000 });
+      workers.start();
+      try {
+        await until('the job to start', async () => started);
+        expect(await workers.stop(100)).toBe(false);
+        // Still its worker's until the lease ends, but with no start held against it.
+        expect(await jobRow(h, 'slow-stop:1')).toMatchObject({ status: 'running', attempts: 1, starts: 0 });
+      } finally {
+        release();
+        spy.mockRestore();
+      }
+    });
+
     /** Takes a message in and lets `crashes` holders claim its process job and die with it. */
     async function crashed(h: Harness, control: number, crashes: number): Promise<string> {
       const { messageId } = await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control })), fileName: `crash-${control}.x12` });
