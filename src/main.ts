@@ -138,6 +138,17 @@ function workerOptions(config: GatewayConfig): WorkerOptions {
 
 /** Restart delays of a worker process that keeps dying: doubling from the first to the last. */
 const WORKER_RESTART = { firstMs: 1000, maxMs: 60_000, /** a process that ran this long was healthy: back to firstMs */ healthyMs: 60_000 };
+
+/**
+ * How long to wait before starting a worker process again, given the wait before it was started and
+ * how long it ran: a process that keeps dying at once (a database that refuses it, a broken install)
+ * is restarted after 1, 2, 4 … 60 s rather than spinning; one that ran a while starts over at 1 s.
+ */
+export function workerRestartDelay(previousMs: number | undefined, ranMs: number): number {
+  if (previousMs === undefined || ranMs >= WORKER_RESTART.healthyMs) return WORKER_RESTART.firstMs;
+  return Math.min(previousMs * 2, WORKER_RESTART.maxMs);
+}
+
 /** How long a worker process may take to stop after SIGTERM (its own grace is 20 s) before it is killed. */
 const WORKER_STOP_MS = 30_000;
 
@@ -150,7 +161,7 @@ function forkWorkers(count: number, configFile: string | undefined, logger: Logg
   const children = new Set<ChildProcess>();
   const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
-  const spawnOne = (delayMs: number) => {
+  const spawnOne = (waited: number | undefined) => {
     const began = Date.now();
     const child = fork(join(packageRoot(), 'bin', 'edi-gateway.js'), ['worker', ...(configFile ? ['--config', configFile] : [])], { stdio: 'inherit' });
     children.add(child);
@@ -158,14 +169,13 @@ function forkWorkers(count: number, configFile: string | undefined, logger: Logg
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) return;
-      const wait = Date.now() - began >= WORKER_RESTART.healthyMs ? WORKER_RESTART.firstMs : delayMs;
-      const next = Math.min(wait * 2, WORKER_RESTART.maxMs);
+      const wait = workerRestartDelay(waited, Date.now() - began);
       logger.error({ pid: child.pid, code, signal, restartInMs: wait }, 'a worker process exited; starting another');
-      const t = setTimeout(() => { restarts.delete(t); if (!stopping) spawnOne(next); }, wait);
+      const t = setTimeout(() => { restarts.delete(t); if (!stopping) spawnOne(wait); }, wait);
       restarts.add(t);
     });
   };
-  for (let i = 0; i < count; i++) spawnOne(WORKER_RESTART.firstMs);
+  for (let i = 0; i < count; i++) spawnOne(undefined);
   return {
     pids: () => [...children].map((c) => c.pid).filter((p): p is number => p !== undefined),
     stop: async () => {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { workerRestartDelay } from '../../src/main';
 import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
 import { eventually, freePort, GatewayProcess, ROOT, scratch, type Scratch } from './gateway';
 
@@ -86,6 +87,15 @@ for (const kind of ['sqlite', 'mariadb'] as const) describe(`worker processes of
     expect(await gw.stop()).toBe(0);
     await eventually('every worker process to exit', () => !alive(replacement) && !alive(worker), 30_000);
   });
+});
+
+test('a worker process that keeps dying at once is restarted after growing pauses (up to a minute), not in a spin', () => {
+  const waits: number[] = [];
+  let w: number | undefined;
+  for (let i = 0; i < 9; i++) waits.push(w = workerRestartDelay(w, 200));
+  expect(waits).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+  // One that ran a while before it died starts over.
+  expect(workerRestartDelay(60_000, 10 * 60_000)).toBe(1000);
 });
 
 describe('npm start', () => {
