@@ -46,6 +46,7 @@ export const catalogue = {
   EDIGW_TRANSPORT_UNAVAILABLE: { kind: 'dead', message: 'this version of the gateway has no sender for this kind of endpoint' },
   EDIGW_DELIVERY_FAILED: { kind: 'retry', message: 'the delivery failed' },
   EDIGW_SEND_INVALID: { kind: 'usage', message: 'the document cannot be sent' },
+  EDIGW_JOB_CRASHED: { kind: 'dead', message: 'each start of this job ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than started again' },
   EDIGW_CONFIG_INVALID: { kind: 'config', message: 'the configuration is invalid' },
   EDIGW_AS2_DECRYPTION_FAILED: { kind: 'disposition', message: 'the message cannot be decrypted with our key (processed/error: decryption-failed)' },
   EDIGW_AS2_AUTHENTICATION_FAILED: { kind: 'disposition', message: "the signature does not verify with the partner's certificate (processed/error: authentication-failed)" },

@@ -26,7 +26,7 @@ import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
-import { poolSizeFor, Workers } from './pipeline/worker';
+import { poolSizeFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, seenInStore } from './pipeline/intake';
 import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
@@ -119,7 +119,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
   partners.reload(true);
   partners.watch(opts.reloadEveryMs ?? 2000, () => undefined);
   const ctx: PipelineContext = { config, store, partners, profiles: profilesOf(config, logger).set, maps: new Maps(config.partners), logger, clock: () => new Date() };
-  const workers = new Workers(ctx, { count: config.workers });
+  const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
   workers.start();
   logger.info({ workers: config.workers }, 'worker process running');
@@ -132,25 +132,66 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
   };
 }
 
-/** The extra worker processes of gateway.yaml `processes`, restarted when one dies, stopped on stop(). */
-function forkWorkers(count: number, configFile: string | undefined, logger: Logger): { stop(): Promise<void> } {
+/** The queue settings of gateway.yaml `jobs`, as the workers of every process take them. */
+function workerOptions(config: GatewayConfig): WorkerOptions {
+  return { count: config.workers, leaseMs: config.jobs.lease, maxCrashes: config.jobs.maxCrashes };
+}
+
+/** Restart delays of a worker process that keeps dying: doubling from the first to the last. */
+const WORKER_RESTART = { firstMs: 1000, maxMs: 60_000, /** a process that ran this long was healthy: back to firstMs */ healthyMs: 60_000 };
+
+/**
+ * How long to wait before starting a worker process again, given the wait before it was started and
+ * how long it ran: a process that keeps dying at once (a database that refuses it, a broken install)
+ * is restarted after 1, 2, 4 … 60 s rather than spinning; one that ran a while starts over at 1 s.
+ */
+export function workerRestartDelay(previousMs: number | undefined, ranMs: number): number {
+  if (previousMs === undefined || ranMs >= WORKER_RESTART.healthyMs) return WORKER_RESTART.firstMs;
+  return Math.min(previousMs * 2, WORKER_RESTART.maxMs);
+}
+
+/** How long a worker process may take to stop after SIGTERM (its own grace is 20 s) before it is killed. */
+const WORKER_STOP_MS = 30_000;
+
+/**
+ * The extra worker processes of gateway.yaml `processes`, restarted when one dies (with a growing
+ * pause, so one that dies at start does not spin), stopped on stop(). Each exits by itself when this
+ * process dies, however it dies: its IPC channel closes (runWorkerProcess's caller, cli/gateway.ts).
+ */
+function forkWorkers(count: number, configFile: string | undefined, logger: Logger): { pids(): number[]; stop(): Promise<void> } {
   const children = new Set<ChildProcess>();
+  const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
-  const spawnOne = () => {
+  const spawnOne = (waited: number | undefined) => {
+    const began = Date.now();
     const child = fork(join(packageRoot(), 'bin', 'edi-gateway.js'), ['worker', ...(configFile ? ['--config', configFile] : [])], { stdio: 'inherit' });
     children.add(child);
+    child.on('error', (e) => logger.error({ pid: child.pid, err: e.message }, 'a worker process could not be started or signalled'));
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) return;
-      logger.error({ pid: child.pid, code, signal }, 'a worker process exited; starting another');
-      setTimeout(spawnOne, 1000).unref();
+      const wait = workerRestartDelay(waited, Date.now() - began);
+      logger.error({ pid: child.pid, code, signal, restartInMs: wait }, 'a worker process exited; starting another');
+      const t = setTimeout(() => { restarts.delete(t); if (!stopping) spawnOne(wait); }, wait);
+      restarts.add(t);
     });
   };
-  for (let i = 0; i < count; i++) spawnOne();
+  for (let i = 0; i < count; i++) spawnOne(undefined);
   return {
+    pids: () => [...children].map((c) => c.pid).filter((p): p is number => p !== undefined),
     stop: async () => {
       stopping = true;
-      await Promise.all([...children].map((c) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); })));
+      for (const t of restarts) clearTimeout(t);
+      restarts.clear();
+      await Promise.all([...children].map((c) => new Promise<void>((r) => {
+        if (c.exitCode !== null || c.signalCode !== null) return r();
+        const kill = setTimeout(() => {
+          logger.warn({ pid: c.pid }, 'a worker process did not stop in time; killing it');
+          c.kill('SIGKILL');
+        }, WORKER_STOP_MS);
+        c.once('exit', () => { clearTimeout(kill); r(); });
+        c.kill('SIGTERM');
+      })));
     },
   };
 }
@@ -172,7 +213,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
 
   const partners = new PartnerDirectory(config, logger);
   const ctx: PipelineContext = { config, store, partners, profiles: profiles.set, maps: new Maps(config.partners), logger, clock: () => new Date(), intakeGate: new IntakeGate() };
-  const workers = new Workers(ctx, { count: config.workers });
+  const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
 
   // Inbound transports, per partner; replaced when the partner's file changes.
@@ -227,8 +268,6 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     }).catch((e) => logger.error({ err: (e as Error).message }, 'applying a partner change failed'));
   });
 
-  workers.start();
-  const extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
   await scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
   const maintenance = setInterval(() => {
     scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
@@ -263,7 +302,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       logger.info({ port: admin.port, host: config.admin.host }, 'admin API listening');
     } catch (e) {
       logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
-      await Promise.all([workers.stop(1000), extra?.stop()]);
+      await workers.stop(1000);
       await Promise.all([...inbound.keys()].map(stopInbound));
       partners.unwatch();
       await store.close();
@@ -275,7 +314,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     try {
       as2 = await startAs2(ctx); // logs 'AS2 listening' and the certificate-expiry warnings
     } catch (e) {
-      await Promise.all([workers.stop(1000), extra?.stop(), admin?.close()]);
+      await Promise.all([workers.stop(1000), admin?.close()]);
       await Promise.all([...inbound.keys()].map(stopInbound));
       partners.unwatch();
       await store.close();
@@ -288,7 +327,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       sftp = await startHostedSftp(ctx);
       logger.info({ port: sftp.port, root: config.sftp.root }, 'SFTP server listening');
     } catch (e) {
-      await Promise.all([workers.stop(1000), extra?.stop(), admin?.close(), as2?.close()]);
+      await Promise.all([workers.stop(1000), admin?.close(), as2?.close()]);
       await Promise.all([...inbound.keys()].map(stopInbound));
       partners.unwatch();
       await store.close();
@@ -311,6 +350,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     await store.close();
     logger.info({}, 'stopped');
   })());
-  logger.info({ config: config.file ?? '(defaults)', workers: config.workers, processes: config.processes }, 'gateway running');
+  // The workers start last, once every listener is up: a job that takes the process down (a payload
+  // that runs the heap out) must not keep intake from starting; the crash guard (crash-guard.ts) ends it.
+  workers.start();
+  const extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
+  logger.info({ config: config.file ?? '(defaults)', workers: config.workers, processes: config.processes, workerPids: extra?.pids() ?? [] }, 'gateway running');
   return { ctx, admin, stop };
 }

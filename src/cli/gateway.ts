@@ -22,14 +22,22 @@ export async function startCommand(o: { config?: string }): Promise<number> {
   return 0;
 }
 
-/** `worker` (started by `start` for gateway.yaml `processes`): runs jobs until SIGTERM. */
+/**
+ * `worker` (started by `start` for gateway.yaml `processes`): runs jobs until SIGTERM, or until the
+ * process that started it is gone (its IPC channel closes, also when it was killed with SIGKILL): a
+ * worker outliving its gateway would hold database connections and claim jobs no one supervises.
+ */
 export async function workerCommand(o: { config?: string }): Promise<number> {
+  const orphaned = process.connected ? new Promise<void>((resolve) => process.once('disconnect', () => resolve())) : new Promise<void>(() => undefined);
   const w = await runWorkerProcess({ configFile: configFile(o.config) });
-  await new Promise<void>((resolve) => {
+  await Promise.race([orphaned, new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
-  });
+  })]);
   await w.stop();
+  // A 'disconnect' listener keeps the IPC channel (and so the process) alive: let go of it.
+  process.removeAllListeners('disconnect');
+  if (process.connected) process.disconnect();
   return 0;
 }
 

@@ -46,6 +46,16 @@ export const gatewaySchema = z.strictObject({
    * parsing, mapping and sending use more than one core. Intake, the admin API and maintenance stay here.
    */
   processes: z.number().int().min(1).max(32).default(1),
+  /**
+   * The work queue. `lease`: how long a claimed job is its worker's before another may take it over
+   * (a running job renews it every third of that, so it only runs out when the worker died).
+   * `maxCrashes`: starts of one job that may end with its worker dead (a crash, an OOM, a kill) before
+   * the job is dead-lettered rather than started again; ordinary failures are retried and do not count.
+   */
+  jobs: z.strictObject({
+    lease: duration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
+    maxCrashes: z.number().int().min(1).max(100).default(3),
+  }).prefault({}),
   /** Retries of a failed delivery: exponential backoff from `backoff`, at most `maxBackoff` apart, then dead letter. */
   delivery: z.strictObject({
     attempts: z.number().int().min(1).max(100).default(8),

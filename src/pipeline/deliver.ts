@@ -138,6 +138,8 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
     // Retries of this job send the same id (an AS2 Message-ID derives from it); a replay is a job of its own.
     const id = job.key.startsWith('deliver:') ? job.key.slice('deliver:'.length) : data.deliveryId;
     await beforeAs2Send(ctx, partner, endpointOf(partner, data.endpoint), data.messageId, id);
+    // Our lease ran out and another worker took the job over: it sends, so must not we.
+    if (job.lease?.aborted) return undefined;
     const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName), id });
     return { job, data, remoteName: sent.remoteName, receipt: sent.receipt };
   } catch (e) {

@@ -6,6 +6,8 @@ import { AS2_MDN_JOB, runMdnJob } from './as2';
 import { deliverJobs, Senders } from './deliver';
 import { processMessage } from './process';
 import { runMaintenance } from './maintenance';
+import { Heartbeat } from './heartbeat';
+import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
 
 export interface WorkerOptions {
   count: number;
@@ -17,6 +19,8 @@ export interface WorkerOptions {
   idleMs?: number;
   /** Jobs other than deliveries that one loop runs at once, each in a transaction of its own (default 4). */
   jobsAtOnce?: number;
+  /** Starts of one job that may end with this process dead before the job is dead-lettered (crash-guard.ts). */
+  maxCrashes?: number;
 }
 
 /** Each job other than a delivery holds a connection for its transaction: this many per loop at once. */
@@ -45,12 +49,15 @@ export class Workers {
   /** Counts kicks, so a loop that was busy claiming when one came does not sleep through it. */
   private kicks = 0;
   private readonly id = `${hostname()}:${process.pid}`;
+  private readonly heartbeat: Heartbeat;
 
   constructor(private readonly ctx: PipelineContext, private readonly opts: WorkerOptions) {
     this.senders = new Senders(ctx);
+    this.heartbeat = new Heartbeat(ctx.store.queue, opts.leaseMs ?? 60_000, ctx.logger);
   }
 
   start(): void {
+    this.heartbeat.start();
     for (let i = 0; i < this.opts.count; i++) this.loops.push(this.loop(`${this.id}:${i}`));
   }
 
@@ -72,6 +79,14 @@ export class Workers {
     const done = Promise.all(this.loops).then(async () => { await this.senders.close(); return true; });
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
+    // Jobs still running past the grace are left to their leases: stop renewing them, and do not count
+    // this start against them as one that killed its worker (crash-guard.ts): the stop was orderly.
+    await this.heartbeat.stop();
+    if (!finished) {
+      for (const job of this.heartbeat.jobs()) {
+        await this.ctx.store.queue.abandon(job).catch((e: Error) => this.ctx.logger.warn({ job: job.id, err: e.message }, 'could not mark a job left to its lease as abandoned'));
+      }
+    }
     return finished;
   }
 
@@ -88,15 +103,19 @@ export class Workers {
       } catch (e) {
         logger.error({ worker, err: (e as Error).message }, 'claiming work failed; trying again');
       }
+      const claimed = jobs.length;
+      if (claimed) jobs = await this.withoutCrashLoops(jobs);
       if (jobs.length === 0) {
         // A kick (new work, or stop) that came while claiming found no one waiting: act on it now.
-        if (this.kicks !== kicked) continue;
+        if (claimed > 0 || this.kicks !== kicked) continue;
         await new Promise<void>((r) => {
           const t = setTimeout(r, this.opts.idleMs ?? 200);
           this.wake.push(() => { clearTimeout(t); r(); });
         });
         continue;
       }
+      // Held from the claim, not from their start: jobs waiting their turn behind `jobsAtOnce` keep their leases too.
+      for (const job of jobs) this.heartbeat.hold(job);
       const began = performance.now();
       const deliveries = jobs.filter((j) => j.kind === 'deliver');
       await Promise.all([
@@ -119,9 +138,30 @@ export class Workers {
     else await this.ctx.store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
   }
 
+  /**
+   * Dead-letters the claimed jobs whose earlier starts each killed their worker, and returns the others.
+   * Checked before anything runs: a job that runs the heap out would otherwise take the process down
+   * at every restart.
+   */
+  private async withoutCrashLoops(jobs: Job[]): Promise<Job[]> {
+    const max = this.opts.maxCrashes ?? DEFAULT_MAX_CRASHES;
+    const live: Job[] = [];
+    for (const job of jobs) {
+      if (!crashLooping(job, max)) { live.push(job); continue; }
+      try {
+        await deadLetterCrashLoop(this.ctx, job);
+      } catch (e) {
+        // Not run either way: its lease brings it back to be dead-lettered at the next claim.
+        this.ctx.logger.error({ job: job.id, kind: job.kind, err: (e as Error).message }, 'could not dead-letter a job that keeps stopping its worker');
+      }
+    }
+    return live;
+  }
+
   /** Runs work on jobs; if it fails unexpectedly (a database hiccup, a bug), the jobs go back with a backoff. */
   private async guard(jobs: Job[], work: () => Promise<void>): Promise<void> {
     const { store, logger } = this.ctx;
+    for (const job of jobs) this.heartbeat.hold(job);
     try {
       await work();
     } catch (e) {
@@ -135,6 +175,8 @@ export class Workers {
           logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');
         }
       }
+    } finally {
+      for (const job of jobs) this.heartbeat.release(job);
     }
   }
 }

@@ -14,6 +14,13 @@ export interface Job {
   claimedBy: string;
   /** When this worker's lease ends: finish, extend or release before then. */
   leaseUntil: Date;
+  /**
+   * Starts since the job last finished, this one included: above one, the holders before this one
+   * died mid-job (a crash, an OOM, a kill), since every finish (complete, retry, dead) resets it.
+   */
+  starts: number;
+  /** Set by the worker running the job; aborted when its lease was lost: do no more side effects. */
+  lease?: AbortSignal;
 }
 
 export interface EnqueueInput {
@@ -37,6 +44,7 @@ function toJob(r: Record<string, unknown>): Job {
     maxAttempts: Number(r.maxAttempts),
     claimedBy: String(r.claimedBy),
     leaseUntil: rowDate(r.runAt),
+    starts: Number(r.starts ?? 0),
   };
 }
 
@@ -92,7 +100,7 @@ export class Queue {
     let rows: Record<string, unknown>[];
     if (d === 'sqlite') {
       rows = await this.ds.query(
-        `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, claimedBy = ?, updatedAt = ?
+        `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ?
          WHERE id IN (SELECT id FROM ${this.t} WHERE status IN ('queued', 'running') AND runAt <= ?${kindFilter} ORDER BY runAt, id LIMIT ?)
          RETURNING *`,
         [sqlDate(d, lease), worker, sqlDate(d, now), sqlDate(d, now), ...kindArgs, limit],
@@ -111,7 +119,7 @@ export class Queue {
         if (picked.length === 0) return [];
         const ids = picked.map((p) => p.id);
         const marks = ids.map(() => '?').join(',');
-        await m.query(`UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`, [lease, worker, now, ...ids]);
+        await m.query(`UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`, [lease, worker, now, ...ids]);
         return m.query(`SELECT * FROM ${this.t} WHERE id IN (${marks})`, ids);
       }));
     }
@@ -131,7 +139,7 @@ export class Queue {
       const now = this.clock();
       const lease = new Date(now.getTime() + leaseMs);
       const d = this.driver;
-      const set = `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, claimedBy = ?, updatedAt = ?`;
+      const set = `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ?`;
       let rows: Record<string, unknown>[];
       if (d === 'sqlite') {
         rows = await this.ds.query(`${set} WHERE ${quote(d, 'key')} = ? AND status = 'queued' RETURNING *`, [sqlDate(d, lease), worker, sqlDate(d, now), key]);
@@ -172,6 +180,21 @@ export class Queue {
     return ok;
   }
 
+  /**
+   * Leaves a running job to its lease without counting this start as one that killed its worker: an
+   * orderly stop that could not wait for the job to finish (the job comes back when the lease ends).
+   */
+  async abandon(job: Job): Promise<boolean> {
+    return this.serial.run(async () => {
+      const d = this.driver;
+      const result = await retryOnLockConflict(() => this.ds.query(
+        `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
+        [sqlDate(d, this.clock()), job.id, job.claimedBy, job.attempts],
+      ));
+      return affected(result) === 1;
+    });
+  }
+
   private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager?: EntityManager): Promise<boolean> {
     if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
     const d = this.driver;
@@ -180,6 +203,8 @@ export class Queue {
     const args: unknown[] = [set.status, sqlDate(d, now)];
     if (set.lastError !== undefined) { cols.push('lastError = ?'); args.push(set.lastError); }
     if (set.runAt) { cols.push('runAt = ?'); args.push(sqlDate(d, set.runAt)); }
+    // Any end of an attempt but a lease extension: the start did not kill its worker.
+    if (set.status !== 'running') cols.push('starts = 0');
     const result = await retryOnLockConflict(() => manager.query(
       `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
       [...args, job.id, job.claimedBy, job.attempts],

@@ -138,6 +138,16 @@ export class GatewayProcess {
     await Promise.race([eventually('the gateway to run', () => this.logged('gateway running'), this.startTimeoutMs), early]);
   }
 
+  /** The gateway's process id (once started). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Sends a signal to the gateway process (SIGKILL: a crash as the machine sees one). */
+  kill(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   logged(msg: string): Record<string, unknown> | undefined {
     return this.lines.find((l) => l.msg === msg);
   }

@@ -294,6 +294,25 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(row).toMatchObject({ status: 'dead', lastError: 'connection refused again', attempts: 2 });
     });
 
+    it('queue: starts count the starts since the last finish; a holder that died adds one, any finish resets them, a renewal does not', async () => {
+      await store.queue.enqueue({ kind: 'starts', key: 's1', maxAttempts: 10 });
+      const [a] = await store.queue.claim('w1', 1, 10_000, ['starts']);
+      expect(a.starts).toBe(1);
+      expect(await store.queue.extend(a, 10_000)).toBe(true); // a heartbeat is no new start
+      now = new Date(now.getTime() + 10_001); // w1 died mid-job
+      const [b] = await store.queue.claim('w2', 1, 10_000, ['starts']);
+      expect(b).toMatchObject({ id: a.id, attempts: 2, starts: 2 });
+      expect(await store.queue.retry(b, 'connection refused', 0)).toBe('retry'); // an ordinary failure is a finish
+      const [c] = await store.queue.claim('w3', 1, 10_000, ['starts']);
+      expect(c).toMatchObject({ attempts: 3, starts: 1 });
+      now = new Date(now.getTime() + 10_001);
+      const [d] = await store.queue.claim('w4', 1, 10_000, ['starts']);
+      expect(d.starts).toBe(2);
+      expect(await store.queue.complete(d)).toBe(true);
+      const row = await store.ds.getRepository(JobRecord).findOneByOrFail({ key: 's1' });
+      expect(row).toMatchObject({ status: 'done', attempts: 4, starts: 0 });
+    });
+
     it('control numbers: sequential per scope and kind, wrapping at the maximum, given back on rollback', async () => {
       const take = (scope: string, kind: string) => store.transaction((m) => store.nextControlNumber(m, scope, kind));
       expect([await take('acme', 'isa'), await take('acme', 'isa'), await take('acme', 'gs'), await take('beta', 'isa')]).toEqual([1, 2, 1, 1]);

@@ -30,6 +30,15 @@ describe('gateway.yaml', () => {
     ]);
   });
 
+  test('jobs: a 60 s lease and 3 crashes by default; a lease under a second is refused, with its place', () => {
+    const d = loadGateway(file('jobs-default.yaml', '{}\n'), {});
+    expect(d.ok && d.config.jobs).toEqual({ lease: 60_000, maxCrashes: 3 });
+    const set = loadGateway(file('jobs.yaml', 'jobs: { lease: 2m, maxCrashes: 5 }\n'), {});
+    expect(set.ok && set.config.jobs).toEqual({ lease: 120_000, maxCrashes: 5 });
+    const bad = loadGateway(file('jobs-bad.yaml', 'jobs:\n  lease: 500ms\n'), {});
+    expect(bad.ok ? [] : bad.issues.map(formatIssue)).toEqual([`${join(dir, 'jobs-bad.yaml')}:2:10: jobs.lease: at least 1s`]);
+  });
+
   test('YAML syntax errors are located too', () => {
     const r = loadGateway(file('syntax.yaml', 'database: [unclosed\n'), {});
     expect(r.ok ? '' : formatIssue(r.issues[0])).toMatch(/syntax\.yaml:\d+:\d+: /);

@@ -20,6 +20,8 @@ export class JobRecord {
   @DateColumn() runAt!: Date;
   @Column({ type: 'int' }) attempts!: number;
   @Column({ type: 'int' }) maxAttempts!: number;
+  /** Starts since the job last finished: above one, earlier holders died mid-job (migrations/0003). */
+  @Column({ type: 'int', default: 0 }) starts!: number;
   @NullableStr(64) claimedBy!: string | null;
   @Text() lastError!: string | null;
   @DateColumn() createdAt!: Date;
