@@ -86,7 +86,8 @@ export async function processStreamed(ctx: PipelineContext, job: Job, message: M
   // The message row keeps the channel's partner until the last batch records the sender found in it.
   const channel = message.partnerId ? ctx.partners.get(message.partnerId) : undefined;
   if (progress.partnerId && !message.partnerId) message.partnerId = progress.partnerId;
-  const verdicts = await envelopeVerdicts(ctx, message.sha256);
+  const lease = leaseKeeper(ctx, job);
+  const verdicts = await envelopeVerdicts(ctx, message.sha256, lease);
 
   let head = Buffer.alloc(0);
   async function* chunks(): AsyncGenerator<Buffer> {
@@ -109,6 +110,7 @@ export async function processStreamed(ctx: PipelineContext, job: Job, message: M
     while (txs < maxTx && bytes < maxBytes && pulled.length < BATCH_EVENTS) {
       const r = await events.next();
       if (r.done) { finished = true; break; }
+      await lease();
       pulled.push(r.value);
       if (r.value.kind === 'transaction') { txs++; bytes += r.value.transaction.length; }
     }
@@ -160,12 +162,27 @@ interface StreamState {
  * transaction sets may be routed must be known before they are, and a trailer (IEA/UNZ) that rejects
  * the interchange comes after them.
  */
-async function envelopeVerdicts(ctx: PipelineContext, sha256: string): Promise<Map<number, string>> {
+async function envelopeVerdicts(ctx: PipelineContext, sha256: string, lease: () => Promise<void>): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for await (const ev of parseStream(ctx.store.payloadChunks(sha256), { level: 'envelope' })) {
     if (ev.kind === 'interchange-end') out.set(ev.interchange.offset, interchangeStatus(ev.interchange));
+    await lease();
   }
   return out;
+}
+
+/**
+ * Extends the job's lease while it reads between commits (the envelope pass over a large file, one
+ * very large transaction set): every commit extends it too, but a read may outlast a lease. Throws
+ * once another worker has the job.
+ */
+function leaseKeeper(ctx: PipelineContext, job: Job): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < LEASE_MS / 4) return;
+    last = Date.now();
+    if (!(await ctx.store.queue.extend(job, LEASE_MS))) throw takenOver(job);
+  };
 }
 
 async function handle(s: StreamState, w: Work, ev: ParseEvent): Promise<void> {
