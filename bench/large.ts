@@ -13,7 +13,7 @@
  *     Timed from the file's rename into the inbox until every 997 and every raw interchange is
  *     written; peak RSS is the gateway's VmHWM (target: under 300 MB for 1 GiB).
  */
-import { closeSync, createReadStream, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync, copyFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, readLog, sleep, vmHwmMb } from './pipeline';
@@ -76,6 +76,22 @@ export function largeFile(mb = largeMb()): LargeFile {
   return { path, bytes: statSync(path).size, interchanges, transactions };
 }
 
+/** CPU seconds (user + system) a live process has used; undefined when /proc cannot say. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The rate over CPU time, the figure to compare when the machine is shared (wall-clock MB/s then says little). */
+function perCpu(bytes: number, cpu: number | undefined): string {
+  return cpu ? `${(bytes / MiB / cpu).toFixed(1)} MB per CPU-second (${cpu.toFixed(0)} CPU-s)` : 'CPU time unknown';
+}
+
 function peakRss(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
@@ -87,12 +103,15 @@ async function parseRow(job: Job, f: LargeFile): Promise<WorkerResult> {
   const full = job.kind === 'large-full';
   const profiles = full ? builtInProfiles().set : undefined;
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   let transactions = 0;
   for await (const ev of parseStream(createReadStream(f.path, { highWaterMark: MiB }), full ? { level: 'full', profiles } : { level: 'envelope' })) {
     if (ev.kind === 'transaction') transactions++;
   }
   const seconds = (Date.now() - t0) / 1000;
-  const notes = transactions === f.transactions ? [] : [`WARNING: ${transactions} transaction sets read, the file holds ${f.transactions}`];
+  const cpu = process.cpuUsage(cpu0);
+  const notes = [perCpu(f.bytes, (cpu.user + cpu.system) / 1e6)];
+  if (transactions !== f.transactions) notes.push(`WARNING: ${transactions} transaction sets read, the file holds ${f.transactions}`);
   return { ok: true, bytes: f.bytes, seconds, transactions, peakRssMb: peakRss(), notes };
 }
 
@@ -152,11 +171,13 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
       return { ok: false, bytes: f.bytes, seconds, peakRssMb: peak, error: `the gateway exited (${signal ?? `code ${code}`}) during the run` };
     }
     peak = Math.max(peak, vmHwmMb(pid) ?? 0);
+    const cpu = cpuSeconds(pid);
     const stop = await gw.stop();
     const problems = readLog(gw.logPath).filter((l) => (l.level ?? 30) >= 40);
     const notes = [
       `${(f.bytes / MiB).toFixed(0)} MB of X12 850s (${f.transactions} sets of ~1 MiB in ${f.interchanges} interchanges), the real gateway (workers: 2, SQLite, payloads in files), ` +
       `file inbox; processed streamed: every set recorded, a 997 per interchange to a file endpoint, each interchange once by a raw route; peak RSS is the gateway's VmHWM`,
+      `gateway: ${perCpu(f.bytes, cpu)}`,
     ];
     if (!done) notes.push(`WARNING: stopped waiting after ${seconds.toFixed(0)} s: ${countFiles(join(dir, 'out/acks'))} of ${f.interchanges} 997s, ${countFiles(join(dir, 'out/archive'))} raw interchanges`);
     if (stop.code !== 0) notes.push(`WARNING: the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM`);
