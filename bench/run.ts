@@ -10,6 +10,8 @@
  *   npm run bench -- --only pipeline  the end-to-end rows: the real gateway, file in, 997s and HTTP out
  *   npm run bench -- --only sftp   hosted-SFTP intake (the real gateway) beside OpenSSH's sshd, OpenSSH clients
  *   npm run bench -- --only as2    inbound AS2 messages/s (the real gateway) beside a libas2 receiver and openssl's RSA bound
+ *   npm run bench -- --only large  one 1 GiB X12 file (BENCH_LARGE_MB) through the real gateway, beside the parser's scans
+ *                                  of it; only when asked for (--only large): it takes tens of minutes
  *
  * See docs/bench.md for what is measured and how to read it.
  */
@@ -17,6 +19,7 @@ import { fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureData, type Manifest, MiB, targetBytes } from './gen';
+import { largeMb } from './large';
 import type { Job, Row, WorkerResult } from './types';
 
 interface Options { json: boolean; quick: boolean; only?: string }
@@ -115,6 +118,20 @@ function pipelineJobs(quick: boolean): Job[] {
   return list;
 }
 
+/** The large-file rows (bench/large.ts): run only when `--only` names them. */
+function largeJobs(): Job[] {
+  const label = `${largeMb() >= 1024 ? `${(largeMb() / 1024).toFixed(largeMb() % 1024 ? 1 : 0)}GB` : `${largeMb()}MB`} of 1 MB sets`;
+  return [
+    { suite: 'large', impl: `envelope scan ${label}`, kind: 'large-envelope', files: [], note: 'the parser, envelopes only: the baseline' },
+    { suite: 'large', impl: `full parse ${label}`, kind: 'large-full', files: [], note: 'the parser, every segment, loop tree and profile validation, nothing kept' },
+    { suite: 'large', impl: `gateway ${label}`, kind: 'large-e2e', files: [], driver: 'sqlite', budgetSeconds: LARGE_BUDGET_S },
+  ];
+}
+/** How long the gateway row waits for the file to be processed; the worker's timeout follows it. */
+const LARGE_BUDGET_S = Number(process.env.BENCH_LARGE_BUDGET_S ?? 1800);
+/** The gateway's peak RSS processing the large file. */
+const LARGE_TARGET_RSS_MB = 300;
+
 /** The sftp rows: files (count, bytes each) from parallel clients, and one big file; --quick makes them smaller. */
 const SFTP_FILES = { full: 1000, quick: 200 };
 const SFTP_FILE_BYTES = 5120;
@@ -191,10 +208,11 @@ function runWorker(job: Job): Promise<WorkerResult> {
   return new Promise((resolve) => {
     const child = fork(join(__dirname, 'worker.js'), [JSON.stringify(job)], { stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
     let result: WorkerResult | undefined;
+    const limit = job.suite === 'large' ? Math.max(TIMEOUT_S, (job.budgetSeconds ?? LARGE_BUDGET_S) + 120) : TIMEOUT_S;
     const timer = setTimeout(() => {
-      log(`${job.suite} / ${job.impl}: still running after ${TIMEOUT_S} s, stopping it`);
+      log(`${job.suite} / ${job.impl}: still running after ${limit} s, stopping it`);
       child.kill('SIGKILL');
-    }, TIMEOUT_S * 1000);
+    }, limit * 1000);
     child.on('message', (msg) => { result = msg as WorkerResult; });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -210,7 +228,7 @@ async function measure(job: Job): Promise<Row> {
   // An sftp or as2 receive row is always run twice, so that both sides of a ratio are treated alike;
   // the as2 bound (openssl speed) runs once.
   const twice = job.suite === 'sftp' || job.kind === 'as2-receive';
-  if (best.ok && job.kind !== 'as2-bound' && (best.seconds < BEST_OF_TWO_UNDER_S || twice)) {
+  if (best.ok && job.kind !== 'as2-bound' && job.suite !== 'large' && (best.seconds < BEST_OF_TWO_UNDER_S || twice)) {
     const again = await runWorker(job);
     runs = 2;
     if (again.ok && again.seconds < best.seconds) best = again;
@@ -278,6 +296,15 @@ function relate(rows: Row[]): void {
       r.vsBots = r.opsPerSec / BOTS_PUBLISHED_MSG_S;
       const vs = `vs baseline: tx/s over the ${PIPELINE_TARGET_TX_S} tx/s target; ${r.vsBots.toFixed(1)}x Bots' ~${BOTS_PUBLISHED_MSG_S} messages/s (Bots' published figure, not measured here)`;
       r.note = r.note ? `${r.note}; ${vs}` : vs;
+      continue;
+    }
+    if (r.suite === 'large') {
+      // The baseline of the large-file rows is the envelope scan of the same file in the same run.
+      const base = rows.find((x) => x.suite === 'large' && x.impl.startsWith('envelope scan') && !x.failed);
+      if (base && base !== r && base.mbPerSec > 0) {
+        r.ratio = r.mbPerSec / base.mbPerSec;
+        r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: MB/s over the envelope scan of the same file`;
+      }
       continue;
     }
     if (r.suite === 'sftp') {
@@ -348,6 +375,9 @@ function targets(rows: Row[]): Target[] {
     const what = r.ops !== undefined ? 'files/s' : 'MB/s';
     atLeast(`sftp ${r.impl} ${what} vs sshd`, r.failed ? undefined : r.ratio, SFTP_TARGET_RATIO, 'x');
   }
+  for (const r of rows.filter((x) => x.suite === 'large' && x.impl.startsWith('gateway '))) {
+    out.push({ name: `large ${r.impl} peak RSS MB`, value: r.failed ? undefined : r.peakRssMb, target: `< ${LARGE_TARGET_RSS_MB} MB`, met: r.failed ? undefined : r.peakRssMb < LARGE_TARGET_RSS_MB });
+  }
   const as2Gateway = rows.filter((x) => x.suite === 'as2' && x.impl.startsWith('gateway '));
   for (const r of as2Gateway.filter((x) => x.impl.startsWith('gateway 10KB'))) {
     atLeast(`as2 ${r.impl} messages/s`, r.failed ? undefined : r.opsPerSec, AS2_TARGET_MSG_S, ' msg/s');
@@ -391,9 +421,10 @@ async function main(): Promise<void> {
   const pick = (l: Job[]) => (needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle)));
   // The parser rows read generated data: generate (or check) it only when one of them is selected.
   let data: Manifest | undefined;
-  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick)), ...pick(as2Jobs(opts.quick))];
+  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick)), ...pick(as2Jobs(opts.quick)),
+    ...(needle !== undefined ? pick(largeJobs()) : [])];
   let list = [...pick(jobs(placeholder(scale))), ...own];
-  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp' && j.suite !== 'as2')) {
+  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp' && j.suite !== 'as2' && j.suite !== 'large')) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
     list = [...pick(jobs(data)), ...own];
   }

@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2' | 'large';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -17,7 +17,10 @@ export type Kind =
   | 'sftp-files'
   | 'sftp-big'
   | 'as2-receive'
-  | 'as2-bound';
+  | 'as2-bound'
+  | 'large-envelope'
+  | 'large-full'
+  | 'large-e2e';
 
 export type StoreDriver = 'sqlite' | 'mariadb';
 

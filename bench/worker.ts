@@ -250,6 +250,9 @@ async function prepare(job: Job, src: Source): Promise<Work> {
     case 'sftp-big': throw new Error(`${job.kind} runs through sftpRow (bench/sftp.ts)`);
     case 'as2-receive':
     case 'as2-bound': throw new Error(`${job.kind} runs through as2Row (bench/as2.ts)`);
+    case 'large-envelope':
+    case 'large-full':
+    case 'large-e2e': throw new Error(`${job.kind} runs through largeRow (bench/large.ts)`);
   }
 }
 
@@ -273,6 +276,10 @@ async function main(): Promise<void> {
       // sftp rows run the real gateway (or OpenSSH's sshd) and OpenSSH clients: see sftp.ts.
       const { sftpRow } = await import('./sftp');
       result = await sftpRow(job);
+    } else if (job.suite === 'large') {
+      // The large-file rows: the parser over one big file, and the real gateway processing it: see large.ts.
+      const { largeRow } = await import('./large');
+      result = await largeRow(job);
     } else if (job.suite === 'as2') {
       // as2 rows run the real gateway (or the libas2 receiver) and a load process: see as2.ts.
       const { as2Row } = await import('./as2');

@@ -22,11 +22,18 @@ export function parseBuffer(buf: Buffer, opts: ReaderOptions = {}): ParseResult 
   const reader = new EdiReader({ interchangeEnd: (ic) => interchanges.push(ic), diagnostic: (d) => diagnostics.push(d) }, { retain: 'all', ...opts });
   reader.push(buf);
   reader.end();
-  if (interchanges.length === 0 && !looksLikeEdi(buf)) {
-    const head = buf.subarray(0, 24).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-    throw new UnreadableInput(buf.length === 0 ? 'empty input: no ISA or UNB header' : `not X12 or EDIFACT: starts with ${JSON.stringify(head)}, not ISA, UNA or UNB`, 0);
-  }
+  assertReadable(buf, interchanges.length > 0);
   return { interchanges, diagnostics };
+}
+
+/**
+ * Throws UnreadableInput for input that held no interchange and does not look like EDI at all; `head`
+ * is the input, or its first 64 bytes when it was streamed.
+ */
+export function assertReadable(head: Buffer, sawInterchange: boolean): void {
+  if (sawInterchange || looksLikeEdi(head)) return;
+  const start = head.subarray(0, 24).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  throw new UnreadableInput(head.length === 0 ? 'empty input: no ISA or UNB header' : `not X12 or EDIFACT: starts with ${JSON.stringify(start)}, not ISA, UNA or UNB`, 0);
 }
 
 const SLICE = 16 * 1024;
@@ -45,7 +52,9 @@ export async function* parseStream(input: Readable | AsyncIterable<Buffer>, opts
   const queue: ParseEvent[] = [];
   const reader = new EdiReader({
     interchangeStart: (interchange) => queue.push({ kind: 'interchange-start', interchange }),
-    transaction: (transaction, group, interchange) => queue.push({ kind: 'transaction', transaction, group, interchange }),
+    // With retain 'summary' the reader drops a transaction's segments as soon as the sink returns, and the
+    // event is read later: it gets a shallow copy that keeps them.
+    transaction: (transaction, group, interchange) => queue.push({ kind: 'transaction', transaction: opts.retain === 'summary' ? { ...transaction } : transaction, group, interchange }),
     interchangeEnd: (interchange) => queue.push({ kind: 'interchange-end', interchange }),
     diagnostic: (diagnostic) => queue.push({ kind: 'diagnostic', diagnostic }),
   }, { retain: 'none', ...opts });

@@ -3,13 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { endpointKind } from '../config/partner';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
-import { DeliveryRecord, EventRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import { DeliveryRecord, EventRecord, JobRecord, MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import { findOutbound, type Outbound, type SendReceipt } from '../transports';
 import { As2ReceiptError } from '../transports/as2/sender';
 import { as2SenderSettings, beforeAs2Send, recordSendReceipt } from './as2';
 import type { PipelineContext } from './context';
-import { Batch, type DeliverJobData, endpointOf } from './outbound';
+import { Batch, type Carried, type DeliverJobData, endpointOf } from './outbound';
 import { quote, sqlDate } from '../store/sql';
 
 /** The delay before attempt n+1: exponential from `backoff`, capped at `maxBackoff`, with ±10% jitter. */
@@ -95,13 +95,27 @@ export class Senders {
   }
 }
 
-async function settle(ctx: PipelineContext, m: EntityManager, d: DeliveryRecord, set: Partial<DeliveryRecord>, txStatus: string | null, messageStatus: string, error: string | null): Promise<void> {
+async function settle(ctx: PipelineContext, m: EntityManager, d: DeliveryRecord, set: Partial<DeliveryRecord>, txStatus: string | null, messageStatus: string, error: string | null, carries?: Carried): Promise<void> {
   const now = ctx.clock();
   await m.update(DeliveryRecord, { id: d.id }, { ...set, updatedAt: now });
   await m.update(MessageRecord, { id: d.messageId }, { status: messageStatus, error, updatedAt: now });
   if (d.transactionId && txStatus) {
     await m.update(TransactionRecord, { id: d.transactionId }, { deliveryStatus: txStatus, ...(txStatus === 'delivered' ? { deliveredAt: now } : {}) });
   }
+  if (carries && txStatus) await settleCarried(ctx, m, carries, txStatus, now);
+}
+
+/**
+ * A raw route delivers an interchange once for all the transaction sets it took: each of them gets
+ * that delivery's status (those the route refused, or that failed on their own, keep theirs).
+ */
+async function settleCarried(ctx: PipelineContext, m: EntityManager, carries: Carried, txStatus: string, now: Date): Promise<void> {
+  const d = ctx.store.driver;
+  const delivered = txStatus === 'delivered';
+  await m.query(
+    `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = ?${delivered ? ', deliveredAt = ?' : ''} WHERE interchangeId = ? AND route = ? AND deliveryStatus IN ('pending', 'retrying', 'dead', 'delivered')`,
+    [txStatus, ...(delivered ? [sqlDate(d, now)] : []), carries.interchangeId, carries.route],
+  );
 }
 
 interface Attempt {
@@ -181,10 +195,10 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       const dr = { id: data.deliveryId, messageId: data.messageId, transactionId: data.transactionId } as DeliveryRecord;
       const ev = { messageId: data.messageId, transactionId: data.transactionId, partnerId: data.partnerId, code: failure.code };
       if (last) {
-        await settle(ctx, m, dr, { status: 'dead', lastError: error, nextAttemptAt: null }, 'dead', 'failed', error);
+        await settle(ctx, m, dr, { status: 'dead', lastError: error, nextAttemptAt: null }, 'dead', 'failed', error, data.carries);
         batch.event(ctx, { ...ev, stage: 'dead-letter', status: 'error', detail: `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; edi-gateway replay ${data.deliveryId} sends it again)` });
       } else {
-        await settle(ctx, m, dr, { status: 'retrying', lastError: error, nextAttemptAt: new Date(now.getTime() + delay) }, 'retrying', 'queued', error);
+        await settle(ctx, m, dr, { status: 'retrying', lastError: error, nextAttemptAt: new Date(now.getTime() + delay) }, 'retrying', 'queued', error, data.carries);
         batch.event(ctx, { ...ev, stage: 'delivery-failed', status: 'warning', detail: `${data.endpoint}: ${error} (attempt ${a.job.attempts} of ${a.job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` });
       }
       await m.query(`UPDATE ${quote(d, 'delivery')} SET attempts = attempts + 1 WHERE id = ?`, [data.deliveryId]);
@@ -200,6 +214,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       await m.query(`UPDATE ${quote(d, 'message')} SET status = 'sent', error = NULL, updatedAt = ? WHERE id IN (${inList(messages.length)})`, [at, ...messages]);
       const txs = ids((a) => a.data.transactionId);
       if (txs.length) await m.query(`UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`, [at, ...txs]);
+      for (const a of delivered) if (a.data.carries) await settleCarried(ctx, m, a.data.carries, 'delivered', now);
       for (const a of delivered) {
         if (a.receipt) await recordSendReceipt(ctx, m, a.data.messageId, a.receipt);
         const mdn = a.receipt?.disposition ? `; MDN ${a.receipt.disposition}` : '';
@@ -227,9 +242,13 @@ export async function replayDelivery(ctx: PipelineContext, id: string): Promise<
     if (!d) throw new GatewayError('EDIGW_DELIVERY_NOT_FOUND', `replay ${id}`);
     if (d.status !== 'dead') throw new GatewayError('EDIGW_NOT_DEAD', `delivery ${d.id} is ${d.status}`);
     const replays = await m.countBy(EventRecord, { messageId: d.messageId, stage: 'replayed' });
-    await settle(ctx, m, d, { status: 'pending', nextAttemptAt: ctx.clock(), lastError: d.lastError }, 'pending', 'queued', null);
+    // What the first job carried (a raw interchange's transaction sets) is not in the delivery's row.
+    const first = await m.findOneBy(JobRecord, { key: `deliver:${d.id}` });
+    const firstData = (typeof first?.data === 'string' ? JSON.parse(first.data) : first?.data) as Partial<DeliverJobData> | null | undefined;
+    const carries = firstData?.carries;
+    await settle(ctx, m, d, { status: 'pending', nextAttemptAt: ctx.clock(), lastError: d.lastError }, 'pending', 'queued', null, carries);
     const message = await m.findOneByOrFail(MessageRecord, { id: d.messageId });
-    const data: DeliverJobData = { deliveryId: d.id, messageId: d.messageId, sha256: message.sha256, size: message.size, fileName: message.fileName ?? `${d.id}.dat`, partnerId: d.partnerId ?? '', endpoint: d.endpoint, transactionId: d.transactionId };
+    const data: DeliverJobData = { deliveryId: d.id, messageId: d.messageId, sha256: message.sha256, size: message.size, fileName: message.fileName ?? `${d.id}.dat`, partnerId: d.partnerId ?? '', endpoint: d.endpoint, transactionId: d.transactionId, ...(carries ? { carries } : {}) };
     await store.queue.enqueue({ kind: 'deliver', key: `deliver:${d.id}:replay:${replays + 1}`, messageId: d.messageId, data, maxAttempts: ctx.config.delivery.attempts }, m);
     await store.event({ stage: 'replayed', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, detail: `delivery ${d.id} to ${d.endpoint} queued again (replay ${replays + 1})` }, m);
     return { ...d, status: 'pending' };

@@ -18,6 +18,16 @@ export interface OutboundDocument {
   /** The transaction this document was made from, whose delivery status it carries. */
   transactionId?: string | null;
   parentEventId?: number | null;
+  /** Bytes already stored (a range of a large payload, copied in pieces): `bytes` is then not read. */
+  stored?: { sha256: string; size: number; row: Record<string, unknown> };
+  /** A raw interchange: every transaction set of it the route took gets this delivery's status. */
+  carries?: Carried;
+}
+
+/** The transaction sets a raw interchange delivery carries: those of the interchange the route took. */
+export interface Carried {
+  interchangeId: string;
+  route: string;
 }
 
 export interface Queued {
@@ -86,6 +96,7 @@ export interface DeliverJobData {
   partnerId: string;
   endpoint: string;
   transactionId: string | null;
+  carries?: Carried;
 }
 
 /**
@@ -96,11 +107,12 @@ export interface DeliverJobData {
 export function queueDelivery(ctx: PipelineContext, batch: Batch, partner: LoadedPartner, endpointName: string, doc: OutboundDocument, detail?: string): Queued {
   const endpoint = endpointOf(partner, endpointName);
   const now = ctx.clock();
-  const payload = ctx.store.preparePayload(doc.bytes);
+  const payload = doc.stored ?? ctx.store.preparePayload(doc.bytes);
+  const size = doc.stored?.size ?? doc.bytes.length;
   batch.payloads.push(payload.row);
   const message = Object.assign(new MessageRecord(), {
     id: randomUUID(), direction: 'out', transport: endpointKind(endpoint), partnerId: partner.id, as2MessageId: null, as2From: null,
-    fileName: doc.fileName, remotePath: null, sha256: payload.sha256, size: doc.bytes.length, status: 'queued', mdnDisposition: null, mic: null, error: null,
+    fileName: doc.fileName, remotePath: null, sha256: payload.sha256, size, status: 'queued', mdnDisposition: null, mic: null, error: null,
     receivedAt: now, updatedAt: now,
   });
   batch.messages.push(message);
@@ -110,14 +122,14 @@ export function queueDelivery(ctx: PipelineContext, batch: Batch, partner: Loade
   });
   batch.deliveries.push(delivery);
   const data: DeliverJobData = {
-    deliveryId: delivery.id, messageId: message.id, sha256: payload.sha256, size: doc.bytes.length, fileName: doc.fileName, partnerId: partner.id, endpoint: endpointName,
-    transactionId: doc.transactionId ?? null,
+    deliveryId: delivery.id, messageId: message.id, sha256: payload.sha256, size, fileName: doc.fileName, partnerId: partner.id, endpoint: endpointName,
+    transactionId: doc.transactionId ?? null, ...(doc.carries ? { carries: doc.carries } : {}),
   };
   batch.jobs.push({
     kind: 'deliver', key: `deliver:${delivery.id}`, messageId: message.id, data, status: 'queued', runAt: now, attempts: 0, maxAttempts: ctx.config.delivery.attempts,
     claimedBy: null, lastError: null, createdAt: now, updatedAt: now,
   });
-  batch.event(ctx, { stage: 'queued', parentId: doc.parentEventId ?? null, messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, detail: detail ?? `${doc.fileName} for ${endpointName} (${doc.bytes.length} bytes)` });
+  batch.event(ctx, { stage: 'queued', parentId: doc.parentEventId ?? null, messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, detail: detail ?? `${doc.fileName} for ${endpointName} (${size} bytes)` });
   return { deliveryId: delivery.id, messageId: message.id, message };
 }
 

@@ -9,13 +9,14 @@ import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
 import { InterchangeRecord, MessageRecord, type TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import type { PipelineContext, PipelineView } from './context';
-import { plannedAcks, renderAck } from './acks';
+import { plannedAcks, renderAck, type PlannedAck } from './acks';
+import { processStreamed, type StreamOptions } from './process-stream';
 import { Batch, interchangeDocument, queueDelivery, recordOutbound, safeName } from './outbound';
 import { findRoute, produce, trackedFields } from './route';
 import { reconcileAcks } from './reconcile';
 
 /** The acknowledgement types that are reconciled against what we sent rather than routed (unless a route names them). */
-const ACK_TYPES = new Set(['997', '999', 'CONTRL']);
+export const ACK_TYPES = new Set(['997', '999', 'CONTRL']);
 
 /** Who sent an interchange, and why it is refused when it is. */
 export interface Identified {
@@ -47,11 +48,12 @@ export function identifyInterchange(ctx: PipelineView, ic: Interchange, channel:
   return { partner: sender };
 }
 
-interface Work {
+export interface Work {
   ctx: PipelineContext;
   m: EntityManager;
   message: MessageRecord;
-  payload: Buffer;
+  /** The whole payload; undefined when it is streamed (process-stream.ts), which sends raw routes itself. */
+  payload: Buffer | undefined;
   eventId: number | null;
   /** The partner whose channel the message came through, as received: not the sender found in it. */
   channel: LoadedPartner | undefined;
@@ -59,16 +61,26 @@ interface Work {
 }
 
 /**
+ * Payloads from this size are processed streamed, in batches (process-stream.ts, ADR 0010-c); smaller
+ * ones, the common case, whole and in one transaction, which is faster for them.
+ */
+export const STREAM_FROM = 8 * 1024 * 1024;
+
+/**
  * The `process` job: parse what arrived, identify and check each interchange, record it, acknowledge
  * it, and route, map and queue each transaction for delivery. All of it commits in one transaction with
  * the job's completion, so a retaken job (its worker died) starts from nothing done, and a finished one
- * is never done again.
+ * is never done again. A large payload is streamed instead, in batches that each commit (STREAM_FROM).
  */
-export async function processMessage(ctx: PipelineContext, job: Job): Promise<void> {
+export async function processMessage(ctx: PipelineContext, job: Job, opts: StreamOptions = {}): Promise<void> {
   const { store } = ctx;
   const message = job.messageId ? await store.message(job.messageId) : null;
   if (!message) {
     await store.queue.dead(job, `message ${job.messageId} does not exist`);
+    return;
+  }
+  if (message.size >= (opts.streamFrom ?? STREAM_FROM)) {
+    await processStreamed(ctx, job, message, opts);
     return;
   }
   const payload = await store.payload(message.sha256);
@@ -161,7 +173,7 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
     // Acknowledgements of what we sent are matched, not routed (unless a route names their type).
     if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type))) await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
     let failed = 0;
-    const rawSent = new Set<string>();
+    const rawSent: RawRoutes = new Map();
     for (const [i, tx] of txs.entries()) {
       const row = rows[i];
       if (!row) continue;
@@ -177,8 +189,16 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
   batch.transactions.push(...rows);
 
   // Last, so that on MariaDB the partner's control-number row is locked only until the commit that follows.
+  await queueAcks(w, ic, partner, acks, icEvent, recorded ? rec.interchange.id : null);
+  return outcome;
+}
+
+/** Builds, numbers and queues the planned acknowledgements of an interchange (or records why one is not sent). */
+export async function queueAcks(w: Work, ic: Interchange, partner: LoadedPartner | undefined, acks: PlannedAck[], icEvent: number, interchangeId: string | null): Promise<void> {
+  const { ctx, message, batch } = w;
+  const { store } = ctx;
   for (const a of acks) {
-    const ctrl = await store.nextControlNumber(m, partner?.id ?? '*', ic.standard === 'x12' ? 'isa' : 'unb');
+    const ctrl = await store.nextControlNumber(w.m, partner?.id ?? '*', ic.standard === 'x12' ? 'isa' : 'unb');
     const ackIc = renderAck(ic, a.kind, ctrl, ctx.clock());
     const doc = interchangeDocument(ackIc);
     const fileName = `${safeName(partner?.id ?? 'unknown', a.kind, ackIc.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
@@ -189,16 +209,22 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
       batch.event(ctx, { stage: 'ack', status: 'warning', parentId: icEvent, messageId: message.id, partnerId: partner?.id ?? null, detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}` });
     }
     batch.acks.push({
-      id: randomUUID(), direction: 'out', kind: a.kind, messageId, acknowledgesInterchangeId: recorded ? rec.interchange.id : null, partnerId: partner?.id ?? null,
+      id: randomUUID(), direction: 'out', kind: a.kind, messageId, acknowledgesInterchangeId: interchangeId, partnerId: partner?.id ?? null,
       interchangeControlNumber: ic.controlNumber.slice(0, 14), groupControlNumber: ic.groups[0]?.controlNumber?.slice(0, 14) ?? null, transactionControlNumber: null, status: a.status,
       report: null, createdAt: ctx.clock(),
     });
   }
-  return outcome;
 }
 
-/** Routes, maps and queues one transaction; false when it could not be (recorded on its row and as an event). */
-async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange, tx: Transaction, row: TransactionRecord, parentEvent: number, rawSent: Set<string>): Promise<boolean> {
+/** The raw routes an interchange's transaction sets took: `partner/endpoint` → where its one delivery goes, and for which row. */
+export type RawRoutes = Map<string, { to: string; endpoint: string; transactionId: string }>;
+
+/**
+ * Routes, maps and queues one transaction; false when it could not be (recorded on its row and as an
+ * event). A raw route sends the interchange once, for every transaction set of it that takes the route;
+ * when the payload is streamed, the caller sends it at the interchange's end (rawSent says where).
+ */
+export async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange, tx: Transaction, row: TransactionRecord, parentEvent: number, rawSent: RawRoutes): Promise<boolean> {
   const { ctx, m, message, batch } = w;
   const { store } = ctx;
   const route = findRoute(partner, ic, tx);
@@ -215,15 +241,16 @@ async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange
   const where = `${to.id}/${route.to}`;
   row.route = where.slice(0, 128);
   if (route.format === 'raw') {
-    if (rawSent.has(where)) {
-      row.deliveryStatus = 'pending';
-      return true;
-    }
-    rawSent.add(where);
+    // Pending until the one delivery of the interchange settles, which then settles this row too (deliver.ts).
+    row.deliveryStatus = 'pending';
+    if (rawSent.has(where)) return true;
+    rawSent.set(where, { to: to.id, endpoint: route.to, transactionId: row.id });
+    if (!w.payload) return true;
   }
   try {
-    const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload }, to, (standard) => store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'));
-    const q = queueDelivery(ctx, batch, to, route.to, { bytes: doc.bytes, fileName: doc.fileName, contentType: doc.contentType, transactionId: row.id, parentEventId: parentEvent },
+    const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) => store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'));
+    const carries = route.format === 'raw' ? { interchangeId: row.interchangeId, route: row.route! } : undefined;
+    const q = queueDelivery(ctx, batch, to, route.to, { bytes: doc.bytes, fileName: doc.fileName, contentType: doc.contentType, transactionId: row.id, parentEventId: parentEvent, carries },
       `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}: ${doc.fileName} (${doc.bytes.length} bytes)`);
     if (doc.interchange) await recordOutbound(ctx, m, to, doc.bytes, q.message);
     row.deliveryStatus = 'pending';

@@ -166,6 +166,11 @@ export class FilePayloads {
     return { sha256: hex, size };
   }
 
+  /** Where the payload's file is (the one-level layout, or a store's older two-level one). */
+  locate(hash: string): string {
+    return existsSync(this.path(hash)) ? this.path(hash) : this.legacyPath(hash);
+  }
+
   get(hash: string): Buffer {
     try {
       return readFileSync(this.path(hash));

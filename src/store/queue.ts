@@ -195,6 +195,23 @@ export class Queue {
     });
   }
 
+  /**
+   * Records a long job's progress (its data) and extends its lease inside the caller's transaction, so
+   * the progress commits with the work it describes; false when this worker no longer holds the job,
+   * and then the caller must roll back (the fence of each batch of a streamed step).
+   */
+  async checkpoint(job: Job, data: unknown, leaseMs: number, manager: EntityManager): Promise<boolean> {
+    const until = new Date(this.clock().getTime() + leaseMs);
+    const result = await retryOnLockConflict(() => manager.query(
+      `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
+      [JSON.stringify(data), sqlDate(this.driver, until), sqlDate(this.driver, this.clock()), job.id, job.claimedBy, job.attempts],
+    ));
+    if (affected(result) !== 1) return false;
+    job.data = data;
+    job.leaseUntil = until;
+    return true;
+  }
+
   private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager?: EntityManager): Promise<boolean> {
     if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
     const d = this.driver;

@@ -94,6 +94,9 @@ const GROUP_MAX = 64;
  */
 export const INLINE_PAYLOAD_MAX = 64 * 1024;
 
+/** The piece a stored payload is read in, from its file or its row. */
+const PAYLOAD_CHUNK = 1024 * 1024;
+
 /** How much of a validation report a row keeps; the payload can always be validated again in full. */
 const REPORT_LIMIT = 200;
 
@@ -416,6 +419,48 @@ export class Store {
     if (row?.data) return Buffer.from(row.data);
     if (row?.purgedAt) throw new Error(`payload ${hash} was purged on ${row.purgedAt.toISOString()} by the retention policy`);
     throw new Error(`payload ${hash} is missing`);
+  }
+
+  /**
+   * The raw bytes of a payload as a stream of chunks, so a large one is never whole in memory: its
+   * file read in pieces, or its row read a piece per query (SUBSTR of the blob). `start` and `end`
+   * (exclusive) read a range of it.
+   */
+  async *payloadChunks(hash: string, range: { start?: number; end?: number } = {}): AsyncGenerator<Buffer> {
+    const start = range.start ?? 0;
+    const file = this.files?.has(hash) ? this.files.locate(hash) : undefined;
+    if (file) {
+      if (range.end !== undefined && range.end <= start) return;
+      yield* createReadStream(file, { start, end: range.end === undefined ? undefined : range.end - 1, highWaterMark: PAYLOAD_CHUNK }) as AsyncIterable<Buffer>;
+      return;
+    }
+    const t = quote(this.driver, 'payload');
+    const head = await this.query<Array<{ size: number | string; n: number | string | null; purgedAt: unknown }>>(`SELECT size, LENGTH(data) AS n, purgedAt FROM ${t} WHERE sha256 = ?`, [hash]);
+    if (!head[0] || head[0].n === null) {
+      if (head[0]?.purgedAt) throw new Error(`payload ${hash} was purged on ${String(head[0].purgedAt)} by the retention policy`);
+      throw new Error(`payload ${hash} is missing`);
+    }
+    const end = Math.min(range.end ?? Number.MAX_SAFE_INTEGER, Number(head[0].n));
+    for (let at = start; at < end; at += PAYLOAD_CHUNK) {
+      const n = Math.min(PAYLOAD_CHUNK, end - at);
+      const rows = await this.query<Array<{ c: Buffer | Uint8Array }>>(`SELECT SUBSTR(data, ?, ?) AS c FROM ${t} WHERE sha256 = ?`, [at + 1, n, hash]);
+      yield Buffer.from(rows[0].c);
+    }
+  }
+
+  /**
+   * Stores a range of a stored payload as a payload of its own (a raw route's interchange out of a
+   * larger file), copying it piece by piece; returns the row to insert with the caller's batch.
+   */
+  async copyPayloadRange(hash: string, start: number, end: number): Promise<{ sha256: string; size: number; row: Record<string, unknown> }> {
+    if (!this.inFile(end - start)) {
+      const parts: Buffer[] = [];
+      for await (const c of this.payloadChunks(hash, { start, end })) parts.push(c);
+      const p = this.preparePayload(Buffer.concat(parts));
+      return { sha256: p.sha256, size: end - start, row: p.row };
+    }
+    const stored = await this.files!.putStream(this.payloadChunks(hash, { start, end }));
+    return { ...stored, row: { sha256: stored.sha256, size: stored.size, storage: 'file', data: null, createdAt: this.clock(), purgedAt: null } };
   }
 
   async message(id: string): Promise<MessageRecord | null> {

@@ -69,8 +69,10 @@ const PARTNERS = {
   ].join('\n'),
 };
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`process job on ${kind}`, () => {
+// Each case again with the payload streamed in batches of two transaction sets (process-stream.ts): it must record the same.
+const STREAMED = { streamFrom: 0, batchTransactions: 2 };
+for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}], ['mariadb', STREAMED]] as const) {
+  describe(`process job on ${kind}${opts === STREAMED ? ', streamed' : ''}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
     const time = manualClock();
@@ -98,7 +100,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     };
     const processed = async (h: Harness, text: string, partnerId: string | null = null) => {
       const id = await receive(h, text, partnerId);
-      await processMessage(h.ctx, await claim(h, id));
+      await processMessage(h.ctx, await claim(h, id), opts);
       return id;
     };
     const rows = (h: Harness) => h.store.ds.manager;
@@ -308,12 +310,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const [fresh] = (await h.store.queue.claim('fast-worker', 10, 60_000, ['process'])).filter((j) => j.messageId === id);
       expect(fresh).toMatchObject({ id: stale.id, attempts: 2, claimedBy: 'fast-worker' });
 
-      await expect(processMessage(h.ctx, stale)).rejects.toThrow(`job ${stale.id} was taken over by another worker (lease expired); rolled back`);
+      await expect(processMessage(h.ctx, stale, opts)).rejects.toThrow(`job ${stale.id} was taken over by another worker (lease expired); rolled back`);
       expect(await interchangesOf(h, id)).toEqual([]);
       expect(await rows(h).countBy(EventRecord, { messageId: id })).toBe(1); // only `received`
       expect(await message(h, id)).toMatchObject({ status: 'received' });
 
-      await processMessage(h.ctx, fresh);
+      await processMessage(h.ctx, fresh, opts);
       const [ic] = await interchangesOf(h, id);
       expect(await interchangesOf(h, id)).toHaveLength(1);
       expect(await rows(h).countBy(AckRecord, { acknowledgesInterchangeId: ic.id })).toBe(1);
@@ -322,7 +324,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await rows(h).findOneByOrFail(JobRecord, { id: String(fresh.id) })).toMatchObject({ status: 'done', claimedBy: 'fast-worker' });
 
       // The stale worker trying again changes nothing either.
-      await expect(processMessage(h.ctx, stale)).rejects.toThrow(/taken over/);
+      await expect(processMessage(h.ctx, stale, opts)).rejects.toThrow(/taken over/);
       expect(await interchangesOf(h, id)).toHaveLength(1);
     });
 
