@@ -4,7 +4,7 @@ import { configFile, type GatewayConfig, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
 import { Store } from '../store/store';
 import { parseDatabaseUrl, redactUrl } from '../store/data-source';
-import { periodOfDays, transactionRows } from '../admin/reports/query';
+import { noticeRows, periodOfDays, transactionRows } from '../admin/reports/query';
 import { renderCsv } from '../admin/reports/csv';
 import { renderJson } from '../admin/reports/json';
 import { renderCertificatesHtml, renderHtml } from '../admin/reports/html';
@@ -80,7 +80,10 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
     const rows = await transactionRows(store, { ...period, partner: o.partner, now });
     // CSV and JSON are one row per transaction set (the contract); the page has room for the certificates too.
     io.out(format === 'json' ? renderJson(rows)
-      : format === 'html' ? renderHtml(rows, { ...period, partner: o.partner, generatedAt: now, certificates: certificatesOf(loaded.config, now, o.partner) })
+      : format === 'html' ? renderHtml(rows, {
+        ...period, partner: o.partner, generatedAt: now, certificates: certificatesOf(loaded.config, now, o.partner),
+        notices: await noticeRows(store, { ...period, partner: o.partner }),
+      })
         : renderCsv(rows));
     return 0;
   } catch (e) {

@@ -92,7 +92,10 @@ const polling = {
   /** Where `afterRead: move` puts a file once it is stored; default `<dir>/processed`. */
   moveTo: text.optional(),
   every,
-  /** A file younger than this is left for the next poll (it may still be being written). */
+  /**
+   * A file must have been seen unchanged this long (our clock) to be taken: it may still be being
+   * written. The default (30 s) is the poller's own (pollingFields in remote-poller.ts).
+   */
   minAge: duration.optional(),
 };
 

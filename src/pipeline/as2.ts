@@ -10,6 +10,7 @@
  *   or untrustworthy one turns the delivery dead (it can then be replayed).
  * - Certificates that expire within 30 days are warned about at start.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -27,7 +28,7 @@ import { deliverAsyncMdn, postAsyncMdn } from '../transports/as2/http-client';
 import { formatMic, micEquals, parseMic } from '../transports/as2/mic';
 import { parseEntity } from '../transports/as2/mime';
 import { as2MessageIdFor, dispositionText } from '../transports/as2/sender';
-import { startAs2Server, type As2PartnerPolicy, type As2Server, type AsyncMdnRequest, type ReceivedMdn } from '../transports/as2/server';
+import { startAs2Server, type As2IntakeInput, type As2PartnerPolicy, type As2Server, type AsyncMdnRequest, type ReceivedMdn } from '../transports/as2/server';
 import type { PipelineContext, PipelineView } from './context';
 import { afterFailure } from './deliver';
 import { intake } from './intake';
@@ -96,6 +97,28 @@ export function expiringCertificates(view: Pick<PipelineView, 'config' | 'partne
     }
   }
   return out.sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
+}
+
+/**
+ * A repeated Message-ID gets the first MDN back and is not taken in again (RFC 4130 §5.5), which is
+ * right for a resend. When the content differs, though, the partner reused a Message-ID for another
+ * message, and the new content would be gone without a trace: it is told in the log (warning) and as
+ * an `as2-duplicate-changed` event on the first message, which the report's page lists. Nothing here
+ * may fail the receipt: the MDN still goes out.
+ */
+async function noteChangedDuplicate(ctx: PipelineContext, i: As2IntakeInput, firstId: string): Promise<void> {
+  try {
+    const first = await ctx.store.message(firstId);
+    const sha256 = createHash('sha256').update(i.bytes).digest('hex');
+    if (!first || first.sha256 === sha256) return;
+    const e = new GatewayError('EDIGW_AS2_DUPLICATE_CHANGED', `Message-ID ${i.as2MessageId} from ${i.as2From}`);
+    const detail = `${e.describe()}; the new content: ${i.bytes.length} bytes, sha256 ${sha256}${i.fileName ? `, file ${i.fileName}` : ''}; `
+      + `the first (message ${first.id}): ${first.size} bytes, sha256 ${first.sha256}`;
+    ctx.logger.warn({ partner: i.partnerId, as2MessageId: i.as2MessageId, message: first.id, sha256, firstSha256: first.sha256, bytes: i.bytes.length, code: e.code }, detail);
+    await ctx.store.event({ stage: 'as2-duplicate-changed', status: 'warning', messageId: first.id, partnerId: i.partnerId, code: e.code, detail });
+  } catch (e) {
+    ctx.logger.error({ partner: i.partnerId, as2MessageId: i.as2MessageId, message: firstId, err: (e as Error).message }, 'as2: comparing a repeated Message-ID with the first failed');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,7 +447,11 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
         const p = ctx.partners.identify({ standard: 'as2', id: as2From });
         return p ? policyOf(ctx, p) : undefined;
       },
-      intake: (i) => intake(ctx, { transport: 'as2', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null, as2MessageId: i.as2MessageId, as2From: i.as2From }),
+      intake: async (i) => {
+        const r = await intake(ctx, { transport: 'as2', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null, as2MessageId: i.as2MessageId, as2From: i.as2From });
+        if (r.duplicate) await noteChangedDuplicate(ctx, i, r.messageId);
+        return r;
+      },
       recordMdn: async (messageId, rec) => {
         // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.
         const mdnQueued = await store.grouped(async (m) => {

@@ -327,6 +327,27 @@ for (const kind of ['sqlite', 'mariadb'] as const) describeWithPeers(`AS2 throug
     await eventually('the transaction reported', async () => (await report()).some((x) => x.tracked?.po === 'PO-DUP'));
     await new Promise((r) => setTimeout(r, 500));
     expect((await report()).filter((x) => x.tracked?.po === 'PO-DUP')).toHaveLength(1);
+    expect(await store.events("stage = 'as2-duplicate-changed'")).toHaveLength(0);
+
+    // The same Message-ID with other content: the first MDN again (RFC 4130 §5.5), but not without a trace.
+    const other = payloadFile('dup-other.x12', x12Order({ sender: 'ACME', control: 8002, po: 'PO-DUP-OTHER' }));
+    const third = await send(other, 'ACME AS2', acme, { ...e, OUTDIR: join(s.dir, 'dup-3') });
+    expect(third.code).toBe(0);
+    expect(bodyOf(third.response!).equals(bodyOf(first.response!))).toBe(true);
+    const [message] = await store.messages('as2MessageId = ?', '<dup-1@acme.example>');
+    const sha = createHash('sha256').update(readFileSync(other)).digest('hex');
+    const [changed] = await eventually('the changed duplicate recorded', async () => {
+      const ev = await store.events("stage = 'as2-duplicate-changed' AND code = 'EDIGW_AS2_DUPLICATE_CHANGED'");
+      return ev.length > 0 && ev;
+    });
+    expect(changed).toMatchObject({ status: 'warning', messageId: message.id, partnerId: 'acme' });
+    expect(changed.detail).toContain(sha);
+    expect(changed.detail).toContain(message.sha256);
+    expect(gw.lines.find((l) => l.code === 'EDIGW_AS2_DUPLICATE_CHANGED')).toMatchObject({ level: 40, partner: 'acme' });
+    const page = await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'html'], env);
+    expect(page.stdout).toContain('Received but not taken in (1)');
+    expect(page.stdout).toContain(sha);
+    expect((await report()).some((x) => x.tracked?.po === 'PO-DUP-OTHER')).toBe(false);
   });
 
   test('a partner in rollover: a message signed with its previous certificate verifies', async () => {

@@ -31,7 +31,7 @@ describePeer('the gateway polls a partner\'s SFTP server and delivers to it (Ope
       'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
       'inbound:',
       '  poll:',
-      `    - sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /out, pattern: '*.x12', afterRead: move, every: 1s }`,
+      `    - sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /out, pattern: '*.x12', afterRead: move, every: 1s, minAge: 0 }`,
       "acks: { x12: '997', to: acks }",
       'routes:',
       "  - match: { type: '850' }",

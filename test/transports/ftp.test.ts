@@ -23,7 +23,7 @@ describe('ftp: config, registry and error kinds', () => {
 
   test('the config takes a partner file ftp entry with ca, defaults to explicit FTPS, and refuses unknown keys', () => {
     const entry = { host: 'h', port: 21, user: 'u', password: 'p', secure: 'explicit', ca: 'certs/acme/ca.pem', dir: '/out', pattern: '*.edi', afterRead: 'delete', every: 900_000 };
-    expect(ftpPoller.config.parse(entry)).toMatchObject({ ...entry, minAge: 0, timeout: 20_000 });
+    expect(ftpPoller.config.parse(entry)).toMatchObject({ ...entry, minAge: 30_000, timeout: 20_000 });
     expect(ftpSender.config.parse({ host: 'h', user: 'u', password: 'p', dir: '/in' })).toMatchObject({ port: 21, secure: 'explicit' });
     expect(ftpSender.config.safeParse({ host: 'h', user: 'u', password: 'p', dir: '/in', passive: true }).success).toBe(false);
     expect(ftpSender.config.safeParse({ host: 'h', user: 'u', dir: '/in' }).success).toBe(false);
@@ -138,7 +138,8 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
   const connection = (target: () => Record<string, unknown>) => ({ host: '127.0.0.1', user: user.name, password: user.password, ...target() });
 
   function poller(target: () => Record<string, unknown>, config: Record<string, unknown>, deps: Partial<ConstructorParameters<typeof FtpPoller>[1]> = {}) {
-    const parsed = ftpPoller.config.parse({ ...connection(target), every: 50, partner: 'acme', ...config });
+    // minAge 0: these tests poll back to back (the default, 30 s, is tested with the SFTP poller: same code).
+    const parsed = ftpPoller.config.parse({ ...connection(target), every: 50, minAge: 0, partner: 'acme', ...config });
     return ftpPoller.create(parsed, { intake: recordingIntake().intake, logger: recordingLogger(), clock: () => new Date(), ...deps }) as FtpPoller;
   }
   function sender(target: () => Record<string, unknown>, config: Record<string, unknown> = {}) {

@@ -95,7 +95,7 @@ describe('sftp: config, registry and error kinds', () => {
 
   test('the poller config takes a partner file poll entry, fills defaults and refuses unknown keys', () => {
     const c = sftpPoller.config.parse({ ...base, afterRead: 'leave', every: '5m', minAge: undefined });
-    expect(c).toMatchObject({ port: 22, pattern: '*', afterRead: 'leave', every: 300_000, minAge: 0, timeout: 20_000 });
+    expect(c).toMatchObject({ port: 22, pattern: '*', afterRead: 'leave', every: 300_000, minAge: 30_000, timeout: 20_000 });
     expect(sftpPoller.config.safeParse({ ...base, bogus: 1 }).success).toBe(false);
     expect(sftpPoller.config.safeParse({ ...base, key: undefined }).error?.issues[0].message).toBe('logging in needs key or password');
     expect(sftpSender.config.safeParse({ ...base, key: undefined, password: 'p' }).success).toBe(true);
@@ -202,7 +202,8 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
   const connection = () => ({ host: '127.0.0.1', port: sshd.port, user: sshd.user.name, key: sshd.clientKey, hostKey: knownHosts });
 
   function poller(config: Record<string, unknown>, deps: Partial<ConstructorParameters<typeof SftpPoller>[1]> = {}) {
-    const parsed = sftpPoller.config.parse({ ...connection(), every: 50, partner: 'acme', ...config });
+    // minAge 0: these tests poll back to back; the default (30 s) has its own test.
+    const parsed = sftpPoller.config.parse({ ...connection(), every: 50, minAge: 0, partner: 'acme', ...config });
     return sftpPoller.create(parsed, { intake: recordingIntake().intake, logger: recordingLogger(), clock: () => new Date(), ...deps }) as SftpPoller;
   }
 
@@ -239,6 +240,31 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].bytes.toString()).toBe('first half;second half;');
     expect(await listLocal(dir)).toEqual([]); // afterRead: delete
+  });
+
+  test('sftp poller: a file written in place whose writer pauses is not taken before it has been unchanged for minAge (default 30 s)', async () => {
+    const dir = await remoteDir();
+    await put(dir, 'po.edi', 'first half;');
+    let now = Date.now();
+    const { calls, intake } = recordingIntake();
+    const p = poller({ dir, afterRead: 'move', minAge: undefined }, { intake, clock: () => new Date(now) });
+    await p.poll();
+    now += 7_000; // the writer pauses; two listings agree on size and mtime
+    await p.poll();
+    now += 7_000;
+    await p.poll();
+    expect(calls).toHaveLength(0);
+    expect(await listLocal(dir)).toEqual(['po.edi']);
+    await fs.appendFile(local(dir, 'po.edi'), 'second half;');
+    now += 25_000; // 39 s after the first listing, but the file changed: its 30 s start again
+    await p.poll();
+    now += 25_000;
+    await p.poll();
+    expect(calls).toHaveLength(0);
+    now += 6_000;
+    await p.poll();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].bytes.toString()).toBe('first half;second half;');
   });
 
   test('sftp poller: leaves files younger than minAge for a later poll', async () => {

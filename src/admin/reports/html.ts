@@ -1,5 +1,5 @@
 import type { CertificateRow } from './certificates';
-import { dayOf, summaryRows, summaryTotals, type SummaryCounts, type SummaryRow, type TransactionRow } from './query';
+import { dayOf, summaryRows, summaryTotals, type NoticeRow, type SummaryCounts, type SummaryRow, type TransactionRow } from './query';
 
 /**
  * The report as one self-contained HTML page: inline CSS, an inline SVG chart, no scripts and nothing
@@ -17,6 +17,8 @@ export interface HtmlMeta {
   generatedAt: Date;
   /** The AS2 certificates that expire within 30 days or have expired; absent: no such section. */
   certificates?: CertificateRow[];
+  /** Content that came in and was not taken in (a reused AS2 Message-ID …); absent or empty: no such section. */
+  notices?: NoticeRow[];
 }
 
 const DAY_MS = 86_400_000;
@@ -246,6 +248,24 @@ ${body}
 </table>`;
 }
 
+const noticeLabels: Record<string, string> = { 'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in' };
+
+function noticeSection(rows: NoticeRow[]): string {
+  const body = rows.map((n) => `<tr class="problem">
+<td class="nowrap">${esc(stamp(n.at))}</td>
+<td class="nowrap">${esc(n.partner ?? '')}</td>
+<td>${esc(noticeLabels[n.stage] ?? n.stage)}<br><span class="sub mono">${esc(n.code ?? '')}</span></td>
+<td class="mono">${esc(n.detail ?? '')}</td>
+</tr>`).join('\n');
+  return `<h2>Received but not taken in (${rows.length})</h2>
+<table class="notices">
+<thead><tr><th scope="col">When (UTC)</th><th scope="col">Partner</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
+}
+
 /** The certificates section of a page: the table, or a line saying there is nothing to renew. */
 function certificateSection(rows: CertificateRow[]): string {
   return `<h2>AS2 certificates expiring within 30 days (${rows.length})</h2>
@@ -421,6 +441,7 @@ ${card('Overdue acks', totals.overdueAcks, 'expected, not received', true)}
 ${certificates ? card('Certificates', certificates.length, 'AS2, expiring or expired', true) : ''}
 </section>
 ${certificates?.length ? certificateSection(certificates) : ''}
+${meta.notices?.length ? noticeSection(meta.notices) : ''}
 ${content}
 </main>
 <footer>

@@ -282,3 +282,43 @@ export function summaryTotals(summary: SummaryCounts[]): SummaryCounts {
   for (const s of summary) for (const k of Object.keys(t) as (keyof SummaryCounts)[]) t[k] += s[k];
   return t;
 }
+
+/** Events the page of the report lists beside the transaction sets: content that came in and was not taken. */
+export const NOTICE_STAGES = ['as2-duplicate-changed'] as const;
+
+export interface NoticeRow {
+  /** ISO 8601, UTC. */
+  at: string;
+  partner: string | null;
+  stage: string;
+  code: string | null;
+  detail: string | null;
+  messageId: string | null;
+}
+
+/**
+ * The NOTICE_STAGES events recorded in the period (by the time they were recorded), optionally of one
+ * partner, oldest first. They have no transaction set of their own (the content was not taken in), so
+ * the rows above would never show them.
+ */
+export async function noticeRows(store: Store, filter: ReportFilter = {}): Promise<NoticeRow[]> {
+  const q = (name: string) => quote(store.driver, name);
+  const where = [`e.${q('stage')} IN (${NOTICE_STAGES.map(() => '?').join(', ')})`];
+  const params: unknown[] = [...NOTICE_STAGES];
+  if (filter.from) {
+    where.push(`e.${q('createdAt')} >= ?`);
+    params.push(sqlDate(store.driver, filter.from));
+  }
+  if (filter.to) {
+    where.push(`e.${q('createdAt')} < ?`);
+    params.push(sqlDate(store.driver, filter.to));
+  }
+  if (filter.partner !== undefined) {
+    where.push(`e.${q('partnerId')} = ?`);
+    params.push(filter.partner);
+  }
+  const cols = ['createdAt', 'partnerId', 'stage', 'code', 'detail', 'messageId'].map((c) => `e.${q(c)} AS ${q(c)}`).join(', ');
+  const raw = await store.query<{ createdAt: Date | string; partnerId: string | null; stage: string; code: string | null; detail: string | null; messageId: string | null }[]>(
+    `SELECT ${cols} FROM ${q('event')} e WHERE ${where.join(' AND ')} ORDER BY e.${q('createdAt')}, e.${q('id')}`, params);
+  return raw.map((r) => ({ at: iso(r.createdAt)!, partner: r.partnerId, stage: r.stage, code: r.code, detail: r.detail, messageId: r.messageId }));
+}

@@ -16,7 +16,9 @@
  *   is empty.
  * - 400: refused and no MDN was asked for, or the request is no AS2 message (headers missing).
  * - 403: AS2-From is no partner of ours, or AS2-To is not us. No MDN: an MDN signed for a stranger
- *   would tell anyone what we accept.
+ *   would tell anyone what we accept. Like a declared length over maxBytes (413) and missing AS2-From
+ *   or AS2-To (400), this is answered from the headers, before any of the body is read, and the
+ *   connection is closed.
  * - 413: larger than `maxBytes`; 408 (Node): the request took longer than `requestTimeoutMs`.
  * - 500: the message could not be stored. The sync MDN in the body says unexpected-processing-error,
  *   and the status says "not taken, send again": nothing was recorded, so the resend is processed as
@@ -24,6 +26,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../../errors';
@@ -175,6 +178,9 @@ export interface As2Server {
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 /** How long close() waits for requests still being processed and for async MDNs still being tried. */
 const DRAIN_MS = 10_000;
+/** How much of a refused body is read and dropped, at most, after the answer: see refuseUnread. */
+const LINGER_BYTES = 4 * 1024 * 1024;
+const LINGER_MS = 2_000;
 
 /** A refusal answered by HTTP status and text alone. */
 class Refusal extends Error {
@@ -247,7 +253,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     : http.createServer(serverOptions, handler);
   // Without this, Node answers `Expect: 100-continue` itself and the client sends a body we refuse anyway.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (declaredTooLarge(req)) handler(req, res);
+    if (declaredTooLarge(req) || checkParties(readAs2Headers(req.headers)) instanceof Refusal) handler(req, res);
     else {
       res.writeContinue();
       handler(req, res);
@@ -267,11 +273,30 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
 
   function tooLarge(req: http.IncomingMessage, res: http.ServerResponse): void {
     const e = new GatewayError('EDIGW_AS2_TOO_LARGE', `the request is longer than ${opts.maxBytes} bytes`);
-    respondText(res, 413, `${e.describe()}`, { Connection: 'close' });
-    // What is still coming is read and dropped (never kept), so that the client reads the 413 rather
-    // than a reset; the request timeout bounds how long.
-    req.resume();
+    refuseUnread(req, res, 413, e.describe());
     audit({ code: e.code, reason: e.describe(), status: 413, remote: req.socket.remoteAddress, ...partyHeaders(req) });
+  }
+
+  /**
+   * Answers a request whose body we will not read, and closes its connection. Node would destroy the
+   * socket as soon as the answer is out; with body bytes still unread the kernel then resets the
+   * connection, and the reset can overtake the answer (curl over TLS read no 413, now and then). So the
+   * sending side is closed and what still comes is dropped for a bounded while (LINGER_*), long enough
+   * for the client to read the answer and stop, never the whole body.
+   */
+  function refuseUnread(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string): void {
+    const socket = req.socket as net.Socket & { destroySoon?: () => void };
+    socket.destroySoon = () => socket.end();
+    let dropped = 0;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    req.on('data', (c: Buffer) => {
+      dropped += c.length;
+      if (dropped > LINGER_BYTES) socket.destroy();
+    });
+    req.on('end', () => socket.destroy());
+    respondText(res, status, text, { Connection: 'close' });
   }
 
   function partyHeaders(req: http.IncomingMessage) {
@@ -315,17 +340,16 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     });
   }
 
-  function checkParties(as2: As2RequestHeaders, needMessageId: boolean): As2PartnerPolicy {
-    if (!as2.as2From || !as2.as2To || (needMessageId && !as2.messageId)) {
-      const missing = [!as2.as2From && 'AS2-From', !as2.as2To && 'AS2-To', needMessageId && !as2.messageId && 'Message-ID'].filter(Boolean).join(', ');
-      throw new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', `missing or invalid: ${missing}`));
+  /** The sending partner, or why the headers alone refuse the request (who sends, to whom). */
+  function checkParties(as2: As2RequestHeaders): As2PartnerPolicy | Refusal {
+    if (!as2.as2From || !as2.as2To) {
+      const missing = [!as2.as2From && 'AS2-From', !as2.as2To && 'AS2-To'].filter(Boolean).join(', ');
+      return new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', `missing or invalid: ${missing}`));
     }
     if (as2.as2To !== identity.id) {
-      throw new Refusal(403, new GatewayError('EDIGW_AS2_RECIPIENT_UNKNOWN', `AS2-To ${JSON.stringify(as2.as2To)} is not this gateway`));
+      return new Refusal(403, new GatewayError('EDIGW_AS2_RECIPIENT_UNKNOWN', `AS2-To ${JSON.stringify(as2.as2To)} is not this gateway`));
     }
-    const partner = deps.partner(as2.as2From);
-    if (!partner) throw new Refusal(403, new GatewayError('EDIGW_AS2_PARTNER_UNKNOWN', `AS2-From ${JSON.stringify(as2.as2From)}`));
-    return partner;
+    return deps.partner(as2.as2From) ?? new Refusal(403, new GatewayError('EDIGW_AS2_PARTNER_UNKNOWN', `AS2-From ${JSON.stringify(as2.as2From)}`));
   }
 
   function mdnFor(as2: As2RequestHeaders, disposition: Disposition, mic?: Mic): BuiltMdn {
@@ -414,17 +438,23 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
       return;
     }
     const as2 = readAs2Headers(req.headers);
+    const parties = { as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId, remote };
+    // A stranger's body is never read: the headers say enough, and buffering it would let anyone spend
+    // our memory up to maxBytes per request.
+    const partner = checkParties(as2);
+    if (partner instanceof Refusal) {
+      refuseUnread(req, res, partner.status, partner.error.describe());
+      audit({ code: partner.error.code, reason: partner.error.describe(), status: partner.status, ...parties });
+      return;
+    }
     const body = await readBody(req, res);
     if (body === undefined) return;
 
     const mdnMessage = isMdn(req.headers, body, as2);
-    let partner: As2PartnerPolicy;
-    try {
-      partner = checkParties(as2, !mdnMessage);
-    } catch (e) {
-      if (!(e instanceof Refusal)) throw e;
-      respondText(res, e.status, e.error.describe());
-      audit({ code: e.error.code, reason: e.error.describe(), status: e.status, as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId, remote });
+    if (!mdnMessage && !as2.messageId) {
+      const e = new GatewayError('EDIGW_AS2_HEADERS_INVALID', 'missing or invalid: Message-ID');
+      respondText(res, 400, e.describe());
+      audit({ code: e.code, reason: e.describe(), status: 400, ...parties });
       return;
     }
     const who = { partnerId: partner.partnerId, as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId, remote };

@@ -1,8 +1,8 @@
 /**
  * The poller of a partner's file server (SFTP or FTP; the protocol comes in as a `connect` that
  * yields a RemoteSession). On every tick: log in, list `dir`, and take in each file whose name
- * matches, whose size and mtime are the same as at the previous listing (it is not growing) and
- * which is at least `minAge` old. Taking in = download, `deps.intake` (the commit), and only then
+ * matches and whose size and mtime have been the same at every listing for at least `minAge` by our
+ * clock (and at two listings at least). Taking in = download, `deps.intake` (the commit), and only then
  * the receipt that `afterRead` asks for: move, delete or leave.
  *
  * A file is never taken in twice: what was taken is remembered by path, size, mtime and sha256 in
@@ -30,8 +30,13 @@ export const pollingFields = {
   /** For `move`; default `<dir>/processed`, made when first needed. */
   moveTo: z.string().min(1).optional(),
   every: duration.refine((ms) => ms > 0, 'a time above zero').default(60_000),
-  /** A file whose mtime is younger than this is left for a later poll. */
-  minAge: duration.default(0),
+  /**
+   * How long a file's size and mtime must have been seen unchanged, by our clock, before it is taken.
+   * A partner may write a file in place under its final name and pause (a stall of 7 s was enough to
+   * take half a file with two listings 5 s apart); 30 s outlasts such pauses, and with the default
+   * `every` of 1 m it costs nothing, since the second listing comes later anyway.
+   */
+  minAge: duration.default(30_000),
   /** Downloads up to this size are held in memory; larger ones go to a temp file first. */
   spoolAbove: byteSize.default(16 * 1024 * 1024),
   /** The partner's id: shown in log lines, nothing else. */
@@ -59,14 +64,16 @@ export interface RemoteSource {
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 interface Listed { size: number; mtimeMs: number }
+/** A listed file: since when (our clock) it has had this size and mtime, and whether an earlier listing saw them. */
+interface Observed extends Listed { since: number; relisted: boolean }
 interface Taken extends Listed { sha256: string; messageId?: string; receiptDue: boolean }
 interface Failing { attempts: number; notBefore: number }
 
 export class RemotePoller implements Inbound {
   private readonly matches: (name: string) => boolean;
   private readonly moveTo: string;
-  /** Size and mtime of each candidate at the previous listing. */
-  private previous = new Map<string, Listed>();
+  /** Size and mtime of each candidate at the previous listing, and since when they are unchanged. */
+  private previous = new Map<string, Observed>();
   /** Files taken in (or found already taken) while they are still listed, by name. */
   private readonly taken = new Map<string, Taken>();
   private readonly failing = new Map<string, Failing>();
@@ -138,10 +145,14 @@ export class RemotePoller implements Inbound {
     const { dir } = this.config;
     const files = await session.listFiles(dir, (name) => !isIgnoredName(name) && this.matches(name));
     const now = this.deps.clock().getTime();
-    const listed = new Map(files.map((f) => [f.name, { size: f.size, mtimeMs: f.mtimeMs }]));
+    const previous = this.previous;
+    const listed = new Map<string, Observed>(files.map((f) => {
+      const before = previous.get(f.name);
+      const same = before !== undefined && before.size === f.size && before.mtimeMs === f.mtimeMs;
+      return [f.name, { size: f.size, mtimeMs: f.mtimeMs, since: same ? before.since : now, relisted: same }];
+    }));
     for (const memory of [this.taken, this.failing]) for (const name of [...memory.keys()]) if (!listed.has(name)) memory.delete(name);
     for (const name of [...this.tooLarge]) if (!listed.has(name)) this.tooLarge.delete(name);
-    const previous = this.previous;
     this.previous = listed;
 
     for (const f of files) {
@@ -153,9 +164,10 @@ export class RemotePoller implements Inbound {
         if (taken.receiptDue && !waiting) await this.receipt(session, f.name, taken);
         continue;
       }
-      const before = previous.get(f.name);
-      if (!before || before.size !== f.size || before.mtimeMs !== f.mtimeMs) continue; // new or still growing
-      if (now - f.mtimeMs < this.config.minAge || waiting) continue;
+      // New, still growing, or unchanged for less than minAge: a writer may only have paused. Our own
+      // clock measures it, so a skewed clock on their server neither hastens nor holds back a file.
+      const observed = listed.get(f.name)!;
+      if (!observed.relisted || now - observed.since < this.config.minAge || waiting) continue;
       if (f.size > buffer.MAX_LENGTH) {
         if (!this.tooLarge.has(f.name)) this.deps.logger.error(this.where({ file: f.name, bytes: f.size }), `${f.name} is larger than the gateway can take in (${buffer.MAX_LENGTH} bytes); left on the server`);
         this.tooLarge.add(f.name);

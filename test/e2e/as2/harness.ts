@@ -108,7 +108,7 @@ export class StoreReader {
     return this.store.query<MessageRow[]>(`SELECT * FROM message WHERE ${where}`, params);
   }
 
-  events(where: string, ...params: unknown[]): Promise<Array<{ stage: string; status: string; code: string | null; detail: string | null; partnerId: string | null }>> {
+  events(where: string, ...params: unknown[]): Promise<Array<{ stage: string; status: string; code: string | null; detail: string | null; partnerId: string | null; messageId: string | null }>> {
     return this.store.query(`SELECT * FROM event WHERE ${where} ORDER BY id`, params);
   }
 

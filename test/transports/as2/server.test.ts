@@ -92,6 +92,49 @@ function postTo(url: string, headers: Record<string, string>, body: Buffer | Buf
   });
 }
 
+/**
+ * Sends headers declaring `length` bytes, then streams zeros until the server answers or closes:
+ * the answer as text and how many body bytes the socket took.
+ */
+function streamUntilAnswered(url: string, headers: Record<string, string>, length: number): Promise<{ answer: string; written: number }> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(u.port), u.hostname);
+    const head = [`POST ${u.pathname} HTTP/1.1`, `Host: ${u.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${length}`, '', ''].join('\r\n');
+    const chunk = Buffer.alloc(64 * 1024);
+    let written = 0;
+    let stopped = false;
+    const answer: Buffer[] = [];
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      socket.destroy();
+      resolve({ answer: Buffer.concat(answer).toString('latin1'), written });
+    };
+    const pump = () => {
+      while (!stopped && written < length) {
+        written += chunk.length;
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    socket.on('data', (c: Buffer) => {
+      answer.push(c);
+      // The whole answer is in once its body (Content-Length) has arrived.
+      const text = Buffer.concat(answer).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const len = /content-length: (\d+)/i.exec(text)?.[1];
+      if (end >= 0 && len !== undefined && text.length >= end + 4 + Number(len)) stop();
+    });
+    socket.on('error', stop);
+    socket.on('close', stop);
+    socket.write(head);
+    pump();
+  });
+}
+
 const send = (over: Partial<SendOptions> = {}) => buildMessage({
   payload,
   contentType: 'application/edi-x12',
@@ -217,6 +260,25 @@ describe('AS2 server (injected deps)', () => {
       ['EDIGW_AS2_RECIPIENT_UNKNOWN', 403, 'ACME CORP'],
       ['EDIGW_AS2_HEADERS_INVALID', 400, undefined],
     ]);
+  });
+
+  test('a stranger or an oversize declared length: answered from the headers, the body not read', async () => {
+    await start({ maxBytes: 128 * 1024 * 1024 });
+    const stranger = send({ as2From: 'NOBODY', sign: undefined, encrypt: undefined });
+    const declared = 96 * 1024 * 1024;
+    const a = await streamUntilAnswered(server.url, stranger.headers, declared);
+    expect(a.answer).toMatch(/^HTTP\/1\.1 403 /);
+    expect(a.answer).toMatch(/connection: close/i);
+    expect(a.answer).toContain('EDIGW_AS2_PARTNER_UNKNOWN');
+    // Before the fix the whole body was read (and buffered) before the 403; now the answer comes at
+    // once and the socket is closed: what got out is what the kernel buffers held, far from 96 MB.
+    expect(a.written).toBeLessThan(declared / 4);
+    const big = await streamUntilAnswered(server.url, send({ sign: undefined, encrypt: undefined }).headers, 200 * 1024 * 1024);
+    expect(big.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(big.written).toBeLessThan(declared / 4);
+    expect(store.intakes).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.refusals.map((r) => [r.code, r.status])).toEqual([['EDIGW_AS2_PARTNER_UNKNOWN', 403], ['EDIGW_AS2_TOO_LARGE', 413]]);
   });
 
   test('larger than maxBytes: 413, declared or chunked, nothing stored', async () => {
@@ -380,7 +442,7 @@ describe('AS2 server (injected deps)', () => {
     await start({ requestTimeoutMs: 400 });
     const answer = await new Promise<string>((resolve) => {
       const s = connect((new URL(server.url)).port as unknown as number, '127.0.0.1', () => {
-        s.write('POST /as2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nAS2-From: "ACME CORP"\r\n\r\npartial');
+        s.write('POST /as2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nAS2-From: "ACME CORP"\r\nAS2-To: "OUR GATEWAY"\r\n\r\npartial');
       });
       let text = '';
       s.on('data', (c) => { text += c.toString(); });
