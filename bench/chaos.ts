@@ -270,6 +270,8 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     const total = empty();
     const lostSamples: string[] = [];
     let unexplained = 0;
+    /** For each explained duplicate, how long before the kill its first copy arrived, ms. */
+    const gaps: number[] = [];
     let acksExpected = 0;
     let acksMissing = 0;
     let acksTwice = 0;
@@ -288,7 +290,11 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
       if (delivered) add('delivered');
       if (arrivals.length > 1) {
         add('twice');
-        if (killBetween(arrivals, kills)) add('explained');
+        if (killBetween(arrivals, kills)) {
+          add('explained');
+          const first = Math.min(...arrivals);
+          gaps.push(Math.min(...kills.filter((k) => k >= first - 250).map((k) => k - first)));
+        }
         else { unexplained++; fail(`${po} (${s.channel}) delivered ${arrivals.length} times with no kill between the copies`); }
       }
       if (s.receipt && (!stored || !delivered)) {
@@ -320,7 +326,7 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     if (Object.keys(facts.open).length) fail(`jobs not done at the end: ${Object.entries(facts.open).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     if (facts.dead.length) notes.push(`dead jobs: ${facts.dead.slice(0, 5).map((d) => `${d.kind}: ${d.error}`).join(' | ')}`);
     if (total.explained) {
-      notes.push(`${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know)`);
+      notes.push(`${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`);
     }
     if (acksTwice) notes.push(`${acksTwice} 997(s) written twice (a kill between the copies: the file endpoint wrote it, the node died before recording it)`);
     if (unexplained) notes.push(`${unexplained} duplicate(s) without a kill between: a failure`);

@@ -11,7 +11,7 @@
  * writes (certs, partners, SFTP root) and the database (`payloads: database` on MariaDB).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import http, { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +25,8 @@ import { buildMessage } from '../src/transports/as2/message';
 import { purchaseOrder } from './as2-load';
 import { sleep } from './pipeline';
 
-const ROOT = resolve(__dirname, '../..');
+// bench/ when run from source (the jest test), dist/bench/ when built.
+const ROOT = existsSync(join(__dirname, '../package.json')) ? resolve(__dirname, '..') : resolve(__dirname, '../..');
 export const BIN = join(ROOT, 'bin/edi-gateway.js');
 export const TOKEN = 'chaos-operator-token-0123456789';
 const OUR_AS2 = 'OURCOMPANY-AS2';
@@ -46,6 +47,24 @@ export function freePort(): Promise<number> {
       const { port } = s.address() as AddressInfo;
       s.close(() => res(port));
     });
+  });
+}
+
+/**
+ * One HTTP request on a connection of its own (no keep-alive pool, so nothing stays open after a run,
+ * and a killed node leaves no pooled socket behind); the status and body, or a rejection after `ms`.
+ */
+export function request(url: string, o: { method?: string; headers?: Record<string, string>; body?: Buffer; ms: number }): Promise<{ status: number; body: string }> {
+  return new Promise((res, rej) => {
+    const req = http.request(url, { method: o.method ?? 'GET', headers: { ...o.headers, ...(o.body ? { 'content-length': String(o.body.length) } : {}) }, agent: false, timeout: o.ms }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      r.on('error', rej);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${o.method ?? 'GET'} ${url}: no answer within ${Math.round(o.ms / 1000)} s`)));
+    req.on('error', rej);
+    req.end(o.body);
   });
 }
 
@@ -170,9 +189,7 @@ export class GatewayNode {
   /** GET /health answered 200 within `ms`. */
   async healthy(ms: number): Promise<boolean> {
     try {
-      const r = await fetch(`http://127.0.0.1:${this.ports.admin}/health`, { signal: AbortSignal.timeout(ms) });
-      await r.arrayBuffer();
-      return r.status === 200;
+      return (await request(`http://127.0.0.1:${this.ports.admin}/health`, { ms })).status === 200;
     } catch {
       return false;
     }
@@ -471,13 +488,11 @@ export class Load {
   }
 
   private async admin(node: GatewayNode, icn: number, payload: Buffer, record: Sent): Promise<void> {
-    const r = await fetch(`http://127.0.0.1:${node.ports.admin}/api/partners/acme/submit?fileName=${fileOf(icn)}`, {
-      method: 'POST', body: payload, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
-      signal: AbortSignal.timeout(this.o.requestTimeoutMs),
+    const r = await request(`http://127.0.0.1:${node.ports.admin}/api/partners/acme/submit?fileName=${fileOf(icn)}`, {
+      method: 'POST', body: payload, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' }, ms: this.o.requestTimeoutMs,
     });
-    const text = await r.text();
-    if (r.status !== 202) throw new Error(`HTTP ${r.status}: ${text.slice(0, 200)}`);
-    record.id = (JSON.parse(text) as { messageId: string }).messageId;
+    if (r.status !== 202) throw new Error(`HTTP ${r.status}: ${r.body.slice(0, 200)}`);
+    record.id = (JSON.parse(r.body) as { messageId: string }).messageId;
   }
 }
 

@@ -139,6 +139,7 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
     load.start();
     log(`soak: ${o.db}, ${o.minutes} min at ${o.rate} msg/s (AS2 + SFTP), warm-up ${warmupMin.toFixed(1)} min, gateway pid ${pid}, folder ${db.dir}`);
     let baselineTaken = false;
+    let baselineAt = 0;
     while (Date.now() < end) {
       await sleep(Math.min(o.sampleSeconds * 1000, Math.max(0, end - Date.now())));
       if (!node.running) throw new Error(`the gateway exited during the soak (${node.child?.exitCode ?? node.child?.signalCode})`);
@@ -149,6 +150,7 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
       if (o.heap && !baselineTaken && Date.now() >= warmEnd) {
         baselineTaken = true;
         snapshots.push(await snapshot(pid, db.dir));
+        baselineAt = Date.now() - t0;
         log(`  heap snapshot (warm-up end): ${snapshots[0]}`);
       }
     }
@@ -157,14 +159,20 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
       log(`  heap snapshot (end): ${snapshots[snapshots.length - 1]}`);
     }
     await load.stop();
-    // Let the last messages through, bounded.
-    const drainEnd = Date.now() + 120_000;
+    // Let the backlog through: until everything with a receipt is delivered, or nothing more arrives for 60 s.
     const receipted = load.sent.filter((x) => x.receipt);
-    while (Date.now() < drainEnd && receipted.some((x) => !sink.arrivals.has(`PO${String(x.icn).padStart(9, '0')}`))) await sleep(500);
+    let progress = { count: sink.count, at: Date.now() };
+    while (receipted.some((x) => !sink.arrivals.has(`PO${String(x.icn).padStart(9, '0')}`)) && Date.now() - progress.at < 60_000) {
+      await sleep(1000);
+      if (sink.count !== progress.count) progress = { count: sink.count, at: Date.now() };
+    }
     const stop = await node.stop(30_000);
     if (stop.killed) failures.push('the gateway did not stop within 30 s of SIGTERM');
 
-    const after = samples.filter((s) => s.at * 1000 >= warmEnd - t0);
+    // Taking a heap snapshot itself raises RSS for good (V8 builds the whole graph in native memory):
+    // with --heap the baseline is the first sample after the first snapshot.
+    const from = o.heap && baselineAt ? baselineAt : warmEnd - t0;
+    const after = samples.filter((s) => s.at * 1000 >= from);
     const baseline = after[0]?.rssMb ?? NaN;
     const peak = Math.max(...after.map((s) => s.rssMb));
     const growth = peak - baseline;
