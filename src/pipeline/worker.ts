@@ -69,6 +69,11 @@ export class Workers {
     for (const f of w) f();
   }
 
+  /** Loops in an idle pause now (for tests: a pause that ended is not kept). */
+  get idle(): number {
+    return this.wake.length;
+  }
+
   /** Claims nothing more and resolves when the jobs in hand are finished (or `graceMs` passed: their leases bring them back). */
   async stop(graceMs = 20_000): Promise<boolean> {
     this.stopping = true;
@@ -109,8 +114,16 @@ export class Workers {
         // A kick (new work, or stop) that came while claiming found no one waiting: act on it now.
         if (claimed > 0 || this.kicks !== kicked) continue;
         await new Promise<void>((r) => {
-          const t = setTimeout(r, this.opts.idleMs ?? 200);
-          this.wake.push(() => { clearTimeout(t); r(); });
+          // An idle pause that ends by its timer leaves `wake` too: kept, an idle gateway (and every
+          // worker process, which no intake kicks) gained one closure and Timeout per pause, for good.
+          const end = () => {
+            clearTimeout(t);
+            const i = this.wake.indexOf(end);
+            if (i >= 0) this.wake.splice(i, 1);
+            r();
+          };
+          const t = setTimeout(end, this.opts.idleMs ?? 200);
+          this.wake.push(end);
         });
         continue;
       }

@@ -65,4 +65,20 @@ describe('IntakeGate: workers give way to intake in their process', () => {
     finish();
     await intake;
   });
+
+  test('a pause that ends by its timer is not kept: steady intake does not grow the gate (found by npm run soak)', async () => {
+    const gate = new IntakeGate({ quietMs: 50, yieldRatio: 4, maxPauseMs: 1000 });
+    let finish!: () => void;
+    const intake = gate.run(() => new Promise<void>((r) => { finish = r; }));
+    for (let i = 0; i < 100; i++) expect(await settledWithin(gate.yieldTo(10), 100)).toBe(true);
+    expect(gate.pausing).toBe(0);
+    const pause = gate.yieldTo(1000);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(gate.pausing).toBe(1);
+    gate.release();
+    expect(await settledWithin(pause, 0)).toBe(true);
+    expect(gate.pausing).toBe(0);
+    finish();
+    await intake;
+  });
 });

@@ -147,6 +147,18 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       }
     });
 
+    it('an idle worker keeps no ended pause: with no kick (a worker process, a quiet gateway) nothing accumulates', async (h) => {
+      const workers = new Workers(h.ctx, { count: 2, idleMs: 5 });
+      workers.start();
+      try {
+        // Dozens of idle pauses end by their timers; at most the two loops are in one now.
+        await new Promise((r) => setTimeout(r, 300));
+        expect(workers.idle).toBeLessThanOrEqual(2);
+      } finally {
+        await workers.stop(5_000);
+      }
+    });
+
     it('a job of a kind no worker handles is dead-lettered, saying so', async (h) => {
       await h.store.queue.enqueue({ kind: 'mystery', key: 'mystery:1' });
       const workers = new Workers(h.ctx, { count: 1, idleMs: 10 });
