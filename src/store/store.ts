@@ -160,42 +160,38 @@ export class Store {
 
   /** MariaDB: the connection /health uses, outside the pool (see health). */
   private readonly side: SideConnection | undefined;
-  private checking: Promise<StoreHealth> | undefined;
+  /** The count /health is waiting for, shared: a database that hangs gets one probe, not one per request. */
+  private probing: Promise<Record<string, number>> | undefined;
 
   /**
    * What /health says of the store, within `timeoutMs` and never behind the jobs: on MariaDB on a
    * connection of its own, outside the pool that jobs may have exhausted; the pool's own state is
-   * read from memory. Concurrent checks share one.
+   * read from memory.
    */
-  health(timeoutMs = 2_000): Promise<StoreHealth> {
-    this.checking ??= this.check(timeoutMs).finally(() => { this.checking = undefined; });
-    return this.checking;
-  }
-
-  private async check(timeoutMs: number): Promise<StoreHealth> {
+  async health(timeoutMs = 2_000): Promise<StoreHealth> {
     const pool = this.pool();
-    const counts = `SELECT status, COUNT(*) AS n FROM ${quote(this.driver, 'job')} GROUP BY status`;
-    let answered = false;
+    const shown = pool ? { pool } : {};
+    this.probing ??= this.countJobs().finally(() => { this.probing = undefined; });
     let timer: NodeJS.Timeout | undefined;
-    const probe = (async (): Promise<StoreHealth> => {
-      const rows: Array<{ status: string; n: number | string }> = this.side ? await this.side.query(counts) : await this.query(counts);
-      answered = true;
-      return { ok: true, database: 'up', queue: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), ...(pool ? { pool } : {}) };
-    })();
     const late = new Promise<StoreHealth>((resolve) => {
       timer = setTimeout(() => resolve(this.side
-        ? { ok: false, database: 'down', error: `no answer within ${timeoutMs} ms`, ...(pool ? { pool } : {}) }
+        ? { ok: false, database: 'down', error: `no answer within ${timeoutMs} ms`, ...shown }
         // SQLite is a local file: a read that waits is behind this process's own writes.
         : { ok: true, database: 'busy' }), timeoutMs);
     });
     try {
-      return await Promise.race([probe, late]);
+      return await Promise.race([this.probing.then((queue): StoreHealth => ({ ok: true, database: 'up', queue, ...shown })), late]);
     } catch (e) {
-      return { ok: false, database: 'down', error: (e as Error).message, ...(pool ? { pool } : {}) };
+      return { ok: false, database: 'down', error: (e as Error).message, ...shown };
     } finally {
       clearTimeout(timer);
-      if (!answered) probe.catch(() => undefined);
     }
+  }
+
+  private async countJobs(): Promise<Record<string, number>> {
+    const counts = `SELECT status, COUNT(*) AS n FROM ${quote(this.driver, 'job')} GROUP BY status`;
+    const rows: Array<{ status: string; n: number | string }> = this.side ? await this.side.query(counts) : await this.query(counts);
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
   async close(): Promise<void> {
