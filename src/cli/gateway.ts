@@ -22,13 +22,21 @@ export async function startCommand(o: { config?: string }): Promise<number> {
   return 0;
 }
 
+/** How long a worker process whose gateway is gone may take to stop before it exits regardless (the parent's own bound). */
+const ORPHAN_STOP_MS = 30_000;
+
 /**
  * `worker` (started by `start` for gateway.yaml `processes`): runs jobs until SIGTERM, or until the
  * process that started it is gone (its IPC channel closes, also when it was killed with SIGKILL): a
  * worker outliving its gateway would hold database connections and claim jobs no one supervises.
  */
 export async function workerCommand(o: { config?: string }): Promise<number> {
-  const orphaned = process.connected ? new Promise<void>((resolve) => process.once('disconnect', () => resolve())) : new Promise<void>(() => undefined);
+  const orphaned = process.connected ? new Promise<void>((resolve) => process.once('disconnect', () => {
+    // No one is left to SIGKILL a stop that hangs (a database that does not answer): do it ourselves.
+    // The jobs in hand go back to the queue when their leases end.
+    setTimeout(() => process.exit(1), ORPHAN_STOP_MS).unref();
+    resolve();
+  })) : new Promise<void>(() => undefined);
   const w = await runWorkerProcess({ configFile: configFile(o.config) });
   await Promise.race([orphaned, new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());

@@ -168,7 +168,15 @@ export class Workers {
         this.ctx.logger.error({ job: job.id, kind: job.kind, err: (e as Error).message }, 'could not dead-letter a job that keeps stopping its worker');
       }
     }
-    return live;
+    // A job whose last worker died with it runs alone: should it kill this process too, the jobs that
+    // would have run beside it are not counted as its accomplices (and dead-lettered with it).
+    const suspect = live.find((j) => j.starts > 1);
+    if (!suspect || live.length === 1) return live;
+    for (const job of live) {
+      if (job === suspect) continue;
+      await this.ctx.store.queue.release(job).catch((e: Error) => this.ctx.logger.warn({ job: job.id, err: e.message }, 'could not give a job back; its lease will'));
+    }
+    return [suspect];
   }
 
   /** Runs work on jobs; if it fails unexpectedly (a database hiccup, a bug), the jobs go back with a backoff. */

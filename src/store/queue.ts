@@ -181,6 +181,22 @@ export class Queue {
   }
 
   /**
+   * Gives a claimed job back as if this claim had not happened (attempt and start undone), to be
+   * claimed again at once: for jobs a worker took but will not run now.
+   */
+  async release(job: Job): Promise<boolean> {
+    return this.serial.run(async () => {
+      const d = this.driver;
+      const now = sqlDate(d, this.clock());
+      const result = await retryOnLockConflict(() => this.ds.query(
+        `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+        [now, now, job.id, job.claimedBy, job.attempts],
+      ));
+      return affected(result) === 1;
+    });
+  }
+
+  /**
    * Leaves a running job to its lease without counting this start as one that killed its worker: an
    * orderly stop that could not wait for the job to finish (the job comes back when the lease ends).
    */

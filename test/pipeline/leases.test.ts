@@ -186,6 +186,35 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       }
     });
 
+    it('a job whose last worker died with it runs alone; the jobs claimed beside it are given back unstarted', async (h) => {
+      const suspectId = await crashed(h, 303, 1);
+      const { messageId: bystanderId } = await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 304 })), fileName: 'bystander.x12' });
+      const original = proto.run;
+      let running = 0;
+      const besideSuspect: number[] = [];
+      const spy = jest.spyOn(proto, 'run').mockImplementation(async function (this: Workers, job: Job) {
+        running++;
+        try {
+          await sleep(50);
+          if (job.messageId === suspectId) besideSuspect.push(running - 1);
+          return await original.call(this, job);
+        } finally {
+          running--;
+        }
+      });
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 20, batch: 32, maxCrashes: 3 });
+      workers.start();
+      try {
+        for (const id of [suspectId, bystanderId]) await until('both messages processed', async () => (await h.store.message(id))?.status === 'processed');
+        expect(besideSuspect).toEqual([0]);
+        // The bystander's first claim was undone: one attempt, the one that ran it.
+        expect(await jobRow(h, `${bystanderId}:process`)).toMatchObject({ status: 'done', attempts: 1, starts: 0 });
+      } finally {
+        expect(await workers.stop(5_000)).toBe(true);
+        spy.mockRestore();
+      }
+    });
+
     it('a job that killed its worker fewer times than allowed runs again and is processed', async (h) => {
       const messageId = await crashed(h, 302, 2);
       const workers = new Workers(h.ctx, { count: 1, idleMs: 20, maxCrashes: 3 });
