@@ -221,7 +221,9 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
         log(`  node ${victim.index} back in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${victim.pid})`);
       } catch (e) {
         fail(`restart after kill ${k}: ${(e as Error).message} (the gateway hangs or crash-loops; stopped killing)`);
+        // A hung node may hold documents it sent and could not record: this kill explains their second copies.
         await victim.kill();
+        kills.push(Date.now());
         await reap(victim, `the failed restart ${k}`);
         // One more start, so that what was taken in can still drain and be counted.
         try {
@@ -230,6 +232,7 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
         } catch (e2) {
           fail(`the start after the failed restart: ${(e2 as Error).message}`);
           await victim.kill();
+          kills.push(Date.now());
           await reap(victim, 'the second failed start');
         }
         break;
@@ -259,7 +262,10 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     await sleep(500);
     for (const n of nodes) {
       const r = await n.stop(30_000);
-      if (r.killed) fail(`node ${n.index} did not stop within 30 s of SIGTERM (killed)`);
+      if (r.killed) {
+        kills.push(Date.now());
+        fail(`node ${n.index} did not stop within 30 s of SIGTERM (killed)`);
+      }
       await reap(n, 'its SIGTERM');
     }
 
@@ -325,6 +331,14 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     if (facts.outboundDuplicates.length) fail(`outbound control numbers reused in the store: ${facts.outboundDuplicates.slice(0, 5).map((d) => `${d.partner} ${d.control}×${d.n}`).join(', ')}`);
     if (Object.keys(facts.open).length) fail(`jobs not done at the end: ${Object.entries(facts.open).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     if (facts.dead.length) notes.push(`dead jobs: ${facts.dead.slice(0, 5).map((d) => `${d.kind}: ${d.error}`).join(' | ')}`);
+    const why = new Map<string, number>();
+    for (const s of load.sent) {
+      if (s.receipt) continue;
+      // Numbers out, so that the same cause is counted once.
+      const key = `${s.channel}: ${(s.error ?? '?').replace(/\d+/g, 'N').slice(0, 120)}`;
+      why.set(key, (why.get(key) ?? 0) + 1);
+    }
+    if (why.size) notes.push(`no receipt for ${total.sent - total.receipts} send(s): ${[...why].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
     if (total.explained) {
       notes.push(`${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`);
     }
