@@ -14,8 +14,7 @@
  * the gateway died after the endpoint took the document and before it recorded that, so it cannot know;
  * those are counted apart.
  */
-import { rmSync } from 'node:fs';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from './gen';
 import { sleep } from './pipeline';
@@ -66,7 +65,7 @@ export interface ChaosResult {
 
 const empty = (): ChannelCounts => ({ sent: 0, receipts: 0, stored: 0, delivered: 0, twice: 0, explained: 0, lost: 0, storedNoReceipt: 0, stuck: 0 });
 
-interface StoreFacts {
+export interface StoreFacts {
   /** File name → inbound message rows (AS2, SFTP and admin all carry po-<ISA13>.x12). */
   messages: Map<string, number>;
   /** Tracked PO → inbound transaction rows. */
@@ -120,7 +119,7 @@ async function storeFacts(url: string): Promise<StoreFacts> {
   }
 }
 
-interface AckFacts { files: number; byGroup: Map<string, number[]>; controlNumbers: Map<string, Set<string>> }
+export interface AckFacts { files: number; byGroup: Map<string, number[]>; controlNumbers: Map<string, Set<string>> }
 
 /** The 997 files the `file` endpoint wrote: per acknowledged group (AK102, our ISA13 = GS06 there) their mtimes, and each file's own ISA13. */
 function ackFacts(dir: string): AckFacts {
@@ -152,6 +151,97 @@ const killBetween = (times: number[], kills: number[]) => {
   const last = Math.max(...times);
   return kills.some((k) => k >= first - 250 && k <= last);
 };
+
+interface Accounting {
+  byChannel: Record<Channel, ChannelCounts>;
+  total: ChannelCounts;
+  acks: ChaosResult['acks'];
+  failures: string[];
+  notes: string[];
+}
+
+/** Every message sent looked for in the store, at the sink and among the 997s; what failed and what was allowed. */
+export function account(sent: Sent[], facts: StoreFacts, acks: AckFacts, arrivalsOf: Map<string, number[]>, badDocuments: number, kills: number[]): Accounting {
+  const failures: string[] = [];
+  const notes: string[] = [];
+  const fail = (line: string) => failures.push(line);
+  const byChannel = Object.fromEntries(CHANNELS.map((c) => [c, empty()])) as Record<Channel, ChannelCounts>;
+  const total = empty();
+  const lostSamples: string[] = [];
+  let unexplained = 0;
+  const unexplainedSamples: string[] = [];
+  const acksUnexplained: string[] = [];
+  /** For each explained duplicate, how long before the kill its first copy arrived, ms. */
+  const gaps: number[] = [];
+  let acksExpected = 0;
+  let acksMissing = 0;
+  let acksTwice = 0;
+  const seen = new Set<string>();
+  for (const s of sent) {
+    const po = poOf(s.icn);
+    seen.add(po);
+    const c = byChannel[s.channel];
+    const stored = (facts.messages.get(fileOf(s.icn)) ?? 0) > 0 || (facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 0;
+    const arrivals = arrivalsOf.get(po) ?? [];
+    const delivered = arrivals.length > 0;
+    const add = (k: keyof ChannelCounts) => { c[k]++; total[k]++; };
+    add('sent');
+    if (s.receipt) add('receipts');
+    if (stored) add('stored');
+    if (delivered) add('delivered');
+    if (arrivals.length > 1) {
+      add('twice');
+      if (killBetween(arrivals, kills)) {
+        add('explained');
+        const first = Math.min(...arrivals);
+        gaps.push(Math.min(...kills.filter((k) => k >= first - 250).map((k) => k - first)));
+      }
+      else { unexplained++; if (unexplainedSamples.length < 5) unexplainedSamples.push(`${po} (${s.channel}) ×${arrivals.length}`); }
+    }
+    if (s.receipt && (!stored || !delivered)) {
+      add('lost');
+      if (lostSamples.length < 10) lostSamples.push(`${po} (${s.channel} via node ${s.node}): ${stored ? 'stored, never delivered' : 'not stored'}`);
+    }
+    if (!s.receipt && stored) add('storedNoReceipt');
+    if (!s.receipt && stored && !delivered) add('stuck');
+    if ((facts.transactions.get(po) ?? 0) > 1) fail(`${po}: ${facts.transactions.get(po)} inbound transaction rows (processed twice)`);
+    if ((facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 1) fail(`ISA13 ${s.icn}: ${facts.interchanges.get(String(s.icn).padStart(9, '0'))} inbound interchange rows`);
+    if (stored) {
+      acksExpected++;
+      const a = acks.byGroup.get(String(s.icn)) ?? [];
+      if (!a.length) acksMissing++;
+      if (a.length > 1) {
+        acksTwice++;
+        if (!killBetween(a, kills)) acksUnexplained.push(po);
+      }
+    }
+  }
+  if (total.lost) fail(`lost: ${total.lost} message(s) got a receipt and were not stored or not delivered: ${lostSamples.join('; ')}`);
+  if (total.stuck) fail(`stuck: ${total.stuck} message(s) stored (without a receipt) and never delivered`);
+  const strangers = [...arrivalsOf.keys()].filter((po) => !seen.has(po));
+  if (strangers.length || badDocuments) fail(`the sink got ${strangers.length} PO(s) nobody sent and ${badDocuments} unreadable document(s)`);
+  if (acksMissing) fail(`997s: ${acksMissing} of ${acksExpected} stored interchanges have no 997 in out/acks`);
+  const reused = [...acks.controlNumbers].filter(([, groups]) => groups.size > 1);
+  if (reused.length) fail(`997s: ${reused.length} ISA13(s) used for 997s of different interchanges (${reused.slice(0, 5).map(([c, g]) => `${c}: ${[...g].join(' ')}`).join(', ')})`);
+  if (facts.outboundDuplicates.length) fail(`outbound control numbers reused in the store: ${facts.outboundDuplicates.slice(0, 5).map((d) => `${d.partner} ${d.control}×${d.n}`).join(', ')}`);
+  if (Object.keys(facts.open).length) fail(`jobs not done at the end: ${Object.entries(facts.open).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (facts.dead.length) notes.push(`dead jobs: ${facts.dead.slice(0, 5).map((d) => `${d.kind}: ${d.error}`).join(' | ')}`);
+  const why = new Map<string, number>();
+  for (const s of sent) {
+    if (s.receipt) continue;
+    // Numbers out, so that the same cause is counted once.
+    const key = `${s.channel}: ${(s.error ?? '?').replace(/\d+/g, 'N').slice(0, 120)}`;
+    why.set(key, (why.get(key) ?? 0) + 1);
+  }
+  if (why.size) notes.push(`no receipt for ${total.sent - total.receipts} send(s): ${[...why].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
+  if (total.explained) {
+    notes.push(`${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`);
+  }
+  if (acksTwice) notes.push(`${acksTwice} 997(s) written twice (a kill between the copies: the file endpoint wrote it, the node died before recording it)`);
+  if (unexplained) fail(`${unexplained} document(s) delivered twice with no kill between the copies (e.g. ${unexplainedSamples.join(', ')})`);
+  if (acksUnexplained.length) fail(`${acksUnexplained.length} 997(s) written twice with no kill between (e.g. ${acksUnexplained.slice(0, 5).join(', ')})`);
+  return { byChannel, total, acks: { expected: acksExpected, files: acks.files, missing: acksMissing, duplicateControlNumbers: reused.length, twice: acksTwice }, failures, notes };
+}
 
 export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 'db'>): Promise<ChaosResult> {
   const o: ChaosOptions = { ...DEFAULTS, ...options };
@@ -221,7 +311,9 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
         log(`  node ${victim.index} back in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${victim.pid})`);
       } catch (e) {
         fail(`restart after kill ${k}: ${(e as Error).message} (the gateway hangs or crash-loops; stopped killing)`);
+        // A hung node may hold documents it sent and could not record: this kill explains their second copies.
         await victim.kill();
+        kills.push(Date.now());
         await reap(victim, `the failed restart ${k}`);
         // One more start, so that what was taken in can still drain and be counted.
         try {
@@ -230,6 +322,7 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
         } catch (e2) {
           fail(`the start after the failed restart: ${(e2 as Error).message}`);
           await victim.kill();
+          kills.push(Date.now());
           await reap(victim, 'the second failed start');
         }
         break;
@@ -259,84 +352,24 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     await sleep(500);
     for (const n of nodes) {
       const r = await n.stop(30_000);
-      if (r.killed) fail(`node ${n.index} did not stop within 30 s of SIGTERM (killed)`);
+      if (r.killed) {
+        kills.push(Date.now());
+        fail(`node ${n.index} did not stop within 30 s of SIGTERM (killed)`);
+      }
       await reap(n, 'its SIGTERM');
     }
 
     // The accounting.
     const facts = await within(storeFacts(db.url), 60_000, 'reading the store');
-    const acks = ackFacts(join(db.dir, 'out/acks'));
-    const byChannel = Object.fromEntries(CHANNELS.map((c) => [c, empty()])) as Record<Channel, ChannelCounts>;
-    const total = empty();
-    const lostSamples: string[] = [];
-    let unexplained = 0;
-    /** For each explained duplicate, how long before the kill its first copy arrived, ms. */
-    const gaps: number[] = [];
-    let acksExpected = 0;
-    let acksMissing = 0;
-    let acksTwice = 0;
-    const seen = new Set<string>();
-    for (const s of load.sent as Sent[]) {
-      const po = poOf(s.icn);
-      seen.add(po);
-      const c = byChannel[s.channel];
-      const stored = (facts.messages.get(fileOf(s.icn)) ?? 0) > 0 || (facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 0;
-      const arrivals = sink.arrivals.get(po) ?? [];
-      const delivered = arrivals.length > 0;
-      const add = (k: keyof ChannelCounts) => { c[k]++; total[k]++; };
-      add('sent');
-      if (s.receipt) add('receipts');
-      if (stored) add('stored');
-      if (delivered) add('delivered');
-      if (arrivals.length > 1) {
-        add('twice');
-        if (killBetween(arrivals, kills)) {
-          add('explained');
-          const first = Math.min(...arrivals);
-          gaps.push(Math.min(...kills.filter((k) => k >= first - 250).map((k) => k - first)));
-        }
-        else { unexplained++; fail(`${po} (${s.channel}) delivered ${arrivals.length} times with no kill between the copies`); }
-      }
-      if (s.receipt && (!stored || !delivered)) {
-        add('lost');
-        if (lostSamples.length < 10) lostSamples.push(`${po} (${s.channel} via node ${s.node}): ${stored ? 'stored, never delivered' : 'not stored'}`);
-      }
-      if (!s.receipt && stored) add('storedNoReceipt');
-      if (!s.receipt && stored && !delivered) add('stuck');
-      if ((facts.transactions.get(po) ?? 0) > 1) fail(`${po}: ${facts.transactions.get(po)} inbound transaction rows (processed twice)`);
-      if ((facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 1) fail(`ISA13 ${s.icn}: ${facts.interchanges.get(String(s.icn).padStart(9, '0'))} inbound interchange rows`);
-      if (stored) {
-        acksExpected++;
-        const a = acks.byGroup.get(String(s.icn)) ?? [];
-        if (!a.length) acksMissing++;
-        if (a.length > 1) {
-          acksTwice++;
-          if (!killBetween(a, kills)) fail(`the 997 for ${po} was written ${a.length} times with no kill between`);
-        }
-      }
-    }
-    if (total.lost) fail(`lost: ${total.lost} message(s) got a receipt and were not stored or not delivered: ${lostSamples.join('; ')}`);
-    if (total.stuck) fail(`stuck: ${total.stuck} message(s) stored (without a receipt) and never delivered`);
-    const strangers = [...sink.arrivals.keys()].filter((po) => !seen.has(po));
-    if (strangers.length || sink.bad) fail(`the sink got ${strangers.length} PO(s) nobody sent and ${sink.bad} unreadable document(s)`);
-    if (acksMissing) fail(`997s: ${acksMissing} of ${acksExpected} stored interchanges have no 997 in out/acks`);
-    const reused = [...acks.controlNumbers].filter(([, groups]) => groups.size > 1);
-    if (reused.length) fail(`997s: ${reused.length} ISA13(s) used for 997s of different interchanges (${reused.slice(0, 5).map(([c, g]) => `${c}: ${[...g].join(' ')}`).join(', ')})`);
-    if (facts.outboundDuplicates.length) fail(`outbound control numbers reused in the store: ${facts.outboundDuplicates.slice(0, 5).map((d) => `${d.partner} ${d.control}×${d.n}`).join(', ')}`);
-    if (Object.keys(facts.open).length) fail(`jobs not done at the end: ${Object.entries(facts.open).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    if (facts.dead.length) notes.push(`dead jobs: ${facts.dead.slice(0, 5).map((d) => `${d.kind}: ${d.error}`).join(' | ')}`);
-    if (total.explained) {
-      notes.push(`${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`);
-    }
-    if (acksTwice) notes.push(`${acksTwice} 997(s) written twice (a kill between the copies: the file endpoint wrote it, the node died before recording it)`);
-    if (unexplained) notes.push(`${unexplained} duplicate(s) without a kill between: a failure`);
+    const acc = account(load.sent, facts, ackFacts(join(db.dir, 'out/acks')), sink.arrivals, sink.bad, kills);
+    for (const f of acc.failures) fail(f);
+    notes.push(...acc.notes);
     if (killsDone < o.kills && !failures.some((f) => f.startsWith('restart'))) fail(`only ${killsDone} of ${o.kills} kills done before the hard timeout`);
     if (timedOut) fail(`the run passed its hard timeout of ${Math.round(timeoutMs / 1000)} s`);
     const errorLogLines = nodes.reduce((n, x) => n + x.errors, 0);
     if (errorLogLines) notes.push(`${errorLogLines} error line(s) in the node logs, e.g. ${nodes.flatMap((n) => n.errorSamples).slice(0, 2).join(' | ')}`);
     return {
-      ok: failures.length === 0, options: o, seconds: (Date.now() - t0) / 1000, killsDone, byChannel, total,
-      acks: { expected: acksExpected, files: acks.files, missing: acksMissing, duplicateControlNumbers: reused.length, twice: acksTwice },
+      ok: failures.length === 0, options: o, seconds: (Date.now() - t0) / 1000, killsDone, byChannel: acc.byChannel, total: acc.total, acks: acc.acks,
       failures, notes, orphans, errorLogLines, ...(o.keep ? { dir: db.dir } : {}),
     };
   } catch (e) {

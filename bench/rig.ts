@@ -211,7 +211,9 @@ export class GatewayNode {
     const child = this.child;
     if (!child || !this.running) return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, killed: false };
     child.kill('SIGTERM');
-    const late = await Promise.race([this.exited.then(() => false), sleep(ms).then(() => true)]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([this.exited.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), ms); })]);
+    clearTimeout(timer);
     if (late) {
       child.kill('SIGKILL');
       await this.exited;

@@ -51,7 +51,7 @@ export interface SoakResult {
   failures: string[];
 }
 
-export const SOAK_DEFAULTS: SoakOptions = { db: 'sqlite', minutes: 30, rate: 20, limitMb: 50, sampleSeconds: 10, heap: false };
+export const SOAK_DEFAULTS: SoakOptions = { db: 'sqlite', minutes: 30, rate: 10, limitMb: 50, sampleSeconds: 10, heap: false };
 
 /** Live objects per constructor in a V8 heap snapshot: count and self size. */
 export function heapSummary(file: string): Map<string, { count: number; size: number }> {
