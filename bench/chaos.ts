@@ -21,6 +21,9 @@ import { sleep } from './pipeline';
 import { CHANNELS, type Channel, fileOf, gatewayProcesses, type GatewayNode, Load, missingPeers, poOf, type Sent, setUp, Sink, within } from './rig';
 import { scratch, type Scratch } from './store';
 
+/** How long a worker process whose gateway died may take to stop by itself (it gives its jobs up after 30 s). */
+const ORPHAN_GRACE_MS = 35_000;
+
 export interface ChaosOptions {
   db: 'sqlite' | 'mariadb';
   kills: number;
@@ -271,15 +274,31 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
   let orphans = 0;
   let killsDone = 0;
 
-  /** Orphans: worker processes of `node`'s config whose parent is not the node's live process. */
+  /**
+   * Orphans: worker processes of `node`'s config whose parent is not the node's live process. A worker
+   * whose parent died stops by itself (it finishes or gives back the jobs in hand, then exits; at the
+   * latest after 30 s): one still there after ORPHAN_GRACE_MS is a failure, and is killed.
+   */
+  const reaps: Promise<void>[] = [];
+  let slowestOrphanMs = 0;
   const reap = async (node: GatewayNode, when: string) => {
+    const from = Date.now();
     await sleep(1500);
-    const left = gatewayProcesses(node.config).filter((p) => p.pid !== node.pid && p.ppid !== node.pid);
+    const isOrphan = (p: { pid: number; ppid: number }) => p.pid !== node.pid && p.ppid !== node.pid && p.ppid !== process.pid;
+    const seen = new Set(gatewayProcesses(node.config).filter(isOrphan).map((p) => p.pid));
+    if (!seen.size) return;
+    let left = [...seen];
+    while (left.length && Date.now() - from < ORPHAN_GRACE_MS) {
+      await sleep(250);
+      const alive = new Set(gatewayProcesses(node.config).map((p) => p.pid));
+      left = left.filter((pid) => alive.has(pid));
+    }
+    slowestOrphanMs = Math.max(slowestOrphanMs, Date.now() - from);
     if (!left.length) return;
     orphans += left.length;
-    fail(`orphans: ${left.length} worker process(es) of node ${node.index} outlived ${when} (pids ${left.map((p) => `${p.pid} ppid ${p.ppid}`).join(', ')}); killed`);
+    fail(`orphans: ${left.length} worker process(es) of node ${node.index} outlived ${when} by ${ORPHAN_GRACE_MS / 1000} s (pids ${left.join(', ')}); killed`);
     // Only processes this run started (their command line names this run's config): ended by pid.
-    for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     // An orphan may have sent a document it had not recorded yet: this kill explains a second copy too.
     kills.push(Date.now());
   };
@@ -302,7 +321,7 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
       kills.push(Date.now());
       load.dropConnections(victim.index);
       log(`kill ${k}/${o.kills}: node ${victim.index} pid ${pid} after ${up.toFixed(1)} s up; ${load.sent.length} sent so far`);
-      await reap(victim, `kill ${k}`);
+      reaps.push(reap(victim, `kill ${k}`));
       await sleep(rng.int(0, 1000));
       const started = Date.now();
       try {
@@ -314,7 +333,7 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
         // A hung node may hold documents it sent and could not record: this kill explains their second copies.
         await victim.kill();
         kills.push(Date.now());
-        await reap(victim, `the failed restart ${k}`);
+        reaps.push(reap(victim, `the failed restart ${k}`));
         // One more start, so that what was taken in can still drain and be counted.
         try {
           await bounded(victim.start(o.startSeconds * 1000));
@@ -323,7 +342,7 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
           fail(`the start after the failed restart: ${(e2 as Error).message}`);
           await victim.kill();
           kills.push(Date.now());
-          await reap(victim, 'the second failed start');
+          reaps.push(reap(victim, 'the second failed start'));
         }
         break;
       }
@@ -356,8 +375,10 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
         kills.push(Date.now());
         fail(`node ${n.index} did not stop within 30 s of SIGTERM (killed)`);
       }
-      await reap(n, 'its SIGTERM');
+      reaps.push(reap(n, 'its SIGTERM'));
     }
+    await Promise.all(reaps);
+    if (slowestOrphanMs) notes.push(`worker processes left by a kill of their gateway exited by themselves within ${(slowestOrphanMs / 1000).toFixed(1)} s`);
 
     // The accounting.
     const facts = await within(storeFacts(db.url), 60_000, 'reading the store');
