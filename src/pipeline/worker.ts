@@ -23,6 +23,8 @@ export interface WorkerOptions {
   maxCrashes?: number;
 }
 
+const EXPECTED_RACES = new Set<string>(['EDIGW_DB_DEADLOCK', 'EDIGW_DB_LOCK_TIMEOUT', 'EDIGW_DB_POOL_TIMEOUT']);
+
 /** Each job other than a delivery holds a connection for its transaction: this many per loop at once. */
 export const JOBS_AT_ONCE = 4;
 
@@ -189,7 +191,9 @@ export class Workers {
       // Every step is idempotent (its writes commit with the job's completion), so running it again is safe.
       const msg = e instanceof GatewayError ? e.describe() : (e as Error).message;
       for (const job of jobs) {
-        logger.error({ job: job.id, kind: job.kind, attempt: job.attempts, err: msg }, 'job failed; it will be retried');
+        // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault.
+        const level = e instanceof GatewayError && EXPECTED_RACES.has(e.code) ? 'warn' : 'error';
+        logger[level]({ job: job.id, kind: job.kind, attempt: job.attempts, err: msg }, 'job failed; it will be retried');
         try {
           await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
         } catch (e2) {
