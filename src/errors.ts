@@ -86,6 +86,7 @@ export const catalogue = {
   EDIGW_AS2_RECIPIENT_UNKNOWN: { kind: 'dead', message: 'the AS2-To is not our AS2 id (gateway.yaml identity.as2.id)' },
   EDIGW_AS2_TOO_LARGE: { kind: 'dead', message: 'the message is larger than gateway.yaml as2.maxBytes' },
   EDIGW_AS2_INTAKE_FAILED: { kind: 'retry', message: 'the message could not be stored; it was not taken, the sender may send it again' },
+  EDIGW_STORE_RACE: { kind: 'retry', message: 'another node changed the same rows meanwhile; the job runs again' },
   EDIGW_AS2_DUPLICATE_CHANGED: { kind: 'dead', message: 'a Message-ID received before came again with different content: answered with the first MDN, the new content was not taken in' },
   EDIGW_AS2_IDENTITY_MISSING: { kind: 'config', message: 'AS2 needs our identity: gateway.yaml identity.as2 with id, key and certificate' },
   EDIGW_AS2_LISTEN: { kind: 'config', message: 'the AS2 server cannot listen on this port' },

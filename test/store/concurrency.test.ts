@@ -3,7 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../../src/store/store';
 import { claimSelectSql } from '../../src/store/queue';
-import { JobRecord } from '../../src/store/entities';
+import { InterchangeRecord, JobRecord } from '../../src/store/entities';
+import { parseBuffer } from '../../src/edi/parse';
+import { x12 } from '../helpers/build';
 import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
 
 const worker = resolve(__dirname, '..', 'helpers', 'queue-worker.js');
@@ -88,6 +90,46 @@ for (const [kind, jobs] of cases) {
         await qr.release();
       }
     });
+
+    test('two nodes recording one interchange at once: the loser gets the winner\'s row, as a duplicate or as its own', async () => {
+      if (!db || kind !== 'mariadb') return; // SQLite has one writer: the loser's snapshot starts after the winner's commit
+      const node2 = await Store.open(db.url, { payloads: 'database' });
+      try {
+        for (const [n, sameMessage] of [[1, false], [2, true]] as const) {
+          const bytes = Buffer.from(x12({ control: `00000077${n}`, transactions: [['BEG*00*SA*PO1**20240102']] }));
+          const ic = parseBuffer(bytes).interchanges[0];
+          const first = await store.receive({ direction: 'in', transport: 'file', bytes });
+          const second = sameMessage ? first : await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.concat([bytes, Buffer.from('\n')]) });
+          let snapshot!: () => void;
+          let go!: () => void;
+          const snapshotP = new Promise<void>((r) => { snapshot = r; });
+          const goP = new Promise<void>((r) => { go = r; });
+          // The loser's transaction reads first (InnoDB's snapshot starts there), the winner commits,
+          // then the loser records: its snapshot lacks the row the unique key now reports.
+          const loser = node2.transaction(async (m) => {
+            await m.query('SELECT COUNT(*) FROM interchange');
+            snapshot();
+            await goP;
+            return node2.recordInterchange(m, { message: second.message, interchange: ic, partnerId: 'acme' });
+          });
+          await snapshotP;
+          const won = await store.transaction((m) => store.recordInterchange(m, { message: first.message, interchange: ic, partnerId: 'acme' }));
+          go();
+          const lost = await loser;
+          expect(lost.interchange.id).toBe(won.interchange.id);
+          if (sameMessage) {
+            expect(lost.duplicateOf).toBeUndefined();
+            expect(lost.transactions.map((t) => t.id).sort()).toEqual(won.transactions.map((t) => t.id).sort());
+            expect(lost.transactions).toHaveLength(1);
+          } else {
+            expect(lost.duplicateOf?.id).toBe(won.interchange.id);
+          }
+          expect(await store.ds.getRepository(InterchangeRecord).countBy({ controlNumber: ic.controlNumber })).toBe(1);
+        }
+      } finally {
+        await node2.close();
+      }
+    }, 60_000);
 
     test('a worker killed with SIGKILL mid-job: the job is taken again after its lease and done once', async () => {
       if (!db) return;

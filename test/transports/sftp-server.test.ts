@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
@@ -437,6 +438,23 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     expect(local.code).not.toBe(0);
   });
 
+  test('no HMAC-SHA1 and no compression before login: a client that offers only those MACs is refused', async () => {
+    const batch = path.join(tmp, 'macs.txt');
+    await fs.writeFile(batch, 'ls\n');
+    // A cipher with no MAC of its own (CTR): with chacha20-poly1305 or AES-GCM no MAC is agreed at all.
+    const withMac = (mac: string) => run('sftp', ['-b', batch, '-P', String(acme.port),
+      ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'Ciphers=aes128-ctr', '-o', `MACs=${mac}`]), 'acme@127.0.0.1'], { timeoutMs: 30_000 });
+    for (const mac of ['hmac-sha1', 'hmac-sha1-etm@openssh.com']) {
+      const r = await withMac(mac);
+      expect(r.code).toBe(255);
+      expect(r.stderr).toMatch(/no matching MAC found/);
+    }
+    expect((await withMac('hmac-sha2-256')).code).toBe(0);
+    const offered = await serverKexInit(acme.port);
+    for (const list of [offered.macClientToServer, offered.macServerToClient]) expect(list.filter((m) => m.includes('sha1'))).toEqual([]);
+    for (const list of [offered.compressionClientToServer, offered.compressionServerToClient]) expect(list).toEqual(['none', 'zlib@openssh.com']);
+  });
+
   test('password login with the scrypt hash; a wrong password is refused', async () => {
     // `sftp -b` forces BatchMode, which never asks for a password: the commands come on stdin instead,
     // and the password from an askpass program.
@@ -544,6 +562,7 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
   let log: ReturnType<typeof recordingLogger>;
   let acme: Client;
   let stranger: string;
+  let globexKey: string;
   let hostPub: string;
 
   beforeAll(async () => {
@@ -552,12 +571,14 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
     const hostKeyFile = await keygen(tmp, 'host', 'ed25519');
     const key = await keygen(tmp, 'acme', 'ed25519');
     stranger = await keygen(tmp, 'stranger', 'ed25519');
+    globexKey = await keygen(tmp, 'globex', 'ed25519');
     const publicKey = await fs.readFile(`${key}.pub`, 'utf8');
+    const globexPublicKey = await fs.readFile(`${globexKey}.pub`, 'utf8');
     recorder = recordingIntake();
     log = recordingLogger();
     server = await startSftpServer({
       port: 0, host: '127.0.0.1', hostKey: await fs.readFile(hostKeyFile, 'utf8'), root,
-      users: () => [{ partnerId: 'acme', user: 'acme', publicKeys: [publicKey] }],
+      users: () => [{ partnerId: 'acme', user: 'acme', publicKeys: [publicKey] }, { partnerId: 'globex', user: 'globex', publicKeys: [globexPublicKey] }],
       intake: (input) => recorder.intake(input),
       afterIntake: 'archive', maxFileBytes: 100 * 1024, idleTimeoutMs: 1500, maxAuthFailures: 2, logger: log.logger,
     });
@@ -618,8 +639,8 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
     expect(log.lines.some((l) => l.msg === 'sftp connection idle; closed')).toBe(true);
   });
 
-  // Last in this block: it leaves 127.0.0.1 refused by this server.
-  test('failed logins are limited per address: after 2 failures even the right key is refused', async () => {
+  // Last in this block: it leaves acme@127.0.0.1 refused by this server.
+  test('failed logins are limited per address and user: after 2 failures even the right key is refused, another user from the address still logs in', async () => {
     for (let i = 0; i < 2; i++) {
       const r = await sftpBatch({ ...acme, key: stranger }, tmp, ['ls']);
       expect(r.code).toBe(255);
@@ -627,9 +648,39 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
     const blocked = await sftpBatch(acme, tmp, ['ls']);
     expect(blocked.code).toBe(255);
     expect(log.lines.filter((l) => l.msg.includes('too many failed logins'))).toHaveLength(1);
-    expect(log.lines.find((l) => l.msg.includes('too many failed logins'))?.obj).toMatchObject({ remote: '127.0.0.1' });
+    expect(log.lines.find((l) => l.msg.includes('too many failed logins'))?.obj).toMatchObject({ remote: '127.0.0.1', user: 'acme' });
+    // Behind the same NAT address, another partner is not locked out by acme's failures.
+    const neighbour = await sftpBatch({ ...acme, user: 'globex', key: globexKey }, tmp, ['ls -1 /']);
+    expect(neighbour.code).toBe(0);
+    expect(output(neighbour)).toContain('/inbox');
   });
 });
+
+/** The algorithm lists the server's SSH_MSG_KEXINIT offers (RFC 4253 §7.1), read off a raw connection. */
+function serverKexInit(port: number): Promise<Record<'macClientToServer' | 'macServerToClient' | 'compressionClientToServer' | 'compressionServerToClient', string[]>> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('SSH-2.0-kexinit-probe\r\n'));
+    let got = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      const identEnd = got.indexOf('\r\n');
+      if (identEnd < 0 || got.length < identEnd + 6) return;
+      const packet = got.subarray(identEnd + 2);
+      const length = packet.readUInt32BE(0);
+      if (packet.length < 4 + length) return;
+      socket.destroy();
+      let at = 5 + 1 + 16; // length, padding length, SSH_MSG_KEXINIT, cookie
+      const lists: string[][] = [];
+      for (let i = 0; i < 10; i++) {
+        const n = packet.readUInt32BE(at);
+        lists.push(packet.subarray(at + 4, at + 4 + n).toString('latin1').split(',').filter(Boolean));
+        at += 4 + n;
+      }
+      resolve({ macClientToServer: lists[4], macServerToClient: lists[5], compressionClientToServer: lists[6], compressionServerToClient: lists[7] });
+    });
+  });
+}
 
 /** Uploads `file` while sampling this process's RSS (the server runs here; the client is a child). */
 async function measuredUpload(c: Client, dir: string, file: string, remote: string) {

@@ -287,15 +287,16 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
   function refuseUnread(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string): void {
     const socket = req.socket as net.Socket & { destroySoon?: () => void };
     socket.destroySoon = () => socket.end();
+    // Never before the answer is handed to the OS: destroy() drops what is still buffered.
+    const cut = () => (res.writableFinished ? socket.destroy() : res.once('finish', () => socket.destroy()));
     let dropped = 0;
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    const timer = setTimeout(cut, LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     req.on('data', (c: Buffer) => {
       dropped += c.length;
-      if (dropped > LINGER_BYTES) socket.destroy();
+      if (dropped > LINGER_BYTES) cut();
     });
-    req.on('end', () => socket.destroy());
     respondText(res, status, text, { Connection: 'close' });
   }
 

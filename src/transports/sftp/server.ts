@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Server, utils, type AuthContext, type ClientInfo, type Connection, type ParsedKey } from 'ssh2';
+import { Server, utils, type Algorithms, type AuthContext, type ClientInfo, type Connection, type ParsedKey } from 'ssh2';
 import { GatewayError } from '../../errors';
 import { authorizedKeys, LoginLimiter, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from './password';
@@ -58,6 +58,21 @@ export interface RunningSftpServer {
 const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
 const DEFAULT_IDLE_MS = 10 * 60_000;
 const DEFAULT_MAX_AUTH_FAILURES = 10;
+/**
+ * Failures are counted per (address, user), so that partners behind one NAT address cannot lock each
+ * other out; an address as a whole is refused only after this many times as many failures (a scan
+ * across user names).
+ */
+const ADDRESS_FAILURE_FACTOR = 10;
+/**
+ * ssh2's default MACs and compressions, less what a partner should not be able to pick: HMAC-SHA1 (kept by
+ * ssh2 for old clients; every OpenSSH since 6.2 has the SHA-2 ones) and `zlib`, which decompresses
+ * before the client has logged in (`zlib@openssh.com`, after login, stays).
+ */
+const ALGORITHMS: Algorithms = {
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512'],
+  compress: ['none', 'zlib@openssh.com'],
+};
 const AUTH_WINDOW_MS = 10 * 60_000;
 const AUTH_BLOCK_MS = 15 * 60_000;
 /** A connection has this long to log in (OpenSSH's LoginGraceTime is 120 s). */
@@ -83,8 +98,8 @@ interface Conn {
   user?: SftpUser;
   home?: Home;
   attempts: number;
-  /** A refused key probe counted against the address; taken back if the connection then logs in. */
-  probeCounted: boolean;
+  /** The user a refused key probe was counted against; taken back if the connection then logs in. */
+  probeCounted?: string;
   refused: { user: string; method: string }[];
   sessions: Set<SftpSession>;
   sessionCount: number;
@@ -129,7 +144,9 @@ class HostedSftp {
   /** Open sockets by remote address and port, with the timer that cuts them off if they do not log in. */
   private readonly sockets = new Map<string, { socket: net.Socket; grace: NodeJS.Timeout }>();
   private readonly conns = new Set<Conn>();
+  /** Failed logins per (address, user): see ADDRESS_FAILURE_FACTOR. */
   private readonly limiter: LoginLimiter;
+  private readonly addressLimiter: LoginLimiter;
   private readonly shared: Shared;
   private readonly areas: readonly Area[];
   private readonly idleMs: number;
@@ -139,7 +156,9 @@ class HostedSftp {
     const afterIntake = o.afterIntake ?? 'delete';
     this.areas = AREAS.filter((a) => a !== 'archive' || afterIntake === 'archive');
     this.idleMs = o.idleTimeoutMs ?? DEFAULT_IDLE_MS;
-    this.limiter = new LoginLimiter({ max: o.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES, windowMs: AUTH_WINDOW_MS, blockMs: AUTH_BLOCK_MS });
+    const max = o.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES;
+    this.limiter = new LoginLimiter({ max, windowMs: AUTH_WINDOW_MS, blockMs: AUTH_BLOCK_MS });
+    this.addressLimiter = new LoginLimiter({ max: max * ADDRESS_FAILURE_FACTOR, windowMs: AUTH_WINDOW_MS, blockMs: AUTH_BLOCK_MS });
     this.shared = {
       intake: (input) => o.intake(input),
       afterIntake,
@@ -152,7 +171,7 @@ class HostedSftp {
       digests: new Map(),
       closing: false,
     };
-    this.ssh = new Server({ hostKeys: [o.hostKey], ident: 'edi-gateway' });
+    this.ssh = new Server({ hostKeys: [o.hostKey], ident: 'edi-gateway', algorithms: ALGORITHMS });
     this.ssh.on('connection', (client: Connection, info: ClientInfo) => this.connected(client, info));
     this.ssh.on('error', (err: Error) => o.logger.error({ err }, 'sftp server error'));
     // Our own listener, so that a socket is seen (and a blocked address dropped) before any SSH work,
@@ -192,7 +211,7 @@ class HostedSftp {
 
   private accepted(socket: net.Socket): void {
     const remote = plainAddress(socket.remoteAddress);
-    if (this.shared.closing || this.limiter.blocked(remote)) {
+    if (this.shared.closing || this.addressLimiter.blocked(remote)) {
       socket.destroy();
       return;
     }
@@ -221,7 +240,7 @@ class HostedSftp {
       return;
     }
     const conn: Conn = {
-      client, socket, remote: plainAddress(info.ip), attempts: 0, probeCounted: false, refused: [],
+      client, socket, remote: plainAddress(info.ip), attempts: 0, refused: [],
       sessions: new Set(), sessionCount: 0, inflight: 0, paused: false,
     };
     this.conns.add(conn);
@@ -289,13 +308,22 @@ class HostedSftp {
     conn.client.end();
   }
 
-  /** Counts a failure against the address, and says so once when that stops the address. */
-  private fail(conn: Conn): void {
-    if (this.limiter.fail(conn.remote)) {
-      this.o.logger.warn({ remote: conn.remote, failures: this.o.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES, minutes: AUTH_BLOCK_MS / 60_000 },
-        'sftp: too many failed logins from this address; refusing it for a while');
+  /** Counts a failure against (address, user) and the address, and says so once when that stops either. */
+  private fail(conn: Conn, user: string): void {
+    const max = this.o.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES;
+    if (this.limiter.fail(limiterKey(conn.remote, user))) {
+      this.o.logger.warn({ remote: conn.remote, user, failures: max, minutes: AUTH_BLOCK_MS / 60_000 },
+        'sftp: too many failed logins for this user from this address; refusing them for a while');
     }
-    if (this.limiter.blocked(conn.remote)) conn.client.end();
+    if (this.addressLimiter.fail(conn.remote)) {
+      this.o.logger.warn({ remote: conn.remote, failures: max * ADDRESS_FAILURE_FACTOR, minutes: AUTH_BLOCK_MS / 60_000 },
+        'sftp: too many failed logins from this address, whatever the user; refusing it for a while');
+    }
+    if (this.blocked(conn, user)) conn.client.end();
+  }
+
+  private blocked(conn: Conn, user: string): boolean {
+    return this.addressLimiter.blocked(conn.remote) || this.limiter.blocked(limiterKey(conn.remote, user));
   }
 
   private refuse(conn: Conn, ctx: AuthContext): void {
@@ -305,7 +333,7 @@ class HostedSftp {
   }
 
   private async authenticate(conn: Conn, ctx: AuthContext): Promise<void> {
-    if (this.limiter.blocked(conn.remote)) {
+    if (this.blocked(conn, ctx.username)) {
       tryTo(() => ctx.reject());
       conn.client.end();
       return;
@@ -320,9 +348,9 @@ class HostedSftp {
       const key = keys.find((k) => sameKey(k, ctx.key));
       if (!key) {
         // Clients offer their keys one by one; a refused offer counts once a connection, not once a key.
-        if (!conn.probeCounted) {
-          conn.probeCounted = true;
-          this.fail(conn);
+        if (conn.probeCounted === undefined) {
+          conn.probeCounted = ctx.username;
+          this.fail(conn, ctx.username);
         }
         return this.refuse(conn, ctx);
       }
@@ -330,7 +358,7 @@ class HostedSftp {
       if (!ctx.signature || !ctx.blob) return tryTo(() => ctx.accept());
       if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) {
         this.o.logger.warn({ remote: conn.remote, user: ctx.username }, 'sftp login refused: bad public key signature');
-        this.fail(conn);
+        this.fail(conn, ctx.username);
         return this.refuse(conn, ctx);
       }
       return this.admit(conn, ctx, user as SftpUser);
@@ -343,7 +371,7 @@ class HostedSftp {
       const ok = await verifyPassword(ctx.password, user?.passwordHash);
       if (!ok || !user) {
         this.o.logger.warn({ remote: conn.remote, user: ctx.username }, 'sftp login refused: wrong user or password');
-        this.fail(conn);
+        this.fail(conn, ctx.username);
         return this.refuse(conn, ctx);
       }
       return this.admit(conn, ctx, user);
@@ -386,7 +414,10 @@ class HostedSftp {
       this.o.logger.error({ partnerId: user.partnerId, err }, 'sftp: making the partner\'s home failed; login refused');
       return this.refuse(conn, ctx);
     }
-    if (conn.probeCounted) this.limiter.forgive(conn.remote);
+    if (conn.probeCounted !== undefined) {
+      this.limiter.forgive(limiterKey(conn.remote, conn.probeCounted));
+      this.addressLimiter.forgive(conn.remote);
+    }
     conn.user = user;
     tryTo(() => ctx.accept());
     this.o.logger.info({ partnerId: user.partnerId, user: user.user, remote: conn.remote, method: ctx.method }, 'sftp login');
@@ -397,6 +428,11 @@ class HostedSftp {
     for (const area of this.areas) await fs.mkdir(path.join(dir, area), { recursive: true, mode: DIR_MODE });
     return { partnerId, dir: await fs.realpath(dir), areas: this.areas };
   }
+}
+
+/** NUL cannot be in an address or in an SSH user name that logs in anywhere. */
+function limiterKey(address: string, user: string): string {
+  return `${address}\u0000${user}`;
 }
 
 /** Answers to a client that may already have hung up: nothing to do about a closed socket. */
