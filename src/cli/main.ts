@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { packageRoot } from '../config/paths';
 import { parseCommand } from './parse';
@@ -16,9 +17,15 @@ import { GatewayError } from '../errors';
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Resolves when `out` can take more (a streamed command waits here, so a slow reader bounds its memory). */
+  drain?: () => Promise<void>;
 }
 
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+const stdio: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  drain: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : Promise.resolve()),
+};
 
 function version(): string {
   try {
@@ -77,13 +84,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--json', 'JSON output (the default and only format)')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .option('--envelope', 'envelopes only: no segments, no profile checks (fast)')
-    .action((file: string, o: { profiles?: string; envelope?: boolean }) => { code = parseCommand(file, o, io); });
+    .action(async (file: string, o: { profiles?: string; envelope?: boolean }) => { code = await parseCommand(file, o, io); });
 
   program.command('validate')
     .description('check envelopes and implementation-guide profiles; one located line per finding')
     .argument('<file>', 'X12 or EDIFACT file')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action((file: string, o: { profiles?: string }) => { code = validateCommand(file, o, io); });
+    .action(async (file: string, o: { profiles?: string }) => { code = await validateCommand(file, o, io); });
 
   program.command('ack')
     .description('print the acknowledgement a partner would get for FILE')
@@ -91,7 +98,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--kind <kind>', 'acknowledgement to build').choices(['997', '999', 'TA1', 'CONTRL']))
     .option('--control-number <n>', 'our interchange control number for the ack', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
+    .action(async (file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = await ackCommand(file, o, io); });
 
   program.command('translate')
     .description('every business document in FILE (X12 850/810/856/855, EDIFACT ORDERS/INVOIC/DESADV/ORDRSP) through its canonical form to X12, EDIFACT or JSON')
