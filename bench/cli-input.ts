@@ -3,7 +3,8 @@
  * orders of about `setBytes` each (PO1 lines), written in batches so the generator itself stays small.
  * Valid against the shipped 004010 850 profile, so `validate` prints only its summary.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
@@ -37,4 +38,29 @@ export function writeLargeX12(path: string, totalBytes: number, setBytes = 1 << 
   } finally {
     closeSync(fd);
   }
+}
+
+/** The file the cli rows read: EDIGW_BENCH_CLI_MB MiB (default 1024, --quick 100) of 1 MiB sets, made once in dir. */
+export function cliInput(dir: string, quick: boolean): { path: string; bytes: number; transactions: number; label: string } {
+  const mb = cliMb(quick);
+  const path = join(dir, `cli-${mb}mb-v1.edi`);
+  const meta = `${path}.json`;
+  let made: LargeX12;
+  if (existsSync(path) && existsSync(meta)) made = JSON.parse(readFileSync(meta, 'utf8')) as LargeX12;
+  else {
+    mkdirSync(dir, { recursive: true });
+    made = writeLargeX12(`${path}.tmp`, mb << 20);
+    renameSync(`${path}.tmp`, path);
+    writeFileSync(meta, JSON.stringify(made));
+  }
+  return { path, ...made, label: cliLabel(quick) };
+}
+
+function cliMb(quick: boolean): number {
+  return Number(process.env.EDIGW_BENCH_CLI_MB ?? (quick ? 100 : 1024));
+}
+
+export function cliLabel(quick: boolean): string {
+  const mb = cliMb(quick);
+  return mb >= 1000 ? `${(mb / 1024).toFixed(mb % 1024 ? 1 : 0)}GB` : `${mb}MB`;
 }

@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2' | 'cli';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -17,7 +17,9 @@ export type Kind =
   | 'sftp-files'
   | 'sftp-big'
   | 'as2-receive'
-  | 'as2-bound';
+  | 'as2-bound'
+  | 'cli-read'
+  | 'cli-command';
 
 export type StoreDriver = 'sqlite' | 'mariadb';
 
@@ -54,8 +56,10 @@ export interface Job {
   clients?: number;
   /** sftp-files: untimed uploads from the same clients before the timed ones (default none). */
   warmup?: number;
-  /** sftp-files: bytes per file; sftp-big: bytes of the one file. */
+  /** sftp-files: bytes per file; sftp-big: bytes of the one file; cli rows: bytes of the file they read. */
   fileBytes?: number;
+  /** cli-command: the edi-gateway arguments before the file (`['validate']`). */
+  command?: string[];
   /** as2-receive: the receiver, the payload size of each message, and the requests in flight (count is the timed messages). */
   receiver?: As2ReceiverKind;
   payloadBytes?: number;
