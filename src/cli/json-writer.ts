@@ -11,6 +11,46 @@ function nested(value: unknown, depth: number): string {
   return JSON.stringify(value, null, 2).replace(/\n/g, '\n' + indent(depth));
 }
 
+/** Arrays and objects with more entries than this are written entry by entry, not as one string. */
+const WHOLE_UP_TO = 64;
+
+/** A JSON value as JSON.stringify would give it inside an object (undefined, functions: left out) or an array (null). */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/**
+ * Writes `value` as JSON.stringify(value, null, 2) would at `depth`, but a large array or object
+ * (a transaction set's segments, its loop tree) entry by entry, so no string holds a whole set.
+ */
+export function writeNested(value: unknown, depth: number, write: (s: string) => void): void {
+  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') { write(nested(value, depth)); return; }
+  if (Array.isArray(value)) {
+    if (value.length <= WHOLE_UP_TO) { write(nested(value, depth)); return; }
+    const list = new ArrayText(depth);
+    for (const v of value) {
+      write(list.item(''));
+      if (omitted(v)) write('null'); else writeNested(v, depth + 1, write);
+    }
+    write(list.close());
+    return;
+  }
+  const keys = Object.keys(value).filter((k) => !omitted((value as Record<string, unknown>)[k]));
+  if (keys.length <= WHOLE_UP_TO && !keys.some((k) => big((value as Record<string, unknown>)[k]))) { write(nested(value, depth)); return; }
+  if (keys.length === 0) { write('{}'); return; }
+  keys.forEach((k, i) => {
+    write((i === 0 ? '{\n' : ',\n') + indent(depth + 1) + JSON.stringify(k) + ': ');
+    writeNested((value as Record<string, unknown>)[k], depth + 1, write);
+  });
+  write('\n' + indent(depth) + '}');
+}
+
+/** Whether a value is worth writing in parts (an array or object of many entries). */
+function big(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  return Array.isArray(v) ? v.length > WHOLE_UP_TO : Object.keys(v).length > WHOLE_UP_TO;
+}
+
 /** The text of `value` at `depth`, cut where the array `hole` goes: [before it, after it]. */
 function around(value: object, hole: unknown[], depth: number): [string, string] {
   const text = JSON.stringify(value, (_k, v: unknown) => (v === hole ? HOLE : v), 2).replace(/\n/g, '\n' + indent(depth));
@@ -50,7 +90,22 @@ export class ModelJsonWriter {
   private opened = false;
   private open: OpenInterchange | undefined;
 
-  constructor(private readonly file: string, private readonly write: (s: string) => void) {}
+  private pending = '';
+
+  constructor(private readonly file: string, private readonly out: (s: string) => void) {}
+
+  /** Collects small pieces into writes of about 64 KiB. */
+  private readonly write = (s: string): void => {
+    this.pending += s;
+    if (this.pending.length >= 65536) this.flush();
+  };
+
+  /** Hands on what is collected (after each set, so the caller can wait for the output to drain). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.out(this.pending);
+    this.pending = '';
+  }
 
   transaction(tx: Transaction, g: Group, ic: Interchange): void {
     const o = this.interchange(ic);
@@ -62,7 +117,9 @@ export class ModelJsonWriter {
       o.written++;
       o.group = { g, transactions: new ArrayText(5) };
     }
-    this.write(o.group!.transactions.item(nested(tx, 6)));
+    this.write(o.group!.transactions.item(''));
+    writeNested(tx, 6, this.write);
+    this.flush();
   }
 
   interchangeEnd(ic: Interchange): void {
@@ -77,6 +134,7 @@ export class ModelJsonWriter {
     const root = { file: this.file, interchanges: [] as unknown[], diagnostics };
     this.openDocument(root);
     this.write(this.interchanges.close() + around(root, root.interchanges, 0)[1] + '\n');
+    this.flush();
   }
 
   private openDocument(root: { file: string; interchanges: unknown[]; diagnostics: Diagnostic[] }): void {
