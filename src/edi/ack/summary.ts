@@ -5,8 +5,9 @@ import { segmentReports } from './status';
 /**
  * What the 997, 999 and CONTRL builders read of a transaction set, without the rest of it: its
  * envelope fields and findings, the header (CONTRL echoes UNH S009) and, for a 999, the claim or trace
- * segment that gives each faulty segment its CTX. `segments` keeps every position but holds only
- * those few (a sparse array), so acknowledging a file keeps a summary per set, not the sets.
+ * segment that gives each faulty segment its CTX. `segments` holds only those few, at their own
+ * positions (a sparse array; its length is not the set's, which nothing there reads: setting it would
+ * make V8 allocate every slot), so acknowledging a file keeps a summary per set, not the sets.
  */
 export function ackSummary(tx: Transaction): Transaction {
   const segments: Segment[] = [];
@@ -19,7 +20,6 @@ export function ackSummary(tx: Transaction): Transaction {
       }
     }
   }
-  segments.length = tx.segments.length;
   const { tree: _tree, ...summary } = tx;
   return { ...summary, segments };
 }
