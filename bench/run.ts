@@ -12,6 +12,8 @@
  *   npm run bench -- --only as2    inbound AS2 messages/s (the real gateway) beside a libas2 receiver and openssl's RSA bound
  *   npm run bench -- --only large  one 1 GiB X12 file (BENCH_LARGE_MB) through the real gateway, beside the parser's scans
  *                                  of it; only when asked for (--only large): it takes tens of minutes
+ *   npm run bench -- --only 'cli ' `edi-gateway validate|parse|ack` of a 1 GiB X12 file (EDIGW_BENCH_CLI_MB) beside a plain read;
+ *                                  only when asked for, like the large rows
  *
  * See docs/bench.md for what is measured and how to read it.
  */
@@ -20,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureData, type Manifest, MiB, targetBytes } from './gen';
 import { largeMb } from './large';
+import { cliInput, cliLabel } from './cli-input';
 import type { Job, Row, WorkerResult } from './types';
 
 interface Options { json: boolean; quick: boolean; only?: string }
@@ -183,6 +186,21 @@ function as2Jobs(quick: boolean): Job[] {
   return list;
 }
 
+/** The CLI's peak RSS target for `validate` of the large file (issue 13). */
+const CLI_VALIDATE_RSS_MB = 250;
+
+/** The cli rows (bench/cli.ts): a plain read of the file as the baseline, then the streamed commands. */
+function cliJobs(quick: boolean, input?: { path: string; bytes: number; transactions: number }): Job[] {
+  const label = cliLabel(quick);
+  const common = { suite: 'cli' as const, files: input ? [input.path] : [], fileBytes: input?.bytes ?? 0, ...(input ? { expectedTransactions: input.transactions } : {}) };
+  return [
+    { suite: 'cli', files: common.files, fileBytes: common.fileBytes, impl: `read ${label}`, kind: 'cli-read', note: 'node createReadStream, 64 KiB chunks: the baseline' },
+    { ...common, impl: `validate ${label}`, kind: 'cli-command', command: ['validate'], note: '1 MiB 850s, profile-validated' },
+    { ...common, impl: `ack ${label}`, kind: 'cli-command', command: ['ack', '--kind', '999'] },
+    { ...common, impl: `parse ${label}`, kind: 'cli-command', command: ['parse'], note: 'JSON to /dev/null' },
+  ];
+}
+
 function storeJobs(quick: boolean): Job[] {
   const scale = quick ? 'quick' : 'full';
   const list: Job[] = [];
@@ -339,6 +357,14 @@ function relate(rows: Row[]): void {
       }
       continue;
     }
+    if (r.suite === 'cli') {
+      const base = rows.find((x) => x.suite === 'cli' && !x.failed && x.impl.startsWith('read '));
+      if (base && base !== r && base.mbPerSec > 0) {
+        r.ratio = r.mbPerSec / base.mbPerSec;
+        r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: MB/s over ${base.impl}`;
+      }
+      continue;
+    }
     const baseline = r.suite === 'x12' ? find('x12', 'node-x12 stream') : r.suite === 'edifact' ? find('edifact', 'edifact package') : undefined;
     const ceiling = r.suite === 'memory' ? undefined : find(r.suite, 'ceiling');
     if (baseline && baseline.mbPerSec > 0) r.ratio = r.mbPerSec / baseline.mbPerSec;
@@ -367,6 +393,9 @@ function targets(rows: Row[]): Target[] {
   atLeast('EDIFACT full canonical parse MB/s', get('edifact', 'edi-gateway canonical')?.mbPerSec, 40, ' MB/s');
   for (const r of rows.filter((x) => x.suite === 'memory' && !x.failed)) {
     out.push({ name: `${r.impl} peak RSS MB`, value: r.peakRssMb, target: '< 200 MB', met: r.peakRssMb < 200 });
+  }
+  for (const r of rows.filter((x) => x.suite === 'cli' && x.impl.startsWith('validate ') && !x.failed)) {
+    out.push({ name: `cli ${r.impl} peak RSS MB`, value: r.peakRssMb, target: `< ${CLI_VALIDATE_RSS_MB} MB`, met: r.peakRssMb < CLI_VALIDATE_RSS_MB });
   }
   for (const r of rows.filter((x) => x.suite === 'pipeline' && x.impl.includes('sqlite') && !x.failed)) {
     atLeast(`pipeline ${r.impl} tx/s`, r.opsPerSec, PIPELINE_TARGET_TX_S, ' tx/s');
@@ -423,8 +452,11 @@ async function main(): Promise<void> {
   let data: Manifest | undefined;
   const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick)), ...pick(as2Jobs(opts.quick)),
     ...(needle !== undefined ? pick(largeJobs()) : [])];
+  // Like the large rows, the CLI rows read a 1 GiB file for minutes: only when asked for.
+  const cli = needle !== undefined && pick(cliJobs(opts.quick)).length > 0 ? pick(cliJobs(opts.quick, cliInput(join(tmpdir(), 'edi-gateway-bench'), opts.quick))) : [];
+  own.push(...cli);
   let list = [...pick(jobs(placeholder(scale))), ...own];
-  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp' && j.suite !== 'as2' && j.suite !== 'large')) {
+  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp' && j.suite !== 'as2' && j.suite !== 'large' && j.suite !== 'cli')) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
     list = [...pick(jobs(data)), ...own];
   }

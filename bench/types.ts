@@ -1,6 +1,6 @@
 /** What the parent asks a worker to measure, and what the worker sends back. */
 
-export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2' | 'large';
+export type Suite = 'x12' | 'edifact' | 'memory' | 'store' | 'pipeline' | 'sftp' | 'as2' | 'large' | 'cli';
 
 export type Kind =
   | 'ceiling-utf8'
@@ -20,7 +20,9 @@ export type Kind =
   | 'as2-bound'
   | 'large-envelope'
   | 'large-full'
-  | 'large-e2e';
+  | 'large-e2e'
+  | 'cli-read'
+  | 'cli-command';
 
 export type StoreDriver = 'sqlite' | 'mariadb';
 
@@ -57,8 +59,10 @@ export interface Job {
   clients?: number;
   /** sftp-files: untimed uploads from the same clients before the timed ones (default none). */
   warmup?: number;
-  /** sftp-files: bytes per file; sftp-big: bytes of the one file. */
+  /** sftp-files: bytes per file; sftp-big: bytes of the one file; cli rows: bytes of the file they read. */
   fileBytes?: number;
+  /** cli-command: the edi-gateway arguments before the file (`['validate']`). */
+  command?: string[];
   /** as2-receive: the receiver, the payload size of each message, and the requests in flight (count is the timed messages). */
   receiver?: As2ReceiverKind;
   payloadBytes?: number;

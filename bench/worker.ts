@@ -253,6 +253,8 @@ async function prepare(job: Job, src: Source): Promise<Work> {
     case 'large-envelope':
     case 'large-full':
     case 'large-e2e': throw new Error(`${job.kind} runs through largeRow (bench/large.ts)`);
+    case 'cli-read':
+    case 'cli-command': throw new Error(`${job.kind} runs through cliRow (bench/cli.ts)`);
   }
 }
 
@@ -284,6 +286,10 @@ async function main(): Promise<void> {
       // as2 rows run the real gateway (or the libas2 receiver) and a load process: see as2.ts.
       const { as2Row } = await import('./as2');
       result = await as2Row(job);
+    } else if (job.suite === 'cli') {
+      // cli rows run the real CLI as a child process and read its peak RSS: see cli.ts.
+      const { cliRow } = await import('./cli');
+      result = await cliRow(job);
     } else {
       result = await parserRow(job);
     }

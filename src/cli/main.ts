@@ -1,24 +1,33 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { packageRoot } from '../config/paths';
 import { parseCommand } from './parse';
 import { validateCommand } from './validate';
 import { ackCommand } from './ack';
-import { translateCommand, type TranslateOptions } from './translate';
-import { migrateCommand } from './migrate';
-import { partnersCheckCommand } from './partners';
-import { hashPasswordCommand } from './hash-password';
-import { reportCommand, type ReportOptions } from './report';
-import { replayCommand, sendCommand, simulateCommand, startCommand, workerCommand } from './gateway';
+import type { TranslateOptions } from './translate';
+import type { ReportOptions } from './report';
 import { GatewayError } from '../errors';
 
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Resolves when `out` can take more (a streamed command waits here, so a slow reader bounds its memory). */
+  drain?: () => Promise<void>;
 }
 
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+const stdio: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  drain: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : Promise.resolve()),
+};
+
+/**
+ * The commands that need the store, transports or maps are loaded when run: parse, validate and ack
+ * then start without them (some 30 MB less RSS), which matters when they stream a large file.
+ */
+const gateway = () => import('./gateway');
 
 function version(): string {
   try {
@@ -41,12 +50,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   program.command('start')
     .description('run the gateway: inbound transports, admin API and workers, until SIGTERM (then it drains and exits 0)')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = await startCommand(o); });
+    .action(async (o: { config?: string }) => { code = await (await gateway()).startCommand(o); });
 
   program.command('worker', { hidden: true })
     .description('a worker process of `start` (gateway.yaml processes): runs jobs from the store until SIGTERM')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = await workerCommand(o); });
+    .action(async (o: { config?: string }) => { code = await (await gateway()).workerCommand(o); });
 
   program.command('send')
     .description('send FILE (canonical JSON or X12/EDIFACT) to a partner\'s endpoint now; 0 delivered, 1 not')
@@ -55,13 +64,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .argument('<file>', 'canonical JSON (with "document": "PurchaseOrder"…) or an X12/EDIFACT interchange')
     .addOption(new Option('--as <standard>', 'write canonical JSON as').choices(['x12', 'edifact']))
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }) => { code = await sendCommand(file, o, io); });
+    .action(async (file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }) => { code = await (await gateway()).sendCommand(file, o, io); });
 
   program.command('replay')
     .description('send a dead-lettered delivery again (ID: the delivery or its message, as the report and events show)')
     .argument('<id>', 'delivery id or outbound message id')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (id: string, o: { config?: string }) => { code = await replayCommand(id, o, io); });
+    .action(async (id: string, o: { config?: string }) => { code = await (await gateway()).replayCommand(id, o, io); });
 
   program.command('simulate')
     .description('what the gateway would do with FILE from a partner (identify, acks, route, map), storing and sending nothing')
@@ -69,7 +78,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .argument('<file>', 'X12 or EDIFACT file')
     .option('--json', 'machine-readable output')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (file: string, o: { partner: string; json?: boolean; config?: string }) => { code = await simulateCommand(file, o, io); });
+    .action(async (file: string, o: { partner: string; json?: boolean; config?: string }) => { code = await (await gateway()).simulateCommand(file, o, io); });
 
   program.command('parse')
     .description('print the canonical model of every interchange in FILE as JSON')
@@ -77,13 +86,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--json', 'JSON output (the default and only format)')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .option('--envelope', 'envelopes only: no segments, no profile checks (fast)')
-    .action((file: string, o: { profiles?: string; envelope?: boolean }) => { code = parseCommand(file, o, io); });
+    .action(async (file: string, o: { profiles?: string; envelope?: boolean }) => { code = await parseCommand(file, o, io); });
 
   program.command('validate')
     .description('check envelopes and implementation-guide profiles; one located line per finding')
     .argument('<file>', 'X12 or EDIFACT file')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action((file: string, o: { profiles?: string }) => { code = validateCommand(file, o, io); });
+    .action(async (file: string, o: { profiles?: string }) => { code = await validateCommand(file, o, io); });
 
   program.command('ack')
     .description('print the acknowledgement a partner would get for FILE')
@@ -91,7 +100,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--kind <kind>', 'acknowledgement to build').choices(['997', '999', 'TA1', 'CONTRL']))
     .option('--control-number <n>', 'our interchange control number for the ack', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action((file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = ackCommand(file, o, io); });
+    .action(async (file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = await ackCommand(file, o, io); });
 
   program.command('translate')
     .description('every business document in FILE (X12 850/810/856/855, EDIFACT ORDERS/INVOIC/DESADV/ORDRSP) through its canonical form to X12, EDIFACT or JSON')
@@ -103,21 +112,21 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--config <file>', 'gateway.yaml to use (with --partner)')
     .option('--control-number <n>', 'interchange control number of the first output interchange', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action((file: string, o: TranslateOptions) => { code = translateCommand(file, o, io); });
+    .action(async (file: string, o: TranslateOptions) => { code = (await import('./translate')).translateCommand(file, o, io); });
 
   const partners = program.command('partners').description('trading partner files');
   partners.command('check')
     .description('validate gateway.yaml, every partner file (maps, certificates, keys) and the profiles; one located line per problem')
     .option('--config <file>', 'gateway.yaml to use')
-    .action((o: { config?: string }) => { code = partnersCheckCommand(o, io); });
+    .action(async (o: { config?: string }) => { code = (await import('./partners')).partnersCheckCommand(o, io); });
   partners.command('hash-password')
     .description('print the hash of a password read from stdin (typed, or piped), for a partner file\'s inbound.sftp.password')
-    .action(async () => { code = await hashPasswordCommand(io); });
+    .action(async () => { code = await (await import('./hash-password')).hashPasswordCommand(io); });
 
   program.command('migrate')
     .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = await migrateCommand(o, io); });
+    .action(async (o: { config?: string }) => { code = await (await import('./migrate')).migrateCommand(o, io); });
 
   program.command('report')
     .description('the audit report of transaction sets, on stdout (dates are whole UTC days, --to inclusive)')
@@ -127,7 +136,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'html']).default('csv'))
     .option('--certificates', 'instead: the AS2 certificates, ours and the partners\', that expire within 30 days or have expired')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: ReportOptions) => { code = await reportCommand(o, io); });
+    .action(async (o: ReportOptions) => { code = await (await import('./report')).reportCommand(o, io); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

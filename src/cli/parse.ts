@@ -1,15 +1,38 @@
 import type { Io } from './main';
-import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
-import { allDiagnostics } from '../edi/model';
+import { profilesFor, reportProfileIssues, streamFile } from './input';
+import type { Diagnostic } from '../edi/model';
+import { ModelJsonWriter } from './json-writer';
 
-/** `parse FILE`: the canonical model as JSON; exit 1 when any error was found (the JSON is still printed). */
-export function parseCommand(file: string, o: { profiles?: string; envelope?: boolean }, io: Io): number {
-  const buf = readInput(file);
+const failing = (list: Diagnostic[]) => list.some((d) => d.severity === 'error');
+
+/**
+ * `parse FILE`: the canonical model as JSON; exit 1 when any error was found (the JSON is still printed).
+ * Written while the file streams, one transaction set at a time.
+ */
+export async function parseCommand(file: string, o: { profiles?: string; envelope?: boolean }, io: Io): Promise<number> {
   const level = o.envelope ? 'envelope' : 'full';
   const profiles = level === 'full' ? profilesFor(o.profiles) : undefined;
-  const result = parseFile(file, buf, { level, ...(profiles ? { profiles: profiles.set } : {}) });
+  const json = new ModelJsonWriter(file, io.out);
+  const diagnostics: Diagnostic[] = [];
+  let failed = false;
+  for await (const event of streamFile(file, { level, ...(profiles ? { profiles: profiles.set } : {}) })) {
+    switch (event.kind) {
+      case 'diagnostic': diagnostics.push(event.diagnostic); break;
+      case 'transaction':
+        failed ||= failing(event.transaction.errors);
+        json.transaction(event.transaction, event.group, event.interchange);
+        await io.drain?.();
+        break;
+      case 'interchange-end': {
+        const ic = event.interchange;
+        failed ||= failing(ic.errors) || ic.groups.some((g) => failing(g.errors));
+        json.interchangeEnd(ic);
+        break;
+      }
+      default: break;
+    }
+  }
   if (profiles) reportProfileIssues(profiles, io);
-  io.out(JSON.stringify({ file, interchanges: result.interchanges, diagnostics: result.diagnostics }, null, 2) + '\n');
-  const failed = result.diagnostics.some((d) => d.severity === 'error') || result.interchanges.some((ic) => allDiagnostics(ic).some((d) => d.severity === 'error'));
-  return failed ? 1 : 0;
+  json.end(diagnostics);
+  return failed || failing(diagnostics) ? 1 : 0;
 }

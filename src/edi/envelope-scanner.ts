@@ -59,9 +59,19 @@ export abstract class EnvelopeScanner {
     if (this.ic && this.lineBreak === undefined) {
       // The layout may arrive in a later chunk than the terminator before it: it is known once a segment starts.
       this.breaks += buf.toString('latin1', start, pos);
-      if (pos < buf.length) this.lineBreak = this.breaks;
+      if (pos < buf.length) {
+        this.lineBreak = this.breaks;
+        // Set now, not only at the trailer: a streamed writer prints the syntax before the transaction sets.
+        const lineBreak = this.layoutLineBreak();
+        if (lineBreak) this.ic.syntax.lineBreak = lineBreak;
+      }
     }
     return pos;
+  }
+
+  /** The line break closeInterchange records for the interchange, once the layout is known. */
+  protected layoutLineBreak(): string | undefined {
+    return this.lineBreak;
   }
 
   protected icDiag(code: string, message: string, loc: Location, severity: 'error' | 'warning' = 'error'): void {

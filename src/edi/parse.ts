@@ -9,9 +9,12 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
+/** How many leading bytes notEdi looks at: a stream keeps this much of its head to decide at its end. */
+export const EDI_HEAD_BYTES = 64;
+
 /** Whether bytes that hold no interchange still look like EDI segments (so they get diagnostics, not "unreadable"). */
 function looksLikeEdi(buf: Buffer): boolean {
-  const head = buf.subarray(0, 64).toString('latin1').replace(/^[\s\uFEFF\u00EF\u00BB\u00BF]+/, '');
+  const head = buf.subarray(0, EDI_HEAD_BYTES).toString('latin1').replace(/^[\s\uFEFF\u00EF\u00BB\u00BF]+/, '');
   return /^(GS|ST|UNH|UNG|ISA|UNA|UNB)[^A-Za-z0-9\s]/.test(head);
 }
 
@@ -31,9 +34,20 @@ export function parseBuffer(buf: Buffer, opts: ReaderOptions = {}): ParseResult 
  * is the input, or its first 64 bytes when it was streamed.
  */
 export function assertReadable(head: Buffer, sawInterchange: boolean): void {
-  if (sawInterchange || looksLikeEdi(head)) return;
+  if (sawInterchange) return;
+  const unreadable = notEdi(head, head.length);
+  if (unreadable) throw unreadable;
+}
+
+/**
+ * For input that held no interchange: the UnreadableInput to throw when it is not EDI at all
+ * (head: its first EDI_HEAD_BYTES bytes or fewer; length: its whole length), or undefined when it still
+ * looks like EDI segments and deserves diagnostics instead.
+ */
+export function notEdi(head: Buffer, length: number): UnreadableInput | undefined {
+  if (looksLikeEdi(head)) return undefined;
   const start = head.subarray(0, 24).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-  throw new UnreadableInput(head.length === 0 ? 'empty input: no ISA or UNB header' : `not X12 or EDIFACT: starts with ${JSON.stringify(start)}, not ISA, UNA or UNB`, 0);
+  return new UnreadableInput(length === 0 ? 'empty input: no ISA or UNB header' : `not X12 or EDIFACT: starts with ${JSON.stringify(start)}, not ISA, UNA or UNB`, 0);
 }
 
 const SLICE = 16 * 1024;

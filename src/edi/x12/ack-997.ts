@@ -1,4 +1,4 @@
-import type { Element, Group, Interchange, Transaction } from '../model';
+import type { Element, Group, Interchange, Segment, Transaction } from '../model';
 import { text } from '../model';
 import { type AckOptions } from '../ack/options';
 import { groupStatus, segmentReports, transactionStatus } from '../ack/status';
@@ -18,7 +18,7 @@ function elementPosition(d: { location: { element?: number; component?: number; 
 }
 
 /** The element that names the business document a 999 error belongs to (CTX01), per transaction set. */
-const BUSINESS_UNITS: Record<string, { tag: string; element: number }> = {
+export const BUSINESS_UNITS: Record<string, { tag: string; element: number }> = {
   '837': { tag: 'CLM', element: 1 }, '835': { tag: 'CLP', element: 1 },
   '270': { tag: 'TRN', element: 2 }, '271': { tag: 'TRN', element: 2 }, '276': { tag: 'TRN', element: 2 }, '277': { tag: 'TRN', element: 2 }, '278': { tag: 'TRN', element: 2 },
 };
@@ -28,8 +28,8 @@ function businessUnit(tx: Transaction, position: number): Element | undefined {
   const unit = BUSINESS_UNITS[tx.type];
   if (!unit) return undefined;
   for (let i = Math.min(position, tx.segments.length) - 1; i >= 0; i--) {
-    const s = tx.segments[i];
-    if (s.id !== unit.tag) continue;
+    const s = tx.segments[i] as Segment | undefined;
+    if (!s || s.id !== unit.tag) continue; // an ackSummary keeps only the segments read here
     const v = text(s.elements[unit.element - 1]);
     return v ? [`${unit.tag}${String(unit.element).padStart(2, '0')}`, v] : undefined;
   }

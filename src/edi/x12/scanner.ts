@@ -444,6 +444,10 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   protected override closeInterchange(endOffset: number): void {
     super.closeInterchange(endOffset, this.crlf ? '\n' : undefined);
   }
+
+  protected override layoutLineBreak(): string | undefined {
+    return this.crlf ? '\n' : super.layoutLineBreak();
+  }
 }
 
 export function validDate(ccyymmdd: string): boolean {
