@@ -17,7 +17,7 @@ import { closeSync, copyFileSync, createReadStream, existsSync, linkSync, mkdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, readLog, sleep, vmHwmMb } from './pipeline';
-import { scratch, type Scratch, Unreachable } from './store';
+import { type Scratch, withScratch } from './store';
 import type { Job, WorkerResult } from './types';
 
 const MiB = 1024 * 1024;
@@ -215,16 +215,5 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
 export async function largeRow(job: Job): Promise<WorkerResult> {
   const f = largeFile();
   if (job.kind !== 'large-e2e') return parseRow(job, f);
-  let db: Scratch;
-  try {
-    db = await scratch(job.driver ?? 'sqlite');
-  } catch (e) {
-    if (e instanceof Unreachable) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };
-    throw e;
-  }
-  try {
-    return await e2eRow(job, f, db);
-  } finally {
-    if (!process.env.BENCH_KEEP) await db.drop();
-  }
+  return withScratch(job, (db) => e2eRow(job, f, db));
 }

@@ -21,7 +21,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Rng } from './gen';
-import { scratch, type Scratch, Unreachable } from './store';
+import { type Scratch, withScratch } from './store';
 import type { Job, PipelinePhases, WorkerResult } from './types';
 
 /** Worker processes the gateway runs (gateway.yaml `processes`); BENCH_PIPELINE_PROCESSES overrides. */
@@ -430,16 +430,5 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
 
 /** Runs one pipeline row on a fresh database of its driver and removes the database and folder afterwards. */
 export async function pipelineRow(job: Job): Promise<WorkerResult> {
-  let db: Scratch;
-  try {
-    db = await scratch(job.driver ?? 'sqlite');
-  } catch (e) {
-    if (e instanceof Unreachable) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };
-    throw e;
-  }
-  try {
-    return await run(job, db);
-  } finally {
-    if (!process.env.BENCH_KEEP) await db.drop();
-  }
+  return withScratch(job, (db) => run(job, db));
 }

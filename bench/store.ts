@@ -79,6 +79,25 @@ export async function scratch(driver: StoreDriver): Promise<Scratch> {
   };
 }
 
+/**
+ * Runs a row on a fresh database of its driver and removes it afterwards (BENCH_KEEP keeps it); a
+ * database that cannot be reached makes the row a skip with the reason.
+ */
+export async function withScratch(job: Job, row: (db: Scratch) => Promise<WorkerResult>): Promise<WorkerResult> {
+  let db: Scratch;
+  try {
+    db = await scratch(job.driver ?? 'sqlite');
+  } catch (e) {
+    if (e instanceof Unreachable) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };
+    throw e;
+  }
+  try {
+    return await row(db);
+  } finally {
+    if (!process.env.BENCH_KEEP) await db.drop();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // jobs
 
