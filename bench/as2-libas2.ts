@@ -61,18 +61,37 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as Libas2Spec;
   const agreement = new AS2Agreement({
     host: {
-      name: spec.hostId, id: spec.hostId, url: `http://127.0.0.1:${spec.port}/as2`,
-      certificate: readFileSync(spec.hostCert, 'utf8'), privateKey: readFileSync(spec.hostKey, 'utf8'),
-      decrypt: true, sign: 'sha-256',
+      name: spec.hostId,
+      id: spec.hostId,
+      url: `http://127.0.0.1:${spec.port}/as2`,
+      certificate: readFileSync(spec.hostCert, 'utf8'),
+      privateKey: readFileSync(spec.hostKey, 'utf8'),
+      decrypt: true,
+      sign: 'sha-256',
     },
     partner: {
-      name: spec.partnerId, id: spec.partnerId, url: 'http://127.0.0.1:1/as2', file: 'EDIX12',
-      certificate: readFileSync(spec.partnerCert, 'utf8'), encrypt: false, verify: true,
+      name: spec.partnerId,
+      id: spec.partnerId,
+      url: 'http://127.0.0.1:1/as2',
+      file: 'EDIX12',
+      certificate: readFileSync(spec.partnerCert, 'utf8'),
+      encrypt: false,
+      verify: true,
       mdn: { signing: 'sha-256' },
     },
   });
-  const stats: Libas2Stats = { type: 'stats', requests: 0, processed: 0, refused: 0, errors: 0, firstProblems: [], bytesWritten: 0 };
-  const problem = (p: string) => { if (stats.firstProblems.length < 3) stats.firstProblems.push(p.slice(0, 400)); };
+  const stats: Libas2Stats = {
+    type: 'stats',
+    requests: 0,
+    processed: 0,
+    refused: 0,
+    errors: 0,
+    firstProblems: [],
+    bytesWritten: 0,
+  };
+  const problem = (p: string) => {
+    if (stats.firstProblems.length < 3) stats.firstProblems.push(p.slice(0, 400));
+  };
   await fs.mkdir(spec.dir, { recursive: true });
   const folder = await fs.open(spec.dir, 'r');
   let seq = 0;
@@ -100,7 +119,10 @@ async function main(): Promise<void> {
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('unknown AS2-From or AS2-To\n');
       return;
     }
-    const node = await AS2Parser.parse({ headers: req.headers as Record<string, string>, content: Buffer.concat(chunks) });
+    const node = await AS2Parser.parse({
+      headers: req.headers as Record<string, string>,
+      content: Buffer.concat(chunks),
+    });
     const { contentNode, dispositionNode, disposition } = await AS2Disposition.outgoing({ node, agreement });
     if (disposition.notification.disposition.processed && contentNode) {
       const content = contentNode.content;
@@ -108,7 +130,9 @@ async function main(): Promise<void> {
       stats.processed++;
     } else {
       stats.refused++;
-      problem(`${headerOf(req, 'message-id')}: ${disposition.explanation} ${disposition.notification.disposition.description?.text ?? ''}`);
+      problem(
+        `${headerOf(req, 'message-id')}: ${disposition.explanation} ${disposition.notification.disposition.description?.text ?? ''}`,
+      );
     }
     const mdn = await dispositionNode.buildObject();
     const body = Buffer.from(mdn.body, 'utf8');

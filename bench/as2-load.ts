@@ -23,7 +23,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { GatewayError } from '../src/errors';
-import { loadCertificates, loadPrivateKey, verifyDetached, type Certificate, type KeyTransport } from '../src/transports/as2/cms';
+import {
+  loadCertificates,
+  loadPrivateKey,
+  verifyDetached,
+  type Certificate,
+  type KeyTransport,
+} from '../src/transports/as2/cms';
 import { post } from '../src/transports/as2/http-client';
 import { parseMdn } from '../src/transports/as2/mdn';
 import { buildMessage, type BuiltMessage } from '../src/transports/as2/message';
@@ -137,7 +143,11 @@ export function purchaseOrder(icn: number, bytes: number): string {
   return text + '\n'.repeat(Math.max(0, bytes - Buffer.byteLength(text)));
 }
 
-interface Prepared { built: BuiltMessage; sha256: string; size: number }
+interface Prepared {
+  built: BuiltMessage;
+  sha256: string;
+  size: number;
+}
 
 function prepare(spec: LoadSpec, n: number): Prepared[] {
   const key = loadPrivateKey(readFileSync(spec.senderKey));
@@ -148,8 +158,12 @@ function prepare(spec: LoadSpec, n: number): Prepared[] {
     const icn = spec.firstIcn + i;
     const payload = Buffer.from(purchaseOrder(icn, spec.payloadBytes), 'utf8');
     const built = buildMessage({
-      payload, contentType: 'application/edi-x12', fileName: `po-${pad(icn, 9)}.x12`,
-      as2From: spec.as2From, as2To: spec.as2To, subject: `PO ${icn}`,
+      payload,
+      contentType: 'application/edi-x12',
+      fileName: `po-${pad(icn, 9)}.x12`,
+      as2From: spec.as2From,
+      as2To: spec.as2To,
+      subject: `PO ${icn}`,
       sign: { key, certificate, digest: 'sha256' },
       encrypt: { certificates: receiver, cipher: 'aes256-cbc', keyTransport: spec.keyTransport },
       transferEncoding: spec.transferEncoding,
@@ -164,7 +178,12 @@ function prepare(spec: LoadSpec, n: number): Prepared[] {
 const CRLF = Buffer.from('\r\n');
 
 /** The MDN's signature with the receiver's certificate: strict (RFC 1847 part bytes), or, lenient, also without the final CRLF. */
-function verifyMdnSignature(contentType: string, body: Buffer, certs: Certificate[], lenient: boolean): 'strict' | 'lenient' {
+function verifyMdnSignature(
+  contentType: string,
+  body: Buffer,
+  certs: Certificate[],
+  lenient: boolean,
+): 'strict' | 'lenient' {
   const s = splitSigned(parseEntity(buildEntity([['Content-Type', contentType]], body)));
   try {
     verifyDetached(s.signature, s.signedBytes, certs);
@@ -182,7 +201,12 @@ class Sender {
   private readonly certs: Certificate[];
 
   constructor(private readonly spec: LoadSpec) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency, maxFreeSockets: spec.concurrency, scheduling: 'fifo' });
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: spec.concurrency,
+      maxFreeSockets: spec.concurrency,
+      scheduling: 'fifo',
+    });
     this.certs = loadCertificates(readFileSync(spec.receiverCert));
   }
 
@@ -200,19 +224,32 @@ class Sender {
         const t = performance.now();
         tally.sent++;
         try {
-          const answer = await post({ url: this.spec.url, headers: m.headers, body: m.body, timeoutMs: 300_000, agent: this.agent, context: `POST ${m.messageId}` });
+          const answer = await post({
+            url: this.spec.url,
+            headers: m.headers,
+            body: m.body,
+            timeoutMs: 300_000,
+            agent: this.agent,
+            context: `POST ${m.messageId}`,
+          });
           const now = Date.now();
           end = Math.max(end, now);
           latencies.push(performance.now() - t);
-          if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8').trim()}`);
+          if (answer.status !== 200)
+            throw new Error(`HTTP ${answer.status}: ${answer.body.subarray(0, 300).toString('utf8').trim()}`);
           const ct = answer.headers['content-type'];
           if (!ct) throw new Error('an answer without Content-Type');
           const mdn = parseMdn(ct, answer.body);
           if (!mdn.signed) throw new Error('the MDN is not signed');
           if (verifyMdnSignature(ct, answer.body, this.certs, !!this.spec.lenientMdn) === 'lenient') tally.lenient++;
-          if (mdn.disposition.known?.kind !== 'processed') throw new Error(`disposition ${mdn.fields.get('disposition') ?? '?'}`);
-          if (mdn.originalMessageId !== m.messageId) throw new Error(`Original-Message-ID ${mdn.originalMessageId ?? 'none'}, not ${m.messageId}`);
-          if (!micEquals(m.mic, mdn.receivedContentMic)) throw new Error(`Received-Content-MIC ${mdn.fields.get('received-content-mic') ?? 'none'}, expected ${m.mic.digest}`);
+          if (mdn.disposition.known?.kind !== 'processed')
+            throw new Error(`disposition ${mdn.fields.get('disposition') ?? '?'}`);
+          if (mdn.originalMessageId !== m.messageId)
+            throw new Error(`Original-Message-ID ${mdn.originalMessageId ?? 'none'}, not ${m.messageId}`);
+          if (!micEquals(m.mic, mdn.receivedContentMic))
+            throw new Error(
+              `Received-Content-MIC ${mdn.fields.get('received-content-mic') ?? 'none'}, expected ${m.mic.digest}`,
+            );
           tally.ok++;
         } catch (e) {
           tally.failures++;
@@ -237,7 +274,8 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-  const send = (m: LoadReady | LoadDone | { type: 'error'; error: string }) => new Promise<void>((r) => process.send!(m, () => r()));
+  const send = (m: LoadReady | LoadDone | { type: 'error'; error: string }) =>
+    new Promise<void>((r) => process.send!(m, () => r()));
   try {
     const t = performance.now();
     const all = prepare(spec, spec.warmup + spec.count);
@@ -248,7 +286,8 @@ async function main(): Promise<void> {
     const w = await sender.run(warm);
     const go = new Promise<void>((r) => process.once('message', () => r()));
     await send({
-      type: 'ready', buildSeconds,
+      type: 'ready',
+      buildSeconds,
       bodyBytes: timed.reduce((n, p) => n + p.built.body.length, 0),
       payloadBytes: timed.reduce((n, p) => n + p.size, 0),
       messages: all.map((p) => ({ messageId: p.built.messageId, sha256: p.sha256, size: p.size })),
@@ -266,8 +305,15 @@ async function main(): Promise<void> {
     sender.close();
     const sorted = r.latencies.sort((a, b) => a - b);
     await send({
-      type: 'done', ...r.tally, seconds, startedAt, endedAt: r.end || Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0,
+      type: 'done',
+      ...r.tally,
+      seconds,
+      startedAt,
+      endedAt: r.end || Date.now(),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1] ?? 0,
     });
   } catch (e) {
     await send({ type: 'error', error: (e as Error).stack ?? String(e) });

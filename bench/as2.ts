@@ -67,8 +67,14 @@ const LIBAS2_STACK_ABOVE = 100 * 1024;
 
 class Missing extends Error {}
 
-const fmtCounts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-const size = (bytes: number) => (bytes >= MiB ? `${(bytes / MiB).toFixed(bytes % MiB ? 1 : 0)} MiB` : `${(bytes / 1024).toFixed(bytes % 1024 ? 1 : 0)} KiB`);
+const fmtCounts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
+const size = (bytes: number) =>
+  bytes >= MiB
+    ? `${(bytes / MiB).toFixed(bytes % MiB ? 1 : 0)} MiB`
+    : `${(bytes / 1024).toFixed(bytes % 1024 ? 1 : 0)} KiB`;
 
 function haveOpenssl(): boolean {
   return spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
@@ -76,7 +82,8 @@ function haveOpenssl(): boolean {
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
   return r.stdout;
 }
 
@@ -85,7 +92,22 @@ function keyPair(dir: string, name: string, cn: string): { key: string; cert: st
   mkdirSync(dir, { recursive: true });
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.pem`);
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '365', '-subj', `/CN=${cn}`, '-keyout', key, '-out', cert]);
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '365',
+    '-subj',
+    `/CN=${cn}`,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
   return { key, cert };
 }
 
@@ -133,12 +155,22 @@ class Load {
   constructor(spec: LoadSpec) {
     // No node options of ours (a --cpu-prof is for the receiver).
     this.child = fork(LOAD, [JSON.stringify(spec)], { stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
-    this.child.on('message', (m) => { this.messages.push(m as FromLoad); this.wake?.(); });
-    this.child.on('exit', () => { this.exited = true; this.wake?.(); });
+    this.child.on('message', (m) => {
+      this.messages.push(m as FromLoad);
+      this.wake?.();
+    });
+    this.child.on('exit', () => {
+      this.exited = true;
+      this.wake?.();
+    });
   }
 
   /** The next message of the given type; throws on an error from the load, its exit, the receiver's exit or the time budget. */
-  async next<T extends FromLoad['type']>(type: T, alive: () => boolean, ms = BUDGET_MS): Promise<Extract<FromLoad, { type: T }>> {
+  async next<T extends FromLoad['type']>(
+    type: T,
+    alive: () => boolean,
+    ms = BUDGET_MS,
+  ): Promise<Extract<FromLoad, { type: T }>> {
     const until = Date.now() + ms;
     for (;;) {
       const m = this.messages.shift();
@@ -197,10 +229,20 @@ async function drive(spec: LoadSpec, pid: number, alive: () => boolean): Promise
 
 function detailOf(job: Job, spec: LoadSpec, m: Measured, rss: string): As2Detail {
   return {
-    receiver: job.receiver ?? 'gateway', payloadBytes: spec.payloadBytes, concurrency: spec.concurrency,
-    ok: m.done.ok, failures: m.done.failures, keyTransport: spec.keyTransport, transferEncoding: spec.transferEncoding,
-    buildSeconds: Number(m.ready.buildSeconds.toFixed(2)), p50Ms: Number(m.done.p50.toFixed(1)), p99Ms: Number(m.done.p99.toFixed(1)), rss,
-    ...(m.cpu === undefined ? {} : { cpuSeconds: Number(m.cpu.toFixed(2)), cpuMsPerMessage: Number(((m.cpu * 1000) / spec.count).toFixed(2)) }),
+    receiver: job.receiver ?? 'gateway',
+    payloadBytes: spec.payloadBytes,
+    concurrency: spec.concurrency,
+    ok: m.done.ok,
+    failures: m.done.failures,
+    keyTransport: spec.keyTransport,
+    transferEncoding: spec.transferEncoding,
+    buildSeconds: Number(m.ready.buildSeconds.toFixed(2)),
+    p50Ms: Number(m.done.p50.toFixed(1)),
+    p99Ms: Number(m.done.p99.toFixed(1)),
+    rss,
+    ...(m.cpu === undefined
+      ? {}
+      : { cpuSeconds: Number(m.cpu.toFixed(2)), cpuMsPerMessage: Number(((m.cpu * 1000) / spec.count).toFixed(2)) }),
     loadCpuSeconds: Number(m.done.cpuSeconds.toFixed(2)),
   };
 }
@@ -208,22 +250,27 @@ function detailOf(job: Job, spec: LoadSpec, m: Measured, rss: string): As2Detail
 /** What the receiver and the load cost in CPU over the timed part: the figure the machine's other work does not change much. */
 function cpuNote(who: string, spec: LoadSpec, m: Measured): string {
   const per = (s: number) => `${((s * 1000) / spec.count).toFixed(2)} ms`;
-  const receiver = m.cpu === undefined
-    ? `${who}: CPU not readable`
-    : `${who} used ${m.cpu.toFixed(1)} s of CPU (${per(m.cpu)} per message, ${((m.cpu / m.done.seconds) * 100).toFixed(0)}% of one core; ${(spec.count / m.cpu).toFixed(spec.count / m.cpu < 10 ? 1 : 0)} messages per CPU second)`;
+  const receiver =
+    m.cpu === undefined
+      ? `${who}: CPU not readable`
+      : `${who} used ${m.cpu.toFixed(1)} s of CPU (${per(m.cpu)} per message, ${((m.cpu / m.done.seconds) * 100).toFixed(0)}% of one core; ${(spec.count / m.cpu).toFixed(spec.count / m.cpu < 10 ? 1 : 0)} messages per CPU second)`;
   return `CPU over the timed part: ${receiver}, the load process ${m.done.cpuSeconds.toFixed(1)} s (${per(m.done.cpuSeconds)} per message)`;
 }
 
 function howSent(spec: LoadSpec, m: Measured): string {
-  return `${spec.count} messages of ${size(spec.payloadBytes)} (one X12 850 each), signed (SHA-256) and encrypted (AES-256-CBC, ${spec.keyTransport === 'rsaes-oaep' ? 'RSAES-OAEP' : 'PKCS#1 v1.5'} key transport), ` +
+  return (
+    `${spec.count} messages of ${size(spec.payloadBytes)} (one X12 850 each), signed (SHA-256) and encrypted (AES-256-CBC, ${spec.keyTransport === 'rsaes-oaep' ? 'RSAES-OAEP' : 'PKCS#1 v1.5'} key transport), ` +
     `${spec.transferEncoding} body (${size(m.ready.bodyBytes / spec.count)} on average), each asking for a signed sync MDN; built by src/transports/as2/message.ts in the load process before timing ` +
     `(${m.ready.buildSeconds.toFixed(1)} s), ${spec.warmup} more sent first untimed; ${spec.concurrency} in flight (keep-alive); timed from the first POST until the last MDN was read; ` +
-    `latency p50 ${m.done.p50.toFixed(0)} ms, p99 ${m.done.p99.toFixed(0)} ms`;
+    `latency p50 ${m.done.p50.toFixed(0)} ms, p99 ${m.done.p99.toFixed(0)} ms`
+  );
 }
 
 function form(job: Job): Pick<LoadSpec, 'keyTransport' | 'transferEncoding' | 'lenientMdn'> {
   const libas2 = job.receiver === 'libas2' || process.env.BENCH_AS2_FORM === 'libas2';
-  return libas2 ? { keyTransport: 'rsaes-oaep', transferEncoding: 'base64', lenientMdn: job.receiver === 'libas2' } : { keyTransport: 'rsaes-pkcs1-v1_5', transferEncoding: 'binary' };
+  return libas2
+    ? { keyTransport: 'rsaes-oaep', transferEncoding: 'base64', lenientMdn: job.receiver === 'libas2' }
+    : { keyTransport: 'rsaes-pkcs1-v1_5', transferEncoding: 'binary' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,23 +296,39 @@ class GatewayDb {
     this.db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
   }
 
-  messages(): Array<{ as2MessageId: string | null; sha256: string; size: number; transport: string; mdnDisposition: string | null }> {
-    return this.db.prepare(`SELECT as2MessageId, sha256, size, transport, mdnDisposition FROM "message" WHERE direction = 'in'`).all() as ReturnType<GatewayDb['messages']>;
+  messages(): Array<{
+    as2MessageId: string | null;
+    sha256: string;
+    size: number;
+    transport: string;
+    mdnDisposition: string | null;
+  }> {
+    return this.db
+      .prepare(`SELECT as2MessageId, sha256, size, transport, mdnDisposition FROM "message" WHERE direction = 'in'`)
+      .all() as ReturnType<GatewayDb['messages']>;
   }
 
   processJobs(): Record<string, number> {
-    const rows = this.db.prepare(`SELECT status AS s, COUNT(*) AS n FROM "job" WHERE kind = 'process' GROUP BY status`).all() as Array<{ s: string; n: number }>;
+    const rows = this.db
+      .prepare(`SELECT status AS s, COUNT(*) AS n FROM "job" WHERE kind = 'process' GROUP BY status`)
+      .all() as Array<{ s: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.s, Number(r.n)]));
   }
 
   /** Inbound edi_transaction rows by their validation outcome. */
   transactions(): Record<string, number> {
-    const rows = this.db.prepare(`SELECT validation AS s, COUNT(*) AS n FROM "edi_transaction" WHERE direction = 'in' GROUP BY validation`).all() as Array<{ s: string; n: number }>;
+    const rows = this.db
+      .prepare(
+        `SELECT validation AS s, COUNT(*) AS n FROM "edi_transaction" WHERE direction = 'in' GROUP BY validation`,
+      )
+      .all() as Array<{ s: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.s, Number(r.n)]));
   }
 
   lastProcessed(): number | undefined {
-    const r = this.db.prepare(`SELECT MAX(updatedAt) AS t FROM "job" WHERE kind = 'process' AND status = 'done'`).get() as { t: string | null } | undefined;
+    const r = this.db
+      .prepare(`SELECT MAX(updatedAt) AS t FROM "job" WHERE kind = 'process' AND status = 'done'`)
+      .get() as { t: string | null } | undefined;
     return r?.t ? rowTime(r.t) : undefined;
   }
 
@@ -297,9 +360,18 @@ async function gatewayRow(job: Job): Promise<WorkerResult> {
     await gw.ready();
     const pid = gw.child.pid!;
     const spec: LoadSpec = {
-      url: `http://127.0.0.1:${port}/as2`, count: job.count ?? 3000, warmup: WARMUP, concurrency: job.concurrency ?? 16,
-      payloadBytes: job.payloadBytes ?? 10 * 1024, firstIcn: 1, as2From: PARTNER_ID, as2To: OUR_ID,
-      senderKey: partner.key, senderCert: partner.cert, receiverCert: join(dir, 'certs/our/as2.pem'), ...form(job),
+      url: `http://127.0.0.1:${port}/as2`,
+      count: job.count ?? 3000,
+      warmup: WARMUP,
+      concurrency: job.concurrency ?? 16,
+      payloadBytes: job.payloadBytes ?? 10 * 1024,
+      firstIcn: 1,
+      as2From: PARTNER_ID,
+      as2To: OUR_ID,
+      senderKey: partner.key,
+      senderCert: partner.cert,
+      receiverCert: join(dir, 'certs/our/as2.pem'),
+      ...form(job),
     };
     const g = gw;
     const m = await drive(spec, pid, () => g.running);
@@ -314,7 +386,8 @@ async function gatewayRow(job: Job): Promise<WorkerResult> {
       jobs = gdb.processJobs();
     }
     const last = gdb.lastProcessed();
-    const processedAt = (jobs.done ?? 0) === total && last ? Number(((last - m.done.startedAt) / 1000).toFixed(2)) : undefined;
+    const processedAt =
+      (jobs.done ?? 0) === total && last ? Number(((last - m.done.startedAt) / 1000).toFixed(2)) : undefined;
     const rows = gdb.messages();
     const txs = gdb.transactions();
     const stop = await gw.stop();
@@ -326,34 +399,53 @@ async function gatewayRow(job: Job): Promise<WorkerResult> {
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     notes.push(
       `${howSent(spec, m)}; the real gateway (SQLite, payloads in files, workers: 2 in 1 process), no routes or acks, but the workers parse and record every message meanwhile ` +
-      `(process jobs at the last MDN: ${fmtCounts(jobsAtEnd)}; ${processedAt !== undefined ? `all done ${processedAt} s after the first POST` : `after ${PROCESS_WAIT_MS / 1000} s more: ${fmtCounts(jobs)}`})`,
-      'peak RSS: the gateway\'s VmHWM at the last MDN',
+        `(process jobs at the last MDN: ${fmtCounts(jobsAtEnd)}; ${processedAt !== undefined ? `all done ${processedAt} s after the first POST` : `after ${PROCESS_WAIT_MS / 1000} s more: ${fmtCounts(jobs)}`})`,
+      "peak RSS: the gateway's VmHWM at the last MDN",
       cpuNote('the gateway (all its threads)', spec, m),
     );
     notes.push(...loadProblems('warm-up', m.ready.warmup), ...loadProblems('timed', m.done));
     if (m.hwm === undefined) warn('could not read VmHWM of the gateway');
     if (stop.killed) warn('the gateway did not stop after SIGTERM and was killed');
-    else if (stop.code !== 0) warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
+    else if (stop.code !== 0)
+      warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
     const want = new Map(m.ready.messages.map((x) => [x.messageId, x]));
     const as2Rows = rows.filter((r) => r.transport === 'as2');
-    const wrong = as2Rows.filter((r) => { const w = r.as2MessageId ? want.get(r.as2MessageId) : undefined; return !w || w.sha256 !== r.sha256 || w.size !== r.size; }).length;
+    const wrong = as2Rows.filter((r) => {
+      const w = r.as2MessageId ? want.get(r.as2MessageId) : undefined;
+      return !w || w.sha256 !== r.sha256 || w.size !== r.size;
+    }).length;
     const notProcessed = as2Rows.filter((r) => r.mdnDisposition !== 'processed').length;
-    if (rows.length !== total || as2Rows.length !== total) warn(`${rows.length} inbound message rows (${as2Rows.length} as2) for ${total} messages sent`);
+    if (rows.length !== total || as2Rows.length !== total)
+      warn(`${rows.length} inbound message rows (${as2Rows.length} as2) for ${total} messages sent`);
     if (new Set(as2Rows.map((r) => r.as2MessageId)).size !== as2Rows.length) warn('a Message-ID was stored twice');
     if (wrong) warn(`${wrong} message rows do not match a message sent (Message-ID, sha256, size)`);
     if (notProcessed) warn(`${notProcessed} message rows without mdnDisposition 'processed'`);
     if (received !== total) warn(`${received} "as2 received" log lines for ${total} messages`);
     if ((jobs.dead ?? 0) > 0) warn(`${jobs.dead} process jobs dead`);
     const txCount = Object.values(txs).reduce((a, b) => a + b, 0);
-    if ((jobs.done ?? 0) === total && (txCount !== total || Object.keys(txs).some((v) => v !== 'valid'))) warn(`inbound edi_transaction rows: ${fmtCounts(txs)}; expected ${total} valid`);
-    if (problems.length) warn(`${problems.length} warn/error lines in the gateway log (${[...new Set(problems.map((l) => `${l.msg}${why(l)}`))].slice(0, 3).join(' | ')})`);
+    if ((jobs.done ?? 0) === total && (txCount !== total || Object.keys(txs).some((v) => v !== 'valid')))
+      warn(`inbound edi_transaction rows: ${fmtCounts(txs)}; expected ${total} valid`);
+    if (problems.length)
+      warn(
+        `${problems.length} warn/error lines in the gateway log (${[...new Set(problems.map((l) => `${l.msg}${why(l)}`))].slice(0, 3).join(' | ')})`,
+      );
     if (notes.every((x) => !x.startsWith('WARNING'))) {
-      notes.push(`checked: every MDN signed by the gateway's key, processed, for our Message-ID, with our MIC; ${as2Rows.length} message rows, each a message sent (Message-ID, sha256, size), MDN recorded processed; ` +
-        `edi_transaction: ${fmtCounts(txs)}; gateway exit 0 after SIGTERM`);
+      notes.push(
+        `checked: every MDN signed by the gateway's key, processed, for our Message-ID, with our MIC; ${as2Rows.length} message rows, each a message sent (Message-ID, sha256, size), MDN recorded processed; ` +
+          `edi_transaction: ${fmtCounts(txs)}; gateway exit 0 after SIGTERM`,
+      );
     }
-    const detail = detailOf(job, spec, m, 'the gateway\'s VmHWM at the last MDN');
+    const detail = detailOf(job, spec, m, "the gateway's VmHWM at the last MDN");
     if (processedAt !== undefined) detail.processedAt = processedAt;
-    return { ok: true, bytes: m.ready.payloadBytes, seconds: m.done.seconds, ops: m.done.ok, peakRssMb: m.hwm ?? 0, notes, as2: detail };
+    return {
+      ok: true,
+      bytes: m.ready.payloadBytes,
+      seconds: m.done.seconds,
+      ops: m.done.ok,
+      peakRssMb: m.hwm ?? 0,
+      notes,
+      as2: detail,
+    };
   } finally {
     gdb?.close();
     if (gw?.running) await gw.stop();
@@ -375,15 +467,28 @@ class Libas2Server {
     // The worker's own node options (--cpu-prof when profiled by hand) go on to the receiver, as to the gateway.
     const args = [...process.execArgv, LIBAS2, JSON.stringify(spec)];
     this.child = bigStack
-      // A stack of 64 MiB for the main thread (ulimit -s), and V8 allowed to use it: see LIBAS2_STACK.
-      ? spawn('sh', ['-c', `ulimit -s ${LIBAS2_STACK_KB} && exec "$0" --stack-size=${LIBAS2_STACK_KB - 4096} "$@"`, process.execPath, ...args], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] })
+      ? // A stack of 64 MiB for the main thread (ulimit -s), and V8 allowed to use it: see LIBAS2_STACK.
+        spawn(
+          'sh',
+          [
+            '-c',
+            `ulimit -s ${LIBAS2_STACK_KB} && exec "$0" --stack-size=${LIBAS2_STACK_KB - 4096} "$@"`,
+            process.execPath,
+            ...args,
+          ],
+          { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] },
+        )
       : spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-    this.child.stderr?.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.child.on('message', (m: { type: string; port?: number }) => {
       if (m.type === 'listening') this.port = m.port;
       else if (m.type === 'stats') this.stats = m as Libas2Stats;
     });
-    this.child.on('exit', (code) => { this.code = code; });
+    this.child.on('exit', (code) => {
+      this.code = code;
+    });
   }
 
   get running(): boolean {
@@ -422,12 +527,32 @@ async function libas2Row(job: Job): Promise<WorkerResult> {
     const payloads = join(dir, 'payloads');
     const payloadBytes = job.payloadBytes ?? 10 * 1024;
     const bigStack = payloadBytes > LIBAS2_STACK_ABOVE && process.env.BENCH_AS2_LIBAS2_STACK !== '0';
-    server = new Libas2Server({ port: 0, dir: payloads, hostId: OUR_ID, partnerId: PARTNER_ID, hostKey: host.key, hostCert: host.cert, partnerCert: partner.cert }, bigStack);
+    server = new Libas2Server(
+      {
+        port: 0,
+        dir: payloads,
+        hostId: OUR_ID,
+        partnerId: PARTNER_ID,
+        hostKey: host.key,
+        hostCert: host.cert,
+        partnerCert: partner.cert,
+      },
+      bigStack,
+    );
     const port = await server.ready();
     const spec: LoadSpec = {
-      url: `http://127.0.0.1:${port}/as2`, count: job.count ?? 150, warmup: WARMUP, concurrency: job.concurrency ?? 16,
-      payloadBytes, firstIcn: 1, as2From: PARTNER_ID, as2To: OUR_ID,
-      senderKey: partner.key, senderCert: partner.cert, receiverCert: host.cert, ...form(job),
+      url: `http://127.0.0.1:${port}/as2`,
+      count: job.count ?? 150,
+      warmup: WARMUP,
+      concurrency: job.concurrency ?? 16,
+      payloadBytes,
+      firstIcn: 1,
+      as2From: PARTNER_ID,
+      as2To: OUR_ID,
+      senderKey: partner.key,
+      senderCert: partner.cert,
+      receiverCert: host.cert,
+      ...form(job),
     };
     const s = server;
     const m = await drive(spec, server.child.pid!, () => s.running);
@@ -439,15 +564,20 @@ async function libas2Row(job: Job): Promise<WorkerResult> {
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     notes.push(
       `${howSent(spec, m)}; an AS2 receiver built with libas2 0.8.2 (bench/as2-libas2.ts, one process): AS2Parser.parse, AS2Disposition.outgoing (decrypt, verify, MDN signed with SHA-256), ` +
-      'each payload written to a file of its own and fsynced (and its folder) before the MDN is answered' +
-      (bigStack ? `; run with a ${LIBAS2_STACK_KB / 1024} MiB stack (ulimit -s ${LIBAS2_STACK_KB}, node --stack-size=${LIBAS2_STACK_KB - 4096}): with Node's default stack libas2 fails on every payload above ~125 KB ` +
-        '(emailjs-mime-parser\'s String.fromCharCode.apply over the decrypted entity: RangeError, MDN failed/failure=Maximum call stack size exceeded)' : ''),
-      'peak RSS: the libas2 receiver\'s VmHWM at the last MDN',
+        'each payload written to a file of its own and fsynced (and its folder) before the MDN is answered' +
+        (bigStack
+          ? `; run with a ${LIBAS2_STACK_KB / 1024} MiB stack (ulimit -s ${LIBAS2_STACK_KB}, node --stack-size=${LIBAS2_STACK_KB - 4096}): with Node's default stack libas2 fails on every payload above ~125 KB ` +
+            "(emailjs-mime-parser's String.fromCharCode.apply over the decrypted entity: RangeError, MDN failed/failure=Maximum call stack size exceeded)"
+          : ''),
+      "peak RSS: the libas2 receiver's VmHWM at the last MDN",
       cpuNote('the libas2 receiver (all its threads)', spec, m),
     );
     notes.push(...loadProblems('warm-up', m.ready.warmup), ...loadProblems('timed', m.done));
     const lenient = m.ready.warmup.lenient + m.done.lenient;
-    if (lenient) notes.push(`${lenient} of ${total} MDNs verify only without the CRLF that ends the signed report (libas2 signs it so; openssl smime -verify and our parseMdn refuse them): the load accepts them, as libas2's own verify does`);
+    if (lenient)
+      notes.push(
+        `${lenient} of ${total} MDNs verify only without the CRLF that ends the signed report (libas2 signs it so; openssl smime -verify and our parseMdn refuse them): the load accepts them, as libas2's own verify does`,
+      );
     const want = new Map(m.ready.messages.map((x) => [x.sha256, x]));
     const files = existsSync(payloads) ? readdirSync(payloads) : [];
     let exact = 0;
@@ -460,20 +590,36 @@ async function libas2Row(job: Job): Promise<WorkerResult> {
       else if (bytes.subarray(-2).toString('latin1') === '\r\n' && want.has(hash(bytes.subarray(0, -2)))) withCrlf++;
       else other++;
     }
-    if (withCrlf) notes.push(`${withCrlf} of ${files.length} payload files are the payload sent with a CRLF appended (libas2 keeps the CRLF that precedes the multipart boundary)`);
+    if (withCrlf)
+      notes.push(
+        `${withCrlf} of ${files.length} payload files are the payload sent with a CRLF appended (libas2 keeps the CRLF that precedes the multipart boundary)`,
+      );
     if (other) warn(`${other} payload files are no payload sent`);
     if (files.length !== total) warn(`${files.length} payload files for ${total} messages`);
     if (!stop.stats) warn(`the libas2 receiver sent no stats (exit ${stop.code}): ${stop.stderr.slice(-300)}`);
     else {
-      if (stop.stats.refused || stop.stats.errors) warn(`the libas2 receiver refused ${stop.stats.refused} and failed on ${stop.stats.errors} requests (${stop.stats.firstProblems.join(' | ')})`);
+      if (stop.stats.refused || stop.stats.errors)
+        warn(
+          `the libas2 receiver refused ${stop.stats.refused} and failed on ${stop.stats.errors} requests (${stop.stats.firstProblems.join(' | ')})`,
+        );
       if (stop.stats.processed !== total) warn(`the libas2 receiver processed ${stop.stats.processed} of ${total}`);
     }
     if (stop.code !== 0) warn(`the libas2 receiver exited with ${stop.code} after SIGTERM`);
     if (m.hwm === undefined) warn('could not read VmHWM of the libas2 receiver');
     if (notes.every((x) => !x.startsWith('WARNING'))) {
-      notes.push(`checked: every MDN signed by the receiver's key, processed, for our Message-ID, with our MIC; ${files.length} payload files, each a payload sent (${exact} as sent, ${withCrlf} with the CRLF); receiver exit 0 after SIGTERM`);
+      notes.push(
+        `checked: every MDN signed by the receiver's key, processed, for our Message-ID, with our MIC; ${files.length} payload files, each a payload sent (${exact} as sent, ${withCrlf} with the CRLF); receiver exit 0 after SIGTERM`,
+      );
     }
-    return { ok: true, bytes: m.ready.payloadBytes, seconds: m.done.seconds, ops: m.done.ok, peakRssMb: m.hwm ?? 0, notes, as2: detailOf(job, spec, m, 'the libas2 receiver\'s VmHWM at the last MDN') };
+    return {
+      ok: true,
+      bytes: m.ready.payloadBytes,
+      seconds: m.done.seconds,
+      ops: m.done.ok,
+      peakRssMb: m.hwm ?? 0,
+      notes,
+      as2: detailOf(job, spec, m, "the libas2 receiver's VmHWM at the last MDN"),
+    };
   } finally {
     if (server?.running) await server.stop();
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
@@ -491,7 +637,8 @@ function boundRow(): WorkerResult {
   const t0 = performance.now();
   const r = spawnSync('openssl', ['speed', '-seconds', '2', '-mr', 'rsa2048'], { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`openssl speed failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`openssl speed failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
   // -mr: the rates (+F2) on stdout, the counts and CPU seconds (+R1 signs, +R2 verifies) on stderr.
   const out = `${r.stdout}\n${r.stderr}`;
   const f = /^\+F2:\d+:2048:([\d.]+):([\d.]+)/m.exec(out);
@@ -504,18 +651,26 @@ function boundRow(): WorkerResult {
   const version = run('openssl', ['version']).trim();
   const notes = [
     `${version}, openssl speed -seconds 2 -mr rsa2048 (one process): ${sign.toFixed(0)} signs/s and ${verify.toFixed(0)} verifies/s over its CPU time ` +
-    `(${r1 ? `${r1[1]} signs in ${r1[2]} s CPU` : '?'}, ${r2 ? `${r2[1]} verifies in ${r2[2]} s CPU` : '?'}, ${seconds.toFixed(1)} s wall)`,
+      `(${r1 ? `${r1[1]} signs in ${r1[2]} s CPU` : '?'}, ${r2 ? `${r2[1]} verifies in ${r2[2]} s CPU` : '?'}, ${seconds.toFixed(1)} s wall)`,
     `receiving a signed and encrypted message with a signed MDN takes one RSA private-key operation to unwrap the content-encryption key, one verify and one sign (for the MDN): ` +
-    `1 / (2 / ${sign.toFixed(0)} + 1 / ${verify.toFixed(0)}) = ${bound.toFixed(0)} messages/s per core, the RSA work alone (no AES, SHA-256, MIME, HTTP or storage); ` +
-    `not multiplied by the cores: each receiver here is one Node process doing its RSA on its main thread, and the other core runs the load process; over both cores it would be ${(2 * bound).toFixed(0)}`,
+      `1 / (2 / ${sign.toFixed(0)} + 1 / ${verify.toFixed(0)}) = ${bound.toFixed(0)} messages/s per core, the RSA work alone (no AES, SHA-256, MIME, HTTP or storage); ` +
+      `not multiplied by the cores: each receiver here is one Node process doing its RSA on its main thread, and the other core runs the load process; over both cores it would be ${(2 * bound).toFixed(0)}`,
   ];
-  return { ok: true, bytes: 0, seconds, peakRssMb: 0, notes, as2: { receiver: 'openssl', signPerSec: sign, verifyPerSec: verify, boundPerCore: bound } };
+  return {
+    ok: true,
+    bytes: 0,
+    seconds,
+    peakRssMb: 0,
+    notes,
+    as2: { receiver: 'openssl', signPerSec: sign, verifyPerSec: verify, boundPerCore: bound },
+  };
 }
 
 /** Runs one as2 row; without openssl (keys and the bound) the row is skipped, not a crash. */
 export async function as2Row(job: Job): Promise<WorkerResult> {
   try {
-    if (!haveOpenssl()) throw new Missing('skipped: openssl is not installed (it makes the keys and measures the crypto bound)');
+    if (!haveOpenssl())
+      throw new Missing('skipped: openssl is not installed (it makes the keys and measures the crypto bound)');
     if (job.kind === 'as2-bound') return boundRow();
     return job.receiver === 'libas2' ? await libas2Row(job) : await gatewayRow(job);
   } catch (e) {

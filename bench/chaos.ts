@@ -18,7 +18,20 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from './gen';
 import { sleep } from './pipeline';
-import { CHANNELS, type Channel, fileOf, gatewayProcesses, type GatewayNode, Load, missingPeers, poOf, type Sent, setUp, Sink, within } from './rig';
+import {
+  CHANNELS,
+  type Channel,
+  fileOf,
+  gatewayProcesses,
+  type GatewayNode,
+  Load,
+  missingPeers,
+  poOf,
+  type Sent,
+  setUp,
+  Sink,
+  within,
+} from './rig';
 import { scratch, type Scratch } from './store';
 
 /** How long a worker process whose gateway died may take to stop by itself (it gives its jobs up after 30 s). */
@@ -45,9 +58,28 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULTS: ChaosOptions = { db: 'sqlite', kills: 8, nodes: 1, seed: 1, rate: 20, upSeconds: [4, 12], drainSeconds: 240, startSeconds: 90 };
+export const DEFAULTS: ChaosOptions = {
+  db: 'sqlite',
+  kills: 8,
+  nodes: 1,
+  seed: 1,
+  rate: 20,
+  upSeconds: [4, 12],
+  drainSeconds: 240,
+  startSeconds: 90,
+};
 
-export interface ChannelCounts { sent: number; receipts: number; stored: number; delivered: number; twice: number; explained: number; lost: number; storedNoReceipt: number; stuck: number }
+export interface ChannelCounts {
+  sent: number;
+  receipts: number;
+  stored: number;
+  delivered: number;
+  twice: number;
+  explained: number;
+  lost: number;
+  storedNoReceipt: number;
+  stuck: number;
+}
 
 export interface ChaosResult {
   ok: boolean;
@@ -66,7 +98,17 @@ export interface ChaosResult {
   dir?: string;
 }
 
-const empty = (): ChannelCounts => ({ sent: 0, receipts: 0, stored: 0, delivered: 0, twice: 0, explained: 0, lost: 0, storedNoReceipt: 0, stuck: 0 });
+const empty = (): ChannelCounts => ({
+  sent: 0,
+  receipts: 0,
+  stored: 0,
+  delivered: 0,
+  twice: 0,
+  explained: 0,
+  lost: 0,
+  storedNoReceipt: 0,
+  stuck: 0,
+});
 
 export interface StoreFacts {
   /** File name → inbound message rows (AS2, SFTP and admin all carry po-<ISA13>.x12). */
@@ -94,7 +136,9 @@ async function openStore(url: string) {
 async function openJobs(url: string): Promise<number> {
   const { store, q } = await openStore(url);
   try {
-    const [r] = await store.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${q('job')} WHERE status IN ('queued', 'running') AND kind NOT LIKE 'maintenance%'`);
+    const [r] = await store.query<Array<{ n: number | string }>>(
+      `SELECT COUNT(*) AS n FROM ${q('job')} WHERE status IN ('queued', 'running') AND kind NOT LIKE 'maintenance%'`,
+    );
     return Number(r.n);
   } finally {
     await store.close();
@@ -104,31 +148,57 @@ async function openJobs(url: string): Promise<number> {
 async function storeFacts(url: string): Promise<StoreFacts> {
   const { store, q } = await openStore(url);
   try {
-    const count = async (sql: string) => new Map((await store.query<Array<{ k: string; n: number | string }>>(sql)).map((r) => [String(r.k), Number(r.n)]));
-    const messages = await count(`SELECT fileName AS k, COUNT(*) AS n FROM ${q('message')} WHERE direction = 'in' GROUP BY fileName`);
-    const transactions = await count(`SELECT reference AS k, COUNT(*) AS n FROM ${q('edi_transaction')} WHERE direction = 'in' GROUP BY reference`);
-    const interchanges = await count(`SELECT controlNumber AS k, COUNT(*) AS n FROM ${q('interchange')} WHERE direction = 'in' GROUP BY controlNumber`);
-    const outboundDuplicates = (await store.query<Array<{ p: string; c: string; n: number | string }>>(
-      `SELECT partnerId AS p, controlNumber AS c, COUNT(*) AS n FROM ${q('interchange')} WHERE direction = 'out' GROUP BY partnerId, controlNumber HAVING COUNT(*) > 1`,
-    )).map((r) => ({ partner: r.p, control: r.c, n: Number(r.n) }));
-    const open = Object.fromEntries((await store.query<Array<{ k: string; s: string; n: number | string }>>(
-      `SELECT kind AS k, status AS s, COUNT(*) AS n FROM ${q('job')} WHERE status <> 'done' AND kind NOT LIKE 'maintenance%' GROUP BY kind, status`,
-    )).map((r) => [`${r.k}:${r.s}`, Number(r.n)]));
-    const dead = (await store.query<Array<{ kind: string; lastError: string | null }>>(`SELECT kind, lastError FROM ${q('job')} WHERE status = 'dead' AND kind NOT LIKE 'maintenance%'`))
-      .map((r) => ({ kind: r.kind, error: (r.lastError ?? '').slice(0, 200) }));
+    const count = async (sql: string) =>
+      new Map(
+        (await store.query<Array<{ k: string; n: number | string }>>(sql)).map((r) => [String(r.k), Number(r.n)]),
+      );
+    const messages = await count(
+      `SELECT fileName AS k, COUNT(*) AS n FROM ${q('message')} WHERE direction = 'in' GROUP BY fileName`,
+    );
+    const transactions = await count(
+      `SELECT reference AS k, COUNT(*) AS n FROM ${q('edi_transaction')} WHERE direction = 'in' GROUP BY reference`,
+    );
+    const interchanges = await count(
+      `SELECT controlNumber AS k, COUNT(*) AS n FROM ${q('interchange')} WHERE direction = 'in' GROUP BY controlNumber`,
+    );
+    const outboundDuplicates = (
+      await store.query<Array<{ p: string; c: string; n: number | string }>>(
+        `SELECT partnerId AS p, controlNumber AS c, COUNT(*) AS n FROM ${q('interchange')} WHERE direction = 'out' GROUP BY partnerId, controlNumber HAVING COUNT(*) > 1`,
+      )
+    ).map((r) => ({ partner: r.p, control: r.c, n: Number(r.n) }));
+    const open = Object.fromEntries(
+      (
+        await store.query<Array<{ k: string; s: string; n: number | string }>>(
+          `SELECT kind AS k, status AS s, COUNT(*) AS n FROM ${q('job')} WHERE status <> 'done' AND kind NOT LIKE 'maintenance%' GROUP BY kind, status`,
+        )
+      ).map((r) => [`${r.k}:${r.s}`, Number(r.n)]),
+    );
+    const dead = (
+      await store.query<Array<{ kind: string; lastError: string | null }>>(
+        `SELECT kind, lastError FROM ${q('job')} WHERE status = 'dead' AND kind NOT LIKE 'maintenance%'`,
+      )
+    ).map((r) => ({ kind: r.kind, error: (r.lastError ?? '').slice(0, 200) }));
     return { messages, transactions, interchanges, outboundDuplicates, open, dead };
   } finally {
     await store.close();
   }
 }
 
-export interface AckFacts { files: number; byGroup: Map<string, number[]>; controlNumbers: Map<string, Set<string>> }
+export interface AckFacts {
+  files: number;
+  byGroup: Map<string, number[]>;
+  controlNumbers: Map<string, Set<string>>;
+}
 
 /** The 997 files the `file` endpoint wrote: per acknowledged group (AK102, our ISA13 = GS06 there) their mtimes, and each file's own ISA13. */
 function ackFacts(dir: string): AckFacts {
   const out: AckFacts = { files: 0, byGroup: new Map(), controlNumbers: new Map() };
   let names: string[];
-  try { names = readdirSync(dir).filter((n) => !n.startsWith('.')); } catch { return out; }
+  try {
+    names = readdirSync(dir).filter((n) => !n.startsWith('.'));
+  } catch {
+    return out;
+  }
   for (const name of names) {
     const text = readFileSync(join(dir, name), 'latin1');
     const el = text[3];
@@ -164,7 +234,14 @@ interface Accounting {
 }
 
 /** Every message sent looked for in the store, at the sink and among the 997s; what failed and what was allowed. */
-export function account(sent: Sent[], facts: StoreFacts, acks: AckFacts, arrivalsOf: Map<string, number[]>, badDocuments: number, kills: number[]): Accounting {
+export function account(
+  sent: Sent[],
+  facts: StoreFacts,
+  acks: AckFacts,
+  arrivalsOf: Map<string, number[]>,
+  badDocuments: number,
+  kills: number[],
+): Accounting {
   const failures: string[] = [];
   const notes: string[] = [];
   const fail = (line: string) => failures.push(line);
@@ -184,10 +261,14 @@ export function account(sent: Sent[], facts: StoreFacts, acks: AckFacts, arrival
     const po = poOf(s.icn);
     seen.add(po);
     const c = byChannel[s.channel];
-    const stored = (facts.messages.get(fileOf(s.icn)) ?? 0) > 0 || (facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 0;
+    const stored =
+      (facts.messages.get(fileOf(s.icn)) ?? 0) > 0 || (facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 0;
     const arrivals = arrivalsOf.get(po) ?? [];
     const delivered = arrivals.length > 0;
-    const add = (k: keyof ChannelCounts) => { c[k]++; total[k]++; };
+    const add = (k: keyof ChannelCounts) => {
+      c[k]++;
+      total[k]++;
+    };
     add('sent');
     if (s.receipt) add('receipts');
     if (stored) add('stored');
@@ -198,17 +279,24 @@ export function account(sent: Sent[], facts: StoreFacts, acks: AckFacts, arrival
         add('explained');
         const first = Math.min(...arrivals);
         gaps.push(Math.min(...kills.filter((k) => k >= first - 250).map((k) => k - first)));
+      } else {
+        unexplained++;
+        if (unexplainedSamples.length < 5) unexplainedSamples.push(`${po} (${s.channel}) ×${arrivals.length}`);
       }
-      else { unexplained++; if (unexplainedSamples.length < 5) unexplainedSamples.push(`${po} (${s.channel}) ×${arrivals.length}`); }
     }
     if (s.receipt && (!stored || !delivered)) {
       add('lost');
-      if (lostSamples.length < 10) lostSamples.push(`${po} (${s.channel} via node ${s.node}): ${stored ? 'stored, never delivered' : 'not stored'}`);
+      if (lostSamples.length < 10)
+        lostSamples.push(
+          `${po} (${s.channel} via node ${s.node}): ${stored ? 'stored, never delivered' : 'not stored'}`,
+        );
     }
     if (!s.receipt && stored) add('storedNoReceipt');
     if (!s.receipt && stored && !delivered) add('stuck');
-    if ((facts.transactions.get(po) ?? 0) > 1) fail(`${po}: ${facts.transactions.get(po)} inbound transaction rows (processed twice)`);
-    if ((facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 1) fail(`ISA13 ${s.icn}: ${facts.interchanges.get(String(s.icn).padStart(9, '0'))} inbound interchange rows`);
+    if ((facts.transactions.get(po) ?? 0) > 1)
+      fail(`${po}: ${facts.transactions.get(po)} inbound transaction rows (processed twice)`);
+    if ((facts.interchanges.get(String(s.icn).padStart(9, '0')) ?? 0) > 1)
+      fail(`ISA13 ${s.icn}: ${facts.interchanges.get(String(s.icn).padStart(9, '0'))} inbound interchange rows`);
     if (stored) {
       acksExpected++;
       const a = acks.byGroup.get(String(s.icn)) ?? [];
@@ -219,16 +307,43 @@ export function account(sent: Sent[], facts: StoreFacts, acks: AckFacts, arrival
       }
     }
   }
-  if (total.lost) fail(`lost: ${total.lost} message(s) got a receipt and were not stored or not delivered: ${lostSamples.join('; ')}`);
+  if (total.lost)
+    fail(
+      `lost: ${total.lost} message(s) got a receipt and were not stored or not delivered: ${lostSamples.join('; ')}`,
+    );
   if (total.stuck) fail(`stuck: ${total.stuck} message(s) stored (without a receipt) and never delivered`);
   const strangers = [...arrivalsOf.keys()].filter((po) => !seen.has(po));
-  if (strangers.length || badDocuments) fail(`the sink got ${strangers.length} PO(s) nobody sent and ${badDocuments} unreadable document(s)`);
+  if (strangers.length || badDocuments)
+    fail(`the sink got ${strangers.length} PO(s) nobody sent and ${badDocuments} unreadable document(s)`);
   if (acksMissing) fail(`997s: ${acksMissing} of ${acksExpected} stored interchanges have no 997 in out/acks`);
   const reused = [...acks.controlNumbers].filter(([, groups]) => groups.size > 1);
-  if (reused.length) fail(`997s: ${reused.length} ISA13(s) used for 997s of different interchanges (${reused.slice(0, 5).map(([c, g]) => `${c}: ${[...g].join(' ')}`).join(', ')})`);
-  if (facts.outboundDuplicates.length) fail(`outbound control numbers reused in the store: ${facts.outboundDuplicates.slice(0, 5).map((d) => `${d.partner} ${d.control}×${d.n}`).join(', ')}`);
-  if (Object.keys(facts.open).length) fail(`jobs not done at the end: ${Object.entries(facts.open).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  if (facts.dead.length) notes.push(`dead jobs: ${facts.dead.slice(0, 5).map((d) => `${d.kind}: ${d.error}`).join(' | ')}`);
+  if (reused.length)
+    fail(
+      `997s: ${reused.length} ISA13(s) used for 997s of different interchanges (${reused
+        .slice(0, 5)
+        .map(([c, g]) => `${c}: ${[...g].join(' ')}`)
+        .join(', ')})`,
+    );
+  if (facts.outboundDuplicates.length)
+    fail(
+      `outbound control numbers reused in the store: ${facts.outboundDuplicates
+        .slice(0, 5)
+        .map((d) => `${d.partner} ${d.control}×${d.n}`)
+        .join(', ')}`,
+    );
+  if (Object.keys(facts.open).length)
+    fail(
+      `jobs not done at the end: ${Object.entries(facts.open)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
+  if (facts.dead.length)
+    notes.push(
+      `dead jobs: ${facts.dead
+        .slice(0, 5)
+        .map((d) => `${d.kind}: ${d.error}`)
+        .join(' | ')}`,
+    );
   const why = new Map<string, number>();
   for (const s of sent) {
     if (s.receipt) continue;
@@ -236,14 +351,44 @@ export function account(sent: Sent[], facts: StoreFacts, acks: AckFacts, arrival
     const key = `${s.channel}: ${(s.error ?? '?').replace(/\d+/g, 'N').slice(0, 120)}`;
     why.set(key, (why.get(key) ?? 0) + 1);
   }
-  if (why.size) notes.push(`no receipt for ${total.sent - total.receipts} send(s): ${[...why].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
+  if (why.size)
+    notes.push(
+      `no receipt for ${total.sent - total.receipts} send(s): ${[...why]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, n]) => `${n}× ${k}`)
+        .join(' | ')}`,
+    );
   if (total.explained) {
-    notes.push(`${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`);
+    notes.push(
+      `${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`,
+    );
   }
-  if (acksTwice) notes.push(`${acksTwice} 997(s) written twice (a kill between the copies: the file endpoint wrote it, the node died before recording it)`);
-  if (unexplained) fail(`${unexplained} document(s) delivered twice with no kill between the copies (e.g. ${unexplainedSamples.join(', ')})`);
-  if (acksUnexplained.length) fail(`${acksUnexplained.length} 997(s) written twice with no kill between (e.g. ${acksUnexplained.slice(0, 5).join(', ')})`);
-  return { byChannel, total, acks: { expected: acksExpected, files: acks.files, missing: acksMissing, duplicateControlNumbers: reused.length, twice: acksTwice }, failures, notes };
+  if (acksTwice)
+    notes.push(
+      `${acksTwice} 997(s) written twice (a kill between the copies: the file endpoint wrote it, the node died before recording it)`,
+    );
+  if (unexplained)
+    fail(
+      `${unexplained} document(s) delivered twice with no kill between the copies (e.g. ${unexplainedSamples.join(', ')})`,
+    );
+  if (acksUnexplained.length)
+    fail(
+      `${acksUnexplained.length} 997(s) written twice with no kill between (e.g. ${acksUnexplained.slice(0, 5).join(', ')})`,
+    );
+  return {
+    byChannel,
+    total,
+    acks: {
+      expected: acksExpected,
+      files: acks.files,
+      missing: acksMissing,
+      duplicateControlNumbers: reused.length,
+      twice: acksTwice,
+    },
+    failures,
+    notes,
+  };
 }
 
 export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 'db'>): Promise<ChaosResult> {
@@ -256,14 +401,28 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
   const rng = new Rng(o.seed);
   const failures: string[] = [];
   const notes: string[] = [];
-  const fail = (line: string) => { failures.push(line); log(`FAIL ${line}`); };
+  const fail = (line: string) => {
+    failures.push(line);
+    log(`FAIL ${line}`);
+  };
   const missing = missingPeers();
   if (missing) throw new Error(missing);
 
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
-  const hard = new Promise<void>((r) => { timer = setTimeout(() => { timedOut = true; r(); }, timeoutMs); });
-  const bounded = <T>(p: Promise<T>) => Promise.race([p, hard.then(() => { throw new Error('the hard timeout'); })]);
+  const hard = new Promise<void>((r) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      r();
+    }, timeoutMs);
+  });
+  const bounded = <T>(p: Promise<T>) =>
+    Promise.race([
+      p,
+      hard.then(() => {
+        throw new Error('the hard timeout');
+      }),
+    ]);
 
   const db: Scratch = await scratch(o.db);
   const sink = new Sink();
@@ -284,8 +443,13 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
   const reap = async (node: GatewayNode, when: string) => {
     const from = Date.now();
     await sleep(1500);
-    const isOrphan = (p: { pid: number; ppid: number }) => p.pid !== node.pid && p.ppid !== node.pid && p.ppid !== process.pid;
-    const seen = new Set(gatewayProcesses(node.config).filter(isOrphan).map((p) => p.pid));
+    const isOrphan = (p: { pid: number; ppid: number }) =>
+      p.pid !== node.pid && p.ppid !== node.pid && p.ppid !== process.pid;
+    const seen = new Set(
+      gatewayProcesses(node.config)
+        .filter(isOrphan)
+        .map((p) => p.pid),
+    );
     if (!seen.size) return;
     let left = [...seen];
     while (left.length && Date.now() - from < ORPHAN_GRACE_MS) {
@@ -296,9 +460,16 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     slowestOrphanMs = Math.max(slowestOrphanMs, Date.now() - from);
     if (!left.length) return;
     orphans += left.length;
-    fail(`orphans: ${left.length} worker process(es) of node ${node.index} outlived ${when} by ${ORPHAN_GRACE_MS / 1000} s (pids ${left.join(', ')}); killed`);
+    fail(
+      `orphans: ${left.length} worker process(es) of node ${node.index} outlived ${when} by ${ORPHAN_GRACE_MS / 1000} s (pids ${left.join(', ')}); killed`,
+    );
     // Only processes this run started (their command line names this run's config): ended by pid.
-    for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const pid of left)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     // An orphan may have sent a document it had not recorded yet: this kill explains a second copy too.
     kills.push(Date.now());
   };
@@ -307,8 +478,17 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     nodes = await setUp({ dir: db.dir, url: db.url, driver: o.db, nodes: o.nodes, processes }, sink);
     // The first node makes our AS2 key and SSH host key; the others share them.
     for (const n of nodes) await bounded(n.start(o.startSeconds * 1000));
-    log(`chaos: ${o.db}, ${o.nodes} node(s), processes ${processes}, ${o.kills} kills, seed ${o.seed}, ${o.rate} msg/s, folder ${db.dir}`);
-    load = new Load(db.dir, nodes, { rate: o.rate, channels: CHANNELS, inFlight: 4, base: 100_000_000, payloadBytes: 2048, requestTimeoutMs: 30_000 });
+    log(
+      `chaos: ${o.db}, ${o.nodes} node(s), processes ${processes}, ${o.kills} kills, seed ${o.seed}, ${o.rate} msg/s, folder ${db.dir}`,
+    );
+    load = new Load(db.dir, nodes, {
+      rate: o.rate,
+      channels: CHANNELS,
+      inFlight: 4,
+      base: 100_000_000,
+      payloadBytes: 2048,
+      requestTimeoutMs: 30_000,
+    });
     load.start();
 
     // The node that is killed: the first one (with two, the other keeps taking traffic).
@@ -320,7 +500,9 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
       const pid = await victim.kill();
       kills.push(Date.now());
       load.dropConnections(victim.index);
-      log(`kill ${k}/${o.kills}: node ${victim.index} pid ${pid} after ${up.toFixed(1)} s up; ${load.sent.length} sent so far`);
+      log(
+        `kill ${k}/${o.kills}: node ${victim.index} pid ${pid} after ${up.toFixed(1)} s up; ${load.sent.length} sent so far`,
+      );
       reaps.push(reap(victim, `kill ${k}`));
       await sleep(rng.int(0, 1000));
       const started = Date.now();
@@ -360,13 +542,19 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
     while (!timedOut && Date.now() < drainEnd) {
       try {
         last = await bounded(within(openJobs(db.url), 30_000, 'counting open jobs'));
-        if (last === 0) { drained = true; break; }
+        if (last === 0) {
+          drained = true;
+          break;
+        }
       } catch (e) {
         log(`  drain: ${(e as Error).message}`);
       }
       await sleep(1000);
     }
-    if (!drained && nodes.some((n) => n.ready)) fail(`drain: ${last < 0 ? 'the store did not answer' : `${last} job(s) still queued or running`} after ${o.drainSeconds} s`);
+    if (!drained && nodes.some((n) => n.ready))
+      fail(
+        `drain: ${last < 0 ? 'the store did not answer' : `${last} job(s) still queued or running`} after ${o.drainSeconds} s`,
+      );
     // A delivery recorded as done was POSTed before; give the sink's last answers a moment.
     await sleep(500);
     for (const n of nodes) {
@@ -378,33 +566,68 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
       reaps.push(reap(n, 'its SIGTERM'));
     }
     await Promise.all(reaps);
-    if (slowestOrphanMs) notes.push(`worker processes left by a kill of their gateway exited by themselves within ${(slowestOrphanMs / 1000).toFixed(1)} s`);
+    if (slowestOrphanMs)
+      notes.push(
+        `worker processes left by a kill of their gateway exited by themselves within ${(slowestOrphanMs / 1000).toFixed(1)} s`,
+      );
 
     // The accounting.
     const facts = await within(storeFacts(db.url), 60_000, 'reading the store');
     const acc = account(load.sent, facts, ackFacts(join(db.dir, 'out/acks')), sink.arrivals, sink.bad, kills);
     for (const f of acc.failures) fail(f);
     notes.push(...acc.notes);
-    if (killsDone < o.kills && !failures.some((f) => f.startsWith('restart'))) fail(`only ${killsDone} of ${o.kills} kills done before the hard timeout`);
+    if (killsDone < o.kills && !failures.some((f) => f.startsWith('restart')))
+      fail(`only ${killsDone} of ${o.kills} kills done before the hard timeout`);
     if (timedOut) fail(`the run passed its hard timeout of ${Math.round(timeoutMs / 1000)} s`);
     const errorLogLines = nodes.reduce((n, x) => n + x.errors, 0);
-    if (errorLogLines) notes.push(`${errorLogLines} error line(s) in the node logs, e.g. ${nodes.flatMap((n) => n.errorSamples).slice(0, 2).join(' | ')}`);
+    if (errorLogLines)
+      notes.push(
+        `${errorLogLines} error line(s) in the node logs, e.g. ${nodes
+          .flatMap((n) => n.errorSamples)
+          .slice(0, 2)
+          .join(' | ')}`,
+      );
     return {
-      ok: failures.length === 0, options: o, seconds: (Date.now() - t0) / 1000, killsDone, byChannel: acc.byChannel, total: acc.total, acks: acc.acks,
-      failures, notes, orphans, errorLogLines, ...(o.keep ? { dir: db.dir } : {}),
+      ok: failures.length === 0,
+      options: o,
+      seconds: (Date.now() - t0) / 1000,
+      killsDone,
+      byChannel: acc.byChannel,
+      total: acc.total,
+      acks: acc.acks,
+      failures,
+      notes,
+      orphans,
+      errorLogLines,
+      ...(o.keep ? { dir: db.dir } : {}),
     };
   } catch (e) {
     fail(`the run broke off: ${(e as Error).message}`);
     return {
-      ok: false, options: o, seconds: (Date.now() - t0) / 1000, killsDone, byChannel: Object.fromEntries(CHANNELS.map((c) => [c, empty()])) as Record<Channel, ChannelCounts>,
-      total: empty(), acks: { expected: 0, files: 0, missing: 0, duplicateControlNumbers: 0, twice: 0 }, failures, notes, orphans, errorLogLines: 0, ...(o.keep ? { dir: db.dir } : {}),
+      ok: false,
+      options: o,
+      seconds: (Date.now() - t0) / 1000,
+      killsDone,
+      byChannel: Object.fromEntries(CHANNELS.map((c) => [c, empty()])) as Record<Channel, ChannelCounts>,
+      total: empty(),
+      acks: { expected: 0, files: 0, missing: 0, duplicateControlNumbers: 0, twice: 0 },
+      failures,
+      notes,
+      orphans,
+      errorLogLines: 0,
+      ...(o.keep ? { dir: db.dir } : {}),
     };
   } finally {
     clearTimeout(timer);
     await load?.stop().catch(() => undefined);
     for (const n of nodes) {
       if (n.running) await n.kill();
-      for (const p of gatewayProcesses(n.config)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const p of gatewayProcesses(n.config))
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       n.close();
     }
     await sink.stop();
@@ -416,16 +639,24 @@ export async function chaos(options: Partial<ChaosOptions> & Pick<ChaosOptions, 
 export function formatResult(r: ChaosResult): string {
   const o = r.options;
   const rows: Array<[string, keyof ChannelCounts]> = [
-    ['sent', 'sent'], ['receipts given', 'receipts'], ['stored', 'stored'], ['delivered', 'delivered'],
-    ['delivered twice', 'twice'], ['  of which a kill between', 'explained'], ['lost (receipt, not stored/delivered)', 'lost'],
-    ['stored without a receipt', 'storedNoReceipt'], ['  of which never delivered', 'stuck'],
+    ['sent', 'sent'],
+    ['receipts given', 'receipts'],
+    ['stored', 'stored'],
+    ['delivered', 'delivered'],
+    ['delivered twice', 'twice'],
+    ['  of which a kill between', 'explained'],
+    ['lost (receipt, not stored/delivered)', 'lost'],
+    ['stored without a receipt', 'storedNoReceipt'],
+    ['  of which never delivered', 'stuck'],
   ];
   const w = 38;
   const cell = (v: string | number) => String(v).padStart(8);
   const lines = [
     `chaos: ${o.db}, ${o.nodes} node(s), ${o.kills} kills asked, ${r.killsDone} survived, seed ${o.seed}, ${r.seconds.toFixed(0)} s`,
     `${''.padEnd(w)}${cell('as2')}${cell('sftp')}${cell('admin')}${cell('total')}`,
-    ...rows.map(([label, k]) => `${label.padEnd(w)}${CHANNELS.map((c) => cell(r.byChannel[c][k])).join('')}${cell(r.total[k])}`),
+    ...rows.map(
+      ([label, k]) => `${label.padEnd(w)}${CHANNELS.map((c) => cell(r.byChannel[c][k])).join('')}${cell(r.total[k])}`,
+    ),
     `${'997s: expected / written / missing'.padEnd(w)}${cell(r.acks.expected)}${cell(r.acks.files)}${cell(r.acks.missing)}`,
     `${'997 ISA13 reused / written twice'.padEnd(w)}${cell(r.acks.duplicateControlNumbers)}${cell(r.acks.twice)}`,
     `${'orphan worker processes'.padEnd(w)}${cell(r.orphans)}`,
@@ -474,7 +705,9 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\nusage: npm run chaos -- --db sqlite|mariadb [--kills 8] [--nodes 1|2] [--seed N] [--rate MSG/S] [--processes N] [--timeout S] [--drain S] [--keep] [--json]\n`);
+    process.stderr.write(
+      `${(e as Error).message}\nusage: npm run chaos -- --db sqlite|mariadb [--kills 8] [--nodes 1|2] [--seed N] [--rate MSG/S] [--processes N] [--timeout S] [--drain S] [--keep] [--json]\n`,
+    );
     process.exit(2);
   }
   const { json, ...options } = args;

@@ -3,17 +3,31 @@
  * orders of about `setBytes` each (PO1 lines), written in batches so the generator itself stays small.
  * Valid against the shipped 004010 850 profile, so `validate` prints only its summary.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
-export interface LargeX12 { bytes: number; transactions: number }
+export interface LargeX12 {
+  bytes: number;
+  transactions: number;
+}
 
 export function writeLargeX12(path: string, totalBytes: number, setBytes = 1 << 20): LargeX12 {
   const fd = openSync(path, 'w');
   let bytes = 0;
-  const put = (s: string) => { bytes += writeSync(fd, s); };
+  const put = (s: string) => {
+    bytes += writeSync(fd, s);
+  };
   try {
     put('ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240102*1230*U*00401*000000001*0*P*>~\n');
     put('GS*PO*ACME*OURCOMPANY*20240102*1230*1*X*004010~\n');
@@ -41,7 +55,10 @@ export function writeLargeX12(path: string, totalBytes: number, setBytes = 1 << 
 }
 
 /** The file the cli rows read: EDIGW_BENCH_CLI_MB MiB (default 1024, --quick 100) of 1 MiB sets, made once in dir. */
-export function cliInput(dir: string, quick: boolean): { path: string; bytes: number; transactions: number; label: string } {
+export function cliInput(
+  dir: string,
+  quick: boolean,
+): { path: string; bytes: number; transactions: number; label: string } {
   const mb = cliMb(quick);
   const path = join(dir, `cli-${mb}mb-v1.edi`);
   const meta = `${path}.json`;

@@ -20,20 +20,20 @@ export interface DrainConfig {
 export type DrainMessage =
   | { type: 'ready' }
   | {
-    type: 'done';
-    /** complete() said yes. */
-    completed: number;
-    /** complete() said no: the job was no longer ours (its lease ran out and another worker took it). */
-    lost: number;
-    claims: number;
-    /** Claims that returned nothing while jobs were still queued. */
-    emptyClaims: number;
-    /** Ids of the jobs completed, for the parent's check that none was completed twice. */
-    ids: number[];
-    /** process.hrtime.bigint() (CLOCK_MONOTONIC, the same clock in every process) right after the last completion. */
-    lastDoneNs: string;
-    peakRssMb: number;
-  }
+      type: 'done';
+      /** complete() said yes. */
+      completed: number;
+      /** complete() said no: the job was no longer ours (its lease ran out and another worker took it). */
+      lost: number;
+      claims: number;
+      /** Claims that returned nothing while jobs were still queued. */
+      emptyClaims: number;
+      /** Ids of the jobs completed, for the parent's check that none was completed twice. */
+      ids: number[];
+      /** process.hrtime.bigint() (CLOCK_MONOTONIC, the same clock in every process) right after the last completion. */
+      lastDoneNs: string;
+      peakRssMb: number;
+    }
   | { type: 'error'; error: string };
 
 function send(msg: DrainMessage): Promise<void> {
@@ -52,7 +52,9 @@ const PAUSE_MS = 5;
 
 let finished = false;
 // The parent went away (it was stopped): do not drain on for nobody.
-process.on('disconnect', () => { if (!finished) process.exit(1); });
+process.on('disconnect', () => {
+  if (!finished) process.exit(1);
+});
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as DrainConfig;
@@ -90,7 +92,16 @@ async function main(): Promise<void> {
         }
       }
     }
-    done = { type: 'done', completed, lost, claims, emptyClaims, ids, lastDoneNs: String(last), peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    done = {
+      type: 'done',
+      completed,
+      lost,
+      claims,
+      emptyClaims,
+      ids,
+      lastDoneNs: String(last),
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    };
   } finally {
     await store.close();
   }

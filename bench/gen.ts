@@ -3,7 +3,17 @@
  * Files are written in batches of about 1 MiB (never built whole in memory), and the same seed
  * always gives the same bytes, so runs on different days read the same data.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export const MiB = 1 << 20;
@@ -19,9 +29,11 @@ export class Rng {
   }
   next(): number {
     let x = this.s;
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     this.s = x;
     return x / 4294967296;
   }
@@ -39,25 +51,98 @@ export class Rng {
 // ---------------------------------------------------------------------------------------------
 // A purchase order, independent of the syntax it is written in.
 
-interface Party { role: string; name: string; street: string; city: string; state: string; zip: string; country: string; gln: string }
-interface Line { qty: number; uom: string; price: string; sku: string; vendorSku: string; desc: string; gtin: string }
-interface Order { po: string; date: string; due: string; dept: string; contact: string; phone: string; note: string; parties: Party[]; lines: Line[] }
+interface Party {
+  role: string;
+  name: string;
+  street: string;
+  city: string;
+  state: string;
+  zip: string;
+  country: string;
+  gln: string;
+}
+interface Line {
+  qty: number;
+  uom: string;
+  price: string;
+  sku: string;
+  vendorSku: string;
+  desc: string;
+  gtin: string;
+}
+interface Order {
+  po: string;
+  date: string;
+  due: string;
+  dept: string;
+  contact: string;
+  phone: string;
+  note: string;
+  parties: Party[];
+  lines: Line[];
+}
 
 /** Names: mostly ASCII, some with Latin-1 letters (UTF-8 in X12, ISO-8859-1 bytes in EDIFACT). */
 const NAMES = [
-  'ACME SUPPLY CO', 'GLOBAL RETAIL INC', 'NORTHWIND TRADERS', 'BLUE RIVER FOODS', 'SUMMIT HARDWARE LLC', 'PACIFIC DISTRIBUTION',
-  'MIDWEST GROCERS', 'LAKESIDE PHARMACY', 'EVERGREEN GARDEN CENTER', 'REDWOOD OFFICE SUPPLY', 'HARBOR MARINE PARTS', 'PIONEER TOOLS',
-  'MÜLLER GMBH', 'BÄCKEREI SCHÖN', 'CAFÉ DU NORD', 'JOSÉ NUÑEZ E HIJOS', 'ÅLESUND FISK AS', 'SÃO JOÃO DISTRIBUIÇÃO',
+  'ACME SUPPLY CO',
+  'GLOBAL RETAIL INC',
+  'NORTHWIND TRADERS',
+  'BLUE RIVER FOODS',
+  'SUMMIT HARDWARE LLC',
+  'PACIFIC DISTRIBUTION',
+  'MIDWEST GROCERS',
+  'LAKESIDE PHARMACY',
+  'EVERGREEN GARDEN CENTER',
+  'REDWOOD OFFICE SUPPLY',
+  'HARBOR MARINE PARTS',
+  'PIONEER TOOLS',
+  'MÜLLER GMBH',
+  'BÄCKEREI SCHÖN',
+  'CAFÉ DU NORD',
+  'JOSÉ NUÑEZ E HIJOS',
+  'ÅLESUND FISK AS',
+  'SÃO JOÃO DISTRIBUIÇÃO',
 ];
 /** EDIFACT-only names carrying service characters, written with the release character. */
 const EDIFACT_NAMES = ["O'BRIEN & SONS", 'SMITH + WESSEX LTD', 'DEPOT 7:NORTH', 'WHY? TRADING', "L'ÉPICERIE FINE"];
-const STREETS = ['100 MAIN ST', '2200 INDUSTRIAL PKWY', '45 HARBOR RD', '7 KÖNIGSALLEE', '1600 COMMERCE DR', '38 RUE DE LA PAIX', '910 ELM AVE STE 200'];
+const STREETS = [
+  '100 MAIN ST',
+  '2200 INDUSTRIAL PKWY',
+  '45 HARBOR RD',
+  '7 KÖNIGSALLEE',
+  '1600 COMMERCE DR',
+  '38 RUE DE LA PAIX',
+  '910 ELM AVE STE 200',
+];
 const CITIES: Array<[string, string, string, string]> = [
-  ['SPRINGFIELD', 'IL', '62701', 'US'], ['COLUMBUS', 'OH', '43215', 'US'], ['PORTLAND', 'OR', '97201', 'US'], ['DALLAS', 'TX', '75201', 'US'],
-  ['DÜSSELDORF', 'NW', '40212', 'DE'], ['MÜNCHEN', 'BY', '80331', 'DE'], ['TORONTO', 'ON', 'M5H2N2', 'CA'], ['ZÜRICH', 'ZH', '8001', 'CH'],
+  ['SPRINGFIELD', 'IL', '62701', 'US'],
+  ['COLUMBUS', 'OH', '43215', 'US'],
+  ['PORTLAND', 'OR', '97201', 'US'],
+  ['DALLAS', 'TX', '75201', 'US'],
+  ['DÜSSELDORF', 'NW', '40212', 'DE'],
+  ['MÜNCHEN', 'BY', '80331', 'DE'],
+  ['TORONTO', 'ON', 'M5H2N2', 'CA'],
+  ['ZÜRICH', 'ZH', '8001', 'CH'],
 ];
 const UOMS = ['EA', 'CA', 'BX', 'PK', 'DZ'];
-const WORDS = ['WIDGET', 'BOLT', 'STEEL', 'BLUE', 'LARGE', 'SMALL', 'ORGANIC', 'COFFEE', 'FILTER', 'PAPER', 'CABLE', 'PUMP', 'VALVE', 'SOAP', 'CRÈME', 'GRÜN'];
+const WORDS = [
+  'WIDGET',
+  'BOLT',
+  'STEEL',
+  'BLUE',
+  'LARGE',
+  'SMALL',
+  'ORGANIC',
+  'COFFEE',
+  'FILTER',
+  'PAPER',
+  'CABLE',
+  'PUMP',
+  'VALVE',
+  'SOAP',
+  'CRÈME',
+  'GRÜN',
+];
 const CONTACTS = ['JOHN SMITH', 'MARIA GARCIA', 'LI WEI', 'ANNA SCHRÖDER', 'PAT OCONNOR'];
 
 function pad(n: number, width: number): string {
@@ -127,10 +212,42 @@ export interface X12Variant {
 }
 
 export const X12_VARIANTS: X12Variant[] = [
-  { name: 'star-gt-tilde-lf', element: '*', component: '>', terminator: '~', lineBreak: '\n', isa11: 'U', isa12: '00401' },
-  { name: 'pipe-caret-newline', element: '|', component: '^', terminator: '\n', lineBreak: '', isa11: 'U', isa12: '00401' },
-  { name: 'star-colon-tilde-compact', element: '*', component: ':', terminator: '~', lineBreak: '', isa11: 'U', isa12: '00401' },
-  { name: 'star-colon-tilde-crlf-00501-rep', element: '*', component: ':', terminator: '~', lineBreak: '\r\n', isa11: '^', isa12: '00501' },
+  {
+    name: 'star-gt-tilde-lf',
+    element: '*',
+    component: '>',
+    terminator: '~',
+    lineBreak: '\n',
+    isa11: 'U',
+    isa12: '00401',
+  },
+  {
+    name: 'pipe-caret-newline',
+    element: '|',
+    component: '^',
+    terminator: '\n',
+    lineBreak: '',
+    isa11: 'U',
+    isa12: '00401',
+  },
+  {
+    name: 'star-colon-tilde-compact',
+    element: '*',
+    component: ':',
+    terminator: '~',
+    lineBreak: '',
+    isa11: 'U',
+    isa12: '00401',
+  },
+  {
+    name: 'star-colon-tilde-crlf-00501-rep',
+    element: '*',
+    component: ':',
+    terminator: '~',
+    lineBreak: '\r\n',
+    isa11: '^',
+    isa12: '00501',
+  },
 ];
 
 function x12Transaction(o: Order, controlNumber: string): string[][] {
@@ -148,7 +265,20 @@ function x12Transaction(o: Order, controlNumber: string): string[][] {
   let hash = 0;
   o.lines.forEach((l, i) => {
     hash += l.qty;
-    segs.push(['PO1', String(i + 1), String(l.qty), l.uom, l.price, '', 'BP', l.sku, 'VP', l.vendorSku, 'UP', l.gtin.slice(1)]);
+    segs.push([
+      'PO1',
+      String(i + 1),
+      String(l.qty),
+      l.uom,
+      l.price,
+      '',
+      'BP',
+      l.sku,
+      'VP',
+      l.vendorSku,
+      'UP',
+      l.gtin.slice(1),
+    ]);
     segs.push(['PID', 'F', '', '', '', l.desc]);
   });
   segs.push(['CTT', String(o.lines.length), String(hash)]);
@@ -160,7 +290,11 @@ function padRight(s: string, width: number): string {
   return s.length >= width ? s.slice(0, width) : s + ' '.repeat(width - s.length);
 }
 
-export interface Counts { interchanges: number; transactions: number; segments: number }
+export interface Counts {
+  interchanges: number;
+  transactions: number;
+  segments: number;
+}
 
 /** One X12 interchange of a few groups of many 850s, as text. */
 function x12Interchange(r: Rng, v: X12Variant, icn: number, orderSeq: { n: number }, counts: Counts): string {
@@ -172,8 +306,25 @@ function x12Interchange(r: Rng, v: X12Variant, icn: number, orderSeq: { n: numbe
   const sender = `SENDER${pad(r.int(1, 99), 2)}`;
   const receiver = 'EDIGATEWAY';
   const ctrl = pad(icn, 9);
-  const isa = ['ISA', '00', padRight('', 10), '00', padRight('', 10), 'ZZ', padRight(sender, 15), 'ZZ', padRight(receiver, 15),
-    date, time, v.isa11, v.isa12, ctrl, '0', 'P', v.component];
+  const isa = [
+    'ISA',
+    '00',
+    padRight('', 10),
+    '00',
+    padRight('', 10),
+    'ZZ',
+    padRight(sender, 15),
+    'ZZ',
+    padRight(receiver, 15),
+    date,
+    time,
+    v.isa11,
+    v.isa12,
+    ctrl,
+    '0',
+    'P',
+    v.component,
+  ];
   let out = isa.join(el) + end;
   const groups = r.int(1, 3);
   let segments = 2;
@@ -200,7 +351,12 @@ function x12Interchange(r: Rng, v: X12Variant, icn: number, orderSeq: { n: numbe
  * purchase orders as the parser suites, with the interchange control number `icn`, so that every
  * file is a distinct payload and a distinct interchange. Deterministic in (seed, icn).
  */
-export function x12PurchaseOrders(seed: number, icn: number, transactions: number, v: X12Variant = X12_VARIANTS[0]): { text: string } & Counts {
+export function x12PurchaseOrders(
+  seed: number,
+  icn: number,
+  transactions: number,
+  v: X12Variant = X12_VARIANTS[0],
+): { text: string } & Counts {
   const r = new Rng(seed + icn);
   const end = v.terminator + v.lineBreak;
   const seg = (parts: string[]) => parts.join(v.element) + end;
@@ -209,8 +365,25 @@ export function x12PurchaseOrders(seed: number, icn: number, transactions: numbe
   const sender = 'SENDER01';
   const receiver = 'EDIGATEWAY';
   const ctrl = pad(icn, 9);
-  const isa = ['ISA', '00', padRight('', 10), '00', padRight('', 10), 'ZZ', padRight(sender, 15), 'ZZ', padRight(receiver, 15),
-    date, time, v.isa11, v.isa12, ctrl, '0', 'P', v.component];
+  const isa = [
+    'ISA',
+    '00',
+    padRight('', 10),
+    '00',
+    padRight('', 10),
+    'ZZ',
+    padRight(sender, 15),
+    'ZZ',
+    padRight(receiver, 15),
+    date,
+    time,
+    v.isa11,
+    v.isa12,
+    ctrl,
+    '0',
+    'P',
+    v.component,
+  ];
   let text = isa.join(v.element) + end;
   text += seg(['GS', 'PO', sender, receiver, `20${date}`, time, String(icn), 'X', '004010']);
   let segments = 4;
@@ -227,7 +400,12 @@ export function x12PurchaseOrders(seed: number, icn: number, transactions: numbe
 // ---------------------------------------------------------------------------------------------
 // EDIFACT
 
-interface EdifactVariant { name: string; una: string; decimal: string; lineBreak: string }
+interface EdifactVariant {
+  name: string;
+  una: string;
+  decimal: string;
+  lineBreak: string;
+}
 
 const EDIFACT_VARIANTS: EdifactVariant[] = [
   { name: 'default-lf', una: "UNA:+.? '", decimal: '.', lineBreak: '\n' },
@@ -248,7 +426,9 @@ function edifactMessage(o: Order, ref: string, decimal: string): string[] {
   segs.push(`FTX+AAI+++${rel(o.note)}`);
   segs.push(`RFF+CT:${o.dept}`);
   for (const p of o.parties) {
-    segs.push(`NAD+${p.role}+${p.gln}::9++${rel(p.name)}+${rel(p.street)}+${rel(p.city)}+${p.state}+${p.zip}+${p.country}`);
+    segs.push(
+      `NAD+${p.role}+${p.gln}::9++${rel(p.name)}+${rel(p.street)}+${rel(p.city)}+${p.state}+${p.zip}+${p.country}`,
+    );
     segs.push(`CTA+PD+:${rel(o.contact)}`);
     segs.push(`COM+${o.phone}:TE`);
   }
@@ -287,7 +467,10 @@ function edifactInterchange(r: Rng, v: EdifactVariant, icn: number, orderSeq: { 
       segments += segs.length;
     }
     msgs += n;
-    if (grouped) { out += `UNE+${n}+${g}` + end; segments += 2; }
+    if (grouped) {
+      out += `UNE+${n}+${g}` + end;
+      segments += 2;
+    }
   }
   out += `UNZ+${grouped ? groups : msgs}+${ref}` + end;
   counts.interchanges++;
@@ -320,8 +503,15 @@ export interface Manifest {
 type Generate = (r: Rng, icn: number, seq: { n: number }, counts: Counts) => string;
 
 /** Writes interchanges until the file reaches `target` bytes; calls `mark` after each interchange. */
-function writeFile(path: string, target: number, encoding: BufferEncoding, gen: Generate, seed: number, variant: string,
-  mark?: (bytes: number, counts: Counts) => void): DataFile {
+function writeFile(
+  path: string,
+  target: number,
+  encoding: BufferEncoding,
+  gen: Generate,
+  seed: number,
+  variant: string,
+  mark?: (bytes: number, counts: Counts) => void,
+): DataFile {
   const r = new Rng(seed);
   const counts: Counts = { interchanges: 0, transactions: 0, segments: 0 };
   const seq = { n: 0 };
@@ -391,20 +581,39 @@ export function ensureData(dir: string, scale: 'full' | 'quick', log: (s: string
     log(`generating ${path} (${(perFile / MiB).toFixed(1)} MiB)`);
     const sliceTarget = suiteBytes / 10;
     let last: { bytes: number; transactions: number; segments: number } | undefined;
-    const mark = i === 0 ? (bytes: number, c: Counts) => {
-      if (bytes <= sliceTarget) last = { bytes, transactions: c.transactions, segments: c.segments };
-    } : undefined;
-    x12.push(writeFile(path, perFile, 'utf8', (r, icn, seq, c) => x12Interchange(r, v, icn, seq, c), SEED + i, v.name, mark));
+    const mark =
+      i === 0
+        ? (bytes: number, c: Counts) => {
+            if (bytes <= sliceTarget) last = { bytes, transactions: c.transactions, segments: c.segments };
+          }
+        : undefined;
+    x12.push(
+      writeFile(path, perFile, 'utf8', (r, icn, seq, c) => x12Interchange(r, v, icn, seq, c), SEED + i, v.name, mark),
+    );
     if (i === 0 && last) slice = { path, ...last };
   });
   const edifactPath = join(sub, 'edifact-d96a-orders.edi');
   log(`generating ${edifactPath} (${(suiteBytes / MiB).toFixed(0)} MiB)`);
-  const edifact = [writeFile(edifactPath, suiteBytes, 'latin1',
-    (r, icn, seq, c) => edifactInterchange(r, EDIFACT_VARIANTS[icn % EDIFACT_VARIANTS.length], icn, seq, c), SEED + 100, 'una-mixed')];
+  const edifact = [
+    writeFile(
+      edifactPath,
+      suiteBytes,
+      'latin1',
+      (r, icn, seq, c) => edifactInterchange(r, EDIFACT_VARIANTS[icn % EDIFACT_VARIANTS.length], icn, seq, c),
+      SEED + 100,
+      'una-mixed',
+    ),
+  ];
   const bigPath = join(sub, `x12-850-big.edi`);
   log(`generating ${bigPath} (${(bigBytes / MiB).toFixed(0)} MiB, streamed to disk)`);
-  const big = writeFile(bigPath, bigBytes, 'utf8',
-    (r, icn, seq, c) => x12Interchange(r, X12_VARIANTS[icn % X12_VARIANTS.length], icn, seq, c), SEED + 200, 'all four variants, interleaved by interchange');
+  const big = writeFile(
+    bigPath,
+    bigBytes,
+    'utf8',
+    (r, icn, seq, c) => x12Interchange(r, X12_VARIANTS[icn % X12_VARIANTS.length], icn, seq, c),
+    SEED + 200,
+    'all four variants, interleaved by interchange',
+  );
   if (!slice) throw new Error('could not cut the node-x12 slice: the first interchange is larger than the slice');
   const m: Manifest = { version: GENERATOR_VERSION, seed: SEED, scale, x12, edifact, big, slice };
   writeFileSync(manifestPath, JSON.stringify(m, null, 2));

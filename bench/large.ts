@@ -13,7 +13,21 @@
  *     by a `raw` route to another). Timed from the file's rename into the inbox until every 997 (and
  *     raw interchange) is written; peak RSS is the gateway's VmHWM (target: under 300 MB for 1 GiB).
  */
-import { closeSync, copyFileSync, createReadStream, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, readLog, sleep, vmHwmMb } from './pipeline';
@@ -32,7 +46,12 @@ const LINES = 28_000;
 const POLL_MS = 200;
 const DEFAULT_BUDGET_S = 1500;
 
-export interface LargeFile { path: string; bytes: number; interchanges: number; transactions: number }
+export interface LargeFile {
+  path: string;
+  bytes: number;
+  interchanges: number;
+  transactions: number;
+}
 
 function order(po: string): string {
   const out: string[] = [`BEG*00*SA*${po}**20240102`];
@@ -59,7 +78,10 @@ export function largeFile(mb = largeMb()): LargeFile {
     for (let ic = 1; ic <= interchanges; ic++) {
       const ctrl = String(ic).padStart(9, '0');
       const sets = Math.min(SETS_PER_INTERCHANGE, transactions - n);
-      writeSync(fd, `ISA*00*          *00*          *ZZ*${'BULK'.padEnd(15)}*ZZ*${'OURCOMPANY'.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*P*>~\nGS*PO*BULK*OURCOMPANY*20240102*1230*${ic}*X*004010~\n`);
+      writeSync(
+        fd,
+        `ISA*00*          *00*          *ZZ*${'BULK'.padEnd(15)}*ZZ*${'OURCOMPANY'.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*P*>~\nGS*PO*BULK*OURCOMPANY*20240102*1230*${ic}*X*004010~\n`,
+      );
       for (let t = 1; t <= sets; t++) {
         const st = String(t).padStart(4, '0');
         const text = order(`PO-${ic}-${t}`);
@@ -79,7 +101,9 @@ export function largeFile(mb = largeMb()): LargeFile {
 /** CPU seconds (user + system) a live process has used; undefined when /proc cannot say. */
 function cpuSeconds(pid: number): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -114,13 +138,17 @@ async function parseRow(job: Job, f: LargeFile): Promise<WorkerResult> {
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   let transactions = 0;
-  for await (const ev of parseStream(createReadStream(f.path, { highWaterMark: MiB }), full ? { level: 'full', profiles } : { level: 'envelope' })) {
+  for await (const ev of parseStream(
+    createReadStream(f.path, { highWaterMark: MiB }),
+    full ? { level: 'full', profiles } : { level: 'envelope' },
+  )) {
     if (ev.kind === 'transaction') transactions++;
   }
   const seconds = (Date.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const notes = [perCpu(f.bytes, (cpu.user + cpu.system) / 1e6)];
-  if (transactions !== f.transactions) notes.push(`WARNING: ${transactions} transaction sets read, the file holds ${f.transactions}`);
+  if (transactions !== f.transactions)
+    notes.push(`WARNING: ${transactions} transaction sets read, the file holds ${f.transactions}`);
   return { ok: true, bytes: f.bytes, seconds, transactions, peakRssMb: peakRss(), notes };
 }
 
@@ -138,7 +166,13 @@ function writeConfig(dir: string): string {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
     writeFileSync(join(dir, rel), [...lines, ''].join('\n'));
   };
-  file('gateway.yaml', ['payloads: data/payloads', 'identity:', '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]', 'workers: 2', 'processes: 1']);
+  file('gateway.yaml', [
+    'payloads: data/payloads',
+    'identity:',
+    '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
+    'workers: 2',
+    'processes: 1',
+  ]);
   file('partners/bulk.yaml', [
     'id: bulk',
     'identifiers: { x12: [{ qualifier: ZZ, id: BULK }] }',
@@ -168,7 +202,11 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
   mkdirSync(staging, { recursive: true });
   // Untimed: the file in a staging folder beside the inbox (a link where the file system allows one).
   const staged = join(staging, 'large.x12');
-  try { linkSync(f.path, staged); } catch { copyFileSync(f.path, staged); }
+  try {
+    linkSync(f.path, staged);
+  } catch {
+    copyFileSync(f.path, staged);
+  }
   const gw = new Gateway(config, db.url, join(dir, 'gateway.log'));
   try {
     await gw.ready();
@@ -185,13 +223,25 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
     while (Date.now() < deadline && gw.running) {
       peak = Math.max(peak, vmHwmMb(pid) ?? 0);
       if (countFiles(join(dir, 'out/acks')) > 0) processingPeak = Math.max(processingPeak, vmRssMb(pid) ?? 0);
-      if (countFiles(join(dir, 'out/acks')) >= f.interchanges && (!rawRoute() || countFiles(join(dir, 'out/archive')) >= f.interchanges)) { done = true; break; }
+      if (
+        countFiles(join(dir, 'out/acks')) >= f.interchanges &&
+        (!rawRoute() || countFiles(join(dir, 'out/archive')) >= f.interchanges)
+      ) {
+        done = true;
+        break;
+      }
       await sleep(POLL_MS);
     }
     const seconds = (Date.now() - t0) / 1000;
     if (!gw.running) {
       const { code, signal } = await gw.exited;
-      return { ok: false, bytes: f.bytes, seconds, peakRssMb: peak, error: `the gateway exited (${signal ?? `code ${code}`}) during the run` };
+      return {
+        ok: false,
+        bytes: f.bytes,
+        seconds,
+        peakRssMb: peak,
+        error: `the gateway exited (${signal ?? `code ${code}`}) during the run`,
+      };
     }
     peak = Math.max(peak, vmHwmMb(pid) ?? 0);
     const cpu = cpuSeconds(pid);
@@ -199,14 +249,28 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
     const problems = readLog(gw.logPath).filter((l) => (l.level ?? 30) >= 40);
     const notes = [
       `${(f.bytes / MiB).toFixed(0)} MB of X12 850s (${f.transactions} sets of ~1 MiB in ${f.interchanges} interchanges), the real gateway (workers: 2, SQLite, payloads in files), ` +
-      `file inbox; processed streamed: every set recorded, a 997 per interchange to a file endpoint${rawRoute() ? ', each interchange once by a raw route (BENCH_LARGE_ROUTE=raw)' : ', no route (BENCH_LARGE_ROUTE=raw adds one)'}; peak RSS is the gateway's VmHWM`,
+        `file inbox; processed streamed: every set recorded, a 997 per interchange to a file endpoint${rawRoute() ? ', each interchange once by a raw route (BENCH_LARGE_ROUTE=raw)' : ', no route (BENCH_LARGE_ROUTE=raw adds one)'}; peak RSS is the gateway's VmHWM`,
       `gateway: ${perCpu(f.bytes, cpu)}; peak RSS from the first 997 on (the process step; VmRSS sampled every ${POLL_MS} ms): ${processingPeak.toFixed(0)} MB; ` +
-      `VmHWM (the peak RSS column) includes the file inbox's whole-file read at intake`,
+        `VmHWM (the peak RSS column) includes the file inbox's whole-file read at intake`,
     ];
-    if (!done) notes.push(`WARNING: stopped waiting after ${seconds.toFixed(0)} s: ${countFiles(join(dir, 'out/acks'))} of ${f.interchanges} 997s, ${countFiles(join(dir, 'out/archive'))} raw interchanges`);
-    if (stop.code !== 0) notes.push(`WARNING: the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM`);
-    if (problems.length) notes.push(`WARNING: ${problems.length} warn/error lines in the gateway log (${[...new Set(problems.map((l) => l.msg))].slice(0, 3).join(' | ')})`);
-    return { ok: true, bytes: f.bytes, seconds, transactions: done ? f.transactions : undefined, peakRssMb: peak, notes };
+    if (!done)
+      notes.push(
+        `WARNING: stopped waiting after ${seconds.toFixed(0)} s: ${countFiles(join(dir, 'out/acks'))} of ${f.interchanges} 997s, ${countFiles(join(dir, 'out/archive'))} raw interchanges`,
+      );
+    if (stop.code !== 0)
+      notes.push(`WARNING: the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM`);
+    if (problems.length)
+      notes.push(
+        `WARNING: ${problems.length} warn/error lines in the gateway log (${[...new Set(problems.map((l) => l.msg))].slice(0, 3).join(' | ')})`,
+      );
+    return {
+      ok: true,
+      bytes: f.bytes,
+      seconds,
+      transactions: done ? f.transactions : undefined,
+      peakRssMb: peak,
+      notes,
+    };
   } finally {
     if (gw.running) await gw.stop();
   }

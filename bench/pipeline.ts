@@ -54,7 +54,11 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-export interface InputFile { name: string; text: string; transactions: number }
+export interface InputFile {
+  name: string;
+  text: string;
+  transactions: number;
+}
 
 /**
  * One X12 interchange from ACME (ZZ) to OURCOMPANY (ZZ): one PO group of `transactions` 850s, each
@@ -73,7 +77,9 @@ export function acmeInterchange(icn: number, transactions: number): InputFile {
     const body = [`BEG*00*SA*PO${pad(icn, 6)}${pad(t, 4)}**2024${pad(r.int(1, 12), 2)}${pad(r.int(1, 28), 2)}`];
     const lines = r.int(2, 3);
     for (let l = 1; l <= lines; l++) {
-      body.push(`PO1*${l}*${r.int(1, 500)}*${r.pick(['EA', 'CA', 'BX'])}*${r.int(0, 999)}.${pad(r.int(0, 99), 2)}**VP*SKU${pad(r.int(0, 999999), 6)}`);
+      body.push(
+        `PO1*${l}*${r.int(1, 500)}*${r.pick(['EA', 'CA', 'BX'])}*${r.int(0, 999)}.${pad(r.int(0, 99), 2)}**VP*SKU${pad(r.int(0, 999999), 6)}`,
+      );
     }
     body.push(`CTT*${lines}`);
     segs.push(`ST*850*${st}`, ...body, `SE*${body.length + 2}*${st}`);
@@ -99,7 +105,11 @@ class Sink {
   /** Resolves when `n` documents have been answered. */
   all(n: number): Promise<void> {
     this.target = n;
-    return this.count >= n ? Promise.resolve() : new Promise((r) => { this.onAll = r; });
+    return this.count >= n
+      ? Promise.resolve()
+      : new Promise((r) => {
+          this.onAll = r;
+        });
   }
 
   async start(): Promise<void> {
@@ -118,10 +128,15 @@ class Sink {
         const now = Date.now();
         if (this.count++ === 0) this.first = now;
         this.last = now;
-        if (this.count >= this.target && this.onAll) { this.onAll(); this.onAll = undefined; }
+        if (this.count >= this.target && this.onAll) {
+          this.onAll();
+          this.onAll = undefined;
+        }
       });
     });
-    this.server.on('connection', () => { this.connections++; });
+    this.server.on('connection', () => {
+      this.connections++;
+    });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as AddressInfo).port;
   }
@@ -147,28 +162,35 @@ function writeConfig(dir: string, sinkPort: number): string {
     writeFileSync(join(dir, rel), text);
   };
   // No admin key: the admin API stays off. The database comes from DATABASE_URL.
-  file('gateway.yaml', [
-    `payloads: ${payloadsSetting()}`,
-    'identity:',
-    '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
-    `workers: 2`, `processes: ${PROCESSES}`,
-    '',
-  ].join('\n'));
-  file('partners/acme.yaml', [
-    'id: acme',
-    'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
-    'inbound: { file: { dir: inbox/acme, every: 100ms, minAge: 100ms } }',
-    "acks: { x12: '997', to: acks }",
-    'tracking: { po: BEG.BEG03 }',
-    'routes:',
-    "  - match: { standard: x12, type: '850' }",
-    '    map: acme/maps/850-to-order.jsonata',
-    '    to: erp',
-    'endpoints:',
-    `  erp: { http: { url: 'http://127.0.0.1:${sinkPort}/orders' } }`,
-    '  acks: { file: { dir: out/acks } }',
-    '',
-  ].join('\n'));
+  file(
+    'gateway.yaml',
+    [
+      `payloads: ${payloadsSetting()}`,
+      'identity:',
+      '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
+      `workers: 2`,
+      `processes: ${PROCESSES}`,
+      '',
+    ].join('\n'),
+  );
+  file(
+    'partners/acme.yaml',
+    [
+      'id: acme',
+      'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+      'inbound: { file: { dir: inbox/acme, every: 100ms, minAge: 100ms } }',
+      "acks: { x12: '997', to: acks }",
+      'tracking: { po: BEG.BEG03 }',
+      'routes:',
+      "  - match: { standard: x12, type: '850' }",
+      '    map: acme/maps/850-to-order.jsonata',
+      '    to: erp',
+      'endpoints:',
+      `  erp: { http: { url: 'http://127.0.0.1:${sinkPort}/orders' } }`,
+      '  acks: { file: { dir: out/acks } }',
+      '',
+    ].join('\n'),
+  );
   file('partners/acme/maps/850-to-order.jsonata', MAP);
   return join(dir, 'gateway.yaml');
 }
@@ -177,7 +199,8 @@ function writeConfig(dir: string, sinkPort: number): string {
 function count997s(dir: string): number {
   try {
     let n = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile() && !e.name.startsWith('.') && e.name.includes('997')) n++;
+    for (const e of readdirSync(dir, { withFileTypes: true }))
+      if (e.isFile() && !e.name.startsWith('.') && e.name.includes('997')) n++;
     return n;
   } catch {
     return 0;
@@ -192,7 +215,10 @@ function count997s(dir: string): number {
  * first start. `identity` adds lines under `identity:`, `listener` the transport's own section,
  * `partner` what follows `id: acme`. Returns the gateway.yaml path.
  */
-export function writeIntakeConfig(dir: string, o: { identity?: string[]; listener: string; partner: string[] }): string {
+export function writeIntakeConfig(
+  dir: string,
+  o: { identity?: string[]; listener: string; partner: string[] },
+): string {
   const file = (rel: string, lines: string[]) => {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
     writeFileSync(join(dir, rel), [...lines, ''].join('\n'));
@@ -203,7 +229,8 @@ export function writeIntakeConfig(dir: string, o: { identity?: string[]; listene
     '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
     ...(o.identity ?? []).map((l) => `  ${l}`),
     o.listener,
-    'workers: 2', 'processes: 1',
+    'workers: 2',
+    'processes: 1',
   ]);
   file('partners/acme.yaml', ['id: acme', ...o.partner]);
   return join(dir, 'gateway.yaml');
@@ -220,13 +247,24 @@ export function vmHwmMb(pid: number): number | undefined {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface LogLine { level?: number; time?: number; msg?: string; err?: unknown; error?: unknown; [k: string]: unknown }
+export interface LogLine {
+  level?: number;
+  time?: number;
+  msg?: string;
+  err?: unknown;
+  error?: unknown;
+  [k: string]: unknown;
+}
 
 export function readLog(path: string): LogLine[] {
   const out: LogLine[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line) continue;
-    try { out.push(JSON.parse(line) as LogLine); } catch { out.push({ msg: line, level: 50 }); }
+    try {
+      out.push(JSON.parse(line) as LogLine);
+    } catch {
+      out.push({ msg: line, level: 50 });
+    }
   }
   return out;
 }
@@ -236,7 +274,11 @@ export class Gateway {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private code: number | null | undefined;
 
-  constructor(config: string, url: string, readonly logPath: string) {
+  constructor(
+    config: string,
+    url: string,
+    readonly logPath: string,
+  ) {
     const fd = openSync(logPath, 'w');
     try {
       // The worker's own node options (none from run.ts; --cpu-prof when profiled by hand) go on to the gateway.
@@ -247,7 +289,12 @@ export class Gateway {
     } finally {
       closeSync(fd);
     }
-    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => { this.code = code; r({ code, signal }); }));
+    this.exited = new Promise((r) =>
+      this.child.on('exit', (code, signal) => {
+        this.code = code;
+        r({ code, signal });
+      }),
+    );
   }
 
   get running(): boolean {
@@ -257,7 +304,8 @@ export class Gateway {
   async ready(): Promise<void> {
     const end = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < end) {
-      if (!this.running) throw new Error(`the gateway exited before it ran: ${readFileSync(this.logPath, 'utf8').slice(-2000)}`);
+      if (!this.running)
+        throw new Error(`the gateway exited before it ran: ${readFileSync(this.logPath, 'utf8').slice(-2000)}`);
       if (readFileSync(this.logPath, 'utf8').includes('"msg":"gateway running"')) return;
       await sleep(50);
     }
@@ -269,7 +317,9 @@ export class Gateway {
     if (!this.running) return { ...(await this.exited), killed: false };
     this.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), STOP_TIMEOUT_MS); });
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), STOP_TIMEOUT_MS);
+    });
     const first = await Promise.race([this.exited, late]);
     clearTimeout(timer);
     if (first !== 'late') return { ...first, killed: false };
@@ -297,17 +347,26 @@ async function checkDatabase(url: string): Promise<DbCheck> {
       const rows = await store.query<Array<{ s: string; n: number | string }>>(sql);
       return Object.fromEntries(rows.map((r) => [r.s, Number(r.n)]));
     };
-    const inbound = await byStatus(`SELECT deliveryStatus AS s, COUNT(*) AS n FROM ${q('edi_transaction')} WHERE direction = 'in' GROUP BY deliveryStatus`);
-    const jobs = await byStatus(`SELECT ${store.driver === 'sqlite' ? "kind || ':' || status" : "CONCAT(kind, ':', status)"} AS s, COUNT(*) AS n FROM ${q('job')} GROUP BY kind, status`);
+    const inbound = await byStatus(
+      `SELECT deliveryStatus AS s, COUNT(*) AS n FROM ${q('edi_transaction')} WHERE direction = 'in' GROUP BY deliveryStatus`,
+    );
+    const jobs = await byStatus(
+      `SELECT ${store.driver === 'sqlite' ? "kind || ':' || status" : "CONCAT(kind, ':', status)"} AS s, COUNT(*) AS n FROM ${q('job')} GROUP BY kind, status`,
+    );
     const deliveries = await byStatus(`SELECT status AS s, COUNT(*) AS n FROM ${q('delivery')} GROUP BY status`);
-    const [p] = await store.query<Array<{ t: unknown }>>(`SELECT MAX(updatedAt) AS t FROM ${q('job')} WHERE kind = 'process' AND status = 'done'`);
+    const [p] = await store.query<Array<{ t: unknown }>>(
+      `SELECT MAX(updatedAt) AS t FROM ${q('job')} WHERE kind = 'process' AND status = 'done'`,
+    );
     return { inbound, jobs, deliveries, processedAt: p?.t ? rowDate(p.t).getTime() : undefined };
   } finally {
     await store.close();
   }
 }
 
-const fmtCounts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+const fmtCounts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
 
 async function run(job: Job, db: Scratch): Promise<WorkerResult> {
   const total = job.count ?? 10_000;
@@ -346,7 +405,9 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
     const dropped = Date.now();
     let acksAt = 0;
     let delivered = false;
-    void all.then(() => { delivered = true; });
+    void all.then(() => {
+      delivered = true;
+    });
     const deadline = t0 + budgetMs;
     while (Date.now() < deadline && gw.running) {
       if (!acksAt && count997s(acks) >= files) acksAt = Date.now();
@@ -355,7 +416,9 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
     }
     if (!gw.running) {
       const { code, signal } = await gw.exited;
-      throw new Error(`the gateway exited (${signal ?? `code ${code}`}) during the run: ${readFileSync(gw.logPath, 'utf8').slice(-1500)}`);
+      throw new Error(
+        `the gateway exited (${signal ?? `code ${code}`}) during the run: ${readFileSync(gw.logPath, 'utf8').slice(-1500)}`,
+      );
     }
     const end = Math.max(acksAt, delivered ? sink.last : 0);
     const complete = acksAt > 0 && delivered;
@@ -381,34 +444,41 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
     };
     const notes = [
       `${total} X12 850s in ${files} files of ${perFile} (one interchange each, ${(bytes / 1024 / 1024).toFixed(1)} MB), the real gateway (workers: 2 in each of ${PROCESSES} process${PROCESSES === 1 ? '' : 'es'}), ` +
-      `file inbox polled every 100 ms (minAge 100 ms), one 997 per file to a file endpoint, each 850 mapped by JSONata and POSTed to a local HTTP sink, ` +
-      `payloads ${payloadsSetting() === 'database' ? 'in the database (BENCH_PIPELINE_PAYLOADS=database)' : 'in files'}; ` +
-      `timed from the first file dropped until the sink had every document and the ack folder every 997`,
+        `file inbox polled every 100 ms (minAge 100 ms), one 997 per file to a file endpoint, each 850 mapped by JSONata and POSTed to a local HTTP sink, ` +
+        `payloads ${payloadsSetting() === 'database' ? 'in the database (BENCH_PIPELINE_PAYLOADS=database)' : 'in files'}; ` +
+        `timed from the first file dropped until the sink had every document and the ack folder every 997`,
       `phases (s after the first drop): files dropped ${s(dropped)}, intake done ${phases.intake}, processing done ${phases.processed}, ` +
-      `first delivery ${phases.firstDelivery}, all 997s ${phases.acks}, all delivered ${phases.delivered}`,
+        `first delivery ${phases.firstDelivery}, all 997s ${phases.acks}, all delivered ${phases.delivered}`,
       `${sink.connections} HTTP connection(s) to the sink; peak RSS is the gateway's VmHWM`,
     ];
     if (!complete) {
-      notes.push(`time budget: stopped waiting after ${(budgetMs / 1000).toFixed(0)} s with ${sink.count} of ${total} documents delivered and ${ackFiles} of ${files} 997s; tx/s is over what was delivered`);
+      notes.push(
+        `time budget: stopped waiting after ${(budgetMs / 1000).toFixed(0)} s with ${sink.count} of ${total} documents delivered and ${ackFiles} of ${files} 997s; tx/s is over what was delivered`,
+      );
     }
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     if (peak === undefined) warn('could not read VmHWM of the gateway');
     if (stop.killed) warn(`the gateway did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM and was killed`);
-    else if (stop.code !== 0) warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
+    else if (stop.code !== 0)
+      warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
     if (complete) {
       if (sink.count !== total) warn(`the sink got ${sink.count} documents for ${total} transactions`);
       if (sink.pos.size !== total) warn(`${sink.pos.size} distinct PO numbers at the sink for ${total} transactions`);
       if (sink.bad) warn(`${sink.bad} documents at the sink were not mapped orders`);
       if (ackFiles !== files) warn(`${ackFiles} files in the ack folder for ${files} interchanges`);
       if (taken.length !== files) warn(`${taken.length} "file taken in" log lines for ${files} files`);
-      if ((check.inbound.delivered ?? 0) !== total) warn(`edi_transaction (in): ${fmtCounts(check.inbound)}; expected ${total} delivered`);
+      if ((check.inbound.delivered ?? 0) !== total)
+        warn(`edi_transaction (in): ${fmtCounts(check.inbound)}; expected ${total} delivered`);
       const notDone = Object.entries(check.jobs).filter(([k]) => !k.endsWith(':done') && !k.startsWith('maintenance:'));
       if (notDone.length) warn(`jobs not done: ${fmtCounts(Object.fromEntries(notDone))}`);
-      if ((check.deliveries.delivered ?? 0) !== total + files) warn(`deliveries: ${fmtCounts(check.deliveries)}; expected ${total + files} delivered`);
+      if ((check.deliveries.delivered ?? 0) !== total + files)
+        warn(`deliveries: ${fmtCounts(check.deliveries)}; expected ${total + files} delivered`);
     }
     if (complete && notes.every((n) => !n.startsWith('WARNING'))) {
-      notes.push(`checked: ${sink.pos.size} distinct mapped orders at the sink, ${ackFiles} 997 files, ${check.inbound.delivered} inbound edi_transaction rows delivered, ` +
-        `${check.deliveries.delivered} deliveries delivered, every job done, gateway exit 0 after SIGTERM`);
+      notes.push(
+        `checked: ${sink.pos.size} distinct mapped orders at the sink, ${ackFiles} 997 files, ${check.inbound.delivered} inbound edi_transaction rows delivered, ` +
+          `${check.deliveries.delivered} deliveries delivered, every job done, gateway exit 0 after SIGTERM`,
+      );
     }
     if (problems.length) {
       const why = (l: LogLine) => {
@@ -419,8 +489,14 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
       warn(`${problems.length} warn/error lines in the gateway log (${sample.join(' | ')})`);
     }
     return {
-      ok: true, bytes, seconds, ops: complete ? total : sink.count, transactions: complete ? total : sink.count,
-      peakRssMb: peak ?? 0, phases, notes,
+      ok: true,
+      bytes,
+      seconds,
+      ops: complete ? total : sink.count,
+      transactions: complete ? total : sink.count,
+      peakRssMb: peak ?? 0,
+      phases,
+      notes,
     };
   } finally {
     if (gw?.running) await gw.stop();

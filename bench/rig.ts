@@ -11,7 +11,15 @@
  * writes (certs, partners, SFTP root) and the database (`payloads: database` on MariaDB).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import http, { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -54,15 +62,29 @@ export function freePort(): Promise<number> {
  * One HTTP request on a connection of its own (no keep-alive pool, so nothing stays open after a run,
  * and a killed node leaves no pooled socket behind); the status and body, or a rejection after `ms`.
  */
-export function request(url: string, o: { method?: string; headers?: Record<string, string>; body?: Buffer; ms: number }): Promise<{ status: number; body: string }> {
+export function request(
+  url: string,
+  o: { method?: string; headers?: Record<string, string>; body?: Buffer; ms: number },
+): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
-    const req = http.request(url, { method: o.method ?? 'GET', headers: { ...o.headers, ...(o.body ? { 'content-length': String(o.body.length) } : {}) }, agent: false, timeout: o.ms }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      r.on('error', rej);
-    });
-    req.on('timeout', () => req.destroy(new Error(`${o.method ?? 'GET'} ${url}: no answer within ${Math.round(o.ms / 1000)} s`)));
+    const req = http.request(
+      url,
+      {
+        method: o.method ?? 'GET',
+        headers: { ...o.headers, ...(o.body ? { 'content-length': String(o.body.length) } : {}) },
+        agent: false,
+        timeout: o.ms,
+      },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        r.on('error', rej);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`${o.method ?? 'GET'} ${url}: no answer within ${Math.round(o.ms / 1000)} s`)),
+    );
     req.on('error', rej);
     req.end(o.body);
   });
@@ -71,7 +93,9 @@ export function request(url: string, o: { method?: string; headers?: Record<stri
 /** Resolves with `p`, or rejects after `ms` with what was being waited for. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_r, rej) => { timer = setTimeout(() => rej(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms); });
+  const late = new Promise<never>((_r, rej) => {
+    timer = setTimeout(() => rej(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
+  });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
@@ -118,7 +142,11 @@ export class Sink {
 // ---------------------------------------------------------------------------------------------
 // Gateway nodes
 
-export interface NodePorts { as2: number; sftp: number; admin: number }
+export interface NodePorts {
+  as2: number;
+  sftp: number;
+  admin: number;
+}
 
 /** One gateway node: its config file, ports and the current process (none while it is down). */
 export class GatewayNode {
@@ -132,7 +160,14 @@ export class GatewayNode {
   errors = 0;
   readonly errorSamples: string[] = [];
 
-  constructor(readonly index: number, readonly config: string, readonly ports: NodePorts, private readonly env: NodeJS.ProcessEnv, logFile: string, private readonly nodeArgs: string[] = []) {
+  constructor(
+    readonly index: number,
+    readonly config: string,
+    readonly ports: NodePorts,
+    private readonly env: NodeJS.ProcessEnv,
+    logFile: string,
+    private readonly nodeArgs: string[] = [],
+  ) {
     this.log = createWriteStream(logFile, { flags: 'a' });
   }
 
@@ -151,7 +186,11 @@ export class GatewayNode {
   async start(timeoutMs: number): Promise<void> {
     this.out = '';
     // Its folder as the working directory: heap snapshots (--heapsnapshot-signal) are written there.
-    const child = spawn(process.execPath, [...this.nodeArgs, BIN, 'start', '--config', this.config], { cwd: dirname(this.config), env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.nodeArgs, BIN, 'start', '--config', this.config], {
+      cwd: dirname(this.config),
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     if (child.pid) this.pids.push(child.pid);
     const onData = (c: Buffer) => {
@@ -171,13 +210,20 @@ export class GatewayNode {
     this.exited = new Promise((r) => child.once('exit', () => r()));
     const end = Date.now() + timeoutMs;
     while (!this.out.includes('"msg":"gateway running"')) {
-      if (!this.running) throw new Error(`node ${this.index} exited before it ran (${child.exitCode ?? child.signalCode}): ${this.out.slice(-1500)}`);
-      if (Date.now() > end) throw new Error(`node ${this.index} did not log "gateway running" within ${Math.round(timeoutMs / 1000)} s`);
+      if (!this.running)
+        throw new Error(
+          `node ${this.index} exited before it ran (${child.exitCode ?? child.signalCode}): ${this.out.slice(-1500)}`,
+        );
+      if (Date.now() > end)
+        throw new Error(`node ${this.index} did not log "gateway running" within ${Math.round(timeoutMs / 1000)} s`);
       await sleep(50);
     }
     for (;;) {
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`node ${this.index}: GET /health did not answer 200 within ${Math.round(timeoutMs / 1000)} s of its start`);
+      if (left <= 0)
+        throw new Error(
+          `node ${this.index}: GET /health did not answer 200 within ${Math.round(timeoutMs / 1000)} s of its start`,
+        );
       if (await this.healthy(Math.min(left, 5000))) {
         this.ready = true;
         return;
@@ -209,10 +255,16 @@ export class GatewayNode {
   async stop(ms: number): Promise<{ code: number | null; signal: string | null; killed: boolean }> {
     this.ready = false;
     const child = this.child;
-    if (!child || !this.running) return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, killed: false };
+    if (!child || !this.running)
+      return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null, killed: false };
     child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([this.exited.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), ms); })]);
+    const late = await Promise.race([
+      this.exited.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), ms);
+      }),
+    ]);
     clearTimeout(timer);
     if (late) {
       child.kill('SIGKILL');
@@ -270,7 +322,8 @@ export interface RigOptions {
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
 }
 
 /** Writes gateway.yaml per node, the partner, its map and keys into `dir`; returns the nodes (not started). */
@@ -282,49 +335,79 @@ export async function setUp(o: RigOptions, sink: Sink): Promise<GatewayNode[]> {
   };
   // The partner's AS2 key and certificate (ours the first node makes on its first start, as in production).
   mkdirSync(join(o.dir, 'certs/acme'), { recursive: true });
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30', '-subj', '/CN=acme', '-keyout', join(o.dir, 'certs/acme/as2.key'), '-out', join(o.dir, 'certs/acme/as2.pem')]);
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=acme',
+    '-keyout',
+    join(o.dir, 'certs/acme/as2.key'),
+    '-out',
+    join(o.dir, 'certs/acme/as2.pem'),
+  ]);
   const ssh = sshUtils.generateKeyPairSync('ed25519', { comment: 'chaos-acme' });
   file('certs/acme/id_ed25519', ssh.private);
   file('certs/acme/id_ed25519.pub', ssh.public);
-  file('partners/acme.yaml', [
-    'id: acme',
-    `identifiers: { x12: [{ qualifier: ZZ, id: ACME }], as2: ${PARTNER_AS2} }`,
-    'certificates: { as2: certs/acme/as2.pem }',
-    'inbound:',
-    '  as2: { signed: required, encrypted: required }',
-    '  sftp: { user: acme, publicKeys: [certs/acme/id_ed25519.pub] }',
-    "acks: { x12: '997', to: acks }",
-    'duplicates: { interchange: reject }',
-    'tracking: { po: BEG.BEG03 }',
-    'routes:',
-    "  - match: { standard: x12, type: '850' }",
-    '    map: acme/maps/po.jsonata',
-    '    to: erp',
-    'endpoints:',
-    `  erp: { http: { url: 'http://127.0.0.1:${sink.port}/orders' } }`,
-    '  acks: { file: { dir: out/acks } }',
-    '',
-  ].join('\n'));
+  file(
+    'partners/acme.yaml',
+    [
+      'id: acme',
+      `identifiers: { x12: [{ qualifier: ZZ, id: ACME }], as2: ${PARTNER_AS2} }`,
+      'certificates: { as2: certs/acme/as2.pem }',
+      'inbound:',
+      '  as2: { signed: required, encrypted: required }',
+      '  sftp: { user: acme, publicKeys: [certs/acme/id_ed25519.pub] }',
+      "acks: { x12: '997', to: acks }",
+      'duplicates: { interchange: reject }',
+      'tracking: { po: BEG.BEG03 }',
+      'routes:',
+      "  - match: { standard: x12, type: '850' }",
+      '    map: acme/maps/po.jsonata',
+      '    to: erp',
+      'endpoints:',
+      `  erp: { http: { url: 'http://127.0.0.1:${sink.port}/orders' } }`,
+      '  acks: { file: { dir: out/acks } }',
+      '',
+    ].join('\n'),
+  );
   file('partners/acme/maps/po.jsonata', '{ "po": BEG.BEG03 }\n');
   const nodes: GatewayNode[] = [];
   for (let i = 0; i < o.nodes; i++) {
     const ports = { as2: await freePort(), sftp: await freePort(), admin: await freePort() };
     // Every node reads the same certs/, partners/ and SFTP root; payloads live in the database on
     // MariaDB, so no node needs another's disk for them.
-    const config = file(`node-${i}.yaml`, [
-      `payloads: ${o.driver === 'mariadb' ? 'database' : 'data/payloads'}`,
-      'identity:',
-      '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
-      `  as2: { id: ${OUR_AS2}, key: certs/our/as2.key, certificate: certs/our/as2.pem }`,
-      `as2: { port: ${ports.as2}, path: /as2 }`,
-      `sftp: { port: ${ports.sftp}, hostKey: certs/our/ssh_host_ed25519_key, root: data/sftp }`,
-      `admin: { port: ${ports.admin}, token: ${TOKEN} }`,
-      'workers: 2',
-      `processes: ${o.processes}`,
-      'delivery: { attempts: 30, backoff: 200ms, maxBackoff: 2s }',
-      '',
-    ].join('\n'));
-    nodes.push(new GatewayNode(i, config, ports, { DATABASE_URL: o.url, LOG_LEVEL: 'info' }, join(o.dir, `node-${i}.log`), o.nodeArgs));
+    const config = file(
+      `node-${i}.yaml`,
+      [
+        `payloads: ${o.driver === 'mariadb' ? 'database' : 'data/payloads'}`,
+        'identity:',
+        '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
+        `  as2: { id: ${OUR_AS2}, key: certs/our/as2.key, certificate: certs/our/as2.pem }`,
+        `as2: { port: ${ports.as2}, path: /as2 }`,
+        `sftp: { port: ${ports.sftp}, hostKey: certs/our/ssh_host_ed25519_key, root: data/sftp }`,
+        `admin: { port: ${ports.admin}, token: ${TOKEN} }`,
+        'workers: 2',
+        `processes: ${o.processes}`,
+        'delivery: { attempts: 30, backoff: 200ms, maxBackoff: 2s }',
+        '',
+      ].join('\n'),
+    );
+    nodes.push(
+      new GatewayNode(
+        i,
+        config,
+        ports,
+        { DATABASE_URL: o.url, LOG_LEVEL: 'info' },
+        join(o.dir, `node-${i}.log`),
+        o.nodeArgs,
+      ),
+    );
   }
   return nodes;
 }
@@ -377,13 +460,23 @@ export class Load {
   private nodeTick = 0;
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly dir: string, private readonly nodes: GatewayNode[], private readonly o: LoadOptions) {
+  constructor(
+    private readonly dir: string,
+    private readonly nodes: GatewayNode[],
+    private readonly o: LoadOptions,
+  ) {
     this.key = loadPrivateKey(readFileSync(join(dir, 'certs/acme/as2.key')));
     [this.certificate] = loadCertificates(readFileSync(join(dir, 'certs/acme/as2.pem')));
     this.ours = loadCertificates(readFileSync(join(dir, 'certs/our/as2.pem')));
-    this.hostKey = Buffer.from(readFileSync(join(dir, 'certs/our/ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/)[1], 'base64');
+    this.hostKey = Buffer.from(
+      readFileSync(join(dir, 'certs/our/ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/)[1],
+      'base64',
+    );
     this.privateSsh = readFileSync(join(dir, 'certs/acme/id_ed25519'), 'utf8');
-    for (const c of o.channels) { this.next.set(c, o.base + CHANNELS.indexOf(c) * 100_000_000); this.busy.set(c, 0); }
+    for (const c of o.channels) {
+      this.next.set(c, o.base + CHANNELS.indexOf(c) * 100_000_000);
+      this.busy.set(c, 0);
+    }
   }
 
   start(): void {
@@ -421,8 +514,12 @@ export class Load {
     this.busy.set(channel, (this.busy.get(channel) ?? 0) + 1);
     const payload = Buffer.from(purchaseOrder(icn, this.o.payloadBytes), 'utf8');
     const p = this.send(channel, node, icn, payload, record)
-      .then(() => { record.receipt = true; })
-      .catch((e: unknown) => { record.error = (e instanceof GatewayError ? e.describe() : (e as Error).message).slice(0, 300); })
+      .then(() => {
+        record.receipt = true;
+      })
+      .catch((e: unknown) => {
+        record.error = (e instanceof GatewayError ? e.describe() : (e as Error).message).slice(0, 300);
+      })
       .finally(() => {
         this.busy.set(channel, (this.busy.get(channel) ?? 1) - 1);
         this.pending.delete(p);
@@ -438,7 +535,12 @@ export class Load {
 
   private async as2(node: GatewayNode, icn: number, payload: Buffer, record: Sent): Promise<void> {
     const m = buildMessage({
-      payload, contentType: 'application/edi-x12', fileName: fileOf(icn), as2From: PARTNER_AS2, as2To: OUR_AS2, subject: poOf(icn),
+      payload,
+      contentType: 'application/edi-x12',
+      fileName: fileOf(icn),
+      as2From: PARTNER_AS2,
+      as2To: OUR_AS2,
+      subject: poOf(icn),
       sign: { key: this.key, certificate: this.certificate, digest: 'sha256' },
       encrypt: { certificates: this.ours, cipher: 'aes256-cbc' },
       mdn: { to: PARTNER_AS2, signed: ['sha256'] },
@@ -450,14 +552,23 @@ export class Load {
       agent = new http.Agent({ keepAlive: true, maxSockets: this.o.inFlight, timeout: 4000 });
       this.agents.set(node.index, agent);
     }
-    const a = await post({ url: `http://127.0.0.1:${node.ports.as2}/as2`, headers: m.headers, body: m.body, timeoutMs: this.o.requestTimeoutMs, agent, context: `AS2 ${fileOf(icn)}` });
+    const a = await post({
+      url: `http://127.0.0.1:${node.ports.as2}/as2`,
+      headers: m.headers,
+      body: m.body,
+      timeoutMs: this.o.requestTimeoutMs,
+      agent,
+      context: `AS2 ${fileOf(icn)}`,
+    });
     if (a.status !== 200) throw new Error(`HTTP ${a.status}`);
     const ct = a.headers['content-type'];
     if (!ct) throw new Error('an answer without Content-Type');
     const mdn = parseMdn(ct, a.body, { certificates: this.ours });
     if (!mdn.signed) throw new Error('an unsigned MDN');
-    if (mdn.disposition.known?.kind !== 'processed') throw new Error(`disposition ${mdn.fields.get('disposition') ?? '?'}`);
-    if (mdn.originalMessageId !== m.messageId) throw new Error(`Original-Message-ID ${mdn.originalMessageId ?? 'none'}`);
+    if (mdn.disposition.known?.kind !== 'processed')
+      throw new Error(`disposition ${mdn.fields.get('disposition') ?? '?'}`);
+    if (mdn.originalMessageId !== m.messageId)
+      throw new Error(`Original-Message-ID ${mdn.originalMessageId ?? 'none'}`);
   }
 
   private async sftp(node: GatewayNode, icn: number, payload: Buffer): Promise<void> {
@@ -466,8 +577,13 @@ export class Load {
       // Quiet global listeners: a connection cut by a kill is expected here, and its send fails on its own.
       client = new SftpClient('chaos', { error: () => undefined, end: () => undefined, close: () => undefined });
       await client.connect({
-        host: '127.0.0.1', port: node.ports.sftp, username: 'acme', privateKey: this.privateSsh, readyTimeout: this.o.requestTimeoutMs,
-        hostVerifier: (key: Buffer) => key.equals(this.hostKey), retries: 0,
+        host: '127.0.0.1',
+        port: node.ports.sftp,
+        username: 'acme',
+        privateKey: this.privateSsh,
+        readyTimeout: this.o.requestTimeoutMs,
+        hostVerifier: (key: Buffer) => key.equals(this.hostKey),
+        retries: 0,
       } as SftpClient.ConnectOptions);
     }
     const c = client;
@@ -491,7 +607,10 @@ export class Load {
 
   private async admin(node: GatewayNode, icn: number, payload: Buffer, record: Sent): Promise<void> {
     const r = await request(`http://127.0.0.1:${node.ports.admin}/api/partners/acme/submit?fileName=${fileOf(icn)}`, {
-      method: 'POST', body: payload, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' }, ms: this.o.requestTimeoutMs,
+      method: 'POST',
+      body: payload,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+      ms: this.o.requestTimeoutMs,
     });
     if (r.status !== 202) throw new Error(`HTTP ${r.status}: ${r.body.slice(0, 200)}`);
     record.id = (JSON.parse(r.body) as { messageId: string }).messageId;

@@ -25,7 +25,11 @@ import { largeMb } from './large';
 import { cliInput, cliLabel } from './cli-input';
 import type { Job, Row, WorkerResult } from './types';
 
-interface Options { json: boolean; quick: boolean; only?: string }
+interface Options {
+  json: boolean;
+  quick: boolean;
+  only?: string;
+}
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { json: false, quick: false };
@@ -75,23 +79,106 @@ function jobs(m: Manifest): Job[] {
   const sliceMb = (m.slice.bytes / MiB).toFixed(1);
   const list: Job[] = [
     { suite: 'x12', impl: 'ceiling', kind: 'ceiling-utf8', files: x12Files },
-    { suite: 'x12', impl: 'edi-gateway envelope', kind: 'ours-envelope', files: x12Files, expectedTransactions: x12Tx, expectedSegments: x12Segs },
-    { suite: 'x12', impl: 'edi-gateway canonical', kind: 'ours-canonical', files: x12Files, expectedTransactions: x12Tx, expectedSegments: x12Segs, note: 'every segment decoded into the model, no profile' },
-    { suite: 'x12', impl: 'edi-gateway full', kind: 'ours-full', files: x12Files, expectedTransactions: x12Tx, expectedSegments: x12Segs, note: 'canonical + loop tree + profile validation' },
-    { suite: 'x12', impl: 'node-x12 stream', kind: 'node-x12-stream', files: x12Files, expectedTransactions: x12Tx, expectedSegments: x12Segs, note: 'non-strict (strict throws on chunk boundaries)' },
     {
-      suite: 'x12', impl: 'node-x12 parse', kind: 'node-x12-parse', files: [m.slice.path], sliceBytes: m.slice.bytes, expectedTransactions: m.slice.transactions, expectedSegments: m.slice.segments,
+      suite: 'x12',
+      impl: 'edi-gateway envelope',
+      kind: 'ours-envelope',
+      files: x12Files,
+      expectedTransactions: x12Tx,
+      expectedSegments: x12Segs,
+    },
+    {
+      suite: 'x12',
+      impl: 'edi-gateway canonical',
+      kind: 'ours-canonical',
+      files: x12Files,
+      expectedTransactions: x12Tx,
+      expectedSegments: x12Segs,
+      note: 'every segment decoded into the model, no profile',
+    },
+    {
+      suite: 'x12',
+      impl: 'edi-gateway full',
+      kind: 'ours-full',
+      files: x12Files,
+      expectedTransactions: x12Tx,
+      expectedSegments: x12Segs,
+      note: 'canonical + loop tree + profile validation',
+    },
+    {
+      suite: 'x12',
+      impl: 'node-x12 stream',
+      kind: 'node-x12-stream',
+      files: x12Files,
+      expectedTransactions: x12Tx,
+      expectedSegments: x12Segs,
+      note: 'non-strict (strict throws on chunk boundaries)',
+    },
+    {
+      suite: 'x12',
+      impl: 'node-x12 parse',
+      kind: 'node-x12-parse',
+      files: [m.slice.path],
+      sliceBytes: m.slice.bytes,
+      expectedTransactions: m.slice.transactions,
+      expectedSegments: m.slice.segments,
       note: `strict whole-string parse of a ${sliceMb} MB slice (whole interchanges of the first variant), not the whole suite: it holds every segment object at once`,
     },
     { suite: 'edifact', impl: 'ceiling', kind: 'ceiling-latin1', files: efFiles },
-    { suite: 'edifact', impl: 'edi-gateway envelope', kind: 'ours-envelope', files: efFiles, expectedTransactions: efTx, expectedSegments: efSegs },
-    { suite: 'edifact', impl: 'edi-gateway canonical', kind: 'ours-canonical', files: efFiles, expectedTransactions: efTx, expectedSegments: efSegs, note: 'every segment decoded into the model, no profile' },
-    { suite: 'edifact', impl: 'edi-gateway full', kind: 'ours-full', files: efFiles, expectedTransactions: efTx, expectedSegments: efSegs, note: 'canonical + loop tree + profile validation' },
-    { suite: 'edifact', impl: 'edifact package', kind: 'edifact-package', files: efFiles, expectedTransactions: efTx, expectedSegments: efSegs, note: 'new Parser per UNA (one-interchange parser)' },
-    { suite: 'memory', impl: `edi-gateway envelope ${bigLabel}`, kind: 'ours-envelope', files: [m.big.path], expectedTransactions: m.big.transactions, expectedSegments: m.big.segments },
-    { suite: 'memory', impl: `edi-gateway full ${bigLabel}`, kind: 'ours-full', files: [m.big.path], expectedTransactions: m.big.transactions, expectedSegments: m.big.segments },
+    {
+      suite: 'edifact',
+      impl: 'edi-gateway envelope',
+      kind: 'ours-envelope',
+      files: efFiles,
+      expectedTransactions: efTx,
+      expectedSegments: efSegs,
+    },
+    {
+      suite: 'edifact',
+      impl: 'edi-gateway canonical',
+      kind: 'ours-canonical',
+      files: efFiles,
+      expectedTransactions: efTx,
+      expectedSegments: efSegs,
+      note: 'every segment decoded into the model, no profile',
+    },
+    {
+      suite: 'edifact',
+      impl: 'edi-gateway full',
+      kind: 'ours-full',
+      files: efFiles,
+      expectedTransactions: efTx,
+      expectedSegments: efSegs,
+      note: 'canonical + loop tree + profile validation',
+    },
+    {
+      suite: 'edifact',
+      impl: 'edifact package',
+      kind: 'edifact-package',
+      files: efFiles,
+      expectedTransactions: efTx,
+      expectedSegments: efSegs,
+      note: 'new Parser per UNA (one-interchange parser)',
+    },
+    {
+      suite: 'memory',
+      impl: `edi-gateway envelope ${bigLabel}`,
+      kind: 'ours-envelope',
+      files: [m.big.path],
+      expectedTransactions: m.big.transactions,
+      expectedSegments: m.big.segments,
+    },
+    {
+      suite: 'memory',
+      impl: `edi-gateway full ${bigLabel}`,
+      kind: 'ours-full',
+      files: [m.big.path],
+      expectedTransactions: m.big.transactions,
+      expectedSegments: m.big.segments,
+    },
   ];
-  for (const j of list) if (j.kind !== 'node-x12-parse') j.budgetSeconds = j.suite === 'memory' ? BUDGET_BIG_S : BUDGET_S;
+  for (const j of list)
+    if (j.kind !== 'node-x12-parse') j.budgetSeconds = j.suite === 'memory' ? BUDGET_BIG_S : BUDGET_S;
   return list;
 }
 
@@ -115,7 +202,16 @@ function pipelineJobs(quick: boolean): Job[] {
   for (const driver of ['sqlite', 'mariadb'] as const) {
     for (const perFile of PIPELINE_PER_FILE) {
       const files = Math.ceil(total / perFile);
-      list.push({ suite: 'pipeline', impl: `e2e ${driver} ${files} files x ${perFile}`, kind: 'pipeline-e2e', files: [], driver, count: total, perFile, budgetSeconds: PIPELINE_BUDGET_S });
+      list.push({
+        suite: 'pipeline',
+        impl: `e2e ${driver} ${files} files x ${perFile}`,
+        kind: 'pipeline-e2e',
+        files: [],
+        driver,
+        count: total,
+        perFile,
+        budgetSeconds: PIPELINE_BUDGET_S,
+      });
     }
   }
   return list;
@@ -125,9 +221,28 @@ function pipelineJobs(quick: boolean): Job[] {
 function largeJobs(): Job[] {
   const label = `${largeMb() >= 1024 ? `${(largeMb() / 1024).toFixed(largeMb() % 1024 ? 1 : 0)}GB` : `${largeMb()}MB`} of 1 MB sets`;
   return [
-    { suite: 'large', impl: `envelope scan ${label}`, kind: 'large-envelope', files: [], note: 'the parser, envelopes only: the baseline' },
-    { suite: 'large', impl: `full parse ${label}`, kind: 'large-full', files: [], note: 'the parser, every segment, loop tree and profile validation, nothing kept' },
-    { suite: 'large', impl: `gateway ${label}`, kind: 'large-e2e', files: [], driver: 'sqlite', budgetSeconds: LARGE_BUDGET_S },
+    {
+      suite: 'large',
+      impl: `envelope scan ${label}`,
+      kind: 'large-envelope',
+      files: [],
+      note: 'the parser, envelopes only: the baseline',
+    },
+    {
+      suite: 'large',
+      impl: `full parse ${label}`,
+      kind: 'large-full',
+      files: [],
+      note: 'the parser, every segment, loop tree and profile validation, nothing kept',
+    },
+    {
+      suite: 'large',
+      impl: `gateway ${label}`,
+      kind: 'large-e2e',
+      files: [],
+      driver: 'sqlite',
+      budgetSeconds: LARGE_BUDGET_S,
+    },
   ];
 }
 /** How long the gateway row waits for the file to be processed; the worker's timeout follows it. */
@@ -152,10 +267,27 @@ function sftpJobs(quick: boolean): Job[] {
   const bigLabel = big >= 1000 * MiB ? `${Math.round(big / 1024 / MiB)}GB` : `${Math.round(big / MiB)}MB`;
   const list: Job[] = [];
   for (const server of ['gateway', 'sshd'] as const) {
-    list.push({ suite: 'sftp', impl: `${server} ${files} files x 5KB, ${SFTP_CLIENTS} clients`, kind: 'sftp-files', files: [], server, count: files, clients: SFTP_CLIENTS, fileBytes: SFTP_FILE_BYTES, warmup: SFTP_WARMUP[scale] });
+    list.push({
+      suite: 'sftp',
+      impl: `${server} ${files} files x 5KB, ${SFTP_CLIENTS} clients`,
+      kind: 'sftp-files',
+      files: [],
+      server,
+      count: files,
+      clients: SFTP_CLIENTS,
+      fileBytes: SFTP_FILE_BYTES,
+      warmup: SFTP_WARMUP[scale],
+    });
   }
   for (const server of ['gateway', 'sshd'] as const) {
-    list.push({ suite: 'sftp', impl: `${server} ${bigLabel} file`, kind: 'sftp-big', files: [], server, fileBytes: big });
+    list.push({
+      suite: 'sftp',
+      impl: `${server} ${bigLabel} file`,
+      kind: 'sftp-big',
+      files: [],
+      server,
+      fileBytes: big,
+    });
   }
   return list;
 }
@@ -164,7 +296,10 @@ function sftpJobs(quick: boolean): Job[] {
  * The as2 rows: timed messages per receiver and payload size (the libas2 receiver is some 40 times
  * slower, so it gets fewer, enough for ~5 s or more), all at 16 requests in flight; --quick: fewer.
  */
-const AS2_SIZES = [{ label: '10KB', bytes: 10 * 1024 }, { label: '1MB', bytes: MiB }] as const;
+const AS2_SIZES = [
+  { label: '10KB', bytes: 10 * 1024 },
+  { label: '1MB', bytes: MiB },
+] as const;
 const AS2_COUNT: Record<'gateway' | 'libas2', Record<'10KB' | '1MB', { full: number; quick: number }>> = {
   gateway: { '10KB': { full: 3000, quick: 300 }, '1MB': { full: 200, quick: 32 } },
   libas2: { '10KB': { full: 150, quick: 32 }, '1MB': { full: 16, quick: 8 } },
@@ -180,7 +315,16 @@ function as2Jobs(quick: boolean): Job[] {
   for (const size of AS2_SIZES) {
     for (const receiver of ['gateway', 'libas2'] as const) {
       const count = AS2_COUNT[receiver][size.label][scale];
-      list.push({ suite: 'as2', impl: `${receiver} ${size.label} x ${count}`, kind: 'as2-receive', files: [], receiver, count, payloadBytes: size.bytes, concurrency: AS2_CONCURRENCY });
+      list.push({
+        suite: 'as2',
+        impl: `${receiver} ${size.label} x ${count}`,
+        kind: 'as2-receive',
+        files: [],
+        receiver,
+        count,
+        payloadBytes: size.bytes,
+        concurrency: AS2_CONCURRENCY,
+      });
     }
   }
   return list;
@@ -192,10 +336,28 @@ const CLI_VALIDATE_RSS_MB = 250;
 /** The cli rows (bench/cli.ts): a plain read of the file as the baseline, then the streamed commands. */
 function cliJobs(quick: boolean, input?: { path: string; bytes: number; transactions: number }): Job[] {
   const label = cliLabel(quick);
-  const common = { suite: 'cli' as const, files: input ? [input.path] : [], fileBytes: input?.bytes ?? 0, ...(input ? { expectedTransactions: input.transactions } : {}) };
+  const common = {
+    suite: 'cli' as const,
+    files: input ? [input.path] : [],
+    fileBytes: input?.bytes ?? 0,
+    ...(input ? { expectedTransactions: input.transactions } : {}),
+  };
   return [
-    { suite: 'cli', files: common.files, fileBytes: common.fileBytes, impl: `read ${label}`, kind: 'cli-read', note: 'node createReadStream, 64 KiB chunks: the baseline' },
-    { ...common, impl: `validate ${label}`, kind: 'cli-command', command: ['validate'], note: '1 MiB 850s, profile-validated' },
+    {
+      suite: 'cli',
+      files: common.files,
+      fileBytes: common.fileBytes,
+      impl: `read ${label}`,
+      kind: 'cli-read',
+      note: 'node createReadStream, 64 KiB chunks: the baseline',
+    },
+    {
+      ...common,
+      impl: `validate ${label}`,
+      kind: 'cli-command',
+      command: ['validate'],
+      note: '1 MiB 850s, profile-validated',
+    },
     { ...common, impl: `ack ${label}`, kind: 'cli-command', command: ['ack', '--kind', '999'] },
     { ...common, impl: `parse ${label}`, kind: 'cli-command', command: ['parse'], note: 'JSON to /dev/null' },
   ];
@@ -205,10 +367,25 @@ function storeJobs(quick: boolean): Job[] {
   const scale = quick ? 'quick' : 'full';
   const list: Job[] = [];
   for (const driver of ['sqlite', 'mariadb'] as const) {
-    list.push({ suite: 'store', impl: `jobs ${driver}`, kind: 'store-jobs', files: [], driver, count: STORE_JOBS[scale] });
+    list.push({
+      suite: 'store',
+      impl: `jobs ${driver}`,
+      kind: 'store-jobs',
+      files: [],
+      driver,
+      count: STORE_JOBS[scale],
+    });
   }
   for (const driver of ['sqlite', 'mariadb'] as const) {
-    list.push({ suite: 'store', impl: `records ${driver}`, kind: 'store-records', files: [], driver, count: STORE_FILES[scale], perFile: STORE_TX_PER_FILE });
+    list.push({
+      suite: 'store',
+      impl: `records ${driver}`,
+      kind: 'store-records',
+      files: [],
+      driver,
+      count: STORE_FILES[scale],
+      perFile: STORE_TX_PER_FILE,
+    });
   }
   return list;
 }
@@ -219,22 +396,43 @@ function storeJobs(quick: boolean): Job[] {
  */
 function placeholder(scale: 'full' | 'quick'): Manifest {
   const none = { path: '', bytes: 0, variant: '', interchanges: 0, transactions: 0, segments: 0 };
-  return { version: 0, seed: 0, scale, x12: [], edifact: [], big: { ...none, bytes: targetBytes(scale).big }, slice: { path: '', bytes: 0, transactions: 0, segments: 0 } };
+  return {
+    version: 0,
+    seed: 0,
+    scale,
+    x12: [],
+    edifact: [],
+    big: { ...none, bytes: targetBytes(scale).big },
+    slice: { path: '', bytes: 0, transactions: 0, segments: 0 },
+  };
 }
 
 function runWorker(job: Job): Promise<WorkerResult> {
   return new Promise((resolve) => {
-    const child = fork(join(__dirname, 'worker.js'), [JSON.stringify(job)], { stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
+    const child = fork(join(__dirname, 'worker.js'), [JSON.stringify(job)], {
+      stdio: ['ignore', 2, 2, 'ipc'],
+      execArgv: [],
+    });
     let result: WorkerResult | undefined;
     const limit = job.suite === 'large' ? Math.max(TIMEOUT_S, (job.budgetSeconds ?? LARGE_BUDGET_S) + 120) : TIMEOUT_S;
     const timer = setTimeout(() => {
       log(`${job.suite} / ${job.impl}: still running after ${limit} s, stopping it`);
       child.kill('SIGKILL');
     }, limit * 1000);
-    child.on('message', (msg) => { result = msg as WorkerResult; });
+    child.on('message', (msg) => {
+      result = msg as WorkerResult;
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve(result ?? { ok: false, bytes: 0, seconds: 0, peakRssMb: 0, error: `worker exited (${signal ?? `code ${code}`}) without a result` });
+      resolve(
+        result ?? {
+          ok: false,
+          bytes: 0,
+          seconds: 0,
+          peakRssMb: 0,
+          error: `worker exited (${signal ?? `code ${code}`}) without a result`,
+        },
+      );
     });
   });
 }
@@ -267,7 +465,8 @@ async function measure(job: Job): Promise<Row> {
     seconds: best.seconds,
     runs,
   };
-  for (const k of ['transactions', 'segments', 'errors', 'warnings', 'ops'] as const) if (best[k] !== undefined) row[k] = best[k];
+  for (const k of ['transactions', 'segments', 'errors', 'warnings', 'ops'] as const)
+    if (best[k] !== undefined) row[k] = best[k];
   if (best.phases) row.phases = best.phases;
   if (best.sftp) row.sftp = best.sftp;
   if (best.as2) row.as2 = best.as2;
@@ -284,7 +483,9 @@ async function measure(job: Job): Promise<Row> {
     row.failed = true;
     notes.push(`FAILED: ${best.error}`);
   } else if (best.stoppedEarly) {
-    notes.push(`time budget: read ${mb.toFixed(0)} of ${((best.totalBytes ?? 0) / MiB).toFixed(0)} MB in ${best.seconds.toFixed(0)} s`);
+    notes.push(
+      `time budget: read ${mb.toFixed(0)} of ${((best.totalBytes ?? 0) / MiB).toFixed(0)} MB in ${best.seconds.toFixed(0)} s`,
+    );
   } else {
     if (job.expectedTransactions !== undefined && best.transactions !== job.expectedTransactions) {
       notes.push(`WARNING: counted ${best.transactions} transactions, the file holds ${job.expectedTransactions}`);
@@ -295,8 +496,13 @@ async function measure(job: Job): Promise<Row> {
   }
   if (notes.length) row.note = notes.join('; ');
   const unit = job.suite === 'pipeline' ? 'tx' : job.suite === 'sftp' ? 'files' : job.suite === 'as2' ? 'msgs' : 'ops';
-  const speed = opsRow || job.suite === 'as2' ? `${row.opsPerSec.toFixed(job.suite === 'as2' ? 1 : 0)} ${unit}/s` : `${row.mbPerSec.toFixed(1)} MB/s`;
-  log(`${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`);
+  const speed =
+    opsRow || job.suite === 'as2'
+      ? `${row.opsPerSec.toFixed(job.suite === 'as2' ? 1 : 0)} ${unit}/s`
+      : `${row.mbPerSec.toFixed(1)} MB/s`;
+  log(
+    `${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`,
+  );
   return row;
 }
 
@@ -332,7 +538,8 @@ function relate(rows: Row[]): void {
       const rate = (x: Row) => (files ? x.opsPerSec : x.mbPerSec);
       if (base && rate(base) > 0) {
         r.ratio = rate(r) / rate(base);
-        if (base !== r) r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: ${files ? 'files/s' : 'MB/s'} over ${base.impl}`;
+        if (base !== r)
+          r.note = `${r.note ? `${r.note}; ` : ''}vs baseline: ${files ? 'files/s' : 'MB/s'} over ${base.impl}`;
       }
       continue;
     }
@@ -340,7 +547,10 @@ function relate(rows: Row[]): void {
       // The baseline of a receive row is the libas2 row with the same payload size in the same run;
       // its "ceiling", the openssl RSA bound per core.
       if (r.as2?.receiver === 'openssl') continue;
-      const base = rows.find((x) => x.suite === 'as2' && !x.failed && x.as2?.receiver === 'libas2' && x.as2.payloadBytes === r.as2?.payloadBytes);
+      const base = rows.find(
+        (x) =>
+          x.suite === 'as2' && !x.failed && x.as2?.receiver === 'libas2' && x.as2.payloadBytes === r.as2?.payloadBytes,
+      );
       const bound = rows.find((x) => x.suite === 'as2' && !x.failed && x.as2?.receiver === 'openssl');
       if (base && base.opsPerSec > 0) {
         r.ratio = r.opsPerSec / base.opsPerSec;
@@ -365,19 +575,36 @@ function relate(rows: Row[]): void {
       }
       continue;
     }
-    const baseline = r.suite === 'x12' ? find('x12', 'node-x12 stream') : r.suite === 'edifact' ? find('edifact', 'edifact package') : undefined;
+    const baseline =
+      r.suite === 'x12'
+        ? find('x12', 'node-x12 stream')
+        : r.suite === 'edifact'
+          ? find('edifact', 'edifact package')
+          : undefined;
     const ceiling = r.suite === 'memory' ? undefined : find(r.suite, 'ceiling');
     if (baseline && baseline.mbPerSec > 0) r.ratio = r.mbPerSec / baseline.mbPerSec;
     if (ceiling && ceiling.mbPerSec > 0) r.ofCeiling = r.mbPerSec / ceiling.mbPerSec;
     const ours = find(r.suite, 'edi-gateway envelope');
-    if (ours && r !== ours && r.transactions !== undefined && ours.transactions !== undefined && r.bytes === ours.bytes && r.transactions !== ours.transactions) {
+    if (
+      ours &&
+      r !== ours &&
+      r.transactions !== undefined &&
+      ours.transactions !== undefined &&
+      r.bytes === ours.bytes &&
+      r.transactions !== ours.transactions
+    ) {
       const w = `WARNING: ${r.transactions} transactions vs ${ours.transactions} from edi-gateway envelope`;
       r.note = r.note ? `${r.note}; ${w}` : w;
     }
   }
 }
 
-interface Target { name: string; value: number | undefined; target: string; met: boolean | undefined }
+interface Target {
+  name: string;
+  value: number | undefined;
+  target: string;
+  met: boolean | undefined;
+}
 
 function targets(rows: Row[]): Target[] {
   const get = (suite: string, impl: string) => rows.find((r) => r.suite === suite && r.impl === impl && !r.failed);
@@ -395,7 +622,12 @@ function targets(rows: Row[]): Target[] {
     out.push({ name: `${r.impl} peak RSS MB`, value: r.peakRssMb, target: '< 200 MB', met: r.peakRssMb < 200 });
   }
   for (const r of rows.filter((x) => x.suite === 'cli' && x.impl.startsWith('validate ') && !x.failed)) {
-    out.push({ name: `cli ${r.impl} peak RSS MB`, value: r.peakRssMb, target: `< ${CLI_VALIDATE_RSS_MB} MB`, met: r.peakRssMb < CLI_VALIDATE_RSS_MB });
+    out.push({
+      name: `cli ${r.impl} peak RSS MB`,
+      value: r.peakRssMb,
+      target: `< ${CLI_VALIDATE_RSS_MB} MB`,
+      met: r.peakRssMb < CLI_VALIDATE_RSS_MB,
+    });
   }
   for (const r of rows.filter((x) => x.suite === 'pipeline' && x.impl.includes('sqlite') && !x.failed)) {
     atLeast(`pipeline ${r.impl} tx/s`, r.opsPerSec, PIPELINE_TARGET_TX_S, ' tx/s');
@@ -405,13 +637,19 @@ function targets(rows: Row[]): Target[] {
     atLeast(`sftp ${r.impl} ${what} vs sshd`, r.failed ? undefined : r.ratio, SFTP_TARGET_RATIO, 'x');
   }
   for (const r of rows.filter((x) => x.suite === 'large' && x.impl.startsWith('gateway '))) {
-    out.push({ name: `large ${r.impl} peak RSS MB`, value: r.failed ? undefined : r.peakRssMb, target: `< ${LARGE_TARGET_RSS_MB} MB`, met: r.failed ? undefined : r.peakRssMb < LARGE_TARGET_RSS_MB });
+    out.push({
+      name: `large ${r.impl} peak RSS MB`,
+      value: r.failed ? undefined : r.peakRssMb,
+      target: `< ${LARGE_TARGET_RSS_MB} MB`,
+      met: r.failed ? undefined : r.peakRssMb < LARGE_TARGET_RSS_MB,
+    });
   }
   const as2Gateway = rows.filter((x) => x.suite === 'as2' && x.impl.startsWith('gateway '));
   for (const r of as2Gateway.filter((x) => x.impl.startsWith('gateway 10KB'))) {
     atLeast(`as2 ${r.impl} messages/s`, r.failed ? undefined : r.opsPerSec, AS2_TARGET_MSG_S, ' msg/s');
   }
-  for (const r of as2Gateway) atLeast(`as2 ${r.impl} messages/s vs libas2`, r.failed ? undefined : r.ratio, AS2_TARGET_RATIO, 'x');
+  for (const r of as2Gateway)
+    atLeast(`as2 ${r.impl} messages/s vs libas2`, r.failed ? undefined : r.ratio, AS2_TARGET_RATIO, 'x');
   return out;
 }
 
@@ -424,8 +662,16 @@ function table(rows: Row[], tg: Target[]): string {
   const body = rows.map((r) => [
     r.suite,
     r.impl,
-    r.failed || r.suite === 'store' || r.suite === 'pipeline' || (r.suite === 'sftp' && r.ops !== undefined) || r.as2?.receiver === 'openssl' ? '-' : fmt(r.mbPerSec, 1),
-    r.failed || (r.transactions === undefined && r.ops === undefined && r.as2?.receiver !== 'openssl') ? '-' : fmt(r.opsPerSec, r.suite === 'as2' && r.opsPerSec < 100 ? 1 : 0),
+    r.failed ||
+    r.suite === 'store' ||
+    r.suite === 'pipeline' ||
+    (r.suite === 'sftp' && r.ops !== undefined) ||
+    r.as2?.receiver === 'openssl'
+      ? '-'
+      : fmt(r.mbPerSec, 1),
+    r.failed || (r.transactions === undefined && r.ops === undefined && r.as2?.receiver !== 'openssl')
+      ? '-'
+      : fmt(r.opsPerSec, r.suite === 'as2' && r.opsPerSec < 100 ? 1 : 0),
     r.skipped || r.as2?.receiver === 'openssl' ? '-' : fmt(r.peakRssMb, 0),
     r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
     r.ofCeiling === undefined ? '-' : `${(r.ofCeiling * 100).toFixed(0)}%`,
@@ -433,11 +679,24 @@ function table(rows: Row[], tg: Target[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (i === head.length - 1 ? 0 : b[i].length))));
   const numeric = new Set([2, 3, 4, 5, 6]);
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const out = [line(head), line(widths.map((w, i) => (i === head.length - 1 ? '----' : '-'.repeat(w)))), ...body.map(line), '', 'targets:'];
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    line(head),
+    line(widths.map((w, i) => (i === head.length - 1 ? '----' : '-'.repeat(w)))),
+    ...body.map(line),
+    '',
+    'targets:',
+  ];
   for (const t of tg) {
-    const v = t.value === undefined ? 'not measured' : t.name.includes('vs') ? `${t.value.toFixed(2)}x` : t.value.toFixed(1);
-    out.push(`  ${t.met === undefined ? '[ -- ]' : t.met ? '[ met ]' : '[MISSED]'} ${t.name}: ${v} (target ${t.target})`);
+    const v =
+      t.value === undefined ? 'not measured' : t.name.includes('vs') ? `${t.value.toFixed(2)}x` : t.value.toFixed(1);
+    out.push(
+      `  ${t.met === undefined ? '[ -- ]' : t.met ? '[ met ]' : '[MISSED]'} ${t.name}: ${v} (target ${t.target})`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -447,16 +706,35 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const scale = opts.quick ? 'quick' : 'full';
   const needle = opts.only?.toLowerCase();
-  const pick = (l: Job[]) => (needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle)));
+  const pick = (l: Job[]) =>
+    needle === undefined ? l : l.filter((j) => `${j.suite} ${j.impl}`.toLowerCase().includes(needle));
   // The parser rows read generated data: generate (or check) it only when one of them is selected.
   let data: Manifest | undefined;
-  const own = [...pick(storeJobs(opts.quick)), ...pick(pipelineJobs(opts.quick)), ...pick(sftpJobs(opts.quick)), ...pick(as2Jobs(opts.quick)),
-    ...(needle !== undefined ? pick(largeJobs()) : [])];
+  const own = [
+    ...pick(storeJobs(opts.quick)),
+    ...pick(pipelineJobs(opts.quick)),
+    ...pick(sftpJobs(opts.quick)),
+    ...pick(as2Jobs(opts.quick)),
+    ...(needle !== undefined ? pick(largeJobs()) : []),
+  ];
   // Like the large rows, the CLI rows read a 1 GiB file for minutes: only when asked for.
-  const cli = needle !== undefined && pick(cliJobs(opts.quick)).length > 0 ? pick(cliJobs(opts.quick, cliInput(join(tmpdir(), 'edi-gateway-bench'), opts.quick))) : [];
+  const cli =
+    needle !== undefined && pick(cliJobs(opts.quick)).length > 0
+      ? pick(cliJobs(opts.quick, cliInput(join(tmpdir(), 'edi-gateway-bench'), opts.quick)))
+      : [];
   own.push(...cli);
   let list = [...pick(jobs(placeholder(scale))), ...own];
-  if (list.some((j) => j.suite !== 'store' && j.suite !== 'pipeline' && j.suite !== 'sftp' && j.suite !== 'as2' && j.suite !== 'large' && j.suite !== 'cli')) {
+  if (
+    list.some(
+      (j) =>
+        j.suite !== 'store' &&
+        j.suite !== 'pipeline' &&
+        j.suite !== 'sftp' &&
+        j.suite !== 'as2' &&
+        j.suite !== 'large' &&
+        j.suite !== 'cli',
+    )
+  ) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
     list = [...pick(jobs(data)), ...own];
   }

@@ -31,7 +31,24 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,7 +82,8 @@ function have(program: string): boolean {
 
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
   return r.stdout;
 }
 
@@ -85,7 +103,10 @@ async function waitForPort(port: number, ms: number, alive: () => boolean): Prom
   while (Date.now() < until) {
     if (!alive()) throw new Error('the server exited');
     const open = await new Promise<boolean>((res) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); res(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        res(true);
+      });
       s.once('error', () => res(false));
     });
     if (open) return;
@@ -114,7 +135,12 @@ function smallFiles(dir: string, count: number, size: number, first = 1): Input 
     const text = f.text + '\n'.repeat(Math.max(0, size - Buffer.byteLength(f.text)));
     const local = join(dir, f.name);
     writeFileSync(local, text);
-    files.push({ local, name: f.name, sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) });
+    files.push({
+      local,
+      name: f.name,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      bytes: Buffer.byteLength(text),
+    });
   }
   return { files, bytes: files.reduce((s, f) => s + f.bytes, 0) };
 }
@@ -142,14 +168,36 @@ function bigFile(dir: string, size: number): Input {
   return { files: [{ local, name: 'big-000000001.bin', sha256: hash.digest('hex'), bytes: size }], bytes: size };
 }
 
-interface Login { port: number; user: string; key: string; knownHosts: string }
+interface Login {
+  port: number;
+  user: string;
+  key: string;
+  knownHosts: string;
+}
 
 /** The client uses only what the row gives it, never the account's own keys or config. */
 function sshOptions(l: Login): string[] {
   return [
-    '-F', '/dev/null', '-o', `UserKnownHostsFile=${l.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10', '-i', l.key, '-P', String(l.port),
+    '-F',
+    '/dev/null',
+    '-o',
+    `UserKnownHostsFile=${l.knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-i',
+    l.key,
+    '-P',
+    String(l.port),
   ];
 }
 
@@ -161,18 +209,30 @@ function batches(dir: string, input: Input, clients: number, prefix = 'batch'): 
     const share = input.files.slice(c * per, (c + 1) * per);
     if (share.length === 0) break;
     const file = join(dir, `${prefix}-${c + 1}.txt`);
-    writeFileSync(file, share.map((f) => `put ${f.local} inbox/${f.name}.part\nrename inbox/${f.name}.part inbox/${f.name}\n`).join(''));
+    writeFileSync(
+      file,
+      share.map((f) => `put ${f.local} inbox/${f.name}.part\nrename inbox/${f.name}.part inbox/${f.name}\n`).join(''),
+    );
     out.push(file);
   }
   return out;
 }
 
-interface ClientExit { code: number | null; signal: NodeJS.Signals | null; stderr: string; at: number }
+interface ClientExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  at: number;
+}
 
 function client(l: Login, batch: string, extra: string[] = []): { child: ChildProcess; done: Promise<ClientExit> } {
-  const child = spawn('sftp', [...extra, '-b', batch, ...sshOptions(l), `${l.user}@127.0.0.1`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('sftp', [...extra, '-b', batch, ...sshOptions(l), `${l.user}@127.0.0.1`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const done = new Promise<ClientExit>((res) => {
     child.on('error', (err) => res({ code: null, signal: null, stderr: `${stderr}${err.message}`, at: Date.now() }));
     child.on('close', (code, signal) => res({ code, signal, stderr, at: Date.now() }));
@@ -185,20 +245,30 @@ async function probe(dir: string, l: Login): Promise<string> {
   const batch = join(dir, 'probe.txt');
   writeFileSync(batch, 'ls inbox\n');
   const r = await client(l, batch, ['-v']).done;
-  if (r.code !== 0) throw new Error(`a probe login failed (${r.signal ?? `exit ${r.code}`}): ${r.stderr.split('\n').filter((x) => !x.startsWith('debug')).join(' ').slice(0, 500)}`);
+  if (r.code !== 0)
+    throw new Error(
+      `a probe login failed (${r.signal ?? `exit ${r.code}`}): ${r.stderr
+        .split('\n')
+        .filter((x) => !x.startsWith('debug'))
+        .join(' ')
+        .slice(0, 500)}`,
+    );
   const m = /kex: client->server cipher: (\S+) MAC: (\S+)/.exec(r.stderr);
   return m ? `${m[1]}${m[2] === '<implicit>' ? '' : ` + ${m[2]}`}` : 'unknown';
 }
 
 /** Kills clients still running by PID (after a failure or the time budget). */
 function killAll(children: ChildProcess[]): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
+  for (const c of children)
+    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
 }
 
 function clientProblems(exits: ClientExit[]): string[] {
   const bad = exits.filter((e) => e.code !== 0);
   if (bad.length === 0) return [];
-  return [`WARNING: ${bad.length} of ${exits.length} clients failed (${bad[0].signal ?? `exit ${bad[0].code}`}: ${bad[0].stderr.trim().slice(0, 300)})`];
+  return [
+    `WARNING: ${bad.length} of ${exits.length} clients failed (${bad[0].signal ?? `exit ${bad[0].code}`}: ${bad[0].stderr.trim().slice(0, 300)})`,
+  ];
 }
 
 /**
@@ -209,7 +279,10 @@ class UploadWatch {
   at = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly paths: string[], private readonly size: number) {
+  constructor(
+    private readonly paths: string[],
+    private readonly size: number,
+  ) {
     this.timer = setInterval(() => this.poll(), POLL_MS);
   }
 
@@ -217,7 +290,11 @@ class UploadWatch {
     if (this.at) return;
     for (const p of this.paths) {
       try {
-        if (statSync(p).size >= this.size) { this.at = Date.now(); clearInterval(this.timer); return; }
+        if (statSync(p).size >= this.size) {
+          this.at = Date.now();
+          clearInterval(this.timer);
+          return;
+        }
       } catch {
         // not there (yet, or any more)
       }
@@ -258,7 +335,10 @@ function settleDisk(): void {
 function writeGatewayConfig(dir: string, port: number, clientPub: string): string {
   return writeIntakeConfig(dir, {
     listener: `sftp: { port: ${port}, hostKey: certs/our/ssh_host_ed25519_key, root: data/sftp }`,
-    partner: ['identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }', `inbound: { sftp: { user: acme, publicKeys: [${clientPub}] } }`],
+    partner: [
+      'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+      `inbound: { sftp: { user: acme, publicKeys: [${clientPub}] } }`,
+    ],
   });
 }
 
@@ -271,15 +351,21 @@ class Messages {
   }
 
   count(): number {
-    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM "message" WHERE direction = 'in'`).get() as { n: number }).n);
+    return Number(
+      (this.db.prepare(`SELECT COUNT(*) AS n FROM "message" WHERE direction = 'in'`).get() as { n: number }).n,
+    );
   }
 
   rows(): Array<{ fileName: string; sha256: string; size: number; transport: string; receivedAt: string }> {
-    return this.db.prepare(`SELECT fileName, sha256, size, transport, receivedAt FROM "message" WHERE direction = 'in'`).all() as Array<{ fileName: string; sha256: string; size: number; transport: string; receivedAt: string }>;
+    return this.db
+      .prepare(`SELECT fileName, sha256, size, transport, receivedAt FROM "message" WHERE direction = 'in'`)
+      .all() as Array<{ fileName: string; sha256: string; size: number; transport: string; receivedAt: string }>;
   }
 
   processJobs(): Record<string, number> {
-    const rows = this.db.prepare(`SELECT status AS s, COUNT(*) AS n FROM "job" WHERE kind = 'process' GROUP BY status`).all() as Array<{ s: string; n: number }>;
+    const rows = this.db
+      .prepare(`SELECT status AS s, COUNT(*) AS n FROM "job" WHERE kind = 'process' GROUP BY status`)
+      .all() as Array<{ s: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.s, Number(r.n)]));
   }
 
@@ -293,7 +379,8 @@ function rowTime(v: string): number {
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v.replace(' ', 'T')}Z`).getTime();
 }
 
-const warmNote = (warm: number, clients: number) => (warm ? `; after an untimed warm-up of ${warm} other files from ${clients} clients alike` : '');
+const warmNote = (warm: number, clients: number) =>
+  warm ? `; after an untimed warm-up of ${warm} other files from ${clients} clients alike` : '';
 
 /** Waits (untimed) until the warm-up's files are committed and processed, so that none of its work lands in the timed part. */
 async function drained(msgs: Messages, warm: number): Promise<void> {
@@ -303,10 +390,15 @@ async function drained(msgs: Messages, warm: number): Promise<void> {
     if (msgs.count() >= warm && (jobs.done ?? 0) + (jobs.dead ?? 0) >= warm) return;
     await sleep(POLL_MS * 5);
   }
-  throw new Error(`the warm-up's ${warm} files were not all committed and processed within ${PROCESS_WAIT_MS / 1000} s`);
+  throw new Error(
+    `the warm-up's ${warm} files were not all committed and processed within ${PROCESS_WAIT_MS / 1000} s`,
+  );
 }
 
-const fmtCounts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+const fmtCounts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
 
 async function gatewayRow(job: Job, big: boolean, settle: number): Promise<WorkerResult> {
   const db = await scratch('sqlite');
@@ -318,7 +410,9 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     const key = join(dir, 'keys/client_key');
     mkdirSync(join(dir, 'keys'));
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edigw-bench-client', '-f', key]);
-    const input = big ? bigFile(join(dir, 'local'), job.fileBytes ?? 1024 * MiB) : smallFiles(join(dir, 'local'), job.count ?? 1000, job.fileBytes ?? 5120);
+    const input = big
+      ? bigFile(join(dir, 'local'), job.fileBytes ?? 1024 * MiB)
+      : smallFiles(join(dir, 'local'), job.count ?? 1000, job.fileBytes ?? 5120);
     const clients = big ? 1 : (job.clients ?? 8);
     const lists = batches(dir, input, clients);
     const port = await freePort();
@@ -341,17 +435,29 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     // Timed from here.
     const samples: Array<{ t: number; hwm: number }> = [];
     const home = join(dir, 'data/sftp/acme/inbox');
-    const upload = big ? new UploadWatch([join(home, `${input.files[0].name}.part`), join(home, input.files[0].name)], input.bytes) : undefined;
-    const sampler = big ? setInterval(() => { const h = vmHwmMb(pid); if (h !== undefined) samples.push({ t: Date.now(), hwm: h }); }, POLL_MS) : undefined;
+    const upload = big
+      ? new UploadWatch([join(home, `${input.files[0].name}.part`), join(home, input.files[0].name)], input.bytes)
+      : undefined;
+    const sampler = big
+      ? setInterval(() => {
+          const h = vmHwmMb(pid);
+          if (h !== undefined) samples.push({ t: Date.now(), hwm: h });
+        }, POLL_MS)
+      : undefined;
     const t0 = Date.now();
     const runs = lists.map((b) => client(login, b));
     children.push(...runs.map((r) => r.child));
     const exits = Promise.all(runs.map((r) => r.done));
     let exited: ClientExit[] | undefined;
-    void exits.then((e) => { exited = e; });
+    void exits.then((e) => {
+      exited = e;
+    });
     let committedAt = 0;
     while (Date.now() - t0 < BUDGET_MS && gw.running) {
-      if (msgs.count() >= warm + n) { committedAt = Date.now(); break; }
+      if (msgs.count() >= warm + n) {
+        committedAt = Date.now();
+        break;
+      }
       // All clients gone and still not every row: nothing more is coming.
       if (exited && Date.now() - Math.max(...exited.map((e) => e.at)) > 5000) break;
       await sleep(POLL_MS);
@@ -363,7 +469,8 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     if (!committedAt) killAll(children);
     const ends = await exits;
     const clientsExited = Math.max(...ends.map((e) => e.at)) - t0;
-    if (!gw.running) throw new Error(`the gateway exited during the run: ${readFileSync(gw.logPath, 'utf8').slice(-1500)}`);
+    if (!gw.running)
+      throw new Error(`the gateway exited during the run: ${readFileSync(gw.logPath, 'utf8').slice(-1500)}`);
 
     // Untimed: checks, and for the big file what the process job then does to memory.
     const want = new Map(input.files.map((f) => [f.name, f]));
@@ -372,7 +479,7 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     const notes: string[] = [];
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     let peak = hwmAtCommit;
-    let rss = 'the gateway\'s VmHWM at the last commit';
+    let rss = "the gateway's VmHWM at the last commit";
     if (big && rows.length === 1) {
       const durable = rowTime(rows[0].receivedAt);
       const before = samples.filter((s) => s.t <= durable);
@@ -380,9 +487,14 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
       rss = `the gateway's VmHWM, the last ${POLL_MS} ms sample before the message's receivedAt (payload durable): the process job reads a message whole afterwards`;
       const until = Date.now() + PROCESS_WAIT_MS;
       let jobs = msgs.processJobs();
-      while (Date.now() < until && gw.running && !(jobs.done || jobs.dead)) { await sleep(200); jobs = msgs.processJobs(); }
+      while (Date.now() < until && gw.running && !(jobs.done || jobs.dead)) {
+        await sleep(200);
+        jobs = msgs.processJobs();
+      }
       const after = vmHwmMb(pid);
-      notes.push(`after the commit the process job (${fmtCounts(jobs)}) took the gateway's VmHWM to ${after?.toFixed(0) ?? '?'} MB: it reads the whole payload into memory (store.payload) and parses it`);
+      notes.push(
+        `after the commit the process job (${fmtCounts(jobs)}) took the gateway's VmHWM to ${after?.toFixed(0) ?? '?'} MB: it reads the whole payload into memory (store.payload) and parses it`,
+      );
     }
     const stop = await gw.stop();
     const log = readLog(gw.logPath);
@@ -394,20 +506,21 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     notes.unshift(
       big
         ? `one file of ${mb(input.bytes).toFixed(0)} MB, one OpenSSH sftp -b client: put as .part, then rename (taken in on the rename, answered after the commit); ` +
-          `timed from the client start until its message row was committed (${committed}; the client exited at ${secs(clientsExited)} s); ` +
-          `the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s (${upload?.at ? (mb(input.bytes) / ((upload.at - t0) / 1000)).toFixed(1) : '?'} MB/s), ` +
-          `the rest is the intake on the rename (hashed as the WRITEs arrived and fsynced at the close, so the upload is linked into the payload store, the folder fsynced, the message committed); cipher ${cipher}`
+            `timed from the client start until its message row was committed (${committed}; the client exited at ${secs(clientsExited)} s); ` +
+            `the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s (${upload?.at ? (mb(input.bytes) / ((upload.at - t0) / 1000)).toFixed(1) : '?'} MB/s), ` +
+            `the rest is the intake on the rename (hashed as the WRITEs arrived and fsynced at the close, so the upload is linked into the payload store, the folder fsynced, the message committed); cipher ${cipher}`
         : `${n} files of ${job.fileBytes ?? 5120} bytes (X12 850s), ${clients} parallel OpenSSH sftp -b clients of ${Math.ceil(n / clients)} files each, each file put as NAME.part then renamed to NAME ` +
-          `(taken in on the rename, answered after the commit); timed from the first client start until the message table held all ${n} (polled every ${POLL_MS} ms): ${committed}; ` +
-          `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)}` +
-          `${warm ? `, ${warm} of them the warm-up's` : ''})${warmNote(warm, clients)}`,
+            `(taken in on the rename, answered after the commit); timed from the first client start until the message table held all ${n} (polled every ${POLL_MS} ms): ${committed}; ` +
+            `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)}` +
+            `${warm ? `, ${warm} of them the warm-up's` : ''})${warmNote(warm, clients)}`,
       `peak RSS: ${rss}`,
     );
     if (!committedAt) warn(`stopped waiting with ${rows.length} of ${n} files committed`);
     notes.push(...clientProblems(ends));
     if (hwmAtCommit === undefined) warn('could not read VmHWM of the gateway');
     if (stop.killed) warn('the gateway did not stop after SIGTERM and was killed');
-    else if (stop.code !== 0) warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
+    else if (stop.code !== 0)
+      warn(`the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM, not 0`);
     const wrong = rows.filter((r) => want.get(r.fileName)?.sha256 !== r.sha256 || r.transport !== 'sftp').length;
     if (rows.length !== n) warn(`${rows.length} message rows for ${n} files`);
     if (all.length !== warm + n) warn(`${all.length} message rows for ${warm} warm-up and ${n} timed files`);
@@ -417,15 +530,25 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     const inbox = join(dir, 'data/sftp/acme/inbox');
     const left = existsSync(inbox) ? readdirSync(inbox) : [];
     if (left.length) warn(`${left.length} files left in inbox/ (${left.slice(0, 3).join(', ')})`);
-    if (problems.length) warn(`${problems.length} warn/error lines in the gateway log (${[...new Set(problems.map((l) => l.msg))].slice(0, 3).join(' | ')})`);
+    if (problems.length)
+      warn(
+        `${problems.length} warn/error lines in the gateway log (${[...new Set(problems.map((l) => l.msg))].slice(0, 3).join(' | ')})`,
+      );
     if (committedAt && notes.every((x) => !x.startsWith('WARNING'))) {
-      notes.push(`checked: ${rows.length === 1 ? 'one message row, the file' : `${rows.length} message rows, each a file`} uploaded (name and sha256), inbox/ empty, every client exit 0, gateway exit 0 after SIGTERM`);
+      notes.push(
+        `checked: ${rows.length === 1 ? 'one message row, the file' : `${rows.length} message rows, each a file`} uploaded (name and sha256), inbox/ empty, every client exit 0, gateway exit 0 after SIGTERM`,
+      );
     }
     const detail: SftpDetail = { server: 'gateway', clientsExited: secs(clientsExited), cipher, rss };
     if (committedAt) detail.committed = secs(committedAt - t0);
     if (upload?.at) detail.uploaded = secs(upload.at - t0);
     return {
-      ok: true, bytes: input.bytes, seconds, peakRssMb: peak ?? 0, notes, sftp: detail,
+      ok: true,
+      bytes: input.bytes,
+      seconds,
+      peakRssMb: peak ?? 0,
+      notes,
+      sftp: detail,
       ...(big ? {} : { ops: committedAt ? n : rows.length }),
     };
   } finally {
@@ -439,7 +562,12 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
 // ---------------------------------------------------------------------------------------------
 // OpenSSH's sshd (the minimal part of test/transports/peers/sshd.ts and system.ts, which the bench build does not include)
 
-interface SystemUser { name: string; uid: number; gid: number; remove(): void }
+interface SystemUser {
+  name: string;
+  uid: number;
+  gid: number;
+  remove(): void;
+}
 
 function retry(f: () => void): void {
   for (let attempt = 1; ; attempt++) {
@@ -458,7 +586,12 @@ function createSystemUser(prefix: string): SystemUser {
   const name = `${prefix}${randomBytes(3).toString('hex')}`;
   retry(() => run('useradd', ['-M', '-d', '/', '-s', '/bin/sh', name]));
   let removed = false;
-  const remove = () => { if (!removed) { removed = true; retry(() => run('userdel', [name])); } };
+  const remove = () => {
+    if (!removed) {
+      removed = true;
+      retry(() => run('userdel', [name]));
+    }
+  };
   try {
     retry(() => run('chpasswd', [], `${name}:${randomBytes(12).toString('base64url')}\n`));
     return { name, uid: Number(run('id', ['-u', name]).trim()), gid: Number(run('id', ['-g', name]).trim()), remove };
@@ -495,7 +628,8 @@ function tree(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
     try {
-      for (const c of readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
+      for (const c of readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim().split(/\s+/))
+        if (c) out.push(Number(c));
     } catch {
       // gone
     }
@@ -510,7 +644,9 @@ function memOf(pid: number): { rss: number; hwm: number; pss: number } | undefin
     const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(s);
     const hwm = /^VmHWM:\s+(\d+)\s+kB/m.exec(s);
     const pss = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return rss && hwm ? { rss: Number(rss[1]) / 1024, hwm: Number(hwm[1]) / 1024, pss: pss ? Number(pss[1]) / 1024 : 0 } : undefined;
+    return rss && hwm
+      ? { rss: Number(rss[1]) / 1024, hwm: Number(hwm[1]) / 1024, pss: pss ? Number(pss[1]) / 1024 : 0 }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -570,7 +706,9 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => { if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL'); }, 5000);
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  }, 5000);
   await exited;
   clearTimeout(timer);
 }
@@ -610,11 +748,23 @@ async function sshdRow(job: Job, big: boolean, settle: number): Promise<WorkerRe
     chownSync(inbox, user.uid, user.gid);
     const key = join(dir, 'client_key');
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edigw-bench-client', '-f', key]);
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edigw-bench-host', '-f', join(dir, 'ssh_host_ed25519_key')]);
+    run('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'edigw-bench-host',
+      '-f',
+      join(dir, 'ssh_host_ed25519_key'),
+    ]);
     mkdirSync(join(dir, 'authorized_keys'), { mode: 0o755 });
     copyFileSync(`${key}.pub`, join(dir, 'authorized_keys', user.name));
     chmodSync(join(dir, 'authorized_keys', user.name), 0o644);
-    const input = big ? bigFile(join(dir, 'local'), job.fileBytes ?? 1024 * MiB) : smallFiles(join(dir, 'local'), job.count ?? 1000, job.fileBytes ?? 5120);
+    const input = big
+      ? bigFile(join(dir, 'local'), job.fileBytes ?? 1024 * MiB)
+      : smallFiles(join(dir, 'local'), job.count ?? 1000, job.fileBytes ?? 5120);
     const clients = big ? 1 : (job.clients ?? 8);
     const lists = batches(dir, input, clients);
     const port = await freePort();
@@ -632,7 +782,9 @@ async function sshdRow(job: Job, big: boolean, settle: number): Promise<WorkerRe
     const logFile = join(dir, 'sshd.log');
     sshd = spawn(SSHD, ['-D', '-f', configFile, '-E', logFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    sshd.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    sshd.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const proc = sshd;
     try {
       await waitForPort(port, 10_000, () => proc.exitCode === null && proc.signalCode === null);
@@ -653,7 +805,9 @@ async function sshdRow(job: Job, big: boolean, settle: number): Promise<WorkerRe
     // Timed from here, until the last client exits: sshd has no commit.
     const sampler = new TreeSampler(proc.pid!);
     sampler.start();
-    const upload = big ? new UploadWatch([join(inbox, `${input.files[0].name}.part`), join(inbox, input.files[0].name)], input.bytes) : undefined;
+    const upload = big
+      ? new UploadWatch([join(inbox, `${input.files[0].name}.part`), join(inbox, input.files[0].name)], input.bytes)
+      : undefined;
     const t0 = Date.now();
     const runs = lists.map((b) => client(login, b));
     children.push(...runs.map((r) => r.child));
@@ -678,24 +832,34 @@ async function sshdRow(job: Job, big: boolean, settle: number): Promise<WorkerRe
     notes.push(
       big
         ? `OpenSSH's sshd (${version}, internal-sftp chrooted, from peers/conf/sshd_config) receiving the same file from the same client and commands (put .part, rename); ` +
-          `sshd has no commit: timed until the client exited (written, not fsynced); the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s; cipher ${cipher}`
+            `sshd has no commit: timed until the client exited (written, not fsynced); the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s; cipher ${cipher}`
         : `OpenSSH's sshd (${version}, internal-sftp chrooted, LogLevel VERBOSE and internal-sftp -l INFO as in peers/conf/sshd_config) receiving the same ${n} files from the same ${clients} clients and commands (put .part, rename); ` +
-          `sshd has no commit: timed until the last client exited (written, not fsynced); cipher ${cipher}${warmNote(warm, clients)}`,
+            `sshd has no commit: timed until the last client exited (written, not fsynced); cipher ${cipher}${warmNote(warm, clients)}`,
       `peak RSS: the largest sum of VmRSS over sshd's listener and per-connection processes (${sampler.maxProcs} at most at once, ${sampler.seen} in all), sampled every ${SSHD_SAMPLE_MS} ms; ` +
-      `RSS counts shared pages (libc, libcrypto, sshd itself) once per process: the largest sum of Pss (each shared page split among its sharers) was ${sampler.maxPss.toFixed(0)} MB; ` +
-      `the sum of each process's VmHWM ${sampler.sumHwm.toFixed(0)} MB, the largest one process ${sampler.maxHwm.toFixed(1)} MB`,
+        `RSS counts shared pages (libc, libcrypto, sshd itself) once per process: the largest sum of Pss (each shared page split among its sharers) was ${sampler.maxPss.toFixed(0)} MB; ` +
+        `the sum of each process's VmHWM ${sampler.sumHwm.toFixed(0)} MB, the largest one process ${sampler.maxHwm.toFixed(1)} MB`,
     );
     notes.push(...clientProblems(ends));
     if (mismatched) warn(`${mismatched} of ${n} files missing or different on the server`);
     if (parts.length) warn(`${parts.length} .part files left`);
-    if (notes.every((x) => !x.startsWith('WARNING'))) notes.push(`checked: ${n === 1 ? 'the file' : `all ${n} files`} on the server with the sha256 uploaded, no .part left, every client exit 0`);
+    if (notes.every((x) => !x.startsWith('WARNING')))
+      notes.push(
+        `checked: ${n === 1 ? 'the file' : `all ${n} files`} on the server with the sha256 uploaded, no .part left, every client exit 0`,
+      );
     const detail: SftpDetail = {
-      server: 'sshd', clientsExited: secs(end - t0), cipher,
+      server: 'sshd',
+      clientsExited: secs(end - t0),
+      cipher,
       rss: `the largest sum of VmRSS over sshd's processes (sampled every ${SSHD_SAMPLE_MS} ms)`,
     };
     if (upload?.at) detail.uploaded = secs(upload.at - t0);
     return {
-      ok: true, bytes: input.bytes, seconds: (end - t0) / 1000, peakRssMb: sampler.maxSum, notes, sftp: detail,
+      ok: true,
+      bytes: input.bytes,
+      seconds: (end - t0) / 1000,
+      peakRssMb: sampler.maxSum,
+      notes,
+      sftp: detail,
       ...(big ? {} : { ops: n - mismatched }),
     };
   } finally {
@@ -732,7 +896,11 @@ export async function sftpRow(job: Job): Promise<WorkerResult> {
     if (missing.length) throw new Missing(`skipped: not installed: ${missing.join(', ')} (the OpenSSH client)`);
     const settle = big ? 0 : settleMs();
     const r = job.server === 'sshd' ? await sshdRow(job, big, settle) : await gatewayRow(job, big, settle);
-    if (settle > 0) r.notes = [...(r.notes ?? []), `timed ${Math.round(settle / 1000)} s after the warm-up and the previous row, so that the inodes they freed had aged (ext4 without a journal skips recently freed inodes, at a cost, when making files)`];
+    if (settle > 0)
+      r.notes = [
+        ...(r.notes ?? []),
+        `timed ${Math.round(settle / 1000)} s after the warm-up and the previous row, so that the inodes they freed had aged (ext4 without a journal skips recently freed inodes, at a cost, when making files)`,
+      ];
     return r;
   } catch (e) {
     if (e instanceof Missing) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };

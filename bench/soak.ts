@@ -30,9 +30,19 @@ export interface SoakOptions {
   log?: (line: string) => void;
 }
 
-export interface Sample { at: number; rssMb: number; sent: number; receipts: number; delivered: number }
+export interface Sample {
+  at: number;
+  rssMb: number;
+  sent: number;
+  receipts: number;
+  delivered: number;
+}
 
-export interface HeapGrowth { name: string; count: [number, number]; sizeMb: [number, number] }
+export interface HeapGrowth {
+  name: string;
+  count: [number, number];
+  sizeMb: [number, number];
+}
 
 export interface SoakResult {
   ok: boolean;
@@ -51,12 +61,21 @@ export interface SoakResult {
   failures: string[];
 }
 
-export const SOAK_DEFAULTS: SoakOptions = { db: 'sqlite', minutes: 30, rate: 10, limitMb: 50, sampleSeconds: 10, heap: false };
+export const SOAK_DEFAULTS: SoakOptions = {
+  db: 'sqlite',
+  minutes: 30,
+  rate: 10,
+  limitMb: 50,
+  sampleSeconds: 10,
+  heap: false,
+};
 
 /** Live objects per constructor in a V8 heap snapshot: count and self size. */
 export function heapSummary(file: string): Map<string, { count: number; size: number }> {
   const snap = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[];
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
   };
   const f = snap.snapshot.meta.node_fields;
   const width = f.length;
@@ -68,7 +87,10 @@ export function heapSummary(file: string): Map<string, { count: number; size: nu
   for (let i = 0; i < snap.nodes.length; i += width) {
     const type = types[snap.nodes[i + iType]];
     // Strings, code and numbers by their type; objects and closures by their constructor/function name.
-    const key = type === 'object' || type === 'closure' || type === 'native' ? `${type}:${snap.strings[snap.nodes[i + iName]]}` : `(${type})`;
+    const key =
+      type === 'object' || type === 'closure' || type === 'native'
+        ? `${type}:${snap.strings[snap.nodes[i + iName]]}`
+        : `(${type})`;
     const e = out.get(key) ?? { count: 0, size: 0 };
     e.count++;
     e.size += snap.nodes[i + iSize];
@@ -85,7 +107,7 @@ function heapDiff(a: string, b: string, top = 15): HeapGrowth[] {
     const before = x.get(name) ?? { count: 0, size: 0 };
     rows.push({ name, count: [before.count, e.count], sizeMb: [before.size / 1048576, e.size / 1048576] });
   }
-  return rows.sort((p, q) => (q.sizeMb[1] - q.sizeMb[0]) - (p.sizeMb[1] - p.sizeMb[0])).slice(0, top);
+  return rows.sort((p, q) => q.sizeMb[1] - q.sizeMb[0] - (p.sizeMb[1] - p.sizeMb[0])).slice(0, top);
 }
 
 /** Sends SIGUSR2 and waits until a new .heapsnapshot file in `dir` stops growing. */
@@ -125,28 +147,56 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
   const db = await scratch(o.db);
   const sink = new Sink();
   await sink.start();
-  const [node] = await setUp({ dir: db.dir, url: db.url, driver: o.db, nodes: 1, processes: 1, nodeArgs: o.heap ? ['--heapsnapshot-signal=SIGUSR2'] : [] }, sink);
+  const [node] = await setUp(
+    {
+      dir: db.dir,
+      url: db.url,
+      driver: o.db,
+      nodes: 1,
+      processes: 1,
+      nodeArgs: o.heap ? ['--heapsnapshot-signal=SIGUSR2'] : [],
+    },
+    sink,
+  );
   let load: Load | undefined;
   const samples: Sample[] = [];
   const snapshots: string[] = [];
   try {
     await node.start(90_000);
     const pid = node.pid!;
-    load = new Load(db.dir, [node], { rate: o.rate, channels: ['as2', 'sftp'], inFlight: 4, base: 100_000_000, payloadBytes: 2048, requestTimeoutMs: 30_000 });
+    load = new Load(db.dir, [node], {
+      rate: o.rate,
+      channels: ['as2', 'sftp'],
+      inFlight: 4,
+      base: 100_000_000,
+      payloadBytes: 2048,
+      requestTimeoutMs: 30_000,
+    });
     const t0 = Date.now();
     const warmEnd = t0 + warmupMin * 60_000;
     const end = t0 + o.minutes * 60_000;
     load.start();
-    log(`soak: ${o.db}, ${o.minutes} min at ${o.rate} msg/s (AS2 + SFTP), warm-up ${warmupMin.toFixed(1)} min, gateway pid ${pid}, folder ${db.dir}`);
+    log(
+      `soak: ${o.db}, ${o.minutes} min at ${o.rate} msg/s (AS2 + SFTP), warm-up ${warmupMin.toFixed(1)} min, gateway pid ${pid}, folder ${db.dir}`,
+    );
     let baselineTaken = false;
     let baselineAt = 0;
     while (Date.now() < end) {
       await sleep(Math.min(o.sampleSeconds * 1000, Math.max(0, end - Date.now())));
-      if (!node.running) throw new Error(`the gateway exited during the soak (${node.child?.exitCode ?? node.child?.signalCode})`);
+      if (!node.running)
+        throw new Error(`the gateway exited during the soak (${node.child?.exitCode ?? node.child?.signalCode})`);
       const rss = vmRssMb(pid) ?? NaN;
-      const s: Sample = { at: (Date.now() - t0) / 1000, rssMb: rss, sent: load.sent.length, receipts: load.sent.filter((x) => x.receipt).length, delivered: sink.count };
+      const s: Sample = {
+        at: (Date.now() - t0) / 1000,
+        rssMb: rss,
+        sent: load.sent.length,
+        receipts: load.sent.filter((x) => x.receipt).length,
+        delivered: sink.count,
+      };
       samples.push(s);
-      log(`${s.at.toFixed(0).padStart(6)} s  RSS ${rss.toFixed(1).padStart(7)} MB  sent ${s.sent}  receipts ${s.receipts}  delivered ${s.delivered}`);
+      log(
+        `${s.at.toFixed(0).padStart(6)} s  RSS ${rss.toFixed(1).padStart(7)} MB  sent ${s.sent}  receipts ${s.receipts}  delivered ${s.delivered}`,
+      );
       if (o.heap && !baselineTaken && Date.now() >= warmEnd) {
         baselineTaken = true;
         snapshots.push(await snapshot(pid, db.dir));
@@ -162,7 +212,10 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
     // Let the backlog through: until everything with a receipt is delivered, or nothing more arrives for 60 s.
     const receipted = load.sent.filter((x) => x.receipt);
     let progress = { count: sink.count, at: Date.now() };
-    while (receipted.some((x) => !sink.arrivals.has(`PO${String(x.icn).padStart(9, '0')}`)) && Date.now() - progress.at < 60_000) {
+    while (
+      receipted.some((x) => !sink.arrivals.has(`PO${String(x.icn).padStart(9, '0')}`)) &&
+      Date.now() - progress.at < 60_000
+    ) {
       await sleep(1000);
       if (sink.count !== progress.count) progress = { count: sink.count, at: Date.now() };
     }
@@ -178,15 +231,35 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
     const growth = peak - baseline;
     const lost = receipted.filter((x) => !sink.arrivals.has(`PO${String(x.icn).padStart(9, '0')}`)).length;
     if (after.length < 2) failures.push('too few samples after the warm-up to judge');
-    if (growth > o.limitMb) failures.push(`RSS grew ${growth.toFixed(1)} MB after the warm-up (${baseline.toFixed(1)} → peak ${peak.toFixed(1)} MB), more than ${o.limitMb} MB`);
+    if (growth > o.limitMb)
+      failures.push(
+        `RSS grew ${growth.toFixed(1)} MB after the warm-up (${baseline.toFixed(1)} → peak ${peak.toFixed(1)} MB), more than ${o.limitMb} MB`,
+      );
     if (lost) failures.push(`${lost} message(s) with a receipt not delivered`);
     const failedSends = load.sent.length - receipted.length;
-    if (failedSends) failures.push(`${failedSends} send(s) got no receipt (e.g. ${load.sent.find((x) => !x.receipt)?.error ?? '?'})`);
+    if (failedSends)
+      failures.push(`${failedSends} send(s) got no receipt (e.g. ${load.sent.find((x) => !x.receipt)?.error ?? '?'})`);
     let heap: HeapGrowth[] | undefined;
-    if (snapshots.length === 2) heap = await within(Promise.resolve().then(() => heapDiff(snapshots[0], snapshots[1])), 600_000, 'reading the heap snapshots');
+    if (snapshots.length === 2)
+      heap = await within(
+        Promise.resolve().then(() => heapDiff(snapshots[0], snapshots[1])),
+        600_000,
+        'reading the heap snapshots',
+      );
     return {
-      ok: failures.length === 0, options: o, samples, baselineMb: baseline, peakAfterWarmupMb: peak, growthMb: growth,
-      slopeMbPerMin: slope(after.map((s) => [s.at / 60, s.rssMb])), sent: load.sent.length, receipts: receipted.length, delivered: sink.count, lost, heap, failures,
+      ok: failures.length === 0,
+      options: o,
+      samples,
+      baselineMb: baseline,
+      peakAfterWarmupMb: peak,
+      growthMb: growth,
+      slopeMbPerMin: slope(after.map((s) => [s.at / 60, s.rssMb])),
+      sent: load.sent.length,
+      receipts: receipted.length,
+      delivered: sink.count,
+      lost,
+      heap,
+      failures,
     };
   } finally {
     await load?.stop().catch(() => undefined);
@@ -204,12 +277,18 @@ export function formatSoak(r: SoakResult): string {
   const lines = [
     `soak: ${r.options.db}, ${r.options.minutes} min at ${r.options.rate} msg/s: ${r.sent} sent, ${r.receipts} receipts, ${r.delivered} delivered, ${r.lost} lost`,
     '     s   RSS MB    sent  delivered',
-    ...r.samples.map((s) => `${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.sent).padStart(7)} ${String(s.delivered).padStart(10)}`),
+    ...r.samples.map(
+      (s) =>
+        `${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.sent).padStart(7)} ${String(s.delivered).padStart(10)}`,
+    ),
     `after the warm-up: baseline ${r.baselineMb.toFixed(1)} MB, peak ${r.peakAfterWarmupMb.toFixed(1)} MB, growth ${r.growthMb.toFixed(1)} MB (limit ${r.options.limitMb}), slope ${r.slopeMbPerMin.toFixed(2)} MB/min`,
   ];
   if (r.heap) {
     lines.push('heap growth between the snapshots (warm-up end → end), by self size:');
-    for (const h of r.heap) lines.push(`  ${h.name.slice(0, 60).padEnd(60)} ${String(h.count[0]).padStart(8)} → ${String(h.count[1]).padStart(8)}  ${h.sizeMb[0].toFixed(2).padStart(8)} → ${h.sizeMb[1].toFixed(2).padStart(8)} MB`);
+    for (const h of r.heap)
+      lines.push(
+        `  ${h.name.slice(0, 60).padEnd(60)} ${String(h.count[0]).padStart(8)} → ${String(h.count[1]).padStart(8)}  ${h.sizeMb[0].toFixed(2).padStart(8)} → ${h.sizeMb[1].toFixed(2).padStart(8)} MB`,
+      );
   }
   lines.push(...r.failures.map((f) => `FAIL: ${f}`), r.ok ? 'OK' : 'NOT OK');
   return lines.join('\n');
@@ -241,7 +320,9 @@ async function main(): Promise<void> {
       else throw new Error(`unknown option ${a}`);
     }
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\nusage: npm run soak -- --minutes N [--db sqlite|mariadb] [--rate MSG/S] [--warmup MIN] [--limit MB] [--heap] [--keep] [--json]\n`);
+    process.stderr.write(
+      `${(e as Error).message}\nusage: npm run soak -- --minutes N [--db sqlite|mariadb] [--rate MSG/S] [--warmup MIN] [--limit MB] [--heap] [--keep] [--json]\n`,
+    );
     process.exit(2);
   }
   const r = await soak({ ...o, log: (l) => process.stderr.write(`${l}\n`) });

@@ -22,7 +22,8 @@ import type { DrainConfig, DrainMessage } from './drain';
 import { x12PurchaseOrders } from './gen';
 import type { Job, StoreDriver, WorkerResult } from './types';
 
-export const MARIADB_URL = process.env.BENCH_MARIADB_URL ?? process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+export const MARIADB_URL =
+  process.env.BENCH_MARIADB_URL ?? process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 /** Seed of the records rows' purchase orders (file i is interchange i of this seed). */
 const RECORDS_SEED = 0x5170e;
@@ -88,7 +89,8 @@ export async function withScratch(job: Job, row: (db: Scratch) => Promise<Worker
   try {
     db = await scratch(job.driver ?? 'sqlite');
   } catch (e) {
-    if (e instanceof Unreachable) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };
+    if (e instanceof Unreachable)
+      return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: 0, error: e.message };
     throw e;
   }
   try {
@@ -115,17 +117,29 @@ interface Drainer {
 
 function startDrainer(cfg: DrainConfig): Drainer {
   // The worker's own node options (none when run.ts forks it; --cpu-prof when profiled by hand) go on to the queue workers.
-  const child = fork(join(__dirname, 'drain.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 2, 2, 'ipc'], execArgv: process.execArgv });
+  const child = fork(join(__dirname, 'drain.js'), [JSON.stringify(cfg)], {
+    stdio: ['ignore', 2, 2, 'ipc'],
+    execArgv: process.execArgv,
+  });
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
   let resolveDone!: (m: Done) => void;
   let rejectDone!: (e: Error) => void;
-  const ready = new Promise<void>((res, rej) => { resolveReady = res; rejectReady = rej; });
-  const done = new Promise<Done>((res, rej) => { resolveDone = res; rejectDone = rej; });
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  const done = new Promise<Done>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
   // Rejecting a settled promise does nothing; whichever of the two nobody awaits yet is not "unhandled".
   ready.catch(() => undefined);
   done.catch(() => undefined);
-  const fail = (e: Error) => { rejectReady(e); rejectDone(e); };
+  const fail = (e: Error) => {
+    rejectReady(e);
+    rejectDone(e);
+  };
   const closed = new Promise<void>((res) => child.on('close', () => res()));
   child.on('message', (raw) => {
     const m = raw as DrainMessage;
@@ -134,8 +148,18 @@ function startDrainer(cfg: DrainConfig): Drainer {
     else fail(new Error(`queue worker ${cfg.worker}: ${m.error}`));
   });
   // 'close', not 'exit': it comes after the IPC channel has delivered everything the child sent.
-  child.on('close', (code, signal) => fail(new Error(`queue worker ${cfg.worker} exited (${signal ?? `code ${code}`}) without a result`)));
-  return { ready, done, closed, go: () => child.send('go'), stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); } };
+  child.on('close', (code, signal) =>
+    fail(new Error(`queue worker ${cfg.worker} exited (${signal ?? `code ${code}`}) without a result`)),
+  );
+  return {
+    ready,
+    done,
+    closed,
+    go: () => child.send('go'),
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 async function jobsRow(job: Job, db: Scratch): Promise<WorkerResult> {
@@ -153,8 +177,18 @@ async function jobsRow(job: Job, db: Scratch): Promise<WorkerResult> {
         for (let k = i; k < Math.min(n, i + 500); k++) {
           const messageId = randomUUID();
           rows.push({
-            kind: 'process', key: `${messageId}:process`, messageId, data: { eventId: k + 1 }, status: 'queued', runAt: now,
-            attempts: 0, maxAttempts: 10, claimedBy: null, lastError: null, createdAt: now, updatedAt: now,
+            kind: 'process',
+            key: `${messageId}:process`,
+            messageId,
+            data: { eventId: k + 1 },
+            status: 'queued',
+            runAt: now,
+            attempts: 0,
+            maxAttempts: 10,
+            claimedBy: null,
+            lastError: null,
+            createdAt: now,
+            updatedAt: now,
           });
         }
         await m.createQueryBuilder().insert().into(JobRecord).values(rows).execute();
@@ -162,7 +196,8 @@ async function jobsRow(job: Job, db: Scratch): Promise<WorkerResult> {
     });
 
     const workers = Array.from({ length: QUEUE_WORKERS }, (_, i) =>
-      startDrainer({ url: db.url, worker: `bench-${process.pid}-${i + 1}`, batch: CLAIM_BATCH, leaseMs: LEASE_MS }));
+      startDrainer({ url: db.url, worker: `bench-${process.pid}-${i + 1}`, batch: CLAIM_BATCH, leaseMs: LEASE_MS }),
+    );
     let t0: bigint;
     let results: Done[];
     try {
@@ -184,19 +219,29 @@ async function jobsRow(job: Job, db: Scratch): Promise<WorkerResult> {
     const distinct = new Set(results.flatMap((r) => r.ids)).size;
     const counts = await store.queue.counts();
     const t = store.driver === 'sqlite' ? '"job"' : '`job`';
-    const [{ n: retaken }] = await store.ds.query(`SELECT COUNT(*) AS n FROM ${t} WHERE attempts <> 1`) as Array<{ n: number | string }>;
+    const [{ n: retaken }] = (await store.ds.query(`SELECT COUNT(*) AS n FROM ${t} WHERE attempts <> 1`)) as Array<{
+      n: number | string;
+    }>;
     const notes = [
       `${n} jobs, ${QUEUE_WORKERS} worker processes claiming ${CLAIM_BATCH} at a time (${LEASE_MS / 1000} s lease) and completing each; ` +
-      `${seconds.toFixed(2)} s from start to last completion; per process ${results.map((r) => r.completed).join(' + ')}; ` +
-      `${results.reduce((s, r) => s + r.claims, 0)} claims, ${results.reduce((s, r) => s + r.emptyClaims, 0)} of them empty while jobs were queued (retried after 5 ms); ` +
-      `peak RSS is the larger worker's`,
+        `${seconds.toFixed(2)} s from start to last completion; per process ${results.map((r) => r.completed).join(' + ')}; ` +
+        `${results.reduce((s, r) => s + r.claims, 0)} claims, ${results.reduce((s, r) => s + r.emptyClaims, 0)} of them empty while jobs were queued (retried after 5 ms); ` +
+        `peak RSS is the larger worker's`,
     ];
     if (completed !== n) notes.push(`WARNING: ${completed} completions for ${n} jobs`);
     if (distinct !== completed) notes.push(`WARNING: ${completed - distinct} jobs completed twice`);
     if (lost) notes.push(`WARNING: ${lost} completions refused (lease lost)`);
-    if ((counts.done ?? 0) !== n) notes.push(`WARNING: the job table holds ${counts.done ?? 0} done jobs of ${n} (${JSON.stringify(counts)})`);
+    if ((counts.done ?? 0) !== n)
+      notes.push(`WARNING: the job table holds ${counts.done ?? 0} done jobs of ${n} (${JSON.stringify(counts)})`);
     if (Number(retaken) !== 0) notes.push(`WARNING: ${retaken} jobs were claimed more than once`);
-    return { ok: true, bytes: 0, seconds, ops: completed, peakRssMb: Math.max(...results.map((r) => r.peakRssMb)), notes };
+    return {
+      ok: true,
+      bytes: 0,
+      seconds,
+      ops: completed,
+      peakRssMb: Math.max(...results.map((r) => r.peakRssMb)),
+      notes,
+    };
   } finally {
     await store.close();
   }
@@ -229,12 +274,18 @@ async function recordsRow(job: Job, db: Scratch): Promise<WorkerResult> {
       const gen = x12PurchaseOrders(RECORDS_SEED, i, perFile);
       const buf = Buffer.from(gen.text, 'utf8');
       const parsed = parseBuffer(buf, { level: 'full', profiles });
-      if (parsed.interchanges.length !== 1) throw new Error(`file ${i}: ${parsed.interchanges.length} interchanges, expected 1`);
+      if (parsed.interchanges.length !== 1)
+        throw new Error(`file ${i}: ${parsed.interchanges.length} interchanges, expected 1`);
       const ic = parsed.interchanges[0];
       const txs = ic.groups.flatMap((g) => g.transactions);
-      if (txs.length !== perFile) throw new Error(`file ${i}: parsed ${txs.length} transaction sets, expected ${perFile}`);
+      if (txs.length !== perFile)
+        throw new Error(`file ${i}: parsed ${txs.length} transaction sets, expected ${perFile}`);
       const pos = txs.map((tx) => String(tx.segments.find((s) => s.id === 'BEG')?.elements[2] ?? ''));
-      for (const d of [...ic.errors, ...parsed.diagnostics, ...ic.groups.flatMap((g) => [...g.errors, ...g.transactions.flatMap((tx) => tx.errors)])]) {
+      for (const d of [
+        ...ic.errors,
+        ...parsed.diagnostics,
+        ...ic.groups.flatMap((g) => [...g.errors, ...g.transactions.flatMap((tx) => tx.errors)]),
+      ]) {
         if (d.severity === 'error') errors++;
         else warnings++;
       }
@@ -243,8 +294,22 @@ async function recordsRow(job: Job, db: Scratch): Promise<WorkerResult> {
 
       // Timed: what the store does with a file it takes in.
       const t0 = process.hrtime.bigint();
-      const r = await store.receive({ direction: 'in', transport: 'sftp', bytes: buf, partnerId: 'acme', fileName: `po-${i}.edi`, remotePath: `/in/po-${i}.edi` });
-      const rec = await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme', tracked: (k) => ({ po: pos[k] }) }));
+      const r = await store.receive({
+        direction: 'in',
+        transport: 'sftp',
+        bytes: buf,
+        partnerId: 'acme',
+        fileName: `po-${i}.edi`,
+        remotePath: `/in/po-${i}.edi`,
+      });
+      const rec = await store.transaction((m) =>
+        store.recordInterchange(m, {
+          message: r.message,
+          interchange: ic,
+          partnerId: 'acme',
+          tracked: (k) => ({ po: pos[k] }),
+        }),
+      );
       ns += process.hrtime.bigint() - t0;
       records += rec.transactions.length;
     }
@@ -252,11 +317,24 @@ async function recordsRow(job: Job, db: Scratch): Promise<WorkerResult> {
     const inTable = await store.ds.getRepository(TransactionRecord).count();
     const notes = [
       `${files} files of ${perFile} X12 850s (${(bytes / files / 1024).toFixed(0)} KiB each), payloads ${payloads === 'file' ? 'in files (written and fsynced per file)' : 'in the database (LONGBLOB)'}; ` +
-      `timed: receive + recordInterchange (2 transactions a file), parse untimed; ${(files / seconds).toFixed(1)} files/s`,
+        `timed: receive + recordInterchange (2 transactions a file), parse untimed; ${(files / seconds).toFixed(1)} files/s`,
     ];
-    if (records !== files * perFile) notes.push(`WARNING: recordInterchange returned ${records} transaction records, expected ${files * perFile}`);
-    if (inTable !== files * perFile) notes.push(`WARNING: edi_transaction holds ${inTable} rows, expected ${files * perFile}`);
-    return { ok: true, bytes, seconds, ops: records, transactions: records, segments, errors, warnings, peakRssMb: peakRssMb(), notes };
+    if (records !== files * perFile)
+      notes.push(`WARNING: recordInterchange returned ${records} transaction records, expected ${files * perFile}`);
+    if (inTable !== files * perFile)
+      notes.push(`WARNING: edi_transaction holds ${inTable} rows, expected ${files * perFile}`);
+    return {
+      ok: true,
+      bytes,
+      seconds,
+      ops: records,
+      transactions: records,
+      segments,
+      errors,
+      warnings,
+      peakRssMb: peakRssMb(),
+      notes,
+    };
   } finally {
     await store.close();
   }
@@ -268,7 +346,8 @@ export async function storeRow(job: Job): Promise<WorkerResult> {
   try {
     db = await scratch(job.driver ?? 'sqlite');
   } catch (e) {
-    if (e instanceof Unreachable) return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: peakRssMb(), error: e.message };
+    if (e instanceof Unreachable)
+      return { ok: false, skipped: true, bytes: 0, seconds: 0, peakRssMb: peakRssMb(), error: e.message };
     throw e;
   }
   try {

@@ -15,7 +15,9 @@ import type { Job, WorkerResult } from './types';
 const CHUNK = 1 << 20;
 
 /** What a measured piece of work counted; `bytes` only when it read less than the whole of the files (a slice). */
-type Counted = Partial<Pick<WorkerResult, 'transactions' | 'segments' | 'chars' | 'errors' | 'warnings' | 'trees' | 'bytes'>>;
+type Counted = Partial<
+  Pick<WorkerResult, 'transactions' | 'segments' | 'chars' | 'errors' | 'warnings' | 'trees' | 'bytes'>
+>;
 
 type Work = () => Promise<Counted>;
 
@@ -35,7 +37,8 @@ class Source {
   constructor(private readonly budgetSeconds: number | undefined) {}
 
   start(): void {
-    if (this.budgetSeconds !== undefined) this.deadline = process.hrtime.bigint() + BigInt(Math.round(this.budgetSeconds * 1e9));
+    if (this.budgetSeconds !== undefined)
+      this.deadline = process.hrtime.bigint() + BigInt(Math.round(this.budgetSeconds * 1e9));
   }
 
   async *read(file: string): AsyncGenerator<Buffer> {
@@ -180,7 +183,9 @@ async function edifactPackage(job: Job, src: Source): Promise<Work> {
         if (name === 'UNH') transactions++;
       };
       p.onelement = () => {};
-      p.oncomponent = () => { components++; };
+      p.oncomponent = () => {
+        components++;
+      };
       p.onclosesegment = () => {};
       return p;
     };
@@ -213,7 +218,10 @@ async function edifactPackage(job: Job, src: Source): Promise<Work> {
         // UNA split across chunks is still seen whole.
         let cut = text.length;
         for (let i = Math.max(0, text.length - 9); i < text.length; i++) {
-          if (text[i] === 'U' && 'UNA'.startsWith(text.slice(i, i + 3))) { cut = i; break; }
+          if (text[i] === 'U' && 'UNA'.startsWith(text.slice(i, i + 3))) {
+            cut = i;
+            break;
+          }
         }
         // Never end a write on a release character: the package reads the released character from
         // the same write and loses it when it is not there (then `?'` across writes ends the segment).
@@ -235,26 +243,40 @@ async function edifactPackage(job: Job, src: Source): Promise<Work> {
 
 async function prepare(job: Job, src: Source): Promise<Work> {
   switch (job.kind) {
-    case 'ceiling-utf8': return ceiling(job, src, 'utf-8');
-    case 'ceiling-latin1': return ceiling(job, src, 'latin1');
-    case 'ours-envelope': return ours(job, src, 'envelope', false);
-    case 'ours-canonical': return ours(job, src, 'full', false);
-    case 'ours-full': return ours(job, src, 'full', true);
-    case 'node-x12-stream': return nodeX12Stream(job, src);
-    case 'node-x12-parse': return nodeX12Parse(job);
-    case 'edifact-package': return edifactPackage(job, src);
+    case 'ceiling-utf8':
+      return ceiling(job, src, 'utf-8');
+    case 'ceiling-latin1':
+      return ceiling(job, src, 'latin1');
+    case 'ours-envelope':
+      return ours(job, src, 'envelope', false);
+    case 'ours-canonical':
+      return ours(job, src, 'full', false);
+    case 'ours-full':
+      return ours(job, src, 'full', true);
+    case 'node-x12-stream':
+      return nodeX12Stream(job, src);
+    case 'node-x12-parse':
+      return nodeX12Parse(job);
+    case 'edifact-package':
+      return edifactPackage(job, src);
     case 'store-jobs':
-    case 'store-records': throw new Error(`${job.kind} runs through storeRow (bench/store.ts)`);
-    case 'pipeline-e2e': throw new Error(`${job.kind} runs through pipelineRow (bench/pipeline.ts)`);
+    case 'store-records':
+      throw new Error(`${job.kind} runs through storeRow (bench/store.ts)`);
+    case 'pipeline-e2e':
+      throw new Error(`${job.kind} runs through pipelineRow (bench/pipeline.ts)`);
     case 'sftp-files':
-    case 'sftp-big': throw new Error(`${job.kind} runs through sftpRow (bench/sftp.ts)`);
+    case 'sftp-big':
+      throw new Error(`${job.kind} runs through sftpRow (bench/sftp.ts)`);
     case 'as2-receive':
-    case 'as2-bound': throw new Error(`${job.kind} runs through as2Row (bench/as2.ts)`);
+    case 'as2-bound':
+      throw new Error(`${job.kind} runs through as2Row (bench/as2.ts)`);
     case 'large-envelope':
     case 'large-full':
-    case 'large-e2e': throw new Error(`${job.kind} runs through largeRow (bench/large.ts)`);
+    case 'large-e2e':
+      throw new Error(`${job.kind} runs through largeRow (bench/large.ts)`);
     case 'cli-read':
-    case 'cli-command': throw new Error(`${job.kind} runs through cliRow (bench/cli.ts)`);
+    case 'cli-command':
+      throw new Error(`${job.kind} runs through cliRow (bench/cli.ts)`);
   }
 }
 
@@ -313,8 +335,17 @@ async function parserRow(job: Job): Promise<WorkerResult> {
   const counted = await work();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const { bytes, ...rest } = counted;
-  const result: WorkerResult = { ok: true, bytes: bytes ?? (src.stopped ? src.bytes : totalBytes(job.files)), seconds, ...rest, peakRssMb: peakRssMb() };
-  if (src.stopped) { result.stoppedEarly = true; result.totalBytes = totalBytes(job.files); }
+  const result: WorkerResult = {
+    ok: true,
+    bytes: bytes ?? (src.stopped ? src.bytes : totalBytes(job.files)),
+    seconds,
+    ...rest,
+    peakRssMb: peakRssMb(),
+  };
+  if (src.stopped) {
+    result.stoppedEarly = true;
+    result.totalBytes = totalBytes(job.files);
+  }
   return result;
 }
 

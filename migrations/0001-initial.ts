@@ -19,7 +19,18 @@ export class Initial1763800000000 implements MigrationInterface {
   }
 }
 
-const tables = ['message', 'payload', 'interchange', 'functional_group', 'edi_transaction', 'ack', 'delivery', 'event', 'control_number', 'job'];
+const tables = [
+  'message',
+  'payload',
+  'interchange',
+  'functional_group',
+  'edi_transaction',
+  'ack',
+  'delivery',
+  'event',
+  'control_number',
+  'job',
+];
 
 const sqlite = [
   `CREATE TABLE "message" ("id" varchar(36) PRIMARY KEY NOT NULL, "direction" varchar(3) NOT NULL, "transport" varchar(16) NOT NULL, "partnerId" varchar(64), "as2MessageId" varchar(255), "as2From" varchar(128), "fileName" varchar(255), "remotePath" varchar(1024), "sha256" varchar(64) NOT NULL, "size" bigint NOT NULL, "status" varchar(24) NOT NULL, "mdnDisposition" varchar(255), "mic" varchar(255), "error" text, "receivedAt" datetime(3) NOT NULL, "updatedAt" datetime(3) NOT NULL)`,

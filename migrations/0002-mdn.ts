@@ -9,14 +9,18 @@ export class MessageMdn1763900000000 implements MigrationInterface {
   name = 'MessageMdn1763900000000';
 
   async up(qr: QueryRunner): Promise<void> {
-    await qr.query(qr.connection.options.type === 'better-sqlite3'
-      ? 'ALTER TABLE "message" ADD COLUMN "mdnSha256" varchar(64)'
-      : 'ALTER TABLE `message` ADD `mdnSha256` varchar(64) NULL');
+    await qr.query(
+      qr.connection.options.type === 'better-sqlite3'
+        ? 'ALTER TABLE "message" ADD COLUMN "mdnSha256" varchar(64)'
+        : 'ALTER TABLE `message` ADD `mdnSha256` varchar(64) NULL',
+    );
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.query(qr.connection.options.type === 'better-sqlite3'
-      ? 'ALTER TABLE "message" DROP COLUMN "mdnSha256"'
-      : 'ALTER TABLE `message` DROP COLUMN `mdnSha256`');
+    await qr.query(
+      qr.connection.options.type === 'better-sqlite3'
+        ? 'ALTER TABLE "message" DROP COLUMN "mdnSha256"'
+        : 'ALTER TABLE `message` DROP COLUMN `mdnSha256`',
+    );
   }
 }

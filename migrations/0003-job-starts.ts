@@ -9,14 +9,18 @@ export class JobStarts1764900000000 implements MigrationInterface {
   name = 'JobStarts1764900000000';
 
   async up(qr: QueryRunner): Promise<void> {
-    await qr.query(qr.connection.options.type === 'better-sqlite3'
-      ? 'ALTER TABLE "job" ADD COLUMN "starts" integer NOT NULL DEFAULT (0)'
-      : 'ALTER TABLE `job` ADD `starts` int NOT NULL DEFAULT 0');
+    await qr.query(
+      qr.connection.options.type === 'better-sqlite3'
+        ? 'ALTER TABLE "job" ADD COLUMN "starts" integer NOT NULL DEFAULT (0)'
+        : 'ALTER TABLE `job` ADD `starts` int NOT NULL DEFAULT 0',
+    );
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    await qr.query(qr.connection.options.type === 'better-sqlite3'
-      ? 'ALTER TABLE "job" DROP COLUMN "starts"'
-      : 'ALTER TABLE `job` DROP COLUMN `starts`');
+    await qr.query(
+      qr.connection.options.type === 'better-sqlite3'
+        ? 'ALTER TABLE "job" DROP COLUMN "starts"'
+        : 'ALTER TABLE `job` DROP COLUMN `starts`',
+    );
   }
 }

@@ -150,9 +150,54 @@ const CODES_005010_997 = {
   // AK403 Data Element Syntax Error Code (11 is not defined, though pyx12's 999 maps list it)
   723: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '12', '13'],
   // AK502-AK506 Transaction Set Syntax Error Code
-  718: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '15', '16', '17', '18', '19', '23', '24', '25', '26', '27'],
+  718: [
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '7',
+    '8',
+    '9',
+    '10',
+    '11',
+    '12',
+    '13',
+    '15',
+    '16',
+    '17',
+    '18',
+    '19',
+    '23',
+    '24',
+    '25',
+    '26',
+    '27',
+  ],
   // AK905-AK909 Functional Group Syntax Error Code
-  716: ['1', '2', '3', '4', '5', '6', '10', '11', '12', '13', '14', '15', '16', '17', '18', '19', '23', '24', '25', '26'],
+  716: [
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '10',
+    '11',
+    '12',
+    '13',
+    '14',
+    '15',
+    '16',
+    '17',
+    '18',
+    '19',
+    '23',
+    '24',
+    '25',
+    '26',
+  ],
 };
 
 /**
@@ -169,8 +214,11 @@ function upgrade997To005010(doc) {
   // An optional element appended to a segment or composite; its xid ends with its position.
   const append = (parent, xid, dataEle, name) => {
     const seq = xid.slice(-2);
-    const last = childrenOf(parent).filter((c) => ['element', 'composite'].includes(tagOf(c))).pop();
-    if (!last || Number(textOf(last, 'seq')) !== Number(seq) - 1) throw new Error(`upgrade997To005010: ${xid} does not follow the map's last element`);
+    const last = childrenOf(parent)
+      .filter((c) => ['element', 'composite'].includes(tagOf(c)))
+      .pop();
+    if (!last || Number(textOf(last, 'seq')) !== Number(seq) - 1)
+      throw new Error(`upgrade997To005010: ${xid} does not follow the map's last element`);
     const fields = [xmlText('data_ele', dataEle), xmlText('name', name), xmlText('usage', 'S'), xmlText('seq', seq)];
     parent[tagOf(parent)].push({ element: fields, ':@': { xid } });
   };
@@ -326,7 +374,8 @@ function segmentElements(seg, dataElements, target) {
       const components = [];
       for (const e of childNodes(c, 'element')) {
         const cseq = Number(textOf(e, 'seq'));
-        if (!Number.isInteger(cseq) || cseq <= components.length) throw new Error(`${target.map} ${id}: component seq out of order`);
+        if (!Number.isInteger(cseq) || cseq <= components.length)
+          throw new Error(`${target.map} ${id}: component seq out of order`);
         while (components.length < cseq - 1) components.push({ usage: 'N' });
         const el = simpleElement(e, dataElements, `${target.map} ${id}-${cseq}`, drop, target.lengths);
         delete el.repeat;
@@ -345,7 +394,12 @@ function segmentElements(seg, dataElements, target) {
 }
 
 function segmentRules(seg) {
-  const rules = childNodes(seg, 'syntax').map((s) => childrenOf(s).map((x) => String(x['#text'] ?? '')).join('').trim());
+  const rules = childNodes(seg, 'syntax').map((s) =>
+    childrenOf(s)
+      .map((x) => String(x['#text'] ?? ''))
+      .join('')
+      .trim(),
+  );
   return rules.filter((r) => r !== '');
 }
 
@@ -366,7 +420,13 @@ function convertChildren(node, ctx) {
       if (structure.length === 0) continue;
       const first = structure[0];
       if ('segment' in first) first.usage = 'M'; // a loop exists only when its first segment does
-      out.push({ loop: xid, name: textOf(c, 'name'), usage: usageOf(c, xid), max: repeatOf(textOf(c, 'repeat')), structure });
+      out.push({
+        loop: xid,
+        name: textOf(c, 'name'),
+        usage: usageOf(c, xid),
+        max: repeatOf(textOf(c, 'repeat')),
+        structure,
+      });
     }
   }
   return out;
@@ -498,7 +558,10 @@ function buildProfile(target, dataElements) {
  */
 function upgraded(target) {
   const fixes = (target.fixes || []).map((f) => f.name);
-  const corrected = fixes.length === 0 ? '' : `, corrected by its ${fixes.length > 1 ? `${fixes.slice(0, -1).join(', ')} and ${fixes[fixes.length - 1]}` : fixes[0]}`;
+  const corrected =
+    fixes.length === 0
+      ? ''
+      : `, corrected by its ${fixes.length > 1 ? `${fixes.slice(0, -1).join(', ')} and ${fixes[fixes.length - 1]}` : fixes[0]}`;
   return (target.transform ? `, brought to ${target.version} by its ${target.transform.name}` : '') + corrected;
 }
 
@@ -515,7 +578,10 @@ function toYaml(profile, target) {
           if (YAML.isMap(item) && !item.has('composite')) item.flow = true;
         }
       }
-      if ((key === 'match' || key === 'aliases' || key === 'rules' || key === 'codes') && YAML.isCollection(pair.value)) {
+      if (
+        (key === 'match' || key === 'aliases' || key === 'rules' || key === 'codes') &&
+        YAML.isCollection(pair.value)
+      ) {
         pair.value.flow = true;
       }
     },

@@ -19,10 +19,19 @@ export const catalogue = {
   EDIGW_HTTP_TLS: { kind: 'retry', message: 'the TLS connection to the server failed' },
   EDIGW_HTTP_SERVER: { kind: 'retry', message: 'the server failed or is busy' },
   EDIGW_HTTP_REJECTED: { kind: 'dead', message: 'the server refused the request' },
-  EDIGW_HTTP_REDIRECTED: { kind: 'dead', message: 'the server redirects elsewhere; redirects are not followed, set the endpoint url to the final address' },
+  EDIGW_HTTP_REDIRECTED: {
+    kind: 'dead',
+    message: 'the server redirects elsewhere; redirects are not followed, set the endpoint url to the final address',
+  },
   EDIGW_HTTP_REQUEST_INVALID: { kind: 'dead', message: 'the request cannot be made as configured' },
-  EDIGW_ADMIN_TOKEN_UNSET: { kind: 'config', message: 'the admin API is off until a token is set: add admin.token to gateway.yaml' },
-  EDIGW_ADMIN_UNAUTHORIZED: { kind: 'usage', message: 'a valid bearer token is required (Authorization: Bearer <admin.token>)' },
+  EDIGW_ADMIN_TOKEN_UNSET: {
+    kind: 'config',
+    message: 'the admin API is off until a token is set: add admin.token to gateway.yaml',
+  },
+  EDIGW_ADMIN_UNAUTHORIZED: {
+    kind: 'usage',
+    message: 'a valid bearer token is required (Authorization: Bearer <admin.token>)',
+  },
   EDIGW_ADMIN_NOT_FOUND: { kind: 'usage', message: 'no such route' },
   EDIGW_ADMIN_PARTNER_UNKNOWN: { kind: 'usage', message: 'no such partner' },
   EDIGW_ADMIN_BAD_REQUEST: { kind: 'usage', message: 'the request is malformed' },
@@ -30,73 +39,178 @@ export const catalogue = {
   EDIGW_ADMIN_BODY_TOO_LARGE: { kind: 'usage', message: 'the request body is larger than the limit' },
   EDIGW_ADMIN_REPORTS_OFF: { kind: 'usage', message: 'reports are not available from this gateway' },
   EDIGW_ADMIN_INTERNAL: { kind: 'retry', message: 'internal error; the gateway log has the detail' },
-  EDIGW_KEYS_HALF_PAIR: { kind: 'config', message: 'only one half of a key pair exists; a new pair would not match it' },
+  EDIGW_KEYS_HALF_PAIR: {
+    kind: 'config',
+    message: 'only one half of a key pair exists; a new pair would not match it',
+  },
   EDIGW_KEYS_WRITE: { kind: 'config', message: 'cannot create our keys' },
   EDIGW_MAP_INVALID: { kind: 'dead', message: 'the map cannot be read or compiled' },
   EDIGW_MAP_FAILED: { kind: 'dead', message: 'the map failed on this document' },
   EDIGW_PARTNER_UNKNOWN: { kind: 'disposition', message: 'unknown sender: no partner file claims this sender id' },
-  EDIGW_PARTNER_MISMATCH: { kind: 'disposition', message: 'the interchange sender is not the partner whose channel it came through' },
-  EDIGW_RECEIVER_UNKNOWN: { kind: 'disposition', message: 'the interchange is not addressed to one of our identities (gateway.yaml identity)' },
-  EDIGW_DUPLICATE_INTERCHANGE: { kind: 'disposition', message: 'duplicate interchange: this control number was received from this partner before' },
+  EDIGW_PARTNER_MISMATCH: {
+    kind: 'disposition',
+    message: 'the interchange sender is not the partner whose channel it came through',
+  },
+  EDIGW_RECEIVER_UNKNOWN: {
+    kind: 'disposition',
+    message: 'the interchange is not addressed to one of our identities (gateway.yaml identity)',
+  },
+  EDIGW_DUPLICATE_INTERCHANGE: {
+    kind: 'disposition',
+    message: 'duplicate interchange: this control number was received from this partner before',
+  },
   EDIGW_NO_ROUTE: { kind: 'dead', message: 'no route of the partner matches this transaction' },
   EDIGW_ENDPOINT_UNKNOWN: { kind: 'dead', message: 'no such endpoint' },
   EDIGW_SERIALIZE_FAILED: { kind: 'dead', message: 'the document cannot be written in the target format' },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
   EDIGW_NOT_DEAD: { kind: 'usage', message: 'only a dead-lettered delivery can be replayed' },
-  EDIGW_TRANSPORT_UNAVAILABLE: { kind: 'dead', message: 'this version of the gateway has no sender for this kind of endpoint' },
+  EDIGW_TRANSPORT_UNAVAILABLE: {
+    kind: 'dead',
+    message: 'this version of the gateway has no sender for this kind of endpoint',
+  },
   EDIGW_DELIVERY_FAILED: { kind: 'retry', message: 'the delivery failed' },
   EDIGW_SEND_INVALID: { kind: 'usage', message: 'the document cannot be sent' },
-  EDIGW_JOB_CRASHED: { kind: 'dead', message: 'each start of this job ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than started again' },
+  EDIGW_JOB_CRASHED: {
+    kind: 'dead',
+    message:
+      'each start of this job ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than started again',
+  },
   EDIGW_CONFIG_INVALID: { kind: 'config', message: 'the configuration is invalid' },
-  EDIGW_AS2_DECRYPTION_FAILED: { kind: 'disposition', message: 'the message cannot be decrypted with our key (processed/error: decryption-failed)' },
-  EDIGW_AS2_AUTHENTICATION_FAILED: { kind: 'disposition', message: "the signature does not verify with the partner's certificate (processed/error: authentication-failed)" },
-  EDIGW_AS2_INTEGRITY_CHECK_FAILED: { kind: 'disposition', message: 'the content does not match the digest its signature covers (processed/error: integrity-check-failed)' },
-  EDIGW_AS2_INSUFFICIENT_SECURITY: { kind: 'disposition', message: 'the message lacks the signature or encryption the partner file requires (processed/error: insufficient-message-security)' },
-  EDIGW_AS2_DECOMPRESSION_FAILED: { kind: 'disposition', message: 'the compressed content cannot be decompressed (processed/error: decompression-failed)' },
-  EDIGW_AS2_DECOMPRESSION_REFUSED: { kind: 'disposition', message: 'decompression refused: the content expands beyond the size or ratio limit (processed/error: decompression-failed)' },
-  EDIGW_AS2_PROCESSING_FAILED: { kind: 'disposition', message: 'the message is not well-formed AS2 (processed/error: unexpected-processing-error)' },
-  EDIGW_AS2_DUPLICATE_DOCUMENT: { kind: 'disposition', message: 'this Message-ID was received from this partner before (processed/warning: duplicate-document)' },
-  EDIGW_AS2_MIC_UNSUPPORTED: { kind: 'disposition', message: 'none of the MIC algorithms the sender requires is supported (failed/failure: unsupported MIC-algorithms)' },
+  EDIGW_AS2_DECRYPTION_FAILED: {
+    kind: 'disposition',
+    message: 'the message cannot be decrypted with our key (processed/error: decryption-failed)',
+  },
+  EDIGW_AS2_AUTHENTICATION_FAILED: {
+    kind: 'disposition',
+    message: "the signature does not verify with the partner's certificate (processed/error: authentication-failed)",
+  },
+  EDIGW_AS2_INTEGRITY_CHECK_FAILED: {
+    kind: 'disposition',
+    message: 'the content does not match the digest its signature covers (processed/error: integrity-check-failed)',
+  },
+  EDIGW_AS2_INSUFFICIENT_SECURITY: {
+    kind: 'disposition',
+    message:
+      'the message lacks the signature or encryption the partner file requires (processed/error: insufficient-message-security)',
+  },
+  EDIGW_AS2_DECOMPRESSION_FAILED: {
+    kind: 'disposition',
+    message: 'the compressed content cannot be decompressed (processed/error: decompression-failed)',
+  },
+  EDIGW_AS2_DECOMPRESSION_REFUSED: {
+    kind: 'disposition',
+    message:
+      'decompression refused: the content expands beyond the size or ratio limit (processed/error: decompression-failed)',
+  },
+  EDIGW_AS2_PROCESSING_FAILED: {
+    kind: 'disposition',
+    message: 'the message is not well-formed AS2 (processed/error: unexpected-processing-error)',
+  },
+  EDIGW_AS2_DUPLICATE_DOCUMENT: {
+    kind: 'disposition',
+    message: 'this Message-ID was received from this partner before (processed/warning: duplicate-document)',
+  },
+  EDIGW_AS2_MIC_UNSUPPORTED: {
+    kind: 'disposition',
+    message: 'none of the MIC algorithms the sender requires is supported (failed/failure: unsupported MIC-algorithms)',
+  },
   EDIGW_AS2_MDN_INVALID: { kind: 'dead', message: 'the MDN cannot be read' },
-  EDIGW_AS2_MDN_SIGNATURE_INVALID: { kind: 'dead', message: "the MDN's signature does not verify with the partner's certificate" },
+  EDIGW_AS2_MDN_SIGNATURE_INVALID: {
+    kind: 'dead',
+    message: "the MDN's signature does not verify with the partner's certificate",
+  },
   EDIGW_AS2_ALGORITHM_UNSUPPORTED: { kind: 'config', message: 'the algorithm is not supported' },
   EDIGW_AS2_KEY_INVALID: { kind: 'config', message: 'the key or certificate cannot be read' },
-  EDIGW_TRANSPORT_KEY_FILE: { kind: 'dead', message: 'a key, host key or CA file named in the configuration cannot be read or holds nothing usable' },
+  EDIGW_TRANSPORT_KEY_FILE: {
+    kind: 'dead',
+    message: 'a key, host key or CA file named in the configuration cannot be read or holds nothing usable',
+  },
   EDIGW_REMOTE_NO_FREE_NAME: { kind: 'dead', message: 'every name the file could be given on the server is taken' },
   EDIGW_SFTP_UNREACHABLE: { kind: 'retry', message: 'the SFTP server is not reachable' },
-  EDIGW_SFTP_HOST_KEY_MISMATCH: { kind: 'dead', message: "the server's host key is not the pinned one (hostKey): it may not be the partner's server; if the partner changed its key, check the new one with them and update the hostKey file" },
+  EDIGW_SFTP_HOST_KEY_MISMATCH: {
+    kind: 'dead',
+    message:
+      "the server's host key is not the pinned one (hostKey): it may not be the partner's server; if the partner changed its key, check the new one with them and update the hostKey file",
+  },
   EDIGW_SFTP_AUTH: { kind: 'dead', message: 'the SFTP server refused our login' },
   EDIGW_SFTP_DENIED: { kind: 'dead', message: 'the SFTP server denied permission' },
   EDIGW_SFTP_NO_SUCH_PATH: { kind: 'dead', message: 'no such folder or file on the SFTP server' },
   EDIGW_SFTP_IO: { kind: 'retry', message: 'an SFTP operation failed' },
   EDIGW_SFTP_SIZE_MISMATCH: { kind: 'retry', message: 'the file on the SFTP server is not as long as the bytes sent' },
   EDIGW_FTP_UNREACHABLE: { kind: 'retry', message: 'the FTP server is not reachable' },
-  EDIGW_FTP_TLS: { kind: 'dead', message: "the FTPS server's certificate is not trusted (see ca) or TLS could not be agreed" },
+  EDIGW_FTP_TLS: {
+    kind: 'dead',
+    message: "the FTPS server's certificate is not trusted (see ca) or TLS could not be agreed",
+  },
   EDIGW_FTP_AUTH: { kind: 'dead', message: 'the FTP server refused our login' },
-  EDIGW_FTP_REFUSED: { kind: 'dead', message: 'the FTP server refused the command (permission denied, no such folder or file, or not supported)' },
+  EDIGW_FTP_REFUSED: {
+    kind: 'dead',
+    message: 'the FTP server refused the command (permission denied, no such folder or file, or not supported)',
+  },
   EDIGW_FTP_IO: { kind: 'retry', message: 'an FTP command or transfer failed, for now' },
   EDIGW_FTP_SIZE_MISMATCH: { kind: 'retry', message: 'the file on the FTP server is not as long as the bytes sent' },
-  EDIGW_SFTP_HOST_KEY: { kind: 'config', message: 'the SFTP host key is not a readable private key (OpenSSH or PEM, without a passphrase)' },
+  EDIGW_SFTP_HOST_KEY: {
+    kind: 'config',
+    message: 'the SFTP host key is not a readable private key (OpenSSH or PEM, without a passphrase)',
+  },
   EDIGW_SFTP_ROOT: { kind: 'config', message: 'the SFTP root folder cannot be made or read' },
   EDIGW_SFTP_LISTEN: { kind: 'config', message: 'the SFTP server cannot listen on this address and port' },
-  EDIGW_SFTP_FILE_TOO_LARGE: { kind: 'dead', message: 'the file is larger than the upload limit; the partial file was removed' },
-  EDIGW_SFTP_INTAKE_FAILED: { kind: 'retry', message: 'the file could not be stored; it was kept, upload or rename it again later' },
-  EDIGW_AS2_HEADERS_INVALID: { kind: 'dead', message: 'the request lacks a valid AS2-From, AS2-To or Message-ID (AS2 names are 1 to 128 printable ASCII characters)' },
+  EDIGW_SFTP_FILE_TOO_LARGE: {
+    kind: 'dead',
+    message: 'the file is larger than the upload limit; the partial file was removed',
+  },
+  EDIGW_SFTP_INTAKE_FAILED: {
+    kind: 'retry',
+    message: 'the file could not be stored; it was kept, upload or rename it again later',
+  },
+  EDIGW_AS2_HEADERS_INVALID: {
+    kind: 'dead',
+    message:
+      'the request lacks a valid AS2-From, AS2-To or Message-ID (AS2 names are 1 to 128 printable ASCII characters)',
+  },
   EDIGW_AS2_PARTNER_UNKNOWN: { kind: 'dead', message: 'unknown AS2-From: no partner file has it as identifiers.as2' },
   EDIGW_AS2_RECIPIENT_UNKNOWN: { kind: 'dead', message: 'the AS2-To is not our AS2 id (gateway.yaml identity.as2.id)' },
   EDIGW_AS2_TOO_LARGE: { kind: 'dead', message: 'the message is larger than gateway.yaml as2.maxBytes' },
-  EDIGW_AS2_INTAKE_FAILED: { kind: 'retry', message: 'the message could not be stored; it was not taken, the sender may send it again' },
+  EDIGW_AS2_INTAKE_FAILED: {
+    kind: 'retry',
+    message: 'the message could not be stored; it was not taken, the sender may send it again',
+  },
   EDIGW_STORE_RACE: { kind: 'retry', message: 'another node changed the same rows meanwhile; the job runs again' },
-  EDIGW_AS2_DUPLICATE_CHANGED: { kind: 'dead', message: 'a Message-ID received before came again with different content: answered with the first MDN, the new content was not taken in' },
-  EDIGW_AS2_IDENTITY_MISSING: { kind: 'config', message: 'AS2 needs our identity: gateway.yaml identity.as2 with id, key and certificate' },
+  EDIGW_AS2_DUPLICATE_CHANGED: {
+    kind: 'dead',
+    message:
+      'a Message-ID received before came again with different content: answered with the first MDN, the new content was not taken in',
+  },
+  EDIGW_AS2_IDENTITY_MISSING: {
+    kind: 'config',
+    message: 'AS2 needs our identity: gateway.yaml identity.as2 with id, key and certificate',
+  },
   EDIGW_AS2_LISTEN: { kind: 'config', message: 'the AS2 server cannot listen on this port' },
-  EDIGW_AS2_MDN_NEGATIVE: { kind: 'dead', message: "the partner's MDN reports an error or failure: the message was not taken" },
-  EDIGW_AS2_MDN_MIC_MISMATCH: { kind: 'dead', message: "the MDN's Received-Content-MIC is not the MIC of what we sent" },
+  EDIGW_AS2_MDN_NEGATIVE: {
+    kind: 'dead',
+    message: "the partner's MDN reports an error or failure: the message was not taken",
+  },
+  EDIGW_AS2_MDN_MIC_MISMATCH: {
+    kind: 'dead',
+    message: "the MDN's Received-Content-MIC is not the MIC of what we sent",
+  },
   EDIGW_AS2_MDN_UNMATCHED: { kind: 'dead', message: "the MDN's Original-Message-ID is not the Message-ID we sent" },
-  EDIGW_AS2_MDN_UNDELIVERED: { kind: 'retry', message: 'the asynchronous MDN could not be delivered to the Receipt-Delivery-Option URL' },
-  EDIGW_DB_POOL_TIMEOUT: { kind: 'retry', message: 'no database connection came free in time; the work is tried again later' },
-  EDIGW_DB_LOCK_TIMEOUT: { kind: 'retry', message: 'a row lock held by another transaction was not released in time; the work is tried again later' },
-  EDIGW_DB_DEADLOCK: { kind: 'retry', message: 'the database chose this transaction as a deadlock victim; the work is tried again later' },
+  EDIGW_AS2_MDN_UNDELIVERED: {
+    kind: 'retry',
+    message: 'the asynchronous MDN could not be delivered to the Receipt-Delivery-Option URL',
+  },
+  EDIGW_DB_POOL_TIMEOUT: {
+    kind: 'retry',
+    message: 'no database connection came free in time; the work is tried again later',
+  },
+  EDIGW_DB_LOCK_TIMEOUT: {
+    kind: 'retry',
+    message: 'a row lock held by another transaction was not released in time; the work is tried again later',
+  },
+  EDIGW_DB_DEADLOCK: {
+    kind: 'retry',
+    message: 'the database chose this transaction as a deadlock victim; the work is tried again later',
+  },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;
@@ -104,7 +218,11 @@ export type ErrorCode = keyof typeof catalogue;
 export class GatewayError extends Error {
   readonly kind: ErrorKind;
 
-  constructor(readonly code: ErrorCode, readonly context: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: ErrorCode,
+    readonly context: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${context}: ${catalogue[code].message}`, options);
     this.name = 'GatewayError';
     this.kind = catalogue[code].kind;

@@ -59,7 +59,10 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
 /** The profiles a gateway validates with: the shipped ones, then gateway.yaml's folder (which may override them). */
 function profilesOf(config: GatewayConfig, logger: Logger) {
   const shipped = join(packageRoot(), 'profiles');
-  const dirs = [shipped, ...(existsSync(config.profiles) && resolve(config.profiles) !== resolve(shipped) ? [config.profiles] : [])];
+  const dirs = [
+    shipped,
+    ...(existsSync(config.profiles) && resolve(config.profiles) !== resolve(shipped) ? [config.profiles] : []),
+  ];
   const profiles = loadProfiles(dirs);
   for (const i of profiles.issues) logger.warn({ issue: formatIssue(i) }, 'profile skipped');
   return profiles;
@@ -74,7 +77,10 @@ async function openStore(config: GatewayConfig, logger: Logger, running = false)
   });
   try {
     const ran = await store.migrate();
-    logger.info({ database: redactUrl(config.database), migrations: ran }, ran.length ? 'database migrated' : 'database is up to date');
+    logger.info(
+      { database: redactUrl(config.database), migrations: ran },
+      ran.length ? 'database migrated' : 'database is up to date',
+    );
   } catch (e) {
     await store.close();
     throw e;
@@ -84,7 +90,10 @@ async function openStore(config: GatewayConfig, logger: Logger, running = false)
 
 /** A gateway process checkpoints SQLite on a thread of its own; a command, done in a moment, need not. */
 function checkpointLog(logger: Logger) {
-  return { onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoints keep failing; the commits checkpoint instead (slower)') };
+  return {
+    onError: (message: string) =>
+      logger.warn({ err: message }, 'SQLite checkpoints keep failing; the commits checkpoint instead (slower)'),
+  };
 }
 
 /** What a command needs to run the pipeline's steps without running the gateway: config, partners, maps, profiles. */
@@ -92,11 +101,22 @@ export function openView(opts: { configFile?: string; logger: Logger; env?: Node
   const config = loadConfig(opts.configFile, opts.env ?? process.env);
   const partners = new PartnerDirectory(config, opts.logger);
   partners.reload(true);
-  return { config, partners, profiles: profilesOf(config, opts.logger).set, maps: new Maps(config.partners), logger: opts.logger, clock: () => new Date() };
+  return {
+    config,
+    partners,
+    profiles: profilesOf(config, opts.logger).set,
+    maps: new Maps(config.partners),
+    logger: opts.logger,
+    clock: () => new Date(),
+  };
 }
 
 /** openView plus the store (migrated): for commands that record what they do (send, replay). */
-export async function openContext(opts: { configFile?: string; logger: Logger; env?: NodeJS.ProcessEnv }): Promise<PipelineContext> {
+export async function openContext(opts: {
+  configFile?: string;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+}): Promise<PipelineContext> {
   const view = openView(opts);
   return { ...view, store: await openStore(view.config, opts.logger) };
 }
@@ -118,7 +138,15 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
   const partners = new PartnerDirectory(config, logger);
   partners.reload(true);
   partners.watch(opts.reloadEveryMs ?? 2000, () => undefined);
-  const ctx: PipelineContext = { config, store, partners, profiles: profilesOf(config, logger).set, maps: new Maps(config.partners), logger, clock: () => new Date() };
+  const ctx: PipelineContext = {
+    config,
+    store,
+    partners,
+    profiles: profilesOf(config, logger).set,
+    maps: new Maps(config.partners),
+    logger,
+    clock: () => new Date(),
+  };
   const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
   workers.start();
@@ -126,7 +154,8 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
   return {
     stop: async () => {
       partners.unwatch();
-      if (!(await workers.stop())) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
+      if (!(await workers.stop()))
+        logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
       await store.close();
     },
   };
@@ -138,7 +167,11 @@ function workerOptions(config: GatewayConfig): WorkerOptions {
 }
 
 /** Restart delays of a worker process that keeps dying: doubling from the first to the last. */
-const WORKER_RESTART = { firstMs: 1000, maxMs: 60_000, /** a process that ran this long was healthy: back to firstMs */ healthyMs: 60_000 };
+const WORKER_RESTART = {
+  firstMs: 1000,
+  maxMs: 60_000,
+  /** a process that ran this long was healthy: back to firstMs */ healthyMs: 60_000,
+};
 
 /**
  * How long to wait before starting a worker process again, given the wait before it was started and
@@ -158,21 +191,34 @@ const WORKER_STOP_MS = 30_000;
  * pause, so one that dies at start does not spin), stopped on stop(). Each exits by itself when this
  * process dies, however it dies: its IPC channel closes (runWorkerProcess's caller, cli/gateway.ts).
  */
-function forkWorkers(count: number, configFile: string | undefined, logger: Logger): { pids(): number[]; stop(): Promise<void> } {
+function forkWorkers(
+  count: number,
+  configFile: string | undefined,
+  logger: Logger,
+): { pids(): number[]; stop(): Promise<void> } {
   const children = new Set<ChildProcess>();
   const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
   const spawnOne = (waited: number | undefined) => {
     const began = Date.now();
-    const child = fork(join(packageRoot(), 'bin', 'edi-gateway.js'), ['worker', ...(configFile ? ['--config', configFile] : [])], { stdio: 'inherit' });
+    const child = fork(
+      join(packageRoot(), 'bin', 'edi-gateway.js'),
+      ['worker', ...(configFile ? ['--config', configFile] : [])],
+      { stdio: 'inherit' },
+    );
     children.add(child);
-    child.on('error', (e) => logger.error({ pid: child.pid, err: e.message }, 'a worker process could not be started or signalled'));
+    child.on('error', (e) =>
+      logger.error({ pid: child.pid, err: e.message }, 'a worker process could not be started or signalled'),
+    );
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) return;
       const wait = workerRestartDelay(waited, Date.now() - began);
       logger.error({ pid: child.pid, code, signal, restartInMs: wait }, 'a worker process exited; starting another');
-      const t = setTimeout(() => { restarts.delete(t); if (!stopping) spawnOne(wait); }, wait);
+      const t = setTimeout(() => {
+        restarts.delete(t);
+        if (!stopping) spawnOne(wait);
+      }, wait);
       restarts.add(t);
     });
   };
@@ -183,15 +229,23 @@ function forkWorkers(count: number, configFile: string | undefined, logger: Logg
       stopping = true;
       for (const t of restarts) clearTimeout(t);
       restarts.clear();
-      await Promise.all([...children].map((c) => new Promise<void>((r) => {
-        if (c.exitCode !== null || c.signalCode !== null) return r();
-        const kill = setTimeout(() => {
-          logger.warn({ pid: c.pid }, 'a worker process did not stop in time; killing it');
-          c.kill('SIGKILL');
-        }, WORKER_STOP_MS);
-        c.once('exit', () => { clearTimeout(kill); r(); });
-        c.kill('SIGTERM');
-      })));
+      await Promise.all(
+        [...children].map(
+          (c) =>
+            new Promise<void>((r) => {
+              if (c.exitCode !== null || c.signalCode !== null) return r();
+              const kill = setTimeout(() => {
+                logger.warn({ pid: c.pid }, 'a worker process did not stop in time; killing it');
+                c.kill('SIGKILL');
+              }, WORKER_STOP_MS);
+              c.once('exit', () => {
+                clearTimeout(kill);
+                r();
+              });
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
     },
   };
 }
@@ -212,7 +266,16 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const profiles = profilesOf(config, logger);
 
   const partners = new PartnerDirectory(config, logger);
-  const ctx: PipelineContext = { config, store, partners, profiles: profiles.set, maps: new Maps(config.partners), logger, clock: () => new Date(), intakeGate: new IntakeGate() };
+  const ctx: PipelineContext = {
+    config,
+    store,
+    partners,
+    profiles: profiles.set,
+    maps: new Maps(config.partners),
+    logger,
+    clock: () => new Date(),
+    intakeGate: new IntakeGate(),
+  };
   const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
 
@@ -224,13 +287,27 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     const spec = findInbound('file');
     if (f && spec) {
       const cfg = spec.config.parse({
-        dir: resolve(config.dir, f.dir), ...(f.pattern ? { pattern: f.pattern } : {}), ...(f.every !== undefined ? { every: f.every } : {}),
-        ...(f.minAge !== undefined ? { minAgeMs: f.minAge } : {}), ...(f.afterRead ? { afterRead: f.afterRead } : {}), ...(f.moveTo ? { moveTo: resolve(config.dir, f.moveTo) } : {}),
+        dir: resolve(config.dir, f.dir),
+        ...(f.pattern ? { pattern: f.pattern } : {}),
+        ...(f.every !== undefined ? { every: f.every } : {}),
+        ...(f.minAge !== undefined ? { minAgeMs: f.minAge } : {}),
+        ...(f.afterRead ? { afterRead: f.afterRead } : {}),
+        ...(f.moveTo ? { moveTo: resolve(config.dir, f.moveTo) } : {}),
       });
-      list.push(spec.create(cfg, {
-        intake: (input) => intake(ctx, { transport: 'file', partnerId: p.id, bytes: input.bytes, fileName: input.fileName ?? null, remotePath: input.remotePath ?? null }),
-        logger, clock: ctx.clock,
-      }));
+      list.push(
+        spec.create(cfg, {
+          intake: (input) =>
+            intake(ctx, {
+              transport: 'file',
+              partnerId: p.id,
+              bytes: input.bytes,
+              fileName: input.fileName ?? null,
+              remotePath: input.remotePath ?? null,
+            }),
+          logger,
+          clock: ctx.clock,
+        }),
+      );
     }
     for (const [i, entry] of (p.inbound?.poll ?? []).entries()) {
       const kind = entry.sftp ? 'sftp-poll' : 'ftp-poll';
@@ -238,11 +315,21 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       const raw = (entry.sftp ?? entry.ftp) as Record<string, unknown> | undefined;
       if (!pollSpec || !raw) continue;
       const cfg = pollSpec.config.parse({ ...resolvePaths(config.dir, raw), partner: p.id });
-      list.push(pollSpec.create(cfg, {
-        intake: (input) => intake(ctx, { transport: kind, partnerId: p.id, bytes: input.bytes, fileName: input.fileName ?? null, remotePath: input.remotePath ?? null }),
-        seen: seenInStore(store, p.id),
-        logger, clock: ctx.clock,
-      }));
+      list.push(
+        pollSpec.create(cfg, {
+          intake: (input) =>
+            intake(ctx, {
+              transport: kind,
+              partnerId: p.id,
+              bytes: input.bytes,
+              fileName: input.fileName ?? null,
+              remotePath: input.remotePath ?? null,
+            }),
+          seen: seenInStore(store, p.id),
+          logger,
+          clock: ctx.clock,
+        }),
+      );
       logger.info({ partner: p.id, poll: i, kind, host: raw.host, dir: raw.dir }, 'polling');
     }
     for (const t of list) await t.start();
@@ -256,19 +343,26 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
 
   const first = partners.reload(true);
   for (const p of partners.list()) await startInbound(p);
-  logger.info({ partners: partners.list().map((p) => p.id), refused: [...new Set(first?.issues.map((i) => i.file) ?? [])] }, 'partners loaded');
+  logger.info(
+    { partners: partners.list().map((p) => p.id), refused: [...new Set(first?.issues.map((i) => i.file) ?? [])] },
+    'partners loaded',
+  );
   let applying = Promise.resolve();
   partners.watch(opts.reloadEveryMs ?? 2000, (change) => {
-    applying = applying.then(async () => {
-      for (const id of change.removed) await stopInbound(id);
-      for (const p of change.changed) {
-        await stopInbound(p.id);
-        await startInbound(p);
-      }
-    }).catch((e) => logger.error({ err: (e as Error).message }, 'applying a partner change failed'));
+    applying = applying
+      .then(async () => {
+        for (const id of change.removed) await stopInbound(id);
+        for (const p of change.changed) {
+          await stopInbound(p.id);
+          await startInbound(p);
+        }
+      })
+      .catch((e) => logger.error({ err: (e as Error).message }, 'applying a partner change failed'));
   });
 
-  await scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
+  await scheduleMaintenance(ctx).catch((e) =>
+    logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'),
+  );
   const maintenance = setInterval(() => {
     scheduleMaintenance(ctx).catch((e) => logger.error({ err: (e as Error).message }, 'scheduling maintenance failed'));
   }, 30_000);
@@ -280,9 +374,15 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
       token: env.EDI_GATEWAY_TOKEN?.trim() || config.admin.token,
       maxBytes: config.admin.maxBytes,
       partnerExists: (id) => partners.get(id) !== undefined,
-      submit: (i) => intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
+      submit: (i) =>
+        intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
       send: async (i) => {
-        const q = await sendDocument(ctx, { partnerId: i.partnerId, endpoint: i.endpoint, bytes: i.bytes, fileName: i.fileName });
+        const q = await sendDocument(ctx, {
+          partnerId: i.partnerId,
+          endpoint: i.endpoint,
+          bytes: i.bytes,
+          fileName: i.fileName,
+        });
         return { messageId: q[0].messageId, messages: q.map((x) => x.messageId) };
       },
       // Bounded, and never queued behind the jobs for a pooled connection (Store.health).
@@ -290,7 +390,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
         const { ok, ...detail } = await store.health();
         return { ok, detail: { ...detail, partners: partners.list().length } };
       },
-      report: (q) => transactionRows(store, { partner: q.partner, from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined, to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined }),
+      report: (q) =>
+        transactionRows(store, {
+          partner: q.partner,
+          from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
+          to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined,
+        }),
       certificates: async (q) => {
         const now = ctx.clock();
         return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
@@ -336,24 +441,33 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   }
 
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= (async () => {
-    logger.info({}, 'stopping: intake first');
-    partners.unwatch();
-    clearInterval(maintenance);
-    await applying;
-    await admin?.close();
-    await as2?.close();
-    await sftp?.close();
-    await Promise.all([...inbound.keys()].map(stopInbound));
-    const [finished] = await Promise.all([workers.stop(), extra?.stop()]);
-    if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
-    await store.close();
-    logger.info({}, 'stopped');
-  })());
+  const stop = () =>
+    (stopped ??= (async () => {
+      logger.info({}, 'stopping: intake first');
+      partners.unwatch();
+      clearInterval(maintenance);
+      await applying;
+      await admin?.close();
+      await as2?.close();
+      await sftp?.close();
+      await Promise.all([...inbound.keys()].map(stopInbound));
+      const [finished] = await Promise.all([workers.stop(), extra?.stop()]);
+      if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
+      await store.close();
+      logger.info({}, 'stopped');
+    })());
   // The workers start last, once every listener is up: a job that takes the process down (a payload
   // that runs the heap out) must not keep intake from starting; the crash guard (crash-guard.ts) ends it.
   workers.start();
   const extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
-  logger.info({ config: config.file ?? '(defaults)', workers: config.workers, processes: config.processes, workerPids: extra?.pids() ?? [] }, 'gateway running');
+  logger.info(
+    {
+      config: config.file ?? '(defaults)',
+      workers: config.workers,
+      processes: config.processes,
+      workerPids: extra?.pids() ?? [],
+    },
+    'gateway running',
+  );
   return { ctx, admin, stop };
 }

@@ -23,9 +23,19 @@ export interface AdminDeps {
   /** 404 for unknown partners. */
   partnerExists(id: string): boolean;
   /** Inbound submit: store durably; resolves after commit. */
-  submit(input: { partnerId: string; bytes: Buffer; fileName?: string }): Promise<{ messageId: string; duplicate?: boolean }>;
+  submit(input: {
+    partnerId: string;
+    bytes: Buffer;
+    fileName?: string;
+  }): Promise<{ messageId: string; duplicate?: boolean }>;
   /** Outbound send through the partner's endpoint (canonical JSON or raw EDI); resolves when queued. */
-  send(input: { partnerId: string; endpoint: string; bytes: Buffer; contentType: string; fileName?: string }): Promise<{ messageId: string }>;
+  send(input: {
+    partnerId: string;
+    endpoint: string;
+    bytes: Buffer;
+    contentType: string;
+    fileName?: string;
+  }): Promise<{ messageId: string }>;
   /** Shown to anyone who can reach the port: keep secrets out of `detail`. */
   health(): Promise<{ ok: boolean; detail: Record<string, unknown> }>;
   report?(query: { from?: string; to?: string; partner?: string }): Promise<unknown>;
@@ -63,7 +73,8 @@ export function statusOf(err: GatewayError): number {
 const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** A name that stays a name wherever a transport uses it: in a folder (no separators) and in a header (no control characters). */
-const isPlainName = (name: string) => name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\p{Cc}]/u.test(name);
+const isPlainName = (name: string) =>
+  name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\p{Cc}]/u.test(name);
 
 type Locals = { requestId: string };
 const requestIdOf = (res: Response) => (res.locals as Locals).requestId;
@@ -82,14 +93,18 @@ function fail(res: Response, err: GatewayError): void {
 function queryText(req: Request, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `query parameter ${name} must be given once`);
+  if (typeof v !== 'string')
+    throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `query parameter ${name} must be given once`);
   return v;
 }
 
 function fileNameOf(req: Request): string | undefined {
   const name = queryText(req, 'fileName');
   if (name !== undefined && !isPlainName(name)) {
-    throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', 'fileName must be a plain file name: no folders, no control characters, at most 255 characters');
+    throw new GatewayError(
+      'EDIGW_ADMIN_BAD_REQUEST',
+      'fileName must be a plain file name: no folders, no control characters, at most 255 characters',
+    );
   }
   return name;
 }
@@ -97,7 +112,8 @@ function fileNameOf(req: Request): string | undefined {
 /** The raw body, which express.raw has read into a Buffer; anything else means there was none. */
 function bodyOf(req: Request): Buffer {
   const body: unknown = req.body;
-  if (!Buffer.isBuffer(body) || body.length === 0) throw new GatewayError('EDIGW_ADMIN_BODY_EMPTY', `${req.method} ${req.path}`);
+  if (!Buffer.isBuffer(body) || body.length === 0)
+    throw new GatewayError('EDIGW_ADMIN_BODY_EMPTY', `${req.method} ${req.path}`);
   return body;
 }
 
@@ -134,9 +150,14 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const path = req.originalUrl.split('?')[0];
     if (expected === undefined) return fail(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');
-    const given = createHash('sha256').update(m ? m[1] : '').digest();
+    const given = createHash('sha256')
+      .update(m ? m[1] : '')
+      .digest();
     if (!m || !timingSafeEqual(given, expected)) {
-      deps.logger.warn({ method: req.method, path, ip: req.ip, requestId: requestIdOf(res), presented: m !== null }, 'admin: request without a valid token');
+      deps.logger.warn(
+        { method: req.method, path, ip: req.ip, requestId: requestIdOf(res), presented: m !== null },
+        'admin: request without a valid token',
+      );
       return fail(res, new GatewayError('EDIGW_ADMIN_UNAUTHORIZED', `${req.method} ${path}`));
     }
     next();
@@ -145,7 +166,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   // Checked before the body is read, so a request for an unknown partner is not made to upload first.
   const knownPartner: RequestHandler = (req, res, next) => {
     const id = String(req.params.id);
-    if (!deps.partnerExists(id)) return fail(res, new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(id)}`));
+    if (!deps.partnerExists(id))
+      return fail(res, new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(id)}`));
     next();
   };
   const rawBody = express.raw({ type: () => true, limit: deps.maxBytes });
@@ -155,21 +177,36 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const bytes = bodyOf(req);
     const partnerId = String(req.params.id);
     const r = await deps.submit({ partnerId, bytes, ...(fileName !== undefined ? { fileName } : {}) });
-    deps.logger.info({ partner: partnerId, messageId: r.messageId, bytes: bytes.length, duplicate: r.duplicate === true }, 'admin: submitted');
+    deps.logger.info(
+      { partner: partnerId, messageId: r.messageId, bytes: bytes.length, duplicate: r.duplicate === true },
+      'admin: submitted',
+    );
     res.status(202).json({ messageId: r.messageId, duplicate: r.duplicate === true });
   });
 
   app.post('/api/partners/:id/send', knownPartner, rawBody, async (req, res) => {
     const endpoint = queryText(req, 'endpoint');
     if (endpoint === undefined || !ENDPOINT_NAME.test(endpoint)) {
-      throw new GatewayError('EDIGW_ADMIN_BAD_REQUEST', 'endpoint must name one of the partner\'s endpoints (?endpoint=NAME)');
+      throw new GatewayError(
+        'EDIGW_ADMIN_BAD_REQUEST',
+        "endpoint must name one of the partner's endpoints (?endpoint=NAME)",
+      );
     }
     const fileName = fileNameOf(req);
     const bytes = bodyOf(req);
     const partnerId = String(req.params.id);
     const contentType = req.get('content-type')?.trim() || 'application/octet-stream';
-    const r = await deps.send({ partnerId, endpoint, bytes, contentType, ...(fileName !== undefined ? { fileName } : {}) });
-    deps.logger.info({ partner: partnerId, endpoint, messageId: r.messageId, bytes: bytes.length }, 'admin: queued for sending');
+    const r = await deps.send({
+      partnerId,
+      endpoint,
+      bytes,
+      contentType,
+      ...(fileName !== undefined ? { fileName } : {}),
+    });
+    deps.logger.info(
+      { partner: partnerId, endpoint, messageId: r.messageId, bytes: bytes.length },
+      'admin: queued for sending',
+    );
     res.status(202).json({ messageId: r.messageId });
   });
 
@@ -178,7 +215,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const from = queryText(req, 'from');
     const to = queryText(req, 'to');
     const partner = queryText(req, 'partner');
-    if (partner !== undefined && !deps.partnerExists(partner)) throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
+    if (partner !== undefined && !deps.partnerExists(partner))
+      throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
     const report = await deps.report({
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
@@ -190,7 +228,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/api/report/certificates', async (req, res) => {
     if (!deps.certificates) throw new GatewayError('EDIGW_ADMIN_REPORTS_OFF', 'GET /api/report/certificates');
     const partner = queryText(req, 'partner');
-    if (partner !== undefined && !deps.partnerExists(partner)) throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
+    if (partner !== undefined && !deps.partnerExists(partner))
+      throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
     res.status(200).json(await deps.certificates(partner !== undefined ? { partner } : {}));
   });
 
@@ -209,7 +248,11 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     if (err instanceof GatewayError) {
       const status = statusOf(err);
       const log = status >= 500 ? deps.logger.error : deps.logger.warn;
-      log.call(deps.logger, { code: err.code, detail: err.describe(), method: req.method, path: req.path, requestId }, 'admin: request failed');
+      log.call(
+        deps.logger,
+        { code: err.code, detail: err.describe(), method: req.method, path: req.path, requestId },
+        'admin: request failed',
+      );
       return fail(res, err);
     }
     const parserError = clientError(err, req);
@@ -227,10 +270,14 @@ function clientError(err: unknown, req: Request): GatewayError | undefined {
   if (!e || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
   if (e.type === 'entity.too.large') return new GatewayError('EDIGW_ADMIN_BODY_TOO_LARGE', 'reading the request body');
   if (typeof e.type !== 'string') return new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `${req.method} ${req.path}`);
-  const what = e.type === 'encoding.unsupported' ? 'unsupported Content-Encoding (gzip, deflate and br are read)'
-    : e.type === 'request.aborted' ? 'the client aborted the upload'
-      : e.type === 'request.size.invalid' ? 'the body is shorter or longer than Content-Length'
-        : 'the body cannot be read or decompressed';
+  const what =
+    e.type === 'encoding.unsupported'
+      ? 'unsupported Content-Encoding (gzip, deflate and br are read)'
+      : e.type === 'request.aborted'
+        ? 'the client aborted the upload'
+        : e.type === 'request.size.invalid'
+          ? 'the body is shorter or longer than Content-Length'
+          : 'the body cannot be read or decompressed';
   return new GatewayError('EDIGW_ADMIN_BAD_REQUEST', `reading the request body: ${what}`);
 }
 

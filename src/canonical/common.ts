@@ -12,7 +12,8 @@ export type PartyRole = 'buyer' | 'seller' | 'shipTo' | 'billTo';
 export type PartyIdQualifier = 'gln' | 'duns' | 'duns+4' | 'buyer-assigned' | 'seller-assigned';
 
 /** Reference kinds both standards name with the same meaning: X12 REF01 (128) / EDIFACT RFF 1153. */
-export type ReferenceQualifier = 'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor';
+export type ReferenceQualifier =
+  'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor';
 
 /** A party; documents that know more roles than the four of a purchase order widen R. */
 export interface Party<R extends string = PartyRole> {
@@ -106,13 +107,21 @@ export function compactOrNone<T extends object>(o: T): T | undefined {
 
 /** X12 unit codes (355) that differ from UN/ECE Recommendation 20; any other code is the same in both. */
 export const x12Units: Array<[string, string]> = [
-  ['CS', 'CA'], ['DZN', 'DZ'], ['LBR', 'LB'], ['KGM', 'KG'], ['H87', 'PC'], ['FOT', 'FT'], ['GLL', 'GA'], ['LTR', 'LT'], ['MTR', 'MR'],
+  ['CS', 'CA'],
+  ['DZN', 'DZ'],
+  ['LBR', 'LB'],
+  ['KGM', 'KG'],
+  ['H87', 'PC'],
+  ['FOT', 'FT'],
+  ['GLL', 'GA'],
+  ['LTR', 'LT'],
+  ['MTR', 'MR'],
 ];
 const unitFromX12 = new Map(x12Units.map(([r, x]) => [x, r]));
 const unitToX12 = new Map(x12Units.map(([r, x]) => [r, x]));
 export function unitFromX12Code(code: string): string | undefined {
-  return code === '' ? undefined : unitFromX12.get(code) ?? code;
+  return code === '' ? undefined : (unitFromX12.get(code) ?? code);
 }
 export function unitToX12Code(unit: string | undefined): string {
-  return unit === undefined ? '' : unitToX12.get(unit) ?? unit;
+  return unit === undefined ? '' : (unitToX12.get(unit) ?? unit);
 }

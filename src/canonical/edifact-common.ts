@@ -2,8 +2,19 @@ import type { Element, Segment } from '../edi/model';
 import { components, text } from '../edi/model';
 import { trimTrailing } from '../edi/x12/ack-envelope';
 import {
-  CodeMap, type DocumentPurpose, type ItemIds, type Party, type PartyIdQualifier, type PartyRole, type Reference, type ReferenceQualifier,
-  ccyymmdd, chunks, compact, isoDate, numberOf,
+  CodeMap,
+  type DocumentPurpose,
+  type ItemIds,
+  type Party,
+  type PartyIdQualifier,
+  type PartyRole,
+  type Reference,
+  type ReferenceQualifier,
+  ccyymmdd,
+  chunks,
+  compact,
+  isoDate,
+  numberOf,
 } from './common';
 import type { Seg } from './sections';
 
@@ -13,27 +24,49 @@ import type { Seg } from './sections';
  */
 
 export const edifactPurpose = new CodeMap<DocumentPurpose>([
-  ['original', '9'], ['cancellation', '1'], ['change', '4'], ['replace', '5'], ['confirmation', '6'], ['duplicate', '7'],
+  ['original', '9'],
+  ['cancellation', '1'],
+  ['change', '4'],
+  ['replace', '5'],
+  ['confirmation', '6'],
+  ['duplicate', '7'],
 ]);
 /** NAD 3035 party qualifiers of the four roles every document knows; documents that know more extend the list. */
 export const edifactRolePairs: Array<[PartyRole, string]> = [
-  ['buyer', 'BY'], ['seller', 'SU'], ['seller', 'SE'], ['shipTo', 'DP'], ['shipTo', 'ST'], ['billTo', 'IV'],
+  ['buyer', 'BY'],
+  ['seller', 'SU'],
+  ['seller', 'SE'],
+  ['shipTo', 'DP'],
+  ['shipTo', 'ST'],
+  ['billTo', 'IV'],
 ];
 export const edifactIdQualifier = new CodeMap<PartyIdQualifier>([
-  ['gln', '9'], ['duns', '16'], ['seller-assigned', '91'], ['buyer-assigned', '92'],
+  ['gln', '9'],
+  ['duns', '16'],
+  ['seller-assigned', '91'],
+  ['buyer-assigned', '92'],
 ]);
 /** D-U-N-S+4 has no 3055 code of its own: it travels as agency 16 (D-U-N-S) with code list qualifier 4. */
 export const DUNS4 = ['4', '16'];
 export const edifactReferencePairs: Array<[ReferenceQualifier, string]> = [
-  ['contract', 'CT'], ['promotion', 'PD'], ['vendor-order', 'VN'], ['customer-reference', 'CR'], ['price-list', 'PL'], ['internal-vendor', 'IA'],
+  ['contract', 'CT'],
+  ['promotion', 'PD'],
+  ['vendor-order', 'VN'],
+  ['customer-reference', 'CR'],
+  ['price-list', 'PL'],
+  ['internal-vendor', 'IA'],
 ];
 export const edifactReference = new CodeMap<ReferenceQualifier>(edifactReferencePairs);
 
 /** Item number types (7143) and the line field each fills; the first for a field is written. */
 export const itemTypes: Array<[string, keyof ItemIds]> = [
-  ['EN', 'gtin'], ['UP', 'gtin'], ['SRV', 'gtin'],
-  ['IN', 'buyerItem'], ['BP', 'buyerItem'],
-  ['SA', 'vendorItem'], ['VN', 'vendorItem'],
+  ['EN', 'gtin'],
+  ['UP', 'gtin'],
+  ['SRV', 'gtin'],
+  ['IN', 'buyerItem'],
+  ['BP', 'buyerItem'],
+  ['SA', 'vendorItem'],
+  ['VN', 'vendorItem'],
   ['MF', 'manufacturerItem'],
   ['IB', 'isbn'],
 ];
@@ -85,7 +118,10 @@ export function nadParty<R extends string>(segs: Seg[], roles: CodeMap<R>): Part
     idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
     name: c(nad, 4).slice(0, 5).join('') || undefined,
     addressLines: street.length ? street : undefined,
-    city: t(nad, 6), region: t(nad, 7), postalCode: t(nad, 8), country: t(nad, 9),
+    city: t(nad, 6),
+    region: t(nad, 7),
+    postalCode: t(nad, 8),
+    country: t(nad, 9),
   });
 }
 
@@ -94,18 +130,34 @@ export function parties<R extends string>(groups: Seg[][], roles: CodeMap<R>): A
 }
 
 export function nadSegment<R extends string>(p: Party<R>, roles: CodeMap<R>): Segment {
-  const c082: string[] = !p.id ? [] : p.idQualifier === 'duns+4' ? [p.id, ...DUNS4] : [p.id, '', edifactIdQualifier.code(p.idQualifier) ?? ''];
-  return seg('NAD', roles.code(p.role) ?? 'ZZZ', c082, '', chunks(p.name ?? '', 35).slice(0, 5), (p.addressLines ?? []).slice(0, 4),
-    p.city ?? '', p.region ?? '', p.postalCode ?? '', p.country ?? '');
+  const c082: string[] = !p.id
+    ? []
+    : p.idQualifier === 'duns+4'
+      ? [p.id, ...DUNS4]
+      : [p.id, '', edifactIdQualifier.code(p.idQualifier) ?? ''];
+  return seg(
+    'NAD',
+    roles.code(p.role) ?? 'ZZZ',
+    c082,
+    '',
+    chunks(p.name ?? '', 35).slice(0, 5),
+    (p.addressLines ?? []).slice(0, 4),
+    p.city ?? '',
+    p.region ?? '',
+    p.postalCode ?? '',
+    p.country ?? '',
+  );
 }
 
 /** RFF segments whose qualifier the document carries. */
 export function references<Q extends string>(segs: Seg[], map: CodeMap<Q>): Array<Reference<Q>> {
-  return segs.filter((x) => x.id === 'RFF').flatMap((x) => {
-    const [q, value] = c(x, 1);
-    const qualifier = map.name(q ?? '');
-    return qualifier && value ? [{ qualifier, value }] : [];
-  });
+  return segs
+    .filter((x) => x.id === 'RFF')
+    .flatMap((x) => {
+      const [q, value] = c(x, 1);
+      const qualifier = map.name(q ?? '');
+      return qualifier && value ? [{ qualifier, value }] : [];
+    });
 }
 
 export function rffSegments<Q extends string>(refs: Array<Reference<Q>>, map: CodeMap<Q>): Segment[] {
@@ -124,7 +176,11 @@ export function referenceWithDate(segs: Seg[], qualifier: string): { value?: str
   return { value: c(segs[i], 1)[1] || undefined, date };
 }
 
-export function referenceWithDateSegments(qualifier: string, value: string | undefined, date: string | undefined): Segment[] {
+export function referenceWithDateSegments(
+  qualifier: string,
+  value: string | undefined,
+  date: string | undefined,
+): Segment[] {
   if (value === undefined && date === undefined) return [];
   return [seg('RFF', [qualifier, value ?? '']), ...(date ? [dtm('171', date)] : [])];
 }
@@ -133,7 +189,10 @@ export function referenceWithDateSegments(qualifier: string, value: string | und
 export function itemIds(segs: Seg[]): ItemIds {
   const lin = segs[0];
   const out: ItemIds = {};
-  const ids: string[][] = [c(lin, 3), ...segs.filter((s) => s.id === 'PIA').flatMap((s) => [2, 3, 4, 5, 6].map((n) => c(s, n)))];
+  const ids: string[][] = [
+    c(lin, 3),
+    ...segs.filter((s) => s.id === 'PIA').flatMap((s) => [2, 3, 4, 5, 6].map((n) => c(s, n))),
+  ];
   for (const [value, type] of ids) {
     const field = itemTypes.find(([q]) => q === type)?.[1];
     if (field && value && out[field] === undefined) out[field] = value;
@@ -150,7 +209,10 @@ export function linSegments(lineNumber: string | undefined, item: ItemIds, actio
   const written = new Set<string>();
   for (const [type, field] of itemTypes) {
     const v = item[field];
-    if (typeof v === 'string' && !written.has(field)) { ids.push([v, type]); written.add(field); }
+    if (typeof v === 'string' && !written.has(field)) {
+      ids.push([v, type]);
+      written.add(field);
+    }
   }
   const gtin = ids.findIndex(([, type]) => type === 'EN');
   const main = gtin >= 0 ? ids.splice(gtin, 1)[0] : [];
@@ -161,7 +223,10 @@ export function linSegments(lineNumber: string | undefined, item: ItemIds, actio
 
 /** Free-form descriptions (IMD 7077 F), C273 7008 parts joined. */
 export function imdDescription(segs: Seg[]): string {
-  return segs.filter((s) => s.id === 'IMD' && t(s, 1) === 'F').map((s) => c(s, 3).slice(3, 5).join('')).join('');
+  return segs
+    .filter((s) => s.id === 'IMD' && t(s, 1) === 'F')
+    .map((s) => c(s, 3).slice(3, 5).join(''))
+    .join('');
 }
 
 /** One IMD per 70 characters, two 35-character 7008 parts each. */
@@ -171,7 +236,10 @@ export function imdSegments(description: string | undefined): Segment[] {
 
 /** General notes: FTX with 4451 AAI, the C108 4440 parts joined. */
 export function ftxNotes(segs: Seg[]): string[] {
-  return segs.filter((x) => x.id === 'FTX' && t(x, 1) === 'AAI').map((x) => c(x, 4).join('')).filter((n) => n !== '');
+  return segs
+    .filter((x) => x.id === 'FTX' && t(x, 1) === 'AAI')
+    .map((x) => c(x, 4).join(''))
+    .filter((n) => n !== '');
 }
 
 /** One FTX AAI per note, up to five 70-character parts (the rest is cut). */
@@ -190,7 +258,7 @@ export function quantity(segs: Seg[], ...qualifiers: string[]): { value?: number
 /** 6411 codes of older Recommendation 20 revisions, read as today's code (PCE, piece, is H87). */
 const legacyUnits = new Map([['PCE', 'H87']]);
 export function currentUnit(code: string | undefined): string | undefined {
-  return code === undefined ? undefined : legacyUnits.get(code) ?? code;
+  return code === undefined ? undefined : (legacyUnits.get(code) ?? code);
 }
 
 /** The amount of the first MOA with one of the 5025 qualifiers. */

@@ -3,17 +3,50 @@ import { CodeMap, compact } from './common';
 import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier, ShippedItem, ShippedOrder } from './ship-notice';
 import { type Seg, type Sections, runs, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  currentUnit, dateOf, dtm, edifactPurpose, edifactReferencePairs, edifactRolePairs, imdDescription, imdSegments, itemIds, linSegments,
-  nadMembers, nadSegment, num, parties, quantity, references, referenceWithDate, referenceWithDateSegments, rffSegments, seg, t,
+  currentUnit,
+  dateOf,
+  dtm,
+  edifactPurpose,
+  edifactReferencePairs,
+  edifactRolePairs,
+  imdDescription,
+  imdSegments,
+  itemIds,
+  linSegments,
+  nadMembers,
+  nadSegment,
+  num,
+  parties,
+  quantity,
+  references,
+  referenceWithDate,
+  referenceWithDateSegments,
+  rffSegments,
+  seg,
+  t,
 } from './edifact-common';
 
-export const edifactShipRole = new CodeMap<ShipNoticeRole>([...edifactRolePairs, ['shipFrom', 'SF'], ['carrier', 'CA']]);
-export const edifactShipReference = new CodeMap<ShipReferenceQualifier>([...edifactReferencePairs, ['bill-of-lading', 'BM'], ['carrier-reference', 'CN']]);
+export const edifactShipRole = new CodeMap<ShipNoticeRole>([
+  ...edifactRolePairs,
+  ['shipFrom', 'SF'],
+  ['carrier', 'CA'],
+]);
+export const edifactShipReference = new CodeMap<ShipReferenceQualifier>([
+  ...edifactReferencePairs,
+  ['bill-of-lading', 'BM'],
+  ['carrier-reference', 'CN'],
+]);
 
 function sections(tx: Transaction): Sections {
   // The lines of a DESADV sit inside its packing sequences (CPS): each CPS group is read as a "line" and cut into its LINs.
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'CPS' });
-  return sectionsFromSegments(tx.segments, { party: 'NAD', partyMembers: nadMembers, line: 'CPS', summary: 'CNT', skip: ['UNH', 'UNT'] });
+  return sectionsFromSegments(tx.segments, {
+    party: 'NAD',
+    partyMembers: nadMembers,
+    line: 'CPS',
+    summary: 'CNT',
+    skip: ['UNH', 'UNT'],
+  });
 }
 
 function item(segs: Seg[]): ShippedItem {
@@ -40,7 +73,10 @@ export function fromDesadv(tx: Transaction): ShipNotice {
   for (const lin of s.lines.flatMap((cps) => runs(cps, 'LIN'))) {
     const ref = referenceWithDate(lin, 'ON');
     const last = orders[orders.length - 1];
-    const o = last && last.number === ref?.value && last.orderDate === ref?.date ? last : compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
+    const o =
+      last && last.number === ref?.value && last.orderDate === ref?.date
+        ? last
+        : compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
     if (o !== last) orders.push(o);
     o.items.push(item(lin));
   }

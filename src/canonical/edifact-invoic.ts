@@ -3,13 +3,40 @@ import { CodeMap, compact, compactOrNone, numberOf } from './common';
 import type { Invoice, InvoiceLine, InvoiceRole, InvoiceType, PaymentTerms } from './invoice';
 import { type Seg, type Sections, groups, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
-  amount, c, currentUnit, dateOf, dtm, edifactPurpose, edifactReference, edifactRolePairs, ftxNotes, ftxSegments, imdDescription,
-  imdSegments, itemIds, lineCount, linSegments, nadMembers, nadSegment, num, parties, quantity, references, referenceWithDate,
-  referenceWithDateSegments, rffSegments, seg, t, unitPrice,
+  amount,
+  c,
+  currentUnit,
+  dateOf,
+  dtm,
+  edifactPurpose,
+  edifactReference,
+  edifactRolePairs,
+  ftxNotes,
+  ftxSegments,
+  imdDescription,
+  imdSegments,
+  itemIds,
+  lineCount,
+  linSegments,
+  nadMembers,
+  nadSegment,
+  num,
+  parties,
+  quantity,
+  references,
+  referenceWithDate,
+  referenceWithDateSegments,
+  rffSegments,
+  seg,
+  t,
+  unitPrice,
 } from './edifact-common';
 
 export const edifactInvoiceType = new CodeMap<InvoiceType>([
-  ['invoice', '380'], ['credit', '381'], ['debit', '383'], ['consolidated', '385'],
+  ['invoice', '380'],
+  ['credit', '381'],
+  ['debit', '383'],
+  ['consolidated', '385'],
 ]);
 export const edifactInvoiceRole = new CodeMap<InvoiceRole>([...edifactRolePairs, ['remitTo', 'RE'], ['remitTo', 'PE']]);
 
@@ -20,7 +47,13 @@ const DAYS_AFTER_INVOICE = ['5', '3', 'D'];
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'LIN' });
-  return sectionsFromSegments(tx.segments, { party: 'NAD', partyMembers: nadMembers, line: 'LIN', summary: 'UNS', skip: ['UNH', 'UNT'] });
+  return sectionsFromSegments(tx.segments, {
+    party: 'NAD',
+    partyMembers: nadMembers,
+    line: 'LIN',
+    summary: 'UNS',
+    skip: ['UNH', 'UNT'],
+  });
 }
 
 function line(segs: Seg[]): InvoiceLine {
@@ -78,7 +111,11 @@ export function fromInvoic(tx: Transaction): Invoice {
     references: references(header, edifactReference),
     terms: terms(header),
     lines,
-    totals: compact({ lineCount: lineCount(summary) ?? lines.length, amount: amount(summary, '77', '86', '39'), taxAmount: amount(summary, '176', '124') }),
+    totals: compact({
+      lineCount: lineCount(summary) ?? lines.length,
+      amount: amount(summary, '77', '86', '39'),
+      taxAmount: amount(summary, '176', '124'),
+    }),
     notes: ftxNotes(header),
   });
 }
@@ -100,7 +137,14 @@ export function toInvoic(inv: Invoice): Segment[] {
     if (terms.dueDate) out.push(dtm('13', terms.dueDate));
   }
   if (terms && (terms.discountDays !== undefined || terms.discountPercent !== undefined)) {
-    out.push(seg('PAT', DISCOUNT, '', terms.discountDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.discountDays)] : ''));
+    out.push(
+      seg(
+        'PAT',
+        DISCOUNT,
+        '',
+        terms.discountDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.discountDays)] : '',
+      ),
+    );
     if (terms.discountPercent !== undefined) out.push(seg('PCD', ['12', num(terms.discountPercent)]));
   }
   for (const l of inv.lines) {

@@ -3,21 +3,55 @@ import { CodeMap, compact } from './common';
 import type { OrderLine, OrderType, PartyRole, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  DUNS4, amount, c, dateOf, dtm, edifactIdQualifier, edifactPurpose, edifactReference, edifactRolePairs, ftxNotes, ftxSegments,
-  imdDescription, imdSegments, itemIds, lineCount, linSegments, nadMembers, nadSegment, num, parties, price, quantity, references,
-  rffSegments, seg, t,
+  DUNS4,
+  amount,
+  c,
+  dateOf,
+  dtm,
+  edifactIdQualifier,
+  edifactPurpose,
+  edifactReference,
+  edifactRolePairs,
+  ftxNotes,
+  ftxSegments,
+  imdDescription,
+  imdSegments,
+  itemIds,
+  lineCount,
+  linSegments,
+  nadMembers,
+  nadSegment,
+  num,
+  parties,
+  price,
+  quantity,
+  references,
+  rffSegments,
+  seg,
+  t,
 } from './edifact-common';
 
 export { DUNS4, edifactIdQualifier, edifactPurpose, edifactReference };
 
 export const edifactOrderType = new CodeMap<OrderType>([
-  ['order', '220'], ['order', '105'], ['blanket', '221'], ['rush', '224'], ['release', '226'], ['consigned', '227'],
+  ['order', '220'],
+  ['order', '105'],
+  ['blanket', '221'],
+  ['rush', '224'],
+  ['release', '226'],
+  ['consigned', '227'],
 ]);
 export const edifactRole = new CodeMap<PartyRole>(edifactRolePairs);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'SG2', line: 'SG25' });
-  return sectionsFromSegments(tx.segments, { party: 'NAD', partyMembers: nadMembers, line: 'LIN', summary: 'UNS', skip: ['UNH', 'UNT'] });
+  return sectionsFromSegments(tx.segments, {
+    party: 'NAD',
+    partyMembers: nadMembers,
+    line: 'LIN',
+    summary: 'UNS',
+    skip: ['UNH', 'UNT'],
+  });
 }
 
 function line(segs: Seg[]): OrderLine {

@@ -3,34 +3,74 @@ import { CodeMap, compact, type PartyRole } from './common';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
-  amount, c, currentUnit, dateOf, dtm, edifactPurpose, edifactReference, edifactRolePairs, ftxNotes, ftxSegments, imdDescription,
-  imdSegments, itemIds, lineCount, linSegments, nadMembers, nadSegment, num, parties, quantity, references, referenceWithDate,
-  referenceWithDateSegments, rffSegments, seg, t, unitPrice,
+  amount,
+  c,
+  currentUnit,
+  dateOf,
+  dtm,
+  edifactPurpose,
+  edifactReference,
+  edifactRolePairs,
+  ftxNotes,
+  ftxSegments,
+  imdDescription,
+  imdSegments,
+  itemIds,
+  lineCount,
+  linSegments,
+  nadMembers,
+  nadSegment,
+  num,
+  parties,
+  quantity,
+  references,
+  referenceWithDate,
+  referenceWithDateSegments,
+  rffSegments,
+  seg,
+  t,
+  unitPrice,
 } from './edifact-common';
 
 /** BGM 4343 response types; the first for a status is written. */
 export const edifactResponseStatus = new CodeMap<ResponseStatus>([
-  ['accepted', 'AP'], ['accepted', 'AD'], ['changed', 'AC'], ['changed', 'CA'], ['rejected', 'RE'],
+  ['accepted', 'AP'],
+  ['accepted', 'AD'],
+  ['changed', 'AC'],
+  ['changed', 'CA'],
+  ['rejected', 'RE'],
 ]);
 /**
  * BGM 1225 codes some senders use for the answer instead of 4343 (29 accepted without amendment,
  * 27 not accepted): read when there is no 4343, never written.
  */
-const statusFromFunction = new CodeMap<ResponseStatus>([['accepted', '29'], ['rejected', '27']]);
+const statusFromFunction = new CodeMap<ResponseStatus>([
+  ['accepted', '29'],
+  ['rejected', '27'],
+]);
 /**
  * LIN 1229 action codes: 5 accepted without amendment, 6 accepted with amendment (written for a changed
  * line), 3 changed, 7 not accepted. UN/EDIFACT has no "backordered" action: a backordered line is an
  * accepted-with-amendment line that states a back order quantity (QTY 83).
  */
 export const edifactLineAction = new CodeMap<Exclude<LineStatus, 'backordered'>>([
-  ['accepted', '5'], ['changed', '6'], ['changed', '3'], ['rejected', '7'],
+  ['accepted', '5'],
+  ['changed', '6'],
+  ['changed', '3'],
+  ['rejected', '7'],
 ]);
 const BACKORDERED_ACTION = '6';
 const edifactResponseRole = new CodeMap<PartyRole>(edifactRolePairs);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'LIN' });
-  return sectionsFromSegments(tx.segments, { party: 'NAD', partyMembers: nadMembers, line: 'LIN', summary: 'UNS', skip: ['UNH', 'UNT'] });
+  return sectionsFromSegments(tx.segments, {
+    party: 'NAD',
+    partyMembers: nadMembers,
+    line: 'LIN',
+    summary: 'UNS',
+    skip: ['UNH', 'UNT'],
+  });
 }
 
 function line(segs: Seg[]): ResponseLine {
@@ -82,7 +122,15 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
 /** The body of a D96A ORDRSP for an OrderResponse, BGM to CNT in the message's order (no UNH or UNT). */
 export function toOrdrsp(r: OrderResponse): Segment[] {
   const out: Segment[] = [];
-  out.push(seg('BGM', '231', r.number ?? '', edifactPurpose.code(r.purpose) ?? '9', edifactResponseStatus.code(r.status) ?? 'AP'));
+  out.push(
+    seg(
+      'BGM',
+      '231',
+      r.number ?? '',
+      edifactPurpose.code(r.purpose) ?? '9',
+      edifactResponseStatus.code(r.status) ?? 'AP',
+    ),
+  );
   // DTM is mandatory in an ORDRSP; a response without a date writes none and the message says so when validated.
   if (r.date) out.push(dtm('137', r.date));
   out.push(...ftxSegments(r.notes));
@@ -92,11 +140,17 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   if (r.currency) out.push(seg('CUX', ['2', r.currency, '9']));
   for (const l of r.lines) {
     const backordered = l.status === 'backordered';
-    out.push(...linSegments(l.lineNumber, l, l.status === 'backordered' ? BACKORDERED_ACTION : edifactLineAction.code(l.status) ?? ''));
+    out.push(
+      ...linSegments(
+        l.lineNumber,
+        l,
+        l.status === 'backordered' ? BACKORDERED_ACTION : (edifactLineAction.code(l.status) ?? ''),
+      ),
+    );
     out.push(...imdSegments(l.description));
     if (l.quantity !== undefined) out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
     // A back order without a stated quantity is the whole line on back order: QTY 83 needs a number.
-    const confirmed = backordered ? l.confirmedQuantity ?? l.quantity : l.confirmedQuantity;
+    const confirmed = backordered ? (l.confirmedQuantity ?? l.quantity) : l.confirmedQuantity;
     if (confirmed !== undefined) out.push(seg('QTY', [backordered ? '83' : '113', num(confirmed), l.unit ?? '']));
     if (l.estimatedDelivery) out.push(dtm('17', l.estimatedDelivery));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));

@@ -25,7 +25,16 @@ export interface EnvelopeOptions {
 const pad = (s: string, n: number) => s.padEnd(n).slice(0, n);
 
 function transaction(type: string, version: string, control: string, segments: Segment[]): Transaction {
-  return { type, version, controlNumber: control, segments, segmentCount: segments.length + 1, errors: [], offset: 0, length: 0 };
+  return {
+    type,
+    version,
+    controlNumber: control,
+    segments,
+    segmentCount: segments.length + 1,
+    errors: [],
+    offset: 0,
+    length: 0,
+  };
 }
 
 function segment(id: string, elements: Element[]): Segment {
@@ -38,26 +47,64 @@ function segment(id: string, elements: Element[]): Segment {
  */
 export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interchange {
   const ctrl = String(o.controlNumber).padStart(9, '0');
-  if (ctrl.length > 9) throw new RangeError(`X12 interchange control number ${o.controlNumber} is longer than 9 digits`);
+  if (ctrl.length > 9)
+    throw new RangeError(`X12 interchange control number ${o.controlNumber} is longer than 9 digits`);
   const version = messages[0]?.version ?? '004010';
   const isa: Element[] = [
-    '00', pad('', 10), '00', pad('', 10), pad(o.sender.qualifier, 2), pad(o.sender.id, 15), pad(o.receiver.qualifier, 2), pad(o.receiver.id, 15),
-    ymd(o.now).slice(2), hm(o.now), 'U', '00401', ctrl, '0', o.test ? 'T' : 'P', '>',
+    '00',
+    pad('', 10),
+    '00',
+    pad('', 10),
+    pad(o.sender.qualifier, 2),
+    pad(o.sender.id, 15),
+    pad(o.receiver.qualifier, 2),
+    pad(o.receiver.id, 15),
+    ymd(o.now).slice(2),
+    hm(o.now),
+    'U',
+    '00401',
+    ctrl,
+    '0',
+    o.test ? 'T' : 'P',
+    '>',
   ];
   const groupCtrl = String(o.controlNumber);
-  const gs = segment('GS', [o.functionalId ?? 'PO', o.sender.id, o.receiver.id, ymd(o.now), hm(o.now), groupCtrl, 'X', version]);
+  const gs = segment('GS', [
+    o.functionalId ?? 'PO',
+    o.sender.id,
+    o.receiver.id,
+    ymd(o.now),
+    hm(o.now),
+    groupCtrl,
+    'X',
+    version,
+  ]);
   const group: Group = {
-    functionalId: o.functionalId ?? 'PO', controlNumber: groupCtrl, version, sender: o.sender.id, receiver: o.receiver.id,
+    functionalId: o.functionalId ?? 'PO',
+    controlNumber: groupCtrl,
+    version,
+    sender: o.sender.id,
+    receiver: o.receiver.id,
     transactions: messages.map((m, i) => {
       const c = String(i + 1).padStart(4, '0');
       return transaction(m.type, m.version, c, [segment('ST', [m.type, c]), ...m.body]);
     }),
-    header: gs, errors: [],
+    header: gs,
+    errors: [],
   };
   return {
-    standard: 'x12', sender: o.sender, receiver: o.receiver, controlNumber: ctrl, date: x12DateTime(ymd(o.now), hm(o.now)), test: !!o.test,
+    standard: 'x12',
+    sender: o.sender,
+    receiver: o.receiver,
+    controlNumber: ctrl,
+    date: x12DateTime(ymd(o.now), hm(o.now)),
+    test: !!o.test,
     syntax: { version: '00401', element: '*', component: '>', segment: '~', lineBreak: '\n', charset: 'utf-8' },
-    groups: [group], header: segment('ISA', isa), errors: [], offset: 0, length: 0,
+    groups: [group],
+    header: segment('ISA', isa),
+    errors: [],
+    offset: 0,
+    length: 0,
   };
 }
 
@@ -68,8 +115,14 @@ export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interch
 export function edifactInterchange(messages: Message[], o: EnvelopeOptions): Interchange {
   const ctrl = String(o.controlNumber);
   const date = ymd(o.now).slice(2);
-  const unb = segment('UNB', [['UNOC', '3'], [o.sender.id, o.sender.qualifier], [o.receiver.id, o.receiver.qualifier], [date, hm(o.now)], ctrl,
-    ...(o.test ? ['', '', '', '', '', '1'] : [])]);
+  const unb = segment('UNB', [
+    ['UNOC', '3'],
+    [o.sender.id, o.sender.qualifier],
+    [o.receiver.id, o.receiver.qualifier],
+    [date, hm(o.now)],
+    ctrl,
+    ...(o.test ? ['', '', '', '', '', '1'] : []),
+  ]);
   const group: Group = {
     version: messages[0]?.version ?? 'D96A',
     transactions: messages.map((m, i) => {
@@ -81,8 +134,27 @@ export function edifactInterchange(messages: Message[], o: EnvelopeOptions): Int
     errors: [],
   };
   return {
-    standard: 'edifact', sender: o.sender, receiver: o.receiver, controlNumber: ctrl, date: edifactDateTime(date, hm(o.now)), test: !!o.test,
-    syntax: { version: '3', element: '+', component: ':', segment: "'", release: '?', decimal: '.', charset: 'UNOC', una: true, lineBreak: '\n' },
-    groups: [group], header: unb, errors: [], offset: 0, length: 0,
+    standard: 'edifact',
+    sender: o.sender,
+    receiver: o.receiver,
+    controlNumber: ctrl,
+    date: edifactDateTime(date, hm(o.now)),
+    test: !!o.test,
+    syntax: {
+      version: '3',
+      element: '+',
+      component: ':',
+      segment: "'",
+      release: '?',
+      decimal: '.',
+      charset: 'UNOC',
+      una: true,
+      lineBreak: '\n',
+    },
+    groups: [group],
+    header: unb,
+    errors: [],
+    offset: 0,
+    length: 0,
   };
 }

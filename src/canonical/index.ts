@@ -9,11 +9,29 @@ import { checkWith } from './schemas';
 export * from './purchase-order';
 export type { DocumentPurpose } from './common';
 export type { DocumentKind, DocumentName } from './kind';
-export { type Invoice, type InvoiceLine, type InvoiceRole, type InvoiceType, type PaymentTerms, invoice } from './invoice';
 export {
-  type ShipNotice, type ShipNoticeRole, type ShipReferenceQualifier, type ShippedItem, type ShippedOrder, shipNotice,
+  type Invoice,
+  type InvoiceLine,
+  type InvoiceRole,
+  type InvoiceType,
+  type PaymentTerms,
+  invoice,
+} from './invoice';
+export {
+  type ShipNotice,
+  type ShipNoticeRole,
+  type ShipReferenceQualifier,
+  type ShippedItem,
+  type ShippedOrder,
+  shipNotice,
 } from './ship-notice';
-export { type LineStatus, type OrderResponse, type ResponseLine, type ResponseStatus, orderResponse } from './order-response';
+export {
+  type LineStatus,
+  type OrderResponse,
+  type ResponseLine,
+  type ResponseStatus,
+  orderResponse,
+} from './order-response';
 export { fromX12_850, toX12_850 } from './x12-850';
 export { fromOrders, toOrders } from './edifact-orders';
 export { fromX12_810, toX12_810 } from './x12-810';
@@ -42,12 +60,18 @@ export function documentNamed(name: string): DocumentKind | undefined {
  * like `lines[2].quantity: expected a number`, every one at once. The value is the document with its
  * defaults filled in and the `"document"` field dropped, ready for the kind's writers.
  */
-export function checkDocument<D>(kind: DocumentKind<D>, value: unknown): { ok: true; value: D } | { ok: false; issues: string[] } {
+export function checkDocument<D>(
+  kind: DocumentKind<D>,
+  value: unknown,
+): { ok: true; value: D } | { ok: false; issues: string[] } {
   return checkWith(kind.schema, value);
 }
 
 /** The canonical reader for a purchase order transaction of a standard and type, where one ships (see documentFor for every kind). */
-export function purchaseOrderReader(standard: Standard, type: string): ((tx: Transaction) => PurchaseOrder) | undefined {
+export function purchaseOrderReader(
+  standard: Standard,
+  type: string,
+): ((tx: Transaction) => PurchaseOrder) | undefined {
   const kind = documentFor(standard, type);
   return kind === purchaseOrder ? purchaseOrder[standard].read : undefined;
 }

@@ -11,8 +11,21 @@ import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
 
 export {
-  CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, unitFromX12Code, unitToX12Code, x12Units,
-  type ItemIds, type Party, type PartyIdQualifier, type PartyRole, type Reference, type ReferenceQualifier,
+  CodeMap,
+  ccyymmdd,
+  chunks,
+  compact,
+  isoDate,
+  numberOf,
+  unitFromX12Code,
+  unitToX12Code,
+  x12Units,
+  type ItemIds,
+  type Party,
+  type PartyIdQualifier,
+  type PartyRole,
+  type Reference,
+  type ReferenceQualifier,
 } from './common';
 
 /** Why the order was sent: X12 BEG01 (353) / EDIFACT BGM 1225. */

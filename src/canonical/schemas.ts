@@ -18,13 +18,37 @@ import type { LineStatus, OrderResponse, ResponseStatus } from './order-response
 // checks at the end of the file catch a name added to a union and not here.
 // ---------------------------------------------------------------------------------------------
 
-const purposes = ['original', 'cancellation', 'change', 'replace', 'confirmation', 'duplicate'] as const satisfies readonly DocumentPurpose[];
+const purposes = [
+  'original',
+  'cancellation',
+  'change',
+  'replace',
+  'confirmation',
+  'duplicate',
+] as const satisfies readonly DocumentPurpose[];
 const partyRoles = ['buyer', 'seller', 'shipTo', 'billTo'] as const satisfies readonly PartyRole[];
 const invoiceRoles = [...partyRoles, 'remitTo'] as const satisfies readonly InvoiceRole[];
 const shipNoticeRoles = [...partyRoles, 'shipFrom', 'carrier'] as const satisfies readonly ShipNoticeRole[];
-const idQualifiers = ['gln', 'duns', 'duns+4', 'buyer-assigned', 'seller-assigned'] as const satisfies readonly PartyIdQualifier[];
-const referenceQualifiers = ['contract', 'promotion', 'vendor-order', 'customer-reference', 'price-list', 'internal-vendor'] as const satisfies readonly ReferenceQualifier[];
-const shipReferenceQualifiers = [...referenceQualifiers, 'bill-of-lading', 'carrier-reference'] as const satisfies readonly ShipReferenceQualifier[];
+const idQualifiers = [
+  'gln',
+  'duns',
+  'duns+4',
+  'buyer-assigned',
+  'seller-assigned',
+] as const satisfies readonly PartyIdQualifier[];
+const referenceQualifiers = [
+  'contract',
+  'promotion',
+  'vendor-order',
+  'customer-reference',
+  'price-list',
+  'internal-vendor',
+] as const satisfies readonly ReferenceQualifier[];
+const shipReferenceQualifiers = [
+  ...referenceQualifiers,
+  'bill-of-lading',
+  'carrier-reference',
+] as const satisfies readonly ShipReferenceQualifier[];
 const orderTypes = ['order', 'blanket', 'rush', 'release', 'consigned'] as const satisfies readonly OrderType[];
 const invoiceTypes = ['invoice', 'credit', 'debit', 'consolidated'] as const satisfies readonly InvoiceType[];
 const responseStatuses = ['accepted', 'changed', 'rejected'] as const satisfies readonly ResponseStatus[];
@@ -74,115 +98,142 @@ function reference<const Q extends readonly [string, ...string[]]>(qualifiers: Q
 /** The `"document": "<Name>"` the JSON output carries: accepted when it names this kind, and dropped. */
 const named = <N extends string>(name: N) => z.literal(name).optional();
 
-
 // ---------------------------------------------------------------------------------------------
 // The four documents.
 // ---------------------------------------------------------------------------------------------
 
-export const purchaseOrderSchema = z.strictObject({
-  document: named('PurchaseOrder'),
-  number: text,
-  date: isoDate.optional(),
-  purpose: z.enum(purposes).default('original'),
-  type: z.enum(orderTypes).default('order'),
-  currency: text.optional(),
-  parties: list(party(partyRoles)),
-  references: list(reference(referenceQualifiers)),
-  requestedDelivery: isoDate.optional(),
-  lines: list(z.strictObject({
-    lineNumber: text.optional(),
-    quantity: amount,
-    unit: text.optional(),
-    unitPrice: amount.optional(),
-    ...itemIds,
-    description: text.optional(),
-  })),
-  totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
-  notes: list(text),
-}).transform(({ document: _document, ...doc }) => ({
-  ...doc,
-  // As sent, else the number of lines (what the readers do without a CTT or CNT 2). Written out in each
-  // schema, not by a generic helper, so the output type stays a plain object the checks below compare.
-  totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
-}));
+export const purchaseOrderSchema = z
+  .strictObject({
+    document: named('PurchaseOrder'),
+    number: text,
+    date: isoDate.optional(),
+    purpose: z.enum(purposes).default('original'),
+    type: z.enum(orderTypes).default('order'),
+    currency: text.optional(),
+    parties: list(party(partyRoles)),
+    references: list(reference(referenceQualifiers)),
+    requestedDelivery: isoDate.optional(),
+    lines: list(
+      z.strictObject({
+        lineNumber: text.optional(),
+        quantity: amount,
+        unit: text.optional(),
+        unitPrice: amount.optional(),
+        ...itemIds,
+        description: text.optional(),
+      }),
+    ),
+    totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
+    notes: list(text),
+  })
+  .transform(({ document: _document, ...doc }) => ({
+    ...doc,
+    // As sent, else the number of lines (what the readers do without a CTT or CNT 2). Written out in each
+    // schema, not by a generic helper, so the output type stays a plain object the checks below compare.
+    totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
+  }));
 
-export const invoiceSchema = z.strictObject({
-  document: named('Invoice'),
-  number: text,
-  date: isoDate.optional(),
-  type: z.enum(invoiceTypes).default('invoice'),
-  purpose: z.enum(purposes).default('original'),
-  orderNumber: text.optional(),
-  orderDate: isoDate.optional(),
-  currency: text.optional(),
-  parties: list(party(invoiceRoles)),
-  references: list(reference(referenceQualifiers)),
-  terms: z.strictObject({
-    discountPercent: amount.optional(),
-    discountDays: count.optional(),
-    netDays: count.optional(),
-    dueDate: isoDate.optional(),
-  }).optional(),
-  lines: list(z.strictObject({
-    lineNumber: text.optional(),
-    quantity: amount,
-    unit: text.optional(),
-    unitPrice: amount.optional(),
-    ...itemIds,
-    description: text.optional(),
-  })),
-  totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional(), taxAmount: amount.optional() }).default(() => ({})),
-  notes: list(text),
-}).transform(({ document: _document, ...doc }) => ({ ...doc, totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length } }));
-
-export const shipNoticeSchema = z.strictObject({
-  document: named('ShipNotice'),
-  number: text,
-  date: isoDate.optional(),
-  purpose: z.enum(purposes).default('original'),
-  shipped: isoDate.optional(),
-  estimatedDelivery: isoDate.optional(),
-  parties: list(party(shipNoticeRoles)),
-  references: list(reference(shipReferenceQualifiers)),
-  orders: list(z.strictObject({
-    number: text.optional(),
+export const invoiceSchema = z
+  .strictObject({
+    document: named('Invoice'),
+    number: text,
+    date: isoDate.optional(),
+    type: z.enum(invoiceTypes).default('invoice'),
+    purpose: z.enum(purposes).default('original'),
+    orderNumber: text.optional(),
     orderDate: isoDate.optional(),
-    items: list(z.strictObject({
-      lineNumber: text.optional(),
-      quantity: amount,
-      unit: text.optional(),
-      orderedQuantity: amount.optional(),
-      ...itemIds,
-      description: text.optional(),
-    })),
-  })),
-}).transform(({ document: _document, ...doc }) => doc);
+    currency: text.optional(),
+    parties: list(party(invoiceRoles)),
+    references: list(reference(referenceQualifiers)),
+    terms: z
+      .strictObject({
+        discountPercent: amount.optional(),
+        discountDays: count.optional(),
+        netDays: count.optional(),
+        dueDate: isoDate.optional(),
+      })
+      .optional(),
+    lines: list(
+      z.strictObject({
+        lineNumber: text.optional(),
+        quantity: amount,
+        unit: text.optional(),
+        unitPrice: amount.optional(),
+        ...itemIds,
+        description: text.optional(),
+      }),
+    ),
+    totals: z
+      .strictObject({ lineCount: count.optional(), amount: amount.optional(), taxAmount: amount.optional() })
+      .default(() => ({})),
+    notes: list(text),
+  })
+  .transform(({ document: _document, ...doc }) => ({
+    ...doc,
+    totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
+  }));
 
-export const orderResponseSchema = z.strictObject({
-  document: named('OrderResponse'),
-  number: text.optional(),
-  date: isoDate.optional(),
-  purpose: z.enum(purposes).default('original'),
-  status: z.enum(responseStatuses).default('accepted'),
-  orderNumber: text,
-  orderDate: isoDate.optional(),
-  currency: text.optional(),
-  parties: list(party(partyRoles)),
-  references: list(reference(referenceQualifiers)),
-  lines: list(z.strictObject({
-    lineNumber: text.optional(),
-    status: z.enum(lineStatuses).optional(),
-    quantity: amount.optional(),
-    unit: text.optional(),
-    unitPrice: amount.optional(),
-    confirmedQuantity: amount.optional(),
+export const shipNoticeSchema = z
+  .strictObject({
+    document: named('ShipNotice'),
+    number: text,
+    date: isoDate.optional(),
+    purpose: z.enum(purposes).default('original'),
+    shipped: isoDate.optional(),
     estimatedDelivery: isoDate.optional(),
-    ...itemIds,
-    description: text.optional(),
-  })),
-  totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
-  notes: list(text),
-}).transform(({ document: _document, ...doc }) => ({ ...doc, totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length } }));
+    parties: list(party(shipNoticeRoles)),
+    references: list(reference(shipReferenceQualifiers)),
+    orders: list(
+      z.strictObject({
+        number: text.optional(),
+        orderDate: isoDate.optional(),
+        items: list(
+          z.strictObject({
+            lineNumber: text.optional(),
+            quantity: amount,
+            unit: text.optional(),
+            orderedQuantity: amount.optional(),
+            ...itemIds,
+            description: text.optional(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .transform(({ document: _document, ...doc }) => doc);
+
+export const orderResponseSchema = z
+  .strictObject({
+    document: named('OrderResponse'),
+    number: text.optional(),
+    date: isoDate.optional(),
+    purpose: z.enum(purposes).default('original'),
+    status: z.enum(responseStatuses).default('accepted'),
+    orderNumber: text,
+    orderDate: isoDate.optional(),
+    currency: text.optional(),
+    parties: list(party(partyRoles)),
+    references: list(reference(referenceQualifiers)),
+    lines: list(
+      z.strictObject({
+        lineNumber: text.optional(),
+        status: z.enum(lineStatuses).optional(),
+        quantity: amount.optional(),
+        unit: text.optional(),
+        unitPrice: amount.optional(),
+        confirmedQuantity: amount.optional(),
+        estimatedDelivery: isoDate.optional(),
+        ...itemIds,
+        description: text.optional(),
+      }),
+    ),
+    totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
+    notes: list(text),
+  })
+  .transform(({ document: _document, ...doc }) => ({
+    ...doc,
+    totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
+  }));
 
 // ---------------------------------------------------------------------------------------------
 // Issues, located JSONPath-like: `lines[2].quantity: expected a number, got "12"`.
@@ -200,7 +251,12 @@ export function issuePath(path: readonly PropertyKey[]): string {
 }
 
 const article: Record<string, string> = {
-  number: 'a number', int: 'a whole number', string: 'a string', object: 'an object', array: 'an array', boolean: 'true or false',
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string',
+  object: 'an object',
+  array: 'an array',
+  boolean: 'true or false',
 };
 
 /** The value that was there instead: `"12"`, `1.5`, `null`, `an array`. */
@@ -208,10 +264,16 @@ function described(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   switch (typeof v) {
-    case 'string': return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-    case 'number': case 'boolean': case 'bigint': return String(v);
-    case 'object': return 'an object';
-    default: return typeof v;
+    case 'string':
+      return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      return 'an object';
+    default:
+      return typeof v;
   }
 }
 
@@ -224,17 +286,23 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
       return missing ? `missing: expected ${want}` : `expected ${want}, got ${described(issue.input)}`;
     }
     case 'invalid_value': {
-      const want = issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      const want =
+        issue.values.length === 1
+          ? JSON.stringify(issue.values[0])
+          : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
       return missing ? `missing: expected ${want}` : `expected ${want}, got ${described(issue.input)}`;
     }
     case 'invalid_format':
       return issue.format === 'date' ? `expected a date as YYYY-MM-DD, got ${described(issue.input)}` : undefined;
     case 'too_small':
       if (issue.origin === 'string') return 'must not be empty';
-      if (issue.origin === 'number') return `expected ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, got ${described(issue.input)}`;
+      if (issue.origin === 'number')
+        return `expected ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, got ${described(issue.input)}`;
       return undefined;
     case 'too_big':
-      return issue.origin === 'int' || issue.origin === 'number' ? `expected at most ${String(issue.maximum)}, got ${described(issue.input)}` : undefined;
+      return issue.origin === 'int' || issue.origin === 'number'
+        ? `expected at most ${String(issue.maximum)}, got ${described(issue.input)}`
+        : undefined;
     case 'unrecognized_keys':
       return 'unknown key';
     default:
@@ -246,13 +314,18 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
  * Parses a document with a schema and reports every problem at once, one line each, located by path.
  * An unknown key is reported at its own path (`parties[0].rolle: unknown key`).
  */
-export function checkWith<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; issues: string[] } {
+export function checkWith<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+): { ok: true; value: T } | { ok: false; issues: string[] } {
   const result = schema.safeParse(value, { error: message });
   if (result.success) return { ok: true, value: result.data };
   const at = (path: readonly PropertyKey[], text: string) => (path.length ? `${issuePath(path)}: ${text}` : text);
   return {
     ok: false,
-    issues: result.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => at([...i.path, k], i.message)) : [at(i.path, i.message)])),
+    issues: result.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys' ? i.keys.map((k) => at([...i.path, k], i.message)) : [at(i.path, i.message)],
+    ),
   };
 }
 
@@ -264,7 +337,7 @@ export function checkWith<T>(schema: z.ZodType<T>, value: unknown): { ok: true; 
 // ---------------------------------------------------------------------------------------------
 
 type Assignable<From, To> = [From] extends [To] ? true : false;
-type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Agree<A, B> = [Assignable<A, B>, Assignable<B, A>, Identical<A, B>] extends [true, true, true] ? true : false;
 type Expect<T extends true> = T;
 

@@ -43,7 +43,10 @@ export function flatten(node: LoopNode): Seg[] {
  * A loop is named by its id or by the tag of its first segment, because EDIFACT directories number the
  * same group differently (the INVOIC line group is SG25 in D96A and SG26 in D97B; both start with LIN).
  */
-export function sectionsFromTree(tree: LoopNode, loops: { party: string; line: string; note?: string; summary?: string }): Sections {
+export function sectionsFromTree(
+  tree: LoopNode,
+  loops: { party: string; line: string; note?: string; summary?: string },
+): Sections {
   const s: Sections = { header: [], parties: [], lines: [], notes: [], summary: [] };
   for (const [key, value] of Object.entries(tree)) {
     if (!isLoopKey(key)) {
@@ -74,8 +77,15 @@ export function groups(segs: Seg[], start: string, members: string[]): Seg[][] {
   const out: Seg[][] = [];
   let open = false;
   for (const x of segs) {
-    if (x.id === start) { out.push([x]); open = true; continue; }
-    if (open && members.includes(x.id)) { out[out.length - 1].push(x); continue; }
+    if (x.id === start) {
+      out.push([x]);
+      open = true;
+      continue;
+    }
+    if (open && members.includes(x.id)) {
+      out[out.length - 1].push(x);
+      continue;
+    }
     open = false;
   }
   return out;
@@ -86,22 +96,55 @@ export function groups(segs: Seg[], start: string, members: string[]): Seg[][] {
  * first tag and keeps the tags of its group; a line starts at its tag and keeps everything up to the
  * next line or the summary; the summary runs to the end.
  */
-export function sectionsFromSegments(segments: Segment[], rules: {
-  party: string; partyMembers: string[]; line: string; note?: string; noteMembers?: string[]; summary: string; skip: string[];
-}): Sections {
+export function sectionsFromSegments(
+  segments: Segment[],
+  rules: {
+    party: string;
+    partyMembers: string[];
+    line: string;
+    note?: string;
+    noteMembers?: string[];
+    summary: string;
+    skip: string[];
+  },
+): Sections {
   const s: Sections = { header: [], parties: [], lines: [], notes: [], summary: [] };
   let mode: 'header' | 'party' | 'note' | 'line' | 'summary' = 'header';
   for (const raw of segments) {
     if (rules.skip.includes(raw.id)) continue;
     const seg = fromSegment(raw);
     if (raw.id === rules.summary) mode = 'summary';
-    if (mode === 'summary') { s.summary.push(seg); continue; }
-    if (raw.id === rules.line) { s.lines.push([seg]); mode = 'line'; continue; }
-    if (mode === 'line') { s.lines[s.lines.length - 1].push(seg); continue; }
-    if (raw.id === rules.party) { s.parties.push([seg]); mode = 'party'; continue; }
-    if (raw.id === rules.note) { s.notes.push([seg]); mode = 'note'; continue; }
-    if (mode === 'party' && rules.partyMembers.includes(raw.id)) { s.parties[s.parties.length - 1].push(seg); continue; }
-    if (mode === 'note' && (rules.noteMembers ?? []).includes(raw.id)) { s.notes[s.notes.length - 1].push(seg); continue; }
+    if (mode === 'summary') {
+      s.summary.push(seg);
+      continue;
+    }
+    if (raw.id === rules.line) {
+      s.lines.push([seg]);
+      mode = 'line';
+      continue;
+    }
+    if (mode === 'line') {
+      s.lines[s.lines.length - 1].push(seg);
+      continue;
+    }
+    if (raw.id === rules.party) {
+      s.parties.push([seg]);
+      mode = 'party';
+      continue;
+    }
+    if (raw.id === rules.note) {
+      s.notes.push([seg]);
+      mode = 'note';
+      continue;
+    }
+    if (mode === 'party' && rules.partyMembers.includes(raw.id)) {
+      s.parties[s.parties.length - 1].push(seg);
+      continue;
+    }
+    if (mode === 'note' && (rules.noteMembers ?? []).includes(raw.id)) {
+      s.notes[s.notes.length - 1].push(seg);
+      continue;
+    }
     mode = 'header';
     s.header.push(seg);
   }

@@ -3,19 +3,43 @@ import { CodeMap, ccyymmdd, compact, compactOrNone, isoDate, numberOf, unitFromX
 import type { Invoice, InvoiceLine, InvoiceRole, InvoiceType, PaymentTerms } from './invoice';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  itemIdElements, itemIds, n1Members, n1Segments, num, parties, pidDescription, pidSegments, refSegments, references, seg, t,
-  x12Purpose, x12Reference, x12RolePairs,
+  itemIdElements,
+  itemIds,
+  n1Members,
+  n1Segments,
+  num,
+  parties,
+  pidDescription,
+  pidSegments,
+  refSegments,
+  references,
+  seg,
+  t,
+  x12Purpose,
+  x12Reference,
+  x12RolePairs,
 } from './x12-common';
 
 /** BIG07 (640): an invoice sends no transaction type, or DI (debit invoice). */
 export const x12InvoiceType = new CodeMap<InvoiceType>([
-  ['invoice', ''], ['invoice', 'DI'], ['credit', 'CR'], ['credit', 'CN'], ['debit', 'DR'], ['consolidated', 'CI'],
+  ['invoice', ''],
+  ['invoice', 'DI'],
+  ['credit', 'CR'],
+  ['credit', 'CN'],
+  ['debit', 'DR'],
+  ['consolidated', 'CI'],
 ]);
 export const x12InvoiceRole = new CodeMap<InvoiceRole>([...x12RolePairs, ['remitTo', 'RE'], ['remitTo', 'RI']]);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'IT1' });
-  return sectionsFromSegments(tx.segments, { party: 'N1', partyMembers: n1Members, line: 'IT1', summary: 'TDS', skip: ['ST', 'SE'] });
+  return sectionsFromSegments(tx.segments, {
+    party: 'N1',
+    partyMembers: n1Members,
+    line: 'IT1',
+    summary: 'TDS',
+    skip: ['ST', 'SE'],
+  });
 }
 
 /** TDS amounts are N2: implied two decimals ('28566' is 285.66); a sender that writes the point anyway is read as written. */
@@ -40,7 +64,10 @@ function line(segs: Seg[]): InvoiceLine {
 function terms(itd: Seg | undefined): PaymentTerms | undefined {
   if (!itd) return undefined;
   return compactOrNone<PaymentTerms>({
-    discountPercent: numberOf(t(itd, 3)), discountDays: numberOf(t(itd, 5)), netDays: numberOf(t(itd, 7)), dueDate: isoDate(t(itd, 6)),
+    discountPercent: numberOf(t(itd, 3)),
+    discountDays: numberOf(t(itd, 5)),
+    netDays: numberOf(t(itd, 7)),
+    dueDate: isoDate(t(itd, 6)),
   });
 }
 
@@ -71,15 +98,29 @@ export function fromX12_810(tx: Transaction): Invoice {
       amount: tds ? impliedCents(t(tds, 1)) : undefined,
       taxAmount: tax ? numberOf(t(tax, 2)) : undefined,
     }),
-    notes: s.header.filter((x) => x.id === 'NTE').map((x) => t(x, 2)).filter((n) => n !== ''),
+    notes: s.header
+      .filter((x) => x.id === 'NTE')
+      .map((x) => t(x, 2))
+      .filter((n) => n !== ''),
   });
 }
 
 /** The body of an X12 004010 810 for an Invoice, BIG to CTT in the table's order (no ST or SE). */
 export function toX12_810(inv: Invoice): Segment[] {
   const out: Segment[] = [];
-  out.push(seg('BIG', inv.date ? ccyymmdd(inv.date) : '', inv.number, inv.orderDate ? ccyymmdd(inv.orderDate) : '', inv.orderNumber ?? '', '', '',
-    x12InvoiceType.code(inv.type) ?? '', x12Purpose.code(inv.purpose) ?? '00'));
+  out.push(
+    seg(
+      'BIG',
+      inv.date ? ccyymmdd(inv.date) : '',
+      inv.number,
+      inv.orderDate ? ccyymmdd(inv.orderDate) : '',
+      inv.orderNumber ?? '',
+      '',
+      '',
+      x12InvoiceType.code(inv.type) ?? '',
+      x12Purpose.code(inv.purpose) ?? '00',
+    ),
+  );
   // NTE02 holds 80 characters and one NTE is one note: a longer note is cut rather than split into notes that read back as several.
   for (const note of inv.notes) out.push(seg('NTE', 'GEN', note.slice(0, 80)));
   if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
@@ -88,10 +129,31 @@ export function toX12_810(inv: Invoice): Segment[] {
   const terms = inv.terms;
   if (terms) {
     // ITD01 01 basic terms, ITD02 3 counted from the invoice date: what the day counts of the canonical terms mean.
-    out.push(seg('ITD', '01', '3', num(terms.discountPercent), '', num(terms.discountDays), terms.dueDate ? ccyymmdd(terms.dueDate) : '', num(terms.netDays)));
+    out.push(
+      seg(
+        'ITD',
+        '01',
+        '3',
+        num(terms.discountPercent),
+        '',
+        num(terms.discountDays),
+        terms.dueDate ? ccyymmdd(terms.dueDate) : '',
+        num(terms.netDays),
+      ),
+    );
   }
   for (const l of inv.lines) {
-    out.push(seg('IT1', l.lineNumber ?? '', num(l.quantity), unitToX12Code(l.unit), num(l.unitPrice), '', ...itemIdElements(l)));
+    out.push(
+      seg(
+        'IT1',
+        l.lineNumber ?? '',
+        num(l.quantity),
+        unitToX12Code(l.unit),
+        num(l.unitPrice),
+        '',
+        ...itemIdElements(l),
+      ),
+    );
     out.push(...pidSegments(l.description));
   }
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.

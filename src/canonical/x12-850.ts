@@ -3,22 +3,45 @@ import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, unitFromX12Code,
 import type { OrderLine, OrderType, PartyRole, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  itemIdElements, itemIds, num, parties, pidDescription, pidSegments, n1Segments, refSegments, references, seg, t,
-  x12IdQualifier, x12Purpose, x12Reference, x12RolePairs,
+  itemIdElements,
+  itemIds,
+  num,
+  parties,
+  pidDescription,
+  pidSegments,
+  n1Segments,
+  refSegments,
+  references,
+  seg,
+  t,
+  x12IdQualifier,
+  x12Purpose,
+  x12Reference,
+  x12RolePairs,
 } from './x12-common';
 
 export { x12IdQualifier, x12Purpose, x12Reference };
 
 export const x12OrderType = new CodeMap<OrderType>([
-  ['order', 'SA'], ['order', 'NE'], ['blanket', 'BK'], ['rush', 'RO'], ['release', 'RL'], ['consigned', 'CN'],
+  ['order', 'SA'],
+  ['order', 'NE'],
+  ['blanket', 'BK'],
+  ['rush', 'RO'],
+  ['release', 'RL'],
+  ['consigned', 'CN'],
 ]);
 export const x12Role = new CodeMap<PartyRole>(x12RolePairs);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'PO1', note: 'N9', summary: 'CTT' });
   return sectionsFromSegments(tx.segments, {
-    party: 'N1', partyMembers: ['N2', 'N3', 'N4', 'NX2', 'REF', 'PER', 'SI', 'FOB', 'TD1', 'TD5', 'TD3', 'TD4', 'PKG'],
-    line: 'PO1', note: 'N9', noteMembers: ['DTM', 'MSG'], summary: 'CTT', skip: ['ST', 'SE'],
+    party: 'N1',
+    partyMembers: ['N2', 'N3', 'N4', 'NX2', 'REF', 'PER', 'SI', 'FOB', 'TD1', 'TD5', 'TD3', 'TD4', 'PKG'],
+    line: 'PO1',
+    note: 'N9',
+    noteMembers: ['DTM', 'MSG'],
+    summary: 'CTT',
+    skip: ['ST', 'SE'],
   });
 }
 
@@ -56,15 +79,34 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     references: references(s.header, x12Reference),
     requestedDelivery: dtm ? isoDate(t(dtm, 2)) : undefined,
     lines,
-    totals: compact({ lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length, amount: amount ? numberOf(t(amount, 2)) : undefined }),
-    notes: s.notes.map((n) => n.filter((x) => x.id === 'MSG').map((x) => t(x, 1)).join('')).filter((n) => n !== ''),
+    totals: compact({
+      lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
+      amount: amount ? numberOf(t(amount, 2)) : undefined,
+    }),
+    notes: s.notes
+      .map((n) =>
+        n
+          .filter((x) => x.id === 'MSG')
+          .map((x) => t(x, 1))
+          .join(''),
+      )
+      .filter((n) => n !== ''),
   });
 }
 
 /** The body of an X12 004010 850 for a PurchaseOrder, BEG to CTT/AMT in the table's order (no ST or SE). */
 export function toX12_850(po: PurchaseOrder): Segment[] {
   const out: Segment[] = [];
-  out.push(seg('BEG', x12Purpose.code(po.purpose) ?? '00', x12OrderType.code(po.type) ?? 'SA', po.number, '', po.date ? ccyymmdd(po.date) : ''));
+  out.push(
+    seg(
+      'BEG',
+      x12Purpose.code(po.purpose) ?? '00',
+      x12OrderType.code(po.type) ?? 'SA',
+      po.number,
+      '',
+      po.date ? ccyymmdd(po.date) : '',
+    ),
+  );
   if (po.currency) out.push(seg('CUR', 'BY', po.currency));
   out.push(...refSegments(po.references, x12Reference));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
@@ -74,7 +116,17 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   }
   for (const p of po.parties) out.push(...n1Segments(p, x12Role));
   for (const l of po.lines) {
-    out.push(seg('PO1', l.lineNumber ?? '', num(l.quantity), unitToX12Code(l.unit), num(l.unitPrice), '', ...itemIdElements(l)));
+    out.push(
+      seg(
+        'PO1',
+        l.lineNumber ?? '',
+        num(l.quantity),
+        unitToX12Code(l.unit),
+        num(l.unitPrice),
+        '',
+        ...itemIdElements(l),
+      ),
+    );
     out.push(...pidSegments(l.description));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));

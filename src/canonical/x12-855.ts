@@ -1,24 +1,60 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, type PartyRole, unitFromX12Code, unitToX12Code } from './common';
+import {
+  CodeMap,
+  ccyymmdd,
+  chunks,
+  compact,
+  isoDate,
+  numberOf,
+  type PartyRole,
+  unitFromX12Code,
+  unitToX12Code,
+} from './common';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  itemIdElements, itemIds, n1Members, n1Segments, num, parties, pidDescription, pidSegments, refSegments, references, seg, t,
-  x12Purpose, x12Reference, x12RolePairs,
+  itemIdElements,
+  itemIds,
+  n1Members,
+  n1Segments,
+  num,
+  parties,
+  pidDescription,
+  pidSegments,
+  refSegments,
+  references,
+  seg,
+  t,
+  x12Purpose,
+  x12Reference,
+  x12RolePairs,
 } from './x12-common';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
 export const x12ResponseStatus = new CodeMap<ResponseStatus>([
-  ['accepted', 'AT'], ['accepted', 'AD'], ['accepted', 'AK'],
-  ['changed', 'AC'], ['changed', 'AE'],
-  ['rejected', 'RJ'], ['rejected', 'RD'], ['rejected', 'RF'],
+  ['accepted', 'AT'],
+  ['accepted', 'AD'],
+  ['accepted', 'AK'],
+  ['changed', 'AC'],
+  ['changed', 'AE'],
+  ['rejected', 'RJ'],
+  ['rejected', 'RD'],
+  ['rejected', 'RF'],
 ]);
 /** ACK01 line item status codes (668); the first for a status is written. */
 export const x12LineStatus = new CodeMap<LineStatus>([
-  ['accepted', 'IA'], ['accepted', 'AC'], ['accepted', 'AR'],
-  ['changed', 'IC'], ['changed', 'IP'], ['changed', 'IQ'], ['changed', 'DR'], ['changed', 'IS'],
-  ['rejected', 'IR'], ['rejected', 'ID'],
-  ['backordered', 'IB'], ['backordered', 'BP'],
+  ['accepted', 'IA'],
+  ['accepted', 'AC'],
+  ['accepted', 'AR'],
+  ['changed', 'IC'],
+  ['changed', 'IP'],
+  ['changed', 'IQ'],
+  ['changed', 'DR'],
+  ['changed', 'IS'],
+  ['rejected', 'IR'],
+  ['rejected', 'ID'],
+  ['backordered', 'IB'],
+  ['backordered', 'BP'],
 ]);
 const x12ResponseRole = new CodeMap<PartyRole>(x12RolePairs);
 /** ACK04 (374): 017 estimated delivery (written); 067 current schedule delivery says the same of the line. */
@@ -27,7 +63,13 @@ const DELIVERY = ['017', '067'];
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'PO1', note: 'N9', summary: 'CTT' });
   return sectionsFromSegments(tx.segments, {
-    party: 'N1', partyMembers: n1Members, line: 'PO1', note: 'N9', noteMembers: ['DTM', 'MSG'], summary: 'CTT', skip: ['ST', 'SE'],
+    party: 'N1',
+    partyMembers: n1Members,
+    line: 'PO1',
+    note: 'N9',
+    noteMembers: ['DTM', 'MSG'],
+    summary: 'CTT',
+    skip: ['ST', 'SE'],
   });
 }
 
@@ -70,8 +112,18 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     parties: parties(s.parties, x12ResponseRole),
     references: references(s.header, x12Reference),
     lines,
-    totals: compact({ lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length, amount: amount ? numberOf(t(amount, 2)) : undefined }),
-    notes: s.notes.map((n) => n.filter((x) => x.id === 'MSG').map((x) => t(x, 1)).join('')).filter((n) => n !== ''),
+    totals: compact({
+      lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
+      amount: amount ? numberOf(t(amount, 2)) : undefined,
+    }),
+    notes: s.notes
+      .map((n) =>
+        n
+          .filter((x) => x.id === 'MSG')
+          .map((x) => t(x, 1))
+          .join(''),
+      )
+      .filter((n) => n !== ''),
   });
 }
 
@@ -79,8 +131,20 @@ export function fromX12_855(tx: Transaction): OrderResponse {
 export function toX12_855(r: OrderResponse): Segment[] {
   const out: Segment[] = [];
   // BAK04 (order date) is mandatory; a response without one writes none and the 855 says so when validated.
-  out.push(seg('BAK', x12Purpose.code(r.purpose) ?? '00', x12ResponseStatus.code(r.status) ?? 'AT', r.orderNumber, r.orderDate ? ccyymmdd(r.orderDate) : '',
-    '', '', '', r.number ?? '', r.date ? ccyymmdd(r.date) : ''));
+  out.push(
+    seg(
+      'BAK',
+      x12Purpose.code(r.purpose) ?? '00',
+      x12ResponseStatus.code(r.status) ?? 'AT',
+      r.orderNumber,
+      r.orderDate ? ccyymmdd(r.orderDate) : '',
+      '',
+      '',
+      '',
+      r.number ?? '',
+      r.date ? ccyymmdd(r.date) : '',
+    ),
+  );
   if (r.currency) out.push(seg('CUR', 'SE', r.currency));
   out.push(...refSegments(r.references, x12Reference));
   for (const note of r.notes) {
@@ -91,12 +155,30 @@ export function toX12_855(r: OrderResponse): Segment[] {
   for (const l of r.lines) {
     const unit = unitToX12Code(l.unit);
     // PO103 needs PO102 (C0302) and ACK03 needs ACK02: the unit travels with whichever quantity there is.
-    out.push(seg('PO1', l.lineNumber ?? '', num(l.quantity), l.quantity !== undefined ? unit : '', num(l.unitPrice), '', ...itemIdElements(l)));
+    out.push(
+      seg(
+        'PO1',
+        l.lineNumber ?? '',
+        num(l.quantity),
+        l.quantity !== undefined ? unit : '',
+        num(l.unitPrice),
+        '',
+        ...itemIdElements(l),
+      ),
+    );
     out.push(...pidSegments(l.description));
     // ACK01 is mandatory: a line without a status has no ACK, and so no confirmed quantity or date either.
     if (l.status) {
-      out.push(seg('ACK', x12LineStatus.code(l.status) ?? 'IA', num(l.confirmedQuantity), l.confirmedQuantity !== undefined ? unit : '',
-        l.estimatedDelivery ? DELIVERY[0] : '', l.estimatedDelivery ? ccyymmdd(l.estimatedDelivery) : ''));
+      out.push(
+        seg(
+          'ACK',
+          x12LineStatus.code(l.status) ?? 'IA',
+          num(l.confirmedQuantity),
+          l.confirmedQuantity !== undefined ? unit : '',
+          l.estimatedDelivery ? DELIVERY[0] : '',
+          l.estimatedDelivery ? ccyymmdd(l.estimatedDelivery) : '',
+        ),
+      );
     }
   }
   out.push(seg('CTT', String(r.totals.lineCount)));

@@ -3,12 +3,30 @@ import { CodeMap, ccyymmdd, compact, isoDate, numberOf, unitFromX12Code, unitToX
 import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier, ShippedItem, ShippedOrder } from './ship-notice';
 import { type Seg, type Sections, groups, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  dtmDate, itemIdElements, itemIds, n1Members, n1Segments, num, parties, pidDescription, pidSegments, refSegments, references, seg, t,
-  x12Purpose, x12ReferencePairs, x12RolePairs,
+  dtmDate,
+  itemIdElements,
+  itemIds,
+  n1Members,
+  n1Segments,
+  num,
+  parties,
+  pidDescription,
+  pidSegments,
+  refSegments,
+  references,
+  seg,
+  t,
+  x12Purpose,
+  x12ReferencePairs,
+  x12RolePairs,
 } from './x12-common';
 
 export const x12ShipRole = new CodeMap<ShipNoticeRole>([...x12RolePairs, ['shipFrom', 'SF'], ['carrier', 'CA']]);
-export const x12ShipReference = new CodeMap<ShipReferenceQualifier>([...x12ReferencePairs, ['bill-of-lading', 'BM'], ['carrier-reference', 'CN']]);
+export const x12ShipReference = new CodeMap<ShipReferenceQualifier>([
+  ...x12ReferencePairs,
+  ['bill-of-lading', 'BM'],
+  ['carrier-reference', 'CN'],
+]);
 
 /** HL03 (735) hierarchical level codes. */
 const SHIPMENT = 'S';
@@ -16,12 +34,23 @@ const ORDER = 'O';
 const ITEM = 'I';
 
 /** One HL level: its id, its parent's id, its level code and every segment up to the next HL. */
-interface Level { id: string; parent: string; code: string; segs: Seg[] }
+interface Level {
+  id: string;
+  parent: string;
+  code: string;
+  segs: Seg[];
+}
 
 function sections(tx: Transaction): Sections {
   // Each HL loop is read as a "line": the levels are flat in the 856 and nest only through HL02.
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'HL' });
-  return sectionsFromSegments(tx.segments, { party: 'N1', partyMembers: n1Members, line: 'HL', summary: 'CTT', skip: ['ST', 'SE'] });
+  return sectionsFromSegments(tx.segments, {
+    party: 'N1',
+    partyMembers: n1Members,
+    line: 'HL',
+    summary: 'CTT',
+    skip: ['ST', 'SE'],
+  });
 }
 
 function level(segs: Seg[]): Level {
@@ -72,14 +101,21 @@ export function fromX12_856(tx: Transaction): ShipNotice {
   for (const lv of levels) {
     if (lv.code === ORDER) {
       const prf = lv.segs.find((x) => x.id === 'PRF');
-      const o = compact<ShippedOrder>({ number: prf ? t(prf, 1) || undefined : undefined, orderDate: prf ? isoDate(t(prf, 4)) : undefined, items: [] });
+      const o = compact<ShippedOrder>({
+        number: prf ? t(prf, 1) || undefined : undefined,
+        orderDate: prf ? isoDate(t(prf, 4)) : undefined,
+        items: [],
+      });
       orders.push(o);
       orderOf.set(lv.id, o);
     } else if (lv.code === ITEM) {
       const above = ancestor(lv, ORDER, byId);
       let o = above ? orderOf.get(above.id) : undefined;
       if (!o) {
-        if (!loose) { loose = { items: [] }; orders.push(loose); }
+        if (!loose) {
+          loose = { items: [] };
+          orders.push(loose);
+        }
         o = loose;
       }
       o.items.push(item(lv.segs));
@@ -92,7 +128,10 @@ export function fromX12_856(tx: Transaction): ShipNotice {
     shipped: dtmDate([...s.header, ...shipment], '011'),
     estimatedDelivery: dtmDate([...s.header, ...shipment], '017'),
     parties: parties(partyLoops, x12ShipRole),
-    references: references(shipment.filter((x) => !inParty.has(x)), x12ShipReference),
+    references: references(
+      shipment.filter((x) => !inParty.has(x)),
+      x12ShipReference,
+    ),
     orders,
   });
 }
@@ -110,7 +149,11 @@ export function toX12_856(sn: ShipNotice): Segment[] {
     out.push(seg('HL', String(++count), parent, code, children ? '1' : '0'));
     return String(count);
   };
-  const shipment = hl('', SHIPMENT, sn.orders.some((o) => o.items.length > 0 || o.number !== undefined || o.orderDate !== undefined));
+  const shipment = hl(
+    '',
+    SHIPMENT,
+    sn.orders.some((o) => o.items.length > 0 || o.number !== undefined || o.orderDate !== undefined),
+  );
   out.push(...refSegments(sn.references, x12ShipReference));
   if (sn.shipped) out.push(seg('DTM', '011', ccyymmdd(sn.shipped)));
   if (sn.estimatedDelivery) out.push(seg('DTM', '017', ccyymmdd(sn.estimatedDelivery)));
@@ -120,7 +163,8 @@ export function toX12_856(sn: ShipNotice): Segment[] {
     if (order.number !== undefined || order.orderDate !== undefined) {
       parent = hl(shipment, ORDER, order.items.length > 0);
       // PRF01 is mandatory: an order known only by its date gets its level but cannot say the date.
-      if (order.number !== undefined) out.push(seg('PRF', order.number, '', '', order.orderDate ? ccyymmdd(order.orderDate) : ''));
+      if (order.number !== undefined)
+        out.push(seg('PRF', order.number, '', '', order.orderDate ? ccyymmdd(order.orderDate) : ''));
     }
     for (const i of order.items) {
       hl(parent, ITEM, false);
@@ -128,7 +172,17 @@ export function toX12_856(sn: ShipNotice): Segment[] {
       // LIN02/LIN03 are mandatory: an item without item numbers has no LIN, and its line number goes to SN101.
       if (ids.length) out.push(seg('LIN', i.lineNumber ?? '', ...ids));
       const unit = unitToX12Code(i.unit) || 'EA';
-      out.push(seg('SN1', ids.length ? '' : i.lineNumber ?? '', num(i.quantity), unit, '', num(i.orderedQuantity), i.orderedQuantity !== undefined ? unit : ''));
+      out.push(
+        seg(
+          'SN1',
+          ids.length ? '' : (i.lineNumber ?? ''),
+          num(i.quantity),
+          unit,
+          '',
+          num(i.orderedQuantity),
+          i.orderedQuantity !== undefined ? unit : '',
+        ),
+      );
       out.push(...pidSegments(i.description));
     }
   }

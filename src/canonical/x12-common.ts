@@ -2,8 +2,17 @@ import type { Element, Segment } from '../edi/model';
 import { text } from '../edi/model';
 import { trimTrailing } from '../edi/x12/ack-envelope';
 import {
-  CodeMap, type DocumentPurpose, type ItemIds, type Party, type PartyIdQualifier, type PartyRole, type Reference, type ReferenceQualifier,
-  chunks, compact, isoDate,
+  CodeMap,
+  type DocumentPurpose,
+  type ItemIds,
+  type Party,
+  type PartyIdQualifier,
+  type PartyRole,
+  type Reference,
+  type ReferenceQualifier,
+  chunks,
+  compact,
+  isoDate,
 } from './common';
 import type { Seg } from './sections';
 
@@ -13,26 +22,52 @@ import type { Seg } from './sections';
  */
 
 export const x12Purpose = new CodeMap<DocumentPurpose>([
-  ['original', '00'], ['cancellation', '01'], ['change', '04'], ['replace', '05'], ['confirmation', '06'], ['duplicate', '07'],
+  ['original', '00'],
+  ['cancellation', '01'],
+  ['change', '04'],
+  ['replace', '05'],
+  ['confirmation', '06'],
+  ['duplicate', '07'],
 ]);
 /** N101 entity identifiers (98) of the four roles every document knows; documents that know more extend the list. */
 export const x12RolePairs: Array<[PartyRole, string]> = [
-  ['buyer', 'BY'], ['seller', 'VN'], ['seller', 'SE'], ['seller', 'SU'], ['shipTo', 'ST'], ['billTo', 'BT'],
+  ['buyer', 'BY'],
+  ['seller', 'VN'],
+  ['seller', 'SE'],
+  ['seller', 'SU'],
+  ['shipTo', 'ST'],
+  ['billTo', 'BT'],
 ];
 export const x12IdQualifier = new CodeMap<PartyIdQualifier>([
-  ['duns', '1'], ['duns+4', '9'], ['gln', 'UL'], ['seller-assigned', '91'], ['buyer-assigned', '92'],
+  ['duns', '1'],
+  ['duns+4', '9'],
+  ['gln', 'UL'],
+  ['seller-assigned', '91'],
+  ['buyer-assigned', '92'],
 ]);
 export const x12ReferencePairs: Array<[ReferenceQualifier, string]> = [
-  ['contract', 'CT'], ['promotion', 'PD'], ['vendor-order', 'VN'], ['customer-reference', 'CR'], ['price-list', 'PL'], ['internal-vendor', 'IA'],
+  ['contract', 'CT'],
+  ['promotion', 'PD'],
+  ['vendor-order', 'VN'],
+  ['customer-reference', 'CR'],
+  ['price-list', 'PL'],
+  ['internal-vendor', 'IA'],
 ];
 export const x12Reference = new CodeMap<ReferenceQualifier>(x12ReferencePairs);
 
 /** Product/service id qualifiers (235) and the line field each fills; the first for a field is written. */
 export const itemQualifiers: Array<[string, keyof ItemIds]> = [
-  ['BP', 'buyerItem'], ['IN', 'buyerItem'], ['CB', 'buyerItem'],
-  ['VP', 'vendorItem'], ['VN', 'vendorItem'], ['VA', 'vendorItem'],
+  ['BP', 'buyerItem'],
+  ['IN', 'buyerItem'],
+  ['CB', 'buyerItem'],
+  ['VP', 'vendorItem'],
+  ['VN', 'vendorItem'],
+  ['VA', 'vendorItem'],
   ['MG', 'manufacturerItem'],
-  ['EN', 'gtin'], ['UP', 'gtin'], ['UK', 'gtin'], ['UA', 'gtin'],
+  ['EN', 'gtin'],
+  ['UP', 'gtin'],
+  ['UK', 'gtin'],
+  ['UA', 'gtin'],
   ['IB', 'isbn'],
 ];
 
@@ -45,14 +80,33 @@ export function seg(id: string, ...elements: Element[]): Segment {
 export const num = (n: number | undefined) => (n === undefined ? '' : String(n));
 
 /** N1 with the N2-N4 and other segments of its loop, when read from a flat run of segments. */
-export const n1Members = ['N2', 'N3', 'N4', 'NX2', 'REF', 'PER', 'SI', 'FOB', 'TD1', 'TD5', 'TD3', 'TD4', 'PKG', 'DMG', 'MSG'];
+export const n1Members = [
+  'N2',
+  'N3',
+  'N4',
+  'NX2',
+  'REF',
+  'PER',
+  'SI',
+  'FOB',
+  'TD1',
+  'TD5',
+  'TD3',
+  'TD4',
+  'PKG',
+  'DMG',
+  'MSG',
+];
 
 /** One N1 loop as a party, or undefined when its role is not one the document carries. */
 export function n1Party<R extends string>(segs: Seg[], roles: CodeMap<R>): Party<R> | undefined {
   const n1 = segs[0];
   const role = roles.name(t(n1, 1));
   if (!role) return undefined;
-  const n3 = segs.filter((s) => s.id === 'N3').flatMap((s) => [t(s, 1), t(s, 2)]).filter((l) => l !== '');
+  const n3 = segs
+    .filter((s) => s.id === 'N3')
+    .flatMap((s) => [t(s, 1), t(s, 2)])
+    .filter((l) => l !== '');
   const n4 = segs.find((s) => s.id === 'N4');
   return compact<Party<R>>({
     role,
@@ -60,7 +114,10 @@ export function n1Party<R extends string>(segs: Seg[], roles: CodeMap<R>): Party
     idQualifier: t(n1, 4) ? x12IdQualifier.name(t(n1, 3)) : undefined,
     name: t(n1, 2) || undefined,
     addressLines: n3.length ? n3 : undefined,
-    city: n4 && t(n4, 1), region: n4 && t(n4, 2), postalCode: n4 && t(n4, 3), country: n4 && t(n4, 4),
+    city: n4 && t(n4, 1),
+    region: n4 && t(n4, 2),
+    postalCode: n4 && t(n4, 3),
+    country: n4 && t(n4, 4),
   });
 }
 
@@ -75,16 +132,19 @@ export function n1Segments<R extends string>(p: Party<R>, roles: CodeMap<R>): Se
   out.push(seg('N1', roles.code(p.role) ?? 'ZZ', p.name ?? '', q, p.id ?? ''));
   const lines = p.addressLines ?? [];
   for (let i = 0; i < lines.length && i < 4; i += 2) out.push(seg('N3', lines[i], lines[i + 1] ?? ''));
-  if (p.city || p.region || p.postalCode || p.country) out.push(seg('N4', p.city ?? '', p.region ?? '', p.postalCode ?? '', p.country ?? ''));
+  if (p.city || p.region || p.postalCode || p.country)
+    out.push(seg('N4', p.city ?? '', p.region ?? '', p.postalCode ?? '', p.country ?? ''));
   return out;
 }
 
 /** REF segments whose qualifier the document carries. */
 export function references<Q extends string>(segs: Seg[], map: CodeMap<Q>): Array<Reference<Q>> {
-  return segs.filter((x) => x.id === 'REF').flatMap((x) => {
-    const qualifier = map.name(t(x, 1));
-    return qualifier && t(x, 2) ? [{ qualifier, value: t(x, 2) }] : [];
-  });
+  return segs
+    .filter((x) => x.id === 'REF')
+    .flatMap((x) => {
+      const qualifier = map.name(t(x, 1));
+      return qualifier && t(x, 2) ? [{ qualifier, value: t(x, 2) }] : [];
+    });
 }
 
 export function refSegments<Q extends string>(refs: Array<Reference<Q>>, map: CodeMap<Q>): Segment[] {
@@ -108,14 +168,20 @@ export function itemIdElements(item: ItemIds): Element[] {
   const written = new Set<string>();
   for (const [q, field] of itemQualifiers) {
     const v = item[field];
-    if (typeof v === 'string' && !written.has(field)) { ids.push(q, v); written.add(field); }
+    if (typeof v === 'string' && !written.has(field)) {
+      ids.push(q, v);
+      written.add(field);
+    }
   }
   return ids;
 }
 
 /** Free-form descriptions (PID01 F), joined in order. */
 export function pidDescription(segs: Seg[]): string {
-  return segs.filter((s) => s.id === 'PID' && t(s, 1) === 'F').map((s) => t(s, 5)).join('');
+  return segs
+    .filter((s) => s.id === 'PID' && t(s, 1) === 'F')
+    .map((s) => t(s, 5))
+    .join('');
 }
 
 /** One PID per 80 characters, so the description comes back whole. */

@@ -10,8 +10,13 @@ import { GatewayError } from '../errors';
  * `ack FILE [--kind]`: the acknowledgement of every interchange in FILE, as EDI on stdout. The file
  * streams; of each transaction set only what the acknowledgement reports is kept (ackSummary).
  */
-export async function ackCommand(file: string, o: { kind?: AckKind; controlNumber: string; profiles?: string }, io: Io): Promise<number> {
-  if (!/^\d{1,9}$/.test(o.controlNumber)) throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
+export async function ackCommand(
+  file: string,
+  o: { kind?: AckKind; controlNumber: string; profiles?: string },
+  io: Io,
+): Promise<number> {
+  if (!/^\d{1,9}$/.test(o.controlNumber))
+    throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
   const profiles = profilesFor(o.profiles);
   let control = Number(o.controlNumber);
   let interchanges = 0;
@@ -27,7 +32,8 @@ export async function ackCommand(file: string, o: { kind?: AckKind; controlNumbe
       try {
         ack = buildAck(ic, kind, { controlNumber: control++ });
       } catch (e) {
-        if (e instanceof RangeError) throw new GatewayError('EDIGW_ACK_KIND', `${file}: interchange ${ic.controlNumber}: ${e.message}`);
+        if (e instanceof RangeError)
+          throw new GatewayError('EDIGW_ACK_KIND', `${file}: interchange ${ic.controlNumber}: ${e.message}`);
         throw e;
       }
       io.out(write(ack, { lineBreak: '\n' }).toString(ic.standard === 'x12' ? 'utf8' : 'latin1'));

@@ -31,17 +31,24 @@ const ORPHAN_STOP_MS = 30_000;
  * worker outliving its gateway would hold database connections and claim jobs no one supervises.
  */
 export async function workerCommand(o: { config?: string }): Promise<number> {
-  const orphaned = process.connected ? new Promise<void>((resolve) => process.once('disconnect', () => {
-    // No one is left to SIGKILL a stop that hangs (a database that does not answer): do it ourselves.
-    // The jobs in hand go back to the queue when their leases end.
-    setTimeout(() => process.exit(1), ORPHAN_STOP_MS).unref();
-    resolve();
-  })) : new Promise<void>(() => undefined);
+  const orphaned = process.connected
+    ? new Promise<void>((resolve) =>
+        process.once('disconnect', () => {
+          // No one is left to SIGKILL a stop that hangs (a database that does not answer): do it ourselves.
+          // The jobs in hand go back to the queue when their leases end.
+          setTimeout(() => process.exit(1), ORPHAN_STOP_MS).unref();
+          resolve();
+        }),
+      )
+    : new Promise<void>(() => undefined);
   const w = await runWorkerProcess({ configFile: configFile(o.config) });
-  await Promise.race([orphaned, new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  })]);
+  await Promise.race([
+    orphaned,
+    new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    }),
+  ]);
   await w.stop();
   // A 'disconnect' listener keeps the IPC channel (and so the process) alive: let go of it.
   process.removeAllListeners('disconnect');
@@ -76,18 +83,32 @@ function outcome(d: DeliveryRecord | null, io: Io): boolean {
     io.out(`delivered ${d.id} to ${d.endpoint} (attempt ${d.attempts})\n`);
     return true;
   }
-  const why = d.status === 'pending' || d.status === 'delivering' ? 'no attempt has finished yet' : d.lastError ?? 'no error recorded';
+  const why =
+    d.status === 'pending' || d.status === 'delivering'
+      ? 'no attempt has finished yet'
+      : (d.lastError ?? 'no error recorded');
   io.err(`edi-gateway: delivery ${d.id} to ${d.endpoint} is ${d.status}: ${why}\n`);
-  if (d.status === 'retrying') io.err(`edi-gateway: it stays queued; a running gateway retries it (edi-gateway start)\n`);
+  if (d.status === 'retrying')
+    io.err(`edi-gateway: it stays queued; a running gateway retries it (edi-gateway start)\n`);
   return false;
 }
 
 /** `send --partner ID --endpoint NAME FILE`: queued in the store, then delivered at once. 0 delivered, 1 not. */
-export async function sendCommand(file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }, io: Io): Promise<number> {
+export async function sendCommand(
+  file: string,
+  o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string },
+  io: Io,
+): Promise<number> {
   const bytes = readInput(file);
   const ctx = await openContext({ configFile: configFile(o.config), logger: silentLogger });
   try {
-    const queued = await sendDocument(ctx, { partnerId: o.partner, endpoint: o.endpoint, bytes, fileName: basename(file), as: o.as });
+    const queued = await sendDocument(ctx, {
+      partnerId: o.partner,
+      endpoint: o.endpoint,
+      bytes,
+      fileName: basename(file),
+      as: o.as,
+    });
     let ok = true;
     for (const q of queued) ok = outcome(await deliverNow(ctx, q.deliveryId, `deliver:${q.deliveryId}`), io) && ok;
     return ok ? 0 : 1;
@@ -109,10 +130,24 @@ export async function replayCommand(id: string, o: { config?: string }, io: Io):
 }
 
 /** `simulate --partner ID FILE`: what the pipeline would do, with nothing stored or sent. */
-export async function simulateCommand(file: string, o: { partner: string; json?: boolean; config?: string }, io: Io): Promise<number> {
+export async function simulateCommand(
+  file: string,
+  o: { partner: string; json?: boolean; config?: string },
+  io: Io,
+): Promise<number> {
   const bytes = readInput(file);
   const view = openView({ configFile: configFile(o.config), logger: silentLogger });
-  if (!view.partners.get(o.partner)) throw new GatewayError('EDIGW_SEND_INVALID', `simulate --partner ${o.partner}`, { cause: new Error(`no such partner is loaded (partners: ${view.partners.list().map((p) => p.id).join(', ') || 'none'}; see edi-gateway partners check)`) });
+  if (!view.partners.get(o.partner))
+    throw new GatewayError('EDIGW_SEND_INVALID', `simulate --partner ${o.partner}`, {
+      cause: new Error(
+        `no such partner is loaded (partners: ${
+          view.partners
+            .list()
+            .map((p) => p.id)
+            .join(', ') || 'none'
+        }; see edi-gateway partners check)`,
+      ),
+    });
   let result;
   try {
     result = await simulate(view, o.partner, bytes);
@@ -124,12 +159,20 @@ export async function simulateCommand(file: string, o: { partner: string; json?:
     io.out(JSON.stringify(result, null, 2) + '\n');
   } else {
     for (const ic of result) {
-      io.out(`interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`);
-      for (const a of ic.acks) io.out(`  ack ${a.kind} ${a.status} → ${a.to ?? '(not sent: no acks.to)'}\n${indent(a.text, 4)}`);
+      io.out(
+        `interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`,
+      );
+      for (const a of ic.acks)
+        io.out(`  ack ${a.kind} ${a.status} → ${a.to ?? '(not sent: no acks.to)'}\n${indent(a.text, 4)}`);
       for (const t of ic.transactions) {
-        io.out(`  transaction ${t.type} ${t.controlNumber} (${t.version}): ${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`);
+        io.out(
+          `  transaction ${t.type} ${t.controlNumber} (${t.version}): ${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`,
+        );
         for (const d of t.diagnostics) io.out(`    ${d}\n`);
-        if (t.route) io.out(`    route → ${t.route.partner}/${t.route.to}${t.route.map ? ` via ${t.route.map}` : ''} as ${t.route.format}\n`);
+        if (t.route)
+          io.out(
+            `    route → ${t.route.partner}/${t.route.to}${t.route.map ? ` via ${t.route.map}` : ''} as ${t.route.format}\n`,
+          );
         if (t.output) io.out(`    output ${t.output.fileName} (${t.output.contentType}):\n${indent(t.output.text, 6)}`);
         if (t.error) io.out(`    not routed: ${t.error}\n`);
       }
@@ -143,6 +186,12 @@ export async function simulateCommand(file: string, o: { partner: string; json?:
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
   const body = text.length > 4000 ? `${text.slice(0, 4000)}\n… (${text.length - 4000} more characters)` : text;
-  return body.replace(/\n?$/, '\n').split('\n').slice(0, -1).map((l) => pad + l).join('\n') + '\n';
+  return (
+    body
+      .replace(/\n?$/, '\n')
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => pad + l)
+      .join('\n') + '\n'
+  );
 }
-

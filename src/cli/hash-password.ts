@@ -21,7 +21,8 @@ async function readPassword(input: NodeJS.ReadStream, io: Io): Promise<string> {
     for await (const chunk of input as AsyncIterable<string>) {
       text += chunk;
       // Ctrl-C and Ctrl-D in raw mode arrive as characters.
-      if (tty && text.includes(String.fromCharCode(3))) throw new GatewayError('EDIGW_USAGE', 'hash-password', { cause: new Error('interrupted') });
+      if (tty && text.includes(String.fromCharCode(3)))
+        throw new GatewayError('EDIGW_USAGE', 'hash-password', { cause: new Error('interrupted') });
       const chars = [...text];
       const end = chars.findIndex((c) => c === '\n' || (tty && (c === '\r' || c === EOT)));
       if (end >= 0) {
@@ -46,7 +47,10 @@ async function readPassword(input: NodeJS.ReadStream, io: Io): Promise<string> {
  */
 export async function hashPasswordCommand(io: Io, input: NodeJS.ReadStream = process.stdin): Promise<number> {
   const password = await readPassword(input, io);
-  if (password.length === 0) throw new GatewayError('EDIGW_USAGE', 'hash-password', { cause: new Error('the password is empty: type it, or pipe it in on stdin') });
+  if (password.length === 0)
+    throw new GatewayError('EDIGW_USAGE', 'hash-password', {
+      cause: new Error('the password is empty: type it, or pipe it in on stdin'),
+    });
   io.out(`${await hashPassword(password)}\n`);
   return 0;
 }

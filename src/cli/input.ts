@@ -4,7 +4,15 @@ import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { packageRoot } from '../config/paths';
 import { GatewayError } from '../errors';
-import { EDI_HEAD_BYTES, type ParseEvent, type ParseResult, notEdi, parseBuffer, parseStream, UnreadableInput } from '../edi/parse';
+import {
+  EDI_HEAD_BYTES,
+  type ParseEvent,
+  type ParseResult,
+  notEdi,
+  parseBuffer,
+  parseStream,
+  UnreadableInput,
+} from '../edi/parse';
 import type { ReaderOptions } from '../edi/reader-types';
 import { type LoadedProfiles, builtInProfiles, loadProfiles } from '../config/profiles';
 import { formatIssue } from '../config/yaml';
@@ -30,7 +38,8 @@ export function reportProfileIssues(loaded: LoadedProfiles, io: Io): void {
     byFile.set(i.file, n);
     if (n <= 3) io.err(`edi-gateway: profile skipped: ${formatIssue(i)}\n`);
   }
-  for (const [file, n] of byFile) if (n > 3) io.err(`edi-gateway: profile skipped: ${file}: ${n - 3} more problem(s)\n`);
+  for (const [file, n] of byFile)
+    if (n > 3) io.err(`edi-gateway: profile skipped: ${file}: ${n - 3} more problem(s)\n`);
 }
 
 export function parseFile(file: string, buf: Buffer, opts: ReaderOptions): ParseResult {
@@ -51,7 +60,8 @@ export function lineIndex(buf: Buffer): (offset: number) => { line: number; colu
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return { line: lo + 1, column: offset - starts[lo] + 1 };
   };
@@ -89,7 +99,8 @@ export class LineCounter {
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return { line: this.firstLine + lo, column: offset - starts[lo] + 1 };
   }
@@ -101,7 +112,8 @@ export class LineCounter {
     let hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= before) lo = mid; else hi = mid - 1;
+      if (this.starts[mid] <= before) lo = mid;
+      else hi = mid - 1;
     }
     const k = lo;
     if (k === 0) return;
@@ -130,7 +142,10 @@ export async function* streamFile(file: string, opts: ReaderOptions, lines?: Lin
   async function* bytes(): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of handle!.createReadStream() as AsyncIterable<Buffer>) {
-        if (headLength < EDI_HEAD_BYTES) { head.push(chunk.subarray(0, EDI_HEAD_BYTES - headLength)); headLength += head[head.length - 1].length; }
+        if (headLength < EDI_HEAD_BYTES) {
+          head.push(chunk.subarray(0, EDI_HEAD_BYTES - headLength));
+          headLength += head[head.length - 1].length;
+        }
         length += chunk.length;
         lines?.feed(chunk);
         yield chunk;

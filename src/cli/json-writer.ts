@@ -24,20 +24,33 @@ function omitted(v: unknown): boolean {
  * (a transaction set's segments, its loop tree) entry by entry, so no string holds a whole set.
  */
 export function writeNested(value: unknown, depth: number, write: (s: string) => void): void {
-  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') { write(nested(value, depth)); return; }
+  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    write(nested(value, depth));
+    return;
+  }
   if (Array.isArray(value)) {
-    if (value.length <= WHOLE_UP_TO) { write(nested(value, depth)); return; }
+    if (value.length <= WHOLE_UP_TO) {
+      write(nested(value, depth));
+      return;
+    }
     const list = new ArrayText(depth);
     for (const v of value) {
       write(list.item(''));
-      if (omitted(v)) write('null'); else writeNested(v, depth + 1, write);
+      if (omitted(v)) write('null');
+      else writeNested(v, depth + 1, write);
     }
     write(list.close());
     return;
   }
   const keys = Object.keys(value).filter((k) => !omitted((value as Record<string, unknown>)[k]));
-  if (keys.length <= WHOLE_UP_TO && !keys.some((k) => big((value as Record<string, unknown>)[k]))) { write(nested(value, depth)); return; }
-  if (keys.length === 0) { write('{}'); return; }
+  if (keys.length <= WHOLE_UP_TO && !keys.some((k) => big((value as Record<string, unknown>)[k]))) {
+    write(nested(value, depth));
+    return;
+  }
+  if (keys.length === 0) {
+    write('{}');
+    return;
+  }
   keys.forEach((k, i) => {
     write((i === 0 ? '{\n' : ',\n') + indent(depth + 1) + JSON.stringify(k) + ': ');
     writeNested((value as Record<string, unknown>)[k], depth + 1, write);
@@ -53,7 +66,10 @@ function big(v: unknown): boolean {
 
 /** The text of `value` at `depth`, cut where the array `hole` goes: [before it, after it]. */
 function around(value: object, hole: unknown[], depth: number): [string, string] {
-  const text = JSON.stringify(value, (_k, v: unknown) => (v === hole ? HOLE : v), 2).replace(/\n/g, '\n' + indent(depth));
+  const text = JSON.stringify(value, (_k, v: unknown) => (v === hole ? HOLE : v), 2).replace(
+    /\n/g,
+    '\n' + indent(depth),
+  );
   const at = text.indexOf(HOLE_JSON);
   return [text.slice(0, at), text.slice(at + HOLE_JSON.length)];
 }
@@ -92,7 +108,10 @@ export class ModelJsonWriter {
 
   private pending = '';
 
-  constructor(private readonly file: string, private readonly out: (s: string) => void) {}
+  constructor(
+    private readonly file: string,
+    private readonly out: (s: string) => void,
+  ) {}
 
   /** Collects small pieces into writes of about 64 KiB. */
   private readonly write = (s: string): void => {
@@ -111,7 +130,8 @@ export class ModelJsonWriter {
     const o = this.interchange(ic);
     if (o.group?.g !== g) {
       this.closeGroup(o);
-      while (o.written < ic.groups.length && ic.groups[o.written] !== g) this.write(o.groups.item(nested(ic.groups[o.written++], 4)));
+      while (o.written < ic.groups.length && ic.groups[o.written] !== g)
+        this.write(o.groups.item(nested(ic.groups[o.written++], 4)));
       const [head] = around(g, g.transactions, 4);
       this.write(o.groups.item(head));
       o.written++;

@@ -20,7 +20,8 @@ export interface Io {
 const stdio: Io = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
-  drain: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : Promise.resolve()),
+  drain: () =>
+    process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : Promise.resolve(),
 };
 
 /**
@@ -47,102 +48,164 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run edi-gateway --help for the commands)');
 
-  program.command('start')
-    .description('run the gateway: inbound transports, admin API and workers, until SIGTERM (then it drains and exits 0)')
+  program
+    .command('start')
+    .description(
+      'run the gateway: inbound transports, admin API and workers, until SIGTERM (then it drains and exits 0)',
+    )
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = await (await gateway()).startCommand(o); });
+    .action(async (o: { config?: string }) => {
+      code = await (await gateway()).startCommand(o);
+    });
 
-  program.command('worker', { hidden: true })
+  program
+    .command('worker', { hidden: true })
     .description('a worker process of `start` (gateway.yaml processes): runs jobs from the store until SIGTERM')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = await (await gateway()).workerCommand(o); });
+    .action(async (o: { config?: string }) => {
+      code = await (await gateway()).workerCommand(o);
+    });
 
-  program.command('send')
-    .description('send FILE (canonical JSON or X12/EDIFACT) to a partner\'s endpoint now; 0 delivered, 1 not')
+  program
+    .command('send')
+    .description("send FILE (canonical JSON or X12/EDIFACT) to a partner's endpoint now; 0 delivered, 1 not")
     .requiredOption('--partner <id>', 'the partner')
-    .requiredOption('--endpoint <name>', 'one of the partner\'s endpoints')
+    .requiredOption('--endpoint <name>', "one of the partner's endpoints")
     .argument('<file>', 'canonical JSON (with "document": "PurchaseOrder"…) or an X12/EDIFACT interchange')
     .addOption(new Option('--as <standard>', 'write canonical JSON as').choices(['x12', 'edifact']))
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }) => { code = await (await gateway()).sendCommand(file, o, io); });
+    .action(async (file: string, o: { partner: string; endpoint: string; as?: 'x12' | 'edifact'; config?: string }) => {
+      code = await (await gateway()).sendCommand(file, o, io);
+    });
 
-  program.command('replay')
+  program
+    .command('replay')
     .description('send a dead-lettered delivery again (ID: the delivery or its message, as the report and events show)')
     .argument('<id>', 'delivery id or outbound message id')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (id: string, o: { config?: string }) => { code = await (await gateway()).replayCommand(id, o, io); });
+    .action(async (id: string, o: { config?: string }) => {
+      code = await (await gateway()).replayCommand(id, o, io);
+    });
 
-  program.command('simulate')
-    .description('what the gateway would do with FILE from a partner (identify, acks, route, map), storing and sending nothing')
+  program
+    .command('simulate')
+    .description(
+      'what the gateway would do with FILE from a partner (identify, acks, route, map), storing and sending nothing',
+    )
     .requiredOption('--partner <id>', 'the partner it comes from')
     .argument('<file>', 'X12 or EDIFACT file')
     .option('--json', 'machine-readable output')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (file: string, o: { partner: string; json?: boolean; config?: string }) => { code = await (await gateway()).simulateCommand(file, o, io); });
+    .action(async (file: string, o: { partner: string; json?: boolean; config?: string }) => {
+      code = await (await gateway()).simulateCommand(file, o, io);
+    });
 
-  program.command('parse')
+  program
+    .command('parse')
     .description('print the canonical model of every interchange in FILE as JSON')
     .argument('<file>', 'X12 or EDIFACT file')
     .option('--json', 'JSON output (the default and only format)')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .option('--envelope', 'envelopes only: no segments, no profile checks (fast)')
-    .action(async (file: string, o: { profiles?: string; envelope?: boolean }) => { code = await parseCommand(file, o, io); });
+    .action(async (file: string, o: { profiles?: string; envelope?: boolean }) => {
+      code = await parseCommand(file, o, io);
+    });
 
-  program.command('validate')
+  program
+    .command('validate')
     .description('check envelopes and implementation-guide profiles; one located line per finding')
     .argument('<file>', 'X12 or EDIFACT file')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action(async (file: string, o: { profiles?: string }) => { code = await validateCommand(file, o, io); });
+    .action(async (file: string, o: { profiles?: string }) => {
+      code = await validateCommand(file, o, io);
+    });
 
-  program.command('ack')
+  program
+    .command('ack')
     .description('print the acknowledgement a partner would get for FILE')
     .argument('<file>', 'X12 or EDIFACT file')
     .addOption(new Option('--kind <kind>', 'acknowledgement to build').choices(['997', '999', 'TA1', 'CONTRL']))
     .option('--control-number <n>', 'our interchange control number for the ack', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action(async (file: string, o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string }) => { code = await ackCommand(file, o, io); });
+    .action(
+      async (
+        file: string,
+        o: { kind?: '997' | '999' | 'TA1' | 'CONTRL'; controlNumber: string; profiles?: string },
+      ) => {
+        code = await ackCommand(file, o, io);
+      },
+    );
 
-  program.command('translate')
-    .description('every business document in FILE (X12 850/810/856/855, EDIFACT ORDERS/INVOIC/DESADV/ORDRSP) through its canonical form to X12, EDIFACT or JSON')
+  program
+    .command('translate')
+    .description(
+      'every business document in FILE (X12 850/810/856/855, EDIFACT ORDERS/INVOIC/DESADV/ORDRSP) through its canonical form to X12, EDIFACT or JSON',
+    )
     .argument('<file>', 'X12 or EDIFACT file')
     .addOption(new Option('--to <target>', 'what to write').choices(['x12', 'edifact', 'json']).makeOptionMandatory())
-    .option('--sender <q:id>', 'interchange sender (default: the input interchange\'s own sender)')
-    .option('--receiver <q:id>', 'interchange receiver (default: the input interchange\'s own receiver)')
-    .option('--partner <id>', 'address the output to this partner (its identifiers and outbound settings) from gateway.yaml identity')
+    .option('--sender <q:id>', "interchange sender (default: the input interchange's own sender)")
+    .option('--receiver <q:id>', "interchange receiver (default: the input interchange's own receiver)")
+    .option(
+      '--partner <id>',
+      'address the output to this partner (its identifiers and outbound settings) from gateway.yaml identity',
+    )
     .option('--config <file>', 'gateway.yaml to use (with --partner)')
     .option('--control-number <n>', 'interchange control number of the first output interchange', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
-    .action(async (file: string, o: TranslateOptions) => { code = (await import('./translate')).translateCommand(file, o, io); });
+    .action(async (file: string, o: TranslateOptions) => {
+      code = (await import('./translate')).translateCommand(file, o, io);
+    });
 
   const partners = program.command('partners').description('trading partner files');
-  partners.command('check')
-    .description('validate gateway.yaml, every partner file (maps, certificates, keys) and the profiles; one located line per problem')
+  partners
+    .command('check')
+    .description(
+      'validate gateway.yaml, every partner file (maps, certificates, keys) and the profiles; one located line per problem',
+    )
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = (await import('./partners')).partnersCheckCommand(o, io); });
-  partners.command('hash-password')
-    .description('print the hash of a password read from stdin (typed, or piped), for a partner file\'s inbound.sftp.password')
-    .action(async () => { code = await (await import('./hash-password')).hashPasswordCommand(io); });
+    .action(async (o: { config?: string }) => {
+      code = (await import('./partners')).partnersCheckCommand(o, io);
+    });
+  partners
+    .command('hash-password')
+    .description(
+      "print the hash of a password read from stdin (typed, or piped), for a partner file's inbound.sftp.password",
+    )
+    .action(async () => {
+      code = await (await import('./hash-password')).hashPasswordCommand(io);
+    });
 
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('apply pending migrations to the configured database (DATABASE_URL overrides gateway.yaml)')
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: { config?: string }) => { code = await (await import('./migrate')).migrateCommand(o, io); });
+    .action(async (o: { config?: string }) => {
+      code = await (await import('./migrate')).migrateCommand(o, io);
+    });
 
-  program.command('report')
+  program
+    .command('report')
     .description('the audit report of transaction sets, on stdout (dates are whole UTC days, --to inclusive)')
     .option('--from <date>', 'first day, YYYY-MM-DD')
     .option('--to <date>', 'last day, YYYY-MM-DD (included)')
     .option('--partner <id>', 'only this partner')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'html']).default('csv'))
-    .option('--certificates', 'instead: the AS2 certificates, ours and the partners\', that expire within 30 days or have expired')
+    .option(
+      '--certificates',
+      "instead: the AS2 certificates, ours and the partners', that expire within 30 days or have expired",
+    )
     .option('--config <file>', 'gateway.yaml to use')
-    .action(async (o: ReportOptions) => { code = await (await import('./report')).reportCommand(o, io); });
+    .action(async (o: ReportOptions) => {
+      code = await (await import('./report')).reportCommand(o, io);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+        ? 0
+        : 2;
     }
     if (e instanceof GatewayError) {
       io.err(`edi-gateway: ${e.describe()}\n`);

@@ -14,9 +14,16 @@ export async function migrateCommand(o: { config?: string }, io: Io): Promise<nu
   const { config } = loaded;
   let store: Store | undefined;
   try {
-    store = await Store.open(config.database, { payloads: config.payloads === 'database' ? 'database' : 'file', payloadDir: config.payloads });
+    store = await Store.open(config.database, {
+      payloads: config.payloads === 'database' ? 'database' : 'file',
+      payloadDir: config.payloads,
+    });
     const ran = await store.migrate();
-    io.out(ran.length ? `${redactUrl(config.database)}: applied ${ran.join(', ')}\n` : `${redactUrl(config.database)}: up to date\n`);
+    io.out(
+      ran.length
+        ? `${redactUrl(config.database)}: applied ${ran.join(', ')}\n`
+        : `${redactUrl(config.database)}: up to date\n`,
+    );
     return 0;
   } catch (e) {
     io.err(`edi-gateway: migrating ${redactUrl(config.database)}: ${(e as Error).message}\n`);

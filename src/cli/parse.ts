@@ -9,7 +9,11 @@ const failing = (list: Diagnostic[]) => list.some((d) => d.severity === 'error')
  * `parse FILE`: the canonical model as JSON; exit 1 when any error was found (the JSON is still printed).
  * Written while the file streams, one transaction set at a time.
  */
-export async function parseCommand(file: string, o: { profiles?: string; envelope?: boolean }, io: Io): Promise<number> {
+export async function parseCommand(
+  file: string,
+  o: { profiles?: string; envelope?: boolean },
+  io: Io,
+): Promise<number> {
   const level = o.envelope ? 'envelope' : 'full';
   const profiles = level === 'full' ? profilesFor(o.profiles) : undefined;
   const json = new ModelJsonWriter(file, io.out);
@@ -17,7 +21,9 @@ export async function parseCommand(file: string, o: { profiles?: string; envelop
   let failed = false;
   for await (const event of streamFile(file, { level, ...(profiles ? { profiles: profiles.set } : {}) })) {
     switch (event.kind) {
-      case 'diagnostic': diagnostics.push(event.diagnostic); break;
+      case 'diagnostic':
+        diagnostics.push(event.diagnostic);
+        break;
       case 'transaction':
         failed ||= failing(event.transaction.errors);
         json.transaction(event.transaction, event.group, event.interchange);
@@ -29,7 +35,8 @@ export async function parseCommand(file: string, o: { profiles?: string; envelop
         json.interchangeEnd(ic);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (profiles) reportProfileIssues(profiles, io);

@@ -27,7 +27,13 @@ function folders(file: string | undefined, text: string | undefined) {
     if (js && typeof js === 'object' && !Array.isArray(js)) raw = js as Record<string, unknown>;
   }
   const pick = (key: string, dflt: string) => resolve(dir, typeof raw[key] === 'string' ? (raw[key] as string) : dflt);
-  return { dir, raw, partners: pick('partners', 'partners'), certs: pick('certs', 'certs'), profiles: pick('profiles', 'profiles') };
+  return {
+    dir,
+    raw,
+    partners: pick('partners', 'partners'),
+    certs: pick('certs', 'certs'),
+    profiles: pick('profiles', 'profiles'),
+  };
 }
 
 /**
@@ -48,7 +54,8 @@ export function partnersCheckCommand(o: { config?: string }, io: Io): number {
   const loaded = loadGateway(file);
   const where = folders(file, text);
   const at = file && text !== undefined ? locator(text, file) : undefined;
-  const atKey = (key: string) => (at ? at(Object.hasOwn(where.raw, key) ? [key] : []) : { file: where.dir, line: 1, column: 1 });
+  const atKey = (key: string) =>
+    at ? at(Object.hasOwn(where.raw, key) ? [key] : []) : { file: where.dir, line: 1, column: 1 };
 
   let partnerIssues: ConfigIssue[] = [];
   let partnerFiles: string[] = [];
@@ -63,7 +70,11 @@ export function partnersCheckCommand(o: { config?: string }, io: Io): number {
     const config = loaded.ok ? loaded.config : undefined;
     const partnersDir = config?.partners ?? where.partners;
     if (!isDir(partnersDir)) {
-      gatewayIssues.push({ ...atKey('partners'), path: 'partners', message: `the partners folder does not exist: ${partnersDir}` });
+      gatewayIssues.push({
+        ...atKey('partners'),
+        path: 'partners',
+        message: `the partners folder does not exist: ${partnersDir}`,
+      });
     } else {
       const r = loadPartners(partnersDir, {
         base: config?.dir ?? where.dir,
@@ -81,12 +92,17 @@ export function partnersCheckCommand(o: { config?: string }, io: Io): number {
     if (isDir(own)) {
       if (resolve(own) !== resolve(shipped)) dirs.push(own);
     } else if (Object.hasOwn(where.raw, 'profiles')) {
-      gatewayIssues.push({ ...atKey('profiles'), path: 'profiles', message: `the profiles folder does not exist: ${own}` });
+      gatewayIssues.push({
+        ...atKey('profiles'),
+        path: 'profiles',
+        message: `the profiles folder does not exist: ${own}`,
+      });
     }
     profileIssues.push(...loadProfiles(dirs, { eager: true }).issues);
   }
 
-  const byPlace = (a: ConfigIssue, b: ConfigIssue) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
+  const byPlace = (a: ConfigIssue, b: ConfigIssue) =>
+    a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
   const print = (issues: ConfigIssue[]) => {
     for (const i of [...issues].sort(byPlace)) io.out(`${formatIssue({ ...i, file: shown(i.file) })}\n`);
   };

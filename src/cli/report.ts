@@ -8,7 +8,12 @@ import { noticeRows, periodOfDays, transactionRows } from '../admin/reports/quer
 import { renderCsv } from '../admin/reports/csv';
 import { renderJson } from '../admin/reports/json';
 import { renderCertificatesHtml, renderHtml } from '../admin/reports/html';
-import { certificateRows, renderCertificatesCsv, renderCertificatesJson, type CertificateRow } from '../admin/reports/certificates';
+import {
+  certificateRows,
+  renderCertificatesCsv,
+  renderCertificatesJson,
+  type CertificateRow,
+} from '../admin/reports/certificates';
 import { expiringCertificates } from '../pipeline/as2';
 import { silentLogger } from '../pipeline/logger';
 import { PartnerDirectory } from '../pipeline/partner-directory';
@@ -27,7 +32,11 @@ export interface ReportOptions {
 
 function missingTable(e: unknown): boolean {
   const err = (e as { driverError?: { code?: string; errno?: number }; message?: string }) ?? {};
-  return err.driverError?.code === 'ER_NO_SUCH_TABLE' || err.driverError?.errno === 1146 || /no such table/i.test(err.message ?? '');
+  return (
+    err.driverError?.code === 'ER_NO_SUCH_TABLE' ||
+    err.driverError?.errno === 1146 ||
+    /no such table/i.test(err.message ?? '')
+  );
 }
 
 /**
@@ -47,7 +56,9 @@ function certificatesOf(config: GatewayConfig, now: Date, partner?: string): Cer
  */
 export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Date()): Promise<number> {
   if (o.certificates && (o.from !== undefined || o.to !== undefined)) {
-    io.err('edi-gateway: report: --from and --to select transactions; --certificates lists what expires within 30 days of now\n');
+    io.err(
+      'edi-gateway: report: --from and --to select transactions; --certificates lists what expires within 30 days of now\n',
+    );
     return 2;
   }
   const period = periodOfDays(o.from, o.to);
@@ -63,7 +74,13 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
   const format = o.format ?? 'csv';
   if (o.certificates) {
     const rows = certificatesOf(loaded.config, now, o.partner);
-    io.out(format === 'json' ? renderCertificatesJson(rows) : format === 'html' ? renderCertificatesHtml(rows, { partner: o.partner, generatedAt: now }) : renderCertificatesCsv(rows));
+    io.out(
+      format === 'json'
+        ? renderCertificatesJson(rows)
+        : format === 'html'
+          ? renderCertificatesHtml(rows, { partner: o.partner, generatedAt: now })
+          : renderCertificatesCsv(rows),
+    );
     return 0;
   }
   const { database } = loaded.config;
@@ -79,12 +96,19 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
     store = await Store.open(database, { payloads: 'database', base: loaded.config.dir, clock: () => now });
     const rows = await transactionRows(store, { ...period, partner: o.partner, now });
     // CSV and JSON are one row per transaction set (the contract); the page has room for the certificates too.
-    io.out(format === 'json' ? renderJson(rows)
-      : format === 'html' ? renderHtml(rows, {
-        ...period, partner: o.partner, generatedAt: now, certificates: certificatesOf(loaded.config, now, o.partner),
-        notices: await noticeRows(store, { ...period, partner: o.partner }),
-      })
-        : renderCsv(rows));
+    io.out(
+      format === 'json'
+        ? renderJson(rows)
+        : format === 'html'
+          ? renderHtml(rows, {
+              ...period,
+              partner: o.partner,
+              generatedAt: now,
+              certificates: certificatesOf(loaded.config, now, o.partner),
+              notices: await noticeRows(store, { ...period, partner: o.partner }),
+            })
+          : renderCsv(rows),
+    );
     return 0;
   } catch (e) {
     const hint = missingTable(e) ? ' (run edi-gateway migrate)' : '';

@@ -8,7 +8,14 @@ import { parseFile, profilesFor, readInput, reportProfileIssues } from './input'
 import type { PartyId, Standard } from '../edi/model';
 import { write } from '../edi/write';
 import { GatewayError } from '../errors';
-import { type DocumentKind, type DocumentName, documentFor, documents, edifactInterchange, x12Interchange } from '../canonical';
+import {
+  type DocumentKind,
+  type DocumentName,
+  documentFor,
+  documents,
+  edifactInterchange,
+  x12Interchange,
+} from '../canonical';
 
 export type TranslateTarget = 'x12' | 'edifact' | 'json';
 
@@ -26,7 +33,8 @@ export interface TranslateOptions {
 function partyOption(name: string, value: string | undefined): PartyId | undefined {
   if (value === undefined) return undefined;
   const m = /^([^:]+):(.+)$/.exec(value);
-  if (!m) throw new GatewayError('EDIGW_USAGE', `--${name} ${value} is not QUALIFIER:ID (e.g. ZZ:ACME or 14:5412345000013)`);
+  if (!m)
+    throw new GatewayError('EDIGW_USAGE', `--${name} ${value} is not QUALIFIER:ID (e.g. ZZ:ACME or 14:5412345000013)`);
   return { qualifier: m[1], id: m[2] };
 }
 
@@ -40,7 +48,10 @@ function defaultParty(p: PartyId, from: Standard, to: Standard): PartyId {
 
 function checkX12Party(p: PartyId, which: string): void {
   if (p.id.length > 15 || p.qualifier.length > 2) {
-    throw new GatewayError('EDIGW_USAGE', `${which} ${p.qualifier}:${p.id} does not fit an ISA (qualifier 2, id 15 characters); give --${which} Q:ID`);
+    throw new GatewayError(
+      'EDIGW_USAGE',
+      `${which} ${p.qualifier}:${p.id} does not fit an ISA (qualifier 2, id 15 characters); give --${which} Q:ID`,
+    );
   }
 }
 
@@ -62,13 +73,31 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
   if (o.partner && o.to !== 'json') {
     const view = openView({ configFile: configFile(o.config), logger: silentLogger });
     partner = view.partners.get(o.partner);
-    if (!partner) throw new GatewayError('EDIGW_USAGE', `--partner ${o.partner}: no such partner is loaded (partners: ${view.partners.list().map((p) => p.id).join(', ') || 'none'}; see edi-gateway partners check)`);
+    if (!partner)
+      throw new GatewayError(
+        'EDIGW_USAGE',
+        `--partner ${o.partner}: no such partner is loaded (partners: ${
+          view.partners
+            .list()
+            .map((p) => p.id)
+            .join(', ') || 'none'
+        }; see edi-gateway partners check)`,
+      );
     receiver ??= partnerParty(partner, o.to);
     sender ??= ourParty(view, o.to);
-    if (!receiver) throw new GatewayError('EDIGW_USAGE', `--partner ${o.partner}: the partner file has no identifiers.${o.to} to address the interchange to`);
-    if (!sender) throw new GatewayError('EDIGW_USAGE', `--partner ${o.partner}: gateway.yaml identity.${o.to} is empty; give --sender Q:ID`);
+    if (!receiver)
+      throw new GatewayError(
+        'EDIGW_USAGE',
+        `--partner ${o.partner}: the partner file has no identifiers.${o.to} to address the interchange to`,
+      );
+    if (!sender)
+      throw new GatewayError(
+        'EDIGW_USAGE',
+        `--partner ${o.partner}: gateway.yaml identity.${o.to} is empty; give --sender Q:ID`,
+      );
   }
-  if (!/^\d{1,9}$/.test(o.controlNumber)) throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
+  if (!/^\d{1,9}$/.test(o.controlNumber))
+    throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
   const buf = readInput(file);
   const profiles = profilesFor(o.profiles);
   const result = parseFile(file, buf, { level: 'full', profiles: profiles.set });
@@ -85,7 +114,9 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
       for (const tx of g.transactions) {
         const kind = documentFor(ic.standard, tx.type);
         if (!kind) {
-          io.err(`${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} has no canonical map (translate reads ${readable()}); skipped\n`);
+          io.err(
+            `${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} has no canonical map (translate reads ${readable()}); skipped\n`,
+          );
           code = 1;
           continue;
         }
@@ -98,16 +129,40 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
     const from = sender ?? defaultParty(ic.sender, ic.standard, o.to);
     const to = receiver ?? defaultParty(ic.receiver, ic.standard, o.to);
     if (o.to === 'x12') {
-      if (byKind.size) { checkX12Party(from, 'sender'); checkX12Party(to, 'receiver'); }
+      if (byKind.size) {
+        checkX12Party(from, 'sender');
+        checkX12Party(to, 'receiver');
+      }
       for (const [kind, docs] of byKind) {
-        const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test, functionalId: kind.x12.functionalId };
-        const built = x12Interchange(docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })), env);
+        const env = {
+          sender: from,
+          receiver: to,
+          controlNumber: control++,
+          now,
+          test: ic.test,
+          functionalId: kind.x12.functionalId,
+        };
+        const built = x12Interchange(
+          docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })),
+          env,
+        );
         out.push(write(partner ? applyOutboundSettings(built, partner) : built).toString('utf8'));
       }
     } else {
       for (const [kind, docs] of byKind) {
         const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
-        out.push(write(edifactInterchange(docs.map((d) => ({ type: kind.edifact.type, version: kind.edifact.version, body: kind.edifact.write(d) })), env)).toString('latin1'));
+        out.push(
+          write(
+            edifactInterchange(
+              docs.map((d) => ({
+                type: kind.edifact.type,
+                version: kind.edifact.version,
+                body: kind.edifact.write(d),
+              })),
+              env,
+            ),
+          ).toString('latin1'),
+        );
       }
     }
   }

@@ -13,7 +13,8 @@ interface Pending {
 
 function before(a: Pending, b: Pending): number {
   if (a.key !== b.key) return a.key - b.key;
-  for (let i = 0; i < Math.min(a.rank.length, b.rank.length); i++) if (a.rank[i] !== b.rank[i]) return a.rank[i] - b.rank[i];
+  for (let i = 0; i < Math.min(a.rank.length, b.rank.length); i++)
+    if (a.rank[i] !== b.rank[i]) return a.rank[i] - b.rank[i];
   return a.rank.length - b.rank.length;
 }
 
@@ -34,7 +35,11 @@ class DiagnosticPrinter {
   errors = 0;
   warnings = 0;
 
-  constructor(private readonly file: string, private readonly lines: LineCounter, private readonly io: Io) {}
+  constructor(
+    private readonly file: string,
+    private readonly lines: LineCounter,
+    private readonly io: Io,
+  ) {}
 
   stray(d: Diagnostic): void {
     this.add(d, [0, this.strays++]);
@@ -52,7 +57,8 @@ class DiagnosticPrinter {
   /** The envelope findings recorded since the last call (interchange and group errors grow as it is read). */
   private sweep(): void {
     const ic = this.ic!;
-    for (; this.icSeen < ic.errors.length; this.icSeen++) this.add(ic.errors[this.icSeen], [1, this.interchanges, -1, this.icSeen]);
+    for (; this.icSeen < ic.errors.length; this.icSeen++)
+      this.add(ic.errors[this.icSeen], [1, this.interchanges, -1, this.icSeen]);
     for (let g = this.groupFrom; g < ic.groups.length; g++) {
       const errors = ic.groups[g].errors;
       let seen = this.groupSeen.get(g) ?? 0;
@@ -84,7 +90,8 @@ class DiagnosticPrinter {
 
   private add(d: Diagnostic, rank: number[]): void {
     this.pending.push({ d, key: d.location.offset ?? 0, rank });
-    if (d.severity === 'error') this.errors++; else this.warnings++;
+    if (d.severity === 'error') this.errors++;
+    else this.warnings++;
   }
 
   private print(mark: number): void {
@@ -114,8 +121,12 @@ export async function validateCommand(file: string, o: { profiles?: string }, io
   const unprofiled = new Set<string>();
   for await (const event of streamFile(file, { level: 'full', profiles: profiles.set }, lines)) {
     switch (event.kind) {
-      case 'diagnostic': printer.stray(event.diagnostic); break;
-      case 'interchange-start': printer.interchangeStart(event.interchange); break;
+      case 'diagnostic':
+        printer.stray(event.diagnostic);
+        break;
+      case 'interchange-start':
+        printer.interchangeStart(event.interchange);
+        break;
       case 'transaction': {
         const t = event.transaction;
         transactions++;
@@ -124,12 +135,17 @@ export async function validateCommand(file: string, o: { profiles?: string }, io
         await io.drain?.();
         break;
       }
-      case 'interchange-end': interchanges++; printer.interchangeEnd(event.interchange); break;
+      case 'interchange-end':
+        interchanges++;
+        printer.interchangeEnd(event.interchange);
+        break;
     }
   }
   printer.end();
   reportProfileIssues(profiles, io);
   for (const u of unprofiled) io.err(`${file}: note: no profile for ${u}: envelope and syntax checks only\n`);
-  io.out(`${file}: ${interchanges} interchange(s), ${transactions} transaction set(s): ${printer.errors} error(s), ${printer.warnings} warning(s)\n`);
+  io.out(
+    `${file}: ${interchanges} interchange(s), ${transactions} transaction set(s): ${printer.errors} error(s), ${printer.warnings} warning(s)\n`,
+  );
   return printer.errors > 0 ? 1 : 0;
 }

@@ -15,31 +15,41 @@ export const gatewaySchema = z.strictObject({
   partners: z.string().min(1).default('partners'),
   profiles: z.string().min(1).default('profiles'),
   certs: z.string().min(1).default('certs'),
-  identity: z.strictObject({
-    x12: z.array(partyId).default([]),
-    edifact: z.array(partyId).default([]),
-    as2: z.strictObject({ id: z.string().min(1).max(128), key: z.string().min(1), certificate: z.string().min(1) }).optional(),
-  }).default({ x12: [], edifact: [] }),
-  as2: z.strictObject({
-    /**
-     * Where partners POST async MDNs to us, as they reach us (in front of any proxy or load balancer);
-     * EDI_GATEWAY_AS2_URL overrides it. Absent: http(s)://<this host's name>:<port><path>.
-     */
-    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
-    port: port.default(4080),
-    path: z.string().startsWith('/').default('/as2'),
-    maxBytes: byteSize.default(100 * 1024 ** 2),
-    tls: z.strictObject({ key: z.string(), certificate: z.string() }).optional(),
-  }).optional(),
-  sftp: z.strictObject({ port: port.default(2222), hostKey: z.string().optional(), root: z.string().default('data/sftp') }).optional(),
-  admin: z.strictObject({
-    port: port.default(8080),
-    /** Where the admin API listens; keep it on loopback unless a proxy with TLS stands in front. */
-    host: z.string().min(1).default('127.0.0.1'),
-    /** Bearer token for /api (submit, send, report); EDI_GATEWAY_TOKEN overrides it. Absent: /api is closed. */
-    token: z.string().min(16, 'at least 16 characters').optional(),
-    maxBytes: byteSize.default(100 * 1024 ** 2),
-  }).optional(),
+  identity: z
+    .strictObject({
+      x12: z.array(partyId).default([]),
+      edifact: z.array(partyId).default([]),
+      as2: z
+        .strictObject({ id: z.string().min(1).max(128), key: z.string().min(1), certificate: z.string().min(1) })
+        .optional(),
+    })
+    .default({ x12: [], edifact: [] }),
+  as2: z
+    .strictObject({
+      /**
+       * Where partners POST async MDNs to us, as they reach us (in front of any proxy or load balancer);
+       * EDI_GATEWAY_AS2_URL overrides it. Absent: http(s)://<this host's name>:<port><path>.
+       */
+      url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+      port: port.default(4080),
+      path: z.string().startsWith('/').default('/as2'),
+      maxBytes: byteSize.default(100 * 1024 ** 2),
+      tls: z.strictObject({ key: z.string(), certificate: z.string() }).optional(),
+    })
+    .optional(),
+  sftp: z
+    .strictObject({ port: port.default(2222), hostKey: z.string().optional(), root: z.string().default('data/sftp') })
+    .optional(),
+  admin: z
+    .strictObject({
+      port: port.default(8080),
+      /** Where the admin API listens; keep it on loopback unless a proxy with TLS stands in front. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Bearer token for /api (submit, send, report); EDI_GATEWAY_TOKEN overrides it. Absent: /api is closed. */
+      token: z.string().min(16, 'at least 16 characters').optional(),
+      maxBytes: byteSize.default(100 * 1024 ** 2),
+    })
+    .optional(),
   workers: z.number().int().min(1).max(64).default(2),
   /**
    * Processes that run workers: this one and processes-1 more it starts (each with `workers` loops), so
@@ -52,16 +62,20 @@ export const gatewaySchema = z.strictObject({
    * `maxCrashes`: starts of one job that may end with its worker dead (a crash, an OOM, a kill) before
    * the job is dead-lettered rather than started again; ordinary failures are retried and do not count.
    */
-  jobs: z.strictObject({
-    lease: duration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
-    maxCrashes: z.number().int().min(1).max(100).default(3),
-  }).prefault({}),
+  jobs: z
+    .strictObject({
+      lease: duration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
+      maxCrashes: z.number().int().min(1).max(100).default(3),
+    })
+    .prefault({}),
   /** Retries of a failed delivery: exponential backoff from `backoff`, at most `maxBackoff` apart, then dead letter. */
-  delivery: z.strictObject({
-    attempts: z.number().int().min(1).max(100).default(8),
-    backoff: duration.default(2000),
-    maxBackoff: duration.default(10 * 60_000),
-  }).prefault({}),
+  delivery: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(100).default(8),
+      backoff: duration.default(2000),
+      maxBackoff: duration.default(10 * 60_000),
+    })
+    .prefault({}),
   /** How long payload bytes are kept; audit rows are kept regardless. */
   retention: z.strictObject({ payloads: duration.optional() }).optional(),
 });
@@ -89,7 +103,10 @@ export function loadGateway(file: string | undefined, env: NodeJS.ProcessEnv = p
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      return { ok: false, issues: [{ file, line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` }] };
+      return {
+        ok: false,
+        issues: [{ file, line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` }],
+      };
     }
     const r = parseYaml(text, file, gatewaySchema);
     if (!r.ok) return r;
@@ -101,7 +118,10 @@ export function loadGateway(file: string | undefined, env: NodeJS.ProcessEnv = p
   const database = env.DATABASE_URL?.trim() || value.database;
   const config: GatewayConfig = {
     ...value,
-    database: database.startsWith('sqlite:') && !database.startsWith('sqlite::memory:') ? `sqlite:${at(database.slice(7))}` : database,
+    database:
+      database.startsWith('sqlite:') && !database.startsWith('sqlite::memory:')
+        ? `sqlite:${at(database.slice(7))}`
+        : database,
     payloads: value.payloads === 'database' ? 'database' : at(value.payloads),
     partners: at(value.partners),
     profiles: at(value.profiles),

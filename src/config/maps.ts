@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import jsonata from 'jsonata';
 
 /** What jsonata attaches to the errors it throws, compiling or evaluating. */
-export interface JsonataError { code?: string; position?: number; token?: string; message: string }
+export interface JsonataError {
+  code?: string;
+  position?: number;
+  token?: string;
+  message: string;
+}
 
 /** The 1-based line and column of the character at `offset`. */
 export function lineColAt(text: string, offset: number): { line: number; column: number } {
@@ -47,7 +52,10 @@ export function checkMapFile(file: string): MapCheck {
     jsonata(text);
   } catch (e) {
     const je = e as JsonataError;
-    out.syntax = { message: `${je.message}${je.code ? ` (${je.code})` : ''}`, ...(typeof je.position === 'number' ? mapErrorAt(text, je.position) : {}) };
+    out.syntax = {
+      message: `${je.message}${je.code ? ` (${je.code})` : ''}`,
+      ...(typeof je.position === 'number' ? mapErrorAt(text, je.position) : {}),
+    };
   }
   for (const m of text.matchAll(XREF_CALL)) {
     // The name itself: the match ends with its closing quote.

@@ -32,7 +32,11 @@ const BACKDATE_MS = 5 * 60_000;
  * when one half of a pair exists and the other is to be made (a new pair would not match the half that
  * is there), EDIGW_KEYS_WRITE when a file cannot be written.
  */
-export async function ensureOurKeys(config: GatewayConfig, log?: OurKeysLogger, now: Date = new Date()): Promise<string[]> {
+export async function ensureOurKeys(
+  config: GatewayConfig,
+  log?: OurKeysLogger,
+  now: Date = new Date(),
+): Promise<string[]> {
   const generated = generatedFolders(config);
   const at = (p: string) => resolve(config.dir, p);
   const created: string[] = [];
@@ -53,11 +57,16 @@ export async function ensureOurKeys(config: GatewayConfig, log?: OurKeysLogger, 
         publicKeyEncoding: { type: 'spki', format: 'pem' },
       });
       const certificate = selfSignedCertificate(privateKey, publicKey, as2.id, now);
-      created.push(...await writeAll([
-        { file: key, text: privateKey, mode: 0o600 },
-        { file: cert, text: certificate, mode: 0o644 },
-      ]));
-      log?.info({ key, certificate: cert, as2Id: as2.id }, 'made our AS2 key and a self-signed certificate: give the certificate to partners');
+      created.push(
+        ...(await writeAll([
+          { file: key, text: privateKey, mode: 0o600 },
+          { file: cert, text: certificate, mode: 0o644 },
+        ])),
+      );
+      log?.info(
+        { key, certificate: cert, as2Id: as2.id },
+        'made our AS2 key and a self-signed certificate: give the certificate to partners',
+      );
     }
   }
 
@@ -72,10 +81,12 @@ export async function ensureOurKeys(config: GatewayConfig, log?: OurKeysLogger, 
     ];
     if (!(await exists(key)) && pairToMake(pair, generated)) {
       const kp = sshUtils.generateKeyPairSync('ed25519', { comment: `edi-gateway host key ${basename(key)}` });
-      created.push(...await writeAll([
-        { file: key, text: kp.private.endsWith('\n') ? kp.private : `${kp.private}\n`, mode: 0o600 },
-        { file: pub, text: kp.public.endsWith('\n') ? kp.public : `${kp.public}\n`, mode: 0o644 },
-      ]));
+      created.push(
+        ...(await writeAll([
+          { file: key, text: kp.private.endsWith('\n') ? kp.private : `${kp.private}\n`, mode: 0o600 },
+          { file: pub, text: kp.public.endsWith('\n') ? kp.public : `${kp.public}\n`, mode: 0o644 },
+        ])),
+      );
       log?.info({ hostKey: key }, 'made our SFTP host key');
     }
   }
@@ -91,8 +102,11 @@ function pairToMake([a, b]: Half[], generated: string[]): boolean {
     const [there, missing] = a.present ? [a, b] : [b, a];
     // A missing file outside certs/our is gatewayFileIssues' to report; nothing would be made for it.
     if (!under(missing.file, generated)) return false;
-    throw new GatewayError('EDIGW_KEYS_HALF_PAIR', `${there.setting} ${there.file} exists but ${missing.setting} ${missing.file} does not; `
-      + `put the matching file there, or move ${there.file} away to have a new pair made`);
+    throw new GatewayError(
+      'EDIGW_KEYS_HALF_PAIR',
+      `${there.setting} ${there.file} exists but ${missing.setting} ${missing.file} does not; ` +
+        `put the matching file there, or move ${there.file} away to have a new pair made`,
+    );
   }
   return under(a.file, generated) && under(b.file, generated);
 }
@@ -107,7 +121,9 @@ function selfSignedCertificate(privatePem: string, publicPem: string, commonName
   cert.validity.notAfter = notAfter;
   // AS2 ids may hold characters PrintableString lacks (`_`, `@`), so the name is UTF8String; the
   // typings call the tag a Class, while x509.js compares it with asn1.Type.
-  const name = [{ name: 'commonName', value: commonName, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class }];
+  const name = [
+    { name: 'commonName', value: commonName, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class },
+  ];
   cert.setSubject(name);
   cert.setIssuer(name);
   cert.setExtensions([
@@ -186,10 +202,16 @@ async function publish(tmp: string, file: string): Promise<void> {
     await fs.unlink(tmp);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new GatewayError('EDIGW_KEYS_WRITE', `${file} appeared while it was being made (another gateway starting?); it was left as it is`, { cause: err });
+    if (code === 'EEXIST')
+      throw new GatewayError(
+        'EDIGW_KEYS_WRITE',
+        `${file} appeared while it was being made (another gateway starting?); it was left as it is`,
+        { cause: err },
+      );
     // Without hard links (some network and FAT file systems), check then rename: a small race, rarely met.
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    if (await exists(file)) throw new GatewayError('EDIGW_KEYS_WRITE', `${file} appeared while it was being made; it was left as it is`);
+    if (await exists(file))
+      throw new GatewayError('EDIGW_KEYS_WRITE', `${file} appeared while it was being made; it was left as it is`);
     await fs.rename(tmp, file);
   }
 }

@@ -17,9 +17,13 @@ const secret = <T extends z.ZodType>(schema: T, description: string): T => schem
  * Text that YAML would read as a number if left unquoted (`004010` becomes 4010): asks for quotes
  * instead of reporting "expected string".
  */
-const code = (example: string) => z.string({
-  error: (iss) => (iss.input === undefined ? undefined : `write it as text in quotes, like '${example}' (unquoted, YAML reads a number and drops leading zeros)`),
-});
+const code = (example: string) =>
+  z.string({
+    error: (iss) =>
+      iss.input === undefined
+        ? undefined
+        : `write it as text in quotes, like '${example}' (unquoted, YAML reads a number and drops leading zeros)`,
+  });
 
 /** A transaction type such as 850 may be written unquoted: it has no leading zeros to lose. */
 const txType = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1).max(6));
@@ -28,7 +32,10 @@ const port = z.number().int().min(1).max(65535);
 const text = z.string().min(1);
 const path = z.string().min(1);
 const endpointName = z.string().min(1);
-const every = z.custom((v) => v !== undefined, 'required: how often to poll, like 5m').pipe(duration).refine((ms) => ms >= 1000, 'at least 1s');
+const every = z
+  .custom((v) => v !== undefined, 'required: how often to poll, like 5m')
+  .pipe(duration)
+  .refine((ms) => ms >= 1000, 'at least 1s');
 
 const x12Party = z.strictObject({
   /** ISA05 / ISA07. */
@@ -44,16 +51,21 @@ const edifactParty = z.strictObject({
   id: code('5412345000013').min(1).max(35),
 });
 
-const identifiers = z.strictObject({
-  x12: z.array(x12Party).optional(),
-  edifact: z.array(edifactParty).optional(),
-  /** The AS2-From they send and the AS2-To we address. */
-  as2: text.max(128).optional(),
-}, { error: (iss) => (iss.input === undefined ? 'required: at least one of x12, edifact or as2' : undefined) });
+const identifiers = z.strictObject(
+  {
+    x12: z.array(x12Party).optional(),
+    edifact: z.array(edifactParty).optional(),
+    /** The AS2-From they send and the AS2-To we address. */
+    as2: text.max(128).optional(),
+  },
+  { error: (iss) => (iss.input === undefined ? 'required: at least one of x12, edifact or as2' : undefined) },
+);
 
 const certificates = z.strictObject({
   /** Their AS2 certificate; during a rollover a list, the one to encrypt with first. */
-  as2: z.union([path, z.array(path).min(1)], { error: 'a certificate file, or a list of them during a rollover' }).optional(),
+  as2: z
+    .union([path, z.array(path).min(1)], { error: 'a certificate file, or a list of them during a rollover' })
+    .optional(),
 });
 
 const afterRead = z.enum(['move', 'delete', 'leave']);
@@ -109,39 +121,50 @@ function exactlyOne(keys: readonly string[], what: string) {
     if (present.length === 1) return;
     ctx.addIssue({
       code: 'custom',
-      message: present.length === 0
-        ? `${what} needs one of: ${keys.join(', ')}`
-        : `${what} takes one of ${keys.join(', ')}, not ${present.join(' and ')}`,
+      message:
+        present.length === 0
+          ? `${what} needs one of: ${keys.join(', ')}`
+          : `${what} takes one of ${keys.join(', ')}, not ${present.join(' and ')}`,
     });
   };
 }
 
-const pollEntry = z.strictObject({ sftp: sftpPoll.optional(), ftp: ftpPoll.optional() })
+const pollEntry = z
+  .strictObject({ sftp: sftpPoll.optional(), ftp: ftpPoll.optional() })
   .superRefine(exactlyOne(['sftp', 'ftp'], 'a poll entry'));
 
 const inbound = z.strictObject({
   /** Files dropped in this folder are taken in (local systems, tests). */
-  file: z.strictObject({
-    dir: path,
-    pattern: text.optional(),
-    /** How often the folder is looked at (default 1s). */
-    every: duration.optional(),
-    /** A file must be unchanged and at least this old to be taken (default 1s): it may still be being written. */
-    minAge: duration.optional(),
-    /** What happens to a file once it is stored: moved to `moveTo` (default `<dir>/processed`) or deleted. */
-    afterRead: z.enum(['move', 'delete']).optional(),
-    moveTo: path.optional(),
-  }).optional(),
-  as2: z.strictObject({
-    signed: z.enum(['required', 'optional', 'none']).default('required'),
-    encrypted: z.enum(['required', 'optional', 'none']).default('required'),
-  }).optional(),
+  file: z
+    .strictObject({
+      dir: path,
+      pattern: text.optional(),
+      /** How often the folder is looked at (default 1s). */
+      every: duration.optional(),
+      /** A file must be unchanged and at least this old to be taken (default 1s): it may still be being written. */
+      minAge: duration.optional(),
+      /** What happens to a file once it is stored: moved to `moveTo` (default `<dir>/processed`) or deleted. */
+      afterRead: z.enum(['move', 'delete']).optional(),
+      moveTo: path.optional(),
+    })
+    .optional(),
+  as2: z
+    .strictObject({
+      signed: z.enum(['required', 'optional', 'none']).default('required'),
+      encrypted: z.enum(['required', 'optional', 'none']).default('required'),
+    })
+    .optional(),
   /** Hosted SFTP: they log in to our server and put files in their inbox. */
-  sftp: z.strictObject({
-    user: text,
-    publicKeys: z.array(path).optional(),
-    password: secret(z.string().regex(/^\$[a-z0-9-]+\$/, 'a password hash such as $scrypt$…, never the password itself'), 'hash of the hosted SFTP password').optional(),
-  }).optional(),
+  sftp: z
+    .strictObject({
+      user: text,
+      publicKeys: z.array(path).optional(),
+      password: secret(
+        z.string().regex(/^\$[a-z0-9-]+\$/, 'a password hash such as $scrypt$…, never the password itself'),
+        'hash of the hosted SFTP password',
+      ).optional(),
+    })
+    .optional(),
   /** We fetch from their server. */
   poll: z.array(pollEntry).optional(),
 });
@@ -158,12 +181,14 @@ const acks = z.strictObject({
 
 const route = z.strictObject({
   /** Every given field must equal the transaction's; an empty or absent match takes everything. */
-  match: z.strictObject({
-    standard: z.enum(['x12', 'edifact']).optional(),
-    version: code('004010').min(1).optional(),
-    type: txType.optional(),
-    test: z.boolean().optional(),
-  }).optional(),
+  match: z
+    .strictObject({
+      standard: z.enum(['x12', 'edifact']).optional(),
+      version: code('004010').min(1).optional(),
+      type: txType.optional(),
+      test: z.boolean().optional(),
+    })
+    .optional(),
   /** A JSONata file under the partners folder; absent: the input itself is delivered. */
   map: path.optional(),
   /** What the map (or, without one, the output) starts from: the transaction's loop tree or its canonical business document. */
@@ -174,7 +199,10 @@ const route = z.strictObject({
    */
   format: z.enum(['json', 'x12', 'edifact', 'raw']).default('json'),
   /** The partner whose endpoint `to` names (another partner's file); default: this partner. */
-  partner: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a partner id').optional(),
+  partner: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'a partner id')
+    .optional(),
   to: endpointName,
 });
 
@@ -194,7 +222,9 @@ const as2Compression = z.union([z.boolean(), z.enum(['before-signing', 'after-si
 const as2Endpoint = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ secret: 'url' }),
   sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
-  encrypt: z.enum(['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-gcm', 'aes256-gcm', 'des-ede3-cbc', 'none']).default('aes256-cbc'),
+  encrypt: z
+    .enum(['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-gcm', 'aes256-gcm', 'des-ede3-cbc', 'none'])
+    .default('aes256-cbc'),
   /**
    * How the content key is encrypted for them: RSAES-PKCS1-v1_5 is what openssl and most AS2 products
    * read; RSAES-OAEP (SHA-1, as `openssl cms -keyopt rsa_padding_mode:oaep` writes it) for receivers
@@ -203,10 +233,12 @@ const as2Endpoint = z.strictObject({
   keyTransport: z.enum(['rsaes-pkcs1-v1_5', 'rsaes-oaep']).default('rsaes-pkcs1-v1_5'),
   /** After signing, the MIC is still over the signed (uncompressed) content; without a signature the two are the same. */
   compress: as2Compression.default(false),
-  mdn: z.strictObject({
-    mode: z.enum(['sync', 'async', 'none']).default('sync'),
-    signed: z.boolean().default(true),
-  }).prefault({}),
+  mdn: z
+    .strictObject({
+      mode: z.enum(['sync', 'async', 'none']).default('sync'),
+      signed: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 const sftpEndpoint = z.strictObject(sftpServer);
@@ -215,34 +247,55 @@ const ftpEndpoint = z.strictObject(ftpServer);
 
 const endpointKinds = ['http', 'as2', 'sftp', 'ftp', 'file'] as const;
 
-const endpoint = z.strictObject({
-  http: http.optional(),
-  as2: as2Endpoint.optional(),
-  sftp: sftpEndpoint.optional(),
-  ftp: ftpEndpoint.optional(),
-  /** Written under a temporary name, then renamed. */
-  file: z.strictObject({ dir: path }).optional(),
-}).superRefine(exactlyOne(endpointKinds, 'an endpoint'));
+const endpoint = z
+  .strictObject({
+    http: http.optional(),
+    as2: as2Endpoint.optional(),
+    sftp: sftpEndpoint.optional(),
+    ftp: ftpEndpoint.optional(),
+    /** Written under a temporary name, then renamed. */
+    file: z.strictObject({ dir: path }).optional(),
+  })
+  .superRefine(exactlyOne(endpointKinds, 'an endpoint'));
 
 const outbound = z.strictObject({
-  x12: z.strictObject({
-    version: code('004010').regex(/^\d{6}[A-Z0-9]*$/, 'a GS08 version like 004010 or 005010X222A1').optional(),
-    isa: z.strictObject({
-      authorization: code('00').regex(/^\d\d$/, 'an ISA01 qualifier like 00').default('00'),
-      security: code('00').regex(/^\d\d$/, 'an ISA03 qualifier like 00').default('00'),
-      test: z.boolean().default(false),
-      ackRequested: z.boolean().default(false),
-    }).optional(),
-  }).optional(),
-  edifact: z.strictObject({
-    syntax: z.string().regex(/^UNO[A-Z]:[1-4]$/, 'a UNB syntax identifier like UNOC:3').default('UNOC:3'),
-    una: z.boolean().default(true),
-  }).optional(),
+  x12: z
+    .strictObject({
+      version: code('004010')
+        .regex(/^\d{6}[A-Z0-9]*$/, 'a GS08 version like 004010 or 005010X222A1')
+        .optional(),
+      isa: z
+        .strictObject({
+          authorization: code('00')
+            .regex(/^\d\d$/, 'an ISA01 qualifier like 00')
+            .default('00'),
+          security: code('00')
+            .regex(/^\d\d$/, 'an ISA03 qualifier like 00')
+            .default('00'),
+          test: z.boolean().default(false),
+          ackRequested: z.boolean().default(false),
+        })
+        .optional(),
+    })
+    .optional(),
+  edifact: z
+    .strictObject({
+      syntax: z
+        .string()
+        .regex(/^UNO[A-Z]:[1-4]$/, 'a UNB syntax identifier like UNOC:3')
+        .default('UNOC:3'),
+      una: z.boolean().default(true),
+    })
+    .optional(),
 });
 
 /** The schema of a partner file's content, with the checks that need nothing but the file itself. */
 export const partnerFields = z.strictObject({
-  id: z.string({ error: (iss) => (iss.input === undefined ? 'required: the partner id, equal to the file name without .yaml' : undefined) })
+  id: z
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? 'required: the partner id, equal to the file name without .yaml' : undefined,
+    })
     .max(64)
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and -, starting with a letter or digit'),
   name: text.optional(),
@@ -311,27 +364,37 @@ function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
     if (typeof name === 'string' && !Object.hasOwn(endpoints, name)) add(path, `no endpoint "${name}" (${known})`);
   };
   for (const name of names) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) add(['endpoints', name], `endpoint name "${name}": letters, digits, - and _ only`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name))
+      add(['endpoints', name], `endpoint name "${name}": letters, digits, - and _ only`);
   }
 
   const acksV = obj(p.acks);
   mustName(['acks', 'to'], acksV.to);
-  const sends = (acksV.x12 !== undefined && String(acksV.x12) !== 'none') || (acksV.edifact !== undefined && acksV.edifact !== 'none') || (acksV.ta1 !== undefined && acksV.ta1 !== 'never');
-  if (isObj(p.acks) && sends && acksV.to === undefined) add(['acks'], 'acknowledgements are sent: name the endpoint in acks.to');
+  const sends =
+    (acksV.x12 !== undefined && String(acksV.x12) !== 'none') ||
+    (acksV.edifact !== undefined && acksV.edifact !== 'none') ||
+    (acksV.ta1 !== undefined && acksV.ta1 !== 'never');
+  if (isObj(p.acks) && sends && acksV.to === undefined)
+    add(['acks'], 'acknowledgements are sent: name the endpoint in acks.to');
 
   list(p.routes).forEach((r, i) => {
     const rv = obj(r);
     if (rv.partner === undefined || rv.partner === id) mustName(['routes', i, 'to'], rv.to);
     const map = str(rv.map);
     if (map !== undefined && (isAbsolute(map) || normalize(map).split(/[\\/]/)[0] === '..')) {
-      add(['routes', i, 'map'], `a map is a path under the partners folder, like ${id ?? 'acme'}/maps/850-to-order.jsonata`);
+      add(
+        ['routes', i, 'map'],
+        `a map is a path under the partners folder, like ${id ?? 'acme'}/maps/850-to-order.jsonata`,
+      );
     }
   });
 
   for (const [name, value] of Object.entries(obj(p.tracking))) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) add(['tracking', name], `tracking name "${name}": letters, digits and _, starting with a letter`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
+      add(['tracking', name], `tracking name "${name}": letters, digits and _, starting with a letter`);
     const m = typeof value === 'string' ? /^([A-Z][A-Z0-9]{1,2})\.([A-Z][A-Z0-9]{1,2})(\d{2})$/.exec(value) : null;
-    if (typeof value === 'string' && (!m || m[1] !== m[2])) add(['tracking', name], `"${value}" is not SEGMENT.ELEMENT, like BEG.BEG03 or BGM.BGM02`);
+    if (typeof value === 'string' && (!m || m[1] !== m[2]))
+      add(['tracking', name], `"${value}" is not SEGMENT.ELEMENT, like BEG.BEG03 or BGM.BGM02`);
   }
 
   const certs = obj(p.certificates);
@@ -340,7 +403,11 @@ function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
   const inAs2 = obj(obj(p.inbound).as2);
   if (isObj(obj(p.inbound).as2)) {
     if (as2Id === undefined) add(['inbound', 'as2'], 'receiving AS2 needs identifiers.as2 (the AS2-From they send)');
-    if ((inAs2.signed ?? 'required') !== 'none' && !haveCert) add(['inbound', 'as2', 'signed'], 'verifying their signature needs their certificate in certificates.as2 (or signed: none)');
+    if ((inAs2.signed ?? 'required') !== 'none' && !haveCert)
+      add(
+        ['inbound', 'as2', 'signed'],
+        'verifying their signature needs their certificate in certificates.as2 (or signed: none)',
+      );
   }
   const hosted = obj(obj(p.inbound).sftp);
   if (isObj(obj(p.inbound).sftp) && list(hosted.publicKeys).length === 0 && hosted.password === undefined) {
@@ -348,20 +415,27 @@ function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
   }
   list(obj(p.inbound).poll).forEach((e, i) => {
     const s = obj(obj(e).sftp);
-    if (isObj(obj(e).sftp) && s.key === undefined && s.password === undefined) add(['inbound', 'poll', i, 'sftp'], 'logging in needs key or password');
+    if (isObj(obj(e).sftp) && s.key === undefined && s.password === undefined)
+      add(['inbound', 'poll', i, 'sftp'], 'logging in needs key or password');
   });
 
   for (const [name, e] of Object.entries(endpoints)) {
     const as2 = obj(obj(e).as2);
     if (isObj(obj(e).as2)) {
-      if (as2Id === undefined) add(['endpoints', name, 'as2'], 'sending AS2 needs identifiers.as2 (the AS2-To we address)');
-      if ((as2.encrypt ?? 'aes256-cbc') !== 'none' && !haveCert) add(['endpoints', name, 'as2'], 'encrypting needs their certificate in certificates.as2 (or encrypt: none)');
+      if (as2Id === undefined)
+        add(['endpoints', name, 'as2'], 'sending AS2 needs identifiers.as2 (the AS2-To we address)');
+      if ((as2.encrypt ?? 'aes256-cbc') !== 'none' && !haveCert)
+        add(['endpoints', name, 'as2'], 'encrypting needs their certificate in certificates.as2 (or encrypt: none)');
       if ((obj(as2.mdn).signed ?? true) === true && obj(as2.mdn).mode !== 'none' && !haveCert) {
-        add(['endpoints', name, 'as2', 'mdn'], 'a signed MDN is verified with their certificate in certificates.as2 (or mdn: { signed: false })');
+        add(
+          ['endpoints', name, 'as2', 'mdn'],
+          'a signed MDN is verified with their certificate in certificates.as2 (or mdn: { signed: false })',
+        );
       }
     }
     const s = obj(obj(e).sftp);
-    if (isObj(obj(e).sftp) && s.key === undefined && s.password === undefined) add(['endpoints', name, 'sftp'], 'logging in needs key or password');
+    if (isObj(obj(e).sftp) && s.key === undefined && s.password === undefined)
+      add(['endpoints', name, 'sftp'], 'logging in needs key or password');
   }
   return issues;
 }
@@ -369,7 +443,9 @@ function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
 /** Every path of a partner file that names a certificate or key file, with where it is. */
 function keyFiles(p: Obj): { path: (string | number)[]; file: string }[] {
   const out: { path: (string | number)[]; file: string }[] = [];
-  const at = (path: (string | number)[], v: unknown) => { if (typeof v === 'string') out.push({ path, file: v }); };
+  const at = (path: (string | number)[], v: unknown) => {
+    if (typeof v === 'string') out.push({ path, file: v });
+  };
   const cert = obj(p.certificates).as2;
   if (Array.isArray(cert)) cert.forEach((c, i) => at(['certificates', 'as2', i], c));
   else at(['certificates', 'as2'], cert);
@@ -406,14 +482,21 @@ function fileSystemChecks(p: Obj, ctx: PartnerContext): Issue[] {
   for (const k of keyFiles(p)) {
     const full = resolve(ctx.base, k.file);
     if (under(full, ctx.generated ?? [])) continue;
-    if (!isFile(full)) issues.push({ path: k.path, message: `no such file: ${k.file} (paths are relative to the folder of gateway.yaml, ${ctx.base})` });
+    if (!isFile(full))
+      issues.push({
+        path: k.path,
+        message: `no such file: ${k.file} (paths are relative to the folder of gateway.yaml, ${ctx.base})`,
+      });
   }
   list(p.routes).forEach((r, i) => {
     const map = str(obj(r).map);
     if (map === undefined || isAbsolute(map)) return;
     const full = resolve(ctx.partnersDir, map);
     if (under(full, [ctx.partnersDir]) && !isFile(full)) {
-      issues.push({ path: ['routes', i, 'map'], message: `no such file: ${map} (maps are relative to the partners folder, ${ctx.partnersDir})` });
+      issues.push({
+        path: ['routes', i, 'map'],
+        message: `no such file: ${map} (maps are relative to the partners folder, ${ctx.partnersDir})`,
+      });
     }
   });
   return issues;
@@ -425,11 +508,14 @@ function fileSystemChecks(p: Obj, ctx: PartnerContext): Issue[] {
  * when another part of the file is broken, so one run reports every problem.
  */
 export function partnerSchema(ctx?: PartnerContext) {
-  return partnerFields.superRefine((value, rctx) => {
-    if (!isObj(value)) return;
-    const issues = [...fileChecks(value, ctx), ...(ctx ? fileSystemChecks(value, ctx) : [])];
-    for (const i of issues) rctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-  }, { when: () => true });
+  return partnerFields.superRefine(
+    (value, rctx) => {
+      if (!isObj(value)) return;
+      const issues = [...fileChecks(value, ctx), ...(ctx ? fileSystemChecks(value, ctx) : [])];
+      for (const i of issues) rctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    },
+    { when: () => true },
+  );
 }
 
 // ---- redaction ----
@@ -460,7 +546,12 @@ function redactWith(schema: z.ZodType, value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_HEADER.test(k) ? '***' : v]));
   }
   if (value === undefined || value === null) return value;
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+  if (
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodNullable ||
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodPrefault
+  ) {
     return redactWith(schema.unwrap() as z.ZodType, value);
   }
   if (schema instanceof z.ZodPipe) return redactWith(schema.out as z.ZodType, value);
@@ -468,13 +559,16 @@ function redactWith(schema: z.ZodType, value: unknown): unknown {
     const shape = schema.shape as Record<string, z.ZodType>;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape[k] ? redactWith(shape[k], v) : v]));
   }
-  if (schema instanceof z.ZodArray && Array.isArray(value)) return value.map((v) => redactWith(schema.element as z.ZodType, v));
+  if (schema instanceof z.ZodArray && Array.isArray(value))
+    return value.map((v) => redactWith(schema.element as z.ZodType, v));
   if (schema instanceof z.ZodRecord && isObj(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactWith(schema.valueType as z.ZodType, v)]));
   }
   if (schema instanceof z.ZodUnion) {
     // An object takes the options that declare all its keys; a scalar, every option.
-    const options = (schema.options as z.ZodType[]).filter((o) => !isObj(value) || (o instanceof z.ZodObject && Object.keys(value).every((k) => k in o.shape)));
+    const options = (schema.options as z.ZodType[]).filter(
+      (o) => !isObj(value) || (o instanceof z.ZodObject && Object.keys(value).every((k) => k in o.shape)),
+    );
     return options.reduce<unknown>((v, o) => redactWith(o, v), value);
   }
   return value;

@@ -28,7 +28,10 @@ export interface LoadedPartners {
 }
 
 /** A located place in a YAML text, for issues found after validation. */
-export function locator(text: string, file: string): (path: (string | number)[]) => { file: string; line: number; column: number } {
+export function locator(
+  text: string,
+  file: string,
+): (path: (string | number)[]) => { file: string; line: number; column: number } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
   return (path) => {
@@ -54,7 +57,13 @@ function claims(raw: unknown): Claim[] {
     const entries = ids[kind];
     if (!Array.isArray(entries)) continue;
     entries.forEach((e: { qualifier?: unknown; id?: unknown } | null, i) => {
-      if (e && typeof e.id === 'string') out.push({ kind, qualifier: typeof e.qualifier === 'string' ? e.qualifier.trim() : undefined, id: e.id.trim(), path: ['identifiers', kind, i] });
+      if (e && typeof e.id === 'string')
+        out.push({
+          kind,
+          qualifier: typeof e.qualifier === 'string' ? e.qualifier.trim() : undefined,
+          id: e.id.trim(),
+          path: ['identifiers', kind, i],
+        });
     });
   }
   if (typeof ids.as2 === 'string') out.push({ kind: 'as2', id: ids.as2.trim(), path: ['identifiers', 'as2'] });
@@ -62,7 +71,10 @@ function claims(raw: unknown): Claim[] {
 }
 
 /** X12 and AS2 ids clash when equal; EDIFACT ids when equal and their qualifiers equal or one is absent. */
-function clash(a: { kind: string; qualifier?: string; id: string }, b: { kind: string; qualifier?: string; id: string }): boolean {
+function clash(
+  a: { kind: string; qualifier?: string; id: string },
+  b: { kind: string; qualifier?: string; id: string },
+): boolean {
   if (a.kind !== b.kind || a.id !== b.id) return false;
   if (a.kind === 'as2') return true;
   if (a.kind === 'x12') return a.qualifier === b.qualifier;
@@ -92,14 +104,20 @@ function mapProblems(map: string, full: string, partnersDir: string): string[] {
   if (s) out.push(`${map}${s.line ? `:${s.line}:${s.column}` : ''}: the map does not compile: ${s.message}`);
   for (const x of check.xrefs) {
     const where = `${map}:${x.line}:${x.column}`;
-    if (!XREF_TABLE_NAME.test(x.table)) out.push(`${where}: xref table name "${x.table}": letters, digits, ., - and _ only`);
-    else if (!isFile(join(partnersDir, 'xref', `${x.table}.csv`))) out.push(`${where}: no xref table "${x.table}" (no file xref/${x.table}.csv in the partners folder)`);
+    if (!XREF_TABLE_NAME.test(x.table))
+      out.push(`${where}: xref table name "${x.table}": letters, digits, ., - and _ only`);
+    else if (!isFile(join(partnersDir, 'xref', `${x.table}.csv`)))
+      out.push(`${where}: no xref table "${x.table}" (no file xref/${x.table}.csv in the partners folder)`);
   }
   return out;
 }
 
 /** A partner file as read, for the checks that look past it: its raw content and how to locate a key. */
-interface ReadFile { file: string; raw: Obj; at: ReturnType<typeof locator> }
+interface ReadFile {
+  file: string;
+  raw: Obj;
+  at: ReturnType<typeof locator>;
+}
 
 /**
  * The checks of each file's routes that need more than the file: its maps compile and the xref tables
@@ -116,7 +134,8 @@ function routeIssues(read: ReadFile[], partners: LoadedPartner[], files: string[
     const self = str(f.raw.id);
     list(f.raw.routes).forEach((r, i) => {
       const route = obj(r);
-      const add = (key: string, message: string) => issues.push({ ...f.at(['routes', i, key]), path: `routes.${i}.${key}`, message });
+      const add = (key: string, message: string) =>
+        issues.push({ ...f.at(['routes', i, key]), path: `routes.${i}.${key}`, message });
 
       const map = str(route.map);
       const full = map !== undefined && !isAbsolute(map) ? resolve(partnersDir, map) : undefined;
@@ -130,19 +149,31 @@ function routeIssues(read: ReadFile[], partners: LoadedPartner[], files: string[
       const other = target !== undefined && target !== self;
       const to = other ? byId.get(target) : undefined;
       if (other && !to) {
-        add('partner', fileIds.has(target) ? `partner "${target}" is not loaded: ${target}.yaml has problems of its own` : `no partner "${target}" (no ${target}.yaml in the partners folder)`);
+        add(
+          'partner',
+          fileIds.has(target)
+            ? `partner "${target}" is not loaded: ${target}.yaml has problems of its own`
+            : `no partner "${target}" (no ${target}.yaml in the partners folder)`,
+        );
         return;
       }
       const name = str(route.to);
       if (to && name !== undefined && !Object.hasOwn(to.endpoints ?? {}, name)) {
         const known = Object.keys(to.endpoints ?? {});
-        add('to', `partner ${to.id} has no endpoint "${name}" (${known.length ? `endpoints of ${to.id}: ${known.join(', ')}` : `${to.id}.yaml has no endpoints`})`);
+        add(
+          'to',
+          `partner ${to.id} has no endpoint "${name}" (${known.length ? `endpoints of ${to.id}: ${known.join(', ')}` : `${to.id}.yaml has no endpoints`})`,
+        );
       }
       const format = str(route.format);
       if (format === 'x12' || format === 'edifact') {
-        const ids = to ? to.identifiers[format] ?? [] : list(obj(f.raw.identifiers)[format]);
+        const ids = to ? (to.identifiers[format] ?? []) : list(obj(f.raw.identifiers)[format]);
         const who = to?.id ?? self ?? 'this partner';
-        if (ids.length === 0) add('format', `writing ${STANDARD[format]} for partner ${who} needs an ${STANDARD[format]} identifier of it to address the interchange to (identifiers.${format} in ${who}.yaml)`);
+        if (ids.length === 0)
+          add(
+            'format',
+            `writing ${STANDARD[format]} for partner ${who} needs an ${STANDARD[format]} identifier of it to address the interchange to (identifiers.${format} in ${who}.yaml)`,
+          );
       }
     });
   }
@@ -163,7 +194,11 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
   const partners: LoadedPartner[] = [];
   const files: string[] = [];
   if (!existsSync(partnersDir) || !statSync(partnersDir).isDirectory()) {
-    return { partners, files, issues: [{ file: partnersDir, line: 1, column: 1, path: '', message: 'the partners folder does not exist' }] };
+    return {
+      partners,
+      files,
+      issues: [{ file: partnersDir, line: 1, column: 1, path: '', message: 'the partners folder does not exist' }],
+    };
   }
 
   const seen: { file: string; claim: Claim; at: ReturnType<typeof locator> }[] = [];
@@ -172,7 +207,13 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
     const file = join(partnersDir, name);
     if (!statSync(file).isFile()) continue;
     if (name.endsWith('.yml')) {
-      issues.push({ file, line: 1, column: 1, path: '', message: 'partner files end in .yaml: this file is not read; rename it' });
+      issues.push({
+        file,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'partner files end in .yaml: this file is not read; rename it',
+      });
       continue;
     }
     if (!name.endsWith('.yaml')) continue;
@@ -184,7 +225,12 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
       issues.push({ file, line: 1, column: 1, path: '', message: `cannot read: ${(e as Error).message}` });
       continue;
     }
-    const schema = partnerSchema({ base, partnersDir, generated: opts.generated, fileId: name.slice(0, -'.yaml'.length) });
+    const schema = partnerSchema({
+      base,
+      partnersDir,
+      generated: opts.generated,
+      fileId: name.slice(0, -'.yaml'.length),
+    });
     const r = parseYaml(text, file, schema);
     if (r.ok) partners.push({ ...r.value, file });
     else issues.push(...r.issues);
@@ -202,7 +248,11 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
     for (const b of seen) {
       if (a === b || a.file === b.file || !clash(a.claim, b.claim)) continue;
       const there = b.at(b.claim.path);
-      issues.push({ ...where, path: a.claim.path.join('.'), message: `${describeClaim(a.claim)} is also claimed by ${basename(b.file)}:${there.line}:${there.column}` });
+      issues.push({
+        ...where,
+        path: a.claim.path.join('.'),
+        message: `${describeClaim(a.claim)} is also claimed by ${basename(b.file)}:${there.line}:${there.column}`,
+      });
     }
     const ours = [
       ...(opts.identity?.x12 ?? []).map((p) => ({ kind: 'x12', qualifier: p.qualifier, id: p.id })),
@@ -210,7 +260,11 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
       ...(opts.identity?.as2 ? [{ kind: 'as2', id: opts.identity.as2.id }] : []),
     ];
     if (ours.some((o) => clash(a.claim, o))) {
-      issues.push({ ...where, path: a.claim.path.join('.'), message: `${describeClaim(a.claim)} is our own identity (gateway.yaml identity.${a.claim.kind})` });
+      issues.push({
+        ...where,
+        path: a.claim.path.join('.'),
+        message: `${describeClaim(a.claim)} is our own identity (gateway.yaml identity.${a.claim.kind})`,
+      });
     }
   }
   issues.push(...routeIssues(read, partners, files, partnersDir));
@@ -220,7 +274,11 @@ export function loadPartners(dir: string, opts: LoadPartnersOptions = {}): Loade
 
 /** loadPartners for a loaded gateway.yaml: its partners folder, its folder as the base, certs/our as generated. */
 export function loadPartnersOf(config: GatewayConfig): LoadedPartners {
-  return loadPartners(config.partners, { base: config.dir, generated: [join(config.certs, 'our')], identity: config.identity });
+  return loadPartners(config.partners, {
+    base: config.dir,
+    generated: [join(config.certs, 'our')],
+    identity: config.identity,
+  });
 }
 
 /**
@@ -229,11 +287,14 @@ export function loadPartnersOf(config: GatewayConfig): LoadedPartners {
  * trimming the padding. When files clash (loadPartners reports it), the first in file name
  * order is returned.
  */
-export function identify<P extends Partner>(partners: readonly P[], who: { standard: 'x12' | 'edifact' | 'as2'; qualifier?: string; id: string }): P | undefined {
+export function identify<P extends Partner>(
+  partners: readonly P[],
+  who: { standard: 'x12' | 'edifact' | 'as2'; qualifier?: string; id: string },
+): P | undefined {
   const wanted = { kind: who.standard, qualifier: who.qualifier?.trim() || undefined, id: who.id.trim() };
   return partners.find((p) => {
     if (who.standard === 'as2') return p.identifiers.as2 !== undefined && p.identifiers.as2.trim() === wanted.id;
-    const entries = who.standard === 'x12' ? p.identifiers.x12 ?? [] : p.identifiers.edifact ?? [];
+    const entries = who.standard === 'x12' ? (p.identifiers.x12 ?? []) : (p.identifiers.edifact ?? []);
     return entries.some((e) => {
       if (e.id.trim() !== wanted.id) return false;
       if (who.standard === 'x12') return e.qualifier?.trim() === wanted.qualifier;
@@ -246,7 +307,11 @@ export function identify<P extends Partner>(partners: readonly P[], who: { stand
  * The key and certificate files gateway.yaml names that are missing, located in its text. Files
  * under a generated folder (certs/our) are made on first start and are not required yet.
  */
-export function gatewayFileIssues(config: GatewayConfig, text: string, generated: string[] = [join(config.certs, 'our')]): ConfigIssue[] {
+export function gatewayFileIssues(
+  config: GatewayConfig,
+  text: string,
+  generated: string[] = [join(config.certs, 'our')],
+): ConfigIssue[] {
   if (!config.file) return [];
   const at = locator(text, config.file);
   const named: { path: string[]; file?: string }[] = [
@@ -262,7 +327,11 @@ export function gatewayFileIssues(config: GatewayConfig, text: string, generated
     const full = resolve(config.dir, n.file);
     if (under(full, generated)) continue;
     if (!existsSync(full) || !statSync(full).isFile()) {
-      issues.push({ ...at(n.path), path: n.path.join('.'), message: `no such file: ${n.file} (paths are relative to the folder of gateway.yaml, ${config.dir})` });
+      issues.push({
+        ...at(n.path),
+        path: n.path.join('.'),
+        message: `no such file: ${n.file} (paths are relative to the folder of gateway.yaml, ${config.dir})`,
+      });
     }
   }
   return issues;

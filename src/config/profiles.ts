@@ -39,7 +39,10 @@ const headerSchema = z.object({
  * body is validated and compiled when a transaction first needs it (`eager` reads everything, for
  * checks). A broken file is reported with file:line and skipped.
  */
-export function loadProfiles(dirs: string[] = [join(packageRoot(), 'profiles')], opts: { eager?: boolean } = {}): LoadedProfiles {
+export function loadProfiles(
+  dirs: string[] = [join(packageRoot(), 'profiles')],
+  opts: { eager?: boolean } = {},
+): LoadedProfiles {
   const issues: ConfigIssue[] = [];
   const files: string[] = [];
   const set = new ProfileSet();
@@ -48,7 +51,10 @@ export function loadProfiles(dirs: string[] = [join(packageRoot(), 'profiles')],
       const shown = relative(process.cwd(), file) || file;
       const full = (): Profile | undefined => {
         const r = parseYaml(readFileSync(file, 'utf8'), shown, profileSchema);
-        if (!r.ok) { issues.push(...r.issues); return undefined; }
+        if (!r.ok) {
+          issues.push(...r.issues);
+          return undefined;
+        }
         return r.value;
       };
       const text = readFileSync(file, 'utf8');
@@ -65,7 +71,9 @@ export function loadProfiles(dirs: string[] = [join(packageRoot(), 'profiles')],
         }
         continue;
       }
-      set.addLazy(head.value, full, (e) => issues.push({ file: shown, line: 1, column: 1, path: 'structure', message: e.message }));
+      set.addLazy(head.value, full, (e) =>
+        issues.push({ file: shown, line: 1, column: 1, path: 'structure', message: e.message }),
+      );
     }
   }
   return { set, issues, files };

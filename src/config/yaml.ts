@@ -42,7 +42,13 @@ export function parseYaml<T>(textIn: string, file: string, schema: ZodType<T, un
     const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
     if (!range) return undefined;
     const p = at(range[0]);
-    return { file, line: p.line, column: p.col, path: [...path, key].join('.'), message: `unknown key ${JSON.stringify(key)}` };
+    return {
+      file,
+      line: p.line,
+      column: p.col,
+      path: [...path, key].join('.'),
+      message: `unknown key ${JSON.stringify(key)}`,
+    };
   };
   return {
     ok: false,
@@ -57,7 +63,10 @@ export function parseYaml<T>(textIn: string, file: string, schema: ZodType<T, un
       let node: unknown = doc.contents;
       for (let i = path.length; i >= 0; i--) {
         const n = doc.getIn(path.slice(0, i), true) as { range?: [number, number, number] } | undefined;
-        if (n && typeof n === 'object' && 'range' in n && n.range) { node = n; break; }
+        if (n && typeof n === 'object' && 'range' in n && n.range) {
+          node = n;
+          break;
+        }
       }
       const range = (node as { range?: [number, number, number] } | null)?.range;
       const p = range ? at(range[0]) : { line: 1, col: 1 };

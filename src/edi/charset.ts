@@ -8,21 +8,44 @@ import { TextDecoder } from 'node:util';
  * inverses (round trips return the same bytes).
  */
 export type Charset =
-  | 'utf-8' | 'iso-8859-1' | 'iso-8859-2' | 'iso-8859-3' | 'iso-8859-4' | 'iso-8859-5'
-  | 'iso-8859-6' | 'iso-8859-7' | 'iso-8859-8' | 'iso-8859-9';
+  | 'utf-8'
+  | 'iso-8859-1'
+  | 'iso-8859-2'
+  | 'iso-8859-3'
+  | 'iso-8859-4'
+  | 'iso-8859-5'
+  | 'iso-8859-6'
+  | 'iso-8859-7'
+  | 'iso-8859-8'
+  | 'iso-8859-9';
 
 /** UNB S001 0001 syntax identifier → charset. UNOA/UNOB are 7-bit subsets of ISO 646, read as latin-1. */
 const edifactSets: Record<string, Charset> = {
-  UNOA: 'iso-8859-1', UNOB: 'iso-8859-1', UNOC: 'iso-8859-1', UNOD: 'iso-8859-2', UNOE: 'iso-8859-5',
-  UNOF: 'iso-8859-7', UNOG: 'iso-8859-3', UNOH: 'iso-8859-4', UNOI: 'iso-8859-6', UNOJ: 'iso-8859-8',
-  UNOK: 'iso-8859-9', UNOW: 'utf-8', UNOY: 'utf-8', IATA: 'iso-8859-1', IATB: 'iso-8859-1',
+  UNOA: 'iso-8859-1',
+  UNOB: 'iso-8859-1',
+  UNOC: 'iso-8859-1',
+  UNOD: 'iso-8859-2',
+  UNOE: 'iso-8859-5',
+  UNOF: 'iso-8859-7',
+  UNOG: 'iso-8859-3',
+  UNOH: 'iso-8859-4',
+  UNOI: 'iso-8859-6',
+  UNOJ: 'iso-8859-8',
+  UNOK: 'iso-8859-9',
+  UNOW: 'utf-8',
+  UNOY: 'utf-8',
+  IATA: 'iso-8859-1',
+  IATB: 'iso-8859-1',
 };
 
 export function edifactCharset(syntaxId: string): Charset | undefined {
   return edifactSets[syntaxId.toUpperCase()];
 }
 
-interface Table { decode: string[]; encode: Map<number, number> }
+interface Table {
+  decode: string[];
+  encode: Map<number, number>;
+}
 const tables = new Map<Charset, Table>();
 
 function table(cs: Charset): Table {
@@ -66,4 +89,3 @@ export function encode(text: string, cs: Charset): Buffer {
   }
   return out;
 }
-

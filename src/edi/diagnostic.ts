@@ -13,7 +13,6 @@ export function diagnostic(
   return d;
 }
 
-
 /** One line per diagnostic, as the CLI and logs print them: `source: segment 5 (N1) element 2: message [code]`. */
 export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const l = d.location;

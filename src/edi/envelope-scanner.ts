@@ -85,7 +85,12 @@ export abstract class EnvelopeScanner {
 
   protected txLoc(loc: Location): Location {
     const group = this.groupRef();
-    return { interchange: this.ic?.controlNumber, ...(group !== undefined ? { group } : {}), transaction: this.tx?.controlNumber, ...loc };
+    return {
+      interchange: this.ic?.controlNumber,
+      ...(group !== undefined ? { group } : {}),
+      transaction: this.tx?.controlNumber,
+      ...loc,
+    };
   }
 
   protected endTransaction(endOffset: number): void {
@@ -95,11 +100,20 @@ export abstract class EnvelopeScanner {
     tx.length = endOffset - tx.offset;
     this.tx = undefined;
     const group = this.groupRef();
-    finishTransaction(this.standard, tx, this.opts, { interchange: this.ic!.controlNumber, ...(group !== undefined ? { group } : {}) }, this.decimal());
+    finishTransaction(
+      this.standard,
+      tx,
+      this.opts,
+      { interchange: this.ic!.controlNumber, ...(group !== undefined ? { group } : {}) },
+      this.decimal(),
+    );
     const retain = this.opts.retain ?? 'all';
     if (retain !== 'none') g.transactions.push(tx);
     this.sink.transaction?.(tx, g, this.ic!);
-    if (retain === 'summary') { tx.segments = []; delete tx.tree; }
+    if (retain === 'summary') {
+      tx.segments = [];
+      delete tx.tree;
+    }
   }
 
   protected closeInterchange(endOffset: number, lineBreak = this.lineBreak): void {

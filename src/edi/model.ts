@@ -165,7 +165,6 @@ export function allDiagnostics(interchange: Interchange): Diagnostic[] {
   return out;
 }
 
-
 /** The first value of an element as a plain string: first repeat, first component. */
 export function text(e: Element | undefined): string {
   if (e === undefined) return '';

@@ -14,7 +14,10 @@ export const EDI_HEAD_BYTES = 64;
 
 /** Whether bytes that hold no interchange still look like EDI segments (so they get diagnostics, not "unreadable"). */
 function looksLikeEdi(buf: Buffer): boolean {
-  const head = buf.subarray(0, EDI_HEAD_BYTES).toString('latin1').replace(/^[\s\uFEFF\u00EF\u00BB\u00BF]+/, '');
+  const head = buf
+    .subarray(0, EDI_HEAD_BYTES)
+    .toString('latin1')
+    .replace(/^[\s\uFEFF\u00EF\u00BB\u00BF]+/, '');
   return /^(GS|ST|UNH|UNG|ISA|UNA|UNB)[^A-Za-z0-9\s]/.test(head);
 }
 
@@ -22,7 +25,10 @@ function looksLikeEdi(buf: Buffer): boolean {
 export function parseBuffer(buf: Buffer, opts: ReaderOptions = {}): ParseResult {
   const interchanges: Interchange[] = [];
   const diagnostics: Diagnostic[] = [];
-  const reader = new EdiReader({ interchangeEnd: (ic) => interchanges.push(ic), diagnostic: (d) => diagnostics.push(d) }, { retain: 'all', ...opts });
+  const reader = new EdiReader(
+    { interchangeEnd: (ic) => interchanges.push(ic), diagnostic: (d) => diagnostics.push(d) },
+    { retain: 'all', ...opts },
+  );
   reader.push(buf);
   reader.end();
   assertReadable(buf, interchanges.length > 0);
@@ -46,8 +52,16 @@ export function assertReadable(head: Buffer, sawInterchange: boolean): void {
  */
 export function notEdi(head: Buffer, length: number): UnreadableInput | undefined {
   if (looksLikeEdi(head)) return undefined;
-  const start = head.subarray(0, 24).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-  return new UnreadableInput(length === 0 ? 'empty input: no ISA or UNB header' : `not X12 or EDIFACT: starts with ${JSON.stringify(start)}, not ISA, UNA or UNB`, 0);
+  const start = head
+    .subarray(0, 24)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
+  return new UnreadableInput(
+    length === 0
+      ? 'empty input: no ISA or UNB header'
+      : `not X12 or EDIFACT: starts with ${JSON.stringify(start)}, not ISA, UNA or UNB`,
+    0,
+  );
 }
 
 const SLICE = 16 * 1024;
@@ -62,23 +76,38 @@ export type ParseEvent =
  * Streams events from a readable of bytes. With the default retain 'none', each transaction is
  * handed out and dropped, so memory stays bounded by the largest transaction, not the file.
  */
-export async function* parseStream(input: Readable | AsyncIterable<Buffer>, opts: ReaderOptions = {}): AsyncGenerator<ParseEvent> {
+export async function* parseStream(
+  input: Readable | AsyncIterable<Buffer>,
+  opts: ReaderOptions = {},
+): AsyncGenerator<ParseEvent> {
   const queue: ParseEvent[] = [];
-  const reader = new EdiReader({
-    interchangeStart: (interchange) => queue.push({ kind: 'interchange-start', interchange }),
-    // With retain 'summary' the reader drops a transaction's segments as soon as the sink returns, and the
-    // event is read later: it gets a shallow copy that keeps them.
-    transaction: (transaction, group, interchange) => queue.push({ kind: 'transaction', transaction: opts.retain === 'summary' ? { ...transaction } : transaction, group, interchange }),
-    interchangeEnd: (interchange) => queue.push({ kind: 'interchange-end', interchange }),
-    diagnostic: (diagnostic) => queue.push({ kind: 'diagnostic', diagnostic }),
-  }, { retain: 'none', ...opts });
+  const reader = new EdiReader(
+    {
+      interchangeStart: (interchange) => queue.push({ kind: 'interchange-start', interchange }),
+      // With retain 'summary' the reader drops a transaction's segments as soon as the sink returns, and the
+      // event is read later: it gets a shallow copy that keeps them.
+      transaction: (transaction, group, interchange) =>
+        queue.push({
+          kind: 'transaction',
+          transaction: opts.retain === 'summary' ? { ...transaction } : transaction,
+          group,
+          interchange,
+        }),
+      interchangeEnd: (interchange) => queue.push({ kind: 'interchange-end', interchange }),
+      diagnostic: (diagnostic) => queue.push({ kind: 'diagnostic', diagnostic }),
+    },
+    { retain: 'none', ...opts },
+  );
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     // Hand on what each slice completes before reading the next, so a large read chunk does not keep
     // hundreds of finished transactions alive at once (they would outlive the young generation).
     for (let off = 0; off < buf.length; off += SLICE) {
       reader.push(buf.subarray(off, Math.min(buf.length, off + SLICE)));
-      if (queue.length) { yield* queue; queue.length = 0; }
+      if (queue.length) {
+        yield* queue;
+        queue.length = 0;
+      }
     }
   }
   reader.end();

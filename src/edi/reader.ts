@@ -8,7 +8,10 @@ export type { ReaderOptions, ReaderSink, ParseLevel, Retain } from './reader-typ
 
 /** Input that is not X12 or EDIFACT at all: the one case the engine throws for. */
 export class UnreadableInput extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
     this.name = 'UnreadableInput';
   }
@@ -43,11 +46,17 @@ export class EdiReader {
   private garbageFrom = -1;
   private ended = false;
 
-  constructor(private readonly sink: ReaderSink, opts: ReaderOptions = {}) {
+  constructor(
+    private readonly sink: ReaderSink,
+    opts: ReaderOptions = {},
+  ) {
     const stray = (d: Diagnostic) => this.sink.diagnostic?.(d);
     const counting: ReaderSink = {
       ...sink,
-      interchangeStart: (ic: Interchange) => { this.sawInterchange = true; sink.interchangeStart?.(ic); },
+      interchangeStart: (ic: Interchange) => {
+        this.sawInterchange = true;
+        sink.interchangeStart?.(ic);
+      },
     };
     this.x12 = new X12Scanner(counting, opts, stray);
     this.edifact = new EdifactScanner(counting, opts, stray);
@@ -58,7 +67,10 @@ export class EdiReader {
 
   push(chunk: Buffer): void {
     if (this.ended) throw new Error('EdiReader: push after end');
-    if (this.pending.length === 0) { this.run(chunk, false); return; }
+    if (this.pending.length === 0) {
+      this.run(chunk, false);
+      return;
+    }
     const need = this.pending.length + chunk.length;
     if (this.work.length < need) this.work = Buffer.allocUnsafe(Math.max(need, this.work.length * 2));
     this.pending.copy(this.work, 0);
@@ -74,7 +86,9 @@ export class EdiReader {
     this.x12.finish(this.base);
     this.edifact.finish(this.base);
     if (!this.sawInterchange) {
-      this.sink.diagnostic?.(diagnostic('interchange', '023', 'no interchange found (no ISA or UNB header)', { offset: 0 }));
+      this.sink.diagnostic?.(
+        diagnostic('interchange', '023', 'no interchange found (no ISA or UNB header)', { offset: 0 }),
+      );
     }
   }
 
@@ -134,6 +148,8 @@ export class EdiReader {
     const from = this.garbageFrom;
     this.garbageFrom = -1;
     const what = this.sawInterchange ? 'between interchanges' : 'before the first interchange';
-    this.sink.diagnostic?.(diagnostic('interchange', '022', `${upTo - from} bytes that are not an interchange ${what}`, { offset: from }));
+    this.sink.diagnostic?.(
+      diagnostic('interchange', '022', `${upTo - from} bytes that are not an interchange ${what}`, { offset: from }),
+    );
   }
 }

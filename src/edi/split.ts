@@ -21,8 +21,16 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
     if (c === el) {
       const v = t.slice(start, i);
       let value: Value = v;
-      if (comps) { comps.push(v); value = comps; comps = null; }
-      if (reps) { reps.push(value); elements.push({ repeats: reps }); reps = null; } else elements.push(value);
+      if (comps) {
+        comps.push(v);
+        value = comps;
+        comps = null;
+      }
+      if (reps) {
+        reps.push(value);
+        elements.push({ repeats: reps });
+        reps = null;
+      } else elements.push(value);
       start = i + 1;
     } else if (c === comp) {
       (comps ??= []).push(t.slice(start, i));
@@ -30,14 +38,24 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
     } else if (c === rep) {
       const v = t.slice(start, i);
       let value: Value = v;
-      if (comps) { comps.push(v); value = comps; comps = null; }
+      if (comps) {
+        comps.push(v);
+        value = comps;
+        comps = null;
+      }
       (reps ??= []).push(value);
       start = i + 1;
     }
   }
   const v = t.slice(start, n);
   let value: Value = v;
-  if (comps) { comps.push(v); value = comps; }
-  if (reps) { reps.push(value); elements.push({ repeats: reps }); } else elements.push(value);
+  if (comps) {
+    comps.push(v);
+    value = comps;
+  }
+  if (reps) {
+    reps.push(value);
+    elements.push({ repeats: reps });
+  } else elements.push(value);
   return { id, elements, offset };
 }

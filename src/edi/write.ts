@@ -19,14 +19,20 @@ export function write(ics: Interchange | Interchange[], opts: WriteOptions = {})
 
 function body(tx: Transaction, trailerId: string): Segment[] {
   const segs = tx.segments;
-  if (segs.length === 0) throw new Error(`transaction ${tx.controlNumber} has no segments to write (parsed at envelope level?)`);
+  if (segs.length === 0)
+    throw new Error(`transaction ${tx.controlNumber} has no segments to write (parsed at envelope level?)`);
   return segs[segs.length - 1].id === trailerId ? segs.slice(0, -1) : segs;
 }
 
 export function writeX12(ic: Interchange, opts: WriteOptions = {}): Buffer {
   const s = ic.syntax;
   const el = s.element;
-  const d = { element: el, component: s.component, segment: s.segment, ...(s.repetition ? { repetition: s.repetition } : {}) };
+  const d = {
+    element: el,
+    component: s.component,
+    segment: s.segment,
+    ...(s.repetition ? { repetition: s.repetition } : {}),
+  };
   const end = s.segment + (opts.lineBreak ?? s.lineBreak ?? '');
   const out: string[] = [];
   const seg = (id: string, elements: Element[]) => {
@@ -40,7 +46,10 @@ export function writeX12(ic: Interchange, opts: WriteOptions = {}): Buffer {
   for (const t of ic.ta1 ?? []) seg('TA1', [t.controlNumber, t.date, t.time, t.status, t.note]);
   let groups = 0;
   for (const g of ic.groups) {
-    if (g.header) { groups++; seg('GS', g.header.elements); }
+    if (g.header) {
+      groups++;
+      seg('GS', g.header.elements);
+    }
     for (const tx of g.transactions) {
       const segs = body(tx, 'SE');
       for (const sg of segs) seg(sg.id, sg.elements);
@@ -56,7 +65,11 @@ export function writeX12(ic: Interchange, opts: WriteOptions = {}): Buffer {
 export function edifactDelimiters(ic: Interchange): EdifactDelimiters {
   const s = ic.syntax;
   return {
-    component: s.component, element: s.element, decimal: s.decimal ?? '.', release: s.release ?? '?', segment: s.segment,
+    component: s.component,
+    element: s.element,
+    decimal: s.decimal ?? '.',
+    release: s.release ?? '?',
+    segment: s.segment,
     ...(s.repetition ? { repetition: s.repetition } : {}),
   };
 }
@@ -70,12 +83,19 @@ export function writeEdifact(ic: Interchange, opts: WriteOptions = {}): Buffer {
     for (const e of elements) line += d.element + joinEdifact(e, d);
     out.push(line + end);
   };
-  if (ic.syntax.una) out.push(`UNA${d.component}${d.element}${d.decimal}${d.release}${d.repetition ?? ' '}${d.segment}` + (opts.lineBreak ?? ic.syntax.lineBreak ?? ''));
+  if (ic.syntax.una)
+    out.push(
+      `UNA${d.component}${d.element}${d.decimal}${d.release}${d.repetition ?? ' '}${d.segment}` +
+        (opts.lineBreak ?? ic.syntax.lineBreak ?? ''),
+    );
   if (ic.header.elements.length > 0) seg('UNB', ic.header.elements);
   let groups = 0;
   let messages = 0;
   for (const g of ic.groups) {
-    if (g.header) { groups++; seg('UNG', g.header.elements); }
+    if (g.header) {
+      groups++;
+      seg('UNG', g.header.elements);
+    }
     for (const tx of g.transactions) {
       messages++;
       const segs = body(tx, 'UNT');
@@ -88,4 +108,3 @@ export function writeEdifact(ic: Interchange, opts: WriteOptions = {}): Buffer {
   const cs: Charset = edifactCharset(ic.syntax.charset ?? 'UNOC') ?? 'iso-8859-1';
   return encode(out.join(''), cs);
 }
-

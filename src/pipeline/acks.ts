@@ -23,12 +23,16 @@ export function plannedAcks(ic: Interchange, partner: LoadedPartner | undefined)
   const out: PlannedAck[] = [];
   if (ic.standard === 'x12') {
     const ta1 = a.ta1 ?? 'on-error';
-    if (ta1 === 'always' || (ta1 === 'on-error' && (status !== 'A' || ic.errors.length > 0))) out.push({ kind: 'TA1', status });
+    if (ta1 === 'always' || (ta1 === 'on-error' && (status !== 'A' || ic.errors.length > 0)))
+      out.push({ kind: 'TA1', status });
     const fa = a.x12 ?? '997';
     // Acknowledgements are not acknowledged (X12: no 997 for a functional group of 997s/999s).
     const business = ic.groups.some((g) => g.functionalId !== 'FA');
     if (fa !== 'none' && status !== 'R' && business) out.push({ kind: fa, status: summary(ic) });
-  } else if ((a.edifact ?? 'CONTRL') === 'CONTRL' && (status === 'R' || ic.groups.some((g) => g.transactions.some((t) => t.type !== 'CONTRL')))) {
+  } else if (
+    (a.edifact ?? 'CONTRL') === 'CONTRL' &&
+    (status === 'R' || ic.groups.some((g) => g.transactions.some((t) => t.type !== 'CONTRL')))
+  ) {
     out.push({ kind: 'CONTRL', status: status === 'R' ? 'R' : summary(ic) });
   }
   return out;

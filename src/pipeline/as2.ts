@@ -28,7 +28,14 @@ import { deliverAsyncMdn, postAsyncMdn } from '../transports/as2/http-client';
 import { formatMic, micEquals, parseMic } from '../transports/as2/mic';
 import { parseEntity } from '../transports/as2/mime';
 import { as2MessageIdFor, dispositionText } from '../transports/as2/sender';
-import { startAs2Server, type As2IntakeInput, type As2PartnerPolicy, type As2Server, type AsyncMdnRequest, type ReceivedMdn } from '../transports/as2/server';
+import {
+  startAs2Server,
+  type As2IntakeInput,
+  type As2PartnerPolicy,
+  type As2Server,
+  type AsyncMdnRequest,
+  type ReceivedMdn,
+} from '../transports/as2/server';
 import type { PipelineContext, PipelineView } from './context';
 import { afterFailure } from './deliver';
 import { intake } from './intake';
@@ -77,12 +84,17 @@ export interface CertificateExpiry {
  * The AS2 certificates, ours and the partners', that expire within `withinMs` (30 days by default) or
  * have expired, soonest first. A file that cannot be read is skipped: the partner check reports it.
  */
-export function expiringCertificates(view: Pick<PipelineView, 'config' | 'partners' | 'clock'>, withinMs = CERTIFICATE_WARNING_MS, now = view.clock()): CertificateExpiry[] {
+export function expiringCertificates(
+  view: Pick<PipelineView, 'config' | 'partners' | 'clock'>,
+  withinMs = CERTIFICATE_WARNING_MS,
+  now = view.clock(),
+): CertificateExpiry[] {
   const files: { owner: string; file: string }[] = [];
   const { config } = view;
   if (config.identity.as2) files.push({ owner: 'us', file: resolve(config.dir, config.identity.as2.certificate) });
   if (config.as2?.tls) files.push({ owner: 'us', file: resolve(config.dir, config.as2.tls.certificate) });
-  for (const p of view.partners.list()) for (const file of partnerCertificateFiles(config, p)) files.push({ owner: p.id, file });
+  for (const p of view.partners.list())
+    for (const file of partnerCertificateFiles(config, p)) files.push({ owner: p.id, file });
   const out: CertificateExpiry[] = [];
   for (const f of files) {
     let certs: Certificate[];
@@ -93,7 +105,8 @@ export function expiringCertificates(view: Pick<PipelineView, 'config' | 'partne
     }
     for (const c of certs) {
       const left = c.notAfter.getTime() - now.getTime();
-      if (left <= withinMs) out.push({ ...f, subject: c.subject, notAfter: c.notAfter, daysLeft: Math.floor(left / DAY) });
+      if (left <= withinMs)
+        out.push({ ...f, subject: c.subject, notAfter: c.notAfter, daysLeft: Math.floor(left / DAY) });
     }
   }
   return out.sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
@@ -112,12 +125,34 @@ async function noteChangedDuplicate(ctx: PipelineContext, i: As2IntakeInput, fir
     const sha256 = createHash('sha256').update(i.bytes).digest('hex');
     if (!first || first.sha256 === sha256) return;
     const e = new GatewayError('EDIGW_AS2_DUPLICATE_CHANGED', `Message-ID ${i.as2MessageId} from ${i.as2From}`);
-    const detail = `${e.describe()}; the new content: ${i.bytes.length} bytes, sha256 ${sha256}${i.fileName ? `, file ${i.fileName}` : ''}; `
-      + `the first (message ${first.id}): ${first.size} bytes, sha256 ${first.sha256}`;
-    ctx.logger.warn({ partner: i.partnerId, as2MessageId: i.as2MessageId, message: first.id, sha256, firstSha256: first.sha256, bytes: i.bytes.length, code: e.code }, detail);
-    await ctx.store.event({ stage: 'as2-duplicate-changed', status: 'warning', messageId: first.id, partnerId: i.partnerId, code: e.code, detail });
+    const detail =
+      `${e.describe()}; the new content: ${i.bytes.length} bytes, sha256 ${sha256}${i.fileName ? `, file ${i.fileName}` : ''}; ` +
+      `the first (message ${first.id}): ${first.size} bytes, sha256 ${first.sha256}`;
+    ctx.logger.warn(
+      {
+        partner: i.partnerId,
+        as2MessageId: i.as2MessageId,
+        message: first.id,
+        sha256,
+        firstSha256: first.sha256,
+        bytes: i.bytes.length,
+        code: e.code,
+      },
+      detail,
+    );
+    await ctx.store.event({
+      stage: 'as2-duplicate-changed',
+      status: 'warning',
+      messageId: first.id,
+      partnerId: i.partnerId,
+      code: e.code,
+      detail,
+    });
   } catch (e) {
-    ctx.logger.error({ partner: i.partnerId, as2MessageId: i.as2MessageId, message: firstId, err: (e as Error).message }, 'as2: comparing a repeated Message-ID with the first failed');
+    ctx.logger.error(
+      { partner: i.partnerId, as2MessageId: i.as2MessageId, message: firstId, err: (e as Error).message },
+      'as2: comparing a repeated Message-ID with the first failed',
+    );
   }
 }
 
@@ -137,7 +172,11 @@ export function ourAs2Url(config: GatewayConfig, env: NodeJS.ProcessEnv = proces
 }
 
 /** The `as2` sender's configuration for a partner's endpoint: the endpoint, who we both are, the key files. */
-export function as2SenderSettings(config: GatewayConfig, partner: LoadedPartner, endpoint: NonNullable<Endpoint['as2']>): Record<string, unknown> {
+export function as2SenderSettings(
+  config: GatewayConfig,
+  partner: LoadedPartner,
+  endpoint: NonNullable<Endpoint['as2']>,
+): Record<string, unknown> {
   const us = config.identity.as2;
   if (!us) throw new GatewayError('EDIGW_AS2_IDENTITY_MISSING', `sending AS2 to partner ${partner.id}`);
   const asyncMdnUrl = endpoint.mdn.mode === 'async' ? ourAs2Url(config) : undefined;
@@ -156,17 +195,30 @@ export function as2SenderSettings(config: GatewayConfig, partner: LoadedPartner,
  * Before an AS2 send whose MDN comes asynchronously: the outbound Message gets its Message-ID now, so
  * that an MDN the partner POSTs before our own commit still finds it.
  */
-export async function beforeAs2Send(ctx: PipelineContext, partner: LoadedPartner, endpoint: Endpoint, messageId: string, itemId: string): Promise<void> {
+export async function beforeAs2Send(
+  ctx: PipelineContext,
+  partner: LoadedPartner,
+  endpoint: Endpoint,
+  messageId: string,
+  itemId: string,
+): Promise<void> {
   const us = ctx.config.identity.as2;
   if (!endpoint.as2 || endpoint.as2.mdn.mode !== 'async' || !us) return;
-  await ctx.store.read((m) => m.update(MessageRecord, { id: messageId }, { as2MessageId: as2MessageIdFor(itemId, us.id), as2From: us.id }));
+  await ctx.store.read((m) =>
+    m.update(MessageRecord, { id: messageId }, { as2MessageId: as2MessageIdFor(itemId, us.id), as2From: us.id }),
+  );
 }
 
 /**
  * Records what the partner's receipt said (or what we expect it to say) on the outbound Message,
  * inside the caller's transaction (the deliver step's, after it marked the delivery delivered).
  */
-export async function recordSendReceipt(ctx: PipelineContext, m: EntityManager, messageId: string, receipt: SendReceipt): Promise<void> {
+export async function recordSendReceipt(
+  ctx: PipelineContext,
+  m: EntityManager,
+  messageId: string,
+  receipt: SendReceipt,
+): Promise<void> {
   // What an async MDN that overtook this commit recorded (its MIC stands in until ours is known).
   const early = receipt.disposition === undefined ? await m.findOneBy(MessageRecord, { id: messageId }) : null;
   const set: Partial<MessageRecord> = {};
@@ -188,25 +240,60 @@ export async function recordSendReceipt(ctx: PipelineContext, m: EntityManager, 
  * own MIC in place of ours. The deliver step, having just marked the delivery delivered, settles it now
  * in its own transaction.
  */
-async function settleEarlyMdn(ctx: PipelineContext, m: EntityManager, messageId: string, theirMic: string | null, ourMic: string | undefined): Promise<void> {
-  const [last] = await m.find(EventRecord, { where: { messageId, stage: 'mdn-received' }, order: { id: 'DESC' }, take: 1 });
+async function settleEarlyMdn(
+  ctx: PipelineContext,
+  m: EntityManager,
+  messageId: string,
+  theirMic: string | null,
+  ourMic: string | undefined,
+): Promise<void> {
+  const [last] = await m.find(EventRecord, {
+    where: { messageId, stage: 'mdn-received' },
+    order: { id: 'DESC' },
+    take: 1,
+  });
   const delivery = await m.findOneBy(DeliveryRecord, { messageId });
   if (!last || !delivery) return;
   if (last.status === 'error' && last.code) {
     await refuseDelivery(ctx, m, delivery, last.code as ErrorCode, last.detail ?? last.code);
   } else if (ourMic && !micEquals(parseMic(ourMic), theirMic ? parseMic(theirMic) : undefined)) {
-    const error = new GatewayError('EDIGW_AS2_MDN_MIC_MISMATCH', `the async MDN for ${delivery.endpoint}: we computed ${ourMic}, the MDN says ${theirMic ?? 'none'}`).describe();
+    const error = new GatewayError(
+      'EDIGW_AS2_MDN_MIC_MISMATCH',
+      `the async MDN for ${delivery.endpoint}: we computed ${ourMic}, the MDN says ${theirMic ?? 'none'}`,
+    ).describe();
     await refuseDelivery(ctx, m, delivery, 'EDIGW_AS2_MDN_MIC_MISMATCH', error);
   }
 }
 
 /** A delivery the partner's async MDN refused: the Message failed, the delivery and its transaction dead, replayable. */
-async function refuseDelivery(ctx: PipelineContext, m: EntityManager, delivery: DeliveryRecord, code: ErrorCode, error: string): Promise<void> {
+async function refuseDelivery(
+  ctx: PipelineContext,
+  m: EntityManager,
+  delivery: DeliveryRecord,
+  code: ErrorCode,
+  error: string,
+): Promise<void> {
   const now = ctx.clock();
   await m.update(MessageRecord, { id: delivery.messageId }, { status: 'failed', error, updatedAt: now });
-  await m.update(DeliveryRecord, { id: delivery.id }, { status: 'dead', lastError: error, nextAttemptAt: null, updatedAt: now });
-  if (delivery.transactionId) await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
-  await ctx.store.event({ stage: 'dead-letter', status: 'error', messageId: delivery.messageId, transactionId: delivery.transactionId, partnerId: delivery.partnerId, code, detail: `${delivery.endpoint}: ${error} (edi-gateway replay ${delivery.id} sends it again)` }, m);
+  await m.update(
+    DeliveryRecord,
+    { id: delivery.id },
+    { status: 'dead', lastError: error, nextAttemptAt: null, updatedAt: now },
+  );
+  if (delivery.transactionId)
+    await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
+  await ctx.store.event(
+    {
+      stage: 'dead-letter',
+      status: 'error',
+      messageId: delivery.messageId,
+      transactionId: delivery.transactionId,
+      partnerId: delivery.partnerId,
+      code,
+      detail: `${delivery.endpoint}: ${error} (edi-gateway replay ${delivery.id} sends it again)`,
+    },
+    m,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +322,12 @@ function mdnJobKey(messageId: string, n: number): string {
  * URL the first request named. Once it was sent (or given up), a resend that asks again gets a job of
  * its own. The MDN of a refusal, which has no Message, is keyed by its own sha256.
  */
-async function queueMdn(ctx: PipelineContext, m: EntityManager, req: Omit<AsyncMdnRequest, 'body' | 'entity'>, mdnSha256: string): Promise<boolean> {
+async function queueMdn(
+  ctx: PipelineContext,
+  m: EntityManager,
+  req: Omit<AsyncMdnRequest, 'body' | 'entity'>,
+  mdnSha256: string,
+): Promise<boolean> {
   let key = `${mdnSha256}:${AS2_MDN_JOB}`;
   if (req.messageId) {
     // By key, one index lookup each: the job table has no index on messageId.
@@ -247,8 +339,17 @@ async function queueMdn(ctx: PipelineContext, m: EntityManager, req: Omit<AsyncM
     }
     key = mdnJobKey(req.messageId, n);
   }
-  const data: As2MdnJobData = { url: req.url, headers: req.headers, mdnSha256, partnerId: req.partnerId, originalMessageId: req.originalMessageId };
-  await ctx.store.queue.enqueue({ kind: AS2_MDN_JOB, key, messageId: req.messageId ?? null, data, maxAttempts: ctx.config.delivery.attempts }, m);
+  const data: As2MdnJobData = {
+    url: req.url,
+    headers: req.headers,
+    mdnSha256,
+    partnerId: req.partnerId,
+    originalMessageId: req.originalMessageId,
+  };
+  await ctx.store.queue.enqueue(
+    { kind: AS2_MDN_JOB, key, messageId: req.messageId ?? null, data, maxAttempts: ctx.config.delivery.attempts },
+    m,
+  );
   return true;
 }
 
@@ -262,18 +363,43 @@ async function handOverMdn(ctx: PipelineContext, req: AsyncMdnRequest): Promise<
   try {
     queued = await store.transaction(async (m) => queueMdn(ctx, m, req, await store.putPayload(m, req.entity)));
   } catch (e) {
-    logger.error({ partner: req.partnerId, originalMessageId: req.originalMessageId, err: (e as Error).message }, 'as2: the async MDN cannot be queued; sending it from memory');
+    logger.error(
+      { partner: req.partnerId, originalMessageId: req.originalMessageId, err: (e as Error).message },
+      'as2: the async MDN cannot be queued; sending it from memory',
+    );
     try {
-      await deliverAsyncMdn({ url: req.url, headers: req.headers, body: req.body, attempts: 5, context: `sending the async MDN for ${req.originalMessageId}` });
+      await deliverAsyncMdn({
+        url: req.url,
+        headers: req.headers,
+        body: req.body,
+        attempts: 5,
+        context: `sending the async MDN for ${req.originalMessageId}`,
+      });
     } catch (e2) {
-      const error = e2 instanceof GatewayError ? e2 : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', req.originalMessageId, { cause: e2 });
-      await store.event({ stage: 'mdn-undelivered', status: 'error', messageId: req.messageId ?? null, partnerId: req.partnerId, code: 'EDIGW_AS2_MDN_UNDELIVERED', detail: error.describe() }).catch(() => undefined);
+      const error =
+        e2 instanceof GatewayError
+          ? e2
+          : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', req.originalMessageId, { cause: e2 });
+      await store
+        .event({
+          stage: 'mdn-undelivered',
+          status: 'error',
+          messageId: req.messageId ?? null,
+          partnerId: req.partnerId,
+          code: 'EDIGW_AS2_MDN_UNDELIVERED',
+          detail: error.describe(),
+        })
+        .catch(() => undefined);
       throw error;
     }
     return;
   }
   if (queued) ctx.kick?.();
-  else logger.info({ partner: req.partnerId, message: req.messageId, originalMessageId: req.originalMessageId }, 'as2: the async MDN of this message is queued already; the resend gets it from there');
+  else
+    logger.info(
+      { partner: req.partnerId, message: req.messageId, originalMessageId: req.originalMessageId },
+      'as2: the async MDN of this message is queued already; the resend gets it from there',
+    );
 }
 
 /**
@@ -299,18 +425,46 @@ export async function runMdnJob(ctx: PipelineContext, job: Job): Promise<void> {
     await postAsyncMdn({ url: data.url, headers: data.headers, body: parseEntity(entity).body, context });
   } catch (e) {
     // The reason goes into the context: wrapped once more when the job gives up, a cause's cause is not shown.
-    failure = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', entity ? context : `${context}: reading the stored MDN: ${(e as Error).message}`, { cause: e });
+    failure =
+      e instanceof GatewayError
+        ? e
+        : new GatewayError(
+            'EDIGW_AS2_MDN_UNDELIVERED',
+            entity ? context : `${context}: reading the stored MDN: ${(e as Error).message}`,
+            { cause: e },
+          );
   }
   const ev = { messageId: job.messageId, partnerId: data.partnerId ?? null };
   const attempts = `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`;
   if (!failure) {
     const done = await store.transaction(async (m) => {
       if (!(await store.queue.complete(job, m))) return false;
-      await store.event({ ...ev, stage: 'mdn-sent', detail: `the async MDN for ${data.originalMessageId} to ${shownUrl} (attempt ${job.attempts})` }, m);
+      await store.event(
+        {
+          ...ev,
+          stage: 'mdn-sent',
+          detail: `the async MDN for ${data.originalMessageId} to ${shownUrl} (attempt ${job.attempts})`,
+        },
+        m,
+      );
       return true;
     });
-    if (done) logger.info({ partner: data.partnerId, message: job.messageId, originalMessageId: data.originalMessageId, url: shownUrl, attempt: job.attempts }, 'as2 async MDN sent');
-    else logger.warn({ job: job.id, message: job.messageId }, 'as2: the async MDN was sent, but the job had been taken over by another worker');
+    if (done)
+      logger.info(
+        {
+          partner: data.partnerId,
+          message: job.messageId,
+          originalMessageId: data.originalMessageId,
+          url: shownUrl,
+          attempt: job.attempts,
+        },
+        'as2 async MDN sent',
+      );
+    else
+      logger.warn(
+        { job: job.id, message: job.messageId },
+        'as2: the async MDN was sent, but the job had been taken over by another worker',
+      );
     return;
   }
   const { last, delay } = afterFailure(job, failure, ctx.config.delivery);
@@ -318,16 +472,43 @@ export async function runMdnJob(ctx: PipelineContext, job: Job): Promise<void> {
   const recorded = await store.transaction(async (m) => {
     if (last) {
       if (!(await store.queue.dead(job, error, m))) return false;
-      const given = new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${context} (${shownUrl}), ${attempts}`, { cause: failure });
-      const kept = entity ? `; the MDN stays stored (payload ${data.mdnSha256}): a resend of the message gets it again` : '';
-      await store.event({ ...ev, stage: 'mdn-undelivered', status: 'error', code: given.code, detail: `${given.describe()}${kept}` }, m);
+      const given = new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${context} (${shownUrl}), ${attempts}`, {
+        cause: failure,
+      });
+      const kept = entity
+        ? `; the MDN stays stored (payload ${data.mdnSha256}): a resend of the message gets it again`
+        : '';
+      await store.event(
+        { ...ev, stage: 'mdn-undelivered', status: 'error', code: given.code, detail: `${given.describe()}${kept}` },
+        m,
+      );
       return true;
     }
     if ((await store.queue.retry(job, error, delay, m)) !== 'retry') return false;
-    await store.event({ ...ev, stage: 'mdn-delivery-failed', status: 'warning', code: failure!.code, detail: `${error} (attempt ${job.attempts} of ${job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` }, m);
+    await store.event(
+      {
+        ...ev,
+        stage: 'mdn-delivery-failed',
+        status: 'warning',
+        code: failure!.code,
+        detail: `${error} (attempt ${job.attempts} of ${job.maxAttempts}; next in ${Math.round(delay / 1000)}s)`,
+      },
+      m,
+    );
     return true;
   });
-  if (recorded) logger.warn({ partner: data.partnerId, message: job.messageId, originalMessageId: data.originalMessageId, attempt: job.attempts, error, dead: last }, last ? 'as2: the async MDN was not delivered; given up' : 'as2: the async MDN was not delivered; will retry');
+  if (recorded)
+    logger.warn(
+      {
+        partner: data.partnerId,
+        message: job.messageId,
+        originalMessageId: data.originalMessageId,
+        attempt: job.attempts,
+        error,
+        dead: last,
+      },
+      last ? 'as2: the async MDN was not delivered; given up' : 'as2: the async MDN was not delivered; will retry',
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +522,10 @@ function policyOf(ctx: PipelineContext, partner: LoadedPartner): As2PartnerPolic
     try {
       certificates.push(...certificatesIn(file));
     } catch (e) {
-      ctx.logger.error({ partner: partner.id, file, err: e instanceof GatewayError ? e.describe() : (e as Error).message }, 'as2: a partner certificate cannot be read');
+      ctx.logger.error(
+        { partner: partner.id, file, err: e instanceof GatewayError ? e.describe() : (e as Error).message },
+        'as2: a partner certificate cannot be read',
+      );
     }
   }
   return { partnerId: partner.id, signed: rules.signed, encrypted: rules.encrypted, certificates };
@@ -352,12 +536,25 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
   const { store } = ctx;
   const original = r.mdn.originalMessageId?.trim();
   const message = original
-    ? await store.read((m) => m.findOneBy(MessageRecord, { direction: 'out', as2MessageId: original, partnerId: r.partnerId }))
+    ? await store.read((m) =>
+        m.findOneBy(MessageRecord, { direction: 'out', as2MessageId: original, partnerId: r.partnerId }),
+      )
     : null;
   if (!message) {
-    const detail = original ? `no message we sent to ${r.partnerId} has Message-ID ${original}` : 'it names no Original-Message-ID';
-    ctx.logger.warn({ partner: r.partnerId, originalMessageId: original, remote: r.remote }, `as2: an MDN that matches nothing we sent: ${detail}`);
-    await store.event({ stage: 'mdn-unmatched', status: 'warning', partnerId: r.partnerId, code: 'EDIGW_AS2_MDN_UNMATCHED', detail: `${detail}; disposition ${dispositionText(r.mdn.disposition)}` });
+    const detail = original
+      ? `no message we sent to ${r.partnerId} has Message-ID ${original}`
+      : 'it names no Original-Message-ID';
+    ctx.logger.warn(
+      { partner: r.partnerId, originalMessageId: original, remote: r.remote },
+      `as2: an MDN that matches nothing we sent: ${detail}`,
+    );
+    await store.event({
+      stage: 'mdn-unmatched',
+      status: 'warning',
+      partnerId: r.partnerId,
+      code: 'EDIGW_AS2_MDN_UNMATCHED',
+      detail: `${detail}; disposition ${dispositionText(r.mdn.disposition)}`,
+    });
     return { matched: false, detail };
   }
   const delivery = await store.read((m) => m.findOneBy(DeliveryRecord, { messageId: message.id }));
@@ -366,24 +563,55 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
   const expected = message.mic ? parseMic(message.mic) : undefined;
   let problem: { code: ErrorCode; text: string } | undefined;
   if (!r.mdn.disposition.ok) problem = { code: 'EDIGW_AS2_MDN_NEGATIVE', text: disposition };
-  else if ((endpoint?.mdn.signed ?? true) && !r.mdn.verified) problem = { code: 'EDIGW_AS2_MDN_SIGNATURE_INVALID', text: 'the MDN is not signed, and a signed one was asked for' };
-  else if (expected && !micEquals(expected, r.mdn.receivedContentMic)) problem = { code: 'EDIGW_AS2_MDN_MIC_MISMATCH', text: `we computed ${message.mic}, the MDN says ${r.mdn.fields.get('received-content-mic') ?? 'none'}` };
-  const error = problem ? new GatewayError(problem.code, `the async MDN for ${original}: ${problem.text}`).describe() : null;
+  else if ((endpoint?.mdn.signed ?? true) && !r.mdn.verified)
+    problem = {
+      code: 'EDIGW_AS2_MDN_SIGNATURE_INVALID',
+      text: 'the MDN is not signed, and a signed one was asked for',
+    };
+  else if (expected && !micEquals(expected, r.mdn.receivedContentMic))
+    problem = {
+      code: 'EDIGW_AS2_MDN_MIC_MISMATCH',
+      text: `we computed ${message.mic}, the MDN says ${r.mdn.fields.get('received-content-mic') ?? 'none'}`,
+    };
+  const error = problem
+    ? new GatewayError(problem.code, `the async MDN for ${original}: ${problem.text}`).describe()
+    : null;
   await store.transaction(async (m) => {
     const mdnSha256 = await store.putPayload(m, r.entity);
     // The Message first: on MariaDB its row lock waits for a deliver step still committing this
     // delivery, so the delivery read next is the committed one.
-    await m.update(MessageRecord, { id: message.id }, {
-      mdnDisposition: disposition.slice(0, 255), mdnSha256, updatedAt: ctx.clock(), ...(error ? { status: 'failed', error } : {}),
-      // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
-      ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
-    });
-    await store.event({ stage: 'mdn-received', status: error ? 'error' : 'ok', messageId: message.id, partnerId: r.partnerId, code: problem?.code ?? null, detail: error ?? `${original}: ${disposition}` }, m);
+    await m.update(
+      MessageRecord,
+      { id: message.id },
+      {
+        mdnDisposition: disposition.slice(0, 255),
+        mdnSha256,
+        updatedAt: ctx.clock(),
+        ...(error ? { status: 'failed', error } : {}),
+        // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
+        ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
+      },
+    );
+    await store.event(
+      {
+        stage: 'mdn-received',
+        status: error ? 'error' : 'ok',
+        messageId: message.id,
+        partnerId: r.partnerId,
+        code: problem?.code ?? null,
+        detail: error ?? `${original}: ${disposition}`,
+      },
+      m,
+    );
     const now = await m.findOneBy(DeliveryRecord, { messageId: message.id });
     // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn).
     if (error && now?.status === 'delivered') await refuseDelivery(ctx, m, now, problem!.code, error);
   });
-  (error ? ctx.logger.warn : ctx.logger.info).call(ctx.logger, { partner: r.partnerId, message: message.id, originalMessageId: original, disposition, error }, 'as2 async MDN received');
+  (error ? ctx.logger.warn : ctx.logger.info).call(
+    ctx.logger,
+    { partner: r.partnerId, message: message.id, originalMessageId: original, disposition, error },
+    'as2 async MDN received',
+  );
   return { matched: true };
 }
 
@@ -425,13 +653,21 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
   const us = config.identity.as2;
   if (!us) throw new GatewayError('EDIGW_AS2_IDENTITY_MISSING', 'gateway.yaml has as2 but no identity.as2');
   const key = loadPrivateKey(readOurFile(resolve(config.dir, us.key), 'our AS2 key (identity.as2.key)'));
-  const [certificate] = loadCertificates(readOurFile(resolve(config.dir, us.certificate), 'our AS2 certificate (identity.as2.certificate)'));
+  const [certificate] = loadCertificates(
+    readOurFile(resolve(config.dir, us.certificate), 'our AS2 certificate (identity.as2.certificate)'),
+  );
   const tls = config.as2.tls
-    ? { key: readOurFile(resolve(config.dir, config.as2.tls.key), 'the TLS key (as2.tls.key)'), cert: readOurFile(resolve(config.dir, config.as2.tls.certificate), 'the TLS certificate (as2.tls.certificate)') }
+    ? {
+        key: readOurFile(resolve(config.dir, config.as2.tls.key), 'the TLS key (as2.tls.key)'),
+        cert: readOurFile(resolve(config.dir, config.as2.tls.certificate), 'the TLS certificate (as2.tls.certificate)'),
+      }
     : undefined;
 
   for (const c of expiringCertificates(ctx)) {
-    logger.warn({ owner: c.owner, file: c.file, subject: c.subject, notAfter: c.notAfter.toISOString(), daysLeft: c.daysLeft }, c.daysLeft < 0 ? 'AS2 certificate has expired' : 'AS2 certificate expires within 30 days');
+    logger.warn(
+      { owner: c.owner, file: c.file, subject: c.subject, notAfter: c.notAfter.toISOString(), daysLeft: c.daysLeft },
+      c.daysLeft < 0 ? 'AS2 certificate has expired' : 'AS2 certificate expires within 30 days',
+    );
   }
 
   const server: As2Server = await startAs2Server({
@@ -448,7 +684,14 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
         return p ? policyOf(ctx, p) : undefined;
       },
       intake: async (i) => {
-        const r = await intake(ctx, { transport: 'as2', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null, as2MessageId: i.as2MessageId, as2From: i.as2From });
+        const r = await intake(ctx, {
+          transport: 'as2',
+          partnerId: i.partnerId,
+          bytes: i.bytes,
+          fileName: i.fileName ?? null,
+          as2MessageId: i.as2MessageId,
+          as2From: i.as2From,
+        });
         if (r.duplicate) await noteChangedDuplicate(ctx, i, r.messageId);
         return r;
       },
@@ -456,7 +699,11 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
         // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.
         const mdnQueued = await store.grouped(async (m) => {
           const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
-          await m.update(MessageRecord, { id: messageId }, { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() });
+          await m.update(
+            MessageRecord,
+            { id: messageId },
+            { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() },
+          );
           // In this commit: an MDN recorded is an MDN that will be sent, whatever happens to this process.
           return rec.async && mdnSha256 ? queueMdn(ctx, m, { ...rec.async, messageId }, mdnSha256) : false;
         });
@@ -469,7 +716,10 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       },
       refused: async (r) => {
         await store.event({
-          stage: 'as2-refused', status: 'error', partnerId: r.partnerId ?? null, code: r.code,
+          stage: 'as2-refused',
+          status: 'error',
+          partnerId: r.partnerId ?? null,
+          code: r.code,
           detail: `HTTP ${r.status}${r.disposition ? `, MDN ${r.disposition}` : ''}; AS2-From ${r.as2From ?? '-'}, AS2-To ${r.as2To ?? '-'}, Message-ID ${r.messageId ?? '-'}, from ${r.remote ?? '?'}: ${r.reason}`,
         });
       },
@@ -477,6 +727,9 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       mdnReceived: (r) => mdnReceived(ctx, r),
     },
   });
-  logger.info({ port: server.port, path: config.as2.path, tls: !!tls, as2Id: us.id, maxBytes: config.as2.maxBytes }, 'AS2 listening');
+  logger.info(
+    { port: server.port, path: config.as2.path, tls: !!tls, as2Id: us.id, maxBytes: config.as2.maxBytes },
+    'AS2 listening',
+  );
   return { port: server.port, url: server.url, close: () => server.close() };
 }

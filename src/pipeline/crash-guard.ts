@@ -23,7 +23,11 @@ export function crashLooping(job: Job, maxCrashes: number): boolean {
 export async function deadLetterCrashLoop(ctx: PipelineContext, job: Job): Promise<boolean> {
   const { store, logger } = ctx;
   const crashes = job.starts - 1;
-  const err = new GatewayError('EDIGW_JOB_CRASHED', `${job.kind} job ${job.id}${job.messageId ? ` of message ${job.messageId}` : ''}`, { cause: new Error(`stopped the worker ${crashes} times`) });
+  const err = new GatewayError(
+    'EDIGW_JOB_CRASHED',
+    `${job.kind} job ${job.id}${job.messageId ? ` of message ${job.messageId}` : ''}`,
+    { cause: new Error(`stopped the worker ${crashes} times`) },
+  );
   const detail = err.describe();
   const dead = await store.transaction(async (m) => {
     if (!(await store.queue.dead(job, detail, m))) return false;
@@ -32,16 +36,36 @@ export async function deadLetterCrashLoop(ctx: PipelineContext, job: Job): Promi
     const delivery = deliveryId ? await m.findOneBy(DeliveryRecord, { id: deliveryId }) : null;
     if (delivery) {
       // As a delivery dead-lettered after its attempts: `replay` can send it again.
-      await m.update(DeliveryRecord, { id: delivery.id }, { status: 'dead', lastError: detail, nextAttemptAt: null, updatedAt: ctx.clock() });
-      if (delivery.transactionId) await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
+      await m.update(
+        DeliveryRecord,
+        { id: delivery.id },
+        { status: 'dead', lastError: detail, nextAttemptAt: null, updatedAt: ctx.clock() },
+      );
+      if (delivery.transactionId)
+        await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
     }
     if (message) {
       // A message that was never processed failed; one that was (a later job of it crashed) keeps its status.
-      if (job.kind === 'process' || job.kind === 'deliver') await store.setMessageStatus(message.id, 'failed', detail, m);
-      await store.event({ stage: 'dead-letter', status: 'error', messageId: message.id, partnerId: message.partnerId, code: err.code, detail }, m);
+      if (job.kind === 'process' || job.kind === 'deliver')
+        await store.setMessageStatus(message.id, 'failed', detail, m);
+      await store.event(
+        {
+          stage: 'dead-letter',
+          status: 'error',
+          messageId: message.id,
+          partnerId: message.partnerId,
+          code: err.code,
+          detail,
+        },
+        m,
+      );
     }
     return true;
   });
-  if (dead) logger.error({ job: job.id, kind: job.kind, message: job.messageId, crashes, err: detail }, 'job dead-lettered: it stopped the worker each time it ran');
+  if (dead)
+    logger.error(
+      { job: job.id, kind: job.kind, message: job.messageId, crashes, err: detail },
+      'job dead-lettered: it stopped the worker each time it ran',
+    );
   return dead;
 }

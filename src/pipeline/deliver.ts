@@ -13,7 +13,11 @@ import { Batch, type Carried, type DeliverJobData, endpointOf } from './outbound
 import { quote, sqlDate } from '../store/sql';
 
 /** The delay before attempt n+1: exponential from `backoff`, capped at `maxBackoff`, with ±10% jitter. */
-export function backoffMs(attempt: number, policy: { backoff: number; maxBackoff: number }, random = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  policy: { backoff: number; maxBackoff: number },
+  random = Math.random,
+): number {
   const raw = Math.min(policy.maxBackoff, policy.backoff * 2 ** Math.max(0, attempt - 1));
   return Math.round(raw * (0.9 + 0.2 * random()));
 }
@@ -23,7 +27,11 @@ export function backoffMs(attempt: number, policy: { backoff: number; maxBackoff
  * attempt) or tried again after `delay`. The job's own attempts count, not a lifetime's: a replay is a
  * job of its own and starts a fresh round.
  */
-export function afterFailure(job: Pick<Job, 'attempts' | 'maxAttempts'>, failure: GatewayError, policy: { backoff: number; maxBackoff: number }): { last: boolean; delay: number } {
+export function afterFailure(
+  job: Pick<Job, 'attempts' | 'maxAttempts'>,
+  failure: GatewayError,
+  policy: { backoff: number; maxBackoff: number },
+): { last: boolean; delay: number } {
   const permanent = failure.kind === 'dead' || failure.kind === 'config' || failure.kind === 'usage';
   return { last: permanent || job.attempts >= job.maxAttempts, delay: backoffMs(job.attempts, policy) };
 }
@@ -35,7 +43,11 @@ const LOCAL_FILE_KEYS = ['key', 'hostKey', 'ca'];
  * A partner file's transport settings with the local paths made absolute: they are relative to
  * gateway.yaml's folder, like every other path in a partner file.
  */
-export function resolvePaths(base: string, raw: Record<string, unknown>, keys: string[] = LOCAL_FILE_KEYS): Record<string, unknown> {
+export function resolvePaths(
+  base: string,
+  raw: Record<string, unknown>,
+  keys: string[] = LOCAL_FILE_KEYS,
+): Record<string, unknown> {
   const out = { ...raw };
   for (const k of keys) if (typeof out[k] === 'string') out[k] = resolve(base, out[k] as string);
   return out;
@@ -63,17 +75,23 @@ export class Senders {
   get(partner: LoadedPartner, name: string): Outbound {
     const endpoint = endpointOf(partner, name);
     const kind = endpointKind(endpoint);
-    const raw = kind === 'file' || kind === 'sftp' || kind === 'ftp'
-      ? resolvePaths(this.ctx.config.dir, { ...(endpoint[kind] as Record<string, unknown>) }, kind === 'file' ? ['dir'] : LOCAL_FILE_KEYS)
-      : kind === 'as2'
-        ? as2SenderSettings(this.ctx.config, partner, endpoint.as2!)
-        : { ...(endpoint[kind] as Record<string, unknown>) };
+    const raw =
+      kind === 'file' || kind === 'sftp' || kind === 'ftp'
+        ? resolvePaths(
+            this.ctx.config.dir,
+            { ...(endpoint[kind] as Record<string, unknown>) },
+            kind === 'file' ? ['dir'] : LOCAL_FILE_KEYS,
+          )
+        : kind === 'as2'
+          ? as2SenderSettings(this.ctx.config, partner, endpoint.as2!)
+          : { ...(endpoint[kind] as Record<string, unknown>) };
     if (kind === 'sftp' || kind === 'ftp') raw.partner = partner.id;
     const key = `${kind}:${JSON.stringify(raw)}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const spec = findOutbound(kind);
-    if (!spec) throw new GatewayError('EDIGW_TRANSPORT_UNAVAILABLE', `partner ${partner.id}, endpoint ${name} (${kind})`);
+    if (!spec)
+      throw new GatewayError('EDIGW_TRANSPORT_UNAVAILABLE', `partner ${partner.id}, endpoint ${name} (${kind})`);
     const sender = spec.create(spec.config.parse(raw), { logger: this.ctx.logger, clock: this.ctx.clock });
     // An edited endpoint replaces the sender of its old configuration: let that one go.
     const slot = `${partner.id}/${name}`;
@@ -95,12 +113,25 @@ export class Senders {
   }
 }
 
-async function settle(ctx: PipelineContext, m: EntityManager, d: DeliveryRecord, set: Partial<DeliveryRecord>, txStatus: string | null, messageStatus: string, error: string | null, carries?: Carried): Promise<void> {
+async function settle(
+  ctx: PipelineContext,
+  m: EntityManager,
+  d: DeliveryRecord,
+  set: Partial<DeliveryRecord>,
+  txStatus: string | null,
+  messageStatus: string,
+  error: string | null,
+  carries?: Carried,
+): Promise<void> {
   const now = ctx.clock();
   await m.update(DeliveryRecord, { id: d.id }, { ...set, updatedAt: now });
   await m.update(MessageRecord, { id: d.messageId }, { status: messageStatus, error, updatedAt: now });
   if (d.transactionId && txStatus) {
-    await m.update(TransactionRecord, { id: d.transactionId }, { deliveryStatus: txStatus, ...(txStatus === 'delivered' ? { deliveredAt: now } : {}) });
+    await m.update(
+      TransactionRecord,
+      { id: d.transactionId },
+      { deliveryStatus: txStatus, ...(txStatus === 'delivered' ? { deliveredAt: now } : {}) },
+    );
   }
   if (carries && txStatus) await settleCarried(ctx, m, carries, txStatus, now);
 }
@@ -109,7 +140,13 @@ async function settle(ctx: PipelineContext, m: EntityManager, d: DeliveryRecord,
  * A raw route delivers an interchange once for all the transaction sets it took: each of them gets
  * that delivery's status (those the route refused, or that failed on their own, keep theirs).
  */
-async function settleCarried(ctx: PipelineContext, m: EntityManager, carries: Carried, txStatus: string, now: Date): Promise<void> {
+async function settleCarried(
+  ctx: PipelineContext,
+  m: EntityManager,
+  carries: Carried,
+  txStatus: string,
+  now: Date,
+): Promise<void> {
   const d = ctx.store.driver;
   const delivered = txStatus === 'delivered';
   await m.query(
@@ -135,18 +172,33 @@ async function jobData(ctx: PipelineContext, job: Job): Promise<DeliverJobData |
   const d = await ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: data.deliveryId! }));
   const message = d ? await ctx.store.message(d.messageId) : null;
   if (!d || !message) return undefined;
-  return { deliveryId: d.id, messageId: d.messageId, sha256: message.sha256, size: message.size, fileName: message.fileName ?? `${d.id}.dat`, partnerId: d.partnerId ?? '', endpoint: d.endpoint, transactionId: d.transactionId };
+  return {
+    deliveryId: d.id,
+    messageId: d.messageId,
+    sha256: message.sha256,
+    size: message.size,
+    fileName: message.fileName ?? `${d.id}.dat`,
+    partnerId: d.partnerId ?? '',
+    endpoint: d.endpoint,
+    transactionId: d.transactionId,
+  };
 }
 
 async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promise<Attempt | undefined> {
   const data = await jobData(ctx, job);
   if (!data) {
-    await ctx.store.queue.dead(job, `delivery ${(job.data as { deliveryId?: string } | null)?.deliveryId} does not exist`);
+    await ctx.store.queue.dead(
+      job,
+      `delivery ${(job.data as { deliveryId?: string } | null)?.deliveryId} does not exist`,
+    );
     return undefined;
   }
   try {
     const partner = ctx.partners.get(data.partnerId);
-    if (!partner) throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `delivery ${data.deliveryId}`, { cause: new Error(`partner ${data.partnerId} is not loaded (its file was removed or never loaded)`) });
+    if (!partner)
+      throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `delivery ${data.deliveryId}`, {
+        cause: new Error(`partner ${data.partnerId} is not loaded (its file was removed or never loaded)`),
+      });
     const sender = senders.get(partner, data.endpoint);
     const bytes = await ctx.store.payload(data.sha256, data.size);
     // Retries of this job send the same id (an AS2 Message-ID derives from it); a replay is a job of its own.
@@ -158,7 +210,15 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
     return { job, data, remoteName: sent.remoteName, receipt: sent.receipt };
   } catch (e) {
     const receipt = e instanceof As2ReceiptError ? e.receipt : undefined;
-    return { job, data, receipt, failure: e instanceof GatewayError ? e : new GatewayError('EDIGW_DELIVERY_FAILED', `delivery ${data.deliveryId} to ${data.endpoint}`, { cause: e }) };
+    return {
+      job,
+      data,
+      receipt,
+      failure:
+        e instanceof GatewayError
+          ? e
+          : new GatewayError('EDIGW_DELIVERY_FAILED', `delivery ${data.deliveryId} to ${data.endpoint}`, { cause: e }),
+    };
   }
 }
 
@@ -171,7 +231,9 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
  */
 export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Senders): Promise<void> {
   const { store } = ctx;
-  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders)))).filter((a): a is Attempt => a !== undefined);
+  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders)))).filter(
+    (a): a is Attempt => a !== undefined,
+  );
   if (attempts.length === 0) return;
   const logs: Array<() => void> = [];
   await store.transaction(async (m) => {
@@ -182,43 +244,109 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
     for (const a of attempts) {
       if (a.failure === undefined) {
         if (await store.queue.complete(a.job, m)) delivered.push(a);
-        else logs.push(() => ctx.logger.warn({ delivery: a.data.deliveryId, job: a.job.id }, 'delivered, but the job had been taken over by another worker'));
+        else
+          logs.push(() =>
+            ctx.logger.warn(
+              { delivery: a.data.deliveryId, job: a.job.id },
+              'delivered, but the job had been taken over by another worker',
+            ),
+          );
         continue;
       }
       const failure = a.failure;
       const error = failure.describe();
       const { last, delay } = afterFailure(a.job, failure, ctx.config.delivery);
-      const ok = last ? await store.queue.dead(a.job, error, m) : (await store.queue.retry(a.job, error, delay, m)) === 'retry';
+      const ok = last
+        ? await store.queue.dead(a.job, error, m)
+        : (await store.queue.retry(a.job, error, delay, m)) === 'retry';
       if (!ok) continue;
       const { data } = a;
       if (a.receipt) await recordSendReceipt(ctx, m, data.messageId, a.receipt);
-      const dr = { id: data.deliveryId, messageId: data.messageId, transactionId: data.transactionId } as DeliveryRecord;
-      const ev = { messageId: data.messageId, transactionId: data.transactionId, partnerId: data.partnerId, code: failure.code };
+      const dr = {
+        id: data.deliveryId,
+        messageId: data.messageId,
+        transactionId: data.transactionId,
+      } as DeliveryRecord;
+      const ev = {
+        messageId: data.messageId,
+        transactionId: data.transactionId,
+        partnerId: data.partnerId,
+        code: failure.code,
+      };
       if (last) {
-        await settle(ctx, m, dr, { status: 'dead', lastError: error, nextAttemptAt: null }, 'dead', 'failed', error, data.carries);
-        batch.event(ctx, { ...ev, stage: 'dead-letter', status: 'error', detail: `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; edi-gateway replay ${data.deliveryId} sends it again)` });
+        await settle(
+          ctx,
+          m,
+          dr,
+          { status: 'dead', lastError: error, nextAttemptAt: null },
+          'dead',
+          'failed',
+          error,
+          data.carries,
+        );
+        batch.event(ctx, {
+          ...ev,
+          stage: 'dead-letter',
+          status: 'error',
+          detail: `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; edi-gateway replay ${data.deliveryId} sends it again)`,
+        });
       } else {
-        await settle(ctx, m, dr, { status: 'retrying', lastError: error, nextAttemptAt: new Date(now.getTime() + delay) }, 'retrying', 'queued', error, data.carries);
-        batch.event(ctx, { ...ev, stage: 'delivery-failed', status: 'warning', detail: `${data.endpoint}: ${error} (attempt ${a.job.attempts} of ${a.job.maxAttempts}; next in ${Math.round(delay / 1000)}s)` });
+        await settle(
+          ctx,
+          m,
+          dr,
+          { status: 'retrying', lastError: error, nextAttemptAt: new Date(now.getTime() + delay) },
+          'retrying',
+          'queued',
+          error,
+          data.carries,
+        );
+        batch.event(ctx, {
+          ...ev,
+          stage: 'delivery-failed',
+          status: 'warning',
+          detail: `${data.endpoint}: ${error} (attempt ${a.job.attempts} of ${a.job.maxAttempts}; next in ${Math.round(delay / 1000)}s)`,
+        });
       }
       await m.query(`UPDATE ${quote(d, 'delivery')} SET attempts = attempts + 1 WHERE id = ?`, [data.deliveryId]);
-      logs.push(() => ctx.logger.warn({ delivery: data.deliveryId, endpoint: data.endpoint, attempt: a.job.attempts, error, dead: last }, last ? 'delivery dead-lettered' : 'delivery failed; will retry'));
+      logs.push(() =>
+        ctx.logger.warn(
+          { delivery: data.deliveryId, endpoint: data.endpoint, attempt: a.job.attempts, error, dead: last },
+          last ? 'delivery dead-lettered' : 'delivery failed; will retry',
+        ),
+      );
     }
     if (delivered.length) {
       const at = sqlDate(d, now);
       const ids = (f: (a: Attempt) => string | null) => delivered.map(f).filter((x): x is string => x !== null);
       const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
       const deliveries = ids((a) => a.data.deliveryId);
-      await m.query(`UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`, [at, at, ...deliveries]);
+      await m.query(
+        `UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`,
+        [at, at, ...deliveries],
+      );
       const messages = ids((a) => a.data.messageId);
-      await m.query(`UPDATE ${quote(d, 'message')} SET status = 'sent', error = NULL, updatedAt = ? WHERE id IN (${inList(messages.length)})`, [at, ...messages]);
+      await m.query(
+        `UPDATE ${quote(d, 'message')} SET status = 'sent', error = NULL, updatedAt = ? WHERE id IN (${inList(messages.length)})`,
+        [at, ...messages],
+      );
       const txs = ids((a) => a.data.transactionId);
-      if (txs.length) await m.query(`UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`, [at, ...txs]);
+      if (txs.length)
+        await m.query(
+          `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`,
+          [at, ...txs],
+        );
       for (const a of delivered) if (a.data.carries) await settleCarried(ctx, m, a.data.carries, 'delivered', now);
       for (const a of delivered) {
         if (a.receipt) await recordSendReceipt(ctx, m, a.data.messageId, a.receipt);
         const mdn = a.receipt?.disposition ? `; MDN ${a.receipt.disposition}` : '';
-        batch.event(ctx, { stage: 'delivered', messageId: a.data.messageId, transactionId: a.data.transactionId, partnerId: a.data.partnerId, detail: `${a.data.endpoint}: ${a.remoteName} (attempt ${a.job.attempts}${mdn})` });
+        batch.event(ctx, {
+          stage: 'delivered',
+          messageId: a.data.messageId,
+          transactionId: a.data.transactionId,
+          partnerId: a.data.partnerId,
+          detail: `${a.data.endpoint}: ${a.remoteName} (attempt ${a.job.attempts}${mdn})`,
+        });
       }
     }
     await batch.flush(ctx, m);
@@ -244,13 +372,51 @@ export async function replayDelivery(ctx: PipelineContext, id: string): Promise<
     const replays = await m.countBy(EventRecord, { messageId: d.messageId, stage: 'replayed' });
     // What the first job carried (a raw interchange's transaction sets) is not in the delivery's row.
     const first = await m.findOneBy(JobRecord, { key: `deliver:${d.id}` });
-    const firstData = (typeof first?.data === 'string' ? JSON.parse(first.data) : first?.data) as Partial<DeliverJobData> | null | undefined;
+    const firstData = (typeof first?.data === 'string' ? JSON.parse(first.data) : first?.data) as
+      Partial<DeliverJobData> | null | undefined;
     const carries = firstData?.carries;
-    await settle(ctx, m, d, { status: 'pending', nextAttemptAt: ctx.clock(), lastError: d.lastError }, 'pending', 'queued', null, carries);
+    await settle(
+      ctx,
+      m,
+      d,
+      { status: 'pending', nextAttemptAt: ctx.clock(), lastError: d.lastError },
+      'pending',
+      'queued',
+      null,
+      carries,
+    );
     const message = await m.findOneByOrFail(MessageRecord, { id: d.messageId });
-    const data: DeliverJobData = { deliveryId: d.id, messageId: d.messageId, sha256: message.sha256, size: message.size, fileName: message.fileName ?? `${d.id}.dat`, partnerId: d.partnerId ?? '', endpoint: d.endpoint, transactionId: d.transactionId, ...(carries ? { carries } : {}) };
-    await store.queue.enqueue({ kind: 'deliver', key: `deliver:${d.id}:replay:${replays + 1}`, messageId: d.messageId, data, maxAttempts: ctx.config.delivery.attempts }, m);
-    await store.event({ stage: 'replayed', messageId: d.messageId, transactionId: d.transactionId, partnerId: d.partnerId, detail: `delivery ${d.id} to ${d.endpoint} queued again (replay ${replays + 1})` }, m);
+    const data: DeliverJobData = {
+      deliveryId: d.id,
+      messageId: d.messageId,
+      sha256: message.sha256,
+      size: message.size,
+      fileName: message.fileName ?? `${d.id}.dat`,
+      partnerId: d.partnerId ?? '',
+      endpoint: d.endpoint,
+      transactionId: d.transactionId,
+      ...(carries ? { carries } : {}),
+    };
+    await store.queue.enqueue(
+      {
+        kind: 'deliver',
+        key: `deliver:${d.id}:replay:${replays + 1}`,
+        messageId: d.messageId,
+        data,
+        maxAttempts: ctx.config.delivery.attempts,
+      },
+      m,
+    );
+    await store.event(
+      {
+        stage: 'replayed',
+        messageId: d.messageId,
+        transactionId: d.transactionId,
+        partnerId: d.partnerId,
+        detail: `delivery ${d.id} to ${d.endpoint} queued again (replay ${replays + 1})`,
+      },
+      m,
+    );
     return { ...d, status: 'pending' };
   });
 }

@@ -14,11 +14,20 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
 
-  constructor(private readonly queue: Pick<Queue, 'extend'>, private readonly leaseMs: number, private readonly logger: Logger, private readonly everyMs = Math.max(100, Math.floor(leaseMs / 3))) {}
+  constructor(
+    private readonly queue: Pick<Queue, 'extend'>,
+    private readonly leaseMs: number,
+    private readonly logger: Logger,
+    private readonly everyMs = Math.max(100, Math.floor(leaseMs / 3)),
+  ) {}
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => { this.beating ??= this.beat().finally(() => { this.beating = undefined; }); }, this.everyMs);
+    this.timer = setInterval(() => {
+      this.beating ??= this.beat().finally(() => {
+        this.beating = undefined;
+      });
+    }, this.everyMs);
     this.timer.unref();
   }
 
@@ -54,13 +63,19 @@ export class Heartbeat {
       try {
         ok = await this.queue.extend(h.job, this.leaseMs);
       } catch (e) {
-        this.logger.warn({ job: id, kind: h.job.kind, err: (e as Error).message }, 'could not renew a job lease; trying again at the next beat');
+        this.logger.warn(
+          { job: id, kind: h.job.kind, err: (e as Error).message },
+          'could not renew a job lease; trying again at the next beat',
+        );
         continue;
       }
       if (ok || this.held.get(id) !== h) continue; // renewed, or the job ended meanwhile
       this.held.delete(id);
       h.lost.abort(new Error(`job ${id} was taken over by another worker (its lease ran out)`));
-      this.logger.warn({ job: id, kind: h.job.kind, attempt: h.job.attempts }, 'lost the lease of a running job to another worker: it stops here, the other worker runs it');
+      this.logger.warn(
+        { job: id, kind: h.job.kind, attempt: h.job.attempts },
+        'lost the lease of a running job to another worker: it stops here, the other worker runs it',
+      );
     }
   }
 }

@@ -49,13 +49,18 @@ export class IntakeGate {
    */
   async yieldTo(batchMs: number): Promise<void> {
     if (this.released || !this.busy()) return;
-    const deadline = this.now() + Math.min(this.opts.maxPauseMs ?? 1000, Math.max(5, batchMs * (this.opts.yieldRatio ?? 4)));
+    const deadline =
+      this.now() + Math.min(this.opts.maxPauseMs ?? 1000, Math.max(5, batchMs * (this.opts.yieldRatio ?? 4)));
     const step = Math.max(5, Math.floor((this.opts.quietMs ?? 50) / 2));
     while (!this.released && this.busy() && this.now() < deadline) {
       await new Promise<void>((r) => {
         // A pause ended by its timer must leave the set too: kept, every pause under steady intake
         // stayed reachable with its Timeout until the gateway stopped (7,700 after 8,000 messages in a soak).
-        const end = () => { clearTimeout(t); this.waiters.delete(end); r(); };
+        const end = () => {
+          clearTimeout(t);
+          this.waiters.delete(end);
+          r();
+        };
         const t = setTimeout(end, Math.min(step, Math.max(1, deadline - this.now())));
         this.waiters.add(end);
       });

@@ -19,7 +19,10 @@ export interface IntakeRequest {
  * that processes it are committed when this resolves. That resolution is the transport's cue to give
  * its receipt (move the file, answer the MDN, close the SFTP handle OK), never before.
  */
-export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<{ messageId: string; duplicate: boolean }> {
+export async function intake(
+  ctx: PipelineContext,
+  req: IntakeRequest,
+): Promise<{ messageId: string; duplicate: boolean }> {
   const receive = () => ctx.store.receive({ direction: 'in', ...req });
   const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
   if (!r.duplicate) ctx.kick?.();
@@ -27,7 +30,10 @@ export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<
 }
 
 /** intake() for an upload on disk (the hosted SFTP server): streamed into the store, any size. */
-export async function intakeFile(ctx: PipelineContext, req: Omit<IntakeRequest, 'bytes'> & { path: string; synced?: { sha256: string; size: number } }): Promise<{ messageId: string; duplicate: boolean }> {
+export async function intakeFile(
+  ctx: PipelineContext,
+  req: Omit<IntakeRequest, 'bytes'> & { path: string; synced?: { sha256: string; size: number } },
+): Promise<{ messageId: string; duplicate: boolean }> {
   const receive = () => ctx.store.receiveFile({ direction: 'in', ...req });
   const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
   ctx.kick?.();
@@ -46,7 +52,12 @@ export function seenInStore(store: Store, partnerId: string): SeenStore {
       const parts = key.split(' ');
       const url = parts[0];
       const sha = parts[parts.length - 1];
-      const hit = await store.read((m) => m.findOne(MessageRecord, { where: { partnerId, remotePath: url, sha256: sha, direction: 'in' }, select: { id: true } }));
+      const hit = await store.read((m) =>
+        m.findOne(MessageRecord, {
+          where: { partnerId, remotePath: url, sha256: sha, direction: 'in' },
+          select: { id: true },
+        }),
+      );
       return hit !== null;
     },
     add: async () => undefined,

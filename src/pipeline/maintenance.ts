@@ -4,7 +4,10 @@ import type { PipelineContext } from './context';
 export type MaintenanceTask = 'overdue-acks' | 'purge-payloads';
 
 /** How often each task runs. Every gateway process schedules them; the job key makes one run per slot. */
-export const MAINTENANCE_EVERY: Record<MaintenanceTask, number> = { 'overdue-acks': 60_000, 'purge-payloads': 60 * 60_000 };
+export const MAINTENANCE_EVERY: Record<MaintenanceTask, number> = {
+  'overdue-acks': 60_000,
+  'purge-payloads': 60 * 60_000,
+};
 
 /**
  * Enqueues the maintenance jobs of the current time slot. Every process may call it; the queue's
@@ -16,7 +19,12 @@ export async function scheduleMaintenance(ctx: PipelineContext): Promise<void> {
   if (ctx.config.retention?.payloads) tasks.push('purge-payloads');
   for (const task of tasks) {
     const slot = Math.floor(now / MAINTENANCE_EVERY[task]);
-    await ctx.store.queue.enqueue({ kind: 'maintenance', key: `maintenance:${task}:${slot}`, data: { task }, maxAttempts: 3 });
+    await ctx.store.queue.enqueue({
+      kind: 'maintenance',
+      key: `maintenance:${task}:${slot}`,
+      data: { task },
+      maxAttempts: 3,
+    });
   }
 }
 

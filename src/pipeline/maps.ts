@@ -8,7 +8,11 @@ import { type JsonataError, mapErrorSuffix, XREF_TABLE_NAME } from '../config/ma
 
 type Expression = ReturnType<typeof jsonata>;
 
-interface Cached<T> { mtimeMs: number; size: number; value: T }
+interface Cached<T> {
+  mtimeMs: number;
+  size: number;
+  value: T;
+}
 
 /**
  * The partners' JSONata maps and cross-reference tables, compiled once and read again when their file
@@ -29,14 +33,19 @@ export class Maps {
       return await expr.evaluate(input, bindings);
     } catch (e) {
       const je = e as JsonataError;
-      throw new GatewayError('EDIGW_MAP_FAILED', `map ${path}${mapErrorSuffix(text, je)}`, { cause: new Error(`${je.message}${je.code ? ` (${je.code})` : ''}`) });
+      throw new GatewayError('EDIGW_MAP_FAILED', `map ${path}${mapErrorSuffix(text, je)}`, {
+        cause: new Error(`${je.message}${je.code ? ` (${je.code})` : ''}`),
+      });
     }
   }
 
   /** Compiles (or takes from the cache) the map at `path`; throws a located GatewayError when it is broken. */
   compile(path: string): { expr: Expression; text: string } {
     const full = resolve(this.partnersDir, path);
-    if (!under(full, [this.partnersDir])) throw new GatewayError('EDIGW_MAP_INVALID', `map ${path}`, { cause: new Error('maps are files under the partners folder') });
+    if (!under(full, [this.partnersDir]))
+      throw new GatewayError('EDIGW_MAP_INVALID', `map ${path}`, {
+        cause: new Error('maps are files under the partners folder'),
+      });
     let st;
     try {
       st = statSync(full);
@@ -51,9 +60,15 @@ export class Maps {
       expr = jsonata(text);
     } catch (e) {
       const je = e as JsonataError;
-      throw new GatewayError('EDIGW_MAP_INVALID', `map ${path}${mapErrorSuffix(text, je)}`, { cause: new Error(je.message) });
+      throw new GatewayError('EDIGW_MAP_INVALID', `map ${path}${mapErrorSuffix(text, je)}`, {
+        cause: new Error(je.message),
+      });
     }
-    expr.registerFunction('xref', (table: string, key: unknown, column?: string) => this.lookup(table, key, column), '<sx?s?:x>');
+    expr.registerFunction(
+      'xref',
+      (table: string, key: unknown, column?: string) => this.lookup(table, key, column),
+      '<sx?s?:x>',
+    );
     const value = { expr, text };
     this.maps.set(full, { mtimeMs: st.mtimeMs, size: st.size, value });
     return value;
@@ -82,7 +97,12 @@ export class Maps {
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value;
     let records: string[][];
     try {
-      records = parseCsv(readFileSync(full), { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
+      records = parseCsv(readFileSync(full), {
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        trim: true,
+      }) as string[][];
     } catch (e) {
       throw new Error(`xref table partners/xref/${name}.csv: ${(e as Error).message}`, { cause: e });
     }

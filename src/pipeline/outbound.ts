@@ -41,14 +41,21 @@ export function endpointOf(partner: LoadedPartner, name: string): Endpoint {
   const e = partner.endpoints?.[name];
   if (!e) {
     const known = Object.keys(partner.endpoints ?? {});
-    throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `partner ${partner.id}, endpoint "${name}" (${known.length ? `endpoints: ${known.join(', ')}` : 'it has no endpoints'})`);
+    throw new GatewayError(
+      'EDIGW_ENDPOINT_UNKNOWN',
+      `partner ${partner.id}, endpoint "${name}" (${known.length ? `endpoints: ${known.join(', ')}` : 'it has no endpoints'})`,
+    );
   }
   return e;
 }
 
 /** A file name fit for any endpoint: letters, digits, `.`, `-` and `_`. */
 export function safeName(...parts: Array<string | number | undefined | null>): string {
-  return parts.filter((p) => p !== undefined && p !== null && p !== '').map((p) => String(p).replace(/[^A-Za-z0-9._-]+/g, '_')).join('-').slice(0, 180);
+  return parts
+    .filter((p) => p !== undefined && p !== null && p !== '')
+    .map((p) => String(p).replace(/[^A-Za-z0-9._-]+/g, '_'))
+    .join('-')
+    .slice(0, 180);
 }
 
 /**
@@ -67,8 +74,16 @@ export class Batch {
 
   event(ctx: PipelineView, e: EventInput): void {
     this.events.push({
-      parentId: e.parentId ?? null, messageId: e.messageId ?? null, interchangeId: e.interchangeId ?? null, transactionId: e.transactionId ?? null,
-      partnerId: e.partnerId ?? null, stage: e.stage, status: e.status ?? 'ok', code: e.code ?? null, detail: e.detail ?? null, createdAt: ctx.clock(),
+      parentId: e.parentId ?? null,
+      messageId: e.messageId ?? null,
+      interchangeId: e.interchangeId ?? null,
+      transactionId: e.transactionId ?? null,
+      partnerId: e.partnerId ?? null,
+      stage: e.stage,
+      status: e.status ?? 'ok',
+      code: e.code ?? null,
+      detail: e.detail ?? null,
+      createdAt: ctx.clock(),
     });
   }
 
@@ -82,7 +97,16 @@ export class Batch {
     await ctx.store.insertTransactions(m, this.transactions);
     await insertMany(m, d, 'ack', this.acks);
     await insertMany(m, d, 'event', this.events);
-    for (const list of [this.payloads, this.messages, this.deliveries, this.jobs, this.events, this.transactions, this.acks]) list.length = 0;
+    for (const list of [
+      this.payloads,
+      this.messages,
+      this.deliveries,
+      this.jobs,
+      this.events,
+      this.transactions,
+      this.acks,
+    ])
+      list.length = 0;
   }
 }
 
@@ -104,32 +128,86 @@ export interface DeliverJobData {
  * its bytes (durable before the commit), the outbound Message, the Delivery and the job that sends it.
  * Nothing is sent here; the deliver job runs only once all of it has committed.
  */
-export function queueDelivery(ctx: PipelineContext, batch: Batch, partner: LoadedPartner, endpointName: string, doc: OutboundDocument, detail?: string): Queued {
+export function queueDelivery(
+  ctx: PipelineContext,
+  batch: Batch,
+  partner: LoadedPartner,
+  endpointName: string,
+  doc: OutboundDocument,
+  detail?: string,
+): Queued {
   const endpoint = endpointOf(partner, endpointName);
   const now = ctx.clock();
   const payload = doc.stored ?? ctx.store.preparePayload(doc.bytes);
   const size = doc.stored?.size ?? doc.bytes.length;
   batch.payloads.push(payload.row);
   const message = Object.assign(new MessageRecord(), {
-    id: randomUUID(), direction: 'out', transport: endpointKind(endpoint), partnerId: partner.id, as2MessageId: null, as2From: null,
-    fileName: doc.fileName, remotePath: null, sha256: payload.sha256, size, status: 'queued', mdnDisposition: null, mic: null, error: null,
-    receivedAt: now, updatedAt: now,
+    id: randomUUID(),
+    direction: 'out',
+    transport: endpointKind(endpoint),
+    partnerId: partner.id,
+    as2MessageId: null,
+    as2From: null,
+    fileName: doc.fileName,
+    remotePath: null,
+    sha256: payload.sha256,
+    size,
+    status: 'queued',
+    mdnDisposition: null,
+    mic: null,
+    error: null,
+    receivedAt: now,
+    updatedAt: now,
   });
   batch.messages.push(message);
   const delivery = Object.assign(new DeliveryRecord(), {
-    id: randomUUID(), messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, endpoint: endpointName,
-    status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, deliveredAt: null, createdAt: now, updatedAt: now,
+    id: randomUUID(),
+    messageId: message.id,
+    transactionId: doc.transactionId ?? null,
+    partnerId: partner.id,
+    endpoint: endpointName,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    lastError: null,
+    deliveredAt: null,
+    createdAt: now,
+    updatedAt: now,
   });
   batch.deliveries.push(delivery);
   const data: DeliverJobData = {
-    deliveryId: delivery.id, messageId: message.id, sha256: payload.sha256, size, fileName: doc.fileName, partnerId: partner.id, endpoint: endpointName,
-    transactionId: doc.transactionId ?? null, ...(doc.carries ? { carries: doc.carries } : {}),
+    deliveryId: delivery.id,
+    messageId: message.id,
+    sha256: payload.sha256,
+    size,
+    fileName: doc.fileName,
+    partnerId: partner.id,
+    endpoint: endpointName,
+    transactionId: doc.transactionId ?? null,
+    ...(doc.carries ? { carries: doc.carries } : {}),
   };
   batch.jobs.push({
-    kind: 'deliver', key: `deliver:${delivery.id}`, messageId: message.id, data, status: 'queued', runAt: now, attempts: 0, maxAttempts: ctx.config.delivery.attempts,
-    claimedBy: null, lastError: null, createdAt: now, updatedAt: now,
+    kind: 'deliver',
+    key: `deliver:${delivery.id}`,
+    messageId: message.id,
+    data,
+    status: 'queued',
+    runAt: now,
+    attempts: 0,
+    maxAttempts: ctx.config.delivery.attempts,
+    claimedBy: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
   });
-  batch.event(ctx, { stage: 'queued', parentId: doc.parentEventId ?? null, messageId: message.id, transactionId: doc.transactionId ?? null, partnerId: partner.id, detail: detail ?? `${doc.fileName} for ${endpointName} (${size} bytes)` });
+  batch.event(ctx, {
+    stage: 'queued',
+    parentId: doc.parentEventId ?? null,
+    messageId: message.id,
+    transactionId: doc.transactionId ?? null,
+    partnerId: partner.id,
+    detail: detail ?? `${doc.fileName} for ${endpointName} (${size} bytes)`,
+  });
   return { deliveryId: delivery.id, messageId: message.id, message };
 }
 
@@ -176,7 +254,13 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): 
  * Records an interchange we send (direction out) so that the acknowledgement the partner owes can be
  * matched and, past its deadline, flagged overdue.
  */
-export async function recordOutbound(ctx: PipelineContext, m: EntityManager, partner: LoadedPartner, bytes: Buffer, message: MessageRecord): Promise<void> {
+export async function recordOutbound(
+  ctx: PipelineContext,
+  m: EntityManager,
+  partner: LoadedPartner,
+  bytes: Buffer,
+  message: MessageRecord,
+): Promise<void> {
   const within = partner.acks?.expectWithin;
   const ackDueAt = within ? new Date(ctx.clock().getTime() + within) : null;
   for (const ic of parseBuffer(bytes, { level: 'envelope' }).interchanges) {

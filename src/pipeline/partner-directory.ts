@@ -26,7 +26,10 @@ export class PartnerDirectory {
   private signature = '';
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly config: GatewayConfig, private readonly logger: Logger) {}
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly logger: Logger,
+  ) {}
 
   list(): LoadedPartner[] {
     return [...this.byId.values()];
@@ -76,7 +79,11 @@ export class PartnerDirectory {
         this.logger.info({ file, partner: p.id }, 'partner file removed');
       }
     }
-    for (const i of loaded.issues) if (!loaded.files.includes(i.file)) { change.issues.push(i); this.logger.error({ issue: formatIssue(i) }, 'partners folder problem'); }
+    for (const i of loaded.issues)
+      if (!loaded.files.includes(i.file)) {
+        change.issues.push(i);
+        this.logger.error({ issue: formatIssue(i) }, 'partners folder problem');
+      }
     this.byFile = next;
     const byId = new Map<string, LoadedPartner>();
     for (const p of next.values()) if (!byId.has(p.id)) byId.set(p.id, p);
@@ -108,10 +115,14 @@ export class PartnerDirectory {
   private currentSignature(): string {
     const dir = this.config.partners;
     try {
-      return readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => {
-        const st = statSync(join(dir, n));
-        return `${n}:${st.size}:${st.mtimeMs}`;
-      }).join('|');
+      return readdirSync(dir)
+        .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+        .sort()
+        .map((n) => {
+          const st = statSync(join(dir, n));
+          return `${n}:${st.size}:${st.mtimeMs}`;
+        })
+        .join('|');
     } catch {
       return 'unreadable';
     }

@@ -78,11 +78,23 @@ interface JobData {
  * what committed and does nothing twice. Memory follows the batch and the largest transaction set,
  * not the file.
  */
-export async function processStreamed(ctx: PipelineContext, job: Job, message: MessageRecord, opts: StreamOptions): Promise<void> {
+export async function processStreamed(
+  ctx: PipelineContext,
+  job: Job,
+  message: MessageRecord,
+  opts: StreamOptions,
+): Promise<void> {
   const { store } = ctx;
   const data = (job.data ?? {}) as JobData;
   const eventId = data.eventId ?? null;
-  const progress: Progress = data.progress ?? { at: 0, processed: 0, rejected: 0, partial: 0, partnerId: null, open: null };
+  const progress: Progress = data.progress ?? {
+    at: 0,
+    processed: 0,
+    rejected: 0,
+    partial: 0,
+    partnerId: null,
+    open: null,
+  };
   // The message row keeps the channel's partner until the last batch records the sender found in it.
   const channel = message.partnerId ? ctx.partners.get(message.partnerId) : undefined;
   if (progress.partnerId && !message.partnerId) message.partnerId = progress.partnerId;
@@ -96,8 +108,22 @@ export async function processStreamed(ctx: PipelineContext, job: Job, message: M
       yield c;
     }
   }
-  const events = parseStream(chunks(), { level: 'full', profiles: ctx.profiles, retain: 'summary' })[Symbol.asyncIterator]();
-  const state: StreamState = { ctx, job, message, progress, verdicts, channel, eventId, index: 0, sawInterchange: false, open: undefined, skipping: false };
+  const events = parseStream(chunks(), { level: 'full', profiles: ctx.profiles, retain: 'summary' })[
+    Symbol.asyncIterator
+  ]();
+  const state: StreamState = {
+    ctx,
+    job,
+    message,
+    progress,
+    verdicts,
+    channel,
+    eventId,
+    index: 0,
+    sawInterchange: false,
+    open: undefined,
+    skipping: false,
+  };
   const maxTx = opts.batchTransactions ?? BATCH_TRANSACTIONS;
   const maxBytes = opts.batchBytes ?? BATCH_BYTES;
   let finished = false;
@@ -109,10 +135,16 @@ export async function processStreamed(ctx: PipelineContext, job: Job, message: M
     let bytes = 0;
     while (txs < maxTx && bytes < maxBytes && pulled.length < BATCH_EVENTS) {
       const r = await events.next();
-      if (r.done) { finished = true; break; }
+      if (r.done) {
+        finished = true;
+        break;
+      }
       await lease();
       pulled.push(r.value);
-      if (r.value.kind === 'transaction') { txs++; bytes += r.value.transaction.length; }
+      if (r.value.kind === 'transaction') {
+        txs++;
+        bytes += r.value.transaction.length;
+      }
     }
     await store.transaction(async (m) => {
       const w: Work = { ctx, m, message, payload: undefined, eventId, channel, batch: new Batch() };
@@ -162,7 +194,11 @@ interface StreamState {
  * transaction sets may be routed must be known before they are, and a trailer (IEA/UNZ) that rejects
  * the interchange comes after them.
  */
-async function envelopeVerdicts(ctx: PipelineContext, sha256: string, lease: () => Promise<void>): Promise<Map<number, string>> {
+async function envelopeVerdicts(
+  ctx: PipelineContext,
+  sha256: string,
+  lease: () => Promise<void>,
+): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for await (const ev of parseStream(ctx.store.payloadChunks(sha256), { level: 'envelope' })) {
     if (ev.kind === 'interchange-end') out.set(ev.interchange.offset, interchangeStatus(ev.interchange));
@@ -199,18 +235,32 @@ async function handle(s: StreamState, w: Work, ev: ParseEvent): Promise<void> {
       if (replay || s.skipping || !s.open) return;
       return transaction(s, w, ev.interchange, ev.group, ev.transaction);
     case 'interchange-end':
-      if (replay || s.skipping || !s.open) { s.skipping = false; s.open = undefined; return; }
+      if (replay || s.skipping || !s.open) {
+        s.skipping = false;
+        s.open = undefined;
+        return;
+      }
       return endInterchange(s, w, ev.interchange);
   }
 }
 
 function diagnosticEvent(s: StreamState, w: Work, d: Diagnostic): void {
-  w.batch.event(s.ctx, { stage: 'parsed', status: d.severity === 'error' ? 'error' : 'warning', parentId: s.eventId, messageId: s.message.id, partnerId: s.message.partnerId, code: d.code, detail: d.message });
+  w.batch.event(s.ctx, {
+    stage: 'parsed',
+    status: d.severity === 'error' ? 'error' : 'warning',
+    parentId: s.eventId,
+    messageId: s.message.id,
+    partnerId: s.message.partnerId,
+    code: d.code,
+    detail: d.message,
+  });
 }
 
 function refusalError(ic: Interchange, r: { code: ErrorCode; ediCode: string; text: string }): GatewayError {
   ic.errors.push(diagnostic('interchange', r.ediCode, r.text, { interchange: ic.controlNumber, offset: ic.offset }));
-  return new GatewayError(r.code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, { cause: new Error(r.text) });
+  return new GatewayError(r.code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, {
+    cause: new Error(r.text),
+  });
 }
 
 /** Identify, dedupe and record the interchange's row (its sets follow); on a retake, take up the one in progress. */
@@ -221,8 +271,21 @@ async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay
     if (saved && saved.offset === ic.offset) {
       // Its refusals are part of what its acknowledgement will say.
       for (const r of saved.refusals) refusalError(ic, r);
-      if (saved.warning) ic.errors.push(diagnostic('interchange', ic.standard === 'x12' ? '025' : '26', saved.warning, { interchange: ic.controlNumber }, { severity: 'warning' }));
-      s.open = { ...saved, partner: saved.partnerId ? ctx.partners.get(saved.partnerId) : undefined, rawSent: new Map(saved.raw) };
+      if (saved.warning)
+        ic.errors.push(
+          diagnostic(
+            'interchange',
+            ic.standard === 'x12' ? '025' : '26',
+            saved.warning,
+            { interchange: ic.controlNumber },
+            { severity: 'warning' },
+          ),
+        );
+      s.open = {
+        ...saved,
+        partner: saved.partnerId ? ctx.partners.get(saved.partnerId) : undefined,
+        rawSent: new Map(saved.raw),
+      };
       s.skipping = false;
     } else {
       s.skipping = true;
@@ -237,7 +300,12 @@ async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay
   const errors: GatewayError[] = [];
   if (who.refusal) refusals.push({ code: who.refusal.code, ediCode: who.refusal.ediCode, text: who.refusal.message });
   // The parser reads ahead of its events: by now the interchange may hold groups, recorded as they come.
-  const record = { message, interchange: { ...ic, groups: [] }, partnerId: partner?.id ?? null, deferTransactions: true };
+  const record = {
+    message,
+    interchange: { ...ic, groups: [] },
+    partnerId: partner?.id ?? null,
+    deferTransactions: true,
+  };
   let rec = await ctx.store.recordInterchange(w.m, record);
   let duplicate = false;
   let warning: string | null = null;
@@ -245,33 +313,66 @@ async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay
     const policy = partner?.duplicates?.interchange ?? 'reject';
     duplicate = true;
     const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
-    if (policy === 'reject') refusals.push({ code: 'EDIGW_DUPLICATE_INTERCHANGE', ediCode: ic.standard === 'x12' ? '025' : '26', text });
+    if (policy === 'reject')
+      refusals.push({ code: 'EDIGW_DUPLICATE_INTERCHANGE', ediCode: ic.standard === 'x12' ? '025' : '26', text });
     else {
       if (policy === 'warn') {
         warning = text;
-        ic.errors.push(diagnostic('interchange', ic.standard === 'x12' ? '025' : '26', text, { interchange: ic.controlNumber }, { severity: 'warning' }));
+        ic.errors.push(
+          diagnostic(
+            'interchange',
+            ic.standard === 'x12' ? '025' : '26',
+            text,
+            { interchange: ic.controlNumber },
+            { severity: 'warning' },
+          ),
+        );
       }
       rec = await ctx.store.recordInterchange(w.m, { ...record, acceptDuplicate: true });
     }
   }
   for (const r of refusals) errors.push(refusalError(ic, r));
   const recorded = !rec.duplicateOf;
-  const eventId = await ctx.store.event({
-    stage: 'interchange', status: errors.length ? 'error' : 'ok', parentId: s.eventId, messageId: message.id, interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
-    partnerId: partner?.id ?? null, code: errors[0]?.code ?? null,
-    detail: errors.length ? errors.map((r) => r.describe()).join('; ') : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()} (streamed)${duplicate ? ' (duplicate accepted)' : ''}`,
-  }, w.m);
+  const eventId = await ctx.store.event(
+    {
+      stage: 'interchange',
+      status: errors.length ? 'error' : 'ok',
+      parentId: s.eventId,
+      messageId: message.id,
+      interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
+      partnerId: partner?.id ?? null,
+      code: errors[0]?.code ?? null,
+      detail: errors.length
+        ? errors.map((r) => r.describe()).join('; ')
+        : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()} (streamed)${duplicate ? ' (duplicate accepted)' : ''}`,
+    },
+    w.m,
+  );
   const verdict = s.verdicts.get(ic.offset) ?? interchangeStatus(ic);
   s.open = {
-    offset: ic.offset, interchangeId: recorded ? rec.interchange.id : null, eventId, partnerId: partner?.id ?? null, refusals, warning,
-    rejectAll: refusals.length > 0 || verdict === 'R' || !partner, groups: [], raw: [], failed: 0, total: 0, partner, rawSent: new Map(),
+    offset: ic.offset,
+    interchangeId: recorded ? rec.interchange.id : null,
+    eventId,
+    partnerId: partner?.id ?? null,
+    refusals,
+    warning,
+    rejectAll: refusals.length > 0 || verdict === 'R' || !partner,
+    groups: [],
+    raw: [],
+    failed: 0,
+    total: 0,
+    partner,
+    rawSent: new Map(),
   };
   saveOpen(s);
 }
 
 /** The open interchange as the job's data keeps it. */
 function saveOpen(s: StreamState): void {
-  if (!s.open) { s.progress.open = null; return; }
+  if (!s.open) {
+    s.progress.open = null;
+    return;
+  }
   const { partner: _p, rawSent, ...rest } = s.open;
   s.progress.open = { ...rest, raw: [...rawSent] };
 }
@@ -289,16 +390,27 @@ async function groupRow(s: StreamState, w: Work, ic: Interchange, group: Group):
 
 function groupRecord(interchangeId: string, g: Group, now: Date): GroupRecord {
   return Object.assign(new GroupRecord(), {
-    id: randomUUID(), interchangeId, functionalId: g.functionalId ?? null, controlNumber: g.controlNumber ?? null, version: g.version.slice(0, 16),
-    sender: g.sender?.slice(0, 35) ?? null, receiver: g.receiver?.slice(0, 35) ?? null, transactionCount: g.transactions.length,
-    validation: validationOf([...g.errors, ...g.transactions.flatMap((t) => t.errors)]), validationReport: reportOf(g.errors), ackStatus: 'none', createdAt: now,
+    id: randomUUID(),
+    interchangeId,
+    functionalId: g.functionalId ?? null,
+    controlNumber: g.controlNumber ?? null,
+    version: g.version.slice(0, 16),
+    sender: g.sender?.slice(0, 35) ?? null,
+    receiver: g.receiver?.slice(0, 35) ?? null,
+    transactionCount: g.transactions.length,
+    validation: validationOf([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
+    validationReport: reportOf(g.errors),
+    ackStatus: 'none',
+    createdAt: now,
   });
 }
 
 const REPORT_LIMIT = 200;
 function reportOf(list: Diagnostic[]): object | null {
   if (list.length === 0) return null;
-  return list.length <= REPORT_LIMIT ? list : { diagnostics: list.slice(0, REPORT_LIMIT), omitted: list.length - REPORT_LIMIT };
+  return list.length <= REPORT_LIMIT
+    ? list
+    : { diagnostics: list.slice(0, REPORT_LIMIT), omitted: list.length - REPORT_LIMIT };
 }
 function validationOf(list: Diagnostic[]): string {
   return list.some((d) => d.severity === 'error') ? 'invalid' : list.length > 0 ? 'warnings' : 'valid';
@@ -312,11 +424,29 @@ async function transaction(s: StreamState, w: Work, ic: Interchange, group: Grou
   const groupId = await groupRow(s, w, ic, group);
   const tracked = trackedFields(open.partner?.tracking, tx);
   const row = Object.assign(new TransactionRecord(), {
-    id: randomUUID(), interchangeId: open.interchangeId, groupId, messageId: message.id, direction: message.direction, partnerId: open.partnerId,
-    standard: ic.standard, version: tx.version.slice(0, 16), implementation: tx.implementation?.slice(0, 35) ?? null, type: tx.type.slice(0, 6),
-    controlNumber: tx.controlNumber.slice(0, 14), segmentCount: tx.segmentCount, validation: validationOf(tx.errors), validationReport: reportOf(tx.errors),
-    ackStatus: 'none', tracked, reference: tracked ? (Object.values(tracked)[0] ?? null) : null, deliveryStatus: 'none', route: null, deliveredAt: null,
-    byteOffset: tx.offset, byteLength: tx.length, createdAt: s.ctx.clock(),
+    id: randomUUID(),
+    interchangeId: open.interchangeId,
+    groupId,
+    messageId: message.id,
+    direction: message.direction,
+    partnerId: open.partnerId,
+    standard: ic.standard,
+    version: tx.version.slice(0, 16),
+    implementation: tx.implementation?.slice(0, 35) ?? null,
+    type: tx.type.slice(0, 6),
+    controlNumber: tx.controlNumber.slice(0, 14),
+    segmentCount: tx.segmentCount,
+    validation: validationOf(tx.errors),
+    validationReport: reportOf(tx.errors),
+    ackStatus: 'none',
+    tracked,
+    reference: tracked ? (Object.values(tracked)[0] ?? null) : null,
+    deliveryStatus: 'none',
+    route: null,
+    deliveredAt: null,
+    byteOffset: tx.offset,
+    byteLength: tx.length,
+    createdAt: s.ctx.clock(),
   });
   open.total++;
   if (open.rejectAll || !open.partner) {
@@ -327,7 +457,13 @@ async function transaction(s: StreamState, w: Work, ic: Interchange, group: Grou
   } else {
     if (ACK_TYPES.has(tx.type)) {
       // An acknowledgement of ours, matched as it arrives (a set of its own: the interchange keeps no segments).
-      await reconcileAcks(s.ctx, w.m, open.partner.id, { ...ic, ta1: undefined, groups: [{ ...group, transactions: [tx] }] }, { messageId: message.id, eventId: open.eventId });
+      await reconcileAcks(
+        s.ctx,
+        w.m,
+        open.partner.id,
+        { ...ic, ta1: undefined, groups: [{ ...group, transactions: [tx] }] },
+        { messageId: message.id, eventId: open.eventId },
+      );
     }
     if (!(await routeTransaction(w, open.partner, ic, tx, row, open.eventId, open.rawSent))) open.failed++;
   }
@@ -348,29 +484,60 @@ async function endInterchange(s: StreamState, w: Work, ic: Interchange): Promise
   const acks = plannedAcks(ic, open.refusals.length && !s.channel ? undefined : partner);
   const said = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
   if (open.interchangeId) {
-    await m.update(InterchangeRecord, { id: open.interchangeId }, {
-      validation: validationOf(allDiagnostics(ic)), validationReport: reportOf(ic.errors), byteLength: ic.length, ...(said ? { ackStatus: said.status } : {}),
-    });
+    await m.update(
+      InterchangeRecord,
+      { id: open.interchangeId },
+      {
+        validation: validationOf(allDiagnostics(ic)),
+        validationReport: reportOf(ic.errors),
+        byteLength: ic.length,
+        ...(said ? { ackStatus: said.status } : {}),
+      },
+    );
     for (const [i, g] of ic.groups.entries()) {
       if (!open.groups[i]) {
         await m.insert(GroupRecord, groupRecord(open.interchangeId, g, ctx.clock()));
         continue;
       }
-      await m.update(GroupRecord, { id: open.groups[i] }, { transactionCount: g.transactions.length, validation: validationOf([...g.errors, ...g.transactions.flatMap((t) => t.errors)]), validationReport: reportOf(g.errors) });
+      await m.update(
+        GroupRecord,
+        { id: open.groups[i] },
+        {
+          transactionCount: g.transactions.length,
+          validation: validationOf([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
+          validationReport: reportOf(g.errors),
+        },
+      );
     }
     if (said) {
       // What recordInterchange's rows get in the whole-payload path: the TA1's status, or each set's own.
       const t = quote(d, 'edi_transaction');
-      if (said.kind === 'TA1') await m.query(`UPDATE ${t} SET ackStatus = ? WHERE interchangeId = ?`, [said.status, open.interchangeId]);
-      else await m.query(`UPDATE ${t} SET ackStatus = CASE validation WHEN 'invalid' THEN 'R' WHEN 'warnings' THEN 'E' ELSE 'A' END WHERE interchangeId = ?`, [open.interchangeId]);
+      if (said.kind === 'TA1')
+        await m.query(`UPDATE ${t} SET ackStatus = ? WHERE interchangeId = ?`, [said.status, open.interchangeId]);
+      else
+        await m.query(
+          `UPDATE ${t} SET ackStatus = CASE validation WHEN 'invalid' THEN 'R' WHEN 'warnings' THEN 'E' ELSE 'A' END WHERE interchangeId = ?`,
+          [open.interchangeId],
+        );
     }
     if (status === 'R' && !open.rejectAll) {
-      ctx.logger.warn({ message: message.id, interchange: ic.controlNumber }, 'the full parse rejected an interchange its envelope pass accepted; its transaction sets were routed');
+      ctx.logger.warn(
+        { message: message.id, interchange: ic.controlNumber },
+        'the full parse rejected an interchange its envelope pass accepted; its transaction sets were routed',
+      );
     }
   }
   for (const [where, raw] of open.rawSent) await queueRaw(s, w, ic, where, raw);
-  if (partner && !open.rejectAll && ic.ta1?.length) await reconcileAcks(ctx, m, partner.id, { ...ic, groups: [] }, { messageId: message.id, eventId: open.eventId });
-  const outcome = open.rejectAll || status === 'R' || !partner ? 'rejected' : open.failed === 0 ? 'processed' : open.failed === open.total ? 'rejected' : 'partial';
+  if (partner && !open.rejectAll && ic.ta1?.length)
+    await reconcileAcks(ctx, m, partner.id, { ...ic, groups: [] }, { messageId: message.id, eventId: open.eventId });
+  const outcome =
+    open.rejectAll || status === 'R' || !partner
+      ? 'rejected'
+      : open.failed === 0
+        ? 'processed'
+        : open.failed === open.total
+          ? 'rejected'
+          : 'partial';
   s.progress[outcome]++;
   await queueAcks(w, ic, partner, acks, open.eventId, open.interchangeId);
   s.open = undefined;
@@ -378,17 +545,35 @@ async function endInterchange(s: StreamState, w: Work, ic: Interchange): Promise
 }
 
 /** A raw route's one delivery: the interchange's bytes, copied out of the stored payload in pieces. */
-async function queueRaw(s: StreamState, w: Work, ic: Interchange, where: string, raw: { to: string; endpoint: string; transactionId: string }): Promise<void> {
+async function queueRaw(
+  s: StreamState,
+  w: Work,
+  ic: Interchange,
+  where: string,
+  raw: { to: string; endpoint: string; transactionId: string },
+): Promise<void> {
   const { ctx, message } = s;
   const open = s.open!;
   const to = ctx.partners.get(raw.to);
   if (!to || !open.interchangeId) return;
   const stored = await ctx.store.copyPayloadRange(message.sha256, ic.offset, ic.offset + ic.length);
   const fileName = `${safeName(open.partnerId ?? to.id, ic.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
-  queueDelivery(ctx, w.batch, to, raw.endpoint, {
-    bytes: Buffer.alloc(0), stored, fileName, contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact', transactionId: raw.transactionId,
-    parentEventId: open.eventId, carries: { interchangeId: open.interchangeId, route: where.slice(0, 128) },
-  }, `interchange ${ic.controlNumber} → ${where} as raw: ${fileName} (${stored.size} bytes)`);
+  queueDelivery(
+    ctx,
+    w.batch,
+    to,
+    raw.endpoint,
+    {
+      bytes: Buffer.alloc(0),
+      stored,
+      fileName,
+      contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact',
+      transactionId: raw.transactionId,
+      parentEventId: open.eventId,
+      carries: { interchangeId: open.interchangeId, route: where.slice(0, 128) },
+    },
+    `interchange ${ic.controlNumber} → ${where} as raw: ${fileName} (${stored.size} bytes)`,
+  );
 }
 
 /** The message's outcome, once every interchange is recorded. */
@@ -400,15 +585,58 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
     assertReadable(head, s.sawInterchange);
   } catch (e) {
     if (!(e instanceof UnreadableInput)) throw e;
-    const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, { cause: new Error(e.message) });
-    await ctx.store.event({ stage: 'parsed', status: 'error', parentId: s.eventId, messageId: message.id, partnerId: message.partnerId, code: err.code, detail: err.describe() }, m);
+    const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, {
+      cause: new Error(e.message),
+    });
+    await ctx.store.event(
+      {
+        stage: 'parsed',
+        status: 'error',
+        parentId: s.eventId,
+        messageId: message.id,
+        partnerId: message.partnerId,
+        code: err.code,
+        detail: err.describe(),
+      },
+      m,
+    );
     status = 'rejected';
     await ctx.store.setMessageStatus(message.id, status, err.describe(), m);
-    w.batch.event(ctx, { stage: 'processed', status: 'error', parentId: s.eventId, messageId: message.id, partnerId: message.partnerId, detail: status });
+    w.batch.event(ctx, {
+      stage: 'processed',
+      status: 'error',
+      parentId: s.eventId,
+      messageId: message.id,
+      partnerId: message.partnerId,
+      detail: status,
+    });
     return;
   }
   const total = progress.processed + progress.rejected + progress.partial;
-  status = total === 0 ? 'rejected' : progress.processed === total ? 'processed' : progress.rejected === total ? 'rejected' : 'partial';
-  await m.update(MessageRecord, { id: message.id }, { status, partnerId: message.partnerId, updatedAt: ctx.clock(), error: status === 'processed' ? null : `${total - progress.processed} of ${total} interchange(s) not processed` });
-  w.batch.event(ctx, { stage: 'processed', status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error', parentId: s.eventId, messageId: message.id, partnerId: message.partnerId, detail: status });
+  status =
+    total === 0
+      ? 'rejected'
+      : progress.processed === total
+        ? 'processed'
+        : progress.rejected === total
+          ? 'rejected'
+          : 'partial';
+  await m.update(
+    MessageRecord,
+    { id: message.id },
+    {
+      status,
+      partnerId: message.partnerId,
+      updatedAt: ctx.clock(),
+      error: status === 'processed' ? null : `${total - progress.processed} of ${total} interchange(s) not processed`,
+    },
+  );
+  w.batch.event(ctx, {
+    stage: 'processed',
+    status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',
+    parentId: s.eventId,
+    messageId: message.id,
+    partnerId: message.partnerId,
+    detail: status,
+  });
 }

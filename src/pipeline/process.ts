@@ -29,21 +29,46 @@ export interface Identified {
  * Identifies the partner by the interchange's sender and checks the receiver is us. An interchange that
  * came through a partner's own channel (its folder, its AS2 id) must carry that partner's sender id.
  */
-export function identifyInterchange(ctx: PipelineView, ic: Interchange, channel: LoadedPartner | undefined): Identified {
+export function identifyInterchange(
+  ctx: PipelineView,
+  ic: Interchange,
+  channel: LoadedPartner | undefined,
+): Identified {
   const x12 = ic.standard === 'x12';
   const sender = ctx.partners.identify({ standard: ic.standard, qualifier: ic.sender.qualifier, id: ic.sender.id });
   const who = `${ic.sender.qualifier ? `${ic.sender.qualifier.trim()}/` : ''}${ic.sender.id.trim()}`;
   if (!sender) {
-    return { partner: channel, refusal: { code: 'EDIGW_PARTNER_UNKNOWN', ediCode: x12 ? '006' : '23', message: `no partner file claims sender ${who}` } };
+    return {
+      partner: channel,
+      refusal: {
+        code: 'EDIGW_PARTNER_UNKNOWN',
+        ediCode: x12 ? '006' : '23',
+        message: `no partner file claims sender ${who}`,
+      },
+    };
   }
   if (channel && sender.id !== channel.id) {
-    return { partner: channel, refusal: { code: 'EDIGW_PARTNER_MISMATCH', ediCode: x12 ? '006' : '23', message: `sender ${who} is partner ${sender.id}, but it came through partner ${channel.id}'s channel` } };
+    return {
+      partner: channel,
+      refusal: {
+        code: 'EDIGW_PARTNER_MISMATCH',
+        ediCode: x12 ? '006' : '23',
+        message: `sender ${who} is partner ${sender.id}, but it came through partner ${channel.id}'s channel`,
+      },
+    };
   }
   const ours = x12 ? ctx.config.identity.x12 : ctx.config.identity.edifact;
   const rq = ic.receiver.qualifier.trim();
   const rid = ic.receiver.id.trim();
   if (ours.length > 0 && !ours.some((o) => o.id === rid && (o.qualifier === rq || (!x12 && rq === '')))) {
-    return { partner: sender, refusal: { code: 'EDIGW_RECEIVER_UNKNOWN', ediCode: x12 ? '008' : '7', message: `receiver ${rq ? `${rq}/` : ''}${rid} is not one of our ids (${ours.map((o) => `${o.qualifier}/${o.id}`).join(', ')})` } };
+    return {
+      partner: sender,
+      refusal: {
+        code: 'EDIGW_RECEIVER_UNKNOWN',
+        ediCode: x12 ? '008' : '7',
+        message: `receiver ${rq ? `${rq}/` : ''}${rid} is not one of our ids (${ours.map((o) => `${o.qualifier}/${o.id}`).join(', ')})`,
+      },
+    };
   }
   return { partner: sender };
 }
@@ -94,27 +119,86 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Strea
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
   await store.transaction(async (m) => {
-    const w: Work = { ctx, m, message, payload, eventId, channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined, batch: new Batch() };
+    const w: Work = {
+      ctx,
+      m,
+      message,
+      payload,
+      eventId,
+      channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined,
+      batch: new Batch(),
+    };
     let status: string;
     if (!parsed) {
-      const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, { cause: new Error(unreadable) });
-      await store.event({ stage: 'parsed', status: 'error', parentId: eventId, messageId: message.id, partnerId: message.partnerId, code: err.code, detail: err.describe() }, m);
+      const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, {
+        cause: new Error(unreadable),
+      });
+      await store.event(
+        {
+          stage: 'parsed',
+          status: 'error',
+          parentId: eventId,
+          messageId: message.id,
+          partnerId: message.partnerId,
+          code: err.code,
+          detail: err.describe(),
+        },
+        m,
+      );
       status = 'rejected';
       await store.setMessageStatus(message.id, status, err.describe(), m);
     } else {
       for (const d of parsed.diagnostics) {
-        await store.event({ stage: 'parsed', status: d.severity === 'error' ? 'error' : 'warning', parentId: eventId, messageId: message.id, partnerId: message.partnerId, code: d.code, detail: d.message }, m);
+        await store.event(
+          {
+            stage: 'parsed',
+            status: d.severity === 'error' ? 'error' : 'warning',
+            parentId: eventId,
+            messageId: message.id,
+            partnerId: message.partnerId,
+            code: d.code,
+            detail: d.message,
+          },
+          m,
+        );
       }
       const outcomes: string[] = [];
       for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
-      status = outcomes.length === 0 ? 'rejected' : outcomes.every((o) => o === 'processed') ? 'processed' : outcomes.every((o) => o === 'rejected') ? 'rejected' : 'partial';
+      status =
+        outcomes.length === 0
+          ? 'rejected'
+          : outcomes.every((o) => o === 'processed')
+            ? 'processed'
+            : outcomes.every((o) => o === 'rejected')
+              ? 'rejected'
+              : 'partial';
       const partnerId = w.message.partnerId;
-      await m.update(MessageRecord, { id: message.id }, { status, partnerId, updatedAt: ctx.clock(), error: status === 'processed' ? null : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed` });
+      await m.update(
+        MessageRecord,
+        { id: message.id },
+        {
+          status,
+          partnerId,
+          updatedAt: ctx.clock(),
+          error:
+            status === 'processed'
+              ? null
+              : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
+        },
+      );
     }
-    w.batch.event(ctx, { stage: 'processed', status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error', parentId: eventId, messageId: message.id, partnerId: w.message.partnerId, detail: status });
+    w.batch.event(ctx, {
+      stage: 'processed',
+      status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',
+      parentId: eventId,
+      messageId: message.id,
+      partnerId: w.message.partnerId,
+      detail: status,
+    });
     await w.batch.flush(ctx, m);
     // The fence: a worker whose lease ran out must not commit work another worker is redoing.
-    if (!(await store.queue.complete(job, m))) throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+    if (!(await store.queue.complete(job, m)))
+      throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
   });
   ctx.kick?.();
 }
@@ -128,7 +212,9 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
   if (partner && !message.partnerId) message.partnerId = partner.id;
   const refuse = (code: ErrorCode, ediCode: string, text: string) => {
     ic.errors.push(diagnostic('interchange', ediCode, text, { interchange: ic.controlNumber, offset: ic.offset }));
-    return new GatewayError(code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, { cause: new Error(text) });
+    return new GatewayError(code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, {
+      cause: new Error(text),
+    });
   };
   const refusals: GatewayError[] = [];
   if (who.refusal) refusals.push(refuse(who.refusal.code, who.refusal.ediCode, who.refusal.message));
@@ -142,18 +228,38 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
     const policy = partner?.duplicates?.interchange ?? 'reject';
     duplicate = true;
     const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
-    if (policy === 'reject') refusals.push(refuse('EDIGW_DUPLICATE_INTERCHANGE', ic.standard === 'x12' ? '025' : '26', text));
+    if (policy === 'reject')
+      refusals.push(refuse('EDIGW_DUPLICATE_INTERCHANGE', ic.standard === 'x12' ? '025' : '26', text));
     else {
-      if (policy === 'warn') ic.errors.push(diagnostic('interchange', ic.standard === 'x12' ? '025' : '26', text, { interchange: ic.controlNumber }, { severity: 'warning' }));
+      if (policy === 'warn')
+        ic.errors.push(
+          diagnostic(
+            'interchange',
+            ic.standard === 'x12' ? '025' : '26',
+            text,
+            { interchange: ic.controlNumber },
+            { severity: 'warning' },
+          ),
+        );
       rec = await store.recordInterchange(m, { ...record, acceptDuplicate: true });
     }
   }
   const recorded = !rec.duplicateOf || rec.transactions.length > 0;
-  const icEvent = await store.event({
-    stage: 'interchange', status: refusals.length ? 'error' : 'ok', parentId: w.eventId, messageId: message.id, interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
-    partnerId: partner?.id ?? null, code: refusals[0]?.code ?? null,
-    detail: refusals.length ? refusals.map((r) => r.describe()).join('; ') : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()}: ${txs.length} transaction(s)${duplicate ? ' (duplicate accepted)' : ''}`,
-  }, m);
+  const icEvent = await store.event(
+    {
+      stage: 'interchange',
+      status: refusals.length ? 'error' : 'ok',
+      parentId: w.eventId,
+      messageId: message.id,
+      interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
+      partnerId: partner?.id ?? null,
+      code: refusals[0]?.code ?? null,
+      detail: refusals.length
+        ? refusals.map((r) => r.describe()).join('; ')
+        : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()}: ${txs.length} transaction(s)${duplicate ? ' (duplicate accepted)' : ''}`,
+    },
+    m,
+  );
 
   // What the acknowledgements will say is known now; they are built and numbered last (below).
   const status = interchangeStatus(ic);
@@ -162,7 +268,9 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
   const rows = rec.transactions;
   if (recorded && said) {
     await m.update(InterchangeRecord, { id: rec.interchange.id }, { ackStatus: said.status });
-    rows.forEach((row, i) => { row.ackStatus = said.kind === 'TA1' ? said.status : transactionStatus(txs[i]); });
+    rows.forEach((row, i) => {
+      row.ackStatus = said.kind === 'TA1' ? said.status : transactionStatus(txs[i]);
+    });
   }
 
   let outcome: string;
@@ -171,7 +279,8 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
     outcome = 'rejected';
   } else {
     // Acknowledgements of what we sent are matched, not routed (unless a route names their type).
-    if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type))) await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
+    if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type)))
+      await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
     let failed = 0;
     const rawSent: RawRoutes = new Map();
     for (const [i, tx] of txs.entries()) {
@@ -194,7 +303,14 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
 }
 
 /** Builds, numbers and queues the planned acknowledgements of an interchange (or records why one is not sent). */
-export async function queueAcks(w: Work, ic: Interchange, partner: LoadedPartner | undefined, acks: PlannedAck[], icEvent: number, interchangeId: string | null): Promise<void> {
+export async function queueAcks(
+  w: Work,
+  ic: Interchange,
+  partner: LoadedPartner | undefined,
+  acks: PlannedAck[],
+  icEvent: number,
+  interchangeId: string | null,
+): Promise<void> {
   const { ctx, message, batch } = w;
   const { store } = ctx;
   for (const a of acks) {
@@ -204,14 +320,37 @@ export async function queueAcks(w: Work, ic: Interchange, partner: LoadedPartner
     const fileName = `${safeName(partner?.id ?? 'unknown', a.kind, ackIc.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
     let messageId: string | null = null;
     if (partner?.acks?.to) {
-      messageId = queueDelivery(ctx, batch, partner, partner.acks.to, { ...doc, fileName, parentEventId: icEvent }, `${a.kind} ${a.status} for interchange ${ic.controlNumber} → ${partner.acks.to}`).messageId;
+      messageId = queueDelivery(
+        ctx,
+        batch,
+        partner,
+        partner.acks.to,
+        { ...doc, fileName, parentEventId: icEvent },
+        `${a.kind} ${a.status} for interchange ${ic.controlNumber} → ${partner.acks.to}`,
+      ).messageId;
     } else {
-      batch.event(ctx, { stage: 'ack', status: 'warning', parentId: icEvent, messageId: message.id, partnerId: partner?.id ?? null, detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}` });
+      batch.event(ctx, {
+        stage: 'ack',
+        status: 'warning',
+        parentId: icEvent,
+        messageId: message.id,
+        partnerId: partner?.id ?? null,
+        detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}`,
+      });
     }
     batch.acks.push({
-      id: randomUUID(), direction: 'out', kind: a.kind, messageId, acknowledgesInterchangeId: interchangeId, partnerId: partner?.id ?? null,
-      interchangeControlNumber: ic.controlNumber.slice(0, 14), groupControlNumber: ic.groups[0]?.controlNumber?.slice(0, 14) ?? null, transactionControlNumber: null, status: a.status,
-      report: null, createdAt: ctx.clock(),
+      id: randomUUID(),
+      direction: 'out',
+      kind: a.kind,
+      messageId,
+      acknowledgesInterchangeId: interchangeId,
+      partnerId: partner?.id ?? null,
+      interchangeControlNumber: ic.controlNumber.slice(0, 14),
+      groupControlNumber: ic.groups[0]?.controlNumber?.slice(0, 14) ?? null,
+      transactionControlNumber: null,
+      status: a.status,
+      report: null,
+      createdAt: ctx.clock(),
     });
   }
 }
@@ -224,20 +363,49 @@ export type RawRoutes = Map<string, { to: string; endpoint: string; transactionI
  * event). A raw route sends the interchange once, for every transaction set of it that takes the route;
  * when the payload is streamed, the caller sends it at the interchange's end (rawSent says where).
  */
-export async function routeTransaction(w: Work, partner: LoadedPartner, ic: Interchange, tx: Transaction, row: TransactionRecord, parentEvent: number, rawSent: RawRoutes): Promise<boolean> {
+export async function routeTransaction(
+  w: Work,
+  partner: LoadedPartner,
+  ic: Interchange,
+  tx: Transaction,
+  row: TransactionRecord,
+  parentEvent: number,
+  rawSent: RawRoutes,
+): Promise<boolean> {
   const { ctx, m, message, batch } = w;
   const { store } = ctx;
   const route = findRoute(partner, ic, tx);
   const fail = (e: GatewayError, deliveryStatus = 'failed') => {
     row.deliveryStatus = deliveryStatus;
-    batch.event(ctx, { stage: 'route', status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error', parentId: parentEvent, messageId: message.id, interchangeId: row.interchangeId, transactionId: row.id, partnerId: partner.id, code: e.code, detail: e.describe() });
+    batch.event(ctx, {
+      stage: 'route',
+      status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error',
+      parentId: parentEvent,
+      messageId: message.id,
+      interchangeId: row.interchangeId,
+      transactionId: row.id,
+      partnerId: partner.id,
+      code: e.code,
+      detail: e.describe(),
+    });
     return deliveryStatus === 'unrouted';
   };
   if (!route || (ACK_TYPES.has(tx.type) && route.match?.type !== tx.type)) {
-    return fail(new GatewayError('EDIGW_NO_ROUTE', `partner ${partner.id}, ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.version} ${tx.controlNumber}`), 'unrouted');
+    return fail(
+      new GatewayError(
+        'EDIGW_NO_ROUTE',
+        `partner ${partner.id}, ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.version} ${tx.controlNumber}`,
+      ),
+      'unrouted',
+    );
   }
   const to = route.partner ? ctx.partners.get(route.partner) : partner;
-  if (!to) return fail(new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`, { cause: new Error(`no partner ${route.partner} is loaded`) }));
+  if (!to)
+    return fail(
+      new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`, {
+        cause: new Error(`no partner ${route.partner} is loaded`),
+      }),
+    );
   const where = `${to.id}/${route.to}`;
   row.route = where.slice(0, 128);
   if (route.format === 'raw') {
@@ -248,10 +416,25 @@ export async function routeTransaction(w: Work, partner: LoadedPartner, ic: Inte
     if (!w.payload) return true;
   }
   try {
-    const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) => store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'));
+    const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) =>
+      store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'),
+    );
     const carries = route.format === 'raw' ? { interchangeId: row.interchangeId, route: row.route! } : undefined;
-    const q = queueDelivery(ctx, batch, to, route.to, { bytes: doc.bytes, fileName: doc.fileName, contentType: doc.contentType, transactionId: row.id, parentEventId: parentEvent, carries },
-      `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}: ${doc.fileName} (${doc.bytes.length} bytes)`);
+    const q = queueDelivery(
+      ctx,
+      batch,
+      to,
+      route.to,
+      {
+        bytes: doc.bytes,
+        fileName: doc.fileName,
+        contentType: doc.contentType,
+        transactionId: row.id,
+        parentEventId: parentEvent,
+        carries,
+      },
+      `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}: ${doc.fileName} (${doc.bytes.length} bytes)`,
+    );
     if (doc.interchange) await recordOutbound(ctx, m, to, doc.bytes, q.message);
     row.deliveryStatus = 'pending';
     return true;

@@ -3,7 +3,14 @@ import type { Partner } from '../config/partner';
 import { GatewayError } from '../errors';
 import type { Interchange, Segment, Transaction } from '../edi/model';
 import { text } from '../edi/model';
-import { checkDocument, documentFor, documentNamed, edifactInterchange, x12Interchange, type DocumentKind } from '../canonical';
+import {
+  checkDocument,
+  documentFor,
+  documentNamed,
+  edifactInterchange,
+  x12Interchange,
+  type DocumentKind,
+} from '../canonical';
 import type { PipelineView } from './context';
 import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
 
@@ -13,15 +20,20 @@ export type Route = NonNullable<Partner['routes']>[number];
 export function findRoute(partner: Partner, ic: Interchange, tx: Transaction): Route | undefined {
   return partner.routes?.find((r) => {
     const m = r.match ?? {};
-    return (m.standard === undefined || m.standard === ic.standard)
-      && (m.version === undefined || m.version === tx.version || m.version === tx.implementation)
-      && (m.type === undefined || m.type === tx.type)
-      && (m.test === undefined || m.test === ic.test);
+    return (
+      (m.standard === undefined || m.standard === ic.standard) &&
+      (m.version === undefined || m.version === tx.version || m.version === tx.implementation) &&
+      (m.type === undefined || m.type === tx.type) &&
+      (m.test === undefined || m.test === ic.test)
+    );
   });
 }
 
 /** The values of the partner's tracked fields (`BEG.BEG03`) in a transaction: the first occurrence of each. */
-export function trackedFields(tracking: Record<string, string> | undefined, tx: Transaction): Record<string, string> | null {
+export function trackedFields(
+  tracking: Record<string, string> | undefined,
+  tx: Transaction,
+): Record<string, string> | null {
   if (!tracking) return null;
   const out: Record<string, string> = {};
   for (const [name, ref] of Object.entries(tracking)) {
@@ -37,8 +49,18 @@ export function trackedFields(tracking: Record<string, string> | undefined, tx: 
 /** What a map reads about where the transaction came from, as `$source`. */
 export function sourceOf(partner: LoadedPartner, ic: Interchange, tx: Transaction) {
   return {
-    partner: partner.id, standard: ic.standard, version: tx.version, type: tx.type, controlNumber: tx.controlNumber,
-    interchange: { controlNumber: ic.controlNumber, sender: ic.sender, receiver: ic.receiver, test: ic.test, date: ic.date },
+    partner: partner.id,
+    standard: ic.standard,
+    version: tx.version,
+    type: tx.type,
+    controlNumber: tx.controlNumber,
+    interchange: {
+      controlNumber: ic.controlNumber,
+      sender: ic.sender,
+      receiver: ic.receiver,
+      test: ic.test,
+      date: ic.date,
+    },
   };
 }
 
@@ -52,7 +74,12 @@ export interface Produced {
 
 function canonicalKind(ic: Interchange, tx: Transaction): DocumentKind {
   const kind = documentFor(ic.standard, tx.type);
-  if (!kind) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.controlNumber}`, { cause: new Error('no canonical business document reads this transaction type') });
+  if (!kind)
+    throw new GatewayError(
+      'EDIGW_SERIALIZE_FAILED',
+      `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.controlNumber}`,
+      { cause: new Error('no canonical business document reads this transaction type') },
+    );
   return kind;
 }
 
@@ -70,38 +97,84 @@ export async function produce(
   const { partner, ic, tx } = from;
   const base = safeName(partner.id, tx.type, ic.controlNumber, tx.controlNumber);
   if (route.format === 'raw') {
-    return { bytes: from.payload.subarray(ic.offset, ic.offset + ic.length), contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact', fileName: `${safeName(partner.id, ic.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}` };
+    return {
+      bytes: from.payload.subarray(ic.offset, ic.offset + ic.length),
+      contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact',
+      fileName: `${safeName(partner.id, ic.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`,
+    };
   }
-  const wantsCanonical = route.input === 'canonical' || (!route.map && (route.format === 'x12' || route.format === 'edifact'));
-  const input = wantsCanonical ? { document: canonicalKind(ic, tx).name, ...canonicalKind(ic, tx)[ic.standard].read(tx) as object } : (tx.tree ?? { segments: tx.segments.map((s) => ({ id: s.id, elements: s.elements })) });
+  const wantsCanonical =
+    route.input === 'canonical' || (!route.map && (route.format === 'x12' || route.format === 'edifact'));
+  const input = wantsCanonical
+    ? { document: canonicalKind(ic, tx).name, ...(canonicalKind(ic, tx)[ic.standard].read(tx) as object) }
+    : (tx.tree ?? { segments: tx.segments.map((s) => ({ id: s.id, elements: s.elements })) });
   const value = route.map ? await ctx.maps.run(route.map, input, { source: sourceOf(partner, ic, tx) }) : input;
   if (route.format === 'json') {
-    return { bytes: Buffer.from(JSON.stringify(value ?? null) + '\n'), contentType: 'application/json', fileName: `${base}.json` };
+    return {
+      bytes: Buffer.from(JSON.stringify(value ?? null) + '\n'),
+      contentType: 'application/json',
+      fileName: `${base}.json`,
+    };
   }
   const target = route.format;
-  const named = value && typeof value === 'object' && 'document' in value ? documentNamed(String((value as { document: unknown }).document)) : undefined;
+  const named =
+    value && typeof value === 'object' && 'document' in value
+      ? documentNamed(String((value as { document: unknown }).document))
+      : undefined;
   const kind = named ?? canonicalKind(ic, tx);
   if (!value || typeof value !== 'object') {
-    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}: ${target.toUpperCase()} output`, { cause: new Error(`the map gave ${JSON.stringify(value)}, not a ${kind.name} document`) });
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}: ${target.toUpperCase()} output`, {
+      cause: new Error(`the map gave ${JSON.stringify(value)}, not a ${kind.name} document`),
+    });
   }
   const receiver = partnerParty(to, target);
-  if (!receiver) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, { cause: new Error(`partner ${to.id} has no ${target === 'x12' ? 'X12' : 'EDIFACT'} identifier to address the interchange to`) });
+  if (!receiver)
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, {
+      cause: new Error(
+        `partner ${to.id} has no ${target === 'x12' ? 'X12' : 'EDIFACT'} identifier to address the interchange to`,
+      ),
+    });
   const sender = ourParty(ctx, target, target === ic.standard ? ic.receiver : undefined);
-  if (!sender) throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, { cause: new Error(`gateway.yaml identity.${target} is empty: we have no ${target === 'x12' ? 'X12' : 'EDIFACT'} id to send from`) });
+  if (!sender)
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to partner ${to.id}`, {
+      cause: new Error(
+        `gateway.yaml identity.${target} is empty: we have no ${target === 'x12' ? 'X12' : 'EDIFACT'} id to send from`,
+      ),
+    });
   const checked = checkDocument(kind, value);
   if (!checked.ok) {
-    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}${route.map ? ` (map ${route.map})` : ''}`, { cause: new Error(`not a valid ${kind.name}: ${checked.issues.slice(0, 5).join('; ')}`) });
+    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}${route.map ? ` (map ${route.map})` : ''}`, {
+      cause: new Error(`not a valid ${kind.name}: ${checked.issues.slice(0, 5).join('; ')}`),
+    });
   }
   let body: Segment[];
   try {
     body = kind[target].write(checked.value as never);
   } catch (e) {
-    throw new GatewayError('EDIGW_SERIALIZE_FAILED', `route to ${route.to}: writing ${kind.name} as ${target === 'x12' ? `X12 ${kind.x12.type}` : `EDIFACT ${kind.edifact.type}`}`, { cause: e });
+    throw new GatewayError(
+      'EDIGW_SERIALIZE_FAILED',
+      `route to ${route.to}: writing ${kind.name} as ${target === 'x12' ? `X12 ${kind.x12.type}` : `EDIFACT ${kind.edifact.type}`}`,
+      { cause: e },
+    );
   }
   const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };
-  const out = target === 'x12'
-    ? applyOutboundSettings(x12Interchange([{ type: kind.x12.type, version: kind.x12.version, body }], { ...env, functionalId: kind.x12.functionalId }), to)
-    : applyOutboundSettings(edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env), to);
+  const out =
+    target === 'x12'
+      ? applyOutboundSettings(
+          x12Interchange([{ type: kind.x12.type, version: kind.x12.version, body }], {
+            ...env,
+            functionalId: kind.x12.functionalId,
+          }),
+          to,
+        )
+      : applyOutboundSettings(
+          edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env),
+          to,
+        );
   const doc = interchangeDocument(out);
-  return { ...doc, fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`, interchange: true };
+  return {
+    ...doc,
+    fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`,
+    interchange: true,
+  };
 }

@@ -15,7 +15,12 @@ import { intakeFile } from './intake';
 export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: number; close(): Promise<void> }> {
   const { config, logger } = ctx;
   const sftp = config.sftp!;
-  if (!sftp.hostKey) throw new GatewayError('EDIGW_SFTP_HOST_KEY', 'gateway.yaml sftp.hostKey', { cause: new Error('name our host key file, like certs/our/ssh_host_ed25519_key (made on first start when it lies under certs/our)') });
+  if (!sftp.hostKey)
+    throw new GatewayError('EDIGW_SFTP_HOST_KEY', 'gateway.yaml sftp.hostKey', {
+      cause: new Error(
+        'name our host key file, like certs/our/ssh_host_ed25519_key (made on first start when it lies under certs/our)',
+      ),
+    });
   const hostKeyFile = resolve(config.dir, sftp.hostKey);
   let hostKey: Buffer;
   try {
@@ -24,28 +29,41 @@ export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: num
     throw new GatewayError('EDIGW_SFTP_HOST_KEY', `gateway.yaml sftp.hostKey ${hostKeyFile}`, { cause: e });
   }
   const warned = new Set<string>();
-  const users = (): SftpUser[] => ctx.partners.list().flatMap((p) => {
-    const s = p.inbound?.sftp;
-    if (!s) return [];
-    const publicKeys = (s.publicKeys ?? []).flatMap((k) => {
-      const file = resolve(config.dir, k);
-      try {
-        return [readFileSync(file, 'utf8')];
-      } catch (e) {
-        if (!warned.has(file)) logger.warn({ partner: p.id, file, err: (e as Error).message }, 'a public key of a partner cannot be read; that key cannot log in');
-        warned.add(file);
-        return [];
-      }
+  const users = (): SftpUser[] =>
+    ctx.partners.list().flatMap((p) => {
+      const s = p.inbound?.sftp;
+      if (!s) return [];
+      const publicKeys = (s.publicKeys ?? []).flatMap((k) => {
+        const file = resolve(config.dir, k);
+        try {
+          return [readFileSync(file, 'utf8')];
+        } catch (e) {
+          if (!warned.has(file))
+            logger.warn(
+              { partner: p.id, file, err: (e as Error).message },
+              'a public key of a partner cannot be read; that key cannot log in',
+            );
+          warned.add(file);
+          return [];
+        }
+      });
+      return [{ partnerId: p.id, user: s.user, publicKeys, ...(s.password ? { passwordHash: s.password } : {}) }];
     });
-    return [{ partnerId: p.id, user: s.user, publicKeys, ...(s.password ? { passwordHash: s.password } : {}) }];
-  });
   return startSftpThread({
     port: sftp.port,
     hostKey,
     root: resolve(config.dir, sftp.root),
     users,
     inlineUpTo: ctx.store.inlineUpTo,
-    intake: (i) => intakeFile(ctx, { transport: 'sftp', partnerId: i.partnerId, path: i.path, fileName: i.fileName, remotePath: i.remotePath, ...(i.synced ? { synced: i.synced } : {}) }),
+    intake: (i) =>
+      intakeFile(ctx, {
+        transport: 'sftp',
+        partnerId: i.partnerId,
+        path: i.path,
+        fileName: i.fileName,
+        remotePath: i.remotePath,
+        ...(i.synced ? { synced: i.synced } : {}),
+      }),
     logger,
   });
 }

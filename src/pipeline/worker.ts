@@ -53,7 +53,10 @@ export class Workers {
   private readonly id = `${hostname()}:${process.pid}`;
   private readonly heartbeat: Heartbeat;
 
-  constructor(private readonly ctx: PipelineContext, private readonly opts: WorkerOptions) {
+  constructor(
+    private readonly ctx: PipelineContext,
+    private readonly opts: WorkerOptions,
+  ) {
     this.senders = new Senders(ctx);
     this.heartbeat = new Heartbeat(ctx.store.queue, opts.leaseMs ?? 60_000, ctx.logger);
   }
@@ -82,8 +85,13 @@ export class Workers {
     this.ctx.intakeGate?.release();
     this.kick();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); });
-    const done = Promise.all(this.loops).then(async () => { await this.senders.close(); return true; });
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), graceMs);
+    });
+    const done = Promise.all(this.loops).then(async () => {
+      await this.senders.close();
+      return true;
+    });
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
     // Jobs still running past the grace are left to their leases: stop renewing them, and do not count
@@ -91,7 +99,14 @@ export class Workers {
     await this.heartbeat.stop();
     if (!finished) {
       for (const job of this.heartbeat.jobs()) {
-        await this.ctx.store.queue.abandon(job).catch((e: Error) => this.ctx.logger.warn({ job: job.id, err: e.message }, 'could not mark a job left to its lease as abandoned'));
+        await this.ctx.store.queue
+          .abandon(job)
+          .catch((e: Error) =>
+            this.ctx.logger.warn(
+              { job: job.id, err: e.message },
+              'could not mark a job left to its lease as abandoned',
+            ),
+          );
       }
     }
     return finished;
@@ -106,7 +121,7 @@ export class Workers {
       try {
         // While intake is busy here, one job at a time, each followed by a pause: a batch of 32 large
         // parses would hold the thread for seconds (and claim work this loop cannot start for a while).
-        jobs = await store.queue.claim(worker, this.ctx.intakeGate?.busy() ? 1 : this.opts.batch ?? 32, lease);
+        jobs = await store.queue.claim(worker, this.ctx.intakeGate?.busy() ? 1 : (this.opts.batch ?? 32), lease);
       } catch (e) {
         logger.error({ worker, err: (e as Error).message }, 'claiming work failed; trying again');
       }
@@ -135,7 +150,11 @@ export class Workers {
       const deliveries = jobs.filter((j) => j.kind === 'deliver');
       await Promise.all([
         ...(deliveries.length ? [this.guard(deliveries, () => deliverJobs(this.ctx, deliveries, this.senders))] : []),
-        atOnce(jobs.filter((j) => j.kind !== 'deliver'), this.opts.jobsAtOnce ?? JOBS_AT_ONCE, (j) => this.guard([j], () => this.run(j))),
+        atOnce(
+          jobs.filter((j) => j.kind !== 'deliver'),
+          this.opts.jobsAtOnce ?? JOBS_AT_ONCE,
+          (j) => this.guard([j], () => this.run(j)),
+        ),
       ]);
       // better-sqlite3 and fsync are synchronous: give timers and sockets a turn between batches.
       await new Promise((r) => setImmediate(r));
@@ -162,12 +181,18 @@ export class Workers {
     const max = this.opts.maxCrashes ?? DEFAULT_MAX_CRASHES;
     const live: Job[] = [];
     for (const job of jobs) {
-      if (!crashLooping(job, max)) { live.push(job); continue; }
+      if (!crashLooping(job, max)) {
+        live.push(job);
+        continue;
+      }
       try {
         await deadLetterCrashLoop(this.ctx, job);
       } catch (e) {
         // Not run either way: its lease brings it back to be dead-lettered at the next claim.
-        this.ctx.logger.error({ job: job.id, kind: job.kind, err: (e as Error).message }, 'could not dead-letter a job that keeps stopping its worker');
+        this.ctx.logger.error(
+          { job: job.id, kind: job.kind, err: (e as Error).message },
+          'could not dead-letter a job that keeps stopping its worker',
+        );
       }
     }
     // A job whose last worker died with it runs alone: should it kill this process too, the jobs that
@@ -176,7 +201,11 @@ export class Workers {
     if (!suspect || live.length === 1) return live;
     for (const job of live) {
       if (job === suspect) continue;
-      await this.ctx.store.queue.release(job).catch((e: Error) => this.ctx.logger.warn({ job: job.id, err: e.message }, 'could not give a job back; its lease will'));
+      await this.ctx.store.queue
+        .release(job)
+        .catch((e: Error) =>
+          this.ctx.logger.warn({ job: job.id, err: e.message }, 'could not give a job back; its lease will'),
+        );
     }
     return [suspect];
   }
@@ -193,7 +222,10 @@ export class Workers {
       for (const job of jobs) {
         // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault.
         const level = e instanceof GatewayError && EXPECTED_RACES.has(e.code) ? 'warn' : 'error';
-        logger[level]({ job: job.id, kind: job.kind, attempt: job.attempts, err: msg }, 'job failed; it will be retried');
+        logger[level](
+          { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
+          'job failed; it will be retried',
+        );
         try {
           await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
         } catch (e2) {

@@ -40,23 +40,29 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(file: string, opts: { everyMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
+export function startCheckpointer(
+  file: string,
+  opts: { everyMs?: number; onError?: (message: string) => void } = {},
+): Checkpointer {
   const worker = new Worker(THREAD, {
     eval: true,
     workerData: { file, module: require.resolve('better-sqlite3'), everyMs: opts.everyMs ?? 500 },
   });
-  worker.on('message', (m: { error?: string }) => { if (m.error) opts.onError?.(m.error); });
+  worker.on('message', (m: { error?: string }) => {
+    if (m.error) opts.onError?.(m.error);
+  });
   worker.on('error', (e) => opts.onError?.(e.message));
   // Never what keeps the process alive.
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopping: Promise<void> | undefined;
   return {
-    stop: () => (stopping ??= (async () => {
-      worker.postMessage('stop');
-      const late = setTimeout(() => void worker.terminate(), 5_000);
-      await exited;
-      clearTimeout(late);
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        worker.postMessage('stop');
+        const late = setTimeout(() => void worker.terminate(), 5_000);
+        await exited;
+        clearTimeout(late);
+      })()),
   };
 }

@@ -3,7 +3,14 @@ import type { Driver } from './data-source';
 import { quote, sqlDate } from './sql';
 
 /** The largest value of each kind before it wraps back to 1 (X12 ISA13/GS06 are 9 digits; ST02 often 4-9). */
-export const CONTROL_NUMBER_MAX: Record<string, number> = { isa: 999_999_999, gs: 999_999_999, st: 999_999_999, unb: 99_999_999_999_999, ung: 99_999_999_999_999, unh: 99_999_999_999_999 };
+export const CONTROL_NUMBER_MAX: Record<string, number> = {
+  isa: 999_999_999,
+  gs: 999_999_999,
+  st: 999_999_999,
+  unb: 99_999_999_999_999,
+  ung: 99_999_999_999_999,
+  unh: 99_999_999_999_999,
+};
 
 /**
  * Allocates control numbers per scope (a partner, or '*') and kind. The increment runs in the caller's
@@ -25,7 +32,8 @@ export class ControlNumbers {
   constructor(private readonly driver: Driver) {}
 
   async next(manager: EntityManager, scope: string, kind: string): Promise<number> {
-    if (!manager.queryRunner?.isTransactionActive) throw new Error('control numbers are allocated inside a transaction');
+    if (!manager.queryRunner?.isTransactionActive)
+      throw new Error('control numbers are allocated inside a transaction');
     const d = this.driver;
     const t = quote(d, 'control_number');
     const now = sqlDate(d, new Date());
@@ -35,19 +43,38 @@ export class ControlNumbers {
     if (d === 'sqlite') {
       // One connection, one writer: nothing to deadlock with.
       if (!this.known.has(id)) {
-        await manager.query(`INSERT OR IGNORE INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 0, ?)`, [scope, kind, now]);
+        await manager.query(`INSERT OR IGNORE INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 0, ?)`, [
+          scope,
+          kind,
+          now,
+        ]);
         this.known.add(id);
       }
-      const rows: Array<{ value: number | string }> = await manager.query(`UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ? RETURNING value`, [now, scope, kind]);
+      const rows: Array<{ value: number | string }> = await manager.query(
+        `UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ? RETURNING value`,
+        [now, scope, kind],
+      );
       return Number(rows[0].value);
     }
     // A row known to exist may still be missing: the transaction that created it may have rolled back.
-    const updated = this.known.has(id) ? await manager.query(`UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ?`, [now, scope, kind]) : undefined;
+    const updated = this.known.has(id)
+      ? await manager.query(`UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ?`, [
+          now,
+          scope,
+          kind,
+        ])
+      : undefined;
     if (Number((updated as { affectedRows?: number } | undefined)?.affectedRows ?? 0) !== 1) {
-      await manager.query(`INSERT INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 1, ?) ON DUPLICATE KEY UPDATE value = ${bumped}, updatedAt = VALUES(updatedAt)`, [scope, kind, now]);
+      await manager.query(
+        `INSERT INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 1, ?) ON DUPLICATE KEY UPDATE value = ${bumped}, updatedAt = VALUES(updatedAt)`,
+        [scope, kind, now],
+      );
       this.known.add(id);
     }
-    const rows: Array<{ value: number | string }> = await manager.query(`SELECT value FROM ${t} WHERE scope = ? AND kind = ?`, [scope, kind]);
+    const rows: Array<{ value: number | string }> = await manager.query(
+      `SELECT value FROM ${t} WHERE scope = ? AND kind = ?`,
+      [scope, kind],
+    );
     return Number(rows[0].value);
   }
 }

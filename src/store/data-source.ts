@@ -25,7 +25,9 @@ export function parseDatabaseUrl(url: string, base = process.cwd()): DatabaseTar
     return { driver: 'sqlite', location: path === ':memory:' ? path : isAbsolute(path) ? path : resolve(base, path) };
   }
   if (/^(mysql|mariadb):\/\//.test(url)) return { driver: 'mariadb', location: url.replace(/^mariadb:/, 'mysql:') };
-  throw new Error(`database URL ${JSON.stringify(redactUrl(url))} is neither sqlite:PATH nor mysql://user:pass@host:port/db`);
+  throw new Error(
+    `database URL ${JSON.stringify(redactUrl(url))} is neither sqlite:PATH nor mysql://user:pass@host:port/db`,
+  );
 }
 
 /** The MariaDB pool of one process: how many connections, and how long anyone waits for one or for a lock. */
@@ -54,7 +56,9 @@ export function dataSourceOptions(target: DatabaseTarget, pool: PoolOptions = {}
       // FULL: a commit is on disk before a transport may acknowledge it. NORMAL (no sync per commit in
       // WAL mode) let a power cut undo receipts a partner had already been told were stored; FULL
       // cost 0-15% on the benchmark rows (docs/bench.md), the group commit sharing each sync.
-      prepareDatabase: (db: { pragma(s: string): unknown }) => { db.pragma('synchronous = FULL'); },
+      prepareDatabase: (db: { pragma(s: string): unknown }) => {
+        db.pragma('synchronous = FULL');
+      },
     };
   }
   return {
@@ -96,7 +100,11 @@ function mysqlPool(ds: DataSource): MysqlPool | undefined {
 export function poolState(ds: DataSource): PoolState | undefined {
   const p = mysqlPool(ds);
   if (!p) return undefined;
-  return { size: p.config.connectionLimit, busy: p._allConnections.length - p._freeConnections.length, waiting: p._connectionQueue.length };
+  return {
+    size: p.config.connectionLimit,
+    busy: p._allConnections.length - p._freeConnections.length,
+    waiting: p._connectionQueue.length,
+  };
 }
 
 /**
@@ -128,7 +136,12 @@ export function boundPool(ds: DataSource, opts: PoolOptions = {}): void {
       if (settled) return;
       settled = true;
       const s = poolState(ds)!;
-      cb(new GatewayError('EDIGW_DB_POOL_TIMEOUT', `waiting ${acquireMs} ms for a database connection (all ${s.size} of the pool in use, ${s.waiting} callers waiting)`));
+      cb(
+        new GatewayError(
+          'EDIGW_DB_POOL_TIMEOUT',
+          `waiting ${acquireMs} ms for a database connection (all ${s.size} of the pool in use, ${s.waiting} callers waiting)`,
+        ),
+      );
     }, acquireMs);
     get((err, c) => {
       if (settled) {
@@ -165,19 +178,31 @@ export interface SideConnection {
 export function sideConnection(ds: DataSource): SideConnection | undefined {
   if (driverOf(ds) !== 'mariadb') return undefined;
   const driver = ds.driver as unknown as {
-    mysql: { createPool(o: object): { query(sql: string, cb: (err: Error | null, rows: unknown) => void): void; end(cb: () => void): void } };
+    mysql: {
+      createPool(o: object): {
+        query(sql: string, cb: (err: Error | null, rows: unknown) => void): void;
+        end(cb: () => void): void;
+      };
+    };
     createConnectionOptions(options: unknown, credentials: unknown): object;
   };
   let pool: ReturnType<typeof driver.mysql.createPool> | undefined;
   return {
-    query: <T>(sql: string) => new Promise<T>((resolve, reject) => {
-      pool ??= driver.mysql.createPool({ ...driver.createConnectionOptions(ds.options, ds.options), connectionLimit: 1, maxIdle: 1, connectTimeout: 5_000 });
-      pool.query(sql, (err, rows) => (err ? reject(err) : resolve(rows as T)));
-    }),
-    close: () => new Promise<void>((resolve) => {
-      if (!pool) return resolve();
-      pool.end(() => resolve());
-      pool = undefined;
-    }),
+    query: <T>(sql: string) =>
+      new Promise<T>((resolve, reject) => {
+        pool ??= driver.mysql.createPool({
+          ...driver.createConnectionOptions(ds.options, ds.options),
+          connectionLimit: 1,
+          maxIdle: 1,
+          connectTimeout: 5_000,
+        });
+        pool.query(sql, (err, rows) => (err ? reject(err) : resolve(rows as T)));
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!pool) return resolve();
+        pool.end(() => resolve());
+        pool = undefined;
+      }),
   };
 }

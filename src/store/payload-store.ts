@@ -1,5 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -11,7 +23,11 @@ export function sha256(bytes: Buffer): string {
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -112,7 +128,11 @@ export class FilePayloads {
       const tmp = join(dir, `.${hash}.${randomUUID()}.tmp`);
       await copyFile(file, tmp);
       const fh = await open(tmp, 'r+');
-      try { await fh.sync(); } finally { await fh.close(); }
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, final);
     }
     await syncDir(dir);
@@ -159,7 +179,10 @@ export class FilePayloads {
     }
     const hex = hash.digest('hex');
     const final = this.path(hex);
-    if (existsSync(final)) { await rm(tmp); return { sha256: hex, size }; }
+    if (existsSync(final)) {
+      await rm(tmp);
+      return { sha256: hex, size };
+    }
     await this.ensureDir(dirname(final));
     await rename(tmp, final);
     await syncDir(dirname(final));

@@ -59,7 +59,11 @@ export class Queue {
   private readonly driver: Driver;
   private readonly t: string;
 
-  constructor(private readonly ds: DataSource, private readonly clock: () => Date = () => new Date(), private readonly serial = new Serial(driverOf(ds) === 'sqlite')) {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly serial = new Serial(driverOf(ds) === 'sqlite'),
+  ) {
     this.driver = driverOf(ds);
     this.t = quote(this.driver, 'job');
   }
@@ -70,20 +74,28 @@ export class Queue {
     // Stringified here, as the entity's simple-json column would: insertMany would bind a bare string
     // as it is, which toJob could not parse back.
     const data = input.data === undefined || input.data === null ? null : JSON.stringify(input.data);
-    await insertMany(manager, this.driver, 'job', [{
-      kind: input.kind,
-      key: input.key ?? `${input.messageId ?? 'none'}:${input.kind}`,
-      messageId: input.messageId ?? null,
-      data,
-      status: 'queued',
-      runAt: input.runAt ?? now,
-      attempts: 0,
-      maxAttempts: input.maxAttempts ?? 10,
-      claimedBy: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-    }], { ignore: true });
+    await insertMany(
+      manager,
+      this.driver,
+      'job',
+      [
+        {
+          kind: input.kind,
+          key: input.key ?? `${input.messageId ?? 'none'}:${input.kind}`,
+          messageId: input.messageId ?? null,
+          data,
+          status: 'queued',
+          runAt: input.runAt ?? now,
+          attempts: 0,
+          maxAttempts: input.maxAttempts ?? 10,
+          claimedBy: null,
+          lastError: null,
+          createdAt: now,
+          updatedAt: now,
+        },
+      ],
+      { ignore: true },
+    );
   }
 
   /** Claims up to `limit` jobs that are due (or whose lease ran out) for `worker`, leased for `leaseMs`. */
@@ -107,21 +119,33 @@ export class Queue {
       );
     } else {
       // READ COMMITTED takes no gap locks; a deadlock victim is retried (nothing was claimed).
-      rows = await retryOnLockConflict(() => this.ds.transaction('READ COMMITTED', async (m) => {
-        // One status at a time, so the (status, runAt) index yields rows in order and only the rows
-        // taken are locked; with IN (…) MariaDB sorts every candidate and SKIP LOCKED then hides them
-        // all from the other workers until this transaction ends.
-        const picked: Array<{ id: string }> = [];
-        for (const status of ['queued', 'running']) {
-          if (picked.length >= limit) break;
-          picked.push(...await m.query(claimSelectSql(this.t, kindArgs.length), [status, now, ...kindArgs, limit - picked.length]) as Array<{ id: string }>);
-        }
-        if (picked.length === 0) return [];
-        const ids = picked.map((p) => p.id);
-        const marks = ids.map(() => '?').join(',');
-        await m.query(`UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`, [lease, worker, now, ...ids]);
-        return m.query(`SELECT * FROM ${this.t} WHERE id IN (${marks})`, ids);
-      }));
+      rows = await retryOnLockConflict(() =>
+        this.ds.transaction('READ COMMITTED', async (m) => {
+          // One status at a time, so the (status, runAt) index yields rows in order and only the rows
+          // taken are locked; with IN (…) MariaDB sorts every candidate and SKIP LOCKED then hides them
+          // all from the other workers until this transaction ends.
+          const picked: Array<{ id: string }> = [];
+          for (const status of ['queued', 'running']) {
+            if (picked.length >= limit) break;
+            picked.push(
+              ...((await m.query(claimSelectSql(this.t, kindArgs.length), [
+                status,
+                now,
+                ...kindArgs,
+                limit - picked.length,
+              ])) as Array<{ id: string }>),
+            );
+          }
+          if (picked.length === 0) return [];
+          const ids = picked.map((p) => p.id);
+          const marks = ids.map(() => '?').join(',');
+          await m.query(
+            `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`,
+            [lease, worker, now, ...ids],
+          );
+          return m.query(`SELECT * FROM ${this.t} WHERE id IN (${marks})`, ids);
+        }),
+      );
     }
     const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
     // A job whose leases ran out more often than it may be tried is dead, not run again.
@@ -142,14 +166,24 @@ export class Queue {
       const set = `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ?`;
       let rows: Record<string, unknown>[];
       if (d === 'sqlite') {
-        rows = await this.ds.query(`${set} WHERE ${quote(d, 'key')} = ? AND status = 'queued' RETURNING *`, [sqlDate(d, lease), worker, sqlDate(d, now), key]);
+        rows = await this.ds.query(`${set} WHERE ${quote(d, 'key')} = ? AND status = 'queued' RETURNING *`, [
+          sqlDate(d, lease),
+          worker,
+          sqlDate(d, now),
+          key,
+        ]);
       } else {
-        rows = await retryOnLockConflict(() => this.ds.transaction('READ COMMITTED', async (m) => {
-          const picked: Array<{ id: string }> = await m.query(`SELECT id FROM ${this.t} WHERE ${quote(d, 'key')} = ? AND status = 'queued' FOR UPDATE SKIP LOCKED`, [key]);
-          if (picked.length === 0) return [];
-          await m.query(`${set} WHERE id = ?`, [lease, worker, now, picked[0].id]);
-          return m.query(`SELECT * FROM ${this.t} WHERE id = ?`, [picked[0].id]);
-        }));
+        rows = await retryOnLockConflict(() =>
+          this.ds.transaction('READ COMMITTED', async (m) => {
+            const picked: Array<{ id: string }> = await m.query(
+              `SELECT id FROM ${this.t} WHERE ${quote(d, 'key')} = ? AND status = 'queued' FOR UPDATE SKIP LOCKED`,
+              [key],
+            );
+            if (picked.length === 0) return [];
+            await m.query(`${set} WHERE id = ?`, [lease, worker, now, picked[0].id]);
+            return m.query(`SELECT * FROM ${this.t} WHERE id = ?`, [picked[0].id]);
+          }),
+        );
       }
       return rows.length ? toJob(rows[0]) : undefined;
     });
@@ -163,7 +197,11 @@ export class Queue {
   /** Gives a failed attempt back to the queue after `delayMs`, or dead-letters it after its last attempt. */
   async retry(job: Job, error: string, delayMs: number, manager?: EntityManager): Promise<'retry' | 'dead' | 'lost'> {
     if (job.attempts >= job.maxAttempts) return (await this.dead(job, error, manager)) ? 'dead' : 'lost';
-    const ok = await this.finish(job, { status: 'queued', lastError: error, runAt: new Date(this.clock().getTime() + delayMs) }, manager);
+    const ok = await this.finish(
+      job,
+      { status: 'queued', lastError: error, runAt: new Date(this.clock().getTime() + delayMs) },
+      manager,
+    );
     return ok ? 'retry' : 'lost';
   }
 
@@ -188,10 +226,12 @@ export class Queue {
     return this.serial.run(async () => {
       const d = this.driver;
       const now = sqlDate(d, this.clock());
-      const result = await retryOnLockConflict(() => this.ds.query(
-        `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
-        [now, now, job.id, job.claimedBy, job.attempts],
-      ));
+      const result = await retryOnLockConflict(() =>
+        this.ds.query(
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          [now, now, job.id, job.claimedBy, job.attempts],
+        ),
+      );
       return affected(result) === 1;
     });
   }
@@ -203,10 +243,12 @@ export class Queue {
   async abandon(job: Job): Promise<boolean> {
     return this.serial.run(async () => {
       const d = this.driver;
-      const result = await retryOnLockConflict(() => this.ds.query(
-        `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
-        [sqlDate(d, this.clock()), job.id, job.claimedBy, job.attempts],
-      ));
+      const result = await retryOnLockConflict(() =>
+        this.ds.query(
+          `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          [sqlDate(d, this.clock()), job.id, job.claimedBy, job.attempts],
+        ),
+      );
       return affected(result) === 1;
     });
   }
@@ -218,35 +260,58 @@ export class Queue {
    */
   async checkpoint(job: Job, data: unknown, leaseMs: number, manager: EntityManager): Promise<boolean> {
     const until = new Date(this.clock().getTime() + leaseMs);
-    const result = await retryOnLockConflict(() => manager.query(
-      `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
-      [JSON.stringify(data), sqlDate(this.driver, until), sqlDate(this.driver, this.clock()), job.id, job.claimedBy, job.attempts],
-    ));
+    const result = await retryOnLockConflict(() =>
+      manager.query(
+        `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
+        [
+          JSON.stringify(data),
+          sqlDate(this.driver, until),
+          sqlDate(this.driver, this.clock()),
+          job.id,
+          job.claimedBy,
+          job.attempts,
+        ],
+      ),
+    );
     if (affected(result) !== 1) return false;
     job.data = data;
     job.leaseUntil = until;
     return true;
   }
 
-  private async finish(job: Job, set: { status: string; lastError?: string | null; runAt?: Date }, manager?: EntityManager): Promise<boolean> {
+  private async finish(
+    job: Job,
+    set: { status: string; lastError?: string | null; runAt?: Date },
+    manager?: EntityManager,
+  ): Promise<boolean> {
     if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
     const d = this.driver;
     const now = this.clock();
     const cols = ['status = ?', 'updatedAt = ?'];
     const args: unknown[] = [set.status, sqlDate(d, now)];
-    if (set.lastError !== undefined) { cols.push('lastError = ?'); args.push(set.lastError); }
-    if (set.runAt) { cols.push('runAt = ?'); args.push(sqlDate(d, set.runAt)); }
+    if (set.lastError !== undefined) {
+      cols.push('lastError = ?');
+      args.push(set.lastError);
+    }
+    if (set.runAt) {
+      cols.push('runAt = ?');
+      args.push(sqlDate(d, set.runAt));
+    }
     // Any end of an attempt but a lease extension: the start did not kill its worker.
     if (set.status !== 'running') cols.push('starts = 0');
-    const result = await retryOnLockConflict(() => manager.query(
-      `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
-      [...args, job.id, job.claimedBy, job.attempts],
-    ));
+    const result = await retryOnLockConflict(() =>
+      manager.query(
+        `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+        [...args, job.id, job.claimedBy, job.attempts],
+      ),
+    );
     return affected(result) === 1;
   }
 
   async counts(): Promise<Record<string, number>> {
-    const rows: Array<{ status: string; n: number | string }> = await this.serial.run(() => this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`));
+    const rows: Array<{ status: string; n: number | string }> = await this.serial.run(() =>
+      this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`),
+    );
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 }
@@ -266,6 +331,7 @@ export function claimSelectSql(table: string, kindCount: number): string {
  */
 export function affected(result: unknown): number {
   if (Array.isArray(result)) return result.length;
-  if (result && typeof result === 'object' && 'affectedRows' in result) return Number((result as { affectedRows: number }).affectedRows);
+  if (result && typeof result === 'object' && 'affectedRows' in result)
+    return Number((result as { affectedRows: number }).affectedRows);
   return 0;
 }

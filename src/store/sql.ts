@@ -21,14 +21,21 @@ export function quote(driver: Driver, name: string): string {
 export function isUniqueViolation(e: unknown): boolean {
   if (!(e instanceof QueryFailedError)) return false;
   const err = e.driverError as { code?: string; errno?: number } | undefined;
-  return err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || /SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)/.test(err?.code ?? '');
+  return (
+    err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062 || /SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)/.test(err?.code ?? '')
+  );
 }
 
 /** MariaDB deadlock or lock-wait timeout: the statement was rolled back and may simply run again. */
 export function isLockConflict(e: unknown): boolean {
   if (!(e instanceof QueryFailedError)) return false;
   const err = e.driverError as { errno?: number; code?: string } | undefined;
-  return err?.errno === 1213 || err?.errno === 1205 || err?.code === 'ER_LOCK_DEADLOCK' || err?.code === 'ER_LOCK_WAIT_TIMEOUT';
+  return (
+    err?.errno === 1213 ||
+    err?.errno === 1205 ||
+    err?.code === 'ER_LOCK_DEADLOCK' ||
+    err?.code === 'ER_LOCK_WAIT_TIMEOUT'
+  );
 }
 
 /**
@@ -42,7 +49,9 @@ export function lockConflictError(e: unknown): GatewayError | undefined {
   const statement = (q.query ?? '').replace(/\s+/g, ' ').trim().slice(0, 160);
   return q.driverError?.errno === 1213
     ? new GatewayError('EDIGW_DB_DEADLOCK', `a deadlock with another transaction, in: ${statement}`, { cause: e })
-    : new GatewayError('EDIGW_DB_LOCK_TIMEOUT', `waiting for a row lock another transaction holds, in: ${statement}`, { cause: e });
+    : new GatewayError('EDIGW_DB_LOCK_TIMEOUT', `waiting for a row lock another transaction holds, in: ${statement}`, {
+        cause: e,
+      });
 }
 
 /** Runs work again (a few times, with a short random pause) when MariaDB picks it as a deadlock victim. */
@@ -77,7 +86,13 @@ function insertHead(driver: Driver, table: string, cols: string[], ignore: boole
  * statement cache is hit and a batch costs a few statements instead of one per row. `ignore` skips rows
  * a unique key already holds. JSON columns are given as objects; dates as Date.
  */
-export async function insertMany(m: EntityManager, driver: Driver, table: string, rows: Array<Record<string, unknown>>, opts: { ignore?: boolean } = {}): Promise<void> {
+export async function insertMany(
+  m: EntityManager,
+  driver: Driver,
+  table: string,
+  rows: Array<Record<string, unknown>>,
+  opts: { ignore?: boolean } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]);
   const head = insertHead(driver, table, cols, opts.ignore);
@@ -95,10 +110,17 @@ export async function insertMany(m: EntityManager, driver: Driver, table: string
  * SQLite spends on the row). Returns the auto-increment id the row was given; for a table without one
  * the value means nothing. There is no `ignore`: a row SQLite skips reports the previous row's id.
  */
-export async function insertOne(m: EntityManager, driver: Driver, table: string, row: Record<string, unknown>): Promise<number | undefined> {
+export async function insertOne(
+  m: EntityManager,
+  driver: Driver,
+  table: string,
+  row: Record<string, unknown>,
+): Promise<number | undefined> {
   const cols = Object.keys(row);
   const params = cols.map((c) => bindable(driver, row[c]));
-  return insertedId(await m.query(`${insertHead(driver, table, cols, false)}(${cols.map(() => '?').join(', ')})`, params));
+  return insertedId(
+    await m.query(`${insertHead(driver, table, cols, false)}(${cols.map(() => '?').join(', ')})`, params),
+  );
 }
 
 /**
@@ -107,6 +129,7 @@ export async function insertOne(m: EntityManager, driver: Driver, table: string,
  */
 function insertedId(result: unknown): number | undefined {
   if (typeof result === 'number' || typeof result === 'bigint') return Number(result);
-  if (result && typeof result === 'object' && 'insertId' in result) return Number((result as { insertId: number | string }).insertId);
+  if (result && typeof result === 'object' && 'insertId' in result)
+    return Number((result as { insertId: number | string }).insertId);
   return undefined;
 }

@@ -2,9 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { boundPool, createDataSource, driverOf, parseDatabaseUrl, poolState, sideConnection, type Driver, type PoolOptions, type PoolState, type SideConnection } from './data-source';
+import {
+  boundPool,
+  createDataSource,
+  driverOf,
+  parseDatabaseUrl,
+  poolState,
+  sideConnection,
+  type Driver,
+  type PoolOptions,
+  type PoolState,
+  type SideConnection,
+} from './data-source';
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
-import { EventRecord, GroupRecord, InterchangeRecord, MessageRecord, PayloadRecord, TransactionRecord, type Direction } from './entities';
+import {
+  EventRecord,
+  GroupRecord,
+  InterchangeRecord,
+  MessageRecord,
+  PayloadRecord,
+  TransactionRecord,
+  type Direction,
+} from './entities';
 import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { Queue } from './queue';
 import { Serial } from './serial';
@@ -102,7 +121,9 @@ const REPORT_LIMIT = 200;
 
 function report(list: Diagnostic[]): object | null {
   if (list.length === 0) return null;
-  return list.length <= REPORT_LIMIT ? list : { diagnostics: list.slice(0, REPORT_LIMIT), omitted: list.length - REPORT_LIMIT };
+  return list.length <= REPORT_LIMIT
+    ? list
+    : { diagnostics: list.slice(0, REPORT_LIMIT), omitted: list.length - REPORT_LIMIT };
 }
 
 function validation(list: Diagnostic[]): string {
@@ -122,15 +143,21 @@ export class Store {
   /** Serializes database work on SQLite (see serial.ts); every public method goes through it. */
   readonly serial: Serial;
 
-  private constructor(readonly ds: DataSource, opts: StoreOptions) {
+  private constructor(
+    readonly ds: DataSource,
+    opts: StoreOptions,
+  ) {
     this.driver = driverOf(ds);
     this.clock = opts.clock ?? (() => new Date());
     this.serial = new Serial(this.driver === 'sqlite');
     this.queue = new Queue(ds, this.clock, this.serial);
     this.controlNumbers = new ControlNumbers(this.driver);
     this.side = sideConnection(ds);
-    this.files = (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
-    this.messageColumns = ds.getMetadata(MessageRecord).columns.map((c) => ({ column: c.databaseName, property: c.propertyName }));
+    this.files =
+      (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
+    this.messageColumns = ds
+      .getMetadata(MessageRecord)
+      .columns.map((c) => ({ column: c.databaseName, property: c.propertyName }));
   }
 
   static async open(url: string, opts: StoreOptions = {}): Promise<Store> {
@@ -171,16 +198,27 @@ export class Store {
   async health(timeoutMs = 2_000): Promise<StoreHealth> {
     const pool = this.pool();
     const shown = pool ? { pool } : {};
-    this.probing ??= this.countJobs().finally(() => { this.probing = undefined; });
+    this.probing ??= this.countJobs().finally(() => {
+      this.probing = undefined;
+    });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<StoreHealth>((resolve) => {
-      timer = setTimeout(() => resolve(this.side
-        ? { ok: false, database: 'down', error: `no answer within ${timeoutMs} ms`, ...shown }
-        // SQLite is a local file: a read that waits is behind this process's own writes.
-        : { ok: true, database: 'busy' }), timeoutMs);
+      timer = setTimeout(
+        () =>
+          resolve(
+            this.side
+              ? { ok: false, database: 'down', error: `no answer within ${timeoutMs} ms`, ...shown }
+              : // SQLite is a local file: a read that waits is behind this process's own writes.
+                { ok: true, database: 'busy' },
+          ),
+        timeoutMs,
+      );
     });
     try {
-      return await Promise.race([this.probing.then((queue): StoreHealth => ({ ok: true, database: 'up', queue, ...shown })), late]);
+      return await Promise.race([
+        this.probing.then((queue): StoreHealth => ({ ok: true, database: 'up', queue, ...shown })),
+        late,
+      ]);
     } catch (e) {
       return { ok: false, database: 'down', error: (e as Error).message, ...shown };
     } finally {
@@ -190,7 +228,9 @@ export class Store {
 
   private async countJobs(): Promise<Record<string, number>> {
     const counts = `SELECT status, COUNT(*) AS n FROM ${quote(this.driver, 'job')} GROUP BY status`;
-    const rows: Array<{ status: string; n: number | string }> = this.side ? await this.side.query(counts) : await this.query(counts);
+    const rows: Array<{ status: string; n: number | string }> = this.side
+      ? await this.side.query(counts)
+      : await this.query(counts);
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
@@ -244,7 +284,9 @@ export class Store {
    * and has fsynced it (`synced`), and will not change it again, has it linked into the store instead
    * of copied.
    */
-  async receiveFile(input: Omit<ReceiveInput, 'bytes'> & { path: string; synced?: { sha256: string; size: number } }): Promise<Received> {
+  async receiveFile(
+    input: Omit<ReceiveInput, 'bytes'> & { path: string; synced?: { sha256: string; size: number } },
+  ): Promise<Received> {
     const { path, synced, ...rest } = input;
     // A metadata call, in place (ADR 0008).
     const size = synced?.size ?? statSync(path).size;
@@ -277,10 +319,22 @@ export class Store {
   private newMessage(input: Omit<ReceiveInput, 'bytes'>, hash: string, size: number): MessageRecord {
     const now = this.clock();
     return Object.assign(new MessageRecord(), {
-      id: randomUUID(), direction: input.direction, transport: input.transport, partnerId: input.partnerId ?? null,
-      as2MessageId: input.as2MessageId ?? null, as2From: input.as2From ?? null, fileName: input.fileName ?? null,
-      remotePath: input.remotePath ?? null, sha256: hash, size, status: input.status ?? 'received',
-      mdnDisposition: null, mic: null, error: null, receivedAt: now, updatedAt: now,
+      id: randomUUID(),
+      direction: input.direction,
+      transport: input.transport,
+      partnerId: input.partnerId ?? null,
+      as2MessageId: input.as2MessageId ?? null,
+      as2From: input.as2From ?? null,
+      fileName: input.fileName ?? null,
+      remotePath: input.remotePath ?? null,
+      sha256: hash,
+      size,
+      status: input.status ?? 'received',
+      mdnDisposition: null,
+      mic: null,
+      error: null,
+      receivedAt: now,
+      updatedAt: now,
     });
   }
 
@@ -294,7 +348,9 @@ export class Store {
       return await this.grouped((m) => this.insertReceipt(m, input, message));
     } catch (e) {
       if (!input.as2MessageId || !isUniqueViolation(e)) throw e;
-      const first = await this.read((m) => m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }));
+      const first = await this.read((m) =>
+        m.findOneByOrFail(MessageRecord, { as2MessageId: input.as2MessageId!, as2From: input.as2From ?? undefined }),
+      );
       return { message: first, duplicate: true, eventId: null };
     }
   }
@@ -313,7 +369,11 @@ export class Store {
   }
 
   /** Work waiting for its commit (see commitGroups). */
-  private readonly waiting: Array<{ work: (m: EntityManager) => Promise<unknown>; resolve(v: unknown): void; reject(e: unknown): void }> = [];
+  private readonly waiting: Array<{
+    work: (m: EntityManager) => Promise<unknown>;
+    resolve(v: unknown): void;
+    reject(e: unknown): void;
+  }> = [];
   private committing = false;
   private groupScheduled = false;
 
@@ -384,15 +444,39 @@ export class Store {
   private async insertReceipt(m: EntityManager, input: ReceiveInput, message: MessageRecord): Promise<Received> {
     const inFile = this.inFile(message.size);
     const data = inFile ? null : input.bytes;
-    await insertMany(m, this.driver, 'payload', [{
-      sha256: message.sha256, size: message.size, storage: inFile ? 'file' : 'database', data, createdAt: message.receivedAt, purgedAt: null,
-    }], { ignore: true });
+    await insertMany(
+      m,
+      this.driver,
+      'payload',
+      [
+        {
+          sha256: message.sha256,
+          size: message.size,
+          storage: inFile ? 'file' : 'database',
+          data,
+          createdAt: message.receivedAt,
+          purgedAt: null,
+        },
+      ],
+      { ignore: true },
+    );
     // The same bytes, received again after retention purged them: they are kept again, for as long.
-    await m.query(`UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
-      [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256]);
+    await m.query(
+      `UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
+      [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256],
+    );
     await insertOne(m, this.driver, 'message', this.messageRow(message));
-    const eventId = await this.event({ stage: 'received', messageId: message.id, partnerId: message.partnerId, detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${message.size} bytes`.trim() }, m);
-    if (input.job !== null) await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
+    const eventId = await this.event(
+      {
+        stage: 'received',
+        messageId: message.id,
+        partnerId: message.partnerId,
+        detail: `${input.transport} ${input.fileName ?? input.as2MessageId ?? ''} ${message.size} bytes`.trim(),
+      },
+      m,
+    );
+    if (input.job !== null)
+      await this.queue.enqueue({ kind: input.job ?? 'process', messageId: message.id, data: { eventId } }, m);
     return { message, duplicate: false, eventId };
   }
 
@@ -413,7 +497,8 @@ export class Store {
     const row = await this.read((m) => m.findOneBy(PayloadRecord, { sha256: hash }));
     if (!row?.data && this.files?.has(hash)) return this.files.get(hash);
     if (row?.data) return Buffer.from(row.data);
-    if (row?.purgedAt) throw new Error(`payload ${hash} was purged on ${row.purgedAt.toISOString()} by the retention policy`);
+    if (row?.purgedAt)
+      throw new Error(`payload ${hash} was purged on ${row.purgedAt.toISOString()} by the retention policy`);
     throw new Error(`payload ${hash} is missing`);
   }
 
@@ -427,19 +512,30 @@ export class Store {
     const file = this.files?.has(hash) ? this.files.locate(hash) : undefined;
     if (file) {
       if (range.end !== undefined && range.end <= start) return;
-      yield* createReadStream(file, { start, end: range.end === undefined ? undefined : range.end - 1, highWaterMark: PAYLOAD_CHUNK }) as AsyncIterable<Buffer>;
+      yield* createReadStream(file, {
+        start,
+        end: range.end === undefined ? undefined : range.end - 1,
+        highWaterMark: PAYLOAD_CHUNK,
+      }) as AsyncIterable<Buffer>;
       return;
     }
     const t = quote(this.driver, 'payload');
-    const head = await this.query<Array<{ size: number | string; n: number | string | null; purgedAt: unknown }>>(`SELECT size, LENGTH(data) AS n, purgedAt FROM ${t} WHERE sha256 = ?`, [hash]);
+    const head = await this.query<Array<{ size: number | string; n: number | string | null; purgedAt: unknown }>>(
+      `SELECT size, LENGTH(data) AS n, purgedAt FROM ${t} WHERE sha256 = ?`,
+      [hash],
+    );
     if (!head[0] || head[0].n === null) {
-      if (head[0]?.purgedAt) throw new Error(`payload ${hash} was purged on ${String(head[0].purgedAt)} by the retention policy`);
+      if (head[0]?.purgedAt)
+        throw new Error(`payload ${hash} was purged on ${String(head[0].purgedAt)} by the retention policy`);
       throw new Error(`payload ${hash} is missing`);
     }
     const end = Math.min(range.end ?? Number.MAX_SAFE_INTEGER, Number(head[0].n));
     for (let at = start; at < end; at += PAYLOAD_CHUNK) {
       const n = Math.min(PAYLOAD_CHUNK, end - at);
-      const rows = await this.query<Array<{ c: Buffer | Uint8Array }>>(`SELECT SUBSTR(data, ?, ?) AS c FROM ${t} WHERE sha256 = ?`, [at + 1, n, hash]);
+      const rows = await this.query<Array<{ c: Buffer | Uint8Array }>>(
+        `SELECT SUBSTR(data, ?, ?) AS c FROM ${t} WHERE sha256 = ?`,
+        [at + 1, n, hash],
+      );
       yield Buffer.from(rows[0].c);
     }
   }
@@ -448,7 +544,11 @@ export class Store {
    * Stores a range of a stored payload as a payload of its own (a raw route's interchange out of a
    * larger file), copying it piece by piece; returns the row to insert with the caller's batch.
    */
-  async copyPayloadRange(hash: string, start: number, end: number): Promise<{ sha256: string; size: number; row: Record<string, unknown> }> {
+  async copyPayloadRange(
+    hash: string,
+    start: number,
+    end: number,
+  ): Promise<{ sha256: string; size: number; row: Record<string, unknown> }> {
     if (!this.inFile(end - start)) {
       const parts: Buffer[] = [];
       for await (const c of this.payloadChunks(hash, { start, end })) parts.push(c);
@@ -456,7 +556,17 @@ export class Store {
       return { sha256: p.sha256, size: end - start, row: p.row };
     }
     const stored = await this.files!.putStream(this.payloadChunks(hash, { start, end }));
-    return { ...stored, row: { sha256: stored.sha256, size: stored.size, storage: 'file', data: null, createdAt: this.clock(), purgedAt: null } };
+    return {
+      ...stored,
+      row: {
+        sha256: stored.sha256,
+        size: stored.size,
+        storage: 'file',
+        data: null,
+        createdAt: this.clock(),
+        purgedAt: null,
+      },
+    };
   }
 
   async message(id: string): Promise<MessageRecord | null> {
@@ -471,8 +581,16 @@ export class Store {
   async event(e: EventInput, m?: EntityManager): Promise<number> {
     if (!m) return this.read((mm) => this.event(e, mm));
     const id = await insertOne(m, this.driver, 'event', {
-      parentId: e.parentId ?? null, messageId: e.messageId ?? null, interchangeId: e.interchangeId ?? null, transactionId: e.transactionId ?? null,
-      partnerId: e.partnerId ?? null, stage: e.stage, status: e.status ?? 'ok', code: e.code ?? null, detail: e.detail ?? null, createdAt: this.clock(),
+      parentId: e.parentId ?? null,
+      messageId: e.messageId ?? null,
+      interchangeId: e.interchangeId ?? null,
+      transactionId: e.transactionId ?? null,
+      partnerId: e.partnerId ?? null,
+      stage: e.stage,
+      status: e.status ?? 'ok',
+      code: e.code ?? null,
+      detail: e.detail ?? null,
+      createdAt: this.clock(),
     });
     if (id === undefined) throw new Error(`the database reported no id for the ${e.stage} event`);
     return id;
@@ -491,7 +609,11 @@ export class Store {
   async recordInterchange(
     m: EntityManager,
     input: {
-      message: MessageRecord; interchange: Interchange; partnerId: string | null; tracked?: (txIndex: number) => Record<string, string> | null; ackDueAt?: Date | null;
+      message: MessageRecord;
+      interchange: Interchange;
+      partnerId: string | null;
+      tracked?: (txIndex: number) => Record<string, string> | null;
+      ackDueAt?: Date | null;
       /** Records a duplicate the partner accepts: a key of its own, so the unique key still guards the first occurrence. */
       acceptDuplicate?: boolean;
       /** Returns the transaction rows unsaved, for the caller to complete and insert (insertTransactions) in one go. */
@@ -501,15 +623,37 @@ export class Store {
     const ic = input.interchange;
     const existing = await m.findOneBy(InterchangeRecord, { messageId: input.message.id, byteOffset: ic.offset });
     // A deferred caller inserts the rows itself: it gets none back, so it can never insert them twice.
-    if (existing) return { interchange: existing, transactions: input.deferTransactions ? [] : await m.findBy(TransactionRecord, { interchangeId: existing.id }) };
+    if (existing)
+      return {
+        interchange: existing,
+        transactions: input.deferTransactions ? [] : await m.findBy(TransactionRecord, { interchangeId: existing.id }),
+      };
     const now = this.clock();
     const rec = Object.assign(new InterchangeRecord(), {
-      id: randomUUID(), messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId,
-      partnerKey: input.acceptDuplicate ? `${(input.partnerId ?? '-').slice(0, 20)}!${input.message.id}:${ic.offset}`.slice(0, 64) : input.partnerId ?? '-',
-      standard: ic.standard, senderQualifier: ic.sender.qualifier.slice(0, 4), senderId: ic.sender.id.slice(0, 35), receiverQualifier: ic.receiver.qualifier.slice(0, 4),
-      receiverId: ic.receiver.id.slice(0, 35), controlNumber: ic.controlNumber.slice(0, 14), syntaxVersion: ic.syntax.version.slice(0, 12), test: ic.test,
-      preparedAt: ic.date.slice(0, 32), validation: validation(allDiagnostics(ic)), validationReport: report(ic.errors), ackStatus: input.ackDueAt ? 'expected' : 'none',
-      ackReport: null, ackDueAt: input.ackDueAt ?? null, byteOffset: ic.offset, byteLength: ic.length, createdAt: now,
+      id: randomUUID(),
+      messageId: input.message.id,
+      direction: input.message.direction,
+      partnerId: input.partnerId,
+      partnerKey: input.acceptDuplicate
+        ? `${(input.partnerId ?? '-').slice(0, 20)}!${input.message.id}:${ic.offset}`.slice(0, 64)
+        : (input.partnerId ?? '-'),
+      standard: ic.standard,
+      senderQualifier: ic.sender.qualifier.slice(0, 4),
+      senderId: ic.sender.id.slice(0, 35),
+      receiverQualifier: ic.receiver.qualifier.slice(0, 4),
+      receiverId: ic.receiver.id.slice(0, 35),
+      controlNumber: ic.controlNumber.slice(0, 14),
+      syntaxVersion: ic.syntax.version.slice(0, 12),
+      test: ic.test,
+      preparedAt: ic.date.slice(0, 32),
+      validation: validation(allDiagnostics(ic)),
+      validationReport: report(ic.errors),
+      ackStatus: input.ackDueAt ? 'expected' : 'none',
+      ackReport: null,
+      ackDueAt: input.ackDueAt ?? null,
+      byteOffset: ic.offset,
+      byteLength: ic.length,
+      createdAt: now,
     });
     // A savepoint keeps the caller's transaction usable when the unique key says "duplicate".
     const qr = m.queryRunner!;
@@ -526,15 +670,29 @@ export class Store {
       // waited for that commit before it said "duplicate", but a plain read here would still see our
       // snapshot, where the row is not (TypeORM's "Could not find any entity"); a locking read sees
       // the committed row. SQLite has one writer at a time, so its snapshot already holds the row.
-      const key = { partnerKey: rec.partnerKey, senderId: rec.senderId, receiverId: rec.receiverId, controlNumber: rec.controlNumber, direction: rec.direction };
+      const key = {
+        partnerKey: rec.partnerKey,
+        senderId: rec.senderId,
+        receiverId: rec.receiverId,
+        controlNumber: rec.controlNumber,
+        direction: rec.direction,
+      };
       const latest = this.driver === 'sqlite' ? {} : { lock: { mode: 'pessimistic_read' as const } };
       const first = await m.findOne(InterchangeRecord, { where: key, ...latest });
       if (!first) {
-        throw new GatewayError('EDIGW_STORE_RACE', `recording interchange ${rec.controlNumber} of message ${input.message.id}: the first one with its key is gone again`);
+        throw new GatewayError(
+          'EDIGW_STORE_RACE',
+          `recording interchange ${rec.controlNumber} of message ${input.message.id}: the first one with its key is gone again`,
+        );
       }
       // The winner recorded this very interchange of this very message: ours, as a retaken job finds it.
       if (first.messageId === input.message.id && first.byteOffset === ic.offset) {
-        return { interchange: first, transactions: input.deferTransactions ? [] : await m.find(TransactionRecord, { where: { interchangeId: first.id }, ...latest }) };
+        return {
+          interchange: first,
+          transactions: input.deferTransactions
+            ? []
+            : await m.find(TransactionRecord, { where: { interchangeId: first.id }, ...latest }),
+        };
       }
       return { interchange: first, transactions: [], duplicateOf: first };
     }
@@ -543,20 +701,49 @@ export class Store {
     let txIndex = 0;
     for (const g of ic.groups) {
       const group = Object.assign(new GroupRecord(), {
-        id: randomUUID(), interchangeId: rec.id, functionalId: g.functionalId ?? null, controlNumber: g.controlNumber ?? null, version: g.version.slice(0, 16),
-        sender: g.sender?.slice(0, 35) ?? null, receiver: g.receiver?.slice(0, 35) ?? null, transactionCount: g.transactions.length,
-        validation: validation([...g.errors, ...g.transactions.flatMap((t) => t.errors)]), validationReport: report(g.errors), ackStatus: rec.ackStatus, createdAt: now,
+        id: randomUUID(),
+        interchangeId: rec.id,
+        functionalId: g.functionalId ?? null,
+        controlNumber: g.controlNumber ?? null,
+        version: g.version.slice(0, 16),
+        sender: g.sender?.slice(0, 35) ?? null,
+        receiver: g.receiver?.slice(0, 35) ?? null,
+        transactionCount: g.transactions.length,
+        validation: validation([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
+        validationReport: report(g.errors),
+        ackStatus: rec.ackStatus,
+        createdAt: now,
       });
       groups.push(group);
       for (const t of g.transactions) {
         const tracked = input.tracked?.(txIndex++) ?? null;
-        transactions.push(Object.assign(new TransactionRecord(), {
-          id: randomUUID(), interchangeId: rec.id, groupId: group.id, messageId: input.message.id, direction: input.message.direction, partnerId: input.partnerId,
-          standard: ic.standard, version: t.version.slice(0, 16), implementation: t.implementation?.slice(0, 35) ?? null, type: t.type.slice(0, 6),
-          controlNumber: t.controlNumber.slice(0, 14), segmentCount: t.segmentCount, validation: validation(t.errors), validationReport: report(t.errors),
-          ackStatus: rec.ackStatus, tracked, reference: tracked ? (Object.values(tracked)[0] ?? null) : null, deliveryStatus: 'none', route: null, deliveredAt: null,
-          byteOffset: t.offset, byteLength: t.length, createdAt: now,
-        }));
+        transactions.push(
+          Object.assign(new TransactionRecord(), {
+            id: randomUUID(),
+            interchangeId: rec.id,
+            groupId: group.id,
+            messageId: input.message.id,
+            direction: input.message.direction,
+            partnerId: input.partnerId,
+            standard: ic.standard,
+            version: t.version.slice(0, 16),
+            implementation: t.implementation?.slice(0, 35) ?? null,
+            type: t.type.slice(0, 6),
+            controlNumber: t.controlNumber.slice(0, 14),
+            segmentCount: t.segmentCount,
+            validation: validation(t.errors),
+            validationReport: report(t.errors),
+            ackStatus: rec.ackStatus,
+            tracked,
+            reference: tracked ? (Object.values(tracked)[0] ?? null) : null,
+            deliveryStatus: 'none',
+            route: null,
+            deliveredAt: null,
+            byteOffset: t.offset,
+            byteLength: t.length,
+            createdAt: now,
+          }),
+        );
       }
     }
     await insertMany(m, this.driver, 'functional_group', groups as unknown as Array<Record<string, unknown>>);
@@ -579,7 +766,17 @@ export class Store {
     // durable, where a file of their own would cost an fsync each (docs/bench.md, the pipeline rows).
     const inFile = this.inFile(bytes.length);
     if (inFile) this.files!.put(bytes, hash);
-    return { sha256: hash, row: { sha256: hash, size: bytes.length, storage: inFile ? 'file' : 'database', data: inFile ? null : bytes, createdAt: this.clock(), purgedAt: null } };
+    return {
+      sha256: hash,
+      row: {
+        sha256: hash,
+        size: bytes.length,
+        storage: inFile ? 'file' : 'database',
+        data: inFile ? null : bytes,
+        createdAt: this.clock(),
+        purgedAt: null,
+      },
+    };
   }
 
   /** Control numbers for what we send: see control-numbers.ts. Must run inside `transaction`. */
@@ -607,7 +804,10 @@ export class Store {
 
   private async purge(m: EntityManager, olderThan: Date): Promise<number> {
     const repo = m.getRepository(PayloadRecord);
-    const rows = await repo.createQueryBuilder('p').where('p.createdAt < :cut AND p.purgedAt IS NULL', { cut: olderThan }).getMany();
+    const rows = await repo
+      .createQueryBuilder('p')
+      .where('p.createdAt < :cut AND p.purgedAt IS NULL', { cut: olderThan })
+      .getMany();
     const now = this.clock();
     for (const p of rows) {
       if (p.storage === 'file') this.files?.remove(p.sha256);

@@ -15,7 +15,10 @@ export class Ticker {
    * @param delayAfter How long to wait after a tick before the next one. Asked afresh once each tick
    *   has ended, so that it can depend on how that tick went (a poller backing off, say).
    */
-  constructor(private readonly tick: () => Promise<void>, private readonly delayAfter: () => number) {}
+  constructor(
+    private readonly tick: () => Promise<void>,
+    private readonly delayAfter: () => number,
+  ) {}
 
   /** Between `start()` and `stop()`. */
   get running(): boolean {
@@ -70,7 +73,9 @@ export class Ticker {
       this.timer = undefined;
       // A tick logs its own failures; one that escapes anyway must not end the gateway (an unhandled
       // rejection would), nor stop the clock.
-      void this.tickNow().catch(() => undefined).finally(() => this.schedule(this.delayAfter()));
+      void this.tickNow()
+        .catch(() => undefined)
+        .finally(() => this.schedule(this.delayAfter()));
     }, delay);
   }
 }

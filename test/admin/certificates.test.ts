@@ -42,11 +42,14 @@ const file = (rel: string, text: string) => {
 const config = join(dir, 'gateway.yaml');
 
 beforeAll(async () => {
-  file('gateway.yaml', [
-    'database: sqlite:data/gateway.sqlite',
-    "identity: { as2: { id: 'OUR GATEWAY', key: certs/our/as2.key, certificate: certs/our/as2.pem } }",
-    'as2: { port: 4080 }',
-  ].join('\n'));
+  file(
+    'gateway.yaml',
+    [
+      'database: sqlite:data/gateway.sqlite',
+      "identity: { as2: { id: 'OUR GATEWAY', key: certs/our/as2.key, certificate: certs/our/as2.pem } }",
+      'as2: { port: 4080 }',
+    ].join('\n'),
+  );
   file('certs/our/as2.key', key.export({ type: 'pkcs8', format: 'pem' }) as string);
   // Ours: ten days and an hour left.
   file('certs/our/as2.pem', certificate('OUR GATEWAY', new Date(at(10).getTime() + 3_600_000)));
@@ -55,7 +58,11 @@ beforeAll(async () => {
   file('certs/acme/old.pem', certificate('acme & co 2025', new Date(at(-3).getTime() + 3_600_000)));
   file('certs/globex/as2.pem', certificate('=globex', new Date(at(20).getTime() + 3_600_000)));
   file('certs/initech/as2.pem', certificate('initech', at(731)));
-  const partner = (id: string, certs: string) => file(`partners/${id}.yaml`, `id: ${id}\nidentifiers: { as2: ${id.toUpperCase()} }\ncertificates: { as2: ${certs} }\n`);
+  const partner = (id: string, certs: string) =>
+    file(
+      `partners/${id}.yaml`,
+      `id: ${id}\nidentifiers: { as2: ${id.toUpperCase()} }\ncertificates: { as2: ${certs} }\n`,
+    );
   partner('acme', '[certs/acme/new.pem, certs/acme/old.pem]');
   partner('globex', 'certs/globex/as2.pem');
   partner('initech', 'certs/initech/as2.pem');
@@ -74,7 +81,18 @@ async function report(...args: string[]): Promise<{ code: number; out: string; e
     if (a === '--certificates') opts.certificates = true;
     else opts[a.slice(2)] = args[++i];
   }
-  const code = await reportCommand(opts, { out: (s) => { out += s; }, err: (s) => { err += s; } }, NOW);
+  const code = await reportCommand(
+    opts,
+    {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+    },
+    NOW,
+  );
   return { code, out, err };
 }
 
@@ -85,7 +103,7 @@ describe('report --certificates', () => {
     { owner: 'globex', file: join(dir, 'certs/globex/as2.pem'), subject: 'CN==globex', daysLeft: 20, expired: false },
   ];
 
-  test('JSON: ours and the partners\' that expire within 30 days or have expired, soonest first; the lasting ones left out', async () => {
+  test("JSON: ours and the partners' that expire within 30 days or have expired, soonest first; the lasting ones left out", async () => {
     const r = await report('--certificates', '--format', 'json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -95,10 +113,14 @@ describe('report --certificates', () => {
     expect(rows[1].notAfter).toBe(new Date(at(10).getTime() + 3_600_000).toISOString());
   });
 
-  test('--partner keeps ours and that partner\'s', async () => {
-    const rows = JSON.parse((await report('--certificates', '--format', 'json', '--partner', 'globex')).out) as Array<{ owner: string }>;
+  test("--partner keeps ours and that partner's", async () => {
+    const rows = JSON.parse((await report('--certificates', '--format', 'json', '--partner', 'globex')).out) as Array<{
+      owner: string;
+    }>;
     expect(rows.map((x) => x.owner)).toEqual(['us', 'globex']);
-    expect(JSON.parse((await report('--certificates', '--format', 'json', '--partner', 'initech')).out)).toMatchObject([{ owner: 'us' }]);
+    expect(JSON.parse((await report('--certificates', '--format', 'json', '--partner', 'initech')).out)).toMatchObject([
+      { owner: 'us' },
+    ]);
   });
 
   test('CSV by default: a header and one formula-safe row each', async () => {
@@ -106,11 +128,17 @@ describe('report --certificates', () => {
     expect(r.code).toBe(0);
     const lines = r.out.split('\r\n');
     expect(lines[0]).toBe('owner,file,subject,notAfter,daysLeft,expired');
-    expect(lines[1]).toBe(`acme,${join(dir, 'certs/acme/old.pem')},CN=acme & co 2025,${new Date(at(-3).getTime() + 3_600_000).toISOString()},-3,true`);
-    expect(lines[3]).toContain(",CN==globex,");
+    expect(lines[1]).toBe(
+      `acme,${join(dir, 'certs/acme/old.pem')},CN=acme & co 2025,${new Date(at(-3).getTime() + 3_600_000).toISOString()},-3,true`,
+    );
+    expect(lines[3]).toContain(',CN==globex,');
     expect(lines).toHaveLength(5);
     expect(lines[4]).toBe('');
-    expect(renderCertificatesCsv(certificateRows([{ owner: 'x', file: 'f', subject: '=HYPERLINK("x")', notAfter: NOW, daysLeft: 0 }], NOW)).split('\r\n')[1]).toBe(`x,f,"'=HYPERLINK(""x"")",${NOW.toISOString()},0,true`);
+    expect(
+      renderCertificatesCsv(
+        certificateRows([{ owner: 'x', file: 'f', subject: '=HYPERLINK("x")', notAfter: NOW, daysLeft: 0 }], NOW),
+      ).split('\r\n')[1],
+    ).toBe(`x,f,"'=HYPERLINK(""x"")",${NOW.toISOString()},0,true`);
   });
 
   test('HTML: a page of its own, escaped; the HTML report carries the same section and a card', async () => {
@@ -141,13 +169,29 @@ describe('report --certificates', () => {
   test('through the command line (dist/): what the command computes in process for the same moment', async () => {
     const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
     const { EDI_GATEWAY_CONFIG: _unused, DATABASE_URL: _db, ...env } = process.env;
-    const r = spawnSync(process.execPath, [bin, 'report', '--certificates', '--format', 'json', '--config', config], { encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, [bin, 'report', '--certificates', '--format', 'json', '--config', config], {
+      encoding: 'utf8',
+      env,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // The command measures from the real clock, not NOW.
     let here = '';
-    await reportCommand({ config, certificates: true, format: 'json' }, { out: (s) => { here += s; }, err: () => undefined });
-    const strip = (text: string) => (JSON.parse(text) as Array<Record<string, unknown>>).map(({ owner, file, expired }) => ({ owner, file, expired }));
+    await reportCommand(
+      { config, certificates: true, format: 'json' },
+      {
+        out: (s) => {
+          here += s;
+        },
+        err: () => undefined,
+      },
+    );
+    const strip = (text: string) =>
+      (JSON.parse(text) as Array<Record<string, unknown>>).map(({ owner, file, expired }) => ({
+        owner,
+        file,
+        expired,
+      }));
     expect(strip(r.stdout)).toEqual(strip(here));
     expect(strip(r.stdout).map((x) => x.owner)).toContain('acme');
   });
@@ -157,14 +201,29 @@ describe('GET /api/report/certificates', () => {
   test('answers what `certificates` gives, with the partner filter; 404 for an unknown partner, 501 without it', async () => {
     const queries: unknown[] = [];
     const deps = {
-      token: 'test-admin-token-0123456789', maxBytes: 1024, partnerExists: (id: string) => id === 'acme',
-      submit: async () => ({ messageId: 'm' }), send: async () => ({ messageId: 's' }), health: async () => ({ ok: true, detail: {} }),
+      token: 'test-admin-token-0123456789',
+      maxBytes: 1024,
+      partnerExists: (id: string) => id === 'acme',
+      submit: async () => ({ messageId: 'm' }),
+      send: async () => ({ messageId: 's' }),
+      health: async () => ({ ok: true, detail: {} }),
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     };
-    const withCerts = await listenAdmin(createAdminApp({ ...deps, certificates: async (q) => { queries.push(q); return [{ owner: 'us' }]; } }), 0, '127.0.0.1');
+    const withCerts = await listenAdmin(
+      createAdminApp({
+        ...deps,
+        certificates: async (q) => {
+          queries.push(q);
+          return [{ owner: 'us' }];
+        },
+      }),
+      0,
+      '127.0.0.1',
+    );
     const without = await listenAdmin(createAdminApp(deps), 0, '127.0.0.1');
     try {
-      const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${deps.token}` } });
+      const get = (port: number, path: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${deps.token}` } });
       const r = await get(withCerts.port, '/api/report/certificates?partner=acme');
       expect(r.status).toBe(200);
       expect(await r.json()).toEqual([{ owner: 'us' }]);

@@ -6,7 +6,14 @@ import { join, resolve } from 'node:path';
 import { Store } from '../../src/store/store';
 import { DeliveryRecord, InterchangeRecord, TransactionRecord, type Direction } from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
-import { periodOfDays, rowFields, summaryRows, summaryTotals, transactionRows, type TransactionRow } from '../../src/admin/reports/query';
+import {
+  periodOfDays,
+  rowFields,
+  summaryRows,
+  summaryTotals,
+  transactionRows,
+  type TransactionRow,
+} from '../../src/admin/reports/query';
 import { renderCsv } from '../../src/admin/reports/csv';
 import { renderJson } from '../../src/admin/reports/json';
 import { renderHtml } from '../../src/admin/reports/html';
@@ -24,8 +31,15 @@ function readCsv(text: string): string[][] {
       i++;
       while (true) {
         if (i >= text.length) throw new Error('unterminated quoted field');
-        if (text[i] === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-        if (text[i] === '"') { i++; break; }
+        if (text[i] === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        if (text[i] === '"') {
+          i++;
+          break;
+        }
         field += text[i++];
       }
     } else {
@@ -35,8 +49,16 @@ function readCsv(text: string): string[][] {
       }
     }
     row.push(field);
-    if (text[i] === ',') { i++; continue; }
-    if (text.startsWith('\r\n', i)) { records.push(row); row = []; i += 2; continue; }
+    if (text[i] === ',') {
+      i++;
+      continue;
+    }
+    if (text.startsWith('\r\n', i)) {
+      records.push(row);
+      row = [];
+      i += 2;
+      continue;
+    }
     if (i < text.length) throw new Error(`expected , or CRLF at ${i}, found ${JSON.stringify(text[i])}`);
   }
   if (row.length) throw new Error('last record does not end with CRLF');
@@ -55,32 +77,71 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     const ids: Record<string, string[]> = {};
 
     /** Receives one interchange at `when` and records it as the pipeline would. */
-    async function seed(name: string, when: string, o: {
-      partner: string | null; direction?: Direction; control: string; transactions?: string[][]; transport?: string; as2?: string; file?: string;
-      tracked?: Array<Record<string, string>>; ackDueAt?: string; test?: boolean; breakCount?: boolean;
-    }): Promise<void> {
+    async function seed(
+      name: string,
+      when: string,
+      o: {
+        partner: string | null;
+        direction?: Direction;
+        control: string;
+        transactions?: string[][];
+        transport?: string;
+        as2?: string;
+        file?: string;
+        tracked?: Array<Record<string, string>>;
+        ackDueAt?: string;
+        test?: boolean;
+        breakCount?: boolean;
+      },
+    ): Promise<void> {
       now = at(when);
       let text = x12({ control: o.control, transactions: o.transactions });
       if (o.test) text = text.replace('*0*P*:~', '*0*T*:~');
       if (o.breakCount) text = text.replace('SE*4*0001', 'SE*9*0001');
       const bytes = Buffer.from(text);
       const r = await store.receive({
-        direction: o.direction ?? 'in', transport: o.transport ?? 'file', bytes, partnerId: o.partner, fileName: o.file ?? null,
-        as2MessageId: o.as2 ?? null, as2From: o.as2 ? 'GW' : null, job: null,
+        direction: o.direction ?? 'in',
+        transport: o.transport ?? 'file',
+        bytes,
+        partnerId: o.partner,
+        fileName: o.file ?? null,
+        as2MessageId: o.as2 ?? null,
+        as2From: o.as2 ? 'GW' : null,
+        job: null,
       });
       const ic = parseBuffer(bytes).interchanges[0];
-      const rec = await store.transaction((m) => store.recordInterchange(m, {
-        message: r.message, interchange: ic, partnerId: o.partner, tracked: (i) => o.tracked?.[i] ?? null, ackDueAt: o.ackDueAt ? at(o.ackDueAt) : null,
-      }));
+      const rec = await store.transaction((m) =>
+        store.recordInterchange(m, {
+          message: r.message,
+          interchange: ic,
+          partnerId: o.partner,
+          tracked: (i) => o.tracked?.[i] ?? null,
+          ackDueAt: o.ackDueAt ? at(o.ackDueAt) : null,
+        }),
+      );
       ids[name] = rec.transactions.map((t) => t.id);
       ids[`${name}:ic`] = [rec.interchange.id];
     }
 
-    async function delivery(transactionId: string, status: string, when: string, deliveredAt: string | null = null): Promise<void> {
+    async function delivery(
+      transactionId: string,
+      status: string,
+      when: string,
+      deliveredAt: string | null = null,
+    ): Promise<void> {
       await store.ds.getRepository(DeliveryRecord).insert({
-        id: randomUUID(), messageId: randomUUID(), transactionId, partnerId: null, endpoint: 'erp-orders', status, attempts: 1,
-        nextAttemptAt: null, lastError: status === 'delivered' ? null : 'connection refused', deliveredAt: deliveredAt ? at(deliveredAt) : null,
-        createdAt: at(when), updatedAt: at(when),
+        id: randomUUID(),
+        messageId: randomUUID(),
+        transactionId,
+        partnerId: null,
+        endpoint: 'erp-orders',
+        status,
+        attempts: 1,
+        nextAttemptAt: null,
+        lastError: status === 'delivered' ? null : 'connection refused',
+        deliveredAt: deliveredAt ? at(deliveredAt) : null,
+        createdAt: at(when),
+        updatedAt: at(when),
       });
     }
 
@@ -92,28 +153,63 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const po = ['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA*9.5**VP*ABC'];
       // 04-28: acme sends two orders; the first is delivered on the second try, the second is dead-lettered.
       await seed('acme1', '2026-04-28T09:00:00.000Z', {
-        partner: 'acme', control: '000000101', file: 'po-1.edi', transactions: [po, po], tracked: [{ po: 'PO-1', total: '100.00' }, { po: 'PO-2', total: '-12.50' }],
+        partner: 'acme',
+        control: '000000101',
+        file: 'po-1.edi',
+        transactions: [po, po],
+        tracked: [
+          { po: 'PO-1', total: '100.00' },
+          { po: 'PO-2', total: '-12.50' },
+        ],
       });
       await delivery(ids.acme1[0], 'failed', '2026-04-28T09:01:00.000Z');
       await delivery(ids.acme1[0], 'delivered', '2026-04-28T09:05:00.000Z', '2026-04-28T09:05:30.000Z');
       await delivery(ids.acme1[1], 'dead', '2026-04-28T09:10:00.000Z');
       // 04-28, late: we send beta an order over AS2 and expect a 997 within a day (it never comes).
       await seed('beta1', '2026-04-28T23:30:00.000Z', {
-        partner: 'beta', direction: 'out', transport: 'as2', as2: '<out-1@gw.example>', control: '000000201', tracked: [{ po: 'B-1' }], ackDueAt: '2026-04-29T23:30:00.000Z',
+        partner: 'beta',
+        direction: 'out',
+        transport: 'as2',
+        as2: '<out-1@gw.example>',
+        control: '000000201',
+        tracked: [{ po: 'B-1' }],
+        ackDueAt: '2026-04-29T23:30:00.000Z',
       });
       // 04-29: acme sends an invalid order whose tracked fields are hostile to spreadsheets and browsers.
       await seed('acme2', '2026-04-29T12:00:00.000Z', {
-        partner: 'acme', control: '000000102', breakCount: true, file: 'po-2.edi',
+        partner: 'acme',
+        control: '000000102',
+        breakCount: true,
+        file: 'po-2.edi',
         tracked: [{ po: 'A,"B"\nC', note: '=HYPERLINK("http://evil.example")', buyer: HOSTILE }],
       });
       // 04-30: two more to beta: one still within its ack window, one rejected by beta's 997.
-      await seed('beta2', '2026-04-30T08:00:00.000Z', { partner: 'beta', direction: 'out', transport: 'as2', as2: '<out-2@gw.example>', control: '000000202', ackDueAt: '2026-05-03T00:00:00.000Z' });
+      await seed('beta2', '2026-04-30T08:00:00.000Z', {
+        partner: 'beta',
+        direction: 'out',
+        transport: 'as2',
+        as2: '<out-2@gw.example>',
+        control: '000000202',
+        ackDueAt: '2026-05-03T00:00:00.000Z',
+      });
       await delivery(ids.beta2[0], 'delivered', '2026-04-30T08:00:01.000Z', '2026-04-30T08:00:02.000Z');
-      await seed('beta3', '2026-04-30T10:00:00.000Z', { partner: 'beta', direction: 'out', transport: 'as2', as2: '<out-3@gw.example>', control: '000000203', ackDueAt: '2026-04-30T12:00:00.000Z' });
+      await seed('beta3', '2026-04-30T10:00:00.000Z', {
+        partner: 'beta',
+        direction: 'out',
+        transport: 'as2',
+        as2: '<out-3@gw.example>',
+        control: '000000203',
+        ackDueAt: '2026-04-30T12:00:00.000Z',
+      });
       await store.ds.getRepository(InterchangeRecord).update({ id: ids['beta3:ic'][0] }, { ackStatus: 'R' });
       await store.ds.getRepository(TransactionRecord).update({ interchangeId: ids['beta3:ic'][0] }, { ackStatus: 'R' });
       // 05-01 at midnight exactly: a test interchange from acme; later an interchange from nobody we know.
-      await seed('acme3', '2026-05-01T00:00:00.000Z', { partner: 'acme', control: '000000103', test: true, tracked: [{ po: 'PO-9' }] });
+      await seed('acme3', '2026-05-01T00:00:00.000Z', {
+        partner: 'acme',
+        control: '000000103',
+        test: true,
+        tracked: [{ po: 'PO-9' }],
+      });
       await seed('unknown', '2026-05-01T09:00:00.000Z', { partner: null, control: '000000999' });
       now = NOW;
     });
@@ -121,25 +217,75 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await store?.close();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async () => { if (db) await fn(); });
+    const it = (name: string, fn: () => Promise<void>) =>
+      test(name, async () => {
+        if (db) await fn();
+      });
 
     it('one row per transaction set, oldest first, with its envelopes, message and latest delivery', async () => {
       const rows = await transactionRows(store, { now: NOW });
       expect(rows.map((r) => [r.partner, r.interchangeControlNumber, r.transactionControlNumber])).toEqual([
-        ['acme', '000000101', '0001'], ['acme', '000000101', '0002'], ['beta', '000000201', '0001'], ['acme', '000000102', '0001'],
-        ['beta', '000000202', '0001'], ['beta', '000000203', '0001'], ['acme', '000000103', '0001'], [null, '000000999', '0001'],
+        ['acme', '000000101', '0001'],
+        ['acme', '000000101', '0002'],
+        ['beta', '000000201', '0001'],
+        ['acme', '000000102', '0001'],
+        ['beta', '000000202', '0001'],
+        ['beta', '000000203', '0001'],
+        ['acme', '000000103', '0001'],
+        [null, '000000999', '0001'],
       ]);
       expect(rows[0]).toEqual({
-        partner: 'acme', direction: 'in', transport: 'file', as2MessageId: null, fileName: 'po-1.edi', standard: 'x12', version: '004010', implementation: null,
-        type: '850', interchangeControlNumber: '000000101', groupControlNumber: '1', transactionControlNumber: '0001', senderQualifier: 'ZZ', sender: 'SENDER',
-        receiverQualifier: 'ZZ', receiver: 'RECEIVER', test: false, receivedAt: '2026-04-28T09:00:00.000Z', deliveredAt: '2026-04-28T09:05:30.000Z',
-        validation: 'valid', ackStatus: 'none', ackOverdue: false, deliveryStatus: 'delivered', tracked: { po: 'PO-1', total: '100.00' }, reference: 'PO-1',
-        messageId: expect.any(String), transactionId: ids.acme1[0],
+        partner: 'acme',
+        direction: 'in',
+        transport: 'file',
+        as2MessageId: null,
+        fileName: 'po-1.edi',
+        standard: 'x12',
+        version: '004010',
+        implementation: null,
+        type: '850',
+        interchangeControlNumber: '000000101',
+        groupControlNumber: '1',
+        transactionControlNumber: '0001',
+        senderQualifier: 'ZZ',
+        sender: 'SENDER',
+        receiverQualifier: 'ZZ',
+        receiver: 'RECEIVER',
+        test: false,
+        receivedAt: '2026-04-28T09:00:00.000Z',
+        deliveredAt: '2026-04-28T09:05:30.000Z',
+        validation: 'valid',
+        ackStatus: 'none',
+        ackOverdue: false,
+        deliveryStatus: 'delivered',
+        tracked: { po: 'PO-1', total: '100.00' },
+        reference: 'PO-1',
+        messageId: expect.any(String),
+        transactionId: ids.acme1[0],
       } satisfies Record<keyof TransactionRow, unknown>);
-      expect(rows[1]).toMatchObject({ deliveryStatus: 'dead', deliveredAt: null, tracked: { po: 'PO-2', total: '-12.50' } });
-      expect(rows[2]).toMatchObject({ direction: 'out', transport: 'as2', as2MessageId: '<out-1@gw.example>', ackStatus: 'overdue', ackOverdue: true, deliveryStatus: 'none', tracked: { po: 'B-1' } });
+      expect(rows[1]).toMatchObject({
+        deliveryStatus: 'dead',
+        deliveredAt: null,
+        tracked: { po: 'PO-2', total: '-12.50' },
+      });
+      expect(rows[2]).toMatchObject({
+        direction: 'out',
+        transport: 'as2',
+        as2MessageId: '<out-1@gw.example>',
+        ackStatus: 'overdue',
+        ackOverdue: true,
+        deliveryStatus: 'none',
+        tracked: { po: 'B-1' },
+      });
       expect(rows[3]).toMatchObject({ validation: 'invalid', fileName: 'po-2.edi' });
-      expect(rows[4]).toMatchObject({ ackStatus: 'expected', ackOverdue: false, deliveryStatus: 'delivered', deliveredAt: '2026-04-30T08:00:02.000Z', tracked: {}, reference: null });
+      expect(rows[4]).toMatchObject({
+        ackStatus: 'expected',
+        ackOverdue: false,
+        deliveryStatus: 'delivered',
+        deliveredAt: '2026-04-30T08:00:02.000Z',
+        tracked: {},
+        reference: null,
+      });
       expect(rows[5]).toMatchObject({ ackStatus: 'R', ackOverdue: false });
       expect(rows[6]).toMatchObject({ test: true, receivedAt: '2026-05-01T00:00:00.000Z' });
       expect(rows[7]).toMatchObject({ partner: null, tracked: {} });
@@ -158,7 +304,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(both.map((r) => r.interchangeControlNumber)).toEqual(['000000202', '000000203']);
       const may = periodOfDays('2026-05-01', '2026-05-01');
       if ('error' in may) throw new Error(may.error);
-      expect((await transactionRows(store, { ...may, now: NOW })).map((r) => r.interchangeControlNumber)).toEqual(['000000103', '000000999']);
+      expect((await transactionRows(store, { ...may, now: NOW })).map((r) => r.interchangeControlNumber)).toEqual([
+        '000000103',
+        '000000999',
+      ]);
       expect(await transactionRows(store, { partner: 'nobody' })).toEqual([]);
     });
 
@@ -171,16 +320,29 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     it('an expected ack is overdue only once its time has passed, and reading never flags it', async () => {
       const before = await transactionRows(store, { partner: 'beta', now: at('2026-04-29T23:29:59.999Z') });
       expect(before.map((r) => [r.interchangeControlNumber, r.ackStatus, r.ackOverdue])).toEqual([
-        ['000000201', 'expected', false], ['000000202', 'expected', false], ['000000203', 'R', false],
+        ['000000201', 'expected', false],
+        ['000000202', 'expected', false],
+        ['000000203', 'R', false],
       ]);
       const after = await transactionRows(store, { partner: 'beta', now: NOW });
       expect(after.map((r) => r.ackOverdue)).toEqual([true, false, false]);
-      expect((await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ id: ids['beta1:ic'][0] })).ackStatus).toBe('expected');
+      expect(
+        (await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ id: ids['beta1:ic'][0] })).ackStatus,
+      ).toBe('expected');
     });
 
     it('per-day summary per partner, with totals', async () => {
       const summary = summaryRows(await transactionRows(store, { now: NOW }));
-      const zero = { transactions: 0, inbound: 0, outbound: 0, invalid: 0, rejected: 0, failures: 0, overdueAcks: 0, delivered: 0 };
+      const zero = {
+        transactions: 0,
+        inbound: 0,
+        outbound: 0,
+        invalid: 0,
+        rejected: 0,
+        failures: 0,
+        overdueAcks: 0,
+        delivered: 0,
+      };
       expect(summary).toEqual([
         { ...zero, day: '2026-04-28', partner: 'acme', transactions: 2, inbound: 2, failures: 1, delivered: 1 },
         { ...zero, day: '2026-04-28', partner: 'beta', transactions: 1, outbound: 1, overdueAcks: 1 },
@@ -189,7 +351,16 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
         { ...zero, day: '2026-05-01', partner: 'acme', transactions: 1, inbound: 1 },
         { ...zero, day: '2026-05-01', partner: null, transactions: 1, inbound: 1 },
       ]);
-      expect(summaryTotals(summary)).toEqual({ transactions: 8, inbound: 5, outbound: 3, invalid: 1, rejected: 1, failures: 1, overdueAcks: 1, delivered: 2 });
+      expect(summaryTotals(summary)).toEqual({
+        transactions: 8,
+        inbound: 5,
+        outbound: 3,
+        invalid: 1,
+        rejected: 1,
+        failures: 1,
+        overdueAcks: 1,
+        delivered: 2,
+      });
     });
 
     it('CSV: RFC 4180 with CRLF, tracked fields as sorted columns, formula cells neutralized', async () => {
@@ -197,7 +368,16 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const csv = renderCsv(rows);
       const records = readCsv(csv);
       const header = records[0];
-      expect(header).toEqual([...rowFields.slice(0, rowFields.indexOf('tracked')), 'tracked.buyer', 'tracked.note', 'tracked.po', 'tracked.total', 'reference', 'messageId', 'transactionId']);
+      expect(header).toEqual([
+        ...rowFields.slice(0, rowFields.indexOf('tracked')),
+        'tracked.buyer',
+        'tracked.note',
+        'tracked.po',
+        'tracked.total',
+        'reference',
+        'messageId',
+        'transactionId',
+      ]);
       expect(records).toHaveLength(rows.length + 1);
       const get = (rec: string[], name: string) => rec[header.indexOf(name)];
       const hostile = records.find((r) => get(r, 'interchangeControlNumber') === '000000102')!;
@@ -213,7 +393,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const beta = renderCsv(await transactionRows(store, { partner: 'beta', now: NOW }));
       const lines = beta.split('\r\n');
       expect(lines.pop()).toBe('');
-      expect(lines.map((l) => l.split(',')[rowFields.indexOf('interchangeControlNumber')])).toEqual(['interchangeControlNumber', '000000201', '000000202', '000000203']);
+      expect(lines.map((l) => l.split(',')[rowFields.indexOf('interchangeControlNumber')])).toEqual([
+        'interchangeControlNumber',
+        '000000201',
+        '000000202',
+        '000000203',
+      ]);
       expect(lines[0].split(',')).toContain('tracked.po');
     });
 
@@ -229,7 +414,11 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     it('HTML: one self-contained page, every value escaped, with a chart and the totals', async () => {
       const rows = await transactionRows(store, { now: NOW });
-      const html = renderHtml(rows, { from: at('2026-04-28T00:00:00Z'), to: at('2026-05-02T00:00:00Z'), generatedAt: NOW });
+      const html = renderHtml(rows, {
+        from: at('2026-04-28T00:00:00Z'),
+        to: at('2026-05-02T00:00:00Z'),
+        generatedAt: NOW,
+      });
       expect(html).not.toMatch(/<script/i);
       expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(html).not.toMatch(/\b(src|href)\s*=/i);
@@ -237,12 +426,23 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(html).toContain('thead { display: table-header-group; }');
       expect(html).toMatch(/Period \(UTC\)<\/dt><dd>2026-04-28 to 2026-05-01</);
       expect(html).toMatch(/Generated<\/dt><dd>2026-05-02 08:00:00 UTC</);
-      const card = (label: string) => new RegExp(`<div class="label">${label}</div><div class="value">(\\d+)</div>`).exec(html)?.[1];
-      expect([card('Transaction sets'), card('Delivered'), card('Invalid'), card('Rejected'), card('Delivery failures'), card('Overdue acks')]).toEqual(['8', '2', '1', '1', '1', '1']);
+      const card = (label: string) =>
+        new RegExp(`<div class="label">${label}</div><div class="value">(\\d+)</div>`).exec(html)?.[1];
+      expect([
+        card('Transaction sets'),
+        card('Delivered'),
+        card('Invalid'),
+        card('Rejected'),
+        card('Delivery failures'),
+        card('Overdue acks'),
+      ]).toEqual(['8', '2', '1', '1', '1', '1']);
       expect(html).toContain('Transaction sets (8)');
       // The control numbers of every row are on the page.
       for (const r of rows) expect(html).toContain(r.interchangeControlNumber!);
-      const acme = renderHtml(rows.filter((r) => r.partner === 'acme'), { partner: 'ac<me', generatedAt: NOW });
+      const acme = renderHtml(
+        rows.filter((r) => r.partner === 'acme'),
+        { partner: 'ac<me', generatedAt: NOW },
+      );
       expect(acme).toContain('<dd>ac&lt;me</dd>');
       expect(renderHtml([], { generatedAt: NOW })).toContain('No transaction sets were recorded in this period.');
     });
@@ -264,8 +464,21 @@ describe('cli: report', () => {
     const store = await Store.open(url, { payloadDir: join(dir, 'payloads'), clock: () => at('2026-05-01T10:00:00Z') });
     try {
       const bytes = Buffer.from(x12({ control: '000000777' }));
-      const r = await store.receive({ direction: 'in', transport: 'file', bytes, partnerId: 'acme', fileName: 'po.edi' });
-      await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: parseBuffer(bytes).interchanges[0], partnerId: 'acme', tracked: () => ({ po: 'PO-7' }) }));
+      const r = await store.receive({
+        direction: 'in',
+        transport: 'file',
+        bytes,
+        partnerId: 'acme',
+        fileName: 'po.edi',
+      });
+      await store.transaction((m) =>
+        store.recordInterchange(m, {
+          message: r.message,
+          interchange: parseBuffer(bytes).interchanges[0],
+          partnerId: 'acme',
+          tracked: () => ({ po: 'PO-7' }),
+        }),
+      );
     } finally {
       await store.close();
     }
@@ -279,9 +492,30 @@ describe('cli: report', () => {
     const rows = JSON.parse(r.out);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0])).toEqual([...rowFields]);
-    expect(rows[0]).toMatchObject({ partner: 'acme', interchangeControlNumber: '000000777', fileName: 'po.edi', tracked: { po: 'PO-7' }, receivedAt: '2026-05-01T10:00:00.000Z' });
+    expect(rows[0]).toMatchObject({
+      partner: 'acme',
+      interchangeControlNumber: '000000777',
+      fileName: 'po.edi',
+      tracked: { po: 'PO-7' },
+      receivedAt: '2026-05-01T10:00:00.000Z',
+    });
     expect(JSON.parse(cli({ DATABASE_URL: url }, 'report', '--format', 'json', '--to', '2026-04-30').out)).toEqual([]);
-    expect(JSON.parse(cli({ DATABASE_URL: url }, 'report', '--format', 'json', '--from', '2026-05-01', '--to', '2026-05-01', '--partner', 'acme').out)).toHaveLength(1);
+    expect(
+      JSON.parse(
+        cli(
+          { DATABASE_URL: url },
+          'report',
+          '--format',
+          'json',
+          '--from',
+          '2026-05-01',
+          '--to',
+          '2026-05-01',
+          '--partner',
+          'acme',
+        ).out,
+      ),
+    ).toHaveLength(1);
   });
 
   test('CSV is the default and HTML is a whole page', () => {

@@ -26,9 +26,15 @@ function fakeDeps(over: Partial<AdminDeps> = {}) {
     },
     health: async () => ({ ok: true, detail: { database: 'up' } }),
     logger: {
-      info: (obj, msg) => { logged.push({ level: 'info', obj, msg }); },
-      warn: (obj, msg) => { logged.push({ level: 'warn', obj, msg }); },
-      error: (obj, msg) => { logged.push({ level: 'error', obj, msg }); },
+      info: (obj, msg) => {
+        logged.push({ level: 'info', obj, msg });
+      },
+      warn: (obj, msg) => {
+        logged.push({ level: 'warn', obj, msg });
+      },
+      error: (obj, msg) => {
+        logged.push({ level: 'error', obj, msg });
+      },
     },
     ...over,
   };
@@ -56,7 +62,9 @@ afterEach(async () => {
 
 const errorOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
 
-const edi = Buffer.from('ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *260101*1200*U*00401*000000001*0*P*>~');
+const edi = Buffer.from(
+  'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *260101*1200*U*00401*000000001*0*P*>~',
+);
 
 describe('admin API: health', () => {
   test('answers 200 with the detail and needs no token', async () => {
@@ -72,7 +80,11 @@ describe('admin API: health', () => {
     expect(r1.status).toBe(503);
     expect(await r1.json()).toEqual({ ok: false, detail: { database: 'unreachable' } });
 
-    const broken = await start({ health: async () => { throw new Error('pool exhausted at 10.0.0.5'); } });
+    const broken = await start({
+      health: async () => {
+        throw new Error('pool exhausted at 10.0.0.5');
+      },
+    });
     const r2 = await broken.call('/health', { auth: null });
     expect(r2.status).toBe(503);
     const text = await r2.text();
@@ -127,7 +139,11 @@ describe('admin API: submit', () => {
   test('202 hands the exact bytes, partner and file name to submit', async () => {
     const { call, submitted } = await start();
     const bytes = Buffer.concat([edi, randomBytes(32 * 1024)]);
-    const r = await call('/api/partners/acme/submit?fileName=po-1.edi', { method: 'POST', body: bytes, headers: { 'content-type': 'application/edi-x12' } });
+    const r = await call('/api/partners/acme/submit?fileName=po-1.edi', {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/edi-x12' },
+    });
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ messageId: 'm1', duplicate: false });
     expect(submitted).toHaveLength(1);
@@ -139,7 +155,15 @@ describe('admin API: submit', () => {
   test('any content type is taken as raw bytes, JSON and form bodies included', async () => {
     const { call, submitted } = await start();
     for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/plain; charset=latin1']) {
-      expect((await call('/api/partners/acme/submit', { method: 'POST', body: '{"a":1}', headers: { 'content-type': type } })).status).toBe(202);
+      expect(
+        (
+          await call('/api/partners/acme/submit', {
+            method: 'POST',
+            body: '{"a":1}',
+            headers: { 'content-type': type },
+          })
+        ).status,
+      ).toBe(202);
     }
     expect(submitted.map((s) => s.bytes.toString())).toEqual(['{"a":1}', '{"a":1}', '{"a":1}']);
     expect(submitted[0].fileName).toBeUndefined();
@@ -155,7 +179,9 @@ describe('admin API: submit', () => {
     const { call, submitted } = await start();
     const r = await call('/api/partners/nobody/submit', { method: 'POST', body: edi });
     expect(r.status).toBe(404);
-    expect(await r.json()).toEqual({ error: { code: 'EDIGW_ADMIN_PARTNER_UNKNOWN', message: 'partner "nobody": no such partner' } });
+    expect(await r.json()).toEqual({
+      error: { code: 'EDIGW_ADMIN_PARTNER_UNKNOWN', message: 'partner "nobody": no such partner' },
+    });
     expect(submitted).toHaveLength(0);
   });
 
@@ -166,17 +192,28 @@ describe('admin API: submit', () => {
     expect((await errorOf(r1)).code).toBe('EDIGW_ADMIN_BODY_TOO_LARGE');
     const r2 = await call('/api/partners/acme/submit', { method: 'POST', body: Buffer.alloc(8 * 1024 * 1024, 'x') });
     expect(r2.status).toBe(413);
-    expect((await call('/api/partners/acme/submit', { method: 'POST', body: Buffer.alloc(1024, 'x') })).status).toBe(202);
+    expect((await call('/api/partners/acme/submit', { method: 'POST', body: Buffer.alloc(1024, 'x') })).status).toBe(
+      202,
+    );
     expect(submitted).toHaveLength(1);
   });
 
   test('a body sent chunked without Content-Length is limited too', async () => {
     const { listener, submitted } = await start({ maxBytes: 1024 });
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: listener.port, method: 'POST', path: '/api/partners/acme/submit', headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: listener.port,
+          method: 'POST',
+          path: '/api/partners/acme/submit',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 4; i++) req.write(Buffer.alloc(512, 'x'));
       req.end();
@@ -187,12 +224,24 @@ describe('admin API: submit', () => {
 
   test('a gzip body is submitted uncompressed; an unknown Content-Encoding is 400', async () => {
     const { call, submitted } = await start();
-    const r = await call('/api/partners/acme/submit', { method: 'POST', body: gzipSync(edi), headers: { 'content-encoding': 'gzip' } });
+    const r = await call('/api/partners/acme/submit', {
+      method: 'POST',
+      body: gzipSync(edi),
+      headers: { 'content-encoding': 'gzip' },
+    });
     expect(r.status).toBe(202);
     expect(submitted[0].bytes.equals(edi)).toBe(true);
-    const bad = await call('/api/partners/acme/submit', { method: 'POST', body: edi, headers: { 'content-encoding': 'compress' } });
+    const bad = await call('/api/partners/acme/submit', {
+      method: 'POST',
+      body: edi,
+      headers: { 'content-encoding': 'compress' },
+    });
     expect(bad.status).toBe(400);
-    expect(await errorOf(bad)).toEqual({ code: 'EDIGW_ADMIN_BAD_REQUEST', message: 'reading the request body: unsupported Content-Encoding (gzip, deflate and br are read): the request is malformed' });
+    expect(await errorOf(bad)).toEqual({
+      code: 'EDIGW_ADMIN_BAD_REQUEST',
+      message:
+        'reading the request body: unsupported Content-Encoding (gzip, deflate and br are read): the request is malformed',
+    });
     expect(submitted).toHaveLength(1);
   });
 
@@ -224,7 +273,11 @@ describe('admin API: submit', () => {
     ['EDIGW_PROFILE_INVALID', 400],
   ] as const)('a GatewayError %s from submit is answered %i with its code and message', async (code, status) => {
     const err = new GatewayError(code, 'storing po.edi for acme');
-    const { call } = await start({ submit: async () => { throw err; } });
+    const { call } = await start({
+      submit: async () => {
+        throw err;
+      },
+    });
     const r = await call('/api/partners/acme/submit', { method: 'POST', body: edi });
     expect(r.status).toBe(status);
     expect(await r.json()).toEqual({ error: { code, message: err.message } });
@@ -233,7 +286,11 @@ describe('admin API: submit', () => {
   });
 
   test('a plain Error is 500 with a generic message; the detail goes to the log only', async () => {
-    const { call, logged } = await start({ submit: async () => { throw new Error('SQLITE_BUSY at /var/lib/secret.db'); } });
+    const { call, logged } = await start({
+      submit: async () => {
+        throw new Error('SQLITE_BUSY at /var/lib/secret.db');
+      },
+    });
     const r = await call('/api/partners/acme/submit', { method: 'POST', body: edi });
     expect(r.status).toBe(500);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
@@ -244,7 +301,7 @@ describe('admin API: submit', () => {
     expect(error.message).toContain(r.headers.get('x-request-id'));
     const entry = logged.find((l) => l.level === 'error');
     expect(entry?.msg).toBe('admin: unexpected error');
-    expect(((entry?.obj as { err: Error }).err).message).toBe('SQLITE_BUSY at /var/lib/secret.db');
+    expect((entry?.obj as { err: Error }).err.message).toBe('SQLITE_BUSY at /var/lib/secret.db');
   });
 });
 
@@ -252,11 +309,20 @@ describe('admin API: send', () => {
   test('202 queues the bytes for the named endpoint with their content type', async () => {
     const { call, sent } = await start();
     const json = Buffer.from(JSON.stringify({ type: 'PurchaseOrder', number: 'PO-1' }));
-    const r = await call('/api/partners/acme/send?endpoint=acme-as2&fileName=po.json', { method: 'POST', body: json, headers: { 'content-type': 'application/json' } });
+    const r = await call('/api/partners/acme/send?endpoint=acme-as2&fileName=po.json', {
+      method: 'POST',
+      body: json,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ messageId: 's1' });
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ partnerId: 'acme', endpoint: 'acme-as2', contentType: 'application/json', fileName: 'po.json' });
+    expect(sent[0]).toMatchObject({
+      partnerId: 'acme',
+      endpoint: 'acme-as2',
+      contentType: 'application/json',
+      fileName: 'po.json',
+    });
     expect(sent[0].bytes.equals(json)).toBe(true);
   });
 
@@ -278,7 +344,11 @@ describe('admin API: send', () => {
   });
 
   test('an endpoint the partner does not have is whatever send says: a usage error is 400', async () => {
-    const { call } = await start({ send: async () => { throw new GatewayError('EDIGW_USAGE', 'partner acme has no endpoint "nope"'); } });
+    const { call } = await start({
+      send: async () => {
+        throw new GatewayError('EDIGW_USAGE', 'partner acme has no endpoint "nope"');
+      },
+    });
     const r = await call('/api/partners/acme/send?endpoint=nope', { method: 'POST', body: edi });
     expect(r.status).toBe(400);
     expect((await errorOf(r)).message).toBe('partner acme has no endpoint "nope": wrong command line');
@@ -288,7 +358,12 @@ describe('admin API: send', () => {
 describe('admin API: report', () => {
   test('passes the query to report and answers its JSON', async () => {
     const queries: unknown[] = [];
-    const { call } = await start({ report: async (q) => { queries.push(q); return { rows: [{ partner: 'acme', count: 3 }] }; } });
+    const { call } = await start({
+      report: async (q) => {
+        queries.push(q);
+        return { rows: [{ partner: 'acme', count: 3 }] };
+      },
+    });
     const r = await call('/api/report?from=2026-05-01&to=2026-05-31&partner=acme');
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ rows: [{ partner: 'acme', count: 3 }] });
@@ -298,7 +373,11 @@ describe('admin API: report', () => {
   });
 
   test('an unknown partner is 404; a bad date from report is 400', async () => {
-    const { call } = await start({ report: async () => { throw new GatewayError('EDIGW_USAGE', 'from 2026-02-30 is not a date'); } });
+    const { call } = await start({
+      report: async () => {
+        throw new GatewayError('EDIGW_USAGE', 'from 2026-02-30 is not a date');
+      },
+    });
     expect((await call('/api/report?partner=nobody')).status).toBe(404);
     expect((await call('/api/report?from=2026-02-30')).status).toBe(400);
   });
@@ -317,7 +396,12 @@ describe('admin API: listening', () => {
     const l = await listenAdmin(createAdminApp(f.deps), 0, '127.0.0.1');
     const agent = new http.Agent({ keepAlive: true });
     const status = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: l.port, path: '/health', agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port: l.port, path: '/health', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
     });
     expect(status).toBe(200);
     expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
@@ -329,15 +413,32 @@ describe('admin API: listening', () => {
 
   test('close() lets a request in flight finish, then closes its connection', async () => {
     let release!: () => void;
-    const f = fakeDeps({ submit: () => new Promise((resolve) => { release = () => resolve({ messageId: 'late' }); }) });
+    const f = fakeDeps({
+      submit: () =>
+        new Promise((resolve) => {
+          release = () => resolve({ messageId: 'late' });
+        }),
+    });
     const l = await listenAdmin(createAdminApp(f.deps), 0, '127.0.0.1');
     const agent = new http.Agent({ keepAlive: true });
     const answer = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: l.port, method: 'POST', path: '/api/partners/acme/submit', agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
-        let body = '';
-        res.on('data', (c) => { body += c; });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: l.port,
+          method: 'POST',
+          path: '/api/partners/acme/submit',
+          agent,
+          headers: { authorization: `Bearer ${TOKEN}` },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+        },
+      );
       req.on('error', reject);
       req.end(edi);
     });
@@ -356,6 +457,8 @@ describe('admin API: listening', () => {
 
   test('a port in use is a rejected promise', async () => {
     const { listener } = await start();
-    await expect(listenAdmin(createAdminApp(fakeDeps().deps), listener.port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(listenAdmin(createAdminApp(fakeDeps().deps), listener.port, '127.0.0.1')).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
   });
 });

@@ -22,11 +22,25 @@ run('canonical invoice: reading the corpus', () => {
   test('stupidedi 810 (| delimiters): dates, order, ship-to, net 30 terms, ISBN/EAN lines, TDS in implied cents', () => {
     const inv = readCorpus(invoice, 'x12', corpus.stupidedi);
     expect(inv).toMatchObject({
-      number: '00237058', date: '2021-11-18', type: 'invoice', purpose: 'original', orderNumber: '0691-0014403', orderDate: '2021-11-02', terms: { netDays: 30 },
+      number: '00237058',
+      date: '2021-11-18',
+      type: 'invoice',
+      purpose: 'original',
+      orderNumber: '0691-0014403',
+      orderDate: '2021-11-02',
+      terms: { netDays: 30 },
     });
-    expect(inv.parties).toEqual([{
-      role: 'shipTo', id: '1091581', name: 'Store Shipping Address', addressLines: ['123 address_1', 'address_2'], city: 'SAVANNAH', region: 'GA', postalCode: '314014245',
-    }]);
+    expect(inv.parties).toEqual([
+      {
+        role: 'shipTo',
+        id: '1091581',
+        name: 'Store Shipping Address',
+        addressLines: ['123 address_1', 'address_2'],
+        city: 'SAVANNAH',
+        region: 'GA',
+        postalCode: '314014245',
+      },
+    ]);
     expect(inv.lines).toEqual([
       { quantity: 4, unitPrice: 70, gtin: '9781501331978', description: 'Retail Buying From Basics to Fashion' },
       { quantity: 1, unitPrice: 5.66, gtin: '9780316154680', description: 'When You Are Engulfed in Flames' },
@@ -37,11 +51,19 @@ run('canonical invoice: reading the corpus', () => {
   test('staedi 810s: bill-to and remit-to (RE) parties with D-U-N-S+4, 1% 15 days / net 16, cases as CS', () => {
     const [first, second] = transactions(corpus.staediSimple, '810').map(invoice.x12.read);
     expect(first.parties.map((p) => [p.role, p.name, p.idQualifier])).toEqual([
-      ['shipTo', 'BUYSNACKS PORT', 'duns+4'], ['billTo', 'BUYSNACKS', 'duns+4'], ['remitTo', 'FOODSELLER', 'duns+4'],
+      ['shipTo', 'BUYSNACKS PORT', 'duns+4'],
+      ['billTo', 'BUYSNACKS', 'duns+4'],
+      ['remitTo', 'FOODSELLER', 'duns+4'],
     ]);
     expect(first.terms).toEqual({ discountPercent: 1, discountDays: 15, netDays: 16 });
     expect(first.lines).toHaveLength(7);
-    expect(first.lines[0]).toEqual({ quantity: 16, unit: 'CS', unitPrice: 12.34, gtin: '002840022222', description: 'CRUNCHY CHIPS LSS' });
+    expect(first.lines[0]).toEqual({
+      quantity: 16,
+      unit: 'CS',
+      unitPrice: 12.34,
+      gtin: '002840022222',
+      description: 'CRUNCHY CHIPS LSS',
+    });
     expect(first.totals).toEqual({ lineCount: 7, amount: 2554.38 });
     expect(second).toMatchObject({ orderNumber: 'A99999-04', date: '1997-12-15' });
     expect(second.lines.map((l) => l.quantity)).toEqual([50, 100]);
@@ -51,14 +73,26 @@ run('canonical invoice: reading the corpus', () => {
     const [tx] = transactions(corpus.aerospace, '810');
     expect(tx.tree).toBeUndefined();
     const inv = invoice.x12.read(tx);
-    expect(inv).toMatchObject({ number: '39876980601170600', type: 'consolidated', orderNumber: '767124', orderDate: '2000-05-06', terms: { netDays: 14 } });
+    expect(inv).toMatchObject({
+      number: '39876980601170600',
+      type: 'consolidated',
+      orderNumber: '767124',
+      orderDate: '2000-05-06',
+      terms: { netDays: 14 },
+    });
     expect(inv.parties).toEqual([{ role: 'remitTo', id: '290448', idQualifier: 'buyer-assigned', name: 'US BANK' }]);
     expect(inv.totals).toEqual({ lineCount: 1, amount: 170.6 });
   });
 
   test('pydifact INVOIC D97A (no profile): credit note, price per 100 (PRI 5284) read per unit, PCE read as H87, due date from PAT/DTM 140', () => {
     const inv = readCorpus(invoice, 'edifact', corpus.pydifact);
-    expect(inv).toMatchObject({ number: '1060113800026', date: '1999-10-06', type: 'credit', currency: 'EUR', terms: { dueDate: '1999-10-31' } });
+    expect(inv).toMatchObject({
+      number: '1060113800026',
+      date: '1999-10-06',
+      type: 'credit',
+      currency: 'EUR',
+      terms: { dueDate: '1999-10-31' },
+    });
     // NAD+BT is not a D96A party qualifier (IV is the invoicee): only the supplier is carried.
     expect(inv.parties).toEqual([{ role: 'seller', id: '2002993', idQualifier: 'buyer-assigned' }]);
     expect(inv.lines).toHaveLength(1);
@@ -73,10 +107,20 @@ run('canonical invoice: reading the corpus', () => {
     expect(tx.tree).toBeDefined();
     const inv = fromInvoic(tx);
     expect(inv).toMatchObject({ number: '342459', date: '2006-05-15', type: 'invoice', orderNumber: '521052' });
-    expect(inv.parties.map((p) => [p.role, p.id, p.idQualifier])).toEqual([['buyer', '792820524', 'duns'], ['seller', '005435656', 'duns']]);
+    expect(inv.parties.map((p) => [p.role, p.id, p.idQualifier])).toEqual([
+      ['buyer', '792820524', 'duns'],
+      ['seller', '005435656', 'duns'],
+    ]);
     expect(inv.lines).toEqual([
       { lineNumber: '1', quantity: 1020, unit: 'EA', unitPrice: 1.179, buyerItem: '157870', description: 'WIDGET' },
-      { lineNumber: '2', quantity: 20, unit: 'EA', unitPrice: 20.5, buyerItem: '157871', description: 'DIFFERENT WIDGET' },
+      {
+        lineNumber: '2',
+        quantity: 20,
+        unit: 'EA',
+        unitPrice: 20.5,
+        buyerItem: '157871',
+        description: 'DIFFERENT WIDGET',
+      },
     ]);
     expect(inv.totals).toEqual({ lineCount: 2, amount: 2137.58 });
   });
@@ -85,7 +129,9 @@ run('canonical invoice: reading the corpus', () => {
     const inv = readCorpus(invoice, 'edifact', corpus.staediD93A);
     expect(inv.totals).toEqual({ lineCount: 3, taxAmount: 124.38 });
     expect(inv.lines.map((l) => [l.lineNumber, l.quantity, l.unitPrice, l.description])).toEqual([
-      ['1', 1, 750, 'Fahrrad, Damen'], ['2', 1, 19.9, 'Luftpumpe, Stand-'], ['3', 3, 2.5, 'Ersatzventil'],
+      ['1', 1, 750, 'Fahrrad, Damen'],
+      ['2', 1, 19.9, 'Luftpumpe, Stand-'],
+      ['3', 3, 2.5, 'Ersatzventil'],
     ]);
   });
 });
@@ -109,7 +155,9 @@ describe('canonical invoice: fields the corpus does not exercise', () => {
   });
 
   test('envelope: GS01 IN and an 810 set; a debit note is BGM 383 in the INVOIC, with PAT/PCD terms and the SG48 totals', () => {
-    expect(via(invoice, 'x12', full).bytes.toString()).toMatch(/\nGS\*IN\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*810\*0001~\nBIG\*20240229\*INV-2024-0042\*20240201\*PO-77\*\*\*DR\*05~/);
+    expect(via(invoice, 'x12', full).bytes.toString()).toMatch(
+      /\nGS\*IN\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*810\*0001~\nBIG\*20240229\*INV-2024-0042\*20240201\*PO-77\*\*\*DR\*05~/,
+    );
     const edifact = via(invoice, 'edifact', full).bytes.toString('latin1');
     expect(edifact).toMatch(/UNH\+1\+INVOIC:D:96A:UN'\nBGM\+383\+INV-2024-0042\+5'\nDTM\+137:20240229:102'/);
     expect(edifact).toMatch(/PAT\+1\+\+5:3:D:30'\nDTM\+13:20240330:102'\nPAT\+22\+\+5:3:D:10'\nPCD\+12:2.5'/);
@@ -127,12 +175,15 @@ describe('canonical invoice: fields the corpus does not exercise', () => {
 
 describe('canonical invoice: property', () => {
   test('any Invoice both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
-    fc.assert(fc.property(invoices, (inv) => {
-      for (const std of ['x12', 'edifact'] as const) {
-        const r = via(invoice, std, inv);
-        expectClean(r.ic);
-        expect(r.doc).toEqual(inv);
-      }
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(invoices, (inv) => {
+        for (const std of ['x12', 'edifact'] as const) {
+          const r = via(invoice, std, inv);
+          expectClean(r.ic);
+          expect(r.doc).toEqual(inv);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -14,37 +14,82 @@ const run = corpusAvailable() ? describe : describe.skip;
 run('canonical order response: reading the corpus', () => {
   test('node-x12 855: acknowledged with detail (AD), ship-to with three address lines, accepted (IA) and rejected (IR) lines', () => {
     const r = readCorpus(orderResponse, 'x12', corpus.nodeX12);
-    expect(r).toMatchObject({ status: 'accepted', purpose: 'original', orderNumber: 'POTEST1112', orderDate: '2020-10-15', date: '2020-10-15', currency: 'USD' });
+    expect(r).toMatchObject({
+      status: 'accepted',
+      purpose: 'original',
+      orderNumber: 'POTEST1112',
+      orderDate: '2020-10-15',
+      date: '2020-10-15',
+      currency: 'USD',
+    });
     expect(r.number).toBeUndefined(); // BAK06 (request reference) is not the seller's number (BAK08)
-    expect(r.parties).toEqual([{
-      role: 'shipTo', id: '123MILL 0001', name: 'EDI TEST ACCOUNT-SUFFIX', addressLines: ['REGULAR EDI ACCOUNT', 'ATTN ACQ SERVS', '7615 DISALLE BOULEVARD'], city: 'FORT WAYNE', region: 'IN', postalCode: '46825',
-    }]);
+    expect(r.parties).toEqual([
+      {
+        role: 'shipTo',
+        id: '123MILL 0001',
+        name: 'EDI TEST ACCOUNT-SUFFIX',
+        addressLines: ['REGULAR EDI ACCOUNT', 'ATTN ACQ SERVS', '7615 DISALLE BOULEVARD'],
+        city: 'FORT WAYNE',
+        region: 'IN',
+        postalCode: '46825',
+      },
+    ]);
     expect(r.lines.map((l) => [l.lineNumber, l.status, l.quantity, l.confirmedQuantity, l.gtin])).toEqual([
-      ['1', 'accepted', 3, 3, '9780446360265'], ['2', 'rejected', 2, 0, '9780767928427'], ['3', 'rejected', 1, 0, '9780099599531'], ['4', 'accepted', 2, 2, '9780446360272'],
+      ['1', 'accepted', 3, 3, '9780446360265'],
+      ['2', 'rejected', 2, 0, '9780767928427'],
+      ['3', 'rejected', 1, 0, '9780099599531'],
+      ['4', 'accepted', 2, 2, '9780446360272'],
     ]);
     expect(r.lines[0]).toMatchObject({ unit: 'UN', unitPrice: 4.5, description: 'DIC WEBSTERS NEW WORLD' });
     expect(r.totals).toEqual({ lineCount: 4 });
   });
 
-  test('stupidedi 855: accepted (AT), the seller\'s order number (BAK08), a line without an ACK has no status', () => {
+  test("stupidedi 855: accepted (AT), the seller's order number (BAK08), a line without an ACK has no status", () => {
     const r = readCorpus(orderResponse, 'x12', corpus.stupidedi);
-    expect(r).toMatchObject({ number: '338093', date: '2017-04-25', status: 'accepted', orderNumber: '1D711419', orderDate: '2017-05-02' });
-    expect(r.parties).toEqual([{ role: 'seller', id: 'SHRAA', idQualifier: 'buyer-assigned', name: 'SHRADER CANADA', addressLines: ['830 PROGRESS CT'], city: 'OAKVILLE', region: 'ON' }]);
-    expect(r.lines).toEqual([{ lineNumber: '0001', quantity: 72, unit: 'EA', unitPrice: 47.34, buyerItem: 'C000900237' }]);
+    expect(r).toMatchObject({
+      number: '338093',
+      date: '2017-04-25',
+      status: 'accepted',
+      orderNumber: '1D711419',
+      orderDate: '2017-05-02',
+    });
+    expect(r.parties).toEqual([
+      {
+        role: 'seller',
+        id: 'SHRAA',
+        idQualifier: 'buyer-assigned',
+        name: 'SHRADER CANADA',
+        addressLines: ['830 PROGRESS CT'],
+        city: 'OAKVILLE',
+        region: 'ON',
+      },
+    ]);
+    expect(r.lines).toEqual([
+      { lineNumber: '0001', quantity: 72, unit: 'EA', unitPrice: 47.34, buyerItem: 'C000900237' },
+    ]);
   });
 
   test('stupidedi 855 from bad/ (ISA not fixed width): the response itself reads, AC as changed', () => {
     const r = readCorpus(orderResponse, 'x12', corpus.stupidediBad);
     expect(r).toMatchObject({ status: 'changed', orderNumber: '8000000418', number: '349037459001' });
-    expect(r.parties.map((p) => [p.role, p.name])).toEqual([['buyer', 'Hatrsville Compressor Station'], ['seller', 'SUPPLIER 001']]);
-    expect(r.lines.map((l) => [l.quantity, l.unit, l.vendorItem])).toEqual([[2, 'DZN', '420525112'], [6, 'BX', '221051']]);
+    expect(r.parties.map((p) => [p.role, p.name])).toEqual([
+      ['buyer', 'Hatrsville Compressor Station'],
+      ['seller', 'SUPPLIER 001'],
+    ]);
+    expect(r.lines.map((l) => [l.quantity, l.unit, l.vendorItem])).toEqual([
+      [2, 'DZN', '420525112'],
+      [6, 'BX', '221051'],
+    ]);
   });
 });
 
 run('canonical order response: round trips through the other standard', () => {
-  test.each([corpus.nodeX12, corpus.stupidedi])('%s: 855 -> ORDRSP -> OrderResponse -> 855 is the same, both clean', (file) => {
-    expectRoundTrip(orderResponse, 'x12', readCorpus(orderResponse, 'x12', file));
-  });
+  test.each([corpus.nodeX12, corpus.stupidedi])(
+    '%s: 855 -> ORDRSP -> OrderResponse -> 855 is the same, both clean',
+    (file) => {
+      expectRoundTrip(orderResponse, 'x12', readCorpus(orderResponse, 'x12', file));
+    },
+  );
 });
 
 describe('canonical order response: fields the corpus does not exercise', () => {
@@ -57,12 +102,35 @@ describe('canonical order response: fields the corpus does not exercise', () => 
 
   test('line status: ACK01 IA/IC/IR/IB in the 855; LIN 1229 5/6/7 in the ORDRSP, a back order as 6 with QTY 83', () => {
     const x12 = via(orderResponse, 'x12', full).bytes.toString();
-    expect(x12).toMatch(/\nGS\*PR\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*855\*0001~\nBAK\*00\*AC\*PO-77\*20240201\*\*\*\*SO-5531\*20240202~/);
-    expect(x12.match(/ACK\*[^~]*/g)).toEqual(['ACK*IA*10*EA*017*20240210', 'ACK*IC*4*CA', 'ACK*IR*0*EA', 'ACK*IB*8*KG*017*20240401']);
+    expect(x12).toMatch(
+      /\nGS\*PR\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*855\*0001~\nBAK\*00\*AC\*PO-77\*20240201\*\*\*\*SO-5531\*20240202~/,
+    );
+    expect(x12.match(/ACK\*[^~]*/g)).toEqual([
+      'ACK*IA*10*EA*017*20240210',
+      'ACK*IC*4*CA',
+      'ACK*IR*0*EA',
+      'ACK*IB*8*KG*017*20240401',
+    ]);
     const edifact = via(orderResponse, 'edifact', full).bytes.toString('latin1');
     expect(edifact).toMatch(/UNH\+1\+ORDRSP:D:96A:UN'\nBGM\+231\+SO-5531\+9\+AC'\nDTM\+137:20240202:102'/);
-    expect(edifact.match(/LIN\+[^']*/g)).toEqual(['LIN+1+5+04012345000018:EN', 'LIN+2+6', 'LIN+3+7', 'LIN+4+6', 'LIN+5']);
-    expect(edifact.match(/QTY\+[^']*/g)).toEqual(['QTY+21:10:EA', 'QTY+113:10:EA', 'QTY+21:5:CS', 'QTY+113:4:CS', 'QTY+21:1:EA', 'QTY+113:0:EA', 'QTY+21:8:KGM', 'QTY+83:8:KGM', 'QTY+21:2:EA']);
+    expect(edifact.match(/LIN\+[^']*/g)).toEqual([
+      'LIN+1+5+04012345000018:EN',
+      'LIN+2+6',
+      'LIN+3+7',
+      'LIN+4+6',
+      'LIN+5',
+    ]);
+    expect(edifact.match(/QTY\+[^']*/g)).toEqual([
+      'QTY+21:10:EA',
+      'QTY+113:10:EA',
+      'QTY+21:5:CS',
+      'QTY+113:4:CS',
+      'QTY+21:1:EA',
+      'QTY+113:0:EA',
+      'QTY+21:8:KGM',
+      'QTY+83:8:KGM',
+      'QTY+21:2:EA',
+    ]);
   });
 
   test('reading ORDRSP codes other senders use: 1225 27 without 4343 is a rejection, 1229 3 is a change; the registry finds the kind', () => {
@@ -84,12 +152,15 @@ describe('canonical order response: fields the corpus does not exercise', () => 
 
 describe('canonical order response: property', () => {
   test('any OrderResponse both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
-    fc.assert(fc.property(orderResponses, (r) => {
-      for (const std of ['x12', 'edifact'] as const) {
-        const back = via(orderResponse, std, r);
-        expectClean(back.ic);
-        expect(back.doc).toEqual(r);
-      }
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(orderResponses, (r) => {
+        for (const std of ['x12', 'edifact'] as const) {
+          const back = via(orderResponse, std, r);
+          expectClean(back.ic);
+          expect(back.doc).toEqual(r);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

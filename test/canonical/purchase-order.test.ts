@@ -9,13 +9,24 @@ import { allDiagnostics, type Interchange, type Transaction } from '../../src/ed
 import { write } from '../../src/edi/write';
 import { builtInProfiles } from '../../src/config/profiles';
 import {
-  type PurchaseOrder, edifactInterchange, fromOrders, fromX12_850, toOrders, toX12_850, x12Interchange,
+  type PurchaseOrder,
+  edifactInterchange,
+  fromOrders,
+  fromX12_850,
+  toOrders,
+  toX12_850,
+  x12Interchange,
 } from '../../src/canonical';
 import { fullPurchaseOrder, purchaseOrders } from './support';
 
 const profiles = builtInProfiles().set;
 const now = new Date('2024-01-02T12:30:00Z');
-const env = { sender: { qualifier: 'ZZ', id: 'SENDER' }, receiver: { qualifier: 'ZZ', id: 'RECEIVER' }, controlNumber: 42, now };
+const env = {
+  sender: { qualifier: 'ZZ', id: 'SENDER' },
+  receiver: { qualifier: 'ZZ', id: 'RECEIVER' },
+  controlNumber: 42,
+  now,
+};
 
 const corpus = {
   nodeX12: 'x12/node-x12__test-data_850.edi',
@@ -33,7 +44,9 @@ function parse(buf: Buffer): Interchange[] {
 }
 
 function transactions(file: string, type: string): Transaction[] {
-  return parse(read(join(corpusDir, file))).flatMap((ic) => ic.groups.flatMap((g) => g.transactions)).filter((t) => t.type === type);
+  return parse(read(join(corpusDir, file)))
+    .flatMap((ic) => ic.groups.flatMap((g) => g.transactions))
+    .filter((t) => t.type === type);
 }
 
 const x12Order = (file: string) => fromX12_850(transactions(file, '850')[0]);
@@ -64,13 +77,41 @@ const run = corpusAvailable() ? describe : describe.skip;
 run('canonical purchase order: reading the corpus', () => {
   test('node-x12 850: header, ship-to party, six lines with items, prices and descriptions, totals', () => {
     const po = x12Order(corpus.nodeX12);
-    expect(po).toMatchObject({ number: '08292233294', date: '2010-11-27', purpose: 'original', type: 'order', requestedDelivery: '2010-12-14' });
-    expect(po.parties).toEqual([{
-      role: 'shipTo', id: '0003947268292', idQualifier: 'duns+4', name: 'XYZ RETAIL', addressLines: ['31875 SOLON RD'], city: 'SOLON', region: 'OH', postalCode: '44139',
-    }]);
+    expect(po).toMatchObject({
+      number: '08292233294',
+      date: '2010-11-27',
+      purpose: 'original',
+      type: 'order',
+      requestedDelivery: '2010-12-14',
+    });
+    expect(po.parties).toEqual([
+      {
+        role: 'shipTo',
+        id: '0003947268292',
+        idQualifier: 'duns+4',
+        name: 'XYZ RETAIL',
+        addressLines: ['31875 SOLON RD'],
+        city: 'SOLON',
+        region: 'OH',
+        postalCode: '44139',
+      },
+    ]);
     expect(po.lines).toHaveLength(6);
-    expect(po.lines[0]).toEqual({ lineNumber: '1', quantity: 120, unit: 'EA', unitPrice: 9.25, buyerItem: '065322-117', vendorItem: 'AB3542', description: 'SMALL WIDGET' });
-    expect(po.lines[5]).toMatchObject({ quantity: 696, unitPrice: 9.55, vendorItem: 'DX1875', description: 'ORANGE WIDGET' });
+    expect(po.lines[0]).toEqual({
+      lineNumber: '1',
+      quantity: 120,
+      unit: 'EA',
+      unitPrice: 9.25,
+      buyerItem: '065322-117',
+      vendorItem: 'AB3542',
+      description: 'SMALL WIDGET',
+    });
+    expect(po.lines[5]).toMatchObject({
+      quantity: 696,
+      unitPrice: 9.55,
+      vendorItem: 'DX1875',
+      description: 'ORANGE WIDGET',
+    });
     expect(po.totals).toEqual({ lineCount: 6, amount: 13045.94 });
     // REF*DP (department) and REF*PS have no EDIFACT counterpart in the map: not carried
     expect(po.references).toEqual([]);
@@ -79,8 +120,17 @@ run('canonical purchase order: reading the corpus', () => {
   test('stupidedi X357 850: buyer with address, manufacturer part number, AMT*TT total', () => {
     const po = x12Order(corpus.stupidedi);
     expect(po).toMatchObject({ number: 'XX-1234', date: '2017-03-01' });
-    expect(po.parties[0]).toMatchObject({ role: 'buyer', name: 'ABC AEROSPACE', id: '1234567890101', city: 'FIGHTER TOWN', region: 'CA', postalCode: '98898' });
-    expect(po.lines).toEqual([{ lineNumber: '1', quantity: 25, unit: 'EA', unitPrice: 36, manufacturerItem: 'XYZ-1234' }]);
+    expect(po.parties[0]).toMatchObject({
+      role: 'buyer',
+      name: 'ABC AEROSPACE',
+      id: '1234567890101',
+      city: 'FIGHTER TOWN',
+      region: 'CA',
+      postalCode: '98898',
+    });
+    expect(po.lines).toEqual([
+      { lineNumber: '1', quantity: 25, unit: 'EA', unitPrice: 36, manufacturerItem: 'XYZ-1234' },
+    ]);
     expect(po.totals).toEqual({ lineCount: 1, amount: 900 });
   });
 
@@ -88,28 +138,57 @@ run('canonical purchase order: reading the corpus', () => {
     const tx = transactions(corpus.staedi, '850')[0];
     expect(tx.tree).toBeUndefined();
     const po = fromX12_850(tx);
-    expect(po).toMatchObject({ number: 'S115921858', date: '2004-03-17', type: 'order', references: [{ qualifier: 'promotion', value: '040209' }] });
-    expect(po.parties.map((p) => [p.role, p.name, p.id])).toEqual([['buyer', 'SHIPPING GROUP, INC.', '999999999'], ['shipTo', 'CARGO LIMITED #112', undefined]]);
-    expect(po.lines.map((l) => [l.quantity, l.buyerItem])).toEqual([[150, '02006'], [50, '02008'], [25, '01019'], [25, '01220']]);
+    expect(po).toMatchObject({
+      number: 'S115921858',
+      date: '2004-03-17',
+      type: 'order',
+      references: [{ qualifier: 'promotion', value: '040209' }],
+    });
+    expect(po.parties.map((p) => [p.role, p.name, p.id])).toEqual([
+      ['buyer', 'SHIPPING GROUP, INC.', '999999999'],
+      ['shipTo', 'CARGO LIMITED #112', undefined],
+    ]);
+    expect(po.lines.map((l) => [l.quantity, l.buyerItem])).toEqual([
+      [150, '02006'],
+      [50, '02008'],
+      [25, '01019'],
+      [25, '01220'],
+    ]);
     expect(po.totals.lineCount).toBe(4);
   });
 
   test('pydifact ORDERS (no UNZ): GLN parties, dates with times, GTIN lines', () => {
     const po = edifactOrder(corpus.pydifact);
-    expect(po).toMatchObject({ number: '801715918011', date: '2015-08-03', requestedDelivery: '2015-08-06', references: [{ qualifier: 'promotion', value: '50515' }] });
+    expect(po).toMatchObject({
+      number: '801715918011',
+      date: '2015-08-03',
+      requestedDelivery: '2015-08-06',
+      references: [{ qualifier: 'promotion', value: '50515' }],
+    });
     expect(po.parties).toEqual([
       { role: 'seller', id: '5020436000004', idQualifier: 'gln' },
       { role: 'buyer', id: '8711576000012', idQualifier: 'gln' },
       { role: 'shipTo', id: '8711576100019', idQualifier: 'gln' },
     ]);
-    expect(po.lines).toEqual([{ lineNumber: '1', quantity: 8, gtin: '5020436373085' }, { lineNumber: '2', quantity: 8, gtin: '5020436373108' }]);
+    expect(po.lines).toEqual([
+      { lineNumber: '1', quantity: 8, gtin: '5020436373085' },
+      { lineNumber: '2', quantity: 8, gtin: '5020436373108' },
+    ]);
   });
 
   test('smooks camel ORDERS: ISBNs in PIA, gross prices (PRI AAB), line count from CNT 2', () => {
     const po = edifactOrder(corpus.smooksEx);
     expect(po).toMatchObject({ number: '0123456789123', date: '1998-01-06' });
-    expect(po.parties.map((p) => [p.role, p.id])).toEqual([['buyer', '1135309'], ['shipTo', '6678157'], ['seller', '3333333']]);
-    expect(po.lines.map((l) => [l.quantity, l.unitPrice, l.isbn])).toEqual([[2, 10.5, '0835201031'], [10, 9.25, '0835202151'], [5, 30, '0835208338']]);
+    expect(po.parties.map((p) => [p.role, p.id])).toEqual([
+      ['buyer', '1135309'],
+      ['shipTo', '6678157'],
+      ['seller', '3333333'],
+    ]);
+    expect(po.lines.map((l) => [l.quantity, l.unitPrice, l.isbn])).toEqual([
+      [2, 10.5, '0835201031'],
+      [10, 9.25, '0835202151'],
+      [5, 30, '0835208338'],
+    ]);
     expect(po.totals).toEqual({ lineCount: 3 });
   });
 
@@ -118,8 +197,16 @@ run('canonical purchase order: reading the corpus', () => {
     expect(tx.tree).toBeUndefined();
     const po = fromOrders(tx);
     expect(po).toMatchObject({ number: 'BKOD99', date: '2005-11-07' });
-    expect(po.parties).toEqual([{ role: 'buyer', id: '5412345000176', idQualifier: 'gln' }, { role: 'seller', id: '4012345000094', idQualifier: 'gln' }]);
-    expect(po.lines.map((l) => [l.lineNumber, l.quantity, l.isbn])).toEqual([['1', 25, '0764569104'], ['2', 25, '0764569090'], ['3', 16, '1861004656'], ['4', 10, '0596006756']]);
+    expect(po.parties).toEqual([
+      { role: 'buyer', id: '5412345000176', idQualifier: 'gln' },
+      { role: 'seller', id: '4012345000094', idQualifier: 'gln' },
+    ]);
+    expect(po.lines.map((l) => [l.lineNumber, l.quantity, l.isbn])).toEqual([
+      ['1', 25, '0764569104'],
+      ['2', 25, '0764569090'],
+      ['3', 16, '1861004656'],
+      ['4', 10, '0596006756'],
+    ]);
   });
 });
 
@@ -162,21 +249,28 @@ describe('canonical purchase order: fields the corpus does not exercise', () => 
   test('envelope: sender, receiver and control numbers as given; counts computed by write()', () => {
     const x12 = viaX12(full);
     expect(x12.ic).toMatchObject({ sender: env.sender, receiver: env.receiver, controlNumber: '000000042' });
-    expect(x12.bytes.toString()).toMatch(/^ISA\*00\* {10}\*00\* {10}\*ZZ\*SENDER {9}\*ZZ\*RECEIVER {7}\*240102\*1230\*U\*00401\*000000042\*0\*P\*>~\nGS\*PO\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*850\*0001~/);
+    expect(x12.bytes.toString()).toMatch(
+      /^ISA\*00\* {10}\*00\* {10}\*ZZ\*SENDER {9}\*ZZ\*RECEIVER {7}\*240102\*1230\*U\*00401\*000000042\*0\*P\*>~\nGS\*PO\*SENDER\*RECEIVER\*20240102\*1230\*42\*X\*004010~\nST\*850\*0001~/,
+    );
     const orders = viaOrders(full);
     expect(orders.ic).toMatchObject({ sender: env.sender, receiver: env.receiver, controlNumber: '42' });
-    expect(orders.bytes.toString('latin1')).toMatch(/^UNA:\+\.\? '\nUNB\+UNOC:3\+SENDER:ZZ\+RECEIVER:ZZ\+240102:1230\+42'\nUNH\+1\+ORDERS:D:96A:UN'/);
+    expect(orders.bytes.toString('latin1')).toMatch(
+      /^UNA:\+\.\? '\nUNB\+UNOC:3\+SENDER:ZZ\+RECEIVER:ZZ\+240102:1230\+42'\nUNH\+1\+ORDERS:D:96A:UN'/,
+    );
   });
 });
 
 describe('canonical purchase order: property', () => {
   test('any PurchaseOrder both standards can carry comes back equal from X12 and from EDIFACT, and both validate clean', () => {
-    fc.assert(fc.property(purchaseOrders, (po) => {
-      for (const r of [viaX12(po), viaOrders(po)]) {
-        expectClean(r.ic);
-        expect(r.po).toEqual(po);
-      }
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(purchaseOrders, (po) => {
+        for (const r of [viaX12(po), viaOrders(po)]) {
+          expectClean(r.ic);
+          expect(r.po).toEqual(po);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
@@ -196,11 +290,15 @@ run('cli: translate', () => {
     expect(JSON.parse(r.out)).toEqual([{ document: 'PurchaseOrder', ...x12Order(corpus.nodeX12) }]);
   });
 
-  test('850 to edifact: from the input interchange\'s own sender to its own receiver, a clean ORDERS', () => {
+  test("850 to edifact: from the input interchange's own sender to its own receiver, a clean ORDERS", () => {
     const r = cli(path(corpus.nodeX12), '--to', 'edifact', '--control-number', '7');
     expect(r.code).toBe(0);
     const [ic] = parse(Buffer.from(r.out, 'latin1'));
-    expect(ic).toMatchObject({ sender: { id: '4405197800', qualifier: 'ZZ' }, receiver: { id: '999999999', qualifier: '1' }, controlNumber: '7' }); // ISA 12 (phone) -> ZZ, ISA 01 (DUNS) -> 1
+    expect(ic).toMatchObject({
+      sender: { id: '4405197800', qualifier: 'ZZ' },
+      receiver: { id: '999999999', qualifier: '1' },
+      controlNumber: '7',
+    }); // ISA 12 (phone) -> ZZ, ISA 01 (DUNS) -> 1
     expectClean(ic);
     expect(fromOrders(ic.groups[0].transactions[0])).toEqual(x12Order(corpus.nodeX12));
   });
@@ -218,14 +316,20 @@ run('cli: translate', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const docs = JSON.parse(r.out) as Array<{ document: string; number: string }>;
-    expect(docs.map((d) => [d.document, d.number])).toEqual([['Invoice', '00001'], ['Invoice', '00001'], ['PurchaseOrder', 'S115921858']]);
+    expect(docs.map((d) => [d.document, d.number])).toEqual([
+      ['Invoice', '00001'],
+      ['Invoice', '00001'],
+      ['PurchaseOrder', 'S115921858'],
+    ]);
   });
 
   test('a transaction with no canonical kind: exit 1, one line per skipped transaction, the rest still translated', () => {
     const r = cli(join(corpusDir, 'x12/stupidedi__AR943_pass_1.edi'), '--to', 'json');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toEqual([
-      expect.stringMatching(/interchange 000000001, transaction 0001: X12 943 has no canonical map \(translate reads X12 850, 810, 856, 855 and EDIFACT ORDERS, INVOIC, DESADV, ORDRSP\); skipped/),
+      expect.stringMatching(
+        /interchange 000000001, transaction 0001: X12 943 has no canonical map \(translate reads X12 850, 810, 856, 855 and EDIFACT ORDERS, INVOIC, DESADV, ORDRSP\); skipped/,
+      ),
     ]);
     expect(JSON.parse(r.out)).toEqual([]);
   });
@@ -233,11 +337,22 @@ run('cli: translate', () => {
   test('usage and unreadable input: exit 2 with one line', () => {
     const junk = join(dir, 'junk.txt');
     writeFileSync(junk, 'hello, not EDI');
-    for (const args of [[path(corpus.nodeX12)], [path(corpus.nodeX12), '--to', 'csv'], [path(corpus.nodeX12), '--to', 'x12', '--sender', 'nocolon'], [join(dir, 'missing.edi'), '--to', 'json'], [junk, '--to', 'json']]) {
+    for (const args of [
+      [path(corpus.nodeX12)],
+      [path(corpus.nodeX12), '--to', 'csv'],
+      [path(corpus.nodeX12), '--to', 'x12', '--sender', 'nocolon'],
+      [join(dir, 'missing.edi'), '--to', 'json'],
+      [junk, '--to', 'json'],
+    ]) {
       const r = cli(...args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.out).toBe('');
-      expect(r.err.trim().split('\n').filter((l) => !l.startsWith('(run edi-gateway'))).toHaveLength(1);
+      expect(
+        r.err
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('(run edi-gateway')),
+      ).toHaveLength(1);
     }
   });
 });

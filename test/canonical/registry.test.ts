@@ -1,8 +1,17 @@
-import { documentFor, documentNamed, documents, fromOrders, fromX12_850, purchaseOrderReader } from '../../src/canonical';
+import {
+  documentFor,
+  documentNamed,
+  documents,
+  fromOrders,
+  fromX12_850,
+  purchaseOrderReader,
+} from '../../src/canonical';
 
 describe('canonical registry', () => {
   test('one kind per business document, each with its X12 set, functional id and EDIFACT message', () => {
-    expect(documents.map((d) => [d.name, d.x12.type, d.x12.functionalId, d.x12.version, d.edifact.type, d.edifact.version])).toEqual([
+    expect(
+      documents.map((d) => [d.name, d.x12.type, d.x12.functionalId, d.x12.version, d.edifact.type, d.edifact.version]),
+    ).toEqual([
       ['PurchaseOrder', '850', 'PO', '004010', 'ORDERS', 'D96A'],
       ['Invoice', '810', 'IN', '004010', 'INVOIC', 'D96A'],
       ['ShipNotice', '856', 'SH', '004010', 'DESADV', 'D96A'],

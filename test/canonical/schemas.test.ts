@@ -2,12 +2,33 @@ import { basename } from 'node:path';
 import fc from 'fast-check';
 import { corpusAvailable, corpusFiles, read } from '../helpers/corpus';
 import {
-  type DocumentKind, checkDocument, documentFor, documents, invoice, invoiceSchema, issuePath, orderResponse, orderResponseSchema,
-  purchaseOrder, purchaseOrderSchema, shipNotice, shipNoticeSchema,
+  type DocumentKind,
+  checkDocument,
+  documentFor,
+  documents,
+  invoice,
+  invoiceSchema,
+  issuePath,
+  orderResponse,
+  orderResponseSchema,
+  purchaseOrder,
+  purchaseOrderSchema,
+  shipNotice,
+  shipNoticeSchema,
 } from '../../src/canonical';
 import {
-  expectClean, findings, fullInvoice, fullOrderResponse, fullPurchaseOrder, fullShipNotice, invoices, orderResponses, parse, purchaseOrders,
-  shipNotices, via,
+  expectClean,
+  findings,
+  fullInvoice,
+  fullOrderResponse,
+  fullPurchaseOrder,
+  fullShipNotice,
+  invoices,
+  orderResponses,
+  parse,
+  purchaseOrders,
+  shipNotices,
+  via,
 } from './support';
 
 /** What a caller of checkDocument gets: the document, or the issues as one list to compare. */
@@ -17,7 +38,8 @@ function check(kind: DocumentKind, value: unknown): unknown {
 }
 
 /** A document as the translate command's JSON output and a JSON round trip give it. */
-const asJson = (kind: DocumentKind, doc: object): unknown => JSON.parse(JSON.stringify({ document: kind.name, ...doc }));
+const asJson = (kind: DocumentKind, doc: object): unknown =>
+  JSON.parse(JSON.stringify({ document: kind.name, ...doc }));
 
 /** Every document a reader makes of the corpus: each transaction of every file (x12/, edifact/, bad/) that has a kind. */
 function corpusDocuments(): Array<[string, DocumentKind, unknown]> {
@@ -45,7 +67,10 @@ const run = corpusAvailable() ? describe : describe.skip;
  * Two messages in bad/ have no BGM: the reader leaves `number` out (compact() drops the empty string), so
  * what it returns is not a document of its own interface, and the schema says so.
  */
-const withoutNumber = ['edifact-rs__edifact-rs_d01b_invoic_malformed.edi', 'edifact-rs__edifact-rs_d96a_orders_malformed.edi'];
+const withoutNumber = [
+  'edifact-rs__edifact-rs_d01b_invoic_malformed.edi',
+  'edifact-rs__edifact-rs_d96a_orders_malformed.edi',
+];
 
 run('canonical schemas: every document the readers make of the corpus', () => {
   const all = corpusDocuments();
@@ -70,13 +95,17 @@ run('canonical schemas: every document the readers make of the corpus', () => {
   test('a message without a BGM reads to a document without its number, which the schema refuses', () => {
     const refused = all.filter(([name]) => withoutNumber.some((f) => name.startsWith(f)));
     expect(refused.map(([name]) => name.split(' ')[0]).sort()).toEqual(withoutNumber);
-    for (const [, kind, doc] of refused) expect(check(kind, doc)).toEqual({ issues: ['number: missing: expected a string'] });
+    for (const [, kind, doc] of refused)
+      expect(check(kind, doc)).toEqual({ issues: ['number: missing: expected a string'] });
   });
 });
 
 describe('canonical schemas: hand-made and generated documents', () => {
   const full: Array<[string, DocumentKind, object]> = [
-    ['PurchaseOrder', purchaseOrder, fullPurchaseOrder], ['Invoice', invoice, fullInvoice], ['ShipNotice', shipNotice, fullShipNotice], ['OrderResponse', orderResponse, fullOrderResponse],
+    ['PurchaseOrder', purchaseOrder, fullPurchaseOrder],
+    ['Invoice', invoice, fullInvoice],
+    ['ShipNotice', shipNotice, fullShipNotice],
+    ['OrderResponse', orderResponse, fullOrderResponse],
   ];
 
   test.each(full)('the %s that fills every field passes unchanged', (_name, kind, doc) => {
@@ -85,40 +114,86 @@ describe('canonical schemas: hand-made and generated documents', () => {
   });
 
   test('any generated document of each kind passes unchanged, from memory and from JSON', () => {
-    const kinds: Array<[DocumentKind, fc.Arbitrary<object>]> = [[purchaseOrder, purchaseOrders], [invoice, invoices], [shipNotice, shipNotices], [orderResponse, orderResponses]];
+    const kinds: Array<[DocumentKind, fc.Arbitrary<object>]> = [
+      [purchaseOrder, purchaseOrders],
+      [invoice, invoices],
+      [shipNotice, shipNotices],
+      [orderResponse, orderResponses],
+    ];
     for (const [kind, arb] of kinds) {
-      fc.assert(fc.property(arb, (doc) => {
-        expect(kind.schema.parse(doc)).toEqual(doc);
-        expect(check(kind, asJson(kind, doc))).toEqual(doc);
-      }), { numRuns: 100 });
+      fc.assert(
+        fc.property(arb, (doc) => {
+          expect(kind.schema.parse(doc)).toEqual(doc);
+          expect(check(kind, asJson(kind, doc))).toEqual(doc);
+        }),
+        { numRuns: 100 },
+      );
     }
   });
 
-  test('the registry carries each kind\'s schema', () => {
-    expect(documents.map((d) => d.schema)).toEqual([purchaseOrderSchema, invoiceSchema, shipNoticeSchema, orderResponseSchema]);
+  test("the registry carries each kind's schema", () => {
+    expect(documents.map((d) => d.schema)).toEqual([
+      purchaseOrderSchema,
+      invoiceSchema,
+      shipNoticeSchema,
+      orderResponseSchema,
+    ]);
   });
 });
 
 describe('canonical schemas: a minimal document is completed with the defaults', () => {
   test('PurchaseOrder: purpose original, type order, empty lists, lineCount the number of lines; "document" is dropped', () => {
     expect(check(purchaseOrder, { document: 'PurchaseOrder', number: 'PO-1', lines: [{ quantity: 1 }] })).toEqual({
-      number: 'PO-1', purpose: 'original', type: 'order', parties: [], references: [], lines: [{ quantity: 1 }], totals: { lineCount: 1 }, notes: [],
+      number: 'PO-1',
+      purpose: 'original',
+      type: 'order',
+      parties: [],
+      references: [],
+      lines: [{ quantity: 1 }],
+      totals: { lineCount: 1 },
+      notes: [],
     });
   });
 
-  test('Invoice: type invoice, purpose original; ShipNotice: purpose original, no orders, an order\'s items empty; OrderResponse: status accepted', () => {
-    expect(check(invoice, { number: 'INV-1', lines: [{ quantity: 2 }, { quantity: 3 }], totals: { amount: 10 } })).toEqual({
-      number: 'INV-1', type: 'invoice', purpose: 'original', parties: [], references: [], lines: [{ quantity: 2 }, { quantity: 3 }], totals: { amount: 10, lineCount: 2 }, notes: [],
+  test("Invoice: type invoice, purpose original; ShipNotice: purpose original, no orders, an order's items empty; OrderResponse: status accepted", () => {
+    expect(
+      check(invoice, { number: 'INV-1', lines: [{ quantity: 2 }, { quantity: 3 }], totals: { amount: 10 } }),
+    ).toEqual({
+      number: 'INV-1',
+      type: 'invoice',
+      purpose: 'original',
+      parties: [],
+      references: [],
+      lines: [{ quantity: 2 }, { quantity: 3 }],
+      totals: { amount: 10, lineCount: 2 },
+      notes: [],
     });
-    expect(check(shipNotice, { number: 'ASN-1' })).toEqual({ number: 'ASN-1', purpose: 'original', parties: [], references: [], orders: [] });
-    expect(check(shipNotice, { number: 'ASN-1', orders: [{ number: 'PO-1' }] })).toMatchObject({ orders: [{ number: 'PO-1', items: [] }] });
+    expect(check(shipNotice, { number: 'ASN-1' })).toEqual({
+      number: 'ASN-1',
+      purpose: 'original',
+      parties: [],
+      references: [],
+      orders: [],
+    });
+    expect(check(shipNotice, { number: 'ASN-1', orders: [{ number: 'PO-1' }] })).toMatchObject({
+      orders: [{ number: 'PO-1', items: [] }],
+    });
     expect(check(orderResponse, { orderNumber: 'PO-1' })).toEqual({
-      orderNumber: 'PO-1', purpose: 'original', status: 'accepted', parties: [], references: [], lines: [], totals: { lineCount: 0 }, notes: [],
+      orderNumber: 'PO-1',
+      purpose: 'original',
+      status: 'accepted',
+      parties: [],
+      references: [],
+      lines: [],
+      totals: { lineCount: 0 },
+      notes: [],
     });
   });
 
   test('a lineCount that is sent is kept, even when it is not the number of lines; defaults are never shared between documents', () => {
-    expect(check(purchaseOrder, { number: 'PO-1', lines: [{ quantity: 1 }], totals: { lineCount: 7 } })).toMatchObject({ totals: { lineCount: 7 } });
+    expect(check(purchaseOrder, { number: 'PO-1', lines: [{ quantity: 1 }], totals: { lineCount: 7 } })).toMatchObject({
+      totals: { lineCount: 7 },
+    });
     const a = purchaseOrderSchema.parse({ number: 'A' });
     a.notes.push('mutated');
     a.parties.push({ role: 'buyer', name: 'X' });
@@ -135,25 +210,52 @@ describe('canonical schemas: a minimal document is completed with the defaults',
   // invoice, the order's date for a response. With those, the minimal documents are clean in both.
   const minimal: Array<[string, DocumentKind, object]> = [
     ['PurchaseOrder', purchaseOrder, { number: 'PO-1', date: '2024-03-01', lines: [{ quantity: 1 }] }],
-    ['Invoice', invoice, { number: 'INV-1', date: '2024-03-01', lines: [{ quantity: 1, unitPrice: 10 }], totals: { amount: 10 } }],
-    ['ShipNotice', shipNotice, { number: 'ASN-1', date: '2024-03-01', orders: [{ number: 'PO-1', items: [{ quantity: 1, unit: 'EA' }] }] }],
-    ['OrderResponse', orderResponse, { orderNumber: 'PO-1', date: '2024-03-01', orderDate: '2024-02-28', lines: [{ status: 'accepted', quantity: 1, confirmedQuantity: 1 }] }],
+    [
+      'Invoice',
+      invoice,
+      { number: 'INV-1', date: '2024-03-01', lines: [{ quantity: 1, unitPrice: 10 }], totals: { amount: 10 } },
+    ],
+    [
+      'ShipNotice',
+      shipNotice,
+      { number: 'ASN-1', date: '2024-03-01', orders: [{ number: 'PO-1', items: [{ quantity: 1, unit: 'EA' }] }] },
+    ],
+    [
+      'OrderResponse',
+      orderResponse,
+      {
+        orderNumber: 'PO-1',
+        date: '2024-03-01',
+        orderDate: '2024-02-28',
+        lines: [{ status: 'accepted', quantity: 1, confirmedQuantity: 1 }],
+      },
+    ],
   ];
 
-  test.each(minimal)('a minimal %s with its defaults is written to X12 and EDIFACT that validate clean, and reads back the same', (_name, kind, input) => {
-    const r = checkDocument(kind, input);
-    if (!r.ok) throw new Error(r.issues.join('\n'));
-    for (const std of ['x12', 'edifact'] as const) {
-      const { ic, doc } = via(kind, std, r.value);
-      expectClean(ic);
-      expect(doc).toEqual(r.value);
-    }
-  });
+  test.each(minimal)(
+    'a minimal %s with its defaults is written to X12 and EDIFACT that validate clean, and reads back the same',
+    (_name, kind, input) => {
+      const r = checkDocument(kind, input);
+      if (!r.ok) throw new Error(r.issues.join('\n'));
+      for (const std of ['x12', 'edifact'] as const) {
+        const { ic, doc } = via(kind, std, r.value);
+        expectClean(ic);
+        expect(doc).toEqual(r.value);
+      }
+    },
+  );
 });
 
 describe('canonical schemas: located issues', () => {
   test('wrong types: the path of the value and what was expected instead', () => {
-    expect(check(purchaseOrder, { number: 42, lines: [{ quantity: 1 }, { quantity: 2 }, { quantity: '12' }], notes: 'one note', totals: { lineCount: 1.5 } })).toEqual({
+    expect(
+      check(purchaseOrder, {
+        number: 42,
+        lines: [{ quantity: 1 }, { quantity: 2 }, { quantity: '12' }],
+        notes: 'one note',
+        totals: { lineCount: 1.5 },
+      }),
+    ).toEqual({
       issues: [
         'number: expected a string, got 42',
         'lines[2].quantity: expected a number, got "12"',
@@ -164,7 +266,12 @@ describe('canonical schemas: located issues', () => {
     expect(check(invoice, { number: 'I', terms: { netDays: -1 }, lines: [{ quantity: null }] })).toEqual({
       issues: ['terms.netDays: expected at least 0, got -1', 'lines[0].quantity: expected a number, got null'],
     });
-    expect(check(shipNotice, { number: 'S', orders: [{ items: [] }, { items: [{ quantity: 1 }, { quantity: Number.NaN }] }] })).toEqual({
+    expect(
+      check(shipNotice, {
+        number: 'S',
+        orders: [{ items: [] }, { items: [{ quantity: 1 }, { quantity: Number.NaN }] }],
+      }),
+    ).toEqual({
       issues: ['orders[1].items[1].quantity: expected a number, got NaN'],
     });
   });
@@ -185,7 +292,14 @@ describe('canonical schemas: located issues', () => {
   });
 
   test('unknown keys, each at its own path, so a typo is caught', () => {
-    expect(check(purchaseOrder, { number: 'PO-1', note: ['x'], lines: [{ quantity: 1, unitprice: 9.5 }], parties: [{ role: 'buyer', nmae: 'ACME', 'post code': '1' }] })).toEqual({
+    expect(
+      check(purchaseOrder, {
+        number: 'PO-1',
+        note: ['x'],
+        lines: [{ quantity: 1, unitprice: 9.5 }],
+        parties: [{ role: 'buyer', nmae: 'ACME', 'post code': '1' }],
+      }),
+    ).toEqual({
       issues: [
         'parties[0].nmae: unknown key',
         'parties[0]["post code"]: unknown key',
@@ -196,7 +310,14 @@ describe('canonical schemas: located issues', () => {
   });
 
   test('bad enums list the values the document knows; roles and qualifiers are those of the kind', () => {
-    expect(check(purchaseOrder, { number: 'PO-1', type: 'standing', parties: [{ role: 'remitTo' }], references: [{ qualifier: 'bill-of-lading', value: 'B' }] })).toEqual({
+    expect(
+      check(purchaseOrder, {
+        number: 'PO-1',
+        type: 'standing',
+        parties: [{ role: 'remitTo' }],
+        references: [{ qualifier: 'bill-of-lading', value: 'B' }],
+      }),
+    ).toEqual({
       issues: [
         'type: expected one of "order", "blanket", "rush", "release", "consigned", got "standing"',
         'parties[0].role: expected one of "buyer", "seller", "shipTo", "billTo", got "remitTo"',
@@ -204,8 +325,17 @@ describe('canonical schemas: located issues', () => {
       ],
     });
     expect(checkDocument(invoice, { number: 'I', parties: [{ role: 'remitTo', name: 'Lockbox' }] }).ok).toBe(true);
-    expect(checkDocument(shipNotice, { number: 'S', references: [{ qualifier: 'bill-of-lading', value: 'B' }] }).ok).toBe(true);
-    expect(check(orderResponse, { orderNumber: 'PO-1', status: 'ok', lines: [{ status: 'shipped' }], parties: [{ role: 'buyer', idQualifier: 'ZZ' }] })).toEqual({
+    expect(
+      checkDocument(shipNotice, { number: 'S', references: [{ qualifier: 'bill-of-lading', value: 'B' }] }).ok,
+    ).toBe(true);
+    expect(
+      check(orderResponse, {
+        orderNumber: 'PO-1',
+        status: 'ok',
+        lines: [{ status: 'shipped' }],
+        parties: [{ role: 'buyer', idQualifier: 'ZZ' }],
+      }),
+    ).toEqual({
       issues: [
         'status: expected one of "accepted", "changed", "rejected", got "ok"',
         'parties[0].idQualifier: expected one of "gln", "duns", "duns+4", "buyer-assigned", "seller-assigned", got "ZZ"',
@@ -215,7 +345,9 @@ describe('canonical schemas: located issues', () => {
   });
 
   test('a "document" field naming another kind is an error', () => {
-    expect(check(purchaseOrder, { document: 'Invoice', number: 'INV-1' })).toEqual({ issues: ['document: expected "PurchaseOrder", got "Invoice"'] });
+    expect(check(purchaseOrder, { document: 'Invoice', number: 'INV-1' })).toEqual({
+      issues: ['document: expected "PurchaseOrder", got "Invoice"'],
+    });
   });
 
   test('paths are written JSONPath-like', () => {

@@ -7,13 +7,25 @@ import { allDiagnostics, type Interchange, type Standard, type Transaction } fro
 import { write } from '../../src/edi/write';
 import { builtInProfiles } from '../../src/config/profiles';
 import {
-  type DocumentKind, type Invoice, type OrderResponse, type PurchaseOrder, type ResponseLine, type ShipNotice, type ShippedOrder,
-  edifactInterchange, x12Interchange,
+  type DocumentKind,
+  type Invoice,
+  type OrderResponse,
+  type PurchaseOrder,
+  type ResponseLine,
+  type ShipNotice,
+  type ShippedOrder,
+  edifactInterchange,
+  x12Interchange,
 } from '../../src/canonical';
 
 export const profiles = builtInProfiles().set;
 export const now = new Date('2024-01-02T12:30:00Z');
-export const env = { sender: { qualifier: 'ZZ', id: 'SENDER' }, receiver: { qualifier: 'ZZ', id: 'RECEIVER' }, controlNumber: 42, now };
+export const env = {
+  sender: { qualifier: 'ZZ', id: 'SENDER' },
+  receiver: { qualifier: 'ZZ', id: 'RECEIVER' },
+  controlNumber: 42,
+  now,
+};
 
 export function parse(buf: Buffer): Interchange[] {
   return parseBuffer(buf, { level: 'full', profiles }).interchanges;
@@ -21,7 +33,9 @@ export function parse(buf: Buffer): Interchange[] {
 
 /** The transactions of one type in a corpus file (path under ../shared/corpus), read in place. */
 export function transactions(file: string, type: string): Transaction[] {
-  return parse(read(join(corpusDir, file))).flatMap((ic) => ic.groups.flatMap((g) => g.transactions)).filter((t) => t.type === type);
+  return parse(read(join(corpusDir, file)))
+    .flatMap((ic) => ic.groups.flatMap((g) => g.transactions))
+    .filter((t) => t.type === type);
 }
 
 /** The first transaction of the kind's type in a corpus file, as the canonical document. */
@@ -35,15 +49,22 @@ export function readCorpus<D>(kind: DocumentKind<D>, standard: Standard, file: s
 export function via<D>(kind: DocumentKind<D>, standard: Standard, doc: D): { doc: D; ic: Interchange; bytes: Buffer } {
   const k = kind[standard];
   const message = { type: k.type, version: k.version, body: k.write(doc) };
-  const bytes = write(standard === 'x12' ? x12Interchange([message], { ...env, functionalId: kind.x12.functionalId }) : edifactInterchange([message], env));
+  const bytes = write(
+    standard === 'x12'
+      ? x12Interchange([message], { ...env, functionalId: kind.x12.functionalId })
+      : edifactInterchange([message], env),
+  );
   const [ic] = parse(bytes);
   return { doc: k.read(ic.groups[0].transactions[0]), ic, bytes };
 }
 
 /** The findings of a written interchange: none expected, and the shipped profile must have been applied to every transaction. */
 export function findings(ic: Interchange): string[] {
-  const out = allDiagnostics(ic).filter((d) => d.severity === 'error' || d.severity === 'warning').map((d) => `${d.severity} ${d.code}: ${d.message}`);
-  for (const tx of ic.groups.flatMap((g) => g.transactions)) if (!tx.tree) out.push(`no profile applied to ${tx.type} ${tx.version}`);
+  const out = allDiagnostics(ic)
+    .filter((d) => d.severity === 'error' || d.severity === 'warning')
+    .map((d) => `${d.severity} ${d.code}: ${d.message}`);
+  for (const tx of ic.groups.flatMap((g) => g.transactions))
+    if (!tx.tree) out.push(`no profile applied to ${tx.type} ${tx.version}`);
   return out;
 }
 
@@ -72,18 +93,27 @@ export function expectRoundTrip<D>(kind: DocumentKind<D>, from: Standard, doc: D
 
 const UPPER = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const ALNUM = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
-const WORD = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-/&+:\'?,'];
+const WORD = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-/&+:'?,"];
 
-const str = (unit: string[], min: number, max: number) => fc.string({ unit: fc.constantFrom(...unit), minLength: min, maxLength: max });
+const str = (unit: string[], min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...unit), minLength: min, maxLength: max });
 
 /** Words joined by single spaces, never blank at either end, at most `max` characters. */
 export const text = (max: number, min = 1) =>
-  fc.array(str(WORD, 1, 12), { minLength: 1, maxLength: 8 }).map((w) => w.join(' ').slice(0, max).trim()).filter((s) => s.length >= min);
+  fc
+    .array(str(WORD, 1, 12), { minLength: 1, maxLength: 8 })
+    .map((w) => w.join(' ').slice(0, max).trim())
+    .filter((s) => s.length >= min);
 export const code = (min: number, max: number) => str(ALNUM, min, max);
 export const letters = (n: number) => str(UPPER, n, n);
 /** EDIFACT LIN 1082 is numeric (n..6). */
 export const lineNumber = str([...'0123456789'], 1, 6);
-export const isoDay = fc.record({ y: fc.integer({ min: 1995, max: 2035 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) })
+export const isoDay = fc
+  .record({
+    y: fc.integer({ min: 1995, max: 2035 }),
+    m: fc.integer({ min: 1, max: 12 }),
+    d: fc.integer({ min: 1, max: 28 }),
+  })
   .map(({ y, m, d }) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
 /** Amounts in cents, as JavaScript numbers print them (no exponent, at most two decimals). */
 export const money = (max = 10_000_000) => fc.integer({ min: 0, max }).map((n) => n / 100);
@@ -101,22 +131,31 @@ export function defined<T extends object>(o: T): T {
 }
 
 export const itemIds = fc.record({
-  buyerItem: optional(code(1, 35)), vendorItem: optional(code(1, 35)), manufacturerItem: optional(code(1, 35)),
-  gtin: optional(str([...'0123456789'], 8, 14)), isbn: optional(str([...'0123456789'], 10, 13)),
+  buyerItem: optional(code(1, 35)),
+  vendorItem: optional(code(1, 35)),
+  manufacturerItem: optional(code(1, 35)),
+  gtin: optional(str([...'0123456789'], 8, 14)),
+  isbn: optional(str([...'0123456789'], 10, 13)),
 });
 
 export function party<R extends string>(roles: R[]) {
-  return fc.record({
-    role: fc.constantFrom(...roles),
-    id: optional(code(2, 20)),
-    idQualifier: optional(fc.constantFrom('gln', 'duns', 'duns+4', 'buyer-assigned', 'seller-assigned') as fc.Arbitrary<'gln' | 'duns' | 'duns+4' | 'buyer-assigned' | 'seller-assigned'>),
-    name: optional(text(60)),
-    addressLines: optional(fc.array(text(35), { minLength: 1, maxLength: 4 })),
-    city: optional(text(30, 2)),
-    region: optional(letters(2)),
-    postalCode: optional(code(3, 9)),
-    country: optional(letters(2)),
-  }).filter((p) => p.id !== undefined || p.name !== undefined) // N1 needs a name or an id (R0203)
+  return fc
+    .record({
+      role: fc.constantFrom(...roles),
+      id: optional(code(2, 20)),
+      idQualifier: optional(
+        fc.constantFrom('gln', 'duns', 'duns+4', 'buyer-assigned', 'seller-assigned') as fc.Arbitrary<
+          'gln' | 'duns' | 'duns+4' | 'buyer-assigned' | 'seller-assigned'
+        >,
+      ),
+      name: optional(text(60)),
+      addressLines: optional(fc.array(text(35), { minLength: 1, maxLength: 4 })),
+      city: optional(text(30, 2)),
+      region: optional(letters(2)),
+      postalCode: optional(code(3, 9)),
+      country: optional(letters(2)),
+    })
+    .filter((p) => p.id !== undefined || p.name !== undefined) // N1 needs a name or an id (R0203)
     .map((p) => defined({ ...p, idQualifier: p.id === undefined ? undefined : p.idQualifier }));
 }
 
@@ -125,10 +164,17 @@ export function reference<Q extends string>(qualifiers: Q[]) {
 }
 
 export const baseRoles: Array<'buyer' | 'seller' | 'shipTo' | 'billTo'> = ['buyer', 'seller', 'shipTo', 'billTo'];
-export const baseReferences: Array<'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor'> =
-  ['contract', 'promotion', 'vendor-order', 'customer-reference', 'price-list', 'internal-vendor'];
-export const purposes = fc.constantFrom('original', 'cancellation', 'change', 'replace', 'confirmation', 'duplicate') as
-  fc.Arbitrary<'original' | 'cancellation' | 'change' | 'replace' | 'confirmation' | 'duplicate'>;
+export const baseReferences: Array<
+  'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor'
+> = ['contract', 'promotion', 'vendor-order', 'customer-reference', 'price-list', 'internal-vendor'];
+export const purposes = fc.constantFrom(
+  'original',
+  'cancellation',
+  'change',
+  'replace',
+  'confirmation',
+  'duplicate',
+) as fc.Arbitrary<'original' | 'cancellation' | 'change' | 'replace' | 'confirmation' | 'duplicate'>;
 
 // ---------------------------------------------------------------------------------------------
 // Documents: hand-made ones that fill every field, and generators of documents both standards can carry.
@@ -136,17 +182,46 @@ export const purposes = fc.constantFrom('original', 'cancellation', 'change', 'r
 
 /** A PurchaseOrder that fills every field, with text that needs escaping or splitting in one standard or the other. */
 export const fullPurchaseOrder: PurchaseOrder = {
-  number: 'PO-77', date: '2024-02-29', purpose: 'change', type: 'blanket', currency: 'EUR',
+  number: 'PO-77',
+  date: '2024-02-29',
+  purpose: 'change',
+  type: 'blanket',
+  currency: 'EUR',
   parties: [
-    { role: 'buyer', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH: Einkauf + Logistik, Abteilung 7', addressLines: ['Hauptstraße 1', 'Tor 3', 'Halle 2'], city: 'Köln', region: 'NW', postalCode: '50667', country: 'DE' },
+    {
+      role: 'buyer',
+      id: '5412345000013',
+      idQualifier: 'gln',
+      name: 'Müller & Söhne GmbH: Einkauf + Logistik, Abteilung 7',
+      addressLines: ['Hauptstraße 1', 'Tor 3', 'Halle 2'],
+      city: 'Köln',
+      region: 'NW',
+      postalCode: '50667',
+      country: 'DE',
+    },
     { role: 'seller', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply" },
     { role: 'billTo', id: 'B-1', idQualifier: 'buyer-assigned', name: 'Accounts' },
     { role: 'shipTo', id: 'DC-9', idQualifier: 'seller-assigned' },
   ],
-  references: [{ qualifier: 'contract', value: 'C-2024-1' }, { qualifier: 'vendor-order', value: 'V?9' }],
+  references: [
+    { qualifier: 'contract', value: 'C-2024-1' },
+    { qualifier: 'vendor-order', value: 'V?9' },
+  ],
   requestedDelivery: '2024-03-15',
   lines: [
-    { lineNumber: '10', quantity: 2.5, unit: 'KGM', unitPrice: 1234.5, buyerItem: 'B1', vendorItem: 'V1', manufacturerItem: 'M1', gtin: '04012345000018', isbn: '9780000000002', description: 'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters' },
+    {
+      lineNumber: '10',
+      quantity: 2.5,
+      unit: 'KGM',
+      unitPrice: 1234.5,
+      buyerItem: 'B1',
+      vendorItem: 'V1',
+      manufacturerItem: 'M1',
+      gtin: '04012345000018',
+      isbn: '9780000000002',
+      description:
+        'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters',
+    },
     { lineNumber: '20', quantity: 12, unit: 'CS', buyerItem: 'B2' },
   ],
   totals: { lineCount: 2, amount: 3098.75 },
@@ -155,17 +230,47 @@ export const fullPurchaseOrder: PurchaseOrder = {
 
 /** An Invoice that fills every field. */
 export const fullInvoice: Invoice = {
-  number: 'INV-2024-0042', date: '2024-02-29', type: 'debit', purpose: 'replace', orderNumber: 'PO-77', orderDate: '2024-02-01', currency: 'EUR',
+  number: 'INV-2024-0042',
+  date: '2024-02-29',
+  type: 'debit',
+  purpose: 'replace',
+  orderNumber: 'PO-77',
+  orderDate: '2024-02-01',
+  currency: 'EUR',
   parties: [
-    { role: 'seller', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH: Verkauf + Logistik', addressLines: ['Hauptstraße 1', 'Tor 3'], city: 'Köln', postalCode: '50667', country: 'DE' },
+    {
+      role: 'seller',
+      id: '5412345000013',
+      idQualifier: 'gln',
+      name: 'Müller & Söhne GmbH: Verkauf + Logistik',
+      addressLines: ['Hauptstraße 1', 'Tor 3'],
+      city: 'Köln',
+      postalCode: '50667',
+      country: 'DE',
+    },
     { role: 'buyer', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply" },
     { role: 'billTo', id: 'B-1', idQualifier: 'buyer-assigned' },
     { role: 'remitTo', id: '1234567890001', idQualifier: 'duns+4', name: 'Lockbox 7' },
   ],
-  references: [{ qualifier: 'contract', value: 'C-2024-1' }, { qualifier: 'customer-reference', value: 'X?9' }],
+  references: [
+    { qualifier: 'contract', value: 'C-2024-1' },
+    { qualifier: 'customer-reference', value: 'X?9' },
+  ],
   terms: { discountPercent: 2.5, discountDays: 10, netDays: 30, dueDate: '2024-03-30' },
   lines: [
-    { lineNumber: '10', quantity: 2.5, unit: 'KGM', unitPrice: 1234.5, buyerItem: 'B1', vendorItem: 'V1', manufacturerItem: 'M1', gtin: '04012345000018', isbn: '9780000000002', description: 'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters' },
+    {
+      lineNumber: '10',
+      quantity: 2.5,
+      unit: 'KGM',
+      unitPrice: 1234.5,
+      buyerItem: 'B1',
+      vendorItem: 'V1',
+      manufacturerItem: 'M1',
+      gtin: '04012345000018',
+      isbn: '9780000000002',
+      description:
+        'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters',
+    },
     { lineNumber: '20', quantity: 12, unit: 'CS', vendorItem: 'V2' },
   ],
   totals: { lineCount: 2, amount: 3098.75, taxAmount: 588.76 },
@@ -173,108 +278,220 @@ export const fullInvoice: Invoice = {
 };
 
 /** PurchaseOrders both standards can carry. */
-const orderLine = fc.record({
-  lineNumber: optional(lineNumber), quantity: money(), unit: optional(unit), unitPrice: optional(money()), description: optional(text(200)),
-}).chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
-export const purchaseOrders: fc.Arbitrary<PurchaseOrder> = fc.record({
-  number: code(1, 22),
-  date: isoDay,
-  purpose: purposes,
-  type: fc.constantFrom('order', 'blanket', 'rush', 'release', 'consigned') as fc.Arbitrary<PurchaseOrder['type']>,
-  currency: optional(fc.constantFrom('EUR', 'USD', 'CHF')),
-  parties: fc.array(party(baseRoles), { maxLength: 4 }),
-  references: fc.array(reference(baseReferences), { maxLength: 4 }),
-  requestedDelivery: optional(isoDay),
-  lines: fc.array(orderLine, { minLength: 1, maxLength: 4 }), // an 850 needs a PO1
-  totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
-  notes: fc.array(text(300), { maxLength: 3 }),
-}).map((d) => defined(d) as PurchaseOrder);
+const orderLine = fc
+  .record({
+    lineNumber: optional(lineNumber),
+    quantity: money(),
+    unit: optional(unit),
+    unitPrice: optional(money()),
+    description: optional(text(200)),
+  })
+  .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
+export const purchaseOrders: fc.Arbitrary<PurchaseOrder> = fc
+  .record({
+    number: code(1, 22),
+    date: isoDay,
+    purpose: purposes,
+    type: fc.constantFrom('order', 'blanket', 'rush', 'release', 'consigned') as fc.Arbitrary<PurchaseOrder['type']>,
+    currency: optional(fc.constantFrom('EUR', 'USD', 'CHF')),
+    parties: fc.array(party(baseRoles), { maxLength: 4 }),
+    references: fc.array(reference(baseReferences), { maxLength: 4 }),
+    requestedDelivery: optional(isoDay),
+    lines: fc.array(orderLine, { minLength: 1, maxLength: 4 }), // an 850 needs a PO1
+    totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
+    notes: fc.array(text(300), { maxLength: 3 }),
+  })
+  .map((d) => defined(d) as PurchaseOrder);
 
 /** Invoices both standards can carry. */
-const invoiceLine = fc.record({
-  lineNumber: optional(lineNumber), quantity: money(), unit: optional(unit), unitPrice: optional(money()), description: optional(text(200)),
-}).chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
-const paymentTerms = fc.record({ discountPercent: optional(money(9999)), discountDays: optional(count(999)), netDays: optional(count(999)), dueDate: optional(isoDay) })
-  .map(defined).filter((t) => Object.keys(t).length > 0);
-export const invoices: fc.Arbitrary<Invoice> = fc.record({
-  number: fc.constantFrom('1', 'INV-9', 'X').chain((p) => text(22).map((s) => (p + s.replace(/ /g, '')).slice(0, 22))),
-  date: isoDay,
-  type: fc.constantFrom('invoice', 'credit', 'debit', 'consolidated') as fc.Arbitrary<Invoice['type']>,
-  purpose: purposes,
-  orderNumber: optional(text(22)),
-  orderDate: optional(isoDay),
-  currency: optional(letters(3)),
-  parties: fc.array(party([...baseRoles, 'remitTo' as const]), { maxLength: 4 }),
-  references: fc.array(reference(baseReferences), { maxLength: 4 }),
-  terms: optional(paymentTerms),
-  lines: fc.array(invoiceLine, { maxLength: 4 }),
-  totals: fc.record({ lineCount: count(999), amount: money(), taxAmount: optional(money()) }).map(defined),
-  notes: fc.array(text(80), { maxLength: 3 }),
-}).map((d) => defined(d) as Invoice);
+const invoiceLine = fc
+  .record({
+    lineNumber: optional(lineNumber),
+    quantity: money(),
+    unit: optional(unit),
+    unitPrice: optional(money()),
+    description: optional(text(200)),
+  })
+  .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
+const paymentTerms = fc
+  .record({
+    discountPercent: optional(money(9999)),
+    discountDays: optional(count(999)),
+    netDays: optional(count(999)),
+    dueDate: optional(isoDay),
+  })
+  .map(defined)
+  .filter((t) => Object.keys(t).length > 0);
+export const invoices: fc.Arbitrary<Invoice> = fc
+  .record({
+    number: fc
+      .constantFrom('1', 'INV-9', 'X')
+      .chain((p) => text(22).map((s) => (p + s.replace(/ /g, '')).slice(0, 22))),
+    date: isoDay,
+    type: fc.constantFrom('invoice', 'credit', 'debit', 'consolidated') as fc.Arbitrary<Invoice['type']>,
+    purpose: purposes,
+    orderNumber: optional(text(22)),
+    orderDate: optional(isoDay),
+    currency: optional(letters(3)),
+    parties: fc.array(party([...baseRoles, 'remitTo' as const]), { maxLength: 4 }),
+    references: fc.array(reference(baseReferences), { maxLength: 4 }),
+    terms: optional(paymentTerms),
+    lines: fc.array(invoiceLine, { maxLength: 4 }),
+    totals: fc.record({ lineCount: count(999), amount: money(), taxAmount: optional(money()) }).map(defined),
+    notes: fc.array(text(80), { maxLength: 3 }),
+  })
+  .map((d) => defined(d) as Invoice);
 
 /** A ShipNotice that fills every field: two orders and items tied to none. */
 export const fullShipNotice: ShipNotice = {
-  number: 'ASN-0815', date: '2024-03-01', purpose: 'replace', shipped: '2024-03-01', estimatedDelivery: '2024-03-04',
+  number: 'ASN-0815',
+  date: '2024-03-01',
+  purpose: 'replace',
+  shipped: '2024-03-01',
+  estimatedDelivery: '2024-03-04',
   parties: [
-    { role: 'shipFrom', id: '5412345000013', idQualifier: 'gln', name: 'Lager Süd', addressLines: ['Industriestraße 9'], city: 'München', postalCode: '80331', country: 'DE' },
+    {
+      role: 'shipFrom',
+      id: '5412345000013',
+      idQualifier: 'gln',
+      name: 'Lager Süd',
+      addressLines: ['Industriestraße 9'],
+      city: 'München',
+      postalCode: '80331',
+      country: 'DE',
+    },
     { role: 'shipTo', id: 'DC-9', idQualifier: 'buyer-assigned', name: 'Distribution Centre 9' },
     { role: 'carrier', id: '123456789', idQualifier: 'duns', name: 'Fast Freight' },
     { role: 'buyer', id: '4012345000094', idQualifier: 'gln' },
   ],
-  references: [{ qualifier: 'bill-of-lading', value: 'BOL-1' }, { qualifier: 'carrier-reference', value: 'PRO 42' }, { qualifier: 'contract', value: 'C-7' }],
+  references: [
+    { qualifier: 'bill-of-lading', value: 'BOL-1' },
+    { qualifier: 'carrier-reference', value: 'PRO 42' },
+    { qualifier: 'contract', value: 'C-7' },
+  ],
   orders: [
     {
-      number: 'PO-1', orderDate: '2024-02-20', items: [
-        { lineNumber: '1', quantity: 10, unit: 'CS', orderedQuantity: 12, vendorItem: 'V-1', gtin: '04012345000018', description: 'Ten cases of the twelve ordered' },
+      number: 'PO-1',
+      orderDate: '2024-02-20',
+      items: [
+        {
+          lineNumber: '1',
+          quantity: 10,
+          unit: 'CS',
+          orderedQuantity: 12,
+          vendorItem: 'V-1',
+          gtin: '04012345000018',
+          description: 'Ten cases of the twelve ordered',
+        },
         { lineNumber: '2', quantity: 2.5, unit: 'KGM', buyerItem: 'B-2' },
       ],
     },
     { number: 'PO-2', items: [{ quantity: 1, unit: 'EA', isbn: '9780000000002' }] },
-    { items: [{ lineNumber: '99', quantity: 3, unit: 'EA', description: 'Not tied to an order, and without item numbers' }] },
+    {
+      items: [
+        { lineNumber: '99', quantity: 3, unit: 'EA', description: 'Not tied to an order, and without item numbers' },
+      ],
+    },
   ],
 };
 
 /** ShipNotices both standards can carry. */
-const shippedItem = fc.record({
-  lineNumber: optional(lineNumber), quantity: money(), unit, orderedQuantity: optional(money()), description: optional(text(150)),
-}).chain((i) => itemIds.map((ids) => defined({ ...i, ...ids })));
+const shippedItem = fc
+  .record({
+    lineNumber: optional(lineNumber),
+    quantity: money(),
+    unit,
+    orderedQuantity: optional(money()),
+    description: optional(text(150)),
+  })
+  .chain((i) => itemIds.map((ids) => defined({ ...i, ...ids })));
 const shippedItems = fc.array(shippedItem, { minLength: 1, maxLength: 3 });
 // Order numbers are unique and at most one group of items is tied to no order: a DESADV names the order on
 // each line, so neighbouring lines of equal orders read back as one order.
-const shippedOrders = fc.tuple(
-  fc.uniqueArray(code(1, 22), { maxLength: 3 }),
-  fc.array(fc.tuple(optional(isoDay), shippedItems), { minLength: 3, maxLength: 3 }),
-  optional(shippedItems),
-  fc.nat(3),
-).map(([numbers, details, loose, at]) => {
-  const out: ShippedOrder[] = numbers.map((number, i) => defined({ number, orderDate: details[i][0], items: details[i][1] }));
-  if (loose) out.splice(Math.min(at, out.length), 0, { items: loose });
-  return out;
-});
-export const shipNotices: fc.Arbitrary<ShipNotice> = fc.record({
-  number: code(2, 22),
-  date: isoDay,
-  purpose: purposes,
-  shipped: optional(isoDay),
-  estimatedDelivery: optional(isoDay),
-  parties: fc.array(party([...baseRoles, 'shipFrom' as const, 'carrier' as const]), { maxLength: 4 }),
-  references: fc.array(reference([...baseReferences, 'bill-of-lading' as const, 'carrier-reference' as const]), { maxLength: 4 }),
-  orders: shippedOrders,
-}).map((d) => defined(d) as ShipNotice);
+const shippedOrders = fc
+  .tuple(
+    fc.uniqueArray(code(1, 22), { maxLength: 3 }),
+    fc.array(fc.tuple(optional(isoDay), shippedItems), { minLength: 3, maxLength: 3 }),
+    optional(shippedItems),
+    fc.nat(3),
+  )
+  .map(([numbers, details, loose, at]) => {
+    const out: ShippedOrder[] = numbers.map((number, i) =>
+      defined({ number, orderDate: details[i][0], items: details[i][1] }),
+    );
+    if (loose) out.splice(Math.min(at, out.length), 0, { items: loose });
+    return out;
+  });
+export const shipNotices: fc.Arbitrary<ShipNotice> = fc
+  .record({
+    number: code(2, 22),
+    date: isoDay,
+    purpose: purposes,
+    shipped: optional(isoDay),
+    estimatedDelivery: optional(isoDay),
+    parties: fc.array(party([...baseRoles, 'shipFrom' as const, 'carrier' as const]), { maxLength: 4 }),
+    references: fc.array(reference([...baseReferences, 'bill-of-lading' as const, 'carrier-reference' as const]), {
+      maxLength: 4,
+    }),
+    orders: shippedOrders,
+  })
+  .map((d) => defined(d) as ShipNotice);
 
 /** An OrderResponse that fills every field, with a line of each status and one without. */
 export const fullOrderResponse: OrderResponse = {
-  number: 'SO-5531', date: '2024-02-02', purpose: 'original', status: 'changed', orderNumber: 'PO-77', orderDate: '2024-02-01', currency: 'EUR',
+  number: 'SO-5531',
+  date: '2024-02-02',
+  purpose: 'original',
+  status: 'changed',
+  orderNumber: 'PO-77',
+  orderDate: '2024-02-01',
+  currency: 'EUR',
   parties: [
     { role: 'seller', id: '5412345000013', idQualifier: 'gln', name: 'Müller & Söhne GmbH' },
-    { role: 'buyer', id: '123456789', idQualifier: 'duns', name: "O'Brien Supply", addressLines: ['1 Main St'], city: 'Boston', region: 'MA', postalCode: '02101', country: 'US' },
+    {
+      role: 'buyer',
+      id: '123456789',
+      idQualifier: 'duns',
+      name: "O'Brien Supply",
+      addressLines: ['1 Main St'],
+      city: 'Boston',
+      region: 'MA',
+      postalCode: '02101',
+      country: 'US',
+    },
   ],
   references: [{ qualifier: 'contract', value: 'C-2024-1' }],
   lines: [
-    { lineNumber: '1', status: 'accepted', quantity: 10, unit: 'EA', unitPrice: 9.5, confirmedQuantity: 10, estimatedDelivery: '2024-02-10', gtin: '04012345000018', description: 'Accepted as ordered' },
-    { lineNumber: '2', status: 'changed', quantity: 5, unit: 'CS', unitPrice: 20, confirmedQuantity: 4, vendorItem: 'V-2' },
+    {
+      lineNumber: '1',
+      status: 'accepted',
+      quantity: 10,
+      unit: 'EA',
+      unitPrice: 9.5,
+      confirmedQuantity: 10,
+      estimatedDelivery: '2024-02-10',
+      gtin: '04012345000018',
+      description: 'Accepted as ordered',
+    },
+    {
+      lineNumber: '2',
+      status: 'changed',
+      quantity: 5,
+      unit: 'CS',
+      unitPrice: 20,
+      confirmedQuantity: 4,
+      vendorItem: 'V-2',
+    },
     { lineNumber: '3', status: 'rejected', quantity: 1, unit: 'EA', confirmedQuantity: 0, buyerItem: 'B-3' },
-    { lineNumber: '4', status: 'backordered', quantity: 8, unit: 'KGM', confirmedQuantity: 8, estimatedDelivery: '2024-04-01', isbn: '9780000000002' },
+    {
+      lineNumber: '4',
+      status: 'backordered',
+      quantity: 8,
+      unit: 'KGM',
+      confirmedQuantity: 8,
+      estimatedDelivery: '2024-04-01',
+      isbn: '9780000000002',
+    },
     { lineNumber: '5', quantity: 2, unit: 'EA', manufacturerItem: 'M-5' },
   ],
   totals: { lineCount: 5, amount: 1234.5 },
@@ -285,32 +502,45 @@ export const fullOrderResponse: OrderResponse = {
  * OrderResponses both standards can carry. What an 855 can say of a line: an ACK needs a status, a unit
  * needs a quantity to travel with, a back order needs its quantity in an ORDRSP (QTY 83).
  */
-const responseLine: fc.Arbitrary<ResponseLine> = fc.record({
-  lineNumber: optional(lineNumber),
-  status: optional(fc.constantFrom('accepted', 'rejected', 'changed', 'backordered') as fc.Arbitrary<ResponseLine['status']>),
-  quantity: optional(money()),
-  unit: optional(unit),
-  unitPrice: optional(money()),
-  confirmedQuantity: optional(money()),
-  estimatedDelivery: optional(isoDay),
-  description: optional(text(150)),
-}).map((l) => defined({
-  ...l,
-  unit: l.quantity !== undefined || (l.status && l.confirmedQuantity !== undefined) ? l.unit : undefined,
-  confirmedQuantity: l.status ? (l.status === 'backordered' ? l.confirmedQuantity ?? 1 : l.confirmedQuantity) : undefined,
-  estimatedDelivery: l.status ? l.estimatedDelivery : undefined,
-})).chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
-export const orderResponses: fc.Arbitrary<OrderResponse> = fc.record({
-  number: optional(code(1, 30)),
-  date: isoDay,
-  purpose: purposes,
-  status: fc.constantFrom('accepted', 'changed', 'rejected') as fc.Arbitrary<OrderResponse['status']>,
-  orderNumber: code(1, 22),
-  orderDate: isoDay,
-  currency: optional(fc.constantFrom('EUR', 'USD', 'CHF')),
-  parties: fc.array(party(baseRoles), { maxLength: 4 }),
-  references: fc.array(reference(baseReferences), { maxLength: 4 }),
-  lines: fc.array(responseLine, { maxLength: 5 }),
-  totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
-  notes: fc.array(text(300), { maxLength: 3 }),
-}).map((d) => defined(d) as OrderResponse);
+const responseLine: fc.Arbitrary<ResponseLine> = fc
+  .record({
+    lineNumber: optional(lineNumber),
+    status: optional(
+      fc.constantFrom('accepted', 'rejected', 'changed', 'backordered') as fc.Arbitrary<ResponseLine['status']>,
+    ),
+    quantity: optional(money()),
+    unit: optional(unit),
+    unitPrice: optional(money()),
+    confirmedQuantity: optional(money()),
+    estimatedDelivery: optional(isoDay),
+    description: optional(text(150)),
+  })
+  .map((l) =>
+    defined({
+      ...l,
+      unit: l.quantity !== undefined || (l.status && l.confirmedQuantity !== undefined) ? l.unit : undefined,
+      confirmedQuantity: l.status
+        ? l.status === 'backordered'
+          ? (l.confirmedQuantity ?? 1)
+          : l.confirmedQuantity
+        : undefined,
+      estimatedDelivery: l.status ? l.estimatedDelivery : undefined,
+    }),
+  )
+  .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })));
+export const orderResponses: fc.Arbitrary<OrderResponse> = fc
+  .record({
+    number: optional(code(1, 30)),
+    date: isoDay,
+    purpose: purposes,
+    status: fc.constantFrom('accepted', 'changed', 'rejected') as fc.Arbitrary<OrderResponse['status']>,
+    orderNumber: code(1, 22),
+    orderDate: isoDay,
+    currency: optional(fc.constantFrom('EUR', 'USD', 'CHF')),
+    parties: fc.array(party(baseRoles), { maxLength: 4 }),
+    references: fc.array(reference(baseReferences), { maxLength: 4 }),
+    lines: fc.array(responseLine, { maxLength: 5 }),
+    totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
+    notes: fc.array(text(300), { maxLength: 3 }),
+  })
+  .map((d) => defined(d) as OrderResponse);

@@ -23,7 +23,13 @@ run('cli: translate, every document kind', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const ics = parse(Buffer.from(r.out));
-    expect(ics.map((ic) => [ic.controlNumber, ic.groups.map((g) => g.functionalId), ic.groups[0].transactions.map((t) => t.type)])).toEqual([
+    expect(
+      ics.map((ic) => [
+        ic.controlNumber,
+        ic.groups.map((g) => g.functionalId),
+        ic.groups[0].transactions.map((t) => t.type),
+      ]),
+    ).toEqual([
       ['000000007', ['IN'], ['810', '810']],
       ['000000008', ['PO'], ['850']],
     ]);
@@ -37,12 +43,16 @@ run('cli: translate, every document kind', () => {
     const r = cli(path(dual), '--to', 'edifact');
     expect(r.code).toBe(0);
     const ics = parse(Buffer.from(r.out, 'latin1'));
-    expect(ics.map((ic) => [ic.controlNumber, ic.groups[0].transactions.map((t) => `${t.type}:${t.version}`)])).toEqual([
-      ['1', ['INVOIC:D96A', 'INVOIC:D96A']],
-      ['2', ['ORDERS:D96A']],
-    ]);
+    expect(ics.map((ic) => [ic.controlNumber, ic.groups[0].transactions.map((t) => `${t.type}:${t.version}`)])).toEqual(
+      [
+        ['1', ['INVOIC:D96A', 'INVOIC:D96A']],
+        ['2', ['ORDERS:D96A']],
+      ],
+    );
     for (const ic of ics) expectClean(ic);
-    expect(ics[0].groups[0].transactions.map(invoice.edifact.read)).toEqual(transactions(dual, '810').map(invoice.x12.read));
+    expect(ics[0].groups[0].transactions.map(invoice.edifact.read)).toEqual(
+      transactions(dual, '810').map(invoice.x12.read),
+    );
   });
 
   test('json: every document with its kind in a document field, in input order', () => {
@@ -50,15 +60,23 @@ run('cli: translate, every document kind', () => {
     expect(r.code).toBe(0);
     const docs = JSON.parse(r.out) as Array<{ document: string }>;
     const [inv1, inv2] = transactions(dual, '810').map(invoice.x12.read);
-    expect(docs).toEqual([{ document: 'Invoice', ...inv1 }, { document: 'Invoice', ...inv2 }, { document: 'PurchaseOrder', ...readCorpus(purchaseOrder, 'x12', dual) }]);
+    expect(docs).toEqual([
+      { document: 'Invoice', ...inv1 },
+      { document: 'Invoice', ...inv2 },
+      { document: 'PurchaseOrder', ...readCorpus(purchaseOrder, 'x12', dual) },
+    ]);
   });
 
-  test('856 to edifact: a clean DESADV from the input\'s own parties (ISA 12 -> ZZ, 01 -> 1)', () => {
+  test("856 to edifact: a clean DESADV from the input's own parties (ISA 12 -> ZZ, 01 -> 1)", () => {
     const file = 'x12/node-x12__test-data_856.edi';
     const r = cli(path(file), '--to', 'edifact', '--control-number', '3');
     expect(r.code).toBe(0);
     const [ic] = parse(Buffer.from(r.out, 'latin1'));
-    expect(ic).toMatchObject({ controlNumber: '3', sender: { id: '4405197800', qualifier: 'ZZ' }, receiver: { id: '999999999', qualifier: '1' } });
+    expect(ic).toMatchObject({
+      controlNumber: '3',
+      sender: { id: '4405197800', qualifier: 'ZZ' },
+      receiver: { id: '999999999', qualifier: '1' },
+    });
     expectClean(ic);
     expect(shipNotice.edifact.read(ic.groups[0].transactions[0])).toEqual(readCorpus(shipNotice, 'x12', file));
   });
@@ -68,14 +86,18 @@ run('cli: translate, every document kind', () => {
     expect(ack.code).toBe(0);
     const [ordrsp] = parse(Buffer.from(ack.out, 'latin1'));
     expectClean(ordrsp);
-    expect(orderResponse.edifact.read(ordrsp.groups[0].transactions[0])).toEqual(readCorpus(orderResponse, 'x12', 'x12/node-x12__test-data_855.edi'));
+    expect(orderResponse.edifact.read(ordrsp.groups[0].transactions[0])).toEqual(
+      readCorpus(orderResponse, 'x12', 'x12/node-x12__test-data_855.edi'),
+    );
 
     const inv = cli(path('edifact/staedi__EDIFACT_invoic_d97b.edi'), '--to', 'x12');
     expect(inv.code).toBe(0);
     const [x12] = parse(Buffer.from(inv.out));
     expect(x12.groups[0].functionalId).toBe('IN');
     expectClean(x12);
-    expect(invoice.x12.read(x12.groups[0].transactions[0])).toEqual(readCorpus(invoice, 'edifact', 'edifact/staedi__EDIFACT_invoic_d97b.edi'));
+    expect(invoice.x12.read(x12.groups[0].transactions[0])).toEqual(
+      readCorpus(invoice, 'edifact', 'edifact/staedi__EDIFACT_invoic_d97b.edi'),
+    );
   });
 });
 
@@ -83,12 +105,16 @@ run('cli: translate --partner', () => {
   const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
   const repo = resolve(__dirname, '..', '..');
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, 'translate', ...args], { encoding: 'utf8', cwd: repo, env: { ...process.env, EDI_GATEWAY_CONFIG: '' } });
+    const r = spawnSync(process.execPath, [bin, 'translate', ...args], {
+      encoding: 'utf8',
+      cwd: repo,
+      env: { ...process.env, EDI_GATEWAY_CONFIG: '' },
+    });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
   const po = join(corpusDir, 'x12/node-x12__test-data_850.edi');
 
-  test('addresses the output from our identity to the partner\'s identifier', () => {
+  test("addresses the output from our identity to the partner's identifier", () => {
     const r = cli(po, '--to', 'edifact', '--partner', 'globex', '--config', join(repo, 'gateway.yaml'));
     expect(r.err).toBe('');
     expect(r.code).toBe(0);

@@ -12,7 +12,9 @@ import { ensureOurKeys } from '../../src/config/our-keys';
 const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' });
 const haveOpenssl = openssl.status === 0;
 if (!haveOpenssl) {
-  console.warn(`our keys: ${process.env.CI ? 'failing' : 'skipping'} the openssl checks: openssl is not on PATH (${openssl.error?.message ?? openssl.stderr})`);
+  console.warn(
+    `our keys: ${process.env.CI ? 'failing' : 'skipping'} the openssl checks: openssl is not on PATH (${openssl.error?.message ?? openssl.stderr})`,
+  );
 }
 // In CI a missing openssl fails the checks instead of hiding them.
 const withOpenssl = haveOpenssl || process.env.CI ? test : test.skip;
@@ -47,14 +49,28 @@ describe('our keys, made on first start', () => {
   test('makes the AS2 key and certificate and the SFTP host key where gateway.yaml names them', async () => {
     const config = await gateway();
     const logged: string[] = [];
-    const created = await ensureOurKeys(config, { info: (_o, m) => { logged.push(m); } });
-    expect(created).toEqual([our('as2.key'), our('as2.pem'), our('ssh_host_ed25519_key'), our('ssh_host_ed25519_key.pub')]);
+    const created = await ensureOurKeys(config, {
+      info: (_o, m) => {
+        logged.push(m);
+      },
+    });
+    expect(created).toEqual([
+      our('as2.key'),
+      our('as2.pem'),
+      our('ssh_host_ed25519_key'),
+      our('ssh_host_ed25519_key.pub'),
+    ]);
     expect(await mode(our('as2.key'))).toBe(0o600);
     expect(await mode(our('ssh_host_ed25519_key'))).toBe(0o600);
     expect(await mode(our('as2.pem'))).toBe(0o644);
     expect(await mode(our('ssh_host_ed25519_key.pub'))).toBe(0o644);
     expect(await mode(path.join(root, 'certs', 'our'))).toBe(0o700);
-    expect((await fs.readdir(path.join(root, 'certs', 'our'))).sort()).toEqual(['as2.key', 'as2.pem', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub']);
+    expect((await fs.readdir(path.join(root, 'certs', 'our'))).sort()).toEqual([
+      'as2.key',
+      'as2.pem',
+      'ssh_host_ed25519_key',
+      'ssh_host_ed25519_key.pub',
+    ]);
     expect(logged).toHaveLength(2);
     expect(gatewayFileIssues(config, GATEWAY, [])).toEqual([]);
   });
@@ -133,16 +149,19 @@ describe('our keys, made on first start', () => {
     expect(after.map((b, i) => b.equals(before[i]))).toEqual([true, true, true]);
   });
 
-  test.each(['as2.key', 'as2.pem'])('half an AS2 pair (%s gone) is a config error, and nothing is made', async (gone) => {
-    const config = await gateway();
-    await ensureOurKeys(config);
-    await fs.rm(our(gone));
-    const err = await ensureOurKeys(config).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GatewayError);
-    expect(err).toMatchObject({ code: 'EDIGW_KEYS_HALF_PAIR', kind: 'config' });
-    expect((err as GatewayError).message).toContain(our(gone));
-    expect((await fs.readdir(path.join(root, 'certs', 'our'))).includes(gone)).toBe(false);
-  });
+  test.each(['as2.key', 'as2.pem'])(
+    'half an AS2 pair (%s gone) is a config error, and nothing is made',
+    async (gone) => {
+      const config = await gateway();
+      await ensureOurKeys(config);
+      await fs.rm(our(gone));
+      const err = await ensureOurKeys(config).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GatewayError);
+      expect(err).toMatchObject({ code: 'EDIGW_KEYS_HALF_PAIR', kind: 'config' });
+      expect((err as GatewayError).message).toContain(our(gone));
+      expect((await fs.readdir(path.join(root, 'certs', 'our'))).includes(gone)).toBe(false);
+    },
+  );
 
   test('a host key .pub without its key is a config error', async () => {
     const config = await gateway();
@@ -167,7 +186,11 @@ sftp: { hostKey: keys/host_key }
     const config = await gateway(yaml);
     expect(await ensureOurKeys(config)).toEqual([]);
     await expect(fs.stat(path.join(root, 'keys'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(gatewayFileIssues(config, yaml).map((i) => i.path)).toEqual(['identity.as2.key', 'identity.as2.certificate', 'sftp.hostKey']);
+    expect(gatewayFileIssues(config, yaml).map((i) => i.path)).toEqual([
+      'identity.as2.key',
+      'identity.as2.certificate',
+      'sftp.hostKey',
+    ]);
   });
 
   test('a gateway.yaml naming none of these makes nothing', async () => {

@@ -15,7 +15,10 @@ for (const db of ['sqlite', 'mariadb'] as const) {
     if (db === 'mariadb' && !(await mariadbAvailable())) return;
     const r = await chaos({ db, kills: 3, rate: 8, upSeconds: [3, 8], seed: 13, timeoutSeconds: 780 });
     // The whole table on failure, so that the cause is in the test output.
-    expect({ failures: r.failures, table: r.failures.length ? formatResult(r) : '' }).toEqual({ failures: [], table: '' });
+    expect({ failures: r.failures, table: r.failures.length ? formatResult(r) : '' }).toEqual({
+      failures: [],
+      table: '',
+    });
     expect(r.killsDone).toBe(3);
     expect(r.total.receipts).toBeGreaterThan(0);
     expect(r.total.lost).toBe(0);

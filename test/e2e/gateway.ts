@@ -1,7 +1,16 @@
 /** Runs the real gateway process (bin/edi-gateway.js from the built dist/) in a scratch folder, for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, renameSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+  existsSync,
+  renameSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +26,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface SinkRequest { path: string; headers: IncomingMessage['headers']; body: Buffer; status: number }
+export interface SinkRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  status: number;
+}
 
 /**
  * A local HTTP server standing in for the ERP: records every request, and answers each with the status
@@ -55,7 +69,11 @@ export class HttpSink {
 }
 
 /** Waits until `check` returns a value that is not undefined/false, or fails with `what`. */
-export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -97,7 +115,11 @@ export function scratch(): Scratch {
       renameSync(tmp, at(rel));
     },
     files(rel) {
-      return existsSync(at(rel)) ? readdirSync(at(rel)).filter((n) => !n.startsWith('.')).sort() : [];
+      return existsSync(at(rel))
+        ? readdirSync(at(rel))
+            .filter((n) => !n.startsWith('.'))
+            .sort()
+        : [];
     },
     read(rel) {
       return readFileSync(at(rel), 'utf8');
@@ -117,10 +139,16 @@ export class GatewayProcess {
   /** How long start() waits for "gateway running" (a loaded machine starting MariaDB worker processes needs longer). */
   protected startTimeoutMs = 20_000;
 
-  constructor(private readonly config: string, private readonly env: NodeJS.ProcessEnv = {}) {}
+  constructor(
+    private readonly config: string,
+    private readonly env: NodeJS.ProcessEnv = {},
+  ) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, [BIN, 'start', '--config', this.config], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, 'start', '--config', this.config], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buf = '';
     this.child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString('utf8');
@@ -128,14 +156,25 @@ export class GatewayProcess {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        try { this.lines.push(JSON.parse(line)); } catch { this.lines.push({ msg: line }); }
+        try {
+          this.lines.push(JSON.parse(line));
+        } catch {
+          this.lines.push({ msg: line });
+        }
       }
     });
     let err = '';
-    this.child.stderr!.on('data', (c: Buffer) => { err += c.toString('utf8'); });
+    this.child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString('utf8');
+    });
     this.exit = new Promise((r) => this.child.on('exit', (code) => r(code)));
-    const early = this.exit.then((code) => { throw new Error(`edi-gateway start exited with ${code} before it ran: ${err}`); });
-    await Promise.race([eventually('the gateway to run', () => this.logged('gateway running'), this.startTimeoutMs), early]);
+    const early = this.exit.then((code) => {
+      throw new Error(`edi-gateway start exited with ${code} before it ran: ${err}`);
+    });
+    await Promise.race([
+      eventually('the gateway to run', () => this.logged('gateway running'), this.startTimeoutMs),
+      early,
+    ]);
   }
 
   /** The gateway's process id (once started). */
@@ -161,27 +200,52 @@ export class GatewayProcess {
 }
 
 /** Runs a CLI command to completion (asynchronously: the test process may be serving the HTTP sink it talks to). */
-export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolveRun({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
   });
 }
 
 /** An X12 850 with correct counts: sender and receiver ids (ZZ), control number, PO number, and the line items. */
-export function x12Order(o: { sender: string; receiver?: string; control: number; po: string; test?: boolean; lines?: number }): string {
+export function x12Order(o: {
+  sender: string;
+  receiver?: string;
+  control: number;
+  po: string;
+  test?: boolean;
+  lines?: number;
+}): string {
   const ctrl = String(o.control).padStart(9, '0');
   const lines = Array.from({ length: o.lines ?? 1 }, (_, i) => `PO1*${i + 1}*${10 + i}*EA*9.5**VP*SKU-${i + 1}~`);
   const body = [`BEG*00*SA*${o.po}**20240102~`, ...lines, `CTT*${lines.length}~`];
   return [
     `ISA*00*          *00*          *ZZ*${o.sender.padEnd(15)}*ZZ*${(o.receiver ?? 'OURCOMPANY').padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>~`,
     `GS*PO*${o.sender}*${o.receiver ?? 'OURCOMPANY'}*20240102*1230*${o.control}*X*004010~`,
-    'ST*850*0001~', ...body, `SE*${body.length + 2}*0001~`, `GE*1*${o.control}~`, `IEA*1*${ctrl}~`, '',
+    'ST*850*0001~',
+    ...body,
+    `SE*${body.length + 2}*0001~`,
+    `GE*1*${o.control}~`,
+    `IEA*1*${ctrl}~`,
+    '',
   ].join('\n');
 }

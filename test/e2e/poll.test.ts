@@ -10,59 +10,88 @@ import { cli, eventually, GatewayProcess, scratch, type Scratch, x12Order } from
 
 jest.setTimeout(120_000);
 
-describePeer('the gateway polls a partner\'s SFTP server and delivers to it (OpenSSH sshd)', missingPeer([SSHD, 'ssh-keygen', 'ssh-keyscan'], { root: true }), () => {
-  let sshd: Sshd;
-  let s: Scratch;
-  let gw: GatewayProcess;
-  let env: NodeJS.ProcessEnv;
-  const remote = (...p: string[]) => path.join(sshd.chroot, ...p);
+describePeer(
+  "the gateway polls a partner's SFTP server and delivers to it (OpenSSH sshd)",
+  missingPeer([SSHD, 'ssh-keygen', 'ssh-keyscan'], { root: true }),
+  () => {
+    let sshd: Sshd;
+    let s: Scratch;
+    let gw: GatewayProcess;
+    let env: NodeJS.ProcessEnv;
+    const remote = (...p: string[]) => path.join(sshd.chroot, ...p);
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    for (const d of ['out', 'in']) {
-      await fs.mkdir(remote(d), { mode: 0o750 });
-      await fs.chown(remote(d), sshd.user.uid, sshd.user.gid);
-    }
-    s = scratch();
-    env = { DATABASE_URL: `sqlite:${s.dir}/data/gateway.sqlite` };
-    s.file('gateway.yaml', ['identity:', '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]', 'workers: 2', 'delivery: { attempts: 3, backoff: 100ms, maxBackoff: 200ms }'].join('\n'));
-    s.file('partners/acme.yaml', [
-      'id: acme',
-      'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
-      'inbound:',
-      '  poll:',
-      `    - sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /out, pattern: '*.x12', afterRead: move, every: 1s, minAge: 0 }`,
-      "acks: { x12: '997', to: acks }",
-      'routes:',
-      "  - match: { type: '850' }",
-      '    to: their-sftp',
-      'endpoints:',
-      '  acks: { file: { dir: out/acks } }',
-      `  their-sftp: { sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /in } }`,
-    ].join('\n'));
-    gw = new GatewayProcess(`${s.dir}/gateway.yaml`, env);
-    await gw.start();
-  });
+    beforeAll(async () => {
+      sshd = await startSshd();
+      for (const d of ['out', 'in']) {
+        await fs.mkdir(remote(d), { mode: 0o750 });
+        await fs.chown(remote(d), sshd.user.uid, sshd.user.gid);
+      }
+      s = scratch();
+      env = { DATABASE_URL: `sqlite:${s.dir}/data/gateway.sqlite` };
+      s.file(
+        'gateway.yaml',
+        [
+          'identity:',
+          '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
+          'workers: 2',
+          'delivery: { attempts: 3, backoff: 100ms, maxBackoff: 200ms }',
+        ].join('\n'),
+      );
+      s.file(
+        'partners/acme.yaml',
+        [
+          'id: acme',
+          'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+          'inbound:',
+          '  poll:',
+          `    - sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /out, pattern: '*.x12', afterRead: move, every: 1s, minAge: 0 }`,
+          "acks: { x12: '997', to: acks }",
+          'routes:',
+          "  - match: { type: '850' }",
+          '    to: their-sftp',
+          'endpoints:',
+          '  acks: { file: { dir: out/acks } }',
+          `  their-sftp: { sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /in } }`,
+        ].join('\n'),
+      );
+      gw = new GatewayProcess(`${s.dir}/gateway.yaml`, env);
+      await gw.start();
+    });
 
-  afterAll(async () => {
-    await gw?.stop();
-    s?.remove();
-    await sshd?.stop();
-  });
+    afterAll(async () => {
+      await gw?.stop();
+      s?.remove();
+      await sshd?.stop();
+    });
 
-  test('an 850 on their server is taken once, moved to processed, acknowledged, and delivered to their /in', async () => {
-    const file = remote('out', 'po-7001.x12');
-    await fs.writeFile(file, x12Order({ sender: 'ACME', control: 7001, po: 'PO-7001' }));
-    await fs.chown(file, sshd.user.uid, sshd.user.gid);
-    await eventually('the file moved to processed', async () => (await fs.readdir(remote('out', 'processed')).catch((): string[] => [])).includes('po-7001.x12'), 30_000);
-    await eventually('the 997', () => s.files('out/acks').length === 1, 30_000);
-    const delivered = await eventually('the order in their /in', async () => (await fs.readdir(remote('in'))).find((n) => !n.startsWith('.')), 30_000);
-    expect(JSON.parse(await fs.readFile(remote('in', delivered), 'utf8'))).toMatchObject({ BEG: { BEG03: 'PO-7001' } });
-    const rows = JSON.parse((await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'json'], env)).stdout) as Array<{ transport: string; deliveryStatus: string }>;
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ transport: 'sftp-poll', deliveryStatus: 'delivered' });
-    // Polled again and again: never taken twice.
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(JSON.parse((await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'json'], env)).stdout)).toHaveLength(1);
-  });
-});
+    test('an 850 on their server is taken once, moved to processed, acknowledged, and delivered to their /in', async () => {
+      const file = remote('out', 'po-7001.x12');
+      await fs.writeFile(file, x12Order({ sender: 'ACME', control: 7001, po: 'PO-7001' }));
+      await fs.chown(file, sshd.user.uid, sshd.user.gid);
+      await eventually(
+        'the file moved to processed',
+        async () => (await fs.readdir(remote('out', 'processed')).catch((): string[] => [])).includes('po-7001.x12'),
+        30_000,
+      );
+      await eventually('the 997', () => s.files('out/acks').length === 1, 30_000);
+      const delivered = await eventually(
+        'the order in their /in',
+        async () => (await fs.readdir(remote('in'))).find((n) => !n.startsWith('.')),
+        30_000,
+      );
+      expect(JSON.parse(await fs.readFile(remote('in', delivered), 'utf8'))).toMatchObject({
+        BEG: { BEG03: 'PO-7001' },
+      });
+      const rows = JSON.parse(
+        (await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'json'], env)).stdout,
+      ) as Array<{ transport: string; deliveryStatus: string }>;
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ transport: 'sftp-poll', deliveryStatus: 'delivered' });
+      // Polled again and again: never taken twice.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(
+        JSON.parse((await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'json'], env)).stdout),
+      ).toHaveLength(1);
+    });
+  },
+);

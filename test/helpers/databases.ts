@@ -24,8 +24,14 @@ export async function mariadbAvailable(): Promise<boolean> {
     await c.end();
     mariadbUp = true;
   } catch (e) {
-    if (process.env.CI) throw new Error(`MariaDB is not reachable at ${MARIADB_URL} (${(e as Error).message}); CI must start it (.ci/run)`, { cause: e });
-    console.warn(`skipping MariaDB tests: ${MARIADB_URL} is not reachable (${(e as Error).message}); start it with start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`);
+    if (process.env.CI)
+      throw new Error(
+        `MariaDB is not reachable at ${MARIADB_URL} (${(e as Error).message}); CI must start it (.ci/run)`,
+        { cause: e },
+      );
+    console.warn(
+      `skipping MariaDB tests: ${MARIADB_URL} is not reachable (${(e as Error).message}); start it with start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`,
+    );
     mariadbUp = false;
   }
   return mariadbUp;
@@ -35,7 +41,12 @@ export async function mariadbAvailable(): Promise<boolean> {
 export async function freshDatabase(name: 'sqlite' | 'mariadb'): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'edigw-store-'));
   if (name === 'sqlite') {
-    return { name, url: `sqlite:${join(dir, 'gateway.sqlite')}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      name,
+      url: `sqlite:${join(dir, 'gateway.sqlite')}`,
+      dir,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const db = `edigw_t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const c = await createConnection({ uri: MARIADB_URL });
@@ -43,7 +54,9 @@ export async function freshDatabase(name: 'sqlite' | 'mariadb'): Promise<TestDat
   await c.end();
   const url = MARIADB_URL.replace(/\/[^/]*$/, `/${db}`);
   return {
-    name, url, dir,
+    name,
+    url,
+    dir,
     drop: async () => {
       const k = await createConnection({ uri: MARIADB_URL });
       await k.query(`DROP DATABASE IF EXISTS \`${db}\``);

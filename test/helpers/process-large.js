@@ -27,8 +27,22 @@ async function main() {
   partners.reload(true);
   const store = await Store.open(url, { payloadDir: join(dir, 'payloads') });
   await store.migrate();
-  const ctx = { config, partners, profiles: builtInProfiles().set, maps: new Maps(config.partners), logger: silentLogger, clock: () => new Date(), store };
-  const received = await store.receiveFile({ direction: 'in', transport: 'file', path: file, fileName: 'large.x12', partnerId: null });
+  const ctx = {
+    config,
+    partners,
+    profiles: builtInProfiles().set,
+    maps: new Maps(config.partners),
+    logger: silentLogger,
+    clock: () => new Date(),
+    store,
+  };
+  const received = await store.receiveFile({
+    direction: 'in',
+    transport: 'file',
+    path: file,
+    fileName: 'large.x12',
+    partnerId: null,
+  });
   const base = peakRss();
   const job = await store.queue.claimKey(`${received.message.id}:process`, 'large', 600_000);
   // Measured after a full collection: what the step keeps from batch to batch, not garbage not yet collected.
@@ -44,11 +58,15 @@ async function main() {
     },
   });
   const message = await store.message(received.message.id);
-  const [{ n }] = await store.query('SELECT COUNT(*) AS n FROM edi_transaction WHERE messageId = ?', [received.message.id]);
+  const [{ n }] = await store.query('SELECT COUNT(*) AS n FROM edi_transaction WHERE messageId = ?', [
+    received.message.id,
+  ]);
   const [{ acks }] = await store.query("SELECT COUNT(*) AS acks FROM ack WHERE direction = 'out'");
   const [{ deliveries }] = await store.query('SELECT COUNT(*) AS deliveries FROM delivery');
   await store.close();
-  process.stdout.write(`${JSON.stringify({ status: message.status, transactions: Number(n), acks: Number(acks), deliveries: Number(deliveries), batches, heapBefore, heapMax, rssBefore: base, rssPeak: peakRss() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ status: message.status, transactions: Number(n), acks: Number(acks), deliveries: Number(deliveries), batches, heapBefore, heapMax, rssBefore: base, rssPeak: peakRss() })}\n`,
+  );
 }
 
 main().catch((e) => {

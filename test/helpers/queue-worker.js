@@ -14,7 +14,11 @@ async function main() {
       let done = 0;
       while (idle < 20) {
         const jobs = await store.queue.claim(worker, 25, 60_000, ['work']);
-        if (jobs.length === 0) { idle++; await new Promise((r) => setTimeout(r, 50)); continue; }
+        if (jobs.length === 0) {
+          idle++;
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
         idle = 0;
         for (const j of jobs) {
           appendFileSync(out, `${j.id}\n`);
@@ -25,7 +29,8 @@ async function main() {
     } else if (mode === 'numbers') {
       const [scope, kind, count, out] = rest;
       const got = [];
-      for (let i = 0; i < Number(count); i++) got.push(await store.transaction((m) => store.nextControlNumber(m, scope, kind)));
+      for (let i = 0; i < Number(count); i++)
+        got.push(await store.transaction((m) => store.nextControlNumber(m, scope, kind)));
       appendFileSync(out, got.join('\n') + '\n');
     } else if (mode === 'hang') {
       const [worker, leaseMs] = rest;
@@ -37,4 +42,7 @@ async function main() {
     await store.close();
   }
 }
-main().catch((e) => { process.stderr.write(`${e.stack}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+});

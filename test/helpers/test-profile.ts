@@ -54,7 +54,6 @@ structure:
   - { segment: SE, usage: M }
 `;
 
-
 export function testProfiles(): ProfileSet {
   return new ProfileSet([profileSchema.parse(parseYamlText(testProfileYaml))]);
 }

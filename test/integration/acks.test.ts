@@ -17,7 +17,9 @@ const d = corpusAvailable() ? describe : describe.skip;
 /** Renders the ack of every interchange in a corpus file and compares it with the golden file (UPDATE_GOLDEN=1 rewrites). */
 function render(file: string, kind: AckKind): string {
   const { interchanges } = parseBuffer(read(join(corpusDir, file)), { profiles });
-  return interchanges.map((ic, i) => write(buildAck(ic, kind, { controlNumber: 100 + i, now }), { lineBreak: '\n' }).toString('latin1')).join('');
+  return interchanges
+    .map((ic, i) => write(buildAck(ic, kind, { controlNumber: 100 + i, now }), { lineBreak: '\n' }).toString('latin1'))
+    .join('');
 }
 
 function compare(name: string, actual: string): void {
@@ -44,7 +46,10 @@ d('golden acknowledgements, parsed back by our own reader', () => {
     expect(ack.kind).toBe('997');
     expect(ack.groups).toHaveLength(1);
     expect(ack.groups[0]).toMatchObject({ functionalId: 'HC', controlNumber: '1', status: 'R', codes: ['4'] });
-    expect(ack.groups[0].transactions.map((t) => [t.controlNumber, t.status, t.codes])).toEqual([['300207436', 'R', ['4']], ['300207437', 'A', []]]);
+    expect(ack.groups[0].transactions.map((t) => [t.controlNumber, t.status, t.codes])).toEqual([
+      ['300207436', 'R', ['4']],
+      ['300207437', 'A', []],
+    ]);
   });
 
   test('TA1 for an interchange whose IEA02 does not match ISA13', () => {
@@ -59,11 +64,15 @@ d('golden acknowledgements, parsed back by our own reader', () => {
     compare('node-x12__test-data_850_fat.997', text);
     const acks = reparse(text);
     expect(acks).toHaveLength(2);
-    for (const a of acks) expect(a.groups.map((g) => [g.status, g.transactions.map((t) => t.status)])).toEqual([['A', ['A']]]);
+    for (const a of acks)
+      expect(a.groups.map((g) => [g.status, g.transactions.map((t) => t.status)])).toEqual([['A', ['A']]]);
   });
 
   test('999 for an 837P group echoes the group version in AK1 and the transaction guide in AK2', () => {
-    const text = render('x12/stupidedi__X222A1-HC837-Health-Care-Claim-Professional_pass_commercial-health-insurance.edi', '999');
+    const text = render(
+      'x12/stupidedi__X222A1-HC837-Health-Care-Claim-Professional_pass_commercial-health-insurance.edi',
+      '999',
+    );
     compare('stupidedi__X222A1-HC837_commercial.999', text);
     expect(text).toMatch(/^AK1\*HC\*\d+\*005010X222A1~$/m);
     expect(text).toMatch(/^AK2\*837\*\d+\*005010X222A1~$/m);

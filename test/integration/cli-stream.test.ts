@@ -17,12 +17,23 @@ const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
 const dir = mkdtempSync(join(tmpdir(), 'edigw-cli-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 
 async function streamed(...args: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+  const code = await main(args, {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+  });
   return { code, out, err };
 }
 
@@ -33,14 +44,28 @@ async function streamed(...args: string[]): Promise<Run> {
 function wholeBuffer(command: string, file: string, o: { envelope?: boolean; kind?: AckKind } = {}): Run {
   let out = '';
   let err = '';
-  const io = { out: (s: string) => { out += s; }, err: (s: string) => { err += s; } };
+  const io = {
+    out: (s: string) => {
+      out += s;
+    },
+    err: (s: string) => {
+      err += s;
+    },
+  };
   try {
     const buf = readFileSync(file);
     if (command === 'parse') {
       const level = o.envelope ? 'envelope' : 'full';
-      const result = parseFile(file, buf, { level, ...(level === 'full' ? { profiles: profilesFor(undefined).set } : {}) });
-      io.out(JSON.stringify({ file, interchanges: result.interchanges, diagnostics: result.diagnostics }, null, 2) + '\n');
-      const failed = result.diagnostics.some((d) => d.severity === 'error') || result.interchanges.some((ic) => allDiagnostics(ic).some((d) => d.severity === 'error'));
+      const result = parseFile(file, buf, {
+        level,
+        ...(level === 'full' ? { profiles: profilesFor(undefined).set } : {}),
+      });
+      io.out(
+        JSON.stringify({ file, interchanges: result.interchanges, diagnostics: result.diagnostics }, null, 2) + '\n',
+      );
+      const failed =
+        result.diagnostics.some((d) => d.severity === 'error') ||
+        result.interchanges.some((ic) => allDiagnostics(ic).some((d) => d.severity === 'error'));
       return { code: failed ? 1 : 0, out, err };
     }
     const result = parseFile(file, buf, { level: 'full', profiles: profilesFor(undefined).set });
@@ -54,10 +79,17 @@ function wholeBuffer(command: string, file: string, o: { envelope?: boolean; kin
       }
       let transactions = 0;
       const unprofiled = new Set<string>();
-      for (const ic of result.interchanges) for (const g of ic.groups) for (const t of g.transactions) { transactions++; if (!t.tree) unprofiled.add(`${t.type} ${t.implementation ?? t.version}`); }
+      for (const ic of result.interchanges)
+        for (const g of ic.groups)
+          for (const t of g.transactions) {
+            transactions++;
+            if (!t.tree) unprofiled.add(`${t.type} ${t.implementation ?? t.version}`);
+          }
       const errors = all.filter((d) => d.severity === 'error').length;
       for (const u of unprofiled) io.err(`${file}: note: no profile for ${u}: envelope and syntax checks only\n`);
-      io.out(`${file}: ${result.interchanges.length} interchange(s), ${transactions} transaction set(s): ${errors} error(s), ${all.length - errors} warning(s)\n`);
+      io.out(
+        `${file}: ${result.interchanges.length} interchange(s), ${transactions} transaction set(s): ${errors} error(s), ${all.length - errors} warning(s)\n`,
+      );
       return { code: errors > 0 ? 1 : 0, out, err };
     }
     let control = 1;
@@ -66,7 +98,8 @@ function wholeBuffer(command: string, file: string, o: { envelope?: boolean; kin
       try {
         ack = buildAck(ic, o.kind ?? defaultAckKind(ic), { controlNumber: control++ });
       } catch (e) {
-        if (e instanceof RangeError) throw new GatewayError('EDIGW_ACK_KIND', `${file}: interchange ${ic.controlNumber}: ${e.message}`);
+        if (e instanceof RangeError)
+          throw new GatewayError('EDIGW_ACK_KIND', `${file}: interchange ${ic.controlNumber}: ${e.message}`);
         throw e;
       }
       io.out(write(ack, { lineBreak: '\n' }).toString(ic.standard === 'x12' ? 'utf8' : 'latin1'));
@@ -98,7 +131,21 @@ const variants: Array<{ args: string[]; command: string; o: { envelope?: boolean
 describe('cli streaming: the same bytes as the whole-file path', () => {
   // Acks carry today's date: one fixed clock for both paths (only Date is faked, the streams need real timers).
   beforeAll(() => {
-    jest.useFakeTimers({ now: new Date('2026-01-02T03:04:05Z'), doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: new Date('2026-01-02T03:04:05Z'),
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
   });
   afterAll(() => jest.useRealTimers());
 
@@ -118,8 +165,16 @@ describe('cli streaming: the same bytes as the whole-file path', () => {
 
   // Read chunks are 64 KiB: put a two-byte character and a segment across the first boundary, a finding after it.
   test('a segment and a UTF-8 character across read chunks, and findings after them, stay located and intact', async () => {
-    const head = 'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240102*1230*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240102*1230*1*X*004010~\n';
-    const set = (n: number, lines: string[]) => [`ST*850*${String(n).padStart(4, '0')}`, `BEG*00*SA*PO${n}**20240102`, ...lines, `CTT*${lines.length}`, `SE*${lines.length + 4}*${String(n).padStart(4, '0')}`].join('~\n') + '~\n';
+    const head =
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240102*1230*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240102*1230*1*X*004010~\n';
+    const set = (n: number, lines: string[]) =>
+      [
+        `ST*850*${String(n).padStart(4, '0')}`,
+        `BEG*00*SA*PO${n}**20240102`,
+        ...lines,
+        `CTT*${lines.length}`,
+        `SE*${lines.length + 4}*${String(n).padStart(4, '0')}`,
+      ].join('~\n') + '~\n';
     const po1 = (i: number) => `PO1*${i}*1*EA*9.5**VP*SKU${i}`;
     let text = head;
     const lines: string[] = [];
@@ -141,7 +196,9 @@ describe('cli streaming: the same bytes as the whole-file path', () => {
     }
     const validate = await streamed('validate', file);
     expect(validate.out).toMatch(/straddle\.edi:\d+:1: error: .*transaction 0002, segment 6 \(SE\)/);
-    expect(JSON.parse((await streamed('parse', file)).out).interchanges[0].groups[0].transactions[1].segments[3].elements[4]).toBe(name);
+    expect(
+      JSON.parse((await streamed('parse', file)).out).interchanges[0].groups[0].transactions[1].segments[3].elements[4],
+    ).toBe(name);
   });
 });
 
@@ -162,7 +219,10 @@ describe('cli streaming: line numbers', () => {
 
 /** Peak RSS in MB of `edi-gateway ARGS` as a child process, from GNU time's %M (KiB). */
 function peakRss(...args: string[]): number {
-  const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', process.execPath, bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', process.execPath, bin, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const m = /peak-kb (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`edi-gateway ${args.join(' ')}: exit ${r.status}: ${r.stderr.slice(-500)}`);
   return Number(m[1]) / 1024;
@@ -172,23 +232,28 @@ describe('cli streaming: memory', () => {
   // Sizes in MiB (EDIGW_CLI_MEMORY_MB=small,large to change them); 256 KiB sets, one interchange.
   const [small, large] = (process.env.EDIGW_CLI_MEMORY_MB ?? '8,64').split(',').map(Number);
   const time = existsSync('/usr/bin/time');
-  if (!time && process.env.CI) throw new Error('GNU time (/usr/bin/time) is needed to measure peak RSS; CI must install it');
+  if (!time && process.env.CI)
+    throw new Error('GNU time (/usr/bin/time) is needed to measure peak RSS; CI must install it');
   const run = time && existsSync(resolve(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')) ? test : test.skip;
   if (!time) console.log('skipped: the memory test needs GNU time at /usr/bin/time');
 
-  run(`validate of a ${large} MB file needs no more memory than of a ${small} MB one (it grew ~20 bytes per byte before)`, () => {
-    const a = join(dir, 'small.edi');
-    const b = join(dir, 'large.edi');
-    writeLargeX12(a, small << 20, 256 << 10);
-    writeLargeX12(b, large << 20, 256 << 10);
-    try {
-      const peaks = [peakRss('validate', a), peakRss('validate', b)];
-      // Whole-file reading grew by about 20x the extra bytes; streaming stays flat (GC leaves some noise).
-      expect(peaks[1] - peaks[0]).toBeLessThan((large - small) / 2);
-      expect(peaks[1]).toBeLessThan(large * 4);
-    } finally {
-      rmSync(a, { force: true });
-      rmSync(b, { force: true });
-    }
-  }, 600_000);
+  run(
+    `validate of a ${large} MB file needs no more memory than of a ${small} MB one (it grew ~20 bytes per byte before)`,
+    () => {
+      const a = join(dir, 'small.edi');
+      const b = join(dir, 'large.edi');
+      writeLargeX12(a, small << 20, 256 << 10);
+      writeLargeX12(b, large << 20, 256 << 10);
+      try {
+        const peaks = [peakRss('validate', a), peakRss('validate', b)];
+        // Whole-file reading grew by about 20x the extra bytes; streaming stays flat (GC leaves some noise).
+        expect(peaks[1] - peaks[0]).toBeLessThan((large - small) / 2);
+        expect(peaks[1]).toBeLessThan(large * 4);
+      } finally {
+        rmSync(a, { force: true });
+        rmSync(b, { force: true });
+      }
+    },
+    600_000,
+  );
 });

@@ -21,9 +21,15 @@ function file(name: string, content: string | Buffer): string {
   return p;
 }
 
-const clean = file('clean.edi', x12({ nl: '\n', transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA*9.5**VP*ABC', 'CTT*1']] }));
+const clean = file(
+  'clean.edi',
+  x12({ nl: '\n', transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA*9.5**VP*ABC', 'CTT*1']] }),
+);
 const badCount = file('bad-count.edi', x12({ nl: '\n' }).replace('SE*4*0001', 'SE*9*0001'));
-const edifact = file('orders.edi', "UNB+UNOC:3+S:14+R:14+240102:1230+7'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+1'UNZ+1+7'");
+const edifact = file(
+  'orders.edi',
+  "UNB+UNOC:3+S:14+R:14+240102:1230+7'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+1'UNZ+1+7'",
+);
 
 describe('cli: parse', () => {
   test('prints the canonical model as JSON and exits 0 for a clean file', () => {
@@ -73,7 +79,9 @@ describe('cli: validate', () => {
     const r = cli('validate', badCount);
     expect(r.code).toBe(1);
     const first = r.out.split('\n')[0];
-    expect(first).toBe(`${badCount}:6:1: error: interchange 000000905, group 1, transaction 0001, segment 4 (SE), element 1, byte ${x12({ nl: '\n' }).indexOf('SE*')}: SE01 says 9 segments but the transaction set has 4 [transaction 4]`);
+    expect(first).toBe(
+      `${badCount}:6:1: error: interchange 000000905, group 1, transaction 0001, segment 4 (SE), element 1, byte ${x12({ nl: '\n' }).indexOf('SE*')}: SE01 says 9 segments but the transaction set has 4 [transaction 4]`,
+    );
   });
 });
 
@@ -103,8 +111,14 @@ describe('cli: migrate', () => {
   });
 
   test('an unreachable database is exit 1 with one clear line and the password hidden', () => {
-    const r = spawnSync(process.execPath, [bin, 'migrate'], { encoding: 'utf8', cwd: dir, env: { ...process.env, DATABASE_URL: 'mysql://root:secret@127.0.0.1:1/x' } });
+    const r = spawnSync(process.execPath, [bin, 'migrate'], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: { ...process.env, DATABASE_URL: 'mysql://root:secret@127.0.0.1:1/x' },
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('edi-gateway: migrating mysql://root:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1');
+    expect(r.stderr.trim()).toBe(
+      'edi-gateway: migrating mysql://root:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1',
+    );
   });
 });

@@ -13,7 +13,9 @@ const profiles = builtInProfiles().set;
 /** Layout between segments (line breaks, indentation) and a byte-order mark are not content. */
 function layoutFree(buf: Buffer, standard: string): string {
   const s = buf.toString('latin1').replace(/^\xef\xbb\xbf/, '');
-  return standard === 'edifact' ? s.replace(/[\r\n]/g, '') : s.replace(/([~\n\r])[\r\n \t]+/g, '$1').replace(/[\r\n \t]+$/, '');
+  return standard === 'edifact'
+    ? s.replace(/[\r\n]/g, '')
+    : s.replace(/([~\n\r])[\r\n \t]+/g, '$1').replace(/[\r\n \t]+$/, '');
 }
 
 d('clean corpus: every file parses without envelope errors and writes back the same bytes', () => {
@@ -25,7 +27,10 @@ d('clean corpus: every file parses without envelope errors and writes back the s
     expect(result.diagnostics).toEqual([]);
     expect(result.interchanges.length).toBeGreaterThan(0);
     for (const ic of result.interchanges) {
-      const envelope = allDiagnostics(ic).filter((x) => x.severity === 'error' && (x.level === 'interchange' || x.level === 'group' || x.level === 'transaction'));
+      const envelope = allDiagnostics(ic).filter(
+        (x) =>
+          x.severity === 'error' && (x.level === 'interchange' || x.level === 'group' || x.level === 'transaction'),
+      );
       expect(envelope.map((x) => formatDiagnostic(x))).toEqual([]);
       expect(ic.groups.flatMap((g) => g.transactions).length).toBeGreaterThan(0);
     }

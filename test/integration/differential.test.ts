@@ -12,7 +12,10 @@ import { corpusAvailable, corpusFiles, read } from '../helpers/corpus';
 const available = corpusAvailable();
 const d = available ? describe : describe.skip;
 
-interface Skipped { file: string; reason: string }
+interface Skipped {
+  file: string;
+  reason: string;
+}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -20,14 +23,20 @@ function errorText(e: unknown): string {
 
 function printSkipped(baseline: string, skipped: Skipped[]): void {
   const lines = skipped.map((s) => `  ${s.file}: ${s.reason}`);
-  console.log(`${baseline} could not read ${skipped.length} corpus file(s); they are not compared:\n${lines.join('\n') || '  (none)'}`);
+  console.log(
+    `${baseline} could not read ${skipped.length} corpus file(s); they are not compared:\n${lines.join('\n') || '  (none)'}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // X12: node-x12 in strict mode
 // ---------------------------------------------------------------------------------------------
 
-interface X12Case { name: string; file: string; theirs: X12Interchange[] }
+interface X12Case {
+  name: string;
+  file: string;
+  theirs: X12Interchange[];
+}
 
 function surveyX12(): { cases: X12Case[]; skipped: Skipped[] } {
   const cases: X12Case[] = [];
@@ -113,8 +122,13 @@ d('differential: node-x12 (strict) against edi-gateway on the X12 corpus', () =>
 // ---------------------------------------------------------------------------------------------
 
 /** node-edifact ships no typings: the part of its API used here. */
-interface EdifactSegment { name: string; elements: string[][] }
-interface EdifactValidator { define(definitions: unknown): void }
+interface EdifactSegment {
+  name: string;
+  elements: string[][];
+}
+interface EdifactValidator {
+  define(definitions: unknown): void;
+}
 interface EdifactParser {
   encoding(level: string): void;
   on(event: 'opensegment', cb: (name: string) => void): void;
@@ -145,8 +159,14 @@ function readWideRepertoire(text: string): EdifactSegment[] {
   const out: EdifactSegment[] = [];
   let elements: string[][] = [];
   let components: string[] = [];
-  parser.on('opensegment', (name) => { elements = []; out.push({ name, elements }); });
-  parser.on('element', () => { components = []; elements.push(components); });
+  parser.on('opensegment', (name) => {
+    elements = [];
+    out.push({ name, elements });
+  });
+  parser.on('element', () => {
+    components = [];
+    elements.push(components);
+  });
   parser.on('component', (value) => components.push(value));
   parser.write(text);
   parser.end();
@@ -156,7 +176,12 @@ function readWideRepertoire(text: string): EdifactSegment[] {
 /** node-edifact's complaints about characters outside a repertoire, as opposed to about structure. */
 const REPERTOIRE = /^(Invalid character .* at position \d+|No definition found for character encoding level \S+)$/s;
 
-interface EdifactCase { name: string; file: string; theirs: EdifactSegment[]; note?: string }
+interface EdifactCase {
+  name: string;
+  file: string;
+  theirs: EdifactSegment[];
+  note?: string;
+}
 
 function surveyEdifact(): { cases: EdifactCase[]; skipped: Skipped[] } {
   const cases: EdifactCase[] = [];
@@ -174,7 +199,10 @@ function surveyEdifact(): { cases: EdifactCase[]; skipped: Skipped[] } {
       // Several real files break their declared repertoire, which says nothing about their envelopes, and
       // this test compares envelopes only. So, for a repertoire complaint and nothing else, the baseline
       // is asked again at its widest repertoire; any other failure (or a second one) skips the file.
-      if (!REPERTOIRE.test(reason)) { skipped.push({ file: name, reason }); continue; }
+      if (!REPERTOIRE.test(reason)) {
+        skipped.push({ file: name, reason });
+        continue;
+      }
       try {
         cases.push({ name, file, theirs: readWideRepertoire(text), note: `read at UNOY after: ${reason}` });
       } catch (e2) {
@@ -191,7 +219,8 @@ d('differential: node-edifact against edi-gateway on the EDIFACT corpus', () => 
   test('differential: node-edifact reads at least 6 of the EDIFACT corpus files, so the comparison covers the corpus', () => {
     printSkipped('node-edifact', skipped);
     const wide = cases.filter((c) => c.note).map((c) => `  ${c.name}: ${c.note}`);
-    if (wide.length) console.log(`node-edifact read ${wide.length} file(s) only at its widest repertoire:\n${wide.join('\n')}`);
+    if (wide.length)
+      console.log(`node-edifact read ${wide.length} file(s) only at its widest repertoire:\n${wide.join('\n')}`);
     expect(cases.length).toBeGreaterThanOrEqual(6);
   });
 
@@ -199,8 +228,8 @@ d('differential: node-edifact against edi-gateway on the EDIFACT corpus', () => 
   test.each(cases.map((c) => [c.name, c] as const))(
     'differential: node-edifact and edi-gateway agree on the UNH messages, their types and references in %s',
     (_name, c) => {
-      const ours = parseBuffer(read(c.file)).interchanges
-        .flatMap((ic) => ic.groups.flatMap((g) => g.transactions))
+      const ours = parseBuffer(read(c.file))
+        .interchanges.flatMap((ic) => ic.groups.flatMap((g) => g.transactions))
         .map((t) => ({ type: t.type, reference: t.controlNumber }));
       const theirs = c.theirs
         .filter((s) => s.name === 'UNH')

@@ -5,19 +5,27 @@ import type { Interchange } from '../../src/edi/model';
 import { plannedAcks } from '../../src/pipeline/acks';
 import { edifactInterchange, order850, partner, x12Interchange } from './support';
 
-const parse = (text: string): Interchange => parseBuffer(Buffer.from(text, 'latin1'), { level: 'full', profiles: builtInProfiles().set }).interchanges[0];
+const parse = (text: string): Interchange =>
+  parseBuffer(Buffer.from(text, 'latin1'), { level: 'full', profiles: builtInProfiles().set }).interchanges[0];
 
-const acme = (acks?: Record<string, unknown>) => partner({
-  id: 'acme', identifiers: { x12: [{ qualifier: 'ZZ', id: 'ACME' }], edifact: [{ id: '4000001000005' }] },
-  ...(acks ? { acks } : {}), endpoints: { acks: { file: { dir: 'out/acks' } } },
-});
+const acme = (acks?: Record<string, unknown>) =>
+  partner({
+    id: 'acme',
+    identifiers: { x12: [{ qualifier: 'ZZ', id: 'ACME' }], edifact: [{ id: '4000001000005' }] },
+    ...(acks ? { acks } : {}),
+    endpoints: { acks: { file: { dir: 'out/acks' } } },
+  });
 
 describe('acknowledgements: plannedAcks', () => {
   const good = () => parse(x12Interchange({ sender: 'ACME', control: 1 }));
   /** An envelope error (IEA02 ≠ ISA13): the interchange is rejected. */
-  const rejected = () => parse(x12Interchange({ sender: 'ACME', control: 2 }).replace('IEA*1*000000002', 'IEA*1*000000009'));
+  const rejected = () =>
+    parse(x12Interchange({ sender: 'ACME', control: 2 }).replace('IEA*1*000000002', 'IEA*1*000000009'));
   /** One good 850 and one missing its BEG: the group is partially accepted. */
-  const partial = () => parse(x12Interchange({ sender: 'ACME', control: 3, bodies: [order850('A'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1']] }));
+  const partial = () =>
+    parse(
+      x12Interchange({ sender: 'ACME', control: 3, bodies: [order850('A'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1']] }),
+    );
   const orders = () => parse(edifactInterchange({ sender: '4000001000005', control: 4 }));
 
   it('X12 defaults: a 997, and a TA1 only when the envelope has a problem', () => {
@@ -26,21 +34,31 @@ describe('acknowledgements: plannedAcks', () => {
   });
 
   it('ta1: always gives a TA1 even for a clean interchange; never gives none even for a rejected one', () => {
-    expect(plannedAcks(good(), acme({ ta1: 'always', to: 'acks' }))).toEqual([{ kind: 'TA1', status: 'A' }, { kind: '997', status: 'A' }]);
+    expect(plannedAcks(good(), acme({ ta1: 'always', to: 'acks' }))).toEqual([
+      { kind: 'TA1', status: 'A' },
+      { kind: '997', status: 'A' },
+    ]);
     expect(plannedAcks(rejected(), acme({ ta1: 'never', to: 'acks' }))).toEqual([]);
   });
 
   it('ta1: on-error also fires on envelope warnings (status E), with the 997 after it', () => {
     const ic = good();
-    ic.errors.push(diagnostic('interchange', '025', 'seen before', { interchange: ic.controlNumber }, { severity: 'warning' }));
-    expect(plannedAcks(ic, acme({ ta1: 'on-error', to: 'acks' }))).toEqual([{ kind: 'TA1', status: 'E' }, { kind: '997', status: 'E' }]);
+    ic.errors.push(
+      diagnostic('interchange', '025', 'seen before', { interchange: ic.controlNumber }, { severity: 'warning' }),
+    );
+    expect(plannedAcks(ic, acme({ ta1: 'on-error', to: 'acks' }))).toEqual([
+      { kind: 'TA1', status: 'E' },
+      { kind: '997', status: 'E' },
+    ]);
   });
 
   it('x12: 999 instead of 997, or none; the group status summarises the transactions', () => {
     expect(plannedAcks(partial(), acme({ x12: '999', to: 'acks' }))).toEqual([{ kind: '999', status: 'P' }]);
     expect(plannedAcks(partial(), acme({ x12: '997', to: 'acks' }))).toEqual([{ kind: '997', status: 'P' }]);
     expect(plannedAcks(good(), acme({ x12: 'none', to: 'acks' }))).toEqual([]);
-    expect(plannedAcks(good(), acme({ x12: 'none', ta1: 'always', to: 'acks' }))).toEqual([{ kind: 'TA1', status: 'A' }]);
+    expect(plannedAcks(good(), acme({ x12: 'none', ta1: 'always', to: 'acks' }))).toEqual([
+      { kind: 'TA1', status: 'A' },
+    ]);
   });
 
   it('EDIFACT: a CONTRL by default, none when the partner says so', () => {

@@ -24,7 +24,10 @@ import { type Deployment, deployment, type Harness, manualClock, pipelineContext
 const us = makePartyInProcess('us');
 const acme = makePartyInProcess('acme');
 
-interface Got { headers: IncomingHttpHeaders; body: Buffer }
+interface Got {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** The partner's Receipt-Delivery-Option: answers each POST as `answer` says, and keeps what came. */
 class MdnSink {
@@ -62,11 +65,15 @@ async function freePort(): Promise<number> {
 
 function post(url: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -122,28 +129,38 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       d?.remove();
       await sink.stop();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
+      test(name, async () => {
+        if (h) await fn(h);
+      });
     const rows = (h: Harness) => h.store.ds.manager;
 
     /** A message from ACME asking for a signed async MDN at the sink; `again` resends the previous one. */
-    const message = (over: Partial<SendOptions> = {}) => buildMessage({
-      payload: PAYLOADS[0].bytes, contentType: 'application/edi-x12', fileName: 'po.x12', as2From: 'ACME CORP', as2To: 'OUR GATEWAY',
-      messageId: `<mdn-test-${kind}-${++sent}@acme>`,
-      sign: { key: acme.key, certificate: acme.certificate, digest: 'sha256' },
-      encrypt: { certificates: [us.certificate], cipher: 'aes128-cbc' },
-      mdn: { to: 'edi@acme.example', signed: ['sha256'], asyncUrl: sink.url },
-      ...over,
-    });
-    const storedMessage = (h: Harness, as2MessageId: string) => rows(h).findOneByOrFail(MessageRecord, { as2MessageId, as2From: 'ACME CORP' });
+    const message = (over: Partial<SendOptions> = {}) =>
+      buildMessage({
+        payload: PAYLOADS[0].bytes,
+        contentType: 'application/edi-x12',
+        fileName: 'po.x12',
+        as2From: 'ACME CORP',
+        as2To: 'OUR GATEWAY',
+        messageId: `<mdn-test-${kind}-${++sent}@acme>`,
+        sign: { key: acme.key, certificate: acme.certificate, digest: 'sha256' },
+        encrypt: { certificates: [us.certificate], cipher: 'aes128-cbc' },
+        mdn: { to: 'edi@acme.example', signed: ['sha256'], asyncUrl: sink.url },
+        ...over,
+      });
+    const storedMessage = (h: Harness, as2MessageId: string) =>
+      rows(h).findOneByOrFail(MessageRecord, { as2MessageId, as2From: 'ACME CORP' });
     const job = (h: Harness, key: string) => rows(h).findOneByOrFail(JobRecord, { key });
-    const events = (h: Harness, messageId: string | null, stage: string) => rows(h).find(EventRecord, { where: { ...(messageId ? { messageId } : {}), stage }, order: { id: 'ASC' } });
+    const events = (h: Harness, messageId: string | null, stage: string) =>
+      rows(h).find(EventRecord, { where: { ...(messageId ? { messageId } : {}), stage }, order: { id: 'ASC' } });
     const run = async (h: Harness, key: string) => {
       const j = await h.store.queue.claimKey(key, 'test-worker');
       if (!j) throw new Error(`no queued job ${key}`);
       await runMdnJob(h.ctx, j);
     };
 
-    it('the MDN job is queued with the MDN\'s commit; a partner that fails first is tried again after the delivery backoff, then gets the stored MDN', async (h) => {
+    it("the MDN job is queued with the MDN's commit; a partner that fails first is tried again after the delivery backoff, then gets the stored MDN", async (h) => {
       sink.got.length = 0;
       sink.answer = (n) => (n === 1 ? 503 : 200);
       const m = message();
@@ -157,8 +174,19 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const queued = await job(h, key);
       // Nothing was POSTed by the listener itself: the job, and only the job, sends it.
       expect(sink.got).toHaveLength(0);
-      expect(queued).toMatchObject({ kind: AS2_MDN_JOB, status: 'queued', messageId: msg.id, maxAttempts: 3, attempts: 0 });
-      expect(queued.data).toMatchObject({ url: sink.url, mdnSha256: msg.mdnSha256, partnerId: 'acme', originalMessageId: m.messageId });
+      expect(queued).toMatchObject({
+        kind: AS2_MDN_JOB,
+        status: 'queued',
+        messageId: msg.id,
+        maxAttempts: 3,
+        attempts: 0,
+      });
+      expect(queued.data).toMatchObject({
+        url: sink.url,
+        mdnSha256: msg.mdnSha256,
+        partnerId: 'acme',
+        originalMessageId: m.messageId,
+      });
 
       const start = time.clock().getTime();
       await run(h, key);
@@ -183,10 +211,16 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       // Both tries are the same HTTP message (its own Message-ID and Date kept), carrying the stored MDN.
       expect(sink.got[1].body.equals(sink.got[0].body)).toBe(true);
       expect(sink.got[1].headers['message-id']).toBe(sink.got[0].headers['message-id']);
-      expect(sink.got[1].headers).toMatchObject({ 'as2-from': '"OUR GATEWAY"', 'as2-to': '"ACME CORP"', 'as2-version': '1.2' });
+      expect(sink.got[1].headers).toMatchObject({
+        'as2-from': '"OUR GATEWAY"',
+        'as2-to': '"ACME CORP"',
+        'as2-version': '1.2',
+      });
       const stored = await h.store.payload(msg.mdnSha256!);
       expect(sink.got[1].body.equals(parseEntity(stored).body)).toBe(true);
-      const mdn = parseMdn(String(sink.got[1].headers['content-type']), sink.got[1].body, { certificates: [us.certificate] });
+      const mdn = parseMdn(String(sink.got[1].headers['content-type']), sink.got[1].body, {
+        certificates: [us.certificate],
+      });
       expect(mdn.verified).toBeDefined();
       expect(mdn.originalMessageId).toBe(m.messageId);
       expect(mdn.disposition.known).toEqual({ kind: 'processed' });
@@ -209,7 +243,11 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(await events(h, msg.id, 'mdn-delivery-failed')).toHaveLength(2);
       const [given] = await events(h, msg.id, 'mdn-undelivered');
       expect(given).toMatchObject({ status: 'error', code: 'EDIGW_AS2_MDN_UNDELIVERED', partnerId: 'acme' });
-      expect(given.detail).toMatch(new RegExp(`sending the async MDN for ${m.messageId} to partner acme \\(${sink.url.replace(/[.]/g, '\\.')}\\), 3 attempts: the asynchronous MDN could not be delivered.*HTTP 503.*the MDN stays stored`));
+      expect(given.detail).toMatch(
+        new RegExp(
+          `sending the async MDN for ${m.messageId} to partner acme \\(${sink.url.replace(/[.]/g, '\\.')}\\), 3 attempts: the asynchronous MDN could not be delivered.*HTTP 503.*the MDN stays stored`,
+        ),
+      );
       const stored = await h.store.payload((await storedMessage(h, m.messageId)).mdnSha256!);
       expect(parseEntity(stored).body.equals(sink.got[0].body)).toBe(true);
 
@@ -217,7 +255,11 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       sink.answer = () => 200;
       expect((await post(as2.url!, m.headers, m.body)).status).toBe(200);
       expect(await rows(h).countBy(MessageRecord, { as2MessageId: m.messageId })).toBe(1);
-      const again = await until('the resend\'s MDN job', () => rows(h).findOneBy(JobRecord, { key: `${key}:2` }).then((j) => j ?? undefined));
+      const again = await until("the resend's MDN job", () =>
+        rows(h)
+          .findOneBy(JobRecord, { key: `${key}:2` })
+          .then((j) => j ?? undefined),
+      );
       expect(again).toMatchObject({ status: 'queued', messageId: msg.id });
       await run(h, `${key}:2`);
       expect(sink.got).toHaveLength(4);
@@ -240,7 +282,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     it('an MDN whose payload is gone (retention purged it) is given up, and the event does not claim it is stored', async (h) => {
       const sha = 'f'.repeat(64);
-      await h.store.queue.enqueue({ kind: AS2_MDN_JOB, key: `${sha}:${AS2_MDN_JOB}`, data: { url: sink.url, headers: {}, mdnSha256: sha, partnerId: 'acme', originalMessageId: '<gone@acme>' }, maxAttempts: 1 });
+      await h.store.queue.enqueue({
+        kind: AS2_MDN_JOB,
+        key: `${sha}:${AS2_MDN_JOB}`,
+        data: { url: sink.url, headers: {}, mdnSha256: sha, partnerId: 'acme', originalMessageId: '<gone@acme>' },
+        maxAttempts: 1,
+      });
       sink.got.length = 0;
       await run(h, `${sha}:${AS2_MDN_JOB}`);
       expect(sink.got).toHaveLength(0);
@@ -250,7 +297,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(given?.detail).not.toContain('stays stored');
     });
 
-    it('a resend while the first MDN job is pending queues nothing more; a refused message\'s async MDN is a job too', async (h) => {
+    it("a resend while the first MDN job is pending queues nothing more; a refused message's async MDN is a job too", async (h) => {
       sink.got.length = 0;
       sink.answer = () => 200;
       const m = message();
@@ -265,14 +312,22 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       // Unsigned where the partner file requires a signature: nothing stored, the error MDN still goes, durably.
       const unsigned = message({ sign: undefined });
       expect((await post(as2.url!, unsigned.headers, unsigned.body)).status).toBe(200);
-      const refused = await until('the refusal\'s MDN job', async () => (await rows(h).find(JobRecord, { where: { kind: AS2_MDN_JOB } })).find((j) => (j.data as { originalMessageId?: string }).originalMessageId === unsigned.messageId));
+      const refused = await until("the refusal's MDN job", async () =>
+        (await rows(h).find(JobRecord, { where: { kind: AS2_MDN_JOB } })).find(
+          (j) => (j.data as { originalMessageId?: string }).originalMessageId === unsigned.messageId,
+        ),
+      );
       expect(refused.messageId).toBeNull();
       expect(refused.key).toBe(`${(refused.data as { mdnSha256: string }).mdnSha256}:${AS2_MDN_JOB}`);
       await run(h, refused.key);
-      const mdn = parseMdn(String(sink.got[0].headers['content-type']), sink.got[0].body, { certificates: [us.certificate] });
+      const mdn = parseMdn(String(sink.got[0].headers['content-type']), sink.got[0].body, {
+        certificates: [us.certificate],
+      });
       expect(mdn.originalMessageId).toBe(unsigned.messageId);
       expect(mdn.disposition.known).toEqual({ kind: 'error', error: 'insufficient-message-security' });
-      expect((await events(h, null, 'mdn-sent')).some((e) => e.messageId === null && e.partnerId === 'acme')).toBe(true);
+      expect((await events(h, null, 'mdn-sent')).some((e) => e.messageId === null && e.partnerId === 'acme')).toBe(
+        true,
+      );
     });
 
     it('a worker process (processes > 1: no listener) runs the MDN jobs', async (h) => {
@@ -282,7 +337,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await post(as2.url!, m.headers, m.body);
       const msg = await storedMessage(h, m.messageId);
       // Its own gateway.yaml names the same database, as the worker processes of `start` read it.
-      d.file('worker.yaml', `${readFileSync(join(d.dir, 'gateway.yaml'), 'utf8')}\ndatabase: '${h.db.url}'\npayloads: '${join(h.db.dir, 'payloads')}'\n`);
+      d.file(
+        'worker.yaml',
+        `${readFileSync(join(d.dir, 'gateway.yaml'), 'utf8')}\ndatabase: '${h.db.url}'\npayloads: '${join(h.db.dir, 'payloads')}'\n`,
+      );
       const worker = await runWorkerProcess({ configFile: join(d.dir, 'worker.yaml'), logger: silentLogger, env: {} });
       try {
         await until('the MDN job done', async () => (await job(h, `${msg.id}:${AS2_MDN_JOB}`)).status === 'done');
@@ -290,7 +348,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
         await worker.stop();
       }
       // It also took the job the test before left queued: whatever is due, any worker runs.
-      const originals = sink.got.map((g) => parseMdn(String(g.headers['content-type']), g.body, { certificates: [us.certificate] }).originalMessageId);
+      const originals = sink.got.map(
+        (g) =>
+          parseMdn(String(g.headers['content-type']), g.body, { certificates: [us.certificate] }).originalMessageId,
+      );
       expect(originals.filter((o) => o === m.messageId)).toHaveLength(1);
       expect(await rows(h).countBy(JobRecord, { kind: AS2_MDN_JOB, status: 'queued' })).toBe(0);
     });

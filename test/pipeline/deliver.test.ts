@@ -46,7 +46,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     beforeAll(async () => {
       if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       // An ERP that refuses every request for good: a 400 is not worth retrying.
-      http = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(400).end('no such customer')); });
+      http = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(400).end('no such customer'));
+      });
       await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
       d = deployment({
         // `out/blocked` is a file, so nothing can be written below it until it is removed: a transient failure.
@@ -71,12 +74,20 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       d?.remove();
       if (http) await new Promise<void>((r) => http.close(() => r()));
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
+      test(name, async () => {
+        if (h) await fn(h);
+      });
 
     const rows = (h: Harness) => h.store.ds.manager;
     /** Receives and processes an 850 from `sender`; returns its transaction and the delivery queued for it. */
     const routed = async (h: Harness, sender: string, control: number) => {
-      const r = await h.store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(x12Interchange({ sender, control })), fileName: 'po.x12' });
+      const r = await h.store.receive({
+        direction: 'in',
+        transport: 'file',
+        bytes: Buffer.from(x12Interchange({ sender, control })),
+        fileName: 'po.x12',
+      });
       await processMessage(h.ctx, (await h.store.queue.claimKey(`${r.message.id}:process`, 'w'))!);
       const tx = await rows(h).findOneByOrFail(TransactionRecord, { messageId: r.message.id });
       const delivery = await rows(h).findOneByOrFail(DeliveryRecord, { transactionId: tx.id });
@@ -89,10 +100,14 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     };
     const delivery = (h: Harness, id: string) => rows(h).findOneByOrFail(DeliveryRecord, { id });
     const job = (h: Harness, key: string) => rows(h).findOneByOrFail(JobRecord, { key });
-    const events = (h: Harness, messageId: string, stage: string) => rows(h).find(EventRecord, { where: { messageId, stage }, order: { id: 'ASC' } });
+    const events = (h: Harness, messageId: string, stage: string) =>
+      rows(h).find(EventRecord, { where: { messageId, stage }, order: { id: 'ASC' } });
 
     it('a transient failure goes back to the queue with a growing backoff; after the last attempt it is dead-lettered', async (h) => {
-      const { tx, delivery: { id, messageId } } = await routed(h, 'FLAKY', 1);
+      const {
+        tx,
+        delivery: { id, messageId },
+      } = await routed(h, 'FLAKY', 1);
       const key = `deliver:${id}`;
 
       const start = time.clock().getTime();
@@ -100,14 +115,18 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const first = await delivery(h, id);
       expect(first).toMatchObject({ status: 'retrying', attempts: 1 });
       // (Under jest the ENOTDIR cause is left out: node's errors come from another realm than jest's Error.)
-      expect(first.lastError).toMatch(/^writing flaky-850-000000001-0001\.json to .*out\/blocked\/erp: file system error.* \[EDIGW_FILE_IO\]$/);
+      expect(first.lastError).toMatch(
+        /^writing flaky-850-000000001-0001\.json to .*out\/blocked\/erp: file system error.* \[EDIGW_FILE_IO\]$/,
+      );
       const wait1 = first.nextAttemptAt!.getTime() - start;
       expect(wait1).toBeGreaterThanOrEqual(900);
       expect(wait1).toBeLessThanOrEqual(1100);
       // The job waits for the same moment and is not due before it.
       expect(await job(h, key)).toMatchObject({ status: 'queued', attempts: 1, runAt: first.nextAttemptAt });
       expect((await h.store.queue.claim('other', 10, 60_000, ['deliver'])).filter((j) => j.key === key)).toEqual([]);
-      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({ deliveryStatus: 'retrying' });
+      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({
+        deliveryStatus: 'retrying',
+      });
       expect(await rows(h).findOneByOrFail(MessageRecord, { id: messageId })).toMatchObject({ status: 'queued' });
       const [warning] = await events(h, messageId, 'delivery-failed');
       expect(warning).toMatchObject({ status: 'warning', code: 'EDIGW_FILE_IO', transactionId: tx.id });
@@ -153,19 +172,29 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       time.advance(wait3);
       await run(h, `${key}:replay:1`);
       expect(await delivery(h, id)).toMatchObject({ status: 'delivered', attempts: 5, lastError: null });
-      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({ deliveryStatus: 'delivered' });
+      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({
+        deliveryStatus: 'delivered',
+      });
       const files = readdirSync(join(d.dir, 'out/blocked/erp'));
       expect(files).toHaveLength(1);
-      expect(JSON.parse(readFileSync(join(d.dir, 'out/blocked/erp', files[0]), 'utf8'))).toHaveProperty('BEG.BEG03', 'PO-1');
+      expect(JSON.parse(readFileSync(join(d.dir, 'out/blocked/erp', files[0]), 'utf8'))).toHaveProperty(
+        'BEG.BEG03',
+        'PO-1',
+      );
 
       // A delivered delivery is not dead: nothing to replay.
       const again = await replayDelivery(h.ctx, id).catch((e: unknown) => e);
       expect(again).toBeInstanceOf(GatewayError);
-      expect((again as GatewayError).describe()).toBe(`delivery ${id} is delivered: only a dead-lettered delivery can be replayed [EDIGW_NOT_DEAD]`);
+      expect((again as GatewayError).describe()).toBe(
+        `delivery ${id} is delivered: only a dead-lettered delivery can be replayed [EDIGW_NOT_DEAD]`,
+      );
     });
 
     it('a permanent failure (the server refuses with 400) is dead-lettered at the first attempt', async (h) => {
-      const { tx, delivery: { id, messageId } } = await routed(h, 'STRICT', 2);
+      const {
+        tx,
+        delivery: { id, messageId },
+      } = await routed(h, 'STRICT', 2);
       await run(h, `deliver:${id}`);
       const dead = await delivery(h, id);
       expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
@@ -182,21 +211,32 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     });
 
     it('replay refuses a delivery that is not dead, and one that does not exist', async (h) => {
-      const { delivery: { id } } = await routed(h, 'STRICT', 3);
-      await expect(replayDelivery(h.ctx, id)).rejects.toMatchObject({ code: 'EDIGW_NOT_DEAD', context: `delivery ${id} is pending` });
-      await expect(replayDelivery(h.ctx, 'no-such-delivery')).rejects.toMatchObject({ code: 'EDIGW_DELIVERY_NOT_FOUND' });
+      const {
+        delivery: { id },
+      } = await routed(h, 'STRICT', 3);
+      await expect(replayDelivery(h.ctx, id)).rejects.toMatchObject({
+        code: 'EDIGW_NOT_DEAD',
+        context: `delivery ${id} is pending`,
+      });
+      await expect(replayDelivery(h.ctx, 'no-such-delivery')).rejects.toMatchObject({
+        code: 'EDIGW_DELIVERY_NOT_FOUND',
+      });
       expect(await rows(h).countBy(JobRecord, { key: `deliver:${id}:replay:1` })).toBe(0);
     });
 
     it('a delivery whose partner file is gone is dead-lettered at once, saying so', async (h) => {
-      const { delivery: { id } } = await routed(h, 'FLAKY', 4);
+      const {
+        delivery: { id },
+      } = await routed(h, 'FLAKY', 4);
       rmSync(join(d.dir, 'partners/flaky.yaml'));
       h.ctx.partners.reload(true);
       expect(h.ctx.partners.get('flaky')).toBeUndefined();
       await run(h, `deliver:${id}`);
       const dead = await delivery(h, id);
       expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
-      expect(dead.lastError).toBe(`delivery ${id}: no such endpoint: partner flaky is not loaded (its file was removed or never loaded) [EDIGW_ENDPOINT_UNKNOWN]`);
+      expect(dead.lastError).toBe(
+        `delivery ${id}: no such endpoint: partner flaky is not loaded (its file was removed or never loaded) [EDIGW_ENDPOINT_UNKNOWN]`,
+      );
     });
   });
 }

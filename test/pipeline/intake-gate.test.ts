@@ -7,7 +7,9 @@ describe('IntakeGate: workers give way to intake in their process', () => {
   /** Settles `p` if it can within `ms` of fake time; reports whether it did. */
   async function settledWithin(p: Promise<void>, ms: number): Promise<boolean> {
     let done = false;
-    void p.then(() => { done = true; });
+    void p.then(() => {
+      done = true;
+    });
     await jest.advanceTimersByTimeAsync(ms);
     return done;
   }
@@ -21,7 +23,12 @@ describe('IntakeGate: workers give way to intake in their process', () => {
   test('an intake in flight: the worker pauses for at most yieldRatio times its batch, so it is never starved', async () => {
     const gate = new IntakeGate({ quietMs: 50, yieldRatio: 4, maxPauseMs: 1000 });
     let finish!: () => void;
-    const intake = gate.run(() => new Promise<void>((r) => { finish = r; }));
+    const intake = gate.run(
+      () =>
+        new Promise<void>((r) => {
+          finish = r;
+        }),
+    );
     expect(gate.busy()).toBe(true);
     const pause = gate.yieldTo(100);
     expect(await settledWithin(pause, 390)).toBe(false);
@@ -35,7 +42,12 @@ describe('IntakeGate: workers give way to intake in their process', () => {
   test('intake quiets: the worker goes on once it has been quiet for quietMs', async () => {
     const gate = new IntakeGate({ quietMs: 50, yieldRatio: 100, maxPauseMs: 5000 });
     let finish!: () => void;
-    const intake = gate.run(() => new Promise<void>((r) => { finish = r; }));
+    const intake = gate.run(
+      () =>
+        new Promise<void>((r) => {
+          finish = r;
+        }),
+    );
     const pause = gate.yieldTo(50);
     expect(await settledWithin(pause, 100)).toBe(false);
     finish();
@@ -56,7 +68,12 @@ describe('IntakeGate: workers give way to intake in their process', () => {
   test('release (the gateway stopping) ends a pause and every later one', async () => {
     const gate = new IntakeGate({ quietMs: 50, maxPauseMs: 60_000, yieldRatio: 1000 });
     let finish!: () => void;
-    const intake = gate.run(() => new Promise<void>((r) => { finish = r; }));
+    const intake = gate.run(
+      () =>
+        new Promise<void>((r) => {
+          finish = r;
+        }),
+    );
     const pause = gate.yieldTo(1000);
     expect(await settledWithin(pause, 100)).toBe(false);
     gate.release();
@@ -69,7 +86,12 @@ describe('IntakeGate: workers give way to intake in their process', () => {
   test('a pause that ends by its timer is not kept: steady intake does not grow the gate (found by npm run soak)', async () => {
     const gate = new IntakeGate({ quietMs: 50, yieldRatio: 4, maxPauseMs: 1000 });
     let finish!: () => void;
-    const intake = gate.run(() => new Promise<void>((r) => { finish = r; }));
+    const intake = gate.run(
+      () =>
+        new Promise<void>((r) => {
+          finish = r;
+        }),
+    );
     for (let i = 0; i < 100; i++) expect(await settledWithin(gate.yieldTo(10), 100)).toBe(true);
     expect(gate.pausing).toBe(0);
     const pause = gate.yieldTo(1000);

@@ -57,7 +57,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await h?.close();
       d?.remove();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
+      test(name, async () => {
+        if (h) await fn(h);
+      });
     const jobRow = (h: Harness, key: string) => h.store.ds.manager.findOneByOrFail(JobRecord, { key });
 
     it('a job that runs for more than twice its lease keeps it by heartbeat: no other worker takes it, and it completes once', async (h) => {
@@ -78,7 +81,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
         // Another worker, alive and claiming all along, never gets the job.
         const stolen: Job[] = [];
         while (completed.length === 0) {
-          stolen.push(...await h.store.queue.claim('intruder', 10, leaseMs, ['slow']));
+          stolen.push(...(await h.store.queue.claim('intruder', 10, leaseMs, ['slow'])));
           await sleep(50);
         }
         expect(stolen).toEqual([]);
@@ -98,7 +101,9 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const leaseMs = 1500;
       let held: Job | undefined;
       let release!: () => void;
-      const released = new Promise<void>((r) => { release = r; });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
       const spy = runSlowJobsWith(async (job) => {
         held = job;
         await released;
@@ -128,9 +133,14 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     it('an orderly stop that leaves a running job to its lease does not count that start as a crash', async (h) => {
       let release!: () => void;
-      const released = new Promise<void>((r) => { release = r; });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
       let started = false;
-      const spy = runSlowJobsWith(async () => { started = true; await released; });
+      const spy = runSlowJobsWith(async () => {
+        started = true;
+        await released;
+      });
       await h.store.queue.enqueue({ kind: 'slow-stop', key: 'slow-stop:1' });
       const workers = new Workers(h.ctx, { count: 1, idleMs: 20, leaseMs: 30_000 });
       workers.start();
@@ -147,9 +157,17 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     /** Takes a message in and lets `crashes` holders claim its process job and die with it. */
     async function crashed(h: Harness, control: number, crashes: number): Promise<string> {
-      const { messageId } = await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control })), fileName: `crash-${control}.x12` });
+      const { messageId } = await intake(h.ctx, {
+        transport: 'file',
+        partnerId: 'acme',
+        bytes: Buffer.from(x12Interchange({ sender: 'ACME', control })),
+        fileName: `crash-${control}.x12`,
+      });
       for (let i = 0; i < crashes; i++) {
-        const job = await until('the process job', async () => (await h.store.queue.claim(`doomed-${i}`, 1, 1, ['process']))[0]);
+        const job = await until(
+          'the process job',
+          async () => (await h.store.queue.claim(`doomed-${i}`, 1, 1, ['process']))[0],
+        );
         expect(job).toMatchObject({ messageId, starts: i + 1 });
         await sleep(10); // its 1 ms lease runs out: that holder is gone
       }
@@ -188,7 +206,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     it('a job whose last worker died with it runs alone; the jobs claimed beside it are given back unstarted', async (h) => {
       const suspectId = await crashed(h, 303, 1);
-      const { messageId: bystanderId } = await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 304 })), fileName: 'bystander.x12' });
+      const { messageId: bystanderId } = await intake(h.ctx, {
+        transport: 'file',
+        partnerId: 'acme',
+        bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 304 })),
+        fileName: 'bystander.x12',
+      });
       const original = proto.run;
       let running = 0;
       const besideSuspect: number[] = [];
@@ -205,7 +228,8 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const workers = new Workers(h.ctx, { count: 1, idleMs: 20, batch: 32, maxCrashes: 3 });
       workers.start();
       try {
-        for (const id of [suspectId, bystanderId]) await until('both messages processed', async () => (await h.store.message(id))?.status === 'processed');
+        for (const id of [suspectId, bystanderId])
+          await until('both messages processed', async () => (await h.store.message(id))?.status === 'processed');
         expect(besideSuspect).toEqual([0]);
         // The bystander's first claim was undone: one attempt, the one that ran it.
         expect(await jobRow(h, `${bystanderId}:process`)).toMatchObject({ status: 'done', attempts: 1, starts: 0 });

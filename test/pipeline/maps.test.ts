@@ -26,11 +26,17 @@ describe('maps: JSONata under the partners folder, with xref tables', () => {
     maps = new Maps(join(d.dir, 'partners'));
   });
   afterEach(() => d.remove());
-  const map = (name: string, text: string) => { d.file(`partners/acme/maps/${name}`, text); return `acme/maps/${name}`; };
+  const map = (name: string, text: string) => {
+    d.file(`partners/acme/maps/${name}`, text);
+    return `acme/maps/${name}`;
+  };
 
   it('runs a map on its input with $source bound', async () => {
     const m = map('order.jsonata', '{ "po": BEG.BEG03, "from": $source.partner }');
-    expect(await maps.run(m, { BEG: { BEG03: 'PO-1' } }, { source: { partner: 'acme' } })).toEqual({ po: 'PO-1', from: 'acme' });
+    expect(await maps.run(m, { BEG: { BEG03: 'PO-1' } }, { source: { partner: 'acme' } })).toEqual({
+      po: 'PO-1',
+      from: 'acme',
+    });
   });
 
   it('a map that does not compile: EDIGW_MAP_INVALID located at map:line:col', async () => {
@@ -39,7 +45,9 @@ describe('maps: JSONata under the partners folder, with xref tables', () => {
     const e = await failure(() => maps.run(m, {}));
     expect(e.code).toBe('EDIGW_MAP_INVALID');
     expect(e.kind).toBe('dead');
-    expect(e.describe()).toBe('map acme/maps/broken.jsonata:4:1: the map cannot be read or compiled: The symbol "}" cannot be used as a unary operator [EDIGW_MAP_INVALID]');
+    expect(e.describe()).toBe(
+      'map acme/maps/broken.jsonata:4:1: the map cannot be read or compiled: The symbol "}" cannot be used as a unary operator [EDIGW_MAP_INVALID]',
+    );
     expect(() => maps.compile(m)).toThrow(GatewayError);
   });
 
@@ -48,7 +56,9 @@ describe('maps: JSONata under the partners folder, with xref tables', () => {
     const e = await failure(() => maps.run(m, { BEG: { BEG03: 'not a number' } }));
     expect(e.code).toBe('EDIGW_MAP_FAILED');
     // jsonata places a failed call at its opening parenthesis.
-    expect(e.describe()).toBe('map acme/maps/fails.jsonata:2:17: the map failed on this document: Unable to cast value to a number: "not a number" (D3030) [EDIGW_MAP_FAILED]');
+    expect(e.describe()).toBe(
+      'map acme/maps/fails.jsonata:2:17: the map failed on this document: Unable to cast value to a number: "not a number" (D3030) [EDIGW_MAP_FAILED]',
+    );
   });
 
   it('$xref(table, key): the second column of the row whose first column is key', async () => {
@@ -63,7 +73,12 @@ describe('maps: JSONata under the partners folder, with xref tables', () => {
   });
 
   it('$xref with no such row, or no key, is undefined (the field is left out)', async () => {
-    expect(await maps.run(map('missing.jsonata', '{ "a": $xref("items", "SKU-404"), "b": $xref("items", nothing), "c": "kept" }'), {})).toEqual({ c: 'kept' });
+    expect(
+      await maps.run(
+        map('missing.jsonata', '{ "a": $xref("items", "SKU-404"), "b": $xref("items", nothing), "c": "kept" }'),
+        {},
+      ),
+    ).toEqual({ c: 'kept' });
     expect(await maps.run(map('missing3.jsonata', '{ "a": $xref("items", nothing, "colour") }'), {})).toEqual({});
   });
 
@@ -99,7 +114,9 @@ describe('maps: JSONata under the partners folder, with xref tables', () => {
     d.file('secret.jsonata', '"leaked"');
     const out = await failure(() => maps.run('../secret.jsonata', {}));
     expect(out.code).toBe('EDIGW_MAP_INVALID');
-    expect(out.describe()).toBe('map ../secret.jsonata: the map cannot be read or compiled: maps are files under the partners folder [EDIGW_MAP_INVALID]');
+    expect(out.describe()).toBe(
+      'map ../secret.jsonata: the map cannot be read or compiled: maps are files under the partners folder [EDIGW_MAP_INVALID]',
+    );
     expect((await failure(() => maps.run(join(d.dir, 'secret.jsonata'), {}))).code).toBe('EDIGW_MAP_INVALID');
     const missing = await failure(() => maps.run('acme/maps/none.jsonata', {}));
     expect(missing.code).toBe('EDIGW_MAP_INVALID');

@@ -4,13 +4,22 @@ import { write } from '../../src/edi/write';
 import { parseBuffer } from '../../src/edi/parse';
 import type { LoadedPartner } from '../../src/config/partners';
 
-const env = { sender: { qualifier: '14', id: '5400000000001' }, receiver: { qualifier: '14', id: '4000001000005' }, controlNumber: 7, now: new Date('2026-01-02T03:04:00Z') };
+const env = {
+  sender: { qualifier: '14', id: '5400000000001' },
+  receiver: { qualifier: '14', id: '4000001000005' },
+  controlNumber: 7,
+  now: new Date('2026-01-02T03:04:00Z'),
+};
 const body = [{ id: 'BGM', elements: ['220', 'PO-1', '9'], offset: 0 }];
-const partner = (outbound: LoadedPartner['outbound']) => ({ id: 'p', identifiers: { edifact: [] }, outbound, file: 'p.yaml' }) as unknown as LoadedPartner;
+const partner = (outbound: LoadedPartner['outbound']) =>
+  ({ id: 'p', identifiers: { edifact: [] }, outbound, file: 'p.yaml' }) as unknown as LoadedPartner;
 
-describe('a partner\'s outbound envelope settings', () => {
+describe("a partner's outbound envelope settings", () => {
   test('EDIFACT: the UNB syntax identifier and no UNA when the partner says so', () => {
-    const ic = applyOutboundSettings(edifactInterchange([{ type: 'ORDERS', version: 'D96A', body }], env), partner({ edifact: { syntax: 'UNOA:2', una: false } }));
+    const ic = applyOutboundSettings(
+      edifactInterchange([{ type: 'ORDERS', version: 'D96A', body }], env),
+      partner({ edifact: { syntax: 'UNOA:2', una: false } }),
+    );
     const text = write(ic).toString('latin1');
     expect(text.startsWith('UNB+UNOA:2+5400000000001:14+4000001000005:14+')).toBe(true);
     const back = parseBuffer(Buffer.from(text, 'latin1')).interchanges[0];
@@ -19,14 +28,28 @@ describe('a partner\'s outbound envelope settings', () => {
   });
 
   test('EDIFACT: the defaults keep UNA and UNOC:3', () => {
-    const ic = applyOutboundSettings(edifactInterchange([{ type: 'ORDERS', version: 'D96A', body }], env), partner({ edifact: { syntax: 'UNOC:3', una: true } }));
+    const ic = applyOutboundSettings(
+      edifactInterchange([{ type: 'ORDERS', version: 'D96A', body }], env),
+      partner({ edifact: { syntax: 'UNOC:3', una: true } }),
+    );
     expect(write(ic).toString('latin1')).toMatch(/^UNA:\+\.\? '\s*UNB\+UNOC:3\+/);
   });
 
   test('X12: ISA01, ISA03, ISA14 and ISA15 from the partner file', () => {
     const x = { ...env, sender: { qualifier: 'ZZ', id: 'US' }, receiver: { qualifier: 'ZZ', id: 'THEM' } };
-    const ic = applyOutboundSettings(x12Interchange([{ type: '850', version: '004010', body: [{ id: 'BEG', elements: ['00', 'SA', 'PO-1', '', '20260102'], offset: 0 }] }], x),
-      partner({ x12: { isa: { authorization: '03', security: '01', test: true, ackRequested: true } } }));
+    const ic = applyOutboundSettings(
+      x12Interchange(
+        [
+          {
+            type: '850',
+            version: '004010',
+            body: [{ id: 'BEG', elements: ['00', 'SA', 'PO-1', '', '20260102'], offset: 0 }],
+          },
+        ],
+        x,
+      ),
+      partner({ x12: { isa: { authorization: '03', security: '01', test: true, ackRequested: true } } }),
+    );
     const isa = write(ic).toString('utf8').split('~')[0].split('*');
     expect([isa[1], isa[3], isa[14], isa[15]]).toEqual(['03', '01', '1', 'T']);
   });

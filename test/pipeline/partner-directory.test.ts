@@ -8,7 +8,9 @@ import { type Deployment, deployment } from './support';
 /** A logger that keeps what it was told, to check what operators would see. */
 function recordingLogger(): Logger & { lines: Array<{ level: string; msg: string; obj: object }> } {
   const lines: Array<{ level: string; msg: string; obj: object }> = [];
-  const at = (level: string) => (obj: object, msg: string) => { lines.push({ level, msg, obj }); };
+  const at = (level: string) => (obj: object, msg: string) => {
+    lines.push({ level, msg, obj });
+  };
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -36,7 +38,11 @@ describe('partner directory: reload picks up edits without a restart', () => {
 
   it('the first reload loads every valid file; with nothing changed the next one reports nothing', () => {
     const first = dir.reload();
-    expect(first).toEqual({ changed: [expect.objectContaining({ id: 'acme', name: 'ACME Retail' })], removed: [], issues: [] });
+    expect(first).toEqual({
+      changed: [expect.objectContaining({ id: 'acme', name: 'ACME Retail' })],
+      removed: [],
+      issues: [],
+    });
     expect(dir.list().map((p) => p.id)).toEqual(['acme']);
     expect(dir.reload()).toBeNull();
     expect(dir.reload(true)).toEqual({ changed: [], removed: [], issues: [] });
@@ -83,7 +89,9 @@ describe('partner directory: reload picks up edits without a restart', () => {
     expect(broken?.removed).toEqual([]);
     expect(broken?.issues.map((i) => i.path)).toEqual(['duplicates.interchange']);
     expect(dir.get('acme')).toBe(good);
-    expect(log.lines.find((l) => l.msg === 'partner file is broken: its last good version keeps running')?.obj).toMatchObject({ partner: 'acme' });
+    expect(
+      log.lines.find((l) => l.msg === 'partner file is broken: its last good version keeps running')?.obj,
+    ).toMatchObject({ partner: 'acme' });
 
     write('partners/acme.yaml', `${acme('ACME Fixed')}duplicates: { interchange: warn }\n`);
     const fixed = dir.reload();
@@ -93,12 +101,17 @@ describe('partner directory: reload picks up edits without a restart', () => {
 
   it('a map that does not compile is logged as a problem of the file, which still loads', () => {
     d.file('partners/acme/maps/broken.jsonata', '{ "po": ');
-    write('partners/acme.yaml', `${acme('ACME Mapped')}routes: [{ map: acme/maps/broken.jsonata, to: erp }]\nendpoints: { erp: { file: { dir: out } } }\n`);
+    write(
+      'partners/acme.yaml',
+      `${acme('ACME Mapped')}routes: [{ map: acme/maps/broken.jsonata, to: erp }]\nendpoints: { erp: { file: { dir: out } } }\n`,
+    );
     const c = dir.reload();
     expect(c?.changed.map((p) => p.name)).toEqual(['ACME Mapped']);
     expect(c?.issues).toEqual([]);
     const warned = log.lines.find((l) => l.level === 'warn' && l.msg === 'partner file problem');
-    expect(String((warned?.obj as { issue?: string }).issue)).toMatch(/acme\.yaml:4:\d+: routes\.0\.map: acme\/maps\/broken\.jsonata:1:\d+: the map does not compile: /);
+    expect(String((warned?.obj as { issue?: string }).issue)).toMatch(
+      /acme\.yaml:4:\d+: routes\.0\.map: acme\/maps\/broken\.jsonata:1:\d+: the map does not compile: /,
+    );
   });
 
   it('a file broken from the start and then removed leaves nothing behind', () => {

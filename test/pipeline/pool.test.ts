@@ -38,18 +38,38 @@ const PARTNER = [
 /** Holds every connection of the store's pool in open transactions until the returned function is called. */
 async function exhaust(store: Store): Promise<() => Promise<void>> {
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const size = store.pool()!.size;
-  const held = Promise.all(Array.from({ length: size }, () => store.transaction(async (m: EntityManager) => { await m.query('SELECT 1'); await gate; })));
+  const held = Promise.all(
+    Array.from({ length: size }, () =>
+      store.transaction(async (m: EntityManager) => {
+        await m.query('SELECT 1');
+        await gate;
+      }),
+    ),
+  );
   await until('every pooled connection taken', 10_000, async () => store.pool()!.busy === size);
-  return async () => { release(); await held; };
+  return async () => {
+    release();
+    await held;
+  };
 }
 
 /** A logger that keeps what it is told. */
 function capture() {
   const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
-  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => { lines.push({ level, obj, msg }); };
-  const logger = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), child: () => logger } as unknown as Logger;
+  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => {
+    lines.push({ level, obj, msg });
+  };
+  const logger = {
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    debug: at('debug'),
+    child: () => logger,
+  } as unknown as Logger;
   return { lines, logger };
 }
 
@@ -71,7 +91,11 @@ describe('MariaDB pool', () => {
   });
   afterAll(() => d?.remove());
 
-  async function open(pool: { size?: number; acquireTimeoutMs?: number; lockWaitTimeoutS?: number }): Promise<PipelineContext> {
+  async function open(pool: {
+    size?: number;
+    acquireTimeoutMs?: number;
+    lockWaitTimeoutS?: number;
+  }): Promise<PipelineContext> {
     db = await freshDatabase('mariadb');
     store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), pool });
     await store.migrate();
@@ -83,34 +107,60 @@ describe('MariaDB pool', () => {
     const ctx = await open({ size: 4 });
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
-      ids.push((await intake(ctx, { transport: 'http', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 100 + i })), fileName: `po-${i}.x12` })).messageId);
+      ids.push(
+        (
+          await intake(ctx, {
+            transport: 'http',
+            partnerId: 'acme',
+            bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 100 + i })),
+            fileName: `po-${i}.x12`,
+          })
+        ).messageId,
+      );
     }
     // A fresh process: every job of the first batch allocates the partner's first ISA control number.
     const workers = new Workers(ctx, { count: 2, batch: 32, idleMs: 50 });
     ctx.kick = () => workers.kick();
     workers.start();
     try {
-      await until('all 40 messages processed', 45_000, async () => (await ctx.store.ds.manager.countBy(MessageRecord, { direction: 'in', status: 'processed' })) === 40);
+      await until(
+        'all 40 messages processed',
+        45_000,
+        async () =>
+          (await ctx.store.ds.manager.countBy(MessageRecord, { direction: 'in', status: 'processed' })) === 40,
+      );
     } finally {
       await workers.stop(5_000);
     }
-    const numbers: Array<{ value: number }> = await ctx.store.ds.query("SELECT value FROM control_number WHERE scope = 'acme' AND kind = 'isa'");
+    const numbers: Array<{ value: number }> = await ctx.store.ds.query(
+      "SELECT value FROM control_number WHERE scope = 'acme' AND kind = 'isa'",
+    );
     expect(Number(numbers[0].value)).toBe(40);
   }, 60_000);
 
   test('with every connection taken, a job fails as retry within the bound, saying what it waited for; the worker log says so too', async () => {
     if (!up) return;
     const ctx = await open({ size: 2, acquireTimeoutMs: 300 });
-    const { messageId } = await intake(ctx, { transport: 'http', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 7 })), fileName: 'po.x12' });
+    const { messageId } = await intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 7 })),
+      fileName: 'po.x12',
+    });
     const [job] = await ctx.store.queue.claim('test', 1);
     const release = await exhaust(ctx.store);
     const { lines, logger } = capture();
     const workers = new Workers({ ...ctx, logger }, { count: 1, idleMs: 50 });
     try {
-      const failed = await processMessage(ctx, job).then(() => undefined, (e: unknown) => e);
+      const failed = await processMessage(ctx, job).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failed).toBeInstanceOf(GatewayError);
       expect(failed).toMatchObject({ code: 'EDIGW_DB_POOL_TIMEOUT', kind: 'retry' });
-      expect((failed as GatewayError).describe()).toMatch(/waiting 300 ms for a database connection \(all 2 of the pool in use/);
+      expect((failed as GatewayError).describe()).toMatch(
+        /waiting 300 ms for a database connection \(all 2 of the pool in use/,
+      );
       // A worker that cannot even claim says why, and keeps going.
       workers.start();
       const line = await until('a log line', 10_000, async () => lines.find((l) => l.level === 'error'));
@@ -126,7 +176,11 @@ describe('MariaDB pool', () => {
     const again = new Workers(ctx, { count: 1, idleMs: 50 });
     again.start();
     try {
-      await until('the job retaken and done', 20_000, async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: job.id })).status === 'done');
+      await until(
+        'the job retaken and done',
+        20_000,
+        async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: job.id })).status === 'done',
+      );
     } finally {
       await again.stop(5_000);
     }
@@ -136,16 +190,26 @@ describe('MariaDB pool', () => {
   test('a row lock held past innodb_lock_wait_timeout fails the job as retry, rolled back, its connection released', async () => {
     if (!up) return;
     const ctx = await open({ size: 3, lockWaitTimeoutS: 1 });
-    const { messageId } = await intake(ctx, { transport: 'http', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 8 })), fileName: 'po.x12' });
+    const { messageId } = await intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 8 })),
+      fileName: 'po.x12',
+    });
     const [job] = await ctx.store.queue.claim('test', 1);
     // Another node, mid-transaction, holding the partner's control-number row.
     const other = await createConnection({ uri: db!.url });
     try {
       await other.query('START TRANSACTION');
       await other.query("INSERT INTO control_number (scope, kind, value, updatedAt) VALUES ('acme', 'isa', 5, NOW(3))");
-      const failed = await processMessage(ctx, job).then(() => undefined, (e: unknown) => e);
+      const failed = await processMessage(ctx, job).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failed).toMatchObject({ code: 'EDIGW_DB_LOCK_TIMEOUT', kind: 'retry' });
-      expect((failed as GatewayError).describe()).toMatch(/waiting for a row lock another transaction holds, in: INSERT INTO `control_number`/);
+      expect((failed as GatewayError).describe()).toMatch(
+        /waiting for a row lock another transaction holds, in: INSERT INTO `control_number`/,
+      );
       expect(ctx.store.pool()!.busy).toBe(0);
       expect((await ctx.store.message(messageId))?.status).toBe('received');
     } finally {
@@ -159,28 +223,47 @@ describe('MariaDB pool', () => {
     const ctx = await open({ size: 2, acquireTimeoutMs: 300 });
     const { lines, logger } = capture();
     const app = createAdminApp({
-      token: 'tok', maxBytes: 1024 * 1024, partnerExists: () => true, logger,
+      token: 'tok',
+      maxBytes: 1024 * 1024,
+      partnerExists: () => true,
+      logger,
       submit: (i) => intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes }),
       send: async () => ({ messageId: 'x' }),
-      health: async () => { const { ok, ...detail } = await ctx.store.health(); return { ok, detail }; },
+      health: async () => {
+        const { ok, ...detail } = await ctx.store.health();
+        return { ok, detail };
+      },
     });
     const admin = await listenAdmin(app, 0, '127.0.0.1');
     const release = await exhaust(ctx.store);
     try {
       const health = await fetch(`http://127.0.0.1:${admin.port}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ ok: true, detail: { database: 'up', pool: { size: 2, busy: 2 }, queue: {} } });
-      const submit = await fetch(`http://127.0.0.1:${admin.port}/api/partners/acme/submit`, { method: 'POST', headers: { authorization: 'Bearer tok' }, body: x12Interchange({ sender: 'ACME', control: 9 }) });
+      expect(await health.json()).toMatchObject({
+        ok: true,
+        detail: { database: 'up', pool: { size: 2, busy: 2 }, queue: {} },
+      });
+      const submit = await fetch(`http://127.0.0.1:${admin.port}/api/partners/acme/submit`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tok' },
+        body: x12Interchange({ sender: 'ACME', control: 9 }),
+      });
       expect(submit.status).toBe(503);
       expect(submit.headers.get('retry-after')).toBe('5');
       expect(await submit.json()).toMatchObject({ error: { code: 'EDIGW_DB_POOL_TIMEOUT' } });
-      expect(lines.some((l) => l.level === 'error' && /waiting 300 ms for a database connection/.test(String(l.obj.detail)))).toBe(true);
+      expect(
+        lines.some((l) => l.level === 'error' && /waiting 300 ms for a database connection/.test(String(l.obj.detail))),
+      ).toBe(true);
     } finally {
       await release();
       await admin.close();
     }
     // And once connections are free the same submit is taken.
-    const again = intake(ctx, { transport: 'http', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 9 })) });
+    const again = intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 9 })),
+    });
     await expect(again).resolves.toMatchObject({ duplicate: false });
   });
 });
@@ -190,7 +273,12 @@ test('/health on SQLite does not wait behind a long transaction of its own proce
   const store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads') });
   await store.migrate();
   let release!: () => void;
-  const held = store.transaction(() => new Promise<void>((r) => { release = r; }));
+  const held = store.transaction(
+    () =>
+      new Promise<void>((r) => {
+        release = r;
+      }),
+  );
   try {
     expect(await store.health(200)).toEqual({ ok: true, database: 'busy' });
   } finally {

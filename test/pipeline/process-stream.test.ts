@@ -8,12 +8,27 @@ import { execFile } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { AckRecord, DeliveryRecord, InterchangeRecord, JobRecord, MessageRecord, TransactionRecord } from '../../src/store/entities';
+import {
+  AckRecord,
+  DeliveryRecord,
+  InterchangeRecord,
+  JobRecord,
+  MessageRecord,
+  TransactionRecord,
+} from '../../src/store/entities';
 import { deliverJob, replayDelivery, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import type { StreamOptions } from '../../src/pipeline/process-stream';
 import { freshDatabase, mariadbAvailable } from '../helpers/databases';
-import { type Deployment, deployment, type Harness, manualClock, order850, pipelineContext, x12Interchange } from './support';
+import {
+  type Deployment,
+  deployment,
+  type Harness,
+  manualClock,
+  order850,
+  pipelineContext,
+  x12Interchange,
+} from './support';
 
 const run = promisify(execFile);
 
@@ -52,7 +67,10 @@ const PARTNERS = {
 };
 
 /** Whole payloads (one transaction) and streamed ones (batches of two transaction sets) must record the same. */
-const MODES: Array<[string, StreamOptions]> = [['whole', {}], ['streamed', { streamFrom: 0, batchTransactions: 2 }]];
+const MODES: Array<[string, StreamOptions]> = [
+  ['whole', {}],
+  ['streamed', { streamFrom: 0, batchTransactions: 2 }],
+];
 
 for (const kind of ['sqlite', 'mariadb'] as const) {
   describe(`streamed process job on ${kind}`, () => {
@@ -70,10 +88,21 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       d?.remove();
     });
     // Without MariaDB (outside CI), mariadbAvailable printed why and these pass as no-ops.
-    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
+      test(name, async () => {
+        if (h) await fn(h);
+      });
 
     const rows = (h: Harness) => h.store.ds.manager;
-    const receive = async (h: Harness, text: string) => (await h.store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(text, 'latin1'), fileName: 'in.x12' })).message.id;
+    const receive = async (h: Harness, text: string) =>
+      (
+        await h.store.receive({
+          direction: 'in',
+          transport: 'file',
+          bytes: Buffer.from(text, 'latin1'),
+          fileName: 'in.x12',
+        })
+      ).message.id;
     const claim = async (h: Harness, key: string, worker = 'w1') => {
       const job = await h.store.queue.claimKey(key, worker, 60_000);
       if (!job) throw new Error(`no queued job ${key}`);
@@ -85,7 +114,8 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       if (!job) throw new Error(`the process job of ${messageId} could not be taken again`);
       return job;
     };
-    const transactionsOf = (h: Harness, messageId: string) => rows(h).find(TransactionRecord, { where: { messageId }, order: { byteOffset: 'ASC' } });
+    const transactionsOf = (h: Harness, messageId: string) =>
+      rows(h).find(TransactionRecord, { where: { messageId }, order: { byteOffset: 'ASC' } });
     const deliverAll = async (h: Harness, messageId: string) => {
       for (const tx of await transactionsOf(h, messageId)) {
         for (const dl of await rows(h).findBy(DeliveryRecord, { transactionId: tx.id })) {
@@ -96,12 +126,23 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     };
 
     it('a job retaken after crashes between batches records every transaction set once and queues each ack and document once', async (h) => {
-      const text = x12Interchange({ sender: 'ACME', control: 9001, pos: ['A1', 'A2', 'A3', 'A4', 'A5'] })
-        + x12Interchange({ sender: 'ACME', control: 9002, bodies: [order850('B1'), ['BEG*00*SA*B2**20240102', 'CTT*1'], order850('B3')] })
-        + x12Interchange({ sender: 'ACME', control: 9003, pos: ['C1'] });
+      const text =
+        x12Interchange({ sender: 'ACME', control: 9001, pos: ['A1', 'A2', 'A3', 'A4', 'A5'] }) +
+        x12Interchange({
+          sender: 'ACME',
+          control: 9002,
+          bodies: [order850('B1'), ['BEG*00*SA*B2**20240102', 'CTT*1'], order850('B3')],
+        }) +
+        x12Interchange({ sender: 'ACME', control: 9003, pos: ['C1'] });
       const id = await receive(h, text);
       const key = `${id}:process`;
-      const crash = (after: number): StreamOptions => ({ streamFrom: 0, batchTransactions: 2, afterBatch: (n) => { if (n === after) throw new Error('killed'); } });
+      const crash = (after: number): StreamOptions => ({
+        streamFrom: 0,
+        batchTransactions: 2,
+        afterBatch: (n) => {
+          if (n === after) throw new Error('killed');
+        },
+      });
 
       // Killed after its first batch (inside the first interchange), then after the retake's second batch.
       await expect(processMessage(h.ctx, await claim(h, key, 'w1'), crash(1))).rejects.toThrow('killed');
@@ -112,18 +153,53 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(last.attempts).toBe(3);
       await processMessage(h.ctx, last, { streamFrom: 0, batchTransactions: 2 });
 
-      expect(await rows(h).findOneByOrFail(MessageRecord, { id })).toMatchObject({ status: 'partial', partnerId: 'acme', error: '1 of 3 interchange(s) not processed' });
+      expect(await rows(h).findOneByOrFail(MessageRecord, { id })).toMatchObject({
+        status: 'partial',
+        partnerId: 'acme',
+        error: '1 of 3 interchange(s) not processed',
+      });
       expect(await rows(h).findOneByOrFail(JobRecord, { key })).toMatchObject({ status: 'done' });
       const ics = await rows(h).find(InterchangeRecord, { where: { messageId: id }, order: { byteOffset: 'ASC' } });
-      expect(ics.map((i) => [i.controlNumber, i.ackStatus, i.validation])).toEqual([['000009001', 'A', 'valid'], ['000009002', 'P', 'invalid'], ['000009003', 'A', 'valid']]);
+      expect(ics.map((i) => [i.controlNumber, i.ackStatus, i.validation])).toEqual([
+        ['000009001', 'A', 'valid'],
+        ['000009002', 'P', 'invalid'],
+        ['000009003', 'A', 'valid'],
+      ]);
       const txs = await transactionsOf(h, id);
       expect(txs.map((t) => t.reference)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'B1', 'B2', 'B3', 'C1']);
-      expect(txs.map((t) => t.deliveryStatus)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending', 'pending', 'rejected', 'pending', 'pending']);
+      expect(txs.map((t) => t.deliveryStatus)).toEqual([
+        'pending',
+        'pending',
+        'pending',
+        'pending',
+        'pending',
+        'pending',
+        'rejected',
+        'pending',
+        'pending',
+      ]);
       expect(txs.map((t) => t.ackStatus)).toEqual(['A', 'A', 'A', 'A', 'A', 'A', 'R', 'A', 'A']);
-      for (const tx of txs) expect(await rows(h).countBy(DeliveryRecord, { transactionId: tx.id })).toBe(tx.deliveryStatus === 'pending' ? 1 : 0);
-      const acks = await rows(h).find(AckRecord, { where: { direction: 'out', partnerId: 'acme' }, order: { interchangeControlNumber: 'ASC' } });
-      expect(acks.filter((a) => ics.some((i) => i.id === a.acknowledgesInterchangeId)).map((a) => [a.kind, a.interchangeControlNumber, a.status])).toEqual([['997', '000009001', 'A'], ['997', '000009002', 'P'], ['997', '000009003', 'A']]);
-      const groups = await rows(h).query(`SELECT transactionCount FROM functional_group WHERE interchangeId IN (${ics.map(() => '?').join(',')}) ORDER BY transactionCount`, ics.map((i) => i.id));
+      for (const tx of txs)
+        expect(await rows(h).countBy(DeliveryRecord, { transactionId: tx.id })).toBe(
+          tx.deliveryStatus === 'pending' ? 1 : 0,
+        );
+      const acks = await rows(h).find(AckRecord, {
+        where: { direction: 'out', partnerId: 'acme' },
+        order: { interchangeControlNumber: 'ASC' },
+      });
+      expect(
+        acks
+          .filter((a) => ics.some((i) => i.id === a.acknowledgesInterchangeId))
+          .map((a) => [a.kind, a.interchangeControlNumber, a.status]),
+      ).toEqual([
+        ['997', '000009001', 'A'],
+        ['997', '000009002', 'P'],
+        ['997', '000009003', 'A'],
+      ]);
+      const groups = await rows(h).query(
+        `SELECT transactionCount FROM functional_group WHERE interchangeId IN (${ics.map(() => '?').join(',')}) ORDER BY transactionCount`,
+        ics.map((i) => i.id),
+      );
       expect(groups.map((g: { transactionCount: number | string }) => Number(g.transactionCount))).toEqual([1, 3, 5]);
       // Each document and each ack has its one deliver job (no retake queued one twice).
       expect(await rows(h).countBy(JobRecord, { kind: 'deliver' })).toBe(8 + 3);
@@ -135,15 +211,27 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
         const id = await receive(h, x12Interchange({ sender: 'RAWCO', control, pos: ['R1', 'R2', 'R3'] }));
         await processMessage(h.ctx, await claim(h, `${id}:process`), opts);
         const before = await transactionsOf(h, id);
-        expect(before.map((t) => [t.route, t.deliveryStatus])).toEqual([['rawco/archive', 'pending'], ['rawco/archive', 'pending'], ['rawco/archive', 'pending']]);
+        expect(before.map((t) => [t.route, t.deliveryStatus])).toEqual([
+          ['rawco/archive', 'pending'],
+          ['rawco/archive', 'pending'],
+          ['rawco/archive', 'pending'],
+        ]);
         const deliveries = await rows(h).findBy(DeliveryRecord, { transactionId: before[0].id });
         expect(deliveries).toHaveLength(1);
         expect(await rows(h).countBy(DeliveryRecord, { transactionId: before[1].id })).toBe(0);
-        const out = await h.store.payload((await rows(h).findOneByOrFail(MessageRecord, { id: deliveries[0].messageId })).sha256);
-        expect(out.toString('latin1')).toBe(x12Interchange({ sender: 'RAWCO', control, pos: ['R1', 'R2', 'R3'] }).trimEnd());
+        const out = await h.store.payload(
+          (await rows(h).findOneByOrFail(MessageRecord, { id: deliveries[0].messageId })).sha256,
+        );
+        expect(out.toString('latin1')).toBe(
+          x12Interchange({ sender: 'RAWCO', control, pos: ['R1', 'R2', 'R3'] }).trimEnd(),
+        );
 
         await deliverAll(h, id);
-        expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['delivered', 'delivered', 'delivered']);
+        expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual([
+          'delivered',
+          'delivered',
+          'delivered',
+        ]);
         expect((await transactionsOf(h, id)).every((t) => t.deliveredAt !== null)).toBe(true);
       });
 
@@ -185,8 +273,29 @@ describe('streamed process job on a large file', () => {
       expect(size).toBeGreaterThan(30 * 1024 * 1024);
 
       // The whole-file parse takes about 20 times the file in heap: 128 MB could not hold it.
-      const { stdout } = await run(process.execPath, ['--max-old-space-size=128', '--expose-gc', resolve(__dirname, '..', 'helpers', 'process-large.js'), d.dir, db.url, file], { maxBuffer: 1 << 20 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { status: string; transactions: number; acks: number; deliveries: number; batches: number; heapBefore: number; heapMax: number; rssBefore: number; rssPeak: number };
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--max-old-space-size=128',
+          '--expose-gc',
+          resolve(__dirname, '..', 'helpers', 'process-large.js'),
+          d.dir,
+          db.url,
+          file,
+        ],
+        { maxBuffer: 1 << 20 },
+      );
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
+        status: string;
+        transactions: number;
+        acks: number;
+        deliveries: number;
+        batches: number;
+        heapBefore: number;
+        heapMax: number;
+        rssBefore: number;
+        rssPeak: number;
+      };
       expect(r).toMatchObject({ status: 'processed', transactions: count });
       expect(r.batches).toBeGreaterThan(5);
       // What the step keeps between batches is its progress, not what it read: the heap cap above bounds the peak.

@@ -8,11 +8,27 @@ import { join } from 'node:path';
 import { buildAck } from '../../src/edi/ack/build';
 import { parseBuffer } from '../../src/edi/parse';
 import { write } from '../../src/edi/write';
-import { AckRecord, DeliveryRecord, EventRecord, InterchangeRecord, JobRecord, MessageRecord, TransactionRecord } from '../../src/store/entities';
+import {
+  AckRecord,
+  DeliveryRecord,
+  EventRecord,
+  InterchangeRecord,
+  JobRecord,
+  MessageRecord,
+  TransactionRecord,
+} from '../../src/store/entities';
 import { deliverJob, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import { mariadbAvailable } from '../helpers/databases';
-import { type Deployment, deployment, type Harness, manualClock, order850, pipelineContext, x12Interchange } from './support';
+import {
+  type Deployment,
+  deployment,
+  type Harness,
+  manualClock,
+  order850,
+  pipelineContext,
+  x12Interchange,
+} from './support';
 
 const PARTNERS = {
   'partners/acme.yaml': [
@@ -29,7 +45,8 @@ const PARTNERS = {
     '  erp: { file: { dir: out/erp } }',
     '  acks: { file: { dir: out/acme-acks } }',
   ].join('\n'),
-  'partners/acme/maps/order.jsonata': '{ "po": BEG.BEG03, "lines": [PO1_loop.{ "sku": PO1.PO107, "qty": $number(PO1.PO102), "name": $xref("items", PO1.PO107) }] }',
+  'partners/acme/maps/order.jsonata':
+    '{ "po": BEG.BEG03, "lines": [PO1_loop.{ "sku": PO1.PO107, "qty": $number(PO1.PO102), "name": $xref("items", PO1.PO107) }] }',
   'partners/xref/items.csv': 'sku,name\nSKU-1,Blue widget\n',
   'partners/warner.yaml': [
     'id: warner',
@@ -71,7 +88,12 @@ const PARTNERS = {
 
 // Each case again with the payload streamed in batches of two transaction sets (process-stream.ts): it must record the same.
 const STREAMED = { streamFrom: 0, batchTransactions: 2 };
-for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}], ['mariadb', STREAMED]] as const) {
+for (const [kind, opts] of [
+  ['sqlite', {}],
+  ['sqlite', STREAMED],
+  ['mariadb', {}],
+  ['mariadb', STREAMED],
+] as const) {
   describe(`process job on ${kind}${opts === STREAMED ? ', streamed' : ''}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
@@ -87,10 +109,19 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       d?.remove();
     });
     // Without MariaDB (outside CI), mariadbAvailable printed why and these pass as no-ops.
-    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
+      test(name, async () => {
+        if (h) await fn(h);
+      });
 
     const receive = async (h: Harness, text: string, partnerId: string | null = null) => {
-      const r = await h.store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(text, 'latin1'), fileName: 'in.x12', partnerId });
+      const r = await h.store.receive({
+        direction: 'in',
+        transport: 'file',
+        bytes: Buffer.from(text, 'latin1'),
+        fileName: 'in.x12',
+        partnerId,
+      });
       return r.message.id;
     };
     const claim = async (h: Harness, messageId: string, worker = 'w1', leaseMs = 60_000) => {
@@ -104,24 +135,53 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       return id;
     };
     const rows = (h: Harness) => h.store.ds.manager;
-    const interchangesOf = (h: Harness, messageId: string) => rows(h).find(InterchangeRecord, { where: { messageId }, order: { byteOffset: 'ASC' } });
-    const transactionsOf = (h: Harness, interchangeId: string) => rows(h).find(TransactionRecord, { where: { interchangeId }, order: { byteOffset: 'ASC' } });
-    const acksOf = (h: Harness, interchangeId: string) => rows(h).find(AckRecord, { where: { acknowledgesInterchangeId: interchangeId, direction: 'out' }, order: { kind: 'ASC' } });
+    const interchangesOf = (h: Harness, messageId: string) =>
+      rows(h).find(InterchangeRecord, { where: { messageId }, order: { byteOffset: 'ASC' } });
+    const transactionsOf = (h: Harness, interchangeId: string) =>
+      rows(h).find(TransactionRecord, { where: { interchangeId }, order: { byteOffset: 'ASC' } });
+    const acksOf = (h: Harness, interchangeId: string) =>
+      rows(h).find(AckRecord, {
+        where: { acknowledgesInterchangeId: interchangeId, direction: 'out' },
+        order: { kind: 'ASC' },
+      });
     const message = (h: Harness, id: string) => rows(h).findOneByOrFail(MessageRecord, { id });
     const payloadOf = async (h: Harness, messageId: string) => h.store.payload((await message(h, messageId)).sha256);
     const deliveriesOf = (h: Harness, transactionId: string) => rows(h).findBy(DeliveryRecord, { transactionId });
     const ackText = async (h: Harness, ack: AckRecord) => (await payloadOf(h, ack.messageId!)).toString('latin1');
 
     it('one message, two interchanges: the good one is acknowledged and routed, the unknown sender is refused with a TA1 006', async (h) => {
-      const text = x12Interchange({ sender: 'ACME', control: 101, pos: ['PO-101'] }) + x12Interchange({ sender: 'NOBODY', control: 102 });
+      const text =
+        x12Interchange({ sender: 'ACME', control: 101, pos: ['PO-101'] }) +
+        x12Interchange({ sender: 'NOBODY', control: 102 });
       const id = await processed(h, text, 'acme');
-      expect(await message(h, id)).toMatchObject({ status: 'partial', partnerId: 'acme', error: '1 of 2 interchange(s) not processed' });
+      expect(await message(h, id)).toMatchObject({
+        status: 'partial',
+        partnerId: 'acme',
+        error: '1 of 2 interchange(s) not processed',
+      });
       const [good, refused] = await interchangesOf(h, id);
-      expect(good).toMatchObject({ controlNumber: '000000101', partnerId: 'acme', validation: 'valid', ackStatus: 'A' });
-      expect(refused).toMatchObject({ controlNumber: '000000102', partnerId: 'acme', validation: 'invalid', ackStatus: 'R' });
+      expect(good).toMatchObject({
+        controlNumber: '000000101',
+        partnerId: 'acme',
+        validation: 'valid',
+        ackStatus: 'A',
+      });
+      expect(refused).toMatchObject({
+        controlNumber: '000000102',
+        partnerId: 'acme',
+        validation: 'invalid',
+        ackStatus: 'R',
+      });
 
       const [tx] = await transactionsOf(h, good.id);
-      expect(tx).toMatchObject({ type: '850', deliveryStatus: 'pending', route: 'acme/erp', ackStatus: 'A', tracked: { po: 'PO-101' }, reference: 'PO-101' });
+      expect(tx).toMatchObject({
+        type: '850',
+        deliveryStatus: 'pending',
+        route: 'acme/erp',
+        ackStatus: 'A',
+        tracked: { po: 'PO-101' },
+        reference: 'PO-101',
+      });
       expect((await transactionsOf(h, refused.id)).map((t) => t.deliveryStatus)).toEqual(['rejected']);
       expect(await deliveriesOf(h, (await transactionsOf(h, refused.id))[0].id)).toEqual([]);
 
@@ -142,14 +202,27 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       await deliverJob(h.ctx, job!, new Senders(h.ctx));
       const out = join(d.dir, 'out/erp');
       const [file] = readdirSync(out).filter((n) => n.includes('000000101'));
-      expect(JSON.parse(readFileSync(join(out, file), 'utf8'))).toEqual({ po: 'PO-101', lines: [{ sku: 'SKU-1', qty: 10, name: 'Blue widget' }] });
-      expect(await rows(h).findOneByOrFail(DeliveryRecord, { id: delivery.id })).toMatchObject({ status: 'delivered', attempts: 1, lastError: null });
-      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({ deliveryStatus: 'delivered', deliveredAt: time.clock() });
-      expect(await rows(h).findOneByOrFail(JobRecord, { key: `deliver:${delivery.id}` })).toMatchObject({ status: 'done' });
+      expect(JSON.parse(readFileSync(join(out, file), 'utf8'))).toEqual({
+        po: 'PO-101',
+        lines: [{ sku: 'SKU-1', qty: 10, name: 'Blue widget' }],
+      });
+      expect(await rows(h).findOneByOrFail(DeliveryRecord, { id: delivery.id })).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        lastError: null,
+      });
+      expect(await rows(h).findOneByOrFail(TransactionRecord, { id: tx.id })).toMatchObject({
+        deliveryStatus: 'delivered',
+        deliveredAt: time.clock(),
+      });
+      expect(await rows(h).findOneByOrFail(JobRecord, { key: `deliver:${delivery.id}` })).toMatchObject({
+        status: 'done',
+      });
     });
 
-    it('a message from no particular channel may hold interchanges of several partners: each is its own sender\'s', async (h) => {
-      const text = x12Interchange({ sender: 'ACCEPTER', control: 151 }) + x12Interchange({ sender: 'WARNER', control: 152 });
+    it("a message from no particular channel may hold interchanges of several partners: each is its own sender's", async (h) => {
+      const text =
+        x12Interchange({ sender: 'ACCEPTER', control: 151 }) + x12Interchange({ sender: 'WARNER', control: 152 });
       const id = await processed(h, text);
       expect(await message(h, id)).toMatchObject({ status: 'processed', partnerId: 'accepter' });
       const ics = await interchangesOf(h, id);
@@ -168,10 +241,17 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       expect(await interchangesOf(h, again)).toEqual([]);
       expect(await rows(h).countBy(TransactionRecord, { interchangeId: firstIc.id })).toBe(1);
       expect(await deliveriesOf(h, (await transactionsOf(h, firstIc.id))[0].id)).toHaveLength(1);
-      const ta1 = await rows(h).findOneByOrFail(AckRecord, { direction: 'out', kind: 'TA1', interchangeControlNumber: '000000201' });
+      const ta1 = await rows(h).findOneByOrFail(AckRecord, {
+        direction: 'out',
+        kind: 'TA1',
+        interchangeControlNumber: '000000201',
+      });
       expect(ta1).toMatchObject({ status: 'R', acknowledgesInterchangeId: null });
       expect(await ackText(h, ta1)).toContain('*R*025~');
-      expect((await h.store.events(again)).find((e) => e.stage === 'interchange')).toMatchObject({ status: 'error', code: 'EDIGW_DUPLICATE_INTERCHANGE' });
+      expect((await h.store.events(again)).find((e) => e.stage === 'interchange')).toMatchObject({
+        status: 'error',
+        code: 'EDIGW_DUPLICATE_INTERCHANGE',
+      });
     });
 
     it('duplicates: warn records the copy with a warning, acknowledges it E and routes its transactions again', async (h) => {
@@ -190,7 +270,9 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       expect(await deliveriesOf(h, tx.id)).toHaveLength(1);
       // The warning makes the envelope E, and ta1: on-error (the default) answers that too.
       expect((await acksOf(h, b.id)).map((x) => `${x.kind} ${x.status}`)).toEqual(['997 E', 'TA1 E']);
-      expect((await h.store.events(again)).find((e) => e.stage === 'interchange')?.detail).toContain('(duplicate accepted)');
+      expect((await h.store.events(again)).find((e) => e.stage === 'interchange')?.detail).toContain(
+        '(duplicate accepted)',
+      );
     });
 
     it('duplicates: accept records the copy as valid and routes its transactions again', async (h) => {
@@ -214,13 +296,19 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
     });
 
     it('a transaction with validation errors is not routed; the others in its interchange are', async (h) => {
-      const text = x12Interchange({ sender: 'ACME', control: 501, bodies: [order850('PO-501A'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1'], order850('PO-501C')] });
+      const text = x12Interchange({
+        sender: 'ACME',
+        control: 501,
+        bodies: [order850('PO-501A'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1'], order850('PO-501C')],
+      });
       const id = await processed(h, text, 'acme');
       expect(await message(h, id)).toMatchObject({ status: 'partial' });
       const [ic] = await interchangesOf(h, id);
       const txs = await transactionsOf(h, ic.id);
       expect(txs.map((t) => `${t.controlNumber} ${t.validation} ${t.ackStatus} ${t.deliveryStatus}`)).toEqual([
-        '0001 valid A pending', '0002 invalid R rejected', '0003 valid A pending',
+        '0001 valid A pending',
+        '0002 invalid R rejected',
+        '0003 valid A pending',
       ]);
       expect(await deliveriesOf(h, txs[1].id)).toEqual([]);
       expect(await deliveriesOf(h, txs[0].id)).toHaveLength(1);
@@ -255,8 +343,16 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'A' });
       expect((await transactionsOf(h, out.id)).map((t) => t.ackStatus)).toEqual(['A']);
       const received = await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg });
-      expect(received).toMatchObject({ kind: '997', status: 'A', acknowledgesInterchangeId: out.id, partnerId: 'umbrella' });
-      expect((await h.store.events(ackMsg)).find((e) => e.stage === 'ack-received')).toMatchObject({ status: 'ok', interchangeId: out.id });
+      expect(received).toMatchObject({
+        kind: '997',
+        status: 'A',
+        acknowledgesInterchangeId: out.id,
+        partnerId: 'umbrella',
+      });
+      expect((await h.store.events(ackMsg)).find((e) => e.stage === 'ack-received')).toMatchObject({
+        status: 'ok',
+        interchangeId: out.id,
+      });
       // The 997 itself is matched, not routed: Umbrella has no route, and that is no failure.
       const [ackTx] = await transactionsOf(h, (await interchangesOf(h, ackMsg))[0].id);
       expect(ackTx).toMatchObject({ type: '997', deliveryStatus: 'unrouted' });
@@ -266,14 +362,24 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       const id = await processed(h, x12Interchange({ sender: 'INITECH', control: 651, test: true }));
       const [delivery] = await deliveriesOf(h, (await transactionsOf(h, (await interchangesOf(h, id))[0].id))[0].id);
       const [out] = await interchangesOf(h, delivery.messageId);
-      expect(out).toMatchObject({ direction: 'out', standard: 'edifact', partnerId: 'globex', ackStatus: 'expected', test: true });
+      expect(out).toMatchObject({
+        direction: 'out',
+        standard: 'edifact',
+        partnerId: 'globex',
+        ackStatus: 'expected',
+        test: true,
+      });
       const sent = parseBuffer(await payloadOf(h, delivery.messageId), { level: 'full' }).interchanges[0];
       expect(sent.groups[0].transactions[0].type).toBe('ORDERS');
 
       time.advance(60_000);
       const contrl = write(buildAck(sent, 'CONTRL', { controlNumber: 9101, now: time.clock() }));
       const ackMsg = await processed(h, contrl.toString('latin1'), 'globex');
-      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({ kind: 'CONTRL', status: 'A', acknowledgesInterchangeId: out.id });
+      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({
+        kind: 'CONTRL',
+        status: 'A',
+        acknowledgesInterchangeId: out.id,
+      });
       expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'A' });
       expect((await transactionsOf(h, out.id)).map((t) => t.ackStatus)).toEqual(['A']);
     });
@@ -286,18 +392,41 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       // Group control numbers are small per-partner counters: other partners' groups reuse them all the time.
       time.advance(1000);
       const gs06 = Number(sent.groups[0].controlNumber);
-      await processed(h, Array.from({ length: 60 }, (_, i) => x12Interchange({ sender: 'NOISY', control: 702_000 + i, group: gs06 })).join(''));
+      await processed(
+        h,
+        Array.from({ length: 60 }, (_, i) =>
+          x12Interchange({ sender: 'NOISY', control: 702_000 + i, group: gs06 }),
+        ).join(''),
+      );
       time.advance(1000);
-      const ackMsg = await processed(h, write(buildAck(sent, '997', { controlNumber: 9003, now: time.clock() })).toString('latin1'), 'umbrella');
-      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({ acknowledgesInterchangeId: out.id });
+      const ackMsg = await processed(
+        h,
+        write(buildAck(sent, '997', { controlNumber: 9003, now: time.clock() })).toString('latin1'),
+        'umbrella',
+      );
+      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({
+        acknowledgesInterchangeId: out.id,
+      });
       expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'A' });
     });
 
     it('an acknowledgement of something never sent is recorded unmatched, with a warning event', async (h) => {
-      const never = parseBuffer(Buffer.from(x12Interchange({ sender: 'OURCOMPANY', receiver: 'UMBRELLA', control: 777_001 })), { level: 'full' }).interchanges[0];
-      const ackMsg = await processed(h, write(buildAck(never, '997', { controlNumber: 9002, now: time.clock() })).toString('latin1'), 'umbrella');
+      const never = parseBuffer(
+        Buffer.from(x12Interchange({ sender: 'OURCOMPANY', receiver: 'UMBRELLA', control: 777_001 })),
+        { level: 'full' },
+      ).interchanges[0];
+      const ackMsg = await processed(
+        h,
+        write(buildAck(never, '997', { controlNumber: 9002, now: time.clock() })).toString('latin1'),
+        'umbrella',
+      );
       const rec = await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg });
-      expect(rec).toMatchObject({ kind: '997', acknowledgesInterchangeId: null, groupControlNumber: '777001', status: 'A' });
+      expect(rec).toMatchObject({
+        kind: '997',
+        acknowledgesInterchangeId: null,
+        groupControlNumber: '777001',
+        status: 'A',
+      });
       const warning = (await h.store.events(ackMsg)).find((e) => e.stage === 'ack-received');
       expect(warning).toMatchObject({ status: 'warning', code: 'unmatched', partnerId: 'umbrella' });
       expect(warning?.detail).toBe('997 acknowledges nothing we sent umbrella (group 777001)');
@@ -307,10 +436,14 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       const id = await receive(h, x12Interchange({ sender: 'ACME', control: 801 }), 'acme');
       const stale = await claim(h, id, 'slow-worker', 1_000);
       time.advance(2_000);
-      const [fresh] = (await h.store.queue.claim('fast-worker', 10, 60_000, ['process'])).filter((j) => j.messageId === id);
+      const [fresh] = (await h.store.queue.claim('fast-worker', 10, 60_000, ['process'])).filter(
+        (j) => j.messageId === id,
+      );
       expect(fresh).toMatchObject({ id: stale.id, attempts: 2, claimedBy: 'fast-worker' });
 
-      await expect(processMessage(h.ctx, stale, opts)).rejects.toThrow(`job ${stale.id} was taken over by another worker (lease expired); rolled back`);
+      await expect(processMessage(h.ctx, stale, opts)).rejects.toThrow(
+        `job ${stale.id} was taken over by another worker (lease expired); rolled back`,
+      );
       expect(await interchangesOf(h, id)).toEqual([]);
       expect(await rows(h).countBy(EventRecord, { messageId: id })).toBe(1); // only `received`
       expect(await message(h, id)).toMatchObject({ status: 'received' });
@@ -321,7 +454,10 @@ for (const [kind, opts] of [['sqlite', {}], ['sqlite', STREAMED], ['mariadb', {}
       expect(await rows(h).countBy(AckRecord, { acknowledgesInterchangeId: ic.id })).toBe(1);
       expect(await deliveriesOf(h, (await transactionsOf(h, ic.id))[0].id)).toHaveLength(1);
       expect((await h.store.events(id)).filter((e) => e.stage === 'processed')).toHaveLength(1);
-      expect(await rows(h).findOneByOrFail(JobRecord, { id: String(fresh.id) })).toMatchObject({ status: 'done', claimedBy: 'fast-worker' });
+      expect(await rows(h).findOneByOrFail(JobRecord, { id: String(fresh.id) })).toMatchObject({
+        status: 'done',
+        claimedBy: 'fast-worker',
+      });
 
       // The stale worker trying again changes nothing either.
       await expect(processMessage(h.ctx, stale, opts)).rejects.toThrow(/taken over/);

@@ -17,18 +17,32 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await store?.close();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async () => { if (db) await fn(); });
+    const it = (name: string, fn: () => Promise<void>) =>
+      test(name, async () => {
+        if (db) await fn();
+      });
 
     it('a file counts as seen once a message from its URL with its bytes is committed, for that partner only', async () => {
       const url = 'sftp://gw@sftp.acme.example:22/out/po%201.edi';
       const bytes = Buffer.from('ISA*…');
-      const r = await store.receive({ direction: 'in', transport: 'sftp-poll', bytes, partnerId: 'acme', remotePath: url, fileName: 'po 1.edi' });
+      const r = await store.receive({
+        direction: 'in',
+        transport: 'sftp-poll',
+        bytes,
+        partnerId: 'acme',
+        remotePath: url,
+        fileName: 'po 1.edi',
+      });
       const key = `${url} ${bytes.length} 1767225600000 ${r.message.sha256}`;
       expect(await seenInStore(store, 'acme').has(key)).toBe(true);
       expect(await seenInStore(store, 'globex').has(key)).toBe(false);
       // Changed content under the same name is a new file.
       expect(await seenInStore(store, 'acme').has(`${url} 9 1767225600001 ${'0'.repeat(64)}`)).toBe(false);
-      expect(await seenInStore(store, 'acme').has(`sftp://gw@sftp.acme.example:22/out/other.edi ${bytes.length} 1 ${r.message.sha256}`)).toBe(false);
+      expect(
+        await seenInStore(store, 'acme').has(
+          `sftp://gw@sftp.acme.example:22/out/other.edi ${bytes.length} 1 ${r.message.sha256}`,
+        ),
+      ).toBe(false);
     });
   });
 }

@@ -29,23 +29,42 @@ describe('simulate: what the pipeline would do, with no store', () => {
         'identifiers: { x12: [{ qualifier: ZZ, id: INITECH }] }',
         "routes: [{ match: { type: '850' }, format: x12, partner: umbrella, to: orders }]",
       ].join('\n'),
-      'partners/umbrella.yaml': 'id: umbrella\nidentifiers: { x12: [{ qualifier: ZZ, id: UMBRELLA }] }\nendpoints: { orders: { file: { dir: out/umbrella } } }\n',
+      'partners/umbrella.yaml':
+        'id: umbrella\nidentifiers: { x12: [{ qualifier: ZZ, id: UMBRELLA }] }\nendpoints: { orders: { file: { dir: out/umbrella } } }\n',
     });
     // Anything reaching for a store would fail loudly: simulate must not need one.
-    view = Object.defineProperty({ ...pipelineView(d) }, 'store', { get() { throw new Error('simulate touched the store'); } });
+    view = Object.defineProperty({ ...pipelineView(d) }, 'store', {
+      get() {
+        throw new Error('simulate touched the store');
+      },
+    });
   });
   afterAll(() => d.remove());
 
-  it('shows the partner, the 997 it would get, each transaction\'s route and the mapped output', async () => {
-    const text = x12Interchange({ sender: 'ACME', control: 42, bodies: [order850('PO-1'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1']] });
+  it("shows the partner, the 997 it would get, each transaction's route and the mapped output", async () => {
+    const text = x12Interchange({
+      sender: 'ACME',
+      control: 42,
+      bodies: [order850('PO-1'), ['PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1']],
+    });
     const [ic] = await simulate(view, 'acme', Buffer.from(text));
-    expect(ic).toMatchObject({ standard: 'x12', controlNumber: '000000042', sender: 'ZZ/ACME', receiver: 'ZZ/OURCOMPANY', partner: 'acme' });
+    expect(ic).toMatchObject({
+      standard: 'x12',
+      controlNumber: '000000042',
+      sender: 'ZZ/ACME',
+      receiver: 'ZZ/OURCOMPANY',
+      partner: 'acme',
+    });
     expect(ic.refused).toBeUndefined();
     expect(ic.acks.map((a) => `${a.kind} ${a.status} ${a.to}`)).toEqual(['997 P acks']);
     expect(ic.acks[0].text).toMatch(/^ISA\*.*\*ZZ\*ACME {11}\*/);
     const [good, bad] = ic.transactions;
     expect(good).toMatchObject({
-      type: '850', controlNumber: '0001', status: 'A', tracked: { po: 'PO-1' }, diagnostics: [],
+      type: '850',
+      controlNumber: '0001',
+      status: 'A',
+      tracked: { po: 'PO-1' },
+      diagnostics: [],
       route: { to: 'erp', partner: 'acme', map: 'acme/maps/order.jsonata', format: 'json' },
       output: { contentType: 'application/json', fileName: 'acme-850-000000042-0001.json' },
     });
@@ -62,17 +81,23 @@ describe('simulate: what the pipeline would do, with no store', () => {
     expect(tx.route).toEqual({ to: 'orders', partner: 'umbrella', format: 'x12' });
     expect(tx.output?.fileName).toBe('umbrella-850-000000001.x12');
     const out = parseBuffer(Buffer.from(tx.output!.text, 'latin1')).interchanges[0];
-    expect([out.sender.id.trim(), out.receiver.id.trim(), out.controlNumber]).toEqual(['OURCOMPANY', 'UMBRELLA', '000000001']);
+    expect([out.sender.id.trim(), out.receiver.id.trim(), out.controlNumber]).toEqual([
+      'OURCOMPANY',
+      'UMBRELLA',
+      '000000001',
+    ]);
   });
 
   it('a map that does not compile is reported on the transaction, located', async () => {
     const [ic] = await simulate(view, 'acme', Buffer.from(x12Interchange({ sender: 'ACME', control: 43, test: true })));
     expect(ic.transactions[0].route?.map).toBe('acme/maps/broken.jsonata');
-    expect(ic.transactions[0].error).toMatch(/^map acme\/maps\/broken\.jsonata:1:\d+: the map cannot be read or compiled: .* \[EDIGW_MAP_INVALID\]$/);
+    expect(ic.transactions[0].error).toMatch(
+      /^map acme\/maps\/broken\.jsonata:1:\d+: the map cannot be read or compiled: .* \[EDIGW_MAP_INVALID\]$/,
+    );
     expect(ic.transactions[0].output).toBeUndefined();
   });
 
-  it('an unknown sender in a partner\'s channel is refused: the rejection TA1 goes to the channel partner, nothing is routed', async () => {
+  it("an unknown sender in a partner's channel is refused: the rejection TA1 goes to the channel partner, nothing is routed", async () => {
     const [ic] = await simulate(view, 'acme', Buffer.from(x12Interchange({ sender: 'NOBODY', control: 44 })));
     expect(ic.partner).toBe('acme');
     expect(ic.refused).toBe('no partner file claims sender ZZ/NOBODY [EDIGW_PARTNER_UNKNOWN]');
@@ -82,12 +107,16 @@ describe('simulate: what the pipeline would do, with no store', () => {
   });
 
   it('no route matches: said on the transaction', async () => {
-    const edi = x12Interchange({ sender: 'ACME', control: 45 }).replace(/ST\*850/, 'ST*830').replace(/GS\*PO/, 'GS*PS');
+    const edi = x12Interchange({ sender: 'ACME', control: 45 })
+      .replace(/ST\*850/, 'ST*830')
+      .replace(/GS\*PO/, 'GS*PS');
     const [ic] = await simulate(view, 'acme', Buffer.from(edi));
     expect(ic.transactions[0].error).toMatch(/^no route of partner acme matches 830 004010 \[EDIGW_NO_ROUTE\]$/);
   });
 
   it('an unknown partner to simulate for is refused', async () => {
-    await expect(simulate(view, 'nobody', Buffer.from(x12Interchange({ sender: 'ACME', control: 46 })))).rejects.toMatchObject({ code: 'EDIGW_SEND_INVALID' });
+    await expect(
+      simulate(view, 'nobody', Buffer.from(x12Interchange({ sender: 'ACME', control: 46 }))),
+    ).rejects.toMatchObject({ code: 'EDIGW_SEND_INVALID' });
   });
 });

@@ -57,17 +57,29 @@ export function manualClock(start = '2026-05-01T10:00:00.000Z') {
   let now = new Date(start);
   return {
     clock: () => now,
-    advance(ms: number) { now = new Date(now.getTime() + ms); },
+    advance(ms: number) {
+      now = new Date(now.getTime() + ms);
+    },
   };
 }
 
 /** The part of the context that needs no database, as `simulate` and the pure steps get it. */
-export function pipelineView(d: Deployment, clock: () => Date = () => new Date('2026-05-01T10:00:00.000Z')): PipelineView {
+export function pipelineView(
+  d: Deployment,
+  clock: () => Date = () => new Date('2026-05-01T10:00:00.000Z'),
+): PipelineView {
   const config = d.config();
   const partners = new PartnerDirectory(config, silentLogger);
   const change = partners.reload(true);
   if (change?.issues.length) throw new Error(`partner files: ${JSON.stringify(change.issues)}`);
-  return { config, partners, profiles: builtInProfiles().set, maps: new Maps(config.partners), logger: silentLogger, clock };
+  return {
+    config,
+    partners,
+    profiles: builtInProfiles().set,
+    maps: new Maps(config.partners),
+    logger: silentLogger,
+    clock,
+  };
 }
 
 export interface Harness {
@@ -83,7 +95,15 @@ export async function pipelineContext(d: Deployment, kind: 'sqlite' | 'mariadb',
   const store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), clock });
   await store.migrate();
   const ctx: PipelineContext = { ...pipelineView(d, clock), store };
-  return { ctx, store, db, close: async () => { await store.close(); await db.drop(); } };
+  return {
+    ctx,
+    store,
+    db,
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
 }
 
 /** A partner as the directory holds it, from the fields of a partner file. */
@@ -132,7 +152,13 @@ export function x12Interchange(o: X12Options): string {
 
 /** An EDIFACT interchange with one ORDERS D96A message. */
 export function edifactInterchange(o: { sender: string; receiver?: string; control: number; po?: string }): string {
-  const body = [`BGM+220+${o.po ?? `PO-${o.control}`}+9`, 'DTM+137:20240102:102', 'LIN+1++SKU-1:SA', 'QTY+21:10', 'UNS+S'];
+  const body = [
+    `BGM+220+${o.po ?? `PO-${o.control}`}+9`,
+    'DTM+137:20240102:102',
+    'LIN+1++SKU-1:SA',
+    'QTY+21:10',
+    'UNS+S',
+  ];
   return [
     "UNA:+.? '",
     `UNB+UNOC:3+${o.sender}:14+${o.receiver ?? '5400000000001'}:14+240102:1230+${o.control}'`,

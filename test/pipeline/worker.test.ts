@@ -43,7 +43,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await h?.close();
       d?.remove();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) => test(name, async () => { if (h) await fn(h); });
+    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
+      test(name, async () => {
+        if (h) await fn(h);
+      });
 
     it('intake wakes the workers: the message is processed, its 997 and its order delivered; stop drains', async (h) => {
       const workers = new Workers(h.ctx, { count: 2, idleMs: 5_000, leaseMs: 30_000 });
@@ -52,10 +55,18 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       try {
         // The long idle pause shows it was the kick, not the next poll, that started the work.
         await new Promise((r) => setTimeout(r, 50));
-        const { messageId, duplicate } = await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 11 })), fileName: 'po.x12' });
+        const { messageId, duplicate } = await intake(h.ctx, {
+          transport: 'file',
+          partnerId: 'acme',
+          bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 11 })),
+          fileName: 'po.x12',
+        });
         expect(duplicate).toBe(false);
         await until('the message processed', async () => (await h.store.message(messageId))?.status === 'processed');
-        await until('both deliveries', async () => (await h.store.ds.manager.countBy(DeliveryRecord, { status: 'delivered' })) === 2);
+        await until(
+          'both deliveries',
+          async () => (await h.store.ds.manager.countBy(DeliveryRecord, { status: 'delivered' })) === 2,
+        );
         expect(readdirSync(join(d.dir, 'out/erp'))).toHaveLength(1);
         expect(readdirSync(join(d.dir, 'out/acks'))).toHaveLength(1);
       } finally {
@@ -72,12 +83,22 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       // The first claim finds nothing; while it runs, a message comes in and kicks.
       spy.mockImplementationOnce(async (...args) => {
         const jobs = await claim(...args);
-        messageId = (await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 13 })), fileName: 'po.x12' })).messageId;
+        messageId = (
+          await intake(h.ctx, {
+            transport: 'file',
+            partnerId: 'acme',
+            bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 13 })),
+            fileName: 'po.x12',
+          })
+        ).messageId;
         return jobs;
       });
       workers.start();
       try {
-        await until('the message processed long before the idle pause ends', async () => messageId !== undefined && (await h.store.message(messageId))?.status === 'processed');
+        await until(
+          'the message processed long before the idle pause ends',
+          async () => messageId !== undefined && (await h.store.message(messageId))?.status === 'processed',
+        );
         let stopped: Promise<boolean> | undefined;
         spy.mockImplementationOnce(async (...args) => {
           const jobs = await claim(...args);
@@ -104,9 +125,20 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       });
       const workers = new Workers(ctx, { count: 1, idleMs: 20, batch: 32 });
       let finish!: () => void;
-      const held = gate.run(() => new Promise<void>((r) => { finish = r; }));
+      const held = gate.run(
+        () =>
+          new Promise<void>((r) => {
+            finish = r;
+          }),
+      );
       try {
-        for (let i = 0; i < 3; i++) await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 40 + i })), fileName: `busy-${i}.x12` });
+        for (let i = 0; i < 3; i++)
+          await intake(h.ctx, {
+            transport: 'file',
+            partnerId: 'acme',
+            bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 40 + i })),
+            fileName: `busy-${i}.x12`,
+          });
         workers.start();
         await until('three claims while intake is busy', async () => limits.length >= 3);
         expect(limits.slice(0, 3)).toEqual([1, 1, 1]);
@@ -126,14 +158,30 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const ctx = { ...h.ctx, intakeGate: gate };
       const pauses: number[] = [];
       const yieldTo = gate.yieldTo.bind(gate);
-      const gateSpy = jest.spyOn(gate, 'yieldTo').mockImplementation((batchMs) => { pauses.push(batchMs); return yieldTo(batchMs); });
+      const gateSpy = jest.spyOn(gate, 'yieldTo').mockImplementation((batchMs) => {
+        pauses.push(batchMs);
+        return yieldTo(batchMs);
+      });
       // Each job takes at least 40 ms, so a batch of one does too.
-      const runSpy = jest.spyOn(Workers.prototype as unknown as { run(j: unknown): Promise<void> }, 'run').mockImplementation(() => new Promise((r) => setTimeout(r, 40)));
+      const runSpy = jest
+        .spyOn(Workers.prototype as unknown as { run(j: unknown): Promise<void> }, 'run')
+        .mockImplementation(() => new Promise((r) => setTimeout(r, 40)));
       const workers = new Workers(ctx, { count: 2, idleMs: 20, batch: 32 });
       let finish!: () => void;
-      const held = gate.run(() => new Promise<void>((r) => { finish = r; }));
+      const held = gate.run(
+        () =>
+          new Promise<void>((r) => {
+            finish = r;
+          }),
+      );
       try {
-        for (let i = 0; i < 4; i++) await intake(h.ctx, { transport: 'file', partnerId: 'acme', bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 60 + i })), fileName: `share-${i}.x12` });
+        for (let i = 0; i < 4; i++)
+          await intake(h.ctx, {
+            transport: 'file',
+            partnerId: 'acme',
+            bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 60 + i })),
+            fileName: `share-${i}.x12`,
+          });
         workers.start();
         await until('two pauses', async () => pauses.length >= 2);
         // Two loops × a batch of at least ~40 ms (timers may fire a little early); one loop's share alone would be ~40.
@@ -175,8 +223,15 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     });
 
     it('maintenance: one job per task and time slot, however many processes schedule it; overdue acks are flagged', async (h) => {
-      await sendDocument(h.ctx, { partnerId: 'acme', endpoint: 'erp', bytes: Buffer.from(x12Interchange({ sender: 'OURCOMPANY', receiver: 'ACME', control: 12 })) });
-      const sent = await h.store.ds.manager.findOneByOrFail(InterchangeRecord, { direction: 'out', controlNumber: '000000012' });
+      await sendDocument(h.ctx, {
+        partnerId: 'acme',
+        endpoint: 'erp',
+        bytes: Buffer.from(x12Interchange({ sender: 'OURCOMPANY', receiver: 'ACME', control: 12 })),
+      });
+      const sent = await h.store.ds.manager.findOneByOrFail(InterchangeRecord, {
+        direction: 'out',
+        controlNumber: '000000012',
+      });
       expect(sent.ackStatus).toBe('expected');
 
       time.advance(60 * 60_000 + 1);
@@ -188,8 +243,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
       const job = await h.store.queue.claimKey(`maintenance:overdue-acks:${slot}`, 'w');
       await runMaintenance(h.ctx, job!);
-      expect(await h.store.ds.manager.findOneByOrFail(InterchangeRecord, { id: sent.id })).toMatchObject({ ackStatus: 'overdue' });
-      expect(await h.store.ds.manager.findOneByOrFail(JobRecord, { key: `maintenance:overdue-acks:${slot}` })).toMatchObject({ status: 'done' });
+      expect(await h.store.ds.manager.findOneByOrFail(InterchangeRecord, { id: sent.id })).toMatchObject({
+        ackStatus: 'overdue',
+      });
+      expect(
+        await h.store.ds.manager.findOneByOrFail(JobRecord, { key: `maintenance:overdue-acks:${slot}` }),
+      ).toMatchObject({ status: 'done' });
 
       time.advance(60_000);
       await scheduleMaintenance(h.ctx);

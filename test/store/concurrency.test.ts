@@ -15,8 +15,12 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
     const p = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
     p.on('close', (code) => res({ code, out, err }));
   });
 }
@@ -25,14 +29,27 @@ async function enqueueMany(store: Store, n: number): Promise<void> {
   const now = new Date();
   for (let i = 0; i < n; i += 500) {
     const rows = Array.from({ length: Math.min(500, n - i) }, (_, k) => ({
-      kind: 'work', key: `work:${i + k}`, messageId: null, data: null, status: 'queued', runAt: now, attempts: 0, maxAttempts: 5,
-      claimedBy: null, lastError: null, createdAt: now, updatedAt: now,
+      kind: 'work',
+      key: `work:${i + k}`,
+      messageId: null,
+      data: null,
+      status: 'queued',
+      runAt: now,
+      attempts: 0,
+      maxAttempts: 5,
+      claimedBy: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
     }));
     await store.ds.createQueryBuilder().insert().into(JobRecord).values(rows).execute();
   }
 }
 
-const cases = [['mariadb', 10_000], ['sqlite', 2_000]] as const;
+const cases = [
+  ['mariadb', 10_000],
+  ['sqlite', 2_000],
+] as const;
 
 for (const [kind, jobs] of cases) {
   describe(`store across processes on ${kind}`, () => {
@@ -44,7 +61,10 @@ for (const [kind, jobs] of cases) {
       store = await Store.open(db.url, { payloads: 'database' });
       await store.migrate();
     });
-    afterAll(async () => { await store?.close(); await db?.drop(); });
+    afterAll(async () => {
+      await store?.close();
+      await db?.drop();
+    });
 
     test(`two worker processes drain ${jobs} jobs: each runs exactly once`, async () => {
       if (!db) return;
@@ -66,9 +86,16 @@ for (const [kind, jobs] of cases) {
       const out = join(db.dir, 'numbers.txt');
       writeFileSync(out, '');
       const n = kind === 'mariadb' ? 300 : 200;
-      const results = await Promise.all([run(['numbers', db.url, 'acme', 'isa', String(n), out]), run(['numbers', db.url, 'acme', 'isa', String(n), out])]);
+      const results = await Promise.all([
+        run(['numbers', db.url, 'acme', 'isa', String(n), out]),
+        run(['numbers', db.url, 'acme', 'isa', String(n), out]),
+      ]);
       for (const r of results) expect(r.err).toBe('');
-      const got = readFileSync(out, 'utf8').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
+      const got = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b);
       expect(got).toEqual(Array.from({ length: 2 * n }, (_, i) => i + 1));
     }, 120_000);
 
@@ -81,7 +108,12 @@ for (const [kind, jobs] of cases) {
       await qr.startTransaction('READ COMMITTED');
       try {
         // The first claim's own query, held open: it must lock only the two jobs it takes.
-        const held: Array<{ id: string }> = await qr.query(claimSelectSql('`job`', 1), ['queued', new Date(), 'work', 2]);
+        const held: Array<{ id: string }> = await qr.query(claimSelectSql('`job`', 1), [
+          'queued',
+          new Date(),
+          'work',
+          2,
+        ]);
         expect(held).toHaveLength(2);
         const other = await store.queue.claim('other', 10, 60_000, ['work']);
         expect(other.map((j) => j.key).sort()).toEqual(['open-2', 'open-3', 'open-4']);
@@ -91,19 +123,32 @@ for (const [kind, jobs] of cases) {
       }
     });
 
-    test('two nodes recording one interchange at once: the loser gets the winner\'s row, as a duplicate or as its own', async () => {
+    test("two nodes recording one interchange at once: the loser gets the winner's row, as a duplicate or as its own", async () => {
       if (!db || kind !== 'mariadb') return; // SQLite has one writer: the loser's snapshot starts after the winner's commit
       const node2 = await Store.open(db.url, { payloads: 'database' });
       try {
-        for (const [n, sameMessage] of [[1, false], [2, true]] as const) {
+        for (const [n, sameMessage] of [
+          [1, false],
+          [2, true],
+        ] as const) {
           const bytes = Buffer.from(x12({ control: `00000077${n}`, transactions: [['BEG*00*SA*PO1**20240102']] }));
           const ic = parseBuffer(bytes).interchanges[0];
           const first = await store.receive({ direction: 'in', transport: 'file', bytes });
-          const second = sameMessage ? first : await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.concat([bytes, Buffer.from('\n')]) });
+          const second = sameMessage
+            ? first
+            : await store.receive({
+                direction: 'in',
+                transport: 'file',
+                bytes: Buffer.concat([bytes, Buffer.from('\n')]),
+              });
           let snapshot!: () => void;
           let go!: () => void;
-          const snapshotP = new Promise<void>((r) => { snapshot = r; });
-          const goP = new Promise<void>((r) => { go = r; });
+          const snapshotP = new Promise<void>((r) => {
+            snapshot = r;
+          });
+          const goP = new Promise<void>((r) => {
+            go = r;
+          });
           // The loser's transaction reads first (InnoDB's snapshot starts there), the winner commits,
           // then the loser records: its snapshot lacks the row the unique key now reports.
           const loser = node2.transaction(async (m) => {
@@ -113,7 +158,9 @@ for (const [kind, jobs] of cases) {
             return node2.recordInterchange(m, { message: second.message, interchange: ic, partnerId: 'acme' });
           });
           await snapshotP;
-          const won = await store.transaction((m) => store.recordInterchange(m, { message: first.message, interchange: ic, partnerId: 'acme' }));
+          const won = await store.transaction((m) =>
+            store.recordInterchange(m, { message: first.message, interchange: ic, partnerId: 'acme' }),
+          );
           go();
           const lost = await loser;
           expect(lost.interchange.id).toBe(won.interchange.id);
@@ -135,7 +182,9 @@ for (const [kind, jobs] of cases) {
       if (!db) return;
       await store.ds.query(`DELETE FROM job`);
       await store.queue.enqueue({ kind: 'work', key: 'crash-me' });
-      const p = spawn(process.execPath, [worker, 'hang', db.url, 'doomed', '1500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [worker, 'hang', db.url, 'doomed', '1500'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const claimed = await new Promise<string>((res) => p.stdout.on('data', (d) => res(String(d))));
       expect(claimed).toMatch(/^claimed \d+/);
       p.kill('SIGKILL');
@@ -145,7 +194,10 @@ for (const [kind, jobs] of cases) {
       const [job] = await store.queue.claim('survivor', 5, 60_000, ['work']);
       expect(job).toMatchObject({ key: 'crash-me', attempts: 2, claimedBy: 'survivor' });
       expect(await store.queue.complete(job)).toBe(true);
-      expect(await store.ds.getRepository(JobRecord).findOneByOrFail({ key: 'crash-me' })).toMatchObject({ status: 'done', attempts: 2 });
+      expect(await store.ds.getRepository(JobRecord).findOneByOrFail({ key: 'crash-me' })).toMatchObject({
+        status: 'done',
+        attempts: 2,
+      });
     }, 60_000);
   });
 }

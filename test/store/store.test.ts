@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { INLINE_PAYLOAD_MAX, Store } from '../../src/store/store';
-import { InterchangeRecord, JobRecord, MessageRecord, PayloadRecord, TransactionRecord } from '../../src/store/entities';
+import {
+  InterchangeRecord,
+  JobRecord,
+  MessageRecord,
+  PayloadRecord,
+  TransactionRecord,
+} from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
 import { isUniqueViolation } from '../../src/store/sql';
 import { x12 } from '../helpers/build';
@@ -10,8 +16,10 @@ import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/d
 
 /** Differences between the migrations and the entities that are deliberate (see migrations/0001-initial.ts). */
 const ALLOWED_DIFF = [
-  /"(temporary_)?(event|job)"/, /INDEX "(ix_event|ix_job|uq_job)/, // SQLite: INTEGER PRIMARY KEY AUTOINCREMENT, which the entity calls bigint
-  /`\w+` (text|blob) NULL$/, /DROP COLUMN `(error|data|validationReport|ackReport|tracked|report|lastError|detail)`/, // MariaDB: MEDIUMTEXT / LONGBLOB
+  /"(temporary_)?(event|job)"/,
+  /INDEX "(ix_event|ix_job|uq_job)/, // SQLite: INTEGER PRIMARY KEY AUTOINCREMENT, which the entity calls bigint
+  /`\w+` (text|blob) NULL$/,
+  /DROP COLUMN `(error|data|validationReport|ackReport|tracked|report|lastError|detail)`/, // MariaDB: MEDIUMTEXT / LONGBLOB
 ];
 
 /** Bytes past the size kept in a payload row: stored as a file of their own. */
@@ -34,7 +42,10 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await store?.close();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async () => { if (db) await fn(); });
+    const it = (name: string, fn: () => Promise<void>) =>
+      test(name, async () => {
+        if (db) await fn();
+      });
 
     it('migrations build the schema the entities describe (up to the deliberate column types)', async () => {
       const sql = await store.ds.driver.createSchemaBuilder().log();
@@ -47,26 +58,48 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       it('every commit is synced (synchronous = FULL): an acknowledged receipt survives a power cut, not only a crash', async () => {
         // 2 = FULL; NORMAL (1) leaves WAL commits unsynced.
         expect(await store.query<Array<{ synchronous: number }>>('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
-        expect(await store.query<Array<{ journal_mode: string }>>('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+        expect(await store.query<Array<{ journal_mode: string }>>('PRAGMA journal_mode')).toEqual([
+          { journal_mode: 'wal' },
+        ]);
       });
     }
 
     it('receive: bytes are stored and the message, its event and its job are committed together', async () => {
       const bytes = large(x12());
-      const r = await store.receive({ direction: 'in', transport: 'file', bytes, fileName: 'po.edi', partnerId: 'acme' });
+      const r = await store.receive({
+        direction: 'in',
+        transport: 'file',
+        bytes,
+        fileName: 'po.edi',
+        partnerId: 'acme',
+      });
       expect(r.duplicate).toBe(false);
       expect(store.files!.has(r.message.sha256)).toBe(true);
       expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
       const row = await store.ds.getRepository(MessageRecord).findOneByOrFail({ id: r.message.id });
-      expect(row).toMatchObject({ direction: 'in', transport: 'file', fileName: 'po.edi', size: bytes.length, status: 'received', receivedAt: now });
+      expect(row).toMatchObject({
+        direction: 'in',
+        transport: 'file',
+        fileName: 'po.edi',
+        size: bytes.length,
+        status: 'received',
+        receivedAt: now,
+      });
       expect((await store.events(r.message.id)).map((e) => e.stage)).toEqual(['received']);
-      expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process', status: 'queued' })).toBe(1);
+      expect(
+        await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process', status: 'queued' }),
+      ).toBe(1);
     });
 
     it('receive returns the id of its received event, and the job it queues carries that id', async () => {
       const ids: number[] = [];
       for (const n of [1, 2]) {
-        const r = await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(x12({ control: String(900 + n).padStart(9, '0') })), fileName: `ev${n}.edi` });
+        const r = await store.receive({
+          direction: 'in',
+          transport: 'file',
+          bytes: Buffer.from(x12({ control: String(900 + n).padStart(9, '0') })),
+          fileName: `ev${n}.edi`,
+        });
         const [ev] = await store.events(r.message.id);
         expect(r.eventId).toBe(Number(ev.id));
         const job = await store.queue.claimKey(`${r.message.id}:process`, 'w-ev');
@@ -81,12 +114,28 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
         await store.putPayload(m, Buffer.from(`event id test ${kind}`));
         return store.event({ stage: 'note', parentId: alone, detail: 'inside' }, m);
       });
-      const rows = await store.query<Array<{ id: number | string; parentId: number | string | null; detail: string }>>(`SELECT id, parentId, detail FROM event WHERE stage = 'note' ORDER BY id`);
-      expect(rows.map((r) => [Number(r.id), r.parentId === null ? null : Number(r.parentId), r.detail])).toEqual([[alone, null, 'alone'], [inside, alone, 'inside']]);
+      const rows = await store.query<Array<{ id: number | string; parentId: number | string | null; detail: string }>>(
+        `SELECT id, parentId, detail FROM event WHERE stage = 'note' ORDER BY id`,
+      );
+      expect(rows.map((r) => [Number(r.id), r.parentId === null ? null : Number(r.parentId), r.detail])).toEqual([
+        [alone, null, 'alone'],
+        [inside, alone, 'inside'],
+      ]);
     });
 
     it('receive writes every message column as the entity reads it back', async () => {
-      const r = await store.receive({ direction: 'out', transport: 'as2', bytes: Buffer.from(x12({ control: '000000931' })), partnerId: 'acme', fileName: 'f.edi', remotePath: '/in/f.edi', as2MessageId: '<cols@acme>', as2From: 'ACME', status: 'queued', job: null });
+      const r = await store.receive({
+        direction: 'out',
+        transport: 'as2',
+        bytes: Buffer.from(x12({ control: '000000931' })),
+        partnerId: 'acme',
+        fileName: 'f.edi',
+        remotePath: '/in/f.edi',
+        as2MessageId: '<cols@acme>',
+        as2From: 'ACME',
+        status: 'queued',
+        job: null,
+      });
       const row = await store.ds.getRepository(MessageRecord).findOneByOrFail({ id: r.message.id });
       expect(row).toEqual(Object.assign(new MessageRecord(), { ...r.message, mdnSha256: null }));
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id })).toBe(0);
@@ -96,7 +145,13 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const file = join(db!.dir, 'upload.x12');
       const bytes = Buffer.from(x12({ control: '000000321' }));
       writeFileSync(file, bytes);
-      const r = await store.receiveFile({ direction: 'in', transport: 'sftp', path: file, fileName: 'upload.x12', partnerId: 'acme' });
+      const r = await store.receiveFile({
+        direction: 'in',
+        transport: 'sftp',
+        path: file,
+        fileName: 'upload.x12',
+        partnerId: 'acme',
+      });
       expect(r.message).toMatchObject({ size: bytes.length, transport: 'sftp', fileName: 'upload.x12' });
       expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process' })).toBe(1);
@@ -107,7 +162,14 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const bytes = large(x12({ control: '000000322' }));
       writeFileSync(file, bytes);
       const synced = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
-      const r = await store.receiveFile({ direction: 'in', transport: 'sftp', path: file, fileName: 'linked.x12', partnerId: 'acme', synced });
+      const r = await store.receiveFile({
+        direction: 'in',
+        transport: 'sftp',
+        path: file,
+        fileName: 'linked.x12',
+        partnerId: 'acme',
+        synced,
+      });
       expect(r.message).toMatchObject({ sha256: synced.sha256, size: bytes.length });
       expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
       // One inode, two names: the upload's bytes were not read or written again.
@@ -115,13 +177,23 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       // The same bytes again under another name: the stored payload stays as it was.
       const again = join(db!.dir, 'linked-again.x12');
       writeFileSync(again, bytes);
-      const r2 = await store.receiveFile({ direction: 'in', transport: 'sftp', path: again, fileName: 'linked-again.x12', partnerId: 'acme', synced });
+      const r2 = await store.receiveFile({
+        direction: 'in',
+        transport: 'sftp',
+        path: again,
+        fileName: 'linked-again.x12',
+        partnerId: 'acme',
+        synced,
+      });
       expect(r2.message.id).not.toBe(r.message.id);
       expect(statSync(store.files!.path(synced.sha256)).ino).toBe(statSync(file).ino);
     });
 
     it('received payloads up to 64 KiB are kept in their row, larger ones in a file', async () => {
-      const small = Buffer.concat([Buffer.from(x12({ control: '000000324' })), Buffer.alloc(INLINE_PAYLOAD_MAX - 200, 0x0a)]).subarray(0, INLINE_PAYLOAD_MAX);
+      const small = Buffer.concat([
+        Buffer.from(x12({ control: '000000324' })),
+        Buffer.alloc(INLINE_PAYLOAD_MAX - 200, 0x0a),
+      ]).subarray(0, INLINE_PAYLOAD_MAX);
       const big = large(x12({ control: '000000325' }));
       const file = join(db!.dir, 'small.x12');
       writeFileSync(file, small);
@@ -160,7 +232,12 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     });
 
     it('receipts arriving together are committed together, and one bad row fails only itself', async () => {
-      const inputs = Array.from({ length: 20 }, (_, i) => ({ direction: 'in' as const, transport: 'file', bytes: Buffer.from(x12({ control: String(500 + i).padStart(9, '0') })), fileName: `g${i}.edi` }));
+      const inputs = Array.from({ length: 20 }, (_, i) => ({
+        direction: 'in' as const,
+        transport: 'file',
+        bytes: Buffer.from(x12({ control: String(500 + i).padStart(9, '0') })),
+        fileName: `g${i}.edi`,
+      }));
       // MariaDB refuses a transport name longer than its column (strict mode); SQLite stores it.
       if (kind === 'mariadb') inputs[7] = { ...inputs[7], transport: 'x'.repeat(40) };
       const settled = await Promise.allSettled(inputs.map((i) => store.receive(i)));
@@ -175,12 +252,13 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     it('grouped work shares one transaction with the work queued meanwhile; a failing one fails alone', async () => {
       const managers: unknown[] = [];
-      const write = (id: string, fail = false) => store.grouped(async (m) => {
-        managers.push(m);
-        await store.event({ stage: 'grouped-test', detail: id }, m);
-        if (fail) throw new Error(`work ${id} fails`);
-        return id;
-      });
+      const write = (id: string, fail = false) =>
+        store.grouped(async (m) => {
+          managers.push(m);
+          await store.event({ stage: 'grouped-test', detail: id }, m);
+          if (fail) throw new Error(`work ${id} fails`);
+          return id;
+        });
       const settled = await Promise.allSettled([write('a'), write('b', true), write('c')]);
       expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'work b fails' });
@@ -188,26 +266,56 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       expect(managers).toHaveLength(5);
       expect(managers[1]).toBe(managers[0]);
       expect(new Set(managers.slice(1)).size).toBe(4);
-      const events = await store.ds.query(`SELECT detail FROM ${kind === 'mariadb' ? '`event`' : '"event"'} WHERE stage = 'grouped-test' ORDER BY id`) as Array<{ detail: string }>;
+      const events = (await store.ds.query(
+        `SELECT detail FROM ${kind === 'mariadb' ? '`event`' : '"event"'} WHERE stage = 'grouped-test' ORDER BY id`,
+      )) as Array<{ detail: string }>;
       expect(events.map((e) => e.detail)).toEqual(['a', 'c']);
     });
 
     it('the same bytes twice are one payload; a repeated AS2 Message-ID returns the first message', async () => {
       const bytes = Buffer.from(x12({ control: '000000777' }));
-      const a = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
-      const b = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'ACME' });
+      const a = await store.receive({
+        direction: 'in',
+        transport: 'as2',
+        bytes,
+        as2MessageId: '<abc@acme>',
+        as2From: 'ACME',
+      });
+      const b = await store.receive({
+        direction: 'in',
+        transport: 'as2',
+        bytes,
+        as2MessageId: '<abc@acme>',
+        as2From: 'ACME',
+      });
       expect(b).toMatchObject({ duplicate: true, message: { id: a.message.id }, eventId: null });
       // The database's unique key is what says duplicate, with an error isUniqueViolation recognises.
       const again = Object.assign(new MessageRecord(), { ...a.message, id: 'not-the-first-message' });
-      const err = await store.transaction((m) => (store as unknown as { insertReceipt(m: unknown, i: unknown, r: MessageRecord): Promise<unknown> }).insertReceipt(m, { direction: 'in', transport: 'as2', bytes }, again)).catch((e: unknown) => e);
+      const err = await store
+        .transaction((m) =>
+          (
+            store as unknown as { insertReceipt(m: unknown, i: unknown, r: MessageRecord): Promise<unknown> }
+          ).insertReceipt(m, { direction: 'in', transport: 'as2', bytes }, again),
+        )
+        .catch((e: unknown) => e);
       expect(isUniqueViolation(err)).toBe(true);
       expect(await store.ds.getRepository(MessageRecord).countBy({ id: 'not-the-first-message' })).toBe(0);
-      const c = await store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<abc@acme>', as2From: 'OTHER' });
+      const c = await store.receive({
+        direction: 'in',
+        transport: 'as2',
+        bytes,
+        as2MessageId: '<abc@acme>',
+        as2From: 'OTHER',
+      });
       expect(c.duplicate).toBe(false);
       expect(await store.ds.getRepository(PayloadRecord).countBy({ sha256: a.message.sha256 })).toBe(1);
       expect(await store.ds.getRepository(MessageRecord).countBy({ as2MessageId: '<abc@acme>' })).toBe(2);
       // Resent while the first is still on its way to the commit (in one group commit): still one message.
-      const racing = await Promise.all([1, 2, 3].map(() => store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<race@acme>', as2From: 'ACME' })));
+      const racing = await Promise.all(
+        [1, 2, 3].map(() =>
+          store.receive({ direction: 'in', transport: 'as2', bytes, as2MessageId: '<race@acme>', as2From: 'ACME' }),
+        ),
+      );
       expect(racing.filter((x) => !x.duplicate)).toHaveLength(1);
       expect(new Set(racing.map((x) => x.message.id)).size).toBe(1);
       expect(await store.ds.getRepository(MessageRecord).countBy({ as2MessageId: '<race@acme>' })).toBe(1);
@@ -216,7 +324,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     it('payloads can live in the database instead of files', async () => {
       const inDb = await Store.open(db!.url, { payloads: 'database', clock });
       try {
-        const bytes = Buffer.from('UNB+UNOC:3+S+R+240101:1200+1\'UNZ+0+1\'' + 'x'.repeat(70_000));
+        const bytes = Buffer.from("UNB+UNOC:3+S+R+240101:1200+1'UNZ+0+1'" + 'x'.repeat(70_000));
         const r = await inDb.receive({ direction: 'in', transport: 'api', bytes });
         expect((await inDb.payload(r.message.sha256)).equals(bytes)).toBe(true);
         expect(existsSync(join(db!.dir, 'payloads', r.message.sha256.slice(0, 2)))).toBe(false);
@@ -226,19 +334,41 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     });
 
     it('recordInterchange: interchange, groups and transaction sets with statuses; idempotent; duplicates caught by the database', async () => {
-      const bytes = Buffer.from(x12({ control: '000000042', transactions: [['BEG*00*SA*PO1**20240102'], ['BEG*00*SA*PO2**20240102']] }).replace('SE*3*0002', 'SE*9*0002'));
+      const bytes = Buffer.from(
+        x12({ control: '000000042', transactions: [['BEG*00*SA*PO1**20240102'], ['BEG*00*SA*PO2**20240102']] }).replace(
+          'SE*3*0002',
+          'SE*9*0002',
+        ),
+      );
       const r = await store.receive({ direction: 'in', transport: 'file', bytes });
       const ic = parseBuffer(bytes).interchanges[0];
-      const first = await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme', tracked: (i) => ({ po: `PO${i + 1}` }) }));
+      const first = await store.transaction((m) =>
+        store.recordInterchange(m, {
+          message: r.message,
+          interchange: ic,
+          partnerId: 'acme',
+          tracked: (i) => ({ po: `PO${i + 1}` }),
+        }),
+      );
       expect(first.duplicateOf).toBeUndefined();
-      expect(first.transactions.map((t) => [t.controlNumber, t.validation, t.reference])).toEqual([['0001', 'valid', 'PO1'], ['0002', 'invalid', 'PO2']]);
-      const again = await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme' }));
+      expect(first.transactions.map((t) => [t.controlNumber, t.validation, t.reference])).toEqual([
+        ['0001', 'valid', 'PO1'],
+        ['0002', 'invalid', 'PO2'],
+      ]);
+      const again = await store.transaction((m) =>
+        store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme' }),
+      );
       expect(again.interchange.id).toBe(first.interchange.id);
       expect(await store.ds.getRepository(TransactionRecord).countBy({ interchangeId: first.interchange.id })).toBe(2);
-      const report = (await store.ds.getRepository(TransactionRecord).findOneByOrFail({ id: first.transactions[1].id })).validationReport as Array<{ code: string }>;
+      const report = (await store.ds.getRepository(TransactionRecord).findOneByOrFail({ id: first.transactions[1].id }))
+        .validationReport as Array<{ code: string }>;
       expect(report.map((d) => d.code)).toEqual(['4']);
       // Same interchange again in another message: the unique key says duplicate, and the transaction stays usable.
-      const r2 = await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.concat([bytes, Buffer.from('\n')]) });
+      const r2 = await store.receive({
+        direction: 'in',
+        transport: 'file',
+        bytes: Buffer.concat([bytes, Buffer.from('\n')]),
+      });
       const dup = await store.transaction(async (m) => {
         const d = await store.recordInterchange(m, { message: r2.message, interchange: ic, partnerId: 'acme' });
         await store.event({ stage: 'duplicate', messageId: r2.message.id }, m);
@@ -264,19 +394,61 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     });
 
     it('queue: enqueue keeps the first job for a key, and its data round-trips as JSON (null stays NULL)', async () => {
-      const cases: Array<[string, unknown]> = [['d-obj', { eventId: 7, list: [1, 'two'], nested: { ok: true } }], ['d-null', null], ['d-none', undefined], ['d-str', 'plain text'], ['d-num', 42]];
+      const cases: Array<[string, unknown]> = [
+        ['d-obj', { eventId: 7, list: [1, 'two'], nested: { ok: true } }],
+        ['d-null', null],
+        ['d-none', undefined],
+        ['d-str', 'plain text'],
+        ['d-num', 42],
+      ];
       for (const [key, data] of cases) {
-        await store.queue.enqueue({ kind: 'data', key, messageId: 'm-1', data, runAt: new Date(now.getTime() - 1000), maxAttempts: 4 });
+        await store.queue.enqueue({
+          kind: 'data',
+          key,
+          messageId: 'm-1',
+          data,
+          runAt: new Date(now.getTime() - 1000),
+          maxAttempts: 4,
+        });
         await store.queue.enqueue({ kind: 'data', key, messageId: 'm-2', data: { second: true }, maxAttempts: 9 });
       }
-      const raw = await store.query<Array<{ key: string; data: string | null; messageId: string; maxAttempts: number; status: string; attempts: number; claimedBy: string | null; lastError: string | null }>>(
+      const raw = await store.query<
+        Array<{
+          key: string;
+          data: string | null;
+          messageId: string;
+          maxAttempts: number;
+          status: string;
+          attempts: number;
+          claimedBy: string | null;
+          lastError: string | null;
+        }>
+      >(
         `SELECT ${kind === 'sqlite' ? '"key"' : '`key`'}, data, messageId, maxAttempts, status, attempts, claimedBy, lastError FROM job WHERE kind = 'data' ORDER BY id`,
       );
-      expect(raw).toEqual(cases.map(([key, data]) => ({ key, data: data === null || data === undefined ? null : JSON.stringify(data), messageId: 'm-1', maxAttempts: 4, status: 'queued', attempts: 0, claimedBy: null, lastError: null })));
+      expect(raw).toEqual(
+        cases.map(([key, data]) => ({
+          key,
+          data: data === null || data === undefined ? null : JSON.stringify(data),
+          messageId: 'm-1',
+          maxAttempts: 4,
+          status: 'queued',
+          attempts: 0,
+          claimedBy: null,
+          lastError: null,
+        })),
+      );
       const jobs = await store.queue.claim('w-data', 10, 10_000, ['data']);
-      expect(jobs.map((j) => [j.key, j.data, j.messageId, j.maxAttempts])).toEqual(cases.map(([key, data]) => [key, data ?? null, 'm-1', 4]));
+      expect(jobs.map((j) => [j.key, j.data, j.messageId, j.maxAttempts])).toEqual(
+        cases.map(([key, data]) => [key, data ?? null, 'm-1', 4]),
+      );
       // Inside a transaction, the enqueue commits or rolls back with the caller's work.
-      await expect(store.transaction(async (m) => { await store.queue.enqueue({ kind: 'data', key: 'd-rolled-back' }, m); throw new Error('abort'); })).rejects.toThrow('abort');
+      await expect(
+        store.transaction(async (m) => {
+          await store.queue.enqueue({ kind: 'data', key: 'd-rolled-back' }, m);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
       expect(await store.ds.getRepository(JobRecord).countBy({ key: 'd-rolled-back' })).toBe(0);
       for (const j of jobs) await store.queue.complete(j);
     });
@@ -315,8 +487,18 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
 
     it('control numbers: sequential per scope and kind, wrapping at the maximum, given back on rollback', async () => {
       const take = (scope: string, kind: string) => store.transaction((m) => store.nextControlNumber(m, scope, kind));
-      expect([await take('acme', 'isa'), await take('acme', 'isa'), await take('acme', 'gs'), await take('beta', 'isa')]).toEqual([1, 2, 1, 1]);
-      await expect(store.transaction(async (m) => { await store.nextControlNumber(m, 'acme', 'isa'); throw new Error('send failed'); })).rejects.toThrow('send failed');
+      expect([
+        await take('acme', 'isa'),
+        await take('acme', 'isa'),
+        await take('acme', 'gs'),
+        await take('beta', 'isa'),
+      ]).toEqual([1, 2, 1, 1]);
+      await expect(
+        store.transaction(async (m) => {
+          await store.nextControlNumber(m, 'acme', 'isa');
+          throw new Error('send failed');
+        }),
+      ).rejects.toThrow('send failed');
       expect(await take('acme', 'isa')).toBe(3);
       await store.ds.query(`UPDATE control_number SET value = 999999999 WHERE scope = 'acme' AND kind = 'isa'`);
       expect(await take('acme', 'isa')).toBe(1);
@@ -328,11 +510,20 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const bytes = Buffer.from(x12({ control: '000000555' }));
       const r = await store.receive({ direction: 'out', transport: 'as2', bytes });
       const ic = parseBuffer(bytes).interchanges[0];
-      await store.transaction((m) => store.recordInterchange(m, { message: r.message, interchange: ic, partnerId: 'acme', ackDueAt: new Date(now.getTime() + 3_600_000) }));
+      await store.transaction((m) =>
+        store.recordInterchange(m, {
+          message: r.message,
+          interchange: ic,
+          partnerId: 'acme',
+          ackDueAt: new Date(now.getTime() + 3_600_000),
+        }),
+      );
       expect(await store.markOverdueAcks()).toBe(0);
       now = new Date(now.getTime() + 3_600_001);
       expect(await store.markOverdueAcks()).toBe(1);
-      expect((await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ controlNumber: '000000555' })).ackStatus).toBe('overdue');
+      expect(
+        (await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ controlNumber: '000000555' })).ackStatus,
+      ).toBe('overdue');
     });
 
     it('retention purges old payload bytes and keeps the audit rows; the same bytes received again are kept again', async () => {
@@ -364,12 +555,23 @@ describe('SQLite checkpoints in a long-running process', () => {
     const db = await freshDatabase('sqlite');
     const file = join(db.dir, 'gateway.sqlite');
     const errors: string[] = [];
-    const store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), checkpoints: { onError: (m) => errors.push(m) } });
+    const store = await Store.open(db.url, {
+      payloadDir: join(db.dir, 'payloads'),
+      checkpoints: { onError: (m) => errors.push(m) },
+    });
     try {
       await store.migrate();
       // The commits' own threshold is raised to a backstop far above what these writes make.
-      expect(await store.query<Array<{ wal_autocheckpoint: number }>>('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 10_000 }]);
-      for (let i = 0; i < 40; i++) await store.receive({ direction: 'in', transport: 'file', bytes: Buffer.from(x12({ control: String(700 + i).padStart(9, '0') })), fileName: `ck${i}.edi` });
+      expect(await store.query<Array<{ wal_autocheckpoint: number }>>('PRAGMA wal_autocheckpoint')).toEqual([
+        { wal_autocheckpoint: 10_000 },
+      ]);
+      for (let i = 0; i < 40; i++)
+        await store.receive({
+          direction: 'in',
+          transport: 'file',
+          bytes: Buffer.from(x12({ control: String(700 + i).padStart(9, '0') })),
+          fileName: `ck${i}.edi`,
+        });
       const before = statSync(file).size;
       // Only a checkpoint copies pages from the WAL into the database file.
       const deadline = Date.now() + 5_000;

@@ -23,7 +23,12 @@ afterEach(async () => {
 /** A clock the test moves by hand, starting well after any file written during the test. */
 function fakeClock(startMs = Date.now() + 60_000) {
   let now = startMs;
-  return { clock: () => new Date(now), advance: (ms: number) => { now += ms; } };
+  return {
+    clock: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 function recordingIntake(behaviour?: (input: IntakeInput, call: number) => Promise<{ messageId: string }>) {
@@ -37,7 +42,12 @@ function recordingIntake(behaviour?: (input: IntakeInput, call: number) => Promi
 
 function watcher(config: Record<string, unknown>, deps: Partial<ConstructorParameters<typeof FileWatcher>[1]> = {}) {
   const parsed = fileWatcher.config.parse({ dir: path.join(root, 'in'), every: 10, minAgeMs: 0, ...config });
-  return fileWatcher.create(parsed, { intake: recordingIntake().intake, logger: quiet, clock: () => new Date(), ...deps }) as FileWatcher;
+  return fileWatcher.create(parsed, {
+    intake: recordingIntake().intake,
+    logger: quiet,
+    clock: () => new Date(),
+    ...deps,
+  }) as FileWatcher;
 }
 
 const list = async (dir: string) => (await fs.readdir(dir).catch(() => [] as string[])).sort();
@@ -82,7 +92,12 @@ describe('file watcher', () => {
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, 'po.edi'), 'ISA*hello');
     let release!: (v: { messageId: string }) => void;
-    const { calls, intake } = recordingIntake(() => new Promise((r) => { release = r; }));
+    const { calls, intake } = recordingIntake(
+      () =>
+        new Promise((r) => {
+          release = r;
+        }),
+    );
     const w = watcher({}, { intake });
 
     await w.poll(); // first sight: not yet known stable
@@ -137,7 +152,8 @@ describe('file watcher', () => {
   test('.part, .tmp, hidden and non-matching names are ignored until renamed', async () => {
     const dir = path.join(root, 'in');
     await fs.mkdir(dir);
-    for (const n of ['po.edi.part', 'po.edi.tmp', 'x.filepart', '.hidden.edi', 'notes.txt']) await fs.writeFile(path.join(dir, n), 'x');
+    for (const n of ['po.edi.part', 'po.edi.tmp', 'x.filepart', '.hidden.edi', 'notes.txt'])
+      await fs.writeFile(path.join(dir, n), 'x');
     await fs.mkdir(path.join(dir, 'sub.edi'));
     const { calls, intake } = recordingIntake();
     const w = watcher({ pattern: '*.edi' }, { intake });
@@ -156,8 +172,15 @@ describe('file watcher', () => {
     await fs.writeFile(path.join(dir, 'po.edi'), 'x');
     const clock = fakeClock();
     const errors: string[] = [];
-    const logger = { ...quiet, error: (_o: object, msg: string) => { errors.push(msg); } };
-    const { calls, intake } = recordingIntake((_i, n) => (n === 1 ? Promise.reject(new Error('database is locked')) : Promise.resolve({ messageId: 'm' })));
+    const logger = {
+      ...quiet,
+      error: (_o: object, msg: string) => {
+        errors.push(msg);
+      },
+    };
+    const { calls, intake } = recordingIntake((_i, n) =>
+      n === 1 ? Promise.reject(new Error('database is locked')) : Promise.resolve({ messageId: 'm' }),
+    );
     const w = watcher({ every: 1000 }, { intake, clock: clock.clock, logger });
     await w.poll();
     await w.poll();
@@ -209,14 +232,21 @@ describe('file watcher', () => {
     await fs.mkdir(dir);
     for (let i = 0; i < 10; i++) await fs.writeFile(path.join(dir, `f${i}.edi`), String(i));
     const releases: Array<(v: { messageId: string }) => void> = [];
-    const { calls, intake } = recordingIntake(() => new Promise((r) => { releases.push(r); }));
+    const { calls, intake } = recordingIntake(
+      () =>
+        new Promise((r) => {
+          releases.push(r);
+        }),
+    );
     const w = watcher({ every: 10 }, { intake });
     await w.start();
     for (let i = 0; i < 100 && calls.length < 8; i++) await sleep(10);
     await sleep(30);
     expect(calls).toHaveLength(8);
     let stopped = false;
-    const stopping = w.stop().then(() => { stopped = true; });
+    const stopping = w.stop().then(() => {
+      stopped = true;
+    });
     await sleep(50);
     expect(stopped).toBe(false);
     releases.forEach((r, i) => r({ messageId: `m${i}` }));
@@ -233,7 +263,15 @@ describe('file watcher', () => {
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, 'po.edi'), 'x');
     const logged: string[] = [];
-    const logger = { info: () => undefined, warn: (_o: object, m: string) => { logged.push(m); }, error: (_o: object, m: string) => { logged.push(m); } };
+    const logger = {
+      info: () => undefined,
+      warn: (_o: object, m: string) => {
+        logged.push(m);
+      },
+      error: (_o: object, m: string) => {
+        logged.push(m);
+      },
+    };
     const { calls, intake } = recordingIntake();
     const w = watcher({}, { intake, logger });
     await w.poll();
@@ -245,7 +283,8 @@ describe('file watcher', () => {
 });
 
 describe('file sender', () => {
-  const sender = (dir: string) => fileSender.create(fileSender.config.parse({ dir }), { logger: quiet, clock: () => new Date() });
+  const sender = (dir: string) =>
+    fileSender.create(fileSender.config.parse({ dir }), { logger: quiet, clock: () => new Date() });
 
   test('writes the bytes under the final name through a temp file, creating the folder', async () => {
     const dir = path.join(root, 'out', 'acme');
@@ -260,21 +299,27 @@ describe('file sender', () => {
     const dir = path.join(root, 'out');
     const s = sender(dir);
     const names = [];
-    for (const body of ['one', 'two', 'three']) names.push((await s.send({ bytes: Buffer.from(body), fileName: 'po.edi' })).remoteName);
+    for (const body of ['one', 'two', 'three'])
+      names.push((await s.send({ bytes: Buffer.from(body), fileName: 'po.edi' })).remoteName);
     expect(names).toEqual(['po.edi', 'po-1.edi', 'po-2.edi']);
     expect(await fs.readFile(path.join(dir, 'po.edi'), 'utf8')).toBe('one');
     expect(await fs.readFile(path.join(dir, 'po-2.edi'), 'utf8')).toBe('three');
   });
 
   test('refuses a file name with a folder in it as dead', async () => {
-    await expect(sender(root).send({ bytes: Buffer.from('x'), fileName: '../escape.edi' }))
-      .rejects.toMatchObject({ name: 'GatewayError', kind: 'dead', code: 'EDIGW_FILE_NAME_INVALID' });
+    await expect(sender(root).send({ bytes: Buffer.from('x'), fileName: '../escape.edi' })).rejects.toMatchObject({
+      name: 'GatewayError',
+      kind: 'dead',
+      code: 'EDIGW_FILE_NAME_INVALID',
+    });
   });
 
   test('a folder that cannot be created is a located, retryable error', async () => {
     await fs.writeFile(path.join(root, 'plainfile'), 'x');
     const dir = path.join(root, 'plainfile', 'out');
-    const err = await sender(dir).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }).catch((e: unknown) => e);
+    const err = await sender(dir)
+      .send({ bytes: Buffer.from('x'), fileName: 'po.edi' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).kind).toBe('retry');
     expect((err as GatewayError).message).toBe(`writing po.edi to ${dir}: file system error`);
@@ -288,7 +333,9 @@ describe('file sender', () => {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     let outcome: { kind?: string; message?: string };
     if (!isRoot) {
-      const err = await sender(dir).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }).catch((e: unknown) => e);
+      const err = await sender(dir)
+        .send({ bytes: Buffer.from('x'), fileName: 'po.edi' })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GatewayError);
       outcome = { kind: (err as GatewayError).kind, message: (err as GatewayError).message };
     } else {
@@ -296,7 +343,12 @@ describe('file sender', () => {
       const script = `require(${JSON.stringify(path.resolve(__dirname, '../../dist/src/transports/file/sender.js'))}).fileSender.create({ dir: ${JSON.stringify(dir)} }, {})
         .send({ bytes: Buffer.from('x'), fileName: 'po.edi' })
         .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ kind: e.kind, message: e.message })));`;
-      const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: os.tmpdir() });
+      const r = spawnSync(process.execPath, ['-e', script], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        cwd: os.tmpdir(),
+      });
       expect(r.stderr).toBe('');
       outcome = JSON.parse(r.stdout);
     }

@@ -22,10 +22,26 @@ describe('ftp: config, registry and error kinds', () => {
   });
 
   test('the config takes a partner file ftp entry with ca, defaults to explicit FTPS, and refuses unknown keys', () => {
-    const entry = { host: 'h', port: 21, user: 'u', password: 'p', secure: 'explicit', ca: 'certs/acme/ca.pem', dir: '/out', pattern: '*.edi', afterRead: 'delete', every: 900_000 };
+    const entry = {
+      host: 'h',
+      port: 21,
+      user: 'u',
+      password: 'p',
+      secure: 'explicit',
+      ca: 'certs/acme/ca.pem',
+      dir: '/out',
+      pattern: '*.edi',
+      afterRead: 'delete',
+      every: 900_000,
+    };
     expect(ftpPoller.config.parse(entry)).toMatchObject({ ...entry, minAge: 30_000, timeout: 20_000 });
-    expect(ftpSender.config.parse({ host: 'h', user: 'u', password: 'p', dir: '/in' })).toMatchObject({ port: 21, secure: 'explicit' });
-    expect(ftpSender.config.safeParse({ host: 'h', user: 'u', password: 'p', dir: '/in', passive: true }).success).toBe(false);
+    expect(ftpSender.config.parse({ host: 'h', user: 'u', password: 'p', dir: '/in' })).toMatchObject({
+      port: 21,
+      secure: 'explicit',
+    });
+    expect(ftpSender.config.safeParse({ host: 'h', user: 'u', password: 'p', dir: '/in', passive: true }).success).toBe(
+      false,
+    );
     expect(ftpSender.config.safeParse({ host: 'h', user: 'u', dir: '/in' }).success).toBe(false);
   });
 
@@ -38,11 +54,17 @@ describe('ftp: config, registry and error kinds', () => {
     expect(ftpError(reply(421), 'c')).toMatchObject({ code: 'EDIGW_FTP_UNREACHABLE', kind: 'retry' });
     expect(ftpError(reply(450), 'c')).toMatchObject({ code: 'EDIGW_FTP_IO', kind: 'retry' });
     expect(ftpError(reply(552), 'c')).toMatchObject({ code: 'EDIGW_FTP_IO', kind: 'retry' });
-    expect(ftpError(reply(550, '550 Permission denied.'), 'c')).toMatchObject({ code: 'EDIGW_FTP_REFUSED', kind: 'dead' });
+    expect(ftpError(reply(550, '550 Permission denied.'), 'c')).toMatchObject({
+      code: 'EDIGW_FTP_REFUSED',
+      kind: 'dead',
+    });
     expect(ftpError(sock('ECONNREFUSED'), 'c')).toMatchObject({ code: 'EDIGW_FTP_UNREACHABLE', kind: 'retry' });
     expect(ftpError(sock('DEPTH_ZERO_SELF_SIGNED_CERT'), 'c')).toMatchObject({ code: 'EDIGW_FTP_TLS', kind: 'dead' });
     expect(ftpError(sock('ERR_TLS_CERT_ALTNAME_INVALID'), 'c')).toMatchObject({ code: 'EDIGW_FTP_TLS', kind: 'dead' });
-    expect(ftpError(new Error('Timeout (control socket)'), 'c')).toMatchObject({ code: 'EDIGW_FTP_UNREACHABLE', kind: 'retry' });
+    expect(ftpError(new Error('Timeout (control socket)'), 'c')).toMatchObject({
+      code: 'EDIGW_FTP_UNREACHABLE',
+      kind: 'retry',
+    });
   });
 });
 
@@ -52,7 +74,17 @@ test('ftp client: a server that accepts the connection and never greets is a ret
   try {
     const { port } = silent.address() as net.AddressInfo;
     const started = Date.now();
-    const err = await connectFtp({ host: '127.0.0.1', port, user: 'u', password: 'p', secure: 'none', timeout: 300 }).then(() => undefined, (e: unknown) => e);
+    const err = await connectFtp({
+      host: '127.0.0.1',
+      port,
+      user: 'u',
+      password: 'p',
+      secure: 'none',
+      timeout: 300,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'EDIGW_FTP_UNREACHABLE', kind: 'retry' });
     expect(Date.now() - started).toBeLessThan(3000);
   } finally {
@@ -64,7 +96,11 @@ test('ftp client: a server that accepts the connection and never greets is a ret
 
 const missing = missingPeer([VSFTPD, 'openssl', 'useradd', 'chpasswd', 'userdel'], { root: true });
 
-interface LogLine { level: string; obj: Record<string, unknown>; msg: string }
+interface LogLine {
+  level: string;
+  obj: Record<string, unknown>;
+  msg: string;
+}
 function recordingLogger(): TransportLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: string) => (obj: object, msg: string) => {
@@ -83,7 +119,10 @@ function recordingIntake() {
 }
 
 async function failure(p: Promise<unknown>): Promise<GatewayError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(GatewayError);
   return err as GatewayError;
 }
@@ -129,22 +168,43 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
     await fs.writeFile(local(remote, name), bytes);
     await fs.chown(local(remote, name), user.uid, user.gid);
   }
-  const listLocal = async (remote: string, ...sub: string[]) => (await fs.readdir(local(remote, ...sub)).catch(() => [] as string[])).sort();
+  const listLocal = async (remote: string, ...sub: string[]) =>
+    (await fs.readdir(local(remote, ...sub)).catch(() => [] as string[])).sort();
 
   const targets: [string, () => Record<string, unknown>][] = [
     ['plain FTP', () => ({ port: plain.port, secure: 'none' })],
     ['explicit FTPS', () => ({ port: ftps.port, secure: 'explicit', ca: cert.cert })],
   ];
-  const connection = (target: () => Record<string, unknown>) => ({ host: '127.0.0.1', user: user.name, password: user.password, ...target() });
+  const connection = (target: () => Record<string, unknown>) => ({
+    host: '127.0.0.1',
+    user: user.name,
+    password: user.password,
+    ...target(),
+  });
 
-  function poller(target: () => Record<string, unknown>, config: Record<string, unknown>, deps: Partial<ConstructorParameters<typeof FtpPoller>[1]> = {}) {
+  function poller(
+    target: () => Record<string, unknown>,
+    config: Record<string, unknown>,
+    deps: Partial<ConstructorParameters<typeof FtpPoller>[1]> = {},
+  ) {
     // minAge 0: these tests poll back to back (the default, 30 s, is tested with the SFTP poller: same code).
     const parsed = ftpPoller.config.parse({ ...connection(target), every: 50, minAge: 0, partner: 'acme', ...config });
-    return ftpPoller.create(parsed, { intake: recordingIntake().intake, logger: recordingLogger(), clock: () => new Date(), ...deps }) as FtpPoller;
+    return ftpPoller.create(parsed, {
+      intake: recordingIntake().intake,
+      logger: recordingLogger(),
+      clock: () => new Date(),
+      ...deps,
+    }) as FtpPoller;
   }
   function sender(target: () => Record<string, unknown>, config: Record<string, unknown> = {}) {
     const logger = recordingLogger();
-    return { logger, s: ftpSender.create(ftpSender.config.parse({ ...connection(target), ...config }), { logger, clock: () => new Date() }) };
+    return {
+      logger,
+      s: ftpSender.create(ftpSender.config.parse({ ...connection(target), ...config }), {
+        logger,
+        clock: () => new Date(),
+      }),
+    };
   }
 
   describe.each(targets)('%s', (label, target) => {
@@ -216,13 +276,17 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
     test(`${label} sender: never overwrites: a taken name gets -1`, async () => {
       const dir = await remoteDir();
       await put(dir, 'po.edi', 'theirs');
-      expect(await sender(target, { dir }).s.send({ bytes: Buffer.from('ours'), fileName: 'po.edi' })).toEqual({ remoteName: 'po-1.edi' });
+      expect(await sender(target, { dir }).s.send({ bytes: Buffer.from('ours'), fileName: 'po.edi' })).toEqual({
+        remoteName: 'po-1.edi',
+      });
       expect(await fs.readFile(local(dir, 'po.edi'), 'utf8')).toBe('theirs');
       expect(await fs.readFile(local(dir, 'po-1.edi'), 'utf8')).toBe('ours');
     });
 
     test(`${label} sender: a wrong password is a dead login failure; a folder we may not write to is dead`, async () => {
-      const wrong = await failure(sender(target, { dir: '/', password: 'not-it' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
+      const wrong = await failure(
+        sender(target, { dir: '/', password: 'not-it' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }),
+      );
       expect(wrong).toMatchObject({ code: 'EDIGW_FTP_AUTH', kind: 'dead' });
       expect(wrong.describe()).not.toContain(user.password);
       const dir = await remoteDir();
@@ -247,7 +311,10 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
     await p.poll();
     expect(calls).toHaveLength(0);
     expect(await listLocal(dir)).toEqual(['po.edi']);
-    expect(logger.lines.map((l) => [l.level, l.obj.code])).toEqual([['error', 'EDIGW_FTP_TLS'], ['error', 'EDIGW_FTP_TLS']]);
+    expect(logger.lines.map((l) => [l.level, l.obj.code])).toEqual([
+      ['error', 'EDIGW_FTP_TLS'],
+      ['error', 'EDIGW_FTP_TLS'],
+    ]);
     expect(JSON.stringify(logger.lines)).not.toContain(user.password);
   });
 
@@ -264,13 +331,20 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
   });
 
   test('plain FTP: asking it for TLS fails as dead (the server has none)', async () => {
-    const err = await failure(sender(() => ({ port: plain.port, secure: 'explicit' }), { dir: '/' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
+    const err = await failure(
+      sender(() => ({ port: plain.port, secure: 'explicit' }), { dir: '/' }).s.send({
+        bytes: Buffer.from('x'),
+        fileName: 'x.edi',
+      }),
+    );
     expect(err).toMatchObject({ code: 'EDIGW_FTP_TLS', kind: 'dead' });
   });
 
   test('ftp: a closed port retries, and the poller backs off', async () => {
     const closed = { port: await freePort(), secure: 'none' };
-    const err = await failure(sender(() => closed, { dir: '/' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
+    const err = await failure(
+      sender(() => closed, { dir: '/' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }),
+    );
     expect(err).toMatchObject({ code: 'EDIGW_FTP_UNREACHABLE', kind: 'retry' });
     const p = poller(() => closed, { dir: '/', every: 100 });
     await p.poll();

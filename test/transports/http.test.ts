@@ -21,7 +21,11 @@ interface Received {
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 
 /** A real HTTP server on an ephemeral port that records every request it reads in full. */
-async function startServer(handler: Handler = (_req, res) => { res.writeHead(200).end('ok'); }) {
+async function startServer(
+  handler: Handler = (_req, res) => {
+    res.writeHead(200).end('ok');
+  },
+) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,9 +43,13 @@ async function startServer(handler: Handler = (_req, res) => { res.writeHead(200
     const c = { requests: 0, closed: false };
     connections.push(c);
     bySocket.set(socket, c);
-    socket.on('close', () => { c.closed = true; });
+    socket.on('close', () => {
+      c.closed = true;
+    });
   });
-  server.on('request', (req: http.IncomingMessage) => { bySocket.get(req.socket)!.requests++; });
+  server.on('request', (req: http.IncomingMessage) => {
+    bySocket.get(req.socket)!.requests++;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -85,7 +93,11 @@ async function until(condition: () => boolean): Promise<void> {
 
 /** A self-signed certificate for 127.0.0.1: a TLS server no normal certificate check trusts. */
 function selfSigned(): { key: string; cert: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = '01';
@@ -99,7 +111,10 @@ function selfSigned(): { key: string; cert: string } {
 }
 
 async function failure(p: Promise<unknown>): Promise<GatewayError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(GatewayError);
   return err as GatewayError;
 }
@@ -110,7 +125,11 @@ describe('http sender: spec and config', () => {
   });
 
   test('defaults to POST with a 30 s timeout, reads durations, refuses unknown keys', () => {
-    expect(httpSender.config.parse({ url: 'https://erp.example/orders' })).toEqual({ url: 'https://erp.example/orders', method: 'POST', timeout: 30_000 });
+    expect(httpSender.config.parse({ url: 'https://erp.example/orders' })).toEqual({
+      url: 'https://erp.example/orders',
+      method: 'POST',
+      timeout: 30_000,
+    });
     expect(httpSender.config.parse({ url: 'http://x.example', timeout: '200ms' }).timeout).toBe(200);
     expect(httpSender.config.safeParse({ url: 'http://x.example', bogus: 1 }).success).toBe(false);
     expect(httpSender.config.safeParse({ url: 'ftp://x.example' }).success).toBe(false);
@@ -118,7 +137,7 @@ describe('http sender: spec and config', () => {
     expect(httpSender.config.safeParse({ url: 'http://x.example', timeout: 0 }).success).toBe(false);
   });
 
-  test('a partner file\'s http endpoint is a valid sender config as it stands', () => {
+  test("a partner file's http endpoint is a valid sender config as it stands", () => {
     const doc = parseDocument(`
 id: acme
 identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }
@@ -127,20 +146,36 @@ endpoints:
 `).toJS();
     const partner = partnerFields.parse(doc);
     const endpoint = partner.endpoints?.['erp-orders']?.http;
-    expect(httpSender.config.parse(endpoint)).toEqual({ url: 'http://127.0.0.1:9000/orders', method: 'PUT', headers: { 'X-Tenant': 'acme' }, token: 'abc', timeout: 30_000 });
+    expect(httpSender.config.parse(endpoint)).toEqual({
+      url: 'http://127.0.0.1:9000/orders',
+      method: 'PUT',
+      headers: { 'X-Tenant': 'acme' },
+      token: 'abc',
+      timeout: 30_000,
+    });
   });
 
   test('refuses headers the request owns, invalid header values, and a token beside an Authorization header', () => {
-    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'Content-Length': '3' } }).success).toBe(false);
-    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-EDI-Gateway-File': 'a' } }).success).toBe(false);
-    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'one\r\nX-B: two' } }).success).toBe(false);
+    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'Content-Length': '3' } }).success).toBe(
+      false,
+    );
+    expect(
+      httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-EDI-Gateway-File': 'a' } }).success,
+    ).toBe(false);
+    expect(
+      httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'one\r\nX-B: two' } }).success,
+    ).toBe(false);
     expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'bad name': 'v' } }).success).toBe(false);
-    expect(httpSender.config.safeParse({ url: 'http://x.example', token: 't', headers: { authorization: 'Basic x' } }).success).toBe(false);
+    expect(
+      httpSender.config.safeParse({ url: 'http://x.example', token: 't', headers: { authorization: 'Basic x' } })
+        .success,
+    ).toBe(false);
   });
 
   test('redactUrl hides passwords and credential-like query values', () => {
-    expect(redactUrl('https://gw:s3cret@erp.example/in?code=abc&tenant=acme&sig=xyz'))
-      .toBe('https://gw:***@erp.example/in?code=***&tenant=acme&sig=***');
+    expect(redactUrl('https://gw:s3cret@erp.example/in?code=abc&tenant=acme&sig=xyz')).toBe(
+      'https://gw:***@erp.example/in?code=***&tenant=acme&sig=***',
+    );
     expect(redactUrl('http://erp.example/orders')).toBe('http://erp.example/orders');
   });
 });
@@ -149,8 +184,11 @@ describe('http sender: delivery', () => {
   test('body and headers arrive byte-identical, a 1 MB binary body included', async () => {
     const s = await server();
     const bytes = randomBytes(1024 * 1024);
-    const result = await sender({ url: `${s.url}/orders?batch=7`, headers: { 'X-Tenant': 'acme' } })
-      .send({ bytes, fileName: 'po-0001.edi', contentType: 'application/edi-x12' });
+    const result = await sender({ url: `${s.url}/orders?batch=7`, headers: { 'X-Tenant': 'acme' } }).send({
+      bytes,
+      fileName: 'po-0001.edi',
+      contentType: 'application/edi-x12',
+    });
     expect(result).toEqual({ remoteName: `${s.url}/orders?batch=7` });
     expect(s.received).toHaveLength(1);
     const [r] = s.received;
@@ -166,8 +204,15 @@ describe('http sender: delivery', () => {
 
   test('EDI text with every byte value that matters (CR, LF, NUL, latin-1) is not re-encoded', async () => {
     const s = await server();
-    const bytes = Buffer.concat([Buffer.from('UNA:+.? \'UNB+UNOC:3+M\xdcLLER\'\r\n', 'latin1'), Buffer.from([0, 0xff, 0xfe, 0x0d, 0x0a])]);
-    await sender({ url: s.url, method: 'PUT' }).send({ bytes, fileName: 'orders.edi', contentType: 'application/edifact' });
+    const bytes = Buffer.concat([
+      Buffer.from("UNA:+.? 'UNB+UNOC:3+M\xdcLLER'\r\n", 'latin1'),
+      Buffer.from([0, 0xff, 0xfe, 0x0d, 0x0a]),
+    ]);
+    await sender({ url: s.url, method: 'PUT' }).send({
+      bytes,
+      fileName: 'orders.edi',
+      contentType: 'application/edifact',
+    });
     expect(s.received[0].method).toBe('PUT');
     expect(s.received[0].body.equals(bytes)).toBe(true);
     expect(s.received[0].headers['content-type']).toBe('application/edifact');
@@ -176,20 +221,31 @@ describe('http sender: delivery', () => {
   test('without a content type the body goes as application/octet-stream; an endpoint header overrides it', async () => {
     const s = await server();
     await sender({ url: s.url }).send({ bytes: Buffer.from('x'), fileName: 'a.bin' });
-    await sender({ url: s.url, headers: { 'content-type': 'text/plain' } }).send({ bytes: Buffer.from('x'), fileName: 'a.txt', contentType: 'application/json' });
+    await sender({ url: s.url, headers: { 'content-type': 'text/plain' } }).send({
+      bytes: Buffer.from('x'),
+      fileName: 'a.txt',
+      contentType: 'application/json',
+    });
     expect(s.received.map((r) => r.headers['content-type'])).toEqual(['application/octet-stream', 'text/plain']);
   });
 
   test('a token is sent as a bearer token', async () => {
     const s = await server();
-    await sender({ url: s.url, method: 'PATCH', token: 'tok-123' }).send({ bytes: Buffer.from('{}'), fileName: 'po.json', contentType: 'application/json' });
+    await sender({ url: s.url, method: 'PATCH', token: 'tok-123' }).send({
+      bytes: Buffer.from('{}'),
+      fileName: 'po.json',
+      contentType: 'application/json',
+    });
     expect(s.received[0].method).toBe('PATCH');
     expect(s.received[0].headers.authorization).toBe('Bearer tok-123');
   });
 
   test('credentials in the URL become Basic authentication and never appear in what is returned', async () => {
     const s = await server();
-    const r = await sender({ url: `http://gw:p%40ss@127.0.0.1:${s.port}/in` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' });
+    const r = await sender({ url: `http://gw:p%40ss@127.0.0.1:${s.port}/in` }).send({
+      bytes: Buffer.from('x'),
+      fileName: 'po.edi',
+    });
     expect(s.received[0].headers.authorization).toBe(`Basic ${Buffer.from('gw:p@ss').toString('base64')}`);
     expect(r.remoteName).toBe(`http://gw:***@127.0.0.1:${s.port}/in`);
   });
@@ -201,41 +257,57 @@ describe('http sender: delivery', () => {
   });
 
   test('a 201 with Location names what the server created', async () => {
-    const s = await server((_req, res) => { res.writeHead(201, { Location: '/orders/42' }).end(); });
-    expect(await sender({ url: `${s.url}/orders` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }))
-      .toEqual({ remoteName: `${s.url}/orders/42` });
+    const s = await server((_req, res) => {
+      res.writeHead(201, { Location: '/orders/42' }).end();
+    });
+    expect(await sender({ url: `${s.url}/orders` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' })).toEqual({
+      remoteName: `${s.url}/orders/42`,
+    });
   });
 
   test('a malformed Location does not turn a delivery into a failure', async () => {
-    const s = await server((_req, res) => { res.writeHead(201, { Location: 'http://[not-a-host' }).end(); });
-    expect(await sender({ url: `${s.url}/orders` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }))
-      .toEqual({ remoteName: `${s.url}/orders` });
+    const s = await server((_req, res) => {
+      res.writeHead(201, { Location: 'http://[not-a-host' }).end();
+    });
+    expect(await sender({ url: `${s.url}/orders` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' })).toEqual({
+      remoteName: `${s.url}/orders`,
+    });
   });
 });
 
 describe('http sender: failures', () => {
   test('500 retries, with the status and the first 200 characters of the answer in the message', async () => {
-    const s = await server((_req, res) => { res.writeHead(500).end(`database down\n${'x'.repeat(1000)}`); });
+    const s = await server((_req, res) => {
+      res.writeHead(500).end(`database down\n${'x'.repeat(1000)}`);
+    });
     const err = await failure(sender({ url: `${s.url}/orders` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
     expect(err.code).toBe('EDIGW_HTTP_SERVER');
     expect(err.kind).toBe('retry');
     const excerpt = `database down ${'x'.repeat(186)}`;
     expect(excerpt).toHaveLength(200);
-    expect(err.message).toBe(`sending po.edi by POST to ${s.url}/orders: HTTP 500 ${JSON.stringify(excerpt)}: the server failed or is busy`);
+    expect(err.message).toBe(
+      `sending po.edi by POST to ${s.url}/orders: HTTP 500 ${JSON.stringify(excerpt)}: the server failed or is busy`,
+    );
   });
 
   test.each([429, 408, 503])('%i retries', async (status) => {
-    const s = await server((_req, res) => { res.writeHead(status).end('slow down'); });
+    const s = await server((_req, res) => {
+      res.writeHead(status).end('slow down');
+    });
     const err = await failure(sender({ url: s.url }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_SERVER', 'retry']);
     expect(err.message).toContain(`HTTP ${status} "slow down"`);
   });
 
   test.each([404, 400, 401, 413])('%i is dead: the same request will be refused again', async (status) => {
-    const s = await server((_req, res) => { res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":"no"}'); });
+    const s = await server((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":"no"}');
+    });
     const err = await failure(sender({ url: `${s.url}/nope` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_REJECTED', 'dead']);
-    expect(err.message).toBe(`sending po.edi by POST to ${s.url}/nope: HTTP ${status} "{\\"error\\":\\"no\\"}": the server refused the request`);
+    expect(err.message).toBe(
+      `sending po.edi by POST to ${s.url}/nope: HTTP ${status} "{\\"error\\":\\"no\\"}": the server refused the request`,
+    );
   });
 
   test('a closed port retries as unreachable', async () => {
@@ -243,38 +315,55 @@ describe('http sender: failures', () => {
     await s.close();
     const err = await failure(sender({ url: `${s.url}/orders` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_UNREACHABLE', 'retry']);
-    expect(err.message).toBe(`sending po.edi by POST to ${s.url}/orders: connection refused: the server is not reachable`);
+    expect(err.message).toBe(
+      `sending po.edi by POST to ${s.url}/orders: connection refused: the server is not reachable`,
+    );
   });
 
   test('a server that never answers times out after the configured time and retries', async () => {
     const s = await server(() => undefined);
     const started = Date.now();
-    const err = await failure(sender({ url: s.url, timeout: '200ms' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
+    const err = await failure(
+      sender({ url: s.url, timeout: '200ms' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }),
+    );
     expect(Date.now() - started).toBeLessThan(5000);
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_UNREACHABLE', 'retry']);
     expect(err.message).toContain('no answer within 200 ms');
   });
 
   test('a connection the server drops retries', async () => {
-    const s = await server((req) => { req.socket.destroy(); });
+    const s = await server((req) => {
+      req.socket.destroy();
+    });
     const err = await failure(sender({ url: s.url }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_UNREACHABLE', 'retry']);
   });
 
   test('an unknown host retries as unreachable', async () => {
-    const err = await failure(sender({ url: 'http://no-such-host.invalid/orders', timeout: '10s' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
+    const err = await failure(
+      sender({ url: 'http://no-such-host.invalid/orders', timeout: '10s' }).send({
+        bytes: Buffer.from('x'),
+        fileName: 'po.edi',
+      }),
+    );
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_UNREACHABLE', 'retry']);
   });
 
   test('a port fetch refuses to use is dead: no retry will change it', async () => {
-    const err = await failure(sender({ url: 'http://127.0.0.1:6000/orders' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
+    const err = await failure(
+      sender({ url: 'http://127.0.0.1:6000/orders' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }),
+    );
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_REQUEST_INVALID', 'dead']);
-    expect(err.message).toBe('sending po.edi by POST to http://127.0.0.1:6000/orders: bad port: the request cannot be made as configured');
+    expect(err.message).toBe(
+      'sending po.edi by POST to http://127.0.0.1:6000/orders: bad port: the request cannot be made as configured',
+    );
   });
 
   test('TLS to a server that speaks plain HTTP is a TLS failure, retried', async () => {
     const s = await server();
-    const err = await failure(sender({ url: `https://127.0.0.1:${s.port}/` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
+    const err = await failure(
+      sender({ url: `https://127.0.0.1:${s.port}/` }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }),
+    );
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_TLS', 'retry']);
   });
 
@@ -283,33 +372,52 @@ describe('http sender: failures', () => {
       if (req.url === '/old') res.writeHead(status, { Location: '/new' }).end('moved');
       else res.writeHead(200).end('ok');
     });
-    const err = await failure(sender({ url: `${s.url}/old`, token: 'tok' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
+    const err = await failure(
+      sender({ url: `${s.url}/old`, token: 'tok' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }),
+    );
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_REDIRECTED', 'dead']);
     expect(err.message).toContain(`HTTP ${status} "moved" (Location: ${s.url}/new)`);
     expect(s.received.map((r) => r.url)).toEqual(['/old']);
   });
 
   test('credentials never appear in an error message', async () => {
-    const s = await server((_req, res) => { res.writeHead(403).end('forbidden'); });
-    const err = await failure(sender({ url: `http://gw:s3cret@127.0.0.1:${s.port}/in?code=k3y`, token: 't0ken' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }));
-    expect(err.message).toBe(`sending po.edi by POST to http://gw:***@127.0.0.1:${s.port}/in?code=***: HTTP 403 "forbidden": the server refused the request`);
+    const s = await server((_req, res) => {
+      res.writeHead(403).end('forbidden');
+    });
+    const err = await failure(
+      sender({ url: `http://gw:s3cret@127.0.0.1:${s.port}/in?code=k3y`, token: 't0ken' }).send({
+        bytes: Buffer.from('x'),
+        fileName: 'po.edi',
+      }),
+    );
+    expect(err.message).toBe(
+      `sending po.edi by POST to http://gw:***@127.0.0.1:${s.port}/in?code=***: HTTP 403 "forbidden": the server refused the request`,
+    );
     expect(err.describe()).not.toMatch(/s3cret|k3y|t0ken/);
   });
 
-  test.each([200, 500])('an endless answer (%i) is cancelled, not read to the end, and its connection is closed', async (status) => {
-    let closed!: () => void;
-    const connectionClosed = new Promise<void>((resolve) => { closed = resolve; });
-    const s = await server((_req, res) => {
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      const chunk = Buffer.alloc(64 * 1024, 'y');
-      const timer = setInterval(() => res.write(chunk), 5);
-      res.on('close', () => { clearInterval(timer); closed(); });
-    });
-    const sending = sender({ url: s.url, timeout: '10s' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' });
-    if (status === 200) await expect(sending).resolves.toEqual({ remoteName: s.url });
-    else expect((await failure(sending)).message).toContain(`HTTP 500 "${'y'.repeat(200)}"`);
-    await connectionClosed;
-  });
+  test.each([200, 500])(
+    'an endless answer (%i) is cancelled, not read to the end, and its connection is closed',
+    async (status) => {
+      let closed!: () => void;
+      const connectionClosed = new Promise<void>((resolve) => {
+        closed = resolve;
+      });
+      const s = await server((_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 'y');
+        const timer = setInterval(() => res.write(chunk), 5);
+        res.on('close', () => {
+          clearInterval(timer);
+          closed();
+        });
+      });
+      const sending = sender({ url: s.url, timeout: '10s' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' });
+      if (status === 200) await expect(sending).resolves.toEqual({ remoteName: s.url });
+      else expect((await failure(sending)).message).toContain(`HTTP 500 "${'y'.repeat(200)}"`);
+      await connectionClosed;
+    },
+  );
 });
 
 describe('http sender: connections', () => {
@@ -404,19 +512,37 @@ describe('http sender: connections', () => {
 
   test('a header value that cannot be sent is dead and nothing is sent; the config refuses such values', async () => {
     const s = await server();
-    const err = await failure(sender({ url: s.url }).send({ bytes: Buffer.from('x'), fileName: 'po.edi', contentType: 'text/plain\u0001' }));
+    const err = await failure(
+      sender({ url: s.url }).send({ bytes: Buffer.from('x'), fileName: 'po.edi', contentType: 'text/plain\u0001' }),
+    );
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_REQUEST_INVALID', 'dead']);
-    expect(err.message).toMatch(/^sending po\.edi by POST to http:\/\/127\.0\.0\.1:\d+: Invalid character in header content \["content-type"\]/);
+    expect(err.message).toMatch(
+      /^sending po\.edi by POST to http:\/\/127\.0\.0\.1:\d+: Invalid character in header content \["content-type"\]/,
+    );
     expect(s.received).toHaveLength(0);
-    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'a\u0001b' } }).success).toBe(false);
-    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'M\u00fcller', 'X-B': ' padded\t' } }).success).toBe(true);
+    expect(httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'a\u0001b' } }).success).toBe(
+      false,
+    );
+    expect(
+      httpSender.config.safeParse({ url: 'http://x.example', headers: { 'X-A': 'M\u00fcller', 'X-B': ' padded\t' } })
+        .success,
+    ).toBe(true);
   });
 
   test('https checks the server certificate: a self-signed one is a TLS failure, retried', async () => {
-    const tls = https.createServer(selfSigned(), (_req, res) => { res.writeHead(200).end('ok'); });
+    const tls = https.createServer(selfSigned(), (_req, res) => {
+      res.writeHead(200).end('ok');
+    });
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
-    servers.push({ close: async () => { tls.closeAllConnections(); await new Promise((resolve) => tls.close(resolve)); } });
-    const err = await failure(sender({ url: `https://127.0.0.1:${(tls.address() as AddressInfo).port}/in` }).send(item()));
+    servers.push({
+      close: async () => {
+        tls.closeAllConnections();
+        await new Promise((resolve) => tls.close(resolve));
+      },
+    });
+    const err = await failure(
+      sender({ url: `https://127.0.0.1:${(tls.address() as AddressInfo).port}/in` }).send(item()),
+    );
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_TLS', 'retry']);
     expect(err.message).toContain(': DEPTH_ZERO_SELF_SIGNED_CERT: ');
   });

@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
 import { GatewayError } from '../../src/errors';
-import { findInbound, findOutbound, type IntakeInput, type SeenStore, type TransportLogger } from '../../src/transports';
+import {
+  findInbound,
+  findOutbound,
+  type IntakeInput,
+  type SeenStore,
+  type TransportLogger,
+} from '../../src/transports';
 import { connectSftp, sftpError } from '../../src/transports/sftp/client';
 import { fingerprint, hostKeyAlgorithms, parseHostKeys } from '../../src/transports/sftp/known-hosts';
 import { SftpPoller, sftpPoller } from '../../src/transports/sftp/poller';
@@ -95,21 +101,48 @@ describe('sftp: config, registry and error kinds', () => {
 
   test('the poller config takes a partner file poll entry, fills defaults and refuses unknown keys', () => {
     const c = sftpPoller.config.parse({ ...base, afterRead: 'leave', every: '5m', minAge: undefined });
-    expect(c).toMatchObject({ port: 22, pattern: '*', afterRead: 'leave', every: 300_000, minAge: 30_000, timeout: 20_000 });
+    expect(c).toMatchObject({
+      port: 22,
+      pattern: '*',
+      afterRead: 'leave',
+      every: 300_000,
+      minAge: 30_000,
+      timeout: 20_000,
+    });
     expect(sftpPoller.config.safeParse({ ...base, bogus: 1 }).success).toBe(false);
-    expect(sftpPoller.config.safeParse({ ...base, key: undefined }).error?.issues[0].message).toBe('logging in needs key or password');
+    expect(sftpPoller.config.safeParse({ ...base, key: undefined }).error?.issues[0].message).toBe(
+      'logging in needs key or password',
+    );
     expect(sftpSender.config.safeParse({ ...base, key: undefined, password: 'p' }).success).toBe(true);
   });
 
   test('a refused login or host is dead; a lost or slow connection retries', () => {
     const level = (l: string, message = 'x') => Object.assign(new Error(message), { level: l });
     expect(sftpError(level('client-authentication'), 'c')).toMatchObject({ code: 'EDIGW_SFTP_AUTH', kind: 'dead' });
-    expect(sftpError(level('client-timeout', 'Timed out while waiting for handshake'), 'c', 5)).toMatchObject({ code: 'EDIGW_SFTP_UNREACHABLE', kind: 'retry' });
-    expect(sftpError(level('handshake', 'Handshake failed: no matching host key format'), 'c')).toMatchObject({ code: 'EDIGW_SFTP_HOST_KEY_MISMATCH', kind: 'dead' });
-    expect(sftpError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'c')).toMatchObject({ code: 'EDIGW_SFTP_UNREACHABLE', kind: 'retry' });
-    expect(sftpError(Object.assign(new Error('_rename: Permission denied'), { code: 3 }), 'c')).toMatchObject({ code: 'EDIGW_SFTP_DENIED', kind: 'dead' });
-    expect(sftpError(Object.assign(new Error('list: No such file /x'), { code: 2 }), 'c')).toMatchObject({ code: 'EDIGW_SFTP_NO_SUCH_PATH', kind: 'dead' });
-    expect(sftpError(Object.assign(new Error('Failure'), { code: 4 }), 'c')).toMatchObject({ code: 'EDIGW_SFTP_IO', kind: 'retry' });
+    expect(sftpError(level('client-timeout', 'Timed out while waiting for handshake'), 'c', 5)).toMatchObject({
+      code: 'EDIGW_SFTP_UNREACHABLE',
+      kind: 'retry',
+    });
+    expect(sftpError(level('handshake', 'Handshake failed: no matching host key format'), 'c')).toMatchObject({
+      code: 'EDIGW_SFTP_HOST_KEY_MISMATCH',
+      kind: 'dead',
+    });
+    expect(sftpError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'c')).toMatchObject({
+      code: 'EDIGW_SFTP_UNREACHABLE',
+      kind: 'retry',
+    });
+    expect(sftpError(Object.assign(new Error('_rename: Permission denied'), { code: 3 }), 'c')).toMatchObject({
+      code: 'EDIGW_SFTP_DENIED',
+      kind: 'dead',
+    });
+    expect(sftpError(Object.assign(new Error('list: No such file /x'), { code: 2 }), 'c')).toMatchObject({
+      code: 'EDIGW_SFTP_NO_SUCH_PATH',
+      kind: 'dead',
+    });
+    expect(sftpError(Object.assign(new Error('Failure'), { code: 4 }), 'c')).toMatchObject({
+      code: 'EDIGW_SFTP_IO',
+      kind: 'retry',
+    });
   });
 });
 
@@ -131,7 +164,10 @@ describe('sftp: a server that accepts the connection and never answers', () => {
     await fs.writeFile(hostKey, `${publicKeyLine().line}\n`);
     const { port } = silent.address() as net.AddressInfo;
     const started = Date.now();
-    const err = await connectSftp({ host: '127.0.0.1', port, user: 'u', password: 'p', hostKey, timeout: 300 }).then(() => undefined, (e: unknown) => e);
+    const err = await connectSftp({ host: '127.0.0.1', port, user: 'u', password: 'p', hostKey, timeout: 300 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'EDIGW_SFTP_UNREACHABLE', kind: 'retry' });
     expect((err as GatewayError).describe()).toContain('not logged in within 300 ms');
     expect(Date.now() - started).toBeLessThan(3000);
@@ -142,7 +178,11 @@ describe('sftp: a server that accepts the connection and never answers', () => {
 
 const missing = missingPeer([SSHD, 'ssh-keygen', 'ssh-keyscan', 'useradd', 'chpasswd', 'userdel'], { root: true });
 
-interface LogLine { level: string; obj: Record<string, unknown>; msg: string }
+interface LogLine {
+  level: string;
+  obj: Record<string, unknown>;
+  msg: string;
+}
 function recordingLogger(): TransportLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: string) => (obj: object, msg: string) => {
@@ -198,13 +238,25 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     await fs.chown(file, sshd.user.uid, sshd.user.gid);
     if (mtime) await fs.utimes(file, mtime, mtime);
   }
-  const listLocal = async (remote: string, ...sub: string[]) => (await fs.readdir(local(remote, ...sub)).catch(() => [] as string[])).sort();
-  const connection = () => ({ host: '127.0.0.1', port: sshd.port, user: sshd.user.name, key: sshd.clientKey, hostKey: knownHosts });
+  const listLocal = async (remote: string, ...sub: string[]) =>
+    (await fs.readdir(local(remote, ...sub)).catch(() => [] as string[])).sort();
+  const connection = () => ({
+    host: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user.name,
+    key: sshd.clientKey,
+    hostKey: knownHosts,
+  });
 
   function poller(config: Record<string, unknown>, deps: Partial<ConstructorParameters<typeof SftpPoller>[1]> = {}) {
     // minAge 0: these tests poll back to back; the default (30 s) has its own test.
     const parsed = sftpPoller.config.parse({ ...connection(), every: 50, minAge: 0, partner: 'acme', ...config });
-    return sftpPoller.create(parsed, { intake: recordingIntake().intake, logger: recordingLogger(), clock: () => new Date(), ...deps }) as SftpPoller;
+    return sftpPoller.create(parsed, {
+      intake: recordingIntake().intake,
+      logger: recordingLogger(),
+      clock: () => new Date(),
+      ...deps,
+    }) as SftpPoller;
   }
 
   test('sftp poller: takes a complete file on its second listing, moves it to processed, and never takes it twice', async () => {
@@ -290,7 +342,11 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     for (let i = 0; i < 4; i++) await p.poll();
     expect(first.calls).toHaveLength(1);
     expect(await listLocal(dir)).toEqual(['keep.edi']);
-    expect([...seen.keys]).toEqual([expect.stringMatching(new RegExp(`^sftp://${sshd.user.name}@127\\.0\\.0\\.1:${sshd.port}${dir}/keep\\.edi 7 \\d+ [0-9a-f]{64}$`))]);
+    expect([...seen.keys]).toEqual([
+      expect.stringMatching(
+        new RegExp(`^sftp://${sshd.user.name}@127\\.0\\.0\\.1:${sshd.port}${dir}/keep\\.edi 7 \\d+ [0-9a-f]{64}$`),
+      ),
+    ]);
 
     const second = recordingIntake();
     const restarted = poller({ dir, afterRead: 'leave' }, { intake: second.intake, seen });
@@ -358,7 +414,12 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     await p.poll();
     expect(calls).toHaveLength(1);
     expect(await listLocal(dir)).toEqual(['po.edi']);
-    expect(logger.lines.find((l) => l.level === 'error')?.obj).toMatchObject({ partner: 'acme', host: '127.0.0.1', file: 'po.edi', attempts: 1 });
+    expect(logger.lines.find((l) => l.level === 'error')?.obj).toMatchObject({
+      partner: 'acme',
+      host: '127.0.0.1',
+      file: 'po.edi',
+      attempts: 1,
+    });
     await p.poll(); // within the backoff: not tried
     expect(calls).toHaveLength(1);
     now += 1500;
@@ -374,7 +435,10 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     const { calls, intake } = recordingIntake();
     const logger = recordingLogger();
     // The chroot's root belongs to root: the sftp user cannot make a folder there.
-    const p = poller({ dir, afterRead: 'move', moveTo: '/not-allowed', every: 1000 }, { intake, logger, clock: () => new Date(now) });
+    const p = poller(
+      { dir, afterRead: 'move', moveTo: '/not-allowed', every: 1000 },
+      { intake, logger, clock: () => new Date(now) },
+    );
     for (let i = 0; i < 3; i++) {
       await p.poll();
       now += 5000;
@@ -413,7 +477,12 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     expect(await listLocal(dir)).toEqual(['po.edi']);
     const errors = logger.lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(2);
-    expect(errors[0].obj).toMatchObject({ code: 'EDIGW_SFTP_HOST_KEY_MISMATCH', partner: 'acme', host: '127.0.0.1', port: sshd.port });
+    expect(errors[0].obj).toMatchObject({
+      code: 'EDIGW_SFTP_HOST_KEY_MISMATCH',
+      partner: 'acme',
+      host: '127.0.0.1',
+      port: sshd.port,
+    });
     expect(errors[0].msg).toContain('SHA256:');
     expect(JSON.stringify(logger.lines)).not.toMatch(/PRIVATE KEY/);
     expect(p.nextDelay()).toBeGreaterThan(50); // backing off
@@ -429,7 +498,11 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
       delays.push(p.nextDelay());
     }
     expect(delays).toEqual([200, 400, 800]);
-    expect(logger.lines.map((l) => [l.level, l.obj.code])).toEqual([['warn', 'EDIGW_SFTP_UNREACHABLE'], ['warn', 'EDIGW_SFTP_UNREACHABLE'], ['warn', 'EDIGW_SFTP_UNREACHABLE']]);
+    expect(logger.lines.map((l) => [l.level, l.obj.code])).toEqual([
+      ['warn', 'EDIGW_SFTP_UNREACHABLE'],
+      ['warn', 'EDIGW_SFTP_UNREACHABLE'],
+      ['warn', 'EDIGW_SFTP_UNREACHABLE'],
+    ]);
   });
 
   test('sftp poller: start and stop run ticks on the schedule', async () => {
@@ -447,7 +520,13 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
 
   function sender(config: Record<string, unknown> = {}) {
     const logger = recordingLogger();
-    return { logger, s: sftpSender.create(sftpSender.config.parse({ ...connection(), ...config }), { logger, clock: () => new Date() }) };
+    return {
+      logger,
+      s: sftpSender.create(sftpSender.config.parse({ ...connection(), ...config }), {
+        logger,
+        clock: () => new Date(),
+      }),
+    };
   }
 
   test('sftp sender: uploads under a temporary .part name, checks the size, renames; the bytes arrive intact', async () => {
@@ -488,14 +567,23 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
   test('sftp sender: two deliveries of one name at once both arrive, under different names', async () => {
     const dir = await remoteDir();
     const { s } = sender({ dir });
-    const results = await Promise.all([s.send({ bytes: Buffer.from('a'), fileName: 'x.edi' }), s.send({ bytes: Buffer.from('b'), fileName: 'x.edi' })]);
+    const results = await Promise.all([
+      s.send({ bytes: Buffer.from('a'), fileName: 'x.edi' }),
+      s.send({ bytes: Buffer.from('b'), fileName: 'x.edi' }),
+    ]);
     expect(results.map((r) => r.remoteName).sort()).toEqual(['x-1.edi', 'x.edi']);
-    const contents = [await fs.readFile(local(dir, 'x.edi'), 'utf8'), await fs.readFile(local(dir, 'x-1.edi'), 'utf8')].sort();
+    const contents = [
+      await fs.readFile(local(dir, 'x.edi'), 'utf8'),
+      await fs.readFile(local(dir, 'x-1.edi'), 'utf8'),
+    ].sort();
     expect(contents).toEqual(['a', 'b']);
   });
 
   async function failure(p: Promise<unknown>): Promise<GatewayError> {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GatewayError);
     return err as GatewayError;
   }
@@ -509,21 +597,27 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     expect(await listLocal(dir)).toEqual([]);
   });
 
-  test('sftp sender: the server\'s own .pub file and a hashed known_hosts (ssh-keygen -H) both pin it', async () => {
+  test("sftp sender: the server's own .pub file and a hashed known_hosts (ssh-keygen -H) both pin it", async () => {
     const dir = await remoteDir();
     const hashedFile = path.join(work, 'hashed_known_hosts');
     await fs.writeFile(hashedFile, sshd.knownHosts);
     const { spawnSync } = await import('node:child_process');
     expect(spawnSync('ssh-keygen', ['-H', '-f', hashedFile]).status).toBe(0);
     expect(await fs.readFile(hashedFile, 'utf8')).toMatch(/^\|1\|/m);
-    expect(await sender({ dir, hostKey: sshd.hostKeyPub }).s.send({ bytes: Buffer.from('1'), fileName: 'a.edi' })).toEqual({ remoteName: 'a.edi' });
-    expect(await sender({ dir, hostKey: hashedFile }).s.send({ bytes: Buffer.from('2'), fileName: 'b.edi' })).toEqual({ remoteName: 'b.edi' });
+    expect(
+      await sender({ dir, hostKey: sshd.hostKeyPub }).s.send({ bytes: Buffer.from('1'), fileName: 'a.edi' }),
+    ).toEqual({ remoteName: 'a.edi' });
+    expect(await sender({ dir, hostKey: hashedFile }).s.send({ bytes: Buffer.from('2'), fileName: 'b.edi' })).toEqual({
+      remoteName: 'b.edi',
+    });
   });
 
   test('sftp sender: a host key file with no key for this host is dead before connecting', async () => {
     const file = path.join(work, 'elsewhere');
     await fs.writeFile(file, `[127.0.0.1]:1 ${publicKeyLine().line}\n`);
-    const err = await failure(sender({ dir: '/', hostKey: file }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
+    const err = await failure(
+      sender({ dir: '/', hostKey: file }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }),
+    );
     expect(err).toMatchObject({ code: 'EDIGW_TRANSPORT_KEY_FILE', kind: 'dead' });
   });
 
@@ -537,9 +631,16 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
   test('sftp sender: permission denied and a missing folder are dead; a closed port retries', async () => {
     const denied = await failure(sender({ dir: '/' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
     expect(denied).toMatchObject({ code: 'EDIGW_SFTP_DENIED', kind: 'dead' });
-    const nowhere = await failure(sender({ dir: '/no/such/dir' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
+    const nowhere = await failure(
+      sender({ dir: '/no/such/dir' }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }),
+    );
     expect(nowhere).toMatchObject({ code: 'EDIGW_SFTP_NO_SUCH_PATH', kind: 'dead' });
-    const closed = await failure(sender({ dir: '/', port: await freePort(), hostKey: sshd.hostKeyPub }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
+    const closed = await failure(
+      sender({ dir: '/', port: await freePort(), hostKey: sshd.hostKeyPub }).s.send({
+        bytes: Buffer.from('x'),
+        fileName: 'x.edi',
+      }),
+    );
     expect(closed).toMatchObject({ code: 'EDIGW_SFTP_UNREACHABLE', kind: 'retry' });
   });
 
@@ -553,7 +654,9 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     await put(dir, 'a.edi', 'abc', new Date('2026-01-02T03:04:05Z'));
     const session = await connectSftp(sftpSender.config.parse({ ...connection(), dir }));
     try {
-      expect(await session.listFiles(dir, () => true)).toEqual([{ name: 'a.edi', size: 3, mtimeMs: Date.parse('2026-01-02T03:04:05Z') }]);
+      expect(await session.listFiles(dir, () => true)).toEqual([
+        { name: 'a.edi', size: 3, mtimeMs: Date.parse('2026-01-02T03:04:05Z') },
+      ]);
     } finally {
       await session.close();
     }

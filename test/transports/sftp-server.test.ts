@@ -9,28 +9,53 @@ import { resolveHomePath } from '../../src/transports/sftp/paths';
 import { hashPassword, startSftpServer, type SftpServerOptions, type SftpUser } from '../../src/transports/sftp/server';
 import { GatewayError } from '../../src/errors';
 import {
-  describeWithOpenSsh, keygen, output, pemPublicKey, run, sftpBatch, ssh2Upload, ssh2Writes, sshOptions, start, streamHash, writeBigFile,
-  writeKnownHosts, type Client,
+  describeWithOpenSsh,
+  keygen,
+  output,
+  pemPublicKey,
+  run,
+  sftpBatch,
+  ssh2Upload,
+  ssh2Writes,
+  sshOptions,
+  start,
+  streamHash,
+  writeBigFile,
+  writeKnownHosts,
+  type Client,
 } from './sftp/openssh';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Logged { level: 'info' | 'warn' | 'error'; obj: object; msg: string }
+interface Logged {
+  level: 'info' | 'warn' | 'error';
+  obj: object;
+  msg: string;
+}
 function recordingLogger() {
   const lines: Logged[] = [];
   return {
     lines,
     logger: {
-      info: (obj: object, msg: string) => { lines.push({ level: 'info', obj, msg }); },
-      warn: (obj: object, msg: string) => { lines.push({ level: 'warn', obj, msg }); },
-      error: (obj: object, msg: string) => { lines.push({ level: 'error', obj, msg }); },
+      info: (obj: object, msg: string) => {
+        lines.push({ level: 'info', obj, msg });
+      },
+      warn: (obj: object, msg: string) => {
+        lines.push({ level: 'warn', obj, msg });
+      },
+      error: (obj: object, msg: string) => {
+        lines.push({ level: 'error', obj, msg });
+      },
     },
   };
 }
 
 type IntakeInput = Parameters<SftpServerOptions['intake']>[0];
-interface Taken extends IntakeInput { sha256: string; size: number }
+interface Taken extends IntakeInput {
+  sha256: string;
+  size: number;
+}
 
 /**
  * Stands in for the store: streams the upload (as putStream will), records what it saw, and lets a
@@ -38,12 +63,19 @@ interface Taken extends IntakeInput { sha256: string; size: number }
  */
 function recordingIntake() {
   const taken: Taken[] = [];
-  const gates = new Map<string, { opened: Promise<void>; open: () => void; reached: Promise<void>; reach: () => void }>();
+  const gates = new Map<
+    string,
+    { opened: Promise<void>; open: () => void; reached: Promise<void>; reach: () => void }
+  >();
   const gate = (fileName: string) => {
     let open!: () => void;
     let reach!: () => void;
-    const opened = new Promise<void>((r) => { open = r; });
-    const reached = new Promise<void>((r) => { reach = r; });
+    const opened = new Promise<void>((r) => {
+      open = r;
+    });
+    const reached = new Promise<void>((r) => {
+      reach = r;
+    });
     const g = { opened, open, reached, reach };
     gates.set(fileName, g);
     return g;
@@ -63,7 +95,10 @@ function recordingIntake() {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(() => true, () => false);
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe('sftp server pieces', () => {
@@ -116,15 +151,26 @@ describe('sftp server pieces', () => {
   test('start refuses a host key that is not a private key, and a port in use', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'edigw-sftp-'));
     const logger = recordingLogger().logger;
-    const base = { port: 0, host: '127.0.0.1', root: dir, users: () => [], intake: async () => ({ messageId: 'x' }), logger };
+    const base = {
+      port: 0,
+      host: '127.0.0.1',
+      root: dir,
+      users: () => [],
+      intake: async () => ({ messageId: 'x' }),
+      logger,
+    };
     try {
-      await expect(startSftpServer({ ...base, hostKey: 'not a key' })).rejects.toMatchObject({ code: 'EDIGW_SFTP_HOST_KEY' });
+      await expect(startSftpServer({ ...base, hostKey: 'not a key' })).rejects.toMatchObject({
+        code: 'EDIGW_SFTP_HOST_KEY',
+      });
       const pair = utils.generateKeyPairSync('ed25519');
       await expect(startSftpServer({ ...base, hostKey: pair.public })).rejects.toBeInstanceOf(GatewayError);
       const hostKey = pair.private;
       const first = await startSftpServer({ ...base, hostKey });
       try {
-        await expect(startSftpServer({ ...base, hostKey, port: first.port })).rejects.toMatchObject({ code: 'EDIGW_SFTP_LISTEN' });
+        await expect(startSftpServer({ ...base, hostKey, port: first.port })).rejects.toMatchObject({
+          code: 'EDIGW_SFTP_LISTEN',
+        });
       } finally {
         await first.close();
       }
@@ -168,7 +214,11 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const pub = (k: string) => fs.readFile(`${k}.pub`, 'utf8');
     users = [
       // Two keys in one file, as an authorized_keys file would have them.
-      { partnerId: 'acme', user: 'acme', publicKeys: [`${await pub(keys.acme)}\n# second key\n${await pub(keys.acmeEcdsa)}`] },
+      {
+        partnerId: 'acme',
+        user: 'acme',
+        publicKeys: [`${await pub(keys.acme)}\n# second key\n${await pub(keys.acmeEcdsa)}`],
+      },
       // Handed over as PEM rather than OpenSSH.
       { partnerId: 'globex', user: 'globex', publicKeys: [await pemPublicKey(keys.globex)] },
       { partnerId: 'initech', user: 'initech', publicKeys: [], passwordHash: await hashPassword(password) },
@@ -176,9 +226,14 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     recorder = recordingIntake();
     log = recordingLogger();
     server = await startSftpServer({
-      port: 0, host: '127.0.0.1', hostKey, root, users: () => users,
+      port: 0,
+      host: '127.0.0.1',
+      hostKey,
+      root,
+      users: () => users,
       intake: (input) => recorder.intake(input),
-      maxAuthFailures: 1000, logger: log.logger,
+      maxAuthFailures: 1000,
+      logger: log.logger,
     });
     knownHosts = path.join(tmp, 'known_hosts');
     await writeKnownHosts(knownHosts, server.port, hostPub);
@@ -222,7 +277,11 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     expect(lines).toEqual(['/inbox/po-1.edi.part']);
     const taken = takenNamed('po-1.edi');
     expect(taken).toHaveLength(1);
-    expect(taken[0]).toMatchObject({ partnerId: 'acme', remotePath: '/inbox/po-1.edi', size: (await fs.stat(file)).size });
+    expect(taken[0]).toMatchObject({
+      partnerId: 'acme',
+      remotePath: '/inbox/po-1.edi',
+      size: (await fs.stat(file)).size,
+    });
     expect(taken[0].path.endsWith('po-1.edi.part')).toBe(true);
     // Hashed as it arrived and fsynced at its close: intake is handed the digest of exactly those bytes.
     expect(taken[0].synced).toEqual({ sha256: taken[0].sha256, size: taken[0].size });
@@ -231,10 +290,13 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
   });
 
   test('put directly: taken in on close, and the close is answered only after the commit', async () => {
-    const file = await local('po-2.edi', 'UNB+UNOC:3+X+Y+200101:1200+1\'UNZ+0+1\'\n');
+    const file = await local('po-2.edi', "UNB+UNOC:3+X+Y+200101:1200+1'UNZ+0+1'\n");
     const gate = recorder.gate('po-2.edi');
-    const client = start('sftp', ['-b', '-', '-P', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'],
-      { keepStdin: true, timeoutMs: 30_000 });
+    const client = start(
+      'sftp',
+      ['-b', '-', '-P', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'],
+      { keepStdin: true, timeoutMs: 30_000 },
+    );
     client.stdin.end(`put ${file} /inbox/po-2.edi\n`);
     await gate.reached;
     // Intake holds the commit back: the client is still waiting for its CLOSE answer.
@@ -269,8 +331,22 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
 
   test('writes out of order or on top of earlier ones: no digest is claimed, intake reads the file itself', async () => {
     const base = { port: server.port, user: 'acme', privateKey: await fs.readFile(keys.acme), hostPublicKey: hostPub };
-    await ssh2Writes({ ...base, remote: '/inbox/backwards.edi', writes: [{ offset: 4, data: Buffer.from('5678') }, { offset: 0, data: Buffer.from('1234') }] });
-    await ssh2Writes({ ...base, remote: '/inbox/overwritten.edi', writes: [{ offset: 0, data: Buffer.from('aaaa') }, { offset: 0, data: Buffer.from('bb') }] });
+    await ssh2Writes({
+      ...base,
+      remote: '/inbox/backwards.edi',
+      writes: [
+        { offset: 4, data: Buffer.from('5678') },
+        { offset: 0, data: Buffer.from('1234') },
+      ],
+    });
+    await ssh2Writes({
+      ...base,
+      remote: '/inbox/overwritten.edi',
+      writes: [
+        { offset: 0, data: Buffer.from('aaaa') },
+        { offset: 0, data: Buffer.from('bb') },
+      ],
+    });
     const [backwards] = takenNamed('backwards.edi');
     expect(backwards).toMatchObject({ size: 8 });
     expect(backwards.synced).toBeUndefined();
@@ -307,14 +383,24 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
 
   test('uploads go to inbox only; outbox and the home itself are read-only', async () => {
     const file = await local('stray.edi', 'x');
-    for (const cmd of [`put ${file} /outbox/stray.edi`, `put ${file} /stray.edi`, 'mkdir /outbox/sub', 'rm /inbox', 'rename /outbox /x']) {
+    for (const cmd of [
+      `put ${file} /outbox/stray.edi`,
+      `put ${file} /stray.edi`,
+      'mkdir /outbox/sub',
+      'rm /inbox',
+      'rename /outbox /x',
+    ]) {
       const r = await sftpBatch(acme, tmp, [cmd]);
       expect({ cmd, code: r.code }).toEqual({ cmd, code: 1 });
     }
     expect(await exists(home('acme', 'outbox', 'stray.edi'))).toBe(false);
     expect(await exists(home('acme', 'stray.edi'))).toBe(false);
     // Folders inside inbox are the partner's to make and use.
-    const r = await sftpBatch(acme, tmp, ['mkdir /inbox/batch', `put ${file} /inbox/batch/in-folder.edi`, 'rmdir /inbox/batch']);
+    const r = await sftpBatch(acme, tmp, [
+      'mkdir /inbox/batch',
+      `put ${file} /inbox/batch/in-folder.edi`,
+      'rmdir /inbox/batch',
+    ]);
     expect(r.code).toBe(0);
     expect(takenNamed('in-folder.edi')).toMatchObject([{ remotePath: '/inbox/batch/in-folder.edi' }]);
   });
@@ -369,8 +455,12 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/Permission denied \(publickey,password\)/);
     }
-    expect(log.lines.some((l) => l.level === 'warn' && l.msg === 'sftp login failed'
-      && (l.obj as { remote?: string }).remote === '127.0.0.1')).toBe(true);
+    expect(
+      log.lines.some(
+        (l) =>
+          l.level === 'warn' && l.msg === 'sftp login failed' && (l.obj as { remote?: string }).remote === '127.0.0.1',
+      ),
+    ).toBe(true);
   });
 
   test('a user of another partner sees only its own home (RSA key given as PEM)', async () => {
@@ -401,7 +491,10 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     expect(await fs.readFile(home('acme', 'inbox', 'reject-1.edi'), 'utf8')).toBe(text);
 
     // By rename: the rename fails, the .part file stays, and the rename can be retried.
-    const r2 = await sftpBatch(acme, tmp, [`put ${file} /inbox/reject-2.edi.part`, 'rename /inbox/reject-2.edi.part /inbox/reject-2.edi']);
+    const r2 = await sftpBatch(acme, tmp, [
+      `put ${file} /inbox/reject-2.edi.part`,
+      'rename /inbox/reject-2.edi.part /inbox/reject-2.edi',
+    ]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/rename|Failure/i);
     expect(await fs.readFile(home('acme', 'inbox', 'reject-2.edi.part'), 'utf8')).toBe(text);
@@ -414,26 +507,60 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
   });
 
   test('no shell, no exec, no port forwarding', async () => {
-    const exec = await run('ssh', ['-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1', 'echo', 'hi'], { timeoutMs: 20_000 });
+    const exec = await run(
+      'ssh',
+      ['-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1', 'echo', 'hi'],
+      { timeoutMs: 20_000 },
+    );
     expect(exec.timedOut).toBe(false);
     expect(exec.code).not.toBe(0);
     expect(exec.stdout).not.toContain('hi');
 
-    const shell = await run('ssh', ['-T', '-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'], { timeoutMs: 20_000 });
+    const shell = await run(
+      'ssh',
+      ['-T', '-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'],
+      { timeoutMs: 20_000 },
+    );
     expect(shell.timedOut).toBe(false);
     expect(shell.code).not.toBe(0);
 
-    const subsystem = await run('ssh', ['-s', '-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1', 'netconf'], { timeoutMs: 20_000 });
+    const subsystem = await run(
+      'ssh',
+      ['-s', '-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1', 'netconf'],
+      { timeoutMs: 20_000 },
+    );
     expect(subsystem.timedOut).toBe(false);
     expect(subsystem.code).not.toBe(0);
 
-    const forward = await run('ssh', ['-N', '-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes']),
-      '-R', '0:127.0.0.1:9', 'acme@127.0.0.1'], { timeoutMs: 20_000 });
+    const forward = await run(
+      'ssh',
+      [
+        '-N',
+        '-p',
+        String(acme.port),
+        ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes']),
+        '-R',
+        '0:127.0.0.1:9',
+        'acme@127.0.0.1',
+      ],
+      { timeoutMs: 20_000 },
+    );
     expect(forward.timedOut).toBe(false);
     expect(forward.stderr).toMatch(/forwarding failed/i);
 
-    const local = await run('ssh', ['-N', '-p', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes']),
-      '-W', '127.0.0.1:22', 'acme@127.0.0.1'], { timeoutMs: 20_000 });
+    const local = await run(
+      'ssh',
+      [
+        '-N',
+        '-p',
+        String(acme.port),
+        ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes']),
+        '-W',
+        '127.0.0.1:22',
+        'acme@127.0.0.1',
+      ],
+      { timeoutMs: 20_000 },
+    );
     expect(local.timedOut).toBe(false);
     expect(local.code).not.toBe(0);
   });
@@ -442,8 +569,19 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const batch = path.join(tmp, 'macs.txt');
     await fs.writeFile(batch, 'ls\n');
     // A cipher with no MAC of its own (CTR): with chacha20-poly1305 or AES-GCM no MAC is agreed at all.
-    const withMac = (mac: string) => run('sftp', ['-b', batch, '-P', String(acme.port),
-      ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'Ciphers=aes128-ctr', '-o', `MACs=${mac}`]), 'acme@127.0.0.1'], { timeoutMs: 30_000 });
+    const withMac = (mac: string) =>
+      run(
+        'sftp',
+        [
+          '-b',
+          batch,
+          '-P',
+          String(acme.port),
+          ...sshOptions(acme, ['-o', 'BatchMode=yes', '-o', 'Ciphers=aes128-ctr', '-o', `MACs=${mac}`]),
+          'acme@127.0.0.1',
+        ],
+        { timeoutMs: 30_000 },
+      );
     for (const mac of ['hmac-sha1', 'hmac-sha1-etm@openssh.com']) {
       const r = await withMac(mac);
       expect(r.code).toBe(255);
@@ -451,8 +589,10 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     }
     expect((await withMac('hmac-sha2-256')).code).toBe(0);
     const offered = await serverKexInit(acme.port);
-    for (const list of [offered.macClientToServer, offered.macServerToClient]) expect(list.filter((m) => m.includes('sha1'))).toEqual([]);
-    for (const list of [offered.compressionClientToServer, offered.compressionServerToClient]) expect(list).toEqual(['none', 'zlib@openssh.com']);
+    for (const list of [offered.macClientToServer, offered.macServerToClient])
+      expect(list.filter((m) => m.includes('sha1'))).toEqual([]);
+    for (const list of [offered.compressionClientToServer, offered.compressionServerToClient])
+      expect(list).toEqual(['none', 'zlib@openssh.com']);
   });
 
   test('password login with the scrypt hash; a wrong password is refused', async () => {
@@ -460,12 +600,31 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     // and the password from an askpass program.
     const askpass = path.join(tmp, 'askpass.sh');
     await fs.writeFile(askpass, '#!/bin/sh\nprintf "%s\\n" "$ASKPASS_SECRET"\n', { mode: 0o700 });
-    const env = (secret: string) => ({ ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0', ASKPASS_SECRET: secret });
+    const env = (secret: string) => ({
+      ...process.env,
+      SSH_ASKPASS: askpass,
+      SSH_ASKPASS_REQUIRE: 'force',
+      DISPLAY: ':0',
+      ASKPASS_SECRET: secret,
+    });
     const login = (secret: string) => {
-      const client = start('sftp', ['-P', String(server.port),
-        ...sshOptions({ port: server.port, user: 'initech', knownHosts }, [
-          '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password', '-o', 'NumberOfPasswordPrompts=1',
-        ]), 'initech@127.0.0.1'], { env: env(secret), keepStdin: true, timeoutMs: 30_000 });
+      const client = start(
+        'sftp',
+        [
+          '-P',
+          String(server.port),
+          ...sshOptions({ port: server.port, user: 'initech', knownHosts }, [
+            '-o',
+            'PubkeyAuthentication=no',
+            '-o',
+            'PreferredAuthentications=password',
+            '-o',
+            'NumberOfPasswordPrompts=1',
+          ]),
+          'initech@127.0.0.1',
+        ],
+        { env: env(secret), keepStdin: true, timeoutMs: 30_000 },
+      );
       client.stdin.end('ls -1 /\n');
       return client.done;
     };
@@ -483,11 +642,26 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const sha256 = await writeBigFile(file, 64 * MiB);
     const partial = home('acme', 'inbox', 'resume.edi.part');
     // -l 40000 (kbit/s) paces the upload at 5 MB/s, so that the cut lands mid-file.
-    const client = start('sftp', ['-b', '-', '-l', '40000', '-P', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'],
-      { keepStdin: true, timeoutMs: 60_000 });
+    const client = start(
+      'sftp',
+      [
+        '-b',
+        '-',
+        '-l',
+        '40000',
+        '-P',
+        String(acme.port),
+        ...sshOptions(acme, ['-o', 'BatchMode=yes']),
+        'acme@127.0.0.1',
+      ],
+      { keepStdin: true, timeoutMs: 60_000 },
+    );
     client.stdin.end(`put ${file} /inbox/resume.edi.part\n`);
     for (let i = 0; i < 400; i++) {
-      const size = await fs.stat(partial).then((st) => st.size, () => 0);
+      const size = await fs.stat(partial).then(
+        (st) => st.size,
+        () => 0,
+      );
       if (size > 4 * MiB || client.exited()) break;
       await sleep(5);
     }
@@ -497,10 +671,21 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const cut = (await fs.stat(partial)).size;
     expect(cut).toBeGreaterThan(0);
     expect(cut).toBeLessThan(64 * MiB);
-    expect(log.lines.some((l) => l.msg.includes('upload interrupted') && (l.obj as { remotePath?: string }).remotePath === '/inbox/resume.edi.part')).toBe(true);
+    expect(
+      log.lines.some(
+        (l) =>
+          l.msg.includes('upload interrupted') &&
+          (l.obj as { remotePath?: string }).remotePath === '/inbox/resume.edi.part',
+      ),
+    ).toBe(true);
     expect(takenNamed('resume.edi')).toHaveLength(0);
 
-    const r = await sftpBatch(acme, tmp, [`reput ${file} /inbox/resume.edi.part`, 'rename /inbox/resume.edi.part /inbox/resume.edi'], 120_000);
+    const r = await sftpBatch(
+      acme,
+      tmp,
+      [`reput ${file} /inbox/resume.edi.part`, 'rename /inbox/resume.edi.part /inbox/resume.edi'],
+      120_000,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(takenNamed('resume.edi')).toMatchObject([{ sha256, size: 64 * MiB }]);
@@ -513,34 +698,54 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const file = path.join(tmp, 'big-200.edi');
     const sha256 = await writeBigFile(file, 200 * MiB);
     const figures = await measuredUpload(acme, tmp, file, '/inbox/big-200.edi');
-    console.log(`sftp 200 MB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`);
+    console.log(
+      `sftp 200 MB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`,
+    );
     expect(figures.code).toBe(0);
     expect(takenNamed('big-200.edi')).toMatchObject([{ sha256, size: 200 * MiB }]);
     expect(figures.rssGrowth).toBeLessThan(100 * MiB);
     await fs.rm(file);
   }, 300_000);
 
-  if (!process.env.SFTP_BIG) console.warn('sftp server: skipping the 1 GB upload (set SFTP_BIG=1 to run it: about 20 s and 1 GB of disk); the 200 MB upload above covers bounded memory');
-  (process.env.SFTP_BIG ? test : test.skip)('a 1 GB upload streams to disk with bounded memory (SFTP_BIG)', async () => {
-    const file = path.join(tmp, 'big-1g.edi');
-    const sha256 = await writeBigFile(file, 1024 * MiB);
-    const figures = await measuredUpload(acme, tmp, file, '/inbox/big-1g.edi');
-    console.log(`sftp 1 GB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`);
-    expect(figures.code).toBe(0);
-    expect(takenNamed('big-1g.edi')).toMatchObject([{ sha256, size: 1024 * MiB }]);
-    expect(figures.rssGrowth).toBeLessThan(100 * MiB);
-    await fs.rm(file);
-  }, 900_000);
+  if (!process.env.SFTP_BIG)
+    console.warn(
+      'sftp server: skipping the 1 GB upload (set SFTP_BIG=1 to run it: about 20 s and 1 GB of disk); the 200 MB upload above covers bounded memory',
+    );
+  (process.env.SFTP_BIG ? test : test.skip)(
+    'a 1 GB upload streams to disk with bounded memory (SFTP_BIG)',
+    async () => {
+      const file = path.join(tmp, 'big-1g.edi');
+      const sha256 = await writeBigFile(file, 1024 * MiB);
+      const figures = await measuredUpload(acme, tmp, file, '/inbox/big-1g.edi');
+      console.log(
+        `sftp 1 GB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`,
+      );
+      expect(figures.code).toBe(0);
+      expect(takenNamed('big-1g.edi')).toMatchObject([{ sha256, size: 1024 * MiB }]);
+      expect(figures.rssGrowth).toBeLessThan(100 * MiB);
+      await fs.rm(file);
+    },
+    900_000,
+  );
 
   test('close(): ends the connections of a stopped server; new connections are refused', async () => {
     const log2 = recordingLogger();
     const second = await startSftpServer({
-      port: 0, host: '127.0.0.1', hostKey, root, users: () => users, intake: (input) => recorder.intake(input), logger: log2.logger,
+      port: 0,
+      host: '127.0.0.1',
+      hostKey,
+      root,
+      users: () => users,
+      intake: (input) => recorder.intake(input),
+      logger: log2.logger,
     });
     const kh = path.join(tmp, 'known_hosts_close');
     await writeKnownHosts(kh, second.port, hostPub);
     const c = { ...acme, port: second.port, knownHosts: kh };
-    const idle = start('sftp', ['-P', String(c.port), ...sshOptions(c, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'], { keepStdin: true, timeoutMs: 30_000 });
+    const idle = start('sftp', ['-P', String(c.port), ...sshOptions(c, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'], {
+      keepStdin: true,
+      timeoutMs: 30_000,
+    });
     // Wait until it is logged in.
     for (let i = 0; i < 100 && !log2.lines.some((l) => l.msg === 'sftp login'); i++) await sleep(50);
     await second.close();
@@ -577,10 +782,20 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
     recorder = recordingIntake();
     log = recordingLogger();
     server = await startSftpServer({
-      port: 0, host: '127.0.0.1', hostKey: await fs.readFile(hostKeyFile, 'utf8'), root,
-      users: () => [{ partnerId: 'acme', user: 'acme', publicKeys: [publicKey] }, { partnerId: 'globex', user: 'globex', publicKeys: [globexPublicKey] }],
+      port: 0,
+      host: '127.0.0.1',
+      hostKey: await fs.readFile(hostKeyFile, 'utf8'),
+      root,
+      users: () => [
+        { partnerId: 'acme', user: 'acme', publicKeys: [publicKey] },
+        { partnerId: 'globex', user: 'globex', publicKeys: [globexPublicKey] },
+      ],
       intake: (input) => recorder.intake(input),
-      afterIntake: 'archive', maxFileBytes: 100 * 1024, idleTimeoutMs: 1500, maxAuthFailures: 2, logger: log.logger,
+      afterIntake: 'archive',
+      maxFileBytes: 100 * 1024,
+      idleTimeoutMs: 1500,
+      maxAuthFailures: 2,
+      logger: log.logger,
     });
     const knownHosts = path.join(tmp, 'known_hosts');
     hostPub = await fs.readFile(`${hostKeyFile}.pub`, 'utf8');
@@ -604,7 +819,11 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
 
     const small = path.join(tmp, 'small.edi');
     await fs.writeFile(small, Buffer.alloc(50 * 1024, 0x42));
-    const ok = await sftpBatch(acme, tmp, [`put ${small} /inbox/small.edi`, `put ${small} /inbox/small.edi`, 'ls -1 /archive']);
+    const ok = await sftpBatch(acme, tmp, [
+      `put ${small} /inbox/small.edi`,
+      `put ${small} /inbox/small.edi`,
+      'ls -1 /archive',
+    ]);
     expect(ok.code).toBe(0);
     expect(recorder.taken.map((t) => t.fileName)).toEqual(['small.edi', 'small.edi']);
     // Archived without overwriting the one before, and the partner can see its archive.
@@ -615,19 +834,25 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
 
   test('the failure messages a client shows: the limit and the kept file, each with its code', async () => {
     const privateKey = await fs.readFile(acme.key as string);
-    const put = (remote: string, data: Buffer) => ssh2Upload({ port: server.port, user: 'acme', privateKey, hostPublicKey: hostPub, remote, data });
+    const put = (remote: string, data: Buffer) =>
+      ssh2Upload({ port: server.port, user: 'acme', privateKey, hostPublicKey: hostPub, remote, data });
     await expect(put('/inbox/too-big-2.edi', Buffer.alloc(300 * 1024))).rejects.toThrow(
-      /uploading \/inbox\/too-big-2\.edi \(limit 102400 bytes\): the file is larger than the upload limit.*\[EDIGW_SFTP_FILE_TOO_LARGE\]/);
+      /uploading \/inbox\/too-big-2\.edi \(limit 102400 bytes\): the file is larger than the upload limit.*\[EDIGW_SFTP_FILE_TOO_LARGE\]/,
+    );
     await expect(put('/inbox/reject-3.edi', Buffer.from('ISA~'))).rejects.toThrow(
-      /taking in \/inbox\/reject-3\.edi: the file could not be stored; it was kept.*\[EDIGW_SFTP_INTAKE_FAILED\]/);
+      /taking in \/inbox\/reject-3\.edi: the file could not be stored; it was kept.*\[EDIGW_SFTP_INTAKE_FAILED\]/,
+    );
     await expect(put('/outbox/x.edi', Buffer.from('ISA~'))).rejects.toThrow(/uploads go to inbox/);
     expect(await exists(path.join(root, 'acme', 'inbox', 'reject-3.edi'))).toBe(true);
   });
 
   test('idle timeout: a connection that sends nothing is closed', async () => {
     const began = Date.now();
-    const client = start('sftp', ['-P', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'],
-      { keepStdin: true, timeoutMs: 20_000 });
+    const client = start(
+      'sftp',
+      ['-P', String(acme.port), ...sshOptions(acme, ['-o', 'BatchMode=yes']), 'acme@127.0.0.1'],
+      { keepStdin: true, timeoutMs: 20_000 },
+    );
     // sftp notices the hang-up only when it next reads a command; its ssh reports it at once.
     for (let i = 0; i < 200 && !/Received disconnect|Connection closed/.test(client.stderr()); i++) await sleep(50);
     const closedAfter = Date.now() - began;
@@ -648,7 +873,10 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
     const blocked = await sftpBatch(acme, tmp, ['ls']);
     expect(blocked.code).toBe(255);
     expect(log.lines.filter((l) => l.msg.includes('too many failed logins'))).toHaveLength(1);
-    expect(log.lines.find((l) => l.msg.includes('too many failed logins'))?.obj).toMatchObject({ remote: '127.0.0.1', user: 'acme' });
+    expect(log.lines.find((l) => l.msg.includes('too many failed logins'))?.obj).toMatchObject({
+      remote: '127.0.0.1',
+      user: 'acme',
+    });
     // Behind the same NAT address, another partner is not locked out by acme's failures.
     const neighbour = await sftpBatch({ ...acme, user: 'globex', key: globexKey }, tmp, ['ls -1 /']);
     expect(neighbour.code).toBe(0);
@@ -657,7 +885,14 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
 });
 
 /** The algorithm lists the server's SSH_MSG_KEXINIT offers (RFC 4253 §7.1), read off a raw connection. */
-function serverKexInit(port: number): Promise<Record<'macClientToServer' | 'macServerToClient' | 'compressionClientToServer' | 'compressionServerToClient', string[]>> {
+function serverKexInit(
+  port: number,
+): Promise<
+  Record<
+    'macClientToServer' | 'macServerToClient' | 'compressionClientToServer' | 'compressionServerToClient',
+    string[]
+  >
+> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write('SSH-2.0-kexinit-probe\r\n'));
     let got = Buffer.alloc(0);
@@ -674,10 +909,21 @@ function serverKexInit(port: number): Promise<Record<'macClientToServer' | 'macS
       const lists: string[][] = [];
       for (let i = 0; i < 10; i++) {
         const n = packet.readUInt32BE(at);
-        lists.push(packet.subarray(at + 4, at + 4 + n).toString('latin1').split(',').filter(Boolean));
+        lists.push(
+          packet
+            .subarray(at + 4, at + 4 + n)
+            .toString('latin1')
+            .split(',')
+            .filter(Boolean),
+        );
         at += 4 + n;
       }
-      resolve({ macClientToServer: lists[4], macServerToClient: lists[5], compressionClientToServer: lists[6], compressionServerToClient: lists[7] });
+      resolve({
+        macClientToServer: lists[4],
+        macServerToClient: lists[5],
+        compressionClientToServer: lists[6],
+        compressionServerToClient: lists[7],
+      });
     });
   });
 }
@@ -687,12 +933,21 @@ async function measuredUpload(c: Client, dir: string, file: string, remote: stri
   const { size } = await fs.stat(file);
   const baseline = process.memoryUsage().rss;
   let peakRss = baseline;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
   const began = Date.now();
   try {
     const r = await sftpBatch(c, dir, [`put ${file} ${remote}`], 800_000);
     const seconds = (Date.now() - began) / 1000;
-    return { code: r.code, stderr: r.stderr, seconds, mbPerSecond: size / MiB / seconds, rssGrowth: peakRss - baseline, peakRss };
+    return {
+      code: r.code,
+      stderr: r.stderr,
+      seconds,
+      mbPerSecond: size / MiB / seconds,
+      rssGrowth: peakRss - baseline,
+      peakRss,
+    };
   } finally {
     clearInterval(sampler);
   }

@@ -13,7 +13,11 @@ import { startSftpThread } from '../../src/transports/sftp/thread';
 import { describeWithOpenSsh, keygen, sftpBatch, streamHash, writeKnownHosts, type Client } from './sftp/openssh';
 
 type IntakeInput = Parameters<SftpServerOptions['intake']>[0];
-interface Logged { level: string; fields: Record<string, unknown>; message: string }
+interface Logged {
+  level: string;
+  fields: Record<string, unknown>;
+  message: string;
+}
 
 const withOpenSsh = describeWithOpenSsh('sftp thread tests');
 
@@ -30,9 +34,15 @@ withOpenSsh('hosted sftp server on its own thread', () => {
   const INLINE = 1024;
 
   const logger = {
-    info: (fields: object, message: string) => { logged.push({ level: 'info', fields: fields as Record<string, unknown>, message }); },
-    warn: (fields: object, message: string) => { logged.push({ level: 'warn', fields: fields as Record<string, unknown>, message }); },
-    error: (fields: object, message: string) => { logged.push({ level: 'error', fields: fields as Record<string, unknown>, message }); },
+    info: (fields: object, message: string) => {
+      logged.push({ level: 'info', fields: fields as Record<string, unknown>, message });
+    },
+    warn: (fields: object, message: string) => {
+      logged.push({ level: 'warn', fields: fields as Record<string, unknown>, message });
+    },
+    error: (fields: object, message: string) => {
+      logged.push({ level: 'error', fields: fields as Record<string, unknown>, message });
+    },
   };
 
   beforeAll(async () => {
@@ -43,13 +53,20 @@ withOpenSsh('hosted sftp server on its own thread', () => {
     const key = await keygen(tmp, 'acme', 'ed25519');
     users = [{ partnerId: 'acme', user: 'acme', publicKeys: [await fs.readFile(`${key}.pub`, 'utf8')] }];
     server = await startSftpThread({
-      port: 0, host: '127.0.0.1', hostKey, root, maxAuthFailures: 1000, inlineUpTo: INLINE, logger,
+      port: 0,
+      host: '127.0.0.1',
+      hostKey,
+      root,
+      maxAuthFailures: 1000,
+      inlineUpTo: INLINE,
+      logger,
       users: () => {
         usersAsked++;
         return users;
       },
       intake: async (input) => {
-        if (input.fileName.includes('refuse')) throw new GatewayError('EDIGW_FILE_NO_SPACE', 'storing (test)', { cause: new Error('disk on fire') });
+        if (input.fileName.includes('refuse'))
+          throw new GatewayError('EDIGW_FILE_NO_SPACE', 'storing (test)', { cause: new Error('disk on fire') });
         const { sha256 } = await streamHash(input.path);
         taken.push({ ...input, sha256 });
         return { messageId: `msg-${taken.length}` };
@@ -75,7 +92,8 @@ withOpenSsh('hosted sftp server on its own thread', () => {
     const small = await local('small.edi', INLINE);
     const large = await local('large.edi', INLINE + 1);
     const r = await sftpBatch(acme, tmp, [
-      `put ${small} /inbox/small.edi.part`, 'rename /inbox/small.edi.part /inbox/small.edi',
+      `put ${small} /inbox/small.edi.part`,
+      'rename /inbox/small.edi.part /inbox/small.edi',
       `put ${large} /inbox/large.edi`,
     ]);
     expect(r.stderr).toBe('');
@@ -87,7 +105,9 @@ withOpenSsh('hosted sftp server on its own thread', () => {
     expect(bySize['large.edi'].synced).toEqual({ sha256: bySize['large.edi'].sha256, size: INLINE + 1 });
     expect(await fs.readdir(path.join(root, 'acme', 'inbox'))).toEqual([]);
     // The thread's log lines reach the main thread's logger.
-    expect(logged.filter((l) => l.message === 'sftp upload taken in').map((l) => l.fields.messageId)).toEqual(expect.arrayContaining(['msg-1', 'msg-2']));
+    expect(logged.filter((l) => l.message === 'sftp upload taken in').map((l) => l.fields.messageId)).toEqual(
+      expect.arrayContaining(['msg-1', 'msg-2']),
+    );
   });
 
   test('the users are asked of the main thread at every login: an edited partner applies at once', async () => {
@@ -119,9 +139,20 @@ withOpenSsh('hosted sftp server on its own thread', () => {
     expect((err as Error).cause).toMatchObject({ message: 'disk on fire' });
   });
 
-  test('start failures come back as the server\'s own errors: a bad host key, a port in use', async () => {
-    const base = { port: 0, host: '127.0.0.1', root, users: () => [], intake: async () => ({ messageId: 'x' }), logger };
-    await expect(startSftpThread({ ...base, hostKey: 'not a key' })).rejects.toMatchObject({ code: 'EDIGW_SFTP_HOST_KEY' });
-    await expect(startSftpThread({ ...base, hostKey: utils.generateKeyPairSync('ed25519').private, port: server.port })).rejects.toMatchObject({ code: 'EDIGW_SFTP_LISTEN' });
+  test("start failures come back as the server's own errors: a bad host key, a port in use", async () => {
+    const base = {
+      port: 0,
+      host: '127.0.0.1',
+      root,
+      users: () => [],
+      intake: async () => ({ messageId: 'x' }),
+      logger,
+    };
+    await expect(startSftpThread({ ...base, hostKey: 'not a key' })).rejects.toMatchObject({
+      code: 'EDIGW_SFTP_HOST_KEY',
+    });
+    await expect(
+      startSftpThread({ ...base, hostKey: utils.generateKeyPairSync('ed25519').private, port: server.port }),
+    ).rejects.toMatchObject({ code: 'EDIGW_SFTP_LISTEN' });
   });
 });

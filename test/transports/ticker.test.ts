@@ -5,7 +5,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A promise the test settles by hand. */
 function gate() {
   let open!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
   return { opened, open };
 }
 
@@ -25,7 +27,12 @@ afterEach(async () => {
 
 test('the first tick comes on the next timer turn, not inside start(), then one every delay', async () => {
   let ticks = 0;
-  ticker = new Ticker(async () => { ticks++; }, () => 5);
+  ticker = new Ticker(
+    async () => {
+      ticks++;
+    },
+    () => 5,
+  );
   expect(ticker.running).toBe(false);
   ticker.start();
   expect(ticker.running).toBe(true);
@@ -37,13 +44,16 @@ test('ticks never overlap, and tickNow() during a tick answers with that tick', 
   let inFlight = 0;
   let most = 0;
   let ticks = 0;
-  ticker = new Ticker(async () => {
-    ticks++;
-    inFlight++;
-    most = Math.max(most, inFlight);
-    await sleep(20);
-    inFlight--;
-  }, () => 1);
+  ticker = new Ticker(
+    async () => {
+      ticks++;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await sleep(20);
+      inFlight--;
+    },
+    () => 1,
+  );
   ticker.start();
   await until(() => inFlight === 1);
   const seen = ticks;
@@ -61,11 +71,14 @@ test('the wait runs from the end of a tick, and delayAfter() is asked afresh aft
   const ends: number[] = [];
   const delays = [30, 30, 60_000];
   let asked = 0;
-  ticker = new Ticker(async () => {
-    starts.push(Date.now());
-    await sleep(20);
-    ends.push(Date.now());
-  }, () => delays[asked++]);
+  ticker = new Ticker(
+    async () => {
+      starts.push(Date.now());
+      await sleep(20);
+      ends.push(Date.now());
+    },
+    () => delays[asked++],
+  );
   ticker.start();
   await until(() => asked === 3);
   // A timer may fire a millisecond early by Date.now()'s rounding.
@@ -79,18 +92,23 @@ test('stop() waits for the tick in flight, which sees stopped, and no tick follo
   const release = gate();
   let ticks = 0;
   let sawStopped: boolean | undefined;
-  const t = new Ticker(async () => {
-    ticks++;
-    await release.opened;
-    sawStopped = t.stopped;
-  }, () => 1);
+  const t = new Ticker(
+    async () => {
+      ticks++;
+      await release.opened;
+      sawStopped = t.stopped;
+    },
+    () => 1,
+  );
   ticker = t;
   expect(t.stopped).toBe(false);
   t.start();
   await until(() => ticks === 1);
 
   let stopDone = false;
-  const stopping = t.stop().then(() => { stopDone = true; });
+  const stopping = t.stop().then(() => {
+    stopDone = true;
+  });
   expect(t.running).toBe(false);
   expect(t.stopped).toBe(true);
   await sleep(20);
@@ -105,7 +123,12 @@ test('stop() waits for the tick in flight, which sees stopped, and no tick follo
 
 test('stop() before the first tick fires cancels it', async () => {
   let ticks = 0;
-  ticker = new Ticker(async () => { ticks++; }, () => 1);
+  ticker = new Ticker(
+    async () => {
+      ticks++;
+    },
+    () => 1,
+  );
   ticker.start();
   await ticker.stop();
   await sleep(20);
@@ -114,7 +137,12 @@ test('stop() before the first tick fires cancels it', async () => {
 
 test('start() after stop() ticks again with stopped cleared', async () => {
   const stoppedAtTick: boolean[] = [];
-  const t = new Ticker(async () => { stoppedAtTick.push(t.stopped); }, () => 5);
+  const t = new Ticker(
+    async () => {
+      stoppedAtTick.push(t.stopped);
+    },
+    () => 5,
+  );
   ticker = t;
   t.start();
   await until(() => stoppedAtTick.length >= 1);
@@ -128,10 +156,13 @@ test('start() after stop() ticks again with stopped cleared', async () => {
 
 test('tickNow() works without start(), starts no timer, and a rejected tick leaves the ticker usable', async () => {
   let ticks = 0;
-  ticker = new Ticker(async () => {
-    ticks++;
-    if (ticks === 1) throw new Error('boom');
-  }, () => 1);
+  ticker = new Ticker(
+    async () => {
+      ticks++;
+      if (ticks === 1) throw new Error('boom');
+    },
+    () => 1,
+  );
   await expect(ticker.tickNow()).rejects.toThrow('boom');
   await ticker.tickNow();
   expect(ticks).toBe(2);

@@ -21,7 +21,9 @@ describe('997: rendered from diagnostics at every level', () => {
 
   test('sender and receiver are swapped, delimiters and version kept, our control number used', () => {
     const out = lines(write(buildAck(ic, '997', { controlNumber: 42, now }), { lineBreak: '\n' }));
-    expect(out[0]).toBe('ISA*00*          *00*          *ZZ*RECEIVER       *ZZ*SENDER         *260304*0506*U*00401*000000042*0*P*:~');
+    expect(out[0]).toBe(
+      'ISA*00*          *00*          *ZZ*RECEIVER       *ZZ*SENDER         *260304*0506*U*00401*000000042*0*P*:~',
+    );
     expect(out[1]).toBe('GS*FA*RECEIVER*SENDER*20260304*0506*42*X*004010~');
   });
 
@@ -51,7 +53,11 @@ describe('997: rendered from diagnostics at every level', () => {
   test('the 997 reads back as what it acknowledges', () => {
     const [report] = readAcks(parseBuffer(write(buildAck(ic, '997', { now }))).interchanges[0]);
     expect(report.groups[0]).toMatchObject({ controlNumber: '1', status: 'P' });
-    expect(report.groups[0].transactions.map((t) => `${t.controlNumber}:${t.status}`)).toEqual(['0001:A', '0002:R', '0003:R']);
+    expect(report.groups[0].transactions.map((t) => `${t.controlNumber}:${t.status}`)).toEqual([
+      '0001:A',
+      '0002:R',
+      '0003:R',
+    ]);
     expect(report.groups[0].transactions[1].findings).toEqual([
       { segmentId: 'BEG', position: 2, code: '8' },
       { segmentId: 'BEG', position: 2, code: '7', element: '1', value: '09' },
@@ -60,7 +66,10 @@ describe('997: rendered from diagnostics at every level', () => {
   });
 
   test('warnings alone give accepted with errors (E) at transaction and group level', () => {
-    const warn = parseBuffer(Buffer.from(x12({ transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA*', 'CTT*1']] })), { profiles }).interchanges[0];
+    const warn = parseBuffer(
+      Buffer.from(x12({ transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*EA*', 'CTT*1']] })),
+      { profiles },
+    ).interchanges[0];
     const out = lines(write(buildAck(warn, '997', { now }), { lineBreak: '\n' }));
     expect(out).toContain('AK5*E*5~');
     expect(out).toContain('AK9*E*1*1*1~');
@@ -88,11 +97,15 @@ describe('997: rendered from diagnostics at every level', () => {
 });
 
 describe('CONTRL: rendered from diagnostics', () => {
-  const two = "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+M1'UNH+M2+ORDERS:D:96A:UN'BGM+220+2'UNT+9+M2'UNZ+2+REF1'";
+  const two =
+    "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+M1'UNH+M2+ORDERS:D:96A:UN'BGM+220+2'UNT+9+M2'UNZ+2+REF1'";
 
   test('one message accepted, one rejected with its code; the interchange acknowledged', () => {
     const ic = parseBuffer(Buffer.from(two)).interchanges[0];
-    const out = write(buildAck(ic, 'CONTRL', { controlNumber: 5, now }), { lineBreak: '\n' }).toString('latin1').trim().split('\n');
+    const out = write(buildAck(ic, 'CONTRL', { controlNumber: 5, now }), { lineBreak: '\n' })
+      .toString('latin1')
+      .trim()
+      .split('\n');
     expect(out).toEqual([
       "UNA:+.? '",
       "UNB+UNOC:3+RECEIVER:14+SENDER:14+260304:0506+5'",
@@ -105,18 +118,31 @@ describe('CONTRL: rendered from diagnostics', () => {
     ]);
     const [report] = readAcks(parseBuffer(Buffer.from(out.join(''))).interchanges[0]);
     expect(report.interchange).toEqual({ controlNumber: 'REF1', status: 'A' });
-    expect(report.groups[0].transactions.map((t) => [t.controlNumber, t.status, t.codes])).toEqual([['M1', 'A', []], ['M2', 'R', ['29']]]);
+    expect(report.groups[0].transactions.map((t) => [t.controlNumber, t.status, t.codes])).toEqual([
+      ['M1', 'A', []],
+      ['M2', 'R', ['29']],
+    ]);
   });
 });
 
 describe('999 business unit context', () => {
   test('an error inside a claim is placed with CTX*CLM01:<claim id>', () => {
-    const file = x12({ version: '00501', transactions: [['BHT*0019*00*1*20240102*1230*CH', 'CLM*CLAIM-77*100', 'ZZZ*X']] })
-      .replace('*004010~', '*005010X222A1~').replace('ST*850*0001', 'ST*837*0001*005010X222A1');
+    const file = x12({
+      version: '00501',
+      transactions: [['BHT*0019*00*1*20240102*1230*CH', 'CLM*CLAIM-77*100', 'ZZZ*X']],
+    })
+      .replace('*004010~', '*005010X222A1~')
+      .replace('ST*850*0001', 'ST*837*0001*005010X222A1');
     const ic = parseBuffer(Buffer.from(file)).interchanges[0];
     // Without a profile there is no structural finding; add one as the validator would.
     const tx = ic.groups[0].transactions[0];
-    tx.errors.push({ severity: 'error', level: 'segment', code: '6', message: 'not in set', location: { segment: 4, segmentId: 'ZZZ' } });
+    tx.errors.push({
+      severity: 'error',
+      level: 'segment',
+      code: '6',
+      message: 'not in set',
+      location: { segment: 4, segmentId: 'ZZZ' },
+    });
     const out = lines(write(buildAck(ic, '999', { now }), { lineBreak: '\n' }));
     const at = out.indexOf('IK3*ZZZ*4**6~');
     expect(at).toBeGreaterThan(0);

@@ -30,12 +30,20 @@ function gateway(name: string, text: string) {
 
 describe('gateway.yaml as2.url', () => {
   test('an http or https URL; absent, the listener is named by this host', () => {
-    expect(gateway('url.yaml', 'as2: { url: https://as2.example.com/as2 }\n').as2).toEqual({ url: 'https://as2.example.com/as2', port: 4080, path: '/as2', maxBytes: 100 * 1024 ** 2 });
+    expect(gateway('url.yaml', 'as2: { url: https://as2.example.com/as2 }\n').as2).toEqual({
+      url: 'https://as2.example.com/as2',
+      port: 4080,
+      path: '/as2',
+      maxBytes: 100 * 1024 ** 2,
+    });
     expect(gateway('plain.yaml', 'as2: { port: 4081 }\n').as2?.url).toBeUndefined();
   });
 
   test('anything else is located at its line and column, with every other problem of the file', () => {
-    const bad = file('bad-url.yaml', ['as2:', '  port: 4080', '  url: ftp://as2.example.com/as2', 'identity:', '  as2: { id: US }', ''].join('\n'));
+    const bad = file(
+      'bad-url.yaml',
+      ['as2:', '  port: 4080', '  url: ftp://as2.example.com/as2', 'identity:', '  as2: { id: US }', ''].join('\n'),
+    );
     const r = loadGateway(bad, {});
     expect(r.ok ? [] : r.issues.map(formatIssue)).toEqual([
       `${bad}:5:8: identity.as2.key: Invalid input: expected string, received undefined`,
@@ -50,7 +58,9 @@ describe('gateway.yaml as2.url', () => {
   test('where partners POST async MDNs: EDI_GATEWAY_AS2_URL, then as2.url, then this host with the port and path', () => {
     const withUrl = gateway('p1.yaml', 'as2: { url: https://as2.example.com/as2, port: 4080 }\n');
     const without = gateway('p2.yaml', 'as2: { port: 4081, path: /in }\n');
-    expect(ourAs2Url(withUrl, { EDI_GATEWAY_AS2_URL: ' https://proxy.example.com/as2 ' })).toBe('https://proxy.example.com/as2');
+    expect(ourAs2Url(withUrl, { EDI_GATEWAY_AS2_URL: ' https://proxy.example.com/as2 ' })).toBe(
+      'https://proxy.example.com/as2',
+    );
     expect(ourAs2Url(withUrl, { EDI_GATEWAY_AS2_URL: '  ' })).toBe('https://as2.example.com/as2');
     expect(ourAs2Url(withUrl, {})).toBe('https://as2.example.com/as2');
     expect(ourAs2Url(without, {})).toBe(`http://${hostname()}:4081/in`);
@@ -58,15 +68,19 @@ describe('gateway.yaml as2.url', () => {
   });
 });
 
-describe('a partner\'s as2 endpoint: keyTransport and compress', () => {
-  const partnerFile = (id: string, as2: string) => file(`partners/${id}.yaml`, [
-    `id: ${id}`,
-    `identifiers: { as2: ${id.toUpperCase()}-AS2 }`,
-    'certificates: { as2: certs/partner.pem }',
-    'endpoints:',
-    `  out: { as2: { url: 'https://as2.example.com/as2'${as2 ? `, ${as2}` : ''} } }`,
-    '',
-  ].join('\n'));
+describe("a partner's as2 endpoint: keyTransport and compress", () => {
+  const partnerFile = (id: string, as2: string) =>
+    file(
+      `partners/${id}.yaml`,
+      [
+        `id: ${id}`,
+        `identifiers: { as2: ${id.toUpperCase()}-AS2 }`,
+        'certificates: { as2: certs/partner.pem }',
+        'endpoints:',
+        `  out: { as2: { url: 'https://as2.example.com/as2'${as2 ? `, ${as2}` : ''} } }`,
+        '',
+      ].join('\n'),
+    );
   const load = () => loadPartners(join(dir, 'partners'), { base: dir });
 
   beforeAll(() => {
@@ -89,21 +103,36 @@ describe('a partner\'s as2 endpoint: keyTransport and compress', () => {
 
   test('a wrong value is located, with what would be right', () => {
     expect(load().issues.map((i) => formatIssue({ ...i, file: i.file.slice(dir.length + 1) }))).toEqual([
-      "partners/wrong.yaml:5:67: endpoints.out.as2.keyTransport: Invalid option: expected one of \"rsaes-pkcs1-v1_5\"|\"rsaes-oaep\"",
+      'partners/wrong.yaml:5:67: endpoints.out.as2.keyTransport: Invalid option: expected one of "rsaes-pkcs1-v1_5"|"rsaes-oaep"',
       'partners/wrong.yaml:5:87: endpoints.out.as2.compress: false, true, before-signing or after-signing',
     ]);
   });
 
   test('the sender gets them as the partner file says them (true is before-signing)', () => {
-    const config = gateway('sender.yaml', "identity: { as2: { id: 'OUR GATEWAY', key: certs/our.key, certificate: certs/our.pem } }\nas2: { url: 'https://gw.example.com/as2' }\n");
+    const config = gateway(
+      'sender.yaml',
+      "identity: { as2: { id: 'OUR GATEWAY', key: certs/our.key, certificate: certs/our.pem } }\nas2: { url: 'https://gw.example.com/as2' }\n",
+    );
     const { partners } = load();
-    for (const [id, keyTransport, compress] of [['plain', 'rsaes-pkcs1-v1_5', false], ['oaep', 'rsaes-oaep', 'after-signing'], ['yes', 'rsaes-pkcs1-v1_5', true]] as const) {
+    for (const [id, keyTransport, compress] of [
+      ['plain', 'rsaes-pkcs1-v1_5', false],
+      ['oaep', 'rsaes-oaep', 'after-signing'],
+      ['yes', 'rsaes-pkcs1-v1_5', true],
+    ] as const) {
       const p = partners.find((x) => x.id === id)!;
       const settings = as2SenderConfig.parse(as2SenderSettings(config, p, p.endpoints!.out.as2!));
-      expect(settings).toMatchObject({ keyTransport, compress, as2To: `${id.toUpperCase()}-AS2`, partnerCertificates: [join(dir, 'certs/partner.pem')] });
+      expect(settings).toMatchObject({
+        keyTransport,
+        compress,
+        as2To: `${id.toUpperCase()}-AS2`,
+        partnerCertificates: [join(dir, 'certs/partner.pem')],
+      });
     }
     const async = partners.find((x) => x.id === 'plain')!;
-    const settings = as2SenderSettings(config, async, { ...async.endpoints!.out.as2!, mdn: { mode: 'async', signed: true } });
+    const settings = as2SenderSettings(config, async, {
+      ...async.endpoints!.out.as2!,
+      mdn: { mode: 'async', signed: true },
+    });
     expect(settings.asyncMdnUrl).toBe(process.env.EDI_GATEWAY_AS2_URL?.trim() || 'https://gw.example.com/as2');
   });
 });

@@ -5,17 +5,34 @@ import { loadGateway } from '../../src/config/gateway';
 import { formatIssue } from '../../src/config/yaml';
 
 const dir = mkdtempSync(join(tmpdir(), 'edigw-config-'));
-const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 describe('gateway.yaml', () => {
   test('every key is optional: the defaults, relative to the folder it is read in', () => {
     const r = loadGateway(file('empty.yaml', '{}\n'), {});
-    expect(r.ok && r.config).toMatchObject({ database: `sqlite:${join(dir, 'data/gateway.sqlite')}`, payloads: join(dir, 'data/payloads'), partners: join(dir, 'partners'), workers: 2 });
+    expect(r.ok && r.config).toMatchObject({
+      database: `sqlite:${join(dir, 'data/gateway.sqlite')}`,
+      payloads: join(dir, 'data/payloads'),
+      partners: join(dir, 'partners'),
+      workers: 2,
+    });
   });
 
   test('sizes and durations are read as people write them; DATABASE_URL overrides the database', () => {
-    const r = loadGateway(file('units.yaml', 'as2: { maxBytes: 10MB }\nretention: { payloads: 90d }\npayloads: database\n'), { DATABASE_URL: 'mysql://root@127.0.0.1:3306/edigw' });
-    expect(r.ok && r.config).toMatchObject({ database: 'mysql://root@127.0.0.1:3306/edigw', payloads: 'database', as2: { maxBytes: 10 * 1024 * 1024, port: 4080, path: '/as2' }, retention: { payloads: 90 * 86_400_000 } });
+    const r = loadGateway(
+      file('units.yaml', 'as2: { maxBytes: 10MB }\nretention: { payloads: 90d }\npayloads: database\n'),
+      { DATABASE_URL: 'mysql://root@127.0.0.1:3306/edigw' },
+    );
+    expect(r.ok && r.config).toMatchObject({
+      database: 'mysql://root@127.0.0.1:3306/edigw',
+      payloads: 'database',
+      as2: { maxBytes: 10 * 1024 * 1024, port: 4080, path: '/as2' },
+      retention: { payloads: 90 * 86_400_000 },
+    });
   });
 
   test('every problem is reported at once with file, line, column and key path', () => {
@@ -36,7 +53,9 @@ describe('gateway.yaml', () => {
     const set = loadGateway(file('jobs.yaml', 'jobs: { lease: 2m, maxCrashes: 5 }\n'), {});
     expect(set.ok && set.config.jobs).toEqual({ lease: 120_000, maxCrashes: 5 });
     const bad = loadGateway(file('jobs-bad.yaml', 'jobs:\n  lease: 500ms\n'), {});
-    expect(bad.ok ? [] : bad.issues.map(formatIssue)).toEqual([`${join(dir, 'jobs-bad.yaml')}:2:10: jobs.lease: at least 1s`]);
+    expect(bad.ok ? [] : bad.issues.map(formatIssue)).toEqual([
+      `${join(dir, 'jobs-bad.yaml')}:2:10: jobs.lease: at least 1s`,
+    ]);
   });
 
   test('YAML syntax errors are located too', () => {

@@ -12,7 +12,17 @@ function orders(opts: { una?: string; syntax?: string; body?: string[]; nl?: str
   const nl = opts.nl ?? '\n';
   const seg = (...parts: string[]) => parts.join(e) + t + nl;
   const body = opts.body ?? [`BGM${e}220${e}PO123${e}9`, `NAD${e}BY${e}5412345000013${c}${c}9`];
-  let out = una + nl + seg('UNB', `${opts.syntax ?? 'UNOC'}${c}3`, `5400000000001${c}14`, `5412345000013${c}14`, `240102${c}1230`, '00000042');
+  let out =
+    una +
+    nl +
+    seg(
+      'UNB',
+      `${opts.syntax ?? 'UNOC'}${c}3`,
+      `5400000000001${c}14`,
+      `5412345000013${c}14`,
+      `240102${c}1230`,
+      '00000042',
+    );
   out += seg('UNH', '1', ['ORDERS', 'D', '96A', 'UN'].join(c));
   for (const b of body) out += b + t + nl;
   out += seg('UNT', String(body.length + 2), '1');
@@ -27,8 +37,22 @@ describe('edifact reader', () => {
     expect(diagnostics).toEqual([]);
     const ic = interchanges[0];
     expect(codes(ic)).toEqual([]);
-    expect(ic).toMatchObject({ standard: 'edifact', controlNumber: '00000042', sender: { id: '5400000000001', qualifier: '14' }, date: '2024-01-02T12:30' });
-    expect(ic.syntax).toMatchObject({ una: true, component: ':', element: '+', release: '?', decimal: '.', segment: "'", charset: 'UNOC', version: '3' });
+    expect(ic).toMatchObject({
+      standard: 'edifact',
+      controlNumber: '00000042',
+      sender: { id: '5400000000001', qualifier: '14' },
+      date: '2024-01-02T12:30',
+    });
+    expect(ic.syntax).toMatchObject({
+      una: true,
+      component: ':',
+      element: '+',
+      release: '?',
+      decimal: '.',
+      segment: "'",
+      charset: 'UNOC',
+      version: '3',
+    });
     const tx = ic.groups[0].transactions[0];
     expect(tx).toMatchObject({ type: 'ORDERS', version: 'D96A', controlNumber: '1' });
     expect(tx.segments[2].elements[1]).toEqual(['5412345000013', '', '9']);
@@ -42,7 +66,8 @@ describe('edifact reader', () => {
   });
 
   test('a UNA with a repetition separator splits repeated elements', () => {
-    const ic = parseBuffer(Buffer.from(orders({ una: "UNA:+.?*'", syntax: 'UNOC', body: ["FTX+AAI+++A*B:C"] }))).interchanges[0];
+    const ic = parseBuffer(Buffer.from(orders({ una: "UNA:+.?*'", syntax: 'UNOC', body: ['FTX+AAI+++A*B:C'] })))
+      .interchanges[0];
     expect(ic.syntax.repetition).toBe('*');
     expect(ic.groups[0].transactions[0].segments[1].elements[3]).toEqual({ repeats: ['A', ['B', 'C']] });
   });
@@ -56,14 +81,19 @@ describe('edifact reader', () => {
   });
 
   test('a release character that ends a chunk still releases the terminator in the next', () => {
-    const text = Buffer.from(orders({ body: ["FTX+AAI+++END?'", "FTX+AAI+++NEXT"] }));
-    const at = text.indexOf("END?") + 4;
+    const text = Buffer.from(orders({ body: ["FTX+AAI+++END?'", 'FTX+AAI+++NEXT'] }));
+    const at = text.indexOf('END?') + 4;
     const got: Interchange[] = [];
     const r = new EdiReader({ interchangeEnd: (ic) => got.push(ic) }, { retain: 'all' });
     r.push(text.subarray(0, at));
     r.push(text.subarray(at));
     r.end();
-    expect(got[0].groups[0].transactions[0].segments.map((s) => s.elements[3])).toEqual([undefined, "END'", 'NEXT', undefined]);
+    expect(got[0].groups[0].transactions[0].segments.map((s) => s.elements[3])).toEqual([
+      undefined,
+      "END'",
+      'NEXT',
+      undefined,
+    ]);
     expect(codes(got[0])).toEqual([]);
   });
 
@@ -73,10 +103,17 @@ describe('edifact reader', () => {
     const utf8 = Buffer.from(orders({ syntax: 'UNOY', body: ['NAD+BY+++MÜLLER Ł'] }), 'utf8');
     expect(parseBuffer(utf8).interchanges[0].groups[0].transactions[0].segments[1].elements[3]).toBe('MÜLLER Ł');
     // 0xA3 is Ł in ISO-8859-2 and £ in ISO-8859-1.
-    const latin2 = Buffer.concat([Buffer.from(orders({ syntax: 'UNOD', body: ['NAD+BY+++X'] }).split('+++X')[0] + '+++', 'latin1'), Buffer.from([0xa3]), Buffer.from(orders({ syntax: 'UNOD', body: ['NAD+BY+++X'] }).split('+++X')[1], 'latin1')]);
+    const latin2 = Buffer.concat([
+      Buffer.from(orders({ syntax: 'UNOD', body: ['NAD+BY+++X'] }).split('+++X')[0] + '+++', 'latin1'),
+      Buffer.from([0xa3]),
+      Buffer.from(orders({ syntax: 'UNOD', body: ['NAD+BY+++X'] }).split('+++X')[1], 'latin1'),
+    ]);
     const ic = parseBuffer(latin2).interchanges[0];
     expect(ic.groups[0].transactions[0].segments[1].elements[3]).toBe('Ł');
-    expect(write(ic).equals(Buffer.from(latin2.toString('latin1').replace(/\n/g, ''), 'latin1')) || write(ic, { lineBreak: '\n' }).equals(latin2)).toBe(true);
+    expect(
+      write(ic).equals(Buffer.from(latin2.toString('latin1').replace(/\n/g, ''), 'latin1')) ||
+        write(ic, { lineBreak: '\n' }).equals(latin2),
+    ).toBe(true);
   });
 
   test('the decimal mark from UNA is recorded', () => {
@@ -86,7 +123,12 @@ describe('edifact reader', () => {
 
   test('UNT and UNZ counts and references are checked (0085 codes 29 and 28)', () => {
     const bad = orders().replace("UNT+4+1'", "UNT+5+2'").replace("UNZ+1+00000042'", "UNZ+2+00000043'");
-    expect(codes(parseBuffer(Buffer.from(bad)).interchanges[0]).sort()).toEqual(['interchange:28', 'interchange:29', 'transaction:28', 'transaction:29']);
+    expect(codes(parseBuffer(Buffer.from(bad)).interchanges[0]).sort()).toEqual([
+      'interchange:28',
+      'interchange:29',
+      'transaction:28',
+      'transaction:29',
+    ]);
   });
 
   test('a missing UNZ is reported and the messages read are kept', () => {
@@ -97,7 +139,8 @@ describe('edifact reader', () => {
   });
 
   test('UNG/UNE groups are checked and UNZ counts groups', () => {
-    const text = "UNB+UNOA:3+S+R+240102:1230+7'UNG+ORDERS+S+R+240102:1230+G1+UN+D:96A'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+1'UNE+1+G1'UNZ+1+7'";
+    const text =
+      "UNB+UNOA:3+S+R+240102:1230+7'UNG+ORDERS+S+R+240102:1230+G1+UN+D:96A'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+1'UNE+1+G1'UNZ+1+7'";
     const ic = parseBuffer(Buffer.from(text)).interchanges[0];
     expect(codes(ic)).toEqual([]);
     expect(ic.groups[0]).toMatchObject({ functionalId: 'ORDERS', controlNumber: 'G1', version: 'D96A' });

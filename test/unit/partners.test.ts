@@ -22,7 +22,8 @@ function deployment(files: Record<string, string>): string {
   return dir;
 }
 
-const load = (dir: string) => loadPartners(join(dir, 'partners'), { base: dir, generated: [join(dir, 'certs', 'our')] });
+const load = (dir: string) =>
+  loadPartners(join(dir, 'partners'), { base: dir, generated: [join(dir, 'certs', 'our')] });
 const lines = (dir: string) => load(dir).issues.map((i) => formatIssue({ ...i, file: i.file.slice(dir.length + 1) }));
 
 const minimal = (id: string, ids = '{ x12: [{ qualifier: ZZ, id: ACME }] }') => `id: ${id}\nidentifiers: ${ids}\n`;
@@ -39,10 +40,26 @@ describe('partner files: the shipped examples', () => {
     expect(r.partners.map((p) => p.id)).toEqual(['acme', 'globex']);
     const acme = r.partners[0];
     expect(acme.acks).toMatchObject({ x12: '997', ta1: 'on-error', expectWithin: 24 * 3_600_000, to: 'acme-as2' });
-    expect(acme.routes?.[0]).toEqual({ match: { standard: 'x12', type: '850' }, map: 'acme/maps/850-to-order.jsonata', input: 'tree', format: 'json', to: 'erp-orders' });
-    expect(acme.endpoints?.['acme-as2'].as2).toEqual({ url: 'https://as2.acme.example/as2', sign: 'sha256', encrypt: 'aes256-cbc', keyTransport: 'rsaes-pkcs1-v1_5', compress: false, mdn: { mode: 'sync', signed: true } });
+    expect(acme.routes?.[0]).toEqual({
+      match: { standard: 'x12', type: '850' },
+      map: 'acme/maps/850-to-order.jsonata',
+      input: 'tree',
+      format: 'json',
+      to: 'erp-orders',
+    });
+    expect(acme.endpoints?.['acme-as2'].as2).toEqual({
+      url: 'https://as2.acme.example/as2',
+      sign: 'sha256',
+      encrypt: 'aes256-cbc',
+      keyTransport: 'rsaes-pkcs1-v1_5',
+      compress: false,
+      mdn: { mode: 'sync', signed: true },
+    });
     expect(existsSync(join(repo, 'partners', 'acme', 'maps', '850-to-order.jsonata'))).toBe(true);
-    expect(r.partners[1]).toMatchObject({ identifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }, acks: { edifact: 'CONTRL', to: 'globex-files' } });
+    expect(r.partners[1]).toMatchObject({
+      identifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] },
+      acks: { edifact: 'CONTRL', to: 'globex-files' },
+    });
   });
 
   test('no private key is committed with the examples', () => {
@@ -78,10 +95,14 @@ describe('partner files: problems are located', () => {
     });
     expect(lines(dir)).toEqual([
       'partners/acme.yaml:1:5: id: the id "acme-retail" must equal the file name without .yaml ("acme")',
-      'partners/acme.yaml:7:36: inbound.sftp.publicKeys.0: no such file: certs/acme/id.pub (paths are relative to the folder of gateway.yaml, ' + dir + ')',
+      'partners/acme.yaml:7:36: inbound.sftp.publicKeys.0: no such file: certs/acme/id.pub (paths are relative to the folder of gateway.yaml, ' +
+        dir +
+        ')',
       'partners/acme.yaml:7:56: inbound.sftp.pasword: unknown key "pasword"',
       'partners/acme.yaml:8:23: acks.to: no endpoint "acme-sftp" (endpoints here: erp-orders, acme-as2)',
-      'partners/acme.yaml:11:10: routes.0.map: no such file: acme/maps/850.jsonata (maps are relative to the partners folder, ' + join(dir, 'partners') + ')',
+      'partners/acme.yaml:11:10: routes.0.map: no such file: acme/maps/850.jsonata (maps are relative to the partners folder, ' +
+        join(dir, 'partners') +
+        ')',
       'partners/acme.yaml:12:9: routes.0.to: no endpoint "erp" (endpoints here: erp-orders, acme-as2)',
       'partners/acme.yaml:15:67: endpoints.acme-as2.as2.compress: false, true, before-signing or after-signing',
       'partners/acme.yaml:16:1: workers: unknown key "workers"',
@@ -89,7 +110,11 @@ describe('partner files: problems are located', () => {
   });
 
   test('values YAML would read as numbers ask for quotes; id and identifiers are required', () => {
-    const dir = deployment({ 'partners/p1.yaml': 'id: p1\nidentifiers: { edifact: [{ qualifier: 14, id: 5412345000013 }] }\noutbound: { x12: { version: 004010 } }\n', 'partners/p2.yaml': 'name: Nobody\n' });
+    const dir = deployment({
+      'partners/p1.yaml':
+        'id: p1\nidentifiers: { edifact: [{ qualifier: 14, id: 5412345000013 }] }\noutbound: { x12: { version: 004010 } }\n',
+      'partners/p2.yaml': 'name: Nobody\n',
+    });
     expect(lines(dir)).toEqual([
       "partners/p1.yaml:2:39: identifiers.edifact.0.qualifier: write it as text in quotes, like '14' (unquoted, YAML reads a number and drops leading zeros)",
       "partners/p1.yaml:2:47: identifiers.edifact.0.id: write it as text in quotes, like '5412345000013' (unquoted, YAML reads a number and drops leading zeros)",
@@ -99,7 +124,7 @@ describe('partner files: problems are located', () => {
     ]);
   });
 
-  test('an endpoint is exactly one kind, and AS2 needs the partner\'s AS2 id and certificate', () => {
+  test("an endpoint is exactly one kind, and AS2 needs the partner's AS2 id and certificate", () => {
     const dir = deployment({
       'partners/p.yaml': [
         minimal('p').trimEnd(),
@@ -129,7 +154,9 @@ describe('partner files: problems are located', () => {
         '',
       ].join('\n'),
     });
-    expect(lines(dir)).toEqual([`partners/p.yaml:5:83: inbound.poll.0.sftp.hostKey: no such file: certs/p/known_host (paths are relative to the folder of gateway.yaml, ${dir})`]);
+    expect(lines(dir)).toEqual([
+      `partners/p.yaml:5:83: inbound.poll.0.sftp.hostKey: no such file: certs/p/known_host (paths are relative to the folder of gateway.yaml, ${dir})`,
+    ]);
   });
 
   test('a broken file does not stop the others from loading', () => {
@@ -143,7 +170,12 @@ describe('partner files: problems are located', () => {
     });
     const r = load(dir);
     expect(r.partners.map((p) => p.id)).toEqual(['a', 'd']);
-    expect(r.files.map((f) => f.slice(dir.length + 1))).toEqual(['partners/a.yaml', 'partners/b.yaml', 'partners/c.yaml', 'partners/d.yaml']);
+    expect(r.files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'partners/a.yaml',
+      'partners/b.yaml',
+      'partners/c.yaml',
+      'partners/d.yaml',
+    ]);
     expect(r.issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line}: ${i.path}`)).toEqual([
       'partners/b.yaml:3: ',
       'partners/c.yaml:3: duplicates.interchange',
@@ -153,8 +185,10 @@ describe('partner files: problems are located', () => {
 
   test('two partners claiming the same identifier are reported on both files, with lines', () => {
     const dir = deployment({
-      'partners/a.yaml': "id: a\nidentifiers:\n  x12: [{ qualifier: ZZ, id: SHARED }]\n  edifact: [{ qualifier: '14', id: '4000001000005' }]\n  as2: SAME\n",
-      'partners/b.yaml': "id: b\nidentifiers:\n  as2: SAME\n  x12: [{ qualifier: '01', id: SHARED }, { qualifier: ZZ, id: SHARED }]\n",
+      'partners/a.yaml':
+        "id: a\nidentifiers:\n  x12: [{ qualifier: ZZ, id: SHARED }]\n  edifact: [{ qualifier: '14', id: '4000001000005' }]\n  as2: SAME\n",
+      'partners/b.yaml':
+        "id: b\nidentifiers:\n  as2: SAME\n  x12: [{ qualifier: '01', id: SHARED }, { qualifier: ZZ, id: SHARED }]\n",
       'partners/c.yaml': "id: c\nidentifiers: { edifact: [{ id: '4000001000005' }] }\n",
     });
     expect(lines(dir)).toEqual([
@@ -169,8 +203,13 @@ describe('partner files: problems are located', () => {
 
   test('a partner claiming one of our own identifiers is reported', () => {
     const dir = deployment({ 'partners/a.yaml': minimal('a', '{ x12: [{ qualifier: ZZ, id: OURCOMPANY }] }') });
-    const r = loadPartners(join(dir, 'partners'), { base: dir, identity: { x12: [{ qualifier: 'ZZ', id: 'OURCOMPANY' }], edifact: [] } });
-    expect(r.issues.map(formatIssue)).toEqual([`${join(dir, 'partners', 'a.yaml')}:2:22: identifiers.x12.0: X12 id ZZ/OURCOMPANY is our own identity (gateway.yaml identity.x12)`]);
+    const r = loadPartners(join(dir, 'partners'), {
+      base: dir,
+      identity: { x12: [{ qualifier: 'ZZ', id: 'OURCOMPANY' }], edifact: [] },
+    });
+    expect(r.issues.map(formatIssue)).toEqual([
+      `${join(dir, 'partners', 'a.yaml')}:2:22: identifiers.x12.0: X12 id ZZ/OURCOMPANY is our own identity (gateway.yaml identity.x12)`,
+    ]);
   });
 });
 
@@ -212,11 +251,16 @@ describe('partner files: maps and routes across partners', () => {
       '',
     ].join('\n'),
     'partners/acme/maps/broken.jsonata': '{\n  "po": BEG.BEG03,\n  "x": (1 + \n}\n',
-    'partners/acme/maps/prices.jsonata': '{\n  "price": $xref("prices", sku),\n  "name": $xref(\'items\', sku, "name"),\n  "evil": $xref("../acme", sku)\n}\n',
-    'partners/acme/maps/good.jsonata': '/* $xref is called with a computed table name: not checked */ { "x": $xref($source.partner, sku) }\n',
+    'partners/acme/maps/prices.jsonata':
+      '{\n  "price": $xref("prices", sku),\n  "name": $xref(\'items\', sku, "name"),\n  "evil": $xref("../acme", sku)\n}\n',
+    'partners/acme/maps/good.jsonata':
+      '/* $xref is called with a computed table name: not checked */ { "x": $xref($source.partner, sku) }\n',
     'partners/xref/items.csv': 'sku,name\nSKU-1,Blue widget\n',
-    'partners/globex.yaml': "id: globex\nidentifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }\nendpoints: { orders: { file: { dir: out/globex } } }\n",
-    'partners/initech.yaml': minimal('initech', '{ x12: [{ qualifier: ZZ, id: INITECH }] }') + 'endpoints: { erp: { file: { dir: out/initech } } }\n',
+    'partners/globex.yaml':
+      "id: globex\nidentifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }\nendpoints: { orders: { file: { dir: out/globex } } }\n",
+    'partners/initech.yaml':
+      minimal('initech', '{ x12: [{ qualifier: ZZ, id: INITECH }] }') +
+      'endpoints: { erp: { file: { dir: out/initech } } }\n',
     'partners/broken.yaml': 'id: broken\nidentifiers: { as2: BROKEN }\nduplicates: { interchange: sometimes }\n',
   };
   const expected = [
@@ -239,16 +283,26 @@ describe('partner files: maps and routes across partners', () => {
   });
 
   test('a file broken elsewhere still has its routes checked', () => {
-    const dir = deployment({ ...files, 'partners/acme.yaml': files['partners/acme.yaml'].replace('id: acme\n', 'id: acme\nworkers: 2\n') });
+    const dir = deployment({
+      ...files,
+      'partners/acme.yaml': files['partners/acme.yaml'].replace('id: acme\n', 'id: acme\nworkers: 2\n'),
+    });
     const r = lines(dir);
     expect(r).toContain('partners/acme.yaml:2:1: workers: unknown key "workers"');
-    expect(r).toContain('partners/acme.yaml:6:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: The symbol "}" cannot be used as a unary operator (S0211)');
-    expect(r).toContain('partners/acme.yaml:19:14: routes.4.partner: no partner "ghost" (no ghost.yaml in the partners folder)');
+    expect(r).toContain(
+      'partners/acme.yaml:6:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: The symbol "}" cannot be used as a unary operator (S0211)',
+    );
+    expect(r).toContain(
+      'partners/acme.yaml:19:14: routes.4.partner: no partner "ghost" (no ghost.yaml in the partners folder)',
+    );
   });
 
   test('partners check prints them, located, and exits 1', () => {
     const dir = deployment(files);
-    const r = spawnSync(process.execPath, [bin, 'partners', 'check', '--config', join(dir, 'gateway.yaml')], { encoding: 'utf8', cwd: dir });
+    const r = spawnSync(process.execPath, [bin, 'partners', 'check', '--config', join(dir, 'gateway.yaml')], {
+      encoding: 'utf8',
+      cwd: dir,
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout.trimEnd().split('\n')).toEqual([...expected, '4 partner(s) checked: 2 with problems']);
     expect(r.status).toBe(1);
@@ -278,25 +332,58 @@ describe('partner files: identify and redact', () => {
       identifiers: { as2: 'X' },
       inbound: {
         sftp: { user: 'x', password: '$scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA' },
-        poll: [{ ftp: { host: 'ftp.x.example', user: 'gw', password: 'ftp-pass', dir: '/out', afterRead: 'delete', every: '10m' } }],
+        poll: [
+          {
+            ftp: {
+              host: 'ftp.x.example',
+              user: 'gw',
+              password: 'ftp-pass',
+              dir: '/out',
+              afterRead: 'delete',
+              every: '10m',
+            },
+          },
+        ],
       },
       endpoints: {
-        api: { http: { url: 'https://gw:url-pass@erp.example/orders', token: 'tok-123', headers: { Authorization: 'Basic eDp5', 'X-Env': 'prod' } } },
-        drop: { sftp: { host: 'sftp.x.example', user: 'gw', password: 'sftp-pass', hostKey: 'certs/x/known_host', dir: '/in' } },
+        api: {
+          http: {
+            url: 'https://gw:url-pass@erp.example/orders',
+            token: 'tok-123',
+            headers: { Authorization: 'Basic eDp5', 'X-Env': 'prod' },
+          },
+        },
+        drop: {
+          sftp: {
+            host: 'sftp.x.example',
+            user: 'gw',
+            password: 'sftp-pass',
+            hostKey: 'certs/x/known_host',
+            dir: '/in',
+          },
+        },
       },
     });
     const r = redactPartner(p);
     const text = JSON.stringify(r);
     for (const s of ['$scrypt$', 'ftp-pass', 'url-pass', 'tok-123', 'eDp5', 'sftp-pass']) expect(text).not.toContain(s);
     expect(r.inbound?.sftp?.password).toBe('***');
-    expect(r.endpoints?.api.http).toMatchObject({ url: 'https://gw:***@erp.example/orders', token: '***', headers: { Authorization: '***', 'X-Env': 'prod' } });
+    expect(r.endpoints?.api.http).toMatchObject({
+      url: 'https://gw:***@erp.example/orders',
+      token: '***',
+      headers: { Authorization: '***', 'X-Env': 'prod' },
+    });
     expect(r.endpoints?.drop.sftp).toMatchObject({ host: 'sftp.x.example', user: 'gw', password: '***' });
     expect(r.inbound?.poll?.[0].ftp).toMatchObject({ host: 'ftp.x.example', password: '***', every: 600_000 });
     expect(p.endpoints?.api.http?.token).toBe('tok-123');
   });
 
   test('a plain password is refused where a hash is expected', () => {
-    const r = partnerFields.safeParse({ id: 'x', identifiers: { as2: 'X' }, inbound: { sftp: { user: 'x', password: 'hunter2' } } });
+    const r = partnerFields.safeParse({
+      id: 'x',
+      identifiers: { as2: 'X' },
+      inbound: { sftp: { user: 'x', password: 'hunter2' } },
+    });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0].message).toMatch(/password hash/);
   });
@@ -304,7 +391,10 @@ describe('partner files: identify and redact', () => {
 
 describe('cli: partners hash-password', () => {
   test('prints a $scrypt$ hash of the piped password that the SFTP server accepts, and not the password', async () => {
-    const r = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], { input: 'correct horse battery staple\n', encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], {
+      input: 'correct horse battery staple\n',
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const hash = r.stdout.trim();
@@ -313,10 +403,16 @@ describe('cli: partners hash-password', () => {
     expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
     expect(await verifyPassword('correct horse battery staple\n', hash)).toBe(false);
     // A line piped from a Windows file ends in CRLF; the CR is not part of the password.
-    const crlf = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], { input: 'pässwörd \u{1F511}\r\n', encoding: 'utf8' });
+    const crlf = spawnSync(process.execPath, [bin, 'partners', 'hash-password'], {
+      input: 'pässwörd \u{1F511}\r\n',
+      encoding: 'utf8',
+    });
     expect(await verifyPassword('pässwörd \u{1F511}', crlf.stdout.trim())).toBe(true);
     // And the partner schema takes it where a plain password is refused.
-    expect(partnerFields.safeParse({ id: 'x', identifiers: { as2: 'X' }, inbound: { sftp: { user: 'x', password: hash } } }).success).toBe(true);
+    expect(
+      partnerFields.safeParse({ id: 'x', identifiers: { as2: 'X' }, inbound: { sftp: { user: 'x', password: hash } } })
+        .success,
+    ).toBe(true);
   });
 
   test('an empty password is a usage error (exit 2), with no hash printed', () => {
@@ -329,14 +425,20 @@ describe('cli: partners hash-password', () => {
 
 describe('cli: partners check', () => {
   function check(dir: string) {
-    const r = spawnSync(process.execPath, [bin, 'partners', 'check', '--config', join(dir, 'gateway.yaml')], { encoding: 'utf8', cwd: dir });
+    const r = spawnSync(process.execPath, [bin, 'partners', 'check', '--config', join(dir, 'gateway.yaml')], {
+      encoding: 'utf8',
+      cwd: dir,
+    });
     return { code: r.status, out: r.stdout, err: r.stderr };
   }
 
   test('exits 0 and says ok when gateway.yaml and every partner file are valid', () => {
     const dir = deployment({
-      'gateway.yaml': 'partners: partners\nidentity: { as2: { id: US, key: certs/our/as2.key, certificate: certs/our/as2.pem } }\n',
-      'partners/a.yaml': minimal('a') + 'routes: [{ map: a/maps/m.jsonata, to: out }]\nendpoints: { out: { file: { dir: data/out/a } } }\n',
+      'gateway.yaml':
+        'partners: partners\nidentity: { as2: { id: US, key: certs/our/as2.key, certificate: certs/our/as2.pem } }\n',
+      'partners/a.yaml':
+        minimal('a') +
+        'routes: [{ map: a/maps/m.jsonata, to: out }]\nendpoints: { out: { file: { dir: data/out/a } } }\n',
       'partners/a/maps/m.jsonata': '$\n',
     });
     const r = check(dir);
@@ -364,14 +466,19 @@ describe('cli: partners check', () => {
   });
 
   test('a gateway.yaml that is not valid is reported, and the partners are still checked', () => {
-    const dir = deployment({ 'gateway.yaml': 'partners: partners\nworkerz: 3\n', 'partners/a.yaml': 'id: z\nidentifiers: { as2: A }\n' });
+    const dir = deployment({
+      'gateway.yaml': 'partners: partners\nworkerz: 3\n',
+      'partners/a.yaml': 'id: z\nidentifiers: { as2: A }\n',
+    });
     const r = check(dir);
     expect(r.code).toBe(1);
-    expect(r.out).toBe([
-      'gateway.yaml:2:1: workerz: unknown key "workerz"',
-      'partners/a.yaml:1:5: id: the id "z" must equal the file name without .yaml ("a")',
-      '1 partner(s) checked: 1 with problems; 1 problem(s) in gateway.yaml',
-      '',
-    ].join('\n'));
+    expect(r.out).toBe(
+      [
+        'gateway.yaml:2:1: workerz: unknown key "workerz"',
+        'partners/a.yaml:1:5: id: the id "z" must equal the file name without .yaml ("a")',
+        '1 partner(s) checked: 1 with problems; 1 problem(s) in gateway.yaml',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -8,10 +8,27 @@ const profiles = testProfiles();
 function run(body: string[]): { tx: Transaction; found: string[]; d: Diagnostic[] } {
   const ic = parseBuffer(Buffer.from(x12({ transactions: [body] })), { profiles }).interchanges[0];
   const tx = ic.groups[0].transactions[0];
-  return { tx, d: tx.errors, found: tx.errors.map((e) => `${e.level}:${e.code}@${e.location.segment}${e.location.element ? '.' + e.location.element : ''}${e.location.component ? '-' + e.location.component : ''}`) };
+  return {
+    tx,
+    d: tx.errors,
+    found: tx.errors.map(
+      (e) =>
+        `${e.level}:${e.code}@${e.location.segment}${e.location.element ? '.' + e.location.element : ''}${e.location.component ? '-' + e.location.component : ''}`,
+    ),
+  };
 }
 
-const good = ['BEG*00*SA*PO123**20240102', 'REF*DP*038', 'N1*ST*ACME', 'N3*1 MAIN ST', 'N1*BT*ACME', 'PO1*1*10*EA*9.5', 'SV1*HC:99213', 'PO1*2*1*EA', 'CTT*2'];
+const good = [
+  'BEG*00*SA*PO123**20240102',
+  'REF*DP*038',
+  'N1*ST*ACME',
+  'N3*1 MAIN ST',
+  'N1*BT*ACME',
+  'PO1*1*10*EA*9.5',
+  'SV1*HC:99213',
+  'PO1*2*1*EA',
+  'CTT*2',
+];
 
 describe('profile validation: the loop tree', () => {
   test('a conforming transaction has no findings and a tree keyed by loop and element ids', () => {
@@ -51,7 +68,18 @@ describe('profile validation: the loop tree', () => {
   });
 
   test('too many uses of a segment and of a loop are reported (IK3 5 and 4), keeping the data', () => {
-    const body = ['BEG*00*SA*PO123**20240102', 'REF*AA*1', 'REF*BB*2', 'REF*CC*3', 'N1*ST', 'N1*BT', 'N1*SE', 'N1*BY', 'PO1*1*1*EA', 'CTT*1'];
+    const body = [
+      'BEG*00*SA*PO123**20240102',
+      'REF*AA*1',
+      'REF*BB*2',
+      'REF*CC*3',
+      'N1*ST',
+      'N1*BT',
+      'N1*SE',
+      'N1*BY',
+      'PO1*1*1*EA',
+      'CTT*1',
+    ];
     const { found, tx } = run(body);
     expect(found).toEqual(['segment:5@5', 'segment:4@9']);
     expect((tx.tree?.REF as unknown[]).length).toBe(3);
@@ -70,15 +98,24 @@ describe('profile validation: elements', () => {
   });
 
   test('numeric types: R and N0 reject letters (IK4 6); R length leaves out sign and point', () => {
-    expect(run(['BEG*00*SA*1**20240102', 'PO1*1*1O*EA*-12345678901234.5', 'CTT*X']).found).toEqual(['element:6@3.2', 'element:6@4.1']);
+    expect(run(['BEG*00*SA*1**20240102', 'PO1*1*1O*EA*-12345678901234.5', 'CTT*X']).found).toEqual([
+      'element:6@3.2',
+      'element:6@4.1',
+    ]);
   });
 
   test('composite components are checked with their position (IK4 with component)', () => {
-    expect(run(['BEG*00*SA*1**20240102', 'PO1*1*1*EA', 'SV1*HCX', 'CTT*1']).found).toEqual(['element:5@4.1-1', 'element:1@4.1-2']);
+    expect(run(['BEG*00*SA*1**20240102', 'PO1*1*1*EA', 'SV1*HCX', 'CTT*1']).found).toEqual([
+      'element:5@4.1-1',
+      'element:1@4.1-2',
+    ]);
   });
 
   test('too many elements (IK4 3) and a syntax rule (R0203: REF02 or REF03, IK4 2)', () => {
-    expect(run(['BEG*00*SA*1**20240102*EXTRA', 'REF*DP', 'PO1*1*1*EA', 'CTT*1']).found).toEqual(['element:3@2.6', 'element:2@3.2']);
+    expect(run(['BEG*00*SA*1**20240102*EXTRA', 'REF*DP', 'PO1*1*1*EA', 'CTT*1']).found).toEqual([
+      'element:3@2.6',
+      'element:2@3.2',
+    ]);
   });
 });
 

@@ -116,7 +116,12 @@ describe('pyx12-to-profile generator', () => {
     try {
       execFileSync(process.execPath, [generator, '--out', out], { stdio: 'pipe' });
       const generated = yamlFiles(out).map((f) => path.relative(out, f));
-      expect(generated).toEqual(['x12/004010/997.yaml', 'x12/005010/997.yaml', 'x12/005010X222A1/837.yaml', 'x12/005010X231A1/999.yaml']);
+      expect(generated).toEqual([
+        'x12/004010/997.yaml',
+        'x12/005010/997.yaml',
+        'x12/005010X222A1/837.yaml',
+        'x12/005010X231A1/999.yaml',
+      ]);
       for (const rel of generated) {
         const fresh = fs.readFileSync(path.join(out, rel), 'utf8');
         const committed = fs.readFileSync(path.join(profilesDir, rel), 'utf8');
@@ -133,6 +138,25 @@ describe('pyx12-to-profile generator', () => {
     expect([ik302.ref, ik302.type, ik302.min, ik302.max]).toEqual(['719', 'N0', 1, 10]);
     const ik403 = p.segments.IK4.elements[2];
     expect(ik403.ref).toBe('621');
-    expect(ik403.codes).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '12', '13', 'I10', 'I11', 'I12', 'I13', 'I6', 'I9']);
+    expect(ik403.codes).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+      '10',
+      '12',
+      '13',
+      'I10',
+      'I11',
+      'I12',
+      'I13',
+      'I6',
+      'I9',
+    ]);
   });
 });

@@ -32,14 +32,19 @@ describe('x12 reader: delimiters come from each ISA', () => {
     const { interchanges } = parse(x12({ term: '\r\n' }));
     const ic = interchanges[0];
     expect(codes(ic)).toEqual([]);
-    expect(ic.groups[0].transactions[0].segments.every((s) => s.elements.every((e) => !String(e).includes('\r')))).toBe(true);
+    expect(ic.groups[0].transactions[0].segments.every((s) => s.elements.every((e) => !String(e).includes('\r')))).toBe(
+      true,
+    );
   });
 
   test('each interchange in a file keeps its own delimiters', () => {
-    const file = x12({ el: '*', comp: ':', term: '~', nl: '\n', control: '000000001' }) + x12({ el: '|', comp: '>', term: '\n', control: '000000002' });
+    const file =
+      x12({ el: '*', comp: ':', term: '~', nl: '\n', control: '000000001' }) +
+      x12({ el: '|', comp: '>', term: '\n', control: '000000002' });
     const { interchanges } = parse(file);
     expect(interchanges.map((i) => [i.controlNumber, i.syntax.element, i.syntax.segment])).toEqual([
-      ['000000001', '*', '~'], ['000000002', '|', '\n'],
+      ['000000001', '*', '~'],
+      ['000000002', '|', '\n'],
     ]);
     expect(interchanges.flatMap(codes)).toEqual([]);
   });
@@ -79,11 +84,18 @@ describe('x12 reader: envelope checks', () => {
     const ic = parse(bad).interchanges[0];
     const d = allDiagnostics(ic);
     expect(d).toHaveLength(1);
-    expect(d[0]).toMatchObject({ level: 'transaction', code: '4', location: { transaction: '0001', segmentId: 'SE', element: 1, segment: 4 } });
+    expect(d[0]).toMatchObject({
+      level: 'transaction',
+      code: '4',
+      location: { transaction: '0001', segmentId: 'SE', element: 1, segment: 4 },
+    });
   });
 
   test('mismatched trailer control numbers are reported at each level', () => {
-    const bad = x12().replace('SE*4*0001', 'SE*4*0002').replace('GE*1*1', 'GE*1*2').replace('IEA*1*000000905', 'IEA*1*000000906');
+    const bad = x12()
+      .replace('SE*4*0001', 'SE*4*0002')
+      .replace('GE*1*1', 'GE*1*2')
+      .replace('IEA*1*000000905', 'IEA*1*000000906');
     expect(codes(parse(bad).interchanges[0]).sort()).toEqual(['group:4', 'interchange:001', 'transaction:3']);
   });
 
@@ -101,7 +113,9 @@ describe('x12 reader: envelope checks', () => {
   });
 
   test('a duplicate ST02 within a group is reported (code 23)', () => {
-    const two = x12({ transactions: [['BEG*00*SA*1**20240102'], ['BEG*00*SA*2**20240102']] }).replace(/ST\*850\*0002/, 'ST*850*0001').replace(/SE\*3\*0002/, 'SE*3*0001');
+    const two = x12({ transactions: [['BEG*00*SA*1**20240102'], ['BEG*00*SA*2**20240102']] })
+      .replace(/ST\*850\*0002/, 'ST*850*0001')
+      .replace(/SE\*3\*0002/, 'SE*3*0001');
     expect(codes(parse(two).interchanges[0])).toEqual(['transaction:23']);
   });
 
@@ -134,7 +148,10 @@ describe('x12 reader: envelope checks', () => {
 
 describe('x12 reader: streaming', () => {
   test('chunk boundaries at every byte position give the same model', () => {
-    const file = Buffer.from(x12({ nl: '\n', transactions: [['BEG*00*SA*1**20240102', 'N1*ST*MÜLLER'], ['BEG*00*SA*2**20240102']] }) + x12({ el: '|', comp: '>', term: '\n', control: '000000002' }));
+    const file = Buffer.from(
+      x12({ nl: '\n', transactions: [['BEG*00*SA*1**20240102', 'N1*ST*MÜLLER'], ['BEG*00*SA*2**20240102']] }) +
+        x12({ el: '|', comp: '>', term: '\n', control: '000000002' }),
+    );
     const whole = JSON.stringify(parseBuffer(file).interchanges);
     for (let i = 1; i < file.length; i++) {
       const got: Interchange[] = [];
@@ -149,7 +166,15 @@ describe('x12 reader: streaming', () => {
   test('with retain none, transactions are handed out and not kept', () => {
     const seen: string[] = [];
     let kept = -1;
-    const r = new EdiReader({ transaction: (t) => seen.push(t.controlNumber), interchangeEnd: (ic) => { kept = ic.groups[0].transactions.length; } }, { retain: 'none' });
+    const r = new EdiReader(
+      {
+        transaction: (t) => seen.push(t.controlNumber),
+        interchangeEnd: (ic) => {
+          kept = ic.groups[0].transactions.length;
+        },
+      },
+      { retain: 'none' },
+    );
     r.push(Buffer.from(x12({ transactions: [['BEG*00*SA*1**20240102'], ['BEG*00*SA*2**20240102']] })));
     r.end();
     expect(seen).toEqual(['0001', '0002']);
@@ -160,7 +185,9 @@ describe('x12 reader: streaming', () => {
 describe('x12 reader: binary segments', () => {
   test('BIN02 is read by the length in BIN01, so it may hold the terminator and separators', () => {
     const data = 'A~B*C:D\nE';
-    const file = x12({ transactions: [['BEG*00*SA*PO1**20240102', `BIN*${Buffer.byteLength(data)}*${data}`, 'CTT*1']] });
+    const file = x12({
+      transactions: [['BEG*00*SA*PO1**20240102', `BIN*${Buffer.byteLength(data)}*${data}`, 'CTT*1']],
+    });
     const ic = parseBuffer(Buffer.from(file)).interchanges[0];
     expect(codes(ic)).toEqual([]);
     const bin = ic.groups[0].transactions[0].segments[2];
@@ -171,6 +198,8 @@ describe('x12 reader: binary segments', () => {
   test('a BIN01 that does not match the data is reported (and the segment read as text)', () => {
     const file = x12({ transactions: [['BIN*99*SHORT', 'CTT*1']] });
     const tx = parseBuffer(Buffer.from(file)).interchanges[0].groups[0].transactions[0];
-    expect(tx.errors.map((e) => [e.level, e.code, e.location.segmentId, e.location.element])).toEqual([['element', '4', 'BIN', 2]]);
+    expect(tx.errors.map((e) => [e.level, e.code, e.location.segmentId, e.location.element])).toEqual([
+      ['element', '4', 'BIN', 2],
+    ]);
   });
 });

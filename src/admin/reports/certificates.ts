@@ -20,7 +20,14 @@ export interface CertificateRow {
   expired: boolean;
 }
 
-export const certificateFields = ['owner', 'file', 'subject', 'notAfter', 'daysLeft', 'expired'] as const satisfies readonly (keyof CertificateRow)[];
+export const certificateFields = [
+  'owner',
+  'file',
+  'subject',
+  'notAfter',
+  'daysLeft',
+  'expired',
+] as const satisfies readonly (keyof CertificateRow)[];
 
 /** What expiringCertificates() yields, as far as the report needs it. */
 export interface ExpiringCertificate {
@@ -38,16 +45,34 @@ export interface ExpiringCertificate {
 export function certificateRows(list: readonly ExpiringCertificate[], now: Date, partner?: string): CertificateRow[] {
   return list
     .filter((c) => partner === undefined || c.owner === 'us' || c.owner === partner)
-    .map((c) => ({ owner: c.owner, file: c.file, subject: c.subject, notAfter: c.notAfter.toISOString(), daysLeft: c.daysLeft, expired: c.notAfter.getTime() <= now.getTime() }));
+    .map((c) => ({
+      owner: c.owner,
+      file: c.file,
+      subject: c.subject,
+      notAfter: c.notAfter.toISOString(),
+      daysLeft: c.daysLeft,
+      expired: c.notAfter.getTime() <= now.getTime(),
+    }));
 }
 
 export function renderCertificatesJson(rows: CertificateRow[]): string {
-  return JSON.stringify(rows.map((r) => Object.fromEntries(certificateFields.map((f) => [f, r[f]]))), null, 2) + '\n';
+  return (
+    JSON.stringify(
+      rows.map((r) => Object.fromEntries(certificateFields.map((f) => [f, r[f]]))),
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 /** RFC 4180, as the transaction report's CSV (formula-safe cells: a subject is chosen by whoever made the certificate). */
 export function renderCertificatesCsv(rows: CertificateRow[]): string {
   const lines = [certificateFields.map(csvField).join(',')];
-  for (const r of rows) lines.push(certificateFields.map((f) => csvField(typeof r[f] === 'boolean' ? (r[f] ? 'true' : 'false') : String(r[f]))).join(','));
+  for (const r of rows)
+    lines.push(
+      certificateFields
+        .map((f) => csvField(typeof r[f] === 'boolean' ? (r[f] ? 'true' : 'false') : String(r[f])))
+        .join(','),
+    );
   return lines.join('\r\n') + '\r\n';
 }

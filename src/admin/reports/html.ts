@@ -1,5 +1,13 @@
 import type { CertificateRow } from './certificates';
-import { dayOf, summaryRows, summaryTotals, type NoticeRow, type SummaryCounts, type SummaryRow, type TransactionRow } from './query';
+import {
+  dayOf,
+  summaryRows,
+  summaryTotals,
+  type NoticeRow,
+  type SummaryCounts,
+  type SummaryRow,
+  type TransactionRow,
+} from './query';
 
 /**
  * The report as one self-contained HTML page: inline CSS, an inline SVG chart, no scripts and nothing
@@ -26,7 +34,10 @@ const DAY_MS = 86_400_000;
 const MAX_CONTINUOUS_DAYS = 92;
 
 export function escapeHtml(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const esc = escapeHtml;
@@ -45,16 +56,33 @@ function periodText(meta: HtmlMeta): string {
 }
 
 const ackLabels: Record<string, string> = {
-  none: '—', expected: 'expected', overdue: 'overdue', A: 'A accepted', E: 'E accepted, errors', P: 'P partial', R: 'R rejected',
+  none: '—',
+  expected: 'expected',
+  overdue: 'overdue',
+  A: 'A accepted',
+  E: 'E accepted, errors',
+  P: 'P partial',
+  R: 'R rejected',
 };
 
 function isProblem(r: TransactionRow): boolean {
-  return r.validation === 'invalid' || r.ackStatus === 'R' || r.ackOverdue || r.deliveryStatus === 'failed' || r.deliveryStatus === 'dead';
+  return (
+    r.validation === 'invalid' ||
+    r.ackStatus === 'R' ||
+    r.ackOverdue ||
+    r.deliveryStatus === 'failed' ||
+    r.deliveryStatus === 'dead'
+  );
 }
 
 // ---- the chart ---------------------------------------------------------------------------------
 
-interface DayBar { day: string; delivered: number; problem: number; other: number }
+interface DayBar {
+  day: string;
+  delivered: number;
+  problem: number;
+  other: number;
+}
 
 /** Per day: delivered, invalid-or-rejected and the rest, each transaction set in exactly one of them. */
 function dayBars(rows: TransactionRow[], meta: HtmlMeta): DayBar[] {
@@ -126,45 +154,72 @@ function chartSvg(bars: DayBar[]): string {
   const dayLabel = (d: string) => (d === '' ? 'unknown' : years.size > 1 ? d : d.slice(5));
   const n = (v: number) => v.toFixed(1).replace(/\.0$/, '');
   const parts: string[] = [];
-  parts.push(`<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`);
+  parts.push(
+    `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`,
+  );
   parts.push('<title id="chart-title">Transaction sets per day</title>');
-  parts.push(`<desc id="chart-desc">${esc(bars.map((b) => `${dayLabel(b.day)}: ${b.delivered} delivered, ${b.problem} invalid or rejected, ${b.other} other`).join('; '))}</desc>`);
+  parts.push(
+    `<desc id="chart-desc">${esc(bars.map((b) => `${dayLabel(b.day)}: ${b.delivered} delivered, ${b.problem} invalid or rejected, ${b.other} other`).join('; '))}</desc>`,
+  );
   parts.push(`<defs>
 <pattern id="hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)"><rect width="7" height="7" fill="#fbe3e0"/><line x1="0" y1="0" x2="0" y2="7" stroke="#a3271a" stroke-width="3"/></pattern>
 <pattern id="dots" patternUnits="userSpaceOnUse" width="6" height="6"><rect width="6" height="6" fill="#f4f4f4"/><circle cx="3" cy="3" r="1.1" fill="#777"/></pattern>
 </defs>`);
   // Legend, above the plot.
-  const legend: Array<[string, string]> = [['fill-delivered', 'Delivered'], ['fill-problem', 'Invalid or rejected'], ['fill-other', 'Other (pending, not routed, failed)']];
+  const legend: Array<[string, string]> = [
+    ['fill-delivered', 'Delivered'],
+    ['fill-problem', 'Invalid or rejected'],
+    ['fill-other', 'Other (pending, not routed, failed)'],
+  ];
   let lx = left;
   for (const [cls, label] of legend) {
-    parts.push(`<rect class="${cls}" x="${lx}" y="10" width="16" height="14"/><text class="legend" x="${lx + 22}" y="21">${esc(label)}</text>`);
+    parts.push(
+      `<rect class="${cls}" x="${lx}" y="10" width="16" height="14"/><text class="legend" x="${lx + 22}" y="21">${esc(label)}</text>`,
+    );
     lx += 22 + label.length * 6.6 + 24;
   }
   // Grid and y axis.
   for (let v = 0; v <= yMax; v += step) {
-    parts.push(`<line class="grid" x1="${left}" x2="${W - right}" y1="${n(y(v))}" y2="${n(y(v))}"/><text class="tick" x="${left - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v}</text>`);
+    parts.push(
+      `<line class="grid" x1="${left}" x2="${W - right}" y1="${n(y(v))}" y2="${n(y(v))}"/><text class="tick" x="${left - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v}</text>`,
+    );
   }
-  parts.push(`<text class="axis-title" transform="translate(14 ${n(top + plotH / 2)}) rotate(-90)" text-anchor="middle">transaction sets</text>`);
+  parts.push(
+    `<text class="axis-title" transform="translate(14 ${n(top + plotH / 2)}) rotate(-90)" text-anchor="middle">transaction sets</text>`,
+  );
   parts.push(`<line class="axis" x1="${left}" x2="${W - right}" y1="${n(y(0))}" y2="${n(y(0))}"/>`);
   // Bars: delivered at the bottom, then invalid or rejected, then other.
   bars.forEach((b, i) => {
     const cx = left + slot * i + slot / 2;
     const x = cx - barW / 2;
     let base = 0;
-    for (const [cls, v] of [['fill-delivered', b.delivered], ['fill-problem', b.problem], ['fill-other', b.other]] as const) {
+    for (const [cls, v] of [
+      ['fill-delivered', b.delivered],
+      ['fill-problem', b.problem],
+      ['fill-other', b.other],
+    ] as const) {
       if (v === 0) continue;
       const y1 = y(base + v);
       const h = y(base) - y1;
-      parts.push(`<rect class="${cls}" x="${n(x)}" y="${n(y1)}" width="${n(barW)}" height="${n(h)}"><title>${esc(`${dayLabel(b.day)}: ${v} ${cls === 'fill-delivered' ? 'delivered' : cls === 'fill-problem' ? 'invalid or rejected' : 'other'}`)}</title></rect>`);
-      if (h >= 15 && barW >= 18) parts.push(`<text class="value" x="${n(cx)}" y="${n(y1 + h / 2 + 4)}" text-anchor="middle">${v}</text>`);
+      parts.push(
+        `<rect class="${cls}" x="${n(x)}" y="${n(y1)}" width="${n(barW)}" height="${n(h)}"><title>${esc(`${dayLabel(b.day)}: ${v} ${cls === 'fill-delivered' ? 'delivered' : cls === 'fill-problem' ? 'invalid or rejected' : 'other'}`)}</title></rect>`,
+      );
+      if (h >= 15 && barW >= 18)
+        parts.push(`<text class="value" x="${n(cx)}" y="${n(y1 + h / 2 + 4)}" text-anchor="middle">${v}</text>`);
       base += v;
     }
     const total = b.delivered + b.problem + b.other;
-    if (total > 0 && barW >= 10) parts.push(`<text class="total" x="${n(cx)}" y="${n(y(total) - 5)}" text-anchor="middle">${total}</text>`);
-    if (i % labelEvery === 0) parts.push(`<text class="tick" x="${n(cx)}" y="${n(top + plotH + 16)}" text-anchor="middle">${esc(dayLabel(b.day))}</text>`);
+    if (total > 0 && barW >= 10)
+      parts.push(`<text class="total" x="${n(cx)}" y="${n(y(total) - 5)}" text-anchor="middle">${total}</text>`);
+    if (i % labelEvery === 0)
+      parts.push(
+        `<text class="tick" x="${n(cx)}" y="${n(top + plotH + 16)}" text-anchor="middle">${esc(dayLabel(b.day))}</text>`,
+      );
   });
   const yearNote = years.size === 1 ? `, ${[...years][0]}` : '';
-  parts.push(`<text class="axis-title" x="${n(left + plotW / 2)}" y="${H - 14}" text-anchor="middle">day received (UTC${esc(yearNote)})</text>`);
+  parts.push(
+    `<text class="axis-title" x="${n(left + plotW / 2)}" y="${H - 14}" text-anchor="middle">day received (UTC${esc(yearNote)})</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }
@@ -177,8 +232,20 @@ function count(v: number, problem = false): string {
 
 function dayTable(summary: SummaryRow[], totals: SummaryCounts): string {
   const cells = (s: SummaryCounts) =>
-    count(s.transactions) + count(s.inbound) + count(s.outbound) + count(s.delivered) + count(s.invalid, true) + count(s.rejected, true) + count(s.failures, true) + count(s.overdueAcks, true);
-  const body = summary.map((s) => `<tr><td class="nowrap">${esc(s.day || 'unknown')}</td><td>${s.partner === null ? '<em>unidentified</em>' : esc(s.partner)}</td>${cells(s)}</tr>`).join('\n');
+    count(s.transactions) +
+    count(s.inbound) +
+    count(s.outbound) +
+    count(s.delivered) +
+    count(s.invalid, true) +
+    count(s.rejected, true) +
+    count(s.failures, true) +
+    count(s.overdueAcks, true);
+  const body = summary
+    .map(
+      (s) =>
+        `<tr><td class="nowrap">${esc(s.day || 'unknown')}</td><td>${s.partner === null ? '<em>unidentified</em>' : esc(s.partner)}</td>${cells(s)}</tr>`,
+    )
+    .join('\n');
   return `<table class="days">
 <thead><tr><th scope="col">Day (UTC)</th><th scope="col">Partner</th><th scope="col" class="num">Transaction sets</th><th scope="col" class="num">Inbound</th><th scope="col" class="num">Outbound</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Invalid</th><th scope="col" class="num">Rejected</th><th scope="col" class="num">Delivery failures</th><th scope="col" class="num">Overdue acks</th></tr></thead>
 <tbody>
@@ -194,20 +261,33 @@ function party(q: string | null, id: string | null): string {
 }
 
 function transactionTable(rows: TransactionRow[]): string {
-  const body = rows.map((r) => {
-    const tracked = Object.entries(r.tracked);
-    const trackedHtml = tracked.length
-      ? tracked.map(([k, v]) => `<span class="kv${k.length + v.length > 28 ? ' long' : ''}"><span class="k">${esc(k)}</span> ${esc(v)}</span>`).join('<br>')
-      : esc(r.reference ?? '');
-    const ack = r.ackOverdue && r.ackStatus !== 'overdue' ? `${ackLabels[r.ackStatus] ?? r.ackStatus} (overdue)` : (ackLabels[r.ackStatus] ?? r.ackStatus);
-    const ackBad = r.ackStatus === 'R' || r.ackOverdue;
-    const deliveryBad = r.deliveryStatus === 'failed' || r.deliveryStatus === 'dead';
-    const delivery = r.deliveryStatus === 'none' ? '—' : r.deliveryStatus;
-    // File names wrap at their own punctuation; AS2 Message-IDs are opaque and may break anywhere.
-    const carrier = [r.fileName ? `<span class="fname">${esc(r.fileName)}</span>` : '', r.as2MessageId ? `<span class="mid">${esc(r.as2MessageId)}</span>` : '']
-      .filter((x) => x !== '').join('<br>');
-    const [date, time] = stamp(r.receivedAt).split(' ');
-    return `<tr${isProblem(r) ? ' class="problem"' : ''}>
+  const body = rows
+    .map((r) => {
+      const tracked = Object.entries(r.tracked);
+      const trackedHtml = tracked.length
+        ? tracked
+            .map(
+              ([k, v]) =>
+                `<span class="kv${k.length + v.length > 28 ? ' long' : ''}"><span class="k">${esc(k)}</span> ${esc(v)}</span>`,
+            )
+            .join('<br>')
+        : esc(r.reference ?? '');
+      const ack =
+        r.ackOverdue && r.ackStatus !== 'overdue'
+          ? `${ackLabels[r.ackStatus] ?? r.ackStatus} (overdue)`
+          : (ackLabels[r.ackStatus] ?? r.ackStatus);
+      const ackBad = r.ackStatus === 'R' || r.ackOverdue;
+      const deliveryBad = r.deliveryStatus === 'failed' || r.deliveryStatus === 'dead';
+      const delivery = r.deliveryStatus === 'none' ? '—' : r.deliveryStatus;
+      // File names wrap at their own punctuation; AS2 Message-IDs are opaque and may break anywhere.
+      const carrier = [
+        r.fileName ? `<span class="fname">${esc(r.fileName)}</span>` : '',
+        r.as2MessageId ? `<span class="mid">${esc(r.as2MessageId)}</span>` : '',
+      ]
+        .filter((x) => x !== '')
+        .join('<br>');
+      const [date, time] = stamp(r.receivedAt).split(' ');
+      return `<tr${isProblem(r) ? ' class="problem"' : ''}>
 <td class="nowrap">${esc(date ?? '')}<br><span class="sub">${esc(time ?? '')}</span></td>
 <td class="nowrap">${r.partner === null ? '<em>unidentified</em>' : esc(r.partner)}<br><span class="sub">${esc(r.direction)} · ${esc(r.transport ?? '')}</span></td>
 <td class="nowrap">${esc(r.standard.toUpperCase())} ${esc(r.version)} <strong>${esc(r.type)}</strong>${r.test ? ' <span class="tag">TEST</span>' : ''}${r.implementation ? `<br><span class="sub">${esc(r.implementation)}</span>` : ''}</td>
@@ -219,7 +299,8 @@ function transactionTable(rows: TransactionRow[]): string {
 <td${deliveryBad ? ' class="flag"' : ''}>${esc(delivery)}${r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''}</td>
 <td class="carrier">${carrier}</td>
 </tr>`;
-  }).join('\n');
+    })
+    .join('\n');
   return `<table class="transactions">
 <thead><tr><th scope="col">Received (UTC)</th><th scope="col">Partner<br>direction</th><th scope="col">Document</th><th scope="col">Interchange<br>group / set #</th><th scope="col">Sender<br>→ receiver</th><th scope="col">Tracked</th><th scope="col">Validation</th><th scope="col">Acknowledgement</th><th scope="col">Delivery</th><th scope="col">File / AS2 Message-ID</th></tr></thead>
 <tbody>
@@ -229,17 +310,21 @@ ${body}
 }
 
 function certificateTable(rows: CertificateRow[]): string {
-  const body = rows.map((c) => {
-    const [date, time] = stamp(c.notAfter).split(' ');
-    const left = c.expired ? `expired ${-c.daysLeft} day${c.daysLeft === -1 ? '' : 's'} ago` : `${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}`;
-    return `<tr class="problem">
+  const body = rows
+    .map((c) => {
+      const [date, time] = stamp(c.notAfter).split(' ');
+      const left = c.expired
+        ? `expired ${-c.daysLeft} day${c.daysLeft === -1 ? '' : 's'} ago`
+        : `${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}`;
+      return `<tr class="problem">
 <td class="nowrap">${c.owner === 'us' ? '<strong>us</strong>' : esc(c.owner)}</td>
 <td class="mono">${esc(c.subject)}</td>
 <td class="nowrap">${esc(date ?? '')}<br><span class="sub">${esc(time ?? '')}</span></td>
 <td class="${c.expired ? 'flag ' : ''}nowrap">${esc(left)}</td>
 <td class="mono carrier"><span class="fname">${esc(c.file)}</span></td>
 </tr>`;
-  }).join('\n');
+    })
+    .join('\n');
   return `<table class="certificates">
 <thead><tr><th scope="col">Owner</th><th scope="col">Subject</th><th scope="col">Expires (UTC)</th><th scope="col">Left</th><th scope="col">File</th></tr></thead>
 <tbody>
@@ -248,15 +333,21 @@ ${body}
 </table>`;
 }
 
-const noticeLabels: Record<string, string> = { 'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in' };
+const noticeLabels: Record<string, string> = {
+  'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in',
+};
 
 function noticeSection(rows: NoticeRow[]): string {
-  const body = rows.map((n) => `<tr class="problem">
+  const body = rows
+    .map(
+      (n) => `<tr class="problem">
 <td class="nowrap">${esc(stamp(n.at))}</td>
 <td class="nowrap">${esc(n.partner ?? '')}</td>
 <td>${esc(noticeLabels[n.stage] ?? n.stage)}<br><span class="sub mono">${esc(n.code ?? '')}</span></td>
 <td class="mono">${esc(n.detail ?? '')}</td>
-</tr>`).join('\n');
+</tr>`,
+    )
+    .join('\n');
   return `<h2>Received but not taken in (${rows.length})</h2>
 <table class="notices">
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Partner</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead>
@@ -364,7 +455,7 @@ footer p { margin: 4px 0; }
 
 /** `edi-gateway report --certificates --format html`: the certificates alone, on a page like the report's. */
 export function renderCertificatesHtml(rows: CertificateRow[], meta: { partner?: string; generatedAt: Date }): string {
-  const partner = meta.partner ? `ours and ${meta.partner}'s` : 'ours and every partner\'s';
+  const partner = meta.partner ? `ours and ${meta.partner}'s` : "ours and every partner's";
   const generated = `${stamp(meta.generatedAt.toISOString())} UTC`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -402,9 +493,10 @@ export function renderHtml(rows: TransactionRow[], meta: HtmlMeta, summary: Summ
   const partner = meta.partner ?? 'all partners';
   const generated = `${stamp(meta.generatedAt.toISOString())} UTC`;
   const certificates = meta.certificates;
-  const content = rows.length === 0
-    ? '<p class="empty">No transaction sets were recorded in this period.</p>'
-    : `<h2>Per day</h2>
+  const content =
+    rows.length === 0
+      ? '<p class="empty">No transaction sets were recorded in this period.</p>'
+      : `<h2>Per day</h2>
 <figure>
 ${chartSvg(bars)}
 <figcaption>Each transaction set counts once: invalid or rejected first, then delivered, else other. Numbers on the bars are counts.${bars.length < spanDays(bars) ? ' The period is long: days without transaction sets are left out.' : ''}</figcaption>

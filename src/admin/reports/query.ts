@@ -46,9 +46,33 @@ export interface TransactionRow {
 
 /** The row fields in contract order: JSON keys, CSV columns (with `tracked` flattened). */
 export const rowFields = [
-  'partner', 'direction', 'transport', 'as2MessageId', 'fileName', 'standard', 'version', 'implementation', 'type',
-  'interchangeControlNumber', 'groupControlNumber', 'transactionControlNumber', 'senderQualifier', 'sender', 'receiverQualifier', 'receiver',
-  'test', 'receivedAt', 'deliveredAt', 'validation', 'ackStatus', 'ackOverdue', 'deliveryStatus', 'tracked', 'reference', 'messageId', 'transactionId',
+  'partner',
+  'direction',
+  'transport',
+  'as2MessageId',
+  'fileName',
+  'standard',
+  'version',
+  'implementation',
+  'type',
+  'interchangeControlNumber',
+  'groupControlNumber',
+  'transactionControlNumber',
+  'senderQualifier',
+  'sender',
+  'receiverQualifier',
+  'receiver',
+  'test',
+  'receivedAt',
+  'deliveredAt',
+  'validation',
+  'ackStatus',
+  'ackOverdue',
+  'deliveryStatus',
+  'tracked',
+  'reference',
+  'messageId',
+  'transactionId',
 ] as const satisfies readonly (keyof TransactionRow)[];
 
 export interface ReportFilter {
@@ -138,7 +162,9 @@ function parseTracked(text: string | null): Record<string, string> {
   try {
     const v: unknown = JSON.parse(text);
     if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, x === null || x === undefined ? '' : String(x)]));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, x === null || x === undefined ? '' : String(x)]),
+    );
   } catch {
     return {};
   }
@@ -175,14 +201,36 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
   // The latest delivery of each transaction set: a correlated subquery both drivers run off ix_delivery_transaction.
   const latestDelivery = `SELECT d2.${q('id')} FROM ${q('delivery')} d2 WHERE d2.${q('transactionId')} = t.${q('id')} ORDER BY d2.${q('createdAt')} DESC, d2.${q('id')} DESC LIMIT 1`;
   const sql = `SELECT ${[
-    col('t', 'partnerId'), col('t', 'direction'), col('m', 'transport'), col('m', 'as2MessageId'), col('m', 'fileName'),
-    col('t', 'standard'), col('t', 'version'), col('t', 'implementation'), col('t', 'type'),
-    col('i', 'controlNumber', 'icn'), col('g', 'controlNumber', 'gcn'), col('t', 'controlNumber', 'tcn'),
-    col('i', 'senderQualifier'), col('i', 'senderId'), col('i', 'receiverQualifier'), col('i', 'receiverId'), col('i', 'test'),
-    col('m', 'receivedAt'), col('t', 'deliveredAt', 'txDeliveredAt'), col('t', 'validation'), col('t', 'ackStatus', 'txAckStatus'),
-    col('i', 'ackStatus', 'icAckStatus'), col('i', 'ackDueAt'), col('t', 'deliveryStatus', 'txDeliveryStatus'),
-    col('d', 'status', 'deliveryStatus'), col('d', 'deliveredAt'), col('t', 'tracked'), col('t', 'reference'),
-    col('t', 'messageId'), col('t', 'id', 'transactionId'),
+    col('t', 'partnerId'),
+    col('t', 'direction'),
+    col('m', 'transport'),
+    col('m', 'as2MessageId'),
+    col('m', 'fileName'),
+    col('t', 'standard'),
+    col('t', 'version'),
+    col('t', 'implementation'),
+    col('t', 'type'),
+    col('i', 'controlNumber', 'icn'),
+    col('g', 'controlNumber', 'gcn'),
+    col('t', 'controlNumber', 'tcn'),
+    col('i', 'senderQualifier'),
+    col('i', 'senderId'),
+    col('i', 'receiverQualifier'),
+    col('i', 'receiverId'),
+    col('i', 'test'),
+    col('m', 'receivedAt'),
+    col('t', 'deliveredAt', 'txDeliveredAt'),
+    col('t', 'validation'),
+    col('t', 'ackStatus', 'txAckStatus'),
+    col('i', 'ackStatus', 'icAckStatus'),
+    col('i', 'ackDueAt'),
+    col('t', 'deliveryStatus', 'txDeliveryStatus'),
+    col('d', 'status', 'deliveryStatus'),
+    col('d', 'deliveredAt'),
+    col('t', 'tracked'),
+    col('t', 'reference'),
+    col('t', 'messageId'),
+    col('t', 'id', 'transactionId'),
   ].join(', ')}
   FROM ${q('edi_transaction')} t
   LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}
@@ -248,7 +296,16 @@ export interface SummaryRow extends SummaryCounts {
 }
 
 export function emptyCounts(): SummaryCounts {
-  return { transactions: 0, inbound: 0, outbound: 0, invalid: 0, rejected: 0, failures: 0, overdueAcks: 0, delivered: 0 };
+  return {
+    transactions: 0,
+    inbound: 0,
+    outbound: 0,
+    invalid: 0,
+    rejected: 0,
+    failures: 0,
+    overdueAcks: 0,
+    delivered: 0,
+  };
 }
 
 export function addRow(c: SummaryCounts, r: TransactionRow): void {
@@ -273,7 +330,17 @@ export function summaryRows(rows: TransactionRow[]): SummaryRow[] {
     addRow(s, r);
   }
   const rank = (p: string | null) => (p === null ? '\uffff' : p);
-  return [...byKey.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : rank(a.partner) < rank(b.partner) ? -1 : rank(a.partner) > rank(b.partner) ? 1 : 0));
+  return [...byKey.values()].sort((a, b) =>
+    a.day < b.day
+      ? -1
+      : a.day > b.day
+        ? 1
+        : rank(a.partner) < rank(b.partner)
+          ? -1
+          : rank(a.partner) > rank(b.partner)
+            ? 1
+            : 0,
+  );
 }
 
 /** The totals over summary rows (or over the period's rows: the same numbers). */
@@ -317,8 +384,28 @@ export async function noticeRows(store: Store, filter: ReportFilter = {}): Promi
     where.push(`e.${q('partnerId')} = ?`);
     params.push(filter.partner);
   }
-  const cols = ['createdAt', 'partnerId', 'stage', 'code', 'detail', 'messageId'].map((c) => `e.${q(c)} AS ${q(c)}`).join(', ');
-  const raw = await store.query<{ createdAt: Date | string; partnerId: string | null; stage: string; code: string | null; detail: string | null; messageId: string | null }[]>(
-    `SELECT ${cols} FROM ${q('event')} e WHERE ${where.join(' AND ')} ORDER BY e.${q('createdAt')}, e.${q('id')}`, params);
-  return raw.map((r) => ({ at: iso(r.createdAt)!, partner: r.partnerId, stage: r.stage, code: r.code, detail: r.detail, messageId: r.messageId }));
+  const cols = ['createdAt', 'partnerId', 'stage', 'code', 'detail', 'messageId']
+    .map((c) => `e.${q(c)} AS ${q(c)}`)
+    .join(', ');
+  const raw = await store.query<
+    {
+      createdAt: Date | string;
+      partnerId: string | null;
+      stage: string;
+      code: string | null;
+      detail: string | null;
+      messageId: string | null;
+    }[]
+  >(
+    `SELECT ${cols} FROM ${q('event')} e WHERE ${where.join(' AND ')} ORDER BY e.${q('createdAt')}, e.${q('id')}`,
+    params,
+  );
+  return raw.map((r) => ({
+    at: iso(r.createdAt)!,
+    partner: r.partnerId,
+    stage: r.stage,
+    code: r.code,
+    detail: r.detail,
+    messageId: r.messageId,
+  }));
 }

@@ -48,17 +48,55 @@ function read997(tx: Transaction, kind: '997' | '999'): AckReport {
   for (const s of tx.segments) {
     const e = s.elements;
     switch (s.id) {
-      case 'AK1': g = { functionalId: text(e[0]), controlNumber: text(e[1]), status: '', codes: [], transactions: [] }; report.groups.push(g); break;
-      case 'AK2': t = { type: text(e[0]), controlNumber: text(e[1]), status: '', codes: [], findings: [] }; g?.transactions.push(t); break;
-      case 'AK3': case 'IK3':
-        seg = { segmentId: text(e[0]), position: Number(text(e[1])), code: text(e[3]), ...(text(e[2]) ? { loop: text(e[2]) } : {}) };
+      case 'AK1':
+        g = { functionalId: text(e[0]), controlNumber: text(e[1]), status: '', codes: [], transactions: [] };
+        report.groups.push(g);
+        break;
+      case 'AK2':
+        t = { type: text(e[0]), controlNumber: text(e[1]), status: '', codes: [], findings: [] };
+        g?.transactions.push(t);
+        break;
+      case 'AK3':
+      case 'IK3':
+        seg = {
+          segmentId: text(e[0]),
+          position: Number(text(e[1])),
+          code: text(e[3]),
+          ...(text(e[2]) ? { loop: text(e[2]) } : {}),
+        };
         t?.findings.push(seg);
         break;
-      case 'AK4': case 'IK4':
-        t?.findings.push({ code: text(e[2]), element: components(e[0]).filter((c) => c !== '').join(':'), ...(seg?.segmentId ? { segmentId: seg.segmentId, position: seg.position } : {}), ...(text(e[3]) ? { value: text(e[3]) } : {}) });
+      case 'AK4':
+      case 'IK4':
+        t?.findings.push({
+          code: text(e[2]),
+          element: components(e[0])
+            .filter((c) => c !== '')
+            .join(':'),
+          ...(seg?.segmentId ? { segmentId: seg.segmentId, position: seg.position } : {}),
+          ...(text(e[3]) ? { value: text(e[3]) } : {}),
+        });
         break;
-      case 'AK5': case 'IK5': if (t) { t.status = text(e[0]); t.codes = e.slice(1).map((x) => text(x)).filter(Boolean); } seg = undefined; break;
-      case 'AK9': if (g) { g.status = text(e[0]); g.codes = e.slice(4).map((x) => text(x)).filter(Boolean); } break;
+      case 'AK5':
+      case 'IK5':
+        if (t) {
+          t.status = text(e[0]);
+          t.codes = e
+            .slice(1)
+            .map((x) => text(x))
+            .filter(Boolean);
+        }
+        seg = undefined;
+        break;
+      case 'AK9':
+        if (g) {
+          g.status = text(e[0]);
+          g.codes = e
+            .slice(4)
+            .map((x) => text(x))
+            .filter(Boolean);
+        }
+        break;
     }
   }
   return report;
@@ -73,15 +111,50 @@ function readContrl(tx: Transaction): AckReport {
   for (const s of tx.segments) {
     const e = s.elements;
     switch (s.id) {
-      case 'UCI': report.interchange = { controlNumber: text(e[0]), status: contrlStatus(text(e[3])), ...(text(e[4]) ? { note: text(e[4]) } : {}) }; break;
-      case 'UCF': g = { controlNumber: text(e[0]), status: contrlStatus(text(e[3])), codes: text(e[4]) ? [text(e[4])] : [], transactions: [] }; report.groups.push(g); break;
+      case 'UCI':
+        report.interchange = {
+          controlNumber: text(e[0]),
+          status: contrlStatus(text(e[3])),
+          ...(text(e[4]) ? { note: text(e[4]) } : {}),
+        };
+        break;
+      case 'UCF':
+        g = {
+          controlNumber: text(e[0]),
+          status: contrlStatus(text(e[3])),
+          codes: text(e[4]) ? [text(e[4])] : [],
+          transactions: [],
+        };
+        report.groups.push(g);
+        break;
       case 'UCM': {
-        t = { type: components(e[1])[0], controlNumber: text(e[0]), status: contrlStatus(text(e[2])), codes: text(e[3]) ? [text(e[3])] : [], findings: [] };
-        if (!g) { implicit ??= { controlNumber: '', status: report.interchange?.status ?? 'A', codes: [], transactions: [] }; if (!report.groups.includes(implicit)) report.groups.push(implicit); implicit.transactions.push(t); } else g.transactions.push(t);
+        t = {
+          type: components(e[1])[0],
+          controlNumber: text(e[0]),
+          status: contrlStatus(text(e[2])),
+          codes: text(e[3]) ? [text(e[3])] : [],
+          findings: [],
+        };
+        if (!g) {
+          implicit ??= { controlNumber: '', status: report.interchange?.status ?? 'A', codes: [], transactions: [] };
+          if (!report.groups.includes(implicit)) report.groups.push(implicit);
+          implicit.transactions.push(t);
+        } else g.transactions.push(t);
         break;
       }
-      case 'UCS': ucs = s; if (text(e[1])) t?.findings.push({ code: text(e[1]), position: Number(text(e[0])) }); break;
-      case 'UCD': t?.findings.push({ code: text(e[0]), element: components(e[1]).filter((c) => c !== '').join(':'), ...(ucs ? { position: Number(text(ucs.elements[0])) } : {}) }); break;
+      case 'UCS':
+        ucs = s;
+        if (text(e[1])) t?.findings.push({ code: text(e[1]), position: Number(text(e[0])) });
+        break;
+      case 'UCD':
+        t?.findings.push({
+          code: text(e[0]),
+          element: components(e[1])
+            .filter((c) => c !== '')
+            .join(':'),
+          ...(ucs ? { position: Number(text(ucs.elements[0])) } : {}),
+        });
+        break;
     }
   }
   if (report.interchange?.status === 'A') report.implicitAccept = true;
@@ -91,7 +164,12 @@ function readContrl(tx: Transaction): AckReport {
 /** Every acknowledgement an interchange carries: TA1 segments, 997 and 999 sets, CONTRL messages. */
 export function readAcks(ic: Interchange): AckReport[] {
   const out: AckReport[] = [];
-  for (const t of ic.ta1 ?? []) out.push({ kind: 'TA1', interchange: { controlNumber: t.controlNumber, status: t.status, note: t.note }, groups: [] });
+  for (const t of ic.ta1 ?? [])
+    out.push({
+      kind: 'TA1',
+      interchange: { controlNumber: t.controlNumber, status: t.status, note: t.note },
+      groups: [],
+    });
   for (const g of ic.groups) {
     for (const tx of g.transactions) {
       if (tx.type === '997' || tx.type === '999') out.push(read997(tx, tx.type));

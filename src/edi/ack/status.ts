@@ -51,7 +51,13 @@ export function segmentReports(tx: Transaction): SegmentReport[] {
     const pos = d.location.segment ?? 0;
     let r = by.get(pos);
     if (!r) {
-      r = { position: pos, segmentId: d.location.segmentId ?? '', segment: [], elements: [], ...(d.location.loop ? { loop: d.location.loop } : {}) };
+      r = {
+        position: pos,
+        segmentId: d.location.segmentId ?? '',
+        segment: [],
+        elements: [],
+        ...(d.location.loop ? { loop: d.location.loop } : {}),
+      };
       by.set(pos, r);
     }
     (d.level === 'segment' ? r.segment : r.elements).push(d);

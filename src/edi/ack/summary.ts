@@ -16,7 +16,10 @@ export function ackSummary(tx: Transaction): Transaction {
   if (unit) {
     for (const r of segmentReports(tx)) {
       for (let i = Math.min(r.position, tx.segments.length) - 1; i >= 0; i--) {
-        if (tx.segments[i].id === unit.tag) { segments[i] = tx.segments[i]; break; }
+        if (tx.segments[i].id === unit.tag) {
+          segments[i] = tx.segments[i];
+          break;
+        }
       }
     }
   }

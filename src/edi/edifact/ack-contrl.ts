@@ -16,7 +16,8 @@ function firstError(list: { severity: string; code: string }[]): string | undefi
 
 function trim(row: Row): Row {
   let n = row.length;
-  while (n > 1 && (row[n - 1] === '' || (Array.isArray(row[n - 1]) && (row[n - 1] as string[]).every((c) => c === '')))) n--;
+  while (n > 1 && (row[n - 1] === '' || (Array.isArray(row[n - 1]) && (row[n - 1] as string[]).every((c) => c === ''))))
+    n--;
   return row.slice(0, n) as Row;
 }
 
@@ -29,7 +30,10 @@ function messageRows(tx: Transaction, unh: Segment | undefined): Row[] {
     const segCode = firstError(r.segment) ?? r.segment[0]?.code ?? '';
     rows.push(trim(['UCS', String(r.position), r.elements.length > 0 && !segCode ? '' : segCode]));
     for (const e of r.elements.slice(0, 99)) {
-      const pos = e.location.component !== undefined ? [String(e.location.element ?? 0), String(e.location.component)] : String(e.location.element ?? 0);
+      const pos =
+        e.location.component !== undefined
+          ? [String(e.location.element ?? 0), String(e.location.component)]
+          : String(e.location.element ?? 0);
       rows.push(['UCD', e.code, pos]);
     }
   }
@@ -40,10 +44,21 @@ function groupRows(g: Group): Row[] {
   const rows: Row[] = [];
   if (g.header) {
     const own = firstError(g.errors);
-    const rejected = own !== undefined || (g.transactions.length > 0 && g.transactions.every((t) => transactionStatus(t) === 'R'));
-    rows.push(trim(['UCF', g.controlNumber ?? '', g.header.elements[1] ?? '', g.header.elements[2] ?? '', rejected ? REJECT : ACK, own ?? '']));
+    const rejected =
+      own !== undefined || (g.transactions.length > 0 && g.transactions.every((t) => transactionStatus(t) === 'R'));
+    rows.push(
+      trim([
+        'UCF',
+        g.controlNumber ?? '',
+        g.header.elements[1] ?? '',
+        g.header.elements[2] ?? '',
+        rejected ? REJECT : ACK,
+        own ?? '',
+      ]),
+    );
   }
-  for (const tx of g.transactions) rows.push(...messageRows(tx, tx.segments[0]?.id === 'UNH' ? tx.segments[0] : undefined));
+  for (const tx of g.transactions)
+    rows.push(...messageRows(tx, tx.segments[0]?.id === 'UNH' ? tx.segments[0] : undefined));
   return rows;
 }
 
@@ -66,12 +81,29 @@ export function buildContrl(orig: Interchange, opts: AckOptions = {}): Interchan
   const msgVersion = version === '4' ? ['4', '1'] : version === '2' ? ['2', '2'] : ['D', '3'];
   const icError = firstError(orig.errors);
   const firstIcError = orig.errors.find((d) => d.severity === 'error');
-  const uci = trim(['UCI', orig.controlNumber, components(ub[1]).slice(0, 2), components(ub[2]).slice(0, 2), icError ? REJECT : ACK, icError ?? '',
-    firstIcError?.location.segmentId ?? '', firstIcError?.location.element !== undefined ? String(firstIcError.location.element) : '']);
+  const uci = trim([
+    'UCI',
+    orig.controlNumber,
+    components(ub[1]).slice(0, 2),
+    components(ub[2]).slice(0, 2),
+    icError ? REJECT : ACK,
+    icError ?? '',
+    firstIcError?.location.segmentId ?? '',
+    firstIcError?.location.element !== undefined ? String(firstIcError.location.element) : '',
+  ]);
   const rows: Row[] = [['UNH', '1', ['CONTRL', ...msgVersion, 'UN']], uci];
   for (const g of orig.groups) rows.push(...groupRows(g));
   const segments: Segment[] = rows.map(([id, ...elements]) => ({ id, elements, offset: 0 }));
-  const contrl: Transaction = { type: 'CONTRL', version: msgVersion.join(''), controlNumber: '1', segments, segmentCount: segments.length + 1, errors: [], offset: 0, length: 0 };
+  const contrl: Transaction = {
+    type: 'CONTRL',
+    version: msgVersion.join(''),
+    controlNumber: '1',
+    segments,
+    segmentCount: segments.length + 1,
+    errors: [],
+    offset: 0,
+    length: 0,
+  };
   return {
     standard: 'edifact',
     sender: { id: text(from[0]), qualifier: text(from[1]) },

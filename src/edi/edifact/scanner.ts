@@ -11,7 +11,16 @@ const CR = 0x0d;
 const LF = 0x0a;
 const TAG = /^[A-Z][A-Z0-9]{2}$/;
 
-const enum Tag { Other, UNA, UNB, UNZ, UNG, UNE, UNH, UNT }
+const enum Tag {
+  Other,
+  UNA,
+  UNB,
+  UNZ,
+  UNG,
+  UNE,
+  UNH,
+  UNT,
+}
 
 function indexOrEnd(buf: Buffer, byte: number, from: number): number {
   const i = buf.indexOf(byte, from);
@@ -66,13 +75,27 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
           while (pos < len && (buf[pos] === CR || buf[pos] === LF)) pos++;
           if (pos >= len) return pos;
         }
-        if (len - pos < 3) { if (!final) return pos; if (!this.una) return pos; }
+        if (len - pos < 3) {
+          if (!final) return pos;
+          if (!this.una) return pos;
+        }
         const t = this.idleTag(buf, pos);
         if (t === Tag.UNA) {
-          if (this.una) this.stray(diagnostic('interchange', '1', 'second UNA without a UNB between them', { offset: base + pos, segmentId: 'UNA' }));
+          if (this.una)
+            this.stray(
+              diagnostic('interchange', '1', 'second UNA without a UNB between them', {
+                offset: base + pos,
+                segmentId: 'UNA',
+              }),
+            );
           if (len - pos < 9) {
             if (!final) return pos;
-            this.stray(diagnostic('interchange', '1', 'file ends inside the UNA service string advice', { offset: base + pos, segmentId: 'UNA' }));
+            this.stray(
+              diagnostic('interchange', '1', 'file ends inside the UNA service string advice', {
+                offset: base + pos,
+                segmentId: 'UNA',
+              }),
+            );
             return len;
           }
           this.una = this.readUna(buf, pos, base);
@@ -80,7 +103,11 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
           continue;
         }
         if (t === Tag.UNB || t === Tag.UNH) {
-          const end = this.findEnd(buf, pos, t === Tag.UNB ? this.una ?? DEFAULT_DELIMITERS : this.una ?? DEFAULT_DELIMITERS);
+          const end = this.findEnd(
+            buf,
+            pos,
+            t === Tag.UNB ? (this.una ?? DEFAULT_DELIMITERS) : (this.una ?? DEFAULT_DELIMITERS),
+          );
           if (end < 0 && !final) return pos;
           const segEnd = end < 0 ? len : end;
           if (t === Tag.UNB) {
@@ -93,7 +120,12 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
           continue;
         }
         if (this.una) {
-          this.stray(diagnostic('interchange', '13', 'UNA is not followed by a UNB interchange header', { offset: base + pos, segmentId: 'UNB' }));
+          this.stray(
+            diagnostic('interchange', '13', 'UNA is not followed by a UNB interchange header', {
+              offset: base + pos,
+              segmentId: 'UNB',
+            }),
+          );
           this.una = undefined;
         }
         return pos; // not EDIFACT here: the reader decides
@@ -128,13 +160,19 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
 
   finish(base: number): void {
     if (this.una && !this.ic) {
-      this.stray(diagnostic('interchange', '13', 'UNA is not followed by a UNB interchange header', { offset: base, segmentId: 'UNB' }));
+      this.stray(
+        diagnostic('interchange', '13', 'UNA is not followed by a UNB interchange header', {
+          offset: base,
+          segmentId: 'UNB',
+        }),
+      );
       this.una = undefined;
     }
     if (this.ic !== undefined) {
       if (this.tx) this.closeTransactionMissingTrailer(base);
       if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(base);
-      if (this.ic.header.elements.length > 0) this.icDiag('13', 'interchange has no UNZ trailer (file ends early)', { offset: base, segmentId: 'UNZ' });
+      if (this.ic.header.elements.length > 0)
+        this.icDiag('13', 'interchange has no UNZ trailer (file ends early)', { offset: base, segmentId: 'UNZ' });
       this.closeInterchange(base);
     }
   }
@@ -148,15 +186,34 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   private readUna(buf: Buffer, pos: number, base: number): EdifactDelimiters {
     const s = buf.toString('latin1', pos + 3, pos + 9);
     const d: EdifactDelimiters = {
-      component: s[0], element: s[1], decimal: s[2], release: s[3], segment: s[5],
+      component: s[0],
+      element: s[1],
+      decimal: s[2],
+      release: s[3],
+      segment: s[5],
       ...(s[4] !== ' ' ? { repetition: s[4] } : {}),
     };
     const chars = [d.component, d.element, d.release, d.segment, ...(d.repetition ? [d.repetition] : [])];
     if (new Set(chars).size !== chars.length || chars.some((c) => /[A-Za-z0-9]/.test(c))) {
-      this.stray(diagnostic('interchange', '20', `UNA service characters ${JSON.stringify(s)} are not distinct non-alphanumeric characters`, { offset: base + pos, segmentId: 'UNA' }));
+      this.stray(
+        diagnostic(
+          'interchange',
+          '20',
+          `UNA service characters ${JSON.stringify(s)} are not distinct non-alphanumeric characters`,
+          { offset: base + pos, segmentId: 'UNA' },
+        ),
+      );
     }
     if (d.decimal !== '.' && d.decimal !== ',') {
-      this.stray(diagnostic('interchange', '19', `UNA decimal mark ${JSON.stringify(d.decimal)} is neither '.' nor ','`, { offset: base + pos, segmentId: 'UNA' }, { severity: 'warning' }));
+      this.stray(
+        diagnostic(
+          'interchange',
+          '19',
+          `UNA decimal mark ${JSON.stringify(d.decimal)} is neither '.' nor ','`,
+          { offset: base + pos, segmentId: 'UNA' },
+          { severity: 'warning' },
+        ),
+      );
     }
     return d;
   }
@@ -196,13 +253,20 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     if (b2 === 0x41) return Tag.UNA;
     if (b3 !== -1 && b3 !== this.d.element.charCodeAt(0)) return Tag.Other;
     switch (b2) {
-      case 0x48: return Tag.UNH;
-      case 0x54: return Tag.UNT;
-      case 0x47: return Tag.UNG;
-      case 0x45: return Tag.UNE;
-      case 0x5a: return Tag.UNZ;
-      case 0x42: return Tag.UNB;
-      default: return Tag.Other;
+      case 0x48:
+        return Tag.UNH;
+      case 0x54:
+        return Tag.UNT;
+      case 0x47:
+        return Tag.UNG;
+      case 0x45:
+        return Tag.UNE;
+      case 0x5a:
+        return Tag.UNZ;
+      case 0x42:
+        return Tag.UNB;
+      default:
+        return Tag.Other;
     }
   }
 
@@ -215,12 +279,19 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     // Line breaks inside a segment (hard-wrapped files) are not data.
     if (buf === this.breaksIn && this.nextLf < s) this.nextLf = indexOrEnd(buf, LF, s);
     if (buf === this.breaksIn && this.nextCr < s) this.nextCr = indexOrEnd(buf, CR, s);
-    if (buf !== this.breaksIn) { this.breaksIn = buf; this.nextLf = indexOrEnd(buf, LF, s); this.nextCr = indexOrEnd(buf, CR, s); }
+    if (buf !== this.breaksIn) {
+      this.breaksIn = buf;
+      this.nextLf = indexOrEnd(buf, LF, s);
+      this.nextCr = indexOrEnd(buf, CR, s);
+    }
     if (this.nextLf < e || this.nextCr < e) {
       const parts: Buffer[] = [];
       let from = s;
       for (let i = s; i < e; i++) {
-        if (buf[i] === LF || buf[i] === CR) { if (i > from) parts.push(buf.subarray(from, i)); from = i + 1; }
+        if (buf[i] === LF || buf[i] === CR) {
+          if (i > from) parts.push(buf.subarray(from, i));
+          from = i + 1;
+        }
       }
       if (from < e) parts.push(buf.subarray(from, e));
       const joined = Buffer.concat(parts);
@@ -238,7 +309,13 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     if (seg.strayRelease) {
       delete seg.strayRelease;
       // Written back without it: the release character may only precede a service character.
-      if (this.ic) this.icDiag('20', `${seg.id} has a release character before a character that needs none`, { offset, segmentId: seg.id }, 'warning');
+      if (this.ic)
+        this.icDiag(
+          '20',
+          `${seg.id} has a release character before a character that needs none`,
+          { offset, segmentId: seg.id },
+          'warning',
+        );
     }
     return seg;
   }
@@ -286,16 +363,34 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     this.una = undefined;
     this.begin(ic);
     if (splitSegment(this.text(buf, s, e, offset, 'iso-8859-1'), this.d, offset).strayRelease) {
-      this.icDiag('20', 'UNB has a release character before a character that needs none', { offset, segmentId: 'UNB' }, 'warning');
+      this.icDiag(
+        '20',
+        'UNB has a release character before a character that needs none',
+        { offset, segmentId: 'UNB' },
+        'warning',
+      );
     }
-    const at = (element: number, component?: number): Location => ({ offset, segmentId: 'UNB', element, ...(component ? { component } : {}) });
-    if (!cs) this.icDiag('2', `UNB syntax identifier ${JSON.stringify(syntaxId)} is not one this gateway reads (UNOA-UNOK, UNOW, UNOY, IATA, IATB); read as ISO-8859-1`, at(1, 1));
-    if (!/^[1-4]$/.test(syntaxVersion)) this.icDiag('2', `UNB syntax version ${JSON.stringify(syntaxVersion)} is not 1 to 4`, at(1, 2));
+    const at = (element: number, component?: number): Location => ({
+      offset,
+      segmentId: 'UNB',
+      element,
+      ...(component ? { component } : {}),
+    });
+    if (!cs)
+      this.icDiag(
+        '2',
+        `UNB syntax identifier ${JSON.stringify(syntaxId)} is not one this gateway reads (UNOA-UNOK, UNOW, UNOY, IATA, IATB); read as ISO-8859-1`,
+        at(1, 1),
+      );
+    if (!/^[1-4]$/.test(syntaxVersion))
+      this.icDiag('2', `UNB syntax version ${JSON.stringify(syntaxVersion)} is not 1 to 4`, at(1, 2));
     if (!sender[0]) this.icDiag('13', 'UNB interchange sender is missing', at(2, 1));
     if (!receiver[0]) this.icDiag('13', 'UNB interchange recipient is missing', at(3, 1));
-    if (!/^\d{6}(\d{2})?$/.test(dt[0] ?? '') || !/^\d{4}$/.test(dt[1] ?? '')) this.icDiag('12', `UNB date/time ${JSON.stringify(dt.join(':'))} is not YYMMDD:HHMM`, at(4));
+    if (!/^\d{6}(\d{2})?$/.test(dt[0] ?? '') || !/^\d{4}$/.test(dt[1] ?? ''))
+      this.icDiag('12', `UNB date/time ${JSON.stringify(dt.join(':'))} is not YYMMDD:HHMM`, at(4));
     if (!controlNumber) this.icDiag('13', 'UNB interchange control reference is missing', at(5));
-    else if (controlNumber.length > 14) this.icDiag('39', `UNB interchange control reference ${JSON.stringify(controlNumber)} is longer than 14`, at(5));
+    else if (controlNumber.length > 14)
+      this.icDiag('39', `UNB interchange control reference ${JSON.stringify(controlNumber)} is longer than 14`, at(5));
   }
 
   /** Messages with no UNB: read them in an implicit interchange so their content is still checked. */
@@ -311,8 +406,13 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
       date: '',
       test: false,
       syntax: {
-        version: '', element: this.d.element, component: this.d.component, segment: this.d.segment,
-        release: this.d.release, decimal: this.d.decimal, ...(this.una ? { una: true } : {}),
+        version: '',
+        element: this.d.element,
+        component: this.d.component,
+        segment: this.d.segment,
+        release: this.d.release,
+        decimal: this.d.decimal,
+        ...(this.una ? { una: true } : {}),
         ...(this.d.repetition !== undefined ? { repetition: this.d.repetition } : {}),
       },
       groups: [],
@@ -335,33 +435,49 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   private interrupt(offset: number): void {
     if (this.tx) this.closeTransactionMissingTrailer(offset);
     if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(offset);
-    if (this.ic!.header.elements.length > 0) this.icDiag('13', 'interchange has no UNZ trailer before the next UNB', { offset, segmentId: 'UNZ' });
+    if (this.ic!.header.elements.length > 0)
+      this.icDiag('13', 'interchange has no UNZ trailer before the next UNB', { offset, segmentId: 'UNZ' });
     this.closeInterchange(offset);
   }
 
   private segment(buf: Buffer, s: number, e: number, base: number, tag: Tag, unterminated: boolean): void {
     const offset = base + s;
     const end = offset + (e - s) + 1;
-    if (unterminated && tag !== Tag.UNZ) this.icDiag('13', 'last segment has no terminator (file ends early)', { offset });
+    if (unterminated && tag !== Tag.UNZ)
+      this.icDiag('13', 'last segment has no terminator (file ends early)', { offset });
     switch (tag) {
-      case Tag.UNH: return this.openTransaction(this.parse(buf, s, e, offset));
-      case Tag.UNT: return this.closeTransaction(this.parse(buf, s, e, offset), end);
-      case Tag.UNG: return this.openGroup(this.parse(buf, s, e, offset));
-      case Tag.UNE: return this.closeGroup(this.parse(buf, s, e, offset));
-      case Tag.UNZ: return this.closeInterchangeWith(this.parse(buf, s, e, offset), end);
+      case Tag.UNH:
+        return this.openTransaction(this.parse(buf, s, e, offset));
+      case Tag.UNT:
+        return this.closeTransaction(this.parse(buf, s, e, offset), end);
+      case Tag.UNG:
+        return this.openGroup(this.parse(buf, s, e, offset));
+      case Tag.UNE:
+        return this.closeGroup(this.parse(buf, s, e, offset));
+      case Tag.UNZ:
+        return this.closeInterchangeWith(this.parse(buf, s, e, offset), end);
       default: {
         const tx = this.tx;
         if (tx === undefined) {
           const seg = this.parse(buf, s, e, offset);
-          this.icDiag('33', `segment ${JSON.stringify(seg.id.slice(0, 8))} outside a message`, { offset, segmentId: seg.id.slice(0, 3) });
+          this.icDiag('33', `segment ${JSON.stringify(seg.id.slice(0, 8))} outside a message`, {
+            offset,
+            segmentId: seg.id.slice(0, 3),
+          });
           return;
         }
         this.txCount++;
         if (this.full) {
           const seg = this.parse(buf, s, e, offset);
           if (!TAG.test(seg.id)) {
-            tx.errors.push(diagnostic('segment', '15', `unrecognized segment tag ${JSON.stringify(seg.id.slice(0, 8))}`,
-              this.txLoc({ offset, segment: this.txCount, segmentId: seg.id.slice(0, 3) })));
+            tx.errors.push(
+              diagnostic(
+                'segment',
+                '15',
+                `unrecognized segment tag ${JSON.stringify(seg.id.slice(0, 8))}`,
+                this.txLoc({ offset, segment: this.txCount, segmentId: seg.id.slice(0, 3) }),
+              ),
+            );
           }
           tx.segments.push(seg);
         }
@@ -372,7 +488,8 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   private openGroup(ung: Segment): void {
     if (this.tx) this.closeTransactionMissingTrailer(ung.offset);
     if (this.group && this.explicitGroups) this.closeGroupMissingTrailer(ung.offset);
-    if (this.bareMessages > 0) this.icDiag('30', 'UNG after messages outside any group', { offset: ung.offset, segmentId: 'UNG' });
+    if (this.bareMessages > 0)
+      this.icDiag('30', 'UNG after messages outside any group', { offset: ung.offset, segmentId: 'UNG' });
     const e = ung.elements;
     const v = components(e[6]);
     const g: Group = {
@@ -391,7 +508,15 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     this.groupTxCount = 0;
     this.groupCount++;
     this.ic!.groups.push(g);
-    if (!g.controlNumber) g.errors.push(diagnostic('group', '13', 'UNG group reference is missing', this.groupLoc({ offset: ung.offset, segmentId: 'UNG', element: 5 })));
+    if (!g.controlNumber)
+      g.errors.push(
+        diagnostic(
+          'group',
+          '13',
+          'UNG group reference is missing',
+          this.groupLoc({ offset: ung.offset, segmentId: 'UNG', element: 5 }),
+        ),
+      );
   }
 
   private closeGroup(une: Segment): void {
@@ -405,17 +530,40 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     const count = text(une.elements[0]);
     const ref = text(une.elements[1]);
     if (count !== String(this.groupTxCount)) {
-      g.errors.push(diagnostic('group', '29', `UNE says ${count || 'nothing'} messages but the group has ${this.groupTxCount}`, this.groupLoc({ offset: une.offset, segmentId: 'UNE', element: 1 }), { value: count }));
+      g.errors.push(
+        diagnostic(
+          'group',
+          '29',
+          `UNE says ${count || 'nothing'} messages but the group has ${this.groupTxCount}`,
+          this.groupLoc({ offset: une.offset, segmentId: 'UNE', element: 1 }),
+          { value: count },
+        ),
+      );
     }
     if (ref !== g.controlNumber) {
-      g.errors.push(diagnostic('group', '28', `UNE reference ${JSON.stringify(ref)} does not match UNG ${JSON.stringify(g.controlNumber)}`, this.groupLoc({ offset: une.offset, segmentId: 'UNE', element: 2 }), { value: ref }));
+      g.errors.push(
+        diagnostic(
+          'group',
+          '28',
+          `UNE reference ${JSON.stringify(ref)} does not match UNG ${JSON.stringify(g.controlNumber)}`,
+          this.groupLoc({ offset: une.offset, segmentId: 'UNE', element: 2 }),
+          { value: ref },
+        ),
+      );
     }
     this.group = undefined;
   }
 
   private closeGroupMissingTrailer(offset: number): void {
     const g = this.group!;
-    g.errors.push(diagnostic('group', '13', `functional group ${g.controlNumber} has no UNE trailer`, this.groupLoc({ offset, segmentId: 'UNE' })));
+    g.errors.push(
+      diagnostic(
+        'group',
+        '13',
+        `functional group ${g.controlNumber} has no UNE trailer`,
+        this.groupLoc({ offset, segmentId: 'UNE' }),
+      ),
+    );
     this.group = undefined;
   }
 
@@ -424,7 +572,11 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     const s009 = components(unh.elements[1]);
     const version = (s009[1] ?? '') + (s009[2] ?? '');
     if (!this.group) {
-      if (this.explicitGroups) this.icDiag('30', 'message outside a group in an interchange that uses groups', { offset: unh.offset, segmentId: 'UNH' });
+      if (this.explicitGroups)
+        this.icDiag('30', 'message outside a group in an interchange that uses groups', {
+          offset: unh.offset,
+          segmentId: 'UNH',
+        });
       this.group = { version, transactions: [], errors: [] };
       this.ic!.groups.push(this.group);
       this.groupTxCount = 0;
@@ -444,10 +596,17 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     this.tx = tx;
     this.txCount = 1;
     this.groupTxCount++;
-    const loc = (element: number, component?: number) => this.txLoc({ offset: unh.offset, segment: 1, segmentId: 'UNH', element, ...(component ? { component } : {}) });
+    const loc = (element: number, component?: number) =>
+      this.txLoc({ offset: unh.offset, segment: 1, segmentId: 'UNH', element, ...(component ? { component } : {}) });
     if (!tx.controlNumber) tx.errors.push(diagnostic('transaction', '13', 'UNH message reference is missing', loc(1)));
-    if (!/^[A-Z0-9]{1,6}$/.test(tx.type)) tx.errors.push(diagnostic('transaction', '12', `UNH message type ${JSON.stringify(tx.type)} is not valid`, loc(2, 1)));
-    if (!s009[1] || !s009[2] || !s009[3]) tx.errors.push(diagnostic('transaction', '13', 'UNH message identifier lacks version, release or agency', loc(2)));
+    if (!/^[A-Z0-9]{1,6}$/.test(tx.type))
+      tx.errors.push(
+        diagnostic('transaction', '12', `UNH message type ${JSON.stringify(tx.type)} is not valid`, loc(2, 1)),
+      );
+    if (!s009[1] || !s009[2] || !s009[3])
+      tx.errors.push(
+        diagnostic('transaction', '13', 'UNH message identifier lacks version, release or agency', loc(2)),
+      );
   }
 
   private closeTransaction(unt: Segment, endOffset: number): void {
@@ -461,19 +620,40 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     const count = text(unt.elements[0]);
     const ref = text(unt.elements[1]);
     if (count !== String(this.txCount)) {
-      tx.errors.push(diagnostic('transaction', '29', `UNT says ${count || 'nothing'} segments but the message has ${this.txCount}`,
-        this.txLoc({ offset: unt.offset, segment: this.txCount, segmentId: 'UNT', element: 1 }), { value: count }));
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '29',
+          `UNT says ${count || 'nothing'} segments but the message has ${this.txCount}`,
+          this.txLoc({ offset: unt.offset, segment: this.txCount, segmentId: 'UNT', element: 1 }),
+          { value: count },
+        ),
+      );
     }
     if (ref !== tx.controlNumber) {
-      tx.errors.push(diagnostic('transaction', '28', `UNT reference ${JSON.stringify(ref)} does not match UNH ${JSON.stringify(tx.controlNumber)}`,
-        this.txLoc({ offset: unt.offset, segment: this.txCount, segmentId: 'UNT', element: 2 }), { value: ref }));
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '28',
+          `UNT reference ${JSON.stringify(ref)} does not match UNH ${JSON.stringify(tx.controlNumber)}`,
+          this.txLoc({ offset: unt.offset, segment: this.txCount, segmentId: 'UNT', element: 2 }),
+          { value: ref },
+        ),
+      );
     }
     this.endTransaction(endOffset);
   }
 
   private closeTransactionMissingTrailer(offset: number): void {
     const tx = this.tx!;
-    tx.errors.push(diagnostic('transaction', '13', `message ${tx.controlNumber} has no UNT trailer`, this.txLoc({ offset, segment: this.txCount + 1, segmentId: 'UNT' })));
+    tx.errors.push(
+      diagnostic(
+        'transaction',
+        '13',
+        `message ${tx.controlNumber} has no UNT trailer`,
+        this.txLoc({ offset, segment: this.txCount + 1, segmentId: 'UNT' }),
+      ),
+    );
     this.endTransaction(offset);
   }
 
@@ -486,12 +666,21 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     const ref = text(unz.elements[1]);
     const expected = this.explicitGroups ? this.groupCount : this.bareMessages;
     if (count !== String(expected)) {
-      this.icDiag('29', `UNZ says ${count || 'nothing'} ${this.explicitGroups ? 'groups' : 'messages'} but the interchange has ${expected}`, { offset: unz.offset, segmentId: 'UNZ', element: 1 });
+      this.icDiag(
+        '29',
+        `UNZ says ${count || 'nothing'} ${this.explicitGroups ? 'groups' : 'messages'} but the interchange has ${expected}`,
+        { offset: unz.offset, segmentId: 'UNZ', element: 1 },
+      );
     }
     if (ref !== ic.controlNumber) {
-      this.icDiag('28', `UNZ reference ${JSON.stringify(ref)} does not match UNB ${JSON.stringify(ic.controlNumber)}`, { offset: unz.offset, segmentId: 'UNZ', element: 2 });
+      this.icDiag('28', `UNZ reference ${JSON.stringify(ref)} does not match UNB ${JSON.stringify(ic.controlNumber)}`, {
+        offset: unz.offset,
+        segmentId: 'UNZ',
+        element: 2,
+      });
     }
-    if (expected === 0) this.icDiag('32', 'interchange holds no messages', { offset: unz.offset, segmentId: 'UNZ' }, 'warning');
+    if (expected === 0)
+      this.icDiag('32', 'interchange holds no messages', { offset: unz.offset, segmentId: 'UNZ' }, 'warning');
     this.closeInterchange(endOffset);
   }
 

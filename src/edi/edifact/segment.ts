@@ -12,7 +12,13 @@ export interface EdifactDelimiters {
   segment: string;
 }
 
-export const DEFAULT_DELIMITERS: EdifactDelimiters = { component: ':', element: '+', decimal: '.', release: '?', segment: "'" };
+export const DEFAULT_DELIMITERS: EdifactDelimiters = {
+  component: ':',
+  element: '+',
+  decimal: '.',
+  release: '?',
+  segment: "'",
+};
 
 /**
  * Splits a segment's text into tag and elements. Release characters are removed here, so the model
@@ -21,7 +27,13 @@ export const DEFAULT_DELIMITERS: EdifactDelimiters = { component: ':', element: 
  */
 export function splitSegment(textIn: string, d: EdifactDelimiters, offset = 0): Segment & { strayRelease?: boolean } {
   if (textIn.indexOf(d.release) < 0) {
-    return splitPlain(textIn, d.element.charCodeAt(0), d.component.charCodeAt(0), d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1, offset);
+    return splitPlain(
+      textIn,
+      d.element.charCodeAt(0),
+      d.component.charCodeAt(0),
+      d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1,
+      offset,
+    );
   }
   return splitReleased(textIn, d, offset);
 }
@@ -85,13 +97,17 @@ export function escape(value: string, d: EdifactDelimiters): string {
   let needs = false;
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
-    if (c === d.release || c === d.element || c === d.component || c === d.segment || c === d.repetition) { needs = true; break; }
+    if (c === d.release || c === d.element || c === d.component || c === d.segment || c === d.repetition) {
+      needs = true;
+      break;
+    }
   }
   if (!needs) return value;
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
-    if (c === d.release || c === d.element || c === d.component || c === d.segment || c === d.repetition) out += d.release;
+    if (c === d.release || c === d.element || c === d.component || c === d.segment || c === d.repetition)
+      out += d.release;
     out += c;
   }
   return out;

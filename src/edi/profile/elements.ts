@@ -9,7 +9,17 @@ import { validDate, validTime } from '../x12/scanner';
  * Element checks compiled once per profile position, so that checking a conforming segment builds
  * nothing: names, locations and messages are made only for a value that fails.
  */
-export const enum Kind { Text, Id, Int, Decimal, Date, Time, Binary, Alpha, Numeric }
+export const enum Kind {
+  Text,
+  Id,
+  Int,
+  Decimal,
+  Date,
+  Time,
+  Binary,
+  Alpha,
+  Numeric,
+}
 
 export interface ValueCheck {
   kind: Kind;
@@ -38,20 +48,38 @@ export interface CompiledRule {
 
 function kindOf(t: string): Kind {
   switch (t) {
-    case 'ID': return Kind.Id;
-    case 'R': return Kind.Decimal;
-    case 'DT': return Kind.Date;
-    case 'TM': return Kind.Time;
-    case 'B': return Kind.Binary;
-    case 'a': return Kind.Alpha;
-    case 'n': return Kind.Numeric;
-    case 'AN': case 'an': return Kind.Text;
-    default: return /^N\d?$/.test(t) ? Kind.Int : Kind.Text;
+    case 'ID':
+      return Kind.Id;
+    case 'R':
+      return Kind.Decimal;
+    case 'DT':
+      return Kind.Date;
+    case 'TM':
+      return Kind.Time;
+    case 'B':
+      return Kind.Binary;
+    case 'a':
+      return Kind.Alpha;
+    case 'n':
+      return Kind.Numeric;
+    case 'AN':
+    case 'an':
+      return Kind.Text;
+    default:
+      return /^N\d?$/.test(t) ? Kind.Int : Kind.Text;
   }
 }
 
 function valueCheck(d: ComponentDef | ElementDef, parentRef?: string): ValueCheck {
-  return { kind: kindOf(d.type), min: d.min, max: d.max ?? Infinity, codes: d.codes ? new Set(d.codes) : undefined, mandatory: d.usage === 'M', ref: d.ref ?? parentRef, name: d.name };
+  return {
+    kind: kindOf(d.type),
+    min: d.min,
+    max: d.max ?? Infinity,
+    codes: d.codes ? new Set(d.codes) : undefined,
+    mandatory: d.usage === 'M',
+    ref: d.ref ?? parentRef,
+    name: d.name,
+  };
 }
 
 export function compileElements(segmentId: string, defs: ElementDef[]): ElementCheck[] {
@@ -106,7 +134,10 @@ function valueFinding(v: string, c: ValueCheck): Finding | undefined {
     case Kind.Numeric: {
       if (!NUMERIC.test(v)) return 'invalid-character';
       len = 0;
-      for (let i = 0; i < v.length; i++) { const ch = v.charCodeAt(i); if (ch >= 48 && ch <= 57) len++; }
+      for (let i = 0; i < v.length; i++) {
+        const ch = v.charCodeAt(i);
+        if (ch >= 48 && ch <= 57) len++;
+      }
       break;
     }
     case Kind.Date:
@@ -121,7 +152,8 @@ function valueFinding(v: string, c: ValueCheck): Finding | undefined {
     case Kind.Binary:
       return undefined;
   }
-  if (c.kind !== Kind.Int && c.kind !== Kind.Decimal && c.kind !== Kind.Numeric && CONTROL.test(v)) return 'invalid-character';
+  if (c.kind !== Kind.Int && c.kind !== Kind.Decimal && c.kind !== Kind.Numeric && CONTROL.test(v))
+    return 'invalid-character';
   if (len < c.min) return 'too-short';
   if (len > c.max) return 'too-long';
   if (c.codes && !c.codes.has(v)) return 'invalid-code';
@@ -132,14 +164,27 @@ function describe(f: Finding, name: string, v: string, c: ValueCheck): string {
   const q = JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   switch (f) {
     case 'invalid-character':
-      return c.kind === Kind.Int ? `${name} ${q} is not an integer` : c.kind === Kind.Decimal ? `${name} ${q} is not a decimal number`
-        : c.kind === Kind.Numeric ? `${name} ${q} is not numeric` : c.kind === Kind.Alpha ? `${name} ${q} must be alphabetic` : `${name} holds a control character`;
-    case 'invalid-date': return `${name} ${q} is not a valid date`;
-    case 'invalid-time': return `${name} ${q} is not a valid time`;
-    case 'too-short': return `${name} ${q} is shorter than ${c.min}`;
-    case 'too-long': return `${name} ${q} is longer than ${c.max}`;
-    case 'invalid-code': return `${name} ${q} is not a valid code here`;
-    default: return `${name} ${q}: ${f}`;
+      return c.kind === Kind.Int
+        ? `${name} ${q} is not an integer`
+        : c.kind === Kind.Decimal
+          ? `${name} ${q} is not a decimal number`
+          : c.kind === Kind.Numeric
+            ? `${name} ${q} is not numeric`
+            : c.kind === Kind.Alpha
+              ? `${name} ${q} must be alphabetic`
+              : `${name} holds a control character`;
+    case 'invalid-date':
+      return `${name} ${q} is not a valid date`;
+    case 'invalid-time':
+      return `${name} ${q} is not a valid time`;
+    case 'too-short':
+      return `${name} ${q} is shorter than ${c.min}`;
+    case 'too-long':
+      return `${name} ${q} is longer than ${c.max}`;
+    case 'invalid-code':
+      return `${name} ${q} is not a valid code here`;
+    default:
+      return `${name} ${q}: ${f}`;
   }
 }
 
@@ -156,7 +201,6 @@ export function elementPresent(e: Element | undefined): boolean {
   return e.repeats.some(present);
 }
 
-
 /** Where the segment under check sits; a Location is built from it only when something fails. */
 export interface SegmentAt {
   base: Location;
@@ -165,20 +209,46 @@ export interface SegmentAt {
 }
 
 function locate(at: SegmentAt, seg: Segment, element: number, component?: number, repeat?: number): Location {
-  const loc: Location = { ...at.base, segment: at.segment, segmentId: seg.id, loop: at.loop, offset: seg.offset, element };
+  const loc: Location = {
+    ...at.base,
+    segment: at.segment,
+    segmentId: seg.id,
+    loop: at.loop,
+    offset: seg.offset,
+    element,
+  };
   if (component !== undefined) loc.component = component;
   if (repeat !== undefined) loc.repeat = repeat;
   return loc;
 }
 
 /** Checks the elements of one segment against its compiled definitions, appending findings to out. */
-export function checkElements(seg: Segment, checks: ElementCheck[], rules: CompiledRule[], at: SegmentAt, std: Standard, out: Diagnostic[]): void {
+export function checkElements(
+  seg: Segment,
+  checks: ElementCheck[],
+  rules: CompiledRule[],
+  at: SegmentAt,
+  std: Standard,
+  out: Diagnostic[],
+): void {
   const els = seg.elements;
   const push = (f: Finding, message: string, loc: Location, value?: string, ref?: string) => {
-    out.push(diagnostic('element', codeFor(std, f), message, loc, { ...(value !== undefined ? { value: value.slice(0, 99) } : {}), ...(ref ? { elementRef: ref } : {}) }));
+    out.push(
+      diagnostic('element', codeFor(std, f), message, loc, {
+        ...(value !== undefined ? { value: value.slice(0, 99) } : {}),
+        ...(ref ? { elementRef: ref } : {}),
+      }),
+    );
   };
   for (let i = checks.length; i < els.length; i++) {
-    if (elementPresent(els[i])) { push('too-many-elements', `${seg.id} has ${els.length} elements; the profile defines ${checks.length}`, locate(at, seg, i + 1)); break; }
+    if (elementPresent(els[i])) {
+      push(
+        'too-many-elements',
+        `${seg.id} has ${els.length} elements; the profile defines ${checks.length}`,
+        locate(at, seg, i + 1),
+      );
+      break;
+    }
   }
   for (let i = 0; i < checks.length; i++) {
     const c = checks[i];
@@ -186,21 +256,48 @@ export function checkElements(seg: Segment, checks: ElementCheck[], rules: Compi
     if (typeof e === 'string' && c.composite === undefined) {
       // The common case: a simple value where a simple element is defined.
       if (e === '') {
-        if (c.mandatory) push('element-missing', `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`, locate(at, seg, i + 1), undefined, c.ref);
+        if (c.mandatory)
+          push(
+            'element-missing',
+            `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
+            locate(at, seg, i + 1),
+            undefined,
+            c.ref,
+          );
         continue;
       }
-      if (c.usage === 'N') { push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), e, c.ref); continue; }
+      if (c.usage === 'N') {
+        push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), e, c.ref);
+        continue;
+      }
       const f = valueFinding(e, c);
       if (f) push(f, describe(f, c.key, e, c), locate(at, seg, i + 1), e, c.ref);
       continue;
     }
     if (!elementPresent(e)) {
-      if (c.mandatory) push('element-missing', `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`, locate(at, seg, i + 1), undefined, c.ref);
+      if (c.mandatory)
+        push(
+          'element-missing',
+          `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
+          locate(at, seg, i + 1),
+          undefined,
+          c.ref,
+        );
       continue;
     }
-    if (c.usage === 'N') { push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), text(e), c.ref); continue; }
+    if (c.usage === 'N') {
+      push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), text(e), c.ref);
+      continue;
+    }
     const reps: Value[] = typeof e === 'object' && !Array.isArray(e) ? e.repeats : [e as Value];
-    if (reps.length > c.repeat) push('too-many-repeats', `${c.key} repeats ${reps.length} times; at most ${c.repeat}`, locate(at, seg, i + 1, undefined, c.repeat + 1), undefined, c.ref);
+    if (reps.length > c.repeat)
+      push(
+        'too-many-repeats',
+        `${c.key} repeats ${reps.length} times; at most ${c.repeat}`,
+        locate(at, seg, i + 1, undefined, c.repeat + 1),
+        undefined,
+        c.ref,
+      );
     for (let r = 0; r < reps.length; r++) {
       const v = reps[r];
       const rep = reps.length > 1 ? r + 1 : undefined;
@@ -208,7 +305,16 @@ export function checkElements(seg: Segment, checks: ElementCheck[], rules: Compi
         const comps = typeof v === 'string' ? [v] : v;
         const defs = c.composite;
         for (let k = defs.length; k < comps.length; k++) {
-          if (comps[k] !== '') { push('too-many-components', `${c.key} has ${comps.length} components; the profile defines ${defs.length}`, locate(at, seg, i + 1, defs.length + 1, rep), undefined, c.ref); break; }
+          if (comps[k] !== '') {
+            push(
+              'too-many-components',
+              `${c.key} has ${comps.length} components; the profile defines ${defs.length}`,
+              locate(at, seg, i + 1, defs.length + 1, rep),
+              undefined,
+              c.ref,
+            );
+            break;
+          }
         }
         const any = present(comps);
         for (let k = 0; k < defs.length; k++) {
@@ -216,7 +322,14 @@ export function checkElements(seg: Segment, checks: ElementCheck[], rules: Compi
           const cd = defs[k];
           const name = `${c.key}-${String(k + 1).padStart(2, '0')}`;
           if (cv === '') {
-            if (cd.mandatory && any) push('element-missing', `required component ${name}${cd.name ? ` (${cd.name})` : ''} is missing`, locate(at, seg, i + 1, k + 1, rep), undefined, cd.ref);
+            if (cd.mandatory && any)
+              push(
+                'element-missing',
+                `required component ${name}${cd.name ? ` (${cd.name})` : ''} is missing`,
+                locate(at, seg, i + 1, k + 1, rep),
+                undefined,
+                cd.ref,
+              );
             continue;
           }
           const f = valueFinding(cv, cd);
@@ -225,8 +338,18 @@ export function checkElements(seg: Segment, checks: ElementCheck[], rules: Compi
       } else if (typeof v !== 'string') {
         let extra = false;
         for (let k = 1; k < v.length; k++) if (v[k] !== '') extra = true;
-        if (extra) push(std === 'x12' ? 'invalid-character' : 'too-many-components', `${c.key} is a simple element but holds components`, locate(at, seg, i + 1, undefined, rep), v.join(':'), c.ref);
-        else if (v[0] !== '') { const f = valueFinding(v[0], c); if (f) push(f, describe(f, c.key, v[0], c), locate(at, seg, i + 1, undefined, rep), v[0], c.ref); }
+        if (extra)
+          push(
+            std === 'x12' ? 'invalid-character' : 'too-many-components',
+            `${c.key} is a simple element but holds components`,
+            locate(at, seg, i + 1, undefined, rep),
+            v.join(':'),
+            c.ref,
+          );
+        else if (v[0] !== '') {
+          const f = valueFinding(v[0], c);
+          if (f) push(f, describe(f, c.key, v[0], c), locate(at, seg, i + 1, undefined, rep), v[0], c.ref);
+        }
       } else if (v !== '') {
         const f = valueFinding(v, c);
         if (f) push(f, describe(f, c.key, v, c), locate(at, seg, i + 1, undefined, rep), v, c.ref);
@@ -241,28 +364,79 @@ function checkRule(rule: CompiledRule, seg: Segment, at: SegmentAt, std: Standar
   const ps = rule.positions;
   let n = 0;
   let mask = 0;
-  for (let i = 0; i < ps.length; i++) if (elementPresent(seg.elements[ps[i]])) { n++; mask |= 1 << i; }
+  for (let i = 0; i < ps.length; i++)
+    if (elementPresent(seg.elements[ps[i]])) {
+      n++;
+      mask |= 1 << i;
+    }
   const has = (i: number) => (mask & (1 << i)) !== 0;
   switch (rule.kind) {
-    case 'P': if (n === 0 || n === ps.length) return; break;
-    case 'R': if (n > 0) return; break;
-    case 'E': if (n <= 1) return; break;
-    case 'C': if (!has(0) || n === ps.length) return; break;
-    case 'L': if (!has(0) || n > 1) return; break;
-    default: return;
+    case 'P':
+      if (n === 0 || n === ps.length) return;
+      break;
+    case 'R':
+      if (n > 0) return;
+      break;
+    case 'E':
+      if (n <= 1) return;
+      break;
+    case 'C':
+      if (!has(0) || n === ps.length) return;
+      break;
+    case 'L':
+      if (!has(0) || n > 1) return;
+      break;
+    default:
+      return;
   }
   const name = (p: number) => `${seg.id}${String(p + 1).padStart(2, '0')}`;
-  const missing = (p: number, why: string) => out.push(diagnostic('element', codeFor(std, 'conditional-missing'), `${name(p)} is required ${why} (${rule.text})`, locate(at, seg, p + 1)));
+  const missing = (p: number, why: string) =>
+    out.push(
+      diagnostic(
+        'element',
+        codeFor(std, 'conditional-missing'),
+        `${name(p)} is required ${why} (${rule.text})`,
+        locate(at, seg, p + 1),
+      ),
+    );
   switch (rule.kind) {
-    case 'P': ps.forEach((p, i) => { if (!has(i)) missing(p, `when ${ps.filter((_, j) => has(j)).map(name).join(', ')} is present`); }); break;
-    case 'R': missing(ps[0], `or one of ${ps.slice(1).map(name).join(', ')}`); break;
+    case 'P':
+      ps.forEach((p, i) => {
+        if (!has(i))
+          missing(
+            p,
+            `when ${ps
+              .filter((_, j) => has(j))
+              .map(name)
+              .join(', ')} is present`,
+          );
+      });
+      break;
+    case 'R':
+      missing(ps[0], `or one of ${ps.slice(1).map(name).join(', ')}`);
+      break;
     case 'E': {
       let last = 0;
-      ps.forEach((_, i) => { if (has(i)) last = i; });
-      out.push(diagnostic('element', codeFor(std, 'exclusion-violated'), `only one of ${ps.map(name).join(', ')} may be present (${rule.text})`, locate(at, seg, ps[last] + 1)));
+      ps.forEach((_, i) => {
+        if (has(i)) last = i;
+      });
+      out.push(
+        diagnostic(
+          'element',
+          codeFor(std, 'exclusion-violated'),
+          `only one of ${ps.map(name).join(', ')} may be present (${rule.text})`,
+          locate(at, seg, ps[last] + 1),
+        ),
+      );
       break;
     }
-    case 'C': ps.slice(1).forEach((p, i) => { if (!has(i + 1)) missing(p, `when ${name(ps[0])} is present`); }); break;
-    case 'L': missing(ps[1], `(or one of ${ps.slice(2).map(name).join(', ')}) when ${name(ps[0])} is present`); break;
+    case 'C':
+      ps.slice(1).forEach((p, i) => {
+        if (!has(i + 1)) missing(p, `when ${name(ps[0])} is present`);
+      });
+      break;
+    case 'L':
+      missing(ps[1], `(or one of ${ps.slice(2).map(name).join(', ')}) when ${name(ps[0])} is present`);
+      break;
   }
 }

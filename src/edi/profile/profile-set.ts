@@ -43,7 +43,16 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
       const children = compileChildren(e.structure, p, tags, `${where} > ${e.loop}`);
       const first = children[0];
       if (first.kind !== 'segment') throw new Error(`${where} > loop ${e.loop}: a loop must start with a segment`);
-      return { kind: 'loop', id: e.loop, key: `${e.loop}_loop`, usage: e.usage, max, children, trigger: first, byTag: indexByTag(children) };
+      return {
+        kind: 'loop',
+        id: e.loop,
+        key: `${e.loop}_loop`,
+        usage: e.usage,
+        max,
+        children,
+        trigger: first,
+        byTag: indexByTag(children),
+      };
     }
     tags.add(e.segment);
     const def = p.segments[e.segment];
@@ -53,8 +62,14 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
       ? Object.entries(e.match).map(([id, codes]): [number, Set<string>] => [Number(id.slice(-2)) - 1, new Set(codes)])
       : undefined;
     return {
-      kind: 'segment', id: e.segment, key: e.segment, usage: e.usage, max,
-      checks: compileElements(e.segment, elements), rules: (e.rules ?? def?.rules ?? []).map(compileRule), ...(match ? { match } : {}),
+      kind: 'segment',
+      id: e.segment,
+      key: e.segment,
+      usage: e.usage,
+      max,
+      checks: compileElements(e.segment, elements),
+      rules: (e.rules ?? def?.rules ?? []).map(compileRule),
+      ...(match ? { match } : {}),
     };
   });
   // Two positions with one tag in a loop get distinct keys, so neither hides the other in the tree.
@@ -79,7 +94,8 @@ function indexByTag(children: CompiledChild[]): Map<string, number[]> {
   children.forEach((c, i) => {
     const tag = c.kind === 'loop' ? c.trigger.id : c.id;
     const list = m.get(tag);
-    if (list) list.push(i); else m.set(tag, [i]);
+    if (list) list.push(i);
+    else m.set(tag, [i]);
   });
   return m;
 }
@@ -89,7 +105,11 @@ export function compileProfile(p: Profile): CompiledProfile {
   const children = compileChildren(p.structure, p, tags, `${p.standard} ${p.version} ${p.type}`);
   const first = children[0];
   if (first.kind !== 'segment') throw new Error('a profile must start with its header segment');
-  return { profile: p, root: { kind: 'loop', id: '', key: '', usage: 'M', max: 1, children, trigger: first, byTag: indexByTag(children) }, tags };
+  return {
+    profile: p,
+    root: { kind: 'loop', id: '', key: '', usage: 'M', max: 1, children, trigger: first, byTag: indexByTag(children) },
+    tags,
+  };
 }
 
 /**
@@ -105,7 +125,9 @@ export interface ProfileKey {
   aliases?: string[];
 }
 
-type Entry = { compiled: CompiledProfile } | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null };
+type Entry =
+  | { compiled: CompiledProfile }
+  | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null };
 
 /**
  * The profiles the engine knows, looked up by standard, type and version. An implementation guide

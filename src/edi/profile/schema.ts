@@ -11,8 +11,26 @@ export type Usage = z.infer<typeof usage>;
 
 /** X12: AN ID N N0-N9 R DT TM B; EDIFACT: a n an. */
 export const elementType = z.enum([
-  'AN', 'ID', 'N', 'N0', 'N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7', 'N8', 'N9', 'R', 'DT', 'TM', 'B',
-  'a', 'n', 'an',
+  'AN',
+  'ID',
+  'N',
+  'N0',
+  'N1',
+  'N2',
+  'N3',
+  'N4',
+  'N5',
+  'N6',
+  'N7',
+  'N8',
+  'N9',
+  'R',
+  'DT',
+  'TM',
+  'B',
+  'a',
+  'n',
+  'an',
 ]);
 export type ElementType = z.infer<typeof elementType>;
 
@@ -45,7 +63,9 @@ export const elementDef = z.strictObject({
 export type ElementDef = z.infer<typeof elementDef>;
 
 /** X12 syntax notes such as P0102 (paired), R0203 (at least one), E0405 (exclusive), C0304, L010203. */
-export const syntaxRule = z.string().regex(/^[PRECL](\d\d){2,}$/, 'a syntax rule is a letter P R E C L then two-digit positions, e.g. P0102');
+export const syntaxRule = z
+  .string()
+  .regex(/^[PRECL](\d\d){2,}$/, 'a syntax rule is a letter P R E C L then two-digit positions, e.g. P0102');
 
 export const segmentDef = z.strictObject({
   name: z.string().optional(),

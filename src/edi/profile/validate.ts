@@ -20,9 +20,6 @@ export interface ValidateContext {
   decimal?: string;
 }
 
-
-
-
 function matches(c: CompiledSegment, seg: Segment): boolean {
   if (c.id !== seg.id) return false;
   if (!c.match) return true;
@@ -45,7 +42,11 @@ export function segmentNode(seg: Segment, checks?: ElementCheck[]): SegmentNode 
  * segments and loops, maximum uses and repeats, then each segment's elements. Every finding is a
  * located diagnostic carrying its acknowledgement code; nothing throws.
  */
-export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: ValidateContext): { tree: LoopNode; diagnostics: Diagnostic[] } {
+export function validateTransaction(
+  tx: Transaction,
+  cp: CompiledProfile,
+  ctx: ValidateContext,
+): { tree: LoopNode; diagnostics: Diagnostic[] } {
   const out: Diagnostic[] = [];
   const std = ctx.standard;
   const base: Location = { ...ctx.location, transaction: tx.controlNumber };
@@ -62,7 +63,12 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
       if (c.usage === 'M' && (f.counts.get(c) ?? 0) === 0) {
         const what = c.kind === 'loop' ? `loop ${c.id} (${c.trigger.id})` : `segment ${c.id}`;
         const id = c.kind === 'loop' ? c.trigger.id : c.id;
-        report('segment-missing', `required ${what} is missing before ${seg.id}`, { segment: pos, segmentId: id, loop: c.kind === 'loop' ? c.id : loopId(f), offset: seg.offset });
+        report('segment-missing', `required ${what} is missing before ${seg.id}`, {
+          segment: pos,
+          segmentId: id,
+          loop: c.kind === 'loop' ? c.id : loopId(f),
+          offset: seg.offset,
+        });
       }
     }
   };
@@ -70,7 +76,10 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
   const add = (node: LoopNode, c: CompiledSegment, seg: Segment) => {
     const sn = segmentNode(seg, c.checks);
     if (c.max === 1) {
-      if (node[c.key] === undefined) { node[c.key] = sn; return; }
+      if (node[c.key] === undefined) {
+        node[c.key] = sn;
+        return;
+      }
       const prev = node[c.key];
       node[c.key] = Array.isArray(prev) ? [...(prev as SegmentNode[]), sn] : [prev as SegmentNode, sn];
     } else {
@@ -102,14 +111,38 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
     f.counts.set(c, used + 1);
     const over = used >= c.max;
     if (c.kind === 'segment') {
-      if (over) report('segment-over-max', `segment ${seg.id} occurs more than ${c.max} times here`, { segment: pos, segmentId: seg.id, loop: loopId(f), offset: seg.offset });
-      if (c.usage === 'N') report('segment-not-used', `segment ${seg.id} is marked not used here`, { segment: pos, segmentId: seg.id, loop: loopId(f), offset: seg.offset });
+      if (over)
+        report('segment-over-max', `segment ${seg.id} occurs more than ${c.max} times here`, {
+          segment: pos,
+          segmentId: seg.id,
+          loop: loopId(f),
+          offset: seg.offset,
+        });
+      if (c.usage === 'N')
+        report('segment-not-used', `segment ${seg.id} is marked not used here`, {
+          segment: pos,
+          segmentId: seg.id,
+          loop: loopId(f),
+          offset: seg.offset,
+        });
       add(f.node, c, seg);
       segDefs[pos - 1] = c;
       return;
     }
-    if (over) report('loop-over-max', `loop ${c.id} occurs more than ${c.max} times`, { segment: pos, segmentId: seg.id, loop: c.id, offset: seg.offset });
-    if (c.usage === 'N') report('segment-not-used', `loop ${c.id} is marked not used here`, { segment: pos, segmentId: seg.id, loop: c.id, offset: seg.offset });
+    if (over)
+      report('loop-over-max', `loop ${c.id} occurs more than ${c.max} times`, {
+        segment: pos,
+        segmentId: seg.id,
+        loop: c.id,
+        offset: seg.offset,
+      });
+    if (c.usage === 'N')
+      report('segment-not-used', `loop ${c.id} is marked not used here`, {
+        segment: pos,
+        segmentId: seg.id,
+        loop: c.id,
+        offset: seg.offset,
+      });
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
@@ -125,8 +158,12 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
       if (c.usage === 'M' && (f.counts.get(c) ?? 0) === 0) {
         const id = c.kind === 'loop' ? c.trigger.id : c.id;
         const what = c.kind === 'loop' ? `loop ${c.id} (${id})` : `segment ${id}`;
-        report('segment-missing', `required ${what} is missing${f.loop.id ? ` in loop ${f.loop.id}` : ''}`,
-          { segment: pos, segmentId: id, loop: c.kind === 'loop' ? c.id : loopId(f), ...(seg ? { offset: seg.offset } : {}) });
+        report('segment-missing', `required ${what} is missing${f.loop.id ? ` in loop ${f.loop.id}` : ''}`, {
+          segment: pos,
+          segmentId: id,
+          loop: c.kind === 'loop' ? c.id : loopId(f),
+          ...(seg ? { offset: seg.offset } : {}),
+        });
       }
     }
   };
@@ -147,9 +184,13 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
     }
     if (at < 0) {
       const known = cp.tags.has(seg.id);
-      report(known ? 'segment-out-of-order' : 'segment-not-in-set',
-        known ? `segment ${seg.id} is not expected here (out of sequence)` : `segment ${seg.id} is not part of ${cp.profile.type} ${cp.profile.implementation ?? cp.profile.version}`,
-        { segment: pos, segmentId: seg.id, loop: loopId(stack[stack.length - 1]), offset: seg.offset });
+      report(
+        known ? 'segment-out-of-order' : 'segment-not-in-set',
+        known
+          ? `segment ${seg.id} is not expected here (out of sequence)`
+          : `segment ${seg.id} is not part of ${cp.profile.type} ${cp.profile.implementation ?? cp.profile.version}`,
+        { segment: pos, segmentId: seg.id, loop: loopId(stack[stack.length - 1]), offset: seg.offset },
+      );
       segLoops[idx] = loopId(stack[stack.length - 1]);
       return;
     }
@@ -157,7 +198,8 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
     apply(stack[depth], at, seg, pos);
     segLoops[idx] = loopId(stack[stack.length - 1]);
   });
-  for (let depth = stack.length - 1; depth >= 0; depth--) close(stack[depth], tx.segments.length, tx.segments[tx.segments.length - 1]);
+  for (let depth = stack.length - 1; depth >= 0; depth--)
+    close(stack[depth], tx.segments.length, tx.segments[tx.segments.length - 1]);
 
   tx.segments.forEach((seg, idx) => {
     const def = segDefs[idx];
@@ -165,4 +207,3 @@ export function validateTransaction(tx: Transaction, cp: CompiledProfile, ctx: V
   });
   return { tree: root, diagnostics: out };
 }
-

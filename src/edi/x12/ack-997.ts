@@ -9,18 +9,27 @@ type Row = [string, ...Element[]];
 
 const IMPLEMENTATION_999 = '005010X231A1';
 
-function elementPosition(d: { location: { element?: number; component?: number; repeat?: number } }, withRepeat: boolean): Element {
+function elementPosition(
+  d: { location: { element?: number; component?: number; repeat?: number } },
+  withRepeat: boolean,
+): Element {
   const l = d.location;
   const parts = [String(l.element ?? 0)];
-  if (l.component !== undefined || (withRepeat && l.repeat !== undefined)) parts.push(l.component !== undefined ? String(l.component) : '');
+  if (l.component !== undefined || (withRepeat && l.repeat !== undefined))
+    parts.push(l.component !== undefined ? String(l.component) : '');
   if (withRepeat && l.repeat !== undefined) parts.push(String(l.repeat));
   return parts.length === 1 ? parts[0] : parts;
 }
 
 /** The element that names the business document a 999 error belongs to (CTX01), per transaction set. */
 export const BUSINESS_UNITS: Record<string, { tag: string; element: number }> = {
-  '837': { tag: 'CLM', element: 1 }, '835': { tag: 'CLP', element: 1 },
-  '270': { tag: 'TRN', element: 2 }, '271': { tag: 'TRN', element: 2 }, '276': { tag: 'TRN', element: 2 }, '277': { tag: 'TRN', element: 2 }, '278': { tag: 'TRN', element: 2 },
+  '837': { tag: 'CLM', element: 1 },
+  '835': { tag: 'CLP', element: 1 },
+  '270': { tag: 'TRN', element: 2 },
+  '271': { tag: 'TRN', element: 2 },
+  '276': { tag: 'TRN', element: 2 },
+  '277': { tag: 'TRN', element: 2 },
+  '278': { tag: 'TRN', element: 2 },
 };
 
 /** The 999 business unit context of a segment: the nearest preceding claim (CLM01) or trace (TRN02). */
@@ -52,7 +61,13 @@ function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): 
     }
     for (const e of r.elements.slice(0, 99)) {
       const value = e.value !== undefined ? e.value.replace(/[^\x20-\x7e]/g, '') : '';
-      rows.push([kind === '997' ? 'AK4' : 'IK4', elementPosition(e, v5010), e.elementRef && /^\d+$/.test(e.elementRef) ? e.elementRef : '', code(e.code), value]);
+      rows.push([
+        kind === '997' ? 'AK4' : 'IK4',
+        elementPosition(e, v5010),
+        e.elementRef && /^\d+$/.test(e.elementRef) ? e.elementRef : '',
+        code(e.code),
+        value,
+      ]);
     }
   }
   const status = transactionStatus(tx);
@@ -64,13 +79,26 @@ function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): 
 
 function groupRows(g: Group, kind: '997' | '999'): Row[] {
   const v5010 = g.version >= '005010' || kind === '999';
-  const rows: Row[] = [v5010 ? ['AK1', g.functionalId ?? '', g.controlNumber ?? '', g.version] : ['AK1', g.functionalId ?? '', g.controlNumber ?? '']];
+  const rows: Row[] = [
+    v5010
+      ? ['AK1', g.functionalId ?? '', g.controlNumber ?? '', g.version]
+      : ['AK1', g.functionalId ?? '', g.controlNumber ?? ''],
+  ];
   for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, v5010));
   const statuses = g.transactions.map(transactionStatus);
   const accepted = statuses.filter((s) => s !== 'R').length;
   const included = g.trailer ? String(g.trailer.elements[0] ?? g.transactions.length) : String(g.transactions.length);
-  const codes = [...new Set(g.errors.filter((d) => d.severity === 'error').map((d) => d.code))].filter((c) => /^\d+$/.test(c));
-  rows.push(['AK9', groupStatus(g), /^\d+$/.test(included) ? included : String(g.transactions.length), String(g.transactions.length), String(accepted), ...codes.slice(0, 5)]);
+  const codes = [...new Set(g.errors.filter((d) => d.severity === 'error').map((d) => d.code))].filter((c) =>
+    /^\d+$/.test(c),
+  );
+  rows.push([
+    'AK9',
+    groupStatus(g),
+    /^\d+$/.test(included) ? included : String(g.transactions.length),
+    String(g.transactions.length),
+    String(accepted),
+    ...codes.slice(0, 5),
+  ]);
   return rows;
 }
 
@@ -86,7 +114,7 @@ export function build997(orig: Interchange, kind: '997' | '999', opts: AckOption
   for (const g of orig.groups) {
     // The X231A1 guide is for HIPAA groups; anything else gets the plain 005010 999.
     const guide = kind === '999' && /^005010X/.test(g.version) ? IMPLEMENTATION_999 : undefined;
-    const version = kind === '999' ? guide ?? '005010' : g.version || '004010';
+    const version = kind === '999' ? (guide ?? '005010') : g.version || '004010';
     const ackGroup = replyGroup(reply, g, 'FA', version, String(control++), now);
     const tx = transactionOf(kind, '0001', version, [
       guide ? ['ST', kind, '0001', guide] : ['ST', kind, '0001'],

@@ -14,6 +14,14 @@ export function ta1Note(ic: Interchange): string {
 export function buildTa1(orig: Interchange, opts: AckOptions = {}): Interchange {
   const reply = replyInterchange(orig, opts);
   const e = orig.header.elements;
-  reply.ta1 = [{ controlNumber: orig.controlNumber, date: text(e[8]), time: text(e[9]), status: interchangeStatus(orig), note: ta1Note(orig) }];
+  reply.ta1 = [
+    {
+      controlNumber: orig.controlNumber,
+      date: text(e[8]),
+      time: text(e[9]),
+      status: interchangeStatus(orig),
+      note: ta1Note(orig),
+    },
+  ];
   return reply;
 }

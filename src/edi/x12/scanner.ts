@@ -12,7 +12,18 @@ const CR = 0x0d;
 const LF = 0x0a;
 const TAG = /^[A-Z0-9]{2,3}$/;
 
-const enum Tag { Other, ISA, IEA, GS, GE, ST, SE, TA1, ISB, ISE }
+const enum Tag {
+  Other,
+  ISA,
+  IEA,
+  GS,
+  GE,
+  ST,
+  SE,
+  TA1,
+  ISB,
+  ISE,
+}
 
 /** Reads an X12 date (YYMMDD or CCYYMMDD) and time (HHMM[SS]) as ISO 8601, as sent when unreadable. */
 export function x12DateTime(date: string, time: string): string {
@@ -21,7 +32,8 @@ export function x12DateTime(date: string, time: string): string {
   if (!/^\d{8}$/.test(d)) return `${date}T${time}`;
   const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
   const t = time.trim();
-  if (/^\d{4}(\d{2})?/.test(t)) return `${iso}T${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? ':' + t.slice(4, 6) : ''}`;
+  if (/^\d{4}(\d{2})?/.test(t))
+    return `${iso}T${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? ':' + t.slice(4, 6) : ''}`;
   return iso;
 }
 
@@ -79,7 +91,10 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
       if (this.tx && buf[pos] === 0x42 && buf[pos + 1] === 0x49 && buf[pos + 2] === 0x4e && buf[pos + 3] === this.el) {
         const next = this.binary(buf, pos, base, final);
         if (next === -1) return pos;
-        if (next > 0) { pos = next; continue; }
+        if (next > 0) {
+          pos = next;
+          continue;
+        }
       }
       const idx = buf.indexOf(this.term, pos);
       let end: number;
@@ -136,7 +151,12 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     if (isAscii(slice) || isUtf8(slice)) return buf.toString('utf8', start, end);
     this.latin1 = true;
     this.ic!.syntax.charset = 'iso-8859-1';
-    this.icDiag('024', 'segment is not valid UTF-8: the interchange is read (and written back) as ISO-8859-1', { offset }, 'warning');
+    this.icDiag(
+      '024',
+      'segment is not valid UTF-8: the interchange is read (and written back) as ISO-8859-1',
+      { offset },
+      'warning',
+    );
     return buf.toString('latin1', start, end);
   }
 
@@ -148,8 +168,24 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     const elChar = String.fromCharCode(dl.element);
     isa.forEach((v, k) => {
       if (k === 0 || k === 16) return;
-      if (v.includes(elChar)) diags.push(diagnostic('interchange', ISA_NOTE[k - 1], `ISA${String(k).padStart(2, '0')} holds the element separator ${JSON.stringify(elChar)} inside its fixed width`, { offset: base + pos, segmentId: 'ISA', element: k }));
-      if (/[^\x20-\x7e]/.test(v)) diags.push(diagnostic('interchange', ISA_NOTE[k - 1], `ISA${String(k).padStart(2, '0')} holds characters outside the basic character set`, { offset: base + pos, segmentId: 'ISA', element: k }));
+      if (v.includes(elChar))
+        diags.push(
+          diagnostic(
+            'interchange',
+            ISA_NOTE[k - 1],
+            `ISA${String(k).padStart(2, '0')} holds the element separator ${JSON.stringify(elChar)} inside its fixed width`,
+            { offset: base + pos, segmentId: 'ISA', element: k },
+          ),
+        );
+      if (/[^\x20-\x7e]/.test(v))
+        diags.push(
+          diagnostic(
+            'interchange',
+            ISA_NOTE[k - 1],
+            `ISA${String(k).padStart(2, '0')} holds characters outside the basic character set`,
+            { offset: base + pos, segmentId: 'ISA', element: k },
+          ),
+        );
     });
     const version = (isa[12] ?? '').trim();
     const repetitionChar = isa[11] ?? '';
@@ -188,7 +224,10 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
       offset: base + pos,
       length: 0,
     };
-    for (const d of diags) { d.location.interchange = controlNumber; ic.errors.push(d); }
+    for (const d of diags) {
+      d.location.interchange = controlNumber;
+      ic.errors.push(d);
+    }
     this.icGroupNumbers.clear();
     this.begin(ic);
     this.checkIsa(isa, base + pos);
@@ -197,12 +236,18 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   private checkIsa(isa: string[], offset: number): void {
     const at = (element: number): Location => ({ offset, segmentId: 'ISA', element });
     if (isa.length !== 17) this.icDiag('022', `ISA has ${isa.length - 1} elements, not 16`, at(isa.length - 1));
-    if (!/^\d{9}$/.test(isa[13] ?? '')) this.icDiag('018', `ISA13 control number ${JSON.stringify(isa[13])} is not 9 digits`, at(13));
-    if (!/^\d{6}$/.test(isa[9] ?? '') || !validDate('20' + isa[9])) this.icDiag('014', `ISA09 date ${JSON.stringify(isa[9])} is not a valid YYMMDD`, at(9));
-    if (!/^\d{4}$/.test(isa[10] ?? '') || !validTime(isa[10] ?? '')) this.icDiag('015', `ISA10 time ${JSON.stringify(isa[10])} is not a valid HHMM`, at(10));
-    if (!/^[01]$/.test(isa[14] ?? '')) this.icDiag('019', `ISA14 acknowledgment requested ${JSON.stringify(isa[14])} is not 0 or 1`, at(14));
-    if (!/^[PTI]$/.test(isa[15] ?? '')) this.icDiag('020', `ISA15 usage indicator ${JSON.stringify(isa[15])} is not P, T or I`, at(15));
-    if (!/^\d{5}$/.test(isa[12] ?? '')) this.icDiag('017', `ISA12 version ${JSON.stringify(isa[12])} is not 5 digits`, at(12));
+    if (!/^\d{9}$/.test(isa[13] ?? ''))
+      this.icDiag('018', `ISA13 control number ${JSON.stringify(isa[13])} is not 9 digits`, at(13));
+    if (!/^\d{6}$/.test(isa[9] ?? '') || !validDate('20' + isa[9]))
+      this.icDiag('014', `ISA09 date ${JSON.stringify(isa[9])} is not a valid YYMMDD`, at(9));
+    if (!/^\d{4}$/.test(isa[10] ?? '') || !validTime(isa[10] ?? ''))
+      this.icDiag('015', `ISA10 time ${JSON.stringify(isa[10])} is not a valid HHMM`, at(10));
+    if (!/^[01]$/.test(isa[14] ?? ''))
+      this.icDiag('019', `ISA14 acknowledgment requested ${JSON.stringify(isa[14])} is not 0 or 1`, at(14));
+    if (!/^[PTI]$/.test(isa[15] ?? ''))
+      this.icDiag('020', `ISA15 usage indicator ${JSON.stringify(isa[15])} is not P, T or I`, at(15));
+    if (!/^\d{5}$/.test(isa[12] ?? ''))
+      this.icDiag('017', `ISA12 version ${JSON.stringify(isa[12])} is not 5 digits`, at(12));
   }
 
   private tag(buf: Buffer, s: number, e: number): Tag {
@@ -240,20 +285,36 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
       return;
     }
     switch (tag) {
-      case Tag.ST: return this.openTransaction(this.parse(buf, s, e, offset));
-      case Tag.SE: return this.closeTransaction(this.parse(buf, s, e, offset), offset + (e - s) + 1);
-      case Tag.GS: return this.openGroup(this.parse(buf, s, e, offset));
-      case Tag.GE: return this.closeGroup(this.parse(buf, s, e, offset));
-      case Tag.IEA: return this.closeInterchangeWith(this.parse(buf, s, e, offset), offset + (e - s) + 1);
-      case Tag.TA1: return this.ta1(this.parse(buf, s, e, offset));
+      case Tag.ST:
+        return this.openTransaction(this.parse(buf, s, e, offset));
+      case Tag.SE:
+        return this.closeTransaction(this.parse(buf, s, e, offset), offset + (e - s) + 1);
+      case Tag.GS:
+        return this.openGroup(this.parse(buf, s, e, offset));
+      case Tag.GE:
+        return this.closeGroup(this.parse(buf, s, e, offset));
+      case Tag.IEA:
+        return this.closeInterchangeWith(this.parse(buf, s, e, offset), offset + (e - s) + 1);
+      case Tag.TA1:
+        return this.ta1(this.parse(buf, s, e, offset));
       default: {
         const tx = this.tx;
         if (tx === undefined) {
           const seg = this.parse(buf, s, e, offset);
           if (this.group) {
-            this.group.errors.push(diagnostic('group', '024', `segment ${seg.id} outside a transaction set`, this.groupLoc({ offset, segmentId: seg.id })));
+            this.group.errors.push(
+              diagnostic(
+                'group',
+                '024',
+                `segment ${seg.id} outside a transaction set`,
+                this.groupLoc({ offset, segmentId: seg.id }),
+              ),
+            );
           } else {
-            this.icDiag('024', `segment ${JSON.stringify(seg.id.slice(0, 8))} outside a functional group`, { offset, segmentId: seg.id });
+            this.icDiag('024', `segment ${JSON.stringify(seg.id.slice(0, 8))} outside a functional group`, {
+              offset,
+              segmentId: seg.id,
+            });
           }
           return;
         }
@@ -261,8 +322,14 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
         if (this.full) {
           const seg = this.parse(buf, s, e, offset);
           if (!TAG.test(seg.id)) {
-            tx.errors.push(diagnostic('segment', '1', `unrecognized segment ID ${JSON.stringify(seg.id.slice(0, 8))}`,
-              this.txLoc({ offset, segment: this.txCount, segmentId: seg.id.slice(0, 3) })));
+            tx.errors.push(
+              diagnostic(
+                'segment',
+                '1',
+                `unrecognized segment ID ${JSON.stringify(seg.id.slice(0, 8))}`,
+                this.txLoc({ offset, segment: this.txCount, segmentId: seg.id.slice(0, 3) }),
+              ),
+            );
           }
           tx.segments.push(seg);
         }
@@ -322,8 +389,24 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     this.groupCount++;
     const loc = (element: number) => this.groupLoc({ offset: gs.offset, segmentId: 'GS', element });
     if (e.length < 8) g.errors.push(diagnostic('group', '1', `GS has ${e.length} elements, not 8`, loc(e.length)));
-    if (!/^\d{1,9}$/.test(g.controlNumber ?? '')) g.errors.push(diagnostic('group', '6', `GS06 group control number ${JSON.stringify(g.controlNumber)} is not 1-9 digits`, loc(6)));
-    if (this.icGroupNumbers.has(g.controlNumber ?? '')) g.errors.push(diagnostic('group', '19', `GS06 group control number ${g.controlNumber} is used twice in this interchange`, loc(6)));
+    if (!/^\d{1,9}$/.test(g.controlNumber ?? ''))
+      g.errors.push(
+        diagnostic(
+          'group',
+          '6',
+          `GS06 group control number ${JSON.stringify(g.controlNumber)} is not 1-9 digits`,
+          loc(6),
+        ),
+      );
+    if (this.icGroupNumbers.has(g.controlNumber ?? ''))
+      g.errors.push(
+        diagnostic(
+          'group',
+          '19',
+          `GS06 group control number ${g.controlNumber} is used twice in this interchange`,
+          loc(6),
+        ),
+      );
     this.icGroupNumbers.add(g.controlNumber ?? '');
     if (g.version === '') g.errors.push(diagnostic('group', '2', 'GS08 version is empty', loc(8)));
   }
@@ -339,19 +422,40 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     const count = text(ge.elements[0]);
     const ctrl = text(ge.elements[1]);
     if (count !== String(this.groupTxCount)) {
-      g.errors.push(diagnostic('group', '5', `GE01 says ${count || 'nothing'} transaction sets but the group has ${this.groupTxCount}`,
-        this.groupLoc({ offset: ge.offset, segmentId: 'GE', element: 1 }), { value: count }));
+      g.errors.push(
+        diagnostic(
+          'group',
+          '5',
+          `GE01 says ${count || 'nothing'} transaction sets but the group has ${this.groupTxCount}`,
+          this.groupLoc({ offset: ge.offset, segmentId: 'GE', element: 1 }),
+          { value: count },
+        ),
+      );
     }
     if (ctrl !== g.controlNumber) {
-      g.errors.push(diagnostic('group', '4', `GE02 ${JSON.stringify(ctrl)} does not match GS06 ${JSON.stringify(g.controlNumber)}`,
-        this.groupLoc({ offset: ge.offset, segmentId: 'GE', element: 2 }), { value: ctrl }));
+      g.errors.push(
+        diagnostic(
+          'group',
+          '4',
+          `GE02 ${JSON.stringify(ctrl)} does not match GS06 ${JSON.stringify(g.controlNumber)}`,
+          this.groupLoc({ offset: ge.offset, segmentId: 'GE', element: 2 }),
+          { value: ctrl },
+        ),
+      );
     }
     this.group = undefined;
   }
 
   private closeGroupMissingTrailer(offset: number): void {
     const g = this.group!;
-    g.errors.push(diagnostic('group', '3', `functional group ${g.controlNumber} has no GE trailer`, this.groupLoc({ offset, segmentId: 'GE' })));
+    g.errors.push(
+      diagnostic(
+        'group',
+        '3',
+        `functional group ${g.controlNumber} has no GE trailer`,
+        this.groupLoc({ offset, segmentId: 'GE' }),
+      ),
+    );
     this.group = undefined;
   }
 
@@ -385,16 +489,37 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     this.txCount = 1;
     this.groupTxCount++;
     const loc = (element: number) => this.txLoc({ offset: st.offset, segment: 1, segmentId: 'ST', element });
-    if (!/^\d{3}$/.test(type)) tx.errors.push(diagnostic('transaction', '6', `ST01 transaction set identifier ${JSON.stringify(type)} is not 3 digits`, loc(1)));
-    if (!/^[A-Za-z0-9]{4,9}$/.test(controlNumber)) tx.errors.push(diagnostic('transaction', '7', `ST02 control number ${JSON.stringify(controlNumber)} is not 4-9 characters`, loc(2)));
-    if (this.groupTxNumbers.has(controlNumber)) tx.errors.push(diagnostic('transaction', '23', `ST02 control number ${controlNumber} is used twice in this group`, loc(2)));
+    if (!/^\d{3}$/.test(type))
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '6',
+          `ST01 transaction set identifier ${JSON.stringify(type)} is not 3 digits`,
+          loc(1),
+        ),
+      );
+    if (!/^[A-Za-z0-9]{4,9}$/.test(controlNumber))
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '7',
+          `ST02 control number ${JSON.stringify(controlNumber)} is not 4-9 characters`,
+          loc(2),
+        ),
+      );
+    if (this.groupTxNumbers.has(controlNumber))
+      tx.errors.push(
+        diagnostic('transaction', '23', `ST02 control number ${controlNumber} is used twice in this group`, loc(2)),
+      );
     this.groupTxNumbers.add(controlNumber);
   }
 
   private closeTransaction(se: Segment, endOffset: number): void {
     const tx = this.tx;
     if (!tx) {
-      const where = this.group ? this.groupLoc({ offset: se.offset, segmentId: 'SE' }) : { interchange: this.ic!.controlNumber, offset: se.offset, segmentId: 'SE' };
+      const where = this.group
+        ? this.groupLoc({ offset: se.offset, segmentId: 'SE' })
+        : { interchange: this.ic!.controlNumber, offset: se.offset, segmentId: 'SE' };
       const d = diagnostic(this.group ? 'group' : 'interchange', '024', 'SE without an ST', where);
       (this.group ? this.group.errors : this.ic!.errors).push(d);
       return;
@@ -404,25 +529,52 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     const count = text(se.elements[0]);
     const ctrl = text(se.elements[1]);
     if (count !== String(this.txCount)) {
-      tx.errors.push(diagnostic('transaction', '4', `SE01 says ${count || 'nothing'} segments but the transaction set has ${this.txCount}`,
-        this.txLoc({ offset: se.offset, segment: this.txCount, segmentId: 'SE', element: 1 }), { value: count }));
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '4',
+          `SE01 says ${count || 'nothing'} segments but the transaction set has ${this.txCount}`,
+          this.txLoc({ offset: se.offset, segment: this.txCount, segmentId: 'SE', element: 1 }),
+          { value: count },
+        ),
+      );
     }
     if (ctrl !== tx.controlNumber) {
-      tx.errors.push(diagnostic('transaction', '3', `SE02 ${JSON.stringify(ctrl)} does not match ST02 ${JSON.stringify(tx.controlNumber)}`,
-        this.txLoc({ offset: se.offset, segment: this.txCount, segmentId: 'SE', element: 2 }), { value: ctrl }));
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '3',
+          `SE02 ${JSON.stringify(ctrl)} does not match ST02 ${JSON.stringify(tx.controlNumber)}`,
+          this.txLoc({ offset: se.offset, segment: this.txCount, segmentId: 'SE', element: 2 }),
+          { value: ctrl },
+        ),
+      );
     }
     this.endTransaction(endOffset);
   }
 
   private closeTransactionMissingTrailer(offset: number): void {
     const tx = this.tx!;
-    tx.errors.push(diagnostic('transaction', '2', `transaction set ${tx.controlNumber} has no SE trailer`, this.txLoc({ offset, segment: this.txCount + 1, segmentId: 'SE' })));
+    tx.errors.push(
+      diagnostic(
+        'transaction',
+        '2',
+        `transaction set ${tx.controlNumber} has no SE trailer`,
+        this.txLoc({ offset, segment: this.txCount + 1, segmentId: 'SE' }),
+      ),
+    );
     this.endTransaction(offset);
   }
 
   private ta1(seg: Segment): void {
     const e = seg.elements;
-    (this.ic!.ta1 ??= []).push({ controlNumber: text(e[0]), date: text(e[1]), time: text(e[2]), status: text(e[3]), note: text(e[4]) });
+    (this.ic!.ta1 ??= []).push({
+      controlNumber: text(e[0]),
+      date: text(e[1]),
+      time: text(e[2]),
+      status: text(e[3]),
+      note: text(e[4]),
+    });
   }
 
   private closeInterchangeWith(iea: Segment, endOffset: number): void {
@@ -433,10 +585,18 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     const count = text(iea.elements[0]);
     const ctrl = text(iea.elements[1]);
     if (count !== String(this.groupCount)) {
-      this.icDiag('021', `IEA01 says ${count || 'nothing'} functional groups but the interchange has ${this.groupCount}`, { offset: iea.offset, segmentId: 'IEA', element: 1 });
+      this.icDiag(
+        '021',
+        `IEA01 says ${count || 'nothing'} functional groups but the interchange has ${this.groupCount}`,
+        { offset: iea.offset, segmentId: 'IEA', element: 1 },
+      );
     }
     if (ctrl !== ic.controlNumber) {
-      this.icDiag('001', `IEA02 ${JSON.stringify(ctrl)} does not match ISA13 ${JSON.stringify(ic.controlNumber)}`, { offset: iea.offset, segmentId: 'IEA', element: 2 });
+      this.icDiag('001', `IEA02 ${JSON.stringify(ctrl)} does not match ISA13 ${JSON.stringify(ic.controlNumber)}`, {
+        offset: iea.offset,
+        segmentId: 'IEA',
+        element: 2,
+      });
     }
     this.closeInterchange(endOffset);
   }
@@ -456,7 +616,9 @@ export function validDate(ccyymmdd: string): boolean {
   const m = Number(ccyymmdd.slice(4, 6));
   const d = Number(ccyymmdd.slice(6, 8));
   if (m < 1 || m > 12 || d < 1) return false;
-  const days = [31, (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
+    m - 1
+  ];
   return d <= days;
 }
 

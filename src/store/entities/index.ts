@@ -9,8 +9,30 @@ import { EventRecord } from './event';
 import { ControlNumberRecord } from './control-number';
 import { JobRecord } from './job';
 
-export { MessageRecord, PayloadRecord, InterchangeRecord, GroupRecord, TransactionRecord, AckRecord, DeliveryRecord, EventRecord, ControlNumberRecord, JobRecord };
+export {
+  MessageRecord,
+  PayloadRecord,
+  InterchangeRecord,
+  GroupRecord,
+  TransactionRecord,
+  AckRecord,
+  DeliveryRecord,
+  EventRecord,
+  ControlNumberRecord,
+  JobRecord,
+};
 export type { Direction } from './message';
 
 /** The one list of entities the data source knows. */
-export const entities = [MessageRecord, PayloadRecord, InterchangeRecord, GroupRecord, TransactionRecord, AckRecord, DeliveryRecord, EventRecord, ControlNumberRecord, JobRecord];
+export const entities = [
+  MessageRecord,
+  PayloadRecord,
+  InterchangeRecord,
+  GroupRecord,
+  TransactionRecord,
+  AckRecord,
+  DeliveryRecord,
+  EventRecord,
+  ControlNumberRecord,
+  JobRecord,
+];

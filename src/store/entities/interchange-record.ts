@@ -4,7 +4,9 @@ import type { Direction } from './message';
 
 /** One ISA…IEA or UNB…UNZ, with what validation and acknowledgement said of it. */
 @Entity('interchange')
-@Index('uq_interchange_control', ['partnerKey', 'senderId', 'receiverId', 'controlNumber', 'direction'], { unique: true })
+@Index('uq_interchange_control', ['partnerKey', 'senderId', 'receiverId', 'controlNumber', 'direction'], {
+  unique: true,
+})
 @Index('ix_interchange_message', ['messageId'])
 @Index('ix_interchange_ack_due', ['ackStatus', 'ackDueAt'])
 export class InterchangeRecord {

@@ -47,11 +47,20 @@ export const OID = {
 
 export type DigestAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type SignatureScheme = 'rsassa-pkcs1-v1_5' | 'rsassa-pss';
-export type ContentCipher = 'aes128-cbc' | 'aes192-cbc' | 'aes256-cbc' | 'des-ede3-cbc' | 'aes128-gcm' | 'aes192-gcm' | 'aes256-gcm';
+export type ContentCipher =
+  'aes128-cbc' | 'aes192-cbc' | 'aes256-cbc' | 'des-ede3-cbc' | 'aes128-gcm' | 'aes192-gcm' | 'aes256-gcm';
 export type KeyTransport = 'rsaes-pkcs1-v1_5' | 'rsaes-oaep';
 
 export const DIGESTS: readonly DigestAlgorithm[] = ['sha1', 'sha256', 'sha384', 'sha512'];
-export const CIPHERS: readonly ContentCipher[] = ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'des-ede3-cbc', 'aes128-gcm', 'aes192-gcm', 'aes256-gcm'];
+export const CIPHERS: readonly ContentCipher[] = [
+  'aes128-cbc',
+  'aes192-cbc',
+  'aes256-cbc',
+  'des-ede3-cbc',
+  'aes128-gcm',
+  'aes192-gcm',
+  'aes256-gcm',
+];
 
 const digestOids: Record<DigestAlgorithm, string> = {
   sha1: '1.3.14.3.2.26',
@@ -114,7 +123,9 @@ export function loadCertificate(input: string | Buffer): Certificate {
     const [tbs] = der.children(der.decode(x509.raw), 'certificate');
     const fields = der.children(tbs, 'tbsCertificate');
     const at = der.is(fields[0], Class.CONTEXT, 0) ? 1 : 0;
-    const serial = der.integerMagnitude(der.readBytes(der.expect(fields[at], Class.UNIVERSAL, Tag.INTEGER, 'serial'), 'serial'));
+    const serial = der.integerMagnitude(
+      der.readBytes(der.expect(fields[at], Class.UNIVERSAL, Tag.INTEGER, 'serial'), 'serial'),
+    );
     const issuer = der.encode(der.expect(fields[at + 2], Class.UNIVERSAL, Tag.SEQUENCE, 'issuer'));
     let subjectKeyId: Buffer | undefined;
     const extensions = fields.find((f) => der.is(f, Class.CONTEXT, 3));
@@ -160,16 +171,22 @@ export function loadPrivateKey(input: string | Buffer, passphrase?: string): Key
 }
 
 function issuerAndSerial(cert: Certificate): der.Asn1 {
-  return der.seq([der.raw(cert.issuer), der.int(cert.serial[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), cert.serial]) : cert.serial)]);
+  return der.seq([
+    der.raw(cert.issuer),
+    der.int(cert.serial[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), cert.serial]) : cert.serial),
+  ]);
 }
 
 /** SignerIdentifier / RecipientIdentifier: IssuerAndSerialNumber or [0] SubjectKeyIdentifier. */
 function identifies(id: der.Asn1 | undefined, cert: Certificate): boolean {
   if (!id) return false;
-  if (der.is(id, Class.CONTEXT, 0)) return !!cert.subjectKeyId && der.readBytes(id, 'subjectKeyIdentifier').equals(cert.subjectKeyId);
+  if (der.is(id, Class.CONTEXT, 0))
+    return !!cert.subjectKeyId && der.readBytes(id, 'subjectKeyIdentifier').equals(cert.subjectKeyId);
   if (!der.is(id, Class.UNIVERSAL, Tag.SEQUENCE)) return false;
   const [name, serial] = der.children(id, 'issuerAndSerialNumber');
-  return der.encode(name).equals(cert.issuer) && der.integerMagnitude(der.readBytes(serial, 'serial')).equals(cert.serial);
+  return (
+    der.encode(name).equals(cert.issuer) && der.integerMagnitude(der.readBytes(serial, 'serial')).equals(cert.serial)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +252,10 @@ function attribute(type: string, value: der.Asn1): der.Asn1 {
 
 /** DER SET OF orders its elements by their encodings (X.690 §11.6). */
 function derSetOf(elements: der.Asn1[]): der.Asn1[] {
-  return elements.map((e) => ({ e, b: der.encode(e) })).sort((x, y) => Buffer.compare(x.b, y.b)).map((x) => x.e);
+  return elements
+    .map((e) => ({ e, b: der.encode(e) }))
+    .sort((x, y) => Buffer.compare(x.b, y.b))
+    .map((x) => x.e);
 }
 
 /** A detached CMS SignedData over `content`, with contentType, signingTime and messageDigest signed. */
@@ -251,9 +271,14 @@ export function signDetached(content: Buffer, options: SignOptions): Buffer {
   const signedBytes = der.encode(der.set(attrs));
   const signature =
     scheme === 'rsassa-pss'
-      ? rsaSign(digest, signedBytes, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digestLength[digest] })
+      ? rsaSign(digest, signedBytes, {
+          key,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: digestLength[digest],
+        })
       : rsaSign(digest, signedBytes, key);
-  const signatureAlgorithm = scheme === 'rsassa-pss' ? der.algorithm(OID.rsassaPss, pssParams(digest)) : der.algorithm(OID.rsaEncryption);
+  const signatureAlgorithm =
+    scheme === 'rsassa-pss' ? der.algorithm(OID.rsassaPss, pssParams(digest)) : der.algorithm(OID.rsaEncryption);
   const digestAlgorithm = der.algorithm(digestOids[digest], null);
 
   const signerInfo = der.seq([
@@ -269,7 +294,14 @@ export function signDetached(content: Buffer, options: SignOptions): Buffer {
     der.int(1),
     der.set([der.algorithm(digestOids[digest], null)]),
     der.seq([der.oid(OID.data)]),
-    ...(carried.length ? [der.ctx(0, carried.map((c) => der.raw(c.der)))] : []),
+    ...(carried.length
+      ? [
+          der.ctx(
+            0,
+            carried.map((c) => der.raw(c.der)),
+          ),
+        ]
+      : []),
     der.set([signerInfo]),
   ]);
   return contentInfo(OID.signedData, signedData);
@@ -323,7 +355,12 @@ function digestNamed(oid: string): DigestAlgorithm {
 function checkSignature(check: SignatureCheck, data: Buffer, signature: Buffer, key: KeyObject): boolean {
   try {
     return check.scheme === 'rsassa-pss'
-      ? rsaVerify(check.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: check.saltLength }, signature)
+      ? rsaVerify(
+          check.hash,
+          data,
+          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: check.saltLength },
+          signature,
+        )
       : rsaVerify(check.hash, data, key, signature);
   } catch {
     return false;
@@ -366,7 +403,8 @@ function attributeValue(attrs: der.Asn1, type: string): der.Asn1 | undefined {
  * what it signed.
  */
 export function verifyDetached(signature: Buffer, content: Buffer, candidates: readonly Certificate[]): VerifyResult {
-  if (!candidates.length) fail('EDIGW_AS2_AUTHENTICATION_FAILED', 'verifying the signature: the partner has no certificate to verify with');
+  if (!candidates.length)
+    fail('EDIGW_AS2_AUTHENTICATION_FAILED', 'verifying the signature: the partner has no certificate to verify with');
   let signers: ParsedSignerInfo[];
   let eContentType: string;
   try {
@@ -376,7 +414,9 @@ export function verifyDetached(signature: Buffer, content: Buffer, candidates: r
     const encap = der.children(f[2], 'EncapsulatedContentInfo');
     eContentType = der.readOid(encap[0]);
     const signerSet = f[f.length - 1];
-    signers = der.children(der.expect(signerSet, Class.UNIVERSAL, Tag.SET, 'signerInfos'), 'signerInfos').map(parseSignerInfo);
+    signers = der
+      .children(der.expect(signerSet, Class.UNIVERSAL, Tag.SET, 'signerInfos'), 'signerInfos')
+      .map(parseSignerInfo);
     if (!signers.length) throw new Error('no SignerInfo');
   } catch (e) {
     fail('EDIGW_AS2_AUTHENTICATION_FAILED', 'reading the signature', e);
@@ -386,7 +426,9 @@ export function verifyDetached(signature: Buffer, content: Buffer, candidates: r
   for (const si of signers) {
     // Certificates the SignerInfo names are tried first; the others still get a chance, as a
     // re-issued certificate keeps its key but changes its serial.
-    const order = candidates.map((c, i) => ({ c, i })).sort((a, b) => Number(identifies(si.sid, b.c)) - Number(identifies(si.sid, a.c)));
+    const order = candidates
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => Number(identifies(si.sid, b.c)) - Number(identifies(si.sid, a.c)));
     const contentDigest = createHash(si.digest).update(content).digest();
     let data: Buffer;
     let attrsOk = true;
@@ -399,7 +441,8 @@ export function verifyDetached(signature: Buffer, content: Buffer, candidates: r
         const ct = attributeValue(si.signedAttrs, OID.contentType);
         const st = attributeValue(si.signedAttrs, OID.signingTime);
         if (!md || !ct) throw new Error('signed attributes lack messageDigest or contentType');
-        if (der.readOid(ct) !== eContentType) throw new Error('the contentType attribute differs from the content type');
+        if (der.readOid(ct) !== eContentType)
+          throw new Error('the contentType attribute differs from the content type');
         const claimed = der.readOctets(md, 'messageDigest');
         attrsOk = claimed.length === contentDigest.length && timingSafeEqual(claimed, contentDigest);
         if (st) signingTime = der.readTime(st);
@@ -541,14 +584,23 @@ function parseKeyTrans(node: der.Asn1): KeyTrans | undefined {
 function unwrapKey(kt: KeyTrans, key: KeyObject, keyLength: number): Buffer | undefined {
   if (kt.transport === 'rsaes-pkcs1-v1_5') return decryptPkcs1v15(key, kt.encryptedKey, keyLength);
   try {
-    const cek = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: kt.oaepHash, oaepLabel: kt.oaepLabel }, kt.encryptedKey);
+    const cek = privateDecrypt(
+      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: kt.oaepHash, oaepLabel: kt.oaepLabel },
+      kt.encryptedKey,
+    );
     return cek.length === keyLength ? cek : undefined;
   } catch {
     return undefined;
   }
 }
 
-function decryptContent(spec: CipherSpec, cek: Buffer, params: der.Asn1 | undefined, ciphertext: Buffer, tag?: Buffer): Buffer | undefined {
+function decryptContent(
+  spec: CipherSpec,
+  cek: Buffer,
+  params: der.Asn1 | undefined,
+  ciphertext: Buffer,
+  tag?: Buffer,
+): Buffer | undefined {
   try {
     if (spec.gcm) {
       const p = der.children(params, 'GCMParameters');
@@ -574,7 +626,14 @@ function decryptContent(spec: CipherSpec, cek: Buffer, params: der.Asn1 | undefi
  */
 export function decrypt(bytes: Buffer, keys: readonly DecryptionKey[]): DecryptResult {
   const context = 'decrypting the message';
-  let parsed: { spec: CipherSpec; cipher: ContentCipher; params?: der.Asn1; ciphertext: Buffer; tag?: Buffer; recipients: KeyTrans[] };
+  let parsed: {
+    spec: CipherSpec;
+    cipher: ContentCipher;
+    params?: der.Asn1;
+    ciphertext: Buffer;
+    tag?: Buffer;
+    recipients: KeyTrans[];
+  };
   try {
     const { type, content } = openContentInfo(bytes, 'ContentInfo');
     const auth = type === OID.authEnvelopedData;
@@ -582,7 +641,8 @@ export function decrypt(bytes: Buffer, keys: readonly DecryptionKey[]): DecryptR
     const f = der.children(content, 'EnvelopedData');
     let i = 1;
     if (der.is(f[i], Class.CONTEXT, 0)) i++; // originatorInfo
-    const recipients = der.children(der.expect(f[i++], Class.UNIVERSAL, Tag.SET, 'recipientInfos'), 'recipientInfos')
+    const recipients = der
+      .children(der.expect(f[i++], Class.UNIVERSAL, Tag.SET, 'recipientInfos'), 'recipientInfos')
       .map(parseKeyTrans)
       .filter((r): r is KeyTrans => r !== undefined);
     const eci = der.children(f[i++], 'EncryptedContentInfo');
@@ -605,7 +665,8 @@ export function decrypt(bytes: Buffer, keys: readonly DecryptionKey[]): DecryptR
   // The RecipientInfo that names our certificate first; others only when none does, since a partner
   // may still address our previous certificate with the same key.
   const attempts: { kt: KeyTrans; key: KeyObject }[] = [];
-  for (const kt of parsed.recipients) for (const k of keys) if (k.certificate && identifies(kt.rid, k.certificate)) attempts.push({ kt, key: k.key });
+  for (const kt of parsed.recipients)
+    for (const k of keys) if (k.certificate && identifies(kt.rid, k.certificate)) attempts.push({ kt, key: k.key });
   if (!attempts.length) for (const kt of parsed.recipients) for (const k of keys) attempts.push({ kt, key: k.key });
 
   for (const { kt, key } of attempts) {
@@ -629,12 +690,20 @@ export interface DecompressionLimits {
   ratioFloor: number;
 }
 
-export const DEFAULT_DECOMPRESSION_LIMITS: DecompressionLimits = { maxBytes: 100 * 1024 * 1024, maxRatio: 250, ratioFloor: 1024 * 1024 };
+export const DEFAULT_DECOMPRESSION_LIMITS: DecompressionLimits = {
+  maxBytes: 100 * 1024 * 1024,
+  maxRatio: 250,
+  ratioFloor: 1024 * 1024,
+};
 
 export function compress(content: Buffer): Buffer {
   return contentInfo(
     OID.compressedData,
-    der.seq([der.int(0), der.algorithm(OID.zlib, null), der.seq([der.oid(OID.data), der.explicit(0, der.octets(deflateSync(content)))])]),
+    der.seq([
+      der.int(0),
+      der.algorithm(OID.zlib, null),
+      der.seq([der.oid(OID.data), der.explicit(0, der.octets(deflateSync(content)))]),
+    ]),
   );
 }
 
@@ -653,25 +722,34 @@ export function decompress(bytes: Buffer, limits: Partial<DecompressionLimits> =
     const alg = der.readAlgorithm(f[1], 'compressionAlgorithm');
     if (alg.oid !== OID.zlib) throw new Error(`compression algorithm ${alg.oid} is not zlib`);
     const encap = der.children(f[2], 'EncapsulatedContentInfo');
-    compressed = der.readOctets(der.children(der.expect(encap[1], Class.CONTEXT, 0, 'eContent'), 'eContent')[0], 'eContent');
+    compressed = der.readOctets(
+      der.children(der.expect(encap[1], Class.CONTEXT, 0, 'eContent'), 'eContent')[0],
+      'eContent',
+    );
   } catch (e) {
     fail('EDIGW_AS2_DECOMPRESSION_FAILED', 'reading the compressed data', e);
   }
   const byRatio = Math.max(l.ratioFloor, compressed.length * l.maxRatio);
   const limit = Math.min(l.maxBytes, byRatio);
-  const inflate = (raw: boolean): Buffer => (raw ? inflateRawSync : inflateSync)(compressed, { maxOutputLength: limit });
+  const inflate = (raw: boolean): Buffer =>
+    (raw ? inflateRawSync : inflateSync)(compressed, { maxOutputLength: limit });
   try {
     try {
       return inflate(false);
     } catch (e) {
       // RFC 3274 says zlib (RFC 1950); a few products send raw deflate, which has no zlib header.
-      if ((e as { code?: string }).code === 'Z_DATA_ERROR' && compressed.length && (compressed[0] & 0x0f) !== 8) return inflate(true);
+      if ((e as { code?: string }).code === 'Z_DATA_ERROR' && compressed.length && (compressed[0] & 0x0f) !== 8)
+        return inflate(true);
       throw e;
     }
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      const which = limit === l.maxBytes ? `${l.maxBytes} bytes` : `${l.maxRatio}:1 for ${compressed.length} compressed bytes`;
-      fail('EDIGW_AS2_DECOMPRESSION_REFUSED', `decompressing ${compressed.length} bytes: the output passes the limit of ${which}`);
+      const which =
+        limit === l.maxBytes ? `${l.maxBytes} bytes` : `${l.maxRatio}:1 for ${compressed.length} compressed bytes`;
+      fail(
+        'EDIGW_AS2_DECOMPRESSION_REFUSED',
+        `decompressing ${compressed.length} bytes: the output passes the limit of ${which}`,
+      );
     }
     fail('EDIGW_AS2_DECOMPRESSION_FAILED', `decompressing ${compressed.length} bytes`, e);
   }

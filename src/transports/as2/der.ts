@@ -55,7 +55,8 @@ export function encode(node: Asn1): Buffer {
 export const seq = (children: Asn1[]): Asn1 => asn1.create(Class.UNIVERSAL, Tag.SEQUENCE, true, children);
 export const set = (children: Asn1[]): Asn1 => asn1.create(Class.UNIVERSAL, Tag.SET, true, children);
 export const nul = (): Asn1 => asn1.create(Class.UNIVERSAL, Tag.NULL, false, '');
-export const oid = (dotted: string): Asn1 => asn1.create(Class.UNIVERSAL, Tag.OID, false, asn1.oidToDer(dotted).getBytes());
+export const oid = (dotted: string): Asn1 =>
+  asn1.create(Class.UNIVERSAL, Tag.OID, false, asn1.oidToDer(dotted).getBytes());
 export const octets = (b: Buffer): Asn1 => asn1.create(Class.UNIVERSAL, Tag.OCTETSTRING, false, latin1(b));
 export const int = (n: number | Buffer): Asn1 =>
   asn1.create(Class.UNIVERSAL, Tag.INTEGER, false, typeof n === 'number' ? asn1.integerToDer(n).getBytes() : latin1(n));
@@ -76,7 +77,8 @@ export function time(date: Date): Asn1 {
 
 export function readTime(node: Asn1): Date {
   if (node.tagClass === Class.UNIVERSAL && node.type === Tag.UTCTIME) return asn1.utcTimeToDate(node.value as string);
-  if (node.tagClass === Class.UNIVERSAL && node.type === Tag.GENERALIZEDTIME) return asn1.generalizedTimeToDate(node.value as string);
+  if (node.tagClass === Class.UNIVERSAL && node.type === Tag.GENERALIZEDTIME)
+    return asn1.generalizedTimeToDate(node.value as string);
   throw new DerError('expected a time');
 }
 
@@ -107,7 +109,8 @@ export function readBytes(node: Asn1 | undefined, what: string): Buffer {
 }
 
 export function readOctets(node: Asn1 | undefined, what: string): Buffer {
-  if (!node || node.tagClass !== Class.UNIVERSAL || node.type !== Tag.OCTETSTRING) throw new DerError(`${what}: expected an OCTET STRING`);
+  if (!node || node.tagClass !== Class.UNIVERSAL || node.type !== Tag.OCTETSTRING)
+    throw new DerError(`${what}: expected an OCTET STRING`);
   return readBytes(node, what);
 }
 

@@ -37,7 +37,14 @@ const DEFAULT_MAX_RESPONSE = 1024 * 1024;
  * Apache's servers close theirs, so that a pooled connection is rarely one the server is closing.
  */
 export function keepAliveAgent(url: string): http.Agent {
-  const options: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 32, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' };
+  const options: http.AgentOptions = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxSockets: 32,
+    maxFreeSockets: 32,
+    timeout: 4000,
+    scheduling: 'lifo',
+  };
   return new URL(url).protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
 }
 
@@ -73,10 +80,13 @@ function attempt(o: PostOptions, agent: http.Agent | false, deadline: number): P
       clearTimeout(timer);
       resolve(outcome);
     };
-    const timer = setTimeout(() => {
-      settle({ failure: 'timeout' });
-      req.destroy();
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        settle({ failure: 'timeout' });
+        req.destroy();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     let readBefore = 0;
     let socket: { bytesRead: number } | undefined;
     req.on('socket', (s) => {
@@ -86,7 +96,11 @@ function attempt(o: PostOptions, agent: http.Agent | false, deadline: number): P
     req.on('error', (err) => {
       const code = errCode(err);
       // The keep-alive race: the server closed the pooled connection as this request went out on it.
-      const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && socket !== undefined && socket.bytesRead === readBefore;
+      const stale =
+        req.reusedSocket &&
+        (code === 'ECONNRESET' || code === 'EPIPE') &&
+        socket !== undefined &&
+        socket.bytesRead === readBefore;
       settle({ failure: stale ? 'stale' : 'network', err });
     });
     req.on('response', (res) => {
@@ -102,7 +116,9 @@ function attempt(o: PostOptions, agent: http.Agent | false, deadline: number): P
         }
         chunks.push(c);
       });
-      res.on('end', () => settle({ answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }));
+      res.on('end', () =>
+        settle({ answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }),
+      );
       res.on('error', (err) => settle({ failure: 'network', err }));
       res.on('close', () => {
         if (!res.complete) settle({ failure: 'network', err: new Error('the answer was cut off') });
@@ -121,13 +137,24 @@ export async function post(o: PostOptions): Promise<PostAnswer> {
   if ('failure' in outcome && outcome.failure === 'stale') outcome = await attempt(o, false, deadline);
   if ('answer' in outcome) return outcome.answer;
   const context = `${o.context} (${redactUrl(o.url)})`;
-  if (outcome.failure === 'timeout') return fail('EDIGW_HTTP_UNREACHABLE', `${context}: no complete answer within ${o.timeoutMs} ms`);
-  if (outcome.failure === 'too-large') return fail('EDIGW_AS2_MDN_INVALID', `${context}: the answer is longer than ${o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE} bytes`);
-  if (outcome.failure === 'invalid') return fail('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(outcome.err)}`, outcome.err);
+  if (outcome.failure === 'timeout')
+    return fail('EDIGW_HTTP_UNREACHABLE', `${context}: no complete answer within ${o.timeoutMs} ms`);
+  if (outcome.failure === 'too-large')
+    return fail(
+      'EDIGW_AS2_MDN_INVALID',
+      `${context}: the answer is longer than ${o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE} bytes`,
+    );
+  if (outcome.failure === 'invalid')
+    return fail('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(outcome.err)}`, outcome.err);
   const errors = (outcome.err as { errors?: unknown } | null)?.errors;
   const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : outcome.err;
   const code = errCode(inner) ?? '';
-  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) || code === 'EPROTO') {
+  if (
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) ||
+    code === 'EPROTO'
+  ) {
     return fail('EDIGW_HTTP_TLS', `${context}: ${code}`, inner);
   }
   return fail('EDIGW_HTTP_UNREACHABLE', `${context}: ${code || messageOf(inner)}`, inner);
@@ -138,10 +165,18 @@ const TRANSIENT = new Set([408, 429]);
 
 /** The error for an answer that is not 2xx, with the start of its text. */
 export function statusError(context: string, answer: PostAnswer): GatewayError {
-  const text = answer.body.subarray(0, 1024).toString('utf8').replace(/\p{Cc}+/gu, ' ').trim().slice(0, 200);
+  const text = answer.body
+    .subarray(0, 1024)
+    .toString('utf8')
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim()
+    .slice(0, 200);
   const said = `${context}: HTTP ${answer.status}${text ? ` ${JSON.stringify(text)}` : ''}`;
   if (answer.status >= 300 && answer.status < 400) return new GatewayError('EDIGW_HTTP_REDIRECTED', said);
-  const code: ErrorCode = answer.status >= 400 && answer.status < 500 && !TRANSIENT.has(answer.status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
+  const code: ErrorCode =
+    answer.status >= 400 && answer.status < 500 && !TRANSIENT.has(answer.status)
+      ? 'EDIGW_HTTP_REJECTED'
+      : 'EDIGW_HTTP_SERVER';
   return new GatewayError(code, said);
 }
 
@@ -175,7 +210,14 @@ export interface AsyncMdnPost {
 export async function postAsyncMdn(d: AsyncMdnPost): Promise<void> {
   let answer: PostAnswer;
   try {
-    answer = await post({ url: d.url, headers: d.headers, body: d.body, timeoutMs: d.timeoutMs ?? 30_000, context: d.context, maxResponseBytes: 64 * 1024 });
+    answer = await post({
+      url: d.url,
+      headers: d.headers,
+      body: d.body,
+      timeoutMs: d.timeoutMs ?? 30_000,
+      context: d.context,
+      maxResponseBytes: 64 * 1024,
+    });
   } catch (e) {
     throw e instanceof GatewayError ? e : new GatewayError('EDIGW_HTTP_UNREACHABLE', d.context, { cause: e });
   }
@@ -209,7 +251,9 @@ export async function deliverAsyncMdn(d: AsyncMdnDelivery): Promise<void> {
     }
     if (error.kind !== 'retry' || i >= attempts || (d.keepGoing && !d.keepGoing())) {
       // The cause names the URL already.
-      throw new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${d.context}, ${i} attempt${i === 1 ? '' : 's'}`, { cause: error });
+      throw new GatewayError('EDIGW_AS2_MDN_UNDELIVERED', `${d.context}, ${i} attempt${i === 1 ? '' : 's'}`, {
+        cause: error,
+      });
     }
     await new Promise((r) => setTimeout(r, wait).unref());
     wait *= 2;

@@ -6,7 +6,14 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../../errors';
-import { signDetached, verifyDetached, type Certificate, type DigestAlgorithm, type SignatureScheme, type VerifyResult } from './cms';
+import {
+  signDetached,
+  verifyDetached,
+  type Certificate,
+  type DigestAlgorithm,
+  type SignatureScheme,
+  type VerifyResult,
+} from './cms';
 import {
   MimeError,
   base64Lines,
@@ -104,7 +111,9 @@ const PROCESSING_ERRORS: readonly ProcessingError[] = [
 ];
 
 export function parseDisposition(value: string): ParsedDisposition | undefined {
-  const m = /^\s*([^/;\s]+)\s*\/\s*([^;\s]+)\s*;\s*([A-Za-z-]+)\s*(?:\/\s*([A-Za-z-]+)\s*)?(?::\s*(.*?))?\s*$/.exec(value);
+  const m = /^\s*([^/;\s]+)\s*\/\s*([^;\s]+)\s*;\s*([A-Za-z-]+)\s*(?:\/\s*([A-Za-z-]+)\s*)?(?::\s*(.*?))?\s*$/.exec(
+    value,
+  );
   if (!m) return undefined;
   const type = m[3].toLowerCase();
   const modifier = m[4]?.toLowerCase();
@@ -112,9 +121,12 @@ export function parseDisposition(value: string): ParsedDisposition | undefined {
   const d = description?.toLowerCase();
   let known: Disposition | undefined;
   if (type === 'processed' && !modifier) known = { kind: 'processed' };
-  else if (type === 'processed' && modifier === 'error' && PROCESSING_ERRORS.includes(d as ProcessingError)) known = { kind: 'error', error: d as ProcessingError };
-  else if (type === 'processed' && modifier === 'warning' && d === 'duplicate-document') known = { kind: 'warning', warning: 'duplicate-document' };
-  else if (type === 'failed' && modifier === 'failure' && d === 'unsupported mic-algorithms') known = { kind: 'failure', failure: 'unsupported MIC-algorithms' };
+  else if (type === 'processed' && modifier === 'error' && PROCESSING_ERRORS.includes(d as ProcessingError))
+    known = { kind: 'error', error: d as ProcessingError };
+  else if (type === 'processed' && modifier === 'warning' && d === 'duplicate-document')
+    known = { kind: 'warning', warning: 'duplicate-document' };
+  else if (type === 'failed' && modifier === 'failure' && d === 'unsupported mic-algorithms')
+    known = { kind: 'failure', failure: 'unsupported MIC-algorithms' };
   return {
     actionMode: m[1],
     sendingMode: m[2],
@@ -194,8 +206,20 @@ export function buildMdn(input: MdnInput): BuiltMdn {
   const boundary = newBoundary();
   const reportBody = buildMultipart(
     [
-      buildEntity([['Content-Type', 'text/plain; charset=utf-8'], ['Content-Transfer-Encoding', '7bit']], Buffer.from(text, 'utf8')),
-      buildEntity([['Content-Type', 'message/disposition-notification'], ['Content-Transfer-Encoding', '7bit']], Buffer.from(notification, 'utf8')),
+      buildEntity(
+        [
+          ['Content-Type', 'text/plain; charset=utf-8'],
+          ['Content-Transfer-Encoding', '7bit'],
+        ],
+        Buffer.from(text, 'utf8'),
+      ),
+      buildEntity(
+        [
+          ['Content-Type', 'message/disposition-notification'],
+          ['Content-Transfer-Encoding', '7bit'],
+        ],
+        Buffer.from(notification, 'utf8'),
+      ),
     ],
     boundary,
   );
@@ -268,7 +292,9 @@ export function parseMdn(contentTypeValue: string, body: Buffer, options: ParseM
   let signed = false;
   let verified: VerifyResult | undefined;
   try {
-    const top = parseEntity(buildEntity([['Content-Type', contentTypeValue]], decodeTransferEncoding(body, options.transferEncoding)));
+    const top = parseEntity(
+      buildEntity([['Content-Type', contentTypeValue]], decodeTransferEncoding(body, options.transferEncoding)),
+    );
     report = top;
     if (contentType(top).value === 'multipart/signed') {
       const s = splitSigned(top);

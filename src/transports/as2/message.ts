@@ -105,7 +105,9 @@ export function readAs2Headers(headers: HttpHeaders): As2RequestHeaders {
     as2Version: header(headers, 'as2-version')?.trim(),
     subject: header(headers, 'subject'),
     dispositionNotificationTo: header(headers, 'disposition-notification-to')?.trim(),
-    dispositionNotificationOptions: parseDispositionNotificationOptions(header(headers, 'disposition-notification-options')),
+    dispositionNotificationOptions: parseDispositionNotificationOptions(
+      header(headers, 'disposition-notification-options'),
+    ),
     receiptDeliveryOption: header(headers, 'receipt-delivery-option')?.trim() || undefined,
   };
 }
@@ -179,7 +181,10 @@ function layerOf(entity: MimeEntity): Layer {
   }
   if (kind === 'enveloped-data' || kind === 'auth-enveloped-data') return 'enveloped';
   if (kind === 'compressed-data') return 'compressed';
-  fail('EDIGW_AS2_PROCESSING_FAILED', `reading an application/pkcs7-mime body: ${kind ?? 'not CMS'} is not supported here`);
+  fail(
+    'EDIGW_AS2_PROCESSING_FAILED',
+    `reading an application/pkcs7-mime body: ${kind ?? 'not CMS'} is not supported here`,
+  );
 }
 
 function reparse(bytes: Buffer, code: ErrorCode, context: string, keepCause = true): MimeEntity {
@@ -213,7 +218,10 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
   const as2 = readAs2Headers(headers);
   const micChoice = chooseMicAlgorithm(as2.dispositionNotificationOptions);
   if ('unsupported' in micChoice) {
-    fail('EDIGW_AS2_MIC_UNSUPPORTED', `receiving ${as2.messageId ?? 'a message'}: signed-receipt-micalg asks for ${micChoice.unsupported.join(', ')}`);
+    fail(
+      'EDIGW_AS2_MIC_UNSUPPORTED',
+      `receiving ${as2.messageId ?? 'a message'}: signed-receipt-micalg asks for ${micChoice.unsupported.join(', ')}`,
+    );
   }
   const ct = header(headers, 'content-type');
   if (!ct) fail('EDIGW_AS2_PROCESSING_FAILED', `receiving ${as2.messageId ?? 'a message'}: no Content-Type`);
@@ -236,7 +244,10 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
   let signedBytes: Buffer | undefined;
 
   if (policy.encrypted === 'required' && layerOf(current) !== 'enveloped') {
-    fail('EDIGW_AS2_INSUFFICIENT_SECURITY', `receiving ${as2.messageId ?? 'a message'}: it is not encrypted and the partner file requires encryption`);
+    fail(
+      'EDIGW_AS2_INSUFFICIENT_SECURITY',
+      `receiving ${as2.messageId ?? 'a message'}: it is not encrypted and the partner file requires encryption`,
+    );
   }
 
   for (let depth = 0; ; depth++) {
@@ -252,7 +263,10 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
       current = reparse(result.content, 'EDIGW_AS2_DECRYPTION_FAILED', 'decrypting the message', false);
     } else if (layer === 'compressed') {
       if (compressed) fail('EDIGW_AS2_PROCESSING_FAILED', 'unwrapping the message: compressed twice');
-      const out = decompress(cmsBody(current, 'EDIGW_AS2_DECOMPRESSION_FAILED', 'decompressing the message'), policy.decompression);
+      const out = decompress(
+        cmsBody(current, 'EDIGW_AS2_DECOMPRESSION_FAILED', 'decompressing the message'),
+        policy.decompression,
+      );
       compressed = { order: signed ? 'before-signing' : 'unsigned' };
       current = reparse(out, 'EDIGW_AS2_DECOMPRESSION_FAILED', 'decompressing the message');
     } else {
@@ -264,7 +278,14 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
         fail('EDIGW_AS2_AUTHENTICATION_FAILED', 'reading the multipart/signed', e);
       }
       const v = verifyDetached(parts.signature, parts.signedBytes, policy.certificates);
-      signed = { digest: v.digest, scheme: v.scheme, certificate: v.certificate, certificateIndex: v.certificateIndex, micalg: parts.micalg, signingTime: v.signingTime };
+      signed = {
+        digest: v.digest,
+        scheme: v.scheme,
+        certificate: v.certificate,
+        certificateIndex: v.certificateIndex,
+        micalg: parts.micalg,
+        signingTime: v.signingTime,
+      };
       signedBytes = parts.signedBytes;
       if (compressed) compressed = { order: 'after-signing' };
       current = parts.content;
@@ -272,7 +293,10 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
   }
 
   if (policy.signed === 'required' && !signed) {
-    fail('EDIGW_AS2_INSUFFICIENT_SECURITY', `receiving ${as2.messageId ?? 'a message'}: it is not signed and the partner file requires a signature`);
+    fail(
+      'EDIGW_AS2_INSUFFICIENT_SECURITY',
+      `receiving ${as2.messageId ?? 'a message'}: it is not signed and the partner file requires a signature`,
+    );
   }
 
   let payload: Buffer;
@@ -285,7 +309,13 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
   const choice = chooseMicAlgorithm(as2.dispositionNotificationOptions, signed?.digest ?? 'sha256');
   const algorithm: MicAlgorithm = 'algorithm' in choice ? choice.algorithm : 'sha256';
   const mic = computeMic(
-    micInput({ signedBytes, entity: current.raw, headerLength: current.headerBytes.length, encrypted: !!encrypted, compressed: !!compressed }),
+    micInput({
+      signedBytes,
+      entity: current.raw,
+      headerLength: current.headerBytes.length,
+      encrypted: !!encrypted,
+      compressed: !!compressed,
+    }),
     algorithm,
   );
   return {
@@ -321,7 +351,12 @@ export interface SendOptions {
   messageId?: string;
   subject?: string;
   sign?: { key: KeyObject; certificate: Certificate; digest: DigestAlgorithm; scheme?: SignatureScheme };
-  encrypt?: { certificates: Certificate[]; cipher: ContentCipher; keyTransport?: KeyTransport; oaepHash?: 'sha1' | 'sha256' };
+  encrypt?: {
+    certificates: Certificate[];
+    cipher: ContentCipher;
+    keyTransport?: KeyTransport;
+    oaepHash?: 'sha1' | 'sha256';
+  };
   compress?: 'before-signing' | 'after-signing';
   /** Of the HTTP body when it is CMS (encrypted, or compressed outermost); binary by default as RFC 4130 says. */
   transferEncoding?: 'binary' | 'base64';
@@ -379,7 +414,11 @@ function signEntity(entity: Buffer, sign: NonNullable<SendOptions['sign']>, date
     ],
     boundary,
   );
-  const type = formatHeaderValue('multipart/signed', { protocol: 'application/pkcs7-signature', micalg: micAlgorithmName(sign.digest), boundary });
+  const type = formatHeaderValue('multipart/signed', {
+    protocol: 'application/pkcs7-signature',
+    micalg: micAlgorithmName(sign.digest),
+    boundary,
+  });
   return buildEntity([['Content-Type', type]], body);
 }
 
@@ -387,7 +426,11 @@ function signEntity(entity: Buffer, sign: NonNullable<SendOptions['sign']>, date
 export function contentDisposition(fileName: string): string {
   const clean = fileName.replace(/[\r\n]/g, '');
   if (/^[\x20-\x7e]*$/.test(clean)) return formatHeaderValue('attachment', { filename: clean });
-  const encoded = Array.from(Buffer.from(clean, 'utf8'), (b) => (/[A-Za-z0-9.\-_~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  const encoded = Array.from(Buffer.from(clean, 'utf8'), (b) =>
+    /[A-Za-z0-9.\-_~]/.test(String.fromCharCode(b))
+      ? String.fromCharCode(b)
+      : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+  ).join('');
   return `${formatHeaderValue('attachment', { filename: clean.replace(/[^\x20-\x7e]/g, '_') })}; filename*=utf-8''${encoded}`;
 }
 
@@ -400,7 +443,10 @@ export function buildMessage(options: SendOptions): BuiltMessage {
     ['Content-Transfer-Encoding', 'binary'],
   ];
   if (options.fileName) payloadHeaders.push(['Content-Disposition', contentDisposition(options.fileName)]);
-  const payloadEntity = buildEntity(payloadHeaders, options.canonicalizeText ? canonicalizeText(options.payload) : options.payload);
+  const payloadEntity = buildEntity(
+    payloadHeaders,
+    options.canonicalizeText ? canonicalizeText(options.payload) : options.payload,
+  );
 
   let current = payloadEntity;
   let signedBytes: Buffer | undefined;
@@ -410,7 +456,8 @@ export function buildMessage(options: SendOptions): BuiltMessage {
   if (options.sign) {
     signedBytes = current;
     current = signEntity(current, options.sign, date);
-    if (options.compress === 'after-signing') current = buildEntity(PKCS7_HEADERS('compressed-data', 'smime.p7z'), compress(current));
+    if (options.compress === 'after-signing')
+      current = buildEntity(PKCS7_HEADERS('compressed-data', 'smime.p7z'), compress(current));
   }
 
   let httpContentType: string;
@@ -430,7 +477,8 @@ export function buildMessage(options: SendOptions): BuiltMessage {
     const cd = entity.headers.get('content-disposition');
     if (cd) extra['Content-Disposition'] = cd;
     httpBody = entity.body;
-    if (PKCS7_MIME.has(contentTypeOf(entity).value)) extra['Content-Transfer-Encoding'] = options.transferEncoding ?? 'binary';
+    if (PKCS7_MIME.has(contentTypeOf(entity).value))
+      extra['Content-Transfer-Encoding'] = options.transferEncoding ?? 'binary';
   }
   if (extra['Content-Transfer-Encoding'] === 'base64') httpBody = base64Lines(httpBody);
 

@@ -117,7 +117,10 @@ export function parseDispositionNotificationOptions(value: string | undefined): 
 
 export type MicChoice = { algorithm: MicAlgorithm } | { unsupported: string[] };
 
-export function chooseMicAlgorithm(options: DispositionNotificationOptions, fallback: MicAlgorithm = 'sha256'): MicChoice {
+export function chooseMicAlgorithm(
+  options: DispositionNotificationOptions,
+  fallback: MicAlgorithm = 'sha256',
+): MicChoice {
   const requested = options.signedReceiptMicalg;
   if (!requested || !requested.values.length) return { algorithm: fallback };
   for (const name of requested.values) {

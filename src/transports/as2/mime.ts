@@ -129,7 +129,10 @@ export function parseHeaderValue(input: string): ParsedHeaderValue {
       // RFC 2231 extended value (not continued): charset'language'percent-encoded
       const m = /^([^']*)'[^']*'(.*)$/.exec(v);
       if (m) {
-        const bytes = Buffer.from(m[2].replace(/%([0-9a-fA-F]{2})/g, (_s, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+        const bytes = Buffer.from(
+          m[2].replace(/%([0-9a-fA-F]{2})/g, (_s, h: string) => String.fromCharCode(parseInt(h, 16))),
+          'latin1',
+        );
         params.set(name.slice(0, -1), /^utf-?8$/i.test(m[1]) ? bytes.toString('utf8') : bytes.toString('latin1'));
         continue;
       }
@@ -302,7 +305,8 @@ export function newBoundary(): string {
 /** A multipart body over already-built parts (each a complete entity), closed, CRLF throughout. */
 export function buildMultipart(parts: readonly Buffer[], boundary: string): Buffer {
   const chunks: Buffer[] = [];
-  for (const part of parts) chunks.push(Buffer.from(`--${boundary}\r\n`, 'latin1'), part, Buffer.from('\r\n', 'latin1'));
+  for (const part of parts)
+    chunks.push(Buffer.from(`--${boundary}\r\n`, 'latin1'), part, Buffer.from('\r\n', 'latin1'));
   chunks.push(Buffer.from(`--${boundary}--\r\n`, 'latin1'));
   return Buffer.concat(chunks);
 }

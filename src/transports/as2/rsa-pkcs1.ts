@@ -22,7 +22,10 @@ const kdkCache = new WeakMap<KeyObject, Buffer>();
 function keyDerivationKey(key: KeyObject): Buffer {
   let kdk = kdkCache.get(key);
   if (!kdk) {
-    kdk = createHash('sha256').update(LABEL).update(key.export({ type: 'pkcs8', format: 'der' })).digest();
+    kdk = createHash('sha256')
+      .update(LABEL)
+      .update(key.export({ type: 'pkcs8', format: 'der' }))
+      .digest();
     kdkCache.set(key, kdk);
   }
   return kdk;
@@ -69,7 +72,8 @@ const isZero = (x: number): number => ((x - 1) >>> 31) & 1;
  */
 export function decryptPkcs1v15(key: KeyObject, ciphertext: Buffer, expectedLength: number): Buffer {
   const k = modulusBytes(key);
-  if (expectedLength <= 0 || expectedLength > k - 11) throw new Error(`cannot carry ${expectedLength} bytes in a ${k * 8}-bit RSA block`);
+  if (expectedLength <= 0 || expectedLength > k - 11)
+    throw new Error(`cannot carry ${expectedLength} bytes in a ${k * 8}-bit RSA block`);
   const synthetic = syntheticKey(key, ciphertext, expectedLength);
 
   let em: Buffer;

@@ -20,8 +20,22 @@ import { z } from 'zod';
 import { duration } from '../../config/units';
 import { GatewayError, type ErrorCode } from '../../errors';
 import { redactUrl } from '../http/sender';
-import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem, type SendReceipt, type SendResult } from '../spec';
-import { loadCertificates, loadPrivateKey, type Certificate, type ContentCipher, type DigestAlgorithm, type KeyTransport } from './cms';
+import {
+  defineOutbound,
+  type Outbound,
+  type OutboundDeps,
+  type OutboundItem,
+  type SendReceipt,
+  type SendResult,
+} from '../spec';
+import {
+  loadCertificates,
+  loadPrivateKey,
+  type Certificate,
+  type ContentCipher,
+  type DigestAlgorithm,
+  type KeyTransport,
+} from './cms';
 import { keepAliveAgent, post, statusError, type PostAnswer } from './http-client';
 import { formatDispositionType, parseMdn, type ParsedDisposition, type ParsedMdn } from './mdn';
 import { buildMessage, newMessageId, type BuiltMessage } from './message';
@@ -29,41 +43,76 @@ import { formatMic, micEquals } from './mic';
 import { buildEntity } from './mime';
 
 /** The partner file's `as2` endpoint (src/config/partner.ts), plus what the gateway adds: who we both are and the key files. */
-export const as2SenderConfig = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
-  encrypt: z.enum(['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-gcm', 'aes192-gcm', 'aes256-gcm', 'des-ede3-cbc', 'none']).default('aes256-cbc'),
-  /** `true` is `before-signing`. */
-  compress: z.union([z.boolean(), z.enum(['before-signing', 'after-signing'])]).default(false),
-  mdn: z.strictObject({
-    mode: z.enum(['sync', 'async', 'none']).default('sync'),
-    signed: z.boolean().default(true),
-  }).prefault({}),
-  /** Our AS2 name (gateway.yaml identity.as2.id). */
-  as2From: z.string().min(1).max(128),
-  /** Theirs (the partner's identifiers.as2). */
-  as2To: z.string().min(1).max(128),
-  /** Our private key and certificate files (absolute, or relative to the working folder). */
-  key: z.string().min(1),
-  certificate: z.string().min(1),
-  /** Their certificate files: the first one's first certificate encrypts; every one verifies an MDN. */
-  partnerCertificates: z.array(z.string().min(1)).default([]),
-  /** Where the partner POSTs an async MDN: our listener's public URL. */
-  asyncMdnUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
-  keyTransport: z.enum(['rsaes-pkcs1-v1_5', 'rsaes-oaep']).default('rsaes-pkcs1-v1_5'),
-  transferEncoding: z.enum(['binary', 'base64']).default('binary'),
-  /** From the first byte sent to the end of the answer: a sync MDN comes after the partner has decrypted and stored the message. */
-  timeout: duration.refine((ms) => ms > 0, 'a timeout above zero').default(120_000),
-}).superRefine((c, ctx) => {
-  if (c.encrypt !== 'none' && c.partnerCertificates.length === 0) ctx.addIssue({ code: 'custom', path: ['partnerCertificates'], message: 'encrypting needs the partner certificate' });
-  if (c.mdn.mode !== 'none' && c.mdn.signed && c.partnerCertificates.length === 0) ctx.addIssue({ code: 'custom', path: ['partnerCertificates'], message: 'a signed MDN is verified with the partner certificate' });
-  if (c.mdn.mode === 'async' && !c.asyncMdnUrl) ctx.addIssue({ code: 'custom', path: ['asyncMdnUrl'], message: 'an async MDN needs the URL of our AS2 listener' });
-});
+export const as2SenderConfig = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
+    encrypt: z
+      .enum([
+        'aes128-cbc',
+        'aes192-cbc',
+        'aes256-cbc',
+        'aes128-gcm',
+        'aes192-gcm',
+        'aes256-gcm',
+        'des-ede3-cbc',
+        'none',
+      ])
+      .default('aes256-cbc'),
+    /** `true` is `before-signing`. */
+    compress: z.union([z.boolean(), z.enum(['before-signing', 'after-signing'])]).default(false),
+    mdn: z
+      .strictObject({
+        mode: z.enum(['sync', 'async', 'none']).default('sync'),
+        signed: z.boolean().default(true),
+      })
+      .prefault({}),
+    /** Our AS2 name (gateway.yaml identity.as2.id). */
+    as2From: z.string().min(1).max(128),
+    /** Theirs (the partner's identifiers.as2). */
+    as2To: z.string().min(1).max(128),
+    /** Our private key and certificate files (absolute, or relative to the working folder). */
+    key: z.string().min(1),
+    certificate: z.string().min(1),
+    /** Their certificate files: the first one's first certificate encrypts; every one verifies an MDN. */
+    partnerCertificates: z.array(z.string().min(1)).default([]),
+    /** Where the partner POSTs an async MDN: our listener's public URL. */
+    asyncMdnUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    keyTransport: z.enum(['rsaes-pkcs1-v1_5', 'rsaes-oaep']).default('rsaes-pkcs1-v1_5'),
+    transferEncoding: z.enum(['binary', 'base64']).default('binary'),
+    /** From the first byte sent to the end of the answer: a sync MDN comes after the partner has decrypted and stored the message. */
+    timeout: duration.refine((ms) => ms > 0, 'a timeout above zero').default(120_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.encrypt !== 'none' && c.partnerCertificates.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partnerCertificates'],
+        message: 'encrypting needs the partner certificate',
+      });
+    if (c.mdn.mode !== 'none' && c.mdn.signed && c.partnerCertificates.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partnerCertificates'],
+        message: 'a signed MDN is verified with the partner certificate',
+      });
+    if (c.mdn.mode === 'async' && !c.asyncMdnUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['asyncMdnUrl'],
+        message: 'an async MDN needs the URL of our AS2 listener',
+      });
+  });
 export type As2SenderConfig = z.output<typeof as2SenderConfig>;
 
 /** A partner's receipt that refuses the message, or that cannot be trusted; carries what it said. */
 export class As2ReceiptError extends GatewayError {
-  constructor(code: ErrorCode, context: string, readonly receipt: SendReceipt, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    context: string,
+    readonly receipt: SendReceipt,
+    options?: { cause?: unknown },
+  ) {
     super(code, context, options);
   }
 }
@@ -113,7 +162,10 @@ export class As2Sender implements Outbound {
   private readonly built = new Map<string, { bytes: Buffer; message: BuiltMessage }>();
   private builtBytes = 0;
 
-  constructor(private readonly config: As2SenderConfig, private readonly deps: OutboundDeps) {
+  constructor(
+    private readonly config: As2SenderConfig,
+    private readonly deps: OutboundDeps,
+  ) {
     this.agent = keepAliveAgent(config.url);
     this.shownUrl = redactUrl(config.url);
   }
@@ -137,7 +189,8 @@ export class As2Sender implements Outbound {
     try {
       result = await this.post(item, built, keys);
     } catch (e) {
-      if (item.id !== undefined && e instanceof GatewayError && e.kind === 'retry') this.keep(item.id, item.bytes, built);
+      if (item.id !== undefined && e instanceof GatewayError && e.kind === 'retry')
+        this.keep(item.id, item.bytes, built);
       else this.forget(item.id);
       throw e;
     }
@@ -178,13 +231,23 @@ export class As2Sender implements Outbound {
       messageId,
       sign: c.sign === 'none' ? undefined : { key: keys.key, certificate: keys.certificate, digest },
       // A rollover lists their next certificate first: that one encrypts.
-      encrypt: c.encrypt === 'none' ? undefined : { certificates: [keys.partner[0]], cipher: c.encrypt as ContentCipher, keyTransport: c.keyTransport as KeyTransport },
+      encrypt:
+        c.encrypt === 'none'
+          ? undefined
+          : {
+              certificates: [keys.partner[0]],
+              cipher: c.encrypt as ContentCipher,
+              keyTransport: c.keyTransport as KeyTransport,
+            },
       compress: c.compress === true ? 'before-signing' : c.compress || undefined,
       transferEncoding: c.transferEncoding,
       // The MIC algorithm is always named (with the signature `optional`): a receiver left to choose may
       // digest with another algorithm than ours, and the MIC could not be checked. `mdn.signed` says
       // whether an unsigned MDN is acceptable.
-      mdn: c.mdn.mode === 'none' ? undefined : { to: c.as2From, signed: [digest], asyncUrl: c.mdn.mode === 'async' ? c.asyncMdnUrl : undefined },
+      mdn:
+        c.mdn.mode === 'none'
+          ? undefined
+          : { to: c.as2From, signed: [digest], asyncUrl: c.mdn.mode === 'async' ? c.asyncMdnUrl : undefined },
       userAgent: 'edi-gateway',
     });
   }
@@ -193,16 +256,35 @@ export class As2Sender implements Outbound {
     const c = this.config;
     const { messageId } = built;
     const context = `sending ${item.fileName} as AS2 ${messageId} to ${c.as2To}`;
-    const answer = await post({ url: c.url, headers: built.headers, body: built.body, timeoutMs: c.timeout, agent: this.agent, context });
+    const answer = await post({
+      url: c.url,
+      headers: built.headers,
+      body: built.body,
+      timeoutMs: c.timeout,
+      agent: this.agent,
+      context,
+    });
     if (answer.status < 200 || answer.status >= 300) throw statusError(`${context} (${this.shownUrl})`, answer);
 
     const mic = formatMic(built.mic);
     if (c.mdn.mode !== 'sync') {
-      this.deps.logger.info({ url: this.shownUrl, messageId, fileName: item.fileName, bytes: item.bytes.length, mdn: c.mdn.mode }, 'as2 sent');
+      this.deps.logger.info(
+        { url: this.shownUrl, messageId, fileName: item.fileName, bytes: item.bytes.length, mdn: c.mdn.mode },
+        'as2 sent',
+      );
       return { remoteName: messageId, receipt: { messageId, mic } };
     }
     const receipt = this.checkMdn(answer, built, keys, context);
-    this.deps.logger.info({ url: this.shownUrl, messageId, fileName: item.fileName, bytes: item.bytes.length, disposition: receipt.disposition }, 'as2 sent');
+    this.deps.logger.info(
+      {
+        url: this.shownUrl,
+        messageId,
+        fileName: item.fileName,
+        bytes: item.bytes.length,
+        disposition: receipt.disposition,
+      },
+      'as2 sent',
+    );
     return { remoteName: messageId, receipt };
   }
 
@@ -210,28 +292,58 @@ export class As2Sender implements Outbound {
     const ct = answer.headers['content-type'];
     const mic = formatMic(built.mic);
     if (!ct || answer.body.length === 0) {
-      throw new As2ReceiptError('EDIGW_AS2_MDN_INVALID', `${context}: HTTP ${answer.status} without the sync MDN asked for`, { messageId: built.messageId, mic });
+      throw new As2ReceiptError(
+        'EDIGW_AS2_MDN_INVALID',
+        `${context}: HTTP ${answer.status} without the sync MDN asked for`,
+        { messageId: built.messageId, mic },
+      );
     }
     const entity = buildEntity([['Content-Type', ct]], answer.body);
     const te = answer.headers['content-transfer-encoding'];
     let mdn: ParsedMdn;
     try {
-      mdn = parseMdn(ct, answer.body, { certificates: keys.partner.length ? keys.partner : undefined, transferEncoding: typeof te === 'string' ? te : undefined });
+      mdn = parseMdn(ct, answer.body, {
+        certificates: keys.partner.length ? keys.partner : undefined,
+        transferEncoding: typeof te === 'string' ? te : undefined,
+      });
     } catch (e) {
       const error = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_INVALID', context, { cause: e });
-      throw new As2ReceiptError(error.code, `${context}: ${error.context}`, { messageId: built.messageId, mic, receipt: entity }, { cause: error.cause });
+      throw new As2ReceiptError(
+        error.code,
+        `${context}: ${error.context}`,
+        { messageId: built.messageId, mic, receipt: entity },
+        { cause: error.cause },
+      );
     }
-    const receipt: SendReceipt = { messageId: built.messageId, disposition: dispositionText(mdn.disposition), mic, receipt: entity };
+    const receipt: SendReceipt = {
+      messageId: built.messageId,
+      disposition: dispositionText(mdn.disposition),
+      mic,
+      receipt: entity,
+    };
     if (mdn.originalMessageId?.trim() !== built.messageId) {
-      throw new As2ReceiptError('EDIGW_AS2_MDN_UNMATCHED', `${context}: the MDN is for ${JSON.stringify(mdn.originalMessageId ?? '')}`, receipt);
+      throw new As2ReceiptError(
+        'EDIGW_AS2_MDN_UNMATCHED',
+        `${context}: the MDN is for ${JSON.stringify(mdn.originalMessageId ?? '')}`,
+        receipt,
+      );
     }
-    if (!mdn.disposition.ok) throw new As2ReceiptError('EDIGW_AS2_MDN_NEGATIVE', `${context}: ${receipt.disposition}`, receipt);
+    if (!mdn.disposition.ok)
+      throw new As2ReceiptError('EDIGW_AS2_MDN_NEGATIVE', `${context}: ${receipt.disposition}`, receipt);
     if (this.config.mdn.signed && !mdn.signed) {
-      throw new As2ReceiptError('EDIGW_AS2_MDN_SIGNATURE_INVALID', `${context}: the MDN is not signed, and a signed one was asked for`, receipt);
+      throw new As2ReceiptError(
+        'EDIGW_AS2_MDN_SIGNATURE_INVALID',
+        `${context}: the MDN is not signed, and a signed one was asked for`,
+        receipt,
+      );
     }
     if (!micEquals(mdn.receivedContentMic, built.mic)) {
       const said = mdn.receivedContentMic ? formatMic(mdn.receivedContentMic) : 'none';
-      throw new As2ReceiptError('EDIGW_AS2_MDN_MIC_MISMATCH', `${context}: we computed ${mic}, the MDN says ${said}`, receipt);
+      throw new As2ReceiptError(
+        'EDIGW_AS2_MDN_MIC_MISMATCH',
+        `${context}: we computed ${mic}, the MDN says ${said}`,
+        receipt,
+      );
     }
     return receipt;
   }

@@ -33,8 +33,25 @@ import { GatewayError, type ErrorCode } from '../../errors';
 import type { TransportLogger } from '../spec';
 import { DIGESTS, type Certificate, type DecompressionLimits, type DecryptionKey, type DigestAlgorithm } from './cms';
 import { deliverAsyncMdn } from './http-client';
-import { buildMdn, dispositionFor, formatDispositionType, parseMdn, type BuiltMdn, type Disposition, type ParsedMdn } from './mdn';
-import { formatAs2Name, header, newMessageId, readAs2Headers, receiveMessage, type As2RequestHeaders, type ReceivedMessage, type Requirement } from './message';
+import {
+  buildMdn,
+  dispositionFor,
+  formatDispositionType,
+  parseMdn,
+  type BuiltMdn,
+  type Disposition,
+  type ParsedMdn,
+} from './mdn';
+import {
+  formatAs2Name,
+  header,
+  newMessageId,
+  readAs2Headers,
+  receiveMessage,
+  type As2RequestHeaders,
+  type ReceivedMessage,
+  type Requirement,
+} from './message';
 import { chooseMicAlgorithm, formatMic, type Mic } from './mic';
 import { buildEntity, contentType as contentTypeOf, parseEntity, splitSigned } from './mime';
 
@@ -184,13 +201,18 @@ const LINGER_MS = 2_000;
 
 /** A refusal answered by HTTP status and text alone. */
 class Refusal extends Error {
-  constructor(readonly status: number, readonly error: GatewayError) {
+  constructor(
+    readonly status: number,
+    readonly error: GatewayError,
+  ) {
     super(error.message);
   }
 }
 
 function wantsSignedMdn(as2: As2RequestHeaders): boolean {
-  return !!as2.dispositionNotificationOptions.signedReceiptProtocol?.values.some((v) => v.toLowerCase() === 'pkcs7-signature');
+  return !!as2.dispositionNotificationOptions.signedReceiptProtocol?.values.some(
+    (v) => v.toLowerCase() === 'pkcs7-signature',
+  );
 }
 
 /** The digest an MDN is signed with: the MIC algorithm asked for when we can sign with it, else SHA-256. */
@@ -242,11 +264,13 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))),
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    void track(handle(req, res).catch((e) => {
-      deps.logger.error({ err: (e as Error).message }, 'as2 request failed unexpectedly');
-      if (!res.headersSent) respondText(res, 500, 'internal error; the gateway log has the detail');
-      else res.destroy();
-    }));
+    void track(
+      handle(req, res).catch((e) => {
+        deps.logger.error({ err: (e as Error).message }, 'as2 request failed unexpectedly');
+        if (!res.headersSent) respondText(res, 500, 'internal error; the gateway log has the detail');
+        else res.destroy();
+      }),
+    );
   };
   const server = opts.tls
     ? https.createServer({ ...serverOptions, key: opts.tls.key, cert: opts.tls.cert }, handler)
@@ -265,7 +289,12 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     return Number.isFinite(cl) && cl > opts.maxBytes;
   }
 
-  function respondText(res: http.ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  function respondText(
+    res: http.ServerResponse,
+    status: number,
+    text: string,
+    extra: Record<string, string> = {},
+  ): void {
     const body = Buffer.from(`${text}\n`, 'utf8');
     res.writeHead(status, { ...TEXT, 'Content-Length': String(body.length), ...extra });
     res.end(body);
@@ -348,13 +377,20 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
       return new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', `missing or invalid: ${missing}`));
     }
     if (as2.as2To !== identity.id) {
-      return new Refusal(403, new GatewayError('EDIGW_AS2_RECIPIENT_UNKNOWN', `AS2-To ${JSON.stringify(as2.as2To)} is not this gateway`));
+      return new Refusal(
+        403,
+        new GatewayError('EDIGW_AS2_RECIPIENT_UNKNOWN', `AS2-To ${JSON.stringify(as2.as2To)} is not this gateway`),
+      );
     }
-    return deps.partner(as2.as2From) ?? new Refusal(403, new GatewayError('EDIGW_AS2_PARTNER_UNKNOWN', `AS2-From ${JSON.stringify(as2.as2From)}`));
+    return (
+      deps.partner(as2.as2From) ??
+      new Refusal(403, new GatewayError('EDIGW_AS2_PARTNER_UNKNOWN', `AS2-From ${JSON.stringify(as2.as2From)}`))
+    );
   }
 
   function mdnFor(as2: As2RequestHeaders, disposition: Disposition, mic?: Mic): BuiltMdn {
-    const sign = wantsSignedMdn(as2) && identity.signer ? { ...identity.signer, digest: mdnDigest(as2, mic) } : undefined;
+    const sign =
+      wantsSignedMdn(as2) && identity.signer ? { ...identity.signer, digest: mdnDigest(as2, mic) } : undefined;
     return buildMdn({
       reportingUA,
       originalRecipient: as2.as2To,
@@ -381,7 +417,12 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
   }
 
   /** The POST of an async MDN, when the message asks for one at an http or https URL. */
-  function asyncMdnRequest(as2: As2RequestHeaders, partnerId: string, entity: Buffer, messageId?: string): AsyncMdnRequest | undefined {
+  function asyncMdnRequest(
+    as2: As2RequestHeaders,
+    partnerId: string,
+    entity: Buffer,
+    messageId?: string,
+  ): AsyncMdnRequest | undefined {
     const url = as2.receiptDeliveryOption;
     if (url === undefined || !/^https?:\/\//i.test(url)) return undefined;
     const parsed = parseEntity(entity);
@@ -393,7 +434,15 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
    * Sends the MDN as asked: in the response, or to Receipt-Delivery-Option after an empty 200. An
    * async one that recordMdn queued (`queued`) is left to whoever runs that queue.
    */
-  function answerWithMdn(res: http.ServerResponse, as2: As2RequestHeaders, partnerId: string, entity: Buffer, status: number, messageId?: string, queued = false): void {
+  function answerWithMdn(
+    res: http.ServerResponse,
+    as2: As2RequestHeaders,
+    partnerId: string,
+    entity: Buffer,
+    status: number,
+    messageId?: string,
+    queued = false,
+  ): void {
     const url = as2.receiptDeliveryOption;
     if (url === undefined) {
       const parsed = parseEntity(entity);
@@ -407,13 +456,33 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     if (queued) return;
     const request = asyncMdnRequest(as2, partnerId, entity, messageId);
     if (!request) {
-      deps.logger.warn({ partner: partnerId, messageId: as2.messageId, receiptDeliveryOption: url }, 'as2: the async MDN cannot go there (only http and https URLs); none was sent');
+      deps.logger.warn(
+        { partner: partnerId, messageId: as2.messageId, receiptDeliveryOption: url },
+        'as2: the async MDN cannot go there (only http and https URLs); none was sent',
+      );
       return;
     }
     const deliver = deps.deliverMdn
       ? deps.deliverMdn(request)
-      : deliverAsyncMdn({ url, headers: request.headers, body: request.body, context: `sending the async MDN for ${as2.messageId}`, keepGoing: () => !closing });
-    void track(deliver.catch((e) => deps.logger.error({ partner: partnerId, messageId: as2.messageId, err: e instanceof GatewayError ? e.describe() : (e as Error).message }, 'as2: the async MDN was not delivered')));
+      : deliverAsyncMdn({
+          url,
+          headers: request.headers,
+          body: request.body,
+          context: `sending the async MDN for ${as2.messageId}`,
+          keepGoing: () => !closing,
+        });
+    void track(
+      deliver.catch((e) =>
+        deps.logger.error(
+          {
+            partner: partnerId,
+            messageId: as2.messageId,
+            err: e instanceof GatewayError ? e.describe() : (e as Error).message,
+          },
+          'as2: the async MDN was not delivered',
+        ),
+      ),
+    );
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -458,7 +527,13 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
       audit({ code: e.code, reason: e.describe(), status: 400, ...parties });
       return;
     }
-    const who = { partnerId: partner.partnerId, as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId, remote };
+    const who = {
+      partnerId: partner.partnerId,
+      as2From: as2.as2From,
+      as2To: as2.as2To,
+      messageId: as2.messageId,
+      remote,
+    };
     if (mdnMessage) {
       await receiveMdn(req, res, body, as2, partner, remote);
       return;
@@ -468,14 +543,29 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
 
     let received: ReceivedMessage;
     try {
-      received = receiveMessage(req.headers, body, { signed: partner.signed, encrypted: partner.encrypted, certificates: partner.certificates, keys: identity.keys, decompression });
+      received = receiveMessage(req.headers, body, {
+        signed: partner.signed,
+        encrypted: partner.encrypted,
+        certificates: partner.certificates,
+        keys: identity.keys,
+        decompression,
+      });
     } catch (e) {
-      const error = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_PROCESSING_FAILED', `receiving ${messageId}`, { cause: e });
+      const error =
+        e instanceof GatewayError
+          ? e
+          : new GatewayError('EDIGW_AS2_PROCESSING_FAILED', `receiving ${messageId}`, { cause: e });
       const disposition = dispositionFor(error);
       const status = mdnWanted ? 200 : 400;
       if (mdnWanted) answerWithMdn(res, as2, partner.partnerId, mdnFor(as2, disposition).entity, status);
       else respondText(res, status, `${formatDispositionType(disposition)}: ${error.describe()}`);
-      audit({ ...who, code: error.code, reason: error.describe(), status, disposition: mdnWanted ? formatDispositionType(disposition) : undefined });
+      audit({
+        ...who,
+        code: error.code,
+        reason: error.describe(),
+        status,
+        disposition: mdnWanted ? formatDispositionType(disposition) : undefined,
+      });
       return;
     }
 
@@ -483,27 +573,47 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     let stored: As2IntakeResult;
     try {
       stored = await deps.intake({
-        partnerId: partner.partnerId, bytes: received.payload, fileName: received.fileName, contentType: received.contentType,
-        as2MessageId: messageId, as2From: as2.as2From!, mic,
+        partnerId: partner.partnerId,
+        bytes: received.payload,
+        fileName: received.fileName,
+        contentType: received.contentType,
+        as2MessageId: messageId,
+        as2From: as2.as2From!,
+        mic,
       });
     } catch (e) {
-      const error = new GatewayError('EDIGW_AS2_INTAKE_FAILED', `storing ${messageId} from ${partner.partnerId}`, { cause: e });
+      const error = new GatewayError('EDIGW_AS2_INTAKE_FAILED', `storing ${messageId} from ${partner.partnerId}`, {
+        cause: e,
+      });
       const disposition = dispositionFor(error);
-      if (mdnWanted && as2.receiptDeliveryOption === undefined) answerWithMdn(res, as2, partner.partnerId, mdnFor(as2, disposition).entity, 500);
+      if (mdnWanted && as2.receiptDeliveryOption === undefined)
+        answerWithMdn(res, as2, partner.partnerId, mdnFor(as2, disposition).entity, 500);
       else respondText(res, 500, error.describe());
-      audit({ ...who, code: error.code, reason: error.describe(), status: 500, disposition: formatDispositionType(disposition) });
+      audit({
+        ...who,
+        code: error.code,
+        reason: error.describe(),
+        status: 500,
+        disposition: formatDispositionType(disposition),
+      });
       return;
     }
 
     if (stored.duplicate) {
-      deps.logger.info({ partner: partner.partnerId, messageId, message: stored.messageId }, 'as2 duplicate Message-ID: not processed again');
+      deps.logger.info(
+        { partner: partner.partnerId, messageId, message: stored.messageId },
+        'as2 duplicate Message-ID: not processed again',
+      );
       if (!mdnWanted) {
         respondText(res, 200, `${messageId} was received before`);
         return;
       }
       // RFC 4130 §5.5: a resent message gets the reply sent the first time, byte for byte when we kept it.
       const first = await deps.storedMdn(stored.messageId).catch((e) => {
-        deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: reading the stored MDN failed');
+        deps.logger.error(
+          { message: stored.messageId, err: (e as Error).message },
+          'as2: reading the stored MDN failed',
+        );
         return undefined;
       });
       const entity = first ?? mdnFor(as2, { kind: 'warning', warning: 'duplicate-document' }, received.mic).entity;
@@ -516,24 +626,51 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     const asyncMdn = mdn ? asyncMdnRequest(as2, partner.partnerId, mdn.entity, stored.messageId) : undefined;
     let queued = false;
     try {
-      const r = await deps.recordMdn(stored.messageId, { mdn: mdn?.entity, disposition: formatDispositionType(disposition), mic, ...(asyncMdn ? { async: asyncMdn } : {}) });
+      const r = await deps.recordMdn(stored.messageId, {
+        mdn: mdn?.entity,
+        disposition: formatDispositionType(disposition),
+        mic,
+        ...(asyncMdn ? { async: asyncMdn } : {}),
+      });
       queued = !!asyncMdn && !!r && r.mdnQueued === true;
     } catch (e) {
       // The message is stored and will be processed: the receipt still goes out; only a resend would get a fresh one.
       deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: recording the MDN failed');
     }
-    deps.logger.info({
-      partner: partner.partnerId, messageId, message: stored.messageId, bytes: received.payload.length, fileName: received.fileName,
-      signed: received.signed?.digest, encrypted: received.encrypted?.cipher, compressed: received.compressed?.order,
-      mdn: mdnWanted ? (as2.receiptDeliveryOption ? 'async' : 'sync') : 'none',
-    }, 'as2 received');
+    deps.logger.info(
+      {
+        partner: partner.partnerId,
+        messageId,
+        message: stored.messageId,
+        bytes: received.payload.length,
+        fileName: received.fileName,
+        signed: received.signed?.digest,
+        encrypted: received.encrypted?.cipher,
+        compressed: received.compressed?.order,
+        mdn: mdnWanted ? (as2.receiptDeliveryOption ? 'async' : 'sync') : 'none',
+      },
+      'as2 received',
+    );
     if (mdn) answerWithMdn(res, as2, partner.partnerId, mdn.entity, 200, stored.messageId, queued);
     else respondText(res, 200, `${messageId} received`);
   }
 
-  async function receiveMdn(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, as2: As2RequestHeaders, partner: As2PartnerPolicy, remote?: string): Promise<void> {
+  async function receiveMdn(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    as2: As2RequestHeaders,
+    partner: As2PartnerPolicy,
+    remote?: string,
+  ): Promise<void> {
     const ct = header(req.headers, 'content-type')!;
-    const who = { partnerId: partner.partnerId, as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId, remote };
+    const who = {
+      partnerId: partner.partnerId,
+      as2From: as2.as2From,
+      as2To: as2.as2To,
+      messageId: as2.messageId,
+      remote,
+    };
     if (!deps.mdnReceived) {
       const e = new GatewayError('EDIGW_AS2_MDN_UNMATCHED', 'an async MDN, and this listener takes none');
       respondText(res, 400, e.describe());
@@ -542,20 +679,39 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     }
     let mdn: ParsedMdn;
     try {
-      mdn = parseMdn(ct, body, { certificates: partner.certificates.length ? partner.certificates : undefined, transferEncoding: header(req.headers, 'content-transfer-encoding') });
+      mdn = parseMdn(ct, body, {
+        certificates: partner.certificates.length ? partner.certificates : undefined,
+        transferEncoding: header(req.headers, 'content-transfer-encoding'),
+      });
     } catch (e) {
-      const error = e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_INVALID', 'reading an async MDN', { cause: e });
+      const error =
+        e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_INVALID', 'reading an async MDN', { cause: e });
       respondText(res, 400, error.describe());
       audit({ ...who, code: error.code, reason: error.describe(), status: 400 });
       return;
     }
-    const r = await deps.mdnReceived({ partnerId: partner.partnerId, as2From: as2.as2From!, mdn, entity: buildEntity([['Content-Type', ct]], body), remote });
+    const r = await deps.mdnReceived({
+      partnerId: partner.partnerId,
+      as2From: as2.as2From!,
+      mdn,
+      entity: buildEntity([['Content-Type', ct]], body),
+      remote,
+    });
     // A readable MDN is taken either way: sending it again would not make it match.
-    respondText(res, 200, r.matched ? `MDN for ${mdn.originalMessageId} received` : `MDN received; ${r.detail ?? 'it matches nothing we sent'}`);
+    respondText(
+      res,
+      200,
+      r.matched
+        ? `MDN for ${mdn.originalMessageId} received`
+        : `MDN received; ${r.detail ?? 'it matches nothing we sent'}`,
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error) => reject(new GatewayError('EDIGW_AS2_LISTEN', `port ${opts.port}${opts.host ? ` on ${opts.host}` : ''}`, { cause: e }));
+    const onError = (e: Error) =>
+      reject(
+        new GatewayError('EDIGW_AS2_LISTEN', `port ${opts.port}${opts.host ? ` on ${opts.host}` : ''}`, { cause: e }),
+      );
     server.once('error', onError);
     server.listen(opts.port, opts.host, () => {
       server.removeListener('error', onError);
@@ -564,24 +720,34 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
   });
   server.on('error', (e) => deps.logger.error({ err: e.message }, 'as2 server error'));
   const port = (server.address() as AddressInfo).port;
-  const host = !opts.host || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const host =
+    !opts.host || opts.host === '0.0.0.0' || opts.host === '::'
+      ? '127.0.0.1'
+      : opts.host.includes(':')
+        ? `[${opts.host}]`
+        : opts.host;
   const url = `${opts.tls ? 'https' : 'http'}://${host}:${port}${opts.path}`;
 
   let closed: Promise<void> | undefined;
   return {
     port,
     url,
-    close: () => (closed ??= (async () => {
-      closing = true;
-      const stopped = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
-      const drained = Promise.all([...inFlight]).then(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([drained, new Promise<void>((r) => { timer = setTimeout(r, DRAIN_MS); })]);
-      clearTimeout(timer);
-      server.closeAllConnections();
-      await stopped;
-    })()),
+    close: () =>
+      (closed ??= (async () => {
+        closing = true;
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        const drained = Promise.all([...inFlight]).then(() => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          drained,
+          new Promise<void>((r) => {
+            timer = setTimeout(r, DRAIN_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        server.closeAllConnections();
+        await stopped;
+      })()),
   };
 }
-

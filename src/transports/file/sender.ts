@@ -20,7 +20,10 @@ export type FileSenderConfig = z.output<typeof fileSenderConfig>;
 const MAX_SUFFIX = 10_000;
 
 export class FileSender implements Outbound {
-  constructor(private readonly config: FileSenderConfig, private readonly deps: OutboundDeps) {}
+  constructor(
+    private readonly config: FileSenderConfig,
+    private readonly deps: OutboundDeps,
+  ) {}
 
   async send(item: OutboundItem): Promise<{ remoteName: string }> {
     const dir = this.config.dir;

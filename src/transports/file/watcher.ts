@@ -28,9 +28,17 @@ const MAX_SUFFIX = 10_000;
 /** Files taken in concurrently per tick. */
 const TAKE_AT_ONCE = 8;
 
-interface Seen { size: number; mtimeMs: number }
-interface Failing { attempts: number; notBefore: number }
-interface Committed extends Seen { messageId: string }
+interface Seen {
+  size: number;
+  mtimeMs: number;
+}
+interface Failing {
+  attempts: number;
+  notBefore: number;
+}
+interface Committed extends Seen {
+  messageId: string;
+}
 
 export class FileWatcher implements Inbound {
   private readonly matches: (name: string) => boolean;
@@ -42,9 +50,15 @@ export class FileWatcher implements Inbound {
   /** files taken in whose move/delete failed: never taken in again, only moved/deleted again */
   private readonly committed = new Map<string, Committed>();
   private moveToMade = false;
-  private readonly ticker = new Ticker(() => this.tick(), () => this.config.every);
+  private readonly ticker = new Ticker(
+    () => this.tick(),
+    () => this.config.every,
+  );
 
-  constructor(private readonly config: FileWatcherConfig, private readonly deps: InboundDeps) {
+  constructor(
+    private readonly config: FileWatcherConfig,
+    private readonly deps: InboundDeps,
+  ) {
     this.matches = globMatcher(config.pattern);
     this.moveTo = config.moveTo ?? path.join(config.dir, 'processed');
   }
@@ -144,7 +158,10 @@ export class FileWatcher implements Inbound {
       ({ messageId } = await this.deps.intake({ bytes, fileName: name, remotePath: file }));
     } catch (err) {
       const failing = this.backoff(name);
-      this.deps.logger.error({ file, err, attempts: failing.attempts }, `taking in ${file} failed; left in place, retrying later`);
+      this.deps.logger.error(
+        { file, err, attempts: failing.attempts },
+        `taking in ${file} failed; left in place, retrying later`,
+      );
       return;
     }
     this.failing.delete(name);
@@ -175,8 +192,10 @@ export class FileWatcher implements Inbound {
         return;
       }
       this.backoff(name);
-      this.deps.logger.error({ file, messageId, err },
-        `${this.config.afterRead === 'delete' ? 'deleting' : `moving to ${this.moveTo}`} ${file} failed after intake; will not take it in again`);
+      this.deps.logger.error(
+        { file, messageId, err },
+        `${this.config.afterRead === 'delete' ? 'deleting' : `moving to ${this.moveTo}`} ${file} failed after intake; will not take it in again`,
+      );
     }
   }
 

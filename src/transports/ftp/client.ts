@@ -39,7 +39,12 @@ export interface FtpConnection {
   timeout: number;
 }
 
-export const ftpAddress = (c: FtpConnection): RemoteAddress => ({ protocol: 'ftp', host: c.host, port: c.port, user: c.user });
+export const ftpAddress = (c: FtpConnection): RemoteAddress => ({
+  protocol: 'ftp',
+  host: c.host,
+  port: c.port,
+  user: c.user,
+});
 
 type Phase = 'connect' | 'tls' | 'login' | 'command';
 
@@ -84,13 +89,28 @@ export async function connectFtp(c: FtpConnection): Promise<FtpSession> {
     return new FtpSession(client, address, home);
   } catch (err) {
     client.close();
-    throw ftpError(timedOut ? Object.assign(new Error(`not logged in within ${c.timeout} ms`), { code: 'ETIMEDOUT' }) : err, context, phase);
+    throw ftpError(
+      timedOut ? Object.assign(new Error(`not logged in within ${c.timeout} ms`), { code: 'ETIMEDOUT' }) : err,
+      context,
+      phase,
+    );
   } finally {
     clearTimeout(deadline);
   }
 }
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
 const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/;
 
 /** Classifies a failure of basic-ftp: an FTPError carries the server's reply code, a socket error its errno code. */
@@ -111,9 +131,11 @@ export function ftpError(err: unknown, context: string, phase: Phase = 'command'
   }
   if (typeof code === 'string') {
     if (NETWORK.has(code)) return make('EDIGW_FTP_UNREACHABLE');
-    if (CERTIFICATE.test(code) || code === 'EPROTO' || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return make('EDIGW_FTP_TLS', `${code}: ${message}`);
+    if (CERTIFICATE.test(code) || code === 'EPROTO' || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))
+      return make('EDIGW_FTP_TLS', `${code}: ${message}`);
   }
-  if (/^Timeout|closed connection|FIN packet|Socket closed|closed client/i.test(message)) return make('EDIGW_FTP_UNREACHABLE');
+  if (/^Timeout|closed connection|FIN packet|Socket closed|closed client/i.test(message))
+    return make('EDIGW_FTP_UNREACHABLE');
   return make('EDIGW_FTP_IO');
 }
 
@@ -122,7 +144,11 @@ export class FtpSession implements RemoteSession {
   /** MDTM is optional in FTP; once a server says it has none, files are compared by size alone. */
   private mdtm = true;
 
-  constructor(private readonly client: Client, readonly address: RemoteAddress, private readonly home: string) {}
+  constructor(
+    private readonly client: Client,
+    readonly address: RemoteAddress,
+    private readonly home: string,
+  ) {}
 
   private async run<T>(doing: string, file: string, op: () => Promise<T>): Promise<T> {
     try {
@@ -137,7 +163,12 @@ export class FtpSession implements RemoteSession {
       const entries = (await this.client.list(dir)).filter((e) => e.type === FileType.File && wanted(e.name));
       const files: RemoteFile[] = [];
       // LIST gives times to the minute at best; MLSD or MDTM give seconds.
-      for (const e of entries) files.push({ name: e.name, size: e.size, mtimeMs: e.modifiedAt?.getTime() ?? await this.lastMod(path.posix.join(dir, e.name)) });
+      for (const e of entries)
+        files.push({
+          name: e.name,
+          size: e.size,
+          mtimeMs: e.modifiedAt?.getTime() ?? (await this.lastMod(path.posix.join(dir, e.name))),
+        });
       return files;
     });
   }

@@ -20,7 +20,10 @@ export const ftpSenderConfig = z.strictObject({
 export type FtpSenderConfig = z.output<typeof ftpSenderConfig>;
 
 export class FtpSender implements Outbound {
-  constructor(private readonly config: FtpSenderConfig, private readonly deps: OutboundDeps) {}
+  constructor(
+    private readonly config: FtpSenderConfig,
+    private readonly deps: OutboundDeps,
+  ) {}
 
   async send(item: OutboundItem): Promise<{ remoteName: string }> {
     const { dir, partner, host, port, user, secure } = this.config;
@@ -28,8 +31,29 @@ export class FtpSender implements Outbound {
     if (!isPlainName(item.fileName)) throw new GatewayError('EDIGW_FILE_NAME_INVALID', context);
     const session = await connectFtp(this.config);
     try {
-      const remoteName = await uploadWithoutOverwrite(session, item.bytes, dir, item.fileName, context, 'EDIGW_FTP_SIZE_MISMATCH');
-      this.deps.logger.info({ partner, protocol: 'ftp', secure, host, port, user, dir, fileName: item.fileName, remoteName, bytes: item.bytes.length }, 'ftp delivered');
+      const remoteName = await uploadWithoutOverwrite(
+        session,
+        item.bytes,
+        dir,
+        item.fileName,
+        context,
+        'EDIGW_FTP_SIZE_MISMATCH',
+      );
+      this.deps.logger.info(
+        {
+          partner,
+          protocol: 'ftp',
+          secure,
+          host,
+          port,
+          user,
+          dir,
+          fileName: item.fileName,
+          remoteName,
+          bytes: item.bytes.length,
+        },
+        'ftp delivered',
+      );
       return { remoteName };
     } finally {
       await session.close();

@@ -29,20 +29,29 @@ const validHeaders = (headers: Record<string, string>) =>
   Object.entries(headers).every(([k, v]) => HEADER_NAME.test(k) && HEADER_VALUE.test(headerValue(v)));
 
 /** The partner file's `http` endpoint (src/config/partner.ts), plus how long to wait for the answer. */
-export const httpSenderConfig = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-  headers: z.record(z.string().min(1), z.string())
-    .refine(validHeaders, 'header names must be HTTP tokens and values must not contain line breaks')
-    .refine((h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())), `these headers are set by the gateway: ${[...RESERVED_HEADERS].join(', ')}`)
-    .optional(),
-  token: z.string().min(1).optional(),
-  /** From sending the first byte to the end of the answer's headers. */
-  timeout: duration.refine((ms) => ms > 0, 'a timeout above zero').default(30_000),
-}).refine((c) => c.token === undefined || !Object.keys(c.headers ?? {}).some((k) => k.toLowerCase() === 'authorization'), {
-  message: 'give either token or an Authorization header, not both',
-  path: ['token'],
-});
+export const httpSenderConfig = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+    headers: z
+      .record(z.string().min(1), z.string())
+      .refine(validHeaders, 'header names must be HTTP tokens and values must not contain line breaks')
+      .refine(
+        (h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())),
+        `these headers are set by the gateway: ${[...RESERVED_HEADERS].join(', ')}`,
+      )
+      .optional(),
+    token: z.string().min(1).optional(),
+    /** From sending the first byte to the end of the answer's headers. */
+    timeout: duration.refine((ms) => ms > 0, 'a timeout above zero').default(30_000),
+  })
+  .refine(
+    (c) => c.token === undefined || !Object.keys(c.headers ?? {}).some((k) => k.toLowerCase() === 'authorization'),
+    {
+      message: 'give either token or an Authorization header, not both',
+      path: ['token'],
+    },
+  );
 export type HttpSenderConfig = z.output<typeof httpSenderConfig>;
 
 const SECRET_PARAM = /token|secret|password|passwd|pwd|auth|key|sig|signature|code|credential/i;
@@ -98,7 +107,14 @@ const BAD_PORTS = new Set([
  * The pool of one sender. Idle connections are closed after 4 s, before the 5 s after which Node's and
  * Apache's servers close theirs, so that the pool rarely offers a connection the server is closing.
  */
-const AGENT_OPTIONS: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 32, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' };
+const AGENT_OPTIONS: http.AgentOptions = {
+  keepAlive: true,
+  keepAliveMsecs: 1000,
+  maxSockets: 32,
+  maxFreeSockets: 32,
+  timeout: 4000,
+  scheduling: 'lifo',
+};
 
 /** How one request ended before (or instead of) its answer. */
 type Outcome =
@@ -123,12 +139,16 @@ export class HttpSender implements Outbound {
   /** The endpoint's own headers, names in lower case, values trimmed, Authorization included. */
   private readonly fixedHeaders: Record<string, string>;
 
-  constructor(private readonly config: HttpSenderConfig, private readonly deps: OutboundDeps) {
+  constructor(
+    private readonly config: HttpSenderConfig,
+    private readonly deps: OutboundDeps,
+  ) {
     // Credentials in the URL become Basic authentication; the request line never carries them.
     const u = new URL(config.url);
-    const basic = u.username || u.password
-      ? Buffer.from(`${percentDecoded(u.username)}:${percentDecoded(u.password)}`).toString('base64')
-      : undefined;
+    const basic =
+      u.username || u.password
+        ? Buffer.from(`${percentDecoded(u.username)}:${percentDecoded(u.password)}`).toString('base64')
+        : undefined;
     u.username = '';
     u.password = '';
     u.hash = '';
@@ -165,7 +185,10 @@ export class HttpSender implements Outbound {
     if ('failure' in outcome && outcome.failure === 'stale') {
       // The keep-alive race: the server closed the idle connection as the request went out on it.
       // Nothing reached the server, so the request goes again at once, on a connection of its own.
-      this.deps.logger.info({ url: this.shownUrl, method, fileName: item.fileName, error: errCode(outcome.err) }, 'http connection closed by the server while idle; sending again on a new connection');
+      this.deps.logger.info(
+        { url: this.shownUrl, method, fileName: item.fileName, error: errCode(outcome.err) },
+        'http connection closed by the server while idle; sending again on a new connection',
+      );
       outcome = await this.attempt(item.bytes, headers, false, deadline);
     }
     if ('failure' in outcome) throw failureError(outcome, context, timeout);
@@ -177,7 +200,10 @@ export class HttpSender implements Outbound {
       // before the next send asks it for one.
       await discard(res);
       const remoteName = this.location(res) ?? this.shownUrl;
-      this.deps.logger.info({ url: this.shownUrl, method, fileName: item.fileName, status, bytes: item.bytes.length }, 'http delivered');
+      this.deps.logger.info(
+        { url: this.shownUrl, method, fileName: item.fileName, status, bytes: item.bytes.length },
+        'http delivered',
+      );
       return { remoteName };
     }
 
@@ -187,7 +213,8 @@ export class HttpSender implements Outbound {
       const location = this.location(res);
       throw new GatewayError('EDIGW_HTTP_REDIRECTED', location ? `${answered} (Location: ${location})` : answered);
     }
-    const code: ErrorCode = status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
+    const code: ErrorCode =
+      status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
     throw new GatewayError(code, answered);
   }
 
@@ -200,7 +227,12 @@ export class HttpSender implements Outbound {
    * One request, up to its answer's headers. The deadline also bounds reading the answer's body: when
    * it passes, the request and its connection are destroyed, whatever part of the exchange is left.
    */
-  private attempt(body: Buffer, headers: http.OutgoingHttpHeaders, agent: http.Agent | false, deadline: number): Promise<Outcome> {
+  private attempt(
+    body: Buffer,
+    headers: http.OutgoingHttpHeaders,
+    agent: http.Agent | false,
+    deadline: number,
+  ): Promise<Outcome> {
     // agent false: a connection of this request's own, closed after its answer.
     return new Promise<Outcome>((resolve) => {
       let req: http.ClientRequest;
@@ -210,10 +242,13 @@ export class HttpSender implements Outbound {
         resolve({ failure: 'invalid', err });
         return;
       }
-      const timer = setTimeout(() => {
-        resolve({ failure: 'timeout' });
-        req.destroy();
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          resolve({ failure: 'timeout' });
+          req.destroy();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       const done = () => clearTimeout(timer);
       let socket: { bytesRead: number } | undefined;
       let readBefore = 0;
@@ -225,7 +260,11 @@ export class HttpSender implements Outbound {
       req.on('error', (err) => {
         done();
         const code = errCode(err);
-        const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && socket !== undefined && socket.bytesRead === readBefore;
+        const stale =
+          req.reusedSocket &&
+          (code === 'ECONNRESET' || code === 'EPIPE') &&
+          socket !== undefined &&
+          socket.bytesRead === readBefore;
         resolve({ failure: stale ? 'stale' : 'network', err });
       });
       req.on('response', (res) => {
@@ -306,7 +345,10 @@ function excerpt(res: http.IncomingMessage): Promise<string> {
       if (finished) return;
       finished = true;
       res.removeListener('data', onData);
-      const text = Buffer.concat(chunks).toString('utf8').replace(/\p{Cc}+/gu, ' ').trim();
+      const text = Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/\p{Cc}+/gu, ' ')
+        .trim();
       resolve(Array.from(text).slice(0, EXCERPT_CHARS).join(''));
     };
     const onData = (chunk: Buffer) => {
@@ -346,13 +388,18 @@ const UNREACHABLE: Record<string, string> = {
 const SSL_REASON = /SSL routines:[^:]*:([^:]+)/;
 
 /** Classifies how a request failed before any answer arrived. */
-function failureError(outcome: Exclude<Outcome, { res: http.IncomingMessage }>, context: string, timeout: number): GatewayError {
+function failureError(
+  outcome: Exclude<Outcome, { res: http.IncomingMessage }>,
+  context: string,
+  timeout: number,
+): GatewayError {
   if (outcome.failure === 'timeout') {
     return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: no answer within ${timeout} ms`);
   }
   const { err } = outcome;
   // http.request's own refusals (a header value it will not send) will not change on a retry.
-  if (outcome.failure === 'invalid') return new GatewayError('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(err)}`, { cause: err });
+  if (outcome.failure === 'invalid')
+    return new GatewayError('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(err)}`, { cause: err });
   // Connecting to every address of a name may fail one by one: an AggregateError, the first failure first.
   const errors = (err as { errors?: unknown } | null)?.errors;
   const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : err;
@@ -360,12 +407,20 @@ function failureError(outcome: Exclude<Outcome, { res: http.IncomingMessage }>, 
   if (code !== undefined && UNREACHABLE[code]) {
     return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${UNREACHABLE[code]}`, { cause: inner });
   }
-  if (code !== undefined && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code))) {
+  if (
+    code !== undefined &&
+    (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code))
+  ) {
     return new GatewayError('EDIGW_HTTP_TLS', `${context}: ${code}`, { cause: inner });
   }
   // A handshake that fails while the request is being written surfaces as EPROTO; it is named as Node names it otherwise.
   const ssl = code === 'EPROTO' ? SSL_REASON.exec(messageOf(inner)) : null;
-  if (ssl) return new GatewayError('EDIGW_HTTP_TLS', `${context}: ERR_SSL_${ssl[1].trim().toUpperCase().replace(/\W+/g, '_')}`, { cause: inner });
+  if (ssl)
+    return new GatewayError(
+      'EDIGW_HTTP_TLS',
+      `${context}: ERR_SSL_${ssl[1].trim().toUpperCase().replace(/\W+/g, '_')}`,
+      { cause: inner },
+    );
   return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${messageOf(inner)}`, { cause: inner });
 }
 

@@ -46,7 +46,10 @@ function parseKeyFile(text: string): KeyList {
   // PEM and RFC 4716 blocks span lines; OpenSSH keys are one a line, as in authorized_keys.
   const blocks = /-----BEGIN|---- BEGIN/.test(text)
     ? [text.trim()]
-    : text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    : text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#'));
   for (const block of blocks) {
     const result = utils.parseKey(pemPublicKeyToOpenSsh(block) ?? block) as ParsedKey | ParsedKey[] | Error;
     const keys = result instanceof Error ? [] : Array.isArray(result) ? result : [result];
@@ -123,7 +126,10 @@ export interface LimiterOptions {
   capacity?: number;
 }
 
-interface Tally { failures: number[]; blockedUntil: number }
+interface Tally {
+  failures: number[];
+  blockedUntil: number;
+}
 
 /** Counts failed logins per remote address; past `max` in the window, the address is refused for `blockMs`. */
 export class LoginLimiter {

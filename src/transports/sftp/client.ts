@@ -41,10 +41,16 @@ export interface SftpConnection {
 }
 
 /** For `.refine`: a login needs something to log in with. */
-export const hasCredential = (c: { key?: string; password?: string }) => c.key !== undefined || c.password !== undefined;
+export const hasCredential = (c: { key?: string; password?: string }) =>
+  c.key !== undefined || c.password !== undefined;
 export const credentialMissing = { message: 'logging in needs key or password', path: ['key'] };
 
-export const sftpAddress = (c: SftpConnection): RemoteAddress => ({ protocol: 'sftp', host: c.host, port: c.port, user: c.user });
+export const sftpAddress = (c: SftpConnection): RemoteAddress => ({
+  protocol: 'sftp',
+  host: c.host,
+  port: c.port,
+  user: c.user,
+});
 
 /** Keepalives once logged in, so that a silently dropped connection fails instead of hanging. */
 const KEEPALIVE_MS = 15_000;
@@ -86,8 +92,10 @@ export async function connectSftp(c: SftpConnection): Promise<SftpSession> {
   } catch (err) {
     await client.end().catch(ignore);
     if (presented !== undefined && !pinned.keys.some((k) => k.blob.equals(presented as Buffer))) {
-      throw new GatewayError('EDIGW_SFTP_HOST_KEY_MISMATCH',
-        `${context}: the server presented ${fingerprint(presented)}; ${c.hostKey} pins ${pinned.keys.map((k) => fingerprint(k.blob)).join(', ')}`);
+      throw new GatewayError(
+        'EDIGW_SFTP_HOST_KEY_MISMATCH',
+        `${context}: the server presented ${fingerprint(presented)}; ${c.hostKey} pins ${pinned.keys.map((k) => fingerprint(k.blob)).join(', ')}`,
+      );
     }
     throw sftpError(raw ?? err, context, c.timeout);
   }
@@ -99,13 +107,17 @@ async function readPinned(c: SftpConnection, context: string): Promise<PinnedKey
   try {
     text = await fs.readFile(c.hostKey, 'utf8');
   } catch (err) {
-    throw new GatewayError('EDIGW_TRANSPORT_KEY_FILE', `${context}: reading the host key file ${c.hostKey}`, { cause: err });
+    throw new GatewayError('EDIGW_TRANSPORT_KEY_FILE', `${context}: reading the host key file ${c.hostKey}`, {
+      cause: err,
+    });
   }
   const pinned = parseHostKeys(text, c.host, c.port);
   if (pinned.keys.length === 0) {
     const name = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
-    throw new GatewayError('EDIGW_TRANSPORT_KEY_FILE',
-      `${context}: ${c.hostKey} holds no usable host key for ${name} (${pinned.skipped} line(s) for other hosts, revoked, unsupported or malformed)`);
+    throw new GatewayError(
+      'EDIGW_TRANSPORT_KEY_FILE',
+      `${context}: ${c.hostKey} holds no usable host key for ${name} (${pinned.skipped} line(s) for other hosts, revoked, unsupported or malformed)`,
+    );
   }
   return pinned;
 }
@@ -120,7 +132,10 @@ async function readPrivateKey(file: string, context: string): Promise<Buffer> {
   // Checked here so a bad key is named as such, not reported as a failed connection.
   const parsed = utils.parseKey(key);
   if (parsed instanceof Error) {
-    throw new GatewayError('EDIGW_TRANSPORT_KEY_FILE', `${context}: our private key ${file} cannot be used (${parsed.message})`);
+    throw new GatewayError(
+      'EDIGW_TRANSPORT_KEY_FILE',
+      `${context}: our private key ${file} cannot be used (${parsed.message})`,
+    );
   }
   return key;
 }
@@ -131,7 +146,18 @@ const SFTP_PERMISSION_DENIED = 3;
 const SFTP_NO_CONNECTION = 6;
 const SFTP_CONNECTION_LOST = 7;
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
 
 /** Classifies a failure of ssh2 or ssh2-sftp-client. */
 export function sftpError(err: unknown, context: string, timeout?: number): GatewayError {
@@ -143,30 +169,43 @@ export function sftpError(err: unknown, context: string, timeout?: number): Gate
     case 'client-authentication':
       return make('EDIGW_SFTP_AUTH', 'every login method we have was refused');
     case 'client-timeout':
-      return make('EDIGW_SFTP_UNREACHABLE', timeout !== undefined && /handshake/i.test(message) ? `not logged in within ${timeout} ms` : message);
+      return make(
+        'EDIGW_SFTP_UNREACHABLE',
+        timeout !== undefined && /handshake/i.test(message) ? `not logged in within ${timeout} ms` : message,
+      );
     case 'client-socket':
     case 'client-dns':
       return make('EDIGW_SFTP_UNREACHABLE');
     case 'handshake':
       // The server cannot show a key of a pinned type: as good as a different key.
-      if (/host key/i.test(message)) return make('EDIGW_SFTP_HOST_KEY_MISMATCH', `${message} (the server has no key of the types pinned)`);
+      if (/host key/i.test(message))
+        return make('EDIGW_SFTP_HOST_KEY_MISMATCH', `${message} (the server has no key of the types pinned)`);
       return make('EDIGW_SFTP_UNREACHABLE');
     default:
   }
   const code = e.code;
   if (typeof code === 'string' && NETWORK.has(code)) return make('EDIGW_SFTP_UNREACHABLE');
-  if (code === SFTP_NO_CONNECTION || code === SFTP_CONNECTION_LOST || code === 'ERR_NOT_CONNECTED'
-    || /No SFTP connection|Unexpected (end|close) event|Keepalive timeout|Not connected/i.test(message)) {
+  if (
+    code === SFTP_NO_CONNECTION ||
+    code === SFTP_CONNECTION_LOST ||
+    code === 'ERR_NOT_CONNECTED' ||
+    /No SFTP connection|Unexpected (end|close) event|Keepalive timeout|Not connected/i.test(message)
+  ) {
     return make('EDIGW_SFTP_UNREACHABLE');
   }
-  if (code === SFTP_PERMISSION_DENIED || code === 'EACCES' || /permission denied/i.test(message)) return make('EDIGW_SFTP_DENIED');
-  if (code === SFTP_NO_SUCH_FILE || code === 'ENOENT' || /no such file/i.test(message)) return make('EDIGW_SFTP_NO_SUCH_PATH');
+  if (code === SFTP_PERMISSION_DENIED || code === 'EACCES' || /permission denied/i.test(message))
+    return make('EDIGW_SFTP_DENIED');
+  if (code === SFTP_NO_SUCH_FILE || code === 'ENOENT' || /no such file/i.test(message))
+    return make('EDIGW_SFTP_NO_SUCH_PATH');
   return make('EDIGW_SFTP_IO');
 }
 
 /** One logged-in SFTP connection. */
 export class SftpSession implements RemoteSession {
-  constructor(private readonly client: SftpClient, readonly address: RemoteAddress) {}
+  constructor(
+    private readonly client: SftpClient,
+    readonly address: RemoteAddress,
+  ) {}
 
   private async run<T>(doing: string, file: string, op: () => Promise<T>): Promise<T> {
     try {

@@ -38,7 +38,12 @@ export function parsePasswordHash(stored: string): ScryptHash | undefined {
   return { N, r, p, salt, hash };
 }
 
-function derive(password: string, salt: Buffer, keyBytes: number, cost: { N: number; r: number; p: number }): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  keyBytes: number,
+  cost: { N: number; r: number; p: number },
+): Promise<Buffer> {
   // Node refuses anything above 32 MiB unless told; the bounds above keep this finite.
   const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r + 1024 * 1024 };
   return new Promise((resolve, reject) => {

@@ -7,7 +7,9 @@ import { defineInbound, type InboundDeps } from '../spec';
 import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpConnectionFields } from './client';
 import { pollingFields, RemotePoller } from './remote-poller';
 
-export const sftpPollConfig = z.strictObject({ ...sftpConnectionFields, ...pollingFields }).refine(hasCredential, credentialMissing);
+export const sftpPollConfig = z
+  .strictObject({ ...sftpConnectionFields, ...pollingFields })
+  .refine(hasCredential, credentialMissing);
 export type SftpPollConfig = z.output<typeof sftpPollConfig>;
 
 export class SftpPoller extends RemotePoller {

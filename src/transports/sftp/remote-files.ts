@@ -72,7 +72,13 @@ const MAX_SUFFIX = 1000;
  * to rename onto an existing file (SFTP as OpenSSH serves it) then makes the claim atomic; on one that
  * would replace it (FTP's RNTO), a file created between the check and the rename is the one race left.
  */
-export async function renameWithoutOverwrite(session: RemoteSession, from: string, dir: string, name: string, context: string): Promise<string> {
+export async function renameWithoutOverwrite(
+  session: RemoteSession,
+  from: string,
+  dir: string,
+  name: string,
+  context: string,
+): Promise<string> {
   for (let n = 0; n < MAX_SUFFIX; n++) {
     const candidate = withSuffix(name, n);
     const target = path.posix.join(dir, candidate);
@@ -104,7 +110,10 @@ export class DownloadSink extends Writable {
   private size = 0;
   private spool: { file: string; handle: fs.FileHandle } | undefined;
 
-  constructor(private readonly spoolAbove: number, private readonly tmpDir = os.tmpdir()) {
+  constructor(
+    private readonly spoolAbove: number,
+    private readonly tmpDir = os.tmpdir(),
+  ) {
     // Nothing is dropped on destroy: `result()` or `discard()` is always called, and a library that
     // destroys the stream it piped into after a complete download must not take the bytes with it.
     super({ autoDestroy: false });
@@ -136,7 +145,12 @@ export class DownloadSink extends Writable {
   /** The bytes, once the download has ended; the temp file, if any, is gone afterwards. */
   async result(): Promise<Downloaded> {
     const sha256 = this.hash.digest('hex');
-    if (!this.spool) return { bytes: this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size), size: this.size, sha256 };
+    if (!this.spool)
+      return {
+        bytes: this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size),
+        size: this.size,
+        sha256,
+      };
     try {
       await this.spool.handle.close();
       const bytes = await fs.readFile(this.spool.file);
@@ -165,13 +179,19 @@ export class DownloadSink extends Writable {
  * anything. Returns the name it got. The temporary file is removed when anything fails.
  */
 export async function uploadWithoutOverwrite(
-  session: RemoteSession, bytes: Buffer, dir: string, name: string, context: string, sizeMismatch: 'EDIGW_SFTP_SIZE_MISMATCH' | 'EDIGW_FTP_SIZE_MISMATCH',
+  session: RemoteSession,
+  bytes: Buffer,
+  dir: string,
+  name: string,
+  context: string,
+  sizeMismatch: 'EDIGW_SFTP_SIZE_MISMATCH' | 'EDIGW_FTP_SIZE_MISMATCH',
 ): Promise<string> {
   const tmp = path.posix.join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
   try {
     await session.upload(bytes, tmp);
     const size = await session.size(tmp);
-    if (size !== bytes.length) throw new GatewayError(sizeMismatch, `${context}: the server holds ${size} bytes of ${bytes.length}`);
+    if (size !== bytes.length)
+      throw new GatewayError(sizeMismatch, `${context}: the server holds ${size} bytes of ${bytes.length}`);
     return await renameWithoutOverwrite(session, tmp, dir, name, context);
   } catch (err) {
     // A failed upload may still have left part of the file; over a lost connection this fails too and a hidden .part stays.

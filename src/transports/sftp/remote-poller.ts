@@ -18,7 +18,14 @@ import { globMatcher, isIgnoredName } from '../file/names';
 import type { Inbound, InboundDeps } from '../spec';
 import { Ticker } from '../ticker';
 import {
-  DownloadSink, isConnectionLost, type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl, renameWithoutOverwrite, seenKey,
+  DownloadSink,
+  isConnectionLost,
+  type RemoteAddress,
+  type RemoteFile,
+  type RemoteSession,
+  remoteUrl,
+  renameWithoutOverwrite,
+  seenKey,
 } from './remote-files';
 
 /** What every poller adds to how its server is reached. */
@@ -63,11 +70,24 @@ export interface RemoteSource {
 /** The slowest a failing poller retries, unless `every` is slower still. */
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-interface Listed { size: number; mtimeMs: number }
+interface Listed {
+  size: number;
+  mtimeMs: number;
+}
 /** A listed file: since when (our clock) it has had this size and mtime, and whether an earlier listing saw them. */
-interface Observed extends Listed { since: number; relisted: boolean }
-interface Taken extends Listed { sha256: string; messageId?: string; receiptDue: boolean }
-interface Failing { attempts: number; notBefore: number }
+interface Observed extends Listed {
+  since: number;
+  relisted: boolean;
+}
+interface Taken extends Listed {
+  sha256: string;
+  messageId?: string;
+  receiptDue: boolean;
+}
+interface Failing {
+  attempts: number;
+  notBefore: number;
+}
 
 export class RemotePoller implements Inbound {
   private readonly matches: (name: string) => boolean;
@@ -81,9 +101,16 @@ export class RemotePoller implements Inbound {
   private readonly tooLarge = new Set<string>();
   private moveToMade = false;
   private connectFailures = 0;
-  private readonly ticker = new Ticker(() => this.tick(), () => this.nextDelay());
+  private readonly ticker = new Ticker(
+    () => this.tick(),
+    () => this.nextDelay(),
+  );
 
-  constructor(private readonly source: RemoteSource, private readonly config: PollingConfig, private readonly deps: InboundDeps) {
+  constructor(
+    private readonly source: RemoteSource,
+    private readonly config: PollingConfig,
+    private readonly deps: InboundDeps,
+  ) {
     this.matches = globMatcher(config.pattern);
     this.moveTo = config.moveTo ?? path.posix.join(config.dir, 'processed');
   }
@@ -111,7 +138,15 @@ export class RemotePoller implements Inbound {
 
   private where(extra: object = {}): object {
     const { host, port, user } = this.source.address;
-    return { partner: this.config.partner, protocol: this.source.address.protocol, host, port, user, dir: this.config.dir, ...extra };
+    return {
+      partner: this.config.partner,
+      protocol: this.source.address.protocol,
+      host,
+      port,
+      user,
+      dir: this.config.dir,
+      ...extra,
+    };
   }
 
   private async tick(): Promise<void> {
@@ -124,7 +159,11 @@ export class RemotePoller implements Inbound {
     }
     try {
       await this.round(session);
-      if (this.connectFailures > 0) this.deps.logger.info(this.where({ failures: this.connectFailures }), `polling ${remoteUrl(this.source.address, this.config.dir)} works again`);
+      if (this.connectFailures > 0)
+        this.deps.logger.info(
+          this.where({ failures: this.connectFailures }),
+          `polling ${remoteUrl(this.source.address, this.config.dir)} works again`,
+        );
       this.connectFailures = 0;
     } catch (err) {
       this.failed(err);
@@ -138,7 +177,11 @@ export class RemotePoller implements Inbound {
     const e = this.asGatewayError(err, `polling ${remoteUrl(this.source.address, this.config.dir)}`);
     // A refused login or host key will not mend by itself: it is an error for people to look at.
     const log = e.kind === 'dead' ? this.deps.logger.error : this.deps.logger.warn;
-    log.call(this.deps.logger, this.where({ code: e.code, attempts: this.connectFailures, retryInMs: this.nextDelay() }), e.describe());
+    log.call(
+      this.deps.logger,
+      this.where({ code: e.code, attempts: this.connectFailures, retryInMs: this.nextDelay() }),
+      e.describe(),
+    );
   }
 
   private async round(session: RemoteSession): Promise<void> {
@@ -146,12 +189,15 @@ export class RemotePoller implements Inbound {
     const files = await session.listFiles(dir, (name) => !isIgnoredName(name) && this.matches(name));
     const now = this.deps.clock().getTime();
     const previous = this.previous;
-    const listed = new Map<string, Observed>(files.map((f) => {
-      const before = previous.get(f.name);
-      const same = before !== undefined && before.size === f.size && before.mtimeMs === f.mtimeMs;
-      return [f.name, { size: f.size, mtimeMs: f.mtimeMs, since: same ? before.since : now, relisted: same }];
-    }));
-    for (const memory of [this.taken, this.failing]) for (const name of [...memory.keys()]) if (!listed.has(name)) memory.delete(name);
+    const listed = new Map<string, Observed>(
+      files.map((f) => {
+        const before = previous.get(f.name);
+        const same = before !== undefined && before.size === f.size && before.mtimeMs === f.mtimeMs;
+        return [f.name, { size: f.size, mtimeMs: f.mtimeMs, since: same ? before.since : now, relisted: same }];
+      }),
+    );
+    for (const memory of [this.taken, this.failing])
+      for (const name of [...memory.keys()]) if (!listed.has(name)) memory.delete(name);
     for (const name of [...this.tooLarge]) if (!listed.has(name)) this.tooLarge.delete(name);
     this.previous = listed;
 
@@ -169,7 +215,11 @@ export class RemotePoller implements Inbound {
       const observed = listed.get(f.name)!;
       if (!observed.relisted || now - observed.since < this.config.minAge || waiting) continue;
       if (f.size > buffer.MAX_LENGTH) {
-        if (!this.tooLarge.has(f.name)) this.deps.logger.error(this.where({ file: f.name, bytes: f.size }), `${f.name} is larger than the gateway can take in (${buffer.MAX_LENGTH} bytes); left on the server`);
+        if (!this.tooLarge.has(f.name))
+          this.deps.logger.error(
+            this.where({ file: f.name, bytes: f.size }),
+            `${f.name} is larger than the gateway can take in (${buffer.MAX_LENGTH} bytes); left on the server`,
+          );
         this.tooLarge.add(f.name);
         continue;
       }
@@ -207,7 +257,10 @@ export class RemotePoller implements Inbound {
     }
     const receiptDue = this.config.afterRead !== 'leave';
     if (already) {
-      this.deps.logger.info(this.where({ file: f.name, bytes: got.size, sha256: got.sha256 }), `${url} was taken in before; not again`);
+      this.deps.logger.info(
+        this.where({ file: f.name, bytes: got.size, sha256: got.sha256 }),
+        `${url} was taken in before; not again`,
+      );
       const taken: Taken = { ...f, sha256: got.sha256, receiptDue };
       this.taken.set(f.name, taken);
       this.failing.delete(f.name);
@@ -225,12 +278,18 @@ export class RemotePoller implements Inbound {
     const taken: Taken = { ...f, sha256: got.sha256, messageId, receiptDue };
     this.taken.set(f.name, taken);
     this.failing.delete(f.name);
-    this.deps.logger.info(this.where({ file: f.name, messageId, bytes: got.size, sha256: got.sha256 }), 'remote file taken in');
+    this.deps.logger.info(
+      this.where({ file: f.name, messageId, bytes: got.size, sha256: got.sha256 }),
+      'remote file taken in',
+    );
     try {
       await this.deps.seen?.add(key);
     } catch (err) {
       // Memory still keeps it out while this process runs; only a restart could bring it in again.
-      this.deps.logger.warn(this.where({ file: f.name, messageId, error: messageOf(err) }), `remembering ${url} as taken in failed`);
+      this.deps.logger.warn(
+        this.where({ file: f.name, messageId, error: messageOf(err) }),
+        `remembering ${url} as taken in failed`,
+      );
     }
     if (receiptDue) await this.receipt(session, f.name, taken);
   }
@@ -247,7 +306,13 @@ export class RemotePoller implements Inbound {
           await session.ensureDir(this.moveTo);
           this.moveToMade = true;
         }
-        await renameWithoutOverwrite(session, file, this.moveTo, name, `moving ${remoteUrl(this.source.address, file)}`);
+        await renameWithoutOverwrite(
+          session,
+          file,
+          this.moveTo,
+          name,
+          `moving ${remoteUrl(this.source.address, file)}`,
+        );
       }
       // Gone from the folder: a file that appears under this name later is a new file.
       this.taken.delete(name);
@@ -256,23 +321,45 @@ export class RemotePoller implements Inbound {
       if (isConnectionLost(err)) throw err;
       // A folder removed since it was made is made again next time.
       this.moveToMade = false;
-      this.backoff(name, this.asGatewayError(err, `${doing} ${remoteUrl(this.source.address, file)}`),
-        `${doing} ${remoteUrl(this.source.address, file)} failed after intake; it will not be taken in again, only the ${this.config.afterRead} is retried`, 'error', taken.messageId);
+      this.backoff(
+        name,
+        this.asGatewayError(err, `${doing} ${remoteUrl(this.source.address, file)}`),
+        `${doing} ${remoteUrl(this.source.address, file)} failed after intake; it will not be taken in again, only the ${this.config.afterRead} is retried`,
+        'error',
+        taken.messageId,
+      );
     }
   }
 
   /** Sessions throw GatewayErrors; anything else is a fault of the session code, reported as transient. */
   private asGatewayError(err: unknown, context: string): GatewayError {
     if (err instanceof GatewayError) return err;
-    return new GatewayError(this.source.address.protocol === 'sftp' ? 'EDIGW_SFTP_IO' : 'EDIGW_FTP_IO', context, { cause: err });
+    return new GatewayError(this.source.address.protocol === 'sftp' ? 'EDIGW_SFTP_IO' : 'EDIGW_FTP_IO', context, {
+      cause: err,
+    });
   }
 
-  private backoff(name: string, err: unknown, message: string, level: 'warn' | 'error' = 'warn', messageId?: string): void {
+  private backoff(
+    name: string,
+    err: unknown,
+    message: string,
+    level: 'warn' | 'error' = 'warn',
+    messageId?: string,
+  ): void {
     const attempts = (this.failing.get(name)?.attempts ?? 0) + 1;
     const wait = Math.min(this.config.every * 2 ** (attempts - 1), Math.max(this.config.every, MAX_BACKOFF_MS));
     this.failing.set(name, { attempts, notBefore: this.deps.clock().getTime() + wait });
     const code = err instanceof GatewayError ? err.code : undefined;
-    this.deps.logger[level](this.where({ file: name, messageId, attempts, code, error: err instanceof GatewayError ? err.describe() : messageOf(err) }), message);
+    this.deps.logger[level](
+      this.where({
+        file: name,
+        messageId,
+        attempts,
+        code,
+        error: err instanceof GatewayError ? err.describe() : messageOf(err),
+      }),
+      message,
+    );
   }
 }
 

@@ -10,17 +10,22 @@ import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } f
 import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpConnectionFields } from './client';
 import { remoteUrl, uploadWithoutOverwrite } from './remote-files';
 
-export const sftpSenderConfig = z.strictObject({
-  ...sftpConnectionFields,
-  /** The folder files are delivered to, as the login sees paths; it must exist. */
-  dir: z.string().min(1),
-  /** The partner's id: shown in log lines, nothing else. */
-  partner: z.string().min(1).optional(),
-}).refine(hasCredential, credentialMissing);
+export const sftpSenderConfig = z
+  .strictObject({
+    ...sftpConnectionFields,
+    /** The folder files are delivered to, as the login sees paths; it must exist. */
+    dir: z.string().min(1),
+    /** The partner's id: shown in log lines, nothing else. */
+    partner: z.string().min(1).optional(),
+  })
+  .refine(hasCredential, credentialMissing);
 export type SftpSenderConfig = z.output<typeof sftpSenderConfig>;
 
 export class SftpSender implements Outbound {
-  constructor(private readonly config: SftpSenderConfig, private readonly deps: OutboundDeps) {}
+  constructor(
+    private readonly config: SftpSenderConfig,
+    private readonly deps: OutboundDeps,
+  ) {}
 
   async send(item: OutboundItem): Promise<{ remoteName: string }> {
     const { dir, partner, host, port, user } = this.config;
@@ -28,8 +33,28 @@ export class SftpSender implements Outbound {
     if (!isPlainName(item.fileName)) throw new GatewayError('EDIGW_FILE_NAME_INVALID', context);
     const session = await connectSftp(this.config);
     try {
-      const remoteName = await uploadWithoutOverwrite(session, item.bytes, dir, item.fileName, context, 'EDIGW_SFTP_SIZE_MISMATCH');
-      this.deps.logger.info({ partner, protocol: 'sftp', host, port, user, dir, fileName: item.fileName, remoteName, bytes: item.bytes.length }, 'sftp delivered');
+      const remoteName = await uploadWithoutOverwrite(
+        session,
+        item.bytes,
+        dir,
+        item.fileName,
+        context,
+        'EDIGW_SFTP_SIZE_MISMATCH',
+      );
+      this.deps.logger.info(
+        {
+          partner,
+          protocol: 'sftp',
+          host,
+          port,
+          user,
+          dir,
+          fileName: item.fileName,
+          remoteName,
+          bytes: item.bytes.length,
+        },
+        'sftp delivered',
+      );
       return { remoteName };
     } finally {
       await session.close();

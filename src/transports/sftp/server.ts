@@ -10,7 +10,15 @@
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Server, utils, type Algorithms, type AuthContext, type ClientInfo, type Connection, type ParsedKey } from 'ssh2';
+import {
+  Server,
+  utils,
+  type Algorithms,
+  type AuthContext,
+  type ClientInfo,
+  type Connection,
+  type ParsedKey,
+} from 'ssh2';
 import { GatewayError } from '../../errors';
 import { authorizedKeys, LoginLimiter, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from './password';
@@ -129,7 +137,8 @@ function checkHostKey(hostKey: Buffer | string): void {
   if (key instanceof Error || key === undefined) {
     throw new GatewayError('EDIGW_SFTP_HOST_KEY', 'reading the SFTP host key', { cause: key });
   }
-  if (!key.isPrivateKey()) throw new GatewayError('EDIGW_SFTP_HOST_KEY', 'reading the SFTP host key: it is a public key');
+  if (!key.isPrivateKey())
+    throw new GatewayError('EDIGW_SFTP_HOST_KEY', 'reading the SFTP host key: it is a public key');
 }
 
 /** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; one address should be counted as one. */
@@ -152,13 +161,20 @@ class HostedSftp {
   private readonly idleMs: number;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly o: SftpServerOptions, private readonly root: string) {
+  constructor(
+    private readonly o: SftpServerOptions,
+    private readonly root: string,
+  ) {
     const afterIntake = o.afterIntake ?? 'delete';
     this.areas = AREAS.filter((a) => a !== 'archive' || afterIntake === 'archive');
     this.idleMs = o.idleTimeoutMs ?? DEFAULT_IDLE_MS;
     const max = o.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES;
     this.limiter = new LoginLimiter({ max, windowMs: AUTH_WINDOW_MS, blockMs: AUTH_BLOCK_MS });
-    this.addressLimiter = new LoginLimiter({ max: max * ADDRESS_FAILURE_FACTOR, windowMs: AUTH_WINDOW_MS, blockMs: AUTH_BLOCK_MS });
+    this.addressLimiter = new LoginLimiter({
+      max: max * ADDRESS_FAILURE_FACTOR,
+      windowMs: AUTH_WINDOW_MS,
+      blockMs: AUTH_BLOCK_MS,
+    });
     this.shared = {
       intake: (input) => o.intake(input),
       afterIntake,
@@ -181,7 +197,12 @@ class HostedSftp {
 
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      const failed = (err: Error) => reject(new GatewayError('EDIGW_SFTP_LISTEN', `listening for SFTP on ${this.o.host ?? '*'}:${this.o.port}`, { cause: err }));
+      const failed = (err: Error) =>
+        reject(
+          new GatewayError('EDIGW_SFTP_LISTEN', `listening for SFTP on ${this.o.host ?? '*'}:${this.o.port}`, {
+            cause: err,
+          }),
+        );
       this.tcp.once('error', failed);
       this.tcp.listen({ port: this.o.port, host: this.o.host }, () => {
         this.tcp.off('error', failed);
@@ -201,7 +222,9 @@ class HostedSftp {
       for (const { socket } of this.sockets.values()) {
         if (![...this.conns].some((c) => c.socket === socket)) socket.destroy();
       }
-      const cut = setTimeout(() => { for (const s of this.sockets.values()) s.socket.destroy(); }, CLOSE_GRACE_MS);
+      const cut = setTimeout(() => {
+        for (const s of this.sockets.values()) s.socket.destroy();
+      }, CLOSE_GRACE_MS);
       await Promise.allSettled([...this.conns].map((c) => c.closed ?? this.whenClosed(c)));
       await stopped;
       clearTimeout(cut);
@@ -240,14 +263,25 @@ class HostedSftp {
       return;
     }
     const conn: Conn = {
-      client, socket, remote: plainAddress(info.ip), attempts: 0, refused: [],
-      sessions: new Set(), sessionCount: 0, inflight: 0, paused: false,
+      client,
+      socket,
+      remote: plainAddress(info.ip),
+      attempts: 0,
+      refused: [],
+      sessions: new Set(),
+      sessionCount: 0,
+      inflight: 0,
+      paused: false,
     };
     this.conns.add(conn);
-    client.on('authentication', (ctx) => void this.authenticate(conn, ctx).catch((err: unknown) => {
-      this.o.logger.error({ remote: conn.remote, err }, 'sftp login check failed');
-      tryTo(() => ctx.reject());
-    }));
+    client.on(
+      'authentication',
+      (ctx) =>
+        void this.authenticate(conn, ctx).catch((err: unknown) => {
+          this.o.logger.error({ remote: conn.remote, err }, 'sftp login check failed');
+          tryTo(() => ctx.reject());
+        }),
+    );
     client.on('ready', () => this.ready(conn));
     client.on('session', (accept, reject) => {
       if (conn.sessionCount >= MAX_SESSIONS_PER_CONNECTION || !conn.home) return reject();
@@ -255,10 +289,12 @@ class HostedSftp {
       const session = accept();
       session.on('sftp', (acceptSftp) => {
         const home = conn.home as Home;
-        conn.sessions.add(new SftpSession(acceptSftp(), home, this.shared, {
-          active: () => conn.idle?.refresh(),
-          inflight: (delta) => this.inflight(conn, delta),
-        }));
+        conn.sessions.add(
+          new SftpSession(acceptSftp(), home, this.shared, {
+            active: () => conn.idle?.refresh(),
+            inflight: (delta) => this.inflight(conn, delta),
+          }),
+        );
       });
     });
     // Resets and half-open clients are everyday events, not the gateway's errors; the close handles them.
@@ -304,7 +340,10 @@ class HostedSftp {
       conn.idle?.refresh();
       return;
     }
-    this.o.logger.info({ partnerId: conn.user?.partnerId, remote: conn.remote, idleMs: this.idleMs }, 'sftp connection idle; closed');
+    this.o.logger.info(
+      { partnerId: conn.user?.partnerId, remote: conn.remote, idleMs: this.idleMs },
+      'sftp connection idle; closed',
+    );
     conn.client.end();
   }
 
@@ -312,12 +351,16 @@ class HostedSftp {
   private fail(conn: Conn, user: string): void {
     const max = this.o.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES;
     if (this.limiter.fail(limiterKey(conn.remote, user))) {
-      this.o.logger.warn({ remote: conn.remote, user, failures: max, minutes: AUTH_BLOCK_MS / 60_000 },
-        'sftp: too many failed logins for this user from this address; refusing them for a while');
+      this.o.logger.warn(
+        { remote: conn.remote, user, failures: max, minutes: AUTH_BLOCK_MS / 60_000 },
+        'sftp: too many failed logins for this user from this address; refusing them for a while',
+      );
     }
     if (this.addressLimiter.fail(conn.remote)) {
-      this.o.logger.warn({ remote: conn.remote, failures: max * ADDRESS_FAILURE_FACTOR, minutes: AUTH_BLOCK_MS / 60_000 },
-        'sftp: too many failed logins from this address, whatever the user; refusing it for a while');
+      this.o.logger.warn(
+        { remote: conn.remote, failures: max * ADDRESS_FAILURE_FACTOR, minutes: AUTH_BLOCK_MS / 60_000 },
+        'sftp: too many failed logins from this address, whatever the user; refusing it for a while',
+      );
     }
     if (this.blocked(conn, user)) conn.client.end();
   }
@@ -366,7 +409,10 @@ class HostedSftp {
 
     if (ctx.method === 'password') {
       if (user?.passwordHash !== undefined && !parsePasswordHash(user.passwordHash)) {
-        this.o.logger.warn({ partnerId: user.partnerId }, 'sftp: the partner\'s password hash is unreadable ($scrypt$N=…,r=…,p=…$salt$hash expected); password login refused');
+        this.o.logger.warn(
+          { partnerId: user.partnerId },
+          "sftp: the partner's password hash is unreadable ($scrypt$N=…,r=…,p=…$salt$hash expected); password login refused",
+        );
       }
       const ok = await verifyPassword(ctx.password, user?.passwordHash);
       if (!ok || !user) {
@@ -391,7 +437,10 @@ class HostedSftp {
     }
     const matches = users.filter((u) => u.user === name);
     if (matches.length > 1) {
-      this.o.logger.error({ user: name, partners: matches.map((u) => u.partnerId) }, 'sftp: one user name in several partner files; login refused');
+      this.o.logger.error(
+        { user: name, partners: matches.map((u) => u.partnerId) },
+        'sftp: one user name in several partner files; login refused',
+      );
       return undefined;
     }
     return matches[0];
@@ -399,7 +448,11 @@ class HostedSftp {
 
   private keysOf(user: SftpUser): ParsedKey[] {
     const { keys, unreadable } = authorizedKeys(user.publicKeys);
-    if (unreadable > 0) this.o.logger.warn({ partnerId: user.partnerId, unreadable }, 'sftp: some of the partner\'s public keys cannot be read');
+    if (unreadable > 0)
+      this.o.logger.warn(
+        { partnerId: user.partnerId, unreadable },
+        "sftp: some of the partner's public keys cannot be read",
+      );
     return keys;
   }
 
@@ -411,7 +464,7 @@ class HostedSftp {
     try {
       conn.home = await this.makeHome(user.partnerId);
     } catch (err) {
-      this.o.logger.error({ partnerId: user.partnerId, err }, 'sftp: making the partner\'s home failed; login refused');
+      this.o.logger.error({ partnerId: user.partnerId, err }, "sftp: making the partner's home failed; login refused");
       return this.refuse(conn, ctx);
     }
     if (conn.probeCounted !== undefined) {
@@ -420,7 +473,10 @@ class HostedSftp {
     }
     conn.user = user;
     tryTo(() => ctx.accept());
-    this.o.logger.info({ partnerId: user.partnerId, user: user.user, remote: conn.remote, method: ctx.method }, 'sftp login');
+    this.o.logger.info(
+      { partnerId: user.partnerId, user: user.user, remote: conn.remote, method: ctx.method },
+      'sftp login',
+    );
   }
 
   private async makeHome(partnerId: string): Promise<Home> {

@@ -90,8 +90,19 @@ interface WriteHandle {
   discarded?: Promise<void>;
   bytes: number;
 }
-interface ReadHandle { kind: 'read'; fh: DiskFile; disk: string; at: HomePath }
-interface DirHandle { kind: 'dir'; disk: string; at: HomePath; entries?: FileEntry[]; next: number }
+interface ReadHandle {
+  kind: 'read';
+  fh: DiskFile;
+  disk: string;
+  at: HomePath;
+}
+interface DirHandle {
+  kind: 'dir';
+  disk: string;
+  at: HomePath;
+  entries?: FileEntry[];
+  next: number;
+}
 type Handle = WriteHandle | ReadHandle | DirHandle;
 
 type Reply = [code: number, message?: string];
@@ -132,10 +143,14 @@ export class SftpSession {
     this.route();
     // The client's EOF: it sends nothing more, and waits for us to close the channel once every
     // request it made has its answer.
-    sftp.on('end', () => void this.drained().then(() => {
-      this.send(() => this.sftp.end());
-      return this.end();
-    }));
+    sftp.on(
+      'end',
+      () =>
+        void this.drained().then(() => {
+          this.send(() => this.sftp.end());
+          return this.end();
+        }),
+    );
     sftp.on('close', () => void this.end());
     // A protocol error ends the session; it is the client's, and the connection's log has it.
     sftp.on('error', () => void this.end());
@@ -169,8 +184,10 @@ export class SftpSession {
             this.shared.writing.delete(h.disk);
             continue;
           }
-          this.shared.logger.info({ partnerId: this.home.partnerId, remotePath: h.at.virtual, bytes: h.bytes },
-            'sftp upload interrupted before its close; kept, not taken in');
+          this.shared.logger.info(
+            { partnerId: this.home.partnerId, remotePath: h.at.virtual, bytes: h.bytes },
+            'sftp upload interrupted before its close; kept, not taken in',
+          );
           this.shared.writing.delete(h.disk);
         }
         await h.fh.release();
@@ -182,8 +199,12 @@ export class SftpSession {
   private route(): void {
     const s = this.sftp;
     s.on('OPEN', (id: number, name: string, flags: number) => this.run(id, () => this.open(id, name, flags)));
-    s.on('READ', (id: number, handle: Buffer, offset: number, len: number) => this.run(id, () => this.read(id, handle, offset, len)));
-    s.on('WRITE', (id: number, handle: Buffer, offset: number, data: Buffer) => this.run(id, () => this.write(handle, offset, data)));
+    s.on('READ', (id: number, handle: Buffer, offset: number, len: number) =>
+      this.run(id, () => this.read(id, handle, offset, len)),
+    );
+    s.on('WRITE', (id: number, handle: Buffer, offset: number, data: Buffer) =>
+      this.run(id, () => this.write(handle, offset, data)),
+    );
     s.on('CLOSE', (id: number, handle: Buffer) => this.run(id, () => this.close(handle)));
     s.on('FSTAT', (id: number, handle: Buffer) => this.run(id, () => this.fstat(id, handle)));
     s.on('FSETSTAT', (id: number, handle: Buffer) => this.run(id, async () => this.setstat(this.handle(handle)?.at)));
@@ -208,7 +229,9 @@ export class SftpSession {
     this.link.active();
     this.pending++;
     handler()
-      .then((reply) => { if (reply) this.status(id, reply); })
+      .then((reply) => {
+        if (reply) this.status(id, reply);
+      })
       .catch((err: unknown) => this.status(id, this.fsReply(err, 'the request failed')))
       .finally(() => {
         this.pending--;
@@ -313,7 +336,8 @@ export class SftpSession {
     const disk = this.disk(at);
     const writing = (flags & (OPEN_MODE.WRITE | OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.TRUNC)) !== 0;
     if (!writing) {
-      if (at.area === 'inbox') return [STATUS_CODE.PERMISSION_DENIED, `${at.virtual}: inbox/ is for uploads; downloads come from outbox/`];
+      if (at.area === 'inbox')
+        return [STATUS_CODE.PERMISSION_DENIED, `${at.virtual}: inbox/ is for uploads; downloads come from outbox/`];
       if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
       const fh = await DiskFile.open(disk, fsc.O_RDONLY | fsc.O_NOFOLLOW);
       let isFile: boolean;
@@ -335,7 +359,8 @@ export class SftpSession {
     }
 
     if (at.area !== 'inbox') return [STATUS_CODE.PERMISSION_DENIED, `${at.virtual}: uploads go to inbox/`];
-    if (this.shared.closing) return [STATUS_CODE.FAILURE, `${at.virtual}: the server is shutting down; upload again shortly`];
+    if (this.shared.closing)
+      return [STATUS_CODE.FAILURE, `${at.virtual}: the server is shutting down; upload again shortly`];
     if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
     const busy = this.inUse(disk, at);
     if (busy) return busy;
@@ -362,18 +387,31 @@ export class SftpSession {
       this.shared.writing.delete(disk);
       throw err;
     }
-    const handle: WriteHandle = { kind: 'write', fh, disk, at, writes: new Set(), bytes: stat.size, hashed: 0, ...(stat.size === 0 ? { hash: createHash('sha256') } : {}) };
+    const handle: WriteHandle = {
+      kind: 'write',
+      fh,
+      disk,
+      at,
+      writes: new Set(),
+      bytes: stat.size,
+      hashed: 0,
+      ...(stat.size === 0 ? { hash: createHash('sha256') } : {}),
+    };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
       this.shared.writing.delete(disk);
-      return [STATUS_CODE.FAILURE, stat.isFile() ? `${at.virtual}: too many open files in this session` : `${at.virtual}: not a file`];
+      return [
+        STATUS_CODE.FAILURE,
+        stat.isFile() ? `${at.virtual}: too many open files in this session` : `${at.virtual}: not a file`,
+      ];
     }
     return undefined;
   }
 
   /** Refuses to touch a file another writer or an intake holds. */
   private inUse(disk: string, at: HomePath): Reply | undefined {
-    if (this.shared.takingIn.has(disk)) return [STATUS_CODE.FAILURE, `${at.virtual}: being taken in right now; try again shortly`];
+    if (this.shared.takingIn.has(disk))
+      return [STATUS_CODE.FAILURE, `${at.virtual}: being taken in right now; try again shortly`];
     if (this.shared.writing.has(disk)) return [STATUS_CODE.FAILURE, `${at.virtual}: another upload has it open`];
     return undefined;
   }
@@ -384,10 +422,15 @@ export class SftpSession {
     if (h.failed) return [STATUS_CODE.FAILURE, h.failed];
     const end = offset + data.length;
     if (end > this.shared.maxFileBytes) {
-      h.failed = says('EDIGW_SFTP_FILE_TOO_LARGE', `uploading ${h.at.virtual} (limit ${this.shared.maxFileBytes} bytes)`);
+      h.failed = says(
+        'EDIGW_SFTP_FILE_TOO_LARGE',
+        `uploading ${h.at.virtual} (limit ${this.shared.maxFileBytes} bytes)`,
+      );
       this.discard(h);
-      this.shared.logger.warn({ partnerId: this.home.partnerId, remotePath: h.at.virtual, limit: this.shared.maxFileBytes },
-        'sftp upload refused: larger than the limit; partial file removed');
+      this.shared.logger.warn(
+        { partnerId: this.home.partnerId, remotePath: h.at.virtual, limit: this.shared.maxFileBytes },
+        'sftp upload refused: larger than the limit; partial file removed',
+      );
       return [STATUS_CODE.FAILURE, h.failed];
     }
     if (h.hash) {
@@ -497,19 +540,31 @@ export class SftpSession {
     const partnerId = this.home.partnerId;
     if (this.shared.closing) {
       claimed();
-      return [STATUS_CODE.FAILURE, `${final.virtual}: the server is shutting down; the file was kept, close or rename it again shortly`];
+      return [
+        STATUS_CODE.FAILURE,
+        `${final.virtual}: the server is shutting down; the file was kept, close or rename it again shortly`,
+      ];
     }
     this.shared.takingIn.add(source);
     claimed();
     const fileName = baseName(final);
-    const work = this.shared.intake({ partnerId, path: source, fileName, remotePath: final.virtual, ...(synced ? { synced } : {}) });
+    const work = this.shared.intake({
+      partnerId,
+      path: source,
+      fileName,
+      remotePath: final.virtual,
+      ...(synced ? { synced } : {}),
+    });
     this.shared.intakes.add(work);
     try {
       let messageId: string;
       try {
         ({ messageId } = await work);
       } catch (err) {
-        logger.error({ partnerId, remotePath: final.virtual, err }, 'sftp upload not taken in; the file was kept and the client told');
+        logger.error(
+          { partnerId, remotePath: final.virtual, err },
+          'sftp upload not taken in; the file was kept and the client told',
+        );
         return [STATUS_CODE.FAILURE, `${says('EDIGW_SFTP_INTAKE_FAILED', `taking in ${final.virtual}`)}`];
       }
       this.shared.digests.delete(source);
@@ -540,8 +595,10 @@ export class SftpSession {
         await moveNoClobber(source, archive, fileName);
       }
     } catch (err) {
-      this.shared.logger.error({ partnerId: this.home.partnerId, remotePath: final.virtual, messageId, err },
-        `sftp upload taken in, but ${this.shared.afterIntake === 'delete' ? 'removing' : 'archiving'} it failed; it stays in inbox/`);
+      this.shared.logger.error(
+        { partnerId: this.home.partnerId, remotePath: final.virtual, messageId, err },
+        `sftp upload taken in, but ${this.shared.afterIntake === 'delete' ? 'removing' : 'archiving'} it failed; it stays in inbox/`,
+      );
     }
   }
 
@@ -590,7 +647,8 @@ export class SftpSession {
     if (!(await this.confined(disk))) return [STATUS_CODE.PERMISSION_DENIED];
     const st = lstatSync(disk);
     if (!st.isDirectory()) return [STATUS_CODE.FAILURE, `${at.virtual}: not a folder`];
-    if (!this.addHandle(id, { kind: 'dir', disk, at, next: 0 })) return [STATUS_CODE.FAILURE, 'too many open handles in this session'];
+    if (!this.addHandle(id, { kind: 'dir', disk, at, next: 0 }))
+      return [STATUS_CODE.FAILURE, 'too many open handles in this session'];
     return undefined;
   }
 
@@ -606,14 +664,15 @@ export class SftpSession {
   }
 
   private async list(h: DirHandle): Promise<FileEntry[]> {
-    const names = h.at.segments.length === 0
-      ? [...this.home.areas]
-      : (await fs.readdir(h.disk, { withFileTypes: true }))
-        // Symlinks and devices are not shown: they could not be followed or read anyway. In outbox/
-        // the gateway writes under a temporary name, then renames; half-written files stay hidden.
-        .filter((d) => (d.isFile() || d.isDirectory()) && !(h.at.area === 'outbox' && isIgnoredName(d.name)))
-        .map((d) => d.name)
-        .sort();
+    const names =
+      h.at.segments.length === 0
+        ? [...this.home.areas]
+        : (await fs.readdir(h.disk, { withFileTypes: true }))
+            // Symlinks and devices are not shown: they could not be followed or read anyway. In outbox/
+            // the gateway writes under a temporary name, then renames; half-written files stay hidden.
+            .filter((d) => (d.isFile() || d.isDirectory()) && !(h.at.area === 'outbox' && isIgnoredName(d.name)))
+            .map((d) => d.name)
+            .sort();
     const entries: FileEntry[] = [];
     for (const name of names) {
       let st: Stats;
@@ -701,7 +760,9 @@ export class SftpSession {
     this.shared.digests.delete(source);
     if (digest && st.isFile()) this.remember(target, digest);
     // A folder moved: what was remembered under it no longer names those files.
-    if (st.isDirectory()) for (const k of [...this.shared.digests.keys()]) if (k.startsWith(source + path.sep)) this.shared.digests.delete(k);
+    if (st.isDirectory())
+      for (const k of [...this.shared.digests.keys()])
+        if (k.startsWith(source + path.sep)) this.shared.digests.delete(k);
     return [STATUS_CODE.OK];
   }
 }
@@ -739,7 +800,10 @@ const HALF_YEAR_MS = 182 * 24 * 3600 * 1000;
 /** `ls -l` style, which clients show as is. */
 function longName(name: string, st: Stats, owner: string): string {
   const type = st.isDirectory() ? 'd' : '-';
-  const bits = 'rwxrwxrwx'.split('').map((c, i) => (st.mode & (0o400 >> i) ? c : '-')).join('');
+  const bits = 'rwxrwxrwx'
+    .split('')
+    .map((c, i) => (st.mode & (0o400 >> i) ? c : '-'))
+    .join('');
   const d = st.mtime;
   const recent = Math.abs(Date.now() - st.mtimeMs) < HALF_YEAR_MS;
   const day = String(d.getDate()).padStart(2, ' ');

@@ -7,7 +7,15 @@ import { GatewayError } from '../../errors';
 import type { SftpUser } from './auth';
 import { startSftpServer, type RunningSftpServer } from './server';
 import type { IntakeRequest, SftpLogger } from './session';
-import { fieldsToWire, fromWire, toWire, type FromThread, type Level, type ThreadSettings, type ToThread } from './thread-wire';
+import {
+  fieldsToWire,
+  fromWire,
+  toWire,
+  type FromThread,
+  type Level,
+  type ThreadSettings,
+  type ToThread,
+} from './thread-wire';
 
 const port = parentPort;
 if (!port) throw new Error('thread-entry runs only as a worker thread');
@@ -25,7 +33,8 @@ function call<T>(m: { method: 'users' } | { method: 'intake'; request: IntakeReq
   });
 }
 
-const log = (level: Level) => (fields: object, message: string) => post({ type: 'log', level, fields: fieldsToWire(fields), message });
+const log = (level: Level) => (fields: object, message: string) =>
+  post({ type: 'log', level, fields: fieldsToWire(fields), message });
 const logger: SftpLogger = { info: log('info'), warn: log('warn'), error: log('error') };
 
 let server: RunningSftpServer | undefined;
@@ -52,10 +61,20 @@ startSftpServer({
   users: () => call<SftpUser[]>({ method: 'users' }),
   intake: (request) => call<{ messageId: string }>({ method: 'intake', request }),
   logger,
-}).then((running) => {
-  server = running;
-  post({ type: 'listening', port: running.port });
-}, (err: unknown) => {
-  post({ type: 'failed', error: toWire(err instanceof GatewayError ? err : new GatewayError('EDIGW_SFTP_LISTEN', 'starting the SFTP thread', { cause: err })) });
-  port.close();
-});
+}).then(
+  (running) => {
+    server = running;
+    post({ type: 'listening', port: running.port });
+  },
+  (err: unknown) => {
+    post({
+      type: 'failed',
+      error: toWire(
+        err instanceof GatewayError
+          ? err
+          : new GatewayError('EDIGW_SFTP_LISTEN', 'starting the SFTP thread', { cause: err }),
+      ),
+    });
+    port.close();
+  },
+);

@@ -85,7 +85,8 @@ export function fieldsToWire(fields: object): Record<string, unknown> {
 export function fieldsFromWire(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    const marked = v !== null && typeof v === 'object' && ERROR_MARK in v ? (v as Record<string, WireError>)[ERROR_MARK] : undefined;
+    const marked =
+      v !== null && typeof v === 'object' && ERROR_MARK in v ? (v as Record<string, WireError>)[ERROR_MARK] : undefined;
     out[k] = marked ? fromWire(marked) : v;
   }
   return out;

@@ -12,7 +12,15 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../errors';
 import type { RunningSftpServer, SftpServerOptions } from './server';
-import { fieldsFromWire, fromWire, toWire, type Call, type FromThread, type ThreadSettings, type ToThread } from './thread-wire';
+import {
+  fieldsFromWire,
+  fromWire,
+  toWire,
+  type Call,
+  type FromThread,
+  type ThreadSettings,
+  type ToThread,
+} from './thread-wire';
 
 const RESTART_MS = 1_000;
 /** How long close() waits for the thread after it was asked to stop (its own grace is 2 s). */
@@ -42,7 +50,9 @@ class SftpThread {
   /** Starts the thread; resolves with the port it listens on, or rejects with why it could not. */
   private spawn(): Promise<number> {
     const settings: ThreadSettings = {
-      port: this.port, hostKey: this.o.hostKey, root: this.o.root,
+      port: this.port,
+      hostKey: this.o.hostKey,
+      root: this.o.root,
       ...(this.o.host !== undefined ? { host: this.o.host } : {}),
       ...(this.o.afterIntake ? { afterIntake: this.o.afterIntake } : {}),
       ...(this.o.maxFileBytes !== undefined ? { maxFileBytes: this.o.maxFileBytes } : {}),
@@ -57,13 +67,17 @@ class SftpThread {
       let listening = false;
       worker.on('message', (m: FromThread) => {
         switch (m.type) {
-          case 'call': return this.answer(worker, m);
-          case 'log': return this.o.logger[m.level](fieldsFromWire(m.fields), m.message);
+          case 'call':
+            return this.answer(worker, m);
+          case 'log':
+            return this.o.logger[m.level](fieldsFromWire(m.fields), m.message);
           case 'listening':
             listening = true;
             return resolve(m.port);
-          case 'failed': return reject(fromWire(m.error));
-          case 'closed': return;
+          case 'failed':
+            return reject(fromWire(m.error));
+          case 'closed':
+            return;
         }
       });
       worker.on('error', (err) => {
@@ -72,7 +86,12 @@ class SftpThread {
       });
       worker.on('exit', (code) => {
         this.running.delete(worker);
-        if (!listening) return reject(new GatewayError('EDIGW_SFTP_LISTEN', 'starting the SFTP thread', { cause: new Error(`the thread exited with code ${code}`) }));
+        if (!listening)
+          return reject(
+            new GatewayError('EDIGW_SFTP_LISTEN', 'starting the SFTP thread', {
+              cause: new Error(`the thread exited with code ${code}`),
+            }),
+          );
         if (this.closing || this.worker !== worker) return;
         this.o.logger.error({ code, restartInMs: RESTART_MS }, 'the SFTP server thread stopped; starting it again');
         this.restart = setTimeout(() => this.respawn(), RESTART_MS);
@@ -86,7 +105,10 @@ class SftpThread {
     this.spawn().then(
       () => this.o.logger.info({ port: this.port }, 'SFTP server thread started again'),
       (err: unknown) => {
-        this.o.logger.error({ err, restartInMs: RESTART_MS }, 'the SFTP server thread could not start again; trying again');
+        this.o.logger.error(
+          { err, restartInMs: RESTART_MS },
+          'the SFTP server thread could not start again; trying again',
+        );
         if (!this.closing) this.restart = setTimeout(() => this.respawn(), RESTART_MS);
       },
     );

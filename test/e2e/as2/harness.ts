@@ -17,8 +17,13 @@ export { PEERS, sh };
 
 /** Why the peers (openssl, curl, bash, the scripts) cannot run here, or undefined. */
 export function peersUnavailable(): string | undefined {
-  for (const [cmd, args, pkg] of [['openssl', ['version'], 'openssl'], ['curl', ['--version'], 'curl'], ['bash', ['--version'], 'bash']] as const) {
-    if (spawnSync(cmd, [...args], { encoding: 'utf8' }).status !== 0) return `${cmd} is not installed (apt-get install ${pkg})`;
+  for (const [cmd, args, pkg] of [
+    ['openssl', ['version'], 'openssl'],
+    ['curl', ['--version'], 'curl'],
+    ['bash', ['--version'], 'bash'],
+  ] as const) {
+    if (spawnSync(cmd, [...args], { encoding: 'utf8' }).status !== 0)
+      return `${cmd} is not installed (apt-get install ${pkg})`;
   }
   if (!existsSync(join(PEERS, 'as2-send-openssl.sh'))) return `the peer scripts are not at ${PEERS}`;
   for (const built of ['cli/main.js', 'pipeline/as2.js']) {
@@ -32,7 +37,11 @@ export function describeWithPeers(name: string, body: () => void): void {
   const reason = peersUnavailable();
   if (!reason) return describe(name, body);
   if (process.env.CI) {
-    describe(name, () => test('openssl, curl and the built gateway are available (CI installs them)', () => { throw new Error(reason); }));
+    describe(name, () =>
+      test('openssl, curl and the built gateway are available (CI installs them)', () => {
+        throw new Error(reason);
+      }),
+    );
     return;
   }
   console.warn(`skipping "${name}": ${reason}`);
@@ -51,11 +60,17 @@ export class As2GatewayProcess extends GatewayProcess {
   override async start(): Promise<void> {
     // startGateway logs "AS2 listening" from startAs2, and "gateway running" once everything has started.
     await super.start();
-    if (!this.logged('AS2 listening')) throw new Error(`the gateway runs without its AS2 listener (gateway.yaml as2?); its log: ${JSON.stringify(this.lines)}`);
+    if (!this.logged('AS2 listening'))
+      throw new Error(
+        `the gateway runs without its AS2 listener (gateway.yaml as2?); its log: ${JSON.stringify(this.lines)}`,
+      );
   }
 }
 
-export interface ReceivedRequest { headers: IncomingHttpHeaders; body: Buffer }
+export interface ReceivedRequest {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** A local HTTP server standing in for a partner's async MDN URL: keeps every request. */
 export class MdnSink {
@@ -88,8 +103,18 @@ export class MdnSink {
 }
 
 export interface MessageRow {
-  id: string; direction: string; transport: string; partnerId: string | null; as2MessageId: string | null; as2From: string | null;
-  fileName: string | null; sha256: string; status: string; mdnDisposition: string | null; mic: string | null; mdnSha256: string | null;
+  id: string;
+  direction: string;
+  transport: string;
+  partnerId: string | null;
+  as2MessageId: string | null;
+  as2From: string | null;
+  fileName: string | null;
+  sha256: string;
+  status: string;
+  mdnDisposition: string | null;
+  mic: string | null;
+  mdnSha256: string | null;
 }
 
 /**
@@ -108,7 +133,19 @@ export class StoreReader {
     return this.store.query<MessageRow[]>(`SELECT * FROM message WHERE ${where}`, params);
   }
 
-  events(where: string, ...params: unknown[]): Promise<Array<{ stage: string; status: string; code: string | null; detail: string | null; partnerId: string | null; messageId: string | null }>> {
+  events(
+    where: string,
+    ...params: unknown[]
+  ): Promise<
+    Array<{
+      stage: string;
+      status: string;
+      code: string | null;
+      detail: string | null;
+      partnerId: string | null;
+      messageId: string | null;
+    }>
+  > {
     return this.store.query(`SELECT * FROM event WHERE ${where} ORDER BY id`, params);
   }
 
@@ -132,13 +169,21 @@ export interface SentByOpenssl {
   response?: Buffer;
 }
 
-export async function sendWithOpenssl(args: { payload: string; key: string; cert: string; receiverCert: string; url: string; from: string; to: string }, env: Record<string, string>): Promise<SentByOpenssl> {
-  const r = await sh(join(PEERS, 'as2-send-openssl.sh'), [args.payload, args.key, args.cert, args.receiverCert, args.url, args.from, args.to], env);
+export async function sendWithOpenssl(
+  args: { payload: string; key: string; cert: string; receiverCert: string; url: string; from: string; to: string },
+  env: Record<string, string>,
+): Promise<SentByOpenssl> {
+  const r = await sh(
+    join(PEERS, 'as2-send-openssl.sh'),
+    [args.payload, args.key, args.cert, args.receiverCert, args.url, args.from, args.to],
+    env,
+  );
   const outdir = env.OUTDIR;
   const micFile = join(outdir, 'mic.txt');
   const responseFile = join(outdir, 'response.http');
   return {
-    ...r, outdir,
+    ...r,
+    outdir,
     mic: existsSync(micFile) ? readFileSync(micFile, 'latin1').trim() : '',
     response: existsSync(responseFile) ? readFileSync(responseFile) : undefined,
   };

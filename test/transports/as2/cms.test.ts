@@ -42,7 +42,15 @@ const b = makePartyInProcess('partner-b');
 const content = Buffer.from('Content-Type: application/edi-x12\r\n\r\nISA*00*~\n', 'latin1');
 
 describe('as2 cms: SignedData', () => {
-  test.each(DIGESTS.flatMap((d) => [[d, 'rsassa-pkcs1-v1_5'], [d, 'rsassa-pss']] as const))('signs and verifies with %s, %s', (digest, scheme) => {
+  test.each(
+    DIGESTS.flatMap(
+      (d) =>
+        [
+          [d, 'rsassa-pkcs1-v1_5'],
+          [d, 'rsassa-pss'],
+        ] as const,
+    ),
+  )('signs and verifies with %s, %s', (digest, scheme) => {
     const time = new Date('2026-03-04T05:06:07Z');
     const sig = signDetached(content, { key: a.key, certificate: a.certificate, digest, scheme, signingTime: time });
     const v = verifyDetached(sig, content, [a.certificate]);
@@ -67,7 +75,9 @@ describe('as2 cms: SignedData', () => {
     expect(codeOf(() => verifyDetached(sig, tampered, [a.certificate]))).toBe('EDIGW_AS2_INTEGRITY_CHECK_FAILED');
     expect(codeOf(() => verifyDetached(sig, content, [b.certificate]))).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
     expect(codeOf(() => verifyDetached(sig, content, []))).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
-    expect(codeOf(() => verifyDetached(randomBytes(300), content, [a.certificate]))).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
+    expect(codeOf(() => verifyDetached(randomBytes(300), content, [a.certificate]))).toBe(
+      'EDIGW_AS2_AUTHENTICATION_FAILED',
+    );
     const flipped = Buffer.from(sig);
     flipped[flipped.length - 5] ^= 0x40; // inside the RSA signature value
     expect(codeOf(() => verifyDetached(flipped, content, [a.certificate]))).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
@@ -81,11 +91,14 @@ describe('as2 cms: SignedData', () => {
 });
 
 describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
-  const cases = CIPHERS.flatMap((cipher) => [
-    [cipher, 'rsaes-pkcs1-v1_5', 'sha1'],
-    [cipher, 'rsaes-oaep', 'sha1'],
-    [cipher, 'rsaes-oaep', 'sha256'],
-  ] as const);
+  const cases = CIPHERS.flatMap(
+    (cipher) =>
+      [
+        [cipher, 'rsaes-pkcs1-v1_5', 'sha1'],
+        [cipher, 'rsaes-oaep', 'sha1'],
+        [cipher, 'rsaes-oaep', 'sha256'],
+      ] as const,
+  );
   test.each(cases)('encrypts and decrypts with %s, %s (OAEP hash %s)', (cipher, keyTransport, oaepHash) => {
     const der = encrypt(content, { certificates: [a.certificate], cipher, keyTransport, oaepHash });
     expect(decrypt(der, [{ key: a.key, certificate: a.certificate }])).toEqual({ content, cipher, keyTransport });
@@ -95,7 +108,12 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
     const der = encrypt(content, { certificates: [a.certificate, b.certificate], cipher: 'aes256-cbc' });
     expect(decrypt(der, [{ key: b.key, certificate: b.certificate }]).content).toEqual(content);
     const onlyB = encrypt(content, { certificates: [b.certificate], cipher: 'aes128-cbc', keyTransport: 'rsaes-oaep' });
-    expect(decrypt(onlyB, [{ key: a.key, certificate: a.certificate }, { key: b.key, certificate: b.certificate }]).content).toEqual(content);
+    expect(
+      decrypt(onlyB, [
+        { key: a.key, certificate: a.certificate },
+        { key: b.key, certificate: b.certificate },
+      ]).content,
+    ).toEqual(content);
     expect(decrypt(onlyB, [{ key: b.key }]).content).toEqual(content);
   });
 
@@ -111,7 +129,9 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
       }
     };
     for (const keyTransport of ['rsaes-pkcs1-v1_5', 'rsaes-oaep'] as const) {
-      expect(attempt(encrypt(content, { certificates: [a.certificate], cipher: 'aes128-cbc', keyTransport }))).toBe('EDIGW_AS2_DECRYPTION_FAILED');
+      expect(attempt(encrypt(content, { certificates: [a.certificate], cipher: 'aes128-cbc', keyTransport }))).toBe(
+        'EDIGW_AS2_DECRYPTION_FAILED',
+      );
     }
     const good = encrypt(content, { certificates: [b.certificate], cipher: 'des-ede3-cbc' });
     expect(attempt(randomBytes(500))).toBe('EDIGW_AS2_DECRYPTION_FAILED');
@@ -122,7 +142,11 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
     // a byte of the last block itself gave a random block, whose padding was valid one time in ~256.)
     flipped[flipped.length - 1 - 8] ^= 0xff;
     expect(attempt(flipped)).toBe('EDIGW_AS2_DECRYPTION_FAILED');
-    expect(messages).toEqual(new Set(['decrypting the message: the message cannot be decrypted with our key (processed/error: decryption-failed)']));
+    expect(messages).toEqual(
+      new Set([
+        'decrypting the message: the message cannot be decrypted with our key (processed/error: decryption-failed)',
+      ]),
+    );
   });
 
   test('a bad PKCS#1 v1.5 padding goes through implicit rejection: a synthetic key reaches the cipher, which fails', () => {
@@ -135,17 +159,33 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
     const encryptedKey = publicEncrypt({ key: a.certificate.publicKey, padding: constants.RSA_NO_PADDING }, blockBytes);
     const cipher = createCipheriv('aes-128-cbc', cek, iv);
     const ciphertext = Buffer.concat([cipher.update(content), cipher.final()]);
-    const der = envelopedDataByHand(a.certificate, '1.2.840.113549.1.1.1', encryptedKey, '2.16.840.1.101.3.4.1.2', iv, ciphertext);
+    const der = envelopedDataByHand(
+      a.certificate,
+      '1.2.840.113549.1.1.1',
+      encryptedKey,
+      '2.16.840.1.101.3.4.1.2',
+      iv,
+      ciphertext,
+    );
 
     unpad.mockClear();
-    expect(codeOf(() => decrypt(der, [{ key: a.key, certificate: a.certificate }]))).toBe('EDIGW_AS2_DECRYPTION_FAILED');
+    expect(codeOf(() => decrypt(der, [{ key: a.key, certificate: a.certificate }]))).toBe(
+      'EDIGW_AS2_DECRYPTION_FAILED',
+    );
     expect(unpad).toHaveBeenCalledTimes(1);
     expect(unpad.mock.calls[0][2]).toBe(16);
     expect(unpad.mock.results[0]).toEqual({ type: 'return', value: rsaPkcs1.syntheticKey(a.key, encryptedKey, 16) });
 
     // The same structure with a valid padding decrypts: the hand-built envelope is right.
     const goodKey = publicEncrypt({ key: a.certificate.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
-    const good = envelopedDataByHand(a.certificate, '1.2.840.113549.1.1.1', goodKey, '2.16.840.1.101.3.4.1.2', iv, ciphertext);
+    const good = envelopedDataByHand(
+      a.certificate,
+      '1.2.840.113549.1.1.1',
+      goodKey,
+      '2.16.840.1.101.3.4.1.2',
+      iv,
+      ciphertext,
+    );
     expect(decrypt(good, [{ key: a.key, certificate: a.certificate }]).content).toEqual(content);
   });
 });
@@ -159,7 +199,7 @@ describe('as2 cms: CompressedData', () => {
   });
 
   test('golden CompressedData built independently (forge ASN.1 + zlib), definite and indefinite lengths', () => {
-    const payload = Buffer.from('Content-Type: application/edifact\r\n\r\nUNB+UNOC:3+X+Y\'', 'latin1');
+    const payload = Buffer.from("Content-Type: application/edifact\r\n\r\nUNB+UNOC:3+X+Y'", 'latin1');
     const z = deflateSync(payload);
     const A = forge.asn1;
     const oid = (o: string) => A.create(A.Class.UNIVERSAL, A.Type.OID, false, A.oidToDer(o).getBytes());
@@ -171,7 +211,9 @@ describe('as2 cms: CompressedData', () => {
           A.create(A.Class.UNIVERSAL, A.Type.SEQUENCE, true, [oid('1.2.840.113549.1.9.16.3.8')]),
           A.create(A.Class.UNIVERSAL, A.Type.SEQUENCE, true, [
             oid('1.2.840.113549.1.7.1'),
-            A.create(A.Class.CONTEXT_SPECIFIC, 0, true, [A.create(A.Class.UNIVERSAL, A.Type.OCTETSTRING, false, z.toString('latin1'))]),
+            A.create(A.Class.CONTEXT_SPECIFIC, 0, true, [
+              A.create(A.Class.UNIVERSAL, A.Type.OCTETSTRING, false, z.toString('latin1')),
+            ]),
           ]),
         ]),
       ]),
@@ -204,7 +246,9 @@ describe('as2 cms: CompressedData', () => {
   test('the ratio guard refuses 10 MB of zeros, while the same ratio below the floor passes', () => {
     expect(codeOf(() => decompress(compress(Buffer.alloc(10 * 1024 * 1024))))).toBe('EDIGW_AS2_DECOMPRESSION_REFUSED');
     expect(decompress(compress(Buffer.alloc(512 * 1024))).length).toBe(512 * 1024);
-    expect(codeOf(() => decompress(compress(Buffer.alloc(5000)), { maxBytes: 4000 }))).toBe('EDIGW_AS2_DECOMPRESSION_REFUSED');
+    expect(codeOf(() => decompress(compress(Buffer.alloc(5000)), { maxBytes: 4000 }))).toBe(
+      'EDIGW_AS2_DECOMPRESSION_REFUSED',
+    );
   });
 
   test('a zip bomb (1 GB of zeros) is refused quickly with bounded memory', async () => {
@@ -254,16 +298,58 @@ describeWithPeer('as2 cms: against openssl cms', () => {
   }, 60_000);
   afterAll(() => tmp?.cleanup());
 
-  test.each(['sha256', 'sha512'])('verifies openssl RSASSA-PSS signatures (%s) and identified by subject key id (-keyid)', async (md) => {
-    const r = await sh('openssl', ['cms', '-sign', '-binary', '-md', md, '-keyid', '-nocerts', '-in', file('content.mime'), '-signer', p.certFile, '-inkey', p.keyFile, '-keyopt', 'rsa_padding_mode:pss', '-outform', 'DER', '-out', file(`pss-${md}.der`)]);
-    expect(r.stderr).toBe('');
-    const v = verifyDetached(readFileSync(file(`pss-${md}.der`)), content, [a.certificate, p.certificate]);
-    expect(v).toMatchObject({ scheme: 'rsassa-pss', digest: md, certificateIndex: 1 });
-  });
+  test.each(['sha256', 'sha512'])(
+    'verifies openssl RSASSA-PSS signatures (%s) and identified by subject key id (-keyid)',
+    async (md) => {
+      const r = await sh('openssl', [
+        'cms',
+        '-sign',
+        '-binary',
+        '-md',
+        md,
+        '-keyid',
+        '-nocerts',
+        '-in',
+        file('content.mime'),
+        '-signer',
+        p.certFile,
+        '-inkey',
+        p.keyFile,
+        '-keyopt',
+        'rsa_padding_mode:pss',
+        '-outform',
+        'DER',
+        '-out',
+        file(`pss-${md}.der`),
+      ]);
+      expect(r.stderr).toBe('');
+      const v = verifyDetached(readFileSync(file(`pss-${md}.der`)), content, [a.certificate, p.certificate]);
+      expect(v).toMatchObject({ scheme: 'rsassa-pss', digest: md, certificateIndex: 1 });
+    },
+  );
 
   test.each(DIGESTS)('openssl verifies our RSASSA-PSS signature (%s)', async (digest) => {
-    writeFileSync(file(`our-pss-${digest}.der`), signDetached(content, { key: p.key, certificate: p.certificate, digest, scheme: 'rsassa-pss' }));
-    const r = await sh('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file(`our-pss-${digest}.der`), '-content', file('content.mime'), '-CAfile', p.certFile, '-purpose', 'any', '-out', '/dev/null']);
+    writeFileSync(
+      file(`our-pss-${digest}.der`),
+      signDetached(content, { key: p.key, certificate: p.certificate, digest, scheme: 'rsassa-pss' }),
+    );
+    const r = await sh('openssl', [
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      file(`our-pss-${digest}.der`),
+      '-content',
+      file('content.mime'),
+      '-CAfile',
+      p.certFile,
+      '-purpose',
+      'any',
+      '-out',
+      '/dev/null',
+    ]);
     expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 0, stderr: 'CMS Verification successful' });
   });
 
@@ -271,12 +357,28 @@ describeWithPeer('as2 cms: against openssl cms', () => {
     // -keyopt applies to the -recip before it.
     const runs: [string, string[], string][] = [
       ['gcm.der', ['-aes-256-gcm'], 'aes256-gcm'],
-      ['oaep256.der', ['-aes128', '-recip', p.certFile, '-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256'], 'aes128-cbc'],
+      [
+        'oaep256.der',
+        ['-aes128', '-recip', p.certFile, '-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256'],
+        'aes128-cbc',
+      ],
       ['stream.der', ['-des3', '-stream'], 'des-ede3-cbc'],
     ];
     for (const [name, opts, cipher] of runs) {
       const recip = opts.includes('-recip') ? [] : ['-recip', p.certFile];
-      const r = await sh('openssl', ['cms', '-encrypt', '-binary', ...opts, '-in', file('content.mime'), '-outform', 'DER', '-out', file(name), ...recip]);
+      const r = await sh('openssl', [
+        'cms',
+        '-encrypt',
+        '-binary',
+        ...opts,
+        '-in',
+        file('content.mime'),
+        '-outform',
+        'DER',
+        '-out',
+        file(name),
+        ...recip,
+      ]);
       expect(r.stderr).toBe('');
       const got = decrypt(readFileSync(file(name)), [{ key: p.key, certificate: p.certificate }]);
       expect({ cipher: got.cipher, same: got.content.equals(content) }).toEqual({ cipher, same: true });
@@ -284,8 +386,30 @@ describeWithPeer('as2 cms: against openssl cms', () => {
   });
 
   test('openssl decrypts our OAEP with SHA-256', async () => {
-    writeFileSync(file('our-oaep256.der'), encrypt(content, { certificates: [p.certificate], cipher: 'aes192-cbc', keyTransport: 'rsaes-oaep', oaepHash: 'sha256' }));
-    const r = await sh('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', file('our-oaep256.der'), '-recip', p.certFile, '-inkey', p.keyFile, '-out', file('out.mime')]);
+    writeFileSync(
+      file('our-oaep256.der'),
+      encrypt(content, {
+        certificates: [p.certificate],
+        cipher: 'aes192-cbc',
+        keyTransport: 'rsaes-oaep',
+        oaepHash: 'sha256',
+      }),
+    );
+    const r = await sh('openssl', [
+      'cms',
+      '-decrypt',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      file('our-oaep256.der'),
+      '-recip',
+      p.certFile,
+      '-inkey',
+      p.keyFile,
+      '-out',
+      file('out.mime'),
+    ]);
     expect(r.stderr).toBe('');
     expect(readFileSync(file('out.mime'))).toEqual(content);
   });
@@ -308,14 +432,23 @@ function tlv(tag: number, value: Buffer): Buffer {
 
 function compressedDataAround(z: Buffer): Buffer {
   const oid = (hex: string) => Buffer.from(hex, 'hex');
-  return tlv(0x30, Buffer.concat([
-    oid('060b2a864886f70d0109100109'),
-    tlv(0xa0, tlv(0x30, Buffer.concat([
-      Buffer.from('020100', 'hex'),
-      tlv(0x30, oid('060b2a864886f70d0109100308')),
-      tlv(0x30, Buffer.concat([oid('06092a864886f70d010701'), tlv(0xa0, tlv(0x04, z))])),
-    ]))),
-  ]));
+  return tlv(
+    0x30,
+    Buffer.concat([
+      oid('060b2a864886f70d0109100109'),
+      tlv(
+        0xa0,
+        tlv(
+          0x30,
+          Buffer.concat([
+            Buffer.from('020100', 'hex'),
+            tlv(0x30, oid('060b2a864886f70d0109100308')),
+            tlv(0x30, Buffer.concat([oid('06092a864886f70d010701'), tlv(0xa0, tlv(0x04, z))])),
+          ]),
+        ),
+      ),
+    ]),
+  );
 }
 
 /** zlib of `size` zero bytes, streamed so the zeros never exist at once. */
@@ -333,7 +466,14 @@ async function deflateZeros(size: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function envelopedDataByHand(cert: Certificate, keyAlg: string, encryptedKey: Buffer, cipherOid: string, iv: Buffer, ciphertext: Buffer): Buffer {
+function envelopedDataByHand(
+  cert: Certificate,
+  keyAlg: string,
+  encryptedKey: Buffer,
+  cipherOid: string,
+  iv: Buffer,
+  ciphertext: Buffer,
+): Buffer {
   const A = forge.asn1;
   const oid = (o: string) => A.create(A.Class.UNIVERSAL, A.Type.OID, false, A.oidToDer(o).getBytes());
   const bytes = (t: number, v: Buffer, cls = A.Class.UNIVERSAL) => A.create(cls, t, false, v.toString('latin1'));
@@ -349,7 +489,11 @@ function envelopedDataByHand(cert: Certificate, keyAlg: string, encryptedKey: Bu
   const env = seq(
     bytes(A.Type.INTEGER, Buffer.from([0])),
     A.create(A.Class.UNIVERSAL, A.Type.SET, true, [ktri]),
-    seq(oid('1.2.840.113549.1.7.1'), seq(oid(cipherOid), bytes(A.Type.OCTETSTRING, iv)), bytes(0, ciphertext, A.Class.CONTEXT_SPECIFIC)),
+    seq(
+      oid('1.2.840.113549.1.7.1'),
+      seq(oid(cipherOid), bytes(A.Type.OCTETSTRING, iv)),
+      bytes(0, ciphertext, A.Class.CONTEXT_SPECIFIC),
+    ),
   );
   const ci = seq(oid('1.2.840.113549.1.7.3'), A.create(A.Class.CONTEXT_SPECIFIC, 0, true, [env]));
   return Buffer.from(A.toDer(ci).getBytes(), 'latin1');

@@ -1,10 +1,26 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../../../src/errors';
-import { buildMdn, formatDisposition, parseDisposition, parseMdn, type Disposition } from '../../../src/transports/as2/mdn';
+import {
+  buildMdn,
+  formatDisposition,
+  parseDisposition,
+  parseMdn,
+  type Disposition,
+} from '../../../src/transports/as2/mdn';
 import { buildMessage } from '../../../src/transports/as2/message';
 import { computeMic, formatMic, micEquals, parseMic } from '../../../src/transports/as2/mic';
-import { PEERS, describeWithPeer, makeParty, makePartyInProcess, parseRawHttp, sh, tempDir, writeRawRequest, type Party } from './peer';
+import {
+  PEERS,
+  describeWithPeer,
+  makeParty,
+  makePartyInProcess,
+  parseRawHttp,
+  sh,
+  tempDir,
+  writeRawRequest,
+  type Party,
+} from './peer';
 
 const us = makePartyInProcess('us');
 const partner = makePartyInProcess('partner');
@@ -32,23 +48,34 @@ const input = (disposition: Disposition = { kind: 'processed' }) => ({
 });
 
 describe('as2 mdn: build and parse', () => {
-  test.each(dispositions.map((d) => [formatDisposition(d), d] as const))('%s: round-trips, signed and unsigned', (_t, d) => {
-    const unsigned = buildMdn(input(d));
-    expect(unsigned.contentType).toMatch(/^multipart\/report; report-type=disposition-notification; boundary="/);
-    const p = parseMdn(unsigned.contentType, unsigned.body);
-    expect(p).toMatchObject({ signed: false, originalMessageId: '<abc.123@acme>', finalRecipient: 'OUR COMPANY', originalRecipient: 'OUR COMPANY', reportingUA: 'edi-gateway' });
-    expect(p.disposition.known).toEqual(d);
-    expect(p.disposition.ok).toBe(d.kind === 'processed' || d.kind === 'warning');
-    expect(micEquals(p.receivedContentMic, mic)).toBe(true);
-    expect(p.text).toContain('<abc.123@acme>');
+  test.each(dispositions.map((d) => [formatDisposition(d), d] as const))(
+    '%s: round-trips, signed and unsigned',
+    (_t, d) => {
+      const unsigned = buildMdn(input(d));
+      expect(unsigned.contentType).toMatch(/^multipart\/report; report-type=disposition-notification; boundary="/);
+      const p = parseMdn(unsigned.contentType, unsigned.body);
+      expect(p).toMatchObject({
+        signed: false,
+        originalMessageId: '<abc.123@acme>',
+        finalRecipient: 'OUR COMPANY',
+        originalRecipient: 'OUR COMPANY',
+        reportingUA: 'edi-gateway',
+      });
+      expect(p.disposition.known).toEqual(d);
+      expect(p.disposition.ok).toBe(d.kind === 'processed' || d.kind === 'warning');
+      expect(micEquals(p.receivedContentMic, mic)).toBe(true);
+      expect(p.text).toContain('<abc.123@acme>');
 
-    const signed = buildMdn({ ...input(d), sign: { key: us.key, certificate: us.certificate, digest: 'sha256' } });
-    expect(signed.contentType).toMatch(/^multipart\/signed; protocol="application\/pkcs7-signature"; micalg=sha-256; boundary="/);
-    const s = parseMdn(signed.contentType, signed.body, { certificates: [partner.certificate, us.certificate] });
-    expect(s.signed).toBe(true);
-    expect(s.verified?.certificateIndex).toBe(1);
-    expect(s.disposition.known).toEqual(d);
-  });
+      const signed = buildMdn({ ...input(d), sign: { key: us.key, certificate: us.certificate, digest: 'sha256' } });
+      expect(signed.contentType).toMatch(
+        /^multipart\/signed; protocol="application\/pkcs7-signature"; micalg=sha-256; boundary="/,
+      );
+      const s = parseMdn(signed.contentType, signed.body, { certificates: [partner.certificate, us.certificate] });
+      expect(s.signed).toBe(true);
+      expect(s.verified?.certificateIndex).toBe(1);
+      expect(s.disposition.known).toEqual(d);
+    },
+  );
 
   test('a signed MDN that was altered, or signed by someone else, is refused', () => {
     const signed = buildMdn({ ...input(), sign: { key: us.key, certificate: us.certificate, digest: 'sha1' } });
@@ -61,22 +88,45 @@ describe('as2 mdn: build and parse', () => {
         return (e as GatewayError).code;
       }
     };
-    expect(code(() => parseMdn(signed.contentType, altered, { certificates: [us.certificate] }))).toBe('EDIGW_AS2_MDN_SIGNATURE_INVALID');
-    expect(code(() => parseMdn(signed.contentType, signed.body, { certificates: [partner.certificate] }))).toBe('EDIGW_AS2_MDN_SIGNATURE_INVALID');
+    expect(code(() => parseMdn(signed.contentType, altered, { certificates: [us.certificate] }))).toBe(
+      'EDIGW_AS2_MDN_SIGNATURE_INVALID',
+    );
+    expect(code(() => parseMdn(signed.contentType, signed.body, { certificates: [partner.certificate] }))).toBe(
+      'EDIGW_AS2_MDN_SIGNATURE_INVALID',
+    );
     // A response body sent base64 with a Content-Transfer-Encoding header.
     const b64 = Buffer.from(signed.body.toString('base64'));
-    expect(parseMdn(signed.contentType, b64, { certificates: [us.certificate], transferEncoding: 'base64' }).verified?.digest).toBe('sha1');
+    expect(
+      parseMdn(signed.contentType, b64, { certificates: [us.certificate], transferEncoding: 'base64' }).verified
+        ?.digest,
+    ).toBe('sha1');
     // Without certificates the signature is reported, not checked.
     expect(parseMdn(signed.contentType, signed.body)).toMatchObject({ signed: true, verified: undefined });
     expect(code(() => parseMdn('text/plain', Buffer.from('hello')))).toBe('EDIGW_AS2_MDN_INVALID');
-    expect(code(() => parseMdn('multipart/report; boundary=x', Buffer.from('--x\r\nContent-Type: text/plain\r\n\r\nno\r\n--x--\r\n')))).toBe('EDIGW_AS2_MDN_INVALID');
+    expect(
+      code(() =>
+        parseMdn('multipart/report; boundary=x', Buffer.from('--x\r\nContent-Type: text/plain\r\n\r\nno\r\n--x--\r\n')),
+      ),
+    ).toBe('EDIGW_AS2_MDN_INVALID');
   });
 
   test('Disposition fields as other products write them', () => {
-    expect(parseDisposition('Automatic-Action/MDN-Sent-Automatically; Processed/Error: Authentication-Failed')?.known).toEqual({ kind: 'error', error: 'authentication-failed' });
+    expect(
+      parseDisposition('Automatic-Action/MDN-Sent-Automatically; Processed/Error: Authentication-Failed')?.known,
+    ).toEqual({ kind: 'error', error: 'authentication-failed' });
     expect(parseDisposition('automatic-action/MDN-sent-automatically;processed')?.ok).toBe(true);
-    expect(parseDisposition('automatic-action/MDN-sent-automatically; failed/Failure: sender-equals-receiver')).toMatchObject({ type: 'failed', modifier: 'failure', description: 'sender-equals-receiver', known: undefined, ok: false });
-    expect(parseDisposition('automatic-action/MDN-sent-automatically; processed/warning: something-else')).toMatchObject({ ok: true, known: undefined });
+    expect(
+      parseDisposition('automatic-action/MDN-sent-automatically; failed/Failure: sender-equals-receiver'),
+    ).toMatchObject({
+      type: 'failed',
+      modifier: 'failure',
+      description: 'sender-equals-receiver',
+      known: undefined,
+      ok: false,
+    });
+    expect(
+      parseDisposition('automatic-action/MDN-sent-automatically; processed/warning: something-else'),
+    ).toMatchObject({ ok: true, known: undefined });
     expect(parseDisposition('garbage')).toBeUndefined();
   });
 
@@ -106,14 +156,21 @@ describeWithPeer('as2 mdn: against the openssl scripts', () => {
   async function verifyWithOpenssl(name: string, mdn: { entity: Buffer }, expectedMic?: string, messageId?: string) {
     const file = join(tmp.dir, `${name}.mime`);
     writeFileSync(file, mdn.entity);
-    return sh(join(PEERS, 'as2-verify-mdn-openssl.sh'), [file, me.certFile, ...(expectedMic ? [expectedMic] : []), ...(messageId ? [messageId] : [])]);
+    return sh(join(PEERS, 'as2-verify-mdn-openssl.sh'), [
+      file,
+      me.certFile,
+      ...(expectedMic ? [expectedMic] : []),
+      ...(messageId ? [messageId] : []),
+    ]);
   }
 
   test('as2-verify-mdn-openssl.sh: exit 0 for our signed MDN, 2 for a wrong MIC, 3 unsigned, 4 an error disposition', async () => {
     const sign = { key: me.key, certificate: me.certificate, digest: 'sha384' as const };
     const ok = buildMdn({ ...input(), sign });
     expect((await verifyWithOpenssl('ok', ok, formatMic(mic), '<abc.123@acme>')).code).toBe(0);
-    expect((await verifyWithOpenssl('wrong-mic', ok, formatMic(computeMic(Buffer.from('other'), 'sha256')))).code).toBe(2);
+    expect((await verifyWithOpenssl('wrong-mic', ok, formatMic(computeMic(Buffer.from('other'), 'sha256')))).code).toBe(
+      2,
+    );
     expect((await verifyWithOpenssl('wrong-id', ok, formatMic(mic), '<other@acme>')).code).toBe(2);
     expect((await verifyWithOpenssl('unsigned', buildMdn(input()))).code).toBe(3);
     const error = buildMdn({ ...input({ kind: 'error', error: 'decryption-failed' }), sign });
@@ -135,7 +192,11 @@ describeWithPeer('as2 mdn: against the openssl scripts', () => {
       });
     const receive = async (name: string, built: ReturnType<typeof message>, env: Record<string, string> = {}) => {
       writeRawRequest(join(tmp.dir, `${name}.raw`), built.headers, built.body);
-      const r = await sh(join(PEERS, 'as2-receive-openssl.sh'), [them.keyFile, them.certFile, me.certFile, join(tmp.dir, `${name}.raw`), join(tmp.dir, name)], env);
+      const r = await sh(
+        join(PEERS, 'as2-receive-openssl.sh'),
+        [them.keyFile, them.certFile, me.certFile, join(tmp.dir, `${name}.raw`), join(tmp.dir, name)],
+        env,
+      );
       expect(r.code).toBe(0);
       const http = parseRawHttp(readFileSync(join(tmp.dir, name, 'mdn-response.http')));
       return parseMdn(http.headers['content-type'], http.body, { certificates: [them.certificate] });
@@ -143,7 +204,12 @@ describeWithPeer('as2 mdn: against the openssl scripts', () => {
 
     const good = message(them);
     const signed = await receive('signed', good);
-    expect(signed).toMatchObject({ signed: true, originalMessageId: good.messageId, finalRecipient: 'THEM', reportingUA: 'as2-receive-openssl' });
+    expect(signed).toMatchObject({
+      signed: true,
+      originalMessageId: good.messageId,
+      finalRecipient: 'THEM',
+      reportingUA: 'as2-receive-openssl',
+    });
     expect(signed.verified?.digest).toBe('sha256');
     expect(signed.disposition.known).toEqual({ kind: 'processed' });
     expect(micEquals(signed.receivedContentMic, good.mic)).toBe(true);

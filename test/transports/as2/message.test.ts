@@ -14,7 +14,17 @@ import {
   type SendOptions,
 } from '../../../src/transports/as2/message';
 import { buildEntity } from '../../../src/transports/as2/mime';
-import { PAYLOADS, PEERS, describeWithPeer, makeParty, makePartyInProcess, readHeaderFile, sh, tempDir, type Party } from './peer';
+import {
+  PAYLOADS,
+  PEERS,
+  describeWithPeer,
+  makeParty,
+  makePartyInProcess,
+  readHeaderFile,
+  sh,
+  tempDir,
+  type Party,
+} from './peer';
 
 const partner = makePartyInProcess('partner');
 const us = makePartyInProcess('us');
@@ -67,26 +77,33 @@ describe('as2 message: our sender to our receiver', () => {
   const ciphers = [undefined, 'aes128-cbc', 'des-ede3-cbc', 'aes256-gcm'] as const;
   const compressions = [undefined, 'before-signing', 'after-signing'] as const;
   const encodings = ['binary', 'base64'] as const;
-  const cases = signs.flatMap((s) => ciphers.flatMap((c) => compressions.flatMap((z) => encodings.map((e) => [s, c, z, e] as const))));
+  const cases = signs.flatMap((s) =>
+    ciphers.flatMap((c) => compressions.flatMap((z) => encodings.map((e) => [s, c, z, e] as const))),
+  );
 
-  test.each(cases)('sign=%s encrypt=%s compress=%s transfer=%s: the payload, its file name and the MIC come through', (digest, cipher, compression, te) => {
-    const sent = send({
-      sign: digest ? { key: partner.key, certificate: partner.certificate, digest: digest as DigestAlgorithm } : undefined,
-      encrypt: cipher ? { certificates: [us.certificate], cipher: cipher as ContentCipher } : undefined,
-      compress: compression,
-      transferEncoding: te,
-      mdn: { to: 'x', signed: digest ? [digest as DigestAlgorithm] : undefined },
-    });
-    const got = receiveMessage(sent.headers, sent.body, policy());
-    expect(got.payload).toEqual(payload);
-    expect(got.fileName).toBe('po.x12');
-    expect(got.contentType).toBe('application/edi-x12');
-    expect(got.mic).toEqual(sent.mic);
-    expect(got.signed?.digest).toBe(digest);
-    expect(got.encrypted?.cipher).toBe(cipher);
-    const order = !compression ? undefined : !digest ? 'unsigned' : compression;
-    expect(got.compressed?.order).toBe(order);
-  });
+  test.each(cases)(
+    'sign=%s encrypt=%s compress=%s transfer=%s: the payload, its file name and the MIC come through',
+    (digest, cipher, compression, te) => {
+      const sent = send({
+        sign: digest
+          ? { key: partner.key, certificate: partner.certificate, digest: digest as DigestAlgorithm }
+          : undefined,
+        encrypt: cipher ? { certificates: [us.certificate], cipher: cipher as ContentCipher } : undefined,
+        compress: compression,
+        transferEncoding: te,
+        mdn: { to: 'x', signed: digest ? [digest as DigestAlgorithm] : undefined },
+      });
+      const got = receiveMessage(sent.headers, sent.body, policy());
+      expect(got.payload).toEqual(payload);
+      expect(got.fileName).toBe('po.x12');
+      expect(got.contentType).toBe('application/edi-x12');
+      expect(got.mic).toEqual(sent.mic);
+      expect(got.signed?.digest).toBe(digest);
+      expect(got.encrypted?.cipher).toBe(cipher);
+      const order = !compression ? undefined : !digest ? 'unsigned' : compression;
+      expect(got.compressed?.order).toBe(order);
+    },
+  );
 
   test('the MIC digests what RFC 4130 §7.3.1 and RFC 5402 §4.1 say', () => {
     const sign = { key: partner.key, certificate: partner.certificate, digest: 'sha256' as const };
@@ -105,11 +122,21 @@ describe('as2 message: our sender to our receiver', () => {
   });
 
   test('the MIC algorithm: the first supported signed-receipt-micalg, else the signature digest, else SHA-256', () => {
-    const sent = send({ sign: { key: partner.key, certificate: partner.certificate, digest: 'sha384' }, mdn: { to: 'x' } });
+    const sent = send({
+      sign: { key: partner.key, certificate: partner.certificate, digest: 'sha384' },
+      mdn: { to: 'x' },
+    });
     expect(receiveMessage(sent.headers, sent.body, policy()).mic.algorithm).toBe('sha384');
-    const asked = { ...sent.headers, 'Disposition-Notification-Options': 'signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, md2, SHA1, sha-256' };
+    const asked = {
+      ...sent.headers,
+      'Disposition-Notification-Options':
+        'signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, md2, SHA1, sha-256',
+    };
     expect(receiveMessage(asked, sent.body, policy()).mic.algorithm).toBe('sha1');
-    const unknownOptional = { ...sent.headers, 'Disposition-Notification-Options': 'signed-receipt-micalg=optional, md2' };
+    const unknownOptional = {
+      ...sent.headers,
+      'Disposition-Notification-Options': 'signed-receipt-micalg=optional, md2',
+    };
     expect(receiveMessage(unknownOptional, sent.body, policy()).mic.algorithm).toBe('sha384');
     const plain = send({ mdn: { to: 'x' } });
     expect(receiveMessage(plain.headers, plain.body, policy()).mic.algorithm).toBe('sha256');
@@ -117,7 +144,11 @@ describe('as2 message: our sender to our receiver', () => {
 
   test('a required MIC algorithm we do not support: failed/failure: unsupported MIC-algorithms', () => {
     const sent = send();
-    const headers = { ...sent.headers, 'Disposition-Notification-Options': 'signed-receipt-protocol=required, pkcs7-signature; signed-receipt-micalg=required, md2, gost' };
+    const headers = {
+      ...sent.headers,
+      'Disposition-Notification-Options':
+        'signed-receipt-protocol=required, pkcs7-signature; signed-receipt-micalg=required, md2, gost',
+    };
     expect(failure(() => receiveMessage(headers, sent.body, policy()))).toEqual({
       code: 'EDIGW_AS2_MIC_UNSUPPORTED',
       disposition: 'failed/failure: unsupported MIC-algorithms',
@@ -125,12 +156,23 @@ describe('as2 message: our sender to our receiver', () => {
   });
 
   test('an unencrypted, unsigned entity written with bare LF: received, and its MIC over CRLF headers once encrypted', () => {
-    const lf = Buffer.from('Content-Type: application/edi-x12\nContent-Disposition: attachment; filename=lf.x12\n\nISA*~\n', 'latin1');
+    const lf = Buffer.from(
+      'Content-Type: application/edi-x12\nContent-Disposition: attachment; filename=lf.x12\n\nISA*~\n',
+      'latin1',
+    );
     const body = encrypt(lf, { certificates: [us.certificate], cipher: 'aes128-cbc' });
     const got = receiveMessage({ 'content-type': 'application/pkcs7-mime; smime-type=enveloped-data' }, body, policy());
     expect(got.payload.toString()).toBe('ISA*~\n');
     expect(got.fileName).toBe('lf.x12');
-    expect(got.mic.digest).toBe(sha('sha256', Buffer.from('Content-Type: application/edi-x12\r\nContent-Disposition: attachment; filename=lf.x12\r\n\r\nISA*~\n', 'latin1')));
+    expect(got.mic.digest).toBe(
+      sha(
+        'sha256',
+        Buffer.from(
+          'Content-Type: application/edi-x12\r\nContent-Disposition: attachment; filename=lf.x12\r\n\r\nISA*~\n',
+          'latin1',
+        ),
+      ),
+    );
   });
 
   test('canonicalizeText turns the payload into CRLF text before it is signed; by default the bytes stay', () => {
@@ -144,14 +186,21 @@ describe('as2 message: our sender to our receiver', () => {
 
   test('a pkcs7-mime body without smime-type is recognised by its ContentInfo', () => {
     const sent = send({ encrypt: { certificates: [us.certificate], cipher: 'aes192-cbc' } });
-    const got = receiveMessage({ ...sent.headers, 'Content-Type': 'application/x-pkcs7-mime; name=smime.p7m' }, sent.body, policy());
+    const got = receiveMessage(
+      { ...sent.headers, 'Content-Type': 'application/x-pkcs7-mime; name=smime.p7m' },
+      sent.body,
+      policy(),
+    );
     expect(got.payload).toEqual(payload);
   });
 
-  test('a message signed by the partner\'s next certificate (rollover) verifies, and says which one', () => {
+  test("a message signed by the partner's next certificate (rollover) verifies, and says which one", () => {
     const next = makePartyInProcess('partner-2026');
     const sent = send({ sign: { key: next.key, certificate: next.certificate, digest: 'sha256' } });
-    expect(receiveMessage(sent.headers, sent.body, policy({ certificates: [partner.certificate, next.certificate] })).signed?.certificateIndex).toBe(1);
+    expect(
+      receiveMessage(sent.headers, sent.body, policy({ certificates: [partner.certificate, next.certificate] })).signed
+        ?.certificateIndex,
+    ).toBe(1);
   });
 });
 
@@ -164,7 +213,10 @@ describe('as2 message: refusals carry their MDN disposition', () => {
     const body = Buffer.from(sent.body);
     const at = body.indexOf('BEG*00');
     body[at + 4] = 0x31;
-    expect(failure(() => receiveMessage(sent.headers, body, policy()))).toEqual({ code: 'EDIGW_AS2_INTEGRITY_CHECK_FAILED', disposition: 'processed/error: integrity-check-failed' });
+    expect(failure(() => receiveMessage(sent.headers, body, policy()))).toEqual({
+      code: 'EDIGW_AS2_INTEGRITY_CHECK_FAILED',
+      disposition: 'processed/error: integrity-check-failed',
+    });
   });
 
   test('a tampered signature, or the wrong certificate: authentication-failed', () => {
@@ -173,12 +225,18 @@ describe('as2 message: refusals carry their MDN disposition', () => {
     // The RSA signature value ends the DER, so the base64 just before the close delimiter.
     const at = body.lastIndexOf('\r\n--') - 40;
     body[at] = body[at] === 0x41 ? 0x42 : 0x41;
-    expect(failure(() => receiveMessage(sent.headers, body, policy())).disposition).toBe('processed/error: authentication-failed');
-    expect(failure(() => receiveMessage(sent.headers, sent.body, policy({ certificates: [stranger.certificate] })))).toEqual({
+    expect(failure(() => receiveMessage(sent.headers, body, policy())).disposition).toBe(
+      'processed/error: authentication-failed',
+    );
+    expect(
+      failure(() => receiveMessage(sent.headers, sent.body, policy({ certificates: [stranger.certificate] }))),
+    ).toEqual({
       code: 'EDIGW_AS2_AUTHENTICATION_FAILED',
       disposition: 'processed/error: authentication-failed',
     });
-    expect(failure(() => receiveMessage(sent.headers, sent.body, policy({ certificates: [] }))).code).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
+    expect(failure(() => receiveMessage(sent.headers, sent.body, policy({ certificates: [] }))).code).toBe(
+      'EDIGW_AS2_AUTHENTICATION_FAILED',
+    );
   });
 
   test('unsigned where a signature is required, unencrypted where encryption is: insufficient-message-security', () => {
@@ -188,8 +246,12 @@ describe('as2 message: refusals carry their MDN disposition', () => {
       disposition: 'processed/error: insufficient-message-security',
     });
     const signedOnly = send({ sign });
-    expect(failure(() => receiveMessage(signedOnly.headers, signedOnly.body, policy({ encrypted: 'required' }))).code).toBe('EDIGW_AS2_INSUFFICIENT_SECURITY');
-    expect(receiveMessage(signedOnly.headers, signedOnly.body, policy({ signed: 'required' })).payload).toEqual(payload);
+    expect(
+      failure(() => receiveMessage(signedOnly.headers, signedOnly.body, policy({ encrypted: 'required' }))).code,
+    ).toBe('EDIGW_AS2_INSUFFICIENT_SECURITY');
+    expect(receiveMessage(signedOnly.headers, signedOnly.body, policy({ signed: 'required' })).payload).toEqual(
+      payload,
+    );
   });
 
   test('garbage ciphertext, a message for someone else, a tampered ciphertext: decryption-failed', () => {
@@ -198,24 +260,37 @@ describe('as2 message: refusals carry their MDN disposition', () => {
     const forOthers = send({ encrypt: { certificates: [stranger.certificate], cipher: 'aes128-cbc' } });
     const tampered = Buffer.from(sent.body);
     tampered[tampered.length - 20] ^= 0x55;
-    for (const [headers, body] of [[sent.headers, garbage], [forOthers.headers, forOthers.body], [sent.headers, tampered]] as const) {
-      expect(failure(() => receiveMessage(headers, body, policy()))).toEqual({ code: 'EDIGW_AS2_DECRYPTION_FAILED', disposition: 'processed/error: decryption-failed' });
+    for (const [headers, body] of [
+      [sent.headers, garbage],
+      [forOthers.headers, forOthers.body],
+      [sent.headers, tampered],
+    ] as const) {
+      expect(failure(() => receiveMessage(headers, body, policy()))).toEqual({
+        code: 'EDIGW_AS2_DECRYPTION_FAILED',
+        disposition: 'processed/error: decryption-failed',
+      });
     }
   });
 
   test('a compression bomb: decompression-failed, refused at the limit', () => {
     const sent = send({ payload: Buffer.alloc(8 * 1024 * 1024), compress: 'before-signing', sign });
-    expect(failure(() => receiveMessage(sent.headers, sent.body, policy({ decompression: { maxBytes: 1024 * 1024 } })))).toEqual({
+    expect(
+      failure(() => receiveMessage(sent.headers, sent.body, policy({ decompression: { maxBytes: 1024 * 1024 } }))),
+    ).toEqual({
       code: 'EDIGW_AS2_DECOMPRESSION_REFUSED',
       disposition: 'processed/error: decompression-failed',
     });
   });
 
   test('no Content-Type, or a broken multipart/signed: unexpected-processing-error / authentication-failed', () => {
-    expect(failure(() => receiveMessage({}, payload, policy())).disposition).toBe('processed/error: unexpected-processing-error');
+    expect(failure(() => receiveMessage({}, payload, policy())).disposition).toBe(
+      'processed/error: unexpected-processing-error',
+    );
     const broken = { 'content-type': 'multipart/signed; protocol="application/pkcs7-signature"; boundary=nope' };
     expect(failure(() => receiveMessage(broken, payload, policy())).code).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
-    expect(formatDispositionType(dispositionFor(new Error('anything else')))).toBe('processed/error: unexpected-processing-error');
+    expect(formatDispositionType(dispositionFor(new Error('anything else')))).toBe(
+      'processed/error: unexpected-processing-error',
+    );
   });
 });
 
@@ -228,7 +303,12 @@ describe('as2 message: headers', () => {
     expect(parseAs2Name('caf\u00e9')).toBeUndefined();
     expect(formatAs2Name('OUR COMPANY')).toBe('"OUR COMPANY"');
     expect(formatAs2Name('ACME')).toBe('ACME');
-    const h = readAs2Headers({ 'as2-from': '"A B"', 'AS2-TO': 'C', 'message-id': ' <1@x> ', 'receipt-delivery-option': 'https://x/mdn' });
+    const h = readAs2Headers({
+      'as2-from': '"A B"',
+      'AS2-TO': 'C',
+      'message-id': ' <1@x> ',
+      'receipt-delivery-option': 'https://x/mdn',
+    });
     expect(h).toMatchObject({ as2From: 'A B', as2To: 'C', messageId: '<1@x>', receiptDeliveryOption: 'https://x/mdn' });
   });
 
@@ -250,7 +330,8 @@ describe('as2 message: headers', () => {
       'Content-Type': 'application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
       'Content-Transfer-Encoding': 'binary',
       'Disposition-Notification-To': 'as2@acme.example',
-      'Disposition-Notification-Options': 'signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-512, sha-256',
+      'Disposition-Notification-Options':
+        'signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-512, sha-256',
       'Receipt-Delivery-Option': 'https://acme.example/mdn',
     });
     expect(sent.mic.algorithm).toBe('sha512');
@@ -266,20 +347,31 @@ describeWithPeer('as2 message: refusals of messages openssl built', () => {
 
   beforeAll(async () => {
     tmp = tempDir('as2-neg-');
-    [them, me, other] = await Promise.all([makeParty(tmp.dir, 'them'), makeParty(tmp.dir, 'me'), makeParty(tmp.dir, 'other')]);
+    [them, me, other] = await Promise.all([
+      makeParty(tmp.dir, 'them'),
+      makeParty(tmp.dir, 'me'),
+      makeParty(tmp.dir, 'other'),
+    ]);
     writeFileSync(join(tmp.dir, 'po.x12'), payload);
   }, 60_000);
   afterAll(() => tmp?.cleanup());
 
   async function opensslMessage(name: string, env: Record<string, string>, recipient = me) {
     const outdir = join(tmp.dir, name);
-    const r = await sh(join(PEERS, 'as2-send-openssl.sh'), [join(tmp.dir, 'po.x12'), them.keyFile, them.certFile, recipient.certFile, 'http://127.0.0.1:9/', 'THEM', 'ME'], {
-      DRY_RUN: '1',
-      OUTDIR: outdir,
-      ...env,
-    });
+    const r = await sh(
+      join(PEERS, 'as2-send-openssl.sh'),
+      [join(tmp.dir, 'po.x12'), them.keyFile, them.certFile, recipient.certFile, 'http://127.0.0.1:9/', 'THEM', 'ME'],
+      {
+        DRY_RUN: '1',
+        OUTDIR: outdir,
+        ...env,
+      },
+    );
     expect(r.code).toBe(0);
-    return { headers: readHeaderFile(join(outdir, 'http-request-headers.txt')), body: readFileSync(join(outdir, 'http-body.bin')) };
+    return {
+      headers: readHeaderFile(join(outdir, 'http-request-headers.txt')),
+      body: readFileSync(join(outdir, 'http-body.bin')),
+    };
   }
   const mine = (over: Partial<ReceivePolicy> = {}): ReceivePolicy => ({
     signed: 'required',
@@ -303,9 +395,13 @@ describeWithPeer('as2 message: refusals of messages openssl built', () => {
 
   test('the wrong certificate: authentication-failed; encrypted for another: decryption-failed', async () => {
     const m = await opensslMessage('wrongcert', { SIGN: '1', ENCRYPT: '1', KEYTRANS: 'pkcs1' });
-    expect(failure(() => receiveMessage(m.headers, m.body, mine({ certificates: [other.certificate] }))).code).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
+    expect(failure(() => receiveMessage(m.headers, m.body, mine({ certificates: [other.certificate] }))).code).toBe(
+      'EDIGW_AS2_AUTHENTICATION_FAILED',
+    );
     const forOther = await opensslMessage('forother', { SIGN: '1', ENCRYPT: '1', KEYTRANS: 'pkcs1' }, other);
-    expect(failure(() => receiveMessage(forOther.headers, forOther.body, mine())).code).toBe('EDIGW_AS2_DECRYPTION_FAILED');
+    expect(failure(() => receiveMessage(forOther.headers, forOther.body, mine())).code).toBe(
+      'EDIGW_AS2_DECRYPTION_FAILED',
+    );
   });
 
   test('unsigned where a signature is required: insufficient-message-security', async () => {
@@ -318,8 +414,30 @@ describeWithPeer('as2 message: refusals of messages openssl built', () => {
 
   test('LF-only: an entity openssl signs without -crlfeol (LF multipart structure) verifies', async () => {
     const entity = join(tmp.dir, 'lf.mime');
-    writeFileSync(entity, Buffer.concat([Buffer.from('Content-Type: application/edi-x12\nContent-Disposition: attachment; filename="lf.x12"\n\n'), payload]));
-    const r = await sh('openssl', ['cms', '-sign', '-binary', '-md', 'sha256', '-in', entity, '-signer', them.certFile, '-inkey', them.keyFile, '-outform', 'SMIME', '-out', join(tmp.dir, 'lf-signed.mime')]);
+    writeFileSync(
+      entity,
+      Buffer.concat([
+        Buffer.from('Content-Type: application/edi-x12\nContent-Disposition: attachment; filename="lf.x12"\n\n'),
+        payload,
+      ]),
+    );
+    const r = await sh('openssl', [
+      'cms',
+      '-sign',
+      '-binary',
+      '-md',
+      'sha256',
+      '-in',
+      entity,
+      '-signer',
+      them.certFile,
+      '-inkey',
+      them.keyFile,
+      '-outform',
+      'SMIME',
+      '-out',
+      join(tmp.dir, 'lf-signed.mime'),
+    ]);
     expect(r.code).toBe(0);
     const signed = readFileSync(join(tmp.dir, 'lf-signed.mime'));
     expect(signed.includes('\r\n')).toBe(false);

@@ -63,15 +63,38 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export async function makeParty(dir: string, name: string): Promise<Party> {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.cert.pem`);
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-sha256', '-subj', `/CN=${name}`]);
-  return { keyFile, certFile, key: loadPrivateKey(readFileSync(keyFile)), certificate: loadCertificate(readFileSync(certFile)) };
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-sha256',
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  return {
+    keyFile,
+    certFile,
+    key: loadPrivateKey(readFileSync(keyFile)),
+    certificate: loadCertificate(readFileSync(certFile)),
+  };
 }
 
 /**
  * A key and self-signed certificate made in-process (Node makes the key, forge the certificate), for
  * tests that need no openssl. `serial` and `subjectKeyId` let a test make a re-issued certificate.
  */
-export function makePartyInProcess(name: string, options: { key?: KeyObject; serial?: string; subjectKeyId?: boolean } = {}): Omit<Party, 'keyFile' | 'certFile'> & { pem: string } {
+export function makePartyInProcess(
+  name: string,
+  options: { key?: KeyObject; serial?: string; subjectKeyId?: boolean } = {},
+): Omit<Party, 'keyFile' | 'certFile'> & { pem: string } {
   const key = options.key ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const fkey = forge.pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }) as string);
   const cert = forge.pki.createCertificate();
@@ -88,13 +111,22 @@ export function makePartyInProcess(name: string, options: { key?: KeyObject; ser
   return { key, certificate: loadCertificate(pem), pem };
 }
 
-export async function sh(file: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function sh(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await run(file, args, { env: { ...process.env, ...env }, cwd, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
+    return {
+      code: typeof err.code === 'number' ? err.code : -1,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? String(e),
+    };
   }
 }
 
@@ -113,11 +145,18 @@ export function writeRawRequest(file: string, headers: Record<string, string>, b
   const head = Object.entries({ ...headers, 'Content-Length': String(body.length) })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  writeFileSync(file, Buffer.concat([Buffer.from(`POST /as2 HTTP/1.1\r\nHost: 127.0.0.1\r\n${head}\r\n`, 'latin1'), body]));
+  writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(`POST /as2 HTTP/1.1\r\nHost: 127.0.0.1\r\n${head}\r\n`, 'latin1'), body]),
+  );
 }
 
 /** Runs `fn` over the items with at most `limit` at once (the machine has 2 cores; openssl is a process each). */
-export async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -136,7 +175,8 @@ export type Row<F extends Factors> = { [K in keyof F]: F[K][number] };
 /** Every combination of the factors. */
 export function allCombinations<F extends Factors>(factors: F): Row<F>[] {
   let rows: Record<string, string | number>[] = [{}];
-  for (const [name, values] of Object.entries(factors)) rows = rows.flatMap((r) => values.map((v) => ({ ...r, [name]: v })));
+  for (const [name, values] of Object.entries(factors))
+    rows = rows.flatMap((r) => values.map((v) => ({ ...r, [name]: v })));
   return rows as Row<F>[];
 }
 
@@ -145,14 +185,18 @@ export function allCombinations<F extends Factors>(factors: F): Row<F>[] {
  * two factors appears in some row, where `relevant` says the pair means something in that row (a
  * cipher means nothing when the message is not encrypted).
  */
-export function pairwise<F extends Factors>(factors: F, relevant: (row: Row<F>, a: keyof F, b: keyof F) => boolean = () => true): Row<F>[] {
+export function pairwise<F extends Factors>(
+  factors: F,
+  relevant: (row: Row<F>, a: keyof F, b: keyof F) => boolean = () => true,
+): Row<F>[] {
   const names = Object.keys(factors) as (keyof F)[];
   const all = allCombinations(factors);
   const key = (a: keyof F, b: keyof F, row: Row<F>) => `${String(a)}=${row[a]}|${String(b)}=${row[b]}`;
   const pairsOf = (row: Row<F>): string[] => {
     const out: string[] = [];
     for (let i = 0; i < names.length; i++)
-      for (let j = i + 1; j < names.length; j++) if (relevant(row, names[i], names[j])) out.push(key(names[i], names[j], row));
+      for (let j = i + 1; j < names.length; j++)
+        if (relevant(row, names[i], names[j])) out.push(key(names[i], names[j], row));
     return out;
   };
   const uncovered = new Set(all.flatMap(pairsOf));
@@ -191,9 +235,30 @@ export function parseRawHttp(raw: Buffer): { status: number; headers: Record<str
 
 /** Payloads that have broken AS2 stacks before: a final LF, a final CRLF, none, every byte value, EDIFACT. */
 export const PAYLOADS: { name: string; bytes: Buffer }[] = [
-  { name: 'po-lf.x12', bytes: Buffer.from('ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240101*1200*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240101*1200*1*X*004010~\nST*850*0001~\nBEG*00*SA*4500012345**20240101~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000905~\n', 'latin1') },
-  { name: 'po-crlf.x12', bytes: Buffer.from('ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240101*1200*U*00401*000000906*0*P*>~\r\nST*850*0002~\r\nBEG*00*SA*MÜLLER**20240101~\r\nSE*3*0002~\r\nIEA*1*000000906~\r\n', 'latin1') },
-  { name: 'orders.edi', bytes: Buffer.from("UNA:+.? 'UNB+UNOC:3+5412345000013:14+5400000000001:14+240101:1200+42'UNH+1+ORDERS:D:96A:UN'BGM+220+PO?+1+9'UNT+3+1'UNZ+1+42'", 'latin1') },
+  {
+    name: 'po-lf.x12',
+    bytes: Buffer.from(
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240101*1200*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240101*1200*1*X*004010~\nST*850*0001~\nBEG*00*SA*4500012345**20240101~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000905~\n',
+      'latin1',
+    ),
+  },
+  {
+    name: 'po-crlf.x12',
+    bytes: Buffer.from(
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240101*1200*U*00401*000000906*0*P*>~\r\nST*850*0002~\r\nBEG*00*SA*MÜLLER**20240101~\r\nSE*3*0002~\r\nIEA*1*000000906~\r\n',
+      'latin1',
+    ),
+  },
+  {
+    name: 'orders.edi',
+    bytes: Buffer.from(
+      "UNA:+.? 'UNB+UNOC:3+5412345000013:14+5400000000001:14+240101:1200+42'UNH+1+ORDERS:D:96A:UN'BGM+220+PO?+1+9'UNT+3+1'UNZ+1+42'",
+      'latin1',
+    ),
+  },
   { name: 'binary.bin', bytes: Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7 + (i >> 8)) & 0xff)) },
-  { name: 'boundary-like.x12', bytes: Buffer.from('ISA*00~\r\n------=_edigw_ not a delimiter\r\n--\r\n\r\n\r\nIEA*1~', 'latin1') },
+  {
+    name: 'boundary-like.x12',
+    bytes: Buffer.from('ISA*00~\r\n------=_edigw_ not a delimiter\r\n--\r\n\r\n\r\nIEA*1~', 'latin1'),
+  },
 ];

@@ -10,12 +10,24 @@ function rawEncrypt(key: KeyObject, block: Buffer): Buffer {
   return publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, block);
 }
 
-function block(opts: { first?: number; second?: number; psLength?: number; zeroInPs?: boolean; message: Buffer; noSeparator?: boolean }): Buffer {
+function block(opts: {
+  first?: number;
+  second?: number;
+  psLength?: number;
+  zeroInPs?: boolean;
+  message: Buffer;
+  noSeparator?: boolean;
+}): Buffer {
   const psLength = opts.psLength ?? k - 3 - opts.message.length;
   const ps = Buffer.alloc(psLength);
   for (let i = 0; i < psLength; i++) ps[i] = 1 + (i % 255);
   if (opts.zeroInPs) ps[psLength - 1] = 0;
-  const out = Buffer.concat([Buffer.from([opts.first ?? 0, opts.second ?? 2]), ps, Buffer.from([opts.noSeparator ? 7 : 0]), opts.message]);
+  const out = Buffer.concat([
+    Buffer.from([opts.first ?? 0, opts.second ?? 2]),
+    ps,
+    Buffer.from([opts.noSeparator ? 7 : 0]),
+    opts.message,
+  ]);
   expect(out.length).toBe(k);
   return out;
 }
@@ -29,14 +41,21 @@ describe('as2 rsa-pkcs1: RSAES-PKCS1-v1_5 decryption with implicit rejection', (
     }
     // The shortest padding the standard allows: 8 bytes, carrying k - 11 bytes.
     const longest = randomBytes(k - 11);
-    expect(decryptPkcs1v15(privateKey, rawEncrypt(publicKey, block({ message: longest, psLength: 8 })), k - 11).equals(longest)).toBe(true);
+    expect(
+      decryptPkcs1v15(privateKey, rawEncrypt(publicKey, block({ message: longest, psLength: 8 })), k - 11).equals(
+        longest,
+      ),
+    ).toBe(true);
   });
 
   const bad: [string, (m: Buffer) => Buffer][] = [
     ['first byte not 0x00', (m) => block({ first: 1, message: m })],
     ['second byte not 0x02 (a signature block)', (m) => block({ second: 1, message: m })],
     ['no zero separator', (m) => block({ message: m, noSeparator: true })],
-    ['padding string shorter than 8 bytes', (m) => block({ message: Buffer.concat([randomBytes(k - 3 - 7 - 32), m]), psLength: 7 })],
+    [
+      'padding string shorter than 8 bytes',
+      (m) => block({ message: Buffer.concat([randomBytes(k - 3 - 7 - 32), m]), psLength: 7 }),
+    ],
     ['a message of another length than the cipher key', (m) => block({ message: Buffer.concat([m, randomBytes(8)]) })],
     ['a message shorter than the cipher key', (m) => block({ message: m.subarray(0, 16) })],
   ];

@@ -46,8 +46,12 @@ class FakeStore {
   deps(over: Partial<As2ServerDeps> = {}): As2ServerDeps {
     return {
       logger: quiet,
-      partner: (as2From) => (as2From === 'ACME CORP' ? { partnerId: 'acme', signed: 'optional', encrypted: 'optional', certificates: [partner.certificate] }
-        : as2From === 'STRICT' ? { partnerId: 'strict', signed: 'required', encrypted: 'required', certificates: [partner.certificate] } : undefined),
+      partner: (as2From) =>
+        as2From === 'ACME CORP'
+          ? { partnerId: 'acme', signed: 'optional', encrypted: 'optional', certificates: [partner.certificate] }
+          : as2From === 'STRICT'
+            ? { partnerId: 'strict', signed: 'required', encrypted: 'required', certificates: [partner.certificate] }
+            : undefined,
       intake: async (i) => {
         if (this.gate) await this.gate;
         if (this.failIntake) throw new Error('database is down');
@@ -75,9 +79,18 @@ class FakeStore {
   }
 }
 
-interface Answer { status: number; headers: IncomingHttpHeaders; body: Buffer }
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
-function postTo(url: string, headers: Record<string, string>, body: Buffer | Buffer[], opts: { chunked?: boolean } = {}): Promise<Answer> {
+function postTo(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer | Buffer[],
+  opts: { chunked?: boolean } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const h: Record<string, string> = { ...headers };
     if (!opts.chunked) h['Content-Length'] = String(Buffer.concat([body].flat()).length);
@@ -96,11 +109,22 @@ function postTo(url: string, headers: Record<string, string>, body: Buffer | Buf
  * Sends headers declaring `length` bytes, then streams zeros until the server answers or closes:
  * the answer as text and how many body bytes the socket took.
  */
-function streamUntilAnswered(url: string, headers: Record<string, string>, length: number): Promise<{ answer: string; written: number }> {
+function streamUntilAnswered(
+  url: string,
+  headers: Record<string, string>,
+  length: number,
+): Promise<{ answer: string; written: number }> {
   const u = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(u.port), u.hostname);
-    const head = [`POST ${u.pathname} HTTP/1.1`, `Host: ${u.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${length}`, '', ''].join('\r\n');
+    const head = [
+      `POST ${u.pathname} HTTP/1.1`,
+      `Host: ${u.host}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      `Content-Length: ${length}`,
+      '',
+      '',
+    ].join('\r\n');
     const chunk = Buffer.alloc(64 * 1024);
     let written = 0;
     let stopped = false;
@@ -135,17 +159,18 @@ function streamUntilAnswered(url: string, headers: Record<string, string>, lengt
   });
 }
 
-const send = (over: Partial<SendOptions> = {}) => buildMessage({
-  payload,
-  contentType: 'application/edi-x12',
-  fileName: 'po.x12',
-  as2From: 'ACME CORP',
-  as2To: 'OUR GATEWAY',
-  sign: { key: partner.key, certificate: partner.certificate, digest: 'sha256' },
-  encrypt: { certificates: [us.certificate], cipher: 'aes256-cbc' },
-  mdn: { to: 'as2@acme.example', signed: ['sha256'] },
-  ...over,
-});
+const send = (over: Partial<SendOptions> = {}) =>
+  buildMessage({
+    payload,
+    contentType: 'application/edi-x12',
+    fileName: 'po.x12',
+    as2From: 'ACME CORP',
+    as2To: 'OUR GATEWAY',
+    sign: { key: partner.key, certificate: partner.certificate, digest: 'sha256' },
+    encrypt: { certificates: [us.certificate], cipher: 'aes256-cbc' },
+    mdn: { to: 'as2@acme.example', signed: ['sha256'] },
+    ...over,
+  });
 
 function mdnOf(a: Answer): ParsedMdn {
   return parseMdn(String(a.headers['content-type']), a.body, { certificates: [us.certificate] });
@@ -157,8 +182,15 @@ describe('AS2 server (injected deps)', () => {
   const start = async (over: Partial<As2ServerOptions> = {}, deps: Partial<As2ServerDeps> = {}) => {
     store = new FakeStore();
     server = await startAs2Server({
-      port: 0, host: '127.0.0.1', path: '/as2', maxBytes: 256 * 1024,
-      identity: { id: 'OUR GATEWAY', keys: [{ key: us.key, certificate: us.certificate }], signer: { key: us.key, certificate: us.certificate } },
+      port: 0,
+      host: '127.0.0.1',
+      path: '/as2',
+      maxBytes: 256 * 1024,
+      identity: {
+        id: 'OUR GATEWAY',
+        keys: [{ key: us.key, certificate: us.certificate }],
+        signer: { key: us.key, certificate: us.certificate },
+      },
       deps: store.deps(deps),
       ...over,
     });
@@ -180,7 +212,13 @@ describe('AS2 server (injected deps)', () => {
     expect(mdn.originalMessageId).toBe(m.messageId);
     expect(micEquals(mdn.receivedContentMic, m.mic)).toBe(true);
     expect(store.intakes).toHaveLength(1);
-    expect(store.intakes[0]).toMatchObject({ partnerId: 'acme', fileName: 'po.x12', as2MessageId: m.messageId, as2From: 'ACME CORP', mic: formatMic(m.mic) });
+    expect(store.intakes[0]).toMatchObject({
+      partnerId: 'acme',
+      fileName: 'po.x12',
+      as2MessageId: m.messageId,
+      as2From: 'ACME CORP',
+      mic: formatMic(m.mic),
+    });
     expect(store.intakes[0].bytes.equals(payload)).toBe(true);
     const rec = store.mdns.get('m1')!;
     expect(rec).toMatchObject({ disposition: 'processed', mic: formatMic(m.mic) });
@@ -189,7 +227,11 @@ describe('AS2 server (injected deps)', () => {
 
   test('compression before and after signing, and unsigned: the payload and the MIC survive', async () => {
     await start();
-    for (const over of [{ compress: 'before-signing' as const }, { compress: 'after-signing' as const }, { compress: 'before-signing' as const, sign: undefined }]) {
+    for (const over of [
+      { compress: 'before-signing' as const },
+      { compress: 'after-signing' as const },
+      { compress: 'before-signing' as const, sign: undefined },
+    ]) {
       const m = send(over);
       const a = await postTo(server.url, m.headers, m.body);
       const mdn = mdnOf(a);
@@ -202,10 +244,15 @@ describe('AS2 server (injected deps)', () => {
   test('the MDN goes out only once intake has resolved (the commit)', async () => {
     await start();
     let commit!: () => void;
-    store.gate = new Promise((r) => { commit = r; });
+    store.gate = new Promise((r) => {
+      commit = r;
+    });
     const m = send();
     let answered = false;
-    const pending = postTo(server.url, m.headers, m.body).then((a) => { answered = true; return a; });
+    const pending = postTo(server.url, m.headers, m.body).then((a) => {
+      answered = true;
+      return a;
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(answered).toBe(false);
     commit();
@@ -273,12 +320,19 @@ describe('AS2 server (injected deps)', () => {
     // Before the fix the whole body was read (and buffered) before the 403; now the answer comes at
     // once and the socket is closed: what got out is what the kernel buffers held, far from 96 MB.
     expect(a.written).toBeLessThan(declared / 4);
-    const big = await streamUntilAnswered(server.url, send({ sign: undefined, encrypt: undefined }).headers, 200 * 1024 * 1024);
+    const big = await streamUntilAnswered(
+      server.url,
+      send({ sign: undefined, encrypt: undefined }).headers,
+      200 * 1024 * 1024,
+    );
     expect(big.answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(big.written).toBeLessThan(declared / 4);
     expect(store.intakes).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 20));
-    expect(store.refusals.map((r) => [r.code, r.status])).toEqual([['EDIGW_AS2_PARTNER_UNKNOWN', 403], ['EDIGW_AS2_TOO_LARGE', 413]]);
+    expect(store.refusals.map((r) => [r.code, r.status])).toEqual([
+      ['EDIGW_AS2_PARTNER_UNKNOWN', 403],
+      ['EDIGW_AS2_TOO_LARGE', 413],
+    ]);
   });
 
   test('larger than maxBytes: 413, declared or chunked, nothing stored', async () => {
@@ -312,9 +366,21 @@ describe('AS2 server (injected deps)', () => {
     const bomb = send({ payload: Buffer.alloc(40 * 1024 * 1024), compress: 'before-signing', encrypt: undefined });
     const cases: [string, { headers: Record<string, string>; body: Buffer }, string][] = [
       ['tampered', tampered, 'processed/error: integrity-check-failed'],
-      ['wrong signer', send({ sign: { key: stranger.key, certificate: stranger.certificate, digest: 'sha256' } }), 'processed/error: authentication-failed'],
-      ['encrypted for someone else', send({ encrypt: { certificates: [stranger.certificate], cipher: 'aes128-cbc' } }), 'processed/error: decryption-failed'],
-      ['unsigned where required', send({ as2From: 'STRICT', sign: undefined }), 'processed/error: insufficient-message-security'],
+      [
+        'wrong signer',
+        send({ sign: { key: stranger.key, certificate: stranger.certificate, digest: 'sha256' } }),
+        'processed/error: authentication-failed',
+      ],
+      [
+        'encrypted for someone else',
+        send({ encrypt: { certificates: [stranger.certificate], cipher: 'aes128-cbc' } }),
+        'processed/error: decryption-failed',
+      ],
+      [
+        'unsigned where required',
+        send({ as2From: 'STRICT', sign: undefined }),
+        'processed/error: insufficient-message-security',
+      ],
       ['a compressed bomb', bomb, 'processed/error: decompression-failed'],
     ];
     expect(bomb.body.length).toBeLessThan(1024 * 1024);
@@ -322,10 +388,15 @@ describe('AS2 server (injected deps)', () => {
       const a = await postTo(server.url, m.headers, m.body);
       expect([name, a.status]).toEqual([name, 200]);
       const mdn = mdnOf(a);
-      expect([name, mdn.signed, `${mdn.disposition.type}/${mdn.disposition.modifier}: ${mdn.disposition.description}`]).toEqual([name, true, disposition]);
+      expect([
+        name,
+        mdn.signed,
+        `${mdn.disposition.type}/${mdn.disposition.modifier}: ${mdn.disposition.description}`,
+      ]).toEqual([name, true, disposition]);
     }
     const unsupported = send();
-    unsupported.headers['Disposition-Notification-Options'] = 'signed-receipt-protocol=required, pkcs7-signature; signed-receipt-micalg=required, whirlpool';
+    unsupported.headers['Disposition-Notification-Options'] =
+      'signed-receipt-protocol=required, pkcs7-signature; signed-receipt-micalg=required, whirlpool';
     const mdn = mdnOf(await postTo(server.url, unsupported.headers, unsupported.body));
     expect(mdn.disposition.known).toEqual({ kind: 'failure', failure: 'unsupported MIC-algorithms' });
     expect(store.intakes).toHaveLength(0);
@@ -362,12 +433,25 @@ describe('AS2 server (injected deps)', () => {
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     try {
       await start();
-      const m = send({ mdn: { to: 'x', signed: ['sha384'], asyncUrl: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/mdn` } });
+      const m = send({
+        mdn: { to: 'x', signed: ['sha384'], asyncUrl: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/mdn` },
+      });
       const a = await postTo(server.url, m.headers, m.body);
       expect(a.status).toBe(200);
       expect(a.body.length).toBe(0);
-      await new Promise((r) => { const t = setInterval(() => { if (got.length) { clearInterval(t); r(undefined); } }, 20); });
-      expect(got[0].headers).toMatchObject({ 'as2-from': '"OUR GATEWAY"', 'as2-to': '"ACME CORP"', 'as2-version': '1.2' });
+      await new Promise((r) => {
+        const t = setInterval(() => {
+          if (got.length) {
+            clearInterval(t);
+            r(undefined);
+          }
+        }, 20);
+      });
+      expect(got[0].headers).toMatchObject({
+        'as2-from': '"OUR GATEWAY"',
+        'as2-to': '"ACME CORP"',
+        'as2-version': '1.2',
+      });
       const mdn = parseMdn(String(got[0].headers['content-type']), got[0].body, { certificates: [us.certificate] });
       expect(mdn.verified).toBeDefined();
       expect(mdn.receivedContentMic?.algorithm).toBe('sha384');
@@ -377,21 +461,30 @@ describe('AS2 server (injected deps)', () => {
     }
   });
 
-  test('async MDN: recordMdn that queues it gets the request to queue, and the listener POSTs nothing; a duplicate\'s goes to deliverMdn', async () => {
+  test("async MDN: recordMdn that queues it gets the request to queue, and the listener POSTs nothing; a duplicate's goes to deliverMdn", async () => {
     const records: MdnRecord[] = [];
     const handedOver: AsyncMdnRequest[] = [];
     let posted = 0;
-    const sink: Server = createServer((req, res) => { posted++; req.resume(); res.end(); });
+    const sink: Server = createServer((req, res) => {
+      posted++;
+      req.resume();
+      res.end();
+    });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     try {
-      await start({}, {
-        recordMdn: async (id, rec) => {
-          records.push(rec);
-          store.mdns.set(id, rec);
-          return { mdnQueued: true };
+      await start(
+        {},
+        {
+          recordMdn: async (id, rec) => {
+            records.push(rec);
+            store.mdns.set(id, rec);
+            return { mdnQueued: true };
+          },
+          deliverMdn: async (req) => {
+            handedOver.push(req);
+          },
         },
-        deliverMdn: async (req) => { handedOver.push(req); },
-      });
+      );
       const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/mdn`;
       const m = send({ mdn: { to: 'x', signed: ['sha256'], asyncUrl: url } });
       const a = await postTo(server.url, m.headers, m.body);
@@ -401,7 +494,11 @@ describe('AS2 server (injected deps)', () => {
       const queued = records[0].async!;
       expect(queued).toMatchObject({ url, partnerId: 'acme', originalMessageId: m.messageId, messageId: 'm1' });
       expect(queued.entity.equals(records[0].mdn!)).toBe(true);
-      expect(queued.headers).toMatchObject({ 'AS2-From': '"OUR GATEWAY"', 'AS2-To': '"ACME CORP"', 'Content-Type': expect.stringMatching(/^multipart\/signed/) });
+      expect(queued.headers).toMatchObject({
+        'AS2-From': '"OUR GATEWAY"',
+        'AS2-To': '"ACME CORP"',
+        'Content-Type': expect.stringMatching(/^multipart\/signed/),
+      });
       const mdn = parseMdn(queued.headers['Content-Type'], queued.body, { certificates: [us.certificate] });
       expect(micEquals(mdn.receivedContentMic, m.mic)).toBe(true);
 
@@ -417,20 +514,35 @@ describe('AS2 server (injected deps)', () => {
     }
   });
 
-  test('an async MDN POSTed to us is verified with the partner certificate and handed on; a stranger\'s is refused', async () => {
+  test("an async MDN POSTed to us is verified with the partner certificate and handed on; a stranger's is refused", async () => {
     await start();
     const mdn = buildMdn({
-      reportingUA: 'acme', finalRecipient: 'ACME CORP', originalMessageId: '<ours@gw>', disposition: { kind: 'processed' },
-      receivedContentMic: { digest: 'abc=', algorithm: 'sha256' }, sign: { key: partner.key, certificate: partner.certificate, digest: 'sha256' },
+      reportingUA: 'acme',
+      finalRecipient: 'ACME CORP',
+      originalMessageId: '<ours@gw>',
+      disposition: { kind: 'processed' },
+      receivedContentMic: { digest: 'abc=', algorithm: 'sha256' },
+      sign: { key: partner.key, certificate: partner.certificate, digest: 'sha256' },
     });
-    const headers = { 'AS2-From': '"ACME CORP"', 'AS2-To': '"OUR GATEWAY"', 'Message-ID': '<mdn-1@acme>', 'Content-Type': mdn.contentType };
+    const headers = {
+      'AS2-From': '"ACME CORP"',
+      'AS2-To': '"OUR GATEWAY"',
+      'Message-ID': '<mdn-1@acme>',
+      'Content-Type': mdn.contentType,
+    };
     const a = await postTo(server.url, headers, mdn.body);
     expect(a.status).toBe(200);
     expect(store.received).toHaveLength(1);
     expect(store.received[0]).toMatchObject({ partnerId: 'acme', as2From: 'ACME CORP' });
     expect(store.received[0].mdn.originalMessageId).toBe('<ours@gw>');
     expect(store.received[0].mdn.verified).toBeDefined();
-    const forged = buildMdn({ reportingUA: 'x', finalRecipient: 'x', originalMessageId: '<ours@gw>', disposition: { kind: 'processed' }, sign: { key: stranger.key, certificate: stranger.certificate, digest: 'sha256' } });
+    const forged = buildMdn({
+      reportingUA: 'x',
+      finalRecipient: 'x',
+      originalMessageId: '<ours@gw>',
+      disposition: { kind: 'processed' },
+      sign: { key: stranger.key, certificate: stranger.certificate, digest: 'sha256' },
+    });
     const b = await postTo(server.url, { ...headers, 'Content-Type': forged.contentType }, forged.body);
     expect(b.status).toBe(400);
     expect(b.body.toString()).toContain('EDIGW_AS2_MDN_SIGNATURE_INVALID');
@@ -441,11 +553,15 @@ describe('AS2 server (injected deps)', () => {
   test('a request that stalls is cut off at the request timeout; other paths and methods are refused', async () => {
     await start({ requestTimeoutMs: 400 });
     const answer = await new Promise<string>((resolve) => {
-      const s = connect((new URL(server.url)).port as unknown as number, '127.0.0.1', () => {
-        s.write('POST /as2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nAS2-From: "ACME CORP"\r\nAS2-To: "OUR GATEWAY"\r\n\r\npartial');
+      const s = connect(new URL(server.url).port as unknown as number, '127.0.0.1', () => {
+        s.write(
+          'POST /as2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nAS2-From: "ACME CORP"\r\nAS2-To: "OUR GATEWAY"\r\n\r\npartial',
+        );
       });
       let text = '';
-      s.on('data', (c) => { text += c.toString(); });
+      s.on('data', (c) => {
+        text += c.toString();
+      });
       s.on('close', () => resolve(text));
       s.on('error', () => resolve(text));
     });
@@ -470,13 +586,43 @@ describeWithPeer('AS2 server over HTTPS against the openssl peer (as2-send-opens
     [ours, theirs] = await Promise.all([makeParty(tmp.dir, 'us'), makeParty(tmp.dir, 'partner')]);
     const key = join(tmp.dir, 'tls.key');
     ca = join(tmp.dir, 'tls.pem');
-    const r = await sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', ca, '-days', '2', '-sha256', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    const r = await sh('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      ca,
+      '-days',
+      '2',
+      '-sha256',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     expect(r.code).toBe(0);
     store = new FakeStore();
-    const deps = store.deps({ partner: (f) => (f === 'ACME CORP' ? { partnerId: 'acme', signed: 'required', encrypted: 'required', certificates: [theirs.certificate] } : undefined) });
+    const deps = store.deps({
+      partner: (f) =>
+        f === 'ACME CORP'
+          ? { partnerId: 'acme', signed: 'required', encrypted: 'required', certificates: [theirs.certificate] }
+          : undefined,
+    });
     server = await startAs2Server({
-      port: 0, host: '127.0.0.1', path: '/as2', maxBytes: 64 * 1024, tls: { key: readFileSync(key), cert: readFileSync(ca) },
-      identity: { id: 'OUR GATEWAY', keys: [{ key: ours.key, certificate: ours.certificate }], signer: { key: ours.key, certificate: ours.certificate } },
+      port: 0,
+      host: '127.0.0.1',
+      path: '/as2',
+      maxBytes: 64 * 1024,
+      tls: { key: readFileSync(key), cert: readFileSync(ca) },
+      identity: {
+        id: 'OUR GATEWAY',
+        keys: [{ key: ours.key, certificate: ours.certificate }],
+        signer: { key: ours.key, certificate: ours.certificate },
+      },
       deps,
     });
   }, 60_000);
@@ -490,11 +636,19 @@ describeWithPeer('AS2 server over HTTPS against the openssl peer (as2-send-opens
     const file = join(tmp.dir, 'po.x12');
     writeFileSync(file, payload);
     const out = join(tmp.dir, 'tls-1');
-    const r = await sh(join(PEERS, 'as2-send-openssl.sh'), [file, theirs.keyFile, theirs.certFile, ours.certFile, server.url, 'ACME CORP', 'OUR GATEWAY'],
-      { OUTDIR: out, MESSAGE_ID: '<tls-1@acme>', CIPHER: 'aes128', MD: 'sha384', CURL_CA_BUNDLE: ca });
+    const r = await sh(
+      join(PEERS, 'as2-send-openssl.sh'),
+      [file, theirs.keyFile, theirs.certFile, ours.certFile, server.url, 'ACME CORP', 'OUR GATEWAY'],
+      { OUTDIR: out, MESSAGE_ID: '<tls-1@acme>', CIPHER: 'aes128', MD: 'sha384', CURL_CA_BUNDLE: ca },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const v = await sh(join(PEERS, 'as2-verify-mdn-openssl.sh'), [join(out, 'response.http'), ours.certFile, readFileSync(join(out, 'mic.txt'), 'latin1').trim(), '<tls-1@acme>']);
+    const v = await sh(join(PEERS, 'as2-verify-mdn-openssl.sh'), [
+      join(out, 'response.http'),
+      ours.certFile,
+      readFileSync(join(out, 'mic.txt'), 'latin1').trim(),
+      '<tls-1@acme>',
+    ]);
     expect(v.stdout).toContain('MIC check     : MATCH');
     expect(v.code).toBe(0);
     expect(store.intakes[0].bytes.equals(payload)).toBe(true);
@@ -504,7 +658,11 @@ describeWithPeer('AS2 server over HTTPS against the openssl peer (as2-send-opens
     const file = join(tmp.dir, 'big.x12');
     writeFileSync(file, Buffer.alloc(3 * 1024 * 1024, 0x41));
     const out = join(tmp.dir, 'tls-big');
-    const r = await sh(join(PEERS, 'as2-send-openssl.sh'), [file, theirs.keyFile, theirs.certFile, ours.certFile, server.url, 'ACME CORP', 'OUR GATEWAY'], { OUTDIR: out, CURL_CA_BUNDLE: ca });
+    const r = await sh(
+      join(PEERS, 'as2-send-openssl.sh'),
+      [file, theirs.keyFile, theirs.certFile, ours.certFile, server.url, 'ACME CORP', 'OUR GATEWAY'],
+      { OUTDIR: out, CURL_CA_BUNDLE: ca },
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('http status: 413');
     expect(readFileSync(join(out, 'response.body'), 'utf8')).toContain('EDIGW_AS2_TOO_LARGE');

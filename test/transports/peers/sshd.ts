@@ -36,7 +36,17 @@ export async function startSshd(): Promise<Sshd> {
   let child: ChildProcess | undefined;
   try {
     const port = await freePort();
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edigw-test-host', '-f', path.join(dir, 'ssh_host_ed25519_key')]);
+    run('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'edigw-test-host',
+      '-f',
+      path.join(dir, 'ssh_host_ed25519_key'),
+    ]);
     const clientKey = path.join(dir, 'client_key');
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edigw-test-client', '-f', clientKey]);
     await fs.mkdir(path.join(dir, 'authorized_keys'), { mode: 0o755 });
@@ -65,12 +75,19 @@ export async function startSshd(): Promise<Sshd> {
     try {
       await waitForPort(port, 10_000, () => proc.exitCode === null && proc.signalCode === null);
     } catch (err) {
-      throw new Error(`sshd did not start: ${(err as Error).message}\n${stderr}${readFileSync(logFile, 'utf8')}`, { cause: err });
+      throw new Error(`sshd did not start: ${(err as Error).message}\n${stderr}${readFileSync(logFile, 'utf8')}`, {
+        cause: err,
+      });
     }
     const knownHosts = run('ssh-keyscan', ['-p', String(port), '-t', 'ed25519', '127.0.0.1']);
 
     return {
-      port, user, chroot, clientKey, dir, knownHosts,
+      port,
+      user,
+      chroot,
+      clientKey,
+      dir,
+      knownHosts,
       hostKeyPub: path.join(dir, 'ssh_host_ed25519_key.pub'),
       log: () => readFileSync(logFile, 'utf8'),
       stop: async () => {

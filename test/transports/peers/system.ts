@@ -12,7 +12,8 @@ import path from 'node:path';
 export function missingPeer(programs: string[], { root = false } = {}): string | undefined {
   const missing = programs.filter((p) => (p.startsWith('/') ? !existsSync(p) : spawnSync('which', [p]).status !== 0));
   if (missing.length) return `not installed: ${missing.join(', ')}`;
-  if (root && process.getuid?.() !== 0) return 'not running as root (the peer needs a system user and a root-owned chroot)';
+  if (root && process.getuid?.() !== 0)
+    return 'not running as root (the peer needs a system user and a root-owned chroot)';
   return undefined;
 }
 
@@ -38,7 +39,8 @@ export function describePeer(title: string, missing: string | undefined, body: (
 
 export function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
   return r.stdout;
 }
 
@@ -111,7 +113,10 @@ export function createSystemUser(prefix: string, home: string): SystemUser {
   const uid = Number(run('id', ['-u', name]).trim());
   const gid = Number(run('id', ['-g', name]).trim());
   return {
-    name, password, uid, gid,
+    name,
+    password,
+    uid,
+    gid,
     remove: () => retry(() => run('userdel', [name])),
   };
 }

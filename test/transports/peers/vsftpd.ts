@@ -24,8 +24,24 @@ export interface Vsftpd {
 export function selfSignedCertificate(dir: string, name: string): { cert: string; key: string } {
   const cert = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-sha256',
-    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-sha256',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
   return { cert, key };
 }
 
@@ -63,7 +79,8 @@ export async function startVsftpd(opts: { user: string; tls?: { cert: string; ke
       throw new Error(`vsftpd did not start: ${(err as Error).message}\n${output}`, { cause: err });
     }
     return {
-      port, dir,
+      port,
+      dir,
       log: () => {
         try {
           return readFileSync(logFile, 'utf8');

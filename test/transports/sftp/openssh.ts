@@ -47,15 +47,23 @@ export interface Running {
   stdin: NodeJS.WritableStream;
 }
 
-export function start(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; keepStdin?: boolean } = {}): Running {
+export function start(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; keepStdin?: boolean } = {},
+): Running {
   const began = Date.now();
   const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let timedOut = false;
   let exited = false;
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   if (!opts.keepStdin) child.stdin.end();
   const timer = setTimeout(() => {
     timedOut = true;
@@ -69,10 +77,22 @@ export function start(cmd: string, args: string[], opts: { timeoutMs?: number; e
       resolve({ code, stdout, stderr, timedOut, ms: Date.now() - began });
     });
   });
-  return { done, exited: () => exited, stderr: () => stderr, kill: () => { child.kill('SIGKILL'); }, stdin: child.stdin };
+  return {
+    done,
+    exited: () => exited,
+    stderr: () => stderr,
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+    stdin: child.stdin,
+  };
 }
 
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return start(cmd, args, opts).done;
 }
 
@@ -108,13 +128,20 @@ export interface Client {
 /** Options that make the client use only what the test gives it, never the account's own keys or config. */
 export function sshOptions(c: Client, extra: string[] = []): string[] {
   return [
-    '-F', '/dev/null',
-    '-o', `UserKnownHostsFile=${c.knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'IdentityAgent=none',
-    '-o', 'ConnectTimeout=10',
+    '-F',
+    '/dev/null',
+    '-o',
+    `UserKnownHostsFile=${c.knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'ConnectTimeout=10',
     ...(c.key ? ['-i', c.key] : []),
     ...extra,
   ];
@@ -126,12 +153,19 @@ let batches = 0;
 export async function sftpBatch(c: Client, dir: string, commands: string[], timeoutMs = 60_000): Promise<Run> {
   const batch = path.join(dir, `batch-${++batches}.txt`);
   await fs.writeFile(batch, `${commands.join('\n')}\n`);
-  return run('sftp', ['-b', batch, '-P', String(c.port), ...sshOptions(c, ['-o', 'BatchMode=yes']), `${c.user}@127.0.0.1`], { timeoutMs });
+  return run(
+    'sftp',
+    ['-b', batch, '-P', String(c.port), ...sshOptions(c, ['-o', 'BatchMode=yes']), `${c.user}@127.0.0.1`],
+    { timeoutMs },
+  );
 }
 
 /** The lines sftp printed that are not its echo of the batch commands. */
 export function output(r: Run): string[] {
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('sftp>'));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('sftp>'));
 }
 
 /** Writes `bytes` of varied content to `file` in 1 MiB steps (bounded memory) and returns its sha256. */
@@ -183,7 +217,10 @@ export interface Ssh2Login {
  * Logs in with ssh2's client and hands `work` the SFTP channel. `work` calls `done` once, with the
  * error if any; the connection ends either way, as it does when the login or the channel fails.
  */
-export function withSftp(o: Ssh2Login, work: (sftp: SFTPWrapper, done: (err?: Error | null) => void) => void): Promise<void> {
+export function withSftp(
+  o: Ssh2Login,
+  work: (sftp: SFTPWrapper, done: (err?: Error | null) => void) => void,
+): Promise<void> {
   const pinned = Buffer.from(o.hostPublicKey.trim().split(/\s+/)[1], 'base64');
   return new Promise((resolve, reject) => {
     const conn = new SshClient();
@@ -200,7 +237,10 @@ export function withSftp(o: Ssh2Login, work: (sftp: SFTPWrapper, done: (err?: Er
       });
     });
     conn.connect({
-      host: '127.0.0.1', port: o.port, username: o.user, privateKey: o.privateKey,
+      host: '127.0.0.1',
+      port: o.port,
+      username: o.user,
+      privateKey: o.privateKey,
       hostVerifier: (key: Buffer) => key.equals(pinned),
     });
   });
@@ -215,7 +255,9 @@ export function ssh2Upload(o: Ssh2Login & { remote: string; data: Buffer }): Pro
 }
 
 /** Opens `remote` for writing with ssh2's client and sends `writes` in the order given (offsets as a client chooses), then closes it. */
-export function ssh2Writes(o: Ssh2Login & { remote: string; writes: Array<{ offset: number; data: Buffer }> }): Promise<void> {
+export function ssh2Writes(
+  o: Ssh2Login & { remote: string; writes: Array<{ offset: number; data: Buffer }> },
+): Promise<void> {
   return withSftp(o, (sftp, done) => {
     sftp.open(o.remote, 'w', (oerr, handle) => {
       if (oerr) return done(oerr);
