@@ -14,12 +14,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { EntityManager } from 'typeorm';
 import type { GatewayConfig } from '../config/gateway';
 import type { LoadedPartner } from '../config/partners';
 import type { Endpoint } from '../config/partner';
 import { GatewayError, type ErrorCode } from '../errors';
-import { DeliveryRecord, EventRecord, JobRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import type { DeliveryRecord } from '../store/entities';
+import type { MdnFields, Tx } from '../store/store';
 import type { Job } from '../store/queue';
 import type { SendReceipt } from '../transports';
 import { redactUrl } from '../transports/http/sender';
@@ -204,9 +204,7 @@ export async function beforeAs2Send(
 ): Promise<void> {
   const us = ctx.config.identity.as2;
   if (!endpoint.as2 || endpoint.as2.mdn.mode !== 'async' || !us) return;
-  await ctx.store.read((m) =>
-    m.update(MessageRecord, { id: messageId }, { as2MessageId: as2MessageIdFor(itemId, us.id), as2From: us.id }),
-  );
+  await ctx.store.assignAs2MessageId(messageId, as2MessageIdFor(itemId, us.id), us.id);
 }
 
 /**
@@ -215,13 +213,13 @@ export async function beforeAs2Send(
  */
 export async function recordSendReceipt(
   ctx: PipelineContext,
-  m: EntityManager,
+  m: Tx,
   messageId: string,
   receipt: SendReceipt,
 ): Promise<void> {
   // What an async MDN that overtook this commit recorded (its MIC stands in until ours is known).
-  const early = receipt.disposition === undefined ? await m.findOneBy(MessageRecord, { id: messageId }) : null;
-  const set: Partial<MessageRecord> = {};
+  const early = receipt.disposition === undefined ? await ctx.store.message(messageId, m) : null;
+  const set: MdnFields = {};
   if (receipt.messageId) {
     set.as2MessageId = receipt.messageId;
     set.as2From = ctx.config.identity.as2?.id ?? null;
@@ -230,7 +228,7 @@ export async function recordSendReceipt(
   if (receipt.disposition !== undefined) set.mdnDisposition = receipt.disposition.slice(0, 255);
   if (receipt.mic !== undefined) set.mic = receipt.mic;
   if (receipt.receipt) set.mdnSha256 = await ctx.store.putPayload(m, receipt.receipt);
-  if (Object.keys(set).length) await m.update(MessageRecord, { id: messageId }, set);
+  await ctx.store.recordMdn(m, messageId, set);
   if (early?.mdnDisposition) await settleEarlyMdn(ctx, m, messageId, early.mic, receipt.mic);
 }
 
@@ -242,17 +240,13 @@ export async function recordSendReceipt(
  */
 async function settleEarlyMdn(
   ctx: PipelineContext,
-  m: EntityManager,
+  m: Tx,
   messageId: string,
   theirMic: string | null,
   ourMic: string | undefined,
 ): Promise<void> {
-  const [last] = await m.find(EventRecord, {
-    where: { messageId, stage: 'mdn-received' },
-    order: { id: 'DESC' },
-    take: 1,
-  });
-  const delivery = await m.findOneBy(DeliveryRecord, { messageId });
+  const last = await ctx.store.lastEvent(m, messageId, 'mdn-received');
+  const delivery = await ctx.store.deliveries.ofMessage(messageId, m);
   if (!last || !delivery) return;
   if (last.status === 'error' && last.code) {
     await refuseDelivery(ctx, m, delivery, last.code as ErrorCode, last.detail ?? last.code);
@@ -268,20 +262,12 @@ async function settleEarlyMdn(
 /** A delivery the partner's async MDN refused: the Message failed, the delivery and its transaction dead, replayable. */
 async function refuseDelivery(
   ctx: PipelineContext,
-  m: EntityManager,
+  m: Tx,
   delivery: DeliveryRecord,
   code: ErrorCode,
   error: string,
 ): Promise<void> {
-  const now = ctx.clock();
-  await m.update(MessageRecord, { id: delivery.messageId }, { status: 'failed', error, updatedAt: now });
-  await m.update(
-    DeliveryRecord,
-    { id: delivery.id },
-    { status: 'dead', lastError: error, nextAttemptAt: null, updatedAt: now },
-  );
-  if (delivery.transactionId)
-    await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
+  await ctx.store.deliveries.deadLetter(m, delivery, error);
   await ctx.store.event(
     {
       stage: 'dead-letter',
@@ -324,7 +310,7 @@ function mdnJobKey(messageId: string, n: number): string {
  */
 async function queueMdn(
   ctx: PipelineContext,
-  m: EntityManager,
+  m: Tx,
   req: Omit<AsyncMdnRequest, 'body' | 'entity'>,
   mdnSha256: string,
 ): Promise<boolean> {
@@ -333,7 +319,7 @@ async function queueMdn(
     // By key, one index lookup each: the job table has no index on messageId.
     let n = 1;
     for (; ; n++) {
-      const job = await m.findOneBy(JobRecord, { key: mdnJobKey(req.messageId, n) });
+      const job = await ctx.store.queue.byKey(mdnJobKey(req.messageId, n), m);
       if (!job) break;
       if (job.status === 'queued' || job.status === 'running') return false;
     }
@@ -535,11 +521,7 @@ function policyOf(ctx: PipelineContext, partner: LoadedPartner): As2PartnerPolic
 async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matched: boolean; detail?: string }> {
   const { store } = ctx;
   const original = r.mdn.originalMessageId?.trim();
-  const message = original
-    ? await store.read((m) =>
-        m.findOneBy(MessageRecord, { direction: 'out', as2MessageId: original, partnerId: r.partnerId }),
-      )
-    : null;
+  const message = original ? await store.sentMessageByAs2Id(r.partnerId, original) : null;
   if (!message) {
     const detail = original
       ? `no message we sent to ${r.partnerId} has Message-ID ${original}`
@@ -557,7 +539,7 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
     });
     return { matched: false, detail };
   }
-  const delivery = await store.read((m) => m.findOneBy(DeliveryRecord, { messageId: message.id }));
+  const delivery = await store.deliveries.ofMessage(message.id);
   const endpoint = delivery ? ctx.partners.get(r.partnerId)?.endpoints?.[delivery.endpoint]?.as2 : undefined;
   const disposition = dispositionText(r.mdn.disposition);
   const expected = message.mic ? parseMic(message.mic) : undefined;
@@ -580,18 +562,14 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
     const mdnSha256 = await store.putPayload(m, r.entity);
     // The Message first: on MariaDB its row lock waits for a deliver step still committing this
     // delivery, so the delivery read next is the committed one.
-    await m.update(
-      MessageRecord,
-      { id: message.id },
-      {
-        mdnDisposition: disposition.slice(0, 255),
-        mdnSha256,
-        updatedAt: ctx.clock(),
-        ...(error ? { status: 'failed', error } : {}),
-        // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
-        ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
-      },
-    );
+    await store.recordMdn(m, message.id, {
+      mdnDisposition: disposition.slice(0, 255),
+      mdnSha256,
+      updatedAt: ctx.clock(),
+      ...(error ? { status: 'failed', error } : {}),
+      // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
+      ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
+    });
     await store.event(
       {
         stage: 'mdn-received',
@@ -603,7 +581,7 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
       },
       m,
     );
-    const now = await m.findOneBy(DeliveryRecord, { messageId: message.id });
+    const now = await store.deliveries.ofMessage(message.id, m);
     // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn).
     if (error && now?.status === 'delivered') await refuseDelivery(ctx, m, now, problem!.code, error);
   });
@@ -699,11 +677,12 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
         // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.
         const mdnQueued = await store.grouped(async (m) => {
           const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
-          await m.update(
-            MessageRecord,
-            { id: messageId },
-            { mdnDisposition: rec.disposition.slice(0, 255), mic: rec.mic ?? null, mdnSha256, updatedAt: ctx.clock() },
-          );
+          await store.recordMdn(m, messageId, {
+            mdnDisposition: rec.disposition.slice(0, 255),
+            mic: rec.mic ?? null,
+            mdnSha256,
+            updatedAt: ctx.clock(),
+          });
           // In this commit: an MDN recorded is an MDN that will be sent, whatever happens to this process.
           return rec.async && mdnSha256 ? queueMdn(ctx, m, { ...rec.async, messageId }, mdnSha256) : false;
         });

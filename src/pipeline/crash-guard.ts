@@ -1,5 +1,4 @@
 import { GatewayError } from '../errors';
-import { DeliveryRecord, MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import type { PipelineContext } from './context';
 
@@ -31,19 +30,11 @@ export async function deadLetterCrashLoop(ctx: PipelineContext, job: Job): Promi
   const detail = err.describe();
   const dead = await store.transaction(async (m) => {
     if (!(await store.queue.dead(job, detail, m))) return false;
-    const message = job.messageId ? await m.findOneBy(MessageRecord, { id: job.messageId }) : null;
+    const message = job.messageId ? await store.message(job.messageId, m) : null;
     const deliveryId = job.kind === 'deliver' ? (job.data as { deliveryId?: string } | null)?.deliveryId : undefined;
-    const delivery = deliveryId ? await m.findOneBy(DeliveryRecord, { id: deliveryId }) : null;
-    if (delivery) {
-      // As a delivery dead-lettered after its attempts: `replay` can send it again.
-      await m.update(
-        DeliveryRecord,
-        { id: delivery.id },
-        { status: 'dead', lastError: detail, nextAttemptAt: null, updatedAt: ctx.clock() },
-      );
-      if (delivery.transactionId)
-        await m.update(TransactionRecord, { id: delivery.transactionId }, { deliveryStatus: 'dead' });
-    }
+    const delivery = deliveryId ? await store.deliveries.byId(deliveryId, m) : null;
+    // As a delivery dead-lettered after its attempts: `replay` can send it again.
+    if (delivery) await store.deliveries.deadLetter(m, delivery, detail);
     if (message) {
       // A message that was never processed failed; one that was (a later job of it crashed) keeps its status.
       if (job.kind === 'process' || job.kind === 'deliver')

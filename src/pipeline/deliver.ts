@@ -1,16 +1,14 @@
 import { resolve } from 'node:path';
-import type { EntityManager } from 'typeorm';
 import { endpointKind } from '../config/partner';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
-import { DeliveryRecord, EventRecord, JobRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import type { DeliveryRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import { findOutbound, type Outbound, type SendReceipt } from '../transports';
 import { As2ReceiptError } from '../transports/as2/sender';
 import { as2SenderSettings, beforeAs2Send, recordSendReceipt } from './as2';
 import type { PipelineContext } from './context';
-import { Batch, type Carried, type DeliverJobData, endpointOf } from './outbound';
-import { quote, sqlDate } from '../store/sql';
+import { Batch, type DeliverJobData, endpointOf } from './outbound';
 
 /** The delay before attempt n+1: exponential from `backoff`, capped at `maxBackoff`, with ±10% jitter. */
 export function backoffMs(
@@ -113,48 +111,6 @@ export class Senders {
   }
 }
 
-async function settle(
-  ctx: PipelineContext,
-  m: EntityManager,
-  d: DeliveryRecord,
-  set: Partial<DeliveryRecord>,
-  txStatus: string | null,
-  messageStatus: string,
-  error: string | null,
-  carries?: Carried,
-): Promise<void> {
-  const now = ctx.clock();
-  await m.update(DeliveryRecord, { id: d.id }, { ...set, updatedAt: now });
-  await m.update(MessageRecord, { id: d.messageId }, { status: messageStatus, error, updatedAt: now });
-  if (d.transactionId && txStatus) {
-    await m.update(
-      TransactionRecord,
-      { id: d.transactionId },
-      { deliveryStatus: txStatus, ...(txStatus === 'delivered' ? { deliveredAt: now } : {}) },
-    );
-  }
-  if (carries && txStatus) await settleCarried(ctx, m, carries, txStatus, now);
-}
-
-/**
- * A raw route delivers an interchange once for all the transaction sets it took: each of them gets
- * that delivery's status (those the route refused, or that failed on their own, keep theirs).
- */
-async function settleCarried(
-  ctx: PipelineContext,
-  m: EntityManager,
-  carries: Carried,
-  txStatus: string,
-  now: Date,
-): Promise<void> {
-  const d = ctx.store.driver;
-  const delivered = txStatus === 'delivered';
-  await m.query(
-    `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = ?${delivered ? ', deliveredAt = ?' : ''} WHERE interchangeId = ? AND route = ? AND deliveryStatus IN ('pending', 'retrying', 'dead', 'delivered')`,
-    [txStatus, ...(delivered ? [sqlDate(d, now)] : []), carries.interchangeId, carries.route],
-  );
-}
-
 interface Attempt {
   job: Job;
   data: DeliverJobData;
@@ -169,7 +125,7 @@ async function jobData(ctx: PipelineContext, job: Job): Promise<DeliverJobData |
   const data = job.data as Partial<DeliverJobData> | null;
   if (data?.deliveryId && data.sha256 && data.endpoint && data.messageId) return data as DeliverJobData;
   if (!data?.deliveryId) return undefined;
-  const d = await ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: data.deliveryId! }));
+  const d = await ctx.store.deliveries.byId(data.deliveryId);
   const message = d ? await ctx.store.message(d.messageId) : null;
   if (!d || !message) return undefined;
   return {
@@ -237,7 +193,6 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
   if (attempts.length === 0) return;
   const logs: Array<() => void> = [];
   await store.transaction(async (m) => {
-    const d = store.driver;
     const now = ctx.clock();
     const batch = new Batch();
     const delivered: Attempt[] = [];
@@ -262,11 +217,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       if (!ok) continue;
       const { data } = a;
       if (a.receipt) await recordSendReceipt(ctx, m, data.messageId, a.receipt);
-      const dr = {
-        id: data.deliveryId,
-        messageId: data.messageId,
-        transactionId: data.transactionId,
-      } as DeliveryRecord;
+      const dr = { id: data.deliveryId, messageId: data.messageId, transactionId: data.transactionId };
       const ev = {
         messageId: data.messageId,
         transactionId: data.transactionId,
@@ -274,16 +225,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
         code: failure.code,
       };
       if (last) {
-        await settle(
-          ctx,
-          m,
-          dr,
-          { status: 'dead', lastError: error, nextAttemptAt: null },
-          'dead',
-          'failed',
-          error,
-          data.carries,
-        );
+        await store.deliveries.deadLetter(m, dr, error, data.carries);
         batch.event(ctx, {
           ...ev,
           stage: 'dead-letter',
@@ -291,16 +233,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
           detail: `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; edi-gateway replay ${data.deliveryId} sends it again)`,
         });
       } else {
-        await settle(
-          ctx,
-          m,
-          dr,
-          { status: 'retrying', lastError: error, nextAttemptAt: new Date(now.getTime() + delay) },
-          'retrying',
-          'queued',
-          error,
-          data.carries,
-        );
+        await store.deliveries.retrying(m, dr, error, new Date(now.getTime() + delay), data.carries);
         batch.event(ctx, {
           ...ev,
           stage: 'delivery-failed',
@@ -308,7 +241,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
           detail: `${data.endpoint}: ${error} (attempt ${a.job.attempts} of ${a.job.maxAttempts}; next in ${Math.round(delay / 1000)}s)`,
         });
       }
-      await m.query(`UPDATE ${quote(d, 'delivery')} SET attempts = attempts + 1 WHERE id = ?`, [data.deliveryId]);
+      await store.deliveries.countAttempt(m, data.deliveryId);
       logs.push(() =>
         ctx.logger.warn(
           { delivery: data.deliveryId, endpoint: data.endpoint, attempt: a.job.attempts, error, dead: last },
@@ -317,26 +250,11 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
       );
     }
     if (delivered.length) {
-      const at = sqlDate(d, now);
-      const ids = (f: (a: Attempt) => string | null) => delivered.map(f).filter((x): x is string => x !== null);
-      const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-      const deliveries = ids((a) => a.data.deliveryId);
-      await m.query(
-        `UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`,
-        [at, at, ...deliveries],
+      await store.deliveries.markDelivered(
+        m,
+        delivered.map((a) => a.data),
+        now,
       );
-      const messages = ids((a) => a.data.messageId);
-      await m.query(
-        `UPDATE ${quote(d, 'message')} SET status = 'sent', error = NULL, updatedAt = ? WHERE id IN (${inList(messages.length)})`,
-        [at, ...messages],
-      );
-      const txs = ids((a) => a.data.transactionId);
-      if (txs.length)
-        await m.query(
-          `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`,
-          [at, ...txs],
-        );
-      for (const a of delivered) if (a.data.carries) await settleCarried(ctx, m, a.data.carries, 'delivered', now);
       for (const a of delivered) {
         if (a.receipt) await recordSendReceipt(ctx, m, a.data.messageId, a.receipt);
         const mdn = a.receipt?.disposition ? `; MDN ${a.receipt.disposition}` : '';
@@ -366,26 +284,16 @@ export function deliverJob(ctx: PipelineContext, job: Job, senders: Senders): Pr
 export async function replayDelivery(ctx: PipelineContext, id: string): Promise<DeliveryRecord> {
   const { store } = ctx;
   return store.transaction(async (m) => {
-    const d = (await m.findOneBy(DeliveryRecord, { id })) ?? (await m.findOneBy(DeliveryRecord, { messageId: id }));
+    const d = await store.deliveries.byIdOrMessage(m, id);
     if (!d) throw new GatewayError('EDIGW_DELIVERY_NOT_FOUND', `replay ${id}`);
     if (d.status !== 'dead') throw new GatewayError('EDIGW_NOT_DEAD', `delivery ${d.id} is ${d.status}`);
-    const replays = await m.countBy(EventRecord, { messageId: d.messageId, stage: 'replayed' });
+    const replays = await store.eventCount(m, d.messageId, 'replayed');
     // What the first job carried (a raw interchange's transaction sets) is not in the delivery's row.
-    const first = await m.findOneBy(JobRecord, { key: `deliver:${d.id}` });
-    const firstData = (typeof first?.data === 'string' ? JSON.parse(first.data) : first?.data) as
-      Partial<DeliverJobData> | null | undefined;
-    const carries = firstData?.carries;
-    await settle(
-      ctx,
-      m,
-      d,
-      { status: 'pending', nextAttemptAt: ctx.clock(), lastError: d.lastError },
-      'pending',
-      'queued',
-      null,
-      carries,
-    );
-    const message = await m.findOneByOrFail(MessageRecord, { id: d.messageId });
+    const first = await store.queue.byKey(`deliver:${d.id}`, m);
+    const carries = (first?.data as Partial<DeliverJobData> | null | undefined)?.carries;
+    await store.deliveries.reopen(m, d, carries);
+    const message = await store.message(d.messageId, m);
+    if (!message) throw new Error(`delivery ${d.id}: its message ${d.messageId} does not exist`);
     const data: DeliverJobData = {
       deliveryId: d.id,
       messageId: d.messageId,

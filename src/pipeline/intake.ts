@@ -1,7 +1,6 @@
 import type { PipelineContext } from './context';
 import type { SeenStore } from '../transports';
 import type { Store } from '../store/store';
-import { MessageRecord } from '../store/entities';
 
 export interface IntakeRequest {
   transport: string;
@@ -52,13 +51,7 @@ export function seenInStore(store: Store, partnerId: string): SeenStore {
       const parts = key.split(' ');
       const url = parts[0];
       const sha = parts[parts.length - 1];
-      const hit = await store.read((m) =>
-        m.findOne(MessageRecord, {
-          where: { partnerId, remotePath: url, sha256: sha, direction: 'in' },
-          select: { id: true },
-        }),
-      );
-      return hit !== null;
+      return store.receivedFromRemote(partnerId, url, sha);
     },
     add: async () => undefined,
   };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { type Endpoint, endpointKind } from '../config/partner';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
@@ -7,8 +6,8 @@ import type { Interchange, PartyId, Standard } from '../edi/model';
 import { parseBuffer } from '../edi/parse';
 import { write } from '../edi/write';
 import { DeliveryRecord, MessageRecord, type TransactionRecord } from '../store/entities';
-import { insertMany } from '../store/sql';
-import type { EventInput } from '../store/store';
+import type { Carried } from '../store/deliveries';
+import type { EventInput, Tx } from '../store/store';
 import type { PipelineContext, PipelineView } from './context';
 
 export interface OutboundDocument {
@@ -24,11 +23,7 @@ export interface OutboundDocument {
   carries?: Carried;
 }
 
-/** The transaction sets a raw interchange delivery carries: those of the interchange the route took. */
-export interface Carried {
-  interchangeId: string;
-  route: string;
-}
+export type { Carried };
 
 export interface Queued {
   deliveryId: string;
@@ -87,16 +82,8 @@ export class Batch {
     });
   }
 
-  async flush(ctx: PipelineContext, m: EntityManager): Promise<void> {
-    const d = ctx.store.driver;
-    const rows = <T>(list: T[]) => list as unknown as Array<Record<string, unknown>>;
-    await insertMany(m, d, 'payload', this.payloads, { ignore: true });
-    await insertMany(m, d, 'message', rows(this.messages));
-    await insertMany(m, d, 'delivery', rows(this.deliveries));
-    await insertMany(m, d, 'job', this.jobs, { ignore: true });
-    await ctx.store.insertTransactions(m, this.transactions);
-    await insertMany(m, d, 'ack', this.acks);
-    await insertMany(m, d, 'event', this.events);
+  async flush(ctx: PipelineContext, m: Tx): Promise<void> {
+    await ctx.store.recordStep(m, this);
     for (const list of [
       this.payloads,
       this.messages,
@@ -256,7 +243,7 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): 
  */
 export async function recordOutbound(
   ctx: PipelineContext,
-  m: EntityManager,
+  m: Tx,
   partner: LoadedPartner,
   bytes: Buffer,
   message: MessageRecord,

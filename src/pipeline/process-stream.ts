@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError, type ErrorCode } from '../errors';
 import type { Diagnostic, Group, Interchange, Transaction } from '../edi/model';
-import { allDiagnostics } from '../edi/model';
 import { diagnostic } from '../edi/diagnostic';
 import { interchangeStatus, transactionStatus } from '../edi/ack/status';
 import { assertReadable, parseStream, UnreadableInput, type ParseEvent } from '../edi/parse';
-import { GroupRecord, InterchangeRecord, MessageRecord, TransactionRecord } from '../store/entities';
+import { type MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
-import { quote } from '../store/sql';
 import type { PipelineContext } from './context';
 import { plannedAcks } from './acks';
 import { Batch, queueDelivery, safeName } from './outbound';
@@ -382,27 +379,8 @@ async function groupRow(s: StreamState, w: Work, ic: Interchange, group: Group):
   const open = s.open!;
   const at = Math.max(0, ic.groups.indexOf(group));
   if (open.groups[at]) return open.groups[at];
-  const row = groupRecord(open.interchangeId!, group, s.ctx.clock());
-  await w.m.insert(GroupRecord, row);
-  open.groups[at] = row.id;
-  return row.id;
-}
-
-function groupRecord(interchangeId: string, g: Group, now: Date): GroupRecord {
-  return Object.assign(new GroupRecord(), {
-    id: randomUUID(),
-    interchangeId,
-    functionalId: g.functionalId ?? null,
-    controlNumber: g.controlNumber ?? null,
-    version: g.version.slice(0, 16),
-    sender: g.sender?.slice(0, 35) ?? null,
-    receiver: g.receiver?.slice(0, 35) ?? null,
-    transactionCount: g.transactions.length,
-    validation: validationOf([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
-    validationReport: reportOf(g.errors),
-    ackStatus: 'none',
-    createdAt: now,
-  });
+  open.groups[at] = await s.ctx.store.recordGroup(w.m, open.interchangeId!, group);
+  return open.groups[at];
 }
 
 const REPORT_LIMIT = 200;
@@ -476,7 +454,6 @@ async function endInterchange(s: StreamState, w: Work, ic: Interchange): Promise
   const open = s.open!;
   const { ctx, message } = s;
   const { m } = w;
-  const d = ctx.store.driver;
   // Its transaction rows first: the statements below update them.
   await w.batch.flush(ctx, m);
   const partner = open.partner;
@@ -484,42 +461,12 @@ async function endInterchange(s: StreamState, w: Work, ic: Interchange): Promise
   const acks = plannedAcks(ic, open.refusals.length && !s.channel ? undefined : partner);
   const said = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
   if (open.interchangeId) {
-    await m.update(
-      InterchangeRecord,
-      { id: open.interchangeId },
-      {
-        validation: validationOf(allDiagnostics(ic)),
-        validationReport: reportOf(ic.errors),
-        byteLength: ic.length,
-        ...(said ? { ackStatus: said.status } : {}),
-      },
-    );
-    for (const [i, g] of ic.groups.entries()) {
-      if (!open.groups[i]) {
-        await m.insert(GroupRecord, groupRecord(open.interchangeId, g, ctx.clock()));
-        continue;
-      }
-      await m.update(
-        GroupRecord,
-        { id: open.groups[i] },
-        {
-          transactionCount: g.transactions.length,
-          validation: validationOf([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
-          validationReport: reportOf(g.errors),
-        },
-      );
-    }
-    if (said) {
-      // What recordInterchange's rows get in the whole-payload path: the TA1's status, or each set's own.
-      const t = quote(d, 'edi_transaction');
-      if (said.kind === 'TA1')
-        await m.query(`UPDATE ${t} SET ackStatus = ? WHERE interchangeId = ?`, [said.status, open.interchangeId]);
-      else
-        await m.query(
-          `UPDATE ${t} SET ackStatus = CASE validation WHEN 'invalid' THEN 'R' WHEN 'warnings' THEN 'E' ELSE 'A' END WHERE interchangeId = ?`,
-          [open.interchangeId],
-        );
-    }
+    await ctx.store.completeInterchange(m, {
+      interchangeId: open.interchangeId,
+      interchange: ic,
+      groupIds: open.groups,
+      answer: said,
+    });
     if (status === 'R' && !open.rejectAll) {
       ctx.logger.warn(
         { message: message.id, interchange: ic.controlNumber },
@@ -579,7 +526,7 @@ async function queueRaw(
 /** The message's outcome, once every interchange is recorded. */
 async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
   const { ctx, message, progress } = s;
-  const m: EntityManager = w.m;
+  const { m } = w;
   let status: string;
   try {
     assertReadable(head, s.sawInterchange);
@@ -621,16 +568,11 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
         : progress.rejected === total
           ? 'rejected'
           : 'partial';
-  await m.update(
-    MessageRecord,
-    { id: message.id },
-    {
-      status,
-      partnerId: message.partnerId,
-      updatedAt: ctx.clock(),
-      error: status === 'processed' ? null : `${total - progress.processed} of ${total} interchange(s) not processed`,
-    },
-  );
+  await ctx.store.recordOutcome(m, message.id, {
+    status,
+    partnerId: message.partnerId,
+    error: status === 'processed' ? null : `${total - progress.processed} of ${total} interchange(s) not processed`,
+  });
   w.batch.event(ctx, {
     stage: 'processed',
     status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError, type ErrorCode } from '../errors';
 import type { Interchange, Transaction } from '../edi/model';
 import { diagnostic } from '../edi/diagnostic';
 import { interchangeStatus, transactionStatus } from '../edi/ack/status';
 import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
-import { InterchangeRecord, MessageRecord, type TransactionRecord } from '../store/entities';
+import type { MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
+import type { Tx } from '../store/store';
 import type { PipelineContext, PipelineView } from './context';
 import { plannedAcks, renderAck, type PlannedAck } from './acks';
 import { processStreamed, type StreamOptions } from './process-stream';
@@ -75,7 +75,7 @@ export function identifyInterchange(
 
 export interface Work {
   ctx: PipelineContext;
-  m: EntityManager;
+  m: Tx;
   message: MessageRecord;
   /** The whole payload; undefined when it is streamed (process-stream.ts), which sends raw routes itself. */
   payload: Buffer | undefined;
@@ -173,19 +173,14 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Strea
               ? 'rejected'
               : 'partial';
       const partnerId = w.message.partnerId;
-      await m.update(
-        MessageRecord,
-        { id: message.id },
-        {
-          status,
-          partnerId,
-          updatedAt: ctx.clock(),
-          error:
-            status === 'processed'
-              ? null
-              : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
-        },
-      );
+      await store.recordOutcome(m, message.id, {
+        status,
+        partnerId,
+        error:
+          status === 'processed'
+            ? null
+            : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
+      });
     }
     w.batch.event(ctx, {
       stage: 'processed',
@@ -267,7 +262,7 @@ async function interchange(w: Work, ic: Interchange): Promise<string> {
   const said = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
   const rows = rec.transactions;
   if (recorded && said) {
-    await m.update(InterchangeRecord, { id: rec.interchange.id }, { ackStatus: said.status });
+    await store.acks.markAnswered(m, rec.interchange.id, said.status);
     rows.forEach((row, i) => {
       row.ackStatus = said.kind === 'TA1' ? said.status : transactionStatus(txs[i]);
     });

@@ -1,50 +1,79 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { Interchange } from '../edi/model';
-import { type AckReport, readAcks } from '../edi/ack/read';
-import { AckRecord, GroupRecord, InterchangeRecord, TransactionRecord } from '../store/entities';
+import { type AckReport, type AckedGroup, readAcks } from '../edi/ack/read';
+import type { SentInterchange } from '../store/acks';
+import type { TransactionRecord } from '../store/entities';
+import type { Tx } from '../store/store';
 import type { PipelineContext } from './context';
 
 const number = (s: string) => s.replace(/^0+(?=.)/, '');
 
 /** Our outbound interchange an acknowledgement refers to (by interchange or by group control number). */
 async function acknowledged(
-  m: EntityManager,
+  ctx: PipelineContext,
+  m: Tx,
   partnerId: string,
   report: AckReport,
-): Promise<{ interchange: InterchangeRecord; groups: GroupRecord[] } | undefined> {
-  const found = async (ic: InterchangeRecord | null) =>
-    ic ? { interchange: ic, groups: await m.findBy(GroupRecord, { interchangeId: ic.id }) } : undefined;
+): Promise<SentInterchange | undefined> {
+  const { acks } = ctx.store;
   if (report.interchange) {
     const ctrl = report.interchange.controlNumber;
     const variants = [...new Set([ctrl, number(ctrl), number(ctrl).padStart(9, '0')])];
-    for (const controlNumber of variants) {
-      const hit = await found(
-        await m.findOneBy(InterchangeRecord, { partnerKey: partnerId, direction: 'out', controlNumber }),
-      );
-      if (hit) return hit;
-    }
+    const hit = await acks.sentInterchange(m, partnerId, variants);
+    if (hit) return hit;
   }
   for (const g of report.groups) {
     if (!g.controlNumber) continue;
-    // Group control numbers are small counters every partner reuses: narrow to what we sent this
-    // partner in the query itself (partnerKey leads the unique index), never after a LIMIT.
-    const q = m
-      .createQueryBuilder(GroupRecord, 'g')
-      .innerJoin(InterchangeRecord, 'i', 'i.id = g.interchangeId')
-      .where('i.partnerKey = :partnerId AND i.direction = :out AND g.controlNumber = :ctrl', {
-        partnerId,
-        out: 'out',
-        ctrl: g.controlNumber,
-      });
-    if (g.functionalId) q.andWhere('g.functionalId = :fid', { fid: g.functionalId });
-    const candidate = await q.orderBy('g.createdAt', 'DESC').getOne();
-    const hit = candidate
-      ? await found(await m.findOneBy(InterchangeRecord, { id: candidate.interchangeId }))
-      : undefined;
+    const hit = await acks.sentInterchangeOfGroup(m, partnerId, g.controlNumber, g.functionalId);
     if (hit) return hit;
   }
   return undefined;
+}
+
+/**
+ * What an acknowledgement says overall: the interchange's status when it answers the envelope (TA1,
+ * CONTRL UCI); else its one group's; else A when every group is accepted, P when some are at least
+ * in part, R when none is.
+ */
+function overallStatus(report: AckReport): string {
+  const own = report.interchange?.status;
+  if (own != null) return own;
+  if (report.groups.length === 1) return report.groups[0].status;
+  if (report.groups.every((g) => g.status === 'A')) return 'A';
+  if (report.groups.some((g) => g.status === 'A' || g.status === 'E' || g.status === 'P')) return 'P';
+  return 'R';
+}
+
+/** The acknowledged group of the ack that answers one of our groups (one without a control number answers all). */
+function answering(report: AckReport, controlNumber: string | null | undefined): AckedGroup | undefined {
+  return report.groups.find(
+    (g) => !g.controlNumber || (controlNumber && number(g.controlNumber) === number(controlNumber)),
+  );
+}
+
+/** What an ack says of each of our transaction sets: its own status, else its group's (P means the rest are accepted), else the ack's. */
+function transactionStatuses(
+  report: AckReport,
+  target: SentInterchange,
+  txs: TransactionRecord[],
+  status: string,
+): Array<{ id: string; status: string }> {
+  return txs.map((tx) => {
+    const group = target.groups.find((g) => g.id === tx.groupId);
+    const ackGroup = answering(report, group?.controlNumber);
+    const ackTx = ackGroup?.transactions.find((t) => number(t.controlNumber) === number(tx.controlNumber));
+    return { id: tx.id, status: ackTx?.status || (ackGroup?.status === 'P' ? 'A' : ackGroup?.status) || status || 'A' };
+  });
+}
+
+/** What an ack says of each of our groups it answers (an interchange-level ack answers them all). */
+function groupStatuses(report: AckReport, target: SentInterchange, status: string) {
+  const out: Array<{ id: string; status: string }> = [];
+  for (const g of target.groups) {
+    const ackGroup = answering(report, g.controlNumber);
+    if (ackGroup || report.interchange) out.push({ id: g.id, status: ackGroup?.status || status || 'A' });
+  }
+  return out;
 }
 
 /**
@@ -55,26 +84,18 @@ async function acknowledged(
  */
 export async function reconcileAcks(
   ctx: PipelineContext,
-  m: EntityManager,
+  m: Tx,
   partnerId: string,
   ic: Interchange,
   carrier: { messageId: string; eventId: number | null },
 ): Promise<number> {
+  const { store } = ctx;
   let matched = 0;
   for (const report of readAcks(ic)) {
-    const target = await acknowledged(m, partnerId, report);
-    const status =
-      report.interchange?.status ??
-      (report.groups.length === 1
-        ? report.groups[0].status
-        : report.groups.every((g) => g.status === 'A')
-          ? 'A'
-          : report.groups.some((g) => g.status === 'A' || g.status === 'E' || g.status === 'P')
-            ? 'P'
-            : 'R');
-    await m.insert(AckRecord, {
+    const target = await acknowledged(ctx, m, partnerId, report);
+    const status = overallStatus(report);
+    await store.acks.recordReceived(m, {
       id: randomUUID(),
-      direction: 'in',
       kind: report.kind,
       messageId: carrier.messageId,
       acknowledgesInterchangeId: target?.interchange.id ?? null,
@@ -87,7 +108,7 @@ export async function reconcileAcks(
       createdAt: ctx.clock(),
     });
     if (!target) {
-      await ctx.store.event(
+      await store.event(
         {
           stage: 'ack-received',
           status: 'warning',
@@ -110,29 +131,15 @@ export async function reconcileAcks(
       target.interchange.ackStatus !== 'overdue'
     )
       continue;
-    await m.update(
-      InterchangeRecord,
-      { id: target.interchange.id },
-      { ackStatus: status || 'A', ackReport: report as object },
-    );
-    const txs = await m.findBy(TransactionRecord, { interchangeId: target.interchange.id });
-    for (const tx of txs) {
-      const group = target.groups.find((g) => g.id === tx.groupId);
-      const ackGroup = report.groups.find(
-        (g) => !g.controlNumber || (group?.controlNumber && number(g.controlNumber) === number(group.controlNumber)),
-      );
-      const ackTx = ackGroup?.transactions.find((t) => number(t.controlNumber) === number(tx.controlNumber));
-      const txStatus = ackTx?.status || (ackGroup?.status === 'P' ? 'A' : ackGroup?.status) || status || 'A';
-      await m.update(TransactionRecord, { id: tx.id }, { ackStatus: txStatus });
-    }
-    for (const g of target.groups) {
-      const ackGroup = report.groups.find(
-        (x) => !x.controlNumber || (g.controlNumber && number(x.controlNumber) === number(g.controlNumber)),
-      );
-      if (ackGroup || report.interchange)
-        await m.update(GroupRecord, { id: g.id }, { ackStatus: ackGroup?.status || status || 'A' });
-    }
-    await ctx.store.event(
+    const txs = await store.acks.transactionsOf(m, target.interchange.id);
+    await store.acks.markAcknowledged(m, {
+      interchangeId: target.interchange.id,
+      status: status || 'A',
+      report: report as object,
+      transactions: transactionStatuses(report, target, txs, status),
+      groups: groupStatuses(report, target, status),
+    });
+    await store.event(
       {
         stage: 'ack-received',
         status: status === 'R' ? 'error' : 'ok',

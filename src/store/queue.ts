@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { driverOf, type Driver } from './data-source';
 import { insertMany, quote, retryOnLockConflict, rowDate, sqlDate } from './sql';
 import { Serial } from './serial';
+import { JobRecord } from './entities';
 
 export interface Job {
   id: number;
@@ -306,6 +307,13 @@ export class Queue {
       ),
     );
     return affected(result) === 1;
+  }
+
+  /** The job with this key, in any status (its data parsed); inside the caller's transaction. */
+  async byKey(key: string, manager: EntityManager): Promise<{ status: string; data: unknown } | null> {
+    const job = await manager.findOneBy(JobRecord, { key });
+    if (!job) return null;
+    return { status: job.status, data: typeof job.data === 'string' ? JSON.parse(job.data) : job.data };
   }
 
   async counts(): Promise<Record<string, number>> {

@@ -16,6 +16,7 @@ import {
 } from './data-source';
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
 import {
+  DeliveryRecord,
   EventRecord,
   GroupRecord,
   InterchangeRecord,
@@ -28,10 +29,45 @@ import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { Queue } from './queue';
 import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
+import { Deliveries } from './deliveries';
+import { Acks } from './acks';
 import { insertMany, insertOne, isUniqueViolation, lockConflictError, quote, sqlDate } from './sql';
 import { GatewayError } from '../errors';
-import type { Diagnostic, Interchange } from '../edi/model';
+import type { Diagnostic, Group, Interchange } from '../edi/model';
 import { allDiagnostics } from '../edi/model';
+
+/**
+ * A transaction the store began (`transaction`, `grouped`), handed back to its methods so they write
+ * inside it. Callers outside src/store pass it along and never query through it: what they mean is a
+ * store method (test/store/boundary.test.ts holds src/pipeline to this).
+ */
+export type Tx = EntityManager;
+
+/** What processing a message came to, on its row. */
+export interface MessageOutcome {
+  status: string;
+  partnerId: string | null;
+  error: string | null;
+}
+
+/** What an MDN (sent or received) leaves on its message's row; only the fields given are written. */
+export type MdnFields = Partial<
+  Pick<
+    MessageRecord,
+    'as2MessageId' | 'as2From' | 'mdnDisposition' | 'mic' | 'mdnSha256' | 'status' | 'error' | 'updatedAt'
+  >
+>;
+
+/** Rows a pipeline step gathered, inserted together before its commit (see pipeline/outbound.ts Batch). */
+export interface StepRows {
+  payloads: Array<Record<string, unknown>>;
+  messages: MessageRecord[];
+  deliveries: DeliveryRecord[];
+  jobs: Array<Record<string, unknown>>;
+  events: Array<Record<string, unknown>>;
+  transactions: TransactionRecord[];
+  acks: Array<Record<string, unknown>>;
+}
 
 export interface StoreOptions {
   /** Where payload bytes live: a folder (default) or the database. */
@@ -138,6 +174,10 @@ export class Store {
   readonly driver: Driver;
   readonly queue: Queue;
   readonly controlNumbers: ControlNumbers;
+  /** Deliveries and the rows that follow them (deliveries.ts). */
+  readonly deliveries: Deliveries;
+  /** Acknowledgements received and the ack status they leave (acks.ts). */
+  readonly acks = new Acks();
   readonly files: FilePayloads | undefined;
   readonly clock: () => Date;
   /** Serializes database work on SQLite (see serial.ts); every public method goes through it. */
@@ -152,6 +192,7 @@ export class Store {
     this.serial = new Serial(this.driver === 'sqlite');
     this.queue = new Queue(ds, this.clock, this.serial);
     this.controlNumbers = new ControlNumbers(this.driver);
+    this.deliveries = new Deliveries(this.driver, this.clock, (work) => this.read(work));
     this.side = sideConnection(ds);
     this.files =
       (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
@@ -569,8 +610,46 @@ export class Store {
     };
   }
 
-  async message(id: string): Promise<MessageRecord | null> {
-    return this.read((m) => m.findOneBy(MessageRecord, { id }));
+  /** A message by its id; inside the caller's transaction with `m`. */
+  async message(id: string, m?: EntityManager): Promise<MessageRecord | null> {
+    return m ? m.findOneBy(MessageRecord, { id }) : this.read((mm) => mm.findOneBy(MessageRecord, { id }));
+  }
+
+  /** A message we sent a partner, by the AS2 Message-ID we gave it (what its async MDN names). */
+  async sentMessageByAs2Id(partnerId: string, as2MessageId: string): Promise<MessageRecord | null> {
+    return this.read((m) => m.findOneBy(MessageRecord, { direction: 'out', as2MessageId, partnerId }));
+  }
+
+  /**
+   * Whether a message with these bytes was taken in from this remote path for this partner: a poller's
+   * memory of what it has seen, kept in the messages themselves (pipeline/intake.ts seenInStore).
+   */
+  async receivedFromRemote(partnerId: string, remotePath: string, sha256: string): Promise<boolean> {
+    const hit = await this.read((m) =>
+      m.findOne(MessageRecord, {
+        where: { partnerId, remotePath, sha256, direction: 'in' },
+        select: { id: true },
+      }),
+    );
+    return hit !== null;
+  }
+
+  /** What processing a message came to: its status, the partner found in it, and why it is not processed. */
+  async recordOutcome(m: EntityManager, messageId: string, outcome: MessageOutcome): Promise<void> {
+    await m.update(MessageRecord, { id: messageId }, { ...outcome, updatedAt: this.clock() });
+  }
+
+  /**
+   * Gives an outbound message its AS2 Message-ID before it is sent, outside any transaction, so that an
+   * async MDN that arrives before the deliver step commits still finds it.
+   */
+  async assignAs2MessageId(messageId: string, as2MessageId: string, as2From: string): Promise<void> {
+    await this.read((m) => m.update(MessageRecord, { id: messageId }, { as2MessageId, as2From }));
+  }
+
+  /** What an MDN said (or what we answered with one), on its message's row. */
+  async recordMdn(m: EntityManager, messageId: string, fields: MdnFields): Promise<void> {
+    if (Object.keys(fields).length) await m.update(MessageRecord, { id: messageId }, fields);
   }
 
   async setMessageStatus(id: string, status: string, error: string | null = null, m?: EntityManager): Promise<void> {
@@ -598,6 +677,33 @@ export class Store {
 
   async events(messageId: string): Promise<EventRecord[]> {
     return this.read((m) => m.find(EventRecord, { where: { messageId }, order: { id: 'ASC' } }));
+  }
+
+  /** The latest event of a message at one stage. */
+  async lastEvent(m: EntityManager, messageId: string, stage: string): Promise<EventRecord | null> {
+    const [last] = await m.find(EventRecord, { where: { messageId, stage }, order: { id: 'DESC' }, take: 1 });
+    return last ?? null;
+  }
+
+  /** How many events of a message are at one stage (how often it was replayed, say). */
+  eventCount(m: EntityManager, messageId: string, stage: string): Promise<number> {
+    return m.countBy(EventRecord, { messageId, stage });
+  }
+
+  /**
+   * Inserts the rows a step gathered (payloads, outbound messages, deliveries, their jobs, transaction
+   * sets, acks, events) in a few multi-row statements, inside the step's transaction.
+   */
+  async recordStep(m: EntityManager, rows: StepRows): Promise<void> {
+    const d = this.driver;
+    const plain = <T>(list: T[]) => list as unknown as Array<Record<string, unknown>>;
+    await insertMany(m, d, 'payload', rows.payloads, { ignore: true });
+    await insertMany(m, d, 'message', plain(rows.messages));
+    await insertMany(m, d, 'delivery', plain(rows.deliveries));
+    await insertMany(m, d, 'job', rows.jobs, { ignore: true });
+    await this.insertTransactions(m, rows.transactions);
+    await insertMany(m, d, 'ack', rows.acks);
+    await insertMany(m, d, 'event', rows.events);
   }
 
   /**
@@ -751,6 +857,70 @@ export class Store {
     return { interchange: rec, transactions };
   }
 
+  /**
+   * Records a group of an interchange whose rows are written as it streams by (pipeline/process-stream.ts):
+   * its counts and validation are completed at the interchange's end (completeInterchange). Returns its id.
+   */
+  async recordGroup(m: EntityManager, interchangeId: string, g: Group): Promise<string> {
+    const row = groupRow(interchangeId, g, this.clock());
+    await m.insert(GroupRecord, row);
+    return row.id;
+  }
+
+  /**
+   * Completes an interchange recorded as it streamed by, once its end is read: its validation and
+   * length, its groups' (recording those that had no transaction set), and the ack status that the
+   * acknowledgement we send gives it and its transaction sets (the TA1's status, or each set's own).
+   */
+  async completeInterchange(
+    m: EntityManager,
+    input: {
+      interchangeId: string;
+      interchange: Interchange;
+      /** The ids of its groups recorded so far (recordGroup), by position. */
+      groupIds: Array<string | undefined>;
+      answer?: { kind: string; status: string };
+    },
+  ): Promise<void> {
+    const { interchangeId, interchange: ic, answer } = input;
+    await m.update(
+      InterchangeRecord,
+      { id: interchangeId },
+      {
+        validation: validation(allDiagnostics(ic)),
+        validationReport: report(ic.errors),
+        byteLength: ic.length,
+        ...(answer ? { ackStatus: answer.status } : {}),
+      },
+    );
+    for (const [i, g] of ic.groups.entries()) {
+      const id = input.groupIds[i];
+      if (!id) {
+        await m.insert(GroupRecord, groupRow(interchangeId, g, this.clock()));
+        continue;
+      }
+      await m.update(
+        GroupRecord,
+        { id },
+        {
+          transactionCount: g.transactions.length,
+          validation: validation([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
+          validationReport: report(g.errors),
+        },
+      );
+    }
+    if (!answer) return;
+    // What recordInterchange's rows get in the whole-payload path: the TA1's status, or each set's own.
+    const t = quote(this.driver, 'edi_transaction');
+    if (answer.kind === 'TA1')
+      await m.query(`UPDATE ${t} SET ackStatus = ? WHERE interchangeId = ?`, [answer.status, interchangeId]);
+    else
+      await m.query(
+        `UPDATE ${t} SET ackStatus = CASE validation WHEN 'invalid' THEN 'R' WHEN 'warnings' THEN 'E' ELSE 'A' END WHERE interchangeId = ?`,
+        [interchangeId],
+      );
+  }
+
   /** Inserts transaction rows (from recordInterchange with deferTransactions) in multi-row statements. */
   async insertTransactions(m: EntityManager, rows: TransactionRecord[]): Promise<void> {
     await insertMany(m, this.driver, 'edi_transaction', rows as unknown as Array<Record<string, unknown>>);
@@ -815,6 +985,24 @@ export class Store {
     }
     return rows.length;
   }
+}
+
+/** A streamed group's row, before its counts are known (completeInterchange completes them). */
+function groupRow(interchangeId: string, g: Group, now: Date): GroupRecord {
+  return Object.assign(new GroupRecord(), {
+    id: randomUUID(),
+    interchangeId,
+    functionalId: g.functionalId ?? null,
+    controlNumber: g.controlNumber ?? null,
+    version: g.version.slice(0, 16),
+    sender: g.sender?.slice(0, 35) ?? null,
+    receiver: g.receiver?.slice(0, 35) ?? null,
+    transactionCount: g.transactions.length,
+    validation: validation([...g.errors, ...g.transactions.flatMap((t) => t.errors)]),
+    validationReport: report(g.errors),
+    ackStatus: 'none',
+    createdAt: now,
+  });
 }
 
 function rethrowLockConflict(e: unknown): never {

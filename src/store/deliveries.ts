@@ -1,0 +1,161 @@
+import type { EntityManager } from 'typeorm';
+import type { Driver } from './data-source';
+import { DeliveryRecord, MessageRecord, TransactionRecord } from './entities';
+import { quote, sqlDate } from './sql';
+
+/** The transaction sets a raw interchange delivery carries: those of the interchange the route took. */
+export interface Carried {
+  interchangeId: string;
+  route: string;
+}
+
+/** What settling a delivery needs to know of it: its row's ids. */
+export type DeliveryRef = Pick<DeliveryRecord, 'id' | 'messageId' | 'transactionId'>;
+
+/** A delivery whose endpoint said yes, as the deliver step marks it. */
+export interface Delivered {
+  deliveryId: string;
+  messageId: string;
+  transactionId: string | null;
+  carries?: Carried;
+}
+
+/**
+ * The life of a delivery (document × endpoint) and of what follows it: its outbound Message and the
+ * transaction set it was made from. Every state change of a delivery goes through here, so the three
+ * rows never disagree. Methods taking a manager run inside the caller's transaction.
+ */
+export class Deliveries {
+  constructor(
+    private readonly driver: Driver,
+    private readonly clock: () => Date,
+    private readonly read: <T>(work: (m: EntityManager) => Promise<T>) => Promise<T>,
+  ) {}
+
+  /** A delivery by its id; inside the caller's transaction with `m`. */
+  byId(id: string, m?: EntityManager): Promise<DeliveryRecord | null> {
+    return m ? m.findOneBy(DeliveryRecord, { id }) : this.read((mm) => mm.findOneBy(DeliveryRecord, { id }));
+  }
+
+  /** The delivery of an outbound message (an AS2 MDN finds it so); inside the caller's transaction with `m`. */
+  ofMessage(messageId: string, m?: EntityManager): Promise<DeliveryRecord | null> {
+    const find = (mm: EntityManager) => mm.findOneBy(DeliveryRecord, { messageId });
+    return m ? find(m) : this.read(find);
+  }
+
+  /** A delivery named by its own id or by its outbound message's id (what `replay` accepts). */
+  async byIdOrMessage(m: EntityManager, id: string): Promise<DeliveryRecord | null> {
+    return (await m.findOneBy(DeliveryRecord, { id })) ?? (await m.findOneBy(DeliveryRecord, { messageId: id }));
+  }
+
+  /**
+   * Deliveries whose endpoint said yes: delivered, their messages sent, their transaction sets (and
+   * those a raw interchange carried) delivered, in a few statements for the whole batch.
+   */
+  async markDelivered(m: EntityManager, list: Delivered[], now = this.clock()): Promise<void> {
+    if (list.length === 0) return;
+    const d = this.driver;
+    const at = sqlDate(d, now);
+    const ids = (f: (a: Delivered) => string | null) => list.map(f).filter((x): x is string => x !== null);
+    const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+    const deliveries = ids((a) => a.deliveryId);
+    await m.query(
+      `UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`,
+      [at, at, ...deliveries],
+    );
+    const messages = ids((a) => a.messageId);
+    await m.query(
+      `UPDATE ${quote(d, 'message')} SET status = 'sent', error = NULL, updatedAt = ? WHERE id IN (${inList(messages.length)})`,
+      [at, ...messages],
+    );
+    const txs = ids((a) => a.transactionId);
+    if (txs.length)
+      await m.query(
+        `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = 'delivered', deliveredAt = ? WHERE id IN (${inList(txs.length)})`,
+        [at, ...txs],
+      );
+    for (const a of list) if (a.carries) await this.settleCarried(m, a.carries, 'delivered', now);
+  }
+
+  /** A failed attempt to be tried again at `nextAttemptAt`: the delivery retrying, its message queued. */
+  async retrying(m: EntityManager, d: DeliveryRef, error: string, nextAttemptAt: Date, carries?: Carried) {
+    await this.settle(
+      m,
+      d,
+      { status: 'retrying', lastError: error, nextAttemptAt },
+      'retrying',
+      'queued',
+      error,
+      carries,
+    );
+  }
+
+  /**
+   * A delivery given up (its attempts spent, a permanent failure, a refusing MDN, a job that kept
+   * crashing): dead, its message failed, its transaction sets dead. `replay` can send it again.
+   */
+  async deadLetter(m: EntityManager, d: DeliveryRef, error: string, carries?: Carried): Promise<void> {
+    await this.settle(
+      m,
+      d,
+      { status: 'dead', lastError: error, nextAttemptAt: null },
+      'dead',
+      'failed',
+      error,
+      carries,
+    );
+  }
+
+  /** A dead delivery queued again by `replay`: pending now, its message queued (its last error kept). */
+  async reopen(m: EntityManager, d: DeliveryRecord, carries?: Carried): Promise<void> {
+    await this.settle(
+      m,
+      d,
+      { status: 'pending', nextAttemptAt: this.clock(), lastError: d.lastError },
+      'pending',
+      'queued',
+      null,
+      carries,
+    );
+  }
+
+  /** Counts a failed attempt on the delivery's row (a success counts in markDelivered). */
+  async countAttempt(m: EntityManager, deliveryId: string): Promise<void> {
+    await m.query(`UPDATE ${quote(this.driver, 'delivery')} SET attempts = attempts + 1 WHERE id = ?`, [deliveryId]);
+  }
+
+  private async settle(
+    m: EntityManager,
+    d: DeliveryRef,
+    set: Partial<DeliveryRecord>,
+    txStatus: string,
+    messageStatus: string,
+    error: string | null,
+    carries?: Carried,
+  ): Promise<void> {
+    const now = this.clock();
+    await m.update(DeliveryRecord, { id: d.id }, { ...set, updatedAt: now });
+    await m.update(MessageRecord, { id: d.messageId }, { status: messageStatus, error, updatedAt: now });
+    if (d.transactionId) {
+      await m.update(
+        TransactionRecord,
+        { id: d.transactionId },
+        { deliveryStatus: txStatus, ...(txStatus === 'delivered' ? { deliveredAt: now } : {}) },
+      );
+    }
+    if (carries) await this.settleCarried(m, carries, txStatus, now);
+  }
+
+  /**
+   * A raw route delivers an interchange once for all the transaction sets it took: each of them gets
+   * that delivery's status (those the route refused, or that failed on their own, keep theirs).
+   */
+  private async settleCarried(m: EntityManager, carries: Carried, txStatus: string, now: Date): Promise<void> {
+    const d = this.driver;
+    const delivered = txStatus === 'delivered';
+    await m.query(
+      `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = ?${delivered ? ', deliveredAt = ?' : ''} WHERE interchangeId = ? AND route = ? AND deliveryStatus IN ('pending', 'retrying', 'dead', 'delivered')`,
+      [txStatus, ...(delivered ? [sqlDate(d, now)] : []), carries.interchangeId, carries.route],
+    );
+  }
+}
