@@ -16,6 +16,24 @@ export default tseslint.config(
     },
   },
   {
+    // The pipeline asks the store by intent (issue 16 §4); test/unit/pipeline-boundary.test.ts reads for the rest.
+    files: ['src/pipeline/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'typeorm', message: 'the pipeline asks the store by intent: add a method to src/store' }],
+          patterns: [
+            {
+              group: ['**/store/sql', '**/store/data-source'],
+              message: 'SQL belongs in src/store: add an intent-named method there',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
