@@ -4,6 +4,7 @@ import { GatewayError, type ErrorCode } from '../errors';
 import type { Diagnostic, Group, Interchange, Transaction } from '../edi/model';
 import { diagnostic } from '../edi/diagnostic';
 import { interchangeStatus, transactionStatus } from '../edi/ack/status';
+import { refusalCode } from '../edi/ack/refusal';
 import { assertReadable, parseStream, UnreadableInput, type ParseEvent } from '../edi/parse';
 import { type MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
@@ -272,7 +273,7 @@ async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay
         ic.errors.push(
           diagnostic(
             'interchange',
-            ic.standard === 'x12' ? '025' : '26',
+            refusalCode('duplicate', ic.standard),
             saved.warning,
             { interchange: ic.controlNumber },
             { severity: 'warning' },
@@ -311,14 +312,14 @@ async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay
     duplicate = true;
     const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
     if (policy === 'reject')
-      refusals.push({ code: 'EDIGW_DUPLICATE_INTERCHANGE', ediCode: ic.standard === 'x12' ? '025' : '26', text });
+      refusals.push({ code: 'EDIGW_DUPLICATE_INTERCHANGE', ediCode: refusalCode('duplicate', ic.standard), text });
     else {
       if (policy === 'warn') {
         warning = text;
         ic.errors.push(
           diagnostic(
             'interchange',
-            ic.standard === 'x12' ? '025' : '26',
+            refusalCode('duplicate', ic.standard),
             text,
             { interchange: ic.controlNumber },
             { severity: 'warning' },

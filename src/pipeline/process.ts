@@ -4,10 +4,11 @@ import { GatewayError, type ErrorCode } from '../errors';
 import type { Interchange, Transaction } from '../edi/model';
 import { diagnostic } from '../edi/diagnostic';
 import { interchangeStatus, transactionStatus } from '../edi/ack/status';
+import { refusalCode } from '../edi/ack/refusal';
 import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
 import type { MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
-import type { Tx } from '../store/store';
+import type { RecordedInterchange, Tx } from '../store/store';
 import type { PipelineContext, PipelineView } from './context';
 import { plannedAcks, renderAck, type PlannedAck } from './acks';
 import { processStreamed, type StreamOptions } from './process-stream';
@@ -34,7 +35,6 @@ export function identifyInterchange(
   ic: Interchange,
   channel: LoadedPartner | undefined,
 ): Identified {
-  const x12 = ic.standard === 'x12';
   const sender = ctx.partners.identify({ standard: ic.standard, qualifier: ic.sender.qualifier, id: ic.sender.id });
   const who = `${ic.sender.qualifier ? `${ic.sender.qualifier.trim()}/` : ''}${ic.sender.id.trim()}`;
   if (!sender) {
@@ -42,7 +42,7 @@ export function identifyInterchange(
       partner: channel,
       refusal: {
         code: 'EDIGW_PARTNER_UNKNOWN',
-        ediCode: x12 ? '006' : '23',
+        ediCode: refusalCode('senderUnknown', ic.standard),
         message: `no partner file claims sender ${who}`,
       },
     };
@@ -52,11 +52,12 @@ export function identifyInterchange(
       partner: channel,
       refusal: {
         code: 'EDIGW_PARTNER_MISMATCH',
-        ediCode: x12 ? '006' : '23',
+        ediCode: refusalCode('senderUnknown', ic.standard),
         message: `sender ${who} is partner ${sender.id}, but it came through partner ${channel.id}'s channel`,
       },
     };
   }
+  const x12 = ic.standard === 'x12';
   const ours = x12 ? ctx.config.identity.x12 : ctx.config.identity.edifact;
   const rq = ic.receiver.qualifier.trim();
   const rid = ic.receiver.id.trim();
@@ -65,7 +66,7 @@ export function identifyInterchange(
       partner: sender,
       refusal: {
         code: 'EDIGW_RECEIVER_UNKNOWN',
-        ediCode: x12 ? '008' : '7',
+        ediCode: refusalCode('receiverNotUs', ic.standard),
         message: `receiver ${rq ? `${rq}/` : ''}${rid} is not one of our ids (${ours.map((o) => `${o.qualifier}/${o.id}`).join(', ')})`,
       },
     };
@@ -162,16 +163,9 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Strea
           m,
         );
       }
-      const outcomes: string[] = [];
+      const outcomes: Outcome[] = [];
       for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
-      status =
-        outcomes.length === 0
-          ? 'rejected'
-          : outcomes.every((o) => o === 'processed')
-            ? 'processed'
-            : outcomes.every((o) => o === 'rejected')
-              ? 'rejected'
-              : 'partial';
+      status = messageOutcome(outcomes);
       const partnerId = w.message.partnerId;
       await store.recordOutcome(m, message.id, {
         status,
@@ -198,103 +192,159 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Strea
   ctx.kick?.();
 }
 
-/** One interchange: identify, dedupe, record, route, acknowledge. Returns processed, rejected or partial. */
-async function interchange(w: Work, ic: Interchange): Promise<string> {
-  const { ctx, m, message, channel, batch } = w;
-  const { store } = ctx;
+/** What became of an interchange, or of a message over its interchanges. */
+export type Outcome = 'processed' | 'rejected' | 'partial';
+
+/** A message is processed when every interchange is, rejected when every one is (or it has none), else partial. */
+function messageOutcome(outcomes: Outcome[]): Outcome {
+  if (outcomes.length > 0 && outcomes.every((o) => o === 'processed')) return 'processed';
+  if (outcomes.every((o) => o === 'rejected')) return 'rejected';
+  return 'partial';
+}
+
+/** A refusal of the interchange: a diagnostic its acknowledgement reports, and the error its event records. */
+function refuseInterchange(ic: Interchange, code: ErrorCode, ediCode: string, text: string): GatewayError {
+  ic.errors.push(diagnostic('interchange', ediCode, text, { interchange: ic.controlNumber, offset: ic.offset }));
+  return new GatewayError(code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, {
+    cause: new Error(text),
+  });
+}
+
+/**
+ * One interchange: identify, dedupe and record it, then route its transaction sets (or reject them),
+ * and acknowledge it last.
+ */
+async function interchange(w: Work, ic: Interchange): Promise<Outcome> {
+  const { ctx, message, channel, batch } = w;
   const who = identifyInterchange(ctx, ic, channel);
   const partner = who.partner;
   if (partner && !message.partnerId) message.partnerId = partner.id;
-  const refuse = (code: ErrorCode, ediCode: string, text: string) => {
-    ic.errors.push(diagnostic('interchange', ediCode, text, { interchange: ic.controlNumber, offset: ic.offset }));
-    return new GatewayError(code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, {
-      cause: new Error(text),
-    });
-  };
   const refusals: GatewayError[] = [];
-  if (who.refusal) refusals.push(refuse(who.refusal.code, who.refusal.ediCode, who.refusal.message));
+  if (who.refusal) refusals.push(refuseInterchange(ic, who.refusal.code, who.refusal.ediCode, who.refusal.message));
 
   const txs = ic.groups.flatMap((g) => g.transactions);
-  const tracked = (i: number) => trackedFields(partner?.tracking, txs[i]);
-  const record = { message, interchange: ic, partnerId: partner?.id ?? null, tracked, deferTransactions: true };
-  let rec = await store.recordInterchange(m, record);
-  let duplicate = false;
-  if (rec.duplicateOf) {
-    const policy = partner?.duplicates?.interchange ?? 'reject';
-    duplicate = true;
-    const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
-    if (policy === 'reject')
-      refusals.push(refuse('EDIGW_DUPLICATE_INTERCHANGE', ic.standard === 'x12' ? '025' : '26', text));
-    else {
-      if (policy === 'warn')
-        ic.errors.push(
-          diagnostic(
-            'interchange',
-            ic.standard === 'x12' ? '025' : '26',
-            text,
-            { interchange: ic.controlNumber },
-            { severity: 'warning' },
-          ),
-        );
-      rec = await store.recordInterchange(m, { ...record, acceptDuplicate: true });
-    }
-  }
+  const { rec, duplicate } = await recordOnce(w, ic, partner, txs, refusals);
   const recorded = !rec.duplicateOf || rec.transactions.length > 0;
-  const icEvent = await store.event(
-    {
-      stage: 'interchange',
-      status: refusals.length ? 'error' : 'ok',
-      parentId: w.eventId,
-      messageId: message.id,
-      interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
-      partnerId: partner?.id ?? null,
-      code: refusals[0]?.code ?? null,
-      detail: refusals.length
-        ? refusals.map((r) => r.describe()).join('; ')
-        : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()}: ${txs.length} transaction(s)${duplicate ? ' (duplicate accepted)' : ''}`,
-    },
-    m,
-  );
+  const icEvent = await interchangeEvent(w, ic, {
+    partner,
+    refusals,
+    interchangeId: recorded ? rec.interchange.id : rec.duplicateOf!.id,
+    summary: `${txs.length} transaction(s)${duplicate ? ' (duplicate accepted)' : ''}`,
+  });
 
   // What the acknowledgements will say is known now; they are built and numbered last (below).
   const status = interchangeStatus(ic);
   const acks = plannedAcks(ic, refusals.length && !channel ? undefined : partner);
-  const said = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
-  const rows = rec.transactions;
-  if (recorded && said) {
-    await store.acks.markAnswered(m, rec.interchange.id, said.status);
-    rows.forEach((row, i) => {
-      row.ackStatus = said.kind === 'TA1' ? said.status : transactionStatus(txs[i]);
-    });
-  }
+  if (recorded) await markAnswered(w, rec, txs, acks);
 
-  let outcome: string;
+  const rows = rec.transactions;
+  let outcome: Outcome;
   if (refusals.length || status === 'R' || !partner) {
     for (const row of rows) row.deliveryStatus = 'rejected';
     outcome = 'rejected';
   } else {
-    // Acknowledgements of what we sent are matched, not routed (unless a route names their type).
-    if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type)))
-      await reconcileAcks(ctx, m, partner.id, ic, { messageId: message.id, eventId: icEvent });
-    let failed = 0;
-    const rawSent: RawRoutes = new Map();
-    for (const [i, tx] of txs.entries()) {
-      const row = rows[i];
-      if (!row) continue;
-      if (transactionStatus(tx) === 'R') {
-        row.deliveryStatus = 'rejected';
-        failed++;
-        continue;
-      }
-      if (!(await routeTransaction(w, partner, ic, tx, row, icEvent, rawSent))) failed++;
-    }
-    outcome = failed === 0 ? 'processed' : failed === txs.length ? 'rejected' : 'partial';
+    outcome = await routeInterchange(w, partner, ic, txs, rows, icEvent);
   }
   batch.transactions.push(...rows);
 
   // Last, so that on MariaDB the partner's control-number row is locked only until the commit that follows.
   await queueAcks(w, ic, partner, acks, icEvent, recorded ? rec.interchange.id : null);
   return outcome;
+}
+
+/**
+ * Records the interchange, once: one received before (same partner, sender, receiver and control
+ * number) is refused, or, when the partner's duplicates policy accepts it, recorded again under a key
+ * of its own (with a warning when the policy says so).
+ */
+async function recordOnce(
+  w: Work,
+  ic: Interchange,
+  partner: LoadedPartner | undefined,
+  txs: Transaction[],
+  refusals: GatewayError[],
+): Promise<{ rec: RecordedInterchange; duplicate: boolean }> {
+  const { ctx, m, message } = w;
+  const tracked = (i: number) => trackedFields(partner?.tracking, txs[i]);
+  const record = { message, interchange: ic, partnerId: partner?.id ?? null, tracked, deferTransactions: true };
+  const rec = await ctx.store.recordInterchange(m, record);
+  if (!rec.duplicateOf) return { rec, duplicate: false };
+  const policy = partner?.duplicates?.interchange ?? 'reject';
+  const code = refusalCode('duplicate', ic.standard);
+  const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
+  if (policy === 'reject') {
+    refusals.push(refuseInterchange(ic, 'EDIGW_DUPLICATE_INTERCHANGE', code, text));
+    return { rec, duplicate: true };
+  }
+  if (policy === 'warn')
+    ic.errors.push(diagnostic('interchange', code, text, { interchange: ic.controlNumber }, { severity: 'warning' }));
+  return { rec: await ctx.store.recordInterchange(m, { ...record, acceptDuplicate: true }), duplicate: true };
+}
+
+/** The interchange's event: why it was refused, or what it holds. Returns its id, the parent of what follows. */
+function interchangeEvent(
+  w: Work,
+  ic: Interchange,
+  e: { partner: LoadedPartner | undefined; refusals: GatewayError[]; interchangeId: string; summary: string },
+): Promise<number> {
+  const refused = e.refusals.length > 0;
+  return w.ctx.store.event(
+    {
+      stage: 'interchange',
+      status: refused ? 'error' : 'ok',
+      parentId: w.eventId,
+      messageId: w.message.id,
+      interchangeId: e.interchangeId,
+      partnerId: e.partner?.id ?? null,
+      code: e.refusals[0]?.code ?? null,
+      detail: refused
+        ? e.refusals.map((r) => r.describe()).join('; ')
+        : `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${ic.controlNumber} from ${ic.sender.id.trim()}: ${e.summary}`,
+    },
+    w.m,
+  );
+}
+
+/**
+ * The ack status our acknowledgement gives the interchange, and its transaction sets: the TA1's
+ * status when only a TA1 answers, else each set's own.
+ */
+async function markAnswered(w: Work, rec: RecordedInterchange, txs: Transaction[], acks: PlannedAck[]): Promise<void> {
+  const said = acks.find((a) => a.kind !== 'TA1') ?? acks[0];
+  if (!said) return;
+  await w.ctx.store.acks.markAnswered(w.m, rec.interchange.id, said.status);
+  rec.transactions.forEach((row, i) => {
+    row.ackStatus = said.kind === 'TA1' ? said.status : transactionStatus(txs[i]);
+  });
+}
+
+/**
+ * An accepted interchange's transaction sets: the acknowledgements of what we sent are matched (not
+ * routed, unless a route names their type); each other set is routed, mapped and queued, or rejected.
+ */
+async function routeInterchange(
+  w: Work,
+  partner: LoadedPartner,
+  ic: Interchange,
+  txs: Transaction[],
+  rows: TransactionRecord[],
+  icEvent: number,
+): Promise<Outcome> {
+  if (ic.ta1?.length || txs.some((t) => ACK_TYPES.has(t.type)))
+    await reconcileAcks(w.ctx, w.m, partner.id, ic, { messageId: w.message.id, eventId: icEvent });
+  let failed = 0;
+  const rawSent: RawRoutes = new Map();
+  for (const [i, tx] of txs.entries()) {
+    const row = rows[i];
+    if (!row) continue;
+    if (transactionStatus(tx) === 'R') {
+      row.deliveryStatus = 'rejected';
+      failed++;
+      continue;
+    }
+    if (!(await routeTransaction(w, partner, ic, tx, row, icEvent, rawSent))) failed++;
+  }
+  return failed === 0 ? 'processed' : failed === txs.length ? 'rejected' : 'partial';
 }
 
 /** Builds, numbers and queues the planned acknowledgements of an interchange (or records why one is not sent). */
