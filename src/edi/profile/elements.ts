@@ -112,6 +112,7 @@ function digitsOnly(v: string, from: number): boolean {
 }
 
 /** What is wrong with one value, or undefined: the hot path, which allocates nothing. */
+// eslint-disable-next-line complexity -- a case per data element type (N, R, ID, AN, DT, TM…), allocating nothing: the hot path of validation
 function valueFinding(v: string, c: ValueCheck): Finding | undefined {
   let len = v.length;
   switch (c.kind) {
@@ -223,6 +224,7 @@ function locate(at: SegmentAt, seg: Segment, element: number, component?: number
 }
 
 /** Checks the elements of one segment against its compiled definitions, appending findings to out. */
+// eslint-disable-next-line complexity -- the element rules of a segment (repeats, composites, usage, syntax rules) in one pass: the hot path of validation
 export function checkElements(
   seg: Segment,
   checks: ElementCheck[],

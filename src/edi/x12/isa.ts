@@ -53,6 +53,7 @@ const isAlnum = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x
  * elements are not padded to width is still read (by counting separators) but reported, because many
  * real senders get the padding wrong and the rest of their interchange is fine.
  */
+// eslint-disable-next-line complexity -- a scanner: the fixed 106-byte ISA and each way real senders break it, byte by byte
 export function scanIsa(buf: Buffer, pos: number, base: number, final: boolean): IsaScan {
   const avail = buf.length - pos;
   if (avail < 4)

@@ -61,6 +61,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   /** Bytes before this index of the chunk are known valid UTF-8: segments there decode without a check each. */
   private utf8Until = 0;
 
+  // eslint-disable-next-line complexity -- a scanner: one branch per byte class and envelope segment, kept in one loop for speed
   scan(buf: Buffer, pos: number, base: number, final: boolean): number {
     this.ascii = isAscii(buf.subarray(pos));
     this.utf8Until = 0;

@@ -214,6 +214,7 @@ function fileNameOf(entity: MimeEntity): string | undefined {
  * CompressedData and multipart/signed in whichever order the sender used (compression before or
  * after signing), each at most once, encryption only outermost.
  */
+// eslint-disable-next-line complexity -- unwraps each layer AS2 allows, in the orders senders use, each with the disposition its failure is refused with
 export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: ReceivePolicy): ReceivedMessage {
   const as2 = readAs2Headers(headers);
   const micChoice = chooseMicAlgorithm(as2.dispositionNotificationOptions);

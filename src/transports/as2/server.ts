@@ -485,6 +485,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     );
   }
 
+  // eslint-disable-next-line complexity -- issue 16 §3 splits startAs2Server's handler into reading, unwrapping, answering and one refusal path
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const remote = req.socket.remoteAddress;
     const path = (req.url ?? '/').split('?')[0];
