@@ -12,6 +12,7 @@ import {
   AckRecord,
   DeliveryRecord,
   EventRecord,
+  GroupRecord,
   InterchangeRecord,
   JobRecord,
   MessageRecord,
@@ -356,6 +357,33 @@ for (const [kind, opts] of [
       // The 997 itself is matched, not routed: Umbrella has no route, and that is no failure.
       const [ackTx] = await transactionsOf(h, (await interchangesOf(h, ackMsg))[0].id);
       expect(ackTx).toMatchObject({ type: '997', deliveryStatus: 'unrouted' });
+    });
+
+    it('a 997 that rejects the set we sent leaves R on our interchange, its group and its transaction set, and an error event', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'INITECH', control: 602, pos: ['PO-602'] }));
+      const [inTx] = await transactionsOf(h, (await interchangesOf(h, id))[0].id);
+      const [delivery] = await deliveriesOf(h, inTx.id);
+      const [out] = await interchangesOf(h, delivery.messageId);
+      const sent = parseBuffer(await payloadOf(h, delivery.messageId), { level: 'full' }).interchanges[0];
+
+      // Umbrella's 997 says AK5*R for the set and AK9*R for the group.
+      time.advance(60_000);
+      const accepted = write(buildAck(sent, '997', { controlNumber: 9002, now: time.clock() })).toString('latin1');
+      const rejecting = accepted.replace(/AK5\*A~/, 'AK5*R*5~').replace(/AK9\*A\*1\*1\*1~/, 'AK9*R*1*1*0~');
+      expect(rejecting).not.toBe(accepted);
+      const ackMsg = await processed(h, rejecting, 'umbrella');
+      expect(await rows(h).findOneByOrFail(InterchangeRecord, { id: out.id })).toMatchObject({ ackStatus: 'R' });
+      expect((await transactionsOf(h, out.id)).map((t) => t.ackStatus)).toEqual(['R']);
+      expect((await rows(h).findBy(GroupRecord, { interchangeId: out.id })).map((g) => g.ackStatus)).toEqual(['R']);
+      expect(await rows(h).findOneByOrFail(AckRecord, { direction: 'in', messageId: ackMsg })).toMatchObject({
+        kind: '997',
+        status: 'R',
+        acknowledgesInterchangeId: out.id,
+      });
+      expect((await h.store.events(ackMsg)).find((e) => e.stage === 'ack-received')).toMatchObject({
+        status: 'error',
+        interchangeId: out.id,
+      });
     });
 
     it('EDIFACT routed to another partner: its CONTRL, matched by the interchange control number, settles it', async (h) => {
