@@ -368,7 +368,7 @@ for (const [kind, opts] of [
 
       // Umbrella's 997 says AK5*R for the set and AK9*R for the group.
       time.advance(60_000);
-      const accepted = write(buildAck(sent, '997', { controlNumber: 9002, now: time.clock() })).toString('latin1');
+      const accepted = write(buildAck(sent, '997', { controlNumber: 9011, now: time.clock() })).toString('latin1');
       const rejecting = accepted.replace(/AK5\*A~/, 'AK5*R*5~').replace(/AK9\*A\*1\*1\*1~/, 'AK9*R*1*1*0~');
       expect(rejecting).not.toBe(accepted);
       const ackMsg = await processed(h, rejecting, 'umbrella');
