@@ -771,36 +771,7 @@ export class Store {
     } catch (e) {
       await qr.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
       if (!isUniqueViolation(e)) throw e;
-      // Another node may have committed this key after our transaction's first read (two runs of one
-      // message, or two messages carrying one interchange): an expected race, not an error. InnoDB
-      // waited for that commit before it said "duplicate", but a plain read here would still see our
-      // snapshot, where the row is not (TypeORM's "Could not find any entity"); a locking read sees
-      // the committed row. SQLite has one writer at a time, so its snapshot already holds the row.
-      const key = {
-        partnerKey: rec.partnerKey,
-        senderId: rec.senderId,
-        receiverId: rec.receiverId,
-        controlNumber: rec.controlNumber,
-        direction: rec.direction,
-      };
-      const latest = this.driver === 'sqlite' ? {} : { lock: { mode: 'pessimistic_read' as const } };
-      const first = await m.findOne(InterchangeRecord, { where: key, ...latest });
-      if (!first) {
-        throw new GatewayError(
-          'EDIGW_STORE_RACE',
-          `recording interchange ${rec.controlNumber} of message ${input.message.id}: the first one with its key is gone again`,
-        );
-      }
-      // The winner recorded this very interchange of this very message: ours, as a retaken job finds it.
-      if (first.messageId === input.message.id && first.byteOffset === ic.offset) {
-        return {
-          interchange: first,
-          transactions: input.deferTransactions
-            ? []
-            : await m.find(TransactionRecord, { where: { interchangeId: first.id }, ...latest }),
-        };
-      }
-      return { interchange: first, transactions: [], duplicateOf: first };
+      return this.recordedFirst(m, rec, input.message.id, input.deferTransactions);
     }
     const transactions: TransactionRecord[] = [];
     const groups: GroupRecord[] = [];
@@ -919,6 +890,48 @@ export class Store {
         `UPDATE ${t} SET ackStatus = CASE validation WHEN 'invalid' THEN 'R' WHEN 'warnings' THEN 'E' ELSE 'A' END WHERE interchangeId = ?`,
         [interchangeId],
       );
+  }
+
+  /**
+   * The interchange that holds the unique key `rec` was refused on: ours when this very message and
+   * position recorded it (a retaken job, or a second run of one message), else a duplicate.
+   */
+  private async recordedFirst(
+    m: EntityManager,
+    rec: InterchangeRecord,
+    messageId: string,
+    deferTransactions: boolean | undefined,
+  ): Promise<RecordedInterchange> {
+    // Another node may have committed this key after our transaction's first read (two runs of one
+    // message, or two messages carrying one interchange): an expected race, not an error. InnoDB
+    // waited for that commit before it said "duplicate", but a plain read here would still see our
+    // snapshot, where the row is not (TypeORM's "Could not find any entity"); a locking read sees
+    // the committed row. SQLite has one writer at a time, so its snapshot already holds the row.
+    const key = {
+      partnerKey: rec.partnerKey,
+      senderId: rec.senderId,
+      receiverId: rec.receiverId,
+      controlNumber: rec.controlNumber,
+      direction: rec.direction,
+    };
+    const latest = this.driver === 'sqlite' ? {} : { lock: { mode: 'pessimistic_read' as const } };
+    const first = await m.findOne(InterchangeRecord, { where: key, ...latest });
+    if (!first) {
+      throw new GatewayError(
+        'EDIGW_STORE_RACE',
+        `recording interchange ${rec.controlNumber} of message ${messageId}: the first one with its key is gone again`,
+      );
+    }
+    // The winner recorded this very interchange of this very message: ours, as a retaken job finds it.
+    if (first.messageId === messageId && first.byteOffset === rec.byteOffset) {
+      return {
+        interchange: first,
+        transactions: deferTransactions
+          ? []
+          : await m.find(TransactionRecord, { where: { interchangeId: first.id }, ...latest }),
+      };
+    }
+    return { interchange: first, transactions: [], duplicateOf: first };
   }
 
   /** Inserts transaction rows (from recordInterchange with deferTransactions) in multi-row statements. */
