@@ -74,8 +74,9 @@ for (const [kind, jobs] of cases) {
       const ran = outs.flatMap((o) => readFileSync(o, 'utf8').split('\n').filter(Boolean));
       expect(ran.length).toBe(jobs);
       expect(new Set(ran).size).toBe(jobs);
-      // Both workers did a share of the work.
-      for (const r of results) expect(Number(r.out)).toBeGreaterThan(0);
+      // Each completion was counted by the worker that made it: together, every job once. (How the jobs
+      // split between the two is the scheduler's business: the queue promises no fairness.)
+      expect(results.reduce((n, r) => n + Number(r.out), 0)).toBe(jobs);
       expect(await store.queue.counts()).toEqual({ done: jobs });
     }, 120_000);
 
@@ -182,7 +183,7 @@ for (const [kind, jobs] of cases) {
     test('a worker killed with SIGKILL mid-job: the job is taken again after its lease and done once', async () => {
       await store.ds.query(`DELETE FROM job`);
       await store.queue.enqueue({ kind: 'work', key: 'crash-me' });
-      const p = spawn(process.execPath, [worker, 'hang', db.url, 'doomed', '1500'], {
+      const p = spawn(process.execPath, [worker, 'hang', db.url, 'doomed', '60000'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const claimed = await new Promise<string>((res) => p.stdout.on('data', (d) => res(String(d))));
@@ -190,10 +191,15 @@ for (const [kind, jobs] of cases) {
       p.kill('SIGKILL');
       await new Promise((r) => p.on('close', r));
       expect(await store.queue.claim('survivor', 5, 60_000, ['work'])).toEqual([]); // still leased
-      await new Promise((r) => setTimeout(r, 1600));
-      const [job] = await store.queue.claim('survivor', 5, 60_000, ['work']);
-      expect(job).toMatchObject({ key: 'crash-me', attempts: 2, claimedBy: 'survivor' });
-      expect(await store.queue.complete(job)).toBe(true);
+      // A node whose clock is past the lease, rather than a test that sleeps through it.
+      const later = await Store.open(db.url, { payloads: 'database', clock: () => new Date(Date.now() + 61_000) });
+      try {
+        const [job] = await later.queue.claim('survivor', 5, 60_000, ['work']);
+        expect(job).toMatchObject({ key: 'crash-me', attempts: 2, claimedBy: 'survivor' });
+        expect(await later.queue.complete(job)).toBe(true);
+      } finally {
+        await later.close();
+      }
       expect(await store.ds.getRepository(JobRecord).findOneByOrFail({ key: 'crash-me' })).toMatchObject({
         status: 'done',
         attempts: 2,

