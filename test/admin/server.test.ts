@@ -271,7 +271,7 @@ describe('admin API: submit', () => {
     ['EDIGW_DB_LOCK_TIMEOUT', 503],
     ['EDIGW_EDI_UNREADABLE', 422],
     ['EDIGW_USAGE', 400],
-    ['EDIGW_PROFILE_INVALID', 400],
+    ['EDIGW_CONFIG_INVALID', 400],
   ] as const)('a GatewayError %s from submit is answered %i with its code and message', async (code, status) => {
     const err = new GatewayError(code, 'storing po.edi for acme');
     const { call } = await start({

@@ -231,7 +231,7 @@ for (const kind of DATABASES) {
       const dead = await delivery(h, id);
       expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
       expect(dead.lastError).toBe(
-        `delivery ${id}: no such endpoint: partner flaky is not loaded (its file was removed or never loaded) [EDIGW_ENDPOINT_UNKNOWN]`,
+        `delivery ${id} to partner flaky: the partner of this delivery is not loaded (its file was removed or never loaded) [EDIGW_DELIVERY_PARTNER_UNLOADED]`,
       );
     });
   });
