@@ -12,6 +12,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
+import { redactUrl } from '../../redact-url';
 import { GatewayError, type ErrorCode } from '../../errors';
 import { duration } from '../../config/units';
 import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
@@ -54,33 +55,8 @@ export const httpSenderConfig = z
   );
 export type HttpSenderConfig = z.output<typeof httpSenderConfig>;
 
-const SECRET_PARAM = /token|secret|password|passwd|pwd|auth|key|sig|signature|code|credential/i;
-
-/**
- * The URL as logs, errors and the store may show it: no password, and no value of a query parameter
- * whose name suggests a credential (`?code=` of an Azure function, `?sig=` of a SAS URL).
- */
-export function redactUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return '(an invalid URL)';
-  }
-  let changed = false;
-  if (u.password) {
-    u.password = '***';
-    changed = true;
-  }
-  for (const name of new Set(u.searchParams.keys())) {
-    if (SECRET_PARAM.test(name)) {
-      u.searchParams.set(name, '***');
-      changed = true;
-    }
-  }
-  // Unchanged, the URL is shown as the partner file writes it (URL would add a trailing slash).
-  return changed ? u.toString() : url;
-}
+// The one URL redaction; exported here too for the modules that import it from the http sender.
+export { redactUrl };
 
 /** Answers that say "try again later"; every other 4xx will be answered the same way next time. */
 const TRANSIENT_STATUS = new Set([408, 429]);
