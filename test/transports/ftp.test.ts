@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GatewayError } from '../../src/errors';
+import { inboundContract, outboundContract } from './contract';
 import { findInbound, findOutbound, type IntakeInput, type TransportLogger } from '../../src/transports';
 import { connectFtp, ftpError } from '../../src/transports/ftp/client';
 import { FtpPoller, ftpPoller } from '../../src/transports/ftp/poller';
@@ -350,5 +351,30 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
     await p.poll();
     await p.poll();
     expect(p.nextDelay()).toBe(400);
+  });
+
+  // ---- the transport contract (plain FTP; FTPS differs only below the client) ----
+
+  const filesOf = async (dir: string) =>
+    (await fs.readdir(local(dir), { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+
+  inboundContract('ftp poller', async () => {
+    const dir = await remoteDir();
+    return {
+      put: (name, bytes) => put(dir, name, bytes),
+      files: () => filesOf(dir),
+      poller: (afterRead, intake) => poller(targets[0][1], { dir, afterRead }, { intake }),
+    };
+  });
+
+  outboundContract('ftp sender', async () => {
+    const dir = await remoteDir();
+    return {
+      sender: () => sender(targets[0][1], { dir }).s,
+      read: (remoteName) => fs.readFile(local(dir, remoteName)),
+    };
   });
 });

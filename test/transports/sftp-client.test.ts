@@ -22,6 +22,7 @@ import { SftpPoller, sftpPoller } from '../../src/transports/sftp/poller';
 import { sftpSender } from '../../src/transports/sftp/sender';
 import { type Sshd, SSHD, startSshd } from './peers/sshd';
 import { describePeer, freePort, missingPeer } from './peers/system';
+import { inboundContract, outboundContract } from './contract';
 
 function publicKeyLine(type: 'ed25519' | 'rsa' = 'ed25519', comment = 'k'): { line: string; blob: Buffer } {
   const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048 }) : utils.generateKeyPairSync('ed25519');
@@ -658,5 +659,30 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     } finally {
       await session.close();
     }
+  });
+
+  // ---- the transport contract ----
+
+  const filesOf = async (dir: string) =>
+    (await fs.readdir(local(dir), { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+
+  inboundContract('sftp poller', async () => {
+    const dir = await remoteDir();
+    return {
+      put: (name, bytes) => put(dir, name, bytes),
+      files: () => filesOf(dir),
+      poller: (afterRead, intake) => poller({ dir, afterRead }, { intake }),
+    };
+  });
+
+  outboundContract('sftp sender', async () => {
+    const dir = await remoteDir();
+    return {
+      sender: () => sender({ dir }).s,
+      read: (remoteName) => fs.readFile(local(dir, remoteName)),
+    };
   });
 });
