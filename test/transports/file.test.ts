@@ -104,7 +104,7 @@ describe('file watcher', () => {
     await w.poll(); // first sight: not yet known stable
     expect(calls).toHaveLength(0);
     const second = w.poll();
-    await sleep(20);
+    for (let i = 0; i < 400 && calls.length === 0; i++) await sleep(5); // until the store is asked
     expect(calls).toHaveLength(1);
     expect(calls[0].bytes.toString()).toBe('ISA*hello');
     expect(calls[0].fileName).toBe('po.edi');

@@ -263,7 +263,8 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
       });
       try {
         expect(await s.send({ bytes: body, fileName: 'desadv.edi' })).toEqual({ remoteName: 'desadv.edi' });
-        await new Promise((r) => setTimeout(r, 100));
+        // Until the watch has seen the final name appear (the rename), not for some time.
+        for (let i = 0; i < 400 && !names.includes('desadv.edi'); i++) await new Promise((r) => setTimeout(r, 5));
       } finally {
         watcher.close();
       }

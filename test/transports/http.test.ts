@@ -446,7 +446,7 @@ describe('http sender: connections', () => {
     s.server.keepAliveTimeout = 50;
     const out = sender({ url: s.url });
     await expect(out.send(item('a.edi'))).resolves.toEqual({ remoteName: s.url });
-    await sleep(100);
+    await until(() => s.connections[0]?.closed === true); // the server's keep-alive timeout closed it
     await expect(out.send(item('b.edi'))).resolves.toEqual({ remoteName: s.url });
     expect(s.received.map((r) => r.headers['x-edi-gateway-file'])).toEqual(['a.edi', 'b.edi']);
     expect(s.connections.map((c) => c.requests)).toEqual([1, 1]);

@@ -539,7 +539,8 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     });
     try {
       expect(await s.send({ bytes: body, fileName: 'invoice.x12' })).toEqual({ remoteName: 'invoice.x12' });
-      await new Promise((r) => setTimeout(r, 100));
+      // Until the watch has seen the final name appear (the rename), not for some time.
+      for (let i = 0; i < 400 && !names.includes('invoice.x12'); i++) await new Promise((r) => setTimeout(r, 5));
     } finally {
       watcher.close();
     }
