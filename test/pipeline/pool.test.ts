@@ -175,7 +175,7 @@ describeOn('mariadb', 'MariaDB pool', () => {
       await until(
         'the job retaken and done',
         20_000,
-        async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: job.id })).status === 'done',
+        async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: String(job.id) })).status === 'done',
       );
     } finally {
       await again.stop(5_000);
