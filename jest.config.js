@@ -3,6 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

@@ -5,12 +5,33 @@
  */
 export type ErrorKind = 'retry' | 'dead' | 'disposition' | 'config' | 'usage';
 
+/**
+ * The MDN dispositions (RFC 4130 §7.4.3) that AS2 disposition codes answer with. They are typed
+ * here, beside the codes, so that this catalogue is the one place their text lives: no throw site or
+ * MDN builder types one by hand (OpenAS2 once shipped `decompresion-failed`).
+ */
+export type MdnDisposition =
+  | 'processed/error: decryption-failed'
+  | 'processed/error: authentication-failed'
+  | 'processed/error: integrity-check-failed'
+  | 'processed/error: insufficient-message-security'
+  | 'processed/error: decompression-failed'
+  | 'processed/error: unexpected-processing-error'
+  | 'processed/warning: duplicate-document'
+  | 'failed/failure: unsupported MIC-algorithms';
+
+export interface CatalogueEntry {
+  kind: ErrorKind;
+  message: string;
+  /** For an AS2 disposition code: the MDN disposition it answers with, also shown after the message. */
+  mdn?: MdnDisposition;
+}
+
 export const catalogue = {
   EDIGW_USAGE: { kind: 'usage', message: 'wrong command line' },
   EDIGW_FILE_UNREADABLE: { kind: 'usage', message: 'cannot read the file' },
   EDIGW_EDI_UNREADABLE: { kind: 'dead', message: 'not X12 or EDIFACT' },
   EDIGW_ACK_KIND: { kind: 'usage', message: 'acknowledgement kind does not fit the standard' },
-  EDIGW_PROFILE_INVALID: { kind: 'config', message: 'a profile file is invalid' },
   EDIGW_FILE_DENIED: { kind: 'dead', message: 'permission denied' },
   EDIGW_FILE_NO_SPACE: { kind: 'retry', message: 'no space left on the device' },
   EDIGW_FILE_IO: { kind: 'retry', message: 'file system error' },
@@ -61,6 +82,11 @@ export const catalogue = {
   },
   EDIGW_NO_ROUTE: { kind: 'dead', message: 'no route of the partner matches this transaction' },
   EDIGW_ENDPOINT_UNKNOWN: { kind: 'dead', message: 'no such endpoint' },
+  EDIGW_ROUTE_PARTNER_UNKNOWN: { kind: 'dead', message: 'the route sends to a partner that is not loaded' },
+  EDIGW_DELIVERY_PARTNER_UNLOADED: {
+    kind: 'dead',
+    message: 'the partner of this delivery is not loaded (its file was removed or never loaded)',
+  },
   EDIGW_SERIALIZE_FAILED: { kind: 'dead', message: 'the document cannot be written in the target format' },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
   EDIGW_NOT_DEAD: { kind: 'usage', message: 'only a dead-lettered delivery can be replayed' },
@@ -78,41 +104,48 @@ export const catalogue = {
   EDIGW_CONFIG_INVALID: { kind: 'config', message: 'the configuration is invalid' },
   EDIGW_AS2_DECRYPTION_FAILED: {
     kind: 'disposition',
-    message: 'the message cannot be decrypted with our key (processed/error: decryption-failed)',
+    message: 'the message cannot be decrypted with our key',
+    mdn: 'processed/error: decryption-failed',
   },
   EDIGW_AS2_AUTHENTICATION_FAILED: {
     kind: 'disposition',
-    message: "the signature does not verify with the partner's certificate (processed/error: authentication-failed)",
+    message: "the signature does not verify with the partner's certificate",
+    mdn: 'processed/error: authentication-failed',
   },
   EDIGW_AS2_INTEGRITY_CHECK_FAILED: {
     kind: 'disposition',
-    message: 'the content does not match the digest its signature covers (processed/error: integrity-check-failed)',
+    message: 'the content does not match the digest its signature covers',
+    mdn: 'processed/error: integrity-check-failed',
   },
   EDIGW_AS2_INSUFFICIENT_SECURITY: {
     kind: 'disposition',
-    message:
-      'the message lacks the signature or encryption the partner file requires (processed/error: insufficient-message-security)',
+    message: 'the message lacks the signature or encryption the partner file requires',
+    mdn: 'processed/error: insufficient-message-security',
   },
   EDIGW_AS2_DECOMPRESSION_FAILED: {
     kind: 'disposition',
-    message: 'the compressed content cannot be decompressed (processed/error: decompression-failed)',
+    message: 'the compressed content cannot be decompressed',
+    mdn: 'processed/error: decompression-failed',
   },
   EDIGW_AS2_DECOMPRESSION_REFUSED: {
     kind: 'disposition',
-    message:
-      'decompression refused: the content expands beyond the size or ratio limit (processed/error: decompression-failed)',
+    message: 'decompression refused: the content expands beyond the size or ratio limit',
+    mdn: 'processed/error: decompression-failed',
   },
   EDIGW_AS2_PROCESSING_FAILED: {
     kind: 'disposition',
-    message: 'the message is not well-formed AS2 (processed/error: unexpected-processing-error)',
+    message: 'the message is not well-formed AS2',
+    mdn: 'processed/error: unexpected-processing-error',
   },
   EDIGW_AS2_DUPLICATE_DOCUMENT: {
     kind: 'disposition',
-    message: 'this Message-ID was received from this partner before (processed/warning: duplicate-document)',
+    message: 'this Message-ID was received from this partner before',
+    mdn: 'processed/warning: duplicate-document',
   },
   EDIGW_AS2_MIC_UNSUPPORTED: {
     kind: 'disposition',
-    message: 'none of the MIC algorithms the sender requires is supported (failed/failure: unsupported MIC-algorithms)',
+    message: 'none of the MIC algorithms the sender requires is supported',
+    mdn: 'failed/failure: unsupported MIC-algorithms',
   },
   EDIGW_AS2_MDN_INVALID: { kind: 'dead', message: 'the MDN cannot be read' },
   EDIGW_AS2_MDN_SIGNATURE_INVALID: {
@@ -211,9 +244,21 @@ export const catalogue = {
     kind: 'retry',
     message: 'the database chose this transaction as a deadlock victim; the work is tried again later',
   },
-} as const satisfies Record<string, { kind: ErrorKind; message: string }>;
+} as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
+
+/** A code's message, with its MDN disposition in brackets when it has one. */
+export function catalogueMessage(code: ErrorCode): string {
+  const entry: CatalogueEntry = catalogue[code];
+  return entry.mdn ? `${entry.message} (${entry.mdn})` : entry.message;
+}
+
+/** The MDN disposition a code answers with, if it is an AS2 disposition code. */
+export function mdnDispositionOf(code: ErrorCode): MdnDisposition | undefined {
+  const entry: CatalogueEntry = catalogue[code];
+  return entry.mdn;
+}
 
 export class GatewayError extends Error {
   readonly kind: ErrorKind;
@@ -223,7 +268,7 @@ export class GatewayError extends Error {
     readonly context: string,
     options?: { cause?: unknown },
   ) {
-    super(`${context}: ${catalogue[code].message}`, options);
+    super(`${context}: ${catalogueMessage(code)}`, options);
     this.name = 'GatewayError';
     this.kind = catalogue[code].kind;
   }
@@ -231,6 +276,6 @@ export class GatewayError extends Error {
   /** What was being done and what went wrong, with the cause's own words where there is one. */
   describe(): string {
     const cause = this.cause instanceof Error ? `: ${this.cause.message}` : '';
-    return `${this.context}: ${catalogue[this.code].message}${cause} [${this.code}]`;
+    return `${this.context}: ${catalogueMessage(this.code)}${cause} [${this.code}]`;
   }
 }

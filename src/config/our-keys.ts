@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import forge from 'node-forge';
 import { utils as sshUtils } from 'ssh2';
 import { GatewayError } from '../errors';
+import { syncDir } from '../sync-dir';
 import type { GatewayConfig } from './gateway';
 import { under } from './partner';
 
@@ -213,15 +214,5 @@ async function publish(tmp: string, file: string): Promise<void> {
     if (await exists(file))
       throw new GatewayError('EDIGW_KEYS_WRITE', `${file} appeared while it was being made; it was left as it is`);
     await fs.rename(tmp, file);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { redactUrl } from '../redact-url';
 import { duration } from './units';
 
 /*
@@ -527,22 +528,11 @@ function metaOf(schema: z.ZodType): Record<string, unknown> | undefined {
   return z.globalRegistry.get(schema) as Record<string, unknown> | undefined;
 }
 
-function redactUrlCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
 /** Walks a value with the schema it was parsed by, replacing what the schema marks as secret. */
 function redactWith(schema: z.ZodType, value: unknown): unknown {
   const meta = metaOf(schema);
   if (meta?.secret === true) return value === undefined ? value : '***';
-  if (meta?.secret === 'url' && typeof value === 'string') return redactUrlCredentials(value);
+  if (meta?.secret === 'url' && typeof value === 'string') return redactUrl(value);
   if (meta?.secret === 'credential-headers' && isObj(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_HEADER.test(k) ? '***' : v]));
   }

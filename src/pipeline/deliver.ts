@@ -152,9 +152,10 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
   try {
     const partner = ctx.partners.get(data.partnerId);
     if (!partner)
-      throw new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `delivery ${data.deliveryId}`, {
-        cause: new Error(`partner ${data.partnerId} is not loaded (its file was removed or never loaded)`),
-      });
+      throw new GatewayError(
+        'EDIGW_DELIVERY_PARTNER_UNLOADED',
+        `delivery ${data.deliveryId} to partner ${data.partnerId}`,
+      );
     const sender = senders.get(partner, data.endpoint);
     const bytes = await ctx.store.payload(data.sha256, data.size);
     // Retries of this job send the same id (an AS2 Message-ID derives from it); a replay is a job of its own.

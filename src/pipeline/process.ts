@@ -447,9 +447,7 @@ export async function routeTransaction(
   const to = route.partner ? ctx.partners.get(route.partner) : partner;
   if (!to)
     return fail(
-      new GatewayError('EDIGW_ENDPOINT_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`, {
-        cause: new Error(`no partner ${route.partner} is loaded`),
-      }),
+      new GatewayError('EDIGW_ROUTE_PARTNER_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`),
     );
   const where = `${to.id}/${route.to}`;
   row.route = where.slice(0, 128);

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { entities } from './entities';
 import { migrations } from '../../migrations';
 import { GatewayError } from '../errors';
+import { redactUrl } from '../redact-url';
 
 export type Driver = 'sqlite' | 'mariadb';
 
@@ -155,10 +156,8 @@ export function boundPool(ds: DataSource, opts: PoolOptions = {}): void {
   };
 }
 
-/** A database URL fit for logs and messages: the password replaced. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@/]*@/, '$1***@');
-}
+// A database URL fit for logs and messages: the one URL redaction.
+export { redactUrl };
 
 export function createDataSource(url: string, base?: string, pool?: PoolOptions): DataSource {
   return new DataSource(dataSourceOptions(parseDatabaseUrl(url, base), pool));

@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  fsync,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -14,34 +13,12 @@ import {
 } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncDir, syncDirSync } from '../sync-dir';
 
 export type PayloadStorage = 'file' | 'database';
 
 export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * fsyncDir with the fsync off the event loop: concurrent ones overlap, and the file system folds them
- * into one journal commit. Opening and closing the folder take microseconds and are done in place
- * (ADR 0008).
- */
-async function syncDir(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
-  try {
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function errno(e: unknown): string | undefined {
@@ -156,7 +133,7 @@ export class FilePayloads {
       closeSync(fd);
     }
     renameSync(tmp, final);
-    fsyncDir(dir);
+    syncDirSync(dir);
     return hash;
   }
 

@@ -18,7 +18,7 @@ import { renderCsv } from '../../src/admin/reports/csv';
 import { renderJson } from '../../src/admin/reports/json';
 import { renderHtml } from '../../src/admin/reports/html';
 import { x12 } from '../helpers/build';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 
 /** A strict RFC 4180 reader: CRLF between records, quotes doubled inside quoted fields, no bare LF outside quotes. */
 function readCsv(text: string): string[][] {
@@ -69,8 +69,8 @@ const at = (iso: string) => new Date(iso);
 const NOW = at('2026-05-02T08:00:00.000Z');
 const HOSTILE = '<script>alert(1)</script>';
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`audit report on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `audit report on ${kind}`, () => {
     let db: TestDatabase | undefined;
     let store: Store;
     let now = NOW;
@@ -146,7 +146,6 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     }
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       db = await freshDatabase(kind);
       store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), clock: () => now });
       await store.migrate();
@@ -217,10 +216,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await store?.close();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) =>
-      test(name, async () => {
-        if (db) await fn();
-      });
+    const it = testWith(() => db);
 
     it('one row per transaction set, oldest first, with its envelopes, message and latest delivery', async () => {
       const rows = await transactionRows(store, { now: NOW });

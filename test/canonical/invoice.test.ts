@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { corpusAvailable } from '../helpers/corpus';
+import { describeWithCorpus } from '../helpers/corpus';
 import { documentFor, fromInvoic, invoice } from '../../src/canonical';
 import { expectClean, expectRoundTrip, fullInvoice, invoices, readCorpus, transactions, via } from './support';
 
@@ -16,7 +16,7 @@ const corpus = {
 const x12Files = [corpus.stupidedi, corpus.staediSimple, corpus.aerospace];
 const edifactFiles = [corpus.pydifact, corpus.pydifactColon, corpus.staediD97B, corpus.staediD97BUna];
 
-const run = corpusAvailable() ? describe : describe.skip;
+const run = describeWithCorpus;
 
 run('canonical invoice: reading the corpus', () => {
   test('stupidedi 810 (| delimiters): dates, order, ship-to, net 30 terms, ISBN/EAN lines, TDS in implied cents', () => {

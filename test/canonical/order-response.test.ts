@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { corpusAvailable } from '../helpers/corpus';
+import { describeWithCorpus } from '../helpers/corpus';
 import { documentFor, orderResponse } from '../../src/canonical';
 import { expectClean, expectRoundTrip, fullOrderResponse, orderResponses, readCorpus, via } from './support';
 
@@ -9,7 +9,7 @@ const corpus = {
   stupidediBad: 'bad/stupidedi__PR855_fail_2.edi',
 };
 
-const run = corpusAvailable() ? describe : describe.skip;
+const run = describeWithCorpus;
 
 run('canonical order response: reading the corpus', () => {
   test('node-x12 855: acknowledged with detail (AD), ship-to with three address lines, accepted (IA) and rejected (IR) lines', () => {

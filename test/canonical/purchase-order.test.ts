@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
+import { describeWithCorpus, corpusDir, read } from '../helpers/corpus';
 import { parseBuffer } from '../../src/edi/parse';
 import { allDiagnostics, type Interchange, type Transaction } from '../../src/edi/model';
 import { write } from '../../src/edi/write';
@@ -72,7 +72,7 @@ function expectClean(ic: Interchange): void {
   expect(allDiagnostics(ic).filter((d) => d.severity === 'warning')).toEqual([]);
 }
 
-const run = corpusAvailable() ? describe : describe.skip;
+const run = describeWithCorpus;
 
 run('canonical purchase order: reading the corpus', () => {
   test('node-x12 850: header, ship-to party, six lines with items, prices and descriptions, totals', () => {

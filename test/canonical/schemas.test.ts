@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import fc from 'fast-check';
-import { corpusAvailable, corpusFiles, read } from '../helpers/corpus';
+import { describeWithCorpus, corpusFiles, read } from '../helpers/corpus';
 import {
   type DocumentKind,
   checkDocument,
@@ -61,7 +61,7 @@ function corpusDocuments(): Array<[string, DocumentKind, unknown]> {
   return out;
 }
 
-const run = corpusAvailable() ? describe : describe.skip;
+const run = describeWithCorpus;
 
 /**
  * Two messages in bad/ have no BGM: the reader leaves `number` out (compact() drops the empty string), so

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { corpusAvailable } from '../helpers/corpus';
+import { describeWithCorpus } from '../helpers/corpus';
 import { type ShippedOrder, documentFor, shipNotice } from '../../src/canonical';
 import { expectClean, expectRoundTrip, fullShipNotice, shipNotices, transactions, via } from './support';
 
@@ -8,7 +8,7 @@ const corpus = {
   stupidedi: 'bad/stupidedi__SH856_fail_2.edi',
 };
 
-const run = corpusAvailable() ? describe : describe.skip;
+const run = describeWithCorpus;
 
 run('canonical ship notice: reading the corpus', () => {
   test('node-x12 856 (004060, no profile): S -> O -> I levels, ship-from party, carrier references, two items of one order', () => {

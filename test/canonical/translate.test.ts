@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { corpusAvailable, corpusDir } from '../helpers/corpus';
+import { describeWithCorpus, corpusDir } from '../helpers/corpus';
 import { invoice, orderResponse, purchaseOrder, shipNotice } from '../../src/canonical';
 import { expectClean, parse, readCorpus, transactions } from './support';
 
-const run = corpusAvailable() ? describe : describe.skip;
+const run = describeWithCorpus;
 
 run('cli: translate, every document kind', () => {
   const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');

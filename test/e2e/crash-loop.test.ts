@@ -6,18 +6,17 @@
 import { join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { JobRecord } from '../../src/store/entities';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually, freePort, GatewayProcess, scratch, type Scratch, x12Order } from './gateway';
 
 jest.setTimeout(120_000);
 
-for (const kind of ['sqlite', 'mariadb'] as const)
-  describe(`a crash-looping job at start (${kind})`, () => {
-    let db: TestDatabase | undefined;
+for (const kind of DATABASES)
+  describeOn(kind, `a crash-looping job at start (${kind})`, () => {
+    let db: TestDatabase;
     let s: Scratch;
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       db = await freshDatabase(kind);
       s = scratch();
     });
@@ -27,7 +26,6 @@ for (const kind of ['sqlite', 'mariadb'] as const)
     });
 
     test('the gateway runs (and answers) before the job is looked at, and the job is dead-lettered, not run', async () => {
-      if (!db) return;
       const admin = await freePort();
       const config = s.file(
         'gateway.yaml',

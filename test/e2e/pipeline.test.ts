@@ -6,7 +6,7 @@
 import { parseBuffer } from '../../src/edi/parse';
 import { builtInProfiles } from '../../src/config/profiles';
 import { allDiagnostics } from '../../src/edi/model';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 import { cli, eventually, freePort, GatewayProcess, HttpSink, scratch, type Scratch, x12Order } from './gateway';
 
 jest.setTimeout(120_000);
@@ -27,8 +27,8 @@ interface ReportRow {
   standard: string;
 }
 
-for (const kind of ['sqlite', 'mariadb'] as const)
-  describe(`the gateway end to end (real process, ${kind})`, () => {
+for (const kind of DATABASES)
+  describeOn(kind, `the gateway end to end (real process, ${kind})`, () => {
     let db: TestDatabase | undefined;
     let s: Scratch;
     let sink: HttpSink;
@@ -39,7 +39,6 @@ for (const kind of ['sqlite', 'mariadb'] as const)
     const refuse = new Map<string, number>();
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       db = await freshDatabase(kind);
       s = scratch();
       sink = new HttpSink();
@@ -128,11 +127,7 @@ for (const kind of ['sqlite', 'mariadb'] as const)
       s?.remove();
       await db?.drop();
     });
-    // Without MariaDB (outside CI), mariadbAvailable printed why and these pass as no-ops.
-    const test = (name: string, fn: () => Promise<void>) =>
-      it(name, async () => {
-        if (db) await fn();
-      });
+    const test = testWith(() => db);
 
     const report = async (partner?: string): Promise<ReportRow[]> => {
       const r = await cli(

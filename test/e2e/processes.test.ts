@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { workerRestartDelay } from '../../src/main';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 import { eventually, freePort, GatewayProcess, ROOT, scratch, type Scratch } from './gateway';
 
 jest.setTimeout(120_000);
@@ -31,8 +31,8 @@ function workerPids(gw: GatewayProcess): number[] {
   return gw.lines.filter((l) => l.msg === 'worker process running').map((l) => Number(l.pid));
 }
 
-for (const kind of ['sqlite', 'mariadb'] as const)
-  describe(`worker processes of a real gateway (${kind})`, () => {
+for (const kind of DATABASES)
+  describeOn(kind, `worker processes of a real gateway (${kind})`, () => {
     let db: TestDatabase | undefined;
     let s: Scratch;
     let config: string;
@@ -40,7 +40,6 @@ for (const kind of ['sqlite', 'mariadb'] as const)
     const started: number[] = [];
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       db = await freshDatabase(kind);
       s = scratch();
       env = { DATABASE_URL: db.url, LOG_LEVEL: 'info' };
@@ -60,10 +59,7 @@ for (const kind of ['sqlite', 'mariadb'] as const)
       s?.remove();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) =>
-      test(name, async () => {
-        if (db) await fn();
-      });
+    const it = testWith(() => db);
 
     async function start(): Promise<{ gw: GatewayProcess; worker: number }> {
       const gw = new GatewayProcess(config, env);

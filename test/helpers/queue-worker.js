@@ -10,16 +10,17 @@ async function main() {
   try {
     if (mode === 'drain') {
       const [worker, out] = rest;
-      let idle = 0;
       let done = 0;
-      while (idle < 20) {
+      while (true) {
         const jobs = await store.queue.claim(worker, 25, 60_000, ['work']);
         if (jobs.length === 0) {
-          idle++;
-          await new Promise((r) => setTimeout(r, 50));
+          // Finished when nothing is queued or running: not after some idle time, which a slow start of the
+          // other worker would outlast.
+          const counts = await store.queue.counts();
+          if (!counts.queued && !counts.running) break;
+          await new Promise((r) => setTimeout(r, 10));
           continue;
         }
-        idle = 0;
         for (const j of jobs) {
           appendFileSync(out, `${j.id}\n`);
           if (await store.queue.complete(j)) done++;

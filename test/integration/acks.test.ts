@@ -7,12 +7,12 @@ import type { AckKind } from '../../src/edi/ack/options';
 import { readAcks } from '../../src/edi/ack/read';
 import { allDiagnostics } from '../../src/edi/model';
 import { builtInProfiles } from '../../src/config/profiles';
-import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
+import { corpusDir, describeWithCorpus, read } from '../helpers/corpus';
 
 const profiles = builtInProfiles().set;
 const now = new Date('2026-01-02T03:04:00Z');
 const golden = join(__dirname, '..', 'fixtures', 'acks');
-const d = corpusAvailable() ? describe : describe.skip;
+const d = describeWithCorpus;
 
 /** Renders the ack of every interchange in a corpus file and compares it with the golden file (UPDATE_GOLDEN=1 rewrites). */
 function render(file: string, kind: AckKind): string {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main';
@@ -11,8 +11,9 @@ import type { AckKind } from '../../src/edi/ack/options';
 import { write } from '../../src/edi/write';
 import { GatewayError } from '../../src/errors';
 import { writeLargeX12 } from '../../bench/cli-input';
+import { describeNeeding } from '../helpers/requirements';
+import { corpusDir as corpus, corpusFiles, describeWithCorpus } from '../helpers/corpus';
 
-const corpus = resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
 const dir = mkdtempSync(join(tmpdir(), 'edigw-cli-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,10 +114,7 @@ function wholeBuffer(command: string, file: string, o: { envelope?: boolean; kin
   }
 }
 
-const files = ['x12', 'edifact', 'bad'].flatMap((sub) => {
-  const d = join(corpus, sub);
-  return existsSync(d) ? readdirSync(d).map((f) => join(d, f)) : [];
-});
+const files = (['x12', 'edifact', 'bad'] as const).flatMap(corpusFiles);
 
 const variants: Array<{ args: string[]; command: string; o: { envelope?: boolean; kind?: AckKind } }> = [
   { args: ['parse'], command: 'parse', o: {} },
@@ -128,7 +126,7 @@ const variants: Array<{ args: string[]; command: string; o: { envelope?: boolean
   { args: ['ack', '--kind', 'CONTRL'], command: 'ack', o: { kind: 'CONTRL' } },
 ];
 
-describe('cli streaming: the same bytes as the whole-file path', () => {
+describeWithCorpus('cli streaming: the same bytes as the whole-file path', () => {
   // Acks carry today's date: one fixed clock for both paths (only Date is faked, the streams need real timers).
   beforeAll(() => {
     jest.useFakeTimers({
@@ -149,11 +147,7 @@ describe('cli streaming: the same bytes as the whole-file path', () => {
   });
   afterAll(() => jest.useRealTimers());
 
-  test('the corpus is there', () => {
-    if (files.length === 0 && process.env.CI) throw new Error(`no corpus at ${corpus}`);
-    if (files.length === 0) console.log(`skipped: no corpus at ${corpus}`);
-    else expect(files.length).toBeGreaterThan(50);
-  });
+  test('the corpus is there', () => expect(files.length).toBeGreaterThan(50));
 
   test.each(files.map((f) => [f.slice(corpus.length + 1), f]))('parse, validate and ack of %s', async (_name, file) => {
     for (const v of variants) {
@@ -228,32 +222,29 @@ function peakRss(...args: string[]): number {
   return Number(m[1]) / 1024;
 }
 
-describe('cli streaming: memory', () => {
+const memoryNeeds = !existsSync('/usr/bin/time')
+  ? 'GNU time is not at /usr/bin/time (apt-get install time); it measures peak RSS'
+  : !existsSync(resolve(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'))
+    ? 'dist/ is not built (npx tsc -p tsconfig.build.json)'
+    : undefined;
+
+describeNeeding('cli streaming: memory', 'GNU time and the built CLI', memoryNeeds, () => {
   // Sizes in MiB (EDIGW_CLI_MEMORY_MB=small,large to change them); 256 KiB sets, one interchange.
   const [small, large] = (process.env.EDIGW_CLI_MEMORY_MB ?? '8,64').split(',').map(Number);
-  const time = existsSync('/usr/bin/time');
-  if (!time && process.env.CI)
-    throw new Error('GNU time (/usr/bin/time) is needed to measure peak RSS; CI must install it');
-  const run = time && existsSync(resolve(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')) ? test : test.skip;
-  if (!time) console.log('skipped: the memory test needs GNU time at /usr/bin/time');
 
-  run(
-    `validate of a ${large} MB file needs no more memory than of a ${small} MB one (it grew ~20 bytes per byte before)`,
-    () => {
-      const a = join(dir, 'small.edi');
-      const b = join(dir, 'large.edi');
-      writeLargeX12(a, small << 20, 256 << 10);
-      writeLargeX12(b, large << 20, 256 << 10);
-      try {
-        const peaks = [peakRss('validate', a), peakRss('validate', b)];
-        // Whole-file reading grew by about 20x the extra bytes; streaming stays flat (GC leaves some noise).
-        expect(peaks[1] - peaks[0]).toBeLessThan((large - small) / 2);
-        expect(peaks[1]).toBeLessThan(large * 4);
-      } finally {
-        rmSync(a, { force: true });
-        rmSync(b, { force: true });
-      }
-    },
-    600_000,
-  );
+  test(`validate of a ${large} MB file needs no more memory than of a ${small} MB one (it grew ~20 bytes per byte before)`, () => {
+    const a = join(dir, 'small.edi');
+    const b = join(dir, 'large.edi');
+    writeLargeX12(a, small << 20, 256 << 10);
+    writeLargeX12(b, large << 20, 256 << 10);
+    try {
+      const peaks = [peakRss('validate', a), peakRss('validate', b)];
+      // Whole-file reading grew by about 20x the extra bytes; streaming stays flat (GC leaves some noise).
+      expect(peaks[1] - peaks[0]).toBeLessThan((large - small) / 2);
+      expect(peaks[1]).toBeLessThan(large * 4);
+    } finally {
+      rmSync(a, { force: true });
+      rmSync(b, { force: true });
+    }
+  }, 600_000);
 });

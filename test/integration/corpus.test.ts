@@ -4,10 +4,9 @@ import { write } from '../../src/edi/write';
 import { allDiagnostics } from '../../src/edi/model';
 import { formatDiagnostic } from '../../src/edi/diagnostic';
 import { builtInProfiles } from '../../src/config/profiles';
-import { corpusAvailable, corpusFiles, read } from '../helpers/corpus';
+import { corpusFiles, describeWithCorpus, read } from '../helpers/corpus';
 
-const available = corpusAvailable();
-const d = available ? describe : describe.skip;
+const d = describeWithCorpus;
 const profiles = builtInProfiles().set;
 
 /** Layout between segments (line breaks, indentation) and a byte-order mark are not content. */

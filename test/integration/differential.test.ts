@@ -7,10 +7,10 @@ import { basename } from 'node:path';
 import { X12FatInterchange, X12Parser, type X12Interchange } from 'node-x12';
 import { parseBuffer } from '../../src/edi/parse';
 import type { Interchange } from '../../src/edi/model';
-import { corpusAvailable, corpusFiles, read } from '../helpers/corpus';
+import { corpusAvailable, corpusFiles, describeWithCorpus, read } from '../helpers/corpus';
 
 const available = corpusAvailable();
-const d = available ? describe : describe.skip;
+const d = describeWithCorpus;
 
 interface Skipped {
   file: string;

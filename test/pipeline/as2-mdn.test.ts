@@ -18,7 +18,7 @@ import { buildMessage, type SendOptions } from '../../src/transports/as2/message
 import { formatMic } from '../../src/transports/as2/mic';
 import { parseEntity } from '../../src/transports/as2/mime';
 import { makePartyInProcess, PAYLOADS } from '../transports/as2/peer';
-import { mariadbAvailable } from '../helpers/databases';
+import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext } from './support';
 
 const us = makePartyInProcess('us');
@@ -89,8 +89,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
   }
 }
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`async MDNs as jobs on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `async MDNs as jobs on ${kind}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
     let as2: RunningAs2;
@@ -99,7 +99,6 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
     let sent = 0;
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       await sink.start();
       const port = await freePort();
       d = deployment({
@@ -129,10 +128,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       d?.remove();
       await sink.stop();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
-      test(name, async () => {
-        if (h) await fn(h);
-      });
+    const it = testWith(() => h);
     const rows = (h: Harness) => h.store.ds.manager;
 
     /** A message from ACME asking for a signed async MDN at the sink; `again` resends the previous one. */

@@ -10,7 +10,7 @@ import { GatewayError } from '../../src/errors';
 import { DeliveryRecord, EventRecord, JobRecord, MessageRecord, TransactionRecord } from '../../src/store/entities';
 import { backoffMs, deliverJob, replayDelivery, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
-import { mariadbAvailable } from '../helpers/databases';
+import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
 
 describe('deliver: backoffMs', () => {
@@ -36,15 +36,14 @@ describe('deliver: backoffMs', () => {
   });
 });
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`deliver job on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `deliver job on ${kind}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
     let http: Server;
     const time = manualClock();
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       // An ERP that refuses every request for good: a 400 is not worth retrying.
       http = createServer((req, res) => {
         req.resume();
@@ -74,10 +73,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       d?.remove();
       if (http) await new Promise<void>((r) => http.close(() => r()));
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
-      test(name, async () => {
-        if (h) await fn(h);
-      });
+    const it = testWith(() => h);
 
     const rows = (h: Harness) => h.store.ds.manager;
     /** Receives and processes an 850 from `sender`; returns its transaction and the delivery queued for it. */
@@ -235,7 +231,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       const dead = await delivery(h, id);
       expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
       expect(dead.lastError).toBe(
-        `delivery ${id}: no such endpoint: partner flaky is not loaded (its file was removed or never loaded) [EDIGW_ENDPOINT_UNKNOWN]`,
+        `delivery ${id} to partner flaky: the partner of this delivery is not loaded (its file was removed or never loaded) [EDIGW_DELIVERY_PARTNER_UNLOADED]`,
       );
     });
   });

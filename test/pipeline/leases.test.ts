@@ -7,7 +7,7 @@ import { EventRecord, InterchangeRecord, JobRecord } from '../../src/store/entit
 import type { Job } from '../../src/store/queue';
 import { intake } from '../../src/pipeline/intake';
 import { Workers } from '../../src/pipeline/worker';
-import { mariadbAvailable } from '../helpers/databases';
+import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, pipelineContext, x12Interchange } from './support';
 
 jest.setTimeout(60_000);
@@ -35,13 +35,12 @@ function runSlowJobsWith(body: (job: Job) => Promise<void>): jest.SpyInstance {
   });
 }
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`leases and crash loops on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `leases and crash loops on ${kind}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       d = deployment({
         'partners/acme.yaml': [
           'id: acme',
@@ -57,10 +56,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await h?.close();
       d?.remove();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
-      test(name, async () => {
-        if (h) await fn(h);
-      });
+    const it = testWith(() => h);
     const jobRow = (h: Harness, key: string) => h.store.ds.manager.findOneByOrFail(JobRecord, { key });
 
     it('a job that runs for more than twice its lease keeps it by heartbeat: no other worker takes it, and it completes once', async (h) => {

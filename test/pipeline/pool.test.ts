@@ -14,7 +14,7 @@ import type { Logger } from '../../src/pipeline/logger';
 import { Workers } from '../../src/pipeline/worker';
 import { Store } from '../../src/store/store';
 import type { PipelineContext } from '../../src/pipeline/context';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { describeOn, freshDatabase, type TestDatabase } from '../helpers/databases';
 import { type Deployment, deployment, pipelineView, x12Interchange } from './support';
 
 async function until<T>(what: string, ms: number, check: () => Promise<T | undefined | false>): Promise<T> {
@@ -73,14 +73,12 @@ function capture() {
   return { lines, logger };
 }
 
-describe('MariaDB pool', () => {
-  let up = false;
+describeOn('mariadb', 'MariaDB pool', () => {
   let d: Deployment;
   let db: TestDatabase | undefined;
   let store: Store | undefined;
 
   beforeAll(async () => {
-    up = await mariadbAvailable();
     d = deployment({ 'partners/acme.yaml': PARTNER });
   });
   afterEach(async () => {
@@ -103,7 +101,6 @@ describe('MariaDB pool', () => {
   }
 
   test('a restart with many queued process jobs and no control-number rows yet drains with a pool smaller than the batch', async () => {
-    if (!up) return;
     const ctx = await open({ size: 4 });
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
@@ -139,7 +136,6 @@ describe('MariaDB pool', () => {
   }, 60_000);
 
   test('with every connection taken, a job fails as retry within the bound, saying what it waited for; the worker log says so too', async () => {
-    if (!up) return;
     const ctx = await open({ size: 2, acquireTimeoutMs: 300 });
     const { messageId } = await intake(ctx, {
       transport: 'http',
@@ -179,7 +175,7 @@ describe('MariaDB pool', () => {
       await until(
         'the job retaken and done',
         20_000,
-        async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: job.id })).status === 'done',
+        async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: String(job.id) })).status === 'done',
       );
     } finally {
       await again.stop(5_000);
@@ -188,7 +184,6 @@ describe('MariaDB pool', () => {
   });
 
   test('a row lock held past innodb_lock_wait_timeout fails the job as retry, rolled back, its connection released', async () => {
-    if (!up) return;
     const ctx = await open({ size: 3, lockWaitTimeoutS: 1 });
     const { messageId } = await intake(ctx, {
       transport: 'http',
@@ -219,7 +214,6 @@ describe('MariaDB pool', () => {
   });
 
   test('/health answers from its own connection while every pooled one is taken; a submit gets 503, a stable code and Retry-After', async () => {
-    if (!up) return;
     const ctx = await open({ size: 2, acquireTimeoutMs: 300 });
     const { lines, logger } = capture();
     const app = createAdminApp({

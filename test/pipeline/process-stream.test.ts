@@ -19,7 +19,7 @@ import {
 import { deliverJob, replayDelivery, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import type { StreamOptions } from '../../src/pipeline/process-stream';
-import { freshDatabase, mariadbAvailable } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, testWith } from '../helpers/databases';
 import {
   type Deployment,
   deployment,
@@ -72,14 +72,13 @@ const MODES: Array<[string, StreamOptions]> = [
   ['streamed', { streamFrom: 0, batchTransactions: 2 }],
 ];
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`streamed process job on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `streamed process job on ${kind}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
     const time = manualClock();
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       d = deployment(PARTNERS);
       h = await pipelineContext(d, kind, time.clock);
     });
@@ -87,11 +86,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await h?.close();
       d?.remove();
     });
-    // Without MariaDB (outside CI), mariadbAvailable printed why and these pass as no-ops.
-    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
-      test(name, async () => {
-        if (h) await fn(h);
-      });
+    const it = testWith(() => h);
 
     const rows = (h: Harness) => h.store.ds.manager;
     const receive = async (h: Harness, text: string) =>

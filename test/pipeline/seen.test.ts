@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { seenInStore } from '../../src/pipeline/intake';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`what pollers have taken in, from the store (${kind})`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `what pollers have taken in, from the store (${kind})`, () => {
     let db: TestDatabase | undefined;
     let store: Store;
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       db = await freshDatabase(kind);
       store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads') });
       await store.migrate();
@@ -17,10 +16,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await store?.close();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) =>
-      test(name, async () => {
-        if (db) await fn();
-      });
+    const it = testWith(() => db);
 
     it('a file counts as seen once a message from its URL with its bytes is committed, for that partner only', async () => {
       const url = 'sftp://gw@sftp.acme.example:22/out/po%201.edi';

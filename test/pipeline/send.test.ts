@@ -4,7 +4,7 @@ import { parseBuffer } from '../../src/edi/parse';
 import { GatewayError } from '../../src/errors';
 import { DeliveryRecord, InterchangeRecord, MessageRecord, TransactionRecord } from '../../src/store/entities';
 import { sendDocument } from '../../src/pipeline/send';
-import { mariadbAvailable } from '../helpers/databases';
+import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
 
 /** A canonical PurchaseOrder, as the shipped reader makes it from an 850. */
@@ -14,14 +14,13 @@ function purchaseOrder(po: string): object {
   return { document: 'PurchaseOrder', ...(documentFor('x12', '850')!.x12.read(tx) as object) };
 }
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`sendDocument on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `sendDocument on ${kind}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
     const time = manualClock();
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       d = deployment({
         'partners/umbrella.yaml': [
           'id: umbrella',
@@ -37,10 +36,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await h?.close();
       d?.remove();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
-      test(name, async () => {
-        if (h) await fn(h);
-      });
+    const it = testWith(() => h);
     const send = (h: Harness, bytes: Buffer | string, fileName?: string) =>
       sendDocument(h.ctx, {
         partnerId: 'umbrella',

@@ -7,7 +7,7 @@ import { runMaintenance, scheduleMaintenance } from '../../src/pipeline/maintena
 import { sendDocument } from '../../src/pipeline/send';
 import { Workers } from '../../src/pipeline/worker';
 import { IntakeGate } from '../../src/pipeline/intake-gate';
-import { mariadbAvailable } from '../helpers/databases';
+import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
@@ -20,14 +20,13 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
   }
 }
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`workers and maintenance on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `workers and maintenance on ${kind}`, () => {
     let d: Deployment;
     let h: Harness | undefined;
     const time = manualClock();
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       d = deployment({
         'partners/acme.yaml': [
           'id: acme',
@@ -43,10 +42,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await h?.close();
       d?.remove();
     });
-    const it = (name: string, fn: (h: Harness) => Promise<void>) =>
-      test(name, async () => {
-        if (h) await fn(h);
-      });
+    const it = testWith(() => h);
 
     it('intake wakes the workers: the message is processed, its 997 and its order delivered; stop drains', async (h) => {
       const workers = new Workers(h.ctx, { count: 2, idleMs: 5_000, leaseMs: 30_000 });

@@ -10,7 +10,7 @@ import { EdiReader } from '../../src/edi/reader';
 import { write } from '../../src/edi/write';
 import { allDiagnostics, type Diagnostic, type Element, type Interchange, type Value } from '../../src/edi/model';
 import { builtInProfiles } from '../../src/config/profiles';
-import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
+import { corpusAvailable, corpusDir, describeWithCorpus, read } from '../helpers/corpus';
 
 /** Printable ASCII that is neither a letter, a digit nor a space: the legal delimiter candidates. */
 const PUNCT = [...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'];
@@ -632,7 +632,7 @@ function checkErrorModel(bytes: Buffer, opts: Parameters<typeof parseBuffer>[1])
   return undefined;
 }
 
-(available ? describe : describe.skip)('mutated bytes never escape the error model', () => {
+describeWithCorpus('mutated bytes never escape the error model', () => {
   const profiles = available ? builtInProfiles().set : undefined;
 
   test.each(MUTATED)(

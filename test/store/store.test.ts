@@ -12,7 +12,7 @@ import {
 import { parseBuffer } from '../../src/edi/parse';
 import { isUniqueViolation } from '../../src/store/sql';
 import { x12 } from '../helpers/build';
-import { freshDatabase, mariadbAvailable, type TestDatabase } from '../helpers/databases';
+import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 
 /** Differences between the migrations and the entities that are deliberate (see migrations/0001-initial.ts). */
 const ALLOWED_DIFF = [
@@ -25,15 +25,14 @@ const ALLOWED_DIFF = [
 /** Bytes past the size kept in a payload row: stored as a file of their own. */
 const large = (text: string) => Buffer.concat([Buffer.from(text), Buffer.alloc(INLINE_PAYLOAD_MAX + 1, 0x0a)]);
 
-for (const kind of ['sqlite', 'mariadb'] as const) {
-  describe(`store on ${kind}`, () => {
+for (const kind of DATABASES) {
+  describeOn(kind, `store on ${kind}`, () => {
     let db: TestDatabase | undefined;
     let store: Store;
     let now = new Date('2026-05-01T10:00:00.000Z');
     const clock = () => now;
 
     beforeAll(async () => {
-      if (kind === 'mariadb' && !(await mariadbAvailable())) return;
       db = await freshDatabase(kind);
       store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads'), clock });
       await store.migrate();
@@ -42,10 +41,7 @@ for (const kind of ['sqlite', 'mariadb'] as const) {
       await store?.close();
       await db?.drop();
     });
-    const it = (name: string, fn: () => Promise<void>) =>
-      test(name, async () => {
-        if (db) await fn();
-      });
+    const it = testWith(() => db);
 
     it('migrations build the schema the entities describe (up to the deliberate column types)', async () => {
       const sql = await store.ds.driver.createSchemaBuilder().log();

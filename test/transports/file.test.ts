@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { GatewayError } from '../../src/errors';
 import { fileSender } from '../../src/transports/file/sender';
+import { inboundContract, outboundContract } from './contract';
 import { FileWatcher, fileWatcher } from '../../src/transports/file/watcher';
 import { fileError, globMatcher, withSuffix } from '../../src/transports/file/names';
 import { findInbound, findOutbound, type IntakeInput, type TransportLogger } from '../../src/transports';
@@ -103,7 +104,7 @@ describe('file watcher', () => {
     await w.poll(); // first sight: not yet known stable
     expect(calls).toHaveLength(0);
     const second = w.poll();
-    await sleep(20);
+    for (let i = 0; i < 400 && calls.length === 0; i++) await sleep(5); // until the store is asked
     expect(calls).toHaveLength(1);
     expect(calls[0].bytes.toString()).toBe('ISA*hello');
     expect(calls[0].fileName).toBe('po.edi');
@@ -354,5 +355,36 @@ describe('file sender', () => {
     }
     expect(outcome).toEqual({ kind: 'dead', message: `writing po.edi to ${dir}: permission denied` });
     expect(await list(dir)).toEqual([]);
+  });
+});
+
+describe('file transport against the contract', () => {
+  let n = 0;
+  const folder = async () => {
+    const dir = path.join(root, 'contract', `c${++n}`);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  };
+  const filesIn = async (dir: string) =>
+    (await fs.readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+
+  inboundContract('file watcher', async () => {
+    const dir = await folder();
+    return {
+      put: (name, bytes) => fs.writeFile(path.join(dir, name), bytes),
+      files: () => filesIn(dir),
+      poller: (afterRead, intake) => watcher({ dir, afterRead }, { intake }),
+    };
+  });
+
+  outboundContract('file sender', async () => {
+    const dir = await folder();
+    return {
+      sender: () => fileSender.create(fileSender.config.parse({ dir }), { logger: quiet, clock: () => new Date() }),
+      read: (remoteName) => fs.readFile(path.join(dir, remoteName)),
+    };
   });
 });

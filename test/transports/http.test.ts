@@ -322,11 +322,10 @@ describe('http sender: failures', () => {
 
   test('a server that never answers times out after the configured time and retries', async () => {
     const s = await server(() => undefined);
-    const started = Date.now();
+    // The message names the configured 200 ms: that timer, not a default one, ended the wait.
     const err = await failure(
       sender({ url: s.url, timeout: '200ms' }).send({ bytes: Buffer.from('x'), fileName: 'po.edi' }),
     );
-    expect(Date.now() - started).toBeLessThan(5000);
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_UNREACHABLE', 'retry']);
     expect(err.message).toContain('no answer within 200 ms');
   });
@@ -447,7 +446,7 @@ describe('http sender: connections', () => {
     s.server.keepAliveTimeout = 50;
     const out = sender({ url: s.url });
     await expect(out.send(item('a.edi'))).resolves.toEqual({ remoteName: s.url });
-    await sleep(100);
+    await until(() => s.connections[0]?.closed === true); // the server's keep-alive timeout closed it
     await expect(out.send(item('b.edi'))).resolves.toEqual({ remoteName: s.url });
     expect(s.received.map((r) => r.headers['x-edi-gateway-file'])).toEqual(['a.edi', 'b.edi']);
     expect(s.connections.map((c) => c.requests)).toEqual([1, 1]);
@@ -494,9 +493,7 @@ describe('http sender: connections', () => {
       res.writeHead(503);
       res.write('partial answer');
     });
-    const started = Date.now();
     const err = await failure(sender({ url: s.url, timeout: '300ms' }).send(item()));
-    expect(Date.now() - started).toBeLessThan(5000);
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_SERVER', 'retry']);
     expect(err.message).toContain('HTTP 503 "partial answer"');
   });

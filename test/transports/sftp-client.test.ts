@@ -22,6 +22,7 @@ import { SftpPoller, sftpPoller } from '../../src/transports/sftp/poller';
 import { sftpSender } from '../../src/transports/sftp/sender';
 import { type Sshd, SSHD, startSshd } from './peers/sshd';
 import { describePeer, freePort, missingPeer } from './peers/system';
+import { inboundContract, outboundContract } from './contract';
 
 function publicKeyLine(type: 'ed25519' | 'rsa' = 'ed25519', comment = 'k'): { line: string; blob: Buffer } {
   const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048 }) : utils.generateKeyPairSync('ed25519');
@@ -159,18 +160,16 @@ describe('sftp: a server that accepts the connection and never answers', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  test('sftp client: no login within the timeout is a retry, in about the timeout', async () => {
+  test('sftp client: no login within the timeout is a retry, saying which timeout', async () => {
     const hostKey = path.join(dir, 'host.pub');
     await fs.writeFile(hostKey, `${publicKeyLine().line}\n`);
     const { port } = silent.address() as net.AddressInfo;
-    const started = Date.now();
     const err = await connectSftp({ host: '127.0.0.1', port, user: 'u', password: 'p', hostKey, timeout: 300 }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'EDIGW_SFTP_UNREACHABLE', kind: 'retry' });
     expect((err as GatewayError).describe()).toContain('not logged in within 300 ms');
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 
@@ -540,7 +539,8 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     });
     try {
       expect(await s.send({ bytes: body, fileName: 'invoice.x12' })).toEqual({ remoteName: 'invoice.x12' });
-      await new Promise((r) => setTimeout(r, 100));
+      // Until the watch has seen the final name appear (the rename), not for some time.
+      for (let i = 0; i < 400 && !names.includes('invoice.x12'); i++) await new Promise((r) => setTimeout(r, 5));
     } finally {
       watcher.close();
     }
@@ -660,5 +660,30 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     } finally {
       await session.close();
     }
+  });
+
+  // ---- the transport contract ----
+
+  const filesOf = async (dir: string) =>
+    (await fs.readdir(local(dir), { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+
+  inboundContract('sftp poller', async () => {
+    const dir = await remoteDir();
+    return {
+      put: (name, bytes) => put(dir, name, bytes),
+      files: () => filesOf(dir),
+      poller: (afterRead, intake) => poller({ dir, afterRead }, { intake }),
+    };
+  });
+
+  outboundContract('sftp sender', async () => {
+    const dir = await remoteDir();
+    return {
+      sender: () => sender({ dir }).s,
+      read: (remoteName) => fs.readFile(local(dir, remoteName)),
+    };
   });
 });

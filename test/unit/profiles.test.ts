@@ -3,12 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { describeWithShared } from '../helpers/shared';
 import { isLoop, profile, type Profile, type StructureEntry } from '../../src/edi/profile/schema';
 
 const root = path.resolve(__dirname, '../..');
 const profilesDir = path.join(root, 'profiles');
 const generator = path.join(root, 'scripts', 'pyx12-to-profile.js');
-const pyx12Maps = path.resolve(root, '../shared/corpus/defs/pyx12-maps');
 
 function yamlFiles(dir: string): string[] {
   const out: string[] = [];
@@ -108,10 +108,8 @@ describe('profiles', () => {
   });
 });
 
-describe('pyx12-to-profile generator', () => {
-  const run = fs.existsSync(pyx12Maps) ? it : it.skip;
-
-  run('regenerates the committed profiles byte for byte', () => {
+describeWithShared('pyx12-to-profile generator', ['corpus/defs/pyx12-maps'], () => {
+  test('regenerates the committed profiles byte for byte', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pyx12-profiles-'));
     try {
       execFileSync(process.execPath, [generator, '--out', out], { stdio: 'pipe' });

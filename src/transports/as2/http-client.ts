@@ -7,8 +7,9 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { GatewayError, type ErrorCode } from '../../errors';
-import { redactUrl } from '../http/sender';
+import { GatewayError } from '../../errors';
+import { redactUrl } from '../../redact-url';
+import { answerError, answerText, requestError, requestFor, requestTarget, sendRequest } from '../http/request';
 
 export interface PostOptions {
   url: string;
@@ -54,77 +55,52 @@ type Outcome =
   | { failure: 'too-large' }
   | { failure: 'invalid' | 'stale' | 'network'; err: unknown };
 
-function attempt(o: PostOptions, agent: http.Agent | false, deadline: number): Promise<Outcome> {
+/** One POST over the shared request core (../http/request.ts), and its whole answer. */
+async function attempt(o: PostOptions, agent: http.Agent | false, deadline: number): Promise<Outcome> {
+  const u = new URL(o.url);
+  const sent = await sendRequest({
+    request: requestFor(u),
+    options: {
+      ...requestTarget(u),
+      method: 'POST',
+      headers: { ...o.headers, 'Content-Length': String(o.body.length) },
+    },
+    body: o.body,
+    agent,
+    deadline,
+  });
+  if (!('res' in sent)) return sent;
+  return readAnswer(sent.res, o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE, sent.timedOut);
+}
+
+/** The whole answer, up to `limit` bytes; one cut off by the deadline is a timeout. */
+function readAnswer(res: http.IncomingMessage, limit: number, timedOut: () => boolean): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
-    const u = new URL(o.url);
-    const secure = u.protocol === 'https:';
-    let req: http.ClientRequest;
-    try {
-      req = (secure ? https.request : http.request)({
-        protocol: u.protocol,
-        hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-        port: u.port || (secure ? 443 : 80),
-        path: `${u.pathname}${u.search}`,
-        method: 'POST',
-        agent,
-        headers: { ...o.headers, 'Content-Length': String(o.body.length) },
-      });
-    } catch (err) {
-      resolve({ failure: 'invalid', err });
-      return;
-    }
     let settled = false;
     const settle = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
       resolve(outcome);
     };
-    const timer = setTimeout(
-      () => {
-        settle({ failure: 'timeout' });
-        req.destroy();
-      },
-      Math.max(0, deadline - Date.now()),
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        settle({ failure: 'too-large' });
+        res.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    res.on('end', () =>
+      settle({ answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }),
     );
-    let readBefore = 0;
-    let socket: { bytesRead: number } | undefined;
-    req.on('socket', (s) => {
-      socket = s;
-      readBefore = s.bytesRead;
+    res.on('error', (err) => settle(timedOut() ? { failure: 'timeout' } : { failure: 'network', err }));
+    res.on('close', () => {
+      if (res.complete) return;
+      settle(timedOut() ? { failure: 'timeout' } : { failure: 'network', err: new Error('the answer was cut off') });
     });
-    req.on('error', (err) => {
-      const code = errCode(err);
-      // The keep-alive race: the server closed the pooled connection as this request went out on it.
-      const stale =
-        req.reusedSocket &&
-        (code === 'ECONNRESET' || code === 'EPIPE') &&
-        socket !== undefined &&
-        socket.bytesRead === readBefore;
-      settle({ failure: stale ? 'stale' : 'network', err });
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const limit = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > limit) {
-          settle({ failure: 'too-large' });
-          res.destroy();
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on('end', () =>
-        settle({ answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }),
-      );
-      res.on('error', (err) => settle({ failure: 'network', err }));
-      res.on('close', () => {
-        if (!res.complete) settle({ failure: 'network', err: new Error('the answer was cut off') });
-      });
-    });
-    req.end(o.body);
   });
 }
 
@@ -137,61 +113,17 @@ export async function post(o: PostOptions): Promise<PostAnswer> {
   if ('failure' in outcome && outcome.failure === 'stale') outcome = await attempt(o, false, deadline);
   if ('answer' in outcome) return outcome.answer;
   const context = `${o.context} (${redactUrl(o.url)})`;
-  if (outcome.failure === 'timeout')
-    return fail('EDIGW_HTTP_UNREACHABLE', `${context}: no complete answer within ${o.timeoutMs} ms`);
   if (outcome.failure === 'too-large')
-    return fail(
+    throw new GatewayError(
       'EDIGW_AS2_MDN_INVALID',
       `${context}: the answer is longer than ${o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE} bytes`,
     );
-  if (outcome.failure === 'invalid')
-    return fail('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(outcome.err)}`, outcome.err);
-  const errors = (outcome.err as { errors?: unknown } | null)?.errors;
-  const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : outcome.err;
-  const code = errCode(inner) ?? '';
-  if (
-    code.startsWith('ERR_TLS') ||
-    code.startsWith('ERR_SSL') ||
-    /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) ||
-    code === 'EPROTO'
-  ) {
-    return fail('EDIGW_HTTP_TLS', `${context}: ${code}`, inner);
-  }
-  return fail('EDIGW_HTTP_UNREACHABLE', `${context}: ${code || messageOf(inner)}`, inner);
+  throw requestError(outcome, context, o.timeoutMs);
 }
 
-/** 408 and 429 say "later"; any other 4xx will be answered the same way next time. */
-const TRANSIENT = new Set([408, 429]);
-
-/** The error for an answer that is not 2xx, with the start of its text. */
+/** The error for an answer that is not 2xx, with the start of its text (the http sender's rules). */
 export function statusError(context: string, answer: PostAnswer): GatewayError {
-  const text = answer.body
-    .subarray(0, 1024)
-    .toString('utf8')
-    .replace(/\p{Cc}+/gu, ' ')
-    .trim()
-    .slice(0, 200);
-  const said = `${context}: HTTP ${answer.status}${text ? ` ${JSON.stringify(text)}` : ''}`;
-  if (answer.status >= 300 && answer.status < 400) return new GatewayError('EDIGW_HTTP_REDIRECTED', said);
-  const code: ErrorCode =
-    answer.status >= 400 && answer.status < 500 && !TRANSIENT.has(answer.status)
-      ? 'EDIGW_HTTP_REJECTED'
-      : 'EDIGW_HTTP_SERVER';
-  return new GatewayError(code, said);
-}
-
-function fail(code: ErrorCode, context: string, cause?: unknown): never {
-  throw new GatewayError(code, context, cause === undefined ? undefined : { cause });
-}
-
-function errCode(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function messageOf(e: unknown): string {
-  const m = (e as { message?: unknown } | null)?.message;
-  return typeof m === 'string' ? m : String(e);
+  return answerError(context, answer.status, answerText(answer.body));
 }
 
 export interface AsyncMdnPost {

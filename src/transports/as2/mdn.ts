@@ -5,7 +5,7 @@
  * catalogue, never from text typed at a throw site.
  */
 import type { KeyObject } from 'node:crypto';
-import { GatewayError, type ErrorCode } from '../../errors';
+import { GatewayError, mdnDispositionOf, type ErrorCode } from '../../errors';
 import {
   signDetached,
   verifyDetached,
@@ -46,26 +46,20 @@ export type Disposition =
   | { kind: 'warning'; warning: 'duplicate-document' }
   | { kind: 'failure'; failure: 'unsupported MIC-algorithms' };
 
-/** Each disposition code of the catalogue names one MDN disposition; the rest are unexpected errors. */
-const dispositionByCode: Partial<Record<ErrorCode, Disposition>> = {
-  EDIGW_AS2_DECRYPTION_FAILED: { kind: 'error', error: 'decryption-failed' },
-  EDIGW_AS2_AUTHENTICATION_FAILED: { kind: 'error', error: 'authentication-failed' },
-  EDIGW_AS2_INTEGRITY_CHECK_FAILED: { kind: 'error', error: 'integrity-check-failed' },
-  EDIGW_AS2_INSUFFICIENT_SECURITY: { kind: 'error', error: 'insufficient-message-security' },
-  EDIGW_AS2_DECOMPRESSION_FAILED: { kind: 'error', error: 'decompression-failed' },
-  EDIGW_AS2_DECOMPRESSION_REFUSED: { kind: 'error', error: 'decompression-failed' },
-  EDIGW_AS2_PROCESSING_FAILED: { kind: 'error', error: 'unexpected-processing-error' },
-  EDIGW_AS2_DUPLICATE_DOCUMENT: { kind: 'warning', warning: 'duplicate-document' },
-  EDIGW_AS2_MIC_UNSUPPORTED: { kind: 'failure', failure: 'unsupported MIC-algorithms' },
-};
+const UNEXPECTED: Disposition = { kind: 'error', error: 'unexpected-processing-error' };
+
+/**
+ * The MDN disposition a code answers with, read from the error catalogue (the one place their text
+ * lives); a code that names none is an unexpected processing error.
+ */
+export function dispositionOf(code: ErrorCode): Disposition {
+  const mdn = mdnDispositionOf(code);
+  return (mdn && parseDisposition(`automatic-action/MDN-sent-automatically; ${mdn}`)?.known) || UNEXPECTED;
+}
 
 /** The MDN disposition for what went wrong while receiving (any error: unknown ones are unexpected). */
 export function dispositionFor(error: unknown): Disposition {
-  if (error instanceof GatewayError) {
-    const d = dispositionByCode[error.code];
-    if (d) return d;
-  }
-  return { kind: 'error', error: 'unexpected-processing-error' };
+  return error instanceof GatewayError ? dispositionOf(error.code) : UNEXPECTED;
 }
 
 /** `processed`, `processed/error: decryption-failed`, `failed/failure: unsupported MIC-algorithms` … */

@@ -36,6 +36,7 @@ import { deliverAsyncMdn } from './http-client';
 import {
   buildMdn,
   dispositionFor,
+  dispositionOf,
   formatDispositionType,
   parseMdn,
   type BuiltMdn,
@@ -617,7 +618,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
         );
         return undefined;
       });
-      const entity = first ?? mdnFor(as2, { kind: 'warning', warning: 'duplicate-document' }, received.mic).entity;
+      const entity = first ?? mdnFor(as2, dispositionOf('EDIGW_AS2_DUPLICATE_DOCUMENT'), received.mic).entity;
       answerWithMdn(res, as2, partner.partnerId, entity, 200, stored.messageId);
       return;
     }

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
+import { syncDir } from '../../sync-dir';
 import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
 import { errnoCode, fileError, isPlainName, withSuffix } from './names';
 
@@ -86,17 +87,6 @@ async function exists(p: string): Promise<boolean> {
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return false;
     throw err;
-  }
-}
-
-/** Makes the new directory entry durable. Platforms that cannot fsync a folder (Windows) skip it. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

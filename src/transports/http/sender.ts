@@ -12,7 +12,19 @@
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
-import { GatewayError, type ErrorCode } from '../../errors';
+import { redactUrl } from '../../redact-url';
+import {
+  answerError,
+  answerText,
+  errCode,
+  EXCERPT_BYTES,
+  requestError,
+  requestFor,
+  requestTarget,
+  sendRequest,
+  type RequestOutcome,
+} from './request';
+import { GatewayError } from '../../errors';
 import { duration } from '../../config/units';
 import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
 
@@ -54,40 +66,9 @@ export const httpSenderConfig = z
   );
 export type HttpSenderConfig = z.output<typeof httpSenderConfig>;
 
-const SECRET_PARAM = /token|secret|password|passwd|pwd|auth|key|sig|signature|code|credential/i;
+// The one URL redaction; exported here too for the modules that import it from the http sender.
+export { redactUrl };
 
-/**
- * The URL as logs, errors and the store may show it: no password, and no value of a query parameter
- * whose name suggests a credential (`?code=` of an Azure function, `?sig=` of a SAS URL).
- */
-export function redactUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return '(an invalid URL)';
-  }
-  let changed = false;
-  if (u.password) {
-    u.password = '***';
-    changed = true;
-  }
-  for (const name of new Set(u.searchParams.keys())) {
-    if (SECRET_PARAM.test(name)) {
-      u.searchParams.set(name, '***');
-      changed = true;
-    }
-  }
-  // Unchanged, the URL is shown as the partner file writes it (URL would add a trailing slash).
-  return changed ? u.toString() : url;
-}
-
-/** Answers that say "try again later"; every other 4xx will be answered the same way next time. */
-const TRANSIENT_STATUS = new Set([408, 429]);
-
-/** How much of an error answer is read: enough for 200 characters of UTF-8, small enough to be harmless. */
-const EXCERPT_BYTES = 1024;
-const EXCERPT_CHARS = 200;
 /** A 2xx answer's body is read and dropped so its connection can serve the next request; a longer one costs the connection instead. */
 const DISCARD_BYTES = 64 * 1024;
 
@@ -117,17 +98,6 @@ const AGENT_OPTIONS: http.AgentOptions = {
 };
 
 /** How one request ended before (or instead of) its answer. */
-type Outcome =
-  | { res: http.IncomingMessage }
-  | { failure: 'timeout' }
-  /** http.request refused the request as built: a header or path it will not send. */
-  | { failure: 'invalid'; err: unknown }
-  /** The connection, reused from the pool, was closed before a byte of the answer: the server dropped it while idle. */
-  | { failure: 'stale'; err: unknown }
-  | { failure: 'network'; err: unknown };
-
-const ignore = () => undefined;
-
 export class HttpSender implements Outbound {
   private readonly shownUrl: string;
   /** The URL without credentials, for resolving a Location. */
@@ -154,18 +124,10 @@ export class HttpSender implements Outbound {
     u.hash = '';
     this.url = u.toString();
     this.shownUrl = redactUrl(config.url);
-    const secure = u.protocol === 'https:';
-    this.request = secure ? https.request : http.request;
-    this.agent = secure ? new https.Agent(AGENT_OPTIONS) : new http.Agent(AGENT_OPTIONS);
+    this.request = requestFor(u);
+    this.agent = u.protocol === 'https:' ? new https.Agent(AGENT_OPTIONS) : new http.Agent(AGENT_OPTIONS);
     this.badPort = u.port !== '' && BAD_PORTS.has(Number(u.port));
-    this.target = {
-      protocol: u.protocol,
-      // An IPv6 literal is written in brackets in a URL, and without them as a host to connect to.
-      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-      port: u.port || (secure ? 443 : 80),
-      path: `${u.pathname}${u.search}`,
-      method: config.method,
-    };
+    this.target = { ...requestTarget(u), method: config.method };
 
     const fixed: Record<string, string> = {};
     for (const [k, v] of Object.entries(config.headers ?? {})) fixed[k.toLowerCase()] = headerValue(v);
@@ -191,7 +153,7 @@ export class HttpSender implements Outbound {
       );
       outcome = await this.attempt(item.bytes, headers, false, deadline);
     }
-    if ('failure' in outcome) throw failureError(outcome, context, timeout);
+    if ('failure' in outcome) throw requestError(outcome, context, timeout);
     const { res } = outcome;
     const status = res.statusCode ?? 0;
 
@@ -207,15 +169,7 @@ export class HttpSender implements Outbound {
       return { remoteName };
     }
 
-    const body = await excerpt(res);
-    const answered = `${context}: HTTP ${status}${body ? ` ${JSON.stringify(body)}` : ''}`;
-    if (status >= 300 && status < 400) {
-      const location = this.location(res);
-      throw new GatewayError('EDIGW_HTTP_REDIRECTED', location ? `${answered} (Location: ${location})` : answered);
-    }
-    const code: ErrorCode =
-      status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status) ? 'EDIGW_HTTP_REJECTED' : 'EDIGW_HTTP_SERVER';
-    throw new GatewayError(code, answered);
+    throw answerError(context, status, await excerpt(res), this.location(res));
   }
 
   /** Closes the pool's connections; a send after this opens new ones. */
@@ -232,49 +186,9 @@ export class HttpSender implements Outbound {
     headers: http.OutgoingHttpHeaders,
     agent: http.Agent | false,
     deadline: number,
-  ): Promise<Outcome> {
+  ): Promise<RequestOutcome> {
     // agent false: a connection of this request's own, closed after its answer.
-    return new Promise<Outcome>((resolve) => {
-      let req: http.ClientRequest;
-      try {
-        req = this.request({ ...this.target, headers, agent });
-      } catch (err) {
-        resolve({ failure: 'invalid', err });
-        return;
-      }
-      const timer = setTimeout(
-        () => {
-          resolve({ failure: 'timeout' });
-          req.destroy();
-        },
-        Math.max(0, deadline - Date.now()),
-      );
-      const done = () => clearTimeout(timer);
-      let socket: { bytesRead: number } | undefined;
-      let readBefore = 0;
-      req.on('socket', (s) => {
-        socket = s;
-        readBefore = s.bytesRead;
-      });
-      // Stays attached for the request's life: an error after the answer (the deadline destroying it) is not news.
-      req.on('error', (err) => {
-        done();
-        const code = errCode(err);
-        const stale =
-          req.reusedSocket &&
-          (code === 'ECONNRESET' || code === 'EPIPE') &&
-          socket !== undefined &&
-          socket.bytesRead === readBefore;
-        resolve({ failure: stale ? 'stale' : 'network', err });
-      });
-      req.on('response', (res) => {
-        res.on('error', ignore);
-        res.on('end', done);
-        res.on('close', done);
-        resolve({ res });
-      });
-      req.end(body);
-    });
+    return sendRequest({ request: this.request, options: { ...this.target, headers }, body, agent, deadline });
   }
 
   /** The answer's Location as an absolute, redacted URL; a malformed one is ignored rather than failing a delivery that succeeded. */
@@ -345,11 +259,7 @@ function excerpt(res: http.IncomingMessage): Promise<string> {
       if (finished) return;
       finished = true;
       res.removeListener('data', onData);
-      const text = Buffer.concat(chunks)
-        .toString('utf8')
-        .replace(/\p{Cc}+/gu, ' ')
-        .trim();
-      resolve(Array.from(text).slice(0, EXCERPT_CHARS).join(''));
+      resolve(answerText(Buffer.concat(chunks)));
     };
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
@@ -364,69 +274,6 @@ function excerpt(res: http.IncomingMessage): Promise<string> {
     res.on('end', finish);
     res.on('close', finish);
   });
-}
-
-const errCode = (e: unknown): string | undefined => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-
-const UNREACHABLE: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed while sending',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'host name lookup failed, temporarily',
-  ETIMEDOUT: 'connecting timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENETDOWN: 'network down',
-};
-
-/** OpenSSL's words for a failed handshake, in an EPROTO error's message: `…:SSL routines:<function>:<reason>:…`. */
-const SSL_REASON = /SSL routines:[^:]*:([^:]+)/;
-
-/** Classifies how a request failed before any answer arrived. */
-function failureError(
-  outcome: Exclude<Outcome, { res: http.IncomingMessage }>,
-  context: string,
-  timeout: number,
-): GatewayError {
-  if (outcome.failure === 'timeout') {
-    return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: no answer within ${timeout} ms`);
-  }
-  const { err } = outcome;
-  // http.request's own refusals (a header value it will not send) will not change on a retry.
-  if (outcome.failure === 'invalid')
-    return new GatewayError('EDIGW_HTTP_REQUEST_INVALID', `${context}: ${messageOf(err)}`, { cause: err });
-  // Connecting to every address of a name may fail one by one: an AggregateError, the first failure first.
-  const errors = (err as { errors?: unknown } | null)?.errors;
-  const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : err;
-  const code = errCode(inner) ?? errCode(err);
-  if (code !== undefined && UNREACHABLE[code]) {
-    return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${UNREACHABLE[code]}`, { cause: inner });
-  }
-  if (
-    code !== undefined &&
-    (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code))
-  ) {
-    return new GatewayError('EDIGW_HTTP_TLS', `${context}: ${code}`, { cause: inner });
-  }
-  // A handshake that fails while the request is being written surfaces as EPROTO; it is named as Node names it otherwise.
-  const ssl = code === 'EPROTO' ? SSL_REASON.exec(messageOf(inner)) : null;
-  if (ssl)
-    return new GatewayError(
-      'EDIGW_HTTP_TLS',
-      `${context}: ERR_SSL_${ssl[1].trim().toUpperCase().replace(/\W+/g, '_')}`,
-      { cause: inner },
-    );
-  return new GatewayError('EDIGW_HTTP_UNREACHABLE', `${context}: ${messageOf(inner)}`, { cause: inner });
-}
-
-function messageOf(err: unknown): string {
-  const message = (err as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(err);
 }
 
 export const httpSender = defineOutbound({

@@ -11,6 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Store } from '../../../src/store/store';
 import { GatewayProcess } from '../gateway';
+import { describeOn, type DatabaseKind } from '../../helpers/databases';
+import { describeFailing, describeNeeding } from '../../helpers/requirements';
+import { sharedMissing } from '../../helpers/shared';
 import { PEERS, sh } from '../../transports/as2/peer';
 
 export { PEERS, sh };
@@ -25,27 +28,22 @@ export function peersUnavailable(): string | undefined {
     if (spawnSync(cmd, [...args], { encoding: 'utf8' }).status !== 0)
       return `${cmd} is not installed (apt-get install ${pkg})`;
   }
-  if (!existsSync(join(PEERS, 'as2-send-openssl.sh'))) return `the peer scripts are not at ${PEERS}`;
   for (const built of ['cli/main.js', 'pipeline/as2.js']) {
     if (!existsSync(resolve(__dirname, '../../../dist/src', built))) return 'dist/ is not built (npm run -s build)';
   }
   return undefined;
 }
 
-/** `describe` when the peers are there; skipped with the reason printed otherwise, and a failure under CI. */
-export function describeWithPeers(name: string, body: () => void): void {
-  const reason = peersUnavailable();
-  if (!reason) return describe(name, body);
-  if (process.env.CI) {
-    describe(name, () =>
-      test('openssl, curl and the built gateway are available (CI installs them)', () => {
-        throw new Error(reason);
-      }),
-    );
-    return;
-  }
-  console.warn(`skipping "${name}": ${reason}`);
-  describe.skip(name, body);
+/**
+ * `describe` on a database kind when the peers are there. Without ../shared/peers it fails; without
+ * a tool or the database it is skipped with the reason, and fails under CI (helpers/requirements.ts).
+ */
+export function describeWithPeers(name: string, body: () => void, kind: DatabaseKind = 'sqlite'): void {
+  const noScripts = sharedMissing('peers/as2-send-openssl.sh');
+  if (noScripts) return describeFailing(name, '../shared/peers', noScripts);
+  const tools = peersUnavailable();
+  if (tools) return describeNeeding(name, 'openssl, curl and the built gateway', tools, body);
+  describeOn(kind, name, body);
 }
 
 /**

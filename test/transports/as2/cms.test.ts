@@ -251,16 +251,13 @@ describe('as2 cms: CompressedData', () => {
     );
   });
 
-  test('a zip bomb (1 GB of zeros) is refused quickly with bounded memory', async () => {
+  test('a zip bomb (1 GB of zeros) is refused with bounded memory', async () => {
     const z = await deflateZeros(1024 * 1024 * 1024);
     const ci = compressedDataAround(z);
     if (global.gc) global.gc();
     const before = process.memoryUsage().rss;
-    const start = process.hrtime.bigint();
     expect(codeOf(() => decompress(ci))).toBe('EDIGW_AS2_DECOMPRESSION_REFUSED');
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const grown = process.memoryUsage().rss - before;
-    expect(ms).toBeLessThan(3000);
     // At most the 100 MiB size limit, plus slack for the allocator.
     expect(grown).toBeLessThan(200 * 1024 * 1024);
   }, 60_000);

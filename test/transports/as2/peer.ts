@@ -3,17 +3,20 @@
  * scripts run without network, and the pairwise choice of the option matrix.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadCertificate, loadPrivateKey, type Certificate } from '../../../src/transports/as2/cms';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 
+import { describeFailing, describeNeeding } from '../../helpers/requirements';
+import { shared, sharedMissing } from '../../helpers/shared';
+
 const run = promisify(execFile);
 
-export const PEERS = resolve(__dirname, '../../../../shared/peers');
+export const PEERS = shared('peers');
 
 /** Why the openssl peer cannot run here, or undefined when it can. */
 export function peerUnavailable(): string | undefined {
@@ -21,30 +24,17 @@ export function peerUnavailable(): string | undefined {
   if (v.status !== 0) return 'openssl is not installed (apt-get install openssl)';
   const b = spawnSync('bash', ['--version'], { encoding: 'utf8' });
   if (b.status !== 0) return 'bash is not installed';
-  if (!existsSync(join(PEERS, 'as2-send-openssl.sh'))) return `the peer scripts are not at ${PEERS}`;
-  return undefined;
+  return sharedMissing('peers/as2-send-openssl.sh');
 }
 
 /**
- * `describe` when the peer is there; otherwise skipped with the reason printed, except under CI,
- * where a missing peer is a failure: CI installs it, so its absence is a broken pipeline.
+ * `describe` when the peer is there. Without ../shared/peers it fails; without openssl or bash it is
+ * skipped with the reason, and fails under CI, which installs them (helpers/requirements.ts).
  */
 export function describeWithPeer(name: string, body: () => void): void {
-  const reason = peerUnavailable();
-  if (!reason) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.CI) {
-    describe(name, () => {
-      test('the openssl peer is available (CI installs it)', () => {
-        throw new Error(reason);
-      });
-    });
-    return;
-  }
-  console.warn(`skipping "${name}": ${reason}`);
-  describe.skip(name, body);
+  const noScripts = sharedMissing('peers/as2-send-openssl.sh');
+  if (noScripts) describeFailing(name, '../shared/peers', noScripts);
+  else describeNeeding(name, 'the openssl peer', peerUnavailable(), body);
 }
 
 export interface Party {

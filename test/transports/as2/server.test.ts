@@ -25,6 +25,11 @@ import {
 } from '../../../src/transports/as2/server';
 import { PAYLOADS, PEERS, describeWithPeer, makeParty, makePartyInProcess, sh, tempDir } from './peer';
 
+/** Resolves once `condition` holds: what the server records after answering is waited for, not slept through. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 const partner = makePartyInProcess('partner');
 const us = makePartyInProcess('us');
 const stranger = makePartyInProcess('stranger');
@@ -300,7 +305,7 @@ describe('AS2 server (injected deps)', () => {
     expect(a.status).toBe(400);
     expect(a.body.toString()).toMatch(/missing or invalid: AS2-From.*EDIGW_AS2_HEADERS_INVALID/);
     expect(store.intakes).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => store.refusals.length >= 4);
     expect(store.refusals.map((r) => [r.code, r.status, r.as2From])).toEqual([
       ['EDIGW_AS2_PARTNER_UNKNOWN', 403, 'NOBODY'],
       ['EDIGW_AS2_PARTNER_UNKNOWN', 403, 'acme corp'],
@@ -328,7 +333,7 @@ describe('AS2 server (injected deps)', () => {
     expect(big.answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(big.written).toBeLessThan(declared / 4);
     expect(store.intakes).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => store.refusals.length >= 2);
     expect(store.refusals.map((r) => [r.code, r.status])).toEqual([
       ['EDIGW_AS2_PARTNER_UNKNOWN', 403],
       ['EDIGW_AS2_TOO_LARGE', 413],
@@ -354,7 +359,7 @@ describe('AS2 server (injected deps)', () => {
     const a = await postTo(server.url, m.headers, m.body);
     expect(a.status).toBe(500);
     expect(mdnOf(a).disposition.known).toEqual({ kind: 'error', error: 'unexpected-processing-error' });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => store.refusals.length >= 1);
     expect(store.refusals[0]).toMatchObject({ code: 'EDIGW_AS2_INTAKE_FAILED', status: 500 });
   });
 
@@ -504,7 +509,7 @@ describe('AS2 server (injected deps)', () => {
 
       // The resend: its MDN is the stored one, handed over (deliverMdn queues it or not), never POSTed here.
       await postTo(server.url, m.headers, m.body);
-      await new Promise((r) => setTimeout(r, 100));
+      await until(() => handedOver.length >= 1);
       expect(handedOver).toHaveLength(1);
       expect(handedOver[0]).toMatchObject({ url, messageId: 'm1' });
       expect(handedOver[0].entity.equals(records[0].mdn!)).toBe(true);

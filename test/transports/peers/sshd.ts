@@ -6,10 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shared } from '../../helpers/shared';
 import { chrootableDir, createSystemUser, freePort, run, type SystemUser, waitForPort } from './system';
 
 export const SSHD = '/usr/sbin/sshd';
-export const SSHD_CONFIG = path.resolve(__dirname, '../../../../shared/peers/conf/sshd_config');
+export const SSHD_CONFIG = shared('peers/conf/sshd_config');
 
 export interface Sshd {
   port: number;

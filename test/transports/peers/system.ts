@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { describeFailing, describeNeeding } from '../../helpers/requirements';
+import { sharedMissing } from '../../helpers/shared';
 
 /** Why the peer tests cannot run here, or undefined when they can. */
 export function missingPeer(programs: string[], { root = false } = {}): string | undefined {
@@ -18,23 +20,13 @@ export function missingPeer(programs: string[], { root = false } = {}): string |
 }
 
 /**
- * `describe`, or `describe.skip` with the reason printed; under CI a missing peer is a failure, not a
- * skip, so the suite runs and its first hook throws the reason.
+ * `describe` for a suite against sshd or vsftpd. Without ../shared/peers/conf it fails; without the
+ * programs (or root) it is skipped with the reason, and fails under CI (helpers/requirements.ts).
  */
 export function describePeer(title: string, missing: string | undefined, body: () => void): void {
-  if (missing) console.warn(`${title}: ${process.env.CI ? 'failing' : 'skipping'}: ${missing}`);
-  if (missing && !process.env.CI) {
-    describe.skip(title, body);
-    return;
-  }
-  describe(title, () => {
-    if (missing) {
-      beforeAll(() => {
-        throw new Error(`${title}: ${missing}; CI must install the peers (.ci/run)`);
-      });
-    }
-    body();
-  });
+  const noConf = sharedMissing('peers/conf');
+  if (noConf) describeFailing(title, '../shared/peers', noConf);
+  else describeNeeding(title, 'the peer', missing, body);
 }
 
 export function run(cmd: string, args: string[], input?: string): string {

@@ -7,11 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shared } from '../../helpers/shared';
 import { stopProcess } from './sshd';
 import { freePort, freePortRange, run, waitForPort } from './system';
 
 export const VSFTPD = '/usr/sbin/vsftpd';
-const CONF = path.resolve(__dirname, '../../../../shared/peers/conf');
+const CONF = shared('peers/conf');
 
 export interface Vsftpd {
   port: number;

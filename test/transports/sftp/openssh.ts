@@ -7,25 +7,19 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client as SshClient, type SFTPWrapper } from 'ssh2';
+import { describeNeeding } from '../../helpers/requirements';
 
 export function haveOpenSsh(): boolean {
   return ['sftp', 'ssh', 'ssh-keygen'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 }
 
 /**
- * `describe` when the OpenSSH client is installed. Without it: under CI a test that fails and says
- * why; elsewhere the suite is skipped, and `what` is printed with the reason.
+ * `describe` when the OpenSSH client is installed; without it skipped with the reason, and a failure
+ * under CI (helpers/requirements.ts).
  */
-export function describeWithOpenSsh(what: string): typeof describe {
-  if (haveOpenSsh()) return describe;
-  if (process.env.CI) {
-    test('the OpenSSH client is installed (required in CI)', () => {
-      throw new Error('sftp, ssh or ssh-keygen not found: install openssh-client');
-    });
-  } else {
-    console.warn(`${what} skipped: sftp, ssh or ssh-keygen not found (install openssh-client)`);
-  }
-  return describe.skip;
+export function describeWithOpenSsh(_what: string): (title: string, body: () => void) => void {
+  const missing = haveOpenSsh() ? undefined : 'sftp, ssh or ssh-keygen not found (apt-get install openssh-client)';
+  return (title, body) => describeNeeding(title, 'the OpenSSH client', missing, body);
 }
 
 export interface Run {
