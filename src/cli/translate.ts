@@ -105,7 +105,7 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
   let code = 0;
   let control = Number(o.controlNumber);
   const json: Array<{ document: DocumentName }> = [];
-  const out: string[] = [];
+  const out: Buffer[] = [];
   const now = new Date();
   for (const ic of result.interchanges) {
     // Kinds in the order they first appear, each with its documents in input order.
@@ -126,48 +126,39 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
       }
     }
     if (o.to === 'json') continue;
+    const target = o.to;
     const from = sender ?? defaultParty(ic.sender, ic.standard, o.to);
     const to = receiver ?? defaultParty(ic.receiver, ic.standard, o.to);
-    if (o.to === 'x12') {
-      if (byKind.size) {
-        checkX12Party(from, 'sender');
-        checkX12Party(to, 'receiver');
-      }
-      for (const [kind, docs] of byKind) {
-        const env = {
-          sender: from,
-          receiver: to,
-          controlNumber: control++,
-          now,
-          test: ic.test,
-          functionalId: kind.x12.functionalId,
-        };
-        const built = x12Interchange(
-          docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })),
-          env,
+    if (o.to === 'x12' && byKind.size) {
+      checkX12Party(from, 'sender');
+      checkX12Party(to, 'receiver');
+    }
+    for (const [kind, docs] of byKind) {
+      const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
+      const messages = docs.map((d) => ({
+        type: kind[target].type,
+        version: kind[target].version,
+        body: kind[target].write(d),
+      }));
+      const built =
+        target === 'x12'
+          ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
+          : edifactInterchange(messages, env);
+      try {
+        // Bytes in the charset the envelope declares (UNB syntax identifier; X12 UTF-8), never re-encoded.
+        out.push(write(applyOutboundSettings(built, partner)));
+      } catch (e) {
+        if (!(e instanceof GatewayError) || e.code !== 'EDIGW_SERIALIZE_FAILED') throw e;
+        io.err(
+          `${file}: interchange ${ic.controlNumber}, ${kind.name} documents: not written: ${e.cause instanceof Error ? e.cause.message : e.message}\n`,
         );
-        out.push(write(partner ? applyOutboundSettings(built, partner) : built).toString('utf8'));
-      }
-    } else {
-      for (const [kind, docs] of byKind) {
-        const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
-        out.push(
-          write(
-            edifactInterchange(
-              docs.map((d) => ({
-                type: kind.edifact.type,
-                version: kind.edifact.version,
-                body: kind.edifact.write(d),
-              })),
-              env,
-            ),
-          ).toString('latin1'),
-        );
+        code = 1;
       }
     }
   }
   if (o.to === 'json') io.out(JSON.stringify(json, null, 2) + '\n');
-  else io.out(out.join(''));
+  else if (io.bytes) io.bytes(Buffer.concat(out));
+  else io.out(Buffer.concat(out).toString(o.to === 'x12' ? 'utf8' : 'latin1'));
   if (result.interchanges.length === 0) io.err(`${file}: no interchange to translate\n`);
   return code;
 }

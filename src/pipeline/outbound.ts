@@ -6,6 +6,9 @@ import { GatewayError } from '../errors';
 import type { Interchange, PartyId, Standard } from '../edi/model';
 import { parseBuffer } from '../edi/parse';
 import { write } from '../edi/write';
+import { fitSyntaxLevel } from '../edi/edifact/syntax-level';
+import { fitX12Delimiters } from '../edi/x12/delimiters';
+import { TextRefused } from '../edi/text-refused';
 import { DeliveryRecord, MessageRecord, type TransactionRecord } from '../store/entities';
 import { insertMany } from '../store/sql';
 import type { EventInput } from '../store/store';
@@ -227,10 +230,16 @@ export function partnerParty(partner: LoadedPartner, standard: Standard): PartyI
   return p ? { qualifier: p.qualifier ?? '14', id: p.id } : undefined;
 }
 
-/** Applies a partner's outbound ISA settings (authorization, security, test, ack requested) to a built interchange. */
-export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): Interchange {
+/**
+ * Applies a partner's outbound settings (ISA authorization, security, test, ack requested; the EDIFACT
+ * syntax and UNA) to a built interchange, and fits its text to what will carry it: the EDIFACT syntax
+ * level (the lowest that carries the text, or the pinned one), X12 delimiters the data does not use.
+ * Text that cannot be sent as it is refuses the document (a dead GatewayError naming each place), so a
+ * different document is never written. Without a partner, the defaults apply (no alternative delimiters).
+ */
+export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner | undefined): Interchange {
   if (ic.standard === 'x12') {
-    const isa = partner.outbound?.x12?.isa;
+    const isa = partner?.outbound?.x12?.isa;
     if (isa) {
       const e = ic.header.elements;
       e[0] = isa.authorization;
@@ -239,15 +248,25 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): 
       e[14] = isa.test || ic.test ? 'T' : 'P';
       ic.test = isa.test || ic.test;
     }
-  } else {
-    const ef = partner.outbound?.edifact;
-    if (ef) {
-      const [id, version] = ef.syntax.split(':');
-      ic.header.elements[0] = [id, version];
-      ic.syntax = { ...ic.syntax, version, charset: id, una: ef.una };
-    }
+    return fitted(ic, partner, () => fitX12Delimiters(ic, partner?.outbound?.x12?.delimiters ?? {}));
   }
-  return ic;
+  const ef = partner?.outbound?.edifact;
+  if (ef) ic.syntax = { ...ic.syntax, una: ef.una };
+  return fitted(ic, partner, () => fitSyntaxLevel(ic, ef ?? {}));
+}
+
+function fitted(ic: Interchange, partner: LoadedPartner | undefined, fit: () => Interchange): Interchange {
+  try {
+    return fit();
+  } catch (e) {
+    if (!(e instanceof TextRefused)) throw e;
+    const kind = ic.standard === 'x12' ? 'X12' : 'EDIFACT';
+    throw new GatewayError(
+      'EDIGW_SERIALIZE_FAILED',
+      `writing ${kind} interchange ${ic.controlNumber}${partner ? ` for partner ${partner.id}` : ''}`,
+      { cause: e },
+    );
+  }
 }
 
 /**
