@@ -82,10 +82,19 @@ export function ccyymmdd(iso: string): string {
   return iso.replace(/-/g, '');
 }
 
-/** Splits text into pieces of at most n characters (rejoined with '' on reading, so nothing is lost). */
+/**
+ * Splits text into pieces of at most n characters (rejoined with '' on reading, so nothing is lost).
+ * Characters are code points: a piece never ends inside a surrogate pair, whose halves no charset carries.
+ */
 export function chunks(s: string, n: number): string[] {
   const out: string[] = [];
-  for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
+  const astral = /[\ud800-\udbff]/.test(s);
+  if (!astral) {
+    for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
+    return out;
+  }
+  const chars = [...s];
+  for (let i = 0; i < chars.length; i += n) out.push(chars.slice(i, i + n).join(''));
   return out;
 }
 

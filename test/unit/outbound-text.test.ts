@@ -70,6 +70,13 @@ describe('EDIFACT writer: the syntax level carries the text', () => {
     expect(doc.parties[0].name).toBe('ħĺŁ€Л');
   });
 
+  test('a name split into 35-character parts is never cut inside a surrogate pair', () => {
+    const name = 'A'.repeat(34) + '🚚' + 'B'.repeat(40);
+    const { ic, doc } = readBack(write(fitSyntaxLevel(edifact(order(name)))));
+    expect(ic.errors).toEqual([]);
+    expect(doc.parties[0].name).toBe(name);
+  });
+
   test("service characters in data are released with '?' and read back as they were", () => {
     const name = "O'Neil + Sons: what? 50% ?'";
     const bytes = write(fitSyntaxLevel(edifact(order(name))));
