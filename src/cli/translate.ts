@@ -14,6 +14,7 @@ import {
   documentFor,
   documents,
   edifactInterchange,
+  type EnvelopeOptions,
   x12Interchange,
 } from '../canonical';
 
@@ -58,6 +59,34 @@ function checkX12Party(p: PartyId, which: string): void {
 /** What translate reads, for the message about a transaction it cannot: "X12 850, 810... and EDIFACT ORDERS, INVOIC...". */
 function readable(): string {
   return `X12 ${documents.map((d) => d.x12.type).join(', ')} and EDIFACT ${documents.map((d) => d.edifact.type).join(', ')}`;
+}
+
+/**
+ * One output interchange of one kind's documents, fitted to the partner's settings (or the defaults) and
+ * as bytes in the charset its envelope declares; or why its text cannot be written as it is.
+ */
+function writeKind(
+  target: Standard,
+  kind: DocumentKind,
+  docs: unknown[],
+  env: EnvelopeOptions,
+  partner: LoadedPartner | undefined,
+): Buffer | { reason: string } {
+  const messages = docs.map((d) => ({
+    type: kind[target].type,
+    version: kind[target].version,
+    body: kind[target].write(d),
+  }));
+  const built =
+    target === 'x12'
+      ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
+      : edifactInterchange(messages, env);
+  try {
+    return write(applyOutboundSettings(built, partner));
+  } catch (e) {
+    if (!(e instanceof GatewayError) || e.code !== 'EDIGW_SERIALIZE_FAILED') throw e;
+    return { reason: e.cause instanceof Error ? e.cause.message : e.message };
+  }
 }
 
 /**
@@ -135,23 +164,10 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
     }
     for (const [kind, docs] of byKind) {
       const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
-      const messages = docs.map((d) => ({
-        type: kind[target].type,
-        version: kind[target].version,
-        body: kind[target].write(d),
-      }));
-      const built =
-        target === 'x12'
-          ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
-          : edifactInterchange(messages, env);
-      try {
-        // Bytes in the charset the envelope declares (UNB syntax identifier; X12 UTF-8), never re-encoded.
-        out.push(write(applyOutboundSettings(built, partner)));
-      } catch (e) {
-        if (!(e instanceof GatewayError) || e.code !== 'EDIGW_SERIALIZE_FAILED') throw e;
-        io.err(
-          `${file}: interchange ${ic.controlNumber}, ${kind.name} documents: not written: ${e.cause instanceof Error ? e.cause.message : e.message}\n`,
-        );
+      const written = writeKind(target, kind, docs, env, partner);
+      if (Buffer.isBuffer(written)) out.push(written);
+      else {
+        io.err(`${file}: interchange ${ic.controlNumber}, ${kind.name} documents: not written: ${written.reason}\n`);
         code = 1;
       }
     }
