@@ -7,6 +7,8 @@ import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbo
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import type { PartyId, Standard } from '../edi/model';
 import { write } from '../edi/write';
+import { checkGenerated } from '../edi/generated-check';
+import { formatDiagnostic } from '../edi/diagnostic';
 import { GatewayError } from '../errors';
 import {
   type DocumentKind,
@@ -165,9 +167,16 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
     for (const [kind, docs] of byKind) {
       const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
       const written = writeKind(target, kind, docs, env, partner);
-      if (Buffer.isBuffer(written)) out.push(written);
-      else {
-        io.err(`${file}: interchange ${ic.controlNumber}, ${kind.name} documents: not written: ${written.reason}\n`);
+      const what = `${file}: interchange ${ic.controlNumber}, ${kind.name} documents`;
+      if (!Buffer.isBuffer(written)) {
+        io.err(`${what}: not written: ${written.reason}\n`);
+        code = 1;
+        continue;
+      }
+      out.push(written);
+      // Written all the same (a translation is looked at before it is sent), but said, and exit 1.
+      for (const d of checkGenerated(written, profiles.set).errors) {
+        io.err(`${what}: the output is invalid for its profile: ${formatDiagnostic(d)}\n`);
         code = 1;
       }
     }

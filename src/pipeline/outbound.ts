@@ -9,6 +9,9 @@ import { write } from '../edi/write';
 import { fitSyntaxLevel } from '../edi/edifact/syntax-level';
 import { fitX12Delimiters } from '../edi/x12/delimiters';
 import { TextRefused } from '../edi/text-refused';
+import { checkGenerated } from '../edi/generated-check';
+import { formatDiagnostic } from '../edi/diagnostic';
+import type { ProfileSet } from '../edi/profile/profile-set';
 import { DeliveryRecord, MessageRecord, type TransactionRecord } from '../store/entities';
 import { insertMany } from '../store/sql';
 import type { EventInput } from '../store/store';
@@ -287,7 +290,28 @@ export async function recordOutbound(
   }
 }
 
-/** An interchange as bytes, with the content type an endpoint announces it by. */
-export function interchangeDocument(ic: Interchange): { bytes: Buffer; contentType: string } {
-  return { bytes: write(ic), contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact' };
+/**
+ * An interchange as bytes, with the content type an endpoint announces it by. With `profiles` (a
+ * document we generated), the bytes are first read back against the target profile: a document the
+ * receiving standard would refuse is a dead GatewayError naming each finding, never a delivery.
+ */
+export function interchangeDocument(ic: Interchange, profiles?: ProfileSet): { bytes: Buffer; contentType: string } {
+  const bytes = write(ic);
+  if (profiles) {
+    const { errors } = checkGenerated(bytes, profiles);
+    if (errors.length)
+      throw new GatewayError(
+        'EDIGW_SERIALIZE_FAILED',
+        `checking the ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} interchange ${ic.controlNumber} we wrote against its profile`,
+        {
+          cause: new Error(
+            errors
+              .slice(0, 5)
+              .map((d) => formatDiagnostic(d))
+              .join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : ''),
+          ),
+        },
+      );
+  }
+  return { bytes, contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact' };
 }
