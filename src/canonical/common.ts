@@ -114,23 +114,5 @@ export function compactOrNone<T extends object>(o: T): T | undefined {
   return Object.keys(c).length ? c : undefined;
 }
 
-/** X12 unit codes (355) that differ from UN/ECE Recommendation 20; any other code is the same in both. */
-export const x12Units: Array<[string, string]> = [
-  ['CS', 'CA'],
-  ['DZN', 'DZ'],
-  ['LBR', 'LB'],
-  ['KGM', 'KG'],
-  ['H87', 'PC'],
-  ['FOT', 'FT'],
-  ['GLL', 'GA'],
-  ['LTR', 'LT'],
-  ['MTR', 'MR'],
-];
-const unitFromX12 = new Map(x12Units.map(([r, x]) => [x, r]));
-const unitToX12 = new Map(x12Units.map(([r, x]) => [r, x]));
-export function unitFromX12Code(code: string): string | undefined {
-  return code === '' ? undefined : (unitFromX12.get(code) ?? code);
-}
-export function unitToX12Code(unit: string | undefined): string {
-  return unit === undefined ? '' : (unitToX12.get(unit) ?? unit);
-}
+/** Units: UN/ECE Recommendation 20 ⇄ X12 355, as data in units.ts. */
+export { rec20ToX12 as x12Units, unitFromX12Code, unitToX12Code } from './units';

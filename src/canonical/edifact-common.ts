@@ -255,11 +255,7 @@ export function quantity(segs: Seg[], ...qualifiers: string[]): { value?: number
   return { value: numberOf(v ?? ''), unit: unit || undefined };
 }
 
-/** 6411 codes of older Recommendation 20 revisions, read as today's code (PCE, piece, is H87). */
-const legacyUnits = new Map([['PCE', 'H87']]);
-export function currentUnit(code: string | undefined): string | undefined {
-  return code === undefined ? undefined : (legacyUnits.get(code) ?? code);
-}
+export { currentUnit } from './units';
 
 /** The amount of the first MOA with one of the 5025 qualifiers. */
 export function amount(segs: Seg[], ...qualifiers: string[]): number | undefined {

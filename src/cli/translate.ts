@@ -17,6 +17,7 @@ import {
   documents,
   edifactInterchange,
   type EnvelopeOptions,
+  type Message,
   x12Interchange,
 } from '../canonical';
 
@@ -74,11 +75,17 @@ function writeKind(
   env: EnvelopeOptions,
   partner: LoadedPartner | undefined,
 ): Buffer | { reason: string } {
-  const messages = docs.map((d) => ({
-    type: kind[target].type,
-    version: kind[target].version,
-    body: kind[target].write(d),
-  }));
+  let messages: Message[];
+  try {
+    messages = docs.map((d) => ({
+      type: kind[target].type,
+      version: kind[target].version,
+      body: kind[target].write(d),
+    }));
+  } catch (e) {
+    // A writer that finds a mandatory field missing says so; that is a refusal of this document, not a crash.
+    return { reason: e instanceof Error ? e.message : String(e) };
+  }
   const built =
     target === 'x12'
       ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
