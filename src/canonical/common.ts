@@ -82,10 +82,19 @@ export function ccyymmdd(iso: string): string {
   return iso.replace(/-/g, '');
 }
 
-/** Splits text into pieces of at most n characters (rejoined with '' on reading, so nothing is lost). */
+/**
+ * Splits text into pieces of at most n characters (rejoined with '' on reading, so nothing is lost).
+ * Characters are code points: a piece never ends inside a surrogate pair, whose halves no charset carries.
+ */
 export function chunks(s: string, n: number): string[] {
   const out: string[] = [];
-  for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
+  const astral = /[\ud800-\udbff]/.test(s);
+  if (!astral) {
+    for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
+    return out;
+  }
+  const chars = [...s];
+  for (let i = 0; i < chars.length; i += n) out.push(chars.slice(i, i + n).join(''));
   return out;
 }
 
@@ -105,23 +114,5 @@ export function compactOrNone<T extends object>(o: T): T | undefined {
   return Object.keys(c).length ? c : undefined;
 }
 
-/** X12 unit codes (355) that differ from UN/ECE Recommendation 20; any other code is the same in both. */
-export const x12Units: Array<[string, string]> = [
-  ['CS', 'CA'],
-  ['DZN', 'DZ'],
-  ['LBR', 'LB'],
-  ['KGM', 'KG'],
-  ['H87', 'PC'],
-  ['FOT', 'FT'],
-  ['GLL', 'GA'],
-  ['LTR', 'LT'],
-  ['MTR', 'MR'],
-];
-const unitFromX12 = new Map(x12Units.map(([r, x]) => [x, r]));
-const unitToX12 = new Map(x12Units.map(([r, x]) => [r, x]));
-export function unitFromX12Code(code: string): string | undefined {
-  return code === '' ? undefined : (unitFromX12.get(code) ?? code);
-}
-export function unitToX12Code(unit: string | undefined): string {
-  return unit === undefined ? '' : (unitToX12.get(unit) ?? unit);
-}
+/** Units: UN/ECE Recommendation 20 ⇄ X12 355, as data in units.ts. */
+export { rec20ToX12 as x12Units, unitFromX12Code, unitToX12Code } from './units';

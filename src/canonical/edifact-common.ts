@@ -17,6 +17,7 @@ import {
   numberOf,
 } from './common';
 import type { Seg } from './sections';
+import { edifactGtinType } from './gtin';
 
 /**
  * The EDIFACT pieces every message shares (UN/EDIFACT D.96A directories): message function codes, NAD
@@ -210,11 +211,11 @@ export function linSegments(lineNumber: string | undefined, item: ItemIds, actio
   for (const [type, field] of itemTypes) {
     const v = item[field];
     if (typeof v === 'string' && !written.has(field)) {
-      ids.push([v, type]);
+      ids.push([v, field === 'gtin' ? edifactGtinType(v) : type]);
       written.add(field);
     }
   }
-  const gtin = ids.findIndex(([, type]) => type === 'EN');
+  const gtin = ids.findIndex(([, type]) => type === 'EN' || type === 'UP');
   const main = gtin >= 0 ? ids.splice(gtin, 1)[0] : [];
   const out = [seg('LIN', lineNumber ?? '', action, main)];
   for (let i = 0; i < ids.length; i += 5) out.push(seg('PIA', main.length ? '1' : '5', ...ids.slice(i, i + 5)));
@@ -255,11 +256,7 @@ export function quantity(segs: Seg[], ...qualifiers: string[]): { value?: number
   return { value: numberOf(v ?? ''), unit: unit || undefined };
 }
 
-/** 6411 codes of older Recommendation 20 revisions, read as today's code (PCE, piece, is H87). */
-const legacyUnits = new Map([['PCE', 'H87']]);
-export function currentUnit(code: string | undefined): string | undefined {
-  return code === undefined ? undefined : (legacyUnits.get(code) ?? code);
-}
+export { currentUnit } from './units';
 
 /** The amount of the first MOA with one of the 5025 qualifiers. */
 export function amount(segs: Seg[], ...qualifiers: string[]): number | undefined {

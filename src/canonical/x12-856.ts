@@ -171,7 +171,8 @@ export function toX12_856(sn: ShipNotice): Segment[] {
       const ids = itemIdElements(i);
       // LIN02/LIN03 are mandatory: an item without item numbers has no LIN, and its line number goes to SN101.
       if (ids.length) out.push(seg('LIN', i.lineNumber ?? '', ...ids));
-      const unit = unitToX12Code(i.unit) || 'EA';
+      // SN103 is mandatory, but a unit is never invented: without one the profile check refuses the document.
+      const unit = unitToX12Code(i.unit);
       out.push(
         seg(
           'SN1',

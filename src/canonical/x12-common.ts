@@ -15,6 +15,7 @@ import {
   isoDate,
 } from './common';
 import type { Seg } from './sections';
+import { x12Gtin } from './gtin';
 
 /**
  * The X12 pieces every transaction set shares (004010 element dictionary): purpose codes, N1 parties,
@@ -169,7 +170,7 @@ export function itemIdElements(item: ItemIds): Element[] {
   for (const [q, field] of itemQualifiers) {
     const v = item[field];
     if (typeof v === 'string' && !written.has(field)) {
-      ids.push(q, v);
+      ids.push(...(field === 'gtin' ? x12Gtin(v) : [q, v]));
       written.add(field);
     }
   }

@@ -13,12 +13,15 @@ import { GatewayError } from '../errors';
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Writes bytes as they are (an EDIFACT interchange in its declared charset); absent: `out` of their text. */
+  bytes?: (b: Buffer) => void;
   /** Resolves when `out` can take more (a streamed command waits here, so a slow reader bounds its memory). */
   drain?: () => Promise<void>;
 }
 
 const stdio: Io = {
   out: (s) => process.stdout.write(s),
+  bytes: (b) => process.stdout.write(b),
   err: (s) => process.stderr.write(s),
   drain: () =>
     process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : Promise.resolve(),

@@ -7,6 +7,8 @@ import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbo
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import type { PartyId, Standard } from '../edi/model';
 import { write } from '../edi/write';
+import { checkGenerated } from '../edi/generated-check';
+import { formatDiagnostic } from '../edi/diagnostic';
 import { GatewayError } from '../errors';
 import {
   type DocumentKind,
@@ -14,6 +16,8 @@ import {
   documentFor,
   documents,
   edifactInterchange,
+  type EnvelopeOptions,
+  type Message,
   x12Interchange,
 } from '../canonical';
 
@@ -61,6 +65,40 @@ function readable(): string {
 }
 
 /**
+ * One output interchange of one kind's documents, fitted to the partner's settings (or the defaults) and
+ * as bytes in the charset its envelope declares; or why its text cannot be written as it is.
+ */
+function writeKind(
+  target: Standard,
+  kind: DocumentKind,
+  docs: unknown[],
+  env: EnvelopeOptions,
+  partner: LoadedPartner | undefined,
+): Buffer | { reason: string } {
+  let messages: Message[];
+  try {
+    messages = docs.map((d) => ({
+      type: kind[target].type,
+      version: kind[target].version,
+      body: kind[target].write(d),
+    }));
+  } catch (e) {
+    // A writer that finds a mandatory field missing says so; that is a refusal of this document, not a crash.
+    return { reason: e instanceof Error ? e.message : String(e) };
+  }
+  const built =
+    target === 'x12'
+      ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
+      : edifactInterchange(messages, env);
+  try {
+    return write(applyOutboundSettings(built, partner));
+  } catch (e) {
+    if (!(e instanceof GatewayError) || e.code !== 'EDIGW_SERIALIZE_FAILED') throw e;
+    return { reason: e.cause instanceof Error ? e.cause.message : e.message };
+  }
+}
+
+/**
  * `translate FILE --to x12|edifact|json`: every business document in FILE with a canonical kind (see
  * `documents`) through its canonical form to the target. One output interchange per kind per input
  * interchange (an X12 group carries one functional id), numbered on from --control-number, from the
@@ -105,7 +143,7 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
   let code = 0;
   let control = Number(o.controlNumber);
   const json: Array<{ document: DocumentName }> = [];
-  const out: string[] = [];
+  const out: Buffer[] = [];
   const now = new Date();
   for (const ic of result.interchanges) {
     // Kinds in the order they first appear, each with its documents in input order.
@@ -126,48 +164,33 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
       }
     }
     if (o.to === 'json') continue;
+    const target = o.to;
     const from = sender ?? defaultParty(ic.sender, ic.standard, o.to);
     const to = receiver ?? defaultParty(ic.receiver, ic.standard, o.to);
-    if (o.to === 'x12') {
-      if (byKind.size) {
-        checkX12Party(from, 'sender');
-        checkX12Party(to, 'receiver');
+    if (o.to === 'x12' && byKind.size) {
+      checkX12Party(from, 'sender');
+      checkX12Party(to, 'receiver');
+    }
+    for (const [kind, docs] of byKind) {
+      const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
+      const written = writeKind(target, kind, docs, env, partner);
+      const what = `${file}: interchange ${ic.controlNumber}, ${kind.name} documents`;
+      if (!Buffer.isBuffer(written)) {
+        io.err(`${what}: not written: ${written.reason}\n`);
+        code = 1;
+        continue;
       }
-      for (const [kind, docs] of byKind) {
-        const env = {
-          sender: from,
-          receiver: to,
-          controlNumber: control++,
-          now,
-          test: ic.test,
-          functionalId: kind.x12.functionalId,
-        };
-        const built = x12Interchange(
-          docs.map((d) => ({ type: kind.x12.type, version: kind.x12.version, body: kind.x12.write(d) })),
-          env,
-        );
-        out.push(write(partner ? applyOutboundSettings(built, partner) : built).toString('utf8'));
-      }
-    } else {
-      for (const [kind, docs] of byKind) {
-        const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
-        out.push(
-          write(
-            edifactInterchange(
-              docs.map((d) => ({
-                type: kind.edifact.type,
-                version: kind.edifact.version,
-                body: kind.edifact.write(d),
-              })),
-              env,
-            ),
-          ).toString('latin1'),
-        );
+      out.push(written);
+      // Written all the same (a translation is looked at before it is sent), but said, and exit 1.
+      for (const d of checkGenerated(written, profiles.set).errors) {
+        io.err(`${what}: the output is invalid for its profile: ${formatDiagnostic(d)}\n`);
+        code = 1;
       }
     }
   }
   if (o.to === 'json') io.out(JSON.stringify(json, null, 2) + '\n');
-  else io.out(out.join(''));
+  else if (io.bytes) io.bytes(Buffer.concat(out));
+  else io.out(Buffer.concat(out).toString(o.to === 'x12' ? 'utf8' : 'latin1'));
   if (result.interchanges.length === 0) io.err(`${file}: no interchange to translate\n`);
   return code;
 }

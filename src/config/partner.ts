@@ -277,14 +277,28 @@ const outbound = z.strictObject({
           ackRequested: z.boolean().default(false),
         })
         .optional(),
+      /**
+       * X12 cannot escape a delimiter inside data. Characters listed here (in order of preference) may
+       * replace one of ours that the data holds; without them such a document is refused.
+       */
+      delimiters: z
+        .strictObject({
+          alternatives: z
+            .string()
+            .regex(/^[^A-Za-z0-9 ]+$/, 'delimiter characters: no letters, digits or spaces, e.g. "|!^"'),
+        })
+        .optional(),
     })
     .optional(),
   edifact: z
     .strictObject({
+      /** Pins the UNB syntax identifier; absent: the lowest of UNOA, UNOB, UNOC, UNOW that carries the text. */
       syntax: z
         .string()
         .regex(/^UNO[A-Z]:[1-4]$/, 'a UNB syntax identifier like UNOC:3')
-        .default('UNOC:3'),
+        .optional(),
+      /** Text the pinned syntax cannot carry is written with its nearest letters (é → e) instead of refused. */
+      transliterate: z.boolean().default(false),
       una: z.boolean().default(true),
     })
     .optional(),

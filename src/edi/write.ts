@@ -1,5 +1,7 @@
 import type { Element, Interchange, Segment, Transaction } from './model';
-import { type Charset, edifactCharset, encode } from './charset';
+import { type Charset, describeChar, edifactCharset, encode, firstUnencodable } from './charset';
+import { mapValues } from './interchange-text';
+import { type TextProblem, TextRefused } from './text-refused';
 import { joinElement as joinX12 } from './x12/segment';
 import { type EdifactDelimiters, joinElement as joinEdifact } from './edifact/segment';
 
@@ -58,8 +60,7 @@ export function writeX12(ic: Interchange, opts: WriteOptions = {}): Buffer {
     if (g.header) seg('GE', [String(g.transactions.length), g.controlNumber ?? '']);
   }
   seg('IEA', [String(groups), ic.controlNumber]);
-  const text = out.join('');
-  return Buffer.from(text, s.charset === 'iso-8859-1' ? 'latin1' : 'utf8');
+  return encodeOrRefuse(ic, out.join(''), s.charset === 'iso-8859-1' ? 'iso-8859-1' : 'utf-8');
 }
 
 export function edifactDelimiters(ic: Interchange): EdifactDelimiters {
@@ -106,5 +107,26 @@ export function writeEdifact(ic: Interchange, opts: WriteOptions = {}): Buffer {
   }
   if (ic.header.elements.length > 0) seg('UNZ', [String(groups > 0 ? groups : messages), ic.controlNumber]);
   const cs: Charset = edifactCharset(ic.syntax.charset ?? 'UNOC') ?? 'iso-8859-1';
-  return encode(out.join(''), cs);
+  return encodeOrRefuse(ic, out.join(''), cs);
+}
+
+/**
+ * The interchange's text in its charset, or TextRefused naming each value that holds a character the
+ * charset cannot encode: never a substitute character, never a byte cut from a wider one.
+ */
+function encodeOrRefuse(ic: Interchange, text: string, cs: Charset): Buffer {
+  try {
+    return encode(text, cs);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  const problems: TextProblem[] = [];
+  mapValues(ic, (v, at) => {
+    const bad = firstUnencodable(v, cs);
+    if (bad >= 0) problems.push({ ...at, reason: `${describeChar(v, bad)} cannot be encoded in ${cs}` });
+    return undefined;
+  });
+  if (problems.length === 0)
+    problems.push({ position: 1, segmentId: ic.header.id, element: 0, reason: `the text cannot be encoded in ${cs}` });
+  throw new TextRefused(problems);
 }

@@ -5,6 +5,12 @@ import { GatewayError } from '../errors';
 import type { Interchange, PartyId, Standard } from '../edi/model';
 import { parseBuffer } from '../edi/parse';
 import { write } from '../edi/write';
+import { fitSyntaxLevel } from '../edi/edifact/syntax-level';
+import { fitX12Delimiters } from '../edi/x12/delimiters';
+import { TextRefused } from '../edi/text-refused';
+import { checkGenerated } from '../edi/generated-check';
+import { formatDiagnostic } from '../edi/diagnostic';
+import type { ProfileSet } from '../edi/profile/profile-set';
 import { DeliveryRecord, MessageRecord, type TransactionRecord } from '../store/entities';
 import type { Carried } from '../store/deliveries';
 import type { EventInput, Tx } from '../store/store';
@@ -214,10 +220,16 @@ export function partnerParty(partner: LoadedPartner, standard: Standard): PartyI
   return p ? { qualifier: p.qualifier ?? '14', id: p.id } : undefined;
 }
 
-/** Applies a partner's outbound ISA settings (authorization, security, test, ack requested) to a built interchange. */
-export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): Interchange {
+/**
+ * Applies a partner's outbound settings (ISA authorization, security, test, ack requested; the EDIFACT
+ * syntax and UNA) to a built interchange, and fits its text to what will carry it: the EDIFACT syntax
+ * level (the lowest that carries the text, or the pinned one), X12 delimiters the data does not use.
+ * Text that cannot be sent as it is refuses the document (a dead GatewayError naming each place), so a
+ * different document is never written. Without a partner, the defaults apply (no alternative delimiters).
+ */
+export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner | undefined): Interchange {
   if (ic.standard === 'x12') {
-    const isa = partner.outbound?.x12?.isa;
+    const isa = partner?.outbound?.x12?.isa;
     if (isa) {
       const e = ic.header.elements;
       e[0] = isa.authorization;
@@ -226,15 +238,25 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner): 
       e[14] = isa.test || ic.test ? 'T' : 'P';
       ic.test = isa.test || ic.test;
     }
-  } else {
-    const ef = partner.outbound?.edifact;
-    if (ef) {
-      const [id, version] = ef.syntax.split(':');
-      ic.header.elements[0] = [id, version];
-      ic.syntax = { ...ic.syntax, version, charset: id, una: ef.una };
-    }
+    return fitted(ic, partner, () => fitX12Delimiters(ic, partner?.outbound?.x12?.delimiters ?? {}));
   }
-  return ic;
+  const ef = partner?.outbound?.edifact;
+  if (ef) ic.syntax = { ...ic.syntax, una: ef.una };
+  return fitted(ic, partner, () => fitSyntaxLevel(ic, ef ?? {}));
+}
+
+function fitted(ic: Interchange, partner: LoadedPartner | undefined, fit: () => Interchange): Interchange {
+  try {
+    return fit();
+  } catch (e) {
+    if (!(e instanceof TextRefused)) throw e;
+    const kind = ic.standard === 'x12' ? 'X12' : 'EDIFACT';
+    throw new GatewayError(
+      'EDIGW_SERIALIZE_FAILED',
+      `writing ${kind} interchange ${ic.controlNumber}${partner ? ` for partner ${partner.id}` : ''}`,
+      { cause: e },
+    );
+  }
 }
 
 /**
@@ -255,7 +277,28 @@ export async function recordOutbound(
   }
 }
 
-/** An interchange as bytes, with the content type an endpoint announces it by. */
-export function interchangeDocument(ic: Interchange): { bytes: Buffer; contentType: string } {
-  return { bytes: write(ic), contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact' };
+/**
+ * An interchange as bytes, with the content type an endpoint announces it by. With `profiles` (a
+ * document we generated), the bytes are first read back against the target profile: a document the
+ * receiving standard would refuse is a dead GatewayError naming each finding, never a delivery.
+ */
+export function interchangeDocument(ic: Interchange, profiles?: ProfileSet): { bytes: Buffer; contentType: string } {
+  const bytes = write(ic);
+  if (profiles) {
+    const { errors } = checkGenerated(bytes, profiles);
+    if (errors.length)
+      throw new GatewayError(
+        'EDIGW_SERIALIZE_FAILED',
+        `checking the ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} interchange ${ic.controlNumber} we wrote against its profile`,
+        {
+          cause: new Error(
+            errors
+              .slice(0, 5)
+              .map((d) => formatDiagnostic(d))
+              .join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : ''),
+          ),
+        },
+      );
+  }
+  return { bytes, contentType: ic.standard === 'x12' ? 'application/edi-x12' : 'application/edifact' };
 }

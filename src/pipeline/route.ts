@@ -171,7 +171,7 @@ export async function produce(
           edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env),
           to,
         );
-  const doc = interchangeDocument(out);
+  const doc = interchangeDocument(out, ctx.profiles);
   return {
     ...doc,
     fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`,

@@ -143,7 +143,7 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
                   partner,
                 )
               : applyOutboundSettings(edifactInterchange(messages, env), partner);
-          const doc = interchangeDocument(ic);
+          const doc = interchangeDocument(ic, ctx.profiles);
           const q = queueDelivery(ctx, batch, partner, input.endpoint, {
             ...doc,
             fileName: `${safeName(partner.id, type, ic.controlNumber)}.${standard === 'x12' ? 'x12' : 'edi'}`,

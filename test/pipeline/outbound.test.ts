@@ -1,4 +1,6 @@
-import { applyOutboundSettings } from '../../src/pipeline/outbound';
+import { applyOutboundSettings, interchangeDocument } from '../../src/pipeline/outbound';
+import { builtInProfiles } from '../../src/config/profiles';
+import { GatewayError } from '../../src/errors';
 import { edifactInterchange, x12Interchange } from '../../src/canonical';
 import { write } from '../../src/edi/write';
 import { parseBuffer } from '../../src/edi/parse';
@@ -18,7 +20,7 @@ describe("a partner's outbound envelope settings", () => {
   test('EDIFACT: the UNB syntax identifier and no UNA when the partner says so', () => {
     const ic = applyOutboundSettings(
       edifactInterchange([{ type: 'ORDERS', version: 'D96A', body }], env),
-      partner({ edifact: { syntax: 'UNOA:2', una: false } }),
+      partner({ edifact: { syntax: 'UNOA:2', una: false, transliterate: false } }),
     );
     const text = write(ic).toString('latin1');
     expect(text.startsWith('UNB+UNOA:2+5400000000001:14+4000001000005:14+')).toBe(true);
@@ -30,7 +32,7 @@ describe("a partner's outbound envelope settings", () => {
   test('EDIFACT: the defaults keep UNA and UNOC:3', () => {
     const ic = applyOutboundSettings(
       edifactInterchange([{ type: 'ORDERS', version: 'D96A', body }], env),
-      partner({ edifact: { syntax: 'UNOC:3', una: true } }),
+      partner({ edifact: { syntax: 'UNOC:3', una: true, transliterate: false } }),
     );
     expect(write(ic).toString('latin1')).toMatch(/^UNA:\+\.\? '\s*UNB\+UNOC:3\+/);
   });
@@ -52,5 +54,42 @@ describe("a partner's outbound envelope settings", () => {
     );
     const isa = write(ic).toString('utf8').split('~')[0].split('*');
     expect([isa[1], isa[3], isa[14], isa[15]]).toEqual(['03', '01', '1', 'T']);
+  });
+});
+
+describe('a generated document is checked against its target profile before it is delivered', () => {
+  const profiles = builtInProfiles().set;
+  const po = (unit: string) =>
+    x12Interchange(
+      [
+        {
+          type: '850',
+          version: '004010',
+          body: [
+            { id: 'BEG', elements: ['00', 'SA', 'PO-1', '', '20260102'], offset: 0 },
+            { id: 'PO1', elements: ['1', '2', unit, '9.5'], offset: 0 },
+            { id: 'CTT', elements: ['1'], offset: 0 },
+          ],
+        },
+      ],
+      { ...env, sender: { qualifier: 'ZZ', id: 'US' }, receiver: { qualifier: 'ZZ', id: 'THEM' } },
+    );
+
+  test('valid for the 004010 850 profile: the bytes, as written', () => {
+    const ic = po('EA');
+    expect(interchangeDocument(ic, profiles).bytes).toEqual(write(ic));
+  });
+
+  test('an EDIFACT unit (GBND) in PO103, an ID 2/2 element: refused as a dead error naming segment and element', () => {
+    let error: unknown;
+    try {
+      interchangeDocument(po('GBND'), profiles);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GatewayError);
+    const g = error as GatewayError;
+    expect(g).toMatchObject({ code: 'EDIGW_SERIALIZE_FAILED', kind: 'dead' });
+    expect(g.describe()).toMatch(/segment 3 \(PO1\), element 3.*GBND/);
   });
 });

@@ -78,6 +78,18 @@ const PARTNERS = {
     'acks: { expectWithin: 1h }',
     'endpoints: { orders: { file: { dir: out/globex } } }',
   ].join('\n'),
+  // Hooli's orders go on to Stark, which reads only EDIFACT level A (upper case): lower case is refused, never sent.
+  'partners/hooli.yaml': [
+    'id: hooli',
+    'identifiers: { x12: [{ qualifier: ZZ, id: HOOLI }] }',
+    "routes: [{ match: { type: '850' }, format: edifact, partner: stark, to: orders }]",
+  ].join('\n'),
+  'partners/stark.yaml': [
+    'id: stark',
+    "identifiers: { edifact: [{ qualifier: '14', id: '4000001000012' }] }",
+    "outbound: { edifact: { syntax: 'UNOA:3' } }",
+    'endpoints: { orders: { file: { dir: out/stark } } }',
+  ].join('\n'),
   'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
   'partners/umbrella.yaml': [
     'id: umbrella',
@@ -379,6 +391,23 @@ for (const [kind, opts] of [
         status: 'error',
         interchangeId: out.id,
       });
+    });
+
+    it('EDIFACT to a partner pinned to UNOA: text the level cannot carry fails the route with its place, and nothing is queued', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'HOOLI', control: 701, pos: ['PO-701', 'po-702'] }));
+      const [ic] = await interchangesOf(h, id);
+      const [carried, refused] = await transactionsOf(h, ic.id);
+      expect(carried).toMatchObject({ deliveryStatus: 'pending', route: 'stark/orders' });
+      expect(refused).toMatchObject({ deliveryStatus: 'failed' });
+      expect(await deliveriesOf(h, refused.id)).toEqual([]);
+      const event = (await h.store.events(id)).find((e) => e.stage === 'route' && e.transactionId === refused.id);
+      expect(event).toMatchObject({ status: 'error', code: 'EDIGW_SERIALIZE_FAILED' });
+      expect(event?.detail).toMatch(
+        /for partner stark: .*message 1, segment 2 \(BGM\), element 2: 'p' \(U\+0070\) is not in UNOA .*outbound\.edifact\.syntax/,
+      );
+      const [delivery] = await deliveriesOf(h, carried.id);
+      const sent = parseBuffer(await payloadOf(h, delivery.messageId)).interchanges[0];
+      expect(sent.syntax).toMatchObject({ charset: 'UNOA', version: '3' });
     });
 
     it('EDIFACT routed to another partner: its CONTRL, matched by the interchange control number, settles it', async (h) => {

@@ -48,6 +48,9 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   private term = 0x27;
   private una: EdifactDelimiters | undefined;
   private charset: Charset = 'iso-8859-1';
+  /** The interchange declares UNOA or UNOB, whose text is ASCII: other bytes get one warning per interchange. */
+  private sevenBit = false;
+  private sevenBitWarned = false;
   private explicitGroups = false;
   private bareMessages = 0;
 
@@ -300,7 +303,18 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     }
     if (this.ascii || charset === 'iso-8859-1') return buf.toString('latin1', s, e);
     const t = decode(buf, s, e, charset);
-    if (t !== undefined) return t;
+    if (t !== undefined) {
+      if (this.sevenBit && !this.sevenBitWarned && !isAscii(buf.subarray(s, e))) {
+        this.sevenBitWarned = true;
+        this.icDiag(
+          '21',
+          `UNB declares ${this.ic?.syntax.charset}, a 7-bit level, but the data holds UTF-8: read as UTF-8`,
+          { offset },
+          'warning',
+        );
+      }
+      return t;
+    }
     this.icDiag('21', `segment is not valid ${charset}; read as ISO-8859-1`, { offset }, 'warning');
     return buf.toString('latin1', s, e);
   }
@@ -333,6 +347,8 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     this.term = this.d.segment.charCodeAt(0);
     const cs = edifactCharset(syntaxId);
     this.charset = cs ?? 'iso-8859-1';
+    this.sevenBit = /^UNO[AB]$/i.test(syntaxId);
+    this.sevenBitWarned = false;
     const sender = components(el[1]);
     const receiver = components(el[2]);
     const dt = components(el[3]);
@@ -399,6 +415,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     this.d = this.una ?? DEFAULT_DELIMITERS;
     this.term = this.d.segment.charCodeAt(0);
     this.charset = 'iso-8859-1';
+    this.sevenBit = false;
     const ic: Interchange = {
       standard: 'edifact',
       sender: { qualifier: '', id: '' },
