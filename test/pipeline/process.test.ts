@@ -23,6 +23,7 @@ import { mariadbAvailable } from '../helpers/databases';
 import {
   type Deployment,
   deployment,
+  edifactInterchange,
   type Harness,
   manualClock,
   order850,
@@ -76,6 +77,12 @@ const PARTNERS = {
     "identifiers: { edifact: [{ qualifier: '14', id: '4000001000005' }] }",
     'acks: { expectWithin: 1h }',
     'endpoints: { orders: { file: { dir: out/globex } } }',
+  ].join('\n'),
+  'partners/edison.yaml': [
+    'id: edison',
+    "identifiers: { edifact: [{ qualifier: '14', id: '4000001000099' }] }",
+    "routes: [{ match: { type: 'ORDERS' }, to: erp }]",
+    'endpoints: { erp: { file: { dir: out/edison } } }',
   ].join('\n'),
   'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
   'partners/umbrella.yaml': [
@@ -218,6 +225,21 @@ for (const [kind, opts] of [
       expect(await rows(h).findOneByOrFail(JobRecord, { key: `deliver:${delivery.id}` })).toMatchObject({
         status: 'done',
       });
+    });
+
+    it('an EDIFACT interchange that repeats a UNH message reference delivers the first message only', async (h) => {
+      const one = edifactInterchange({ sender: '4000001000099', control: 161, po: 'ORD-161' });
+      const [head, tail] = one.split("UNZ+1+161'");
+      const again = "UNH+1+ORDERS:D:96A:UN'BGM+220+ORD-162+9'UNT+3+1'";
+      const id = await processed(h, `${head}${again}UNZ+2+161'${tail}`);
+      const [ic] = await interchangesOf(h, id);
+      const txs = await transactionsOf(h, ic.id);
+      expect(txs.map((t) => [t.controlNumber, t.deliveryStatus])).toEqual([
+        ['1', 'pending'],
+        ['1', 'rejected'],
+      ]);
+      expect(await deliveriesOf(h, txs[0].id)).toHaveLength(1);
+      expect(await deliveriesOf(h, txs[1].id)).toEqual([]);
     });
 
     it("a message from no particular channel may hold interchanges of several partners: each is its own sender's", async (h) => {
