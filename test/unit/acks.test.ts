@@ -4,6 +4,10 @@ import { buildAck } from '../../src/edi/ack/build';
 import { readAcks } from '../../src/edi/ack/read';
 import { x12 } from '../helpers/build';
 import { testProfiles } from '../helpers/test-profile';
+import { builtInProfiles } from '../../src/config/profiles';
+import { diagnostic } from '../../src/edi/diagnostic';
+import { codeFor } from '../../src/edi/profile/codes';
+import { allDiagnostics, type Interchange } from '../../src/edi/model';
 
 const profiles = testProfiles();
 const now = new Date('2026-03-04T05:06:00Z');
@@ -147,5 +151,96 @@ describe('999 business unit context', () => {
     const at = out.indexOf('IK3*ZZZ*4**6~');
     expect(at).toBeGreaterThan(0);
     expect(out[at + 1]).toBe('CTX*CLM01:CLAIM-77~');
+  });
+});
+
+describe('997 and 999: every code is one the version it is sent in defines', () => {
+  const builtIn = builtInProfiles().set;
+  const findings = [
+    'unrecognized-segment',
+    'unexpected-segment',
+    'segment-missing',
+    'loop-over-max',
+    'segment-over-max',
+    'segment-not-in-set',
+    'segment-out-of-order',
+    'segment-not-used',
+    'trailing-separator',
+    'element-missing',
+    'conditional-missing',
+    'too-many-elements',
+    'too-short',
+    'too-long',
+    'invalid-character',
+    'invalid-code',
+    'invalid-date',
+    'invalid-time',
+    'exclusion-violated',
+    'too-many-repeats',
+    'too-many-components',
+    'element-not-used',
+  ] as const;
+  /** The first nine are about segments (AK304 / IK304), the rest about elements (AK403 / IK403). */
+  const SEGMENT_FINDINGS = 9;
+  /** An interchange whose one group carries every finding the engine makes, at every level. */
+  function withEveryCode(version: '00401' | '00501', hipaa = false): Interchange {
+    const ic = parseBuffer(
+      Buffer.from(
+        x12({
+          version,
+          rep: version === '00501' ? '^' : 'U',
+          transactions: findings.map(() => ['BEG*00*SA*PO1**20240102']),
+        }),
+      ),
+    ).interchanges[0];
+    const g = ic.groups[0];
+    // The 999 guide (X231A1) acknowledges HIPAA groups: say this one is claims.
+    if (hipaa) {
+      Object.assign(g, { functionalId: 'HC', version: '005010X222A1' });
+      for (const tx of g.transactions) tx.type = '837';
+    }
+    for (const code of ['1', '2', '3', '4', '5', '6', '19'])
+      g.errors.push(diagnostic('group', code, 'group finding', { segmentId: 'GS' }));
+    g.transactions.forEach((tx, i) => {
+      const at = { segment: 2, segmentId: 'BEG' };
+      for (const code of ['1', '2', '3', '4', '5', '6', '7', '23'])
+        tx.errors.push(diagnostic('transaction', code, 'transaction finding', at));
+      const code = codeFor('x12', findings[i]);
+      if (i < SEGMENT_FINDINGS) tx.errors.push(diagnostic('segment', code, findings[i], at));
+      else tx.errors.push(diagnostic('element', code, findings[i], { ...at, element: 1 }, { elementRef: '353' }));
+    });
+    return ic;
+  }
+
+  test.each([
+    ['997', '00401', '004010'],
+    ['997', '00501', '005010'],
+    ['999', '00501', '005010X231A1'],
+  ] as const)('a %s for an ISA %s group validates against our own %s profile', (kind, version, profile) => {
+    const ack = write(buildAck(withEveryCode(version, kind === '999'), kind, { controlNumber: 7, now }));
+    const parsed = parseBuffer(ack, { profiles: builtIn }).interchanges[0];
+    const tx = parsed.groups[0].transactions[0];
+    expect(tx.implementation ?? tx.version).toBe(profile);
+    expect(tx.tree).toBeDefined();
+    expect(
+      allDiagnostics(parsed).map(
+        (d) => `${d.location.segmentId}${d.location.element ?? ''} ${d.code} ${d.value ?? ''}`,
+      ),
+    ).toEqual([]);
+  });
+
+  test('a repeated GS06 is AK905 6 in a 004010 997 (which has no 19) and 19 in a 005010 one', () => {
+    const ak9 = (version: '00401' | '00501') => {
+      const one = x12({ version, rep: version === '00501' ? '^' : 'U' });
+      const group = one.slice(one.indexOf('GS*'), one.indexOf('IEA*'));
+      const twice = one.replace(group, group + group).replace('IEA*1*', 'IEA*2*');
+      const ic = parseBuffer(Buffer.from(twice)).interchanges[0];
+      expect(ic.groups[1].errors.map((d) => d.code)).toEqual(['19']);
+      return lines(write(buildAck(ic, '997', { controlNumber: 7, now }), { lineBreak: '\n' })).filter((l) =>
+        l.startsWith('AK9'),
+      );
+    };
+    expect(ak9('00401')).toEqual(['AK9*A*1*1*1~', 'AK9*R*1*1*1*6~']);
+    expect(ak9('00501')).toEqual(['AK9*A*1*1*1~', 'AK9*R*1*1*1*19~']);
   });
 });
