@@ -129,6 +129,68 @@ describe('CONTRL: rendered from diagnostics', () => {
   });
 });
 
+describe('CONTRL: levels agree, and the guide is named', () => {
+  const contrl = (text: string, opts = {}) =>
+    write(buildAck(parseBuffer(Buffer.from(text)).interchanges[0], 'CONTRL', { controlNumber: 5, now, ...opts }), {
+      lineBreak: '\n',
+    })
+      .toString('latin1')
+      .trim()
+      .split('\n');
+
+  test('a rejected interchange rejects every message in it: UCI 4 is never followed by a UCM 7', () => {
+    // UNZ counts 3 messages but holds 1: the interchange is rejected (0085 code 29).
+    const text =
+      "UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+M1'UNZ+3+REF1'";
+    const out = contrl(text);
+    expect(out.filter((l) => /^UC[IM]/.test(l))).toEqual([
+      "UCI+REF1+SENDER:14+RECEIVER:14+4+29+UNZ+1'",
+      "UCM+M1+ORDERS:D:96A:UN+4'",
+    ]);
+    const [report] = readAcks(parseBuffer(Buffer.from(out.join(''))).interchanges[0]);
+    expect(report.groups[0].transactions.map((t) => t.status)).toEqual(['R']);
+  });
+
+  test('the UNH association assigned code (EAN008) is kept in the UCM message identifier', () => {
+    const text =
+      "UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN:EAN008'BGM+220+1'UNT+3+M1'UNZ+1+REF1'";
+    expect(contrl(text).filter((l) => l.startsWith('UCM'))).toEqual(["UCM+M1+ORDERS:D:96A:UN:EAN008+7'"]);
+  });
+});
+
+describe('acknowledgements detail at most N segments per transaction set', () => {
+  // 2,000 lines, each with a bad date: every one is a segment at fault.
+  const lines850 = Array.from({ length: 2000 }, (_, i) => `DTM*002*2024${i % 2 ? '13' : '14'}01`);
+  const ic = parseBuffer(Buffer.from(x12({ transactions: [['BEG*00*SA*PO1**20240102', ...lines850, 'CTT*1']] })), {
+    profiles: builtInProfiles().set,
+  }).interchanges[0];
+
+  test('a 997 details 100 AK3 by default and still rejects the set (AK5 R 5)', () => {
+    const out = lines(write(buildAck(ic, '997', { controlNumber: 7, now }), { lineBreak: '\n' }));
+    expect(out.filter((l) => l.startsWith('AK3'))).toHaveLength(100);
+    expect(out.find((l) => l.startsWith('AK5'))).toBe('AK5*R*5~');
+    expect(out.filter((l) => l.startsWith('AK3')).at(-1)).toMatch(/^AK3\*DTM\*102\*/);
+  });
+
+  test("the cap is the partner's to set (acks.detail), and a 999 and a CONTRL keep to it too", () => {
+    const ack = (kind: '997' | '999') =>
+      lines(write(buildAck(ic, kind, { controlNumber: 7, now, segmentDetail: 3 }), { lineBreak: '\n' }));
+    expect(ack('997').filter((l) => l.startsWith('AK3'))).toHaveLength(3);
+    expect(ack('999').filter((l) => l.startsWith('IK3'))).toHaveLength(3);
+    expect(ack('999').find((l) => l.startsWith('IK5'))).toBe('IK5*R*5~');
+    const bad = Array.from({ length: 50 }, () => 'DTM+137:20241401:102').join("'");
+    const orders = parseBuffer(
+      Buffer.from(`UNB+UNOC:3+S:14+R:14+240102:1230+9'UNH+1+ORDERS:D:96A:UN'BGM+220+1'${bad}'UNT+52+1'UNZ+1+9'`),
+      { profiles: builtInProfiles().set },
+    ).interchanges[0];
+    const contrl = write(buildAck(orders, 'CONTRL', { controlNumber: 7, now, segmentDetail: 2 }), { lineBreak: '\n' })
+      .toString('latin1')
+      .split('\n');
+    expect(contrl.filter((l) => l.startsWith('UCS'))).toHaveLength(2);
+    expect(contrl.find((l) => l.startsWith('UCM'))).toMatch(/^UCM\+1\+ORDERS:D:96A:UN\+4/);
+  });
+});
+
 describe('999 business unit context', () => {
   test('an error inside a claim is placed with CTX*CLM01:<claim id>', () => {
     const file = x12({

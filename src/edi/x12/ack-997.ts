@@ -1,6 +1,6 @@
 import type { Element, Group, Interchange, Segment, Transaction } from '../model';
 import { text } from '../model';
-import { type AckOptions } from '../ack/options';
+import { type AckOptions, DEFAULT_SEGMENT_DETAIL } from '../ack/options';
 import { groupStatus, segmentReports, transactionStatus } from '../ack/status';
 import { ackCode997 } from '../profile/codes';
 import { replyGroup, replyInterchange, transactionOf } from './ack-envelope';
@@ -46,16 +46,17 @@ function businessUnit(tx: Transaction, position: number): Element | undefined {
 }
 
 /** AK2…AK5 (997) or AK2…IK5 (999) for one transaction set. */
-function transactionRows(tx: Transaction, kind: '997' | '999', version: string): Row[] {
+function transactionRows(tx: Transaction, kind: '997' | '999', version: string, detail: number): Row[] {
   const v5010 = version >= '005010';
   const rows: Row[] = [];
   rows.push(v5010 ? ['AK2', tx.type, tx.controlNumber, tx.implementation ?? ''] : ['AK2', tx.type, tx.controlNumber]);
   // Each code in the list of the version the ack is sent in (a 999 is always 005010 and takes its own codes).
   const code = (element: '718' | '720' | '723', c: string) =>
     kind === '997' ? (ackCode997(element, version, c) ?? '') : c;
-  let segmentErrors = false;
-  for (const r of segmentReports(tx)) {
-    segmentErrors = true;
+  const reports = segmentReports(tx);
+  // AK5/IK5 says "segments in error" for all of them, also those past the detail cap.
+  const segmentErrors = reports.length > 0;
+  for (const r of reports.slice(0, detail)) {
     const segCode = r.segment.length > 0 ? code('720', r.segment[0].code) : '8';
     rows.push([kind === '997' ? 'AK3' : 'IK3', r.segmentId, String(r.position), r.loop ?? '', segCode]);
     if (kind === '999') {
@@ -82,7 +83,7 @@ function transactionRows(tx: Transaction, kind: '997' | '999', version: string):
   return rows;
 }
 
-function groupRows(g: Group, kind: '997' | '999'): Row[] {
+function groupRows(g: Group, kind: '997' | '999', detail: number): Row[] {
   const v5010 = g.version >= '005010' || kind === '999';
   const rows: Row[] = [
     v5010
@@ -90,7 +91,7 @@ function groupRows(g: Group, kind: '997' | '999'): Row[] {
       : ['AK1', g.functionalId ?? '', g.controlNumber ?? ''],
   ];
   const version = kind === '999' ? '005010' : g.version || '004010';
-  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, version));
+  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, version, detail));
   const statuses = g.transactions.map(transactionStatus);
   const accepted = statuses.filter((s) => s !== 'R').length;
   const included = g.trailer ? String(g.trailer.elements[0] ?? g.transactions.length) : String(g.transactions.length);
@@ -128,7 +129,7 @@ export function build997(orig: Interchange, kind: '997' | '999', opts: AckOption
     const ackGroup = replyGroup(reply, g, 'FA', version, String(control++), now);
     const tx = transactionOf(kind, '0001', version, [
       guide ? ['ST', kind, '0001', guide] : ['ST', kind, '0001'],
-      ...groupRows(g, kind),
+      ...groupRows(g, kind, opts.segmentDetail ?? DEFAULT_SEGMENT_DETAIL),
     ]);
     if (guide) tx.implementation = guide;
     ackGroup.transactions.push(tx);
