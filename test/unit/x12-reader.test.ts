@@ -261,3 +261,32 @@ describe('x12 reader: engine edges', () => {
     expect(codes(ic)).toContain('interchange:016');
   });
 });
+
+describe('reader: UTF-16 input', () => {
+  const x12Text = x12();
+  const utf16be = (s: string) => Buffer.from(s, 'utf16le').swap16();
+  test.each([
+    [
+      'X12, little-endian with a byte-order mark',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(x12Text, 'utf16le')]),
+      'little-endian, with a byte-order mark',
+    ],
+    [
+      'X12, big-endian with a byte-order mark',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(x12Text)]),
+      'big-endian, with a byte-order mark',
+    ],
+    [
+      'EDIFACT, little-endian without a mark',
+      Buffer.from("UNB+UNOC:3+S:14+R:14+240102:1230+7'UNZ+0+7'", 'utf16le'),
+      'little-endian',
+    ],
+    [
+      'EDIFACT, big-endian without a mark',
+      utf16be("UNA:+.? 'UNB+UNOC:3+S:14+R:14+240102:1230+7'UNZ+0+7'"),
+      'big-endian',
+    ],
+  ])('%s is refused saying it is UTF-16, not "not X12 or EDIFACT"', (_name, bytes, how) => {
+    expect(() => parseBuffer(bytes)).toThrow(`the file is UTF-16 text (${how})`);
+  });
+});
