@@ -74,6 +74,14 @@ describe('profiles: X12 004010 860, 865, 940, 945, 846', () => {
     expect(first[inner]).toBeDefined();
   });
 
+  test('key qualifiers carry their 004010 code lists: BCH01 (353) and POC02 (670) of an 860', () => {
+    const text = fixture('860.x12').toString('latin1').replace('BCH*04*', 'BCH*99*').replace('POC*1*CA*', 'POC*1*XX*');
+    expect(found(parse(Buffer.from(text, 'latin1')))).toEqual([
+      expect.stringMatching(/^BCH1 7 BCH01 "99" is not a valid code/),
+      expect.stringMatching(/^POC2 7 POC02 "XX" is not a valid code/),
+    ]);
+  });
+
   test('a 940 without its W05 is missing a mandatory segment (AK304 3)', () => {
     const text = fixture('940.x12')
       .toString('latin1')
