@@ -5,12 +5,13 @@ import { openView } from '../main';
 import { silentLogger } from '../pipeline/logger';
 import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbound';
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
-import type { PartyId, Standard } from '../edi/model';
+import type { PartyId, Standard, Transaction } from '../edi/model';
 import { write } from '../edi/write';
 import { checkGenerated } from '../edi/generated-check';
 import { formatDiagnostic } from '../edi/diagnostic';
 import { GatewayError } from '../errors';
 import {
+  checkDocument,
   type DocumentKind,
   type DocumentName,
   documentFor,
@@ -99,12 +100,42 @@ function writeKind(
 }
 
 /**
+ * A transaction's canonical document, checked against its kind's schema before anything is written from
+ * it: a document that lacks what the target's mandatory elements are made of (an ORDRSP without RFF+ON
+ * has no order number for BAK03) is refused with one located line per field, never written with a hole
+ * or an invented value. JSON shows the document as read, with the same lines as warnings.
+ */
+function canonicalOf(
+  kind: DocumentKind,
+  standard: Standard,
+  tx: Transaction,
+  to: TranslateTarget,
+  where: string,
+  io: Io,
+): { value?: unknown; refused: boolean } {
+  let doc: unknown;
+  try {
+    doc = kind[standard].read(tx);
+  } catch (e) {
+    io.err(`${where}: cannot be read as a ${kind.name}: ${(e as Error).message}; skipped\n`);
+    return { refused: true };
+  }
+  const checked = checkDocument(kind, doc);
+  if (checked.ok) return { value: checked.value, refused: false };
+  const target = to === 'json' ? 'canonical JSON' : `${to === 'x12' ? 'X12' : 'EDIFACT'} ${kind[to].type}`;
+  const outcome = to === 'json' ? 'incomplete' : `refused: not written as ${target}`;
+  for (const issue of checked.issues) io.err(`${where}: ${kind.name} ${issue} (${outcome})\n`);
+  return { ...(to === 'json' ? { value: doc } : {}), refused: true };
+}
+
+/**
  * `translate FILE --to x12|edifact|json`: every business document in FILE with a canonical kind (see
  * `documents`) through its canonical form to the target. One output interchange per kind per input
  * interchange (an X12 group carries one functional id), numbered on from --control-number, from the
  * input's own sender to its own receiver unless --sender / --receiver say otherwise.
  */
-export function translateCommand(file: string, o: TranslateOptions, io: Io): number {
+/** The partner named by `--partner`, with the parties its settings address the interchange from and to. */
+function partnerTarget(o: TranslateOptions): { partner?: LoadedPartner; sender?: PartyId; receiver?: PartyId } {
   let sender = partyOption('sender', o.sender);
   let receiver = partyOption('receiver', o.receiver);
   let partner: LoadedPartner | undefined;
@@ -134,6 +165,11 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
         `--partner ${o.partner}: gateway.yaml identity.${o.to} is empty; give --sender Q:ID`,
       );
   }
+  return { partner, sender, receiver };
+}
+
+export function translateCommand(file: string, o: TranslateOptions, io: Io): number {
+  const { partner, sender, receiver } = partnerTarget(o);
   if (!/^\d{1,9}$/.test(o.controlNumber))
     throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
   const buf = readInput(file);
@@ -158,9 +194,12 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
           code = 1;
           continue;
         }
-        const doc = kind[ic.standard].read(tx);
-        if (o.to === 'json') json.push({ document: kind.name, ...(doc as object) });
-        else byKind.set(kind, [...(byKind.get(kind) ?? []), doc]);
+        const where = `${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type}`;
+        const doc = canonicalOf(kind, ic.standard, tx, o.to, where, io);
+        if (doc.refused) code = 1;
+        if (doc.value === undefined) continue;
+        if (o.to === 'json') json.push({ document: kind.name, ...(doc.value as object) });
+        else byKind.set(kind, [...(byKind.get(kind) ?? []), doc.value]);
       }
     }
     if (o.to === 'json') continue;

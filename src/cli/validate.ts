@@ -1,7 +1,7 @@
 import type { Io } from './main';
 import { LineCounter, profilesFor, reportProfileIssues, streamFile } from './input';
 import type { Diagnostic, Interchange } from '../edi/model';
-import { formatDiagnostic } from '../edi/diagnostic';
+import { diagnostic, formatDiagnostic } from '../edi/diagnostic';
 
 /** A diagnostic waiting for its turn: printed by offset, ties in the order the whole model would list them. */
 interface Pending {
@@ -45,13 +45,40 @@ class DiagnosticPrinter {
     this.add(d, [0, this.strays++]);
   }
 
+  /** Where each sender's interchange control numbers were first seen in this file: (sender, number) -> line. */
+  private controlNumbers = new Map<string, number>();
+
   interchangeStart(ic: Interchange): void {
+    this.flagRepeatedControlNumber(ic);
     this.ic = ic;
     this.interchanges++;
     this.icSeen = 0;
     this.groupSeen.clear();
     this.setIndex.clear();
     this.groupFrom = 0;
+  }
+
+  /**
+   * ISA13 and UNB 0020 are unique per sender: one file that holds the same number twice would be
+   * refused as a duplicate by a gateway that has seen the first (TA1 025, EDIFACT 0085 code 26).
+   */
+  private flagRepeatedControlNumber(ic: Interchange): void {
+    if (!ic.controlNumber) return;
+    const key = `${ic.standard} ${ic.sender.qualifier}/${ic.sender.id} ${ic.controlNumber}`;
+    const first = this.controlNumbers.get(key);
+    if (first === undefined) {
+      this.controlNumbers.set(key, this.lines.at(ic.offset).line);
+      return;
+    }
+    const x12 = ic.standard === 'x12';
+    ic.errors.push(
+      diagnostic(
+        'interchange',
+        x12 ? '025' : '26',
+        `${x12 ? 'ISA13' : 'UNB 0020'} interchange control number ${ic.controlNumber} from ${ic.sender.qualifier}/${ic.sender.id} is used again in this file (first on line ${first})`,
+        { interchange: ic.controlNumber, offset: ic.offset, segmentId: x12 ? 'ISA' : 'UNB', element: x12 ? 13 : 5 },
+      ),
+    );
   }
 
   /** The envelope findings recorded since the last call (interchange and group errors grow as it is read). */

@@ -178,6 +178,8 @@ const acks = z.strictObject({
   expectWithin: duration.optional(),
   /** The endpoint acknowledgements are sent to. */
   to: endpointName.optional(),
+  /** At most this many segments at fault are detailed per transaction set (AK3/IK3, UCS); default 100. */
+  detail: z.number().int().min(0).max(999_999).optional(),
 });
 
 const route = z.strictObject({

@@ -52,6 +52,12 @@ export function assertReadable(head: Buffer, sawInterchange: boolean): void {
  */
 export function notEdi(head: Buffer, length: number): UnreadableInput | undefined {
   if (looksLikeEdi(head)) return undefined;
+  const utf16 = utf16Of(head);
+  if (utf16)
+    return new UnreadableInput(
+      `the file is UTF-16 text (${utf16}): X12 and EDIFACT are read as 8-bit or UTF-8 bytes; save or convert it as UTF-8 (or the character set its UNB names) and send it again`,
+      0,
+    );
   const start = head
     .subarray(0, 24)
     .toString('latin1')
@@ -62,6 +68,20 @@ export function notEdi(head: Buffer, length: number): UnreadableInput | undefine
       : `not X12 or EDIFACT: starts with ${JSON.stringify(start)}, not ISA, UNA or UNB`,
     0,
   );
+}
+
+/**
+ * UTF-16 as some Windows tools save "Unicode" text: a byte-order mark, or an interchange header whose
+ * letters alternate with NUL bytes. Said by name, because "not X12" would send the sender looking for
+ * the wrong fault.
+ */
+function utf16Of(head: Buffer): string | undefined {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'little-endian, with a byte-order mark';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'big-endian, with a byte-order mark';
+  const le = head.toString('latin1', 0, 12);
+  if (/^(I\0S\0A\0|U\0N\0[ABH]\0)/.test(le)) return 'little-endian';
+  if (/^(\0I\0S\0A|\0U\0N\0[ABH])/.test(le)) return 'big-endian';
+  return undefined;
 }
 
 const SLICE = 16 * 1024;

@@ -47,6 +47,13 @@ function summary(ic: Interchange): string {
   return s.some((x) => x === 'E') || interchangeStatus(ic) === 'E' ? 'E' : 'A';
 }
 
-export function renderAck(ic: Interchange, kind: AckKind, controlNumber: number, now: Date): Interchange {
-  return buildAck(ic, kind, { controlNumber, now });
+export function renderAck(
+  ic: Interchange,
+  kind: AckKind,
+  controlNumber: number,
+  now: Date,
+  partner?: LoadedPartner,
+): Interchange {
+  const detail = partner?.acks?.detail;
+  return buildAck(ic, kind, { controlNumber, now, ...(detail !== undefined ? { segmentDetail: detail } : {}) });
 }

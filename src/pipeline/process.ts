@@ -360,7 +360,7 @@ export async function queueAcks(
   const { store } = ctx;
   for (const a of acks) {
     const ctrl = await store.nextControlNumber(w.m, partner?.id ?? '*', ic.standard === 'x12' ? 'isa' : 'unb');
-    const ackIc = renderAck(ic, a.kind, ctrl, ctx.clock());
+    const ackIc = renderAck(ic, a.kind, ctrl, ctx.clock(), partner);
     const doc = interchangeDocument(ackIc);
     const fileName = `${safeName(partner?.id ?? 'unknown', a.kind, ackIc.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
     let messageId: string | null = null;

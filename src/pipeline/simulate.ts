@@ -55,7 +55,7 @@ export async function simulate(ctx: PipelineView, partnerId: string, bytes: Buff
       kind: a.kind,
       status: a.status,
       to: partner?.acks?.to ?? null,
-      text: interchangeDocument(renderAck(ic, a.kind, 1, ctx.clock())).bytes.toString('latin1'),
+      text: interchangeDocument(renderAck(ic, a.kind, 1, ctx.clock(), partner)).bytes.toString('latin1'),
     }));
     const result: SimulatedInterchange = {
       standard: ic.standard,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeWithCorpus, corpusDir } from '../helpers/corpus';
@@ -128,5 +128,52 @@ run('cli: translate --partner', () => {
     const r = cli(po, '--to', 'x12', '--partner', 'nobody', '--config', join(repo, 'gateway.yaml'));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--partner nobody: no such partner is loaded \(partners: acme, globex;/);
+  });
+});
+
+describe('cli: translate refuses what the target cannot be made of, located', () => {
+  const bin = resolve(__dirname, '..', '..', 'bin', 'edi-gateway.js');
+  const dir = mkdtempSync(join(tmpdir(), 'edigw-translate-refusals-'));
+  const cli = (name: string, text: string, to: string) => {
+    writeFileSync(join(dir, name), text);
+    const r = spawnSync(process.execPath, [bin, 'translate', name, '--to', to], { encoding: 'utf8', cwd: dir });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const edifact = (type: string, body: string) =>
+    `UNB+UNOC:3+5412345000013:14+5400000000001:14+240102:1230+77'UNH+1+${type}:D:96A:UN'${body}UNT+${body.split("'").length + 1}+1'UNZ+1+77'`;
+
+  test('an ORDRSP without RFF+ON: no TypeError, one located line naming the missing order number, exit 1', () => {
+    const r = cli(
+      'ordrsp.edi',
+      edifact(
+        'ORDRSP',
+        "BGM+231+RSP-1+9+AP'DTM+137:20240102:102'NAD+BY+5412345000013::9'LIN+1+5+4000862141404:EN'QTY+21:10'UNS+S'",
+      ),
+      'x12',
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      'ordrsp.edi: interchange 77, transaction 1: EDIFACT ORDRSP: OrderResponse orderNumber: missing: expected a string (refused: not written as X12 855)\n',
+    );
+  });
+
+  test.each([
+    ['INVOIC', 'x12', 'Invoice number'],
+    ['DESADV', 'x12', 'ShipNotice number'],
+    ['ORDERS', 'x12', 'PurchaseOrder number'],
+  ])('an empty %s to %s is refused at %s, not written with a hole', (type, to, field) => {
+    const r = cli(`${type}.edi`, edifact(type, "DTM+137:20240102:102'"), to);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(`EDIFACT ${type}: ${field}: missing`);
+    expect(r.err).not.toMatch(/TypeError|\bat .*\.js:\d+/);
+  });
+
+  test('the same to json: the document as read, with the same line as a warning', () => {
+    const r = cli('orders.edi', edifact('ORDERS', "DTM+137:20240102:102'"), 'json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toHaveLength(1);
+    expect(r.err).toContain('PurchaseOrder number: missing: expected a string (incomplete)');
   });
 });

@@ -72,7 +72,28 @@ function wholeBuffer(command: string, file: string, o: { envelope?: boolean; kin
     const result = parseFile(file, buf, { level: 'full', profiles: profilesFor(undefined).set });
     if (command === 'validate') {
       const where = lineIndex(buf);
-      const all: Diagnostic[] = [...result.diagnostics, ...result.interchanges.flatMap(allDiagnostics)];
+      // validate also says when a sender repeats an interchange control number within the file.
+      const first = new Map<string, number>();
+      const repeats: Diagnostic[] = [];
+      for (const ic of result.interchanges) {
+        const key = `${ic.standard} ${ic.sender.qualifier}/${ic.sender.id} ${ic.controlNumber}`;
+        const line = first.get(key);
+        if (line === undefined) first.set(key, where(ic.offset).line);
+        else
+          repeats.push({
+            severity: 'error',
+            level: 'interchange',
+            code: ic.standard === 'x12' ? '025' : '26',
+            message: `${ic.standard === 'x12' ? 'ISA13' : 'UNB 0020'} interchange control number ${ic.controlNumber} from ${ic.sender.qualifier}/${ic.sender.id} is used again in this file (first on line ${line})`,
+            location: {
+              interchange: ic.controlNumber,
+              offset: ic.offset,
+              segmentId: ic.standard === 'x12' ? 'ISA' : 'UNB',
+              element: ic.standard === 'x12' ? 13 : 5,
+            },
+          });
+      }
+      const all: Diagnostic[] = [...result.diagnostics, ...repeats, ...result.interchanges.flatMap(allDiagnostics)];
       all.sort((a, b) => (a.location.offset ?? 0) - (b.location.offset ?? 0));
       for (const d of all) {
         const at = d.location.offset !== undefined ? where(d.location.offset) : undefined;

@@ -85,6 +85,31 @@ describe('cli: validate', () => {
   });
 });
 
+describe('cli: validate, control numbers within one file', () => {
+  test('an ISA13 used twice by one sender is flagged (TA1 025) on the second interchange; another sender may reuse it', () => {
+    const one = x12({ nl: '\n', control: '000000777' });
+    const other = one.replace(/SENDER {9}/, 'OTHERSENDER    ');
+    const p = file('twice.x12', one + one + other);
+    const r = cli('validate', p);
+    expect(r.code).toBe(1);
+    const errors = r.out.split('\n').filter((l) => l.includes(': error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^${p}:${one.split('\n').length}:1: error: .*ISA13 interchange control number 000000777 from ZZ/SENDER is used again in this file \\(first on line 1\\) \\[interchange 025\\]`,
+      ),
+    );
+  });
+
+  test('a UNB 0020 used twice by one sender is flagged (0085 code 26)', () => {
+    const ic = "UNB+UNOC:3+S:14+R:14+240102:1230+7'UNH+1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+1'UNZ+1+7'\n";
+    const r = cli('validate', file('twice.edi', ic + ic));
+    expect(r.out).toMatch(
+      /:2:1: error: .*UNB 0020 interchange control number 7 from 14\/S is used again in this file \(first on line 1\) \[interchange 26\]/,
+    );
+  });
+});
+
 describe('cli: ack', () => {
   test('997 by default for X12; it parses back and acknowledges the group', () => {
     const r = cli('ack', badCount);

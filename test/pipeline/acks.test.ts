@@ -2,7 +2,9 @@ import { parseBuffer } from '../../src/edi/parse';
 import { builtInProfiles } from '../../src/config/profiles';
 import { diagnostic } from '../../src/edi/diagnostic';
 import type { Interchange } from '../../src/edi/model';
-import { plannedAcks } from '../../src/pipeline/acks';
+import { plannedAcks, renderAck } from '../../src/pipeline/acks';
+import type { LoadedPartner } from '../../src/config/partners';
+import { write } from '../../src/edi/write';
 import { edifactInterchange, order850, partner, x12Interchange } from './support';
 
 const parse = (text: string): Interchange =>
@@ -82,5 +84,21 @@ describe('acknowledgements: plannedAcks', () => {
     expect(plannedAcks(broken, undefined)).toEqual([{ kind: 'CONTRL', status: 'R' }]);
     expect(plannedAcks(good(), undefined)).toEqual([]);
     expect(plannedAcks(orders(), undefined)).toEqual([]);
+  });
+});
+
+describe('acknowledgements: renderAck', () => {
+  it("keeps to the partner's acks.detail: at most that many AK3 per transaction set", () => {
+    const dates = Array.from({ length: 20 }, () => 'DTM*002*20241401');
+    const ic = parse(
+      x12Interchange({ sender: 'ACME', control: 5, bodies: [[order850('A')[0], ...dates, ...order850('A').slice(1)]] }),
+    );
+    const ak3 = (p: LoadedPartner) =>
+      write(renderAck(ic, '997', 1, new Date('2026-01-01T00:00:00Z'), p))
+        .toString('latin1')
+        .split('~')
+        .filter((s) => s.trim().startsWith('AK3')).length;
+    expect(ak3(acme({ to: 'acks', detail: 4 }))).toBe(4);
+    expect(ak3(acme({ to: 'acks' }))).toBeGreaterThan(4);
   });
 });

@@ -24,6 +24,7 @@ import { describeOn, testWith } from '../helpers/databases';
 import {
   type Deployment,
   deployment,
+  edifactInterchange,
   type Harness,
   manualClock,
   order850,
@@ -89,6 +90,12 @@ const PARTNERS = {
     "identifiers: { edifact: [{ qualifier: '14', id: '4000001000012' }] }",
     "outbound: { edifact: { syntax: 'UNOA:3' } }",
     'endpoints: { orders: { file: { dir: out/stark } } }',
+  ].join('\n'),
+  'partners/edison.yaml': [
+    'id: edison',
+    "identifiers: { edifact: [{ qualifier: '14', id: '4000001000099' }] }",
+    "routes: [{ match: { type: 'ORDERS' }, to: erp }]",
+    'endpoints: { erp: { file: { dir: out/edison } } }',
   ].join('\n'),
   'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
   'partners/umbrella.yaml': [
@@ -226,6 +233,22 @@ for (const [kind, opts] of [
       expect(await rows(h).findOneByOrFail(JobRecord, { key: `deliver:${delivery.id}` })).toMatchObject({
         status: 'done',
       });
+    });
+
+    it('an EDIFACT interchange that repeats a UNH message reference delivers the first message only', async (h) => {
+      const one = edifactInterchange({ sender: '4000001000099', control: 161, po: 'ORD-161' });
+      const [head, tail] = one.split("UNZ+1+161'");
+      // The same message again under the same reference (a valid message of its own, but for that).
+      const again = head.slice(head.indexOf('UNH+')).replace('ORD-161', 'ORD-162');
+      const id = await processed(h, `${head}${again}UNZ+2+161'${tail}`);
+      const [ic] = await interchangesOf(h, id);
+      const txs = await transactionsOf(h, ic.id);
+      expect(txs.map((t) => [t.controlNumber, t.deliveryStatus])).toEqual([
+        ['1', 'pending'],
+        ['1', 'rejected'],
+      ]);
+      expect(await deliveriesOf(h, txs[0].id)).toHaveLength(1);
+      expect(await deliveriesOf(h, txs[1].id)).toEqual([]);
     });
 
     it("a message from no particular channel may hold interchanges of several partners: each is its own sender's", async (h) => {

@@ -4,6 +4,10 @@ import { buildAck } from '../../src/edi/ack/build';
 import { readAcks } from '../../src/edi/ack/read';
 import { x12 } from '../helpers/build';
 import { testProfiles } from '../helpers/test-profile';
+import { builtInProfiles } from '../../src/config/profiles';
+import { diagnostic } from '../../src/edi/diagnostic';
+import { codeFor } from '../../src/edi/profile/codes';
+import { allDiagnostics, type Interchange } from '../../src/edi/model';
 
 const profiles = testProfiles();
 const now = new Date('2026-03-04T05:06:00Z');
@@ -125,6 +129,68 @@ describe('CONTRL: rendered from diagnostics', () => {
   });
 });
 
+describe('CONTRL: levels agree, and the guide is named', () => {
+  const contrl = (text: string, opts = {}) =>
+    write(buildAck(parseBuffer(Buffer.from(text)).interchanges[0], 'CONTRL', { controlNumber: 5, now, ...opts }), {
+      lineBreak: '\n',
+    })
+      .toString('latin1')
+      .trim()
+      .split('\n');
+
+  test('a rejected interchange rejects every message in it: UCI 4 is never followed by a UCM 7', () => {
+    // UNZ counts 3 messages but holds 1: the interchange is rejected (0085 code 29).
+    const text =
+      "UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+M1'UNZ+3+REF1'";
+    const out = contrl(text);
+    expect(out.filter((l) => /^UC[IM]/.test(l))).toEqual([
+      "UCI+REF1+SENDER:14+RECEIVER:14+4+29+UNZ+1'",
+      "UCM+M1+ORDERS:D:96A:UN+4'",
+    ]);
+    const [report] = readAcks(parseBuffer(Buffer.from(out.join(''))).interchanges[0]);
+    expect(report.groups[0].transactions.map((t) => t.status)).toEqual(['R']);
+  });
+
+  test('the UNH association assigned code (EAN008) is kept in the UCM message identifier', () => {
+    const text =
+      "UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN:EAN008'BGM+220+1'UNT+3+M1'UNZ+1+REF1'";
+    expect(contrl(text).filter((l) => l.startsWith('UCM'))).toEqual(["UCM+M1+ORDERS:D:96A:UN:EAN008+7'"]);
+  });
+});
+
+describe('acknowledgements detail at most N segments per transaction set', () => {
+  // 2,000 lines, each with a bad date: every one is a segment at fault.
+  const lines850 = Array.from({ length: 2000 }, (_, i) => `DTM*002*2024${i % 2 ? '13' : '14'}01`);
+  const ic = parseBuffer(Buffer.from(x12({ transactions: [['BEG*00*SA*PO1**20240102', ...lines850, 'CTT*1']] })), {
+    profiles: builtInProfiles().set,
+  }).interchanges[0];
+
+  test('a 997 details 100 AK3 by default and still rejects the set (AK5 R 5)', () => {
+    const out = lines(write(buildAck(ic, '997', { controlNumber: 7, now }), { lineBreak: '\n' }));
+    expect(out.filter((l) => l.startsWith('AK3'))).toHaveLength(100);
+    expect(out.find((l) => l.startsWith('AK5'))).toBe('AK5*R*5~');
+    expect(out.filter((l) => l.startsWith('AK3')).at(-1)).toMatch(/^AK3\*DTM\*102\*/);
+  });
+
+  test("the cap is the partner's to set (acks.detail), and a 999 and a CONTRL keep to it too", () => {
+    const ack = (kind: '997' | '999') =>
+      lines(write(buildAck(ic, kind, { controlNumber: 7, now, segmentDetail: 3 }), { lineBreak: '\n' }));
+    expect(ack('997').filter((l) => l.startsWith('AK3'))).toHaveLength(3);
+    expect(ack('999').filter((l) => l.startsWith('IK3'))).toHaveLength(3);
+    expect(ack('999').find((l) => l.startsWith('IK5'))).toBe('IK5*R*5~');
+    const bad = Array.from({ length: 50 }, () => 'DTM+137:20241401:102').join("'");
+    const orders = parseBuffer(
+      Buffer.from(`UNB+UNOC:3+S:14+R:14+240102:1230+9'UNH+1+ORDERS:D:96A:UN'BGM+220+1'${bad}'UNT+52+1'UNZ+1+9'`),
+      { profiles: builtInProfiles().set },
+    ).interchanges[0];
+    const contrl = write(buildAck(orders, 'CONTRL', { controlNumber: 7, now, segmentDetail: 2 }), { lineBreak: '\n' })
+      .toString('latin1')
+      .split('\n');
+    expect(contrl.filter((l) => l.startsWith('UCS'))).toHaveLength(2);
+    expect(contrl.find((l) => l.startsWith('UCM'))).toMatch(/^UCM\+1\+ORDERS:D:96A:UN\+4/);
+  });
+});
+
 describe('999 business unit context', () => {
   test('an error inside a claim is placed with CTX*CLM01:<claim id>', () => {
     const file = x12({
@@ -147,5 +213,96 @@ describe('999 business unit context', () => {
     const at = out.indexOf('IK3*ZZZ*4**6~');
     expect(at).toBeGreaterThan(0);
     expect(out[at + 1]).toBe('CTX*CLM01:CLAIM-77~');
+  });
+});
+
+describe('997 and 999: every code is one the version it is sent in defines', () => {
+  const builtIn = builtInProfiles().set;
+  const findings = [
+    'unrecognized-segment',
+    'unexpected-segment',
+    'segment-missing',
+    'loop-over-max',
+    'segment-over-max',
+    'segment-not-in-set',
+    'segment-out-of-order',
+    'segment-not-used',
+    'trailing-separator',
+    'element-missing',
+    'conditional-missing',
+    'too-many-elements',
+    'too-short',
+    'too-long',
+    'invalid-character',
+    'invalid-code',
+    'invalid-date',
+    'invalid-time',
+    'exclusion-violated',
+    'too-many-repeats',
+    'too-many-components',
+    'element-not-used',
+  ] as const;
+  /** The first nine are about segments (AK304 / IK304), the rest about elements (AK403 / IK403). */
+  const SEGMENT_FINDINGS = 9;
+  /** An interchange whose one group carries every finding the engine makes, at every level. */
+  function withEveryCode(version: '00401' | '00501', hipaa = false): Interchange {
+    const ic = parseBuffer(
+      Buffer.from(
+        x12({
+          version,
+          rep: version === '00501' ? '^' : 'U',
+          transactions: findings.map(() => ['BEG*00*SA*PO1**20240102']),
+        }),
+      ),
+    ).interchanges[0];
+    const g = ic.groups[0];
+    // The 999 guide (X231A1) acknowledges HIPAA groups: say this one is claims.
+    if (hipaa) {
+      Object.assign(g, { functionalId: 'HC', version: '005010X222A1' });
+      for (const tx of g.transactions) tx.type = '837';
+    }
+    for (const code of ['1', '2', '3', '4', '5', '6', '19'])
+      g.errors.push(diagnostic('group', code, 'group finding', { segmentId: 'GS' }));
+    g.transactions.forEach((tx, i) => {
+      const at = { segment: 2, segmentId: 'BEG' };
+      for (const code of ['1', '2', '3', '4', '5', '6', '7', '23'])
+        tx.errors.push(diagnostic('transaction', code, 'transaction finding', at));
+      const code = codeFor('x12', findings[i]);
+      if (i < SEGMENT_FINDINGS) tx.errors.push(diagnostic('segment', code, findings[i], at));
+      else tx.errors.push(diagnostic('element', code, findings[i], { ...at, element: 1 }, { elementRef: '353' }));
+    });
+    return ic;
+  }
+
+  test.each([
+    ['997', '00401', '004010'],
+    ['997', '00501', '005010'],
+    ['999', '00501', '005010X231A1'],
+  ] as const)('a %s for an ISA %s group validates against our own %s profile', (kind, version, profile) => {
+    const ack = write(buildAck(withEveryCode(version, kind === '999'), kind, { controlNumber: 7, now }));
+    const parsed = parseBuffer(ack, { profiles: builtIn }).interchanges[0];
+    const tx = parsed.groups[0].transactions[0];
+    expect(tx.implementation ?? tx.version).toBe(profile);
+    expect(tx.tree).toBeDefined();
+    expect(
+      allDiagnostics(parsed).map(
+        (d) => `${d.location.segmentId}${d.location.element ?? ''} ${d.code} ${d.value ?? ''}`,
+      ),
+    ).toEqual([]);
+  });
+
+  test('a repeated GS06 is AK905 6 in a 004010 997 (which has no 19) and 19 in a 005010 one', () => {
+    const ak9 = (version: '00401' | '00501') => {
+      const one = x12({ version, rep: version === '00501' ? '^' : 'U' });
+      const group = one.slice(one.indexOf('GS*'), one.indexOf('IEA*'));
+      const twice = one.replace(group, group + group).replace('IEA*1*', 'IEA*2*');
+      const ic = parseBuffer(Buffer.from(twice)).interchanges[0];
+      expect(ic.groups[1].errors.map((d) => d.code)).toEqual(['19']);
+      return lines(write(buildAck(ic, '997', { controlNumber: 7, now }), { lineBreak: '\n' })).filter((l) =>
+        l.startsWith('AK9'),
+      );
+    };
+    expect(ak9('00401')).toEqual(['AK9*A*1*1*1~', 'AK9*R*1*1*1*6~']);
+    expect(ak9('00501')).toEqual(['AK9*A*1*1*1~', 'AK9*R*1*1*1*19~']);
   });
 });

@@ -163,3 +163,32 @@ describe('edifact reader', () => {
     expect(r.interchanges[0].groups[0].transactions[0].type).toBe('ORDERS');
   });
 });
+
+describe('edifact reader: engine edges', () => {
+  test('a message reference used twice in one interchange is rejected (0085 code 26)', () => {
+    const body = orders();
+    const second = "UNH+1+ORDERS:D:96A:UN'\nBGM+220+PO124+9'\nUNT+3+1'\n";
+    const text = body.replace("UNZ+1+00000042'", second + "UNZ+2+00000042'");
+    const ic = parseBuffer(Buffer.from(text)).interchanges[0];
+    const [first, dup] = ic.groups[0].transactions;
+    expect(first.errors).toEqual([]);
+    expect(dup.errors.map((d) => [d.level, d.code, d.location.segmentId, d.location.element])).toEqual([
+      ['transaction', '26', 'UNH', 1],
+    ]);
+  });
+
+  test('80-column space-padded records: spaces and tabs between segments are layout', () => {
+    const padded = orders({ nl: '' })
+      .split("'")
+      .filter((s) => s !== '')
+      .map((s) => (s + "'").padEnd(80, ' ') + '\r\n')
+      .join('')
+      .replace(/\r\n$/, '\t\r\n');
+    const { interchanges, diagnostics } = parseBuffer(Buffer.from(padded));
+    expect(diagnostics).toEqual([]);
+    const ic = interchanges[0];
+    expect(codes(ic)).toEqual([]);
+    expect(ic.groups[0].transactions[0].segments.map((s) => s.id)).toEqual(['UNH', 'BGM', 'NAD', 'UNT']);
+    expect(ic.syntax.lineBreak).toBe('\r\n');
+  });
+});

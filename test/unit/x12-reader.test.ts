@@ -203,3 +203,90 @@ describe('x12 reader: binary segments', () => {
     ]);
   });
 });
+
+describe('x12 reader: engine edges', () => {
+  test('BIN02 is counted in raw bytes, so binary data with bytes above 0x7f is accepted', () => {
+    const data = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x7e, 0x00, 0xc3]);
+    const [head, tail] = x12({ transactions: [['BEG*00*SA*PO1**20240102', '@', 'CTT*1']] }).split('@');
+    const file = Buffer.concat([Buffer.from(head + `BIN*${data.length}*`), data, Buffer.from(tail)]);
+    const ic = parseBuffer(file).interchanges[0];
+    expect(codes(ic)).toEqual([]);
+    const bin = ic.groups[0].transactions[0].segments[2];
+    expect(bin.id).toBe('BIN');
+    expect(Buffer.from(bin.elements[1] as string, 'latin1')).toEqual(data);
+  });
+
+  test('a BIN read as text is measured in its raw bytes: two-byte UTF-8 characters count twice', () => {
+    // 'ÄÖ' is 4 bytes in UTF-8; BIN01 says 4 but a terminator does not follow 4 bytes later (it is 5 bytes).
+    const file = x12({ transactions: [['BIN*4*ÄÖX', 'CTT*1']] });
+    const tx = parseBuffer(Buffer.from(file)).interchanges[0].groups[0].transactions[0];
+    expect(tx.errors.map((e) => [e.code, e.location.segmentId, e.location.element, e.message])).toEqual([
+      ['5', 'BIN', 2, 'BIN01 says 4 bytes of binary data but BIN02 holds 5'],
+    ]);
+  });
+
+  test('a 005010 BDS is read by the length in BDS02, so it may hold the terminator', () => {
+    const data = 'QUJD~RE*Y:';
+    const file = x12({
+      version: '00501',
+      rep: '^',
+      transactions: [['BEG*00*SA*PO1**20240102', `BDS*B64*${data.length}*${data}`, 'CTT*1']],
+    });
+    const ic = parseBuffer(Buffer.from(file)).interchanges[0];
+    expect(codes(ic)).toEqual([]);
+    expect(ic.groups[0].transactions[0].segments[2]).toMatchObject({
+      id: 'BDS',
+      elements: ['B64', String(data.length), data],
+    });
+    expect(write(ic).toString()).toBe(file);
+  });
+
+  test('a BDS whose BDS02 does not match its data is reported at BDS03', () => {
+    const file = x12({ version: '00501', rep: '^', transactions: [['BDS*ASC*3*ABCDEF', 'CTT*1']] });
+    const tx = parseBuffer(Buffer.from(file)).interchanges[0].groups[0].transactions[0];
+    expect(tx.errors.map((e) => [e.code, e.location.segmentId, e.location.element])).toEqual([['5', 'BDS', 3]]);
+  });
+
+  test('a control character as ISA11 (00501 repetition separator) is accepted like the other delimiters', () => {
+    const file = x12({ version: '00501', rep: '\x1f', term: '\x1c', transactions: [['REF*ZZ*A\x1fB']] });
+    const ic = parse(file).interchanges[0];
+    expect(codes(ic)).toEqual([]);
+    expect(ic.syntax.repetition).toBe('\x1f');
+    expect(ic.groups[0].transactions[0].segments[1].elements[1]).toEqual({ repeats: ['A', 'B'] });
+    expect(write(ic).toString('latin1')).toBe(file);
+  });
+
+  test('an ISA11 repetition separator that is also the component separator is refused (TA1 016)', () => {
+    const ic = parse(x12({ version: '00501', rep: ':' })).interchanges[0];
+    expect(codes(ic)).toContain('interchange:016');
+  });
+});
+
+describe('reader: UTF-16 input', () => {
+  const x12Text = x12();
+  const utf16be = (s: string) => Buffer.from(s, 'utf16le').swap16();
+  test.each([
+    [
+      'X12, little-endian with a byte-order mark',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(x12Text, 'utf16le')]),
+      'little-endian, with a byte-order mark',
+    ],
+    [
+      'X12, big-endian with a byte-order mark',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(x12Text)]),
+      'big-endian, with a byte-order mark',
+    ],
+    [
+      'EDIFACT, little-endian without a mark',
+      Buffer.from("UNB+UNOC:3+S:14+R:14+240102:1230+7'UNZ+0+7'", 'utf16le'),
+      'little-endian',
+    ],
+    [
+      'EDIFACT, big-endian without a mark',
+      utf16be("UNA:+.? 'UNB+UNOC:3+S:14+R:14+240102:1230+7'UNZ+0+7'"),
+      'big-endian',
+    ],
+  ])('%s is refused saying it is UTF-16, not "not X12 or EDIFACT"', (_name, bytes, how) => {
+    expect(() => parseBuffer(bytes)).toThrow(`the file is UTF-16 text (${how})`);
+  });
+});

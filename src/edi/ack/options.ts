@@ -11,7 +11,18 @@ export interface AckOptions {
   now?: Date;
   /** Who we are, when it is not simply the original receiver (the ack is sent from this id). */
   sender?: PartyId;
+  /**
+   * At most this many segments at fault are detailed per transaction set (AK3/IK3 with their AK4/IK4,
+   * CONTRL UCS with its UCD); the set's own status (AK5/IK5, UCM) always follows. Default 100.
+   */
+  segmentDetail?: number;
 }
+
+/**
+ * Enough to show a partner what to fix; a set with 150,000 lines at fault would otherwise be answered with
+ * an acknowledgement of megabytes that its own EDI system may refuse to load.
+ */
+export const DEFAULT_SEGMENT_DETAIL = 100;
 
 export function ymd(now: Date): string {
   return now.toISOString().slice(0, 10).replace(/-/g, '');

@@ -1,6 +1,6 @@
 import type { Element, Group, Interchange, Segment, Transaction } from '../model';
 import { components, text } from '../model';
-import { type AckOptions, hm, ymd } from '../ack/options';
+import { type AckOptions, DEFAULT_SEGMENT_DETAIL, hm, ymd } from '../ack/options';
 import { segmentReports, transactionStatus } from '../ack/status';
 import { edifactDateTime } from './scanner';
 
@@ -21,12 +21,28 @@ function trim(row: Row): Row {
   return row.slice(0, n) as Row;
 }
 
-function messageRows(tx: Transaction, unh: Segment | undefined): Row[] {
+/** Components without the empty ones at the end, which would be written as trailing separators. */
+function trimComponents(list: string[]): string[] {
+  let n = list.length;
+  while (n > 1 && list[n - 1] === '') n--;
+  return list.slice(0, n);
+}
+
+/**
+ * UCM for one message, then UCS/UCD for at most `detail` of its segments at fault. `rejectedAbove`: the
+ * interchange or group is rejected, and with it every message in it (0083 action 4 means "this level
+ * and all lower levels rejected", so no UCM below may say 7).
+ */
+function messageRows(tx: Transaction, unh: Segment | undefined, rejectedAbove: boolean, detail: number): Row[] {
+  // S009 as sent, its association assigned code (0057, e.g. EAN008) included: it names the guide checked.
   const s009 = unh ? components(unh.elements[1]) : [tx.type, '', '', ''];
   const status = transactionStatus(tx);
   const own = firstError(tx.errors.filter((d) => d.level === 'transaction'));
-  const rows: Row[] = [trim(['UCM', tx.controlNumber, s009.slice(0, 4), status === 'R' ? REJECT : ACK, own ?? ''])];
-  for (const r of segmentReports(tx)) {
+  const rejected = status === 'R' || rejectedAbove;
+  const rows: Row[] = [
+    trim(['UCM', tx.controlNumber, trimComponents(s009.slice(0, 5)), rejected ? REJECT : ACK, own ?? '']),
+  ];
+  for (const r of segmentReports(tx).slice(0, detail)) {
     const segCode = firstError(r.segment) ?? r.segment[0]?.code ?? '';
     rows.push(trim(['UCS', String(r.position), r.elements.length > 0 && !segCode ? '' : segCode]));
     for (const e of r.elements.slice(0, 99)) {
@@ -40,12 +56,14 @@ function messageRows(tx: Transaction, unh: Segment | undefined): Row[] {
   return rows;
 }
 
-function groupRows(g: Group): Row[] {
+function groupRows(g: Group, rejectedAbove: boolean, detail: number): Row[] {
   const rows: Row[] = [];
+  const own = firstError(g.errors);
   if (g.header) {
-    const own = firstError(g.errors);
     const rejected =
-      own !== undefined || (g.transactions.length > 0 && g.transactions.every((t) => transactionStatus(t) === 'R'));
+      rejectedAbove ||
+      own !== undefined ||
+      (g.transactions.length > 0 && g.transactions.every((t) => transactionStatus(t) === 'R'));
     rows.push(
       trim([
         'UCF',
@@ -57,8 +75,9 @@ function groupRows(g: Group): Row[] {
       ]),
     );
   }
+  const below = rejectedAbove || (g.header !== undefined && own !== undefined);
   for (const tx of g.transactions)
-    rows.push(...messageRows(tx, tx.segments[0]?.id === 'UNH' ? tx.segments[0] : undefined));
+    rows.push(...messageRows(tx, tx.segments[0]?.id === 'UNH' ? tx.segments[0] : undefined, below, detail));
   return rows;
 }
 
@@ -92,7 +111,8 @@ export function buildContrl(orig: Interchange, opts: AckOptions = {}): Interchan
     firstIcError?.location.element !== undefined ? String(firstIcError.location.element) : '',
   ]);
   const rows: Row[] = [['UNH', '1', ['CONTRL', ...msgVersion, 'UN']], uci];
-  for (const g of orig.groups) rows.push(...groupRows(g));
+  const detail = opts.segmentDetail ?? DEFAULT_SEGMENT_DETAIL;
+  for (const g of orig.groups) rows.push(...groupRows(g, icError !== undefined, detail));
   const segments: Segment[] = rows.map(([id, ...elements]) => ({ id, elements, offset: 0 }));
   const contrl: Transaction = {
     type: 'CONTRL',

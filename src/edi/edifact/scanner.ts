@@ -22,6 +22,14 @@ const enum Tag {
   UNT,
 }
 
+/**
+ * Between segments, line breaks and the spaces or tabs that pad fixed-length (80-column) records are
+ * layout, not data: a segment starts with its tag. Never the terminator itself, whatever it is.
+ */
+function isLayout(b: number, term: number): boolean {
+  return (b === CR || b === LF || b === 0x20 || b === 0x09) && b !== term;
+}
+
 function indexOrEnd(buf: Buffer, byte: number, from: number): number {
   const i = buf.indexOf(byte, from);
   return i < 0 ? buf.length : i;
@@ -53,6 +61,8 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   private sevenBitWarned = false;
   private explicitGroups = false;
   private bareMessages = 0;
+  /** UNH 0062 references seen in this interchange: ISO 9735 makes them unique there, not only per group. */
+  private messageRefs = new Set<string>();
 
   protected override groupRef(): string | undefined {
     return this.explicitGroups ? this.group?.controlNumber : undefined;
@@ -75,8 +85,9 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     while (pos < len) {
       if (this.ic === undefined) {
         if (this.una) {
-          // Between UNA and UNB there may be a line break, in this chunk or the next.
-          while (pos < len && (buf[pos] === CR || buf[pos] === LF)) pos++;
+          // Between UNA and UNB there may be a line break (and record padding), in this chunk or the next.
+          const term = this.una.segment.charCodeAt(0);
+          while (pos < len && isLayout(buf[pos], term)) pos++;
           if (pos >= len) return pos;
         }
         if (len - pos < 3) {
@@ -238,7 +249,15 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   }
 
   private skipBreaks(buf: Buffer, pos: number): number {
-    return this.skipLayout(buf, pos, (b) => b === CR || b === LF);
+    return this.skipLayout(buf, pos, this.layout);
+  }
+
+  private readonly layout = (b: number) => isLayout(b, this.term);
+
+  /** Only the line break is repeated on writing: the spaces that pad fixed-length records are not. */
+  protected override layoutLineBreak(): string | undefined {
+    const lineBreak = super.layoutLineBreak()?.replace(/[ \t]/g, '');
+    return lineBreak || undefined;
   }
 
   private tag(buf: Buffer, s: number, e: number): Tag {
@@ -447,6 +466,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   protected override begin(ic: Interchange): void {
     this.explicitGroups = false;
     this.bareMessages = 0;
+    this.messageRefs.clear();
     super.begin(ic);
   }
 
@@ -617,6 +637,16 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     const loc = (element: number, component?: number) =>
       this.txLoc({ offset: unh.offset, segment: 1, segmentId: 'UNH', element, ...(component ? { component } : {}) });
     if (!tx.controlNumber) tx.errors.push(diagnostic('transaction', '13', 'UNH message reference is missing', loc(1)));
+    else if (this.messageRefs.has(tx.controlNumber))
+      tx.errors.push(
+        diagnostic(
+          'transaction',
+          '26',
+          `UNH message reference ${tx.controlNumber} is used twice in this interchange`,
+          loc(1),
+        ),
+      );
+    this.messageRefs.add(tx.controlNumber);
     if (!/^[A-Z0-9]{1,6}$/.test(tx.type))
       tx.errors.push(
         diagnostic('transaction', '12', `UNH message type ${JSON.stringify(tx.type)} is not valid`, loc(2, 1)),
@@ -703,7 +733,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   }
 
   protected override closeInterchange(endOffset: number): void {
-    super.closeInterchange(endOffset);
+    super.closeInterchange(endOffset, this.layoutLineBreak());
     this.d = DEFAULT_DELIMITERS;
   }
 }

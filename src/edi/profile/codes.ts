@@ -104,3 +104,78 @@ export function to997(code: string): string {
       return code;
   }
 }
+
+/** The X12 ack code lists that differ by version (004010 997 against 005010 997/999), as the standard has them. */
+const X12_ACK_CODES_004010: Record<'716' | '718' | '720' | '723', ReadonlySet<string>> = {
+  '716': new Set([
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '10',
+    '11',
+    '12',
+    '13',
+    '14',
+    '15',
+    '16',
+    '17',
+    '18',
+    '23',
+    '24',
+    '25',
+    '26',
+  ]),
+  '718': new Set([
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '7',
+    '8',
+    '9',
+    '10',
+    '11',
+    '12',
+    '13',
+    '15',
+    '16',
+    '17',
+    '23',
+    '24',
+    '25',
+    '26',
+    '27',
+  ]),
+  '720': new Set(['1', '2', '3', '4', '5', '6', '7', '8']),
+  '723': new Set(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']),
+};
+
+/**
+ * Codes 005010 added, and the 004010 code that says the nearest thing: a group control number used twice
+ * in one interchange (19) violates the group control number's rules (6); too many repetitions (12) or
+ * components (13) are too many data elements (3); an implementation guide reference that is invalid (18)
+ * or not supported (19) is a transaction set not supported (1).
+ */
+const DOWN_TO_004010: Record<'716' | '718' | '720' | '723', Record<string, string>> = {
+  '716': { '19': '6' },
+  '718': { '18': '1', '19': '1' },
+  '720': {},
+  '723': { '12': '3', '13': '3' },
+};
+
+/**
+ * The code a 997 sends for a finding, valid in the version of the group it acknowledges (AK304 720,
+ * AK403 723, AK502 718, AK905 716); undefined when that version has nothing to say it with.
+ */
+export function ackCode997(element: '716' | '718' | '720' | '723', version: string, code: string): string | undefined {
+  const c = to997(code);
+  if (version >= '005010') return c;
+  if (X12_ACK_CODES_004010[element].has(c)) return c;
+  const down = DOWN_TO_004010[element][c];
+  return down !== undefined && X12_ACK_CODES_004010[element].has(down) ? down : undefined;
+}

@@ -1,8 +1,8 @@
 import type { Element, Group, Interchange, Segment, Transaction } from '../model';
 import { text } from '../model';
-import { type AckOptions } from '../ack/options';
+import { type AckOptions, DEFAULT_SEGMENT_DETAIL } from '../ack/options';
 import { groupStatus, segmentReports, transactionStatus } from '../ack/status';
-import { to997 } from '../profile/codes';
+import { ackCode997 } from '../profile/codes';
 import { replyGroup, replyInterchange, transactionOf } from './ack-envelope';
 
 type Row = [string, ...Element[]];
@@ -46,14 +46,18 @@ function businessUnit(tx: Transaction, position: number): Element | undefined {
 }
 
 /** AK2…AK5 (997) or AK2…IK5 (999) for one transaction set. */
-function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): Row[] {
+function transactionRows(tx: Transaction, kind: '997' | '999', version: string, detail: number): Row[] {
+  const v5010 = version >= '005010';
   const rows: Row[] = [];
   rows.push(v5010 ? ['AK2', tx.type, tx.controlNumber, tx.implementation ?? ''] : ['AK2', tx.type, tx.controlNumber]);
-  const code = (c: string) => (kind === '997' ? to997(c) : c);
-  let segmentErrors = false;
-  for (const r of segmentReports(tx)) {
-    segmentErrors = true;
-    const segCode = r.segment.length > 0 ? code(r.segment[0].code) : '8';
+  // Each code in the list of the version the ack is sent in (a 999 is always 005010 and takes its own codes).
+  const code = (element: '718' | '720' | '723', c: string) =>
+    kind === '997' ? (ackCode997(element, version, c) ?? '') : c;
+  const reports = segmentReports(tx);
+  // AK5/IK5 says "segments in error" for all of them, also those past the detail cap.
+  const segmentErrors = reports.length > 0;
+  for (const r of reports.slice(0, detail)) {
+    const segCode = r.segment.length > 0 ? code('720', r.segment[0].code) : '8';
     rows.push([kind === '997' ? 'AK3' : 'IK3', r.segmentId, String(r.position), r.loop ?? '', segCode]);
     if (kind === '999') {
       const unit = businessUnit(tx, r.position);
@@ -65,32 +69,39 @@ function transactionRows(tx: Transaction, kind: '997' | '999', v5010: boolean): 
         kind === '997' ? 'AK4' : 'IK4',
         elementPosition(e, v5010),
         e.elementRef && /^\d+$/.test(e.elementRef) ? e.elementRef : '',
-        code(e.code),
+        code('723', e.code),
         value,
       ]);
     }
   }
   const status = transactionStatus(tx);
-  const codes = [...new Set(tx.errors.filter((d) => d.level === 'transaction').map((d) => d.code))];
+  const codes = [...new Set(tx.errors.filter((d) => d.level === 'transaction').map((d) => code('718', d.code)))].filter(
+    (c) => c !== '',
+  );
   if (segmentErrors && status !== 'A') codes.push(kind === '999' && tx.implementation ? 'I5' : '5');
   rows.push([kind === '997' ? 'AK5' : 'IK5', status, ...codes.slice(0, 5)]);
   return rows;
 }
 
-function groupRows(g: Group, kind: '997' | '999'): Row[] {
+function groupRows(g: Group, kind: '997' | '999', detail: number): Row[] {
   const v5010 = g.version >= '005010' || kind === '999';
   const rows: Row[] = [
     v5010
       ? ['AK1', g.functionalId ?? '', g.controlNumber ?? '', g.version]
       : ['AK1', g.functionalId ?? '', g.controlNumber ?? ''],
   ];
-  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, v5010));
+  const version = kind === '999' ? '005010' : g.version || '004010';
+  for (const tx of g.transactions) rows.push(...transactionRows(tx, kind, version, detail));
   const statuses = g.transactions.map(transactionStatus);
   const accepted = statuses.filter((s) => s !== 'R').length;
   const included = g.trailer ? String(g.trailer.elements[0] ?? g.transactions.length) : String(g.transactions.length);
-  const codes = [...new Set(g.errors.filter((d) => d.severity === 'error').map((d) => d.code))].filter((c) =>
-    /^\d+$/.test(c),
-  );
+  const codes = [
+    ...new Set(
+      g.errors
+        .filter((d) => d.severity === 'error')
+        .map((d) => (kind === '997' ? (ackCode997('716', version, d.code) ?? '') : d.code)),
+    ),
+  ].filter((c) => /^\d+$/.test(c));
   rows.push([
     'AK9',
     groupStatus(g),
@@ -118,7 +129,7 @@ export function build997(orig: Interchange, kind: '997' | '999', opts: AckOption
     const ackGroup = replyGroup(reply, g, 'FA', version, String(control++), now);
     const tx = transactionOf(kind, '0001', version, [
       guide ? ['ST', kind, '0001', guide] : ['ST', kind, '0001'],
-      ...groupRows(g, kind),
+      ...groupRows(g, kind, opts.segmentDetail ?? DEFAULT_SEGMENT_DETAIL),
     ]);
     if (guide) tx.implementation = guide;
     ackGroup.transactions.push(tx);

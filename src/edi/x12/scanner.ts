@@ -89,7 +89,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
       // Layout between segments may arrive in a later chunk than the terminator before it.
       pos = this.skipBreaks(buf, pos);
       if (pos >= len) break;
-      if (this.tx && buf[pos] === 0x42 && buf[pos + 1] === 0x49 && buf[pos + 2] === 0x4e && buf[pos + 3] === this.el) {
+      if (this.tx && buf[pos] === 0x42 && buf[pos + 3] === this.el && binaryTag(buf, pos)) {
         const next = this.binary(buf, pos, base, final);
         if (next === -1) return pos;
         if (next > 0) {
@@ -167,6 +167,9 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
     this.crlf = dl.crlf;
     const isa = ['ISA', ...dl.fields.map(([a, b]) => buf.toString('latin1', pos + a, pos + b))];
     const elChar = String.fromCharCode(dl.element);
+    const version = (isa[12] ?? '').trim();
+    const repetitionChar = isa[11] ?? '';
+    const usesRepetition = version >= '00402' && repetitionChar.length === 1 && !/[A-Za-z0-9 ]/.test(repetitionChar);
     isa.forEach((v, k) => {
       if (k === 0 || k === 16) return;
       if (v.includes(elChar))
@@ -178,7 +181,8 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
             { offset: base + pos, segmentId: 'ISA', element: k },
           ),
         );
-      if (/[^\x20-\x7e]/.test(v))
+      // A delimiter may be a control character (as ISA16 and the terminator may); ISA11 is one from 00402 on.
+      if (/[^\x20-\x7e]/.test(v) && !(k === 11 && usesRepetition))
         diags.push(
           diagnostic(
             'interchange',
@@ -188,9 +192,18 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
           ),
         );
     });
-    const version = (isa[12] ?? '').trim();
-    const repetitionChar = isa[11] ?? '';
-    const usesRepetition = version >= '00402' && repetitionChar.length === 1 && !/[A-Za-z0-9 ]/.test(repetitionChar);
+    if (
+      usesRepetition &&
+      (repetitionChar === String.fromCharCode(dl.component) || repetitionChar.charCodeAt(0) === dl.segment)
+    )
+      diags.push(
+        diagnostic(
+          'interchange',
+          '016',
+          `ISA11 repetition separator ${JSON.stringify(repetitionChar)} is also used as another delimiter`,
+          { offset: base + pos, segmentId: 'ISA', element: 11 },
+        ),
+      );
     this.comp = dl.component;
     this.rep = usesRepetition ? repetitionChar.charCodeAt(0) : -1;
     this.d = {
@@ -332,6 +345,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
               ),
             );
           }
+          if (seg.id === 'BIN' || seg.id === 'BDS') this.checkBinaryLength(buf, s, e, seg);
           tx.segments.push(seg);
         }
       }
@@ -339,26 +353,84 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   }
 
   /**
-   * BIN carries binary data that may hold any byte, the terminator included: BIN02 is read by the
-   * length BIN01 declares. Returns the position after the segment, -1 for "need more bytes", or 0
-   * when the declared length does not end at a terminator (then it is read as text and reported).
+   * BIN and BDS (005010) carry binary data that may hold any byte, the terminator included: the data
+   * is read by the byte length BIN01 / BDS02 declares. Returns the position after the segment, -1 for
+   * "need more bytes", or 0 when the declared length does not end at a terminator (then the segment is
+   * read as text and its length checked against its raw bytes).
    */
   private binary(buf: Buffer, pos: number, base: number, final: boolean): number {
+    const bds = buf[pos + 1] === 0x44;
     let j = pos + 4;
+    const elements: string[] = [];
+    if (bds) {
+      // BDS01, the filter (ASC, B64, UUE...): a short code before the length.
+      while (j < buf.length && j < pos + 8 && buf[j] !== this.el) j++;
+      if (j >= buf.length) return final ? 0 : -1;
+      if (buf[j] !== this.el) return 0;
+      elements.push(buf.toString('latin1', pos + 4, j));
+      j++;
+    }
+    const digits = j;
     while (j < buf.length && buf[j] >= 0x30 && buf[j] <= 0x39) j++;
     if (j >= buf.length) return final ? 0 : -1;
-    if (buf[j] !== this.el || j === pos + 4) return 0;
-    const length = Number(buf.toString('latin1', pos + 4, j));
+    if (buf[j] !== this.el || j === digits) return 0;
+    const length = Number(buf.toString('latin1', digits, j));
     const end = j + 1 + length;
-    if (end >= buf.length) return final ? 0 : -1;
-    if (buf[end] !== this.term) return 0;
+    // With CRLF as the terminator the CR comes first.
+    const termAt = this.crlf && buf[end] === CR ? end + 1 : end;
+    if (termAt >= buf.length) return final ? 0 : -1;
+    if (buf[termAt] !== this.term) return 0;
     this.txCount++;
     if (this.full) {
       const data = buf.subarray(j + 1, end);
+      // Bytes as they are: UTF-8 text stays readable, anything else maps byte for byte (latin-1).
       const value = isUtf8(data) ? data.toString('utf8') : data.toString('latin1');
-      this.tx!.segments.push({ id: 'BIN', elements: [String(length), value], offset: base + pos });
+      elements.push(String(length), value);
+      this.tx!.segments.push({ id: bds ? 'BDS' : 'BIN', elements, offset: base + pos });
     }
-    return end + 1;
+    return termAt + 1;
+  }
+
+  /**
+   * A BIN or BDS whose declared length did not end at a terminator was read as text: say by how much,
+   * counting the raw bytes of its data (not the characters they decoded to).
+   */
+  private checkBinaryLength(buf: Buffer, s: number, e: number, seg: Segment): void {
+    const bds = seg.id === 'BDS';
+    const lengthAt = bds ? 2 : 1;
+    let dataStart = s;
+    for (let k = 0; k <= lengthAt && dataStart < e; k++) {
+      const at = buf.indexOf(this.el, dataStart);
+      dataStart = at < 0 || at >= e ? e : at + 1;
+    }
+    const declared = text(seg.elements[lengthAt - 1]);
+    const actual = e - dataStart;
+    const at = (element: number) =>
+      this.txLoc({ offset: seg.offset, segment: this.txCount, segmentId: seg.id, element });
+    if (!/^\d+$/.test(declared)) {
+      this.tx!.errors.push(
+        diagnostic(
+          'element',
+          '6',
+          `${seg.id}0${lengthAt} length ${JSON.stringify(declared)} is not a number`,
+          at(lengthAt),
+          {
+            value: declared,
+            elementRef: '784',
+          },
+        ),
+      );
+    } else if (Number(declared) !== actual) {
+      this.tx!.errors.push(
+        diagnostic(
+          'element',
+          Number(declared) < actual ? '5' : '4',
+          `${seg.id}0${lengthAt} says ${declared} bytes of binary data but ${seg.id}0${lengthAt + 1} holds ${actual}`,
+          at(lengthAt + 1),
+          { elementRef: '785' },
+        ),
+      );
+    }
   }
 
   private interrupt(offset: number): void {
@@ -609,6 +681,11 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   protected override layoutLineBreak(): string | undefined {
     return this.crlf ? '\n' : super.layoutLineBreak();
   }
+}
+
+/** BIN or BDS at pos (the element separator after it is checked by the caller). */
+function binaryTag(buf: Buffer, pos: number): boolean {
+  return (buf[pos + 1] === 0x49 && buf[pos + 2] === 0x4e) || (buf[pos + 1] === 0x44 && buf[pos + 2] === 0x53);
 }
 
 export function validDate(ccyymmdd: string): boolean {
