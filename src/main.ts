@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { type GatewayConfig, loadGateway } from './config/gateway';
 import { gatewayFileIssues } from './config/partners';
 import type { LoadedPartner } from './config/partners';
+import { inboundTransports } from './config/partner';
 import { loadProfiles } from './config/profiles';
 import { packageRoot } from './config/paths';
 import { ensureOurKeys } from './config/our-keys';
@@ -17,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { GatewayError } from './errors';
 import { Store } from './store/store';
 import { redactUrl } from './store/data-source';
-import { findInbound, type Inbound } from './transports';
+import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { transactionRows } from './admin/reports/query';
 import { certificateRows } from './admin/reports/certificates';
@@ -28,7 +29,7 @@ import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
 import { poolSizeFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, seenInStore } from './pipeline/intake';
-import { resolvePaths } from './pipeline/deliver';
+import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { startHostedSftp } from './pipeline/sftp';
@@ -283,43 +284,23 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const inbound = new Map<string, Inbound[]>();
   const startInbound = async (p: LoadedPartner) => {
     const list: Inbound[] = [];
-    const f = p.inbound?.file;
-    const spec = findInbound('file');
-    if (f && spec) {
-      const cfg = spec.config.parse({
-        dir: resolve(config.dir, f.dir),
-        ...(f.pattern ? { pattern: f.pattern } : {}),
-        ...(f.every !== undefined ? { every: f.every } : {}),
-        ...(f.minAge !== undefined ? { minAgeMs: f.minAge } : {}),
-        ...(f.afterRead ? { afterRead: f.afterRead } : {}),
-        ...(f.moveTo ? { moveTo: resolve(config.dir, f.moveTo) } : {}),
-      });
+    for (const t of inboundTransports(p)) {
+      let cfg: unknown;
+      try {
+        cfg = transportConfig(config, p, t.spec, t.section, t.path);
+      } catch (e) {
+        // partners check refuses what the transport's schema would; a gateway-level setting may still be missing.
+        logger.error(
+          { partner: p.id, kind: t.spec.kind, err: (e as GatewayError).message },
+          'inbound transport not started',
+        );
+        continue;
+      }
       list.push(
-        spec.create(cfg, {
+        t.spec.create(cfg, {
           intake: (input) =>
             intake(ctx, {
-              transport: 'file',
-              partnerId: p.id,
-              bytes: input.bytes,
-              fileName: input.fileName ?? null,
-              remotePath: input.remotePath ?? null,
-            }),
-          logger,
-          clock: ctx.clock,
-        }),
-      );
-    }
-    for (const [i, entry] of (p.inbound?.poll ?? []).entries()) {
-      const kind = entry.sftp ? 'sftp-poll' : 'ftp-poll';
-      const pollSpec = findInbound(kind);
-      const raw = (entry.sftp ?? entry.ftp) as Record<string, unknown> | undefined;
-      if (!pollSpec || !raw) continue;
-      const cfg = pollSpec.config.parse({ ...resolvePaths(config.dir, raw), partner: p.id });
-      list.push(
-        pollSpec.create(cfg, {
-          intake: (input) =>
-            intake(ctx, {
-              transport: kind,
+              transport: t.spec.kind,
               partnerId: p.id,
               bytes: input.bytes,
               fileName: input.fileName ?? null,
@@ -330,7 +311,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
           clock: ctx.clock,
         }),
       );
-      logger.info({ partner: p.id, poll: i, kind, host: raw.host, dir: raw.dir }, 'polling');
+      logger.info({ partner: p.id, kind: t.spec.kind, at: t.path.join('.') }, 'inbound transport started');
     }
     for (const t of list) await t.start();
     inbound.set(p.id, list);

@@ -30,7 +30,8 @@ import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../../errors';
-import type { TransportLogger } from '../spec';
+import { defineListener, type TransportLogger } from '../spec';
+import { as2Inbound, checkAs2Inbound } from './partner-file';
 import { DIGESTS, type Certificate, type DecompressionLimits, type DecryptionKey, type DigestAlgorithm } from './cms';
 import { deliverAsyncMdn } from './http-client';
 import {
@@ -751,3 +752,9 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
       })()),
   };
 }
+
+/** The AS2 listener: gateway.yaml `as2` sets it up; a partner's `inbound.as2` says what its messages must be. */
+export const as2Server = defineListener({
+  kind: 'as2-server',
+  partner: { key: 'as2', schema: as2Inbound, check: checkAs2Inbound },
+});

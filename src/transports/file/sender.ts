@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
-import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
+import { defineOutbound, localPath, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
 import { errnoCode, fileError, isPlainName, withSuffix } from './names';
 
 export const fileSenderConfig = z.strictObject({
@@ -103,5 +103,8 @@ async function syncDir(dir: string): Promise<void> {
 export const fileSender = defineOutbound({
   kind: 'file',
   config: fileSenderConfig,
+  /** Written under a temporary name, then renamed. */
+  partner: { key: 'file', schema: fileSenderConfig },
+  settings: (s, ctx) => ({ dir: localPath(ctx.base, s.dir) }),
   create: (config, deps) => new FileSender(config, deps),
 });
