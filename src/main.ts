@@ -32,8 +32,8 @@ import { intake, seenInStore } from './pipeline/intake';
 import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
-import { startHostedSftp } from './pipeline/sftp';
-import { expiringCertificates, startAs2, type RunningAs2 } from './pipeline/as2';
+import { listeners } from './pipeline/listeners';
+import { expiringCertificates } from './pipeline/as2';
 
 export interface GatewayOptions {
   configFile?: string;
@@ -251,6 +251,44 @@ function forkWorkers(
   };
 }
 
+/** The admin API of a running gateway: submit, send, health, reports, certificates. */
+function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
+  const { config, store, partners, logger } = ctx;
+  const admin = config.admin!;
+  return createAdminApp({
+    token: env.EDI_GATEWAY_TOKEN?.trim() || admin.token,
+    maxBytes: admin.maxBytes,
+    partnerExists: (id) => partners.get(id) !== undefined,
+    submit: (i) =>
+      intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
+    send: async (i) => {
+      const q = await sendDocument(ctx, {
+        partnerId: i.partnerId,
+        endpoint: i.endpoint,
+        bytes: i.bytes,
+        fileName: i.fileName,
+      });
+      return { messageId: q[0].messageId, messages: q.map((x) => x.messageId) };
+    },
+    // Bounded, and never queued behind the jobs for a pooled connection (Store.health).
+    health: async () => {
+      const { ok, ...detail } = await store.health();
+      return { ok, detail: { ...detail, partners: partners.list().length } };
+    },
+    report: (q) =>
+      transactionRows(store, {
+        partner: q.partner,
+        from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
+        to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined,
+      }),
+    certificates: async (q) => {
+      const now = ctx.clock();
+      return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
+    },
+    logger,
+  });
+}
+
 export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const logger = opts.logger ?? createLogger();
@@ -349,98 +387,55 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   }, 30_000);
   maintenance.unref();
 
+  // Intake first, then the workers finish what they hold, then the store: the one teardown, whether
+  // the gateway stops or fails to start (the workers have not started then; `extra` does not exist).
+  const listening: { close(): Promise<void> }[] = [];
+  let extra: ReturnType<typeof forkWorkers> | undefined = undefined;
+  const teardown = async (workerGraceMs?: number) => {
+    partners.unwatch();
+    clearInterval(maintenance);
+    await applying;
+    for (const l of listening) await l.close();
+    await Promise.all([...inbound.keys()].map(stopInbound));
+    const [finished] = await Promise.all([workers.stop(workerGraceMs), extra?.stop()]);
+    if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
+    await store.close();
+  };
+
   let admin: AdminListener | undefined;
-  if (config.admin) {
-    const app = createAdminApp({
-      token: env.EDI_GATEWAY_TOKEN?.trim() || config.admin.token,
-      maxBytes: config.admin.maxBytes,
-      partnerExists: (id) => partners.get(id) !== undefined,
-      submit: (i) =>
-        intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
-      send: async (i) => {
-        const q = await sendDocument(ctx, {
-          partnerId: i.partnerId,
-          endpoint: i.endpoint,
-          bytes: i.bytes,
-          fileName: i.fileName,
-        });
-        return { messageId: q[0].messageId, messages: q.map((x) => x.messageId) };
-      },
-      // Bounded, and never queued behind the jobs for a pooled connection (Store.health).
-      health: async () => {
-        const { ok, ...detail } = await store.health();
-        return { ok, detail: { ...detail, partners: partners.list().length } };
-      },
-      report: (q) =>
-        transactionRows(store, {
-          partner: q.partner,
-          from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
-          to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined,
-        }),
-      certificates: async (q) => {
-        const now = ctx.clock();
-        return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
-      },
-      logger,
-    });
-    try {
-      admin = await listenAdmin(app, config.admin.port, config.admin.host);
+  try {
+    if (config.admin) {
+      const app = adminApp(ctx, env);
+      try {
+        admin = await listenAdmin(app, config.admin.port, config.admin.host);
+      } catch (e) {
+        logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
+        throw new GatewayError('EDIGW_CONFIG_INVALID', `admin.port ${config.admin.port}`, { cause: e });
+      }
+      listening.push(admin);
       logger.info({ port: admin.port, host: config.admin.host }, 'admin API listening');
-    } catch (e) {
-      logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
-      await workers.stop(1000);
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      partners.unwatch();
-      await store.close();
-      throw new GatewayError('EDIGW_CONFIG_INVALID', `admin.port ${config.admin.port}`, { cause: e });
     }
-  }
-  let as2: RunningAs2 | undefined;
-  if (config.as2) {
-    try {
-      as2 = await startAs2(ctx); // logs 'AS2 listening' and the certificate-expiry warnings
-    } catch (e) {
-      await Promise.all([workers.stop(1000), admin?.close()]);
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      partners.unwatch();
-      await store.close();
-      throw e;
+    // The gateway's own servers (AS2, hosted SFTP), each started when gateway.yaml sets it up.
+    for (const listener of listeners) {
+      const running = await listener.start(ctx);
+      if (running) listening.push(running);
     }
-  }
-  let sftp: { port: number; close(): Promise<void> } | undefined;
-  if (config.sftp) {
-    try {
-      sftp = await startHostedSftp(ctx);
-      logger.info({ port: sftp.port, root: config.sftp.root }, 'SFTP server listening');
-    } catch (e) {
-      await Promise.all([workers.stop(1000), admin?.close(), as2?.close()]);
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      partners.unwatch();
-      await store.close();
-      throw e;
-    }
+  } catch (e) {
+    await teardown(1000);
+    throw e;
   }
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
       logger.info({}, 'stopping: intake first');
-      partners.unwatch();
-      clearInterval(maintenance);
-      await applying;
-      await admin?.close();
-      await as2?.close();
-      await sftp?.close();
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      const [finished] = await Promise.all([workers.stop(), extra?.stop()]);
-      if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
-      await store.close();
+      await teardown();
       logger.info({}, 'stopped');
     })());
   // The workers start last, once every listener is up: a job that takes the process down (a payload
   // that runs the heap out) must not keep intake from starting; the crash guard (crash-guard.ts) ends it.
   workers.start();
-  const extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
+  extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
   logger.info(
     {
       config: config.file ?? '(defaults)',

@@ -15,6 +15,8 @@ import { sftpSender } from './sftp/sender';
 import { sftpServer } from './sftp/thread';
 import type { InboundSpec, OutboundSpec } from './spec';
 
+export { as2Server, sftpServer };
+
 export const inbound = [fileWatcher, sftpPoller, ftpPoller] as const;
 export const listeners = [as2Server, sftpServer] as const;
 export const outbound = [httpSender, as2Sender, sftpSender, ftpSender, fileSender] as const;
