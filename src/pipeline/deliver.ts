@@ -4,8 +4,7 @@ import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
 import { DeliveryRecord, EventRecord, JobRecord, MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
-import { findOutbound, type Outbound, type SendReceipt } from '../transports';
-import { As2ReceiptError } from '../transports/as2/sender';
+import { findOutbound, ReceiptError, type Outbound, type SendReceipt } from '../transports';
 import type { PipelineContext } from './context';
 import { Batch, type Carried, type DeliverJobData, endpointOf } from './outbound';
 import { quote, sqlDate } from '../store/sql';
@@ -183,7 +182,7 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
     const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName), id });
     return { job, data, remoteName: sent.remoteName, receipt: sent.receipt };
   } catch (e) {
-    const receipt = e instanceof As2ReceiptError ? e.receipt : undefined;
+    const receipt = e instanceof ReceiptError ? e.receipt : undefined;
     return {
       job,
       data,

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { GatewayError, type ErrorCode } from '../errors';
 
 /** The minimal structured logger a transport needs (pino fits it). */
 export interface TransportLogger {
@@ -78,6 +79,18 @@ export interface SendReceipt {
   mic?: string;
   /** The receipt itself (an MDN as one MIME entity), kept as evidence. */
   receipt?: Buffer;
+}
+
+/** A failed send whose receiver answered with a receipt (a refusing MDN): the receipt is kept as evidence. */
+export class ReceiptError extends GatewayError {
+  constructor(
+    code: ErrorCode,
+    context: string,
+    readonly receipt: SendReceipt,
+    options?: { cause?: unknown },
+  ) {
+    super(code, context, options);
+  }
 }
 
 export interface SendResult {

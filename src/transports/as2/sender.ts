@@ -18,10 +18,11 @@ import type http from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { duration } from '../../config/units';
-import { GatewayError, type ErrorCode } from '../../errors';
+import { GatewayError } from '../../errors';
 import { redactUrl } from '../http/sender';
 import {
   defineOutbound,
+  ReceiptError,
   type Outbound,
   type OutboundDeps,
   type OutboundItem,
@@ -86,16 +87,7 @@ export const as2SenderConfig = z
 export type As2SenderConfig = z.output<typeof as2SenderConfig>;
 
 /** A partner's receipt that refuses the message, or that cannot be trusted; carries what it said. */
-export class As2ReceiptError extends GatewayError {
-  constructor(
-    code: ErrorCode,
-    context: string,
-    readonly receipt: SendReceipt,
-    options?: { cause?: unknown },
-  ) {
-    super(code, context, options);
-  }
-}
+export class As2ReceiptError extends ReceiptError {}
 
 /**
  * The Message-ID of a sending: the same for every retry of it. The right-hand side is our AS2 name
