@@ -1,6 +1,7 @@
 /**
  * AS2 in the running gateway: the listener (src/transports/as2/server.ts) wired to the partners, our
- * identity and the store, and what the deliver step needs to send AS2 and to record the receipts.
+ * identity and the store, and the async MDNs both ways. (What a receipt does to a delivery is
+ * pipeline/receipts.ts; the sender's settings are the as2 spec's own.)
  *
  * - A message is taken in through intake (transport `as2`, the partner found by AS2-From), and its MDN
  *   is kept as a payload named by `message.mdnSha256`, so that a resent Message-ID gets the same bytes.
@@ -450,7 +451,7 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
         mdnSha256,
         updatedAt: ctx.clock(),
         ...(error ? { status: 'failed', error } : {}),
-        // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
+        // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn in receipts.ts).
         ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
       },
     );
@@ -466,7 +467,7 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
       m,
     );
     const now = await m.findOneBy(DeliveryRecord, { messageId: message.id });
-    // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn).
+    // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn in receipts.ts).
     if (error && now?.status === 'delivered') await refuseDelivery(ctx, m, now, problem!.code, error);
   });
   (error ? ctx.logger.warn : ctx.logger.info).call(
