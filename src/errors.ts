@@ -90,6 +90,10 @@ export const catalogue = {
   EDIGW_SERIALIZE_FAILED: { kind: 'dead', message: 'the document cannot be written in the target format' },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
   EDIGW_NOT_DEAD: { kind: 'usage', message: 'only a dead-lettered delivery can be replayed' },
+  EDIGW_TRANSPORT_CONFIG_INVALID: {
+    kind: 'config',
+    message: "the partner file's settings for this transport cannot be used",
+  },
   EDIGW_TRANSPORT_UNAVAILABLE: {
     kind: 'dead',
     message: 'this version of the gateway has no sender for this kind of endpoint',

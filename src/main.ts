@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { type GatewayConfig, loadGateway } from './config/gateway';
 import { gatewayFileIssues } from './config/partners';
 import type { LoadedPartner } from './config/partners';
+import { inboundTransports } from './config/partner';
 import { loadProfiles } from './config/profiles';
 import { packageRoot } from './config/paths';
 import { ensureOurKeys } from './config/our-keys';
@@ -17,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { GatewayError } from './errors';
 import { Store } from './store/store';
 import { redactUrl } from './store/data-source';
-import { findInbound, type Inbound } from './transports';
+import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { transactionRows } from './admin/reports/query';
 import { certificateRows } from './admin/reports/certificates';
@@ -28,11 +29,11 @@ import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
 import { poolSizeFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, seenInStore } from './pipeline/intake';
-import { resolvePaths } from './pipeline/deliver';
+import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
-import { startHostedSftp } from './pipeline/sftp';
-import { expiringCertificates, startAs2, type RunningAs2 } from './pipeline/as2';
+import { listeners } from './pipeline/listeners';
+import { expiringCertificates } from './pipeline/as2';
 
 export interface GatewayOptions {
   configFile?: string;
@@ -250,6 +251,44 @@ function forkWorkers(
   };
 }
 
+/** The admin API of a running gateway: submit, send, health, reports, certificates. */
+function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
+  const { config, store, partners, logger } = ctx;
+  const admin = config.admin!;
+  return createAdminApp({
+    token: env.EDI_GATEWAY_TOKEN?.trim() || admin.token,
+    maxBytes: admin.maxBytes,
+    partnerExists: (id) => partners.get(id) !== undefined,
+    submit: (i) =>
+      intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
+    send: async (i) => {
+      const q = await sendDocument(ctx, {
+        partnerId: i.partnerId,
+        endpoint: i.endpoint,
+        bytes: i.bytes,
+        fileName: i.fileName,
+      });
+      return { messageId: q[0].messageId, messages: q.map((x) => x.messageId) };
+    },
+    // Bounded, and never queued behind the jobs for a pooled connection (Store.health).
+    health: async () => {
+      const { ok, ...detail } = await store.health();
+      return { ok, detail: { ...detail, partners: partners.list().length } };
+    },
+    report: (q) =>
+      transactionRows(store, {
+        partner: q.partner,
+        from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
+        to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined,
+      }),
+    certificates: async (q) => {
+      const now = ctx.clock();
+      return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
+    },
+    logger,
+  });
+}
+
 export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const logger = opts.logger ?? createLogger();
@@ -283,43 +322,23 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const inbound = new Map<string, Inbound[]>();
   const startInbound = async (p: LoadedPartner) => {
     const list: Inbound[] = [];
-    const f = p.inbound?.file;
-    const spec = findInbound('file');
-    if (f && spec) {
-      const cfg = spec.config.parse({
-        dir: resolve(config.dir, f.dir),
-        ...(f.pattern ? { pattern: f.pattern } : {}),
-        ...(f.every !== undefined ? { every: f.every } : {}),
-        ...(f.minAge !== undefined ? { minAgeMs: f.minAge } : {}),
-        ...(f.afterRead ? { afterRead: f.afterRead } : {}),
-        ...(f.moveTo ? { moveTo: resolve(config.dir, f.moveTo) } : {}),
-      });
+    for (const t of inboundTransports(p)) {
+      let cfg: unknown;
+      try {
+        cfg = transportConfig(config, p, t.spec, t.section, t.path);
+      } catch (e) {
+        // partners check refuses what the transport's schema would; a gateway-level setting may still be missing.
+        logger.error(
+          { partner: p.id, kind: t.spec.kind, err: (e as GatewayError).message },
+          'inbound transport not started',
+        );
+        continue;
+      }
       list.push(
-        spec.create(cfg, {
+        t.spec.create(cfg, {
           intake: (input) =>
             intake(ctx, {
-              transport: 'file',
-              partnerId: p.id,
-              bytes: input.bytes,
-              fileName: input.fileName ?? null,
-              remotePath: input.remotePath ?? null,
-            }),
-          logger,
-          clock: ctx.clock,
-        }),
-      );
-    }
-    for (const [i, entry] of (p.inbound?.poll ?? []).entries()) {
-      const kind = entry.sftp ? 'sftp-poll' : 'ftp-poll';
-      const pollSpec = findInbound(kind);
-      const raw = (entry.sftp ?? entry.ftp) as Record<string, unknown> | undefined;
-      if (!pollSpec || !raw) continue;
-      const cfg = pollSpec.config.parse({ ...resolvePaths(config.dir, raw), partner: p.id });
-      list.push(
-        pollSpec.create(cfg, {
-          intake: (input) =>
-            intake(ctx, {
-              transport: kind,
+              transport: t.spec.kind,
               partnerId: p.id,
               bytes: input.bytes,
               fileName: input.fileName ?? null,
@@ -330,7 +349,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
           clock: ctx.clock,
         }),
       );
-      logger.info({ partner: p.id, poll: i, kind, host: raw.host, dir: raw.dir }, 'polling');
+      logger.info({ partner: p.id, kind: t.spec.kind, at: t.path.join('.') }, 'inbound transport started');
     }
     for (const t of list) await t.start();
     inbound.set(p.id, list);
@@ -368,98 +387,55 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   }, 30_000);
   maintenance.unref();
 
+  // Intake first, then the workers finish what they hold, then the store: the one teardown, whether
+  // the gateway stops or fails to start (the workers have not started then; `extra` does not exist).
+  const listening: { close(): Promise<void> }[] = [];
+  let extra: ReturnType<typeof forkWorkers> | undefined = undefined;
+  const teardown = async (workerGraceMs?: number) => {
+    partners.unwatch();
+    clearInterval(maintenance);
+    await applying;
+    for (const l of listening) await l.close();
+    await Promise.all([...inbound.keys()].map(stopInbound));
+    const [finished] = await Promise.all([workers.stop(workerGraceMs), extra?.stop()]);
+    if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
+    await store.close();
+  };
+
   let admin: AdminListener | undefined;
-  if (config.admin) {
-    const app = createAdminApp({
-      token: env.EDI_GATEWAY_TOKEN?.trim() || config.admin.token,
-      maxBytes: config.admin.maxBytes,
-      partnerExists: (id) => partners.get(id) !== undefined,
-      submit: (i) =>
-        intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
-      send: async (i) => {
-        const q = await sendDocument(ctx, {
-          partnerId: i.partnerId,
-          endpoint: i.endpoint,
-          bytes: i.bytes,
-          fileName: i.fileName,
-        });
-        return { messageId: q[0].messageId, messages: q.map((x) => x.messageId) };
-      },
-      // Bounded, and never queued behind the jobs for a pooled connection (Store.health).
-      health: async () => {
-        const { ok, ...detail } = await store.health();
-        return { ok, detail: { ...detail, partners: partners.list().length } };
-      },
-      report: (q) =>
-        transactionRows(store, {
-          partner: q.partner,
-          from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
-          to: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined,
-        }),
-      certificates: async (q) => {
-        const now = ctx.clock();
-        return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
-      },
-      logger,
-    });
-    try {
-      admin = await listenAdmin(app, config.admin.port, config.admin.host);
+  try {
+    if (config.admin) {
+      const app = adminApp(ctx, env);
+      try {
+        admin = await listenAdmin(app, config.admin.port, config.admin.host);
+      } catch (e) {
+        logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
+        throw new GatewayError('EDIGW_CONFIG_INVALID', `admin.port ${config.admin.port}`, { cause: e });
+      }
+      listening.push(admin);
       logger.info({ port: admin.port, host: config.admin.host }, 'admin API listening');
-    } catch (e) {
-      logger.error({ port: config.admin.port, err: (e as Error).message }, 'admin API could not listen');
-      await workers.stop(1000);
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      partners.unwatch();
-      await store.close();
-      throw new GatewayError('EDIGW_CONFIG_INVALID', `admin.port ${config.admin.port}`, { cause: e });
     }
-  }
-  let as2: RunningAs2 | undefined;
-  if (config.as2) {
-    try {
-      as2 = await startAs2(ctx); // logs 'AS2 listening' and the certificate-expiry warnings
-    } catch (e) {
-      await Promise.all([workers.stop(1000), admin?.close()]);
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      partners.unwatch();
-      await store.close();
-      throw e;
+    // The gateway's own servers (AS2, hosted SFTP), each started when gateway.yaml sets it up.
+    for (const listener of listeners) {
+      const running = await listener.start(ctx);
+      if (running) listening.push(running);
     }
-  }
-  let sftp: { port: number; close(): Promise<void> } | undefined;
-  if (config.sftp) {
-    try {
-      sftp = await startHostedSftp(ctx);
-      logger.info({ port: sftp.port, root: config.sftp.root }, 'SFTP server listening');
-    } catch (e) {
-      await Promise.all([workers.stop(1000), admin?.close(), as2?.close()]);
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      partners.unwatch();
-      await store.close();
-      throw e;
-    }
+  } catch (e) {
+    await teardown(1000);
+    throw e;
   }
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
       logger.info({}, 'stopping: intake first');
-      partners.unwatch();
-      clearInterval(maintenance);
-      await applying;
-      await admin?.close();
-      await as2?.close();
-      await sftp?.close();
-      await Promise.all([...inbound.keys()].map(stopInbound));
-      const [finished] = await Promise.all([workers.stop(), extra?.stop()]);
-      if (!finished) logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
-      await store.close();
+      await teardown();
       logger.info({}, 'stopped');
     })());
   // The workers start last, once every listener is up: a job that takes the process down (a payload
   // that runs the heap out) must not keep intake from starting; the crash guard (crash-guard.ts) ends it.
   workers.start();
-  const extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
+  extra = config.processes > 1 ? forkWorkers(config.processes - 1, config.file, logger) : undefined;
   logger.info(
     {
       config: config.file ?? '(defaults)',

@@ -1,6 +1,6 @@
 import type { Element, Group, Interchange, PartyId, Segment, Transaction } from '../edi/model';
 import { hm, ymd } from '../edi/ack/options';
-import { x12DateTime } from '../edi/x12/scanner';
+import { x12DateTime } from '../edi/x12/dates';
 import { edifactDateTime } from '../edi/edifact/scanner';
 
 /** One transaction set / message to enclose: its type, version and body (between ST and SE, UNH and UNT). */

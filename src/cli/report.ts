@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Io } from './main';
 import { configFile, type GatewayConfig, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
@@ -14,7 +15,7 @@ import {
   renderCertificatesJson,
   type CertificateRow,
 } from '../admin/reports/certificates';
-import { expiringCertificates } from '../pipeline/as2';
+import { expiringCertificates, type UnreadableCertificate } from '../pipeline/as2';
 import { silentLogger } from '../pipeline/logger';
 import { PartnerDirectory } from '../pipeline/partner-directory';
 
@@ -43,10 +44,26 @@ function missingTable(e: unknown): boolean {
  * The expiring AS2 certificates of the config's identity and of its partner files (those that load:
  * `partners check` reports the others), read from the files, not the database.
  */
-function certificatesOf(config: GatewayConfig, now: Date, partner?: string): CertificateRow[] {
+function certificatesOf(
+  config: GatewayConfig,
+  now: Date,
+  partner?: string,
+  unreadable?: (u: UnreadableCertificate) => void,
+): CertificateRow[] {
   const partners = new PartnerDirectory(config, silentLogger);
-  partners.reload(true);
-  return certificateRows(expiringCertificates({ config, partners, clock: () => now }), now, partner);
+  const loaded = partners.reload(true);
+  const mine = (owner: string) => partner === undefined || owner === 'us' || owner === partner;
+  // A partner file refused for a certificate that cannot be used is not loaded: its certificate is named all the same.
+  for (const i of loaded?.issues ?? []) {
+    const owner = basename(i.file, '.yaml');
+    if (i.path.startsWith('certificates.as2') && mine(owner))
+      unreadable?.({ owner, file: i.file, reason: `line ${i.line}: ${i.path}: ${i.message}` });
+  }
+  const list = expiringCertificates({ config, partners, clock: () => now }, undefined, now, (u) => {
+    // Ours are made on first start: one not there yet is not broken.
+    if (mine(u.owner) && !(u.owner === 'us' && !existsSync(u.file))) unreadable?.(u);
+  });
+  return certificateRows(list, now, partner);
 }
 
 /**
@@ -73,7 +90,12 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
   }
   const format = o.format ?? 'csv';
   if (o.certificates) {
-    const rows = certificatesOf(loaded.config, now, o.partner);
+    // A certificate that cannot be read has no expiry to list: it is named on stderr and the exit is 1.
+    let broken = 0;
+    const rows = certificatesOf(loaded.config, now, o.partner, (u) => {
+      broken++;
+      io.err(`edi-gateway: report: ${u.file} (${u.owner === 'us' ? 'ours' : `partner ${u.owner}`}): ${u.reason}\n`);
+    });
     io.out(
       format === 'json'
         ? renderCertificatesJson(rows)
@@ -81,7 +103,7 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
           ? renderCertificatesHtml(rows, { partner: o.partner, generatedAt: now })
           : renderCertificatesCsv(rows),
     );
-    return 0;
+    return broken ? 1 : 0;
   }
   const { database } = loaded.config;
   const where = redactUrl(database);

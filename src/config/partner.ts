@@ -1,7 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { redactUrl } from '../redact-url';
+import { inbound as inboundSpecs, listeners, outbound as outboundSpecs } from '../transports';
+import type { InboundSpec, NamedFile, OutboundKind, PartnerSection } from '../transports';
+import { as2CertificateFiles } from '../transports/as2/partner-file';
 import { duration } from './units';
 
 /*
@@ -9,10 +13,11 @@ import { duration } from './units';
  * optional except `id` and at least one identifier; unknown keys are errors. Paths to certificates,
  * keys and folders are relative to the folder of gateway.yaml (as `certs/acme/as2.pem` is); route
  * maps are relative to the partners folder. docs/partners.md is the guide for operations staff.
+ *
+ * The transports' sections (`inbound.file`, `inbound.as2`, a poll entry's `sftp`, an endpoint's `http`
+ * …) are not declared here: each transport owns its section (schema, defaults, checks, the files it
+ * names), and this file composes them from the registry (src/transports/index.ts).
  */
-
-/** Values that logs, reports and the admin API must never show: `redactPartner` replaces them. */
-const secret = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ secret: true, description });
 
 /**
  * Text that YAML would read as a number if left unquoted (`004010` becomes 4010): asks for quotes
@@ -29,14 +34,9 @@ const code = (example: string) =>
 /** A transaction type such as 850 may be written unquoted: it has no leading zeros to lose. */
 const txType = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1).max(6));
 
-const port = z.number().int().min(1).max(65535);
 const text = z.string().min(1);
 const path = z.string().min(1);
 const endpointName = z.string().min(1);
-const every = z
-  .custom((v) => v !== undefined, 'required: how often to poll, like 5m')
-  .pipe(duration)
-  .refine((ms) => ms >= 1000, 'at least 1s');
 
 const x12Party = z.strictObject({
   /** ISA05 / ISA07. */
@@ -69,52 +69,6 @@ const certificates = z.strictObject({
     .optional(),
 });
 
-const afterRead = z.enum(['move', 'delete', 'leave']);
-
-/** How we reach a partner's SFTP server, to poll it or to deliver to it. */
-const sftpServer = {
-  host: text,
-  port: port.default(22),
-  user: text,
-  /** Our private key to log in with. */
-  key: path.optional(),
-  password: secret(text, 'password to log in to their server').optional(),
-  /** Their server's public host key (a known_hosts line or a public key file): always checked. */
-  hostKey: path,
-  dir: text,
-};
-
-const ftpSecure = z.enum(['explicit', 'implicit', 'none']);
-
-/** How we reach a partner's FTP server, to poll it or to deliver to it. */
-const ftpServer = {
-  host: text,
-  port: port.default(21),
-  user: text,
-  password: secret(text, 'FTP password'),
-  secure: ftpSecure.default('explicit'),
-  /** For FTPS: the CA certificate (PEM) their server's certificate must chain to, when it is not a public one (a private CA, or their self-signed certificate). */
-  ca: path.optional(),
-  dir: text,
-};
-
-/** What a poller adds to the connection: which files, what to do with them, how often. */
-const polling = {
-  pattern: text.default('*'),
-  afterRead,
-  /** Where `afterRead: move` puts a file once it is stored; default `<dir>/processed`. */
-  moveTo: text.optional(),
-  every,
-  /**
-   * A file must have been seen unchanged this long (our clock) to be taken: it may still be being
-   * written. The default (30 s) is the poller's own (pollingFields in remote-poller.ts).
-   */
-  minAge: duration.optional(),
-};
-
-const sftpPoll = z.strictObject({ ...sftpServer, ...polling });
-const ftpPoll = z.strictObject({ ...ftpServer, ...polling });
-
 /** `{ a: … }` or `{ b: … }`: one key of several, each with its own schema. */
 function exactlyOne(keys: readonly string[], what: string) {
   return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
@@ -130,42 +84,27 @@ function exactlyOne(keys: readonly string[], what: string) {
   };
 }
 
-const pollEntry = z
-  .strictObject({ sftp: sftpPoll.optional(), ftp: ftpPoll.optional() })
-  .superRefine(exactlyOne(['sftp', 'ftp'], 'a poll entry'));
+type Spec = { partner: { key: string; schema: z.ZodType } };
+/** The shape of one section per spec, each optional, typed by its spec's key and schema. */
+type Sections<T extends readonly Spec[]> = {
+  [S in T[number] as S['partner']['key']]: z.ZodOptional<S['partner']['schema']>;
+};
+const sections = <T extends readonly Spec[]>(specs: T): Sections<T> =>
+  Object.fromEntries(specs.map((s) => [s.partner.key, s.partner.schema.optional()])) as Sections<T>;
+
+type InboundSpecs = (typeof inboundSpecs)[number];
+const pollSpecs = inboundSpecs.filter((s): s is Extract<InboundSpecs, { place: 'poll' }> => s.place === 'poll');
+const ownSpecs = inboundSpecs.filter((s): s is Extract<InboundSpecs, { place: 'inbound' }> => s.place === 'inbound');
+const pollKeys = pollSpecs.map((s) => s.partner.key);
+const endpointKinds = outboundSpecs.map((s) => s.kind);
+
+/** A poll entry: one of the pollers' sections (`sftp`, `ftp`). */
+const pollEntry = z.strictObject(sections(pollSpecs)).superRefine(exactlyOne(pollKeys, 'a poll entry'));
 
 const inbound = z.strictObject({
-  /** Files dropped in this folder are taken in (local systems, tests). */
-  file: z
-    .strictObject({
-      dir: path,
-      pattern: text.optional(),
-      /** How often the folder is looked at (default 1s). */
-      every: duration.optional(),
-      /** A file must be unchanged and at least this old to be taken (default 1s): it may still be being written. */
-      minAge: duration.optional(),
-      /** What happens to a file once it is stored: moved to `moveTo` (default `<dir>/processed`) or deleted. */
-      afterRead: z.enum(['move', 'delete']).optional(),
-      moveTo: path.optional(),
-    })
-    .optional(),
-  as2: z
-    .strictObject({
-      signed: z.enum(['required', 'optional', 'none']).default('required'),
-      encrypted: z.enum(['required', 'optional', 'none']).default('required'),
-    })
-    .optional(),
-  /** Hosted SFTP: they log in to our server and put files in their inbox. */
-  sftp: z
-    .strictObject({
-      user: text,
-      publicKeys: z.array(path).optional(),
-      password: secret(
-        z.string().regex(/^\$[a-z0-9-]+\$/, 'a password hash such as $scrypt$…, never the password itself'),
-        'hash of the hosted SFTP password',
-      ).optional(),
-    })
-    .optional(),
+  /** Our own transports per partner (`file`), and how the partner uses our listeners (`as2`, `sftp`). */
+  ...sections(ownSpecs),
+  ...sections(listeners),
   /** We fetch from their server. */
   poll: z.array(pollEntry).optional(),
 });
@@ -209,57 +148,8 @@ const route = z.strictObject({
   to: endpointName,
 });
 
-const http = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ secret: 'url' }),
-  method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-  /** Values of Authorization, Cookie and other credential-like headers are redacted. */
-  headers: z.record(z.string().min(1), z.string()).meta({ secret: 'credential-headers' }).optional(),
-  token: secret(text, 'bearer token sent as Authorization: Bearer …').optional(),
-});
-
-/** CMS compression (RFC 5402): `true` is `before-signing`, what most AS2 products send. */
-const as2Compression = z.union([z.boolean(), z.enum(['before-signing', 'after-signing'])], {
-  error: 'false, true, before-signing or after-signing',
-});
-
-const as2Endpoint = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ secret: 'url' }),
-  sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
-  encrypt: z
-    .enum(['aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'aes128-gcm', 'aes256-gcm', 'des-ede3-cbc', 'none'])
-    .default('aes256-cbc'),
-  /**
-   * How the content key is encrypted for them: RSAES-PKCS1-v1_5 is what openssl and most AS2 products
-   * read; RSAES-OAEP (SHA-1, as `openssl cms -keyopt rsa_padding_mode:oaep` writes it) for receivers
-   * that take nothing else (WebCrypto-based ones).
-   */
-  keyTransport: z.enum(['rsaes-pkcs1-v1_5', 'rsaes-oaep']).default('rsaes-pkcs1-v1_5'),
-  /** After signing, the MIC is still over the signed (uncompressed) content; without a signature the two are the same. */
-  compress: as2Compression.default(false),
-  mdn: z
-    .strictObject({
-      mode: z.enum(['sync', 'async', 'none']).default('sync'),
-      signed: z.boolean().default(true),
-    })
-    .prefault({}),
-});
-
-const sftpEndpoint = z.strictObject(sftpServer);
-
-const ftpEndpoint = z.strictObject(ftpServer);
-
-const endpointKinds = ['http', 'as2', 'sftp', 'ftp', 'file'] as const;
-
-const endpoint = z
-  .strictObject({
-    http: http.optional(),
-    as2: as2Endpoint.optional(),
-    sftp: sftpEndpoint.optional(),
-    ftp: ftpEndpoint.optional(),
-    /** Written under a temporary name, then renamed. */
-    file: z.strictObject({ dir: path }).optional(),
-  })
-  .superRefine(exactlyOne(endpointKinds, 'an endpoint'));
+/** An endpoint: one of the senders' sections (`http`, `as2`, `sftp`, `ftp`, `file`). */
+const endpoint = z.strictObject(sections(outboundSpecs)).superRefine(exactlyOne(endpointKinds, 'an endpoint'));
 
 const outbound = z.strictObject({
   x12: z
@@ -330,11 +220,36 @@ export const partnerFields = z.strictObject({
 
 export type Partner = z.output<typeof partnerFields>;
 export type Endpoint = NonNullable<Partner['endpoints']>[string];
-export type EndpointKind = (typeof endpointKinds)[number];
+export type EndpointKind = OutboundKind;
 
 /** The kind of an endpoint (`http`, `as2`, …): exactly one key is present. */
 export function endpointKind(e: Endpoint): EndpointKind {
-  return endpointKinds.find((k) => e[k] !== undefined) as EndpointKind;
+  return endpointKinds.find((k) => (e as Record<string, unknown>)[k] !== undefined) as EndpointKind;
+}
+
+/** One of the partner's own inbound transports (its watched folder, each polled server), with its section. */
+export interface InboundTransport {
+  spec: InboundSpec;
+  section: unknown;
+  /** Where the section is in the partner file. */
+  path: (string | number)[];
+}
+
+export function inboundTransports(p: Partner): InboundTransport[] {
+  const out: InboundTransport[] = [];
+  const own = (p.inbound ?? {}) as Record<string, unknown>;
+  for (const spec of ownSpecs) {
+    const key = spec.partner.key;
+    if (own[key] !== undefined) out.push({ spec, section: own[key], path: ['inbound', key] });
+  }
+  (p.inbound?.poll ?? []).forEach((entry, i) => {
+    for (const spec of pollSpecs) {
+      const key = spec.partner.key;
+      const section = (entry as Record<string, unknown>)[key];
+      if (section !== undefined) out.push({ spec, section, path: ['inbound', 'poll', i, key] });
+    }
+  });
+  return out;
 }
 
 /** Where a partner file's paths point and what the file is called. */
@@ -415,76 +330,51 @@ function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
       add(['tracking', name], `"${value}" is not SEGMENT.ELEMENT, like BEG.BEG03 or BGM.BGM02`);
   }
 
-  const certs = obj(p.certificates);
-  const as2Id = ids.as2;
-  const haveCert = certs.as2 !== undefined;
-  const inAs2 = obj(obj(p.inbound).as2);
-  if (isObj(obj(p.inbound).as2)) {
-    if (as2Id === undefined) add(['inbound', 'as2'], 'receiving AS2 needs identifiers.as2 (the AS2-From they send)');
-    if ((inAs2.signed ?? 'required') !== 'none' && !haveCert)
-      add(
-        ['inbound', 'as2', 'signed'],
-        'verifying their signature needs their certificate in certificates.as2 (or signed: none)',
-      );
-  }
-  const hosted = obj(obj(p.inbound).sftp);
-  if (isObj(obj(p.inbound).sftp) && list(hosted.publicKeys).length === 0 && hosted.password === undefined) {
-    add(['inbound', 'sftp'], 'hosted SFTP needs publicKeys or a password hash to log in with');
-  }
-  list(obj(p.inbound).poll).forEach((e, i) => {
-    const s = obj(obj(e).sftp);
-    if (isObj(obj(e).sftp) && s.key === undefined && s.password === undefined)
-      add(['inbound', 'poll', i, 'sftp'], 'logging in needs key or password');
-  });
-
-  for (const [name, e] of Object.entries(endpoints)) {
-    const as2 = obj(obj(e).as2);
-    if (isObj(obj(e).as2)) {
-      if (as2Id === undefined)
-        add(['endpoints', name, 'as2'], 'sending AS2 needs identifiers.as2 (the AS2-To we address)');
-      if ((as2.encrypt ?? 'aes256-cbc') !== 'none' && !haveCert)
-        add(['endpoints', name, 'as2'], 'encrypting needs their certificate in certificates.as2 (or encrypt: none)');
-      if ((obj(as2.mdn).signed ?? true) === true && obj(as2.mdn).mode !== 'none' && !haveCert) {
-        add(
-          ['endpoints', name, 'as2', 'mdn'],
-          'a signed MDN is verified with their certificate in certificates.as2 (or mdn: { signed: false })',
-        );
-      }
-    }
-    const s = obj(obj(e).sftp);
-    if (isObj(obj(e).sftp) && s.key === undefined && s.password === undefined)
-      add(['endpoints', name, 'sftp'], 'logging in needs key or password');
+  for (const t of transportSections(p)) {
+    for (const i of t.rules.check?.(t.section, p) ?? []) add([...t.path, ...i.path], i.message);
   }
   return issues;
 }
 
-/** Every path of a partner file that names a certificate or key file, with where it is. */
-function keyFiles(p: Obj): { path: (string | number)[]; file: string }[] {
-  const out: { path: (string | number)[]; file: string }[] = [];
-  const at = (path: (string | number)[], v: unknown) => {
-    if (typeof v === 'string') out.push({ path, file: v });
+/** Every transport section of a raw partner file: where it is, and the rules of the transport that owns it. */
+function transportSections(p: Obj): { path: (string | number)[]; section: Obj; rules: PartnerSection }[] {
+  const out: { path: (string | number)[]; section: Obj; rules: PartnerSection }[] = [];
+  const at = (path: (string | number)[], v: unknown, rules: PartnerSection) => {
+    if (isObj(v)) out.push({ path, section: v, rules });
   };
-  const cert = obj(p.certificates).as2;
-  if (Array.isArray(cert)) cert.forEach((c, i) => at(['certificates', 'as2', i], c));
-  else at(['certificates', 'as2'], cert);
   const inb = obj(p.inbound);
-  list(obj(inb.sftp).publicKeys).forEach((k, i) => at(['inbound', 'sftp', 'publicKeys', i], k));
+  for (const spec of [...ownSpecs, ...listeners])
+    at(['inbound', spec.partner.key], inb[spec.partner.key], spec.partner);
   list(inb.poll).forEach((e, i) => {
-    const s = obj(obj(e).sftp);
-    at(['inbound', 'poll', i, 'sftp', 'key'], s.key);
-    at(['inbound', 'poll', i, 'sftp', 'hostKey'], s.hostKey);
-    at(['inbound', 'poll', i, 'ftp', 'ca'], obj(obj(e).ftp).ca);
+    for (const spec of pollSpecs) at(['inbound', 'poll', i, spec.partner.key], obj(e)[spec.partner.key], spec.partner);
   });
   for (const [name, e] of Object.entries(obj(p.endpoints))) {
-    const s = obj(obj(e).sftp);
-    at(['endpoints', name, 'sftp', 'key'], s.key);
-    at(['endpoints', name, 'sftp', 'hostKey'], s.hostKey);
-    at(['endpoints', name, 'ftp', 'ca'], obj(obj(e).ftp).ca);
+    for (const spec of outboundSpecs) at(['endpoints', name, spec.kind], obj(e)[spec.kind], spec.partner);
   }
   return out;
 }
 
+/** Every certificate or key file a partner file names, located from the file's root. */
+function keyFiles(p: Obj): NamedFile[] {
+  return [
+    ...as2CertificateFiles(p),
+    ...transportSections(p).flatMap((t) =>
+      (t.rules.files?.(t.section) ?? []).map((f) => ({ ...f, path: [...t.path, ...f.path] })),
+    ),
+  ];
+}
+
 const isFile = (f: string) => existsSync(f) && statSync(f).isFile();
+
+/** Why reading a file failed, in one line: the innermost cause says most (an openssl or ssh2 message). */
+function reasonOf(e: unknown): string {
+  type Err = { message?: unknown; cause?: unknown };
+  let inner = e as Err | null | undefined;
+  while (inner && typeof inner === 'object' && inner.cause !== undefined) inner = inner.cause as Err;
+  const message =
+    inner && typeof inner === 'object' && typeof inner.message === 'string' ? inner.message : String(inner);
+  return message.split('\n')[0];
+}
 
 /** True when `file` lies inside one of `dirs`. */
 export function under(file: string, dirs: readonly string[]): boolean {
@@ -500,11 +390,19 @@ function fileSystemChecks(p: Obj, ctx: PartnerContext): Issue[] {
   for (const k of keyFiles(p)) {
     const full = resolve(ctx.base, k.file);
     if (under(full, ctx.generated ?? [])) continue;
-    if (!isFile(full))
+    if (!isFile(full)) {
       issues.push({
         path: k.path,
         message: `no such file: ${k.file} (paths are relative to the folder of gateway.yaml, ${ctx.base})`,
       });
+      continue;
+    }
+    // Read as the transport will read it: a file that exists but cannot be used is as broken as a missing one.
+    try {
+      k.read(readFileSync(full));
+    } catch (e) {
+      issues.push({ path: k.path, message: `${k.file} cannot be used as ${k.what}: ${reasonOf(e)}` });
+    }
   }
   list(p.routes).forEach((r, i) => {
     const map = str(obj(r).map);

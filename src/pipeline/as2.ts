@@ -1,6 +1,7 @@
 /**
  * AS2 in the running gateway: the listener (src/transports/as2/server.ts) wired to the partners, our
- * identity and the store, and what the deliver step needs to send AS2 and to record the receipts.
+ * identity and the store, and the async MDNs both ways. (What a receipt does to a delivery is
+ * pipeline/receipts.ts; the sender's settings are the as2 spec's own.)
  *
  * - A message is taken in through intake (transport `as2`, the partner found by AS2-From), and its MDN
  *   is kept as a payload named by `message.mdnSha256`, so that a resent Message-ID gets the same bytes.
@@ -12,22 +13,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { GatewayConfig } from '../config/gateway';
 import type { LoadedPartner } from '../config/partners';
-import type { Endpoint } from '../config/partner';
 import { GatewayError, type ErrorCode } from '../errors';
-import type { DeliveryRecord } from '../store/entities';
-import type { MdnFields, Tx } from '../store/store';
+import type { Tx } from '../store/store';
 import type { Job } from '../store/queue';
-import type { SendReceipt } from '../transports';
 import { redactUrl } from '../transports/http/sender';
 import { loadCertificates, loadPrivateKey, type Certificate } from '../transports/as2/cms';
 import { deliverAsyncMdn, postAsyncMdn } from '../transports/as2/http-client';
 import { formatMic, micEquals, parseMic } from '../transports/as2/mic';
 import { parseEntity } from '../transports/as2/mime';
-import { as2MessageIdFor, dispositionText } from '../transports/as2/sender';
+import { dispositionText } from '../transports/as2/sender';
 import {
   startAs2Server,
   type As2IntakeInput,
@@ -38,6 +34,8 @@ import {
 } from '../transports/as2/server';
 import type { PipelineContext, PipelineView } from './context';
 import { afterFailure } from './deliver';
+import { refuseDelivery } from './receipts';
+import { partnerCertificateFiles } from './transport-settings';
 import { intake } from './intake';
 
 const DAY = 86_400_000;
@@ -64,12 +62,6 @@ export function certificatesIn(file: string): Certificate[] {
   return certificates;
 }
 
-/** The partner's certificates.as2 files, absolute, the one to encrypt with first. */
-export function partnerCertificateFiles(config: GatewayConfig, partner: LoadedPartner): string[] {
-  const c = partner.certificates?.as2;
-  return (c === undefined ? [] : [c].flat()).map((f) => resolve(config.dir, f));
-}
-
 export interface CertificateExpiry {
   /** `us` for our own (identity.as2, the TLS certificate), else the partner id. */
   owner: string;
@@ -80,14 +72,23 @@ export interface CertificateExpiry {
   daysLeft: number;
 }
 
+/** A certificate file that cannot be read: reported, never dropped in silence. */
+export interface UnreadableCertificate {
+  owner: string;
+  file: string;
+  reason: string;
+}
+
 /**
  * The AS2 certificates, ours and the partners', that expire within `withinMs` (30 days by default) or
- * have expired, soonest first. A file that cannot be read is skipped: the partner check reports it.
+ * have expired, soonest first. A file that cannot be read has no expiry to show: it goes to
+ * `unreadable` (partners check refuses it as well).
  */
 export function expiringCertificates(
   view: Pick<PipelineView, 'config' | 'partners' | 'clock'>,
   withinMs = CERTIFICATE_WARNING_MS,
   now = view.clock(),
+  unreadable: (u: UnreadableCertificate) => void = () => undefined,
 ): CertificateExpiry[] {
   const files: { owner: string; file: string }[] = [];
   const { config } = view;
@@ -100,7 +101,8 @@ export function expiringCertificates(
     let certs: Certificate[];
     try {
       certs = certificatesIn(f.file);
-    } catch {
+    } catch (e) {
+      unreadable({ ...f, reason: e instanceof GatewayError ? e.describe() : (e as Error).message });
       continue;
     }
     for (const c of certs) {
@@ -154,132 +156,6 @@ async function noteChangedDuplicate(ctx: PipelineContext, i: As2IntakeInput, fir
       'as2: comparing a repeated Message-ID with the first failed',
     );
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sending (used by deliver.ts)
-
-/**
- * Where partners POST async MDNs to us: EDI_GATEWAY_AS2_URL when set, else gateway.yaml `as2.url` (the
- * address partners know, in front of any proxy), else this host's name with the listener's port and path.
- */
-export function ourAs2Url(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const set = env.EDI_GATEWAY_AS2_URL?.trim();
-  if (set) return set;
-  if (!config.as2) return undefined;
-  if (config.as2.url) return config.as2.url;
-  return `${config.as2.tls ? 'https' : 'http'}://${hostname()}:${config.as2.port}${config.as2.path}`;
-}
-
-/** The `as2` sender's configuration for a partner's endpoint: the endpoint, who we both are, the key files. */
-export function as2SenderSettings(
-  config: GatewayConfig,
-  partner: LoadedPartner,
-  endpoint: NonNullable<Endpoint['as2']>,
-): Record<string, unknown> {
-  const us = config.identity.as2;
-  if (!us) throw new GatewayError('EDIGW_AS2_IDENTITY_MISSING', `sending AS2 to partner ${partner.id}`);
-  const asyncMdnUrl = endpoint.mdn.mode === 'async' ? ourAs2Url(config) : undefined;
-  return {
-    ...endpoint,
-    as2From: us.id,
-    as2To: partner.identifiers.as2,
-    key: resolve(config.dir, us.key),
-    certificate: resolve(config.dir, us.certificate),
-    partnerCertificates: partnerCertificateFiles(config, partner),
-    ...(asyncMdnUrl ? { asyncMdnUrl } : {}),
-  };
-}
-
-/**
- * Before an AS2 send whose MDN comes asynchronously: the outbound Message gets its Message-ID now, so
- * that an MDN the partner POSTs before our own commit still finds it.
- */
-export async function beforeAs2Send(
-  ctx: PipelineContext,
-  partner: LoadedPartner,
-  endpoint: Endpoint,
-  messageId: string,
-  itemId: string,
-): Promise<void> {
-  const us = ctx.config.identity.as2;
-  if (!endpoint.as2 || endpoint.as2.mdn.mode !== 'async' || !us) return;
-  await ctx.store.assignAs2MessageId(messageId, as2MessageIdFor(itemId, us.id), us.id);
-}
-
-/**
- * Records what the partner's receipt said (or what we expect it to say) on the outbound Message,
- * inside the caller's transaction (the deliver step's, after it marked the delivery delivered).
- */
-export async function recordSendReceipt(
-  ctx: PipelineContext,
-  m: Tx,
-  messageId: string,
-  receipt: SendReceipt,
-): Promise<void> {
-  // What an async MDN that overtook this commit recorded (its MIC stands in until ours is known).
-  const early = receipt.disposition === undefined ? await ctx.store.message(messageId, m) : null;
-  const set: MdnFields = {};
-  if (receipt.messageId) {
-    set.as2MessageId = receipt.messageId;
-    set.as2From = ctx.config.identity.as2?.id ?? null;
-  }
-  // An async MDN may already have been matched: an absent disposition never clears it.
-  if (receipt.disposition !== undefined) set.mdnDisposition = receipt.disposition.slice(0, 255);
-  if (receipt.mic !== undefined) set.mic = receipt.mic;
-  if (receipt.receipt) set.mdnSha256 = await ctx.store.putPayload(m, receipt.receipt);
-  await ctx.store.recordMdn(m, messageId, set);
-  if (early?.mdnDisposition) await settleEarlyMdn(ctx, m, messageId, early.mic, receipt.mic);
-}
-
-/**
- * An async MDN can overtake the deliver step's own commit. It then found the delivery not yet
- * delivered and our MIC not yet known: it recorded its refusal (an `mdn-received` error event), or its
- * own MIC in place of ours. The deliver step, having just marked the delivery delivered, settles it now
- * in its own transaction.
- */
-async function settleEarlyMdn(
-  ctx: PipelineContext,
-  m: Tx,
-  messageId: string,
-  theirMic: string | null,
-  ourMic: string | undefined,
-): Promise<void> {
-  const last = await ctx.store.lastEvent(m, messageId, 'mdn-received');
-  const delivery = await ctx.store.deliveries.ofMessage(messageId, m);
-  if (!last || !delivery) return;
-  if (last.status === 'error' && last.code) {
-    await refuseDelivery(ctx, m, delivery, last.code as ErrorCode, last.detail ?? last.code);
-  } else if (ourMic && !micEquals(parseMic(ourMic), theirMic ? parseMic(theirMic) : undefined)) {
-    const error = new GatewayError(
-      'EDIGW_AS2_MDN_MIC_MISMATCH',
-      `the async MDN for ${delivery.endpoint}: we computed ${ourMic}, the MDN says ${theirMic ?? 'none'}`,
-    ).describe();
-    await refuseDelivery(ctx, m, delivery, 'EDIGW_AS2_MDN_MIC_MISMATCH', error);
-  }
-}
-
-/** A delivery the partner's async MDN refused: the Message failed, the delivery and its transaction dead, replayable. */
-async function refuseDelivery(
-  ctx: PipelineContext,
-  m: Tx,
-  delivery: DeliveryRecord,
-  code: ErrorCode,
-  error: string,
-): Promise<void> {
-  await ctx.store.deliveries.deadLetter(m, delivery, error);
-  await ctx.store.event(
-    {
-      stage: 'dead-letter',
-      status: 'error',
-      messageId: delivery.messageId,
-      transactionId: delivery.transactionId,
-      partnerId: delivery.partnerId,
-      code,
-      detail: `${delivery.endpoint}: ${error} (edi-gateway replay ${delivery.id} sends it again)`,
-    },
-    m,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -567,7 +443,7 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
       mdnSha256,
       updatedAt: ctx.clock(),
       ...(error ? { status: 'failed', error } : {}),
-      // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn).
+      // Our MIC is not recorded yet when the MDN overtook our commit: theirs stands in, and the deliver step compares (settleEarlyMdn in receipts.ts).
       ...(!message.mic && r.mdn.receivedContentMic ? { mic: formatMic(r.mdn.receivedContentMic) } : {}),
     });
     await store.event(
@@ -582,7 +458,7 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
       m,
     );
     const now = await store.deliveries.ofMessage(message.id, m);
-    // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn).
+    // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn in receipts.ts).
     if (error && now?.status === 'delivered') await refuseDelivery(ctx, m, now, problem!.code, error);
   });
   (error ? ctx.logger.warn : ctx.logger.info).call(
@@ -641,7 +517,9 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       }
     : undefined;
 
-  for (const c of expiringCertificates(ctx)) {
+  const unreadable = (u: UnreadableCertificate) =>
+    logger.warn({ owner: u.owner, file: u.file, err: u.reason }, 'AS2 certificate cannot be read');
+  for (const c of expiringCertificates(ctx, undefined, undefined, unreadable)) {
     logger.warn(
       { owner: c.owner, file: c.file, subject: c.subject, notAfter: c.notAfter.toISOString(), daysLeft: c.daysLeft },
       c.daysLeft < 0 ? 'AS2 certificate has expired' : 'AS2 certificate expires within 30 days',

@@ -1,14 +1,13 @@
-import { resolve } from 'node:path';
 import { endpointKind } from '../config/partner';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
 import type { DeliveryRecord } from '../store/entities';
 import type { Job } from '../store/queue';
-import { findOutbound, type Outbound, type SendReceipt } from '../transports';
-import { As2ReceiptError } from '../transports/as2/sender';
-import { as2SenderSettings, beforeAs2Send, recordSendReceipt } from './as2';
+import { findOutbound, ReceiptError, type Outbound, type SendReceipt } from '../transports';
 import type { PipelineContext } from './context';
 import { Batch, type DeliverJobData, endpointOf } from './outbound';
+import { recordAnnounced, recordSendReceipt } from './receipts';
+import { transportConfig } from './transport-settings';
 
 /** The delay before attempt n+1: exponential from `backoff`, capped at `maxBackoff`, with ±10% jitter. */
 export function backoffMs(
@@ -34,23 +33,6 @@ export function afterFailure(
   return { last: permanent || job.attempts >= job.maxAttempts, delay: backoffMs(job.attempts, policy) };
 }
 
-/** Keys of remote endpoints and pollers that name files of ours (keys, host keys, a CA); `dir` there is remote. */
-const LOCAL_FILE_KEYS = ['key', 'hostKey', 'ca'];
-
-/**
- * A partner file's transport settings with the local paths made absolute: they are relative to
- * gateway.yaml's folder, like every other path in a partner file.
- */
-export function resolvePaths(
-  base: string,
-  raw: Record<string, unknown>,
-  keys: string[] = LOCAL_FILE_KEYS,
-): Record<string, unknown> {
-  const out = { ...raw };
-  for (const k of keys) if (typeof out[k] === 'string') out[k] = resolve(base, out[k] as string);
-  return out;
-}
-
 /** What an endpoint announces a document as, from the name the pipeline gave it. */
 export function contentTypeOf(fileName: string): string {
   if (fileName.endsWith('.json')) return 'application/json';
@@ -73,24 +55,14 @@ export class Senders {
   get(partner: LoadedPartner, name: string): Outbound {
     const endpoint = endpointOf(partner, name);
     const kind = endpointKind(endpoint);
-    const raw =
-      kind === 'file' || kind === 'sftp' || kind === 'ftp'
-        ? resolvePaths(
-            this.ctx.config.dir,
-            { ...(endpoint[kind] as Record<string, unknown>) },
-            kind === 'file' ? ['dir'] : LOCAL_FILE_KEYS,
-          )
-        : kind === 'as2'
-          ? as2SenderSettings(this.ctx.config, partner, endpoint.as2!)
-          : { ...(endpoint[kind] as Record<string, unknown>) };
-    if (kind === 'sftp' || kind === 'ftp') raw.partner = partner.id;
-    const key = `${kind}:${JSON.stringify(raw)}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
     const spec = findOutbound(kind);
     if (!spec)
       throw new GatewayError('EDIGW_TRANSPORT_UNAVAILABLE', `partner ${partner.id}, endpoint ${name} (${kind})`);
-    const sender = spec.create(spec.config.parse(raw), { logger: this.ctx.logger, clock: this.ctx.clock });
+    const config = transportConfig(this.ctx.config, partner, spec, endpoint[kind], ['endpoints', name, kind]);
+    const key = `${kind}:${JSON.stringify(config)}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const sender = spec.create(config, { logger: this.ctx.logger, clock: this.ctx.clock });
     // An edited endpoint replaces the sender of its old configuration: let that one go.
     const slot = `${partner.id}/${name}`;
     const before = this.bySlot.get(slot);
@@ -160,13 +132,14 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
     const bytes = await ctx.store.payload(data.sha256, data.size);
     // Retries of this job send the same id (an AS2 Message-ID derives from it); a replay is a job of its own.
     const id = job.key.startsWith('deliver:') ? job.key.slice('deliver:'.length) : data.deliveryId;
-    await beforeAs2Send(ctx, partner, endpointOf(partner, data.endpoint), data.messageId, id);
+    const announced = sender.announce?.({ id });
+    if (announced) await recordAnnounced(ctx, data.messageId, announced);
     // Our lease ran out and another worker took the job over: it sends, so must not we.
     if (job.lease?.aborted) return undefined;
     const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName), id });
     return { job, data, remoteName: sent.remoteName, receipt: sent.receipt };
   } catch (e) {
-    const receipt = e instanceof As2ReceiptError ? e.receipt : undefined;
+    const receipt = e instanceof ReceiptError ? e.receipt : undefined;
     return {
       job,
       data,

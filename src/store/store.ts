@@ -643,7 +643,7 @@ export class Store {
    * Gives an outbound message its AS2 Message-ID before it is sent, outside any transaction, so that an
    * async MDN that arrives before the deliver step commits still finds it.
    */
-  async assignAs2MessageId(messageId: string, as2MessageId: string, as2From: string): Promise<void> {
+  async assignAs2MessageId(messageId: string, as2MessageId: string, as2From: string | null): Promise<void> {
     await this.read((m) => m.update(MessageRecord, { id: messageId }, { as2MessageId, as2From }));
   }
 

@@ -3,7 +3,9 @@
  * ./index.ts binds kind strings to specs; nothing else picks code by name. Transports know no EDI:
  * they move bytes and hand them to the store through `deps.intake`.
  */
+import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { GatewayError, type ErrorCode } from '../errors';
 
 /** The minimal structured logger a transport needs (pino fits it). */
 export interface TransportLogger {
@@ -79,6 +81,18 @@ export interface SendReceipt {
   receipt?: Buffer;
 }
 
+/** A failed send whose receiver answered with a receipt (a refusing MDN): the receipt is kept as evidence. */
+export class ReceiptError extends GatewayError {
+  constructor(
+    code: ErrorCode,
+    context: string,
+    readonly receipt: SendReceipt,
+    options?: { cause?: unknown },
+  ) {
+    super(code, context, options);
+  }
+}
+
 export interface SendResult {
   remoteName: string;
   receipt?: SendReceipt;
@@ -87,36 +101,155 @@ export interface SendResult {
 /** A producer: sends one item. Throws GatewayError with kind 'retry' (transient) or 'dead' (permanent). */
 export interface Outbound {
   send(item: OutboundItem): Promise<SendResult>;
+  /**
+   * Before sending: the protocol's id the item will go under and who sends it, when the receiver may
+   * answer on its own before `send` returns (an async AS2 MDN). The deliver step records it first, so
+   * that such an answer finds its message.
+   */
+  announce?(item: { id: string }): { messageId: string; from?: string } | undefined;
   /** Releases what the producer holds between sends (an HTTP sender's pooled connections). */
   close?(): Promise<void>;
 }
 
-export interface InboundSpec<K extends string = string, S extends z.ZodType = z.ZodType> {
+/** A place in a partner file: keys and list indexes from the section the transport owns. */
+export type KeyPath = (string | number)[];
+
+/** A problem in a partner file's section, located by its key path from the section. */
+export interface SectionIssue {
+  path: KeyPath;
+  message: string;
+}
+
+/** A certificate or key file a section names, and how the transport reads it. */
+export interface NamedFile {
+  path: KeyPath;
+  file: string;
+  /** What the file is, for messages: `their host key`, `our private key` … */
+  what: string;
+  /** Reads the file's bytes as the transport will; throws (with a reason) when it cannot use them. */
+  read(bytes: Buffer): void;
+}
+
+/** The raw content of a partner file: checks read it before (and whatever) validation says. */
+export type RawPartner = Record<string, unknown>;
+
+/**
+ * Where a transport's settings sit in a partner file and what they may say: the transport owns them,
+ * and src/config/partner.ts composes the partner-file schema from the registry.
+ */
+export interface PartnerSection<K extends string = string, S extends z.ZodType = z.ZodType> {
+  /** The key: under `inbound:`, under each `inbound.poll` entry (`place: 'poll'`), or under an endpoint. */
+  key: K;
+  schema: S;
+  /**
+   * The checks that need the rest of the partner file (its identifiers, its certificates), reading
+   * the section raw so that they run even when another part of the file is broken.
+   */
+  check?(section: Record<string, unknown>, partner: RawPartner): SectionIssue[];
+  /** The certificate and key files the section names (raw, paths as written). */
+  files?(section: Record<string, unknown>): NamedFile[];
+}
+
+/** What the gateway knows that a transport's settings may need besides the partner file's section. */
+export interface SettingsContext {
+  /** The folder of gateway.yaml: local paths in a partner file are relative to it. */
+  base: string;
+  partner: {
+    id: string;
+    /** identifiers.as2 */
+    as2?: string;
+    /** certificates.as2, absolute, the one to encrypt with first */
+    certificates: string[];
+  };
+  us: {
+    /** Our AS2 identity (gateway.yaml identity.as2), paths absolute. */
+    as2?: { id: string; key: string; certificate: string };
+    /** Where partners POST async MDNs to us. */
+    as2Url?: string;
+  };
+}
+
+/** An inbound transport that runs per partner section (a folder watcher, a poller). */
+export interface InboundSpec<
+  K extends string = string,
+  S extends z.ZodType = z.ZodType,
+  PK extends string = string,
+  PS extends z.ZodType = z.ZodType,
+  P extends 'inbound' | 'poll' = 'inbound' | 'poll',
+> {
   readonly direction: 'inbound';
   readonly kind: K;
   readonly config: S;
+  /** `inbound` for `inbound.<key>`, `poll` for each `inbound.poll[].<key>`. */
+  readonly place: P;
+  readonly partner: PartnerSection<PK, PS>;
+  /** The transport's config (input to `config`) from the partner file's parsed section. */
+  settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create(config: z.output<S>, deps: InboundDeps): Inbound;
 }
 
-export interface OutboundSpec<K extends string = string, S extends z.ZodType = z.ZodType> {
+/**
+ * A listener of the gateway's own (the AS2 server, the hosted SFTP server): one per gateway, set up by
+ * gateway.yaml and started by the pipeline's wiring (src/pipeline/listeners.ts); a partner file's
+ * section (`inbound.as2`, `inbound.sftp`) says how that partner may use it.
+ */
+export interface ListenerSpec<K extends string = string, PK extends string = string, PS extends z.ZodType = z.ZodType> {
+  readonly direction: 'inbound';
+  readonly kind: K;
+  readonly place: 'listener';
+  readonly partner: PartnerSection<PK, PS>;
+}
+
+export interface OutboundSpec<
+  K extends string = string,
+  S extends z.ZodType = z.ZodType,
+  PS extends z.ZodType = z.ZodType,
+> {
   readonly direction: 'outbound';
+  /** Also the endpoint's key in a partner file. */
   readonly kind: K;
   readonly config: S;
+  readonly partner: PartnerSection<K, PS>;
+  /** The transport's config (input to `config`) from the endpoint's parsed section. */
+  settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create(config: z.output<S>, deps: OutboundDeps): Outbound;
 }
 
-export function defineInbound<K extends string, S extends z.ZodType>(spec: {
+export function defineInbound<
+  K extends string,
+  S extends z.ZodType,
+  PK extends string,
+  PS extends z.ZodType,
+  P extends 'inbound' | 'poll',
+>(spec: {
   kind: K;
   config: S;
+  place: P;
+  partner: PartnerSection<PK, PS>;
+  settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create: (config: z.output<S>, deps: InboundDeps) => Inbound;
-}): InboundSpec<K, S> {
+}): InboundSpec<K, S, PK, PS, P> {
   return { direction: 'inbound', ...spec };
 }
 
-export function defineOutbound<K extends string, S extends z.ZodType>(spec: {
+export function defineListener<K extends string, PK extends string, PS extends z.ZodType>(spec: {
+  kind: K;
+  partner: PartnerSection<PK, PS>;
+}): ListenerSpec<K, PK, PS> {
+  return { direction: 'inbound', place: 'listener', ...spec };
+}
+
+export function defineOutbound<K extends string, S extends z.ZodType, PS extends z.ZodType>(spec: {
   kind: K;
   config: S;
+  partner: PartnerSection<K, PS>;
+  settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create: (config: z.output<S>, deps: OutboundDeps) => Outbound;
-}): OutboundSpec<K, S> {
+}): OutboundSpec<K, S, PS> {
   return { direction: 'outbound', ...spec };
+}
+
+/** A local path of a partner file made absolute: relative to the folder of gateway.yaml. */
+export function localPath<T extends string | undefined>(base: string, file: T): T {
+  return (file === undefined ? file : resolve(base, file)) as T;
 }

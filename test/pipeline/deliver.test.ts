@@ -206,6 +206,31 @@ for (const kind of DATABASES) {
       expect(await job(h, `deliver:${id}:replay:1`)).toMatchObject({ status: 'queued' });
     });
 
+    it('a configuration error found at delivery time is dead-lettered at once, located in the partner file', async (h) => {
+      const {
+        delivery: { id, messageId },
+      } = await routed(h, 'STRICT', 5);
+      // What partners check would refuse, arriving by another way (the loaded partner edited in memory):
+      // the sender's own schema refuses it, and no retry would mend it.
+      const http = h.ctx.partners.get('strict')!.endpoints!.erp.http!;
+      const headers = http.headers;
+      http.headers = { 'X Tenant': 'acme' };
+      try {
+        await run(h, `deliver:${id}`);
+      } finally {
+        http.headers = headers;
+      }
+      const dead = await delivery(h, id);
+      expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+      expect(dead.lastError).toMatch(
+        /^partner strict, http: .*partners\/strict\.yaml:4:\d+: endpoints\.erp\.http\.headers: header names must be HTTP tokens .*\[EDIGW_TRANSPORT_CONFIG_INVALID\]$/,
+      );
+      expect(await job(h, `deliver:${id}`)).toMatchObject({ status: 'dead', attempts: 1 });
+      expect(await events(h, messageId, 'delivery-failed')).toEqual([]);
+      const [letter] = await events(h, messageId, 'dead-letter');
+      expect(letter).toMatchObject({ code: 'EDIGW_TRANSPORT_CONFIG_INVALID' });
+    });
+
     it('replay refuses a delivery that is not dead, and one that does not exist', async (h) => {
       const {
         delivery: { id },

@@ -42,7 +42,7 @@ function recordingIntake(behaviour?: (input: IntakeInput, call: number) => Promi
 }
 
 function watcher(config: Record<string, unknown>, deps: Partial<ConstructorParameters<typeof FileWatcher>[1]> = {}) {
-  const parsed = fileWatcher.config.parse({ dir: path.join(root, 'in'), every: 10, minAgeMs: 0, ...config });
+  const parsed = fileWatcher.config.parse({ dir: path.join(root, 'in'), every: 10, minAge: 0, ...config });
   return fileWatcher.create(parsed, {
     intake: recordingIntake().intake,
     logger: quiet,
@@ -62,7 +62,7 @@ describe('file transport: registry and names', () => {
 
   test('the config schema fills defaults and refuses unknown keys', () => {
     const c = fileWatcher.config.parse({ dir: 'x' });
-    expect(c).toEqual({ dir: 'x', pattern: '*', every: 1000, minAgeMs: 1000, afterRead: 'move' });
+    expect(c).toEqual({ dir: 'x', pattern: '*', every: 1000, minAge: 1000, afterRead: 'move' });
     expect(fileWatcher.config.parse({ dir: 'x', every: '5m' }).every).toBe(300_000);
     expect(fileWatcher.config.safeParse({ dir: 'x', bogus: 1 }).success).toBe(false);
   });
@@ -135,13 +135,13 @@ describe('file watcher', () => {
     expect(calls.map((c) => c.bytes.toString())).toEqual(['part one;part two;part three;']);
   });
 
-  test('a file younger than minAgeMs waits, by the clock', async () => {
+  test('a file younger than minAge waits, by the clock', async () => {
     const dir = path.join(root, 'in');
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, 'po.edi'), 'x');
     const clock = fakeClock(Date.now());
     const { calls, intake } = recordingIntake();
-    const w = watcher({ minAgeMs: 30_000 }, { intake, clock: clock.clock });
+    const w = watcher({ minAge: 30_000 }, { intake, clock: clock.clock });
     await w.poll();
     await w.poll();
     expect(calls).toHaveLength(0);

@@ -3,14 +3,14 @@
  * `as2` endpoint (`keyTransport`, `compress` before or after signing): parsed, located when wrong, and
  * handed to the sender as written.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadGateway } from '../../src/config/gateway';
 import { loadPartners } from '../../src/config/partners';
 import { formatIssue } from '../../src/config/yaml';
-import { as2SenderSettings, ourAs2Url } from '../../src/pipeline/as2';
-import { as2SenderConfig } from '../../src/transports/as2/sender';
+import { ourAs2Url, settingsContext, transportConfig } from '../../src/pipeline/transport-settings';
+import { as2Sender } from '../../src/transports/as2/sender';
 
 const dir = mkdtempSync(join(tmpdir(), 'edigw-as2-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +84,8 @@ describe("a partner's as2 endpoint: keyTransport and compress", () => {
   const load = () => loadPartners(join(dir, 'partners'), { base: dir });
 
   beforeAll(() => {
-    file('certs/partner.pem', 'not read by the partner check\n');
+    // A real certificate: partners check reads every certificate it names.
+    file('certs/partner.pem', readFileSync(join(__dirname, '..', '..', 'certs', 'acme', 'as2.pem'), 'utf8'));
     partnerFile('plain', '');
     partnerFile('oaep', 'keyTransport: rsaes-oaep, compress: after-signing');
     partnerFile('before', 'compress: before-signing');
@@ -120,7 +121,7 @@ describe("a partner's as2 endpoint: keyTransport and compress", () => {
       ['yes', 'rsaes-pkcs1-v1_5', true],
     ] as const) {
       const p = partners.find((x) => x.id === id)!;
-      const settings = as2SenderConfig.parse(as2SenderSettings(config, p, p.endpoints!.out.as2!));
+      const settings = transportConfig(config, p, as2Sender, p.endpoints!.out.as2!, ['endpoints', 'out', 'as2']);
       expect(settings).toMatchObject({
         keyTransport,
         compress,
@@ -129,10 +130,10 @@ describe("a partner's as2 endpoint: keyTransport and compress", () => {
       });
     }
     const async = partners.find((x) => x.id === 'plain')!;
-    const settings = as2SenderSettings(config, async, {
-      ...async.endpoints!.out.as2!,
-      mdn: { mode: 'async', signed: true },
-    });
+    const settings = as2Sender.settings(
+      { ...async.endpoints!.out.as2!, mdn: { mode: 'async', signed: true } },
+      settingsContext(config, async),
+    ) as { asyncMdnUrl?: string };
     expect(settings.asyncMdnUrl).toBe(process.env.EDI_GATEWAY_AS2_URL?.trim() || 'https://gw.example.com/as2');
   });
 });

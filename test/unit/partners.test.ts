@@ -95,6 +95,7 @@ describe('partner files: problems are located', () => {
     });
     expect(lines(dir)).toEqual([
       'partners/acme.yaml:1:5: id: the id "acme-retail" must equal the file name without .yaml ("acme")',
+      'partners/acme.yaml:5:22: certificates.as2: certs/acme/as2.pem cannot be used as their AS2 certificate: error:0480006C:PEM routines::no start line',
       'partners/acme.yaml:7:36: inbound.sftp.publicKeys.0: no such file: certs/acme/id.pub (paths are relative to the folder of gateway.yaml, ' +
         dir +
         ')',
@@ -350,7 +351,7 @@ describe('partner files: identify and redact', () => {
           http: {
             url: 'https://gw:url-pass@erp.example/orders',
             token: 'tok-123',
-            headers: { Authorization: 'Basic eDp5', 'X-Env': 'prod' },
+            headers: { 'X-Api-Key': 'eDp5', 'X-Env': 'prod' },
           },
         },
         drop: {
@@ -371,7 +372,7 @@ describe('partner files: identify and redact', () => {
     expect(r.endpoints?.api.http).toMatchObject({
       url: 'https://gw:***@erp.example/orders',
       token: '***',
-      headers: { Authorization: '***', 'X-Env': 'prod' },
+      headers: { 'X-Api-Key': '***', 'X-Env': 'prod' },
     });
     expect(r.endpoints?.drop.sftp).toMatchObject({ host: 'sftp.x.example', user: 'gw', password: '***' });
     expect(r.inbound?.poll?.[0].ftp).toMatchObject({ host: 'ftp.x.example', password: '***', every: 600_000 });

@@ -3,7 +3,7 @@ import { text } from '../model';
 import { diagnostic } from '../diagnostic';
 import type { ComponentDef, ElementDef, Usage } from './schema';
 import { type Finding, codeFor } from './codes';
-import { validDate, validTime } from '../x12/scanner';
+import { validDate, validTime } from '../x12/dates';
 
 /**
  * Element checks compiled once per profile position, so that checking a conforming segment builds

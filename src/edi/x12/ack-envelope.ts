@@ -1,7 +1,7 @@
 import type { Element, Group, Interchange, PartyId, Segment, Transaction } from '../model';
 import { text } from '../model';
 import { type AckOptions, hm, ymd } from '../ack/options';
-import { x12DateTime } from './scanner';
+import { x12DateTime } from './dates';
 
 const pad = (s: string, n: number) => s.padEnd(n).slice(0, n);
 

@@ -18,10 +18,11 @@ import type http from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { duration } from '../../config/units';
-import { GatewayError, type ErrorCode } from '../../errors';
+import { GatewayError } from '../../errors';
 import { redactUrl } from '../http/sender';
 import {
   defineOutbound,
+  ReceiptError,
   type Outbound,
   type OutboundDeps,
   type OutboundItem,
@@ -41,32 +42,12 @@ import { formatDispositionType, parseMdn, type ParsedDisposition, type ParsedMdn
 import { buildMessage, newMessageId, type BuiltMessage } from './message';
 import { formatMic, micEquals } from './mic';
 import { buildEntity } from './mime';
+import { as2Endpoint, as2EndpointFields, checkAs2Endpoint } from './partner-file';
 
-/** The partner file's `as2` endpoint (src/config/partner.ts), plus what the gateway adds: who we both are and the key files. */
+/** The partner file's `as2` endpoint (./partner-file.ts), plus what the gateway adds: who we both are and the key files. */
 export const as2SenderConfig = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-    sign: z.enum(['sha256', 'sha384', 'sha512', 'sha1', 'none']).default('sha256'),
-    encrypt: z
-      .enum([
-        'aes128-cbc',
-        'aes192-cbc',
-        'aes256-cbc',
-        'aes128-gcm',
-        'aes192-gcm',
-        'aes256-gcm',
-        'des-ede3-cbc',
-        'none',
-      ])
-      .default('aes256-cbc'),
-    /** `true` is `before-signing`. */
-    compress: z.union([z.boolean(), z.enum(['before-signing', 'after-signing'])]).default(false),
-    mdn: z
-      .strictObject({
-        mode: z.enum(['sync', 'async', 'none']).default('sync'),
-        signed: z.boolean().default(true),
-      })
-      .prefault({}),
+    ...as2EndpointFields,
     /** Our AS2 name (gateway.yaml identity.as2.id). */
     as2From: z.string().min(1).max(128),
     /** Theirs (the partner's identifiers.as2). */
@@ -106,16 +87,7 @@ export const as2SenderConfig = z
 export type As2SenderConfig = z.output<typeof as2SenderConfig>;
 
 /** A partner's receipt that refuses the message, or that cannot be trusted; carries what it said. */
-export class As2ReceiptError extends GatewayError {
-  constructor(
-    code: ErrorCode,
-    context: string,
-    readonly receipt: SendReceipt,
-    options?: { cause?: unknown },
-  ) {
-    super(code, context, options);
-  }
-}
+export class As2ReceiptError extends ReceiptError {}
 
 /**
  * The Message-ID of a sending: the same for every retry of it. The right-hand side is our AS2 name
@@ -348,6 +320,11 @@ export class As2Sender implements Outbound {
     return receipt;
   }
 
+  announce(item: { id: string }): { messageId: string; from: string } | undefined {
+    const { mdn, as2From } = this.config;
+    return mdn.mode === 'async' ? { messageId: as2MessageIdFor(item.id, as2From), from: as2From } : undefined;
+  }
+
   async close(): Promise<void> {
     this.agent.destroy();
     this.built.clear();
@@ -358,5 +335,20 @@ export class As2Sender implements Outbound {
 export const as2Sender = defineOutbound({
   kind: 'as2',
   config: as2SenderConfig,
+  partner: { key: 'as2', schema: as2Endpoint, check: checkAs2Endpoint },
+  /** The endpoint, who we both are, the key files; the async MDN address when one is asked for. */
+  settings: (endpoint, ctx) => {
+    const us = ctx.us.as2;
+    if (!us) throw new GatewayError('EDIGW_AS2_IDENTITY_MISSING', `sending AS2 to partner ${ctx.partner.id}`);
+    return {
+      ...endpoint,
+      as2From: us.id,
+      as2To: ctx.partner.as2,
+      key: us.key,
+      certificate: us.certificate,
+      partnerCertificates: ctx.partner.certificates,
+      ...(endpoint.mdn.mode === 'async' && ctx.us.as2Url ? { asyncMdnUrl: ctx.us.as2Url } : {}),
+    };
+  },
   create: (config, deps) => new As2Sender(config, deps),
 });

@@ -26,35 +26,31 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../../errors';
-import type { TransportLogger } from '../spec';
-import { DIGESTS, type Certificate, type DecompressionLimits, type DecryptionKey, type DigestAlgorithm } from './cms';
-import { deliverAsyncMdn } from './http-client';
+import { defineListener, type TransportLogger } from '../spec';
+import { as2Inbound, checkAs2Inbound } from './partner-file';
+import type { Certificate, DecompressionLimits, DecryptionKey } from './cms';
 import {
-  buildMdn,
   dispositionFor,
   dispositionOf,
   formatDispositionType,
   parseMdn,
-  type BuiltMdn,
   type Disposition,
   type ParsedMdn,
 } from './mdn';
 import {
-  formatAs2Name,
   header,
-  newMessageId,
   readAs2Headers,
   receiveMessage,
   type As2RequestHeaders,
   type ReceivedMessage,
   type Requirement,
 } from './message';
-import { chooseMicAlgorithm, formatMic, type Mic } from './mic';
+import { formatMic } from './mic';
 import { buildEntity, contentType as contentTypeOf, parseEntity, splitSigned } from './mime';
+import { As2Answers, partyHeaders, Refusal, type Parties } from './server-answers';
 
 export interface As2Identity {
   /** Our AS2 name: what AS2-To must say. */
@@ -193,39 +189,8 @@ export interface As2Server {
   close(): Promise<void>;
 }
 
-const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 /** How long close() waits for requests still being processed and for async MDNs still being tried. */
 const DRAIN_MS = 10_000;
-/** How much of a refused body is read and dropped, at most, after the answer: see refuseUnread. */
-const LINGER_BYTES = 4 * 1024 * 1024;
-const LINGER_MS = 2_000;
-
-/** A refusal answered by HTTP status and text alone. */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: GatewayError,
-  ) {
-    super(error.message);
-  }
-}
-
-function wantsSignedMdn(as2: As2RequestHeaders): boolean {
-  return !!as2.dispositionNotificationOptions.signedReceiptProtocol?.values.some(
-    (v) => v.toLowerCase() === 'pkcs7-signature',
-  );
-}
-
-/** The digest an MDN is signed with: the MIC algorithm asked for when we can sign with it, else SHA-256. */
-function mdnDigest(as2: As2RequestHeaders, mic?: Mic): DigestAlgorithm {
-  const choice = chooseMicAlgorithm(as2.dispositionNotificationOptions, 'sha256');
-  const alg = mic?.algorithm ?? ('algorithm' in choice ? choice.algorithm : 'sha256');
-  return (DIGESTS as readonly string[]).includes(alg) ? (alg as DigestAlgorithm) : 'sha256';
-}
-
-function httpDate(d: Date): string {
-  return d.toUTCString().replace('GMT', '+0000');
-}
 
 /** An async MDN comes with no request for an MDN, as a multipart/report, signed or not. */
 function isMdn(headers: http.IncomingHttpHeaders, body: Buffer, as2: As2RequestHeaders): boolean {
@@ -244,11 +209,325 @@ function isMdn(headers: http.IncomingHttpHeaders, body: Buffer, as2: As2RequestH
   }
 }
 
+/** What every step of a request works with: the options, and how to answer. */
+interface Listener {
+  opts: As2ServerOptions;
+  deps: As2ServerDeps;
+  identity: As2Identity;
+  decompression: Partial<DecompressionLimits>;
+  answers: As2Answers;
+  closing(): boolean;
+}
+
+/** An AS2 request as read: its headers, the partner who sends it and its body. */
+interface ReadRequest {
+  as2: As2RequestHeaders;
+  partner: As2PartnerPolicy;
+  body: Buffer;
+  parties: Parties;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+function declaredTooLarge(l: Listener, req: http.IncomingMessage): boolean {
+  const cl = Number(req.headers['content-length']);
+  return Number.isFinite(cl) && cl > l.opts.maxBytes;
+}
+
+function tooLarge(l: Listener): Refusal {
+  const e = new GatewayError('EDIGW_AS2_TOO_LARGE', `the request is longer than ${l.opts.maxBytes} bytes`);
+  return new Refusal(413, e, { kind: 'unread' });
+}
+
+/** The sending partner, or why the headers alone refuse the request (who sends, to whom). */
+function checkParties(l: Listener, as2: As2RequestHeaders): As2PartnerPolicy | Refusal {
+  const unread = { kind: 'unread' } as const;
+  if (!as2.as2From || !as2.as2To) {
+    const missing = [!as2.as2From && 'AS2-From', !as2.as2To && 'AS2-To'].filter(Boolean).join(', ');
+    return new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', `missing or invalid: ${missing}`), unread);
+  }
+  if (as2.as2To !== l.identity.id) {
+    const e = new GatewayError(
+      'EDIGW_AS2_RECIPIENT_UNKNOWN',
+      `AS2-To ${JSON.stringify(as2.as2To)} is not this gateway`,
+    );
+    return new Refusal(403, e, unread);
+  }
+  return (
+    l.deps.partner(as2.as2From) ??
+    new Refusal(403, new GatewayError('EDIGW_AS2_PARTNER_UNKNOWN', `AS2-From ${JSON.stringify(as2.as2From)}`), unread)
+  );
+}
+
+/** The body, or undefined when it passed maxBytes (the 413 is then already sent) or the client went away. */
+function readBody(l: Listener, req: http.IncomingMessage, res: http.ServerResponse): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (v: Buffer | undefined) => {
+      if (done) return;
+      done = true;
+      req.removeListener('data', onData);
+      resolve(v);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > l.opts.maxBytes) {
+        chunks.length = 0;
+        finish(undefined);
+        l.answers.refuse(req, res, tooLarge(l), partyHeaders(req));
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish(Buffer.concat(chunks, size)));
+    req.on('close', () => finish(undefined));
+    req.on('error', () => finish(undefined));
+  });
+}
+
+/** What a request gets before anything of AS2 is looked at: not our path, not a POST, or we are stopping. */
+function earlyAnswer(
+  l: Listener,
+  req: http.IncomingMessage,
+): { status: number; text: string; extra: Record<string, string> } | undefined {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path !== l.opts.path)
+    return { status: 404, text: `no AS2 endpoint here; partners POST to ${l.opts.path}`, extra: {} };
+  if (req.method !== 'POST') return { status: 405, text: 'AS2 messages are POSTed', extra: { Allow: 'POST' } };
+  if (l.closing())
+    return {
+      status: 503,
+      text: 'the gateway is stopping; send again later',
+      extra: { Connection: 'close', 'Retry-After': '30' },
+    };
+  return undefined;
+}
+
+/**
+ * Reads a request up to its body: undefined when it was answered already (not our path, not a POST,
+ * stopping, the client went away). A stranger's body is never read: the headers say enough, and
+ * buffering it would let anyone spend our memory up to maxBytes per request.
+ */
+async function readRequest(
+  l: Listener,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<ReadRequest | undefined> {
+  const { answers } = l;
+  const early = earlyAnswer(l, req);
+  if (early) {
+    req.resume();
+    answers.text(res, early.status, early.text, early.extra);
+    return undefined;
+  }
+  const as2 = readAs2Headers(req.headers);
+  const parties: Parties = {
+    as2From: as2.as2From,
+    as2To: as2.as2To,
+    messageId: as2.messageId,
+    remote: req.socket.remoteAddress,
+  };
+  const partner = declaredTooLarge(l, req) ? tooLarge(l) : checkParties(l, as2);
+  if (partner instanceof Refusal) throw partner;
+  const body = await readBody(l, req, res);
+  return body === undefined ? undefined : { as2, partner, body, parties: { ...parties, partnerId: partner.partnerId } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unwrapping and storing a message
+
+/** The payload, every AS2 layer removed as the partner's policy asks; refused with the MDN disposition that says why. */
+function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): ReceivedMessage {
+  try {
+    return receiveMessage(req.headers, r.body, {
+      signed: r.partner.signed,
+      encrypted: r.partner.encrypted,
+      certificates: r.partner.certificates,
+      keys: l.identity.keys,
+      decompression: l.decompression,
+    });
+  } catch (e) {
+    const error =
+      e instanceof GatewayError
+        ? e
+        : new GatewayError('EDIGW_AS2_PROCESSING_FAILED', `receiving ${r.as2.messageId}`, { cause: e });
+    const disposition = dispositionFor(error);
+    if (r.as2.dispositionNotificationTo !== undefined) throw new Refusal(200, error, { kind: 'mdn' }, disposition);
+    throw new Refusal(400, error, { kind: 'text', text: `${formatDispositionType(disposition)}: ${error.describe()}` });
+  }
+}
+
+/** Hands the payload to intake (the commit); refused with 500 when it cannot be stored: nothing was recorded, send again. */
+async function store(l: Listener, r: ReadRequest, received: ReceivedMessage): Promise<As2IntakeResult> {
+  const messageId = r.as2.messageId!;
+  try {
+    return await l.deps.intake({
+      partnerId: r.partner.partnerId,
+      bytes: received.payload,
+      fileName: received.fileName,
+      contentType: received.contentType,
+      as2MessageId: messageId,
+      as2From: r.as2.as2From!,
+      mic: formatMic(received.mic),
+    });
+  } catch (e) {
+    const error = new GatewayError('EDIGW_AS2_INTAKE_FAILED', `storing ${messageId} from ${r.partner.partnerId}`, {
+      cause: e,
+    });
+    // No async MDN then: an async MDN is final for most senders.
+    const syncMdn = r.as2.dispositionNotificationTo !== undefined && r.as2.receiptDeliveryOption === undefined;
+    throw new Refusal(500, error, syncMdn ? { kind: 'mdn' } : { kind: 'text' }, dispositionFor(error));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answering a message
+
+/** RFC 4130 §5.5: a resent message gets the reply sent the first time, byte for byte when we kept it. */
+async function answerDuplicate(
+  l: Listener,
+  res: http.ServerResponse,
+  r: ReadRequest,
+  received: ReceivedMessage,
+  stored: As2IntakeResult,
+): Promise<void> {
+  const { deps, answers } = l;
+  const messageId = r.as2.messageId!;
+  deps.logger.info(
+    { partner: r.partner.partnerId, messageId, message: stored.messageId },
+    'as2 duplicate Message-ID: not processed again',
+  );
+  if (r.as2.dispositionNotificationTo === undefined) {
+    answers.text(res, 200, `${messageId} was received before`);
+    return;
+  }
+  const first = await deps.storedMdn(stored.messageId).catch((e) => {
+    deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: reading the stored MDN failed');
+    return undefined;
+  });
+  const entity = first ?? answers.mdnFor(r.as2, dispositionOf('EDIGW_AS2_DUPLICATE_DOCUMENT'), received.mic).entity;
+  answers.withMdn(res, r.as2, r.partner.partnerId, entity, 200, stored.messageId);
+}
+
+/** A message taken: its MDN recorded (and, async, queued in the same commit when the store can), then sent. */
+async function answerTaken(
+  l: Listener,
+  res: http.ServerResponse,
+  r: ReadRequest,
+  received: ReceivedMessage,
+  stored: As2IntakeResult,
+): Promise<void> {
+  const { deps, answers } = l;
+  const { as2, partner } = r;
+  const messageId = as2.messageId!;
+  const mdnWanted = as2.dispositionNotificationTo !== undefined;
+  const disposition: Disposition = { kind: 'processed' };
+  const mdn = mdnWanted ? answers.mdnFor(as2, disposition, received.mic) : undefined;
+  const asyncMdn = mdn ? answers.asyncMdnRequest(as2, partner.partnerId, mdn.entity, stored.messageId) : undefined;
+  let queued = false;
+  try {
+    const recorded = await deps.recordMdn(stored.messageId, {
+      mdn: mdn?.entity,
+      disposition: formatDispositionType(disposition),
+      mic: formatMic(received.mic),
+      ...(asyncMdn ? { async: asyncMdn } : {}),
+    });
+    queued = !!asyncMdn && !!recorded && recorded.mdnQueued === true;
+  } catch (e) {
+    // The message is stored and will be processed: the receipt still goes out; only a resend would get a fresh one.
+    deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: recording the MDN failed');
+  }
+  deps.logger.info(
+    {
+      partner: partner.partnerId,
+      messageId,
+      message: stored.messageId,
+      bytes: received.payload.length,
+      fileName: received.fileName,
+      signed: received.signed?.digest,
+      encrypted: received.encrypted?.cipher,
+      compressed: received.compressed?.order,
+      mdn: mdnWanted ? (as2.receiptDeliveryOption ? 'async' : 'sync') : 'none',
+    },
+    'as2 received',
+  );
+  if (mdn) answers.withMdn(res, as2, partner.partnerId, mdn.entity, 200, stored.messageId, queued);
+  else answers.text(res, 200, `${messageId} received`);
+}
+
+/** A message: unwrapped, stored, answered. */
+async function receiveAs2Message(
+  l: Listener,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  r: ReadRequest,
+): Promise<void> {
+  if (!r.as2.messageId)
+    throw new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', 'missing or invalid: Message-ID'));
+  const received = unwrap(l, req, r);
+  const stored = await store(l, r, received);
+  if (stored.duplicate) await answerDuplicate(l, res, r, received, stored);
+  else await answerTaken(l, res, r, received, stored);
+}
+
+/** An async MDN for something we sent: read, verified with their certificates, handed to mdnReceived. */
+async function receiveMdn(l: Listener, req: http.IncomingMessage, res: http.ServerResponse, r: ReadRequest) {
+  const { deps, answers } = l;
+  const ct = header(req.headers, 'content-type')!;
+  if (!deps.mdnReceived)
+    throw new Refusal(400, new GatewayError('EDIGW_AS2_MDN_UNMATCHED', 'an async MDN, and this listener takes none'));
+  let mdn: ParsedMdn;
+  try {
+    mdn = parseMdn(ct, r.body, {
+      certificates: r.partner.certificates.length ? r.partner.certificates : undefined,
+      transferEncoding: header(req.headers, 'content-transfer-encoding'),
+    });
+  } catch (e) {
+    throw new Refusal(
+      400,
+      e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_INVALID', 'reading an async MDN', { cause: e }),
+    );
+  }
+  const matched = await deps.mdnReceived({
+    partnerId: r.partner.partnerId,
+    as2From: r.as2.as2From!,
+    mdn,
+    entity: buildEntity([['Content-Type', ct]], r.body),
+    remote: r.parties.remote,
+  });
+  // A readable MDN is taken either way: sending it again would not make it match.
+  answers.text(
+    res,
+    200,
+    matched.matched
+      ? `MDN for ${mdn.originalMessageId} received`
+      : `MDN received; ${matched.detail ?? 'it matches nothing we sent'}`,
+  );
+}
+
+/** One request: read, then a message or an async MDN; every refusal of any step answered by the one path. */
+async function handle(l: Listener, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let read: ReadRequest | undefined;
+  try {
+    read = await readRequest(l, req, res);
+    if (!read) return;
+    if (isMdn(req.headers, read.body, read.as2)) await receiveMdn(l, req, res, read);
+    else await receiveAs2Message(l, req, res, read);
+  } catch (e) {
+    if (!(e instanceof Refusal)) throw e;
+    l.answers.refuse(req, res, e, read?.parties ?? partyHeaders(req), read?.as2);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
 export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server> {
-  const { deps, identity } = opts;
-  const clock = deps.clock ?? (() => new Date());
-  const reportingUA = opts.reportingUA ?? 'edi-gateway';
-  const decompression = opts.decompression ?? { maxBytes: opts.maxBytes };
+  const { deps } = opts;
   const requestTimeout = opts.requestTimeoutMs ?? 300_000;
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
@@ -256,6 +535,21 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
     return p;
+  };
+  const l: Listener = {
+    opts,
+    deps,
+    identity: opts.identity,
+    decompression: opts.decompression ?? { maxBytes: opts.maxBytes },
+    closing: () => closing,
+    answers: new As2Answers({
+      identity: opts.identity,
+      deps,
+      clock: deps.clock ?? (() => new Date()),
+      reportingUA: opts.reportingUA ?? 'edi-gateway',
+      track,
+      closing: () => closing,
+    }),
   };
 
   const serverOptions: http.ServerOptions = {
@@ -266,9 +560,9 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     void track(
-      handle(req, res).catch((e) => {
+      handle(l, req, res).catch((e) => {
         deps.logger.error({ err: (e as Error).message }, 'as2 request failed unexpectedly');
-        if (!res.headersSent) respondText(res, 500, 'internal error; the gateway log has the detail');
+        if (!res.headersSent) l.answers.text(res, 500, 'internal error; the gateway log has the detail');
         else res.destroy();
       }),
     );
@@ -278,448 +572,12 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     : http.createServer(serverOptions, handler);
   // Without this, Node answers `Expect: 100-continue` itself and the client sends a body we refuse anyway.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (declaredTooLarge(req) || checkParties(readAs2Headers(req.headers)) instanceof Refusal) handler(req, res);
-    else {
+    if (!declaredTooLarge(l, req) && !(checkParties(l, readAs2Headers(req.headers)) instanceof Refusal))
       res.writeContinue();
-      handler(req, res);
-    }
+    handler(req, res);
   });
 
-  function declaredTooLarge(req: http.IncomingMessage): boolean {
-    const cl = Number(req.headers['content-length']);
-    return Number.isFinite(cl) && cl > opts.maxBytes;
-  }
-
-  function respondText(
-    res: http.ServerResponse,
-    status: number,
-    text: string,
-    extra: Record<string, string> = {},
-  ): void {
-    const body = Buffer.from(`${text}\n`, 'utf8');
-    res.writeHead(status, { ...TEXT, 'Content-Length': String(body.length), ...extra });
-    res.end(body);
-  }
-
-  function tooLarge(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const e = new GatewayError('EDIGW_AS2_TOO_LARGE', `the request is longer than ${opts.maxBytes} bytes`);
-    refuseUnread(req, res, 413, e.describe());
-    audit({ code: e.code, reason: e.describe(), status: 413, remote: req.socket.remoteAddress, ...partyHeaders(req) });
-  }
-
-  /**
-   * Answers a request whose body we will not read, and closes its connection. Node would destroy the
-   * socket as soon as the answer is out; with body bytes still unread the kernel then resets the
-   * connection, and the reset can overtake the answer (curl over TLS read no 413, now and then). So the
-   * sending side is closed and what still comes is dropped for a bounded while (LINGER_*), long enough
-   * for the client to read the answer and stop, never the whole body.
-   */
-  function refuseUnread(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string): void {
-    const socket = req.socket as net.Socket & { destroySoon?: () => void };
-    socket.destroySoon = () => socket.end();
-    // Never before the answer is handed to the OS: destroy() drops what is still buffered.
-    const cut = () => (res.writableFinished ? socket.destroy() : res.once('finish', () => socket.destroy()));
-    let dropped = 0;
-    const timer = setTimeout(cut, LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    req.on('data', (c: Buffer) => {
-      dropped += c.length;
-      if (dropped > LINGER_BYTES) cut();
-    });
-    respondText(res, status, text, { Connection: 'close' });
-  }
-
-  function partyHeaders(req: http.IncomingMessage) {
-    const as2 = readAs2Headers(req.headers);
-    return { as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId };
-  }
-
-  function audit(r: As2Refusal): void {
-    deps.logger.warn({ ...r }, 'as2 request refused');
-    void Promise.resolve()
-      .then(() => deps.refused(r))
-      .catch((e) => deps.logger.error({ err: (e as Error).message }, 'recording an AS2 refusal failed'));
-  }
-
-  /** The body, or undefined when it passed maxBytes (the 413 is then already sent) or the client went away. */
-  function readBody(req: http.IncomingMessage, res: http.ServerResponse): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let done = false;
-      const finish = (v: Buffer | undefined) => {
-        if (done) return;
-        done = true;
-        req.removeListener('data', onData);
-        resolve(v);
-      };
-      const onData = (c: Buffer) => {
-        size += c.length;
-        if (size > opts.maxBytes) {
-          chunks.length = 0;
-          finish(undefined);
-          tooLarge(req, res);
-          return;
-        }
-        chunks.push(c);
-      };
-      req.on('data', onData);
-      req.on('end', () => finish(Buffer.concat(chunks, size)));
-      req.on('close', () => finish(undefined));
-      req.on('error', () => finish(undefined));
-    });
-  }
-
-  /** The sending partner, or why the headers alone refuse the request (who sends, to whom). */
-  function checkParties(as2: As2RequestHeaders): As2PartnerPolicy | Refusal {
-    if (!as2.as2From || !as2.as2To) {
-      const missing = [!as2.as2From && 'AS2-From', !as2.as2To && 'AS2-To'].filter(Boolean).join(', ');
-      return new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', `missing or invalid: ${missing}`));
-    }
-    if (as2.as2To !== identity.id) {
-      return new Refusal(
-        403,
-        new GatewayError('EDIGW_AS2_RECIPIENT_UNKNOWN', `AS2-To ${JSON.stringify(as2.as2To)} is not this gateway`),
-      );
-    }
-    return (
-      deps.partner(as2.as2From) ??
-      new Refusal(403, new GatewayError('EDIGW_AS2_PARTNER_UNKNOWN', `AS2-From ${JSON.stringify(as2.as2From)}`))
-    );
-  }
-
-  function mdnFor(as2: As2RequestHeaders, disposition: Disposition, mic?: Mic): BuiltMdn {
-    const sign =
-      wantsSignedMdn(as2) && identity.signer ? { ...identity.signer, digest: mdnDigest(as2, mic) } : undefined;
-    return buildMdn({
-      reportingUA,
-      originalRecipient: as2.as2To,
-      finalRecipient: identity.id,
-      originalMessageId: as2.messageId ?? '',
-      disposition,
-      receivedContentMic: mic,
-      sign,
-      signingTime: clock(),
-    });
-  }
-
-  function mdnHeaders(as2: As2RequestHeaders, contentType: string): Record<string, string> {
-    return {
-      'AS2-Version': '1.2',
-      'AS2-From': formatAs2Name(identity.id),
-      'AS2-To': formatAs2Name(as2.as2From ?? ''),
-      'Message-ID': newMessageId(identity.id),
-      Date: httpDate(clock()),
-      Subject: 'Message Disposition Notification',
-      'MIME-Version': '1.0',
-      'Content-Type': contentType,
-    };
-  }
-
-  /** The POST of an async MDN, when the message asks for one at an http or https URL. */
-  function asyncMdnRequest(
-    as2: As2RequestHeaders,
-    partnerId: string,
-    entity: Buffer,
-    messageId?: string,
-  ): AsyncMdnRequest | undefined {
-    const url = as2.receiptDeliveryOption;
-    if (url === undefined || !/^https?:\/\//i.test(url)) return undefined;
-    const parsed = parseEntity(entity);
-    const headers = mdnHeaders(as2, parsed.headers.get('content-type') ?? 'multipart/report');
-    return { url, headers, body: parsed.body, entity, partnerId, originalMessageId: as2.messageId ?? '', messageId };
-  }
-
-  /**
-   * Sends the MDN as asked: in the response, or to Receipt-Delivery-Option after an empty 200. An
-   * async one that recordMdn queued (`queued`) is left to whoever runs that queue.
-   */
-  function answerWithMdn(
-    res: http.ServerResponse,
-    as2: As2RequestHeaders,
-    partnerId: string,
-    entity: Buffer,
-    status: number,
-    messageId?: string,
-    queued = false,
-  ): void {
-    const url = as2.receiptDeliveryOption;
-    if (url === undefined) {
-      const parsed = parseEntity(entity);
-      const headers = mdnHeaders(as2, parsed.headers.get('content-type') ?? 'multipart/report');
-      res.writeHead(status, { ...headers, 'Content-Length': String(parsed.body.length) });
-      res.end(parsed.body);
-      return;
-    }
-    res.writeHead(status, { 'Content-Length': '0' });
-    res.end();
-    if (queued) return;
-    const request = asyncMdnRequest(as2, partnerId, entity, messageId);
-    if (!request) {
-      deps.logger.warn(
-        { partner: partnerId, messageId: as2.messageId, receiptDeliveryOption: url },
-        'as2: the async MDN cannot go there (only http and https URLs); none was sent',
-      );
-      return;
-    }
-    const deliver = deps.deliverMdn
-      ? deps.deliverMdn(request)
-      : deliverAsyncMdn({
-          url,
-          headers: request.headers,
-          body: request.body,
-          context: `sending the async MDN for ${as2.messageId}`,
-          keepGoing: () => !closing,
-        });
-    void track(
-      deliver.catch((e) =>
-        deps.logger.error(
-          {
-            partner: partnerId,
-            messageId: as2.messageId,
-            err: e instanceof GatewayError ? e.describe() : (e as Error).message,
-          },
-          'as2: the async MDN was not delivered',
-        ),
-      ),
-    );
-  }
-
-  // eslint-disable-next-line complexity -- issue 16 §3 splits startAs2Server's handler into reading, unwrapping, answering and one refusal path
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const remote = req.socket.remoteAddress;
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== opts.path) {
-      req.resume();
-      respondText(res, 404, `no AS2 endpoint here; partners POST to ${opts.path}`);
-      return;
-    }
-    if (req.method !== 'POST') {
-      req.resume();
-      respondText(res, 405, 'AS2 messages are POSTed', { Allow: 'POST' });
-      return;
-    }
-    if (closing) {
-      req.resume();
-      respondText(res, 503, 'the gateway is stopping; send again later', { Connection: 'close', 'Retry-After': '30' });
-      return;
-    }
-    if (declaredTooLarge(req)) {
-      tooLarge(req, res);
-      return;
-    }
-    const as2 = readAs2Headers(req.headers);
-    const parties = { as2From: as2.as2From, as2To: as2.as2To, messageId: as2.messageId, remote };
-    // A stranger's body is never read: the headers say enough, and buffering it would let anyone spend
-    // our memory up to maxBytes per request.
-    const partner = checkParties(as2);
-    if (partner instanceof Refusal) {
-      refuseUnread(req, res, partner.status, partner.error.describe());
-      audit({ code: partner.error.code, reason: partner.error.describe(), status: partner.status, ...parties });
-      return;
-    }
-    const body = await readBody(req, res);
-    if (body === undefined) return;
-
-    const mdnMessage = isMdn(req.headers, body, as2);
-    if (!mdnMessage && !as2.messageId) {
-      const e = new GatewayError('EDIGW_AS2_HEADERS_INVALID', 'missing or invalid: Message-ID');
-      respondText(res, 400, e.describe());
-      audit({ code: e.code, reason: e.describe(), status: 400, ...parties });
-      return;
-    }
-    const who = {
-      partnerId: partner.partnerId,
-      as2From: as2.as2From,
-      as2To: as2.as2To,
-      messageId: as2.messageId,
-      remote,
-    };
-    if (mdnMessage) {
-      await receiveMdn(req, res, body, as2, partner, remote);
-      return;
-    }
-    const messageId = as2.messageId!;
-    const mdnWanted = as2.dispositionNotificationTo !== undefined;
-
-    let received: ReceivedMessage;
-    try {
-      received = receiveMessage(req.headers, body, {
-        signed: partner.signed,
-        encrypted: partner.encrypted,
-        certificates: partner.certificates,
-        keys: identity.keys,
-        decompression,
-      });
-    } catch (e) {
-      const error =
-        e instanceof GatewayError
-          ? e
-          : new GatewayError('EDIGW_AS2_PROCESSING_FAILED', `receiving ${messageId}`, { cause: e });
-      const disposition = dispositionFor(error);
-      const status = mdnWanted ? 200 : 400;
-      if (mdnWanted) answerWithMdn(res, as2, partner.partnerId, mdnFor(as2, disposition).entity, status);
-      else respondText(res, status, `${formatDispositionType(disposition)}: ${error.describe()}`);
-      audit({
-        ...who,
-        code: error.code,
-        reason: error.describe(),
-        status,
-        disposition: mdnWanted ? formatDispositionType(disposition) : undefined,
-      });
-      return;
-    }
-
-    const mic = formatMic(received.mic);
-    let stored: As2IntakeResult;
-    try {
-      stored = await deps.intake({
-        partnerId: partner.partnerId,
-        bytes: received.payload,
-        fileName: received.fileName,
-        contentType: received.contentType,
-        as2MessageId: messageId,
-        as2From: as2.as2From!,
-        mic,
-      });
-    } catch (e) {
-      const error = new GatewayError('EDIGW_AS2_INTAKE_FAILED', `storing ${messageId} from ${partner.partnerId}`, {
-        cause: e,
-      });
-      const disposition = dispositionFor(error);
-      if (mdnWanted && as2.receiptDeliveryOption === undefined)
-        answerWithMdn(res, as2, partner.partnerId, mdnFor(as2, disposition).entity, 500);
-      else respondText(res, 500, error.describe());
-      audit({
-        ...who,
-        code: error.code,
-        reason: error.describe(),
-        status: 500,
-        disposition: formatDispositionType(disposition),
-      });
-      return;
-    }
-
-    if (stored.duplicate) {
-      deps.logger.info(
-        { partner: partner.partnerId, messageId, message: stored.messageId },
-        'as2 duplicate Message-ID: not processed again',
-      );
-      if (!mdnWanted) {
-        respondText(res, 200, `${messageId} was received before`);
-        return;
-      }
-      // RFC 4130 §5.5: a resent message gets the reply sent the first time, byte for byte when we kept it.
-      const first = await deps.storedMdn(stored.messageId).catch((e) => {
-        deps.logger.error(
-          { message: stored.messageId, err: (e as Error).message },
-          'as2: reading the stored MDN failed',
-        );
-        return undefined;
-      });
-      const entity = first ?? mdnFor(as2, dispositionOf('EDIGW_AS2_DUPLICATE_DOCUMENT'), received.mic).entity;
-      answerWithMdn(res, as2, partner.partnerId, entity, 200, stored.messageId);
-      return;
-    }
-
-    const disposition: Disposition = { kind: 'processed' };
-    const mdn = mdnWanted ? mdnFor(as2, disposition, received.mic) : undefined;
-    const asyncMdn = mdn ? asyncMdnRequest(as2, partner.partnerId, mdn.entity, stored.messageId) : undefined;
-    let queued = false;
-    try {
-      const r = await deps.recordMdn(stored.messageId, {
-        mdn: mdn?.entity,
-        disposition: formatDispositionType(disposition),
-        mic,
-        ...(asyncMdn ? { async: asyncMdn } : {}),
-      });
-      queued = !!asyncMdn && !!r && r.mdnQueued === true;
-    } catch (e) {
-      // The message is stored and will be processed: the receipt still goes out; only a resend would get a fresh one.
-      deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: recording the MDN failed');
-    }
-    deps.logger.info(
-      {
-        partner: partner.partnerId,
-        messageId,
-        message: stored.messageId,
-        bytes: received.payload.length,
-        fileName: received.fileName,
-        signed: received.signed?.digest,
-        encrypted: received.encrypted?.cipher,
-        compressed: received.compressed?.order,
-        mdn: mdnWanted ? (as2.receiptDeliveryOption ? 'async' : 'sync') : 'none',
-      },
-      'as2 received',
-    );
-    if (mdn) answerWithMdn(res, as2, partner.partnerId, mdn.entity, 200, stored.messageId, queued);
-    else respondText(res, 200, `${messageId} received`);
-  }
-
-  async function receiveMdn(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    body: Buffer,
-    as2: As2RequestHeaders,
-    partner: As2PartnerPolicy,
-    remote?: string,
-  ): Promise<void> {
-    const ct = header(req.headers, 'content-type')!;
-    const who = {
-      partnerId: partner.partnerId,
-      as2From: as2.as2From,
-      as2To: as2.as2To,
-      messageId: as2.messageId,
-      remote,
-    };
-    if (!deps.mdnReceived) {
-      const e = new GatewayError('EDIGW_AS2_MDN_UNMATCHED', 'an async MDN, and this listener takes none');
-      respondText(res, 400, e.describe());
-      audit({ ...who, code: e.code, reason: e.describe(), status: 400 });
-      return;
-    }
-    let mdn: ParsedMdn;
-    try {
-      mdn = parseMdn(ct, body, {
-        certificates: partner.certificates.length ? partner.certificates : undefined,
-        transferEncoding: header(req.headers, 'content-transfer-encoding'),
-      });
-    } catch (e) {
-      const error =
-        e instanceof GatewayError ? e : new GatewayError('EDIGW_AS2_MDN_INVALID', 'reading an async MDN', { cause: e });
-      respondText(res, 400, error.describe());
-      audit({ ...who, code: error.code, reason: error.describe(), status: 400 });
-      return;
-    }
-    const r = await deps.mdnReceived({
-      partnerId: partner.partnerId,
-      as2From: as2.as2From!,
-      mdn,
-      entity: buildEntity([['Content-Type', ct]], body),
-      remote,
-    });
-    // A readable MDN is taken either way: sending it again would not make it match.
-    respondText(
-      res,
-      200,
-      r.matched
-        ? `MDN for ${mdn.originalMessageId} received`
-        : `MDN received; ${r.detail ?? 'it matches nothing we sent'}`,
-    );
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error) =>
-      reject(
-        new GatewayError('EDIGW_AS2_LISTEN', `port ${opts.port}${opts.host ? ` on ${opts.host}` : ''}`, { cause: e }),
-      );
-    server.once('error', onError);
-    server.listen(opts.port, opts.host, () => {
-      server.removeListener('error', onError);
-      resolve();
-    });
-  });
+  await listen(server, opts);
   server.on('error', (e) => deps.logger.error({ err: e.message }, 'as2 server error'));
   const port = (server.address() as AddressInfo).port;
   const host =
@@ -753,3 +611,23 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
       })()),
   };
 }
+
+function listen(server: http.Server, opts: As2ServerOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) =>
+      reject(
+        new GatewayError('EDIGW_AS2_LISTEN', `port ${opts.port}${opts.host ? ` on ${opts.host}` : ''}`, { cause: e }),
+      );
+    server.once('error', onError);
+    server.listen(opts.port, opts.host, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** The AS2 listener: gateway.yaml `as2` sets it up; a partner's `inbound.as2` says what its messages must be. */
+export const as2Server = defineListener({
+  kind: 'as2-server',
+  partner: { key: 'as2', schema: as2Inbound, check: checkAs2Inbound },
+});

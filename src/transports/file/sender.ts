@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import { syncDir } from '../../sync-dir';
-import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
+import { defineOutbound, localPath, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
 import { errnoCode, fileError, isPlainName, withSuffix } from './names';
 
 export const fileSenderConfig = z.strictObject({
@@ -93,5 +93,8 @@ async function exists(p: string): Promise<boolean> {
 export const fileSender = defineOutbound({
   kind: 'file',
   config: fileSenderConfig,
+  /** Written under a temporary name, then renamed. */
+  partner: { key: 'file', schema: fileSenderConfig },
+  settings: (s, ctx) => ({ dir: localPath(ctx.base, s.dir) }),
   create: (config, deps) => new FileSender(config, deps),
 });

@@ -1,6 +1,6 @@
 /**
  * Inbound `file`: polls a folder and takes in files once they are complete. A file is complete when
- * its size and mtime are the same as on the previous tick and it is at least `minAgeMs` old. Its bytes
+ * its size and mtime are the same as on the previous tick and it is at least `minAge` old. Its bytes
  * go to `deps.intake`; only after intake resolves (the commit) is the file moved to `moveTo` or
  * deleted. When intake rejects, the file stays where it is and is tried again after a backoff.
  */
@@ -8,15 +8,19 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../config/units';
-import { defineInbound, type Inbound, type InboundDeps } from '../spec';
+import { defineInbound, localPath, type Inbound, type InboundDeps } from '../spec';
 import { Ticker } from '../ticker';
 import { errnoCode, globMatcher, isIgnoredName, withSuffix } from './names';
 
+/** The watcher's config, and a partner file's `inbound.file` as it stands (paths relative to gateway.yaml's folder). */
 export const fileWatcherConfig = z.strictObject({
   dir: z.string().min(1),
   pattern: z.string().min(1).default('*'),
+  /** How often the folder is looked at. */
   every: duration.default(1000),
-  minAgeMs: duration.default(1000),
+  /** A file must be unchanged and at least this old to be taken: it may still be being written. */
+  minAge: duration.default(1000),
+  /** What happens to a file once it is stored: moved to `moveTo` (default `<dir>/processed`) or deleted. */
   afterRead: z.enum(['move', 'delete']).default('move'),
   moveTo: z.string().min(1).optional(),
 });
@@ -107,7 +111,7 @@ export class FileWatcher implements Inbound {
       const before = previous.get(entry.name);
       const stable = before !== undefined && before.size === current.size && before.mtimeMs === current.mtimeMs;
       // The clock has millisecond steps; mtime has finer ones and can read a fraction ahead of it.
-      if (stable && now - Math.floor(current.mtimeMs) >= this.config.minAgeMs) due.push(entry.name);
+      if (stable && now - Math.floor(current.mtimeMs) >= this.config.minAge) due.push(entry.name);
     }
     this.seen = next;
     for (const name of [...this.failing.keys()]) if (!next.has(name)) this.failing.delete(name);
@@ -227,5 +231,8 @@ async function moveNoClobber(file: string, dir: string, name: string): Promise<s
 export const fileWatcher = defineInbound({
   kind: 'file',
   config: fileWatcherConfig,
+  place: 'inbound',
+  partner: { key: 'file', schema: fileWatcherConfig },
+  settings: (s, ctx) => ({ ...s, dir: localPath(ctx.base, s.dir), moveTo: localPath(ctx.base, s.moveTo) }),
   create: (config, deps) => new FileWatcher(config, deps),
 });

@@ -5,6 +5,7 @@
  * private CA or the server's own self-signed certificate), else against Node's trusted CAs.
  * Failures become GatewayErrors whose kind says whether waiting can help.
  */
+import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -12,22 +13,38 @@ import { finished } from 'node:stream/promises';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, FileType } from 'basic-ftp';
 import { z } from 'zod';
+import { secret } from '../../config/secret';
 import { duration } from '../../config/units';
 import { type ErrorCode, GatewayError } from '../../errors';
-import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from '../sftp/remote-files';
+import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from '../remote/files';
+import type { NamedFile } from '../spec';
 
 /** How a partner's FTP server is reached: the keys of a partner file's `ftp` poll entry and endpoint. */
 export const ftpConnectionFields = {
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(21),
   user: z.string().min(1),
-  password: z.string().min(1).meta({ secret: true }),
+  password: secret(z.string().min(1), 'FTP password'),
   secure: z.enum(['explicit', 'implicit', 'none']).default('explicit'),
   /** PEM file of the CA (or the self-signed certificate) that the server's certificate must chain to. */
   ca: z.string().min(1).optional(),
   /** Connecting, TLS and logging in must be done within this; afterwards, any reply or transfer that stalls for this long fails. */
   timeout: duration.refine((ms) => ms > 0, 'a timeout above zero').default(20_000),
 };
+
+/** The CA file as TLS reads it: one or more PEM certificates. Throws when it holds none. */
+export function readCaFile(bytes: Buffer): void {
+  const blocks = bytes.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!blocks) throw new Error('no PEM certificate (-----BEGIN CERTIFICATE-----) in it');
+  for (const b of blocks) new X509Certificate(b);
+}
+
+/** The files an FTP section names: the CA, read as TLS reads it. */
+export function ftpFiles(section: Record<string, unknown>): NamedFile[] {
+  return typeof section.ca === 'string'
+    ? [{ path: ['ca'], file: section.ca, what: 'the CA certificate of their server', read: readCaFile }]
+    : [];
+}
 
 export interface FtpConnection {
   host: string;

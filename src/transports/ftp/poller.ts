@@ -3,11 +3,13 @@
  * ../sftp/remote-poller.ts for the rules: stable files only, receipt after commit, never taken twice).
  */
 import { z } from 'zod';
-import { RemotePoller, pollingFields } from '../sftp/remote-poller';
-import { defineInbound, type InboundDeps } from '../spec';
-import { connectFtp, ftpAddress, ftpConnectionFields } from './client';
+import { RemotePoller, partnerPollingFields, pollingFields } from '../remote/poller';
+import { defineInbound, localPath, type InboundDeps } from '../spec';
+import { connectFtp, ftpAddress, ftpConnectionFields, ftpFiles } from './client';
 
 export const ftpPollConfig = z.strictObject({ ...ftpConnectionFields, ...pollingFields });
+/** A partner file's `ftp` poll entry. */
+const ftpPollEntry = z.strictObject({ ...ftpConnectionFields, ...partnerPollingFields });
 export type FtpPollConfig = z.output<typeof ftpPollConfig>;
 
 export class FtpPoller extends RemotePoller {
@@ -19,5 +21,8 @@ export class FtpPoller extends RemotePoller {
 export const ftpPoller = defineInbound({
   kind: 'ftp-poll',
   config: ftpPollConfig,
+  place: 'poll',
+  partner: { key: 'ftp', schema: ftpPollEntry, files: ftpFiles },
+  settings: (s, ctx) => ({ ...s, ca: localPath(ctx.base, s.ca), partner: ctx.partner.id }),
   create: (config, deps) => new FtpPoller(config, deps),
 });

@@ -6,14 +6,20 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import { isPlainName } from '../file/names';
-import { remoteUrl, uploadWithoutOverwrite } from '../sftp/remote-files';
-import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
-import { connectFtp, ftpAddress, ftpConnectionFields } from './client';
+import { remoteUrl, uploadWithoutOverwrite } from '../remote/files';
+import { defineOutbound, localPath, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
+import { connectFtp, ftpAddress, ftpConnectionFields, ftpFiles } from './client';
 
-export const ftpSenderConfig = z.strictObject({
+/** The keys of a partner file's `ftp` endpoint. */
+const ftpEndpointFields = {
   ...ftpConnectionFields,
   /** The folder files are delivered to, as the login sees paths; it must exist. */
   dir: z.string().min(1),
+};
+const ftpEndpoint = z.strictObject(ftpEndpointFields);
+
+export const ftpSenderConfig = z.strictObject({
+  ...ftpEndpointFields,
   /** The partner's id: shown in log lines, nothing else. */
   partner: z.string().min(1).optional(),
 });
@@ -64,5 +70,7 @@ export class FtpSender implements Outbound {
 export const ftpSender = defineOutbound({
   kind: 'ftp',
   config: ftpSenderConfig,
+  partner: { key: 'ftp', schema: ftpEndpoint, files: ftpFiles },
+  settings: (s, ctx) => ({ ...s, ca: localPath(ctx.base, s.ca), partner: ctx.partner.id }),
   create: (config, deps) => new FtpSender(config, deps),
 });

@@ -25,6 +25,7 @@ import {
   type RequestOutcome,
 } from './request';
 import { GatewayError } from '../../errors';
+import { secret } from '../../config/secret';
 import { duration } from '../../config/units';
 import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
 
@@ -40,20 +41,22 @@ const headerValue = (v: string) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
 const validHeaders = (headers: Record<string, string>) =>
   Object.entries(headers).every(([k, v]) => HEADER_NAME.test(k) && HEADER_VALUE.test(headerValue(v)));
 
-/** The partner file's `http` endpoint (src/config/partner.ts), plus how long to wait for the answer. */
+/** The partner file's `http` endpoint: the sender's whole config (it adds nothing of the gateway's). */
 export const httpSenderConfig = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ secret: 'url' }),
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+    /** Values of Authorization, Cookie and other credential-like headers are redacted. */
     headers: z
       .record(z.string().min(1), z.string())
-      .refine(validHeaders, 'header names must be HTTP tokens and values must not contain line breaks')
+      .refine(validHeaders, 'header names must be HTTP tokens (no spaces) and values must not contain line breaks')
       .refine(
         (h) => !Object.keys(h).some((k) => RESERVED_HEADERS.has(k.toLowerCase())),
         `these headers are set by the gateway: ${[...RESERVED_HEADERS].join(', ')}`,
       )
+      .meta({ secret: 'credential-headers' })
       .optional(),
-    token: z.string().min(1).optional(),
+    token: secret(z.string().min(1), 'bearer token sent as Authorization: Bearer …').optional(),
     /** From sending the first byte to the end of the answer's headers. */
     timeout: duration.refine((ms) => ms > 0, 'a timeout above zero').default(30_000),
   })
@@ -279,5 +282,7 @@ function excerpt(res: http.IncomingMessage): Promise<string> {
 export const httpSender = defineOutbound({
   kind: 'http',
   config: httpSenderConfig,
+  partner: { key: 'http', schema: httpSenderConfig },
+  settings: (section) => section,
   create: (config, deps) => new HttpSender(config, deps),
 });

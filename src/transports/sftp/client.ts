@@ -11,10 +11,11 @@ import type { Writable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
 import { type ServerHostKeyAlgorithm, utils } from 'ssh2';
 import { z } from 'zod';
+import { secret } from '../../config/secret';
 import { duration } from '../../config/units';
 import { type ErrorCode, GatewayError } from '../../errors';
 import { fingerprint, hostKeyAlgorithms, parseHostKeys, type PinnedKeys } from './known-hosts';
-import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from './remote-files';
+import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from '../remote/files';
 
 /** How a partner's SFTP server is reached: the keys of a partner file's `sftp` poll entry and endpoint. */
 export const sftpConnectionFields = {
@@ -23,7 +24,7 @@ export const sftpConnectionFields = {
   user: z.string().min(1),
   /** Our private key file (OpenSSH or PEM, not passphrase-protected). */
   key: z.string().min(1).optional(),
-  password: z.string().min(1).meta({ secret: true }).optional(),
+  password: secret(z.string().min(1), 'password to log in to their server').optional(),
   /** Their host key: a known_hosts file or a public key file. Always checked. */
   hostKey: z.string().min(1),
   /** Connecting, agreeing keys and logging in must be done within this. */

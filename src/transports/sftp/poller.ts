@@ -3,9 +3,10 @@
  * rules: stable files only, receipt after commit, never taken twice).
  */
 import { z } from 'zod';
-import { defineInbound, type InboundDeps } from '../spec';
+import { defineInbound, localPath, type InboundDeps } from '../spec';
 import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpConnectionFields } from './client';
-import { pollingFields, RemotePoller } from './remote-poller';
+import { checkCredential, sftpPollEntry, sftpServerFiles } from './partner-file';
+import { pollingFields, RemotePoller } from '../remote/poller';
 
 export const sftpPollConfig = z
   .strictObject({ ...sftpConnectionFields, ...pollingFields })
@@ -21,5 +22,13 @@ export class SftpPoller extends RemotePoller {
 export const sftpPoller = defineInbound({
   kind: 'sftp-poll',
   config: sftpPollConfig,
+  place: 'poll',
+  partner: { key: 'sftp', schema: sftpPollEntry, check: checkCredential, files: sftpServerFiles },
+  settings: (s, ctx) => ({
+    ...s,
+    key: localPath(ctx.base, s.key),
+    hostKey: localPath(ctx.base, s.hostKey),
+    partner: ctx.partner.id,
+  }),
   create: (config, deps) => new SftpPoller(config, deps),
 });

@@ -6,15 +6,14 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import { isPlainName } from '../file/names';
-import { defineOutbound, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
-import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpConnectionFields } from './client';
-import { remoteUrl, uploadWithoutOverwrite } from './remote-files';
+import { defineOutbound, localPath, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
+import { connectSftp, credentialMissing, hasCredential, sftpAddress } from './client';
+import { checkCredential, sftpEndpoint, sftpEndpointFields, sftpServerFiles } from './partner-file';
+import { remoteUrl, uploadWithoutOverwrite } from '../remote/files';
 
 export const sftpSenderConfig = z
   .strictObject({
-    ...sftpConnectionFields,
-    /** The folder files are delivered to, as the login sees paths; it must exist. */
-    dir: z.string().min(1),
+    ...sftpEndpointFields,
     /** The partner's id: shown in log lines, nothing else. */
     partner: z.string().min(1).optional(),
   })
@@ -65,5 +64,12 @@ export class SftpSender implements Outbound {
 export const sftpSender = defineOutbound({
   kind: 'sftp',
   config: sftpSenderConfig,
+  partner: { key: 'sftp', schema: sftpEndpoint, check: checkCredential, files: sftpServerFiles },
+  settings: (s, ctx) => ({
+    ...s,
+    key: localPath(ctx.base, s.key),
+    hostKey: localPath(ctx.base, s.hostKey),
+    partner: ctx.partner.id,
+  }),
   create: (config, deps) => new SftpSender(config, deps),
 });

@@ -12,6 +12,8 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../errors';
 import type { RunningSftpServer, SftpServerOptions } from './server';
+import { defineListener } from '../spec';
+import { checkHosted, hostedFiles, sftpHosted } from './partner-file';
 import {
   fieldsFromWire,
   fromWire,
@@ -164,3 +166,9 @@ require(${JSON.stringify(entry)});
 `;
   return new Worker(bootstrap, { eval: true, workerData: settings });
 }
+
+/** The hosted SFTP server: gateway.yaml `sftp` sets it up; a partner's `inbound.sftp` is its login. */
+export const sftpServer = defineListener({
+  kind: 'sftp-server',
+  partner: { key: 'sftp', schema: sftpHosted, check: checkHosted, files: hostedFiles },
+});

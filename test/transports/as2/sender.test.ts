@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadGateway } from '../../../src/config/gateway';
 import { partnerFields } from '../../../src/config/partner';
 import { GatewayError } from '../../../src/errors';
-import { as2SenderSettings } from '../../../src/pipeline/as2';
+import { transportConfig } from '../../../src/pipeline/transport-settings';
 import { findOutbound } from '../../../src/transports';
 import type { ContentCipher, DigestAlgorithm } from '../../../src/transports/as2/cms';
 import { buildMdn, type Disposition } from '../../../src/transports/as2/mdn';
@@ -24,6 +24,7 @@ import {
   as2MessageIdFor,
   as2Sender,
   as2SenderConfig,
+  type As2SenderConfig,
 } from '../../../src/transports/as2/sender';
 import { startAs2Server, type As2Server } from '../../../src/transports/as2/server';
 import {
@@ -431,7 +432,7 @@ describe('as2 sender: OAEP key transport and compression after signing, as a par
     tmp.cleanup();
   });
 
-  /** The sender made as the gateway makes it: the partner file's endpoint through as2SenderSettings. */
+  /** The sender made as the gateway makes it: the partner file's endpoint through the spec's settings. */
   function fromPartnerFile(as2: Record<string, unknown>): As2Sender {
     const g = loadGateway(join(tmp.dir, 'gateway.yaml'), {});
     if (!g.ok) throw new Error(JSON.stringify(g.issues));
@@ -444,7 +445,7 @@ describe('as2 sender: OAEP key transport and compression after signing, as a par
       }),
       file: 'acme.yaml',
     };
-    return new As2Sender(as2SenderConfig.parse(as2SenderSettings(g.config, p, p.endpoints!.out.as2!)), deps);
+    return new As2Sender(transportConfig(g.config, p, as2Sender, p.endpoints!.out.as2!, []) as As2SenderConfig, deps);
   }
   beforeAll(() =>
     writeFileSync(

@@ -26,7 +26,7 @@ import {
   remoteUrl,
   renameWithoutOverwrite,
   seenKey,
-} from './remote-files';
+} from './files';
 
 /** What every poller adds to how its server is reached. */
 export const pollingFields = {
@@ -49,6 +49,20 @@ export const pollingFields = {
   /** The partner's id: shown in log lines, nothing else. */
   partner: z.string().min(1).optional(),
 };
+
+/**
+ * What a partner file's poll entry adds to the connection: the poller's own fields, except that an
+ * entry must say how often (at least 1s) and what becomes of a file once taken; the gateway adds
+ * `partner`.
+ */
+export const partnerPollingFields = (({ partner: _partner, ...fields }) => ({
+  ...fields,
+  afterRead: z.enum(['move', 'delete', 'leave']),
+  every: z
+    .custom((v) => v !== undefined, 'required: how often to poll, like 5m')
+    .pipe(duration)
+    .refine((ms) => ms >= 1000, 'at least 1s'),
+}))(pollingFields);
 
 export interface PollingConfig {
   dir: string;
