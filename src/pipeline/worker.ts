@@ -23,7 +23,10 @@ export interface WorkerOptions {
   maxCrashes?: number;
 }
 
-const EXPECTED_RACES = new Set<string>(['EDIGW_DB_DEADLOCK', 'EDIGW_DB_LOCK_TIMEOUT', 'EDIGW_DB_POOL_TIMEOUT']);
+/** Failures that are waits on the database, not faults of the job (data-source.ts bounds each wait). */
+const DATABASE_WAITS = new Set<string>(['EDIGW_DB_DEADLOCK', 'EDIGW_DB_LOCK_TIMEOUT', 'EDIGW_DB_POOL_TIMEOUT']);
+/** A job given back after a database wait runs again after this (up to twice it, spread so they do not return at once). */
+const DATABASE_WAIT_RETRY_MS = 2_000;
 
 /** Each job other than a delivery holds a connection for its transaction: this many per loop at once. */
 export const JOBS_AT_ONCE = 4;
@@ -219,14 +222,23 @@ export class Workers {
     } catch (e) {
       // Every step is idempotent (its writes commit with the job's completion), so running it again is safe.
       const msg = e instanceof GatewayError ? e.describe() : (e as Error).message;
+      // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault of the
+      // job: it goes back without using up an attempt, so a long database outage dead-letters nothing.
+      const waited = e instanceof GatewayError && DATABASE_WAITS.has(e.code);
       for (const job of jobs) {
-        // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault.
-        const level = e instanceof GatewayError && EXPECTED_RACES.has(e.code) ? 'warn' : 'error';
-        logger[level](
-          { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
-          'job failed; it will be retried',
-        );
         try {
+          if (waited) {
+            logger.warn(
+              { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
+              'job waited on the database; it goes back to the queue, its attempt not counted',
+            );
+            await store.queue.postpone(job, msg, DATABASE_WAIT_RETRY_MS * (1 + Math.random()));
+            continue;
+          }
+          logger.error(
+            { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
+            'job failed; it will be retried',
+          );
           await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
         } catch (e2) {
           logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');

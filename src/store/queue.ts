@@ -205,6 +205,25 @@ export class Queue {
     return ok ? 'retry' : 'lost';
   }
 
+  /**
+   * Gives a job back after `delayMs` without counting its attempt: it did not fail, it waited on the
+   * database (a busy pool, a row lock, a deadlock) and gave up. A database that stays away for hours
+   * must not use up a job's attempts and dead-letter work that was never wrong.
+   */
+  async postpone(job: Job, reason: string, delayMs: number): Promise<boolean> {
+    return this.serial.run(async () => {
+      const d = this.driver;
+      const now = this.clock();
+      const result = await retryOnLockConflict(() =>
+        this.ds.query(
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = 0, lastError = ?, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
+        ),
+      );
+      return affected(result) === 1;
+    });
+  }
+
   /** Dead-letters a job; with `manager`, inside the caller's transaction (so it commits with what the caller records). */
   async dead(job: Job, error: string, manager?: EntityManager): Promise<boolean> {
     return this.finish(job, { status: 'dead', lastError: error }, manager);
