@@ -27,7 +27,7 @@ import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
 import { poolSizeFor, Workers, type WorkerOptions } from './pipeline/worker';
-import { intake, seenInStore } from './pipeline/intake';
+import { intake, intakeFile, seenInStore } from './pipeline/intake';
 import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
@@ -304,6 +304,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
               fileName: input.fileName ?? null,
               remotePath: input.remotePath ?? null,
             }),
+          intakeFile: (input) =>
+            intakeFile(ctx, { transport: 'file', partnerId: p.id, ...input, remotePath: input.remotePath ?? null }),
           logger,
           clock: ctx.clock,
         }),
