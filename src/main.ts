@@ -163,7 +163,13 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
 
 /** The queue settings of gateway.yaml `jobs`, as the workers of every process take them. */
 function workerOptions(config: GatewayConfig): WorkerOptions {
-  return { count: config.workers, leaseMs: config.jobs.lease, maxCrashes: config.jobs.maxCrashes };
+  const { childHeap } = config.jobs;
+  return {
+    count: config.workers,
+    leaseMs: config.jobs.lease,
+    maxCrashes: config.jobs.maxCrashes,
+    ...(childHeap === 'off' ? {} : { child: { heapMb: Math.round(childHeap / 1024 ** 2), configFile: config.file } }),
+  };
 }
 
 /** Restart delays of a worker process that keeps dying: doubling from the first to the last. */

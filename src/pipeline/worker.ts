@@ -4,7 +4,9 @@ import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
 import { AS2_MDN_JOB, runMdnJob } from './as2';
 import { deliverJobs, Senders } from './deliver';
-import { processMessage } from './process';
+import { processMessage, type ProcessOptions } from './process';
+import { ChildDied, processInChild, type ChildOptions } from './process-child';
+import type { MessageRecord } from '../store/entities';
 import { runMaintenance } from './maintenance';
 import { Heartbeat } from './heartbeat';
 import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
@@ -21,6 +23,8 @@ export interface WorkerOptions {
   jobsAtOnce?: number;
   /** Starts of one job that may end with this process dead before the job is dead-lettered (crash-guard.ts). */
   maxCrashes?: number;
+  /** Runs `process` jobs of large (streamed) payloads in a child process with a heap cap of its own. */
+  child?: ChildOptions;
 }
 
 /** Failures that are waits on the database, not faults of the job (data-source.ts bounds each wait). */
@@ -55,6 +59,7 @@ export class Workers {
   private kicks = 0;
   private readonly id = `${hostname()}:${process.pid}`;
   private readonly heartbeat: Heartbeat;
+  private readonly processOptions: ProcessOptions;
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -62,6 +67,8 @@ export class Workers {
   ) {
     this.senders = new Senders(ctx);
     this.heartbeat = new Heartbeat(ctx.store.queue, opts.leaseMs ?? 60_000, ctx.logger);
+    const child = opts.child;
+    this.processOptions = child ? { isolate: (job, message) => this.inChild(job, message, child) } : {};
   }
 
   start(): void {
@@ -169,10 +176,30 @@ export class Workers {
   }
 
   private async run(job: Job): Promise<void> {
-    if (job.kind === 'process') await processMessage(this.ctx, job);
+    if (job.kind === 'process') await processMessage(this.ctx, job, this.processOptions);
     else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
     else if (job.kind === AS2_MDN_JOB) await runMdnJob(this.ctx, job);
     else await this.ctx.store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
+  }
+
+  /**
+   * A large payload's job in a child process. A child that dies (its heap ran out) gives the job back
+   * with its start counted as one that stopped its worker, as if this process had died: after
+   * `maxCrashes` of them the crash guard dead-letters it. This process, and its intake, live on.
+   */
+  private async inChild(job: Job, message: MessageRecord, opts: ChildOptions): Promise<void> {
+    try {
+      await processInChild(this.ctx, job, message, opts);
+    } catch (e) {
+      if (!(e instanceof ChildDied)) throw e;
+      this.ctx.logger.error(
+        { job: job.id, message: message.id, starts: job.starts, err: e.message },
+        'the child process of a process job died; the job goes back, counted as a crash',
+      );
+      await this.ctx.store.queue.crashed(job, e.message, Math.min(60_000, 1000 * 2 ** job.attempts));
+      return;
+    }
+    this.ctx.kick?.();
   }
 
   /**

@@ -206,6 +206,17 @@ export class Queue {
   }
 
   /**
+   * Gives back a job whose run died with the process it ran in (a child process out of heap), keeping
+   * its count of starts: the crash guard then sees it as a start that stopped its worker, and after
+   * `maxCrashes` of them dead-letters it instead of starting it again.
+   */
+  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
+    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
+    const runAt = new Date(this.clock().getTime() + delayMs);
+    return (await this.finish(job, { status: 'queued', lastError: error, runAt, keepStarts: true })) ? 'retry' : 'lost';
+  }
+
+  /**
    * Gives a job back after `delayMs` without counting its attempt: it did not fail, it waited on the
    * database (a busy pool, a row lock, a deadlock) and gave up. A database that stays away for hours
    * must not use up a job's attempts and dead-letter work that was never wrong.
@@ -300,7 +311,7 @@ export class Queue {
 
   private async finish(
     job: Job,
-    set: { status: string; lastError?: string | null; runAt?: Date },
+    set: { status: string; lastError?: string | null; runAt?: Date; keepStarts?: boolean },
     manager?: EntityManager,
   ): Promise<boolean> {
     if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
@@ -317,7 +328,7 @@ export class Queue {
       args.push(sqlDate(d, set.runAt));
     }
     // Any end of an attempt but a lease extension: the start did not kill its worker.
-    if (set.status !== 'running') cols.push('starts = 0');
+    if (set.status !== 'running' && !set.keepStarts) cols.push('starts = 0');
     const result = await retryOnLockConflict(() =>
       manager.query(
         `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
