@@ -26,7 +26,7 @@ import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
-import { poolSizeFor, Workers, type WorkerOptions } from './pipeline/worker';
+import { poolOptionsFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, intakeFile, seenInStore } from './pipeline/intake';
 import { resolvePaths } from './pipeline/deliver';
 import { sendDocument } from './pipeline/send';
@@ -73,7 +73,8 @@ async function openStore(config: GatewayConfig, logger: Logger, running = false)
     payloads: config.payloads === 'database' ? 'database' : 'file',
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
-    ...(running ? { checkpoints: checkpointLog(logger), pool: { size: poolSizeFor(config.workers) } } : {}),
+    pool: poolOptionsFor(config, running),
+    ...(running ? { checkpoints: checkpointLog(logger) } : {}),
   });
   try {
     const ran = await store.migrate();
@@ -133,7 +134,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
     checkpoints: checkpointLog(logger),
-    pool: { size: poolSizeFor(config.workers) },
+    pool: poolOptionsFor(config, true),
   });
   const partners = new PartnerDirectory(config, logger);
   partners.reload(true);

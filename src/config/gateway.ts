@@ -77,6 +77,21 @@ export const gatewaySchema = z.strictObject({
         .default(CHILD_HEAP_DEFAULT),
     })
     .prefault({}),
+  /**
+   * The database connections of each gateway process (MariaDB; SQLite has one writer and no pool).
+   * `pool`: connections at most; absent, sized from `workers` (docs/store.md). `acquireTimeout`: a
+   * wait for a connection longer than this fails (and the job goes back to the queue). `lockWaitTimeout`:
+   * a statement waits this long for a row lock (innodb_lock_wait_timeout, whole seconds).
+   */
+  store: z
+    .strictObject({
+      pool: z.number().int().min(2).max(256).optional(),
+      acquireTimeout: duration.refine((ms) => ms >= 100 && ms <= 10 * 60_000, 'between 100ms and 10m').default(10_000),
+      lockWaitTimeout: duration
+        .refine((ms) => ms >= 1000 && ms <= 3_600_000 && ms % 1000 === 0, 'whole seconds, between 1s and 1h')
+        .default(15_000),
+    })
+    .prefault({}),
   /** Retries of a failed delivery: exponential backoff from `backoff`, at most `maxBackoff` apart, then dead letter. */
   delivery: z
     .strictObject({

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import type { Job } from '../store/queue';
+import type { PoolOptions } from '../store/data-source';
+import type { GatewayConfig } from '../config/gateway';
 import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
 import { AS2_MDN_JOB, runMdnJob } from './as2';
@@ -43,6 +45,20 @@ export const JOBS_AT_ONCE = 4;
  */
 export function poolSizeFor(workers: number, jobsAtOnce = JOBS_AT_ONCE): number {
   return Math.min(64, workers * (jobsAtOnce + 1) + 6);
+}
+
+/**
+ * The pool options of a process from gateway.yaml `store`: its size (for a process that runs workers,
+ * from their concurrency unless `store.pool` says otherwise; for a command, mysql2's default) and the
+ * bounds of every wait for a connection or a row lock.
+ */
+export function poolOptionsFor(config: Pick<GatewayConfig, 'workers' | 'store'>, runsWorkers: boolean): PoolOptions {
+  const { pool, acquireTimeout, lockWaitTimeout } = config.store;
+  return {
+    ...(runsWorkers ? { size: pool ?? poolSizeFor(config.workers) } : pool !== undefined ? { size: pool } : {}),
+    acquireTimeoutMs: acquireTimeout,
+    lockWaitTimeoutS: lockWaitTimeout / 1000,
+  };
 }
 
 /**
