@@ -11,7 +11,8 @@
  *     partner's inbox folder and processes it streamed (ADR 0010-c): every set recorded, a 997 per
  *     interchange to a file endpoint (and with BENCH_LARGE_ROUTE=raw each interchange delivered once
  *     by a `raw` route to another). Timed from the file's rename into the inbox until every 997 (and
- *     raw interchange) is written; peak RSS is the gateway's VmHWM (target: under 300 MB for 1 GiB).
+ *     raw interchange) is written; peak RSS is the gateway's VmHWM (target: under 300 MB for 1 GiB),
+ *     and the note gives the child process that runs the job (gateway.yaml jobs.childHeap) apart.
  */
 import {
   closeSync,
@@ -141,6 +142,30 @@ function childPids(pid: number): number[] {
   return out;
 }
 
+/**
+ * The RSS of the gateway and of the child processes it starts (a large payload's process job runs in
+ * one, gateway.yaml jobs.childHeap): the children's peak, and the largest sum of both at once.
+ */
+class FamilyRss {
+  childPeak = 0;
+  sumPeak = 0;
+  processingPeak = 0;
+  readonly children = new Set<number>();
+  constructor(private readonly pid: number) {}
+
+  sample(processing: boolean): void {
+    let sum = vmRssMb(this.pid) ?? 0;
+    for (const c of childPids(this.pid)) {
+      this.children.add(c);
+      const rss = vmRssMb(c) ?? 0;
+      sum += rss;
+      this.childPeak = Math.max(this.childPeak, vmHwmMb(c) ?? rss);
+    }
+    this.sumPeak = Math.max(this.sumPeak, sum);
+    if (processing) this.processingPeak = Math.max(this.processingPeak, sum);
+  }
+}
+
 function peakRss(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
@@ -236,23 +261,11 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
     let peak = 0;
     // A large payload's process job runs in a child process of the gateway (gateway.yaml
     // jobs.childHeap): its RSS is sampled apart, and with the gateway's as the sum of both at once.
-    let childPeak = 0;
-    let sumPeak = 0;
-    const children = new Set<number>();
-    // What the process step takes, sampled apart from the first 997 on (the first interchange done).
-    let processingPeak = 0;
+    const rss = new FamilyRss(pid);
     while (Date.now() < deadline && gw.running) {
       peak = Math.max(peak, vmHwmMb(pid) ?? 0);
-      const own = vmRssMb(pid) ?? 0;
-      let inChildren = 0;
-      for (const c of childPids(pid)) {
-        children.add(c);
-        const rss = vmRssMb(c) ?? 0;
-        inChildren += rss;
-        childPeak = Math.max(childPeak, vmHwmMb(c) ?? rss);
-      }
-      sumPeak = Math.max(sumPeak, own + inChildren);
-      if (countFiles(join(dir, 'out/acks')) > 0) processingPeak = Math.max(processingPeak, own + inChildren);
+      // What the process step takes shows apart from the first 997 on (the first interchange done).
+      rss.sample(countFiles(join(dir, 'out/acks')) > 0);
       if (
         countFiles(join(dir, 'out/acks')) >= f.interchanges &&
         (!rawRoute() || countFiles(join(dir, 'out/archive')) >= f.interchanges)
@@ -281,8 +294,8 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
       `${(f.bytes / MiB).toFixed(0)} MB of X12 850s (${f.transactions} sets of ~1 MiB in ${f.interchanges} interchanges), the real gateway (workers: 2, SQLite, payloads in files), ` +
         `file inbox; processed streamed: every set recorded, a 997 per interchange to a file endpoint${rawRoute() ? ', each interchange once by a raw route (BENCH_LARGE_ROUTE=raw)' : ', no route (BENCH_LARGE_ROUTE=raw adds one)'}; peak RSS is the gateway's VmHWM`,
       `gateway: ${perCpu(f.bytes, cpu)} (its child processes included); peak RSS column: the gateway process's VmHWM; ` +
-        `${children.size} child process(es) ran the process job: their peak RSS ${childPeak.toFixed(0)} MB (VmHWM sampled every ${POLL_MS} ms); ` +
-        `gateway + child processes at once, sampled: ${sumPeak.toFixed(0)} MB; from the first 997 on: ${processingPeak.toFixed(0)} MB`,
+        `${rss.children.size} child process(es) ran the process job: their peak RSS ${rss.childPeak.toFixed(0)} MB (VmHWM sampled every ${POLL_MS} ms); ` +
+        `gateway + child processes at once, sampled: ${rss.sumPeak.toFixed(0)} MB; from the first 997 on: ${rss.processingPeak.toFixed(0)} MB`,
     ];
     if (!done)
       notes.push(
