@@ -43,13 +43,14 @@ export class ChildDied extends Error {}
  * child's batches are fenced on the same claim), and the child commits the job's work and its
  * completion itself. A failure the child reports is rethrown here as the worker would have seen it;
  * a child that dies is a ChildDied, which the worker treats as a start that stopped its worker
- * (crash-guard.ts). A lost lease kills the child.
+ * (crash-guard.ts). A lost lease kills the child, as does `halt` (a stop that cannot wait for it).
  */
 export function processInChild(
   ctx: PipelineContext,
   job: Job,
   message: MessageRecord,
   opts: ChildOptions,
+  halt?: AbortSignal,
 ): Promise<void> {
   const entry = childEntry();
   if (!existsSync(entry)) throw new Error(`cannot run a process job in a child process: ${entry} is not built`);
@@ -71,6 +72,7 @@ export function processInChild(
     );
     const onAbort = () => child.kill('SIGKILL');
     job.lease?.addEventListener('abort', onAbort, { once: true });
+    halt?.addEventListener('abort', onAbort, { once: true });
     child.on('message', (m: ChildAnswer) => {
       answer = m;
     });
@@ -80,6 +82,7 @@ export function processInChild(
     });
     child.once('exit', (code, signal) => {
       job.lease?.removeEventListener('abort', onAbort);
+      halt?.removeEventListener('abort', onAbort);
       if (answer?.ok) return resolve();
       if (answer && !answer.ok) return reject(rebuilt(answer.error));
       const how = signal ? `killed by ${signal}` : `exit code ${code}`;

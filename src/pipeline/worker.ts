@@ -76,6 +76,8 @@ export class Workers {
   private readonly id = `${hostname()}:${process.pid}`;
   private readonly heartbeat: Heartbeat;
   private readonly processOptions: ProcessOptions;
+  /** Aborted when a stop could not wait for the jobs in hand: ends their child processes. */
+  private readonly halt = new AbortController();
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -120,6 +122,9 @@ export class Workers {
     });
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
+    // A child process still running a large job would keep this process alive after the stop (its IPC
+    // channel): it goes, its batch in hand rolls back, and the job resumes from its last checkpoint.
+    if (!finished) this.halt.abort();
     // Jobs still running past the grace are left to their leases: stop renewing them, and do not count
     // this start against them as one that killed its worker (crash-guard.ts): the stop was orderly.
     await this.heartbeat.stop();
@@ -205,9 +210,10 @@ export class Workers {
    */
   private async inChild(job: Job, message: MessageRecord, opts: ChildOptions): Promise<void> {
     try {
-      await processInChild(this.ctx, job, message, opts);
+      await processInChild(this.ctx, job, message, opts, this.halt.signal);
     } catch (e) {
       if (!(e instanceof ChildDied)) throw e;
+      if (this.halt.signal.aborted) return; // ended by the stop: left to its lease, not a crash
       this.ctx.logger.error(
         { job: job.id, message: message.id, starts: job.starts, err: e.message },
         'the child process of a process job died; the job goes back, counted as a crash',

@@ -113,6 +113,38 @@ describe('process jobs of large payloads in a child process', () => {
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   }, 90_000);
 
+  test('a stop that cannot wait for the child ends it (so the gateway can exit); the job is left to its lease, not counted as a crash', async () => {
+    const ctx = await open();
+    const { messageId } = await intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: largeInterchange(104),
+      fileName: 'big.x12',
+    });
+    const { lines, logger } = capture();
+    const w = new Workers(
+      { ...ctx, logger },
+      { count: 1, idleMs: 50, child: { heapMb: 128, configFile: join(d.dir, 'gateway.yaml') } },
+    );
+    w.start();
+    const started = await until('the child started', 20_000, async () =>
+      lines.find((l) => l.msg === 'processing a large payload in a child process'),
+    );
+    const pid = Number(started.obj.pid);
+    expect(await w.stop(100)).toBe(false);
+    await until('the child gone', 10_000, async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const job = await ctx.store.ds.manager.findOneByOrFail(JobRecord, { messageId, kind: 'process' });
+    expect(job).toMatchObject({ status: 'running', starts: 0 });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  }, 60_000);
+
   test('a child that dies each time (its heap too small) leaves this process running; after maxCrashes the job is dead-lettered', async () => {
     const ctx = await open();
     const { messageId } = await intake(ctx, {
