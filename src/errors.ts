@@ -36,6 +36,7 @@ export const catalogue = {
   EDIGW_FILE_NO_SPACE: { kind: 'retry', message: 'no space left on the device' },
   EDIGW_FILE_IO: { kind: 'retry', message: 'file system error' },
   EDIGW_FILE_NAME_INVALID: { kind: 'dead', message: 'not a plain file name' },
+  EDIGW_FILE_CHANGED: { kind: 'retry', message: 'the file changed while it was read' },
   EDIGW_HTTP_UNREACHABLE: { kind: 'retry', message: 'the server is not reachable' },
   EDIGW_HTTP_TLS: { kind: 'retry', message: 'the TLS connection to the server failed' },
   EDIGW_HTTP_SERVER: { kind: 'retry', message: 'the server failed or is busy' },

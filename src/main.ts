@@ -27,8 +27,8 @@ import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
-import { poolSizeFor, Workers, type WorkerOptions } from './pipeline/worker';
-import { intake, seenInStore } from './pipeline/intake';
+import { poolOptionsFor, Workers, type WorkerOptions } from './pipeline/worker';
+import { intake, intakeFile, seenInStore } from './pipeline/intake';
 import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
 import { scheduleMaintenance } from './pipeline/maintenance';
@@ -74,7 +74,8 @@ async function openStore(config: GatewayConfig, logger: Logger, running = false)
     payloads: config.payloads === 'database' ? 'database' : 'file',
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
-    ...(running ? { checkpoints: checkpointLog(logger), pool: { size: poolSizeFor(config.workers) } } : {}),
+    pool: poolOptionsFor(config, running),
+    ...(running ? { checkpoints: checkpointLog(logger) } : {}),
   });
   try {
     const ran = await store.migrate();
@@ -134,7 +135,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
     checkpoints: checkpointLog(logger),
-    pool: { size: poolSizeFor(config.workers) },
+    pool: poolOptionsFor(config, true),
   });
   const partners = new PartnerDirectory(config, logger);
   partners.reload(true);
@@ -164,7 +165,13 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
 
 /** The queue settings of gateway.yaml `jobs`, as the workers of every process take them. */
 function workerOptions(config: GatewayConfig): WorkerOptions {
-  return { count: config.workers, leaseMs: config.jobs.lease, maxCrashes: config.jobs.maxCrashes };
+  const { childHeap } = config.jobs;
+  return {
+    count: config.workers,
+    leaseMs: config.jobs.lease,
+    maxCrashes: config.jobs.maxCrashes,
+    ...(childHeap === 'off' ? {} : { child: { heapMb: Math.round(childHeap / 1024 ** 2), configFile: config.file } }),
+  };
 }
 
 /** Restart delays of a worker process that keeps dying: doubling from the first to the last. */
@@ -342,6 +349,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
               partnerId: p.id,
               bytes: input.bytes,
               fileName: input.fileName ?? null,
+              remotePath: input.remotePath ?? null,
+            }),
+          intakeFile: (input) =>
+            intakeFile(ctx, {
+              transport: t.spec.kind,
+              partnerId: p.id,
+              ...input,
               remotePath: input.remotePath ?? null,
             }),
           seen: seenInStore(store, p.id),

@@ -7,6 +7,9 @@ import { byteSize, duration } from './units';
 const partyId = z.strictObject({ qualifier: z.string().min(1).max(4), id: z.string().min(1).max(35) });
 const port = z.number().int().min(1).max(65535);
 
+/** The heap cap of the child process that runs a large payload's `process` job (gateway.yaml jobs.childHeap). */
+export const CHILD_HEAP_DEFAULT = 192 * 1024 ** 2;
+
 /** gateway.yaml (DESIGN.md's contract): every key optional, unknown keys are errors. */
 export const gatewaySchema = z.strictObject({
   database: z.string().min(1).default('sqlite:data/gateway.sqlite'),
@@ -61,11 +64,32 @@ export const gatewaySchema = z.strictObject({
    * (a running job renews it every third of that, so it only runs out when the worker died).
    * `maxCrashes`: starts of one job that may end with its worker dead (a crash, an OOM, a kill) before
    * the job is dead-lettered rather than started again; ordinary failures are retried and do not count.
+   * `childHeap`: `process` jobs of large payloads (those processed streamed, from 8 MiB) run in a child
+   * process whose V8 heap is capped at this size, so one that runs it out takes the child down, never
+   * the gateway and its intake; `off` runs them in the worker itself.
    */
   jobs: z
     .strictObject({
       lease: duration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
       maxCrashes: z.number().int().min(1).max(100).default(3),
+      childHeap: z
+        .union([z.literal('off'), byteSize.refine((b) => b >= 64 * 1024 ** 2, 'at least 64MB (or off)')])
+        .default(CHILD_HEAP_DEFAULT),
+    })
+    .prefault({}),
+  /**
+   * The database connections of each gateway process (MariaDB; SQLite has one writer and no pool).
+   * `pool`: connections at most; absent, sized from `workers` (docs/store.md). `acquireTimeout`: a
+   * wait for a connection longer than this fails (and the job goes back to the queue). `lockWaitTimeout`:
+   * a statement waits this long for a row lock (innodb_lock_wait_timeout, whole seconds).
+   */
+  store: z
+    .strictObject({
+      pool: z.number().int().min(2).max(256).optional(),
+      acquireTimeout: duration.refine((ms) => ms >= 100 && ms <= 10 * 60_000, 'between 100ms and 10m').default(10_000),
+      lockWaitTimeout: duration
+        .refine((ms) => ms >= 1000 && ms <= 3_600_000 && ms % 1000 === 0, 'whole seconds, between 1s and 1h')
+        .default(15_000),
     })
     .prefault({}),
   /** Retries of a failed delivery: exponential backoff from `backoff`, at most `maxBackoff` apart, then dead letter. */

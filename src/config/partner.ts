@@ -275,7 +275,6 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 type Issue = { path: (string | number)[]; message: string };
 
 /** The cross-field checks of one file that need no file system. */
-// eslint-disable-next-line complexity -- one check per cross-field rule of a partner file, each reported at once with its key path
 function fileChecks(p: Obj, ctx: PartnerContext | undefined): Issue[] {
   const issues: Issue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });

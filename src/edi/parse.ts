@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Diagnostic, Group, Interchange, Transaction } from './model';
 import { EdiReader, UnreadableInput } from './reader';
 import type { ReaderOptions } from './reader-types';
+import { ackSummary } from './ack/summary';
 
 export interface ParseResult {
   interchanges: Interchange[];
@@ -105,14 +106,20 @@ export async function* parseStream(
     {
       interchangeStart: (interchange) => queue.push({ kind: 'interchange-start', interchange }),
       // With retain 'summary' the reader drops a transaction's segments as soon as the sink returns, and the
-      // event is read later: it gets a shallow copy that keeps them.
-      transaction: (transaction, group, interchange) =>
+      // event is read later: it gets a shallow copy that keeps them. The group keeps what the acknowledgement
+      // reads (the header, each faulty segment's claim: ackSummary), so a streamed ack is the whole parse's.
+      transaction: (transaction, group, interchange) => {
+        if (opts.retain === 'summary') {
+          const at = group.transactions.lastIndexOf(transaction);
+          if (at >= 0) group.transactions[at] = ackSummary(transaction);
+        }
         queue.push({
           kind: 'transaction',
           transaction: opts.retain === 'summary' ? { ...transaction } : transaction,
           group,
           interchange,
-        }),
+        });
+      },
       interchangeEnd: (interchange) => queue.push({ kind: 'interchange-end', interchange }),
       diagnostic: (diagnostic) => queue.push({ kind: 'diagnostic', diagnostic }),
     },

@@ -28,10 +28,10 @@ export async function intake(
   return { messageId: r.message.id, duplicate: r.duplicate };
 }
 
-/** intake() for an upload on disk (the hosted SFTP server): streamed into the store, any size. */
+/** intake() for a file on disk (the hosted SFTP server, the file inbox): streamed into the store, any size. */
 export async function intakeFile(
   ctx: PipelineContext,
-  req: Omit<IntakeRequest, 'bytes'> & { path: string; synced?: { sha256: string; size: number } },
+  req: Omit<IntakeRequest, 'bytes'> & { path: string; size?: number; synced?: { sha256: string; size: number } },
 ): Promise<{ messageId: string; duplicate: boolean }> {
   const receive = () => ctx.store.receiveFile({ direction: 'in', ...req });
   const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());

@@ -92,13 +92,18 @@ export interface Work {
  */
 export const STREAM_FROM = 8 * 1024 * 1024;
 
+export interface ProcessOptions extends StreamOptions {
+  /** Runs the job of a streamed (large) payload elsewhere: in a child process with a heap of its own (process-child.ts). */
+  isolate?: (job: Job, message: MessageRecord) => Promise<void>;
+}
+
 /**
  * The `process` job: parse what arrived, identify and check each interchange, record it, acknowledge
  * it, and route, map and queue each transaction for delivery. All of it commits in one transaction with
  * the job's completion, so a retaken job (its worker died) starts from nothing done, and a finished one
  * is never done again. A large payload is streamed instead, in batches that each commit (STREAM_FROM).
  */
-export async function processMessage(ctx: PipelineContext, job: Job, opts: StreamOptions = {}): Promise<void> {
+export async function processMessage(ctx: PipelineContext, job: Job, opts: ProcessOptions = {}): Promise<void> {
   const { store } = ctx;
   const message = job.messageId ? await store.message(job.messageId) : null;
   if (!message) {
@@ -106,7 +111,7 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Strea
     return;
   }
   if (message.size >= (opts.streamFrom ?? STREAM_FROM)) {
-    await processStreamed(ctx, job, message, opts);
+    await (opts.isolate ? opts.isolate(job, message) : processStreamed(ctx, job, message, opts));
     return;
   }
   const payload = await store.payload(message.sha256);

@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
 import type { Job } from '../store/queue';
+import type { PoolOptions } from '../store/store';
+import type { GatewayConfig } from '../config/gateway';
 import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
 import { AS2_MDN_JOB, runMdnJob } from './as2';
 import { deliverJobs, Senders } from './deliver';
-import { processMessage } from './process';
+import { processMessage, type ProcessOptions } from './process';
+import { ChildDied, processInChild, type ChildOptions } from './process-child';
+import type { MessageRecord } from '../store/entities';
 import { runMaintenance } from './maintenance';
 import { Heartbeat } from './heartbeat';
 import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
@@ -21,9 +25,14 @@ export interface WorkerOptions {
   jobsAtOnce?: number;
   /** Starts of one job that may end with this process dead before the job is dead-lettered (crash-guard.ts). */
   maxCrashes?: number;
+  /** Runs `process` jobs of large (streamed) payloads in a child process with a heap cap of its own. */
+  child?: ChildOptions;
 }
 
-const EXPECTED_RACES = new Set<string>(['EDIGW_DB_DEADLOCK', 'EDIGW_DB_LOCK_TIMEOUT', 'EDIGW_DB_POOL_TIMEOUT']);
+/** Failures that are waits on the database, not faults of the job (data-source.ts bounds each wait). */
+const DATABASE_WAITS = new Set<string>(['EDIGW_DB_DEADLOCK', 'EDIGW_DB_LOCK_TIMEOUT', 'EDIGW_DB_POOL_TIMEOUT']);
+/** A job given back after a database wait runs again after this (up to twice it, spread so they do not return at once). */
+const DATABASE_WAIT_RETRY_MS = 2_000;
 
 /** Each job other than a delivery holds a connection for its transaction: this many per loop at once. */
 export const JOBS_AT_ONCE = 4;
@@ -36,6 +45,20 @@ export const JOBS_AT_ONCE = 4;
  */
 export function poolSizeFor(workers: number, jobsAtOnce = JOBS_AT_ONCE): number {
   return Math.min(64, workers * (jobsAtOnce + 1) + 6);
+}
+
+/**
+ * The pool options of a process from gateway.yaml `store`: its size (for a process that runs workers,
+ * from their concurrency unless `store.pool` says otherwise; for a command, mysql2's default) and the
+ * bounds of every wait for a connection or a row lock.
+ */
+export function poolOptionsFor(config: Pick<GatewayConfig, 'workers' | 'store'>, runsWorkers: boolean): PoolOptions {
+  const { pool, acquireTimeout, lockWaitTimeout } = config.store;
+  return {
+    ...(runsWorkers ? { size: pool ?? poolSizeFor(config.workers) } : pool !== undefined ? { size: pool } : {}),
+    acquireTimeoutMs: acquireTimeout,
+    lockWaitTimeoutS: lockWaitTimeout / 1000,
+  };
 }
 
 /**
@@ -52,6 +75,9 @@ export class Workers {
   private kicks = 0;
   private readonly id = `${hostname()}:${process.pid}`;
   private readonly heartbeat: Heartbeat;
+  private readonly processOptions: ProcessOptions;
+  /** Aborted when a stop could not wait for the jobs in hand: ends their child processes. */
+  private readonly halt = new AbortController();
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -59,6 +85,8 @@ export class Workers {
   ) {
     this.senders = new Senders(ctx);
     this.heartbeat = new Heartbeat(ctx.store.queue, opts.leaseMs ?? 60_000, ctx.logger);
+    const child = opts.child;
+    this.processOptions = child ? { isolate: (job, message) => this.inChild(job, message, child) } : {};
   }
 
   start(): void {
@@ -94,6 +122,9 @@ export class Workers {
     });
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
+    // A child process still running a large job would keep this process alive after the stop (its IPC
+    // channel): it goes, its batch in hand rolls back, and the job resumes from its last checkpoint.
+    if (!finished) this.halt.abort();
     // Jobs still running past the grace are left to their leases: stop renewing them, and do not count
     // this start against them as one that killed its worker (crash-guard.ts): the stop was orderly.
     await this.heartbeat.stop();
@@ -166,10 +197,31 @@ export class Workers {
   }
 
   private async run(job: Job): Promise<void> {
-    if (job.kind === 'process') await processMessage(this.ctx, job);
+    if (job.kind === 'process') await processMessage(this.ctx, job, this.processOptions);
     else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
     else if (job.kind === AS2_MDN_JOB) await runMdnJob(this.ctx, job);
     else await this.ctx.store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
+  }
+
+  /**
+   * A large payload's job in a child process. A child that dies (its heap ran out) gives the job back
+   * with its start counted as one that stopped its worker, as if this process had died: after
+   * `maxCrashes` of them the crash guard dead-letters it. This process, and its intake, live on.
+   */
+  private async inChild(job: Job, message: MessageRecord, opts: ChildOptions): Promise<void> {
+    try {
+      await processInChild(this.ctx, job, message, opts, this.halt.signal);
+    } catch (e) {
+      if (!(e instanceof ChildDied)) throw e;
+      if (this.halt.signal.aborted) return; // ended by the stop: left to its lease, not a crash
+      this.ctx.logger.error(
+        { job: job.id, message: message.id, starts: job.starts, err: e.message },
+        'the child process of a process job died; the job goes back, counted as a crash',
+      );
+      await this.ctx.store.queue.crashed(job, e.message, Math.min(60_000, 1000 * 2 ** job.attempts));
+      return;
+    }
+    this.ctx.kick?.();
   }
 
   /**
@@ -219,14 +271,23 @@ export class Workers {
     } catch (e) {
       // Every step is idempotent (its writes commit with the job's completion), so running it again is safe.
       const msg = e instanceof GatewayError ? e.describe() : (e as Error).message;
+      // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault of the
+      // job: it goes back without using up an attempt, so a long database outage dead-letters nothing.
+      const waited = e instanceof GatewayError && DATABASE_WAITS.has(e.code);
       for (const job of jobs) {
-        // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault.
-        const level = e instanceof GatewayError && EXPECTED_RACES.has(e.code) ? 'warn' : 'error';
-        logger[level](
-          { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
-          'job failed; it will be retried',
-        );
         try {
+          if (waited) {
+            logger.warn(
+              { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
+              'job waited on the database; it goes back to the queue, its attempt not counted',
+            );
+            await store.queue.postpone(job, msg, DATABASE_WAIT_RETRY_MS * (1 + Math.random()));
+            continue;
+          }
+          logger.error(
+            { job: job.id, kind: job.kind, attempt: job.attempts, err: msg },
+            'job failed; it will be retried',
+          );
           await store.queue.retry(job, msg, Math.min(60_000, 1000 * 2 ** job.attempts));
         } catch (e2) {
           logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');

@@ -206,6 +206,36 @@ export class Queue {
     return ok ? 'retry' : 'lost';
   }
 
+  /**
+   * Gives back a job whose run died with the process it ran in (a child process out of heap), keeping
+   * its count of starts: the crash guard then sees it as a start that stopped its worker, and after
+   * `maxCrashes` of them dead-letters it instead of starting it again.
+   */
+  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
+    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
+    const runAt = new Date(this.clock().getTime() + delayMs);
+    return (await this.finish(job, { status: 'queued', lastError: error, runAt, keepStarts: true })) ? 'retry' : 'lost';
+  }
+
+  /**
+   * Gives a job back after `delayMs` without counting its attempt: it did not fail, it waited on the
+   * database (a busy pool, a row lock, a deadlock) and gave up. A database that stays away for hours
+   * must not use up a job's attempts and dead-letter work that was never wrong.
+   */
+  async postpone(job: Job, reason: string, delayMs: number): Promise<boolean> {
+    return this.serial.run(async () => {
+      const d = this.driver;
+      const now = this.clock();
+      const result = await retryOnLockConflict(() =>
+        this.ds.query(
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = 0, lastError = ?, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
+        ),
+      );
+      return affected(result) === 1;
+    });
+  }
+
   /** Dead-letters a job; with `manager`, inside the caller's transaction (so it commits with what the caller records). */
   async dead(job: Job, error: string, manager?: EntityManager): Promise<boolean> {
     return this.finish(job, { status: 'dead', lastError: error }, manager);
@@ -282,7 +312,7 @@ export class Queue {
 
   private async finish(
     job: Job,
-    set: { status: string; lastError?: string | null; runAt?: Date },
+    set: { status: string; lastError?: string | null; runAt?: Date; keepStarts?: boolean },
     manager?: EntityManager,
   ): Promise<boolean> {
     if (!manager) return this.serial.run(() => this.finish(job, set, this.ds.manager));
@@ -299,7 +329,7 @@ export class Queue {
       args.push(sqlDate(d, set.runAt));
     }
     // Any end of an attempt but a lease extension: the start did not kill its worker.
-    if (set.status !== 'running') cols.push('starts = 0');
+    if (set.status !== 'running' && !set.keepStarts) cols.push('starts = 0');
     const result = await retryOnLockConflict(() =>
       manager.query(
         `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,

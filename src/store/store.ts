@@ -14,6 +14,8 @@ import {
   type PoolState,
   type SideConnection,
 } from './data-source';
+
+export type { PoolOptions };
 import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
 import {
   DeliveryRecord,
@@ -323,24 +325,35 @@ export class Store {
    * memory) and fsynced before the row commits; a small one (or any, with payloads kept in the
    * database) is read whole into its row. A caller that already knows a large file's sha256 and size
    * and has fsynced it (`synced`), and will not change it again, has it linked into the store instead
-   * of copied.
+   * of copied. With `size`, bytes read that are not that many (someone still writes the file) fail
+   * with EDIGW_FILE_CHANGED before anything commits.
    */
   async receiveFile(
-    input: Omit<ReceiveInput, 'bytes'> & { path: string; synced?: { sha256: string; size: number } },
+    input: Omit<ReceiveInput, 'bytes'> & { path: string; size?: number; synced?: { sha256: string; size: number } },
   ): Promise<Received> {
-    const { path, synced, ...rest } = input;
+    const { path, synced, size: expected, ...rest } = input;
+    const check = (read: number) => {
+      if (expected !== undefined && read !== expected)
+        throw new GatewayError('EDIGW_FILE_CHANGED', `reading ${path}`, {
+          cause: new Error(`${read} bytes read where ${expected} were seen`),
+        });
+    };
     // A metadata call, in place (ADR 0008).
     const size = synced?.size ?? statSync(path).size;
     // A small file just written is in the page cache: read in place, as the metadata calls are, rather
     // than in four trips through the thread pool (open, fstat, read, close).
-    if (this.files && !this.inFile(size)) return this.receive({ ...rest, bytes: readFileSync(path) });
-    if (!this.files) return this.receive({ ...rest, bytes: await readFile(path) });
+    if (!this.files || !this.inFile(size)) {
+      const bytes = this.files ? readFileSync(path) : await readFile(path);
+      check(bytes.length);
+      return this.receive({ ...rest, bytes });
+    }
     let stored: { sha256: string; size: number };
     if (synced) {
       await this.files.adopt(path, synced.sha256);
       stored = synced;
     } else {
       stored = await this.files.putStream(createReadStream(path));
+      check(stored.size);
     }
     return this.commitReceipt({ ...rest, bytes: EMPTY }, this.newMessage(rest, stored.sha256, stored.size));
   }

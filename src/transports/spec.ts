@@ -21,6 +21,14 @@ export interface IntakeInput {
   remotePath?: string;
 }
 
+/** A file on local disk to take in, as the transport saw it complete. */
+export interface IntakeFileInput {
+  path: string;
+  size: number;
+  fileName?: string;
+  remotePath?: string;
+}
+
 export interface InboundDeps {
   /**
    * The store's durable receive. Its resolution is the commit: a transport gives its receipt (moves or
@@ -28,6 +36,12 @@ export interface InboundDeps {
    * never when it rejects.
    */
   intake(input: IntakeInput): Promise<{ messageId: string }>;
+  /**
+   * intake() for a file on local disk, streamed into the store so that its size does not matter. It
+   * fails with EDIGW_FILE_CHANGED when the bytes read are not `size` (the file is still being written).
+   * Absent: the transport reads the file and calls intake().
+   */
+  intakeFile?(input: IntakeFileInput): Promise<{ messageId: string }>;
   logger: TransportLogger;
   clock: () => Date;
   /**

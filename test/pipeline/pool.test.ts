@@ -213,6 +213,41 @@ describeOn('mariadb', 'MariaDB pool', () => {
     }
   });
 
+  test('a job that keeps waiting on a row lock goes back each time without using an attempt, and runs once the lock is gone', async () => {
+    const ctx = await open({ size: 3, lockWaitTimeoutS: 1 });
+    const { messageId } = await intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 10 })),
+      fileName: 'po.x12',
+    });
+    // One attempt only: were a database wait counted, the first would dead-letter the job.
+    await ctx.store.ds.query('UPDATE job SET maxAttempts = 1 WHERE messageId = ?', [messageId]);
+    const { lines, logger } = capture();
+    const other = await createConnection({ uri: db!.url });
+    const workers = new Workers({ ...ctx, logger }, { count: 1, idleMs: 50 });
+    const jobRow = () => ctx.store.ds.manager.findOneByOrFail(JobRecord, { messageId: messageId });
+    try {
+      await other.query('START TRANSACTION');
+      await other.query("INSERT INTO control_number (scope, kind, value, updatedAt) VALUES ('acme', 'isa', 5, NOW(3))");
+      workers.start();
+      await until('two lock waits logged', 30_000, async () =>
+        lines.filter((l) => /its attempt not counted/.test(l.msg)).length >= 2 ? true : undefined,
+      );
+      const row = await jobRow();
+      expect(row.status).not.toBe('dead');
+      expect(row.lastError).toMatch(/EDIGW_DB_LOCK_TIMEOUT/);
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+      await other.query('ROLLBACK');
+      await until('the job done', 20_000, async () => (await jobRow()).status === 'done');
+    } finally {
+      await other.end();
+      await workers.stop(5_000);
+    }
+    expect((await jobRow()).attempts).toBe(1);
+    expect((await ctx.store.message(messageId))?.status).toBe('processed');
+  }, 60_000);
+
   test('/health answers from its own connection while every pooled one is taken; a submit gets 503, a stable code and Retry-After', async () => {
     const ctx = await open({ size: 2, acquireTimeoutMs: 300 });
     const { lines, logger } = capture();

@@ -21,6 +21,7 @@ import {
 import { deliverJob, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import { describeOn, testWith } from '../helpers/databases';
+import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
 import {
   type Deployment,
   deployment,
@@ -97,6 +98,25 @@ const PARTNERS = {
     "routes: [{ match: { type: 'ORDERS' }, to: erp }]",
     'endpoints: { erp: { file: { dir: out/edison } } }',
   ].join('\n'),
+  // Two partners of the shared corpus, for the acknowledgements of its faulty files: a 999 (with CTX) and a CONTRL.
+  'gateway.yaml': [
+    'identity:',
+    '  x12: [{ qualifier: ZZ, id: OURCOMPANY }, { qualifier: ZZ, id: RECEIVERS.ID }]',
+    "  edifact: [{ qualifier: '14', id: '5400000000001' }, { qualifier: '1', id: '006415160' }]",
+    'delivery: { attempts: 3, backoff: 1s, maxBackoff: 4s }',
+  ].join('\n'),
+  'partners/submitter.yaml': [
+    'id: submitter',
+    'identifiers: { x12: [{ qualifier: ZZ, id: SUBMITTERS.ID }] }',
+    "acks: { x12: '999', to: acks }",
+    'endpoints: { acks: { file: { dir: out/submitter-acks } } }',
+  ].join('\n'),
+  'partners/widget.yaml': [
+    'id: widget',
+    "identifiers: { edifact: [{ qualifier: '1', id: '005435656' }] }",
+    'acks: { edifact: CONTRL, to: acks }',
+    'endpoints: { acks: { file: { dir: out/widget-acks } } }',
+  ].join('\n'),
   'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
   'partners/umbrella.yaml': [
     'id: umbrella',
@@ -163,6 +183,32 @@ for (const [kind, opts] of [
     const payloadOf = async (h: Harness, messageId: string) => h.store.payload((await message(h, messageId)).sha256);
     const deliveriesOf = (h: Harness, transactionId: string) => rows(h).findBy(DeliveryRecord, { transactionId });
     const ackText = async (h: Harness, ack: AckRecord) => (await payloadOf(h, ack.messageId!)).toString('latin1');
+
+    // The streamed path keeps of each set only what the acknowledgement reads (ackSummary): its 999
+    // (with the CTX of each faulty segment's claim) and its CONTRL (echoing UNH S009) must be the bytes
+    // the whole path sends, which are the acknowledgement of the file parsed whole.
+    for (const [file, partner, kind] of [
+      ['bad/imsweb__837_5010_x12_missing_elements.txt', 'submitter', '999'],
+      ['bad/staedi__EDIFACT_invoic_d97b_bad.edi', 'widget', 'CONTRL'],
+    ] as const) {
+      it(`the ${kind} of corpus file ${file} is the acknowledgement of the file parsed whole`, async (h) => {
+        if (!corpusAvailable()) return;
+        const bytes = read(join(corpusDir, file));
+        const id = await processed(h, bytes.toString('latin1'), partner);
+        const [ic] = await interchangesOf(h, id);
+        const [ack] = (await acksOf(h, ic.id)).filter((a) => a.kind === kind);
+        expect(ack).toBeDefined();
+        const sent = await ackText(h, ack);
+        // Our control number of the ack (ISA13 / UNB 0020), as allocated when it was sent.
+        const controlNumber = Number(
+          kind === 'CONTRL' ? /UNB\+[^+]*\+[^+]*\+[^+]*\+[^+]*\+(\d+)/.exec(sent)![1] : sent.split('*')[13],
+        );
+        const [whole] = parseBuffer(bytes, { level: 'full', profiles: h.ctx.profiles }).interchanges;
+        const expected = write(buildAck(whole, kind, { controlNumber, now: time.clock() })).toString('latin1');
+        expect(sent).toBe(expected);
+        expect(sent).toMatch(kind === '999' ? /^CTX\*CLM01:/m : /UCM\+00000000000117\+INVOIC:D:97B:UN/);
+      });
+    }
 
     it('one message, two interchanges: the good one is acknowledged and routed, the unknown sender is refused with a TA1 006', async (h) => {
       const text =

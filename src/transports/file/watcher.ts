@@ -140,27 +140,20 @@ export class FileWatcher implements Inbound {
     }
     this.committed.delete(name);
 
-    let bytes: Buffer;
+    let messageId: string;
     try {
-      bytes = await fs.readFile(file);
+      const taken = await this.intake(file, name, seen);
+      if (!taken) return;
+      ({ messageId } = taken);
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') {
+      if (errnoCode(err) === 'ENOENT' || errnoCode((err as { cause?: unknown }).cause) === 'ENOENT') {
         this.seen.delete(name);
         return; // vanished mid-read: someone else took it
       }
-      this.deps.logger.warn({ file, err }, `reading ${file} failed`);
-      this.backoff(name);
-      return;
-    }
-    if (bytes.length !== seen.size) {
-      this.seen.delete(name); // changed under us: not complete after all, observe it afresh
-      return;
-    }
-
-    let messageId: string;
-    try {
-      ({ messageId } = await this.deps.intake({ bytes, fileName: name, remotePath: file }));
-    } catch (err) {
+      if ((err as { code?: unknown }).code === 'EDIGW_FILE_CHANGED') {
+        this.seen.delete(name); // changed under us: not complete after all, observe it afresh
+        return;
+      }
       const failing = this.backoff(name);
       this.deps.logger.error(
         { file, err, attempts: failing.attempts },
@@ -170,8 +163,23 @@ export class FileWatcher implements Inbound {
     }
     this.failing.delete(name);
     this.committed.set(name, { ...seen, messageId });
-    this.deps.logger.info({ file, messageId, bytes: bytes.length }, 'file taken in');
+    this.deps.logger.info({ file, messageId, bytes: seen.size }, 'file taken in');
     await this.receipt(name, messageId);
+  }
+
+  /**
+   * Hands the file to the store: streamed where the gateway offers it (memory does not follow the
+   * file), else read whole. Undefined when the file turned out not to be complete after all.
+   */
+  private async intake(file: string, name: string, seen: Seen): Promise<{ messageId: string } | undefined> {
+    if (this.deps.intakeFile)
+      return this.deps.intakeFile({ path: file, size: seen.size, fileName: name, remotePath: file });
+    const bytes = await fs.readFile(file);
+    if (bytes.length !== seen.size) {
+      this.seen.delete(name); // changed under us: not complete after all, observe it afresh
+      return undefined;
+    }
+    return this.deps.intake({ bytes, fileName: name, remotePath: file });
   }
 
   /** The receipt: move or delete the file, only ever after its intake resolved. */
