@@ -28,7 +28,7 @@ describe('file inbox into the store', () => {
   });
 
   function watcher(intakeFile: (i: IntakeFileInput) => Promise<{ messageId: string }>): FileWatcher {
-    const config = fileWatcher.config.parse({ dir: path.join(db.dir, 'in'), every: 10, minAgeMs: 0 });
+    const config = fileWatcher.config.parse({ dir: path.join(db.dir, 'in'), every: 10, minAge: 0 });
     return fileWatcher.create(config, {
       intake: () => Promise.reject(new Error('the watcher read a file whole although it could stream it')),
       intakeFile,
