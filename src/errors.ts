@@ -101,6 +101,10 @@ export const catalogue = {
   },
   EDIGW_DELIVERY_FAILED: { kind: 'retry', message: 'the delivery failed' },
   EDIGW_SEND_INVALID: { kind: 'usage', message: 'the document cannot be sent' },
+  EDIGW_ALERT_UNDELIVERED: {
+    kind: 'retry',
+    message: 'an alert channel (webhook or e-mail) did not take the alert; it is sent again with backoff',
+  },
   EDIGW_JOB_CRASHED: {
     kind: 'dead',
     message:

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { type ConfigIssue, parseYaml } from './yaml';
 import { byteSize, duration } from './units';
+import { secret } from './secret';
 
 const partyId = z.strictObject({ qualifier: z.string().min(1).max(4), id: z.string().min(1).max(35) });
 const port = z.number().int().min(1).max(65535);
@@ -11,6 +12,39 @@ const port = z.number().int().min(1).max(65535);
 export const CHILD_HEAP_DEFAULT = 192 * 1024 ** 2;
 
 /** gateway.yaml (DESIGN.md's contract): every key optional, unknown keys are errors. */
+/**
+ * Alerts: a dead letter, a rejecting ack, an overdue ack, an expiring certificate, a silent partner, a
+ * job that stopped its worker. Each goes to every channel; at most one per kind and partner in `every`.
+ */
+const alertsSchema = z
+  .strictObject({
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ secret: 'url' }),
+        /** Sent as `Authorization: Bearer <token>`. */
+        token: secret(z.string().min(1), 'webhook bearer token').optional(),
+        timeout: duration.default(10_000),
+      })
+      .optional(),
+    email: z
+      .strictObject({
+        /** smtp://host:port (STARTTLS when the server offers it) or smtps://host:port; user:password@ for login. */
+        smtp: z.url({ protocol: /^smtps?$/, error: 'an smtp:// or smtps:// URL' }).meta({ secret: 'url' }),
+        from: z.email(),
+        to: z.array(z.email()).min(1),
+      })
+      .optional(),
+    /** At most one alert of a kind for a partner within this window; the rest are in the console and report. */
+    every: duration.refine((ms) => ms >= 1000, 'at least 1s').default(15 * 60_000),
+    /** Alert on certificates that expire within this many days (checked once a day). */
+    certificateDays: z.number().int().min(1).max(365).default(30),
+    /** The console's address as people reach it, for links in alerts (e.g. https://edi.example.com/). */
+    console: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+  })
+  .refine((a) => a.webhook || a.email, 'name a channel: webhook or email');
+
+export type AlertsConfig = z.infer<typeof alertsSchema>;
+
 export const gatewaySchema = z.strictObject({
   database: z.string().min(1).default('sqlite:data/gateway.sqlite'),
   /** A folder for payload files, or `database` to keep payload bytes in the database. */
@@ -102,6 +136,8 @@ export const gatewaySchema = z.strictObject({
     .prefault({}),
   /** How long payload bytes are kept; audit rows are kept regardless. */
   retention: z.strictObject({ payloads: duration.optional() }).optional(),
+  /** Who is told when something needs a person (docs/alerts.md). */
+  alerts: alertsSchema.optional(),
 });
 
 export type GatewayConfig = z.infer<typeof gatewaySchema> & { file?: string; dir: string };

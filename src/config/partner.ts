@@ -216,6 +216,8 @@ export const partnerFields = z.strictObject({
   routes: z.array(route).optional(),
   endpoints: z.record(z.string(), endpoint).optional(),
   outbound: outbound.optional(),
+  /** Nothing received from the partner for this long raises a `silent` alert (gateway.yaml alerts). */
+  silentAfter: duration.optional(),
 });
 
 export type Partner = z.output<typeof partnerFields>;

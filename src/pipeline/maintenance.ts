@@ -1,12 +1,14 @@
 import type { Job } from '../store/queue';
+import { scanAlerts } from './alerts';
 import type { PipelineContext } from './context';
 
-export type MaintenanceTask = 'overdue-acks' | 'purge-payloads';
+export type MaintenanceTask = 'overdue-acks' | 'purge-payloads' | 'alerts';
 
 /** How often each task runs. Every gateway process schedules them; the job key makes one run per slot. */
 export const MAINTENANCE_EVERY: Record<MaintenanceTask, number> = {
   'overdue-acks': 60_000,
   'purge-payloads': 60 * 60_000,
+  alerts: 60_000,
 };
 
 /**
@@ -17,6 +19,7 @@ export async function scheduleMaintenance(ctx: PipelineContext): Promise<void> {
   const now = ctx.clock().getTime();
   const tasks: MaintenanceTask[] = ['overdue-acks'];
   if (ctx.config.retention?.payloads) tasks.push('purge-payloads');
+  if (ctx.config.alerts) tasks.push('alerts');
   for (const task of tasks) {
     const slot = Math.floor(now / MAINTENANCE_EVERY[task]);
     await ctx.store.queue.enqueue({
@@ -37,6 +40,8 @@ export async function runMaintenance(ctx: PipelineContext, job: Job): Promise<vo
   } else if (task === 'purge-payloads' && ctx.config.retention?.payloads) {
     const n = await store.purgePayloads(new Date(ctx.clock().getTime() - ctx.config.retention.payloads));
     if (n > 0) logger.info({ count: n }, 'payloads purged by the retention policy (audit rows stay)');
+  } else if (task === 'alerts') {
+    await scanAlerts(ctx);
   }
   await store.queue.complete(job);
 }

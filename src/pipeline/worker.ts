@@ -12,6 +12,7 @@ import type { MessageRecord } from '../store/entities';
 import { runMaintenance } from './maintenance';
 import { Heartbeat } from './heartbeat';
 import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
+import { ALERT_JOB, runAlertJob } from './alerts';
 
 export interface WorkerOptions {
   count: number;
@@ -200,6 +201,7 @@ export class Workers {
     if (job.kind === 'process') await processMessage(this.ctx, job, this.processOptions);
     else if (job.kind === 'maintenance') await runMaintenance(this.ctx, job);
     else if (job.kind === AS2_MDN_JOB) await runMdnJob(this.ctx, job);
+    else if (job.kind === ALERT_JOB) await runAlertJob(this.ctx, job);
     else await this.ctx.store.queue.dead(job, `no worker handles jobs of kind ${job.kind}`);
   }
 

@@ -33,6 +33,7 @@ import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
 import { Deliveries } from './deliveries';
 import { Acks } from './acks';
+import { AlertSources } from './alert-sources';
 import { insertMany, insertOne, isUniqueViolation, lockConflictError, quote, sqlDate } from './sql';
 import { GatewayError } from '../errors';
 import type { Diagnostic, Group, Interchange } from '../edi/model';
@@ -180,6 +181,8 @@ export class Store {
   readonly deliveries: Deliveries;
   /** Acknowledgements received and the ack status they leave (acks.ts). */
   readonly acks = new Acks();
+  /** What alerts are made of (alert-sources.ts). */
+  readonly alertSources: AlertSources;
   readonly files: FilePayloads | undefined;
   readonly clock: () => Date;
   /** Serializes database work on SQLite (see serial.ts); every public method goes through it. */
@@ -195,6 +198,7 @@ export class Store {
     this.queue = new Queue(ds, this.clock, this.serial);
     this.controlNumbers = new ControlNumbers(this.driver);
     this.deliveries = new Deliveries(this.driver, this.clock, (work) => this.read(work));
+    this.alertSources = new AlertSources((work) => this.read(work));
     this.side = sideConnection(ds);
     this.files =
       (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
