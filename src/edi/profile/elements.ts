@@ -223,7 +223,39 @@ function locate(at: SegmentAt, seg: Segment, element: number, component?: number
   return loc;
 }
 
-/** Checks the elements of one segment against its compiled definitions, appending findings to out. */
+/** Component k of a value; a simple value is its own first component. */
+function component(v: Value, k: number): string | undefined {
+  return typeof v === 'string' ? (k === 0 ? v : undefined) : v[k];
+}
+
+/** A component's position id (`C04003-02`), built only for a finding. */
+function componentName(key: string, k: number): string {
+  return `${key}-${String(k + 1).padStart(2, '0')}`;
+}
+
+function pushFinding(
+  out: Diagnostic[],
+  std: Standard,
+  f: Finding,
+  message: string,
+  loc: Location,
+  value?: string,
+  ref?: string,
+): void {
+  out.push(
+    diagnostic('element', codeFor(std, f), message, loc, {
+      ...(value !== undefined ? { value: value.slice(0, 99) } : {}),
+      ...(ref ? { elementRef: ref } : {}),
+    }),
+  );
+}
+
+/**
+ * Checks the elements of one segment against its compiled definitions, appending findings to out.
+ * It runs for every segment and allocates nothing for a conforming one (no closures either): in a
+ * large set, every allocation here brings the next scavenge nearer, and each scavenge copies the
+ * set's live segments and tree once more.
+ */
 // eslint-disable-next-line complexity -- the element rules of a segment (repeats, composites, usage, syntax rules) in one pass: the hot path of validation
 export function checkElements(
   seg: Segment,
@@ -234,17 +266,11 @@ export function checkElements(
   out: Diagnostic[],
 ): void {
   const els = seg.elements;
-  const push = (f: Finding, message: string, loc: Location, value?: string, ref?: string) => {
-    out.push(
-      diagnostic('element', codeFor(std, f), message, loc, {
-        ...(value !== undefined ? { value: value.slice(0, 99) } : {}),
-        ...(ref ? { elementRef: ref } : {}),
-      }),
-    );
-  };
   for (let i = checks.length; i < els.length; i++) {
     if (elementPresent(els[i])) {
-      push(
+      pushFinding(
+        out,
+        std,
         'too-many-elements',
         `${seg.id} has ${els.length} elements; the profile defines ${checks.length}`,
         locate(at, seg, i + 1),
@@ -259,7 +285,9 @@ export function checkElements(
       // The common case: a simple value where a simple element is defined.
       if (e === '') {
         if (c.mandatory)
-          push(
+          pushFinding(
+            out,
+            std,
             'element-missing',
             `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
             locate(at, seg, i + 1),
@@ -269,16 +297,26 @@ export function checkElements(
         continue;
       }
       if (c.usage === 'N') {
-        push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), e, c.ref);
+        pushFinding(
+          out,
+          std,
+          'element-not-used',
+          `element ${c.key} is marked not used here`,
+          locate(at, seg, i + 1),
+          e,
+          c.ref,
+        );
         continue;
       }
       const f = valueFinding(e, c);
-      if (f) push(f, describe(f, c.key, e, c), locate(at, seg, i + 1), e, c.ref);
+      if (f) pushFinding(out, std, f, describe(f, c.key, e, c), locate(at, seg, i + 1), e, c.ref);
       continue;
     }
     if (!elementPresent(e)) {
       if (c.mandatory)
-        push(
+        pushFinding(
+          out,
+          std,
           'element-missing',
           `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
           locate(at, seg, i + 1),
@@ -288,29 +326,43 @@ export function checkElements(
       continue;
     }
     if (c.usage === 'N') {
-      push('element-not-used', `element ${c.key} is marked not used here`, locate(at, seg, i + 1), text(e), c.ref);
+      pushFinding(
+        out,
+        std,
+        'element-not-used',
+        `element ${c.key} is marked not used here`,
+        locate(at, seg, i + 1),
+        text(e),
+        c.ref,
+      );
       continue;
     }
-    const reps: Value[] = typeof e === 'object' && !Array.isArray(e) ? e.repeats : [e as Value];
-    if (reps.length > c.repeat)
-      push(
+    // One value or its repeats, read in place: no array is made for the single value.
+    const repeats = typeof e === 'object' && !Array.isArray(e) ? e.repeats : undefined;
+    const count = repeats ? repeats.length : 1;
+    if (count > c.repeat)
+      pushFinding(
+        out,
+        std,
         'too-many-repeats',
-        `${c.key} repeats ${reps.length} times; at most ${c.repeat}`,
+        `${c.key} repeats ${count} times; at most ${c.repeat}`,
         locate(at, seg, i + 1, undefined, c.repeat + 1),
         undefined,
         c.ref,
       );
-    for (let r = 0; r < reps.length; r++) {
-      const v = reps[r];
-      const rep = reps.length > 1 ? r + 1 : undefined;
+    for (let r = 0; r < count; r++) {
+      const v = repeats ? repeats[r] : (e as Value);
+      const rep = count > 1 ? r + 1 : undefined;
       if (c.composite) {
-        const comps = typeof v === 'string' ? [v] : v;
         const defs = c.composite;
-        for (let k = defs.length; k < comps.length; k++) {
-          if (comps[k] !== '') {
-            push(
+        const n = typeof v === 'string' ? 1 : v.length;
+        for (let k = defs.length; k < n; k++) {
+          if (component(v, k) !== '') {
+            pushFinding(
+              out,
+              std,
               'too-many-components',
-              `${c.key} has ${comps.length} components; the profile defines ${defs.length}`,
+              `${c.key} has ${n} components; the profile defines ${defs.length}`,
               locate(at, seg, i + 1, defs.length + 1, rep),
               undefined,
               c.ref,
@@ -318,16 +370,17 @@ export function checkElements(
             break;
           }
         }
-        const any = present(comps);
+        const any = present(v);
         for (let k = 0; k < defs.length; k++) {
-          const cv = comps[k] ?? '';
+          const cv = component(v, k) ?? '';
           const cd = defs[k];
-          const name = `${c.key}-${String(k + 1).padStart(2, '0')}`;
           if (cv === '') {
             if (cd.mandatory && any)
-              push(
+              pushFinding(
+                out,
+                std,
                 'element-missing',
-                `required component ${name}${cd.name ? ` (${cd.name})` : ''} is missing`,
+                `required component ${componentName(c.key, k)}${cd.name ? ` (${cd.name})` : ''} is missing`,
                 locate(at, seg, i + 1, k + 1, rep),
                 undefined,
                 cd.ref,
@@ -335,13 +388,24 @@ export function checkElements(
             continue;
           }
           const f = valueFinding(cv, cd);
-          if (f) push(f, describe(f, name, cv, cd), locate(at, seg, i + 1, k + 1, rep), cv, cd.ref);
+          if (f)
+            pushFinding(
+              out,
+              std,
+              f,
+              describe(f, componentName(c.key, k), cv, cd),
+              locate(at, seg, i + 1, k + 1, rep),
+              cv,
+              cd.ref,
+            );
         }
       } else if (typeof v !== 'string') {
         let extra = false;
         for (let k = 1; k < v.length; k++) if (v[k] !== '') extra = true;
         if (extra)
-          push(
+          pushFinding(
+            out,
+            std,
             std === 'x12' ? 'invalid-character' : 'too-many-components',
             `${c.key} is a simple element but holds components`,
             locate(at, seg, i + 1, undefined, rep),
@@ -350,18 +414,23 @@ export function checkElements(
           );
         else if (v[0] !== '') {
           const f = valueFinding(v[0], c);
-          if (f) push(f, describe(f, c.key, v[0], c), locate(at, seg, i + 1, undefined, rep), v[0], c.ref);
+          if (f)
+            pushFinding(out, std, f, describe(f, c.key, v[0], c), locate(at, seg, i + 1, undefined, rep), v[0], c.ref);
         }
       } else if (v !== '') {
         const f = valueFinding(v, c);
-        if (f) push(f, describe(f, c.key, v, c), locate(at, seg, i + 1, undefined, rep), v, c.ref);
+        if (f) pushFinding(out, std, f, describe(f, c.key, v, c), locate(at, seg, i + 1, undefined, rep), v, c.ref);
       }
     }
   }
   for (const rule of rules) checkRule(rule, seg, at, std, out);
 }
 
-/** X12 syntax notes: P paired, R at least one, E at most one, C if first then all, L if first then one of the rest. */
+/**
+ * X12 syntax notes: P paired, R at least one, E at most one, C if first then all, L if first then one
+ * of the rest. The test runs per segment and allocates nothing (a PO1 has a dozen rules); the
+ * findings are built in ruleFindings, only for a rule that fails.
+ */
 function checkRule(rule: CompiledRule, seg: Segment, at: SegmentAt, std: Standard, out: Diagnostic[]): void {
   const ps = rule.positions;
   let n = 0;
@@ -371,7 +440,7 @@ function checkRule(rule: CompiledRule, seg: Segment, at: SegmentAt, std: Standar
       n++;
       mask |= 1 << i;
     }
-  const has = (i: number) => (mask & (1 << i)) !== 0;
+  const first = (mask & 1) !== 0;
   switch (rule.kind) {
     case 'P':
       if (n === 0 || n === ps.length) return;
@@ -383,14 +452,28 @@ function checkRule(rule: CompiledRule, seg: Segment, at: SegmentAt, std: Standar
       if (n <= 1) return;
       break;
     case 'C':
-      if (!has(0) || n === ps.length) return;
+      if (!first || n === ps.length) return;
       break;
     case 'L':
-      if (!has(0) || n > 1) return;
+      if (!first || n > 1) return;
       break;
     default:
       return;
   }
+  ruleFindings(rule, mask, seg, at, std, out);
+}
+
+/** The findings of a syntax note that failed (mask: which of its positions are present). */
+function ruleFindings(
+  rule: CompiledRule,
+  mask: number,
+  seg: Segment,
+  at: SegmentAt,
+  std: Standard,
+  out: Diagnostic[],
+): void {
+  const ps = rule.positions;
+  const has = (i: number) => (mask & (1 << i)) !== 0;
   const name = (p: number) => `${seg.id}${String(p + 1).padStart(2, '0')}`;
   const missing = (p: number, why: string) =>
     out.push(
