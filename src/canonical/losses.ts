@@ -1,0 +1,377 @@
+import type { Element, Segment, Standard, Transaction, Value } from '../edi/model';
+import { text } from '../edi/model';
+import type { ProfileSet } from '../edi/profile/profile-set';
+import { validateTransaction } from '../edi/profile/validate';
+import type { DocumentKind } from './kind';
+
+/**
+ * What a translation drops, found by removal: a source segment (or one of its elements) is lost when
+ * taking it away, or changing its value, leaves the translated output exactly as it was. Nothing here
+ * knows which fields a document carries, so the detection keeps telling the truth as the readers and
+ * writers learn to carry more (docs/adr/0012-b-translation-losses.md).
+ */
+
+/** One piece of source data with no counterpart in the translated output, located in the source. */
+export interface TranslationLoss {
+  file?: string;
+  /** Control number of the source interchange (ISA13 / UNB 0020). */
+  interchange?: string;
+  /** Control number of the source transaction set (ST02 / UNH 0062). */
+  transaction: string;
+  /** Segment position within the transaction set, ST / UNH = 1 (as acknowledgements count). */
+  segment: number;
+  tag: string;
+  /** The code that says what the segment is (N101, REF01, NAD 3035, DTM 2005...), where it has one. */
+  qualifier?: string;
+  /** Absent when the whole segment is lost. 1-based, as `validate` prints it. */
+  element?: number;
+  component?: number;
+  /** The value that is lost (of the element or component); absent for a whole segment. */
+  value?: string;
+  reason: string;
+}
+
+/** Where the source transaction set comes from, for the location of each loss and for its profile tree. */
+export interface LossSource {
+  standard: Standard;
+  tx: Transaction;
+  file?: string;
+  interchange?: string;
+  /** EDIFACT decimal mark of the interchange (UNA), for the profile tree. */
+  decimal?: string;
+  /** The profiles the transaction was read with: a probe rebuilds its tree the same way. */
+  profiles?: ProfileSet;
+}
+
+/**
+ * What a translation makes of a transaction set: the canonical document and the target's body; and,
+ * where it can, the document written back in the source's own standard (`restore`), which tells a code
+ * the document reads as its default (BEG02 SA: an order, as no code would be) from one it drops.
+ */
+export interface Translate {
+  (tx: Transaction): { document: unknown; output: unknown };
+  restore?: (document: unknown) => Segment[];
+}
+
+/** The standard translation: the kind's reader, then the target's writer (what `translate` and routes without a map do). */
+export function standardTranslation(kind: DocumentKind, source: Standard, target: Standard): Translate {
+  const translate: Translate = (tx) => {
+    const document = kind[source].read(tx);
+    return { document, output: kind[target].write(document) };
+  };
+  translate.restore = (document) => kind[source].write(document);
+  return translate;
+}
+
+// Which element holds the qualifier of a tag: the code that says what the segment is. X12 tags not
+// listed have none (PO1, N3, SDQ...). EDIFACT tags take the first component of their first element,
+// except those listed here (0: none; a number: that element's first component; 'COM' its second).
+const x12Qualifier: Record<string, number> = {
+  N1: 1,
+  N9: 1,
+  REF: 1,
+  DTM: 1,
+  PER: 1,
+  SAC: 1,
+  CTP: 2,
+  AMT: 1,
+  ITD: 1,
+  PID: 1,
+  TXI: 1,
+  MEA: 2,
+  FOB: 1,
+  CUR: 1,
+  PKG: 1,
+  ACK: 1,
+  HL: 3,
+  TD3: 1,
+  TD4: 1,
+  MAN: 1,
+  NTE: 1,
+  PWK: 1,
+  BEG: 2,
+  BAK: 2,
+  BSN: 1,
+  QTY: 1,
+  TD1: 1,
+  TD5: 2,
+  LM: 1,
+  LQ: 1,
+  YNQ: 1,
+};
+const edifactNoQualifier = new Set(['LIN', 'UNS', 'CPS', 'PAC', 'QVR', 'ALI', 'ERC']);
+
+/** The qualifier of a segment (its element and value), as the census and the loss lines name it. */
+export function qualifierOf(standard: Standard, seg: Segment): { element: number; value: string } | undefined {
+  if (standard === 'x12') {
+    const n = x12Qualifier[seg.id];
+    if (!n) return undefined;
+    const v = text(seg.elements[n - 1]);
+    return v ? { element: n, value: v } : undefined;
+  }
+  if (edifactNoQualifier.has(seg.id)) return undefined;
+  const first = seg.elements[0];
+  const parts = first === undefined ? [] : typeof first === 'string' ? [first] : 'repeats' in first ? [] : first;
+  const v = seg.id === 'COM' ? parts[1] : parts[0];
+  return v ? { element: 1, value: v } : undefined;
+}
+
+// Elements that only say how another is written (a date format, the code list or agency of a code):
+// their value is not business data, so when the output does not depend on them that is not a loss.
+const formatOnly: Record<Standard, Set<string>> = {
+  x12: new Set(['DTM:5', 'DTM:6', 'CUR:1']),
+  edifact: new Set([
+    'DTM:1:3',
+    'BGM:1:2',
+    'BGM:1:3',
+    'NAD:2:2',
+    'NAD:2:3',
+    'IMD:3:2',
+    'IMD:3:3',
+    'LIN:3:3',
+    'LIN:3:4',
+    'PIA:2:3',
+    'PIA:2:4',
+    'PIA:3:3',
+    'PIA:3:4',
+    'CUX:1:3',
+    'QTY:1:3',
+    'PRI:1:3',
+    'PRI:1:4',
+    'MOA:1:3',
+    'FTX:2:2',
+    'FTX:2:3',
+  ]),
+};
+
+// Envelope and section control: their content is the structure the writer makes anew.
+const envelopeTags = new Set(['ST', 'SE', 'UNH', 'UNT', 'UNS']);
+
+/** Another value of the same shape: the last digit or letter moved on by one (`00` → `01`, `SA` → `SB`). */
+function otherValue(v: string): string {
+  for (let i = v.length - 1; i >= 0; i--) {
+    const c = v[i];
+    if (c >= '0' && c <= '9') return v.slice(0, i) + (c === '9' ? '8' : String(Number(c) + 1)) + v.slice(i + 1);
+    if (/[A-Za-z]/.test(c))
+      return v.slice(0, i) + (c === 'Z' || c === 'z' ? 'Y' : String.fromCharCode(c.charCodeAt(0) + 1)) + v.slice(i + 1);
+  }
+  return v + 'X';
+}
+
+/** One place of a segment that holds a value: an element, or a component of a composite. */
+interface Place {
+  element: number;
+  component?: number;
+  value: string;
+  with(v: string): Element[];
+}
+
+function placesOf(seg: Segment): Place[] {
+  const out: Place[] = [];
+  seg.elements.forEach((e, i) => {
+    const element = i + 1;
+    const replace = (next: Element) => seg.elements.map((x, j) => (j === i ? next : x));
+    if (typeof e === 'string') {
+      if (e !== '') out.push({ element, value: e, with: (v) => replace(v) });
+    } else if (Array.isArray(e)) {
+      const parts: Value = e;
+      parts.forEach((c, k) => {
+        if (c !== '')
+          out.push({
+            element,
+            component: k + 1,
+            value: c,
+            with: (v) => replace(parts.map((x, m) => (m === k ? v : x))),
+          });
+      });
+    } else {
+      const joined = e.repeats.map(text).join('^');
+      if (joined !== '') out.push({ element, value: joined, with: () => replace('') });
+    }
+  });
+  return out;
+}
+
+/**
+ * What a probe compares: the translated output and the document between, as text. A translation that
+ * throws on a probe differs from the baseline (the data mattered enough to break it).
+ */
+type Outcome = { document: string; output: string } | 'failed';
+
+/**
+ * A key for segments that a translation treats alike: tag and qualifier, which repeat of a run it is
+ * (the first ACK of a line may be read and the second not), and the keys before it back to the last
+ * qualified segment (an N3 of an N1 MI is not an N3 of an N1 ST). Each such segment is probed once
+ * and the verdict holds for all of its kind, which keeps a 169-line order to a few hundred probes.
+ */
+function signatures(standard: Standard, segs: Segment[]): string[] {
+  const keys = segs.map((s) => {
+    const q = qualifierOf(standard, s);
+    return q ? `${s.id} ${q.value}` : s.id;
+  });
+  return keys.map((key, i) => {
+    let run = 1;
+    for (let j = i - 1; j >= 0 && keys[j] === key && run < 3; j--) run++;
+    const chain: string[] = [];
+    for (let j = i - 1; j >= 0 && chain.length < 3; j--) {
+      if (keys[j] === key || keys[j] === chain[chain.length - 1]) continue;
+      chain.push(keys[j]);
+      if (qualifierOf(standard, segs[j])) break;
+    }
+    const shape = placesOf(segs[i])
+      .map((p) => `${p.element}.${p.component ?? 0}`)
+      .join(',');
+    return `${key}#${run}[${shape}]<${chain.join('<')}`;
+  });
+}
+
+/** Lists every loss of translating the source transaction set with `translate` (see the module comment). */
+export function translationLosses(source: LossSource, translate: Translate, targetName: string): TranslationLoss[] {
+  const { tx, standard } = source;
+  const profile = tx.tree ? source.profiles?.find(standard, tx.type, tx.version, tx.implementation) : undefined;
+  // Without the profile the tree was built with, probes read from the segments, baseline included.
+  const variant = (segments: Segment[]): Transaction => {
+    const t: Transaction = { ...tx, segments, errors: [] };
+    delete t.tree;
+    if (profile)
+      t.tree = validateTransaction(t, profile, {
+        standard,
+        location: {},
+        ...(source.decimal ? { decimal: source.decimal } : {}),
+      }).tree;
+    return t;
+  };
+  const run = (t: Transaction): Outcome => {
+    try {
+      const r = translate(t);
+      return { document: JSON.stringify(r.document), output: JSON.stringify(r.output, dropOffsets) };
+    } catch {
+      return 'failed';
+    }
+  };
+  const codesOf = (tag: string, place: Place): string[] => {
+    const def = profile?.profile.segments[tag]?.elements[place.element - 1];
+    const codes = place.component === undefined ? def?.codes : def?.composite?.[place.component - 1]?.codes;
+    return codes ?? [];
+  };
+  const base = run(variant(tx.segments));
+  if (base === 'failed') return [];
+  let restored: Segment[] | undefined;
+  try {
+    restored = translate.restore?.(translate(variant(tx.segments)).document);
+  } catch {
+    restored = undefined;
+  }
+  // The value comes back at its place in a segment of the same tag and qualifier when the document is
+  // written in the source standard again: what the document means by default is what was sent.
+  const comesBack = (seg: Segment, place: Place): boolean => {
+    const q = qualifierOf(standard, seg)?.value;
+    return (restored ?? []).some(
+      (r) =>
+        r.id === seg.id &&
+        qualifierOf(standard, r)?.value === q &&
+        placesOf(r).some(
+          (p) => p.element === place.element && p.component === place.component && p.value === place.value,
+        ),
+    );
+  };
+  const same = (o: Outcome) => o !== 'failed' && o.output === base.output;
+  const why = (o: Outcome) =>
+    o !== 'failed' && o.document !== base.document
+      ? `the document carries it but the ${targetName} written from it does not`
+      : `no field of the document carries it, so the ${targetName} has no counterpart`;
+
+  const sigs = signatures(standard, tx.segments);
+  const verdicts = new Map<string, Array<Omit<TranslationLoss, 'segment' | 'transaction'>>>();
+  const out: TranslationLoss[] = [];
+  tx.segments.forEach((seg, i) => {
+    if (envelopeTags.has(seg.id)) return;
+    let verdict = verdicts.get(sigs[i]);
+    if (!verdict) {
+      verdict = probeSegment(seg, i);
+      verdicts.set(sigs[i], verdict);
+    }
+    for (const v of verdict) {
+      const at =
+        v.element === undefined
+          ? undefined
+          : placesOf(seg).find((p) => p.element === v.element && p.component === v.component);
+      if (v.element !== undefined && !at) continue;
+      out.push({
+        ...(source.file ? { file: source.file } : {}),
+        ...(source.interchange ? { interchange: source.interchange } : {}),
+        transaction: tx.controlNumber,
+        segment: i + 1,
+        ...v,
+        ...(at ? { value: at.value } : {}),
+        qualifier: qualifierOf(standard, seg)?.value,
+      });
+    }
+  });
+  return out.map((l) => (l.qualifier === undefined ? (({ qualifier: _q, ...rest }) => rest)(l) : l));
+
+  function probeSegment(seg: Segment, i: number): Array<Omit<TranslationLoss, 'segment' | 'transaction'>> {
+    const withSegment = (s: Segment | undefined) =>
+      variant(s ? tx.segments.map((x, j) => (j === i ? s : x)) : tx.segments.filter((_, j) => j !== i));
+    const lostPlaces: Array<{ place: Place; reason: string }> = [];
+    let anyCarried = false;
+    const places = placesOf(seg);
+    for (const place of places) {
+      const changed = run(withSegment({ ...seg, elements: place.with(otherValue(place.value)) }));
+      if (!same(changed)) {
+        anyCarried = true;
+        continue;
+      }
+      const blank = run(withSegment({ ...seg, elements: place.with('') }));
+      if (!same(blank)) {
+        anyCarried = true;
+        continue;
+      }
+      // A code whose neighbour and absence both read as its own meaning (BEG02 SA: an order, like no
+      // code at all) is carried when another code of its list reads differently (BK: a blanket order).
+      const others = codesOf(seg.id, place)
+        .filter((c) => c !== place.value)
+        .slice(0, 4);
+      if (others.some((c) => !same(run(withSegment({ ...seg, elements: place.with(c) }))))) {
+        anyCarried = true;
+        continue;
+      }
+      const key = `${seg.id}:${place.element}${place.component === undefined ? '' : `:${place.component}`}`;
+      if (!formatOnly[standard].has(key) && !comesBack(seg, place)) lostPlaces.push({ place, reason: why(changed) });
+    }
+    // No value of it reaches the output: the segment is lost, even when taking it away would change
+    // the output (an N1 MI's N3 would then read as the address of the party before it).
+    if (!anyCarried) {
+      // (A segment whose every value is a format code or comes back as sent is written anew, not lost.)
+      if (places.length) return lostPlaces.length ? [{ tag: seg.id, reason: lostPlaces[0].reason }] : [];
+      return same(run(withSegment(undefined))) ? [{ tag: seg.id, reason: why(base) }] : [];
+    }
+    return lostPlaces.map(({ place, reason }) => ({
+      tag: seg.id,
+      element: place.element,
+      ...(place.component === undefined ? {} : { component: place.component }),
+      reason,
+    }));
+  }
+}
+
+function dropOffsets(key: string, value: unknown): unknown {
+  return key === 'offset' ? undefined : value;
+}
+
+/** One loss as a line: where it is, what it is, why. */
+export function formatLoss(l: TranslationLoss): string {
+  const where = [
+    l.file,
+    l.interchange !== undefined ? `interchange ${l.interchange}` : undefined,
+    `transaction ${l.transaction}`,
+    `segment ${l.segment} (${l.tag}${l.qualifier !== undefined ? ` ${l.qualifier}` : ''})`,
+    l.element !== undefined
+      ? `element ${l.element}${l.component !== undefined ? `, component ${l.component}` : ''}`
+      : undefined,
+  ]
+    .filter((x) => x !== undefined)
+    .join(', ');
+  const what = l.element === undefined ? 'dropped' : `${JSON.stringify(l.value)} dropped`;
+  return `${where}: ${what}: ${l.reason}`;
+}
