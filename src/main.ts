@@ -20,6 +20,7 @@ import { Store } from './store/store';
 import { redactUrl } from './store/data-source';
 import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
+import { auditEvent } from './admin/audit';
 import { transactionRows } from './admin/reports/query';
 import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
@@ -264,6 +265,14 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
   const admin = config.admin!;
   return createAdminApp({
     token: env.EDI_GATEWAY_TOKEN?.trim() || admin.token,
+    users: admin.users,
+    audit: async (entry) => {
+      await store.event({
+        ...auditEvent(entry),
+        messageId: entry.messageId ?? null,
+        partnerId: entry.partnerId ?? null,
+      });
+    },
     maxBytes: admin.maxBytes,
     partnerExists: (id) => partners.get(id) !== undefined,
     submit: (i) =>

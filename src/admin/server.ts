@@ -3,11 +3,13 @@
  * use to submit inbound files, send outbound ones and read reports. Everything it acts on is injected
  * (AdminDeps), so it knows neither the pipeline nor the store, and tests drive it over real HTTP.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
+import { actorOf, adminUsers, createAuthenticator, operatorsAct, requireUser, type AdminUserSpec } from './auth';
+import type { Audit } from './audit';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -16,8 +18,12 @@ export interface AdminLogger {
 }
 
 export interface AdminDeps {
-  /** The bearer token that /api requires; undefined: /api answers 503 with how to set admin.token. */
+  /** An operator's bearer token (admin.token); with no token and no users, /api answers 503 with how to set one. */
   token: string | undefined;
+  /** admin.users: named operators and auditors (auth.ts). */
+  users?: readonly AdminUserSpec[];
+  /** Records an operator action as an `admin.<action>` event (audit.ts); absent: not recorded. */
+  audit?: Audit;
   /** Request body limit in bytes; a larger body is answered 413. */
   maxBytes: number;
   /** 404 for unknown partners. */
@@ -55,6 +61,9 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   EDIGW_ADMIN_BODY_TOO_LARGE: 413,
   EDIGW_ADMIN_REPORTS_OFF: 501,
   EDIGW_ADMIN_INTERNAL: 500,
+  EDIGW_ADMIN_FORBIDDEN: 403,
+  EDIGW_DELIVERY_NOT_FOUND: 404,
+  EDIGW_NOT_DEAD: 409,
 };
 
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
@@ -124,9 +133,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   // The simple parser: `a[b]=c` stays a plain key, so a query value is a string or a list, never an object.
   app.set('query parser', 'simple');
 
-  // Hashing both sides gives timingSafeEqual equal lengths, so the comparison leaks neither content nor length.
-  // An empty token could never be presented (the header would read just "Bearer"): it counts as unset.
-  const expected = deps.token ? createHash('sha256').update(deps.token).digest() : undefined;
+  const auth = createAuthenticator(adminUsers(deps.token, deps.users));
 
   // Handlers below are async: Express 5 hands a rejected promise to the error handler at the end.
   app.use((_req, res, next) => {
@@ -146,22 +153,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     }
   });
 
-  app.use('/api', (req, res, next) => {
-    const path = req.originalUrl.split('?')[0];
-    if (expected === undefined) return fail(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');
-    const given = createHash('sha256')
-      .update(m ? m[1] : '')
-      .digest();
-    if (!m || !timingSafeEqual(given, expected)) {
-      deps.logger.warn(
-        { method: req.method, path, ip: req.ip, requestId: requestIdOf(res), presented: m !== null },
-        'admin: request without a valid token',
-      );
-      return fail(res, new GatewayError('EDIGW_ADMIN_UNAUTHORIZED', `${req.method} ${path}`));
-    }
-    next();
-  });
+  app.use('/api', requireUser(auth, deps.logger, fail), operatorsAct);
 
   // Checked before the body is read, so a request for an unknown partner is not made to upload first.
   const knownPartner: RequestHandler = (req, res, next) => {
@@ -177,6 +169,13 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const bytes = bodyOf(req);
     const partnerId = String(req.params.id);
     const r = await deps.submit({ partnerId, bytes, ...(fileName !== undefined ? { fileName } : {}) });
+    await deps.audit?.({
+      action: 'submit',
+      actor: actorOf(res),
+      messageId: r.messageId,
+      partnerId,
+      detail: { fileName: fileName ?? null, bytes: bytes.length, duplicate: r.duplicate === true },
+    });
     deps.logger.info(
       { partner: partnerId, messageId: r.messageId, bytes: bytes.length, duplicate: r.duplicate === true },
       'admin: submitted',
@@ -202,6 +201,13 @@ export function createAdminApp(deps: AdminDeps): express.Express {
       bytes,
       contentType,
       ...(fileName !== undefined ? { fileName } : {}),
+    });
+    await deps.audit?.({
+      action: 'send',
+      actor: actorOf(res),
+      messageId: r.messageId,
+      partnerId,
+      detail: { endpoint, fileName: fileName ?? null, bytes: bytes.length },
     });
     deps.logger.info(
       { partner: partnerId, endpoint, messageId: r.messageId, bytes: bytes.length },

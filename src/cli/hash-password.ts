@@ -1,6 +1,6 @@
 import type { Io } from './main';
 import { GatewayError } from '../errors';
-import { hashPassword } from '../transports/sftp/password';
+import { hashPassword } from '../password-hash';
 
 /** Ctrl-D, which a terminal in raw mode passes on as a character. */
 const EOT = String.fromCharCode(4);

@@ -4,9 +4,33 @@ import { z } from 'zod';
 import { type ConfigIssue, parseYaml } from './yaml';
 import { byteSize, duration } from './units';
 import { secret } from './secret';
+import { parsePasswordHash } from '../password-hash';
 
 const partyId = z.strictObject({ qualifier: z.string().min(1).max(4), id: z.string().min(1).max(35) });
 const port = z.number().int().min(1).max(65535);
+
+/**
+ * A user of the admin API: an auditor reads everything, an operator also acts (replay, submit, send).
+ * The name is what the audit trail records; it is also the hint a `tokenHash` user's token carries
+ * (`<name>:<token>`), so it holds no colon.
+ */
+const adminUser = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'letters, digits, . _ @ - (at most 64, no colon)'),
+    role: z.enum(['operator', 'auditor']),
+    token: secret(z.string().min(16, 'at least 16 characters'), 'the bearer token, in clear').optional(),
+    tokenHash: secret(
+      z.string().refine((h) => parsePasswordHash(h) !== undefined, {
+        error: 'a $scrypt$… hash as `edi-gateway partners hash-password` prints it',
+      }),
+      'scrypt hash of the bearer token',
+    ).optional(),
+  })
+  .refine((u) => (u.token === undefined) !== (u.tokenHash === undefined), {
+    error: 'give either token or tokenHash, not both and not neither',
+  });
+
+export type AdminUserConfig = z.infer<typeof adminUser>;
 
 /** The heap cap of the child process that runs a large payload's `process` job (gateway.yaml jobs.childHeap). */
 export const CHILD_HEAP_DEFAULT = 192 * 1024 ** 2;
@@ -84,6 +108,13 @@ export const gatewaySchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       /** Bearer token for /api (submit, send, report); EDI_GATEWAY_TOKEN overrides it. Absent: /api is closed. */
       token: z.string().min(16, 'at least 16 characters').optional(),
+      /** Named users with a role; `token` above is one more operator, named `admin`. */
+      users: z
+        .array(adminUser)
+        .default([])
+        .refine((list) => new Set(list.map((u) => u.name)).size === list.length, {
+          error: 'user names must be unique',
+        }),
       maxBytes: byteSize.default(100 * 1024 ** 2),
     })
     .optional(),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
 import { LoginLimiter } from '../../src/transports/sftp/auth';
-import { parsePasswordHash, verifyPassword } from '../../src/transports/sftp/password';
+import { parsePasswordHash, verifyPassword } from '../../src/password-hash';
 import { resolveHomePath } from '../../src/transports/sftp/paths';
 import { hashPassword, startSftpServer, type SftpServerOptions, type SftpUser } from '../../src/transports/sftp/server';
 import { GatewayError } from '../../src/errors';

@@ -6,7 +6,7 @@ import { loadGateway } from '../../src/config/gateway';
 import { partnerFields, redactPartner } from '../../src/config/partner';
 import { gatewayFileIssues, identify, loadPartners, loadPartnersOf } from '../../src/config/partners';
 import { formatIssue } from '../../src/config/yaml';
-import { verifyPassword } from '../../src/transports/sftp/password';
+import { verifyPassword } from '../../src/password-hash';
 
 const repo = resolve(__dirname, '..', '..');
 const bin = join(repo, 'bin', 'edi-gateway.js');

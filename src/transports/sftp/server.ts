@@ -21,12 +21,12 @@ import {
 } from 'ssh2';
 import { GatewayError } from '../../errors';
 import { authorizedKeys, LoginLimiter, sameKey, type SftpUser } from './auth';
-import { parsePasswordHash, verifyPassword } from './password';
+import { parsePasswordHash, verifyPassword } from '../../password-hash';
 import { AREAS, isSafeFolderName, type Area } from './paths';
 import { SftpSession, type Home, type IntakeRequest, type Shared, type SftpLogger } from './session';
 
 export type { SftpUser } from './auth';
-export { hashPassword, verifyPassword } from './password';
+export { hashPassword, verifyPassword } from '../../password-hash';
 
 export interface SftpServerOptions {
   port: number;

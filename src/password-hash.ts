@@ -1,6 +1,8 @@
 /**
- * Password hashes for the hosted SFTP server: `$scrypt$N=32768,r=8,p=1$<salt>$<hash>` (salt and hash
- * in unpadded base64). Partner files hold only the hash, so a leaked file gives away no password.
+ * Password and token hashes: `$scrypt$N=32768,r=8,p=1$<salt>$<hash>` (salt and hash in unpadded
+ * base64), for the hosted SFTP server's passwords and the admin API's `tokenHash`. Config files hold
+ * only the hash, so a leaked file gives away no secret. It lives outside transports/ so that config
+ * and the admin API use it without importing a transport.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
@@ -51,7 +53,7 @@ function derive(
   });
 }
 
-/** The hash to put in a partner file's `inbound.sftp.password`. */
+/** The hash to put in a partner file's `inbound.sftp.password` or gateway.yaml's `admin.users[].tokenHash`. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const hash = await derive(password, salt, KEY_BYTES, DEFAULT);
