@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
+import { createConsole, principalOf, type ConsoleSources } from './console/router';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -42,6 +43,8 @@ export interface AdminDeps {
   /** The AS2 certificates that expire within 30 days or have expired (ours, and the partner's when one is named). */
   certificates?(query: { partner?: string }): Promise<unknown>;
   logger: AdminLogger;
+  /** The web console at `/` (docs/console.md): how it signs users in and what it shows. */
+  console?: ConsoleSources;
 }
 
 /** What the API answers for each of its own codes; a GatewayError from a dependency is answered by kind. */
@@ -55,6 +58,7 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   EDIGW_ADMIN_BODY_TOO_LARGE: 413,
   EDIGW_ADMIN_REPORTS_OFF: 501,
   EDIGW_ADMIN_INTERNAL: 500,
+  EDIGW_ADMIN_CSRF_REFUSED: 403,
 };
 
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
@@ -146,7 +150,17 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     }
   });
 
+  // Until users and roles exist, the console's one user is whoever holds admin.token, as an operator.
+  const operatorByToken = (token: string) =>
+    expected && timingSafeEqual(createHash('sha256').update(token).digest(), expected)
+      ? { name: 'admin', role: 'operator' as const }
+      : undefined;
+  const webConsole = createConsole({ authenticate: operatorByToken, ...deps, ...deps.console });
+  app.use(webConsole.router);
+  app.use('/api', webConsole.apiSession);
+
   app.use('/api', (req, res, next) => {
+    if (principalOf(res)) return next();
     const path = req.originalUrl.split('?')[0];
     if (expected === undefined) return fail(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');
