@@ -92,6 +92,21 @@ describe('web console: sign-in', () => {
     for (const m of page.matchAll(/(?:href|action|hx-get)="([^"]*)"/g)) expect(m[1]).not.toContain(TOKEN);
   });
 
+  test('behind a TLS proxy (X-Forwarded-Proto: https) the cookie is also Secure', async () => {
+    const s = await start();
+    const r = await s.call('/signin', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: s.base.replace('http:', 'https:'),
+        'x-forwarded-proto': 'https',
+      },
+      body: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('set-cookie')).toMatch(/; Secure/i);
+  });
+
   test('a wrong token is refused with the sign-in page again, no cookie, and a warning in the log', async () => {
     const s = await start();
     const { r, setCookie } = await signIn(s, 'not-the-token-at-all-000');

@@ -88,6 +88,15 @@ export function sameOrigin(req: Request): boolean {
   }
 }
 
+/**
+ * Whether the browser reached us over https: directly, or through a TLS proxy that says so in
+ * X-Forwarded-Proto. The header is believed without a trusted-proxy list because all it changes is
+ * the cookie's Secure flag, and a Secure cookie is only ever more restricted.
+ */
+function overHttps(req: Request): boolean {
+  return req.secure || req.get('x-forwarded-proto')?.split(',')[0].trim().toLowerCase() === 'https';
+}
+
 export function createConsole(deps: ConsoleDeps): WebConsole {
   const sessions = new Sessions(deps.sessionTtlMs, deps.now);
   const refreshSeconds = deps.refreshSeconds ?? 5;
@@ -136,7 +145,7 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     res.cookie(SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'strict',
-      secure: req.secure,
+      secure: overHttps(req),
       path: '/',
       maxAge: session.expiresAt - (deps.now ?? Date.now)(),
     });
@@ -151,7 +160,7 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       sessions.end(session.id);
       deps.logger.info({ user: session.principal.name }, 'console: signed out');
     }
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: overHttps(req), path: '/' });
     res.redirect(303, '/signin');
   });
 
