@@ -62,6 +62,10 @@ export const catalogue = {
   EDIGW_ADMIN_REPORTS_OFF: { kind: 'usage', message: 'reports are not available from this gateway' },
   EDIGW_ADMIN_INTERNAL: { kind: 'retry', message: 'internal error; the gateway log has the detail' },
   EDIGW_ADMIN_FORBIDDEN: { kind: 'usage', message: 'this user may read but not act: the role auditor is read-only' },
+  EDIGW_ADMIN_CSRF_REFUSED: {
+    kind: 'usage',
+    message: 'refused a write signed in by cookie: it must come from the console, with its CSRF token',
+  },
   EDIGW_KEYS_HALF_PAIR: {
     kind: 'config',
     message: 'only one half of a key pair exists; a new pair would not match it',

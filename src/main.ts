@@ -21,7 +21,8 @@ import { redactUrl } from './store/data-source';
 import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { auditEvent } from './admin/audit';
-import { transactionRows } from './admin/reports/query';
+import { overdueAckCount, transactionRows } from './admin/reports/query';
+import { recentOf } from './admin/console/recent';
 import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
 import { Maps } from './pipeline/maps';
@@ -300,6 +301,10 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
     certificates: async (q) => {
       const now = ctx.clock();
       return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
+    },
+    console: {
+      overdueAcks: () => overdueAckCount(store, ctx.clock()),
+      recentMessages: async (limit) => (await transactionRows(store, { latest: limit })).map(recentOf),
     },
     logger,
   });

@@ -143,6 +143,8 @@ export function requireUser(
   refuse: (res: Response, err: GatewayError) => void,
 ) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // Signed in already: the console's session cookie (console/router.ts apiSession).
+    if ((res.locals as Locals).user) return next();
     const path = req.originalUrl.split('?')[0];
     if (!auth.enabled) return refuse(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');

@@ -10,6 +10,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
 import { actorOf, adminUsers, createAuthenticator, operatorsAct, requireUser, type AdminUserSpec } from './auth';
 import type { Audit } from './audit';
+import { createConsole, type ConsoleSources } from './console/router';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -48,6 +49,8 @@ export interface AdminDeps {
   /** The AS2 certificates that expire within 30 days or have expired (ours, and the partner's when one is named). */
   certificates?(query: { partner?: string }): Promise<unknown>;
   logger: AdminLogger;
+  /** The web console at `/` (docs/console.md): how it signs users in and what it shows. */
+  console?: ConsoleSources;
 }
 
 /** What the API answers for each of its own codes; a GatewayError from a dependency is answered by kind. */
@@ -64,6 +67,7 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   EDIGW_ADMIN_FORBIDDEN: 403,
   EDIGW_DELIVERY_NOT_FOUND: 404,
   EDIGW_NOT_DEAD: 409,
+  EDIGW_ADMIN_CSRF_REFUSED: 403,
 };
 
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
@@ -153,6 +157,10 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     }
   });
 
+  // The console signs people in with the same users and tokens as /api; a session cookie stands in for the token.
+  const webConsole = createConsole({ authenticate: (token) => auth.authenticate(token), ...deps, ...deps.console });
+  app.use(webConsole.router);
+  app.use('/api', webConsole.apiSession);
   app.use('/api', requireUser(auth, deps.logger, fail), operatorsAct);
 
   // Checked before the body is read, so a request for an unknown partner is not made to upload first.

@@ -7,6 +7,7 @@ import { Store } from '../../src/store/store';
 import { DeliveryRecord, InterchangeRecord, TransactionRecord, type Direction } from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
 import {
+  overdueAckCount,
   periodOfDays,
   rowFields,
   summaryRows,
@@ -325,6 +326,14 @@ for (const kind of DATABASES) {
       expect(
         (await store.ds.getRepository(InterchangeRecord).findOneByOrFail({ id: ids['beta1:ic'][0] })).ackStatus,
       ).toBe('expected');
+    });
+
+    it('the newest rows, newest first, for the console; and the count of overdue acks by the same rule', async () => {
+      const latest = await transactionRows(store, { latest: 3, now: NOW });
+      expect(latest.map((r) => r.interchangeControlNumber)).toEqual(['000000999', '000000103', '000000203']);
+      expect(await overdueAckCount(store, at('2026-04-29T23:29:59.999Z'))).toBe(0);
+      expect(await overdueAckCount(store, NOW)).toBe(1);
+      expect(await overdueAckCount(store, at('2026-05-03T00:00:00.001Z'))).toBe(2);
     });
 
     it('per-day summary per partner, with totals', async () => {

@@ -83,6 +83,8 @@ export interface ReportFilter {
   partner?: string;
   /** What "overdue" is measured against (default: the store's clock). */
   now?: Date;
+  /** Only the newest N rows, newest first (the console's recent messages); default all, oldest first. */
+  latest?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -238,7 +240,11 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
   LEFT JOIN ${q('message')} m ON m.${q('id')} = t.${q('messageId')}
   LEFT JOIN ${q('delivery')} d ON d.${q('id')} = (${latestDelivery})
   ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-  ORDER BY t.${q('createdAt')}, i.${q('controlNumber')}, g.${q('controlNumber')}, t.${q('controlNumber')}, t.${q('id')}`;
+  ${
+    filter.latest !== undefined
+      ? `ORDER BY t.${q('createdAt')} DESC, t.${q('id')} DESC LIMIT ${Math.max(0, Math.floor(filter.latest))}`
+      : `ORDER BY t.${q('createdAt')}, i.${q('controlNumber')}, g.${q('controlNumber')}, t.${q('controlNumber')}, t.${q('id')}`
+  }`;
   const raw: RawRow[] = await store.query<RawRow[]>(sql, params);
   return raw.map((r) => {
     const ackOverdue = overdue(r.icAckStatus, r.ackDueAt, now);
@@ -273,6 +279,19 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
       transactionId: r.transactionId,
     };
   });
+}
+
+/**
+ * Interchanges whose acknowledgement is overdue, by the rule of the rows above: flagged overdue, or
+ * still expected past its deadline. Counted off ix_interchange_ack_due, so cheap enough to poll.
+ */
+export async function overdueAckCount(store: Store, now: Date = store.clock()): Promise<number> {
+  const q = (name: string) => quote(store.driver, name);
+  const rows = await store.query<{ n: number | string }[]>(
+    `SELECT COUNT(*) AS ${q('n')} FROM ${q('interchange')} WHERE ${q('ackStatus')} = 'overdue' OR (${q('ackStatus')} = 'expected' AND ${q('ackDueAt')} < ?)`,
+    [sqlDate(store.driver, now)],
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 export interface SummaryCounts {

@@ -1,0 +1,203 @@
+/**
+ * The web console on the admin listener: sign-in with a token, an in-memory session in an HttpOnly,
+ * SameSite=Strict cookie, and server-rendered pages that htmx refreshes in place (ADR 0012-g). The
+ * console acts on nothing itself: it reads through injected sources and, for the pages that act, calls
+ * /api with the session cookie, which `apiSession` accepts with the same CSRF and Origin checks.
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { GatewayError } from '../../errors';
+import { readCounts, type CountSources } from './counts';
+import type { Html } from './html';
+import { countsFragment, landingPage, recentFragment, signInPage } from './pages';
+import type { RecentMessage } from './recent';
+import { CONSOLE_CSS } from './style';
+import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions, type Principal, type Session } from './sessions';
+
+export type { Principal, Role } from './sessions';
+export type { RecentMessage } from './recent';
+
+/** What the gateway may hand the console beyond the admin API's own dependencies (AdminDeps.console). */
+export interface ConsoleSources {
+  /** Who a token belongs to; default: admin.token, as an operator. */
+  authenticate?(token: string): Principal | undefined | Promise<Principal | undefined>;
+  /** Acknowledgements past their deadline, by the reports' rule. */
+  overdueAcks?(): Promise<number>;
+  /** The newest transaction sets, newest first. Absent: the landing page shows a placeholder. */
+  recentMessages?(limit: number): Promise<RecentMessage[]>;
+  /** How long a session lasts after sign-in (default 8 hours). */
+  sessionTtlMs?: number;
+  /** How often the landing page's counts are read again (default 5 seconds). */
+  refreshSeconds?: number;
+}
+
+export interface ConsoleDeps extends ConsoleSources, CountSources {
+  authenticate(token: string): Principal | undefined | Promise<Principal | undefined>;
+  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** The session clock (tests move it); default Date.now. */
+  now?: () => number;
+}
+
+export interface WebConsole {
+  router: express.Router;
+  /** For /api: a request without Authorization but with a live session cookie is let in as its user. */
+  apiSession: RequestHandler;
+}
+
+/** Where the signed-in user is left for the routes after authentication. */
+export const principalOf = (res: Response): Principal | undefined => (res.locals as { user?: Principal }).user;
+
+const RECENT_LIMIT = 25;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const HTMX_FILE = require.resolve('htmx.org/dist/htmx.min.js');
+
+/**
+ * No inline script or style, no framing, forms post only here: an injected string in a page could run
+ * nothing even if the escaping in html.ts were bypassed.
+ */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function pageHeaders(res: Response): void {
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+function sendHtml(res: Response, status: number, page: Html): void {
+  pageHeaders(res);
+  res.status(status).type('html').send(page.text);
+}
+
+/**
+ * A write must come from a page of this listener: its Origin (or, when a browser sent none, its
+ * Referer) names the host the request was sent to. Only the host is compared, not the scheme, so
+ * the check holds behind a TLS-terminating proxy that forwards plain HTTP.
+ */
+export function sameOrigin(req: Request): boolean {
+  const host = req.get('host');
+  const from = req.get('origin') ?? req.get('referer');
+  if (!host || !from || from === 'null') return false;
+  try {
+    return new URL(from).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the browser reached us over https: directly, or through a TLS proxy that says so in
+ * X-Forwarded-Proto. The header is believed without a trusted-proxy list because all it changes is
+ * the cookie's Secure flag, and a Secure cookie is only ever more restricted.
+ */
+function overHttps(req: Request): boolean {
+  return req.secure || req.get('x-forwarded-proto')?.split(',')[0].trim().toLowerCase() === 'https';
+}
+
+export function createConsole(deps: ConsoleDeps): WebConsole {
+  const sessions = new Sessions(deps.sessionTtlMs, deps.now);
+  const refreshSeconds = deps.refreshSeconds ?? 5;
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+
+  const sessionOf = (req: Request): Session | undefined => sessions.get(cookieValue(req.get('cookie'), SESSION_COOKIE));
+
+  /** Throws unless the write comes from our own page and carries the session's CSRF token. */
+  const checkWrite = (req: Request, session: Session, formToken?: unknown) => {
+    const what = `${req.method} ${req.originalUrl.split('?')[0]}`;
+    if (!sameOrigin(req)) throw new GatewayError('EDIGW_ADMIN_CSRF_REFUSED', `${what}: Origin is not this console`);
+    const given = req.get('x-csrf-token') ?? (typeof formToken === 'string' ? formToken : undefined);
+    if (!csrfMatches(session, given))
+      throw new GatewayError('EDIGW_ADMIN_CSRF_REFUSED', `${what}: missing or wrong CSRF token`);
+  };
+
+  const recent = async (): Promise<RecentMessage[] | undefined> =>
+    deps.recentMessages ? deps.recentMessages(RECENT_LIMIT) : undefined;
+
+  router.get('/static/htmx.min.js', (_req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.sendFile(HTMX_FILE, { maxAge: '1h', headers: { 'Content-Type': 'text/javascript; charset=utf-8' } });
+  });
+  router.get('/static/console.css', (_req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type('css').send(CONSOLE_CSS);
+  });
+
+  router.get('/signin', (req, res) => {
+    if (sessionOf(req)) return res.redirect(303, '/');
+    sendHtml(res, 200, signInPage());
+  });
+
+  router.post('/signin', form, async (req, res) => {
+    if (!sameOrigin(req))
+      throw new GatewayError('EDIGW_ADMIN_CSRF_REFUSED', 'POST /signin: Origin is not this console');
+    const token = (req.body as Record<string, unknown> | undefined)?.token;
+    const principal = typeof token === 'string' && token !== '' ? await deps.authenticate(token) : undefined;
+    if (!principal) {
+      deps.logger.warn({ ip: req.ip }, 'console: sign-in with a token that is not valid');
+      return sendHtml(res, 401, signInPage('That token is not valid. Check it and sign in again.'));
+    }
+    const session = sessions.create(principal);
+    res.cookie(SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: overHttps(req),
+      path: '/',
+      maxAge: session.expiresAt - (deps.now ?? Date.now)(),
+    });
+    deps.logger.info({ user: principal.name, role: principal.role, ip: req.ip }, 'console: signed in');
+    res.redirect(303, '/');
+  });
+
+  router.post('/signout', form, (req, res) => {
+    const session = sessionOf(req);
+    if (session) {
+      checkWrite(req, session, (req.body as Record<string, unknown> | undefined)?._csrf);
+      sessions.end(session.id);
+      deps.logger.info({ user: session.principal.name }, 'console: signed out');
+    }
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: overHttps(req), path: '/' });
+    res.redirect(303, '/signin');
+  });
+
+  router.get('/', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    const [counts, rows] = await Promise.all([readCounts(deps), recent()]);
+    sendHtml(res, 200, landingPage(session, counts, rows, refreshSeconds));
+  });
+
+  /** A fragment for a page that outlived its session: htmx follows HX-Redirect to the sign-in page. */
+  const fragment =
+    (render: () => Promise<Html>): RequestHandler =>
+    async (req, res) => {
+      if (!sessionOf(req)) {
+        res.setHeader('HX-Redirect', '/signin');
+        return sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
+      }
+      sendHtml(res, 200, await render());
+    };
+  router.get(
+    '/fragments/counts',
+    fragment(async () => countsFragment(await readCounts(deps), refreshSeconds)),
+  );
+  router.get(
+    '/fragments/recent',
+    fragment(async () => recentFragment(await recent(), refreshSeconds * 3)),
+  );
+
+  const apiSession: RequestHandler = (req, res, next) => {
+    if (req.get('authorization') !== undefined) return next();
+    const session = sessionOf(req);
+    if (!session) return next();
+    if (!SAFE_METHODS.has(req.method)) checkWrite(req, session);
+    // Where requireUser (auth.ts) leaves the user of a bearer token: the routes cannot tell the two apart.
+    (res.locals as { user?: Principal }).user = session.principal;
+    next();
+  };
+
+  return { router, apiSession };
+}

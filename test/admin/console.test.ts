@@ -1,0 +1,295 @@
+import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from '../../src/admin/server';
+import type { RecentMessage } from '../../src/admin/console/router';
+import { Sessions } from '../../src/admin/console/sessions';
+
+const TOKEN = 'console-test-token-0123456789';
+
+let listeners: AdminListener[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.map((l) => l.close()));
+  listeners = [];
+});
+
+async function start(over: Partial<AdminDeps> = {}) {
+  const submitted: string[] = [];
+  const warnings: string[] = [];
+  const deps: AdminDeps = {
+    token: TOKEN,
+    maxBytes: 64 * 1024,
+    partnerExists: (id) => id === 'acme',
+    submit: async (i) => {
+      submitted.push(i.partnerId);
+      return { messageId: `m${submitted.length}` };
+    },
+    send: async () => ({ messageId: 's1' }),
+    health: async () => ({ ok: true, detail: { database: 'up', queue: { queued: 2, running: 1, dead: 4, done: 9 } } }),
+    report: async () => [],
+    certificates: async () => [{ subject: 'a' }, { subject: 'b' }],
+    console: { overdueAcks: async () => 3 },
+    logger: { info: () => {}, warn: (_o, msg) => void warnings.push(msg), error: () => {} },
+    ...over,
+  };
+  const l = await listenAdmin(createAdminApp(deps), 0, '127.0.0.1');
+  listeners.push(l);
+  const base = `http://127.0.0.1:${l.port}`;
+  const call = (path: string, init: RequestInit = {}) => fetch(base + path, { redirect: 'manual', ...init });
+  return { base, call, submitted, warnings };
+}
+
+type Started = Awaited<ReturnType<typeof start>>;
+
+/** Signs in through the form, as a browser would: the token in the body, our own Origin. */
+async function signIn(s: Started, token = TOKEN) {
+  const r = await s.call('/signin', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: s.base },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  const setCookie = r.headers.get('set-cookie') ?? '';
+  const cookie = setCookie.split(';')[0];
+  return { r, setCookie, cookie };
+}
+
+async function signedIn(s: Started) {
+  const { cookie } = await signIn(s);
+  const page = await (await s.call('/', { headers: { cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1];
+  return { cookie, csrf, page };
+}
+
+describe('web console: sign-in', () => {
+  test('an anonymous visit to / is sent to the sign-in page, which asks for the token in a password field', async () => {
+    const s = await start();
+    const r = await s.call('/');
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/signin');
+    const page = await (await s.call('/signin')).text();
+    expect(page).toMatch(/<form method="post" action="\/signin">/);
+    expect(page).toMatch(/<label for="token">/);
+    expect(page).toMatch(/<input\s+type="password"\s+id="token"\s+name="token"/);
+    expect(page).toMatch(/<a class="skip" href="#main">/);
+  });
+
+  test('the right token sets an HttpOnly, SameSite=Strict session cookie and never lands in a URL', async () => {
+    const s = await start();
+    const { r, setCookie, cookie } = await signIn(s);
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/');
+    expect(setCookie).toMatch(/^edigw_session=[A-Za-z0-9_-]{43};/);
+    expect(setCookie).toMatch(/; HttpOnly/i);
+    expect(setCookie).toMatch(/; SameSite=Strict/i);
+    expect(setCookie).toMatch(/; Path=\//i);
+    // Plain HTTP here: Secure would make the browser drop the cookie.
+    expect(setCookie).not.toMatch(/; Secure/i);
+    expect(setCookie).not.toContain(TOKEN);
+    expect(cookie).not.toContain(TOKEN);
+    const landing = await s.call('/', { headers: { cookie } });
+    expect(landing.status).toBe(200);
+    const page = await landing.text();
+    expect(page).toContain('Signed in as <strong>admin</strong> (operator)');
+    expect(page).not.toContain(TOKEN);
+    // The page's links and forms carry no token either.
+    for (const m of page.matchAll(/(?:href|action|hx-get)="([^"]*)"/g)) expect(m[1]).not.toContain(TOKEN);
+  });
+
+  test('behind a TLS proxy (X-Forwarded-Proto: https) the cookie is also Secure', async () => {
+    const s = await start();
+    const r = await s.call('/signin', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: s.base.replace('http:', 'https:'),
+        'x-forwarded-proto': 'https',
+      },
+      body: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('set-cookie')).toMatch(/; Secure/i);
+  });
+
+  test('a wrong token is refused with the sign-in page again, no cookie, and a warning in the log', async () => {
+    const s = await start();
+    const { r, setCookie } = await signIn(s, 'not-the-token-at-all-000');
+    expect(r.status).toBe(401);
+    expect(setCookie).toBe('');
+    expect(await r.text()).toContain('That token is not valid');
+    expect(s.warnings).toContain('console: sign-in with a token that is not valid');
+  });
+
+  test('a sign-in posted from another origin is refused', async () => {
+    const s = await start();
+    const r = await s.call('/signin', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+      body: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_CSRF_REFUSED');
+    expect(r.headers.get('set-cookie')).toBeNull();
+  });
+
+  test('with no admin token configured nobody can sign in', async () => {
+    const s = await start({ token: undefined });
+    const { r } = await signIn(s, '');
+    expect(r.status).toBe(401);
+  });
+
+  test('an injected authenticate decides who signs in and with which role', async () => {
+    const s = await start({
+      console: {
+        authenticate: (t) => (t === 'auditor-token-000000000' ? { name: 'arno', role: 'auditor' } : undefined),
+      },
+    });
+    expect((await signIn(s)).r.status).toBe(401);
+    const { r, cookie } = await signIn(s, 'auditor-token-000000000');
+    expect(r.status).toBe(303);
+    expect(await (await s.call('/', { headers: { cookie } })).text()).toContain('<strong>arno</strong> (auditor)');
+  });
+});
+
+describe('web console: sign-out and CSRF', () => {
+  test('sign-out needs the CSRF token, then ends the session and clears the cookie', async () => {
+    const s = await start();
+    const { cookie, csrf } = await signedIn(s);
+    const post = (body: Record<string, string>, origin = s.base) =>
+      s.call('/signout', {
+        method: 'POST',
+        headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      });
+    expect((await post({})).status).toBe(403);
+    expect((await post({ _csrf: 'wrong' })).status).toBe(403);
+    expect((await post({ _csrf: csrf }, 'http://evil.example')).status).toBe(403);
+    // Still signed in after the refusals.
+    expect((await s.call('/', { headers: { cookie } })).status).toBe(200);
+
+    const r = await post({ _csrf: csrf });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/signin');
+    expect(r.headers.get('set-cookie')).toMatch(/^edigw_session=;.*Expires=Thu, 01 Jan 1970/i);
+    const after = await s.call('/', { headers: { cookie } });
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toBe('/signin');
+  });
+
+  test('/api takes the session cookie: reads as is, writes only with the CSRF header and our Origin', async () => {
+    const s = await start();
+    const { cookie, csrf } = await signedIn(s);
+    expect((await s.call('/api/report', { headers: { cookie } })).status).toBe(200);
+
+    const submit = (headers: Record<string, string>) =>
+      s.call('/api/partners/acme/submit', { method: 'POST', headers: { cookie, ...headers }, body: 'ISA*00' });
+    const noHeader = await submit({ origin: s.base });
+    expect(noHeader.status).toBe(403);
+    expect(((await noHeader.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_CSRF_REFUSED');
+    expect((await submit({ origin: 'http://evil.example', 'x-csrf-token': csrf })).status).toBe(403);
+    expect((await submit({ 'x-csrf-token': csrf })).status).toBe(403); // no Origin at all
+    expect(s.submitted).toEqual([]);
+    expect((await submit({ origin: s.base, 'x-csrf-token': csrf })).status).toBe(202);
+    expect(s.submitted).toEqual(['acme']);
+  });
+
+  test('/api without a bearer token or a live session is still 401', async () => {
+    const s = await start();
+    const r = await s.call('/api/report', { headers: { cookie: 'edigw_session=made-up' } });
+    expect(r.status).toBe(401);
+  });
+
+  test('console pages forbid framing and inline script', async () => {
+    const s = await start();
+    const r = await s.call('/signin');
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(r.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('web console: landing page', () => {
+  test('the counts fragment shows queue depth, dead letters, overdue acks and expiring certificates', async () => {
+    const s = await start();
+    const { cookie } = await signedIn(s);
+    const r = await s.call('/fragments/counts', { headers: { cookie } });
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    const countOf = (key: string) => new RegExp(`data-count="${key}">(\\w+)`).exec(text)?.[1];
+    expect(countOf('queueDepth')).toBe('3');
+    expect(countOf('deadLetters')).toBe('4');
+    expect(countOf('overdueAcks')).toBe('3');
+    expect(countOf('expiringCertificates')).toBe('2');
+    expect(text).toMatch(/hx-get="\/fragments\/counts"\s+hx-trigger="every 5s"/);
+  });
+
+  test('counts it cannot read say unknown, not 0', async () => {
+    const s = await start({ health: async () => ({ ok: false, detail: {} }), certificates: undefined, console: {} });
+    const { cookie } = await signedIn(s);
+    const text = await (await s.call('/fragments/counts', { headers: { cookie } })).text();
+    expect(text.match(/data-count="\w+">unknown/g)).toHaveLength(4);
+    expect(text).toContain('not answering');
+  });
+
+  test('a fragment asked for without a session sends htmx to the sign-in page', async () => {
+    const s = await start();
+    const r = await s.call('/fragments/counts');
+    expect(r.status).toBe(401);
+    expect(r.headers.get('hx-redirect')).toBe('/signin');
+  });
+
+  test('the page carries its CSRF token for htmx and loads htmx from this listener', async () => {
+    const s = await start();
+    const { page, csrf } = await signedIn(s);
+    expect(page).toContain(`hx-headers="{&quot;X-CSRF-Token&quot;:&quot;${csrf}&quot;}"`);
+    expect(page).toContain('<script src="/static/htmx.min.js" defer></script>');
+    const js = await s.call('/static/htmx.min.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await js.text()).length).toBeGreaterThan(10_000);
+  });
+
+  test('recent messages are a table with column headers, their text escaped', async () => {
+    const row: RecentMessage = {
+      at: '2026-12-06T10:00:00.000Z',
+      partner: 'acme',
+      direction: 'in',
+      type: '850',
+      reference: '<script>PO-1</script>',
+      ackStatus: 'R',
+      deliveryStatus: 'dead',
+      reason: 'rejected by the acknowledgement',
+      messageId: 'msg-1',
+    };
+    const s = await start({ console: { recentMessages: async () => [row] } });
+    const { cookie } = await signedIn(s);
+    const text = await (await s.call('/fragments/recent', { headers: { cookie } })).text();
+    expect(text).toContain('<th scope="col">Reference</th>');
+    expect(text).toContain('<td>&lt;script&gt;PO-1&lt;/script&gt;</td>');
+    expect(text).toContain('<td>R (rejected)</td>');
+    expect(text).toContain('<time datetime="2026-12-06T10:00:00.000Z">2026-12-06 10:00:00 UTC</time>');
+    expect(text).not.toContain('<script>PO-1');
+  });
+
+  test('without a source of recent messages the section says so', async () => {
+    const s = await start();
+    const { page } = await signedIn(s);
+    expect(page).toContain('class="placeholder"');
+    expect(page).toContain('GET /api/messages');
+  });
+});
+
+describe('web console: sessions', () => {
+  test('a session is forgotten once its time is up', () => {
+    let now = 1_000;
+    const sessions = new Sessions(100, () => now);
+    const s = sessions.create({ name: 'admin', role: 'operator' });
+    expect(sessions.get(s.id)?.principal.name).toBe('admin');
+    now = 1_100;
+    expect(sessions.get(s.id)).toBeUndefined();
+    expect(sessions.size).toBe(0);
+  });
+
+  test('ids and CSRF tokens differ from one session to the next', () => {
+    const sessions = new Sessions();
+    const a = sessions.create({ name: 'a', role: 'operator' });
+    const b = sessions.create({ name: 'b', role: 'operator' });
+    expect(new Set([a.id, b.id, a.csrf, b.csrf]).size).toBe(4);
+  });
+});
