@@ -1,6 +1,8 @@
 import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from '../../src/admin/server';
 import type { RecentMessage } from '../../src/admin/console/router';
 import { Sessions } from '../../src/admin/console/sessions';
+import { recentOf } from '../../src/admin/console/recent';
+import type { TransactionRow } from '../../src/admin/reports/query';
 
 const TOKEN = 'console-test-token-0123456789';
 
@@ -291,5 +293,42 @@ describe('web console: sessions', () => {
     const a = sessions.create({ name: 'a', role: 'operator' });
     const b = sessions.create({ name: 'b', role: 'operator' });
     expect(new Set([a.id, b.id, a.csrf, b.csrf]).size).toBe(4);
+  });
+});
+
+describe('web console: recent messages', () => {
+  const row = (over: Partial<TransactionRow>) =>
+    ({
+      partner: 'acme',
+      direction: 'in',
+      type: '850',
+      receivedAt: '2026-12-06T10:00:00.000Z',
+      validation: 'valid',
+      ackStatus: 'A',
+      ackOverdue: false,
+      deliveryStatus: 'delivered',
+      reference: 'PO-1',
+      messageId: 'm1',
+      ...over,
+    }) as TransactionRow;
+
+  test('a report row becomes a recent message whose reason says in words what went wrong', () => {
+    expect(recentOf(row({}))).toEqual({
+      at: '2026-12-06T10:00:00.000Z',
+      partner: 'acme',
+      direction: 'in',
+      type: '850',
+      reference: 'PO-1',
+      ackStatus: 'A',
+      deliveryStatus: 'delivered',
+      reason: null,
+      messageId: 'm1',
+    });
+    expect(recentOf(row({ validation: 'invalid', ackStatus: 'R' })).reason).toBe(
+      'failed validation; rejected by the acknowledgement',
+    );
+    expect(recentOf(row({ ackStatus: 'overdue', ackOverdue: true, deliveryStatus: 'dead' })).reason).toBe(
+      'acknowledgement overdue; delivery dead-lettered',
+    );
   });
 });
