@@ -1,6 +1,8 @@
 import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from '../../src/admin/server';
 import type { RecentMessage } from '../../src/admin/console/router';
 import { Sessions } from '../../src/admin/console/sessions';
+import { recentOf } from '../../src/admin/console/recent';
+import type { TransactionRow } from '../../src/admin/reports/query';
 
 const TOKEN = 'console-test-token-0123456789';
 
@@ -51,10 +53,7 @@ async function signIn(s: Started, token = TOKEN) {
 }
 
 async function signedIn(s: Started) {
-  const { cookie } = await signIn(s);
-  const page = await (await s.call('/', { headers: { cookie } })).text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1];
-  return { cookie, csrf, page };
+  return signedInAs(s, TOKEN);
 }
 
 describe('web console: sign-in', () => {
@@ -293,3 +292,101 @@ describe('web console: sessions', () => {
     expect(new Set([a.id, b.id, a.csrf, b.csrf]).size).toBe(4);
   });
 });
+
+describe('web console: recent messages', () => {
+  const row = (over: Partial<TransactionRow>) =>
+    ({
+      partner: 'acme',
+      direction: 'in',
+      type: '850',
+      receivedAt: '2026-12-06T10:00:00.000Z',
+      validation: 'valid',
+      ackStatus: 'A',
+      ackOverdue: false,
+      deliveryStatus: 'delivered',
+      reference: 'PO-1',
+      messageId: 'm1',
+      ...over,
+    }) as TransactionRow;
+
+  test('a report row becomes a recent message whose reason says in words what went wrong', () => {
+    expect(recentOf(row({}))).toEqual({
+      at: '2026-12-06T10:00:00.000Z',
+      partner: 'acme',
+      direction: 'in',
+      type: '850',
+      reference: 'PO-1',
+      ackStatus: 'A',
+      deliveryStatus: 'delivered',
+      reason: null,
+      messageId: 'm1',
+    });
+    expect(recentOf(row({ validation: 'invalid', ackStatus: 'R' })).reason).toBe(
+      'failed validation; rejected by the acknowledgement',
+    );
+    expect(recentOf(row({ ackStatus: 'overdue', ackOverdue: true, deliveryStatus: 'dead' })).reason).toBe(
+      'acknowledgement overdue; delivery dead-lettered',
+    );
+  });
+});
+
+describe('web console: users and roles (admin.users)', () => {
+  const users = [
+    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
+    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
+  ];
+
+  test('an auditor signs in with her own token, reads /api through the session, and is refused a write with 403', async () => {
+    const audited: string[] = [];
+    const s = await start({
+      token: undefined,
+      users,
+      audit: async (e) => void audited.push(`${e.action} ${e.actor.name}`),
+    });
+    const { cookie } = await signIn(s, users[1].token);
+    const page = await (await s.call('/', { headers: { cookie } })).text();
+    expect(page).toMatch(/aude/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1];
+    expect((await s.call('/api/report', { headers: { cookie } })).status).toBe(200);
+    const write = await s.call('/api/partners/acme/submit', {
+      method: 'POST',
+      headers: { cookie, origin: s.base, 'x-csrf-token': csrf, 'content-type': 'application/octet-stream' },
+      body: 'ISA*',
+    });
+    expect(write.status).toBe(403);
+    expect(((await write.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_FORBIDDEN');
+    expect(s.submitted).toEqual([]);
+    expect(audited).toEqual([]);
+  });
+
+  test("an operator's write through the session is done and recorded under her name", async () => {
+    const audited: string[] = [];
+    const s = await start({
+      token: undefined,
+      users,
+      audit: async (e) => void audited.push(`${e.action} ${e.actor.name}`),
+    });
+    const { cookie, csrf } = await signedInAs(s, users[0].token);
+    const write = await s.call('/api/partners/acme/submit', {
+      method: 'POST',
+      headers: { cookie, origin: s.base, 'x-csrf-token': csrf, 'content-type': 'application/octet-stream' },
+      body: 'ISA*',
+    });
+    expect(write.status).toBe(202);
+    expect(s.submitted).toEqual(['acme']);
+    expect(audited).toEqual(['submit olga']);
+  });
+
+  test('the old admin.token still signs in, as the operator named admin; a wrong token does not', async () => {
+    const s = await start({ users });
+    expect((await signIn(s, 'not-anyones-token-0123456789')).r.status).toBe(401);
+    const { cookie } = await signIn(s);
+    expect(await (await s.call('/', { headers: { cookie } })).text()).toMatch(/admin/);
+  });
+});
+
+async function signedInAs(s: Started, token: string) {
+  const { cookie } = await signIn(s, token);
+  const page = await (await s.call('/', { headers: { cookie } })).text();
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1], page };
+}

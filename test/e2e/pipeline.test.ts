@@ -311,6 +311,26 @@ for (const kind of DATABASES)
       });
     });
 
+    test('the web console signs in with the token and lists the newest messages with the live counts', async () => {
+      const base = `http://127.0.0.1:${admin}`;
+      const signIn = await fetch(`${base}/signin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'token=e2e-token-0123456789',
+      });
+      expect(signIn.status).toBe(303);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+      const page = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+      // PO-5001, submitted just before, is among the newest transaction sets, with its delivery status.
+      expect(page).toMatch(
+        /<td>acme<\/td>\s*<td>inbound<\/td>\s*<td>850<\/td>\s*<td>PO-5001<\/td>\s*<td>[^<]*<\/td>\s*<td>delivered<\/td>/,
+      );
+      const counts = await (await fetch(`${base}/fragments/counts`, { headers: { cookie } })).text();
+      for (const key of ['queueDepth', 'deadLetters', 'overdueAcks', 'expiringCertificates'])
+        expect(counts).toMatch(new RegExp(`data-count="${key}">\\d+`));
+    });
+
     test("send: canonical JSON goes out as an X12 850 with an ack expected; the partner's 997 is matched to it", async () => {
       const order = {
         document: 'PurchaseOrder',

@@ -6,6 +6,9 @@
  * (see shared.ts).
  */
 
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
 /** An error whose whole report is its one line: the reason says everything, a stack would bury it. */
 export class MissingRequirement extends Error {
   constructor(message: string) {
@@ -40,4 +43,24 @@ export function describeNeeding(title: string, need: string, missing: string | u
   // One plain line (console.warn would add a code frame under jest).
   process.stderr.write(`skipping "${title}": ${need}: ${missing}\n`);
   describe.skip(`${title} [skipped: ${need}: ${missing}]`, body);
+}
+
+/** Debian's chromium, which the console's browser test drives through playwright-core. */
+export const CHROMIUM = process.env.EDIGW_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Why the browser cannot be used here, or undefined when it can: the binary must exist and say its
+ * version. Synchronous, like every check here, because jest decides to skip while collecting.
+ */
+export function chromiumMissing(path = CHROMIUM): string | undefined {
+  if (!existsSync(path)) return `${path} is not installed (apt-get install chromium)`;
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0 || !/chrom/i.test(r.stdout))
+    return `${path} --version failed (${r.error?.message || r.stderr.trim() || `exit ${r.status}`})`;
+  return undefined;
+}
+
+/** `describe` for a block that drives Chromium: skipped with the reason without it, failing under CI. */
+export function describeWithBrowser(title: string, body: () => void): void {
+  describeNeeding(title, 'Chromium', chromiumMissing(), body);
 }

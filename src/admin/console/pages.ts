@@ -102,7 +102,7 @@ const number = (n: number | null) => (n === null ? 'unknown' : String(n));
 function countItem(label: string, key: string, n: number | null, attentionAbove = 0): Html {
   const attention = n !== null && n > attentionAbove;
   return html`<div${attention ? html` class="attention"` : ''}><dt>${label}</dt><dd data-count="${key}">${number(n)}${
-    attention ? html` <small>needs a look</small>` : ''
+    attention ? html` <small>(needs a look)</small>` : ''
   }</dd></div>`;
 }
 
@@ -123,8 +123,8 @@ export function countsFragment(c: ConsoleCounts, refreshSeconds: number): Html {
       ${countItem('Certificates expiring within 30 days', 'expiringCertificates', c.expiringCertificates)}
     </dl>
     <p>
-      Database: <strong>${c.databaseUp ? 'answering' : 'not answering'}</strong>. Refreshed every ${refreshSeconds}
-      seconds.
+      Database: <strong>${c.databaseUp ? 'answering' : 'not answering'}</strong>. Refreshed every
+      ${refreshSeconds === 1 ? 'second' : `${refreshSeconds} seconds`}.
     </p>
   </section>`;
 }

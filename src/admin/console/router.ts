@@ -126,6 +126,11 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     res.type('css').send(CONSOLE_CSS);
   });
 
+  // Browsers ask for it on every page; no icon, and no 404 in their console.
+  router.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
+
   router.get('/signin', (req, res) => {
     if (sessionOf(req)) return res.redirect(303, '/');
     sendHtml(res, 200, signInPage());

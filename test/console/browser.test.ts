@@ -1,0 +1,137 @@
+/**
+ * The console in a real browser: Debian's chromium, driven by playwright-core, signs in with the
+ * keyboard, sees htmx refresh the counts without a reload, and signs out. Each page is saved as a
+ * screenshot under test-output/console/ (git-ignored) for a human to look at.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from '../../src/admin/server';
+import { CHROMIUM, describeWithBrowser } from '../helpers/requirements';
+
+const TOKEN = 'browser-test-token-0123456789';
+const SHOTS = resolve(__dirname, '../../test-output/console');
+
+/** The flags the brief of issue 15 fixes: no GPU, no network of the browser's own, nothing kept. */
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * A property of the focused element. The page's code is given as text: this project compiles without
+ * the DOM's types, which would otherwise apply to every file of it.
+ */
+const focused = (page: Page, property: 'id' | 'textContent') =>
+  page.evaluate(`document.activeElement && document.activeElement.${property}`);
+
+describeWithBrowser('web console in Chromium', () => {
+  let listener: AdminListener;
+  let base: string;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  /** Grows by one each time the console reads the health, so every refresh shows a new queue depth. */
+  let reads = 0;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const deps: AdminDeps = {
+      token: TOKEN,
+      maxBytes: 1024,
+      partnerExists: () => true,
+      submit: async () => ({ messageId: 'm1' }),
+      send: async () => ({ messageId: 's1' }),
+      health: async () => ({ ok: true, detail: { database: 'up', queue: { queued: ++reads, dead: 2 } } }),
+      certificates: async () => [],
+      console: {
+        refreshSeconds: 1,
+        overdueAcks: async () => 1,
+        recentMessages: async () => [
+          {
+            at: '2026-12-06T10:00:00.000Z',
+            partner: 'acme',
+            direction: 'in',
+            type: '850',
+            reference: 'PO-1001',
+            ackStatus: 'R',
+            deliveryStatus: 'none',
+            reason: 'rejected by the acknowledgement',
+            messageId: '7d0c1a9e-0000-4000-8000-000000000001',
+          },
+        ],
+      },
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+    listener = await listenAdmin(createAdminApp(deps), 0, '127.0.0.1');
+    base = `http://127.0.0.1:${listener.port}`;
+    mkdirSync(SHOTS, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'edigw-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    // A refused script or style (Content-Security-Policy) or a failed request shows up here.
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('response', (r) => {
+      // 401 and 303 are the sign-in flow's own answers.
+      if (r.status() >= 400 && r.status() !== 401) problems.push(`${r.status()} ${r.url()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await listener?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test('signs in with the keyboard, sees the counts refresh, and signs out', async () => {
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await page.screenshot({ path: join(SHOTS, '1-signin.png'), fullPage: true });
+
+    // The token field has the focus from the start: type, Enter, signed in.
+    expect(await focused(page, 'id')).toBe('token');
+    await page.keyboard.type(TOKEN);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/`);
+    expect(page.url()).not.toContain(TOKEN);
+
+    // On a signed-in page the first Tab reaches the skip link, which moves the focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await focused(page, 'textContent')).toBe('Skip to main content');
+    await page.keyboard.press('Enter');
+    expect(await focused(page, 'id')).toBe('main');
+
+    const depth = page.locator('[data-count="queueDepth"]');
+    const first = await depth.textContent();
+    // htmx asks for the counts again every second and swaps them in: the page itself is not reloaded.
+    await page.evaluate('window.notReloaded = true');
+    await page
+      .locator('[data-count="queueDepth"]', { hasNotText: new RegExp(`^${first}$`) })
+      .waitFor({ timeout: 20_000 });
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    expect(await page.getByRole('table').getByRole('cell', { name: 'PO-1001' }).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, '2-overview.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${base}/signin`);
+    await page.screenshot({ path: join(SHOTS, '3-signed-out.png'), fullPage: true });
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    expect(problems).toEqual([]);
+  });
+});
