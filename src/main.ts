@@ -32,6 +32,7 @@ import { poolOptionsFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, intakeFile, seenInStore } from './pipeline/intake';
 import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
+import { replayDelivery } from './pipeline/deliver';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { listeners } from './pipeline/listeners';
 import { expiringCertificates } from './pipeline/as2';
@@ -300,6 +301,25 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
     certificates: async (q) => {
       const now = ctx.clock();
       return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
+    },
+    messages: {
+      searchMessages: (filter, page) => store.history.search(filter, page),
+      lineage: (id) => store.history.lineage(id),
+      payload: async (id) => {
+        const message = await store.message(id);
+        if (!message) return undefined;
+        if ((await store.payloadState(message.sha256)) !== 'present') return 'purged';
+        return { size: message.size, fileName: message.fileName, chunks: store.payloadChunks(message.sha256) };
+      },
+    },
+    deadLetters: {
+      deadLetters: (filter, page) => store.deliveries.deadLetters(filter, page),
+      replay: async (id) => {
+        const d = await replayDelivery(ctx, id);
+        // A worker picks the job up now rather than at its next poll.
+        ctx.kick?.();
+        return { id: d.id, messageId: d.messageId, partnerId: d.partnerId, status: d.status };
+      },
     },
     logger,
   });
