@@ -267,6 +267,7 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
   return createAdminApp({
     token: env.EDI_GATEWAY_TOKEN?.trim() || admin.token,
     users: admin.users,
+    version: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version,
     audit: async (entry) => {
       await store.event({
         ...auditEvent(entry),

@@ -12,6 +12,7 @@ import { actorOf, adminUsers, createAuthenticator, operatorsAct, requireUser, ty
 import type { Audit } from './audit';
 import { messagesRouter, type MessageDeps } from './routes/messages';
 import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
+import { openApiRouter } from './routes/openapi';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -49,6 +50,8 @@ export interface AdminDeps {
   report?(query: { from?: string; to?: string; partner?: string }): Promise<unknown>;
   /** The AS2 certificates that expire within 30 days or have expired (ours, and the partner's when one is named). */
   certificates?(query: { partner?: string }): Promise<unknown>;
+  /** The gateway's version, for the OpenAPI document. */
+  version?: string;
   /** Message search, lineage and payloads (routes/messages.ts); absent: those routes are 404. */
   messages?: MessageDeps;
   /** Dead letters and replay (routes/dead-letters.ts). */
@@ -247,6 +250,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.status(200).json(await deps.certificates(partner !== undefined ? { partner } : {}));
   });
 
+  app.use('/api', openApiRouter(deps.version ?? '0.0.0'));
   if (deps.messages) app.use('/api', messagesRouter(deps.messages));
   if (deps.deadLetters)
     app.use('/api', deadLettersRouter({ ...deps.deadLetters, ...(deps.audit ? { audit: deps.audit } : {}) }));
