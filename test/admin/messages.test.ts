@@ -9,7 +9,7 @@ import { startGateway, type RunningGateway } from '../../src/main';
 import { silentLogger } from '../../src/pipeline/logger';
 import { hashPassword } from '../../src/password-hash';
 import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
-import { eventually, freePort, HttpSink, scratch, type Scratch, x12Order } from '../e2e/gateway';
+import { cli, eventually, freePort, HttpSink, scratch, type Scratch, x12Order } from '../e2e/gateway';
 
 jest.setTimeout(120_000);
 
@@ -273,5 +273,20 @@ for (const kind of DATABASES)
       );
       const other = await get<LineageBody>(`/api/messages/${(await inbound('PO-DEAD-2')).id}`);
       expect(other.events.find((e) => e.stage === 'admin.bulk-replay')?.actor).toMatchObject({ user: 'olga' });
+    });
+
+    test('the CLI: show --reference prints the lineage, dead-letters lists what is left', async () => {
+      const args = ['--config', join(s.dir, 'gateway.yaml')];
+      const env = { DATABASE_URL: db!.url };
+      const shown = await cli(['show', '--reference', 'PO-1001', ...args], env);
+      expect(shown.stderr).toBe('');
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toContain('850 0001 ref PO-1001: valid');
+      expect(shown.stdout).toContain('ack sent 997 A');
+      expect(shown.stdout).toMatch(/delivery \S+ → erp: delivered/);
+      const missing = await cli(['show', 'no-such-message', ...args], env);
+      expect(missing.code).toBe(1);
+      const dead = await cli(['dead-letters', '--partner', 'acme', ...args], env);
+      expect([dead.code, dead.stdout]).toEqual([0, 'no dead letters\n']);
     });
   });
