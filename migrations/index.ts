@@ -1,6 +1,12 @@
 import { Initial1763800000000 } from './0001-initial';
 import { MessageMdn1763900000000 } from './0002-mdn';
 import { JobStarts1764900000000 } from './0003-job-starts';
+import { LineageIndexes1765000000000 } from './0004-lineage-indexes';
 
 /** The one list of migrations, in order. */
-export const migrations = [Initial1763800000000, MessageMdn1763900000000, JobStarts1764900000000];
+export const migrations = [
+  Initial1763800000000,
+  MessageMdn1763900000000,
+  JobStarts1764900000000,
+  LineageIndexes1765000000000,
+];

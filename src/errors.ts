@@ -61,6 +61,8 @@ export const catalogue = {
   EDIGW_ADMIN_BODY_TOO_LARGE: { kind: 'usage', message: 'the request body is larger than the limit' },
   EDIGW_ADMIN_REPORTS_OFF: { kind: 'usage', message: 'reports are not available from this gateway' },
   EDIGW_ADMIN_INTERNAL: { kind: 'retry', message: 'internal error; the gateway log has the detail' },
+  EDIGW_ADMIN_MESSAGE_UNKNOWN: { kind: 'usage', message: 'no such message' },
+  EDIGW_ADMIN_PAYLOAD_GONE: { kind: 'usage', message: 'the payload bytes are no longer stored (retention)' },
   EDIGW_ADMIN_FORBIDDEN: { kind: 'usage', message: 'this user may read but not act: the role auditor is read-only' },
   EDIGW_ADMIN_CSRF_REFUSED: {
     kind: 'usage',

@@ -33,6 +33,7 @@ import { poolOptionsFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, intakeFile, seenInStore } from './pipeline/intake';
 import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
+import { replayDelivery } from './pipeline/deliver';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { listeners } from './pipeline/listeners';
 import { expiringCertificates } from './pipeline/as2';
@@ -267,6 +268,7 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
   return createAdminApp({
     token: env.EDI_GATEWAY_TOKEN?.trim() || admin.token,
     users: admin.users,
+    version: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version,
     audit: async (entry) => {
       await store.event({
         ...auditEvent(entry),
@@ -305,6 +307,25 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
     console: {
       overdueAcks: () => overdueAckCount(store, ctx.clock()),
       recentMessages: async (limit) => (await transactionRows(store, { latest: limit })).map(recentOf),
+    },
+    messages: {
+      searchMessages: (filter, page) => store.history.search(filter, page),
+      lineage: (id) => store.history.lineage(id),
+      payload: async (id) => {
+        const message = await store.message(id);
+        if (!message) return undefined;
+        if ((await store.payloadState(message.sha256)) !== 'present') return 'purged';
+        return { size: message.size, fileName: message.fileName, chunks: store.payloadChunks(message.sha256) };
+      },
+    },
+    deadLetters: {
+      deadLetters: (filter, page) => store.deliveries.deadLetters(filter, page),
+      replay: async (id) => {
+        const d = await replayDelivery(ctx, id);
+        // A worker picks the job up now rather than at its next poll.
+        ctx.kick?.();
+        return { id: d.id, messageId: d.messageId, partnerId: d.partnerId, status: d.status };
+      },
     },
     logger,
   });

@@ -11,6 +11,9 @@ import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
 import { actorOf, adminUsers, createAuthenticator, operatorsAct, requireUser, type AdminUserSpec } from './auth';
 import type { Audit } from './audit';
 import { createConsole, type ConsoleSources } from './console/router';
+import { messagesRouter, type MessageDeps } from './routes/messages';
+import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
+import { openApiRouter } from './routes/openapi';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -48,6 +51,12 @@ export interface AdminDeps {
   report?(query: { from?: string; to?: string; partner?: string }): Promise<unknown>;
   /** The AS2 certificates that expire within 30 days or have expired (ours, and the partner's when one is named). */
   certificates?(query: { partner?: string }): Promise<unknown>;
+  /** The gateway's version, for the OpenAPI document. */
+  version?: string;
+  /** Message search, lineage and payloads (routes/messages.ts); absent: those routes are 404. */
+  messages?: MessageDeps;
+  /** Dead letters and replay (routes/dead-letters.ts). */
+  deadLetters?: DeadLetterDeps;
   logger: AdminLogger;
   /** The web console at `/` (docs/console.md): how it signs users in and what it shows. */
   console?: ConsoleSources;
@@ -65,6 +74,8 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   EDIGW_ADMIN_REPORTS_OFF: 501,
   EDIGW_ADMIN_INTERNAL: 500,
   EDIGW_ADMIN_FORBIDDEN: 403,
+  EDIGW_ADMIN_MESSAGE_UNKNOWN: 404,
+  EDIGW_ADMIN_PAYLOAD_GONE: 410,
   EDIGW_DELIVERY_NOT_FOUND: 404,
   EDIGW_NOT_DEAD: 409,
   EDIGW_ADMIN_CSRF_REFUSED: 403,
@@ -246,6 +257,11 @@ export function createAdminApp(deps: AdminDeps): express.Express {
       throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
     res.status(200).json(await deps.certificates(partner !== undefined ? { partner } : {}));
   });
+
+  app.use('/api', openApiRouter(deps.version ?? '0.0.0'));
+  if (deps.messages) app.use('/api', messagesRouter(deps.messages));
+  if (deps.deadLetters)
+    app.use('/api', deadLettersRouter({ ...deps.deadLetters, ...(deps.audit ? { audit: deps.audit } : {}) }));
 
   app.use((req, res) => {
     fail(res, new GatewayError('EDIGW_ADMIN_NOT_FOUND', `${req.method} ${req.path}`));

@@ -91,6 +91,31 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     });
 
   program
+    .command('show')
+    .description("a message's lineage: interchanges, transaction sets, acks, deliveries with their attempts, events")
+    .argument('[id]', 'message id')
+    .option('--reference <ref>', 'the messages whose transaction sets carry this reference (a PO number)')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (id: string | undefined, o: { reference?: string; config?: string }) => {
+      if (id === undefined && o.reference === undefined) {
+        io.err('edi-gateway: show needs a message id or --reference REF\n');
+        code = 2;
+        return;
+      }
+      code = await (await import('./show')).showCommand(id, o, io);
+    });
+
+  program
+    .command('dead-letters')
+    .description('list dead-lettered deliveries, the latest first; --replay queues them all again')
+    .option('--partner <id>', "only this partner's")
+    .option('--replay', 'queue each again (a running gateway sends it)')
+    .option('--config <file>', 'gateway.yaml to use')
+    .action(async (o: { partner?: string; replay?: boolean; config?: string }) => {
+      code = await (await import('./show')).deadLettersCommand(o, io);
+    });
+
+  program
     .command('simulate')
     .description(
       'what the gateway would do with FILE from a partner (identify, acks, route, map), storing and sending nothing',

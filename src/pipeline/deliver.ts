@@ -266,6 +266,7 @@ export async function replayDelivery(ctx: PipelineContext, id: string): Promise<
     const first = await store.queue.byKey(`deliver:${d.id}`, m);
     const carries = (first?.data as Partial<DeliverJobData> | null | undefined)?.carries;
     await store.deliveries.reopen(m, d, carries);
+    await store.queue.retireReplayed(`deliver:${d.id}`, m);
     const message = await store.message(d.messageId, m);
     if (!message) throw new Error(`delivery ${d.id}: its message ${d.messageId} does not exist`);
     const data: DeliverJobData = {

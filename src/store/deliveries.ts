@@ -1,7 +1,37 @@
 import type { EntityManager } from 'typeorm';
 import type { Driver } from './data-source';
 import { DeliveryRecord, MessageRecord, TransactionRecord } from './entities';
-import { quote, sqlDate } from './sql';
+import { quote, rowDate, sqlDate } from './sql';
+
+/** Which dead letters: every filter optional, all must hold. */
+export interface DeadLetterFilter {
+  partner?: string;
+  endpoint?: string;
+  /** Dead-lettered at or after, and before. */
+  from?: Date;
+  to?: Date;
+  /** These deliveries only (by their ids). */
+  ids?: string[];
+}
+
+/** A dead letter as the console lists it: the delivery, what it carries, and where that came from. */
+export interface DeadLetter {
+  id: string;
+  messageId: string;
+  partnerId: string | null;
+  endpoint: string;
+  attempts: number;
+  lastError: string | null;
+  /** When it was given up. */
+  deadAt: Date;
+  fileName: string | null;
+  size: number;
+  transactionId: string | null;
+  type: string | null;
+  reference: string | null;
+  /** The inbound message whose transaction set it delivers. */
+  sourceMessageId: string | null;
+}
 
 /** The transaction sets a raw interchange delivery carries: those of the interchange the route took. */
 export interface Carried {
@@ -31,6 +61,70 @@ export class Deliveries {
     private readonly clock: () => Date,
     private readonly read: <T>(work: (m: EntityManager) => Promise<T>) => Promise<T>,
   ) {}
+
+  /**
+   * Dead letters matching `filter`, the latest given up first, `limit` at a time; `after` (the last
+   * one of the previous page) continues.
+   */
+  async deadLetters(
+    filter: DeadLetterFilter,
+    page: { limit: number; after?: { deadAt: Date; id: string } },
+  ): Promise<{ deadLetters: DeadLetter[]; next: { deadAt: Date; id: string } | null }> {
+    if (filter.ids && filter.ids.length === 0) return { deadLetters: [], next: null };
+    const rows = await this.read((m) => {
+      const q = m
+        .createQueryBuilder(DeliveryRecord, 'd')
+        .leftJoin(MessageRecord, 'm', 'm.id = d.messageId')
+        .leftJoin(TransactionRecord, 't', 't.id = d.transactionId')
+        .select([
+          'd.id AS id',
+          'd.messageId AS messageId',
+          'd.partnerId AS partnerId',
+          'd.endpoint AS endpoint',
+          'd.attempts AS attempts',
+          'd.lastError AS lastError',
+          'd.updatedAt AS deadAt',
+          'm.fileName AS fileName',
+          'm.size AS size',
+          'd.transactionId AS transactionId',
+          't.type AS type',
+          't.reference AS reference',
+          't.messageId AS sourceMessageId',
+        ])
+        .where("d.status = 'dead'");
+      if (filter.partner !== undefined) q.andWhere('d.partnerId = :partner', { partner: filter.partner });
+      if (filter.endpoint !== undefined) q.andWhere('d.endpoint = :endpoint', { endpoint: filter.endpoint });
+      if (filter.from !== undefined) q.andWhere('d.updatedAt >= :from', { from: sqlDate(this.driver, filter.from) });
+      if (filter.to !== undefined) q.andWhere('d.updatedAt < :to', { to: sqlDate(this.driver, filter.to) });
+      if (filter.ids !== undefined) q.andWhere('d.id IN (:...ids)', { ids: filter.ids });
+      if (page.after) {
+        const at = sqlDate(this.driver, page.after.deadAt);
+        q.andWhere('(d.updatedAt < :at OR (d.updatedAt = :at AND d.id < :afterId))', { at, afterId: page.after.id });
+      }
+      return q
+        .orderBy('d.updatedAt', 'DESC')
+        .addOrderBy('d.id', 'DESC')
+        .limit(page.limit + 1)
+        .getRawMany<Record<string, unknown>>();
+    });
+    const list: DeadLetter[] = rows.slice(0, page.limit).map((r) => ({
+      id: String(r.id),
+      messageId: String(r.messageId),
+      partnerId: (r.partnerId as string | null) ?? null,
+      endpoint: String(r.endpoint),
+      attempts: Number(r.attempts),
+      lastError: (r.lastError as string | null) ?? null,
+      deadAt: rowDate(r.deadAt),
+      fileName: (r.fileName as string | null) ?? null,
+      size: Number(r.size ?? 0),
+      transactionId: (r.transactionId as string | null) ?? null,
+      type: (r.type as string | null) ?? null,
+      reference: (r.reference as string | null) ?? null,
+      sourceMessageId: (r.sourceMessageId as string | null) ?? null,
+    }));
+    const last = list.at(-1);
+    return { deadLetters: list, next: rows.length > page.limit && last ? { deadAt: last.deadAt, id: last.id } : null };
+  }
 
   /** A delivery by its id; inside the caller's transaction with `m`. */
   byId(id: string, m?: EntityManager): Promise<DeliveryRecord | null> {

@@ -346,6 +346,18 @@ export class Queue {
     return { status: job.status, data: typeof job.data === 'string' ? JSON.parse(job.data) : job.data };
   }
 
+  /**
+   * The dead jobs of a key and of its replays (`<key>:replay:N`), once a replay has queued the work
+   * again: `replayed`, so that the dead count of the queue (and /health) drops with the replay.
+   * Inside the caller's transaction.
+   */
+  async retireReplayed(key: string, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${quote(this.driver, 'key')} = ? OR ${quote(this.driver, 'key')} LIKE ?) AND status = 'dead'`,
+      [sqlDate(this.driver, this.clock()), key, `${key}:replay:%`],
+    );
+  }
+
   async counts(): Promise<Record<string, number>> {
     const rows: Array<{ status: string; n: number | string }> = await this.serial.run(() =>
       this.ds.query(`SELECT status, COUNT(*) AS n FROM ${this.t} GROUP BY status`),

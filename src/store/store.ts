@@ -32,6 +32,7 @@ import { Queue } from './queue';
 import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
 import { Deliveries } from './deliveries';
+import { MessageHistory } from './history';
 import { Acks } from './acks';
 import { AlertSources } from './alert-sources';
 import { insertMany, insertOne, isUniqueViolation, lockConflictError, quote, sqlDate } from './sql';
@@ -128,6 +129,8 @@ export interface StoreHealth {
   database: 'up' | 'busy' | 'down';
   /** Jobs per status, when they could be counted in time. */
   queue?: Record<string, number>;
+  /** Deliveries dead-lettered now (what a replay takes away), counted with the queue. */
+  deadLetters?: number;
   /** The MariaDB pool: connections, how many in use, callers waiting. */
   pool?: PoolState;
   error?: string;
@@ -179,6 +182,8 @@ export class Store {
   readonly controlNumbers: ControlNumbers;
   /** Deliveries and the rows that follow them (deliveries.ts). */
   readonly deliveries: Deliveries;
+  /** Message search and lineage, for the admin API (history.ts). */
+  readonly history: MessageHistory;
   /** Acknowledgements received and the ack status they leave (acks.ts). */
   readonly acks = new Acks();
   /** What alerts are made of (alert-sources.ts). */
@@ -199,6 +204,11 @@ export class Store {
     this.controlNumbers = new ControlNumbers(this.driver);
     this.deliveries = new Deliveries(this.driver, this.clock, (work) => this.read(work));
     this.alertSources = new AlertSources((work) => this.read(work));
+    this.history = new MessageHistory(
+      this.driver,
+      (sql, params) => this.query(sql, params),
+      (work) => this.read(work),
+    );
     this.side = sideConnection(ds);
     this.files =
       (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;
@@ -235,7 +245,7 @@ export class Store {
   /** MariaDB: the connection /health uses, outside the pool (see health). */
   private readonly side: SideConnection | undefined;
   /** The count /health is waiting for, shared: a database that hangs gets one probe, not one per request. */
-  private probing: Promise<Record<string, number>> | undefined;
+  private probing: Promise<{ queue: Record<string, number>; deadLetters: number }> | undefined;
 
   /**
    * What /health says of the store, within `timeoutMs` and never behind the jobs: on MariaDB on a
@@ -263,7 +273,7 @@ export class Store {
     });
     try {
       return await Promise.race([
-        this.probing.then((queue): StoreHealth => ({ ok: true, database: 'up', queue, ...shown })),
+        this.probing.then((counts): StoreHealth => ({ ok: true, database: 'up', ...counts, ...shown })),
         late,
       ]);
     } catch (e) {
@@ -273,12 +283,17 @@ export class Store {
     }
   }
 
-  private async countJobs(): Promise<Record<string, number>> {
+  private async countJobs(): Promise<{ queue: Record<string, number>; deadLetters: number }> {
     const counts = `SELECT status, COUNT(*) AS n FROM ${quote(this.driver, 'job')} GROUP BY status`;
-    const rows: Array<{ status: string; n: number | string }> = this.side
-      ? await this.side.query(counts)
-      : await this.query(counts);
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    // The (status, nextAttemptAt) index answers this without reading a row.
+    const dead = `SELECT COUNT(*) AS n FROM ${quote(this.driver, 'delivery')} WHERE status = 'dead'`;
+    const run = <T>(sql: string): Promise<T> => (this.side ? this.side.query(sql) : this.query(sql)) as Promise<T>;
+    const rows = await run<Array<{ status: string; n: number | string }>>(counts);
+    const [deadRow] = await run<Array<{ n: number | string }>>(dead);
+    return {
+      queue: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+      deadLetters: Number(deadRow?.n ?? 0),
+    };
   }
 
   async close(): Promise<void> {
@@ -625,6 +640,17 @@ export class Store {
         purgedAt: null,
       },
     };
+  }
+
+  /** Whether a payload's bytes can be read: present, purged by retention, or missing altogether. */
+  async payloadState(hash: string): Promise<'present' | 'purged' | 'missing'> {
+    if (this.files?.has(hash)) return 'present';
+    const rows = await this.query<Array<{ stored: number | string; purgedAt: unknown }>>(
+      `SELECT CASE WHEN data IS NULL THEN 0 ELSE 1 END AS stored, purgedAt FROM ${quote(this.driver, 'payload')} WHERE sha256 = ?`,
+      [hash],
+    );
+    if (rows[0] && Number(rows[0].stored) === 1) return 'present';
+    return rows[0]?.purgedAt ? 'purged' : 'missing';
   }
 
   /** A message by its id; inside the caller's transaction with `m`. */

@@ -3,6 +3,7 @@ import { createAuthenticator, adminUsers, CACHE_MS } from '../../src/admin/auth'
 import type { AuditEntry } from '../../src/admin/audit';
 import { auditEvent, actorOfEvent } from '../../src/admin/audit';
 import { gatewaySchema } from '../../src/config/gateway';
+import { messageSearchQuery } from '../../src/admin/routes/messages';
 import { hashPassword, verifyPassword } from '../../src/password-hash';
 
 const OPERATOR_TOKEN = 'operator-token-0123456789';
@@ -157,6 +158,21 @@ describe('admin users: roles over HTTP', () => {
     const r = await call('/api/partners/acme/send?endpoint=x', OPERATOR_TOKEN, { method: 'POST', body: '{}' });
     expect(r.status).toBe(202);
     expect(audited.at(-1)?.actor.name).toBe('admin');
+  });
+
+  test('the OpenAPI document lists the routes with the parameters their zod schemas accept', async () => {
+    const r = await call('/api/openapi.json', AUDITOR_TOKEN);
+    expect(r.status).toBe(200);
+    const doc = (await r.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; requestBody?: unknown }>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/messages'].get.parameters?.map((p) => p.name)).toEqual(
+      Object.keys(messageSearchQuery.shape),
+    );
+    expect(JSON.stringify(doc.paths['/api/dead-letters/replay'].post.requestBody)).toContain('"all"');
+    expect((await fetch(`${base}/api/openapi.json`)).status).toBe(401);
   });
 
   test("a hashed user's token without its name, or with a wrong one, is 401", async () => {

@@ -5,6 +5,7 @@ import type { Direction } from './message';
 /** An acknowledgement sent or received (TA1, 997, 999, CONTRL, MDN) and what it acknowledges. */
 @Entity('ack')
 @Index('ix_ack_acknowledges', ['partnerId', 'interchangeControlNumber'])
+@Index('ix_ack_interchange', ['acknowledgesInterchangeId'])
 export class AckRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Str(3) direction!: Direction;

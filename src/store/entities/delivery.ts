@@ -5,6 +5,7 @@ import { DateColumn, NullableDateColumn, NullableStr, Str, Text } from './column
 @Entity('delivery')
 @Index('ix_delivery_status', ['status', 'nextAttemptAt'])
 @Index('ix_delivery_transaction', ['transactionId'])
+@Index('ix_delivery_message', ['messageId'])
 export class DeliveryRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   /** The outbound message (bytes) being delivered. */

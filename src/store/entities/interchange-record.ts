@@ -9,6 +9,7 @@ import type { Direction } from './message';
 })
 @Index('ix_interchange_message', ['messageId'])
 @Index('ix_interchange_ack_due', ['ackStatus', 'ackDueAt'])
+@Index('ix_interchange_control_number', ['controlNumber'])
 export class InterchangeRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Str(36) messageId!: string;

@@ -15,7 +15,7 @@ export class JobRecord {
   @Str(191) key!: string;
   @NullableStr(36) messageId!: string | null;
   @Json() data!: object | null;
-  /** queued | running | done | dead */
+  /** queued | running | done | dead | replayed (dead, and its work queued again by a replay) */
   @Str(8) status!: string;
   @DateColumn() runAt!: Date;
   @Column({ type: 'int' }) attempts!: number;

@@ -1,0 +1,133 @@
+/**
+ * The dead-letter workflow: list dead letters (every role), replay one or many (operators; auth.ts
+ * refuses auditors before these run). Each replay is audited as `admin.replay` or `admin.bulk-replay`
+ * on the delivery's message, so the lineage of the message it came from shows who replayed it.
+ */
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { GatewayError } from '../../errors';
+import type { DeadLetter, DeadLetterFilter } from '../../store/deliveries';
+import type { Audit } from '../audit';
+import { actorOf } from '../auth';
+import {
+  cursorParam,
+  dateParam,
+  decodeCursor,
+  defined,
+  encodeCursor,
+  fromDate,
+  idParam,
+  limitParam,
+  parseBody,
+  parseQuery,
+  toDate,
+} from './params';
+
+export interface ReplayedDelivery {
+  id: string;
+  messageId: string;
+  partnerId: string | null;
+  status: string;
+}
+
+export interface DeadLetterDeps {
+  deadLetters(
+    filter: DeadLetterFilter,
+    page: { limit: number; after?: { deadAt: Date; id: string } },
+  ): Promise<{ deadLetters: DeadLetter[]; next: { deadAt: Date; id: string } | null }>;
+  /** Queues a dead delivery again (EDIGW_DELIVERY_NOT_FOUND, EDIGW_NOT_DEAD otherwise). */
+  replay(id: string): Promise<ReplayedDelivery>;
+}
+
+const filterFields = {
+  partner: z.string().min(1).max(64).optional(),
+  endpoint: z.string().min(1).max(128).optional(),
+  from: dateParam.optional(),
+  to: dateParam.optional(),
+};
+
+/** GET /api/dead-letters */
+export const deadLetterQuery = z.strictObject({
+  ...filterFields,
+  cursor: cursorParam.optional(),
+  limit: limitParam(500, 50),
+});
+
+/** Dead letters one bulk replay takes at most; what is left is replayed by asking again. */
+export const BULK_MAX = 1000;
+
+/** POST /api/dead-letters/replay: a filter (or `all: true`), never nothing, so an empty body replays nothing. */
+export const bulkReplayBody = z
+  .strictObject({
+    ...filterFields,
+    ids: z.array(idParam).min(1).max(BULK_MAX).optional(),
+    all: z.literal(true).optional(),
+    limit: z.number().int().min(1).max(BULK_MAX).default(BULK_MAX),
+  })
+  .refine((b) => b.all === true || Object.values(defined({ ...b, limit: undefined })).length > 0, {
+    error: 'name what to replay: partner, endpoint, from, to or ids, or all: true for every dead letter',
+  });
+
+const filterOf = (q: { partner?: string; endpoint?: string; from?: string; to?: string }): DeadLetterFilter =>
+  defined({ partner: q.partner, endpoint: q.endpoint, from: fromDate(q.from), to: toDate(q.to) });
+
+export function deadLettersRouter(deps: DeadLetterDeps & { audit?: Audit }): Router {
+  const r = Router();
+
+  r.get('/dead-letters', async (req, res) => {
+    const q = parseQuery(deadLetterQuery, req);
+    const after = decodeCursor(q.cursor);
+    const page = await deps.deadLetters(filterOf(q), {
+      limit: q.limit,
+      ...(after ? { after: { deadAt: after.at, id: after.id } } : {}),
+    });
+    res.status(200).json({
+      deadLetters: page.deadLetters,
+      next: page.next ? encodeCursor(page.next.deadAt, page.next.id) : null,
+    });
+  });
+
+  r.post('/deliveries/:id/replay', async (req, res) => {
+    const id = idParam.safeParse(req.params.id);
+    if (!id.success) throw new GatewayError('EDIGW_DELIVERY_NOT_FOUND', `replay ${String(req.params.id)}`);
+    const d = await deps.replay(id.data);
+    await deps.audit?.({
+      action: 'replay',
+      actor: actorOf(res),
+      messageId: d.messageId,
+      partnerId: d.partnerId,
+      detail: { deliveryId: d.id },
+    });
+    res.status(202).json({ deliveryId: d.id, messageId: d.messageId, status: d.status });
+  });
+
+  r.post('/dead-letters/replay', express.json({ limit: '256kb' }), async (req, res) => {
+    const body = parseBody(bulkReplayBody, req);
+    const filter: DeadLetterFilter = { ...filterOf(body), ...(body.ids ? { ids: body.ids } : {}) };
+    const { deadLetters, next } = await deps.deadLetters(filter, { limit: body.limit });
+    const actor = actorOf(res);
+    const replayed: Array<{ deliveryId: string; messageId: string }> = [];
+    const failed: Array<{ deliveryId: string; code: string; message: string }> = [];
+    // One at a time: each is a short transaction, and a busy gateway keeps its connections for intake.
+    for (const dl of deadLetters) {
+      try {
+        const d = await deps.replay(dl.id);
+        replayed.push({ deliveryId: d.id, messageId: d.messageId });
+        await deps.audit?.({
+          action: 'bulk-replay',
+          actor,
+          messageId: d.messageId,
+          partnerId: d.partnerId,
+          detail: { deliveryId: d.id, filter: { ...body, limit: undefined } },
+        });
+      } catch (e) {
+        // Replayed meanwhile by someone else, or a database that refused for now: said per delivery.
+        if (!(e instanceof GatewayError)) throw e;
+        failed.push({ deliveryId: dl.id, code: e.code, message: e.message });
+      }
+    }
+    res.status(202).json({ replayed, failed, more: next !== null });
+  });
+
+  return r;
+}
