@@ -43,7 +43,7 @@ export function largeMb(): number {
 }
 const SETS_PER_INTERCHANGE = 50;
 /** PO1 lines per 850: about 37 bytes each, so a set is about 1 MiB. */
-const LINES = 28_000;
+export const LINES = 28_000;
 const POLL_MS = 200;
 const DEFAULT_BUDGET_S = 1500;
 

@@ -21,7 +21,7 @@ import { fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureData, type Manifest, MiB, targetBytes } from './gen';
-import { largeMb } from './large';
+import { LINES, type LargeFile, largeFile, largeMb } from './large';
 import { cliInput, cliLabel } from './cli-input';
 import type { Job, Row, WorkerResult } from './types';
 
@@ -68,7 +68,27 @@ const BUDGET_BIG_S = 270;
 /** A worker still running after this long is stopped and its row reported as failed. */
 const TIMEOUT_S = 420;
 
-function jobs(m: Manifest): Job[] {
+/**
+ * The `1MiB sets` rows read 850s of ~1 MiB each (28,000 PO1 lines: bench/large.ts), where a set's
+ * segments and tree outlive the young generation; the suite's small 850s do not show that cost.
+ */
+const SETS_MB = { full: 32, quick: 8 };
+const SETS_LABEL = '1MiB sets';
+
+function jobs(m: Manifest, sets?: LargeFile): Job[] {
+  const setsRow = (impl: string, kind: Job['kind'], note: string): Job => ({
+    suite: 'x12',
+    impl: `${impl} ${SETS_LABEL}`,
+    kind,
+    files: [sets?.path ?? ''],
+    ...(sets
+      ? {
+          expectedTransactions: sets.transactions,
+          expectedSegments: sets.transactions * (LINES + 4) + sets.interchanges * 4,
+        }
+      : {}),
+    note,
+  });
   const x12Files = m.x12.map((f) => f.path);
   const x12Tx = m.x12.reduce((n, f) => n + f.transactions, 0);
   const x12Segs = m.x12.reduce((n, f) => n + f.segments, 0);
@@ -124,6 +144,8 @@ function jobs(m: Manifest): Job[] {
       expectedSegments: m.slice.segments,
       note: `strict whole-string parse of a ${sliceMb} MB slice (whole interchanges of the first variant), not the whole suite: it holds every segment object at once`,
     },
+    setsRow('edi-gateway canonical', 'ours-canonical', 'every segment decoded, no profile'),
+    setsRow('edi-gateway full', 'ours-full', 'canonical + loop tree + profile validation'),
     { suite: 'edifact', impl: 'ceiling', kind: 'ceiling-latin1', files: efFiles },
     {
       suite: 'edifact',
@@ -736,7 +758,8 @@ async function main(): Promise<void> {
     )
   ) {
     data = ensureData(join(tmpdir(), 'edi-gateway-bench'), scale, log);
-    list = [...pick(jobs(data)), ...own];
+    const sets = pick(jobs(data)).some((j) => j.impl.endsWith(SETS_LABEL)) ? largeFile(SETS_MB[scale]) : undefined;
+    list = [...pick(jobs(data, sets)), ...own];
   }
   if (list.length === 0) log(`no row matches --only ${JSON.stringify(opts.only)}`);
   const rows: Row[] = [];

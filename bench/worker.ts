@@ -331,16 +331,22 @@ async function parserRow(job: Job): Promise<WorkerResult> {
   const src = new Source(job.budgetSeconds);
   const work = await prepare(job, src);
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   src.start();
   const counted = await work();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // CPU time (this process, its GC threads included): on a shared machine the steadier figure.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const { bytes, ...rest } = counted;
+  const read = bytes ?? (src.stopped ? src.bytes : totalBytes(job.files));
   const result: WorkerResult = {
     ok: true,
-    bytes: bytes ?? (src.stopped ? src.bytes : totalBytes(job.files)),
+    bytes: read,
     seconds,
     ...rest,
     peakRssMb: peakRssMb(),
+    notes: [`${(read / (1 << 20) / cpuSeconds).toFixed(1)} MB per CPU-second`],
   };
   if (src.stopped) {
     result.stoppedEarly = true;

@@ -1,15 +1,21 @@
 import type { Diagnostic, Location, LoopNode, Segment, SegmentNode, Standard, Transaction } from '../model';
 import { text } from '../model';
 import { diagnostic } from '../diagnostic';
-import type { CompiledChild, CompiledLoop, CompiledProfile, CompiledSegment } from './profile-set';
+import type { CompiledLoop, CompiledProfile, CompiledSegment } from './profile-set';
 import { type Finding, codeFor } from './codes';
-import { type ElementCheck, checkElements, elementPresent } from './elements';
+import { type ElementCheck, type SegmentAt, checkElements, elementPresent } from './elements';
 
+/**
+ * One open loop instance. Frames are reused by depth within a transaction, and counts are indexed by
+ * child position: a 1 MiB set opens ~28,000 loop instances, and a frame and a Map for each were
+ * garbage that made every scavenge copy the set's live segments once more.
+ */
 interface Frame {
   loop: CompiledLoop;
   node: LoopNode;
   index: number;
-  counts: Map<CompiledChild, number>;
+  /** Uses of each child of loop so far, by child position. */
+  counts: number[];
 }
 
 export interface ValidateContext {
@@ -51,7 +57,22 @@ export function validateTransaction(
   const std = ctx.standard;
   const base: Location = { ...ctx.location, transaction: tx.controlNumber };
   const root: LoopNode = {};
-  const stack: Frame[] = [{ loop: cp.root, node: root, index: 0, counts: new Map() }];
+  // stack[0..depth] are the open frames; those above are kept for reuse.
+  const stack: Frame[] = [];
+  let top = -1;
+  const open = (loop: CompiledLoop, node: LoopNode, first: number): void => {
+    top++;
+    let f = stack[top];
+    if (!f) f = stack[top] = { loop, node, index: 0, counts: [] };
+    f.loop = loop;
+    f.node = node;
+    f.index = 0;
+    const counts = f.counts;
+    const n = loop.children.length;
+    for (let k = 0; k < n; k++) counts[k] = 0;
+    counts[0] = first;
+  };
+  open(cp.root, root, 0);
   const report = (f: Finding, message: string, loc: Location) => {
     out.push(diagnostic('segment', codeFor(std, f), message, { ...base, ...loc }));
   };
@@ -60,7 +81,7 @@ export function validateTransaction(
   const missingBetween = (f: Frame, from: number, to: number, pos: number, seg: Segment) => {
     for (let k = from; k < to; k++) {
       const c = f.loop.children[k];
-      if (c.usage === 'M' && (f.counts.get(c) ?? 0) === 0) {
+      if (c.usage === 'M' && f.counts[k] === 0) {
         const what = c.kind === 'loop' ? `loop ${c.id} (${c.trigger.id})` : `segment ${c.id}`;
         const id = c.kind === 'loop' ? c.trigger.id : c.id;
         report('segment-missing', `required ${what} is missing before ${seg.id}`, {
@@ -98,17 +119,17 @@ export function validateTransaction(
       if (i < from) continue;
       const c = children[i];
       if (!matches(c.kind === 'loop' ? c.trigger : c, seg)) continue;
-      if ((f.counts.get(c) ?? 0) < c.max || allowOverMax) return i;
+      if (f.counts[i] < c.max || allowOverMax) return i;
     }
     return -1;
   };
 
   const apply = (f: Frame, i: number, seg: Segment, pos: number) => {
     const c = f.loop.children[i];
-    const used = f.counts.get(c) ?? 0;
+    const used = f.counts[i];
     missingBetween(f, f.index + 1, i, pos, seg);
     f.index = i;
-    f.counts.set(c, used + 1);
+    f.counts[i] = used + 1;
     const over = used >= c.max;
     if (c.kind === 'segment') {
       if (over)
@@ -148,14 +169,14 @@ export function validateTransaction(
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
     add(node, c.trigger, seg);
     segDefs[pos - 1] = c.trigger;
-    stack.push({ loop: c, node, index: 0, counts: new Map([[c.trigger, 1]]) });
+    open(c, node, 1);
   };
 
   const close = (f: Frame, pos: number, seg: Segment | undefined) => {
     const children = f.loop.children;
     for (let k = f.index + 1; k < children.length; k++) {
       const c = children[k];
-      if (c.usage === 'M' && (f.counts.get(c) ?? 0) === 0) {
+      if (c.usage === 'M' && f.counts[k] === 0) {
         const id = c.kind === 'loop' ? c.trigger.id : c.id;
         const what = c.kind === 'loop' ? `loop ${c.id} (${id})` : `segment ${id}`;
         report('segment-missing', `required ${what} is missing${f.loop.id ? ` in loop ${f.loop.id}` : ''}`, {
@@ -175,12 +196,11 @@ export function validateTransaction(
     // Deepest loop first; a segment that fits nowhere within the limits goes where it fits over them.
     let depth = -1;
     let at = -1;
-    for (const allowOverMax of [false, true]) {
-      for (let d = stack.length - 1; d >= 0 && at < 0; d--) {
-        at = find(stack[d], seg, allowOverMax);
+    for (let pass = 0; pass < 2 && at < 0; pass++) {
+      for (let d = top; d >= 0 && at < 0; d--) {
+        at = find(stack[d], seg, pass === 1);
         if (at >= 0) depth = d;
       }
-      if (at >= 0) break;
     }
     if (at < 0) {
       const known = cp.tags.has(seg.id);
@@ -189,21 +209,26 @@ export function validateTransaction(
         known
           ? `segment ${seg.id} is not expected here (out of sequence)`
           : `segment ${seg.id} is not part of ${cp.profile.type} ${cp.profile.implementation ?? cp.profile.version}`,
-        { segment: pos, segmentId: seg.id, loop: loopId(stack[stack.length - 1]), offset: seg.offset },
+        { segment: pos, segmentId: seg.id, loop: loopId(stack[top]), offset: seg.offset },
       );
-      segLoops[idx] = loopId(stack[stack.length - 1]);
+      segLoops[idx] = loopId(stack[top]);
       return;
     }
-    while (stack.length - 1 > depth) close(stack.pop()!, pos, seg);
+    while (top > depth) close(stack[top--], pos, seg);
     apply(stack[depth], at, seg, pos);
-    segLoops[idx] = loopId(stack[stack.length - 1]);
+    segLoops[idx] = loopId(stack[top]);
   });
-  for (let depth = stack.length - 1; depth >= 0; depth--)
+  for (let depth = top; depth >= 0; depth--)
     close(stack[depth], tx.segments.length, tx.segments[tx.segments.length - 1]);
 
+  // One SegmentAt for the whole pass: a Location is copied from it only for a finding.
+  const where: SegmentAt = { base, segment: 0, loop: undefined };
   tx.segments.forEach((seg, idx) => {
     const def = segDefs[idx];
-    if (def) checkElements(seg, def.checks, def.rules, { base, segment: idx + 1, loop: segLoops[idx] }, std, out);
+    if (!def) return;
+    where.segment = idx + 1;
+    where.loop = segLoops[idx];
+    checkElements(seg, def.checks, def.rules, where, std, out);
   });
   return { tree: root, diagnostics: out };
 }
