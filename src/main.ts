@@ -4,20 +4,17 @@
  * orderly stop: intake first, then the workers finish what they hold, then the store closes.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type GatewayConfig, loadGateway } from './config/gateway';
+import { join } from 'node:path';
+import type { GatewayConfig } from './config/gateway';
 import { gatewayFileIssues } from './config/partners';
 import type { LoadedPartner } from './config/partners';
 import { inboundTransports } from './config/partner';
-import { loadProfiles } from './config/profiles';
 import { packageRoot } from './config/paths';
 import { ensureOurKeys } from './config/our-keys';
 import { formatIssue } from './config/yaml';
 import { readFileSync } from 'node:fs';
 import { GatewayError } from './errors';
 import { Store } from './store/store';
-import { redactUrl } from './store/data-source';
 import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { auditEvent } from './admin/audit';
@@ -27,7 +24,7 @@ import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
 import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
-import type { PipelineContext, PipelineView } from './pipeline/context';
+import type { PipelineContext } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
 import { poolOptionsFor, Workers, type WorkerOptions } from './pipeline/worker';
 import { intake, intakeFile, seenInStore } from './pipeline/intake';
@@ -53,78 +50,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Loads gateway.yaml or throws a config GatewayError listing every located problem. */
-export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const r = loadGateway(file, env);
-  if (!r.ok) throw new GatewayError('EDIGW_CONFIG_INVALID', r.issues.map(formatIssue).join('\n'));
-  return r.config;
-}
+import { checkpointLog, loadConfig, openStore, profilesOf } from './open';
 
-/** The profiles a gateway validates with: the shipped ones, then gateway.yaml's folder (which may override them). */
-function profilesOf(config: GatewayConfig, logger: Logger) {
-  const shipped = join(packageRoot(), 'profiles');
-  const dirs = [
-    shipped,
-    ...(existsSync(config.profiles) && resolve(config.profiles) !== resolve(shipped) ? [config.profiles] : []),
-  ];
-  const profiles = loadProfiles(dirs);
-  for (const i of profiles.issues) logger.warn({ issue: formatIssue(i) }, 'profile skipped');
-  return profiles;
-}
-
-async function openStore(config: GatewayConfig, logger: Logger, running = false): Promise<Store> {
-  const store = await Store.open(config.database, {
-    payloads: config.payloads === 'database' ? 'database' : 'file',
-    payloadDir: config.payloads === 'database' ? undefined : config.payloads,
-    base: config.dir,
-    pool: poolOptionsFor(config, running),
-    ...(running ? { checkpoints: checkpointLog(logger) } : {}),
-  });
-  try {
-    const ran = await store.migrate();
-    logger.info(
-      { database: redactUrl(config.database), migrations: ran },
-      ran.length ? 'database migrated' : 'database is up to date',
-    );
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  return store;
-}
-
-/** A gateway process checkpoints SQLite on a thread of its own; a command, done in a moment, need not. */
-function checkpointLog(logger: Logger) {
-  return {
-    onError: (message: string) =>
-      logger.warn({ err: message }, 'SQLite checkpoints keep failing; the commits checkpoint instead (slower)'),
-  };
-}
-
-/** What a command needs to run the pipeline's steps without running the gateway: config, partners, maps, profiles. */
-export function openView(opts: { configFile?: string; logger: Logger; env?: NodeJS.ProcessEnv }): PipelineView {
-  const config = loadConfig(opts.configFile, opts.env ?? process.env);
-  const partners = new PartnerDirectory(config, opts.logger);
-  partners.reload(true);
-  return {
-    config,
-    partners,
-    profiles: profilesOf(config, opts.logger).set,
-    maps: new Maps(config.partners),
-    logger: opts.logger,
-    clock: () => new Date(),
-  };
-}
-
-/** openView plus the store (migrated): for commands that record what they do (send, replay). */
-export async function openContext(opts: {
-  configFile?: string;
-  logger: Logger;
-  env?: NodeJS.ProcessEnv;
-}): Promise<PipelineContext> {
-  const view = openView(opts);
-  return { ...view, store: await openStore(view.config, opts.logger) };
-}
+export { loadConfig, openContext, openView } from './open';
 
 /**
  * A worker process (gateway.yaml `processes`): claims and runs jobs from the shared store, with its own

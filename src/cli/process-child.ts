@@ -4,7 +4,7 @@
  * is sent, answers over IPC and exits. Should it run out of heap, it dies alone: the gateway and its
  * intake stay up, and the job's lease and crash count bring it back or dead-letter it.
  */
-import { openContext } from '../main';
+import { openContext } from '../open';
 import type { PipelineContext } from '../pipeline/context';
 import { createLogger } from '../pipeline/logger';
 import { processMessage } from '../pipeline/process';

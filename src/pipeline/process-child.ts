@@ -16,7 +16,7 @@ export interface ChildOptions {
 }
 
 /** The child's young-generation semi-space, in MiB (see processInChild). */
-const CHILD_SEMI_SPACE_MB = 4;
+const CHILD_SEMI_SPACE_MB = 1;
 
 /** What the child answers over IPC. */
 export type ChildAnswer =
@@ -58,8 +58,9 @@ export function processInChild(
     ...process.execArgv.filter((a) => !/^--max-(old|semi)-space-size/.test(a)),
     `--max-old-space-size=${opts.heapMb}`,
     // The parse makes much short-lived garbage: V8's default young generation (up to 3 x 16 MiB) kept
-    // the child at ~200 MB RSS whatever the old-generation cap; 4 MiB semi-spaces keep it at ~150 MB
-    // (measured on 1 MiB sets, docs/bench.md "Large-file rows").
+    // the child at ~200 MB RSS whatever the old-generation cap; 4 MiB semi-spaces kept it at ~150 MB,
+    // 1 MiB at ~15 MB less for the same CPU (the full parse of 64 MB of 1 MiB sets: 141 -> 126 MB
+    // VmHWM, 15.5 -> 15.1 CPU-s; docs/bench.md "Large-file rows").
     `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`,
   ];
   return new Promise<void>((resolve, reject) => {

@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import type { Job } from '../store/queue';
-import type { PoolOptions } from '../store/store';
-import type { GatewayConfig } from '../config/gateway';
 import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
 import { AS2_MDN_JOB, runMdnJob } from './as2';
@@ -13,6 +11,9 @@ import { runMaintenance } from './maintenance';
 import { Heartbeat } from './heartbeat';
 import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
 import { ALERT_JOB, runAlertJob } from './alerts';
+import { JOBS_AT_ONCE } from './pool-size';
+
+export { JOBS_AT_ONCE, poolOptionsFor, poolSizeFor } from './pool-size';
 
 export interface WorkerOptions {
   count: number;
@@ -34,33 +35,6 @@ export interface WorkerOptions {
 const DATABASE_WAITS = new Set<string>(['EDIGW_DB_DEADLOCK', 'EDIGW_DB_LOCK_TIMEOUT', 'EDIGW_DB_POOL_TIMEOUT']);
 /** A job given back after a database wait runs again after this (up to twice it, spread so they do not return at once). */
 const DATABASE_WAIT_RETRY_MS = 2_000;
-
-/** Each job other than a delivery holds a connection for its transaction: this many per loop at once. */
-export const JOBS_AT_ONCE = 4;
-
-/**
- * The MariaDB pool a process of `workers` loops needs: per loop its jobs at once and the transaction
- * that records its batch of deliveries, plus connections for intake's group commit, the admin API,
- * maintenance, lease heartbeats and lookups, so a receipt never queues behind the jobs. Capped: the
- * server's max_connections is shared by every node (a busy pool makes callers wait, for a bound).
- */
-export function poolSizeFor(workers: number, jobsAtOnce = JOBS_AT_ONCE): number {
-  return Math.min(64, workers * (jobsAtOnce + 1) + 6);
-}
-
-/**
- * The pool options of a process from gateway.yaml `store`: its size (for a process that runs workers,
- * from their concurrency unless `store.pool` says otherwise; for a command, mysql2's default) and the
- * bounds of every wait for a connection or a row lock.
- */
-export function poolOptionsFor(config: Pick<GatewayConfig, 'workers' | 'store'>, runsWorkers: boolean): PoolOptions {
-  const { pool, acquireTimeout, lockWaitTimeout } = config.store;
-  return {
-    ...(runsWorkers ? { size: pool ?? poolSizeFor(config.workers) } : pool !== undefined ? { size: pool } : {}),
-    acquireTimeoutMs: acquireTimeout,
-    lockWaitTimeoutS: lockWaitTimeout / 1000,
-  };
-}
 
 /**
  * The workers of one gateway process: each claims due jobs from the shared queue and runs them. Any

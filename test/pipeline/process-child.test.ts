@@ -4,12 +4,13 @@
  * crashes, so the crash guard dead-letters the job. The child runs the compiled code (dist/, built
  * before the tests as for the CLI tests).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { JobRecord, MessageRecord } from '../../src/store/entities';
 import { intake } from '../../src/pipeline/intake';
 import type { Logger } from '../../src/pipeline/logger';
-import { childEntry } from '../../src/pipeline/process-child';
+import { type ChildAnswer, type ChildRequest, childEntry } from '../../src/pipeline/process-child';
 import { STREAM_FROM } from '../../src/pipeline/process';
 import { Workers } from '../../src/pipeline/worker';
 import { Store } from '../../src/store/store';
@@ -111,6 +112,49 @@ describe('process jobs of large payloads in a child process', () => {
     );
     expect(Number(sets[0].n)).toBe(Math.ceil(STREAM_FROM / (2000 * 30)) + 1);
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  }, 90_000);
+
+  test('the child loads the store and the process step, not the gateway around them (main.ts, admin API, listeners, transport clients)', async () => {
+    // The child's RSS counts against issue 13's large-file target (gateway + child < 300 MB): what it
+    // loads and never uses is memory. The modules are those the child really loaded running a job,
+    // written at its exit by a preloaded helper.
+    const ctx = await open();
+    const { messageId } = await intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: largeInterchange(102),
+      fileName: 'big.x12',
+    });
+    // Forked here rather than by the worker so that the preload and its output path reach the child:
+    // jest gives a test a copy of process.env, which child_process never sees.
+    const [job] = await ctx.store.queue.claim('test:modules', 1, 60_000, ['process']);
+    expect(job?.messageId).toBe(messageId);
+    const out = join(d.dir, 'child-modules.json');
+    const child = fork(childEntry(), [], {
+      execArgv: ['--require', join(__dirname, '../helpers/loaded-modules.js')],
+      env: { ...process.env, EDIGW_TEST_MODULES_OUT: out },
+      stdio: 'inherit',
+      serialization: 'advanced',
+    });
+    const answers: ChildAnswer[] = [];
+    child.on('message', (m: ChildAnswer) => answers.push(m));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { lease: _lease, ...plain } = job;
+    const request: ChildRequest = { configFile: join(d.dir, 'gateway.yaml'), job: plain };
+    child.send(request);
+    expect(await exited).toBe(0);
+    expect(answers).toEqual([{ ok: true }]);
+    expect((await ctx.store.message(messageId))?.status).toBe('processed');
+    const loaded = (JSON.parse(readFileSync(out, 'utf8')) as string[]).map((f) => f.split(sep).join('/'));
+    const ours = (rel: string) => loaded.some((f) => f.endsWith(`/dist/src/${rel}`));
+    const pkg = (name: string) => loaded.some((f) => f.includes(`/node_modules/${name}/`));
+    // It did run the job: the entry, the step, the store.
+    expect(
+      ['cli/process-child.js', 'open.js', 'pipeline/process.js', 'store/store.js'].filter((m) => !ours(m)),
+    ).toEqual([]);
+    expect(['main.js', 'pipeline/worker.js', 'pipeline/listeners.js', 'cli/main.js'].filter(ours)).toEqual([]);
+    expect(loaded.filter((f) => /\/dist\/src\/admin\//.test(f))).toEqual([]);
+    expect(['express', 'ssh2', 'ssh2-sftp-client', 'basic-ftp', 'node-forge'].filter(pkg)).toEqual([]);
   }, 90_000);
 
   test('a stop that cannot wait for the child ends it (so the gateway can exit); the job is left to its lease, not counted as a crash', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { INLINE_PAYLOAD_MAX, Store } from '../../src/store/store';
 import {
@@ -151,6 +151,18 @@ for (const kind of DATABASES) {
       expect(r.message).toMatchObject({ size: bytes.length, transport: 'sftp', fileName: 'upload.x12' });
       expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id, kind: 'process' })).toBe(1);
+    });
+
+    it('receiveFile copies a file of several read chunks exactly (one buffer is reused across them)', async () => {
+      const file = join(db!.dir, 'big.bin');
+      // 2.5 MiB of bytes that differ from chunk to chunk: a chunk overwritten before it was hashed or
+      // written would change the payload or its sha256.
+      const bytes = randomBytes(2.5 * 1024 * 1024);
+      writeFileSync(file, bytes);
+      const r = await store.receiveFile({ direction: 'in', transport: 'file', path: file, partnerId: 'acme' });
+      expect(r.message.size).toBe(bytes.length);
+      expect(r.message.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect((await store.payload(r.message.sha256)).equals(bytes)).toBe(true);
     });
 
     it('receiveFile of a large file already hashed and fsynced links it into the store instead of copying it', async () => {

@@ -2,10 +2,19 @@
  * A thin Buffer-facing layer over node-forge's ASN.1 module: forge speaks "binary strings", the rest
  * of the gateway speaks Buffers. Only structure lives here; every cryptographic operation is Node's.
  */
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
-const asn1 = forge.asn1;
 export type Asn1 = forge.asn1.Asn1;
+
+/**
+ * forge's ASN.1 module, loaded when first used rather than with the transport registry: what loads the
+ * partners without ever reading a certificate or an AS2 message (a large payload's child process)
+ * skips node-forge's ~40 modules.
+ */
+function asn1(): typeof forge.asn1 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (above)
+  return (require('node-forge') as typeof forge).asn1;
+}
 
 export const Class = {
   UNIVERSAL: 0x00,
@@ -42,28 +51,33 @@ const buf = (s: string): Buffer => Buffer.from(s, 'latin1');
 export function decode(der: Buffer): Asn1 {
   try {
     const options = { strict: true, parseAllBytes: true, decodeBitStrings: false };
-    return asn1.fromDer(latin1(der), options as unknown as boolean);
+    return asn1().fromDer(latin1(der), options as unknown as boolean);
   } catch (e) {
     throw new DerError(`not DER: ${(e as Error).message}`);
   }
 }
 
 export function encode(node: Asn1): Buffer {
-  return buf(asn1.toDer(node).getBytes());
+  return buf(asn1().toDer(node).getBytes());
 }
 
-export const seq = (children: Asn1[]): Asn1 => asn1.create(Class.UNIVERSAL, Tag.SEQUENCE, true, children);
-export const set = (children: Asn1[]): Asn1 => asn1.create(Class.UNIVERSAL, Tag.SET, true, children);
-export const nul = (): Asn1 => asn1.create(Class.UNIVERSAL, Tag.NULL, false, '');
+export const seq = (children: Asn1[]): Asn1 => asn1().create(Class.UNIVERSAL, Tag.SEQUENCE, true, children);
+export const set = (children: Asn1[]): Asn1 => asn1().create(Class.UNIVERSAL, Tag.SET, true, children);
+export const nul = (): Asn1 => asn1().create(Class.UNIVERSAL, Tag.NULL, false, '');
 export const oid = (dotted: string): Asn1 =>
-  asn1.create(Class.UNIVERSAL, Tag.OID, false, asn1.oidToDer(dotted).getBytes());
-export const octets = (b: Buffer): Asn1 => asn1.create(Class.UNIVERSAL, Tag.OCTETSTRING, false, latin1(b));
+  asn1().create(Class.UNIVERSAL, Tag.OID, false, asn1().oidToDer(dotted).getBytes());
+export const octets = (b: Buffer): Asn1 => asn1().create(Class.UNIVERSAL, Tag.OCTETSTRING, false, latin1(b));
 export const int = (n: number | Buffer): Asn1 =>
-  asn1.create(Class.UNIVERSAL, Tag.INTEGER, false, typeof n === 'number' ? asn1.integerToDer(n).getBytes() : latin1(n));
+  asn1().create(
+    Class.UNIVERSAL,
+    Tag.INTEGER,
+    false,
+    typeof n === 'number' ? asn1().integerToDer(n).getBytes() : latin1(n),
+  );
 /** [n] EXPLICIT wraps one node; [n] IMPLICIT of a constructed type is `ctx(n, children)`. */
-export const explicit = (n: number, child: Asn1): Asn1 => asn1.create(Class.CONTEXT, n, true, [child]);
-export const ctx = (n: number, children: Asn1[]): Asn1 => asn1.create(Class.CONTEXT, n, true, children);
-export const ctxPrimitive = (n: number, b: Buffer): Asn1 => asn1.create(Class.CONTEXT, n, false, latin1(b));
+export const explicit = (n: number, child: Asn1): Asn1 => asn1().create(Class.CONTEXT, n, true, [child]);
+export const ctx = (n: number, children: Asn1[]): Asn1 => asn1().create(Class.CONTEXT, n, true, children);
+export const ctxPrimitive = (n: number, b: Buffer): Asn1 => asn1().create(Class.CONTEXT, n, false, latin1(b));
 /** Pre-encoded DER (a certificate, a Name) placed as is. */
 export const raw = (der: Buffer): Asn1 => decode(der);
 
@@ -71,14 +85,14 @@ export function time(date: Date): Asn1 {
   // RFC 5652 §11.3: UTCTime through 2049, GeneralizedTime from 2050 on.
   const y = date.getUTCFullYear();
   return y >= 1950 && y < 2050
-    ? asn1.create(Class.UNIVERSAL, Tag.UTCTIME, false, asn1.dateToUtcTime(date))
-    : asn1.create(Class.UNIVERSAL, Tag.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
+    ? asn1().create(Class.UNIVERSAL, Tag.UTCTIME, false, asn1().dateToUtcTime(date))
+    : asn1().create(Class.UNIVERSAL, Tag.GENERALIZEDTIME, false, asn1().dateToGeneralizedTime(date));
 }
 
 export function readTime(node: Asn1): Date {
-  if (node.tagClass === Class.UNIVERSAL && node.type === Tag.UTCTIME) return asn1.utcTimeToDate(node.value as string);
+  if (node.tagClass === Class.UNIVERSAL && node.type === Tag.UTCTIME) return asn1().utcTimeToDate(node.value as string);
   if (node.tagClass === Class.UNIVERSAL && node.type === Tag.GENERALIZEDTIME)
-    return asn1.generalizedTimeToDate(node.value as string);
+    return asn1().generalizedTimeToDate(node.value as string);
   throw new DerError('expected a time');
 }
 
@@ -98,7 +112,7 @@ export function expect(node: Asn1 | undefined, cls: number, tag: number, what: s
 
 export function readOid(node: Asn1 | undefined, what = 'object identifier'): string {
   const n = expect(node, Class.UNIVERSAL, Tag.OID, what);
-  return asn1.derToOid(n.value as string);
+  return asn1().derToOid(n.value as string);
 }
 
 /** Primitive content bytes; a BER constructed string is the concatenation of its segments. */

@@ -11,7 +11,16 @@ import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, FileType } from 'basic-ftp';
+import type * as BasicFtp from 'basic-ftp';
+
+/**
+ * basic-ftp, loaded when the first connection is opened rather than with the transport registry: what
+ * loads the partners without ever connecting (a large payload's child process, commands) skips it.
+ */
+function basicFtp(): typeof BasicFtp {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (above)
+  return require('basic-ftp') as typeof BasicFtp;
+}
 import { z } from 'zod';
 import { secret } from '../../config/secret';
 import { duration } from '../../config/units';
@@ -78,7 +87,8 @@ export async function connectFtp(c: FtpConnection): Promise<FtpSession> {
     }
   }
 
-  const client = new Client(c.timeout);
+  const ftp = basicFtp();
+  const client = new ftp.Client(c.timeout);
   let phase: Phase = 'connect';
   // basic-ftp times out replies, but not a TLS handshake that never ends: the whole login gets one deadline.
   let timedOut = false;
@@ -162,7 +172,7 @@ export class FtpSession implements RemoteSession {
   private mdtm = true;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: BasicFtp.Client,
     readonly address: RemoteAddress,
     private readonly home: string,
   ) {}
@@ -177,7 +187,8 @@ export class FtpSession implements RemoteSession {
 
   listFiles(dir: string, wanted: (name: string) => boolean): Promise<RemoteFile[]> {
     return this.run('listing', dir, async () => {
-      const entries = (await this.client.list(dir)).filter((e) => e.type === FileType.File && wanted(e.name));
+      const file = basicFtp().FileType.File;
+      const entries = (await this.client.list(dir)).filter((e) => e.type === file && wanted(e.name));
       const files: RemoteFile[] = [];
       // LIST gives times to the minute at best; MLSD or MDTM give seconds.
       for (const e of entries)

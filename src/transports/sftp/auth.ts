@@ -3,7 +3,8 @@
  * a limiter that stops an address after repeated failures.
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { utils, type ParsedKey } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
+import { sshUtils } from './lazy';
 
 /** One hosted SFTP login, as the partner files give it. */
 export interface SftpUser {
@@ -51,7 +52,7 @@ function parseKeyFile(text: string): KeyList {
         .map((l) => l.trim())
         .filter((l) => l !== '' && !l.startsWith('#'));
   for (const block of blocks) {
-    const result = utils.parseKey(pemPublicKeyToOpenSsh(block) ?? block) as ParsedKey | ParsedKey[] | Error;
+    const result = sshUtils().parseKey(pemPublicKeyToOpenSsh(block) ?? block) as ParsedKey | ParsedKey[] | Error;
     const keys = result instanceof Error ? [] : Array.isArray(result) ? result : [result];
     // A private key in a list of authorized keys is a mistake; refusing it keeps the secret from
     // looking like it belongs there.

@@ -8,13 +8,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import SftpClient from 'ssh2-sftp-client';
-import { type ServerHostKeyAlgorithm, utils } from 'ssh2';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
+import type SftpClient from 'ssh2-sftp-client';
 import { z } from 'zod';
 import { secret } from '../../config/secret';
 import { duration } from '../../config/units';
 import { type ErrorCode, GatewayError } from '../../errors';
 import { fingerprint, hostKeyAlgorithms, parseHostKeys, type PinnedKeys } from './known-hosts';
+import { sftpClientClass, sshUtils } from './lazy';
 import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from '../remote/files';
 
 /** How a partner's SFTP server is reached: the keys of a partner file's `sftp` poll entry and endpoint. */
@@ -66,7 +67,7 @@ export async function connectSftp(c: SftpConnection): Promise<SftpSession> {
   const privateKey = c.key === undefined ? undefined : await readPrivateKey(c.key, context);
 
   // The library's default callbacks write to the console; a dropped connection surfaces on the next operation instead.
-  const client = new SftpClient('edi-gateway', { error: ignore, end: ignore, close: ignore });
+  const client = new (sftpClientClass())('edi-gateway', { error: ignore, end: ignore, close: ignore });
   // ssh2's own error carries `level` (client-authentication, client-timeout, …), which the library's wrapping drops.
   let raw: unknown;
   client.on('error', (err: unknown) => {
@@ -131,7 +132,7 @@ async function readPrivateKey(file: string, context: string): Promise<Buffer> {
     throw new GatewayError('EDIGW_TRANSPORT_KEY_FILE', `${context}: reading our private key ${file}`, { cause: err });
   }
   // Checked here so a bad key is named as such, not reported as a failed connection.
-  const parsed = utils.parseKey(key);
+  const parsed = sshUtils().parseKey(key);
   if (parsed instanceof Error) {
     throw new GatewayError(
       'EDIGW_TRANSPORT_KEY_FILE',

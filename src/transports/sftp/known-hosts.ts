@@ -5,7 +5,7 @@
  * file is refused.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { utils } from 'ssh2';
+import { sshUtils } from './lazy';
 
 export interface PinnedKey {
   /** The key's type as SSH names it: ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, … */
@@ -66,7 +66,7 @@ export function parseHostKeys(text: string, host: string, port: number): PinnedK
 
 function publicKey(type: string, base64: string | undefined): PinnedKey | undefined {
   if (!base64 || !KEY_TYPE.test(type)) return undefined;
-  const parsed = utils.parseKey(`${type} ${base64}`);
+  const parsed = sshUtils().parseKey(`${type} ${base64}`);
   if (parsed instanceof Error || Array.isArray(parsed)) return undefined;
   return { type: parsed.type, blob: parsed.getPublicSSH() };
 }

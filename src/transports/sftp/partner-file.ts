@@ -4,13 +4,13 @@
  * read here as the transport reads it, so that `partners check` refuses what a login would.
  */
 import { z } from 'zod';
-import { utils } from 'ssh2';
 import { secret } from '../../config/secret';
 import { partnerPollingFields } from '../remote/poller';
 import type { NamedFile, SectionIssue } from '../spec';
 import { authorizedKeys } from './auth';
 import { sftpConnectionFields } from './client';
 import { parseHostKeys } from './known-hosts';
+import { sshUtils } from './lazy';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -33,7 +33,7 @@ export function checkCredential(section: Obj): SectionIssue[] {
 }
 
 function readPrivateKey(bytes: Buffer): void {
-  const parsed = utils.parseKey(bytes);
+  const parsed = sshUtils().parseKey(bytes);
   if (parsed instanceof Error) throw parsed;
   const [key] = [parsed].flat();
   if (!key?.isPrivateKey()) throw new Error('a public key, where our private key is needed');
