@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type GatewayConfig, loadGateway } from './config/gateway';
 import { gatewayFileIssues } from './config/partners';
 import type { LoadedPartner } from './config/partners';
@@ -20,6 +20,7 @@ import { Store } from './store/store';
 import { redactUrl } from './store/data-source';
 import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
+import { answerMetricsRequests, askWorkers, GatewayMetrics } from './admin/metrics';
 import { transactionRows } from './admin/reports/query';
 import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
@@ -149,12 +150,17 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     logger,
     clock: () => new Date(),
   };
+  // Counted here, added up by the gateway at each scrape (admin/metrics.ts askWorkers).
+  const metrics = new GatewayMetrics();
+  ctx.meter = metrics.meter;
+  const unanswer = answerMetricsRequests(metrics);
   const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
   workers.start();
   logger.info({ workers: config.workers }, 'worker process running');
   return {
     stop: async () => {
+      unanswer();
       partners.unwatch();
       if (!(await workers.stop()))
         logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
@@ -203,7 +209,7 @@ function forkWorkers(
   count: number,
   configFile: string | undefined,
   logger: Logger,
-): { pids(): number[]; stop(): Promise<void> } {
+): { pids(): number[]; peers(): ChildProcess[]; stop(): Promise<void> } {
   const children = new Set<ChildProcess>();
   const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
@@ -233,6 +239,7 @@ function forkWorkers(
   for (let i = 0; i < count; i++) spawnOne(undefined);
   return {
     pids: () => [...children].map((c) => c.pid).filter((p): p is number => p !== undefined),
+    peers: () => [...children],
     stop: async () => {
       stopping = true;
       for (const t of restarts) clearTimeout(t);
@@ -258,8 +265,8 @@ function forkWorkers(
   };
 }
 
-/** The admin API of a running gateway: submit, send, health, reports, certificates. */
-function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
+/** The admin API of a running gateway: submit, send, health, reports, certificates, metrics. */
+function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv, metrics: GatewayMetrics) {
   const { config, store, partners, logger } = ctx;
   const admin = config.admin!;
   return createAdminApp({
@@ -292,6 +299,7 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
       const now = ctx.clock();
       return certificateRows(expiringCertificates(ctx, undefined, now), now, q.partner);
     },
+    metrics: { mode: admin.metrics, scrape: () => metrics.scrape() },
     logger,
   });
 }
@@ -322,6 +330,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     clock: () => new Date(),
     intakeGate: new IntakeGate(),
   };
+  let extra: ReturnType<typeof forkWorkers> | undefined = undefined;
+  const metrics = new GatewayMetrics({
+    backlog: () => store.backlog(),
+    // Every certificate, however far its expiry: a gauge per certificate, for alerting rules to compare.
+    certificates: () =>
+      expiringCertificates(ctx, Number.POSITIVE_INFINITY).map((c) => ({
+        owner: c.owner,
+        subject: c.subject,
+        file: relative(config.dir, c.file),
+        daysLeft: c.daysLeft,
+      })),
+    workers: () => askWorkers(extra?.peers() ?? []),
+  });
+  ctx.meter = metrics.meter;
   const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
 
@@ -404,7 +426,6 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   // Intake first, then the workers finish what they hold, then the store: the one teardown, whether
   // the gateway stops or fails to start (the workers have not started then; `extra` does not exist).
   const listening: { close(): Promise<void> }[] = [];
-  let extra: ReturnType<typeof forkWorkers> | undefined = undefined;
   const teardown = async (workerGraceMs?: number) => {
     partners.unwatch();
     clearInterval(maintenance);
@@ -419,7 +440,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   let admin: AdminListener | undefined;
   try {
     if (config.admin) {
-      const app = adminApp(ctx, env);
+      const app = adminApp(ctx, env, metrics);
       try {
         admin = await listenAdmin(app, config.admin.port, config.admin.host);
       } catch (e) {

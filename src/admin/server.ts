@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
+import { mountMetrics, type MetricsMode } from './metrics';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -41,6 +42,8 @@ export interface AdminDeps {
   report?(query: { from?: string; to?: string; partner?: string }): Promise<unknown>;
   /** The AS2 certificates that expire within 30 days or have expired (ours, and the partner's when one is named). */
   certificates?(query: { partner?: string }): Promise<unknown>;
+  /** `GET /metrics` (Prometheus text), open or behind the token (admin/metrics.ts); absent: no such route. */
+  metrics?: { mode: MetricsMode; scrape(): Promise<{ contentType: string; body: string }> };
   logger: AdminLogger;
 }
 
@@ -146,7 +149,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     }
   });
 
-  app.use('/api', (req, res, next) => {
+  const requireToken: RequestHandler = (req, res, next) => {
     const path = req.originalUrl.split('?')[0];
     if (expected === undefined) return fail(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');
@@ -161,7 +164,9 @@ export function createAdminApp(deps: AdminDeps): express.Express {
       return fail(res, new GatewayError('EDIGW_ADMIN_UNAUTHORIZED', `${req.method} ${path}`));
     }
     next();
-  });
+  };
+  app.use('/api', requireToken);
+  if (deps.metrics) mountMetrics(app, deps.metrics, requireToken);
 
   // Checked before the body is read, so a request for an unknown partner is not made to upload first.
   const knownPartner: RequestHandler = (req, res, next) => {

@@ -51,6 +51,8 @@ export const gatewaySchema = z.strictObject({
       /** Bearer token for /api (submit, send, report); EDI_GATEWAY_TOKEN overrides it. Absent: /api is closed. */
       token: z.string().min(16, 'at least 16 characters').optional(),
       maxBytes: byteSize.default(100 * 1024 ** 2),
+      /** GET /metrics (Prometheus): `open` to anyone who reaches the admin port, or `token` (the admin token). */
+      metrics: z.enum(['open', 'token']).default('open'),
     })
     .optional(),
   workers: z.number().int().min(1).max(64).default(2),

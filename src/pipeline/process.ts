@@ -124,6 +124,7 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
     unreadable = e.message;
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
+  let done: { status: string; batch: Batch } | undefined;
   await store.transaction(async (m) => {
     const w: Work = {
       ctx,
@@ -189,12 +190,32 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
       partnerId: w.message.partnerId,
       detail: status,
     });
+    countSets(w.batch);
     await w.batch.flush(ctx, m);
     // The fence: a worker whose lease ran out must not commit work another worker is redoing.
     if (!(await store.queue.complete(job, m)))
       throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+    done = { status, batch: w.batch };
   });
+  if (done) {
+    done.batch.committed(ctx);
+    countMessage(ctx, message, done.status);
+  }
   ctx.kick?.();
+}
+
+/** Counts a processed message by its transport, partner and outcome (after the commit that recorded it). */
+export function countMessage(ctx: PipelineContext, message: MessageRecord, status: string): void {
+  const outcome = status === 'processed' || status === 'partial' ? status : 'rejected';
+  ctx.meter?.messageReceived({ transport: message.transport, partner: message.partnerId ?? 'unknown', outcome });
+}
+
+/** Counts the batch's transaction sets by type and ack status once it commits (its rows are cleared by the flush). */
+export function countSets(batch: Batch): void {
+  const sets = batch.transactions.map((t) => ({ type: t.type, ackStatus: t.ackStatus || 'none' }));
+  batch.afterCommit((ctx) => {
+    for (const s of sets) ctx.meter?.transactionSet(s);
+  });
 }
 
 /** What became of an interchange, or of a message over its interchanges. */

@@ -277,6 +277,25 @@ export class Store {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
+  /**
+   * What a metrics scrape reads: unfinished jobs per kind and status (finished ones are history), and
+   * the dead-lettered deliveries waiting for a replay. On the side connection, as health is, so a
+   * scrape never queues behind the jobs for a pooled connection.
+   */
+  async backlog(): Promise<{ jobs: Array<{ kind: string; status: string; count: number }>; deadLetters: number }> {
+    const d = this.driver;
+    const jobsSql = `SELECT kind, status, COUNT(*) AS n FROM ${quote(d, 'job')} WHERE status IN ('queued', 'running', 'dead') GROUP BY kind, status`;
+    const deadSql = `SELECT COUNT(*) AS n FROM ${quote(d, 'delivery')} WHERE status = 'dead'`;
+    const run = (sql: string): Promise<Array<Record<string, unknown>>> =>
+      this.side ? this.side.query(sql) : this.query(sql);
+    const jobs = await run(jobsSql);
+    const dead = await run(deadSql);
+    return {
+      jobs: jobs.map((r) => ({ kind: String(r.kind), status: String(r.status), count: Number(r.n) })),
+      deadLetters: Number(dead[0]?.n ?? 0),
+    };
+  }
+
   async close(): Promise<void> {
     await this.side?.close();
     // The thread first: the gateway's connection, closing last, then checkpoints what is left and removes the WAL.
