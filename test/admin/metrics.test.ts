@@ -3,21 +3,9 @@ import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from 
 import { answerMetricsRequests, askWorkers, GatewayMetrics, type IpcPeer } from '../../src/admin/metrics';
 import { mdnOutcome } from '../../src/pipeline/meter';
 import { silentLogger } from '../../src/pipeline/logger';
+import { sample } from '../helpers/prometheus';
 
 const TOKEN = 'test-admin-token-0123456789';
-
-/** The value of one sample in Prometheus text: its name and exactly these labels. */
-export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) have[l[1]] = l[2];
-    const want = Object.entries(labels);
-    if (want.length === Object.keys(have).length && want.every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 const listeners: AdminListener[] = [];
 afterEach(async () => {
