@@ -273,8 +273,19 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv, metrics: Gateway
     token: env.EDI_GATEWAY_TOKEN?.trim() || admin.token,
     maxBytes: admin.maxBytes,
     partnerExists: (id) => partners.get(id) !== undefined,
-    submit: (i) =>
-      intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
+    submit: async (i) => {
+      const r = await intake(ctx, {
+        transport: 'http',
+        partnerId: i.partnerId,
+        bytes: i.bytes,
+        fileName: i.fileName ?? null,
+      });
+      return {
+        messageId: r.messageId,
+        duplicate: r.duplicate || r.duplicateOf !== undefined,
+        duplicateOf: r.duplicateOf,
+      };
+    },
     send: async (i) => {
       const q = await sendDocument(ctx, {
         partnerId: i.partnerId,

@@ -28,7 +28,7 @@ export interface AdminDeps {
     partnerId: string;
     bytes: Buffer;
     fileName?: string;
-  }): Promise<{ messageId: string; duplicate?: boolean }>;
+  }): Promise<{ messageId: string; duplicate?: boolean; duplicateOf?: string }>;
   /** Outbound send through the partner's endpoint (canonical JSON or raw EDI); resolves when queued. */
   send(input: {
     partnerId: string;
@@ -183,10 +183,22 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const partnerId = String(req.params.id);
     const r = await deps.submit({ partnerId, bytes, ...(fileName !== undefined ? { fileName } : {}) });
     deps.logger.info(
-      { partner: partnerId, messageId: r.messageId, bytes: bytes.length, duplicate: r.duplicate === true },
+      {
+        partner: partnerId,
+        messageId: r.messageId,
+        bytes: bytes.length,
+        duplicate: r.duplicate === true,
+        ...(r.duplicateOf ? { duplicateOf: r.duplicateOf } : {}),
+      },
       'admin: submitted',
     );
-    res.status(202).json({ messageId: r.messageId, duplicate: r.duplicate === true });
+    res
+      .status(202)
+      .json({
+        messageId: r.messageId,
+        duplicate: r.duplicate === true,
+        ...(r.duplicateOf ? { duplicateOf: r.duplicateOf } : {}),
+      });
   });
 
   app.post('/api/partners/:id/send', knownPartner, rawBody, async (req, res) => {

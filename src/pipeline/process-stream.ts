@@ -15,6 +15,7 @@ import {
   ACK_TYPES,
   countMessage,
   countSets,
+  logUnreadable,
   identifyInterchange,
   queueAcks,
   routeTransaction,
@@ -566,6 +567,7 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<string> {
     );
     status = 'rejected';
     await ctx.store.setMessageStatus(message.id, status, err.describe(), m);
+    logUnreadable(w, err);
     w.batch.event(ctx, {
       stage: 'processed',
       status: 'error',

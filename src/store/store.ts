@@ -278,6 +278,30 @@ export class Store {
   }
 
   /**
+   * The message that brought in an interchange from this partner with this sender, receiver and
+   * control number before, if one did: a lookup on the unique key the process step's duplicate check
+   * relies on, so intake can say "duplicate" at once.
+   */
+  async interchangeReceivedBefore(
+    partnerId: string,
+    head: { sender: { id: string }; receiver: { id: string }; controlNumber: string },
+  ): Promise<string | undefined> {
+    const hit = await this.read((m) =>
+      m.findOne(InterchangeRecord, {
+        where: {
+          partnerKey: partnerId,
+          senderId: head.sender.id.slice(0, 35),
+          receiverId: head.receiver.id.slice(0, 35),
+          controlNumber: head.controlNumber.slice(0, 14),
+          direction: 'in',
+        },
+        select: { messageId: true },
+      }),
+    );
+    return hit?.messageId;
+  }
+
+  /**
    * What a metrics scrape reads: unfinished jobs per kind and status (finished ones are history), and
    * the dead-lettered deliveries waiting for a replay. On the side connection, as health is, so a
    * scrape never queues behind the jobs for a pooled connection.

@@ -3,9 +3,10 @@
  * on MariaDB, a second worker process whose counts are added in), and the warn lines of refusals.
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 import { sample } from '../helpers/prometheus';
-import { eventually, freePort, GatewayProcess, HttpSink, scratch, type Scratch, x12Order } from './gateway';
+import { eventually, freePort, GatewayProcess, HttpSink, ROOT, scratch, type Scratch, x12Order } from './gateway';
 
 jest.setTimeout(120_000);
 
@@ -78,6 +79,8 @@ for (const kind of DATABASES)
       );
       gw = new GatewayProcess(`${s.dir}/gateway.yaml`, { DATABASE_URL: db.url, LOG_LEVEL: 'info' });
       await gw.start();
+      // Its output is the gateway's: once it says so, the worker process answers the scrapes too.
+      if (kind === 'mariadb') await eventually('the worker process', () => gw.logged('worker process running'), 60_000);
     });
 
     afterAll(async () => {
@@ -126,8 +129,9 @@ for (const kind of DATABASES)
       expect(at(text, 'job_duration_seconds_count', { kind: 'process', outcome: 'done' })).toBeGreaterThanOrEqual(3);
       expect(at(text, 'job_duration_seconds_count', { kind: 'deliver', outcome: 'done' })).toBeGreaterThanOrEqual(1);
       expect(sample(text, 'edi_gateway_dead_letters')).toBe(0);
-      // The worker process (MariaDB) answered: nothing was left out of the sums.
-      expect(at(text, 'scrape_errors_total', { source: 'worker' })).toBe(0);
+      // The worker process (MariaDB) answers the scrapes: a later one leaves nothing out of the sums.
+      const missed = at(text, 'scrape_errors_total', { source: 'worker' });
+      expect(at(await scrape(), 'scrape_errors_total', { source: 'worker' })).toBe(missed);
       expect(at(text, 'scrape_errors_total', { source: 'database' })).toBe(0);
       const days = sample(text, 'edi_gateway_certificate_days_left', {
         owner: 'acme',
@@ -139,5 +143,66 @@ for (const kind of DATABASES)
       expect(at(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
       expect(text).toContain('edi_gateway_nodejs_eventloop_lag_seconds ');
       expect(text).toMatch(/^edi_gateway_queue_jobs|^# TYPE edi_gateway_queue_jobs gauge/m);
+    });
+
+    const warned = (msg: string, has: (l: Record<string, unknown>) => boolean) =>
+      eventually(`a warn line "${msg}"`, () => gw.lines.find((l) => l.msg === msg && l.level === 40 && has(l)));
+
+    test('every refusal is a warn line with its reason and ids; a resubmitted duplicate says duplicate: true, and of which message', async () => {
+      const order = x12Order({ sender: 'ACME', control: 5101, po: 'PO-5101' });
+      const first = await submit(order, 'po-5101.x12');
+      expect(first.duplicate).toBe(false);
+      await eventually('the first delivered', () => sink.ok().some((r) => r.body.includes('PO-5101')));
+      const again = await submit(order, 'po-5101-again.x12');
+      expect(again).toMatchObject({ duplicate: true, duplicateOf: first.messageId });
+      const submitted = await eventually('the submitted line', () =>
+        gw.lines.find((l) => l.msg === 'admin: submitted' && l.messageId === again.messageId),
+      );
+      expect(submitted).toMatchObject({
+        duplicate: true,
+        duplicateOf: first.messageId,
+      });
+      const dup = await warned('interchange refused', (l) => l.messageId === again.messageId);
+      expect(dup).toMatchObject({
+        partner: 'acme',
+        transport: 'http',
+        interchange: '000005101',
+        code: 'EDIGW_DUPLICATE_INTERCHANGE',
+        duplicate: true,
+        duplicateOf: first.messageId,
+      });
+      expect(String(dup.reason)).toContain('received from acme before');
+      expect(dup.acks).toContain('TA1 R');
+
+      const stranger = await submit(x12Order({ sender: 'NOBODY', control: 5102, po: 'PO-5102' }), 'stranger.x12');
+      const unknown = await warned('interchange refused', (l) => l.messageId === stranger.messageId);
+      expect(unknown).toMatchObject({ code: 'EDIGW_PARTNER_UNKNOWN', sender: 'ZZ/NOBODY', duplicate: false });
+      expect(String(unknown.reason)).toContain('no partner file claims sender ZZ/NOBODY');
+
+      const junk = await submit('not EDI, just words', 'words.txt');
+      const unreadable = await warned('message refused', (l) => l.messageId === junk.messageId);
+      expect(unreadable).toMatchObject({ code: 'EDIGW_EDI_UNREADABLE', fileName: 'words.txt', partner: 'acme' });
+
+      // An 850 whose SE count is wrong: its set is rejected (AK5 R), the reason carries the 997 code.
+      const bad = x12Order({ sender: 'ACME', control: 5103, po: 'PO-5103' }).replace(/SE\*(\d+)\*/, 'SE*99*');
+      const invalid = await submit(bad, 'bad-count.x12');
+      const refused = await warned('transaction sets refused', (l) => l.messageId === invalid.messageId).catch(() =>
+        warned('interchange refused', (l) => l.messageId === invalid.messageId),
+      );
+      expect(JSON.stringify(refused)).toMatch(/SE|count/i);
+    });
+
+    test('LOG_FORMAT=pretty writes readable lines for people (pino-pretty)', () => {
+      const out = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `require(${JSON.stringify(join(ROOT, 'dist/src/pipeline/logger.js'))}).createLogger().warn({ messageId: 'm-1', duplicate: true }, 'interchange refused')`,
+        ],
+        { env: { ...process.env, LOG_FORMAT: 'pretty' } },
+      ).toString();
+      expect(out).toMatch(/WARN.*interchange refused/);
+      expect(out).toContain('duplicate: true');
+      expect(() => JSON.parse(out)).toThrow();
     });
   });
