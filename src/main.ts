@@ -4,7 +4,7 @@
  * orderly stop: intake first, then the workers finish what they hold, then the store closes.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { GatewayConfig } from './config/gateway';
 import { gatewayFileIssues } from './config/partners';
 import type { LoadedPartner } from './config/partners';
@@ -18,6 +18,7 @@ import { Store } from './store/store';
 import type { Inbound } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { auditEvent } from './admin/audit';
+import { answerMetricsRequests, askWorkers, GatewayMetrics } from './admin/metrics';
 import { overdueAckCount, transactionRows } from './admin/reports/query';
 import { recentOf } from './admin/console/recent';
 import { certificateRows } from './admin/reports/certificates';
@@ -80,12 +81,17 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     logger,
     clock: () => new Date(),
   };
+  // Counted here, added up by the gateway at each scrape (admin/metrics.ts askWorkers).
+  const metrics = new GatewayMetrics();
+  ctx.meter = metrics.meter;
+  const unanswer = answerMetricsRequests(metrics);
   const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
   workers.start();
   logger.info({ workers: config.workers }, 'worker process running');
   return {
     stop: async () => {
+      unanswer();
       partners.unwatch();
       if (!(await workers.stop()))
         logger.warn({}, 'some jobs did not finish in time: their leases will return them to the queue');
@@ -134,7 +140,7 @@ function forkWorkers(
   count: number,
   configFile: string | undefined,
   logger: Logger,
-): { pids(): number[]; stop(): Promise<void> } {
+): { pids(): number[]; peers(): ChildProcess[]; stop(): Promise<void> } {
   const children = new Set<ChildProcess>();
   const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
@@ -164,6 +170,7 @@ function forkWorkers(
   for (let i = 0; i < count; i++) spawnOne(undefined);
   return {
     pids: () => [...children].map((c) => c.pid).filter((p): p is number => p !== undefined),
+    peers: () => [...children],
     stop: async () => {
       stopping = true;
       for (const t of restarts) clearTimeout(t);
@@ -189,8 +196,8 @@ function forkWorkers(
   };
 }
 
-/** The admin API of a running gateway: submit, send, health, reports, certificates. */
-function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
+/** The admin API of a running gateway: submit, send, health, reports, certificates, metrics. */
+function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv, metrics: GatewayMetrics) {
   const { config, store, partners, logger } = ctx;
   const admin = config.admin!;
   return createAdminApp({
@@ -206,8 +213,19 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
     },
     maxBytes: admin.maxBytes,
     partnerExists: (id) => partners.get(id) !== undefined,
-    submit: (i) =>
-      intake(ctx, { transport: 'http', partnerId: i.partnerId, bytes: i.bytes, fileName: i.fileName ?? null }),
+    submit: async (i) => {
+      const r = await intake(ctx, {
+        transport: 'http',
+        partnerId: i.partnerId,
+        bytes: i.bytes,
+        fileName: i.fileName ?? null,
+      });
+      return {
+        messageId: r.messageId,
+        duplicate: r.duplicate || r.duplicateOf !== undefined,
+        duplicateOf: r.duplicateOf,
+      };
+    },
     send: async (i) => {
       const q = await sendDocument(ctx, {
         partnerId: i.partnerId,
@@ -255,6 +273,7 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv) {
         return { id: d.id, messageId: d.messageId, partnerId: d.partnerId, status: d.status };
       },
     },
+    metrics: { mode: admin.metrics, scrape: () => metrics.scrape() },
     logger,
   });
 }
@@ -285,6 +304,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     clock: () => new Date(),
     intakeGate: new IntakeGate(),
   };
+  let extra: ReturnType<typeof forkWorkers> | undefined = undefined;
+  const metrics = new GatewayMetrics({
+    backlog: () => store.backlog(),
+    // Every certificate, however far its expiry: a gauge per certificate, for alerting rules to compare.
+    certificates: () =>
+      expiringCertificates(ctx, Number.POSITIVE_INFINITY).map((c) => ({
+        owner: c.owner,
+        subject: c.subject,
+        file: relative(config.dir, c.file),
+        daysLeft: c.daysLeft,
+      })),
+    workers: () => askWorkers(extra?.peers() ?? []),
+  });
+  ctx.meter = metrics.meter;
   const workers = new Workers(ctx, workerOptions(config));
   ctx.kick = () => workers.kick();
 
@@ -367,7 +400,6 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   // Intake first, then the workers finish what they hold, then the store: the one teardown, whether
   // the gateway stops or fails to start (the workers have not started then; `extra` does not exist).
   const listening: { close(): Promise<void> }[] = [];
-  let extra: ReturnType<typeof forkWorkers> | undefined = undefined;
   const teardown = async (workerGraceMs?: number) => {
     partners.unwatch();
     clearInterval(maintenance);
@@ -382,7 +414,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   let admin: AdminListener | undefined;
   try {
     if (config.admin) {
-      const app = adminApp(ctx, env);
+      const app = adminApp(ctx, env, metrics);
       try {
         admin = await listenAdmin(app, config.admin.port, config.admin.host);
       } catch (e) {

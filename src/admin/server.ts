@@ -14,6 +14,7 @@ import { createConsole, type ConsoleSources } from './console/router';
 import { messagesRouter, type MessageDeps } from './routes/messages';
 import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
 import { openApiRouter } from './routes/openapi';
+import { mountMetrics, type MetricsMode } from './metrics';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -37,7 +38,7 @@ export interface AdminDeps {
     partnerId: string;
     bytes: Buffer;
     fileName?: string;
-  }): Promise<{ messageId: string; duplicate?: boolean }>;
+  }): Promise<{ messageId: string; duplicate?: boolean; duplicateOf?: string }>;
   /** Outbound send through the partner's endpoint (canonical JSON or raw EDI); resolves when queued. */
   send(input: {
     partnerId: string;
@@ -57,6 +58,8 @@ export interface AdminDeps {
   messages?: MessageDeps;
   /** Dead letters and replay (routes/dead-letters.ts). */
   deadLetters?: DeadLetterDeps;
+  /** `GET /metrics` (Prometheus text), open or behind the token (admin/metrics.ts); absent: no such route. */
+  metrics?: { mode: MetricsMode; scrape(): Promise<{ contentType: string; body: string }> };
   logger: AdminLogger;
   /** The web console at `/` (docs/console.md): how it signs users in and what it shows. */
   console?: ConsoleSources;
@@ -173,6 +176,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.use(webConsole.router);
   app.use('/api', webConsole.apiSession);
   app.use('/api', requireUser(auth, deps.logger, fail), operatorsAct);
+  if (deps.metrics) mountMetrics(app, deps.metrics, requireUser(auth, deps.logger, fail));
 
   // Checked before the body is read, so a request for an unknown partner is not made to upload first.
   const knownPartner: RequestHandler = (req, res, next) => {
@@ -196,10 +200,20 @@ export function createAdminApp(deps: AdminDeps): express.Express {
       detail: { fileName: fileName ?? null, bytes: bytes.length, duplicate: r.duplicate === true },
     });
     deps.logger.info(
-      { partner: partnerId, messageId: r.messageId, bytes: bytes.length, duplicate: r.duplicate === true },
+      {
+        partner: partnerId,
+        messageId: r.messageId,
+        bytes: bytes.length,
+        duplicate: r.duplicate === true,
+        ...(r.duplicateOf ? { duplicateOf: r.duplicateOf } : {}),
+      },
       'admin: submitted',
     );
-    res.status(202).json({ messageId: r.messageId, duplicate: r.duplicate === true });
+    res.status(202).json({
+      messageId: r.messageId,
+      duplicate: r.duplicate === true,
+      ...(r.duplicateOf ? { duplicateOf: r.duplicateOf } : {}),
+    });
   });
 
   app.post('/api/partners/:id/send', knownPartner, rawBody, async (req, res) => {

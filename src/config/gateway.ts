@@ -116,6 +116,8 @@ export const gatewaySchema = z.strictObject({
           error: 'user names must be unique',
         }),
       maxBytes: byteSize.default(100 * 1024 ** 2),
+      /** GET /metrics (Prometheus): `open` to anyone who reaches the admin port, or `token` (the admin token). */
+      metrics: z.enum(['open', 'token']).default('open'),
     })
     .optional(),
   workers: z.number().int().min(1).max(64).default(2),

@@ -37,6 +37,7 @@ import { afterFailure } from './deliver';
 import { refuseDelivery } from './receipts';
 import { partnerCertificateFiles } from './transport-settings';
 import { intake } from './intake';
+import { mdnOutcome } from './meter';
 
 const DAY = 86_400_000;
 /** Certificates expiring within this are warned about. */
@@ -461,6 +462,11 @@ async function mdnReceived(ctx: PipelineContext, r: ReceivedMdn): Promise<{ matc
     // Not delivered yet: the deliver step applies the refusal when it commits (settleEarlyMdn in receipts.ts).
     if (error && now?.status === 'delivered') await refuseDelivery(ctx, m, now, problem!.code, error);
   });
+  // A positive MDN we cannot trust (unsigned where a signature was asked for, another MIC) counts as invalid.
+  ctx.meter?.mdn({
+    direction: 'received',
+    outcome: problem && r.mdn.disposition.ok ? 'invalid' : mdnOutcome(disposition),
+  });
   (error ? ctx.logger.warn : ctx.logger.info).call(
     ctx.logger,
     { partner: r.partnerId, message: message.id, originalMessageId: original, disposition, error },
@@ -548,7 +554,10 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           as2MessageId: i.as2MessageId,
           as2From: i.as2From,
         });
-        if (r.duplicate) await noteChangedDuplicate(ctx, i, r.messageId);
+        if (r.duplicate) {
+          ctx.meter?.messageReceived({ transport: 'as2', partner: i.partnerId, outcome: 'duplicate' });
+          await noteChangedDuplicate(ctx, i, r.messageId);
+        }
         return r;
       },
       recordMdn: async (messageId, rec) => {
@@ -565,6 +574,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           return rec.async && mdnSha256 ? queueMdn(ctx, m, { ...rec.async, messageId }, mdnSha256) : false;
         });
         if (mdnQueued) ctx.kick?.();
+        ctx.meter?.mdn({ direction: 'sent', outcome: mdnOutcome(rec.disposition) });
         return { mdnQueued };
       },
       storedMdn: async (messageId) => {
@@ -572,6 +582,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
         return message?.mdnSha256 ? store.payload(message.mdnSha256) : undefined;
       },
       refused: async (r) => {
+        ctx.meter?.messageReceived({ transport: 'as2', partner: r.partnerId ?? 'unknown', outcome: 'refused' });
         await store.event({
           stage: 'as2-refused',
           status: 'error',

@@ -4,6 +4,7 @@ import type { Store } from '../store/store';
 import type { IntakeGate } from './intake-gate';
 import type { Logger } from './logger';
 import type { Maps } from './maps';
+import type { Meter } from './meter';
 import type { PartnerDirectory } from './partner-directory';
 
 /** What every pipeline step works with: the config, the store, the partners and the shared caches. */
@@ -19,6 +20,8 @@ export interface PipelineContext {
   kick?: () => void;
   /** Intake in this process, which this process's workers give way to (absent in worker processes). */
   intakeGate?: IntakeGate;
+  /** What the pipeline counts (Prometheus in a running gateway); absent: nothing is counted. */
+  meter?: Meter;
 }
 
 /** The part of the context that needs no database: what `simulate` runs with. */

@@ -7,6 +7,7 @@ import { findOutbound, ReceiptError, type Outbound, type SendReceipt } from '../
 import type { PipelineContext } from './context';
 import { Batch, type DeliverJobData, endpointOf } from './outbound';
 import { recordAnnounced, recordSendReceipt } from './receipts';
+import { mdnOutcome } from './meter';
 import { transportConfig } from './transport-settings';
 
 /** The delay before attempt n+1: exponential from `backoff`, capped at `maxBackoff`, with ±10% jitter. */
@@ -90,6 +91,18 @@ interface Attempt {
   failure?: GatewayError;
   /** What the receiver's receipt said (AS2's MDN), to record on the outbound Message. */
   receipt?: SendReceipt;
+  /** The endpoint's kind (as2, sftp, http …), for the metrics; `unknown` when the partner or endpoint is gone. */
+  kind: string;
+}
+
+/** The kind of a partner's endpoint, for the metrics; never throws. */
+function kindOf(ctx: PipelineContext, data: DeliverJobData): string {
+  try {
+    const partner = ctx.partners.get(data.partnerId);
+    return partner ? endpointKind(endpointOf(partner, data.endpoint)) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The job's data; jobs queued before it carried everything (or by an older version) are completed from the rows. */
@@ -137,13 +150,14 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
     // Our lease ran out and another worker took the job over: it sends, so must not we.
     if (job.lease?.aborted) return undefined;
     const sent = await sender.send({ bytes, fileName: data.fileName, contentType: contentTypeOf(data.fileName), id });
-    return { job, data, remoteName: sent.remoteName, receipt: sent.receipt };
+    return { job, data, remoteName: sent.remoteName, receipt: sent.receipt, kind: kindOf(ctx, data) };
   } catch (e) {
     const receipt = e instanceof ReceiptError ? e.receipt : undefined;
     return {
       job,
       data,
       receipt,
+      kind: kindOf(ctx, data),
       failure:
         e instanceof GatewayError
           ? e
@@ -189,6 +203,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
         ? await store.queue.dead(a.job, error, m)
         : (await store.queue.retry(a.job, error, delay, m)) === 'retry';
       if (!ok) continue;
+      logs.push(() => countAttempt(ctx, a, last ? 'dead' : 'retry'));
       const { data } = a;
       if (a.receipt) await recordSendReceipt(ctx, m, data.messageId, a.receipt);
       const dr = { id: data.deliveryId, messageId: data.messageId, transactionId: data.transactionId };
@@ -230,6 +245,7 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
         now,
       );
       for (const a of delivered) {
+        logs.push(() => countAttempt(ctx, a, 'delivered'));
         if (a.receipt) await recordSendReceipt(ctx, m, a.data.messageId, a.receipt);
         const mdn = a.receipt?.disposition ? `; MDN ${a.receipt.disposition}` : '';
         batch.event(ctx, {
@@ -244,6 +260,12 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
     await batch.flush(ctx, m);
   });
   for (const log of logs) log();
+}
+
+/** Counts a delivery attempt's outcome, and the MDN that came back with it (a sync AS2 receipt). */
+function countAttempt(ctx: PipelineContext, a: Attempt, outcome: 'delivered' | 'retry' | 'dead'): void {
+  ctx.meter?.delivery({ endpointKind: a.kind, outcome });
+  if (a.receipt?.disposition) ctx.meter?.mdn({ direction: 'received', outcome: mdnOutcome(a.receipt.disposition) });
 }
 
 /** One deliver job (the CLI's send and replay run the one they queued). */

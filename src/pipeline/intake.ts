@@ -1,6 +1,8 @@
+import { open } from 'node:fs/promises';
 import type { PipelineContext } from './context';
 import type { SeenStore } from '../transports';
 import type { Store } from '../store/store';
+import { ENVELOPE_HEAD_BYTES, envelopeHead } from '../edi/envelope-head';
 
 export interface IntakeRequest {
   transport: string;
@@ -13,30 +15,92 @@ export interface IntakeRequest {
   as2From?: string | null;
 }
 
+export interface Intaken {
+  messageId: string;
+  /** The same AS2 Message-ID was received before: nothing new was stored, the first message stands. */
+  duplicate: boolean;
+  /**
+   * The message that brought in this payload's (first) interchange before, by partner, sender,
+   * receiver and control number. The payload is stored and processed all the same: the process
+   * step applies the partner's duplicates policy (reject, warn, accept).
+   */
+  duplicateOf?: string;
+}
+
 /**
  * The one way in for every transport: the bytes are durable and the Message, its event and the job
  * that processes it are committed when this resolves. That resolution is the transport's cue to give
  * its receipt (move the file, answer the MDN, close the SFTP handle OK), never before.
  */
-export async function intake(
-  ctx: PipelineContext,
-  req: IntakeRequest,
-): Promise<{ messageId: string; duplicate: boolean }> {
+export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<Intaken> {
+  const before = await receivedBefore(ctx, req.partnerId, req.bytes);
   const receive = () => ctx.store.receive({ direction: 'in', ...req });
   const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
   if (!r.duplicate) ctx.kick?.();
-  return { messageId: r.message.id, duplicate: r.duplicate };
+  return noted(ctx, req, { messageId: r.message.id, duplicate: r.duplicate }, before);
+}
+
+/**
+ * Whether the payload's first interchange came from this partner before. Only the process step knows
+ * every interchange and applies the policy; this one lookup on the duplicate key lets intake answer
+ * `duplicate: true` (and log it) at once. A failed lookup is no reason to refuse the bytes.
+ */
+async function receivedBefore(
+  ctx: PipelineContext,
+  partnerId: string | null | undefined,
+  head: Buffer | undefined,
+): Promise<string | undefined> {
+  const h = partnerId && head ? envelopeHead(head) : undefined;
+  if (!h || !partnerId) return undefined;
+  return ctx.store.interchangeReceivedBefore(partnerId, h).catch(() => undefined);
+}
+
+function noted(
+  ctx: PipelineContext,
+  req: Omit<IntakeRequest, 'bytes'>,
+  r: Intaken,
+  before: string | undefined,
+): Intaken {
+  if (!before || r.duplicate || before === r.messageId) return r;
+  ctx.logger.info(
+    {
+      messageId: r.messageId,
+      duplicate: true,
+      duplicateOf: before,
+      partner: req.partnerId,
+      transport: req.transport,
+      fileName: req.fileName ?? undefined,
+    },
+    "received again: its interchange came in before; the partner's duplicates policy decides",
+  );
+  return { ...r, duplicateOf: before };
+}
+
+async function headOf(path: string): Promise<Buffer | undefined> {
+  try {
+    const f = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(ENVELOPE_HEAD_BYTES);
+      const { bytesRead } = await f.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await f.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** intake() for a file on disk (the hosted SFTP server, the file inbox): streamed into the store, any size. */
 export async function intakeFile(
   ctx: PipelineContext,
   req: Omit<IntakeRequest, 'bytes'> & { path: string; size?: number; synced?: { sha256: string; size: number } },
-): Promise<{ messageId: string; duplicate: boolean }> {
+): Promise<Intaken> {
+  const before = req.partnerId ? await receivedBefore(ctx, req.partnerId, await headOf(req.path)) : undefined;
   const receive = () => ctx.store.receiveFile({ direction: 'in', ...req });
   const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
   ctx.kick?.();
-  return { messageId: r.message.id, duplicate: r.duplicate };
+  return noted(ctx, req, { messageId: r.message.id, duplicate: r.duplicate }, before);
 }
 
 /**

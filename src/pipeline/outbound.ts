@@ -72,6 +72,18 @@ export class Batch {
   readonly events: Array<Record<string, unknown>> = [];
   readonly transactions: TransactionRecord[] = [];
   readonly acks: Array<Record<string, unknown>> = [];
+  /** What to do once the step's transaction has committed (log lines, counts): run by committed(). */
+  private readonly after: Array<(ctx: PipelineView) => void> = [];
+
+  /** Runs `note` after the commit (committed()), never for a step that rolls back. */
+  afterCommit(note: (ctx: PipelineView) => void): void {
+    this.after.push(note);
+  }
+
+  /** The step committed: logs and counts what it noted. */
+  committed(ctx: PipelineView): void {
+    for (const note of this.after.splice(0)) note(ctx);
+  }
 
   event(ctx: PipelineView, e: EventInput): void {
     this.events.push({

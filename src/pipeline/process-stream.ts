@@ -11,7 +11,17 @@ import type { Job } from '../store/queue';
 import type { PipelineContext } from './context';
 import { plannedAcks } from './acks';
 import { Batch, queueDelivery, safeName } from './outbound';
-import { ACK_TYPES, identifyInterchange, queueAcks, routeTransaction, type RawRoutes, type Work } from './process';
+import {
+  ACK_TYPES,
+  countMessage,
+  countSets,
+  logUnreadable,
+  identifyInterchange,
+  queueAcks,
+  routeTransaction,
+  type RawRoutes,
+  type Work,
+} from './process';
 import { reconcileAcks } from './reconcile';
 import { trackedFields } from './route';
 
@@ -144,12 +154,16 @@ export async function processStreamed(
         bytes += r.value.transaction.length;
       }
     }
+    let batch: Batch | undefined;
+    let status: string | undefined;
     await store.transaction(async (m) => {
       const w: Work = { ctx, m, message, payload: undefined, eventId, channel, batch: new Batch() };
+      batch = w.batch;
       for (const ev of pulled) await handle(state, w, ev);
       pulled.length = 0;
+      countSets(w.batch);
       if (finished) {
-        await finish(state, w, head);
+        status = await finish(state, w, head);
         await w.batch.flush(ctx, m);
         if (!(await store.queue.complete(job, m))) throw takenOver(job);
       } else {
@@ -160,6 +174,8 @@ export async function processStreamed(
         if (!(await store.queue.checkpoint(job, { ...data, progress }, LEASE_MS, m))) throw takenOver(job);
       }
     });
+    (batch as Batch | undefined)?.committed(ctx);
+    if (status !== undefined) countMessage(ctx, message, status);
     batches++;
     if (!finished) await opts.afterBatch?.(batches);
   }
@@ -526,7 +542,7 @@ async function queueRaw(
 }
 
 /** The message's outcome, once every interchange is recorded. */
-async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
+async function finish(s: StreamState, w: Work, head: Buffer): Promise<string> {
   const { ctx, message, progress } = s;
   const { m } = w;
   let status: string;
@@ -551,6 +567,7 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
     );
     status = 'rejected';
     await ctx.store.setMessageStatus(message.id, status, err.describe(), m);
+    logUnreadable(w, err);
     w.batch.event(ctx, {
       stage: 'processed',
       status: 'error',
@@ -559,7 +576,7 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
       partnerId: message.partnerId,
       detail: status,
     });
-    return;
+    return status;
   }
   const total = progress.processed + progress.rejected + progress.partial;
   status =
@@ -583,4 +600,5 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<void> {
     partnerId: message.partnerId,
     detail: status,
   });
+  return status;
 }

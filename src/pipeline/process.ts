@@ -124,6 +124,7 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
     unreadable = e.message;
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
+  let done: { status: string; batch: Batch } | undefined;
   await store.transaction(async (m) => {
     const w: Work = {
       ctx,
@@ -153,6 +154,7 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
       );
       status = 'rejected';
       await store.setMessageStatus(message.id, status, err.describe(), m);
+      logUnreadable(w, err);
     } else {
       for (const d of parsed.diagnostics) {
         await store.event(
@@ -189,12 +191,47 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
       partnerId: w.message.partnerId,
       detail: status,
     });
+    countSets(w.batch);
     await w.batch.flush(ctx, m);
     // The fence: a worker whose lease ran out must not commit work another worker is redoing.
     if (!(await store.queue.complete(job, m)))
       throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+    done = { status, batch: w.batch };
   });
+  if (done) {
+    done.batch.committed(ctx);
+    countMessage(ctx, message, done.status);
+  }
   ctx.kick?.();
+}
+
+/** Counts a processed message by its transport, partner and outcome (after the commit that recorded it). */
+export function countMessage(ctx: PipelineContext, message: MessageRecord, status: string): void {
+  const outcome = status === 'processed' || status === 'partial' ? status : 'rejected';
+  ctx.meter?.messageReceived({ transport: message.transport, partner: message.partnerId ?? 'unknown', outcome });
+}
+
+/** Counts the batch's transaction sets by type and ack status once it commits (its rows are cleared by the flush). */
+export function countSets(batch: Batch): void {
+  const sets = batch.transactions.map((t) => ({ type: t.type, ackStatus: t.ackStatus || 'none' }));
+  batch.afterCommit((ctx) => {
+    for (const s of sets) ctx.meter?.transactionSet(s);
+  });
+}
+
+/** A payload that is not X12 or EDIFACT, told at warn once the step commits. */
+export function logUnreadable(w: Pick<Work, 'message' | 'batch'>, err: GatewayError): void {
+  const { message } = w;
+  const fields = {
+    messageId: message.id,
+    partner: message.partnerId,
+    transport: message.transport,
+    fileName: message.fileName ?? undefined,
+    code: err.code,
+    reason: err.describe(),
+    duplicate: false,
+  };
+  w.batch.afterCommit((ctx) => ctx.logger.warn(fields, 'message refused'));
 }
 
 /** What became of an interchange, or of a message over its interchanges. */
@@ -242,6 +279,8 @@ async function interchange(w: Work, ic: Interchange): Promise<Outcome> {
   const acks = plannedAcks(ic, refusals.length && !channel ? undefined : partner);
   if (recorded) await markAnswered(w, rec, txs, acks);
 
+  logRefusals(w, ic, { partner, refusals, status, acks, duplicateOf: rec.duplicateOf?.messageId, txs });
+
   const rows = rec.transactions;
   let outcome: Outcome;
   if (refusals.length || status === 'R' || !partner) {
@@ -255,6 +294,63 @@ async function interchange(w: Work, ic: Interchange): Promise<Outcome> {
   // Last, so that on MariaDB the partner's control-number row is locked only until the commit that follows.
   await queueAcks(w, ic, partner, acks, icEvent, recorded ? rec.interchange.id : null);
   return outcome;
+}
+
+/** The first error diagnostic of a list, as `CODE text`, for a log line (the 997/999/CONTRL/TA1 code leads). */
+function firstError(errors: readonly { severity: string; code: string; message: string }[]): string | undefined {
+  const e = errors.find((d) => d.severity === 'error');
+  return e ? `${e.code} ${e.message}` : undefined;
+}
+
+/**
+ * A refused interchange, or refused transaction sets in an accepted one, told at warn once the step
+ * commits: with the reason and the ids that find it again (message, partner, control numbers), and
+ * whether it was a duplicate (and of which message). Normal traffic stays quiet.
+ */
+function logRefusals(
+  w: Work,
+  ic: Interchange,
+  e: {
+    partner: LoadedPartner | undefined;
+    refusals: GatewayError[];
+    status: string;
+    acks: PlannedAck[];
+    duplicateOf: string | undefined;
+    txs: Transaction[];
+  },
+): void {
+  const { message } = w;
+  const ids = {
+    messageId: message.id,
+    partner: e.partner?.id ?? message.partnerId ?? null,
+    transport: message.transport,
+    fileName: message.fileName ?? undefined,
+    interchange: ic.controlNumber,
+    sender: `${ic.sender.qualifier ? `${ic.sender.qualifier.trim()}/` : ''}${ic.sender.id.trim()}`,
+    acks: e.acks.map((a) => `${a.kind} ${a.status}`),
+  };
+  const duplicate = e.refusals.some((r) => r.code === 'EDIGW_DUPLICATE_INTERCHANGE');
+  if (e.refusals.length || e.status === 'R') {
+    const first = e.refusals[0];
+    const fields = {
+      ...ids,
+      code: first?.code ?? 'EDIGW_EDI_INVALID',
+      reason: first ? first.describe() : (firstError(ic.errors) ?? 'the interchange is rejected'),
+      duplicate,
+      ...(duplicate && e.duplicateOf ? { duplicateOf: e.duplicateOf } : {}),
+    };
+    w.batch.afterCommit((ctx) => ctx.logger.warn(fields, 'interchange refused'));
+    return;
+  }
+  const rejected = e.txs.filter((t) => transactionStatus(t) === 'R');
+  if (!rejected.length) return;
+  const sets = rejected.slice(0, 5).map((t) => ({
+    type: t.type,
+    control: t.controlNumber,
+    reason: firstError(t.errors) ?? 'rejected',
+  }));
+  const fields = { ...ids, rejected: rejected.length, of: e.txs.length, sets, duplicate: false };
+  w.batch.afterCommit((ctx) => ctx.logger.warn(fields, 'transaction sets refused'));
 }
 
 /**

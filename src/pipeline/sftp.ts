@@ -63,7 +63,12 @@ export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: num
         fileName: i.fileName,
         remotePath: i.remotePath,
         ...(i.synced ? { synced: i.synced } : {}),
+      }).catch((e: unknown) => {
+        // The session logs it with the file's path and tells the client; here it is only counted.
+        ctx.meter?.messageReceived({ transport: 'sftp', partner: i.partnerId, outcome: 'refused' });
+        throw e;
       }),
+    onLogin: (outcome) => ctx.meter?.sftpSession({ outcome }),
     logger,
   });
 }

@@ -242,9 +242,16 @@ export class Workers {
   private async guard(jobs: Job[], work: () => Promise<void>): Promise<void> {
     const { store, logger } = this.ctx;
     for (const job of jobs) this.heartbeat.hold(job);
+    const began = performance.now();
+    const timed = (outcome: 'done' | 'failed') => {
+      const seconds = (performance.now() - began) / 1000;
+      for (const job of jobs) this.ctx.meter?.job({ kind: job.kind, outcome }, seconds);
+    };
     try {
       await work();
+      timed('done');
     } catch (e) {
+      timed('failed');
       // Every step is idempotent (its writes commit with the job's completion), so running it again is safe.
       const msg = e instanceof GatewayError ? e.describe() : (e as Error).message;
       // A deadlock victim or a bounded wait on a busy database is an expected race, not a fault of the

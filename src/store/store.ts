@@ -296,6 +296,49 @@ export class Store {
     };
   }
 
+  /**
+   * The message that brought in an interchange from this partner with this sender, receiver and
+   * control number before, if one did: a lookup on the unique key the process step's duplicate check
+   * relies on, so intake can say "duplicate" at once.
+   */
+  async interchangeReceivedBefore(
+    partnerId: string,
+    head: { sender: { id: string }; receiver: { id: string }; controlNumber: string },
+  ): Promise<string | undefined> {
+    const hit = await this.read((m) =>
+      m.findOne(InterchangeRecord, {
+        where: {
+          partnerKey: partnerId,
+          senderId: head.sender.id.slice(0, 35),
+          receiverId: head.receiver.id.slice(0, 35),
+          controlNumber: head.controlNumber.slice(0, 14),
+          direction: 'in',
+        },
+        select: { messageId: true },
+      }),
+    );
+    return hit?.messageId;
+  }
+
+  /**
+   * What a metrics scrape reads: unfinished jobs per kind and status (finished ones are history), and
+   * the dead-lettered deliveries waiting for a replay. On the side connection, as health is, so a
+   * scrape never queues behind the jobs for a pooled connection.
+   */
+  async backlog(): Promise<{ jobs: Array<{ kind: string; status: string; count: number }>; deadLetters: number }> {
+    const d = this.driver;
+    const jobsSql = `SELECT kind, status, COUNT(*) AS n FROM ${quote(d, 'job')} WHERE status IN ('queued', 'running', 'dead') GROUP BY kind, status`;
+    const deadSql = `SELECT COUNT(*) AS n FROM ${quote(d, 'delivery')} WHERE status = 'dead'`;
+    const run = (sql: string): Promise<Array<Record<string, unknown>>> =>
+      this.side ? this.side.query(sql) : this.query(sql);
+    const jobs = await run(jobsSql);
+    const dead = await run(deadSql);
+    return {
+      jobs: jobs.map((r) => ({ kind: String(r.kind), status: String(r.status), count: Number(r.n) })),
+      deadLetters: Number(dead[0]?.n ?? 0),
+    };
+  }
+
   async close(): Promise<void> {
     await this.side?.close();
     // The thread first: the gateway's connection, closing last, then checkpoints what is left and removes the WAL.

@@ -13,6 +13,7 @@ import {
   summaryRows,
   summaryTotals,
   transactionRows,
+  firstErrorOf,
   type TransactionRow,
 } from '../../src/admin/reports/query';
 import { renderCsv } from '../../src/admin/reports/csv';
@@ -259,6 +260,7 @@ for (const kind of DATABASES) {
         reference: 'PO-1',
         messageId: expect.any(String),
         transactionId: ids.acme1[0],
+        reason: null,
       } satisfies Record<keyof TransactionRow, unknown>);
       expect(rows[1]).toMatchObject({
         deliveryStatus: 'dead',
@@ -382,6 +384,7 @@ for (const kind of DATABASES) {
         'reference',
         'messageId',
         'transactionId',
+        'reason',
       ]);
       expect(records).toHaveLength(rows.length + 1);
       const get = (rec: string[], name: string) => rec[header.indexOf(name)];
@@ -553,5 +556,23 @@ describe('cli: report', () => {
     expect(down.err).toMatch(/^edi-gateway: reporting from mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/x: /);
     expect(down.err).not.toContain('secret');
     expect(down.err).not.toMatch(/\bat .*\.js:\d+/);
+  });
+});
+
+describe('report: the reason column', () => {
+  it('is the first error of a stored validation report, with the acknowledgement segment that carries its code', () => {
+    const report = [
+      { severity: 'warning', level: 'segment', code: '3', message: 'a warning first' },
+      { severity: 'error', level: 'transaction', code: '5', message: 'number of included segments does not match' },
+    ];
+    expect(firstErrorOf(report, 'x12')).toBe('AK5 5: number of included segments does not match');
+    expect(firstErrorOf(JSON.stringify({ diagnostics: report, omitted: 3 }), 'edifact')).toBe(
+      'UCM 5: number of included segments does not match',
+    );
+    expect(firstErrorOf([{ severity: 'error', level: 'interchange', code: '006', message: 'duplicate' }], 'x12')).toBe(
+      'TA1 006: duplicate',
+    );
+    expect(firstErrorOf(null, 'x12')).toBeNull();
+    expect(firstErrorOf([report[0]], 'x12')).toBeNull();
   });
 });

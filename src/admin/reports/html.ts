@@ -294,7 +294,7 @@ function transactionTable(rows: TransactionRow[]): string {
 <td class="mono nowrap">${esc(r.interchangeControlNumber ?? '')}<br>${esc(r.groupControlNumber ?? '—')} / ${esc(r.transactionControlNumber)}</td>
 <td class="party"><span class="nowrap">${party(r.senderQualifier, r.sender)}</span><br><span class="nowrap">→ ${party(r.receiverQualifier, r.receiver)}</span></td>
 <td class="tracked">${trackedHtml}</td>
-<td${r.validation === 'invalid' ? ' class="flag"' : ''}>${esc(r.validation)}</td>
+<td${r.validation === 'invalid' ? ' class="flag"' : ''}>${esc(r.validation)}${r.reason ? `<br><span class="sub">${esc(r.reason)}</span>` : ''}</td>
 <td${ackBad ? ' class="flag"' : ''}>${esc(ack)}</td>
 <td${deliveryBad ? ' class="flag"' : ''}>${esc(delivery)}${r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''}</td>
 <td class="carrier">${carrier}</td>
@@ -335,6 +335,7 @@ ${body}
 
 const noticeLabels: Record<string, string> = {
   'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in',
+  interchange: 'Interchange refused',
 };
 
 function noticeSection(rows: NoticeRow[]): string {

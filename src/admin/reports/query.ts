@@ -42,6 +42,8 @@ export interface TransactionRow {
   reference: string | null;
   messageId: string;
   transactionId: string;
+  /** Why it is invalid or rejected: the first error, with its acknowledgement code (`AK5 5: …`, `TA1 006: …`, `UCM 16: …`); null when none. */
+  reason: string | null;
 }
 
 /** The row fields in contract order: JSON keys, CSV columns (with `tracked` flattened). */
@@ -73,6 +75,7 @@ export const rowFields = [
   'reference',
   'messageId',
   'transactionId',
+  'reason',
 ] as const satisfies readonly (keyof TransactionRow)[];
 
 export interface ReportFilter {
@@ -153,6 +156,34 @@ interface RawRow {
   reference: string | null;
   messageId: string;
   transactionId: string;
+  txReport: unknown;
+  icReport: unknown;
+}
+
+/** The segment of the acknowledgement that reports a diagnostic of each level. */
+const ACK_SEGMENT: Record<'x12' | 'edifact', Record<string, string>> = {
+  x12: { interchange: 'TA1', group: 'AK9', transaction: 'AK5', segment: 'AK3', element: 'AK4' },
+  edifact: { interchange: 'UCI', group: 'UCF', transaction: 'UCM', segment: 'UCS', element: 'UCD' },
+};
+
+/** The first error of a stored validation report (a list, or `{ diagnostics, omitted }`), as `SEG code: text`. */
+export function firstErrorOf(report: unknown, standard: 'x12' | 'edifact'): string | null {
+  let v = report;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return null;
+    }
+  }
+  const list = Array.isArray(v) ? v : (v as { diagnostics?: unknown } | null)?.diagnostics;
+  if (!Array.isArray(list)) return null;
+  const e = (list as Array<{ severity?: string; level?: string; code?: string; message?: string }>).find(
+    (d) => d?.severity === 'error',
+  );
+  if (!e) return null;
+  const seg = ACK_SEGMENT[standard][e.level ?? ''] ?? '';
+  return `${seg ? `${seg} ` : ''}${e.code ?? ''}: ${e.message ?? ''}`.trim();
 }
 
 function iso(v: Date | string | null): string | null {
@@ -233,6 +264,8 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
     col('t', 'reference'),
     col('t', 'messageId'),
     col('t', 'id', 'transactionId'),
+    col('t', 'validationReport', 'txReport'),
+    col('i', 'validationReport', 'icReport'),
   ].join(', ')}
   FROM ${q('edi_transaction')} t
   LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}
@@ -277,6 +310,8 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
       reference: r.reference,
       messageId: r.messageId,
       transactionId: r.transactionId,
+      // The interchange's own refusal (unknown sender, TA1) comes first: it is why its sets were not taken.
+      reason: firstErrorOf(r.icReport, r.standard) ?? firstErrorOf(r.txReport, r.standard),
     };
   });
 }
@@ -372,6 +407,9 @@ export function summaryTotals(summary: SummaryCounts[]): SummaryCounts {
 /** Events the page of the report lists beside the transaction sets: content that came in and was not taken. */
 export const NOTICE_STAGES = ['as2-duplicate-changed'] as const;
 
+/** Interchange events of these codes are notices too: a refused duplicate records no transaction set of its own. */
+export const NOTICE_CODES = ['EDIGW_DUPLICATE_INTERCHANGE'] as const;
+
 export interface NoticeRow {
   /** ISO 8601, UTC. */
   at: string;
@@ -389,8 +427,10 @@ export interface NoticeRow {
  */
 export async function noticeRows(store: Store, filter: ReportFilter = {}): Promise<NoticeRow[]> {
   const q = (name: string) => quote(store.driver, name);
-  const where = [`e.${q('stage')} IN (${NOTICE_STAGES.map(() => '?').join(', ')})`];
-  const params: unknown[] = [...NOTICE_STAGES];
+  const where = [
+    `(e.${q('stage')} IN (${NOTICE_STAGES.map(() => '?').join(', ')}) OR (e.${q('stage')} = 'interchange' AND e.${q('code')} IN (${NOTICE_CODES.map(() => '?').join(', ')})))`,
+  ];
+  const params: unknown[] = [...NOTICE_STAGES, ...NOTICE_CODES];
   if (filter.from) {
     where.push(`e.${q('createdAt')} >= ?`);
     params.push(sqlDate(store.driver, filter.from));

@@ -55,6 +55,8 @@ export interface SftpServerOptions {
   /** Failed logins from one address within 10 minutes after which it is refused for 15 (default 10). */
   maxAuthFailures?: number;
   logger: SftpLogger;
+  /** Told of each connection's login: `opened` when it logged in, `refused` when it closed after failed attempts (metrics). */
+  onLogin?(outcome: 'opened' | 'refused'): void;
 }
 
 export interface RunningSftpServer {
@@ -310,6 +312,7 @@ class HostedSftp {
           this.conns.delete(conn);
           if (!conn.user && conn.refused.length > 0) {
             this.o.logger.warn({ remote: conn.remote, attempts: conn.refused }, 'sftp login failed');
+            this.o.onLogin?.('refused');
           }
           resolve();
         });
@@ -477,6 +480,7 @@ class HostedSftp {
       { partnerId: user.partnerId, user: user.user, remote: conn.remote, method: ctx.method },
       'sftp login',
     );
+    this.o.onLogin?.('opened');
   }
 
   private async makeHome(partnerId: string): Promise<Home> {

@@ -61,6 +61,7 @@ startSftpServer({
   users: () => call<SftpUser[]>({ method: 'users' }),
   intake: (request) => call<{ messageId: string }>({ method: 'intake', request }),
   logger,
+  onLogin: (outcome) => post({ type: 'login', outcome }),
 }).then(
   (running) => {
     server = running;

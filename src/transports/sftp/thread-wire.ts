@@ -41,6 +41,7 @@ export type Call =
 export type FromThread =
   | Call
   | { type: 'log'; level: Level; fields: Record<string, unknown>; message: string }
+  | { type: 'login'; outcome: 'opened' | 'refused' }
   | { type: 'listening'; port: number }
   | { type: 'failed'; error: WireError }
   | { type: 'closed' };

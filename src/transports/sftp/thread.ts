@@ -73,6 +73,8 @@ class SftpThread {
             return this.answer(worker, m);
           case 'log':
             return this.o.logger[m.level](fieldsFromWire(m.fields), m.message);
+          case 'login':
+            return this.o.onLogin?.(m.outcome);
           case 'listening':
             listening = true;
             return resolve(m.port);
