@@ -6,15 +6,15 @@
 
 import type { DocumentKind } from './kind';
 import { invoiceSchema } from './schemas';
-import type { DocumentPurpose, ItemIds, Party, PartyRole, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference } from './common';
 import { fromX12_810, toX12_810 } from './x12-810';
 import { fromInvoic, toInvoic } from './edifact-invoic';
 
 /** What the invoice claims: X12 BIG07 (640) / EDIFACT BGM C002 1001. */
 export type InvoiceType = 'invoice' | 'credit' | 'debit' | 'consolidated';
 
-/** The purchase order roles, and the party payment goes to. */
-export type InvoiceRole = PartyRole | 'remitTo';
+/** Every document knows every role (code-lists.ts); the name stays for the code that used it. */
+export type InvoiceRole = PartyRole;
 
 export interface InvoiceLine extends ItemIds {
   /** The line number as sent (X12 IT101, EDIFACT LIN 1082). */
@@ -24,6 +24,10 @@ export interface InvoiceLine extends ItemIds {
   unit?: string;
   unitPrice?: number;
   description?: string;
+  /** Line references (X12 REF in the line loop / EDIFACT RFF in the line group), any qualifier. */
+  references?: Reference[];
+  /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
+  dates?: DateRef[];
 }
 
 export interface PaymentTerms {
@@ -49,6 +53,8 @@ export interface Invoice {
   currency?: string;
   parties: Array<Party<InvoiceRole>>;
   references: Reference[];
+  /** Dates of any qualifier but the invoice's own (X12 DTM / EDIFACT DTM). */
+  dates: DateRef[];
   terms?: PaymentTerms;
   lines: InvoiceLine[];
   totals: {

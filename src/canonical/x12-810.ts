@@ -1,24 +1,19 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, ccyymmdd, compact, compactOrNone, isoDate, numberOf, unitFromX12Code, unitToX12Code } from './common';
-import type { Invoice, InvoiceLine, InvoiceRole, InvoiceType, PaymentTerms } from './invoice';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
-  itemIdElements,
-  itemIds,
-  n1Members,
-  n1Segments,
-  num,
-  parties,
-  pidDescription,
-  pidSegments,
-  refSegments,
-  references,
-  seg,
-  t,
-  x12Purpose,
-  x12Reference,
-  x12RolePairs,
-} from './x12-common';
+  CodeMap,
+  ccyymmdd,
+  compact,
+  compactOrNone,
+  isoDate,
+  numberOf,
+  some,
+  unitFromX12Code,
+  unitToX12Code,
+} from './common';
+import type { Invoice, InvoiceLine, InvoiceType, PaymentTerms } from './invoice';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
 /** BIG07 (640): an invoice sends no transaction type, or DI (debit invoice). */
 export const x12InvoiceType = new CodeMap<InvoiceType>([
@@ -29,7 +24,6 @@ export const x12InvoiceType = new CodeMap<InvoiceType>([
   ['debit', 'DR'],
   ['consolidated', 'CI'],
 ]);
-export const x12InvoiceRole = new CodeMap<InvoiceRole>([...x12RolePairs, ['remitTo', 'RE'], ['remitTo', 'RI']]);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'IT1' });
@@ -58,6 +52,8 @@ function line(segs: Seg[]): InvoiceLine {
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  l.dates = some(dtmDates(segs));
   return compact(l);
 }
 
@@ -89,8 +85,9 @@ export function fromX12_810(tx: Transaction): Invoice {
     orderNumber: big ? t(big, 4) || undefined : undefined,
     orderDate: big ? isoDate(t(big, 3)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
-    parties: parties(s.parties, x12InvoiceRole),
-    references: references(s.header, x12Reference),
+    parties: parties(s.parties),
+    references: references(s.header),
+    dates: dtmDates(s.header),
     terms: terms(s.header.find((x) => x.id === 'ITD')),
     lines,
     totals: compact({
@@ -124,8 +121,8 @@ export function toX12_810(inv: Invoice): Segment[] {
   // NTE02 holds 80 characters and one NTE is one note: a longer note is cut rather than split into notes that read back as several.
   for (const note of inv.notes) out.push(seg('NTE', 'GEN', note.slice(0, 80)));
   if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
-  out.push(...refSegments(inv.references, x12Reference));
-  for (const p of inv.parties) out.push(...n1Segments(p, x12InvoiceRole));
+  out.push(...refSegments(inv.references));
+  for (const p of inv.parties) out.push(...n1Segments(p));
   const terms = inv.terms;
   if (terms) {
     // ITD01 01 basic terms, ITD02 3 counted from the invoice date: what the day counts of the canonical terms mean.
@@ -142,6 +139,7 @@ export function toX12_810(inv: Invoice): Segment[] {
       ),
     );
   }
+  out.push(...dtmSegments(inv.dates));
   for (const l of inv.lines) {
     out.push(
       seg(
@@ -155,6 +153,7 @@ export function toX12_810(inv: Invoice): Segment[] {
       ),
     );
     out.push(...pidSegments(l.description));
+    out.push(...refSegments(l.references), ...dtmSegments(l.dates));
   }
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));
