@@ -65,6 +65,17 @@ export interface Reference<Q extends string = ReferenceQualifier> {
   value: string;
 }
 
+/** Payment terms: X12 ITD / EDIFACT PAT groups. */
+export interface PaymentTerms {
+  /** Percent off when paid within discountDays (X12 ITD03, EDIFACT PCD 12 in the PAT 22 group). */
+  discountPercent?: number;
+  discountDays?: number;
+  /** Days after the invoice date the full amount is due. */
+  netDays?: number;
+  /** ISO 8601 date the full amount is due. */
+  dueDate?: string;
+}
+
 /** A dated event of a document or a line (X12 DTM / EDIFACT DTM), beside the dates a document names. */
 export interface DateRef {
   qualifier: DateQualifier;

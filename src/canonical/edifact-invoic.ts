@@ -1,8 +1,9 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, compact, compactOrNone, numberOf, some } from './common';
-import type { Invoice, InvoiceLine, InvoiceType, PaymentTerms } from './invoice';
+import { CodeMap, compact, some } from './common';
+import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
-import { type Seg, type Sections, groups, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
+import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
   c,
@@ -33,13 +34,6 @@ export const edifactInvoiceType = new CodeMap<InvoiceType>([
   ['debit', '383'],
   ['consolidated', '385'],
 ]);
-/** Dates the invoice reads into fields of its own: due dates in the terms. The document date is one of 137 and 3. */
-const TERMS_DATES = ['13', '140'];
-
-/** PAT 4279: 1 basic (net) terms, 22 discount terms; C112 counts days (2151 D) after the invoice date (2475 5, 2009 3). */
-const NET = '1';
-const DISCOUNT = '22';
-const DAYS_AFTER_INVOICE = ['5', '3', 'D'];
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'LIN' });
@@ -67,24 +61,6 @@ function line(segs: Seg[]): InvoiceLine {
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
   return compact(l);
-}
-
-function days(pat: Seg): number | undefined {
-  const c112 = c(pat, 3);
-  return c112[2] === 'D' ? numberOf(c112[3] ?? '') : undefined;
-}
-
-function terms(header: Seg[]): PaymentTerms | undefined {
-  const pats = groups(header, 'PAT', ['DTM', 'PCD', 'MOA', 'PAI', 'FII']);
-  const discount = pats.find((g) => t(g[0], 1) === DISCOUNT);
-  const net = pats.find((g) => t(g[0], 1) !== DISCOUNT);
-  const pcd = discount?.find((x) => x.id === 'PCD' && c(x, 1)[0] === '12');
-  return compactOrNone<PaymentTerms>({
-    discountPercent: pcd ? numberOf(c(pcd, 1)[1] ?? '') : undefined,
-    discountDays: discount ? days(discount[0]) : undefined,
-    netDays: net ? days(net[0]) : undefined,
-    dueDate: net ? dateOf(net, '13', '140') : undefined,
-  });
 }
 
 /** Reads an EDIFACT INVOIC (D96A or D97B with their profile trees, or any directory from its segments) into an Invoice. */
@@ -133,22 +109,7 @@ export function toInvoic(inv: Invoice): Segment[] {
   out.push(...rffSegments(inv.references));
   for (const p of inv.parties) out.push(...nadSegments(p));
   if (inv.currency) out.push(seg('CUX', ['2', inv.currency, '4']));
-  const terms = inv.terms;
-  if (terms && (terms.netDays !== undefined || terms.dueDate)) {
-    out.push(seg('PAT', NET, '', terms.netDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.netDays)] : ''));
-    if (terms.dueDate) out.push(dtm('13', terms.dueDate));
-  }
-  if (terms && (terms.discountDays !== undefined || terms.discountPercent !== undefined)) {
-    out.push(
-      seg(
-        'PAT',
-        DISCOUNT,
-        '',
-        terms.discountDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.discountDays)] : '',
-      ),
-    );
-    if (terms.discountPercent !== undefined) out.push(seg('PCD', ['12', num(terms.discountPercent)]));
-  }
+  out.push(...patSegments(inv.terms));
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));

@@ -3,6 +3,7 @@ import { CodeMap, compact, some } from './common';
 import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
+import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
   amount,
   c,
@@ -80,7 +81,8 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     parties: parties(s.parties),
     references: references(s.header),
     requestedDelivery: dateOf(s.header, '2'),
-    dates: dtmDates(s.header, OWN_DATES),
+    dates: dtmDates(s.header, [...OWN_DATES, ...TERMS_DATES]),
+    terms: terms(s.header),
     lines,
     totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
     notes: ftxNotes(s.header),
@@ -98,6 +100,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...rffSegments(po.references));
   for (const p of po.parties) out.push(...nadSegments(p));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
+  out.push(...patSegments(po.terms));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));

@@ -1,6 +1,7 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
+import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
@@ -111,7 +112,8 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     parties: parties(s.parties),
     // The first RFF ON is the order answered (orderNumber); further ones are references.
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
-    dates: dtmDates(header, ['137']),
+    dates: dtmDates(header, ['137', ...TERMS_DATES]),
+    terms: terms(header),
     lines,
     totals: compact({ lineCount: lineCount(summary) ?? lines.length, amount: amount(summary, '86', '79') }),
     notes: ftxNotes(header),
@@ -138,6 +140,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   out.push(...rffSegments(r.references));
   for (const p of r.parties) out.push(...nadSegments(p));
   if (r.currency) out.push(seg('CUX', ['2', r.currency, '9']));
+  out.push(...patSegments(r.terms));
   for (const l of r.lines) {
     const backordered = l.status === 'backordered';
     out.push(

@@ -6,7 +6,9 @@
 
 import type { DocumentKind } from './kind';
 import { invoiceSchema } from './schemas';
-import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, Reference } from './common';
+
+export type { PaymentTerms } from './common';
 import { fromX12_810, toX12_810 } from './x12-810';
 import { fromInvoic, toInvoic } from './edifact-invoic';
 
@@ -28,16 +30,6 @@ export interface InvoiceLine extends ItemIds {
   references?: Reference[];
   /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
   dates?: DateRef[];
-}
-
-export interface PaymentTerms {
-  /** Percent off when paid within discountDays (X12 ITD03, EDIFACT PCD 12 in the PAT 22 group). */
-  discountPercent?: number;
-  discountDays?: number;
-  /** Days after the invoice date the full amount is due. */
-  netDays?: number;
-  /** ISO 8601 date the full amount is due. */
-  dueDate?: string;
 }
 
 export interface Invoice {

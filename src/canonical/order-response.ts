@@ -6,7 +6,7 @@
 
 import type { DocumentKind } from './kind';
 import { orderResponseSchema } from './schemas';
-import type { DateRef, DocumentPurpose, ItemIds, Party, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_855, toX12_855 } from './x12-855';
 import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 
@@ -55,6 +55,8 @@ export interface OrderResponse {
   references: Reference[];
   /** Dates of any qualifier (X12 DTM / EDIFACT DTM). */
   dates: DateRef[];
+  /** Payment terms (X12 ITD / EDIFACT PAT), as for the Invoice. */
+  terms?: PaymentTerms;
   lines: ResponseLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */

@@ -6,7 +6,7 @@
 
 import type { DocumentKind } from './kind';
 import { purchaseOrderSchema } from './schemas';
-import type { DateRef, DocumentPurpose, ItemIds, Party, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
 
@@ -67,6 +67,8 @@ export interface PurchaseOrder {
   requestedDelivery?: string;
   /** Other dates of any qualifier (X12 DTM / EDIFACT DTM). */
   dates: DateRef[];
+  /** Payment terms (X12 ITD / EDIFACT PAT), as for the Invoice. */
+  terms?: PaymentTerms;
   lines: OrderLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */

@@ -107,6 +107,13 @@ const dateRef = z.strictObject({
     .optional(),
 });
 
+const paymentTerms = z.strictObject({
+  discountPercent: amount.optional(),
+  discountDays: count.optional(),
+  netDays: count.optional(),
+  dueDate: isoDate.optional(),
+});
+
 /** What every line may carry beside its own fields. */
 const lineExtras = { references: z.array(reference).optional(), dates: z.array(dateRef).optional() };
 
@@ -128,6 +135,7 @@ export const purchaseOrderSchema = z
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
+    terms: paymentTerms.optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(
       z.strictObject({
@@ -163,14 +171,7 @@ export const invoiceSchema = z
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
-    terms: z
-      .strictObject({
-        discountPercent: amount.optional(),
-        discountDays: count.optional(),
-        netDays: count.optional(),
-        dueDate: isoDate.optional(),
-      })
-      .optional(),
+    terms: paymentTerms.optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -236,6 +237,7 @@ export const orderResponseSchema = z
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
+    terms: paymentTerms.optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),

@@ -1,17 +1,8 @@
 import type { Segment, Transaction } from '../edi/model';
-import {
-  CodeMap,
-  ccyymmdd,
-  compact,
-  compactOrNone,
-  isoDate,
-  numberOf,
-  some,
-  unitFromX12Code,
-  unitToX12Code,
-} from './common';
-import type { Invoice, InvoiceLine, InvoiceType, PaymentTerms } from './invoice';
+import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
+import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { itdSegments, itdTerms } from './x12-terms';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
@@ -57,16 +48,6 @@ function line(segs: Seg[]): InvoiceLine {
   return compact(l);
 }
 
-function terms(itd: Seg | undefined): PaymentTerms | undefined {
-  if (!itd) return undefined;
-  return compactOrNone<PaymentTerms>({
-    discountPercent: numberOf(t(itd, 3)),
-    discountDays: numberOf(t(itd, 5)),
-    netDays: numberOf(t(itd, 7)),
-    dueDate: isoDate(t(itd, 6)),
-  });
-}
-
 /** Reads an X12 810 (004010 with its profile tree, or any version from its segments) into an Invoice. */
 export function fromX12_810(tx: Transaction): Invoice {
   const s = sections(tx);
@@ -88,7 +69,7 @@ export function fromX12_810(tx: Transaction): Invoice {
     parties: parties(s.parties),
     references: references(s.header),
     dates: dtmDates(s.header),
-    terms: terms(s.header.find((x) => x.id === 'ITD')),
+    terms: itdTerms(s.header),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -123,22 +104,7 @@ export function toX12_810(inv: Invoice): Segment[] {
   if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
   out.push(...refSegments(inv.references));
   for (const p of inv.parties) out.push(...n1Segments(p));
-  const terms = inv.terms;
-  if (terms) {
-    // ITD01 01 basic terms, ITD02 3 counted from the invoice date: what the day counts of the canonical terms mean.
-    out.push(
-      seg(
-        'ITD',
-        '01',
-        '3',
-        num(terms.discountPercent),
-        '',
-        num(terms.discountDays),
-        terms.dueDate ? ccyymmdd(terms.dueDate) : '',
-        num(terms.netDays),
-      ),
-    );
-  }
+  out.push(...itdSegments(inv.terms));
   out.push(...dtmSegments(inv.dates));
   for (const l of inv.lines) {
     out.push(

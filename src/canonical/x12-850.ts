@@ -4,6 +4,7 @@ import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { itdSegments, itdTerms } from './x12-terms';
 
 export { x12Purpose };
 
@@ -67,6 +68,7 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     references: references(s.header),
     requestedDelivery: dtm ? isoDate(t(dtm, 2)) : undefined,
     dates: dtmDates(s.header, OWN_DATES),
+    terms: itdTerms(s.header),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -98,6 +100,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   );
   if (po.currency) out.push(seg('CUR', 'BY', po.currency));
   out.push(...refSegments(po.references));
+  out.push(...itdSegments(po.terms));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
   out.push(...dtmSegments(po.dates));
   for (const note of po.notes) {

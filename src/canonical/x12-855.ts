@@ -3,6 +3,7 @@ import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX1
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { itdSegments, itdTerms } from './x12-terms';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
@@ -88,6 +89,7 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     parties: parties(s.parties),
     references: references(s.header),
     dates: dtmDates(s.header),
+    terms: itdTerms(s.header),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -124,6 +126,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
   );
   if (r.currency) out.push(seg('CUR', 'SE', r.currency));
   out.push(...refSegments(r.references));
+  out.push(...itdSegments(r.terms));
   out.push(...dtmSegments(r.dates));
   for (const note of r.notes) {
     out.push(seg('N9', 'L1', 'NOTE'));

@@ -330,6 +330,7 @@ export const fullPurchaseOrder: PurchaseOrder = {
     { qualifier: 'cancel-after', date: '2024-03-31' },
     { qualifier: 'requested-ship', date: '2024-03-08' },
   ],
+  terms: { discountPercent: 2, discountDays: 10, netDays: 30 },
   lines: [
     {
       lineNumber: '10',
@@ -426,6 +427,16 @@ export const fullInvoice: Invoice = {
   notes: ['Payable by bank transfer only.'],
 };
 
+const paymentTerms = fc
+  .record({
+    discountPercent: optional(money(9999)),
+    discountDays: optional(count(999)),
+    netDays: optional(count(999)),
+    dueDate: optional(isoDay),
+  })
+  .map(defined)
+  .filter((t) => Object.keys(t).length > 0);
+
 /** PurchaseOrders both standards can carry. */
 const orderLine = fc
   .record({
@@ -448,6 +459,7 @@ export const purchaseOrders: fc.Arbitrary<PurchaseOrder> = fc
     references: fc.array(reference(allReferences), { maxLength: 4 }),
     requestedDelivery: optional(isoDay),
     dates: dates(['requested-delivery']),
+    terms: optional(paymentTerms),
     lines: fc.array(orderLine, { minLength: 1, maxLength: 4 }), // an 850 needs a PO1
     totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
     notes: fc.array(text(300), { maxLength: 3 }),
@@ -465,15 +477,6 @@ const invoiceLine = fc
   })
   .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })))
   .chain((l) => lineExtras().map((x) => ({ ...l, ...x })));
-const paymentTerms = fc
-  .record({
-    discountPercent: optional(money(9999)),
-    discountDays: optional(count(999)),
-    netDays: optional(count(999)),
-    dueDate: optional(isoDay),
-  })
-  .map(defined)
-  .filter((t) => Object.keys(t).length > 0);
 export const invoices: fc.Arbitrary<Invoice> = fc
   .record({
     number: fc
@@ -636,6 +639,7 @@ export const fullOrderResponse: OrderResponse = {
     { qualifier: 'price-list', value: 'PL-2024' },
   ],
   dates: [{ qualifier: 'promised-delivery', date: '2024-02-12' }],
+  terms: { netDays: 45, dueDate: '2024-03-31' },
   lines: [
     {
       lineNumber: '1',
@@ -718,6 +722,7 @@ export const orderResponses: fc.Arbitrary<OrderResponse> = fc
     parties: fc.array(party(allRoles), { maxLength: 4 }),
     references: fc.array(reference(allReferences), { maxLength: 4 }),
     dates: dates(),
+    terms: optional(paymentTerms),
     lines: fc.array(responseLine, { maxLength: 5 }),
     totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
     notes: fc.array(text(300), { maxLength: 3 }),
