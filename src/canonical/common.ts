@@ -3,23 +3,52 @@
  * numbers, the two-way code tables and the small conversions (dates, numbers, units) both standards need.
  */
 
+import type {
+  ChannelName,
+  ContactFunctionName,
+  DateQualifierName,
+  IdAgency,
+  RawCode,
+  RefQualifier,
+  Role,
+} from './code-lists';
+
+export type { RawCode } from './code-lists';
+
 /** Why a document was sent: X12 BEG01, BIG08, BSN01, BAK01 (353) / EDIFACT BGM 1225. */
 export type DocumentPurpose = 'original' | 'cancellation' | 'change' | 'replace' | 'confirmation' | 'duplicate';
 
-export type PartyRole = 'buyer' | 'seller' | 'shipTo' | 'billTo';
+/** A party's role: X12 N101 (98) / EDIFACT NAD 3035, mapped in code-lists.ts; an unmapped code is carried as-is. */
+export type PartyRole = Role | RawCode;
 
 /** Who issued the party's id: X12 N103 (66) / EDIFACT NAD C082 3055. */
-export type PartyIdQualifier = 'gln' | 'duns' | 'duns+4' | 'buyer-assigned' | 'seller-assigned';
+export type PartyIdQualifier = IdAgency | RawCode;
 
-/** Reference kinds both standards name with the same meaning: X12 REF01 (128) / EDIFACT RFF 1153. */
-export type ReferenceQualifier =
-  'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor';
+/** A reference's kind: X12 REF01 (128) / EDIFACT RFF 1153. */
+export type ReferenceQualifier = RefQualifier | RawCode;
 
-/** A party; documents that know more roles than the four of a purchase order widen R. */
+/** A date's meaning: X12 DTM01 (374) / EDIFACT DTM 2005. */
+export type DateQualifier = DateQualifierName | RawCode;
+
+/** How to reach a contact: X12 PER03/05/07 (365) / EDIFACT COM 3155. */
+export interface Communication {
+  channel: ChannelName | RawCode;
+  value: string;
+}
+
+/** A contact of a party: X12 PER / EDIFACT CTA with its COMs. */
+export interface Contact {
+  /** X12 PER01 (366) / EDIFACT CTA 3139. */
+  function: ContactFunctionName | RawCode;
+  name?: string;
+  communications?: Communication[];
+}
+
+/** A party; R stays a parameter so documents can still name the roles they use. */
 export interface Party<R extends string = PartyRole> {
   role: R;
   id?: string;
-  /** Absent: no qualifier, or one that is only "mutually defined" (X12 ZZ, EDIFACT ZZZ) or unknown. */
+  /** Absent: no qualifier, or one that is only "mutually defined" (X12 ZZ, EDIFACT no agency). */
   idQualifier?: PartyIdQualifier;
   name?: string;
   addressLines?: string[];
@@ -28,11 +57,32 @@ export interface Party<R extends string = PartyRole> {
   postalCode?: string;
   /** ISO 3166 country code as sent. */
   country?: string;
+  contacts?: Contact[];
 }
 
 export interface Reference<Q extends string = ReferenceQualifier> {
   qualifier: Q;
   value: string;
+}
+
+/** Payment terms: X12 ITD / EDIFACT PAT groups. */
+export interface PaymentTerms {
+  /** Percent off when paid within discountDays (X12 ITD03, EDIFACT PCD 12 in the PAT 22 group). */
+  discountPercent?: number;
+  discountDays?: number;
+  /** Days after the invoice date the full amount is due. */
+  netDays?: number;
+  /** ISO 8601 date the full amount is due. */
+  dueDate?: string;
+}
+
+/** A dated event of a document or a line (X12 DTM / EDIFACT DTM), beside the dates a document names. */
+export interface DateRef {
+  qualifier: DateQualifier;
+  /** YYYY-MM-DD. */
+  date: string;
+  /** HH:MM, when one was sent. */
+  time?: string;
 }
 
 /** The item numbers a line can carry in both standards (X12 235 qualifiers / EDIFACT 7143 item number types). */
@@ -78,6 +128,15 @@ export function isoDate(s: string): string | undefined {
   return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
 }
 
+/** isoDate(), and undefined unless it is a real calendar day (a sender's 19999715 is no date to carry on). */
+export function calendarDate(s: string): string | undefined {
+  const iso = isoDate(s);
+  if (!iso) return undefined;
+  const [y, m, d] = iso.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d ? iso : undefined;
+}
+
 export function ccyymmdd(iso: string): string {
   return iso.replace(/-/g, '');
 }
@@ -107,6 +166,9 @@ export function compact<T extends object>(o: T): T {
   }
   return out as T;
 }
+
+/** A list, or undefined when empty: the optional lists of a line. */
+export const some = <T>(xs: T[]): T[] | undefined => (xs.length ? xs : undefined);
 
 /** compact(), and undefined when nothing is left: for optional sub-objects such as payment terms. */
 export function compactOrNone<T extends object>(o: T): T | undefined {

@@ -1,21 +1,7 @@
 import type { Element, Segment } from '../edi/model';
 import { components, text } from '../edi/model';
 import { trimTrailing } from '../edi/x12/ack-envelope';
-import {
-  CodeMap,
-  type DocumentPurpose,
-  type ItemIds,
-  type Party,
-  type PartyIdQualifier,
-  type PartyRole,
-  type Reference,
-  type ReferenceQualifier,
-  ccyymmdd,
-  chunks,
-  compact,
-  isoDate,
-  numberOf,
-} from './common';
+import { CodeMap, type DocumentPurpose, type ItemIds, ccyymmdd, chunks, isoDate, numberOf } from './common';
 import type { Seg } from './sections';
 import { edifactGtinType } from './gtin';
 
@@ -32,33 +18,6 @@ export const edifactPurpose = new CodeMap<DocumentPurpose>([
   ['confirmation', '6'],
   ['duplicate', '7'],
 ]);
-/** NAD 3035 party qualifiers of the four roles every document knows; documents that know more extend the list. */
-export const edifactRolePairs: Array<[PartyRole, string]> = [
-  ['buyer', 'BY'],
-  ['seller', 'SU'],
-  ['seller', 'SE'],
-  ['shipTo', 'DP'],
-  ['shipTo', 'ST'],
-  ['billTo', 'IV'],
-];
-export const edifactIdQualifier = new CodeMap<PartyIdQualifier>([
-  ['gln', '9'],
-  ['duns', '16'],
-  ['seller-assigned', '91'],
-  ['buyer-assigned', '92'],
-]);
-/** D-U-N-S+4 has no 3055 code of its own: it travels as agency 16 (D-U-N-S) with code list qualifier 4. */
-export const DUNS4 = ['4', '16'];
-export const edifactReferencePairs: Array<[ReferenceQualifier, string]> = [
-  ['contract', 'CT'],
-  ['promotion', 'PD'],
-  ['vendor-order', 'VN'],
-  ['customer-reference', 'CR'],
-  ['price-list', 'PL'],
-  ['internal-vendor', 'IA'],
-];
-export const edifactReference = new CodeMap<ReferenceQualifier>(edifactReferencePairs);
-
 /** Item number types (7143) and the line field each fills; the first for a field is written. */
 export const itemTypes: Array<[string, keyof ItemIds]> = [
   ['EN', 'gtin'],
@@ -100,69 +59,6 @@ export function dateOf(segs: Seg[], ...qualifiers: string[]): string | undefined
 
 export function dtm(qualifier: string, iso: string): Segment {
   return seg('DTM', [qualifier, ccyymmdd(iso), '102']);
-}
-
-function idQualifier(c082: string[]): PartyIdQualifier | undefined {
-  if (c082[1] === DUNS4[0] && c082[2] === DUNS4[1]) return 'duns+4';
-  return edifactIdQualifier.name(c082[2] ?? '');
-}
-
-/** One NAD group as a party, or undefined when its role is not one the document carries. */
-export function nadParty<R extends string>(segs: Seg[], roles: CodeMap<R>): Party<R> | undefined {
-  const nad = segs[0];
-  const role = roles.name(t(nad, 1));
-  if (!role) return undefined;
-  const street = c(nad, 5).filter((l) => l !== '');
-  return compact<Party<R>>({
-    role,
-    id: c(nad, 2)[0] || undefined,
-    idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
-    name: c(nad, 4).slice(0, 5).join('') || undefined,
-    addressLines: street.length ? street : undefined,
-    city: t(nad, 6),
-    region: t(nad, 7),
-    postalCode: t(nad, 8),
-    country: t(nad, 9),
-  });
-}
-
-export function parties<R extends string>(groups: Seg[][], roles: CodeMap<R>): Array<Party<R>> {
-  return groups.map((g) => nadParty(g, roles)).filter((p): p is Party<R> => p !== undefined);
-}
-
-export function nadSegment<R extends string>(p: Party<R>, roles: CodeMap<R>): Segment {
-  const c082: string[] = !p.id
-    ? []
-    : p.idQualifier === 'duns+4'
-      ? [p.id, ...DUNS4]
-      : [p.id, '', edifactIdQualifier.code(p.idQualifier) ?? ''];
-  return seg(
-    'NAD',
-    roles.code(p.role) ?? 'ZZZ',
-    c082,
-    '',
-    chunks(p.name ?? '', 35).slice(0, 5),
-    (p.addressLines ?? []).slice(0, 4),
-    p.city ?? '',
-    p.region ?? '',
-    p.postalCode ?? '',
-    p.country ?? '',
-  );
-}
-
-/** RFF segments whose qualifier the document carries. */
-export function references<Q extends string>(segs: Seg[], map: CodeMap<Q>): Array<Reference<Q>> {
-  return segs
-    .filter((x) => x.id === 'RFF')
-    .flatMap((x) => {
-      const [q, value] = c(x, 1);
-      const qualifier = map.name(q ?? '');
-      return qualifier && value ? [{ qualifier, value }] : [];
-    });
-}
-
-export function rffSegments<Q extends string>(refs: Array<Reference<Q>>, map: CodeMap<Q>): Segment[] {
-  return refs.map((r) => seg('RFF', [map.code(r.qualifier) ?? 'ZZZ', r.value]));
 }
 
 /**

@@ -1,41 +1,28 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, compact } from './common';
-import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier, ShippedItem, ShippedOrder } from './ship-notice';
+import { compact, some } from './common';
+import type { ShipNotice, ShippedItem, ShippedOrder } from './ship-notice';
+import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { type Seg, type Sections, runs, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
   currentUnit,
   dateOf,
   dtm,
   edifactPurpose,
-  edifactReferencePairs,
-  edifactRolePairs,
   imdDescription,
   imdSegments,
   itemIds,
   linSegments,
   nadMembers,
-  nadSegment,
   num,
-  parties,
   quantity,
-  references,
   referenceWithDate,
   referenceWithDateSegments,
-  rffSegments,
   seg,
   t,
 } from './edifact-common';
 
-export const edifactShipRole = new CodeMap<ShipNoticeRole>([
-  ...edifactRolePairs,
-  ['shipFrom', 'SF'],
-  ['carrier', 'CA'],
-]);
-export const edifactShipReference = new CodeMap<ShipReferenceQualifier>([
-  ...edifactReferencePairs,
-  ['bill-of-lading', 'BM'],
-  ['carrier-reference', 'CN'],
-]);
+/** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
+const OWN_DATES = ['137', '11', '17'];
 
 function sections(tx: Transaction): Sections {
   // The lines of a DESADV sit inside its packing sequences (CPS): each CPS group is read as a "line" and cut into its LINs.
@@ -61,6 +48,9 @@ function item(segs: Seg[]): ShippedItem {
   };
   const description = imdDescription(segs);
   if (description) i.description = description;
+  // RFF ON names the item's order (ShippedOrder).
+  i.references = some(references(segs, ['ON']));
+  i.dates = some(dtmDates(segs));
   return compact(i);
 }
 
@@ -86,8 +76,9 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     shipped: dateOf(s.header, '11'),
     estimatedDelivery: dateOf(s.header, '17'),
-    parties: parties(s.parties, edifactShipRole),
-    references: references(s.header, edifactShipReference),
+    parties: parties(s.parties),
+    references: references(s.header),
+    dates: dtmDates(s.header, OWN_DATES),
     orders,
   });
 }
@@ -102,8 +93,9 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   if (sn.date) out.push(dtm('137', sn.date));
   if (sn.shipped) out.push(dtm('11', sn.shipped));
   if (sn.estimatedDelivery) out.push(dtm('17', sn.estimatedDelivery));
-  out.push(...rffSegments(sn.references, edifactShipReference));
-  for (const p of sn.parties) out.push(nadSegment(p, edifactShipRole));
+  out.push(...dtmSegments(sn.dates));
+  out.push(...rffSegments(sn.references));
+  for (const p of sn.parties) out.push(...nadSegments(p));
   const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
   if (items > 0) out.push(seg('CPS', '1'));
   for (const order of sn.orders) {
@@ -112,7 +104,9 @@ export function toDesadv(sn: ShipNotice): Segment[] {
       out.push(...imdSegments(i.description));
       out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
       if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
+      out.push(...dtmSegments(i.dates));
       out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
+      out.push(...rffSegments(i.references));
     }
   }
   out.push(seg('CNT', ['2', String(items)]));

@@ -1,7 +1,9 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, compact, compactOrNone, numberOf } from './common';
-import type { Invoice, InvoiceLine, InvoiceRole, InvoiceType, PaymentTerms } from './invoice';
-import { type Seg, type Sections, groups, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
+import { CodeMap, compact, some } from './common';
+import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
+import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
+import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
   c,
@@ -9,8 +11,6 @@ import {
   dateOf,
   dtm,
   edifactPurpose,
-  edifactReference,
-  edifactRolePairs,
   ftxNotes,
   ftxSegments,
   imdDescription,
@@ -19,14 +19,10 @@ import {
   lineCount,
   linSegments,
   nadMembers,
-  nadSegment,
   num,
-  parties,
   quantity,
-  references,
   referenceWithDate,
   referenceWithDateSegments,
-  rffSegments,
   seg,
   t,
   unitPrice,
@@ -38,12 +34,6 @@ export const edifactInvoiceType = new CodeMap<InvoiceType>([
   ['debit', '383'],
   ['consolidated', '385'],
 ]);
-export const edifactInvoiceRole = new CodeMap<InvoiceRole>([...edifactRolePairs, ['remitTo', 'RE'], ['remitTo', 'PE']]);
-
-/** PAT 4279: 1 basic (net) terms, 22 discount terms; C112 counts days (2151 D) after the invoice date (2475 5, 2009 3). */
-const NET = '1';
-const DISCOUNT = '22';
-const DAYS_AFTER_INVOICE = ['5', '3', 'D'];
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'LIN' });
@@ -68,25 +58,9 @@ function line(segs: Seg[]): InvoiceLine {
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  l.dates = some(dtmDates(segs));
   return compact(l);
-}
-
-function days(pat: Seg): number | undefined {
-  const c112 = c(pat, 3);
-  return c112[2] === 'D' ? numberOf(c112[3] ?? '') : undefined;
-}
-
-function terms(header: Seg[]): PaymentTerms | undefined {
-  const pats = groups(header, 'PAT', ['DTM', 'PCD', 'MOA', 'PAI', 'FII']);
-  const discount = pats.find((g) => t(g[0], 1) === DISCOUNT);
-  const net = pats.find((g) => t(g[0], 1) !== DISCOUNT);
-  const pcd = discount?.find((x) => x.id === 'PCD' && c(x, 1)[0] === '12');
-  return compactOrNone<PaymentTerms>({
-    discountPercent: pcd ? numberOf(c(pcd, 1)[1] ?? '') : undefined,
-    discountDays: discount ? days(discount[0]) : undefined,
-    netDays: net ? days(net[0]) : undefined,
-    dueDate: net ? dateOf(net, '13', '140') : undefined,
-  });
 }
 
 /** Reads an EDIFACT INVOIC (D96A or D97B with their profile trees, or any directory from its segments) into an Invoice. */
@@ -99,16 +73,19 @@ export function fromInvoic(tx: Transaction): Invoice {
   const cux = header.find((x) => x.id === 'CUX' && c(x, 1)[0] === '2');
   const order = referenceWithDate(header, 'ON');
   const lines = s.lines.map(line);
+  const dateQualifier = ['137', '3'].find((q) => dateOf(header, q) !== undefined);
   return compact<Invoice>({
     number: bgm ? t(bgm, 2) : '',
-    date: dateOf(header, '137', '3'),
+    date: dateQualifier ? dateOf(header, dateQualifier) : undefined,
     type: (bgm && edifactInvoiceType.name(c(bgm, 1)[0] ?? '')) ?? 'invoice',
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     orderNumber: order?.value,
     orderDate: order?.date,
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
-    parties: parties(s.parties, edifactInvoiceRole),
-    references: references(header, edifactReference),
+    parties: parties(s.parties),
+    // The first RFF ON is the order the invoice bills (orderNumber); further ones are references.
+    references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
+    dates: dtmDates(header, [...(dateQualifier ? [dateQualifier] : []), ...TERMS_DATES]),
     terms: terms(header),
     lines,
     totals: compact({
@@ -126,32 +103,20 @@ export function toInvoic(inv: Invoice): Segment[] {
   out.push(seg('BGM', edifactInvoiceType.code(inv.type) ?? '380', inv.number, edifactPurpose.code(inv.purpose) ?? '9'));
   // DTM is mandatory in an INVOIC; an invoice without a date writes none and the message says so when validated.
   if (inv.date) out.push(dtm('137', inv.date));
+  out.push(...dtmSegments(inv.dates));
   out.push(...ftxSegments(inv.notes));
   out.push(...referenceWithDateSegments('ON', inv.orderNumber, inv.orderDate));
-  out.push(...rffSegments(inv.references, edifactReference));
-  for (const p of inv.parties) out.push(nadSegment(p, edifactInvoiceRole));
+  out.push(...rffSegments(inv.references));
+  for (const p of inv.parties) out.push(...nadSegments(p));
   if (inv.currency) out.push(seg('CUX', ['2', inv.currency, '4']));
-  const terms = inv.terms;
-  if (terms && (terms.netDays !== undefined || terms.dueDate)) {
-    out.push(seg('PAT', NET, '', terms.netDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.netDays)] : ''));
-    if (terms.dueDate) out.push(dtm('13', terms.dueDate));
-  }
-  if (terms && (terms.discountDays !== undefined || terms.discountPercent !== undefined)) {
-    out.push(
-      seg(
-        'PAT',
-        DISCOUNT,
-        '',
-        terms.discountDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.discountDays)] : '',
-      ),
-    );
-    if (terms.discountPercent !== undefined) out.push(seg('PCD', ['12', num(terms.discountPercent)]));
-  }
+  out.push(...patSegments(inv.terms));
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['47', num(l.quantity), l.unit ?? '']));
+    out.push(...dtmSegments(l.dates));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
+    out.push(...rffSegments(l.references));
   }
   out.push(seg('UNS', 'S'));
   out.push(seg('CNT', ['2', String(inv.totals.lineCount)]));

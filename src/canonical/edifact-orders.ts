@@ -1,17 +1,15 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, compact } from './common';
-import type { OrderLine, OrderType, PartyRole, PurchaseOrder } from './purchase-order';
+import { CodeMap, compact, some } from './common';
+import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
+import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
-  DUNS4,
   amount,
   c,
   dateOf,
   dtm,
-  edifactIdQualifier,
   edifactPurpose,
-  edifactReference,
-  edifactRolePairs,
   ftxNotes,
   ftxSegments,
   imdDescription,
@@ -20,18 +18,14 @@ import {
   lineCount,
   linSegments,
   nadMembers,
-  nadSegment,
   num,
-  parties,
   price,
   quantity,
-  references,
-  rffSegments,
   seg,
   t,
 } from './edifact-common';
 
-export { DUNS4, edifactIdQualifier, edifactPurpose, edifactReference };
+export { edifactPurpose };
 
 export const edifactOrderType = new CodeMap<OrderType>([
   ['order', '220'],
@@ -41,7 +35,8 @@ export const edifactOrderType = new CodeMap<OrderType>([
   ['release', '226'],
   ['consigned', '227'],
 ]);
-export const edifactRole = new CodeMap<PartyRole>(edifactRolePairs);
+/** DTM 137 is the order's date, DTM 2 its requestedDelivery. */
+const OWN_DATES = ['137', '2'];
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'SG2', line: 'SG25' });
@@ -65,6 +60,8 @@ function line(segs: Seg[]): OrderLine {
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  l.dates = some(dtmDates(segs));
   return compact(l);
 }
 
@@ -81,9 +78,11 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     type: (bgm && edifactOrderType.name(c(bgm, 1)[0] ?? '')) ?? 'order',
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
-    parties: parties(s.parties, edifactRole),
-    references: references(s.header, edifactReference),
+    parties: parties(s.parties),
+    references: references(s.header),
     requestedDelivery: dateOf(s.header, '2'),
+    dates: dtmDates(s.header, [...OWN_DATES, ...TERMS_DATES]),
+    terms: terms(s.header),
     lines,
     totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
     notes: ftxNotes(s.header),
@@ -96,15 +95,19 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(seg('BGM', edifactOrderType.code(po.type) ?? '220', po.number, edifactPurpose.code(po.purpose) ?? '9'));
   if (po.date) out.push(dtm('137', po.date));
   if (po.requestedDelivery) out.push(dtm('2', po.requestedDelivery));
+  out.push(...dtmSegments(po.dates));
   out.push(...ftxSegments(po.notes));
-  out.push(...rffSegments(po.references, edifactReference));
-  for (const p of po.parties) out.push(nadSegment(p, edifactRole));
+  out.push(...rffSegments(po.references));
+  for (const p of po.parties) out.push(...nadSegments(p));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
+  out.push(...patSegments(po.terms));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
+    out.push(...dtmSegments(l.dates));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
+    out.push(...rffSegments(l.references));
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));

@@ -1,5 +1,7 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, compact, type PartyRole } from './common';
+import { CodeMap, compact, some } from './common';
+import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
+import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
@@ -9,8 +11,6 @@ import {
   dateOf,
   dtm,
   edifactPurpose,
-  edifactReference,
-  edifactRolePairs,
   ftxNotes,
   ftxSegments,
   imdDescription,
@@ -19,14 +19,10 @@ import {
   lineCount,
   linSegments,
   nadMembers,
-  nadSegment,
   num,
-  parties,
   quantity,
-  references,
   referenceWithDate,
   referenceWithDateSegments,
-  rffSegments,
   seg,
   t,
   unitPrice,
@@ -60,7 +56,6 @@ export const edifactLineAction = new CodeMap<Exclude<LineStatus, 'backordered'>>
   ['rejected', '7'],
 ]);
 const BACKORDERED_ACTION = '6';
-const edifactResponseRole = new CodeMap<PartyRole>(edifactRolePairs);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'LIN' });
@@ -91,6 +86,9 @@ function line(segs: Seg[]): ResponseLine {
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  // DTM 17 is the line's estimatedDelivery.
+  l.dates = some(dtmDates(segs, ['17']));
   return compact(l);
 }
 
@@ -111,8 +109,11 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     orderNumber: order?.value ?? '',
     orderDate: order?.date,
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
-    parties: parties(s.parties, edifactResponseRole),
-    references: references(header, edifactReference),
+    parties: parties(s.parties),
+    // The first RFF ON is the order answered (orderNumber); further ones are references.
+    references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
+    dates: dtmDates(header, ['137', ...TERMS_DATES]),
+    terms: terms(header),
     lines,
     totals: compact({ lineCount: lineCount(summary) ?? lines.length, amount: amount(summary, '86', '79') }),
     notes: ftxNotes(header),
@@ -133,11 +134,13 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   );
   // DTM is mandatory in an ORDRSP; a response without a date writes none and the message says so when validated.
   if (r.date) out.push(dtm('137', r.date));
+  out.push(...dtmSegments(r.dates));
   out.push(...ftxSegments(r.notes));
   out.push(...referenceWithDateSegments('ON', r.orderNumber || undefined, r.orderDate));
-  out.push(...rffSegments(r.references, edifactReference));
-  for (const p of r.parties) out.push(nadSegment(p, edifactResponseRole));
+  out.push(...rffSegments(r.references));
+  for (const p of r.parties) out.push(...nadSegments(p));
   if (r.currency) out.push(seg('CUX', ['2', r.currency, '9']));
+  out.push(...patSegments(r.terms));
   for (const l of r.lines) {
     const backordered = l.status === 'backordered';
     out.push(
@@ -153,7 +156,9 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     const confirmed = backordered ? (l.confirmedQuantity ?? l.quantity) : l.confirmedQuantity;
     if (confirmed !== undefined) out.push(seg('QTY', [backordered ? '83' : '113', num(confirmed), l.unit ?? '']));
     if (l.estimatedDelivery) out.push(dtm('17', l.estimatedDelivery));
+    out.push(...dtmSegments(l.dates));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
+    out.push(...rffSegments(l.references));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));

@@ -6,15 +6,17 @@
 
 import type { DocumentKind } from './kind';
 import { invoiceSchema } from './schemas';
-import type { DocumentPurpose, ItemIds, Party, PartyRole, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, Reference } from './common';
+
+export type { PaymentTerms } from './common';
 import { fromX12_810, toX12_810 } from './x12-810';
 import { fromInvoic, toInvoic } from './edifact-invoic';
 
 /** What the invoice claims: X12 BIG07 (640) / EDIFACT BGM C002 1001. */
 export type InvoiceType = 'invoice' | 'credit' | 'debit' | 'consolidated';
 
-/** The purchase order roles, and the party payment goes to. */
-export type InvoiceRole = PartyRole | 'remitTo';
+/** Every document knows every role (code-lists.ts); the name stays for the code that used it. */
+export type InvoiceRole = PartyRole;
 
 export interface InvoiceLine extends ItemIds {
   /** The line number as sent (X12 IT101, EDIFACT LIN 1082). */
@@ -24,16 +26,10 @@ export interface InvoiceLine extends ItemIds {
   unit?: string;
   unitPrice?: number;
   description?: string;
-}
-
-export interface PaymentTerms {
-  /** Percent off when paid within discountDays (X12 ITD03, EDIFACT PCD 12 in the PAT 22 group). */
-  discountPercent?: number;
-  discountDays?: number;
-  /** Days after the invoice date the full amount is due. */
-  netDays?: number;
-  /** ISO 8601 date the full amount is due. */
-  dueDate?: string;
+  /** Line references (X12 REF in the line loop / EDIFACT RFF in the line group), any qualifier. */
+  references?: Reference[];
+  /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
+  dates?: DateRef[];
 }
 
 export interface Invoice {
@@ -49,6 +45,8 @@ export interface Invoice {
   currency?: string;
   parties: Array<Party<InvoiceRole>>;
   references: Reference[];
+  /** Dates of any qualifier but the invoice's own (X12 DTM / EDIFACT DTM). */
+  dates: DateRef[];
   terms?: PaymentTerms;
   lines: InvoiceLine[];
   totals: {

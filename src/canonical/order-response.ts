@@ -6,7 +6,7 @@
 
 import type { DocumentKind } from './kind';
 import { orderResponseSchema } from './schemas';
-import type { DocumentPurpose, ItemIds, Party, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_855, toX12_855 } from './x12-855';
 import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 
@@ -33,6 +33,10 @@ export interface ResponseLine extends ItemIds {
   /** ISO 8601 date the seller expects to deliver the line. */
   estimatedDelivery?: string;
   description?: string;
+  /** Line references (X12 REF in the line loop / EDIFACT RFF in the line group), any qualifier. */
+  references?: Reference[];
+  /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
+  dates?: DateRef[];
 }
 
 export interface OrderResponse {
@@ -49,6 +53,10 @@ export interface OrderResponse {
   currency?: string;
   parties: Party[];
   references: Reference[];
+  /** Dates of any qualifier (X12 DTM / EDIFACT DTM). */
+  dates: DateRef[];
+  /** Payment terms (X12 ITD / EDIFACT PAT), as for the Invoice. */
+  terms?: PaymentTerms;
   lines: ResponseLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */

@@ -6,7 +6,7 @@
 
 import type { DocumentKind } from './kind';
 import { purchaseOrderSchema } from './schemas';
-import type { DocumentPurpose, ItemIds, Party, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
 
@@ -20,10 +20,15 @@ export {
   unitFromX12Code,
   unitToX12Code,
   x12Units,
+  type Communication,
+  type Contact,
+  type DateQualifier,
+  type DateRef,
   type ItemIds,
   type Party,
   type PartyIdQualifier,
   type PartyRole,
+  type RawCode,
   type Reference,
   type ReferenceQualifier,
 } from './common';
@@ -42,6 +47,10 @@ export interface OrderLine extends ItemIds {
   unit?: string;
   unitPrice?: number;
   description?: string;
+  /** Line references (X12 REF in the line loop / EDIFACT RFF in the line group), any qualifier. */
+  references?: Reference[];
+  /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
+  dates?: DateRef[];
 }
 
 export interface PurchaseOrder {
@@ -56,6 +65,10 @@ export interface PurchaseOrder {
   references: Reference[];
   /** ISO 8601 date (YYYY-MM-DD) delivery is requested for. */
   requestedDelivery?: string;
+  /** Other dates of any qualifier (X12 DTM / EDIFACT DTM). */
+  dates: DateRef[];
+  /** Payment terms (X12 ITD / EDIFACT PAT), as for the Invoice. */
+  terms?: PaymentTerms;
   lines: OrderLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */

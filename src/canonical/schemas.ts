@@ -7,10 +7,21 @@
  */
 
 import { z } from 'zod';
-import type { DocumentPurpose, PartyIdQualifier, PartyRole, ReferenceQualifier } from './common';
+import type { DocumentPurpose } from './common';
+import {
+  type QualifierList,
+  type RawCode,
+  channels,
+  contactFunctions,
+  dateQualifiers,
+  isRawCode,
+  partyIdAgencies,
+  partyRoles,
+  referenceQualifiers,
+} from './code-lists';
 import type { OrderType, PurchaseOrder } from './purchase-order';
-import type { Invoice, InvoiceRole, InvoiceType } from './invoice';
-import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier } from './ship-notice';
+import type { Invoice, InvoiceType } from './invoice';
+import type { ShipNotice } from './ship-notice';
 import type { LineStatus, OrderResponse, ResponseStatus } from './order-response';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,29 +37,6 @@ const purposes = [
   'confirmation',
   'duplicate',
 ] as const satisfies readonly DocumentPurpose[];
-const partyRoles = ['buyer', 'seller', 'shipTo', 'billTo'] as const satisfies readonly PartyRole[];
-const invoiceRoles = [...partyRoles, 'remitTo'] as const satisfies readonly InvoiceRole[];
-const shipNoticeRoles = [...partyRoles, 'shipFrom', 'carrier'] as const satisfies readonly ShipNoticeRole[];
-const idQualifiers = [
-  'gln',
-  'duns',
-  'duns+4',
-  'buyer-assigned',
-  'seller-assigned',
-] as const satisfies readonly PartyIdQualifier[];
-const referenceQualifiers = [
-  'contract',
-  'promotion',
-  'vendor-order',
-  'customer-reference',
-  'price-list',
-  'internal-vendor',
-] as const satisfies readonly ReferenceQualifier[];
-const shipReferenceQualifiers = [
-  ...referenceQualifiers,
-  'bill-of-lading',
-  'carrier-reference',
-] as const satisfies readonly ShipReferenceQualifier[];
 const orderTypes = ['order', 'blanket', 'rush', 'release', 'consigned'] as const satisfies readonly OrderType[];
 const invoiceTypes = ['invoice', 'credit', 'debit', 'consolidated'] as const satisfies readonly InvoiceType[];
 const responseStatuses = ['accepted', 'changed', 'rejected'] as const satisfies readonly ResponseStatus[];
@@ -77,23 +65,57 @@ const itemIds = {
   isbn: text.optional(),
 };
 
-function party<const R extends readonly [string, ...string[]]>(roles: R) {
-  return z.strictObject({
-    role: z.enum(roles),
-    id: text.optional(),
-    idQualifier: z.enum(idQualifiers).optional(),
-    name: text.optional(),
-    addressLines: z.array(text).optional(),
-    city: text.optional(),
-    region: text.optional(),
-    postalCode: text.optional(),
-    country: text.optional(),
-  });
+/**
+ * A qualifier: a canonical name of its code list, or a code no list maps, as-is with its standard
+ * (`x12:DP`, `edifact:AAK`).
+ */
+function qualified<N extends string>(list: QualifierList<N>) {
+  const names = list.names.map((n) => JSON.stringify(n)).join(', ');
+  return z.custom<N | RawCode>(
+    (v) => typeof v === 'string' && ((list.names as readonly string[]).includes(v) || isRawCode(v)),
+    { error: (issue) => `expected one of ${names}, or x12:CODE / edifact:CODE, got ${described(issue.input)}` },
+  );
 }
 
-function reference<const Q extends readonly [string, ...string[]]>(qualifiers: Q) {
-  return z.strictObject({ qualifier: z.enum(qualifiers), value: text });
-}
+const contact = z.strictObject({
+  function: qualified(contactFunctions),
+  name: text.optional(),
+  communications: z.array(z.strictObject({ channel: qualified(channels), value: text })).optional(),
+});
+
+const party = z.strictObject({
+  role: qualified(partyRoles),
+  id: text.optional(),
+  idQualifier: qualified(partyIdAgencies).optional(),
+  name: text.optional(),
+  addressLines: z.array(text).optional(),
+  city: text.optional(),
+  region: text.optional(),
+  postalCode: text.optional(),
+  country: text.optional(),
+  contacts: z.array(contact).optional(),
+});
+
+const reference = z.strictObject({ qualifier: qualified(referenceQualifiers), value: text });
+
+const dateRef = z.strictObject({
+  qualifier: qualified(dateQualifiers),
+  date: isoDate,
+  time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time as HH:MM' })
+    .optional(),
+});
+
+const paymentTerms = z.strictObject({
+  discountPercent: amount.optional(),
+  discountDays: count.optional(),
+  netDays: count.optional(),
+  dueDate: isoDate.optional(),
+});
+
+/** What every line may carry beside its own fields. */
+const lineExtras = { references: z.array(reference).optional(), dates: z.array(dateRef).optional() };
 
 /** The `"document": "<Name>"` the JSON output carries: accepted when it names this kind, and dropped. */
 const named = <N extends string>(name: N) => z.literal(name).optional();
@@ -110,8 +132,10 @@ export const purchaseOrderSchema = z
     purpose: z.enum(purposes).default('original'),
     type: z.enum(orderTypes).default('order'),
     currency: text.optional(),
-    parties: list(party(partyRoles)),
-    references: list(reference(referenceQualifiers)),
+    parties: list(party),
+    references: list(reference),
+    dates: list(dateRef),
+    terms: paymentTerms.optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(
       z.strictObject({
@@ -121,6 +145,7 @@ export const purchaseOrderSchema = z
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineExtras,
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
@@ -143,16 +168,10 @@ export const invoiceSchema = z
     orderNumber: text.optional(),
     orderDate: isoDate.optional(),
     currency: text.optional(),
-    parties: list(party(invoiceRoles)),
-    references: list(reference(referenceQualifiers)),
-    terms: z
-      .strictObject({
-        discountPercent: amount.optional(),
-        discountDays: count.optional(),
-        netDays: count.optional(),
-        dueDate: isoDate.optional(),
-      })
-      .optional(),
+    parties: list(party),
+    references: list(reference),
+    dates: list(dateRef),
+    terms: paymentTerms.optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -161,6 +180,7 @@ export const invoiceSchema = z
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineExtras,
       }),
     ),
     totals: z
@@ -181,8 +201,9 @@ export const shipNoticeSchema = z
     purpose: z.enum(purposes).default('original'),
     shipped: isoDate.optional(),
     estimatedDelivery: isoDate.optional(),
-    parties: list(party(shipNoticeRoles)),
-    references: list(reference(shipReferenceQualifiers)),
+    parties: list(party),
+    references: list(reference),
+    dates: list(dateRef),
     orders: list(
       z.strictObject({
         number: text.optional(),
@@ -195,6 +216,7 @@ export const shipNoticeSchema = z
             orderedQuantity: amount.optional(),
             ...itemIds,
             description: text.optional(),
+            ...lineExtras,
           }),
         ),
       }),
@@ -212,8 +234,10 @@ export const orderResponseSchema = z
     orderNumber: text,
     orderDate: isoDate.optional(),
     currency: text.optional(),
-    parties: list(party(partyRoles)),
-    references: list(reference(referenceQualifiers)),
+    parties: list(party),
+    references: list(reference),
+    dates: list(dateRef),
+    terms: paymentTerms.optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -225,6 +249,7 @@ export const orderResponseSchema = z
         estimatedDelivery: isoDate.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineExtras,
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),

@@ -9,15 +9,13 @@
 
 import type { DocumentKind } from './kind';
 import { shipNoticeSchema } from './schemas';
-import type { DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import { fromX12_856, toX12_856 } from './x12-856';
 import { fromDesadv, toDesadv } from './edifact-desadv';
 
-/** The purchase order roles, and where the goods leave from and who carries them. */
-export type ShipNoticeRole = PartyRole | 'shipFrom' | 'carrier';
-
-/** The common reference kinds, and the two a shipment is known by to its carrier. */
-export type ShipReferenceQualifier = ReferenceQualifier | 'bill-of-lading' | 'carrier-reference';
+/** Every document knows every role and reference kind (code-lists.ts); the names stay for the code that used them. */
+export type ShipNoticeRole = PartyRole;
+export type ShipReferenceQualifier = ReferenceQualifier;
 
 export interface ShippedItem extends ItemIds {
   /** The line number as sent (X12 LIN01, else SN101; EDIFACT LIN 1082). */
@@ -29,6 +27,10 @@ export interface ShippedItem extends ItemIds {
   /** How many were ordered, in the same unit (X12 SN105, EDIFACT QTY 21). */
   orderedQuantity?: number;
   description?: string;
+  /** Line references (X12 REF in the line loop / EDIFACT RFF in the line group), any qualifier. */
+  references?: Reference[];
+  /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
+  dates?: DateRef[];
 }
 
 export interface ShippedOrder {
@@ -53,6 +55,8 @@ export interface ShipNotice {
   estimatedDelivery?: string;
   parties: Array<Party<ShipNoticeRole>>;
   references: Array<Reference<ShipReferenceQualifier>>;
+  /** Other dates of any qualifier (X12 DTM / EDIFACT DTM). */
+  dates: DateRef[];
   orders: ShippedOrder[];
 }
 

@@ -1,24 +1,10 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, ccyymmdd, compact, compactOrNone, isoDate, numberOf, unitFromX12Code, unitToX12Code } from './common';
-import type { Invoice, InvoiceLine, InvoiceRole, InvoiceType, PaymentTerms } from './invoice';
+import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
+import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { itdSegments, itdTerms } from './x12-terms';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
-import {
-  itemIdElements,
-  itemIds,
-  n1Members,
-  n1Segments,
-  num,
-  parties,
-  pidDescription,
-  pidSegments,
-  refSegments,
-  references,
-  seg,
-  t,
-  x12Purpose,
-  x12Reference,
-  x12RolePairs,
-} from './x12-common';
+import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
 /** BIG07 (640): an invoice sends no transaction type, or DI (debit invoice). */
 export const x12InvoiceType = new CodeMap<InvoiceType>([
@@ -29,7 +15,6 @@ export const x12InvoiceType = new CodeMap<InvoiceType>([
   ['debit', 'DR'],
   ['consolidated', 'CI'],
 ]);
-export const x12InvoiceRole = new CodeMap<InvoiceRole>([...x12RolePairs, ['remitTo', 'RE'], ['remitTo', 'RI']]);
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'IT1' });
@@ -58,17 +43,9 @@ function line(segs: Seg[]): InvoiceLine {
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  l.dates = some(dtmDates(segs));
   return compact(l);
-}
-
-function terms(itd: Seg | undefined): PaymentTerms | undefined {
-  if (!itd) return undefined;
-  return compactOrNone<PaymentTerms>({
-    discountPercent: numberOf(t(itd, 3)),
-    discountDays: numberOf(t(itd, 5)),
-    netDays: numberOf(t(itd, 7)),
-    dueDate: isoDate(t(itd, 6)),
-  });
 }
 
 /** Reads an X12 810 (004010 with its profile tree, or any version from its segments) into an Invoice. */
@@ -89,9 +66,10 @@ export function fromX12_810(tx: Transaction): Invoice {
     orderNumber: big ? t(big, 4) || undefined : undefined,
     orderDate: big ? isoDate(t(big, 3)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
-    parties: parties(s.parties, x12InvoiceRole),
-    references: references(s.header, x12Reference),
-    terms: terms(s.header.find((x) => x.id === 'ITD')),
+    parties: parties(s.parties),
+    references: references(s.header),
+    dates: dtmDates(s.header),
+    terms: itdTerms(s.header),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -124,24 +102,10 @@ export function toX12_810(inv: Invoice): Segment[] {
   // NTE02 holds 80 characters and one NTE is one note: a longer note is cut rather than split into notes that read back as several.
   for (const note of inv.notes) out.push(seg('NTE', 'GEN', note.slice(0, 80)));
   if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
-  out.push(...refSegments(inv.references, x12Reference));
-  for (const p of inv.parties) out.push(...n1Segments(p, x12InvoiceRole));
-  const terms = inv.terms;
-  if (terms) {
-    // ITD01 01 basic terms, ITD02 3 counted from the invoice date: what the day counts of the canonical terms mean.
-    out.push(
-      seg(
-        'ITD',
-        '01',
-        '3',
-        num(terms.discountPercent),
-        '',
-        num(terms.discountDays),
-        terms.dueDate ? ccyymmdd(terms.dueDate) : '',
-        num(terms.netDays),
-      ),
-    );
-  }
+  out.push(...refSegments(inv.references));
+  for (const p of inv.parties) out.push(...n1Segments(p));
+  out.push(...itdSegments(inv.terms));
+  out.push(...dtmSegments(inv.dates));
   for (const l of inv.lines) {
     out.push(
       seg(
@@ -155,6 +119,7 @@ export function toX12_810(inv: Invoice): Segment[] {
       ),
     );
     out.push(...pidSegments(l.description));
+    out.push(...refSegments(l.references), ...dtmSegments(l.dates));
   }
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));

@@ -1,26 +1,12 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, unitFromX12Code, unitToX12Code } from './common';
-import type { OrderLine, OrderType, PartyRole, PurchaseOrder } from './purchase-order';
+import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
+import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
-import {
-  itemIdElements,
-  itemIds,
-  num,
-  parties,
-  pidDescription,
-  pidSegments,
-  n1Segments,
-  refSegments,
-  references,
-  seg,
-  t,
-  x12IdQualifier,
-  x12Purpose,
-  x12Reference,
-  x12RolePairs,
-} from './x12-common';
+import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { itdSegments, itdTerms } from './x12-terms';
 
-export { x12IdQualifier, x12Purpose, x12Reference };
+export { x12Purpose };
 
 export const x12OrderType = new CodeMap<OrderType>([
   ['order', 'SA'],
@@ -30,7 +16,8 @@ export const x12OrderType = new CodeMap<OrderType>([
   ['release', 'RL'],
   ['consigned', 'CN'],
 ]);
-export const x12Role = new CodeMap<PartyRole>(x12RolePairs);
+/** DTM 002 is the order's requestedDelivery. */
+const OWN_DATES = ['002'];
 
 function sections(tx: Transaction): Sections {
   if (tx.tree) return sectionsFromTree(tx.tree, { party: 'N1', line: 'PO1', note: 'N9', summary: 'CTT' });
@@ -56,6 +43,8 @@ function line(segs: Seg[]): OrderLine {
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  l.dates = some(dtmDates(segs));
   return compact(l);
 }
 
@@ -75,9 +64,11 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     purpose: (beg && x12Purpose.name(t(beg, 1))) ?? 'original',
     type: (beg && x12OrderType.name(t(beg, 2))) ?? 'order',
     currency: cur ? t(cur, 2) || undefined : undefined,
-    parties: parties(s.parties, x12Role),
-    references: references(s.header, x12Reference),
+    parties: parties(s.parties),
+    references: references(s.header),
     requestedDelivery: dtm ? isoDate(t(dtm, 2)) : undefined,
+    dates: dtmDates(s.header, OWN_DATES),
+    terms: itdTerms(s.header),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -108,13 +99,15 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
     ),
   );
   if (po.currency) out.push(seg('CUR', 'BY', po.currency));
-  out.push(...refSegments(po.references, x12Reference));
+  out.push(...refSegments(po.references));
+  out.push(...itdSegments(po.terms));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
+  out.push(...dtmSegments(po.dates));
   for (const note of po.notes) {
     out.push(seg('N9', 'L1', 'NOTE'));
     for (const part of chunks(note, 264)) out.push(seg('MSG', part));
   }
-  for (const p of po.parties) out.push(...n1Segments(p, x12Role));
+  for (const p of po.parties) out.push(...n1Segments(p));
   for (const l of po.lines) {
     out.push(
       seg(
@@ -128,6 +121,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
       ),
     );
     out.push(...pidSegments(l.description));
+    out.push(...refSegments(l.references), ...dtmSegments(l.dates));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

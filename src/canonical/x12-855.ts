@@ -1,34 +1,10 @@
 import type { Segment, Transaction } from '../edi/model';
-import {
-  CodeMap,
-  ccyymmdd,
-  chunks,
-  compact,
-  isoDate,
-  numberOf,
-  type PartyRole,
-  unitFromX12Code,
-  unitToX12Code,
-} from './common';
+import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
-import {
-  itemIdElements,
-  itemIds,
-  n1Members,
-  n1Segments,
-  num,
-  parties,
-  pidDescription,
-  pidSegments,
-  refSegments,
-  references,
-  seg,
-  t,
-  x12Purpose,
-  x12Reference,
-  x12RolePairs,
-} from './x12-common';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { itdSegments, itdTerms } from './x12-terms';
+import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
 export const x12ResponseStatus = new CodeMap<ResponseStatus>([
@@ -56,7 +32,6 @@ export const x12LineStatus = new CodeMap<LineStatus>([
   ['backordered', 'IB'],
   ['backordered', 'BP'],
 ]);
-const x12ResponseRole = new CodeMap<PartyRole>(x12RolePairs);
 /** ACK04 (374): 017 estimated delivery (written); 067 current schedule delivery says the same of the line. */
 const DELIVERY = ['017', '067'];
 
@@ -89,6 +64,8 @@ function line(segs: Seg[]): ResponseLine {
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
+  l.references = some(references(segs));
+  l.dates = some(dtmDates(segs));
   return compact(l);
 }
 
@@ -109,8 +86,10 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     orderNumber: bak ? t(bak, 3) : '',
     orderDate: bak ? isoDate(t(bak, 4)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
-    parties: parties(s.parties, x12ResponseRole),
-    references: references(s.header, x12Reference),
+    parties: parties(s.parties),
+    references: references(s.header),
+    dates: dtmDates(s.header),
+    terms: itdTerms(s.header),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -146,12 +125,14 @@ export function toX12_855(r: OrderResponse): Segment[] {
     ),
   );
   if (r.currency) out.push(seg('CUR', 'SE', r.currency));
-  out.push(...refSegments(r.references, x12Reference));
+  out.push(...refSegments(r.references));
+  out.push(...itdSegments(r.terms));
+  out.push(...dtmSegments(r.dates));
   for (const note of r.notes) {
     out.push(seg('N9', 'L1', 'NOTE'));
     for (const part of chunks(note, 264)) out.push(seg('MSG', part));
   }
-  for (const p of r.parties) out.push(...n1Segments(p, x12ResponseRole));
+  for (const p of r.parties) out.push(...n1Segments(p));
   for (const l of r.lines) {
     const unit = unitToX12Code(l.unit);
     // PO103 needs PO102 (C0302) and ACK03 needs ACK02: the unit travels with whichever quantity there is.
@@ -167,6 +148,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
       ),
     );
     out.push(...pidSegments(l.description));
+    out.push(...refSegments(l.references), ...dtmSegments(l.dates));
     // ACK01 is mandatory: a line without a status has no ACK, and so no confirmed quantity or date either.
     if (l.status) {
       out.push(

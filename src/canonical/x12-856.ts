@@ -1,32 +1,23 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, ccyymmdd, compact, isoDate, numberOf, unitFromX12Code, unitToX12Code } from './common';
-import type { ShipNotice, ShipNoticeRole, ShipReferenceQualifier, ShippedItem, ShippedOrder } from './ship-notice';
+import { ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
+import type { ShipNotice, ShippedItem, ShippedOrder } from './ship-notice';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { type Seg, type Sections, groups, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
   dtmDate,
   itemIdElements,
   itemIds,
   n1Members,
-  n1Segments,
   num,
-  parties,
   pidDescription,
   pidSegments,
-  refSegments,
-  references,
   seg,
   t,
   x12Purpose,
-  x12ReferencePairs,
-  x12RolePairs,
 } from './x12-common';
 
-export const x12ShipRole = new CodeMap<ShipNoticeRole>([...x12RolePairs, ['shipFrom', 'SF'], ['carrier', 'CA']]);
-export const x12ShipReference = new CodeMap<ShipReferenceQualifier>([
-  ...x12ReferencePairs,
-  ['bill-of-lading', 'BM'],
-  ['carrier-reference', 'CN'],
-]);
+/** DTM 011 and 017 are the notice's shipped and estimatedDelivery. */
+const OWN_DATES = ['011', '017'];
 
 /** HL03 (735) hierarchical level codes. */
 const SHIPMENT = 'S';
@@ -82,6 +73,8 @@ function item(segs: Seg[]): ShippedItem {
   };
   const description = pidDescription(segs);
   if (description) i.description = description;
+  i.references = some(references(segs));
+  i.dates = some(dtmDates(segs));
   return compact(i);
 }
 
@@ -127,11 +120,9 @@ export function fromX12_856(tx: Transaction): ShipNotice {
     purpose: (bsn && x12Purpose.name(t(bsn, 1))) ?? 'original',
     shipped: dtmDate([...s.header, ...shipment], '011'),
     estimatedDelivery: dtmDate([...s.header, ...shipment], '017'),
-    parties: parties(partyLoops, x12ShipRole),
-    references: references(
-      shipment.filter((x) => !inParty.has(x)),
-      x12ShipReference,
-    ),
+    parties: parties(partyLoops),
+    references: references(shipment.filter((x) => !inParty.has(x))),
+    dates: dtmDates([...s.header, ...shipment], OWN_DATES),
     orders,
   });
 }
@@ -154,10 +145,11 @@ export function toX12_856(sn: ShipNotice): Segment[] {
     SHIPMENT,
     sn.orders.some((o) => o.items.length > 0 || o.number !== undefined || o.orderDate !== undefined),
   );
-  out.push(...refSegments(sn.references, x12ShipReference));
+  out.push(...refSegments(sn.references));
   if (sn.shipped) out.push(seg('DTM', '011', ccyymmdd(sn.shipped)));
   if (sn.estimatedDelivery) out.push(seg('DTM', '017', ccyymmdd(sn.estimatedDelivery)));
-  for (const p of sn.parties) out.push(...n1Segments(p, x12ShipRole));
+  out.push(...dtmSegments(sn.dates));
+  for (const p of sn.parties) out.push(...n1Segments(p));
   for (const order of sn.orders) {
     let parent = shipment;
     if (order.number !== undefined || order.orderDate !== undefined) {
@@ -185,6 +177,7 @@ export function toX12_856(sn: ShipNotice): Segment[] {
         ),
       );
       out.push(...pidSegments(i.description));
+      out.push(...refSegments(i.references), ...dtmSegments(i.dates));
     }
   }
   out.push(seg('CTT', String(count)));

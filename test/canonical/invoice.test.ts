@@ -93,8 +93,11 @@ run('canonical invoice: reading the corpus', () => {
       currency: 'EUR',
       terms: { dueDate: '1999-10-31' },
     });
-    // NAD+BT is not a D96A party qualifier (IV is the invoicee): only the supplier is carried.
-    expect(inv.parties).toEqual([{ role: 'seller', id: '2002993', idQualifier: 'buyer-assigned' }]);
+    // NAD+BT is not a D96A party qualifier (IV is the invoicee): carried as sent, for EDIFACT only.
+    expect(inv.parties).toEqual([
+      { role: 'edifact:BT', id: 'VAUXHALL MOTORS LTD', idQualifier: 'seller-assigned' },
+      { role: 'seller', id: '2002993', idQualifier: 'buyer-assigned' },
+    ]);
     expect(inv.lines).toHaveLength(1);
     expect(inv.lines[0]).toMatchObject({ quantity: 54, unit: 'H87', buyerItem: '090346642' });
     expect(inv.lines[0].unitPrice).toBeCloseTo(36.301724, 6);

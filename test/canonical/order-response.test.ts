@@ -27,6 +27,7 @@ run('canonical order response: reading the corpus', () => {
       {
         role: 'shipTo',
         id: '123MILL 0001',
+        idQualifier: 'x12:15', // N103 15 (Standard Address Number) has no EDIFACT agency in the lists
         name: 'EDI TEST ACCOUNT-SUFFIX',
         addressLines: ['REGULAR EDI ACCOUNT', 'ATTN ACQ SERVS', '7615 DISALLE BOULEVARD'],
         city: 'FORT WAYNE',

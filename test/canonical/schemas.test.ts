@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import fc from 'fast-check';
 import { describeWithCorpus, corpusFiles, read } from '../helpers/corpus';
+import { partyRoles, referenceQualifiers } from '../../src/canonical/code-lists';
 import {
   type DocumentKind,
   checkDocument,
@@ -149,6 +150,7 @@ describe('canonical schemas: a minimal document is completed with the defaults',
       type: 'order',
       parties: [],
       references: [],
+      dates: [],
       lines: [{ quantity: 1 }],
       totals: { lineCount: 1 },
       notes: [],
@@ -164,6 +166,7 @@ describe('canonical schemas: a minimal document is completed with the defaults',
       purpose: 'original',
       parties: [],
       references: [],
+      dates: [],
       lines: [{ quantity: 2 }, { quantity: 3 }],
       totals: { amount: 10, lineCount: 2 },
       notes: [],
@@ -173,6 +176,7 @@ describe('canonical schemas: a minimal document is completed with the defaults',
       purpose: 'original',
       parties: [],
       references: [],
+      dates: [],
       orders: [],
     });
     expect(check(shipNotice, { number: 'ASN-1', orders: [{ number: 'PO-1' }] })).toMatchObject({
@@ -184,6 +188,7 @@ describe('canonical schemas: a minimal document is completed with the defaults',
       status: 'accepted',
       parties: [],
       references: [],
+      dates: [],
       lines: [],
       totals: { lineCount: 0 },
       notes: [],
@@ -309,24 +314,45 @@ describe('canonical schemas: located issues', () => {
     });
   });
 
-  test('bad enums list the values the document knows; roles and qualifiers are those of the kind', () => {
+  test('bad enums list the values the document knows; roles and qualifiers are those of the code lists, or a code as sent', () => {
+    const roles = partyRoles.names.map((n) => JSON.stringify(n)).join(', ');
+    const refs = referenceQualifiers.names.map((n) => JSON.stringify(n)).join(', ');
     expect(
       check(purchaseOrder, {
         number: 'PO-1',
         type: 'standing',
-        parties: [{ role: 'remitTo' }],
-        references: [{ qualifier: 'bill-of-lading', value: 'B' }],
+        parties: [{ role: 'boss' }],
+        references: [{ qualifier: 'bill of lading', value: 'B' }],
+        dates: [{ qualifier: 'x12:', date: '2024-02-30', time: '25:00' }],
       }),
     ).toEqual({
       issues: [
         'type: expected one of "order", "blanket", "rush", "release", "consigned", got "standing"',
-        'parties[0].role: expected one of "buyer", "seller", "shipTo", "billTo", got "remitTo"',
-        'references[0].qualifier: expected one of "contract", "promotion", "vendor-order", "customer-reference", "price-list", "internal-vendor", got "bill-of-lading"',
+        `parties[0].role: expected one of ${roles}, or x12:CODE / edifact:CODE, got "boss"`,
+        `references[0].qualifier: expected one of ${refs}, or x12:CODE / edifact:CODE, got "bill of lading"`,
+        expect.stringMatching(/^dates\[0\]\.qualifier: expected one of "cancel-after", .*, got "x12:"$/),
+        'dates[0].date: expected a date as YYYY-MM-DD, got "2024-02-30"',
+        'dates[0].time: expected a time as HH:MM',
       ],
     });
-    expect(checkDocument(invoice, { number: 'I', parties: [{ role: 'remitTo', name: 'Lockbox' }] }).ok).toBe(true);
+    // Every document knows every role and reference kind, and a code as sent.
+    expect(checkDocument(purchaseOrder, { number: 'P', parties: [{ role: 'remitTo', name: 'Lockbox' }] }).ok).toBe(
+      true,
+    );
     expect(
-      checkDocument(shipNotice, { number: 'S', references: [{ qualifier: 'bill-of-lading', value: 'B' }] }).ok,
+      checkDocument(shipNotice, {
+        number: 'S',
+        references: [
+          { qualifier: 'bill-of-lading', value: 'B' },
+          { qualifier: 'x12:DP', value: '038' },
+        ],
+        parties: [
+          {
+            role: 'edifact:BT',
+            contacts: [{ function: 'information', communications: [{ channel: 'email', value: 'a@b.c' }] }],
+          },
+        ],
+      }).ok,
     ).toBe(true);
     expect(
       check(orderResponse, {
@@ -338,7 +364,7 @@ describe('canonical schemas: located issues', () => {
     ).toEqual({
       issues: [
         'status: expected one of "accepted", "changed", "rejected", got "ok"',
-        'parties[0].idQualifier: expected one of "gln", "duns", "duns+4", "buyer-assigned", "seller-assigned", got "ZZ"',
+        'parties[0].idQualifier: expected one of "gln", "duns", "duns+4", "seller-assigned", "buyer-assigned", or x12:CODE / edifact:CODE, got "ZZ"',
         'lines[0].status: expected one of "accepted", "rejected", "changed", "backordered", got "shipped"',
       ],
     });

@@ -16,8 +16,24 @@ run('canonical ship notice: reading the corpus', () => {
     expect(tx.tree).toBeUndefined();
     const sn = shipNotice.x12.read(tx);
     expect(sn).toMatchObject({ number: '829716', date: '2011-12-06', purpose: 'original', shipped: '2011-12-06' });
-    // SH (shipper) and OB (ordered by) are not roles both standards name alike; SF is.
+    // SH (shipper, EDIFACT CZ consignor) and OB (ordered by) are carried beside SF.
     expect(sn.parties).toEqual([
+      {
+        role: 'shipper',
+        name: '1 EDI SOURCE',
+        addressLines: ['31875 SOLON RD'],
+        city: 'SOLON',
+        region: 'OH',
+        postalCode: '44139',
+      },
+      {
+        role: 'orderedBy',
+        name: 'XYZ RETAIL',
+        addressLines: ['P O BOX 9999999'],
+        city: 'ATLANTA',
+        region: 'GA',
+        postalCode: '31139',
+      },
       {
         role: 'shipFrom',
         name: '1 EDI SOURCE',
@@ -123,7 +139,7 @@ describe('canonical ship notice: fields the corpus does not exercise', () => {
     const edifact = via(shipNotice, 'edifact', full).bytes.toString('latin1');
     expect(edifact.match(/CPS[^']*/g)).toEqual(['CPS+1']);
     expect(edifact).toMatch(
-      /LIN\+1\+\+04012345000018:EN'\nPIA\+1\+V-1:SA'\nIMD\+F\+\+:::Ten cases of the twelve ordered'\nQTY\+12:10:CS'\nQTY\+21:12:CS'\nRFF\+ON:PO-1'\nDTM\+171:20240220:102'/,
+      /LIN\+1\+\+04012345000018:EN'\nPIA\+1\+V-1:SA'\nIMD\+F\+\+:::Ten cases of the twelve ordered'\nQTY\+12:10:CS'\nQTY\+21:12:CS'\nDTM\+36:20250301:102'\nRFF\+ON:PO-1'\nDTM\+171:20240220:102'\nRFF\+PK:PK-1-1'/,
     );
     expect(edifact).toMatch(/CNT\+2:4'/);
   });

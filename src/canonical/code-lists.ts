@@ -1,0 +1,188 @@
+/**
+ * The qualifier code lists mapped between X12 and EDIFACT, as data: one row per canonical name with the
+ * codes each standard uses for it (the first is written). docs/canonical.md renders these tables
+ * (test/canonical/code-lists.test.ts keeps the two equal).
+ *
+ * A code no row maps is never guessed: it is carried as-is, tagged with the standard it came from
+ * (`x12:DP`, `edifact:AAK`), written back unchanged to that standard, and not written to the other one.
+ */
+
+export type Standard = 'x12' | 'edifact';
+
+/** A qualifier no table maps, as sent, with the standard that sent it. */
+export type RawCode = `${Standard}:${string}`;
+
+export interface CodeRow<N extends string> {
+  name: N;
+  x12: readonly string[];
+  edifact: readonly string[];
+}
+
+export const isRawCode = (v: string): v is RawCode => /^(x12|edifact):\S+$/.test(v);
+
+export class QualifierList<N extends string> {
+  readonly names: readonly N[];
+  private readonly byCode: Record<Standard, Map<string, N>> = { x12: new Map(), edifact: new Map() };
+
+  constructor(
+    /** What the list qualifies, and the element of each standard it lives in (for the docs table). */
+    readonly title: string,
+    readonly elements: Record<Standard, string>,
+    readonly rows: ReadonlyArray<CodeRow<N>>,
+  ) {
+    this.names = rows.map((r) => r.name);
+    for (const r of rows)
+      for (const std of ['x12', 'edifact'] as const) for (const c of r[std]) this.byCode[std].set(c, r.name);
+  }
+
+  /** The canonical name of a code, else the code as-is; undefined for an empty code. */
+  read(standard: Standard, code: string | undefined): N | RawCode | undefined {
+    if (!code) return undefined;
+    return this.byCode[standard].get(code) ?? `${standard}:${code}`;
+  }
+
+  /** The code to write for a name, or a raw code of this standard; undefined when this standard has none. */
+  write(standard: Standard, value: N | RawCode | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    if (isRawCode(value)) {
+      const [std, code] = [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)];
+      return std === standard ? code : undefined;
+    }
+    return this.rows.find((r) => r.name === value)?.[standard][0];
+  }
+}
+
+/** Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes. */
+function list<const N extends string>(
+  title: string,
+  elements: Record<Standard, string>,
+  rows: ReadonlyArray<readonly [N, string, string]>,
+): QualifierList<N> {
+  const codes = (s: string) => s.split(' ').filter((c) => c !== '');
+  return new QualifierList(
+    title,
+    elements,
+    rows.map(([name, x12, edifact]) => ({ name, x12: codes(x12), edifact: codes(edifact) })),
+  );
+}
+
+/**
+ * Party roles. A few rows join codes both standards keep apart (seller: vendor, selling party, supplier)
+ * because the canonical documents always did; the first code is the one written.
+ */
+export const partyRoles = list('Party role', { x12: 'N101 (98)', edifact: 'NAD 3035' }, [
+  ['buyer', 'BY', 'BY'],
+  ['seller', 'VN SE SU', 'SU SE'],
+  ['shipTo', 'ST', 'DP ST'],
+  ['billTo', 'BT', 'IV'],
+  ['remitTo', 'RE RI', 'RE PE'],
+  ['shipFrom', 'SF', 'SF'],
+  ['carrier', 'CA', 'CA'],
+  ['shipper', 'SH', 'CZ'],
+  ['consignee', 'CN', 'CN'],
+  ['orderedBy', 'OB', 'OB'],
+  ['releaseIssuer', 'MI', 'MI'],
+  ['manufacturer', 'MF', 'MF'],
+  ['payer', 'PR', 'PR'],
+  ['invoiceIssuer', 'II', 'II'],
+  ['forwarder', 'FW', 'FW'],
+  ['warehouse', 'WH', 'WH'],
+  ['markFor', 'Z7', 'UC'],
+]);
+
+/**
+ * Who issued a party's id. "Mutually defined" (X12 ZZ, EDIFACT no agency) is no qualifier at all;
+ * D-U-N-S+4 is EDIFACT agency 16 with code list qualifier 4 (edifact-common.ts).
+ */
+export const partyIdAgencies = list('Party id agency', { x12: 'N103 (66)', edifact: 'NAD C082 3055' }, [
+  ['gln', 'UL', '9'],
+  ['duns', '1', '16'],
+  ['duns+4', '9', ''],
+  ['seller-assigned', '91', '91'],
+  ['buyer-assigned', '92', '92'],
+]);
+
+export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifact: 'RFF C506 1153' }, [
+  ['contract', 'CT', 'CT'],
+  ['promotion', 'PD', 'PD'],
+  ['vendor-order', 'VN', 'VN'],
+  ['customer-reference', 'CR', 'CR'],
+  ['price-list', 'PL', 'PL'],
+  ['internal-vendor', 'IA', 'IA'],
+  ['bill-of-lading', 'BM', 'BM'],
+  ['carrier-reference', 'CN', 'CN'],
+  ['invoice', 'IV', 'IV'],
+  ['packing-list', 'PK', 'PK'],
+  ['import-license', 'IP', 'IP'],
+  ['internal-customer', 'IT', 'IT'],
+  ['purchase-order', 'PO', 'ON'],
+  ['shipment-id', 'SI', 'SI'],
+  ['transaction', 'TN', 'TN'],
+]);
+
+/** Dates. X12 DTM02 is CCYYMMDD and DTM03 HHMM; EDIFACT C507 2380 is written in format 102 or 203. */
+export const dateQualifiers = list('Date', { x12: 'DTM01 (374)', edifact: 'DTM C507 2005' }, [
+  ['cancel-after', '001', '61'],
+  ['requested-delivery', '002', '2'],
+  ['invoice', '003', '3'],
+  ['order', '004', '4'],
+  ['effective', '007', '7'],
+  ['requested-ship', '010', '10'],
+  ['shipped', '011', '11'],
+  ['estimated-delivery', '017', '17'],
+  ['delivered', '035', '35'],
+  ['expiry', '036', '36'],
+  ['ship-not-before', '037', '37'],
+  ['ship-not-after', '038', '38'],
+  ['deliver-not-after', '063', '63'],
+  ['deliver-not-before', '064', '64'],
+  ['promised-delivery', '069', '69'],
+  ['requested-pickup', '118', '200'],
+]);
+
+export const contactFunctions = list('Contact function', { x12: 'PER01 (366)', edifact: 'CTA 3139' }, [
+  ['information', 'IC', 'IC'],
+  ['purchasing', 'BD', 'PD'],
+  ['order', 'OC', 'OC'],
+  ['sales', 'SR', 'SR'],
+]);
+
+export const channels = list('Communication channel', { x12: 'PER03 (365)', edifact: 'COM C076 3155' }, [
+  ['phone', 'TE', 'TE'],
+  ['email', 'EM', 'EM'],
+  ['fax', 'FX', 'FX'],
+  ['url', 'UR', 'AH'],
+  ['telex', 'TX', 'TL'],
+]);
+
+export type Role = (typeof partyRoles.names)[number];
+export type IdAgency = (typeof partyIdAgencies.names)[number];
+export type RefQualifier = (typeof referenceQualifiers.names)[number];
+export type DateQualifierName = (typeof dateQualifiers.names)[number];
+export type ContactFunctionName = (typeof contactFunctions.names)[number];
+export type ChannelName = (typeof channels.names)[number];
+
+/** Every list, in the order docs/canonical.md shows them. */
+export const codeLists: ReadonlyArray<QualifierList<string>> = [
+  partyRoles,
+  partyIdAgencies,
+  referenceQualifiers,
+  dateQualifiers,
+  contactFunctions,
+  channels,
+];
+
+/** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */
+export function codeListsMarkdown(): string {
+  return codeLists
+    .map((l) =>
+      [
+        `**${l.title}** (X12 ${l.elements.x12}, EDIFACT ${l.elements.edifact})`,
+        '',
+        '| canonical | X12 | EDIFACT |',
+        '| --- | --- | --- |',
+        ...l.rows.map((r) => `| \`${r.name}\` | ${r.x12.join(', ') || '—'} | ${r.edifact.join(', ') || '—'} |`),
+      ].join('\n'),
+    )
+    .join('\n\n');
+}

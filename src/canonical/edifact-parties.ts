@@ -1,0 +1,172 @@
+import type { Segment } from '../edi/model';
+import {
+  type Communication,
+  type Contact,
+  type DateRef,
+  type Party,
+  type PartyIdQualifier,
+  type Reference,
+  ccyymmdd,
+  chunks,
+  compact,
+  calendarDate,
+} from './common';
+import {
+  channels,
+  contactFunctions,
+  dateQualifiers,
+  partyIdAgencies,
+  partyRoles,
+  referenceQualifiers,
+} from './code-lists';
+import type { Seg } from './sections';
+import { c, seg, t } from './edifact-common';
+
+/**
+ * EDIFACT parties (NAD groups with their CTA/COM contacts), references (RFF) and dates (DTM) of any
+ * qualifier, through the code lists of code-lists.ts.
+ */
+
+/** D-U-N-S+4 has no 3055 code of its own: it travels as agency 16 (D-U-N-S) with code list qualifier 4. */
+export const DUNS4 = ['4', '16'];
+
+/** The contacts of a run of segments: CTA and the COMs after it; a CTA without a name continues the one before with the same function. */
+export function ctaContacts(segs: Seg[]): Contact[] {
+  const out: Contact[] = [];
+  let open: Contact | undefined;
+  for (const s of segs) {
+    if (s.id === 'CTA') {
+      const fn = contactFunctions.read('edifact', t(s, 1));
+      const name = c(s, 2)[1] || undefined;
+      const last = out[out.length - 1];
+      if (fn && !name && last && last.function === fn) open = last;
+      else open = fn ? compact<Contact>({ function: fn, name }) : undefined;
+      if (open && open !== last) out.push(open);
+    } else if (s.id === 'COM' && open) {
+      const [value, code] = c(s, 1);
+      const channel = channels.read('edifact', code);
+      if (channel && value) (open.communications ??= []).push({ channel, value } satisfies Communication);
+    } else if (s.id !== 'COM') open = undefined;
+  }
+  return out;
+}
+
+/** CTA and COM for contacts: five COMs to a CTA (the D96A group's limit), the rest under CTAs without a name. */
+export function ctaSegments(contacts: Contact[] | undefined): Segment[] {
+  const out: Segment[] = [];
+  for (const ct of contacts ?? []) {
+    const fn = contactFunctions.write('edifact', ct.function);
+    if (!fn) continue;
+    const coms = (ct.communications ?? []).flatMap((x) => {
+      const code = channels.write('edifact', x.channel);
+      return code ? [seg('COM', [x.value, code])] : [];
+    });
+    let i = 0;
+    do {
+      out.push(seg('CTA', fn, i === 0 && ct.name ? ['', ct.name] : ''), ...coms.slice(i, i + 5));
+      i += 5;
+    } while (i < coms.length);
+  }
+  return out;
+}
+
+function idQualifier(c082: string[]): PartyIdQualifier | undefined {
+  if (c082[1] === DUNS4[0] && c082[2] === DUNS4[1]) return 'duns+4';
+  return partyIdAgencies.read('edifact', c082[2]);
+}
+
+/** One NAD group as a party. */
+export function nadParty(segs: Seg[]): Party | undefined {
+  const nad = segs[0];
+  const role = partyRoles.read('edifact', t(nad, 1));
+  if (!role) return undefined;
+  const street = c(nad, 5).filter((l) => l !== '');
+  const contacts = ctaContacts(segs);
+  return compact<Party>({
+    role,
+    id: c(nad, 2)[0] || undefined,
+    idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
+    name: c(nad, 4).slice(0, 5).join('') || undefined,
+    addressLines: street.length ? street : undefined,
+    city: t(nad, 6),
+    region: t(nad, 7),
+    postalCode: t(nad, 8),
+    country: t(nad, 9),
+    contacts: contacts.length ? contacts : undefined,
+  });
+}
+
+export function parties(groups: Seg[][]): Party[] {
+  return groups.map(nadParty).filter((p): p is Party => p !== undefined);
+}
+
+/** NAD, CTA and COM for a party; none for a role EDIFACT has no code for. */
+export function nadSegments(p: Party): Segment[] {
+  const role = partyRoles.write('edifact', p.role);
+  if (!role) return [];
+  const c082: string[] = !p.id
+    ? []
+    : p.idQualifier === 'duns+4'
+      ? [p.id, ...DUNS4]
+      : [p.id, '', partyIdAgencies.write('edifact', p.idQualifier) ?? ''];
+  const nad = seg(
+    'NAD',
+    role,
+    c082,
+    '',
+    chunks(p.name ?? '', 35).slice(0, 5),
+    (p.addressLines ?? []).slice(0, 4),
+    p.city ?? '',
+    p.region ?? '',
+    p.postalCode ?? '',
+    p.country ?? '',
+  );
+  return [nad, ...ctaSegments(p.contacts)];
+}
+
+/** RFF segments of any qualifier, but the ones the document reads into fields of their own. */
+export function references(segs: Seg[], except: string[] = []): Reference[] {
+  return segs
+    .filter((x) => x.id === 'RFF')
+    .flatMap((x) => {
+      const [q, value] = c(x, 1);
+      if (except.includes(q ?? '')) return [];
+      const qualifier = referenceQualifiers.read('edifact', q);
+      return qualifier && value ? [{ qualifier, value }] : [];
+    });
+}
+
+export function rffSegments(refs: Reference[] | undefined): Segment[] {
+  return (refs ?? []).flatMap((r) => {
+    const q = referenceQualifiers.write('edifact', r.qualifier);
+    return q ? [seg('RFF', [q, r.value])] : [];
+  });
+}
+
+/** CCYYMMDD (102), CCYYMMDDHHMM (203) or CCYYMMDDHHMMSS (204) as a date and HH:MM. */
+function dateTime(value: string, format: string): { date?: string; time?: string } {
+  if (format !== '' && !['102', '203', '204'].includes(format)) return {};
+  const time = value.length >= 12 && format !== '102' ? `${value.slice(8, 10)}:${value.slice(10, 12)}` : undefined;
+  return { date: calendarDate(value.slice(0, 8)), time };
+}
+
+/** DTM segments of any qualifier but those the document reads into fields of their own (and 171, a reference's date). */
+export function dtmDates(segs: Seg[], except: string[] = []): DateRef[] {
+  return segs
+    .filter((x) => x.id === 'DTM' && !['171', ...except].includes(c(x, 1)[0] ?? ''))
+    .flatMap((x) => {
+      const [q, value, format] = c(x, 1);
+      const qualifier = dateQualifiers.read('edifact', q);
+      const { date, time } = dateTime(value ?? '', format ?? '');
+      return qualifier && date ? [compact<DateRef>({ qualifier, date, time })] : [];
+    });
+}
+
+export function dtmSegments(dates: DateRef[] | undefined): Segment[] {
+  return (dates ?? []).flatMap((d) => {
+    const q = dateQualifiers.write('edifact', d.qualifier);
+    if (!q) return [];
+    const value = ccyymmdd(d.date) + (d.time ? d.time.replace(':', '') : '');
+    return [seg('DTM', [q, value, d.time ? '203' : '102'])];
+  });
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  codeLists,
+  codeListsMarkdown,
+  dateQualifiers,
+  partyRoles,
+  referenceQualifiers,
+} from '../../src/canonical/code-lists';
+
+describe('canonical code lists', () => {
+  test('docs/canonical.md shows the lists as they are in the code', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/canonical.md'), 'utf8');
+    const between = /<!-- code-lists:start -->\n([\s\S]*?)\n<!-- code-lists:end -->/.exec(doc);
+    expect(between?.[1]).toBe(codeListsMarkdown());
+  });
+
+  test('a code means one thing: no code is listed under two names of one list', () => {
+    for (const list of codeLists)
+      for (const std of ['x12', 'edifact'] as const) {
+        const codes = list.rows.flatMap((r) => r[std]);
+        expect([list.title, std, codes.filter((c, i) => codes.indexOf(c) !== i)]).toEqual([list.title, std, []]);
+      }
+  });
+
+  test('a mapped code reads to its name and writes as the first code of the other standard', () => {
+    expect(partyRoles.read('x12', 'SH')).toBe('shipper');
+    expect(partyRoles.write('edifact', 'shipper')).toBe('CZ');
+    expect(partyRoles.read('edifact', 'ST')).toBe('shipTo');
+    expect(partyRoles.write('edifact', 'shipTo')).toBe('DP');
+    expect(dateQualifiers.read('x12', '063')).toBe('deliver-not-after');
+    expect(dateQualifiers.write('edifact', 'deliver-not-after')).toBe('63');
+    expect(referenceQualifiers.write('edifact', 'purchase-order')).toBe('ON');
+  });
+
+  test('an unmapped code is carried as sent for its own standard, never guessed for the other', () => {
+    expect(referenceQualifiers.read('x12', 'DP')).toBe('x12:DP');
+    expect(referenceQualifiers.write('x12', 'x12:DP')).toBe('DP');
+    expect(referenceQualifiers.write('edifact', 'x12:DP')).toBeUndefined();
+    expect(partyRoles.read('edifact', 'BT')).toBe('edifact:BT');
+    expect(partyRoles.write('x12', 'edifact:BT')).toBeUndefined();
+    expect(partyRoles.read('x12', '')).toBeUndefined();
+  });
+});
