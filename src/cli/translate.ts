@@ -134,14 +134,14 @@ function canonicalOf(
  * Says what of the transaction set the translation drops: one located line per segment or element on
  * stderr (see src/canonical/losses.ts). True when anything was dropped, which makes the exit 1.
  */
-function reportLosses(
+async function reportLosses(
   kind: DocumentKind,
   ic: Interchange,
   tx: Transaction,
   to: TranslateTarget,
   at: { file: string; profiles: ProfileSet },
   io: Io,
-): boolean {
+): Promise<boolean> {
   const translation: Translate =
     to === 'json'
       ? Object.assign(
@@ -152,7 +152,7 @@ function reportLosses(
         )
       : standardTranslation(kind, ic.standard, to);
   const target = to === 'json' ? `canonical JSON ${kind.name}` : `${to === 'x12' ? 'X12' : 'EDIFACT'} ${kind[to].type}`;
-  const losses = translationLosses(
+  const losses = await translationLosses(
     {
       standard: ic.standard,
       tx,
@@ -208,7 +208,7 @@ function partnerTarget(o: TranslateOptions): { partner?: LoadedPartner; sender?:
   return { partner, sender, receiver };
 }
 
-export function translateCommand(file: string, o: TranslateOptions, io: Io): number {
+export async function translateCommand(file: string, o: TranslateOptions, io: Io): Promise<number> {
   const { partner, sender, receiver } = partnerTarget(o);
   if (!/^\d{1,9}$/.test(o.controlNumber))
     throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
@@ -238,7 +238,7 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
         const doc = canonicalOf(kind, ic.standard, tx, o.to, where, io);
         if (doc.refused) code = 1;
         if (doc.value === undefined) continue;
-        if (!doc.refused && reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set }, io)) code = 1;
+        if (!doc.refused && (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set }, io))) code = 1;
         if (o.to === 'json') json.push({ document: kind.name, ...(doc.value as object) });
         else byKind.set(kind, [...(byKind.get(kind) ?? []), doc.value]);
       }

@@ -258,6 +258,7 @@ for (const kind of DATABASES) {
         reference: 'PO-1',
         messageId: expect.any(String),
         transactionId: ids.acme1[0],
+        losses: null,
       } satisfies Record<keyof TransactionRow, unknown>);
       expect(rows[1]).toMatchObject({
         deliveryStatus: 'dead',
@@ -373,6 +374,7 @@ for (const kind of DATABASES) {
         'reference',
         'messageId',
         'transactionId',
+        'losses',
       ]);
       expect(records).toHaveLength(rows.length + 1);
       const get = (rec: string[], name: string) => rec[header.indexOf(name)];

@@ -42,6 +42,11 @@ export interface TransactionRow {
   reference: string | null;
   messageId: string;
   transactionId: string;
+  /**
+   * What a route's translation of the transaction set dropped: one located line per segment or element
+   * (the detail of its EDIGW_TRANSLATION_LOSS event), or null when nothing was dropped.
+   */
+  losses: string | null;
 }
 
 /** The row fields in contract order: JSON keys, CSV columns (with `tracked` flattened). */
@@ -73,6 +78,7 @@ export const rowFields = [
   'reference',
   'messageId',
   'transactionId',
+  'losses',
 ] as const satisfies readonly (keyof TransactionRow)[];
 
 export interface ReportFilter {
@@ -151,6 +157,7 @@ interface RawRow {
   reference: string | null;
   messageId: string;
   transactionId: string;
+  losses: string | null;
 }
 
 function iso(v: Date | string | null): string | null {
@@ -231,6 +238,8 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
     col('t', 'reference'),
     col('t', 'messageId'),
     col('t', 'id', 'transactionId'),
+    // The latest loss event of the transaction set, found through ix_event_message.
+    `(SELECT e.${q('detail')} FROM ${q('event')} e WHERE e.${q('messageId')} = t.${q('messageId')} AND e.${q('transactionId')} = t.${q('id')} AND e.${q('code')} = 'EDIGW_TRANSLATION_LOSS' ORDER BY e.${q('id')} DESC LIMIT 1) AS ${q('losses')}`,
   ].join(', ')}
   FROM ${q('edi_transaction')} t
   LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}
@@ -271,6 +280,7 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
       reference: r.reference,
       messageId: r.messageId,
       transactionId: r.transactionId,
+      losses: r.losses ?? null,
     };
   });
 }
