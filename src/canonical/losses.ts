@@ -355,6 +355,10 @@ export async function translationLosses(
       if (places.length) return lostPlaces.length ? [{ tag: seg.id, reason: lostPlaces[0].reason }] : [];
       return same(await run(withSegment(undefined))) ? [{ tag: seg.id, reason: why(base) }] : [];
     }
+    // Values that would matter under other codes, in a segment whose removal changes nothing (CUX+1:USD
+    // read only as CUX+2): the segment as sent is lost, unless it comes back as it was (CTT*1 is the default).
+    const removed = await run(withSegment(undefined));
+    if (same(removed) && !places.every((p) => comesBack(seg, p))) return [{ tag: seg.id, reason: why(removed) }];
     return lostPlaces.map(({ place, reason }) => ({
       tag: seg.id,
       element: place.element,
