@@ -96,6 +96,11 @@ export const catalogue = {
     message: 'the partner of this delivery is not loaded (its file was removed or never loaded)',
   },
   EDIGW_SERIALIZE_FAILED: { kind: 'dead', message: 'the document cannot be written in the target format' },
+  EDIGW_TRANSLATION_LOSS: {
+    kind: 'dead',
+    message:
+      'the translation drops data of the source transaction set (a warning event; the document is dead-lettered on a strict route)',
+  },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
   EDIGW_NOT_DEAD: { kind: 'usage', message: 'only a dead-lettered delivery can be replayed' },
   EDIGW_TRANSPORT_CONFIG_INVALID: {

@@ -49,7 +49,7 @@ export interface LossSource {
  * the document reads as its default (BEG02 SA: an order, as no code would be) from one it drops.
  */
 export interface Translate {
-  (tx: Transaction): { document: unknown; output: unknown };
+  (tx: Transaction): { document: unknown; output: unknown } | Promise<{ document: unknown; output: unknown }>;
   restore?: (document: unknown) => Segment[];
 }
 
@@ -226,7 +226,11 @@ function signatures(standard: Standard, segs: Segment[]): string[] {
 }
 
 /** Lists every loss of translating the source transaction set with `translate` (see the module comment). */
-export function translationLosses(source: LossSource, translate: Translate, targetName: string): TranslationLoss[] {
+export async function translationLosses(
+  source: LossSource,
+  translate: Translate,
+  targetName: string,
+): Promise<TranslationLoss[]> {
   const { tx, standard } = source;
   const profile = tx.tree ? source.profiles?.find(standard, tx.type, tx.version, tx.implementation) : undefined;
   // Without the profile the tree was built with, probes read from the segments, baseline included.
@@ -241,9 +245,9 @@ export function translationLosses(source: LossSource, translate: Translate, targ
       }).tree;
     return t;
   };
-  const run = (t: Transaction): Outcome => {
+  const run = async (t: Transaction): Promise<Outcome> => {
     try {
-      const r = translate(t);
+      const r = await translate(t);
       return { document: JSON.stringify(r.document), output: JSON.stringify(r.output, dropOffsets) };
     } catch {
       return 'failed';
@@ -254,11 +258,11 @@ export function translationLosses(source: LossSource, translate: Translate, targ
     const codes = place.component === undefined ? def?.codes : def?.composite?.[place.component - 1]?.codes;
     return codes ?? [];
   };
-  const base = run(variant(tx.segments));
+  const base = await run(variant(tx.segments));
   if (base === 'failed') return [];
   let restored: Segment[] | undefined;
   try {
-    restored = translate.restore?.(translate(variant(tx.segments)).document);
+    restored = translate.restore?.((await translate(variant(tx.segments))).document);
   } catch {
     restored = undefined;
   }
@@ -276,6 +280,9 @@ export function translationLosses(source: LossSource, translate: Translate, targ
     );
   };
   const same = (o: Outcome) => o !== 'failed' && o.output === base.output;
+  // The document changed but the output did not: the writer dropped what the reader carried. Such a
+  // value coming back in the source standard proves nothing about the target.
+  const carriedNotWritten = (o: Outcome) => o !== 'failed' && o.document !== base.document;
   const why = (o: Outcome) =>
     o !== 'failed' && o.document !== base.document
       ? `the document carries it but the ${targetName} written from it does not`
@@ -284,11 +291,11 @@ export function translationLosses(source: LossSource, translate: Translate, targ
   const sigs = signatures(standard, tx.segments);
   const verdicts = new Map<string, Array<Omit<TranslationLoss, 'segment' | 'transaction'>>>();
   const out: TranslationLoss[] = [];
-  tx.segments.forEach((seg, i) => {
-    if (envelopeTags.has(seg.id)) return;
+  for (const [i, seg] of tx.segments.entries()) {
+    if (envelopeTags.has(seg.id)) continue;
     let verdict = verdicts.get(sigs[i]);
     if (!verdict) {
-      verdict = probeSegment(seg, i);
+      verdict = await probeSegment(seg, i);
       verdicts.set(sigs[i], verdict);
     }
     for (const v of verdict) {
@@ -307,22 +314,25 @@ export function translationLosses(source: LossSource, translate: Translate, targ
         qualifier: qualifierOf(standard, seg)?.value,
       });
     }
-  });
+  }
   return out.map((l) => (l.qualifier === undefined ? (({ qualifier: _q, ...rest }) => rest)(l) : l));
 
-  function probeSegment(seg: Segment, i: number): Array<Omit<TranslationLoss, 'segment' | 'transaction'>> {
+  async function probeSegment(
+    seg: Segment,
+    i: number,
+  ): Promise<Array<Omit<TranslationLoss, 'segment' | 'transaction'>>> {
     const withSegment = (s: Segment | undefined) =>
       variant(s ? tx.segments.map((x, j) => (j === i ? s : x)) : tx.segments.filter((_, j) => j !== i));
     const lostPlaces: Array<{ place: Place; reason: string }> = [];
     let anyCarried = false;
     const places = placesOf(seg);
     for (const place of places) {
-      const changed = run(withSegment({ ...seg, elements: place.with(otherValue(place.value)) }));
+      const changed = await run(withSegment({ ...seg, elements: place.with(otherValue(place.value)) }));
       if (!same(changed)) {
         anyCarried = true;
         continue;
       }
-      const blank = run(withSegment({ ...seg, elements: place.with('') }));
+      const blank = await run(withSegment({ ...seg, elements: place.with('') }));
       if (!same(blank)) {
         anyCarried = true;
         continue;
@@ -332,20 +342,28 @@ export function translationLosses(source: LossSource, translate: Translate, targ
       const others = codesOf(seg.id, place)
         .filter((c) => c !== place.value)
         .slice(0, 4);
-      if (others.some((c) => !same(run(withSegment({ ...seg, elements: place.with(c) }))))) {
+      let other = false;
+      for (const c of others) if (!same(await run(withSegment({ ...seg, elements: place.with(c) })))) other = true;
+      if (other) {
         anyCarried = true;
         continue;
       }
       const key = `${seg.id}:${place.element}${place.component === undefined ? '' : `:${place.component}`}`;
-      if (!formatOnly[standard].has(key) && !comesBack(seg, place)) lostPlaces.push({ place, reason: why(changed) });
+      if (!formatOnly[standard].has(key) && (carriedNotWritten(changed) || !comesBack(seg, place)))
+        lostPlaces.push({ place, reason: why(changed) });
     }
     // No value of it reaches the output: the segment is lost, even when taking it away would change
     // the output (an N1 MI's N3 would then read as the address of the party before it).
     if (!anyCarried) {
       // (A segment whose every value is a format code or comes back as sent is written anew, not lost.)
       if (places.length) return lostPlaces.length ? [{ tag: seg.id, reason: lostPlaces[0].reason }] : [];
-      return same(run(withSegment(undefined))) ? [{ tag: seg.id, reason: why(base) }] : [];
+      return same(await run(withSegment(undefined))) ? [{ tag: seg.id, reason: why(base) }] : [];
     }
+    // Values that would matter under other codes, in a segment whose removal changes nothing (CUX+1:USD
+    // read only as CUX+2): the segment as sent is lost, unless it comes back as it was (CTT*1 is the default).
+    const removed = await run(withSegment(undefined));
+    if (same(removed) && (carriedNotWritten(removed) || !places.every((p) => comesBack(seg, p))))
+      return [{ tag: seg.id, reason: why(removed) }];
     return lostPlaces.map(({ place, reason }) => ({
       tag: seg.id,
       element: place.element,

@@ -181,7 +181,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .option('--control-number <n>', 'interchange control number of the first output interchange', '1')
     .option('--profiles <dir>', 'extra profiles folder (added to the shipped ones)')
     .action(async (file: string, o: TranslateOptions) => {
-      code = (await import('./translate')).translateCommand(file, o, io);
+      code = await (await import('./translate')).translateCommand(file, o, io);
     });
 
   const partners = program.command('partners').description('trading partner files');

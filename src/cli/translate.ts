@@ -5,7 +5,9 @@ import { openView } from '../main';
 import { silentLogger } from '../pipeline/logger';
 import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbound';
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
-import type { PartyId, Standard, Transaction } from '../edi/model';
+import type { Interchange, PartyId, Standard, Transaction } from '../edi/model';
+import type { ProfileSet } from '../edi/profile/profile-set';
+import { formatLoss, standardTranslation, type Translate, translationLosses } from '../canonical/losses';
 import { write } from '../edi/write';
 import { checkGenerated } from '../edi/generated-check';
 import { formatDiagnostic } from '../edi/diagnostic';
@@ -129,6 +131,44 @@ function canonicalOf(
 }
 
 /**
+ * Says what of the transaction set the translation drops: one located line per segment or element on
+ * stderr (see src/canonical/losses.ts). True when anything was dropped, which makes the exit 1.
+ */
+async function reportLosses(
+  kind: DocumentKind,
+  ic: Interchange,
+  tx: Transaction,
+  to: TranslateTarget,
+  at: { file: string; profiles: ProfileSet },
+  io: Io,
+): Promise<boolean> {
+  const translation: Translate =
+    to === 'json'
+      ? Object.assign(
+          (t: Transaction) => ({ document: kind[ic.standard].read(t), output: kind[ic.standard].read(t) }),
+          {
+            restore: (d: unknown) => kind[ic.standard].write(d),
+          },
+        )
+      : standardTranslation(kind, ic.standard, to);
+  const target = to === 'json' ? `canonical JSON ${kind.name}` : `${to === 'x12' ? 'X12' : 'EDIFACT'} ${kind[to].type}`;
+  const losses = await translationLosses(
+    {
+      standard: ic.standard,
+      tx,
+      file: at.file,
+      interchange: ic.controlNumber,
+      profiles: at.profiles,
+      ...(ic.syntax.decimal ? { decimal: ic.syntax.decimal } : {}),
+    },
+    translation,
+    target,
+  );
+  for (const l of losses) io.err(`warning: ${formatLoss(l)}\n`);
+  return losses.length > 0;
+}
+
+/**
  * `translate FILE --to x12|edifact|json`: every business document in FILE with a canonical kind (see
  * `documents`) through its canonical form to the target. One output interchange per kind per input
  * interchange (an X12 group carries one functional id), numbered on from --control-number, from the
@@ -168,7 +208,7 @@ function partnerTarget(o: TranslateOptions): { partner?: LoadedPartner; sender?:
   return { partner, sender, receiver };
 }
 
-export function translateCommand(file: string, o: TranslateOptions, io: Io): number {
+export async function translateCommand(file: string, o: TranslateOptions, io: Io): Promise<number> {
   const { partner, sender, receiver } = partnerTarget(o);
   if (!/^\d{1,9}$/.test(o.controlNumber))
     throw new GatewayError('EDIGW_USAGE', `--control-number ${o.controlNumber} is not 1 to 9 digits`);
@@ -198,6 +238,7 @@ export function translateCommand(file: string, o: TranslateOptions, io: Io): num
         const doc = canonicalOf(kind, ic.standard, tx, o.to, where, io);
         if (doc.refused) code = 1;
         if (doc.value === undefined) continue;
+        if (!doc.refused && (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set }, io))) code = 1;
         if (o.to === 'json') json.push({ document: kind.name, ...(doc.value as object) });
         else byKind.set(kind, [...(byKind.get(kind) ?? []), doc.value]);
       }

@@ -140,6 +140,12 @@ const route = z.strictObject({
    * or the transaction's own) in the receiving partner's envelope; or `raw`, the interchange as received.
    */
   format: z.enum(['json', 'x12', 'edifact', 'raw']).default('json'),
+  /**
+   * X12 or EDIFACT out: a segment or element of the source that the written document has no
+   * counterpart for is always recorded (a warning event, EDIGW_TRANSLATION_LOSS); with `strict` the
+   * document is dead-lettered with that located list instead of sent.
+   */
+  strict: z.boolean().default(false),
   /** The partner whose endpoint `to` names (another partner's file); default: this partner. */
   partner: z
     .string()

@@ -1,3 +1,4 @@
+import { formatLoss, type TranslationLoss } from '../canonical/losses';
 import { randomUUID } from 'node:crypto';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError, type ErrorCode } from '../errors';
@@ -563,6 +564,26 @@ export async function routeTransaction(
     const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) =>
       store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'),
     );
+    if (doc.losses?.length) {
+      const lost = new GatewayError(
+        'EDIGW_TRANSLATION_LOSS',
+        `route to ${where}: ${doc.losses.length} segment(s) or element(s) of ${tx.type} ${tx.controlNumber} have no counterpart in the ${route.format.toUpperCase()} written`,
+        { cause: new Error(lossList(doc.losses)) },
+      );
+      // A strict route refuses what it cannot carry whole: dead-lettered with the located list, never sent.
+      if (route.strict) return fail(lost);
+      batch.event(ctx, {
+        stage: 'route',
+        status: 'warning',
+        parentId: parentEvent,
+        messageId: message.id,
+        interchangeId: row.interchangeId,
+        transactionId: row.id,
+        partnerId: partner.id,
+        code: lost.code,
+        detail: lost.describe(),
+      });
+    }
     const carries = route.format === 'raw' ? { interchangeId: row.interchangeId, route: row.route! } : undefined;
     const q = queueDelivery(
       ctx,
@@ -586,4 +607,10 @@ export async function routeTransaction(
     if (e instanceof GatewayError && e.kind !== 'retry') return fail(e);
     throw e;
   }
+}
+
+/** The located losses of a route, one per line; a very long list is cut, saying how many more there are. */
+function lossList(losses: TranslationLoss[]): string {
+  const shown = losses.slice(0, 200).map(formatLoss);
+  return [...shown, ...(losses.length > shown.length ? [`and ${losses.length - shown.length} more`] : [])].join('\n');
 }

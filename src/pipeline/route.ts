@@ -12,6 +12,7 @@ import {
   type DocumentKind,
 } from '../canonical';
 import type { PipelineView } from './context';
+import { type TranslationLoss, type Translate, translationLosses } from '../canonical/losses';
 import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
 
 export type Route = NonNullable<Partner['routes']>[number];
@@ -70,6 +71,8 @@ export interface Produced {
   fileName: string;
   /** Set when the document is an interchange of our own (X12 or EDIFACT out): it is recorded, its ack expected. */
   interchange?: boolean;
+  /** X12 or EDIFACT out: what of the source the written document has no counterpart for (empty: nothing). */
+  losses?: TranslationLoss[];
 }
 
 function canonicalKind(ic: Interchange, tx: Transaction): DocumentKind {
@@ -105,10 +108,14 @@ export async function produce(
   }
   const wantsCanonical =
     route.input === 'canonical' || (!route.map && (route.format === 'x12' || route.format === 'edifact'));
-  const input = wantsCanonical
-    ? { document: canonicalKind(ic, tx).name, ...(canonicalKind(ic, tx)[ic.standard].read(tx) as object) }
-    : (tx.tree ?? { segments: tx.segments.map((s) => ({ id: s.id, elements: s.elements })) });
-  const value = route.map ? await ctx.maps.run(route.map, input, { source: sourceOf(partner, ic, tx) }) : input;
+  const inputOf = (t: Transaction) =>
+    wantsCanonical
+      ? { document: canonicalKind(ic, t).name, ...(canonicalKind(ic, t)[ic.standard].read(t) as object) }
+      : (t.tree ?? { segments: t.segments.map((s) => ({ id: s.id, elements: s.elements })) });
+  const mapped = async (input: unknown) =>
+    route.map ? await ctx.maps.run(route.map, input, { source: sourceOf(partner, ic, tx) }) : input;
+  const input = inputOf(tx);
+  const value = await mapped(input);
   if (route.format === 'json') {
     return {
       bytes: Buffer.from(JSON.stringify(value ?? null) + '\n'),
@@ -172,9 +179,47 @@ export async function produce(
           to,
         );
   const doc = interchangeDocument(out, ctx.profiles);
+  const losses = await routeLosses(ctx, { ic, tx, kind, target, canonical: wantsCanonical }, async (t) => {
+    const input = inputOf(t);
+    const again = checkDocument(kind, await mapped(input));
+    if (!again.ok) throw new Error(again.issues[0]);
+    return { document: input, output: kind[target].write(again.value as never) };
+  });
   return {
     ...doc,
+    losses,
     fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`,
     interchange: true,
   };
+}
+
+/**
+ * What of the source transaction set a route's output has no counterpart for: the route's own way from
+ * source to body (reader or tree, map, writer), probed by removal (src/canonical/losses.ts).
+ */
+async function routeLosses(
+  ctx: PipelineView,
+  at: { ic: Interchange; tx: Transaction; kind: DocumentKind; target: 'x12' | 'edifact'; canonical: boolean },
+  translate: Translate,
+): Promise<TranslationLoss[]> {
+  const { ic, tx, kind, target } = at;
+  if (at.canonical) {
+    // The document the map read, written back in the source standard: a default code comes back as sent.
+    const source = canonicalKind(ic, tx);
+    translate.restore = (d) => {
+      const { document: _name, ...fields } = d as { document: string };
+      return source[ic.standard].write(fields);
+    };
+  }
+  return translationLosses(
+    {
+      standard: ic.standard,
+      tx,
+      interchange: ic.controlNumber,
+      profiles: ctx.profiles,
+      ...(ic.syntax.decimal ? { decimal: ic.syntax.decimal } : {}),
+    },
+    translate,
+    `${target === 'x12' ? 'X12' : 'EDIFACT'} ${kind[target].type}`,
+  );
 }

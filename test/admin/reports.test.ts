@@ -261,6 +261,7 @@ for (const kind of DATABASES) {
         messageId: expect.any(String),
         transactionId: ids.acme1[0],
         reason: null,
+        losses: null,
       } satisfies Record<keyof TransactionRow, unknown>);
       expect(rows[1]).toMatchObject({
         deliveryStatus: 'dead',
@@ -385,6 +386,7 @@ for (const kind of DATABASES) {
         'messageId',
         'transactionId',
         'reason',
+        'losses',
       ]);
       expect(records).toHaveLength(rows.length + 1);
       const get = (rec: string[], name: string) => rec[header.indexOf(name)];

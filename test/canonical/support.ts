@@ -728,3 +728,16 @@ export const orderResponses: fc.Arbitrary<OrderResponse> = fc
     notes: fc.array(text(300), { maxLength: 3 }),
   })
   .map((d) => defined(d) as OrderResponse);
+
+/**
+ * The lines `translate` printed on stderr, each of which must be a located loss warning
+ * (`warning: FILE, interchange N, transaction N, segment N (TAG Q)[, element N]: ... dropped: reason`).
+ */
+export function lossWarnings(err: string): string[] {
+  const lines = err.trim().split('\n').filter(Boolean);
+  for (const l of lines)
+    expect(l).toMatch(
+      /^warning: .+, interchange [^,]+, transaction [^,]+, segment \d+ \([A-Z0-9]+( [^)]+)?\)(, element \d+(, component \d+)?)?: .*dropped: .+$/,
+    );
+  return lines;
+}

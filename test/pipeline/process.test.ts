@@ -20,6 +20,7 @@ import {
 } from '../../src/store/entities';
 import { deliverJob, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
+import { transactionRows } from '../../src/admin/reports/query';
 import { describeOn, testWith } from '../helpers/databases';
 import { corpusAvailable, corpusDir, read } from '../helpers/corpus';
 import {
@@ -116,6 +117,14 @@ const PARTNERS = {
     "identifiers: { edifact: [{ qualifier: '1', id: '005435656' }] }",
     'acks: { edifact: CONTRL, to: acks }',
     'endpoints: { acks: { file: { dir: out/widget-acks } } }',
+  ].join('\n'),
+  // Lossy's orders go on to Globex as EDIFACT; what ORDERS cannot carry is recorded, and its test orders go strict.
+  'partners/lossy.yaml': [
+    'id: lossy',
+    'identifiers: { x12: [{ qualifier: ZZ, id: LOSSY }] }',
+    'routes:',
+    "  - { match: { type: '850', test: true }, format: edifact, partner: globex, to: orders, strict: true }",
+    "  - { match: { type: '850' }, format: edifact, partner: globex, to: orders }",
   ].join('\n'),
   'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
   'partners/umbrella.yaml': [
@@ -477,6 +486,44 @@ for (const [kind, opts] of [
       const [delivery] = await deliveriesOf(h, carried.id);
       const sent = parseBuffer(await payloadOf(h, delivery.messageId)).interchanges[0];
       expect(sent.syntax).toMatchObject({ charset: 'UNOA', version: '3' });
+    });
+
+    const withDepartment = ['BEG*00*SA*PO-801**20240102', 'REF*DP*042', 'PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1'];
+    it('a route that drops data records a located warning, shown in the report; the document is still sent', async (h) => {
+      const id = await processed(
+        h,
+        x12Interchange({ sender: 'LOSSY', control: 801, bodies: [withDepartment, order850('PO-802')] }),
+      );
+      const [lossy, whole] = await transactionsOf(h, (await interchangesOf(h, id))[0].id);
+      expect(lossy).toMatchObject({ deliveryStatus: 'pending', route: 'globex/orders' });
+      expect(await deliveriesOf(h, lossy.id)).toHaveLength(1);
+      const events = (await h.store.events(id)).filter((e) => e.code === 'EDIGW_TRANSLATION_LOSS');
+      expect(events.map((e) => [e.transactionId, e.status])).toEqual([[lossy.id, 'warning']]);
+      expect(events[0].detail).toMatch(
+        /route to globex\/orders: 1 segment\(s\) or element\(s\) of 850 0001 .*: interchange 000000801, transaction 0001, segment 3 \(REF DP\): dropped: the document carries it but the EDIFACT ORDERS written from it does not \[EDIGW_TRANSLATION_LOSS\]$/,
+      );
+      const report = await transactionRows(h.store, { partner: 'lossy' });
+      expect(report.map((r) => [r.transactionControlNumber, r.losses !== null])).toEqual([
+        ['0001', true],
+        ['0002', false],
+      ]);
+      expect(report[0].losses).toContain('segment 3 (REF DP): dropped');
+      expect(whole).toMatchObject({ deliveryStatus: 'pending' });
+    });
+
+    it('a strict route dead-letters a document it would send with data dropped, with the located reason', async (h) => {
+      const id = await processed(
+        h,
+        x12Interchange({ sender: 'LOSSY', control: 811, test: true, bodies: [withDepartment, order850('PO-812')] }),
+      );
+      const [refused, whole] = await transactionsOf(h, (await interchangesOf(h, id))[0].id);
+      expect(refused).toMatchObject({ deliveryStatus: 'failed' });
+      expect(await deliveriesOf(h, refused.id)).toEqual([]);
+      const event = (await h.store.events(id)).find((e) => e.stage === 'route' && e.transactionId === refused.id);
+      expect(event).toMatchObject({ status: 'error', code: 'EDIGW_TRANSLATION_LOSS' });
+      expect(event?.detail).toContain('segment 3 (REF DP): dropped');
+      expect(whole).toMatchObject({ deliveryStatus: 'pending' });
+      expect(await deliveriesOf(h, whole.id)).toHaveLength(1);
     });
 
     it('EDIFACT routed to another partner: its CONTRL, matched by the interchange control number, settles it', async (h) => {

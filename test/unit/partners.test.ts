@@ -45,6 +45,7 @@ describe('partner files: the shipped examples', () => {
       map: 'acme/maps/850-to-order.jsonata',
       input: 'tree',
       format: 'json',
+      strict: false,
       to: 'erp-orders',
     });
     expect(acme.endpoints?.['acme-as2'].as2).toEqual({

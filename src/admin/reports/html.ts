@@ -296,7 +296,7 @@ function transactionTable(rows: TransactionRow[]): string {
 <td class="tracked">${trackedHtml}</td>
 <td${r.validation === 'invalid' ? ' class="flag"' : ''}>${esc(r.validation)}${r.reason ? `<br><span class="sub">${esc(r.reason)}</span>` : ''}</td>
 <td${ackBad ? ' class="flag"' : ''}>${esc(ack)}</td>
-<td${deliveryBad ? ' class="flag"' : ''}>${esc(delivery)}${r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''}</td>
+<td${deliveryBad || r.losses ? ' class="flag"' : ''}>${esc(delivery)}${r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''}${r.losses ? `<details class="losses"><summary>data dropped</summary><pre>${esc(r.losses)}</pre></details>` : ''}</td>
 <td class="carrier">${carrier}</td>
 </tr>`;
     })

@@ -44,6 +44,11 @@ export interface TransactionRow {
   transactionId: string;
   /** Why it is invalid or rejected: the first error, with its acknowledgement code (`AK5 5: …`, `TA1 006: …`, `UCM 16: …`); null when none. */
   reason: string | null;
+  /**
+   * What a route's translation of the transaction set dropped: one located line per segment or element
+   * (the detail of its EDIGW_TRANSLATION_LOSS event), or null when nothing was dropped.
+   */
+  losses: string | null;
 }
 
 /** The row fields in contract order: JSON keys, CSV columns (with `tracked` flattened). */
@@ -76,6 +81,7 @@ export const rowFields = [
   'messageId',
   'transactionId',
   'reason',
+  'losses',
 ] as const satisfies readonly (keyof TransactionRow)[];
 
 export interface ReportFilter {
@@ -158,6 +164,7 @@ interface RawRow {
   transactionId: string;
   txReport: unknown;
   icReport: unknown;
+  losses: string | null;
 }
 
 /** The segment of the acknowledgement that reports a diagnostic of each level. */
@@ -266,6 +273,8 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
     col('t', 'id', 'transactionId'),
     col('t', 'validationReport', 'txReport'),
     col('i', 'validationReport', 'icReport'),
+    // The latest loss event of the transaction set, found through ix_event_message.
+    `(SELECT e.${q('detail')} FROM ${q('event')} e WHERE e.${q('messageId')} = t.${q('messageId')} AND e.${q('transactionId')} = t.${q('id')} AND e.${q('code')} = 'EDIGW_TRANSLATION_LOSS' ORDER BY e.${q('id')} DESC LIMIT 1) AS ${q('losses')}`,
   ].join(', ')}
   FROM ${q('edi_transaction')} t
   LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}
@@ -312,6 +321,7 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
       transactionId: r.transactionId,
       // The interchange's own refusal (unknown sender, TA1) comes first: it is why its sets were not taken.
       reason: firstErrorOf(r.icReport, r.standard) ?? firstErrorOf(r.txReport, r.standard),
+      losses: r.losses ?? null,
     };
   });
 }
