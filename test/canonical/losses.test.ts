@@ -86,4 +86,19 @@ describe('translation losses', () => {
       reason: 'the document carries it but the EDIFACT ORDERS written from it does not',
     });
   });
+
+  test('a set too large to check within the budget is reported as not checked from the segment it stopped at, never as clean', async () => {
+    const tx = tx850();
+    const bounded = await translationLosses(
+      { standard: 'x12', tx, file: 'po.x12', interchange: '000000042', profiles, budget: 40 },
+      toEdifact,
+      'EDIFACT ORDERS',
+    );
+    const last = bounded[bounded.length - 1];
+    expect(last.reason).toMatch(
+      /^not checked from here on: the transaction set \(\d+ segments\) is too large to check whole/,
+    );
+    expect(bounded.length).toBeLessThan((await losses(tx)).length + 1);
+    expect(formatLoss(last)).toContain(`segment ${last.segment} (${last.tag})`);
+  });
 });
