@@ -390,3 +390,138 @@ async function signedInAs(s: Started, token: string) {
   const page = await (await s.call('/', { headers: { cookie } })).text();
   return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1], page };
 }
+
+describe('web console: messages (search and the message page)', () => {
+  const X12 =
+    'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *261206*0930*U*00401*000000101*0*P*>~' +
+    'GS*PO*ACME*OURCOMPANY*20261206*0930*101*X*004010~ST*850*0001~BEG*00*SA*PO-1**20261206~SE*14*0001~GE*1*101~IEA*1*000000101~';
+  const at = new Date('2026-12-06T09:30:00Z');
+  const message = {
+    id: 'm1',
+    direction: 'in',
+    transport: 'as2',
+    partnerId: 'acme',
+    fileName: '<script>po.x12',
+    as2MessageId: null,
+    size: X12.length,
+    status: 'processed',
+    error: null,
+    receivedAt: at,
+  };
+  const seen: unknown[] = [];
+  const messages: NonNullable<AdminDeps['messages']> = {
+    searchMessages: async (filter) => {
+      seen.push(filter);
+      const tx = {
+        id: 't1',
+        type: '850',
+        controlNumber: '0001',
+        reference: 'PO-1',
+        validation: 'invalid',
+        ackStatus: 'R',
+        deliveryStatus: 'none',
+      };
+      return { messages: [{ ...message, transactions: [tx], deliveries: [] }], next: null };
+    },
+    lineage: async (id) =>
+      id !== 'm1'
+        ? undefined
+        : ({
+            message,
+            interchanges: [
+              {
+                controlNumber: '000000101',
+                validationReport: null,
+                groups: [
+                  {
+                    transactions: [
+                      {
+                        type: '850',
+                        controlNumber: '0001',
+                        reference: 'PO-1',
+                        validation: 'invalid',
+                        ackStatus: 'R',
+                        deliveryStatus: 'none',
+                        // SE01 is wrong: the finding points into the SE segment, the fifth.
+                        validationReport: [
+                          {
+                            severity: 'error',
+                            level: 'transaction',
+                            code: '4',
+                            message: 'SE01 says 14 segments but the transaction set has 4',
+                            location: { offset: X12.indexOf('SE*14') + 3 },
+                          },
+                        ],
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+            acks: { received: [], sent: [] },
+            deliveries: [],
+            sources: [],
+            events: [
+              { id: '1', stage: 'received', status: 'ok', code: null, detail: null, createdAt: at },
+              {
+                id: '2',
+                stage: 'admin.replay',
+                status: 'ok',
+                code: null,
+                detail: JSON.stringify({ user: 'olga', role: 'operator', requestId: 'r1' }),
+                createdAt: at,
+              },
+            ],
+          } as never),
+    payload: async () => ({ size: X12.length, fileName: 'po.x12', chunks: [Buffer.from(X12)] as never }),
+  };
+
+  test('an anonymous visit to the search is sent to sign in', async () => {
+    const s = await start({ messages });
+    const r = await s.call('/messages?reference=PO-1');
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/signin');
+  });
+
+  test('search by reference: a labelled form, the filter as given, a row linking to the message page, text escaped', async () => {
+    const s = await start({ messages });
+    const { cookie } = await signedIn(s);
+    const page = await (await s.call('/messages?reference=PO-1&partner=&direction=in', { headers: { cookie } })).text();
+    expect(seen.at(-1)).toEqual({ reference: 'PO-1', direction: 'in' });
+    expect(page).toMatch(/<label for="f-reference">Reference/);
+    expect(page).toMatch(/<input type="text" id="f-reference" name="reference" value="PO-1"/);
+    expect(page).toMatch(/<a href="\/messages\/m1">&lt;script&gt;po\.x12<\/a>/);
+    expect(page).not.toMatch(/<script>po/);
+  });
+
+  test('a search it cannot run says which field is wrong, in the page', async () => {
+    const s = await start({ messages });
+    const { cookie } = await signedIn(s);
+    const r = await s.call('/messages?from=yesterday', { headers: { cookie } });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toMatch(/role="alert">From: a date \(YYYY-MM-DD\)/);
+  });
+
+  test('the message page: transaction sets, the timeline with who acted, and the payload one segment per line with its finding', async () => {
+    const s = await start({ messages });
+    const { cookie } = await signedIn(s);
+    const page = await (await s.call('/messages/m1', { headers: { cookie } })).text();
+    expect(page).toMatch(/<h1>Message &lt;script&gt;po\.x12<\/h1>/);
+    expect(page).toMatch(/<td>admin\.replay<\/td>\s*<td>ok<\/td>\s*<td><\/td>\s*<td>olga \(operator\)<\/td>/);
+    const segments = [...page.matchAll(/<li id="seg-(\d+)">\s*<code>([^<]*)<\/code>/g)].map((m) => m[2]);
+    expect(segments).toHaveLength(7);
+    expect(segments[4]).toBe('SE*14*0001~');
+    expect(page).toMatch(
+      /<li id="seg-5">\s*<code>SE\*14\*0001~<\/code><p class="diagnostic"><strong>error 4: SE01 says 14 segments/,
+    );
+    expect(page).toMatch(/<a href="\/api\/messages\/m1\/payload">Download/);
+  });
+
+  test('an unknown message is a 404 page that leads back to the search', async () => {
+    const s = await start({ messages });
+    const { cookie } = await signedIn(s);
+    const r = await s.call('/messages/nope', { headers: { cookie } });
+    expect(r.status).toBe(404);
+    expect(await r.text()).toMatch(/No message has the id <code>nope<\/code>/);
+  });
+});

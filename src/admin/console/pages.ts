@@ -47,7 +47,8 @@ ${body}
 function signedInBar(session: Session): Html {
   return html`<nav aria-label="Console">
       <ul>
-        <li><a href="/" aria-current="page">Overview</a></li>
+        <li><a href="/">Overview</a></li>
+        <li><a href="/messages">Messages</a></li>
       </ul>
     </nav>
     <form method="post" action="/signout">

@@ -8,7 +8,10 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { GatewayError } from '../../errors';
 import { readCounts, type CountSources } from './counts';
 import type { Html } from './html';
-import { countsFragment, landingPage, recentFragment, signInPage } from './pages';
+import { countsFragment, landingPage, layout, recentFragment, signInPage } from './pages';
+import { messagePage, type PayloadView, SEARCH_FIELDS, type SearchForm, searchPage } from './message-pages';
+import { html } from './html';
+import { messageSearchQuery, nextCursor, searchMessages, type MessageDeps } from '../routes/messages';
 import type { RecentMessage } from './recent';
 import { CONSOLE_CSS } from './style';
 import { cookieValue, csrfMatches, SESSION_COOKIE, Sessions, type Principal, type Session } from './sessions';
@@ -31,6 +34,8 @@ export interface ConsoleSources {
 }
 
 export interface ConsoleDeps extends ConsoleSources, CountSources {
+  /** Message search, lineage and payloads (the admin API's); absent: the console has no message pages. */
+  messages?: MessageDeps;
   authenticate(token: string): Principal | undefined | Promise<Principal | undefined>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** The session clock (tests move it); default Date.now. */
@@ -47,6 +52,18 @@ export interface WebConsole {
 export const principalOf = (res: Response): Principal | undefined => (res.locals as { user?: Principal }).user;
 
 const RECENT_LIMIT = 25;
+/** How much of a payload the message page shows, one segment per line; the download has it all. */
+const PAYLOAD_SHOWN = 256 * 1024;
+/** The search form's labels, for its errors. */
+const LABEL_OF: Record<string, string> = {
+  controlNumber: 'Control number',
+  from: 'From',
+  to: 'To',
+  reference: 'Reference',
+  partner: 'Partner',
+  q: 'Free text',
+  cursor: 'Page',
+};
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const HTMX_FILE = require.resolve('htmx.org/dist/htmx.min.js');
 
@@ -193,6 +210,54 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     '/fragments/recent',
     fragment(async () => recentFragment(await recent(), refreshSeconds * 3)),
   );
+
+  router.get('/messages', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.messages)
+      throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /messages: this gateway keeps no messages');
+    const form: SearchForm = {};
+    for (const k of SEARCH_FIELDS) {
+      const v = req.query[k];
+      if (typeof v === 'string' && v.trim() !== '') form[k] = v.trim();
+    }
+    const cursor = typeof req.query.cursor === 'string' ? { cursor: req.query.cursor } : {};
+    const parsed = messageSearchQuery.safeParse({ ...form, ...cursor });
+    if (!parsed.success) {
+      const error = parsed.error.issues.map((i) => `${LABEL_OF[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`);
+      return sendHtml(res, 400, searchPage(session, form, { error: error.join('; ') }));
+    }
+    const page = await searchMessages(deps.messages, parsed.data);
+    sendHtml(res, 200, searchPage(session, form, { page, next: nextCursor(page) }));
+  });
+
+  router.get('/messages/:id', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.messages)
+      throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /messages: this gateway keeps no messages');
+    const id = String(req.params.id);
+    const lineage = id.length <= 64 ? await deps.messages.lineage(id) : undefined;
+    if (!lineage) {
+      const body = html`<h1>No such message</h1>
+        <p>No message has the id <code>${id}</code>. <a href="/messages">Search messages</a>.</p>`;
+      return sendHtml(res, 404, layout('No such message', session, body));
+    }
+    const stored = await deps.messages.payload(id);
+    let payload: PayloadView | 'purged' | undefined = stored === 'purged' ? 'purged' : undefined;
+    if (stored && stored !== 'purged') {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of stored.chunks) {
+        chunks.push(c);
+        size += c.length;
+        if (size >= PAYLOAD_SHOWN) break;
+      }
+      const bytes = Buffer.concat(chunks).subarray(0, PAYLOAD_SHOWN);
+      payload = { bytes, truncated: stored.size > bytes.length };
+    }
+    sendHtml(res, 200, messagePage(session, lineage, payload, `/api/messages/${encodeURIComponent(id)}/payload`));
+  });
 
   const apiSession: RequestHandler = (req, res, next) => {
     if (req.get('authorization') !== undefined) return next();

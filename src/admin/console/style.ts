@@ -26,6 +26,13 @@ caption { text-align: left; font-weight: bold; padding: .25rem 0; }
 th, td { border: 1px solid #000; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 thead th { border-bottom-width: 3px; }
 label { display: block; font-weight: bold; margin: .5rem 0 .25rem; }
+form.search { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; align-items: end; }
+input[type=text], select { font: inherit; padding: .25rem; border: 2px solid #000; width: 100%; box-sizing: border-box; }
+ol.segments { font-family: ui-monospace, monospace; padding-left: 4rem; }
+ol.segments code { white-space: pre-wrap; word-break: break-all; }
+p.diagnostic { margin: .25rem 0 .5rem; border-left: 6px solid #000; padding-left: .5rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.facts dd { margin: 0; }
 input[type=password] { font: inherit; padding: .25rem; border: 2px solid #000; width: min(30rem, 100%); }
 button { font: inherit; padding: .25rem 1rem; border: 2px solid #000; background: #fff; color: #000; cursor: pointer; }
 button:hover { background: #eee; }

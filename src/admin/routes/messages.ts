@@ -66,31 +66,36 @@ function downloadName(id: string, fileName: string | null): string {
   return fileName && /^[^/\\\p{Cc}]{1,255}$/u.test(fileName) ? fileName : `${id}.edi`;
 }
 
+/** One page of a search as the query asked for it (the API's and the console's). */
+export function searchMessages(deps: MessageDeps, q: z.output<typeof messageSearchQuery>): Promise<MessagePage> {
+  const after = decodeCursor(q.cursor);
+  return deps.searchMessages(
+    defined({
+      partner: q.partner,
+      direction: q.direction,
+      transport: q.transport,
+      status: q.status,
+      type: q.type,
+      reference: q.reference,
+      controlNumber: q.controlNumber,
+      from: fromDate(q.from),
+      to: toDate(q.to),
+      q: q.q,
+    }),
+    { limit: q.limit, ...(after ? { after: { receivedAt: after.at, id: after.id } } : {}) },
+  );
+}
+
+/** The opaque cursor of the page after this one; null on the last. */
+export const nextCursor = (page: MessagePage): string | null =>
+  page.next ? encodeCursor(page.next.receivedAt, page.next.id) : null;
+
 export function messagesRouter(deps: MessageDeps): Router {
   const r = Router();
 
   r.get('/messages', async (req, res) => {
-    const q = parseQuery(messageSearchQuery, req);
-    const after = decodeCursor(q.cursor);
-    const page = await deps.searchMessages(
-      defined({
-        partner: q.partner,
-        direction: q.direction,
-        transport: q.transport,
-        status: q.status,
-        type: q.type,
-        reference: q.reference,
-        controlNumber: q.controlNumber,
-        from: fromDate(q.from),
-        to: toDate(q.to),
-        q: q.q,
-      }),
-      { limit: q.limit, ...(after ? { after: { receivedAt: after.at, id: after.id } } : {}) },
-    );
-    res.status(200).json({
-      messages: page.messages,
-      next: page.next ? encodeCursor(page.next.receivedAt, page.next.id) : null,
-    });
+    const page = await searchMessages(deps, parseQuery(messageSearchQuery, req));
+    res.status(200).json({ messages: page.messages, next: nextCursor(page) });
   });
 
   r.get('/messages/:id', async (req, res) => {

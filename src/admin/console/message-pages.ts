@@ -1,0 +1,345 @@
+/**
+ * The console's message search and message page: the lineage as a timeline, and the raw payload one
+ * segment per line with each located diagnostic at the segment it points into. Read-only; every role.
+ */
+import type { Diagnostic } from '../../edi/model';
+import type { Lineage, MessagePage } from '../../store/history';
+import { html, type Html } from './html';
+import { layout } from './pages';
+import type { Session } from './sessions';
+
+/** The search form's fields, as the page was asked for (strings, blank when not given). */
+export const SEARCH_FIELDS = ['reference', 'controlNumber', 'partner', 'direction', 'from', 'to', 'q'] as const;
+export type SearchForm = Partial<Record<(typeof SEARCH_FIELDS)[number], string>>;
+
+const LABELS: Record<(typeof SEARCH_FIELDS)[number], string> = {
+  reference: 'Reference (PO or order number)',
+  controlNumber: 'Control number (as in the file)',
+  partner: 'Partner id',
+  direction: 'Direction',
+  from: 'From (YYYY-MM-DD)',
+  to: 'To, included (YYYY-MM-DD)',
+  q: 'Free text (file name, AS2 Message-ID, error, id)',
+};
+
+function timeText(d: Date | string | null | undefined): Html {
+  if (!d) return html`unknown`;
+  const iso = typeof d === 'string' ? d : d.toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time>`;
+}
+
+function field(name: (typeof SEARCH_FIELDS)[number], value: string | undefined): Html {
+  if (name === 'direction') {
+    const opt = (v: string, label: string) =>
+      html`<option value="${v}" ${value === v ? html` selected` : ''}>${label}</option>`;
+    return html`<div>
+      <label for="f-${name}">${LABELS[name]}</label>
+      <select id="f-${name}" name="${name}">
+        ${opt('', 'either')} ${opt('in', 'inbound')} ${opt('out', 'outbound')}
+      </select>
+    </div>`;
+  }
+  return html`<div>
+    <label for="f-${name}">${LABELS[name]}</label>
+    <input type="text" id="f-${name}" name="${name}" value="${value ?? ''}" />
+  </div>`;
+}
+
+/** Where the next page of the same search is. */
+function nextHref(form: SearchForm, cursor: string): string {
+  const q = new URLSearchParams();
+  for (const k of SEARCH_FIELDS) if (form[k]) q.set(k, form[k]!);
+  q.set('cursor', cursor);
+  return `/messages?${q.toString()}`;
+}
+
+export function searchPage(
+  session: Session,
+  form: SearchForm,
+  result: { page: MessagePage; next: string | null } | { error: string } | undefined,
+): Html {
+  const results =
+    result === undefined
+      ? ''
+      : 'error' in result
+        ? html`<p class="error" role="alert">${result.error}</p>`
+        : resultsTable(result.page, result.next ? nextHref(form, result.next) : undefined);
+  return layout(
+    'Messages',
+    session,
+    html`<h1>Messages</h1>
+      <form method="get" action="/messages" class="search" role="search" aria-label="Search messages">
+        ${SEARCH_FIELDS.map((f) => field(f, form[f]))}
+        <button type="submit">Search</button>
+      </form>
+      ${results}`,
+  );
+}
+
+function resultsTable(page: MessagePage, next: string | undefined): Html {
+  const rows = page.messages.map((m) => {
+    const tx = m.transactions[0] ?? m.deliveries[0];
+    return html`<tr>
+      <td>${timeText(m.receivedAt)}</td>
+      <td>${m.partnerId ?? 'unknown'}</td>
+      <td>${m.direction === 'in' ? 'inbound' : 'outbound'}</td>
+      <td>${m.transport}</td>
+      <td>${tx?.type ?? 'none'}</td>
+      <td>${tx?.reference ?? 'none'}</td>
+      <td>${m.status}</td>
+      <td>${m.error ?? 'none'}</td>
+      <td><a href="/messages/${encodeURIComponent(m.id)}">${m.fileName ?? m.id}</a></td>
+    </tr>`;
+  });
+  return html`<section aria-labelledby="results-title">
+    <h2 id="results-title">Results</h2>
+    <table>
+      <caption>
+        ${page.messages.length} message${page.messages.length === 1 ? '' : 's'}, newest first
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Received</th>
+          <th scope="col">Partner</th>
+          <th scope="col">Direction</th>
+          <th scope="col">Transport</th>
+          <th scope="col">Type</th>
+          <th scope="col">Reference</th>
+          <th scope="col">Status</th>
+          <th scope="col">Reason</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${
+          rows.length
+            ? rows
+            : html`<tr>
+                <td colspan="9">No message matches.</td>
+              </tr>`
+        }
+      </tbody>
+    </table>
+    ${next ? html`<p><a href="${next}" rel="next">Next page</a></p>` : ''}
+  </section>`;
+}
+
+/** The payload the page shows: its first bytes, and whether there was more. */
+export interface PayloadView {
+  bytes: Buffer;
+  truncated: boolean;
+}
+
+/** Where each segment starts and ends in the bytes, by the interchange's own terminator. */
+export function segmentsOf(bytes: Buffer): Array<{ start: number; end: number; text: string }> {
+  const text = bytes.toString('latin1');
+  let terminator = "'";
+  if (text.startsWith('ISA') && text.length > 105) terminator = text[105];
+  else if (text.startsWith('UNA') && text.length > 8) terminator = text[8];
+  const release = text.startsWith('UNA') ? text[6] : undefined;
+  const out: Array<{ start: number; end: number; text: string }> = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === release) {
+      i++;
+      continue;
+    }
+    if (text[i] !== terminator) continue;
+    const body = text.slice(start, i + 1).replace(/^[\r\n]+/, '');
+    if (body.trim()) out.push({ start, end: i + 1, text: body });
+    start = i + 1;
+  }
+  if (text.slice(start).trim()) out.push({ start, end: text.length, text: text.slice(start) });
+  return out;
+}
+
+/** Every diagnostic the stored validation reports hold, interchange's first. */
+export function diagnosticsOf(lineage: Lineage): Diagnostic[] {
+  const listOf = (report: unknown): Diagnostic[] => {
+    const v = typeof report === 'string' ? (JSON.parse(report) as unknown) : report;
+    const list = Array.isArray(v) ? v : (v as { diagnostics?: unknown } | null)?.diagnostics;
+    return Array.isArray(list) ? (list as Diagnostic[]) : [];
+  };
+  const out: Diagnostic[] = [];
+  for (const ic of lineage.interchanges) {
+    out.push(...listOf(ic.validationReport));
+    for (const g of ic.groups) for (const t of g.transactions) out.push(...listOf(t.validationReport));
+  }
+  return out;
+}
+
+function diagnosticText(d: Diagnostic): string {
+  return `${d.severity} ${d.code}: ${d.message}`;
+}
+
+function payloadSection(payload: PayloadView | 'purged' | undefined, diagnostics: Diagnostic[]): Html {
+  if (payload === undefined) return html`<p>The payload is not stored.</p>`;
+  if (payload === 'purged') return html`<p>The payload was purged by the retention policy; the records stay.</p>`;
+  const segs = segmentsOf(payload.bytes);
+  const placed = new Set<Diagnostic>();
+  const lines = segs.map((s, i) => {
+    const here = diagnostics.filter(
+      (d) => d.location?.offset !== undefined && d.location.offset >= s.start && d.location.offset < s.end,
+    );
+    for (const d of here) placed.add(d);
+    return html`<li id="seg-${i + 1}">
+      <code>${s.text}</code>${here.map((d) => html`<p class="diagnostic"><strong>${diagnosticText(d)}</strong></p>`)}
+    </li>`;
+  });
+  const elsewhere = diagnostics.filter((d) => !placed.has(d));
+  return html`${payload.truncated ? html`<p>Only the first ${payload.bytes.length} bytes are shown.</p>` : ''}
+    <ol class="segments">
+      ${lines}
+    </ol>
+    ${
+      elsewhere.length
+        ? html`<h3>Findings not placed on a segment above</h3>
+            <ul>
+              ${elsewhere.map((d) => html`<li>${diagnosticText(d)}</li>`)}
+            </ul>`
+        : ''
+    }`;
+}
+
+function actorText(detail: string | null, stage: string): string {
+  if (!stage.startsWith('admin.') || !detail) return '';
+  try {
+    const d = JSON.parse(detail) as { user?: string; role?: string };
+    return d.user ? `${d.user} (${d.role ?? 'unknown role'})` : '';
+  } catch {
+    return '';
+  }
+}
+
+export function messagePage(
+  session: Session,
+  lineage: Lineage,
+  payload: PayloadView | 'purged' | undefined,
+  payloadHref: string,
+): Html {
+  const m = lineage.message;
+  const events = lineage.events.map(
+    (e) =>
+      html`<tr>
+        <td>${timeText(e.createdAt)}</td>
+        <td>${e.stage}</td>
+        <td>${e.status}</td>
+        <td>${e.code ?? ''}</td>
+        <td>${actorText(e.detail, e.stage) || e.detail || ''}</td>
+      </tr>`,
+  );
+  const deliveries = lineage.deliveries.map(
+    (d) =>
+      html`<tr>
+        <td>${d.endpoint}</td>
+        <td>${d.status}</td>
+        <td>${d.attempts}</td>
+        <td>${d.lastError ?? 'none'}</td>
+        <td><code>${d.id}</code></td>
+      </tr>`,
+  );
+  const transactions = lineage.interchanges.flatMap((ic) =>
+    ic.groups.flatMap((g) =>
+      g.transactions.map(
+        (t) =>
+          html`<tr>
+            <td>${ic.controlNumber}</td>
+            <td>${t.type}</td>
+            <td>${t.controlNumber}</td>
+            <td>${t.reference ?? 'none'}</td>
+            <td>${t.validation}</td>
+            <td>${t.ackStatus}</td>
+            <td>${t.deliveryStatus}</td>
+          </tr>`,
+      ),
+    ),
+  );
+  return layout(
+    `Message ${m.fileName ?? m.id}`,
+    session,
+    html`<h1>Message ${m.fileName ?? m.id}</h1>
+      <dl class="facts">
+        <dt>Id</dt>
+        <dd><code>${m.id}</code></dd>
+        <dt>Partner</dt>
+        <dd>${m.partnerId ?? 'unknown'}</dd>
+        <dt>Direction and transport</dt>
+        <dd>${m.direction === 'in' ? 'inbound' : 'outbound'}, ${m.transport}</dd>
+        <dt>Received</dt>
+        <dd>${timeText(m.receivedAt)}</dd>
+        <dt>Status</dt>
+        <dd>${m.status}${m.error ? html`: ${m.error}` : ''}</dd>
+      </dl>
+      <h2>Transaction sets</h2>
+      <table>
+        <caption>
+          What the message carried, by interchange
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Interchange</th>
+            <th scope="col">Type</th>
+            <th scope="col">Control number</th>
+            <th scope="col">Reference</th>
+            <th scope="col">Validation</th>
+            <th scope="col">Ack status</th>
+            <th scope="col">Delivery status</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            transactions.length
+              ? transactions
+              : html`<tr>
+                  <td colspan="7">None.</td>
+                </tr>`
+          }
+        </tbody>
+      </table>
+      <h2>Deliveries</h2>
+      <table>
+        <caption>
+          Every delivery, with its attempts
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last error</th>
+            <th scope="col">Delivery id (for replay)</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            deliveries.length
+              ? deliveries
+              : html`<tr>
+                  <td colspan="5">None.</td>
+                </tr>`
+          }
+        </tbody>
+      </table>
+      <h2>Timeline</h2>
+      <table>
+        <caption>
+          Every event of the message and of what it led to, oldest first; operator actions name their user
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Stage</th>
+            <th scope="col">Status</th>
+            <th scope="col">Code</th>
+            <th scope="col">Detail</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${events}
+        </tbody>
+      </table>
+      <h2>Payload</h2>
+      <p><a href="${payloadHref}">Download the bytes as received</a></p>
+      ${payloadSection(payload, diagnosticsOf(lineage))}`,
+  );
+}
