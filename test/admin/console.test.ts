@@ -525,3 +525,82 @@ describe('web console: messages (search and the message page)', () => {
     expect(await r.text()).toMatch(/No message has the id <code>nope<\/code>/);
   });
 });
+
+describe('web console: dead letters', () => {
+  const users = [
+    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
+    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
+  ];
+  const dead = {
+    id: 'd1',
+    messageId: 'out1',
+    partnerId: 'acme',
+    endpoint: 'erp-orders',
+    attempts: 8,
+    lastError: 'HTTP 400 "no such customer"',
+    deadAt: new Date('2026-12-06T10:00:00Z'),
+    fileName: 'po.x12',
+    size: 10,
+    transactionId: 't1',
+    type: '850',
+    reference: 'PO-1',
+    sourceMessageId: 'm1',
+  };
+  const setup = async () => {
+    const replayed: string[] = [];
+    const audited: string[] = [];
+    const s = await start({
+      token: undefined,
+      users,
+      audit: async (e) => void audited.push(`${e.action} ${e.actor.name} ${String(e.detail?.deliveryId)}`),
+      deadLetters: {
+        deadLetters: async () => ({ deadLetters: [dead], next: null }),
+        replay: async (id) => {
+          replayed.push(id);
+          return { id, messageId: 'out1', partnerId: 'acme', status: 'pending' };
+        },
+      },
+    });
+    return { s, replayed, audited };
+  };
+  const replay = (s: Started, cookie: string, csrf?: string) =>
+    s.call('/dead-letters/d1/replay', {
+      method: 'POST',
+      headers: { cookie, origin: s.base, ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+    });
+
+  test('an operator sees each dead letter with a Replay button; pressing it queues it again under her name', async () => {
+    const { s, replayed, audited } = await setup();
+    const { cookie, csrf } = await signedInAs(s, users[0].token);
+    const page = await (await s.call('/dead-letters', { headers: { cookie } })).text();
+    expect(page).toMatch(/<td>erp-orders<\/td>/);
+    expect(page).toMatch(/<a href="\/messages\/m1"\s*>po\.x12</);
+    expect(page).toMatch(/<button\s+type="button"\s+hx-post="\/dead-letters\/d1\/replay"[^>]*>\s*Replay/);
+    expect(page).not.toMatch(/disabled/);
+    const r = await replay(s, cookie, csrf);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toMatch(/<td id="replay-d1" role="status">Queued again<\/td>/);
+    expect(replayed).toEqual(['d1']);
+    expect(audited).toEqual(['replay olga d1']);
+  });
+
+  test('an auditor sees the button disabled, with why, and a replay she sends anyway is refused with 403', async () => {
+    const { s, replayed } = await setup();
+    const { cookie, csrf } = await signedInAs(s, users[1].token);
+    const page = await (await s.call('/dead-letters', { headers: { cookie } })).text();
+    expect(page).toMatch(/<p id="auditor-note">\s*You are signed in as an auditor/);
+    expect(page).toMatch(/disabled aria-describedby="auditor-note"/);
+    const r = await replay(s, cookie, csrf);
+    expect(r.status).toBe(403);
+    expect(replayed).toEqual([]);
+  });
+
+  test('a replay without the CSRF token is refused, whoever is signed in', async () => {
+    const { s, replayed } = await setup();
+    const { cookie } = await signedInAs(s, users[0].token);
+    const r = await replay(s, cookie);
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_CSRF_REFUSED');
+    expect(replayed).toEqual([]);
+  });
+});

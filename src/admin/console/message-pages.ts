@@ -3,6 +3,7 @@
  * segment per line with each located diagnostic at the segment it points into. Read-only; every role.
  */
 import type { Diagnostic } from '../../edi/model';
+import type { DeadLetter } from '../../store/deliveries';
 import type { Lineage, MessagePage } from '../../store/history';
 import { html, type Html } from './html';
 import { layout } from './pages';
@@ -341,5 +342,85 @@ export function messagePage(
       <h2>Payload</h2>
       <p><a href="${payloadHref}">Download the bytes as received</a></p>
       ${payloadSection(payload, diagnosticsOf(lineage))}`,
+  );
+}
+
+/** One dead letter's replay cell: a button for operators, shown disabled (with why) to auditors. */
+export function replayCell(id: string, canAct: boolean, said?: string): Html {
+  if (said) return html`<td id="replay-${id}" role="status">${said}</td>`;
+  return html`<td id="replay-${id}">
+    <button
+      type="button"
+      hx-post="/dead-letters/${encodeURIComponent(id)}/replay"
+      hx-target="#replay-${id}"
+      hx-swap="outerHTML"
+      ${canAct ? '' : html`disabled aria-describedby="auditor-note"`}
+    >
+      Replay
+    </button>
+  </td>`;
+}
+
+export function deadLettersPage(session: Session, rows: DeadLetter[], more: boolean): Html {
+  const canAct = session.principal.role === 'operator';
+  const body = rows.map(
+    (d) =>
+      html`<tr>
+        <td>${timeText(d.deadAt)}</td>
+        <td>${d.partnerId ?? 'unknown'}</td>
+        <td>${d.endpoint}</td>
+        <td>${d.type ?? 'none'}</td>
+        <td>${d.reference ?? 'none'}</td>
+        <td>${d.attempts}</td>
+        <td>${d.lastError ?? 'none'}</td>
+        <td>
+          <a href="/messages/${encodeURIComponent(d.sourceMessageId ?? d.messageId)}"
+            >${d.fileName ?? d.sourceMessageId ?? d.messageId}</a
+          >
+        </td>
+        ${replayCell(d.id, canAct)}
+      </tr>`,
+  );
+  return layout(
+    'Dead letters',
+    session,
+    html`<h1>Dead letters</h1>
+      ${
+        canAct
+          ? html`<p>
+              Replay sends the same stored bytes again, with a fresh round of attempts, and records your name.
+            </p>`
+          : html`<p id="auditor-note">
+              You are signed in as an auditor: you can see dead letters, and an operator can replay them.
+            </p>`
+      }
+      <table>
+        <caption>
+          ${rows.length} dead letter${rows.length === 1 ? '' : 's'}, the latest
+          first${more ? ' (more: narrow the search through the API)' : ''}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Given up</th>
+            <th scope="col">Partner</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Type</th>
+            <th scope="col">Reference</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last error</th>
+            <th scope="col">Message</th>
+            <th scope="col">Replay</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            body.length
+              ? body
+              : html`<tr>
+                  <td colspan="9">No dead letters.</td>
+                </tr>`
+          }
+        </tbody>
+      </table>`,
   );
 }

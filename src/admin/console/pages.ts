@@ -49,6 +49,7 @@ function signedInBar(session: Session): Html {
       <ul>
         <li><a href="/">Overview</a></li>
         <li><a href="/messages">Messages</a></li>
+        <li><a href="/dead-letters">Dead letters</a></li>
       </ul>
     </nav>
     <form method="post" action="/signout">

@@ -9,7 +9,17 @@ import { GatewayError } from '../../errors';
 import { readCounts, type CountSources } from './counts';
 import type { Html } from './html';
 import { countsFragment, landingPage, layout, recentFragment, signInPage } from './pages';
-import { messagePage, type PayloadView, SEARCH_FIELDS, type SearchForm, searchPage } from './message-pages';
+import {
+  deadLettersPage,
+  messagePage,
+  type PayloadView,
+  replayCell,
+  SEARCH_FIELDS,
+  type SearchForm,
+  searchPage,
+} from './message-pages';
+import { replayOne, type DeadLetterDeps } from '../routes/dead-letters';
+import type { Audit } from '../audit';
 import { html } from './html';
 import { messageSearchQuery, nextCursor, searchMessages, type MessageDeps } from '../routes/messages';
 import type { RecentMessage } from './recent';
@@ -36,6 +46,9 @@ export interface ConsoleSources {
 export interface ConsoleDeps extends ConsoleSources, CountSources {
   /** Message search, lineage and payloads (the admin API's); absent: the console has no message pages. */
   messages?: MessageDeps;
+  /** Dead letters and replay (the admin API's), and the audit trail replays are recorded in. */
+  deadLetters?: DeadLetterDeps;
+  audit?: Audit;
   authenticate(token: string): Principal | undefined | Promise<Principal | undefined>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** The session clock (tests move it); default Date.now. */
@@ -54,6 +67,7 @@ export const principalOf = (res: Response): Principal | undefined => (res.locals
 const RECENT_LIMIT = 25;
 /** How much of a payload the message page shows, one segment per line; the download has it all. */
 const PAYLOAD_SHOWN = 256 * 1024;
+const DEAD_LETTERS_SHOWN = 200;
 /** The search form's labels, for its errors. */
 const LABEL_OF: Record<string, string> = {
   controlNumber: 'Control number',
@@ -257,6 +271,36 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       payload = { bytes, truncated: stored.size > bytes.length };
     }
     sendHtml(res, 200, messagePage(session, lineage, payload, `/api/messages/${encodeURIComponent(id)}/payload`));
+  });
+
+  router.get('/dead-letters', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /dead-letters: no dead letters here');
+    const page = await deps.deadLetters.deadLetters({}, { limit: DEAD_LETTERS_SHOWN });
+    sendHtml(res, 200, deadLettersPage(session, page.deadLetters, page.next !== null));
+  });
+
+  // The button of a dead letter: an operator's write, with the session's CSRF token (htmx sends it).
+  router.post('/dead-letters/:id/replay', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.setHeader('HX-Redirect', '/signin');
+      return sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
+    }
+    checkWrite(req, session);
+    const id = String(req.params.id).slice(0, 64);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `replay ${id} by ${session.principal.name} (auditor)`);
+    if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'POST /dead-letters: no dead letters here');
+    const requestId = String(res.getHeader('X-Request-Id') ?? '');
+    try {
+      await replayOne({ ...deps.deadLetters, audit: deps.audit }, id, { ...session.principal, requestId });
+      sendHtml(res, 200, replayCell(id, true, 'Queued again'));
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      sendHtml(res, 200, replayCell(id, true, `Not replayed: ${e.message}`));
+    }
   });
 
   const apiSession: RequestHandler = (req, res, next) => {

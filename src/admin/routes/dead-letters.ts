@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import type { DeadLetter, DeadLetterFilter } from '../../store/deliveries';
 import type { Audit } from '../audit';
-import { actorOf } from '../auth';
+import { actorOf, type Actor } from '../auth';
 import {
   cursorParam,
   dateParam,
@@ -71,6 +71,23 @@ export const bulkReplayBody = z
 const filterOf = (q: { partner?: string; endpoint?: string; from?: string; to?: string }): DeadLetterFilter =>
   defined({ partner: q.partner, endpoint: q.endpoint, from: fromDate(q.from), to: toDate(q.to) });
 
+/** Replays one dead letter and records who did it: the API's route and the console's button. */
+export async function replayOne(
+  deps: DeadLetterDeps & { audit?: Audit },
+  id: string,
+  actor: Actor,
+): Promise<ReplayedDelivery> {
+  const d = await deps.replay(id);
+  await deps.audit?.({
+    action: 'replay',
+    actor,
+    messageId: d.messageId,
+    partnerId: d.partnerId,
+    detail: { deliveryId: d.id },
+  });
+  return d;
+}
+
 export function deadLettersRouter(deps: DeadLetterDeps & { audit?: Audit }): Router {
   const r = Router();
 
@@ -90,14 +107,7 @@ export function deadLettersRouter(deps: DeadLetterDeps & { audit?: Audit }): Rou
   r.post('/deliveries/:id/replay', async (req, res) => {
     const id = idParam.safeParse(req.params.id);
     if (!id.success) throw new GatewayError('EDIGW_DELIVERY_NOT_FOUND', `replay ${String(req.params.id)}`);
-    const d = await deps.replay(id.data);
-    await deps.audit?.({
-      action: 'replay',
-      actor: actorOf(res),
-      messageId: d.messageId,
-      partnerId: d.partnerId,
-      detail: { deliveryId: d.id },
-    });
+    const d = await replayOne(deps, id.data, actorOf(res));
     res.status(202).json({ deliveryId: d.id, messageId: d.messageId, status: d.status });
   });
 
