@@ -40,6 +40,7 @@ describeWithBrowser('web console in Chromium', () => {
   let page: Page;
   /** Grows by one each time the console reads the health, so every refresh shows a new queue depth. */
   let reads = 0;
+  const replayed: string[] = [];
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -67,6 +68,21 @@ describeWithBrowser('web console in Chromium', () => {
             messageId: '7d0c1a9e-0000-4000-8000-000000000001',
           },
         ],
+      },
+      deadLetters: {
+        deadLetters: async () => ({ deadLetters: replayed.length ? [] : [DEAD], next: null }),
+        replay: async (id) => {
+          replayed.push(id);
+          return { id, messageId: 'out1', partnerId: 'acme', status: 'pending' };
+        },
+      },
+      messages: {
+        searchMessages: async (filter) => ({
+          messages: filter.reference === 'PO-1001' ? [MESSAGE] : [],
+          next: null,
+        }),
+        lineage: async (id) => (id === MESSAGE.id ? (LINEAGE as never) : undefined),
+        payload: async () => ({ size: X12.length, fileName: 'po.x12', chunks: [Buffer.from(X12)] as never }),
       },
       logger: { info: () => {}, warn: () => {}, error: () => {} },
     };
@@ -134,4 +150,70 @@ describeWithBrowser('web console in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/signin');
     expect(problems).toEqual([]);
   });
+
+  test('searches by PO number, opens the message page, and replays a dead letter with its button', async () => {
+    await page.goto(`${base}/signin`);
+    await page.getByLabel('Admin token').fill(TOKEN);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/`);
+
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel(/^Reference/).fill('PO-1001');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'po.x12' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, '4-search.png'), fullPage: true });
+    await page.getByRole('link', { name: 'po.x12' }).click();
+    await page.getByRole('heading', { name: 'Message po.x12' }).waitFor();
+    expect(await page.locator('ol.segments li').count()).toBe(7);
+    await page.screenshot({ path: join(SHOTS, '5-message.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor({ timeout: 20_000 });
+    expect(replayed).toEqual(['d1']);
+    await page.screenshot({ path: join(SHOTS, '6-dead-letters.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
 });
+
+const X12 =
+  'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *261206*0930*U*00401*000001001*0*P*>~' +
+  'GS*PO*ACME*OURCOMPANY*20261206*0930*1001*X*004010~ST*850*0001~BEG*00*SA*PO-1001**20261206~SE*3*0001~GE*1*1001~IEA*1*000001001~';
+const AT = new Date('2026-12-06T10:00:00Z');
+const MESSAGE = {
+  id: '7d0c1a9e-0000-4000-8000-000000000001',
+  direction: 'in',
+  transport: 'as2',
+  partnerId: 'acme',
+  fileName: 'po.x12',
+  as2MessageId: null,
+  size: X12.length,
+  status: 'processed',
+  error: null,
+  receivedAt: AT,
+  transactions: [],
+  deliveries: [],
+};
+const LINEAGE = {
+  message: MESSAGE,
+  interchanges: [],
+  acks: { received: [], sent: [] },
+  deliveries: [],
+  sources: [],
+  events: [{ id: '1', stage: 'received', status: 'ok', code: null, detail: null, createdAt: AT }],
+};
+const DEAD = {
+  id: 'd1',
+  messageId: 'out1',
+  partnerId: 'acme',
+  endpoint: 'erp-orders',
+  attempts: 8,
+  lastError: 'HTTP 400',
+  deadAt: AT,
+  fileName: 'acme-850.json',
+  size: 10,
+  transactionId: 't1',
+  type: '850',
+  reference: 'PO-1001',
+  sourceMessageId: MESSAGE.id,
+};
