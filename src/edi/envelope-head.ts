@@ -4,7 +4,8 @@
  * (the process step decides what to do about it, by the partner's duplicates policy). Anything
  * unusual (no ISA/UNB at the start, a header cut short) gives undefined: the process step sees it.
  */
-import type { Standard } from './model';
+import { DEFAULT_DELIMITERS, type EdifactDelimiters, splitSegment } from './edifact/segment';
+import type { Element, Standard } from './model';
 
 export interface EnvelopeHead {
   standard: Standard;
@@ -41,49 +42,28 @@ function isaHead(text: string): EnvelopeHead | undefined {
 
 /** UNB after an optional UNA: sender and receiver are `id:qualifier` composites, the control number its fifth element. */
 function unbHead(text: string): EnvelopeHead | undefined {
-  let component = ':';
-  let element = '+';
-  let release: string | undefined = '?';
-  let terminator = "'";
+  let d: EdifactDelimiters = DEFAULT_DELIMITERS;
   let at = 0;
   if (text.startsWith('UNA')) {
     if (text.length < 9) return undefined;
-    component = text[3];
-    element = text[4];
-    release = text[6] === ' ' ? undefined : text[6];
-    terminator = text[8];
+    d = { component: text[3], element: text[4], decimal: text[5], release: text[6], segment: text[8] };
     at = 9;
     while (at < text.length && /\s/.test(text[at])) at++;
   }
   if (!text.startsWith('UNB', at)) return undefined;
-  // Split the UNB into elements and components, honouring the release character.
-  const elements: string[][] = [[]];
-  let cur = '';
-  for (let i = at + 3; i < text.length; i++) {
-    const c = text[i];
-    if (release !== undefined && c === release && i + 1 < text.length) {
-      cur += text[++i];
-    } else if (c === component) {
-      elements[elements.length - 1].push(cur);
-      cur = '';
-    } else if (c === element) {
-      elements[elements.length - 1].push(cur);
-      elements.push([]);
-      cur = '';
-    } else if (c === terminator) {
-      elements[elements.length - 1].push(cur);
-      // elements[0] is what precedes the first separator (nothing); then syntax, sender, receiver, date, control.
-      if (elements.length < 6) return undefined;
-      const [, , s, r, , ctrl] = elements;
-      return {
-        standard: 'edifact',
-        sender: { id: s[0] ?? '', qualifier: s[1] ?? '' },
-        receiver: { id: r[0] ?? '', qualifier: r[1] ?? '' },
-        controlNumber: ctrl[0] ?? '',
-      };
-    } else {
-      cur += c;
-    }
-  }
-  return undefined;
+  // The UNB ends at the first terminator that is not released; the engine's own split reads it, with the
+  // engine's reading of the UNA (a space in its release position is a release character there too).
+  let end = at;
+  while (end < text.length && text[end] !== d.segment) end += text[end] === d.release ? 2 : 1;
+  if (end >= text.length) return undefined;
+  const { elements } = splitSegment(text.slice(at, end), d);
+  if (elements.length < 5) return undefined;
+  const part = (e: Element | undefined, i: number) =>
+    typeof e === 'string' ? (i === 0 ? e : '') : Array.isArray(e) ? String(e[i] ?? '') : '';
+  return {
+    standard: 'edifact',
+    sender: { id: part(elements[1], 0), qualifier: part(elements[1], 1) },
+    receiver: { id: part(elements[2], 0), qualifier: part(elements[2], 1) },
+    controlNumber: part(elements[4], 0),
+  };
 }
