@@ -1,7 +1,7 @@
 'use strict';
 // A separate process that runs the real process step on one large file (from the built dist/), so its
 // memory is its own to measure: argv CONFIG_DIR DATABASE_URL FILE. It prints one JSON line: the job's
-// outcome, the largest heap left after each committed batch (run it with --expose-gc), and the peak RSS (VmHWM) of the process.
+// outcome, the largest heap and Buffer memory left after each committed batch (run it with --expose-gc), and the peak RSS (VmHWM) of the process.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const dist = join(__dirname, '..', '..', 'dist', 'src');
@@ -48,13 +48,17 @@ async function main() {
   // Measured after a full collection: what the step keeps from batch to batch, not garbage not yet collected.
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
+  const buffersBefore = process.memoryUsage().arrayBuffers;
   let heapMax = 0;
+  let buffersMax = 0;
   let batches = 0;
   await processMessage(ctx, job, {
     afterBatch: () => {
       batches++;
       global.gc?.();
-      heapMax = Math.max(heapMax, process.memoryUsage().heapUsed);
+      const m = process.memoryUsage();
+      heapMax = Math.max(heapMax, m.heapUsed);
+      buffersMax = Math.max(buffersMax, m.arrayBuffers);
     },
   });
   const message = await store.message(received.message.id);
@@ -65,7 +69,7 @@ async function main() {
   const [{ deliveries }] = await store.query('SELECT COUNT(*) AS deliveries FROM delivery');
   await store.close();
   process.stdout.write(
-    `${JSON.stringify({ status: message.status, transactions: Number(n), acks: Number(acks), deliveries: Number(deliveries), batches, heapBefore, heapMax, rssBefore: base, rssPeak: peakRss() })}\n`,
+    `${JSON.stringify({ status: message.status, transactions: Number(n), acks: Number(acks), deliveries: Number(deliveries), batches, heapBefore, heapMax, buffersBefore, buffersMax, rssBefore: base, rssPeak: peakRss() })}\n`,
   );
 }
 

@@ -288,6 +288,8 @@ describe('streamed process job on a large file', () => {
         batches: number;
         heapBefore: number;
         heapMax: number;
+        buffersBefore: number;
+        buffersMax: number;
         rssBefore: number;
         rssPeak: number;
       };
@@ -296,8 +298,12 @@ describe('streamed process job on a large file', () => {
       // What the step keeps between batches is its progress, not what it read: the heap cap above bounds the peak.
       process.stdout.write(`large file: ${JSON.stringify({ size, ...r })}\n`);
       expect(r.heapMax - r.heapBefore).toBeLessThan(size / 4);
-      // Loose on purpose (the collector decides when): a whole-file parse takes 20 times the file.
-      expect(r.rssPeak - r.rssBefore).toBeLessThan(size * 2);
+      // Off the heap: a step that kept the file (or a large part of it) in a Buffer would show here.
+      expect(r.buffersMax - r.buffersBefore).toBeLessThan(size / 4);
+      // The process as a whole, loose on purpose: RSS also holds the young generation, SQLite's page cache and
+      // code, and the collector decides when it returns pages (CI once saw 2.1 times the file on a loaded machine).
+      // A whole-file parse takes about 20 times the file.
+      expect(r.rssPeak - r.rssBefore).toBeLessThan(size * 4);
       // One 997 and one raw copy per interchange.
       expect(r).toMatchObject({ acks: 2, deliveries: 4 });
     } finally {
