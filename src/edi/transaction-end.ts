@@ -17,7 +17,9 @@ export function finishTransaction(
 ): void {
   if ((opts.level ?? 'full') !== 'full') return;
   const base: Location = { ...location, transaction: tx.controlNumber };
-  tx.segments.forEach((seg, i) => {
+  const segments = tx.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
     const last = seg.elements[seg.elements.length - 1];
     const trailing =
       last === ''
@@ -36,7 +38,7 @@ export function finishTransaction(
         ),
       );
     }
-  });
+  }
   const cp = opts.profiles?.find(standard, tx.type, tx.version, tx.implementation);
   if (!cp) return;
   const { tree, diagnostics } = validateTransaction(tx, cp, { standard, location, ...(decimal ? { decimal } : {}) });

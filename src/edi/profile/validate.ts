@@ -28,8 +28,9 @@ export interface ValidateContext {
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
   if (c.id !== seg.id) return false;
-  if (!c.match) return true;
-  for (const [i, codes] of c.match) if (!codes.has(text(seg.elements[i]))) return false;
+  const match = c.match;
+  if (!match) return true;
+  for (let k = 0; k < match.length; k++) if (!match[k][1].has(text(seg.elements[match[k][0]]))) return false;
   return true;
 }
 
@@ -115,7 +116,8 @@ export function validateTransaction(
     // A loop instance's first segment opens the loop: seen again, it starts a new instance above.
     const from = f.loop === cp.root ? f.index : Math.max(f.index, 1);
     const children = f.loop.children;
-    for (const i of candidates) {
+    for (let k = 0; k < candidates.length; k++) {
+      const i = candidates[k];
       if (i < from) continue;
       const c = children[i];
       if (!matches(c.kind === 'loop' ? c.trigger : c, seg)) continue;
@@ -191,7 +193,9 @@ export function validateTransaction(
 
   const segDefs: Array<CompiledSegment | undefined> = new Array(tx.segments.length);
   const segLoops: Array<string | undefined> = new Array(tx.segments.length);
-  tx.segments.forEach((seg, idx) => {
+  const segments = tx.segments;
+  for (let idx = 0; idx < segments.length; idx++) {
+    const seg = segments[idx];
     const pos = idx + 1;
     // Deepest loop first; a segment that fits nowhere within the limits goes where it fits over them.
     let depth = -1;
@@ -212,23 +216,23 @@ export function validateTransaction(
         { segment: pos, segmentId: seg.id, loop: loopId(stack[top]), offset: seg.offset },
       );
       segLoops[idx] = loopId(stack[top]);
-      return;
+      continue;
     }
     while (top > depth) close(stack[top--], pos, seg);
     apply(stack[depth], at, seg, pos);
     segLoops[idx] = loopId(stack[top]);
-  });
+  }
   for (let depth = top; depth >= 0; depth--)
     close(stack[depth], tx.segments.length, tx.segments[tx.segments.length - 1]);
 
   // One SegmentAt for the whole pass: a Location is copied from it only for a finding.
   const where: SegmentAt = { base, segment: 0, loop: undefined };
-  tx.segments.forEach((seg, idx) => {
+  for (let idx = 0; idx < segments.length; idx++) {
     const def = segDefs[idx];
-    if (!def) return;
+    if (!def) continue;
     where.segment = idx + 1;
     where.loop = segLoops[idx];
-    checkElements(seg, def.checks, def.rules, where, std, out);
-  });
+    checkElements(segments[idx], def.checks, def.rules, where, std, out);
+  }
   return { tree: root, diagnostics: out };
 }
