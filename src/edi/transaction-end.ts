@@ -16,7 +16,8 @@ export function finishTransaction(
   decimal?: string,
 ): void {
   if ((opts.level ?? 'full') !== 'full') return;
-  const base: Location = { ...location, transaction: tx.controlNumber };
+  // Built for a first finding only: most transactions have none.
+  let base: Location | undefined;
   const segments = tx.segments;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i];
@@ -33,7 +34,13 @@ export function finishTransaction(
           'segment',
           codeFor(standard, 'trailing-separator'),
           `${seg.id} ends with an empty ${trailing} (trailing separator)`,
-          { ...base, segment: i + 1, segmentId: seg.id, element: seg.elements.length, offset: seg.offset },
+          {
+            ...(base ??= { ...location, transaction: tx.controlNumber }),
+            segment: i + 1,
+            segmentId: seg.id,
+            element: seg.elements.length,
+            offset: seg.offset,
+          },
           { severity: 'warning' },
         ),
       );

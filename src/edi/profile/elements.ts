@@ -238,14 +238,15 @@ export function elementPresent(e: Element | undefined): boolean {
 
 /** Where the segment under check sits; a Location is built from it only when something fails. */
 export interface SegmentAt {
-  base: Location;
+  /** The transaction's location, built on first use: a conforming transaction never needs it. */
+  base: { get(): Location };
   segment: number;
   loop: string | undefined;
 }
 
 function locate(at: SegmentAt, seg: Segment, element: number, component?: number, repeat?: number): Location {
   const loc: Location = {
-    ...at.base,
+    ...at.base.get(),
     segment: at.segment,
     segmentId: seg.id,
     loop: at.loop,
