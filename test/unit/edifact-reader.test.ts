@@ -192,3 +192,18 @@ describe('edifact reader: engine edges', () => {
     expect(ic.syntax.lineBreak).toBe('\r\n');
   });
 });
+
+describe('edifact reader: segment tags', () => {
+  test('a tag of a capital letter and two capitals or digits is read; any other is reported (0085 15)', () => {
+    const ic = parseBuffer(
+      Buffer.from(orders({ body: ['BGM+220+PO1+9', 'bGM+1', '1GM+1', 'BG+1', 'BGMX+1', 'LIN+1'] })),
+    ).interchanges[0];
+    const tx = ic.groups[0].transactions[0];
+    expect(tx.errors.map((d) => `${d.code}@${d.location.segment}:${d.location.segmentId}`)).toEqual([
+      '15@3:bGM',
+      '15@4:1GM',
+      '15@5:BG',
+      '15@6:BGM',
+    ]);
+  });
+});

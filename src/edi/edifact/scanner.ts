@@ -9,7 +9,18 @@ import { EnvelopeScanner } from '../envelope-scanner';
 
 const CR = 0x0d;
 const LF = 0x0a;
-const TAG = /^[A-Z][A-Z0-9]{2}$/;
+/** A-Z then two of A-Z and 0-9 (read per segment: no regular expression). */
+function isEdifactTag(id: string): boolean {
+  if (id.length !== 3) return false;
+  const c0 = id.charCodeAt(0);
+  const c1 = id.charCodeAt(1);
+  const c2 = id.charCodeAt(2);
+  return c0 >= 0x41 && c0 <= 0x5a && upperOrDigit(c1) && upperOrDigit(c2);
+}
+
+function upperOrDigit(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
 
 const enum Tag {
   Other,
@@ -507,7 +518,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
         this.txCount++;
         if (this.full) {
           const seg = this.parse(buf, s, e, offset);
-          if (!TAG.test(seg.id)) {
+          if (!isEdifactTag(seg.id)) {
             tx.errors.push(
               diagnostic(
                 'segment',
