@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { LoginLimiter } from '../../src/transports/sftp/auth';
+import { LoginLimiter } from '../../src/login-limiter';
 import { parsePasswordHash, verifyPassword } from '../../src/password-hash';
 import { resolveHomePath } from '../../src/transports/sftp/paths';
 import { hashPassword, startSftpServer, type SftpServerOptions, type SftpUser } from '../../src/transports/sftp/server';
