@@ -11,6 +11,8 @@ import {
   contactFunctions,
   dateQualifiers,
   partyRoles,
+  priceQualifiers,
+  productIdQualifiers,
   referenceQualifiers,
 } from '../../src/canonical/code-lists';
 import {
@@ -254,7 +256,64 @@ export function portable<D>(doc: D): D {
     }
     return out;
   };
-  return walk(doc, true) as D;
+  return onlyBoth(walk(doc, true)) as D;
+}
+
+/** Both columns of a code list hold a code for the name: what crosses between the standards. */
+const inBoth = (list: { write(std: 'x12' | 'edifact', v: never): string | undefined }, v: unknown) =>
+  list.write('x12', v as never) !== undefined && list.write('edifact', v as never) !== undefined;
+
+/**
+ * Line data that only one standard has an element or a code for (docs/canonical.md, "Line prices,
+ * packaging, store allocations and product ids"): left out, as portable() leaves out unmapped codes.
+ */
+function onlyBoth(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(onlyBoth);
+  if (v === null || typeof v !== 'object') return v;
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) o[k] = onlyBoth(x);
+  const drop = (k: string) => delete o[k];
+  for (const k of ['type', 'unitPriceType', 'packageType']) if (RAW.test(String(o[k] ?? ''))) drop(k);
+  if (Array.isArray(o.prices)) {
+    o.prices = (o.prices as Array<Record<string, unknown>>)
+      .filter((p) => inBoth(priceQualifiers, p.qualifier))
+      .map((p) => {
+        // CTP04 and CTP05 go together (P0405).
+        const both = p.basisQuantity !== undefined && p.basisUnit !== undefined;
+        const out = { ...p };
+        if (!both) {
+          delete out.basisQuantity;
+          delete out.basisUnit;
+        }
+        return out;
+      });
+    if (!(o.prices as unknown[]).length) drop('prices');
+  }
+  if (Array.isArray(o.productIds)) {
+    o.productIds = (o.productIds as Array<Record<string, unknown>>).filter((p) =>
+      inBoth(productIdQualifiers, p.qualifier),
+    );
+    if (!(o.productIds as unknown[]).length) drop('productIds');
+  }
+  if (Array.isArray(o.packaging)) {
+    // Size, its unit and the X12 material have no EDIFACT element.
+    o.packaging = (o.packaging as Array<Record<string, unknown>>)
+      .map(({ size: _s, unit: _u, packageMaterial: _m, ...rest }) => rest)
+      .filter((p) => Object.keys(p).length > 0);
+    if (!(o.packaging as unknown[]).length) drop('packaging');
+  }
+  // The unit price's type and unit travel with the unit price; X12 has a code only for a price per EA.
+  if ('unitPriceType' in o || 'unitPriceUnit' in o) {
+    if (o.unitPrice === undefined) {
+      drop('unitPriceType');
+      drop('unitPriceUnit');
+    } else if (
+      o.unitPriceUnit !== undefined &&
+      (o.unitPriceUnit !== 'EA' || !['contract', undefined].includes(o.unitPriceType as string))
+    )
+      drop('unitPriceUnit');
+  }
+  return o;
 }
 export const baseReferences: Array<
   'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor'
