@@ -47,6 +47,8 @@ describe('translation losses', () => {
       [9, 'CTP', 'UCP', null, null],
       [11, 'PO4', null, 2, '2'],
       [11, 'PO4', null, 3, 'EA'],
+      // The package type (CTN) reaches the PAC, its material (25) does not: the code as sent does not arrive.
+      [11, 'PO4', null, 4, 'CTN25'],
       [11, 'PO4', null, 5, 'G'],
       [11, 'PO4', null, 6, '3.5'],
       [11, 'PO4', null, 7, 'LB'],
