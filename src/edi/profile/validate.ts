@@ -24,6 +24,11 @@ export interface ValidateContext {
   location: Location;
   /** EDIFACT decimal mark from UNA. */
   decimal?: string;
+  /**
+   * Build the tree and skip the element checks: for a caller that reads the tree and throws the
+   * diagnostics away (the loss check rebuilds a tree for every probe). Structure findings still come.
+   */
+  treeOnly?: boolean;
 }
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
@@ -221,6 +226,7 @@ export function validateTransaction(
   for (let depth = top; depth >= 0; depth--)
     close(stack[depth], tx.segments.length, tx.segments[tx.segments.length - 1]);
 
+  if (ctx.treeOnly) return { tree: root, diagnostics: out };
   // One SegmentAt for the whole pass: a Location is copied from it only for a finding.
   const where: SegmentAt = { base, segment: 0, loop: undefined };
   tx.segments.forEach((seg, idx) => {
