@@ -290,11 +290,14 @@ function sameData(a: unknown, b: unknown, skip?: string): boolean {
   }
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => k !== skip && o[k] !== undefined);
-  const kx = keys(x);
-  if (kx.length !== keys(y).length) return false;
-  for (const k of kx) if (!(k in y) || !sameData(x[k], y[k], skip)) return false;
-  return true;
+  let n = 0;
+  for (const k in x) {
+    if (k === skip || x[k] === undefined) continue;
+    if (!sameData(x[k], y[k], skip)) return false;
+    n++;
+  }
+  for (const k in y) if (k !== skip && y[k] !== undefined) n--;
+  return n === 0;
 }
 
 /**
@@ -386,16 +389,21 @@ export async function translationLosses(
   };
   // The value comes back at its place in a segment of the same tag and qualifier when the document is
   // written in the source standard again: what the document means by default is what was sent.
+  let restoredPlaces: Map<string, Set<string>> | undefined;
   const comesBack = (seg: Segment, place: Place): boolean => {
-    const q = qualifierOf(standard, seg)?.value;
-    return (restored ?? []).some(
-      (r) =>
-        r.id === seg.id &&
-        qualifierOf(standard, r)?.value === q &&
-        placesOf(r).some(
-          (p) => p.element === place.element && p.component === place.component && p.value === place.value,
-        ),
-    );
+    // The restored segments' values by tag and qualifier, made once: this is asked for every value
+    // that looks lost, and each ask walked every restored segment.
+    if (!restoredPlaces) {
+      restoredPlaces = new Map();
+      for (const r of restored ?? []) {
+        const key = `${r.id} ${qualifierOf(standard, r)?.value ?? ''}`;
+        let set = restoredPlaces.get(key);
+        if (!set) restoredPlaces.set(key, (set = new Set()));
+        for (const p of placesOf(r)) set.add(`${p.element}.${p.component ?? 0}=${p.value}`);
+      }
+    }
+    const key = `${seg.id} ${qualifierOf(standard, seg)?.value ?? ''}`;
+    return restoredPlaces.get(key)?.has(`${place.element}.${place.component ?? 0}=${place.value}`) ?? false;
   };
   const same = (o: Outcome) => o !== 'failed' && sameData(o.output, base.output, 'offset');
   // The document changed but the output did not: the writer dropped what the reader carried. Such a
