@@ -1,7 +1,7 @@
-import type { Element, Segment, Standard, Transaction, Value } from '../edi/model';
+import type { Element, LoopNode, Segment, SegmentNode, Standard, Transaction, Value } from '../edi/model';
 import { text } from '../edi/model';
-import type { ProfileSet } from '../edi/profile/profile-set';
-import { validateTransaction } from '../edi/profile/validate';
+import type { CompiledLoop, ProfileSet } from '../edi/profile/profile-set';
+import { segmentNode, validateTransaction } from '../edi/profile/validate';
 import type { DocumentKind } from './kind';
 
 /**
@@ -336,17 +336,35 @@ export async function translationLosses(
   const { tx, standard } = source;
   const profile = tx.tree ? source.profiles?.find(standard, tx.type, tx.version, tx.implementation) : undefined;
   // Without the profile the tree was built with, probes read from the segments, baseline included.
-  const variant = (segments: Segment[]): Transaction => {
+  const build = (segments: Segment[]) => {
     const t: Transaction = { ...tx, segments, errors: [] };
     delete t.tree;
-    if (profile)
-      t.tree = validateTransaction(t, profile, {
-        standard,
-        location: {},
-        treeOnly: true,
-        ...(source.decimal ? { decimal: source.decimal } : {}),
-      }).tree;
-    return t;
+    if (!profile) return { t };
+    const built = validateTransaction(t, profile, {
+      standard,
+      location: {},
+      treeOnly: true,
+      ...(source.decimal ? { decimal: source.decimal } : {}),
+    });
+    t.tree = built.tree;
+    return { t, placed: built.placed };
+  };
+  const baseline = build(tx.segments);
+  const variant = (segments: Segment[]): Transaction => (segments === tx.segments ? baseline.t : build(segments).t);
+  // A probe that changes the values of one segment leaves every segment where it was, unless the
+  // profile places its tag by a value (a loop chosen by a qualifier): then its tree is the baseline's
+  // with that one node replaced, not built again (a fifth of a probe's work on a long set).
+  const valueChosen = profile ? tagsChosenByValue(profile.root) : new Set<string>();
+  let paths: Map<SegmentNode, TreeStep[]> | undefined;
+  const withValues = (i: number, seg: Segment): Transaction => {
+    const segments = tx.segments.map((x, j) => (j === i ? seg : x));
+    const at = baseline.placed?.[i];
+    const tree = baseline.t.tree;
+    if (!at || !tree || valueChosen.has(seg.id)) return variant(segments);
+    paths ??= treePaths(tree);
+    const path = paths.get(at.node);
+    if (!path) return variant(segments);
+    return { ...tx, segments, errors: [], tree: replaceNode(tree, path, segmentNode(seg, at.def.checks)) };
   };
   // The first run, the baseline, is always made.
   let left = (source.budget ?? PROBE_BUDGET) + tx.segments.length;
@@ -471,7 +489,7 @@ export async function translationLosses(
 
   async function probeSegment(seg: Segment, i: number): Promise<Verdict> {
     const withSegment = (s: Segment | undefined) =>
-      variant(s ? tx.segments.map((x, j) => (j === i ? s : x)) : tx.segments.filter((_, j) => j !== i));
+      s ? withValues(i, s) : variant(tx.segments.filter((_, j) => j !== i));
     const lostPlaces: Array<{ place: Place; reason: string }> = [];
     let anyCarried = false;
     const places = placesOf(seg);
@@ -520,6 +538,50 @@ export async function translationLosses(
       reason,
     }));
   }
+}
+
+/** The tags some definition of the profile places by a value of the segment (`match`), not by its tag alone. */
+function tagsChosenByValue(loop: CompiledLoop, out = new Set<string>()): Set<string> {
+  if (loop.trigger.match) out.add(loop.trigger.id);
+  for (const c of loop.children) {
+    if (c.kind === 'loop') tagsChosenByValue(c, out);
+    else if (c.match) out.add(c.id);
+  }
+  return out;
+}
+
+/** One step from a loop node (or an array of nodes) to what it holds. */
+interface TreeStep {
+  holder: LoopNode | Array<LoopNode | SegmentNode>;
+  key: string | number;
+}
+
+/** The way from the root to each segment node of a tree. */
+function treePaths(root: LoopNode): Map<SegmentNode, TreeStep[]> {
+  const out = new Map<SegmentNode, TreeStep[]>();
+  const walk = (node: LoopNode, path: TreeStep[]) => {
+    for (const [key, value] of Object.entries(node)) {
+      const here = [...path, { holder: node, key }];
+      if (key.endsWith('_loop'))
+        (value as LoopNode[]).forEach((child, i) => walk(child, [...here, { holder: value as LoopNode[], key: i }]));
+      else if (Array.isArray(value))
+        (value as SegmentNode[]).forEach((sn, i) => out.set(sn, [...here, { holder: value as SegmentNode[], key: i }]));
+      else out.set(value as SegmentNode, here);
+    }
+  };
+  walk(root, []);
+  return out;
+}
+
+/** A copy of the tree with the node at the end of `path` replaced: only the nodes on the way are copied. */
+function replaceNode(root: LoopNode, path: TreeStep[], node: SegmentNode): LoopNode {
+  const copy = (k: number): unknown => {
+    const { holder, key } = path[k];
+    const next = k === path.length - 1 ? node : copy(k + 1);
+    if (Array.isArray(holder)) return holder.map((x, i) => (i === key ? next : x));
+    return { ...holder, [key]: next };
+  };
+  return copy(0) as LoopNode;
 }
 
 /** One loss as a line: where it is, what it is, why. */
