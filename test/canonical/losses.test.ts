@@ -1,5 +1,6 @@
 import type { Segment, Transaction } from '../../src/edi/model';
-import { purchaseOrder } from '../../src/canonical';
+import { documentFor, purchaseOrder } from '../../src/canonical';
+import { corpusFiles, describeWithCorpus, read } from '../helpers/corpus';
 import {
   formatLoss,
   standardTranslation,
@@ -168,5 +169,47 @@ describe('translation losses', () => {
     await translationLosses({ standard: 'x12', tx, profiles: reloaded, verdicts: cache }, counted, 'EDIFACT ORDERS');
     expect(calls).toBeGreaterThan(20);
     expect(cache.size).toBe(kept);
+  });
+});
+
+describeWithCorpus('translation losses over the corpus', () => {
+  // Every set of a document kind in the clean corpus, with the standard translation to the other standard.
+  const sets = [...corpusFiles('x12'), ...corpusFiles('edifact')].flatMap((file) => {
+    let ics;
+    try {
+      ics = parseBuffer(read(file), { level: 'full', profiles }).interchanges;
+    } catch {
+      return []; // not X12 or EDIFACT
+    }
+    return ics.flatMap((ic) =>
+      ic.groups
+        .flatMap((g) => g.transactions)
+        .flatMap((tx) => {
+          const kind = documentFor(ic.standard, tx.type);
+          if (!kind) return [];
+          const to = ic.standard === 'x12' ? 'edifact' : 'x12';
+          return [
+            { ic, tx, translate: standardTranslation(kind, ic.standard, to), name: `${kind.name} ${ic.standard}` },
+          ];
+        }),
+    );
+  });
+  const check = (s: (typeof sets)[number], verdicts?: VerdictCache) =>
+    translationLosses(
+      { standard: s.ic.standard, tx: s.tx, profiles, ...(verdicts ? { verdicts } : {}) },
+      s.translate,
+      'target',
+    );
+
+  test('kept verdicts change no finding: each set loses the same with them as on its own, in either order', async () => {
+    expect(sets.length).toBeGreaterThanOrEqual(20);
+    const own = await Promise.all(sets.map((s) => check(s)));
+    for (const order of [sets, [...sets].reverse()]) {
+      const caches = new Map<string, VerdictCache>();
+      for (const s of order) {
+        if (!caches.has(s.name)) caches.set(s.name, new VerdictCache());
+        expect(await check(s, caches.get(s.name))).toEqual(own[sets.indexOf(s)]);
+      }
+    }
   });
 });
