@@ -36,6 +36,7 @@ import { scheduleMaintenance } from './pipeline/maintenance';
 import { listeners } from './pipeline/listeners';
 import { expiringCertificates } from './pipeline/as2';
 import { checkPartner } from './pipeline/partner-check';
+import { certificateInventory } from './pipeline/certificate-inventory';
 import { partnersHealth, setPartnerPaused } from './pipeline/partner-health';
 
 export interface GatewayOptions {
@@ -260,6 +261,7 @@ function adminApp(
     console: {
       overdueAcks: () => overdueAckCount(store, ctx.clock()),
       recentMessages: async (limit) => (await transactionRows(store, { latest: limit })).map(recentOf),
+      certificateInventory: () => certificateInventory(ctx),
     },
     messages: {
       searchMessages: (filter, page) => store.history.search(filter, page),

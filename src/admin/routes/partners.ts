@@ -44,7 +44,7 @@ function partnerId(deps: PartnerDeps, req: Request): string {
 
 /** Runs a check and records who asked: the API's route and the console's button. */
 export async function checkAndAudit(
-  deps: PartnerDeps & { audit?: Audit },
+  deps: PartnerSources & { audit?: Audit },
   id: string,
   actor: Actor,
 ): Promise<PartnerCheck> {
@@ -64,7 +64,7 @@ export async function checkAndAudit(
 
 /** Pauses or resumes and records who did it. */
 export async function pauseAndAudit(
-  deps: PartnerDeps & { audit?: Audit },
+  deps: PartnerSources & { audit?: Audit },
   id: string,
   paused: boolean,
   actor: Actor,
