@@ -218,6 +218,36 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         expect(JSON.parse(audit[0].detail)).toMatchObject({ user: 'olga', role: 'operator', ok: false });
       });
 
+      test('the console lists every certificate and key the configuration names, and the partners with their state', async () => {
+        const signIn = await fetch(`${base}/signin`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `token=${AUDITOR}`,
+        });
+        expect(signIn.status).toBe(303);
+        const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+        const page = async (p: string) => {
+          const r = await fetch(base + p, { headers: { cookie } });
+          expect(r.status).toBe(200);
+          return r.text();
+        };
+        const certs = await page('/certificates');
+        for (const at of [
+          'identity.as2.certificate',
+          'identity.as2.key',
+          'certificates.as2',
+          'endpoints.drop.sftp.key',
+          'endpoints.drop.sftp.hostKey',
+        ])
+          expect(certs).toContain(`<code>${at}</code>`);
+        expect(certs).toContain('OURCOMPANY-AS2');
+        const partners = await page('/partners');
+        expect(partners).toContain('ACME Retail');
+        expect(partners).toMatch(/ftp-poll <code>ftp:\/\/[^<]+\/out<\/code>: connected/);
+        expect(partners).toMatch(/<button[^>]*hx-post="\/partners\/acme\/check"[^>]*disabled/);
+      });
+
       test('a paused partner keeps its deliveries waiting, across a restart, until an operator resumes', async () => {
         sink.requests.length = 0;
         const paused = await call('/api/partners/acme/pause', OPERATOR, {

@@ -217,7 +217,7 @@ describeWithBrowser('web console in Chromium', () => {
     expect(await row.getByRole('cell', { name: '45 days left' }).count()).toBe(1);
 
     await page.getByRole('button', { name: 'Check acme' }).click();
-    await page.locator('#check-result').getByText('Not reachable').waitFor({ timeout: 20_000 });
+    await page.locator('#check-result').getByText('Failed').waitFor({ timeout: 20_000 });
     expect(await page.locator('#check-result').getByText('ECONNREFUSED').count()).toBe(1);
 
     await page.getByRole('button', { name: 'Pause deliveries to acme' }).click();

@@ -181,7 +181,7 @@ export function checkResult(c: PartnerCheck): Html {
                   <td><code>${e.at}</code></td>
                   <td>${e.kind}</td>
                   <td><code>${e.target}</code></td>
-                  <td><strong>${e.ok ? 'Reachable' : 'Not reachable'}</strong>: ${e.result}</td>
+                  <td><strong>${e.ok ? 'OK' : 'Failed'}</strong>: ${e.result}</td>
                   <td>${e.ms} ms</td>
                 </tr>`,
             )
