@@ -4,7 +4,9 @@
  * and a closed port (an AS2 URL that does not). Health, the connectivity check, and a pause that
  * holds deliveries back across a restart until an operator resumes.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path, { join } from 'node:path';
 import { startGateway, type RunningGateway } from '../../src/main';
@@ -13,7 +15,7 @@ import { pausedNote } from '../../src/pipeline/deliver';
 import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
 import { eventually, freePort, HttpSink, scratch, type Scratch, x12Order } from '../e2e/gateway';
 import { type Sshd, SSHD, startSshd } from '../transports/peers/sshd';
-import { startVsftpd, type Vsftpd, VSFTPD } from '../transports/peers/vsftpd';
+import { selfSignedCertificate, startVsftpd, type Vsftpd, VSFTPD } from '../transports/peers/vsftpd';
 import { createSystemUser, describePeer, missingPeer, type SystemUser } from '../transports/peers/system';
 
 jest.setTimeout(180_000);
@@ -56,6 +58,8 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
   let ftpHome: string;
   let ftpUser: SystemUser;
   let sink: HttpSink;
+  /** An AS2 URL over TLS with a certificate nobody vouches for. */
+  let untrusted: https.Server;
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -71,9 +75,16 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
     ftp = await startVsftpd({ user: ftpUser.name });
     sink = new HttpSink();
     await sink.start();
+    const cert = selfSignedCertificate(ftpHome, 'globex-as2');
+    untrusted = https.createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key) }, (_req, res) =>
+      res.writeHead(405).end(),
+    );
+    await new Promise<void>((r) => untrusted.listen(0, '127.0.0.1', r));
   }, 90_000);
 
   afterAll(async () => {
+    untrusted?.closeAllConnections();
+    await new Promise((r) => (untrusted ? untrusted.close(r) : r(undefined)));
     await sink?.stop();
     await ftp?.stop();
     ftpUser?.remove();
@@ -138,6 +149,18 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
             `  as2-up: { as2: { url: 'http://127.0.0.1:${sink.port}/as2', mdn: { mode: none } } }`,
             `  as2-down: { as2: { url: 'http://127.0.0.1:${closedPort}/as2', mdn: { mode: none } } }`,
             `  drop: { sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: known_hosts, dir: /in } }`,
+          ].join('\n'),
+        );
+        s.file(
+          'partners/globex.yaml',
+          [
+            'id: globex',
+            'identifiers: { x12: [{ qualifier: ZZ, id: GLOBEX }], as2: GLOBEX-AS2 }',
+            'inbound:',
+            '  poll:',
+            `    - ftp: { host: 127.0.0.1, port: ${ftp.port}, user: ${ftpUser.name}, password: not-the-password, secure: none, dir: /out, afterRead: leave, every: 1s }`,
+            'endpoints:',
+            `  as2: { as2: { url: 'https://127.0.0.1:${(untrusted.address() as AddressInfo).port}/as2', encrypt: none, mdn: { mode: none } } }`,
           ].join('\n'),
         );
         s.file('partners/acme/maps/order.jsonata', '{ "po": BEG.BEG03 }');
@@ -246,6 +269,23 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         expect(partners).toContain('ACME Retail');
         expect(partners).toMatch(/ftp-poll <code>ftp:\/\/[^<]+\/out<\/code>: connected/);
         expect(partners).toMatch(/<button[^>]*hx-post="\/partners\/acme\/check"[^>]*disabled/);
+      });
+
+      test('a poller that cannot log in makes its partner failing, and the check names a TLS certificate nobody vouches for', async () => {
+        const globex = await eventually('the failing poller seen', async () => {
+          const r = (await (await call('/api/partners/globex', AUDITOR)).json()) as Health;
+          return r.pollers[0]?.state === 'failing' && r;
+        });
+        expect(globex.health).toBe('failing');
+        expect(globex.reasons[0]).toMatch(/^polling ftp:\/\/.*\/out fails/);
+        const r = await call('/api/partners/globex/check', OPERATOR, { method: 'POST' });
+        const c = (await r.json()) as Check & { endpoints: Array<{ tls?: { authorized: boolean; error?: string } }> };
+        const as2 = c.endpoints.find((e) => e.at === 'endpoints.as2')!;
+        expect(as2).toMatchObject({ ok: false, tls: { authorized: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' } });
+        expect(as2.result).toMatch(/^TLS refused/);
+        const poll = c.endpoints.find((e) => e.at === 'inbound.poll.0')!;
+        expect(poll.ok).toBe(false);
+        expect(poll.error?.code).toMatch(/^EDIGW_FTP_/);
       });
 
       test('a paused partner keeps its deliveries waiting, across a restart, until an operator resumes', async () => {
