@@ -13,7 +13,7 @@ import { startGateway, type RunningGateway } from '../../src/main';
 import { silentLogger } from '../../src/pipeline/logger';
 import { pausedNote } from '../../src/pipeline/deliver';
 import { DATABASES, describeOn, freshDatabase, testWith, type TestDatabase } from '../helpers/databases';
-import { eventually, freePort, HttpSink, scratch, type Scratch, x12Order } from '../e2e/gateway';
+import { cli, eventually, freePort, HttpSink, scratch, type Scratch, x12Order } from '../e2e/gateway';
 import { type Sshd, SSHD, startSshd } from '../transports/peers/sshd';
 import { selfSignedCertificate, startVsftpd, type Vsftpd, VSFTPD } from '../transports/peers/vsftpd';
 import { createSystemUser, describePeer, missingPeer, type SystemUser } from '../transports/peers/system';
@@ -310,9 +310,25 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
             )[0].n == 1,
           60_000,
         );
+        // The CLI's send queues it and says at once that it waits, instead of waiting for an attempt.
+        const sent = await cli(
+          [
+            'send',
+            '--partner',
+            'acme',
+            '--endpoint',
+            'erp',
+            s.file('po-cli.x12', x12Order({ sender: 'OURCOMPANY', control: 2003, po: 'PO-2003' })),
+            '--config',
+            join(s.dir, 'gateway.yaml'),
+          ],
+          { DATABASE_URL: db!.url },
+        );
+        expect(sent.stderr).toContain("partner acme's outbound deliveries are paused");
+        expect(sent.code).toBe(1);
         const waiting = await acme();
         expect(waiting.paused).toMatchObject({ by: 'olga', reason: 'their ERP is down for maintenance' });
-        expect(waiting.deliveries).toEqual({ waiting: 1, dead: 0 });
+        expect(waiting.deliveries).toEqual({ waiting: 2, dead: 0 });
         expect(waiting.health).toBe('attention');
         expect(sink.requests.filter((r) => r.path === '/orders')).toEqual([]);
 
@@ -321,13 +337,16 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         await start();
         const after = await acme();
         expect(after.paused).toMatchObject({ by: 'olga' });
-        expect(after.deliveries.waiting).toBe(1);
+        expect(after.deliveries.waiting).toBe(2);
 
         const resumed = await call('/api/partners/acme/resume', OPERATOR, { method: 'POST' });
         expect(resumed.status).toBe(200);
         expect(await resumed.json()).toMatchObject({ paused: false, changed: true });
-        await eventually('the waiting delivery sent after the resume', () =>
-          sink.ok().some((r) => r.path === '/orders' && r.body.toString().includes('PO-2002')),
+        await eventually(
+          'both waiting deliveries sent after the resume',
+          () =>
+            sink.ok().some((r) => r.path === '/orders' && r.body.toString().includes('PO-2002')) &&
+            sink.ok().some((r) => r.path === '/orders' && r.body.toString().includes('PO-2003')),
         );
         const done = await acme();
         expect(done.paused).toBeNull();
