@@ -494,9 +494,16 @@ export async function translationLosses(
     let anyCarried = false;
     const places = placesOf(seg);
     for (const place of places) {
+      const key = `${seg.id}:${place.element}${place.component === undefined ? '' : `:${place.component}`}`;
       const changed = await run(withSegment({ ...seg, elements: place.with(otherValue(place.value)) }));
       if (!same(changed)) {
         anyCarried = true;
+        continue;
+      }
+      // The document took the change and the output did not: some part of the value stops at the
+      // document (a PO404 material beside the package type the output keeps), so it does not arrive.
+      if (carriedNotWritten(changed) && !formatOnly[standard].has(key)) {
+        lostPlaces.push({ place, reason: why(changed) });
         continue;
       }
       const blank = await run(withSegment({ ...seg, elements: place.with('') }));
@@ -515,7 +522,6 @@ export async function translationLosses(
         anyCarried = true;
         continue;
       }
-      const key = `${seg.id}:${place.element}${place.component === undefined ? '' : `:${place.component}`}`;
       if (!formatOnly[standard].has(key) && (carriedNotWritten(changed) || !comesBack(seg, place)))
         lostPlaces.push({ place, reason: why(changed) });
     }

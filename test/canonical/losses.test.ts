@@ -13,8 +13,9 @@ import { loadProfiles } from '../../src/config/profiles';
 import { parseBuffer } from '../../src/edi/parse';
 
 // A small 850 with what the PurchaseOrder carries and the ORDERS writes (BEG, N1 BY, an N1 MI with its
-// N3, PO1, PID), what the document carries but the ORDERS cannot (REF DP), and what the document does
-// not carry yet (PO105 basis of unit price, a PO4 pack).
+// N3, PO1 with its price basis, a CTP retail price, PID, PO4 pack and type, SDQ store allocations), what
+// the document carries but the ORDERS cannot (REF DP, a CTP unit cost price, the PO4 size and unit), and
+// what the document does not carry (the PO4 weight).
 const isa =
   'ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1230*U*00401*000000042*0*P*>~';
 const body = (beg02: string, buyer = 'N1*BY*Buyer Inc*92*B1') =>
@@ -25,9 +26,12 @@ const body = (beg02: string, buyer = 'N1*BY*Buyer Inc*92*B1') =>
     buyer,
     'N1*MI*Mark For*92*M1',
     'N3*1 Mark Street',
-    'PO1*1*12*EA*9.5*TE*BP*A-1',
+    'PO1*1*12*EA*9.5*TE*BP*A-1*SN*S-77',
+    'CTP**RES*19.99',
+    'CTP**UCP*8.1',
     'PID*F****Widget',
-    'PO4*6',
+    'PO4*6*2*EA*CTN25*G*3.5*LB',
+    'SDQ*EA*92*0012*6*0014*6',
     'CTT*1',
   ].join('~') + '~';
 function edi850(beg02 = 'SA', buyer?: string): string {
@@ -51,16 +55,23 @@ describe('translation losses', () => {
     expect(tx.tree).toBeDefined();
     expect(await brief(tx)).toEqual([
       [3, 'REF', 'DP', null, null],
-      [7, 'PO1', null, 5, 'TE'],
-      [9, 'PO4', null, null, null],
+      [9, 'CTP', 'UCP', null, null],
+      [11, 'PO4', null, 2, '2'],
+      [11, 'PO4', null, 3, 'EA'],
+      // The package type (CTN) reaches the PAC, its material (25) does not: the code as sent does not arrive.
+      [11, 'PO4', null, 4, 'CTN25'],
+      [11, 'PO4', null, 5, 'G'],
+      [11, 'PO4', null, 6, '3.5'],
+      [11, 'PO4', null, 7, 'LB'],
     ]);
-    const [ref, po105] = await losses(tx);
+    const [ref, ctp, size] = await losses(tx);
     // The document carries a department number (as x12:DP, a code EDIFACT's reference list has no
     // entry for), and the ORDERS written from it has no RFF for it.
     expect(formatLoss(ref)).toBe(
       'po.x12, interchange 000000042, transaction 0001, segment 3 (REF DP): dropped: the document carries it but the EDIFACT ORDERS written from it does not',
     );
-    expect(formatLoss(po105)).toContain('segment 7 (PO1), element 5: "TE" dropped');
+    expect(formatLoss(ctp)).toContain('segment 9 (CTP UCP): dropped: the document carries it but');
+    expect(formatLoss(size)).toContain('segment 11 (PO4), element 2: "2" dropped: the document carries it but');
   });
 
   test('a code read as the default it is (BEG02 SA) is not a loss; one read as that default though it is not (NE) is', async () => {
@@ -93,7 +104,7 @@ describe('translation losses', () => {
     };
     const pid = (await losses(tx, noNotes)).find((l) => l.tag === 'PID');
     expect(pid).toMatchObject({
-      segment: 8,
+      segment: 10,
       reason: 'the document carries it but the EDIFACT ORDERS written from it does not',
     });
   });
