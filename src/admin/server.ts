@@ -8,12 +8,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
-import { actorOf, adminUsers, createAuthenticator, operatorsAct, requireUser, type AdminUserSpec } from './auth';
+import {
+  actorOf,
+  adminUsers,
+  createAuthenticator,
+  limitFailures,
+  operatorsAct,
+  RateLimited,
+  requireUser,
+  type AdminUserSpec,
+} from './auth';
 import type { Audit } from './audit';
 import { createConsole, type ConsoleSources } from './console/router';
 import { messagesRouter, type MessageDeps } from './routes/messages';
 import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
 import { openApiRouter } from './routes/openapi';
+import { partnersRouter, type PartnerSources } from './routes/partners';
 import { mountMetrics, type MetricsMode } from './metrics';
 
 export interface AdminLogger {
@@ -58,6 +68,8 @@ export interface AdminDeps {
   messages?: MessageDeps;
   /** Dead letters and replay (routes/dead-letters.ts). */
   deadLetters?: DeadLetterDeps;
+  /** Partner health, connectivity check, pause and resume (routes/partners.ts); absent: those routes are 404. */
+  partners?: PartnerSources;
   /** `GET /metrics` (Prometheus text), open or behind the token (admin/metrics.ts); absent: no such route. */
   metrics?: { mode: MetricsMode; scrape(): Promise<{ contentType: string; body: string }> };
   logger: AdminLogger;
@@ -69,6 +81,7 @@ export interface AdminDeps {
 const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   EDIGW_ADMIN_TOKEN_UNSET: 503,
   EDIGW_ADMIN_UNAUTHORIZED: 401,
+  EDIGW_ADMIN_RATE_LIMITED: 429,
   EDIGW_ADMIN_NOT_FOUND: 404,
   EDIGW_ADMIN_PARTNER_UNKNOWN: 404,
   EDIGW_ADMIN_BAD_REQUEST: 400,
@@ -113,6 +126,7 @@ function fail(res: Response, err: GatewayError): void {
   const status = statusOf(err);
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="edi-gateway"');
   if (status === 503 && err.kind === 'retry') res.setHeader('Retry-After', String(RETRY_AFTER_S));
+  if (err instanceof RateLimited) res.setHeader('Retry-After', String(err.retryAfterS));
   res.status(status).json({ error: { code: err.code, message: err.message } });
 }
 
@@ -151,7 +165,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   // The simple parser: `a[b]=c` stays a plain key, so a query value is a string or a list, never an object.
   app.set('query parser', 'simple');
 
-  const auth = createAuthenticator(adminUsers(deps.token, deps.users));
+  const auth = limitFailures(createAuthenticator(adminUsers(deps.token, deps.users)), deps.logger);
 
   // Handlers below are async: Express 5 hands a rejected promise to the error handler at the end.
   app.use((_req, res, next) => {
@@ -172,7 +186,11 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   });
 
   // The console signs people in with the same users and tokens as /api; a session cookie stands in for the token.
-  const webConsole = createConsole({ authenticate: (token) => auth.authenticate(token), ...deps, ...deps.console });
+  const webConsole = createConsole({
+    authenticate: (token, from) => auth.authenticate(token, from),
+    ...deps,
+    ...deps.console,
+  });
   app.use(webConsole.router);
   app.use('/api', webConsole.apiSession);
   app.use('/api', requireUser(auth, deps.logger, fail), operatorsAct);
@@ -276,6 +294,15 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   if (deps.messages) app.use('/api', messagesRouter(deps.messages));
   if (deps.deadLetters)
     app.use('/api', deadLettersRouter({ ...deps.deadLetters, ...(deps.audit ? { audit: deps.audit } : {}) }));
+  if (deps.partners)
+    app.use(
+      '/api',
+      partnersRouter({
+        ...deps.partners,
+        exists: (id) => deps.partnerExists(id),
+        ...(deps.audit ? { audit: deps.audit } : {}),
+      }),
+    );
 
   app.use((req, res) => {
     fail(res, new GatewayError('EDIGW_ADMIN_NOT_FOUND', `${req.method} ${req.path}`));

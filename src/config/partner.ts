@@ -362,7 +362,7 @@ function transportSections(p: Obj): { path: (string | number)[]; section: Obj; r
 }
 
 /** Every certificate or key file a partner file names, located from the file's root. */
-function keyFiles(p: Obj): NamedFile[] {
+export function keyFiles(p: Obj): NamedFile[] {
   return [
     ...as2CertificateFiles(p),
     ...transportSections(p).flatMap((t) =>
@@ -374,7 +374,7 @@ function keyFiles(p: Obj): NamedFile[] {
 const isFile = (f: string) => existsSync(f) && statSync(f).isFile();
 
 /** Why reading a file failed, in one line: the innermost cause says most (an openssl or ssh2 message). */
-function reasonOf(e: unknown): string {
+export function reasonOf(e: unknown): string {
   type Err = { message?: unknown; cause?: unknown };
   let inner = e as Err | null | undefined;
   while (inner && typeof inner === 'object' && inner.cause !== undefined) inner = inner.cause as Err;

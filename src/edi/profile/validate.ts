@@ -24,7 +24,15 @@ export interface ValidateContext {
   location: Location;
   /** EDIFACT decimal mark from UNA. */
   decimal?: string;
+  /**
+   * Build the tree and skip the element checks: for a caller that reads the tree and throws the
+   * diagnostics away (the loss check rebuilds a tree for every probe). Structure findings still come.
+   */
+  treeOnly?: boolean;
 }
+
+/** Where a segment went in the tree, with its definition (kept with `treeOnly`). */
+type Placed = { node: SegmentNode; def: CompiledSegment } | undefined;
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
   if (c.id !== seg.id) return false;
@@ -69,6 +77,8 @@ class TreeBuilder {
   private top = -1;
   readonly segDefs: Array<CompiledSegment | undefined>;
   readonly segLoops: Array<string | undefined>;
+  /** With `treeOnly`: where each segment went; not kept otherwise, so validating allocates nothing extra. */
+  readonly placed: Placed[] | undefined;
 
   constructor(
     private readonly cp: CompiledProfile,
@@ -76,9 +86,11 @@ class TreeBuilder {
     private readonly base: Base,
     private readonly out: Diagnostic[],
     count: number,
+    treeOnly: boolean,
   ) {
     this.segDefs = new Array(count);
     this.segLoops = new Array(count);
+    this.placed = treeOnly ? new Array<Placed>(count) : undefined;
     this.open(cp.root, this.root, 0);
   }
 
@@ -154,7 +166,7 @@ class TreeBuilder {
           loop: loopId(f),
           offset: seg.offset,
         });
-      add(f.node, c, seg);
+      this.add(f.node, c, seg, pos);
       this.segDefs[pos - 1] = c;
       return;
     }
@@ -175,7 +187,7 @@ class TreeBuilder {
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
-    add(node, c.trigger, seg);
+    this.add(node, c.trigger, seg, pos);
     this.segDefs[pos - 1] = c.trigger;
     this.open(c, node, 1);
   }
@@ -227,6 +239,21 @@ class TreeBuilder {
     this.segLoops[idx] = loopId(stack[this.top]);
   }
 
+  private add(node: LoopNode, c: CompiledSegment, seg: Segment, pos: number): void {
+    const sn = segmentNode(seg, c.checks);
+    if (this.placed) this.placed[pos - 1] = { node: sn, def: c };
+    if (c.max === 1) {
+      if (node[c.key] === undefined) {
+        node[c.key] = sn;
+        return;
+      }
+      const prev = node[c.key];
+      node[c.key] = Array.isArray(prev) ? [...(prev as SegmentNode[]), sn] : [prev as SegmentNode, sn];
+    } else {
+      ((node[c.key] ??= []) as SegmentNode[]).push(sn);
+    }
+  }
+
   /** Closes every loop still open at the end of the transaction. */
   finish(count: number, last: Segment | undefined): void {
     for (let depth = this.top; depth >= 0; depth--) this.close(this.stack[depth], count, last);
@@ -235,20 +262,6 @@ class TreeBuilder {
 
 function loopId(f: Frame): string | undefined {
   return f.loop.id || undefined;
-}
-
-function add(node: LoopNode, c: CompiledSegment, seg: Segment): void {
-  const sn = segmentNode(seg, c.checks);
-  if (c.max === 1) {
-    if (node[c.key] === undefined) {
-      node[c.key] = sn;
-      return;
-    }
-    const prev = node[c.key];
-    node[c.key] = Array.isArray(prev) ? [...(prev as SegmentNode[]), sn] : [prev as SegmentNode, sn];
-  } else {
-    ((node[c.key] ??= []) as SegmentNode[]).push(sn);
-  }
 }
 
 /**
@@ -260,14 +273,23 @@ export function validateTransaction(
   tx: Transaction,
   cp: CompiledProfile,
   ctx: ValidateContext,
-): { tree: LoopNode; diagnostics: Diagnostic[] } {
+): {
+  tree: LoopNode;
+  diagnostics: Diagnostic[];
+  /**
+   * With `treeOnly`: where each segment went (by position in tx.segments; undefined where it fits
+   * nowhere), with its definition. Not kept otherwise: validation of large files allocates nothing extra.
+   */
+  placed?: Placed[];
+} {
   const out: Diagnostic[] = [];
   const std = ctx.standard;
   const base = new Base(ctx.location, tx.controlNumber);
   const segments = tx.segments;
-  const b = new TreeBuilder(cp, std, base, out, segments.length);
+  const b = new TreeBuilder(cp, std, base, out, segments.length, ctx.treeOnly === true);
   for (let idx = 0; idx < segments.length; idx++) b.place(segments[idx], idx);
   b.finish(segments.length, segments[segments.length - 1]);
+  if (ctx.treeOnly) return { tree: b.root, diagnostics: out, placed: b.placed };
 
   // One SegmentAt for the whole pass: a Location is copied from it only for a finding.
   const where: SegmentAt = { base, segment: 0, loop: undefined };
