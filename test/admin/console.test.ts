@@ -636,7 +636,9 @@ describe('web console: dead letters', () => {
     const { s, replayed } = await setup();
     const auditor = await signedInAs(s, users[1].token);
     const page = await (await s.call('/dead-letters', { headers: { cookie: auditor.cookie } })).text();
-    expect(page).toMatch(/<button\s+type="submit"\s+disabled\s+aria-describedby="auditor-note"\s*>\s*Replay all dead letters/);
+    expect(page).toMatch(
+      /<button\s+type="submit"\s+disabled\s+aria-describedby="auditor-note"\s*>\s*Replay all dead letters/,
+    );
     expect((await bulk(s, auditor.cookie, { _csrf: auditor.csrf })).status).toBe(403);
     const operator = await signedInAs(s, users[0].token);
     expect((await bulk(s, operator.cookie, {})).status).toBe(403);
