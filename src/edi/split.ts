@@ -1,5 +1,27 @@
 import type { Element, Segment, Value } from './model';
 
+// A direct-mapped cache of segment tags: one string per tag (and its hash, computed once) instead of
+// a new one per segment, which the tree builder then looks up by. Holds only short immutable strings.
+const TAG_SLOTS = 512;
+const tagKeys = new Int32Array(TAG_SLOTS).fill(-1);
+const tagValues: string[] = new Array<string>(TAG_SLOTS).fill('');
+
+/** t.slice(0, n), shared for the two- and three-character tags of 8-bit text. */
+function tagOf(t: string, n: number): string {
+  if (n !== 2 && n !== 3) return t.slice(0, n);
+  const c0 = t.charCodeAt(0);
+  const c1 = t.charCodeAt(1);
+  const c2 = n === 3 ? t.charCodeAt(2) : 0;
+  if ((c0 | c1 | c2) > 0xff) return t.slice(0, n);
+  const key = (n << 24) | (c0 << 16) | (c1 << 8) | c2;
+  const slot = (c0 * 961 + c1 * 31 + c2) & (TAG_SLOTS - 1);
+  if (tagKeys[slot] === key) return tagValues[slot];
+  const id = t.slice(0, n);
+  tagKeys[slot] = key;
+  tagValues[slot] = id;
+  return id;
+}
+
 /**
  * Splits a segment's text into its tag and elements in one pass over the characters, slicing each
  * value once: element separator `el`, component separator `comp`, repetition separator `rep` (-1 for
@@ -10,7 +32,7 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
   const n = t.length;
   let i = 0;
   while (i < n && t.charCodeAt(i) !== el) i++;
-  const id = t.slice(0, i);
+  const id = tagOf(t, i);
   const elements: Element[] = [];
   if (i >= n) return { id, elements, offset };
   let start = i + 1;

@@ -16,8 +16,11 @@ export function finishTransaction(
   decimal?: string,
 ): void {
   if ((opts.level ?? 'full') !== 'full') return;
-  const base: Location = { ...location, transaction: tx.controlNumber };
-  tx.segments.forEach((seg, i) => {
+  // Built for a first finding only: most transactions have none.
+  let base: Location | undefined;
+  const segments = tx.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
     const last = seg.elements[seg.elements.length - 1];
     const trailing =
       last === ''
@@ -31,12 +34,18 @@ export function finishTransaction(
           'segment',
           codeFor(standard, 'trailing-separator'),
           `${seg.id} ends with an empty ${trailing} (trailing separator)`,
-          { ...base, segment: i + 1, segmentId: seg.id, element: seg.elements.length, offset: seg.offset },
+          {
+            ...(base ??= { ...location, transaction: tx.controlNumber }),
+            segment: i + 1,
+            segmentId: seg.id,
+            element: seg.elements.length,
+            offset: seg.offset,
+          },
           { severity: 'warning' },
         ),
       );
     }
-  });
+  }
   const cp = opts.profiles?.find(standard, tx.type, tx.version, tx.implementation);
   if (!cp) return;
   const { tree, diagnostics } = validateTransaction(tx, cp, { standard, location, ...(decimal ? { decimal } : {}) });

@@ -97,6 +97,30 @@ describe('edifact reader', () => {
     expect(codes(got[0])).toEqual([]);
   });
 
+  test('each interchange releases with its own UNA character, in one buffer or chunk by chunk', () => {
+    // The first releases with '!', so its '?' is data; the second with '?', so its '!' is data.
+    const text = Buffer.from(
+      orders({ una: "UNA:+.! '", body: ["FTX+AAI+++A!+B?C!'D", 'FTX+AAI+++PLAIN'] }) +
+        orders({ body: ["FTX+AAI+++E!F?+G?'H", 'FTX+AAI+++PLAIN?:2'] }),
+    );
+    const values = (ics: Interchange[]) =>
+      ics.map((ic) => ic.groups[0].transactions[0].segments.slice(1, 3).map((s) => s.elements[3]));
+    const expected = [
+      ["A+B?C'D", 'PLAIN'],
+      ["E!F+G'H", 'PLAIN:2'],
+    ];
+    const whole = parseBuffer(text).interchanges;
+    expect(values(whole)).toEqual(expected);
+    expect(whole.flatMap(codes)).toEqual([]);
+    for (const size of [1, 5, 16]) {
+      const got: Interchange[] = [];
+      const r = new EdiReader({ interchangeEnd: (ic) => got.push(ic) }, { retain: 'all' });
+      for (let at = 0; at < text.length; at += size) r.push(text.subarray(at, at + size));
+      r.end();
+      expect(values(got)).toEqual(expected);
+    }
+  });
+
   test('the syntax identifier decides decoding: UNOC is latin-1, UNOY is UTF-8, UNOD is latin-2', () => {
     const latin1 = Buffer.from(orders({ syntax: 'UNOC', body: ['NAD+BY+++MÜLLER'] }), 'latin1');
     expect(parseBuffer(latin1).interchanges[0].groups[0].transactions[0].segments[1].elements[3]).toBe('MÜLLER');
@@ -190,5 +214,20 @@ describe('edifact reader: engine edges', () => {
     expect(codes(ic)).toEqual([]);
     expect(ic.groups[0].transactions[0].segments.map((s) => s.id)).toEqual(['UNH', 'BGM', 'NAD', 'UNT']);
     expect(ic.syntax.lineBreak).toBe('\r\n');
+  });
+});
+
+describe('edifact reader: segment tags', () => {
+  test('a tag of a capital letter and two capitals or digits is read; any other is reported (0085 15)', () => {
+    const ic = parseBuffer(
+      Buffer.from(orders({ body: ['BGM+220+PO1+9', 'bGM+1', '1GM+1', 'BG+1', 'BGMX+1', 'LIN+1'] })),
+    ).interchanges[0];
+    const tx = ic.groups[0].transactions[0];
+    expect(tx.errors.map((d) => `${d.code}@${d.location.segment}:${d.location.segmentId}`)).toEqual([
+      '15@3:bGM',
+      '15@4:1GM',
+      '15@5:BG',
+      '15@6:BGM',
+    ]);
   });
 });

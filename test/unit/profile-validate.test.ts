@@ -104,6 +104,15 @@ describe('profile validation: elements', () => {
     ]);
   });
 
+  test('R values: a point, an exponent and a sign are allowed where the standard allows them; length counts digits', () => {
+    const po1 = (v: string) => run(['BEG*00*SA*1**20240102', `PO1*1*1*EA*${v}`, 'CTT*1']).found;
+    for (const v of ['1.', '.5', '-.5', '1E5', '1e-5']) expect(po1(v)).toEqual([]);
+    for (const v of ['1e', '.', '-', '1.2.3', '1,5', '--1', '1E5.0', '1.5E+'])
+      expect(po1(v)).toEqual(['element:6@3.4']);
+    expect(po1('-1234567890.1234567')).toEqual([]);
+    expect(po1('1234567890.12345678E5')).toEqual(['element:5@3.4']);
+  });
+
   test('composite components are checked with their position (IK4 with component)', () => {
     expect(run(['BEG*00*SA*1**20240102', 'PO1*1*1*EA', 'SV1*HCX', 'CTT*1']).found).toEqual([
       'element:5@4.1-1',

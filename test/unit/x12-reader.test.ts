@@ -290,3 +290,20 @@ describe('reader: UTF-16 input', () => {
     expect(() => parseBuffer(bytes)).toThrow(`the file is UTF-16 text (${how})`);
   });
 });
+
+describe('x12 reader: segment tags', () => {
+  test('a tag of two or three capital letters and digits is read; any other is reported where it is (IK3 1)', () => {
+    const ic = parse(x12({ transactions: [['N1*ST*ACME', 'PO1*1', 'n1*ST', 'N1X2*A', 'Ü1*A', 'N*A', 'N1*BT*ACME']] }))
+      .interchanges[0];
+    const tx = ic.groups[0].transactions[0];
+    expect(tx.segments.map((s) => s.id)).toEqual(['ST', 'N1', 'PO1', 'n1', 'N1X2', 'Ü1', 'N', 'N1', 'SE']);
+    expect(tx.errors.map((d) => `${d.code}@${d.location.segment}:${d.location.segmentId}`)).toEqual([
+      '1@4:n1',
+      '1@5:N1X',
+      '1@6:Ü1',
+      '1@7:N',
+    ]);
+    // Tags are shared between segments: the same value, whatever the segment's text around it.
+    expect(tx.segments[1].id).toBe(tx.segments[7].id);
+  });
+});

@@ -9,7 +9,18 @@ import { EnvelopeScanner } from '../envelope-scanner';
 
 const CR = 0x0d;
 const LF = 0x0a;
-const TAG = /^[A-Z][A-Z0-9]{2}$/;
+/** A-Z then two of A-Z and 0-9 (read per segment: no regular expression). */
+function isEdifactTag(id: string): boolean {
+  if (id.length !== 3) return false;
+  const c0 = id.charCodeAt(0);
+  const c1 = id.charCodeAt(1);
+  const c2 = id.charCodeAt(2);
+  return c0 >= 0x41 && c0 <= 0x5a && upperOrDigit(c1) && upperOrDigit(c2);
+}
+
+function upperOrDigit(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
 
 const enum Tag {
   Other,
@@ -81,6 +92,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     this.ascii = isAscii(buf.subarray(pos));
     // The reader reuses its buffer for new bytes: positions found in an earlier call mean nothing now.
     this.breaksIn = undefined;
+    this.releaseIn = undefined;
     const len = buf.length;
     while (pos < len) {
       if (this.ic === undefined) {
@@ -338,8 +350,29 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     return buf.toString('latin1', s, e);
   }
 
+  /** The next release character at or after the segment being read, found once per stretch as nextLf is. */
+  private releaseIn: Buffer | undefined;
+  private releaseByte = -1;
+  private nextRelease = 0;
+
+  /**
+   * Whether bytes s..e hold no release character: then the segment's text holds none either (every
+   * charset read here maps ASCII bytes to themselves, and no other byte to ASCII), and splitting need
+   * not search the text for one. Not known for a release character outside ASCII.
+   */
+  private releaseFree(buf: Buffer, s: number, e: number): boolean {
+    const rel = this.d.release.charCodeAt(0);
+    if (!(rel < 0x80)) return false;
+    if (buf !== this.releaseIn || rel !== this.releaseByte || this.nextRelease < s) {
+      this.releaseIn = buf;
+      this.releaseByte = rel;
+      this.nextRelease = indexOrEnd(buf, rel, s);
+    }
+    return this.nextRelease >= e;
+  }
+
   private parse(buf: Buffer, s: number, e: number, offset: number, charset = this.charset): Segment {
-    const seg = splitSegment(this.text(buf, s, e, offset, charset), this.d, offset);
+    const seg = splitSegment(this.text(buf, s, e, offset, charset), this.d, offset, this.releaseFree(buf, s, e));
     if (seg.strayRelease) {
       delete seg.strayRelease;
       // Written back without it: the release character may only precede a service character.
@@ -507,7 +540,7 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
         this.txCount++;
         if (this.full) {
           const seg = this.parse(buf, s, e, offset);
-          if (!TAG.test(seg.id)) {
+          if (!isEdifactTag(seg.id)) {
             tx.errors.push(
               diagnostic(
                 'segment',

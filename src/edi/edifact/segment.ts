@@ -25,8 +25,14 @@ export const DEFAULT_DELIMITERS: EdifactDelimiters = {
  * holds the values as meant. Most segments hold no release, component or repetition character: they
  * take the plain split, with no per-element scans.
  */
-export function splitSegment(textIn: string, d: EdifactDelimiters, offset = 0): Segment & { strayRelease?: boolean } {
-  if (textIn.indexOf(d.release) < 0) {
+export function splitSegment(
+  textIn: string,
+  d: EdifactDelimiters,
+  offset = 0,
+  /** The caller knows the text holds no release character (the scanner knows it from the bytes). */
+  releaseFree = false,
+): Segment & { strayRelease?: boolean } {
+  if (releaseFree || textIn.indexOf(d.release) < 0) {
     return splitPlain(
       textIn,
       d.element.charCodeAt(0),

@@ -11,7 +11,6 @@ import { validDate, validTime, x12DateTime } from './dates';
 
 const CR = 0x0d;
 const LF = 0x0a;
-const TAG = /^[A-Z0-9]{2,3}$/;
 
 const enum Tag {
   Other,
@@ -324,7 +323,7 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
         this.txCount++;
         if (this.full) {
           const seg = this.parse(buf, s, e, offset);
-          if (!TAG.test(seg.id)) {
+          if (!isX12Tag(seg.id)) {
             tx.errors.push(
               diagnostic(
                 'segment',
@@ -670,6 +669,19 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   protected override layoutLineBreak(): string | undefined {
     return this.crlf ? '\n' : super.layoutLineBreak();
   }
+}
+
+function upperOrDigit(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
+
+/** Two or three of A-Z and 0-9 (read per segment: no regular expression). */
+function isX12Tag(id: string): boolean {
+  const n = id.length;
+  if (n !== 2 && n !== 3) return false;
+  return (
+    upperOrDigit(id.charCodeAt(0)) && upperOrDigit(id.charCodeAt(1)) && (n === 2 || upperOrDigit(id.charCodeAt(2)))
+  );
 }
 
 /** BIN or BDS at pos (the element separator after it is checked by the caller). */
