@@ -20,6 +20,7 @@ import {
   seg,
   t,
 } from './edifact-common';
+import { piaSegments, productIds } from './edifact-pricing';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
 const OWN_DATES = ['137', '11', '17'];
@@ -45,6 +46,7 @@ function item(segs: Seg[]): ShippedItem {
     unit: currentUnit(shipped?.unit ?? ordered?.unit),
     orderedQuantity: ordered?.value,
     ...itemIds(segs),
+    productIds: some(productIds(segs)),
   };
   const description = imdDescription(segs);
   if (description) i.description = description;
@@ -100,7 +102,7 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   if (items > 0) out.push(seg('CPS', '1'));
   for (const order of sn.orders) {
     for (const i of order.items) {
-      out.push(...linSegments(i.lineNumber, i));
+      out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
       out.push(...imdSegments(i.description));
       out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
       if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));

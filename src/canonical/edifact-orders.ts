@@ -5,6 +5,14 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from 
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
+  edifactLineDetails,
+  locSegments,
+  pacSegments,
+  piaSegments,
+  priSegments,
+  unitPriSegment,
+} from './edifact-pricing';
+import {
   amount,
   c,
   dateOf,
@@ -57,6 +65,7 @@ function line(segs: Seg[]): OrderLine {
     unit: qty?.unit,
     unitPrice: price(segs, 'AAA', 'AAB'),
     ...itemIds(segs),
+    ...edifactLineDetails(segs, { unitPrice: ['AAA', 'AAB'], divided: false }),
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
@@ -102,12 +111,12 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
   out.push(...patSegments(po.terms));
   for (const l of po.lines) {
-    out.push(...linSegments(l.lineNumber, l));
+    out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
     out.push(...dtmSegments(l.dates));
-    if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
-    out.push(...rffSegments(l.references));
+    out.push(...unitPriSegment(l), ...priSegments(l.prices));
+    out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));

@@ -27,6 +27,14 @@ import {
   t,
   unitPrice,
 } from './edifact-common';
+import {
+  edifactLineDetails,
+  locSegments,
+  pacSegments,
+  piaSegments,
+  priSegments,
+  unitPriSegment,
+} from './edifact-pricing';
 
 /** BGM 4343 response types; the first for a status is written. */
 export const edifactResponseStatus = new CodeMap<ResponseStatus>([
@@ -83,6 +91,7 @@ function line(segs: Seg[]): ResponseLine {
     confirmedQuantity: confirmed?.value,
     estimatedDelivery: dateOf(segs, '17'),
     ...itemIds(segs),
+    ...edifactLineDetails(segs, { unitPrice: ['AAA', 'AAB'], divided: true }),
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
@@ -149,6 +158,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
         l,
         l.status === 'backordered' ? BACKORDERED_ACTION : (edifactLineAction.code(l.status) ?? ''),
       ),
+      ...piaSegments(l.productIds),
     );
     out.push(...imdSegments(l.description));
     if (l.quantity !== undefined) out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
@@ -157,8 +167,8 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     if (confirmed !== undefined) out.push(seg('QTY', [backordered ? '83' : '113', num(confirmed), l.unit ?? '']));
     if (l.estimatedDelivery) out.push(dtm('17', l.estimatedDelivery));
     out.push(...dtmSegments(l.dates));
-    if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
-    out.push(...rffSegments(l.references));
+    out.push(...unitPriSegment(l), ...priSegments(l.prices));
+    out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));

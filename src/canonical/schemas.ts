@@ -15,8 +15,12 @@ import {
   contactFunctions,
   dateQualifiers,
   isRawCode,
+  packageTypes,
   partyIdAgencies,
   partyRoles,
+  priceQualifiers,
+  priceTypes,
+  productIdQualifiers,
   referenceQualifiers,
 } from './code-lists';
 import type { OrderType, PurchaseOrder } from './purchase-order';
@@ -114,6 +118,47 @@ const paymentTerms = z.strictObject({
   dueDate: isoDate.optional(),
 });
 
+const productIds = z.array(z.strictObject({ qualifier: qualified(productIdQualifiers), value: text })).optional();
+
+/** Line prices, packaging, store allocations and product ids (line-details.ts). */
+const lineDetails = {
+  unitPriceType: qualified(priceTypes).optional(),
+  unitPriceUnit: text.optional(),
+  prices: z
+    .array(
+      z.strictObject({
+        qualifier: qualified(priceQualifiers),
+        amount,
+        basisQuantity: amount.optional(),
+        basisUnit: text.optional(),
+        type: qualified(priceTypes).optional(),
+      }),
+    )
+    .optional(),
+  packaging: z
+    .array(
+      z.strictObject({
+        pack: amount.optional(),
+        size: amount.optional(),
+        unit: text.optional(),
+        packageType: qualified(packageTypes).optional(),
+        packageMaterial: text.optional(),
+      }),
+    )
+    .optional(),
+  allocations: z
+    .array(
+      z.strictObject({
+        location: text,
+        idQualifier: qualified(partyIdAgencies).optional(),
+        quantity: amount,
+        unit: text.optional(),
+      }),
+    )
+    .optional(),
+  productIds,
+};
+
 /** What every line may carry beside its own fields. */
 const lineExtras = { references: z.array(reference).optional(), dates: z.array(dateRef).optional() };
 
@@ -145,6 +190,7 @@ export const purchaseOrderSchema = z
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineDetails,
         ...lineExtras,
       }),
     ),
@@ -180,6 +226,7 @@ export const invoiceSchema = z
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineDetails,
         ...lineExtras,
       }),
     ),
@@ -216,6 +263,7 @@ export const shipNoticeSchema = z
             orderedQuantity: amount.optional(),
             ...itemIds,
             description: text.optional(),
+            productIds,
             ...lineExtras,
           }),
         ),
@@ -249,6 +297,7 @@ export const orderResponseSchema = z
         estimatedDelivery: isoDate.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineDetails,
         ...lineExtras,
       }),
     ),

@@ -5,6 +5,7 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from 
 import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 export { x12Purpose };
 
@@ -40,6 +41,7 @@ function line(segs: Seg[]): OrderLine {
     unit: unitFromX12Code(t(po1, 3)),
     unitPrice: numberOf(t(po1, 4)),
     ...itemIds(po1, 6, 25),
+    ...x12LineDetails(segs, po1, { basisAt: 5, idsFrom: 6, idsTo: 25 }),
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
@@ -109,6 +111,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   }
   for (const p of po.parties) out.push(...n1Segments(p));
   for (const l of po.lines) {
+    const ids = itemIdElements(l);
     out.push(
       seg(
         'PO1',
@@ -116,12 +119,13 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
         num(l.quantity),
         unitToX12Code(l.unit),
         num(l.unitPrice),
-        '',
-        ...itemIdElements(l),
+        x12PriceBasis(l),
+        ...ids,
+        ...productIdElements(l.productIds, 20 - ids.length),
       ),
     );
-    out.push(...pidSegments(l.description));
-    out.push(...refSegments(l.references), ...dtmSegments(l.dates));
+    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

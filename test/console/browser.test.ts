@@ -188,7 +188,7 @@ describeWithBrowser('web console in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, '5-message.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
-    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('button', { name: 'Replay', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor({ timeout: 20_000 });
     expect(replayed).toEqual(['d1']);
     await page.screenshot({ path: join(SHOTS, '6-dead-letters.png'), fullPage: true });
@@ -248,7 +248,7 @@ describeWithBrowser('web console in Chromium', () => {
     expect(await page.getByText('Signed in as').textContent()).toContain('auditor');
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
-    const replay = page.getByRole('button', { name: 'Replay' });
+    const replay = page.getByRole('button', { name: 'Replay', exact: true });
     expect(await replay.isDisabled()).toBe(true);
     expect(await page.locator('#auditor-note').textContent()).toContain('auditor');
 
