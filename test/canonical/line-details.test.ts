@@ -134,6 +134,33 @@ describe('canonical line details: a VICS 850', () => {
   });
 });
 
+describe('canonical line details: product ids', () => {
+  test('a second id for a filled field (UP after EN) travels as sent: back to X12 whole, reported lost to EDIFACT', async () => {
+    const tx = x12('PO', [
+      'ST*850*0001',
+      'BEG*00*SA*PO-1**20240301',
+      'PO1*1*1*EA*5**EN*4000862141404*UP*012345678905*LT*B-7',
+      'CTT*1',
+    ]);
+    const po = purchaseOrder.x12.read(tx);
+    expect(po.lines[0]).toMatchObject({
+      gtin: '4000862141404',
+      productIds: [
+        { qualifier: 'x12:UP', value: '012345678905' },
+        { qualifier: 'batch', value: 'B-7' },
+      ],
+    });
+    const again = via(purchaseOrder, 'x12', po);
+    expectClean(again.ic);
+    expect(again.doc).toEqual(po);
+    const losses = await lossesOf(purchaseOrder, 'x12', tx);
+    expect(losses.map((l) => [l.tag, l.element, l.value])).toEqual([
+      ['PO1', 8, 'UP'],
+      ['PO1', 9, '012345678905'],
+    ]);
+  });
+});
+
 describe('canonical line details: an EANCOM ORDERS', () => {
   const tx = edifact('ORDERS', [
     'BGM+220+PO-815+9',
