@@ -1,6 +1,6 @@
 import type { Segment, Transaction } from '../../src/edi/model';
 import { text } from '../../src/edi/model';
-import { invoice, orderResponse, purchaseOrder } from '../../src/canonical';
+import { checkDocument, invoice, orderResponse, purchaseOrder } from '../../src/canonical';
 import { standardTranslation, translationLosses } from '../../src/canonical/losses';
 import { expectClean, parse, portable, profiles, via } from './support';
 
@@ -277,5 +277,32 @@ describe('canonical line details: invoices and order responses', () => {
     const back = via(orderResponse, 'x12', there.doc);
     expectClean(back.ic);
     expect(back.bytes.toString()).toContain('PO1*1*12*EA*9.25*PE*VP*AB-1~\nCTP**RES*19.99*1*EA~\nPO4*6***BOX~');
+  });
+});
+
+describe('canonical line details: canonical JSON in', () => {
+  test('a bad price, pack, allocation or product id is refused at its own path, every problem at once', () => {
+    const r = checkDocument(purchaseOrder, {
+      number: 'PO-1',
+      lines: [
+        {
+          quantity: 1,
+          unitPriceType: 'cheap',
+          prices: [{ qualifier: 'retail', amount: '9.99' }],
+          packaging: [{ pack: 6, packageType: 'sack', colour: 'red' }],
+          allocations: [{ quantity: 3, unit: 'EA' }],
+          productIds: [{ qualifier: 'x12:SN', value: '' }],
+        },
+      ],
+    });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? [] : r.issues).toEqual([
+      expect.stringMatching(/^lines\[0\]\.unitPriceType: expected one of "catalogue", .*, got "cheap"$/),
+      'lines[0].prices[0].amount: expected a number, got "9.99"',
+      expect.stringMatching(/^lines\[0\]\.packaging\[0\]\.packageType: expected one of "carton", .*, got "sack"$/),
+      'lines[0].packaging[0].colour: unknown key',
+      'lines[0].allocations[0].location: missing: expected a string',
+      'lines[0].productIds[0].value: must not be empty',
+    ]);
   });
 });
