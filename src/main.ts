@@ -23,6 +23,7 @@ import { overdueAckCount, transactionRows } from './admin/reports/query';
 import { recentOf } from './admin/console/recent';
 import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
+import { VerdictCaches } from './canonical/losses';
 import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext } from './pipeline/context';
@@ -78,6 +79,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     partners,
     profiles: profilesOf(config, logger).set,
     maps: new Maps(config.partners),
+    lossVerdicts: new VerdictCaches(),
     logger,
     clock: () => new Date(),
   };
@@ -300,6 +302,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     partners,
     profiles: profiles.set,
     maps: new Maps(config.partners),
+    lossVerdicts: new VerdictCaches(),
     logger,
     clock: () => new Date(),
     intakeGate: new IntakeGate(),

@@ -14,11 +14,12 @@ import {
   messagePage,
   type PayloadView,
   replayCell,
+  type BulkOutcome,
   SEARCH_FIELDS,
   type SearchForm,
   searchPage,
 } from './message-pages';
-import { replayOne, type DeadLetterDeps } from '../routes/dead-letters';
+import { BULK_MAX, replayMany, replayOne, type DeadLetterDeps } from '../routes/dead-letters';
 import type { Audit } from '../audit';
 import { html } from './html';
 import { messageSearchQuery, nextCursor, searchMessages, type MessageDeps } from '../routes/messages';
@@ -126,6 +127,23 @@ export function sameOrigin(req: Request): boolean {
  */
 function overHttps(req: Request): boolean {
   return req.secure || req.get('x-forwarded-proto')?.split(',')[0].trim().toLowerCase() === 'https';
+}
+
+/** The dead-letter page's filter, from its query or its bulk form: partner and endpoint, plain names only. */
+function deadLetterFilterOf(from: Record<string, unknown>): { partner?: string; endpoint?: string } {
+  const name = (v: unknown, max: number) =>
+    typeof v === 'string' && v.trim() !== '' && v.length <= max ? v.trim() : undefined;
+  const partner = name(from.partner, 64);
+  const endpoint = name(from.endpoint, 128);
+  return { ...(partner ? { partner } : {}), ...(endpoint ? { endpoint } : {}) };
+}
+
+/** What the last bulk replay did, as the redirect back to the page says it. */
+function bulkOutcomeOf(q: Record<string, unknown>): BulkOutcome | undefined {
+  const count = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : undefined);
+  const replayed = count(q.replayed);
+  if (replayed === undefined) return undefined;
+  return { replayed, failed: count(q.failed) ?? 0, more: q.more === '1' };
 }
 
 export function createConsole(deps: ConsoleDeps): WebConsole {
@@ -293,8 +311,47 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     const session = sessionOf(req);
     if (!session) return res.redirect(303, '/signin');
     if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /dead-letters: no dead letters here');
-    const page = await deps.deadLetters.deadLetters({}, { limit: DEAD_LETTERS_SHOWN });
-    sendHtml(res, 200, deadLettersPage(session, page.deadLetters, page.next !== null));
+    const filter = deadLetterFilterOf(req.query);
+    const page = await deps.deadLetters.deadLetters(filter, { limit: DEAD_LETTERS_SHOWN });
+    sendHtml(
+      res,
+      200,
+      deadLettersPage(session, page.deadLetters, page.next !== null, filter, bulkOutcomeOf(req.query)),
+    );
+  });
+
+  // Replay every dead letter the page's filter finds (up to BULK_MAX): a form post, then back to the page.
+  router.post('/dead-letters/replay', form, async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    checkWrite(req, session, body._csrf);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `bulk replay by ${session.principal.name} (auditor)`);
+    if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'POST /dead-letters: no dead letters here');
+    const filter = deadLetterFilterOf(body);
+    const requestId = String(res.getHeader('X-Request-Id') ?? '');
+    const done = await replayMany(
+      { ...deps.deadLetters, audit: deps.audit },
+      filter,
+      BULK_MAX,
+      {
+        ...session.principal,
+        requestId,
+      },
+      { ...filter, ...(Object.keys(filter).length ? {} : { all: true }), from: 'console' },
+    );
+    deps.logger.info(
+      { user: session.principal.name, replayed: done.replayed.length, failed: done.failed.length, ...filter },
+      'console: dead letters replayed',
+    );
+    const back = new URLSearchParams({
+      ...filter,
+      replayed: String(done.replayed.length),
+      failed: String(done.failed.length),
+      ...(done.more ? { more: '1' } : {}),
+    });
+    res.redirect(303, `/dead-letters?${back.toString()}`);
   });
 
   // The button of a dead letter: an operator's write, with the session's CSRF token (htmx sends it).
