@@ -20,6 +20,9 @@ import {
   searchPage,
 } from './message-pages';
 import { BULK_MAX, replayMany, replayOne, type DeadLetterDeps } from '../routes/dead-letters';
+import { checkAndAudit, pauseAndAudit, type PartnerSources } from '../routes/partners';
+import type { InventoryEntry } from '../../pipeline/certificate-inventory';
+import { certificatesPage, checkResult, partnerRow, partnersPage } from './partner-pages';
 import type { Audit } from '../audit';
 import { html } from './html';
 import { messageSearchQuery, nextCursor, searchMessages, type MessageDeps } from '../routes/messages';
@@ -38,6 +41,8 @@ export interface ConsoleSources {
   overdueAcks?(): Promise<number>;
   /** The newest transaction sets, newest first. Absent: the landing page shows a placeholder. */
   recentMessages?(limit: number): Promise<RecentMessage[]>;
+  /** Every certificate and key the configuration names (the certificates page); absent: no such page. */
+  certificateInventory?(): InventoryEntry[];
   /** How long a session lasts after sign-in (default 8 hours). */
   sessionTtlMs?: number;
   /** How often the landing page's counts are read again (default 5 seconds). */
@@ -50,6 +55,9 @@ export interface ConsoleDeps extends ConsoleSources, CountSources {
   /** Dead letters and replay (the admin API's), and the audit trail replays are recorded in. */
   deadLetters?: DeadLetterDeps;
   audit?: Audit;
+  /** Partner health, check, pause and resume (the admin API's); absent: no partners page. */
+  partners?: PartnerSources;
+  partnerExists?(id: string): boolean;
   /** Who a token belongs to; with `from`, may refuse an address that failed too often (EDIGW_ADMIN_RATE_LIMITED). */
   authenticate(token: string, from?: string): Principal | undefined | Promise<Principal | undefined>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -375,6 +383,77 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       sendHtml(res, 200, replayCell(id, true, `Not replayed: ${e.message}`));
     }
   });
+
+  router.get('/partners', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.partners) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /partners: no partners here');
+    sendHtml(res, 200, partnersPage(session, await deps.partners.list()));
+  });
+
+  router.get('/certificates', (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.certificateInventory)
+      throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /certificates: no certificates here');
+    sendHtml(res, 200, certificatesPage(session, deps.certificateInventory()));
+  });
+
+  /** The session of an operator's button press, or an answer saying why not (thrown as the API would). */
+  const operatorWrite = (req: Request, res: Response, what: string): { session: Session; id: string } | undefined => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.setHeader('HX-Redirect', '/signin');
+      sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
+      return undefined;
+    }
+    checkWrite(req, session);
+    const id = String(req.params.id).slice(0, 64);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `${what} ${id} by ${session.principal.name} (auditor)`);
+    if (!deps.partners || !deps.partnerExists?.(id))
+      throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(id)}`);
+    return { session, id };
+  };
+  const actorOfSession = (res: Response, session: Session) => ({
+    ...session.principal,
+    requestId: String(res.getHeader('X-Request-Id') ?? ''),
+  });
+
+  router.post('/partners/:id/check', async (req, res) => {
+    const w = operatorWrite(req, res, 'check');
+    if (!w) return;
+    const result = await checkAndAudit({ ...deps.partners!, audit: deps.audit }, w.id, actorOfSession(res, w.session));
+    sendHtml(res, 200, checkResult(result));
+  });
+
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    router.post(`/partners/:id/${action}`, async (req, res) => {
+      const w = operatorWrite(req, res, action);
+      if (!w) return;
+      const r = await pauseAndAudit(
+        { ...deps.partners!, audit: deps.audit },
+        w.id,
+        paused,
+        actorOfSession(res, w.session),
+        null,
+      );
+      const row = (await deps.partners!.list()).find((p) => p.id === w.id);
+      const said = `${paused ? 'Paused' : 'Resumed'}${r.changed ? '' : ' (it already was)'}`;
+      sendHtml(
+        res,
+        200,
+        row
+          ? partnerRow(row, true, said)
+          : html`<tr>
+              <td colspan="11">${said}</td>
+            </tr>`,
+      );
+    });
+  }
 
   const apiSession: RequestHandler = (req, res, next) => {
     if (req.get('authorization') !== undefined) return next();
