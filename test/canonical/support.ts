@@ -5,6 +5,7 @@ import { corpusDir, read } from '../helpers/corpus';
 import { parseBuffer } from '../../src/edi/parse';
 import { allDiagnostics, type Interchange, type Standard, type Transaction } from '../../src/edi/model';
 import { write } from '../../src/edi/write';
+import { unitToX12Code } from '../../src/canonical/units';
 import { builtInProfiles } from '../../src/config/profiles';
 import {
   channels,
@@ -310,11 +311,12 @@ function onlyBoth(v: unknown): unknown {
     if (o.unitPrice === undefined) {
       drop('unitPriceType');
       drop('unitPriceUnit');
-    } else if (
-      o.unitPriceUnit !== undefined &&
-      (o.unitPriceUnit !== 'EA' || !['contract', undefined].includes(o.unitPriceType as string))
-    )
-      drop('unitPriceUnit');
+    } else if (o.unitPriceUnit !== undefined) {
+      // C62 (one) is X12 EA too, and reads back as EA.
+      const perEach = unitToX12Code(o.unitPriceUnit as string) === 'EA';
+      if (perEach && ['contract', undefined].includes(o.unitPriceType as string)) o.unitPriceUnit = 'EA';
+      else drop('unitPriceUnit');
+    }
   }
   return o;
 }
