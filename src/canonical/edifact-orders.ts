@@ -5,13 +5,23 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from 
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
+  alcCharges,
+  alcSegments,
+  ftxNotes,
+  ftxSegments,
+  pacPackaging,
+  pacSegments,
+  taxGroups,
+  taxSegments,
+  tdtCarriers,
+  tdtSegments,
+} from './edifact-charges';
+import {
   amount,
   c,
   dateOf,
   dtm,
   edifactPurpose,
-  ftxNotes,
-  ftxSegments,
   imdDescription,
   imdSegments,
   itemIds,
@@ -62,6 +72,8 @@ function line(segs: Seg[]): OrderLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(alcCharges(segs));
+  l.taxes = some(taxGroups(segs));
   return compact(l);
 }
 
@@ -83,6 +95,10 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     requestedDelivery: dateOf(s.header, '2'),
     dates: dtmDates(s.header, [...OWN_DATES, ...TERMS_DATES]),
     terms: terms(s.header),
+    charges: some(alcCharges(s.header)),
+    taxes: some(taxGroups(s.header)),
+    carriers: some(tdtCarriers(s.header)),
+    packaging: some(pacPackaging(s.header)),
     lines,
     totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
     notes: ftxNotes(s.header),
@@ -99,8 +115,10 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...ftxSegments(po.notes));
   out.push(...rffSegments(po.references));
   for (const p of po.parties) out.push(...nadSegments(p));
+  out.push(...taxSegments(po.taxes));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
   out.push(...patSegments(po.terms));
+  out.push(...tdtSegments(po.carriers), ...pacSegments(po.packaging), ...alcSegments(po.charges));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));
@@ -108,6 +126,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
     out.push(...dtmSegments(l.dates));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
     out.push(...rffSegments(l.references));
+    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));

@@ -2,6 +2,7 @@ import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { alcCharges, alcSegments, ftxNotes, ftxSegments } from './edifact-charges';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
@@ -11,8 +12,6 @@ import {
   dateOf,
   dtm,
   edifactPurpose,
-  ftxNotes,
-  ftxSegments,
   imdDescription,
   imdSegments,
   itemIds,
@@ -89,6 +88,7 @@ function line(segs: Seg[]): ResponseLine {
   l.references = some(references(segs));
   // DTM 17 is the line's estimatedDelivery.
   l.dates = some(dtmDates(segs, ['17']));
+  l.charges = some(alcCharges(segs));
   return compact(l);
 }
 
@@ -114,6 +114,7 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
     dates: dtmDates(header, ['137', ...TERMS_DATES]),
     terms: terms(header),
+    charges: some(alcCharges(header)),
     lines,
     totals: compact({ lineCount: lineCount(summary) ?? lines.length, amount: amount(summary, '86', '79') }),
     notes: ftxNotes(header),
@@ -141,6 +142,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   for (const p of r.parties) out.push(...nadSegments(p));
   if (r.currency) out.push(seg('CUX', ['2', r.currency, '9']));
   out.push(...patSegments(r.terms));
+  out.push(...alcSegments(r.charges));
   for (const l of r.lines) {
     const backordered = l.status === 'backordered';
     out.push(
@@ -159,6 +161,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     out.push(...dtmSegments(l.dates));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
     out.push(...rffSegments(l.references));
+    out.push(...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));

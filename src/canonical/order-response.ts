@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import type { Charge, NoteEntry } from './business';
 import { orderResponseSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_855, toX12_855 } from './x12-855';
@@ -37,6 +38,8 @@ export interface ResponseLine extends ItemIds {
   references?: Reference[];
   /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
   dates?: DateRef[];
+  /** Line allowances and charges (X12 SAC in the line loop / EDIFACT ALC in the line group). */
+  charges?: Charge[];
 }
 
 export interface OrderResponse {
@@ -63,7 +66,10 @@ export interface OrderResponse {
     lineCount: number;
     amount?: number;
   };
-  notes: string[];
+  /** Allowances and charges of the whole response (X12 SAC / EDIFACT ALC groups). */
+  charges?: Charge[];
+  /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
+  notes: NoteEntry[];
 }
 
 export const orderResponse: DocumentKind<OrderResponse> = {

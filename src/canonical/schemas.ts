@@ -11,8 +11,15 @@ import type { DocumentPurpose } from './common';
 import {
   type QualifierList,
   type RawCode,
+  carrierIdAgencies,
   channels,
+  chargeCodes,
+  chargeHandling,
   contactFunctions,
+  noteQualifiers,
+  packageTypes,
+  taxTypes,
+  transportModes,
   dateQualifiers,
   isRawCode,
   partyIdAgencies,
@@ -114,6 +121,52 @@ const paymentTerms = z.strictObject({
   dueDate: isoDate.optional(),
 });
 
+const rawCode = z.custom<RawCode>((v) => typeof v === 'string' && isRawCode(v), {
+  error: (issue) => `expected x12:CODE or edifact:CODE, got ${described(issue.input)}`,
+});
+
+const charge = z.strictObject({
+  indicator: z.enum(['allowance', 'charge', 'none']),
+  code: qualified(chargeCodes).optional(),
+  description: text.optional(),
+  amount: amount.optional(),
+  percent: amount.optional(),
+  percentBasis: rawCode.optional(),
+  rate: amount.optional(),
+  quantity: amount.optional(),
+  unit: text.optional(),
+  handling: qualified(chargeHandling).optional(),
+  reference: text.optional(),
+});
+
+const tax = z.strictObject({
+  type: qualified(taxTypes),
+  amount: amount.optional(),
+  percent: amount.optional(),
+  basisAmount: amount.optional(),
+  exempt: z.boolean().optional(),
+  taxId: text.optional(),
+});
+
+const carrier = z.strictObject({
+  mode: qualified(transportModes).optional(),
+  id: text.optional(),
+  idQualifier: qualified(carrierIdAgencies).optional(),
+  routing: text.optional(),
+});
+
+const packaging = z.strictObject({
+  type: qualified(packageTypes).optional(),
+  count: amount.optional(),
+  description: text.optional(),
+  weight: amount.optional(),
+  weightKind: z.enum(['gross', 'net']).optional(),
+  weightUnit: text.optional(),
+});
+
+/** A general note as text, or a note with its qualifier. */
+const note = z.union([text, z.strictObject({ qualifier: qualified(noteQualifiers), text })]);
+
 /** What every line may carry beside its own fields. */
 const lineExtras = { references: z.array(reference).optional(), dates: z.array(dateRef).optional() };
 
@@ -136,6 +189,10 @@ export const purchaseOrderSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    charges: z.array(charge).optional(),
+    taxes: z.array(tax).optional(),
+    carriers: z.array(carrier).optional(),
+    packaging: z.array(packaging).optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(
       z.strictObject({
@@ -146,10 +203,12 @@ export const purchaseOrderSchema = z
         ...itemIds,
         description: text.optional(),
         ...lineExtras,
+        charges: z.array(charge).optional(),
+        taxes: z.array(tax).optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
-    notes: list(text),
+    notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({
     ...doc,
@@ -172,6 +231,8 @@ export const invoiceSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    charges: z.array(charge).optional(),
+    taxes: z.array(tax).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -181,12 +242,14 @@ export const invoiceSchema = z
         ...itemIds,
         description: text.optional(),
         ...lineExtras,
+        charges: z.array(charge).optional(),
+        taxes: z.array(tax).optional(),
       }),
     ),
     totals: z
       .strictObject({ lineCount: count.optional(), amount: amount.optional(), taxAmount: amount.optional() })
       .default(() => ({})),
-    notes: list(text),
+    notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({
     ...doc,
@@ -204,6 +267,8 @@ export const shipNoticeSchema = z
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
+    carriers: z.array(carrier).optional(),
+    packaging: z.array(packaging).optional(),
     orders: list(
       z.strictObject({
         number: text.optional(),
@@ -238,6 +303,7 @@ export const orderResponseSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    charges: z.array(charge).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -250,10 +316,11 @@ export const orderResponseSchema = z
         ...itemIds,
         description: text.optional(),
         ...lineExtras,
+        charges: z.array(charge).optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
-    notes: list(text),
+    notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({
     ...doc,

@@ -8,6 +8,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import type { Carrier, Packaging } from './business';
 import { shipNoticeSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import { fromX12_856, toX12_856 } from './x12-856';
@@ -57,6 +58,10 @@ export interface ShipNotice {
   references: Array<Reference<ShipReferenceQualifier>>;
   /** Other dates of any qualifier (X12 DTM / EDIFACT DTM). */
   dates: DateRef[];
+  /** How the goods travel (X12 TD5 of the shipment level / EDIFACT TDT). */
+  carriers?: Carrier[];
+  /** Packages and weights of the shipment (X12 TD1 of the shipment level / EDIFACT PAC with MEA before the first line). */
+  packaging?: Packaging[];
   orders: ShippedOrder[];
 }
 

@@ -4,6 +4,7 @@ import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import { n9Notes, n9Segments, sacCharges, sacSegments } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
@@ -66,6 +67,7 @@ function line(segs: Seg[]): ResponseLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(sacCharges(segs));
   return compact(l);
 }
 
@@ -90,19 +92,13 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     references: references(s.header),
     dates: dtmDates(s.header),
     terms: itdTerms(s.header),
+    charges: some(sacCharges(s.header)),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: amount ? numberOf(t(amount, 2)) : undefined,
     }),
-    notes: s.notes
-      .map((n) =>
-        n
-          .filter((x) => x.id === 'MSG')
-          .map((x) => t(x, 1))
-          .join(''),
-      )
-      .filter((n) => n !== ''),
+    notes: n9Notes(s.notes),
   });
 }
 
@@ -126,12 +122,10 @@ export function toX12_855(r: OrderResponse): Segment[] {
   );
   if (r.currency) out.push(seg('CUR', 'SE', r.currency));
   out.push(...refSegments(r.references));
+  out.push(...sacSegments(r.charges));
   out.push(...itdSegments(r.terms));
   out.push(...dtmSegments(r.dates));
-  for (const note of r.notes) {
-    out.push(seg('N9', 'L1', 'NOTE'));
-    for (const part of chunks(note, 264)) out.push(seg('MSG', part));
-  }
+  out.push(...n9Segments(r.notes, chunks));
   for (const p of r.parties) out.push(...n1Segments(p));
   for (const l of r.lines) {
     const unit = unitToX12Code(l.unit);
@@ -148,7 +142,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
       ),
     );
     out.push(...pidSegments(l.description));
-    out.push(...refSegments(l.references), ...dtmSegments(l.dates));
+    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...dtmSegments(l.dates));
     // ACK01 is mandatory: a line without a status has no ACK, and so no confirmed quantity or date either.
     if (l.status) {
       out.push(

@@ -53,7 +53,9 @@ run('cli: translate, every document kind', () => {
     );
     for (const ic of ics) expectClean(ic);
     expect(ics[0].groups[0].transactions.map(invoice.edifact.read)).toEqual(
-      transactions(dual, '810').map(invoice.x12.read).map(portable),
+      transactions(dual, '810')
+        .map(invoice.x12.read)
+        .map((d) => portable(d)),
     );
   });
 
@@ -102,7 +104,7 @@ run('cli: translate, every document kind', () => {
     expect(x12.groups[0].functionalId).toBe('IN');
     expectClean(x12);
     expect(invoice.x12.read(x12.groups[0].transactions[0])).toEqual(
-      portable(readCorpus(invoice, 'edifact', 'edifact/staedi__EDIFACT_invoic_d97b.edi')),
+      portable(readCorpus(invoice, 'edifact', 'edifact/staedi__EDIFACT_invoic_d97b.edi'), 'x12'),
     );
   });
 });
