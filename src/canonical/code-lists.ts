@@ -218,6 +218,8 @@ export const carrierIdAgencies = list('Carrier id agency', { x12: 'TD502 (66)', 
   ['scac', '2', '182'],
   ['duns', '1', '16'],
   ['gln', 'UL', '9'],
+  ['seller-assigned', '91', '91'],
+  ['buyer-assigned', '92', '92'],
 ]);
 
 /** Package types: X12 TD101 (103) / EDIFACT PAC C202 7065 (UN/ECE Recommendation 21). */

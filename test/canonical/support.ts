@@ -231,7 +231,7 @@ export function lineExtras(exceptDates: string[] = [], exceptReferences: string[
 const RAW = /^(x12|edifact):/;
 const DROPS_ITEM = ['role', 'qualifier', 'function', 'channel'];
 /** Fields whose raw code is left out while the rest of their object travels. */
-const DROPS_FIELD = ['idQualifier', 'percentBasis', 'code', 'handling', 'mode'];
+const DROPS_FIELD = ['idQualifier', 'percentBasis', 'code', 'handling', 'mode', 'type'];
 
 /** What an X12 writer cannot say of what EDIFACT can (x12-charges.ts): SAC needs SAC02, SAC07 its SAC06, TXI an amount or a percent. */
 function x12Only(key: string, v: unknown): unknown {
@@ -244,6 +244,12 @@ function x12Only(key: string, v: unknown): unknown {
         const { percent: _p, ...rest } = ch;
         return rest;
       });
+  if (key === 'packaging')
+    return v.map((p: Record<string, unknown>) => {
+      if (p.type !== undefined) return p;
+      const { count: _c, ...rest } = p; // TD102 needs TD101 (C0102)
+      return rest;
+    });
   if (key === 'taxes')
     return v.filter((x: Record<string, unknown>) => x.amount !== undefined || x.percent !== undefined);
   return v;
@@ -268,6 +274,8 @@ export function portable<D>(doc: D, target?: Standard): D {
     for (const [k, x] of Object.entries(v)) {
       if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
       let w = walk(x, false);
+      // A tax of a type the other standard has no code for is not written at all.
+      if (k === 'taxes' && Array.isArray(w)) w = w.filter((t: Record<string, unknown>) => t.type !== undefined);
       if (target === 'x12') w = x12Only(k, w);
       if (
         (!top || ['charges', 'taxes', 'carriers', 'packaging'].includes(k)) &&
