@@ -54,6 +54,10 @@ export const catalogue = {
     kind: 'usage',
     message: 'a valid bearer token is required (Authorization: Bearer <admin.token>)',
   },
+  EDIGW_ADMIN_RATE_LIMITED: {
+    kind: 'usage',
+    message: 'too many failed sign-ins from this address lately; wait, then sign in again',
+  },
   EDIGW_ADMIN_NOT_FOUND: { kind: 'usage', message: 'no such route' },
   EDIGW_ADMIN_PARTNER_UNKNOWN: { kind: 'usage', message: 'no such partner' },
   EDIGW_ADMIN_BAD_REQUEST: { kind: 'usage', message: 'the request is malformed' },

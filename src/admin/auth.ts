@@ -17,6 +17,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../errors';
+import { LoginLimiter } from '../login-limiter';
 import { verifyPassword } from '../password-hash';
 
 export type AdminRole = 'operator' | 'auditor';
@@ -52,8 +53,54 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 export interface Authenticator {
   /** Whether anyone at all can sign in: with no user and no token, /api is off. */
   readonly enabled: boolean;
-  /** The user whose token this is, or undefined. */
-  authenticate(presented: string): Promise<AdminUser | undefined>;
+  /**
+   * The user whose token this is, or undefined. With `from` (the client's address), an address that
+   * failed too often lately is refused with EDIGW_ADMIN_RATE_LIMITED, whatever it presents.
+   */
+  authenticate(presented: string, from?: string): Promise<AdminUser | undefined>;
+}
+
+/** An address refused for its failed sign-ins: answered 429 with Retry-After. */
+export class RateLimited extends GatewayError {
+  constructor(
+    from: string,
+    readonly retryAfterS: number,
+  ) {
+    super('EDIGW_ADMIN_RATE_LIMITED', `from ${from}: try again in ${retryAfterS} s`);
+  }
+}
+
+/** Failed sign-ins from one address within the window that stop it, for FAILED_BLOCK_MS. */
+export const FAILED_MAX = 10;
+export const FAILED_WINDOW_MS = 60_000;
+export const FAILED_BLOCK_MS = 5 * 60_000;
+
+/**
+ * Counts failed authentications per client address (the console's sign-in, /api and /metrics alike):
+ * past FAILED_MAX in a minute the address is refused for five minutes, logged once. Guessing tokens
+ * stays slow, and a flood of `name:token` guesses cannot keep scrypt busy.
+ */
+export function limitFailures(
+  auth: Authenticator,
+  logger: AuthLogger,
+  clock: () => number = Date.now,
+  limiter = new LoginLimiter({ max: FAILED_MAX, windowMs: FAILED_WINDOW_MS, blockMs: FAILED_BLOCK_MS, clock }),
+): Authenticator {
+  return {
+    enabled: auth.enabled,
+    async authenticate(presented, from) {
+      if (from === undefined) return auth.authenticate(presented);
+      const wait = limiter.blockedFor(from);
+      if (wait > 0) throw new RateLimited(from, Math.ceil(wait / 1000));
+      const user = await auth.authenticate(presented);
+      if (!user && limiter.fail(from))
+        logger.warn(
+          { ip: from, failures: FAILED_MAX, blockedForS: FAILED_BLOCK_MS / 1000 },
+          'admin: too many failed sign-ins from one address; it is refused for a while',
+        );
+      return user;
+    },
+  };
 }
 
 /** The users of `admin.users` plus the legacy `admin.token` (an operator), when set. */
@@ -148,7 +195,7 @@ export function requireUser(
     const path = req.originalUrl.split('?')[0];
     if (!auth.enabled) return refuse(res, new GatewayError('EDIGW_ADMIN_TOKEN_UNSET', `${req.method} ${path}`));
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '');
-    const user = m ? await auth.authenticate(m[1]) : undefined;
+    const user = m ? await auth.authenticate(m[1], req.ip ?? req.socket.remoteAddress ?? '') : undefined;
     if (!user) {
       logger.warn(
         { method: req.method, path, ip: req.ip, requestId: (res.locals as Locals).requestId, presented: m !== null },

@@ -8,7 +8,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
-import { actorOf, adminUsers, createAuthenticator, operatorsAct, requireUser, type AdminUserSpec } from './auth';
+import {
+  actorOf,
+  adminUsers,
+  createAuthenticator,
+  limitFailures,
+  operatorsAct,
+  RateLimited,
+  requireUser,
+  type AdminUserSpec,
+} from './auth';
 import type { Audit } from './audit';
 import { createConsole, type ConsoleSources } from './console/router';
 import { messagesRouter, type MessageDeps } from './routes/messages';
@@ -69,6 +78,7 @@ export interface AdminDeps {
 const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   EDIGW_ADMIN_TOKEN_UNSET: 503,
   EDIGW_ADMIN_UNAUTHORIZED: 401,
+  EDIGW_ADMIN_RATE_LIMITED: 429,
   EDIGW_ADMIN_NOT_FOUND: 404,
   EDIGW_ADMIN_PARTNER_UNKNOWN: 404,
   EDIGW_ADMIN_BAD_REQUEST: 400,
@@ -113,6 +123,7 @@ function fail(res: Response, err: GatewayError): void {
   const status = statusOf(err);
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="edi-gateway"');
   if (status === 503 && err.kind === 'retry') res.setHeader('Retry-After', String(RETRY_AFTER_S));
+  if (err instanceof RateLimited) res.setHeader('Retry-After', String(err.retryAfterS));
   res.status(status).json({ error: { code: err.code, message: err.message } });
 }
 
@@ -151,7 +162,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   // The simple parser: `a[b]=c` stays a plain key, so a query value is a string or a list, never an object.
   app.set('query parser', 'simple');
 
-  const auth = createAuthenticator(adminUsers(deps.token, deps.users));
+  const auth = limitFailures(createAuthenticator(adminUsers(deps.token, deps.users)), deps.logger);
 
   // Handlers below are async: Express 5 hands a rejected promise to the error handler at the end.
   app.use((_req, res, next) => {
@@ -172,7 +183,11 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   });
 
   // The console signs people in with the same users and tokens as /api; a session cookie stands in for the token.
-  const webConsole = createConsole({ authenticate: (token) => auth.authenticate(token), ...deps, ...deps.console });
+  const webConsole = createConsole({
+    authenticate: (token, from) => auth.authenticate(token, from),
+    ...deps,
+    ...deps.console,
+  });
   app.use(webConsole.router);
   app.use('/api', webConsole.apiSession);
   app.use('/api', requireUser(auth, deps.logger, fail), operatorsAct);

@@ -128,6 +128,7 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
               generatedAt: now,
               certificates: certificatesOf(loaded.config, now, o.partner),
               notices: await noticeRows(store, { ...period, partner: o.partner }),
+              ...(loaded.config.alerts?.console ? { consoleUrl: loaded.config.alerts.console } : {}),
             })
           : renderCsv(rows),
     );

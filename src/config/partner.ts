@@ -374,7 +374,7 @@ function keyFiles(p: Obj): NamedFile[] {
 const isFile = (f: string) => existsSync(f) && statSync(f).isFile();
 
 /** Why reading a file failed, in one line: the innermost cause says most (an openssl or ssh2 message). */
-function reasonOf(e: unknown): string {
+export function reasonOf(e: unknown): string {
   type Err = { message?: unknown; cause?: unknown };
   let inner = e as Err | null | undefined;
   while (inner && typeof inner === 'object' && inner.cause !== undefined) inner = inner.cause as Err;

@@ -3,7 +3,11 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { GatewayConfig } from './gateway';
 import { checkMapFile, type MapCheck, XREF_TABLE_NAME } from './maps';
-import { type Partner, partnerSchema, under } from './partner';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { loadPrivateKey } from '../transports/as2/cms';
+import { readCertificateFile } from '../transports/as2/partner-file';
+import { readSshPrivateKey } from '../transports/sftp/partner-file';
+import { type Partner, partnerSchema, reasonOf, under } from './partner';
 import { type ConfigIssue, parseYaml } from './yaml';
 
 /** A partner as loaded, with the file it came from. */
@@ -304,7 +308,8 @@ export function identify<P extends Partner>(
 }
 
 /**
- * The key and certificate files gateway.yaml names that are missing, located in its text. Files
+ * The key and certificate files gateway.yaml names that are missing or unusable (each is parsed as
+ * the gateway reads it at start), located in its text. Files
  * under a generated folder (certs/our) are made on first start and are not required yet.
  */
 export function gatewayFileIssues(
@@ -314,24 +319,41 @@ export function gatewayFileIssues(
 ): ConfigIssue[] {
   if (!config.file) return [];
   const at = locator(text, config.file);
-  const named: { path: string[]; file?: string }[] = [
-    { path: ['identity', 'as2', 'key'], file: config.identity.as2?.key },
-    { path: ['identity', 'as2', 'certificate'], file: config.identity.as2?.certificate },
-    { path: ['as2', 'tls', 'key'], file: config.as2?.tls?.key },
-    { path: ['as2', 'tls', 'certificate'], file: config.as2?.tls?.certificate },
-    { path: ['sftp', 'hostKey'], file: config.sftp?.hostKey },
+  // Each file is read as the gateway will read it at start: one that exists but holds nothing usable is as broken as a missing one.
+  const named: { path: string[]; file?: string; what: string; read(bytes: Buffer): void }[] = [
+    { path: ['identity', 'as2', 'key'], file: config.identity.as2?.key, what: 'our AS2 key', read: loadPrivateKey },
+    {
+      path: ['identity', 'as2', 'certificate'],
+      file: config.identity.as2?.certificate,
+      what: 'our AS2 certificate',
+      read: readCertificateFile,
+    },
+    { path: ['as2', 'tls', 'key'], file: config.as2?.tls?.key, what: 'the TLS key', read: (b) => createPrivateKey(b) },
+    {
+      path: ['as2', 'tls', 'certificate'],
+      file: config.as2?.tls?.certificate,
+      what: 'the TLS certificate',
+      read: (b) => new X509Certificate(b),
+    },
+    { path: ['sftp', 'hostKey'], file: config.sftp?.hostKey, what: 'our SSH host key', read: readSshPrivateKey },
   ];
   const issues: ConfigIssue[] = [];
   for (const n of named) {
     if (n.file === undefined) continue;
     const full = resolve(config.dir, n.file);
     if (under(full, generated)) continue;
+    const where = { ...at(n.path), path: n.path.join('.') };
     if (!existsSync(full) || !statSync(full).isFile()) {
       issues.push({
-        ...at(n.path),
-        path: n.path.join('.'),
+        ...where,
         message: `no such file: ${n.file} (paths are relative to the folder of gateway.yaml, ${config.dir})`,
       });
+      continue;
+    }
+    try {
+      n.read(readFileSync(full));
+    } catch (e) {
+      issues.push({ ...where, message: `${n.file} cannot be used as ${n.what}: ${reasonOf(e)}` });
     }
   }
   return issues;

@@ -9,7 +9,8 @@ import { assertReadable, parseStream, UnreadableInput, type ParseEvent } from '.
 import { type MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import type { PipelineContext } from './context';
-import { plannedAcks } from './acks';
+import { plannedAcks, type PlannedAck } from './acks';
+import { firstError, refusalIds, SETS_LISTED, type RefusedSet } from './refusal-log';
 import { Batch, queueDelivery, safeName } from './outbound';
 import {
   ACK_TYPES,
@@ -60,6 +61,9 @@ interface OpenInterchange {
   raw: Array<[string, { to: string; endpoint: string; transactionId: string }]>;
   failed: number;
   total: number;
+  /** Sets refused by their validation (R), and the first few of them for the warn line. */
+  refused?: number;
+  refusedSets?: RefusedSet[];
 }
 
 /** What of a streamed job has committed: the job's data carries it from batch to batch. */
@@ -450,6 +454,9 @@ async function transaction(s: StreamState, w: Work, ic: Interchange, group: Grou
   } else if (transactionStatus(tx) === 'R') {
     row.deliveryStatus = 'rejected';
     open.failed++;
+    open.refused = (open.refused ?? 0) + 1;
+    if ((open.refusedSets ??= []).length < SETS_LISTED)
+      open.refusedSets.push({ type: tx.type, control: tx.controlNumber, reason: firstError(tx.errors) ?? 'rejected' });
   } else {
     if (ACK_TYPES.has(tx.type)) {
       // An acknowledgement of ours, matched as it arrives (a set of its own: the interchange keeps no segments).
@@ -465,6 +472,32 @@ async function transaction(s: StreamState, w: Work, ic: Interchange, group: Grou
   }
   w.batch.transactions.push(row);
   saveOpen(s);
+}
+
+/** The streamed twin of process.ts logRefusals: the same lines, once the batch that ends the interchange commits. */
+function logRefused(
+  w: Work,
+  ic: Interchange,
+  open: NonNullable<StreamState['open']>,
+  status: string,
+  acks: PlannedAck[],
+): void {
+  const ids = refusalIds(w.message, ic, open.partner?.id ?? open.partnerId, acks);
+  const first = open.refusals[0];
+  if (first || status === 'R') {
+    const fields = {
+      ...ids,
+      code: first?.code ?? 'EDIGW_EDI_INVALID',
+      reason: first ? `${first.code}: ${first.text}` : (firstError(ic.errors) ?? 'the interchange is rejected'),
+      duplicate: open.refusals.some((r) => r.code === 'EDIGW_DUPLICATE_INTERCHANGE'),
+      streamed: true,
+    };
+    w.batch.afterCommit((ctx) => ctx.logger.warn(fields, 'interchange refused'));
+    return;
+  }
+  if (!open.refused) return;
+  const fields = { ...ids, rejected: open.refused, of: open.total, sets: open.refusedSets ?? [], duplicate: false };
+  w.batch.afterCommit((ctx) => ctx.logger.warn({ ...fields, streamed: true }, 'transaction sets refused'));
 }
 
 /** The interchange's end: its final validation, group counts, raw deliveries and acknowledgements. */
@@ -505,6 +538,7 @@ async function endInterchange(s: StreamState, w: Work, ic: Interchange): Promise
           : 'partial';
   s.progress[outcome]++;
   await queueAcks(w, ic, partner, acks, open.eventId, open.interchangeId);
+  logRefused(w, ic, open, status, acks);
   s.open = undefined;
   saveOpen(s);
 }

@@ -12,6 +12,7 @@ import type { Job } from '../store/queue';
 import type { RecordedInterchange, Tx } from '../store/store';
 import type { PipelineContext, PipelineView } from './context';
 import { plannedAcks, renderAck, type PlannedAck } from './acks';
+import { firstError, refusalIds, SETS_LISTED, type RefusedSet } from './refusal-log';
 import { processStreamed, type StreamOptions } from './process-stream';
 import { Batch, interchangeDocument, queueDelivery, recordOutbound, safeName } from './outbound';
 import { findRoute, produce, trackedFields } from './route';
@@ -297,12 +298,6 @@ async function interchange(w: Work, ic: Interchange): Promise<Outcome> {
   return outcome;
 }
 
-/** The first error diagnostic of a list, as `CODE text`, for a log line (the 997/999/CONTRL/TA1 code leads). */
-function firstError(errors: readonly { severity: string; code: string; message: string }[]): string | undefined {
-  const e = errors.find((d) => d.severity === 'error');
-  return e ? `${e.code} ${e.message}` : undefined;
-}
-
 /**
  * A refused interchange, or refused transaction sets in an accepted one, told at warn once the step
  * commits: with the reason and the ids that find it again (message, partner, control numbers), and
@@ -320,16 +315,7 @@ function logRefusals(
     txs: Transaction[];
   },
 ): void {
-  const { message } = w;
-  const ids = {
-    messageId: message.id,
-    partner: e.partner?.id ?? message.partnerId ?? null,
-    transport: message.transport,
-    fileName: message.fileName ?? undefined,
-    interchange: ic.controlNumber,
-    sender: `${ic.sender.qualifier ? `${ic.sender.qualifier.trim()}/` : ''}${ic.sender.id.trim()}`,
-    acks: e.acks.map((a) => `${a.kind} ${a.status}`),
-  };
+  const ids = refusalIds(w.message, ic, e.partner?.id, e.acks);
   const duplicate = e.refusals.some((r) => r.code === 'EDIGW_DUPLICATE_INTERCHANGE');
   if (e.refusals.length || e.status === 'R') {
     const first = e.refusals[0];
@@ -345,7 +331,7 @@ function logRefusals(
   }
   const rejected = e.txs.filter((t) => transactionStatus(t) === 'R');
   if (!rejected.length) return;
-  const sets = rejected.slice(0, 5).map((t) => ({
+  const sets: RefusedSet[] = rejected.slice(0, SETS_LISTED).map((t) => ({
     type: t.type,
     control: t.controlNumber,
     reason: firstError(t.errors) ?? 'rejected',

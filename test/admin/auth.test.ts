@@ -1,5 +1,13 @@
 import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from '../../src/admin/server';
-import { createAuthenticator, adminUsers, CACHE_MS } from '../../src/admin/auth';
+import {
+  createAuthenticator,
+  adminUsers,
+  CACHE_MS,
+  FAILED_BLOCK_MS,
+  FAILED_MAX,
+  limitFailures,
+  RateLimited,
+} from '../../src/admin/auth';
 import type { AuditEntry } from '../../src/admin/audit';
 import { auditEvent, actorOfEvent } from '../../src/admin/audit';
 import { gatewaySchema } from '../../src/config/gateway';
@@ -178,5 +186,67 @@ describe('admin users: roles over HTTP', () => {
   test("a hashed user's token without its name, or with a wrong one, is 401", async () => {
     expect((await call('/api/report', HASHED_TOKEN)).status).toBe(401);
     expect((await call('/api/report', `arno:${HASHED_TOKEN}`)).status).toBe(401);
+  });
+});
+
+describe('admin users: failed sign-ins from one address', () => {
+  test('past the limit an address is refused even its right token, then let in again once the block is over', async () => {
+    let now = 5_000_000;
+    const warned: string[] = [];
+    const auth = limitFailures(
+      createAuthenticator([{ name: 'olga', role: 'operator', token: OPERATOR_TOKEN }]),
+      { warn: (_o, m) => warned.push(m) },
+      () => now,
+    );
+    for (let i = 0; i < FAILED_MAX; i++) expect(await auth.authenticate('wrong', '10.0.0.7')).toBeUndefined();
+    expect(warned).toHaveLength(1);
+    const refused = await auth.authenticate(OPERATOR_TOKEN, '10.0.0.7').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RateLimited);
+    expect(refused).toMatchObject({ code: 'EDIGW_ADMIN_RATE_LIMITED', retryAfterS: FAILED_BLOCK_MS / 1000 });
+    // Another address, and a caller that names none (the CLI in process), are not held back.
+    expect(await auth.authenticate(OPERATOR_TOKEN, '10.0.0.8')).toEqual({ name: 'olga', role: 'operator' });
+    expect(await auth.authenticate(OPERATOR_TOKEN)).toEqual({ name: 'olga', role: 'operator' });
+    now += FAILED_BLOCK_MS;
+    expect(await auth.authenticate(OPERATOR_TOKEN, '10.0.0.7')).toEqual({ name: 'olga', role: 'operator' });
+    expect(warned).toHaveLength(1);
+  });
+
+  test('over HTTP: /api answers 429 with Retry-After and a stable code, and the console its sign-in page with 429', async () => {
+    const logged: string[] = [];
+    const listener = await listenAdmin(
+      createAdminApp({
+        token: OPERATOR_TOKEN,
+        maxBytes: 1024,
+        partnerExists: () => false,
+        submit: async () => ({ messageId: 'm1' }),
+        send: async () => ({ messageId: 's1' }),
+        health: async () => ({ ok: true, detail: {} }),
+        report: async () => [],
+        logger: { info: () => {}, warn: (_o, m) => logged.push(m), error: (_o, m) => logged.push(m) },
+      }),
+      0,
+      '127.0.0.1',
+    );
+    const base = `http://127.0.0.1:${listener.port}`;
+    try {
+      const api = (token: string) => fetch(`${base}/api/report`, { headers: { authorization: `Bearer ${token}` } });
+      for (let i = 0; i < FAILED_MAX; i++) expect((await api(`guess-${i}`)).status).toBe(401);
+      const r = await api(OPERATOR_TOKEN);
+      expect(r.status).toBe(429);
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_RATE_LIMITED');
+      expect(logged.filter((m) => m.includes('too many failed sign-ins'))).toHaveLength(1);
+      const page = await fetch(`${base}/signin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+        body: `token=${OPERATOR_TOKEN}`,
+      });
+      expect(page.status).toBe(429);
+      expect(page.headers.get('set-cookie')).toBeNull();
+      expect(await page.text()).toContain('Too many failed sign-ins from your address');
+    } finally {
+      await listener.close();
+    }
   });
 });

@@ -4,7 +4,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Store } from '../../src/store/store';
-import { DeliveryRecord, InterchangeRecord, TransactionRecord, type Direction } from '../../src/store/entities';
+import {
+  AckRecord,
+  DeliveryRecord,
+  InterchangeRecord,
+  TransactionRecord,
+  type Direction,
+} from '../../src/store/entities';
 import { parseBuffer } from '../../src/edi/parse';
 import {
   overdueAckCount,
@@ -122,18 +128,20 @@ for (const kind of DATABASES) {
         }),
       );
       ids[name] = rec.transactions.map((t) => t.id);
+      ids[`${name}:msg`] = [r.message.id];
       ids[`${name}:ic`] = [rec.interchange.id];
     }
 
     async function delivery(
-      transactionId: string,
+      transactionId: string | null,
       status: string,
       when: string,
       deliveredAt: string | null = null,
+      messageId: string = randomUUID(),
     ): Promise<void> {
       await store.ds.getRepository(DeliveryRecord).insert({
         id: randomUUID(),
-        messageId: randomUUID(),
+        messageId,
         transactionId,
         partnerId: null,
         endpoint: 'erp-orders',
@@ -144,6 +152,24 @@ for (const kind of DATABASES) {
         deliveredAt: deliveredAt ? at(deliveredAt) : null,
         createdAt: at(when),
         updatedAt: at(when),
+      });
+    }
+
+    /** The acknowledgement we sent for an interchange, carried by `messageId` (null: built, not sent). */
+    async function ourAck(interchangeId: string, messageId: string | null, when: string): Promise<void> {
+      await store.ds.getRepository(AckRecord).insert({
+        id: randomUUID(),
+        direction: 'out',
+        kind: '997',
+        messageId,
+        acknowledgesInterchangeId: interchangeId,
+        partnerId: 'acme',
+        interchangeControlNumber: null,
+        groupControlNumber: null,
+        transactionControlNumber: null,
+        status: 'A',
+        report: null,
+        createdAt: at(when),
       });
     }
 
@@ -166,6 +192,11 @@ for (const kind of DATABASES) {
       await delivery(ids.acme1[0], 'failed', '2026-04-28T09:01:00.000Z');
       await delivery(ids.acme1[0], 'delivered', '2026-04-28T09:05:00.000Z', '2026-04-28T09:05:30.000Z');
       await delivery(ids.acme1[1], 'dead', '2026-04-28T09:10:00.000Z');
+      // Our 997 for it: the first delivery of its message failed, the second reached acme.
+      const ack997 = randomUUID();
+      await ourAck(ids['acme1:ic'][0], ack997, '2026-04-28T09:00:01.000Z');
+      await delivery(null, 'failed', '2026-04-28T09:00:01.000Z', null, ack997);
+      await delivery(null, 'delivered', '2026-04-28T09:02:00.000Z', '2026-04-28T09:02:01.000Z', ack997);
       // 04-28, late: we send beta an order over AS2 and expect a 997 within a day (it never comes).
       await seed('beta1', '2026-04-28T23:30:00.000Z', {
         partner: 'beta',
@@ -176,6 +207,8 @@ for (const kind of DATABASES) {
         tracked: [{ po: 'B-1' }],
         ackDueAt: '2026-04-29T23:30:00.000Z',
       });
+      // Sent as a whole message (as `send` queues it): its delivery names no transaction set.
+      await delivery(null, 'pending', '2026-04-28T23:30:00.000Z', null, ids['beta1:msg'][0]);
       // 04-29: acme sends an invalid order whose tracked fields are hostile to spreadsheets and browsers.
       await seed('acme2', '2026-04-29T12:00:00.000Z', {
         partner: 'acme',
@@ -184,6 +217,8 @@ for (const kind of DATABASES) {
         file: 'po-2.edi',
         tracked: [{ po: 'A,"B"\nC', note: '=HYPERLINK("http://evil.example")', buyer: HOSTILE }],
       });
+      // A 999 was built for it, but acme names no endpoint for acknowledgements.
+      await ourAck(ids['acme2:ic'][0], null, '2026-04-29T12:00:01.000Z');
       // 04-30: two more to beta: one still within its ack window, one rejected by beta's 997.
       await seed('beta2', '2026-04-30T08:00:00.000Z', {
         partner: 'beta',
@@ -262,6 +297,7 @@ for (const kind of DATABASES) {
         transactionId: ids.acme1[0],
         reason: null,
         losses: null,
+        ackDelivery: 'delivered',
       } satisfies Record<keyof TransactionRow, unknown>);
       expect(rows[1]).toMatchObject({
         deliveryStatus: 'dead',
@@ -274,10 +310,11 @@ for (const kind of DATABASES) {
         as2MessageId: '<out-1@gw.example>',
         ackStatus: 'overdue',
         ackOverdue: true,
-        deliveryStatus: 'none',
+        deliveryStatus: 'pending',
         tracked: { po: 'B-1' },
+        ackDelivery: 'none',
       });
-      expect(rows[3]).toMatchObject({ validation: 'invalid', fileName: 'po-2.edi' });
+      expect(rows[3]).toMatchObject({ validation: 'invalid', fileName: 'po-2.edi', ackDelivery: 'unsent' });
       expect(rows[4]).toMatchObject({
         ackStatus: 'expected',
         ackOverdue: false,
@@ -286,7 +323,7 @@ for (const kind of DATABASES) {
         tracked: {},
         reference: null,
       });
-      expect(rows[5]).toMatchObject({ ackStatus: 'R', ackOverdue: false });
+      expect(rows[5]).toMatchObject({ ackStatus: 'R', ackOverdue: false, deliveryStatus: 'none', ackDelivery: 'none' });
       expect(rows[6]).toMatchObject({ test: true, receivedAt: '2026-05-01T00:00:00.000Z' });
       expect(rows[7]).toMatchObject({ partner: null, tracked: {} });
     });
@@ -387,6 +424,7 @@ for (const kind of DATABASES) {
         'transactionId',
         'reason',
         'losses',
+        'ackDelivery',
       ]);
       expect(records).toHaveLength(rows.length + 1);
       const get = (rec: string[], name: string) => rec[header.indexOf(name)];
@@ -455,6 +493,17 @@ for (const kind of DATABASES) {
       );
       expect(acme).toContain('<dd>ac&lt;me</dd>');
       expect(renderHtml([], { generatedAt: NOW })).toContain('No transaction sets were recorded in this period.');
+      // Whether our acknowledgement reached the partner shows under the acknowledgement.
+      expect(html).toContain('our ack delivered');
+      expect(html).toContain('our ack not sent: no endpoint');
+    });
+
+    it('HTML: with the console address, each row links to its message page there', async () => {
+      const rows = await transactionRows(store, { now: NOW });
+      const html = renderHtml(rows, { generatedAt: NOW, consoleUrl: 'https://edi.example.com/ops' });
+      const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+      expect(links).toEqual(rows.map((r) => `https://edi.example.com/ops/messages/${r.messageId}`));
+      expect(html).toContain('Each row links to its message in the console.');
     });
   });
 }

@@ -8,6 +8,7 @@ import { haveOpenSsh, keygen, output, sftpBatch, writeKnownHosts, type Client } 
 import { cli, eventually, freePort, GatewayProcess, scratch, type Scratch, x12Order } from './gateway';
 import { parseBuffer } from '../../src/edi/parse';
 import { describeNeeding } from '../helpers/requirements';
+import { sample } from '../helpers/prometheus';
 
 jest.setTimeout(120_000);
 
@@ -22,11 +23,14 @@ describeNeeding(
     let gw: GatewayProcess;
     let env: NodeJS.ProcessEnv;
     let client: Client;
+    let admin = '';
 
     beforeAll(async () => {
       if (missing) throw new Error(`${missing}; CI must install the peers (.ci/run)`);
       s = scratch();
       const port = await freePort();
+      const adminPort = await freePort();
+      admin = `http://127.0.0.1:${adminPort}`;
       const key = await keygen(s.dir, 'acme_key', 'ed25519');
       env = { DATABASE_URL: `sqlite:${s.dir}/data/gateway.sqlite` };
       s.file(
@@ -35,6 +39,7 @@ describeNeeding(
           'identity:',
           '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
           `sftp: { port: ${port}, hostKey: certs/our/ssh_host_ed25519_key, root: data/sftp }`,
+          `admin: { port: ${adminPort}, token: e2e-sftp-token-0123456789 }`,
         ].join('\n'),
       );
       s.file(
@@ -100,6 +105,20 @@ describeNeeding(
       const local = s.file('x.x12', 'x');
       const r = await sftpBatch(client, s.dir, [`put ${local} ../../x.x12`]);
       expect(r.code).not.toBe(0);
+    });
+
+    test('every login shows in /metrics: opened for a session, refused for a key the gateway does not know', async () => {
+      const sessions = async (outcome: string) => {
+        const r = await fetch(`${admin}/metrics`);
+        expect(r.status).toBe(200);
+        return sample(await r.text(), 'edi_gateway_sftp_sessions_total', { outcome }) ?? 0;
+      };
+      const [opened, refused] = [await sessions('opened'), await sessions('refused')];
+      expect((await sftpBatch(client, s.dir, ['ls inbox'])).code).toBe(0);
+      const strangerKey = await keygen(s.dir, 'stranger_key', 'ed25519');
+      expect((await sftpBatch({ ...client, key: strangerKey }, s.dir, ['ls inbox'])).code).not.toBe(0);
+      expect(await sessions('opened')).toBe(opened + 1);
+      expect(await sessions('refused')).toBe(refused + 1);
     });
   },
 );

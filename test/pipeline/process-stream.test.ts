@@ -201,6 +201,36 @@ for (const kind of DATABASES) {
     });
 
     for (const [mode, opts] of MODES) {
+      it(`${mode}: refused content is logged at warn once committed, with its reason and the ids that find it`, async (h) => {
+        const lines: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+        const logger = h.ctx.logger;
+        h.ctx.logger = {
+          ...logger,
+          warn: (fields: Record<string, unknown>, msg: string) => lines.push({ msg, fields }),
+        } as typeof logger;
+        try {
+          const control = mode === 'whole' ? 9301 : 9302;
+          const stranger = await receive(h, x12Interchange({ sender: 'NOBODY', control }));
+          await processMessage(h.ctx, await claim(h, `${stranger}:process`), opts);
+          const refused = lines.find((l) => l.msg === 'interchange refused' && l.fields.messageId === stranger);
+          expect(refused?.fields).toMatchObject({ interchange: `00000${control}`, sender: 'ZZ/NOBODY' });
+          expect(String(refused?.fields.reason)).toMatch(/NOBODY/);
+
+          const mixed = await receive(
+            h,
+            x12Interchange({ sender: 'ACME', control: control + 10, bodies: [order850('OK-1'), ['BEG*00*SA']] }),
+          );
+          await processMessage(h.ctx, await claim(h, `${mixed}:process`), opts);
+          const sets = lines.find((l) => l.msg === 'transaction sets refused' && l.fields.messageId === mixed);
+          expect(sets?.fields).toMatchObject({ partner: 'acme', rejected: 1, of: 2, duplicate: false });
+          expect(sets?.fields.sets).toEqual([
+            { type: '850', control: '0002', reason: expect.stringMatching(/PO1.*missing/) },
+          ]);
+        } finally {
+          h.ctx.logger = logger;
+        }
+      });
+
       it(`${mode}: a raw route delivers the interchange once, and every transaction set it carried is delivered with it`, async (h) => {
         const control = mode === 'whole' ? 9101 : 9102;
         const id = await receive(h, x12Interchange({ sender: 'RAWCO', control, pos: ['R1', 'R2', 'R3'] }));

@@ -8,6 +8,7 @@ import { GatewayError } from '../../src/errors';
 import { partnerFields } from '../../src/config/partner';
 import { httpSender, redactUrl } from '../../src/transports/http/sender';
 import { findOutbound, type Outbound, type TransportLogger } from '../../src/transports';
+import { PushPeer, pushOutboundContract } from './contract';
 
 const quiet: TransportLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -543,4 +544,27 @@ describe('http sender: connections', () => {
     expect([err.code, err.kind]).toEqual(['EDIGW_HTTP_TLS', 'retry']);
     expect(err.message).toContain(': DEPTH_ZERO_SELF_SIGNED_CERT: ');
   });
+});
+
+// The shared outbound contract, against a real HTTP server on loopback that answers as the contract's peer says.
+pushOutboundContract('http sender', async () => {
+  const peer = new PushPeer();
+  const s = await startServer((_req, res, body) => {
+    void peer.took(body).then((answer) => {
+      if (answer === 'accept') res.writeHead(201, { Location: '/orders/77' }).end('created');
+      else if (answer === 'refuse') res.writeHead(422, { 'Content-Type': 'text/plain' }).end('PO number missing');
+      else res.writeHead(answer.status, { 'Content-Type': 'text/plain' }).end('not now');
+    });
+  });
+  const make = (url: string) =>
+    httpSender.create(httpSender.config.parse({ url }), { logger: quiet, clock: () => new Date() });
+  return {
+    peer,
+    sender: () => make(`${s.url}/orders`),
+    endpoint: `${s.url}/orders`,
+    refusal: 'HTTP 422 "PO number missing"',
+    // Port 25 is SMTP's: the schema takes any port, sending refuses this one.
+    misconfigured: () => ({ sender: make('http://127.0.0.1:25/orders'), names: '127.0.0.1:25/orders: bad port' }),
+    close: () => s.close(),
+  };
 });

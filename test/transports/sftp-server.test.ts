@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { LoginLimiter } from '../../src/transports/sftp/auth';
+import { LoginLimiter } from '../../src/login-limiter';
 import { parsePasswordHash, verifyPassword } from '../../src/password-hash';
 import { resolveHomePath } from '../../src/transports/sftp/paths';
 import { hashPassword, startSftpServer, type SftpServerOptions, type SftpUser } from '../../src/transports/sftp/server';
@@ -24,6 +24,7 @@ import {
   writeKnownHosts,
   type Client,
 } from './sftp/openssh';
+import { pushInboundContract, type PushStore } from './contract';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -949,3 +950,63 @@ async function measuredUpload(c: Client, dir: string, file: string, remote: stri
     clearInterval(sampler);
   }
 }
+
+// The shared inbound contract: the partner is OpenSSH's sftp, putting each file straight into inbox/.
+withOpenSsh('hosted sftp server in the transport contract', () => {
+  let tmp: string;
+  let hostKey: Buffer;
+  let hostPub: string;
+  let userKey: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'edigw-sftp-contract-'));
+    const keyDir = path.join(tmp, 'keys');
+    await fs.mkdir(keyDir, { mode: 0o700 });
+    const hostKeyFile = await keygen(keyDir, 'ssh_host_ed25519_key', 'ed25519');
+    hostKey = await fs.readFile(hostKeyFile);
+    hostPub = await fs.readFile(`${hostKeyFile}.pub`, 'utf8');
+    userKey = await keygen(keyDir, 'acme_ed25519', 'ed25519');
+  }, 60_000);
+  afterAll(async () => {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  pushInboundContract(
+    'hosted sftp server',
+    async () => {
+      const dir = path.join(tmp, `run-${++n}`);
+      await fs.mkdir(dir);
+      const publicKey = await fs.readFile(`${userKey}.pub`, 'utf8');
+      let server: { port: number; close(): Promise<void> } | undefined;
+      let client: Client | undefined;
+      return {
+        listen: async (store: PushStore) => {
+          server = await startSftpServer({
+            port: 0,
+            host: '127.0.0.1',
+            hostKey,
+            root: path.join(dir, 'root'),
+            users: () => [{ partnerId: 'acme', user: 'acme', publicKeys: [publicKey] }],
+            intake: async (input) => store({ bytes: await fs.readFile(input.path), fileName: input.fileName }),
+            logger: recordingLogger().logger,
+          });
+          const knownHosts = path.join(dir, 'known_hosts');
+          await writeKnownHosts(knownHosts, server.port, hostPub);
+          client = { port: server.port, user: 'acme', key: userKey, knownHosts };
+        },
+        push: async (name, bytes) => {
+          const local = path.join(dir, `push-${++n}`);
+          await fs.mkdir(local);
+          await fs.writeFile(path.join(local, name), bytes);
+          const r = await sftpBatch(client!, local, [`put ${path.join(local, name)} /inbox/${name}`]);
+          return { accepted: r.code === 0, detail: `sftp exit ${r.code}: ${r.stderr.trim()}` };
+        },
+        close: async () => {
+          await server?.close();
+        },
+      };
+    },
+    { messageIds: false },
+  );
+});

@@ -11,7 +11,7 @@ import { utils } from 'ssh2';
 import { z } from 'zod';
 import { loadGateway } from '../../src/config/gateway';
 import { inboundTransports, redactPartner } from '../../src/config/partner';
-import { loadPartners, type LoadedPartner } from '../../src/config/partners';
+import { gatewayFileIssues, loadPartners, type LoadedPartner } from '../../src/config/partners';
 import { formatIssue } from '../../src/config/yaml';
 import { transportConfig } from '../../src/pipeline/transport-settings';
 import { reportCommand } from '../../src/cli/report';
@@ -167,6 +167,40 @@ describe('partner files: each transport owns its section', () => {
       'partners/p.yaml:8:59: inbound.poll.1.ftp.ca: certs/p/ca.pem cannot be used as the CA certificate of their server: no PEM certificate (-----BEGIN CERTIFICATE-----) in it',
       'partners/p.yaml:10:48: endpoints.s.sftp.key: certs/p/id.pub cannot be used as our private key: Unsupported key format',
     ]);
+  });
+
+  test("partners check reads gateway.yaml's own keys and certificates too: garbage is refused, located", () => {
+    const { private: hostKey } = utils.generateKeyPairSync('ed25519');
+    const yaml = [
+      'partners: partners',
+      'identity: { as2: { id: US, key: keys/as2.key, certificate: keys/as2.pem } }',
+      'as2: { port: 4080, path: /as2, tls: { key: keys/tls.key, certificate: keys/tls.pem } }',
+      'sftp: { port: 2222, hostKey: keys/host_key, root: data/sftp }',
+      '',
+    ].join('\n');
+    const dir = deployment({
+      'gateway.yaml': yaml,
+      'partners/p.yaml': partnerFile([]),
+      // A certificate where a key is needed, a key where a certificate is, a public key as a host key.
+      'keys/as2.key': realCertificate,
+      'keys/as2.pem': hostKey,
+      'keys/tls.key': 'not a key\n',
+      'keys/tls.pem': realCertificate,
+      'keys/host_key': realPublicKey,
+    });
+    const issues = gatewayFileIssues(gatewayOf(dir), yaml).map((i) =>
+      formatIssue({ ...i, file: i.file.slice(dir.length + 1) }),
+    );
+    expect(issues).toEqual([
+      expect.stringMatching(/^gateway\.yaml:2:33: identity\.as2\.key: keys\/as2\.key cannot be used as our AS2 key: /),
+      expect.stringMatching(
+        /^gateway\.yaml:2:60: identity\.as2\.certificate: keys\/as2\.pem cannot be used as our AS2 certificate: /,
+      ),
+      expect.stringMatching(/^gateway\.yaml:3:44: as2\.tls\.key: keys\/tls\.key cannot be used as the TLS key: /),
+      expect.stringMatching(/^gateway\.yaml:4:\d+: sftp\.hostKey: keys\/host_key cannot be used as our SSH host key: /),
+    ]);
+    // A usable TLS certificate passes: only the broken files are named.
+    expect(issues.some((i) => i.includes('as2.tls.certificate'))).toBe(false);
   });
 
   test('report --certificates names a certificate it cannot read instead of dropping it', async () => {

@@ -32,7 +32,7 @@ export type { RecentMessage } from './recent';
 /** What the gateway may hand the console beyond the admin API's own dependencies (AdminDeps.console). */
 export interface ConsoleSources {
   /** Who a token belongs to; default: admin.token, as an operator. */
-  authenticate?(token: string): Principal | undefined | Promise<Principal | undefined>;
+  authenticate?(token: string, from?: string): Principal | undefined | Promise<Principal | undefined>;
   /** Acknowledgements past their deadline, by the reports' rule. */
   overdueAcks?(): Promise<number>;
   /** The newest transaction sets, newest first. Absent: the landing page shows a placeholder. */
@@ -49,7 +49,8 @@ export interface ConsoleDeps extends ConsoleSources, CountSources {
   /** Dead letters and replay (the admin API's), and the audit trail replays are recorded in. */
   deadLetters?: DeadLetterDeps;
   audit?: Audit;
-  authenticate(token: string): Principal | undefined | Promise<Principal | undefined>;
+  /** Who a token belongs to; with `from`, may refuse an address that failed too often (EDIGW_ADMIN_RATE_LIMITED). */
+  authenticate(token: string, from?: string): Principal | undefined | Promise<Principal | undefined>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** The session clock (tests move it); default Date.now. */
   now?: () => number;
@@ -171,7 +172,22 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     if (!sameOrigin(req))
       throw new GatewayError('EDIGW_ADMIN_CSRF_REFUSED', 'POST /signin: Origin is not this console');
     const token = (req.body as Record<string, unknown> | undefined)?.token;
-    const principal = typeof token === 'string' && token !== '' ? await deps.authenticate(token) : undefined;
+    let principal: Principal | undefined;
+    try {
+      principal =
+        typeof token === 'string' && token !== ''
+          ? await deps.authenticate(token, req.ip ?? req.socket.remoteAddress ?? '')
+          : undefined;
+    } catch (e) {
+      if (!(e instanceof GatewayError && e.code === 'EDIGW_ADMIN_RATE_LIMITED')) throw e;
+      const wait = (e as GatewayError & { retryAfterS?: number }).retryAfterS ?? 60;
+      res.setHeader('Retry-After', String(wait));
+      return sendHtml(
+        res,
+        429,
+        signInPage(`Too many failed sign-ins from your address. Wait ${Math.ceil(wait / 60)} min, then sign in again.`),
+      );
+    }
     if (!principal) {
       deps.logger.warn({ ip: req.ip }, 'console: sign-in with a token that is not valid');
       return sendHtml(res, 401, signInPage('That token is not valid. Check it and sign in again.'));

@@ -27,6 +27,8 @@ export interface HtmlMeta {
   certificates?: CertificateRow[];
   /** Content that came in and was not taken in (a reused AS2 Message-ID …); absent or empty: no such section. */
   notices?: NoticeRow[];
+  /** The console's address (gateway.yaml alerts.console): each row links to its message page there. */
+  consoleUrl?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -260,7 +262,27 @@ function party(q: string | null, id: string | null): string {
   return q ? `<span class="q">${esc(q)}:</span>${esc(id)}` : esc(id);
 }
 
-function transactionTable(rows: TransactionRow[]): string {
+/** What became of the acknowledgement we sent, under the acknowledgement's own status. */
+const ackDeliveryLabels: Record<string, string> = {
+  pending: 'our ack queued',
+  delivering: 'our ack being sent',
+  delivered: 'our ack delivered',
+  failed: 'our ack not delivered yet',
+  dead: 'our ack dead-lettered',
+  unsent: 'our ack not sent: no endpoint',
+};
+
+/** The acknowledgement's status, and under it what became of the one we sent. */
+function ackCell(r: TransactionRow): string {
+  const label = ackLabels[r.ackStatus] ?? r.ackStatus;
+  const ack = r.ackOverdue && r.ackStatus !== 'overdue' ? `${label} (overdue)` : label;
+  const ourAck = ackDeliveryLabels[r.ackDelivery];
+  const bad = r.ackStatus === 'R' || r.ackOverdue || r.ackDelivery === 'dead' || r.ackDelivery === 'unsent';
+  return `<td${bad ? ' class="flag"' : ''}>${esc(ack)}${ourAck ? `<br><span class="sub">${esc(ourAck)}</span>` : ''}</td>`;
+}
+
+function transactionTable(rows: TransactionRow[], consoleUrl?: string): string {
+  const base = consoleUrl === undefined ? undefined : consoleUrl.endsWith('/') ? consoleUrl : `${consoleUrl}/`;
   const body = rows
     .map((r) => {
       const tracked = Object.entries(r.tracked);
@@ -272,17 +294,13 @@ function transactionTable(rows: TransactionRow[]): string {
             )
             .join('<br>')
         : esc(r.reference ?? '');
-      const ack =
-        r.ackOverdue && r.ackStatus !== 'overdue'
-          ? `${ackLabels[r.ackStatus] ?? r.ackStatus} (overdue)`
-          : (ackLabels[r.ackStatus] ?? r.ackStatus);
-      const ackBad = r.ackStatus === 'R' || r.ackOverdue;
       const deliveryBad = r.deliveryStatus === 'failed' || r.deliveryStatus === 'dead';
       const delivery = r.deliveryStatus === 'none' ? '—' : r.deliveryStatus;
       // File names wrap at their own punctuation; AS2 Message-IDs are opaque and may break anywhere.
       const carrier = [
         r.fileName ? `<span class="fname">${esc(r.fileName)}</span>` : '',
         r.as2MessageId ? `<span class="mid">${esc(r.as2MessageId)}</span>` : '',
+        base ? `<a class="mid" href="${esc(`${base}messages/${encodeURIComponent(r.messageId)}`)}">message</a>` : '',
       ]
         .filter((x) => x !== '')
         .join('<br>');
@@ -295,7 +313,7 @@ function transactionTable(rows: TransactionRow[]): string {
 <td class="party"><span class="nowrap">${party(r.senderQualifier, r.sender)}</span><br><span class="nowrap">→ ${party(r.receiverQualifier, r.receiver)}</span></td>
 <td class="tracked">${trackedHtml}</td>
 <td${r.validation === 'invalid' ? ' class="flag"' : ''}>${esc(r.validation)}${r.reason ? `<br><span class="sub">${esc(r.reason)}</span>` : ''}</td>
-<td${ackBad ? ' class="flag"' : ''}>${esc(ack)}</td>
+${ackCell(r)}
 <td${deliveryBad || r.losses ? ' class="flag"' : ''}>${esc(delivery)}${r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''}${r.losses ? `<details class="losses"><summary>data dropped</summary><pre>${esc(r.losses)}</pre></details>` : ''}</td>
 <td class="carrier">${carrier}</td>
 </tr>`;
@@ -504,7 +522,7 @@ ${chartSvg(bars)}
 </figure>
 ${dayTable(summary, totals)}
 <h2>Transaction sets (${rows.length})</h2>
-${transactionTable(rows)}`;
+${transactionTable(rows, meta.consoleUrl)}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -540,7 +558,7 @@ ${content}
 <footer>
 <p>Times are UTC. The period selects transaction sets by the time the gateway recorded them; days group them by the time their message was received.
 Rows marked at the left edge need attention (invalid, rejected, overdue acknowledgement or failed delivery).</p>
-<p>Message and transaction ids, and every field of each row, are in the CSV and JSON forms of this report (<code>edi-gateway report --format csv</code>).</p>
+<p>Message and transaction ids, and every field of each row, are in the CSV and JSON forms of this report (<code>edi-gateway report --format csv</code>).${meta.consoleUrl ? ' Each row links to its message in the console.' : ' With gateway.yaml <code>alerts.console</code> set, each row links to its message in the console.'}</p>
 </footer>
 </body>
 </html>

@@ -49,6 +49,13 @@ export interface TransactionRow {
    * (the detail of its EDIGW_TRANSLATION_LOSS event), or null when nothing was dropped.
    */
   losses: string | null;
+  /**
+   * Whether the acknowledgement we sent for the set's interchange (TA1, 997, 999, CONTRL) reached the
+   * partner: the status of its latest delivery (pending | delivering | delivered | failed | dead),
+   * `unsent` when it was built but the partner names no endpoint for it, `none` when we sent none
+   * (outbound rows, or partners we do not acknowledge).
+   */
+  ackDelivery: string;
 }
 
 /** The row fields in contract order: JSON keys, CSV columns (with `tracked` flattened). */
@@ -82,6 +89,7 @@ export const rowFields = [
   'transactionId',
   'reason',
   'losses',
+  'ackDelivery',
 ] as const satisfies readonly (keyof TransactionRow)[];
 
 export interface ReportFilter {
@@ -165,6 +173,9 @@ interface RawRow {
   txReport: unknown;
   icReport: unknown;
   losses: string | null;
+  ackId: string | null;
+  ackMessageId: string | null;
+  ackDeliveryStatus: string | null;
 }
 
 /** The segment of the acknowledgement that reports a diagnostic of each level. */
@@ -239,7 +250,14 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
   }
   const col = (alias: string, name: string, as = name) => `${alias}.${q(name)} AS ${q(as)}`;
   // The latest delivery of each transaction set: a correlated subquery both drivers run off ix_delivery_transaction.
-  const latestDelivery = `SELECT d2.${q('id')} FROM ${q('delivery')} d2 WHERE d2.${q('transactionId')} = t.${q('id')} ORDER BY d2.${q('createdAt')} DESC, d2.${q('id')} DESC LIMIT 1`;
+  // What `send` queues is delivered as a whole message (no set of its own): then the message's delivery,
+  // off ix_delivery_message.
+  const latest = (alias: string, where: string) =>
+    `SELECT ${alias}.${q('id')} FROM ${q('delivery')} ${alias} WHERE ${where} ORDER BY ${alias}.${q('createdAt')} DESC, ${alias}.${q('id')} DESC LIMIT 1`;
+  const latestDelivery = `COALESCE((${latest('d2', `d2.${q('transactionId')} = t.${q('id')}`)}), (${latest('d3', `t.${q('direction')} = 'out' AND d3.${q('messageId')} = t.${q('messageId')} AND d3.${q('transactionId')} IS NULL`)}))`;
+  // The latest acknowledgement we sent for the interchange (off ix_ack_interchange), and its message's delivery.
+  const ourAck = `SELECT a.${q('id')} FROM ${q('ack')} a WHERE a.${q('acknowledgesInterchangeId')} = i.${q('id')} AND a.${q('direction')} = 'out' ORDER BY a.${q('createdAt')} DESC, a.${q('id')} DESC LIMIT 1`;
+  const ackDelivery = latest('d4', `d4.${q('messageId')} = ak.${q('messageId')}`);
   const sql = `SELECT ${[
     col('t', 'partnerId'),
     col('t', 'direction'),
@@ -274,13 +292,17 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
     col('t', 'validationReport', 'txReport'),
     col('i', 'validationReport', 'icReport'),
     // The latest loss event of the transaction set, found through ix_event_message.
+    col('ak', 'id', 'ackId'),
+    col('ak', 'messageId', 'ackMessageId'),
+    `(SELECT d5.${q('status')} FROM ${q('delivery')} d5 WHERE d5.${q('id')} = (${ackDelivery})) AS ${q('ackDeliveryStatus')}`,
     `(SELECT e.${q('detail')} FROM ${q('event')} e WHERE e.${q('messageId')} = t.${q('messageId')} AND e.${q('transactionId')} = t.${q('id')} AND e.${q('code')} = 'EDIGW_TRANSLATION_LOSS' ORDER BY e.${q('id')} DESC LIMIT 1) AS ${q('losses')}`,
   ].join(', ')}
   FROM ${q('edi_transaction')} t
   LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}
   LEFT JOIN ${q('functional_group')} g ON g.${q('id')} = t.${q('groupId')}
   LEFT JOIN ${q('message')} m ON m.${q('id')} = t.${q('messageId')}
-  LEFT JOIN ${q('delivery')} d ON d.${q('id')} = (${latestDelivery})
+  LEFT JOIN ${q('delivery')} d ON d.${q('id')} = ${latestDelivery}
+  LEFT JOIN ${q('ack')} ak ON ak.${q('id')} = (${ourAck})
   ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
   ${
     filter.latest !== undefined
@@ -322,6 +344,7 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
       // The interchange's own refusal (unknown sender, TA1) comes first: it is why its sets were not taken.
       reason: firstErrorOf(r.icReport, r.standard) ?? firstErrorOf(r.txReport, r.standard),
       losses: r.losses ?? null,
+      ackDelivery: r.ackId === null ? 'none' : r.ackMessageId === null ? 'unsent' : (r.ackDeliveryStatus ?? 'none'),
     };
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Inbound `ftp-poll`: fetches files from a partner's FTP or FTPS server (see
- * ../sftp/remote-poller.ts for the rules: stable files only, receipt after commit, never taken twice).
+ * ../remote/poller.ts for the rules: stable files only, receipt after commit, never taken twice).
  */
 import { z } from 'zod';
 import { RemotePoller, partnerPollingFields, pollingFields } from '../remote/poller';

@@ -32,7 +32,8 @@ export function checkCredential(section: Obj): SectionIssue[] {
     : [];
 }
 
-function readPrivateKey(bytes: Buffer): void {
+/** An SSH private key as ssh2 reads it (our login key, our hosted server's host key). Throws when it holds none. */
+export function readSshPrivateKey(bytes: Buffer): void {
   const parsed = sshUtils().parseKey(bytes);
   if (parsed instanceof Error) throw parsed;
   const [key] = [parsed].flat();
@@ -43,7 +44,7 @@ function readPrivateKey(bytes: Buffer): void {
 export function sftpServerFiles(section: Obj): NamedFile[] {
   const out: NamedFile[] = [];
   const key = str(section.key);
-  if (key !== undefined) out.push({ path: ['key'], file: key, what: 'our private key', read: readPrivateKey });
+  if (key !== undefined) out.push({ path: ['key'], file: key, what: 'our private key', read: readSshPrivateKey });
   const hostKey = str(section.hostKey);
   if (hostKey !== undefined) {
     const host = str(section.host) ?? '';

@@ -1,5 +1,5 @@
 /**
- * Inbound `sftp-poll`: fetches files from a partner's SFTP server (see remote-poller.ts for the
+ * Inbound `sftp-poll`: fetches files from a partner's SFTP server (see ../remote/poller.ts for the
  * rules: stable files only, receipt after commit, never taken twice).
  */
 import { z } from 'zod';

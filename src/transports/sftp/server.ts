@@ -20,7 +20,8 @@ import {
   type ParsedKey,
 } from 'ssh2';
 import { GatewayError } from '../../errors';
-import { authorizedKeys, LoginLimiter, sameKey, type SftpUser } from './auth';
+import { LoginLimiter } from '../../login-limiter';
+import { authorizedKeys, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from '../../password-hash';
 import { AREAS, isSafeFolderName, type Area } from './paths';
 import { SftpSession, type Home, type IntakeRequest, type Shared, type SftpLogger } from './session';
