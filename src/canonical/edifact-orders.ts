@@ -74,6 +74,7 @@ function line(segs: Seg[]): OrderLine {
   l.dates = some(dtmDates(segs));
   l.charges = some(alcCharges(segs));
   l.taxes = some(taxGroups(segs));
+  l.notes = some(ftxNotes(segs));
   return compact(l);
 }
 
@@ -123,7 +124,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
-    out.push(...dtmSegments(l.dates));
+    out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
     out.push(...rffSegments(l.references));
     out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));

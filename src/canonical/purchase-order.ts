@@ -56,6 +56,8 @@ export interface OrderLine extends ItemIds {
   charges?: Charge[];
   /** Line taxes (X12 TXI / EDIFACT TAX in the line group). */
   taxes?: Tax[];
+  /** Line notes (X12 MSG in the PO1 loop, one per note, general only / EDIFACT FTX in the line group). */
+  notes?: NoteEntry[];
 }
 
 export interface PurchaseOrder {

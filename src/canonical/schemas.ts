@@ -205,6 +205,7 @@ export const purchaseOrderSchema = z
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
+        notes: z.array(note).optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),

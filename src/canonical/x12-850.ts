@@ -6,6 +6,8 @@ import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12P
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import {
+  msgNotes,
+  msgSegments,
   n9Notes,
   n9Segments,
   sacCharges,
@@ -59,6 +61,7 @@ function line(segs: Seg[]): OrderLine {
   l.dates = some(dtmDates(segs));
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
+  l.notes = some(msgNotes(segs));
   return compact(l);
 }
 
@@ -132,7 +135,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
     );
     out.push(...pidSegments(l.description));
     out.push(...refSegments(l.references), ...sacSegments(l.charges), ...dtmSegments(l.dates));
-    out.push(...txiSegments(l.taxes));
+    out.push(...msgSegments(l.notes), ...txiSegments(l.taxes));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

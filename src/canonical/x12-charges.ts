@@ -140,6 +140,16 @@ export function n9Segments(notes: NoteEntry[], chunks: (s: string, n: number) =>
   });
 }
 
+/** MSG segments of a line loop (850 PO1): one general note each. */
+export function msgNotes(segs: Seg[]): NoteEntry[] {
+  return segs.filter((x) => x.id === 'MSG' && t(x, 1) !== '').map((x) => t(x, 1));
+}
+
+/** One MSG per general note (264 characters; a longer one is cut): a line's MSG has no qualifier, so a qualified note is not written. */
+export function msgSegments(notes: NoteEntry[] | undefined): Segment[] {
+  return (notes ?? []).flatMap((n) => (typeof n === 'string' ? [seg('MSG', n.slice(0, 264))] : []));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Taxes
 // ---------------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ describe('header data: an X12 850 with SAC, TXI, TD1, TD5 and qualified N9 notes
       'N1*BY*Buyer Inc*92*B1',
       'PO1*1*12*EA*9.5**BP*A-1',
       'SAC*A*C310***300**********Line discount',
+      'MSG*Pack in twos',
       'TXI*VA*1.14',
       'CTT*1',
     ]);
@@ -94,6 +95,7 @@ describe('header data: an X12 850 with SAC, TXI, TD1, TD5 and qualified N9 notes
       { indicator: 'allowance', code: 'discount', amount: 3, description: 'Line discount' },
     ]);
     expect(po.lines[0].taxes).toEqual([{ type: 'vat', amount: 1.14 }]);
+    expect(po.lines[0].notes).toEqual(['Pack in twos']);
   });
 
   test('the ORDERS carries them (ALC, TAX, TDT, PAC/MEA, FTX DEL) and the 850 written back has them again', () => {
@@ -176,6 +178,26 @@ describe('header data: an EDIFACT INVOIC with ALC groups, tax groups and qualifi
     expect(back).toEqual(portable(inv, 'x12'));
     // A percent needs its SAC06 basis, which EDIFACT did not send; the line tax's category S has no X12 code.
     expect(await losses(invoice, 'edifact', tx())).toEqual(['PCD 3', 'TAX 7:6']);
+  });
+});
+
+describe('header data: line notes of an ORDERS', () => {
+  test('FTX in the LIN group: a general one reaches the 850 as MSG, a qualified one is said to be dropped', async () => {
+    const tx = edifact('ORDERS', [
+      'BGM+220+PO-5+9',
+      'DTM+137:20240301:102',
+      'LIN+1++4012345000018:EN',
+      'QTY+21:4:KGM',
+      'FTX+AAI+++Gift wrap',
+      'FTX+DEL+++Leave with the neighbour',
+      'UNS+S',
+      'CNT+2:1',
+    ]);
+    const po = purchaseOrder.edifact.read(tx);
+    expect(po.lines[0].notes).toEqual(['Gift wrap', { qualifier: 'delivery', text: 'Leave with the neighbour' }]);
+    expect(roundTrip(purchaseOrder, 'edifact', po)).toEqual(portable(po, 'x12'));
+    expect(portable(po, 'x12').lines[0].notes).toEqual(['Gift wrap']);
+    expect(await losses(purchaseOrder, 'edifact', tx)).toEqual(['FTX DEL']);
   });
 });
 

@@ -277,6 +277,8 @@ export function portable<D>(doc: D, target?: Standard): D {
       // A tax of a type the other standard has no code for is not written at all.
       if (k === 'taxes' && Array.isArray(w)) w = w.filter((t: Record<string, unknown>) => t.type !== undefined);
       if (target === 'x12') w = x12Only(k, w);
+      // A line's notes are MSGs in an 850: no qualifier, so only general ones.
+      if (target === 'x12' && k === 'notes' && !top && Array.isArray(w)) w = w.filter((n) => typeof n === 'string');
       if (
         (!top || ['charges', 'taxes', 'carriers', 'packaging'].includes(k)) &&
         Array.isArray(w) &&
