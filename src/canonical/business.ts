@@ -9,6 +9,7 @@ import type {
   CarrierIdAgency,
   ChargeCodeName,
   ChargeHandlingName,
+  EquipmentTypeName,
   NoteQualifierName,
   PackageTypeName,
   RawCode,
@@ -96,4 +97,12 @@ export interface Packaging {
   weightKind?: 'gross' | 'net';
   /** UN/ECE Recommendation 20 unit of `weight` (X12 TD108 converted). */
   weightUnit?: string;
+}
+
+/** A container, trailer or rail car the goods travel in (X12 TD3 / EDIFACT EQD). */
+export interface Equipment {
+  /** X12 TD301 (40) / EDIFACT EQD 8053. */
+  type?: EquipmentTypeName | RawCode;
+  /** X12 TD302 (initial) and TD303 (number) joined / EDIFACT EQD C237 8260 (`ABCU1234567`). */
+  id?: string;
 }

@@ -232,6 +232,13 @@ export const packageTypes = list('Package type', { x12: 'TD101 (103)', edifact: 
   ['pallet', 'PLT', 'PX'],
 ]);
 
+/** Transport equipment: X12 TD301 (40) / EDIFACT EQD 8053. */
+export const equipmentTypes = list('Equipment', { x12: 'TD301 (40)', edifact: 'EQD 8053' }, [
+  ['container', 'CN', 'CN'],
+  ['trailer', 'TL', 'TE'],
+  ['rail-car', 'RR', 'RR'],
+]);
+
 export type Role = (typeof partyRoles.names)[number];
 export type IdAgency = (typeof partyIdAgencies.names)[number];
 export type RefQualifier = (typeof referenceQualifiers.names)[number];
@@ -245,6 +252,7 @@ export type TaxTypeName = (typeof taxTypes.names)[number];
 export type TransportModeName = (typeof transportModes.names)[number];
 export type CarrierIdAgency = (typeof carrierIdAgencies.names)[number];
 export type PackageTypeName = (typeof packageTypes.names)[number];
+export type EquipmentTypeName = (typeof equipmentTypes.names)[number];
 
 /** Every list, in the order docs/canonical.md shows them. */
 export const codeLists: ReadonlyArray<QualifierList<string>> = [
@@ -261,6 +269,7 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   transportModes,
   carrierIdAgencies,
   packageTypes,
+  equipmentTypes,
 ];
 
 /** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */

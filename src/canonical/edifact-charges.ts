@@ -1,9 +1,10 @@
 import type { Segment } from '../edi/model';
-import type { Carrier, Charge, ChargeIndicator, NoteEntry, Packaging, Tax } from './business';
+import type { Carrier, Charge, ChargeIndicator, Equipment, NoteEntry, Packaging, Tax } from './business';
 import {
   carrierIdAgencies,
   chargeCodes,
   chargeHandling,
+  equipmentTypes,
   noteQualifiers,
   packageTypes,
   taxTypes,
@@ -252,5 +253,22 @@ export function pacSegments(packaging: Packaging[] | undefined): Segment[] {
         ]),
       );
     return out;
+  });
+}
+
+export function eqdEquipment(segs: Seg[]): Equipment[] {
+  return segs
+    .filter((x) => x.id === 'EQD')
+    .flatMap((x) => {
+      const e = compact<Equipment>({ type: equipmentTypes.read('edifact', t(x, 1)), id: c(x, 2)[0] });
+      return Object.keys(e).length ? [e] : [];
+    });
+}
+
+/** EQD for equipment; 8053 is mandatory, so equipment of no type EDIFACT knows is not written. */
+export function eqdSegments(equipment: Equipment[] | undefined): Segment[] {
+  return (equipment ?? []).flatMap((e) => {
+    const type = equipmentTypes.write('edifact', e.type);
+    return type ? [seg('EQD', type, e.id ? [e.id] : '')] : [];
   });
 }

@@ -20,7 +20,7 @@ import {
   seg,
   t,
 } from './edifact-common';
-import { pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
+import { eqdEquipment, eqdSegments, pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
 const OWN_DATES = ['137', '11', '17'];
@@ -84,6 +84,7 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     references: references(s.header),
     dates: dtmDates(s.header, OWN_DATES),
     carriers: some(tdtCarriers(s.header)),
+    equipment: some(eqdEquipment(s.header)),
     packaging: some(pacPackaging(firstLine < 0 ? top : top.slice(0, firstLine))),
     orders,
   });
@@ -102,7 +103,7 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   out.push(...dtmSegments(sn.dates));
   out.push(...rffSegments(sn.references));
   for (const p of sn.parties) out.push(...nadSegments(p));
-  out.push(...tdtSegments(sn.carriers));
+  out.push(...tdtSegments(sn.carriers), ...eqdSegments(sn.equipment));
   const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
   if (items > 0 || sn.packaging?.length) out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));
   for (const order of sn.orders) {

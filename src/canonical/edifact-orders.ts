@@ -7,6 +7,8 @@ import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
   alcCharges,
   alcSegments,
+  eqdEquipment,
+  eqdSegments,
   ftxNotes,
   ftxSegments,
   pacPackaging,
@@ -100,6 +102,7 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     taxes: some(taxGroups(s.header)),
     carriers: some(tdtCarriers(s.header)),
     packaging: some(pacPackaging(s.header)),
+    equipment: some(eqdEquipment(s.header)),
     lines,
     totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
     notes: ftxNotes(s.header),
@@ -119,7 +122,8 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...taxSegments(po.taxes));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
   out.push(...patSegments(po.terms));
-  out.push(...tdtSegments(po.carriers), ...pacSegments(po.packaging), ...alcSegments(po.charges));
+  out.push(...tdtSegments(po.carriers), ...pacSegments(po.packaging), ...eqdSegments(po.equipment));
+  out.push(...alcSegments(po.charges));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l));
     out.push(...imdSegments(l.description));

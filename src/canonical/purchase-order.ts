@@ -5,7 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
-import type { Carrier, Charge, NoteEntry, Packaging, Tax } from './business';
+import type { Carrier, Charge, Equipment, NoteEntry, Packaging, Tax } from './business';
 import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_850, toX12_850 } from './x12-850';
@@ -84,6 +84,8 @@ export interface PurchaseOrder {
   carriers?: Carrier[];
   /** Packages and weights (X12 TD1 / EDIFACT PAC with MEA). */
   packaging?: Packaging[];
+  /** Containers, trailers, rail cars (X12 TD3 / EDIFACT EQD). */
+  equipment?: Equipment[];
   lines: OrderLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */

@@ -16,6 +16,7 @@ import {
   chargeCodes,
   chargeHandling,
   contactFunctions,
+  equipmentTypes,
   noteQualifiers,
   packageTypes,
   taxTypes,
@@ -164,6 +165,8 @@ const packaging = z.strictObject({
   weightUnit: text.optional(),
 });
 
+const equipment = z.strictObject({ type: qualified(equipmentTypes).optional(), id: text.optional() });
+
 /** A general note as text, or a note with its qualifier. */
 const note = z.union([text, z.strictObject({ qualifier: qualified(noteQualifiers), text })]);
 
@@ -193,6 +196,7 @@ export const purchaseOrderSchema = z
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),
     packaging: z.array(packaging).optional(),
+    equipment: z.array(equipment).optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(
       z.strictObject({
@@ -270,6 +274,7 @@ export const shipNoticeSchema = z
     dates: list(dateRef),
     carriers: z.array(carrier).optional(),
     packaging: z.array(packaging).optional(),
+    equipment: z.array(equipment).optional(),
     orders: list(
       z.strictObject({
         number: text.optional(),

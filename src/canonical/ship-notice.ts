@@ -8,7 +8,7 @@
  */
 
 import type { DocumentKind } from './kind';
-import type { Carrier, Packaging } from './business';
+import type { Carrier, Equipment, Packaging } from './business';
 import { shipNoticeSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import { fromX12_856, toX12_856 } from './x12-856';
@@ -62,6 +62,8 @@ export interface ShipNotice {
   carriers?: Carrier[];
   /** Packages and weights of the shipment (X12 TD1 of the shipment level / EDIFACT PAC with MEA before the first line). */
   packaging?: Packaging[];
+  /** Containers, trailers, rail cars (X12 TD3 of the shipment level / EDIFACT EQD). */
+  equipment?: Equipment[];
   orders: ShippedOrder[];
 }
 

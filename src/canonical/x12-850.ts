@@ -14,6 +14,8 @@ import {
   sacSegments,
   td1Packaging,
   td1Segments,
+  td3Equipment,
+  td3Segments,
   td5Carriers,
   td5Segments,
   txiSegments,
@@ -90,6 +92,7 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     taxes: some(txiTaxes(s.header)),
     carriers: some(td5Carriers(s.header)),
     packaging: some(td1Packaging(s.header)),
+    equipment: some(td3Equipment(s.header)),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -118,7 +121,8 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   out.push(...itdSegments(po.terms));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
   out.push(...dtmSegments(po.dates));
-  out.push(...td1Segments(po.packaging), ...td5Segments(po.carriers), ...txiSegments(po.taxes));
+  out.push(...td1Segments(po.packaging), ...td5Segments(po.carriers), ...td3Segments(po.equipment));
+  out.push(...txiSegments(po.taxes));
   out.push(...n9Segments(po.notes, chunks));
   for (const p of po.parties) out.push(...n1Segments(p));
   for (const l of po.lines) {

@@ -15,7 +15,7 @@ import {
   t,
   x12Purpose,
 } from './x12-common';
-import { td1Packaging, td1Segments, td5Carriers, td5Segments } from './x12-charges';
+import { td1Packaging, td1Segments, td3Equipment, td3Segments, td5Carriers, td5Segments } from './x12-charges';
 
 /** DTM 011 and 017 are the notice's shipped and estimatedDelivery. */
 const OWN_DATES = ['011', '017'];
@@ -126,6 +126,7 @@ export function fromX12_856(tx: Transaction): ShipNotice {
     dates: dtmDates([...s.header, ...shipment], OWN_DATES),
     carriers: some(td5Carriers(shipment.filter((x) => !inParty.has(x)))),
     packaging: some(td1Packaging(shipment.filter((x) => !inParty.has(x)))),
+    equipment: some(td3Equipment(shipment.filter((x) => !inParty.has(x)))),
     orders,
   });
 }
@@ -148,7 +149,7 @@ export function toX12_856(sn: ShipNotice): Segment[] {
     SHIPMENT,
     sn.orders.some((o) => o.items.length > 0 || o.number !== undefined || o.orderDate !== undefined),
   );
-  out.push(...td1Segments(sn.packaging), ...td5Segments(sn.carriers));
+  out.push(...td1Segments(sn.packaging), ...td5Segments(sn.carriers), ...td3Segments(sn.equipment));
   out.push(...refSegments(sn.references));
   if (sn.shipped) out.push(seg('DTM', '011', ccyymmdd(sn.shipped)));
   if (sn.estimatedDelivery) out.push(seg('DTM', '017', ccyymmdd(sn.estimatedDelivery)));

@@ -1,9 +1,10 @@
 import type { Segment } from '../edi/model';
-import type { Carrier, Charge, ChargeIndicator, NoteEntry, Packaging, Tax } from './business';
+import type { Carrier, Charge, ChargeIndicator, Equipment, NoteEntry, Packaging, Tax } from './business';
 import {
   carrierIdAgencies,
   chargeCodes,
   chargeHandling,
+  equipmentTypes,
   noteQualifiers,
   packageTypes,
   taxTypes,
@@ -244,5 +245,25 @@ export function td1Segments(packaging: Packaging[] | undefined): Segment[] {
     const kind = weight ? (WEIGHT_KINDS.find(([n]) => n === p.weightKind)?.[1] ?? '') : '';
     if (!type && !weight && !p.description) return [];
     return [seg('TD1', type, count, '', '', (p.description ?? '').slice(0, 50), kind, weight, weightUnit)];
+  });
+}
+
+export function td3Equipment(segs: Seg[]): Equipment[] {
+  return segs
+    .filter((x) => x.id === 'TD3')
+    .flatMap((x) => {
+      const e = compact<Equipment>({ type: equipmentTypes.read('x12', t(x, 1)), id: t(x, 2) + t(x, 3) });
+      return Object.keys(e).length ? [e] : [];
+    });
+}
+
+/** TD3 for equipment: an id's leading letters (up to four) are its initial (TD302), the rest its number (TD303). */
+export function td3Segments(equipment: Equipment[] | undefined): Segment[] {
+  return (equipment ?? []).flatMap((e) => {
+    const type = equipmentTypes.write('x12', e.type) ?? '';
+    const [, initial, number] = /^([A-Za-z]{1,4})?(.*)$/.exec(e.id ?? '') ?? [];
+    // TD303 is required with TD302 (C0203): an id of letters only is one number.
+    const [i, n] = number ? [initial ?? '', number] : ['', e.id ?? ''];
+    return type || n ? [seg('TD3', type, i, n)] : [];
   });
 }

@@ -61,6 +61,7 @@ describe('header data: an X12 850 with SAC, TXI, TD1, TD5 and qualified N9 notes
       'DTM*002*20240315',
       'TD1*CTN*12****G*96.5*LB',
       'TD5**2*ABCD*M*SEE ROUTING GUIDE',
+      'TD3*TL**53001',
       'TXI*ST*7.25*6.25',
       'N9*L1*NOTE',
       'MSG*Ring the bell at dock 4',
@@ -90,6 +91,7 @@ describe('header data: an X12 850 with SAC, TXI, TD1, TD5 and qualified N9 notes
     expect(po.packaging).toEqual([{ type: 'carton', count: 12, weight: 96.5, weightKind: 'gross', weightUnit: 'LBR' }]);
     expect(po.carriers).toEqual([{ mode: 'road', id: 'ABCD', idQualifier: 'scac', routing: 'SEE ROUTING GUIDE' }]);
     expect(po.taxes).toEqual([{ type: 'state-sales', amount: 7.25, percent: 6.25 }]);
+    expect(po.equipment).toEqual([{ type: 'trailer', id: '53001' }]);
     expect(po.notes).toEqual(['Ring the bell at dock 4', { qualifier: 'delivery', text: 'Deliver before noon' }]);
     expect(po.lines[0].charges).toEqual([
       { indicator: 'allowance', code: 'discount', amount: 3, description: 'Line discount' },
@@ -102,7 +104,7 @@ describe('header data: an X12 850 with SAC, TXI, TD1, TD5 and qualified N9 notes
     const po = purchaseOrder.x12.read(tx());
     const orders = via(purchaseOrder, 'edifact', po);
     const tags = orders.ic.groups[0].transactions[0].segments.map((s) => s.id);
-    for (const tag of ['ALC', 'TAX', 'TDT', 'PAC', 'MEA', 'FTX', 'MOA']) expect(tags).toContain(tag);
+    for (const tag of ['ALC', 'TAX', 'TDT', 'PAC', 'MEA', 'EQD', 'FTX', 'MOA']) expect(tags).toContain(tag);
     expect(roundTrip(purchaseOrder, 'x12', po)).toEqual(po);
   });
 
@@ -208,6 +210,7 @@ describe('header data: a ship notice with its carrier and packages', () => {
       'HL*1**S*1',
       'TD1*PLT*2****G*410*KG',
       'TD5**2*XPOC*A',
+      'TD3*CN*ABCU*1234567',
       'REF*BM*BOL-1',
       'N1*ST*Store 9*92*S9',
       'HL*2*1*O*1',
@@ -218,10 +221,11 @@ describe('header data: a ship notice with its carrier and packages', () => {
       'CTT*3',
     ]);
 
-  test('856 -> DESADV (TDT, PAC/MEA in the top packing level) -> 856 keeps them', async () => {
+  test('856 -> DESADV (TDT, EQD, PAC/MEA in the top packing level) -> 856 keeps them', async () => {
     const sn = shipNotice.x12.read(tx());
     expect(sn.carriers).toEqual([{ mode: 'air', id: 'XPOC', idQualifier: 'scac' }]);
     expect(sn.packaging).toEqual([{ type: 'pallet', count: 2, weight: 410, weightKind: 'gross', weightUnit: 'KGM' }]);
+    expect(sn.equipment).toEqual([{ type: 'container', id: 'ABCU1234567' }]);
     expect(roundTrip(shipNotice, 'x12', sn)).toEqual(sn);
     // Only the BSN04 time, which the ShipNotice has no field for.
     expect(await losses(shipNotice, 'x12', tx())).toEqual(['BSN 00:4']);

@@ -280,7 +280,7 @@ export function portable<D>(doc: D, target?: Standard): D {
       // A line's notes are MSGs in an 850: no qualifier, so only general ones.
       if (target === 'x12' && k === 'notes' && !top && Array.isArray(w)) w = w.filter((n) => typeof n === 'string');
       if (
-        (!top || ['charges', 'taxes', 'carriers', 'packaging'].includes(k)) &&
+        (!top || ['charges', 'taxes', 'carriers', 'packaging', 'equipment'].includes(k)) &&
         Array.isArray(w) &&
         w.length === 0 &&
         k !== 'items'
