@@ -5,7 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
-import type { Charge, NoteEntry } from './business';
+import type { Charge, NoteEntry, Tax } from './business';
 import { orderResponseSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import { fromX12_855, toX12_855 } from './x12-855';
@@ -40,6 +40,8 @@ export interface ResponseLine extends ItemIds {
   dates?: DateRef[];
   /** Line allowances and charges (X12 SAC in the line loop / EDIFACT ALC in the line group). */
   charges?: Charge[];
+  /** Line taxes (X12 TXI in the PO1 loop / EDIFACT TAX in the line group). */
+  taxes?: Tax[];
 }
 
 export interface OrderResponse {
@@ -68,6 +70,8 @@ export interface OrderResponse {
   };
   /** Allowances and charges of the whole response (X12 SAC / EDIFACT ALC groups). */
   charges?: Charge[];
+  /** Taxes of the whole response (X12 TXI / EDIFACT TAX groups). */
+  taxes?: Tax[];
   /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];
 }

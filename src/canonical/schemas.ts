@@ -310,6 +310,7 @@ export const orderResponseSchema = z
     dates: list(dateRef),
     terms: paymentTerms.optional(),
     charges: z.array(charge).optional(),
+    taxes: z.array(tax).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -323,6 +324,7 @@ export const orderResponseSchema = z
         description: text.optional(),
         ...lineExtras,
         charges: z.array(charge).optional(),
+        taxes: z.array(tax).optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),

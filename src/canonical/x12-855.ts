@@ -4,7 +4,7 @@ import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
-import { n9Notes, n9Segments, sacCharges, sacSegments } from './x12-charges';
+import { n9Notes, n9Segments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
@@ -68,6 +68,7 @@ function line(segs: Seg[]): ResponseLine {
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
   l.charges = some(sacCharges(segs));
+  l.taxes = some(txiTaxes(segs));
   return compact(l);
 }
 
@@ -93,6 +94,7 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     dates: dtmDates(s.header),
     terms: itdTerms(s.header),
     charges: some(sacCharges(s.header)),
+    taxes: some(txiTaxes(s.header)),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
@@ -125,6 +127,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
   out.push(...sacSegments(r.charges));
   out.push(...itdSegments(r.terms));
   out.push(...dtmSegments(r.dates));
+  out.push(...txiSegments(r.taxes));
   out.push(...n9Segments(r.notes, chunks));
   for (const p of r.parties) out.push(...n1Segments(p));
   for (const l of r.lines) {
@@ -156,6 +159,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
         ),
       );
     }
+    out.push(...txiSegments(l.taxes));
   }
   out.push(seg('CTT', String(r.totals.lineCount)));
   if (r.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(r.totals.amount)));

@@ -215,6 +215,7 @@ describe('header data: a ship notice with its carrier and packages', () => {
       'N1*ST*Store 9*92*S9',
       'HL*2*1*O*1',
       'PRF*PO-1',
+      'REF*IA*V-77',
       'HL*3*2*I*0',
       'LIN**VN*V-1',
       'SN1**10*EA',
@@ -227,25 +228,30 @@ describe('header data: a ship notice with its carrier and packages', () => {
     expect(sn.packaging).toEqual([{ type: 'pallet', count: 2, weight: 410, weightKind: 'gross', weightUnit: 'KGM' }]);
     expect(sn.equipment).toEqual([{ type: 'container', id: 'ABCU1234567' }]);
     expect(roundTrip(shipNotice, 'x12', sn)).toEqual(sn);
-    // Only the BSN04 time, which the ShipNotice has no field for.
-    expect(await losses(shipNotice, 'x12', tx())).toEqual(['BSN 00:4']);
+    // Only the BSN04 time and the order level's REF (a DESADV names an order only by its lines' RFF ON),
+    // which the ShipNotice has no field for.
+    expect(await losses(shipNotice, 'x12', tx())).toEqual(['BSN 00:4', 'REF IA']);
   });
 });
 
 describe('header data: an order response with charges', () => {
-  test('855 SAC at header and line -> ORDRSP ALC -> 855', () => {
+  test('855 SAC and TXI at header and line -> ORDRSP ALC and TAX -> 855', () => {
     const r = orderResponse.x12.read(
       x12('PR', '855', [
         'BAK*00*AC*PO-9*20240301****SO-1*20240302',
         'SAC*C*D500***1500',
+        'TXI*GS*5.7*5',
         'PO1*1*12*EA*9.5**BP*A-1',
         'SAC*A*I530***200',
         'ACK*IA*12*EA',
+        'TXI*GS*0.57*5',
         'CTT*1',
       ]),
     );
     expect(r.charges).toEqual([{ indicator: 'charge', code: 'handling', amount: 15 }]);
     expect(r.lines[0].charges).toEqual([{ indicator: 'allowance', code: 'volume-discount', amount: 2 }]);
+    expect(r.taxes).toEqual([{ type: 'gst', amount: 5.7, percent: 5 }]);
+    expect(r.lines[0].taxes).toEqual([{ type: 'gst', amount: 0.57, percent: 5 }]);
     expect(roundTrip(orderResponse, 'x12', r)).toEqual(r);
   });
 });
