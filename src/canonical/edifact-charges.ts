@@ -127,7 +127,10 @@ export function ftxSegments(notes: NoteEntry[]): Segment[] {
 // Taxes
 // ---------------------------------------------------------------------------------------------
 
-/** TAX 5283: 7 tax. MOA 124 the tax amount, 125 the taxable amount. */
+/**
+ * TAX 5283: 7 tax. MOA 124 is the tax amount; the taxable amount is TAX 5286 (written: a tax group
+ * outside the INVOIC summary holds one MOA), else MOA 125.
+ */
 const TAX = '7';
 
 /** TAX groups (TAX and the MOAs after it) as taxes. */
@@ -147,7 +150,7 @@ export function taxGroups(segs: Seg[]): Tax[] {
           type,
           amount: moa('124'),
           percent: numberOf(c(tax, 5)[3] ?? ''),
-          basisAmount: moa('125'),
+          basisAmount: numberOf(t(tax, 4)) ?? moa('125'),
           exempt: t(tax, 6) === 'E' ? true : undefined,
           taxId: t(tax, 7),
         }),
@@ -165,13 +168,12 @@ export function taxSegments(taxes: Tax[] | undefined): Segment[] {
         TAX,
         [type],
         '',
-        '',
+        num(x.basisAmount),
         x.percent !== undefined ? ['', '', '', num(x.percent)] : '',
         x.exempt ? 'E' : '',
         x.taxId ?? '',
       ),
       ...(x.amount !== undefined ? [seg('MOA', ['124', num(x.amount)])] : []),
-      ...(x.basisAmount !== undefined ? [seg('MOA', ['125', num(x.basisAmount)])] : []),
     ];
   });
 }

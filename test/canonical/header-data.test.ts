@@ -13,7 +13,33 @@ import {
   shipNotice,
 } from '../../src/canonical';
 import { standardTranslation, translationLosses } from '../../src/canonical/losses';
-import { expectClean, parse, portable, profiles, via } from './support';
+import fc from 'fast-check';
+import {
+  chargeCodes,
+  chargeHandling,
+  equipmentTypes,
+  noteQualifiers,
+  packageTypes,
+  taxTypes,
+  transportModes,
+  carrierIdAgencies,
+} from '../../src/canonical/code-lists';
+import type { PurchaseOrder } from '../../src/canonical';
+import {
+  code,
+  defined,
+  expectClean,
+  expectRoundTrip,
+  isoDay,
+  money,
+  optional,
+  parse,
+  portable,
+  profiles,
+  text,
+  unit,
+  via,
+} from './support';
 
 const isa = (gs: string) =>
   `ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1230*U*00401*000000042*0*P*>~GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~`;
@@ -278,5 +304,118 @@ describe('header data: canonical JSON in', () => {
       expect(bad.issues).toContainEqual(expect.stringMatching(/^charges\[0\]\.code: expected one of .*"freight"/));
       expect(bad.issues.some((i) => i.startsWith('notes[0]'))).toBe(true);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generated: every field of the new sections, within the tighter of the two element definitions.
+// ---------------------------------------------------------------------------------------------
+
+const percent = fc.integer({ min: 0, max: 99_999 }).map((n) => n / 100);
+const charge = fc
+  .record({
+    indicator: fc.constantFrom('allowance', 'charge', 'none') as fc.Arbitrary<'allowance' | 'charge' | 'none'>,
+    code: fc.constantFrom(...chargeCodes.names),
+    description: optional(text(70)),
+    amount: optional(money()),
+    percent: optional(percent),
+    rate: optional(money(1_000_000)),
+    quantity: optional(money()),
+    unit,
+    handling: optional(fc.constantFrom(...chargeHandling.names)),
+    reference: optional(code(1, 30)),
+  })
+  .map((c) =>
+    defined({
+      ...c,
+      percentBasis: c.percent !== undefined ? ('x12:3' as const) : undefined,
+      unit: c.quantity !== undefined ? c.unit : undefined,
+    }),
+  );
+const tax = fc
+  .record({
+    type: fc.constantFrom(...taxTypes.names),
+    amount: optional(money()),
+    percent: optional(percent),
+    basisAmount: optional(money(1_000_000)),
+    exempt: optional(fc.constant(true)),
+    taxId: optional(code(1, 20)),
+  })
+  .filter((x) => x.amount !== undefined || x.percent !== undefined)
+  .map((x) => defined({ ...x, basisAmount: x.percent !== undefined ? x.basisAmount : undefined }));
+const carrier = fc
+  .record({
+    mode: optional(fc.constantFrom(...transportModes.names)),
+    id: optional(code(2, 17)),
+    idQualifier: optional(fc.constantFrom(...carrierIdAgencies.names)),
+    routing: optional(text(35)),
+  })
+  .map((c) => defined({ ...c, idQualifier: c.id !== undefined ? c.idQualifier : undefined }))
+  .filter((c) => Object.keys(c).length > 0);
+const packaging = fc
+  .record({
+    type: fc.constantFrom(...packageTypes.names),
+    count: optional(fc.integer({ min: 0, max: 9_999_999 })),
+    description: optional(text(35)),
+    weight: optional(money(1_000_000)),
+    weightKind: optional(fc.constantFrom('gross', 'net') as fc.Arbitrary<'gross' | 'net'>),
+    weightUnit: fc.constantFrom('KGM', 'LBR'),
+  })
+  .map((p) =>
+    defined({
+      ...p,
+      weightKind: p.weight !== undefined ? p.weightKind : undefined,
+      weightUnit: p.weight !== undefined ? p.weightUnit : undefined,
+    }),
+  );
+const equipment = fc
+  .record({
+    type: fc.constantFrom(...equipmentTypes.names),
+    id: optional(
+      fc.tuple(fc.constantFrom('', 'A', 'ABCU'), fc.integer({ min: 1, max: 9_999_999 })).map(([a, n]) => `${a}${n}`),
+    ),
+  })
+  .map(defined);
+const note = fc.oneof(
+  text(80),
+  fc.record({ qualifier: fc.constantFrom(...noteQualifiers.names.filter((q) => q !== 'general')), text: text(80) }),
+);
+const some = <T>(arb: fc.Arbitrary<T>) => optional(fc.array(arb, { minLength: 1, maxLength: 3 }));
+
+const orders: fc.Arbitrary<PurchaseOrder> = fc
+  .record({
+    date: isoDay,
+    charges: some(charge),
+    taxes: some(tax),
+    carriers: some(carrier),
+    // The 850 header holds two TD1.
+    packaging: optional(fc.array(packaging, { minLength: 1, maxLength: 2 })),
+    equipment: some(equipment),
+    notes: fc.array(note, { maxLength: 3 }),
+    lineCharges: some(charge),
+    lineTaxes: some(tax),
+  })
+  .map(({ lineCharges, lineTaxes, ...h }) =>
+    defined({
+      number: 'PO-1',
+      purpose: 'original' as const,
+      type: 'order' as const,
+      parties: [],
+      references: [],
+      dates: [],
+      ...h,
+      lines: [defined({ lineNumber: '1', quantity: 1, unit: 'EA', charges: lineCharges, taxes: lineTaxes })],
+      totals: { lineCount: 1 },
+    }),
+  );
+
+describe('header data: generated purchase orders', () => {
+  test('X12 -> canonical -> EDIFACT -> canonical -> X12 gives back every value either standard can say', () => {
+    fc.assert(
+      fc.property(orders, (po) => {
+        expectRoundTrip(purchaseOrder, 'x12', po);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
