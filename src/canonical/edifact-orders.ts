@@ -1,7 +1,7 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
@@ -87,6 +87,8 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
   const bgm = s.header.find((x) => x.id === 'BGM');
   const cux = all.find((x) => x.id === 'CUX' && ['2', '9'].includes(c(x, 1)[0] ?? ''));
   const lines = s.lines.map(line);
+  // In a tree the summary (UNS, MOA, CNT, the SG54 ALC totals) sits among the top-level segments.
+  const [head] = splitAt(s.header, 'UNS');
   return compact<PurchaseOrder>({
     number: bgm ? t(bgm, 2) : '',
     date: dateOf(s.header, '137'),
@@ -98,11 +100,11 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     requestedDelivery: dateOf(s.header, '2'),
     dates: dtmDates(s.header, [...OWN_DATES, ...TERMS_DATES]),
     terms: terms(s.header),
-    charges: some(alcCharges(s.header)),
-    taxes: some(taxGroups(s.header)),
-    carriers: some(tdtCarriers(s.header)),
-    packaging: some(pacPackaging(s.header)),
-    equipment: some(eqdEquipment(s.header)),
+    charges: some(alcCharges(head)),
+    taxes: some(taxGroups(head)),
+    carriers: some(tdtCarriers(head)),
+    packaging: some(pacPackaging(head)),
+    equipment: some(eqdEquipment(head)),
     lines,
     totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
     notes: ftxNotes(s.header),

@@ -139,6 +139,38 @@ describe('header data: an X12 850 with SAC, TXI, TD1, TD5 and qualified N9 notes
   });
 });
 
+describe('header data: an X12 810 with NTE qualifiers, summary SAC and TXI, line TXI and SAC', () => {
+  const tx = () =>
+    x12('IN', '810', [
+      'BIG*20240301*INV-7**PO-9',
+      'NTE*GEN*Thank you',
+      'NTE*PMT*Net 30',
+      'IT1*1*10*EA*9.5**BP*A-1',
+      'TXI*VA*18.05*19',
+      'DTM*011*20240228',
+      'SAC*C*D500***250',
+      'TDS*11755',
+      'TXI*TX*18.05',
+      'TXI*VA*18.05*19******DE123456789',
+      'SAC*A*I170***500**********Trade discount',
+      'CTT*1',
+    ]);
+
+  test('INVOIC and back: every value, clean, and no loss', async () => {
+    const inv = invoice.x12.read(tx());
+    expect(inv.notes).toEqual(['Thank you', { qualifier: 'payment', text: 'Net 30' }]);
+    expect(inv.taxes).toEqual([{ type: 'vat', amount: 18.05, percent: 19, taxId: 'DE123456789' }]);
+    expect(inv.charges).toEqual([
+      { indicator: 'allowance', code: 'trade-discount', amount: 5, description: 'Trade discount' },
+    ]);
+    expect(inv.lines[0].taxes).toEqual([{ type: 'vat', amount: 18.05, percent: 19 }]);
+    expect(inv.lines[0].charges).toEqual([{ indicator: 'charge', code: 'handling', amount: 2.5 }]);
+    expect(inv.totals).toEqual({ lineCount: 1, amount: 117.55, taxAmount: 18.05 });
+    expect(roundTrip(invoice, 'x12', inv)).toEqual(inv);
+    expect(await losses(invoice, 'x12', tx())).toEqual([]);
+  });
+});
+
 describe('header data: an EDIFACT INVOIC with ALC groups, tax groups and qualified FTX', () => {
   const tx = () =>
     edifact('INVOIC', [
