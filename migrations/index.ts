@@ -2,6 +2,7 @@ import { Initial1763800000000 } from './0001-initial';
 import { MessageMdn1763900000000 } from './0002-mdn';
 import { JobStarts1764900000000 } from './0003-job-starts';
 import { LineageIndexes1765000000000 } from './0004-lineage-indexes';
+import { PartnerState1765100000000 } from './0005-partner-state';
 
 /** The one list of migrations, in order. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   MessageMdn1763900000000,
   JobStarts1764900000000,
   LineageIndexes1765000000000,
+  PartnerState1765100000000,
 ];

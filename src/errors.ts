@@ -184,6 +184,10 @@ export const catalogue = {
     message: 'a key, host key or CA file named in the configuration cannot be read or holds nothing usable',
   },
   EDIGW_REMOTE_NO_FREE_NAME: { kind: 'dead', message: 'every name the file could be given on the server is taken' },
+  EDIGW_CHECK_FAILED: {
+    kind: 'retry',
+    message: "a partner connectivity check got no answer from the partner's server in time, or failed unexpectedly",
+  },
   EDIGW_SFTP_UNREACHABLE: { kind: 'retry', message: 'the SFTP server is not reachable' },
   EDIGW_SFTP_HOST_KEY_MISMATCH: {
     kind: 'dead',

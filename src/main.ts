@@ -15,7 +15,7 @@ import { formatIssue } from './config/yaml';
 import { readFileSync } from 'node:fs';
 import { GatewayError } from './errors';
 import { Store } from './store/store';
-import type { Inbound } from './transports';
+import type { Inbound, PollerState } from './transports';
 import { createAdminApp, listenAdmin, type AdminListener } from './admin/server';
 import { auditEvent } from './admin/audit';
 import { answerMetricsRequests, askWorkers, GatewayMetrics } from './admin/metrics';
@@ -23,6 +23,7 @@ import { overdueAckCount, transactionRows } from './admin/reports/query';
 import { recentOf } from './admin/console/recent';
 import { certificateRows } from './admin/reports/certificates';
 import { createLogger, type Logger } from './pipeline/logger';
+import { VerdictCaches } from './canonical/losses';
 import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext } from './pipeline/context';
@@ -35,6 +36,9 @@ import { replayDelivery } from './pipeline/deliver';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { listeners } from './pipeline/listeners';
 import { expiringCertificates } from './pipeline/as2';
+import { checkPartner } from './pipeline/partner-check';
+import { certificateInventory } from './pipeline/certificate-inventory';
+import { partnersHealth, setPartnerPaused } from './pipeline/partner-health';
 
 export interface GatewayOptions {
   configFile?: string;
@@ -78,6 +82,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     partners,
     profiles: profilesOf(config, logger).set,
     maps: new Maps(config.partners),
+    lossVerdicts: new VerdictCaches(),
     logger,
     clock: () => new Date(),
   };
@@ -197,7 +202,12 @@ function forkWorkers(
 }
 
 /** The admin API of a running gateway: submit, send, health, reports, certificates, metrics. */
-function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv, metrics: GatewayMetrics) {
+function adminApp(
+  ctx: PipelineContext,
+  env: NodeJS.ProcessEnv,
+  metrics: GatewayMetrics,
+  pollers: (partnerId: string) => PollerState[],
+) {
   const { config, store, partners, logger } = ctx;
   const admin = config.admin!;
   return createAdminApp({
@@ -253,6 +263,7 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv, metrics: Gateway
     console: {
       overdueAcks: () => overdueAckCount(store, ctx.clock()),
       recentMessages: async (limit) => (await transactionRows(store, { latest: limit })).map(recentOf),
+      certificateInventory: () => certificateInventory(ctx),
     },
     messages: {
       searchMessages: (filter, page) => store.history.search(filter, page),
@@ -272,6 +283,14 @@ function adminApp(ctx: PipelineContext, env: NodeJS.ProcessEnv, metrics: Gateway
         ctx.kick?.();
         return { id: d.id, messageId: d.messageId, partnerId: d.partnerId, status: d.status };
       },
+    },
+    partners: {
+      list: () => partnersHealth(ctx, pollers),
+      check: async (id) => {
+        const partner = partners.get(id);
+        return partner ? checkPartner(ctx, partner) : undefined;
+      },
+      setPaused: (id, paused, by, reason) => setPartnerPaused(ctx, id, paused, by, reason),
     },
     metrics: { mode: admin.metrics, scrape: () => metrics.scrape() },
     logger,
@@ -300,6 +319,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     partners,
     profiles: profiles.set,
     maps: new Maps(config.partners),
+    lossVerdicts: new VerdictCaches(),
     logger,
     clock: () => new Date(),
     intakeGate: new IntakeGate(),
@@ -414,7 +434,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   let admin: AdminListener | undefined;
   try {
     if (config.admin) {
-      const app = adminApp(ctx, env, metrics);
+      // The pollers run here, in the process that serves the admin API: their state is read in memory.
+      const pollerStates = (id: string) =>
+        (inbound.get(id) ?? []).flatMap((t) => (t.pollerState ? [t.pollerState()] : []));
+      const app = adminApp(ctx, env, metrics, pollerStates);
       try {
         admin = await listenAdmin(app, config.admin.port, config.admin.host);
       } catch (e) {

@@ -13,6 +13,7 @@ import { formatIssue } from './config/yaml';
 import { GatewayError } from './errors';
 import type { PipelineContext, PipelineView } from './pipeline/context';
 import type { Logger } from './pipeline/logger';
+import { VerdictCaches } from './canonical/losses';
 import { Maps } from './pipeline/maps';
 import { PartnerDirectory } from './pipeline/partner-directory';
 import { poolOptionsFor } from './pipeline/pool-size';
@@ -77,6 +78,7 @@ export function openView(opts: { configFile?: string; logger: Logger; env?: Node
     partners,
     profiles: profilesOf(config, opts.logger).set,
     maps: new Maps(config.partners),
+    lossVerdicts: new VerdictCaches(),
     logger: opts.logger,
     clock: () => new Date(),
   };

@@ -23,6 +23,7 @@ import { createConsole, type ConsoleSources } from './console/router';
 import { messagesRouter, type MessageDeps } from './routes/messages';
 import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
 import { openApiRouter } from './routes/openapi';
+import { partnersRouter, type PartnerSources } from './routes/partners';
 import { mountMetrics, type MetricsMode } from './metrics';
 
 export interface AdminLogger {
@@ -67,6 +68,8 @@ export interface AdminDeps {
   messages?: MessageDeps;
   /** Dead letters and replay (routes/dead-letters.ts). */
   deadLetters?: DeadLetterDeps;
+  /** Partner health, connectivity check, pause and resume (routes/partners.ts); absent: those routes are 404. */
+  partners?: PartnerSources;
   /** `GET /metrics` (Prometheus text), open or behind the token (admin/metrics.ts); absent: no such route. */
   metrics?: { mode: MetricsMode; scrape(): Promise<{ contentType: string; body: string }> };
   logger: AdminLogger;
@@ -291,6 +294,15 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   if (deps.messages) app.use('/api', messagesRouter(deps.messages));
   if (deps.deadLetters)
     app.use('/api', deadLettersRouter({ ...deps.deadLetters, ...(deps.audit ? { audit: deps.audit } : {}) }));
+  if (deps.partners)
+    app.use(
+      '/api',
+      partnersRouter({
+        ...deps.partners,
+        exists: (id) => deps.partnerExists(id),
+        ...(deps.audit ? { audit: deps.audit } : {}),
+      }),
+    );
 
   app.use((req, res) => {
     fail(res, new GatewayError('EDIGW_ADMIN_NOT_FOUND', `${req.method} ${req.path}`));

@@ -222,21 +222,76 @@ export const carrierIdAgencies = list('Carrier id agency', { x12: 'TD502 (66)', 
   ['buyer-assigned', '92', '92'],
 ]);
 
-/** Package types: X12 TD101 (103) / EDIFACT PAC C202 7065 (UN/ECE Recommendation 21). */
-export const packageTypes = list('Package type', { x12: 'TD101 (103)', edifact: 'PAC C202 7065' }, [
-  ['bag', 'BAG', 'BG'],
-  ['box', 'BOX', 'BX'],
-  ['carton', 'CTN', 'CT'],
-  ['case', 'CAS', 'CS'],
-  ['drum', 'DRM', 'DR'],
-  ['pallet', 'PLT', 'PX'],
-]);
-
 /** Transport equipment: X12 TD301 (40) / EDIFACT EQD 8053. */
 export const equipmentTypes = list('Equipment', { x12: 'TD301 (40)', edifact: 'EQD 8053' }, [
   ['container', 'CN', 'CN'],
   ['trailer', 'TL', 'TE'],
   ['rail-car', 'RR', 'RR'],
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Line-level business data (docs/canonical.md, "Line prices, packaging, store allocations and
+// product ids"). An empty column: the standard has no code of that meaning, so the value is not
+// written there (and the loss check says so).
+// ---------------------------------------------------------------------------------------------
+
+/** What a price of a line is. The unit price (PO104 / PRI AAA) has a field of its own; these are the others. */
+export const priceQualifiers = list('Price', { x12: 'CTP02 (236)', edifact: 'PRI C509 5125' }, [
+  ['net', '', 'AAA'],
+  ['gross', '', 'AAB'],
+  ['retail', 'RES', 'AAE'],
+  ['retail-excluding-tax', '', 'AAF'],
+  ['average-selling', '', 'AAD'],
+  ['calculation', '', 'CAL'],
+  ['information', '', 'INF'],
+  ['invoice', '', 'INV'],
+  ['unit-cost', 'UCP', ''],
+  ['list', 'LPR', ''],
+  ['promotional', 'PRP', ''],
+  ['suggested-retail', 'MSR', ''],
+  ['contract', 'CON', ''],
+  ['catalogue', 'CAT', ''],
+]);
+
+/**
+ * The kind of price (X12 639 basis of unit price: PO105, IT105, CTP09 / EDIFACT 5375 price type). X12 PE
+ * (price per each) and TE (contract price per each) are no rows: they are read as a price per one EA,
+ * the second of contract type (x12-pricing.ts).
+ */
+export const priceTypes = list('Price type', { x12: 'PO105, IT105, CTP09 (639)', edifact: 'PRI C509 5375' }, [
+  ['catalogue', 'CA', 'CA'],
+  ['contract', 'CT', 'CT'],
+  ['distributor', 'DI', 'DI'],
+  ['suggested-retail', 'SR', 'SR'],
+]);
+
+/**
+ * The type of a package (X12 103 packaging code, its first three characters / EDIFACT PAC C202 7065, UN/ECE
+ * Recommendation 21). The material X12 adds (the last two characters of 103) has no EDIFACT element.
+ */
+export const packageTypes = list('Package type', { x12: 'PO404 (103), 1-3', edifact: 'PAC C202 7065' }, [
+  ['carton', 'CTN', 'CT'],
+  ['case', 'CAS', 'CS'],
+  ['box', 'BOX', 'BX'],
+  ['pallet', 'PLT', 'PX'],
+  ['bag', 'BAG', 'BG'],
+  ['bundle', 'BDL', 'BE'],
+  ['crate', 'CRT', 'CR'],
+  ['drum', 'DRM', 'DR'],
+  ['roll', 'ROL', 'RO'],
+]);
+
+/**
+ * Product ids beside the five a line has fields for (buyer, vendor, manufacturer item, GTIN, ISBN):
+ * X12 PO1/IT1/LIN qualifier pairs (235) / EDIFACT PIA C212 7143.
+ */
+export const productIdQualifiers = list('Product id', { x12: 'PO106… (235)', edifact: 'PIA C212 7143' }, [
+  ['serial-number', 'SN', 'SN'],
+  ['batch', 'LT', 'NB'],
+  ['drawing', 'DR', 'DR'],
+  ['engineering-change', 'EC', 'EC'],
+  ['colour', 'BO', ''],
+  ['size', 'IZ', ''],
 ]);
 
 export type Role = (typeof partyRoles.names)[number];
@@ -251,8 +306,11 @@ export type NoteQualifierName = (typeof noteQualifiers.names)[number];
 export type TaxTypeName = (typeof taxTypes.names)[number];
 export type TransportModeName = (typeof transportModes.names)[number];
 export type CarrierIdAgency = (typeof carrierIdAgencies.names)[number];
-export type PackageTypeName = (typeof packageTypes.names)[number];
 export type EquipmentTypeName = (typeof equipmentTypes.names)[number];
+export type PriceQualifierName = (typeof priceQualifiers.names)[number];
+export type PriceTypeName = (typeof priceTypes.names)[number];
+export type PackageTypeName = (typeof packageTypes.names)[number];
+export type ProductIdQualifierName = (typeof productIdQualifiers.names)[number];
 
 /** Every list, in the order docs/canonical.md shows them. */
 export const codeLists: ReadonlyArray<QualifierList<string>> = [
@@ -268,8 +326,11 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   taxTypes,
   transportModes,
   carrierIdAgencies,
-  packageTypes,
   equipmentTypes,
+  priceQualifiers,
+  priceTypes,
+  packageTypes,
+  productIdQualifiers,
 ];
 
 /** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */

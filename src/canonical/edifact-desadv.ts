@@ -21,6 +21,7 @@ import {
   t,
 } from './edifact-common';
 import { eqdEquipment, eqdSegments, pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
+import { piaSegments, productIds } from './edifact-pricing';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
 const OWN_DATES = ['137', '11', '17'];
@@ -46,6 +47,7 @@ function item(segs: Seg[]): ShippedItem {
     unit: currentUnit(shipped?.unit ?? ordered?.unit),
     orderedQuantity: ordered?.value,
     ...itemIds(segs),
+    productIds: some(productIds(segs)),
   };
   const description = imdDescription(segs);
   if (description) i.description = description;
@@ -108,7 +110,7 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   if (items > 0 || sn.packaging?.length) out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));
   for (const order of sn.orders) {
     for (const i of order.items) {
-      out.push(...linSegments(i.lineNumber, i));
+      out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
       out.push(...imdSegments(i.description));
       out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
       if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));

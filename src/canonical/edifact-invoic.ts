@@ -26,6 +26,7 @@ import {
   t,
   unitPrice,
 } from './edifact-common';
+import { edifactLineDetails, locSegments, piaSegments, priSegments, unitPriSegment } from './edifact-pricing';
 
 export const edifactInvoiceType = new CodeMap<InvoiceType>([
   ['invoice', '380'],
@@ -54,6 +55,7 @@ function line(segs: Seg[]): InvoiceLine {
     unit: currentUnit(qty?.unit),
     unitPrice: unitPrice(segs, 'AAA', 'AAB', 'INV'),
     ...itemIds(segs),
+    ...edifactLineDetails(segs, { unitPrice: ['AAA', 'AAB', 'INV'], divided: true }),
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
@@ -122,12 +124,13 @@ export function toInvoic(inv: Invoice): Segment[] {
   out.push(...patSegments(inv.terms));
   out.push(...alcSegments(inv.charges));
   for (const l of inv.lines) {
-    out.push(...linSegments(l.lineNumber, l));
+    out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['47', num(l.quantity), l.unit ?? '']));
     out.push(...dtmSegments(l.dates));
-    if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
-    out.push(...rffSegments(l.references));
+    out.push(...unitPriSegment(l), ...priSegments(l.prices));
+    // The INVOIC's PAC group has no QTY for the pack: packaging is not written (the loss check says so).
+    out.push(...rffSegments(l.references), ...locSegments(l.allocations));
     out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));

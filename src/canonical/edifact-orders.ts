@@ -12,12 +12,20 @@ import {
   ftxNotes,
   ftxSegments,
   pacPackaging,
-  pacSegments,
+  pacSegments as headerPacSegments,
   taxGroups,
   taxSegments,
   tdtCarriers,
   tdtSegments,
 } from './edifact-charges';
+import {
+  edifactLineDetails,
+  locSegments,
+  pacSegments,
+  piaSegments,
+  priSegments,
+  unitPriSegment,
+} from './edifact-pricing';
 import {
   amount,
   c,
@@ -69,6 +77,7 @@ function line(segs: Seg[]): OrderLine {
     unit: qty?.unit,
     unitPrice: price(segs, 'AAA', 'AAB'),
     ...itemIds(segs),
+    ...edifactLineDetails(segs, { unitPrice: ['AAA', 'AAB'], divided: false }),
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
@@ -124,15 +133,15 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...taxSegments(po.taxes));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
   out.push(...patSegments(po.terms));
-  out.push(...tdtSegments(po.carriers), ...pacSegments(po.packaging), ...eqdSegments(po.equipment));
+  out.push(...tdtSegments(po.carriers), ...headerPacSegments(po.packaging), ...eqdSegments(po.equipment));
   out.push(...alcSegments(po.charges));
   for (const l of po.lines) {
-    out.push(...linSegments(l.lineNumber, l));
+    out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
-    if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
-    out.push(...rffSegments(l.references));
+    out.push(...unitPriSegment(l), ...priSegments(l.prices));
+    out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
     out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));

@@ -26,6 +26,14 @@ import {
   t,
   unitPrice,
 } from './edifact-common';
+import {
+  edifactLineDetails,
+  locSegments,
+  pacSegments,
+  piaSegments,
+  priSegments,
+  unitPriSegment,
+} from './edifact-pricing';
 
 /** BGM 4343 response types; the first for a status is written. */
 export const edifactResponseStatus = new CodeMap<ResponseStatus>([
@@ -82,6 +90,7 @@ function line(segs: Seg[]): ResponseLine {
     confirmedQuantity: confirmed?.value,
     estimatedDelivery: dateOf(segs, '17'),
     ...itemIds(segs),
+    ...edifactLineDetails(segs, { unitPrice: ['AAA', 'AAB'], divided: true }),
   };
   const description = imdDescription(segs);
   if (description) l.description = description;
@@ -154,6 +163,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
         l,
         l.status === 'backordered' ? BACKORDERED_ACTION : (edifactLineAction.code(l.status) ?? ''),
       ),
+      ...piaSegments(l.productIds),
     );
     out.push(...imdSegments(l.description));
     if (l.quantity !== undefined) out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
@@ -162,8 +172,8 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     if (confirmed !== undefined) out.push(seg('QTY', [backordered ? '83' : '113', num(confirmed), l.unit ?? '']));
     if (l.estimatedDelivery) out.push(dtm('17', l.estimatedDelivery));
     out.push(...dtmSegments(l.dates));
-    if (l.unitPrice !== undefined) out.push(seg('PRI', ['AAA', num(l.unitPrice)]));
-    out.push(...rffSegments(l.references));
+    out.push(...unitPriSegment(l), ...priSegments(l.prices));
+    out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
     out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));

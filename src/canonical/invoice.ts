@@ -8,6 +8,7 @@ import type { DocumentKind } from './kind';
 import type { Charge, NoteEntry, Tax } from './business';
 import { invoiceSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, Reference } from './common';
+import type { LineDetails } from './line-details';
 
 export type { PaymentTerms } from './common';
 import { fromX12_810, toX12_810 } from './x12-810';
@@ -19,7 +20,7 @@ export type InvoiceType = 'invoice' | 'credit' | 'debit' | 'consolidated';
 /** Every document knows every role (code-lists.ts); the name stays for the code that used it. */
 export type InvoiceRole = PartyRole;
 
-export interface InvoiceLine extends ItemIds {
+export interface InvoiceLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 IT101, EDIFACT LIN 1082). */
   lineNumber?: string;
   quantity: number;

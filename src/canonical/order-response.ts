@@ -8,6 +8,7 @@ import type { DocumentKind } from './kind';
 import type { Charge, NoteEntry, Tax } from './business';
 import { orderResponseSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
+import type { LineDetails } from './line-details';
 import { fromX12_855, toX12_855 } from './x12-855';
 import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 
@@ -17,7 +18,7 @@ export type ResponseStatus = 'accepted' | 'changed' | 'rejected';
 /** The answer to one line: X12 ACK01 (668) / EDIFACT LIN 1229 (with QTY 83 for a back order). */
 export type LineStatus = 'accepted' | 'rejected' | 'changed' | 'backordered';
 
-export interface ResponseLine extends ItemIds {
+export interface ResponseLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
   lineNumber?: string;
   status?: LineStatus;

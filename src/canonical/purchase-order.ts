@@ -8,6 +8,7 @@ import type { DocumentKind } from './kind';
 import type { Carrier, Charge, Equipment, NoteEntry, Packaging, Tax } from './business';
 import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
+import type { LineDetails } from './line-details';
 import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
 
@@ -40,7 +41,7 @@ export type OrderPurpose = DocumentPurpose;
 /** What kind of order: X12 BEG02 (92) / EDIFACT BGM C002 1001. */
 export type OrderType = 'order' | 'blanket' | 'rush' | 'release' | 'consigned';
 
-export interface OrderLine extends ItemIds {
+export interface OrderLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
   lineNumber?: string;
   quantity: number;

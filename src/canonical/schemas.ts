@@ -18,13 +18,16 @@ import {
   contactFunctions,
   equipmentTypes,
   noteQualifiers,
-  packageTypes,
   taxTypes,
   transportModes,
   dateQualifiers,
   isRawCode,
+  packageTypes,
   partyIdAgencies,
   partyRoles,
+  priceQualifiers,
+  priceTypes,
+  productIdQualifiers,
   referenceQualifiers,
 } from './code-lists';
 import type { OrderType, PurchaseOrder } from './purchase-order';
@@ -169,6 +172,46 @@ const equipment = z.strictObject({ type: qualified(equipmentTypes).optional(), i
 
 /** A general note as text, or a note with its qualifier. */
 const note = z.union([text, z.strictObject({ qualifier: qualified(noteQualifiers), text })]);
+const productIds = z.array(z.strictObject({ qualifier: qualified(productIdQualifiers), value: text })).optional();
+
+/** Line prices, packaging, store allocations and product ids (line-details.ts). */
+const lineDetails = {
+  unitPriceType: qualified(priceTypes).optional(),
+  unitPriceUnit: text.optional(),
+  prices: z
+    .array(
+      z.strictObject({
+        qualifier: qualified(priceQualifiers),
+        amount,
+        basisQuantity: amount.optional(),
+        basisUnit: text.optional(),
+        type: qualified(priceTypes).optional(),
+      }),
+    )
+    .optional(),
+  packaging: z
+    .array(
+      z.strictObject({
+        pack: amount.optional(),
+        size: amount.optional(),
+        unit: text.optional(),
+        packageType: qualified(packageTypes).optional(),
+        packageMaterial: text.optional(),
+      }),
+    )
+    .optional(),
+  allocations: z
+    .array(
+      z.strictObject({
+        location: text,
+        idQualifier: qualified(partyIdAgencies).optional(),
+        quantity: amount,
+        unit: text.optional(),
+      }),
+    )
+    .optional(),
+  productIds,
+};
 
 /** What every line may carry beside its own fields. */
 const lineExtras = { references: z.array(reference).optional(), dates: z.array(dateRef).optional() };
@@ -206,6 +249,7 @@ export const purchaseOrderSchema = z
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineDetails,
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
@@ -246,6 +290,7 @@ export const invoiceSchema = z
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineDetails,
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
@@ -287,6 +332,7 @@ export const shipNoticeSchema = z
             orderedQuantity: amount.optional(),
             ...itemIds,
             description: text.optional(),
+            productIds,
             ...lineExtras,
           }),
         ),
@@ -322,6 +368,7 @@ export const orderResponseSchema = z
         estimatedDelivery: isoDate.optional(),
         ...itemIds,
         description: text.optional(),
+        ...lineDetails,
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),

@@ -19,8 +19,11 @@ export function fromSegment(s: Segment): Seg {
   return { id: s.id, el: (n) => s.elements[n - 1] };
 }
 
+// Element keys' two-digit suffixes, made once: readers ask for elements by number on every line.
+const suffix = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+
 function fromNode(id: string, node: SegmentNode): Seg {
-  return { id, el: (n) => node[id + String(n).padStart(2, '0')] };
+  return { id, el: (n) => node[id + (suffix[n] ?? String(n).padStart(2, '0'))] };
 }
 
 function isLoopKey(key: string): boolean {

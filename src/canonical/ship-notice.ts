@@ -11,6 +11,7 @@ import type { DocumentKind } from './kind';
 import type { Carrier, Equipment, Packaging } from './business';
 import { shipNoticeSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
+import type { LineDetails } from './line-details';
 import { fromX12_856, toX12_856 } from './x12-856';
 import { fromDesadv, toDesadv } from './edifact-desadv';
 
@@ -18,7 +19,7 @@ import { fromDesadv, toDesadv } from './edifact-desadv';
 export type ShipNoticeRole = PartyRole;
 export type ShipReferenceQualifier = ReferenceQualifier;
 
-export interface ShippedItem extends ItemIds {
+export interface ShippedItem extends ItemIds, Pick<LineDetails, 'productIds'> {
   /** The line number as sent (X12 LIN01, else SN101; EDIFACT LIN 1082). */
   lineNumber?: string;
   /** How many were shipped (X12 SN102, EDIFACT QTY 12). */

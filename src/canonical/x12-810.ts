@@ -6,6 +6,7 @@ import { itdSegments, itdTerms } from './x12-terms';
 import { nteNotes, nteSegments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
+import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 /** BIG07 (640): an invoice sends no transaction type, or DI (debit invoice). */
 export const x12InvoiceType = new CodeMap<InvoiceType>([
@@ -41,6 +42,7 @@ function line(segs: Seg[]): InvoiceLine {
     unit: unitFromX12Code(t(it1, 3)),
     unitPrice: numberOf(t(it1, 4)),
     ...itemIds(it1, 6, 25),
+    ...x12LineDetails(segs, it1, { basisAt: 5, idsFrom: 6, idsTo: 25 }),
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
@@ -110,6 +112,7 @@ export function toX12_810(inv: Invoice): Segment[] {
   out.push(...itdSegments(inv.terms));
   out.push(...dtmSegments(inv.dates));
   for (const l of inv.lines) {
+    const ids = itemIdElements(l);
     out.push(
       seg(
         'IT1',
@@ -117,13 +120,15 @@ export function toX12_810(inv: Invoice): Segment[] {
         num(l.quantity),
         unitToX12Code(l.unit),
         num(l.unitPrice),
-        '',
-        ...itemIdElements(l),
+        x12PriceBasis(l),
+        ...ids,
+        ...productIdElements(l.productIds, 20 - ids.length),
       ),
     );
     out.push(...txiSegments(l.taxes));
-    out.push(...pidSegments(l.description));
-    out.push(...refSegments(l.references), ...dtmSegments(l.dates), ...sacSegments(l.charges));
+    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
+    out.push(...sacSegments(l.charges));
   }
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));

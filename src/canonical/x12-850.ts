@@ -21,6 +21,7 @@ import {
   txiSegments,
   txiTaxes,
 } from './x12-charges';
+import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 export { x12Purpose };
 
@@ -56,6 +57,7 @@ function line(segs: Seg[]): OrderLine {
     unit: unitFromX12Code(t(po1, 3)),
     unitPrice: numberOf(t(po1, 4)),
     ...itemIds(po1, 6, 25),
+    ...x12LineDetails(segs, po1, { basisAt: 5, idsFrom: 6, idsTo: 25 }),
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
@@ -126,6 +128,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   out.push(...n9Segments(po.notes, chunks));
   for (const p of po.parties) out.push(...n1Segments(p));
   for (const l of po.lines) {
+    const ids = itemIdElements(l);
     out.push(
       seg(
         'PO1',
@@ -133,13 +136,14 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
         num(l.quantity),
         unitToX12Code(l.unit),
         num(l.unitPrice),
-        '',
-        ...itemIdElements(l),
+        x12PriceBasis(l),
+        ...ids,
+        ...productIdElements(l.productIds, 20 - ids.length),
       ),
     );
-    out.push(...pidSegments(l.description));
-    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...dtmSegments(l.dates));
-    out.push(...msgSegments(l.notes), ...txiSegments(l.taxes));
+    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
+    out.push(...dtmSegments(l.dates), ...msgSegments(l.notes), ...txiSegments(l.taxes));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

@@ -6,6 +6,7 @@ import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } f
 import { itdSegments, itdTerms } from './x12-terms';
 import { n9Notes, n9Segments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
+import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
 export const x12ResponseStatus = new CodeMap<ResponseStatus>([
@@ -62,6 +63,7 @@ function line(segs: Seg[]): ResponseLine {
     confirmedQuantity: ack ? numberOf(t(ack, 2)) : undefined,
     estimatedDelivery: ack && DELIVERY.includes(t(ack, 4)) ? isoDate(t(ack, 5)) : undefined,
     ...itemIds(po1, 6, 25),
+    ...x12LineDetails(segs, po1, { basisAt: 5, idsFrom: 6, idsTo: 25 }),
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
@@ -132,6 +134,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
   for (const p of r.parties) out.push(...n1Segments(p));
   for (const l of r.lines) {
     const unit = unitToX12Code(l.unit);
+    const ids = itemIdElements(l);
     // PO103 needs PO102 (C0302) and ACK03 needs ACK02: the unit travels with whichever quantity there is.
     out.push(
       seg(
@@ -140,12 +143,14 @@ export function toX12_855(r: OrderResponse): Segment[] {
         num(l.quantity),
         l.quantity !== undefined ? unit : '',
         num(l.unitPrice),
-        '',
-        ...itemIdElements(l),
+        x12PriceBasis(l),
+        ...ids,
+        ...productIdElements(l.productIds, 20 - ids.length),
       ),
     );
-    out.push(...pidSegments(l.description));
-    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...dtmSegments(l.dates));
+    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
+    out.push(...dtmSegments(l.dates));
     // ACK01 is mandatory: a line without a status has no ACK, and so no confirmed quantity or date either.
     if (l.status) {
       out.push(

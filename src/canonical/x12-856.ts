@@ -16,6 +16,7 @@ import {
   x12Purpose,
 } from './x12-common';
 import { td1Packaging, td1Segments, td3Equipment, td3Segments, td5Carriers, td5Segments } from './x12-charges';
+import { productIdElements, productIds } from './x12-pricing';
 
 /** DTM 011 and 017 are the notice's shipped and estimatedDelivery. */
 const OWN_DATES = ['011', '017'];
@@ -71,6 +72,7 @@ function item(segs: Seg[]): ShippedItem {
     unit: sn1 ? unitFromX12Code(t(sn1, 3)) : undefined,
     orderedQuantity: sn1 ? numberOf(t(sn1, 5)) : undefined,
     ...(lin ? itemIds(lin, 2, 31) : {}),
+    productIds: lin ? some(productIds(lin, 2, 31)) : undefined,
   };
   const description = pidDescription(segs);
   if (description) i.description = description;
@@ -165,7 +167,8 @@ export function toX12_856(sn: ShipNotice): Segment[] {
     }
     for (const i of order.items) {
       hl(parent, ITEM, false);
-      const ids = itemIdElements(i);
+      const known = itemIdElements(i);
+      const ids = [...known, ...productIdElements(i.productIds, 30 - known.length)];
       // LIN02/LIN03 are mandatory: an item without item numbers has no LIN, and its line number goes to SN101.
       if (ids.length) out.push(seg('LIN', i.lineNumber ?? '', ...ids));
       // SN103 is mandatory, but a unit is never invented: without one the profile check refuses the document.

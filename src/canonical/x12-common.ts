@@ -65,7 +65,10 @@ export const n1Members = [
 export function itemIds(s: Seg, from: number, to: number): ItemIds {
   const ids: ItemIds = {};
   for (let i = from; i < to; i += 2) {
-    const field = itemQualifiers.find(([q]) => q === t(s, i))?.[1];
+    // Read once: each read of a tree segment builds its element key, and this runs for every line.
+    const qualifier = t(s, i);
+    if (!qualifier) continue;
+    const field = itemQualifiers.find(([q]) => q === qualifier)?.[1];
     const value = t(s, i + 1);
     if (field && value && ids[field] === undefined) ids[field] = value;
   }

@@ -60,25 +60,37 @@ export async function workerCommand(o: { config?: string }): Promise<number> {
  * Runs a delivery the command just queued, here and now, once (the running gateway retries it if this
  * attempt fails). Resolves to the delivery as it stands afterwards.
  */
-async function deliverNow(ctx: PipelineContext, deliveryId: string, key: string): Promise<DeliveryRecord | null> {
+async function deliverNow(
+  ctx: PipelineContext,
+  deliveryId: string,
+  key: string,
+): Promise<{ d: DeliveryRecord | null; paused?: boolean }> {
   const job = await ctx.store.queue.claimKey(key, `cli:${process.pid}`);
   if (job) await deliverJob(ctx, job, new Senders(ctx));
   const read = () => ctx.store.read((m) => m.findOneBy(DeliveryRecord, { id: deliveryId }));
   // A running gateway may have claimed the job first: wait for its attempt to settle.
   const until = Date.now() + WAIT_FOR_GATEWAY_MS;
   let d = await read();
+  // A paused partner's delivery waits for a resume, not for an attempt: nothing to wait for here.
+  if (d?.partnerId && (await ctx.store.partners.paused()).has(d.partnerId)) return { d, paused: true };
   while (d && (d.status === 'pending' || d.status === 'delivering') && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 100));
     d = await read();
   }
-  return d;
+  return { d };
 }
 
 /** How long send/replay wait for a running gateway's attempt at a delivery they queued (its HTTP timeout is 30 s). */
 const WAIT_FOR_GATEWAY_MS = 45_000;
 
-function outcome(d: DeliveryRecord | null, io: Io): boolean {
+function outcome({ d, paused }: { d: DeliveryRecord | null; paused?: boolean }, io: Io): boolean {
   if (!d) return false;
+  if (paused) {
+    io.err(
+      `edi-gateway: delivery ${d.id} to ${d.endpoint} waits: partner ${d.partnerId}'s outbound deliveries are paused; it goes when an operator resumes them (POST /api/partners/${d.partnerId}/resume)\n`,
+    );
+    return false;
+  }
   if (d.status === 'delivered') {
     io.out(`delivered ${d.id} to ${d.endpoint} (attempt ${d.attempts})\n`);
     return true;

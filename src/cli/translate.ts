@@ -7,7 +7,7 @@ import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbo
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import type { Interchange, PartyId, Standard, Transaction } from '../edi/model';
 import type { ProfileSet } from '../edi/profile/profile-set';
-import { formatLoss, standardTranslation, type Translate, translationLosses } from '../canonical/losses';
+import { formatLoss, standardTranslation, type Translate, translationLosses, VerdictCache } from '../canonical/losses';
 import { write } from '../edi/write';
 import { checkGenerated } from '../edi/generated-check';
 import { formatDiagnostic } from '../edi/diagnostic';
@@ -139,9 +139,13 @@ async function reportLosses(
   ic: Interchange,
   tx: Transaction,
   to: TranslateTarget,
-  at: { file: string; profiles: ProfileSet },
+  at: { file: string; profiles: ProfileSet; verdicts: Map<string, VerdictCache> },
   io: Io,
 ): Promise<boolean> {
+  // One cache per translation: the sets of a file that share a shape are probed once.
+  const key = `${kind.name} ${ic.standard} ${to}`;
+  let verdicts = at.verdicts.get(key);
+  if (!verdicts) at.verdicts.set(key, (verdicts = new VerdictCache()));
   const translation: Translate =
     to === 'json'
       ? Object.assign(
@@ -159,6 +163,7 @@ async function reportLosses(
       file: at.file,
       interchange: ic.controlNumber,
       profiles: at.profiles,
+      verdicts,
       ...(ic.syntax.decimal ? { decimal: ic.syntax.decimal } : {}),
     },
     translation,
@@ -221,6 +226,7 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
   const json: Array<{ document: DocumentName }> = [];
   const out: Buffer[] = [];
   const now = new Date();
+  const verdicts = new Map<string, VerdictCache>();
   for (const ic of result.interchanges) {
     // Kinds in the order they first appear, each with its documents in input order.
     const byKind = new Map<DocumentKind, unknown[]>();
@@ -238,7 +244,8 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         const doc = canonicalOf(kind, ic.standard, tx, o.to, where, io);
         if (doc.refused) code = 1;
         if (doc.value === undefined) continue;
-        if (!doc.refused && (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set }, io))) code = 1;
+        if (!doc.refused && (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set, verdicts }, io)))
+          code = 1;
         if (o.to === 'json') json.push({ document: kind.name, ...(doc.value as object) });
         else byKind.set(kind, [...(byKind.get(kind) ?? []), doc.value]);
       }

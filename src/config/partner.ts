@@ -362,7 +362,7 @@ function transportSections(p: Obj): { path: (string | number)[]; section: Obj; r
 }
 
 /** Every certificate or key file a partner file names, located from the file's root. */
-function keyFiles(p: Obj): NamedFile[] {
+export function keyFiles(p: Obj): NamedFile[] {
   return [
     ...as2CertificateFiles(p),
     ...transportSections(p).flatMap((t) =>

@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config/gateway';
 import type { ProfileSet } from '../edi/profile/profile-set';
 import type { Store } from '../store/store';
 import type { IntakeGate } from './intake-gate';
+import type { VerdictCaches } from '../canonical/losses';
 import type { Logger } from './logger';
 import type { Maps } from './maps';
 import type { Meter } from './meter';
@@ -22,6 +23,8 @@ export interface PipelineContext {
   intakeGate?: IntakeGate;
   /** What the pipeline counts (Prometheus in a running gateway); absent: nothing is counted. */
   meter?: Meter;
+  /** What earlier loss checks of each route's translation found (src/canonical/losses.ts); absent: none kept. */
+  lossVerdicts?: VerdictCaches;
 }
 
 /** The part of the context that needs no database: what `simulate` runs with. */

@@ -125,13 +125,29 @@ async function jobData(ctx: PipelineContext, job: Job): Promise<DeliverJobData |
   };
 }
 
-async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promise<Attempt | undefined> {
+/** How long a paused partner's delivery waits before it looks again (a resume wakes it at once). */
+export const PAUSED_WAIT_MS = 60_000;
+
+/** The queue's note on a job that waits for its partner to be resumed; `Queue.wake` finds the jobs by it. */
+export const pausedNote = (partnerId: string) => `paused: partner ${partnerId}'s outbound deliveries are paused`;
+
+async function attempt(
+  ctx: PipelineContext,
+  job: Job,
+  senders: Senders,
+  paused: ReadonlySet<string>,
+): Promise<Attempt | undefined> {
   const data = await jobData(ctx, job);
   if (!data) {
     await ctx.store.queue.dead(
       job,
       `delivery ${(job.data as { deliveryId?: string } | null)?.deliveryId} does not exist`,
     );
+    return undefined;
+  }
+  // Waiting is not failing: the attempt is given back, so a long pause neither retries nor dead-letters.
+  if (paused.has(data.partnerId)) {
+    await ctx.store.queue.postpone(job, pausedNote(data.partnerId), PAUSED_WAIT_MS);
     return undefined;
   }
   try {
@@ -175,7 +191,8 @@ async function attempt(ctx: PipelineContext, job: Job, senders: Senders): Promis
  */
 export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Senders): Promise<void> {
   const { store } = ctx;
-  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders)))).filter(
+  const paused = await store.partners.paused();
+  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders, paused)))).filter(
     (a): a is Attempt => a !== undefined,
   );
   if (attempts.length === 0) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LoadedPartner } from '../config/partners';
 import type { Partner } from '../config/partner';
 import { GatewayError } from '../errors';
@@ -12,7 +13,7 @@ import {
   type DocumentKind,
 } from '../canonical';
 import type { PipelineView } from './context';
-import { type TranslationLoss, type Translate, translationLosses } from '../canonical/losses';
+import { type TranslationLoss, type Translate, translationLosses, type VerdictCache } from '../canonical/losses';
 import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
 
 export type Route = NonNullable<Partner['routes']>[number];
@@ -179,12 +180,16 @@ export async function produce(
           to,
         );
   const doc = interchangeDocument(out, ctx.profiles);
-  const losses = await routeLosses(ctx, { ic, tx, kind, target, canonical: wantsCanonical }, async (t) => {
-    const input = inputOf(t);
-    const again = checkDocument(kind, await mapped(input));
-    if (!again.ok) throw new Error(again.issues[0]);
-    return { document: input, output: kind[target].write(again.value as never) };
-  });
+  const losses = await routeLosses(
+    ctx,
+    { ic, tx, kind, target, canonical: wantsCanonical, map: route.map, from: partner.id },
+    async (t) => {
+      const input = inputOf(t);
+      const again = checkDocument(kind, await mapped(input));
+      if (!again.ok) throw new Error(again.issues[0]);
+      return { document: input, output: kind[target].write(again.value as never) };
+    },
+  );
   return {
     ...doc,
     losses,
@@ -199,10 +204,19 @@ export async function produce(
  */
 async function routeLosses(
   ctx: PipelineView,
-  at: { ic: Interchange; tx: Transaction; kind: DocumentKind; target: 'x12' | 'edifact'; canonical: boolean },
+  at: {
+    ic: Interchange;
+    tx: Transaction;
+    kind: DocumentKind;
+    target: 'x12' | 'edifact';
+    canonical: boolean;
+    map?: string;
+    from: string;
+  },
   translate: Translate,
 ): Promise<TranslationLoss[]> {
   const { ic, tx, kind, target } = at;
+  const verdicts = verdictsOf(ctx, at);
   if (at.canonical) {
     // The document the map read, written back in the source standard: a default code comes back as sent.
     const source = canonicalKind(ic, tx);
@@ -217,9 +231,46 @@ async function routeLosses(
       tx,
       interchange: ic.controlNumber,
       profiles: ctx.profiles,
+      ...(verdicts ? { verdicts } : {}),
       ...(ic.syntax.decimal ? { decimal: ic.syntax.decimal } : {}),
     },
     translate,
     `${target === 'x12' ? 'X12' : 'EDIFACT'} ${kind[target].type}`,
+  );
+}
+
+/**
+ * The verdicts of earlier checks of the same translation: the source type, the map as it is now (its
+ * text, so an edited map starts afresh) with the partner it is given as its source, and the target kind. A map that looks up cross-reference tables
+ * translates by data that changes under it, so its verdicts are not kept.
+ */
+function verdictsOf(
+  ctx: PipelineView,
+  at: {
+    ic: Interchange;
+    tx: Transaction;
+    kind: DocumentKind;
+    target: 'x12' | 'edifact';
+    canonical: boolean;
+    map?: string;
+    from: string;
+  },
+): VerdictCache | undefined {
+  if (!ctx.lossVerdicts) return undefined;
+  let map = '';
+  if (at.map) {
+    const { text } = ctx.maps.compile(at.map);
+    if (text.includes('$xref')) return undefined;
+    map = createHash('sha256').update(text).digest('hex');
+  }
+  return ctx.lossVerdicts.of(
+    [
+      at.ic.standard,
+      at.tx.type,
+      at.canonical ? 'canonical' : 'tree',
+      at.map ? `${at.map} ${map} ${at.from}` : '',
+      at.target,
+      at.kind.name,
+    ].join(' '),
   );
 }

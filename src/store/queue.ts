@@ -236,6 +236,23 @@ export class Queue {
     });
   }
 
+  /**
+   * Makes the queued jobs that were postponed with `reason` due now: the jobs of a resumed partner go
+   * out at once instead of at the end of their wait. The claim index (status, runAt) bounds the scan.
+   */
+  async wake(kind: string, reason: string): Promise<void> {
+    await this.serial.run(async () => {
+      const d = this.driver;
+      const now = sqlDate(d, this.clock());
+      await retryOnLockConflict(() =>
+        this.ds.query(
+          `UPDATE ${this.t} SET runAt = ?, updatedAt = ? WHERE status = 'queued' AND kind = ? AND lastError = ? AND runAt > ?`,
+          [now, now, kind, reason, now],
+        ),
+      );
+    });
+  }
+
   /** Dead-letters a job; with `manager`, inside the caller's transaction (so it commits with what the caller records). */
   async dead(job: Job, error: string, manager?: EntityManager): Promise<boolean> {
     return this.finish(job, { status: 'dead', lastError: error }, manager);

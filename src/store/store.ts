@@ -35,6 +35,7 @@ import { Deliveries } from './deliveries';
 import { MessageHistory } from './history';
 import { Acks } from './acks';
 import { AlertSources } from './alert-sources';
+import { PartnerRecords } from './partners';
 import { insertMany, insertOne, isUniqueViolation, lockConflictError, quote, sqlDate } from './sql';
 import { GatewayError } from '../errors';
 import type { Diagnostic, Group, Interchange } from '../edi/model';
@@ -186,6 +187,8 @@ export class Store {
   readonly history: MessageHistory;
   /** Acknowledgements received and the ack status they leave (acks.ts). */
   readonly acks = new Acks();
+  /** Partner health and the operator's pause (partners.ts). */
+  readonly partners: PartnerRecords;
   /** What alerts are made of (alert-sources.ts). */
   readonly alertSources: AlertSources;
   readonly files: FilePayloads | undefined;
@@ -204,6 +207,7 @@ export class Store {
     this.controlNumbers = new ControlNumbers(this.driver);
     this.deliveries = new Deliveries(this.driver, this.clock, (work) => this.read(work));
     this.alertSources = new AlertSources((work) => this.read(work));
+    this.partners = new PartnerRecords(this.driver, this.clock, (work) => this.read(work));
     this.history = new MessageHistory(
       this.driver,
       (sql, params) => this.query(sql, params),

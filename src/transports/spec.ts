@@ -63,11 +63,27 @@ export interface OutboundDeps {
   clock: () => Date;
 }
 
+/** How a poller's last rounds with its server went, for the partners page. No secrets. */
+export interface PollerState {
+  kind: string;
+  /** Where it polls: protocol://user@host:port/dir. */
+  url: string;
+  /** `ok`: the last round logged in and listed; `failing`: it did not; `waiting`: no round yet. */
+  state: 'ok' | 'failing' | 'waiting';
+  lastRoundAt: Date | null;
+  lastOkAt: Date | null;
+  /** Rounds failed in a row. */
+  failures: number;
+  lastError: { code: string; message: string } | null;
+}
+
 /** A consumer: takes bytes in until stopped. */
 export interface Inbound {
   start(): Promise<void>;
   /** Takes in nothing new, and resolves once whatever was in flight has finished. */
   stop(): Promise<void>;
+  /** Pollers of a remote server: how their connection fares. */
+  pollerState?(): PollerState;
 }
 
 export interface OutboundItem {

@@ -180,6 +180,15 @@ describe('admin users: roles over HTTP', () => {
       Object.keys(messageSearchQuery.shape),
     );
     expect(JSON.stringify(doc.paths['/api/dead-letters/replay'].post.requestBody)).toContain('"all"');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/partners',
+        '/api/partners/{id}/check',
+        '/api/partners/{id}/pause',
+        '/api/partners/{id}/resume',
+      ]),
+    );
+    expect(JSON.stringify(doc.paths['/api/partners/{id}/pause'].post.requestBody)).toContain('"reason"');
     expect((await fetch(`${base}/api/openapi.json`)).status).toBe(401);
   });
 

@@ -549,20 +549,31 @@ describe('web console: dead letters', () => {
   const setup = async () => {
     const replayed: string[] = [];
     const audited: string[] = [];
+    const filters: unknown[] = [];
     const s = await start({
       token: undefined,
       users,
       audit: async (e) => void audited.push(`${e.action} ${e.actor.name} ${String(e.detail?.deliveryId)}`),
       deadLetters: {
-        deadLetters: async () => ({ deadLetters: [dead], next: null }),
+        deadLetters: async (filter) => {
+          filters.push(filter);
+          return { deadLetters: [dead], next: null };
+        },
         replay: async (id) => {
           replayed.push(id);
           return { id, messageId: 'out1', partnerId: 'acme', status: 'pending' };
         },
       },
     });
-    return { s, replayed, audited };
+    return { s, replayed, audited, filters };
   };
+  const bulk = (s: Started, cookie: string, fields: Record<string, string>) =>
+    s.call('/dead-letters/replay', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: s.base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
   const replay = (s: Started, cookie: string, csrf?: string) =>
     s.call('/dead-letters/d1/replay', {
       method: 'POST',
@@ -601,6 +612,34 @@ describe('web console: dead letters', () => {
     const r = await replay(s, cookie);
     expect(r.status).toBe(403);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_CSRF_REFUSED');
+    expect(replayed).toEqual([]);
+  });
+
+  test('an operator replays every dead letter of a partner with one button, each recorded under her name', async () => {
+    const { s, replayed, audited, filters } = await setup();
+    const { cookie, csrf } = await signedInAs(s, users[0].token);
+    const page = await (await s.call('/dead-letters?partner=acme', { headers: { cookie } })).text();
+    expect(filters.at(-1)).toEqual({ partner: 'acme' });
+    expect(page).toMatch(/<input type="hidden" name="partner" value="acme" \/>/);
+    expect(page).toMatch(/Replay all dead letters that match/);
+    const r = await bulk(s, cookie, { _csrf: csrf, partner: 'acme' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/dead-letters?partner=acme&replayed=1&failed=0');
+    expect(filters.at(-1)).toEqual({ partner: 'acme' });
+    expect(replayed).toEqual(['d1']);
+    expect(audited).toEqual(['bulk-replay olga d1']);
+    const after = await (await s.call(r.headers.get('location')!, { headers: { cookie } })).text();
+    expect(after).toMatch(/<p role="status">\s*Replayed 1 dead letter\./);
+  });
+
+  test('the bulk replay is refused to an auditor (its button disabled) and without the CSRF token', async () => {
+    const { s, replayed } = await setup();
+    const auditor = await signedInAs(s, users[1].token);
+    const page = await (await s.call('/dead-letters', { headers: { cookie: auditor.cookie } })).text();
+    expect(page).toMatch(/<button\s+type="submit"\s+disabled\s+aria-describedby="auditor-note"\s*>\s*Replay all dead letters/);
+    expect((await bulk(s, auditor.cookie, { _csrf: auditor.csrf })).status).toBe(403);
+    const operator = await signedInAs(s, users[0].token);
+    expect((await bulk(s, operator.cookie, {})).status).toBe(403);
     expect(replayed).toEqual([]);
   });
 });

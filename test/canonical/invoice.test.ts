@@ -42,8 +42,21 @@ run('canonical invoice: reading the corpus', () => {
       },
     ]);
     expect(inv.lines).toEqual([
-      { quantity: 4, unitPrice: 70, gtin: '9781501331978', description: 'Retail Buying From Basics to Fashion' },
-      { quantity: 1, unitPrice: 5.66, gtin: '9780316154680', description: 'When You Are Engulfed in Flames' },
+      // IT1 GC (no code list entry) is carried as sent, for X12 only.
+      {
+        quantity: 4,
+        unitPrice: 70,
+        gtin: '9781501331978',
+        description: 'Retail Buying From Basics to Fashion',
+        productIds: [{ qualifier: 'x12:GC', value: '01' }],
+      },
+      {
+        quantity: 1,
+        unitPrice: 5.66,
+        gtin: '9780316154680',
+        description: 'When You Are Engulfed in Flames',
+        productIds: [{ qualifier: 'x12:GC', value: '02' }],
+      },
     ]);
     expect(inv.totals).toEqual({ lineCount: 2, amount: 285.66 }); // TDS*28566
   });

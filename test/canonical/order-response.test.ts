@@ -66,7 +66,15 @@ run('canonical order response: reading the corpus', () => {
       },
     ]);
     expect(r.lines).toEqual([
-      { lineNumber: '0001', quantity: 72, unit: 'EA', unitPrice: 47.34, buyerItem: 'C000900237' },
+      // PO105 UM (price per unit of measure) has no EDIFACT price type: carried as sent, for X12 only.
+      {
+        lineNumber: '0001',
+        quantity: 72,
+        unit: 'EA',
+        unitPrice: 47.34,
+        unitPriceType: 'x12:UM',
+        buyerItem: 'C000900237',
+      },
     ]);
   });
 

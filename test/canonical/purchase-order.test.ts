@@ -105,6 +105,12 @@ run('canonical purchase order: reading the corpus', () => {
       buyerItem: '065322-117',
       vendorItem: 'AB3542',
       description: 'SMALL WIDGET',
+      // PO105 TE: a contract price per each; PO4*4*4*EA*PLT94: four packs of four each on a wooden pallet.
+      unitPriceType: 'contract',
+      unitPriceUnit: 'EA',
+      packaging: [{ pack: 4, size: 4, unit: 'EA', packageType: 'pallet', packageMaterial: '94' }],
+      // PO108 PR has no code list entry: carried as sent, for X12 only.
+      productIds: [{ qualifier: 'x12:PR', value: 'RO' }],
     });
     expect(po.lines[5]).toMatchObject({
       quantity: 696,
@@ -134,7 +140,8 @@ run('canonical purchase order: reading the corpus', () => {
       postalCode: '98898',
     });
     expect(po.lines).toEqual([
-      { lineNumber: '1', quantity: 25, unit: 'EA', unitPrice: 36, manufacturerItem: 'XYZ-1234' },
+      // PO105 PE: the price is per each.
+      { lineNumber: '1', quantity: 25, unit: 'EA', unitPrice: 36, unitPriceUnit: 'EA', manufacturerItem: 'XYZ-1234' },
     ]);
     expect(po.totals).toEqual({ lineCount: 1, amount: 900 });
   });
@@ -307,7 +314,7 @@ run('cli: translate', () => {
     const r = cli(path(corpus.nodeX12), '--to', 'json');
     expect(lossWarnings(r.err)).toContainEqual(
       expect.stringMatching(
-        /interchange 000003438, transaction 000000010, segment 15 \(PO4\): dropped: no field of the document carries it, so the canonical JSON PurchaseOrder has no counterpart$/,
+        /interchange 000003438, transaction 000000010, segment 15 \(PO4\), element 7: "LR" dropped: no field of the document carries it, so the canonical JSON PurchaseOrder has no counterpart$/,
       ),
     );
     expect(r.code).toBe(1);

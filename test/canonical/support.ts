@@ -10,7 +10,12 @@ import {
   channels,
   contactFunctions,
   dateQualifiers,
+  type QualifierList,
+  packageTypes,
   partyRoles,
+  priceQualifiers,
+  priceTypes,
+  productIdQualifiers,
   referenceQualifiers,
 } from '../../src/canonical/code-lists';
 import {
@@ -290,7 +295,64 @@ export function portable<D>(doc: D, target?: Standard): D {
     }
     return out;
   };
-  return walk(doc, true) as D;
+  return onlyBoth(walk(doc, true)) as D;
+}
+
+/** Both columns of a code list hold a code for the name: what crosses between the standards. */
+const inBoth = (list: { write(std: 'x12' | 'edifact', v: never): string | undefined }, v: unknown) =>
+  list.write('x12', v as never) !== undefined && list.write('edifact', v as never) !== undefined;
+
+/**
+ * Line data that only one standard has an element or a code for (docs/canonical.md, "Line prices,
+ * packaging, store allocations and product ids"): left out, as portable() leaves out unmapped codes.
+ */
+function onlyBoth(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(onlyBoth);
+  if (v === null || typeof v !== 'object') return v;
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) o[k] = onlyBoth(x);
+  const drop = (k: string) => delete o[k];
+  for (const k of ['type', 'unitPriceType', 'packageType']) if (RAW.test(String(o[k] ?? ''))) drop(k);
+  if (Array.isArray(o.prices)) {
+    o.prices = (o.prices as Array<Record<string, unknown>>)
+      .filter((p) => inBoth(priceQualifiers, p.qualifier))
+      .map((p) => {
+        // CTP04 and CTP05 go together (P0405).
+        const both = p.basisQuantity !== undefined && p.basisUnit !== undefined;
+        const out = { ...p };
+        if (!both) {
+          delete out.basisQuantity;
+          delete out.basisUnit;
+        }
+        return out;
+      });
+    if (!(o.prices as unknown[]).length) drop('prices');
+  }
+  if (Array.isArray(o.productIds)) {
+    o.productIds = (o.productIds as Array<Record<string, unknown>>).filter((p) =>
+      inBoth(productIdQualifiers, p.qualifier),
+    );
+    if (!(o.productIds as unknown[]).length) drop('productIds');
+  }
+  if (Array.isArray(o.packaging)) {
+    // Size, its unit and the X12 material have no EDIFACT element.
+    o.packaging = (o.packaging as Array<Record<string, unknown>>)
+      .map(({ size: _s, unit: _u, packageMaterial: _m, ...rest }) => rest)
+      .filter((p) => Object.keys(p).length > 0);
+    if (!(o.packaging as unknown[]).length) drop('packaging');
+  }
+  // The unit price's type and unit travel with the unit price; X12 has a code only for a price per EA.
+  if ('unitPriceType' in o || 'unitPriceUnit' in o) {
+    if (o.unitPrice === undefined) {
+      drop('unitPriceType');
+      drop('unitPriceUnit');
+    } else if (
+      o.unitPriceUnit !== undefined &&
+      (o.unitPriceUnit !== 'EA' || !['contract', undefined].includes(o.unitPriceType as string))
+    )
+      drop('unitPriceUnit');
+  }
+  return o;
 }
 export const baseReferences: Array<
   'contract' | 'promotion' | 'vendor-order' | 'customer-reference' | 'price-list' | 'internal-vendor'
@@ -380,6 +442,21 @@ export const fullPurchaseOrder: PurchaseOrder = {
       isbn: '9780000000002',
       description:
         'A description long enough to need a second IMD segment in EDIFACT, and a second PID in X12 because it runs past eighty characters',
+      unitPriceType: 'contract',
+      unitPriceUnit: 'EA',
+      prices: [{ qualifier: 'retail', amount: 1999, basisQuantity: 1, basisUnit: 'KGM', type: 'suggested-retail' }],
+      packaging: [
+        { pack: 12, packageType: 'carton' },
+        { pack: 40, packageType: 'pallet' },
+      ],
+      allocations: [
+        { location: '4012345000016', idQualifier: 'gln', quantity: 1.5, unit: 'KGM' },
+        { location: '0012', idQualifier: 'buyer-assigned', quantity: 1, unit: 'KGM' },
+      ],
+      productIds: [
+        { qualifier: 'serial-number', value: 'SN-1' },
+        { qualifier: 'batch', value: 'L2024-07' },
+      ],
       references: [{ qualifier: 'contract', value: 'C-L10' }],
       dates: [
         { qualifier: 'ship-not-before', date: '2024-03-09' },
@@ -473,6 +550,92 @@ const paymentTerms = fc
   .map(defined)
   .filter((t) => Object.keys(t).length > 0);
 
+// ---------------------------------------------------------------------------------------------
+// Line prices, packaging, store allocations and product ids: what both standards have a code and an
+// element for (docs/canonical.md, "Line prices, packaging, store allocations and product ids").
+// ---------------------------------------------------------------------------------------------
+
+function both<N extends string>(list: QualifierList<N>): N[] {
+  return list.names.filter((n) => inBoth(list, n));
+}
+const productIdsBoth = fc.array(
+  fc.record({ qualifier: fc.constantFrom(...both(productIdQualifiers)), value: code(1, 35) }),
+  { maxLength: 3 },
+);
+const pricesBoth = fc.array(
+  fc
+    .record({
+      qualifier: fc.constantFrom(...both(priceQualifiers)),
+      amount: money(),
+      basis: optional(fc.tuple(fc.integer({ min: 1, max: 1000 }), unit)),
+      type: optional(fc.constantFrom(...priceTypes.names)),
+    })
+    .map(({ basis, ...p }) => defined({ ...p, basisQuantity: basis?.[0], basisUnit: basis?.[1] })),
+  { maxLength: 2 },
+);
+const packagingBoth = fc.array(
+  fc
+    .record({
+      pack: optional(fc.integer({ min: 1, max: 9999 })),
+      packageType: optional(fc.constantFrom(...packageTypes.names)),
+    })
+    .map(defined)
+    .filter((p) => Object.keys(p).length > 0),
+  { maxLength: 2 },
+);
+const allocationsBoth = fc.array(
+  fc
+    .record({
+      location: code(2, 20),
+      idQualifier: optional(
+        fc.constantFrom('gln', 'duns', 'buyer-assigned', 'seller-assigned') as fc.Arbitrary<
+          'gln' | 'duns' | 'buyer-assigned' | 'seller-assigned'
+        >,
+      ),
+      quantity: money(100_000),
+      unit,
+    })
+    .map(defined),
+  { maxLength: 12 },
+);
+
+/** A line's details both standards carry; `what` leaves out the kinds a document does not write in both. */
+export function lineDetails(what: { packaging?: boolean; allocations?: boolean } = {}) {
+  return fc
+    .record({
+      unitPriceType: optional(fc.constantFrom(...priceTypes.names)),
+      perEach: fc.boolean(),
+      prices: pricesBoth,
+      packaging: what.packaging === false ? packagingBoth.map(() => []) : packagingBoth,
+      allocations: what.allocations === false ? allocationsBoth.map(() => []) : allocationsBoth,
+      productIds: productIdsBoth,
+    })
+    .map(({ perEach, ...d }) =>
+      defined({
+        unitPriceType: d.unitPriceType,
+        // X12 says "per each" only of a price of no type (PE) or a contract price (TE).
+        unitPriceUnit: perEach && (d.unitPriceType === undefined || d.unitPriceType === 'contract') ? 'EA' : undefined,
+        prices: d.prices.length ? d.prices : undefined,
+        packaging: d.packaging.length ? d.packaging : undefined,
+        allocations: d.allocations.length ? d.allocations : undefined,
+        productIds: d.productIds.length ? d.productIds : undefined,
+      }),
+    );
+}
+
+/** Adds line details to a line; its unit price's type and unit only where it has a unit price. */
+function withDetails<L extends { unitPrice?: number }>(what: { packaging?: boolean; allocations?: boolean }) {
+  return (l: L) =>
+    lineDetails(what).map((d) =>
+      defined({
+        ...l,
+        ...d,
+        unitPriceType: l.unitPrice === undefined ? undefined : d.unitPriceType,
+        unitPriceUnit: l.unitPrice === undefined ? undefined : d.unitPriceUnit,
+      }),
+    );
+}
+
 /** PurchaseOrders both standards can carry. */
 const orderLine = fc
   .record({
@@ -483,6 +646,7 @@ const orderLine = fc
     description: optional(text(200)),
   })
   .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })))
+  .chain(withDetails({}))
   .chain((l) => lineExtras().map((x) => ({ ...l, ...x })));
 export const purchaseOrders: fc.Arbitrary<PurchaseOrder> = fc
   .record({
@@ -512,6 +676,8 @@ const invoiceLine = fc
     description: optional(text(200)),
   })
   .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })))
+  // The INVOIC's PAC group has no QTY for the pack: packaging is not written there.
+  .chain(withDetails({ packaging: false }))
   .chain((l) => lineExtras().map((x) => ({ ...l, ...x })));
 export const invoices: fc.Arbitrary<Invoice> = fc
   .record({
@@ -610,6 +776,7 @@ const shippedItem = fc
     description: optional(text(150)),
   })
   .chain((i) => itemIds.map((ids) => defined({ ...i, ...ids })))
+  .chain((i) => productIdsBoth.map((p) => defined({ ...i, productIds: p.length ? p : undefined })))
   // A DESADV line's RFF ON names its order (ShippedOrder), so a purchase-order reference of an item cannot travel there.
   .chain((i) => lineExtras([], ['purchase-order']).map((x) => ({ ...i, ...x })));
 const shippedItems = fc.array(shippedItem, { minLength: 1, maxLength: 3 });
@@ -745,6 +912,7 @@ const responseLine: fc.Arbitrary<ResponseLine> = fc
     }),
   )
   .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })))
+  .chain(withDetails({}))
   .chain((l) => lineExtras(['estimated-delivery']).map((x) => ({ ...l, ...x })));
 export const orderResponses: fc.Arbitrary<OrderResponse> = fc
   .record({

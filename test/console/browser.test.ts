@@ -11,6 +11,7 @@ import { createAdminApp, listenAdmin, type AdminDeps, type AdminListener } from 
 import { CHROMIUM, describeWithBrowser } from '../helpers/requirements';
 
 const TOKEN = 'browser-test-token-0123456789';
+const AUDITOR = 'browser-auditor-token-0123456789';
 const SHOTS = resolve(__dirname, '../../test-output/console');
 
 /** The flags the brief of issue 15 fixes: no GPU, no network of the browser's own, nothing kept. */
@@ -42,17 +43,35 @@ describeWithBrowser('web console in Chromium', () => {
   let reads = 0;
   const replayed: string[] = [];
   const problems: string[] = [];
+  /** What the partner buttons did, as the admin API's sources saw it. */
+  const acted: string[] = [];
+  let paused: { by: string; at: string; reason: null } | null = null;
 
   beforeAll(async () => {
     const deps: AdminDeps = {
       token: TOKEN,
+      users: [{ name: 'arno', role: 'auditor', token: AUDITOR }],
       maxBytes: 1024,
       partnerExists: () => true,
       submit: async () => ({ messageId: 'm1' }),
       send: async () => ({ messageId: 's1' }),
       health: async () => ({ ok: true, detail: { database: 'up', queue: { queued: ++reads, dead: 2 } } }),
       certificates: async () => [],
+      partners: {
+        list: async () => [{ ...PARTNER, paused, health: paused ? 'attention' : 'ok' }],
+        check: async (id) => {
+          acted.push(`check ${id}`);
+          return CHECK;
+        },
+        setPaused: async (id, p, by) => {
+          acted.push(`${p ? 'pause' : 'resume'} ${id} by ${by}`);
+          const changed = (paused !== null) !== p;
+          paused = p ? { by, at: AT.toISOString(), reason: null } : null;
+          return { changed, state: { partnerId: id, paused: p, changedBy: by, reason: null, changedAt: AT } };
+        },
+      },
       console: {
+        certificateInventory: () => INVENTORY,
         refreshSeconds: 1,
         overdueAcks: async () => 1,
         recentMessages: async () => [
@@ -70,7 +89,8 @@ describeWithBrowser('web console in Chromium', () => {
         ],
       },
       deadLetters: {
-        deadLetters: async () => ({ deadLetters: replayed.length ? [] : [DEAD], next: null }),
+        // Once d1 is replayed, another dead letter is left for the auditor to see (and not replay).
+        deadLetters: async () => ({ deadLetters: [replayed.length ? { ...DEAD, id: 'd2' } : DEAD], next: null }),
         replay: async (id) => {
           replayed.push(id);
           return { id, messageId: 'out1', partnerId: 'acme', status: 'pending' };
@@ -168,13 +188,166 @@ describeWithBrowser('web console in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, '5-message.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
-    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('button', { name: 'Replay', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Queued again' }).waitFor({ timeout: 20_000 });
     expect(replayed).toEqual(['d1']);
     await page.screenshot({ path: join(SHOTS, '6-dead-letters.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  /** Signs in afresh as the token's user (signing out whoever the previous test left signed in). */
+  async function signInAs(token: string): Promise<void> {
+    await page.goto(`${base}/signin`);
+    if (new URL(page.url()).pathname !== '/signin') {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${base}/signin`);
+    }
+    await page.getByLabel('Admin token').fill(token);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/`);
+  }
+
+  test('checks a partner, pauses and resumes its deliveries, and lists the certificates', async () => {
+    await signInAs(TOKEN);
+
+    await page.getByRole('link', { name: 'Partners' }).click();
+    await page.getByRole('heading', { name: 'Partners' }).waitFor();
+    const row = page.getByRole('row', { name: /ACME Retail/ });
+    expect(await row.getByRole('cell', { name: /ftp-poll .* connected/ }).count()).toBe(1);
+    expect(await row.getByRole('cell', { name: '45 days left' }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Check acme' }).click();
+    await page.locator('#check-result').getByText('Failed').waitFor({ timeout: 20_000 });
+    expect(await page.locator('#check-result').getByText('ECONNREFUSED').count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Pause deliveries to acme' }).click();
+    await page.getByRole('button', { name: 'Resume deliveries to acme' }).waitFor({ timeout: 20_000 });
+    expect(
+      await page
+        .getByRole('row', { name: /ACME Retail/ })
+        .getByText('Paused by admin')
+        .count(),
+    ).toBe(1);
+    await page.screenshot({ path: join(SHOTS, '7-partners.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Resume deliveries to acme' }).click();
+    await page.getByRole('button', { name: 'Pause deliveries to acme' }).waitFor({ timeout: 20_000 });
+    expect(acted).toEqual(['check acme', 'pause acme by admin', 'resume acme by admin']);
+
+    await page.getByRole('link', { name: 'Certificates' }).click();
+    await page.getByRole('heading', { name: 'Certificates and keys' }).waitFor();
+    expect(await page.getByRole('row', { name: /CN=ACME-AS2.*CN=ACME CA.*45/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /sftp\.hostKey/ }).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, '8-certificates.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${base}/signin`);
+    expect(problems).toEqual([]);
+  });
+
+  test('an auditor sees the operator buttons disabled, with why, and a direct POST is refused with 403', async () => {
+    await signInAs(AUDITOR);
+    expect(await page.getByText('Signed in as').textContent()).toContain('auditor');
+
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    const replay = page.getByRole('button', { name: 'Replay', exact: true });
+    expect(await replay.isDisabled()).toBe(true);
+    expect(await page.locator('#auditor-note').textContent()).toContain('auditor');
+
+    await page.getByRole('link', { name: 'Partners' }).click();
+    for (const name of ['Check acme', 'Pause deliveries to acme']) {
+      const button = page.getByRole('button', { name });
+      expect(await button.isDisabled()).toBe(true);
+      expect(await button.getAttribute('aria-describedby')).toBe('auditor-note');
+    }
+    await page.screenshot({ path: join(SHOTS, '9-partners-auditor.png'), fullPage: true });
+
+    // The session's own CSRF token and Origin, so that only the role is left to refuse it.
+    const csrf = JSON.parse((await page.locator('body').getAttribute('hx-headers')) ?? '{}') as Record<string, string>;
+    for (const path of [
+      '/api/partners/acme/pause',
+      '/api/partners/acme/check',
+      '/partners/acme/pause',
+      '/api/deliveries/d2/replay',
+    ]) {
+      const r = await page.request.post(`${base}${path}`, { headers: { Origin: base, ...csrf } });
+      expect([path, r.status()]).toEqual([path, 403]);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ADMIN_FORBIDDEN');
+    }
+    expect(acted).toEqual(['check acme', 'pause acme by admin', 'resume acme by admin']);
+    expect(replayed).not.toContain('d2');
+    expect(problems).toEqual([]);
+  });
 });
+
+const PARTNER = {
+  id: 'acme',
+  name: 'ACME Retail',
+  health: 'ok' as const,
+  reasons: [],
+  paused: null,
+  lastIn: '2026-12-06T10:00:00.000Z',
+  lastOut: null,
+  today: { in: 3, out: 2, refused: 0, failed: 0 },
+  deliveries: { waiting: 0, dead: 1 },
+  certificates: [
+    { file: 'certs/acme/as2.pem', subject: 'CN=ACME-AS2', notAfter: '2027-01-20T00:00:00.000Z', daysLeft: 45 },
+  ],
+  certificateDaysLeft: 45,
+  pollers: [
+    {
+      kind: 'ftp-poll',
+      url: 'ftp://gw@ftp.acme.example:21/out',
+      state: 'ok' as const,
+      lastRoundAt: '2026-12-06T10:00:00.000Z',
+      lastOkAt: '2026-12-06T10:00:00.000Z',
+      failures: 0,
+      lastError: null,
+    },
+  ],
+};
+const CHECK = {
+  partner: 'acme',
+  checkedAt: '2026-12-06T10:00:00.000Z',
+  ok: false,
+  endpoints: [
+    {
+      at: 'endpoints.acme-sftp',
+      kind: 'sftp',
+      target: 'sftp://gw@127.0.0.1:22/in',
+      ok: true,
+      result: 'logged in and listed /in: 2 files',
+      ms: 40,
+      files: 2,
+    },
+    {
+      at: 'endpoints.acme-as2',
+      kind: 'as2',
+      target: 'https://as2.acme.example/as2',
+      ok: false,
+      result: 'not reachable: https://as2.acme.example/as2: ECONNREFUSED connect ECONNREFUSED',
+      ms: 3,
+    },
+  ],
+};
+const INVENTORY = [
+  {
+    owner: 'acme',
+    usedAt: 'certificates.as2',
+    what: 'their AS2 certificate',
+    file: 'certs/acme/as2.pem',
+    kind: 'certificate' as const,
+    subject: 'CN=ACME-AS2',
+    issuer: 'CN=ACME CA',
+    notAfter: '2027-01-20T00:00:00.000Z',
+    daysLeft: 45,
+  },
+  {
+    owner: 'us',
+    usedAt: 'sftp.hostKey',
+    what: 'our SFTP host key',
+    file: 'certs/our/ssh_host_ed25519_key',
+    kind: 'key' as const,
+  },
+];
 
 const X12 =
   'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *261206*0930*U*00401*000001001*0*P*>~' +

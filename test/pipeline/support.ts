@@ -9,6 +9,7 @@ import { builtInProfiles } from '../../src/config/profiles';
 import type { PipelineContext, PipelineView } from '../../src/pipeline/context';
 import { silentLogger } from '../../src/pipeline/logger';
 import { Maps } from '../../src/pipeline/maps';
+import { VerdictCaches } from '../../src/canonical/losses';
 import { PartnerDirectory } from '../../src/pipeline/partner-directory';
 import { Store } from '../../src/store/store';
 import { freshDatabase, type TestDatabase } from '../helpers/databases';
@@ -77,6 +78,8 @@ export function pipelineView(
     partners,
     profiles: builtInProfiles().set,
     maps: new Maps(config.partners),
+    // As the gateway has it, so that a route's loss check runs with its verdicts kept.
+    lossVerdicts: new VerdictCaches(),
     logger: silentLogger,
     clock,
   };

@@ -361,7 +361,62 @@ export function replayCell(id: string, canAct: boolean, said?: string): Html {
   </td>`;
 }
 
-export function deadLettersPage(session: Session, rows: DeadLetter[], more: boolean): Html {
+/** What a bulk replay did, shown once on the page it returns to. */
+export interface BulkOutcome {
+  replayed: number;
+  failed: number;
+  more: boolean;
+}
+
+function bulkStatus(done: BulkOutcome | undefined): Html | string {
+  if (!done) return '';
+  const n = (k: number) => `${k} dead letter${k === 1 ? '' : 's'}`;
+  const text = [
+    `Replayed ${n(done.replayed)}.`,
+    done.failed
+      ? `${n(done.failed)} could not be replayed (replayed meanwhile, or the database refused for now): try again.`
+      : '',
+    done.more ? 'More matched than one replay takes: replay again for the rest.' : '',
+  ]
+    .filter((t) => t !== '')
+    .join(' ');
+  return html`<p role="status">${text}</p>`;
+}
+
+/** The filter form (a GET) and the bulk replay form (a POST of the same filter). */
+function deadLetterForms(
+  session: Session,
+  filter: { partner?: string; endpoint?: string },
+  shown: number,
+  canAct: boolean,
+): Html {
+  const label = filter.partner || filter.endpoint ? 'Replay all dead letters that match' : 'Replay all dead letters';
+  return html`<form method="get" action="/dead-letters" class="filters">
+      <label>Partner <input name="partner" value="${filter.partner ?? ''}" maxlength="64" /></label>
+      <label>Endpoint <input name="endpoint" value="${filter.endpoint ?? ''}" maxlength="128" /></label>
+      <button type="submit">Show</button>
+    </form>
+    <form method="post" action="/dead-letters/replay">
+      <input type="hidden" name="_csrf" value="${session.csrf}" />
+      ${filter.partner ? html`<input type="hidden" name="partner" value="${filter.partner}" />` : ''}
+      ${filter.endpoint ? html`<input type="hidden" name="endpoint" value="${filter.endpoint}" />` : ''}
+      <button
+        type="submit"
+        ${canAct && shown > 0 ? '' : html`disabled`}
+        ${canAct ? '' : html`aria-describedby="auditor-note"`}
+      >
+        ${label}
+      </button>
+    </form>`;
+}
+
+export function deadLettersPage(
+  session: Session,
+  rows: DeadLetter[],
+  more: boolean,
+  filter: { partner?: string; endpoint?: string } = {},
+  done?: BulkOutcome,
+): Html {
   const canAct = session.principal.role === 'operator';
   const body = rows.map(
     (d) =>
@@ -394,6 +449,7 @@ export function deadLettersPage(session: Session, rows: DeadLetter[], more: bool
               You are signed in as an auditor: you can see dead letters, and an operator can replay them.
             </p>`
       }
+      ${bulkStatus(done)} ${deadLetterForms(session, filter, rows.length, canAct)}
       <table>
         <caption>
           ${rows.length} dead letter${rows.length === 1 ? '' : 's'}, the latest

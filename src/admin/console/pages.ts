@@ -50,6 +50,8 @@ function signedInBar(session: Session): Html {
         <li><a href="/">Overview</a></li>
         <li><a href="/messages">Messages</a></li>
         <li><a href="/dead-letters">Dead letters</a></li>
+        <li><a href="/partners">Partners</a></li>
+        <li><a href="/certificates">Certificates</a></li>
       </ul>
     </nav>
     <form method="post" action="/signout">

@@ -14,11 +14,15 @@ import {
   messagePage,
   type PayloadView,
   replayCell,
+  type BulkOutcome,
   SEARCH_FIELDS,
   type SearchForm,
   searchPage,
 } from './message-pages';
-import { replayOne, type DeadLetterDeps } from '../routes/dead-letters';
+import { BULK_MAX, replayMany, replayOne, type DeadLetterDeps } from '../routes/dead-letters';
+import { checkAndAudit, pauseAndAudit, type PartnerSources } from '../routes/partners';
+import type { InventoryEntry } from '../../pipeline/certificate-inventory';
+import { certificatesPage, checkResult, partnerRow, partnersPage } from './partner-pages';
 import type { Audit } from '../audit';
 import { html } from './html';
 import { messageSearchQuery, nextCursor, searchMessages, type MessageDeps } from '../routes/messages';
@@ -37,6 +41,8 @@ export interface ConsoleSources {
   overdueAcks?(): Promise<number>;
   /** The newest transaction sets, newest first. Absent: the landing page shows a placeholder. */
   recentMessages?(limit: number): Promise<RecentMessage[]>;
+  /** Every certificate and key the configuration names (the certificates page); absent: no such page. */
+  certificateInventory?(): InventoryEntry[];
   /** How long a session lasts after sign-in (default 8 hours). */
   sessionTtlMs?: number;
   /** How often the landing page's counts are read again (default 5 seconds). */
@@ -49,6 +55,9 @@ export interface ConsoleDeps extends ConsoleSources, CountSources {
   /** Dead letters and replay (the admin API's), and the audit trail replays are recorded in. */
   deadLetters?: DeadLetterDeps;
   audit?: Audit;
+  /** Partner health, check, pause and resume (the admin API's); absent: no partners page. */
+  partners?: PartnerSources;
+  partnerExists?(id: string): boolean;
   /** Who a token belongs to; with `from`, may refuse an address that failed too often (EDIGW_ADMIN_RATE_LIMITED). */
   authenticate(token: string, from?: string): Principal | undefined | Promise<Principal | undefined>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -126,6 +135,23 @@ export function sameOrigin(req: Request): boolean {
  */
 function overHttps(req: Request): boolean {
   return req.secure || req.get('x-forwarded-proto')?.split(',')[0].trim().toLowerCase() === 'https';
+}
+
+/** The dead-letter page's filter, from its query or its bulk form: partner and endpoint, plain names only. */
+function deadLetterFilterOf(from: Record<string, unknown>): { partner?: string; endpoint?: string } {
+  const name = (v: unknown, max: number) =>
+    typeof v === 'string' && v.trim() !== '' && v.length <= max ? v.trim() : undefined;
+  const partner = name(from.partner, 64);
+  const endpoint = name(from.endpoint, 128);
+  return { ...(partner ? { partner } : {}), ...(endpoint ? { endpoint } : {}) };
+}
+
+/** What the last bulk replay did, as the redirect back to the page says it. */
+function bulkOutcomeOf(q: Record<string, unknown>): BulkOutcome | undefined {
+  const count = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : undefined);
+  const replayed = count(q.replayed);
+  if (replayed === undefined) return undefined;
+  return { replayed, failed: count(q.failed) ?? 0, more: q.more === '1' };
 }
 
 export function createConsole(deps: ConsoleDeps): WebConsole {
@@ -293,8 +319,47 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     const session = sessionOf(req);
     if (!session) return res.redirect(303, '/signin');
     if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /dead-letters: no dead letters here');
-    const page = await deps.deadLetters.deadLetters({}, { limit: DEAD_LETTERS_SHOWN });
-    sendHtml(res, 200, deadLettersPage(session, page.deadLetters, page.next !== null));
+    const filter = deadLetterFilterOf(req.query);
+    const page = await deps.deadLetters.deadLetters(filter, { limit: DEAD_LETTERS_SHOWN });
+    sendHtml(
+      res,
+      200,
+      deadLettersPage(session, page.deadLetters, page.next !== null, filter, bulkOutcomeOf(req.query)),
+    );
+  });
+
+  // Replay every dead letter the page's filter finds (up to BULK_MAX): a form post, then back to the page.
+  router.post('/dead-letters/replay', form, async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    checkWrite(req, session, body._csrf);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `bulk replay by ${session.principal.name} (auditor)`);
+    if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'POST /dead-letters: no dead letters here');
+    const filter = deadLetterFilterOf(body);
+    const requestId = String(res.getHeader('X-Request-Id') ?? '');
+    const done = await replayMany(
+      { ...deps.deadLetters, audit: deps.audit },
+      filter,
+      BULK_MAX,
+      {
+        ...session.principal,
+        requestId,
+      },
+      { ...filter, ...(Object.keys(filter).length ? {} : { all: true }), from: 'console' },
+    );
+    deps.logger.info(
+      { user: session.principal.name, replayed: done.replayed.length, failed: done.failed.length, ...filter },
+      'console: dead letters replayed',
+    );
+    const back = new URLSearchParams({
+      ...filter,
+      replayed: String(done.replayed.length),
+      failed: String(done.failed.length),
+      ...(done.more ? { more: '1' } : {}),
+    });
+    res.redirect(303, `/dead-letters?${back.toString()}`);
   });
 
   // The button of a dead letter: an operator's write, with the session's CSRF token (htmx sends it).
@@ -318,6 +383,77 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       sendHtml(res, 200, replayCell(id, true, `Not replayed: ${e.message}`));
     }
   });
+
+  router.get('/partners', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.partners) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /partners: no partners here');
+    sendHtml(res, 200, partnersPage(session, await deps.partners.list()));
+  });
+
+  router.get('/certificates', (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.certificateInventory)
+      throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /certificates: no certificates here');
+    sendHtml(res, 200, certificatesPage(session, deps.certificateInventory()));
+  });
+
+  /** The session of an operator's button press, or an answer saying why not (thrown as the API would). */
+  const operatorWrite = (req: Request, res: Response, what: string): { session: Session; id: string } | undefined => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.setHeader('HX-Redirect', '/signin');
+      sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
+      return undefined;
+    }
+    checkWrite(req, session);
+    const id = String(req.params.id).slice(0, 64);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `${what} ${id} by ${session.principal.name} (auditor)`);
+    if (!deps.partners || !deps.partnerExists?.(id))
+      throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(id)}`);
+    return { session, id };
+  };
+  const actorOfSession = (res: Response, session: Session) => ({
+    ...session.principal,
+    requestId: String(res.getHeader('X-Request-Id') ?? ''),
+  });
+
+  router.post('/partners/:id/check', async (req, res) => {
+    const w = operatorWrite(req, res, 'check');
+    if (!w) return;
+    const result = await checkAndAudit({ ...deps.partners!, audit: deps.audit }, w.id, actorOfSession(res, w.session));
+    sendHtml(res, 200, checkResult(result));
+  });
+
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    router.post(`/partners/:id/${action}`, async (req, res) => {
+      const w = operatorWrite(req, res, action);
+      if (!w) return;
+      const r = await pauseAndAudit(
+        { ...deps.partners!, audit: deps.audit },
+        w.id,
+        paused,
+        actorOfSession(res, w.session),
+        null,
+      );
+      const row = (await deps.partners!.list()).find((p) => p.id === w.id);
+      const said = `${paused ? 'Paused' : 'Resumed'}${r.changed ? '' : ' (it already was)'}`;
+      sendHtml(
+        res,
+        200,
+        row
+          ? partnerRow(row, true, said)
+          : html`<tr>
+              <td colspan="11">${said}</td>
+            </tr>`,
+      );
+    });
+  }
 
   const apiSession: RequestHandler = (req, res, next) => {
     if (req.get('authorization') !== undefined) return next();

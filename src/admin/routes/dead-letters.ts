@@ -88,6 +88,48 @@ export async function replayOne(
   return d;
 }
 
+export interface BulkReplayed {
+  replayed: Array<{ deliveryId: string; messageId: string }>;
+  failed: Array<{ deliveryId: string; code: string; message: string }>;
+  /** More dead letters match than `limit` took. */
+  more: boolean;
+}
+
+/**
+ * Replays the dead letters a filter finds (at most `limit`), each audited as `admin.bulk-replay` with
+ * the filter it was asked by: the API's bulk route and the console's button.
+ */
+export async function replayMany(
+  deps: DeadLetterDeps & { audit?: Audit },
+  filter: DeadLetterFilter,
+  limit: number,
+  actor: Actor,
+  asked: object,
+): Promise<BulkReplayed> {
+  const { deadLetters, next } = await deps.deadLetters(filter, { limit });
+  const replayed: BulkReplayed['replayed'] = [];
+  const failed: BulkReplayed['failed'] = [];
+  // One at a time: each is a short transaction, and a busy gateway keeps its connections for intake.
+  for (const dl of deadLetters) {
+    try {
+      const d = await deps.replay(dl.id);
+      replayed.push({ deliveryId: d.id, messageId: d.messageId });
+      await deps.audit?.({
+        action: 'bulk-replay',
+        actor,
+        messageId: d.messageId,
+        partnerId: d.partnerId,
+        detail: { deliveryId: d.id, filter: asked },
+      });
+    } catch (e) {
+      // Replayed meanwhile by someone else, or a database that refused for now: said per delivery.
+      if (!(e instanceof GatewayError)) throw e;
+      failed.push({ deliveryId: dl.id, code: e.code, message: e.message });
+    }
+  }
+  return { replayed, failed, more: next !== null };
+}
+
 export function deadLettersRouter(deps: DeadLetterDeps & { audit?: Audit }): Router {
   const r = Router();
 
@@ -114,29 +156,7 @@ export function deadLettersRouter(deps: DeadLetterDeps & { audit?: Audit }): Rou
   r.post('/dead-letters/replay', express.json({ limit: '256kb' }), async (req, res) => {
     const body = parseBody(bulkReplayBody, req);
     const filter: DeadLetterFilter = { ...filterOf(body), ...(body.ids ? { ids: body.ids } : {}) };
-    const { deadLetters, next } = await deps.deadLetters(filter, { limit: body.limit });
-    const actor = actorOf(res);
-    const replayed: Array<{ deliveryId: string; messageId: string }> = [];
-    const failed: Array<{ deliveryId: string; code: string; message: string }> = [];
-    // One at a time: each is a short transaction, and a busy gateway keeps its connections for intake.
-    for (const dl of deadLetters) {
-      try {
-        const d = await deps.replay(dl.id);
-        replayed.push({ deliveryId: d.id, messageId: d.messageId });
-        await deps.audit?.({
-          action: 'bulk-replay',
-          actor,
-          messageId: d.messageId,
-          partnerId: d.partnerId,
-          detail: { deliveryId: d.id, filter: { ...body, limit: undefined } },
-        });
-      } catch (e) {
-        // Replayed meanwhile by someone else, or a database that refused for now: said per delivery.
-        if (!(e instanceof GatewayError)) throw e;
-        failed.push({ deliveryId: dl.id, code: e.code, message: e.message });
-      }
-    }
-    res.status(202).json({ replayed, failed, more: next !== null });
+    res.status(202).json(await replayMany(deps, filter, body.limit, actorOf(res), { ...body, limit: undefined }));
   });
 
   return r;

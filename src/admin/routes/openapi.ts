@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { messageSearchQuery } from './messages';
 import { bulkReplayBody, deadLetterQuery } from './dead-letters';
+import { pauseBody } from './partners';
 
 /** JSON Schema of what a request may send (defaults optional), without the draft marker OpenAPI does not want. */
 function schemaOf(schema: z.ZodType): Record<string, unknown> {
@@ -43,12 +44,13 @@ function operation(
   role: 'auditor' | 'operator',
   extra: object = {},
   ok: object = json('done'),
+  status = role === 'operator' ? '202' : '200',
 ): object {
   return {
     summary,
     description: role === 'operator' ? 'Operators only: an auditor gets 403 EDIGW_ADMIN_FORBIDDEN.' : 'Every role.',
     ...extra,
-    responses: { [role === 'operator' ? '202' : '200']: ok, '4XX': error, '5XX': error },
+    responses: { [status]: ok, '4XX': error, '5XX': error },
   };
 }
 
@@ -115,6 +117,43 @@ export function openApiDocument(version: string): object {
           requestBody: raw,
         }),
       },
+      '/api/partners': {
+        get: operation(
+          'per partner: health, last message in and out, counts since midnight UTC, open deliveries, certificate expiry, pollers, pause',
+          'auditor',
+        ),
+      },
+      '/api/partners/{id}': {
+        get: operation("one partner's health, as in the list", 'auditor', { parameters: [pathId('partner id')] }),
+      },
+      '/api/partners/{id}/check': {
+        post: operation(
+          'connectivity check: reach each AS2 URL, log in to each SFTP or FTP server and list its folder (each bounded to 10 s)',
+          'operator',
+          { parameters: [pathId('partner id')] },
+          json('one result per endpoint and poller'),
+          '200',
+        ),
+      },
+      ...Object.fromEntries(
+        (['pause', 'resume'] as const).map((action) => [
+          `/api/partners/{id}/${action}`,
+          {
+            post: operation(
+              action === 'pause'
+                ? "hold the partner's outbound deliveries in the queue (kept across restarts)"
+                : "let the partner's outbound deliveries go again, at once",
+              'operator',
+              {
+                parameters: [pathId('partner id')],
+                requestBody: { required: false, content: { 'application/json': { schema: schemaOf(pauseBody) } } },
+              },
+              json('the partner state after'),
+              '200',
+            ),
+          },
+        ]),
+      ),
       '/api/report': {
         get: operation('the audit report', 'auditor', {
           parameters: ['from', 'to', 'partner'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),

@@ -24,6 +24,11 @@ export interface ValidateContext {
   location: Location;
   /** EDIFACT decimal mark from UNA. */
   decimal?: string;
+  /**
+   * Build the tree and skip the element checks: for a caller that reads the tree and throws the
+   * diagnostics away (the loss check rebuilds a tree for every probe). Structure findings still come.
+   */
+  treeOnly?: boolean;
 }
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
@@ -52,7 +57,15 @@ export function validateTransaction(
   tx: Transaction,
   cp: CompiledProfile,
   ctx: ValidateContext,
-): { tree: LoopNode; diagnostics: Diagnostic[] } {
+): {
+  tree: LoopNode;
+  diagnostics: Diagnostic[];
+  /**
+   * With `treeOnly`: where each segment went (by position in tx.segments; undefined where it fits
+   * nowhere), with its definition. Not kept otherwise: validation of large files allocates nothing extra.
+   */
+  placed?: Array<{ node: SegmentNode; def: CompiledSegment } | undefined>;
+} {
   const out: Diagnostic[] = [];
   const std = ctx.standard;
   const base: Location = { ...ctx.location, transaction: tx.controlNumber };
@@ -94,8 +107,9 @@ export function validateTransaction(
     }
   };
 
-  const add = (node: LoopNode, c: CompiledSegment, seg: Segment) => {
+  const add = (node: LoopNode, c: CompiledSegment, seg: Segment, pos: number) => {
     const sn = segmentNode(seg, c.checks);
+    if (placed) placed[pos - 1] = { node: sn, def: c };
     if (c.max === 1) {
       if (node[c.key] === undefined) {
         node[c.key] = sn;
@@ -146,7 +160,7 @@ export function validateTransaction(
           loop: loopId(f),
           offset: seg.offset,
         });
-      add(f.node, c, seg);
+      add(f.node, c, seg, pos);
       segDefs[pos - 1] = c;
       return;
     }
@@ -167,7 +181,7 @@ export function validateTransaction(
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
-    add(node, c.trigger, seg);
+    add(node, c.trigger, seg, pos);
     segDefs[pos - 1] = c.trigger;
     open(c, node, 1);
   };
@@ -190,6 +204,9 @@ export function validateTransaction(
   };
 
   const segDefs: Array<CompiledSegment | undefined> = new Array(tx.segments.length);
+  const placed: Array<{ node: SegmentNode; def: CompiledSegment } | undefined> | undefined = ctx.treeOnly
+    ? new Array(tx.segments.length)
+    : undefined;
   const segLoops: Array<string | undefined> = new Array(tx.segments.length);
   tx.segments.forEach((seg, idx) => {
     const pos = idx + 1;
@@ -221,6 +238,7 @@ export function validateTransaction(
   for (let depth = top; depth >= 0; depth--)
     close(stack[depth], tx.segments.length, tx.segments[tx.segments.length - 1]);
 
+  if (ctx.treeOnly) return { tree: root, diagnostics: out, placed };
   // One SegmentAt for the whole pass: a Location is copied from it only for a finding.
   const where: SegmentAt = { base, segment: 0, loop: undefined };
   tx.segments.forEach((seg, idx) => {

@@ -8,6 +8,7 @@ import { DeliveryRecord } from './delivery';
 import { EventRecord } from './event';
 import { ControlNumberRecord } from './control-number';
 import { JobRecord } from './job';
+import { PartnerStateRecord } from './partner-state';
 
 export {
   MessageRecord,
@@ -20,6 +21,7 @@ export {
   EventRecord,
   ControlNumberRecord,
   JobRecord,
+  PartnerStateRecord,
 };
 export type { Direction } from './message';
 
@@ -35,4 +37,5 @@ export const entities = [
   EventRecord,
   ControlNumberRecord,
   JobRecord,
+  PartnerStateRecord,
 ];

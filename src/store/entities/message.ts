@@ -8,6 +8,7 @@ export type Direction = 'in' | 'out';
 @Index('uq_message_as2', ['as2MessageId', 'as2From'], { unique: true })
 @Index('ix_message_received', ['receivedAt'])
 @Index('ix_message_partner', ['partnerId', 'receivedAt'])
+@Index('ix_message_partner_direction', ['partnerId', 'direction', 'receivedAt'])
 export class MessageRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Str(3) direction!: Direction;

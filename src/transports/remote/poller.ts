@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { byteSize, duration } from '../../config/units';
 import { GatewayError } from '../../errors';
 import { globMatcher, isIgnoredName } from '../file/names';
-import type { Inbound, InboundDeps } from '../spec';
+import type { Inbound, InboundDeps, PollerState } from '../spec';
 import { Ticker } from '../ticker';
 import {
   DownloadSink,
@@ -115,6 +115,9 @@ export class RemotePoller implements Inbound {
   private readonly tooLarge = new Set<string>();
   private moveToMade = false;
   private connectFailures = 0;
+  private lastRoundAt: Date | null = null;
+  private lastOkAt: Date | null = null;
+  private lastError: GatewayError | null = null;
   private readonly ticker = new Ticker(
     () => this.tick(),
     () => this.nextDelay(),
@@ -136,6 +139,18 @@ export class RemotePoller implements Inbound {
 
   stop(): Promise<void> {
     return this.ticker.stop();
+  }
+
+  pollerState(): PollerState {
+    return {
+      kind: `${this.source.address.protocol}-poll`,
+      url: remoteUrl(this.source.address, this.config.dir),
+      state: this.lastRoundAt === null ? 'waiting' : this.connectFailures > 0 ? 'failing' : 'ok',
+      lastRoundAt: this.lastRoundAt,
+      lastOkAt: this.lastOkAt,
+      failures: this.connectFailures,
+      lastError: this.lastError && { code: this.lastError.code, message: this.lastError.message },
+    };
   }
 
   /** One tick; ticks never overlap. Public so tests can drive ticks without timers. */
@@ -179,6 +194,8 @@ export class RemotePoller implements Inbound {
           `polling ${remoteUrl(this.source.address, this.config.dir)} works again`,
         );
       this.connectFailures = 0;
+      this.lastOkAt = this.lastRoundAt = this.deps.clock();
+      this.lastError = null;
     } catch (err) {
       this.failed(err);
     } finally {
@@ -189,6 +206,8 @@ export class RemotePoller implements Inbound {
   private failed(err: unknown): void {
     this.connectFailures++;
     const e = this.asGatewayError(err, `polling ${remoteUrl(this.source.address, this.config.dir)}`);
+    this.lastRoundAt = this.deps.clock();
+    this.lastError = e;
     // A refused login or host key will not mend by itself: it is an error for people to look at.
     const log = e.kind === 'dead' ? this.deps.logger.error : this.deps.logger.warn;
     log.call(

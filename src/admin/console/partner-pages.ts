@@ -1,0 +1,279 @@
+/**
+ * The partners page (health, traffic, certificate expiry, pollers, pause; Check and Pause/Resume for
+ * operators) and the certificates page (every certificate and key the configuration names). States
+ * are words, never colours alone.
+ */
+import type { PartnerCheck, PartnerHealth } from '../routes/partners';
+import type { InventoryEntry } from '../../pipeline/certificate-inventory';
+import { html, type Html } from './html';
+import { layout } from './pages';
+import type { Session } from './sessions';
+
+function when(iso: string | null): Html {
+  if (!iso) return html`never`;
+  return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC</time>`;
+}
+
+const HEALTH_WORD: Record<PartnerHealth['health'], string> = {
+  ok: 'OK',
+  attention: 'Needs attention',
+  failing: 'Failing',
+};
+
+const rowId = (id: string) => `partner-${id}`;
+
+function pollerText(p: PartnerHealth['pollers'][number]): Html {
+  const state =
+    p.state === 'ok'
+      ? html`connected`
+      : p.state === 'waiting'
+        ? html`not polled yet`
+        : html`<strong>failing</strong> (${p.failures} in a row${p.lastError ? html`: ${p.lastError.message}` : ''})`;
+  return html`<li>${p.kind} <code>${p.url}</code>: ${state}</li>`;
+}
+
+/** One partner's row; the Pause/Resume button swaps it for the row as it is afterwards. */
+export function partnerRow(p: PartnerHealth, canAct: boolean, said?: string): Html {
+  const disabled = canAct ? '' : html`disabled aria-describedby="auditor-note"`;
+  const path = encodeURIComponent(p.id);
+  const cert =
+    p.certificateDaysLeft === null
+      ? html`none`
+      : p.certificateDaysLeft < 0
+        ? html`<strong>expired</strong>`
+        : html`${p.certificateDaysLeft} days left`;
+  return html`<tr id="${rowId(p.id)}">
+    <th scope="row">${p.name ?? p.id}<br /><code>${p.id}</code></th>
+    <td>
+      <strong>${HEALTH_WORD[p.health]}</strong>
+      ${
+        p.reasons.length
+          ? html`<ul>
+              ${p.reasons.map((r) => html`<li>${r}</li>`)}
+            </ul>`
+          : ''
+      }
+    </td>
+    <td>${when(p.lastIn)}</td>
+    <td>${when(p.lastOut)}</td>
+    <td>${p.today.in} in, ${p.today.out} out</td>
+    <td>${p.today.refused} refused, ${p.today.failed} failed</td>
+    <td>${p.deliveries.waiting} waiting, ${p.deliveries.dead} dead</td>
+    <td>${cert}</td>
+    <td>
+      ${
+        p.pollers.length
+          ? html`<ul>
+              ${p.pollers.map(pollerText)}
+            </ul>`
+          : 'none'
+      }
+    </td>
+    <td>
+      ${
+        p.paused
+          ? html`<strong>Paused</strong> by ${p.paused.by ?? 'an operator'}
+              ${when(p.paused.at)}${p.paused.reason ? html`: ${p.paused.reason}` : ''}`
+          : html`Delivering`
+      }
+    </td>
+    <td>
+      <button
+        type="button"
+        hx-post="/partners/${path}/check"
+        hx-target="#check-result"
+        hx-swap="innerHTML"
+        aria-label="Check ${p.id}"
+        ${disabled}
+      >
+        Check
+      </button>
+      <button
+        type="button"
+        hx-post="/partners/${path}/${p.paused ? 'resume' : 'pause'}"
+        hx-target="#${rowId(p.id)}"
+        hx-swap="outerHTML"
+        aria-label="${p.paused ? 'Resume' : 'Pause'} deliveries to ${p.id}"
+        ${disabled}
+      >
+        ${p.paused ? 'Resume' : 'Pause'}
+      </button>
+      ${said ? html`<p role="status">${said}</p>` : ''}
+    </td>
+  </tr>`;
+}
+
+export function partnersPage(session: Session, rows: PartnerHealth[]): Html {
+  const canAct = session.principal.role === 'operator';
+  return layout(
+    'Partners',
+    session,
+    html`<h1>Partners</h1>
+      ${
+        canAct
+          ? html`<p>
+              Check logs in to each partner server and reaches each AS2 URL, without sending anything. Pause holds the
+              partner's outbound deliveries in the queue (none is lost or used up) until you resume. Both are recorded
+              with your name.
+            </p>`
+          : html`<p id="auditor-note">
+              You are signed in as an auditor: you can see partner health, and an operator can run a check or pause and
+              resume deliveries.
+            </p>`
+      }
+      <table>
+        <caption>
+          ${rows.length} partner${rows.length === 1 ? '' : 's'}; counts are since midnight UTC
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Partner</th>
+            <th scope="col">Health</th>
+            <th scope="col">Last in</th>
+            <th scope="col">Last out</th>
+            <th scope="col">Today</th>
+            <th scope="col">Errors today</th>
+            <th scope="col">Deliveries</th>
+            <th scope="col">Certificate</th>
+            <th scope="col">Pollers</th>
+            <th scope="col">Outbound</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            rows.length
+              ? rows.map((r) => partnerRow(r, canAct))
+              : html`<tr>
+                  <td colspan="11">No partners are configured.</td>
+                </tr>`
+          }
+        </tbody>
+      </table>
+      <h2>Connectivity check</h2>
+      <div id="check-result" role="status" aria-live="polite">
+        <p>No check run yet on this page.</p>
+      </div>`,
+  );
+}
+
+/** What a Check button shows: one row per endpoint. */
+export function checkResult(c: PartnerCheck): Html {
+  return html`<table>
+    <caption>
+      ${c.partner}: ${c.ok ? 'every endpoint answered' : 'not every endpoint answered'} (checked ${when(c.checkedAt)})
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Where</th>
+        <th scope="col">Kind</th>
+        <th scope="col">Target</th>
+        <th scope="col">Result</th>
+        <th scope="col">Took</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${
+        c.endpoints.length
+          ? c.endpoints.map(
+              (e) =>
+                html`<tr>
+                  <td><code>${e.at}</code></td>
+                  <td>${e.kind}</td>
+                  <td><code>${e.target}</code></td>
+                  <td><strong>${e.ok ? 'OK' : 'Failed'}</strong>: ${e.result}</td>
+                  <td>${e.ms} ms</td>
+                </tr>`,
+            )
+          : html`<tr>
+              <td colspan="5">This partner has no AS2, SFTP or FTP endpoint or poller to check.</td>
+            </tr>`
+      }
+    </tbody>
+  </table>`;
+}
+
+export function certificatesPage(session: Session, rows: InventoryEntry[]): Html {
+  const certs = rows.filter((r) => r.kind !== 'key');
+  const keys = rows.filter((r) => r.kind === 'key');
+  const days = (r: InventoryEntry) =>
+    r.daysLeft === undefined ? html`` : r.daysLeft < 0 ? html`<strong>expired</strong>` : html`${r.daysLeft}`;
+  return layout(
+    'Certificates',
+    session,
+    html`<h1>Certificates and keys</h1>
+      <p>Every certificate and key that gateway.yaml and the partner files name, the soonest expiry first.</p>
+      <table>
+        <caption>
+          ${certs.length} certificate${certs.length === 1 ? '' : 's'}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Used by</th>
+            <th scope="col">Named at</th>
+            <th scope="col">File</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Issuer</th>
+            <th scope="col">Not after</th>
+            <th scope="col">Days left</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            certs.length
+              ? certs
+                  .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity))
+                  .map(
+                    (r) =>
+                      html`<tr>
+                        <td>${r.owner === 'us' ? 'this gateway' : r.owner}</td>
+                        <td><code>${r.usedAt}</code><br />${r.what}</td>
+                        <td><code>${r.file}</code></td>
+                        ${
+                          r.kind === 'unreadable'
+                            ? html`<td colspan="4"><strong>Cannot be read</strong>: ${r.problem}</td>`
+                            : html`<td>${r.subject}</td>
+                                <td>${r.issuer}</td>
+                                <td>${when(r.notAfter ?? null)}</td>
+                                <td>${days(r)}</td>`
+                        }
+                      </tr>`,
+                  )
+              : html`<tr>
+                  <td colspan="7">No certificates are configured.</td>
+                </tr>`
+          }
+        </tbody>
+      </table>
+      <table>
+        <caption>
+          ${keys.length} key${keys.length === 1 ? '' : 's'} (keys carry no expiry)
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Used by</th>
+            <th scope="col">Named at</th>
+            <th scope="col">What</th>
+            <th scope="col">File</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            keys.length
+              ? keys.map(
+                  (r) =>
+                    html`<tr>
+                      <td>${r.owner === 'us' ? 'this gateway' : r.owner}</td>
+                      <td><code>${r.usedAt}</code></td>
+                      <td>${r.what}</td>
+                      <td><code>${r.file}</code></td>
+                    </tr>`,
+                )
+              : html`<tr>
+                  <td colspan="4">No keys are configured.</td>
+                </tr>`
+          }
+        </tbody>
+      </table>`,
+  );
+}

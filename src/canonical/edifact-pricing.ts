@@ -1,0 +1,170 @@
+import type { Segment } from '../edi/model';
+import { compact, numberOf, some } from './common';
+import { packageTypes, partyIdAgencies, priceQualifiers, priceTypes, productIdQualifiers } from './code-lists';
+import { c, itemTypes, num, seg, t } from './edifact-common';
+import type { LineDetails, LinePackaging, LinePrice, ProductId, StoreAllocation } from './line-details';
+import type { Seg } from './sections';
+
+/**
+ * EDIFACT line-level data beside quantity and item numbers: the unit price's PRI type and basis, the
+ * other PRIs, PAC groups with their QTY 52, LOC+7 store allocations with their QTY 11, and PIA product
+ * ids no item field takes (docs/canonical.md, "Line prices, packaging, store allocations and product ids").
+ */
+
+export interface EdifactLineLayout {
+  /** The 5125 qualifiers of the unit price's PRI, in order of preference (the first found is the unit price). */
+  unitPrice: string[];
+  /**
+   * Whether the document divides the unit price by its 5284 basis (INVOIC, ORDRSP): then 6411 is the
+   * unit of the divided price whatever the basis; otherwise only a basis of one makes it a price per unit.
+   */
+  divided: boolean;
+}
+
+/** The PRI read as the unit price: the first with one of the qualifiers, tried in order. */
+function unitPri(segs: Seg[], qualifiers: string[]): Seg | undefined {
+  for (const q of qualifiers) {
+    const s = segs.find((x) => x.id === 'PRI' && c(x, 1)[0] === q);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+export function edifactLineDetails(segs: Seg[], layout: EdifactLineLayout): LineDetails {
+  const main = unitPri(segs, layout.unitPrice);
+  const [, , type, , basis, unit] = main ? c(main, 1) : [];
+  const perOne = layout.divided || !basis || numberOf(basis) === 1;
+  return compact<LineDetails>({
+    unitPriceType: priceTypes.read('edifact', type),
+    unitPriceUnit: perOne ? unit || undefined : undefined,
+    prices: some(priPrices(segs.filter((s) => s !== main))),
+    packaging: some(pacPackaging(segs)),
+    allocations: some(locAllocations(segs)),
+    productIds: some(productIds(segs)),
+  });
+}
+
+/** The unit price's PRI: 5375 its type, 5284 1 and 6411 when it is a price per one unit. */
+export function unitPriSegment(l: LineDetails & { unitPrice?: number }, qualifier = 'AAA'): Segment[] {
+  if (l.unitPrice === undefined) return [];
+  const type = priceTypes.write('edifact', l.unitPriceType) ?? '';
+  const unit = l.unitPriceUnit ?? '';
+  return [seg('PRI', [qualifier, num(l.unitPrice), type, '', unit ? '1' : '', unit])];
+}
+
+function priPrices(segs: Seg[]): LinePrice[] {
+  return segs
+    .filter((s) => s.id === 'PRI')
+    .flatMap((s) => {
+      const [q, amount, type, , basis, unit] = c(s, 1);
+      const qualifier = priceQualifiers.read('edifact', q);
+      const value = numberOf(amount ?? '');
+      if (!qualifier || value === undefined) return [];
+      return [
+        compact<LinePrice>({
+          qualifier,
+          amount: value,
+          basisQuantity: numberOf(basis ?? ''),
+          basisUnit: unit || undefined,
+          type: priceTypes.read('edifact', type),
+        }),
+      ];
+    });
+}
+
+/** A PRI for each price with an EDIFACT qualifier. */
+export function priSegments(prices: LinePrice[] | undefined): Segment[] {
+  return (prices ?? []).flatMap((p) => {
+    const q = priceQualifiers.write('edifact', p.qualifier);
+    if (!q) return [];
+    const type = priceTypes.write('edifact', p.type) ?? '';
+    return [seg('PRI', [q, num(p.amount), type, '', num(p.basisQuantity), p.basisUnit ?? ''])];
+  });
+}
+
+/** Each PAC, with the QTY 52 of its group (the next QTY 52 before another group starts). */
+function pacPackaging(segs: Seg[]): LinePackaging[] {
+  const out: LinePackaging[] = [];
+  let current: LinePackaging | undefined;
+  for (const s of segs) {
+    if (s.id === 'PAC') {
+      current = compact<LinePackaging>({ packageType: packageTypes.read('edifact', c(s, 3)[0]) });
+      out.push(current);
+    } else if (current && s.id === 'QTY' && c(s, 1)[0] === '52') {
+      const pack = numberOf(c(s, 1)[1] ?? '');
+      if (pack !== undefined) current.pack = pack;
+    } else if (['PRI', 'RFF', 'LOC', 'TAX', 'NAD', 'ALC', 'TDT', 'SCC', 'RCS', 'DGS', 'MOA'].includes(s.id))
+      current = undefined;
+  }
+  return out.filter((p) => Object.keys(p).length > 0);
+}
+
+/**
+ * PAC with its QTY 52, for each packaging with something EDIFACT can hold (the type and the pack). The
+ * size, its unit and the X12 material code have no element here.
+ */
+export function pacSegments(packaging: LinePackaging[] | undefined): Segment[] {
+  return (packaging ?? []).flatMap((p) => {
+    const type = packageTypes.write('edifact', p.packageType) ?? '';
+    if (!type && p.pack === undefined) return [];
+    return [seg('PAC', '', '', [type]), ...(p.pack !== undefined ? [seg('QTY', ['52', num(p.pack)])] : [])];
+  });
+}
+
+/** LOC+7 with the QTY 11 of its group. */
+function locAllocations(segs: Seg[]): StoreAllocation[] {
+  const out: StoreAllocation[] = [];
+  let loc: Seg | undefined;
+  for (const s of segs) {
+    if (s.id === 'LOC') loc = t(s, 1) === '7' ? s : undefined;
+    else if (loc && s.id === 'QTY' && c(s, 1)[0] === '11') {
+      const [id, , agency] = c(loc, 2);
+      const [, quantity, unit] = c(s, 1);
+      const value = numberOf(quantity ?? '');
+      if (id && value !== undefined)
+        out.push(
+          compact<StoreAllocation>({
+            location: id,
+            idQualifier: partyIdAgencies.read('edifact', agency),
+            quantity: value,
+            unit: unit || undefined,
+          }),
+        );
+      loc = undefined;
+    } else if (['PAC', 'PRI', 'RFF', 'TAX', 'NAD', 'ALC', 'TDT', 'SCC'].includes(s.id)) loc = undefined;
+  }
+  return out;
+}
+
+/** LOC+7 and QTY 11 for each allocation (C517: the id, and its agency where EDIFACT has a code). */
+export function locSegments(allocations: StoreAllocation[] | undefined): Segment[] {
+  return (allocations ?? []).flatMap((a) => [
+    seg('LOC', '7', [a.location, '', partyIdAgencies.write('edifact', a.idQualifier) ?? '']),
+    seg('QTY', ['11', num(a.quantity), a.unit ?? '']),
+  ]);
+}
+
+/** The LIN and PIA item numbers of a line whose type no item number field takes. */
+export function productIds(segs: Seg[]): ProductId[] {
+  const lin = segs[0];
+  const ids: string[][] = [
+    c(lin, 3),
+    ...segs.filter((s) => s.id === 'PIA').flatMap((s) => [2, 3, 4, 5, 6].map((n) => c(s, n))),
+  ];
+  return ids.flatMap(([value, type]) => {
+    if (!value || !type || itemTypes.some(([q]) => q === type)) return [];
+    const qualifier = productIdQualifiers.read('edifact', type);
+    return qualifier ? [{ qualifier, value }] : [];
+  });
+}
+
+/** PIA+1 (additional ids), five C212 to a segment, for the product ids with an EDIFACT code. */
+export function piaSegments(ids: ProductId[] | undefined): Segment[] {
+  const c212 = (ids ?? []).flatMap((p) => {
+    const type = productIdQualifiers.write('edifact', p.qualifier);
+    return type ? [[p.value, type]] : [];
+  });
+  const out: Segment[] = [];
+  for (let i = 0; i < c212.length; i += 5) out.push(seg('PIA', '1', ...c212.slice(i, i + 5)));
+  return out;
+}
