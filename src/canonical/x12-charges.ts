@@ -224,7 +224,8 @@ export function td1Packaging(segs: Seg[]): Packaging[] {
     .filter((x) => x.id === 'TD1')
     .flatMap((x) => {
       const p = compact<Packaging>({
-        type: packageTypes.read('x12', t(x, 1)),
+        // The first three characters are the type; the material X12 adds after them has no EDIFACT element.
+        type: packageTypes.read('x12', t(x, 1).slice(0, 3)),
         count: numberOf(t(x, 2)),
         description: t(x, 5),
         weight: numberOf(t(x, 7)),
