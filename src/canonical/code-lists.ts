@@ -155,6 +155,80 @@ export const channels = list('Communication channel', { x12: 'PER03 (365)', edif
   ['telex', 'TX', 'TL'],
 ]);
 
+/** What an allowance or charge is for (the first code is written). X12 SAC02 codes are four characters. */
+export const chargeCodes = list('Allowance or charge', { x12: 'SAC02 (1300)', edifact: 'ALC C214 7161' }, [
+  ['advertising', 'A260', 'AA'],
+  ['discount', 'C310', 'DI'],
+  ['delivery', 'C040', 'DL'],
+  ['free-goods', 'D170', 'FG'],
+  ['freight', 'D240', 'FC'],
+  ['handling', 'D500', 'HD'],
+  ['insurance', 'D980', 'IN'],
+  ['other', 'F050', 'ZZZ'],
+  ['promotion', 'F800', 'PAD'],
+  ['special-handling', 'H090', 'SH'],
+  ['trade-discount', 'I170', 'TD'],
+  ['volume-discount', 'I530', 'VAB'],
+]);
+
+/** How an allowance or charge is settled: the two code lists number the same six methods alike. */
+export const chargeHandling = list('Allowance or charge settlement', { x12: 'SAC12 (331)', edifact: 'ALC 4471' }, [
+  ['bill-back', '01', '1'],
+  ['off-invoice', '02', '2'],
+  ['vendor-check', '03', '3'],
+  ['credit-customer', '04', '4'],
+  ['paid-by-vendor', '05', '5'],
+  ['paid-by-customer', '06', '6'],
+]);
+
+/** What a note is about. `general` notes are plain strings in the documents. */
+export const noteQualifiers = list('Note', { x12: 'NTE01 (363), N902 with N901 L1', edifact: 'FTX 4451' }, [
+  ['general', 'GEN', 'AAI GEN'],
+  ['additional', 'ADD', 'ACB'],
+  ['delivery', 'DEL', 'DEL'],
+  ['invoice-instructions', 'INV', 'INV'],
+  ['order-instructions', 'ORI', 'ORI'],
+  ['payment', 'PMT', 'PMT'],
+  ['purchasing', 'PUR', 'PUR'],
+  ['special-handling', 'SPH', 'SPH'],
+  ['transportation', 'TRA', 'TRA'],
+  ['warehouse', 'WHI', 'WHI'],
+  ['mutually-defined', 'ZZZ', 'ZZZ'],
+]);
+
+/** Tax types. X12 TXI TX (all taxes) is the Invoice's totals.taxAmount, not a row here. */
+export const taxTypes = list('Tax type', { x12: 'TXI01 (963)', edifact: 'TAX C241 5153' }, [
+  ['vat', 'VA', 'VAT'],
+  ['gst', 'GS', 'GST'],
+  ['state-sales', 'ST', 'STT'],
+  ['local-sales', 'LS', 'LOC'],
+]);
+
+/** Modes of transport: X12 TD504 (91) / EDIFACT TDT C220 8067 (UN/ECE Recommendation 19). */
+export const transportModes = list('Transport mode', { x12: 'TD504 (91)', edifact: 'TDT C220 8067' }, [
+  ['sea', 'S', '1'],
+  ['rail', 'R', '2'],
+  ['road', 'M', '3'],
+  ['air', 'A', '4'],
+  ['multimodal', 'X', '6'],
+]);
+
+/** Who issued a carrier's id: X12 TD502 (66) / EDIFACT TDT C040 3055. */
+export const carrierIdAgencies = list('Carrier id agency', { x12: 'TD502 (66)', edifact: 'TDT C040 3055' }, [
+  ['scac', '2', '182'],
+  ['duns', '1', '16'],
+  ['gln', 'UL', '9'],
+  ['seller-assigned', '91', '91'],
+  ['buyer-assigned', '92', '92'],
+]);
+
+/** Transport equipment: X12 TD301 (40) / EDIFACT EQD 8053. */
+export const equipmentTypes = list('Equipment', { x12: 'TD301 (40)', edifact: 'EQD 8053' }, [
+  ['container', 'CN', 'CN'],
+  ['trailer', 'TL', 'TE'],
+  ['rail-car', 'RR', 'RR'],
+]);
+
 // ---------------------------------------------------------------------------------------------
 // Line-level business data (docs/canonical.md, "Line prices, packaging, store allocations and
 // product ids"). An empty column: the standard has no code of that meaning, so the value is not
@@ -226,6 +300,13 @@ export type RefQualifier = (typeof referenceQualifiers.names)[number];
 export type DateQualifierName = (typeof dateQualifiers.names)[number];
 export type ContactFunctionName = (typeof contactFunctions.names)[number];
 export type ChannelName = (typeof channels.names)[number];
+export type ChargeCodeName = (typeof chargeCodes.names)[number];
+export type ChargeHandlingName = (typeof chargeHandling.names)[number];
+export type NoteQualifierName = (typeof noteQualifiers.names)[number];
+export type TaxTypeName = (typeof taxTypes.names)[number];
+export type TransportModeName = (typeof transportModes.names)[number];
+export type CarrierIdAgency = (typeof carrierIdAgencies.names)[number];
+export type EquipmentTypeName = (typeof equipmentTypes.names)[number];
 export type PriceQualifierName = (typeof priceQualifiers.names)[number];
 export type PriceTypeName = (typeof priceTypes.names)[number];
 export type PackageTypeName = (typeof packageTypes.names)[number];
@@ -239,6 +320,13 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   dateQualifiers,
   contactFunctions,
   channels,
+  chargeCodes,
+  chargeHandling,
+  noteQualifiers,
+  taxTypes,
+  transportModes,
+  carrierIdAgencies,
+  equipmentTypes,
   priceQualifiers,
   priceTypes,
   packageTypes,

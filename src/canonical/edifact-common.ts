@@ -7,7 +7,7 @@ import { edifactGtinType } from './gtin';
 
 /**
  * The EDIFACT pieces every message shares (UN/EDIFACT D.96A directories): message function codes, NAD
- * parties, RFF references, LIN/PIA item numbers, IMD descriptions, DTM dates, FTX notes.
+ * parties, RFF references, LIN/PIA item numbers, IMD descriptions, DTM dates (FTX notes: edifact-charges.ts).
  */
 
 export const edifactPurpose = new CodeMap<DocumentPurpose>([
@@ -129,19 +129,6 @@ export function imdDescription(segs: Seg[]): string {
 /** One IMD per 70 characters, two 35-character 7008 parts each. */
 export function imdSegments(description: string | undefined): Segment[] {
   return chunks(description ?? '', 70).map((part) => seg('IMD', 'F', '', ['', '', '', ...chunks(part, 35)]));
-}
-
-/** General notes: FTX with 4451 AAI, the C108 4440 parts joined. */
-export function ftxNotes(segs: Seg[]): string[] {
-  return segs
-    .filter((x) => x.id === 'FTX' && t(x, 1) === 'AAI')
-    .map((x) => c(x, 4).join(''))
-    .filter((n) => n !== '');
-}
-
-/** One FTX AAI per note, up to five 70-character parts (the rest is cut). */
-export function ftxSegments(notes: string[]): Segment[] {
-  return notes.map((note) => seg('FTX', 'AAI', '', '', chunks(note, 70).slice(0, 5)));
 }
 
 /** The quantity of the first QTY with one of the 6063 qualifiers, and its unit. */

@@ -20,6 +20,7 @@ import {
   seg,
   t,
 } from './edifact-common';
+import { eqdEquipment, eqdSegments, pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
 import { piaSegments, productIds } from './edifact-pricing';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
@@ -72,6 +73,9 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     if (o !== last) orders.push(o);
     o.items.push(item(lin));
   }
+  // The packages of the whole shipment: those of a top packing level (CPS without a parent) before its first line.
+  const top = s.lines.find((cps) => cps[0].id === 'CPS' && t(cps[0], 2) === '') ?? [];
+  const firstLine = top.findIndex((x) => x.id === 'LIN');
   return compact<ShipNotice>({
     number: bgm ? t(bgm, 2) : '',
     date: dateOf(s.header, '137'),
@@ -81,6 +85,9 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     parties: parties(s.parties),
     references: references(s.header),
     dates: dtmDates(s.header, OWN_DATES),
+    carriers: some(tdtCarriers(s.header)),
+    equipment: some(eqdEquipment(s.header)),
+    packaging: some(pacPackaging(firstLine < 0 ? top : top.slice(0, firstLine))),
     orders,
   });
 }
@@ -98,8 +105,9 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   out.push(...dtmSegments(sn.dates));
   out.push(...rffSegments(sn.references));
   for (const p of sn.parties) out.push(...nadSegments(p));
+  out.push(...tdtSegments(sn.carriers), ...eqdSegments(sn.equipment));
   const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
-  if (items > 0) out.push(seg('CPS', '1'));
+  if (items > 0 || sn.packaging?.length) out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));
   for (const order of sn.orders) {
     for (const i of order.items) {
       out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));

@@ -3,7 +3,8 @@ import { CodeMap, compact, some } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
+import { alcCharges, alcSegments, ftxNotes, ftxSegments, taxGroups, taxSegments } from './edifact-charges';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt, groups } from './sections';
 import {
   amount,
   c,
@@ -11,8 +12,6 @@ import {
   dateOf,
   dtm,
   edifactPurpose,
-  ftxNotes,
-  ftxSegments,
   imdDescription,
   imdSegments,
   itemIds,
@@ -62,6 +61,8 @@ function line(segs: Seg[]): InvoiceLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(alcCharges(segs));
+  l.taxes = some(taxGroups(segs));
   return compact(l);
 }
 
@@ -75,6 +76,7 @@ export function fromInvoic(tx: Transaction): Invoice {
   const cux = header.find((x) => x.id === 'CUX' && c(x, 1)[0] === '2');
   const order = referenceWithDate(header, 'ON');
   const lines = s.lines.map(line);
+  const inTaxGroup = new Set(groups(summary, 'TAX', ['MOA']).flat());
   const dateQualifier = ['137', '3'].find((q) => dateOf(header, q) !== undefined);
   return compact<Invoice>({
     number: bgm ? t(bgm, 2) : '',
@@ -89,11 +91,19 @@ export function fromInvoic(tx: Transaction): Invoice {
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
     dates: dtmDates(header, [...(dateQualifier ? [dateQualifier] : []), ...TERMS_DATES]),
     terms: terms(header),
+    charges: some(alcCharges(header)),
+    // The summary's tax groups (SG50), as the X12 summary's TXI.
+    taxes: some(taxGroups(summary)),
     lines,
     totals: compact({
       lineCount: lineCount(summary) ?? lines.length,
       amount: amount(summary, '77', '86', '39'),
-      taxAmount: amount(summary, '176', '124'),
+      // MOA 124 of a tax group (SG50) is that tax's amount (taxes); outside one it is the total.
+      taxAmount: amount(
+        summary.filter((x) => !inTaxGroup.has(x)),
+        '176',
+        '124',
+      ),
     }),
     notes: ftxNotes(header),
   });
@@ -112,6 +122,7 @@ export function toInvoic(inv: Invoice): Segment[] {
   for (const p of inv.parties) out.push(...nadSegments(p));
   if (inv.currency) out.push(seg('CUX', ['2', inv.currency, '4']));
   out.push(...patSegments(inv.terms));
+  out.push(...alcSegments(inv.charges));
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
@@ -120,11 +131,13 @@ export function toInvoic(inv: Invoice): Segment[] {
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     // The INVOIC's PAC group has no QTY for the pack: packaging is not written (the loss check says so).
     out.push(...rffSegments(l.references), ...locSegments(l.allocations));
+    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   out.push(seg('CNT', ['2', String(inv.totals.lineCount)]));
   // SG48 is mandatory: an invoice without an amount writes none and the message says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('MOA', ['77', num(inv.totals.amount)]));
   if (inv.totals.taxAmount !== undefined) out.push(seg('MOA', ['176', num(inv.totals.taxAmount)]));
+  out.push(...taxSegments(inv.taxes));
   return out;
 }

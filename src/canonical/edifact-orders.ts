@@ -1,9 +1,23 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import {
+  alcCharges,
+  alcSegments,
+  eqdEquipment,
+  eqdSegments,
+  ftxNotes,
+  ftxSegments,
+  pacPackaging,
+  pacSegments as headerPacSegments,
+  taxGroups,
+  taxSegments,
+  tdtCarriers,
+  tdtSegments,
+} from './edifact-charges';
 import {
   edifactLineDetails,
   locSegments,
@@ -18,8 +32,6 @@ import {
   dateOf,
   dtm,
   edifactPurpose,
-  ftxNotes,
-  ftxSegments,
   imdDescription,
   imdSegments,
   itemIds,
@@ -71,6 +83,9 @@ function line(segs: Seg[]): OrderLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(alcCharges(segs));
+  l.taxes = some(taxGroups(segs));
+  l.notes = some(ftxNotes(segs));
   return compact(l);
 }
 
@@ -81,6 +96,8 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
   const bgm = s.header.find((x) => x.id === 'BGM');
   const cux = all.find((x) => x.id === 'CUX' && ['2', '9'].includes(c(x, 1)[0] ?? ''));
   const lines = s.lines.map(line);
+  // In a tree the summary (UNS, MOA, CNT, the SG54 ALC totals) sits among the top-level segments.
+  const [head] = splitAt(s.header, 'UNS');
   return compact<PurchaseOrder>({
     number: bgm ? t(bgm, 2) : '',
     date: dateOf(s.header, '137'),
@@ -92,6 +109,11 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     requestedDelivery: dateOf(s.header, '2'),
     dates: dtmDates(s.header, [...OWN_DATES, ...TERMS_DATES]),
     terms: terms(s.header),
+    charges: some(alcCharges(head)),
+    taxes: some(taxGroups(head)),
+    carriers: some(tdtCarriers(head)),
+    packaging: some(pacPackaging(head)),
+    equipment: some(eqdEquipment(head)),
     lines,
     totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
     notes: ftxNotes(s.header),
@@ -108,15 +130,19 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...ftxSegments(po.notes));
   out.push(...rffSegments(po.references));
   for (const p of po.parties) out.push(...nadSegments(p));
+  out.push(...taxSegments(po.taxes));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
   out.push(...patSegments(po.terms));
+  out.push(...tdtSegments(po.carriers), ...headerPacSegments(po.packaging), ...eqdSegments(po.equipment));
+  out.push(...alcSegments(po.charges));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
     out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
-    out.push(...dtmSegments(l.dates));
+    out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
+    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));

@@ -2,6 +2,7 @@ import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { alcCharges, alcSegments, ftxNotes, ftxSegments, taxGroups, taxSegments } from './edifact-charges';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
@@ -11,8 +12,6 @@ import {
   dateOf,
   dtm,
   edifactPurpose,
-  ftxNotes,
-  ftxSegments,
   imdDescription,
   imdSegments,
   itemIds,
@@ -98,6 +97,8 @@ function line(segs: Seg[]): ResponseLine {
   l.references = some(references(segs));
   // DTM 17 is the line's estimatedDelivery.
   l.dates = some(dtmDates(segs, ['17']));
+  l.charges = some(alcCharges(segs));
+  l.taxes = some(taxGroups(segs));
   return compact(l);
 }
 
@@ -123,6 +124,8 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
     dates: dtmDates(header, ['137', ...TERMS_DATES]),
     terms: terms(header),
+    charges: some(alcCharges(header)),
+    taxes: some(taxGroups(header)),
     lines,
     totals: compact({ lineCount: lineCount(summary) ?? lines.length, amount: amount(summary, '86', '79') }),
     notes: ftxNotes(header),
@@ -148,8 +151,10 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   out.push(...referenceWithDateSegments('ON', r.orderNumber || undefined, r.orderDate));
   out.push(...rffSegments(r.references));
   for (const p of r.parties) out.push(...nadSegments(p));
+  out.push(...taxSegments(r.taxes));
   if (r.currency) out.push(seg('CUX', ['2', r.currency, '9']));
   out.push(...patSegments(r.terms));
+  out.push(...alcSegments(r.charges));
   for (const l of r.lines) {
     const backordered = l.status === 'backordered';
     out.push(
@@ -169,6 +174,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     out.push(...dtmSegments(l.dates));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
+    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));

@@ -144,15 +144,22 @@ export function locSegments(allocations: StoreAllocation[] | undefined): Segment
   ]);
 }
 
-/** The LIN and PIA item numbers of a line whose type no item number field takes. */
+/** The LIN and PIA item numbers of a line whose type no item number field takes (or whose field is already filled). */
 export function productIds(segs: Seg[]): ProductId[] {
   const lin = segs[0];
   const ids: string[][] = [
     c(lin, 3),
     ...segs.filter((s) => s.id === 'PIA').flatMap((s) => [2, 3, 4, 5, 6].map((n) => c(s, n))),
   ];
+  // A second id for a field already filled (an SA after an SA) travels as sent, like other types.
+  const filled = new Set<string>();
   return ids.flatMap(([value, type]) => {
-    if (!value || !type || itemTypes.some(([q]) => q === type)) return [];
+    if (!value || !type) return [];
+    const field = itemTypes.find(([q]) => q === type)?.[1];
+    if (field && !filled.has(field)) {
+      filled.add(field);
+      return [];
+    }
     const qualifier = productIdQualifiers.read('edifact', type);
     return qualifier ? [{ qualifier, value }] : [];
   });

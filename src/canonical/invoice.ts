@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import type { Charge, NoteEntry, Tax } from './business';
 import { invoiceSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
@@ -31,6 +32,10 @@ export interface InvoiceLine extends ItemIds, LineDetails {
   references?: Reference[];
   /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
   dates?: DateRef[];
+  /** Line allowances and charges (X12 SAC in the line loop / EDIFACT ALC in the line group). */
+  charges?: Charge[];
+  /** Line taxes (X12 TXI in the IT1 loop / EDIFACT TAX in the line group). */
+  taxes?: Tax[];
 }
 
 export interface Invoice {
@@ -49,6 +54,10 @@ export interface Invoice {
   /** Dates of any qualifier but the invoice's own (X12 DTM / EDIFACT DTM). */
   dates: DateRef[];
   terms?: PaymentTerms;
+  /** Allowances and charges of the whole invoice (X12 SAC in the summary / EDIFACT ALC groups before the lines). */
+  charges?: Charge[];
+  /** Taxes but the total (X12 TXI in the summary but TX / EDIFACT TAX groups after UNS). */
+  taxes?: Tax[];
   lines: InvoiceLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */
@@ -58,7 +67,8 @@ export interface Invoice {
     /** Total of all taxes (X12 TXI TX, EDIFACT MOA 176). */
     taxAmount?: number;
   };
-  notes: string[];
+  /** General notes as text (X12 NTE GEN / EDIFACT FTX AAI); other notes with their qualifier. */
+  notes: NoteEntry[];
 }
 
 export const invoice: DocumentKind<Invoice> = {

@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import type { Charge, NoteEntry, Tax } from './business';
 import { orderResponseSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
@@ -38,6 +39,10 @@ export interface ResponseLine extends ItemIds, LineDetails {
   references?: Reference[];
   /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
   dates?: DateRef[];
+  /** Line allowances and charges (X12 SAC in the line loop / EDIFACT ALC in the line group). */
+  charges?: Charge[];
+  /** Line taxes (X12 TXI in the PO1 loop / EDIFACT TAX in the line group). */
+  taxes?: Tax[];
 }
 
 export interface OrderResponse {
@@ -64,7 +69,12 @@ export interface OrderResponse {
     lineCount: number;
     amount?: number;
   };
-  notes: string[];
+  /** Allowances and charges of the whole response (X12 SAC / EDIFACT ALC groups). */
+  charges?: Charge[];
+  /** Taxes of the whole response (X12 TXI / EDIFACT TAX groups). */
+  taxes?: Tax[];
+  /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
+  notes: NoteEntry[];
 }
 
 export const orderResponse: DocumentKind<OrderResponse> = {

@@ -5,6 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import type { Carrier, Charge, Equipment, NoteEntry, Packaging, Tax } from './business';
 import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
@@ -52,6 +53,12 @@ export interface OrderLine extends ItemIds, LineDetails {
   references?: Reference[];
   /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
   dates?: DateRef[];
+  /** Line allowances and charges (X12 SAC in the line loop / EDIFACT ALC in the line group). */
+  charges?: Charge[];
+  /** Line taxes (X12 TXI / EDIFACT TAX in the line group). */
+  taxes?: Tax[];
+  /** Line notes (X12 MSG in the PO1 loop, one per note, general only / EDIFACT FTX in the line group). */
+  notes?: NoteEntry[];
 }
 
 export interface PurchaseOrder {
@@ -70,13 +77,24 @@ export interface PurchaseOrder {
   dates: DateRef[];
   /** Payment terms (X12 ITD / EDIFACT PAT), as for the Invoice. */
   terms?: PaymentTerms;
+  /** Allowances and charges of the whole order (X12 SAC / EDIFACT ALC groups). */
+  charges?: Charge[];
+  /** Taxes of the whole order (X12 TXI / EDIFACT TAX groups). */
+  taxes?: Tax[];
+  /** How the goods are to travel (X12 TD5 / EDIFACT TDT). */
+  carriers?: Carrier[];
+  /** Packages and weights (X12 TD1 / EDIFACT PAC with MEA). */
+  packaging?: Packaging[];
+  /** Containers, trailers, rail cars (X12 TD3 / EDIFACT EQD). */
+  equipment?: Equipment[];
   lines: OrderLine[];
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */
     lineCount: number;
     amount?: number;
   };
-  notes: string[];
+  /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
+  notes: NoteEntry[];
 }
 
 export const purchaseOrder: DocumentKind<PurchaseOrder> = {

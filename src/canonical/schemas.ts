@@ -11,8 +11,15 @@ import type { DocumentPurpose } from './common';
 import {
   type QualifierList,
   type RawCode,
+  carrierIdAgencies,
   channels,
+  chargeCodes,
+  chargeHandling,
   contactFunctions,
+  equipmentTypes,
+  noteQualifiers,
+  taxTypes,
+  transportModes,
   dateQualifiers,
   isRawCode,
   packageTypes,
@@ -118,6 +125,53 @@ const paymentTerms = z.strictObject({
   dueDate: isoDate.optional(),
 });
 
+const rawCode = z.custom<RawCode>((v) => typeof v === 'string' && isRawCode(v), {
+  error: (issue) => `expected x12:CODE or edifact:CODE, got ${described(issue.input)}`,
+});
+
+const charge = z.strictObject({
+  indicator: z.enum(['allowance', 'charge', 'none']),
+  code: qualified(chargeCodes).optional(),
+  description: text.optional(),
+  amount: amount.optional(),
+  percent: amount.optional(),
+  percentBasis: rawCode.optional(),
+  rate: amount.optional(),
+  quantity: amount.optional(),
+  unit: text.optional(),
+  handling: qualified(chargeHandling).optional(),
+  reference: text.optional(),
+});
+
+const tax = z.strictObject({
+  type: qualified(taxTypes),
+  amount: amount.optional(),
+  percent: amount.optional(),
+  basisAmount: amount.optional(),
+  exempt: z.boolean().optional(),
+  taxId: text.optional(),
+});
+
+const carrier = z.strictObject({
+  mode: qualified(transportModes).optional(),
+  id: text.optional(),
+  idQualifier: qualified(carrierIdAgencies).optional(),
+  routing: text.optional(),
+});
+
+const packaging = z.strictObject({
+  type: qualified(packageTypes).optional(),
+  count: amount.optional(),
+  description: text.optional(),
+  weight: amount.optional(),
+  weightKind: z.enum(['gross', 'net']).optional(),
+  weightUnit: text.optional(),
+});
+
+const equipment = z.strictObject({ type: qualified(equipmentTypes).optional(), id: text.optional() });
+
+/** A general note as text, or a note with its qualifier. */
+const note = z.union([text, z.strictObject({ qualifier: qualified(noteQualifiers), text })]);
 const productIds = z.array(z.strictObject({ qualifier: qualified(productIdQualifiers), value: text })).optional();
 
 /** Line prices, packaging, store allocations and product ids (line-details.ts). */
@@ -181,6 +235,11 @@ export const purchaseOrderSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    charges: z.array(charge).optional(),
+    taxes: z.array(tax).optional(),
+    carriers: z.array(carrier).optional(),
+    packaging: z.array(packaging).optional(),
+    equipment: z.array(equipment).optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(
       z.strictObject({
@@ -192,10 +251,13 @@ export const purchaseOrderSchema = z
         description: text.optional(),
         ...lineDetails,
         ...lineExtras,
+        charges: z.array(charge).optional(),
+        taxes: z.array(tax).optional(),
+        notes: z.array(note).optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
-    notes: list(text),
+    notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({
     ...doc,
@@ -218,6 +280,8 @@ export const invoiceSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    charges: z.array(charge).optional(),
+    taxes: z.array(tax).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -228,12 +292,14 @@ export const invoiceSchema = z
         description: text.optional(),
         ...lineDetails,
         ...lineExtras,
+        charges: z.array(charge).optional(),
+        taxes: z.array(tax).optional(),
       }),
     ),
     totals: z
       .strictObject({ lineCount: count.optional(), amount: amount.optional(), taxAmount: amount.optional() })
       .default(() => ({})),
-    notes: list(text),
+    notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({
     ...doc,
@@ -251,6 +317,9 @@ export const shipNoticeSchema = z
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
+    carriers: z.array(carrier).optional(),
+    packaging: z.array(packaging).optional(),
+    equipment: z.array(equipment).optional(),
     orders: list(
       z.strictObject({
         number: text.optional(),
@@ -286,6 +355,8 @@ export const orderResponseSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    charges: z.array(charge).optional(),
+    taxes: z.array(tax).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
@@ -299,10 +370,12 @@ export const orderResponseSchema = z
         description: text.optional(),
         ...lineDetails,
         ...lineExtras,
+        charges: z.array(charge).optional(),
+        taxes: z.array(tax).optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
-    notes: list(text),
+    notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({
     ...doc,

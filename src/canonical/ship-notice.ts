@@ -8,6 +8,7 @@
  */
 
 import type { DocumentKind } from './kind';
+import type { Carrier, Equipment, Packaging } from './business';
 import { shipNoticeSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import type { LineDetails } from './line-details';
@@ -58,6 +59,12 @@ export interface ShipNotice {
   references: Array<Reference<ShipReferenceQualifier>>;
   /** Other dates of any qualifier (X12 DTM / EDIFACT DTM). */
   dates: DateRef[];
+  /** How the goods travel (X12 TD5 of the shipment level / EDIFACT TDT). */
+  carriers?: Carrier[];
+  /** Packages and weights of the shipment (X12 TD1 of the shipment level / EDIFACT PAC with MEA before the first line). */
+  packaging?: Packaging[];
+  /** Containers, trailers, rail cars (X12 TD3 of the shipment level / EDIFACT EQD). */
+  equipment?: Equipment[];
   orders: ShippedOrder[];
 }
 

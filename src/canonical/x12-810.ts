@@ -3,6 +3,7 @@ import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, u
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import { nteNotes, nteSegments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
@@ -47,6 +48,8 @@ function line(segs: Seg[]): InvoiceLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(sacCharges(segs));
+  l.taxes = some(txiTaxes(segs));
   return compact(l);
 }
 
@@ -72,16 +75,16 @@ export function fromX12_810(tx: Transaction): Invoice {
     references: references(s.header),
     dates: dtmDates(s.header),
     terms: itdTerms(s.header),
+    // The 810 has no SAC or TXI before its lines: these are the summary's.
+    charges: some(sacCharges(all)),
+    taxes: some(txiTaxes(all, ['TX'])),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: tds ? impliedCents(t(tds, 1)) : undefined,
       taxAmount: tax ? numberOf(t(tax, 2)) : undefined,
     }),
-    notes: s.header
-      .filter((x) => x.id === 'NTE')
-      .map((x) => t(x, 2))
-      .filter((n) => n !== ''),
+    notes: nteNotes(s.header),
   });
 }
 
@@ -102,7 +105,7 @@ export function toX12_810(inv: Invoice): Segment[] {
     ),
   );
   // NTE02 holds 80 characters and one NTE is one note: a longer note is cut rather than split into notes that read back as several.
-  for (const note of inv.notes) out.push(seg('NTE', 'GEN', note.slice(0, 80)));
+  out.push(...nteSegments(inv.notes));
   if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
   out.push(...refSegments(inv.references));
   for (const p of inv.parties) out.push(...n1Segments(p));
@@ -122,12 +125,15 @@ export function toX12_810(inv: Invoice): Segment[] {
         ...productIdElements(l.productIds, 20 - ids.length),
       ),
     );
+    out.push(...txiSegments(l.taxes));
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
     out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
+    out.push(...sacSegments(l.charges));
   }
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));
   if (inv.totals.taxAmount !== undefined) out.push(seg('TXI', 'TX', num(inv.totals.taxAmount)));
+  out.push(...txiSegments(inv.taxes), ...sacSegments(inv.charges));
   out.push(seg('CTT', String(inv.totals.lineCount)));
   return out;
 }

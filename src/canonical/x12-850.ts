@@ -5,6 +5,22 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from 
 import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import {
+  msgNotes,
+  msgSegments,
+  n9Notes,
+  n9Segments,
+  sacCharges,
+  sacSegments,
+  td1Packaging,
+  td1Segments,
+  td3Equipment,
+  td3Segments,
+  td5Carriers,
+  td5Segments,
+  txiSegments,
+  txiTaxes,
+} from './x12-charges';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 export { x12Purpose };
@@ -47,6 +63,9 @@ function line(segs: Seg[]): OrderLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(sacCharges(segs));
+  l.taxes = some(txiTaxes(segs));
+  l.notes = some(msgNotes(segs));
   return compact(l);
 }
 
@@ -71,19 +90,17 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     requestedDelivery: dtm ? isoDate(t(dtm, 2)) : undefined,
     dates: dtmDates(s.header, OWN_DATES),
     terms: itdTerms(s.header),
+    charges: some(sacCharges(s.header)),
+    taxes: some(txiTaxes(s.header)),
+    carriers: some(td5Carriers(s.header)),
+    packaging: some(td1Packaging(s.header)),
+    equipment: some(td3Equipment(s.header)),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: amount ? numberOf(t(amount, 2)) : undefined,
     }),
-    notes: s.notes
-      .map((n) =>
-        n
-          .filter((x) => x.id === 'MSG')
-          .map((x) => t(x, 1))
-          .join(''),
-      )
-      .filter((n) => n !== ''),
+    notes: n9Notes(s.notes),
   });
 }
 
@@ -102,13 +119,13 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   );
   if (po.currency) out.push(seg('CUR', 'BY', po.currency));
   out.push(...refSegments(po.references));
+  out.push(...sacSegments(po.charges));
   out.push(...itdSegments(po.terms));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
   out.push(...dtmSegments(po.dates));
-  for (const note of po.notes) {
-    out.push(seg('N9', 'L1', 'NOTE'));
-    for (const part of chunks(note, 264)) out.push(seg('MSG', part));
-  }
+  out.push(...td1Segments(po.packaging), ...td5Segments(po.carriers), ...td3Segments(po.equipment));
+  out.push(...txiSegments(po.taxes));
+  out.push(...n9Segments(po.notes, chunks));
   for (const p of po.parties) out.push(...n1Segments(p));
   for (const l of po.lines) {
     const ids = itemIdElements(l);
@@ -125,7 +142,8 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
       ),
     );
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
-    out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
+    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
+    out.push(...dtmSegments(l.dates), ...msgSegments(l.notes), ...txiSegments(l.taxes));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

@@ -4,6 +4,7 @@ import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import { n9Notes, n9Segments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
@@ -68,6 +69,8 @@ function line(segs: Seg[]): ResponseLine {
   if (description) l.description = description;
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
+  l.charges = some(sacCharges(segs));
+  l.taxes = some(txiTaxes(segs));
   return compact(l);
 }
 
@@ -92,19 +95,14 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     references: references(s.header),
     dates: dtmDates(s.header),
     terms: itdTerms(s.header),
+    charges: some(sacCharges(s.header)),
+    taxes: some(txiTaxes(s.header)),
     lines,
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: amount ? numberOf(t(amount, 2)) : undefined,
     }),
-    notes: s.notes
-      .map((n) =>
-        n
-          .filter((x) => x.id === 'MSG')
-          .map((x) => t(x, 1))
-          .join(''),
-      )
-      .filter((n) => n !== ''),
+    notes: n9Notes(s.notes),
   });
 }
 
@@ -128,12 +126,11 @@ export function toX12_855(r: OrderResponse): Segment[] {
   );
   if (r.currency) out.push(seg('CUR', 'SE', r.currency));
   out.push(...refSegments(r.references));
+  out.push(...sacSegments(r.charges));
   out.push(...itdSegments(r.terms));
   out.push(...dtmSegments(r.dates));
-  for (const note of r.notes) {
-    out.push(seg('N9', 'L1', 'NOTE'));
-    for (const part of chunks(note, 264)) out.push(seg('MSG', part));
-  }
+  out.push(...txiSegments(r.taxes));
+  out.push(...n9Segments(r.notes, chunks));
   for (const p of r.parties) out.push(...n1Segments(p));
   for (const l of r.lines) {
     const unit = unitToX12Code(l.unit);
@@ -152,7 +149,8 @@ export function toX12_855(r: OrderResponse): Segment[] {
       ),
     );
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
-    out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
+    out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
+    out.push(...dtmSegments(l.dates));
     // ACK01 is mandatory: a line without a status has no ACK, and so no confirmed quantity or date either.
     if (l.status) {
       out.push(
@@ -166,6 +164,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
         ),
       );
     }
+    out.push(...txiSegments(l.taxes));
   }
   out.push(seg('CTT', String(r.totals.lineCount)));
   if (r.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(r.totals.amount)));

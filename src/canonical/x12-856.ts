@@ -15,6 +15,7 @@ import {
   t,
   x12Purpose,
 } from './x12-common';
+import { td1Packaging, td1Segments, td3Equipment, td3Segments, td5Carriers, td5Segments } from './x12-charges';
 import { productIdElements, productIds } from './x12-pricing';
 
 /** DTM 011 and 017 are the notice's shipped and estimatedDelivery. */
@@ -125,6 +126,9 @@ export function fromX12_856(tx: Transaction): ShipNotice {
     parties: parties(partyLoops),
     references: references(shipment.filter((x) => !inParty.has(x))),
     dates: dtmDates([...s.header, ...shipment], OWN_DATES),
+    carriers: some(td5Carriers(shipment.filter((x) => !inParty.has(x)))),
+    packaging: some(td1Packaging(shipment.filter((x) => !inParty.has(x)))),
+    equipment: some(td3Equipment(shipment.filter((x) => !inParty.has(x)))),
     orders,
   });
 }
@@ -147,6 +151,7 @@ export function toX12_856(sn: ShipNotice): Segment[] {
     SHIPMENT,
     sn.orders.some((o) => o.items.length > 0 || o.number !== undefined || o.orderDate !== undefined),
   );
+  out.push(...td1Segments(sn.packaging), ...td5Segments(sn.carriers), ...td3Segments(sn.equipment));
   out.push(...refSegments(sn.references));
   if (sn.shipped) out.push(seg('DTM', '011', ccyymmdd(sn.shipped)));
   if (sn.estimatedDelivery) out.push(seg('DTM', '017', ccyymmdd(sn.estimatedDelivery)));

@@ -42,7 +42,9 @@ export function x12LineDetails(segs: Seg[], lead: Seg, layout: X12LineLayout): L
 /** PO105 / IT105 for a line: needs the unit price beside it (C0504). */
 export function x12PriceBasis(l: LineDetails & { unitPrice?: number }): string {
   if (l.unitPrice === undefined) return '';
-  if (l.unitPriceUnit === 'EA' && (l.unitPriceType === undefined || l.unitPriceType === 'contract'))
+  // C62 (one) is X12 EA as well, as for every unit (units.ts).
+  const perEach = l.unitPriceUnit !== undefined && unitToX12Code(l.unitPriceUnit) === 'EA';
+  if (perEach && (l.unitPriceType === undefined || l.unitPriceType === 'contract'))
     return l.unitPriceType === 'contract' ? 'TE' : 'PE';
   // A price per another unit has no 639 code: only its type is written (the loss check says so).
   return priceTypes.write('x12', l.unitPriceType) ?? '';
@@ -145,13 +147,22 @@ export function sdqSegments(allocations: StoreAllocation[] | undefined, lineUnit
   return out;
 }
 
-/** The qualifier/value pairs of a lead segment (PO1, IT1, LIN) that no item number field takes. */
+/**
+ * The qualifier/value pairs of a lead segment (PO1, IT1, LIN) that no item number field takes: other
+ * qualifiers, and a second id for a field already filled (a UP after an EN), which travels as sent.
+ */
 export function productIds(lead: Seg, from: number, to: number): ProductId[] {
   const out: ProductId[] = [];
+  const filled = new Set<string>();
   for (let i = from; i < to; i += 2) {
     const code = t(lead, i);
     const value = t(lead, i + 1);
-    if (!code || !value || itemQualifiers.some(([q]) => q === code)) continue;
+    if (!code || !value) continue;
+    const field = itemQualifiers.find(([q]) => q === code)?.[1];
+    if (field && !filled.has(field)) {
+      filled.add(field);
+      continue;
+    }
     const qualifier = productIdQualifiers.read('x12', code);
     if (qualifier) out.push({ qualifier, value });
   }

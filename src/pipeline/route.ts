@@ -198,23 +198,22 @@ export async function produce(
   };
 }
 
+/** Where a route translates: the source set, the target kind and standard, and the map between. */
+interface TranslationAt {
+  ic: Interchange;
+  tx: Transaction;
+  kind: DocumentKind;
+  target: 'x12' | 'edifact';
+  canonical: boolean;
+  map?: string;
+  from: string;
+}
+
 /**
  * What of the source transaction set a route's output has no counterpart for: the route's own way from
  * source to body (reader or tree, map, writer), probed by removal (src/canonical/losses.ts).
  */
-async function routeLosses(
-  ctx: PipelineView,
-  at: {
-    ic: Interchange;
-    tx: Transaction;
-    kind: DocumentKind;
-    target: 'x12' | 'edifact';
-    canonical: boolean;
-    map?: string;
-    from: string;
-  },
-  translate: Translate,
-): Promise<TranslationLoss[]> {
+async function routeLosses(ctx: PipelineView, at: TranslationAt, translate: Translate): Promise<TranslationLoss[]> {
   const { ic, tx, kind, target } = at;
   const verdicts = verdictsOf(ctx, at);
   if (at.canonical) {
@@ -241,21 +240,11 @@ async function routeLosses(
 
 /**
  * The verdicts of earlier checks of the same translation: the source type, the map as it is now (its
- * text, so an edited map starts afresh) with the partner it is given as its source, and the target kind. A map that looks up cross-reference tables
- * translates by data that changes under it, so its verdicts are not kept.
+ * text, so an edited map starts afresh) with the partner it is given as its source, and the target kind.
+ * A map that looks up cross-reference tables translates by data that changes under it, so its verdicts
+ * are not kept.
  */
-function verdictsOf(
-  ctx: PipelineView,
-  at: {
-    ic: Interchange;
-    tx: Transaction;
-    kind: DocumentKind;
-    target: 'x12' | 'edifact';
-    canonical: boolean;
-    map?: string;
-    from: string;
-  },
-): VerdictCache | undefined {
+function verdictsOf(ctx: PipelineView, at: TranslationAt): VerdictCache | undefined {
   if (!ctx.lossVerdicts) return undefined;
   let map = '';
   if (at.map) {

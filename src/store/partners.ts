@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Driver } from './data-source';
 import { DeliveryRecord, MessageRecord, PartnerStateRecord } from './entities';
-import { rowDate, sqlDate } from './sql';
+import { quote, rowDate, sqlDate } from './sql';
 
 /** One partner's traffic as the partners page shows it. */
 export interface PartnerActivity {
@@ -30,6 +30,7 @@ export interface PartnerState {
 }
 
 const REFUSED = new Set(['rejected', 'failed']);
+const LOOKUPS_PER_STATEMENT = 100;
 
 const emptyActivity = (): PartnerActivity => ({
   lastIn: null,
@@ -54,6 +55,7 @@ export class PartnerRecords {
   async activity(partnerIds: readonly string[], since: Date): Promise<Map<string, PartnerActivity>> {
     const out = new Map(partnerIds.map((id) => [id, emptyActivity()]));
     if (partnerIds.length === 0) return out;
+    const q = (name: string) => quote(this.driver, name);
     await this.read(async (m) => {
       const today = await m
         .createQueryBuilder(MessageRecord, 'msg')
@@ -76,18 +78,29 @@ export class PartnerRecords {
           if (r.status === 'failed') a.today.failed += n;
         }
       }
-      // One MAX per partner and direction: each is a single index lookup, where a GROUP BY over the
-      // whole table would read every message the gateway ever kept (SQLite has no loose index scan).
-      for (const [id, a] of out) {
-        for (const direction of ['in', 'out'] as const) {
-          const row = await m
-            .createQueryBuilder(MessageRecord, 'msg')
-            .select('MAX(msg.receivedAt)', 'last')
-            .where('msg.partnerId = :id AND msg.direction = :direction', { id, direction })
-            .getRawOne<{ last: Date | string | null }>();
-          const last = row?.last ? rowDate(row.last) : null;
-          if (direction === 'in') a.lastIn = last;
-          else a.lastOut = last;
+      // One MAX per partner and direction, each a single index lookup, sent as one statement per
+      // 100: a GROUP BY would read every index entry of the partners (neither database skips within
+      // a group here), and a statement each would pay a round trip each (1 ms apiece on MariaDB).
+      const pairs = [...out.keys()].flatMap((id) => [
+        [id, 'in'],
+        [id, 'out'],
+      ]);
+      for (let i = 0; i < pairs.length; i += LOOKUPS_PER_STATEMENT) {
+        const chunk = pairs.slice(i, i + LOOKUPS_PER_STATEMENT);
+        const rows = (await m.query(
+          chunk
+            .map(
+              () =>
+                `SELECT ? AS p, ? AS d, (SELECT MAX(${q('receivedAt')}) FROM ${q('message')} WHERE ${q('partnerId')} = ? AND ${q('direction')} = ?) AS last`,
+            )
+            .join(' UNION ALL '),
+          chunk.flatMap(([id, d]) => [id, d, id, d]),
+        )) as Array<{ p: string; d: string; last: Date | string | null }>;
+        for (const r of rows) {
+          const a = out.get(r.p);
+          if (!a || !r.last) continue;
+          if (r.d === 'in') a.lastIn = rowDate(r.last);
+          else a.lastOut = rowDate(r.last);
         }
       }
       const open = await m

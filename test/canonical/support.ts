@@ -5,6 +5,7 @@ import { corpusDir, read } from '../helpers/corpus';
 import { parseBuffer } from '../../src/edi/parse';
 import { allDiagnostics, type Interchange, type Standard, type Transaction } from '../../src/edi/model';
 import { write } from '../../src/edi/write';
+import { unitToX12Code } from '../../src/canonical/units';
 import { builtInProfiles } from '../../src/config/profiles';
 import {
   channels,
@@ -94,10 +95,10 @@ export function expectRoundTrip<D>(kind: DocumentKind<D>, from: Standard, doc: D
   expect(via(kind, from, doc).doc).toEqual(doc);
   const there = via(kind, other, doc);
   expectClean(there.ic);
-  expect(there.doc).toEqual(portable(doc));
+  expect(there.doc).toEqual(portable(doc, other));
   const back = via(kind, from, there.doc);
   expectClean(back.ic);
-  expect(back.doc).toEqual(portable(doc));
+  expect(back.doc).toEqual(portable(doc, 'x12'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,13 +236,38 @@ export function lineExtras(exceptDates: string[] = [], exceptReferences: string[
 
 const RAW = /^(x12|edifact):/;
 const DROPS_ITEM = ['role', 'qualifier', 'function', 'channel'];
+/** Fields whose raw code is left out while the rest of their object travels. */
+const DROPS_FIELD = ['idQualifier', 'percentBasis', 'code', 'handling', 'mode', 'type'];
+
+/** What an X12 writer cannot say of what EDIFACT can (x12-charges.ts): SAC needs SAC02, SAC07 its SAC06, TXI an amount or a percent. */
+function x12Only(key: string, v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  if (key === 'charges')
+    return v
+      .filter((ch: Record<string, unknown>) => ch.code !== undefined)
+      .map((ch: Record<string, unknown>) => {
+        if (ch.percentBasis !== undefined) return ch;
+        const { percent: _p, ...rest } = ch;
+        return rest;
+      });
+  if (key === 'packaging')
+    return v.map((p: Record<string, unknown>) => {
+      if (p.type !== undefined) return p;
+      const { count: _c, ...rest } = p; // TD102 needs TD101 (C0102)
+      return rest;
+    });
+  if (key === 'taxes')
+    return v.filter((x: Record<string, unknown>) => x.amount !== undefined || x.percent !== undefined);
+  return v;
+}
 
 /**
  * The document without what carries a code no list maps (`x12:DP`): what the other standard can be
  * written. An array item whose role, qualifier, function or channel is such a code is left out, and so
- * is an idQualifier that is one (the id is written with ZZ / no agency).
+ * is an idQualifier (or a charge's code, basis or handling, a carrier's mode) that is one. With
+ * `target` 'x12', also what X12 has no room for (a charge without a code, a percent without its basis).
  */
-export function portable<D>(doc: D): D {
+export function portable<D>(doc: D, target?: Standard): D {
   const raw = (x: unknown) =>
     x !== null &&
     typeof x === 'object' &&
@@ -252,9 +278,20 @@ export function portable<D>(doc: D): D {
     if (v === null || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      if (k === 'idQualifier' && typeof x === 'string' && RAW.test(x)) continue;
-      const w = walk(x, false);
-      if (!top && Array.isArray(w) && w.length === 0 && k !== 'items') continue;
+      if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
+      let w = walk(x, false);
+      // A tax of a type the other standard has no code for is not written at all.
+      if (k === 'taxes' && Array.isArray(w)) w = w.filter((t: Record<string, unknown>) => t.type !== undefined);
+      if (target === 'x12') w = x12Only(k, w);
+      // A line's notes are MSGs in an 850: no qualifier, so only general ones.
+      if (target === 'x12' && k === 'notes' && !top && Array.isArray(w)) w = w.filter((n) => typeof n === 'string');
+      if (
+        (!top || ['charges', 'taxes', 'carriers', 'packaging', 'equipment'].includes(k)) &&
+        Array.isArray(w) &&
+        w.length === 0 &&
+        k !== 'items'
+      )
+        continue;
       out[k] = w;
     }
     return out;
@@ -310,11 +347,12 @@ function onlyBoth(v: unknown): unknown {
     if (o.unitPrice === undefined) {
       drop('unitPriceType');
       drop('unitPriceUnit');
-    } else if (
-      o.unitPriceUnit !== undefined &&
-      (o.unitPriceUnit !== 'EA' || !['contract', undefined].includes(o.unitPriceType as string))
-    )
-      drop('unitPriceUnit');
+    } else if (o.unitPriceUnit !== undefined) {
+      // C62 (one) is X12 EA too, and reads back as EA.
+      const perEach = unitToX12Code(o.unitPriceUnit as string) === 'EA';
+      if (perEach && ['contract', undefined].includes(o.unitPriceType as string)) o.unitPriceUnit = 'EA';
+      else drop('unitPriceUnit');
+    }
   }
   return o;
 }

@@ -5,7 +5,7 @@
 import type { Diagnostic } from '../../edi/model';
 import type { DeadLetter } from '../../store/deliveries';
 import type { Lineage, MessagePage } from '../../store/history';
-import { html, type Html } from './html';
+import { html, type Html, table } from './html';
 import { layout } from './pages';
 import type { Session } from './sessions';
 
@@ -94,33 +94,12 @@ function resultsTable(page: MessagePage, next: string | undefined): Html {
   });
   return html`<section aria-labelledby="results-title">
     <h2 id="results-title">Results</h2>
-    <table>
-      <caption>
-        ${page.messages.length} message${page.messages.length === 1 ? '' : 's'}, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Received</th>
-          <th scope="col">Partner</th>
-          <th scope="col">Direction</th>
-          <th scope="col">Transport</th>
-          <th scope="col">Type</th>
-          <th scope="col">Reference</th>
-          <th scope="col">Status</th>
-          <th scope="col">Reason</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          rows.length
-            ? rows
-            : html`<tr>
-                <td colspan="9">No message matches.</td>
-              </tr>`
-        }
-      </tbody>
-    </table>
+    ${table({
+      caption: html`${page.messages.length} message${page.messages.length === 1 ? '' : 's'}, newest first`,
+      columns: ['Received', 'Partner', 'Direction', 'Transport', 'Type', 'Reference', 'Status', 'Reason', 'Message'],
+      rows: rows,
+      empty: 'No message matches.',
+    })}
     ${next ? html`<p><a href="${next}" rel="next">Next page</a></p>` : ''}
   </section>`;
 }
@@ -272,73 +251,26 @@ export function messagePage(
         <dd>${m.status}${m.error ? html`: ${m.error}` : ''}</dd>
       </dl>
       <h2>Transaction sets</h2>
-      <table>
-        <caption>
-          What the message carried, by interchange
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Interchange</th>
-            <th scope="col">Type</th>
-            <th scope="col">Control number</th>
-            <th scope="col">Reference</th>
-            <th scope="col">Validation</th>
-            <th scope="col">Ack status</th>
-            <th scope="col">Delivery status</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            transactions.length
-              ? transactions
-              : html`<tr>
-                  <td colspan="7">None.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
+      ${table({
+        caption: html`What the message carried, by interchange`,
+        columns: ['Interchange', 'Type', 'Control number', 'Reference', 'Validation', 'Ack status', 'Delivery status'],
+        rows: transactions,
+        empty: 'None.',
+      })}
       <h2>Deliveries</h2>
-      <table>
-        <caption>
-          Every delivery, with its attempts
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Delivery id (for replay)</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            deliveries.length
-              ? deliveries
-              : html`<tr>
-                  <td colspan="5">None.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
+      ${table({
+        caption: html`Every delivery, with its attempts`,
+        columns: ['Endpoint', 'Status', 'Attempts', 'Last error', 'Delivery id (for replay)'],
+        rows: deliveries,
+        empty: 'None.',
+      })}
       <h2>Timeline</h2>
-      <table>
-        <caption>
-          Every event of the message and of what it led to, oldest first; operator actions name their user
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Stage</th>
-            <th scope="col">Status</th>
-            <th scope="col">Code</th>
-            <th scope="col">Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${events}
-        </tbody>
-      </table>
+      ${table({
+        caption: html`Every event of the message and of what it led to, oldest first; operator actions name their user`,
+        columns: ['Time', 'Stage', 'Status', 'Code', 'Detail'],
+        rows: events,
+        empty: 'None.',
+      })}
       <h2>Payload</h2>
       <p><a href="${payloadHref}">Download the bytes as received</a></p>
       ${payloadSection(payload, diagnosticsOf(lineage))}`,
@@ -450,33 +382,22 @@ export function deadLettersPage(
             </p>`
       }
       ${bulkStatus(done)} ${deadLetterForms(session, filter, rows.length, canAct)}
-      <table>
-        <caption>
-          ${rows.length} dead letter${rows.length === 1 ? '' : 's'}, the latest
-          first${more ? ' (more: narrow the search through the API)' : ''}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Given up</th>
-            <th scope="col">Partner</th>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Type</th>
-            <th scope="col">Reference</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Message</th>
-            <th scope="col">Replay</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            body.length
-              ? body
-              : html`<tr>
-                  <td colspan="9">No dead letters.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>`,
+      ${table({
+        caption: html`${rows.length} dead letter${rows.length === 1 ? '' : 's'}, the latest
+        first${more ? ' (more: narrow the search through the API)' : ''}`,
+        columns: [
+          'Given up',
+          'Partner',
+          'Endpoint',
+          'Type',
+          'Reference',
+          'Attempts',
+          'Last error',
+          'Message',
+          'Replay',
+        ],
+        rows: body,
+        empty: 'No dead letters.',
+      })}`,
   );
 }

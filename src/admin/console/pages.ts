@@ -1,5 +1,5 @@
 import type { ConsoleCounts } from './counts';
-import { html, type Html } from './html';
+import { html, type Html, table } from './html';
 import type { RecentMessage } from './recent';
 import type { Session } from './sessions';
 
@@ -160,24 +160,20 @@ export function recentFragment(rows: RecentMessage[] | undefined, refreshSeconds
       <p>Not available: this gateway has no report source. The message search (GET /api/messages) will list them.</p>
     </section>`;
   }
-  const body = rows.length
-    ? rows.map(
-        (r) =>
-          html`<tr>
-            <td>${timeCell(r.at)}</td>
-            <td>${r.partner ?? 'unknown'}</td>
-            <td>${r.direction === 'in' ? 'inbound' : 'outbound'}</td>
-            <td>${r.type}</td>
-            <td>${r.reference ?? 'none'}</td>
-            <td>${ACK_WORDS[r.ackStatus] ?? r.ackStatus}</td>
-            <td>${r.deliveryStatus}</td>
-            <td>${r.reason ?? 'none'}</td>
-            <td><code>${r.messageId}</code></td>
-          </tr>`,
-      )
-    : html`<tr>
-        <td colspan="9">No messages yet.</td>
-      </tr>`;
+  const body = rows.map(
+    (r) =>
+      html`<tr>
+        <td>${timeCell(r.at)}</td>
+        <td>${r.partner ?? 'unknown'}</td>
+        <td>${r.direction === 'in' ? 'inbound' : 'outbound'}</td>
+        <td>${r.type}</td>
+        <td>${r.reference ?? 'none'}</td>
+        <td>${ACK_WORDS[r.ackStatus] ?? r.ackStatus}</td>
+        <td>${r.deliveryStatus}</td>
+        <td>${r.reason ?? 'none'}</td>
+        <td><code>${r.messageId}</code></td>
+      </tr>`,
+  );
   return html`<section
     id="recent"
     aria-labelledby="recent-title"
@@ -186,26 +182,21 @@ export function recentFragment(rows: RecentMessage[] | undefined, refreshSeconds
     hx-swap="outerHTML"
   >
     <h2 id="recent-title">Recent messages</h2>
-    <table>
-      <caption>
-        The ${rows.length} newest transaction sets, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Partner</th>
-          <th scope="col">Direction</th>
-          <th scope="col">Type</th>
-          <th scope="col">Reference</th>
-          <th scope="col">Ack status</th>
-          <th scope="col">Delivery status</th>
-          <th scope="col">Reason</th>
-          <th scope="col">Message id</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${body}
-      </tbody>
-    </table>
+    ${table({
+      caption: html`The ${rows.length} newest transaction sets, newest first`,
+      columns: [
+        'Time',
+        'Partner',
+        'Direction',
+        'Type',
+        'Reference',
+        'Ack status',
+        'Delivery status',
+        'Reason',
+        'Message id',
+      ],
+      rows: body,
+      empty: 'No messages yet.',
+    })}
   </section>`;
 }

@@ -5,7 +5,7 @@
  */
 import type { PartnerCheck, PartnerHealth } from '../routes/partners';
 import type { InventoryEntry } from '../../pipeline/certificate-inventory';
-import { html, type Html } from './html';
+import { html, type Html, table } from './html';
 import { layout } from './pages';
 import type { Session } from './sessions';
 
@@ -121,35 +121,24 @@ export function partnersPage(session: Session, rows: PartnerHealth[]): Html {
               resume deliveries.
             </p>`
       }
-      <table>
-        <caption>
-          ${rows.length} partner${rows.length === 1 ? '' : 's'}; counts are since midnight UTC
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Partner</th>
-            <th scope="col">Health</th>
-            <th scope="col">Last in</th>
-            <th scope="col">Last out</th>
-            <th scope="col">Today</th>
-            <th scope="col">Errors today</th>
-            <th scope="col">Deliveries</th>
-            <th scope="col">Certificate</th>
-            <th scope="col">Pollers</th>
-            <th scope="col">Outbound</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            rows.length
-              ? rows.map((r) => partnerRow(r, canAct))
-              : html`<tr>
-                  <td colspan="11">No partners are configured.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
+      ${table({
+        caption: html`${rows.length} partner${rows.length === 1 ? '' : 's'}; counts are since midnight UTC`,
+        columns: [
+          'Partner',
+          'Health',
+          'Last in',
+          'Last out',
+          'Today',
+          'Errors today',
+          'Deliveries',
+          'Certificate',
+          'Pollers',
+          'Outbound',
+          'Actions',
+        ],
+        rows: rows.map((r) => partnerRow(r, canAct)),
+        empty: 'No partners are configured.',
+      })}
       <h2>Connectivity check</h2>
       <div id="check-result" role="status" aria-live="polite">
         <p>No check run yet on this page.</p>
@@ -159,38 +148,22 @@ export function partnersPage(session: Session, rows: PartnerHealth[]): Html {
 
 /** What a Check button shows: one row per endpoint. */
 export function checkResult(c: PartnerCheck): Html {
-  return html`<table>
-    <caption>
-      ${c.partner}: ${c.ok ? 'every endpoint answered' : 'not every endpoint answered'} (checked ${when(c.checkedAt)})
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Where</th>
-        <th scope="col">Kind</th>
-        <th scope="col">Target</th>
-        <th scope="col">Result</th>
-        <th scope="col">Took</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${
-        c.endpoints.length
-          ? c.endpoints.map(
-              (e) =>
-                html`<tr>
-                  <td><code>${e.at}</code></td>
-                  <td>${e.kind}</td>
-                  <td><code>${e.target}</code></td>
-                  <td><strong>${e.ok ? 'OK' : 'Failed'}</strong>: ${e.result}</td>
-                  <td>${e.ms} ms</td>
-                </tr>`,
-            )
-          : html`<tr>
-              <td colspan="5">This partner has no AS2, SFTP or FTP endpoint or poller to check.</td>
-            </tr>`
-      }
-    </tbody>
-  </table>`;
+  return table({
+    caption: html`${c.partner}: ${c.ok ? 'every endpoint answered' : 'not every endpoint answered'} (checked
+    ${when(c.checkedAt)})`,
+    columns: ['Where', 'Kind', 'Target', 'Result', 'Took'],
+    rows: c.endpoints.map(
+      (e) =>
+        html`<tr>
+          <td><code>${e.at}</code></td>
+          <td>${e.kind}</td>
+          <td><code>${e.target}</code></td>
+          <td><strong>${e.ok ? 'OK' : 'Failed'}</strong>: ${e.result}</td>
+          <td>${e.ms} ms</td>
+        </tr>`,
+    ),
+    empty: 'This partner has no AS2, SFTP or FTP endpoint or poller to check.',
+  });
 }
 
 export function certificatesPage(session: Session, rows: InventoryEntry[]): Html {
@@ -203,77 +176,42 @@ export function certificatesPage(session: Session, rows: InventoryEntry[]): Html
     session,
     html`<h1>Certificates and keys</h1>
       <p>Every certificate and key that gateway.yaml and the partner files name, the soonest expiry first.</p>
-      <table>
-        <caption>
-          ${certs.length} certificate${certs.length === 1 ? '' : 's'}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Used by</th>
-            <th scope="col">Named at</th>
-            <th scope="col">File</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Issuer</th>
-            <th scope="col">Not after</th>
-            <th scope="col">Days left</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            certs.length
-              ? certs
-                  .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity))
-                  .map(
-                    (r) =>
-                      html`<tr>
-                        <td>${r.owner === 'us' ? 'this gateway' : r.owner}</td>
-                        <td><code>${r.usedAt}</code><br />${r.what}</td>
-                        <td><code>${r.file}</code></td>
-                        ${
-                          r.kind === 'unreadable'
-                            ? html`<td colspan="4"><strong>Cannot be read</strong>: ${r.problem}</td>`
-                            : html`<td>${r.subject}</td>
-                                <td>${r.issuer}</td>
-                                <td>${when(r.notAfter ?? null)}</td>
-                                <td>${days(r)}</td>`
-                        }
-                      </tr>`,
-                  )
-              : html`<tr>
-                  <td colspan="7">No certificates are configured.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
-      <table>
-        <caption>
-          ${keys.length} key${keys.length === 1 ? '' : 's'} (keys carry no expiry)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Used by</th>
-            <th scope="col">Named at</th>
-            <th scope="col">What</th>
-            <th scope="col">File</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            keys.length
-              ? keys.map(
-                  (r) =>
-                    html`<tr>
-                      <td>${r.owner === 'us' ? 'this gateway' : r.owner}</td>
-                      <td><code>${r.usedAt}</code></td>
-                      <td>${r.what}</td>
-                      <td><code>${r.file}</code></td>
-                    </tr>`,
-                )
-              : html`<tr>
-                  <td colspan="4">No keys are configured.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>`,
+      ${table({
+        caption: html`${certs.length} certificate${certs.length === 1 ? '' : 's'}`,
+        columns: ['Used by', 'Named at', 'File', 'Subject', 'Issuer', 'Not after', 'Days left'],
+        rows: certs
+          .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity))
+          .map(
+            (r) =>
+              html`<tr>
+                <td>${r.owner === 'us' ? 'this gateway' : r.owner}</td>
+                <td><code>${r.usedAt}</code><br />${r.what}</td>
+                <td><code>${r.file}</code></td>
+                ${
+                  r.kind === 'unreadable'
+                    ? html`<td colspan="4"><strong>Cannot be read</strong>: ${r.problem}</td>`
+                    : html`<td>${r.subject}</td>
+                        <td>${r.issuer}</td>
+                        <td>${when(r.notAfter ?? null)}</td>
+                        <td>${days(r)}</td>`
+                }
+              </tr>`,
+          ),
+        empty: 'No certificates are configured.',
+      })}
+      ${table({
+        caption: html`${keys.length} key${keys.length === 1 ? '' : 's'} (keys carry no expiry)`,
+        columns: ['Used by', 'Named at', 'What', 'File'],
+        rows: keys.map(
+          (r) =>
+            html`<tr>
+              <td>${r.owner === 'us' ? 'this gateway' : r.owner}</td>
+              <td><code>${r.usedAt}</code></td>
+              <td>${r.what}</td>
+              <td><code>${r.file}</code></td>
+            </tr>`,
+        ),
+        empty: 'No keys are configured.',
+      })}`,
   );
 }

@@ -31,9 +31,6 @@ export interface ValidateContext {
   treeOnly?: boolean;
 }
 
-/** Where a segment went in the tree, with its definition (kept with `treeOnly`). */
-type Placed = { node: SegmentNode; def: CompiledSegment } | undefined;
-
 function matches(c: CompiledSegment, seg: Segment): boolean {
   if (c.id !== seg.id) return false;
   const match = c.match;
@@ -77,7 +74,7 @@ class TreeBuilder {
   private top = -1;
   readonly segDefs: Array<CompiledSegment | undefined>;
   readonly segLoops: Array<string | undefined>;
-  /** With `treeOnly`: where each segment went; not kept otherwise, so validating allocates nothing extra. */
+  /** Where each segment went, with its definition: kept only when asked for (`treeOnly`). */
   readonly placed: Placed[] | undefined;
 
   constructor(
@@ -86,11 +83,11 @@ class TreeBuilder {
     private readonly base: Base,
     private readonly out: Diagnostic[],
     count: number,
-    treeOnly: boolean,
+    keepPlaces: boolean,
   ) {
+    this.placed = keepPlaces ? new Array<Placed>(count) : undefined;
     this.segDefs = new Array(count);
     this.segLoops = new Array(count);
-    this.placed = treeOnly ? new Array<Placed>(count) : undefined;
     this.open(cp.root, this.root, 0);
   }
 
@@ -166,7 +163,7 @@ class TreeBuilder {
           loop: loopId(f),
           offset: seg.offset,
         });
-      this.add(f.node, c, seg, pos);
+      this.keep(pos, add(f.node, c, seg), c);
       this.segDefs[pos - 1] = c;
       return;
     }
@@ -187,7 +184,7 @@ class TreeBuilder {
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
-    this.add(node, c.trigger, seg, pos);
+    this.keep(pos, add(node, c.trigger, seg), c.trigger);
     this.segDefs[pos - 1] = c.trigger;
     this.open(c, node, 1);
   }
@@ -239,19 +236,8 @@ class TreeBuilder {
     this.segLoops[idx] = loopId(stack[this.top]);
   }
 
-  private add(node: LoopNode, c: CompiledSegment, seg: Segment, pos: number): void {
-    const sn = segmentNode(seg, c.checks);
-    if (this.placed) this.placed[pos - 1] = { node: sn, def: c };
-    if (c.max === 1) {
-      if (node[c.key] === undefined) {
-        node[c.key] = sn;
-        return;
-      }
-      const prev = node[c.key];
-      node[c.key] = Array.isArray(prev) ? [...(prev as SegmentNode[]), sn] : [prev as SegmentNode, sn];
-    } else {
-      ((node[c.key] ??= []) as SegmentNode[]).push(sn);
-    }
+  private keep(pos: number, node: SegmentNode, def: CompiledSegment): void {
+    if (this.placed) this.placed[pos - 1] = { node, def };
   }
 
   /** Closes every loop still open at the end of the transaction. */
@@ -262,6 +248,24 @@ class TreeBuilder {
 
 function loopId(f: Frame): string | undefined {
   return f.loop.id || undefined;
+}
+
+/** A segment placed in the tree, and the definition it was placed by. */
+export type Placed = { node: SegmentNode; def: CompiledSegment } | undefined;
+
+function add(node: LoopNode, c: CompiledSegment, seg: Segment): SegmentNode {
+  const sn = segmentNode(seg, c.checks);
+  if (c.max === 1) {
+    if (node[c.key] === undefined) {
+      node[c.key] = sn;
+      return sn;
+    }
+    const prev = node[c.key];
+    node[c.key] = Array.isArray(prev) ? [...(prev as SegmentNode[]), sn] : [prev as SegmentNode, sn];
+  } else {
+    ((node[c.key] ??= []) as SegmentNode[]).push(sn);
+  }
+  return sn;
 }
 
 /**
