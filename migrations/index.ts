@@ -3,6 +3,7 @@ import { MessageMdn1763900000000 } from './0002-mdn';
 import { JobStarts1764900000000 } from './0003-job-starts';
 import { LineageIndexes1765000000000 } from './0004-lineage-indexes';
 import { PartnerState1765100000000 } from './0005-partner-state';
+import { AuditIndex1765200000000 } from './0006-audit-index';
 
 /** The one list of migrations, in order. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   JobStarts1764900000000,
   LineageIndexes1765000000000,
   PartnerState1765100000000,
+  AuditIndex1765200000000,
 ];

@@ -275,6 +275,7 @@ function adminApp(
         return { size: message.size, fileName: message.fileName, chunks: store.payloadChunks(message.sha256) };
       },
     },
+    auditTrail: { searchAudit: (filter, page) => store.auditTrail.search(filter, page) },
     deadLetters: {
       deadLetters: (filter, page) => store.deliveries.deadLetters(filter, page),
       replay: async (id) => {

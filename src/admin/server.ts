@@ -21,6 +21,7 @@ import {
 import type { Audit } from './audit';
 import { createConsole, type ConsoleSources } from './console/router';
 import { messagesRouter, type MessageDeps } from './routes/messages';
+import { auditRouter, type AuditDeps } from './routes/audit';
 import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
 import { openApiRouter } from './routes/openapi';
 import { partnersRouter, type PartnerSources } from './routes/partners';
@@ -68,6 +69,8 @@ export interface AdminDeps {
   messages?: MessageDeps;
   /** Dead letters and replay (routes/dead-letters.ts). */
   deadLetters?: DeadLetterDeps;
+  /** The audit trail of operator actions (routes/audit.ts); absent: GET /api/audit is 404. */
+  auditTrail?: AuditDeps;
   /** Partner health, connectivity check, pause and resume (routes/partners.ts); absent: those routes are 404. */
   partners?: PartnerSources;
   /** `GET /metrics` (Prometheus text), open or behind the token (admin/metrics.ts); absent: no such route. */
@@ -292,6 +295,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
 
   app.use('/api', openApiRouter(deps.version ?? '0.0.0'));
   if (deps.messages) app.use('/api', messagesRouter(deps.messages));
+  if (deps.auditTrail) app.use('/api', auditRouter(deps.auditTrail));
   if (deps.deadLetters)
     app.use('/api', deadLettersRouter({ ...deps.deadLetters, ...(deps.audit ? { audit: deps.audit } : {}) }));
   if (deps.partners)

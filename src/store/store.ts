@@ -33,6 +33,7 @@ import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
 import { Deliveries } from './deliveries';
 import { MessageHistory } from './history';
+import { AuditTrail } from './audit-trail';
 import { Acks } from './acks';
 import { AlertSources } from './alert-sources';
 import { PartnerRecords } from './partners';
@@ -185,6 +186,8 @@ export class Store {
   readonly deliveries: Deliveries;
   /** Message search and lineage, for the admin API (history.ts). */
   readonly history: MessageHistory;
+  /** Operator actions, the `admin.*` events (audit-trail.ts). */
+  readonly auditTrail: AuditTrail;
   /** Acknowledgements received and the ack status they leave (acks.ts). */
   readonly acks = new Acks();
   /** Partner health and the operator's pause (partners.ts). */
@@ -213,6 +216,7 @@ export class Store {
       (sql, params) => this.query(sql, params),
       (work) => this.read(work),
     );
+    this.auditTrail = new AuditTrail(this.driver, (sql, params) => this.query(sql, params));
     this.side = sideConnection(ds);
     this.files =
       (opts.payloads ?? 'file') === 'file' ? new FilePayloads(opts.payloadDir ?? 'data/payloads') : undefined;

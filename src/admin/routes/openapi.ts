@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { messageSearchQuery } from './messages';
 import { bulkReplayBody, deadLetterQuery } from './dead-letters';
 import { pauseBody } from './partners';
+import { auditQuery } from './audit';
 
 /** JSON Schema of what a request may send (defaults optional), without the draft marker OpenAPI does not want. */
 function schemaOf(schema: z.ZodType): Record<string, unknown> {
@@ -70,6 +71,11 @@ export function openApiDocument(version: string): object {
           security: [],
           responses: { '200': json('healthy'), '503': json('unhealthy') },
         },
+      },
+      '/api/audit': {
+        get: operation('the audit trail: operator actions, newest first', 'auditor', {
+          parameters: queryParameters(auditQuery),
+        }),
       },
       '/api/messages': {
         get: operation('search messages, newest first', 'auditor', { parameters: queryParameters(messageSearchQuery) }),

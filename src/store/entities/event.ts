@@ -5,6 +5,7 @@ import { BigIntColumn, DateColumn, NullableStr, Str, Text } from './columns';
 @Entity('event')
 @Index('ix_event_message', ['messageId'])
 @Index('ix_event_time', ['createdAt'])
+@Index('ix_event_stage_time', ['stage', 'createdAt'])
 export class EventRecord {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
   @BigIntColumn({ nullable: true }) parentId!: number | null;
