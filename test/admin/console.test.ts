@@ -3,6 +3,11 @@ import type { RecentMessage } from '../../src/admin/console/router';
 import { Sessions } from '../../src/admin/console/sessions';
 import { recentOf } from '../../src/admin/console/recent';
 import type { TransactionRow } from '../../src/admin/reports/query';
+import { join } from 'node:path';
+import { auditEvent } from '../../src/admin/audit';
+import type { PartnerHealth } from '../../src/pipeline/partner-health';
+import { Store } from '../../src/store/store';
+import { freshDatabase, type TestDatabase } from '../helpers/databases';
 
 const TOKEN = 'console-test-token-0123456789';
 
@@ -643,5 +648,117 @@ describe('web console: dead letters', () => {
     const operator = await signedInAs(s, users[0].token);
     expect((await bulk(s, operator.cookie, {})).status).toBe(403);
     expect(replayed).toEqual([]);
+  });
+});
+
+describe('web console: the audit trail (a real SQLite store)', () => {
+  const users = [
+    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
+    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
+  ];
+  let db: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    db = await freshDatabase('sqlite');
+    store = await Store.open(db.url, { payloadDir: join(db.dir, 'payloads') });
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  const health = (id: string): PartnerHealth => ({
+    id,
+    name: null,
+    health: 'ok',
+    reasons: [],
+    paused: null,
+    lastIn: null,
+    lastOut: null,
+    today: { in: 0, out: 0, refused: 0, failed: 0 },
+    deliveries: { waiting: 0, dead: 0 },
+    certificates: [],
+    certificateDaysLeft: null,
+    pollers: [],
+  });
+  const setup = () =>
+    start({
+      token: undefined,
+      users,
+      audit: async (e) => {
+        await store.event({ ...auditEvent(e), messageId: e.messageId ?? null, partnerId: e.partnerId ?? null });
+      },
+      auditTrail: { searchAudit: (filter, page) => store.auditTrail.search(filter, page) },
+      partners: {
+        list: async () => [health('acme')],
+        check: async () => undefined,
+        setPaused: async (id, paused, by, reason) => ({
+          changed: true,
+          state: { partnerId: id, paused, changedBy: by, reason, changedAt: new Date() },
+        }),
+      },
+    });
+
+  test("an auditor sees olga's pause of acme on /audit, filters it, and the partners page links there", async () => {
+    const s = await setup();
+    const paused = await s.call('/api/partners/acme/pause', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${users[0].token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: '<b>ERP</b> maintenance' }),
+    });
+    expect(paused.status).toBe(200);
+    const { cookie, page: landing } = await signedInAs(s, users[1].token);
+    expect(landing).toMatch(/<a href="\/audit">Audit trail<\/a>/);
+
+    const page = await (await s.call('/audit', { headers: { cookie } })).text();
+    expect(page).toMatch(/<h1>Audit trail<\/h1>/);
+    expect(page).toMatch(/<label for="a-user">User<\/label>/);
+    const rows = /<table id="audit">[\s\S]*<\/table>/.exec(page)![0];
+    expect(rows).toMatch(/<td>pause<\/td>\s*<td>olga \(operator\)<\/td>\s*<td>acme<\/td>/);
+    // The reason is the operator's text: escaped, never markup.
+    expect(rows).toContain('reason: &lt;b&gt;ERP&lt;/b&gt; maintenance');
+    expect(rows).not.toContain('<b>ERP</b>');
+
+    const none = await (await s.call('/audit?user=aude', { headers: { cookie } })).text();
+    expect(none).toContain('No operator actions match.');
+    const byPartner = await (await s.call('/audit?partner=acme&action=pause', { headers: { cookie } })).text();
+    expect(byPartner).toMatch(/<td>olga \(operator\)<\/td>/);
+    expect(byPartner).toMatch(/<input type="text" id="a-partner" name="partner" value="acme" \/>/);
+
+    const bad = await s.call('/audit?from=yesterday', { headers: { cookie } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/role="alert">From \(YYYY-MM-DD\): /);
+
+    const partners = await (await s.call('/partners', { headers: { cookie } })).text();
+    expect(partners).toMatch(/<a href="\/audit\?partner=acme">Operator actions on acme<\/a>/);
+  });
+
+  test('pages through older actions with a link that keeps the filter', async () => {
+    const s = await setup();
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await s.call('/api/partners/acme/resume', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${users[0].token}` },
+          })
+        ).status,
+      ).toBe(200);
+    const { cookie } = await signedInAs(s, users[1].token);
+    const all = (await store.auditTrail.search({ partner: 'acme' }, { limit: 500 })).entries.length;
+    let href: string | undefined = '/audit?partner=acme&limit=2';
+    let seen = 0;
+    let pages = 0;
+    while (href) {
+      pages++;
+      const page = await (await s.call(href.replace(/&amp;/g, '&'), { headers: { cookie } })).text();
+      seen += (/<table id="audit">[\s\S]*<\/table>/.exec(page)![0].match(/<td>(pause|resume)<\/td>/g) ?? []).length;
+      href = /<a href="(\/audit\?[^"]*cursor=[^"]*)">Older actions<\/a>/.exec(page)?.[1];
+      if (href) expect(href).toContain('partner=acme');
+    }
+    expect(seen).toBe(all);
+    expect(all).toBeGreaterThanOrEqual(3);
+    expect(pages).toBe(Math.ceil(all / 2));
   });
 });

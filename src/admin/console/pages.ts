@@ -52,6 +52,7 @@ function signedInBar(session: Session): Html {
         <li><a href="/dead-letters">Dead letters</a></li>
         <li><a href="/partners">Partners</a></li>
         <li><a href="/certificates">Certificates</a></li>
+        <li><a href="/audit">Audit trail</a></li>
       </ul>
     </nav>
     <form method="post" action="/signout">

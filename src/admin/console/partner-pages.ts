@@ -76,6 +76,7 @@ export function partnerRow(p: PartnerHealth, canAct: boolean, said?: string): Ht
               ${when(p.paused.at)}${p.paused.reason ? html`: ${p.paused.reason}` : ''}`
           : html`Delivering`
       }
+      <br /><a href="/audit?partner=${path}">Operator actions on ${p.id}</a>
     </td>
     <td>
       <button

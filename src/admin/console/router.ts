@@ -24,6 +24,8 @@ import { checkAndAudit, pauseAndAudit, type PartnerSources } from '../routes/par
 import type { InventoryEntry } from '../../pipeline/certificate-inventory';
 import { certificatesPage, checkResult, partnerRow, partnersPage } from './partner-pages';
 import type { Audit } from '../audit';
+import { auditQuery, nextAuditCursor, searchAudit, type AuditDeps } from '../routes/audit';
+import { AUDIT_FIELDS, AUDIT_LABELS, auditPage, type AuditForm } from './audit-page';
 import { html } from './html';
 import { messageSearchQuery, nextCursor, searchMessages, type MessageDeps } from '../routes/messages';
 import type { RecentMessage } from './recent';
@@ -55,6 +57,8 @@ export interface ConsoleDeps extends ConsoleSources, CountSources {
   /** Dead letters and replay (the admin API's), and the audit trail replays are recorded in. */
   deadLetters?: DeadLetterDeps;
   audit?: Audit;
+  /** The audit trail of operator actions (the admin API's); absent: no audit page. */
+  auditTrail?: AuditDeps;
   /** Partner health, check, pause and resume (the admin API's); absent: no partners page. */
   partners?: PartnerSources;
   partnerExists?(id: string): boolean;
@@ -382,6 +386,27 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       if (!(e instanceof GatewayError)) throw e;
       sendHtml(res, 200, replayCell(id, true, `Not replayed: ${e.message}`));
     }
+  });
+
+  router.get('/audit', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) return res.redirect(303, '/signin');
+    if (!deps.auditTrail) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /audit: no audit trail here');
+    const form: AuditForm = {};
+    for (const k of [...AUDIT_FIELDS, 'limit'] as const) {
+      const v = req.query[k];
+      if (typeof v === 'string' && v.trim() !== '') form[k] = v.trim();
+    }
+    const cursor = typeof req.query.cursor === 'string' ? { cursor: req.query.cursor } : {};
+    const parsed = auditQuery.safeParse({ ...form, ...cursor });
+    if (!parsed.success) {
+      const label = (k: string) =>
+        k in AUDIT_LABELS ? AUDIT_LABELS[k as keyof typeof AUDIT_LABELS] : k === 'cursor' ? 'Page' : k;
+      const error = parsed.error.issues.map((i) => `${label(String(i.path[0]))}: ${i.message}`);
+      return sendHtml(res, 400, auditPage(session, form, { error: error.join('; ') }));
+    }
+    const page = await searchAudit(deps.auditTrail, parsed.data);
+    sendHtml(res, 200, auditPage(session, form, { page, next: nextAuditCursor(page) }));
   });
 
   router.get('/partners', async (req, res) => {
