@@ -316,8 +316,16 @@ function edifactArbFor(d: EdifactDelims): fc.Arbitrary<EdifactGen> {
         .tuple(
           fc.array(messages(3), { minLength: 1, maxLength: 2 }),
           fc.uniqueArray(reference, { minLength: 2, maxLength: 2 }),
+          // UNH references are unique in the whole interchange, not only in their group (a repeat is an error).
+          fc.uniqueArray(reference, { minLength: 6, maxLength: 6 }),
         )
-        .map(([gs, refs]) => gs.map((ms, i) => ({ reference: refs[i], messages: ms }))),
+        .map(([gs, refs, unh]) => {
+          let next = 0;
+          return gs.map((ms, i) => ({
+            reference: refs[i],
+            messages: ms.map((m) => ({ ...m, reference: unh[next++] })),
+          }));
+        }),
       { nil: undefined },
     ),
   });
