@@ -276,6 +276,11 @@ function diagnosticEvent(s: StreamState, w: Work, d: Diagnostic): void {
 
 function refusalError(ic: Interchange, r: { code: ErrorCode; ediCode: string; text: string }): GatewayError {
   ic.errors.push(diagnostic('interchange', r.ediCode, r.text, { interchange: ic.controlNumber, offset: ic.offset }));
+  return refusalOf(ic, r);
+}
+
+/** The error a refusal is recorded and logged as. */
+function refusalOf(ic: Interchange, r: { code: ErrorCode; text: string }): GatewayError {
   return new GatewayError(r.code, `interchange ${ic.controlNumber} from ${ic.sender.id.trim()}`, {
     cause: new Error(r.text),
   });
@@ -488,7 +493,7 @@ function logRefused(
     const fields = {
       ...ids,
       code: first?.code ?? 'EDIGW_EDI_INVALID',
-      reason: first ? `${first.code}: ${first.text}` : (firstError(ic.errors) ?? 'the interchange is rejected'),
+      reason: first ? refusalOf(ic, first).describe() : (firstError(ic.errors) ?? 'the interchange is rejected'),
       duplicate: open.refusals.some((r) => r.code === 'EDIGW_DUPLICATE_INTERCHANGE'),
       streamed: true,
     };

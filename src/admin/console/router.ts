@@ -6,6 +6,7 @@
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError } from '../../errors';
+import { RateLimited } from '../auth';
 import { readCounts, type CountSources } from './counts';
 import type { Html } from './html';
 import { countsFragment, landingPage, layout, recentFragment, signInPage } from './pages';
@@ -209,8 +210,8 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
           ? await deps.authenticate(token, req.ip ?? req.socket.remoteAddress ?? '')
           : undefined;
     } catch (e) {
-      if (!(e instanceof GatewayError && e.code === 'EDIGW_ADMIN_RATE_LIMITED')) throw e;
-      const wait = (e as GatewayError & { retryAfterS?: number }).retryAfterS ?? 60;
+      if (!(e instanceof RateLimited)) throw e;
+      const wait = e.retryAfterS;
       res.setHeader('Retry-After', String(wait));
       return sendHtml(
         res,
@@ -351,7 +352,7 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
         ...session.principal,
         requestId,
       },
-      { ...filter, ...(Object.keys(filter).length ? {} : { all: true }), from: 'console' },
+      { ...filter, ...(Object.keys(filter).length ? {} : { all: true }) },
     );
     deps.logger.info(
       { user: session.principal.name, replayed: done.replayed.length, failed: done.failed.length, ...filter },
