@@ -23,9 +23,9 @@ import {
 import http, { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { utils as sshUtils } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { GatewayError } from '../src/errors';
+import { ed25519KeyPair } from '../src/ssh-keygen';
 import { loadCertificates, loadPrivateKey, type Certificate } from '../src/transports/as2/cms';
 import { post } from '../src/transports/as2/http-client';
 import { parseMdn } from '../src/transports/as2/mdn';
@@ -351,7 +351,7 @@ export async function setUp(o: RigOptions, sink: Sink): Promise<GatewayNode[]> {
     '-out',
     join(o.dir, 'certs/acme/as2.pem'),
   ]);
-  const ssh = sshUtils.generateKeyPairSync('ed25519', { comment: 'chaos-acme' });
+  const ssh = ed25519KeyPair('chaos-acme');
   file('certs/acme/id_ed25519', ssh.private);
   file('certs/acme/id_ed25519.pub', ssh.public);
   file(

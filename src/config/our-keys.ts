@@ -8,8 +8,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import forge from 'node-forge';
-import { utils as sshUtils } from 'ssh2';
 import { GatewayError } from '../errors';
+import { ed25519KeyPair } from '../ssh-keygen';
 import { syncDir } from '../sync-dir';
 import type { GatewayConfig } from './gateway';
 import { under } from './partner';
@@ -81,11 +81,11 @@ export async function ensureOurKeys(
       { file: pub, setting: 'its public half', present: await exists(pub) },
     ];
     if (!(await exists(key)) && pairToMake(pair, generated)) {
-      const kp = sshUtils.generateKeyPairSync('ed25519', { comment: `edi-gateway host key ${basename(key)}` });
+      const kp = ed25519KeyPair(`edi-gateway host key ${basename(key)}`);
       created.push(
         ...(await writeAll([
-          { file: key, text: kp.private.endsWith('\n') ? kp.private : `${kp.private}\n`, mode: 0o600 },
-          { file: pub, text: kp.public.endsWith('\n') ? kp.public : `${kp.public}\n`, mode: 0o644 },
+          { file: key, text: kp.private, mode: 0o600 },
+          { file: pub, text: kp.public, mode: 0o644 },
         ])),
       );
       log?.info({ hostKey: key }, 'made our SFTP host key');

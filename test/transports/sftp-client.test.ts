@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
+import { ed25519KeyPair } from '../../src/ssh-keygen';
 import { GatewayError } from '../../src/errors';
 import {
   findInbound,
@@ -25,7 +26,7 @@ import { describePeer, freePort, missingPeer } from './peers/system';
 import { inboundContract, outboundContract } from './contract';
 
 function publicKeyLine(type: 'ed25519' | 'rsa' = 'ed25519', comment = 'k'): { line: string; blob: Buffer } {
-  const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048 }) : utils.generateKeyPairSync('ed25519');
+  const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048 }) : ed25519KeyPair();
   const parsed = utils.parseKey(pair.public);
   if (parsed instanceof Error) throw parsed;
   const blob = parsed.getPublicSSH();
@@ -623,7 +624,7 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
 
   test('sftp sender: a key the server does not know is a dead login failure', async () => {
     const key = path.join(work, 'stranger');
-    await fs.writeFile(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    await fs.writeFile(key, ed25519KeyPair().private, { mode: 0o600 });
     const err = await failure(sender({ dir: '/', key }).s.send({ bytes: Buffer.from('x'), fileName: 'x.edi' }));
     expect(err).toMatchObject({ code: 'EDIGW_SFTP_AUTH', kind: 'dead' });
   });

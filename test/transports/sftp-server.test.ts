@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
+import { ed25519KeyPair } from '../../src/ssh-keygen';
 import { LoginLimiter } from '../../src/login-limiter';
 import { parsePasswordHash, verifyPassword } from '../../src/password-hash';
 import { resolveHomePath } from '../../src/transports/sftp/paths';
@@ -164,7 +164,7 @@ describe('sftp server pieces', () => {
       await expect(startSftpServer({ ...base, hostKey: 'not a key' })).rejects.toMatchObject({
         code: 'EDIGW_SFTP_HOST_KEY',
       });
-      const pair = utils.generateKeyPairSync('ed25519');
+      const pair = ed25519KeyPair();
       await expect(startSftpServer({ ...base, hostKey: pair.public })).rejects.toBeInstanceOf(GatewayError);
       const hostKey = pair.private;
       const first = await startSftpServer({ ...base, hostKey });

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
+import { ed25519KeyPair } from '../../src/ssh-keygen';
 import { GatewayError } from '../../src/errors';
 import type { SftpServerOptions, SftpUser } from '../../src/transports/sftp/server';
 import { startSftpThread } from '../../src/transports/sftp/thread';
@@ -152,7 +152,7 @@ withOpenSsh('hosted sftp server on its own thread', () => {
       code: 'EDIGW_SFTP_HOST_KEY',
     });
     await expect(
-      startSftpThread({ ...base, hostKey: utils.generateKeyPairSync('ed25519').private, port: server.port }),
+      startSftpThread({ ...base, hostKey: ed25519KeyPair().private, port: server.port }),
     ).rejects.toMatchObject({ code: 'EDIGW_SFTP_LISTEN' });
   });
 });

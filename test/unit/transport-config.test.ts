@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { utils } from 'ssh2';
+import { ed25519KeyPair } from '../../src/ssh-keygen';
 import { z } from 'zod';
 import { loadGateway } from '../../src/config/gateway';
 import { inboundTransports, redactPartner } from '../../src/config/partner';
@@ -138,7 +138,7 @@ describe('partner files: each transport owns its section', () => {
   });
 
   test('partners check reads every certificate and key it names: garbage is refused, located', () => {
-    const { private: ourKey } = utils.generateKeyPairSync('ed25519');
+    const { private: ourKey } = ed25519KeyPair();
     const dir = deployment({
       'partners/p.yaml': partnerFile([
         'certificates: { as2: [certs/p/as2.pem, certs/p/next.pem] }',
@@ -170,7 +170,7 @@ describe('partner files: each transport owns its section', () => {
   });
 
   test("partners check reads gateway.yaml's own keys and certificates too: garbage is refused, located", () => {
-    const { private: hostKey } = utils.generateKeyPairSync('ed25519');
+    const { private: hostKey } = ed25519KeyPair();
     const yaml = [
       'partners: partners',
       'identity: { as2: { id: US, key: keys/as2.key, certificate: keys/as2.pem } }',
