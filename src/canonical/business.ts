@@ -6,6 +6,7 @@
  */
 
 import type {
+  AmountQualifierName,
   CarrierIdAgency,
   ChargeCodeName,
   ChargeHandlingName,
@@ -105,4 +106,11 @@ export interface Equipment {
   type?: EquipmentTypeName | RawCode;
   /** X12 TD302 (initial) and TD303 (number) joined / EDIFACT EQD C237 8260 (`ABCU1234567`). */
   id?: string;
+}
+
+/** A monetary amount beside the ones a document has fields for (X12 AMT / EDIFACT MOA), through the amount list. */
+export interface MonetaryAmount {
+  /** X12 AMT01 (522) / EDIFACT MOA C516 5025. */
+  qualifier: AmountQualifierName | RawCode;
+  amount: number;
 }

@@ -70,6 +70,20 @@ export const censusSynonyms: ReadonlyArray<{
     types: ['INVOIC'],
     why: 'the day payment is due: 2005 13 (terms net due date) or 140 (payment due date)',
   },
+  {
+    standard: 'edifact',
+    tag: 'MOA',
+    codes: ['77', '39'],
+    types: ['INVOIC'],
+    why: "an invoice's total: 5025 77 (invoice amount) or 39 (invoice total amount)",
+  },
+  {
+    standard: 'edifact',
+    tag: 'MOA',
+    codes: ['176', '124'],
+    types: ['INVOIC'],
+    why: "the invoice's total tax outside a tax group: 5025 176 (message total duty/tax/fee amount) or 124 (tax amount)",
+  },
 ];
 
 /** A segment as the census counts it: `N1*ST`, `NAD+BY`, `PO1` (a tag whose segments have no qualifier). */

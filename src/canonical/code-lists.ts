@@ -67,15 +67,18 @@ function list<const N extends string>(
 }
 
 /**
- * Party roles. A few rows join codes both standards keep apart (seller: vendor, selling party, supplier)
- * because the canonical documents always did; the first code is the one written.
+ * Party roles; the first code is the one written. `seller` joins X12 vendor (VN) and supplier (SU),
+ * which EDIFACT says with one code (SU); the selling party (SE) and the payee (X12 RI remit to, PE) are
+ * roles of their own, so that a round trip never turns one role into another.
  */
 export const partyRoles = list('Party role', { x12: 'N101 (98)', edifact: 'NAD 3035' }, [
   ['buyer', 'BY', 'BY'],
-  ['seller', 'VN SE SU', 'SU SE'],
+  ['seller', 'VN SU', 'SU'],
+  ['sellingParty', 'SE', 'SE'],
   ['shipTo', 'ST', 'DP ST'],
   ['billTo', 'BT', 'IV'],
-  ['remitTo', 'RE RI', 'RE PE'],
+  ['remitTo', 'RE', 'RE'],
+  ['payee', 'RI PE', 'PE'],
   ['shipFrom', 'SF', 'SF'],
   ['carrier', 'CA', 'CA'],
   ['shipper', 'SH', 'CZ'],
@@ -294,6 +297,43 @@ export const productIdQualifiers = list('Product id', { x12: 'PO106… (235)', e
   ['size', 'IZ', ''],
 ]);
 
+/**
+ * Payment terms types (X12 ITD01 (336) / EDIFACT PAT 4279 of the terms' main group): the two lists number
+ * 1-12 alike. Basic terms (01 / 1) are what a document without a type means, and what is written then.
+ */
+export const termsTypes = list('Payment terms type', { x12: 'ITD01 (336)', edifact: 'PAT 4279' }, [
+  ['basic', '01', '1'],
+  ['end-of-month', '02', '2'],
+  ['fixed-date', '03', '3'],
+  ['deferred', '04', '4'],
+  ['discount-not-applicable', '05', '5'],
+  ['mixed', '06', '6'],
+  ['extended', '07', '7'],
+  ['basic-discount-offered', '08', '8'],
+  ['proximo', '09', '9'],
+  ['instant', '10', '10'],
+  ['elective', '11', '11'],
+  ['ten-days-after-end-of-month', '12', '12'],
+  ['previously-agreed', '14', '18'],
+]);
+
+/**
+ * Monetary amounts beside the ones a document has fields for (the total, the tax total): X12 AMT01 (522)
+ * / EDIFACT MOA C516 5025. An empty column: that standard has no code of that meaning, so the amount is
+ * not written there (and the loss check says so).
+ */
+export const amountQualifiers = list('Monetary amount', { x12: 'AMT01 (522)', edifact: 'MOA C516 5025' }, [
+  ['line-items-total', '1', '79'],
+  ['total-discount', '8', ''],
+  ['line-item', '', '203'],
+  ['goods-item-total', '', '66'],
+  ['total', '', '128'],
+  ['tax', '', '124'],
+  ['taxable', '', '125'],
+  ['charges-total', '', '131'],
+  ['amount-due', '', '9'],
+]);
+
 export type Role = (typeof partyRoles.names)[number];
 export type IdAgency = (typeof partyIdAgencies.names)[number];
 export type RefQualifier = (typeof referenceQualifiers.names)[number];
@@ -311,6 +351,8 @@ export type PriceQualifierName = (typeof priceQualifiers.names)[number];
 export type PriceTypeName = (typeof priceTypes.names)[number];
 export type PackageTypeName = (typeof packageTypes.names)[number];
 export type ProductIdQualifierName = (typeof productIdQualifiers.names)[number];
+export type TermsTypeName = (typeof termsTypes.names)[number];
+export type AmountQualifierName = (typeof amountQualifiers.names)[number];
 
 /** Every list, in the order docs/canonical.md shows them. */
 export const codeLists: ReadonlyArray<QualifierList<string>> = [
@@ -331,6 +373,8 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   priceTypes,
   packageTypes,
   productIdQualifiers,
+  termsTypes,
+  amountQualifiers,
 ];
 
 /** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */

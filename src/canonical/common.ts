@@ -11,6 +11,7 @@ import type {
   RawCode,
   RefQualifier,
   Role,
+  TermsTypeName,
 } from './code-lists';
 
 export type { RawCode } from './code-lists';
@@ -67,6 +68,8 @@ export interface Reference<Q extends string = ReferenceQualifier> {
 
 /** Payment terms: X12 ITD / EDIFACT PAT groups. */
 export interface PaymentTerms {
+  /** What kind of terms (X12 ITD01 (336) / EDIFACT PAT 4279 of the main group); absent: basic (01 / 1). */
+  type?: TermsTypeName | RawCode;
   /** Percent off when paid within discountDays (X12 ITD03, EDIFACT PCD 12 in the PAT 22 group). */
   discountPercent?: number;
   discountDays?: number;

@@ -1,6 +1,16 @@
 import type { Segment } from '../edi/model';
-import type { Carrier, Charge, ChargeIndicator, Equipment, NoteEntry, Packaging, Tax } from './business';
+import type {
+  Carrier,
+  Charge,
+  ChargeIndicator,
+  Equipment,
+  MonetaryAmount,
+  NoteEntry,
+  Packaging,
+  Tax,
+} from './business';
 import {
+  amountQualifiers,
   carrierIdAgencies,
   chargeCodes,
   chargeHandling,
@@ -29,7 +39,7 @@ const CHARGE_AMOUNTS = ['8', '23', '204'];
 /** PCD 5245: 3 allowance or charge (written); 1 allowance, 2 charge. */
 const CHARGE_PERCENTS = ['3', '1', '2'];
 
-const firstOf = (segs: Seg[], id: string, qualifiers: string[]) => {
+export const firstOf = (segs: Seg[], id: string, qualifiers: string[]) => {
   for (const q of qualifiers) {
     const s = segs.find((x) => x.id === id && c(x, 1)[0] === q);
     if (s) return s;
@@ -272,5 +282,38 @@ export function eqdSegments(equipment: Equipment[] | undefined): Segment[] {
   return (equipment ?? []).flatMap((e) => {
     const type = equipmentTypes.write('edifact', e.type);
     return type ? [seg('EQD', type, e.id ? [e.id] : '')] : [];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monetary amounts
+// ---------------------------------------------------------------------------------------------
+
+/** The segments of the ALC and TAX groups of a run: their MOAs are the charge's or the tax's, not the document's. */
+export function inGroups(segs: Seg[]): Set<Seg> {
+  return new Set([
+    ...groups(segs, 'ALC', ['ALI', 'DTM', 'QTY', 'PCD', 'MOA', 'RTE', 'RNG', 'TAX', 'RFF']).flat(),
+    ...groups(segs, 'TAX', ['MOA', 'LOC']).flat(),
+  ]);
+}
+
+/** MOA segments outside ALC and TAX groups as amounts, but the ones given (read into fields of their own). */
+export function moaAmounts(segs: Seg[], used: ReadonlyArray<Seg | undefined> = []): MonetaryAmount[] {
+  const grouped = inGroups(segs);
+  return segs
+    .filter((x) => x.id === 'MOA' && !grouped.has(x) && !used.includes(x))
+    .flatMap((x) => {
+      const [q, value] = c(x, 1);
+      const qualifier = amountQualifiers.read('edifact', q);
+      const amount = numberOf(value ?? '');
+      return qualifier && amount !== undefined ? [{ qualifier, amount }] : [];
+    });
+}
+
+/** One MOA per amount with an EDIFACT code; the others are not written (the loss check says so). */
+export function moaSegments(amounts: MonetaryAmount[] | undefined): Segment[] {
+  return (amounts ?? []).flatMap((a) => {
+    const q = amountQualifiers.write('edifact', a.qualifier);
+    return q ? [seg('MOA', [q, num(a.amount)])] : [];
   });
 }

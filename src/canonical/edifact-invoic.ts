@@ -3,8 +3,19 @@ import { CodeMap, compact, some } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
-import { alcCharges, alcSegments, ftxNotes, ftxSegments, taxGroups, taxSegments } from './edifact-charges';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt, groups } from './sections';
+import {
+  alcCharges,
+  alcSegments,
+  firstOf,
+  ftxNotes,
+  ftxSegments,
+  inGroups,
+  moaAmounts,
+  moaSegments,
+  taxGroups,
+  taxSegments,
+} from './edifact-charges';
+import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
   c,
@@ -46,12 +57,22 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(segs: Seg[]): InvoiceLine {
+/** QTY 6063: 47 invoiced quantity (written); a line without one is read from 12 (despatched) or 46 (delivered), and says so. */
+const QUANTITIES: Array<[string, InvoiceLine['quantityQualifier']]> = [
+  ['47', undefined],
+  ['12', 'despatched'],
+  ['46', 'delivered'],
+];
+
+function line(all: Seg[]): InvoiceLine {
+  const { parties: partyGroups, rest: segs } = lineParties(all, 'NAD', nadMembers);
   // Invoiced quantity; some senders give only the despatched or delivered quantity.
-  const qty = quantity(segs, '47', '12', '46');
+  const qtyCode = QUANTITIES.find(([q]) => quantity(segs, q) !== undefined);
+  const qty = qtyCode ? quantity(segs, qtyCode[0]) : undefined;
   const l: InvoiceLine = {
     lineNumber: t(segs[0], 1) || undefined,
     quantity: qty?.value ?? 0,
+    quantityQualifier: qtyCode?.[1],
     unit: currentUnit(qty?.unit),
     unitPrice: unitPrice(segs, 'AAA', 'AAB', 'INV'),
     ...itemIds(segs),
@@ -63,6 +84,8 @@ function line(segs: Seg[]): InvoiceLine {
   l.dates = some(dtmDates(segs));
   l.charges = some(alcCharges(segs));
   l.taxes = some(taxGroups(segs));
+  l.amounts = some(moaAmounts(segs));
+  l.parties = some(parties(partyGroups));
   return compact(l);
 }
 
@@ -76,7 +99,14 @@ export function fromInvoic(tx: Transaction): Invoice {
   const cux = header.find((x) => x.id === 'CUX' && c(x, 1)[0] === '2');
   const order = referenceWithDate(header, 'ON');
   const lines = s.lines.map(line);
-  const inTaxGroup = new Set(groups(summary, 'TAX', ['MOA']).flat());
+  const grouped = inGroups(summary);
+  const total = firstOf(summary, 'MOA', ['77', '86', '39']);
+  // MOA 124 of a tax group (SG50) is that tax's amount (taxes); outside one it is the total.
+  const taxTotal = firstOf(
+    summary.filter((x) => !grouped.has(x)),
+    'MOA',
+    ['176', '124'],
+  );
   const dateQualifier = ['137', '3'].find((q) => dateOf(header, q) !== undefined);
   return compact<Invoice>({
     number: bgm ? t(bgm, 2) : '',
@@ -97,13 +127,11 @@ export function fromInvoic(tx: Transaction): Invoice {
     lines,
     totals: compact({
       lineCount: lineCount(summary) ?? lines.length,
-      amount: amount(summary, '77', '86', '39'),
-      // MOA 124 of a tax group (SG50) is that tax's amount (taxes); outside one it is the total.
-      taxAmount: amount(
-        summary.filter((x) => !inTaxGroup.has(x)),
-        '176',
-        '124',
-      ),
+      amount: total ? amount([total], c(total, 1)[0] ?? '') : undefined,
+      taxAmount: taxTotal ? amount([taxTotal], c(taxTotal, 1)[0] ?? '') : undefined,
+      amounts: some(moaAmounts(summary, [total, taxTotal])),
+      // The summary's allowance and charge totals (SG51).
+      charges: some(alcCharges(summary)),
     }),
     notes: ftxNotes(header),
   });
@@ -126,18 +154,22 @@ export function toInvoic(inv: Invoice): Segment[] {
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
-    out.push(seg('QTY', ['47', num(l.quantity), l.unit ?? '']));
-    out.push(...dtmSegments(l.dates));
+    const qty = QUANTITIES.find(([, q]) => q === l.quantityQualifier)?.[0] ?? '47';
+    out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']));
+    out.push(...dtmSegments(l.dates), ...moaSegments(l.amounts));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     // The INVOIC's PAC group has no QTY for the pack: packaging is not written (the loss check says so).
     out.push(...rffSegments(l.references), ...locSegments(l.allocations));
-    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
+    out.push(...taxSegments(l.taxes));
+    for (const p of l.parties ?? []) out.push(...nadSegments(p));
+    out.push(...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   out.push(seg('CNT', ['2', String(inv.totals.lineCount)]));
   // SG48 is mandatory: an invoice without an amount writes none and the message says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('MOA', ['77', num(inv.totals.amount)]));
   if (inv.totals.taxAmount !== undefined) out.push(seg('MOA', ['176', num(inv.totals.taxAmount)]));
-  out.push(...taxSegments(inv.taxes));
+  out.push(...moaSegments(inv.totals.amounts));
+  out.push(...taxSegments(inv.taxes), ...alcSegments(inv.totals.charges));
   return out;
 }

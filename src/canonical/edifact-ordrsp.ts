@@ -2,9 +2,19 @@ import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
-import { alcCharges, alcSegments, ftxNotes, ftxSegments, taxGroups, taxSegments } from './edifact-charges';
+import {
+  alcCharges,
+  alcSegments,
+  firstOf,
+  ftxNotes,
+  ftxSegments,
+  moaAmounts,
+  moaSegments,
+  taxGroups,
+  taxSegments,
+} from './edifact-charges';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
+import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
   c,
@@ -75,7 +85,8 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(segs: Seg[]): ResponseLine {
+function line(all: Seg[]): ResponseLine {
+  const { parties: partyGroups, rest: segs } = lineParties(all, 'NAD', nadMembers);
   const lin = segs[0];
   const action = edifactLineAction.name(t(lin, 2));
   const ordered = quantity(segs, '21');
@@ -99,6 +110,8 @@ function line(segs: Seg[]): ResponseLine {
   l.dates = some(dtmDates(segs, ['17']));
   l.charges = some(alcCharges(segs));
   l.taxes = some(taxGroups(segs));
+  l.amounts = some(moaAmounts(segs));
+  l.parties = some(parties(partyGroups));
   return compact(l);
 }
 
@@ -111,6 +124,8 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
   const cux = header.find((x) => x.id === 'CUX' && ['2', '9'].includes(c(x, 1)[0] ?? ''));
   const order = referenceWithDate(header, 'ON');
   const lines = s.lines.map(line);
+  // MOA 86 is the total; 79 (line items total) and the others are further amounts, never read as it.
+  const total = firstOf(summary, 'MOA', ['86']);
   return compact<OrderResponse>({
     number: bgm ? t(bgm, 2) || undefined : undefined,
     date: dateOf(header, '137'),
@@ -127,7 +142,13 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     charges: some(alcCharges(header)),
     taxes: some(taxGroups(header)),
     lines,
-    totals: compact({ lineCount: lineCount(summary) ?? lines.length, amount: amount(summary, '86', '79') }),
+    totals: compact({
+      lineCount: lineCount(summary) ?? lines.length,
+      amount: total ? amount([total], '86') : undefined,
+      amounts: some(moaAmounts(summary, [total])),
+      // The summary's allowance and charge totals (SG56).
+      charges: some(alcCharges(summary)),
+    }),
     notes: ftxNotes(header),
   });
 }
@@ -171,13 +192,17 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     const confirmed = backordered ? (l.confirmedQuantity ?? l.quantity) : l.confirmedQuantity;
     if (confirmed !== undefined) out.push(seg('QTY', [backordered ? '83' : '113', num(confirmed), l.unit ?? '']));
     if (l.estimatedDelivery) out.push(dtm('17', l.estimatedDelivery));
-    out.push(...dtmSegments(l.dates));
+    out.push(...dtmSegments(l.dates), ...moaSegments(l.amounts));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
-    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
+    out.push(...taxSegments(l.taxes));
+    for (const p of l.parties ?? []) out.push(...nadSegments(p));
+    out.push(...alcSegments(l.charges));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));
+  out.push(...moaSegments(r.totals.amounts));
   out.push(seg('CNT', ['2', String(r.totals.lineCount)]));
+  out.push(...alcSegments(r.totals.charges));
   return out;
 }

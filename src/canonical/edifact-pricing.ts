@@ -21,6 +21,10 @@ export interface EdifactLineLayout {
   divided: boolean;
 }
 
+/** PRI 5125 AAA, calculation net: the unit price X12 PO104 / IT104 means; INV, the invoice price. */
+const NET = 'AAA';
+const INVOICE = 'INV';
+
 /** The PRI read as the unit price: the first with one of the qualifiers, tried in order. */
 function unitPri(segs: Seg[], qualifiers: string[]): Seg | undefined {
   for (const q of qualifiers) {
@@ -32,9 +36,13 @@ function unitPri(segs: Seg[], qualifiers: string[]): Seg | undefined {
 
 export function edifactLineDetails(segs: Seg[], layout: EdifactLineLayout): LineDetails {
   const main = unitPri(segs, layout.unitPrice);
-  const [, , type, , basis, unit] = main ? c(main, 1) : [];
+  const [qualifier, , type, , basis, unit] = main ? c(main, 1) : [];
   const perOne = layout.divided || !basis || numberOf(basis) === 1;
   return compact<LineDetails>({
+    // An invoice price stays one: written back as AAA it would claim a calculation price. (AAB, gross, is
+    // read as the unit price like AAA: telling them apart would report every AAA as lost to X12, whose
+    // unit price has no qualifier.)
+    unitPriceQualifier: qualifier === INVOICE ? priceQualifiers.read('edifact', qualifier) : undefined,
     unitPriceType: priceTypes.read('edifact', type),
     unitPriceUnit: perOne ? unit || undefined : undefined,
     prices: some(priPrices(segs.filter((s) => s !== main))),
@@ -45,8 +53,11 @@ export function edifactLineDetails(segs: Seg[], layout: EdifactLineLayout): Line
 }
 
 /** The unit price's PRI: 5375 its type, 5284 1 and 6411 when it is a price per one unit. */
-export function unitPriSegment(l: LineDetails & { unitPrice?: number }, qualifier = 'AAA'): Segment[] {
+export function unitPriSegment(l: LineDetails & { unitPrice?: number }): Segment[] {
   if (l.unitPrice === undefined) return [];
+  // A qualifier with no PRI code (one only X12 CTP has) is not written as another (net) price.
+  const qualifier = l.unitPriceQualifier === undefined ? NET : priceQualifiers.write('edifact', l.unitPriceQualifier);
+  if (!qualifier) return [];
   const type = priceTypes.write('edifact', l.unitPriceType) ?? '';
   const unit = l.unitPriceUnit ?? '';
   return [seg('PRI', [qualifier, num(l.unitPrice), type, '', unit ? '1' : '', unit])];

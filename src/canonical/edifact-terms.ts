@@ -2,6 +2,7 @@ import type { Segment } from '../edi/model';
 import { type PaymentTerms, compactOrNone, numberOf } from './common';
 import { type Seg, groups } from './sections';
 import { c, dateOf, dtm, num, seg, t } from './edifact-common';
+import { termsTypes } from './code-lists';
 
 /**
  * Payment terms as EDIFACT PAT groups (INVOIC SG8, ORDERS SG8, ORDRSP SG9): one net and one discount
@@ -26,7 +27,10 @@ export function terms(header: Seg[]): PaymentTerms | undefined {
   const discount = pats.find((g) => t(g[0], 1) === DISCOUNT);
   const net = pats.find((g) => t(g[0], 1) !== DISCOUNT);
   const pcd = discount?.find((x) => x.id === 'PCD' && c(x, 1)[0] === '12');
+  const type = net ? termsTypes.read('edifact', t(net[0], 1)) : undefined;
   return compactOrNone<PaymentTerms>({
+    // Basic terms are what a document without a type means (the code written when there is none).
+    type: type === 'basic' ? undefined : type,
     discountPercent: pcd ? numberOf(c(pcd, 1)[1] ?? '') : undefined,
     discountDays: discount ? days(discount[0]) : undefined,
     netDays: net ? days(net[0]) : undefined,
@@ -36,8 +40,10 @@ export function terms(header: Seg[]): PaymentTerms | undefined {
 
 export function patSegments(terms: PaymentTerms | undefined): Segment[] {
   const out: Segment[] = [];
-  if (terms && (terms.netDays !== undefined || terms.dueDate)) {
-    out.push(seg('PAT', NET, '', terms.netDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.netDays)] : ''));
+  // A type only X12 has a code for is not written as another type (basic): the loss check reports it.
+  const type = terms?.type === undefined ? NET : termsTypes.write('edifact', terms.type);
+  if (terms && type && (terms.netDays !== undefined || terms.dueDate || terms.type !== undefined)) {
+    out.push(seg('PAT', type, '', terms.netDays !== undefined ? [...DAYS_AFTER_INVOICE, num(terms.netDays)] : ''));
     if (terms.dueDate) out.push(dtm('13', terms.dueDate));
   }
   if (terms && (terms.discountDays !== undefined || terms.discountPercent !== undefined)) {

@@ -5,7 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
-import type { Charge, NoteEntry, Tax } from './business';
+import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import { invoiceSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
@@ -24,6 +24,11 @@ export interface InvoiceLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 IT101, EDIFACT LIN 1082). */
   lineNumber?: string;
   quantity: number;
+  /**
+   * What the quantity counts when the INVOIC gives no invoiced quantity (QTY 47): the despatched (12) or
+   * the delivered (46) one. X12 IT102 is the invoiced quantity and has no such qualifier.
+   */
+  quantityQualifier?: 'despatched' | 'delivered';
   /** UN/ECE Recommendation 20 unit code; X12 codes are converted where they differ. */
   unit?: string;
   unitPrice?: number;
@@ -36,6 +41,10 @@ export interface InvoiceLine extends ItemIds, LineDetails {
   charges?: Charge[];
   /** Line taxes (X12 TXI in the IT1 loop / EDIFACT TAX in the line group). */
   taxes?: Tax[];
+  /** Line amounts (EDIFACT MOA of the line group: 203 line item amount...); the 810 IT1 loop has no AMT. */
+  amounts?: MonetaryAmount[];
+  /** Parties of the line (X12 N1 loop of the IT1 loop / EDIFACT NAD group of the line), any role. */
+  parties?: Party[];
 }
 
 export interface Invoice {
@@ -66,6 +75,13 @@ export interface Invoice {
     amount?: number;
     /** Total of all taxes (X12 TXI TX, EDIFACT MOA 176). */
     taxAmount?: number;
+    /** Further totals (X12 AMT of the summary / EDIFACT MOA of SG48): line items total, total amount... */
+    amounts?: MonetaryAmount[];
+    /**
+     * Allowance and charge totals (EDIFACT SG51 ALC groups). X12 has one place for an invoice's charges,
+     * the summary SAC loop: these are written there too, and read back as `charges`.
+     */
+    charges?: Charge[];
   };
   /** General notes as text (X12 NTE GEN / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];

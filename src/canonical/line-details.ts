@@ -56,6 +56,11 @@ export interface ProductId {
 }
 
 export interface LineDetails {
+  /**
+   * What the unit price is when EDIFACT says an invoice price (INV) rather than a calculation price (AAA,
+   * or AAB read alike): `invoice`. X12 PO104 / IT104 have no qualifier, so it is EDIFACT's only.
+   */
+  unitPriceQualifier?: PriceQualifier;
   /** The unit price's type: X12 PO105 / IT105 (639) / EDIFACT C509 5375 of the unit price's PRI. */
   unitPriceType?: PriceType;
   /** The unit the unit price is for, when stated: X12 PE / TE (EA) / EDIFACT 6411 with 5284 = 1. */

@@ -5,7 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
-import type { Charge, NoteEntry, Tax } from './business';
+import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import { orderResponseSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
@@ -43,6 +43,10 @@ export interface ResponseLine extends ItemIds, LineDetails {
   charges?: Charge[];
   /** Line taxes (X12 TXI in the PO1 loop / EDIFACT TAX in the line group). */
   taxes?: Tax[];
+  /** Line amounts (X12 AMT of the PO1 loop, one / EDIFACT MOA of the line group). */
+  amounts?: MonetaryAmount[];
+  /** Parties of the line (X12 N1 loop of the PO1 loop / EDIFACT NAD group of the line), any role. */
+  parties?: Party[];
 }
 
 export interface OrderResponse {
@@ -67,7 +71,15 @@ export interface OrderResponse {
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */
     lineCount: number;
+    /** Total amount (X12 AMT TT / EDIFACT MOA 86). */
     amount?: number;
+    /** Further totals (X12 AMT of the CTT loop, one / EDIFACT MOA after UNS): line items total (AMT 1 / MOA 79)... */
+    amounts?: MonetaryAmount[];
+    /**
+     * Allowance and charge totals (EDIFACT SG56 ALC groups). The 855 has no summary SAC: these are written
+     * in its header SAC loop, and read back as `charges`.
+     */
+    charges?: Charge[];
   };
   /** Allowances and charges of the whole response (X12 SAC / EDIFACT ALC groups). */
   charges?: Charge[];

@@ -29,6 +29,8 @@ import {
   priceTypes,
   productIdQualifiers,
   referenceQualifiers,
+  termsTypes,
+  amountQualifiers,
 } from './code-lists';
 import type { OrderType, PurchaseOrder } from './purchase-order';
 import type { Invoice, InvoiceType } from './invoice';
@@ -119,6 +121,7 @@ const dateRef = z.strictObject({
 });
 
 const paymentTerms = z.strictObject({
+  type: qualified(termsTypes).optional(),
   discountPercent: amount.optional(),
   discountDays: count.optional(),
   netDays: count.optional(),
@@ -176,6 +179,7 @@ const productIds = z.array(z.strictObject({ qualifier: qualified(productIdQualif
 
 /** Line prices, packaging, store allocations and product ids (line-details.ts). */
 const lineDetails = {
+  unitPriceQualifier: qualified(priceQualifiers).optional(),
   unitPriceType: qualified(priceTypes).optional(),
   unitPriceUnit: text.optional(),
   prices: z
@@ -212,6 +216,10 @@ const lineDetails = {
     .optional(),
   productIds,
 };
+
+const monetaryAmount = z.strictObject({ qualifier: qualified(amountQualifiers), amount });
+/** Line amounts and line parties (Invoice, OrderResponse). */
+const lineMoney = { amounts: z.array(monetaryAmount).optional(), parties: z.array(party).optional() };
 
 /** What every line may carry beside its own fields. */
 const lineExtras = { references: z.array(reference).optional(), dates: z.array(dateRef).optional() };
@@ -286,6 +294,7 @@ export const invoiceSchema = z
       z.strictObject({
         lineNumber: text.optional(),
         quantity: amount,
+        quantityQualifier: z.enum(['despatched', 'delivered']).optional(),
         unit: text.optional(),
         unitPrice: amount.optional(),
         ...itemIds,
@@ -294,10 +303,17 @@ export const invoiceSchema = z
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
+        ...lineMoney,
       }),
     ),
     totals: z
-      .strictObject({ lineCount: count.optional(), amount: amount.optional(), taxAmount: amount.optional() })
+      .strictObject({
+        lineCount: count.optional(),
+        amount: amount.optional(),
+        taxAmount: amount.optional(),
+        amounts: z.array(monetaryAmount).optional(),
+        charges: z.array(charge).optional(),
+      })
       .default(() => ({})),
     notes: list(note),
   })
@@ -372,9 +388,17 @@ export const orderResponseSchema = z
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
+        ...lineMoney,
       }),
     ),
-    totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
+    totals: z
+      .strictObject({
+        lineCount: count.optional(),
+        amount: amount.optional(),
+        amounts: z.array(monetaryAmount).optional(),
+        charges: z.array(charge).optional(),
+      })
+      .default(() => ({})),
     notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({

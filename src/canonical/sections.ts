@@ -163,3 +163,14 @@ export function runs(segs: Seg[], start: string): Seg[][] {
   }
   return out;
 }
+
+/**
+ * The party groups inside a line (X12 N1 loops of a PO1 / IT1 loop, EDIFACT NAD groups of a LIN group)
+ * and the rest of the line, so that a party's REF / RFF and DTM are not read as the line's.
+ */
+export function lineParties(segs: Seg[], start: string, members: string[]): { parties: Seg[][]; rest: Seg[] } {
+  const parties = groups(segs.slice(1), start, members);
+  if (!parties.length) return { parties, rest: segs };
+  const inParty = new Set(parties.flat());
+  return { parties, rest: segs.filter((x) => !inParty.has(x)) };
+}

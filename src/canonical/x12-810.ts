@@ -3,8 +3,17 @@ import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, u
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
-import { nteNotes, nteSegments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import {
+  amtAmounts,
+  amtSegments,
+  nteNotes,
+  nteSegments,
+  sacCharges,
+  sacSegments,
+  txiSegments,
+  txiTaxes,
+} from './x12-charges';
+import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
@@ -34,7 +43,8 @@ function impliedCents(s: string): number | undefined {
   return /^-?\d+$/.test(s) ? Number(s) / 100 : numberOf(s);
 }
 
-function line(segs: Seg[]): InvoiceLine {
+function line(all: Seg[]): InvoiceLine {
+  const { parties: partyGroups, rest: segs } = lineParties(all, 'N1', n1Members);
   const it1 = segs[0];
   const l: InvoiceLine = {
     lineNumber: t(it1, 1) || undefined,
@@ -50,6 +60,7 @@ function line(segs: Seg[]): InvoiceLine {
   l.dates = some(dtmDates(segs));
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
+  l.parties = some(parties(partyGroups));
   return compact(l);
 }
 
@@ -83,6 +94,7 @@ export function fromX12_810(tx: Transaction): Invoice {
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: tds ? impliedCents(t(tds, 1)) : undefined,
       taxAmount: tax ? numberOf(t(tax, 2)) : undefined,
+      amounts: some(amtAmounts(all)),
     }),
     notes: nteNotes(s.header),
   });
@@ -129,11 +141,14 @@ export function toX12_810(inv: Invoice): Segment[] {
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
     out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
     out.push(...sacSegments(l.charges));
+    for (const p of l.parties ?? []) out.push(...n1Segments(p));
   }
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));
   if (inv.totals.taxAmount !== undefined) out.push(seg('TXI', 'TX', num(inv.totals.taxAmount)));
-  out.push(...txiSegments(inv.taxes), ...sacSegments(inv.charges));
+  out.push(...txiSegments(inv.taxes), ...amtSegments(inv.totals.amounts));
+  // The summary SAC loop is the 810's one place for the invoice's charges and for the charge totals.
+  out.push(...sacSegments(inv.charges), ...sacSegments(inv.totals.charges));
   out.push(seg('CTT', String(inv.totals.lineCount)));
   return out;
 }

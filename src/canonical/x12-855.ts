@@ -1,10 +1,19 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
-import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
+import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
-import { n9Notes, n9Segments, sacCharges, sacSegments, txiSegments, txiTaxes } from './x12-charges';
+import {
+  amtAmounts,
+  amtSegments,
+  n9Notes,
+  n9Segments,
+  sacCharges,
+  sacSegments,
+  txiSegments,
+  txiTaxes,
+} from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
@@ -50,7 +59,8 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(segs: Seg[]): ResponseLine {
+function line(all: Seg[]): ResponseLine {
+  const { parties: partyGroups, rest: segs } = lineParties(all, 'N1', n1Members);
   const po1 = segs[0];
   // The first ACK is the line's answer; further ACKs (a split answer) are not carried.
   const ack = segs.find((x) => x.id === 'ACK');
@@ -71,6 +81,8 @@ function line(segs: Seg[]): ResponseLine {
   l.dates = some(dtmDates(segs));
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
+  l.amounts = some(amtAmounts(segs));
+  l.parties = some(parties(partyGroups));
   return compact(l);
 }
 
@@ -80,7 +92,8 @@ export function fromX12_855(tx: Transaction): OrderResponse {
   const bak = s.header.find((x) => x.id === 'BAK');
   const cur = s.header.find((x) => x.id === 'CUR');
   const amts = [...s.summary, ...s.header].filter((x) => x.id === 'AMT');
-  const amount = amts.find((x) => t(x, 1) === 'TT') ?? amts.find((x) => t(x, 1) === '1');
+  // TT is the total; AMT 1 (line items total) and the others are further amounts, never read as it.
+  const amount = amts.find((x) => t(x, 1) === 'TT');
   const ctt = s.summary.find((x) => x.id === 'CTT') ?? s.header.find((x) => x.id === 'CTT');
   const lines = s.lines.map(line);
   return compact<OrderResponse>({
@@ -101,6 +114,7 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: amount ? numberOf(t(amount, 2)) : undefined,
+      amounts: some(amtAmounts(amts, [amount])),
     }),
     notes: n9Notes(s.notes),
   });
@@ -126,7 +140,8 @@ export function toX12_855(r: OrderResponse): Segment[] {
   );
   if (r.currency) out.push(seg('CUR', 'SE', r.currency));
   out.push(...refSegments(r.references));
-  out.push(...sacSegments(r.charges));
+  // The 855 has no summary SAC: the charge totals go with the response's charges.
+  out.push(...sacSegments(r.charges), ...sacSegments(r.totals.charges));
   out.push(...itdSegments(r.terms));
   out.push(...dtmSegments(r.dates));
   out.push(...txiSegments(r.taxes));
@@ -164,9 +179,13 @@ export function toX12_855(r: OrderResponse): Segment[] {
         ),
       );
     }
-    out.push(...txiSegments(l.taxes));
+    // The PO1 loop holds one AMT, after the ACK loop; further amounts are not written (the loss check says so).
+    out.push(...amtSegments(l.amounts, 1), ...txiSegments(l.taxes));
+    for (const p of l.parties ?? []) out.push(...n1Segments(p));
   }
   out.push(seg('CTT', String(r.totals.lineCount)));
+  // The CTT loop holds one AMT: the total (TT), else the first further amount X12 has a code for.
   if (r.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(r.totals.amount)));
+  else out.push(...amtSegments(r.totals.amounts, 1));
   return out;
 }

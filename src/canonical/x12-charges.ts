@@ -1,6 +1,16 @@
 import type { Segment } from '../edi/model';
-import type { Carrier, Charge, ChargeIndicator, Equipment, NoteEntry, Packaging, Tax } from './business';
+import type {
+  Carrier,
+  Charge,
+  ChargeIndicator,
+  Equipment,
+  MonetaryAmount,
+  NoteEntry,
+  Packaging,
+  Tax,
+} from './business';
 import {
+  amountQualifiers,
   carrierIdAgencies,
   chargeCodes,
   chargeHandling,
@@ -267,4 +277,29 @@ export function td3Segments(equipment: Equipment[] | undefined): Segment[] {
     const [i, n] = number ? [initial ?? '', number] : ['', e.id ?? ''];
     return type || n ? [seg('TD3', type, i, n)] : [];
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monetary amounts
+// ---------------------------------------------------------------------------------------------
+
+/** AMT segments as amounts, but the ones given (read into fields of their own). */
+export function amtAmounts(segs: Seg[], used: ReadonlyArray<Seg | undefined> = []): MonetaryAmount[] {
+  return segs
+    .filter((x) => x.id === 'AMT' && !used.includes(x))
+    .flatMap((x) => {
+      const qualifier = amountQualifiers.read('x12', t(x, 1));
+      const amount = numberOf(t(x, 2));
+      return qualifier && amount !== undefined ? [{ qualifier, amount }] : [];
+    });
+}
+
+/** AMT for amounts with an X12 code (at most `max`: the 855 summary holds one); the others are not written. */
+export function amtSegments(amounts: MonetaryAmount[] | undefined, max = Infinity): Segment[] {
+  return (amounts ?? [])
+    .flatMap((a) => {
+      const q = amountQualifiers.write('x12', a.qualifier);
+      return q ? [seg('AMT', q, num(a.amount))] : [];
+    })
+    .slice(0, max);
 }

@@ -82,7 +82,7 @@ run('canonical invoice: reading the corpus', () => {
     expect(second.lines.map((l) => l.quantity)).toEqual([50, 100]);
   });
 
-  test('stupidedi X348 810 (004010X348, no profile): consolidated invoice (BIG07 CI), remit-to bank (RI)', () => {
+  test('stupidedi X348 810 (004010X348, no profile): consolidated invoice (BIG07 CI), payee bank (RI, remit to)', () => {
     const [tx] = transactions(corpus.aerospace, '810');
     expect(tx.tree).toBeUndefined();
     const inv = invoice.x12.read(tx);
@@ -93,7 +93,7 @@ run('canonical invoice: reading the corpus', () => {
       orderDate: '2000-05-06',
       terms: { netDays: 14 },
     });
-    expect(inv.parties).toEqual([{ role: 'remitTo', id: '290448', idQualifier: 'buyer-assigned', name: 'US BANK' }]);
+    expect(inv.parties).toEqual([{ role: 'payee', id: '290448', idQualifier: 'buyer-assigned', name: 'US BANK' }]);
     expect(inv.totals).toEqual({ lineCount: 1, amount: 170.6 });
   });
 
@@ -125,25 +125,51 @@ run('canonical invoice: reading the corpus', () => {
     expect(inv).toMatchObject({ number: '342459', date: '2006-05-15', type: 'invoice', orderNumber: '521052' });
     expect(inv.parties.map((p) => [p.role, p.id, p.idQualifier])).toEqual([
       ['buyer', '792820524', 'duns'],
-      ['seller', '005435656', 'duns'],
+      ['sellingParty', '005435656', 'duns'],
     ]);
+    // PRI INV is an invoice price (kept as one), MOA 203 each line's amount.
+    const invoicePrice = { unitPriceQualifier: 'invoice' };
     expect(inv.lines).toEqual([
-      { lineNumber: '1', quantity: 1020, unit: 'EA', unitPrice: 1.179, buyerItem: '157870', description: 'WIDGET' },
+      {
+        lineNumber: '1',
+        quantity: 1020,
+        unit: 'EA',
+        unitPrice: 1.179,
+        ...invoicePrice,
+        buyerItem: '157870',
+        description: 'WIDGET',
+        amounts: [{ qualifier: 'line-item', amount: 1202.58 }],
+      },
       {
         lineNumber: '2',
         quantity: 20,
         unit: 'EA',
         unitPrice: 20.5,
+        ...invoicePrice,
         buyerItem: '157871',
         description: 'DIFFERENT WIDGET',
+        amounts: [{ qualifier: 'line-item', amount: 410 }],
       },
     ]);
-    expect(inv.totals).toEqual({ lineCount: 2, amount: 2137.58 });
+    // The summary's ALC group (SG51) is a charge total; ABG is its reference, it names no C214 code.
+    expect(inv.totals).toEqual({
+      lineCount: 2,
+      amount: 2137.58,
+      charges: [{ indicator: 'charge', reference: 'ABG', amount: 525 }],
+    });
   });
 
   test('staedi INVOIC D93A: tax amount MOA 124; no invoice amount it knows (79/128), so not a complete 810', () => {
     const inv = readCorpus(invoice, 'edifact', corpus.staediD93A);
-    expect(inv.totals).toEqual({ lineCount: 3, taxAmount: 124.38 });
+    // MOA 79 and 128 are totals of their own (79 crosses to X12 as AMT 1; 128 has no X12 code).
+    expect(inv.totals).toEqual({
+      lineCount: 3,
+      taxAmount: 124.38,
+      amounts: [
+        { qualifier: 'line-items-total', amount: 777.4 },
+        { qualifier: 'total', amount: 901.78 },
+      ],
+    });
     expect(inv.lines.map((l) => [l.lineNumber, l.quantity, l.unitPrice, l.description])).toEqual([
       ['1', 1, 750, 'Fahrrad, Damen'],
       ['2', 1, 19.9, 'Luftpumpe, Stand-'],

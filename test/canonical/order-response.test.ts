@@ -83,7 +83,7 @@ run('canonical order response: reading the corpus', () => {
     expect(r).toMatchObject({ status: 'changed', orderNumber: '8000000418', number: '349037459001' });
     expect(r.parties.map((p) => [p.role, p.name])).toEqual([
       ['buyer', 'Hatrsville Compressor Station'],
-      ['seller', 'SUPPLIER 001'],
+      ['sellingParty', 'SUPPLIER 001'],
     ]);
     expect(r.lines.map((l) => [l.quantity, l.unit, l.vendorItem])).toEqual([
       [2, 'DZN', '420525112'],

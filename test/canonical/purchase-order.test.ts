@@ -120,7 +120,7 @@ run('canonical purchase order: reading the corpus', () => {
     });
     expect(po.totals).toEqual({ lineCount: 6, amount: 13045.94 });
     // ITD*14*3*2**45**46: 2 % off within 45 days, net 46 days
-    expect(po.terms).toEqual({ discountPercent: 2, discountDays: 45, netDays: 46 });
+    expect(po.terms).toEqual({ type: 'previously-agreed', discountPercent: 2, discountDays: 45, netDays: 46 });
     // REF*DP (department) and REF*PS have no EDIFACT counterpart in the code lists: carried as sent, for X12 only
     expect(po.references).toEqual([
       { qualifier: 'x12:DP', value: '038' },

@@ -8,6 +8,7 @@ import { write } from '../../src/edi/write';
 import { unitToX12Code } from '../../src/canonical/units';
 import { builtInProfiles } from '../../src/config/profiles';
 import {
+  amountQualifiers,
   channels,
   contactFunctions,
   dateQualifiers,
@@ -296,7 +297,19 @@ export function portable<D>(doc: D, target?: Standard): D {
     }
     return out;
   };
-  return onlyBoth(walk(doc, true)) as D;
+  return chargeTotals(onlyBoth(walk(doc, true)), target) as D;
+}
+
+/**
+ * X12 has one place for a document's charges (the 810 summary SAC loop, the 855 header SAC loop): the
+ * EDIFACT charge totals (INVOIC SG51, ORDRSP SG56) are written there and read back as `charges`.
+ */
+function chargeTotals(v: unknown, target?: Standard): unknown {
+  const d = v as { charges?: unknown[]; totals?: { charges?: unknown[] } };
+  if (target !== 'x12' || !d.totals?.charges) return v;
+  const { charges, ...totals } = d.totals;
+  const all = [...(d.charges ?? []), ...charges];
+  return { ...d, totals, ...(all.length ? { charges: all } : {}) };
 }
 
 /** Both columns of a code list hold a code for the name: what crosses between the standards. */
@@ -314,6 +327,13 @@ function onlyBoth(v: unknown): unknown {
   for (const [k, x] of Object.entries(v)) o[k] = onlyBoth(x);
   const drop = (k: string) => delete o[k];
   for (const k of ['type', 'unitPriceType', 'packageType']) if (RAW.test(String(o[k] ?? ''))) drop(k);
+  // The unit price's qualifier and what an invoiced quantity counts are EDIFACT's only (PO104 / IT102 have none).
+  drop('unitPriceQualifier');
+  drop('quantityQualifier');
+  if (Array.isArray(o.amounts)) {
+    o.amounts = (o.amounts as Array<Record<string, unknown>>).filter((a) => inBoth(amountQualifiers, a.qualifier));
+    if (!(o.amounts as unknown[]).length) drop('amounts');
+  }
   if (Array.isArray(o.prices)) {
     o.prices = (o.prices as Array<Record<string, unknown>>)
       .filter((p) => inBoth(priceQualifiers, p.qualifier))
