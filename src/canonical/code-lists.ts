@@ -121,6 +121,7 @@ export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifa
   ['purchase-order', 'PO', 'ON'],
   ['shipment-id', 'SI', 'SI'],
   ['transaction', 'TN', 'TN'],
+  ['vat-registration', 'VX', 'VA'],
 ]);
 
 /** Dates. X12 DTM02 is CCYYMMDD and DTM03 HHMM; EDIFACT C507 2380 is written in format 102 or 203. */

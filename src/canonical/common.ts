@@ -59,6 +59,8 @@ export interface Party<R extends string = PartyRole> {
   /** ISO 3166 country code as sent. */
   country?: string;
   contacts?: Contact[];
+  /** The party's references (X12 REF of its N1 loop / EDIFACT RFF of its NAD group: a VAT number...). */
+  references?: Reference[];
 }
 
 export interface Reference<Q extends string = ReferenceQualifier> {

@@ -20,7 +20,7 @@ import {
   taxTypes,
   transportModes,
 } from './code-lists';
-import { chunks, compact, numberOf } from './common';
+import { type RawCode, chunks, compact, numberOf } from './common';
 import { type Seg, groups } from './sections';
 import { c, currentUnit, num, seg, t } from './edifact-common';
 
@@ -316,4 +316,17 @@ export function moaSegments(amounts: MonetaryAmount[] | undefined): Segment[] {
     const q = amountQualifiers.write('edifact', a.qualifier);
     return q ? [seg('MOA', [q, num(a.amount)])] : [];
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Currency
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * CUX for a currency: 6347 2 (reference currency) with the document's 6343, or the usage as sent
+ * (`CUX+1:USD`, then without a 6343 the sender did not give); a usage only X12 has is no CUX usage.
+ */
+export function cuxSegment(currency: string, usage: RawCode | undefined, type: string): Segment {
+  const sent = usage?.startsWith('edifact:') ? usage.slice('edifact:'.length) : undefined;
+  return seg('CUX', sent ? [sent, currency] : ['2', currency, type]);
 }

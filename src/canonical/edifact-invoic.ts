@@ -4,6 +4,7 @@ import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
+  cuxSegment,
   alcCharges,
   alcSegments,
   firstOf,
@@ -96,7 +97,9 @@ export function fromInvoic(tx: Transaction): Invoice {
   const [header, tail] = splitAt(s.header, 'UNS');
   const summary = [...tail, ...s.summary];
   const bgm = header.find((x) => x.id === 'BGM');
-  const cux = header.find((x) => x.id === 'CUX' && c(x, 1)[0] === '2');
+  // CUX 6347 2 (reference currency) is the invoice's; a first CUX with another usage is read with it.
+  const cux = header.find((x) => x.id === 'CUX' && c(x, 1)[0] === '2') ?? header.find((x) => x.id === 'CUX');
+  const usage = cux ? c(cux, 1)[0] : undefined;
   const order = referenceWithDate(header, 'ON');
   const lines = s.lines.map(line);
   const grouped = inGroups(summary);
@@ -116,6 +119,7 @@ export function fromInvoic(tx: Transaction): Invoice {
     orderNumber: order?.value,
     orderDate: order?.date,
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
+    currencyUsage: cux && c(cux, 1)[1] && usage && usage !== '2' ? `edifact:${usage}` : undefined,
     parties: parties(s.parties),
     // The first RFF ON is the order the invoice bills (orderNumber); further ones are references.
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
@@ -148,7 +152,7 @@ export function toInvoic(inv: Invoice): Segment[] {
   out.push(...referenceWithDateSegments('ON', inv.orderNumber, inv.orderDate));
   out.push(...rffSegments(inv.references));
   for (const p of inv.parties) out.push(...nadSegments(p));
-  if (inv.currency) out.push(seg('CUX', ['2', inv.currency, '4']));
+  if (inv.currency) out.push(cuxSegment(inv.currency, inv.currencyUsage, '4'));
   out.push(...patSegments(inv.terms));
   out.push(...alcSegments(inv.charges));
   for (const l of inv.lines) {

@@ -3,6 +3,7 @@ import { CodeMap, compact, some } from './common';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import {
+  cuxSegment,
   alcCharges,
   alcSegments,
   firstOf,
@@ -121,7 +122,10 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
   const [header, tail] = splitAt(s.header, 'UNS');
   const summary = [...tail, ...s.summary];
   const bgm = header.find((x) => x.id === 'BGM');
-  const cux = header.find((x) => x.id === 'CUX' && ['2', '9'].includes(c(x, 1)[0] ?? ''));
+  // CUX 6347 2 or 9 is the response's; a first CUX with another usage is read with it.
+  const cux =
+    header.find((x) => x.id === 'CUX' && ['2', '9'].includes(c(x, 1)[0] ?? '')) ?? header.find((x) => x.id === 'CUX');
+  const usage = cux ? c(cux, 1)[0] : undefined;
   const order = referenceWithDate(header, 'ON');
   const lines = s.lines.map(line);
   // MOA 86 is the total; 79 (line items total) and the others are further amounts, never read as it.
@@ -134,6 +138,7 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     orderNumber: order?.value ?? '',
     orderDate: order?.date,
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
+    currencyUsage: cux && c(cux, 1)[1] && usage && !['2', '9'].includes(usage) ? `edifact:${usage}` : undefined,
     parties: parties(s.parties),
     // The first RFF ON is the order answered (orderNumber); further ones are references.
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
@@ -173,7 +178,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   out.push(...rffSegments(r.references));
   for (const p of r.parties) out.push(...nadSegments(p));
   out.push(...taxSegments(r.taxes));
-  if (r.currency) out.push(seg('CUX', ['2', r.currency, '9']));
+  if (r.currency) out.push(cuxSegment(r.currency, r.currencyUsage, '9'));
   out.push(...patSegments(r.terms));
   out.push(...alcSegments(r.charges));
   for (const l of r.lines) {

@@ -10,6 +10,7 @@ import {
   chunks,
   compact,
   calendarDate,
+  some,
 } from './common';
 import {
   channels,
@@ -93,6 +94,7 @@ export function nadParty(segs: Seg[]): Party | undefined {
     postalCode: t(nad, 8),
     country: t(nad, 9),
     contacts: contacts.length ? contacts : undefined,
+    references: some(references(segs)),
   });
 }
 
@@ -121,7 +123,7 @@ export function nadSegments(p: Party): Segment[] {
     p.postalCode ?? '',
     p.country ?? '',
   );
-  return [nad, ...ctaSegments(p.contacts)];
+  return [nad, ...rffSegments(p.references), ...ctaSegments(p.contacts)];
 }
 
 /** RFF segments of any qualifier, but the ones the document reads into fields of their own. */

@@ -7,7 +7,7 @@
 import type { DocumentKind } from './kind';
 import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import { invoiceSchema } from './schemas';
-import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
 import type { LineDetails } from './line-details';
 
 export type { PaymentTerms } from './common';
@@ -58,6 +58,10 @@ export interface Invoice {
   orderDate?: string;
   /** ISO 4217 currency of the invoice. */
   currency?: string;
+  /** Whose currency it is when X12 says another party than the seller (CUR01 (98), SE written); EDIFACT CUX has no party. */
+  currencyParty?: PartyRole;
+  /** EDIFACT CUX C504 6347 when another than the reference currency (2), as sent; X12 CUR has no such code. */
+  currencyUsage?: RawCode;
   parties: Array<Party<InvoiceRole>>;
   references: Reference[];
   /** Dates of any qualifier but the invoice's own (X12 DTM / EDIFACT DTM). */

@@ -7,7 +7,7 @@
 import type { DocumentKind } from './kind';
 import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import { orderResponseSchema } from './schemas';
-import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
+import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
 import type { LineDetails } from './line-details';
 import { fromX12_855, toX12_855 } from './x12-855';
 import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
@@ -61,6 +61,10 @@ export interface OrderResponse {
   orderDate?: string;
   /** ISO 4217 currency. */
   currency?: string;
+  /** Whose currency it is when X12 says another party than the seller (CUR01 (98), SE written); EDIFACT CUX has no party. */
+  currencyParty?: PartyRole;
+  /** EDIFACT CUX C504 6347 when another than the reference currency (2), as sent; X12 CUR has no such code. */
+  currencyUsage?: RawCode;
   parties: Party[];
   references: Reference[];
   /** Dates of any qualifier (X12 DTM / EDIFACT DTM). */

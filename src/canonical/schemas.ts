@@ -90,6 +90,8 @@ function qualified<N extends string>(list: QualifierList<N>) {
   );
 }
 
+const reference = z.strictObject({ qualifier: qualified(referenceQualifiers), value: text });
+
 const contact = z.strictObject({
   function: qualified(contactFunctions),
   name: text.optional(),
@@ -107,9 +109,8 @@ const party = z.strictObject({
   postalCode: text.optional(),
   country: text.optional(),
   contacts: z.array(contact).optional(),
+  references: z.array(reference).optional(),
 });
-
-const reference = z.strictObject({ qualifier: qualified(referenceQualifiers), value: text });
 
 const dateRef = z.strictObject({
   qualifier: qualified(dateQualifiers),
@@ -284,6 +285,8 @@ export const invoiceSchema = z
     orderNumber: text.optional(),
     orderDate: isoDate.optional(),
     currency: text.optional(),
+    currencyParty: qualified(partyRoles).optional(),
+    currencyUsage: rawCode.optional(),
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
@@ -367,6 +370,8 @@ export const orderResponseSchema = z
     orderNumber: text,
     orderDate: isoDate.optional(),
     currency: text.optional(),
+    currencyParty: qualified(partyRoles).optional(),
+    currencyUsage: rawCode.optional(),
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),

@@ -4,6 +4,8 @@ import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import {
+  curSegments,
+  currencyParty,
   amtAmounts,
   amtSegments,
   nteNotes,
@@ -82,6 +84,7 @@ export function fromX12_810(tx: Transaction): Invoice {
     orderNumber: big ? t(big, 4) || undefined : undefined,
     orderDate: big ? isoDate(t(big, 3)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
+    currencyParty: cur ? currencyParty(cur) : undefined,
     parties: parties(s.parties),
     references: references(s.header),
     dates: dtmDates(s.header),
@@ -118,7 +121,7 @@ export function toX12_810(inv: Invoice): Segment[] {
   );
   // NTE02 holds 80 characters and one NTE is one note: a longer note is cut rather than split into notes that read back as several.
   out.push(...nteSegments(inv.notes));
-  if (inv.currency) out.push(seg('CUR', 'SE', inv.currency));
+  out.push(...curSegments(inv));
   out.push(...refSegments(inv.references));
   for (const p of inv.parties) out.push(...n1Segments(p));
   out.push(...itdSegments(inv.terms));

@@ -13,6 +13,8 @@ import {
   sacSegments,
   txiSegments,
   txiTaxes,
+  curSegments,
+  currencyParty,
 } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
@@ -104,6 +106,7 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     orderNumber: bak ? t(bak, 3) : '',
     orderDate: bak ? isoDate(t(bak, 4)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
+    currencyParty: cur ? currencyParty(cur) : undefined,
     parties: parties(s.parties),
     references: references(s.header),
     dates: dtmDates(s.header),
@@ -138,7 +141,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
       r.date ? ccyymmdd(r.date) : '',
     ),
   );
-  if (r.currency) out.push(seg('CUR', 'SE', r.currency));
+  out.push(...curSegments(r));
   out.push(...refSegments(r.references));
   // The 855 has no summary SAC: the charge totals go with the response's charges.
   out.push(...sacSegments(r.charges), ...sacSegments(r.totals.charges));

@@ -10,6 +10,7 @@ import type {
   Tax,
 } from './business';
 import {
+  partyRoles,
   amountQualifiers,
   carrierIdAgencies,
   chargeCodes,
@@ -20,7 +21,7 @@ import {
   taxTypes,
   transportModes,
 } from './code-lists';
-import { compact, numberOf, unitFromX12Code, unitToX12Code } from './common';
+import { type PartyRole, compact, numberOf, unitFromX12Code, unitToX12Code } from './common';
 import type { Seg } from './sections';
 import { num, seg, t } from './x12-common';
 
@@ -302,4 +303,23 @@ export function amtSegments(amounts: MonetaryAmount[] | undefined, max = Infinit
       return q ? [seg('AMT', q, num(a.amount))] : [];
     })
     .slice(0, max);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Currency
+// ---------------------------------------------------------------------------------------------
+
+/** CUR01 (98) written for an Invoice's or OrderResponse's currency: the seller's. */
+const SELLER = 'SE';
+
+/** Whose currency CUR names, when another than the seller's (which is what a document without one means). */
+export function currencyParty(cur: Seg): PartyRole | undefined {
+  return t(cur, 1) && t(cur, 1) !== SELLER ? partyRoles.read('x12', t(cur, 1)) : undefined;
+}
+
+/** CUR for a currency, CUR01 the party whose it is (SE by default; a role X12 has no code for is not written as another). */
+export function curSegments(d: { currency?: string; currencyParty?: PartyRole }): Segment[] {
+  if (!d.currency) return [];
+  const party = d.currencyParty === undefined ? SELLER : partyRoles.write('x12', d.currencyParty);
+  return party ? [seg('CUR', party, d.currency)] : [];
 }

@@ -8,6 +8,7 @@ import {
   ccyymmdd,
   compact,
   calendarDate,
+  some,
 } from './common';
 import {
   channels,
@@ -93,6 +94,7 @@ export function n1Party(segs: Seg[]): Party | undefined {
     postalCode: n4 && t(n4, 3),
     country: n4 && t(n4, 4),
     contacts: contacts.length ? contacts : undefined,
+    references: some(references(segs)),
   });
 }
 
@@ -111,7 +113,7 @@ export function n1Segments(p: Party): Segment[] {
   for (let i = 0; i < lines.length && i < 4; i += 2) out.push(seg('N3', lines[i], lines[i + 1] ?? ''));
   if (p.city || p.region || p.postalCode || p.country)
     out.push(seg('N4', p.city ?? '', p.region ?? '', p.postalCode ?? '', p.country ?? ''));
-  out.push(...perSegments(p.contacts));
+  out.push(...refSegments(p.references), ...perSegments(p.contacts));
   return out;
 }
 

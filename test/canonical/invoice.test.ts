@@ -108,8 +108,18 @@ run('canonical invoice: reading the corpus', () => {
     });
     // NAD+BT is not a D96A party qualifier (IV is the invoicee): carried as sent, for EDIFACT only.
     expect(inv.parties).toEqual([
-      { role: 'edifact:BT', id: 'VAUXHALL MOTORS LTD', idQualifier: 'seller-assigned' },
-      { role: 'seller', id: '2002993', idQualifier: 'buyer-assigned' },
+      {
+        role: 'edifact:BT',
+        id: 'VAUXHALL MOTORS LTD',
+        idQualifier: 'seller-assigned',
+        references: [{ qualifier: 'vat-registration', value: '382324067' }],
+      },
+      {
+        role: 'seller',
+        id: '2002993',
+        idQualifier: 'buyer-assigned',
+        references: [{ qualifier: 'vat-registration', value: '123844750' }],
+      },
     ]);
     expect(inv.lines).toHaveLength(1);
     expect(inv.lines[0]).toMatchObject({ quantity: 54, unit: 'H87', buyerItem: '090346642' });

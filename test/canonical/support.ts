@@ -330,6 +330,9 @@ function onlyBoth(v: unknown): unknown {
   // The unit price's qualifier and what an invoiced quantity counts are EDIFACT's only (PO104 / IT102 have none).
   drop('unitPriceQualifier');
   drop('quantityQualifier');
+  // Whose currency it is (X12 CUR01) and its usage (EDIFACT CUX 6347) have no place in the other standard.
+  drop('currencyParty');
+  drop('currencyUsage');
   if (Array.isArray(o.amounts)) {
     o.amounts = (o.amounts as Array<Record<string, unknown>>).filter((a) => inBoth(amountQualifiers, a.qualifier));
     if (!(o.amounts as unknown[]).length) drop('amounts');
