@@ -29,6 +29,8 @@ import {
   priceTypes,
   productIdQualifiers,
   referenceQualifiers,
+  markQualifiers,
+  measurements,
 } from './code-lists';
 import type { OrderType, PurchaseOrder } from './purchase-order';
 import type { Invoice, InvoiceType } from './invoice';
@@ -167,6 +169,9 @@ const packaging = z.strictObject({
   weightKind: z.enum(['gross', 'net']).optional(),
   weightUnit: text.optional(),
 });
+
+/** A shipment's or a package's measurement (ship-notice.ts). */
+const measurement = z.strictObject({ dimension: qualified(measurements), value: amount, unit: text.optional() });
 
 const equipment = z.strictObject({ type: qualified(equipmentTypes).optional(), id: text.optional() });
 
@@ -320,10 +325,26 @@ export const shipNoticeSchema = z
     carriers: z.array(carrier).optional(),
     packaging: z.array(packaging).optional(),
     equipment: z.array(equipment).optional(),
+    measurements: z.array(measurement).optional(),
+    packs: z
+      .array(
+        z.strictObject({
+          id: text,
+          parent: text.optional(),
+          level: z.enum(['tare', 'pack']),
+          packaging: z.array(packaging).optional(),
+          marks: z.array(z.strictObject({ qualifier: qualified(markQualifiers), value: text })).optional(),
+          measurements: z.array(measurement).optional(),
+        }),
+      )
+      .optional(),
     orders: list(
       z.strictObject({
         number: text.optional(),
         orderDate: isoDate.optional(),
+        references: z.array(reference).optional(),
+        dates: z.array(dateRef).optional(),
+        parties: z.array(party).optional(),
         items: list(
           z.strictObject({
             lineNumber: text.optional(),
@@ -334,6 +355,7 @@ export const shipNoticeSchema = z
             description: text.optional(),
             productIds,
             ...lineExtras,
+            pack: text.optional(),
           }),
         ),
       }),
