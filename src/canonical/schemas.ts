@@ -311,6 +311,38 @@ export const invoiceSchema = z
     totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
   }));
 
+/**
+ * A package names its parent and an item its package by id: each id must be one of the packages listed
+ * before it (a parent), or at all (an item's), so that no writer has to guess where something sits.
+ */
+function packReferences(
+  doc: { packs?: Array<{ id: string; parent?: string }>; orders: Array<{ items: Array<{ pack?: string }> }> },
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  (doc.packs ?? []).forEach((p, i) => {
+    if (seen.has(p.id))
+      ctx.addIssue({ code: 'custom', path: ['packs', i, 'id'], message: `"${p.id}" is the id of an earlier package` });
+    if (p.parent !== undefined && !seen.has(p.parent))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['packs', i, 'parent'],
+        message: `"${p.parent}" names no package listed before this one`,
+      });
+    seen.add(p.id);
+  });
+  doc.orders.forEach((o, i) =>
+    o.items.forEach((item, j) => {
+      if (item.pack !== undefined && !seen.has(item.pack))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['orders', i, 'items', j, 'pack'],
+          message: `"${item.pack}" names no package of the notice`,
+        });
+    }),
+  );
+}
+
 export const shipNoticeSchema = z
   .strictObject({
     document: named('ShipNotice'),
@@ -361,6 +393,7 @@ export const shipNoticeSchema = z
       }),
     ),
   })
+  .superRefine(packReferences)
   .transform(({ document: _document, ...doc }) => doc);
 
 export const orderResponseSchema = z

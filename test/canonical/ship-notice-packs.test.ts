@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ShipNotice, shipNotice } from '../../src/canonical';
-import { expectClean, parse, via } from './support';
+import { type ShipNotice, checkDocument, shipNotice } from '../../src/canonical';
+import { standardTranslation, translationLosses } from '../../src/canonical/losses';
+import { expectClean, parse, profiles, via } from './support';
 
 /** A hand-written 856: one order picked and packed in cartons (S/O/P/I), one on a pallet of cartons (S/O/T/P/I), SSCCs on each. */
 const file = join(__dirname, '../fixtures/canonical/856-packs.edi');
 
-function read(): ShipNotice {
+function transaction() {
   const [ic] = parse(readFileSync(file));
   const tx = ic.groups[0].transactions[0];
   expect(tx.errors).toEqual([]);
-  return shipNotice.x12.read(tx);
+  return tx;
+}
+
+function read(): ShipNotice {
+  return shipNotice.x12.read(transaction());
 }
 
 /** Each package's SSCC, and the GTINs of the items packed in it (directly), per order. */
@@ -151,5 +156,83 @@ describe('canonical ship notice: packages, marks and the order level', () => {
     const desadv = via(shipNotice, 'edifact', sn);
     expectClean(desadv.ic);
     expect(desadv.doc).toEqual(sn);
+  });
+
+  test('856 -> DESADV: the loss check names what the DESADV has no place for, and nothing of the packages', async () => {
+    const found = await translationLosses(
+      { standard: 'x12', tx: transaction(), profiles },
+      standardTranslation(shipNotice, 'x12', 'edifact'),
+      'EDIFACT DESADV',
+    );
+    expect(
+      found.map(
+        (l) => `${l.segment} ${l.tag}${l.qualifier ? ` ${l.qualifier}` : ''}${l.element ? `:${l.element}` : ''}`,
+      ),
+    ).toEqual(['14 REF IA', '15 DTM 002', '16 N1 BY']);
+    expect(found[0].reason).toBe('the document carries it but the EDIFACT DESADV written from it does not');
+  });
+
+  test('an EANCOM-style DESADV (CPS under CPS, PAC, PCI 33E, GIN BJ, mixed pallet) -> 856 -> DESADV: the same packages and items, nothing lost', async () => {
+    const [ic] = parse(readFileSync(join(__dirname, '../fixtures/canonical/desadv-packs.edi')));
+    const tx = ic.groups[0].transactions[0];
+    expect(tx.errors).toEqual([]);
+    const sn = shipNotice.edifact.read(tx);
+    const byPack = (d: ShipNotice) =>
+      (d.packs ?? []).map((p) => [
+        p.level,
+        p.marks?.[0]?.value,
+        d.orders.flatMap((o) => o.items.filter((i) => i.pack === p.id).map((i) => `${o.number}:${i.lineNumber}`)),
+      ]);
+    const expected = [
+      ['tare', '354123450000000014', []],
+      ['pack', '354123450000000021', ['PO-4711:1', 'PO-4711:2']],
+      ['pack', '354123450000000038', ['PO-4712:3']],
+      ['tare', '354123450000000045', ['PO-4711:4']],
+    ];
+    expect(byPack(sn)).toEqual(expected);
+    expect(sn.packs?.map((p) => p.parent)).toEqual([undefined, '1', '1', undefined]);
+    expect(sn.measurements).toEqual([{ dimension: 'gross-weight', value: 310, unit: 'KGM' }]);
+    const x12 = via(shipNotice, 'x12', sn);
+    expectClean(x12.ic);
+    // The first pallet carries two orders: its 856 levels are S/T/P/O/I, each order's level repeated under its carton.
+    expect(x12.bytes.toString()).toContain(
+      'HL*5*4*P*1~\nTD1*CTN*1~\nMAN*GM*354123450000000021~\nHL*6*5*O*1~\nPRF*PO-4711***20240220~',
+    );
+    expect(x12.doc).toEqual(sn);
+    expect(byPack(x12.doc)).toEqual(expected);
+    const back = via(shipNotice, 'edifact', x12.doc);
+    expectClean(back.ic);
+    expect(back.doc).toEqual(sn);
+    const found = await translationLosses(
+      { standard: 'edifact', tx, profiles },
+      standardTranslation(shipNotice, 'edifact', 'x12'),
+      'X12 856',
+    );
+    expect(found).toEqual([]);
+  });
+
+  test('canonical JSON: a package or item naming a package that is not listed (before it) is refused with its path', () => {
+    const r = checkDocument(shipNotice, {
+      number: 'ASN-1',
+      packs: [
+        { id: '1', parent: '2', level: 'pack' },
+        { id: '2', level: 'tare' },
+        { id: '2', level: 'pack' },
+      ],
+      orders: [
+        {
+          items: [
+            { quantity: 1, pack: '9' },
+            { quantity: 2, pack: '1' },
+          ],
+        },
+      ],
+    });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? [] : r.issues).toEqual([
+      'packs[0].parent: "2" names no package listed before this one',
+      'packs[2].id: "2" is the id of an earlier package',
+      'orders[0].items[0].pack: "9" names no package of the notice',
+    ]);
   });
 });
