@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ShipNotice, checkDocument, shipNotice } from '../../src/canonical';
 import { standardTranslation, translationLosses } from '../../src/canonical/losses';
-import { expectClean, parse, profiles, via } from './support';
+import fc from 'fast-check';
+import { expectClean, parse, profiles, shipNotices, via } from './support';
 
 /** A hand-written 856: one order picked and packed in cartons (S/O/P/I), one on a pallet of cartons (S/O/T/P/I), SSCCs on each. */
 const file = join(__dirname, '../fixtures/canonical/856-packs.edi');
@@ -234,5 +235,116 @@ describe('canonical ship notice: packages, marks and the order level', () => {
       'packs[2].id: "2" is the id of an earlier package',
       'orders[0].items[0].pack: "9" names no package of the notice',
     ]);
+  });
+});
+
+/** Generated notices with packages: each item in a random package (or none), each package under a random earlier one (or none). */
+const packedNotices = shipNotices.chain((sn) => {
+  const n = sn.orders.reduce((k, o) => k + o.items.length, 0);
+  return fc
+    .record({
+      packs: fc.array(
+        fc.record({
+          parent: fc.nat(),
+          tare: fc.boolean(),
+          sscc: fc.boolean(),
+          weight: fc.option(fc.integer({ min: 1, max: 999 }), { nil: undefined }),
+          height: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }),
+        }),
+        { maxLength: 5 },
+      ),
+      where: fc.array(fc.nat(), { minLength: n, maxLength: n }),
+    })
+    .map(({ packs, where }): ShipNotice => {
+      let k = 0;
+      return {
+        ...sn,
+        packs: packs.length
+          ? packs.map((p, i) => {
+              const parent = p.parent % (i + 1);
+              return {
+                id: String(i + 1),
+                ...(parent < i ? { parent: String(parent + 1) } : {}),
+                level: p.tare ? 'tare' : 'pack',
+                ...(p.weight !== undefined
+                  ? {
+                      packaging: [
+                        { type: 'carton', count: 1, weight: p.weight, weightKind: 'gross', weightUnit: 'KGM' },
+                      ],
+                    }
+                  : {}),
+                ...(p.sscc
+                  ? { marks: [{ qualifier: 'sscc', value: `3401234500000000${String(i).padStart(2, '0')}` }] }
+                  : {}),
+                ...(p.height !== undefined
+                  ? { measurements: [{ dimension: 'height', value: p.height, unit: 'CMT' }] }
+                  : {}),
+              } as const;
+            })
+          : undefined,
+        orders: sn.orders.map((o) => ({
+          ...o,
+          items: o.items.map((i) => {
+            const at = where[k++] % (packs.length + 1);
+            return at ? { ...i, pack: String(at) } : i;
+          }),
+        })),
+      };
+    })
+    .map((d) => (d.packs ? d : ((({ packs: _p, ...rest }) => rest)(d) as ShipNotice)));
+});
+
+/**
+ * What packing means, whatever the order the standards list things in: each item (with its order) and
+ * the chain of packages it sits in, innermost first, each package by its level, marks, packaging and
+ * measurements; and the same chains of the packages that hold no item.
+ */
+function packed(sn: ShipNotice): string[] {
+  // Key order is how a reader happened to fill an object, not data.
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
+        : v;
+  const byId = new Map((sn.packs ?? []).map((p) => [p.id, p]));
+  const chain = (id: string | undefined): unknown[] => {
+    const out: unknown[] = [];
+    for (let p = id ? byId.get(id) : undefined; p; p = p.parent ? byId.get(p.parent) : undefined)
+      out.push([p.level, p.marks, p.packaging, p.measurements]);
+    return out;
+  };
+  const holding = new Set<string>();
+  const items = sn.orders.flatMap((o) =>
+    o.items.map(({ pack, ...i }) => {
+      for (let p = pack ? byId.get(pack) : undefined; p; p = p.parent ? byId.get(p.parent) : undefined)
+        holding.add(p.id);
+      return JSON.stringify(sorted([o.number, o.orderDate, i, chain(pack)]));
+    }),
+  );
+  const empty = (sn.packs ?? []).filter((p) => !holding.has(p.id)).map((p) => JSON.stringify(sorted(chain(p.id))));
+  return [...items, ...empty].sort();
+}
+
+describe('canonical ship notice: packages, property', () => {
+  test('any packing survives X12 and EDIFACT and each through the other: every item in the same chain of packages, both documents clean', () => {
+    fc.assert(
+      fc.property(packedNotices, (sn) => {
+        const want = packed(sn);
+        for (const std of ['x12', 'edifact'] as const) {
+          const r = via(shipNotice, std, sn);
+          expectClean(r.ic);
+          expect(packed(r.doc)).toEqual(want);
+          const other = via(shipNotice, std === 'x12' ? 'edifact' : 'x12', r.doc);
+          expectClean(other.ic);
+          expect(packed(other.doc)).toEqual(want);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
