@@ -38,7 +38,7 @@ const control: Record<Standard, ReadonlySet<string>> = {
 /**
  * Two spellings of one fact that a standard allows, and the one the census counts both under. Only
  * spellings the standard itself gives one meaning belong here; codes that mean different things but
- * read into one canonical value (N1 VN, SE and SU are all `seller`) stay apart, so the census shows
+ * read into one canonical value (N1 VN and SU are both `seller`) stay apart, so the census shows
  * which of them a round trip turns into which.
  */
 export const censusSynonyms: ReadonlyArray<{
@@ -280,7 +280,7 @@ export interface CarriedLoss {
 
 /**
  * What the census shows lost of the carried data. Spellings a code list reads as one canonical name are
- * counted together (N1 RI comes back as N1 RE, both `remitTo`: nothing is lost in the document, the
+ * counted together (N1 SU comes back as N1 VN, both `seller`: nothing is lost in the document, the
  * census table still shows the spelling change). A code no list maps is carried for its own standard
  * only (`x12:DP`), so its loss through the other standard is by design and not counted here.
  */
