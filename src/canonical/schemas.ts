@@ -18,7 +18,9 @@ import {
   contactFunctions,
   equipmentTypes,
   noteQualifiers,
+  orderTypes as orderTypeList,
   taxTypes,
+  transportPayments,
   transportModes,
   dateQualifiers,
   isRawCode,
@@ -30,7 +32,7 @@ import {
   productIdQualifiers,
   referenceQualifiers,
 } from './code-lists';
-import type { OrderType, PurchaseOrder } from './purchase-order';
+import type { PurchaseOrder } from './purchase-order';
 import type { Invoice, InvoiceType } from './invoice';
 import type { ShipNotice } from './ship-notice';
 import type { LineStatus, OrderResponse, ResponseStatus } from './order-response';
@@ -48,7 +50,6 @@ const purposes = [
   'confirmation',
   'duplicate',
 ] as const satisfies readonly DocumentPurpose[];
-const orderTypes = ['order', 'blanket', 'rush', 'release', 'consigned'] as const satisfies readonly OrderType[];
 const invoiceTypes = ['invoice', 'credit', 'debit', 'consolidated'] as const satisfies readonly InvoiceType[];
 const responseStatuses = ['accepted', 'changed', 'rejected'] as const satisfies readonly ResponseStatus[];
 const lineStatuses = ['accepted', 'rejected', 'changed', 'backordered'] as const satisfies readonly LineStatus[];
@@ -229,12 +230,13 @@ export const purchaseOrderSchema = z
     number: text,
     date: isoDate.optional(),
     purpose: z.enum(purposes).default('original'),
-    type: z.enum(orderTypes).default('order'),
+    type: qualified(orderTypeList).default('order'),
     currency: text.optional(),
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    deliveryTerms: z.strictObject({ payment: qualified(transportPayments).optional() }).optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),

@@ -153,7 +153,7 @@ run('canonical purchase order: reading the corpus', () => {
     expect(po).toMatchObject({
       number: 'S115921858',
       date: '2004-03-17',
-      type: 'order',
+      type: 'new-order',
       references: [
         { qualifier: 'promotion', value: '040209' },
         { qualifier: 'x12:MU', value: '0.3492' },
