@@ -6,6 +6,7 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitA
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import { todSegments, todTerms } from './delivery-terms';
+import { sccSegments, splitSchedules } from './schedules';
 import {
   alcCharges,
   alcSegments,
@@ -63,7 +64,9 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(segs: Seg[]): OrderLine {
+function line(group: Seg[]): OrderLine {
+  // The SCC groups come last in the line group: their QTYs and DTMs are the schedules', not the line's.
+  const [segs, schedules] = splitSchedules(group);
   const qty = quantity(segs, '21', '1');
   const l: OrderLine = {
     lineNumber: t(segs[0], 1) || undefined,
@@ -80,6 +83,7 @@ function line(segs: Seg[]): OrderLine {
   l.charges = some(alcCharges(segs));
   l.taxes = some(taxGroups(segs));
   l.notes = some(ftxNotes(segs));
+  l.schedules = some(schedules);
   return compact(l);
 }
 
@@ -139,7 +143,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
-    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
+    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges), ...sccSegments(l.schedules));
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));

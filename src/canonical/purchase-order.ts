@@ -11,6 +11,7 @@ import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
 import type { DeliveryTerms } from './delivery-terms';
+import type { LineSchedule } from './schedules';
 import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
 
@@ -61,6 +62,8 @@ export interface OrderLine extends ItemIds, LineDetails {
   taxes?: Tax[];
   /** Line notes (X12 MSG in the PO1 loop, one per note, general only / EDIFACT FTX in the line group). */
   notes?: NoteEntry[];
+  /** Delivery schedules (X12 SCH / EDIFACT SCC with its QTY and DTM groups). */
+  schedules?: LineSchedule[];
 }
 
 export interface PurchaseOrder {

@@ -256,6 +256,9 @@ export const purchaseOrderSchema = z
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
         notes: z.array(note).optional(),
+        schedules: z
+          .array(z.strictObject({ quantity: amount, unit: text.optional(), dates: z.array(dateRef).optional() }))
+          .optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),

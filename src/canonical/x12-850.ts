@@ -7,6 +7,7 @@ import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12P
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
+import { schSchedules, schSegments } from './schedules';
 import {
   msgNotes,
   msgSegments,
@@ -60,6 +61,7 @@ function line(segs: Seg[]): OrderLine {
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
   l.notes = some(msgNotes(segs));
+  l.schedules = some(schSchedules(segs));
   return compact(l);
 }
 
@@ -141,6 +143,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
     out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
     out.push(...dtmSegments(l.dates), ...msgSegments(l.notes), ...txiSegments(l.taxes));
+    out.push(...schSegments(l.schedules, l.unit));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

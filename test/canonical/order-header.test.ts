@@ -145,3 +145,74 @@ describe('code list rows checked against the standards', () => {
     ]);
   });
 });
+
+describe('purchase order line schedules (SCH ⇄ SCC with QTY and DTM)', () => {
+  const scheduled: PurchaseOrder = {
+    ...base,
+    lines: [
+      {
+        quantity: 12,
+        unit: 'CS',
+        buyerItem: 'SKU-1',
+        dates: [{ qualifier: 'ship-not-before', date: '2024-03-09' }],
+        schedules: [
+          { quantity: 8, unit: 'CS', dates: [{ qualifier: 'requested-delivery', date: '2024-03-16' }] },
+          {
+            quantity: 4,
+            unit: 'KGM',
+            dates: [
+              { qualifier: 'requested-ship', date: '2024-03-20', time: '08:30' },
+              { qualifier: 'requested-delivery', date: '2024-03-23' },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+
+  test('schedules go to SCH and to one SCC with a QTY 113 and its DTMs each, and come back; the line keeps its own dates apart', () => {
+    const x12 = via(purchaseOrder, 'x12', scheduled);
+    expect(findings(x12.ic)).toEqual([]);
+    expect(segment(x12.bytes, 'SCH')).toEqual([
+      ['8', 'CA', '', '', '002', '20240316'],
+      ['4', 'KG', '', '', '010', '20240320', '0830', '002', '20240323'],
+    ]);
+    expect(x12.doc).toEqual(scheduled);
+    const orders = via(purchaseOrder, 'edifact', x12.doc);
+    expect(findings(orders.ic)).toEqual([]);
+    expect(segment(orders.bytes, 'SCC')).toEqual([['1']]);
+    expect(segment(orders.bytes, 'QTY')).toEqual([[['21', '12', 'CS']], [['113', '8', 'CS']], [['113', '4', 'KGM']]]);
+    expect(orders.doc).toEqual(scheduled);
+    expect(via(purchaseOrder, 'x12', orders.doc).doc).toEqual(scheduled);
+  });
+
+  test("a schedule without a unit takes the line's (SCH02 is mandatory); one with no date X12 has a code for is not written", () => {
+    const po: PurchaseOrder = {
+      ...base,
+      lines: [
+        {
+          quantity: 3,
+          unit: 'EA',
+          schedules: [
+            { quantity: 1, dates: [{ qualifier: 'requested-delivery', date: '2024-04-01' }] },
+            { quantity: 2, dates: [{ qualifier: 'edifact:ZZZ', date: '2024-04-02' }] },
+          ],
+        },
+      ],
+    };
+    const x12 = via(purchaseOrder, 'x12', po);
+    expect(findings(x12.ic)).toEqual([]);
+    expect(segment(x12.bytes, 'SCH')).toEqual([['1', 'EA', '', '', '002', '20240401']]);
+  });
+
+  test('the aerospace 850 SCH (required by, 106, which EDIFACT has no code for) is read with its date as sent', () => {
+    const isa =
+      'ISA*00*          *00*          *ZZ*S              *ZZ*R              *240102*1230*U*00401*000000001*0*P*>~';
+    const x12 = `${isa}GS*PO*S*R*20240102*1230*1*X*004010~ST*850*0001~BEG*00*SA*PO-9**20240301~PO1*1*25*EA*36*PE*MG*XYZ-1234~SCH*25*EA***106*20170615~CTT*1~SE*6*0001~GE*1*1~IEA*1*000000001~`;
+    const po = fromX12_850(parse(Buffer.from(x12))[0].groups[0].transactions[0]);
+    expect(po.lines[0].schedules).toEqual([
+      { quantity: 25, unit: 'EA', dates: [{ qualifier: 'x12:106', date: '2017-06-15' }] },
+    ]);
+    expect(segment(via(purchaseOrder, 'x12', po).bytes, 'SCH')).toEqual([['25', 'EA', '', '', '106', '20170615']]);
+  });
+});

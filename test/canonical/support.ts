@@ -266,6 +266,8 @@ function x12Only(key: string, v: unknown): unknown {
     });
   if (key === 'taxes')
     return v.filter((x: Record<string, unknown>) => x.amount !== undefined || x.percent !== undefined);
+  // SCH05/SCH06 are mandatory: a schedule with no date is not written.
+  if (key === 'schedules') return v.filter((x: Record<string, unknown>) => Array.isArray(x.dates) && x.dates.length);
   return v;
 }
 
@@ -485,6 +487,17 @@ export const fullPurchaseOrder: PurchaseOrder = {
       unit: 'CS',
       buyerItem: 'B2',
       dates: [{ qualifier: 'requested-delivery', date: '2024-03-16' }],
+      schedules: [
+        { quantity: 8, unit: 'CS', dates: [{ qualifier: 'requested-delivery', date: '2024-03-16' }] },
+        {
+          quantity: 4,
+          unit: 'CS',
+          dates: [
+            { qualifier: 'requested-ship', date: '2024-03-20', time: '08:30' },
+            { qualifier: 'requested-delivery', date: '2024-03-23' },
+          ],
+        },
+      ],
     },
   ],
   totals: { lineCount: 2, amount: 3098.75 },
