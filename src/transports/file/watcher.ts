@@ -1,8 +1,9 @@
 /**
  * Inbound `file`: polls a folder and takes in files once they are complete. A file is complete when
- * its size and mtime are the same as on the previous tick and it is at least `minAge` old. Its bytes
- * go to `deps.intake`; only after intake resolves (the commit) is the file moved to `moveTo` or
- * deleted. When intake rejects, the file stays where it is and is tried again after a backoff.
+ * its size and mtime are the same as on the previous tick and it is at least `minAge` old. The files
+ * due on a tick go to `deps.intakeFiles` in batches that share one commit (else one by one to
+ * `deps.intakeFile` or `deps.intake`); only after its commit is a file moved to `moveTo` or deleted.
+ * A file whose intake failed stays where it is and is tried again after a backoff.
  */
 import { promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
