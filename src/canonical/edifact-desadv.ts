@@ -1,5 +1,5 @@
 import type { Segment, Transaction } from '../edi/model';
-import { compact, numberOf, some } from './common';
+import { ccyymmdd, compact, isoDate, numberOf, some } from './common';
 import { markQualifiers, measurements as measurementNames } from './code-lists';
 import type { Mark, Measurement, ShipNotice, ShippedItem, ShippedOrder, ShippedPack } from './ship-notice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
@@ -96,6 +96,24 @@ function meaSegments(list: Measurement[] | undefined): Segment[] {
   });
 }
 
+/** DTM 137's time of day: format 203 (CCYYMMDDHHMM) as HH:MM, 204 (CCYYMMDDHHMMSS) as HH:MM:SS. */
+function issueValue(header: Seg[]): string {
+  const d = header.find((x) => x.id === 'DTM' && c(x, 1)[0] === '137');
+  return d ? (c(d, 1)[1] ?? '') : '';
+}
+
+function issueTime(header: Seg[]): string | undefined {
+  const d = header.find((x) => x.id === 'DTM' && c(x, 1)[0] === '137');
+  const [, value = '', format = ''] = d ? c(d, 1) : [];
+  const m = /^\d{8}(\d\d)(\d\d)(\d\d)?$/.exec(value);
+  if (!m || (format !== '203' && format !== '204') || (format === '204') !== (m[3] !== undefined)) return undefined;
+  return m[3] !== undefined ? `${m[1]}:${m[2]}:${m[3]}` : `${m[1]}:${m[2]}`;
+}
+
+function issueDtm(date: string, time: string): Segment {
+  return seg('DTM', ['137', ccyymmdd(date) + time.replace(/:/g, ''), time.length > 5 ? '204' : '203']);
+}
+
 /** What a CPS group says before its first line. */
 function beforeLines(cps: Seg[]): Seg[] {
   const first = cps.findIndex((x) => x.id === 'LIN');
@@ -139,7 +157,9 @@ export function fromDesadv(tx: Transaction): ShipNotice {
   }
   return compact<ShipNotice>({
     number: bgm ? t(bgm, 2) : '',
-    date: dateOf(s.header, '137'),
+    // (A date written with seconds, format 204, is longer than dateOf() reads.)
+    date: dateOf(s.header, '137') ?? (issueTime(s.header) ? isoDate(issueValue(s.header).slice(0, 8)) : undefined),
+    time: issueTime(s.header),
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     shipped: dateOf(s.header, '11'),
     estimatedDelivery: dateOf(s.header, '17'),
@@ -185,7 +205,7 @@ function packSegments(p: ShippedPack): Segment[] {
 export function toDesadv(sn: ShipNotice): Segment[] {
   const out: Segment[] = [];
   out.push(seg('BGM', '351', sn.number, edifactPurpose.code(sn.purpose) ?? '9'));
-  if (sn.date) out.push(dtm('137', sn.date));
+  if (sn.date) out.push(sn.time ? issueDtm(sn.date, sn.time) : dtm('137', sn.date));
   if (sn.shipped) out.push(dtm('11', sn.shipped));
   if (sn.estimatedDelivery) out.push(dtm('17', sn.estimatedDelivery));
   out.push(...dtmSegments(sn.dates));

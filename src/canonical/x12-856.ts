@@ -33,6 +33,16 @@ const ITEM = 'I';
 /** MEA01 (737) written: PD, physical dimensions, as EDIFACT 6311 PD. */
 const MEASUREMENT_PURPOSE = 'PD';
 
+/** BSN04 when the notice has no time: the element is mandatory. */
+const NO_TIME = '0000';
+
+/** BSN04 (HHMM, HHMMSS, HHMMSSD…) as HH:MM or HH:MM:SS; 0000 is what writers put when they have no time. */
+function bsnTime(v: string): string | undefined {
+  const m = /^(\d\d)(\d\d)(\d\d)?/.exec(v);
+  if (!m || v === NO_TIME) return undefined;
+  return m[3] !== undefined ? `${m[1]}:${m[2]}:${m[3]}` : `${m[1]}:${m[2]}`;
+}
+
 /** One HL level: its id, its parent's id, its level code and every segment up to the next HL. */
 interface Level {
   id: string;
@@ -193,6 +203,7 @@ export function fromX12_856(tx: Transaction): ShipNotice {
   return compact<ShipNotice>({
     number: bsn ? t(bsn, 2) : '',
     date: bsn ? isoDate(t(bsn, 3)) : undefined,
+    time: bsn ? bsnTime(t(bsn, 4)) : undefined,
     purpose: (bsn && x12Purpose.name(t(bsn, 1))) ?? 'original',
     shipped: dtmDate([...s.header, ...shipment], '011'),
     estimatedDelivery: dtmDate([...s.header, ...shipment], '017'),
@@ -338,8 +349,9 @@ const SHIPMENT_ID = '1';
  */
 export function toX12_856(sn: ShipNotice): Segment[] {
   const out: Segment[] = [];
-  // BSN04 (time) is mandatory and the canonical notice carries dates only: midnight stands for "no time given".
-  out.push(seg('BSN', x12Purpose.code(sn.purpose) ?? '00', sn.number, sn.date ? ccyymmdd(sn.date) : '', '0000'));
+  // BSN04 (time) is mandatory: midnight stands for "no time given" (and is read so).
+  const time = sn.time ? sn.time.replace(/:/g, '') : NO_TIME;
+  out.push(seg('BSN', x12Purpose.code(sn.purpose) ?? '00', sn.number, sn.date ? ccyymmdd(sn.date) : '', time));
   const w = new Levels(out);
   w.hl('', SHIPMENT);
   out.push(...meaSegments(sn.measurements));
