@@ -24,7 +24,7 @@ import {
 } from './edifact-common';
 import { eqdEquipment, eqdSegments, pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
 import { piaSegments, productIds } from './edifact-pricing';
-import { packOf } from './ship-packs';
+import { itemsByPack } from './ship-packs';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
 const OWN_DATES = ['137', '11', '17'];
@@ -125,6 +125,7 @@ export function fromDesadv(tx: Transaction): ShipNotice {
   const s = sections(tx);
   const bgm = s.header.find((x) => x.id === 'BGM');
   const orders: ShippedOrder[] = [];
+  const orderOf = new Map<string, ShippedOrder>();
   const packs: ShippedPack[] = [];
   const packOfCps = new Map<string, ShippedPack>();
   const groups = s.lines.filter((g) => g[0].id === 'CPS');
@@ -148,9 +149,13 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     // The order is named on each line (RFF ON): the lines naming the same order are that order's items.
     for (const lin of runs(g, 'LIN')) {
       const ref = referenceWithDate(lin, 'ON');
-      const found = orders.find((o) => o.number === ref?.value && o.orderDate === ref?.date);
-      const o = found ?? compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
-      if (!found) orders.push(o);
+      const key = JSON.stringify([ref?.value, ref?.date]);
+      let o = orderOf.get(key);
+      if (!o) {
+        o = compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
+        orders.push(o);
+        orderOf.set(key, o);
+      }
       const i = item(lin);
       o.items.push(pack ? { ...i, pack: pack.id } : i);
     }
@@ -215,18 +220,17 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   out.push(...tdtSegments(sn.carriers), ...eqdSegments(sn.equipment));
   const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
   const packs = sn.packs ?? [];
+  const byPack = itemsByPack(sn);
   const lines = (inPack: string | undefined) => {
-    for (const order of sn.orders)
-      for (const i of order.items) {
-        if (packOf(sn, i.pack)?.id !== inPack) continue;
-        out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
-        out.push(...imdSegments(i.description));
-        out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
-        if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
-        out.push(...dtmSegments(i.dates));
-        out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
-        out.push(...rffSegments(i.references));
-      }
+    for (const { order, item: i } of byPack.get(inPack) ?? []) {
+      out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
+      out.push(...imdSegments(i.description));
+      out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
+      if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
+      out.push(...dtmSegments(i.dates));
+      out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
+      out.push(...rffSegments(i.references));
+    }
   };
   if (items > 0 || sn.packaging?.length || packs.length) {
     out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));

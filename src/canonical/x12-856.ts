@@ -18,7 +18,7 @@ import {
 } from './x12-common';
 import { td1Packaging, td1Segments, td3Equipment, td3Segments, td5Carriers, td5Segments } from './x12-charges';
 import { productIdElements, productIds } from './x12-pricing';
-import { packLayout, packOf } from './ship-packs';
+import { packIds, packLayout } from './ship-packs';
 
 /** DTM 011 and 017 are the notice's shipped and estimatedDelivery. */
 const OWN_DATES = ['011', '017'];
@@ -162,6 +162,7 @@ export function fromX12_856(tx: Transaction): ShipNotice {
 
   const orders: ShippedOrder[] = [];
   const orderOf = new Map<string, ShippedOrder>();
+  const byNumber = new Map<string, ShippedOrder>();
   const packs: ShippedPack[] = [];
   const packOf = new Map<string, ShippedPack>();
   let loose: ShippedOrder | undefined;
@@ -169,9 +170,12 @@ export function fromX12_856(tx: Transaction): ShipNotice {
     if (lv.code === ORDER) {
       const o = order(lv);
       // An order packed on several pallets has an O level under each (S/T/P/O/I): they are one order.
-      const same =
-        o.number !== undefined ? orders.find((x) => x.number === o.number && x.orderDate === o.orderDate) : undefined;
-      if (!same) orders.push(o);
+      const key = JSON.stringify([o.number, o.orderDate]);
+      const same = o.number !== undefined ? byNumber.get(key) : undefined;
+      if (!same) {
+        orders.push(o);
+        if (o.number !== undefined) byNumber.set(key, o);
+      }
       orderOf.set(lv.id, same ?? o);
     } else if (lv.code === PACK || lv.code === TARE) {
       const { own: segs } = split(lv.segs);
@@ -306,9 +310,10 @@ class Levels {
 
 /** Pick and pack: each order's level, its items that are not packed, then its packages with their items. */
 function byOrder(sn: ShipNotice, packsOf: Map<ShippedOrder, ShippedPack[]>, unplaced: ShippedPack[], w: Levels) {
+  const ids = packIds(sn);
   for (const o of sn.orders) {
     const parent = hasLevel(o) ? w.order(o, SHIPMENT_ID, true) : SHIPMENT_ID;
-    for (const i of o.items.filter((x) => !packOf(sn, x.pack))) w.item(i, parent);
+    for (const i of o.items.filter((x) => x.pack === undefined || !ids.has(x.pack))) w.item(i, parent);
     for (const p of packsOf.get(o) ?? []) {
       const at = w.pack(p, parent);
       for (const i of o.items.filter((x) => x.pack === p.id)) w.item(i, at);
@@ -322,9 +327,10 @@ function byOrder(sn: ShipNotice, packsOf: Map<ShippedOrder, ShippedPack[]>, unpl
  * then the packages, each with its items under a repeat of their order's level (PRF only).
  */
 function byPack(sn: ShipNotice, w: Levels) {
+  const ids = packIds(sn);
   for (const o of sn.orders) {
     const parent = hasLevel(o) ? w.order(o, SHIPMENT_ID, true) : SHIPMENT_ID;
-    for (const i of o.items.filter((x) => !packOf(sn, x.pack))) w.item(i, parent);
+    for (const i of o.items.filter((x) => x.pack === undefined || !ids.has(x.pack))) w.item(i, parent);
   }
   for (const p of sn.packs ?? []) {
     const at = w.pack(p, SHIPMENT_ID);
