@@ -353,6 +353,10 @@ export const shipNoticeSchema = z
     document: named('ShipNotice'),
     number: text,
     date: isoDate.optional(),
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, { error: 'expected a time as HH:MM or HH:MM:SS' })
+      .optional(),
     purpose: z.enum(purposes).default('original'),
     shipped: isoDate.optional(),
     estimatedDelivery: isoDate.optional(),
