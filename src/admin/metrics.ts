@@ -27,7 +27,11 @@ export type MetricsMode = 'open' | 'token';
 
 /** What a scrape reads from the running gateway (absent in worker processes: the gateway reads it for all). */
 export interface ScrapeSources {
-  backlog(): Promise<{ jobs: Array<{ kind: string; status: string; count: number }>; deadLetters: number }>;
+  backlog(): Promise<{
+    jobs: Array<{ kind: string; status: string; count: number }>;
+    deadLetters: number;
+    pausedPartners?: string[];
+  }>;
   certificates(): Array<{ owner: string; subject: string; file: string; daysLeft: number }>;
   /** The metrics of the worker processes that answered in time, and how many did not. */
   workers?(): Promise<{ answered: MetricObjectWithValues<MetricValue<string>>[][]; missing: number }>;
@@ -102,7 +106,7 @@ export class GatewayMetrics {
     if (sources) this.scraped(sources);
   }
 
-  /** The gauges read at each scrape: queue depth, dead letters, certificate expiry. */
+  /** The gauges read at each scrape: queue depth, dead letters, paused partners, certificate expiry. */
   private scraped(sources: ScrapeSources): void {
     const registers = [this.registry];
     const backlog = () => this.backlog;
@@ -126,6 +130,17 @@ export class GatewayMetrics {
         this.reset();
         // Unknown (the database did not answer) is NaN, never a reassuring 0.
         this.set(b ? b.deadLetters : Number.NaN);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}partner_paused`,
+      help: 'Partners whose outbound deliveries an operator paused (1 each; a running partner has no sample)',
+      labelNames: ['partner'] as const,
+      registers,
+      collect() {
+        const b = backlog();
+        this.reset();
+        for (const p of b?.pausedPartners ?? []) this.set({ partner: p }, 1);
       },
     });
     new Gauge({

@@ -294,6 +294,22 @@ export const productIdQualifiers = list('Product id', { x12: 'PO106… (235)', e
   ['size', 'IZ', ''],
 ]);
 
+// ---------------------------------------------------------------------------------------------
+// Packages of a ship notice (docs/canonical.md, "The ShipNotice").
+// ---------------------------------------------------------------------------------------------
+
+/** A package's marks: X12 MAN01 (88) / EDIFACT GIN 7405 (the GIN of the package's PCI). */
+export const markQualifiers = list('Package mark', { x12: 'MAN01 (88)', edifact: 'GIN 7405' }, [['sscc', 'GM', 'BJ']]);
+
+/** What a measurement measures: X12 MEA02 (738) / EDIFACT MEA C502 6313. */
+export const measurements = list('Measurement', { x12: 'MEA02 (738)', edifact: 'MEA C502 6313' }, [
+  ['gross-weight', 'G', 'G'],
+  ['net-weight', 'N', 'N'],
+  ['height', 'HT', 'HT'],
+  ['length', 'LN', 'LN'],
+  ['width', 'WD', 'WD'],
+]);
+
 export type Role = (typeof partyRoles.names)[number];
 export type IdAgency = (typeof partyIdAgencies.names)[number];
 export type RefQualifier = (typeof referenceQualifiers.names)[number];
@@ -311,6 +327,8 @@ export type PriceQualifierName = (typeof priceQualifiers.names)[number];
 export type PriceTypeName = (typeof priceTypes.names)[number];
 export type PackageTypeName = (typeof packageTypes.names)[number];
 export type ProductIdQualifierName = (typeof productIdQualifiers.names)[number];
+export type MarkQualifierName = (typeof markQualifiers.names)[number];
+export type MeasurementName = (typeof measurements.names)[number];
 
 /** Every list, in the order docs/canonical.md shows them. */
 export const codeLists: ReadonlyArray<QualifierList<string>> = [
@@ -331,6 +349,8 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   priceTypes,
   packageTypes,
   productIdQualifiers,
+  markQualifiers,
+  measurements,
 ];
 
 /** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */

@@ -1,9 +1,11 @@
 import type { Segment, Transaction } from '../edi/model';
-import { compact, some } from './common';
-import type { ShipNotice, ShippedItem, ShippedOrder } from './ship-notice';
+import { compact, numberOf, some } from './common';
+import { markQualifiers, measurements as measurementNames } from './code-lists';
+import type { Mark, Measurement, ShipNotice, ShippedItem, ShippedOrder, ShippedPack } from './ship-notice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { type Seg, type Sections, runs, sectionsFromSegments, sectionsFromTree } from './sections';
 import {
+  c,
   currentUnit,
   dateOf,
   dtm,
@@ -22,9 +24,19 @@ import {
 } from './edifact-common';
 import { eqdEquipment, eqdSegments, pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
 import { piaSegments, productIds } from './edifact-pricing';
+import { packOf } from './ship-packs';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
 const OWN_DATES = ['137', '11', '17'];
+
+/** CPS 7075 3: outer packaging level, an 856 tare (a pallet); any other level, or none, is a pack. */
+const OUTER = '3';
+
+/** MEA 6311 PD (physical dimensions): a measurement, as X12 MEA01 PD; a package's weight is MEA AAE of its PAC. */
+const MEASUREMENT_PURPOSE = 'PD';
+
+/** PCI 4233 33E: marked with the serial shipping container code, what the GIN BJ under it carries. */
+const MARKED_SSCC = '33E';
 
 function sections(tx: Transaction): Sections {
   // The lines of a DESADV sit inside its packing sequences (CPS): each CPS group is read as a "line" and cut into its LINs.
@@ -57,25 +69,74 @@ function item(segs: Seg[]): ShippedItem {
   return compact(i);
 }
 
+/** GIN segments as marks: 7405 through the mark list, each C208's first id a mark. */
+function ginMarks(segs: Seg[]): Mark[] {
+  return segs.flatMap((x) => {
+    const qualifier = x.id === 'GIN' ? markQualifiers.read('edifact', t(x, 1)) : undefined;
+    if (!qualifier) return [];
+    return [2, 3, 4, 5, 6].flatMap((n) => (c(x, n)[0] ? [{ qualifier, value: c(x, n)[0] }] : []));
+  });
+}
+
+/** MEA segments with a value as measurements (those of 6311 `purpose` when given): C502 6313, C174 6314 and 6411. */
+function meaMeasurements(segs: Seg[], purpose?: string): Measurement[] {
+  return segs.flatMap((x) => {
+    if (x.id !== 'MEA' || (purpose !== undefined && t(x, 1) !== purpose)) return [];
+    const dimension = measurementNames.read('edifact', c(x, 2)[0]);
+    const value = numberOf(c(x, 3)[1] ?? '');
+    if (!dimension || value === undefined) return [];
+    return [compact<Measurement>({ dimension, value, unit: c(x, 3)[0] || undefined })];
+  });
+}
+
+function meaSegments(list: Measurement[] | undefined): Segment[] {
+  return (list ?? []).flatMap((m) => {
+    const dimension = measurementNames.write('edifact', m.dimension);
+    return dimension ? [seg('MEA', MEASUREMENT_PURPOSE, [dimension], [m.unit ?? '', num(m.value)])] : [];
+  });
+}
+
+/** What a CPS group says before its first line. */
+function beforeLines(cps: Seg[]): Seg[] {
+  const first = cps.findIndex((x) => x.id === 'LIN');
+  return first < 0 ? cps : cps.slice(0, first);
+}
+
 /** Reads an EDIFACT DESADV (D96A with its profile tree, or any directory from its segments) into a ShipNotice. */
 export function fromDesadv(tx: Transaction): ShipNotice {
   const s = sections(tx);
   const bgm = s.header.find((x) => x.id === 'BGM');
   const orders: ShippedOrder[] = [];
-  // The order is named on each line (RFF ON): consecutive lines naming the same order are that order's items.
-  for (const lin of s.lines.flatMap((cps) => runs(cps, 'LIN'))) {
-    const ref = referenceWithDate(lin, 'ON');
-    const last = orders[orders.length - 1];
-    const o =
-      last && last.number === ref?.value && last.orderDate === ref?.date
-        ? last
-        : compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
-    if (o !== last) orders.push(o);
-    o.items.push(item(lin));
+  const packs: ShippedPack[] = [];
+  const packOfCps = new Map<string, ShippedPack>();
+  const groups = s.lines.filter((g) => g[0].id === 'CPS');
+  // The whole shipment is the first packing level without a parent; every other level is a package.
+  const top = groups.find((g) => t(g[0], 2) === '');
+  for (const g of groups) {
+    let pack: ShippedPack | undefined;
+    if (g !== top) {
+      const head = beforeLines(g);
+      pack = compact<ShippedPack>({
+        id: String(packs.length + 1),
+        parent: packOfCps.get(t(g[0], 2))?.id,
+        level: t(g[0], 3) === OUTER ? 'tare' : 'pack',
+        packaging: some(pacPackaging(head)),
+        marks: some(ginMarks(head)),
+        measurements: some(meaMeasurements(head, MEASUREMENT_PURPOSE)),
+      });
+      packs.push(pack);
+      packOfCps.set(t(g[0], 1), pack);
+    }
+    // The order is named on each line (RFF ON): the lines naming the same order are that order's items.
+    for (const lin of runs(g, 'LIN')) {
+      const ref = referenceWithDate(lin, 'ON');
+      const found = orders.find((o) => o.number === ref?.value && o.orderDate === ref?.date);
+      const o = found ?? compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
+      if (!found) orders.push(o);
+      const i = item(lin);
+      o.items.push(pack ? { ...i, pack: pack.id } : i);
+    }
   }
-  // The packages of the whole shipment: those of a top packing level (CPS without a parent) before its first line.
-  const top = s.lines.find((cps) => cps[0].id === 'CPS' && t(cps[0], 2) === '') ?? [];
-  const firstLine = top.findIndex((x) => x.id === 'LIN');
   return compact<ShipNotice>({
     number: bgm ? t(bgm, 2) : '',
     date: dateOf(s.header, '137'),
@@ -87,14 +148,39 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     dates: dtmDates(s.header, OWN_DATES),
     carriers: some(tdtCarriers(s.header)),
     equipment: some(eqdEquipment(s.header)),
-    packaging: some(pacPackaging(firstLine < 0 ? top : top.slice(0, firstLine))),
+    // The packages of the whole shipment: those of its packing level before its first line.
+    packaging: some(pacPackaging(top ? beforeLines(top) : [])),
+    measurements: some(meaMeasurements(s.header)),
+    packs: some(packs),
     orders,
   });
 }
 
 /**
- * The body of a D96A DESADV for a ShipNotice, BGM to CNT in the message's order (no UNH or UNT): one
- * packing sequence (CPS 1) holds every line, and each line names its order (RFF ON, DTM 171).
+ * A package's PAC groups: the first holds its measurements (MEA PD) and its marks (PCI with a GIN per
+ * mark); a package with marks and no packaging gets a PAC of its own, empty, for them to hang on.
+ */
+function packSegments(p: ShippedPack): Segment[] {
+  const [first, ...rest] = p.packaging ?? [];
+  const marks = (p.marks ?? []).flatMap((m) => {
+    const q = markQualifiers.write('edifact', m.qualifier);
+    return q ? [{ q, m }] : [];
+  });
+  const out = first ? pacSegments([first]) : [seg('PAC')];
+  out.push(...meaSegments(p.measurements));
+  if (marks.length) {
+    out.push(seg('PCI', marks.some(({ m }) => m.qualifier === 'sscc') ? MARKED_SSCC : ''));
+    out.push(...marks.map(({ q, m }) => seg('GIN', q, [m.value])));
+  }
+  out.push(...pacSegments(rest));
+  return out;
+}
+
+/**
+ * The body of a D96A DESADV for a ShipNotice, BGM to CNT in the message's order (no UNH or UNT): the
+ * packing sequence CPS 1 is the shipment, with its packaging and the items that are not packed; each
+ * package follows as a CPS of its own (its parent's, or 1), with the items packed in it. Each line names
+ * its order (RFF ON, DTM 171).
  */
 export function toDesadv(sn: ShipNotice): Segment[] {
   const out: Segment[] = [];
@@ -103,21 +189,37 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   if (sn.shipped) out.push(dtm('11', sn.shipped));
   if (sn.estimatedDelivery) out.push(dtm('17', sn.estimatedDelivery));
   out.push(...dtmSegments(sn.dates));
+  out.push(...meaSegments(sn.measurements));
   out.push(...rffSegments(sn.references));
   for (const p of sn.parties) out.push(...nadSegments(p));
   out.push(...tdtSegments(sn.carriers), ...eqdSegments(sn.equipment));
   const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
-  if (items > 0 || sn.packaging?.length) out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));
-  for (const order of sn.orders) {
-    for (const i of order.items) {
-      out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
-      out.push(...imdSegments(i.description));
-      out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
-      if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
-      out.push(...dtmSegments(i.dates));
-      out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
-      out.push(...rffSegments(i.references));
-    }
+  const packs = sn.packs ?? [];
+  const lines = (inPack: string | undefined) => {
+    for (const order of sn.orders)
+      for (const i of order.items) {
+        if (packOf(sn, i.pack)?.id !== inPack) continue;
+        out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
+        out.push(...imdSegments(i.description));
+        out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
+        if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
+        out.push(...dtmSegments(i.dates));
+        out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
+        out.push(...rffSegments(i.references));
+      }
+  };
+  if (items > 0 || sn.packaging?.length || packs.length) {
+    out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));
+    lines(undefined);
+  }
+  const cpsOf = new Map<string, string>();
+  for (const p of packs) {
+    const id = String(cpsOf.size + 2);
+    cpsOf.set(p.id, id);
+    const parent = (p.parent !== undefined ? cpsOf.get(p.parent) : undefined) ?? '1';
+    out.push(seg('CPS', id, parent, p.level === 'tare' ? OUTER : ''));
+    out.push(...packSegments(p));
+    lines(p.id);
   }
   out.push(seg('CNT', ['2', String(items)]));
   return out;

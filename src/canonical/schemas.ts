@@ -29,6 +29,8 @@ import {
   priceTypes,
   productIdQualifiers,
   referenceQualifiers,
+  markQualifiers,
+  measurements,
 } from './code-lists';
 import type { OrderType, PurchaseOrder } from './purchase-order';
 import type { Invoice, InvoiceType } from './invoice';
@@ -168,6 +170,9 @@ const packaging = z.strictObject({
   weightUnit: text.optional(),
 });
 
+/** A shipment's or a package's measurement (ship-notice.ts). */
+const measurement = z.strictObject({ dimension: qualified(measurements), value: amount, unit: text.optional() });
+
 const equipment = z.strictObject({ type: qualified(equipmentTypes).optional(), id: text.optional() });
 
 /** A general note as text, or a note with its qualifier. */
@@ -306,6 +311,38 @@ export const invoiceSchema = z
     totals: { ...doc.totals, lineCount: doc.totals.lineCount ?? doc.lines.length },
   }));
 
+/**
+ * A package names its parent and an item its package by id: each id must be one of the packages listed
+ * before it (a parent), or at all (an item's), so that no writer has to guess where something sits.
+ */
+function packReferences(
+  doc: { packs?: Array<{ id: string; parent?: string }>; orders: Array<{ items: Array<{ pack?: string }> }> },
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  (doc.packs ?? []).forEach((p, i) => {
+    if (seen.has(p.id))
+      ctx.addIssue({ code: 'custom', path: ['packs', i, 'id'], message: `"${p.id}" is the id of an earlier package` });
+    if (p.parent !== undefined && !seen.has(p.parent))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['packs', i, 'parent'],
+        message: `"${p.parent}" names no package listed before this one`,
+      });
+    seen.add(p.id);
+  });
+  doc.orders.forEach((o, i) =>
+    o.items.forEach((item, j) => {
+      if (item.pack !== undefined && !seen.has(item.pack))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['orders', i, 'items', j, 'pack'],
+          message: `"${item.pack}" names no package of the notice`,
+        });
+    }),
+  );
+}
+
 export const shipNoticeSchema = z
   .strictObject({
     document: named('ShipNotice'),
@@ -320,10 +357,26 @@ export const shipNoticeSchema = z
     carriers: z.array(carrier).optional(),
     packaging: z.array(packaging).optional(),
     equipment: z.array(equipment).optional(),
+    measurements: z.array(measurement).optional(),
+    packs: z
+      .array(
+        z.strictObject({
+          id: text,
+          parent: text.optional(),
+          level: z.enum(['tare', 'pack']),
+          packaging: z.array(packaging).optional(),
+          marks: z.array(z.strictObject({ qualifier: qualified(markQualifiers), value: text })).optional(),
+          measurements: z.array(measurement).optional(),
+        }),
+      )
+      .optional(),
     orders: list(
       z.strictObject({
         number: text.optional(),
         orderDate: isoDate.optional(),
+        references: z.array(reference).optional(),
+        dates: z.array(dateRef).optional(),
+        parties: z.array(party).optional(),
         items: list(
           z.strictObject({
             lineNumber: text.optional(),
@@ -334,11 +387,13 @@ export const shipNoticeSchema = z
             description: text.optional(),
             productIds,
             ...lineExtras,
+            pack: text.optional(),
           }),
         ),
       }),
     ),
   })
+  .superRefine(packReferences)
   .transform(({ document: _document, ...doc }) => doc);
 
 export const orderResponseSchema = z

@@ -3,12 +3,15 @@
  * standard carried it: an X12 856 and an EDIFACT DESADV with the same content read to equal ShipNotices
  * (see docs/canonical.md for the element each field comes from and what is not carried).
  *
- * The hierarchy is kept simple: one shipment, the orders it fills, the items of each order. Packaging
- * levels (X12 HL P/T, EDIFACT CPS/PAC) are not carried.
+ * One shipment, the orders it fills and the items of each order; beside them the packages the items
+ * travel in (X12 HL P and T levels, EDIFACT CPS groups below the top one), each naming the package it
+ * sits in, and each item naming its innermost package. Orders list every item, packed or not, so code
+ * that reads `orders[].items` sees them all whatever the packing.
  */
 
 import type { DocumentKind } from './kind';
 import type { Carrier, Equipment, Packaging } from './business';
+import type { MarkQualifierName, MeasurementName, RawCode } from './code-lists';
 import { shipNoticeSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import type { LineDetails } from './line-details';
@@ -33,6 +36,42 @@ export interface ShippedItem extends ItemIds, Pick<LineDetails, 'productIds'> {
   references?: Reference[];
   /** Line dates (X12 DTM / EDIFACT DTM), any qualifier. */
   dates?: DateRef[];
+  /** The `id` of the innermost package the item is packed in; absent for an item not packed. */
+  pack?: string;
+}
+
+/** A package's marks and numbers (X12 MAN / EDIFACT PCI with GIN). */
+export interface Mark {
+  /** X12 MAN01 (88) / EDIFACT GIN 7405: `sscc` is MAN GM / GIN BJ. */
+  qualifier: MarkQualifierName | RawCode;
+  /** The number as sent (an SSCC-18, with or without its application identifier 00). */
+  value: string;
+}
+
+/** A measurement of the shipment or of a package (X12 MEA / EDIFACT MEA with 6311 PD). */
+export interface Measurement {
+  /** X12 MEA02 (738) / EDIFACT MEA C502 6313. */
+  dimension: MeasurementName | RawCode;
+  /** X12 MEA03 / EDIFACT MEA C174 6314. */
+  value: number;
+  /** UN/ECE Recommendation 20 unit (X12 MEA04 converted as PO103 / EDIFACT C174 6411). */
+  unit?: string;
+}
+
+/** A package of the shipment: a pallet (tare) or a carton (pack), and what it sits in. */
+export interface ShippedPack {
+  /** The package's id within the notice; the readers number packages 1, 2, 3... in the order they come. */
+  id: string;
+  /** The `id` of the package it sits in (a carton on a pallet); absent for a package of the shipment itself. */
+  parent?: string;
+  /** X12 HL03 T (shipping tare) or P (pack) / EDIFACT CPS 7075 3 (outer packaging level) or not given. */
+  level: 'tare' | 'pack';
+  /** The package's count, type and weight (X12 TD1 of the level / EDIFACT PAC with its MEA AAE). */
+  packaging?: Packaging[];
+  /** Its marks and numbers (X12 MAN / EDIFACT PCI and GIN of its PAC). */
+  marks?: Mark[];
+  /** Its dimensions and weights (X12 MEA / EDIFACT MEA PD after its PAC). */
+  measurements?: Measurement[];
 }
 
 export interface ShippedOrder {
@@ -42,6 +81,12 @@ export interface ShippedOrder {
    */
   number?: string;
   orderDate?: string;
+  /** References of the order level (X12 REF in HL O; a DESADV has no place for them). */
+  references?: Reference[];
+  /** Dates of the order level (X12 DTM in HL O; a DESADV has no place for them). */
+  dates?: DateRef[];
+  /** Parties of the order level (X12 N1 loops in HL O; a DESADV has no place for them). */
+  parties?: Array<Party<ShipNoticeRole>>;
   items: ShippedItem[];
 }
 
@@ -65,6 +110,10 @@ export interface ShipNotice {
   packaging?: Packaging[];
   /** Containers, trailers, rail cars (X12 TD3 of the shipment level / EDIFACT EQD). */
   equipment?: Equipment[];
+  /** Dimensions and weights of the whole shipment (X12 MEA of the shipment level / EDIFACT MEA PD before SG1). */
+  measurements?: Measurement[];
+  /** The packages, parents before the packages in them (X12 HL P and T / EDIFACT CPS with a parent). */
+  packs?: ShippedPack[];
   orders: ShippedOrder[];
 }
 

@@ -307,6 +307,37 @@ export function identify<P extends Partner>(
   });
 }
 
+/** A key or certificate file gateway.yaml names, with how the gateway reads it at start. */
+export interface GatewayFile {
+  path: string[];
+  file: string;
+  what: string;
+  /** Throws (with a reason) when the bytes are not usable as `what`. */
+  read(bytes: Buffer): void;
+}
+
+/** Every key and certificate file gateway.yaml names (each read as the gateway reads it at start). */
+export function gatewayFiles(config: GatewayConfig): GatewayFile[] {
+  const named: { path: string[]; file?: string; what: string; read(bytes: Buffer): void }[] = [
+    { path: ['identity', 'as2', 'key'], file: config.identity.as2?.key, what: 'our AS2 key', read: loadPrivateKey },
+    {
+      path: ['identity', 'as2', 'certificate'],
+      file: config.identity.as2?.certificate,
+      what: 'our AS2 certificate',
+      read: readCertificateFile,
+    },
+    { path: ['as2', 'tls', 'key'], file: config.as2?.tls?.key, what: 'our TLS key', read: (b) => createPrivateKey(b) },
+    {
+      path: ['as2', 'tls', 'certificate'],
+      file: config.as2?.tls?.certificate,
+      what: 'our TLS certificate',
+      read: (b) => new X509Certificate(b),
+    },
+    { path: ['sftp', 'hostKey'], file: config.sftp?.hostKey, what: 'our SSH host key', read: readSshPrivateKey },
+  ];
+  return named.flatMap((n) => (n.file === undefined ? [] : [{ ...n, file: n.file }]));
+}
+
 /**
  * The key and certificate files gateway.yaml names that are missing or unusable (each is parsed as
  * the gateway reads it at start), located in its text. Files
@@ -320,26 +351,9 @@ export function gatewayFileIssues(
   if (!config.file) return [];
   const at = locator(text, config.file);
   // Each file is read as the gateway will read it at start: one that exists but holds nothing usable is as broken as a missing one.
-  const named: { path: string[]; file?: string; what: string; read(bytes: Buffer): void }[] = [
-    { path: ['identity', 'as2', 'key'], file: config.identity.as2?.key, what: 'our AS2 key', read: loadPrivateKey },
-    {
-      path: ['identity', 'as2', 'certificate'],
-      file: config.identity.as2?.certificate,
-      what: 'our AS2 certificate',
-      read: readCertificateFile,
-    },
-    { path: ['as2', 'tls', 'key'], file: config.as2?.tls?.key, what: 'the TLS key', read: (b) => createPrivateKey(b) },
-    {
-      path: ['as2', 'tls', 'certificate'],
-      file: config.as2?.tls?.certificate,
-      what: 'the TLS certificate',
-      read: (b) => new X509Certificate(b),
-    },
-    { path: ['sftp', 'hostKey'], file: config.sftp?.hostKey, what: 'our SSH host key', read: readSshPrivateKey },
-  ];
+  const named = gatewayFiles(config);
   const issues: ConfigIssue[] = [];
   for (const n of named) {
-    if (n.file === undefined) continue;
     const full = resolve(config.dir, n.file);
     if (under(full, generated)) continue;
     const where = { ...at(n.path), path: n.path.join('.') };

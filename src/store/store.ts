@@ -125,6 +125,14 @@ export interface EventInput {
   detail?: string | null;
 }
 
+/** What a metrics scrape reads from the store (see backlog()). */
+export interface Backlog {
+  jobs: Array<{ kind: string; status: string; count: number }>;
+  deadLetters: number;
+  /** Partners whose outbound deliveries an operator paused, by id. */
+  pausedPartners: string[];
+}
+
 export interface StoreHealth {
   ok: boolean;
   /** up; busy (SQLite: this process is writing, so the read waited); down (no answer in time, or an error). */
@@ -329,21 +337,24 @@ export class Store {
   }
 
   /**
-   * What a metrics scrape reads: unfinished jobs per kind and status (finished ones are history), and
-   * the dead-lettered deliveries waiting for a replay. On the side connection, as health is, so a
+   * What a metrics scrape reads: unfinished jobs per kind and status (finished ones are history), the
+   * dead-lettered deliveries waiting for a replay, and the partners an operator paused. On the side connection, as health is, so a
    * scrape never queues behind the jobs for a pooled connection.
    */
-  async backlog(): Promise<{ jobs: Array<{ kind: string; status: string; count: number }>; deadLetters: number }> {
+  async backlog(): Promise<Backlog> {
     const d = this.driver;
     const jobsSql = `SELECT kind, status, COUNT(*) AS n FROM ${quote(d, 'job')} WHERE status IN ('queued', 'running', 'dead') GROUP BY kind, status`;
     const deadSql = `SELECT COUNT(*) AS n FROM ${quote(d, 'delivery')} WHERE status = 'dead'`;
+    const pausedSql = `SELECT ${quote(d, 'partnerId')} AS id FROM ${quote(d, 'partner_state')} WHERE paused = 1`;
     const run = (sql: string): Promise<Array<Record<string, unknown>>> =>
       this.side ? this.side.query(sql) : this.query(sql);
     const jobs = await run(jobsSql);
     const dead = await run(deadSql);
+    const paused = await run(pausedSql);
     return {
       jobs: jobs.map((r) => ({ kind: String(r.kind), status: String(r.status), count: Number(r.n) })),
       deadLetters: Number(dead[0]?.n ?? 0),
+      pausedPartners: paused.map((r) => String(r.id)).sort(),
     };
   }
 

@@ -36,6 +36,7 @@ const sources = {
       { kind: 'process', status: 'dead', count: 1 },
     ],
     deadLetters: 2,
+    pausedPartners: ['globex'],
   }),
   certificates: () => [{ owner: 'acme', subject: 'CN=ACME AS2', file: 'certs/acme.pem', daysLeft: 12 }],
 };
@@ -65,6 +66,8 @@ describe('metrics: GET /metrics', () => {
     expect(at('queue_jobs', { kind: 'deliver', status: 'queued' })).toBe(3);
     expect(at('queue_jobs', { kind: 'process', status: 'dead' })).toBe(1);
     expect(at('dead_letters')).toBe(2);
+    expect(at('partner_paused', { partner: 'globex' })).toBe(1);
+    expect(at('partner_paused', { partner: 'acme' })).toBeUndefined();
     expect(at('certificate_days_left', { owner: 'acme', subject: 'CN=ACME AS2', file: 'certs/acme.pem' })).toBe(12);
     expect(at('process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(text).toContain('edi_gateway_nodejs_eventloop_lag_seconds ');

@@ -285,9 +285,14 @@ describe('header data: a ship notice with its carrier and packages', () => {
     expect(sn.carriers).toEqual([{ mode: 'air', id: 'XPOC', idQualifier: 'scac' }]);
     expect(sn.packaging).toEqual([{ type: 'pallet', count: 2, weight: 410, weightKind: 'gross', weightUnit: 'KGM' }]);
     expect(sn.equipment).toEqual([{ type: 'container', id: 'ABCU1234567' }]);
-    expect(roundTrip(shipNotice, 'x12', sn)).toEqual(sn);
-    // Only the BSN04 time and the order level's REF (a DESADV names an order only by its lines' RFF ON),
-    // which the ShipNotice has no field for.
+    // The order level's REF is the order's; a DESADV names an order only by its lines' RFF ON, so it
+    // has no place there and the round trip through EDIFACT comes back without it.
+    const { references: orderRefs, ...order } = sn.orders[0];
+    expect(orderRefs).toEqual([{ qualifier: 'internal-vendor', value: 'V-77' }]);
+    const portableSn = { ...sn, orders: [order] };
+    expect(via(shipNotice, 'edifact', sn).doc).toEqual(portableSn);
+    expect(roundTrip(shipNotice, 'x12', portableSn)).toEqual(portableSn);
+    // So the loss check names it, beside the BSN04 time the ShipNotice has no field for.
     expect(await losses(shipNotice, 'x12', tx())).toEqual(['BSN 00:4', 'REF IA']);
   });
 });

@@ -236,7 +236,10 @@ describeWithBrowser('web console in Chromium', () => {
     await page.getByRole('link', { name: 'Certificates' }).click();
     await page.getByRole('heading', { name: 'Certificates and keys' }).waitFor();
     expect(await page.getByRole('row', { name: /CN=ACME-AS2.*CN=ACME CA.*45/ }).count()).toBe(1);
-    expect(await page.getByRole('row', { name: /sftp\.hostKey/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /sftp\.hostKey.*readable/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /publicKeys\.0.*Cannot be used.*not an SSH public key/ }).count()).toBe(
+      1,
+    );
     await page.screenshot({ path: join(SHOTS, '8-certificates.png'), fullPage: true });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/signin`);
@@ -335,6 +338,7 @@ const INVENTORY = [
     what: 'their AS2 certificate',
     file: 'certs/acme/as2.pem',
     kind: 'certificate' as const,
+    holds: 'certificate' as const,
     subject: 'CN=ACME-AS2',
     issuer: 'CN=ACME CA',
     notAfter: '2027-01-20T00:00:00.000Z',
@@ -346,6 +350,16 @@ const INVENTORY = [
     what: 'our SFTP host key',
     file: 'certs/our/ssh_host_ed25519_key',
     kind: 'key' as const,
+    holds: 'key' as const,
+  },
+  {
+    owner: 'acme',
+    usedAt: 'inbound.sftp.publicKeys.0',
+    what: 'their public key',
+    file: 'certs/acme/id.pub',
+    kind: 'unreadable' as const,
+    holds: 'key' as const,
+    problem: '1 entry is not an SSH public key (OpenSSH or PEM)',
   },
 ];
 

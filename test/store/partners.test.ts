@@ -85,6 +85,8 @@ for (const kind of DATABASES)
       expect((await store.partners.setPaused('acme', true, 'olga', 'maintenance')).before).toBe(false);
       expect((await store.partners.setPaused('acme', true, 'olga', 'maintenance')).before).toBe(true);
       expect(await store.partners.paused()).toEqual(new Set(['acme']));
+      // The metrics scrape reads the same, on its side connection.
+      expect((await store.backlog()).pausedPartners).toEqual(['acme']);
       expect((await store.partners.states()).get('acme')).toEqual({
         partnerId: 'acme',
         paused: true,
@@ -94,6 +96,7 @@ for (const kind of DATABASES)
       });
       expect((await store.partners.setPaused('acme', false, 'max')).before).toBe(true);
       expect(await store.partners.paused()).toEqual(new Set());
+      expect((await store.backlog()).pausedPartners).toEqual([]);
       expect((await store.partners.states()).get('acme')).toMatchObject({ paused: false, changedBy: 'max' });
     });
   });

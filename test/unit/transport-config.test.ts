@@ -196,7 +196,7 @@ describe('partner files: each transport owns its section', () => {
       expect.stringMatching(
         /^gateway\.yaml:2:60: identity\.as2\.certificate: keys\/as2\.pem cannot be used as our AS2 certificate: /,
       ),
-      expect.stringMatching(/^gateway\.yaml:3:44: as2\.tls\.key: keys\/tls\.key cannot be used as the TLS key: /),
+      expect.stringMatching(/^gateway\.yaml:3:44: as2\.tls\.key: keys\/tls\.key cannot be used as our TLS key: /),
       expect.stringMatching(/^gateway\.yaml:4:\d+: sftp\.hostKey: keys\/host_key cannot be used as our SSH host key: /),
     ]);
     // A usable TLS certificate passes: only the broken files are named.

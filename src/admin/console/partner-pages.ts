@@ -168,8 +168,8 @@ export function checkResult(c: PartnerCheck): Html {
 }
 
 export function certificatesPage(session: Session, rows: InventoryEntry[]): Html {
-  const certs = rows.filter((r) => r.kind !== 'key');
-  const keys = rows.filter((r) => r.kind === 'key');
+  const certs = rows.filter((r) => r.holds === 'certificate');
+  const keys = rows.filter((r) => r.holds === 'key');
   const days = (r: InventoryEntry) =>
     r.daysLeft === undefined ? html`` : r.daysLeft < 0 ? html`<strong>expired</strong>` : html`${r.daysLeft}`;
   return layout(
@@ -202,7 +202,7 @@ export function certificatesPage(session: Session, rows: InventoryEntry[]): Html
       })}
       ${table({
         caption: html`${keys.length} key${keys.length === 1 ? '' : 's'} (keys carry no expiry)`,
-        columns: ['Used by', 'Named at', 'What', 'File'],
+        columns: ['Used by', 'Named at', 'What', 'File', 'State'],
         rows: keys.map(
           (r) =>
             html`<tr>
@@ -210,6 +210,7 @@ export function certificatesPage(session: Session, rows: InventoryEntry[]): Html
               <td><code>${r.usedAt}</code></td>
               <td>${r.what}</td>
               <td><code>${r.file}</code></td>
+              <td>${r.kind === 'unreadable' ? html`<strong>Cannot be used</strong>: ${r.problem}` : html`readable`}</td>
             </tr>`,
         ),
         empty: 'No keys are configured.',

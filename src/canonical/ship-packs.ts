@@ -1,0 +1,51 @@
+import type { ShipNotice, ShippedOrder, ShippedPack } from './ship-notice';
+
+/**
+ * How an 856 nests a ShipNotice's packages. Most notices pack each order apart (pick and pack), and
+ * their 856 says so with shipment -> order -> tare -> pack -> item. A pallet that carries several
+ * orders cannot sit under one order's level, so then the packages nest under the shipment and each
+ * package repeats the level of the orders its items belong to (shipment -> tare -> pack -> order -> item).
+ * The first layout is used only when it writes the packages in the document's order, so that reading the
+ * 856 back numbers them as the document does.
+ */
+export type PackLayout =
+  { kind: 'by-order'; packsOf: Map<ShippedOrder, ShippedPack[]>; unplaced: ShippedPack[] } | { kind: 'by-pack' };
+
+/** The package an item names, when the notice has it (an unknown id is read as no package). */
+export function packOf(sn: ShipNotice, id: string | undefined): ShippedPack | undefined {
+  return id === undefined ? undefined : sn.packs?.find((p) => p.id === id);
+}
+
+export function packLayout(sn: ShipNotice): PackLayout {
+  const packs = sn.packs ?? [];
+  const byId = new Map(packs.map((p) => [p.id, p]));
+  const top = (p: ShippedPack): ShippedPack => {
+    const seen = new Set<string>();
+    let at = p;
+    while (at.parent !== undefined && byId.has(at.parent) && !seen.has(at.id)) {
+      seen.add(at.id);
+      at = byId.get(at.parent) as ShippedPack;
+    }
+    return at;
+  };
+  const ordersOfTop = new Map<ShippedPack, Set<ShippedOrder>>();
+  for (const o of sn.orders)
+    for (const i of o.items) {
+      const p = i.pack !== undefined ? byId.get(i.pack) : undefined;
+      if (!p) continue;
+      const t = top(p);
+      const set = ordersOfTop.get(t) ?? new Set();
+      set.add(o);
+      ordersOfTop.set(t, set);
+    }
+  if ([...ordersOfTop.values()].some((s) => s.size > 1)) return { kind: 'by-pack' };
+  const packsOf = new Map<ShippedOrder, ShippedPack[]>();
+  const unplaced: ShippedPack[] = [];
+  for (const p of packs) {
+    const o = ordersOfTop.get(top(p))?.values().next().value;
+    if (!o) unplaced.push(p);
+    else packsOf.set(o, [...(packsOf.get(o) ?? []), p]);
+  }
+  const written = [...sn.orders.flatMap((o) => packsOf.get(o) ?? []), ...unplaced];
+  return written.every((p, i) => p === packs[i]) ? { kind: 'by-order', packsOf, unplaced } : { kind: 'by-pack' };
+}
