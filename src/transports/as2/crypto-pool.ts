@@ -50,7 +50,18 @@ export interface As2CryptoOptions {
   logger: TransportLogger;
   /** Tests only: a message's `edigw-test-thread` header makes its thread exit or throw. */
   testHooks?: boolean;
+  /** Bodies longer than this are unwrapped on the event loop (default THREAD_BODY_MAX). */
+  threadBodyMax?: number;
 }
+
+/**
+ * Bodies up to this size go to the threads; longer ones are unwrapped on the event loop. Measured
+ * (docs/bench.md, session 11): 1 MiB bodies cost more handed between threads than they gained, about
+ * 4 ms more CPU per message and 140 MB more RSS at 16 in flight, because every body then lands in
+ * fresh memory (its buffer is freed on another thread than the one that allocates the next), while
+ * the 10 KiB messages that make up most AS2 traffic gain the second core.
+ */
+export const THREAD_BODY_MAX = 256 * 1024;
 
 /** A thread that dies before it came up is started again after this long. */
 const RESTART_MS = 1_000;
@@ -123,13 +134,14 @@ class CryptoPool implements As2Crypto {
       const p = slot.tasks.get(m.id);
       if (!p) return;
       slot.tasks.delete(m.id);
+      if (!slot.tasks.size) worker.unref();
       p.resolve(m);
     });
     worker.on('error', (e) => {
       failure = e;
     });
     worker.on('exit', (code) => this.exited(slot, worker, code, failure));
-    // The pool must not keep the process alive: close() ends the threads; an idle one waits for nothing.
+    // An idle thread must not keep the process alive (close() ends the threads); one with a task must.
     worker.unref();
   }
 
@@ -168,6 +180,7 @@ class CryptoPool implements As2Crypto {
   private send(slot: Slot, m: ToCryptoThread, transfer: ArrayBuffer[]): Promise<FromCryptoThread> {
     return new Promise<FromCryptoThread>((resolve, reject) => {
       slot.tasks.set(m.id, { resolve, reject });
+      slot.worker!.ref();
       try {
         slot.worker!.postMessage(m, transfer);
       } catch (e) {
@@ -180,7 +193,7 @@ class CryptoPool implements As2Crypto {
   }
 
   async unwrap(headers: HttpHeaders, body: Buffer, policy: ReceivePolicy, mdnAt?: Date): Promise<Unwrapped> {
-    const slot = this.pick();
+    const slot = body.byteLength <= (this.o.threadBodyMax ?? THREAD_BODY_MAX) ? this.pick() : undefined;
     if (!slot) return this.local.unwrap(headers, body, policy, mdnAt);
     const view = transferable(body);
     const answer = await this.send(

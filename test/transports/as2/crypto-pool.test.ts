@@ -69,7 +69,7 @@ describe('AS2 crypto threads', () => {
   const local = inThreadCrypto(signing, keys);
   let pool: As2Crypto;
   beforeAll(() => {
-    pool = startAs2Crypto({ threads: 2, signing, keys, logger: quiet() });
+    pool = startAs2Crypto({ threads: 2, signing, keys, logger: quiet(), threadBodyMax: 64 * 1024 * 1024 });
   });
   afterAll(async () => {
     await pool.close();
@@ -176,6 +176,21 @@ describe('AS2 crypto threads', () => {
     // Transferred, not cloned: the listener's body is gone, the payload is a view of the thread's buffer.
     expect(body.byteLength).toBe(0);
     expect(u.payload.equals(big)).toBe(true);
+  });
+
+  test('a body over threadBodyMax is unwrapped on the event loop, with the same result', async () => {
+    const small = startAs2Crypto({ threads: 1, signing, keys, logger: quiet(), threadBodyMax: 1024 });
+    try {
+      const m = send();
+      const body = Buffer.from(m.body);
+      const u = await small.unwrap(m.headers, body, policy, at);
+      // Not handed over: the listener's body is still there.
+      expect(body.equals(m.body)).toBe(true);
+      expect(u.payload.equals(payload)).toBe(true);
+      expect(await outcome(small, m)).toEqual(await outcome(local, m));
+    } finally {
+      await small.close();
+    }
   });
 });
 
