@@ -237,6 +237,12 @@ export const catalogue = {
     kind: 'retry',
     message: 'the message could not be stored; it was not taken, the sender may send it again',
   },
+  EDIGW_AS2_WORKER_FAILED: {
+    kind: 'retry',
+    message:
+      'the crypto thread unwrapping the message died or could not start; it was replaced, the message was not taken, the sender may send it again',
+    mdn: 'processed/error: unexpected-processing-error',
+  },
   EDIGW_STORE_RACE: { kind: 'retry', message: 'another node changed the same rows meanwhile; the job runs again' },
   EDIGW_AS2_DUPLICATE_CHANGED: {
     kind: 'dead',

@@ -96,6 +96,11 @@ export const gatewaySchema = z.strictObject({
       path: z.string().startsWith('/').default('/as2'),
       maxBytes: byteSize.default(100 * 1024 ** 2),
       tls: z.strictObject({ key: z.string(), certificate: z.string() }).optional(),
+      /**
+       * Threads that unwrap received messages (decrypt, verify, MIC) and sign their MDNs, so that
+       * intake uses every core (ADR 0013). Absent: os.availableParallelism(); 0: on the event loop.
+       */
+      cryptoThreads: z.number().int().min(0).max(64).optional(),
     })
     .optional(),
   sftp: z

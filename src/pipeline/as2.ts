@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError, type ErrorCode } from '../errors';
 import type { Tx } from '../store/store';
@@ -537,6 +538,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
     path: config.as2.path,
     maxBytes: config.as2.maxBytes,
     tls,
+    cryptoThreads: config.as2.cryptoThreads ?? availableParallelism(),
     identity: { id: us.id, keys: [{ key, certificate }], signer: { key, certificate } },
     deps: {
       logger,
@@ -596,7 +598,14 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
     },
   });
   logger.info(
-    { port: server.port, path: config.as2.path, tls: !!tls, as2Id: us.id, maxBytes: config.as2.maxBytes },
+    {
+      port: server.port,
+      path: config.as2.path,
+      tls: !!tls,
+      as2Id: us.id,
+      maxBytes: config.as2.maxBytes,
+      cryptoThreads: config.as2.cryptoThreads ?? availableParallelism(),
+    },
     'AS2 listening',
   );
   return { port: server.port, url: server.url, close: () => server.close() };

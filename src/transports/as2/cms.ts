@@ -314,6 +314,8 @@ export interface VerifyResult {
   /** Which of the candidate certificates verified: during a rollover a partner has two. */
   certificateIndex: number;
   signingTime?: Date;
+  /** The `digest` of the content as verified: the MIC of a signed message, when its algorithm is the same. */
+  contentDigest: Buffer;
 }
 
 interface SignatureCheck {
@@ -458,7 +460,14 @@ export function verifyDetached(signature: Buffer, content: Buffer, candidates: r
         integrityFailure = `the ${si.digest} digest of the content differs from the one ${c.subject} signed`;
         continue;
       }
-      return { digest: si.digest, scheme: si.check.scheme, certificate: c, certificateIndex: i, signingTime };
+      return {
+        digest: si.digest,
+        scheme: si.check.scheme,
+        certificate: c,
+        certificateIndex: i,
+        signingTime,
+        contentDigest,
+      };
     }
   }
   if (integrityFailure) fail('EDIGW_AS2_INTEGRITY_CHECK_FAILED', `verifying the signature: ${integrityFailure}`);

@@ -292,6 +292,24 @@ export function splitSigned(entity: MimeEntity): SignedEntity {
 
 export type HeaderList = readonly (readonly [string, string])[];
 
+/**
+ * The entity `buildEntity(headers, body)` would parse to, without copying the body into a new buffer:
+ * the HTTP body of an AS2 message is the bulk of it, and only a MIC over an unwrapped message's own
+ * bytes ever needs the whole entity as one buffer (`raw`, joined when first read).
+ */
+export function entityOf(headers: HeaderList, body: Buffer): MimeEntity {
+  const head = parseEntity(buildEntity(headers, Buffer.alloc(0)));
+  let raw: Buffer | undefined;
+  return {
+    get raw() {
+      return (raw ??= Buffer.concat([head.headerBytes, body]));
+    },
+    headers: head.headers,
+    headerBytes: head.headerBytes,
+    body,
+  };
+}
+
 /** Headers and body as one entity, with CRLF line ends. */
 export function buildEntity(headers: HeaderList, body: Buffer): Buffer {
   const head = headers.map(([n, v]) => `${n}: ${v}\r\n`).join('');

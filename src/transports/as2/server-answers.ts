@@ -1,17 +1,17 @@
 /**
  * How the AS2 listener answers: plain text, an MDN (in the response or POSTed to the
  * Receipt-Delivery-Option), and the one refusal path. Every MDN the listener sends is built here
- * (mdnFor), and every refusal is answered and audited here (refuse), whichever step refused.
+ * (`mdn`, on the crypto threads when there are any), and every refusal is answered and audited here (refuse), whichever step refused.
  */
 import type http from 'node:http';
 import type net from 'node:net';
 import { GatewayError } from '../../errors';
 import type { TransportLogger } from '../spec';
-import { DIGESTS, type DigestAlgorithm } from './cms';
+import type { As2Crypto } from './crypto-pool';
 import { deliverAsyncMdn } from './http-client';
-import { buildMdn, formatDispositionType, type BuiltMdn, type Disposition } from './mdn';
+import { formatDispositionType, type Disposition } from './mdn';
 import { formatAs2Name, newMessageId, readAs2Headers, type As2RequestHeaders } from './message';
-import { chooseMicAlgorithm, type Mic } from './mic';
+import type { Mic } from './mic';
 import { parseEntity } from './mime';
 import type { As2Identity, As2Refusal, As2ServerDeps, AsyncMdnRequest } from './server';
 
@@ -50,23 +50,11 @@ export interface AnswerContext {
   identity: As2Identity;
   deps: Pick<As2ServerDeps, 'refused' | 'deliverMdn'> & { logger: TransportLogger };
   clock: () => Date;
-  reportingUA: string;
+  /** Builds and signs MDNs (on the crypto threads when there are any). */
+  crypto: As2Crypto;
   /** Keeps close() waiting for an async MDN being tried. */
   track<T>(p: Promise<T>): Promise<T>;
   closing(): boolean;
-}
-
-function wantsSignedMdn(as2: As2RequestHeaders): boolean {
-  return !!as2.dispositionNotificationOptions.signedReceiptProtocol?.values.some(
-    (v) => v.toLowerCase() === 'pkcs7-signature',
-  );
-}
-
-/** The digest an MDN is signed with: the MIC algorithm asked for when we can sign with it, else SHA-256. */
-function mdnDigest(as2: As2RequestHeaders, mic?: Mic): DigestAlgorithm {
-  const choice = chooseMicAlgorithm(as2.dispositionNotificationOptions, 'sha256');
-  const alg = mic?.algorithm ?? ('algorithm' in choice ? choice.algorithm : 'sha256');
-  return (DIGESTS as readonly string[]).includes(alg) ? (alg as DigestAlgorithm) : 'sha256';
 }
 
 function httpDate(d: Date): string {
@@ -87,21 +75,14 @@ export class As2Answers {
     res.end(body);
   }
 
-  /** The MDN for a message, signed when the sender asked for a signed one and we have a key. */
-  mdnFor(as2: As2RequestHeaders, disposition: Disposition, mic?: Mic): BuiltMdn {
-    const { identity, clock, reportingUA } = this.ctx;
-    const sign =
-      wantsSignedMdn(as2) && identity.signer ? { ...identity.signer, digest: mdnDigest(as2, mic) } : undefined;
-    return buildMdn({
-      reportingUA,
-      originalRecipient: as2.as2To,
-      finalRecipient: identity.id,
-      originalMessageId: as2.messageId ?? '',
-      disposition,
-      receivedContentMic: mic,
-      sign,
-      signingTime: clock(),
-    });
+  /** The time an MDN made now is signed at. */
+  now(): Date {
+    return this.ctx.clock();
+  }
+
+  /** The MDN for a message as one MIME entity, signed when the sender asked for a signed one and we have a key. */
+  mdn(as2: As2RequestHeaders, disposition: Disposition, mic?: Mic): Promise<Buffer> {
+    return this.ctx.crypto.mdn(as2, disposition, mic, this.ctx.clock());
   }
 
   private mdnHeaders(as2: As2RequestHeaders, contentType: string): Record<string, string> {
@@ -196,18 +177,18 @@ export class As2Answers {
    * The one refusal path: answers as the refusal says (with the MDN the sender asked for, when it
    * asked for one and the refusal carries a disposition) and puts it on the audit trail.
    */
-  refuse(
+  async refuse(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     r: Refusal,
     parties: Parties,
     as2?: As2RequestHeaders,
-  ): void {
+  ): Promise<void> {
     const described = r.error.describe();
     const { answer } = r;
     if (answer.kind === 'unread') this.unread(req, res, r.status, described);
     else if (answer.kind === 'mdn' && as2 && r.disposition)
-      this.withMdn(res, as2, parties.partnerId ?? '', this.mdnFor(as2, r.disposition).entity, r.status);
+      this.withMdn(res, as2, parties.partnerId ?? '', await this.mdn(as2, r.disposition), r.status);
     else this.text(res, r.status, answer.kind === 'text' && answer.text !== undefined ? answer.text : described);
     this.audit({
       ...parties,

@@ -32,25 +32,13 @@ import { GatewayError, type ErrorCode } from '../../errors';
 import { defineListener, type TransportLogger } from '../spec';
 import { as2Inbound, checkAs2Inbound } from './partner-file';
 import type { Certificate, DecompressionLimits, DecryptionKey } from './cms';
-import {
-  dispositionFor,
-  dispositionOf,
-  formatDispositionType,
-  parseMdn,
-  type Disposition,
-  type ParsedMdn,
-} from './mdn';
-import {
-  header,
-  readAs2Headers,
-  receiveMessage,
-  type As2RequestHeaders,
-  type ReceivedMessage,
-  type Requirement,
-} from './message';
+import { startAs2Crypto, type As2Crypto } from './crypto-pool';
+import { dispositionFor, dispositionOf, formatDispositionType, parseMdn, type ParsedMdn } from './mdn';
+import { header, readAs2Headers, type As2RequestHeaders, type Requirement } from './message';
 import { formatMic } from './mic';
 import { buildEntity, contentType as contentTypeOf, parseEntity, splitSigned } from './mime';
 import { As2Answers, partyHeaders, Refusal, type Parties } from './server-answers';
+import type { Unwrapped } from './unwrap-task';
 
 export interface As2Identity {
   /** Our AS2 name: what AS2-To must say. */
@@ -177,6 +165,13 @@ export interface As2ServerOptions {
   identity: As2Identity;
   /** Default: output at most `maxBytes`, with cms.ts's ratio limits. */
   decompression?: Partial<DecompressionLimits>;
+  /**
+   * Threads that unwrap messages and sign MDNs (crypto-pool.ts); 0 (the default here) does that work
+   * on the event loop. The gateway passes gateway.yaml `as2.cryptoThreads`.
+   */
+  cryptoThreads?: number;
+  /** Tests only: see As2CryptoOptions.testHooks. */
+  cryptoTestHooks?: boolean;
   reportingUA?: string;
   deps: As2ServerDeps;
 }
@@ -215,6 +210,7 @@ interface Listener {
   deps: As2ServerDeps;
   identity: As2Identity;
   decompression: Partial<DecompressionLimits>;
+  crypto: As2Crypto;
   answers: As2Answers;
   closing(): boolean;
 }
@@ -277,7 +273,7 @@ function readBody(l: Listener, req: http.IncomingMessage, res: http.ServerRespon
       if (size > l.opts.maxBytes) {
         chunks.length = 0;
         finish(undefined);
-        l.answers.refuse(req, res, tooLarge(l), partyHeaders(req));
+        void l.answers.refuse(req, res, tooLarge(l), partyHeaders(req));
         return;
       }
       chunks.push(c);
@@ -340,29 +336,44 @@ async function readRequest(
 // ---------------------------------------------------------------------------------------------
 // Unwrapping and storing a message
 
-/** The payload, every AS2 layer removed as the partner's policy asks; refused with the MDN disposition that says why. */
-function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): ReceivedMessage {
+/**
+ * The payload, every AS2 layer removed as the partner's policy asks, with the `processed` MDN it will
+ * be answered with once stored; refused with the MDN disposition that says why. A crypto thread that
+ * died on it is answered 500 like a failed intake: nothing was taken, send again.
+ */
+async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): Promise<Unwrapped> {
   try {
-    return receiveMessage(req.headers, r.body, {
-      signed: r.partner.signed,
-      encrypted: r.partner.encrypted,
-      certificates: r.partner.certificates,
-      keys: l.identity.keys,
-      decompression: l.decompression,
-    });
+    const mdnAt = r.as2.dispositionNotificationTo !== undefined ? l.answers.now() : undefined;
+    // The body is handed over to the thread: nothing here reads it again.
+    return await l.crypto.unwrap(
+      req.headers,
+      r.body,
+      {
+        signed: r.partner.signed,
+        encrypted: r.partner.encrypted,
+        certificates: r.partner.certificates,
+        keys: l.identity.keys,
+        decompression: l.decompression,
+      },
+      mdnAt,
+    );
   } catch (e) {
     const error =
       e instanceof GatewayError
         ? e
         : new GatewayError('EDIGW_AS2_PROCESSING_FAILED', `receiving ${r.as2.messageId}`, { cause: e });
     const disposition = dispositionFor(error);
+    if (error.code === 'EDIGW_AS2_WORKER_FAILED') {
+      const syncMdn = r.as2.dispositionNotificationTo !== undefined && r.as2.receiptDeliveryOption === undefined;
+      throw new Refusal(500, error, syncMdn ? { kind: 'mdn' } : { kind: 'text' }, disposition);
+    }
     if (r.as2.dispositionNotificationTo !== undefined) throw new Refusal(200, error, { kind: 'mdn' }, disposition);
     throw new Refusal(400, error, { kind: 'text', text: `${formatDispositionType(disposition)}: ${error.describe()}` });
   }
 }
 
 /** Hands the payload to intake (the commit); refused with 500 when it cannot be stored: nothing was recorded, send again. */
-async function store(l: Listener, r: ReadRequest, received: ReceivedMessage): Promise<As2IntakeResult> {
+async function store(l: Listener, r: ReadRequest, received: Unwrapped): Promise<As2IntakeResult> {
   const messageId = r.as2.messageId!;
   try {
     return await l.deps.intake({
@@ -392,7 +403,7 @@ async function answerDuplicate(
   l: Listener,
   res: http.ServerResponse,
   r: ReadRequest,
-  received: ReceivedMessage,
+  received: Unwrapped,
   stored: As2IntakeResult,
 ): Promise<void> {
   const { deps, answers } = l;
@@ -409,7 +420,7 @@ async function answerDuplicate(
     deps.logger.error({ message: stored.messageId, err: (e as Error).message }, 'as2: reading the stored MDN failed');
     return undefined;
   });
-  const entity = first ?? answers.mdnFor(r.as2, dispositionOf('EDIGW_AS2_DUPLICATE_DOCUMENT'), received.mic).entity;
+  const entity = first ?? (await answers.mdn(r.as2, dispositionOf('EDIGW_AS2_DUPLICATE_DOCUMENT'), received.mic));
   answers.withMdn(res, r.as2, r.partner.partnerId, entity, 200, stored.messageId);
 }
 
@@ -418,21 +429,21 @@ async function answerTaken(
   l: Listener,
   res: http.ServerResponse,
   r: ReadRequest,
-  received: ReceivedMessage,
+  received: Unwrapped,
   stored: As2IntakeResult,
 ): Promise<void> {
   const { deps, answers } = l;
   const { as2, partner } = r;
   const messageId = as2.messageId!;
   const mdnWanted = as2.dispositionNotificationTo !== undefined;
-  const disposition: Disposition = { kind: 'processed' };
-  const mdn = mdnWanted ? answers.mdnFor(as2, disposition, received.mic) : undefined;
-  const asyncMdn = mdn ? answers.asyncMdnRequest(as2, partner.partnerId, mdn.entity, stored.messageId) : undefined;
+  // Built with the unwrap, before the commit; sent only now that the receipt is committed.
+  const mdn = mdnWanted ? (received.mdn ?? (await answers.mdn(as2, { kind: 'processed' }, received.mic))) : undefined;
+  const asyncMdn = mdn ? answers.asyncMdnRequest(as2, partner.partnerId, mdn, stored.messageId) : undefined;
   let queued = false;
   try {
     const recorded = await deps.recordMdn(stored.messageId, {
-      mdn: mdn?.entity,
-      disposition: formatDispositionType(disposition),
+      mdn,
+      disposition: formatDispositionType({ kind: 'processed' }),
       mic: formatMic(received.mic),
       ...(asyncMdn ? { async: asyncMdn } : {}),
     });
@@ -455,7 +466,7 @@ async function answerTaken(
     },
     'as2 received',
   );
-  if (mdn) answers.withMdn(res, as2, partner.partnerId, mdn.entity, 200, stored.messageId, queued);
+  if (mdn) answers.withMdn(res, as2, partner.partnerId, mdn, 200, stored.messageId, queued);
   else answers.text(res, 200, `${messageId} received`);
 }
 
@@ -468,7 +479,7 @@ async function receiveAs2Message(
 ): Promise<void> {
   if (!r.as2.messageId)
     throw new Refusal(400, new GatewayError('EDIGW_AS2_HEADERS_INVALID', 'missing or invalid: Message-ID'));
-  const received = unwrap(l, req, r);
+  const received = await unwrap(l, req, r);
   const stored = await store(l, r, received);
   if (stored.duplicate) await answerDuplicate(l, res, r, received, stored);
   else await answerTaken(l, res, r, received, stored);
@@ -519,7 +530,7 @@ async function handle(l: Listener, req: http.IncomingMessage, res: http.ServerRe
     else await receiveAs2Message(l, req, res, read);
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
-    l.answers.refuse(req, res, e, read?.parties ?? partyHeaders(req), read?.as2);
+    await l.answers.refuse(req, res, e, read?.parties ?? partyHeaders(req), read?.as2);
   }
 }
 
@@ -536,17 +547,25 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
     return p;
   };
+  const crypto = startAs2Crypto({
+    threads: opts.cryptoThreads ?? 0,
+    signing: { id: opts.identity.id, reportingUA: opts.reportingUA ?? 'edi-gateway', signer: opts.identity.signer },
+    keys: opts.identity.keys,
+    logger: deps.logger,
+    testHooks: opts.cryptoTestHooks,
+  });
   const l: Listener = {
     opts,
     deps,
     identity: opts.identity,
     decompression: opts.decompression ?? { maxBytes: opts.maxBytes },
+    crypto,
     closing: () => closing,
     answers: new As2Answers({
       identity: opts.identity,
       deps,
       clock: deps.clock ?? (() => new Date()),
-      reportingUA: opts.reportingUA ?? 'edi-gateway',
+      crypto,
       track,
       closing: () => closing,
     }),
@@ -577,7 +596,10 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     handler(req, res);
   });
 
-  await listen(server, opts);
+  await listen(server, opts).catch(async (e: unknown) => {
+    await crypto.close();
+    throw e;
+  });
   server.on('error', (e) => deps.logger.error({ err: e.message }, 'as2 server error'));
   const port = (server.address() as AddressInfo).port;
   const host =
@@ -608,6 +630,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
         clearTimeout(timer);
         server.closeAllConnections();
         await stopped;
+        await crypto.close();
       })()),
   };
 }

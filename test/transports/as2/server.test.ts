@@ -181,7 +181,8 @@ function mdnOf(a: Answer): ParsedMdn {
   return parseMdn(String(a.headers['content-type']), a.body, { certificates: [us.certificate] });
 }
 
-describe('AS2 server (injected deps)', () => {
+// Every scenario twice: the work on the event loop, and on two crypto threads (crypto-pool.ts).
+describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThreads) => {
   let store: FakeStore;
   let server: As2Server;
   const start = async (over: Partial<As2ServerOptions> = {}, deps: Partial<As2ServerDeps> = {}) => {
@@ -197,6 +198,7 @@ describe('AS2 server (injected deps)', () => {
         signer: { key: us.key, certificate: us.certificate },
       },
       deps: store.deps(deps),
+      cryptoThreads,
       ...over,
     });
   };
@@ -623,6 +625,8 @@ describeWithPeer('AS2 server over HTTPS against the openssl peer (as2-send-opens
       path: '/as2',
       maxBytes: 64 * 1024,
       tls: { key: readFileSync(key), cert: readFileSync(ca) },
+      // Through the crypto threads: the openssl peer's messages unwrapped and its MDN signed there.
+      cryptoThreads: 2,
       identity: {
         id: 'OUR GATEWAY',
         keys: [{ key: ours.key, certificate: ours.certificate }],
