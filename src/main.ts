@@ -29,7 +29,7 @@ import { PartnerDirectory } from './pipeline/partner-directory';
 import type { PipelineContext } from './pipeline/context';
 import { IntakeGate } from './pipeline/intake-gate';
 import { poolOptionsFor, Workers, type WorkerOptions } from './pipeline/worker';
-import { intake, intakeFile, seenInStore } from './pipeline/intake';
+import { intake, intakeFile, intakeFiles, seenInStore } from './pipeline/intake';
 import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
 import { replayDelivery } from './pipeline/deliver';
@@ -375,6 +375,16 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
               ...input,
               remotePath: input.remotePath ?? null,
             }),
+          intakeFiles: (inputs) =>
+            intakeFiles(
+              ctx,
+              inputs.map((input) => ({
+                transport: t.spec.kind,
+                partnerId: p.id,
+                ...input,
+                remotePath: input.remotePath ?? null,
+              })),
+            ),
           seen: seenInStore(store, p.id),
           logger,
           clock: ctx.clock,

@@ -29,6 +29,8 @@ export class QualifierList<N extends string> {
     readonly title: string,
     readonly elements: Record<Standard, string>,
     readonly rows: ReadonlyArray<CodeRow<N>>,
+    /** Codes read but never written: a later directory's code that the one we write lacks. */
+    readonly readOnly: Record<Standard, ReadonlySet<string>> = { x12: new Set(), edifact: new Set() },
   ) {
     this.names = rows.map((r) => r.name);
     for (const r of rows)
@@ -48,21 +50,34 @@ export class QualifierList<N extends string> {
       const [std, code] = [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)];
       return std === standard ? code : undefined;
     }
-    return this.rows.find((r) => r.name === value)?.[standard][0];
+    return this.rows.find((r) => r.name === value)?.[standard].find((c) => !this.readOnly[standard].has(c));
   }
 }
 
-/** Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes. */
+/**
+ * Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes, and a code
+ * in brackets, `(AH)`, is read but not written.
+ */
 function list<const N extends string>(
   title: string,
   elements: Record<Standard, string>,
   rows: ReadonlyArray<readonly [N, string, string]>,
 ): QualifierList<N> {
   const codes = (s: string) => s.split(' ').filter((c) => c !== '');
+  const bare = (c: string) => c.replace(/^\((.*)\)$/, '$1');
+  const readOnly = (std: 1 | 2) =>
+    new Set(
+      rows.flatMap((r) =>
+        codes(r[std])
+          .filter((c) => c !== bare(c))
+          .map(bare),
+      ),
+    );
   return new QualifierList(
     title,
     elements,
-    rows.map(([name, x12, edifact]) => ({ name, x12: codes(x12), edifact: codes(edifact) })),
+    rows.map(([name, x12, edifact]) => ({ name, x12: codes(x12).map(bare), edifact: codes(edifact).map(bare) })),
+    { x12: readOnly(1), edifact: readOnly(2) },
   );
 }
 
@@ -113,7 +128,7 @@ export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifa
   ['carrier-reference', 'CN', 'CN'],
   ['invoice', 'IV', 'IV'],
   ['packing-list', 'PK', 'PK'],
-  ['import-license', 'IP', 'IP'],
+  ['import-license', '2A', 'IP'],
   ['internal-customer', 'IT', 'IT'],
   ['purchase-order', 'PO', 'ON'],
   ['shipment-id', 'SI', 'SI'],
@@ -151,7 +166,7 @@ export const channels = list('Communication channel', { x12: 'PER03 (365)', edif
   ['phone', 'TE', 'TE'],
   ['email', 'EM', 'EM'],
   ['fax', 'FX', 'FX'],
-  ['url', 'UR', 'AH'],
+  ['url', 'UR', '(AH)'],
   ['telex', 'TX', 'TL'],
 ]);
 
@@ -329,6 +344,40 @@ export type PackageTypeName = (typeof packageTypes.names)[number];
 export type ProductIdQualifierName = (typeof productIdQualifiers.names)[number];
 export type MarkQualifierName = (typeof markQualifiers.names)[number];
 export type MeasurementName = (typeof measurements.names)[number];
+export type OrderTypeName = (typeof orderTypes.names)[number];
+export type TransportPaymentName = (typeof transportPayments.names)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Purchase order header (docs/canonical.md, "The PurchaseOrder and where each field goes").
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What kind of order (X12 BEG02, 92 / EDIFACT BGM C002 1001). A type one standard has no code for is
+ * written there without one (BGM C002 is conditional in D96A; BEG02 is mandatory, so an 850 of such a
+ * type does not validate and is refused), never as another type: NE (new order) and SA (stand-alone)
+ * are both UN/EDIFACT 220, which reads back as SA, so NE is not written as 220.
+ */
+export const orderTypes = list('Order type', { x12: 'BEG02 (92)', edifact: 'BGM C002 1001' }, [
+  ['order', 'SA', '220 105'],
+  ['new-order', 'NE', ''],
+  ['blanket', 'BK', '221'],
+  ['rush', 'RO', '224'],
+  ['release', 'RL', '226'],
+  ['consigned', 'CN', '227'],
+  ['drop-ship', 'DS', ''],
+  ['emergency', 'EO', ''],
+]);
+
+/**
+ * Who pays the transport (X12 FOB01, 146 / EDIFACT TOD 4215). UN/EDIFACT took these codes from X12:
+ * both lists hold CC, PP, PC and TP; the rows are those whose X12 meaning is named below.
+ */
+export const transportPayments = list('Transport payment', { x12: 'FOB01 (146)', edifact: 'TOD 4215' }, [
+  ['collect', 'CC', 'CC'],
+  ['prepaid', 'PP', 'PP'],
+  ['prepaid-charged-to-customer', 'PC', 'PC'],
+  ['third-party', 'TP', 'TP'],
+]);
 
 /** Every list, in the order docs/canonical.md shows them. */
 export const codeLists: ReadonlyArray<QualifierList<string>> = [
@@ -351,7 +400,14 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   productIdQualifiers,
   markQualifiers,
   measurements,
+  orderTypes,
+  transportPayments,
 ];
+
+/** A row's codes of one standard for the docs: a code read but not written is marked so. */
+function shown(l: QualifierList<string>, r: CodeRow<string>, std: Standard): string {
+  return r[std].map((c) => (l.readOnly[std].has(c) ? `${c} (read only)` : c)).join(', ') || '—';
+}
 
 /** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */
 export function codeListsMarkdown(): string {
@@ -362,7 +418,7 @@ export function codeListsMarkdown(): string {
         '',
         '| canonical | X12 | EDIFACT |',
         '| --- | --- | --- |',
-        ...l.rows.map((r) => `| \`${r.name}\` | ${r.x12.join(', ') || '—'} | ${r.edifact.join(', ') || '—'} |`),
+        ...l.rows.map((r) => `| \`${r.name}\` | ${shown(l, r, 'x12')} | ${shown(l, r, 'edifact')} |`),
       ].join('\n'),
     )
     .join('\n\n');

@@ -1,5 +1,5 @@
 import type { Segment, Transaction } from '../edi/model';
-import { compact, numberOf, some } from './common';
+import { ccyymmdd, compact, isoDate, numberOf, some } from './common';
 import { markQualifiers, measurements as measurementNames } from './code-lists';
 import type { Mark, Measurement, ShipNotice, ShippedItem, ShippedOrder, ShippedPack } from './ship-notice';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
@@ -24,7 +24,7 @@ import {
 } from './edifact-common';
 import { eqdEquipment, eqdSegments, pacPackaging, pacSegments, tdtCarriers, tdtSegments } from './edifact-charges';
 import { piaSegments, productIds } from './edifact-pricing';
-import { packOf } from './ship-packs';
+import { itemsByPack } from './ship-packs';
 
 /** DTM 137, 11 and 17 are the notice's date, shipped and estimatedDelivery. */
 const OWN_DATES = ['137', '11', '17'];
@@ -96,6 +96,24 @@ function meaSegments(list: Measurement[] | undefined): Segment[] {
   });
 }
 
+/** DTM 137's time of day: format 203 (CCYYMMDDHHMM) as HH:MM, 204 (CCYYMMDDHHMMSS) as HH:MM:SS. */
+function issueValue(header: Seg[]): string {
+  const d = header.find((x) => x.id === 'DTM' && c(x, 1)[0] === '137');
+  return d ? (c(d, 1)[1] ?? '') : '';
+}
+
+function issueTime(header: Seg[]): string | undefined {
+  const d = header.find((x) => x.id === 'DTM' && c(x, 1)[0] === '137');
+  const [, value = '', format = ''] = d ? c(d, 1) : [];
+  const m = /^\d{8}(\d\d)(\d\d)(\d\d)?$/.exec(value);
+  if (!m || (format !== '203' && format !== '204') || (format === '204') !== (m[3] !== undefined)) return undefined;
+  return m[3] !== undefined ? `${m[1]}:${m[2]}:${m[3]}` : `${m[1]}:${m[2]}`;
+}
+
+function issueDtm(date: string, time: string): Segment {
+  return seg('DTM', ['137', ccyymmdd(date) + time.replace(/:/g, ''), time.length > 5 ? '204' : '203']);
+}
+
 /** What a CPS group says before its first line. */
 function beforeLines(cps: Seg[]): Seg[] {
   const first = cps.findIndex((x) => x.id === 'LIN');
@@ -107,6 +125,7 @@ export function fromDesadv(tx: Transaction): ShipNotice {
   const s = sections(tx);
   const bgm = s.header.find((x) => x.id === 'BGM');
   const orders: ShippedOrder[] = [];
+  const orderOf = new Map<string, ShippedOrder>();
   const packs: ShippedPack[] = [];
   const packOfCps = new Map<string, ShippedPack>();
   const groups = s.lines.filter((g) => g[0].id === 'CPS');
@@ -130,16 +149,22 @@ export function fromDesadv(tx: Transaction): ShipNotice {
     // The order is named on each line (RFF ON): the lines naming the same order are that order's items.
     for (const lin of runs(g, 'LIN')) {
       const ref = referenceWithDate(lin, 'ON');
-      const found = orders.find((o) => o.number === ref?.value && o.orderDate === ref?.date);
-      const o = found ?? compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
-      if (!found) orders.push(o);
+      const key = JSON.stringify([ref?.value, ref?.date]);
+      let o = orderOf.get(key);
+      if (!o) {
+        o = compact<ShippedOrder>({ number: ref?.value, orderDate: ref?.date, items: [] });
+        orders.push(o);
+        orderOf.set(key, o);
+      }
       const i = item(lin);
       o.items.push(pack ? { ...i, pack: pack.id } : i);
     }
   }
   return compact<ShipNotice>({
     number: bgm ? t(bgm, 2) : '',
-    date: dateOf(s.header, '137'),
+    // (A date written with seconds, format 204, is longer than dateOf() reads.)
+    date: dateOf(s.header, '137') ?? (issueTime(s.header) ? isoDate(issueValue(s.header).slice(0, 8)) : undefined),
+    time: issueTime(s.header),
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     shipped: dateOf(s.header, '11'),
     estimatedDelivery: dateOf(s.header, '17'),
@@ -185,7 +210,7 @@ function packSegments(p: ShippedPack): Segment[] {
 export function toDesadv(sn: ShipNotice): Segment[] {
   const out: Segment[] = [];
   out.push(seg('BGM', '351', sn.number, edifactPurpose.code(sn.purpose) ?? '9'));
-  if (sn.date) out.push(dtm('137', sn.date));
+  if (sn.date) out.push(sn.time ? issueDtm(sn.date, sn.time) : dtm('137', sn.date));
   if (sn.shipped) out.push(dtm('11', sn.shipped));
   if (sn.estimatedDelivery) out.push(dtm('17', sn.estimatedDelivery));
   out.push(...dtmSegments(sn.dates));
@@ -195,18 +220,17 @@ export function toDesadv(sn: ShipNotice): Segment[] {
   out.push(...tdtSegments(sn.carriers), ...eqdSegments(sn.equipment));
   const items = sn.orders.reduce((n, o) => n + o.items.length, 0);
   const packs = sn.packs ?? [];
+  const byPack = itemsByPack(sn);
   const lines = (inPack: string | undefined) => {
-    for (const order of sn.orders)
-      for (const i of order.items) {
-        if (packOf(sn, i.pack)?.id !== inPack) continue;
-        out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
-        out.push(...imdSegments(i.description));
-        out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
-        if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
-        out.push(...dtmSegments(i.dates));
-        out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
-        out.push(...rffSegments(i.references));
-      }
+    for (const { order, item: i } of byPack.get(inPack) ?? []) {
+      out.push(...linSegments(i.lineNumber, i), ...piaSegments(i.productIds));
+      out.push(...imdSegments(i.description));
+      out.push(seg('QTY', ['12', num(i.quantity), i.unit ?? '']));
+      if (i.orderedQuantity !== undefined) out.push(seg('QTY', ['21', num(i.orderedQuantity), i.unit ?? '']));
+      out.push(...dtmSegments(i.dates));
+      out.push(...referenceWithDateSegments('ON', order.number, order.orderDate));
+      out.push(...rffSegments(i.references));
+    }
   };
   if (items > 0 || sn.packaging?.length || packs.length) {
     out.push(seg('CPS', '1'), ...pacSegments(sn.packaging));

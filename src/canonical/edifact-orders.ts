@@ -1,9 +1,12 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, compact, some } from './common';
-import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
+import { compact, some } from './common';
+import { orderTypes } from './code-lists';
+import type { OrderLine, PurchaseOrder } from './purchase-order';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { todSegments, todTerms } from './delivery-terms';
+import { sccSegments, splitSchedules } from './schedules';
 import {
   alcCharges,
   alcSegments,
@@ -47,14 +50,6 @@ import {
 
 export { edifactPurpose };
 
-export const edifactOrderType = new CodeMap<OrderType>([
-  ['order', '220'],
-  ['order', '105'],
-  ['blanket', '221'],
-  ['rush', '224'],
-  ['release', '226'],
-  ['consigned', '227'],
-]);
 /** DTM 137 is the order's date, DTM 2 its requestedDelivery. */
 const OWN_DATES = ['137', '2'];
 
@@ -69,7 +64,9 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(segs: Seg[]): OrderLine {
+function line(group: Seg[]): OrderLine {
+  // The SCC groups come last in the line group: their QTYs and DTMs are the schedules', not the line's.
+  const [segs, schedules] = splitSchedules(group);
   const qty = quantity(segs, '21', '1');
   const l: OrderLine = {
     lineNumber: t(segs[0], 1) || undefined,
@@ -86,6 +83,7 @@ function line(segs: Seg[]): OrderLine {
   l.charges = some(alcCharges(segs));
   l.taxes = some(taxGroups(segs));
   l.notes = some(ftxNotes(segs));
+  l.schedules = some(schedules);
   return compact(l);
 }
 
@@ -102,13 +100,14 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     number: bgm ? t(bgm, 2) : '',
     date: dateOf(s.header, '137'),
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
-    type: (bgm && edifactOrderType.name(c(bgm, 1)[0] ?? '')) ?? 'order',
+    type: (bgm && orderTypes.read('edifact', c(bgm, 1)[0])) ?? 'order',
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
     parties: parties(s.parties),
     references: references(s.header),
     requestedDelivery: dateOf(s.header, '2'),
     dates: dtmDates(s.header, [...OWN_DATES, ...TERMS_DATES]),
     terms: terms(s.header),
+    deliveryTerms: todTerms(head),
     charges: some(alcCharges(head)),
     taxes: some(taxGroups(head)),
     carriers: some(tdtCarriers(head)),
@@ -123,7 +122,8 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
 /** The body of a D96A ORDERS for a PurchaseOrder, BGM to CNT in the message's order (no UNH or UNT). */
 export function toOrders(po: PurchaseOrder): Segment[] {
   const out: Segment[] = [];
-  out.push(seg('BGM', edifactOrderType.code(po.type) ?? '220', po.number, edifactPurpose.code(po.purpose) ?? '9'));
+  // A type EDIFACT has no code for is written without one (C002 is conditional), not as 220.
+  out.push(seg('BGM', orderTypes.write('edifact', po.type) ?? '', po.number, edifactPurpose.code(po.purpose) ?? '9'));
   if (po.date) out.push(dtm('137', po.date));
   if (po.requestedDelivery) out.push(dtm('2', po.requestedDelivery));
   out.push(...dtmSegments(po.dates));
@@ -133,7 +133,8 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...taxSegments(po.taxes));
   if (po.currency) out.push(seg('CUX', ['2', po.currency, '9']));
   out.push(...patSegments(po.terms));
-  out.push(...tdtSegments(po.carriers), ...headerPacSegments(po.packaging), ...eqdSegments(po.equipment));
+  out.push(...tdtSegments(po.carriers), ...todSegments(po.deliveryTerms));
+  out.push(...headerPacSegments(po.packaging), ...eqdSegments(po.equipment));
   out.push(...alcSegments(po.charges));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
@@ -142,7 +143,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
-    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges));
+    out.push(...taxSegments(l.taxes), ...alcSegments(l.charges), ...sccSegments(l.schedules));
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));

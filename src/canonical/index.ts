@@ -23,6 +23,9 @@ export {
   type ShipReferenceQualifier,
   type ShippedItem,
   type ShippedOrder,
+  type ShippedPack,
+  type Mark,
+  type Measurement,
   shipNotice,
 } from './ship-notice';
 export {

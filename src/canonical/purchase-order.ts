@@ -6,9 +6,12 @@
 
 import type { DocumentKind } from './kind';
 import type { Carrier, Charge, Equipment, NoteEntry, Packaging, Tax } from './business';
+import type { OrderTypeName, RawCode } from './code-lists';
 import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
+import type { DeliveryTerms } from './delivery-terms';
+import type { LineSchedule } from './schedules';
 import { fromX12_850, toX12_850 } from './x12-850';
 import { fromOrders, toOrders } from './edifact-orders';
 
@@ -38,8 +41,8 @@ export {
 /** Why the order was sent: X12 BEG01 (353) / EDIFACT BGM 1225. */
 export type OrderPurpose = DocumentPurpose;
 
-/** What kind of order: X12 BEG02 (92) / EDIFACT BGM C002 1001. */
-export type OrderType = 'order' | 'blanket' | 'rush' | 'release' | 'consigned';
+/** What kind of order: X12 BEG02 (92) / EDIFACT BGM C002 1001, through the order type list of code-lists.ts. */
+export type OrderType = OrderTypeName | RawCode;
 
 export interface OrderLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
@@ -59,6 +62,8 @@ export interface OrderLine extends ItemIds, LineDetails {
   taxes?: Tax[];
   /** Line notes (X12 MSG in the PO1 loop, one per note, general only / EDIFACT FTX in the line group). */
   notes?: NoteEntry[];
+  /** Delivery schedules (X12 SCH / EDIFACT SCC with its QTY and DTM groups). */
+  schedules?: LineSchedule[];
 }
 
 export interface PurchaseOrder {
@@ -77,6 +82,8 @@ export interface PurchaseOrder {
   dates: DateRef[];
   /** Payment terms (X12 ITD / EDIFACT PAT), as for the Invoice. */
   terms?: PaymentTerms;
+  /** Terms of delivery: who pays the transport (X12 FOB / EDIFACT TOD). */
+  deliveryTerms?: DeliveryTerms;
   /** Allowances and charges of the whole order (X12 SAC / EDIFACT ALC groups). */
   charges?: Charge[];
   /** Taxes of the whole order (X12 TXI / EDIFACT TAX groups). */

@@ -18,7 +18,9 @@ import {
   contactFunctions,
   equipmentTypes,
   noteQualifiers,
+  orderTypes as orderTypeList,
   taxTypes,
+  transportPayments,
   transportModes,
   dateQualifiers,
   isRawCode,
@@ -32,7 +34,7 @@ import {
   markQualifiers,
   measurements,
 } from './code-lists';
-import type { OrderType, PurchaseOrder } from './purchase-order';
+import type { PurchaseOrder } from './purchase-order';
 import type { Invoice, InvoiceType } from './invoice';
 import type { ShipNotice } from './ship-notice';
 import type { LineStatus, OrderResponse, ResponseStatus } from './order-response';
@@ -50,7 +52,6 @@ const purposes = [
   'confirmation',
   'duplicate',
 ] as const satisfies readonly DocumentPurpose[];
-const orderTypes = ['order', 'blanket', 'rush', 'release', 'consigned'] as const satisfies readonly OrderType[];
 const invoiceTypes = ['invoice', 'credit', 'debit', 'consolidated'] as const satisfies readonly InvoiceType[];
 const responseStatuses = ['accepted', 'changed', 'rejected'] as const satisfies readonly ResponseStatus[];
 const lineStatuses = ['accepted', 'rejected', 'changed', 'backordered'] as const satisfies readonly LineStatus[];
@@ -234,12 +235,13 @@ export const purchaseOrderSchema = z
     number: text,
     date: isoDate.optional(),
     purpose: z.enum(purposes).default('original'),
-    type: z.enum(orderTypes).default('order'),
+    type: qualified(orderTypeList).default('order'),
     currency: text.optional(),
     parties: list(party),
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    deliveryTerms: z.strictObject({ payment: qualified(transportPayments).optional() }).optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),
@@ -259,6 +261,9 @@ export const purchaseOrderSchema = z
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
         notes: z.array(note).optional(),
+        schedules: z
+          .array(z.strictObject({ quantity: amount, unit: text.optional(), dates: z.array(dateRef).optional() }))
+          .optional(),
       }),
     ),
     totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
@@ -348,6 +353,10 @@ export const shipNoticeSchema = z
     document: named('ShipNotice'),
     number: text,
     date: isoDate.optional(),
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, { error: 'expected a time as HH:MM or HH:MM:SS' })
+      .optional(),
     purpose: z.enum(purposes).default('original'),
     shipped: isoDate.optional(),
     estimatedDelivery: isoDate.optional(),

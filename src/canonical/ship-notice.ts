@@ -95,6 +95,8 @@ export interface ShipNotice {
   number: string;
   /** ISO 8601 date (YYYY-MM-DD) the notice was issued. */
   date?: string;
+  /** The time of day it was issued, HH:MM or HH:MM:SS as sent (X12 BSN04 / EDIFACT DTM 137 in format 203 or 204). */
+  time?: string;
   purpose: DocumentPurpose;
   /** ISO 8601 date the goods were shipped. */
   shipped?: string;

@@ -1,4 +1,4 @@
-import type { ShipNotice, ShippedOrder, ShippedPack } from './ship-notice';
+import type { ShipNotice, ShippedItem, ShippedOrder, ShippedPack } from './ship-notice';
 
 /**
  * How an 856 nests a ShipNotice's packages. Most notices pack each order apart (pick and pack), and
@@ -11,9 +11,25 @@ import type { ShipNotice, ShippedOrder, ShippedPack } from './ship-notice';
 export type PackLayout =
   { kind: 'by-order'; packsOf: Map<ShippedOrder, ShippedPack[]>; unplaced: ShippedPack[] } | { kind: 'by-pack' };
 
-/** The package an item names, when the notice has it (an unknown id is read as no package). */
-export function packOf(sn: ShipNotice, id: string | undefined): ShippedPack | undefined {
-  return id === undefined ? undefined : sn.packs?.find((p) => p.id === id);
+/** The ids of the notice's packages: an item naming another id is read as not packed. */
+export function packIds(sn: ShipNotice): Set<string> {
+  return new Set((sn.packs ?? []).map((p) => p.id));
+}
+
+/** The items of each package (undefined: not packed), with their orders, in the notice's order. */
+export function itemsByPack(
+  sn: ShipNotice,
+): Map<string | undefined, Array<{ order: ShippedOrder; item: ShippedItem }>> {
+  const ids = packIds(sn);
+  const out = new Map<string | undefined, Array<{ order: ShippedOrder; item: ShippedItem }>>();
+  for (const order of sn.orders)
+    for (const item of order.items) {
+      const key = item.pack !== undefined && ids.has(item.pack) ? item.pack : undefined;
+      const list = out.get(key) ?? [];
+      list.push({ order, item });
+      out.set(key, list);
+    }
+  return out;
 }
 
 export function packLayout(sn: ShipNotice): PackLayout {

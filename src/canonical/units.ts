@@ -1,9 +1,9 @@
 /**
  * Units of measure between UN/ECE Recommendation 20 (EDIFACT 6411, the canonical form) and X12 355.
  * Data, one pair per line: the Rec 20 code, the X12 code for the same unit. A code in neither column
- * is the same in both (EA, PR, BX, CT, PK, KT...). X12 355 is two characters: a Rec 20 code with no
- * pair here and not two characters long has no X12 form, and the profile check refuses the document
- * rather than send a code the receiver cannot read.
+ * is the same in both (EA, PR, BX, CT, PK, KT...). A Rec 20 code with no pair here and no place in the
+ * X12 355 list (GBND, XY) has no X12 form: the generated check (src/edi/generated-check.ts, with the
+ * lists of src/edi/x12/unit-codes.ts) refuses the document rather than send a code the receiver cannot read.
  */
 export const rec20ToX12: ReadonlyArray<readonly [rec20: string, x12: string]> = [
   // counts

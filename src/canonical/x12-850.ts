@@ -1,10 +1,13 @@
 import type { Segment, Transaction } from '../edi/model';
-import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
-import type { OrderLine, OrderType, PurchaseOrder } from './purchase-order';
+import { ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
+import type { OrderLine, PurchaseOrder } from './purchase-order';
+import { orderTypes } from './code-lists';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import { fobSegments, fobTerms } from './delivery-terms';
+import { schSchedules, schSegments } from './schedules';
 import {
   msgNotes,
   msgSegments,
@@ -25,14 +28,6 @@ import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetail
 
 export { x12Purpose };
 
-export const x12OrderType = new CodeMap<OrderType>([
-  ['order', 'SA'],
-  ['order', 'NE'],
-  ['blanket', 'BK'],
-  ['rush', 'RO'],
-  ['release', 'RL'],
-  ['consigned', 'CN'],
-]);
 /** DTM 002 is the order's requestedDelivery. */
 const OWN_DATES = ['002'];
 
@@ -66,6 +61,7 @@ function line(segs: Seg[]): OrderLine {
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
   l.notes = some(msgNotes(segs));
+  l.schedules = some(schSchedules(segs));
   return compact(l);
 }
 
@@ -83,13 +79,14 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     number: beg ? t(beg, 3) : '',
     date: beg ? isoDate(t(beg, 5)) : undefined,
     purpose: (beg && x12Purpose.name(t(beg, 1))) ?? 'original',
-    type: (beg && x12OrderType.name(t(beg, 2))) ?? 'order',
+    type: (beg && orderTypes.read('x12', t(beg, 2))) ?? 'order',
     currency: cur ? t(cur, 2) || undefined : undefined,
     parties: parties(s.parties),
     references: references(s.header),
     requestedDelivery: dtm ? isoDate(t(dtm, 2)) : undefined,
     dates: dtmDates(s.header, OWN_DATES),
     terms: itdTerms(s.header),
+    deliveryTerms: fobTerms(s.header),
     charges: some(sacCharges(s.header)),
     taxes: some(txiTaxes(s.header)),
     carriers: some(td5Carriers(s.header)),
@@ -111,7 +108,8 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
     seg(
       'BEG',
       x12Purpose.code(po.purpose) ?? '00',
-      x12OrderType.code(po.type) ?? 'SA',
+      // A type X12 has no code for leaves the mandatory BEG02 empty: the generated check refuses it.
+      orderTypes.write('x12', po.type) ?? '',
       po.number,
       '',
       po.date ? ccyymmdd(po.date) : '',
@@ -119,6 +117,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   );
   if (po.currency) out.push(seg('CUR', 'BY', po.currency));
   out.push(...refSegments(po.references));
+  out.push(...fobSegments(po.deliveryTerms));
   out.push(...sacSegments(po.charges));
   out.push(...itdSegments(po.terms));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
@@ -144,6 +143,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
     out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
     out.push(...dtmSegments(l.dates), ...msgSegments(l.notes), ...txiSegments(l.taxes));
+    out.push(...schSegments(l.schedules, l.unit));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));

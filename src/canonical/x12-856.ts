@@ -18,7 +18,7 @@ import {
 } from './x12-common';
 import { td1Packaging, td1Segments, td3Equipment, td3Segments, td5Carriers, td5Segments } from './x12-charges';
 import { productIdElements, productIds } from './x12-pricing';
-import { packLayout, packOf } from './ship-packs';
+import { packIds, packLayout } from './ship-packs';
 
 /** DTM 011 and 017 are the notice's shipped and estimatedDelivery. */
 const OWN_DATES = ['011', '017'];
@@ -32,6 +32,16 @@ const ITEM = 'I';
 
 /** MEA01 (737) written: PD, physical dimensions, as EDIFACT 6311 PD. */
 const MEASUREMENT_PURPOSE = 'PD';
+
+/** BSN04 when the notice has no time: the element is mandatory. */
+const NO_TIME = '0000';
+
+/** BSN04 (HHMM, HHMMSS, HHMMSSD…) as HH:MM or HH:MM:SS; 0000 is what writers put when they have no time. */
+function bsnTime(v: string): string | undefined {
+  const m = /^(\d\d)(\d\d)(\d\d)?/.exec(v);
+  if (!m || v === NO_TIME) return undefined;
+  return m[3] !== undefined ? `${m[1]}:${m[2]}:${m[3]}` : `${m[1]}:${m[2]}`;
+}
 
 /** One HL level: its id, its parent's id, its level code and every segment up to the next HL. */
 interface Level {
@@ -152,6 +162,7 @@ export function fromX12_856(tx: Transaction): ShipNotice {
 
   const orders: ShippedOrder[] = [];
   const orderOf = new Map<string, ShippedOrder>();
+  const byNumber = new Map<string, ShippedOrder>();
   const packs: ShippedPack[] = [];
   const packOf = new Map<string, ShippedPack>();
   let loose: ShippedOrder | undefined;
@@ -159,9 +170,12 @@ export function fromX12_856(tx: Transaction): ShipNotice {
     if (lv.code === ORDER) {
       const o = order(lv);
       // An order packed on several pallets has an O level under each (S/T/P/O/I): they are one order.
-      const same =
-        o.number !== undefined ? orders.find((x) => x.number === o.number && x.orderDate === o.orderDate) : undefined;
-      if (!same) orders.push(o);
+      const key = JSON.stringify([o.number, o.orderDate]);
+      const same = o.number !== undefined ? byNumber.get(key) : undefined;
+      if (!same) {
+        orders.push(o);
+        if (o.number !== undefined) byNumber.set(key, o);
+      }
       orderOf.set(lv.id, same ?? o);
     } else if (lv.code === PACK || lv.code === TARE) {
       const { own: segs } = split(lv.segs);
@@ -193,6 +207,7 @@ export function fromX12_856(tx: Transaction): ShipNotice {
   return compact<ShipNotice>({
     number: bsn ? t(bsn, 2) : '',
     date: bsn ? isoDate(t(bsn, 3)) : undefined,
+    time: bsn ? bsnTime(t(bsn, 4)) : undefined,
     purpose: (bsn && x12Purpose.name(t(bsn, 1))) ?? 'original',
     shipped: dtmDate([...s.header, ...shipment], '011'),
     estimatedDelivery: dtmDate([...s.header, ...shipment], '017'),
@@ -295,9 +310,10 @@ class Levels {
 
 /** Pick and pack: each order's level, its items that are not packed, then its packages with their items. */
 function byOrder(sn: ShipNotice, packsOf: Map<ShippedOrder, ShippedPack[]>, unplaced: ShippedPack[], w: Levels) {
+  const ids = packIds(sn);
   for (const o of sn.orders) {
     const parent = hasLevel(o) ? w.order(o, SHIPMENT_ID, true) : SHIPMENT_ID;
-    for (const i of o.items.filter((x) => !packOf(sn, x.pack))) w.item(i, parent);
+    for (const i of o.items.filter((x) => x.pack === undefined || !ids.has(x.pack))) w.item(i, parent);
     for (const p of packsOf.get(o) ?? []) {
       const at = w.pack(p, parent);
       for (const i of o.items.filter((x) => x.pack === p.id)) w.item(i, at);
@@ -311,9 +327,10 @@ function byOrder(sn: ShipNotice, packsOf: Map<ShippedOrder, ShippedPack[]>, unpl
  * then the packages, each with its items under a repeat of their order's level (PRF only).
  */
 function byPack(sn: ShipNotice, w: Levels) {
+  const ids = packIds(sn);
   for (const o of sn.orders) {
     const parent = hasLevel(o) ? w.order(o, SHIPMENT_ID, true) : SHIPMENT_ID;
-    for (const i of o.items.filter((x) => !packOf(sn, x.pack))) w.item(i, parent);
+    for (const i of o.items.filter((x) => x.pack === undefined || !ids.has(x.pack))) w.item(i, parent);
   }
   for (const p of sn.packs ?? []) {
     const at = w.pack(p, SHIPMENT_ID);
@@ -338,8 +355,9 @@ const SHIPMENT_ID = '1';
  */
 export function toX12_856(sn: ShipNotice): Segment[] {
   const out: Segment[] = [];
-  // BSN04 (time) is mandatory and the canonical notice carries dates only: midnight stands for "no time given".
-  out.push(seg('BSN', x12Purpose.code(sn.purpose) ?? '00', sn.number, sn.date ? ccyymmdd(sn.date) : '', '0000'));
+  // BSN04 (time) is mandatory: midnight stands for "no time given" (and is read so).
+  const time = sn.time ? sn.time.replace(/:/g, '') : NO_TIME;
+  out.push(seg('BSN', x12Purpose.code(sn.purpose) ?? '00', sn.number, sn.date ? ccyymmdd(sn.date) : '', time));
   const w = new Levels(out);
   w.hl('', SHIPMENT);
   out.push(...meaSegments(sn.measurements));

@@ -137,8 +137,15 @@ export class FilePayloads {
     return hash;
   }
 
-  /** Streams a large payload to disk with bounded memory, hashing as it goes. */
-  async putStream(chunks: AsyncIterable<Buffer>): Promise<{ sha256: string; size: number }> {
+  /**
+   * Streams a large payload to disk with bounded memory, hashing as it goes. With `syncFolder: false`
+   * the caller fsyncs `folder` itself before anything points at the payload: several payloads
+   * stored together then share one fsync per folder (Store.receiveFiles).
+   */
+  async putStream(
+    chunks: AsyncIterable<Buffer>,
+    opts: { syncFolder?: boolean } = {},
+  ): Promise<{ sha256: string; size: number; folder: string }> {
     await this.ensureDir(this.root);
     const tmp = join(this.root, `.incoming.${randomUUID()}.tmp`);
     const hash = createHash('sha256');
@@ -156,14 +163,18 @@ export class FilePayloads {
     }
     const hex = hash.digest('hex');
     const final = this.path(hex);
+    const folder = dirname(final);
+    const sync = opts.syncFolder ?? true;
     if (existsSync(final)) {
       await rm(tmp);
-      return { sha256: hex, size };
+      // Present already: synced again, as in putAsync(), in case another intake put it a moment ago.
+      if (sync) await syncDir(folder);
+      return { sha256: hex, size, folder };
     }
-    await this.ensureDir(dirname(final));
+    await this.ensureDir(folder);
     await rename(tmp, final);
-    await syncDir(dirname(final));
-    return { sha256: hex, size };
+    if (sync) await syncDir(folder);
+    return { sha256: hex, size, folder };
   }
 
   /** Where the payload's file is (the one-level layout, or a store's older two-level one). */

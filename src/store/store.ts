@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import type { DataSource, EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import {
   boundPool,
   createDataSource,
@@ -28,6 +28,7 @@ import {
   type Direction,
 } from './entities';
 import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
+import { syncDir } from '../sync-dir';
 import { Queue } from './queue';
 import { Serial } from './serial';
 import { ControlNumbers } from './control-numbers';
@@ -104,6 +105,13 @@ export interface ReceiveInput {
   job?: string | null;
   status?: string;
 }
+
+/** A file on disk to receive (see Store.receiveFile). */
+export type ReceiveFileInput = Omit<ReceiveInput, 'bytes'> & {
+  path: string;
+  size?: number;
+  synced?: { sha256: string; size: number };
+};
 
 export interface Received {
   message: MessageRecord;
@@ -337,6 +345,31 @@ export class Store {
   }
 
   /**
+   * interchangeReceivedBefore() for the files of one batch, in one query: for each head, the message
+   * that brought in that interchange from this partner before, if one did.
+   */
+  async interchangesReceivedBefore(
+    partnerId: string,
+    heads: Array<{ sender: { id: string }; receiver: { id: string }; controlNumber: string } | undefined>,
+  ): Promise<Array<string | undefined>> {
+    const key = (sender: string, receiver: string, control: string) => `${sender}\u0000${receiver}\u0000${control}`;
+    const wanted = heads.map((h) =>
+      h ? { s: h.sender.id.slice(0, 35), r: h.receiver.id.slice(0, 35), c: h.controlNumber.slice(0, 14) } : undefined,
+    );
+    const controls = [...new Set(wanted.flatMap((w) => (w ? [w.c] : [])))];
+    if (controls.length === 0) return heads.map(() => undefined);
+    const hits = await this.read((m) =>
+      m.find(InterchangeRecord, {
+        // The control number's own index finds the few candidates; the rest of the key is compared here.
+        where: { partnerKey: partnerId, controlNumber: In(controls), direction: 'in' },
+        select: { messageId: true, senderId: true, receiverId: true, controlNumber: true },
+      }),
+    );
+    const found = new Map(hits.map((h) => [key(h.senderId, h.receiverId, h.controlNumber), h.messageId]));
+    return wanted.map((w) => (w ? found.get(key(w.s, w.r, w.c)) : undefined));
+  }
+
+  /**
    * What a metrics scrape reads: unfinished jobs per kind and status (finished ones are history), the
    * dead-lettered deliveries waiting for a replay, and the partners an operator paused. On the side connection, as health is, so a
    * scrape never queues behind the jobs for a pooled connection.
@@ -409,9 +442,46 @@ export class Store {
    * of copied. With `size`, bytes read that are not that many (someone still writes the file) fail
    * with EDIGW_FILE_CHANGED before anything commits.
    */
-  async receiveFile(
-    input: Omit<ReceiveInput, 'bytes'> & { path: string; size?: number; synced?: { sha256: string; size: number } },
-  ): Promise<Received> {
+  async receiveFile(input: ReceiveFileInput): Promise<Received> {
+    const staged = await this.stageFile(input, true);
+    return this.commitReceipt(staged.input, staged.message);
+  }
+
+  /**
+   * receiveFile() for files that arrived together, sharing their durability work: every large one is
+   * written and fsynced, each payload folder is fsynced once for all of them, and then all the receipts
+   * commit in one transaction (the group commit), where one by one each would pay its folder fsync and
+   * its commit. Settles per file, in order: a file that cannot be read (gone, changed, unreadable)
+   * fails alone before anything commits, a row the database refuses fails alone (the group is retried
+   * one by one), and a folder fsync that fails fails every large file of the batch. A fulfilled result
+   * is committed; a rejected one left nothing that points at its bytes.
+   */
+  async receiveFiles(inputs: ReceiveFileInput[]): Promise<Array<PromiseSettledResult<Received>>> {
+    const staged = await Promise.allSettled(inputs.map((input) => this.stageFile(input, false)));
+    const folders = new Set<string>();
+    for (const s of staged) if (s.status === 'fulfilled' && s.value.folder) folders.add(s.value.folder);
+    let unsynced: unknown;
+    await Promise.all([...folders].map((f) => syncDir(f))).catch((e: unknown) => {
+      unsynced = e;
+    });
+    // Queued in one synchronous pass, so the group commit takes them as one transaction.
+    return Promise.allSettled(
+      staged.map((s) => {
+        if (s.status === 'rejected') return Promise.reject(s.reason);
+        if (s.value.folder && unsynced !== undefined) return Promise.reject(unsynced);
+        return this.commitReceipt(s.value.input, s.value.message);
+      }),
+    );
+  }
+
+  /**
+   * A file's bytes made ready to commit: read into what will be its row, or streamed into the
+   * payload store. `folder` is the payload folder still to fsync when `syncFolder` is false.
+   */
+  private async stageFile(
+    input: ReceiveFileInput,
+    syncFolder: boolean,
+  ): Promise<{ input: ReceiveInput; message: MessageRecord; folder?: string }> {
     const { path, synced, size: expected, ...rest } = input;
     const check = (read: number) => {
       if (expected !== undefined && read !== expected)
@@ -426,17 +496,26 @@ export class Store {
     if (!this.files || !this.inFile(size)) {
       const bytes = this.files ? readFileSync(path) : await readFile(path);
       check(bytes.length);
-      return this.receive({ ...rest, bytes });
+      const hash = sha256(bytes);
+      if (this.inFile(bytes.length)) {
+        // It grew past the inline size between the stat and the read: a file of its own after all.
+        const put = { ...rest, bytes };
+        await this.files!.putAsync(bytes, hash);
+        return { input: put, message: this.newMessage(put, hash, bytes.length) };
+      }
+      return { input: { ...rest, bytes }, message: this.newMessage(rest, hash, bytes.length) };
     }
-    let stored: { sha256: string; size: number };
     if (synced) {
       await this.files.adopt(path, synced.sha256);
-      stored = synced;
-    } else {
-      stored = await this.files.putStream(fileChunks(path));
-      check(stored.size);
+      return { input: { ...rest, bytes: EMPTY }, message: this.newMessage(rest, synced.sha256, synced.size) };
     }
-    return this.commitReceipt({ ...rest, bytes: EMPTY }, this.newMessage(rest, stored.sha256, stored.size));
+    const stored = await this.files.putStream(fileChunks(path), { syncFolder });
+    check(stored.size);
+    return {
+      input: { ...rest, bytes: EMPTY },
+      message: this.newMessage(rest, stored.sha256, stored.size),
+      folder: syncFolder ? undefined : stored.folder,
+    };
   }
 
   /**

@@ -42,6 +42,13 @@ export interface InboundDeps {
    * Absent: the transport reads the file and calls intake().
    */
   intakeFile?(input: IntakeFileInput): Promise<{ messageId: string }>;
+  /**
+   * intakeFile() for files that arrived together: they share one commit (and one fsync per payload
+   * folder), which resolves the whole batch at once. One outcome per input, in order: `messageId` when
+   * that file is committed (its receipt may be given now), `error` when that file alone failed (left
+   * uncommitted; give no receipt). Absent: the transport takes its files in one by one.
+   */
+  intakeFiles?(inputs: IntakeFileInput[]): Promise<Array<{ messageId: string } | { error: unknown }>>;
   logger: TransportLogger;
   clock: () => Date;
   /**

@@ -141,7 +141,16 @@ run('canonical purchase order: reading the corpus', () => {
     });
     expect(po.lines).toEqual([
       // PO105 PE: the price is per each.
-      { lineNumber: '1', quantity: 25, unit: 'EA', unitPrice: 36, unitPriceUnit: 'EA', manufacturerItem: 'XYZ-1234' },
+      {
+        lineNumber: '1',
+        quantity: 25,
+        unit: 'EA',
+        unitPrice: 36,
+        unitPriceUnit: 'EA',
+        manufacturerItem: 'XYZ-1234',
+        // SCH*25*EA***106*20170615: 106 (required by) is in no date list, so it stays X12's.
+        schedules: [{ quantity: 25, unit: 'EA', dates: [{ qualifier: 'x12:106', date: '2017-06-15' }] }],
+      },
     ]);
     expect(po.totals).toEqual({ lineCount: 1, amount: 900 });
   });
@@ -153,7 +162,7 @@ run('canonical purchase order: reading the corpus', () => {
     expect(po).toMatchObject({
       number: 'S115921858',
       date: '2004-03-17',
-      type: 'order',
+      type: 'new-order',
       references: [
         { qualifier: 'promotion', value: '040209' },
         { qualifier: 'x12:MU', value: '0.3492' },

@@ -327,7 +327,7 @@ describe('canonical schemas: located issues', () => {
       }),
     ).toEqual({
       issues: [
-        'type: expected one of "order", "blanket", "rush", "release", "consigned", got "standing"',
+        'type: expected one of "order", "new-order", "blanket", "rush", "release", "consigned", "drop-ship", "emergency", or x12:CODE / edifact:CODE, got "standing"',
         `parties[0].role: expected one of ${roles}, or x12:CODE / edifact:CODE, got "boss"`,
         `references[0].qualifier: expected one of ${refs}, or x12:CODE / edifact:CODE, got "bill of lading"`,
         expect.stringMatching(/^dates\[0\]\.qualifier: expected one of "cancel-after", .*, got "x12:"$/),

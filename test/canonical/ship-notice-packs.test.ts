@@ -330,6 +330,40 @@ function packed(sn: ShipNotice): string[] {
   return [...items, ...empty].sort();
 }
 
+describe('canonical ship notice: the time it was issued', () => {
+  const base: ShipNotice = {
+    number: 'ASN-T',
+    date: '2024-03-01',
+    purpose: 'original',
+    parties: [],
+    references: [],
+    dates: [],
+    orders: [{ number: 'PO-1', items: [{ quantity: 1, unit: 'EA', gtin: '4012345000030' }] }],
+  };
+
+  test.each([
+    ['14:24', 'BSN*00*ASN-T*20240301*1424~', "DTM+137:202403011424:203'"],
+    ['14:24:28', 'BSN*00*ASN-T*20240301*142428~', "DTM+137:20240301142428:204'"],
+  ])('BSN04 %s <-> DTM 137 with the time, both ways', (time, bsn, dtm) => {
+    const sn = { ...base, time };
+    const x12 = via(shipNotice, 'x12', sn);
+    expectClean(x12.ic);
+    expect(x12.bytes.toString()).toContain(bsn);
+    expect(x12.doc).toEqual(sn);
+    const edifact = via(shipNotice, 'edifact', sn);
+    expectClean(edifact.ic);
+    expect(edifact.bytes.toString('latin1')).toContain(dtm);
+    expect(edifact.doc).toEqual(sn);
+  });
+
+  test('no time: BSN04 0000 (mandatory) and DTM 137 a date, both read back as no time', () => {
+    const x12 = via(shipNotice, 'x12', base);
+    expect(x12.bytes.toString()).toContain('BSN*00*ASN-T*20240301*0000~');
+    expect(x12.doc).toEqual(base);
+    expect(via(shipNotice, 'edifact', base).bytes.toString('latin1')).toContain("DTM+137:20240301:102'");
+  });
+});
+
 describe('canonical ship notice: packages, property', () => {
   test('any packing survives X12 and EDIFACT and each through the other: every item in the same chain of packages, both documents clean', () => {
     fc.assert(

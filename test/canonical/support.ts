@@ -17,7 +17,9 @@ import {
   priceQualifiers,
   priceTypes,
   productIdQualifiers,
+  orderTypes,
   referenceQualifiers,
+  transportPayments,
 } from '../../src/canonical/code-lists';
 import {
   type DocumentKind,
@@ -160,10 +162,16 @@ export const contacts = fc.uniqueArray(
       function: fc.constantFrom(...contactFunctions.names),
       name: optional(text(35)),
       communications: optional(
-        fc.array(fc.record({ channel: fc.constantFrom(...channels.names), value: code(1, 80) }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
+        fc.array(
+          fc.record({
+            channel: fc.constantFrom(...channels.names.filter((n) => channels.write('edifact', n) !== undefined)),
+            value: code(1, 80),
+          }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
       ),
     })
     .map(defined),
@@ -258,6 +266,8 @@ function x12Only(key: string, v: unknown): unknown {
     });
   if (key === 'taxes')
     return v.filter((x: Record<string, unknown>) => x.amount !== undefined || x.percent !== undefined);
+  // SCH05/SCH06 are mandatory: a schedule with no date is not written.
+  if (key === 'schedules') return v.filter((x: Record<string, unknown>) => Array.isArray(x.dates) && x.dates.length);
   return v;
 }
 
@@ -296,7 +306,12 @@ export function portable<D>(doc: D, target?: Standard): D {
     }
     return out;
   };
-  return onlyBoth(walk(doc, true)) as D;
+  const out = onlyBoth(walk(doc, true)) as Record<string, unknown>;
+  // An order type one standard has no code for (NE, a new order) crosses as no type: an order.
+  const type = (doc as Record<string, unknown>).type;
+  if (typeof type === 'string' && (orderTypes.names as readonly string[]).includes(type) && !inBoth(orderTypes, type))
+    out.type = 'order';
+  return out as D;
 }
 
 /** Both columns of a code list hold a code for the name: what crosses between the standards. */
@@ -378,6 +393,7 @@ export const fullPurchaseOrder: PurchaseOrder = {
   date: '2024-02-29',
   purpose: 'change',
   type: 'blanket',
+  deliveryTerms: { payment: 'prepaid' },
   currency: 'EUR',
   parties: [
     {
@@ -404,7 +420,7 @@ export const fullPurchaseOrder: PurchaseOrder = {
             { channel: 'phone', value: '+1 555 0100' },
             { channel: 'email', value: 'pat@example.com' },
             { channel: 'fax', value: '+1 555 0101' },
-            { channel: 'url', value: 'https://example.com/orders' },
+            { channel: 'telex', value: '4711 ACME' },
           ],
         },
         { function: 'information', communications: [{ channel: 'phone', value: '+1 555 0199' }] },
@@ -471,6 +487,17 @@ export const fullPurchaseOrder: PurchaseOrder = {
       unit: 'CS',
       buyerItem: 'B2',
       dates: [{ qualifier: 'requested-delivery', date: '2024-03-16' }],
+      schedules: [
+        { quantity: 8, unit: 'CS', dates: [{ qualifier: 'requested-delivery', date: '2024-03-16' }] },
+        {
+          quantity: 4,
+          unit: 'CS',
+          dates: [
+            { qualifier: 'requested-ship', date: '2024-03-20', time: '08:30' },
+            { qualifier: 'requested-delivery', date: '2024-03-23' },
+          ],
+        },
+      ],
     },
   ],
   totals: { lineCount: 2, amount: 3098.75 },
@@ -662,6 +689,7 @@ export const purchaseOrders: fc.Arbitrary<PurchaseOrder> = fc
     requestedDelivery: optional(isoDay),
     dates: dates(['requested-delivery']),
     terms: optional(paymentTerms),
+    deliveryTerms: optional(fc.record({ payment: fc.constantFrom(...transportPayments.names) })),
     lines: fc.array(orderLine, { minLength: 1, maxLength: 4 }), // an 850 needs a PO1
     totals: fc.record({ lineCount: count(999), amount: optional(money()) }).map(defined),
     notes: fc.array(text(300), { maxLength: 3 }),

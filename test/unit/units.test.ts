@@ -3,6 +3,7 @@ import { checkDocument, purchaseOrder, shipNotice, x12Interchange } from '../../
 import { builtInProfiles } from '../../src/config/profiles';
 import { checkGenerated } from '../../src/edi/generated-check';
 import { write } from '../../src/edi/write';
+import { x12UnitCodes } from '../../src/edi/x12/unit-codes';
 
 const env = {
   sender: { qualifier: 'ZZ', id: 'US' },
@@ -30,11 +31,11 @@ describe('units: UN/ECE Recommendation 20 ⇄ X12 355', () => {
     ['CT', 'CT'],
   ])('%s is written to X12 as %s', (rec20, x12) => expect(unitToX12Code(rec20)).toBe(x12));
 
-  const po = (unit: string) => {
-    const r = checkDocument(purchaseOrder, { number: 'PO-1', date: '2026-01-02', lines: [{ quantity: 2, unit }] });
+  const po = (unit: string, version = '004010', lines: object[] = [{ quantity: 2, unit }]) => {
+    const r = checkDocument(purchaseOrder, { number: 'PO-1', date: '2026-01-02', lines });
     if (!r.ok) throw new Error(r.issues.join('; '));
     const body = purchaseOrder.x12.write(r.value);
-    return write(x12Interchange([{ type: '850', version: '004010', body }], env));
+    return write(x12Interchange([{ type: '850', version, body }], env));
   };
   const profiles = builtInProfiles().set;
 
@@ -62,5 +63,50 @@ describe('units: UN/ECE Recommendation 20 ⇄ X12 355', () => {
     const bytes = write(x12Interchange([{ type: '856', version: '004010', body }], { ...env, functionalId: 'SH' }));
     const errors = checkGenerated(bytes, profiles).errors;
     expect(errors.map((d) => [d.location.segmentId, d.location.element])).toContainEqual(['SN1', 3]);
+  });
+
+  test('every X12 code the unit table writes is in the 355 list of 004010 and of 005010', () => {
+    for (const [, x12] of rec20ToX12) {
+      expect(x12UnitCodes('004010').has(x12)).toBe(true);
+      expect(x12UnitCodes('005010').has(x12)).toBe(true);
+    }
+  });
+
+  test('a two-character Rec 20 code with no X12 355 counterpart (XY) is refused at PO103 with its value, in 004010 and 005010', () => {
+    for (const version of ['004010', '005010']) {
+      const errors = checkGenerated(po('XY', version), profiles).errors;
+      const at = errors.filter((d) => d.location.segmentId === 'PO1' && d.location.element === 3);
+      expect(at).toHaveLength(1);
+      expect(at[0]).toMatchObject({ code: '7', value: 'XY', elementRef: '355', location: { segment: 3 } });
+      expect(at[0].message).toContain(`PO103 "XY" is no X12 ${version} unit code (355)`);
+    }
+  });
+
+  test('the 355 check reads every place a unit goes: a store allocation and a packaging unit of no X12 form are named', () => {
+    const bytes = po('EA', '004010', [
+      {
+        quantity: 2,
+        unit: 'EA',
+        allocations: [{ location: '0001', quantity: 2, unit: 'XY' }],
+        packaging: [{ pack: 4, size: 1, unit: 'XZ' }],
+      },
+    ]);
+    const errors = checkGenerated(bytes, profiles).errors.map((d) => [
+      d.location.segmentId,
+      d.location.element,
+      d.value,
+    ]);
+    expect(errors).toContainEqual(['SDQ', 1, 'XY']);
+    expect(errors).toContainEqual(['PO4', 3, 'XZ']);
+  });
+
+  test('005010 adds codes 004010 lacks: Z7 passes in 005010 and is refused in 004010', () => {
+    expect(checkGenerated(po('Z7', '005010'), profiles).errors).toEqual([]);
+    expect(checkGenerated(po('Z7', '004010'), profiles).errors.map((d) => d.value)).toEqual(['Z7']);
+  });
+
+  test('a too-long code (GBND) is reported once, by the profile, not again by the 355 check', () => {
+    const at = checkGenerated(po('GBND'), profiles).errors.filter((d) => d.location.segmentId === 'PO1');
+    expect(at).toHaveLength(1);
   });
 });
