@@ -1,6 +1,6 @@
 /**
  * An Ed25519 key pair in OpenSSH's own formats, made from node:crypto. ssh2's generateKeyPairSync strips
- * leading zero bytes from the 32-byte public key (mscdex/ssh2#1390), so about one key in 128 it makes is
+ * leading zero bytes from the 32-byte public key (mscdex/ssh2#1390), so about one key in 256 it makes is
  * one that ssh2 itself, and OpenSSH, refuse to read: a fresh install would have had a host key it could
  * not serve. The layout is OpenSSH's PROTOCOL.key ("openssh-key-v1", unencrypted) and RFC 8709 §4.
  */
