@@ -9,10 +9,11 @@
  * dropped connection, so their clients send them again.
  */
 import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../errors';
 import type { RunningSftpServer, SftpServerOptions } from './server';
 import { defineListener } from '../spec';
+import { startThread } from '../thread-loader';
 import { checkHosted, hostedFiles, sftpHosted } from './partner-file';
 import {
   fieldsFromWire,
@@ -152,21 +153,7 @@ function post(worker: Worker, m: ToThread): void {
 }
 
 function newWorker(settings: ThreadSettings): Worker {
-  const entry = join(__dirname, `thread-entry${extname(__filename)}`);
-  if (entry.endsWith('.js')) return new Worker(entry, { workerData: settings });
-  // Run from the TypeScript sources (the tests): the thread compiles them as it loads them, with the
-  // same compiler and settings as the test runner.
-  const bootstrap = `
-const { readFileSync } = require('node:fs');
-const swc = require(${JSON.stringify(require.resolve('@swc/core'))});
-const options = {
-  jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' },
-  module: { type: 'commonjs' },
-};
-require.extensions['.ts'] = (module, file) => module._compile(swc.transformSync(readFileSync(file, 'utf8'), { ...options, filename: file }).code, file);
-require(${JSON.stringify(entry)});
-`;
-  return new Worker(bootstrap, { eval: true, workerData: settings });
+  return startThread(join(__dirname, `thread-entry${extname(__filename)}`), { workerData: settings });
 }
 
 /** The hosted SFTP server: gateway.yaml `sftp` sets it up; a partner's `inbound.sftp` is its login. */
