@@ -6,7 +6,7 @@
 import type { Standard, Transaction } from '../../src/edi/model';
 import { type DocumentKind, invoice, orderResponse } from '../../src/canonical';
 import { standardTranslation, translationLosses } from '../../src/canonical/losses';
-import { expectClean, parse, portable, profiles, via } from './support';
+import { expectClean, expectRoundTrip, parse, profiles, via } from './support';
 
 const isa = (gs: string) =>
   `ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1230*U*00401*000000042*0*P*>~GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~`;
@@ -36,16 +36,9 @@ async function losses<D>(kind: DocumentKind<D>, from: Standard, tx: Transaction)
 
 /** Written in its own standard and read back: the same document; through the other and back: what portable() says. */
 function bothWays<D>(kind: DocumentKind<D>, from: Standard, doc: D): void {
-  const same = via(kind, from, doc);
-  expectClean(same.ic);
-  expect(same.doc).toEqual(doc);
-  const other: Standard = from === 'x12' ? 'edifact' : 'x12';
-  const there = via(kind, other, doc);
-  expectClean(there.ic);
-  expect(there.doc).toEqual(portable(doc, other));
-  const back = via(kind, from, there.doc);
-  expectClean(back.ic);
-  expect(back.doc).toEqual(portable(doc, 'x12'));
+  // The document written in its own standard is clean too; the round trip itself is the shared one.
+  expectClean(via(kind, from, doc).ic);
+  expectRoundTrip(kind, from, doc);
 }
 
 describe('money: an EDIFACT INVOIC with seller and payee, VAT numbers, terms, invoice prices and totals', () => {
