@@ -432,7 +432,7 @@ export class Store {
     // The thread first: the gateway's connection, closing last, then checkpoints what is left and removes the WAL.
     await this.checkpointer?.stop();
     if (this.ds.isInitialized) await this.ds.destroy();
-    this.walSync?.close();
+    await this.walSync?.close();
   }
 
   /**

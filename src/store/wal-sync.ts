@@ -109,7 +109,9 @@ export class WalSync {
     return fd;
   }
 
-  close(): void {
+  /** After the connection closed: waits for a sync in flight, then lets the WAL go. */
+  async close(): Promise<void> {
+    await this.running;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
