@@ -148,14 +148,9 @@ export class Queue {
         }),
       );
     }
-    const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
-    // A job whose leases ran out more often than it may be tried is dead, not run again.
-    const live: Job[] = [];
-    for (const j of jobs) {
-      if (j.attempts > j.maxAttempts) await this.dead(j, `abandoned: its lease ran out ${j.attempts - 1} times`);
-      else live.push(j);
-    }
-    return live;
+    // A job past its last attempt (its holder died on it: see outOfAttempts) is returned too: the
+    // worker dead-letters it with its message or delivery, which the store alone cannot.
+    return rows.map(toJob).sort((a, b) => a.id - b.id);
   }
 
   /** Claims one particular queued job, by its key (a command that runs the job it just queued). */
@@ -211,8 +206,9 @@ export class Queue {
    * its count of starts: the crash guard then sees it as a start that stopped its worker, and after
    * `maxCrashes` of them dead-letters it instead of starting it again.
    */
-  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
-    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
+  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'lost'> {
+    // Even after its last attempt: the next claim finds it out of attempts, and the worker dead-letters
+    // it with its message or delivery (as a holder's death would), not the queue row alone.
     const runAt = new Date(this.clock().getTime() + delayMs);
     return (await this.finish(job, { status: 'queued', lastError: error, runAt, keepStarts: true })) ? 'retry' : 'lost';
   }

@@ -246,5 +246,39 @@ for (const kind of DATABASES) {
         expect(await workers.stop(5_000)).toBe(true);
       }
     });
+
+    it('a job whose last attempt ended with its worker dead is dead-lettered with its message failed and an event, not silently', async (h) => {
+      // Two attempts allowed; both holders died, fewer times than the crash guard counts (3).
+      const { messageId } = await intake(h.ctx, {
+        transport: 'file',
+        partnerId: 'acme',
+        bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 305 })),
+        fileName: 'crash-305.x12',
+      });
+      await h.store.ds.manager.update(JobRecord, { key: `${messageId}:process` }, { maxAttempts: 2 });
+      for (let i = 0; i < 2; i++) {
+        await until('the process job', async () => (await h.store.queue.claim(`doomed-${i}`, 1, 1, ['process']))[0]);
+        await sleep(10);
+      }
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 20, maxCrashes: 3 });
+      workers.start();
+      try {
+        const row = await until('the job dead-lettered', async () => {
+          const r = await jobRow(h, `${messageId}:process`);
+          return r.status === 'dead' && r;
+        });
+        expect(row.lastError).toContain('EDIGW_JOB_ABANDONED');
+        const message = await until('the message failed', async () => {
+          const m = await h.store.message(messageId);
+          return m?.status === 'failed' && m;
+        });
+        expect(message.error).toContain('2 attempts');
+        const events = await h.store.ds.manager.findBy(EventRecord, { messageId, stage: 'dead-letter' });
+        expect(events).toEqual([expect.objectContaining({ status: 'error', code: 'EDIGW_JOB_ABANDONED' })]);
+        expect(await h.store.ds.manager.countBy(InterchangeRecord, { messageId })).toBe(0);
+      } finally {
+        expect(await workers.stop(5_000)).toBe(true);
+      }
+    });
   });
 }
