@@ -22,6 +22,11 @@ export interface Job {
   starts: number;
   /** Set by the worker running the job; aborted when its lease was lost: do no more side effects. */
   lease?: AbortSignal;
+  /**
+   * Set here once this claim of the job ended (completed, retried, dead-lettered, postponed, given
+   * back): a lease renewal refused after that is no takeover by another worker.
+   */
+  ended?: boolean;
 }
 
 export interface EnqueueInput {
@@ -228,7 +233,7 @@ export class Queue {
           [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
         ),
       );
-      return affected(result) === 1;
+      return this.ended(job, result);
     });
   }
 
@@ -276,8 +281,15 @@ export class Queue {
           [now, now, job.id, job.claimedBy, job.attempts],
         ),
       );
-      return affected(result) === 1;
+      return this.ended(job, result);
     });
+  }
+
+  /** Whether an UPDATE that ends this claim of `job` took effect; if it did, the job is marked ended. */
+  private ended(job: Job, result: unknown): boolean {
+    const ok = affected(result) === 1;
+    if (ok) job.ended = true;
+    return ok;
   }
 
   /**
@@ -349,7 +361,9 @@ export class Queue {
         [...args, job.id, job.claimedBy, job.attempts],
       ),
     );
-    return affected(result) === 1;
+    const ok = affected(result) === 1;
+    if (ok && set.status !== 'running') job.ended = true;
+    return ok;
   }
 
   /** The job with this key, in any status (its data parsed); inside the caller's transaction. */

@@ -6,6 +6,8 @@
 import { EventRecord, InterchangeRecord, JobRecord } from '../../src/store/entities';
 import type { Job } from '../../src/store/queue';
 import { intake } from '../../src/pipeline/intake';
+import { Heartbeat } from '../../src/pipeline/heartbeat';
+import type { Logger } from '../../src/pipeline/logger';
 import { Workers } from '../../src/pipeline/worker';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, pipelineContext, x12Interchange } from './support';
@@ -125,6 +127,30 @@ for (const kind of DATABASES) {
         expect(await workers.stop(5_000)).toBe(true);
         spy.mockRestore();
       }
+    });
+
+    it('a job its holder finished, retried or postponed before letting go of it is not reported as taken over', async (h) => {
+      // A worker lets go of a batch's jobs when the whole batch is done: a beat in between finds the
+      // first ones no longer running, which is no takeover.
+      for (let i = 0; i < 3; i++) await h.store.queue.enqueue({ kind: 'held', key: `held:${i}` });
+      const jobs = await h.store.queue.claim('holder', 3, 60_000, ['held']);
+      expect(jobs).toHaveLength(3);
+      const warn = jest.fn();
+      const extend = jest.spyOn(h.store.queue, 'extend');
+      const heartbeat = new Heartbeat(h.store.queue, 60_000, { warn } as unknown as Logger, 100);
+      for (const job of jobs) heartbeat.hold(job);
+      expect(await h.store.queue.complete(jobs[0])).toBe(true);
+      expect(await h.store.queue.retry(jobs[1], 'failed once', 60_000)).toBe('retry');
+      expect(await h.store.queue.postpone(jobs[2], 'waited', 60_000)).toBe(true);
+      heartbeat.start();
+      try {
+        await until('a beat over the three', async () => extend.mock.calls.length >= 3);
+      } finally {
+        await heartbeat.stop();
+        extend.mockRestore();
+      }
+      expect(warn).not.toHaveBeenCalled();
+      expect(jobs.map((j) => j.lease?.aborted)).toEqual([false, false, false]);
     });
 
     it('an orderly stop that leaves a running job to its lease does not count that start as a crash', async (h) => {
