@@ -284,6 +284,10 @@ export const catalogue = {
     kind: 'retry',
     message: 'the database chose this transaction as a deadlock victim; the work is tried again later',
   },
+  EDIGW_STORE_SYNC_FAILED: {
+    kind: 'retry',
+    message: 'the database could not be synced to disk: nothing more is acknowledged until the gateway is restarted',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
