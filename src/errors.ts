@@ -126,6 +126,11 @@ export const catalogue = {
     message:
       'each start of this job ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than started again',
   },
+  EDIGW_JOB_ABANDONED: {
+    kind: 'dead',
+    message:
+      'the last attempt this job had ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than left unfinished',
+  },
   EDIGW_CONFIG_INVALID: { kind: 'config', message: 'the configuration is invalid' },
   EDIGW_AS2_DECRYPTION_FAILED: {
     kind: 'disposition',
