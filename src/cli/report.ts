@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile, type GatewayConfig, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
 import { Store } from '../store/store';
