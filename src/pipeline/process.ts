@@ -159,7 +159,12 @@ export async function processTogether(ctx: PipelineContext, jobs: Job[], opts: P
   try {
     done = await store.transaction(async (m) => {
       const out: Done[] = [];
-      for (const read of reads) out.push(await recordProcessed(ctx, m, read));
+      for (const read of reads) out.push(await recordProcessed(ctx, m, read, false));
+      // The rows of every job in one set of multi-row inserts, then each job's fenced completion.
+      const rows = new Batch();
+      for (const d of out) rows.take(d.batch);
+      await rows.flush(ctx, m);
+      for (const read of reads) await completeFenced(ctx, m, read.job);
       return out;
     });
   } catch (e) {
@@ -204,10 +209,13 @@ function readPayload(ctx: PipelineContext, job: Job, message: MessageRecord, pay
   return { job, message, payload, parsed, unreadable, eventId };
 }
 
-/** A job's work inside the transaction `m`, ending with its fenced completion; throws if the job is no longer ours. */
-async function recordProcessed(ctx: PipelineContext, m: Tx, read: Read): Promise<Done> {
+/**
+ * A job's work inside the transaction `m`, ending with its rows inserted and its fenced completion
+ * (throws if the job is no longer ours); with `complete` false, the caller does both for a batch.
+ */
+async function recordProcessed(ctx: PipelineContext, m: Tx, read: Read, complete = true): Promise<Done> {
   const { store } = ctx;
-  const { job, message, payload, parsed, eventId } = read;
+  const { message, payload, parsed, eventId } = read;
   const w: Work = {
     ctx,
     m,
@@ -274,11 +282,17 @@ async function recordProcessed(ctx: PipelineContext, m: Tx, read: Read): Promise
     detail: status,
   });
   countSets(w.batch);
-  await w.batch.flush(ctx, m);
-  // The fence: a worker whose lease ran out must not commit work another worker is redoing.
-  if (!(await store.queue.complete(job, m)))
-    throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+  if (complete) {
+    await w.batch.flush(ctx, m);
+    await completeFenced(ctx, m, read.job);
+  }
   return { status, batch: w.batch };
+}
+
+/** The fence: a worker whose lease ran out must not commit work another worker is redoing. */
+async function completeFenced(ctx: PipelineContext, m: Tx, job: Job): Promise<void> {
+  if (!(await ctx.store.queue.complete(job, m)))
+    throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
 }
 
 /** What follows a job's commit: its log lines and counts. */
