@@ -841,6 +841,26 @@ export class Store {
     return rows[0]?.purgedAt ? 'purged' : 'missing';
   }
 
+  /** Messages by their ids, in one statement (a worker's batch of `process` jobs); the missing are absent. */
+  async messages(ids: string[]): Promise<Map<string, MessageRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.read((m) => m.findBy(MessageRecord, { id: In(ids) }));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /**
+   * The bytes of payloads kept in their rows, in one statement; a payload in a file (or purged) is
+   * absent, for `payload` to read (or explain) one by one.
+   */
+  async inlinePayloads(hashes: string[]): Promise<Map<string, Buffer>> {
+    if (hashes.length === 0) return new Map();
+    const rows: Array<{ sha256: string; data: Buffer | Uint8Array | null }> = await this.query(
+      `SELECT sha256, data FROM ${quote(this.driver, 'payload')} WHERE sha256 IN (${hashes.map(() => '?').join(', ')}) AND data IS NOT NULL`,
+      hashes,
+    );
+    return new Map(rows.filter((r) => r.data).map((r) => [r.sha256, Buffer.from(r.data!)]));
+  }
+
   /** A message by its id; inside the caller's transaction with `m`. */
   async message(id: string, m?: EntityManager): Promise<MessageRecord | null> {
     return m ? m.findOneBy(MessageRecord, { id }) : this.read((mm) => mm.findOneBy(MessageRecord, { id }));
