@@ -9,7 +9,13 @@ import { ChildDied, processInChild, type ChildOptions } from './process-child';
 import type { MessageRecord } from '../store/entities';
 import { runMaintenance } from './maintenance';
 import { Heartbeat } from './heartbeat';
-import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
+import {
+  crashLooping,
+  deadLetterCrashLoop,
+  deadLetterOutOfAttempts,
+  DEFAULT_MAX_CRASHES,
+  outOfAttempts,
+} from './crash-guard';
 import { ALERT_JOB, runAlertJob } from './alerts';
 import { JOBS_AT_ONCE } from './pool-size';
 
@@ -226,7 +232,8 @@ export class Workers {
   }
 
   /**
-   * Dead-letters the claimed jobs whose earlier starts each killed their worker, and returns the others.
+   * Dead-letters the claimed jobs whose earlier starts each killed their worker, or whose last attempt
+   * did, and returns the others.
    * Checked before anything runs: a job that runs the heap out would otherwise take the process down
    * at every restart.
    */
@@ -234,12 +241,14 @@ export class Workers {
     const max = this.opts.maxCrashes ?? DEFAULT_MAX_CRASHES;
     const live: Job[] = [];
     for (const job of jobs) {
-      if (!crashLooping(job, max)) {
+      const looping = crashLooping(job, max);
+      if (!looping && !outOfAttempts(job)) {
         live.push(job);
         continue;
       }
       try {
-        await deadLetterCrashLoop(this.ctx, job);
+        if (looping) await deadLetterCrashLoop(this.ctx, job);
+        else await deadLetterOutOfAttempts(this.ctx, job);
       } catch (e) {
         // Not run either way: its lease brings it back to be dead-lettered at the next claim.
         this.ctx.logger.error(

@@ -22,6 +22,11 @@ export interface Job {
   starts: number;
   /** Set by the worker running the job; aborted when its lease was lost: do no more side effects. */
   lease?: AbortSignal;
+  /**
+   * Set here once this claim of the job ended (completed, retried, dead-lettered, postponed, given
+   * back): a lease renewal refused after that is no takeover by another worker.
+   */
+  ended?: boolean;
 }
 
 export interface EnqueueInput {
@@ -148,14 +153,9 @@ export class Queue {
         }),
       );
     }
-    const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
-    // A job whose leases ran out more often than it may be tried is dead, not run again.
-    const live: Job[] = [];
-    for (const j of jobs) {
-      if (j.attempts > j.maxAttempts) await this.dead(j, `abandoned: its lease ran out ${j.attempts - 1} times`);
-      else live.push(j);
-    }
-    return live;
+    // A job past its last attempt (its holder died on it: see outOfAttempts) is returned too: the
+    // worker dead-letters it with its message or delivery, which the store alone cannot.
+    return rows.map(toJob).sort((a, b) => a.id - b.id);
   }
 
   /** Claims one particular queued job, by its key (a command that runs the job it just queued). */
@@ -232,8 +232,9 @@ export class Queue {
    * its count of starts: the crash guard then sees it as a start that stopped its worker, and after
    * `maxCrashes` of them dead-letters it instead of starting it again.
    */
-  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
-    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
+  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'lost'> {
+    // Even after its last attempt: the next claim finds it out of attempts, and the worker dead-letters
+    // it with its message or delivery (as a holder's death would), not the queue row alone.
     const runAt = new Date(this.clock().getTime() + delayMs);
     return (await this.finish(job, { status: 'queued', lastError: error, runAt, keepStarts: true })) ? 'retry' : 'lost';
   }
@@ -253,7 +254,7 @@ export class Queue {
           [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
         ),
       );
-      return affected(result) === 1;
+      return this.ended(job, result);
     });
   }
 
@@ -301,8 +302,15 @@ export class Queue {
           [now, now, job.id, job.claimedBy, job.attempts],
         ),
       );
-      return affected(result) === 1;
+      return this.ended(job, result);
     });
+  }
+
+  /** Whether an UPDATE that ends this claim of `job` took effect; if it did, the job is marked ended. */
+  private ended(job: Job, result: unknown): boolean {
+    const ok = affected(result) === 1;
+    if (ok) job.ended = true;
+    return ok;
   }
 
   /**
@@ -374,7 +382,9 @@ export class Queue {
         [...args, job.id, job.claimedBy, job.attempts],
       ),
     );
-    return affected(result) === 1;
+    const ok = affected(result) === 1;
+    if (ok && set.status !== 'running') job.ended = true;
+    return ok;
   }
 
   /** The job with this key, in any status (its data parsed); inside the caller's transaction. */
