@@ -518,6 +518,8 @@ describe('web console: messages (search and the message page)', () => {
     const page = await (await s.call('/messages/m1', { headers: { cookie } })).text();
     expect(page).toMatch(/<h1>Message &lt;script&gt;po\.x12<\/h1>/);
     expect(page).toMatch(/<td>admin\.replay<\/td>\s*<td>ok<\/td>\s*<td><\/td>\s*<td>olga \(operator\)<\/td>/);
+    // The transaction set's ack status is said in words, not by its letter alone.
+    expect(page).toMatch(/<td>invalid<\/td>\s*<td>R \(rejected\)<\/td>/);
     const segments = [...page.matchAll(/<li id="seg-(\d+)">\s*<code>([^<]*)<\/code>/g)].map((m) => m[2]);
     expect(segments).toHaveLength(7);
     expect(segments[4]).toBe('SE*14*0001~');
