@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { auditEvent } from '../../src/admin/audit';
 import type { PartnerHealth } from '../../src/pipeline/partner-health';
 import { Store } from '../../src/store/store';
+import { hashPassword } from '../../src/password-hash';
 import { freshDatabase, type TestDatabase } from '../helpers/databases';
 
 const TOKEN = 'console-test-token-0123456789';
@@ -385,6 +386,17 @@ describe('web console: users and roles (admin.users)', () => {
     expect(write.status).toBe(202);
     expect(s.submitted).toEqual(['acme']);
     expect(audited).toEqual(['submit olga']);
+  });
+
+  test('a user kept as a tokenHash signs in with name:token, as the API takes it; the token alone does not', async () => {
+    const secret = 'hashed-operator-token-0123456789';
+    const s = await start({
+      token: undefined,
+      users: [{ name: 'hana', role: 'operator', tokenHash: await hashPassword(secret) }],
+    });
+    expect((await signIn(s, secret)).r.status).toBe(401);
+    const { page } = await signedInAs(s, `hana:${secret}`);
+    expect(page).toMatch(/Signed in as <strong>hana<\/strong> \(operator\)/);
   });
 
   test('the old admin.token still signs in, as the operator named admin; a wrong token does not', async () => {
