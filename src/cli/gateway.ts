@@ -9,7 +9,7 @@ import { sendDocument } from '../pipeline/send';
 import { simulate } from '../pipeline/simulate';
 import { DeliveryRecord } from '../store/entities';
 import { readInput } from './input';
-import type { Io } from './main';
+import type { Io } from './io';
 
 /** `start`: runs the gateway until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function startCommand(o: { config?: string }): Promise<number> {

@@ -9,15 +9,7 @@ import { ackCommand } from './ack';
 import type { TranslateOptions } from './translate';
 import type { ReportOptions } from './report';
 import { GatewayError } from '../errors';
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** Writes bytes as they are (an EDIFACT interchange in its declared charset); absent: `out` of their text. */
-  bytes?: (b: Buffer) => void;
-  /** Resolves when `out` can take more (a streamed command waits here, so a slow reader bounds its memory). */
-  drain?: () => Promise<void>;
-}
+import type { Io } from './io';
 
 const stdio: Io = {
   out: (s) => process.stdout.write(s),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile, type GatewayConfig, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
 import { Store } from '../store/store';
