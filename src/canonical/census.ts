@@ -5,6 +5,7 @@ import { write } from '../edi/write';
 import { edifactInterchange, type EnvelopeOptions, x12Interchange } from './envelope';
 import type { DocumentKind } from './kind';
 import { qualifierOf } from './losses';
+import { censusSynonyms } from './synonyms';
 import { checkWith } from './schemas';
 import {
   channels,
@@ -35,56 +36,7 @@ const control: Record<Standard, ReadonlySet<string>> = {
   edifact: new Set(['UNS', 'CNT']),
 };
 
-/**
- * Two spellings of one fact that a standard allows, and the one the census counts both under. Only
- * spellings the standard itself gives one meaning belong here; codes that mean different things but
- * read into one canonical value (N1 VN and SU are both `seller`) stay apart, so the census shows
- * which of them a round trip turns into which.
- */
-export const censusSynonyms: ReadonlyArray<{
-  standard: Standard;
-  tag: string;
-  /** The spellings; the census counts them all under the first. */
-  codes: readonly string[];
-  /** The transaction types where they are one fact (all when absent). */
-  types?: readonly string[];
-  why: string;
-}> = [
-  {
-    standard: 'edifact',
-    tag: 'NAD',
-    codes: ['ST', 'DP'],
-    why: 'where the goods go: UN/EDIFACT 3035 ST (ship to) and DP (delivery party), the spelling EANCOM uses',
-  },
-  {
-    standard: 'edifact',
-    tag: 'DTM',
-    codes: ['137', '3'],
-    types: ['INVOIC'],
-    why: "an invoice's own date: 2005 137 (document date, the EANCOM spelling) or 3 (invoice date)",
-  },
-  {
-    standard: 'edifact',
-    tag: 'DTM',
-    codes: ['13', '140'],
-    types: ['INVOIC'],
-    why: 'the day payment is due: 2005 13 (terms net due date) or 140 (payment due date)',
-  },
-  {
-    standard: 'edifact',
-    tag: 'MOA',
-    codes: ['77', '39'],
-    types: ['INVOIC'],
-    why: "an invoice's total: 5025 77 (invoice amount) or 39 (invoice total amount)",
-  },
-  {
-    standard: 'edifact',
-    tag: 'MOA',
-    codes: ['176', '124'],
-    types: ['INVOIC'],
-    why: "the invoice's total tax outside a tax group: 5025 176 (message total duty/tax/fee amount) or 124 (tax amount)",
-  },
-];
+export { censusSynonyms };
 
 /** A segment as the census counts it: `N1*ST`, `NAD+BY`, `PO1` (a tag whose segments have no qualifier). */
 export function censusKey(standard: Standard, seg: Segment, type?: string): string {

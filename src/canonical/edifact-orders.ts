@@ -13,7 +13,10 @@ import {
   eqdEquipment,
   eqdSegments,
   ftxNotes,
+  firstOf,
   ftxSegments,
+  moaAmounts,
+  moaSegments,
   pacPackaging,
   pacSegments as headerPacSegments,
   taxGroups,
@@ -114,7 +117,12 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     packaging: some(pacPackaging(head)),
     equipment: some(eqdEquipment(head)),
     lines,
-    totals: compact({ lineCount: lineCount(all) ?? lines.length, amount: amount(all, '86', '79') }),
+    // MOA 86 is the total; 79 (line items total) and the others are further amounts, never read as it.
+    totals: compact({
+      lineCount: lineCount(all) ?? lines.length,
+      amount: amount(all, '86'),
+      amounts: some(moaAmounts(all, [firstOf(all, 'MOA', ['86'])])),
+    }),
     notes: ftxNotes(s.header),
   });
 }
@@ -147,6 +155,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   }
   out.push(seg('UNS', 'S'));
   if (po.totals.amount !== undefined) out.push(seg('MOA', ['86', num(po.totals.amount)]));
+  out.push(...moaSegments(po.totals.amounts));
   out.push(seg('CNT', ['2', String(po.totals.lineCount)]));
   return out;
 }

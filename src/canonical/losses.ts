@@ -2,7 +2,11 @@ import type { Element, LoopNode, Segment, SegmentNode, Standard, Transaction, Va
 import { text } from '../edi/model';
 import type { CompiledLoop, ProfileSet } from '../edi/profile/profile-set';
 import { segmentNode, validateTransaction } from '../edi/profile/validate';
+import { checkWith } from './schemas';
 import type { DocumentKind } from './kind';
+import { changedCodes } from './changed-codes';
+import { readBack } from './read-back';
+import { synonymous } from './synonyms';
 
 /**
  * What a translation drops, found by removal: a source segment (or one of its elements) is lost when
@@ -28,6 +32,8 @@ export interface TranslationLoss {
   component?: number;
   /** The value that is lost (of the element or component); absent for a whole segment. */
   value?: string;
+  /** Present when the value is not dropped but arrives as another code: what the output gives back. */
+  changedTo?: string;
   reason: string;
 }
 
@@ -121,6 +127,11 @@ export class VerdictCache {
 export interface Translate {
   (tx: Transaction): { document: unknown; output: unknown } | Promise<{ document: unknown; output: unknown }>;
   restore?: (document: unknown) => Segment[];
+  /**
+   * The output read back by the target's reader and written by the source's writer: what the receiver
+   * would send back for it. With it the check also finds codes that arrive changed (changed-codes.ts).
+   */
+  inverse?: (output: unknown, profiles?: ProfileSet) => Segment[];
 }
 
 /** The standard translation: the kind's reader, then the target's writer (what `translate` and routes without a map do). */
@@ -130,6 +141,11 @@ export function standardTranslation(kind: DocumentKind, source: Standard, target
     return { document, output: kind[target].write(document) };
   };
   translate.restore = (document) => kind[source].write(document);
+  translate.inverse = (output, profiles) => {
+    const doc = kind[target].read(readBack(kind, target, output as Segment[], profiles));
+    const checked = checkWith(kind.schema, doc);
+    return kind[source].write(checked.ok ? checked.value : doc);
+  };
   return translate;
 }
 
@@ -485,7 +501,59 @@ export async function translationLosses(
       });
     }
   }
-  return out.map((l) => (l.qualifier === undefined ? (({ qualifier: _q, ...rest }) => rest)(l) : l));
+  const changed = await changes(out);
+  const all = [...out, ...changed].sort((a, b) => a.segment - b.segment);
+  return all.map((l) => (l.qualifier === undefined ? (({ qualifier: _q, ...rest }) => rest)(l) : l));
+
+  /**
+   * Qualifiers that the output gives back as other codes. Such a qualifier is carried (the output
+   * depends on it), so removal does not report it, or reports it dropped where "changed to" is the
+   * truth: that line gives way. A change the source's own writer makes too is said so: the document
+   * does not keep the two codes apart.
+   */
+  async function changes(losses: TranslationLoss[]): Promise<TranslationLoss[]> {
+    if (!translate.inverse || base === 'failed') return [];
+    let back: Segment[];
+    try {
+      back = translate.inverse(base.output, source.profiles);
+    } catch {
+      return [];
+    }
+    const wholeLost = new Set(losses.filter((l) => l.element === undefined).map((l) => l.segment - 1));
+    const alike = (tag: string, a: string, b: string) => synonymous(standard, tx.type, tag, a, b);
+    const q = (s: Segment) => qualifierOf(standard, s);
+    const found = changedCodes(standard, tx.segments, back, q, { skip: wholeLost, alike });
+    if (!found.length) return [];
+    await restore();
+    const ownWriter = new Set(
+      changedCodes(standard, tx.segments, restored ?? [], q, { alike }).map((c) => `${c.index} ${c.to}`),
+    );
+    const result: TranslationLoss[] = [];
+    for (const c of found) {
+      const seg = tx.segments[c.index];
+      // The element is no longer reported dropped: it arrives, as another code.
+      const at = losses.findIndex(
+        (l) => l.segment === c.index + 1 && l.element === c.element && l.component === c.component,
+      );
+      if (at >= 0) losses.splice(at, 1);
+      result.push({
+        ...(source.file ? { file: source.file } : {}),
+        ...(source.interchange ? { interchange: source.interchange } : {}),
+        transaction: tx.controlNumber,
+        segment: c.index + 1,
+        tag: seg.id,
+        qualifier: c.from,
+        element: c.element,
+        ...(c.component === undefined ? {} : { component: c.component }),
+        value: c.from,
+        changedTo: c.to,
+        reason: ownWriter.has(`${c.index} ${c.to}`)
+          ? `the document reads ${JSON.stringify(c.from)} as it reads ${JSON.stringify(c.to)}, so the ${targetName} written from it gives back ${JSON.stringify(c.to)}`
+          : `the ${targetName} written from it gives back ${JSON.stringify(c.to)}`,
+      });
+    }
+    return result;
+  }
 
   async function probeSegment(seg: Segment, i: number): Promise<Verdict> {
     const withSegment = (s: Segment | undefined) =>
@@ -603,6 +671,11 @@ export function formatLoss(l: TranslationLoss): string {
   ]
     .filter((x) => x !== undefined)
     .join(', ');
-  const what = l.element === undefined ? 'dropped' : `${JSON.stringify(l.value)} dropped`;
+  const what =
+    l.changedTo !== undefined
+      ? `${JSON.stringify(l.value)} changed to ${JSON.stringify(l.changedTo)}`
+      : l.element === undefined
+        ? 'dropped'
+        : `${JSON.stringify(l.value)} dropped`;
   return `${where}: ${what}: ${l.reason}`;
 }

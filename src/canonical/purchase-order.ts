@@ -5,7 +5,7 @@
  */
 
 import type { DocumentKind } from './kind';
-import type { Carrier, Charge, Equipment, NoteEntry, Packaging, Tax } from './business';
+import type { Carrier, Charge, Equipment, MonetaryAmount, NoteEntry, Packaging, Tax } from './business';
 import type { OrderTypeName, RawCode } from './code-lists';
 import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
@@ -98,7 +98,10 @@ export interface PurchaseOrder {
   totals: {
     /** As sent (X12 CTT01, EDIFACT CNT 2), else the number of lines. */
     lineCount: number;
+    /** The order's total (X12 AMT TT / EDIFACT MOA 86). */
     amount?: number;
+    /** Further amounts with their qualifier (X12 AMT 1, line items total / EDIFACT MOA 79...). */
+    amounts?: MonetaryAmount[];
   };
   /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];

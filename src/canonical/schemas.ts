@@ -275,7 +275,13 @@ export const purchaseOrderSchema = z
           .optional(),
       }),
     ),
-    totals: z.strictObject({ lineCount: count.optional(), amount: amount.optional() }).default(() => ({})),
+    totals: z
+      .strictObject({
+        lineCount: count.optional(),
+        amount: amount.optional(),
+        amounts: z.array(monetaryAmount).optional(),
+      })
+      .default(() => ({})),
     notes: list(note),
   })
   .transform(({ document: _document, ...doc }) => ({

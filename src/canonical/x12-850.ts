@@ -9,6 +9,8 @@ import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
 import { schSchedules, schSegments } from './schedules';
 import {
+  amtAmounts,
+  amtSegments,
   msgNotes,
   msgSegments,
   n9Notes,
@@ -72,7 +74,8 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
   const cur = s.header.find((x) => x.id === 'CUR');
   const dtm = s.header.find((x) => x.id === 'DTM' && t(x, 1) === '002');
   const amts = [...s.summary, ...s.header].filter((x) => x.id === 'AMT');
-  const amount = amts.find((x) => t(x, 1) === 'TT') ?? amts.find((x) => t(x, 1) === '1');
+  // TT is the total; AMT 1 (line items total) and the others are further amounts, never read as it.
+  const amount = amts.find((x) => t(x, 1) === 'TT');
   const ctt = s.summary.find((x) => x.id === 'CTT');
   const lines = s.lines.map(line);
   return compact<PurchaseOrder>({
@@ -96,6 +99,7 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     totals: compact({
       lineCount: numberOf(ctt ? t(ctt, 1) : '') ?? lines.length,
       amount: amount ? numberOf(t(amount, 2)) : undefined,
+      amounts: some(amtAmounts(amts, [amount])),
     }),
     notes: n9Notes(s.notes),
   });
@@ -147,5 +151,6 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));
+  out.push(...amtSegments(po.totals.amounts));
   return out;
 }

@@ -152,6 +152,8 @@ async function reportLosses(
           (t: Transaction) => ({ document: kind[ic.standard].read(t), output: kind[ic.standard].read(t) }),
           {
             restore: (d: unknown) => kind[ic.standard].write(d),
+            // The JSON is the document: what it gives back is the document written in the source standard.
+            inverse: (d: unknown) => kind[ic.standard].write(d),
           },
         )
       : standardTranslation(kind, ic.standard, to);

@@ -55,7 +55,87 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
     await (opts.isolate ? opts.isolate(job, message) : processStreamed(ctx, job, message, opts));
     return;
   }
-  const payload = await store.payload(message.sha256);
+  const read = readPayload(ctx, job, message, await store.payload(message.sha256));
+  const done = await store.transaction((m) => recordProcessed(ctx, m, read));
+  settled(ctx, read.message, done);
+  ctx.kick?.();
+}
+
+/**
+ * Payloads up to this size are processed several jobs to one transaction (processTogether): a small
+ * file's work is short beside its commit. Larger ones keep a transaction each, and a batch's parsed
+ * payloads stay small in memory.
+ */
+export const TOGETHER_UP_TO = 64 * 1024;
+
+/**
+ * Several `process` jobs of small payloads in one transaction (issue 17): each job does what
+ * processMessage does, and all of them commit together, each with its completion, so each job is
+ * still all done or not at all, and nothing is acknowledged or queued before that commit. Returns
+ * the jobs to run alone: those not small enough, and every one of the batch when the shared
+ * transaction failed (a fault of one job, a lost lease, the database), each then running in its own
+ * transaction so that only a failing one fails (as the store's group commit does).
+ */
+export async function processTogether(ctx: PipelineContext, jobs: Job[], opts: ProcessOptions = {}): Promise<Job[]> {
+  const { store } = ctx;
+  const messages = await store.messages(jobs.flatMap((j) => (j.messageId ? [j.messageId] : [])));
+  const alone: Job[] = [];
+  const small: Array<{ job: Job; message: MessageRecord }> = [];
+  for (const job of jobs) {
+    const message = job.messageId ? messages.get(job.messageId) : undefined;
+    if (message && message.size <= Math.min(TOGETHER_UP_TO, (opts.streamFrom ?? STREAM_FROM) - 1))
+      small.push({ job, message });
+    else alone.push(job);
+  }
+  if (small.length < 2) return jobs;
+  const bytes = await store.inlinePayloads([...new Set(small.map((s) => s.message.sha256))]);
+  const reads: Read[] = [];
+  for (const { job, message } of small)
+    reads.push(
+      readPayload(ctx, job, message, bytes.get(message.sha256) ?? (await store.payload(message.sha256, message.size))),
+    );
+  let done: Done[];
+  try {
+    done = await store.transaction(async (m) => {
+      const out: Done[] = [];
+      for (const read of reads) out.push(await recordProcessed(ctx, m, read, false));
+      // The rows of every job in one set of multi-row inserts, then each job's fenced completion.
+      const rows = new Batch();
+      for (const d of out) rows.take(d.batch);
+      await rows.flush(ctx, m);
+      for (const read of reads) await completeFenced(ctx, m, read.job);
+      return out;
+    });
+  } catch (e) {
+    ctx.logger.info(
+      { jobs: reads.length, err: (e as Error).message },
+      'a batch of process jobs rolled back; each runs again alone',
+    );
+    return jobs;
+  }
+  reads.forEach((read, i) => settled(ctx, read.message, done[i]));
+  ctx.kick?.();
+  return alone;
+}
+
+/** A small payload read and parsed, before its transaction. */
+interface Read {
+  job: Job;
+  message: MessageRecord;
+  payload: Buffer;
+  parsed: ParseResult | undefined;
+  /** Why the payload is not X12 or EDIFACT, when it is not. */
+  unreadable: string | undefined;
+  eventId: number | null;
+}
+
+/** What a job's transaction came to, for what follows its commit. */
+interface Done {
+  status: string;
+  batch: Batch;
+}
+
+function readPayload(ctx: PipelineContext, job: Job, message: MessageRecord, payload: Buffer): Read {
   let parsed: ParseResult | undefined;
   let unreadable: string | undefined;
   try {
@@ -65,85 +145,99 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
     unreadable = e.message;
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
-  let done: { status: string; batch: Batch } | undefined;
-  await store.transaction(async (m) => {
-    const w: Work = {
-      ctx,
+  return { job, message, payload, parsed, unreadable, eventId };
+}
+
+/**
+ * A job's work inside the transaction `m`, ending with its rows inserted and its fenced completion
+ * (throws if the job is no longer ours); with `complete` false, the caller does both for a batch.
+ */
+async function recordProcessed(ctx: PipelineContext, m: Tx, read: Read, complete = true): Promise<Done> {
+  const { store } = ctx;
+  const { message, payload, parsed, eventId } = read;
+  const w: Work = {
+    ctx,
+    m,
+    message,
+    payload,
+    eventId,
+    channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined,
+    batch: new Batch(),
+  };
+  let status: string;
+  if (!parsed) {
+    const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, {
+      cause: new Error(read.unreadable),
+    });
+    await store.event(
+      {
+        stage: 'parsed',
+        status: 'error',
+        parentId: eventId,
+        messageId: message.id,
+        partnerId: message.partnerId,
+        code: err.code,
+        detail: err.describe(),
+      },
       m,
-      message,
-      payload,
-      eventId,
-      channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined,
-      batch: new Batch(),
-    };
-    let status: string;
-    if (!parsed) {
-      const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, {
-        cause: new Error(unreadable),
-      });
+    );
+    status = 'rejected';
+    await store.setMessageStatus(message.id, status, err.describe(), m);
+    logUnreadable(w, err);
+  } else {
+    for (const d of parsed.diagnostics) {
       await store.event(
         {
           stage: 'parsed',
-          status: 'error',
+          status: d.severity === 'error' ? 'error' : 'warning',
           parentId: eventId,
           messageId: message.id,
           partnerId: message.partnerId,
-          code: err.code,
-          detail: err.describe(),
+          code: d.code,
+          detail: d.message,
         },
         m,
       );
-      status = 'rejected';
-      await store.setMessageStatus(message.id, status, err.describe(), m);
-      logUnreadable(w, err);
-    } else {
-      for (const d of parsed.diagnostics) {
-        await store.event(
-          {
-            stage: 'parsed',
-            status: d.severity === 'error' ? 'error' : 'warning',
-            parentId: eventId,
-            messageId: message.id,
-            partnerId: message.partnerId,
-            code: d.code,
-            detail: d.message,
-          },
-          m,
-        );
-      }
-      const outcomes: Outcome[] = [];
-      for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
-      status = messageOutcome(outcomes);
-      const partnerId = w.message.partnerId;
-      await store.recordOutcome(m, message.id, {
-        status,
-        partnerId,
-        error:
-          status === 'processed'
-            ? null
-            : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
-      });
     }
-    w.batch.event(ctx, {
-      stage: 'processed',
-      status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',
-      parentId: eventId,
-      messageId: message.id,
-      partnerId: w.message.partnerId,
-      detail: status,
+    const outcomes: Outcome[] = [];
+    for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
+    status = messageOutcome(outcomes);
+    const partnerId = w.message.partnerId;
+    await store.recordOutcome(m, message.id, {
+      status,
+      partnerId,
+      error:
+        status === 'processed'
+          ? null
+          : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
     });
-    countSets(w.batch);
-    await w.batch.flush(ctx, m);
-    // The fence: a worker whose lease ran out must not commit work another worker is redoing.
-    if (!(await store.queue.complete(job, m)))
-      throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
-    done = { status, batch: w.batch };
-  });
-  if (done) {
-    done.batch.committed(ctx);
-    countMessage(ctx, message, done.status);
   }
-  ctx.kick?.();
+  w.batch.event(ctx, {
+    stage: 'processed',
+    status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',
+    parentId: eventId,
+    messageId: message.id,
+    partnerId: w.message.partnerId,
+    detail: status,
+  });
+  countSets(w.batch);
+  if (complete) {
+    await w.batch.flush(ctx, m);
+    await completeFenced(ctx, m, read.job);
+  }
+  return { status, batch: w.batch };
+}
+
+/** The fence: a worker whose lease ran out must not commit work another worker is redoing. */
+async function completeFenced(ctx: PipelineContext, m: Tx, job: Job): Promise<void> {
+  if (!(await ctx.store.queue.complete(job, m)))
+    throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+}
+
+/** What follows a job's commit: its log lines and counts. */
+function settled(ctx: PipelineContext, message: MessageRecord, done: Done): void {
+  done.batch.committed(ctx);
+  countMessage(ctx, message, done.status);
 }
 
 /** What became of an interchange, or of a message over its interchanges. */

@@ -118,7 +118,8 @@ run('canonical purchase order: reading the corpus', () => {
       vendorItem: 'DX1875',
       description: 'ORANGE WIDGET',
     });
-    expect(po.totals).toEqual({ lineCount: 6, amount: 13045.94 });
+    // AMT*1 is the line items total, not the order's total (no AMT*TT is sent).
+    expect(po.totals).toEqual({ lineCount: 6, amounts: [{ qualifier: 'line-items-total', amount: 13045.94 }] });
     // ITD*14*3*2**45**46: 2 % off within 45 days, net 46 days
     expect(po.terms).toEqual({ type: 'previously-agreed', discountPercent: 2, discountDays: 45, netDays: 46 });
     // REF*DP (department) and REF*PS have no EDIFACT counterpart in the code lists: carried as sent, for X12 only

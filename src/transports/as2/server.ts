@@ -71,6 +71,8 @@ export interface As2ServerOptions {
   cryptoThreads?: number;
   /** Tests only: see As2CryptoOptions.testHooks. */
   cryptoTestHooks?: boolean;
+  /** Tests only: how long a crypto thread's task may take (crypto-pool.ts TASK_TIMEOUT_MS). */
+  cryptoTaskTimeoutMs?: number;
   reportingUA?: string;
   deps: As2ServerDeps;
 }
@@ -452,6 +454,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     keys: opts.identity.keys,
     logger: deps.logger,
     testHooks: opts.cryptoTestHooks,
+    taskTimeoutMs: opts.cryptoTaskTimeoutMs,
   });
   const l: Listener = {
     opts,
