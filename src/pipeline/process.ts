@@ -7,7 +7,7 @@ import { refusalCode } from '../edi/ack/refusal';
 import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
 import type { MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
-import type { RecordedInterchange } from '../store/store';
+import type { RecordedInterchange, Tx } from '../store/store';
 import type { PipelineContext } from './context';
 import { plannedAcks, type PlannedAck } from './acks';
 import { firstError, refusalIds, SETS_LISTED, type RefusedSet } from './refusal-log';

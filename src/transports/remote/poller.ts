@@ -283,7 +283,7 @@ export class RemotePoller implements Inbound {
    * fails stays on the server.
    */
   private async takeInBatches(session: RemoteSession, due: RemoteFile[]): Promise<void> {
-    let batch: Fetched[] = [];
+    const batch: Fetched[] = [];
     let bytes = 0;
     for (const f of due) {
       if (this.ticker.stopped) break; // stop(): what was downloaded is taken in below, nothing new
