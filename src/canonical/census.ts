@@ -215,8 +215,8 @@ export interface CarriedLoss {
 
 /**
  * What the census shows lost of the carried data. Spellings a code list reads as one canonical name are
- * counted together (N1 SU comes back as N1 VN, both `seller`: nothing is lost in the document, the
- * census table still shows the spelling change). A code no list maps is carried for its own standard
+ * counted together (X12 N1 RI and PE are both `payee`: nothing is lost in the document, the census table
+ * still shows the spelling change). A code no list maps is carried for its own standard
  * only (`x12:DP`), so its loss through the other standard is by design and not counted here.
  */
 export function carriedLosses(d: CensusDirection): CarriedLoss[] {
