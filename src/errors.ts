@@ -126,6 +126,11 @@ export const catalogue = {
     message:
       'each start of this job ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than started again',
   },
+  EDIGW_JOB_ABANDONED: {
+    kind: 'dead',
+    message:
+      'the last attempt this job had ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than left unfinished',
+  },
   EDIGW_CONFIG_INVALID: { kind: 'config', message: 'the configuration is invalid' },
   EDIGW_AS2_DECRYPTION_FAILED: {
     kind: 'disposition',
@@ -278,6 +283,10 @@ export const catalogue = {
   EDIGW_DB_DEADLOCK: {
     kind: 'retry',
     message: 'the database chose this transaction as a deadlock victim; the work is tried again later',
+  },
+  EDIGW_STORE_SYNC_FAILED: {
+    kind: 'retry',
+    message: 'the database could not be synced to disk: nothing more is acknowledged until the gateway is restarted',
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

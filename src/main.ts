@@ -55,7 +55,7 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-import { checkpointLog, loadConfig, openStore, profilesOf } from './open';
+import { checkpointLog, syncErrorLog, loadConfig, openStore, profilesOf } from './open';
 
 export { loadConfig, openContext, openView } from './open';
 
@@ -71,6 +71,7 @@ export async function runWorkerProcess(opts: GatewayOptions = {}): Promise<{ sto
     payloadDir: config.payloads === 'database' ? undefined : config.payloads,
     base: config.dir,
     checkpoints: checkpointLog(logger),
+    onSyncError: syncErrorLog(logger),
     pool: poolOptionsFor(config, true),
   });
   const partners = new PartnerDirectory(config, logger);

@@ -46,6 +46,7 @@ export async function openStore(config: GatewayConfig, logger: Logger, running =
     base: config.dir,
     pool: poolOptionsFor(config, running),
     ...(running ? { checkpoints: checkpointLog(logger) } : {}),
+    onSyncError: syncErrorLog(logger),
   });
   try {
     const ran = await store.migrate();
@@ -66,6 +67,12 @@ export function checkpointLog(logger: Logger) {
     onError: (message: string) =>
       logger.warn({ err: message }, 'SQLite checkpoints keep failing; the commits checkpoint instead (slower)'),
   };
+}
+
+/** A WAL sync that failed: every write fails from then on, so it is an error that asks for a restart. */
+export function syncErrorLog(logger: Logger) {
+  return (e: Error) =>
+    logger.error({ err: e.message, code: 'EDIGW_STORE_SYNC_FAILED' }, 'the database could not be synced to disk');
 }
 
 /** What a command needs to run the pipeline's steps without running the gateway: config, partners, maps, profiles. */

@@ -1,4 +1,4 @@
-import type { Io } from './main';
+import type { Io } from './io';
 import { profilesFor, reportProfileIssues, streamFile } from './input';
 import { buildAck, defaultAckKind } from '../edi/ack/build';
 import type { AckKind } from '../edi/ack/options';

@@ -9,7 +9,7 @@ import { sendDocument } from '../pipeline/send';
 import { simulate } from '../pipeline/simulate';
 import { DeliveryRecord } from '../store/entities';
 import { readInput } from './input';
-import type { Io } from './main';
+import type { Io } from './io';
 
 /** `start`: runs the gateway until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function startCommand(o: { config?: string }): Promise<number> {
@@ -129,13 +129,28 @@ export async function sendCommand(
   }
 }
 
-/** `replay ID`: a dead-lettered delivery (or its message) is queued again and tried at once. */
+/**
+ * `replay ID`: a dead-lettered delivery is queued again and tried at once. ID is the delivery's, its
+ * outbound message's, or the id of what it was made from as the report and the console show it (an
+ * inbound message or a transaction set: every dead letter of it is replayed).
+ */
 export async function replayCommand(id: string, o: { config?: string }, io: Io): Promise<number> {
   const ctx = await openContext({ configFile: configFile(o.config), logger: silentLogger });
   try {
-    const d = await replayDelivery(ctx, id);
-    const replays = await ctx.store.events(d.messageId).then((e) => e.filter((x) => x.stage === 'replayed').length);
-    return outcome(await deliverNow(ctx, d.id, `deliver:${d.id}:replay:${replays}`), io) ? 0 : 1;
+    const direct = await ctx.store.read((m) => ctx.store.deliveries.byIdOrMessage(m, id));
+    const targets = direct ? [id] : (await ctx.store.deliveries.deadOf(id)).map((d) => d.id);
+    if (targets.length === 0)
+      throw new GatewayError(
+        'EDIGW_DELIVERY_NOT_FOUND',
+        `replay ${id} (a delivery, an outbound message, or an inbound message or transaction set with a dead letter)`,
+      );
+    let ok = true;
+    for (const target of targets) {
+      const d = await replayDelivery(ctx, target);
+      const replays = await ctx.store.events(d.messageId).then((e) => e.filter((x) => x.stage === 'replayed').length);
+      ok = outcome(await deliverNow(ctx, d.id, `deliver:${d.id}:replay:${replays}`), io) && ok;
+    }
+    return ok ? 0 : 1;
   } finally {
     await ctx.store.close();
   }

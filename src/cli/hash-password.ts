@@ -1,4 +1,4 @@
-import type { Io } from './main';
+import type { Io } from './io';
 import { GatewayError } from '../errors';
 import { hashPassword } from '../password-hash';
 

@@ -16,7 +16,7 @@ import {
 import type { ReaderOptions } from '../edi/reader-types';
 import { type LoadedProfiles, builtInProfiles, loadProfiles } from '../config/profiles';
 import { formatIssue } from '../config/yaml';
-import type { Io } from './main';
+import type { Io } from './io';
 
 export function readInput(file: string): Buffer {
   try {

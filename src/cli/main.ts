@@ -9,15 +9,7 @@ import { ackCommand } from './ack';
 import type { TranslateOptions } from './translate';
 import type { ReportOptions } from './report';
 import { GatewayError } from '../errors';
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** Writes bytes as they are (an EDIFACT interchange in its declared charset); absent: `out` of their text. */
-  bytes?: (b: Buffer) => void;
-  /** Resolves when `out` can take more (a streamed command waits here, so a slow reader bounds its memory). */
-  drain?: () => Promise<void>;
-}
+import type { Io } from './io';
 
 const stdio: Io = {
   out: (s) => process.stdout.write(s),
@@ -83,8 +75,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 
   program
     .command('replay')
-    .description('send a dead-lettered delivery again (ID: the delivery or its message, as the report and events show)')
-    .argument('<id>', 'delivery id or outbound message id')
+    .description(
+      'send a dead-lettered delivery again (ID: the delivery or its outbound message; or the inbound message or transaction set, as the report and the console show them: all its dead letters)',
+    )
+    .argument('<id>', 'delivery, message or transaction set id')
     .option('--config <file>', 'gateway.yaml to use')
     .action(async (id: string, o: { config?: string }) => {
       code = await (await gateway()).replayCommand(id, o, io);

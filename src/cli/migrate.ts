@@ -1,4 +1,4 @@
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
 import { Store } from '../store/store';

@@ -1,4 +1,4 @@
-import type { Io } from './main';
+import type { Io } from './io';
 import { profilesFor, reportProfileIssues, streamFile } from './input';
 import type { Diagnostic } from '../edi/model';
 import { ModelJsonWriter } from './json-writer';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile, loadGateway } from '../config/gateway';
 import { gatewayFileIssues, loadPartners, locator } from '../config/partners';
 import { loadProfiles } from '../config/profiles';

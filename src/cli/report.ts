@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile, type GatewayConfig, loadGateway } from '../config/gateway';
 import { formatIssue } from '../config/yaml';
 import { Store } from '../store/store';
@@ -128,7 +129,7 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
               generatedAt: now,
               certificates: certificatesOf(loaded.config, now, o.partner),
               notices: await noticeRows(store, { ...period, partner: o.partner }),
-              ...(loaded.config.alerts?.console ? { consoleUrl: loaded.config.alerts.console } : {}),
+              ...(consoleAddress(loaded.config) ? { consoleUrl: consoleAddress(loaded.config) } : {}),
             })
           : renderCsv(rows),
     );
@@ -140,4 +141,16 @@ export async function reportCommand(o: ReportOptions, io: Io, now: Date = new Da
   } finally {
     await store?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Where the report's rows link to: gateway.yaml `alerts.console` (the address people reach), else the
+ * admin listener as this host reaches it, which is where the console is; none without an admin listener.
+ */
+export function consoleAddress(config: GatewayConfig): string | undefined {
+  if (config.alerts?.console) return config.alerts.console;
+  if (!config.admin) return undefined;
+  const { host, port } = config.admin;
+  const name = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}/`;
 }

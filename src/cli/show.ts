@@ -3,7 +3,7 @@
  * [--replay]`: what the admin API's lineage and dead-letter routes answer, for whoever has a shell
  * on the gateway's host. They read the store the config names, through the same store methods.
  */
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile } from '../config/gateway';
 import { openContext } from '../main';
 import { silentLogger } from '../pipeline/logger';

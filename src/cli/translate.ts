@@ -1,4 +1,4 @@
-import type { Io } from './main';
+import type { Io } from './io';
 import { configFile } from '../config/gateway';
 import type { LoadedPartner } from '../config/partners';
 import { openView } from '../main';

@@ -1,4 +1,4 @@
-import type { Io } from './main';
+import type { Io } from './io';
 import { LineCounter, profilesFor, reportProfileIssues, streamFile } from './input';
 import type { Diagnostic, Interchange } from '../edi/model';
 import { diagnostic, formatDiagnostic } from '../edi/diagnostic';

@@ -48,7 +48,8 @@ async function fromRecords(ctx: PipelineContext, w: Window): Promise<Found[]> {
   const src = ctx.store.alertSources;
   const out: Found[] = [];
   for (const e of await src.deadLetters(w)) {
-    const kind: AlertKind = e.code === 'EDIGW_JOB_CRASHED' ? 'job-crashed' : 'dead-letter';
+    const kind: AlertKind =
+      e.code === 'EDIGW_JOB_CRASHED' || e.code === 'EDIGW_JOB_ABANDONED' ? 'job-crashed' : 'dead-letter';
     out.push({
       slotOf: e.createdAt.getTime(),
       alert: {

@@ -3,6 +3,7 @@ import type { LoadedPartner } from '../config/partners';
 import { GatewayError } from '../errors';
 import type { DeliveryRecord } from '../store/entities';
 import type { Job } from '../store/queue';
+import { INLINE_PAYLOAD_MAX } from '../store/store';
 import { findOutbound, ReceiptError, type Outbound, type SendReceipt } from '../transports';
 import type { PipelineContext } from './context';
 import { Batch, type DeliverJobData, endpointOf } from './outbound';
@@ -136,6 +137,7 @@ async function attempt(
   job: Job,
   senders: Senders,
   paused: ReadonlySet<string>,
+  read: ReadonlyMap<string, Buffer> = new Map(),
 ): Promise<Attempt | undefined> {
   const data = await jobData(ctx, job);
   if (!data) {
@@ -158,7 +160,7 @@ async function attempt(
         `delivery ${data.deliveryId} to partner ${data.partnerId}`,
       );
     const sender = senders.get(partner, data.endpoint);
-    const bytes = await ctx.store.payload(data.sha256, data.size);
+    const bytes = read.get(data.sha256) ?? (await ctx.store.payload(data.sha256, data.size));
     // Retries of this job send the same id (an AS2 Message-ID derives from it); a replay is a job of its own.
     const id = job.key.startsWith('deliver:') ? job.key.slice('deliver:'.length) : data.deliveryId;
     const announced = sender.announce?.({ id });
@@ -192,7 +194,13 @@ async function attempt(
 export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Senders): Promise<void> {
   const { store } = ctx;
   const paused = await store.partners.paused();
-  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders, paused)))).filter(
+  // The documents we made are small and in their rows: read in one statement for the whole batch.
+  const hashes = jobs.flatMap((j) => {
+    const d = j.data as Partial<DeliverJobData> | null;
+    return d?.sha256 && (d.size ?? Infinity) <= INLINE_PAYLOAD_MAX ? [d.sha256] : [];
+  });
+  const read = await store.inlinePayloads([...new Set(hashes)]);
+  const attempts = (await Promise.all(jobs.map((j) => attempt(ctx, j, senders, paused, read)))).filter(
     (a): a is Attempt => a !== undefined,
   );
   if (attempts.length === 0) return;
@@ -201,9 +209,14 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
     const now = ctx.clock();
     const batch = new Batch();
     const delivered: Attempt[] = [];
+    // Every sent one's completion in one fenced statement (a job taken over by another worker is not among them).
+    const completed = await store.queue.completeMany(
+      attempts.filter((a) => a.failure === undefined).map((a) => a.job),
+      m,
+    );
     for (const a of attempts) {
       if (a.failure === undefined) {
-        if (await store.queue.complete(a.job, m)) delivered.push(a);
+        if (completed.has(a.job.id)) delivered.push(a);
         else
           logs.push(() =>
             ctx.logger.warn(

@@ -70,6 +70,11 @@ export class Heartbeat {
         continue;
       }
       if (ok || this.held.get(id) !== h) continue; // renewed, or the job ended meanwhile
+      // Its holder ended it (a batch's jobs are let go of when the whole batch is done): no takeover.
+      if (h.job.ended) {
+        this.held.delete(id);
+        continue;
+      }
       this.held.delete(id);
       h.lost.abort(new Error(`job ${id} was taken over by another worker (its lease ran out)`));
       this.logger.warn(

@@ -100,6 +100,23 @@ export class Batch {
     });
   }
 
+  /** Moves the rows another batch gathered into this one (its after-commit notes stay with it). */
+  take(other: Batch): void {
+    for (const [to, from] of this.lists(other)) to.push(...from.splice(0));
+  }
+
+  private lists(other: Batch): Array<[Array<unknown>, Array<unknown>]> {
+    return [
+      [this.payloads, other.payloads],
+      [this.messages, other.messages],
+      [this.deliveries, other.deliveries],
+      [this.jobs, other.jobs],
+      [this.events, other.events],
+      [this.transactions, other.transactions],
+      [this.acks, other.acks],
+    ];
+  }
+
   async flush(ctx: PipelineContext, m: Tx): Promise<void> {
     await ctx.store.recordStep(m, this);
     for (const list of [

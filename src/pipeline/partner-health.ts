@@ -17,6 +17,8 @@ export interface PartnerHealth {
   /** Why it is not ok, one sentence each. */
   reasons: string[];
   paused: { by: string | null; at: string; reason: string | null } | null;
+  /** The newest operator action on it (the audit trail's newest entry for the partner), or null. */
+  lastAction: { action: string; user: string | null; role: string | null; at: string } | null;
   lastIn: string | null;
   lastOut: string | null;
   today: PartnerActivity['today'];
@@ -43,13 +45,17 @@ export async function partnersHealth(
   const now = ctx.clock();
   const list = ctx.partners.list();
   const ids = list.map((p) => p.id);
-  const [activity, states] = await Promise.all([
+  const [activity, states, actions] = await Promise.all([
     ctx.store.partners.activity(ids, startOfDay(now)),
     ctx.store.partners.states(),
+    // One indexed read per partner (the audit trail's stage range), newest first: operators act
+    // seldom, so this stays a handful of rows however long the gateway has run.
+    Promise.all(ids.map((id) => ctx.store.auditTrail.search({ partner: id }, { limit: 1 }))),
   ]);
   const certificates = expiringCertificates(ctx, Number.POSITIVE_INFINITY, now);
-  return list.map((p) => {
+  return list.map((p, i) => {
     const a = activity.get(p.id)!;
+    const last = actions[i].entries.at(0);
     const state: PartnerState | undefined = states.get(p.id);
     const certs = certificates
       .filter((c) => c.owner === p.id)
@@ -74,6 +80,7 @@ export async function partnersHealth(
       health: failing.length ? 'failing' : attention.length ? 'attention' : 'ok',
       reasons: [...failing, ...attention],
       paused: state?.paused ? { by: state.changedBy, at: state.changedAt.toISOString(), reason: state.reason } : null,
+      lastAction: last ? { action: last.action, user: last.user, role: last.role, at: last.at.toISOString() } : null,
       lastIn: iso(a.lastIn),
       lastOut: iso(a.lastOut),
       today: a.today,

@@ -22,7 +22,7 @@ import {
   routeTransaction,
   type RawRoutes,
   type Work,
-} from './process';
+} from './interchange-steps';
 import { reconcileAcks } from './reconcile';
 import { trackedFields } from './route';
 

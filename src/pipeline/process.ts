@@ -1,5 +1,3 @@
-import { formatLoss, type TranslationLoss } from '../canonical/losses';
-import { randomUUID } from 'node:crypto';
 import type { LoadedPartner } from '../config/partners';
 import { GatewayError, type ErrorCode } from '../errors';
 import type { Interchange, Transaction } from '../edi/model';
@@ -10,83 +8,24 @@ import { parseBuffer, UnreadableInput, type ParseResult } from '../edi/parse';
 import type { MessageRecord, TransactionRecord } from '../store/entities';
 import type { Job } from '../store/queue';
 import type { RecordedInterchange, Tx } from '../store/store';
-import type { PipelineContext, PipelineView } from './context';
-import { plannedAcks, renderAck, type PlannedAck } from './acks';
+import type { PipelineContext } from './context';
+import { plannedAcks, type PlannedAck } from './acks';
 import { firstError, refusalIds, SETS_LISTED, type RefusedSet } from './refusal-log';
 import { processStreamed, type StreamOptions } from './process-stream';
-import { Batch, interchangeDocument, queueDelivery, recordOutbound, safeName } from './outbound';
-import { findRoute, produce, trackedFields } from './route';
+import { Batch } from './outbound';
+import { trackedFields } from './route';
 import { reconcileAcks } from './reconcile';
-
-/** The acknowledgement types that are reconciled against what we sent rather than routed (unless a route names them). */
-export const ACK_TYPES = new Set(['997', '999', 'CONTRL']);
-
-/** Who sent an interchange, and why it is refused when it is. */
-export interface Identified {
-  /** The partner the interchange is recorded under (its sender, or the channel it came through). */
-  partner: LoadedPartner | undefined;
-  refusal?: { code: ErrorCode; ediCode: string; message: string };
-}
-
-/**
- * Identifies the partner by the interchange's sender and checks the receiver is us. An interchange that
- * came through a partner's own channel (its folder, its AS2 id) must carry that partner's sender id.
- */
-export function identifyInterchange(
-  ctx: PipelineView,
-  ic: Interchange,
-  channel: LoadedPartner | undefined,
-): Identified {
-  const sender = ctx.partners.identify({ standard: ic.standard, qualifier: ic.sender.qualifier, id: ic.sender.id });
-  const who = `${ic.sender.qualifier ? `${ic.sender.qualifier.trim()}/` : ''}${ic.sender.id.trim()}`;
-  if (!sender) {
-    return {
-      partner: channel,
-      refusal: {
-        code: 'EDIGW_PARTNER_UNKNOWN',
-        ediCode: refusalCode('senderUnknown', ic.standard),
-        message: `no partner file claims sender ${who}`,
-      },
-    };
-  }
-  if (channel && sender.id !== channel.id) {
-    return {
-      partner: channel,
-      refusal: {
-        code: 'EDIGW_PARTNER_MISMATCH',
-        ediCode: refusalCode('senderUnknown', ic.standard),
-        message: `sender ${who} is partner ${sender.id}, but it came through partner ${channel.id}'s channel`,
-      },
-    };
-  }
-  const x12 = ic.standard === 'x12';
-  const ours = x12 ? ctx.config.identity.x12 : ctx.config.identity.edifact;
-  const rq = ic.receiver.qualifier.trim();
-  const rid = ic.receiver.id.trim();
-  if (ours.length > 0 && !ours.some((o) => o.id === rid && (o.qualifier === rq || (!x12 && rq === '')))) {
-    return {
-      partner: sender,
-      refusal: {
-        code: 'EDIGW_RECEIVER_UNKNOWN',
-        ediCode: refusalCode('receiverNotUs', ic.standard),
-        message: `receiver ${rq ? `${rq}/` : ''}${rid} is not one of our ids (${ours.map((o) => `${o.qualifier}/${o.id}`).join(', ')})`,
-      },
-    };
-  }
-  return { partner: sender };
-}
-
-export interface Work {
-  ctx: PipelineContext;
-  m: Tx;
-  message: MessageRecord;
-  /** The whole payload; undefined when it is streamed (process-stream.ts), which sends raw routes itself. */
-  payload: Buffer | undefined;
-  eventId: number | null;
-  /** The partner whose channel the message came through, as received: not the sender found in it. */
-  channel: LoadedPartner | undefined;
-  batch: Batch;
-}
+import {
+  ACK_TYPES,
+  countMessage,
+  countSets,
+  identifyInterchange,
+  logUnreadable,
+  queueAcks,
+  routeTransaction,
+  type RawRoutes,
+  type Work,
+} from './interchange-steps';
 
 /**
  * Payloads from this size are processed streamed, in batches (process-stream.ts, ADR 0010-c); smaller
@@ -116,7 +55,87 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
     await (opts.isolate ? opts.isolate(job, message) : processStreamed(ctx, job, message, opts));
     return;
   }
-  const payload = await store.payload(message.sha256);
+  const read = readPayload(ctx, job, message, await store.payload(message.sha256));
+  const done = await store.transaction((m) => recordProcessed(ctx, m, read));
+  settled(ctx, read.message, done);
+  ctx.kick?.();
+}
+
+/**
+ * Payloads up to this size are processed several jobs to one transaction (processTogether): a small
+ * file's work is short beside its commit. Larger ones keep a transaction each, and a batch's parsed
+ * payloads stay small in memory.
+ */
+export const TOGETHER_UP_TO = 64 * 1024;
+
+/**
+ * Several `process` jobs of small payloads in one transaction (issue 17): each job does what
+ * processMessage does, and all of them commit together, each with its completion, so each job is
+ * still all done or not at all, and nothing is acknowledged or queued before that commit. Returns
+ * the jobs to run alone: those not small enough, and every one of the batch when the shared
+ * transaction failed (a fault of one job, a lost lease, the database), each then running in its own
+ * transaction so that only a failing one fails (as the store's group commit does).
+ */
+export async function processTogether(ctx: PipelineContext, jobs: Job[], opts: ProcessOptions = {}): Promise<Job[]> {
+  const { store } = ctx;
+  const messages = await store.messages(jobs.flatMap((j) => (j.messageId ? [j.messageId] : [])));
+  const alone: Job[] = [];
+  const small: Array<{ job: Job; message: MessageRecord }> = [];
+  for (const job of jobs) {
+    const message = job.messageId ? messages.get(job.messageId) : undefined;
+    if (message && message.size <= Math.min(TOGETHER_UP_TO, (opts.streamFrom ?? STREAM_FROM) - 1))
+      small.push({ job, message });
+    else alone.push(job);
+  }
+  if (small.length < 2) return jobs;
+  const bytes = await store.inlinePayloads([...new Set(small.map((s) => s.message.sha256))]);
+  const reads: Read[] = [];
+  for (const { job, message } of small)
+    reads.push(
+      readPayload(ctx, job, message, bytes.get(message.sha256) ?? (await store.payload(message.sha256, message.size))),
+    );
+  let done: Done[];
+  try {
+    done = await store.transaction(async (m) => {
+      const out: Done[] = [];
+      for (const read of reads) out.push(await recordProcessed(ctx, m, read, false));
+      // The rows of every job in one set of multi-row inserts, then each job's fenced completion.
+      const rows = new Batch();
+      for (const d of out) rows.take(d.batch);
+      await rows.flush(ctx, m);
+      for (const read of reads) await completeFenced(ctx, m, read.job);
+      return out;
+    });
+  } catch (e) {
+    ctx.logger.info(
+      { jobs: reads.length, err: (e as Error).message },
+      'a batch of process jobs rolled back; each runs again alone',
+    );
+    return jobs;
+  }
+  reads.forEach((read, i) => settled(ctx, read.message, done[i]));
+  ctx.kick?.();
+  return alone;
+}
+
+/** A small payload read and parsed, before its transaction. */
+interface Read {
+  job: Job;
+  message: MessageRecord;
+  payload: Buffer;
+  parsed: ParseResult | undefined;
+  /** Why the payload is not X12 or EDIFACT, when it is not. */
+  unreadable: string | undefined;
+  eventId: number | null;
+}
+
+/** What a job's transaction came to, for what follows its commit. */
+interface Done {
+  status: string;
+  batch: Batch;
+}
+
+function readPayload(ctx: PipelineContext, job: Job, message: MessageRecord, payload: Buffer): Read {
   let parsed: ParseResult | undefined;
   let unreadable: string | undefined;
   try {
@@ -126,114 +145,99 @@ export async function processMessage(ctx: PipelineContext, job: Job, opts: Proce
     unreadable = e.message;
   }
   const eventId = (job.data as { eventId?: number } | null)?.eventId ?? null;
-  let done: { status: string; batch: Batch } | undefined;
-  await store.transaction(async (m) => {
-    const w: Work = {
-      ctx,
+  return { job, message, payload, parsed, unreadable, eventId };
+}
+
+/**
+ * A job's work inside the transaction `m`, ending with its rows inserted and its fenced completion
+ * (throws if the job is no longer ours); with `complete` false, the caller does both for a batch.
+ */
+async function recordProcessed(ctx: PipelineContext, m: Tx, read: Read, complete = true): Promise<Done> {
+  const { store } = ctx;
+  const { message, payload, parsed, eventId } = read;
+  const w: Work = {
+    ctx,
+    m,
+    message,
+    payload,
+    eventId,
+    channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined,
+    batch: new Batch(),
+  };
+  let status: string;
+  if (!parsed) {
+    const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, {
+      cause: new Error(read.unreadable),
+    });
+    await store.event(
+      {
+        stage: 'parsed',
+        status: 'error',
+        parentId: eventId,
+        messageId: message.id,
+        partnerId: message.partnerId,
+        code: err.code,
+        detail: err.describe(),
+      },
       m,
-      message,
-      payload,
-      eventId,
-      channel: message.partnerId ? ctx.partners.get(message.partnerId) : undefined,
-      batch: new Batch(),
-    };
-    let status: string;
-    if (!parsed) {
-      const err = new GatewayError('EDIGW_EDI_UNREADABLE', `${message.fileName ?? message.id}`, {
-        cause: new Error(unreadable),
-      });
+    );
+    status = 'rejected';
+    await store.setMessageStatus(message.id, status, err.describe(), m);
+    logUnreadable(w, err);
+  } else {
+    for (const d of parsed.diagnostics) {
       await store.event(
         {
           stage: 'parsed',
-          status: 'error',
+          status: d.severity === 'error' ? 'error' : 'warning',
           parentId: eventId,
           messageId: message.id,
           partnerId: message.partnerId,
-          code: err.code,
-          detail: err.describe(),
+          code: d.code,
+          detail: d.message,
         },
         m,
       );
-      status = 'rejected';
-      await store.setMessageStatus(message.id, status, err.describe(), m);
-      logUnreadable(w, err);
-    } else {
-      for (const d of parsed.diagnostics) {
-        await store.event(
-          {
-            stage: 'parsed',
-            status: d.severity === 'error' ? 'error' : 'warning',
-            parentId: eventId,
-            messageId: message.id,
-            partnerId: message.partnerId,
-            code: d.code,
-            detail: d.message,
-          },
-          m,
-        );
-      }
-      const outcomes: Outcome[] = [];
-      for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
-      status = messageOutcome(outcomes);
-      const partnerId = w.message.partnerId;
-      await store.recordOutcome(m, message.id, {
-        status,
-        partnerId,
-        error:
-          status === 'processed'
-            ? null
-            : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
-      });
     }
-    w.batch.event(ctx, {
-      stage: 'processed',
-      status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',
-      parentId: eventId,
-      messageId: message.id,
-      partnerId: w.message.partnerId,
-      detail: status,
+    const outcomes: Outcome[] = [];
+    for (const ic of parsed.interchanges) outcomes.push(await interchange(w, ic));
+    status = messageOutcome(outcomes);
+    const partnerId = w.message.partnerId;
+    await store.recordOutcome(m, message.id, {
+      status,
+      partnerId,
+      error:
+        status === 'processed'
+          ? null
+          : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
     });
-    countSets(w.batch);
-    await w.batch.flush(ctx, m);
-    // The fence: a worker whose lease ran out must not commit work another worker is redoing.
-    if (!(await store.queue.complete(job, m)))
-      throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
-    done = { status, batch: w.batch };
-  });
-  if (done) {
-    done.batch.committed(ctx);
-    countMessage(ctx, message, done.status);
   }
-  ctx.kick?.();
-}
-
-/** Counts a processed message by its transport, partner and outcome (after the commit that recorded it). */
-export function countMessage(ctx: PipelineContext, message: MessageRecord, status: string): void {
-  const outcome = status === 'processed' || status === 'partial' ? status : 'rejected';
-  ctx.meter?.messageReceived({ transport: message.transport, partner: message.partnerId ?? 'unknown', outcome });
-}
-
-/** Counts the batch's transaction sets by type and ack status once it commits (its rows are cleared by the flush). */
-export function countSets(batch: Batch): void {
-  const sets = batch.transactions.map((t) => ({ type: t.type, ackStatus: t.ackStatus || 'none' }));
-  batch.afterCommit((ctx) => {
-    for (const s of sets) ctx.meter?.transactionSet(s);
-  });
-}
-
-/** A payload that is not X12 or EDIFACT, told at warn once the step commits. */
-export function logUnreadable(w: Pick<Work, 'message' | 'batch'>, err: GatewayError): void {
-  const { message } = w;
-  const fields = {
+  w.batch.event(ctx, {
+    stage: 'processed',
+    status: status === 'processed' ? 'ok' : status === 'partial' ? 'warning' : 'error',
+    parentId: eventId,
     messageId: message.id,
-    partner: message.partnerId,
-    transport: message.transport,
-    fileName: message.fileName ?? undefined,
-    code: err.code,
-    reason: err.describe(),
-    duplicate: false,
-  };
-  w.batch.afterCommit((ctx) => ctx.logger.warn(fields, 'message refused'));
+    partnerId: w.message.partnerId,
+    detail: status,
+  });
+  countSets(w.batch);
+  if (complete) {
+    await w.batch.flush(ctx, m);
+    await completeFenced(ctx, m, read.job);
+  }
+  return { status, batch: w.batch };
+}
+
+/** The fence: a worker whose lease ran out must not commit work another worker is redoing. */
+async function completeFenced(ctx: PipelineContext, m: Tx, job: Job): Promise<void> {
+  if (!(await ctx.store.queue.complete(job, m)))
+    throw new Error(`job ${job.id} was taken over by another worker (lease expired); rolled back`);
+}
+
+/** What follows a job's commit: its log lines and counts. */
+function settled(ctx: PipelineContext, message: MessageRecord, done: Done): void {
+  done.batch.committed(ctx);
+  countMessage(ctx, message, done.status);
 }
 
 /** What became of an interchange, or of a message over its interchanges. */
@@ -433,170 +437,4 @@ async function routeInterchange(
     if (!(await routeTransaction(w, partner, ic, tx, row, icEvent, rawSent))) failed++;
   }
   return failed === 0 ? 'processed' : failed === txs.length ? 'rejected' : 'partial';
-}
-
-/** Builds, numbers and queues the planned acknowledgements of an interchange (or records why one is not sent). */
-export async function queueAcks(
-  w: Work,
-  ic: Interchange,
-  partner: LoadedPartner | undefined,
-  acks: PlannedAck[],
-  icEvent: number,
-  interchangeId: string | null,
-): Promise<void> {
-  const { ctx, message, batch } = w;
-  const { store } = ctx;
-  for (const a of acks) {
-    const ctrl = await store.nextControlNumber(w.m, partner?.id ?? '*', ic.standard === 'x12' ? 'isa' : 'unb');
-    const ackIc = renderAck(ic, a.kind, ctrl, ctx.clock(), partner);
-    const doc = interchangeDocument(ackIc);
-    const fileName = `${safeName(partner?.id ?? 'unknown', a.kind, ackIc.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`;
-    let messageId: string | null = null;
-    if (partner?.acks?.to) {
-      messageId = queueDelivery(
-        ctx,
-        batch,
-        partner,
-        partner.acks.to,
-        { ...doc, fileName, parentEventId: icEvent },
-        `${a.kind} ${a.status} for interchange ${ic.controlNumber} → ${partner.acks.to}`,
-      ).messageId;
-    } else {
-      batch.event(ctx, {
-        stage: 'ack',
-        status: 'warning',
-        parentId: icEvent,
-        messageId: message.id,
-        partnerId: partner?.id ?? null,
-        detail: `${a.kind} ${a.status} built but not sent: ${partner ? `partner ${partner.id} names no acks.to endpoint` : 'no partner to send it to'}`,
-      });
-    }
-    batch.acks.push({
-      id: randomUUID(),
-      direction: 'out',
-      kind: a.kind,
-      messageId,
-      acknowledgesInterchangeId: interchangeId,
-      partnerId: partner?.id ?? null,
-      interchangeControlNumber: ic.controlNumber.slice(0, 14),
-      groupControlNumber: ic.groups[0]?.controlNumber?.slice(0, 14) ?? null,
-      transactionControlNumber: null,
-      status: a.status,
-      report: null,
-      createdAt: ctx.clock(),
-    });
-  }
-}
-
-/** The raw routes an interchange's transaction sets took: `partner/endpoint` → where its one delivery goes, and for which row. */
-export type RawRoutes = Map<string, { to: string; endpoint: string; transactionId: string }>;
-
-/**
- * Routes, maps and queues one transaction; false when it could not be (recorded on its row and as an
- * event). A raw route sends the interchange once, for every transaction set of it that takes the route;
- * when the payload is streamed, the caller sends it at the interchange's end (rawSent says where).
- */
-export async function routeTransaction(
-  w: Work,
-  partner: LoadedPartner,
-  ic: Interchange,
-  tx: Transaction,
-  row: TransactionRecord,
-  parentEvent: number,
-  rawSent: RawRoutes,
-): Promise<boolean> {
-  const { ctx, m, message, batch } = w;
-  const { store } = ctx;
-  const route = findRoute(partner, ic, tx);
-  const fail = (e: GatewayError, deliveryStatus = 'failed') => {
-    row.deliveryStatus = deliveryStatus;
-    batch.event(ctx, {
-      stage: 'route',
-      status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error',
-      parentId: parentEvent,
-      messageId: message.id,
-      interchangeId: row.interchangeId,
-      transactionId: row.id,
-      partnerId: partner.id,
-      code: e.code,
-      detail: e.describe(),
-    });
-    return deliveryStatus === 'unrouted';
-  };
-  if (!route || (ACK_TYPES.has(tx.type) && route.match?.type !== tx.type)) {
-    return fail(
-      new GatewayError(
-        'EDIGW_NO_ROUTE',
-        `partner ${partner.id}, ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} ${tx.version} ${tx.controlNumber}`,
-      ),
-      'unrouted',
-    );
-  }
-  const to = route.partner ? ctx.partners.get(route.partner) : partner;
-  if (!to)
-    return fail(
-      new GatewayError('EDIGW_ROUTE_PARTNER_UNKNOWN', `route of partner ${partner.id} to partner ${route.partner}`),
-    );
-  const where = `${to.id}/${route.to}`;
-  row.route = where.slice(0, 128);
-  if (route.format === 'raw') {
-    // Pending until the one delivery of the interchange settles, which then settles this row too (deliver.ts).
-    row.deliveryStatus = 'pending';
-    if (rawSent.has(where)) return true;
-    rawSent.set(where, { to: to.id, endpoint: route.to, transactionId: row.id });
-    if (!w.payload) return true;
-  }
-  try {
-    const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) =>
-      store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'),
-    );
-    if (doc.losses?.length) {
-      const lost = new GatewayError(
-        'EDIGW_TRANSLATION_LOSS',
-        `route to ${where}: ${doc.losses.length} segment(s) or element(s) of ${tx.type} ${tx.controlNumber} have no counterpart in the ${route.format.toUpperCase()} written`,
-        { cause: new Error(lossList(doc.losses)) },
-      );
-      // A strict route refuses what it cannot carry whole: dead-lettered with the located list, never sent.
-      if (route.strict) return fail(lost);
-      batch.event(ctx, {
-        stage: 'route',
-        status: 'warning',
-        parentId: parentEvent,
-        messageId: message.id,
-        interchangeId: row.interchangeId,
-        transactionId: row.id,
-        partnerId: partner.id,
-        code: lost.code,
-        detail: lost.describe(),
-      });
-    }
-    const carries = route.format === 'raw' ? { interchangeId: row.interchangeId, route: row.route! } : undefined;
-    const q = queueDelivery(
-      ctx,
-      batch,
-      to,
-      route.to,
-      {
-        bytes: doc.bytes,
-        fileName: doc.fileName,
-        contentType: doc.contentType,
-        transactionId: row.id,
-        parentEventId: parentEvent,
-        carries,
-      },
-      `${tx.type} ${tx.controlNumber} → ${where}${route.map ? ` via ${route.map}` : ''} as ${route.format}: ${doc.fileName} (${doc.bytes.length} bytes)`,
-    );
-    if (doc.interchange) await recordOutbound(ctx, m, to, doc.bytes, q.message);
-    row.deliveryStatus = 'pending';
-    return true;
-  } catch (e) {
-    if (e instanceof GatewayError && e.kind !== 'retry') return fail(e);
-    throw e;
-  }
-}
-
-/** The located losses of a route, one per line; a very long list is cut, saying how many more there are. */
-function lossList(losses: TranslationLoss[]): string {
-  const shown = losses.slice(0, 200).map(formatLoss);
-  return [...shown, ...(losses.length > shown.length ? [`and ${losses.length - shown.length} more`] : [])].join('\n');
 }

@@ -6,7 +6,7 @@ import type { PipelineView } from './context';
 import { plannedAcks, renderAck } from './acks';
 import { interchangeDocument } from './outbound';
 import { findRoute, produce, trackedFields } from './route';
-import { identifyInterchange } from './process';
+import { identifyInterchange } from './interchange-steps';
 
 export interface SimulatedTransaction {
   type: string;

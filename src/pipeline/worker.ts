@@ -4,12 +4,18 @@ import { GatewayError } from '../errors';
 import type { PipelineContext } from './context';
 import { AS2_MDN_JOB, runMdnJob } from './as2';
 import { deliverJobs, Senders } from './deliver';
-import { processMessage, type ProcessOptions } from './process';
+import { processMessage, processTogether, type ProcessOptions } from './process';
 import { ChildDied, processInChild, type ChildOptions } from './process-child';
 import type { MessageRecord } from '../store/entities';
 import { runMaintenance } from './maintenance';
 import { Heartbeat } from './heartbeat';
-import { crashLooping, deadLetterCrashLoop, DEFAULT_MAX_CRASHES } from './crash-guard';
+import {
+  crashLooping,
+  deadLetterCrashLoop,
+  deadLetterOutOfAttempts,
+  DEFAULT_MAX_CRASHES,
+  outOfAttempts,
+} from './crash-guard';
 import { ALERT_JOB, runAlertJob } from './alerts';
 import { JOBS_AT_ONCE } from './pool-size';
 
@@ -27,6 +33,13 @@ export interface WorkerOptions {
   jobsAtOnce?: number;
   /** Starts of one job that may end with this process dead before the job is dead-lettered (crash-guard.ts). */
   maxCrashes?: number;
+  /**
+   * `process` jobs of small payloads recorded in one transaction at most (process.ts processTogether).
+   * Default: 16 on SQLite, whose one writer makes every commit wait its turn; 1 on MariaDB, where the
+   * jobs' transactions run side by side and a shared one would hold the acks' control-number row
+   * across every job of it.
+   */
+  together?: number;
   /** Runs `process` jobs of large (streamed) payloads in a child process with a heap cap of its own. */
   child?: ChildOptions;
 }
@@ -156,10 +169,8 @@ export class Workers {
       const deliveries = jobs.filter((j) => j.kind === 'deliver');
       await Promise.all([
         ...(deliveries.length ? [this.guard(deliveries, () => deliverJobs(this.ctx, deliveries, this.senders))] : []),
-        atOnce(
-          jobs.filter((j) => j.kind !== 'deliver'),
-          this.opts.jobsAtOnce ?? JOBS_AT_ONCE,
-          (j) => this.guard([j], () => this.run(j)),
+        atOnce(this.units(jobs.filter((j) => j.kind !== 'deliver')), this.opts.jobsAtOnce ?? JOBS_AT_ONCE, (unit) =>
+          this.runUnit(unit),
         ),
       ]);
       // better-sqlite3 and fsync are synchronous: give timers and sockets a turn between batches.
@@ -169,6 +180,26 @@ export class Workers {
       // its own batch, processing took two fifths of the thread, not the one fifth intended.
       if (!this.stopping) await this.ctx.intakeGate?.yieldTo((performance.now() - began) * this.opts.count);
     }
+  }
+
+  /** The claimed jobs as units of work: `process` jobs in batches of `together`, every other job alone. */
+  private units(jobs: Job[]): Job[][] {
+    const size = this.opts.together ?? (this.ctx.store.driver === 'sqlite' ? 16 : 1);
+    const units: Job[][] = [];
+    const processing = jobs.filter((j) => j.kind === 'process');
+    for (let i = 0; i < processing.length; i += size) units.push(processing.slice(i, i + size));
+    for (const job of jobs) if (job.kind !== 'process') units.push([job]);
+    return units;
+  }
+
+  /** One unit: a batch of `process` jobs in one transaction, then alone the jobs it gave back; or one job. */
+  private async runUnit(unit: Job[]): Promise<void> {
+    if (unit.length === 1) {
+      await this.guard(unit, () => this.run(unit[0]));
+      return;
+    }
+    const alone = await this.guard(unit, () => processTogether(this.ctx, unit, this.processOptions));
+    for (const job of alone) await this.guard([job], () => this.run(job));
   }
 
   private async run(job: Job): Promise<void> {
@@ -201,7 +232,8 @@ export class Workers {
   }
 
   /**
-   * Dead-letters the claimed jobs whose earlier starts each killed their worker, and returns the others.
+   * Dead-letters the claimed jobs whose earlier starts each killed their worker, or whose last attempt
+   * did, and returns the others.
    * Checked before anything runs: a job that runs the heap out would otherwise take the process down
    * at every restart.
    */
@@ -209,12 +241,14 @@ export class Workers {
     const max = this.opts.maxCrashes ?? DEFAULT_MAX_CRASHES;
     const live: Job[] = [];
     for (const job of jobs) {
-      if (!crashLooping(job, max)) {
+      const looping = crashLooping(job, max);
+      if (!looping && !outOfAttempts(job)) {
         live.push(job);
         continue;
       }
       try {
-        await deadLetterCrashLoop(this.ctx, job);
+        if (looping) await deadLetterCrashLoop(this.ctx, job);
+        else await deadLetterOutOfAttempts(this.ctx, job);
       } catch (e) {
         // Not run either way: its lease brings it back to be dead-lettered at the next claim.
         this.ctx.logger.error(
@@ -238,18 +272,24 @@ export class Workers {
     return [suspect];
   }
 
-  /** Runs work on jobs; if it fails unexpectedly (a database hiccup, a bug), the jobs go back with a backoff. */
-  private async guard(jobs: Job[], work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs work on jobs; if it fails unexpectedly (a database hiccup, a bug), the jobs go back with a
+   * backoff. Returns the jobs the work gave back unfinished, for the caller to run otherwise.
+   */
+  private async guard(jobs: Job[], work: () => Promise<Job[] | void>): Promise<Job[]> {
     const { store, logger } = this.ctx;
     for (const job of jobs) this.heartbeat.hold(job);
     const began = performance.now();
-    const timed = (outcome: 'done' | 'failed') => {
+    const timed = (outcome: 'done' | 'failed', left: Job[] = []) => {
       const seconds = (performance.now() - began) / 1000;
-      for (const job of jobs) this.ctx.meter?.job({ kind: job.kind, outcome }, seconds);
+      for (const job of jobs) if (!left.includes(job)) this.ctx.meter?.job({ kind: job.kind, outcome }, seconds);
     };
+    // Jobs given back stay held: they wait for their own run, and their leases must not run out meanwhile.
+    let left: Job[] = [];
     try {
-      await work();
-      timed('done');
+      left = (await work()) ?? [];
+      timed('done', left);
+      return left;
     } catch (e) {
       timed('failed');
       // Every step is idempotent (its writes commit with the job's completion), so running it again is safe.
@@ -276,8 +316,9 @@ export class Workers {
           logger.error({ job: job.id, err: (e2 as Error).message }, 'could not give the job back; its lease will');
         }
       }
+      return [];
     } finally {
-      for (const job of jobs) this.heartbeat.release(job);
+      for (const job of jobs) if (!left.includes(job)) this.heartbeat.release(job);
     }
   }
 }

@@ -42,18 +42,22 @@ export class ControlNumbers {
     const bumped = `CASE WHEN value >= ${max} THEN 1 ELSE value + 1 END`;
     if (d === 'sqlite') {
       // One connection, one writer: nothing to deadlock with.
-      if (!this.known.has(id)) {
+      const bump = (): Promise<Array<{ value: number | string }>> =>
+        manager.query(`UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ? RETURNING value`, [
+          now,
+          scope,
+          kind,
+        ]);
+      let rows = await bump();
+      // The first number of its kind: the row is made in this transaction (and unmade if it rolls back).
+      if (rows.length === 0) {
         await manager.query(`INSERT OR IGNORE INTO ${t} (scope, kind, value, updatedAt) VALUES (?, ?, 0, ?)`, [
           scope,
           kind,
           now,
         ]);
-        this.known.add(id);
+        rows = await bump();
       }
-      const rows: Array<{ value: number | string }> = await manager.query(
-        `UPDATE ${t} SET value = ${bumped}, updatedAt = ? WHERE scope = ? AND kind = ? RETURNING value`,
-        [now, scope, kind],
-      );
       return Number(rows[0].value);
     }
     // A row known to exist may still be missing: the transaction that created it may have rolled back.

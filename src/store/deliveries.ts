@@ -1,6 +1,6 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { Driver } from './data-source';
-import { DeliveryRecord, MessageRecord, TransactionRecord } from './entities';
+import { AckRecord, DeliveryRecord, InterchangeRecord, MessageRecord, TransactionRecord } from './entities';
 import { quote, rowDate, sqlDate } from './sql';
 
 /** Which dead letters: every filter optional, all must hold. */
@@ -135,6 +135,30 @@ export class Deliveries {
   ofMessage(messageId: string, m?: EntityManager): Promise<DeliveryRecord | null> {
     const find = (mm: EntityManager) => mm.findOneBy(DeliveryRecord, { messageId });
     return m ? find(m) : this.read(find);
+  }
+
+  /**
+   * The dead letters an id stands for that names no delivery and no outbound message: a transaction
+   * set's (what was made from it) or an inbound message's (what was made from its transaction sets,
+   * and the acks we sent for it). These are the ids the report and the console show for a document.
+   */
+  async deadOf(id: string): Promise<DeliveryRecord[]> {
+    return this.read(async (m) => {
+      const txs = await m.find(TransactionRecord, { select: { id: true }, where: [{ id }, { messageId: id }] });
+      const ics = await m.find(InterchangeRecord, { select: { id: true }, where: { messageId: id } });
+      const acks = ics.length
+        ? await m.find(AckRecord, {
+            select: { messageId: true },
+            where: { direction: 'out', acknowledgesInterchangeId: In(ics.map((i) => i.id)) },
+          })
+        : [];
+      const ackMessages = acks.map((a) => a.messageId).filter((x): x is string => x !== null);
+      const where = [
+        ...(txs.length ? [{ status: 'dead' as const, transactionId: In(txs.map((t) => t.id)) }] : []),
+        ...(ackMessages.length ? [{ status: 'dead' as const, messageId: In(ackMessages) }] : []),
+      ];
+      return where.length ? m.find(DeliveryRecord, { where, order: { createdAt: 'ASC', id: 'ASC' } }) : [];
+    });
   }
 
   /** A delivery named by its own id or by its outbound message's id (what `replay` accepts). */

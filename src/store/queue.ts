@@ -22,6 +22,11 @@ export interface Job {
   starts: number;
   /** Set by the worker running the job; aborted when its lease was lost: do no more side effects. */
   lease?: AbortSignal;
+  /**
+   * Set here once this claim of the job ended (completed, retried, dead-lettered, postponed, given
+   * back): a lease renewal refused after that is no takeover by another worker.
+   */
+  ended?: boolean;
 }
 
 export interface EnqueueInput {
@@ -148,14 +153,9 @@ export class Queue {
         }),
       );
     }
-    const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
-    // A job whose leases ran out more often than it may be tried is dead, not run again.
-    const live: Job[] = [];
-    for (const j of jobs) {
-      if (j.attempts > j.maxAttempts) await this.dead(j, `abandoned: its lease ran out ${j.attempts - 1} times`);
-      else live.push(j);
-    }
-    return live;
+    // A job past its last attempt (its holder died on it: see outOfAttempts) is returned too: the
+    // worker dead-letters it with its message or delivery, which the store alone cannot.
+    return rows.map(toJob).sort((a, b) => a.id - b.id);
   }
 
   /** Claims one particular queued job, by its key (a command that runs the job it just queued). */
@@ -195,6 +195,27 @@ export class Queue {
     return this.finish(job, { status: 'done', lastError: null }, manager);
   }
 
+  /**
+   * Completes several jobs, each fenced like `complete`; returns the ids of those completed. On SQLite
+   * one statement (RETURNING tells which); on MariaDB one per job.
+   */
+  async completeMany(jobs: Job[], manager: EntityManager): Promise<Set<number>> {
+    const done = new Set<number>();
+    if (this.driver !== 'sqlite') {
+      for (const job of jobs) if (await this.complete(job, manager)) done.add(job.id);
+      return done;
+    }
+    for (let i = 0; i < jobs.length; i += COMPLETE_AT_ONCE) {
+      const chunk = jobs.slice(i, i + COMPLETE_AT_ONCE);
+      const rows: Array<{ id: number | string }> = await manager.query(
+        `UPDATE ${this.t} SET status = 'done', updatedAt = ?, lastError = NULL, starts = 0 WHERE status = 'running' AND (${chunk.map(() => '(id = ? AND claimedBy = ? AND attempts = ?)').join(' OR ')}) RETURNING id`,
+        [sqlDate(this.driver, this.clock()), ...chunk.flatMap((j) => [j.id, j.claimedBy, j.attempts])],
+      );
+      for (const r of rows) done.add(Number(r.id));
+    }
+    return done;
+  }
+
   /** Gives a failed attempt back to the queue after `delayMs`, or dead-letters it after its last attempt. */
   async retry(job: Job, error: string, delayMs: number, manager?: EntityManager): Promise<'retry' | 'dead' | 'lost'> {
     if (job.attempts >= job.maxAttempts) return (await this.dead(job, error, manager)) ? 'dead' : 'lost';
@@ -211,8 +232,9 @@ export class Queue {
    * its count of starts: the crash guard then sees it as a start that stopped its worker, and after
    * `maxCrashes` of them dead-letters it instead of starting it again.
    */
-  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'dead' | 'lost'> {
-    if (job.attempts >= job.maxAttempts) return (await this.dead(job, error)) ? 'dead' : 'lost';
+  async crashed(job: Job, error: string, delayMs: number): Promise<'retry' | 'lost'> {
+    // Even after its last attempt: the next claim finds it out of attempts, and the worker dead-letters
+    // it with its message or delivery (as a holder's death would), not the queue row alone.
     const runAt = new Date(this.clock().getTime() + delayMs);
     return (await this.finish(job, { status: 'queued', lastError: error, runAt, keepStarts: true })) ? 'retry' : 'lost';
   }
@@ -232,7 +254,7 @@ export class Queue {
           [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
         ),
       );
-      return affected(result) === 1;
+      return this.ended(job, result);
     });
   }
 
@@ -280,8 +302,15 @@ export class Queue {
           [now, now, job.id, job.claimedBy, job.attempts],
         ),
       );
-      return affected(result) === 1;
+      return this.ended(job, result);
     });
+  }
+
+  /** Whether an UPDATE that ends this claim of `job` took effect; if it did, the job is marked ended. */
+  private ended(job: Job, result: unknown): boolean {
+    const ok = affected(result) === 1;
+    if (ok) job.ended = true;
+    return ok;
   }
 
   /**
@@ -353,7 +382,9 @@ export class Queue {
         [...args, job.id, job.claimedBy, job.attempts],
       ),
     );
-    return affected(result) === 1;
+    const ok = affected(result) === 1;
+    if (ok && set.status !== 'running') job.ended = true;
+    return ok;
   }
 
   /** The job with this key, in any status (its data parsed); inside the caller's transaction. */
@@ -396,6 +427,9 @@ export function claimSelectSql(table: string, kindCount: number): string {
  * Rows changed by an UPDATE: mysql2 reports affectedRows; on SQLite the statement ends in RETURNING,
  * so the rows themselves are counted (TypeORM's plain query() hides better-sqlite3's change count).
  */
+/** Jobs completed by one statement at most (completeMany): a few hundred bound values. */
+const COMPLETE_AT_ONCE = 64;
+
 export function affected(result: unknown): number {
   if (Array.isArray(result)) return result.length;
   if (result && typeof result === 'object' && 'affectedRows' in result)

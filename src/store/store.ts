@@ -31,6 +31,7 @@ import { FilePayloads, type PayloadStorage, sha256 } from './payload-store';
 import { syncDir } from '../sync-dir';
 import { Queue } from './queue';
 import { Serial } from './serial';
+import { WalSync } from './wal-sync';
 import { ControlNumbers } from './control-numbers';
 import { Deliveries } from './deliveries';
 import { MessageHistory } from './history';
@@ -88,6 +89,10 @@ export interface StoreOptions {
    * than in the commits (checkpointer.ts). `onError` hears of a thread that keeps failing.
    */
   checkpoints?: { onError(message: string): void };
+  /** A SQLite file: hears of a WAL sync that failed (wal-sync.ts); from then on writes fail. */
+  onSyncError?: (e: Error) => void;
+  /** Tests only: what syncs the WAL (wal-sync.ts). */
+  syncFile?: (fd: number) => Promise<void>;
   /** MariaDB: the pool's size and how long a wait for a connection or a row lock may last (data-source.ts). */
   pool?: PoolOptions;
 }
@@ -104,6 +109,13 @@ export interface ReceiveInput {
   /** The job to enqueue in the same transaction (default: `process`); null for none. */
   job?: string | null;
   status?: string;
+}
+
+/** The part of better-sqlite3's connection the WAL sync reads. */
+interface BetterSqlite3Handle {
+  readonly open: boolean;
+  prepare(sql: string): { pluck(): { get(): unknown } };
+  pragma(s: string): unknown;
 }
 
 /** A file on disk to receive (see Store.receiveFile). */
@@ -247,6 +259,7 @@ export class Store {
     await ds.initialize();
     boundPool(ds, opts.pool);
     const store = new Store(ds, opts);
+    if (target.driver === 'sqlite' && target.location !== ':memory:') store.syncOffLoop(target.location, opts);
     if (opts.checkpoints && target.driver === 'sqlite' && target.location !== ':memory:') {
       await ds.query(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
       store.checkpointer = startCheckpointer(target.location, { onError: opts.checkpoints.onError });
@@ -255,10 +268,33 @@ export class Store {
   }
 
   private checkpointer: Checkpointer | undefined;
+  /** SQLite file: the WAL syncs that make commits durable off the event loop (ADR 0014). */
+  private walSync: WalSync | undefined;
+
+  /** Commits of this store not yet known to be on disk, and syncs done (tests, the bench). */
+  syncState(): { pending: number; syncs: number } | undefined {
+    return this.walSync && { pending: this.walSync.pending, syncs: this.walSync.syncs };
+  }
+
+  private syncOffLoop(location: string, opts: StoreOptions): void {
+    const db = (this.ds.driver as unknown as { databaseConnection: BetterSqlite3Handle }).databaseConnection;
+    // No rows changed since the last operation means nothing to sync: one integer read in place.
+    const changes = db.prepare('SELECT total_changes()').pluck();
+    db.pragma('synchronous = NORMAL');
+    let last = 0;
+    // After close() the count no longer moves (an operation that was finishing as the store closed).
+    this.walSync = new WalSync(location, () => (db.open ? (last = Number(changes.get())) : last), {
+      onError: opts.onSyncError,
+      syncFile: opts.syncFile,
+    });
+    this.serial.syncWith(this.walSync);
+  }
 
   /** Applies pending migrations; returns their names. */
   async migrate(): Promise<string[]> {
     const ran = await this.ds.runMigrations({ transaction: 'each' });
+    // Schema changes count no rows, so the migrations' commits are synced here.
+    if (ran.length) await this.serial.run(async () => this.walSync?.markWritten());
     return ran.map((m) => m.name);
   }
 
@@ -396,6 +432,7 @@ export class Store {
     // The thread first: the gateway's connection, closing last, then checkpoints what is left and removes the WAL.
     await this.checkpointer?.stop();
     if (this.ds.isInitialized) await this.ds.destroy();
+    await this.walSync?.close();
   }
 
   /**
@@ -616,12 +653,22 @@ export class Store {
       while (this.waiting.length > 0) {
         const group = this.waiting.splice(0, GROUP_MAX);
         try {
-          const done = await this.transaction(async (m) => {
-            const out: unknown[] = [];
-            for (const g of group) out.push(await g.work(m));
-            return out;
-          });
-          group.forEach((g, i) => g.resolve(done[i]));
+          // Committed, not yet synced: the next group commits while this one's sync runs (SQLite, ADR 0014).
+          const done = await this.serial
+            .run(
+              () =>
+                this.ds.transaction(async (m) => {
+                  const out: unknown[] = [];
+                  for (const g of group) out.push(await g.work(m));
+                  return out;
+                }),
+              false,
+            )
+            .catch(rethrowLockConflict);
+          this.serial.settled().then(
+            () => group.forEach((g, i) => g.resolve(done[i])),
+            (e: unknown) => group.forEach((g) => g.reject(e)),
+          );
         } catch (e) {
           // Not the fault of one work of the group: each alone would wait as long again.
           if (group.length === 1 || (e instanceof GatewayError && e.code === 'EDIGW_DB_POOL_TIMEOUT')) {
@@ -792,6 +839,26 @@ export class Store {
     );
     if (rows[0] && Number(rows[0].stored) === 1) return 'present';
     return rows[0]?.purgedAt ? 'purged' : 'missing';
+  }
+
+  /** Messages by their ids, in one statement (a worker's batch of `process` jobs); the missing are absent. */
+  async messages(ids: string[]): Promise<Map<string, MessageRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.read((m) => m.findBy(MessageRecord, { id: In(ids) }));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /**
+   * The bytes of payloads kept in their rows, in one statement; a payload in a file (or purged) is
+   * absent, for `payload` to read (or explain) one by one.
+   */
+  async inlinePayloads(hashes: string[]): Promise<Map<string, Buffer>> {
+    if (hashes.length === 0) return new Map();
+    const rows: Array<{ sha256: string; data: Buffer | Uint8Array | null }> = await this.query(
+      `SELECT sha256, data FROM ${quote(this.driver, 'payload')} WHERE sha256 IN (${hashes.map(() => '?').join(', ')}) AND data IS NOT NULL`,
+      hashes,
+    );
+    return new Map(rows.filter((r) => r.data).map((r) => [r.sha256, Buffer.from(r.data!)]));
   }
 
   /** A message by its id; inside the caller's transaction with `m`. */

@@ -148,6 +148,27 @@ export interface Outbound {
   close?(): Promise<void>;
 }
 
+/** What a connectivity check of one endpoint or poll entry found. Nothing was sent, taken or moved. */
+export interface ProbeFinding {
+  ok: boolean;
+  /** One sentence for people: what answered, or what failed. */
+  result: string;
+  /** HTTP: the status that answered. */
+  status?: number;
+  /** Over TLS: whether the server's certificate was trusted, and until when it is valid. */
+  tls?: { authorized: boolean; error?: string; notAfter?: string };
+  /** File servers: the files in the listed folder. */
+  files?: number;
+  error?: { code: string; message: string };
+}
+
+/** One bounded connectivity check: where it goes (no secrets), and the check. */
+export interface Probe {
+  target: string;
+  /** Resolves with what it found, within the bound it was made with; throws only on a bug. */
+  run(): Promise<ProbeFinding>;
+}
+
 /** A place in a partner file: keys and list indexes from the section the transport owns. */
 export type KeyPath = (string | number)[];
 
@@ -223,6 +244,12 @@ export interface InboundSpec<
   /** The transport's config (input to `config`) from the partner file's parsed section. */
   settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create(config: z.output<S>, deps: InboundDeps): Inbound;
+  /**
+   * The connectivity check of the partners page (`POST /api/partners/:id/check`), for a transport
+   * that reaches the partner over the network: done within `timeoutMs`, it sends, takes and moves
+   * nothing. Absent: the transport is not checked.
+   */
+  probe?(config: z.output<S>, timeoutMs: number): Probe;
 }
 
 /**
@@ -250,6 +277,12 @@ export interface OutboundSpec<
   /** The transport's config (input to `config`) from the endpoint's parsed section. */
   settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create(config: z.output<S>, deps: OutboundDeps): Outbound;
+  /**
+   * The connectivity check of the partners page (`POST /api/partners/:id/check`), for a transport
+   * that reaches the partner over the network: done within `timeoutMs`, it sends, takes and moves
+   * nothing. Absent: the transport is not checked.
+   */
+  probe?(config: z.output<S>, timeoutMs: number): Probe;
 }
 
 export function defineInbound<
@@ -265,6 +298,7 @@ export function defineInbound<
   partner: PartnerSection<PK, PS>;
   settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create: (config: z.output<S>, deps: InboundDeps) => Inbound;
+  probe?: (config: z.output<S>, timeoutMs: number) => Probe;
 }): InboundSpec<K, S, PK, PS, P> {
   return { direction: 'inbound', ...spec };
 }
@@ -282,6 +316,7 @@ export function defineOutbound<K extends string, S extends z.ZodType, PS extends
   partner: PartnerSection<K, PS>;
   settings(section: z.output<PS>, ctx: SettingsContext): unknown;
   create: (config: z.output<S>, deps: OutboundDeps) => Outbound;
+  probe?: (config: z.output<S>, timeoutMs: number) => Probe;
 }): OutboundSpec<K, S, PS> {
   return { direction: 'outbound', ...spec };
 }

@@ -332,6 +332,11 @@ describe('web console: recent messages', () => {
     expect(recentOf(row({ ackStatus: 'overdue', ackOverdue: true, deliveryStatus: 'dead' })).reason).toBe(
       'acknowledgement overdue; delivery dead-lettered',
     );
+    // The report's first error, with its code, leads; the statuses add what it does not say.
+    expect(
+      recentOf(row({ validation: 'invalid', ackStatus: 'R', reason: 'AK5 5: SE01 says 14 segments but there are 4' }))
+        .reason,
+    ).toBe('AK5 5: SE01 says 14 segments but there are 4; rejected by the acknowledgement');
   });
 });
 
@@ -674,6 +679,7 @@ describe('web console: the audit trail (a real SQLite store)', () => {
     health: 'ok',
     reasons: [],
     paused: null,
+    lastAction: null,
     lastIn: null,
     lastOut: null,
     today: { in: 0, out: 0, refused: 0, failed: 0 },

@@ -28,6 +28,7 @@ interface Health {
   health: string;
   reasons: string[];
   paused: { by: string | null; reason: string | null } | null;
+  lastAction: { action: string; user: string | null; role: string | null; at: string } | null;
   lastIn: string | null;
   lastOut: string | null;
   today: { in: number; out: number; refused: number; failed: number };
@@ -211,6 +212,7 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         expect(h.certificateDaysLeft).toBeGreaterThan(300);
         expect(h.health).toBe('ok');
         expect(h.paused).toBeNull();
+        expect(h.lastAction).toBeNull();
       });
 
       test('an auditor may not run a check, pause or resume: 403 EDIGW_ADMIN_FORBIDDEN', async () => {
@@ -269,6 +271,8 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         expect(partners).toContain('ACME Retail');
         expect(partners).toMatch(/ftp-poll <code>ftp:\/\/[^<]+\/out<\/code>: connected/);
         expect(partners).toMatch(/<button[^>]*hx-post="\/partners\/acme\/check"[^>]*disabled/);
+        // The check the operator ran in the test before is the partner's last action, on its row.
+        expect(partners).toMatch(/Last operator action:\s*<strong>check<\/strong> by\s+olga \(operator\)/);
       });
 
       test('a poller that cannot log in makes its partner failing, and the check names a TLS certificate nobody vouches for', async () => {
@@ -348,8 +352,13 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
             sink.ok().some((r) => r.path === '/orders' && r.body.toString().includes('PO-2002')) &&
             sink.ok().some((r) => r.path === '/orders' && r.body.toString().includes('PO-2003')),
         );
-        const done = await acme();
+        // The sink answers before the worker records the delivery: wait for the record, not the request.
+        const done = await eventually('both deliveries recorded', async () => {
+          const h = await acme();
+          return h.deliveries.waiting === 0 && h;
+        });
         expect(done.paused).toBeNull();
+        expect(done.lastAction).toMatchObject({ action: 'resume', user: 'olga', role: 'operator' });
         expect(done.deliveries).toEqual({ waiting: 0, dead: 0 });
         // Attempts given back while paused: one attempt to deliver it, not a retry round used up.
         const row = await gw!.ctx.store.query<Array<{ attempts: number | string; status: string }>>(

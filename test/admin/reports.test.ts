@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Store } from '../../src/store/store';
@@ -584,6 +584,28 @@ describe('cli: report', () => {
     const html = cli({ DATABASE_URL: url }, 'report', '--format', 'html');
     expect(html.code).toBe(0);
     expect(html.out).toMatch(/^<!DOCTYPE html>/);
+    // No gateway.yaml here, so no admin listener and no console to link to.
+    expect(html.out).not.toMatch(/<a class="mid"/);
+  });
+
+  test("HTML: each row links to its message in the console the admin listener serves, or alerts.console's", () => {
+    const config = (name: string, yaml: string) => {
+      mkdirSync(join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, 'gateway.yaml'), yaml);
+      return join(dir, name, 'gateway.yaml');
+    };
+    const page = (file: string) => cli({ DATABASE_URL: url }, 'report', '--format', 'html', '--config', file).out;
+    expect(page(config('listener', 'admin: { port: 18090 }\n'))).toMatch(
+      /<a class="mid" href="http:\/\/127\.0\.0\.1:18090\/messages\/[0-9a-f-]{36}">/,
+    );
+    expect(
+      page(
+        config(
+          'named',
+          "admin: { port: 18090 }\nalerts: { console: 'https://edi.example.com/ops', webhook: { url: 'https://hooks.example.com/x' } }\n",
+        ),
+      ),
+    ).toMatch(/<a class="mid" href="https:\/\/edi\.example\.com\/ops\/messages\/[0-9a-f-]{36}">/);
   });
 
   test('a bad date exits 2 with one line; so does an unknown format', () => {

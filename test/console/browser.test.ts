@@ -46,6 +46,10 @@ describeWithBrowser('web console in Chromium', () => {
   /** What the partner buttons did, as the admin API's sources saw it. */
   const acted: string[] = [];
   let paused: { by: string; at: string; reason: null } | null = null;
+  let lastAction: { action: string; user: string; role: string; at: string } | null = null;
+  const didAct = (action: string) => {
+    lastAction = { action, user: 'admin', role: 'operator', at: AT.toISOString() };
+  };
 
   beforeAll(async () => {
     const deps: AdminDeps = {
@@ -58,13 +62,15 @@ describeWithBrowser('web console in Chromium', () => {
       health: async () => ({ ok: true, detail: { database: 'up', queue: { queued: ++reads, dead: 2 } } }),
       certificates: async () => [],
       partners: {
-        list: async () => [{ ...PARTNER, paused, health: paused ? 'attention' : 'ok' }],
+        list: async () => [{ ...PARTNER, paused, lastAction, health: paused ? 'attention' : 'ok' }],
         check: async (id) => {
           acted.push(`check ${id}`);
+          didAct('check');
           return CHECK;
         },
         setPaused: async (id, p, by) => {
           acted.push(`${p ? 'pause' : 'resume'} ${id} by ${by}`);
+          didAct(p ? 'pause' : 'resume');
           const changed = (paused !== null) !== p;
           paused = p ? { by, at: AT.toISOString(), reason: null } : null;
           return { changed, state: { partnerId: id, paused: p, changedBy: by, reason: null, changedAt: AT } };
@@ -161,6 +167,10 @@ describeWithBrowser('web console in Chromium', () => {
       .waitFor({ timeout: 20_000 });
     expect(await page.evaluate('window.notReloaded')).toBe(true);
     expect(await page.getByRole('table').getByRole('cell', { name: 'PO-1001' }).count()).toBe(1);
+    // Each recent message's id leads to its page.
+    expect(await page.getByRole('link', { name: '7d0c1a9e-0000-4000-8000-000000000001' }).getAttribute('href')).toBe(
+      '/messages/7d0c1a9e-0000-4000-8000-000000000001',
+    );
     await page.screenshot({ path: join(SHOTS, '2-overview.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -185,6 +195,11 @@ describeWithBrowser('web console in Chromium', () => {
     await page.getByRole('link', { name: 'po.x12' }).click();
     await page.getByRole('heading', { name: 'Message po.x12' }).waitFor();
     expect(await page.locator('ol.segments li').count()).toBe(7);
+    // The acknowledgement we sent is part of the lineage, with its status in words and its own message.
+    const ack = page.getByRole('table', { name: /Acknowledgements/ }).getByRole('row', { name: /997/ });
+    expect(await ack.getByRole('cell', { name: 'A (accepted)' }).count()).toBe(1);
+    expect(await ack.getByRole('cell', { name: 'sent by us' }).count()).toBe(1);
+    expect(await ack.getByRole('link', { name: 'ack-message-1' }).getAttribute('href')).toBe('/messages/ack-message-1');
     await page.screenshot({ path: join(SHOTS, '5-message.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
@@ -214,11 +229,14 @@ describeWithBrowser('web console in Chromium', () => {
     await page.getByRole('heading', { name: 'Partners' }).waitFor();
     const row = page.getByRole('row', { name: /ACME Retail/ });
     expect(await row.getByRole('cell', { name: /ftp-poll .* connected/ }).count()).toBe(1);
+    expect(await row.getByText('Last operator action: none').count()).toBe(1);
     expect(await row.getByRole('cell', { name: '45 days left' }).count()).toBe(1);
 
     await page.getByRole('button', { name: 'Check acme' }).click();
     await page.locator('#check-result').getByText('Failed').waitFor({ timeout: 20_000 });
     expect(await page.locator('#check-result').getByText('ECONNREFUSED').count()).toBe(1);
+    // The check's answer brings the partner's row along, so its last action says so without a reload.
+    await row.getByText('Last operator action: check by admin (operator)').waitFor({ timeout: 20_000 });
 
     await page.getByRole('button', { name: 'Pause deliveries to acme' }).click();
     await page.getByRole('button', { name: 'Resume deliveries to acme' }).waitFor({ timeout: 20_000 });
@@ -228,6 +246,7 @@ describeWithBrowser('web console in Chromium', () => {
         .getByText('Paused by admin')
         .count(),
     ).toBe(1);
+    expect(await row.getByText('Last operator action: pause by admin (operator)').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, '7-partners.png'), fullPage: true });
     await page.getByRole('button', { name: 'Resume deliveries to acme' }).click();
     await page.getByRole('button', { name: 'Pause deliveries to acme' }).waitFor({ timeout: 20_000 });
@@ -261,6 +280,13 @@ describeWithBrowser('web console in Chromium', () => {
       expect(await button.isDisabled()).toBe(true);
       expect(await button.getAttribute('aria-describedby')).toBe('auditor-note');
     }
+    // What an operator last did is there for the auditor to read, inline.
+    expect(
+      await page
+        .getByRole('row', { name: /ACME Retail/ })
+        .getByText('Last operator action: resume by admin (operator)')
+        .count(),
+    ).toBe(1);
     await page.screenshot({ path: join(SHOTS, '9-partners-auditor.png'), fullPage: true });
 
     // The session's own CSRF token and Origin, so that only the role is left to refuse it.
@@ -287,6 +313,7 @@ const PARTNER = {
   health: 'ok' as const,
   reasons: [],
   paused: null,
+  lastAction: null,
   lastIn: '2026-12-06T10:00:00.000Z',
   lastOut: null,
   today: { in: 3, out: 2, refused: 0, failed: 0 },
@@ -384,7 +411,25 @@ const MESSAGE = {
 const LINEAGE = {
   message: MESSAGE,
   interchanges: [],
-  acks: { received: [], sent: [] },
+  acks: {
+    received: [],
+    sent: [
+      {
+        id: 'ack1',
+        direction: 'out',
+        kind: '997',
+        messageId: 'ack-message-1',
+        acknowledgesInterchangeId: 'ic1',
+        partnerId: 'acme',
+        interchangeControlNumber: '000000101',
+        groupControlNumber: '101',
+        transactionControlNumber: null,
+        status: 'A',
+        report: null,
+        createdAt: AT,
+      },
+    ],
+  },
   deliveries: [],
   sources: [],
   events: [{ id: '1', stage: 'received', status: 'ok', code: null, detail: null, createdAt: AT }],

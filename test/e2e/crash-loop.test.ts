@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Store } from '../../src/store/store';
 import { JobRecord } from '../../src/store/entities';
 import { DATABASES, describeOn, freshDatabase, type TestDatabase } from '../helpers/databases';
-import { eventually, freePort, GatewayProcess, scratch, type Scratch, x12Order } from './gateway';
+import { cli, eventually, freePort, GatewayProcess, scratch, type Scratch, x12Order } from './gateway';
 
 jest.setTimeout(120_000);
 
@@ -75,6 +75,13 @@ for (const kind of DATABASES)
         } finally {
           await check.close();
         }
+        // The message has no transaction set to stand for it: the report's page lists it with the reason.
+        const page = await cli(['report', '--config', config, '--format', 'html'], { DATABASE_URL: db.url });
+        expect(page.code).toBe(0);
+        expect(page.stdout).toContain('Received but not taken in (1)');
+        expect(page.stdout).toContain('Job dead-lettered: its worker died running it');
+        expect(page.stdout).toContain('stopped the worker 3 times');
+        expect(page.stdout).toContain(messageId);
       } finally {
         expect(await gw.stop()).toBe(0);
       }

@@ -25,6 +25,7 @@ interface ReportRow {
   deliveredAt: string | null;
   direction: string;
   standard: string;
+  messageId: string;
 }
 
 for (const kind of DATABASES)
@@ -203,7 +204,9 @@ for (const kind of DATABASES)
       expect(dead).toBeDefined();
 
       refuse.delete('PO-1003');
-      const replay = await cli(['replay', String(dead!.delivery), '--config', `${s.dir}/gateway.yaml`], env);
+      // The id the report shows for the order (its inbound message) replays what was made from it.
+      const reported = (await row('acme', 'PO-1003'))!.messageId;
+      const replay = await cli(['replay', reported, '--config', `${s.dir}/gateway.yaml`], env);
       expect(replay.stderr).toBe('');
       expect(replay.stdout).toMatch(/^delivered /);
       expect(replay.code).toBe(0);
@@ -214,6 +217,10 @@ for (const kind of DATABASES)
       expect(again.stderr).toMatch(
         /delivery .* is delivered: only a dead-lettered delivery can be replayed \[EDIGW_NOT_DEAD\]/,
       );
+      // With nothing dead left, the report's id finds nothing to replay, and says so.
+      const none = await cli(['replay', reported, '--config', `${s.dir}/gateway.yaml`], env);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain(`replay ${reported} (a delivery, an outbound message, or an inbound message`);
     });
 
     test('a duplicate interchange is rejected with a TA1 (025) and not delivered again', async () => {

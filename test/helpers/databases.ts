@@ -75,32 +75,6 @@ export function testWith<T>(
     );
 }
 
-let mariadbUp: boolean | undefined;
-
-/**
- * Whether MariaDB answers; in CI it must. Kept for tests written before `describeOn`: prefer that,
- * which reports the block as skipped instead of letting its tests pass without running.
- */
-export async function mariadbAvailable(): Promise<boolean> {
-  if (mariadbUp !== undefined) return mariadbUp;
-  try {
-    const c = await createConnection({ uri: MARIADB_URL, connectTimeout: 3000 });
-    await c.end();
-    mariadbUp = true;
-  } catch (e) {
-    if (process.env.CI)
-      throw new Error(
-        `MariaDB is not reachable at ${MARIADB_URL} (${(e as Error).message}); CI must start it (.ci/run)`,
-        { cause: e },
-      );
-    console.warn(
-      `skipping MariaDB tests: ${MARIADB_URL} is not reachable (${(e as Error).message}); start it with start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`,
-    );
-    mariadbUp = false;
-  }
-  return mariadbUp;
-}
-
 /** A fresh, empty database of the given kind, with a scratch folder for payload files. */
 export async function freshDatabase(name: DatabaseKind): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'edigw-store-'));

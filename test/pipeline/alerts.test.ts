@@ -268,6 +268,36 @@ for (const kind of DATABASES) {
       expect(later.hooks.map((x) => x.alert.kind)).toEqual(['dead-letter']);
       expect(later.mails).toEqual([]);
     });
+
+    it("a 997 from the partner that partly accepts what we sent raises ack-rejected, in the partner's words", async (h) => {
+      time.advance(60 * MINUTE);
+      const isa = `ISA*00*          *00*          *ZZ*${'STRICT'.padEnd(15)}*ZZ*${'OURCOMPANY'.padEnd(15)}*240102*1230*U*00401*000000077*0*P*>`;
+      const ack997 = [
+        isa,
+        'GS*FA*STRICT*OURCOMPANY*20240102*1230*77*X*004010',
+        'ST*997*0001',
+        'AK1*PO*900',
+        'AK2*850*0001',
+        'AK5*A',
+        'AK2*850*0002',
+        'AK5*R*5',
+        'AK9*P*2*2*1',
+        'SE*8*0001',
+        'GE*1*77',
+        'IEA*1*000000077',
+      ]
+        .map((x) => `${x}~\n`)
+        .join('');
+      await receive(h, ack997);
+      const got = await alertsNow(h);
+      const rejected = got.hooks.filter((x) => x.alert.kind === 'ack-rejected');
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0].alert).toMatchObject({
+        partner: 'strict',
+        reason: expect.stringMatching(/^the partner's 997 partly accepts /),
+        ids: { ack: expect.any(String), message: expect.any(String) },
+      });
+    });
   });
 }
 

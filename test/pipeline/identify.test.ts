@@ -1,7 +1,7 @@
 import { parseBuffer } from '../../src/edi/parse';
 import type { Interchange } from '../../src/edi/model';
 import type { PipelineView } from '../../src/pipeline/context';
-import { identifyInterchange } from '../../src/pipeline/process';
+import { identifyInterchange } from '../../src/pipeline/interchange-steps';
 import { type Deployment, deployment, edifactInterchange, pipelineView, x12Interchange } from './support';
 
 const parse = (text: string): Interchange =>

@@ -6,6 +6,8 @@
 import { EventRecord, InterchangeRecord, JobRecord } from '../../src/store/entities';
 import type { Job } from '../../src/store/queue';
 import { intake } from '../../src/pipeline/intake';
+import { Heartbeat } from '../../src/pipeline/heartbeat';
+import type { Logger } from '../../src/pipeline/logger';
 import { Workers } from '../../src/pipeline/worker';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, pipelineContext, x12Interchange } from './support';
@@ -127,6 +129,30 @@ for (const kind of DATABASES) {
       }
     });
 
+    it('a job its holder finished, retried or postponed before letting go of it is not reported as taken over', async (h) => {
+      // A worker lets go of a batch's jobs when the whole batch is done: a beat in between finds the
+      // first ones no longer running, which is no takeover.
+      for (let i = 0; i < 3; i++) await h.store.queue.enqueue({ kind: 'held', key: `held:${i}` });
+      const jobs = await h.store.queue.claim('holder', 3, 60_000, ['held']);
+      expect(jobs).toHaveLength(3);
+      const warn = jest.fn();
+      const extend = jest.spyOn(h.store.queue, 'extend');
+      const heartbeat = new Heartbeat(h.store.queue, 60_000, { warn } as unknown as Logger, 100);
+      for (const job of jobs) heartbeat.hold(job);
+      expect(await h.store.queue.complete(jobs[0])).toBe(true);
+      expect(await h.store.queue.retry(jobs[1], 'failed once', 60_000)).toBe('retry');
+      expect(await h.store.queue.postpone(jobs[2], 'waited', 60_000)).toBe(true);
+      heartbeat.start();
+      try {
+        await until('a beat over the three', async () => extend.mock.calls.length >= 3);
+      } finally {
+        await heartbeat.stop();
+        extend.mockRestore();
+      }
+      expect(warn).not.toHaveBeenCalled();
+      expect(jobs.map((j) => j.lease?.aborted)).toEqual([false, false, false]);
+    });
+
     it('an orderly stop that leaves a running job to its lease does not count that start as a crash', async (h) => {
       let release!: () => void;
       const released = new Promise<void>((r) => {
@@ -242,6 +268,40 @@ for (const kind of DATABASES) {
       try {
         await until('the message processed', async () => (await h.store.message(messageId))?.status === 'processed');
         expect(await jobRow(h, `${messageId}:process`)).toMatchObject({ status: 'done', attempts: 3, starts: 0 });
+      } finally {
+        expect(await workers.stop(5_000)).toBe(true);
+      }
+    });
+
+    it('a job whose last attempt ended with its worker dead is dead-lettered with its message failed and an event, not silently', async (h) => {
+      // Two attempts allowed; both holders died, fewer times than the crash guard counts (3).
+      const { messageId } = await intake(h.ctx, {
+        transport: 'file',
+        partnerId: 'acme',
+        bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 305 })),
+        fileName: 'crash-305.x12',
+      });
+      await h.store.ds.manager.update(JobRecord, { key: `${messageId}:process` }, { maxAttempts: 2 });
+      for (let i = 0; i < 2; i++) {
+        await until('the process job', async () => (await h.store.queue.claim(`doomed-${i}`, 1, 1, ['process']))[0]);
+        await sleep(10);
+      }
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 20, maxCrashes: 3 });
+      workers.start();
+      try {
+        const row = await until('the job dead-lettered', async () => {
+          const r = await jobRow(h, `${messageId}:process`);
+          return r.status === 'dead' && r;
+        });
+        expect(row.lastError).toContain('EDIGW_JOB_ABANDONED');
+        const message = await until('the message failed', async () => {
+          const m = await h.store.message(messageId);
+          return m?.status === 'failed' && m;
+        });
+        expect(message.error).toContain('2 attempts');
+        const events = await h.store.ds.manager.findBy(EventRecord, { messageId, stage: 'dead-letter' });
+        expect(events).toEqual([expect.objectContaining({ status: 'error', code: 'EDIGW_JOB_ABANDONED' })]);
+        expect(await h.store.ds.manager.countBy(InterchangeRecord, { messageId })).toBe(0);
       } finally {
         expect(await workers.stop(5_000)).toBe(true);
       }

@@ -16,6 +16,7 @@ import {
   MessageRecord,
   TransactionRecord,
 } from '../../src/store/entities';
+import { deadLetterCrashLoop } from '../../src/pipeline/crash-guard';
 import { deliverJob, replayDelivery, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import type { StreamOptions } from '../../src/pipeline/process-stream';
@@ -273,6 +274,20 @@ for (const kind of DATABASES) {
         const [dl] = await rows(h).findBy(DeliveryRecord, { transactionId: txs[0].id });
         await replayDelivery(h.ctx, dl.id);
         expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['pending', 'pending']);
+      });
+
+      it(`${mode}: a raw interchange whose delivery job keeps killing its worker is dead for every transaction set it carried`, async (h) => {
+        const control = mode === 'whole' ? 9301 : 9302;
+        const id = await receive(h, x12Interchange({ sender: 'RAWCO', control, pos: ['K1', 'K2', 'K3'] }));
+        await processMessage(h.ctx, await claim(h, `${id}:process`), opts);
+        const [first] = await transactionsOf(h, id);
+        const [dl] = await rows(h).findBy(DeliveryRecord, { transactionId: first.id });
+        // The fourth start of a job whose three holders died on it, as the worker's claim sees it.
+        const job = await claim(h, `deliver:${dl.id}`);
+        await rows(h).update(JobRecord, { id: job.id }, { starts: 4 });
+        expect(await deadLetterCrashLoop(h.ctx, { ...job, starts: 4 })).toBe(true);
+        expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['dead', 'dead', 'dead']);
+        expect(await rows(h).findOneByOrFail(DeliveryRecord, { id: dl.id })).toMatchObject({ status: 'dead' });
       });
     }
   });

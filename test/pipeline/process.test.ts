@@ -201,7 +201,7 @@ for (const [kind, opts] of [
       ['bad/staedi__EDIFACT_invoic_d97b_bad.edi', 'widget', 'CONTRL'],
     ] as const) {
       it(`the ${kind} of corpus file ${file} is the acknowledgement of the file parsed whole`, async (h) => {
-        if (!corpusAvailable()) return;
+        corpusAvailable(); // without ../shared/corpus this fails, saying where it looked
         const bytes = read(join(corpusDir, file));
         const id = await processed(h, bytes.toString('latin1'), partner);
         const [ic] = await interchangesOf(h, id);

@@ -49,8 +49,8 @@ for (const kind of DATABASES) {
       h.ctx.kick = () => workers.kick();
       workers.start();
       try {
-        // The long idle pause shows it was the kick, not the next poll, that started the work.
-        await new Promise((r) => setTimeout(r, 50));
+        // Both loops are in their long idle pause: it was the kick, not the next poll, that started the work.
+        await until('both workers idle', async () => workers.idle === 2);
         const { messageId, duplicate } = await intake(h.ctx, {
           transport: 'file',
           partnerId: 'acme',

@@ -428,6 +428,48 @@ describePeer('sftp poller and sender against OpenSSH sshd', missing, () => {
     expect(await listLocal(dir, 'processed')).toEqual(['po.edi']);
   });
 
+  test('sftp poller: the files of one listing are taken in together, each moved only after its own intake resolved', async () => {
+    const dir = await remoteDir();
+    for (const name of ['a.edi', 'b.edi', 'c.edi']) await put(dir, name, name);
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const atRelease: string[][] = [];
+    const { calls, intake } = recordingIntake(async (input, call) => {
+      // The third intake opens the gate: had the poller waited for each before downloading the next,
+      // the first would never resolve.
+      if (call === 3) {
+        atRelease.push(await listLocal(dir));
+        release();
+      }
+      await released;
+      return { messageId: `m-${input.fileName}` };
+    });
+    const p = poller({ dir, afterRead: 'move' }, { intake });
+    await p.poll();
+    await p.poll();
+    expect(calls.map((c) => c.fileName).sort()).toEqual(['a.edi', 'b.edi', 'c.edi']);
+    expect(atRelease).toEqual([['a.edi', 'b.edi', 'c.edi']]);
+    expect(await listLocal(dir, 'processed')).toEqual(['a.edi', 'b.edi', 'c.edi']);
+  });
+
+  test('sftp poller: of files taken in together, the one the store rejects stays on the server and the others move', async () => {
+    const dir = await remoteDir();
+    for (const name of ['a.edi', 'b.edi', 'c.edi']) await put(dir, name, name);
+    const { calls, intake } = recordingIntake(async (input) => {
+      if (input.fileName === 'b.edi') throw new Error('database is locked');
+      return { messageId: `m-${input.fileName}` };
+    });
+    const logger = recordingLogger();
+    const p = poller({ dir, afterRead: 'delete', every: 60_000 }, { intake, logger });
+    await p.poll();
+    await p.poll();
+    expect(calls).toHaveLength(3);
+    expect(await listLocal(dir)).toEqual(['b.edi']);
+    expect(logger.lines.find((l) => l.level === 'error')?.obj).toMatchObject({ file: 'b.edi', attempts: 1 });
+  });
+
   test('sftp poller: when the move fails after intake, the file is never taken in again; only the move is retried', async () => {
     const dir = await remoteDir();
     await put(dir, 'po.edi', 'po');

@@ -257,12 +257,17 @@ describe('transports: adding one is its spec and one registry line', () => {
         return { remoteName: item.fileName };
       },
     }),
+    probe: (config, timeoutMs) => ({
+      target: `s3://${(config as { bucket: string }).bucket}`,
+      run: async () => ({ ok: true, result: `listed within ${timeoutMs} ms` }),
+    }),
   };
 
   test('a toy s3 sender in the registry is checked, built and sent through like the shipped ones', async () => {
     let modules: {
       partners: typeof import('../../src/config/partners');
       settings: typeof import('../../src/pipeline/transport-settings');
+      check: typeof import('../../src/pipeline/partner-check');
       transports: typeof import('../../src/transports');
     } = undefined as never;
     await jest.isolateModulesAsync(async () => {
@@ -276,6 +281,7 @@ describe('transports: adding one is its spec and one registry line', () => {
       modules = {
         partners: await import('../../src/config/partners'),
         settings: await import('../../src/pipeline/transport-settings'),
+        check: await import('../../src/pipeline/partner-check'),
         transports: await import('../../src/transports'),
       };
     });
@@ -317,5 +323,16 @@ describe('transports: adding one is its spec and one registry line', () => {
       .create(cfg, { logger: console, clock: () => new Date() })
       .send({ bytes: Buffer.from('x'), fileName: 'po.json' });
     expect(sent).toEqual(['edi-archive/po.json']);
+    // The partners page's connectivity check runs its probe, bounded like every other.
+    const check = await modules.check.checkPartner({ config: gatewayOf(dir) }, p);
+    expect(check.endpoints).toEqual([
+      expect.objectContaining({
+        at: 'endpoints.archive',
+        kind: 's3',
+        target: 's3://edi-archive',
+        ok: true,
+        result: `listed within ${modules.check.CHECK_TIMEOUT_MS} ms`,
+      }),
+    ]);
   });
 });

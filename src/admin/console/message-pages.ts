@@ -6,7 +6,7 @@ import type { Diagnostic } from '../../edi/model';
 import type { DeadLetter } from '../../store/deliveries';
 import type { Lineage, MessagePage } from '../../store/history';
 import { html, type Html, table } from './html';
-import { layout } from './pages';
+import { ACK_WORDS, layout } from './pages';
 import type { Session } from './sessions';
 
 /** The search form's fields, as the page was asked for (strings, blank when not given). */
@@ -218,6 +218,33 @@ export function messagePage(
         <td><code>${d.id}</code></td>
       </tr>`,
   );
+  // Received acks answer what we sent, sent ones answer this message; each links to the message that carried it.
+  const acks = [
+    ...lineage.acks.received.map((a) => ({ a, way: 'received from the partner' })),
+    ...lineage.acks.sent.map((a) => ({ a, way: 'sent by us' })),
+  ].map(
+    ({ a, way }) =>
+      html`<tr>
+        <td>${timeText(a.createdAt)}</td>
+        <td>${way}</td>
+        <td>${a.kind}</td>
+        <td>${ACK_WORDS[a.status] ?? a.status}</td>
+        <td>
+          ${
+            [
+              a.interchangeControlNumber && `interchange ${a.interchangeControlNumber}`,
+              a.groupControlNumber && `group ${a.groupControlNumber}`,
+              a.transactionControlNumber && `transaction ${a.transactionControlNumber}`,
+            ]
+              .filter(Boolean)
+              .join(', ') || 'unknown'
+          }
+        </td>
+        <td>
+          ${a.messageId ? html`<a href="/messages/${encodeURIComponent(a.messageId)}"><code>${a.messageId}</code></a>` : 'none'}
+        </td>
+      </tr>`,
+  );
   const transactions = lineage.interchanges.flatMap((ic) =>
     ic.groups.flatMap((g) =>
       g.transactions.map(
@@ -255,6 +282,13 @@ export function messagePage(
         caption: html`What the message carried, by interchange`,
         columns: ['Interchange', 'Type', 'Control number', 'Reference', 'Validation', 'Ack status', 'Delivery status'],
         rows: transactions,
+        empty: 'None.',
+      })}
+      <h2>Acknowledgements</h2>
+      ${table({
+        caption: html`Acknowledgements received for it and sent for it`,
+        columns: ['Time', 'Way', 'Kind', 'Status', 'Acknowledges', 'Carried by message'],
+        rows: acks,
         empty: 'None.',
       })}
       <h2>Deliveries</h2>

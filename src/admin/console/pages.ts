@@ -134,11 +134,15 @@ export function countsFragment(c: ConsoleCounts, refreshSeconds: number): Html {
   </section>`;
 }
 
-const ACK_WORDS: Record<string, string> = {
+/** Ack statuses as words, so that none is told by a letter alone. */
+export const ACK_WORDS: Record<string, string> = {
   A: 'A (accepted)',
   E: 'E (accepted, errors noted)',
   P: 'P (partly accepted)',
   R: 'R (rejected)',
+  M: 'M (rejected, authentication failed)',
+  W: 'W (rejected, validity check failed)',
+  X: 'X (rejected, cannot be analysed)',
   none: 'none',
   expected: 'expected',
   overdue: 'overdue',
@@ -172,7 +176,9 @@ export function recentFragment(rows: RecentMessage[] | undefined, refreshSeconds
         <td>${ACK_WORDS[r.ackStatus] ?? r.ackStatus}</td>
         <td>${r.deliveryStatus}</td>
         <td>${r.reason ?? 'none'}</td>
-        <td><code>${r.messageId}</code></td>
+        <td>
+          <a href="/messages/${encodeURIComponent(r.messageId)}"><code>${r.messageId}</code></a>
+        </td>
       </tr>`,
   );
   return html`<section

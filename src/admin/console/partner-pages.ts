@@ -32,8 +32,11 @@ function pollerText(p: PartnerHealth['pollers'][number]): Html {
   return html`<li>${p.kind} <code>${p.url}</code>: ${state}</li>`;
 }
 
-/** One partner's row; the Pause/Resume button swaps it for the row as it is afterwards. */
-export function partnerRow(p: PartnerHealth, canAct: boolean, said?: string): Html {
+/**
+ * One partner's row; the Pause/Resume button swaps it for the row as it is afterwards. `oob` marks it
+ * for htmx to swap in beside another answer (the Check button's), so its last action is current too.
+ */
+export function partnerRow(p: PartnerHealth, canAct: boolean, said?: string, oob = false): Html {
   const disabled = canAct ? '' : html`disabled aria-describedby="auditor-note"`;
   const path = encodeURIComponent(p.id);
   const cert =
@@ -42,7 +45,7 @@ export function partnerRow(p: PartnerHealth, canAct: boolean, said?: string): Ht
       : p.certificateDaysLeft < 0
         ? html`<strong>expired</strong>`
         : html`${p.certificateDaysLeft} days left`;
-  return html`<tr id="${rowId(p.id)}">
+  return html`<tr id="${rowId(p.id)}" ${oob ? html`hx-swap-oob="true"` : ''}>
     <th scope="row">${p.name ?? p.id}<br /><code>${p.id}</code></th>
     <td>
       <strong>${HEALTH_WORD[p.health]}</strong>
@@ -76,7 +79,17 @@ export function partnerRow(p: PartnerHealth, canAct: boolean, said?: string): Ht
               ${when(p.paused.at)}${p.paused.reason ? html`: ${p.paused.reason}` : ''}`
           : html`Delivering`
       }
-      <br /><a href="/audit?partner=${path}">Operator actions on ${p.id}</a>
+      <p>
+        Last operator action:
+        ${
+          p.lastAction
+            ? html`<strong>${p.lastAction.action}</strong> by
+                ${p.lastAction.user ?? 'unknown'}${p.lastAction.role ? html` (${p.lastAction.role})` : ''},
+                ${when(p.lastAction.at)}`
+            : html`none`
+        }
+      </p>
+      <a href="/audit?partner=${path}">Operator actions on ${p.id}</a>
     </td>
     <td>
       <button
@@ -134,7 +147,7 @@ export function partnersPage(session: Session, rows: PartnerHealth[]): Html {
           'Deliveries',
           'Certificate',
           'Pollers',
-          'Outbound',
+          'Outbound and operator actions',
           'Actions',
         ],
         rows: rows.map((r) => partnerRow(r, canAct)),

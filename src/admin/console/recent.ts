@@ -16,12 +16,12 @@ export interface RecentMessage {
 }
 
 /**
- * What the report row says went wrong. The report has no reason column yet (issue 15 §6 adds the first
- * error with its TA1/AK5/UCM code); until then the reason is worked out from the statuses it has.
+ * What went wrong with a report row, in words: the report's first error (with its TA1/AK5/UCM code)
+ * first, then what its statuses say beyond it (rejected, overdue, delivery dead-lettered).
  */
 export function reasonOf(r: TransactionRow): string | null {
-  const reasons: string[] = [];
-  if (r.validation === 'invalid') reasons.push('failed validation');
+  const reasons: string[] = r.reason ? [r.reason] : [];
+  if (r.validation === 'invalid' && !r.reason) reasons.push('failed validation');
   if (r.ackStatus === 'R') reasons.push('rejected by the acknowledgement');
   if (r.ackStatus === 'P' || r.ackStatus === 'E') reasons.push('accepted with errors');
   if (r.ackOverdue) reasons.push('acknowledgement overdue');

@@ -450,7 +450,13 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     const w = operatorWrite(req, res, 'check');
     if (!w) return;
     const result = await checkAndAudit({ ...deps.partners!, audit: deps.audit }, w.id, actorOfSession(res, w.session));
-    sendHtml(res, 200, checkResult(result));
+    const row = (await deps.partners!.list()).find((p) => p.id === w.id);
+    // A row cannot stand alone outside a table, so htmx takes the out-of-band one from a template.
+    sendHtml(
+      res,
+      200,
+      html`${checkResult(result)}${row ? html`<template>${partnerRow(row, true, undefined, true)}</template>` : ''}`,
+    );
   });
 
   for (const [action, paused] of [

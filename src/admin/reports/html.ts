@@ -354,6 +354,7 @@ ${body}
 const noticeLabels: Record<string, string> = {
   'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in',
   interchange: 'Interchange refused',
+  'dead-letter': 'Job dead-lettered: its worker died running it',
 };
 
 function noticeSection(rows: NoticeRow[]): string {
@@ -558,7 +559,7 @@ ${content}
 <footer>
 <p>Times are UTC. The period selects transaction sets by the time the gateway recorded them; days group them by the time their message was received.
 Rows marked at the left edge need attention (invalid, rejected, overdue acknowledgement or failed delivery).</p>
-<p>Message and transaction ids, and every field of each row, are in the CSV and JSON forms of this report (<code>edi-gateway report --format csv</code>).${meta.consoleUrl ? ' Each row links to its message in the console.' : ' With gateway.yaml <code>alerts.console</code> set, each row links to its message in the console.'}</p>
+<p>Message and transaction ids, and every field of each row, are in the CSV and JSON forms of this report (<code>edi-gateway report --format csv</code>).${meta.consoleUrl ? ' Each row links to its message in the console.' : ' With an admin listener in gateway.yaml (or <code>alerts.console</code>), each row links to its message in the console.'}</p>
 </footer>
 </body>
 </html>

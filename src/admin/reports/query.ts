@@ -442,6 +442,13 @@ export const NOTICE_STAGES = ['as2-duplicate-changed'] as const;
 /** Interchange events of these codes are notices too: a refused duplicate records no transaction set of its own. */
 export const NOTICE_CODES = ['EDIGW_DUPLICATE_INTERCHANGE'] as const;
 
+/**
+ * Dead-letter events of these codes are notices too: a message whose `process` job kept killing its
+ * worker (or whose last attempt did) was never parsed, so no transaction set stands for it (issue 13
+ * §3: visible in the report).
+ */
+export const NOTICE_DEAD_LETTER_CODES = ['EDIGW_JOB_CRASHED', 'EDIGW_JOB_ABANDONED'] as const;
+
 export interface NoticeRow {
   /** ISO 8601, UTC. */
   at: string;
@@ -459,10 +466,13 @@ export interface NoticeRow {
  */
 export async function noticeRows(store: Store, filter: ReportFilter = {}): Promise<NoticeRow[]> {
   const q = (name: string) => quote(store.driver, name);
+  const marks = (list: readonly string[]) => list.map(() => '?').join(', ');
   const where = [
-    `(e.${q('stage')} IN (${NOTICE_STAGES.map(() => '?').join(', ')}) OR (e.${q('stage')} = 'interchange' AND e.${q('code')} IN (${NOTICE_CODES.map(() => '?').join(', ')})))`,
+    `(e.${q('stage')} IN (${marks(NOTICE_STAGES)})` +
+      ` OR (e.${q('stage')} = 'interchange' AND e.${q('code')} IN (${marks(NOTICE_CODES)}))` +
+      ` OR (e.${q('stage')} = 'dead-letter' AND e.${q('code')} IN (${marks(NOTICE_DEAD_LETTER_CODES)})))`,
   ];
-  const params: unknown[] = [...NOTICE_STAGES, ...NOTICE_CODES];
+  const params: unknown[] = [...NOTICE_STAGES, ...NOTICE_CODES, ...NOTICE_DEAD_LETTER_CODES];
   if (filter.from) {
     where.push(`e.${q('createdAt')} >= ?`);
     params.push(sqlDate(store.driver, filter.from));

@@ -52,6 +52,8 @@ export interface As2CryptoOptions {
   testHooks?: boolean;
   /** Bodies longer than this are unwrapped on the event loop (default THREAD_BODY_MAX). */
   threadBodyMax?: number;
+  /** A task still unanswered after this long ends its thread (default TASK_TIMEOUT_MS). */
+  taskTimeoutMs?: number;
 }
 
 /**
@@ -62,6 +64,14 @@ export interface As2CryptoOptions {
  * the 10 KiB messages that make up most AS2 traffic gain the second core.
  */
 export const THREAD_BODY_MAX = 256 * 1024;
+
+/**
+ * A task that takes longer than this is stuck (a body at most THREAD_BODY_MAX long unwraps in
+ * milliseconds, decompression is bounded): its thread is ended and replaced, and its tasks fail with
+ * EDIGW_AS2_WORKER_FAILED, so the partner is told to send again rather than waiting for ever, and the
+ * thread's share of the traffic is not lost with it.
+ */
+export const TASK_TIMEOUT_MS = 30_000;
 
 /** A thread that dies before it came up is started again after this long. */
 const RESTART_MS = 1_000;
@@ -92,6 +102,8 @@ interface Slot {
   online: boolean;
   tasks: Map<number, Pending>;
   restart?: NodeJS.Timeout;
+  /** Why the thread is being ended, when we end it (a stuck task). */
+  ending?: Error;
 }
 
 class CryptoPool implements As2Crypto {
@@ -140,7 +152,7 @@ class CryptoPool implements As2Crypto {
     worker.on('error', (e) => {
       failure = e;
     });
-    worker.on('exit', (code) => this.exited(slot, worker, code, failure));
+    worker.on('exit', (code) => this.exited(slot, worker, code, slot.ending ?? failure));
     // An idle thread must not keep the process alive (close() ends the threads); one with a task must.
     worker.unref();
   }
@@ -148,6 +160,7 @@ class CryptoPool implements As2Crypto {
   private exited(slot: Slot, worker: Worker, code: number, failure: Error | undefined): void {
     if (slot.worker !== worker) return;
     const wasOnline = slot.online;
+    slot.ending = undefined;
     slot.worker = undefined;
     slot.online = false;
     const tasks = [...slot.tasks.values()];
@@ -173,18 +186,39 @@ class CryptoPool implements As2Crypto {
   /** The thread with the fewest tasks; undefined when none is running (the work then stays here). */
   private pick(): Slot | undefined {
     let best: Slot | undefined;
-    for (const s of this.slots) if (s.worker && (!best || s.tasks.size < best.tasks.size)) best = s;
+    for (const s of this.slots) if (s.worker && !s.ending && (!best || s.tasks.size < best.tasks.size)) best = s;
     return best;
+  }
+
+  /** A task past its time: its thread is stuck (a loop), so it is ended, which fails its tasks. */
+  private overdue(slot: Slot, worker: Worker, id: number, ms: number): void {
+    if (slot.worker !== worker || !slot.tasks.has(id) || slot.ending) return;
+    slot.ending = new Error(`a task ran longer than ${ms} ms; the thread was ended`);
+    this.o.logger.error({ thread: slot.index, tasks: slot.tasks.size, timeoutMs: ms }, 'as2 crypto thread stuck');
+    void worker.terminate();
   }
 
   private send(slot: Slot, m: ToCryptoThread, transfer: ArrayBuffer[]): Promise<FromCryptoThread> {
     return new Promise<FromCryptoThread>((resolve, reject) => {
-      slot.tasks.set(m.id, { resolve, reject });
+      const worker = slot.worker!;
+      const ms = this.o.taskTimeoutMs ?? TASK_TIMEOUT_MS;
+      const timer = setTimeout(() => this.overdue(slot, worker, m.id, ms), ms).unref();
+      slot.tasks.set(m.id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       slot.worker!.ref();
       try {
         slot.worker!.postMessage(m, transfer);
       } catch (e) {
         slot.tasks.delete(m.id);
+        clearTimeout(timer);
         reject(
           new GatewayError('EDIGW_AS2_WORKER_FAILED', `handing a task to crypto thread ${slot.index}`, { cause: e }),
         );

@@ -84,6 +84,7 @@ function run(m: ToCryptoThread): void {
 function testHook(what: unknown): boolean {
   if (what === 'exit') process.exit(70);
   if (what === 'throw') throw new Error('test hook: the task threw');
+  if (what === 'loop') for (;;);
   if (what !== 'uncaught') return false;
   setImmediate(() => {
     throw new Error('test hook: an uncaught exception on the thread');

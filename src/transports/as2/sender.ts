@@ -19,7 +19,8 @@ import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { duration } from '../../config/units';
 import { GatewayError } from '../../errors';
-import { redactUrl } from '../http/sender';
+import { httpProbe } from '../http/probe';
+import { redactUrl } from '../../redact-url';
 import {
   defineOutbound,
   ReceiptError,
@@ -351,4 +352,5 @@ export const as2Sender = defineOutbound({
     };
   },
   create: (config, deps) => new As2Sender(config, deps),
+  probe: (config, timeoutMs) => httpProbe(config.url, timeoutMs),
 });

@@ -13,7 +13,7 @@ import { formatDispositionType, type Disposition } from './mdn';
 import { formatAs2Name, newMessageId, readAs2Headers, type As2RequestHeaders } from './message';
 import type { Mic } from './mic';
 import { parseEntity } from './mime';
-import type { As2Identity, As2Refusal, As2ServerDeps, AsyncMdnRequest } from './server';
+import type { As2Identity, As2Refusal, As2ServerDeps, AsyncMdnRequest } from './server-deps';
 
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 /** How much of a refused body is read and dropped, at most, after the answer: see refuseUnread. */

@@ -26,7 +26,8 @@ import { secret } from '../../config/secret';
 import { duration } from '../../config/units';
 import { type ErrorCode, GatewayError } from '../../errors';
 import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from '../remote/files';
-import type { NamedFile } from '../spec';
+import { remoteProbe } from '../remote/probe';
+import type { NamedFile, Probe } from '../spec';
 
 /** How a partner's FTP server is reached: the keys of a partner file's `ftp` poll entry and endpoint. */
 export const ftpConnectionFields = {
@@ -71,6 +72,10 @@ export const ftpAddress = (c: FtpConnection): RemoteAddress => ({
   port: c.port,
   user: c.user,
 });
+
+/** The connectivity check of their server: log in and list `dir`, within the shorter of its timeout and the check's. */
+export const ftpProbe = (c: FtpConnection & { dir: string }, timeoutMs: number): Probe =>
+  remoteProbe(ftpAddress(c), c.dir, (timeout) => connectFtp({ ...c, timeout }), Math.min(c.timeout, timeoutMs));
 
 type Phase = 'connect' | 'tls' | 'login' | 'command';
 

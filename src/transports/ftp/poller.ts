@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RemotePoller, partnerPollingFields, pollingFields } from '../remote/poller';
 import { defineInbound, localPath, type InboundDeps } from '../spec';
-import { connectFtp, ftpAddress, ftpConnectionFields, ftpFiles } from './client';
+import { connectFtp, ftpAddress, ftpConnectionFields, ftpFiles, ftpProbe } from './client';
 
 export const ftpPollConfig = z.strictObject({ ...ftpConnectionFields, ...pollingFields });
 /** A partner file's `ftp` poll entry. */
@@ -25,4 +25,5 @@ export const ftpPoller = defineInbound({
   partner: { key: 'ftp', schema: ftpPollEntry, files: ftpFiles },
   settings: (s, ctx) => ({ ...s, ca: localPath(ctx.base, s.ca), partner: ctx.partner.id }),
   create: (config, deps) => new FtpPoller(config, deps),
+  probe: ftpProbe,
 });

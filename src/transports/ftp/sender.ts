@@ -8,7 +8,7 @@ import { GatewayError } from '../../errors';
 import { isPlainName } from '../file/names';
 import { remoteUrl, uploadWithoutOverwrite } from '../remote/files';
 import { defineOutbound, localPath, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
-import { connectFtp, ftpAddress, ftpConnectionFields, ftpFiles } from './client';
+import { connectFtp, ftpAddress, ftpConnectionFields, ftpFiles, ftpProbe } from './client';
 
 /** The keys of a partner file's `ftp` endpoint. */
 const ftpEndpointFields = {
@@ -73,4 +73,5 @@ export const ftpSender = defineOutbound({
   partner: { key: 'ftp', schema: ftpEndpoint, files: ftpFiles },
   settings: (s, ctx) => ({ ...s, ca: localPath(ctx.base, s.ca), partner: ctx.partner.id }),
   create: (config, deps) => new FtpSender(config, deps),
+  probe: ftpProbe,
 });

@@ -81,6 +81,9 @@ export interface RemoteSource {
   connect(): Promise<RemoteSession>;
 }
 
+/** Files taken in together at most (their intakes share the store's group commit). */
+const POLL_BATCH = 32;
+
 /** The slowest a failing poller retries, unless `every` is slower still. */
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -97,6 +100,15 @@ interface Taken extends Listed {
   sha256: string;
   messageId?: string;
   receiptDue: boolean;
+}
+/** A file downloaded whole, waiting for its intake. */
+interface Fetched {
+  file: RemoteFile;
+  url: string;
+  key: string;
+  bytes: Buffer;
+  sha256: string;
+  size: number;
 }
 interface Failing {
   attempts: number;
@@ -234,6 +246,7 @@ export class RemotePoller implements Inbound {
     for (const name of [...this.tooLarge]) if (!listed.has(name)) this.tooLarge.delete(name);
     this.previous = listed;
 
+    const due: RemoteFile[] = [];
     for (const f of files) {
       if (this.ticker.stopped) return; // stop(): finish the file in flight, take nothing new
       const taken = this.taken.get(f.name);
@@ -256,11 +269,60 @@ export class RemotePoller implements Inbound {
         this.tooLarge.add(f.name);
         continue;
       }
-      await this.take(session, f);
+      due.push(f);
     }
+    await this.takeInBatches(session, due);
   }
 
-  private async take(session: RemoteSession, f: RemoteFile): Promise<void> {
+  /**
+   * Downloads the files due, and takes them in by batches (up to POLL_BATCH files, or `spoolAbove`
+   * bytes) whose intakes run at once, so the store commits them together (its group commit) instead
+   * of one commit per file. Each file's receipt still follows its own intake, and a file whose intake
+   * fails stays on the server.
+   */
+  private async takeInBatches(session: RemoteSession, due: RemoteFile[]): Promise<void> {
+    const batch: Fetched[] = [];
+    let bytes = 0;
+    for (const f of due) {
+      if (this.ticker.stopped) break; // stop(): what was downloaded is taken in below, nothing new
+      const got = await this.fetch(session, f);
+      if (!got) continue;
+      batch.push(got);
+      bytes += got.bytes.length;
+      if (batch.length >= POLL_BATCH || bytes >= this.config.spoolAbove) {
+        await this.store(session, batch.splice(0));
+        bytes = 0;
+      }
+    }
+    if (batch.length) await this.store(session, batch);
+  }
+
+  private async store(session: RemoteSession, batch: Fetched[]): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      batch.map((g) => this.deps.intake({ bytes: g.bytes, fileName: g.file.name, remotePath: g.url })),
+    );
+    // Every committed file is remembered before any receipt: a connection lost during one receipt
+    // must not leave a later file of the batch, already committed, to be taken in again.
+    const receipts: Array<[string, Taken]> = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const g = batch[i];
+      if (outcome.status === 'rejected') {
+        this.backoff(
+          g.file.name,
+          outcome.reason,
+          `taking in ${g.url} failed; left on the server, retrying later`,
+          'error',
+        );
+        continue;
+      }
+      const taken = await this.remember(g, outcome.value.messageId);
+      if (taken.receiptDue) receipts.push([g.file.name, taken]);
+    }
+    for (const [name, taken] of receipts) await this.receipt(session, name, taken);
+  }
+
+  /** Downloads a due file; undefined when there is nothing to take in (changed, failed, or taken before). */
+  private async fetch(session: RemoteSession, f: RemoteFile): Promise<Fetched | undefined> {
     const file = path.posix.join(this.config.dir, f.name);
     const url = remoteUrl(this.source.address, file);
     const sink = new DownloadSink(this.config.spoolAbove);
@@ -272,12 +334,12 @@ export class RemotePoller implements Inbound {
       await sink.discard();
       if (isConnectionLost(err)) throw err;
       this.backoff(f.name, err, `downloading ${url} failed; retrying later`);
-      return;
+      return undefined;
     }
     if (got.size !== f.size) {
       // Changed between the listing and the download: not complete after all; observe it afresh.
       this.previous.delete(f.name);
-      return;
+      return undefined;
     }
 
     const key = seenKey(this.source.address, file, f, got.sha256);
@@ -286,7 +348,7 @@ export class RemotePoller implements Inbound {
       already = (await this.deps.seen?.has(key)) ?? false;
     } catch (err) {
       this.backoff(f.name, err, `asking whether ${url} was taken in before failed; not taking it in now`);
-      return;
+      return undefined;
     }
     const receiptDue = this.config.afterRead !== 'leave';
     if (already) {
@@ -298,17 +360,17 @@ export class RemotePoller implements Inbound {
       this.taken.set(f.name, taken);
       this.failing.delete(f.name);
       if (receiptDue) await this.receipt(session, f.name, taken);
-      return;
+      return undefined;
     }
+    return { file: f, url, key, bytes: got.bytes, sha256: got.sha256, size: got.size };
+  }
 
-    let messageId: string;
-    try {
-      ({ messageId } = await this.deps.intake({ bytes: got.bytes, fileName: f.name, remotePath: url }));
-    } catch (err) {
-      this.backoff(f.name, err, `taking in ${url} failed; left on the server, retrying later`, 'error');
-      return;
-    }
-    const taken: Taken = { ...f, sha256: got.sha256, messageId, receiptDue };
+  /** A file's intake committed: remembered (in memory and the seen store) and told; its receipt is the caller's. */
+  private async remember(g: Fetched, messageId: string): Promise<Taken> {
+    const { file: f, url, key } = g;
+    const got = g;
+    const receiptDue = this.config.afterRead !== 'leave';
+    const taken: Taken = { size: f.size, mtimeMs: f.mtimeMs, sha256: got.sha256, messageId, receiptDue };
     this.taken.set(f.name, taken);
     this.failing.delete(f.name);
     this.deps.logger.info(
@@ -324,7 +386,7 @@ export class RemotePoller implements Inbound {
         `remembering ${url} as taken in failed`,
       );
     }
-    if (receiptDue) await this.receipt(session, f.name, taken);
+    return taken;
   }
 
   /** Move or delete, only ever after the intake resolved (or the file was found taken in before). */

@@ -17,6 +17,8 @@ import { type ErrorCode, GatewayError } from '../../errors';
 import { fingerprint, hostKeyAlgorithms, parseHostKeys, type PinnedKeys } from './known-hosts';
 import { sftpClientClass, sshUtils } from './lazy';
 import { type RemoteAddress, type RemoteFile, type RemoteSession, remoteUrl } from '../remote/files';
+import { remoteProbe } from '../remote/probe';
+import type { Probe } from '../spec';
 
 /** How a partner's SFTP server is reached: the keys of a partner file's `sftp` poll entry and endpoint. */
 export const sftpConnectionFields = {
@@ -53,6 +55,10 @@ export const sftpAddress = (c: SftpConnection): RemoteAddress => ({
   port: c.port,
   user: c.user,
 });
+
+/** The connectivity check of their server: log in and list `dir`, within the shorter of its timeout and the check's. */
+export const sftpProbe = (c: SftpConnection & { dir: string }, timeoutMs: number): Probe =>
+  remoteProbe(sftpAddress(c), c.dir, (timeout) => connectSftp({ ...c, timeout }), Math.min(c.timeout, timeoutMs));
 
 /** Keepalives once logged in, so that a silently dropped connection fails instead of hanging. */
 const KEEPALIVE_MS = 15_000;

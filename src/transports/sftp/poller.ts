@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { defineInbound, localPath, type InboundDeps } from '../spec';
-import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpConnectionFields } from './client';
+import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpConnectionFields, sftpProbe } from './client';
 import { checkCredential, sftpPollEntry, sftpServerFiles } from './partner-file';
 import { pollingFields, RemotePoller } from '../remote/poller';
 
@@ -31,4 +31,5 @@ export const sftpPoller = defineInbound({
     partner: ctx.partner.id,
   }),
   create: (config, deps) => new SftpPoller(config, deps),
+  probe: sftpProbe,
 });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import { isPlainName } from '../file/names';
 import { defineOutbound, localPath, type Outbound, type OutboundDeps, type OutboundItem } from '../spec';
-import { connectSftp, credentialMissing, hasCredential, sftpAddress } from './client';
+import { connectSftp, credentialMissing, hasCredential, sftpAddress, sftpProbe } from './client';
 import { checkCredential, sftpEndpoint, sftpEndpointFields, sftpServerFiles } from './partner-file';
 import { remoteUrl, uploadWithoutOverwrite } from '../remote/files';
 
@@ -72,4 +72,5 @@ export const sftpSender = defineOutbound({
     partner: ctx.partner.id,
   }),
   create: (config, deps) => new SftpSender(config, deps),
+  probe: sftpProbe,
 });

@@ -236,6 +236,8 @@ describe('AS2 listener with crypto threads that fail', () => {
       identity: { id: 'OUR GATEWAY', keys, signer: signing.signer },
       cryptoThreads: 1,
       cryptoTestHooks: true,
+      // Long enough for a thread that is still starting on a loaded machine; a stuck one waits this long.
+      cryptoTaskTimeoutMs: 5_000,
       deps: {
         logger,
         partner: (f) =>
@@ -286,6 +288,21 @@ describe('AS2 listener with crypto threads that fail', () => {
       await taken();
     },
   );
+
+  test('a thread stuck in a loop: ended after the task timeout, 500 with an unexpected-processing-error MDN, and the next message is taken', async () => {
+    await taken();
+    const m = send();
+    const before = stored.length;
+    const a = await post(server.url, { ...m.headers, 'edigw-test-thread': 'loop' }, m.body);
+    expect(a.status).toBe(500);
+    expect(mdnOf(a).disposition.known).toEqual({ kind: 'error', error: 'unexpected-processing-error' });
+    expect(stored).toHaveLength(before);
+    expect(refusals[refusals.length - 1]).toMatchObject({ code: 'EDIGW_AS2_WORKER_FAILED', status: 500 });
+    expect(refusals[refusals.length - 1].reason).toMatch(/longer than 5000 ms/);
+    expect(logger.lines.some((l) => l.level === 'error' && /crypto thread stuck/.test(l.message))).toBe(true);
+    await taken();
+    await taken();
+  }, 30_000);
 
   test('a task that throws: the MDN unexpected-processing-error with 200, as on the event loop, and the thread goes on', async () => {
     const m = send();

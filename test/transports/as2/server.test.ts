@@ -557,7 +557,7 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
     expect(store.received).toHaveLength(1);
   });
 
-  test('a request that stalls is cut off at the request timeout; other paths and methods are refused', async () => {
+  test('a request that stalls is cut off at the request timeout', async () => {
     await start({ requestTimeoutMs: 400 });
     const answer = await new Promise<string>((resolve) => {
       const s = connect(new URL(server.url).port as unknown as number, '127.0.0.1', () => {
@@ -573,6 +573,11 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
       s.on('error', () => resolve(text));
     });
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  // Apart from the stall: on a loaded machine these requests may take longer than its 400 ms bound.
+  test('other paths and methods are refused', async () => {
+    await start();
     const get = await fetch(server.url);
     expect(get.status).toBe(405);
     const elsewhere = await fetch(server.url.replace('/as2', '/other'), { method: 'POST', body: 'x' });

@@ -1,0 +1,119 @@
+/**
+ * Process jobs recorded several to one transaction (issue 17) against a crash: the real gateway on
+ * SQLite (where batches are the default) is killed (-9) while it processes a folder of small files.
+ * Each job is then either done with everything it writes (interchange, 997, mapped order) or not
+ * done with nothing of it; after a restart every file is processed once.
+ */
+import { join } from 'node:path';
+import { DeliveryRecord, InterchangeRecord, JobRecord, MessageRecord } from '../../src/store/entities';
+import { Store } from '../../src/store/store';
+import { describeOn, freshDatabase, type TestDatabase } from '../helpers/databases';
+import { eventually, GatewayProcess, scratch, type Scratch, x12Order } from './gateway';
+
+jest.setTimeout(240_000);
+
+const FILES = 400;
+
+describeOn('sqlite', 'process batches across a kill -9 (real process, sqlite)', () => {
+  let db: TestDatabase | undefined;
+  let s: Scratch;
+  let gw: GatewayProcess | undefined;
+  let store: Store | undefined;
+
+  beforeAll(async () => {
+    db = await freshDatabase('sqlite');
+    s = scratch();
+    s.file(
+      'gateway.yaml',
+      [
+        'payloads: data/payloads',
+        'identity:',
+        '  x12: [{ qualifier: ZZ, id: OURCOMPANY }]',
+        'workers: 2',
+        // Short leases: the jobs the kill leaves running come back soon after the restart.
+        'jobs: { lease: 2s }',
+      ].join('\n'),
+    );
+    s.file(
+      'partners/acme.yaml',
+      [
+        'id: acme',
+        'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
+        'inbound: { file: { dir: inbox/acme, every: 100ms, minAge: 100ms } }',
+        "acks: { x12: '997', to: acks }",
+        'duplicates: { interchange: reject }',
+        "routes: [{ match: { type: '850' }, to: erp }]",
+        'endpoints: { erp: { file: { dir: out/erp } }, acks: { file: { dir: out/acks } } }',
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    if (gw) gw.kill('SIGKILL');
+    await store?.close();
+    s?.remove();
+    await db?.drop();
+  });
+
+  /** The inbound messages whose process job is done, and those whose rows the process step wrote. */
+  async function atomicity(store: Store) {
+    const m = store.ds.manager;
+    const jobs = await m.findBy(JobRecord, { kind: 'process' });
+    const done = new Set(jobs.filter((j) => j.status === 'done').map((j) => j.messageId));
+    const recorded = new Set((await m.findBy(InterchangeRecord, { direction: 'in' })).map((i) => i.messageId));
+    const processed = new Set(
+      (await m.findBy(MessageRecord, { direction: 'in' })).filter((x) => x.status !== 'received').map((x) => x.id),
+    );
+    return { jobs: jobs.length, done, recorded, processed };
+  }
+
+  test('killed mid-batch: each job is done whole or not at all; after a restart every file is processed once', async () => {
+    const env = { DATABASE_URL: db!.url, LOG_LEVEL: 'info' };
+    gw = new GatewayProcess(`${s.dir}/gateway.yaml`, env);
+    await gw.start();
+    for (let i = 1; i <= FILES; i++)
+      s.drop(
+        `inbox/acme/po-${String(i).padStart(4, '0')}.x12`,
+        x12Order({ sender: 'ACME', control: i, po: `PO-${i}` }),
+      );
+    store = await Store.open(db!.url, { payloadDir: join(s.dir, 'data/payloads') });
+    // A batch or more committed; others are being processed.
+    await eventually(
+      'some process jobs done',
+      async () => (await store!.ds.manager.countBy(JobRecord, { kind: 'process', status: 'done' })) >= 20,
+      120_000,
+    );
+    gw.kill('SIGKILL');
+    await gw.exit;
+
+    const after = await atomicity(store);
+    expect(after.done.size).toBeLessThan(FILES);
+    expect([...after.recorded].sort()).toEqual([...after.done].sort());
+    expect([...after.processed].sort()).toEqual([...after.done].sort());
+    // Each done job queued its 997 and its order with it; no job that is not done queued either.
+    const deliveries = await store.ds.manager.find(DeliveryRecord);
+    expect(deliveries.filter((d) => d.endpoint === 'acks')).toHaveLength(after.done.size);
+    expect(deliveries.filter((d) => d.endpoint === 'erp')).toHaveLength(after.done.size);
+
+    gw = new GatewayProcess(`${s.dir}/gateway.yaml`, env);
+    await gw.start();
+    await eventually(
+      'every file processed and delivered',
+      async () =>
+        (await store!.ds.manager.countBy(JobRecord, { kind: 'process', status: 'done' })) === FILES &&
+        s.files('out/acks').length === FILES &&
+        s.files('out/erp').length === FILES,
+      180_000,
+    );
+    expect(await gw.stop()).toBe(0);
+    gw = undefined;
+
+    const end = await atomicity(store);
+    expect(end.jobs).toBe(FILES);
+    const interchanges = await store.ds.manager.find(InterchangeRecord, { where: { direction: 'in' } });
+    expect(interchanges).toHaveLength(FILES);
+    expect(new Set(interchanges.map((i) => i.controlNumber)).size).toBe(FILES);
+    const queued = await store.ds.manager.find(DeliveryRecord);
+    expect(queued.filter((d) => d.endpoint === 'acks')).toHaveLength(FILES);
+    expect(queued.filter((d) => d.endpoint === 'erp')).toHaveLength(FILES);
+  });
+});
