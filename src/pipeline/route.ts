@@ -13,7 +13,13 @@ import {
   type DocumentKind,
 } from '../canonical';
 import type { PipelineView } from './context';
-import { type TranslationLoss, type Translate, translationLosses, type VerdictCache } from '../canonical/losses';
+import {
+  standardTranslation,
+  type TranslationLoss,
+  type Translate,
+  translationLosses,
+  type VerdictCache,
+} from '../canonical/losses';
 import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
 
 export type Route = NonNullable<Partner['routes']>[number];
@@ -216,6 +222,9 @@ interface TranslationAt {
 async function routeLosses(ctx: PipelineView, at: TranslationAt, translate: Translate): Promise<TranslationLoss[]> {
   const { ic, tx, kind, target } = at;
   const verdicts = verdictsOf(ctx, at);
+  // Without a map, what the receiver would send back is the standard way back: a code that arrives as
+  // another one is found and reported (changed-codes.ts). A map may change codes on purpose.
+  if (!at.map) translate.inverse = standardTranslation(kind, ic.standard, target).inverse;
   if (at.canonical) {
     // The document the map read, written back in the source standard: a default code comes back as sent.
     const source = canonicalKind(ic, tx);

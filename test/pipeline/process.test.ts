@@ -511,6 +511,15 @@ for (const [kind, opts] of [
       expect(whole).toMatchObject({ deliveryStatus: 'pending' });
     });
 
+    it('a route reports a code that arrives as another code (an order type EDIFACT has no code for), located, as a loss', async (h) => {
+      const newOrder = ['BEG*00*NE*PO-821**20240102', 'PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1'];
+      const id = await processed(h, x12Interchange({ sender: 'LOSSY', control: 821, bodies: [newOrder] }));
+      const [changed] = await transactionsOf(h, (await interchangesOf(h, id))[0].id);
+      const events = (await h.store.events(id)).filter((e) => e.code === 'EDIGW_TRANSLATION_LOSS');
+      expect(events.map((e) => [e.transactionId, e.status])).toEqual([[changed.id, 'warning']]);
+      expect(events[0].detail).toMatch(/segment 2 \(BEG NE\), element 2: "NE" changed to "SA"/);
+    });
+
     it('a strict route dead-letters a document it would send with data dropped, with the located reason', async (h) => {
       const id = await processed(
         h,
