@@ -1,8 +1,7 @@
 import type { Interchange, Segment, Standard, Transaction } from '../edi/model';
 import type { ProfileSet } from '../edi/profile/profile-set';
 import { parseBuffer } from '../edi/parse';
-import { write } from '../edi/write';
-import { edifactInterchange, type EnvelopeOptions, x12Interchange } from './envelope';
+import { readBack } from './read-back';
 import type { DocumentKind } from './kind';
 import { qualifierOf } from './losses';
 import { censusSynonyms } from './synonyms';
@@ -91,25 +90,9 @@ export interface CensusInput {
   bytes: Buffer;
 }
 
-const env: EnvelopeOptions = {
-  sender: { qualifier: 'ZZ', id: 'CENSUS' },
-  receiver: { qualifier: 'ZZ', id: 'CENSUS' },
-  controlNumber: 1,
-  now: new Date(Date.UTC(2024, 0, 2, 12, 30)),
-};
-
 /** The document written as a whole interchange of one standard and parsed back, as a partner would receive it. */
 function through(kind: DocumentKind, standard: Standard, doc: unknown, profiles: ProfileSet): Transaction {
-  const k = kind[standard];
-  const message = { type: k.type, version: k.version, body: k.write(doc) };
-  const ic =
-    standard === 'x12'
-      ? x12Interchange([message], { ...env, functionalId: kind.x12.functionalId })
-      : edifactInterchange([message], env);
-  const [back] = parseBuffer(write(ic), { level: 'full', profiles }).interchanges;
-  const tx = back?.groups[0]?.transactions[0];
-  if (!tx) throw new Error(`the ${standard === 'x12' ? 'X12' : 'EDIFACT'} ${k.type} written does not parse back`);
-  return tx;
+  return readBack(kind, standard, kind[standard].write(doc), profiles);
 }
 
 /** A document as `translate` takes it: read, then checked against its kind's schema (defaults filled). */
@@ -232,8 +215,8 @@ export interface CarriedLoss {
 
 /**
  * What the census shows lost of the carried data. Spellings a code list reads as one canonical name are
- * counted together (N1 SU comes back as N1 VN, both `seller`: nothing is lost in the document, the
- * census table still shows the spelling change). A code no list maps is carried for its own standard
+ * counted together (X12 N1 RI and PE are both `payee`: nothing is lost in the document, the census table
+ * still shows the spelling change). A code no list maps is carried for its own standard
  * only (`x12:DP`), so its loss through the other standard is by design and not counted here.
  */
 export function carriedLosses(d: CensusDirection): CarriedLoss[] {

@@ -130,7 +130,11 @@ export function changedCodes(
   // The one segment of a tag on each side (a BSN whose other values are written anew as well).
   const byTag = (list: Iterable<Entry>) => {
     const m = new Map<string, Entry[]>();
-    for (const e of list) m.set(e.tag, [...(m.get(e.tag) ?? []), e]);
+    for (const e of list) {
+      const same = m.get(e.tag);
+      if (same) same.push(e);
+      else m.set(e.tag, [e]);
+    }
     return m;
   };
   const backLeft = byTag(pool.filter((b) => !taken.has(b)));

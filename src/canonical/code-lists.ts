@@ -16,6 +16,11 @@ export interface CodeRow<N extends string> {
   name: N;
   x12: readonly string[];
   edifact: readonly string[];
+  /**
+   * Codes of this row written but not read: the standard has one code for two names, which reads as the
+   * other row's name (X12 SU supplier and VN vendor are both EDIFACT SU, read as the vendor).
+   */
+  writeOnly?: Partial<Record<Standard, readonly string[]>>;
 }
 
 export const isRawCode = (v: string): v is RawCode => /^(x12|edifact):\S+$/.test(v);
@@ -34,7 +39,8 @@ export class QualifierList<N extends string> {
   ) {
     this.names = rows.map((r) => r.name);
     for (const r of rows)
-      for (const std of ['x12', 'edifact'] as const) for (const c of r[std]) this.byCode[std].set(c, r.name);
+      for (const std of ['x12', 'edifact'] as const)
+        for (const c of r[std]) if (!r.writeOnly?.[std]?.includes(c)) this.byCode[std].set(c, r.name);
   }
 
   /** The canonical name of a code, else the code as-is; undefined for an empty code. */
@@ -55,8 +61,8 @@ export class QualifierList<N extends string> {
 }
 
 /**
- * Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes, and a code
- * in brackets, `(AH)`, is read but not written.
+ * Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes, a code
+ * in brackets, `(AH)`, is read but not written, and one in square brackets, `[SU]`, written but not read.
  */
 function list<const N extends string>(
   title: string,
@@ -64,31 +70,43 @@ function list<const N extends string>(
   rows: ReadonlyArray<readonly [N, string, string]>,
 ): QualifierList<N> {
   const codes = (s: string) => s.split(' ').filter((c) => c !== '');
-  const bare = (c: string) => c.replace(/^\((.*)\)$/, '$1');
+  const bare = (c: string) => c.replace(/^\((.*)\)$/, '$1').replace(/^\[(.*)\]$/, '$1');
+  const writeOnly = (s: string) => codes(s).filter((c) => c.startsWith('['));
   const readOnly = (std: 1 | 2) =>
     new Set(
       rows.flatMap((r) =>
         codes(r[std])
-          .filter((c) => c !== bare(c))
+          .filter((c) => c.startsWith('('))
           .map(bare),
       ),
     );
   return new QualifierList(
     title,
     elements,
-    rows.map(([name, x12, edifact]) => ({ name, x12: codes(x12).map(bare), edifact: codes(edifact).map(bare) })),
+    rows.map(([name, x12, edifact]) => {
+      const only = { x12: writeOnly(x12).map(bare), edifact: writeOnly(edifact).map(bare) };
+      return {
+        name,
+        x12: codes(x12).map(bare),
+        edifact: codes(edifact).map(bare),
+        ...(only.x12.length || only.edifact.length ? { writeOnly: only } : {}),
+      };
+    }),
     { x12: readOnly(1), edifact: readOnly(2) },
   );
 }
 
 /**
- * Party roles; the first code is the one written. `seller` joins X12 vendor (VN) and supplier (SU),
- * which EDIFACT says with one code (SU); the selling party (SE) and the payee (X12 RI remit to, PE) are
+ * Party roles; the first code is the one written. X12 has vendor (VN) and supplier (SU) where EDIFACT
+ * has one code (SU), read as the vendor (`seller`, the common X12 spelling); a `supplier` is kept apart
+ * in the document, so X12 SU comes back as SU, and is written to EDIFACT as SU too (the loss check
+ * says that EDIFACT gives it back as VN). The selling party (SE) and the payee (X12 RI remit to, PE) are
  * roles of their own, so that a round trip never turns one role into another.
  */
 export const partyRoles = list('Party role', { x12: 'N101 (98)', edifact: 'NAD 3035' }, [
   ['buyer', 'BY', 'BY'],
-  ['seller', 'VN SU', 'SU'],
+  ['seller', 'VN', 'SU'],
+  ['supplier', 'SU', '[SU]'],
   ['sellingParty', 'SE', 'SE'],
   ['shipTo', 'ST', 'DP ST'],
   ['billTo', 'BT', 'IV'],
@@ -451,7 +469,9 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
 
 /** A row's codes of one standard for the docs: a code read but not written is marked so. */
 function shown(l: QualifierList<string>, r: CodeRow<string>, std: Standard): string {
-  return r[std].map((c) => (l.readOnly[std].has(c) ? `${c} (read only)` : c)).join(', ') || '—';
+  const mark = (c: string) =>
+    l.readOnly[std].has(c) ? `${c} (read only)` : r.writeOnly?.[std]?.includes(c) ? `${c} (written only)` : c;
+  return r[std].map(mark).join(', ') || '—';
 }
 
 /** The lists as Markdown tables, as docs/canonical.md carries them between its code-list markers. */

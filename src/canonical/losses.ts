@@ -501,8 +501,8 @@ export async function translationLosses(
       });
     }
   }
-  const changed = await changes(out);
-  const all = [...out, ...changed].sort((a, b) => a.segment - b.segment);
+  const { dropped, changed } = await changes(out);
+  const all = [...dropped, ...changed].sort((a, b) => a.segment - b.segment);
   return all.map((l) => (l.qualifier === undefined ? (({ qualifier: _q, ...rest }) => rest)(l) : l));
 
   /**
@@ -511,31 +511,35 @@ export async function translationLosses(
    * truth: that line gives way. A change the source's own writer makes too is said so: the document
    * does not keep the two codes apart.
    */
-  async function changes(losses: TranslationLoss[]): Promise<TranslationLoss[]> {
-    if (!translate.inverse || base === 'failed') return [];
+  async function changes(
+    losses: TranslationLoss[],
+  ): Promise<{ dropped: TranslationLoss[]; changed: TranslationLoss[] }> {
+    const none = { dropped: losses, changed: [] };
+    if (!translate.inverse || base === 'failed') return none;
     let back: Segment[];
     try {
       back = translate.inverse(base.output, source.profiles);
     } catch {
-      return [];
+      return none;
     }
     const wholeLost = new Set(losses.filter((l) => l.element === undefined).map((l) => l.segment - 1));
     const alike = (tag: string, a: string, b: string) => synonymous(standard, tx.type, tag, a, b);
     const q = (s: Segment) => qualifierOf(standard, s);
     const found = changedCodes(standard, tx.segments, back, q, { skip: wholeLost, alike });
-    if (!found.length) return [];
+    if (!found.length) return none;
     await restore();
     const ownWriter = new Set(
       changedCodes(standard, tx.segments, restored ?? [], q, { alike }).map((c) => `${c.index} ${c.to}`),
     );
     const result: TranslationLoss[] = [];
+    // An element that arrives as another code is no longer reported dropped.
+    const place = (segment: number, element?: number, component?: number) => `${segment} ${element} ${component}`;
+    const arrives = new Set(found.map((c) => place(c.index + 1, c.element, c.component)));
+    const dropped = losses.filter(
+      (l) => l.element === undefined || !arrives.has(place(l.segment, l.element, l.component)),
+    );
     for (const c of found) {
       const seg = tx.segments[c.index];
-      // The element is no longer reported dropped: it arrives, as another code.
-      const at = losses.findIndex(
-        (l) => l.segment === c.index + 1 && l.element === c.element && l.component === c.component,
-      );
-      if (at >= 0) losses.splice(at, 1);
       result.push({
         ...(source.file ? { file: source.file } : {}),
         ...(source.interchange ? { interchange: source.interchange } : {}),
@@ -552,7 +556,7 @@ export async function translationLosses(
           : `the ${targetName} written from it gives back ${JSON.stringify(c.to)}`,
       });
     }
-    return result;
+    return { dropped, changed: result };
   }
 
   async function probeSegment(seg: Segment, i: number): Promise<Verdict> {

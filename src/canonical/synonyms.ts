@@ -2,8 +2,8 @@ import type { Standard } from '../edi/model';
 
 /**
  * Two spellings of one fact that a standard allows, and the one the census counts both under. Only
- * spellings the standard itself gives one meaning belong here; codes that mean different things but
- * read into one canonical value (N1 VN and SU are both `seller`) stay apart, so the census shows
+ * spellings the standard itself gives one meaning belong here; codes that mean different things (N1
+ * VN vendor and SU supplier, one EDIFACT code SU) stay apart, so the census shows
  * which of them a round trip turns into which.
  */
 export const censusSynonyms: ReadonlyArray<{

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { auditEvent } from '../../src/admin/audit';
 import type { PartnerHealth } from '../../src/pipeline/partner-health';
 import { Store } from '../../src/store/store';
+import { hashPassword } from '../../src/password-hash';
 import { freshDatabase, type TestDatabase } from '../helpers/databases';
 
 const TOKEN = 'console-test-token-0123456789';
@@ -387,6 +388,17 @@ describe('web console: users and roles (admin.users)', () => {
     expect(audited).toEqual(['submit olga']);
   });
 
+  test('a user kept as a tokenHash signs in with name:token, as the API takes it; the token alone does not', async () => {
+    const secret = 'hashed-operator-token-0123456789';
+    const s = await start({
+      token: undefined,
+      users: [{ name: 'hana', role: 'operator', tokenHash: await hashPassword(secret) }],
+    });
+    expect((await signIn(s, secret)).r.status).toBe(401);
+    const { page } = await signedInAs(s, `hana:${secret}`);
+    expect(page).toMatch(/Signed in as <strong>hana<\/strong> \(operator\)/);
+  });
+
   test('the old admin.token still signs in, as the operator named admin; a wrong token does not', async () => {
     const s = await start({ users });
     expect((await signIn(s, 'not-anyones-token-0123456789')).r.status).toBe(401);
@@ -518,6 +530,8 @@ describe('web console: messages (search and the message page)', () => {
     const page = await (await s.call('/messages/m1', { headers: { cookie } })).text();
     expect(page).toMatch(/<h1>Message &lt;script&gt;po\.x12<\/h1>/);
     expect(page).toMatch(/<td>admin\.replay<\/td>\s*<td>ok<\/td>\s*<td><\/td>\s*<td>olga \(operator\)<\/td>/);
+    // The transaction set's ack status is said in words, not by its letter alone.
+    expect(page).toMatch(/<td>invalid<\/td>\s*<td>R \(rejected\)<\/td>/);
     const segments = [...page.matchAll(/<li id="seg-(\d+)">\s*<code>([^<]*)<\/code>/g)].map((m) => m[2]);
     expect(segments).toHaveLength(7);
     expect(segments[4]).toBe('SE*14*0001~');

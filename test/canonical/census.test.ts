@@ -62,7 +62,13 @@ describeWithCorpus('census of the corpus round trips', () => {
   test('what the documents carry (parties, references, dates, terms, contacts) loses nothing but the named exceptions', () => {
     // Known and said in docs/canonical.md: each is at most this many, so a new loss fails.
     const allowed: Record<Standard, Record<string, { n: number; why: string }>> = {
-      x12: { 'PER purchasing': { n: 1, why: 'the header PER of the X357 850 (only PERs of an N1 loop are carried)' } },
+      x12: {
+        'PER purchasing': { n: 1, why: 'the header PER of the X357 850 (only PERs of an N1 loop are carried)' },
+        'N1 supplier': {
+          n: 1,
+          why: 'X12 SU and VN are one EDIFACT code, SU, read as the vendor: the N1 SU of the stupidedi 855 comes back VN (translate reports it changed)',
+        },
+      },
       edifact: {
         'RFF vat-registration': {
           n: 2,

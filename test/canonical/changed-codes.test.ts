@@ -127,6 +127,18 @@ describeWithCorpus('changed codes: real files translated to the other standard',
     expect(changes(await lossesOf('x12/node-x12__test-data_856.edi'))).toEqual([[2, 'BSN', 1, '14', '00']]);
   });
 
+  test('an 855 whose N1 SU came back VN: X12 keeps the supplier, EDIFACT (one code for both) is said to give back VN', async () => {
+    const file = 'x12/stupidedi__PR855_pass_1.edi';
+    const { tx, kind } = corpusSet(file);
+    const n1 = (segs: Segment[]) => segs.filter((s) => s.id === 'N1').map((s) => s.elements[0]);
+    expect(n1(kind.x12.write(kind.x12.read(tx)))).toEqual(['SU']);
+    const losses = await lossesOf(file);
+    expect(changes(losses)).toEqual([[3, 'N1', 1, 'SU', 'VN']]);
+    expect(losses.find((l) => l.tag === 'N1' && l.changedTo)?.reason).toBe(
+      'the EDIFACT ORDRSP written from it gives back "VN"',
+    );
+  });
+
   test('an 810 whose codes all have counterparts: no change reported', async () => {
     expect(changes(await lossesOf('x12/staedi__x12_simple810.edi'))).toEqual([]);
   });

@@ -56,7 +56,8 @@ run('canonical order response: reading the corpus', () => {
     });
     expect(r.parties).toEqual([
       {
-        role: 'seller',
+        // N1 SU: the supplier, kept apart from the vendor (VN), so it is written back as SU.
+        role: 'supplier',
         id: 'SHRAA',
         idQualifier: 'buyer-assigned',
         name: 'SHRADER CANADA',

@@ -206,8 +206,17 @@ export function reference<Q extends string>(qualifiers: Q[]) {
 }
 
 export const baseRoles: Array<'buyer' | 'seller' | 'shipTo' | 'billTo'> = ['buyer', 'seller', 'shipTo', 'billTo'];
-/** Every role the code lists map. */
-export const allRoles = [...partyRoles.names];
+/**
+ * A name as it comes back from the other standard: the one its code there reads as (a `supplier` is
+ * EDIFACT SU, which reads as the vendor, `seller`).
+ */
+const crossed = (list: QualifierList<string>, name: string): string => {
+  const code = list.write('edifact', name);
+  return code === undefined ? name : (list.read('edifact', code) ?? name);
+};
+
+/** Every role the code lists map and both standards give back as itself. */
+export const allRoles = partyRoles.names.filter((r) => crossed(partyRoles, r) === r);
 export const allReferences = [...referenceQualifiers.names];
 
 /** Dates of the mapped qualifiers but those a document reads into fields of its own. */
@@ -291,6 +300,7 @@ export function portable<D>(doc: D, target?: Standard): D {
     for (const [k, x] of Object.entries(v)) {
       if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
       let w = walk(x, false);
+      if (k === 'role' && typeof w === 'string') w = crossed(partyRoles, w);
       // A tax of a type the other standard has no code for is not written at all.
       if (k === 'taxes' && Array.isArray(w)) w = w.filter((t: Record<string, unknown>) => t.type !== undefined);
       if (target === 'x12') w = x12Only(k, w);

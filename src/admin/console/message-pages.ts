@@ -255,7 +255,7 @@ export function messagePage(
             <td>${t.controlNumber}</td>
             <td>${t.reference ?? 'none'}</td>
             <td>${t.validation}</td>
-            <td>${t.ackStatus}</td>
+            <td>${ACK_WORDS[t.ackStatus] ?? t.ackStatus}</td>
             <td>${t.deliveryStatus}</td>
           </tr>`,
       ),

@@ -14,7 +14,7 @@ export type FtpPollConfig = z.output<typeof ftpPollConfig>;
 
 export class FtpPoller extends RemotePoller {
   constructor(config: FtpPollConfig, deps: InboundDeps) {
-    super({ address: ftpAddress(config), connect: () => connectFtp(config) }, config, deps);
+    super({ address: ftpAddress(config), connect: () => connectFtp(config), ioError: 'EDIGW_FTP_IO' }, config, deps);
   }
 }
 

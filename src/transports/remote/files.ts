@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { GatewayError } from '../../errors';
+import { GatewayError, type ErrorCode } from '../../errors';
 import { withSuffix } from '../file/names';
 
 export interface RemoteFile {
@@ -41,7 +41,8 @@ export interface RemoteSession {
 
 /** Where a session goes, for log lines, error messages and the keys of what was taken in. No secrets. */
 export interface RemoteAddress {
-  protocol: 'sftp' | 'ftp';
+  /** The URL scheme the addresses are written with (`sftp`, `ftp`). */
+  protocol: string;
   host: string;
   port: number;
   user: string;
@@ -60,8 +61,9 @@ export function seenKey(a: RemoteAddress, file: string, f: { size: number; mtime
   return `${remoteUrl(a, file)} ${f.size} ${f.mtimeMs} ${sha256}`;
 }
 
+/** Whatever the protocol, its `*_UNREACHABLE` code says the connection itself is gone (RemoteSession). */
 export const isConnectionLost = (err: unknown): boolean =>
-  err instanceof GatewayError && (err.code === 'EDIGW_SFTP_UNREACHABLE' || err.code === 'EDIGW_FTP_UNREACHABLE');
+  err instanceof GatewayError && err.code.endsWith('_UNREACHABLE');
 
 /** Names tried before giving up: each try costs a round trip to the server. */
 const MAX_SUFFIX = 1000;
@@ -184,7 +186,8 @@ export async function uploadWithoutOverwrite(
   dir: string,
   name: string,
   context: string,
-  sizeMismatch: 'EDIGW_SFTP_SIZE_MISMATCH' | 'EDIGW_FTP_SIZE_MISMATCH',
+  /** The protocol's code for a size the server holds that is not the bytes sent. */
+  sizeMismatch: ErrorCode,
 ): Promise<string> {
   const tmp = path.posix.join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
   try {

@@ -13,7 +13,7 @@ import { constants as buffer } from 'node:buffer';
 import path from 'node:path';
 import { z } from 'zod';
 import { byteSize, duration } from '../../config/units';
-import { GatewayError } from '../../errors';
+import { GatewayError, type ErrorCode } from '../../errors';
 import { globMatcher, isIgnoredName } from '../file/names';
 import type { Inbound, InboundDeps, PollerState } from '../spec';
 import { Ticker } from '../ticker';
@@ -79,6 +79,8 @@ export interface RemoteSource {
   address: RemoteAddress;
   /** Logs in; throws a GatewayError (kind retry for what may pass, dead for a refused login or host key). */
   connect(): Promise<RemoteSession>;
+  /** The protocol's transient I/O code, for a fault of the session code (anything but a GatewayError). */
+  ioError: ErrorCode;
 }
 
 /** Files taken in together at most (their intakes share the store's group commit). */
@@ -429,9 +431,7 @@ export class RemotePoller implements Inbound {
   /** Sessions throw GatewayErrors; anything else is a fault of the session code, reported as transient. */
   private asGatewayError(err: unknown, context: string): GatewayError {
     if (err instanceof GatewayError) return err;
-    return new GatewayError(this.source.address.protocol === 'sftp' ? 'EDIGW_SFTP_IO' : 'EDIGW_FTP_IO', context, {
-      cause: err,
-    });
+    return new GatewayError(this.source.ioError, context, { cause: err });
   }
 
   private backoff(

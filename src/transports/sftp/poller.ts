@@ -15,7 +15,7 @@ export type SftpPollConfig = z.output<typeof sftpPollConfig>;
 
 export class SftpPoller extends RemotePoller {
   constructor(config: SftpPollConfig, deps: InboundDeps) {
-    super({ address: sftpAddress(config), connect: () => connectSftp(config) }, config, deps);
+    super({ address: sftpAddress(config), connect: () => connectSftp(config), ioError: 'EDIGW_SFTP_IO' }, config, deps);
   }
 }
 
