@@ -131,6 +131,10 @@ export const catalogue = {
     message:
       'the last attempt this job had ended with its worker dead (a crash, out of memory, a kill): it is dead-lettered rather than left unfinished',
   },
+  EDIGW_JOB_FAILED: {
+    kind: 'dead',
+    message: 'this job failed at each of its attempts: it is dead-lettered with its last error rather than tried again',
+  },
   EDIGW_CONFIG_INVALID: { kind: 'config', message: 'the configuration is invalid' },
   EDIGW_AS2_DECRYPTION_FAILED: {
     kind: 'disposition',

@@ -34,8 +34,10 @@ async function run(req: ChildRequest): Promise<void> {
   } catch (e) {
     a = answerOf(e);
   }
-  await ctx?.store.close().catch(() => undefined);
+  // Answered before the store closes: the gateway's heartbeat stops renewing a completed job's lease
+  // as soon as it hears of it.
   await answer(a);
+  await ctx?.store.close().catch(() => undefined);
   process.off('disconnect', orphaned);
   process.disconnect();
 }

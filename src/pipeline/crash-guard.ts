@@ -62,6 +62,24 @@ export async function deadLetterOutOfAttempts(ctx: PipelineContext, job: Job): P
   return dead;
 }
 
+/**
+ * Dead-letters a job whose last attempt failed (an error it threw, not its worker's death), as the crash
+ * guard does: the queue alone would mark the job row dead and leave its message `received`, its
+ * delivery `retrying`, with no event, no alert and nothing in the report. The last error is the cause.
+ */
+export async function deadLetterOutOfRetries(ctx: PipelineContext, job: Job, last: string): Promise<boolean> {
+  const err = new GatewayError('EDIGW_JOB_FAILED', jobName(job), {
+    cause: new Error(`attempt ${job.attempts} of ${job.maxAttempts}: ${last}`),
+  });
+  const dead = await deadLetterWithWork(ctx, job, err);
+  if (dead)
+    ctx.logger.error(
+      { job: job.id, kind: job.kind, message: job.messageId, attempts: job.attempts, err: err.describe() },
+      'job dead-lettered: its last attempt failed',
+    );
+  return dead;
+}
+
 function jobName(job: Job): string {
   return `${job.kind} job ${job.id}${job.messageId ? ` of message ${job.messageId}` : ''}`;
 }

@@ -76,6 +76,9 @@ export function processInChild(
     halt?.addEventListener('abort', onAbort, { once: true });
     child.on('message', (m: ChildAnswer) => {
       answer = m;
+      // The child completed the job on its own copy of it: marked here too, or a heartbeat before the
+      // child exits finds the lease gone and warns of a takeover that is none (heartbeat.ts).
+      if (m.ok) job.ended = true;
     });
     child.once('error', (e) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

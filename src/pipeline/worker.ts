@@ -13,6 +13,7 @@ import {
   crashLooping,
   deadLetterCrashLoop,
   deadLetterOutOfAttempts,
+  deadLetterOutOfRetries,
   DEFAULT_MAX_CRASHES,
   outOfAttempts,
 } from './crash-guard';
@@ -305,6 +306,11 @@ export class Workers {
               'job waited on the database; it goes back to the queue, its attempt not counted',
             );
             await store.queue.postpone(job, msg, DATABASE_WAIT_RETRY_MS * (1 + Math.random()));
+            continue;
+          }
+          // Its last attempt: dead-lettered with its message and delivery, as a crash loop is.
+          if (job.attempts >= job.maxAttempts) {
+            await deadLetterOutOfRetries(this.ctx, job, msg);
             continue;
           }
           logger.error(

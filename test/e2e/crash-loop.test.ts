@@ -79,7 +79,7 @@ for (const kind of DATABASES)
         const page = await cli(['report', '--config', config, '--format', 'html'], { DATABASE_URL: db.url });
         expect(page.code).toBe(0);
         expect(page.stdout).toContain('Received but not taken in (1)');
-        expect(page.stdout).toContain('Job dead-lettered: its worker died running it');
+        expect(page.stdout).toContain('Job dead-lettered: it never finished');
         expect(page.stdout).toContain('stopped the worker 3 times');
         expect(page.stdout).toContain(messageId);
       } finally {

@@ -273,6 +273,38 @@ for (const kind of DATABASES) {
       }
     });
 
+    it('a process job whose every attempt fails is dead-lettered with its message failed, an event and the last error', async (h) => {
+      const { messageId } = await intake(h.ctx, {
+        transport: 'file',
+        partnerId: 'acme',
+        bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 306 })),
+        fileName: 'fails-306.x12',
+      });
+      await h.store.ds.manager.update(JobRecord, { key: `${messageId}:process` }, { maxAttempts: 2 });
+      // An ordinary failure, thrown by the job at each attempt: no worker dies.
+      const read = jest.spyOn(h.store, 'payload').mockRejectedValue(new Error('reading the payload: EIO'));
+      const workers = new Workers(h.ctx, { count: 1, idleMs: 20, maxCrashes: 3 });
+      workers.start();
+      try {
+        // The retry's backoff (2 s after the first attempt) is waited out, not shortened.
+        const row = await until('the job dead-lettered', async () => {
+          const r = await jobRow(h, `${messageId}:process`);
+          return r.status === 'dead' && r;
+        });
+        expect(row.lastError).toContain('EDIGW_JOB_FAILED');
+        expect(row.lastError).toContain('reading the payload: EIO');
+        const message = await h.store.message(messageId);
+        expect(message).toEqual(expect.objectContaining({ status: 'failed' }));
+        expect(message?.error).toContain('attempt 2 of 2');
+        const events = await h.store.ds.manager.findBy(EventRecord, { messageId, stage: 'dead-letter' });
+        expect(events).toEqual([expect.objectContaining({ status: 'error', code: 'EDIGW_JOB_FAILED' })]);
+        expect(read).toHaveBeenCalledTimes(2);
+      } finally {
+        read.mockRestore();
+        expect(await workers.stop(5_000)).toBe(true);
+      }
+    });
+
     it('a job whose last attempt ended with its worker dead is dead-lettered with its message failed and an event, not silently', async (h) => {
       // Two attempts allowed; both holders died, fewer times than the crash guard counts (3).
       const { messageId } = await intake(h.ctx, {

@@ -10,7 +10,8 @@ import { join, sep } from 'node:path';
 import { JobRecord, MessageRecord } from '../../src/store/entities';
 import { intake } from '../../src/pipeline/intake';
 import type { Logger } from '../../src/pipeline/logger';
-import { type ChildAnswer, type ChildRequest, childEntry } from '../../src/pipeline/process-child';
+import { type ChildAnswer, type ChildRequest, childEntry, processInChild } from '../../src/pipeline/process-child';
+import { Heartbeat } from '../../src/pipeline/heartbeat';
 import { STREAM_FROM } from '../../src/pipeline/process';
 import { Workers } from '../../src/pipeline/worker';
 import { Store } from '../../src/store/store';
@@ -156,6 +157,29 @@ describe('process jobs of large payloads in a child process', () => {
     expect(loaded.filter((f) => /\/dist\/src\/admin\//.test(f))).toEqual([]);
     expect(['express', 'ssh2', 'ssh2-sftp-client', 'basic-ftp', 'node-forge'].filter(pkg)).toEqual([]);
   }, 90_000);
+
+  test('a job the child completed is known as ended here: the heartbeat warns of no lost lease and aborts nothing', async () => {
+    const ctx = await open();
+    const { messageId } = await intake(ctx, {
+      transport: 'http',
+      partnerId: 'acme',
+      bytes: largeInterchange(105),
+      fileName: 'big.x12',
+    });
+    const [job] = await ctx.store.queue.claim('test:ended', 1, 60_000, ['process']);
+    const message = await ctx.store.message(messageId);
+    if (!message) throw new Error('the message was not stored');
+    const { lines, logger } = capture();
+    const heartbeat = new Heartbeat(ctx.store.queue, 60_000, logger);
+    heartbeat.hold(job);
+    await processInChild({ ...ctx, logger }, job, message, { heapMb: 128, configFile: join(d.dir, 'gateway.yaml') });
+    expect((await ctx.store.message(messageId))?.status).toBe('processed');
+    // A beat between the child's completion and the worker letting go of the job: the renewal is
+    // refused (the job is done), which must not read as a takeover.
+    await (heartbeat as unknown as { beat(): Promise<void> }).beat();
+    expect(job.lease?.aborted).toBe(false);
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
+  }, 60_000);
 
   test('a stop that cannot wait for the child ends it (so the gateway can exit); the job is left to its lease, not counted as a crash', async () => {
     const ctx = await open();

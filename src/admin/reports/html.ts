@@ -354,7 +354,7 @@ ${body}
 const noticeLabels: Record<string, string> = {
   'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in',
   interchange: 'Interchange refused',
-  'dead-letter': 'Job dead-lettered: its worker died running it',
+  'dead-letter': 'Job dead-lettered: it never finished (its worker died, or every attempt failed)',
 };
 
 function noticeSection(rows: NoticeRow[]): string {

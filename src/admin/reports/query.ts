@@ -444,10 +444,10 @@ export const NOTICE_CODES = ['EDIGW_DUPLICATE_INTERCHANGE'] as const;
 
 /**
  * Dead-letter events of these codes are notices too: a message whose `process` job kept killing its
- * worker (or whose last attempt did) was never parsed, so no transaction set stands for it (issue 13
+ * worker (or whose last attempt did, or whose every attempt failed) was never parsed, so no transaction set stands for it (issue 13
  * §3: visible in the report).
  */
-export const NOTICE_DEAD_LETTER_CODES = ['EDIGW_JOB_CRASHED', 'EDIGW_JOB_ABANDONED'] as const;
+export const NOTICE_DEAD_LETTER_CODES = ['EDIGW_JOB_CRASHED', 'EDIGW_JOB_ABANDONED', 'EDIGW_JOB_FAILED'] as const;
 
 export interface NoticeRow {
   /** ISO 8601, UTC. */
