@@ -10,6 +10,9 @@ import { simulate } from '../pipeline/simulate';
 import { DeliveryRecord } from '../store/entities';
 import { readInput } from './input';
 import type { Io } from './io';
+import { userInfo } from 'node:os';
+import { auditEvent } from '../admin/audit';
+import type { Actor } from '../admin/auth';
 
 /** `start`: runs the gateway until SIGTERM or SIGINT, then stops it in order and exits 0. */
 export async function startCommand(o: { config?: string }): Promise<number> {
@@ -134,6 +137,14 @@ export async function sendCommand(
  * outbound message's, or the id of what it was made from as the report and the console show it (an
  * inbound message or a transaction set: every dead letter of it is replayed).
  */
+/**
+ * Who acts from the command line, for the audit trail: the operating-system user, as an operator (a
+ * command that can open the store may act; there is no admin user to name).
+ */
+function cliActor(): Actor {
+  return { name: `cli:${userInfo().username}`, role: 'operator', requestId: `cli-${process.pid}` };
+}
+
 export async function replayCommand(id: string, o: { config?: string }, io: Io): Promise<number> {
   const ctx = await openContext({ configFile: configFile(o.config), logger: silentLogger });
   try {
@@ -147,6 +158,17 @@ export async function replayCommand(id: string, o: { config?: string }, io: Io):
     let ok = true;
     for (const target of targets) {
       const d = await replayDelivery(ctx, target);
+      await ctx.store.event({
+        ...auditEvent({
+          action: 'replay',
+          actor: cliActor(),
+          messageId: d.messageId,
+          partnerId: d.partnerId,
+          detail: { deliveryId: d.id, via: 'cli' },
+        }),
+        messageId: d.messageId,
+        partnerId: d.partnerId,
+      });
       const replays = await ctx.store.events(d.messageId).then((e) => e.filter((x) => x.stage === 'replayed').length);
       ok = outcome(await deliverNow(ctx, d.id, `deliver:${d.id}:replay:${replays}`), io) && ok;
     }

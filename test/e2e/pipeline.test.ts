@@ -212,6 +212,9 @@ for (const kind of DATABASES)
       expect(replay.code).toBe(0);
       expect(sink.ok().filter((r) => r.body.toString().includes('PO-1003'))).toHaveLength(1);
       expect((await row('acme', 'PO-1003'))?.deliveryStatus).toBe('delivered');
+      // The replay is in the audit trail as an operator action by the user who ran the command.
+      const shown = await cli(['show', reported, '--config', `${s.dir}/gateway.yaml`], env);
+      expect(shown.stdout).toMatch(/admin\.replay \w+: \{"user":"cli:[^"]+","role":"operator"/);
       const again = await cli(['replay', String(dead!.delivery), '--config', `${s.dir}/gateway.yaml`], env);
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(
