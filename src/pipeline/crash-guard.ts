@@ -34,13 +34,7 @@ export async function deadLetterCrashLoop(ctx: PipelineContext, job: Job): Promi
   const err = new GatewayError('EDIGW_JOB_CRASHED', jobName(job), {
     cause: new Error(`stopped the worker ${crashes} times`),
   });
-  const dead = await deadLetterWithWork(ctx, job, err);
-  if (dead)
-    ctx.logger.error(
-      { job: job.id, kind: job.kind, message: job.messageId, crashes, err: err.describe() },
-      'job dead-lettered: it stopped the worker each time it ran',
-    );
-  return dead;
+  return deadLetterWithWork(ctx, job, err, { crashes }, 'job dead-lettered: it stopped the worker each time it ran');
 }
 
 /**
@@ -53,13 +47,13 @@ export async function deadLetterOutOfAttempts(ctx: PipelineContext, job: Job): P
   const err = new GatewayError('EDIGW_JOB_ABANDONED', jobName(job), {
     cause: new Error(`its ${tried} attempts are used up, the last ended with its worker dead`),
   });
-  const dead = await deadLetterWithWork(ctx, job, err);
-  if (dead)
-    ctx.logger.error(
-      { job: job.id, kind: job.kind, message: job.messageId, attempts: tried, err: err.describe() },
-      'job dead-lettered: its last attempt ended with its worker dead',
-    );
-  return dead;
+  return deadLetterWithWork(
+    ctx,
+    job,
+    err,
+    { attempts: tried },
+    'job dead-lettered: its last attempt ended with its worker dead',
+  );
 }
 
 /**
@@ -71,24 +65,27 @@ export async function deadLetterOutOfRetries(ctx: PipelineContext, job: Job, las
   const err = new GatewayError('EDIGW_JOB_FAILED', jobName(job), {
     cause: new Error(`attempt ${job.attempts} of ${job.maxAttempts}: ${last}`),
   });
-  const dead = await deadLetterWithWork(ctx, job, err);
-  if (dead)
-    ctx.logger.error(
-      { job: job.id, kind: job.kind, message: job.messageId, attempts: job.attempts, err: err.describe() },
-      'job dead-lettered: its last attempt failed',
-    );
-  return dead;
+  return deadLetterWithWork(ctx, job, err, { attempts: job.attempts }, 'job dead-lettered: its last attempt failed');
 }
 
 function jobName(job: Job): string {
   return `${job.kind} job ${job.id}${job.messageId ? ` of message ${job.messageId}` : ''}`;
 }
 
-/** The job dead, and what it worked for with it: its delivery (replayable), its message, an event. */
-async function deadLetterWithWork(ctx: PipelineContext, job: Job, err: GatewayError): Promise<boolean> {
+/**
+ * The job dead, and what it worked for with it: its delivery (replayable), its message, an event;
+ * logged at error with `fields` when this call is the one that dead-lettered it.
+ */
+async function deadLetterWithWork(
+  ctx: PipelineContext,
+  job: Job,
+  err: GatewayError,
+  fields: Record<string, unknown>,
+  logged: string,
+): Promise<boolean> {
   const { store } = ctx;
   const detail = err.describe();
-  return store.transaction(async (m) => {
+  const dead = await store.transaction(async (m) => {
     if (!(await store.queue.dead(job, detail, m))) return false;
     const message = job.messageId ? await store.message(job.messageId, m) : null;
     const data = job.kind === 'deliver' ? (job.data as Partial<DeliverJobData> | null) : null;
@@ -114,4 +111,6 @@ async function deadLetterWithWork(ctx: PipelineContext, job: Job, err: GatewayEr
     }
     return true;
   });
+  if (dead) ctx.logger.error({ job: job.id, kind: job.kind, message: job.messageId, ...fields, err: detail }, logged);
+  return dead;
 }

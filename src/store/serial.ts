@@ -33,14 +33,13 @@ export class Serial {
    */
   run<T>(work: () => Promise<T>, settle = true): Promise<T> {
     if (!this.enabled || this.inside.getStore()) return work();
-    const d = settle ? this.durability : undefined;
-    const noted = this.durability;
-    const go = noted
-      ? () => this.inside.run(true, work).finally(() => noted.noteOperation())
+    const d = this.durability;
+    const go = d
+      ? () => this.inside.run(true, work).finally(() => d.noteOperation())
       : () => this.inside.run(true, work);
     const result = this.tail.then(go, go);
     this.tail = result.catch(() => undefined);
-    if (!d) return result;
+    if (!d || !settle) return result;
     // The lock is free while the sync runs: the next operation commits meanwhile and shares the next sync.
     return result.then(
       async (v) => {
