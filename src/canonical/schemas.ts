@@ -106,6 +106,7 @@ const party = z.strictObject({
   id: text.optional(),
   idQualifier: qualified(partyIdAgencies).optional(),
   name: text.optional(),
+  additionalNames: z.array(text).optional(),
   addressLines: z.array(text).optional(),
   city: text.optional(),
   region: text.optional(),

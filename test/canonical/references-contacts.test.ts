@@ -1,8 +1,9 @@
 /**
- * References and contacts of more qualifiers (issue 14 §2): REF PS/PR/PW/ZZ ⇄ RFF PS/PR/PW/ZZZ and the
+ * References, contacts and additional names of more qualifiers (issue 14 §2): REF PS/PR/PW/ZZ ⇄ RFF PS/PR/PW/ZZZ and the
  * PER functions and channels EDIFACT has a code of the same meaning for travel X12 ⇄ canonical ⇄ EDIFACT
  * and back, clean for the target's profile, with nothing for the loss check to say. A reference with no
- * counterpart (X12 DP, department number: D96A has no code for it) stays a reported loss.
+ * counterpart (X12 DP, department number: D96A has no code for it) stays a reported loss. X12 N2 names
+ * travel as the NAD name lines after the party's name.
  */
 import type { Standard, Transaction } from '../../src/edi/model';
 import { type DocumentKind, invoice, purchaseOrder } from '../../src/canonical';
@@ -179,5 +180,77 @@ describe('references and contacts: an EDIFACT INVOIC with RFF PS and ZZZ and CTA
 
   test('the loss check has nothing to say of them', async () => {
     expect(await losses(invoice, 'edifact', tx())).toEqual([]);
+  });
+});
+
+describe('additional names: X12 N2 ⇄ the NAD name lines after the name', () => {
+  const x12Order = (n1: string, n2: string[]) =>
+    x12('PO', '850', [
+      'BEG*00*SA*PO-9**20240301',
+      n1,
+      ...n2,
+      'N3*2000 JET BLVD',
+      'N4*FIGHTER TOWN*CA*98898',
+      'PO1*1*25*EA*36**BP*XYZ-1234',
+      'CTT*1',
+    ]);
+
+  test('an N1 with two N2s: the ORDERS has them as name lines, and the 850 comes back the same', async () => {
+    const tx = x12Order('N1*BY*ABC AEROSPACE*92*B1', ['N2*AIRCRAFT DIVISION*PURCHASING', 'N2*BLDG 4']);
+    const po = purchaseOrder.x12.read(tx);
+    expect(po.parties[0]).toMatchObject({
+      name: 'ABC AEROSPACE',
+      additionalNames: ['AIRCRAFT DIVISION', 'PURCHASING', 'BLDG 4'],
+    });
+    const { there, back } = roundTrip(purchaseOrder, 'x12', po);
+    expect(values(there, 'NAD')[0]).toBe(
+      'BY+B1::92++ABC AEROSPACE:AIRCRAFT DIVISION:PURCHASING:BLDG 4+2000 JET BLVD+FIGHTER TOWN+CA+98898',
+    );
+    expect(back).toEqual(po);
+    expect(await losses(purchaseOrder, 'x12', tx)).toEqual([]);
+  });
+
+  test('a name and further names longer than a line: each in full lines, read back whole', () => {
+    const name = 'INTERGALACTIC AEROSPACE MANUFACTURING CORP'; // 42 characters: two lines
+    const division = 'ADVANCED PROPULSION AND AIRCRAFT SYSTEMS DIVISION'; // 49: two lines
+    const po = purchaseOrder.x12.read(x12Order(`N1*BY*${name}*92*B1`, [`N2*${division}*EAST`]));
+    const { there, back } = roundTrip(purchaseOrder, 'x12', po);
+    const nad = there.segments.find((s) => s.id === 'NAD');
+    expect(nad?.elements[3]).toEqual([
+      name.slice(0, 35),
+      name.slice(35),
+      division.slice(0, 35),
+      division.slice(35),
+      'EAST',
+    ]);
+    expect(back.parties[0]).toMatchObject({ name, additionalNames: [division, 'EAST'] });
+  });
+
+  test('after a name of exactly 35 characters an N2 cannot be told from the name: it is reported, not merged', async () => {
+    const name = 'A'.repeat(35);
+    const tx = x12Order(`N1*BY*${name}*92*B1`, ['N2*AIRCRAFT DIVISION']);
+    const po = purchaseOrder.x12.read(tx);
+    const there = via(purchaseOrder, 'edifact', po);
+    expectClean(there.ic);
+    expect(there.doc.parties[0].name).toBe(name);
+    expect(there.doc.parties[0].additionalNames).toBeUndefined();
+    expect(await losses(purchaseOrder, 'x12', tx)).toEqual(['N2']);
+  });
+
+  test('an ORDERS NAD with two name lines: the second is an additional name, an N2 in the 850', async () => {
+    const tx = edifact('ORDERS', [
+      'BGM+220+PO-1+9',
+      'DTM+137:20240301:102',
+      'NAD+BY+5400000000001::9++ACME GMBH:EINKAUF+HAUPTSTR. 1+KOELN++50667+DE',
+      'LIN+1++4000862141404:EN',
+      'QTY+21:2',
+      'UNS+S',
+    ]);
+    const po = purchaseOrder.edifact.read(tx);
+    expect(po.parties[0]).toMatchObject({ name: 'ACME GMBH', additionalNames: ['EINKAUF'] });
+    const { there, back } = roundTrip(purchaseOrder, 'edifact', po);
+    expect(values(there, 'N2')).toEqual(['EINKAUF']);
+    expect(back).toEqual(po);
+    expect(await losses(purchaseOrder, 'edifact', tx)).toEqual([]);
   });
 });
