@@ -209,6 +209,13 @@ const lineDetails = {
         unit: text.optional(),
         packageType: qualified(packageTypes).optional(),
         packageMaterial: text.optional(),
+        weight: amount.optional(),
+        weightKind: z.enum(['gross', 'net']).optional(),
+        weightUnit: text.optional(),
+        length: amount.optional(),
+        width: amount.optional(),
+        height: amount.optional(),
+        dimensionUnit: text.optional(),
       }),
     )
     .optional(),

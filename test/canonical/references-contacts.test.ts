@@ -254,3 +254,74 @@ describe('additional names: X12 N2 ⇄ the NAD name lines after the name', () =>
     expect(await losses(purchaseOrder, 'edifact', tx)).toEqual([]);
   });
 });
+
+describe('pack weights and dimensions: X12 PO4 ⇄ the MEA of the line PAC group', () => {
+  const x12Order = (po4: string) =>
+    x12('PO', '850', ['BEG*00*SA*PO-9**20240301', 'N1*BY*Buyer Inc*92*B1', 'PO1*1*12*EA*9.5**BP*A-1', po4, 'CTT*1']);
+
+  test('PO4 with a gross weight and three dimensions: PAC, MEA AAE G and MEA PD LN/WD/HT, and back the same', async () => {
+    const tx = x12Order('PO4*6***CTN*G*12.5*LB***40*30*20*CM');
+    const po = purchaseOrder.x12.read(tx);
+    expect(po.lines[0].packaging).toEqual([
+      {
+        pack: 6,
+        packageType: 'carton',
+        weight: 12.5,
+        weightKind: 'gross',
+        weightUnit: 'LBR',
+        length: 40,
+        width: 30,
+        height: 20,
+        dimensionUnit: 'CMT',
+      },
+    ]);
+    const { there, back } = roundTrip(purchaseOrder, 'x12', po);
+    expect(values(there, 'MEA')).toEqual(['AAE+G+LBR:12.5', 'PD+LN+CMT:40', 'PD+WD+CMT:30', 'PD+HT+CMT:20']);
+    expect(back).toEqual(po);
+    expect(await losses(purchaseOrder, 'x12', tx)).toEqual([]);
+  });
+
+  test('a weight per pack with no qualifier travels without one; the volume (PO408/409) stays a reported loss', async () => {
+    const tx = x12Order('PO4*4***PLT**3*LB*15*CF');
+    const po = purchaseOrder.x12.read(tx);
+    expect(po.lines[0].packaging?.[0]).toMatchObject({ weight: 3, weightUnit: 'LBR' });
+    expect(po.lines[0].packaging?.[0].weightKind).toBeUndefined();
+    const { there, back } = roundTrip(purchaseOrder, 'x12', po);
+    expect(values(there, 'MEA')).toEqual(['AAE++LBR:3']);
+    expect(back).toEqual(po);
+    expect((await losses(purchaseOrder, 'x12', tx)).sort()).toEqual(['PO4:8', 'PO4:9']);
+  });
+
+  test('an ORDERS PAC group with MEA AAE N and PD dimensions: PO405-PO413 in the 850, and back the same', async () => {
+    const tx = edifact('ORDERS', [
+      'BGM+220+PO-1+9',
+      'DTM+137:20240301:102',
+      'NAD+BY+5400000000001::9',
+      'LIN+1++4000862141404:EN',
+      'QTY+21:2',
+      'PAC+++CT',
+      'MEA+AAE+N+KGM:4.2',
+      'MEA+PD+LN+CMT:40',
+      'MEA+PD+HT+CMT:20',
+      'QTY+52:6',
+      'UNS+S',
+    ]);
+    const po = purchaseOrder.edifact.read(tx);
+    expect(po.lines[0].packaging).toEqual([
+      {
+        pack: 6,
+        packageType: 'carton',
+        weight: 4.2,
+        weightKind: 'net',
+        weightUnit: 'KGM',
+        length: 40,
+        height: 20,
+        dimensionUnit: 'CMT',
+      },
+    ]);
+    const { there, back } = roundTrip(purchaseOrder, 'edifact', po);
+    expect(values(there, 'PO4')).toEqual(['6+++CTN+N+4.2+KG+++40++20+CM']);
+    expect(back).toEqual(po);
+    expect(await losses(purchaseOrder, 'edifact', tx)).toEqual([]);
+  });
+});
