@@ -6,7 +6,9 @@ import type { Element, Segment, Standard } from '../edi/model';
  * writer). A qualifier that reads back as another (PRI+INV as PRI+AAA, N1 SU as N1 VN) is data that was
  * not dropped but is no longer what was sent, which removal (losses.ts) cannot see: the output does
  * depend on it. Segments are paired by what they hold, not by position, since writers order segments
- * their own way (docs/adr/0012-b-translation-losses.md, addendum "changed codes").
+ * their own way (docs/adr/0012-b-translation-losses.md, addendum "changed codes"). The other codes of a
+ * paired segment are compared as well (a PO103 unit, a PRI unit of the price basis), and segments with
+ * no qualifier (PO1, IT1, LIN) are paired by what they hold and then by their order among their tag.
  */
 
 /** One source qualifier that comes back as another code. */
@@ -21,6 +23,9 @@ export interface ChangedCode {
 
 /** Where a segment's qualifier is and what it is, as `qualifierOf` (losses.ts) finds it. */
 export type QualifierOf = (seg: Segment) => { element: number; value: string } | undefined;
+
+/** Whether a place of a segment holds a code (a unit, a basis), as the profile defines it. */
+export type CodedAt = (tag: string, element: number, component?: number) => boolean;
 
 const envelope = new Set(['ST', 'SE', 'UNH', 'UNT', 'UNS']);
 
@@ -53,12 +58,47 @@ interface Entry {
   value: string;
 }
 
-function entries(standard: Standard, segs: Segment[], qualifierOf: QualifierOf, skip?: ReadonlySet<number>): Entry[] {
+/** The value at a place: a component of a composite, or an element written whole (its first component). */
+function valueAt(seg: Segment, element: number, component: number | undefined): string {
+  const e = seg.elements[element - 1];
+  if (typeof e === 'string') return component === undefined || component === 1 ? e : '';
+  if (!Array.isArray(e)) return '';
+  return e[(component ?? 1) - 1] ?? '';
+}
+
+/** The places of a segment that hold a code other than its qualifier, with their values. */
+function codedPlaces(seg: Segment, coded: CodedAt, skip?: { element: number; component?: number }) {
+  const out: Array<{ element: number; component?: number; value: string }> = [];
+  seg.elements.forEach((e, i) => {
+    const element = i + 1;
+    if (typeof e === 'string') {
+      if (e !== '' && !(skip?.element === element) && (coded(seg.id, element) || coded(seg.id, element, 1)))
+        out.push({ element, value: e });
+    } else if (Array.isArray(e))
+      e.forEach((c, k) => {
+        const component = k + 1;
+        if (c === '' || (skip?.element === element && (skip.component ?? 1) === component)) return;
+        if (coded(seg.id, element, component)) out.push({ element, component, value: c });
+      });
+  });
+  return out;
+}
+
+function entries(
+  standard: Standard,
+  segs: Segment[],
+  qualifierOf: QualifierOf,
+  skip?: ReadonlySet<number>,
+): { qualified: Entry[]; plain: Array<{ index: number; seg: Segment }> } {
   const out: Entry[] = [];
+  const plain: Array<{ index: number; seg: Segment }> = [];
   segs.forEach((seg, index) => {
     if (envelope.has(seg.id) || skip?.has(index)) return;
     const q = qualifierOf(seg);
-    if (!q) return;
+    if (!q) {
+      plain.push({ index, seg });
+      return;
+    }
     const component = qualifierComponent(standard, seg, q.element);
     out.push({
       index,
@@ -72,13 +112,16 @@ function entries(standard: Standard, segs: Segment[], qualifierOf: QualifierOf, 
       value: q.value,
     });
   });
-  return out;
+  return { qualified: out, plain };
 }
 
 /**
  * Pairs each source segment with a qualifier to one given back, in rounds from the surest to the
  * loosest: the same segment; the same tag and qualifier (its other values written anew); the same tag
  * and every other value (the qualifier changed); and last the one segment of a tag left on each side.
+ * With `coded`, the other codes of each pair are compared too, and segments without a qualifier are
+ * paired: the same segment; the same values but for their codes; then, of those left, the n-th of a
+ * tag with the n-th given back when as many are left on each side (the writer keeps the lines' order).
  * A source segment left unpaired was dropped, which the removal check reports; so is one already
  * reported dropped whole (`skip`).
  */
@@ -92,14 +135,19 @@ export function changedCodes(
     skip?: ReadonlySet<number>;
     /** Two codes the standard gives one meaning (DTM 3 and 137 of an INVOIC): a spelling, not a change. */
     alike?: (tag: string, a: string, b: string) => boolean;
+    /** The places that hold codes beside the qualifier; without it only qualifiers are compared. */
+    coded?: CodedAt;
   } = {},
 ): ChangedCode[] {
-  const { skip, alike = () => false } = options;
-  const from = entries(standard, source, qualifierOf, skip);
-  const pool = entries(standard, back, qualifierOf);
+  const { skip, alike = () => false, coded } = options;
+  const mine = entries(standard, source, qualifierOf, skip);
+  const theirs = entries(standard, back, qualifierOf);
+  const from = mine.qualified;
+  const pool = theirs.qualified;
   const taken = new Set<Entry>();
   const left = new Set<Entry>(from);
   const out: ChangedCode[] = [];
+  const pairs: Array<[Segment, Segment, number, { element: number; component?: number } | undefined]> = [];
   const round = (by: (e: Entry) => string, changed: boolean) => {
     const free = new Map<string, Entry[]>();
     for (const b of pool) {
@@ -114,6 +162,7 @@ export function changedCodes(
       if (!b) continue;
       taken.add(b);
       left.delete(s);
+      pairs.push([s.seg, b.seg, s.index, s]);
       if (changed && b.value !== s.value && !alike(s.tag, s.value, b.value))
         out.push({
           index: s.index,
@@ -128,12 +177,12 @@ export function changedCodes(
   round((e) => e.key, false);
   round((e) => e.rest, true);
   // The one segment of a tag on each side (a BSN whose other values are written anew as well).
-  const byTag = (list: Iterable<Entry>) => {
-    const m = new Map<string, Entry[]>();
+  const byTag = <T extends { seg: Segment }>(list: Iterable<T>) => {
+    const m = new Map<string, T[]>();
     for (const e of list) {
-      const same = m.get(e.tag);
+      const same = m.get(e.seg.id);
       if (same) same.push(e);
-      else m.set(e.tag, [e]);
+      else m.set(e.seg.id, [e]);
     }
     return m;
   };
@@ -142,6 +191,7 @@ export function changedCodes(
     const other = backLeft.get(tag);
     if (list.length !== 1 || other?.length !== 1) continue;
     const [s] = list;
+    pairs.push([s.seg, other[0].seg, s.index, s]);
     if (alike(tag, s.value, other[0].value)) continue;
     out.push({
       index: s.index,
@@ -151,5 +201,67 @@ export function changedCodes(
       to: other[0].value,
     });
   }
-  return out.sort((a, b) => a.index - b.index);
+  if (coded) {
+    pairPlain(mine.plain, theirs.plain, coded, byTag, (s, b) => pairs.push([s.seg, b.seg, s.index, undefined]));
+    for (const [s, b, index, q] of pairs)
+      for (const p of codedPlaces(s, coded, q)) {
+        const to = valueAt(b, p.element, p.component);
+        if (to === '' || to === p.value || alike(s.id, p.value, to)) continue;
+        out.push({
+          index,
+          element: p.element,
+          ...(p.component === undefined ? {} : { component: p.component }),
+          from: p.value,
+          to,
+        });
+      }
+  }
+  return out.sort((a, b) => a.index - b.index || a.element - b.element || (a.component ?? 0) - (b.component ?? 0));
+}
+
+type Plain = { index: number; seg: Segment };
+
+/** Pairs segments without a qualifier: whole, then by the values that are not codes, then by order. */
+function pairPlain(
+  source: Plain[],
+  back: Plain[],
+  coded: CodedAt,
+  byTag: (list: Iterable<Plain>) => Map<string, Plain[]>,
+  pair: (s: Plain, b: Plain) => void,
+): void {
+  const taken = new Set<Plain>();
+  const left = new Set<Plain>(source);
+  const whole = (p: Plain) => `${p.seg.id}|${JSON.stringify(p.seg.elements)}`;
+  const uncoded = (p: Plain) => {
+    const codes = new Set(codedPlaces(p.seg, coded).map((c) => `${c.element}.${c.component ?? 0}`));
+    const elements = p.seg.elements.map((e, i) => {
+      if (codes.has(`${i + 1}.0`)) return '';
+      if (!Array.isArray(e)) return e;
+      return e.map((c, k) => (codes.has(`${i + 1}.${k + 1}`) ? '' : c));
+    });
+    return `${p.seg.id}|${JSON.stringify(elements)}`;
+  };
+  for (const by of [whole, uncoded]) {
+    const free = new Map<string, Plain[]>();
+    for (const b of back) {
+      if (taken.has(b)) continue;
+      const k = by(b);
+      const list = free.get(k);
+      if (list) list.push(b);
+      else free.set(k, [b]);
+    }
+    for (const s of [...left]) {
+      const b = free.get(by(s))?.shift();
+      if (!b) continue;
+      taken.add(b);
+      left.delete(s);
+      if (by === uncoded) pair(s, b);
+    }
+  }
+  const backLeft = byTag(back.filter((b) => !taken.has(b)));
+  for (const [tag, list] of byTag(left)) {
+    const other = backLeft.get(tag);
+    if (other?.length !== list.length) continue;
+    list.forEach((s, i) => pair(s, other[i]));
+  }
 }

@@ -7,6 +7,7 @@ import type { DocumentKind } from './kind';
 import { changedCodes } from './changed-codes';
 import { readBack } from './read-back';
 import { synonymous } from './synonyms';
+import { currentUnit } from './units';
 
 /**
  * What a translation drops, found by removal: a source segment (or one of its elements) is lost when
@@ -201,6 +202,15 @@ export function qualifierOf(standard: Standard, seg: Segment): { element: number
   const v = seg.id === 'COM' ? parts[1] : parts[0];
   return v ? { element: 1, value: v } : undefined;
 }
+
+// Data elements beside the qualifier whose code is compared with what the output gives back (a unit
+// that maps to another, a price basis): X12 355 unit or basis for measurement and 639 basis of unit
+// price; EDIFACT 6411 measure unit qualifier, 5375 price type and 5387 price type qualifier. Other
+// codes of a segment are not: product id qualifiers travel as pairs the writer may order its own way.
+const comparedElements: Record<Standard, ReadonlySet<string>> = {
+  x12: new Set(['355', '639']),
+  edifact: new Set(['6411', '5375', '5387']),
+};
 
 // Elements that only say how another is written (a date format, the code list or agency of a code):
 // their value is not business data, so when the output does not depend on them that is not a loss.
@@ -399,6 +409,12 @@ export async function translationLosses(
     return place.component === undefined ? def : def?.composite?.[place.component - 1];
   };
   const codesOf = (tag: string, place: Place): string[] => defOf(tag, place)?.codes ?? [];
+  // The places whose value is a unit or a price basis by the profile (comparedElements), for codes
+  // that arrive changed inside segments paired by their qualifier or their order.
+  const codedAt = (tag: string, element: number, component?: number): boolean => {
+    const def = defOf(tag, { element, component, value: '', with: () => [] });
+    return !!def && !('composite' in def) && def.ref !== undefined && comparedElements[standard].has(def.ref);
+  };
   // A code says what the data is, so a verdict holds across sets only for the same codes: an element
   // with a code list, an X12 ID, an EDIFACT a..3/an..3 (qualifiers, agencies, units); or one the
   // profile does not define. Names, ids, numbers and dates vary from set to set and are left out.
@@ -523,13 +539,17 @@ export async function translationLosses(
       return none;
     }
     const wholeLost = new Set(losses.filter((l) => l.element === undefined).map((l) => l.segment - 1));
-    const alike = (tag: string, a: string, b: string) => synonymous(standard, tx.type, tag, a, b);
+    // An older Recommendation 20 code (PCE) given back as today's (H87) is a spelling, not a change.
+    const alike = (tag: string, a: string, b: string) =>
+      synonymous(standard, tx.type, tag, a, b) || (standard === 'edifact' && currentUnit(a) === currentUnit(b));
     const q = (s: Segment) => qualifierOf(standard, s);
-    const found = changedCodes(standard, tx.segments, back, q, { skip: wholeLost, alike });
+    const found = changedCodes(standard, tx.segments, back, q, { skip: wholeLost, alike, coded: codedAt });
     if (!found.length) return none;
     await restore();
     const ownWriter = new Set(
-      changedCodes(standard, tx.segments, restored ?? [], q, { alike }).map((c) => `${c.index} ${c.to}`),
+      changedCodes(standard, tx.segments, restored ?? [], q, { alike, coded: codedAt }).map(
+        (c) => `${c.index} ${c.element} ${c.component} ${c.to}`,
+      ),
     );
     const result: TranslationLoss[] = [];
     // An element that arrives as another code is no longer reported dropped.
@@ -546,12 +566,12 @@ export async function translationLosses(
         transaction: tx.controlNumber,
         segment: c.index + 1,
         tag: seg.id,
-        qualifier: c.from,
+        qualifier: qualifierOf(standard, seg)?.value,
         element: c.element,
         ...(c.component === undefined ? {} : { component: c.component }),
         value: c.from,
         changedTo: c.to,
-        reason: ownWriter.has(`${c.index} ${c.to}`)
+        reason: ownWriter.has(`${c.index} ${c.element} ${c.component} ${c.to}`)
           ? `the document reads ${JSON.stringify(c.from)} as it reads ${JSON.stringify(c.to)}, so the ${targetName} written from it gives back ${JSON.stringify(c.to)}`
           : `the ${targetName} written from it gives back ${JSON.stringify(c.to)}`,
       });

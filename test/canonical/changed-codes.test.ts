@@ -45,6 +45,38 @@ describe('changed codes: pairing the source with what the output gives back', ()
     expect(changedCodes('x12', source, back, q, { alike: (_t, a, b) => a === '14' && b === '00' })).toEqual([]);
   });
 
+  test('a unit inside a segment with no qualifier is compared with the segment of the same line given back', () => {
+    const unit = (tag: string, element: number) => tag === 'PO1' && element === 3;
+    const source = [x('PO1', '1', '12', 'CS', '9.50'), x('PO1', '2', '4', 'EA', '3'), x('PO1', '3', '1', 'CS', '7')];
+    // Written anew (9.5 for 9.50) and in its own order: the line pairs by what it holds, else by its place.
+    const back = [x('PO1', '2', '4', 'EA', '3'), x('PO1', '1', '12', 'CA', '9.5'), x('PO1', '3', '1', 'CA', '7')];
+    expect(changedCodes('x12', source, back, q, { coded: unit })).toEqual([
+      { index: 0, element: 3, from: 'CS', to: 'CA' },
+      { index: 2, element: 3, from: 'CS', to: 'CA' },
+    ]);
+    // Without the places of codes, only qualifiers are compared.
+    expect(changedCodes('x12', source, back, q)).toEqual([]);
+  });
+
+  test('a unit beside a qualifier is compared too; a unit dropped or added is no change', () => {
+    const e = (s: Segment) => qualifierOf('edifact', s);
+    const unit = (tag: string, element: number, component?: number) =>
+      (tag === 'QTY' && element === 1 && component === 3) || (tag === 'PRI' && element === 1 && component === 6);
+    const source = [
+      x('QTY', ['21', '5', 'C62']),
+      x('PRI', ['AAA', '9.5', 'CT', 'AAA', '1', 'KGM']),
+      x('QTY', ['12', '2']),
+    ];
+    const back = [
+      x('QTY', ['21', '5', 'EA']),
+      x('PRI', ['AAA', '9.5', '', '', '1', 'KGM']),
+      x('QTY', ['12', '2', 'EA']),
+    ];
+    expect(changedCodes('edifact', source, back, e, { coded: unit })).toEqual([
+      { index: 0, element: 1, component: 3, from: 'C62', to: 'EA' },
+    ]);
+  });
+
   test('an EDIFACT qualifier is located at its component', () => {
     const e = (s: Segment) => qualifierOf('edifact', s);
     const source = [x('PRI', ['INV', '9.5']), x('QTY', ['12', '5'])];

@@ -71,6 +71,17 @@ describe('translation losses', () => {
     expect(formatLoss(size)).toContain('segment 11 (PO4), element 2: "2" dropped: the document carries it but');
   });
 
+  test('a PO1 unit with no exact EDIFACT counterpart (X12 CS, cassette) is located as the code it comes back as', async () => {
+    const tx = parse(Buffer.from(edi850().replace('PO1*1*12*EA*', 'PO1*1*12*CS*')))[0].groups[0].transactions[0];
+    const changed = (await losses(tx)).filter((l) => l.changedTo !== undefined);
+    // Rec 20 CS is a case, which X12 writes CA: the receiver is told cases, and the 850 gives back CA.
+    expect(changed.map(formatLoss)).toEqual([
+      'po.x12, interchange 000000042, transaction 0001, segment 7 (PO1), element 3: "CS" changed to "CA": the document reads "CS" as it reads "CA", so the EDIFACT ORDERS written from it gives back "CA"',
+    ]);
+    // The same order in EA arrives as sent: no line.
+    expect((await losses(tx850())).filter((l) => l.changedTo !== undefined)).toEqual([]);
+  });
+
   test('a code read as the default it is (BEG02 SA) is not a loss; one read as that default though it is not (NE) is', async () => {
     expect((await losses(tx850('SA'))).filter((l) => l.tag === 'BEG')).toEqual([]);
     expect((await brief(tx850('NE'))).filter(([, tag]) => tag === 'BEG')).toEqual([[2, 'BEG', 'NE', 2, 'NE']]);
