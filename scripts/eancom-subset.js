@@ -21,6 +21,8 @@ const PROFILES = path.resolve(__dirname, '../profiles');
 const GS1_PAGES = {
   ordersChart:
     'gs1.org/sites/default/files/docs/eancom/ean02s4/part2/orders/021.htm (message structure chart, heading section through SG23; SG24 to SG27 as D.01B)',
+  ordersBgm: 'eancom.com/ean02s4/part2/orders/052.htm (BGM 1001, 3055 and 1225)',
+  invoicBgm: 'eancom.com/ean02s4/part2/invoic/052.htm (BGM 1001)',
   ordersLine:
     'eancom.com/ean02s4/part2/orders/0564.htm, 0570.htm, 0584.htm (segment group headings of SG28, SG34, SG37, SG43; SG37 LOC 3227)',
   ordrspLine: 'eancom.com/ean02s4/part2/ordrsp/0570.htm (segment group headings of SG26, SG32, SG34; SG34 GIN 7405)',
@@ -59,7 +61,7 @@ const SUBSETS = [
     implementation: 'EAN010',
     aliases: [],
     name: 'Purchase order message (EANCOM 2002, subset 010)',
-    sources: ['ordersChart', 'ordersLine', 'nad', 'lin'],
+    sources: ['ordersBgm', 'ordersChart', 'ordersLine', 'nad', 'lin'],
     notUsed: [
       'IMD',
       'GIR',
@@ -94,7 +96,17 @@ const SUBSETS = [
       'SG56',
       'SG58',
     ],
-    elements: [{ at: 'SG37 LOC', segment: 'LOC', element: '3227', codes: ['7'] }],
+    elements: [
+      {
+        segment: 'BGM',
+        element: 'C002',
+        component: '1001',
+        codes: ['220', '221', '224', '225', '226', '227', '22E', '23E', '258', '237', '400', '401', '402'],
+      },
+      { segment: 'BGM', element: 'C002', component: '3055', codes: ['9'] },
+      { segment: 'BGM', element: '1225', codes: ['5', '6', '7', '9', '16', '29', '31', '42', '46'] },
+      { at: 'SG37 LOC', segment: 'LOC', element: '3227', codes: ['7'] },
+    ],
   },
   {
     type: 'ORDRSP',
@@ -161,7 +173,7 @@ const SUBSETS = [
     implementation: 'EAN011',
     aliases: ['EAN010'],
     name: 'Invoice message (EANCOM 2002, subset 011)',
-    sources: ['invoicLine', 'nad', 'lin'],
+    sources: ['invoicBgm', 'invoicLine', 'nad', 'lin'],
     notUsed: [
       'SG26 PGI',
       'SG26 PCD',
@@ -176,6 +188,13 @@ const SUBSETS = [
       'SG49',
     ],
     elements: [
+      {
+        segment: 'BGM',
+        element: 'C002',
+        component: '1001',
+        // prettier-ignore
+        codes: ['67', '82', '83', '84', '130', '325', '380', '381', '382', '383', '384', '385', '386', '388', '389', '390', '393', '261', '262', '308', '527'],
+      },
       { at: 'SG36 RFF', segment: 'RFF', element: 'C506', component: '1153', codes: ['YC1', 'GN', 'VA', 'XA', 'AQQ'] },
     ],
   },

@@ -103,6 +103,39 @@ describe('profiles: EANCOM 2002 subsets chosen by the UNH association code', () 
     ]);
   });
 
+  test.each([
+    [
+      'ORDERS BGM document name 105 (D.01B, not EANCOM)',
+      'orders-ean010.edi',
+      "BGM+220+PO-88213+9'",
+      "BGM+105+PO-88213+9'",
+      '2 BGM1-1 12 BGM01-01 "105"',
+    ],
+    [
+      'ORDERS BGM message function 4 (a change is ORDCHG)',
+      'orders-ean010.edi',
+      "BGM+220+PO-88213+9'",
+      "BGM+220+PO-88213+4'",
+      '2 BGM3 12 BGM03 "4"',
+    ],
+    [
+      'INVOIC BGM document name 71 (D.01B, not EANCOM)',
+      'desadv-invoic-ordrsp.edi',
+      "BGM+380+INV-30077+9'",
+      "BGM+71+INV-30077+9'",
+      '2 BGM1-1 12 BGM01-01 "71"',
+    ],
+    [
+      'NAD code list agency 92 where EANCOM has 9 (GS1)',
+      'orders-ean010.edi',
+      "NAD+DP+5412345000020::9'",
+      "NAD+DP+5412345000020::92'",
+      '13 NAD2-3 12 NAD02-03 "92"',
+    ],
+  ])('a code outside the EANCOM list is refused: %s', (_, file, from, to, where) => {
+    expect(found(parse(edit(sample(file), from, to)))).toEqual([`${where} is not a valid code here`]);
+  });
+
   test('a GLN with a wrong check digit is refused with its position, and CONTRL rejects the message', () => {
     const ic = parse(edit(sample('orders-ean010.edi'), "NAD+SU+4012345000009::9'", "NAD+SU+4012345000008::9'"));
     expect(found(ic)).toEqual(['12 NAD2-1 12 NAD02-01 "4012345000008" does not end in a valid GS1 check digit']);
