@@ -23,6 +23,9 @@ const GS1_PAGES = {
     'gs1.org/sites/default/files/docs/eancom/ean02s4/part2/orders/021.htm (message structure chart, heading section through SG23; SG24 to SG27 as D.01B)',
   ordersBgm: 'eancom.com/ean02s4/part2/orders/052.htm (BGM 1001, 3055 and 1225)',
   invoicBgm: 'eancom.com/ean02s4/part2/invoic/052.htm (BGM 1001)',
+  ordersSg37Dtm: 'eancom.com/ean02s4/part2/orders/0572.htm (SG37 DTM 2005)',
+  ordrspLineCodes:
+    'eancom.com/ean02s4/part2/ordrsp/0552.htm, 0554.htm, 0566.htm (SG26 QTY 6063 and DTM 2005, SG32 QTY 6063)',
   ordersLine:
     'eancom.com/ean02s4/part2/orders/0564.htm, 0570.htm, 0584.htm (segment group headings of SG28, SG34, SG37, SG43; SG37 LOC 3227)',
   ordrspLine: 'eancom.com/ean02s4/part2/ordrsp/0570.htm (segment group headings of SG26, SG32, SG34; SG34 GIN 7405)',
@@ -61,7 +64,7 @@ const SUBSETS = [
     implementation: 'EAN010',
     aliases: [],
     name: 'Purchase order message (EANCOM 2002, subset 010)',
-    sources: ['ordersBgm', 'ordersChart', 'ordersLine', 'nad', 'lin'],
+    sources: ['ordersBgm', 'ordersChart', 'ordersLine', 'ordersSg37Dtm', 'nad', 'lin'],
     notUsed: [
       'IMD',
       'GIR',
@@ -106,6 +109,13 @@ const SUBSETS = [
       { segment: 'BGM', element: 'C002', component: '3055', codes: ['9'] },
       { segment: 'BGM', element: '1225', codes: ['5', '6', '7', '9', '16', '29', '31', '42', '46'] },
       { at: 'SG37 LOC', segment: 'LOC', element: '3227', codes: ['7'] },
+      {
+        at: 'SG37 DTM',
+        segment: 'DTM',
+        element: 'C507',
+        component: '2005',
+        codes: ['2', '10', '11', '61', '63', '64', '69', 'X14', '200', '364'],
+      },
     ],
   },
   {
@@ -113,7 +123,7 @@ const SUBSETS = [
     implementation: 'EAN009',
     aliases: ['EAN008'],
     name: 'Purchase order response message (EANCOM 2002, subset 009)',
-    sources: ['ordrspParty', 'ordrspLine', 'nad', 'lin'],
+    sources: ['ordrspParty', 'ordrspLine', 'ordrspLineCodes', 'nad', 'lin'],
     notUsed: [
       'SG5',
       'SG26 PCD',
@@ -135,6 +145,22 @@ const SUBSETS = [
     ],
     elements: [
       { at: 'SG3 LOC', segment: 'LOC', element: '3227', codes: ['7'] },
+      {
+        at: 'SG26 QTY',
+        segment: 'QTY',
+        element: 'C186',
+        component: '6063',
+        codes: ['1', '12', '17', '21', '47', '52', '53', '54', '59', '83', '113', '170', '192', '246'],
+      },
+      {
+        at: 'SG26 DTM',
+        segment: 'DTM',
+        element: 'C507',
+        component: '2005',
+        // prettier-ignore
+        codes: ['2', '8', '11', '15', '17', '44', '61', '63', '64', '69', '76', 'X14', '200', '364', '382', '506'],
+      },
+      { at: 'SG32 QTY', segment: 'QTY', element: 'C186', component: '6063', codes: ['52'] },
       { at: 'SG34 GIN', segment: 'GIN', element: '7405', codes: ['BJ', 'BN', 'BX', 'SRV'] },
     ],
   },

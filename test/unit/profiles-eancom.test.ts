@@ -126,6 +126,13 @@ describe('profiles: EANCOM 2002 subsets chosen by the UNH association code', () 
       '2 BGM1-1 12 BGM01-01 "71"',
     ],
     [
+      'ORDRSP line QTY qualifier 46 (D.01B, not in the EANCOM line list)',
+      'desadv-invoic-ordrsp.edi',
+      "QTY+21:10'",
+      "QTY+46:10'",
+      '11 QTY1-1 12 QTY01-01 "46"',
+    ],
+    [
       'NAD code list agency 92 where EANCOM has 9 (GS1)',
       'orders-ean010.edi',
       "NAD+DP+5412345000020::9'",
