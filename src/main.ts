@@ -226,7 +226,8 @@ function adminApp(
     partnerExists: (id) => partners.get(id) !== undefined,
     submit: async (i) => {
       const r = await intake(ctx, {
-        transport: 'http',
+        // Its own label, not `http`: that is the outbound HTTP endpoint's kind (docs/admin-api.md).
+        transport: 'api',
         partnerId: i.partnerId,
         bytes: i.bytes,
         fileName: i.fileName ?? null,

@@ -316,9 +316,18 @@ for (const kind of DATABASES)
         async () => (await row('acme', 'PO-5001'))?.deliveryStatus === 'delivered',
       );
       expect((await report('acme')).find((x) => x.tracked?.po === 'PO-5001')).toMatchObject({
-        transport: 'http',
+        transport: 'api',
         fileName: 'po-5001.x12',
       });
+      // Labelled by how it came in, not as the outbound HTTP endpoints are: the search tells them apart.
+      const search = async (transport: string) => {
+        const r = await fetch(`http://127.0.0.1:${admin}/api/messages?partner=acme&transport=${transport}`, {
+          headers: { authorization: 'Bearer e2e-token-0123456789' },
+        });
+        return ((await r.json()) as { messages: Array<{ id: string }> }).messages.map((m) => m.id);
+      };
+      expect(await search('api')).toEqual([messageId]);
+      expect(await search('http')).not.toContain(messageId);
     });
 
     test('the web console signs in with the token and lists the newest messages with the live counts', async () => {
