@@ -201,7 +201,8 @@ export const catalogue = {
   EDIGW_SFTP_HOST_KEY_MISMATCH: {
     kind: 'dead',
     message:
-      "the server's host key is not the pinned one (hostKey): it may not be the partner's server; if the partner changed its key, check the new one with them and update the hostKey file",
+      "the server's host key is not the pinned one (hostKey): it may not be the partner's server; " +
+      'if the partner changed its key, check the new one with them and update the hostKey file',
   },
   EDIGW_SFTP_AUTH: { kind: 'dead', message: 'the SFTP server refused our login' },
   EDIGW_SFTP_DENIED: { kind: 'dead', message: 'the SFTP server denied permission' },

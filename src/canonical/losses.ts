@@ -552,7 +552,8 @@ export async function translationLosses(
         value: c.from,
         changedTo: c.to,
         reason: ownWriter.has(`${c.index} ${c.to}`)
-          ? `the document reads ${JSON.stringify(c.from)} as it reads ${JSON.stringify(c.to)}, so the ${targetName} written from it gives back ${JSON.stringify(c.to)}`
+          ? `the document reads ${JSON.stringify(c.from)} as it reads ${JSON.stringify(c.to)}, ` +
+            `so the ${targetName} written from it gives back ${JSON.stringify(c.to)}`
           : `the ${targetName} written from it gives back ${JSON.stringify(c.to)}`,
       });
     }

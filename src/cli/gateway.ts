@@ -90,7 +90,8 @@ function outcome({ d, paused }: { d: DeliveryRecord | null; paused?: boolean }, 
   if (!d) return false;
   if (paused) {
     io.err(
-      `edi-gateway: delivery ${d.id} to ${d.endpoint} waits: partner ${d.partnerId}'s outbound deliveries are paused; it goes when an operator resumes them (POST /api/partners/${d.partnerId}/resume)\n`,
+      `edi-gateway: delivery ${d.id} to ${d.endpoint} waits: partner ${d.partnerId}'s outbound deliveries are paused; ` +
+        `it goes when an operator resumes them (POST /api/partners/${d.partnerId}/resume)\n`,
     );
     return false;
   }
@@ -209,13 +210,15 @@ export async function simulateCommand(
   } else {
     for (const ic of result) {
       io.out(
-        `interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`,
+        `interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: ` +
+          `partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`,
       );
       for (const a of ic.acks)
         io.out(`  ack ${a.kind} ${a.status} → ${a.to ?? '(not sent: no acks.to)'}\n${indent(a.text, 4)}`);
       for (const t of ic.transactions) {
         io.out(
-          `  transaction ${t.type} ${t.controlNumber} (${t.version}): ${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`,
+          `  transaction ${t.type} ${t.controlNumber} (${t.version}): ` +
+            `${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`,
         );
         for (const d of t.diagnostics) io.out(`    ${d}\n`);
         if (t.route)

@@ -146,7 +146,8 @@ export class Queue {
           const ids = picked.map((p) => p.id);
           const marks = ids.map(() => '?').join(',');
           await m.query(
-            `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`,
+            `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, ` +
+              `claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`,
             [lease, worker, now, ...ids],
           );
           return m.query(`SELECT * FROM ${this.t} WHERE id IN (${marks})`, ids);
@@ -208,7 +209,8 @@ export class Queue {
     for (let i = 0; i < jobs.length; i += COMPLETE_AT_ONCE) {
       const chunk = jobs.slice(i, i + COMPLETE_AT_ONCE);
       const rows: Array<{ id: number | string }> = await manager.query(
-        `UPDATE ${this.t} SET status = 'done', updatedAt = ?, lastError = NULL, starts = 0 WHERE status = 'running' AND (${chunk.map(() => '(id = ? AND claimedBy = ? AND attempts = ?)').join(' OR ')}) RETURNING id`,
+        `UPDATE ${this.t} SET status = 'done', updatedAt = ?, lastError = NULL, starts = 0 WHERE status = 'running' ` +
+          `AND (${chunk.map(() => '(id = ? AND claimedBy = ? AND attempts = ?)').join(' OR ')}) RETURNING id`,
         [sqlDate(this.driver, this.clock()), ...chunk.flatMap((j) => [j.id, j.claimedBy, j.attempts])],
       );
       for (const r of rows) done.add(Number(r.id));
@@ -250,7 +252,8 @@ export class Queue {
       const now = this.clock();
       const result = await retryOnLockConflict(() =>
         this.ds.query(
-          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = 0, lastError = ?, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = 0, lastError = ?, ` +
+            `claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
           [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
         ),
       );
@@ -298,7 +301,8 @@ export class Queue {
       const now = sqlDate(d, this.clock());
       const result = await retryOnLockConflict(() =>
         this.ds.query(
-          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, ` +
+            `claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
           [now, now, job.id, job.claimedBy, job.attempts],
         ),
       );
@@ -322,7 +326,8 @@ export class Queue {
       const d = this.driver;
       const result = await retryOnLockConflict(() =>
         this.ds.query(
-          `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? ` +
+            `AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
           [sqlDate(d, this.clock()), job.id, job.claimedBy, job.attempts],
         ),
       );
@@ -339,7 +344,8 @@ export class Queue {
     const until = new Date(this.clock().getTime() + leaseMs);
     const result = await retryOnLockConflict(() =>
       manager.query(
-        `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
+        `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? ` +
+          `AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
         [
           JSON.stringify(data),
           sqlDate(this.driver, until),
@@ -378,7 +384,8 @@ export class Queue {
     if (set.status !== 'running' && !set.keepStarts) cols.push('starts = 0');
     const result = await retryOnLockConflict(() =>
       manager.query(
-        `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+        `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? ` +
+          `AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
         [...args, job.id, job.claimedBy, job.attempts],
       ),
     );
@@ -401,7 +408,8 @@ export class Queue {
    */
   async retireReplayed(key: string, manager: EntityManager): Promise<void> {
     await manager.query(
-      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${quote(this.driver, 'key')} = ? OR ${quote(this.driver, 'key')} LIKE ?) AND status = 'dead'`,
+      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${quote(this.driver, 'key')} = ? ` +
+        `OR ${quote(this.driver, 'key')} LIKE ?) AND status = 'dead'`,
       [sqlDate(this.driver, this.clock()), key, `${key}:replay:%`],
     );
   }

@@ -197,7 +197,8 @@ for (const kind of DATABASES)
         process.execPath,
         [
           '-e',
-          `require(${JSON.stringify(join(ROOT, 'dist/src/pipeline/logger.js'))}).createLogger().warn({ messageId: 'm-1', duplicate: true }, 'interchange refused')`,
+          `require(${JSON.stringify(join(ROOT, 'dist/src/pipeline/logger.js'))}).createLogger().warn({ messageId: ` +
+            `'m-1', duplicate: true }, 'interchange refused')`,
         ],
         { env: { ...process.env, LOG_FORMAT: 'pretty' } },
       ).toString();

@@ -261,20 +261,24 @@ for (const kind of DATABASES) {
         expect((await transactionsOf(h, id)).every((t) => t.deliveredAt !== null)).toBe(true);
       });
 
-      it(`${mode}: a raw interchange whose delivery is dead-lettered marks every transaction set it carried dead, and a replay makes them pending`, async (h) => {
-        const control = mode === 'whole' ? 9201 : 9202;
-        const id = await receive(h, x12Interchange({ sender: 'RAWFAIL', control, pos: ['F1', 'F2'] }));
-        await processMessage(h.ctx, await claim(h, `${id}:process`), opts);
-        for (let attempt = 0; attempt < 3; attempt++) {
-          await deliverAll(h, id);
-          time.advance(60_000);
-        }
-        const txs = await transactionsOf(h, id);
-        expect(txs.map((t) => t.deliveryStatus)).toEqual(['dead', 'dead']);
-        const [dl] = await rows(h).findBy(DeliveryRecord, { transactionId: txs[0].id });
-        await replayDelivery(h.ctx, dl.id);
-        expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['pending', 'pending']);
-      });
+      it(
+        `${mode}: a raw interchange whose delivery is dead-lettered marks every transaction set it carried dead, ` +
+          `and a replay makes them pending`,
+        async (h) => {
+          const control = mode === 'whole' ? 9201 : 9202;
+          const id = await receive(h, x12Interchange({ sender: 'RAWFAIL', control, pos: ['F1', 'F2'] }));
+          await processMessage(h.ctx, await claim(h, `${id}:process`), opts);
+          for (let attempt = 0; attempt < 3; attempt++) {
+            await deliverAll(h, id);
+            time.advance(60_000);
+          }
+          const txs = await transactionsOf(h, id);
+          expect(txs.map((t) => t.deliveryStatus)).toEqual(['dead', 'dead']);
+          const [dl] = await rows(h).findBy(DeliveryRecord, { transactionId: txs[0].id });
+          await replayDelivery(h.ctx, dl.id);
+          expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['pending', 'pending']);
+        },
+      );
 
       it(`${mode}: a raw interchange whose delivery job keeps killing its worker is dead for every transaction set it carried`, async (h) => {
         const control = mode === 'whole' ? 9301 : 9302;

@@ -92,7 +92,8 @@ for (const kind of DATABASES) {
         );
       else
         await h.store.ds.query(
-          `CREATE TRIGGER refuse_ic BEFORE INSERT ON interchange FOR EACH ROW BEGIN IF ${when} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
+          `CREATE TRIGGER refuse_ic BEFORE INSERT ON interchange FOR EACH ROW BEGIN IF ${when} THEN SIGNAL SQLSTATE '45000' ` +
+            `SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
         );
     }
 

@@ -113,7 +113,8 @@ for (const kind of DATABASES) {
       expect(e).toBeInstanceOf(GatewayError);
       expect(e.code).toBe('EDIGW_SEND_INVALID');
       expect(e.describe()).toBe(
-        'batch.json [1]: the document cannot be sent: "document" must name the kind: PurchaseOrder, Invoice, ShipNotice or OrderResponse (got undefined) [EDIGW_SEND_INVALID]',
+        'batch.json [1]: the document cannot be sent: "document" must name the kind: PurchaseOrder, Invoice, ' +
+          'ShipNotice or OrderResponse (got undefined) [EDIGW_SEND_INVALID]',
       );
       expect(await h.store.ds.manager.count(DeliveryRecord)).toBe(before);
     });

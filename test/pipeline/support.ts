@@ -142,7 +142,8 @@ export function x12Interchange(o: X12Options): string {
   const receiver = o.receiver ?? 'OURCOMPANY';
   const bodies = o.bodies ?? (o.pos ?? [`PO-${o.control}`]).map((po) => order850(po));
   const out = [
-    `ISA*00*          *00*          *ZZ*${o.sender.padEnd(15)}*${o.receiverQualifier ?? 'ZZ'}*${receiver.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>`,
+    `ISA*00*          *00*          ` +
+      `*ZZ*${o.sender.padEnd(15)}*${o.receiverQualifier ?? 'ZZ'}*${receiver.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>`,
     `GS*PO*${o.sender}*${receiver}*20240102*1230*${o.group ?? o.control}*X*${o.version ?? '004010'}`,
   ];
   bodies.forEach((body, i) => {
