@@ -44,6 +44,13 @@ export interface CompiledRule {
   /** 0-based element positions. */
   positions: number[];
   text: string;
+  /**
+   * The positions as a bit mask (bit p for position p), and the first one's bit: the rule is then
+   * tested against the segment's presence mask in a few instructions. -1 when a position is past 30
+   * or repeated; such a rule is tested position by position.
+   */
+  bits: number;
+  first: number;
 }
 
 function kindOf(t: string): Kind {
@@ -93,7 +100,11 @@ export function compileElements(segmentId: string, defs: ElementDef[]): ElementC
 }
 
 export function compileRule(rule: string): CompiledRule {
-  return { kind: rule[0], positions: (rule.slice(1).match(/\d\d/g) ?? []).map((p) => Number(p) - 1), text: rule };
+  const positions = (rule.slice(1).match(/\d\d/g) ?? []).map((p) => Number(p) - 1);
+  let bits = 0;
+  for (const p of positions) bits = p < 0 || p > 30 || (bits & (1 << p)) !== 0 || bits < 0 ? -1 : bits | (1 << p);
+  const first = bits > 0 ? 1 << positions[0] : 0;
+  return { kind: rule[0], positions, text: rule, bits, first };
 }
 
 function digitsOnly(v: string, from: number): boolean {
@@ -458,7 +469,36 @@ export function checkElements(
       }
     }
   }
-  for (const rule of rules) checkRule(rule, seg, at, std, out);
+  if (rules.length === 0) return;
+  // Which of the first 31 elements are present, once for the segment: a PO1's dozen syntax notes then
+  // cost a mask test each. A note that fails the test (or has no mask) is checked, and reported, by checkRule.
+  let mask = 0;
+  const n = els.length < 31 ? els.length : 31;
+  for (let i = 0; i < n; i++) if (elementPresent(els[i])) mask |= 1 << i;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r];
+    if (rule.bits < 0 || !ruleHolds(rule, mask)) checkRule(rule, seg, at, std, out);
+  }
+}
+
+/** Whether a syntax note with a mask holds, given the segment's presence mask: checkRule's test in bits. */
+function ruleHolds(rule: CompiledRule, mask: number): boolean {
+  const bits = rule.bits;
+  const m = mask & bits;
+  switch (rule.kind) {
+    case 'P':
+      return m === 0 || m === bits;
+    case 'R':
+      return m !== 0;
+    case 'E':
+      return (m & (m - 1)) === 0;
+    case 'C':
+      return (m & rule.first) === 0 || m === bits;
+    case 'L':
+      return (m & rule.first) === 0 || (m & ~rule.first) !== 0;
+    default:
+      return true;
+  }
 }
 
 /**
