@@ -324,7 +324,8 @@ export function checkElements(
       break;
     }
   }
-  for (let i = 0; i < checks.length; i++) {
+  const upTo = els.length < checks.length ? els.length : checks.length;
+  for (let i = 0; i < upTo; i++) {
     const c = checks[i];
     const e = els[i];
     if (typeof e === 'string' && c.composite === undefined) {
@@ -468,6 +469,21 @@ export function checkElements(
         if (f) pushFinding(out, std, f, describe(f, c.key, v, c), locate(at, seg, i + 1, undefined, rep), v, c.ref);
       }
     }
+  }
+  // Past the segment's last element every definition is absent (a PO1 sends 11 of its 25): only a
+  // required one has anything to say.
+  for (let i = upTo; i < checks.length; i++) {
+    const c = checks[i];
+    if (c.mandatory)
+      pushFinding(
+        out,
+        std,
+        'element-missing',
+        `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
+        locate(at, seg, i + 1),
+        undefined,
+        c.ref,
+      );
   }
   if (rules.length === 0) return;
   // Which of the first 31 elements are present, once for the segment: a PO1's dozen syntax notes then
