@@ -207,7 +207,6 @@ function count997s(dir: string): number {
   }
 }
 
-/** VmHWM (peak resident set) of a live process, in MiB; undefined when /proc cannot say. */
 /**
  * gateway.yaml and partners/acme.yaml for a row that measures one transport's intake (the sftp and
  * as2 rows): no admin key, so no admin API; the database from DATABASE_URL; no routes and no acks,
@@ -236,6 +235,7 @@ export function writeIntakeConfig(
   return join(dir, 'gateway.yaml');
 }
 
+/** VmHWM (peak resident set) of a live process, in MiB; undefined when /proc cannot say. */
 export function vmHwmMb(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -170,7 +170,7 @@ async function receivedBeforeMany(
 }
 
 /**
- * What a poller has taken in, for one partner, read from the messages themselves: a key names the
+ * What a poller or the file inbox has taken in, for one partner, read from the messages themselves: a key names the
  * remote file (its URL, size, mtime and sha256) and a file counts as seen when a message from that
  * URL with those bytes exists. The message commits with the intake, so nothing can be taken in and
  * not remembered; `add` has nothing left to do.
@@ -178,8 +178,9 @@ async function receivedBeforeMany(
 export function seenInStore(store: Store, partnerId: string): SeenStore {
   return {
     has: async (key) => {
+      // `<url or path> <size> <mtime> <sha256>`: a local path may hold spaces, the other fields do not.
       const parts = key.split(' ');
-      const url = parts[0];
+      const url = parts.slice(0, -3).join(' ');
       const sha = parts[parts.length - 1];
       return store.receivedFromRemote(partnerId, url, sha);
     },

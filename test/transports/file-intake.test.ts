@@ -9,8 +9,9 @@ import { GatewayError } from '../../src/errors';
 import { MessageRecord } from '../../src/store/entities';
 import { Store } from '../../src/store/store';
 import { fileWatcher, type FileWatcher } from '../../src/transports/file/watcher';
-import type { IntakeFileInput, TransportLogger } from '../../src/transports';
+import type { IntakeFileInput, SeenStore, TransportLogger } from '../../src/transports';
 import { freshDatabase, type TestDatabase } from '../helpers/databases';
+import { seenInStore } from '../../src/pipeline/intake';
 
 const quiet: TransportLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -94,5 +95,80 @@ describe('file inbox into the store', () => {
     const [message] = await store.ds.manager.find(MessageRecord);
     expect(message.size).toBe(101 * 1024);
     expect(await fs.readdir(path.join(dir, 'processed'))).toEqual(['po.x12']);
+  });
+
+  describe('a restart after a commit whose move never happened', () => {
+    /** An earlier run: its intake committed, then it died before the move (the file is still in the inbox). */
+    async function committedBefore(dir: string, name: string, bytes: Buffer): Promise<void> {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, name), bytes);
+      const file = path.join(dir, name);
+      await store.receiveFile({
+        direction: 'in',
+        transport: 'file',
+        partnerId: 'acme',
+        path: file,
+        fileName: name,
+        remotePath: file,
+      });
+    }
+    function restarted(batches: boolean, seen: SeenStore = seenInStore(store, 'acme')) {
+      const intakes: string[] = [];
+      const config = fileWatcher.config.parse({ dir: path.join(db.dir, 'in dir'), every: 10, minAge: 0 });
+      const w = fileWatcher.create(config, {
+        intake: () => Promise.reject(new Error('read whole')),
+        intakeFile: (i) => {
+          intakes.push(i.fileName!);
+          return receive(i);
+        },
+        ...(batches
+          ? {
+              intakeFiles: async (inputs: IntakeFileInput[]) => {
+                intakes.push(...inputs.map((i) => i.fileName!));
+                return Promise.all(inputs.map(receive));
+              },
+            }
+          : {}),
+        seen,
+        logger: quiet,
+        clock: () => new Date(),
+      }) as FileWatcher;
+      return { w, intakes };
+    }
+
+    for (const batches of [false, true])
+      test(`the file is moved, not taken in twice; a changed or new file is taken in (${batches ? 'batches' : 'one by one'})`, async () => {
+        const dir = path.join(db.dir, 'in dir');
+        await committedBefore(dir, 'po 1.x12', Buffer.from('ISA*first'));
+        // Same name, other bytes than the earlier run took in: a new file the partner sent again.
+        await committedBefore(dir, 'po-2.x12', Buffer.from('ISA*second'));
+        await fs.writeFile(path.join(dir, 'po-2.x12'), 'ISA*second, corrected');
+        await fs.writeFile(path.join(dir, 'po-3.x12'), 'ISA*never taken');
+        const { w, intakes } = restarted(batches);
+        await w.poll();
+        await w.poll();
+        expect(intakes.sort()).toEqual(['po-2.x12', 'po-3.x12']);
+        expect((await fs.readdir(path.join(dir, 'processed'))).sort()).toEqual(['po 1.x12', 'po-2.x12', 'po-3.x12']);
+        expect(await store.ds.manager.count(MessageRecord)).toBe(4);
+        // A file of the same name and bytes dropped after the first listing is new: taken in again.
+        await fs.writeFile(path.join(dir, 'po 1.x12'), 'ISA*first');
+        await w.poll();
+        await w.poll();
+        expect(intakes.filter((n) => n === 'po 1.x12')).toHaveLength(1);
+        expect(await store.ds.manager.count(MessageRecord)).toBe(5);
+      });
+
+    test('a failed lookup leaves the file in place and takes nothing in', async () => {
+      const dir = path.join(db.dir, 'in dir');
+      await committedBefore(dir, 'po.x12', Buffer.from('ISA*first'));
+      const { w, intakes } = restarted(false, {
+        has: () => Promise.reject(new Error('database gone')),
+        add: () => Promise.resolve(),
+      });
+      await w.poll();
+      await w.poll();
+      expect(intakes).toEqual([]);
+      expect(await fs.readdir(dir)).toEqual(['po.x12']);
+    });
   });
 });

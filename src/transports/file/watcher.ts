@@ -4,8 +4,13 @@
  * due on a tick go to `deps.intakeFiles` in batches that share one commit (else one by one to
  * `deps.intakeFile` or `deps.intake`); only after its commit is a file moved to `moveTo` or deleted.
  * A file whose intake failed stays where it is and is tried again after a backoff.
+ *
+ * A crash between a file's commit and its move leaves a file that was taken in: the files found at
+ * the first listing are looked up by path and sha256 in the seen store (the messages themselves)
+ * before they are taken in, and only moved if an earlier run took them in.
  */
-import { promises as fs, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../config/units';
@@ -60,6 +65,11 @@ export class FileWatcher implements Inbound {
   /** files taken in whose move/delete failed: never taken in again, only moved/deleted again */
   private readonly committed = new Map<string, Committed>();
   private moveToMade = false;
+  /**
+   * Names at the first listing: an earlier run may have committed them and died before the move.
+   * Undefined until a listing succeeded; a name leaves the set once it is looked up.
+   */
+  private fromBefore: Set<string> | undefined;
   private readonly ticker = new Ticker(
     () => this.tick(),
     () => this.config.every,
@@ -101,6 +111,11 @@ export class FileWatcher implements Inbound {
       return;
     }
     const now = this.deps.clock().getTime();
+    if (!this.fromBefore) this.fromBefore = new Set(entries.map((e) => e.name));
+    else if (this.fromBefore.size > 0) {
+      const listed = new Set(entries.map((e) => e.name));
+      for (const name of this.fromBefore) if (!listed.has(name)) this.fromBefore.delete(name);
+    }
     const previous = this.seen;
     const next = new Map<string, Seen>();
     const due: string[] = [];
@@ -156,7 +171,10 @@ export class FileWatcher implements Inbound {
           const done = this.committed.get(name);
           if (done && done.size === s.size && done.mtimeMs === s.mtimeMs)
             moveOnly.push({ name, messageId: done.messageId });
-          else {
+          else if (this.fromBefore?.has(name)) {
+            this.committed.delete(name);
+            if (!(await this.takenBefore(name, s))) batch.push(name);
+          } else {
             this.committed.delete(name);
             batch.push(name);
           }
@@ -218,6 +236,7 @@ export class FileWatcher implements Inbound {
       return;
     }
     this.committed.delete(name);
+    if (await this.takenBefore(name, seen)) return;
 
     let messageId: string;
     try {
@@ -272,6 +291,30 @@ export class FileWatcher implements Inbound {
     return this.deps.intake({ bytes, fileName: name, remotePath: file });
   }
 
+  /**
+   * For a file found at the first listing: true when an earlier run took it in (same path, same
+   * bytes), in which case it is moved (or deleted) now and not taken in again. A failed lookup
+   * leaves the file for the next tick: taking it in blind could take it in twice.
+   */
+  private async takenBefore(name: string, seen: Seen): Promise<boolean> {
+    if (!this.fromBefore?.has(name) || !this.deps.seen) return false;
+    const file = path.join(this.config.dir, name);
+    let already: boolean;
+    try {
+      const sha256 = await hashOf(file);
+      already = await this.deps.seen.has(fileSeenKey(file, seen, sha256));
+    } catch (err) {
+      this.failed(name, err);
+      return true;
+    }
+    this.fromBefore.delete(name);
+    if (!already) return false;
+    this.deps.logger.info({ file, bytes: seen.size }, `${file} was taken in before the restart; moving it, not again`);
+    this.failing.delete(name);
+    await this.receipt(name, 'taken in before');
+    return true;
+  }
+
   /** The receipt: move or delete the file, only ever after its intake resolved. */
   private async receipt(name: string, messageId: string): Promise<void> {
     const file = path.join(this.config.dir, name);
@@ -308,6 +351,17 @@ export class FileWatcher implements Inbound {
     this.failing.set(name, failing);
     return failing;
   }
+}
+
+/** The seen store's key for a local file: its path, size, mtime and sha256, space-separated (the path may hold spaces). */
+export function fileSeenKey(file: string, f: Seen, sha256: string): string {
+  return `${file} ${f.size} ${f.mtimeMs} ${sha256}`;
+}
+
+async function hashOf(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** Renames into `dir` without overwriting: a taken name gets `-1`, `-2`, … before its extension. */
