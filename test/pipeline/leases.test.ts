@@ -11,20 +11,11 @@ import type { Logger } from '../../src/pipeline/logger';
 import { Workers } from '../../src/pipeline/worker';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, pipelineContext, x12Interchange } from './support';
+import { until } from '../helpers/until';
 
 jest.setTimeout(60_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 type RunFn = (this: Workers, job: Job) => Promise<void>;
 const proto = Workers.prototype as unknown as { run: RunFn };

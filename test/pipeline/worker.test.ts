@@ -9,16 +9,7 @@ import { Workers } from '../../src/pipeline/worker';
 import { IntakeGate } from '../../src/pipeline/intake-gate';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '../helpers/until';
 
 for (const kind of DATABASES) {
   describeOn(kind, `workers and maintenance on ${kind}`, () => {
