@@ -7,40 +7,25 @@ import { EventRecord, InterchangeRecord, JobRecord, MessageRecord } from '../../
 import { deadLetterOutOfRetries } from '../../src/pipeline/crash-guard';
 import { processMessage } from '../../src/pipeline/process';
 import { processingState, replayProcessing } from '../../src/pipeline/replay-process';
-import { DATABASES, describeOn, testWith } from '../helpers/databases';
+import { DATABASES, describeOn } from '../helpers/databases';
 import { main } from '../../src/cli/main';
-import {
-  type Deployment,
-  deployment,
-  GATEWAY_YAML,
-  type Harness,
-  manualClock,
-  pipelineContext,
-  x12Interchange,
-} from './support';
+import { GATEWAY_YAML, type Harness, manualClock, pipelineSuite, x12Interchange } from './support';
 
 for (const kind of DATABASES) {
   describeOn(kind, `replaying dead-lettered processing on ${kind}`, () => {
-    let d: Deployment;
-    let h: Harness | undefined;
     const time = manualClock();
-
-    beforeAll(async () => {
-      d = deployment({
+    const it = pipelineSuite(
+      kind,
+      {
         'partners/acme.yaml': [
           'id: acme',
           'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
           "routes: [{ match: { type: '850' }, to: erp }]",
           'endpoints: { erp: { file: { dir: out/erp } } }',
         ].join('\n'),
-      });
-      h = await pipelineContext(d, kind, time.clock);
-    });
-    afterAll(async () => {
-      await h?.close();
-      d?.remove();
-    });
-    const it = testWith(() => h);
+      },
+      time.clock,
+    );
 
     const rows = (h: Harness) => h.store.ds.manager;
     const job = (h: Harness, key: string) => rows(h).findOneByOrFail(JobRecord, { key });
@@ -135,7 +120,7 @@ for (const kind of DATABASES) {
 
     it('edi-gateway replay ID: queues a dead-lettered message to be processed again, audited; refuses it after', async (h) => {
       const id = await deadLettered(h, 104);
-      const config = d.file('gateway-cli.yaml', `${GATEWAY_YAML}\ndatabase: ${h.db.url}\n`);
+      const config = h.d.file('gateway-cli.yaml', `${GATEWAY_YAML}\ndatabase: ${h.db.url}\n`);
       const cli = async (...args: string[]) => {
         const said = { out: '', err: '' };
         const code = await main([...args, '--config', config], {
