@@ -12,6 +12,11 @@ import { hashPassword } from '../../src/password-hash';
 import { freshDatabase, type TestDatabase } from '../helpers/databases';
 
 const TOKEN = 'console-test-token-0123456789';
+/** The users of admin.users the role tests sign in as: olga operates, aude audits. */
+const users = [
+  { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
+  { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
+];
 
 let listeners: AdminListener[] = [];
 afterEach(async () => {
@@ -343,11 +348,6 @@ describe('web console: recent messages', () => {
 });
 
 describe('web console: users and roles (admin.users)', () => {
-  const users = [
-    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-  ];
-
   test('an auditor signs in with her own token, reads /api through the session, and is refused a write with 403', async () => {
     const audited: string[] = [];
     const s = await start({
@@ -551,10 +551,6 @@ describe('web console: messages (search and the message page)', () => {
   });
 
   describe('a message whose processing was dead-lettered', () => {
-    const users = [
-      { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-      { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-    ];
     const setup = async (state: 'dead' | 'done' = 'dead') => {
       const replayed: string[] = [];
       const audited: string[] = [];
@@ -651,10 +647,6 @@ describe('web console: messages (search and the message page)', () => {
 });
 
 describe('web console: dead letters', () => {
-  const users = [
-    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-  ];
   const dead = {
     id: 'd1',
     messageId: 'out1',
@@ -771,10 +763,6 @@ describe('web console: dead letters', () => {
 });
 
 describe('web console: the audit trail (a real SQLite store)', () => {
-  const users = [
-    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-  ];
   let db: TestDatabase;
   let store: Store;
   beforeAll(async () => {
