@@ -138,6 +138,11 @@ export const partyIdAgencies = list('Party id agency', { x12: 'N103 (66)', edifa
   ['buyer-assigned', '92', '92'],
 ]);
 
+/**
+ * References. A row is a code of the same meaning in both lists (the checked names: X12 128 of 004010,
+ * UN/EDIFACT 1153 of D96A). X12 DP (department number) has no D96A code (1153 AMV came later), nor has
+ * X12 WH or MU: they stay raw codes, reported as losses towards EDIFACT.
+ */
 export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifact: 'RFF C506 1153' }, [
   ['contract', 'CT', 'CT'],
   ['promotion', 'PD', 'PD'],
@@ -155,6 +160,10 @@ export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifa
   ['shipment-id', 'SI', 'SI'],
   ['transaction', 'TN', 'TN'],
   ['vat-registration', 'VX', 'VA'],
+  ['purchase-order-suffix', 'PS', 'PS'],
+  ['price-quote', 'PR', 'PR'],
+  ['prior-purchase-order', 'PW', 'PW'],
+  ['mutually-defined', 'ZZ', 'ZZZ'],
 ]);
 
 /** Dates. X12 DTM02 is CCYYMMDD and DTM03 HHMM; EDIFACT C507 2380 is written in format 102 or 203. */
@@ -177,11 +186,30 @@ export const dateQualifiers = list('Date', { x12: 'DTM01 (374)', edifact: 'DTM C
   ['requested-pickup', '118', '200'],
 ]);
 
+/**
+ * Contact functions. UN/EDIFACT 3139 took most of these from X12 366 with their names (X12 DC delivery
+ * contact is EDIFACT DL); a function one list lacks stays a raw code.
+ */
 export const contactFunctions = list('Contact function', { x12: 'PER01 (366)', edifact: 'CTA 3139' }, [
   ['information', 'IC', 'IC'],
   ['purchasing', 'BD', 'PD'],
   ['order', 'OC', 'OC'],
   ['sales', 'SR', 'SR'],
+  ['accounting', 'AD', 'AD'],
+  ['accounts-payable', 'AP', 'AP'],
+  ['accounts-receivable', 'AR', 'AR'],
+  ['customer-relations', 'CR', 'CR'],
+  ['confirmed-with', 'CW', 'CW'],
+  ['delivery', 'DC', 'DL'],
+  ['entered-by', 'EB', 'EB'],
+  ['expeditor', 'EX', 'EX'],
+  ['quality-assurance', 'QA', 'QA'],
+  ['quality-coordinator', 'QC', 'QC'],
+  ['receiving-dock', 'RD', 'RD'],
+  ['sales-administration', 'SA', 'SA'],
+  ['shipping', 'SD', 'SD'],
+  ['supplier', 'SU', 'SU'],
+  ['warehouse', 'WH', 'WH'],
 ]);
 
 export const channels = list('Communication channel', { x12: 'PER03 (365)', edifact: 'COM C076 3155' }, [
@@ -190,6 +218,7 @@ export const channels = list('Communication channel', { x12: 'PER03 (365)', edif
   ['fax', 'FX', 'FX'],
   ['url', 'UR', '(AH)'],
   ['telex', 'TX', 'TL'],
+  ['extension', 'EX', 'EX'],
 ]);
 
 /** What an allowance or charge is for (the first code is written). X12 SAC02 codes are four characters. */

@@ -52,6 +52,12 @@ export interface Party<R extends string = PartyRole> {
   /** Absent: no qualifier, or one that is only "mutually defined" (X12 ZZ, EDIFACT no agency). */
   idQualifier?: PartyIdQualifier;
   name?: string;
+  /**
+   * Further names of the party (a division, a department): X12 N2 (N201, N202; two N2 to a loop) /
+   * EDIFACT NAD C080 3036 lines after the name's own. Each is written in lines of 35 characters, all full
+   * but its last, so a line shorter than 35 ends a name (docs/canonical.md).
+   */
+  additionalNames?: string[];
   addressLines?: string[];
   city?: string;
   region?: string;

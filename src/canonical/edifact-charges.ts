@@ -225,7 +225,7 @@ export function tdtSegments(carriers: Carrier[] | undefined): Segment[] {
 }
 
 /** MEA 6313: G gross and N net weight (written); AAB unit gross and AAA unit net weight read as the same. */
-const WEIGHTS: Array<['gross' | 'net', string]> = [
+export const WEIGHTS: Array<['gross' | 'net', string]> = [
   ['gross', 'G'],
   ['net', 'N'],
   ['gross', 'AAB'],

@@ -76,6 +76,39 @@ function idQualifier(c082: string[]): PartyIdQualifier | undefined {
   return partyIdAgencies.read('edifact', c082[2]);
 }
 
+/** NAD C080 holds five name lines of 35 characters. */
+const NAME_LINE = 35;
+const NAME_LINES = 5;
+
+/**
+ * The C080 lines for a name and its further names: each in lines of 35, all full but its last. A further
+ * name goes only where it reads back as itself: not after a name whose last line is full (a name of
+ * exactly 35 characters) or after no name, where it would read as part of the name or as the name, and
+ * only whole (five lines in all). Left out, it is what the loss check reports, never a different name.
+ */
+export function nameLines(name: string | undefined, more: string[] | undefined): string[] {
+  const lines = chunks(name ?? '', NAME_LINE);
+  for (const n of more ?? []) {
+    const last = lines[lines.length - 1];
+    const next = chunks(n, NAME_LINE);
+    if (last === undefined || [...last].length >= NAME_LINE || lines.length + next.length > NAME_LINES) break;
+    lines.push(...next);
+  }
+  return lines.slice(0, NAME_LINES);
+}
+
+/** C080 lines back to the names: a line shorter than 35 characters ends a name, a full one goes on. */
+export function namesOf(lines: string[]): string[] {
+  const names: string[] = [];
+  let open = false;
+  for (const line of lines.filter((l) => l !== '')) {
+    if (open) names[names.length - 1] += line;
+    else names.push(line);
+    open = [...line].length >= NAME_LINE;
+  }
+  return names;
+}
+
 /** One NAD group as a party. */
 export function nadParty(segs: Seg[]): Party | undefined {
   const nad = segs[0];
@@ -83,11 +116,13 @@ export function nadParty(segs: Seg[]): Party | undefined {
   if (!role) return undefined;
   const street = c(nad, 5).filter((l) => l !== '');
   const contacts = ctaContacts(segs);
+  const [name, ...more] = namesOf(c(nad, 4).slice(0, NAME_LINES));
   return compact<Party>({
     role,
     id: c(nad, 2)[0] || undefined,
     idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
-    name: c(nad, 4).slice(0, 5).join('') || undefined,
+    name,
+    additionalNames: some(more),
     addressLines: street.length ? street : undefined,
     city: t(nad, 6),
     region: t(nad, 7),
@@ -116,7 +151,7 @@ export function nadSegments(p: Party): Segment[] {
     role,
     c082,
     '',
-    chunks(p.name ?? '', 35).slice(0, 5),
+    nameLines(p.name, p.additionalNames),
     (p.addressLines ?? []).slice(0, 4),
     p.city ?? '',
     p.region ?? '',

@@ -4,6 +4,7 @@ import { packageTypes, partyIdAgencies, priceQualifiers, priceTypes, productIdQu
 import { c, itemTypes, num, seg, t } from './edifact-common';
 import type { LineDetails, LinePackaging, LinePrice, ProductId, StoreAllocation } from './line-details';
 import type { Seg } from './sections';
+import { WEIGHTS } from './edifact-charges';
 
 /**
  * EDIFACT line-level data beside quantity and item numbers: the unit price's PRI type and basis, the
@@ -93,7 +94,33 @@ export function priSegments(prices: LinePrice[] | undefined): Segment[] {
   });
 }
 
-/** Each PAC, with the QTY 52 of its group (the next QTY 52 before another group starts). */
+/** MEA PD C502 6313 of a pack's dimensions, and the field each goes to. */
+const DIMENSIONS: Array<['length' | 'width' | 'height', string]> = [
+  ['length', 'LN'],
+  ['width', 'WD'],
+  ['height', 'HT'],
+];
+
+/** A MEA of a PAC group into its packaging: the weight (AAE, as for the header's PAC) or a dimension (PD). */
+function packMeasurement(p: LinePackaging, mea: Seg): void {
+  const [unit, value] = c(mea, 3);
+  const v = numberOf(value ?? '');
+  if (v === undefined || !unit) return;
+  if (t(mea, 1) === 'AAE' && p.weight === undefined) {
+    p.weight = v;
+    p.weightUnit = unit;
+    const kind = WEIGHTS.find(([, code]) => code === c(mea, 2)[0])?.[0];
+    if (kind) p.weightKind = kind;
+    return;
+  }
+  const field = t(mea, 1) === 'PD' ? DIMENSIONS.find(([, code]) => code === c(mea, 2)[0])?.[0] : undefined;
+  // One unit for the three dimensions (X12 PO413): a dimension in another unit is not read.
+  if (!field || p[field] !== undefined || (p.dimensionUnit !== undefined && p.dimensionUnit !== unit)) return;
+  p[field] = v;
+  p.dimensionUnit = unit;
+}
+
+/** Each PAC, with the QTY 52 and the MEA of its group (the next ones before another group starts). */
 function pacPackaging(segs: Seg[]): LinePackaging[] {
   const out: LinePackaging[] = [];
   let current: LinePackaging | undefined;
@@ -104,6 +131,8 @@ function pacPackaging(segs: Seg[]): LinePackaging[] {
     } else if (current && s.id === 'QTY' && c(s, 1)[0] === '52') {
       const pack = numberOf(c(s, 1)[1] ?? '');
       if (pack !== undefined) current.pack = pack;
+    } else if (current && s.id === 'MEA') {
+      packMeasurement(current, s);
     } else if (['PRI', 'RFF', 'LOC', 'TAX', 'NAD', 'ALC', 'TDT', 'SCC', 'RCS', 'DGS', 'MOA'].includes(s.id))
       current = undefined;
   }
@@ -111,14 +140,23 @@ function pacPackaging(segs: Seg[]): LinePackaging[] {
 }
 
 /**
- * PAC with its QTY 52, for each packaging with something EDIFACT can hold (the type and the pack). The
- * size, its unit and the X12 material code have no element here.
+ * PAC with its MEA (the weight as AAE, the dimensions as PD LN, WD, HT; each with its unit, which C174
+ * requires) and its QTY 52, for each packaging with something EDIFACT can hold. The size, its unit and
+ * the X12 material code have no element here.
  */
 export function pacSegments(packaging: LinePackaging[] | undefined): Segment[] {
   return (packaging ?? []).flatMap((p) => {
     const type = packageTypes.write('edifact', p.packageType) ?? '';
-    if (!type && p.pack === undefined) return [];
-    return [seg('PAC', '', '', [type]), ...(p.pack !== undefined ? [seg('QTY', ['52', num(p.pack)])] : [])];
+    const mea: Segment[] = [];
+    if (p.weight !== undefined && p.weightUnit !== undefined) {
+      const kind = p.weightKind ? [WEIGHTS.find(([n]) => n === p.weightKind)?.[1] ?? ''] : '';
+      mea.push(seg('MEA', 'AAE', kind, [p.weightUnit, num(p.weight)]));
+    }
+    for (const [field, code] of DIMENSIONS)
+      if (p[field] !== undefined && p.dimensionUnit !== undefined)
+        mea.push(seg('MEA', 'PD', [code], [p.dimensionUnit, num(p[field])]));
+    if (!type && p.pack === undefined && !mea.length) return [];
+    return [seg('PAC', '', '', [type]), ...mea, ...(p.pack !== undefined ? [seg('QTY', ['52', num(p.pack)])] : [])];
   });
 }
 

@@ -35,6 +35,18 @@ export interface LinePackaging {
   packageType?: PackageTypeName | RawCode;
   /** X12 PO404 last two characters (103 material code); EDIFACT has no element for it. */
   packageMaterial?: string;
+  /** Weight per pack: X12 PO406 / EDIFACT MEA AAE of the PAC group, C174 6314. */
+  weight?: number;
+  /** Gross or net: X12 PO405 (187) G / N, EDIFACT MEA C502 6313 G / N; absent when the sender gave none. */
+  weightKind?: 'gross' | 'net';
+  /** UN/ECE Recommendation 20 unit of `weight` (X12 PO407 converted / EDIFACT C174 6411). */
+  weightUnit?: string;
+  /** The pack's length, width and height: X12 PO410-PO412 / EDIFACT MEA PD LN, WD, HT of the PAC group. */
+  length?: number;
+  width?: number;
+  height?: number;
+  /** Rec 20 unit of the three (X12 PO413 converted / EDIFACT C174 6411, one unit for all three). */
+  dimensionUnit?: string;
 }
 
 /** A quantity of the line for one store or location: X12 SDQ pairs / EDIFACT LOC+7 with its QTY 11. */

@@ -80,6 +80,10 @@ export function n1Party(segs: Seg[]): Party | undefined {
     .flatMap((s) => [t(s, 1), t(s, 2)])
     .filter((l) => l !== '');
   const n4 = segs.find((s) => s.id === 'N4');
+  const n2 = segs
+    .filter((s) => s.id === 'N2')
+    .flatMap((s) => [t(s, 1), t(s, 2)])
+    .filter((l) => l !== '');
   const contacts = perContacts(segs);
   // ZZ (mutually defined) says nothing about who issued the id: no qualifier.
   const agency = t(n1, 3) === 'ZZ' ? undefined : partyIdAgencies.read('x12', t(n1, 3));
@@ -88,6 +92,7 @@ export function n1Party(segs: Seg[]): Party | undefined {
     id: t(n1, 4) || undefined,
     idQualifier: t(n1, 4) ? agency : undefined,
     name: t(n1, 2) || undefined,
+    additionalNames: some(n2),
     addressLines: n3.length ? n3 : undefined,
     city: n4 && t(n4, 1),
     region: n4 && t(n4, 2),
@@ -102,13 +107,15 @@ export function parties(loops: Seg[][]): Party[] {
   return loops.map(n1Party).filter((p): p is Party => p !== undefined);
 }
 
-/** N1, N3 (two lines each, up to two), N4 and PER for a party; none for a role X12 has no code for. */
+/** N1, N2 and N3 (two lines each, up to two), N4 and PER for a party; none for a role X12 has no code for. */
 export function n1Segments(p: Party): Segment[] {
   const role = partyRoles.write('x12', p.role);
   if (!role) return [];
   const out: Segment[] = [];
   const q = partyIdAgencies.write('x12', p.idQualifier) ?? (p.id ? 'ZZ' : '');
   out.push(seg('N1', role, p.name ?? '', p.id ? q : '', p.id ?? ''));
+  const names = p.additionalNames ?? [];
+  for (let i = 0; i < names.length && i < 4; i += 2) out.push(seg('N2', names[i], names[i + 1] ?? ''));
   const lines = p.addressLines ?? [];
   for (let i = 0; i < lines.length && i < 4; i += 2) out.push(seg('N3', lines[i], lines[i + 1] ?? ''));
   if (p.city || p.region || p.postalCode || p.country)

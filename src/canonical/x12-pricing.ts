@@ -81,28 +81,65 @@ export function ctpSegments(prices: LinePrice[] | undefined): Segment[] {
   });
 }
 
+/** PO405 (187) weight qualifiers with a canonical kind: gross and net, as the TD1 of the header. */
+const PO4_WEIGHT_KINDS: Array<['gross' | 'net', string]> = [
+  ['gross', 'G'],
+  ['net', 'N'],
+];
+
 function po4Packaging(segs: Seg[]): LinePackaging[] {
   return segs
     .filter((s) => s.id === 'PO4')
     .flatMap((s) => {
       const code = t(s, 4);
+      const weight = numberOf(t(s, 6));
+      // A dimension without its unit (PO413) cannot be carried: a reader would not know what it measures.
+      const dimensionUnit = unitFromX12Code(t(s, 13));
+      const dimension = (n: number) => (dimensionUnit ? numberOf(t(s, n)) : undefined);
       const p = compact<LinePackaging>({
         pack: numberOf(t(s, 1)),
         size: numberOf(t(s, 2)),
         unit: unitFromX12Code(t(s, 3)),
         packageType: packageTypes.read('x12', code.slice(0, 3)),
         packageMaterial: code.slice(3) || undefined,
+        weight,
+        weightKind: weight !== undefined ? PO4_WEIGHT_KINDS.find(([, c]) => c === t(s, 5))?.[0] : undefined,
+        weightUnit: weight !== undefined ? unitFromX12Code(t(s, 7)) : undefined,
+        length: dimension(10),
+        width: dimension(11),
+        height: dimension(12),
       });
+      if (p.length !== undefined || p.width !== undefined || p.height !== undefined) p.dimensionUnit = dimensionUnit;
       return Object.keys(p).length ? [p] : [];
     });
 }
 
-/** PO4 (pack, size, unit, packaging code: the type's three characters and the material's two). */
+/**
+ * PO4: pack, size, unit, packaging code (the type's three characters and the material's two), the weight
+ * per pack with its qualifier and unit (PO405-PO407), and length, width and height with their unit
+ * (PO410-PO413). A weight or dimensions without a unit are not written (PO407 and PO413 are required
+ * with them).
+ */
 export function po4Segments(packaging: LinePackaging[] | undefined): Segment[] {
   return (packaging ?? []).map((p) => {
     const type = packageTypes.write('x12', p.packageType);
     const code = type ? type + (p.packageMaterial ?? '') : '';
-    return seg('PO4', num(p.pack), num(p.size), p.unit ? unitToX12Code(p.unit) : '', code);
+    const weighed = p.weight !== undefined && p.weightUnit !== undefined;
+    const dims = p.dimensionUnit !== undefined ? [p.length, p.width, p.height].map((d) => num(d)) : ['', '', ''];
+    const elements = [
+      num(p.pack),
+      num(p.size),
+      p.unit ? unitToX12Code(p.unit) : '',
+      code,
+      weighed ? (PO4_WEIGHT_KINDS.find(([k]) => k === p.weightKind)?.[1] ?? '') : '',
+      weighed ? num(p.weight) : '',
+      weighed ? unitToX12Code(p.weightUnit) : '',
+      '',
+      '',
+      ...dims,
+      dims.some((d) => d !== '') ? unitToX12Code(p.dimensionUnit) : '',
+    ];
+    return seg('PO4', ...elements);
   });
 }
 

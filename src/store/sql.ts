@@ -133,3 +133,50 @@ function insertedId(result: unknown): number | undefined {
     return Number((result as { insertId: number | string }).insertId);
   return undefined;
 }
+
+/** `a = ? AND b = ?` for the keys of `where`, with its parameters; a null value reads `IS NULL`. */
+function whereClause(driver: Driver, where: Record<string, unknown>): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const parts = Object.keys(where).map((k) => {
+    const v = where[k];
+    if (v === null || v === undefined) return `${quote(driver, k)} IS NULL`;
+    params.push(bindable(driver, v));
+    return `${quote(driver, k)} = ?`;
+  });
+  return { sql: parts.join(' AND '), params };
+}
+
+/**
+ * A few columns of the rows that match `where` (equality on each key), raw: on the hot paths TypeORM's
+ * find builds its query in more CPU than SQLite spends finding the row. Values come back as the driver
+ * gives them (dates as text on SQLite, booleans as 0/1), so callers read strings and numbers.
+ */
+export async function selectWhere(
+  m: EntityManager,
+  driver: Driver,
+  table: string,
+  cols: string[],
+  where: Record<string, unknown>,
+  limit?: number,
+): Promise<Array<Record<string, unknown>>> {
+  const w = whereClause(driver, where);
+  const sql = `SELECT ${cols.map((c) => quote(driver, c)).join(', ')} FROM ${quote(driver, table)} WHERE ${w.sql}${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`;
+  return (await m.query(sql, w.params)) as Array<Record<string, unknown>>;
+}
+
+/** UPDATE … SET the keys of `set` WHERE equality on the keys of `where`, raw, as insertOne inserts. */
+export async function updateWhere(
+  m: EntityManager,
+  driver: Driver,
+  table: string,
+  set: Record<string, unknown>,
+  where: Record<string, unknown>,
+): Promise<void> {
+  const cols = Object.keys(set).filter((c) => set[c] !== undefined);
+  if (cols.length === 0) return;
+  const w = whereClause(driver, where);
+  await m.query(
+    `UPDATE ${quote(driver, table)} SET ${cols.map((c) => `${quote(driver, c)} = ?`).join(', ')} WHERE ${w.sql}`,
+    [...cols.map((c) => bindable(driver, set[c])), ...w.params],
+  );
+}

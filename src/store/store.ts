@@ -39,7 +39,16 @@ import { AuditTrail } from './audit-trail';
 import { Acks } from './acks';
 import { AlertSources } from './alert-sources';
 import { PartnerRecords } from './partners';
-import { insertMany, insertOne, isUniqueViolation, lockConflictError, quote, sqlDate } from './sql';
+import {
+  insertMany,
+  insertOne,
+  isUniqueViolation,
+  lockConflictError,
+  quote,
+  selectWhere,
+  sqlDate,
+  updateWhere,
+} from './sql';
 import { GatewayError } from '../errors';
 import type { Diagnostic, Group, Interchange } from '../edi/model';
 import { allDiagnostics } from '../edi/model';
@@ -365,19 +374,23 @@ export class Store {
     partnerId: string,
     head: { sender: { id: string }; receiver: { id: string }; controlNumber: string },
   ): Promise<string | undefined> {
-    const hit = await this.read((m) =>
-      m.findOne(InterchangeRecord, {
-        where: {
+    const [hit] = await this.read((m) =>
+      selectWhere(
+        m,
+        this.driver,
+        'interchange',
+        ['messageId'],
+        {
           partnerKey: partnerId,
           senderId: head.sender.id.slice(0, 35),
           receiverId: head.receiver.id.slice(0, 35),
           controlNumber: head.controlNumber.slice(0, 14),
           direction: 'in',
         },
-        select: { messageId: true },
-      }),
+        1,
+      ),
     );
-    return hit?.messageId;
+    return hit ? String(hit.messageId) : undefined;
   }
 
   /**
@@ -887,7 +900,7 @@ export class Store {
 
   /** What processing a message came to: its status, the partner found in it, and why it is not processed. */
   async recordOutcome(m: EntityManager, messageId: string, outcome: MessageOutcome): Promise<void> {
-    await m.update(MessageRecord, { id: messageId }, { ...outcome, updatedAt: this.clock() });
+    await updateWhere(m, this.driver, 'message', { ...outcome, updatedAt: this.clock() }, { id: messageId });
   }
 
   /**
@@ -895,16 +908,17 @@ export class Store {
    * async MDN that arrives before the deliver step commits still finds it.
    */
   async assignAs2MessageId(messageId: string, as2MessageId: string, as2From: string | null): Promise<void> {
-    await this.read((m) => m.update(MessageRecord, { id: messageId }, { as2MessageId, as2From }));
+    await this.read((m) => updateWhere(m, this.driver, 'message', { as2MessageId, as2From }, { id: messageId }));
   }
 
   /** What an MDN said (or what we answered with one), on its message's row. */
   async recordMdn(m: EntityManager, messageId: string, fields: MdnFields): Promise<void> {
-    if (Object.keys(fields).length) await m.update(MessageRecord, { id: messageId }, fields);
+    await updateWhere(m, this.driver, 'message', fields, { id: messageId });
   }
 
   async setMessageStatus(id: string, status: string, error: string | null = null, m?: EntityManager): Promise<void> {
-    const set = (mm: EntityManager) => mm.update(MessageRecord, { id }, { status, error, updatedAt: this.clock() });
+    const set = (mm: EntityManager) =>
+      updateWhere(mm, this.driver, 'message', { status, error, updatedAt: this.clock() }, { id });
     await (m ? set(m) : this.read(set));
   }
 
@@ -978,7 +992,16 @@ export class Store {
     },
   ): Promise<RecordedInterchange> {
     const ic = input.interchange;
-    const existing = await m.findOneBy(InterchangeRecord, { messageId: input.message.id, byteOffset: ic.offset });
+    // Raw first: the row is almost never there, and TypeORM's findOneBy costs more than the lookup.
+    const [seen] = await selectWhere(
+      m,
+      this.driver,
+      'interchange',
+      ['id'],
+      { messageId: input.message.id, byteOffset: ic.offset },
+      1,
+    );
+    const existing = seen ? await m.findOneBy(InterchangeRecord, { id: String(seen.id) }) : null;
     // A deferred caller inserts the rows itself: it gets none back, so it can never insert them twice.
     if (existing)
       return {

@@ -105,10 +105,13 @@ run('canonical purchase order: reading the corpus', () => {
       buyerItem: '065322-117',
       vendorItem: 'AB3542',
       description: 'SMALL WIDGET',
-      // PO105 TE: a contract price per each; PO4*4*4*EA*PLT94: four packs of four each on a wooden pallet.
+      // PO105 TE: a contract price per each; PO4*4*4*EA*PLT94**3*LR: four packs of four each on a wooden
+      // pallet, 3 (LR) a pack, with no weight qualifier (PO405).
       unitPriceType: 'contract',
       unitPriceUnit: 'EA',
-      packaging: [{ pack: 4, size: 4, unit: 'EA', packageType: 'pallet', packageMaterial: '94' }],
+      packaging: [
+        { pack: 4, size: 4, unit: 'EA', packageType: 'pallet', packageMaterial: '94', weight: 3, weightUnit: 'LR' },
+      ],
       // PO108 PR has no code list entry: carried as sent, for X12 only.
       productIds: [{ qualifier: 'x12:PR', value: 'RO' }],
     });
@@ -122,10 +125,10 @@ run('canonical purchase order: reading the corpus', () => {
     expect(po.totals).toEqual({ lineCount: 6, amounts: [{ qualifier: 'line-items-total', amount: 13045.94 }] });
     // ITD*14*3*2**45**46: 2 % off within 45 days, net 46 days
     expect(po.terms).toEqual({ type: 'previously-agreed', discountPercent: 2, discountDays: 45, netDays: 46 });
-    // REF*DP (department) and REF*PS have no EDIFACT counterpart in the code lists: carried as sent, for X12 only
+    // REF*DP (department) has no D96A counterpart: carried as sent, for X12 only; REF*PS is RFF PS in both
     expect(po.references).toEqual([
       { qualifier: 'x12:DP', value: '038' },
-      { qualifier: 'x12:PS', value: 'R' },
+      { qualifier: 'purchase-order-suffix', value: 'R' },
     ]);
   });
 
@@ -324,7 +327,7 @@ run('cli: translate', () => {
     const r = cli(path(corpus.nodeX12), '--to', 'json');
     expect(lossWarnings(r.err)).toContainEqual(
       expect.stringMatching(
-        /interchange 000003438, transaction 000000010, segment 15 \(PO4\), element 7: "LR" dropped: no field of the document carries it, so the canonical JSON PurchaseOrder has no counterpart$/,
+        /interchange 000003438, transaction 000000010, segment 15 \(PO4\), element 8: "15" dropped: no field of the document carries it, so the canonical JSON PurchaseOrder has no counterpart$/,
       ),
     );
     expect(r.code).toBe(1);
