@@ -106,7 +106,15 @@ export const catalogue = {
       'the translation drops data of the source transaction set (a warning event; the document is dead-lettered on a strict route)',
   },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
-  EDIGW_NOT_DEAD: { kind: 'usage', message: 'only a dead-lettered delivery can be replayed' },
+  EDIGW_NOT_DEAD: {
+    kind: 'usage',
+    message: 'only a dead-lettered delivery, or a message whose processing was dead-lettered, can be replayed',
+  },
+  EDIGW_ALREADY_PROCESSED: {
+    kind: 'usage',
+    message:
+      'this message was processed already: processing it again would record, acknowledge and route it twice, so it is refused',
+  },
   EDIGW_TRANSPORT_CONFIG_INVALID: {
     kind: 'config',
     message: "the partner file's settings for this transport cannot be used",

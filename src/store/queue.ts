@@ -39,6 +39,18 @@ export interface EnqueueInput {
   maxAttempts?: number;
 }
 
+/** A job as a replay sees it: its key, where it stands, what it carried. */
+export interface KeyedJob {
+  id: number;
+  key: string;
+  /** queued | running | done | dead | replayed */
+  status: string;
+  data: unknown;
+  maxAttempts: number;
+  lastError: string | null;
+  updatedAt: Date;
+}
+
 function toJob(r: Record<string, unknown>): Job {
   return {
     id: Number(r.id),
@@ -402,16 +414,39 @@ export class Queue {
   }
 
   /**
+   * The jobs of a key and of its replays (`<key>:replay:N`), oldest first: what a replay looks at
+   * before it queues the work again. Inside the caller's transaction.
+   */
+  async lineOf(key: string, manager: EntityManager): Promise<KeyedJob[]> {
+    const k = quote(this.driver, 'key');
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, ${k}, status, data, maxAttempts, lastError, updatedAt FROM ${this.t} WHERE ${k} = ? OR ${k} LIKE ? ORDER BY id`,
+      [key, `${key}:replay:%`],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      key: String(r.key),
+      status: String(r.status),
+      data: typeof r.data === 'string' ? JSON.parse(r.data) : (r.data ?? null),
+      maxAttempts: Number(r.maxAttempts),
+      lastError: (r.lastError as string | null) ?? null,
+      updatedAt: rowDate(r.updatedAt),
+    }));
+  }
+
+  /**
    * The dead jobs of a key and of its replays (`<key>:replay:N`), once a replay has queued the work
    * again: `replayed`, so that the dead count of the queue (and /health) drops with the replay.
-   * Inside the caller's transaction.
+   * Inside the caller's transaction. Returns how many it retired: none when a concurrent replay took
+   * them first (the row lock on MariaDB, the one writer on SQLite, make the second see none).
    */
-  async retireReplayed(key: string, manager: EntityManager): Promise<void> {
-    await manager.query(
-      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${quote(this.driver, 'key')} = ? ` +
-        `OR ${quote(this.driver, 'key')} LIKE ?) AND status = 'dead'`,
+  async retireReplayed(key: string, manager: EntityManager): Promise<number> {
+    const k = quote(this.driver, 'key');
+    const result: unknown = await manager.query(
+      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${k} = ? OR ${k} LIKE ?) AND status = 'dead'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
       [sqlDate(this.driver, this.clock()), key, `${key}:replay:%`],
     );
+    return affected(result);
   }
 
   async counts(): Promise<Record<string, number>> {

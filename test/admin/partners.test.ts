@@ -271,7 +271,7 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         expect(certs).toContain('OURCOMPANY-AS2');
         const partners = await page('/partners');
         expect(partners).toContain('ACME Retail');
-        expect(partners).toMatch(/ftp-poll <code>ftp:\/\/[^<]+\/out<\/code>: connected/);
+        expect(partners).toMatch(/ftp-poll <code class="url">ftp:\/\/[^<]+\/out<\/code>: connected/);
         expect(partners).toMatch(/<button[^>]*hx-post="\/partners\/acme\/check"[^>]*disabled/);
         // The check the operator ran in the test before is the partner's last action, on its row.
         expect(partners).toMatch(/Last operator action:\s*<strong>check<\/strong> by\s+olga \(operator\)/);

@@ -20,6 +20,7 @@ import { parseEntity } from '../../src/transports/as2/mime';
 import { makePartyInProcess, PAYLOADS } from '../transports/as2/peer';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext } from './support';
+import { until } from '../helpers/until';
 
 const us = makePartyInProcess('us');
 const acme = makePartyInProcess('acme');
@@ -77,16 +78,6 @@ function post(url: string, headers: Record<string, string>, body: Buffer): Promi
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 for (const kind of DATABASES) {

@@ -182,7 +182,7 @@ for (const kind of DATABASES) {
       const again = await replayDelivery(h.ctx, id).catch((e: unknown) => e);
       expect(again).toBeInstanceOf(GatewayError);
       expect((again as GatewayError).describe()).toBe(
-        `delivery ${id} is delivered: only a dead-lettered delivery can be replayed [EDIGW_NOT_DEAD]`,
+        `delivery ${id} is delivered: only a dead-lettered delivery, or a message whose processing was dead-lettered, can be replayed [EDIGW_NOT_DEAD]`,
       );
     });
 

@@ -20,16 +20,8 @@ import { deadLetterCrashLoop } from '../../src/pipeline/crash-guard';
 import { deliverJob, replayDelivery, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import type { StreamOptions } from '../../src/pipeline/process-stream';
-import { DATABASES, describeOn, freshDatabase, testWith } from '../helpers/databases';
-import {
-  type Deployment,
-  deployment,
-  type Harness,
-  manualClock,
-  order850,
-  pipelineContext,
-  x12Interchange,
-} from './support';
+import { DATABASES, describeOn, freshDatabase } from '../helpers/databases';
+import { deployment, type Harness, manualClock, order850, pipelineSuite, x12Interchange } from './support';
 
 const run = promisify(execFile);
 
@@ -75,19 +67,8 @@ const MODES: Array<[string, StreamOptions]> = [
 
 for (const kind of DATABASES) {
   describeOn(kind, `streamed process job on ${kind}`, () => {
-    let d: Deployment;
-    let h: Harness | undefined;
     const time = manualClock();
-
-    beforeAll(async () => {
-      d = deployment(PARTNERS);
-      h = await pipelineContext(d, kind, time.clock);
-    });
-    afterAll(async () => {
-      await h?.close();
-      d?.remove();
-    });
-    const it = testWith(() => h);
+    const it = pipelineSuite(kind, PARTNERS, time.clock);
 
     const rows = (h: Harness) => h.store.ds.manager;
     const receive = async (h: Harness, text: string) =>

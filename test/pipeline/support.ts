@@ -12,7 +12,7 @@ import { Maps } from '../../src/pipeline/maps';
 import { VerdictCaches } from '../../src/canonical/losses';
 import { PartnerDirectory } from '../../src/pipeline/partner-directory';
 import { Store } from '../../src/store/store';
-import { freshDatabase, type TestDatabase } from '../helpers/databases';
+import { type DatabaseKind, freshDatabase, type TestDatabase, testWith } from '../helpers/databases';
 
 export const GATEWAY_YAML = [
   'identity:',
@@ -107,6 +107,34 @@ export async function pipelineContext(d: Deployment, kind: 'sqlite' | 'mariadb',
       await db.drop();
     },
   };
+}
+
+/** A harness with the deployment folder it was opened on. */
+export interface SuiteHarness extends Harness {
+  d: Deployment;
+}
+
+/**
+ * The frame most pipeline test blocks share: a deployment of `files` and a harness on `kind`, opened
+ * before the block's tests and closed, the folder removed, after them. Returns the block's `it`, which
+ * hands each test the harness (testWith).
+ */
+export function pipelineSuite(
+  kind: DatabaseKind,
+  files: Record<string, string>,
+  clock: () => Date,
+): (name: string, fn: (h: SuiteHarness) => unknown, timeout?: number) => void {
+  let d: Deployment | undefined;
+  let h: SuiteHarness | undefined;
+  beforeAll(async () => {
+    d = deployment(files);
+    h = { ...(await pipelineContext(d, kind, clock)), d };
+  });
+  afterAll(async () => {
+    await h?.close();
+    d?.remove();
+  });
+  return testWith(() => h);
 }
 
 /** A partner as the directory holds it, from the fields of a partner file. */
