@@ -4,6 +4,7 @@ import { diagnostic } from '../diagnostic';
 import type { ComponentDef, ElementDef, Usage } from './schema';
 import { type Finding, codeFor } from './codes';
 import { validDate, validDate6, validTime } from '../x12/dates';
+import { gs1CheckDigitValid } from '../gs1';
 
 /**
  * Element checks compiled once per profile position, so that checking a conforming segment builds
@@ -26,6 +27,8 @@ export interface ValueCheck {
   min: number;
   max: number;
   codes: Set<string> | undefined;
+  /** The value must end in a valid GS1 check digit (`format: gs1-check-digit`). */
+  gs1: boolean;
   mandatory: boolean;
   ref: string | undefined;
   name: string | undefined;
@@ -83,6 +86,7 @@ function valueCheck(d: ComponentDef | ElementDef, parentRef?: string): ValueChec
     min: d.min,
     max: d.max ?? Infinity,
     codes: d.codes ? new Set(d.codes) : undefined,
+    gs1: d.format === 'gs1-check-digit',
     mandatory: d.usage === 'M',
     ref: d.ref ?? parentRef,
     name: d.name,
@@ -203,6 +207,7 @@ function valueFinding(v: string, c: ValueCheck): Finding | undefined {
   if (len < c.min) return 'too-short';
   if (len > c.max) return 'too-long';
   if (c.codes && !c.codes.has(v)) return 'invalid-code';
+  if (c.gs1 && !gs1CheckDigitValid(v)) return 'invalid-check-digit';
   return undefined;
 }
 
@@ -229,6 +234,8 @@ function describe(f: Finding, name: string, v: string, c: ValueCheck): string {
       return `${name} ${q} is longer than ${c.max}`;
     case 'invalid-code':
       return `${name} ${q} is not a valid code here`;
+    case 'invalid-check-digit':
+      return `${name} ${q} does not end in a valid GS1 check digit`;
     default:
       return `${name} ${q}: ${f}`;
   }

@@ -130,9 +130,10 @@ export interface ProfileKey {
   aliases?: string[];
 }
 
-type Entry =
+type Entry = { version: string } & (
   | { compiled: CompiledProfile }
-  | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null };
+  | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null }
+);
 
 /**
  * The profiles the engine knows, looked up by standard, type and version. An implementation guide
@@ -148,12 +149,12 @@ export class ProfileSet {
   }
 
   add(p: Profile): void {
-    this.register(p, { compiled: compileProfile(p) });
+    this.register(p, { version: p.version, compiled: compileProfile(p) });
   }
 
   /** Registers a profile read on first use; `failed` hears of a body that does not compile. */
   addLazy(key: ProfileKey, load: () => Profile | undefined, failed: (e: Error) => void = () => undefined): void {
-    this.register(key, { load, failed });
+    this.register(key, { version: key.version, load, failed });
   }
 
   private register(k: ProfileKey, entry: Entry): void {
@@ -184,7 +185,9 @@ export class ProfileSet {
   find(standard: Standard, type: string, version: string, implementation?: string): CompiledProfile | undefined {
     if (implementation) {
       const hit = this.byKey.get(`${standard}/${implementation}/${type}`);
-      if (hit) return this.resolve(hit);
+      // An EDIFACT association code names a subset of one directory: EANCOM's ORDERS EAN008 is D.96A's,
+      // EAN010 D.01B's. A subset written for another directory is not this message's guide.
+      if (hit && (standard !== 'edifact' || hit.version === version)) return this.resolve(hit);
       // A guide we have no profile for is not the base standard: only fall back for plain versions.
       if (standard === 'x12' && /^\d{6}X/.test(implementation)) return undefined;
     }
