@@ -443,7 +443,8 @@ export class Queue {
   async retireReplayed(key: string, manager: EntityManager): Promise<number> {
     const k = quote(this.driver, 'key');
     const result: unknown = await manager.query(
-      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${k} = ? OR ${k} LIKE ?) AND status = 'dead'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
+      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${k} = ? OR ${k} LIKE ?) AND status = 'dead'` +
+        (this.driver === 'sqlite' ? ' RETURNING id' : ''),
       [sqlDate(this.driver, this.clock()), key, `${key}:replay:%`],
     );
     return affected(result);
