@@ -82,7 +82,8 @@ function refuseUnlessDead(id: string, direction: string, last: KeyedJob | undefi
   if (last.status === 'done' || last.status === 'replayed')
     throw new GatewayError(
       'EDIGW_ALREADY_PROCESSED',
-      `message ${id} was processed at ${last.updatedAt.toISOString()}; a dead delivery of it is replayed by its own id, and the same bytes can be submitted again as a new message`,
+      `message ${id} was processed at ${last.updatedAt.toISOString()}; a dead delivery of it is replayed by ` +
+        'its own id, and the same bytes can be submitted again as a new message',
     );
   if (last.status !== 'dead')
     throw new GatewayError('EDIGW_NOT_DEAD', `message ${id}: its processing is ${last.status}, not dead-lettered`);
