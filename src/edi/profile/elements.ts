@@ -47,6 +47,13 @@ export interface CompiledRule {
   /** 0-based element positions. */
   positions: number[];
   text: string;
+  /**
+   * The positions as a bit mask (bit p for position p), and the first one's bit: the rule is then
+   * tested against the segment's presence mask in a few instructions. -1 when a position is past 30
+   * or repeated; such a rule is tested position by position.
+   */
+  bits: number;
+  first: number;
 }
 
 function kindOf(t: string): Kind {
@@ -97,7 +104,11 @@ export function compileElements(segmentId: string, defs: ElementDef[]): ElementC
 }
 
 export function compileRule(rule: string): CompiledRule {
-  return { kind: rule[0], positions: (rule.slice(1).match(/\d\d/g) ?? []).map((p) => Number(p) - 1), text: rule };
+  const positions = (rule.slice(1).match(/\d\d/g) ?? []).map((p) => Number(p) - 1);
+  let bits = 0;
+  for (const p of positions) bits = p < 0 || p > 30 || (bits & (1 << p)) !== 0 || bits < 0 ? -1 : bits | (1 << p);
+  const first = bits > 0 ? 1 << positions[0] : 0;
+  return { kind: rule[0], positions, text: rule, bits, first };
 }
 
 function digitsOnly(v: string, from: number): boolean {
@@ -320,7 +331,8 @@ export function checkElements(
       break;
     }
   }
-  for (let i = 0; i < checks.length; i++) {
+  const upTo = els.length < checks.length ? els.length : checks.length;
+  for (let i = 0; i < upTo; i++) {
     const c = checks[i];
     const e = els[i];
     if (typeof e === 'string' && c.composite === undefined) {
@@ -465,7 +477,51 @@ export function checkElements(
       }
     }
   }
-  for (const rule of rules) checkRule(rule, seg, at, std, out);
+  // Past the segment's last element every definition is absent (a PO1 sends 11 of its 25): only a
+  // required one has anything to say.
+  for (let i = upTo; i < checks.length; i++) {
+    const c = checks[i];
+    if (c.mandatory)
+      pushFinding(
+        out,
+        std,
+        'element-missing',
+        `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
+        locate(at, seg, i + 1),
+        undefined,
+        c.ref,
+      );
+  }
+  if (rules.length === 0) return;
+  // Which of the first 31 elements are present, once for the segment: a PO1's dozen syntax notes then
+  // cost a mask test each. A note that fails the test (or has no mask) is checked, and reported, by checkRule.
+  let mask = 0;
+  const n = els.length < 31 ? els.length : 31;
+  for (let i = 0; i < n; i++) if (elementPresent(els[i])) mask |= 1 << i;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r];
+    if (rule.bits < 0 || !ruleHolds(rule, mask)) checkRule(rule, seg, at, std, out);
+  }
+}
+
+/** Whether a syntax note with a mask holds, given the segment's presence mask: checkRule's test in bits. */
+function ruleHolds(rule: CompiledRule, mask: number): boolean {
+  const bits = rule.bits;
+  const m = mask & bits;
+  switch (rule.kind) {
+    case 'P':
+      return m === 0 || m === bits;
+    case 'R':
+      return m !== 0;
+    case 'E':
+      return (m & (m - 1)) === 0;
+    case 'C':
+      return (m & rule.first) === 0 || m === bits;
+    case 'L':
+      return (m & rule.first) === 0 || (m & ~rule.first) !== 0;
+    default:
+      return true;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Standard } from '../model';
 import { type Profile, type StructureEntry, type Usage, isLoop } from './schema';
 import { type CompiledRule, type ElementCheck, compileElements, compileRule } from './elements';
+import { type NodeBuilder, nodeBuilder } from './segment-node';
 
 /** A profile position ready for matching: what the tree builder walks. */
 export interface CompiledSegment {
@@ -13,6 +14,8 @@ export interface CompiledSegment {
   match?: Array<[number, Set<string>]>;
   checks: ElementCheck[];
   rules: CompiledRule[];
+  /** The tree form of a segment placed here (keys from `checks`), compiled once. */
+  node: NodeBuilder;
 }
 
 export interface CompiledLoop {
@@ -61,13 +64,15 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
     const match = e.match
       ? Object.entries(e.match).map(([id, codes]): [number, Set<string>] => [Number(id.slice(-2)) - 1, new Set(codes)])
       : undefined;
+    const checks = compileElements(e.segment, elements);
     return {
       kind: 'segment',
       id: e.segment,
       key: e.segment,
       usage: e.usage,
       max,
-      checks: compileElements(e.segment, elements),
+      checks,
+      node: nodeBuilder(checks.map((c) => c.key)),
       rules: (e.rules ?? def?.rules ?? []).map(compileRule),
       ...(match ? { match } : {}),
     };
