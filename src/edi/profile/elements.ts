@@ -303,6 +303,27 @@ function pushFinding(
   );
 }
 
+/** A required element that is absent (empty, or past the segment's last element). */
+function missingElement(
+  out: Diagnostic[],
+  std: Standard,
+  c: ElementCheck,
+  at: SegmentAt,
+  seg: Segment,
+  i: number,
+): void {
+  const name = c.name ? ` (${c.name})` : '';
+  pushFinding(
+    out,
+    std,
+    'element-missing',
+    `required element ${c.key}${name} is missing`,
+    locate(at, seg, i + 1),
+    undefined,
+    c.ref,
+  );
+}
+
 /**
  * Checks the elements of one segment against its compiled definitions, appending findings to out.
  * It runs for every segment and allocates nothing for a conforming one (no closures either): in a
@@ -338,16 +359,7 @@ export function checkElements(
     if (typeof e === 'string' && c.composite === undefined) {
       // The common case: a simple value where a simple element is defined.
       if (e === '') {
-        if (c.mandatory)
-          pushFinding(
-            out,
-            std,
-            'element-missing',
-            `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
-            locate(at, seg, i + 1),
-            undefined,
-            c.ref,
-          );
+        if (c.mandatory) missingElement(out, std, c, at, seg, i);
         continue;
       }
       if (c.usage === 'N') {
@@ -367,16 +379,7 @@ export function checkElements(
       continue;
     }
     if (!elementPresent(e)) {
-      if (c.mandatory)
-        pushFinding(
-          out,
-          std,
-          'element-missing',
-          `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
-          locate(at, seg, i + 1),
-          undefined,
-          c.ref,
-        );
+      if (c.mandatory) missingElement(out, std, c, at, seg, i);
       continue;
     }
     if (c.usage === 'N') {
@@ -481,16 +484,7 @@ export function checkElements(
   // required one has anything to say.
   for (let i = upTo; i < checks.length; i++) {
     const c = checks[i];
-    if (c.mandatory)
-      pushFinding(
-        out,
-        std,
-        'element-missing',
-        `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
-        locate(at, seg, i + 1),
-        undefined,
-        c.ref,
-      );
+    if (c.mandatory) missingElement(out, std, c, at, seg, i);
   }
   if (rules.length === 0) return;
   // Which of the first 31 elements are present, once for the segment: a PO1's dozen syntax notes then
