@@ -253,15 +253,20 @@ function cpuNote(who: string, spec: LoadSpec, m: Measured): string {
   const receiver =
     m.cpu === undefined
       ? `${who}: CPU not readable`
-      : `${who} used ${m.cpu.toFixed(1)} s of CPU (${per(m.cpu)} per message, ${((m.cpu / m.done.seconds) * 100).toFixed(0)}% of one core; ${(spec.count / m.cpu).toFixed(spec.count / m.cpu < 10 ? 1 : 0)} messages per CPU second)`;
+      : `${who} used ${m.cpu.toFixed(1)} s of CPU (${per(m.cpu)} per message, ` +
+        `${((m.cpu / m.done.seconds) * 100).toFixed(0)}% of one core; ` +
+        `${(spec.count / m.cpu).toFixed(spec.count / m.cpu < 10 ? 1 : 0)} messages per CPU second)`;
   return `CPU over the timed part: ${receiver}, the load process ${m.done.cpuSeconds.toFixed(1)} s (${per(m.done.cpuSeconds)} per message)`;
 }
 
 function howSent(spec: LoadSpec, m: Measured): string {
   return (
-    `${spec.count} messages of ${size(spec.payloadBytes)} (one X12 850 each), signed (SHA-256) and encrypted (AES-256-CBC, ${spec.keyTransport === 'rsaes-oaep' ? 'RSAES-OAEP' : 'PKCS#1 v1.5'} key transport), ` +
-    `${spec.transferEncoding} body (${size(m.ready.bodyBytes / spec.count)} on average), each asking for a signed sync MDN; built by src/transports/as2/message.ts in the load process before timing ` +
-    `(${m.ready.buildSeconds.toFixed(1)} s), ${spec.warmup} more sent first untimed; ${spec.concurrency} in flight (keep-alive); timed from the first POST until the last MDN was read; ` +
+    `${spec.count} messages of ${size(spec.payloadBytes)} (one X12 850 each), signed (SHA-256) and encrypted (AES-256-CBC, ` +
+    `${spec.keyTransport === 'rsaes-oaep' ? 'RSAES-OAEP' : 'PKCS#1 v1.5'} key transport), ` +
+    `${spec.transferEncoding} body (${size(m.ready.bodyBytes / spec.count)} on average), each asking for a signed sync MDN; ` +
+    `built by src/transports/as2/message.ts in the load process before timing ` +
+    `(${m.ready.buildSeconds.toFixed(1)} s), ${spec.warmup} more sent first untimed; ` +
+    `${spec.concurrency} in flight (keep-alive); timed from the first POST until the last MDN was read; ` +
     `latency p50 ${m.done.p50.toFixed(0)} ms, p99 ${m.done.p99.toFixed(0)} ms`
   );
 }
@@ -400,8 +405,10 @@ async function gatewayRow(job: Job): Promise<WorkerResult> {
     const notes: string[] = [];
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     notes.push(
-      `${howSent(spec, m)}; the real gateway (SQLite, payloads in files, workers: 2 in 1 process), no routes or acks, but the workers parse and record every message meanwhile ` +
-        `(process jobs at the last MDN: ${fmtCounts(jobsAtEnd)}; ${processedAt !== undefined ? `all done ${processedAt} s after the first POST` : `after ${PROCESS_WAIT_MS / 1000} s more: ${fmtCounts(jobs)}`})`,
+      `${howSent(spec, m)}; the real gateway (SQLite, payloads in files, workers: 2 in 1 process), no routes or acks, ` +
+        `but the workers parse and record every message meanwhile ` +
+        `(process jobs at the last MDN: ${fmtCounts(jobsAtEnd)}; ` +
+        `${processedAt !== undefined ? `all done ${processedAt} s after the first POST` : `after ${PROCESS_WAIT_MS / 1000} s more: ${fmtCounts(jobs)}`})`,
       "peak RSS: the gateway's VmHWM at the last MDN",
       cpuNote('the gateway (all its threads)', spec, m),
     );
@@ -433,7 +440,8 @@ async function gatewayRow(job: Job): Promise<WorkerResult> {
       );
     if (notes.every((x) => !x.startsWith('WARNING'))) {
       notes.push(
-        `checked: every MDN signed by the gateway's key, processed, for our Message-ID, with our MIC; ${as2Rows.length} message rows, each a message sent (Message-ID, sha256, size), MDN recorded processed; ` +
+        `checked: every MDN signed by the gateway's key, processed, for our Message-ID, with our MIC; ` +
+          `${as2Rows.length} message rows, each a message sent (Message-ID, sha256, size), MDN recorded processed; ` +
           `edi_transaction: ${fmtCounts(txs)}; gateway exit 0 after SIGTERM`,
       );
     }
@@ -565,10 +573,12 @@ async function libas2Row(job: Job): Promise<WorkerResult> {
     const notes: string[] = [];
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
     notes.push(
-      `${howSent(spec, m)}; an AS2 receiver built with libas2 0.8.2 (bench/as2-libas2.ts, one process): AS2Parser.parse, AS2Disposition.outgoing (decrypt, verify, MDN signed with SHA-256), ` +
+      `${howSent(spec, m)}; an AS2 receiver built with libas2 0.8.2 (bench/as2-libas2.ts, one process): ` +
+        `AS2Parser.parse, AS2Disposition.outgoing (decrypt, verify, MDN signed with SHA-256), ` +
         'each payload written to a file of its own and fsynced (and its folder) before the MDN is answered' +
         (bigStack
-          ? `; run with a ${LIBAS2_STACK_KB / 1024} MiB stack (ulimit -s ${LIBAS2_STACK_KB}, node --stack-size=${LIBAS2_STACK_KB - 4096}): with Node's default stack libas2 fails on every payload above ~125 KB ` +
+          ? `; run with a ${LIBAS2_STACK_KB / 1024} MiB stack (ulimit -s ${LIBAS2_STACK_KB}, ` +
+            `node --stack-size=${LIBAS2_STACK_KB - 4096}): with Node's default stack libas2 fails on every payload above ~125 KB ` +
             "(emailjs-mime-parser's String.fromCharCode.apply over the decrypted entity: RangeError, MDN failed/failure=Maximum call stack size exceeded)"
           : ''),
       "peak RSS: the libas2 receiver's VmHWM at the last MDN",
@@ -578,7 +588,8 @@ async function libas2Row(job: Job): Promise<WorkerResult> {
     const lenient = m.ready.warmup.lenient + m.done.lenient;
     if (lenient)
       notes.push(
-        `${lenient} of ${total} MDNs verify only without the CRLF that ends the signed report (libas2 signs it so; openssl smime -verify and our parseMdn refuse them): the load accepts them, as libas2's own verify does`,
+        `${lenient} of ${total} MDNs verify only without the CRLF that ends the signed report (libas2 signs it so; ` +
+          `openssl smime -verify and our parseMdn refuse them): the load accepts them, as libas2's own verify does`,
       );
     const want = new Map(m.ready.messages.map((x) => [x.sha256, x]));
     const files = existsSync(payloads) ? readdirSync(payloads) : [];
@@ -610,7 +621,8 @@ async function libas2Row(job: Job): Promise<WorkerResult> {
     if (m.hwm === undefined) warn('could not read VmHWM of the libas2 receiver');
     if (notes.every((x) => !x.startsWith('WARNING'))) {
       notes.push(
-        `checked: every MDN signed by the receiver's key, processed, for our Message-ID, with our MIC; ${files.length} payload files, each a payload sent (${exact} as sent, ${withCrlf} with the CRLF); receiver exit 0 after SIGTERM`,
+        `checked: every MDN signed by the receiver's key, processed, for our Message-ID, with our MIC; ` +
+          `${files.length} payload files, each a payload sent (${exact} as sent, ${withCrlf} with the CRLF); receiver exit 0 after SIGTERM`,
       );
     }
     return {
@@ -654,9 +666,12 @@ function boundRow(): WorkerResult {
   const notes = [
     `${version}, openssl speed -seconds 2 -mr rsa2048 (one process): ${sign.toFixed(0)} signs/s and ${verify.toFixed(0)} verifies/s over its CPU time ` +
       `(${r1 ? `${r1[1]} signs in ${r1[2]} s CPU` : '?'}, ${r2 ? `${r2[1]} verifies in ${r2[2]} s CPU` : '?'}, ${seconds.toFixed(1)} s wall)`,
-    `receiving a signed and encrypted message with a signed MDN takes one RSA private-key operation to unwrap the content-encryption key, one verify and one sign (for the MDN): ` +
-      `1 / (2 / ${sign.toFixed(0)} + 1 / ${verify.toFixed(0)}) = ${bound.toFixed(0)} messages/s per core, the RSA work alone (no AES, SHA-256, MIME, HTTP or storage); ` +
-      `not multiplied by the cores: each receiver here is one Node process doing its RSA on its main thread, and the other core runs the load process; over both cores it would be ${(2 * bound).toFixed(0)}`,
+    `receiving a signed and encrypted message with a signed MDN takes one RSA private-key operation to unwrap ` +
+      `the content-encryption key, one verify and one sign (for the MDN): ` +
+      `1 / (2 / ${sign.toFixed(0)} + 1 / ${verify.toFixed(0)}) = ${bound.toFixed(0)} messages/s per core, ` +
+      `the RSA work alone (no AES, SHA-256, MIME, HTTP or storage); ` +
+      `not multiplied by the cores: each receiver here is one Node process doing its RSA on its main thread, ` +
+      `and the other core runs the load process; over both cores it would be ${(2 * bound).toFixed(0)}`,
   ];
   return {
     ok: true,

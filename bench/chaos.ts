@@ -163,7 +163,8 @@ async function storeFacts(url: string): Promise<StoreFacts> {
     );
     const outboundDuplicates = (
       await store.query<Array<{ p: string; c: string; n: number | string }>>(
-        `SELECT partnerId AS p, controlNumber AS c, COUNT(*) AS n FROM ${q('interchange')} WHERE direction = 'out' GROUP BY partnerId, controlNumber HAVING COUNT(*) > 1`,
+        `SELECT partnerId AS p, controlNumber AS c, COUNT(*) AS n FROM ${q('interchange')} WHERE direction = 'out' ` +
+          `GROUP BY partnerId, controlNumber HAVING COUNT(*) > 1`,
       )
     ).map((r) => ({ partner: r.p, control: r.c, n: Number(r.n) }));
     const open = Object.fromEntries(
@@ -361,7 +362,10 @@ export function account(
     );
   if (total.explained) {
     notes.push(
-      `${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: the node died after the sink took the POST and before it recorded the delivery, so the job ran again (at-least-once delivery; the gateway cannot know); the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`,
+      `${total.explained} document(s) delivered twice, each with a kill -9 between the two copies: ` +
+        `the node died after the sink took the POST and before it recorded the delivery, ` +
+        `so the job ran again (at-least-once delivery; the gateway cannot know); ` +
+        `the first copies arrived ${(Math.max(0, Math.min(...gaps)) / 1000).toFixed(1)}-${(Math.max(...gaps) / 1000).toFixed(1)} s before the kill`,
     );
   }
   if (acksTwice)
@@ -706,7 +710,8 @@ async function main(): Promise<void> {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(
-      `${(e as Error).message}\nusage: npm run chaos -- --db sqlite|mariadb [--kills 8] [--nodes 1|2] [--seed N] [--rate MSG/S] [--processes N] [--timeout S] [--drain S] [--keep] [--json]\n`,
+      `${(e as Error).message}\nusage: npm run chaos -- --db sqlite|mariadb [--kills 8] [--nodes 1|2] [--seed N] ` +
+        `[--rate MSG/S] [--processes N] [--timeout S] [--drain S] [--keep] [--json]\n`,
     );
     process.exit(2);
   }

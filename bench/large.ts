@@ -81,7 +81,8 @@ export function largeFile(mb = largeMb()): LargeFile {
       const sets = Math.min(SETS_PER_INTERCHANGE, transactions - n);
       writeSync(
         fd,
-        `ISA*00*          *00*          *ZZ*${'BULK'.padEnd(15)}*ZZ*${'OURCOMPANY'.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*P*>~\nGS*PO*BULK*OURCOMPANY*20240102*1230*${ic}*X*004010~\n`,
+        `ISA*00*          *00*          ` +
+          `*ZZ*${'BULK'.padEnd(15)}*ZZ*${'OURCOMPANY'.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*P*>~\nGS*PO*BULK*OURCOMPANY*20240102*1230*${ic}*X*004010~\n`,
       );
       for (let t = 1; t <= sets; t++) {
         const st = String(t).padStart(4, '0');
@@ -291,15 +292,20 @@ async function e2eRow(job: Job, f: LargeFile, db: Scratch): Promise<WorkerResult
     const stop = await gw.stop();
     const problems = readLog(gw.logPath).filter((l) => (l.level ?? 30) >= 40);
     const notes = [
-      `${(f.bytes / MiB).toFixed(0)} MB of X12 850s (${f.transactions} sets of ~1 MiB in ${f.interchanges} interchanges), the real gateway (workers: 2, SQLite, payloads in files), ` +
-        `file inbox; processed streamed: every set recorded, a 997 per interchange to a file endpoint${rawRoute() ? ', each interchange once by a raw route (BENCH_LARGE_ROUTE=raw)' : ', no route (BENCH_LARGE_ROUTE=raw adds one)'}; peak RSS is the gateway's VmHWM`,
+      `${(f.bytes / MiB).toFixed(0)} MB of X12 850s (${f.transactions} sets of ~1 MiB in ${f.interchanges} interchanges), ` +
+        `the real gateway (workers: 2, SQLite, payloads in files), ` +
+        `file inbox; processed streamed: every set recorded, ` +
+        `a 997 per interchange to a file ` +
+        `endpoint${rawRoute() ? ', each interchange once by a raw route (BENCH_LARGE_ROUTE=raw)' : ', no route (BENCH_LARGE_ROUTE=raw adds one)'}; ` +
+        `peak RSS is the gateway's VmHWM`,
       `gateway: ${perCpu(f.bytes, cpu)} (its child processes included); peak RSS column: the gateway process's VmHWM; ` +
         `${rss.children.size} child process(es) ran the process job: their peak RSS ${rss.childPeak.toFixed(0)} MB (VmHWM sampled every ${POLL_MS} ms); ` +
         `gateway + child processes at once, sampled: ${rss.sumPeak.toFixed(0)} MB; from the first 997 on: ${rss.processingPeak.toFixed(0)} MB`,
     ];
     if (!done)
       notes.push(
-        `WARNING: stopped waiting after ${seconds.toFixed(0)} s: ${countFiles(join(dir, 'out/acks'))} of ${f.interchanges} 997s, ${countFiles(join(dir, 'out/archive'))} raw interchanges`,
+        `WARNING: stopped waiting after ${seconds.toFixed(0)} s: ` +
+          `${countFiles(join(dir, 'out/acks'))} of ${f.interchanges} 997s, ${countFiles(join(dir, 'out/archive'))} raw interchanges`,
       );
     if (stop.code !== 0)
       notes.push(`WARNING: the gateway exited with ${stop.signal ?? `code ${stop.code}`} after SIGTERM`);

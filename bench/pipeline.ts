@@ -443,7 +443,8 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
       firstDelivery: s(sink.first || stoppedAt),
     };
     const notes = [
-      `${total} X12 850s in ${files} files of ${perFile} (one interchange each, ${(bytes / 1024 / 1024).toFixed(1)} MB), the real gateway (workers: 2 in each of ${PROCESSES} process${PROCESSES === 1 ? '' : 'es'}), ` +
+      `${total} X12 850s in ${files} files of ${perFile} (one interchange each, ${(bytes / 1024 / 1024).toFixed(1)} MB), ` +
+        `the real gateway (workers: 2 in each of ${PROCESSES} process${PROCESSES === 1 ? '' : 'es'}), ` +
         `file inbox polled every 100 ms (minAge 100 ms), one 997 per file to a file endpoint, each 850 mapped by JSONata and POSTed to a local HTTP sink, ` +
         `payloads ${payloadsSetting() === 'database' ? 'in the database (BENCH_PIPELINE_PAYLOADS=database)' : 'in files'}; ` +
         `timed from the first file dropped until the sink had every document and the ack folder every 997`,
@@ -453,7 +454,8 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
     ];
     if (!complete) {
       notes.push(
-        `time budget: stopped waiting after ${(budgetMs / 1000).toFixed(0)} s with ${sink.count} of ${total} documents delivered and ${ackFiles} of ${files} 997s; tx/s is over what was delivered`,
+        `time budget: stopped waiting after ${(budgetMs / 1000).toFixed(0)} s with ${sink.count} of ${total} ` +
+          `documents delivered and ${ackFiles} of ${files} 997s; tx/s is over what was delivered`,
       );
     }
     const warn = (w: string) => notes.push(`WARNING: ${w}`);
@@ -476,7 +478,8 @@ async function run(job: Job, db: Scratch): Promise<WorkerResult> {
     }
     if (complete && notes.every((n) => !n.startsWith('WARNING'))) {
       notes.push(
-        `checked: ${sink.pos.size} distinct mapped orders at the sink, ${ackFiles} 997 files, ${check.inbound.delivered} inbound edi_transaction rows delivered, ` +
+        `checked: ${sink.pos.size} distinct mapped orders at the sink, ${ackFiles} 997 files, ` +
+          `${check.inbound.delivered} inbound edi_transaction rows delivered, ` +
           `${check.deliveries.delivered} deliveries delivered, every job done, gateway exit 0 after SIGTERM`,
       );
     }

@@ -142,7 +142,9 @@ function jobs(m: Manifest, sets?: LargeFile): Job[] {
       sliceBytes: m.slice.bytes,
       expectedTransactions: m.slice.transactions,
       expectedSegments: m.slice.segments,
-      note: `strict whole-string parse of a ${sliceMb} MB slice (whole interchanges of the first variant), not the whole suite: it holds every segment object at once`,
+      note:
+        `strict whole-string parse of a ${sliceMb} MB slice (whole interchanges of the first variant), ` +
+        `not the whole suite: it holds every segment object at once`,
     },
     setsRow('edi-gateway canonical', 'ours-canonical', 'every segment decoded, no profile'),
     setsRow('edi-gateway full', 'ours-full', 'canonical + loop tree + profile validation'),
@@ -523,7 +525,13 @@ async function measure(job: Job): Promise<Row> {
       ? `${row.opsPerSec.toFixed(job.suite === 'as2' ? 1 : 0)} ${unit}/s`
       : `${row.mbPerSec.toFixed(1)} MB/s`;
   log(
-    `${job.suite} / ${job.impl}: ${best.ok ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s` : best.skipped ? best.error : 'failed'}`,
+    `${job.suite} / ${job.impl}: ${
+      best.ok
+        ? `${speed}, ${row.peakRssMb.toFixed(0)} MB RSS, ${best.seconds.toFixed(2)} s`
+        : best.skipped
+          ? best.error
+          : 'failed'
+    }`,
   );
   return row;
 }
@@ -540,7 +548,9 @@ function relate(rows: Row[]): void {
     if (r.suite === 'pipeline') {
       r.ratio = r.opsPerSec / PIPELINE_TARGET_TX_S;
       r.vsBots = r.opsPerSec / BOTS_PUBLISHED_MSG_S;
-      const vs = `vs baseline: tx/s over the ${PIPELINE_TARGET_TX_S} tx/s target; ${r.vsBots.toFixed(1)}x Bots' ~${BOTS_PUBLISHED_MSG_S} messages/s (Bots' published figure, not measured here)`;
+      const vs =
+        `vs baseline: tx/s over the ${PIPELINE_TARGET_TX_S} tx/s target; ` +
+        `${r.vsBots.toFixed(1)}x Bots' ~${BOTS_PUBLISHED_MSG_S} messages/s (Bots' published figure, not measured here)`;
       r.note = r.note ? `${r.note}; ${vs}` : vs;
       continue;
     }

@@ -484,7 +484,9 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
       const durable = rowTime(rows[0].receivedAt);
       const before = samples.filter((s) => s.t <= durable);
       if (before.length) peak = Math.max(...before.map((s) => s.hwm));
-      rss = `the gateway's VmHWM, the last ${POLL_MS} ms sample before the message's receivedAt (payload durable): the process job reads a message whole afterwards`;
+      rss =
+        `the gateway's VmHWM, the last ${POLL_MS} ms sample before the message's receivedAt (payload durable): ` +
+        `the process job reads a message whole afterwards`;
       const until = Date.now() + PROCESS_WAIT_MS;
       let jobs = msgs.processJobs();
       while (Date.now() < until && gw.running && !(jobs.done || jobs.dead)) {
@@ -493,7 +495,8 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
       }
       const after = vmHwmMb(pid);
       notes.push(
-        `after the commit the process job (${fmtCounts(jobs)}) took the gateway's VmHWM to ${after?.toFixed(0) ?? '?'} MB: it reads the whole payload into memory (store.payload) and parses it`,
+        `after the commit the process job (${fmtCounts(jobs)}) took the gateway's VmHWM to ${after?.toFixed(0) ?? '?'} MB: ` +
+          `it reads the whole payload into memory (store.payload) and parses it`,
       );
     }
     const stop = await gw.stop();
@@ -505,13 +508,19 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     const committed = committedAt ? `${secs(committedAt - t0)} s` : `not all within ${BUDGET_MS / 1000} s`;
     notes.unshift(
       big
-        ? `one file of ${mb(input.bytes).toFixed(0)} MB, one OpenSSH sftp -b client: put as .part, then rename (taken in on the rename, answered after the commit); ` +
+        ? `one file of ${mb(input.bytes).toFixed(0)} MB, one OpenSSH sftp -b client: put as .part, ` +
+            `then rename (taken in on the rename, answered after the commit); ` +
             `timed from the client start until its message row was committed (${committed}; the client exited at ${secs(clientsExited)} s); ` +
-            `the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s (${upload?.at ? (mb(input.bytes) / ((upload.at - t0) / 1000)).toFixed(1) : '?'} MB/s), ` +
-            `the rest is the intake on the rename (hashed as the WRITEs arrived and fsynced at the close, so the upload is linked into the payload store, the folder fsynced, the message committed); cipher ${cipher}`
-        : `${n} files of ${job.fileBytes ?? 5120} bytes (X12 850s), ${clients} parallel OpenSSH sftp -b clients of ${Math.ceil(n / clients)} files each, each file put as NAME.part then renamed to NAME ` +
-            `(taken in on the rename, answered after the commit); timed from the first client start until the message table held all ${n} (polled every ${POLL_MS} ms): ${committed}; ` +
-            `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)}` +
+            `the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s ` +
+            `(${upload?.at ? (mb(input.bytes) / ((upload.at - t0) / 1000)).toFixed(1) : '?'} MB/s), ` +
+            `the rest is the intake on the rename (hashed as the WRITEs arrived and fsynced at the close, ` +
+            `so the upload is linked into the payload store, the folder fsynced, the message committed); cipher ${cipher}`
+        : `${n} files of ${job.fileBytes ?? 5120} bytes (X12 850s), ` +
+            `${clients} parallel OpenSSH sftp -b clients of ${Math.ceil(n / clients)} files each, each file put as NAME.part then renamed to NAME ` +
+            `(taken in on the rename, answered after the commit); ` +
+            `timed from the first client start until the message table held all ${n} (polled every ${POLL_MS} ms): ${committed}; ` +
+            `the clients had all exited at ${secs(clientsExited)} s; cipher ${cipher}; no routes or acks, ` +
+            `but the workers parse and record each file meanwhile (process jobs at the last commit: ${fmtCounts(jobsAtCommit)}` +
             `${warm ? `, ${warm} of them the warm-up's` : ''})${warmNote(warm, clients)}`,
       `peak RSS: ${rss}`,
     );
@@ -536,7 +545,8 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
       );
     if (committedAt && notes.every((x) => !x.startsWith('WARNING'))) {
       notes.push(
-        `checked: ${rows.length === 1 ? 'one message row, the file' : `${rows.length} message rows, each a file`} uploaded (name and sha256), inbox/ empty, every client exit 0, gateway exit 0 after SIGTERM`,
+        `checked: ${rows.length === 1 ? 'one message row, the file' : `${rows.length} message rows, each a file`} uploaded ` +
+          `(name and sha256), inbox/ empty, every client exit 0, gateway exit 0 after SIGTERM`,
       );
     }
     const detail: SftpDetail = { server: 'gateway', clientsExited: secs(clientsExited), cipher, rss };
@@ -831,12 +841,18 @@ async function sshdRow(job: Job, big: boolean, settle: number): Promise<WorkerRe
     }
     notes.push(
       big
-        ? `OpenSSH's sshd (${version}, internal-sftp chrooted, from peers/conf/sshd_config) receiving the same file from the same client and commands (put .part, rename); ` +
-            `sshd has no commit: timed until the client exited (written, not fsynced); the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s; cipher ${cipher}`
-        : `OpenSSH's sshd (${version}, internal-sftp chrooted, LogLevel VERBOSE and internal-sftp -l INFO as in peers/conf/sshd_config) receiving the same ${n} files from the same ${clients} clients and commands (put .part, rename); ` +
+        ? `OpenSSH's sshd (${version}, internal-sftp chrooted, ` +
+            `from peers/conf/sshd_config) receiving the same file from the same client and commands (put .part, rename); ` +
+            `sshd has no commit: timed until the client exited (written, not fsynced); ` +
+            `the upload was whole on the server at ${upload?.at ? secs(upload.at - t0) : '?'} s; cipher ${cipher}`
+        : `OpenSSH's sshd (${version}, internal-sftp chrooted, ` +
+            `LogLevel VERBOSE and internal-sftp -l INFO as in peers/conf/sshd_config) receiving the same ${n} files from ` +
+            `the same ${clients} clients and commands (put .part, rename); ` +
             `sshd has no commit: timed until the last client exited (written, not fsynced); cipher ${cipher}${warmNote(warm, clients)}`,
-      `peak RSS: the largest sum of VmRSS over sshd's listener and per-connection processes (${sampler.maxProcs} at most at once, ${sampler.seen} in all), sampled every ${SSHD_SAMPLE_MS} ms; ` +
-        `RSS counts shared pages (libc, libcrypto, sshd itself) once per process: the largest sum of Pss (each shared page split among its sharers) was ${sampler.maxPss.toFixed(0)} MB; ` +
+      `peak RSS: the largest sum of VmRSS over sshd's listener and per-connection processes ` +
+        `(${sampler.maxProcs} at most at once, ${sampler.seen} in all), sampled every ${SSHD_SAMPLE_MS} ms; ` +
+        `RSS counts shared pages (libc, libcrypto, sshd itself) once per process: ` +
+        `the largest sum of Pss (each shared page split among its sharers) was ${sampler.maxPss.toFixed(0)} MB; ` +
         `the sum of each process's VmHWM ${sampler.sumHwm.toFixed(0)} MB, the largest one process ${sampler.maxHwm.toFixed(1)} MB`,
     );
     notes.push(...clientProblems(ends));
@@ -899,7 +915,8 @@ export async function sftpRow(job: Job): Promise<WorkerResult> {
     if (settle > 0)
       r.notes = [
         ...(r.notes ?? []),
-        `timed ${Math.round(settle / 1000)} s after the warm-up and the previous row, so that the inodes they freed had aged (ext4 without a journal skips recently freed inodes, at a cost, when making files)`,
+        `timed ${Math.round(settle / 1000)} s after the warm-up and the previous row, ` +
+          `so that the inodes they freed had aged (ext4 without a journal skips recently freed inodes, at a cost, when making files)`,
       ];
     return r;
   } catch (e) {

@@ -275,19 +275,22 @@ export async function soak(options: Partial<SoakOptions>): Promise<SoakResult> {
 
 export function formatSoak(r: SoakResult): string {
   const lines = [
-    `soak: ${r.options.db}, ${r.options.minutes} min at ${r.options.rate} msg/s: ${r.sent} sent, ${r.receipts} receipts, ${r.delivered} delivered, ${r.lost} lost`,
+    `soak: ${r.options.db}, ${r.options.minutes} min at ${r.options.rate} msg/s: ${r.sent} sent, ${r.receipts} receipts, ` +
+      `${r.delivered} delivered, ${r.lost} lost`,
     '     s   RSS MB    sent  delivered',
     ...r.samples.map(
       (s) =>
         `${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.sent).padStart(7)} ${String(s.delivered).padStart(10)}`,
     ),
-    `after the warm-up: baseline ${r.baselineMb.toFixed(1)} MB, peak ${r.peakAfterWarmupMb.toFixed(1)} MB, growth ${r.growthMb.toFixed(1)} MB (limit ${r.options.limitMb}), slope ${r.slopeMbPerMin.toFixed(2)} MB/min`,
+    `after the warm-up: baseline ${r.baselineMb.toFixed(1)} MB, peak ${r.peakAfterWarmupMb.toFixed(1)} MB, ` +
+      `growth ${r.growthMb.toFixed(1)} MB (limit ${r.options.limitMb}), slope ${r.slopeMbPerMin.toFixed(2)} MB/min`,
   ];
   if (r.heap) {
     lines.push('heap growth between the snapshots (warm-up end → end), by self size:');
     for (const h of r.heap)
       lines.push(
-        `  ${h.name.slice(0, 60).padEnd(60)} ${String(h.count[0]).padStart(8)} → ${String(h.count[1]).padStart(8)}  ${h.sizeMb[0].toFixed(2).padStart(8)} → ${h.sizeMb[1].toFixed(2).padStart(8)} MB`,
+        `  ${h.name.slice(0, 60).padEnd(60)} ${String(h.count[0]).padStart(8)} → ${String(h.count[1]).padStart(8)}  ` +
+          `${h.sizeMb[0].toFixed(2).padStart(8)} → ${h.sizeMb[1].toFixed(2).padStart(8)} MB`,
       );
   }
   lines.push(...r.failures.map((f) => `FAIL: ${f}`), r.ok ? 'OK' : 'NOT OK');
@@ -321,7 +324,8 @@ async function main(): Promise<void> {
     }
   } catch (e) {
     process.stderr.write(
-      `${(e as Error).message}\nusage: npm run soak -- --minutes N [--db sqlite|mariadb] [--rate MSG/S] [--warmup MIN] [--limit MB] [--heap] [--keep] [--json]\n`,
+      `${(e as Error).message}\nusage: npm run soak -- --minutes N [--db sqlite|mariadb] [--rate MSG/S] ` +
+        `[--warmup MIN] [--limit MB] [--heap] [--keep] [--json]\n`,
     );
     process.exit(2);
   }

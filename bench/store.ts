@@ -225,7 +225,8 @@ async function jobsRow(job: Job, db: Scratch): Promise<WorkerResult> {
     const notes = [
       `${n} jobs, ${QUEUE_WORKERS} worker processes claiming ${CLAIM_BATCH} at a time (${LEASE_MS / 1000} s lease) and completing each; ` +
         `${seconds.toFixed(2)} s from start to last completion; per process ${results.map((r) => r.completed).join(' + ')}; ` +
-        `${results.reduce((s, r) => s + r.claims, 0)} claims, ${results.reduce((s, r) => s + r.emptyClaims, 0)} of them empty while jobs were queued (retried after 5 ms); ` +
+        `${results.reduce((s, r) => s + r.claims, 0)} claims, ` +
+        `${results.reduce((s, r) => s + r.emptyClaims, 0)} of them empty while jobs were queued (retried after 5 ms); ` +
         `peak RSS is the larger worker's`,
     ];
     if (completed !== n) notes.push(`WARNING: ${completed} completions for ${n} jobs`);
@@ -316,7 +317,8 @@ async function recordsRow(job: Job, db: Scratch): Promise<WorkerResult> {
     const seconds = Number(ns) / 1e9;
     const inTable = await store.ds.getRepository(TransactionRecord).count();
     const notes = [
-      `${files} files of ${perFile} X12 850s (${(bytes / files / 1024).toFixed(0)} KiB each), payloads ${payloads === 'file' ? 'in files (written and fsynced per file)' : 'in the database (LONGBLOB)'}; ` +
+      `${files} files of ${perFile} X12 850s (${(bytes / files / 1024).toFixed(0)} KiB each), ` +
+        `payloads ${payloads === 'file' ? 'in files (written and fsynced per file)' : 'in the database (LONGBLOB)'}; ` +
         `timed: receive + recordInterchange (2 transactions a file), parse untimed; ${(files / seconds).toFixed(1)} files/s`,
     ];
     if (records !== files * perFile)

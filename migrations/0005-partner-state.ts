@@ -11,14 +11,17 @@ export class PartnerState1765100000000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
     if (qr.connection.options.type === 'better-sqlite3') {
       await qr.query(
-        'CREATE TABLE "partner_state" ("partnerId" varchar(64) PRIMARY KEY NOT NULL, "paused" boolean NOT NULL, "changedBy" varchar(128), "reason" varchar(255), "changedAt" datetime(3) NOT NULL)',
+        'CREATE TABLE "partner_state" ("partnerId" varchar(64) PRIMARY KEY NOT NULL, "paused" boolean NOT NULL, ' +
+          '"changedBy" varchar(128), "reason" varchar(255), "changedAt" datetime(3) NOT NULL)',
       );
       await qr.query(
         'CREATE INDEX "ix_message_partner_direction" ON "message" ("partnerId", "direction", "receivedAt")',
       );
     } else {
       await qr.query(
-        'CREATE TABLE `partner_state` (`partnerId` varchar(64) NOT NULL, `paused` tinyint NOT NULL, `changedBy` varchar(128) NULL, `reason` varchar(255) NULL, `changedAt` datetime(3) NOT NULL, PRIMARY KEY (`partnerId`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
+        'CREATE TABLE `partner_state` (`partnerId` varchar(64) NOT NULL, `paused` tinyint NOT NULL, ' +
+          '`changedBy` varchar(128) NULL, `reason` varchar(255) NULL, `changedAt` datetime(3) NOT NULL, ' +
+          'PRIMARY KEY (`partnerId`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
       );
       await qr.query(
         'CREATE INDEX `ix_message_partner_direction` ON `message` (`partnerId`, `direction`, `receivedAt`)',

@@ -106,7 +106,15 @@ export const catalogue = {
       'the translation drops data of the source transaction set (a warning event; the document is dead-lettered on a strict route)',
   },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
-  EDIGW_NOT_DEAD: { kind: 'usage', message: 'only a dead-lettered delivery can be replayed' },
+  EDIGW_NOT_DEAD: {
+    kind: 'usage',
+    message: 'only a dead-lettered delivery, or a message whose processing was dead-lettered, can be replayed',
+  },
+  EDIGW_ALREADY_PROCESSED: {
+    kind: 'usage',
+    message:
+      'this message was processed already: processing it again would record, acknowledge and route it twice, so it is refused',
+  },
   EDIGW_TRANSPORT_CONFIG_INVALID: {
     kind: 'config',
     message: "the partner file's settings for this transport cannot be used",
@@ -201,7 +209,8 @@ export const catalogue = {
   EDIGW_SFTP_HOST_KEY_MISMATCH: {
     kind: 'dead',
     message:
-      "the server's host key is not the pinned one (hostKey): it may not be the partner's server; if the partner changed its key, check the new one with them and update the hostKey file",
+      "the server's host key is not the pinned one (hostKey): it may not be the partner's server; " +
+      'if the partner changed its key, check the new one with them and update the hostKey file',
   },
   EDIGW_SFTP_AUTH: { kind: 'dead', message: 'the SFTP server refused our login' },
   EDIGW_SFTP_DENIED: { kind: 'dead', message: 'the SFTP server denied permission' },

@@ -33,6 +33,7 @@ import { intake, intakeFile, intakeFiles, seenInStore } from './pipeline/intake'
 import { transportConfig } from './pipeline/transport-settings';
 import { sendDocument } from './pipeline/send';
 import { replayDelivery } from './pipeline/deliver';
+import { processingState, replayProcessing } from './pipeline/replay-process';
 import { scheduleMaintenance } from './pipeline/maintenance';
 import { listeners } from './pipeline/listeners';
 import { expiringCertificates } from './pipeline/as2';
@@ -226,7 +227,8 @@ function adminApp(
     partnerExists: (id) => partners.get(id) !== undefined,
     submit: async (i) => {
       const r = await intake(ctx, {
-        transport: 'http',
+        // Its own label, not `http`: that is the outbound HTTP endpoint's kind (docs/admin-api.md).
+        transport: 'api',
         partnerId: i.partnerId,
         bytes: i.bytes,
         fileName: i.fileName ?? null,
@@ -285,6 +287,12 @@ function adminApp(
         ctx.kick?.();
         return { id: d.id, messageId: d.messageId, partnerId: d.partnerId, status: d.status };
       },
+      replayProcessing: async (id) => {
+        const r = await replayProcessing(ctx, id);
+        ctx.kick?.();
+        return r;
+      },
+      processingState: (id) => processingState(store, id),
     },
     partners: {
       list: () => partnersHealth(ctx, pollers),

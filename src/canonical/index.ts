@@ -1,22 +1,13 @@
 import type { Standard, Transaction } from '../edi/model';
 import type { DocumentKind } from './kind';
-import { type PurchaseOrder, purchaseOrder } from './purchase-order';
-import { invoice } from './invoice';
-import { shipNotice } from './ship-notice';
-import { orderResponse } from './order-response';
+import type { PurchaseOrder } from './purchase-order';
+import { documentFor, purchaseOrder } from './documents';
 import { checkWith } from './schemas';
 
 export * from './purchase-order';
 export type { DocumentPurpose } from './common';
 export type { DocumentKind, DocumentName } from './kind';
-export {
-  type Invoice,
-  type InvoiceLine,
-  type InvoiceRole,
-  type InvoiceType,
-  type PaymentTerms,
-  invoice,
-} from './invoice';
+export { type Invoice, type InvoiceLine, type InvoiceRole, type InvoiceType, type PaymentTerms } from './invoice';
 export {
   type ShipNotice,
   type ShipNoticeRole,
@@ -26,15 +17,8 @@ export {
   type ShippedPack,
   type Mark,
   type Measurement,
-  shipNotice,
 } from './ship-notice';
-export {
-  type LineStatus,
-  type OrderResponse,
-  type ResponseLine,
-  type ResponseStatus,
-  orderResponse,
-} from './order-response';
+export { type LineStatus, type OrderResponse, type ResponseLine, type ResponseStatus } from './order-response';
 export { fromX12_850, toX12_850 } from './x12-850';
 export { fromOrders, toOrders } from './edifact-orders';
 export { fromX12_810, toX12_810 } from './x12-810';
@@ -45,18 +29,7 @@ export { fromX12_855, toX12_855 } from './x12-855';
 export { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 export { edifactInterchange, x12Interchange, type EnvelopeOptions, type Message } from './envelope';
 export { invoiceSchema, issuePath, orderResponseSchema, purchaseOrderSchema, shipNoticeSchema } from './schemas';
-
-/** Every canonical business document the gateway knows: the one list that binds transaction types to maps. */
-export const documents: readonly DocumentKind[] = [purchaseOrder, invoice, shipNotice, orderResponse];
-
-/** The kind that reads a transaction of this standard and type, where one ships. */
-export function documentFor(standard: Standard, type: string): DocumentKind | undefined {
-  return documents.find((d) => d[standard].type === type);
-}
-
-export function documentNamed(name: string): DocumentKind | undefined {
-  return documents.find((d) => d.name === name);
-}
+export { documents, documentFor, documentNamed, invoice, orderResponse, purchaseOrder, shipNotice } from './documents';
 
 /**
  * Validates a canonical document (e.g. from JSON or a map) against its kind's schema; issues are located

@@ -4,15 +4,11 @@
  * each field comes from and what is not carried).
  */
 
-import type { DocumentKind } from './kind';
 import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
-import { invoiceSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
 import type { LineDetails } from './line-details';
 
 export type { PaymentTerms } from './common';
-import { fromX12_810, toX12_810 } from './x12-810';
-import { fromInvoic, toInvoic } from './edifact-invoic';
 
 /** What the invoice claims: X12 BIG07 (640) / EDIFACT BGM C002 1001. */
 export type InvoiceType = 'invoice' | 'credit' | 'debit' | 'consolidated';
@@ -90,10 +86,3 @@ export interface Invoice {
   /** General notes as text (X12 NTE GEN / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];
 }
-
-export const invoice: DocumentKind<Invoice> = {
-  name: 'Invoice',
-  schema: invoiceSchema,
-  x12: { type: '810', functionalId: 'IN', version: '004010', read: fromX12_810, write: toX12_810 },
-  edifact: { type: 'INVOIC', version: 'D96A', read: fromInvoic, write: toInvoic },
-};

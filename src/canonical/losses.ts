@@ -1,7 +1,7 @@
 import type { Element, LoopNode, Segment, SegmentNode, Standard, Transaction, Value } from '../edi/model';
 import { text } from '../edi/model';
 import type { CompiledLoop, ProfileSet } from '../edi/profile/profile-set';
-import { segmentNode, validateTransaction } from '../edi/profile/validate';
+import { validateTransaction } from '../edi/profile/validate';
 import { checkWith } from './schemas';
 import type { DocumentKind } from './kind';
 import { changedCodes } from './changed-codes';
@@ -390,7 +390,7 @@ export async function translationLosses(
     paths ??= treePaths(tree);
     const path = paths.get(at.node);
     if (!path) return variant(segments);
-    return { ...tx, segments, errors: [], tree: replaceNode(tree, path, segmentNode(seg, at.def.checks)) };
+    return { ...tx, segments, errors: [], tree: replaceNode(tree, path, at.def.node(seg.elements, seg.id)) };
   };
   // The first run, the baseline, is always made.
   let left = (source.budget ?? PROBE_BUDGET) + tx.segments.length;
@@ -572,7 +572,8 @@ export async function translationLosses(
         value: c.from,
         changedTo: c.to,
         reason: ownWriter.has(`${c.index} ${c.element} ${c.component} ${c.to}`)
-          ? `the document reads ${JSON.stringify(c.from)} as it reads ${JSON.stringify(c.to)}, so the ${targetName} written from it gives back ${JSON.stringify(c.to)}`
+          ? `the document reads ${JSON.stringify(c.from)} as it reads ${JSON.stringify(c.to)}, ` +
+            `so the ${targetName} written from it gives back ${JSON.stringify(c.to)}`
           : `the ${targetName} written from it gives back ${JSON.stringify(c.to)}`,
       });
     }

@@ -4,13 +4,9 @@
  * docs/canonical.md for the element each field comes from and what is not carried).
  */
 
-import type { DocumentKind } from './kind';
 import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
-import { orderResponseSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
 import type { LineDetails } from './line-details';
-import { fromX12_855, toX12_855 } from './x12-855';
-import { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
 
 /** The answer to the whole order: X12 BAK02 (587) / EDIFACT BGM 4343. */
 export type ResponseStatus = 'accepted' | 'changed' | 'rejected';
@@ -92,10 +88,3 @@ export interface OrderResponse {
   /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];
 }
-
-export const orderResponse: DocumentKind<OrderResponse> = {
-  name: 'OrderResponse',
-  schema: orderResponseSchema,
-  x12: { type: '855', functionalId: 'PR', version: '004010', read: fromX12_855, write: toX12_855 },
-  edifact: { type: 'ORDRSP', version: 'D96A', read: fromOrdrsp, write: toOrdrsp },
-};

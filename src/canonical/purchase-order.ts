@@ -4,16 +4,12 @@
  * element each field comes from and what is not carried).
  */
 
-import type { DocumentKind } from './kind';
 import type { Carrier, Charge, Equipment, MonetaryAmount, NoteEntry, Packaging, Tax } from './business';
 import type { OrderTypeName, RawCode } from './code-lists';
-import { purchaseOrderSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference } from './common';
 import type { LineDetails } from './line-details';
 import type { DeliveryTerms } from './delivery-terms';
 import type { LineSchedule } from './schedules';
-import { fromX12_850, toX12_850 } from './x12-850';
-import { fromOrders, toOrders } from './edifact-orders';
 
 export {
   CodeMap,
@@ -106,10 +102,3 @@ export interface PurchaseOrder {
   /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];
 }
-
-export const purchaseOrder: DocumentKind<PurchaseOrder> = {
-  name: 'PurchaseOrder',
-  schema: purchaseOrderSchema,
-  x12: { type: '850', functionalId: 'PO', version: '004010', read: fromX12_850, write: toX12_850 },
-  edifact: { type: 'ORDERS', version: 'D96A', read: fromOrders, write: toOrders },
-};

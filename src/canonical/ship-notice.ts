@@ -9,14 +9,10 @@
  * that reads `orders[].items` sees them all whatever the packing.
  */
 
-import type { DocumentKind } from './kind';
 import type { Carrier, Equipment, Packaging } from './business';
 import type { MarkQualifierName, MeasurementName, RawCode } from './code-lists';
-import { shipNoticeSchema } from './schemas';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, Reference, ReferenceQualifier } from './common';
 import type { LineDetails } from './line-details';
-import { fromX12_856, toX12_856 } from './x12-856';
-import { fromDesadv, toDesadv } from './edifact-desadv';
 
 /** Every document knows every role and reference kind (code-lists.ts); the names stay for the code that used them. */
 export type ShipNoticeRole = PartyRole;
@@ -118,10 +114,3 @@ export interface ShipNotice {
   packs?: ShippedPack[];
   orders: ShippedOrder[];
 }
-
-export const shipNotice: DocumentKind<ShipNotice> = {
-  name: 'ShipNotice',
-  schema: shipNoticeSchema,
-  x12: { type: '856', functionalId: 'SH', version: '004010', read: fromX12_856, write: toX12_856 },
-  edifact: { type: 'DESADV', version: 'D96A', read: fromDesadv, write: toDesadv },
-};

@@ -5,6 +5,7 @@ import { openContext, openView, runWorkerProcess, startGateway } from '../main';
 import { silentLogger } from '../pipeline/logger';
 import type { PipelineContext } from '../pipeline/context';
 import { deliverJob, replayDelivery, Senders } from '../pipeline/deliver';
+import { processingState, replayProcessing, type ReplayedProcessing } from '../pipeline/replay-process';
 import { sendDocument } from '../pipeline/send';
 import { simulate } from '../pipeline/simulate';
 import { DeliveryRecord } from '../store/entities';
@@ -90,7 +91,8 @@ function outcome({ d, paused }: { d: DeliveryRecord | null; paused?: boolean }, 
   if (!d) return false;
   if (paused) {
     io.err(
-      `edi-gateway: delivery ${d.id} to ${d.endpoint} waits: partner ${d.partnerId}'s outbound deliveries are paused; it goes when an operator resumes them (POST /api/partners/${d.partnerId}/resume)\n`,
+      `edi-gateway: delivery ${d.id} to ${d.endpoint} waits: partner ${d.partnerId}'s outbound deliveries are paused; ` +
+        `it goes when an operator resumes them (POST /api/partners/${d.partnerId}/resume)\n`,
     );
     return false;
   }
@@ -133,11 +135,6 @@ export async function sendCommand(
 }
 
 /**
- * `replay ID`: a dead-lettered delivery is queued again and tried at once. ID is the delivery's, its
- * outbound message's, or the id of what it was made from as the report and the console show it (an
- * inbound message or a transaction set: every dead letter of it is replayed).
- */
-/**
  * Who acts from the command line, for the audit trail: the operating-system user, as an operator (a
  * command that can open the store may act; there is no admin user to name).
  */
@@ -145,16 +142,29 @@ function cliActor(): Actor {
   return { name: `cli:${userInfo().username}`, role: 'operator', requestId: `cli-${process.pid}` };
 }
 
+/**
+ * `replay ID`: a dead-lettered delivery is queued again and tried at once. ID is the delivery's, its
+ * outbound message's, or the id of what it was made from as the report and the console show it (an
+ * inbound message or a transaction set: every dead letter of it is replayed). An inbound message whose
+ * processing was dead-lettered is queued to be processed again (a running gateway's workers do it,
+ * with their crash guard and, for a large payload, their child process); one processed already is
+ * refused with why.
+ */
 export async function replayCommand(id: string, o: { config?: string }, io: Io): Promise<number> {
   const ctx = await openContext({ configFile: configFile(o.config), logger: silentLogger });
   try {
     const direct = await ctx.store.read((m) => ctx.store.deliveries.byIdOrMessage(m, id));
     const targets = direct ? [id] : (await ctx.store.deliveries.deadOf(id)).map((d) => d.id);
-    if (targets.length === 0)
+    const reprocess = !direct && (await processingState(ctx.store, id)).state === 'dead';
+    if (reprocess) await replayedProcessing(ctx, await replayProcessing(ctx, id), io);
+    else if (targets.length === 0) {
+      // A message, processed or still waiting: replayProcessing refuses it and says why.
+      if (await ctx.store.message(id)) await replayProcessing(ctx, id);
       throw new GatewayError(
         'EDIGW_DELIVERY_NOT_FOUND',
         `replay ${id} (a delivery, an outbound message, or an inbound message or transaction set with a dead letter)`,
       );
+    }
     let ok = true;
     for (const target of targets) {
       const d = await replayDelivery(ctx, target);
@@ -176,6 +186,24 @@ export async function replayCommand(id: string, o: { config?: string }, io: Io):
   } finally {
     await ctx.store.close();
   }
+}
+
+/** Audits a processing replay from the command line and says what happens next. */
+async function replayedProcessing(ctx: PipelineContext, r: ReplayedProcessing, io: Io): Promise<void> {
+  await ctx.store.event({
+    ...auditEvent({
+      action: 'replay',
+      actor: cliActor(),
+      messageId: r.messageId,
+      partnerId: r.partnerId,
+      detail: { processing: r.replay, via: 'cli' },
+    }),
+    messageId: r.messageId,
+    partnerId: r.partnerId,
+  });
+  io.out(
+    `queued ${r.messageId} to be processed again (replay ${r.replay}); a running gateway processes it (edi-gateway start)\n`,
+  );
 }
 
 /** `simulate --partner ID FILE`: what the pipeline would do, with nothing stored or sent. */
@@ -209,13 +237,15 @@ export async function simulateCommand(
   } else {
     for (const ic of result) {
       io.out(
-        `interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`,
+        `interchange ${ic.controlNumber} (${ic.standard === 'x12' ? 'X12' : 'EDIFACT'}) from ${ic.sender} to ${ic.receiver}: ` +
+          `partner ${ic.partner ?? 'unknown'}${ic.refused ? `, REFUSED: ${ic.refused}` : ''}\n`,
       );
       for (const a of ic.acks)
         io.out(`  ack ${a.kind} ${a.status} → ${a.to ?? '(not sent: no acks.to)'}\n${indent(a.text, 4)}`);
       for (const t of ic.transactions) {
         io.out(
-          `  transaction ${t.type} ${t.controlNumber} (${t.version}): ${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`,
+          `  transaction ${t.type} ${t.controlNumber} (${t.version}): ` +
+            `${t.status === 'A' ? 'accepted' : t.status === 'E' ? 'accepted with errors' : 'rejected'}${t.tracked ? ` ${JSON.stringify(t.tracked)}` : ''}\n`,
         );
         for (const d of t.diagnostics) io.out(`    ${d}\n`);
         if (t.route)

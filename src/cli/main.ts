@@ -76,7 +76,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   program
     .command('replay')
     .description(
-      'send a dead-lettered delivery again (ID: the delivery or its outbound message; or the inbound message or transaction set, as the report and the console show them: all its dead letters)',
+      'send a dead-lettered delivery again (ID: the delivery or its outbound message; ' +
+        'or the inbound message or transaction set, as the report and the console show them: all its dead letters)',
     )
     .argument('<id>', 'delivery, message or transaction set id')
     .option('--config <file>', 'gateway.yaml to use')

@@ -19,11 +19,13 @@ const at = (d: Date) =>
 function lineageText(l: Lineage): string {
   const m = l.message;
   const out = [
-    `message ${m.id} ${m.direction} via ${m.transport}${m.partnerId ? ` (${m.partnerId})` : ''}: ${m.fileName ?? m.as2MessageId ?? '-'}, ${m.size} bytes, ${m.status}${m.error ? `: ${m.error}` : ''}, ${at(m.receivedAt)}`,
+    `message ${m.id} ${m.direction} via ${m.transport}${m.partnerId ? ` (${m.partnerId})` : ''}: ` +
+      `${m.fileName ?? m.as2MessageId ?? '-'}, ${m.size} bytes, ${m.status}${m.error ? `: ${m.error}` : ''}, ${at(m.receivedAt)}`,
   ];
   for (const ic of l.interchanges) {
     out.push(
-      `  interchange ${ic.controlNumber} ${ic.standard} ${ic.senderQualifier}:${ic.senderId} → ${ic.receiverQualifier}:${ic.receiverId}: ${ic.validation}, ack ${ic.ackStatus}`,
+      `  interchange ${ic.controlNumber} ${ic.standard} ${ic.senderQualifier}:${ic.senderId} → ` +
+        `${ic.receiverQualifier}:${ic.receiverId}: ${ic.validation}, ack ${ic.ackStatus}`,
     );
     for (const g of ic.groups) {
       out.push(`    group ${g.functionalId ?? '-'} ${g.controlNumber ?? '-'} (${g.version})`);
@@ -37,7 +39,8 @@ function lineageText(l: Lineage): string {
   for (const a of l.acks.sent) out.push(`  ack sent ${a.kind} ${a.status} (${at(a.createdAt)})`);
   for (const d of l.deliveries) {
     out.push(
-      `  delivery ${d.id} → ${d.endpoint}: ${d.status}, ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.status !== 'delivered' && d.lastError ? `: ${d.lastError}` : ''}`,
+      `  delivery ${d.id} → ${d.endpoint}: ${d.status}, ` +
+        `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.status !== 'delivered' && d.lastError ? `: ${d.lastError}` : ''}`,
     );
     for (const e of d.history) out.push(`      ${at(e.createdAt)} ${e.stage}${e.detail ? `: ${e.detail}` : ''}`);
   }

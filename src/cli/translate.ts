@@ -237,7 +237,8 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         const kind = documentFor(ic.standard, tx.type);
         if (!kind) {
           io.err(
-            `${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} has no canonical map (translate reads ${readable()}); skipped\n`,
+            `${file}: interchange ${ic.controlNumber}, transaction ${tx.controlNumber}: ` +
+              `${ic.standard === 'x12' ? 'X12' : 'EDIFACT'} ${tx.type} has no canonical map (translate reads ${readable()}); skipped\n`,
           );
           code = 1;
           continue;

@@ -75,7 +75,8 @@ class DiagnosticPrinter {
       diagnostic(
         'interchange',
         x12 ? '025' : '26',
-        `${x12 ? 'ISA13' : 'UNB 0020'} interchange control number ${ic.controlNumber} from ${ic.sender.qualifier}/${ic.sender.id} is used again in this file (first on line ${first})`,
+        `${x12 ? 'ISA13' : 'UNB 0020'} interchange control number ${ic.controlNumber} from ` +
+          `${ic.sender.qualifier}/${ic.sender.id} is used again in this file (first on line ${first})`,
         { interchange: ic.controlNumber, offset: ic.offset, segmentId: x12 ? 'ISA' : 'UNB', element: x12 ? 13 : 5 },
       ),
     );

@@ -176,7 +176,8 @@ function routeIssues(read: ReadFile[], partners: LoadedPartner[], files: string[
         if (ids.length === 0)
           add(
             'format',
-            `writing ${STANDARD[format]} for partner ${who} needs an ${STANDARD[format]} identifier of it to address the interchange to (identifiers.${format} in ${who}.yaml)`,
+            `writing ${STANDARD[format]} for partner ${who} needs an ${STANDARD[format]} identifier of it to ` +
+              `address the interchange to (identifiers.${format} in ${who}.yaml)`,
           );
       }
     });

@@ -56,7 +56,8 @@ export function notEdi(head: Buffer, length: number): UnreadableInput | undefine
   const utf16 = utf16Of(head);
   if (utf16)
     return new UnreadableInput(
-      `the file is UTF-16 text (${utf16}): X12 and EDIFACT are read as 8-bit or UTF-8 bytes; save or convert it as UTF-8 (or the character set its UNB names) and send it again`,
+      `the file is UTF-16 text (${utf16}): X12 and EDIFACT are read as 8-bit or UTF-8 bytes; ` +
+        `save or convert it as UTF-8 (or the character set its UNB names) and send it again`,
       0,
     );
   const start = head

@@ -590,7 +590,9 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           status: 'error',
           partnerId: r.partnerId ?? null,
           code: r.code,
-          detail: `HTTP ${r.status}${r.disposition ? `, MDN ${r.disposition}` : ''}; AS2-From ${r.as2From ?? '-'}, AS2-To ${r.as2To ?? '-'}, Message-ID ${r.messageId ?? '-'}, from ${r.remote ?? '?'}: ${r.reason}`,
+          detail:
+            `HTTP ${r.status}${r.disposition ? `, MDN ${r.disposition}` : ''}; AS2-From ${r.as2From ?? '-'}, ` +
+            `AS2-To ${r.as2To ?? '-'}, Message-ID ${r.messageId ?? '-'}, from ${r.remote ?? '?'}: ${r.reason}`,
         });
       },
       deliverMdn: (req) => handOverMdn(ctx, req),

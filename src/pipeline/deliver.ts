@@ -249,7 +249,9 @@ export async function deliverJobs(ctx: PipelineContext, jobs: Job[], senders: Se
           ...ev,
           stage: 'dead-letter',
           status: 'error',
-          detail: `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; edi-gateway replay ${data.deliveryId} sends it again)`,
+          detail:
+            `${data.endpoint}: ${error} (after ${a.job.attempts} attempt${a.job.attempts === 1 ? '' : 's'}; ` +
+            `edi-gateway replay ${data.deliveryId} sends it again)`,
         });
       } else {
         await store.deliveries.retrying(m, dr, error, new Date(now.getTime() + delay), data.carries);

@@ -233,7 +233,8 @@ export async function routeTransaction(
     if (doc.losses?.length) {
       const lost = new GatewayError(
         'EDIGW_TRANSLATION_LOSS',
-        `route to ${where}: ${doc.losses.length} segment(s) or element(s) of ${tx.type} ${tx.controlNumber} have no counterpart in the ${route.format.toUpperCase()} written`,
+        `route to ${where}: ${doc.losses.length} segment(s) or element(s) of ${tx.type} ${tx.controlNumber} ` +
+          `have no counterpart in the ${route.format.toUpperCase()} written`,
         { cause: new Error(lossList(doc.losses)) },
       );
       // A strict route refuses what it cannot carry whole: dead-lettered with the located list, never sent.

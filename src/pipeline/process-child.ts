@@ -92,7 +92,9 @@ export function processInChild(
       const how = signal ? `killed by ${signal}` : `exit code ${code}`;
       reject(
         new ChildDied(
-          `the child process (pid ${child.pid}, heap cap ${opts.heapMb} MiB) processing message ${message.id} (${message.size} bytes) died after ${((Date.now() - began) / 1000).toFixed(1)} s (${how})${signal === 'SIGABRT' || code === 134 ? ': most likely its heap ran out' : ''}`,
+          `the child process (pid ${child.pid}, heap cap ${opts.heapMb} MiB) processing message ${message.id} ` +
+            `(${message.size} bytes) died after ${((Date.now() - began) / 1000).toFixed(1)} s ` +
+            `(${how})${signal === 'SIGABRT' || code === 134 ? ': most likely its heap ran out' : ''}`,
         ),
       );
     });

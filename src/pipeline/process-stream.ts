@@ -287,7 +287,8 @@ function refusalOf(ic: Interchange, r: { code: ErrorCode; text: string }): Gatew
 }
 
 /** Identify, dedupe and record the interchange's row (its sets follow); on a retake, take up the one in progress. */
-// eslint-disable-next-line complexity -- the streamed twin of process.ts interchange(), kept whole while issue 13 changes this file; split it the same way after
+// The streamed twin of process.ts interchange(), kept whole while issue 13 changes this file; split it the same way after.
+// eslint-disable-next-line complexity -- see above
 async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay: boolean): Promise<void> {
   const { ctx, message } = s;
   const saved = s.progress.open;
@@ -336,7 +337,9 @@ async function startInterchange(s: StreamState, w: Work, ic: Interchange, replay
   if (rec.duplicateOf) {
     const policy = partner?.duplicates?.interchange ?? 'reject';
     duplicate = true;
-    const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
+    const text =
+      `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before ` +
+      `(message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
     if (policy === 'reject')
       refusals.push({ code: 'EDIGW_DUPLICATE_INTERCHANGE', ediCode: refusalCode('duplicate', ic.standard), text });
     else {

@@ -363,7 +363,9 @@ async function recordOnce(
   if (!rec.duplicateOf) return { rec, duplicate: false };
   const policy = partner?.duplicates?.interchange ?? 'reject';
   const code = refusalCode('duplicate', ic.standard);
-  const text = `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before (message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
+  const text =
+    `interchange ${ic.controlNumber} was received from ${partner?.id ?? ic.sender.id.trim()} before ` +
+    `(message ${rec.duplicateOf.messageId}, ${rec.duplicateOf.createdAt.toISOString()})`;
   if (policy === 'reject') {
     refusals.push(refuseInterchange(ic, 'EDIGW_DUPLICATE_INTERCHANGE', code, text));
     return { rec, duplicate: true };

@@ -116,7 +116,9 @@ export async function reconcileAcks(
           messageId: carrier.messageId,
           partnerId,
           code: 'unmatched',
-          detail: `${report.kind} acknowledges nothing we sent ${partnerId} (${report.interchange ? `interchange ${report.interchange.controlNumber}` : `group ${report.groups.map((g) => g.controlNumber).join(', ')}`})`,
+          detail:
+            `${report.kind} acknowledges nothing we sent ${partnerId} ` +
+            `(${report.interchange ? `interchange ${report.interchange.controlNumber}` : `group ${report.groups.map((g) => g.controlNumber).join(', ')}`})`,
         },
         m,
       );

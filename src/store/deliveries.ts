@@ -178,7 +178,8 @@ export class Deliveries {
     const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
     const deliveries = ids((a) => a.deliveryId);
     await m.query(
-      `UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`,
+      `UPDATE ${quote(d, 'delivery')} SET status = 'delivered', attempts = attempts + 1, lastError = NULL, ` +
+        `deliveredAt = ?, nextAttemptAt = NULL, updatedAt = ? WHERE id IN (${inList(deliveries.length)})`,
       [at, at, ...deliveries],
     );
     const messages = ids((a) => a.messageId);
@@ -272,7 +273,8 @@ export class Deliveries {
     const d = this.driver;
     const delivered = txStatus === 'delivered';
     await m.query(
-      `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = ?${delivered ? ', deliveredAt = ?' : ''} WHERE interchangeId = ? AND route = ? AND deliveryStatus IN ('pending', 'retrying', 'dead', 'delivered')`,
+      `UPDATE ${quote(d, 'edi_transaction')} SET deliveryStatus = ?${delivered ? ', deliveredAt = ?' : ''} ` +
+        `WHERE interchangeId = ? AND route = ? AND deliveryStatus IN ('pending', 'retrying', 'dead', 'delivered')`,
       [txStatus, ...(delivered ? [sqlDate(d, now)] : []), carries.interchangeId, carries.route],
     );
   }

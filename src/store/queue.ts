@@ -39,6 +39,18 @@ export interface EnqueueInput {
   maxAttempts?: number;
 }
 
+/** A job as a replay sees it: its key, where it stands, what it carried. */
+export interface KeyedJob {
+  id: number;
+  key: string;
+  /** queued | running | done | dead | replayed */
+  status: string;
+  data: unknown;
+  maxAttempts: number;
+  lastError: string | null;
+  updatedAt: Date;
+}
+
 function toJob(r: Record<string, unknown>): Job {
   return {
     id: Number(r.id),
@@ -146,7 +158,8 @@ export class Queue {
           const ids = picked.map((p) => p.id);
           const marks = ids.map(() => '?').join(',');
           await m.query(
-            `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`,
+            `UPDATE ${this.t} SET status = 'running', runAt = ?, attempts = attempts + 1, starts = starts + 1, ` +
+              `claimedBy = ?, updatedAt = ? WHERE id IN (${marks})`,
             [lease, worker, now, ...ids],
           );
           return m.query(`SELECT * FROM ${this.t} WHERE id IN (${marks})`, ids);
@@ -208,7 +221,8 @@ export class Queue {
     for (let i = 0; i < jobs.length; i += COMPLETE_AT_ONCE) {
       const chunk = jobs.slice(i, i + COMPLETE_AT_ONCE);
       const rows: Array<{ id: number | string }> = await manager.query(
-        `UPDATE ${this.t} SET status = 'done', updatedAt = ?, lastError = NULL, starts = 0 WHERE status = 'running' AND (${chunk.map(() => '(id = ? AND claimedBy = ? AND attempts = ?)').join(' OR ')}) RETURNING id`,
+        `UPDATE ${this.t} SET status = 'done', updatedAt = ?, lastError = NULL, starts = 0 WHERE status = 'running' ` +
+          `AND (${chunk.map(() => '(id = ? AND claimedBy = ? AND attempts = ?)').join(' OR ')}) RETURNING id`,
         [sqlDate(this.driver, this.clock()), ...chunk.flatMap((j) => [j.id, j.claimedBy, j.attempts])],
       );
       for (const r of rows) done.add(Number(r.id));
@@ -250,7 +264,8 @@ export class Queue {
       const now = this.clock();
       const result = await retryOnLockConflict(() =>
         this.ds.query(
-          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = 0, lastError = ?, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = 0, lastError = ?, ` +
+            `claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
           [sqlDate(d, new Date(now.getTime() + delayMs)), reason, sqlDate(d, now), job.id, job.claimedBy, job.attempts],
         ),
       );
@@ -298,7 +313,8 @@ export class Queue {
       const now = sqlDate(d, this.clock());
       const result = await retryOnLockConflict(() =>
         this.ds.query(
-          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          `UPDATE ${this.t} SET status = 'queued', runAt = ?, attempts = attempts - 1, starts = starts - 1, ` +
+            `claimedBy = NULL, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
           [now, now, job.id, job.claimedBy, job.attempts],
         ),
       );
@@ -322,7 +338,8 @@ export class Queue {
       const d = this.driver;
       const result = await retryOnLockConflict(() =>
         this.ds.query(
-          `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
+          `UPDATE ${this.t} SET starts = starts - 1, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? ` +
+            `AND status = 'running' AND starts > 0${d === 'sqlite' ? ' RETURNING id' : ''}`,
           [sqlDate(d, this.clock()), job.id, job.claimedBy, job.attempts],
         ),
       );
@@ -339,7 +356,8 @@ export class Queue {
     const until = new Date(this.clock().getTime() + leaseMs);
     const result = await retryOnLockConflict(() =>
       manager.query(
-        `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
+        `UPDATE ${this.t} SET data = ?, runAt = ?, updatedAt = ? WHERE id = ? AND claimedBy = ? AND attempts = ? ` +
+          `AND status = 'running'${this.driver === 'sqlite' ? ' RETURNING id' : ''}`,
         [
           JSON.stringify(data),
           sqlDate(this.driver, until),
@@ -378,7 +396,8 @@ export class Queue {
     if (set.status !== 'running' && !set.keepStarts) cols.push('starts = 0');
     const result = await retryOnLockConflict(() =>
       manager.query(
-        `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
+        `UPDATE ${this.t} SET ${cols.join(', ')} WHERE id = ? AND claimedBy = ? AND attempts = ? ` +
+          `AND status = 'running'${d === 'sqlite' ? ' RETURNING id' : ''}`,
         [...args, job.id, job.claimedBy, job.attempts],
       ),
     );
@@ -395,15 +414,40 @@ export class Queue {
   }
 
   /**
+   * The jobs of a key and of its replays (`<key>:replay:N`), oldest first: what a replay looks at
+   * before it queues the work again. Inside the caller's transaction.
+   */
+  async lineOf(key: string, manager: EntityManager): Promise<KeyedJob[]> {
+    const k = quote(this.driver, 'key');
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, ${k}, status, data, maxAttempts, lastError, updatedAt FROM ${this.t} WHERE ${k} = ? OR ${k} LIKE ? ORDER BY id`,
+      [key, `${key}:replay:%`],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      key: String(r.key),
+      status: String(r.status),
+      data: typeof r.data === 'string' ? JSON.parse(r.data) : (r.data ?? null),
+      maxAttempts: Number(r.maxAttempts),
+      lastError: (r.lastError as string | null) ?? null,
+      updatedAt: rowDate(r.updatedAt),
+    }));
+  }
+
+  /**
    * The dead jobs of a key and of its replays (`<key>:replay:N`), once a replay has queued the work
    * again: `replayed`, so that the dead count of the queue (and /health) drops with the replay.
-   * Inside the caller's transaction.
+   * Inside the caller's transaction. Returns how many it retired: none when a concurrent replay took
+   * them first (the row lock on MariaDB, the one writer on SQLite, make the second see none).
    */
-  async retireReplayed(key: string, manager: EntityManager): Promise<void> {
-    await manager.query(
-      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${quote(this.driver, 'key')} = ? OR ${quote(this.driver, 'key')} LIKE ?) AND status = 'dead'`,
+  async retireReplayed(key: string, manager: EntityManager): Promise<number> {
+    const k = quote(this.driver, 'key');
+    const result: unknown = await manager.query(
+      `UPDATE ${this.t} SET status = 'replayed', updatedAt = ? WHERE (${k} = ? OR ${k} LIKE ?) AND status = 'dead'` +
+        (this.driver === 'sqlite' ? ' RETURNING id' : ''),
       [sqlDate(this.driver, this.clock()), key, `${key}:replay:%`],
     );
+    return affected(result);
   }
 
   async counts(): Promise<Record<string, number>> {

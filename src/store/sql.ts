@@ -78,7 +78,10 @@ function bindable(driver: Driver, v: unknown): unknown {
 const ROWS_PER_INSERT = 100;
 
 function insertHead(driver: Driver, table: string, cols: string[], ignore: boolean | undefined): string {
-  return `INSERT ${ignore ? (driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE ') : ''}INTO ${quote(driver, table)} (${cols.map((c) => quote(driver, c)).join(', ')}) VALUES `;
+  return (
+    `INSERT ${ignore ? (driver === 'sqlite' ? 'OR IGNORE ' : 'IGNORE ') : ''}INTO ${quote(driver, table)} ` +
+    `(${cols.map((c) => quote(driver, c)).join(', ')}) VALUES `
+  );
 }
 
 /**

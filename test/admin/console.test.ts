@@ -5,12 +5,18 @@ import { recentOf } from '../../src/admin/console/recent';
 import type { TransactionRow } from '../../src/admin/reports/query';
 import { join } from 'node:path';
 import { auditEvent } from '../../src/admin/audit';
+import { GatewayError } from '../../src/errors';
 import type { PartnerHealth } from '../../src/pipeline/partner-health';
 import { Store } from '../../src/store/store';
 import { hashPassword } from '../../src/password-hash';
 import { freshDatabase, type TestDatabase } from '../helpers/databases';
 
 const TOKEN = 'console-test-token-0123456789';
+/** The users of admin.users the role tests sign in as: olga operates, aude audits. */
+const users = [
+  { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
+  { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
+];
 
 let listeners: AdminListener[] = [];
 afterEach(async () => {
@@ -342,11 +348,6 @@ describe('web console: recent messages', () => {
 });
 
 describe('web console: users and roles (admin.users)', () => {
-  const users = [
-    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-  ];
-
   test('an auditor signs in with her own token, reads /api through the session, and is refused a write with 403', async () => {
     const audited: string[] = [];
     const s = await start({
@@ -548,13 +549,104 @@ describe('web console: messages (search and the message page)', () => {
     expect(r.status).toBe(404);
     expect(await r.text()).toMatch(/No message has the id <code>nope<\/code>/);
   });
+
+  describe('a message whose processing was dead-lettered', () => {
+    const setup = async (state: 'dead' | 'done' = 'dead') => {
+      const replayed: string[] = [];
+      const audited: string[] = [];
+      const s = await start({
+        token: undefined,
+        users,
+        messages,
+        audit: async (e) =>
+          void audited.push(`${e.action} ${e.actor.name} ${e.messageId} ${String(e.detail?.processing)}`),
+        deadLetters: {
+          deadLetters: async () => ({ deadLetters: [], next: null }),
+          replay: async () => {
+            throw new Error('no delivery is replayed here');
+          },
+          processingState: async () =>
+            state === 'dead'
+              ? { state: 'dead', at, error: 'map acme/maps/850.jsonata: <no such file> [EDIGW_JOB_FAILED]' }
+              : { state: 'done', at },
+          replayProcessing: async (id) => {
+            if (state === 'done')
+              throw new GatewayError('EDIGW_ALREADY_PROCESSED', `message ${id} was processed at ${at.toISOString()}`);
+            replayed.push(id);
+            return { messageId: id, partnerId: 'acme', replay: 1, key: `${id}:process:replay:1` };
+          },
+        },
+      });
+      return { s, replayed, audited };
+    };
+    const press = (s: Started, cookie: string, csrf?: string) =>
+      s.call('/messages/m1/replay', {
+        method: 'POST',
+        headers: { cookie, origin: s.base, ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+      });
+
+    test('an operator sees why it stopped and a Process again button; pressing it queues it under her name', async () => {
+      const { s, replayed, audited } = await setup();
+      const { cookie, csrf } = await signedInAs(s, users[0].token);
+      const page = await (await s.call('/messages/m1', { headers: { cookie } })).text();
+      expect(page).toMatch(/<h2>Processing dead-lettered<\/h2>/);
+      expect(page).toContain('map acme/maps/850.jsonata: &lt;no such file&gt; [EDIGW_JOB_FAILED]');
+      expect(page).toMatch(/<button\s+type="button"\s+hx-post="\/messages\/m1\/replay"[^>]*>\s*Process again/);
+      expect(page).not.toMatch(/disabled/);
+      const r = await press(s, cookie, csrf);
+      expect(r.status).toBe(200);
+      expect(await r.text()).toMatch(
+        /<section id="reprocess" role="status"><p>Queued to be processed again \(replay 1\)\.<\/p><\/section>/,
+      );
+      expect(replayed).toEqual(['m1']);
+      expect(audited).toEqual(['replay olga m1 1']);
+    });
+
+    test('an auditor sees the button disabled, with why; one she sends anyway, or one without the CSRF token, is refused', async () => {
+      const { s, replayed } = await setup();
+      const auditor = await signedInAs(s, users[1].token);
+      const page = await (await s.call('/messages/m1', { headers: { cookie: auditor.cookie } })).text();
+      expect(page).toMatch(/disabled aria-describedby="reprocess-note"/);
+      expect(page).toMatch(/<p id="reprocess-note">You are signed in as an auditor/);
+      expect((await press(s, auditor.cookie, auditor.csrf)).status).toBe(403);
+      const operator = await signedInAs(s, users[0].token);
+      expect((await press(s, operator.cookie)).status).toBe(403);
+      expect(replayed).toEqual([]);
+    });
+
+    test('a message processed already shows no button, and a replay of it is refused with why', async () => {
+      const { s, replayed } = await setup('done');
+      const { cookie, csrf } = await signedInAs(s, users[0].token);
+      const page = await (await s.call('/messages/m1', { headers: { cookie } })).text();
+      expect(page).not.toContain('Process again');
+      const r = await press(s, cookie, csrf);
+      expect(await r.text()).toContain('Not processed again: message m1 was processed at 2026-12-06T09:30:00.000Z');
+      expect(replayed).toEqual([]);
+    });
+
+    test('the API: an operator queues it (202, audited), an auditor is refused (403), a processed one is a 409', async () => {
+      const { s, replayed, audited } = await setup();
+      const post = (token: string) =>
+        s.call('/api/messages/m1/replay', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const r = await post(users[0].token);
+      expect(r.status).toBe(202);
+      expect(await r.json()).toEqual({ messageId: 'm1', replay: 1, status: 'received' });
+      expect(audited).toEqual(['replay olga m1 1']);
+      expect((await post(users[1].token)).status).toBe(403);
+      expect(replayed).toEqual(['m1']);
+
+      const done = await setup('done');
+      const refused = await done.s.call('/api/messages/m1/replay', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${users[0].token}` },
+      });
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('EDIGW_ALREADY_PROCESSED');
+    });
+  });
 });
 
 describe('web console: dead letters', () => {
-  const users = [
-    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-  ];
   const dead = {
     id: 'd1',
     messageId: 'out1',
@@ -671,10 +763,6 @@ describe('web console: dead letters', () => {
 });
 
 describe('web console: the audit trail (a real SQLite store)', () => {
-  const users = [
-    { name: 'olga', role: 'operator' as const, token: 'olga-operator-token-0123456789' },
-    { name: 'aude', role: 'auditor' as const, token: 'aude-auditor-token-0123456789' },
-  ];
   let db: TestDatabase;
   let store: Store;
   beforeAll(async () => {

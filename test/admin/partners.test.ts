@@ -140,7 +140,8 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
             'inbound:',
             '  file: { dir: inbox/acme, every: 100ms, minAge: 100ms }',
             '  poll:',
-            `    - ftp: { host: 127.0.0.1, port: ${ftp.port}, user: ${ftpUser.name}, password: '${ftpUser.password}', secure: none, dir: /out, afterRead: leave, every: 1s, minAge: 1h }`,
+            `    - ftp: { host: 127.0.0.1, port: ${ftp.port}, user: ${ftpUser.name}, password: '${ftpUser.password}', ` +
+              `secure: none, dir: /out, afterRead: leave, every: 1s, minAge: 1h }`,
             'routes:',
             "  - match: { standard: x12, type: '850' }",
             '    map: acme/maps/order.jsonata',
@@ -159,7 +160,8 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
             'identifiers: { x12: [{ qualifier: ZZ, id: GLOBEX }], as2: GLOBEX-AS2 }',
             'inbound:',
             '  poll:',
-            `    - ftp: { host: 127.0.0.1, port: ${ftp.port}, user: ${ftpUser.name}, password: not-the-password, secure: none, dir: /out, afterRead: leave, every: 1s }`,
+            `    - ftp: { host: 127.0.0.1, port: ${ftp.port}, user: ${ftpUser.name}, password: not-the-password, ` +
+              `secure: none, dir: /out, afterRead: leave, every: 1s }`,
             'endpoints:',
             `  as2: { as2: { url: 'https://127.0.0.1:${(untrusted.address() as AddressInfo).port}/as2', encrypt: none, mdn: { mode: none } } }`,
           ].join('\n'),
@@ -269,7 +271,7 @@ describePeer('admin API: partners (real gateway, sshd, vsftpd)', missing, () => 
         expect(certs).toContain('OURCOMPANY-AS2');
         const partners = await page('/partners');
         expect(partners).toContain('ACME Retail');
-        expect(partners).toMatch(/ftp-poll <code>ftp:\/\/[^<]+\/out<\/code>: connected/);
+        expect(partners).toMatch(/ftp-poll <code class="url">ftp:\/\/[^<]+\/out<\/code>: connected/);
         expect(partners).toMatch(/<button[^>]*hx-post="\/partners\/acme\/check"[^>]*disabled/);
         // The check the operator ran in the test before is the partner's last action, on its row.
         expect(partners).toMatch(/Last operator action:\s*<strong>check<\/strong> by\s+olga \(operator\)/);

@@ -137,7 +137,8 @@ describeWithCorpus('changed codes: real files translated to the other standard',
     expect(changes(losses)).toEqual([[2, 'BEG', 2, 'NE', 'SA']]);
     expect(losses.filter((l) => l.tag === 'BEG' && l.element === 2 && l.changedTo === undefined)).toEqual([]);
     expect(formatLoss(losses.find((l) => l.tag === 'BEG' && l.changedTo)!)).toBe(
-      'x12/staedi__x12_invoice810_po850_dual.edi, interchange 000000020, transaction 000191240, segment 2 (BEG NE), element 2: "NE" changed to "SA": the EDIFACT ORDERS written from it gives back "SA"',
+      'x12/staedi__x12_invoice810_po850_dual.edi, interchange 000000020, transaction 000191240, segment 2 (BEG NE), ' +
+        'element 2: "NE" changed to "SA": the EDIFACT ORDERS written from it gives back "SA"',
     );
   });
 

@@ -42,7 +42,8 @@ import {
 } from './support';
 
 const isa = (gs: string) =>
-  `ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1230*U*00401*000000042*0*P*>~GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~`;
+  `ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       ` +
+  `*240102*1230*U*00401*000000042*0*P*>~GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~`;
 
 function x12(gs: string, type: string, segments: string[]): Transaction {
   const body = [`ST*${type}*0001`, ...segments].join('~') + '~';

@@ -91,8 +91,12 @@ describe('purchase order delivery terms (FOB ⇄ TOD)', () => {
   test('a read FOB*CC from an 850 and a TOD from an ORDERS give the same document', () => {
     const isa =
       'ISA*00*          *00*          *ZZ*S              *ZZ*R              *240102*1230*U*00401*000000001*0*P*>~';
-    const x12 = `${isa}GS*PO*S*R*20240102*1230*1*X*004010~ST*850*0001~BEG*00*SA*PO-9**20240301~FOB*CC~PO1*1*1*EA***BP*SKU-1~CTT*1~SE*6*0001~GE*1*1~IEA*1*000000001~`;
-    const edi = `UNA:+.? 'UNB+UNOA:3+S+R+240102:1230+1'UNH+1+ORDERS:D:96A:UN'BGM+220+PO-9+9'DTM+137:20240301:102'TOD++CC'LIN+1'PIA+5+SKU-1:BP'QTY+21:1:EA'UNS+S'CNT+2:1'UNT+10+1'UNZ+1+1'`;
+    const x12 =
+      `${isa}GS*PO*S*R*20240102*1230*1*X*004010~ST*850*0001~BEG*00*SA*PO-9**20240301~FOB*CC~` +
+      `PO1*1*1*EA***BP*SKU-1~CTT*1~SE*6*0001~GE*1*1~IEA*1*000000001~`;
+    const edi =
+      `UNA:+.? 'UNB+UNOA:3+S+R+240102:1230+1'UNH+1+ORDERS:D:96A:UN'BGM+220+PO-9+9'` +
+      `DTM+137:20240301:102'TOD++CC'LIN+1'PIA+5+SKU-1:BP'QTY+21:1:EA'UNS+S'CNT+2:1'UNT+10+1'UNZ+1+1'`;
     const a = fromX12_850(parse(Buffer.from(x12))[0].groups[0].transactions[0]);
     const b = fromOrders(parse(Buffer.from(edi))[0].groups[0].transactions[0]);
     expect(a.deliveryTerms).toEqual({ payment: 'collect' });
@@ -208,7 +212,9 @@ describe('purchase order line schedules (SCH ⇄ SCC with QTY and DTM)', () => {
   test('the aerospace 850 SCH (required by, 106, which EDIFACT has no code for) is read with its date as sent', () => {
     const isa =
       'ISA*00*          *00*          *ZZ*S              *ZZ*R              *240102*1230*U*00401*000000001*0*P*>~';
-    const x12 = `${isa}GS*PO*S*R*20240102*1230*1*X*004010~ST*850*0001~BEG*00*SA*PO-9**20240301~PO1*1*25*EA*36*PE*MG*XYZ-1234~SCH*25*EA***106*20170615~CTT*1~SE*6*0001~GE*1*1~IEA*1*000000001~`;
+    const x12 =
+      `${isa}GS*PO*S*R*20240102*1230*1*X*004010~ST*850*0001~BEG*00*SA*PO-9**20240301~` +
+      `PO1*1*25*EA*36*PE*MG*XYZ-1234~SCH*25*EA***106*20170615~CTT*1~SE*6*0001~GE*1*1~IEA*1*000000001~`;
     const po = fromX12_850(parse(Buffer.from(x12))[0].groups[0].transactions[0]);
     expect(po.lines[0].schedules).toEqual([
       { quantity: 25, unit: 'EA', dates: [{ qualifier: 'x12:106', date: '2017-06-15' }] },

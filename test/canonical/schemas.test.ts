@@ -205,11 +205,15 @@ describe('canonical schemas: a minimal document is completed with the defaults',
     expect(purchaseOrderSchema.parse({ number: 'B' })).toMatchObject({ notes: [], parties: [] });
   });
 
-  test('the writers take a minimal PurchaseOrder (it used to fail with "po.notes is not iterable"); without a date the profiles say BEG05 and DTM 137 are missing', () => {
-    const po = purchaseOrderSchema.parse({ number: 'PO-1', lines: [{ quantity: 1 }] });
-    expect(findings(via(purchaseOrder, 'x12', po).ic)).toEqual([expect.stringMatching(/BEG05/)]);
-    expect(findings(via(purchaseOrder, 'edifact', po).ic)).toEqual([expect.stringMatching(/DTM/)]);
-  });
+  test(
+    'the writers take a minimal PurchaseOrder (it used to fail with "po.notes is not iterable"); ' +
+      'without a date the profiles say BEG05 and DTM 137 are missing',
+    () => {
+      const po = purchaseOrderSchema.parse({ number: 'PO-1', lines: [{ quantity: 1 }] });
+      expect(findings(via(purchaseOrder, 'x12', po).ic)).toEqual([expect.stringMatching(/BEG05/)]);
+      expect(findings(via(purchaseOrder, 'edifact', po).ic)).toEqual([expect.stringMatching(/DTM/)]);
+    },
+  );
 
   // What each standard makes mandatory (docs/canonical.md): a date for every document, an amount for an
   // invoice, the order's date for a response. With those, the minimal documents are clean in both.
@@ -327,7 +331,8 @@ describe('canonical schemas: located issues', () => {
       }),
     ).toEqual({
       issues: [
-        'type: expected one of "order", "new-order", "blanket", "rush", "release", "consigned", "drop-ship", "emergency", or x12:CODE / edifact:CODE, got "standing"',
+        'type: expected one of "order", "new-order", "blanket", "rush", "release", "consigned", "drop-ship", ' +
+          '"emergency", or x12:CODE / edifact:CODE, got "standing"',
         `parties[0].role: expected one of ${roles}, or x12:CODE / edifact:CODE, got "boss"`,
         `references[0].qualifier: expected one of ${refs}, or x12:CODE / edifact:CODE, got "bill of lading"`,
         expect.stringMatching(/^dates\[0\]\.qualifier: expected one of "cancel-after", .*, got "x12:"$/),

@@ -139,7 +139,11 @@ describe('canonical ship notice: fields the corpus does not exercise', () => {
     const edifact = via(shipNotice, 'edifact', full).bytes.toString('latin1');
     expect(edifact.match(/CPS[^']*/g)).toEqual(['CPS+1']);
     expect(edifact).toMatch(
-      /LIN\+1\+\+04012345000018:EN'\nPIA\+1\+V-1:SA'\nIMD\+F\+\+:::Ten cases of the twelve ordered'\nQTY\+12:10:CS'\nQTY\+21:12:CS'\nDTM\+36:20250301:102'\nRFF\+ON:PO-1'\nDTM\+171:20240220:102'\nRFF\+PK:PK-1-1'/,
+      new RegExp(
+        String.raw`LIN\+1\+\+04012345000018:EN'\nPIA\+1\+V-1:SA'\nIMD\+F\+\+:::Ten cases ` +
+          String.raw`of the twelve ordered'\nQTY\+12:10:CS'\nQTY\+21:12:CS'\nDTM\+36:20250301:102'` +
+          String.raw`\nRFF\+ON:PO-1'\nDTM\+171:20240220:102'\nRFF\+PK:PK-1-1'`,
+      ),
     );
     expect(edifact).toMatch(/CNT\+2:4'/);
   });

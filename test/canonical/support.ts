@@ -1004,7 +1004,10 @@ export function lossWarnings(err: string): string[] {
   const lines = err.trim().split('\n').filter(Boolean);
   for (const l of lines)
     expect(l).toMatch(
-      /^warning: .+, interchange [^,]+, transaction [^,]+, segment \d+ \([A-Z0-9]+( [^)]+)?\)(, element \d+(, component \d+)?)?: .*(dropped|changed to "[^"]*"): .+$/,
+      new RegExp(
+        String.raw`^warning: .+, interchange [^,]+, transaction [^,]+, segment \d+ \([A-Z0-9]+( ` +
+          String.raw`[^)]+)?\)(, element \d+(, component \d+)?)?: .*(dropped|changed to "[^"]*"): .+$`,
+      ),
     );
   return lines;
 }

@@ -62,7 +62,7 @@ describeWithBrowser('web console in Chromium', () => {
       health: async () => ({ ok: true, detail: { database: 'up', queue: { queued: ++reads, dead: 2 } } }),
       certificates: async () => [],
       partners: {
-        list: async () => [{ ...PARTNER, paused, lastAction, health: paused ? 'attention' : 'ok' }],
+        list: async () => [{ ...PARTNER, paused, lastAction, health: paused ? 'attention' : 'ok' }, LONG_URL_PARTNER],
         check: async (id) => {
           acted.push(`check ${id}`);
           didAct('check');
@@ -265,6 +265,26 @@ describeWithBrowser('web console in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  test('a partner whose poller URL is long keeps the partners table within the window, its full URL in a title', async () => {
+    await signInAs(TOKEN);
+    await page.getByRole('link', { name: 'Partners' }).click();
+    await page.getByRole('heading', { name: 'Partners' }).waitFor();
+    const url = LONG_URL_PARTNER.pollers[0].url;
+    const shown = page.getByRole('row', { name: /Globex/ }).locator('code', { hasText: /^sftp:\/\/gateway/ });
+    expect(await shown.getAttribute('title')).toBe(url);
+    const text = (await shown.textContent()) ?? '';
+    expect(text.length).toBeLessThan(url.length);
+    expect(text).toMatch(/^sftp:\/\/gateway-inbound@sftp\.[^…]+…[^…]+\/pending-for-gateway$/);
+    // Nothing scrolls sideways: the page is no wider than the window, and neither is the table.
+    const widths = (await page.evaluate(
+      `[document.documentElement.scrollWidth, window.innerWidth, document.querySelector('table').getBoundingClientRect().right]`,
+    )) as [number, number, number];
+    expect(widths[0]).toBeLessThanOrEqual(widths[1]);
+    expect(widths[2]).toBeLessThanOrEqual(widths[1]);
+    await page.screenshot({ path: join(SHOTS, '7b-partners-long-url.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
   test('an auditor sees the operator buttons disabled, with why, and a direct POST is refused with 403', async () => {
     await signInAs(AUDITOR);
     expect(await page.getByText('Signed in as').textContent()).toContain('auditor');
@@ -331,6 +351,21 @@ const PARTNER = {
       lastOkAt: '2026-12-06T10:00:00.000Z',
       failures: 0,
       lastError: null,
+    },
+  ],
+};
+/** A partner whose server has a long name and a deep folder: its URL alone is wider than the window. */
+const LONG_URL_PARTNER = {
+  ...PARTNER,
+  id: 'globex',
+  name: 'Globex Corporation',
+  pollers: [
+    {
+      ...PARTNER.pollers[0],
+      kind: 'sftp-poll',
+      url:
+        'sftp://gateway-inbound@sftp.globex-corporation-procurement-and-logistics.eu-west.globex.example:2222' +
+        '/outgoing/edi/x12/purchase-orders/distribution-centres/north-region/pending-for-gateway',
     },
   ],
 };

@@ -332,7 +332,8 @@ for (const kind of DATABASES)
             'identifiers: { x12: [{ qualifier: ZZ, id: GAMMA }], as2: GAMMA-AS2 }',
             'certificates: { as2: certs/gamma/as2.pem }',
             'endpoints:',
-            `  async: { as2: { url: 'http://127.0.0.1:${(gammaServer.address() as AddressInfo).port}/as2', sign: sha512, encrypt: aes256-gcm, compress: true, mdn: { mode: async, signed: true } } }`,
+            `  async: { as2: { url: 'http://127.0.0.1:${(gammaServer.address() as AddressInfo).port}/as2', ` +
+              `sign: sha512, encrypt: aes256-gcm, compress: true, mdn: { mode: async, signed: true } } }`,
           ].join('\n'),
         );
         gw = new As2GatewayProcess(`${s.dir}/gateway.yaml`, env);
@@ -385,96 +386,101 @@ for (const kind of DATABASES)
       });
       const test = testWith(() => db);
 
-      test('openssl messages across the matrix: every MDN verifies with openssl, every payload is stored exactly, every transaction is reported as AS2', async () => {
-        const started = Date.now();
-        const results = await inParallel(rows, 4, async (c, i) => {
-          const control = 7000 + i;
-          const bytes = Buffer.from(x12Order({ sender: 'ACME', control, po: `PO-AS2-${control}` }), 'latin1');
-          const file = payloadFile(`po-${control}.x12`, bytes);
-          const messageId = `<e2e-${i}.${Date.now()}@acme.example>`;
-          const outdir = join(s.dir, 'cases', String(i));
-          const sent = await send(file, 'ACME AS2', acme, { ...c, OUTDIR: outdir, MESSAGE_ID: messageId });
-          if (sent.code !== 0)
-            return `${title(c)}: as2-send-openssl.sh exit ${sent.code}: ${sent.stdout.slice(-300)} ${sent.stderr}`;
-          // RFC 4130: the algorithm asked for, else the signature's; unsigned and not asked: SHA-256 (docs/as2.md).
-          const md = (c.MDN !== 'none' && c.MDN_SIGNED === '1') || c.SIGN === '1' ? c.MD : 'sha256';
-          const micInput = c.SIGN === '1' || c.ENCRYPT === '1' ? readFileSync(join(outdir, '01-entity.mime')) : bytes;
-          const mic = `${createHash(md).update(micInput).digest('base64')}, ${micName(md)}`;
-          if (md === c.MD && (c.SIGN === '1' || c.ENCRYPT === '1') && mic !== sent.mic)
-            return `${title(c)}: our expected MIC ${mic} is not the script's ${sent.mic}`;
-          let mdnFile: string | undefined;
-          if (c.MDN === 'sync') {
-            mdnFile = join(outdir, 'response.http');
-          } else if (c.MDN === 'async') {
-            if (bodyOf(sent.response!).length !== 0) return `${title(c)}: the async answer has a body`;
-            const got = await eventually('the async MDN', () => sink.find(messageId), 30_000).catch(() => undefined);
-            if (!got) return `${title(c)}: no async MDN arrived`;
-            if (got.headers['as2-to'] !== '"ACME AS2"' || got.headers['as2-from'] !== '"OUR GATEWAY"')
-              return `${title(c)}: async MDN AS2 headers ${got.headers['as2-from']} → ${got.headers['as2-to']}`;
-            mdnFile = entityFile(join(outdir, 'async-mdn.mime'), String(got.headers['content-type']), got.body);
-          }
-          if (mdnFile) {
-            const v = await sh(join(PEERS, 'as2-verify-mdn-openssl.sh'), [mdnFile, ourCert, mic, messageId]);
-            const want = c.MDN_SIGNED === '1' ? 0 : 3;
-            if (
-              v.code !== want ||
-              !v.stdout.includes('MIC check     : MATCH') ||
-              !/disposition\s+: automatic-action\/MDN-sent-automatically; processed\n/.test(v.stdout)
-            ) {
-              return `${title(c)}: as2-verify-mdn-openssl.sh exit ${v.code} (want ${want})\n${v.stdout}${v.stderr}`;
+      test(
+        'openssl messages across the matrix: every MDN verifies with openssl, every payload is stored exactly, ' +
+          'every transaction is reported as AS2',
+        async () => {
+          const started = Date.now();
+          const results = await inParallel(rows, 4, async (c, i) => {
+            const control = 7000 + i;
+            const bytes = Buffer.from(x12Order({ sender: 'ACME', control, po: `PO-AS2-${control}` }), 'latin1');
+            const file = payloadFile(`po-${control}.x12`, bytes);
+            const messageId = `<e2e-${i}.${Date.now()}@acme.example>`;
+            const outdir = join(s.dir, 'cases', String(i));
+            const sent = await send(file, 'ACME AS2', acme, { ...c, OUTDIR: outdir, MESSAGE_ID: messageId });
+            if (sent.code !== 0)
+              return `${title(c)}: as2-send-openssl.sh exit ${sent.code}: ${sent.stdout.slice(-300)} ${sent.stderr}`;
+            // RFC 4130: the algorithm asked for, else the signature's; unsigned and not asked: SHA-256 (docs/as2.md).
+            const md = (c.MDN !== 'none' && c.MDN_SIGNED === '1') || c.SIGN === '1' ? c.MD : 'sha256';
+            const micInput = c.SIGN === '1' || c.ENCRYPT === '1' ? readFileSync(join(outdir, '01-entity.mime')) : bytes;
+            const mic = `${createHash(md).update(micInput).digest('base64')}, ${micName(md)}`;
+            if (md === c.MD && (c.SIGN === '1' || c.ENCRYPT === '1') && mic !== sent.mic)
+              return `${title(c)}: our expected MIC ${mic} is not the script's ${sent.mic}`;
+            let mdnFile: string | undefined;
+            if (c.MDN === 'sync') {
+              mdnFile = join(outdir, 'response.http');
+            } else if (c.MDN === 'async') {
+              if (bodyOf(sent.response!).length !== 0) return `${title(c)}: the async answer has a body`;
+              const got = await eventually('the async MDN', () => sink.find(messageId), 30_000).catch(() => undefined);
+              if (!got) return `${title(c)}: no async MDN arrived`;
+              if (got.headers['as2-to'] !== '"ACME AS2"' || got.headers['as2-from'] !== '"OUR GATEWAY"')
+                return `${title(c)}: async MDN AS2 headers ${got.headers['as2-from']} → ${got.headers['as2-to']}`;
+              mdnFile = entityFile(join(outdir, 'async-mdn.mime'), String(got.headers['content-type']), got.body);
             }
-          }
-          const row = await eventually('the message row', () => inMessage(messageId), 10_000).catch(() => undefined);
-          if (!row) return `${title(c)}: no message row`;
-          // Unsigned and unencrypted, the script sends the entity's Content-Type alone: the file name stays behind.
-          const fileName = c.SIGN === '0' && c.ENCRYPT === '0' ? null : `po-${control}.x12`;
-          const expected = {
-            transport: 'as2',
-            partnerId: 'acme',
-            as2From: 'ACME AS2',
-            fileName,
-            mdnDisposition: 'processed',
-            mic,
-          };
-          const actual = {
-            transport: row.transport,
-            partnerId: row.partnerId,
-            as2From: row.as2From,
-            fileName: row.fileName,
-            mdnDisposition: row.mdnDisposition,
-            mic: row.mic,
-          };
-          if (JSON.stringify(actual) !== JSON.stringify(expected))
-            return `${title(c)}: stored ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
-          if (!(await store.payload(row.sha256)).equals(bytes))
-            return `${title(c)}: the stored payload differs from what was sent`;
-          if ((row.mdnSha256 !== null) !== (c.MDN !== 'none')) return `${title(c)}: mdnSha256 ${row.mdnSha256}`;
-          if (c.MDN === 'sync' && !bodyOf(await store.payload(row.mdnSha256!)).equals(bodyOf(sent.response!)))
-            return `${title(c)}: the stored MDN is not the one sent`;
-          return 'ok';
-        });
-        const failures = results.filter((r) => r !== 'ok');
-        expect(failures).toEqual([]);
-        console.log(`AS2 e2e: ${rows.length} openssl messages in ${Math.round((Date.now() - started) / 1000)} s`);
+            if (mdnFile) {
+              const v = await sh(join(PEERS, 'as2-verify-mdn-openssl.sh'), [mdnFile, ourCert, mic, messageId]);
+              const want = c.MDN_SIGNED === '1' ? 0 : 3;
+              if (
+                v.code !== want ||
+                !v.stdout.includes('MIC check     : MATCH') ||
+                !/disposition\s+: automatic-action\/MDN-sent-automatically; processed\n/.test(v.stdout)
+              ) {
+                return `${title(c)}: as2-verify-mdn-openssl.sh exit ${v.code} (want ${want})\n${v.stdout}${v.stderr}`;
+              }
+            }
+            const row = await eventually('the message row', () => inMessage(messageId), 10_000).catch(() => undefined);
+            if (!row) return `${title(c)}: no message row`;
+            // Unsigned and unencrypted, the script sends the entity's Content-Type alone: the file name stays behind.
+            const fileName = c.SIGN === '0' && c.ENCRYPT === '0' ? null : `po-${control}.x12`;
+            const expected = {
+              transport: 'as2',
+              partnerId: 'acme',
+              as2From: 'ACME AS2',
+              fileName,
+              mdnDisposition: 'processed',
+              mic,
+            };
+            const actual = {
+              transport: row.transport,
+              partnerId: row.partnerId,
+              as2From: row.as2From,
+              fileName: row.fileName,
+              mdnDisposition: row.mdnDisposition,
+              mic: row.mic,
+            };
+            if (JSON.stringify(actual) !== JSON.stringify(expected))
+              return `${title(c)}: stored ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
+            if (!(await store.payload(row.sha256)).equals(bytes))
+              return `${title(c)}: the stored payload differs from what was sent`;
+            if ((row.mdnSha256 !== null) !== (c.MDN !== 'none')) return `${title(c)}: mdnSha256 ${row.mdnSha256}`;
+            if (c.MDN === 'sync' && !bodyOf(await store.payload(row.mdnSha256!)).equals(bodyOf(sent.response!)))
+              return `${title(c)}: the stored MDN is not the one sent`;
+            return 'ok';
+          });
+          const failures = results.filter((r) => r !== 'ok');
+          expect(failures).toEqual([]);
+          console.log(`AS2 e2e: ${rows.length} openssl messages in ${Math.round((Date.now() - started) / 1000)} s`);
 
-        const ids = new Set(
-          (await store.messages("direction = 'in' AND transport = 'as2' AND partnerId = 'acme'")).map(
-            (m) => m.as2MessageId,
-          ),
-        );
-        const reported = await eventually(
-          'every transaction in the report',
-          async () => {
-            const r = (await report()).filter(
-              (x) => x.partner === 'acme' && x.direction === 'in' && x.as2MessageId !== null && ids.has(x.as2MessageId),
-            );
-            return r.length >= rows.length && r.every((x) => x.deliveryStatus === 'delivered') && r;
-          },
-          60_000,
-        );
-        expect(reported.every((x) => x.transport === 'as2')).toBe(true);
-        expect(new Set(reported.map((x) => x.as2MessageId)).size).toBe(rows.length);
-      });
+          const ids = new Set(
+            (await store.messages("direction = 'in' AND transport = 'as2' AND partnerId = 'acme'")).map(
+              (m) => m.as2MessageId,
+            ),
+          );
+          const reported = await eventually(
+            'every transaction in the report',
+            async () => {
+              const r = (await report()).filter(
+                (x) =>
+                  x.partner === 'acme' && x.direction === 'in' && x.as2MessageId !== null && ids.has(x.as2MessageId),
+              );
+              return r.length >= rows.length && r.every((x) => x.deliveryStatus === 'delivered') && r;
+            },
+            60_000,
+          );
+          expect(reported.every((x) => x.transport === 'as2')).toBe(true);
+          expect(new Set(reported.map((x) => x.as2MessageId)).size).toBe(rows.length);
+        },
+      );
 
       test('a repeated Message-ID: stored and reported once, the same MDN bytes answered twice', async () => {
         const file = payloadFile('dup.x12', x12Order({ sender: 'ACME', control: 8001, po: 'PO-DUP' }));
@@ -712,43 +718,47 @@ for (const kind of DATABASES)
         expect(await inMessage('<big@acme.example>')).toBeUndefined();
       });
 
-      test('our sender: a routed order goes by AS2 to as2-receive-openssl.sh, which accepts it; the delivery ends delivered with the MDN recorded', async () => {
-        const order = x12Order({ sender: 'ACME', control: 8401, po: 'PO-OUT', test: true });
-        const r = await send(payloadFile('out.x12', order), 'ACME AS2', acme, {
-          MESSAGE_ID: '<route-out@acme.example>',
-          OUTDIR: join(s.dir, 'route-out'),
-        });
-        expect(r.code).toBe(0);
-        const row = await eventually(
-          'the delivered row',
-          async () => {
-            const x = (await report()).find((t) => t.tracked?.po === 'PO-OUT' && t.direction === 'in');
-            return x?.deliveryStatus === 'delivered' && x;
-          },
-          60_000,
-        );
-        expect(row.transport).toBe('as2');
-        const [out] = await store.messages("direction = 'out' AND partnerId = 'beta'");
-        expect(out).toMatchObject({
-          transport: 'as2',
-          status: 'sent',
-          as2From: 'OUR GATEWAY',
-          mdnDisposition: 'processed',
-        });
-        expect(out.as2MessageId).toMatch(/^<edigw-[0-9a-f-]+@OURGATEWAY>$/);
-        const opensslMic = readFileSync(join(listenerOut, 'req-1', 'mic.txt'), 'latin1').trim();
-        expect(out.mic).toBe(opensslMic);
-        expect(readFileSync(join(listenerOut, 'req-1', 'receive.log'), 'latin1')).toMatch(
-          /decrypted OK[\s\S]*signature OK/,
-        );
-        // Format raw: the interchange as received, from ISA to IEA.
-        const sentBytes = await store.payload(out.sha256);
-        expect(sentBytes.toString('latin1')).toBe(order.trimEnd());
-        expect(readFileSync(join(listenerOut, 'req-1', 'payload.bin')).equals(sentBytes)).toBe(true);
-        expect((await store.payload(out.mdnSha256!)).toString('latin1')).toContain(
-          `Original-Message-ID: ${out.as2MessageId}`,
-        );
-      });
+      test(
+        'our sender: a routed order goes by AS2 to as2-receive-openssl.sh, which accepts it; ' +
+          'the delivery ends delivered with the MDN recorded',
+        async () => {
+          const order = x12Order({ sender: 'ACME', control: 8401, po: 'PO-OUT', test: true });
+          const r = await send(payloadFile('out.x12', order), 'ACME AS2', acme, {
+            MESSAGE_ID: '<route-out@acme.example>',
+            OUTDIR: join(s.dir, 'route-out'),
+          });
+          expect(r.code).toBe(0);
+          const row = await eventually(
+            'the delivered row',
+            async () => {
+              const x = (await report()).find((t) => t.tracked?.po === 'PO-OUT' && t.direction === 'in');
+              return x?.deliveryStatus === 'delivered' && x;
+            },
+            60_000,
+          );
+          expect(row.transport).toBe('as2');
+          const [out] = await store.messages("direction = 'out' AND partnerId = 'beta'");
+          expect(out).toMatchObject({
+            transport: 'as2',
+            status: 'sent',
+            as2From: 'OUR GATEWAY',
+            mdnDisposition: 'processed',
+          });
+          expect(out.as2MessageId).toMatch(/^<edigw-[0-9a-f-]+@OURGATEWAY>$/);
+          const opensslMic = readFileSync(join(listenerOut, 'req-1', 'mic.txt'), 'latin1').trim();
+          expect(out.mic).toBe(opensslMic);
+          expect(readFileSync(join(listenerOut, 'req-1', 'receive.log'), 'latin1')).toMatch(
+            /decrypted OK[\s\S]*signature OK/,
+          );
+          // Format raw: the interchange as received, from ISA to IEA.
+          const sentBytes = await store.payload(out.sha256);
+          expect(sentBytes.toString('latin1')).toBe(order.trimEnd());
+          expect(readFileSync(join(listenerOut, 'req-1', 'payload.bin')).equals(sentBytes)).toBe(true);
+          expect((await store.payload(out.mdnSha256!)).toString('latin1')).toContain(
+            `Original-Message-ID: ${out.as2MessageId}`,
+          );
+        },
+      );
 
       test('async MDNs for what we send: matched on our listener by Original-Message-ID; a negative one turns the delivery dead', async () => {
         const sendTo = async (control: number) => {

@@ -239,7 +239,8 @@ export function x12Order(o: {
   const lines = Array.from({ length: o.lines ?? 1 }, (_, i) => `PO1*${i + 1}*${10 + i}*EA*9.5**VP*SKU-${i + 1}~`);
   const body = [`BEG*00*SA*${o.po}**20240102~`, ...lines, `CTT*${lines.length}~`];
   return [
-    `ISA*00*          *00*          *ZZ*${o.sender.padEnd(15)}*ZZ*${(o.receiver ?? 'OURCOMPANY').padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>~`,
+    `ISA*00*          *00*          ` +
+      `*ZZ*${o.sender.padEnd(15)}*ZZ*${(o.receiver ?? 'OURCOMPANY').padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>~`,
     `GS*PO*${o.sender}*${o.receiver ?? 'OURCOMPANY'}*20240102*1230*${o.control}*X*004010~`,
     'ST*850*0001~',
     ...body,

@@ -117,9 +117,9 @@ for (const kind of DATABASES)
 
       const text = await eventually('the counts', async () => {
         const t = await scrape();
-        const http = { transport: 'http', partner: 'acme' };
-        return at(t, 'messages_received_total', { ...http, outcome: 'processed' }) >= 1 &&
-          at(t, 'messages_received_total', { ...http, outcome: 'rejected' }) >= 2 &&
+        const api = { transport: 'api', partner: 'acme' };
+        return at(t, 'messages_received_total', { ...api, outcome: 'processed' }) >= 1 &&
+          at(t, 'messages_received_total', { ...api, outcome: 'rejected' }) >= 2 &&
           at(t, 'deliveries_total', { endpoint_kind: 'http', outcome: 'delivered' }) >= 1 &&
           at(t, 'deliveries_total', { endpoint_kind: 'file', outcome: 'delivered' }) >= 1
           ? t
@@ -165,7 +165,7 @@ for (const kind of DATABASES)
       const dup = await warned('interchange refused', (l) => l.messageId === again.messageId);
       expect(dup).toMatchObject({
         partner: 'acme',
-        transport: 'http',
+        transport: 'api',
         interchange: '000005101',
         code: 'EDIGW_DUPLICATE_INTERCHANGE',
         duplicate: true,
@@ -197,7 +197,8 @@ for (const kind of DATABASES)
         process.execPath,
         [
           '-e',
-          `require(${JSON.stringify(join(ROOT, 'dist/src/pipeline/logger.js'))}).createLogger().warn({ messageId: 'm-1', duplicate: true }, 'interchange refused')`,
+          `require(${JSON.stringify(join(ROOT, 'dist/src/pipeline/logger.js'))}).createLogger().warn({ messageId: ` +
+            `'m-1', duplicate: true }, 'interchange refused')`,
         ],
         { env: { ...process.env, LOG_FORMAT: 'pretty' } },
       ).toString();

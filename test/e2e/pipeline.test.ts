@@ -218,12 +218,16 @@ for (const kind of DATABASES)
       const again = await cli(['replay', String(dead!.delivery), '--config', `${s.dir}/gateway.yaml`], env);
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(
-        /delivery .* is delivered: only a dead-lettered delivery can be replayed \[EDIGW_NOT_DEAD\]/,
+        /delivery .* is delivered: only a dead-lettered delivery, or a message whose processing was dead-lettered, can be replayed \[EDIGW_NOT_DEAD\]/,
       );
-      // With nothing dead left, the report's id finds nothing to replay, and says so.
+      // With nothing dead left, the report's id (a message processed already) is refused, and says why.
       const none = await cli(['replay', reported, '--config', `${s.dir}/gateway.yaml`], env);
       expect(none.code).toBe(2);
-      expect(none.stderr).toContain(`replay ${reported} (a delivery, an outbound message, or an inbound message`);
+      expect(none.stderr).toMatch(new RegExp(`message ${reported} was processed at .*\\[EDIGW_ALREADY_PROCESSED\\]`));
+      // An id that names nothing says what replay takes.
+      const nothing = await cli(['replay', 'no-such-id', '--config', `${s.dir}/gateway.yaml`], env);
+      expect(nothing.code).toBe(2);
+      expect(nothing.stderr).toContain('replay no-such-id (a delivery, an outbound message, or an inbound message');
     });
 
     test('a duplicate interchange is rejected with a TA1 (025) and not delivered again', async () => {
@@ -316,9 +320,18 @@ for (const kind of DATABASES)
         async () => (await row('acme', 'PO-5001'))?.deliveryStatus === 'delivered',
       );
       expect((await report('acme')).find((x) => x.tracked?.po === 'PO-5001')).toMatchObject({
-        transport: 'http',
+        transport: 'api',
         fileName: 'po-5001.x12',
       });
+      // Labelled by how it came in, not as the outbound HTTP endpoints are: the search tells them apart.
+      const search = async (transport: string) => {
+        const r = await fetch(`http://127.0.0.1:${admin}/api/messages?partner=acme&transport=${transport}`, {
+          headers: { authorization: 'Bearer e2e-token-0123456789' },
+        });
+        return ((await r.json()) as { messages: Array<{ id: string }> }).messages.map((m) => m.id);
+      };
+      expect(await search('api')).toEqual([messageId]);
+      expect(await search('http')).not.toContain(messageId);
     });
 
     test('the web console signs in with the token and lists the newest messages with the live counts', async () => {

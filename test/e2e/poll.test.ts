@@ -44,14 +44,16 @@ describePeer(
           'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
           'inbound:',
           '  poll:',
-          `    - sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /out, pattern: '*.x12', afterRead: move, every: 1s, minAge: 0 }`,
+          `    - sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, ` +
+            `hostKey: ${sshd.hostKeyPub}, dir: /out, pattern: '*.x12', afterRead: move, every: 1s, minAge: 0 }`,
           "acks: { x12: '997', to: acks }",
           'routes:',
           "  - match: { type: '850' }",
           '    to: their-sftp',
           'endpoints:',
           '  acks: { file: { dir: out/acks } }',
-          `  their-sftp: { sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /in } }`,
+          `  their-sftp: { sftp: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user.name}, key: ` +
+            `${sshd.clientKey}, hostKey: ${sshd.hostKeyPub}, dir: /in } }`,
         ].join('\n'),
       );
       gw = new GatewayProcess(`${s.dir}/gateway.yaml`, env);

@@ -68,9 +68,20 @@ async function main() {
   const [{ acks }] = await store.query("SELECT COUNT(*) AS acks FROM ack WHERE direction = 'out'");
   const [{ deliveries }] = await store.query('SELECT COUNT(*) AS deliveries FROM delivery');
   await store.close();
-  process.stdout.write(
-    `${JSON.stringify({ status: message.status, transactions: Number(n), acks: Number(acks), deliveries: Number(deliveries), batches, heapBefore, heapMax, buffersBefore, buffersMax, rssBefore: base, rssPeak: peakRss() })}\n`,
-  );
+  const result = {
+    status: message.status,
+    transactions: Number(n),
+    acks: Number(acks),
+    deliveries: Number(deliveries),
+    batches,
+    heapBefore,
+    heapMax,
+    buffersBefore,
+    buffersMax,
+    rssBefore: base,
+    rssPeak: peakRss(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().catch((e) => {

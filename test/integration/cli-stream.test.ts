@@ -84,7 +84,9 @@ function wholeBuffer(command: string, file: string, o: { envelope?: boolean; kin
             severity: 'error',
             level: 'interchange',
             code: ic.standard === 'x12' ? '025' : '26',
-            message: `${ic.standard === 'x12' ? 'ISA13' : 'UNB 0020'} interchange control number ${ic.controlNumber} from ${ic.sender.qualifier}/${ic.sender.id} is used again in this file (first on line ${line})`,
+            message:
+              `${ic.standard === 'x12' ? 'ISA13' : 'UNB 0020'} interchange control number ${ic.controlNumber} ` +
+              `from ${ic.sender.qualifier}/${ic.sender.id} is used again in this file (first on line ${line})`,
             location: {
               interchange: ic.controlNumber,
               offset: ic.offset,
@@ -181,7 +183,8 @@ describeWithCorpus('cli streaming: the same bytes as the whole-file path', () =>
   // Read chunks are 64 KiB: put a two-byte character and a segment across the first boundary, a finding after it.
   test('a segment and a UTF-8 character across read chunks, and findings after them, stay located and intact', async () => {
     const head =
-      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240102*1230*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240102*1230*1*X*004010~\n';
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     ' +
+      '*240102*1230*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240102*1230*1*X*004010~\n';
     const set = (n: number, lines: string[]) =>
       [
         `ST*850*${String(n).padStart(4, '0')}`,

@@ -80,7 +80,8 @@ describe('cli: validate', () => {
     expect(r.code).toBe(1);
     const first = r.out.split('\n')[0];
     expect(first).toBe(
-      `${badCount}:6:1: error: interchange 000000905, group 1, transaction 0001, segment 4 (SE), element 1, byte ${x12({ nl: '\n' }).indexOf('SE*')}: SE01 says 9 segments but the transaction set has 4 [transaction 4]`,
+      `${badCount}:6:1: error: interchange 000000905, group 1, transaction 0001, segment 4 (SE), element 1, ` +
+        `byte ${x12({ nl: '\n' }).indexOf('SE*')}: SE01 says 9 segments but the transaction set has 4 [transaction 4]`,
     );
   });
 });
@@ -96,7 +97,8 @@ describe('cli: validate, control numbers within one file', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
       new RegExp(
-        `^${p}:${one.split('\n').length}:1: error: .*ISA13 interchange control number 000000777 from ZZ/SENDER is used again in this file \\(first on line 1\\) \\[interchange 025\\]`,
+        `^${p}:${one.split('\n').length}:1: error: ` +
+          `.*ISA13 interchange control number 000000777 from ZZ/SENDER is used again in this file \\(first on line 1\\) \\[interchange 025\\]`,
       ),
     );
   });

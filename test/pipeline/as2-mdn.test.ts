@@ -20,6 +20,7 @@ import { parseEntity } from '../../src/transports/as2/mime';
 import { makePartyInProcess, PAYLOADS } from '../transports/as2/peer';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext } from './support';
+import { until } from '../helpers/until';
 
 const us = makePartyInProcess('us');
 const acme = makePartyInProcess('acme');
@@ -77,16 +78,6 @@ function post(url: string, headers: Record<string, string>, body: Buffer): Promi
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 for (const kind of DATABASES) {
@@ -156,112 +147,121 @@ for (const kind of DATABASES) {
       await runMdnJob(h.ctx, j);
     };
 
-    it("the MDN job is queued with the MDN's commit; a partner that fails first is tried again after the delivery backoff, then gets the stored MDN", async (h) => {
-      sink.got.length = 0;
-      sink.answer = (n) => (n === 1 ? 503 : 200);
-      const m = message();
-      const answer = await post(as2.url!, m.headers, m.body);
-      expect(answer).toMatchObject({ status: 200 });
-      expect(answer.body.length).toBe(0);
+    it(
+      "the MDN job is queued with the MDN's commit; a partner that fails first is tried again after the delivery backoff, " +
+        'then gets the stored MDN',
+      async (h) => {
+        sink.got.length = 0;
+        sink.answer = (n) => (n === 1 ? 503 : 200);
+        const m = message();
+        const answer = await post(as2.url!, m.headers, m.body);
+        expect(answer).toMatchObject({ status: 200 });
+        expect(answer.body.length).toBe(0);
 
-      const msg = await storedMessage(h, m.messageId);
-      expect(msg).toMatchObject({ mdnDisposition: 'processed', mic: formatMic(m.mic) });
-      const key = `${msg.id}:${AS2_MDN_JOB}`;
-      const queued = await job(h, key);
-      // Nothing was POSTed by the listener itself: the job, and only the job, sends it.
-      expect(sink.got).toHaveLength(0);
-      expect(queued).toMatchObject({
-        kind: AS2_MDN_JOB,
-        status: 'queued',
-        messageId: msg.id,
-        maxAttempts: 3,
-        attempts: 0,
-      });
-      expect(queued.data).toMatchObject({
-        url: sink.url,
-        mdnSha256: msg.mdnSha256,
-        partnerId: 'acme',
-        originalMessageId: m.messageId,
-      });
+        const msg = await storedMessage(h, m.messageId);
+        expect(msg).toMatchObject({ mdnDisposition: 'processed', mic: formatMic(m.mic) });
+        const key = `${msg.id}:${AS2_MDN_JOB}`;
+        const queued = await job(h, key);
+        // Nothing was POSTed by the listener itself: the job, and only the job, sends it.
+        expect(sink.got).toHaveLength(0);
+        expect(queued).toMatchObject({
+          kind: AS2_MDN_JOB,
+          status: 'queued',
+          messageId: msg.id,
+          maxAttempts: 3,
+          attempts: 0,
+        });
+        expect(queued.data).toMatchObject({
+          url: sink.url,
+          mdnSha256: msg.mdnSha256,
+          partnerId: 'acme',
+          originalMessageId: m.messageId,
+        });
 
-      const start = time.clock().getTime();
-      await run(h, key);
-      expect(sink.got).toHaveLength(1);
-      const retrying = await job(h, key);
-      expect(retrying).toMatchObject({ status: 'queued', attempts: 1 });
-      const wait = retrying.runAt.getTime() - start;
-      expect(wait).toBeGreaterThanOrEqual(900);
-      expect(wait).toBeLessThanOrEqual(1100);
-      const [warning] = await events(h, msg.id, 'mdn-delivery-failed');
-      expect(warning).toMatchObject({ status: 'warning', code: 'EDIGW_HTTP_SERVER', partnerId: 'acme' });
-      expect(warning.detail).toMatch(/HTTP 503 "not now".*\(attempt 1 of 3; next in 1s\)$/);
-
-      time.advance(wait);
-      await run(h, key);
-      expect(sink.got).toHaveLength(2);
-      expect(await job(h, key)).toMatchObject({ status: 'done', attempts: 2 });
-      const [ok] = await events(h, msg.id, 'mdn-sent');
-      expect(ok).toMatchObject({ status: 'ok', partnerId: 'acme' });
-      expect(ok.detail).toContain(`the async MDN for ${m.messageId} to ${sink.url} (attempt 2)`);
-
-      // Both tries are the same HTTP message (its own Message-ID and Date kept), carrying the stored MDN.
-      expect(sink.got[1].body.equals(sink.got[0].body)).toBe(true);
-      expect(sink.got[1].headers['message-id']).toBe(sink.got[0].headers['message-id']);
-      expect(sink.got[1].headers).toMatchObject({
-        'as2-from': '"OUR GATEWAY"',
-        'as2-to': '"ACME CORP"',
-        'as2-version': '1.2',
-      });
-      const stored = await h.store.payload(msg.mdnSha256!);
-      expect(sink.got[1].body.equals(parseEntity(stored).body)).toBe(true);
-      const mdn = parseMdn(String(sink.got[1].headers['content-type']), sink.got[1].body, {
-        certificates: [us.certificate],
-      });
-      expect(mdn.verified).toBeDefined();
-      expect(mdn.originalMessageId).toBe(m.messageId);
-      expect(mdn.disposition.known).toEqual({ kind: 'processed' });
-      expect(formatMic(mdn.receivedContentMic!)).toBe(formatMic(m.mic));
-    });
-
-    it('a partner that never accepts: after delivery.attempts the job is dead with an mdn-undelivered event, and the MDN stays stored; a resend that asks again gets it', async (h) => {
-      sink.got.length = 0;
-      sink.answer = () => 503;
-      const m = message();
-      await post(as2.url!, m.headers, m.body);
-      const msg = await storedMessage(h, m.messageId);
-      const key = `${msg.id}:${AS2_MDN_JOB}`;
-      for (let i = 0; i < 3; i++) {
+        const start = time.clock().getTime();
         await run(h, key);
-        time.advance(5_000);
-      }
-      expect(sink.got).toHaveLength(3);
-      expect(await job(h, key)).toMatchObject({ status: 'dead', attempts: 3 });
-      expect(await events(h, msg.id, 'mdn-delivery-failed')).toHaveLength(2);
-      const [given] = await events(h, msg.id, 'mdn-undelivered');
-      expect(given).toMatchObject({ status: 'error', code: 'EDIGW_AS2_MDN_UNDELIVERED', partnerId: 'acme' });
-      expect(given.detail).toMatch(
-        new RegExp(
-          `sending the async MDN for ${m.messageId} to partner acme \\(${sink.url.replace(/[.]/g, '\\.')}\\), 3 attempts: the asynchronous MDN could not be delivered.*HTTP 503.*the MDN stays stored`,
-        ),
-      );
-      const stored = await h.store.payload((await storedMessage(h, m.messageId)).mdnSha256!);
-      expect(parseEntity(stored).body.equals(sink.got[0].body)).toBe(true);
+        expect(sink.got).toHaveLength(1);
+        const retrying = await job(h, key);
+        expect(retrying).toMatchObject({ status: 'queued', attempts: 1 });
+        const wait = retrying.runAt.getTime() - start;
+        expect(wait).toBeGreaterThanOrEqual(900);
+        expect(wait).toBeLessThanOrEqual(1100);
+        const [warning] = await events(h, msg.id, 'mdn-delivery-failed');
+        expect(warning).toMatchObject({ status: 'warning', code: 'EDIGW_HTTP_SERVER', partnerId: 'acme' });
+        expect(warning.detail).toMatch(/HTTP 503 "not now".*\(attempt 1 of 3; next in 1s\)$/);
 
-      // The partner, never having had its MDN, sends the message again: stored once, the same MDN queued anew.
-      sink.answer = () => 200;
-      expect((await post(as2.url!, m.headers, m.body)).status).toBe(200);
-      expect(await rows(h).countBy(MessageRecord, { as2MessageId: m.messageId })).toBe(1);
-      const again = await until("the resend's MDN job", () =>
-        rows(h)
-          .findOneBy(JobRecord, { key: `${key}:2` })
-          .then((j) => j ?? undefined),
-      );
-      expect(again).toMatchObject({ status: 'queued', messageId: msg.id });
-      await run(h, `${key}:2`);
-      expect(sink.got).toHaveLength(4);
-      expect(sink.got[3].body.equals(sink.got[0].body)).toBe(true);
-      expect(await events(h, msg.id, 'mdn-sent')).toHaveLength(1);
-    });
+        time.advance(wait);
+        await run(h, key);
+        expect(sink.got).toHaveLength(2);
+        expect(await job(h, key)).toMatchObject({ status: 'done', attempts: 2 });
+        const [ok] = await events(h, msg.id, 'mdn-sent');
+        expect(ok).toMatchObject({ status: 'ok', partnerId: 'acme' });
+        expect(ok.detail).toContain(`the async MDN for ${m.messageId} to ${sink.url} (attempt 2)`);
+
+        // Both tries are the same HTTP message (its own Message-ID and Date kept), carrying the stored MDN.
+        expect(sink.got[1].body.equals(sink.got[0].body)).toBe(true);
+        expect(sink.got[1].headers['message-id']).toBe(sink.got[0].headers['message-id']);
+        expect(sink.got[1].headers).toMatchObject({
+          'as2-from': '"OUR GATEWAY"',
+          'as2-to': '"ACME CORP"',
+          'as2-version': '1.2',
+        });
+        const stored = await h.store.payload(msg.mdnSha256!);
+        expect(sink.got[1].body.equals(parseEntity(stored).body)).toBe(true);
+        const mdn = parseMdn(String(sink.got[1].headers['content-type']), sink.got[1].body, {
+          certificates: [us.certificate],
+        });
+        expect(mdn.verified).toBeDefined();
+        expect(mdn.originalMessageId).toBe(m.messageId);
+        expect(mdn.disposition.known).toEqual({ kind: 'processed' });
+        expect(formatMic(mdn.receivedContentMic!)).toBe(formatMic(m.mic));
+      },
+    );
+
+    it(
+      'a partner that never accepts: after delivery.attempts the job is dead with an mdn-undelivered event, ' +
+        'and the MDN stays stored; a resend that asks again gets it',
+      async (h) => {
+        sink.got.length = 0;
+        sink.answer = () => 503;
+        const m = message();
+        await post(as2.url!, m.headers, m.body);
+        const msg = await storedMessage(h, m.messageId);
+        const key = `${msg.id}:${AS2_MDN_JOB}`;
+        for (let i = 0; i < 3; i++) {
+          await run(h, key);
+          time.advance(5_000);
+        }
+        expect(sink.got).toHaveLength(3);
+        expect(await job(h, key)).toMatchObject({ status: 'dead', attempts: 3 });
+        expect(await events(h, msg.id, 'mdn-delivery-failed')).toHaveLength(2);
+        const [given] = await events(h, msg.id, 'mdn-undelivered');
+        expect(given).toMatchObject({ status: 'error', code: 'EDIGW_AS2_MDN_UNDELIVERED', partnerId: 'acme' });
+        expect(given.detail).toMatch(
+          new RegExp(
+            `sending the async MDN for ${m.messageId} to partner acme \\(${sink.url.replace(/[.]/g, '\\.')}\\), 3 attempts: ` +
+              `the asynchronous MDN could not be delivered.*HTTP 503.*the MDN stays stored`,
+          ),
+        );
+        const stored = await h.store.payload((await storedMessage(h, m.messageId)).mdnSha256!);
+        expect(parseEntity(stored).body.equals(sink.got[0].body)).toBe(true);
+
+        // The partner, never having had its MDN, sends the message again: stored once, the same MDN queued anew.
+        sink.answer = () => 200;
+        expect((await post(as2.url!, m.headers, m.body)).status).toBe(200);
+        expect(await rows(h).countBy(MessageRecord, { as2MessageId: m.messageId })).toBe(1);
+        const again = await until("the resend's MDN job", () =>
+          rows(h)
+            .findOneBy(JobRecord, { key: `${key}:2` })
+            .then((j) => j ?? undefined),
+        );
+        expect(again).toMatchObject({ status: 'queued', messageId: msg.id });
+        await run(h, `${key}:2`);
+        expect(sink.got).toHaveLength(4);
+        expect(sink.got[3].body.equals(sink.got[0].body)).toBe(true);
+        expect(await events(h, msg.id, 'mdn-sent')).toHaveLength(1);
+      },
+    );
 
     it('a refusal that will be the same next time (HTTP 404) gives up at once', async (h) => {
       sink.got.length = 0;

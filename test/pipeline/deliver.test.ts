@@ -182,7 +182,7 @@ for (const kind of DATABASES) {
       const again = await replayDelivery(h.ctx, id).catch((e: unknown) => e);
       expect(again).toBeInstanceOf(GatewayError);
       expect((again as GatewayError).describe()).toBe(
-        `delivery ${id} is delivered: only a dead-lettered delivery can be replayed [EDIGW_NOT_DEAD]`,
+        `delivery ${id} is delivered: only a dead-lettered delivery, or a message whose processing was dead-lettered, can be replayed [EDIGW_NOT_DEAD]`,
       );
     });
 
@@ -223,7 +223,10 @@ for (const kind of DATABASES) {
       const dead = await delivery(h, id);
       expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
       expect(dead.lastError).toMatch(
-        /^partner strict, http: .*partners\/strict\.yaml:4:\d+: endpoints\.erp\.http\.headers: header names must be HTTP tokens .*\[EDIGW_TRANSPORT_CONFIG_INVALID\]$/,
+        new RegExp(
+          String.raw`^partner strict, http: .*partners\/strict\.yaml:4:\d+: endpoints\.erp\.http\.headers: ` +
+            String.raw`header names must be HTTP tokens .*\[EDIGW_TRANSPORT_CONFIG_INVALID\]$`,
+        ),
       );
       expect(await job(h, `deliver:${id}`)).toMatchObject({ status: 'dead', attempts: 1 });
       expect(await events(h, messageId, 'delivery-failed')).toEqual([]);

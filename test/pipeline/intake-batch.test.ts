@@ -92,7 +92,8 @@ for (const kind of DATABASES) {
         );
       else
         await h.store.ds.query(
-          `CREATE TRIGGER refuse_message BEFORE INSERT ON message FOR EACH ROW BEGIN IF ${when} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
+          `CREATE TRIGGER refuse_message BEFORE INSERT ON message FOR EACH ROW BEGIN IF ${when} ` +
+            `THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
         );
       return { drop: async () => void (await h.store.ds.query('DROP TRIGGER refuse_message')) };
     }
@@ -194,8 +195,10 @@ for (const kind of DATABASES) {
       const [first] = await h.store.ds.manager.find(MessageRecord);
       // As the process step records it: the interchange of the first message.
       await h.store.ds.query(
-        `INSERT INTO interchange (id, messageId, direction, partnerId, partnerKey, standard, senderQualifier, senderId, receiverQualifier, receiverId, controlNumber, syntaxVersion, test, preparedAt, validation, ackStatus, byteOffset, byteLength, createdAt)
-         VALUES ('i1', ?, 'in', 'acme', 'acme', 'x12', 'ZZ', 'ACME', 'ZZ', 'OURCOMPANY', '000000400', '00401', 0, '2024-01-02T12:30', 'valid', 'none', 0, 1, ?)`,
+        `INSERT INTO interchange (id, messageId, direction, partnerId, partnerKey, standard, senderQualifier, ` +
+          `senderId, receiverQualifier, receiverId, controlNumber, syntaxVersion, test, preparedAt, validation, ackStatus, byteOffset, byteLength, createdAt)
+         VALUES ('i1', ?, 'in', 'acme', 'acme', 'x12', 'ZZ', 'ACME', 'ZZ', 'OURCOMPANY', '000000400', '00401', 0, ` +
+          `'2024-01-02T12:30', 'valid', 'none', 0, 1, ?)`,
         [first.id, kind === 'sqlite' ? '2026-05-01 10:00:00.000' : new Date('2026-05-01T10:00:00Z')],
       );
       const r = await intakeFiles(h.ctx, [

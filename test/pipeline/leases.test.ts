@@ -9,22 +9,13 @@ import { intake } from '../../src/pipeline/intake';
 import { Heartbeat } from '../../src/pipeline/heartbeat';
 import type { Logger } from '../../src/pipeline/logger';
 import { Workers } from '../../src/pipeline/worker';
-import { DATABASES, describeOn, testWith } from '../helpers/databases';
-import { type Deployment, deployment, type Harness, pipelineContext, x12Interchange } from './support';
+import { DATABASES, describeOn } from '../helpers/databases';
+import { type Harness, pipelineSuite, x12Interchange } from './support';
+import { until } from '../helpers/until';
 
 jest.setTimeout(60_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 type RunFn = (this: Workers, job: Job) => Promise<void>;
 const proto = Workers.prototype as unknown as { run: RunFn };
@@ -39,26 +30,19 @@ function runSlowJobsWith(body: (job: Job) => Promise<void>): jest.SpyInstance {
 
 for (const kind of DATABASES) {
   describeOn(kind, `leases and crash loops on ${kind}`, () => {
-    let d: Deployment;
-    let h: Harness | undefined;
-
-    beforeAll(async () => {
-      d = deployment({
+    const it = pipelineSuite(
+      kind,
+      {
         'partners/acme.yaml': [
           'id: acme',
           'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
           "routes: [{ match: { type: '850' }, to: erp }]",
           'endpoints: { erp: { file: { dir: out/erp } } }',
         ].join('\n'),
-      });
-      h = await pipelineContext(d, kind, () => new Date());
-    });
-    afterAll(async () => {
-      jest.restoreAllMocks();
-      await h?.close();
-      d?.remove();
-    });
-    const it = testWith(() => h);
+      },
+      () => new Date(),
+    );
+    afterAll(() => jest.restoreAllMocks());
     const jobRow = (h: Harness, key: string) => h.store.ds.manager.findOneByOrFail(JobRecord, { key });
 
     it('a job that runs for more than twice its lease keeps it by heartbeat: no other worker takes it, and it completes once', async (h) => {

@@ -16,16 +16,7 @@ import { Store } from '../../src/store/store';
 import type { PipelineContext } from '../../src/pipeline/context';
 import { describeOn, freshDatabase, type TestDatabase } from '../helpers/databases';
 import { type Deployment, deployment, pipelineView, x12Interchange } from './support';
-
-async function until<T>(what: string, ms: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../helpers/until';
 
 const PARTNER = [
   'id: acme',
@@ -50,7 +41,7 @@ async function exhaust(store: Store): Promise<() => Promise<void>> {
       }),
     ),
   );
-  await until('every pooled connection taken', 10_000, async () => store.pool()!.busy === size);
+  await until('every pooled connection taken', async () => store.pool()!.busy === size, 10_000);
   return async () => {
     release();
     await held;
@@ -122,9 +113,9 @@ describeOn('mariadb', 'MariaDB pool', () => {
     try {
       await until(
         'all 40 messages processed',
-        45_000,
         async () =>
           (await ctx.store.ds.manager.countBy(MessageRecord, { direction: 'in', status: 'processed' })) === 40,
+        45_000,
       );
     } finally {
       await workers.stop(5_000);
@@ -159,7 +150,7 @@ describeOn('mariadb', 'MariaDB pool', () => {
       );
       // A worker that cannot even claim says why, and keeps going.
       workers.start();
-      const line = await until('a log line', 10_000, async () => lines.find((l) => l.level === 'error'));
+      const line = await until('a log line', async () => lines.find((l) => l.level === 'error'), 10_000);
       expect(String(line.obj.err)).toMatch(/waiting 300 ms for a database connection/);
     } finally {
       await release();
@@ -174,8 +165,8 @@ describeOn('mariadb', 'MariaDB pool', () => {
     try {
       await until(
         'the job retaken and done',
-        20_000,
         async () => (await ctx.store.ds.manager.findOneByOrFail(JobRecord, { id: String(job.id) })).status === 'done',
+        20_000,
       );
     } finally {
       await again.stop(5_000);
@@ -231,15 +222,17 @@ describeOn('mariadb', 'MariaDB pool', () => {
       await other.query('START TRANSACTION');
       await other.query("INSERT INTO control_number (scope, kind, value, updatedAt) VALUES ('acme', 'isa', 5, NOW(3))");
       workers.start();
-      await until('two lock waits logged', 30_000, async () =>
-        lines.filter((l) => /its attempt not counted/.test(l.msg)).length >= 2 ? true : undefined,
+      await until(
+        'two lock waits logged',
+        async () => (lines.filter((l) => /its attempt not counted/.test(l.msg)).length >= 2 ? true : undefined),
+        30_000,
       );
       const row = await jobRow();
       expect(row.status).not.toBe('dead');
       expect(row.lastError).toMatch(/EDIGW_DB_LOCK_TIMEOUT/);
       expect(lines.filter((l) => l.level === 'error')).toEqual([]);
       await other.query('ROLLBACK');
-      await until('the job done', 20_000, async () => (await jobRow()).status === 'done');
+      await until('the job done', async () => (await jobRow()).status === 'done', 20_000);
     } finally {
       await other.end();
       await workers.stop(5_000);

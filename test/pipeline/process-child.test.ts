@@ -17,16 +17,7 @@ import { Workers } from '../../src/pipeline/worker';
 import { Store } from '../../src/store/store';
 import type { PipelineContext } from '../../src/pipeline/context';
 import { type Deployment, deployment, GATEWAY_YAML, order850, pipelineView, x12Interchange } from './support';
-
-async function until<T>(what: string, ms: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../helpers/until';
 
 function capture() {
   const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
@@ -96,13 +87,13 @@ describe('process jobs of large payloads in a child process', () => {
     workers.start();
     await until(
       'the message processed',
-      60_000,
       async () => (await ctx.store.message(messageId))?.status === 'processed',
+      60_000,
     );
     await until(
       'the 997 written',
-      20_000,
       async () => existsSync(join(d.dir, 'out/acks')) && readdirSync(join(d.dir, 'out/acks')).length === 1,
+      20_000,
     );
     const child = lines.find((l) => l.msg === 'processing a large payload in a child process');
     expect(child?.obj).toMatchObject({ message: messageId, heapMb: 128 });
@@ -195,19 +186,25 @@ describe('process jobs of large payloads in a child process', () => {
       { count: 1, idleMs: 50, child: { heapMb: 128, configFile: join(d.dir, 'gateway.yaml') } },
     );
     w.start();
-    const started = await until('the child started', 20_000, async () =>
-      lines.find((l) => l.msg === 'processing a large payload in a child process'),
+    const started = await until(
+      'the child started',
+      async () => lines.find((l) => l.msg === 'processing a large payload in a child process'),
+      20_000,
     );
     const pid = Number(started.obj.pid);
     expect(await w.stop(100)).toBe(false);
-    await until('the child gone', 10_000, async () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await until(
+      'the child gone',
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+    );
     const job = await ctx.store.ds.manager.findOneByOrFail(JobRecord, { messageId, kind: 'process' });
     expect(job).toMatchObject({ status: 'running', starts: 0 });
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
@@ -228,10 +225,14 @@ describe('process jobs of large payloads in a child process', () => {
       { count: 1, idleMs: 50, maxCrashes: 2, child: { heapMb: 8, configFile: join(d.dir, 'gateway.yaml') } },
     );
     workers.start();
-    const job = await until('the job dead-lettered', 60_000, async () => {
-      const j = await ctx.store.ds.manager.findOneBy(JobRecord, { messageId, kind: 'process' });
-      return j?.status === 'dead' ? j : undefined;
-    });
+    const job = await until(
+      'the job dead-lettered',
+      async () => {
+        const j = await ctx.store.ds.manager.findOneBy(JobRecord, { messageId, kind: 'process' });
+        return j?.status === 'dead' ? j : undefined;
+      },
+      60_000,
+    );
     expect(job.lastError).toMatch(/stopped the worker 2 times \[EDIGW_JOB_CRASHED\]/);
     const died = lines.filter((l) => l.msg.startsWith('the child process of a process job died'));
     expect(died).toHaveLength(2);
@@ -245,8 +246,10 @@ describe('process jobs of large payloads in a child process', () => {
       bytes: Buffer.from(x12Interchange({ sender: 'ACME', control: 103 })),
     });
     workers.kick();
-    await until('the small message processed', 20_000, async () =>
-      (await ctx.store.message(small.messageId))?.status === 'processed' ? true : undefined,
+    await until(
+      'the small message processed',
+      async () => ((await ctx.store.message(small.messageId))?.status === 'processed' ? true : undefined),
+      20_000,
     );
   }, 90_000);
 });

@@ -20,16 +20,8 @@ import { deadLetterCrashLoop } from '../../src/pipeline/crash-guard';
 import { deliverJob, replayDelivery, Senders } from '../../src/pipeline/deliver';
 import { processMessage } from '../../src/pipeline/process';
 import type { StreamOptions } from '../../src/pipeline/process-stream';
-import { DATABASES, describeOn, freshDatabase, testWith } from '../helpers/databases';
-import {
-  type Deployment,
-  deployment,
-  type Harness,
-  manualClock,
-  order850,
-  pipelineContext,
-  x12Interchange,
-} from './support';
+import { DATABASES, describeOn, freshDatabase } from '../helpers/databases';
+import { deployment, type Harness, manualClock, order850, pipelineSuite, x12Interchange } from './support';
 
 const run = promisify(execFile);
 
@@ -75,19 +67,8 @@ const MODES: Array<[string, StreamOptions]> = [
 
 for (const kind of DATABASES) {
   describeOn(kind, `streamed process job on ${kind}`, () => {
-    let d: Deployment;
-    let h: Harness | undefined;
     const time = manualClock();
-
-    beforeAll(async () => {
-      d = deployment(PARTNERS);
-      h = await pipelineContext(d, kind, time.clock);
-    });
-    afterAll(async () => {
-      await h?.close();
-      d?.remove();
-    });
-    const it = testWith(() => h);
+    const it = pipelineSuite(kind, PARTNERS, time.clock);
 
     const rows = (h: Harness) => h.store.ds.manager;
     const receive = async (h: Harness, text: string) =>
@@ -261,20 +242,24 @@ for (const kind of DATABASES) {
         expect((await transactionsOf(h, id)).every((t) => t.deliveredAt !== null)).toBe(true);
       });
 
-      it(`${mode}: a raw interchange whose delivery is dead-lettered marks every transaction set it carried dead, and a replay makes them pending`, async (h) => {
-        const control = mode === 'whole' ? 9201 : 9202;
-        const id = await receive(h, x12Interchange({ sender: 'RAWFAIL', control, pos: ['F1', 'F2'] }));
-        await processMessage(h.ctx, await claim(h, `${id}:process`), opts);
-        for (let attempt = 0; attempt < 3; attempt++) {
-          await deliverAll(h, id);
-          time.advance(60_000);
-        }
-        const txs = await transactionsOf(h, id);
-        expect(txs.map((t) => t.deliveryStatus)).toEqual(['dead', 'dead']);
-        const [dl] = await rows(h).findBy(DeliveryRecord, { transactionId: txs[0].id });
-        await replayDelivery(h.ctx, dl.id);
-        expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['pending', 'pending']);
-      });
+      it(
+        `${mode}: a raw interchange whose delivery is dead-lettered marks every transaction set it carried dead, ` +
+          `and a replay makes them pending`,
+        async (h) => {
+          const control = mode === 'whole' ? 9201 : 9202;
+          const id = await receive(h, x12Interchange({ sender: 'RAWFAIL', control, pos: ['F1', 'F2'] }));
+          await processMessage(h.ctx, await claim(h, `${id}:process`), opts);
+          for (let attempt = 0; attempt < 3; attempt++) {
+            await deliverAll(h, id);
+            time.advance(60_000);
+          }
+          const txs = await transactionsOf(h, id);
+          expect(txs.map((t) => t.deliveryStatus)).toEqual(['dead', 'dead']);
+          const [dl] = await rows(h).findBy(DeliveryRecord, { transactionId: txs[0].id });
+          await replayDelivery(h.ctx, dl.id);
+          expect((await transactionsOf(h, id)).map((t) => t.deliveryStatus)).toEqual(['pending', 'pending']);
+        },
+      );
 
       it(`${mode}: a raw interchange whose delivery job keeps killing its worker is dead for every transaction set it carried`, async (h) => {
         const control = mode === 'whole' ? 9301 : 9302;

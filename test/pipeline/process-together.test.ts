@@ -18,6 +18,7 @@ import {
   pipelineContext,
   x12Interchange,
 } from './support';
+import { until } from '../helpers/until';
 
 const ACME = [
   'id: acme',
@@ -26,14 +27,6 @@ const ACME = [
   "routes: [{ match: { type: '850' }, to: erp }]",
   'endpoints: { erp: { file: { dir: out/erp } }, acks: { file: { dir: out/acks } } }',
 ].join('\n');
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 for (const kind of DATABASES) {
   describeOn(kind, `process jobs of small files together (${kind})`, () => {
@@ -92,7 +85,8 @@ for (const kind of DATABASES) {
         );
       else
         await h.store.ds.query(
-          `CREATE TRIGGER refuse_ic BEFORE INSERT ON interchange FOR EACH ROW BEGIN IF ${when} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
+          `CREATE TRIGGER refuse_ic BEFORE INSERT ON interchange FOR EACH ROW BEGIN IF ${when} THEN SIGNAL SQLSTATE '45000' ` +
+            `SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
         );
     }
 

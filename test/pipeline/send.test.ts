@@ -4,8 +4,8 @@ import { parseBuffer } from '../../src/edi/parse';
 import { GatewayError } from '../../src/errors';
 import { DeliveryRecord, InterchangeRecord, MessageRecord, TransactionRecord } from '../../src/store/entities';
 import { sendDocument } from '../../src/pipeline/send';
-import { DATABASES, describeOn, testWith } from '../helpers/databases';
-import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
+import { DATABASES, describeOn } from '../helpers/databases';
+import { type Harness, manualClock, pipelineSuite, x12Interchange } from './support';
 
 /** A canonical PurchaseOrder, as the shipped reader makes it from an 850. */
 function purchaseOrder(po: string): object {
@@ -16,12 +16,10 @@ function purchaseOrder(po: string): object {
 
 for (const kind of DATABASES) {
   describeOn(kind, `sendDocument on ${kind}`, () => {
-    let d: Deployment;
-    let h: Harness | undefined;
     const time = manualClock();
-
-    beforeAll(async () => {
-      d = deployment({
+    const it = pipelineSuite(
+      kind,
+      {
         'partners/umbrella.yaml': [
           'id: umbrella',
           'identifiers: { x12: [{ qualifier: ZZ, id: UMBRELLA }] }',
@@ -29,14 +27,9 @@ for (const kind of DATABASES) {
           'endpoints: { orders: { file: { dir: out/umbrella } } }',
           'outbound: { x12: { isa: { test: true, ackRequested: true } } }',
         ].join('\n'),
-      });
-      h = await pipelineContext(d, kind, time.clock);
-    });
-    afterAll(async () => {
-      await h?.close();
-      d?.remove();
-    });
-    const it = testWith(() => h);
+      },
+      time.clock,
+    );
     const send = (h: Harness, bytes: Buffer | string, fileName?: string) =>
       sendDocument(h.ctx, {
         partnerId: 'umbrella',
@@ -113,7 +106,8 @@ for (const kind of DATABASES) {
       expect(e).toBeInstanceOf(GatewayError);
       expect(e.code).toBe('EDIGW_SEND_INVALID');
       expect(e.describe()).toBe(
-        'batch.json [1]: the document cannot be sent: "document" must name the kind: PurchaseOrder, Invoice, ShipNotice or OrderResponse (got undefined) [EDIGW_SEND_INVALID]',
+        'batch.json [1]: the document cannot be sent: "document" must name the kind: PurchaseOrder, Invoice, ' +
+          'ShipNotice or OrderResponse (got undefined) [EDIGW_SEND_INVALID]',
       );
       expect(await h.store.ds.manager.count(DeliveryRecord)).toBe(before);
     });

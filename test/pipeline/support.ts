@@ -12,7 +12,7 @@ import { Maps } from '../../src/pipeline/maps';
 import { VerdictCaches } from '../../src/canonical/losses';
 import { PartnerDirectory } from '../../src/pipeline/partner-directory';
 import { Store } from '../../src/store/store';
-import { freshDatabase, type TestDatabase } from '../helpers/databases';
+import { type DatabaseKind, freshDatabase, type TestDatabase, testWith } from '../helpers/databases';
 
 export const GATEWAY_YAML = [
   'identity:',
@@ -109,6 +109,34 @@ export async function pipelineContext(d: Deployment, kind: 'sqlite' | 'mariadb',
   };
 }
 
+/** A harness with the deployment folder it was opened on. */
+export interface SuiteHarness extends Harness {
+  d: Deployment;
+}
+
+/**
+ * The frame most pipeline test blocks share: a deployment of `files` and a harness on `kind`, opened
+ * before the block's tests and closed, the folder removed, after them. Returns the block's `it`, which
+ * hands each test the harness (testWith).
+ */
+export function pipelineSuite(
+  kind: DatabaseKind,
+  files: Record<string, string>,
+  clock: () => Date,
+): (name: string, fn: (h: SuiteHarness) => unknown, timeout?: number) => void {
+  let d: Deployment | undefined;
+  let h: SuiteHarness | undefined;
+  beforeAll(async () => {
+    d = deployment(files);
+    h = { ...(await pipelineContext(d, kind, clock)), d };
+  });
+  afterAll(async () => {
+    await h?.close();
+    d?.remove();
+  });
+  return testWith(() => h);
+}
+
 /** A partner as the directory holds it, from the fields of a partner file. */
 export function partner(fields: Record<string, unknown>): LoadedPartner {
   return { ...partnerFields.parse(fields), file: `${String(fields.id)}.yaml` };
@@ -142,7 +170,8 @@ export function x12Interchange(o: X12Options): string {
   const receiver = o.receiver ?? 'OURCOMPANY';
   const bodies = o.bodies ?? (o.pos ?? [`PO-${o.control}`]).map((po) => order850(po));
   const out = [
-    `ISA*00*          *00*          *ZZ*${o.sender.padEnd(15)}*${o.receiverQualifier ?? 'ZZ'}*${receiver.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>`,
+    `ISA*00*          *00*          ` +
+      `*ZZ*${o.sender.padEnd(15)}*${o.receiverQualifier ?? 'ZZ'}*${receiver.padEnd(15)}*240102*1230*U*00401*${ctrl}*0*${o.test ? 'T' : 'P'}*>`,
     `GS*PO*${o.sender}*${receiver}*20240102*1230*${o.group ?? o.control}*X*${o.version ?? '004010'}`,
   ];
   bodies.forEach((body, i) => {

@@ -7,27 +7,16 @@ import { runMaintenance, scheduleMaintenance } from '../../src/pipeline/maintena
 import { sendDocument } from '../../src/pipeline/send';
 import { Workers } from '../../src/pipeline/worker';
 import { IntakeGate } from '../../src/pipeline/intake-gate';
-import { DATABASES, describeOn, testWith } from '../helpers/databases';
-import { type Deployment, deployment, type Harness, manualClock, pipelineContext, x12Interchange } from './support';
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { DATABASES, describeOn } from '../helpers/databases';
+import { manualClock, pipelineSuite, x12Interchange } from './support';
+import { until } from '../helpers/until';
 
 for (const kind of DATABASES) {
   describeOn(kind, `workers and maintenance on ${kind}`, () => {
-    let d: Deployment;
-    let h: Harness | undefined;
     const time = manualClock();
-
-    beforeAll(async () => {
-      d = deployment({
+    const it = pipelineSuite(
+      kind,
+      {
         'partners/acme.yaml': [
           'id: acme',
           'identifiers: { x12: [{ qualifier: ZZ, id: ACME }] }',
@@ -35,14 +24,9 @@ for (const kind of DATABASES) {
           "routes: [{ match: { type: '850' }, to: erp }]",
           'endpoints: { erp: { file: { dir: out/erp } }, acks: { file: { dir: out/acks } } }',
         ].join('\n'),
-      });
-      h = await pipelineContext(d, kind, time.clock);
-    });
-    afterAll(async () => {
-      await h?.close();
-      d?.remove();
-    });
-    const it = testWith(() => h);
+      },
+      time.clock,
+    );
 
     it('intake wakes the workers: the message is processed, its 997 and its order delivered; stop drains', async (h) => {
       const workers = new Workers(h.ctx, { count: 2, idleMs: 5_000, leaseMs: 30_000 });
@@ -63,8 +47,8 @@ for (const kind of DATABASES) {
           'both deliveries',
           async () => (await h.store.ds.manager.countBy(DeliveryRecord, { status: 'delivered' })) === 2,
         );
-        expect(readdirSync(join(d.dir, 'out/erp'))).toHaveLength(1);
-        expect(readdirSync(join(d.dir, 'out/acks'))).toHaveLength(1);
+        expect(readdirSync(join(h.d.dir, 'out/erp'))).toHaveLength(1);
+        expect(readdirSync(join(h.d.dir, 'out/acks'))).toHaveLength(1);
       } finally {
         expect(await workers.stop(5_000)).toBe(true);
       }

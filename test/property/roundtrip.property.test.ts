@@ -187,39 +187,47 @@ function buildX12(g: X12Gen): Buffer {
 }
 
 describe('property: generated X12 interchanges with random delimiters', () => {
-  test('property: X12 with random delimiters, line breaks and UTF-8 values parses without envelope errors, keeps control numbers and writes back the same bytes', () => {
-    fc.assert(
-      fc.property(x12Arb, (g) => {
-        const bytes = buildX12(g);
-        const result = parseBuffer(bytes);
-        expect(result.diagnostics).toEqual([]);
-        expect(envelopeErrors(result.interchanges)).toEqual([]);
-        expect(result.interchanges).toHaveLength(1);
-        const ic = result.interchanges[0];
-        expect(ic.syntax).toMatchObject({
-          element: g.d.element,
-          component: g.d.component,
-          segment: g.d.segment,
-          repetition: g.d.repetition,
-        });
-        expect(ic.controlNumber).toBe(g.control);
-        expect(ic.groups.map((x) => x.controlNumber)).toEqual(g.groups.map((x) => x.control));
-        ic.groups.forEach((grp, i) => {
-          const want = g.groups[i].transactions;
-          expect(grp.transactions.map((t) => [t.type, t.controlNumber])).toEqual(want.map((t) => [t.type, t.control]));
-          grp.transactions.forEach((t, j) => {
-            expect(t.segments.slice(1, -1).map((s) => ({ id: s.id, elements: s.elements }))).toEqual(want[j].segments);
+  test(
+    'property: X12 with random delimiters, line breaks and UTF-8 values parses without envelope errors, ' +
+      'keeps control numbers and writes back the same bytes',
+    () => {
+      fc.assert(
+        fc.property(x12Arb, (g) => {
+          const bytes = buildX12(g);
+          const result = parseBuffer(bytes);
+          expect(result.diagnostics).toEqual([]);
+          expect(envelopeErrors(result.interchanges)).toEqual([]);
+          expect(result.interchanges).toHaveLength(1);
+          const ic = result.interchanges[0];
+          expect(ic.syntax).toMatchObject({
+            element: g.d.element,
+            component: g.d.component,
+            segment: g.d.segment,
+            repetition: g.d.repetition,
           });
-        });
-        const out = write(result.interchanges);
-        // The writer keeps the line break it read, so the bytes come back whole; the brief's weaker
-        // form (equal once line breaks are removed) follows from this.
-        expect(out.toString('utf8')).toBe(bytes.toString('utf8'));
-        expect(out.equals(bytes)).toBe(true);
-      }),
-      { numRuns: 150 },
-    );
-  });
+          expect(ic.controlNumber).toBe(g.control);
+          expect(ic.groups.map((x) => x.controlNumber)).toEqual(g.groups.map((x) => x.control));
+          ic.groups.forEach((grp, i) => {
+            const want = g.groups[i].transactions;
+            expect(grp.transactions.map((t) => [t.type, t.controlNumber])).toEqual(
+              want.map((t) => [t.type, t.control]),
+            );
+            grp.transactions.forEach((t, j) => {
+              expect(t.segments.slice(1, -1).map((s) => ({ id: s.id, elements: s.elements }))).toEqual(
+                want[j].segments,
+              );
+            });
+          });
+          const out = write(result.interchanges);
+          // The writer keeps the line break it read, so the bytes come back whole; the brief's weaker
+          // form (equal once line breaks are removed) follows from this.
+          expect(out.toString('utf8')).toBe(bytes.toString('utf8'));
+          expect(out.equals(bytes)).toBe(true);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -530,32 +538,40 @@ describe('chunk independence: the reader gives the same model wherever the chunk
 
   // Engine bugs found by mutating corpus files and splitting them (minimal inputs). Both fail today.
 
-  test('chunk independence (engine bug): a UNH after bytes that are not EDI is garbage when read whole, but a bare message when a chunk ends just after its U or UN', () => {
-    // Read whole, the reader skips garbage looking only for ISA/UNA/UNB, so the UNH is part of the garbage
-    // (no interchange). When the first chunk ends at "\nU" or "\nUN", the reader keeps that tail, starts
-    // the next turn on it, and its header detection (which knows UNH) opens a bare-message interchange.
-    const bytes = Buffer.from("BGM'\nUNH+1+ORDERS:D:96A:UN'UNT+2+1'", 'latin1');
-    const whole = readChunks([bytes]);
-    expect(readChunks(splitAt(bytes, [6]))).toBe(whole);
-    expect(readChunks(splitAt(bytes, [7]))).toBe(whole);
-  });
+  test(
+    'chunk independence (engine bug): a UNH after bytes that are not EDI is garbage when read whole, ' +
+      'but a bare message when a chunk ends just after its U or UN',
+    () => {
+      // Read whole, the reader skips garbage looking only for ISA/UNA/UNB, so the UNH is part of the garbage
+      // (no interchange). When the first chunk ends at "\nU" or "\nUN", the reader keeps that tail, starts
+      // the next turn on it, and its header detection (which knows UNH) opens a bare-message interchange.
+      const bytes = Buffer.from("BGM'\nUNH+1+ORDERS:D:96A:UN'UNT+2+1'", 'latin1');
+      const whole = readChunks([bytes]);
+      expect(readChunks(splitAt(bytes, [6]))).toBe(whole);
+      expect(readChunks(splitAt(bytes, [7]))).toBe(whole);
+    },
+  );
 
-  test('chunk independence (engine bug): an ISA whose fixed-width field holds the element separator reads differently when the first chunk ends inside the ISA', () => {
-    // 106 bytes with all 16 separators at their fixed positions, plus one more inside ISA02. Read whole, the
-    // fixed layout is recognised (component ':' and terminator '~'). With fewer than 106 bytes in hand the
-    // ISA scan falls back to counting separators and decides at once that '*' is the terminator, instead of
-    // waiting for more bytes: the interchange is lost.
-    const isa =
-      'ISA*00*AB*       *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*P*:~';
-    expect(isa).toHaveLength(106);
-    const bytes = Buffer.from(
-      `${isa}GS*FA*S*R*20240101*1200*1*X*005010~ST*997*0001~AK1*FA*1~SE*3*0001~GE*1*1~IEA*1*000000001~`,
-      'latin1',
-    );
-    const whole = readChunks([bytes]);
-    expect(readChunks(splitAt(bytes, [104]))).toBe(whole);
-    expect(readChunks(splitAt(bytes, [105]))).toBe(whole);
-  });
+  test(
+    'chunk independence (engine bug): an ISA whose fixed-width field holds the element separator reads ' +
+      'differently when the first chunk ends inside the ISA',
+    () => {
+      // 106 bytes with all 16 separators at their fixed positions, plus one more inside ISA02. Read whole, the
+      // fixed layout is recognised (component ':' and terminator '~'). With fewer than 106 bytes in hand the
+      // ISA scan falls back to counting separators and decides at once that '*' is the terminator, instead of
+      // waiting for more bytes: the interchange is lost.
+      const isa =
+        'ISA*00*AB*       *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*P*:~';
+      expect(isa).toHaveLength(106);
+      const bytes = Buffer.from(
+        `${isa}GS*FA*S*R*20240101*1200*1*X*005010~ST*997*0001~AK1*FA*1~SE*3*0001~GE*1*1~IEA*1*000000001~`,
+        'latin1',
+      );
+      const whole = readChunks([bytes]);
+      expect(readChunks(splitAt(bytes, [104]))).toBe(whole);
+      expect(readChunks(splitAt(bytes, [105]))).toBe(whole);
+    },
+  );
 
   test('chunk independence: the generated fixture reads back its unescaped values and writes back its bytes', () => {
     const bytes = buildEdifact(releasedFixture);

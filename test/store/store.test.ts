@@ -453,7 +453,8 @@ for (const kind of DATABASES) {
           lastError: string | null;
         }>
       >(
-        `SELECT ${kind === 'sqlite' ? '"key"' : '`key`'}, data, messageId, maxAttempts, status, attempts, claimedBy, lastError FROM job WHERE kind = 'data' ORDER BY id`,
+        `SELECT ${kind === 'sqlite' ? '"key"' : '`key`'}, data, messageId, maxAttempts, status, attempts, ` +
+          `claimedBy, lastError FROM job WHERE kind = 'data' ORDER BY id`,
       );
       expect(raw).toEqual(
         cases.map(([key, data]) => ({

@@ -89,27 +89,31 @@ async function pollUntilIntake(p: PolledInbound, called: Promise<void>): Promise
 export function inboundContract(label: string, fixture: () => Promise<InboundFixture>): void {
   describe(`${label}: inbound contract`, () => {
     for (const afterRead of ['move', 'delete'] as const) {
-      test(`${label} (afterRead: ${afterRead}): hands the exact bytes to the store, and ${afterRead}s the remote file only after the store committed`, async () => {
-        const f = await fixture();
-        const body = Buffer.from('ISA*00*contract~\r\n\x00\xff end', 'latin1');
-        await f.put('po.edi', body);
-        const commit = deferred<{ messageId: string }>();
-        const store = intakeOf(() => commit.promise);
-        const p = f.poller(afterRead, store.intake);
-        try {
-          const { polling } = await pollUntilIntake(p, store.called);
-          expect(store.calls).toHaveLength(1);
-          expect(store.calls[0].bytes.equals(body)).toBe(true);
-          expect(store.calls[0].fileName).toBe('po.edi');
-          // The store has not answered: no receipt yet.
-          expect(await f.files()).toEqual(['po.edi']);
-          commit.resolve({ messageId: 'm1' });
-          await polling;
-          expect(await f.files()).toEqual([]);
-        } finally {
-          await p.stop();
-        }
-      });
+      test(
+        `${label} (afterRead: ${afterRead}): hands the exact bytes to the store, ` +
+          `and ${afterRead}s the remote file only after the store committed`,
+        async () => {
+          const f = await fixture();
+          const body = Buffer.from('ISA*00*contract~\r\n\x00\xff end', 'latin1');
+          await f.put('po.edi', body);
+          const commit = deferred<{ messageId: string }>();
+          const store = intakeOf(() => commit.promise);
+          const p = f.poller(afterRead, store.intake);
+          try {
+            const { polling } = await pollUntilIntake(p, store.called);
+            expect(store.calls).toHaveLength(1);
+            expect(store.calls[0].bytes.equals(body)).toBe(true);
+            expect(store.calls[0].fileName).toBe('po.edi');
+            // The store has not answered: no receipt yet.
+            expect(await f.files()).toEqual(['po.edi']);
+            commit.resolve({ messageId: 'm1' });
+            await polling;
+            expect(await f.files()).toEqual([]);
+          } finally {
+            await p.stop();
+          }
+        },
+      );
     }
 
     test(`${label}: leaves the remote file in place when the store rejects the write, and takes it in later`, async () => {
@@ -428,23 +432,27 @@ export function pushOutboundContract(label: string, fixture: () => Promise<PushO
       expect(f.peer.payloads.map((p) => p.toString())).toEqual(['first', 'second']);
     });
 
-    test(`${label}: a busy or failing peer (503, 500, 429) is tried again later; a refusal is dead-lettered at once; each reason names the endpoint and the answer`, async () => {
-      f = await fixture();
-      s = f.sender();
-      const statuses = [503, 500, 429];
-      f.peer.answer = (n) => Promise.resolve(n <= statuses.length ? { status: statuses[n - 1] } : 'refuse');
-      for (const [i, status] of statuses.entries()) {
-        const e = await failureOf(s.send({ bytes: Buffer.from('busy'), fileName: 'po.edi', id: `contract-4-${i}` }));
-        expect({ status, step: deliverStep(e) }).toEqual({ status, step: 'tried again later' });
-        expect(e.message).toContain(f.endpoint);
-        expect(e.message).toContain(`HTTP ${status}`);
-      }
-      const refused = await failureOf(s.send({ bytes: Buffer.from('no'), fileName: 'po.edi', id: 'contract-5' }));
-      expect(deliverStep(refused)).toBe('dead-lettered at once');
-      expect(refused.message).toContain(f.endpoint);
-      expect(refused.message).toContain(f.refusal);
-      expect(f.peer.payloads.map((p) => p.toString())).toEqual(['busy', 'busy', 'busy', 'no']);
-    });
+    test(
+      `${label}: a busy or failing peer (503, 500, 429) is tried again later; a refusal is dead-lettered at once; ` +
+        `each reason names the endpoint and the answer`,
+      async () => {
+        f = await fixture();
+        s = f.sender();
+        const statuses = [503, 500, 429];
+        f.peer.answer = (n) => Promise.resolve(n <= statuses.length ? { status: statuses[n - 1] } : 'refuse');
+        for (const [i, status] of statuses.entries()) {
+          const e = await failureOf(s.send({ bytes: Buffer.from('busy'), fileName: 'po.edi', id: `contract-4-${i}` }));
+          expect({ status, step: deliverStep(e) }).toEqual({ status, step: 'tried again later' });
+          expect(e.message).toContain(f.endpoint);
+          expect(e.message).toContain(`HTTP ${status}`);
+        }
+        const refused = await failureOf(s.send({ bytes: Buffer.from('no'), fileName: 'po.edi', id: 'contract-5' }));
+        expect(deliverStep(refused)).toBe('dead-lettered at once');
+        expect(refused.message).toContain(f.endpoint);
+        expect(refused.message).toContain(f.refusal);
+        expect(f.peer.payloads.map((p) => p.toString())).toEqual(['busy', 'busy', 'busy', 'no']);
+      },
+    );
 
     test(`${label}: a configuration that only sending finds wrong is dead-lettered at once, naming what is wrong, and nothing reaches the peer`, async () => {
       f = await fixture();

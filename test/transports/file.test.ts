@@ -341,7 +341,9 @@ describe('file sender', () => {
       outcome = { kind: (err as GatewayError).kind, message: (err as GatewayError).message };
     } else {
       // root ignores file permissions: the same send runs as `nobody` in a child process (built code, as users run it).
-      const script = `require(${JSON.stringify(path.resolve(__dirname, '../../dist/src/transports/file/sender.js'))}).fileSender.create({ dir: ${JSON.stringify(dir)} }, {})
+      const script =
+        `require(${JSON.stringify(path.resolve(__dirname, '../../dist/src/transports/file/sender.js'))}).fileSender.create({ ` +
+        `dir: ${JSON.stringify(dir)} }, {})
         .send({ bytes: Buffer.from('x'), fileName: 'po.edi' })
         .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ kind: e.kind, message: e.message })));`;
       const r = spawnSync(process.execPath, ['-e', script], {

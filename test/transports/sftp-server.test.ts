@@ -700,7 +700,8 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     const sha256 = await writeBigFile(file, 200 * MiB);
     const figures = await measuredUpload(acme, tmp, file, '/inbox/big-200.edi');
     console.log(
-      `sftp 200 MB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`,
+      `sftp 200 MB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, ` +
+        `RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`,
     );
     expect(figures.code).toBe(0);
     expect(takenNamed('big-200.edi')).toMatchObject([{ sha256, size: 200 * MiB }]);
@@ -719,7 +720,8 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
       const sha256 = await writeBigFile(file, 1024 * MiB);
       const figures = await measuredUpload(acme, tmp, file, '/inbox/big-1g.edi');
       console.log(
-        `sftp 1 GB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`,
+        `sftp 1 GB upload: ${figures.seconds.toFixed(1)} s, ${figures.mbPerSecond.toFixed(0)} MB/s, ` +
+          `RSS growth ${(figures.rssGrowth / MiB).toFixed(1)} MiB (peak ${(figures.peakRss / MiB).toFixed(0)} MiB)`,
       );
       expect(figures.code).toBe(0);
       expect(takenNamed('big-1g.edi')).toMatchObject([{ sha256, size: 1024 * MiB }]);
@@ -863,23 +865,27 @@ withOpenSsh('hosted sftp server limits, with the OpenSSH client', () => {
   });
 
   // Last in this block: it leaves acme@127.0.0.1 refused by this server.
-  test('failed logins are limited per address and user: after 2 failures even the right key is refused, another user from the address still logs in', async () => {
-    for (let i = 0; i < 2; i++) {
-      const r = await sftpBatch({ ...acme, key: stranger }, tmp, ['ls']);
-      expect(r.code).toBe(255);
-    }
-    const blocked = await sftpBatch(acme, tmp, ['ls']);
-    expect(blocked.code).toBe(255);
-    expect(log.lines.filter((l) => l.msg.includes('too many failed logins'))).toHaveLength(1);
-    expect(log.lines.find((l) => l.msg.includes('too many failed logins'))?.obj).toMatchObject({
-      remote: '127.0.0.1',
-      user: 'acme',
-    });
-    // Behind the same NAT address, another partner is not locked out by acme's failures.
-    const neighbour = await sftpBatch({ ...acme, user: 'globex', key: globexKey }, tmp, ['ls -1 /']);
-    expect(neighbour.code).toBe(0);
-    expect(output(neighbour)).toContain('/inbox');
-  });
+  test(
+    'failed logins are limited per address and user: after 2 failures even the right key is refused, ' +
+      'another user from the address still logs in',
+    async () => {
+      for (let i = 0; i < 2; i++) {
+        const r = await sftpBatch({ ...acme, key: stranger }, tmp, ['ls']);
+        expect(r.code).toBe(255);
+      }
+      const blocked = await sftpBatch(acme, tmp, ['ls']);
+      expect(blocked.code).toBe(255);
+      expect(log.lines.filter((l) => l.msg.includes('too many failed logins'))).toHaveLength(1);
+      expect(log.lines.find((l) => l.msg.includes('too many failed logins'))?.obj).toMatchObject({
+        remote: '127.0.0.1',
+        user: 'acme',
+      });
+      // Behind the same NAT address, another partner is not locked out by acme's failures.
+      const neighbour = await sftpBatch({ ...acme, user: 'globex', key: globexKey }, tmp, ['ls -1 /']);
+      expect(neighbour.code).toBe(0);
+      expect(output(neighbour)).toContain('/inbox');
+    },
+  );
 });
 
 /** The algorithm lists the server's SSH_MSG_KEXINIT offers (RFC 4253 §7.1), read off a raw connection. */

@@ -102,7 +102,8 @@ describe('997: rendered from diagnostics at every level', () => {
 
 describe('CONTRL: rendered from diagnostics', () => {
   const two =
-    "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'UNT+3+M1'UNH+M2+ORDERS:D:96A:UN'BGM+220+2'UNT+9+M2'UNZ+2+REF1'";
+    "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240102:1230+REF1'UNH+M1+ORDERS:D:96A:UN'BGM+220+1'" +
+    "UNT+3+M1'UNH+M2+ORDERS:D:96A:UN'BGM+220+2'UNT+9+M2'UNZ+2+REF1'";
 
   test('one message accepted, one rejected with its code; the interchange acknowledged', () => {
     const ic = parseBuffer(Buffer.from(two)).interchanges[0];

@@ -119,7 +119,8 @@ describe('partner files: problems are located', () => {
     });
     expect(lines(dir)).toEqual([
       "partners/p1.yaml:2:39: identifiers.edifact.0.qualifier: write it as text in quotes, like '14' (unquoted, YAML reads a number and drops leading zeros)",
-      "partners/p1.yaml:2:47: identifiers.edifact.0.id: write it as text in quotes, like '5412345000013' (unquoted, YAML reads a number and drops leading zeros)",
+      "partners/p1.yaml:2:47: identifiers.edifact.0.id: write it as text in quotes, like '5412345000013' (unquoted, " +
+        'YAML reads a number and drops leading zeros)',
       "partners/p1.yaml:3:29: outbound.x12.version: write it as text in quotes, like '004010' (unquoted, YAML reads a number and drops leading zeros)",
       'partners/p2.yaml:1:1: id: required: the partner id, equal to the file name without .yaml',
       'partners/p2.yaml:1:1: identifiers: required: at least one of x12, edifact or as2',
@@ -269,11 +270,13 @@ describe('partner files: maps and routes across partners', () => {
     'partners/acme.yaml:5:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: The symbol "}" cannot be used as a unary operator (S0211)',
     'partners/acme.yaml:8:10: routes.1.map: acme/maps/prices.jsonata:2:19: no xref table "prices" (no file xref/prices.csv in the partners folder)',
     'partners/acme.yaml:8:10: routes.1.map: acme/maps/prices.jsonata:4:18: xref table name "../acme": letters, digits, ., - and _ only',
-    'partners/acme.yaml:12:13: routes.2.format: writing X12 for partner globex needs an X12 identifier of it to address the interchange to (identifiers.x12 in globex.yaml)',
+    'partners/acme.yaml:12:13: routes.2.format: ' +
+      'writing X12 for partner globex needs an X12 identifier of it to address the interchange to (identifiers.x12 in globex.yaml)',
     'partners/acme.yaml:16:9: routes.3.to: partner initech has no endpoint "files" (endpoints of initech: erp)',
     'partners/acme.yaml:18:14: routes.4.partner: no partner "ghost" (no ghost.yaml in the partners folder)',
     'partners/acme.yaml:21:14: routes.5.partner: partner "broken" is not loaded: broken.yaml has problems of its own',
-    'partners/acme.yaml:24:13: routes.6.format: writing EDIFACT for partner acme needs an EDIFACT identifier of it to address the interchange to (identifiers.edifact in acme.yaml)',
+    'partners/acme.yaml:24:13: routes.6.format: ' +
+      'writing EDIFACT for partner acme needs an EDIFACT identifier of it to address the interchange to (identifiers.edifact in acme.yaml)',
     'partners/broken.yaml:3:28: duplicates.interchange: Invalid option: expected one of "reject"|"accept"|"warn"',
   ];
 
@@ -292,7 +295,8 @@ describe('partner files: maps and routes across partners', () => {
     const r = lines(dir);
     expect(r).toContain('partners/acme.yaml:2:1: workers: unknown key "workers"');
     expect(r).toContain(
-      'partners/acme.yaml:6:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: The symbol "}" cannot be used as a unary operator (S0211)',
+      'partners/acme.yaml:6:10: routes.0.map: acme/maps/broken.jsonata:4:1: the map does not compile: ' +
+        'The symbol "}" cannot be used as a unary operator (S0211)',
     );
     expect(r).toContain(
       'partners/acme.yaml:19:14: routes.4.partner: no partner "ghost" (no ghost.yaml in the partners folder)',

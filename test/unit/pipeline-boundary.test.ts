@@ -19,8 +19,10 @@ const FORBIDDEN: Array<{ pattern: RegExp; what: string }> = [
   },
   { pattern: /\.query\s*[(<]/, what: 'a raw query' },
   {
-    pattern:
-      /\.(find|findOne|findOneBy|findOneByOrFail|findBy|findAndCount|count|countBy|exists|existsBy|insert|update|upsert|delete|save|remove|increment|decrement)\(\s*[A-Z]\w*Record\b/,
+    pattern: new RegExp(
+      String.raw`\.(find|findOne|findOneBy|findOneByOrFail|findBy|findAndCount|count|countBy|` +
+        String.raw`exists|existsBy|insert|update|upsert|delete|save|remove|increment|decrement)\(\s*[A-Z]\w*Record\b`,
+    ),
     what: 'an entity manager call',
   },
   {

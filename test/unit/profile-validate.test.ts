@@ -13,7 +13,8 @@ function run(body: string[]): { tx: Transaction; found: string[]; d: Diagnostic[
     d: tx.errors,
     found: tx.errors.map(
       (e) =>
-        `${e.level}:${e.code}@${e.location.segment}${e.location.element ? '.' + e.location.element : ''}${e.location.component ? '-' + e.location.component : ''}`,
+        `${e.level}:${e.code}@${e.location.segment}` +
+        `${e.location.element ? '.' + e.location.element : ''}${e.location.component ? '-' + e.location.component : ''}`,
     ),
   };
 }

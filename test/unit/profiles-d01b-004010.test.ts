@@ -14,7 +14,7 @@ const found = (ic: Interchange) =>
   allDiagnostics(ic).map((d) => `${d.location.segmentId}${d.location.element ?? ''} ${d.code} ${d.message}`);
 
 describe('profiles: EDIFACT D.01B and EANCOM messages', () => {
-  test('an EANCOM D01B ORDERS (EAN010) is checked against the D01B ORDERS profile and is clean', () => {
+  test('an EANCOM D01B ORDERS (EAN010) is checked against its EANCOM subset of D01B ORDERS and is clean', () => {
     const ic = parse(fixture('eancom-orders-d01b.edi'));
     expect(found(ic)).toEqual([]);
     const tx = ic.groups[0].transactions[0];
@@ -37,7 +37,7 @@ describe('profiles: EDIFACT D.01B and EANCOM messages', () => {
     ]);
   });
 
-  test('D01B DESADV, INVOIC and ORDRSP (EANCOM association codes) are clean and get their trees', () => {
+  test('D01B DESADV, INVOIC and ORDRSP (EANCOM association codes, subset or plain D01B) are clean and get their trees', () => {
     const ic = parse(fixture('eancom-desadv-invoic-ordrsp-d01b.edi'));
     expect(found(ic)).toEqual([]);
     const txs = ic.groups[0].transactions;

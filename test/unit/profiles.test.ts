@@ -108,6 +108,29 @@ describe('profiles', () => {
   });
 });
 
+describe('eancom-subset generator', () => {
+  test('regenerates the committed EANCOM 2002 subset profiles byte for byte from the D.01B ones', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'eancom-profiles-'));
+    try {
+      execFileSync(process.execPath, [path.join(__dirname, '../../scripts/eancom-subset.js'), '--out', out], {
+        stdio: 'pipe',
+      });
+      const generated = yamlFiles(out).map((f) => path.relative(out, f));
+      expect(generated).toEqual([
+        'edifact/EAN007/DESADV.yaml',
+        'edifact/EAN009/ORDRSP.yaml',
+        'edifact/EAN010/ORDERS.yaml',
+        'edifact/EAN011/INVOIC.yaml',
+      ]);
+      for (const rel of generated) {
+        expect(fs.readFileSync(path.join(out, rel), 'utf8')).toBe(fs.readFileSync(path.join(profilesDir, rel), 'utf8'));
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
 describeWithShared('pyx12-to-profile generator', ['corpus/defs/pyx12-maps'], () => {
   test('regenerates the committed profiles byte for byte', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pyx12-profiles-'));

@@ -163,8 +163,10 @@ describe('partner files: each transport owns its section', () => {
         /^partners\/p\.yaml:3:23: certificates\.as2\.0: certs\/p\/as2\.pem cannot be used as their AS2 certificate: /,
       ),
       'partners/p.yaml:5:33: inbound.sftp.publicKeys.0: certs/p/id.pub cannot be used as their public key: 1 entry is not an SSH public key (OpenSSH or PEM)',
-      'partners/p.yaml:7:73: inbound.poll.0.sftp.hostKey: certs/p/known_hosts cannot be used as their host key: no public key for s.example in it (a known_hosts line or a .pub file)',
-      'partners/p.yaml:8:59: inbound.poll.1.ftp.ca: certs/p/ca.pem cannot be used as the CA certificate of their server: no PEM certificate (-----BEGIN CERTIFICATE-----) in it',
+      'partners/p.yaml:7:73: inbound.poll.0.sftp.hostKey: certs/p/known_hosts cannot be used as their host key: ' +
+        'no public key for s.example in it (a known_hosts line or a .pub file)',
+      'partners/p.yaml:8:59: inbound.poll.1.ftp.ca: certs/p/ca.pem cannot be used as the CA certificate of their server: ' +
+        'no PEM certificate (-----BEGIN CERTIFICATE-----) in it',
       'partners/p.yaml:10:48: endpoints.s.sftp.key: certs/p/id.pub cannot be used as our private key: Unsupported key format',
     ]);
   });

@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../../edi/model';
 import type { DeadLetter } from '../../store/deliveries';
 import type { Lineage, MessagePage } from '../../store/history';
+import type { ProcessingState } from '../../pipeline/replay-process';
 import { html, type Html, table } from './html';
 import { ACK_WORDS, layout } from './pages';
 import type { Session } from './sessions';
@@ -191,11 +192,45 @@ function actorText(detail: string | null, stage: string): string {
   }
 }
 
+/**
+ * A message whose processing was dead-lettered: why, and a button that processes it again once the
+ * cause is fixed (operators; shown disabled, with why, to auditors). Nothing for any other message.
+ */
+export function reprocessSection(
+  session: Session,
+  messageId: string,
+  processing: ProcessingState | undefined,
+  said?: string,
+): Html {
+  if (said) return html`<section id="reprocess" role="status"><p>${said}</p></section>`;
+  if (processing?.state !== 'dead') return html``;
+  const canAct = session.principal.role === 'operator';
+  return html`<section id="reprocess">
+    <h2>Processing dead-lettered</h2>
+    <p>
+      Processing this message stopped at ${timeText(processing.at)}: ${processing.error ?? 'no error recorded'}. Once
+      the cause is fixed (a partner file, a map), process it again: the same stored bytes, a fresh round of attempts,
+      recorded under your name.
+    </p>
+    <button
+      type="button"
+      hx-post="/messages/${encodeURIComponent(messageId)}/replay"
+      hx-target="#reprocess"
+      hx-swap="outerHTML"
+      ${canAct ? '' : html`disabled aria-describedby="reprocess-note"`}
+    >
+      Process again
+    </button>
+    ${canAct ? '' : html`<p id="reprocess-note">You are signed in as an auditor: an operator can process it again.</p>`}
+  </section>`;
+}
+
 export function messagePage(
   session: Session,
   lineage: Lineage,
   payload: PayloadView | 'purged' | undefined,
   payloadHref: string,
+  processing?: ProcessingState,
 ): Html {
   const m = lineage.message;
   const events = lineage.events.map(
@@ -277,6 +312,7 @@ export function messagePage(
         <dt>Status</dt>
         <dd>${m.status}${m.error ? html`: ${m.error}` : ''}</dd>
       </dl>
+      ${reprocessSection(session, m.id, processing)}
       <h2>Transaction sets</h2>
       ${table({
         caption: html`What the message carried, by interchange`,

@@ -22,6 +22,21 @@ const HEALTH_WORD: Record<PartnerHealth['health'], string> = {
 
 const rowId = (id: string) => `partner-${id}`;
 
+/** Characters of a URL the partners table shows at most; the rest is in its title (and the Check result). */
+export const URL_SHOWN = 64;
+
+/**
+ * A URL as a table cell shows it: whole when short, else its start (scheme, user, host) and its end
+ * (the folder), joined by an ellipsis, with the whole URL in the title. A long poller URL otherwise
+ * widens the partners table past the window; the CSS also lets what is shown wrap (style.ts `code.url`).
+ */
+export function shortUrl(url: string, max = URL_SHOWN): Html {
+  if (url.length <= max) return html`<code class="url">${url}</code>`;
+  const tail = Math.floor((max - 1) / 2);
+  const shown = `${url.slice(0, max - 1 - tail)}…${url.slice(url.length - tail)}`;
+  return html`<code class="url" title="${url}">${shown}</code>`;
+}
+
 function pollerText(p: PartnerHealth['pollers'][number]): Html {
   const state =
     p.state === 'ok'
@@ -29,7 +44,7 @@ function pollerText(p: PartnerHealth['pollers'][number]): Html {
       : p.state === 'waiting'
         ? html`not polled yet`
         : html`<strong>failing</strong> (${p.failures} in a row${p.lastError ? html`: ${p.lastError.message}` : ''})`;
-  return html`<li>${p.kind} <code>${p.url}</code>: ${state}</li>`;
+  return html`<li>${p.kind} ${shortUrl(p.url)}: ${state}</li>`;
 }
 
 /**

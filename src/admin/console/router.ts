@@ -15,12 +15,13 @@ import {
   messagePage,
   type PayloadView,
   replayCell,
+  reprocessSection,
   type BulkOutcome,
   SEARCH_FIELDS,
   type SearchForm,
   searchPage,
 } from './message-pages';
-import { BULK_MAX, replayMany, replayOne, type DeadLetterDeps } from '../routes/dead-letters';
+import { BULK_MAX, replayMany, replayOne, replayProcessingOne, type DeadLetterDeps } from '../routes/dead-letters';
 import { checkAndAudit, pauseAndAudit, type PartnerSources } from '../routes/partners';
 import type { InventoryEntry } from '../../pipeline/certificate-inventory';
 import { certificatesPage, checkResult, partnerRow, partnersPage } from './partner-pages';
@@ -317,7 +318,12 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       const bytes = Buffer.concat(chunks).subarray(0, PAYLOAD_SHOWN);
       payload = { bytes, truncated: stored.size > bytes.length };
     }
-    sendHtml(res, 200, messagePage(session, lineage, payload, `/api/messages/${encodeURIComponent(id)}/payload`));
+    const processing = await deps.deadLetters?.processingState?.(id);
+    sendHtml(
+      res,
+      200,
+      messagePage(session, lineage, payload, `/api/messages/${encodeURIComponent(id)}/payload`, processing),
+    );
   });
 
   router.get('/dead-letters', async (req, res) => {
@@ -386,6 +392,38 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
       sendHtml(res, 200, replayCell(id, true, `Not replayed: ${e.message}`));
+    }
+  });
+
+  // The button of a message whose processing was dead-lettered: an operator's write, as a dead letter's is.
+  router.post('/messages/:id/replay', async (req, res) => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.setHeader('HX-Redirect', '/signin');
+      return sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
+    }
+    checkWrite(req, session);
+    const id = String(req.params.id).slice(0, 64);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError(
+        'EDIGW_ADMIN_FORBIDDEN',
+        `replay the processing of ${id} by ${session.principal.name} (auditor)`,
+      );
+    if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'POST /messages: no replay here');
+    const requestId = String(res.getHeader('X-Request-Id') ?? '');
+    try {
+      const r = await replayProcessingOne({ ...deps.deadLetters, audit: deps.audit }, id, {
+        ...session.principal,
+        requestId,
+      });
+      sendHtml(
+        res,
+        200,
+        reprocessSection(session, id, undefined, `Queued to be processed again (replay ${r.replay}).`),
+      );
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      sendHtml(res, 200, reprocessSection(session, id, undefined, `Not processed again: ${e.message}`));
     }
   });
 

@@ -30,6 +30,7 @@ form.search { display: grid; grid-template-columns: repeat(auto-fit, minmax(14re
 input[type=text], select { font: inherit; padding: .25rem; border: 2px solid #000; width: 100%; box-sizing: border-box; }
 ol.segments { font-family: ui-monospace, monospace; padding-left: 4rem; }
 ol.segments code { white-space: pre-wrap; word-break: break-all; }
+code.url { overflow-wrap: anywhere; }
 p.diagnostic { margin: .25rem 0 .5rem; border-left: 6px solid #000; padding-left: .5rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dd { margin: 0; }

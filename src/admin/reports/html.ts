@@ -157,16 +157,25 @@ function chartSvg(bars: DayBar[]): string {
   const n = (v: number) => v.toFixed(1).replace(/\.0$/, '');
   const parts: string[] = [];
   parts.push(
-    `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`,
+    `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet" ` +
+      `role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`,
   );
   parts.push('<title id="chart-title">Transaction sets per day</title>');
   parts.push(
-    `<desc id="chart-desc">${esc(bars.map((b) => `${dayLabel(b.day)}: ${b.delivered} delivered, ${b.problem} invalid or rejected, ${b.other} other`).join('; '))}</desc>`,
+    `<desc id="chart-desc">${esc(
+      bars
+        .map((b) => `${dayLabel(b.day)}: ${b.delivered} delivered, ${b.problem} invalid or rejected, ${b.other} other`)
+        .join('; '),
+    )}</desc>`,
   );
-  parts.push(`<defs>
-<pattern id="hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)"><rect width="7" height="7" fill="#fbe3e0"/><line x1="0" y1="0" x2="0" y2="7" stroke="#a3271a" stroke-width="3"/></pattern>
-<pattern id="dots" patternUnits="userSpaceOnUse" width="6" height="6"><rect width="6" height="6" fill="#f4f4f4"/><circle cx="3" cy="3" r="1.1" fill="#777"/></pattern>
-</defs>`);
+  parts.push(
+    `<defs>
+<pattern id="hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">` +
+      `<rect width="7" height="7" fill="#fbe3e0"/><line x1="0" y1="0" x2="0" y2="7" stroke="#a3271a" stroke-width="3"/></pattern>
+<pattern id="dots" patternUnits="userSpaceOnUse" width="6" height="6"><rect width="6" height="6" fill="#f4f4f4"/>` +
+      `<circle cx="3" cy="3" r="1.1" fill="#777"/></pattern>
+</defs>`,
+  );
   // Legend, above the plot.
   const legend: Array<[string, string]> = [
     ['fill-delivered', 'Delivered'],
@@ -183,7 +192,8 @@ function chartSvg(bars: DayBar[]): string {
   // Grid and y axis.
   for (let v = 0; v <= yMax; v += step) {
     parts.push(
-      `<line class="grid" x1="${left}" x2="${W - right}" y1="${n(y(v))}" y2="${n(y(v))}"/><text class="tick" x="${left - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v}</text>`,
+      `<line class="grid" x1="${left}" x2="${W - right}" y1="${n(y(v))}" y2="${n(y(v))}"/>` +
+        `<text class="tick" x="${left - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v}</text>`,
     );
   }
   parts.push(
@@ -204,7 +214,11 @@ function chartSvg(bars: DayBar[]): string {
       const y1 = y(base + v);
       const h = y(base) - y1;
       parts.push(
-        `<rect class="${cls}" x="${n(x)}" y="${n(y1)}" width="${n(barW)}" height="${n(h)}"><title>${esc(`${dayLabel(b.day)}: ${v} ${cls === 'fill-delivered' ? 'delivered' : cls === 'fill-problem' ? 'invalid or rejected' : 'other'}`)}</title></rect>`,
+        `<rect class="${cls}" x="${n(x)}" y="${n(y1)}" width="${n(barW)}" height="${n(h)}">` +
+          `<title>${esc(
+            `${dayLabel(b.day)}: ${v} ` +
+              `${cls === 'fill-delivered' ? 'delivered' : cls === 'fill-problem' ? 'invalid or rejected' : 'other'}`,
+          )}</title></rect>`,
       );
       if (h >= 15 && barW >= 18)
         parts.push(`<text class="value" x="${n(cx)}" y="${n(y1 + h / 2 + 4)}" text-anchor="middle">${v}</text>`);
@@ -248,13 +262,18 @@ function dayTable(summary: SummaryRow[], totals: SummaryCounts): string {
         `<tr><td class="nowrap">${esc(s.day || 'unknown')}</td><td>${s.partner === null ? '<em>unidentified</em>' : esc(s.partner)}</td>${cells(s)}</tr>`,
     )
     .join('\n');
-  return `<table class="days">
-<thead><tr><th scope="col">Day (UTC)</th><th scope="col">Partner</th><th scope="col" class="num">Transaction sets</th><th scope="col" class="num">Inbound</th><th scope="col" class="num">Outbound</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Invalid</th><th scope="col" class="num">Rejected</th><th scope="col" class="num">Delivery failures</th><th scope="col" class="num">Overdue acks</th></tr></thead>
+  return (
+    `<table class="days">
+<thead><tr><th scope="col">Day (UTC)</th><th scope="col">Partner</th><th scope="col" class="num">Transaction sets</th>` +
+    `<th scope="col" class="num">Inbound</th><th scope="col" class="num">Outbound</th><th scope="col" class="num">Delivered</th>` +
+    `<th scope="col" class="num">Invalid</th><th scope="col" class="num">Rejected</th>` +
+    `<th scope="col" class="num">Delivery failures</th><th scope="col" class="num">Overdue acks</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
 <tfoot><tr><th scope="row" colspan="2">Total</th>${cells(totals)}</tr></tfoot>
-</table>`;
+</table>`
+  );
 }
 
 function party(q: string | null, id: string | null): string {
@@ -305,26 +324,40 @@ function transactionTable(rows: TransactionRow[], consoleUrl?: string): string {
         .filter((x) => x !== '')
         .join('<br>');
       const [date, time] = stamp(r.receivedAt).split(' ');
-      return `<tr${isProblem(r) ? ' class="problem"' : ''}>
+      return (
+        `<tr${isProblem(r) ? ' class="problem"' : ''}>
 <td class="nowrap">${esc(date ?? '')}<br><span class="sub">${esc(time ?? '')}</span></td>
-<td class="nowrap">${r.partner === null ? '<em>unidentified</em>' : esc(r.partner)}<br><span class="sub">${esc(r.direction)} · ${esc(r.transport ?? '')}</span></td>
-<td class="nowrap">${esc(r.standard.toUpperCase())} ${esc(r.version)} <strong>${esc(r.type)}</strong>${r.test ? ' <span class="tag">TEST</span>' : ''}${r.implementation ? `<br><span class="sub">${esc(r.implementation)}</span>` : ''}</td>
+<td class="nowrap">${r.partner === null ? '<em>unidentified</em>' : esc(r.partner)}<br>` +
+        `<span class="sub">${esc(r.direction)} · ${esc(r.transport ?? '')}</span></td>
+<td class="nowrap">${esc(r.standard.toUpperCase())} ${esc(r.version)} <strong>${esc(r.type)}</strong>` +
+        `${r.test ? ' <span class="tag">TEST</span>' : ''}` +
+        `${r.implementation ? `<br><span class="sub">${esc(r.implementation)}</span>` : ''}</td>
 <td class="mono nowrap">${esc(r.interchangeControlNumber ?? '')}<br>${esc(r.groupControlNumber ?? '—')} / ${esc(r.transactionControlNumber)}</td>
-<td class="party"><span class="nowrap">${party(r.senderQualifier, r.sender)}</span><br><span class="nowrap">→ ${party(r.receiverQualifier, r.receiver)}</span></td>
+<td class="party"><span class="nowrap">${party(r.senderQualifier, r.sender)}</span><br>` +
+        `<span class="nowrap">→ ${party(r.receiverQualifier, r.receiver)}</span></td>
 <td class="tracked">${trackedHtml}</td>
 <td${r.validation === 'invalid' ? ' class="flag"' : ''}>${esc(r.validation)}${r.reason ? `<br><span class="sub">${esc(r.reason)}</span>` : ''}</td>
 ${ackCell(r)}
-<td${deliveryBad || r.losses ? ' class="flag"' : ''}>${esc(delivery)}${r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''}${r.losses ? `<details class="losses"><summary>data dropped</summary><pre>${esc(r.losses)}</pre></details>` : ''}</td>
+<td${deliveryBad || r.losses ? ' class="flag"' : ''}>${esc(delivery)}${
+          r.deliveredAt ? `<br><span class="sub nowrap">${esc(stamp(r.deliveredAt))}</span>` : ''
+        }${
+          r.losses ? `<details class="losses"><summary>data dropped</summary><pre>${esc(r.losses)}</pre></details>` : ''
+        }</td>
 <td class="carrier">${carrier}</td>
-</tr>`;
+</tr>`
+      );
     })
     .join('\n');
-  return `<table class="transactions">
-<thead><tr><th scope="col">Received (UTC)</th><th scope="col">Partner<br>direction</th><th scope="col">Document</th><th scope="col">Interchange<br>group / set #</th><th scope="col">Sender<br>→ receiver</th><th scope="col">Tracked</th><th scope="col">Validation</th><th scope="col">Acknowledgement</th><th scope="col">Delivery</th><th scope="col">File / AS2 Message-ID</th></tr></thead>
+  return (
+    `<table class="transactions">
+<thead><tr><th scope="col">Received (UTC)</th><th scope="col">Partner<br>direction</th><th scope="col">Document</th>` +
+    `<th scope="col">Interchange<br>group / set #</th><th scope="col">Sender<br>→ receiver</th><th scope="col">Tracked</th>` +
+    `<th scope="col">Validation</th><th scope="col">Acknowledgement</th><th scope="col">Delivery</th><th scope="col">File / AS2 Message-ID</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
-</table>`;
+</table>`
+  );
 }
 
 function certificateTable(rows: CertificateRow[]): string {
@@ -343,12 +376,15 @@ function certificateTable(rows: CertificateRow[]): string {
 </tr>`;
     })
     .join('\n');
-  return `<table class="certificates">
-<thead><tr><th scope="col">Owner</th><th scope="col">Subject</th><th scope="col">Expires (UTC)</th><th scope="col">Left</th><th scope="col">File</th></tr></thead>
+  return (
+    `<table class="certificates">
+<thead><tr><th scope="col">Owner</th><th scope="col">Subject</th><th scope="col">Expires (UTC)</th>` +
+    `<th scope="col">Left</th><th scope="col">File</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
-</table>`;
+</table>`
+  );
 }
 
 const noticeLabels: Record<string, string> = {
@@ -384,14 +420,19 @@ ${rows.length ? certificateTable(rows) : '<p class="empty">No AS2 certificate, o
 }
 
 function card(label: string, value: number, note = '', problem = false): string {
-  return `<div class="card${problem && value > 0 ? ' alert' : ''}"><div class="label">${esc(label)}</div><div class="value">${value}</div>${note ? `<div class="note">${esc(note)}</div>` : ''}</div>`;
+  return (
+    `<div class="card${problem && value > 0 ? ' alert' : ''}"><div class="label">${esc(label)}</div>` +
+    `<div class="value">${value}</div>${note ? `<div class="note">${esc(note)}</div>` : ''}</div>`
+  );
 }
 
-const css = `
+const css =
+  `
 :root { --ink: #1b1f24; --muted: #5b6470; --rule: #c9ced6; --soft: #f3f5f8; --bad: #a3271a; --bad-soft: #fdf0ee; --good: #3d6a9e; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
-body { margin: 24px 28px 40px; color: var(--ink); background: #fff; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+body { margin: 24px 28px 40px; color: var(--ink); background: #fff; font: 14px/1.4 system-ui, -apple-system, ` +
+  `"Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 h1 { font-size: 22px; margin: 0 0 6px; }
 h2 { font-size: 16px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--ink); break-after: avoid; }
 .meta { display: flex; flex-wrap: wrap; gap: 4px 28px; margin: 0; color: var(--muted); }
@@ -477,7 +518,8 @@ footer p { margin: 4px 0; }
 export function renderCertificatesHtml(rows: CertificateRow[], meta: { partner?: string; generatedAt: Date }): string {
   const partner = meta.partner ? `ours and ${meta.partner}'s` : "ours and every partner's";
   const generated = `${stamp(meta.generatedAt.toISOString())} UTC`;
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -498,11 +540,14 @@ export function renderCertificatesHtml(rows: CertificateRow[], meta: { partner?:
 ${certificateSection(rows)}
 </main>
 <footer>
-<p>Every AS2 certificate the gateway uses (gateway.yaml identity.as2 and as2.tls, the partners' certificates.as2) that expires within 30 days of the time above, or has expired. The gateway pins certificates and does not check their dates, so it keeps working with an expired one; a partner's AS2 product may not.</p>
+<p>Every AS2 certificate the gateway uses (gateway.yaml identity.as2 and as2.tls, ` +
+    `the partners' certificates.as2) that expires within 30 days of the time above, or has expired. ` +
+    `The gateway pins certificates and does not check their dates, so it keeps working with an expired one; a partner's AS2 product may not.</p>
 </footer>
 </body>
 </html>
-`;
+`
+  );
 }
 
 /** The whole page. `summary` defaults to the summary of `rows`. */
@@ -519,12 +564,14 @@ export function renderHtml(rows: TransactionRow[], meta: HtmlMeta, summary: Summ
       : `<h2>Per day</h2>
 <figure>
 ${chartSvg(bars)}
-<figcaption>Each transaction set counts once: invalid or rejected first, then delivered, else other. Numbers on the bars are counts.${bars.length < spanDays(bars) ? ' The period is long: days without transaction sets are left out.' : ''}</figcaption>
+<figcaption>Each transaction set counts once: invalid or rejected first, then delivered, else other. ` +
+        `Numbers on the bars are counts.${bars.length < spanDays(bars) ? ' The period is long: days without transaction sets are left out.' : ''}</figcaption>
 </figure>
 ${dayTable(summary, totals)}
 <h2>Transaction sets (${rows.length})</h2>
 ${transactionTable(rows, meta.consoleUrl)}`;
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -559,9 +606,18 @@ ${content}
 <footer>
 <p>Times are UTC. The period selects transaction sets by the time the gateway recorded them; days group them by the time their message was received.
 Rows marked at the left edge need attention (invalid, rejected, overdue acknowledgement or failed delivery).</p>
-<p>Message and transaction ids, and every field of each row, are in the CSV and JSON forms of this report (<code>edi-gateway report --format csv</code>).${meta.consoleUrl ? ' Each row links to its message in the console.' : ' With an admin listener in gateway.yaml (or <code>alerts.console</code>), each row links to its message in the console.'}</p>
+<p>Message and transaction ids, and every field of each row, ` +
+    `are in the CSV and JSON forms of this report ` +
+    `(<code>edi-gateway report --format ` +
+    `csv</code>).${
+      meta.consoleUrl
+        ? ' Each row links to its message in the console.'
+        : ' With an admin listener in gateway.yaml ' +
+          '(or <code>alerts.console</code>), each row links to its message in the console.'
+    }</p>
 </footer>
 </body>
 </html>
-`;
+`
+  );
 }

@@ -254,9 +254,13 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
   // off ix_delivery_message.
   const latest = (alias: string, where: string) =>
     `SELECT ${alias}.${q('id')} FROM ${q('delivery')} ${alias} WHERE ${where} ORDER BY ${alias}.${q('createdAt')} DESC, ${alias}.${q('id')} DESC LIMIT 1`;
-  const latestDelivery = `COALESCE((${latest('d2', `d2.${q('transactionId')} = t.${q('id')}`)}), (${latest('d3', `t.${q('direction')} = 'out' AND d3.${q('messageId')} = t.${q('messageId')} AND d3.${q('transactionId')} IS NULL`)}))`;
+  const latestDelivery =
+    `COALESCE((${latest('d2', `d2.${q('transactionId')} = t.${q('id')}`)}), ` +
+    `(${latest('d3', `t.${q('direction')} = 'out' AND d3.${q('messageId')} = t.${q('messageId')} AND d3.${q('transactionId')} IS NULL`)}))`;
   // The latest acknowledgement we sent for the interchange (off ix_ack_interchange), and its message's delivery.
-  const ourAck = `SELECT a.${q('id')} FROM ${q('ack')} a WHERE a.${q('acknowledgesInterchangeId')} = i.${q('id')} AND a.${q('direction')} = 'out' ORDER BY a.${q('createdAt')} DESC, a.${q('id')} DESC LIMIT 1`;
+  const ourAck =
+    `SELECT a.${q('id')} FROM ${q('ack')} a WHERE a.${q('acknowledgesInterchangeId')} = i.${q('id')} ` +
+    `AND a.${q('direction')} = 'out' ORDER BY a.${q('createdAt')} DESC, a.${q('id')} DESC LIMIT 1`;
   const sql = `SELECT ${[
     col('t', 'partnerId'),
     col('t', 'direction'),
@@ -293,8 +297,10 @@ export async function transactionRows(store: Store, filter: ReportFilter = {}): 
     // The latest loss event of the transaction set, found through ix_event_message.
     col('ak', 'id', 'ackId'),
     col('ak', 'messageId', 'ackMessageId'),
-    `(SELECT d4.${q('status')} FROM ${q('delivery')} d4 WHERE d4.${q('messageId')} = ak.${q('messageId')} ORDER BY d4.${q('createdAt')} DESC, d4.${q('id')} DESC LIMIT 1) AS ${q('ackDeliveryStatus')}`,
-    `(SELECT e.${q('detail')} FROM ${q('event')} e WHERE e.${q('messageId')} = t.${q('messageId')} AND e.${q('transactionId')} = t.${q('id')} AND e.${q('code')} = 'EDIGW_TRANSLATION_LOSS' ORDER BY e.${q('id')} DESC LIMIT 1) AS ${q('losses')}`,
+    `(SELECT d4.${q('status')} FROM ${q('delivery')} d4 WHERE d4.${q('messageId')} = ak.${q('messageId')} ` +
+      `ORDER BY d4.${q('createdAt')} DESC, d4.${q('id')} DESC LIMIT 1) AS ${q('ackDeliveryStatus')}`,
+    `(SELECT e.${q('detail')} FROM ${q('event')} e WHERE e.${q('messageId')} = t.${q('messageId')} ` +
+      `AND e.${q('transactionId')} = t.${q('id')} AND e.${q('code')} = 'EDIGW_TRANSLATION_LOSS' ORDER BY e.${q('id')} DESC LIMIT 1) AS ${q('losses')}`,
   ].join(', ')}
   FROM ${q('edi_transaction')} t
   LEFT JOIN ${q('interchange')} i ON i.${q('id')} = t.${q('interchangeId')}

@@ -1,12 +1,14 @@
 /**
  * The dead-letter workflow: list dead letters (every role), replay one or many (operators; auth.ts
- * refuses auditors before these run). Each replay is audited as `admin.replay` or `admin.bulk-replay`
- * on the delivery's message, so the lineage of the message it came from shows who replayed it.
+ * refuses auditors before these run), and process again a message whose processing was dead-lettered.
+ * Each replay is audited as `admin.replay` or `admin.bulk-replay` on the delivery's (or the
+ * reprocessed) message, so the lineage of the message it came from shows who replayed it.
  */
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import type { DeadLetter, DeadLetterFilter } from '../../store/deliveries';
+import type { ProcessingState, ReplayedProcessing } from '../../pipeline/replay-process';
 import type { Audit } from '../audit';
 import { actorOf, type Actor } from '../auth';
 import {
@@ -37,6 +39,13 @@ export interface DeadLetterDeps {
   ): Promise<{ deadLetters: DeadLetter[]; next: { deadAt: Date; id: string } | null }>;
   /** Queues a dead delivery again (EDIGW_DELIVERY_NOT_FOUND, EDIGW_NOT_DEAD otherwise). */
   replay(id: string): Promise<ReplayedDelivery>;
+  /**
+   * Queues the processing of a message again whose `process` job was dead-lettered (EDIGW_ADMIN_MESSAGE_UNKNOWN,
+   * EDIGW_ALREADY_PROCESSED, EDIGW_NOT_DEAD otherwise). Absent: this gateway replays deliveries only.
+   */
+  replayProcessing?(messageId: string): Promise<ReplayedProcessing>;
+  /** Where a message's processing stands (the console offers a replay when it is dead). */
+  processingState?(messageId: string): Promise<ProcessingState>;
 }
 
 const filterFields = {
@@ -86,6 +95,25 @@ export async function replayOne(
     detail: { deliveryId: d.id },
   });
   return d;
+}
+
+/** Processes a dead-lettered message again and records who did it: the API's route and the console's button. */
+export async function replayProcessingOne(
+  deps: DeadLetterDeps & { audit?: Audit },
+  messageId: string,
+  actor: Actor,
+): Promise<ReplayedProcessing> {
+  if (!deps.replayProcessing)
+    throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', `replay the processing of ${messageId}: not here`);
+  const r = await deps.replayProcessing(messageId);
+  await deps.audit?.({
+    action: 'replay',
+    actor,
+    messageId: r.messageId,
+    partnerId: r.partnerId,
+    detail: { processing: r.replay },
+  });
+  return r;
 }
 
 export interface BulkReplayed {
@@ -151,6 +179,13 @@ export function deadLettersRouter(deps: DeadLetterDeps & { audit?: Audit }): Rou
     if (!id.success) throw new GatewayError('EDIGW_DELIVERY_NOT_FOUND', `replay ${String(req.params.id)}`);
     const d = await replayOne(deps, id.data, actorOf(res));
     res.status(202).json({ deliveryId: d.id, messageId: d.messageId, status: d.status });
+  });
+
+  r.post('/messages/:id/replay', async (req, res) => {
+    const id = String(req.params.id);
+    if (id.length > 64) throw new GatewayError('EDIGW_ADMIN_MESSAGE_UNKNOWN', `replay ${id.slice(0, 64)}…`);
+    const r = await replayProcessingOne(deps, id, actorOf(res));
+    res.status(202).json({ messageId: r.messageId, replay: r.replay, status: 'received' });
   });
 
   r.post('/dead-letters/replay', express.json({ limit: '256kb' }), async (req, res) => {

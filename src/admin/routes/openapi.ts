@@ -102,6 +102,11 @@ export function openApiDocument(version: string): object {
           parameters: [pathId('delivery id, or its outbound message id')],
         }),
       },
+      '/api/messages/{id}/replay': {
+        post: operation('process again a message whose processing was dead-lettered', 'operator', {
+          parameters: [pathId('inbound message id')],
+        }),
+      },
       '/api/dead-letters/replay': {
         post: operation('replay the dead letters a filter selects', 'operator', {
           requestBody: { required: true, content: { 'application/json': { schema: schemaOf(bulkReplayBody) } } },

@@ -24,6 +24,7 @@ export type Finding =
   | 'invalid-code'
   | 'invalid-date'
   | 'invalid-time'
+  | 'invalid-check-digit'
   | 'exclusion-violated'
   | 'too-many-repeats'
   | 'too-many-components'
@@ -48,6 +49,8 @@ const x12: Record<Finding, string> = {
   'invalid-code': '7',
   'invalid-date': '8',
   'invalid-time': '9',
+  // A guide's format on a value (a GS1 check digit): the 999's implementation pattern match failure.
+  'invalid-check-digit': 'I12',
   'exclusion-violated': '10',
   'too-many-repeats': '12',
   'too-many-components': '13',
@@ -73,6 +76,7 @@ const edifact: Record<Finding, string> = {
   'invalid-code': '12',
   'invalid-date': '12',
   'invalid-time': '12',
+  'invalid-check-digit': '12',
   'exclusion-violated': '12',
   'too-many-repeats': '35',
   'too-many-components': '16',

@@ -4,6 +4,7 @@ import { diagnostic } from '../diagnostic';
 import type { ComponentDef, ElementDef, Usage } from './schema';
 import { type Finding, codeFor } from './codes';
 import { validDate, validDate6, validTime } from '../x12/dates';
+import { gs1CheckDigitValid } from '../gs1';
 
 /**
  * Element checks compiled once per profile position, so that checking a conforming segment builds
@@ -26,6 +27,8 @@ export interface ValueCheck {
   min: number;
   max: number;
   codes: Set<string> | undefined;
+  /** The value must end in a valid GS1 check digit (`format: gs1-check-digit`). */
+  gs1: boolean;
   mandatory: boolean;
   ref: string | undefined;
   name: string | undefined;
@@ -44,6 +47,13 @@ export interface CompiledRule {
   /** 0-based element positions. */
   positions: number[];
   text: string;
+  /**
+   * The positions as a bit mask (bit p for position p), and the first one's bit: the rule is then
+   * tested against the segment's presence mask in a few instructions. -1 when a position is past 30
+   * or repeated; such a rule is tested position by position.
+   */
+  bits: number;
+  first: number;
 }
 
 function kindOf(t: string): Kind {
@@ -76,6 +86,7 @@ function valueCheck(d: ComponentDef | ElementDef, parentRef?: string): ValueChec
     min: d.min,
     max: d.max ?? Infinity,
     codes: d.codes ? new Set(d.codes) : undefined,
+    gs1: d.format === 'gs1-check-digit',
     mandatory: d.usage === 'M',
     ref: d.ref ?? parentRef,
     name: d.name,
@@ -93,7 +104,11 @@ export function compileElements(segmentId: string, defs: ElementDef[]): ElementC
 }
 
 export function compileRule(rule: string): CompiledRule {
-  return { kind: rule[0], positions: (rule.slice(1).match(/\d\d/g) ?? []).map((p) => Number(p) - 1), text: rule };
+  const positions = (rule.slice(1).match(/\d\d/g) ?? []).map((p) => Number(p) - 1);
+  let bits = 0;
+  for (const p of positions) bits = p < 0 || p > 30 || (bits & (1 << p)) !== 0 || bits < 0 ? -1 : bits | (1 << p);
+  const first = bits > 0 ? 1 << positions[0] : 0;
+  return { kind: rule[0], positions, text: rule, bits, first };
 }
 
 function digitsOnly(v: string, from: number): boolean {
@@ -192,6 +207,7 @@ function valueFinding(v: string, c: ValueCheck): Finding | undefined {
   if (len < c.min) return 'too-short';
   if (len > c.max) return 'too-long';
   if (c.codes && !c.codes.has(v)) return 'invalid-code';
+  if (c.gs1 && !gs1CheckDigitValid(v)) return 'invalid-check-digit';
   return undefined;
 }
 
@@ -218,6 +234,8 @@ function describe(f: Finding, name: string, v: string, c: ValueCheck): string {
       return `${name} ${q} is longer than ${c.max}`;
     case 'invalid-code':
       return `${name} ${q} is not a valid code here`;
+    case 'invalid-check-digit':
+      return `${name} ${q} does not end in a valid GS1 check digit`;
     default:
       return `${name} ${q}: ${f}`;
   }
@@ -285,6 +303,27 @@ function pushFinding(
   );
 }
 
+/** A required element that is absent (empty, or past the segment's last element). */
+function missingElement(
+  out: Diagnostic[],
+  std: Standard,
+  c: ElementCheck,
+  at: SegmentAt,
+  seg: Segment,
+  i: number,
+): void {
+  const name = c.name ? ` (${c.name})` : '';
+  pushFinding(
+    out,
+    std,
+    'element-missing',
+    `required element ${c.key}${name} is missing`,
+    locate(at, seg, i + 1),
+    undefined,
+    c.ref,
+  );
+}
+
 /**
  * Checks the elements of one segment against its compiled definitions, appending findings to out.
  * It runs for every segment and allocates nothing for a conforming one (no closures either): in a
@@ -313,22 +352,14 @@ export function checkElements(
       break;
     }
   }
-  for (let i = 0; i < checks.length; i++) {
+  const upTo = els.length < checks.length ? els.length : checks.length;
+  for (let i = 0; i < upTo; i++) {
     const c = checks[i];
     const e = els[i];
     if (typeof e === 'string' && c.composite === undefined) {
       // The common case: a simple value where a simple element is defined.
       if (e === '') {
-        if (c.mandatory)
-          pushFinding(
-            out,
-            std,
-            'element-missing',
-            `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
-            locate(at, seg, i + 1),
-            undefined,
-            c.ref,
-          );
+        if (c.mandatory) missingElement(out, std, c, at, seg, i);
         continue;
       }
       if (c.usage === 'N') {
@@ -348,16 +379,7 @@ export function checkElements(
       continue;
     }
     if (!elementPresent(e)) {
-      if (c.mandatory)
-        pushFinding(
-          out,
-          std,
-          'element-missing',
-          `required element ${c.key}${c.name ? ` (${c.name})` : ''} is missing`,
-          locate(at, seg, i + 1),
-          undefined,
-          c.ref,
-        );
+      if (c.mandatory) missingElement(out, std, c, at, seg, i);
       continue;
     }
     if (c.usage === 'N') {
@@ -458,7 +480,42 @@ export function checkElements(
       }
     }
   }
-  for (const rule of rules) checkRule(rule, seg, at, std, out);
+  // Past the segment's last element every definition is absent (a PO1 sends 11 of its 25): only a
+  // required one has anything to say.
+  for (let i = upTo; i < checks.length; i++) {
+    const c = checks[i];
+    if (c.mandatory) missingElement(out, std, c, at, seg, i);
+  }
+  if (rules.length === 0) return;
+  // Which of the first 31 elements are present, once for the segment: a PO1's dozen syntax notes then
+  // cost a mask test each. A note that fails the test (or has no mask) is checked, and reported, by checkRule.
+  let mask = 0;
+  const n = els.length < 31 ? els.length : 31;
+  for (let i = 0; i < n; i++) if (elementPresent(els[i])) mask |= 1 << i;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r];
+    if (rule.bits < 0 || !ruleHolds(rule, mask)) checkRule(rule, seg, at, std, out);
+  }
+}
+
+/** Whether a syntax note with a mask holds, given the segment's presence mask: checkRule's test in bits. */
+function ruleHolds(rule: CompiledRule, mask: number): boolean {
+  const bits = rule.bits;
+  const m = mask & bits;
+  switch (rule.kind) {
+    case 'P':
+      return m === 0 || m === bits;
+    case 'R':
+      return m !== 0;
+    case 'E':
+      return (m & (m - 1)) === 0;
+    case 'C':
+      return (m & rule.first) === 0 || m === bits;
+    case 'L':
+      return (m & rule.first) === 0 || (m & ~rule.first) !== 0;
+    default:
+      return true;
+  }
 }
 
 /**

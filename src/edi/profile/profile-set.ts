@@ -1,6 +1,7 @@
 import type { Standard } from '../model';
 import { type Profile, type StructureEntry, type Usage, isLoop } from './schema';
 import { type CompiledRule, type ElementCheck, compileElements, compileRule } from './elements';
+import { type NodeBuilder, nodeBuilder } from './segment-node';
 
 /** A profile position ready for matching: what the tree builder walks. */
 export interface CompiledSegment {
@@ -13,6 +14,8 @@ export interface CompiledSegment {
   match?: Array<[number, Set<string>]>;
   checks: ElementCheck[];
   rules: CompiledRule[];
+  /** The tree form of a segment placed here (keys from `checks`), compiled once. */
+  node: NodeBuilder;
 }
 
 export interface CompiledLoop {
@@ -61,13 +64,15 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
     const match = e.match
       ? Object.entries(e.match).map(([id, codes]): [number, Set<string>] => [Number(id.slice(-2)) - 1, new Set(codes)])
       : undefined;
+    const checks = compileElements(e.segment, elements);
     return {
       kind: 'segment',
       id: e.segment,
       key: e.segment,
       usage: e.usage,
       max,
-      checks: compileElements(e.segment, elements),
+      checks,
+      node: nodeBuilder(checks.map((c) => c.key)),
       rules: (e.rules ?? def?.rules ?? []).map(compileRule),
       ...(match ? { match } : {}),
     };
@@ -125,9 +130,10 @@ export interface ProfileKey {
   aliases?: string[];
 }
 
-type Entry =
+type Entry = { version: string } & (
   | { compiled: CompiledProfile }
-  | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null };
+  | { load: () => Profile | undefined; failed: (e: Error) => void; compiled?: CompiledProfile | null }
+);
 
 /**
  * The profiles the engine knows, looked up by standard, type and version. An implementation guide
@@ -143,12 +149,12 @@ export class ProfileSet {
   }
 
   add(p: Profile): void {
-    this.register(p, { compiled: compileProfile(p) });
+    this.register(p, { version: p.version, compiled: compileProfile(p) });
   }
 
   /** Registers a profile read on first use; `failed` hears of a body that does not compile. */
   addLazy(key: ProfileKey, load: () => Profile | undefined, failed: (e: Error) => void = () => undefined): void {
-    this.register(key, { load, failed });
+    this.register(key, { version: key.version, load, failed });
   }
 
   private register(k: ProfileKey, entry: Entry): void {
@@ -179,7 +185,9 @@ export class ProfileSet {
   find(standard: Standard, type: string, version: string, implementation?: string): CompiledProfile | undefined {
     if (implementation) {
       const hit = this.byKey.get(`${standard}/${implementation}/${type}`);
-      if (hit) return this.resolve(hit);
+      // An EDIFACT association code names a subset of one directory: EANCOM's ORDERS EAN008 is D.96A's,
+      // EAN010 D.01B's. A subset written for another directory is not this message's guide.
+      if (hit && (standard !== 'edifact' || hit.version === version)) return this.resolve(hit);
       // A guide we have no profile for is not the base standard: only fall back for plain versions.
       if (standard === 'x12' && /^\d{6}X/.test(implementation)) return undefined;
     }

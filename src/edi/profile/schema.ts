@@ -36,6 +36,13 @@ export type ElementType = z.infer<typeof elementType>;
 
 const codeList = z.array(z.string()).min(1);
 
+/**
+ * A check beyond type, length and codes that a guide puts on a value: `gs1-check-digit`, all digits
+ * and ending in a valid GS1 mod-10 check digit (a GLN, GTIN or SSCC position of an EANCOM guide).
+ */
+export const valueFormat = z.enum(['gs1-check-digit']);
+export type ValueFormat = z.infer<typeof valueFormat>;
+
 export const componentDef = z.strictObject({
   ref: z.string().optional(),
   name: z.string().optional(),
@@ -44,6 +51,7 @@ export const componentDef = z.strictObject({
   min: z.number().int().nonnegative().default(0),
   max: z.number().int().positive().optional(),
   codes: codeList.optional(),
+  format: valueFormat.optional(),
 });
 export type ComponentDef = z.infer<typeof componentDef>;
 
@@ -55,6 +63,7 @@ export const elementDef = z.strictObject({
   min: z.number().int().nonnegative().default(0),
   max: z.number().int().positive().optional(),
   codes: codeList.optional(),
+  format: valueFormat.optional(),
   /** How many times the element may repeat (X12 repetition separator / EDIFACT syntax 4). */
   repeat: z.number().int().positive().default(1),
   /** Present for a composite: its components in order. */

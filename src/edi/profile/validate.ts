@@ -3,7 +3,7 @@ import { text } from '../model';
 import { diagnostic } from '../diagnostic';
 import type { CompiledLoop, CompiledProfile, CompiledSegment } from './profile-set';
 import { type Finding, codeFor } from './codes';
-import { type ElementCheck, type SegmentAt, checkElements, elementPresent } from './elements';
+import { type SegmentAt, checkElements } from './elements';
 
 /**
  * One open loop instance. Frames are reused by depth within a transaction, and counts are indexed by
@@ -37,16 +37,6 @@ function matches(c: CompiledSegment, seg: Segment): boolean {
   if (!match) return true;
   for (let k = 0; k < match.length; k++) if (!match[k][1].has(text(seg.elements[match[k][0]]))) return false;
   return true;
-}
-
-/** The tree form of one segment: elements keyed by position id, empty ones left out. */
-export function segmentNode(seg: Segment, checks?: ElementCheck[]): SegmentNode {
-  const node: SegmentNode = {};
-  for (let i = 0; i < seg.elements.length; i++) {
-    const e = seg.elements[i];
-    if (elementPresent(e)) node[checks?.[i]?.key ?? seg.id + String(i + 1).padStart(2, '0')] = e;
-  }
-  return node;
 }
 
 /** The diagnostics' location: the context's, with the transaction; built only for a first finding. */
@@ -254,7 +244,7 @@ function loopId(f: Frame): string | undefined {
 export type Placed = { node: SegmentNode; def: CompiledSegment } | undefined;
 
 function add(node: LoopNode, c: CompiledSegment, seg: Segment): SegmentNode {
-  const sn = segmentNode(seg, c.checks);
+  const sn = c.node(seg.elements, seg.id);
   if (c.max === 1) {
     if (node[c.key] === undefined) {
       node[c.key] = sn;

@@ -82,7 +82,9 @@ export function fitX12Delimiters(ic: Interchange, choice: DelimiterChoice = {}):
         if (held.length)
           problems.push({
             ...at,
-            reason: `the data holds ${held.map(([role, ch]) => `${JSON.stringify(ch)}, the ${ROLE_NAMES[role]},`).join(' and ')} which X12 cannot escape, ${why}`,
+            reason:
+              `the data holds ${held.map(([role, ch]) => `${JSON.stringify(ch)}, the ${ROLE_NAMES[role]},`).join(' and ')} ` +
+              `which X12 cannot escape, ${why}`,
           });
         return undefined;
       },

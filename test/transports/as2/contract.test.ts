@@ -153,7 +153,9 @@ describeNeeding('as2 transport contract', 'curl', curlMissing, () => {
           ]);
           return {
             accepted: sent.code === 0 && verified.code === 0,
-            detail: `as2-send-openssl.sh exit ${sent.code}: ${sent.stdout.trim().split('\n').pop()}; as2-verify-mdn-openssl.sh exit ${verified.code}: ${verified.stdout.trim()}`,
+            detail:
+              `as2-send-openssl.sh exit ${sent.code}: ${sent.stdout.trim().split('\n').pop()}; ` +
+              `as2-verify-mdn-openssl.sh exit ${verified.code}: ${verified.stdout.trim()}`,
           };
         },
         answered: () => (relay?.answered() ?? 0) > 0,

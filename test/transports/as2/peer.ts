@@ -228,14 +228,17 @@ export const PAYLOADS: { name: string; bytes: Buffer }[] = [
   {
     name: 'po-lf.x12',
     bytes: Buffer.from(
-      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240101*1200*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240101*1200*1*X*004010~\nST*850*0001~\nBEG*00*SA*4500012345**20240101~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000905~\n',
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     ' +
+        '*240101*1200*U*00401*000000905*0*P*>~\nGS*PO*ACME*OURCOMPANY*20240101*1200*1*X*004010~\n' +
+        'ST*850*0001~\nBEG*00*SA*4500012345**20240101~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000905~\n',
       'latin1',
     ),
   },
   {
     name: 'po-crlf.x12',
     bytes: Buffer.from(
-      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     *240101*1200*U*00401*000000906*0*P*>~\r\nST*850*0002~\r\nBEG*00*SA*MÜLLER**20240101~\r\nSE*3*0002~\r\nIEA*1*000000906~\r\n',
+      'ISA*00*          *00*          *ZZ*ACME           *ZZ*OURCOMPANY     ' +
+        '*240101*1200*U*00401*000000906*0*P*>~\r\nST*850*0002~\r\nBEG*00*SA*MÜLLER**20240101~\r\nSE*3*0002~\r\nIEA*1*000000906~\r\n',
       'latin1',
     ),
   },
