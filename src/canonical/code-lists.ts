@@ -436,6 +436,7 @@ export type MarkQualifierName = (typeof markQualifiers.names)[number];
 export type MeasurementName = (typeof measurements.names)[number];
 export type OrderTypeName = (typeof orderTypes.names)[number];
 export type TransportPaymentName = (typeof transportPayments.names)[number];
+export type IncotermName = (typeof incoterms.names)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Purchase order header (docs/canonical.md, "The PurchaseOrder and where each field goes").
@@ -469,6 +470,24 @@ export const transportPayments = list('Transport payment', { x12: 'FOB01 (146)',
   ['third-party', 'TP', 'TP'],
 ]);
 
+/**
+ * The trade terms of a delivery (X12 FOB05 with FOB04 01, Incoterms / EDIFACT TOD C100 4053, which
+ * D96A fills from UN/ECE Recommendation 5, Incoterms 1990). Only the Incoterms 1990 rules found under
+ * the same code in the published X12 335 lists are rows (EXW, FCA, FAS, FOB, DAF, DDP since 002002; CFR,
+ * CIF, CIP by 003040); CPT, DES, DEQ and DDU were not confirmed there and stay losses.
+ */
+export const incoterms = list('Incoterms', { x12: 'FOB05 (335) with FOB04 01', edifact: 'TOD C100 4053' }, [
+  ['ex-works', 'EXW', 'EXW'],
+  ['free-carrier', 'FCA', 'FCA'],
+  ['free-alongside-ship', 'FAS', 'FAS'],
+  ['free-on-board', 'FOB', 'FOB'],
+  ['cost-and-freight', 'CFR', 'CFR'],
+  ['cost-insurance-freight', 'CIF', 'CIF'],
+  ['carriage-insurance-paid', 'CIP', 'CIP'],
+  ['delivered-at-frontier', 'DAF', 'DAF'],
+  ['delivered-duty-paid', 'DDP', 'DDP'],
+]);
+
 /** Every list, in the order docs/canonical.md shows them. */
 export const codeLists: ReadonlyArray<QualifierList<string>> = [
   partyRoles,
@@ -494,6 +513,7 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
   measurements,
   orderTypes,
   transportPayments,
+  incoterms,
 ];
 
 /** A row's codes of one standard for the docs: a code read but not written is marked so. */

@@ -21,6 +21,8 @@ import {
   orderTypes as orderTypeList,
   taxTypes,
   transportPayments,
+  incoterms,
+  type IncotermName,
   transportModes,
   dateQualifiers,
   isRawCode,
@@ -258,7 +260,12 @@ export const purchaseOrderSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
-    deliveryTerms: z.strictObject({ payment: qualified(transportPayments).optional() }).optional(),
+    deliveryTerms: z
+      .strictObject({
+        payment: qualified(transportPayments).optional(),
+        incoterm: z.enum(incoterms.names as [IncotermName, ...IncotermName[]]).optional(),
+      })
+      .optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),

@@ -1,7 +1,8 @@
 import { purchaseOrder, type PurchaseOrder } from '../../src/canonical';
 import { channels, orderTypes, referenceQualifiers } from '../../src/canonical/code-lists';
-import { findings, parse, via } from './support';
+import { findings, parse, profiles, via } from './support';
 import { fromOrders, fromX12_850 } from '../../src/canonical';
+import { standardTranslation, translationLosses } from '../../src/canonical/losses';
 
 const base: PurchaseOrder = {
   number: 'PO-9',
@@ -109,6 +110,58 @@ describe('purchase order delivery terms (FOB ⇄ TOD)', () => {
     const x12 = via(purchaseOrder, 'x12', po);
     expect(segment(x12.bytes, 'FOB')).toEqual([]);
     expect(findings(x12.ic)).toEqual([]);
+  });
+});
+
+describe('purchase order Incoterms rule (FOB04 01 / FOB05 ⇄ TOD C100 4053)', () => {
+  const isa =
+    'ISA*00*          *00*          *ZZ*S              *ZZ*R              *240102*1230*U*00401*000000001*0*P*>~';
+  const x12With = (fob: string) =>
+    `${isa}GS*PO*S*R*20240102*1230*1*X*004010~ST*850*0001~BEG*00*SA*PO-9**20240301~${fob}~` +
+    `PO1*1*1*EA***BP*SKU-1~CTT*1~SE*6*0001~GE*1*1~IEA*1*000000001~`;
+  const ordersWith = (tod: string, count: number) =>
+    `UNA:+.? 'UNB+UNOA:3+S+R+240102:1230+1'UNH+1+ORDERS:D:96A:UN'BGM+220+PO-9+9'` +
+    `DTM+137:20240301:102'${tod}'LIN+1'PIA+5+SKU-1:BP'QTY+21:1:EA'UNS+S'CNT+2:1'UNT+${count}+1'UNZ+1+1'`;
+  const lossesOf = async (standard: 'x12' | 'edifact', edi: string) => {
+    const tx = parse(Buffer.from(edi))[0].groups[0].transactions[0];
+    const target = standard === 'x12' ? 'edifact' : 'x12';
+    const found = await translationLosses(
+      { standard, tx, profiles },
+      standardTranslation(purchaseOrder, standard, target),
+      target,
+    );
+    return found.filter((l) => ['FOB', 'TOD', 'LOC'].includes(l.tag)).map((l) => `${l.tag}:${l.element ?? '*'}`);
+  };
+
+  test('the rule and the payment are written in both standards and come back', () => {
+    const po: PurchaseOrder = { ...base, deliveryTerms: { payment: 'prepaid', incoterm: 'free-carrier' } };
+    const x12 = via(purchaseOrder, 'x12', po);
+    expect(findings(x12.ic)).toEqual([]);
+    expect(segment(x12.bytes, 'FOB')).toEqual([['PP', '', '', '01', 'FCA']]);
+    const orders = via(purchaseOrder, 'edifact', x12.doc);
+    expect(findings(orders.ic)).toEqual([]);
+    expect(segment(orders.bytes, 'TOD')).toEqual([['', 'PP', 'FCA']]);
+    expect(orders.doc.deliveryTerms).toEqual(po.deliveryTerms);
+    expect(via(purchaseOrder, 'x12', orders.doc).doc).toEqual(po);
+  });
+
+  test('an 850 FOB and an ORDERS TOD with the same rule read alike; another code list or FOB04 is no Incoterms rule', () => {
+    const a = fromX12_850(parse(Buffer.from(x12With('FOB*CC***01*CIF')))[0].groups[0].transactions[0]);
+    const b = fromOrders(parse(Buffer.from(ordersWith('TOD++CC+CIF', 10)))[0].groups[0].transactions[0]);
+    expect(a.deliveryTerms).toEqual({ payment: 'collect', incoterm: 'cost-insurance-freight' });
+    expect(b).toEqual(a);
+    const mutual = fromX12_850(parse(Buffer.from(x12With('FOB*CC***ZZ*CIF')))[0].groups[0].transactions[0]);
+    expect(mutual.deliveryTerms).toEqual({ payment: 'collect' });
+    const other = fromOrders(parse(Buffer.from(ordersWith('TOD++CC+CIF:ZZ:92', 10)))[0].groups[0].transactions[0]);
+    expect(other.deliveryTerms).toEqual({ payment: 'collect' });
+  });
+
+  test('what does not cross is said: the place (FOB02/03, the LOC of the TOD), a rule the list lacks (CPT)', async () => {
+    // FOB04 and FOB05 arrive; the place has no counterpart.
+    expect(await lossesOf('x12', x12With('FOB*PP*OR*Chicago*01*FCA'))).toEqual(['FOB:2', 'FOB:3']);
+    expect(await lossesOf('x12', x12With('FOB*PP***01*CPT'))).toEqual(['FOB:4', 'FOB:5']);
+    expect(await lossesOf('edifact', ordersWith("TOD++PP+FCA'LOC+1+:::Chicago", 11))).toEqual(['LOC:*']);
+    expect(await lossesOf('edifact', ordersWith('TOD++PP+FCA', 10))).toEqual([]);
   });
 });
 
