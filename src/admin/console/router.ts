@@ -177,6 +177,24 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
       throw new GatewayError('EDIGW_ADMIN_CSRF_REFUSED', `${what}: missing or wrong CSRF token`);
   };
 
+  /**
+   * The session and target id of an operator's button press (htmx, CSRF header), or undefined when the
+   * session has ended (the answer, a redirect to sign in, is sent); an auditor's press is refused.
+   */
+  const operatorButton = (req: Request, res: Response, what: string): { session: Session; id: string } | undefined => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.setHeader('HX-Redirect', '/signin');
+      sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
+      return undefined;
+    }
+    checkWrite(req, session);
+    const id = String(req.params.id).slice(0, 64);
+    if (session.principal.role !== 'operator')
+      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `${what} ${id} by ${session.principal.name} (auditor)`);
+    return { session, id };
+  };
+
   const recent = async (): Promise<RecentMessage[] | undefined> =>
     deps.recentMessages ? deps.recentMessages(RECENT_LIMIT) : undefined;
 
@@ -375,15 +393,9 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
 
   // The button of a dead letter: an operator's write, with the session's CSRF token (htmx sends it).
   router.post('/dead-letters/:id/replay', async (req, res) => {
-    const session = sessionOf(req);
-    if (!session) {
-      res.setHeader('HX-Redirect', '/signin');
-      return sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
-    }
-    checkWrite(req, session);
-    const id = String(req.params.id).slice(0, 64);
-    if (session.principal.role !== 'operator')
-      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `replay ${id} by ${session.principal.name} (auditor)`);
+    const pressed = operatorButton(req, res, 'replay');
+    if (!pressed) return;
+    const { session, id } = pressed;
     if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'POST /dead-letters: no dead letters here');
     const requestId = String(res.getHeader('X-Request-Id') ?? '');
     try {
@@ -397,18 +409,9 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
 
   // The button of a message whose processing was dead-lettered: an operator's write, as a dead letter's is.
   router.post('/messages/:id/replay', async (req, res) => {
-    const session = sessionOf(req);
-    if (!session) {
-      res.setHeader('HX-Redirect', '/signin');
-      return sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
-    }
-    checkWrite(req, session);
-    const id = String(req.params.id).slice(0, 64);
-    if (session.principal.role !== 'operator')
-      throw new GatewayError(
-        'EDIGW_ADMIN_FORBIDDEN',
-        `replay the processing of ${id} by ${session.principal.name} (auditor)`,
-      );
+    const pressed = operatorButton(req, res, 'replay the processing of');
+    if (!pressed) return;
+    const { session, id } = pressed;
     if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'POST /messages: no replay here');
     const requestId = String(res.getHeader('X-Request-Id') ?? '');
     try {
@@ -465,19 +468,10 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
 
   /** The session of an operator's button press, or an answer saying why not (thrown as the API would). */
   const operatorWrite = (req: Request, res: Response, what: string): { session: Session; id: string } | undefined => {
-    const session = sessionOf(req);
-    if (!session) {
-      res.setHeader('HX-Redirect', '/signin');
-      sendHtml(res, 401, signInPage('Your session has ended. Sign in again.'));
-      return undefined;
-    }
-    checkWrite(req, session);
-    const id = String(req.params.id).slice(0, 64);
-    if (session.principal.role !== 'operator')
-      throw new GatewayError('EDIGW_ADMIN_FORBIDDEN', `${what} ${id} by ${session.principal.name} (auditor)`);
-    if (!deps.partners || !deps.partnerExists?.(id))
-      throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(id)}`);
-    return { session, id };
+    const pressed = operatorButton(req, res, what);
+    if (pressed && (!deps.partners || !deps.partnerExists?.(pressed.id)))
+      throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(pressed.id)}`);
+    return pressed;
   };
   const actorOfSession = (res: Response, session: Session) => ({
     ...session.principal,
