@@ -17,7 +17,15 @@ import type {
 export type { RawCode } from './code-lists';
 
 /** Why a document was sent: X12 BEG01, BIG08, BSN01, BAK01 (353) / EDIFACT BGM 1225. */
-export type DocumentPurpose = 'original' | 'cancellation' | 'change' | 'replace' | 'confirmation' | 'duplicate';
+export type DocumentPurpose =
+  | 'original'
+  | 'cancellation'
+  | 'change'
+  | 'replace'
+  | 'confirmation'
+  | 'duplicate'
+  /** X12 353 14 / UN/EDIFACT 1225 14 (D96A on): an 856 BSN01 that announces the shipment. */
+  | 'advance-notification';
 
 /** A party's role: X12 N101 (98) / EDIFACT NAD 3035, mapped in code-lists.ts; an unmapped code is carried as-is. */
 export type PartyRole = Role | RawCode;

@@ -17,6 +17,7 @@ export const edifactPurpose = new CodeMap<DocumentPurpose>([
   ['replace', '5'],
   ['confirmation', '6'],
   ['duplicate', '7'],
+  ['advance-notification', '14'],
 ]);
 /** Item number types (7143) and the line field each fills; the first for a field is written. */
 export const itemTypes: Array<[string, keyof ItemIds]> = [

@@ -55,6 +55,7 @@ const purposes = [
   'replace',
   'confirmation',
   'duplicate',
+  'advance-notification',
 ] as const satisfies readonly DocumentPurpose[];
 const invoiceTypes = ['invoice', 'credit', 'debit', 'consolidated'] as const satisfies readonly InvoiceType[];
 const responseStatuses = ['accepted', 'changed', 'rejected'] as const satisfies readonly ResponseStatus[];

@@ -17,6 +17,7 @@ export const x12Purpose = new CodeMap<DocumentPurpose>([
   ['replace', '05'],
   ['confirmation', '06'],
   ['duplicate', '07'],
+  ['advance-notification', '14'],
 ]);
 /** Product/service id qualifiers (235) and the line field each fills; the first for a field is written. */
 export const itemQualifiers: Array<[string, keyof ItemIds]> = [

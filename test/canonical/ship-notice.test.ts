@@ -15,7 +15,12 @@ run('canonical ship notice: reading the corpus', () => {
     const [tx] = transactions(corpus.nodeX12, '856');
     expect(tx.tree).toBeUndefined();
     const sn = shipNotice.x12.read(tx);
-    expect(sn).toMatchObject({ number: '829716', date: '2011-12-06', purpose: 'original', shipped: '2011-12-06' });
+    expect(sn).toMatchObject({
+      number: '829716',
+      date: '2011-12-06',
+      purpose: 'advance-notification',
+      shipped: '2011-12-06',
+    });
     // SH (shipper, EDIFACT CZ consignor) and OB (ordered by) are carried beside SF.
     expect(sn.parties).toEqual([
       {
