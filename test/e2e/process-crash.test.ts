@@ -47,22 +47,24 @@ function dropOrders(s: Scratch): void {
     s.drop(`inbox/acme/po-${String(i).padStart(4, '0')}.x12`, x12Order({ sender: 'ACME', control: i, po: `PO-${i}` }));
 }
 
-describeOn('sqlite', 'process batches across a kill -9 (real process, sqlite)', () => {
+describeOn('sqlite', 'process batches and the file inbox across a kill -9 (real process, sqlite)', () => {
   let db: TestDatabase | undefined;
   let s: Scratch;
   let gw: GatewayProcess | undefined;
   let store: Store | undefined;
 
-  beforeAll(async () => {
+  // Each test its own database and folder.
+  beforeEach(async () => {
     db = await freshDatabase('sqlite');
     s = scratch();
     setUp(s);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     if (gw) gw.kill('SIGKILL');
     await store?.close();
     s?.remove();
     await db?.drop();
+    [gw, store, db] = [undefined, undefined, undefined];
   });
 
   /** The inbound messages whose process job is done, and those whose rows the process step wrote. */
@@ -125,24 +127,6 @@ describeOn('sqlite', 'process batches across a kill -9 (real process, sqlite)', 
     const queued = await store.ds.manager.find(DeliveryRecord);
     expect(queued.filter((d) => d.endpoint === 'acks')).toHaveLength(FILES);
     expect(queued.filter((d) => d.endpoint === 'erp')).toHaveLength(FILES);
-  });
-});
-
-describeOn('sqlite', 'file inbox across a kill -9 (real process, sqlite)', () => {
-  let db: TestDatabase | undefined;
-  let s: Scratch;
-  let gw: GatewayProcess | undefined;
-  let store: Store | undefined;
-  beforeAll(async () => {
-    db = await freshDatabase('sqlite');
-    s = scratch();
-    setUp(s);
-  });
-  afterAll(async () => {
-    if (gw) gw.kill('SIGKILL');
-    await store?.close();
-    s?.remove();
-    await db?.drop();
   });
 
   test('killed while files are taken in: after a restart no file is taken in twice', async () => {
