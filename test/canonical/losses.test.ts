@@ -76,7 +76,8 @@ describe('translation losses', () => {
     const changed = (await losses(tx)).filter((l) => l.changedTo !== undefined);
     // Rec 20 CS is a case, which X12 writes CA: the receiver is told cases, and the 850 gives back CA.
     expect(changed.map(formatLoss)).toEqual([
-      'po.x12, interchange 000000042, transaction 0001, segment 7 (PO1), element 3: "CS" changed to "CA": the document reads "CS" as it reads "CA", so the EDIFACT ORDERS written from it gives back "CA"',
+      'po.x12, interchange 000000042, transaction 0001, segment 7 (PO1), element 3: "CS" changed to "CA": ' +
+        'the document reads "CS" as it reads "CA", so the EDIFACT ORDERS written from it gives back "CA"',
     ]);
     // The same order in EA arrives as sent: no line.
     expect((await losses(tx850())).filter((l) => l.changedTo !== undefined)).toEqual([]);
