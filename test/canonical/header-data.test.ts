@@ -3,7 +3,7 @@
  * packaging travel X12 ⇄ canonical ⇄ EDIFACT, come back as sent, are written clean for the target's
  * profile, and the loss check has nothing to say of them.
  */
-import type { Standard, Transaction } from '../../src/edi/model';
+import type { Standard } from '../../src/edi/model';
 import {
   type DocumentKind,
   checkDocument,
@@ -12,7 +12,6 @@ import {
   purchaseOrder,
   shipNotice,
 } from '../../src/canonical';
-import { standardTranslation, translationLosses } from '../../src/canonical/losses';
 import fc from 'fast-check';
 import {
   chargeCodes,
@@ -33,40 +32,14 @@ import {
   isoDay,
   money,
   optional,
-  parse,
   portable,
-  profiles,
   text,
   unit,
   via,
+  edifactSet as edifact,
+  lossKeys as losses,
+  x12Set as x12,
 } from './support';
-
-const isa = (gs: string) =>
-  `ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       ` +
-  `*240102*1230*U*00401*000000042*0*P*>~GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~`;
-
-function x12(gs: string, type: string, segments: string[]): Transaction {
-  const body = [`ST*${type}*0001`, ...segments].join('~') + '~';
-  const edi = `${isa(gs)}${body}SE*${segments.length + 2}*0001~GE*1*1~IEA*1*000000042~`;
-  const tx = parse(Buffer.from(edi))[0].groups[0].transactions[0];
-  expect(tx.tree).toBeDefined();
-  return tx;
-}
-
-function edifact(type: string, segments: string[]): Transaction {
-  const body = [`UNH+1+${type}:D:96A:UN`, ...segments, `UNT+${segments.length + 2}+1`].join("'") + "'";
-  const edi = `UNA:+.? 'UNB+UNOC:3+5412345000013:14+5400000000001:14+240102:1230+77'${body}UNZ+1+77'`;
-  const tx = parse(Buffer.from(edi, 'latin1'))[0].groups[0].transactions[0];
-  expect(tx.tree).toBeDefined();
-  return tx;
-}
-
-/** The losses of translating tx to the other standard, as [segment tag qualifier, element] pairs. */
-async function losses<D>(kind: DocumentKind<D>, from: Standard, tx: Transaction): Promise<string[]> {
-  const to: Standard = from === 'x12' ? 'edifact' : 'x12';
-  const found = await translationLosses({ standard: from, tx, profiles }, standardTranslation(kind, from, to), to);
-  return found.map((l) => `${l.tag}${l.qualifier ? ` ${l.qualifier}` : ''}${l.element ? `:${l.element}` : ''}`);
-}
 
 /** Through the other standard and back: clean both ways, and the document as portable() says. */
 function roundTrip<D>(kind: DocumentKind<D>, from: Standard, doc: D): D {

@@ -7,33 +7,7 @@
  */
 import type { Standard, Transaction } from '../../src/edi/model';
 import { type DocumentKind, invoice, purchaseOrder } from '../../src/canonical';
-import { standardTranslation, translationLosses } from '../../src/canonical/losses';
-import { expectClean, parse, profiles, via } from './support';
-
-const isa =
-  'ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1230*U*00401*000000042*0*P*>~';
-
-function x12(gs: string, type: string, segments: string[]): Transaction {
-  const body = [`ST*${type}*0001`, ...segments].join('~') + '~';
-  const edi = `${isa}GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~${body}SE*${segments.length + 2}*0001~GE*1*1~IEA*1*000000042~`;
-  const tx = parse(Buffer.from(edi))[0].groups[0].transactions[0];
-  expect(tx.tree).toBeDefined();
-  return tx;
-}
-
-function edifact(type: string, segments: string[]): Transaction {
-  const body = [`UNH+1+${type}:D:96A:UN`, ...segments, `UNT+${segments.length + 2}+1`].join("'") + "'";
-  const edi = `UNA:+.? 'UNB+UNOC:3+5412345000013:14+5400000000001:14+240102:1230+77'${body}UNZ+1+77'`;
-  const tx = parse(Buffer.from(edi, 'latin1'))[0].groups[0].transactions[0];
-  expect(tx.tree).toBeDefined();
-  return tx;
-}
-
-async function losses<D>(kind: DocumentKind<D>, from: Standard, tx: Transaction): Promise<string[]> {
-  const to: Standard = from === 'x12' ? 'edifact' : 'x12';
-  const found = await translationLosses({ standard: from, tx, profiles }, standardTranslation(kind, from, to), to);
-  return found.map((l) => `${l.tag}${l.qualifier ? ` ${l.qualifier}` : ''}${l.element ? `:${l.element}` : ''}`);
-}
+import { expectClean, via, edifactSet as edifact, lossKeys as losses, x12Set as x12 } from './support';
 
 /** Through the other standard and back: clean both ways, and the same document. */
 function roundTrip<D>(kind: DocumentKind<D>, from: Standard, doc: D): { there: Transaction; back: D } {

@@ -5,6 +5,7 @@ import { corpusDir, read } from '../helpers/corpus';
 import { parseBuffer } from '../../src/edi/parse';
 import { allDiagnostics, type Interchange, type Standard, type Transaction } from '../../src/edi/model';
 import { write } from '../../src/edi/write';
+import { standardTranslation, translationLosses } from '../../src/canonical/losses';
 import { unitToX12Code } from '../../src/canonical/units';
 import { builtInProfiles } from '../../src/config/profiles';
 import {
@@ -1010,4 +1011,32 @@ export function lossWarnings(err: string): string[] {
       ),
     );
   return lines;
+}
+
+const ISA =
+  'ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1230*U*00401*000000042*0*P*>~';
+
+/** One 004010 transaction set of `segments` (ST and SE added) in its own interchange and group `gs`. */
+export function x12Set(gs: string, type: string, segments: string[]): Transaction {
+  const body = [`ST*${type}*0001`, ...segments].join('~') + '~';
+  const edi = `${ISA}GS*${gs}*SENDER*RECEIVER*20240102*1230*1*X*004010~${body}SE*${segments.length + 2}*0001~GE*1*1~IEA*1*000000042~`;
+  const tx = parse(Buffer.from(edi))[0].groups[0].transactions[0];
+  expect(tx.tree).toBeDefined();
+  return tx;
+}
+
+/** One D96A message of `segments` (UNH and UNT added) in its own interchange. */
+export function edifactSet(type: string, segments: string[]): Transaction {
+  const body = [`UNH+1+${type}:D:96A:UN`, ...segments, `UNT+${segments.length + 2}+1`].join("'") + "'";
+  const edi = `UNA:+.? 'UNB+UNOC:3+5412345000013:14+5400000000001:14+240102:1230+77'${body}UNZ+1+77'`;
+  const tx = parse(Buffer.from(edi, 'latin1'))[0].groups[0].transactions[0];
+  expect(tx.tree).toBeDefined();
+  return tx;
+}
+
+/** The losses of translating tx to the other standard, as `TAG QUALIFIER:ELEMENT` keys. */
+export async function lossKeys<D>(kind: DocumentKind<D>, from: Standard, tx: Transaction): Promise<string[]> {
+  const to: Standard = from === 'x12' ? 'edifact' : 'x12';
+  const found = await translationLosses({ standard: from, tx, profiles }, standardTranslation(kind, from, to), to);
+  return found.map((l) => `${l.tag}${l.qualifier ? ` ${l.qualifier}` : ''}${l.element ? `:${l.element}` : ''}`);
 }
