@@ -148,20 +148,8 @@ export function changedCodes(
   const left = new Set<Entry>(from);
   const out: ChangedCode[] = [];
   const pairs: Array<[Segment, Segment, number, { element: number; component?: number } | undefined]> = [];
-  const round = (by: (e: Entry) => string, changed: boolean) => {
-    const free = new Map<string, Entry[]>();
-    for (const b of pool) {
-      if (taken.has(b)) continue;
-      const k = by(b);
-      const list = free.get(k);
-      if (list) list.push(b);
-      else free.set(k, [b]);
-    }
-    for (const s of [...left]) {
-      const b = free.get(by(s))?.shift();
-      if (!b) continue;
-      taken.add(b);
-      left.delete(s);
+  const round = (by: (e: Entry) => string, changed: boolean) =>
+    pairBy(left, pool, taken, by, (s, b) => {
       pairs.push([s.seg, b.seg, s.index, s]);
       if (changed && b.value !== s.value && !alike(s.tag, s.value, b.value))
         out.push({
@@ -171,21 +159,11 @@ export function changedCodes(
           from: s.value,
           to: b.value,
         });
-    }
-  };
+    });
   round((e) => e.whole, false);
   round((e) => e.key, false);
   round((e) => e.rest, true);
   // The one segment of a tag on each side (a BSN whose other values are written anew as well).
-  const byTag = <T extends { seg: Segment }>(list: Iterable<T>) => {
-    const m = new Map<string, T[]>();
-    for (const e of list) {
-      const same = m.get(e.seg.id);
-      if (same) same.push(e);
-      else m.set(e.seg.id, [e]);
-    }
-    return m;
-  };
   const backLeft = byTag(pool.filter((b) => !taken.has(b)));
   for (const [tag, list] of byTag(left)) {
     const other = backLeft.get(tag);
@@ -202,7 +180,7 @@ export function changedCodes(
     });
   }
   if (coded) {
-    pairPlain(mine.plain, theirs.plain, coded, byTag, (s, b) => pairs.push([s.seg, b.seg, s.index, undefined]));
+    pairPlain(mine.plain, theirs.plain, coded, (s, b) => pairs.push([s.seg, b.seg, s.index, undefined]));
     for (const [s, b, index, q] of pairs)
       for (const p of codedPlaces(s, coded, q)) {
         const to = valueAt(b, p.element, p.component);
@@ -221,14 +199,41 @@ export function changedCodes(
 
 type Plain = { index: number; seg: Segment };
 
+/**
+ * Pairs each of `left` with the first free one of `pool` that has the same key, in order; a pair leaves
+ * `left` and enters `taken`.
+ */
+function pairBy<T>(left: Set<T>, pool: readonly T[], taken: Set<T>, by: (e: T) => string, pair: (s: T, b: T) => void) {
+  const free = new Map<string, T[]>();
+  for (const b of pool) {
+    if (taken.has(b)) continue;
+    const k = by(b);
+    const list = free.get(k);
+    if (list) list.push(b);
+    else free.set(k, [b]);
+  }
+  for (const s of [...left]) {
+    const b = free.get(by(s))?.shift();
+    if (!b) continue;
+    taken.add(b);
+    left.delete(s);
+    pair(s, b);
+  }
+}
+
+/** The entries by segment tag, in their order. */
+function byTag<T extends { seg: Segment }>(list: Iterable<T>): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const e of list) {
+    const same = m.get(e.seg.id);
+    if (same) same.push(e);
+    else m.set(e.seg.id, [e]);
+  }
+  return m;
+}
+
 /** Pairs segments without a qualifier: whole, then by the values that are not codes, then by order. */
-function pairPlain(
-  source: Plain[],
-  back: Plain[],
-  coded: CodedAt,
-  byTag: (list: Iterable<Plain>) => Map<string, Plain[]>,
-  pair: (s: Plain, b: Plain) => void,
-): void {
+function pairPlain(source: Plain[], back: Plain[], coded: CodedAt, pair: (s: Plain, b: Plain) => void): void {
   const taken = new Set<Plain>();
   const left = new Set<Plain>(source);
   const whole = (p: Plain) => `${p.seg.id}|${JSON.stringify(p.seg.elements)}`;
@@ -241,23 +246,8 @@ function pairPlain(
     });
     return `${p.seg.id}|${JSON.stringify(elements)}`;
   };
-  for (const by of [whole, uncoded]) {
-    const free = new Map<string, Plain[]>();
-    for (const b of back) {
-      if (taken.has(b)) continue;
-      const k = by(b);
-      const list = free.get(k);
-      if (list) list.push(b);
-      else free.set(k, [b]);
-    }
-    for (const s of [...left]) {
-      const b = free.get(by(s))?.shift();
-      if (!b) continue;
-      taken.add(b);
-      left.delete(s);
-      if (by === uncoded) pair(s, b);
-    }
-  }
+  pairBy(left, back, taken, whole, () => undefined); // unchanged: nothing to compare
+  pairBy(left, back, taken, uncoded, pair);
   const backLeft = byTag(back.filter((b) => !taken.has(b)));
   for (const [tag, list] of byTag(left)) {
     const other = backLeft.get(tag);
