@@ -50,9 +50,7 @@ export async function replayProcessing(ctx: PipelineContext, messageId: string):
     const message = await store.message(messageId, m);
     if (!message) throw new GatewayError('EDIGW_ADMIN_MESSAGE_UNKNOWN', `replay the processing of ${messageId}`);
     const line = await store.queue.lineOf(processKey(messageId), m);
-    const last = current(line);
-    refuseUnlessDead(message.id, message.direction, last);
-    const dead = last as KeyedJob;
+    const dead = deadOrRefused(message.id, message.direction, current(line));
     // Fenced: of two replays at once, the second finds the dead job retired and queues nothing.
     if ((await store.queue.retireReplayed(processKey(messageId), m)) === 0)
       throw new GatewayError('EDIGW_NOT_DEAD', `message ${messageId}: its processing was replayed meanwhile`);
@@ -73,7 +71,8 @@ export async function replayProcessing(ctx: PipelineContext, messageId: string):
   });
 }
 
-function refuseUnlessDead(id: string, direction: string, last: KeyedJob | undefined): void {
+/** The dead job a replay starts again from, or the refusal that says why there is none. */
+function deadOrRefused(id: string, direction: string, last: KeyedJob | undefined): KeyedJob {
   if (!last)
     throw new GatewayError(
       'EDIGW_NOT_DEAD',
@@ -87,4 +86,5 @@ function refuseUnlessDead(id: string, direction: string, last: KeyedJob | undefi
     );
   if (last.status !== 'dead')
     throw new GatewayError('EDIGW_NOT_DEAD', `message ${id}: its processing is ${last.status}, not dead-lettered`);
+  return last;
 }
