@@ -233,6 +233,7 @@ const lineDetails = {
     )
     .optional(),
   productIds,
+  countryOfOrigin: text.optional(),
 };
 
 const monetaryAmount = z.strictObject({ qualifier: qualified(amountQualifiers), amount });
