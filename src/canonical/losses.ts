@@ -596,13 +596,13 @@ export async function translationLosses(
   }
 
   /**
-   * A segment that removal finds lost but that the output, read back, gives again exactly as sent, as
-   * often as the source sends it: what the output says implies it (an INVOIC line amount that is
-   * quantity × price, where the 810 has no line amount), so the receiver has it. Another value of it
-   * would not arrive, which is why removal reports it; this one does.
+   * A segment that removal finds lost (or a value of it) but that the output, read back, gives again
+   * exactly as sent, as often as the source sends it: what the output says implies it (an INVOIC line
+   * amount that is quantity × price, where the 810 has no line amount; the AAI of a general FTX, which
+   * an 850 MSG is), so the receiver has it. Another value would not arrive, which is why removal
+   * reports it; this one does.
    */
   function givenBack(l: TranslationLoss): boolean {
-    if (l.element !== undefined) return false;
     const b = inverse();
     if (!b) return false;
     const textOf = (s: Segment) => `${s.id}|${JSON.stringify(s.elements)}`;

@@ -157,9 +157,13 @@ export function msgNotes(segs: Seg[]): NoteEntry[] {
   return segs.filter((x) => x.id === 'MSG' && t(x, 1) !== '').map((x) => t(x, 1));
 }
 
-/** One MSG per general note (264 characters; a longer one is cut): a line's MSG has no qualifier, so a qualified note is not written. */
+/**
+ * One MSG per note (264 characters; a longer one is cut). A line's MSG has no qualifier: a qualified
+ * note's text is written all the same (an ORDERS line's `FTX+AFM` names the book), and its qualifier,
+ * which does not arrive, is what the loss check reports.
+ */
 export function msgSegments(notes: NoteEntry[] | undefined): Segment[] {
-  return (notes ?? []).flatMap((n) => (typeof n === 'string' ? [seg('MSG', n.slice(0, 264))] : []));
+  return (notes ?? []).map((n) => seg('MSG', (typeof n === 'string' ? n : n.text).slice(0, 264)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -300,13 +300,15 @@ export function portable<D>(doc: D, target?: Standard): D {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
-      let w = walk(x, false);
+      // A line's notes are MSGs in an 850: no qualifier, so each (of any qualifier) comes back as a general note.
+      let w =
+        target === 'x12' && k === 'notes' && !top && Array.isArray(x)
+          ? x.map((n: unknown) => (typeof n === 'string' ? n : (n as { text: string }).text))
+          : walk(x, false);
       if (k === 'role' && typeof w === 'string') w = crossed(partyRoles, w);
       // A tax of a type the other standard has no code for is not written at all.
       if (k === 'taxes' && Array.isArray(w)) w = w.filter((t: Record<string, unknown>) => t.type !== undefined);
       if (target === 'x12') w = x12Only(k, w);
-      // A line's notes are MSGs in an 850: no qualifier, so only general ones.
-      if (target === 'x12' && k === 'notes' && !top && Array.isArray(w)) w = w.filter((n) => typeof n === 'string');
       if (
         (!top || ['charges', 'taxes', 'carriers', 'packaging', 'equipment'].includes(k)) &&
         Array.isArray(w) &&
