@@ -75,6 +75,7 @@ function line(group: Seg[]): OrderLine {
   const l: OrderLine = {
     lineNumber: t(segs[0], 1) || undefined,
     quantity: qty?.value ?? 0,
+    quantityQualifier: qty && !quantity(segs, '21') ? 'discrete' : undefined,
     unit: qty?.unit,
     unitPrice: price(segs, 'AAA', 'AAB'),
     ...itemIds(segs),
@@ -148,7 +149,8 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
-    out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
+    const qty = l.quantityQualifier === 'discrete' ? '1' : '21';
+    out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));

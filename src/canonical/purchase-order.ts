@@ -44,6 +44,11 @@ export interface OrderLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
   lineNumber?: string;
   quantity: number;
+  /**
+   * `discrete` when an ORDERS line gives its quantity as QTY 1 (discrete quantity) rather than 21
+   * (ordered), written back so. X12 PO102 has no qualifier: an 850 says neither.
+   */
+  quantityQualifier?: 'discrete';
   /** UN/ECE Recommendation 20 unit code (EA, CS, KGM...); X12 codes are converted where they differ. */
   unit?: string;
   unitPrice?: number;

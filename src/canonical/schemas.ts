@@ -278,6 +278,7 @@ export const purchaseOrderSchema = z
       z.strictObject({
         lineNumber: text.optional(),
         quantity: amount,
+        quantityQualifier: z.enum(['discrete']).optional(),
         unit: text.optional(),
         unitPrice: amount.optional(),
         ...itemIds,

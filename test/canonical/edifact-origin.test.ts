@@ -55,7 +55,7 @@ describe('EDIFACT-origin lines through X12 and back', () => {
     expect(await lossKeys(invoice, 'edifact', tx)).not.toContain('ALI');
   });
 
-  test('an 850 line with a CH pair writes ALI after its QTY; an 856 LIN keeps CH as a product id', () => {
+  test('an 850 line with a CH pair writes ALI after its QTY and reads back the same', () => {
     const po = purchaseOrder.x12.read(
       x12Set('PO', '850', ['BEG*00*SA*PO-1**20240301', 'PO1*1*3*EA*2**VP*V-1*CH*JP', 'CTT*1']),
     );
@@ -64,6 +64,45 @@ describe('EDIFACT-origin lines through X12 and back', () => {
     expectClean(orders.ic);
     expect(orders.bytes.toString('latin1')).toContain("QTY+21:3:EA'\nALI+JP'");
     expect(orders.doc).toEqual(po);
+  });
+
+  test("an ORDERS line's qualified FTX reaches the 850 as MSG text; its qualifier, which MSG cannot hold, is reported", async () => {
+    const tx = edifactSet('ORDERS', [
+      'BGM+220+PO-1+9',
+      'DTM+137:20240301:102',
+      'LIN+1++0764569104:IB',
+      'QTY+21:25',
+      'FTX+AFM+1++Lord of the Rings',
+      'UNS+S',
+    ]);
+    const x12 = via(purchaseOrder, 'x12', purchaseOrder.edifact.read(tx));
+    expectClean(x12.ic);
+    expect(x12.bytes.toString().replace(/\n/g, '')).toContain('PO1*1*25****IB*0764569104~MSG*Lord of the Rings~');
+    expect(x12.doc.lines[0].notes).toEqual(['Lord of the Rings']);
+    const lost = await lossKeys(purchaseOrder, 'edifact', tx);
+    expect(lost).toContain('FTX AFM:1');
+    expect(lost).not.toContain('FTX AFM');
+  });
+
+  test('an ORDERS QTY 1 (discrete quantity) stays QTY 1 in EDIFACT; through the 850, which has no qualifier, it is said to change', async () => {
+    const tx = edifactSet('ORDERS', [
+      'BGM+220+PO-1+9',
+      'DTM+137:20240301:102',
+      'LIN+1++0764569104:IB',
+      'QTY+1:25',
+      'UNS+S',
+    ]);
+    const po = purchaseOrder.edifact.read(tx);
+    expect(po.lines[0]).toMatchObject({ quantity: 25, quantityQualifier: 'discrete' });
+    const again = via(purchaseOrder, 'edifact', po);
+    expectClean(again.ic);
+    expect(shown(segs(again.ic), 'QTY')).toEqual(['1:25']);
+    const found = await translationLosses(
+      { standard: 'edifact', tx, profiles },
+      standardTranslation(purchaseOrder, 'edifact', 'x12'),
+      'X12 850',
+    );
+    expect(found.filter((l) => l.tag === 'QTY')).toMatchObject([{ qualifier: '1', value: '1', changedTo: '21' }]);
   });
 
   test('an ALI of an allowance group is not the line country', () => {
