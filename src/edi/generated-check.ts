@@ -17,12 +17,11 @@ export interface GeneratedCheck {
  * this is where that is caught, before the document leaves.
  */
 export function checkGenerated(bytes: Buffer, profiles: ProfileSet): GeneratedCheck {
-  const errors: Diagnostic[] = [];
+  let errors: Diagnostic[] = [];
   const unprofiled: string[] = [];
   for (const ic of parseBuffer(bytes, { level: 'full', profiles }).interchanges) {
     const found = allDiagnostics(ic).filter((d) => d.severity === 'error');
-    errors.push(...found);
-    if (ic.standard === 'x12') errors.push(...unknownUnits(ic, found));
+    errors = errors.concat(found, ic.standard === 'x12' ? unknownUnits(ic, found) : []);
     for (const g of ic.groups)
       for (const tx of g.transactions) if (!tx.tree) unprofiled.push(`${tx.type} ${tx.version}`);
   }
