@@ -170,6 +170,11 @@ const carrier = z.strictObject({
   routing: text.optional(),
 });
 
+const deliveryTerms = z.strictObject({
+  payment: qualified(transportPayments).optional(),
+  incoterm: z.enum(incoterms.names as [IncotermName, ...IncotermName[]]).optional(),
+});
+
 const packaging = z.strictObject({
   type: qualified(packageTypes).optional(),
   count: amount.optional(),
@@ -261,12 +266,7 @@ export const purchaseOrderSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
-    deliveryTerms: z
-      .strictObject({
-        payment: qualified(transportPayments).optional(),
-        incoterm: z.enum(incoterms.names as [IncotermName, ...IncotermName[]]).optional(),
-      })
-      .optional(),
+    deliveryTerms: deliveryTerms.optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),
@@ -323,8 +323,10 @@ export const invoiceSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    deliveryTerms: deliveryTerms.optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
+    carriers: z.array(carrier).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),

@@ -225,6 +225,38 @@ export function td5Segments(carriers: Carrier[] | undefined): Segment[] {
   });
 }
 
+/**
+ * CAD, the 810's carrier detail: CAD01 the mode, CAD04 a SCAC (the element names its agency), CAD05 the
+ * routing. Equipment (CAD02/CAD03), status and reference (CAD06-CAD09) are not read, and the loss check
+ * says so.
+ */
+export function cadCarriers(segs: Seg[]): Carrier[] {
+  return segs
+    .filter((x) => x.id === 'CAD')
+    .flatMap((x) => {
+      const c = compact<Carrier>({
+        mode: transportModes.read('x12', t(x, 1)),
+        id: t(x, 4),
+        idQualifier: t(x, 4) ? 'scac' : undefined,
+        routing: t(x, 5),
+      });
+      return Object.keys(c).length ? [c] : [];
+    });
+}
+
+/**
+ * The 810 summary holds one CAD: the first carrier, when it has a SCAC or a routing (R0405). An id of
+ * another agency has no CAD element; it and any further carrier are left out for the loss check to report.
+ */
+export function cadSegments(carriers: Carrier[] | undefined): Segment[] {
+  const c = carriers?.[0];
+  if (!c) return [];
+  const scac = c.idQualifier === 'scac' ? (c.id ?? '') : '';
+  const routing = (c.routing ?? '').slice(0, 35);
+  if (!scac && !routing) return [];
+  return [seg('CAD', transportModes.write('x12', c.mode) ?? '', '', '', scac, routing)];
+}
+
 const WEIGHT_KINDS: Array<['gross' | 'net', string]> = [
   ['gross', 'G'],
   ['net', 'N'],

@@ -1,0 +1,75 @@
+/**
+ * X12-origin data the census found lost (issue 14 §2): each mapping travels X12 → canonical → EDIFACT →
+ * canonical → X12 and back from EDIFACT, written clean for the target's profile, with the loss check
+ * naming only what the standards cannot say.
+ */
+import type { Standard } from '../../src/edi/model';
+import { type DocumentKind, invoice } from '../../src/canonical';
+import { edifactSet as edifact, expectClean, lossKeys as losses, portable, via, x12Set as x12 } from './support';
+
+/** Through the other standard and back: clean both ways, and the document as portable() says. */
+function roundTrip<D>(kind: DocumentKind<D>, from: Standard, doc: D): D {
+  const other: Standard = from === 'x12' ? 'edifact' : 'x12';
+  const there = via(kind, other, doc);
+  expectClean(there.ic);
+  expect(there.doc).toEqual(portable(doc, other));
+  const back = via(kind, from, there.doc);
+  expectClean(back.ic);
+  return back.doc;
+}
+
+/** The segments of a written body as `TAG*...` (X12) or `TAG+...` (EDIFACT) strings, for asserting on placement. */
+function tags<D>(kind: DocumentKind<D>, standard: Standard, doc: D, tag: string): string[] {
+  const sep = standard === 'x12' ? '*' : '+';
+  return kind[standard]
+    .write(doc)
+    .filter((s) => s.id === tag)
+    .map((s) =>
+      [s.id, ...s.elements.map((e) => (Array.isArray(e) ? e.join(':') : e))].join(sep).replace(/[*+:]+$/, ''),
+    );
+}
+
+describe('x12 origin: an 810 with FOB and CAD (delivery terms and carrier of an invoice)', () => {
+  const tx = () =>
+    x12('IN', '810', [
+      'BIG*20240301*INV-7**PO-9',
+      'FOB*PP***01*FCA',
+      'IT1*1*10*EA*9.5**BP*A-1',
+      'TDS*9500',
+      'CAD*M***ABCD*FREEFORM ROUTING',
+      'CTT*1',
+    ]);
+
+  test('reads FOB as the delivery terms and CAD as the carrier; INVOIC TOD and TDT and back, clean, no loss', async () => {
+    const inv = invoice.x12.read(tx());
+    expect(inv.deliveryTerms).toEqual({ payment: 'prepaid', incoterm: 'free-carrier' });
+    expect(inv.carriers).toEqual([{ mode: 'road', id: 'ABCD', idQualifier: 'scac', routing: 'FREEFORM ROUTING' }]);
+    expect(tags(invoice, 'edifact', inv, 'TOD')).toEqual(['TOD++PP+FCA']);
+    expect(tags(invoice, 'edifact', inv, 'TDT')).toEqual(['TDT+20++3++ABCD::182:FREEFORM ROUTING']);
+    expect(roundTrip(invoice, 'x12', inv)).toEqual(inv);
+    expect(await losses(invoice, 'x12', tx())).toEqual([]);
+  });
+
+  test('an INVOIC with TDT and TOD reaches the 810 as CAD and FOB; a carrier id of another agency is reported', async () => {
+    const msg = () =>
+      edifact('INVOIC', [
+        'BGM+380+INV-8+9',
+        'DTM+137:20240301:102',
+        'TDT+20++3++4012345000009::9:TRUCKS INC',
+        'TOD++CC',
+        'LIN+1++4012345000016:EN',
+        'QTY+47:2:EA',
+        'UNS+S',
+        'MOA+77:20',
+      ]);
+    const inv = invoice.edifact.read(msg());
+    expect(inv.deliveryTerms).toEqual({ payment: 'collect' });
+    expect(inv.carriers).toEqual([{ mode: 'road', id: '4012345000009', idQualifier: 'gln', routing: 'TRUCKS INC' }]);
+    const out = via(invoice, 'x12', inv);
+    expectClean(out.ic);
+    expect(tags(invoice, 'x12', inv, 'CAD')).toEqual(['CAD*M****TRUCKS INC']);
+    expect(tags(invoice, 'x12', inv, 'FOB')).toEqual(['FOB*CC']);
+    // CAD04 is a SCAC: a GLN (the id and its agency) has no element in the 810, and the loss check names it.
+    expect(await losses(invoice, 'edifact', msg())).toEqual(['TDT 20:5', 'TDT 20:5']);
+  });
+});
