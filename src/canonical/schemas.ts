@@ -271,6 +271,7 @@ export const purchaseOrderSchema = z
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),
     packaging: z.array(packaging).optional(),
+    packagingNotes: z.array(text).optional(),
     equipment: z.array(equipment).optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(

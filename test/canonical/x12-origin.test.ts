@@ -4,7 +4,7 @@
  * naming only what the standards cannot say.
  */
 import type { Standard } from '../../src/edi/model';
-import { type DocumentKind, invoice } from '../../src/canonical';
+import { type DocumentKind, invoice, purchaseOrder } from '../../src/canonical';
 import { edifactSet as edifact, expectClean, lossKeys as losses, portable, via, x12Set as x12 } from './support';
 
 /** Through the other standard and back: clean both ways, and the document as portable() says. */
@@ -71,5 +71,44 @@ describe('x12 origin: an 810 with FOB and CAD (delivery terms and carrier of an 
     expect(tags(invoice, 'x12', inv, 'FOB')).toEqual(['FOB*CC']);
     // CAD04 is a SCAC: a GLN (the id and its agency) has no element in the 810, and the loss check names it.
     expect(await losses(invoice, 'edifact', msg())).toEqual(['TDT 20:5', 'TDT 20:5']);
+  });
+});
+
+describe('x12 origin: free-form packaging instructions of an 850 (PKG F)', () => {
+  const tx = () =>
+    x12('PO', '850', [
+      'BEG*00*SA*PO-1**20240301',
+      'PKG*F*68***PALLETIZE SHIPMENT',
+      'PKG*F****REGULAR',
+      'PO1*1*10*EA*9.5**BP*A-1',
+      'CTT*1',
+    ]);
+
+  test('PKG F reaches the ORDERS as FTX PKG and comes back; only the coded characteristic PKG02 is reported', async () => {
+    const po = purchaseOrder.x12.read(tx());
+    expect(po.packagingNotes).toEqual(['PALLETIZE SHIPMENT', 'REGULAR']);
+    expect(po.notes).toEqual([]);
+    expect(tags(purchaseOrder, 'edifact', po, 'FTX')).toEqual(['FTX+PKG+++PALLETIZE SHIPMENT', 'FTX+PKG+++REGULAR']);
+    expect(roundTrip(purchaseOrder, 'x12', po)).toEqual(po);
+    expect(tags(purchaseOrder, 'x12', po, 'PKG')).toEqual(['PKG*F****PALLETIZE SHIPMENT', 'PKG*F****REGULAR']);
+    expect(await losses(purchaseOrder, 'x12', tx())).toEqual(['PKG F:2']);
+  });
+
+  test('an ORDERS FTX PKG beside a general note: the note stays a note, the instruction a PKG', async () => {
+    const msg = () =>
+      edifact('ORDERS', [
+        'BGM+220+PO-2+9',
+        'DTM+137:20240301:102',
+        'FTX+AAI+++Call before delivery',
+        'FTX+PKG+++SHRINK WRAP EACH PALLET',
+        'LIN+1++4012345000016:EN',
+        'QTY+21:2:EA',
+        'UNS+S',
+      ]);
+    const po = purchaseOrder.edifact.read(msg());
+    expect(po.notes).toEqual(['Call before delivery']);
+    expect(po.packagingNotes).toEqual(['SHRINK WRAP EACH PALLET']);
+    expect(roundTrip(purchaseOrder, 'edifact', po)).toEqual(po);
+    expect(await losses(purchaseOrder, 'edifact', msg())).toEqual([]);
   });
 });
