@@ -1,7 +1,7 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
-import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, withHeaderContacts } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
 import {
@@ -88,7 +88,7 @@ export function fromX12_810(tx: Transaction): Invoice {
     orderDate: big ? isoDate(t(big, 3)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
     currencyParty: cur ? currencyParty(cur) : undefined,
-    parties: parties(s.parties),
+    parties: withHeaderContacts(parties(s.parties), s.header, ['seller', 'sellingParty']),
     references: references(s.header),
     dates: dtmDates(s.header),
     terms: itdTerms(s.header),

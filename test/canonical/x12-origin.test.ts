@@ -112,3 +112,51 @@ describe('x12 origin: free-form packaging instructions of an 850 (PKG F)', () =>
     expect(await losses(purchaseOrder, 'edifact', msg())).toEqual([]);
   });
 });
+
+describe('x12 origin: a header PER (no N1 loop) is the contact of the party that issued the document', () => {
+  const po = (n1: string[]) =>
+    x12('PO', '850', [
+      'BEG*00*SA*PO-1**20240301',
+      'PER*BD*ED SMITH*TE*8001234567',
+      ...n1,
+      'PO1*1*10*EA*9.5**BP*A-1',
+      'CTT*1',
+    ]);
+
+  test('850: the buyer contact, CTA PD with its COM in the NAD BY group, and back in its N1 loop', async () => {
+    const tx = () => po(['N1*BY*ABC AEROSPACE*92*B-1', 'PER*OC*JANE*EM*JANE@EXAMPLE.COM', 'N1*ST*DOCK 4*92*S-1']);
+    const doc = purchaseOrder.x12.read(tx());
+    expect(doc.parties[0].contacts).toEqual([
+      { function: 'purchasing', name: 'ED SMITH', communications: [{ channel: 'phone', value: '8001234567' }] },
+      { function: 'order', name: 'JANE', communications: [{ channel: 'email', value: 'JANE@EXAMPLE.COM' }] },
+    ]);
+    expect(doc.parties[1].contacts).toBeUndefined();
+    expect(tags(purchaseOrder, 'edifact', doc, 'CTA')).toEqual(['CTA+PD+:ED SMITH', 'CTA+OC+:JANE']);
+    expect(roundTrip(purchaseOrder, 'x12', doc)).toEqual(doc);
+    expect(await losses(purchaseOrder, 'x12', tx())).toEqual([]);
+  });
+
+  test('850 without a buyer: the header PER has no party to go with, and the loss check names it', async () => {
+    const tx = () => po(['N1*ST*DOCK 4*92*S-1']);
+    expect(purchaseOrder.x12.read(tx()).parties[0].contacts).toBeUndefined();
+    expect(await losses(purchaseOrder, 'x12', tx())).toEqual(['PER BD']);
+  });
+
+  test('810: the seller contact', async () => {
+    const tx = () =>
+      x12('IN', '810', [
+        'BIG*20240301*INV-7',
+        'PER*AR*MAX*TE*555',
+        'N1*VN*SELLER INC*92*V-1',
+        'IT1*1*1*EA*2',
+        'TDS*200',
+        'CTT*1',
+      ]);
+    const inv = invoice.x12.read(tx());
+    expect(inv.parties[0].contacts).toEqual([
+      { function: 'accounts-receivable', name: 'MAX', communications: [{ channel: 'phone', value: '555' }] },
+    ]);
+    expect(roundTrip(invoice, 'x12', inv)).toEqual(inv);
+    expect(await losses(invoice, 'x12', tx())).toEqual([]);
+  });
+});
