@@ -262,13 +262,21 @@ const WEIGHT_KINDS: Array<['gross' | 'net', string]> = [
   ['net', 'N'],
 ];
 
+/**
+ * TD101 PCS (pieces) is a count of no particular package type: read as packaging with a count and no
+ * type, as an EDIFACT PAC with 7224 and no C202 says it, and written for such a count because TD102
+ * needs a TD101 (C0102). No package type is ever written for a count that has none.
+ */
+const PIECES = 'PCS';
+
 export function td1Packaging(segs: Seg[]): Packaging[] {
   return segs
     .filter((x) => x.id === 'TD1')
     .flatMap((x) => {
+      // The first three characters are the type; the material X12 adds after them has no EDIFACT element.
+      const code = t(x, 1).slice(0, 3);
       const p = compact<Packaging>({
-        // The first three characters are the type; the material X12 adds after them has no EDIFACT element.
-        type: packageTypes.read('x12', t(x, 1).slice(0, 3)),
+        type: code === PIECES ? undefined : packageTypes.read('x12', code),
         count: numberOf(t(x, 2)),
         description: t(x, 5),
         weight: numberOf(t(x, 7)),
@@ -282,7 +290,8 @@ export function td1Packaging(segs: Seg[]): Packaging[] {
 /** TD1 for packaging; TD102 needs TD101 (C0102) and TD107 its unit (P0708). */
 export function td1Segments(packaging: Packaging[] | undefined): Segment[] {
   return (packaging ?? []).flatMap((p) => {
-    const type = packageTypes.write('x12', p.type) ?? '';
+    // A count of a type X12 has no code for is not made a count of pieces: type and count are reported lost.
+    const type = packageTypes.write('x12', p.type) ?? (p.type === undefined && p.count !== undefined ? PIECES : '');
     const weightUnit = p.weight !== undefined ? unitToX12Code(p.weightUnit) : '';
     const weight = weightUnit ? num(p.weight) : '';
     const count = type ? num(p.count) : '';

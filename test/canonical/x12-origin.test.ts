@@ -4,7 +4,7 @@
  * naming only what the standards cannot say.
  */
 import type { Standard } from '../../src/edi/model';
-import { type DocumentKind, invoice, purchaseOrder } from '../../src/canonical';
+import { type DocumentKind, invoice, purchaseOrder, shipNotice } from '../../src/canonical';
 import { edifactSet as edifact, expectClean, lossKeys as losses, portable, via, x12Set as x12 } from './support';
 
 /** Through the other standard and back: clean both ways, and the document as portable() says. */
@@ -158,5 +158,39 @@ describe('x12 origin: a header PER (no N1 loop) is the contact of the party that
     ]);
     expect(roundTrip(invoice, 'x12', inv)).toEqual(inv);
     expect(await losses(invoice, 'x12', tx())).toEqual([]);
+  });
+});
+
+describe('x12 origin: a TD1 count of pieces (PCS) is a count without a package type', () => {
+  const sn = (td1: string) =>
+    x12('SH', '856', [
+      'BSN*00*ASN-1*20240301*1200',
+      'HL*1**S',
+      td1,
+      'REF*BM*BOL-1',
+      'HL*2*1*O',
+      'PRF*PO-1',
+      'HL*3*2*I',
+      'LIN**VP*A-1',
+      'SN1**4*EA',
+      'CTT*3',
+    ]);
+
+  test('TD1 PCS 2 is PAC 2 with no C202, and a PAC count without a type comes back as TD1 PCS: no type made up', async () => {
+    const tx = () => sn('TD1*PCS*2****G*60.3*LB');
+    const doc = shipNotice.x12.read(tx());
+    expect(doc.packaging).toEqual([{ count: 2, weight: 60.3, weightKind: 'gross', weightUnit: 'LBR' }]);
+    expect(tags(shipNotice, 'edifact', doc, 'PAC')).toEqual(['PAC+2']);
+    expect(roundTrip(shipNotice, 'x12', doc)).toEqual(doc);
+    expect(tags(shipNotice, 'x12', doc, 'TD1')).toEqual(['TD1*PCS*2****G*60.3*LB']);
+    expect(await losses(shipNotice, 'x12', tx())).toEqual([]);
+  });
+
+  test('a count of a type no list maps is not turned into pieces: type and count are reported', async () => {
+    const tx = () => sn('TD1*XYZ*3');
+    const doc = shipNotice.x12.read(tx());
+    expect(doc.packaging).toEqual([{ type: 'x12:XYZ', count: 3 }]);
+    expect(tags(shipNotice, 'edifact', doc, 'PAC')).toEqual([]);
+    expect(await losses(shipNotice, 'x12', tx())).toEqual(['TD1 XYZ']);
   });
 });
