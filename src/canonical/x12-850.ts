@@ -144,7 +144,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
         num(l.unitPrice),
         x12PriceBasis(l),
         ...ids,
-        ...productIdElements(l.productIds, 20 - ids.length),
+        ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
