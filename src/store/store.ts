@@ -47,6 +47,7 @@ import {
   quote,
   selectWhere,
   sqlDate,
+  run,
   updateWhere,
 } from './sql';
 import { GatewayError } from '../errors';
@@ -723,7 +724,7 @@ export class Store {
   private async insertReceipt(m: EntityManager, input: ReceiveInput, message: MessageRecord): Promise<Received> {
     const inFile = this.inFile(message.size);
     const data = inFile ? null : input.bytes;
-    await insertMany(
+    const inserted = await insertMany(
       m,
       this.driver,
       'payload',
@@ -740,10 +741,13 @@ export class Store {
       { ignore: true },
     );
     // The same bytes, received again after retention purged them: they are kept again, for as long.
-    await m.query(
-      `UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
-      [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256],
-    );
+    if (inserted !== 1)
+      await run(
+        m,
+        this.driver,
+        `UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
+        [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256],
+      );
     if (input.mdn?.entity) message.mdnSha256 = await this.putPayload(m, input.mdn.entity);
     await insertOne(m, this.driver, 'message', this.messageRow(message));
     const eventId = await this.event(
