@@ -281,6 +281,7 @@ function adminApp(
     auditTrail: { searchAudit: (filter, page) => store.auditTrail.search(filter, page) },
     deadLetters: {
       deadLetters: (filter, page) => store.deliveries.deadLetters(filter, page),
+      deadWork: (filter, limit) => store.read((m) => store.queue.deadWork(filter, limit, m)),
       replay: async (id) => {
         const d = await replayDelivery(ctx, id);
         // A worker picks the job up now rather than at its next poll.

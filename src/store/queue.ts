@@ -51,6 +51,20 @@ export interface KeyedJob {
   updatedAt: Date;
 }
 
+/** Dead work that is not a delivery, as the console's dead-letter page lists it. */
+export interface DeadWork {
+  id: number;
+  /** process, an async MDN, alert, maintenance */
+  kind: string;
+  key: string;
+  messageId: string | null;
+  partnerId: string | null;
+  fileName: string | null;
+  attempts: number;
+  lastError: string | null;
+  deadAt: Date;
+}
+
 function toJob(r: Record<string, unknown>): Job {
   return {
     id: Number(r.id),
@@ -431,6 +445,34 @@ export class Queue {
       maxAttempts: Number(r.maxAttempts),
       lastError: (r.lastError as string | null) ?? null,
       updatedAt: rowDate(r.updatedAt),
+    }));
+  }
+
+  /**
+   * Work other than deliveries that ran out of attempts (a message's processing, an async MDN, an
+   * alert, maintenance), the latest first: the queue's dead count includes them, so the console lists
+   * them beside the dead deliveries. `partner` keeps those of one partner's messages.
+   */
+  async deadWork(filter: { partner?: string }, limit: number, manager: EntityManager): Promise<DeadWork[]> {
+    const k = quote(this.driver, 'key');
+    const m = quote(this.driver, 'message');
+    const byPartner = filter.partner === undefined ? '' : ' AND m.partnerId = ?';
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `SELECT j.id, j.kind, j.${k}, j.messageId, j.attempts, j.lastError, j.updatedAt, m.partnerId, m.fileName` +
+        ` FROM ${this.t} j LEFT JOIN ${m} m ON m.id = j.messageId` +
+        ` WHERE j.status = 'dead' AND j.kind <> 'deliver'${byPartner} ORDER BY j.updatedAt DESC, j.id DESC LIMIT ?`,
+      [...(filter.partner === undefined ? [] : [filter.partner]), limit],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      kind: String(r.kind),
+      key: String(r.key),
+      messageId: (r.messageId as string | null) ?? null,
+      partnerId: (r.partnerId as string | null) ?? null,
+      fileName: (r.fileName as string | null) ?? null,
+      attempts: Number(r.attempts),
+      lastError: (r.lastError as string | null) ?? null,
+      deadAt: rowDate(r.updatedAt),
     }));
   }
 

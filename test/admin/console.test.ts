@@ -711,6 +711,51 @@ describe('web console: dead letters', () => {
     expect(audited).toEqual(['replay olga d1']);
   });
 
+  test('dead work other than deliveries is listed too, its processing started again from the message page', async () => {
+    const asked: unknown[] = [];
+    const s = await start({
+      token: undefined,
+      users,
+      deadLetters: {
+        deadLetters: async () => ({ deadLetters: [], next: null }),
+        replay: async () => {
+          throw new Error('not here');
+        },
+        deadWork: async (filter) => {
+          asked.push(filter);
+          const deadAt = new Date('2026-12-06T11:00:00Z');
+          const base = { attempts: 10, partnerId: 'acme', fileName: 'po.x12', deadAt };
+          return [
+            {
+              ...base,
+              id: 7,
+              kind: 'process',
+              key: 'm7:process',
+              messageId: 'm7',
+              lastError: 'no such map [EDIGW_JOB_FAILED]',
+            },
+            { ...base, id: 8, kind: 'as2-mdn', key: 'm8:as2-mdn', messageId: 'm8', lastError: 'HTTP 502' },
+          ];
+        },
+      },
+    });
+    const { cookie } = await signedInAs(s, users[0].token);
+    const page = await (await s.call('/dead-letters?partner=acme', { headers: { cookie } })).text();
+    expect(page).toMatch(/No dead letters\./);
+    expect(page).toMatch(/<h2>Other work given up<\/h2>/);
+    expect(page).toMatch(/2 jobs other than deliveries, the latest first/);
+    expect(page).toMatch(
+      /<td>processing the message<\/td>\s*<td>10<\/td>\s*<td>no such map \[EDIGW_JOB_FAILED\]<\/td>/,
+    );
+    expect(page).toMatch(/<a href="\/messages\/m7"\s*>Process again from its page<\/a/);
+    expect(page).toMatch(/<td>sending an AS2 MDN<\/td>/);
+    expect(asked).toEqual([{ partner: 'acme' }]);
+    // Only deliveries have endpoints: a page narrowed to one lists no other work.
+    const narrowed = await (await s.call('/dead-letters?endpoint=erp', { headers: { cookie } })).text();
+    expect(narrowed).not.toMatch(/Other work given up/);
+    expect(asked).toHaveLength(1);
+  });
+
   test('an auditor sees the button disabled, with why, and a replay she sends anyway is refused with 403', async () => {
     const { s, replayed } = await setup();
     const { cookie, csrf } = await signedInAs(s, users[1].token);

@@ -41,9 +41,10 @@ for (const kind of DATABASES) {
     };
 
     /** A received 850 whose process job failed at its last attempt, as the worker dead-letters it. */
-    const deadLettered = async (h: Harness, control: number) => {
+    const deadLettered = async (h: Harness, control: number, partnerId?: string) => {
       const r = await h.store.receive({
         direction: 'in',
+        ...(partnerId ? { partnerId } : {}),
         transport: 'file',
         bytes: Buffer.from(x12Interchange({ sender: 'ACME', control })),
         fileName: `po-${control}.x12`,
@@ -93,6 +94,20 @@ for (const kind of DATABASES) {
       expect(await rows(h).countBy(InterchangeRecord, { messageId: id })).toBe(1);
       expect(await rows(h).countBy(JobRecord, { messageId: id, kind: 'process' })).toBe(2);
       expect(await events(h, id, 'replayed')).toHaveLength(1);
+    });
+
+    it("the dead processing is listed with the dead-letter page's other work until it is replayed", async (h) => {
+      // Received over a partner's own channel (AS2, hosted SFTP): the message names its partner before processing.
+      const id = await deadLettered(h, 105, 'acme');
+      const list = (filter: { partner?: string }) => h.store.read((m) => h.store.queue.deadWork(filter, 10, m));
+      const [listed, ...others] = await list({});
+      expect(others).toEqual([]);
+      expect(listed).toMatchObject({ kind: 'process', messageId: id, partnerId: 'acme', fileName: 'po-105.x12' });
+      expect(listed.lastError).toMatch(/no such file/);
+      expect(await list({ partner: 'acme' })).toHaveLength(1);
+      expect(await list({ partner: 'globex' })).toEqual([]);
+      await replayProcessing(h.ctx, id);
+      expect(await list({})).toEqual([]);
     });
 
     it('a message processed the first time is refused, and so is one never processed here', async (h) => {

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../../edi/model';
 import type { DeadLetter } from '../../store/deliveries';
+import type { DeadWork } from '../../store/queue';
 import type { Lineage, MessagePage } from '../../store/history';
 import type { ProcessingState } from '../../pipeline/replay-process';
 import { html, type Html, table } from './html';
@@ -412,12 +413,59 @@ function deadLetterForms(
     </form>`;
 }
 
+/** What a dead job other than a delivery was doing, in the words of the page. */
+const WORK_WORDS: Record<string, string> = {
+  process: 'processing the message',
+  'as2-mdn': 'sending an AS2 MDN',
+  alert: 'sending an alert',
+  maintenance: 'maintenance',
+};
+
+/** The dead work that is not a delivery: a dead processing is started again from its message's page. */
+function deadWorkTable(work: DeadWork[], canAct: boolean): Html {
+  const rows = work.map(
+    (w) =>
+      html`<tr>
+        <td>${timeText(w.deadAt)}</td>
+        <td>${w.partnerId ?? 'none'}</td>
+        <td>${WORK_WORDS[w.kind] ?? w.kind}</td>
+        <td>${w.attempts}</td>
+        <td>${w.lastError ?? 'none'}</td>
+        <td>
+          ${
+            w.messageId
+              ? html`<a href="/messages/${encodeURIComponent(w.messageId)}">${w.fileName ?? w.messageId}</a>`
+              : 'none'
+          }
+        </td>
+        <td>
+          ${
+            w.kind === 'process' && w.messageId
+              ? html`<a href="/messages/${encodeURIComponent(w.messageId)}"
+                  >${canAct ? 'Process again from its page' : 'An operator can process it again'}</a
+                >`
+              : 'none'
+          }
+        </td>
+      </tr>`,
+  );
+  return html`<h2>Other work given up</h2>
+    ${table({
+      id: 'dead-work',
+      caption: html`${work.length} job${work.length === 1 ? '' : 's'} other than deliveries, the latest first`,
+      columns: ['Given up', 'Partner', 'Work', 'Attempts', 'Last error', 'Message', 'Next'],
+      rows,
+      empty: 'None.',
+    })}`;
+}
+
 export function deadLettersPage(
   session: Session,
   rows: DeadLetter[],
   more: boolean,
   filter: { partner?: string; endpoint?: string } = {},
   done?: BulkOutcome,
+  work: DeadWork[] = [],
 ): Html {
   const canAct = session.principal.role === 'operator';
   const body = rows.map(
@@ -468,6 +516,7 @@ export function deadLettersPage(
         ],
         rows: body,
         empty: 'No dead letters.',
-      })}`,
+      })}
+      ${work.length > 0 ? deadWorkTable(work, canAct) : ''}`,
   );
 }

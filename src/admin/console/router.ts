@@ -350,11 +350,16 @@ export function createConsole(deps: ConsoleDeps): WebConsole {
     if (!deps.deadLetters) throw new GatewayError('EDIGW_ADMIN_NOT_FOUND', 'GET /dead-letters: no dead letters here');
     const filter = deadLetterFilterOf(req.query);
     const page = await deps.deadLetters.deadLetters(filter, { limit: DEAD_LETTERS_SHOWN });
-    sendHtml(
-      res,
-      200,
-      deadLettersPage(session, page.deadLetters, page.next !== null, filter, bulkOutcomeOf(req.query)),
-    );
+    // Only deliveries have an endpoint: a page narrowed to one lists no other work.
+    const work =
+      filter.endpoint === undefined && deps.deadLetters.deadWork
+        ? await deps.deadLetters.deadWork(
+            filter.partner === undefined ? {} : { partner: filter.partner },
+            DEAD_LETTERS_SHOWN,
+          )
+        : [];
+    const done = bulkOutcomeOf(req.query);
+    sendHtml(res, 200, deadLettersPage(session, page.deadLetters, page.next !== null, filter, done, work));
   });
 
   // Replay every dead letter the page's filter finds (up to BULK_MAX): a form post, then back to the page.

@@ -8,6 +8,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
 import type { DeadLetter, DeadLetterFilter } from '../../store/deliveries';
+import type { DeadWork } from '../../store/queue';
 import type { ProcessingState, ReplayedProcessing } from '../../pipeline/replay-process';
 import type { Audit } from '../audit';
 import { actorOf, type Actor } from '../auth';
@@ -44,6 +45,8 @@ export interface DeadLetterDeps {
    * EDIGW_ALREADY_PROCESSED, EDIGW_NOT_DEAD otherwise). Absent: this gateway replays deliveries only.
    */
   replayProcessing?(messageId: string): Promise<ReplayedProcessing>;
+  /** Dead work that is not a delivery (processing, async MDNs, alerts), the latest first; the console lists it. */
+  deadWork?(filter: { partner?: string }, limit: number): Promise<DeadWork[]>;
   /** Where a message's processing stands (the console offers a replay when it is dead). */
   processingState?(messageId: string): Promise<ProcessingState>;
 }
