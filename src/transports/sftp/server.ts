@@ -296,6 +296,8 @@ class HostedSftp {
           new SftpSession(acceptSftp(), home, this.shared, {
             active: () => conn.idle?.refresh(),
             inflight: (delta) => this.inflight(conn, delta),
+            cork: () => socket.cork(),
+            uncork: () => socket.uncork(),
           }),
         );
       });
