@@ -296,8 +296,6 @@ class HostedSftp {
           new SftpSession(acceptSftp(), home, this.shared, {
             active: () => conn.idle?.refresh(),
             inflight: (delta) => this.inflight(conn, delta),
-            cork: () => socket.cork(),
-            uncork: () => socket.uncork(),
           }),
         );
       });

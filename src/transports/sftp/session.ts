@@ -104,9 +104,6 @@ export interface Link {
   active(): void;
   /** Bytes of WRITE data not yet on disk, across the connection; it pauses the socket when they pile up. */
   inflight(delta: number): void;
-  /** Holds the connection's outgoing packets until as many uncork() calls: they then leave in one write. */
-  cork(): void;
-  uncork(): void;
 }
 
 interface WriteHandle {
@@ -152,13 +149,6 @@ const MAX_READ = 255 * 1024;
 const FILE_MODE = 0o640;
 const DIR_MODE = 0o750;
 const MAX_SUFFIX = 10_000;
-/**
- * WRITE replies held back while more WRITEs of their file are still on their way to disk, at most this
- * many: they then leave in one system call. OpenSSH's sftp keeps 64 WRITEs of 32 KiB in flight, and a
- * reply of its own per WRITE was 32,768 write(2) calls per GiB, 1.35 s of the SFTP thread's ~3 s for a
- * 1 GiB upload (CPU profile, session 14). Half the client's window keeps its pipeline full meanwhile.
- */
-const HELD_REPLIES_MAX = 32;
 
 /** A message for the client: what was being done and the catalogue's words, never internal detail. */
 function says(code: ErrorCode, context: string): string {
@@ -175,8 +165,6 @@ export class SftpSession {
   /** The home's area folders (inbox/, outbox/, …) once seen to be free of symlinks; see confined(). */
   private readonly trusted = new Set<string>();
   private readonly areaDirs: ReadonlySet<string>;
-  /** WRITE replies held in the corked socket (see HELD_REPLIES_MAX). */
-  private held = 0;
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -505,20 +493,7 @@ export class SftpSession {
     } finally {
       h.writes.delete(done);
       this.link.inflight(-data.length);
-      this.holdReply(h);
     }
-  }
-
-  /**
-   * Called as a WRITE's reply is about to go out (run() sends it once this handler settles). The batch
-   * ends when it is full or when none of its file's WRITEs is still on its way to disk, so a reply waits
-   * at most for disk writes already under way, never for the client.
-   */
-  private holdReply(h: WriteHandle): void {
-    if (this.held++ === 0) this.link.cork();
-    if (this.held < HELD_REPLIES_MAX && h.writes.size > 0) return;
-    this.held = 0;
-    setImmediate(() => this.link.uncork());
   }
 
   /**
