@@ -4,6 +4,7 @@ import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
 import type { MonetaryAmount } from './business';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { todSegments, todTerms } from './delivery-terms';
 import {
   cuxSegment,
   alcCharges,
@@ -16,6 +17,8 @@ import {
   moaSegments,
   taxGroups,
   taxSegments,
+  tdtCarriers,
+  tdtSegments,
 } from './edifact-charges';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
@@ -166,6 +169,8 @@ export function fromInvoic(tx: Transaction): Invoice {
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
     dates: dtmDates(header, [...(dateQualifier ? [dateQualifier] : []), ...TERMS_DATES]),
     terms: terms(header),
+    deliveryTerms: todTerms(header),
+    carriers: some(tdtCarriers(header)),
     charges: some(alcCharges(header)),
     // The summary's tax groups (SG50), as the X12 summary's TXI.
     taxes: some(taxGroups(summary)),
@@ -195,6 +200,8 @@ export function toInvoic(inv: Invoice): Segment[] {
   for (const p of inv.parties) out.push(...nadSegments(p));
   if (inv.currency) out.push(cuxSegment(inv.currency, inv.currencyUsage, '4'));
   out.push(...patSegments(inv.terms));
+  // SG9 TDT and SG12 TOD come between the payment terms and the allowances.
+  out.push(...tdtSegments(inv.carriers), ...todSegments(inv.deliveryTerms));
   out.push(...alcSegments(inv.charges));
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));

@@ -6,6 +6,7 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitA
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import { todSegments, todTerms } from './delivery-terms';
+import { ftxPackagingNotes, ftxPackagingSegments, otherFtx } from './packaging-notes';
 import { sccSegments, splitSchedules } from './schedules';
 import {
   alcCharges,
@@ -117,6 +118,7 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     taxes: some(taxGroups(head)),
     carriers: some(tdtCarriers(head)),
     packaging: some(pacPackaging(head)),
+    packagingNotes: some(ftxPackagingNotes(s.header)),
     equipment: some(eqdEquipment(head)),
     lines,
     // MOA 86 is the total; 79 (line items total) and the others are further amounts, never read as it.
@@ -125,7 +127,7 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
       amount: amount(all, '86'),
       amounts: some(moaAmounts(all, [firstOf(all, 'MOA', ['86'])])),
     }),
-    notes: ftxNotes(s.header),
+    notes: ftxNotes(otherFtx(s.header)),
   });
 }
 
@@ -137,7 +139,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   if (po.date) out.push(dtm('137', po.date));
   if (po.requestedDelivery) out.push(dtm('2', po.requestedDelivery));
   out.push(...dtmSegments(po.dates));
-  out.push(...ftxSegments(po.notes));
+  out.push(...ftxSegments(po.notes), ...ftxPackagingSegments(po.packagingNotes));
   out.push(...rffSegments(po.references));
   for (const p of po.parties) out.push(...nadSegments(p));
   out.push(...taxSegments(po.taxes));
