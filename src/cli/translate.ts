@@ -77,6 +77,7 @@ function writeKind(
   docs: unknown[],
   env: EnvelopeOptions,
   partner: LoadedPartner | undefined,
+  transliterated: string[],
 ): Buffer | { reason: string } {
   let messages: Message[];
   try {
@@ -91,7 +92,7 @@ function writeKind(
       ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
       : edifactInterchange(messages, env);
   try {
-    return write(applyOutboundSettings(built, partner));
+    return write(applyOutboundSettings(built, partner, transliterated));
   } catch (e) {
     if (!(e instanceof GatewayError) || e.code !== 'EDIGW_SERIALIZE_FAILED') throw e;
     return { reason: e.cause instanceof Error ? e.cause.message : e.message };
@@ -260,7 +261,8 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
     }
     for (const [kind, docs] of byKind) {
       const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
-      const written = writeKind(target, kind, docs, env, partner);
+      const transliterated: string[] = [];
+      const written = writeKind(target, kind, docs, env, partner, transliterated);
       const what = `${file}: interchange ${ic.controlNumber}, ${kind.name} documents`;
       if (!Buffer.isBuffer(written)) {
         io.err(`${what}: not written: ${written.reason}\n`);
@@ -268,6 +270,8 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         continue;
       }
       out.push(written);
+      // Asked for by the partner, so not a failure; but the text sent is not the text read, and that is said.
+      for (const t of transliterated) io.err(`note: ${what}: ${t}\n`);
       // Written all the same (a translation is looked at before it is sent), but said, and exit 1.
       for (const d of checkGenerated(written, profiles.set).errors) {
         io.err(`${what}: the output is invalid for its profile: ${formatDiagnostic(d)}\n`);

@@ -7,7 +7,7 @@ import { parseBuffer } from '../edi/parse';
 import { write } from '../edi/write';
 import { fitSyntaxLevel } from '../edi/edifact/syntax-level';
 import { fitX12Delimiters } from '../edi/x12/delimiters';
-import { TextRefused } from '../edi/text-refused';
+import { locate, TextRefused, type TextProblem } from '../edi/text-refused';
 import { checkGenerated } from '../edi/generated-check';
 import { formatDiagnostic } from '../edi/diagnostic';
 import type { ProfileSet } from '../edi/profile/profile-set';
@@ -277,8 +277,13 @@ export function outboundVersion(
  * level (the lowest that carries the text, or the pinned one), X12 delimiters the data does not use.
  * Text that cannot be sent as it is refuses the document (a dead GatewayError naming each place), so a
  * different document is never written. Without a partner, the defaults apply (no alternative delimiters).
+ * Each value a partner's `transliterate: true` changed is added to `transliterated`, located.
  */
-export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner | undefined): Interchange {
+export function applyOutboundSettings(
+  ic: Interchange,
+  partner: LoadedPartner | undefined,
+  transliterated?: string[],
+): Interchange {
   if (ic.standard === 'x12') {
     const isa = partner?.outbound?.x12?.isa;
     if (isa) {
@@ -293,7 +298,10 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner | 
   }
   const ef = partner?.outbound?.edifact;
   if (ef) ic.syntax = { ...ic.syntax, una: ef.una };
-  return fitted(ic, partner, () => fitSyntaxLevel(ic, ef ?? {}));
+  const told = transliterated
+    ? { onTransliterated: (c: TextProblem) => transliterated.push(`${locate(c)}: ${c.reason}`) }
+    : {};
+  return fitted(ic, partner, () => fitSyntaxLevel(ic, { ...ef, ...told }));
 }
 
 function fitted(ic: Interchange, partner: LoadedPartner | undefined, fit: () => Interchange): Interchange {

@@ -87,6 +87,8 @@ export interface Produced {
   interchange?: boolean;
   /** X12 or EDIFACT out: what of the source the written document has no counterpart for (empty: nothing). */
   losses?: TranslationLoss[];
+  /** EDIFACT out: each value the partner's `transliterate: true` changed, located. */
+  transliterated?: string[];
 }
 
 function canonicalKind(ic: Interchange, tx: Transaction): DocumentKind {
@@ -179,6 +181,7 @@ export async function produce(
     );
   }
   const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };
+  const transliterated: string[] = [];
   const out =
     target === 'x12'
       ? applyOutboundSettings(
@@ -187,10 +190,12 @@ export async function produce(
             functionalId: kind.x12.functionalId,
           }),
           to,
+          transliterated,
         )
       : applyOutboundSettings(
           edifactInterchange([{ type: kind.edifact.type, version: outboundVersion(kind, 'edifact', to), body }], env),
           to,
+          transliterated,
         );
   const doc = interchangeDocument(out, ctx.profiles);
   const losses = await routeLosses(
@@ -206,6 +211,7 @@ export async function produce(
   return {
     ...doc,
     losses,
+    ...(transliterated.length ? { transliterated } : {}),
     fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`,
     interchange: true,
   };

@@ -46,7 +46,7 @@ export interface Digest {
 /** Closed uploads under a temporary name kept with their digest, waiting for the rename that takes them in. */
 const MAX_DIGESTS = 10_000;
 /** Uploads up to this size are kept in memory as they arrive, to be handed to intake whole (IntakeRequest.content). */
-export const KEEP_UP_TO = 64 * 1024;
+const KEEP_UP_TO = 64 * 1024;
 /**
  * Bytes of closed uploads kept for their rename, across the server. A client that closes many `.part`
  * files and renames none would otherwise pin them all; past this, intake reads the file back as before.
@@ -84,8 +84,9 @@ export interface Shared {
   /** Intakes in flight, so that close() can let them finish and answer. */
   intakes: Set<Promise<unknown>>;
   /**
-   * Digests of closed, fsynced uploads by disk path (a `.part` waiting for its rename). Dropped when
-   * anything else touches the path; a stale or missing one only means intake reads the file itself.
+   * Digests of closed uploads by disk path (a `.part` waiting for its rename): of a large one fsynced,
+   * or a small one's bytes. Dropped when anything else touches the path; a stale or missing one only
+   * means intake reads the file itself.
    */
   digests: Digests;
   closing: boolean;
