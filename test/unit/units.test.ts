@@ -126,4 +126,13 @@ describe('units: UN/ECE Recommendation 20 ⇄ X12 355', () => {
     expect(ack).toContain('AK4*3*355*7*XY~');
     expect(ack).toContain('AK5*R*5~');
   });
+
+  test('a set of a version newer than the lists here (006020) is not read against them: its release may add units', () => {
+    const file = x12({ transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*XY*9.5**VP*SKU-1', 'CTT*1']] });
+    const newer = file.replace('*X*004010~', '*X*006020~');
+    expect(newer).not.toEqual(file);
+    const tx = parseBuffer(Buffer.from(newer), { profiles }).interchanges[0].groups[0].transactions[0];
+    expect(tx.version).toBe('006020');
+    expect(tx.errors.filter((d) => d.elementRef === '355')).toEqual([]);
+  });
 });

@@ -85,6 +85,9 @@ function unitAt(e: Element | undefined, component: number | undefined): string {
  * already found at fault (`found`: a four-character `GBND` is too long) is not reported twice.
  */
 export function unknownUnits(tx: Transaction, location: Location, found: readonly Diagnostic[]): Diagnostic[] {
+  // Each release adds units: a set of a version later than the newest list here (005020, 006020...)
+  // may rightly use one this list has not, so only versions the lists cover are read against them.
+  if (tx.version.slice(0, 6) > '005010') return [];
   const out: Diagnostic[] = [];
   const codes = x12UnitCodes(tx.version);
   const first = tx.segments[0]?.id === 'ST' ? 1 : 2;
