@@ -88,6 +88,8 @@ export interface PurchaseOrder {
   carriers?: Carrier[];
   /** Packages and weights (X12 TD1 / EDIFACT PAC with MEA). */
   packaging?: Packaging[];
+  /** Free-form packaging instructions (X12 PKG with PKG01 F, its PKG05 / EDIFACT FTX 4451 PKG). */
+  packagingNotes?: string[];
   /** Containers, trailers, rail cars (X12 TD3 / EDIFACT EQD). */
   equipment?: Equipment[];
   lines: OrderLine[];
