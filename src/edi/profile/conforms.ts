@@ -83,17 +83,17 @@ function ifBad(x: string, c: ValueCheck, sets: Array<Set<string>>, indent: strin
   return bad ? [`${indent}if (${bad}) return false;`] : [];
 }
 
-/** The source that checks element i (in `e`, present in the segment) against c. */
+/** The source that checks element i (read into `e`; the segment has at least i + 1 elements) against c. */
 function elementSource(c: ElementCheck, i: number, sets: Array<Set<string>>): string[] {
   const absent = c.mandatory ? ['    return false;'] : [];
-  const present = [...(c.usage === 'N' ? ['    return false;'] : []), ...(i < 31 ? [`    mask |= ${1 << i};`] : [])];
+  const onPresent = [...(c.usage === 'N' ? ['    return false;'] : []), ...(i < 31 ? [`    mask |= ${1 << i};`] : [])];
   const lines = [`  e = els[${i}];`];
   const defs = c.composite;
   if (!defs) {
     lines.push(
       `  if (typeof e !== 'string') return false;`,
       `  if (e !== '') {`,
-      ...present,
+      ...onPresent,
       ...ifBad('e', c, sets, '    '),
     );
     lines.push(...(absent.length ? ['  } else {', ...absent] : []), '  }');
@@ -102,20 +102,19 @@ function elementSource(c: ElementCheck, i: number, sets: Array<Set<string>>): st
   // A composite sent as one value is its first component; any later required one is then missing.
   const laterRequired = defs.slice(1).some((d) => d.mandatory);
   lines.push(`  if (typeof e === 'string') {`, `    if (e !== '') {`);
-  lines.push(...present.map((l) => '  ' + l));
+  lines.push(...onPresent.map((l) => '  ' + l));
   if (laterRequired) lines.push('      return false;');
   else lines.push(...ifBad('e', defs[0], sets, '      '));
   lines.push(...(absent.length ? ['    } else {', ...absent.map((l) => '  ' + l)] : []), '    }');
-  lines.push(`  } else if (Array.isArray(e) && h.present(e)) {`, ...present);
+  lines.push(`  } else if (Array.isArray(e) && h.present(e)) {`, ...onPresent);
   lines.push(`    for (let j = ${defs.length}; j < e.length; j++) if (e[j] !== '') return false;`);
   defs.forEach((d, k) => {
-    lines.push(`    x = e.length > ${k} ? e[${k}] : '';`);
     const bad = badValue('x', d, sets);
-    if (d.mandatory) lines.push(`    if (x === ''${bad ? ` || ${bad}` : ''}) return false;`);
-    else if (bad) lines.push(`    if (x !== '' && (${bad})) return false;`);
+    const test = d.mandatory ? `x === ''${bad ? ` || ${bad}` : ''}` : bad ? `x !== '' && (${bad})` : '';
+    if (test) lines.push(`    x = e.length > ${k} ? e[${k}] : '';`, `    if (${test}) return false;`);
   });
-  // Not present (all components empty), or repeats: checkElements tells which.
-  lines.push(`  } else ${c.mandatory ? 'return false;' : `if (Array.isArray(e)) {} else return false;`}`);
+  // All components empty (absent: wrong only where required), or repeats: checkElements tells which.
+  lines.push(`  } else ${c.mandatory ? 'return false;' : 'if (!Array.isArray(e)) return false;'}`);
   return lines;
 }
 
