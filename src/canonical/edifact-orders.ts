@@ -7,6 +7,7 @@ import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } 
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import { todSegments, todTerms } from './delivery-terms';
 import { ftxPackagingNotes, ftxPackagingSegments, otherFtx } from './packaging-notes';
+import { edifactLineMeasurementSegments, edifactLineMeasurements } from './line-measurements';
 import { sccSegments, splitSchedules } from './schedules';
 import {
   alcCharges,
@@ -88,6 +89,7 @@ function line(group: Seg[]): OrderLine {
   l.taxes = some(taxGroups(segs));
   l.notes = some(ftxNotes(segs));
   l.schedules = some(schedules);
+  l.measurements = some(edifactLineMeasurements(segs));
   return compact(l);
 }
 
@@ -148,7 +150,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...alcSegments(po.charges));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
-    out.push(...imdSegments(l.description));
+    out.push(...imdSegments(l.description), ...edifactLineMeasurementSegments(l.measurements));
     out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
