@@ -124,10 +124,13 @@ function freePort(): Promise<number> {
 
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
-/** CPU seconds (user + system, all its threads) a live process has used; undefined when /proc cannot say. */
-function cpuSeconds(pid: number): number | undefined {
+/**
+ * CPU seconds (user + system, all its threads) a live process has used, or with `mainThread` its main
+ * thread alone (the event loop: what the other threads do not relieve); undefined when /proc cannot say.
+ */
+function cpuSeconds(pid: number, mainThread = false): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // After "pid (comm) ": state is field 3, utime 14, stime 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / CLK_TCK;
@@ -208,6 +211,8 @@ interface Measured {
   hwm: number | undefined;
   /** CPU seconds the receiver used in the timed part. */
   cpu: number | undefined;
+  /** ...of which its main thread. */
+  mainCpu: number | undefined;
 }
 
 /** Builds (untimed), warms up, then times the load against a receiver whose pid is `pid`. */
@@ -217,11 +222,15 @@ async function drive(spec: LoadSpec, pid: number, alive: () => boolean): Promise
     const ready = await load.next('ready', alive);
     settleDisk();
     const cpu0 = cpuSeconds(pid);
+    const main0 = cpuSeconds(pid, true);
     load.go();
     const done = await load.next('done', alive);
     const cpu1 = cpuSeconds(pid);
+    const main1 = cpuSeconds(pid, true);
     const hwm = vmHwmMb(pid);
-    return { ready, done, hwm, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
+    const spent = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? undefined : b - a;
+    return { ready, done, hwm, cpu: spent(cpu0, cpu1), mainCpu: spent(main0, main1) };
   } finally {
     load.stop();
   }
@@ -243,6 +252,7 @@ function detailOf(job: Job, spec: LoadSpec, m: Measured, rss: string): As2Detail
     ...(m.cpu === undefined
       ? {}
       : { cpuSeconds: Number(m.cpu.toFixed(2)), cpuMsPerMessage: Number(((m.cpu * 1000) / spec.count).toFixed(2)) }),
+    ...(m.mainCpu === undefined ? {} : { mainCpuMsPerMessage: Number(((m.mainCpu * 1000) / spec.count).toFixed(2)) }),
     loadCpuSeconds: Number(m.done.cpuSeconds.toFixed(2)),
   };
 }
@@ -255,7 +265,8 @@ function cpuNote(who: string, spec: LoadSpec, m: Measured): string {
       ? `${who}: CPU not readable`
       : `${who} used ${m.cpu.toFixed(1)} s of CPU (${per(m.cpu)} per message, ` +
         `${((m.cpu / m.done.seconds) * 100).toFixed(0)}% of one core; ` +
-        `${(spec.count / m.cpu).toFixed(spec.count / m.cpu < 10 ? 1 : 0)} messages per CPU second)`;
+        `${(spec.count / m.cpu).toFixed(spec.count / m.cpu < 10 ? 1 : 0)} messages per CPU second` +
+        `${m.mainCpu === undefined ? '' : `; its main thread ${per(m.mainCpu)} per message`})`;
   return `CPU over the timed part: ${receiver}, the load process ${m.done.cpuSeconds.toFixed(1)} s (${per(m.done.cpuSeconds)} per message)`;
 }
 

@@ -8,6 +8,7 @@ export type Kind =
   | 'ours-envelope'
   | 'ours-full'
   | 'ours-canonical'
+  | 'ours-translate'
   | 'node-x12-stream'
   | 'node-x12-parse'
   | 'edifact-package'
@@ -130,6 +131,8 @@ export interface As2Detail {
   /** CPU seconds (user + system, all threads) the receiver used in the timed part, and per timed message (ms). */
   cpuSeconds?: number;
   cpuMsPerMessage?: number;
+  /** ...of which the receiver's main thread (its event loop), ms per timed message. */
+  mainCpuMsPerMessage?: number;
   /** CPU seconds the load process used in the timed part. */
   loadCpuSeconds?: number;
   /** The bound row: `openssl speed rsa2048` sign/s and verify/s (one process, CPU time), and what they allow per core. */

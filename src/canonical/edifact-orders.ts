@@ -27,6 +27,7 @@ import {
   tdtSegments,
 } from './edifact-charges';
 import {
+  aliSegments,
   edifactLineDetails,
   locSegments,
   pacSegments,
@@ -151,7 +152,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description), ...edifactLineMeasurementSegments(l.measurements));
-    out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
+    out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));

@@ -238,6 +238,7 @@ const lineDetails = {
     )
     .optional(),
   productIds,
+  countryOfOrigin: text.optional(),
 };
 
 const monetaryAmount = z.strictObject({ qualifier: qualified(amountQualifiers), amount });

@@ -142,7 +142,7 @@ export function toX12_810(inv: Invoice): Segment[] {
         num(l.unitPrice),
         x12PriceBasis(l),
         ...ids,
-        ...productIdElements(l.productIds, 20 - ids.length),
+        ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
     out.push(...txiSegments(l.taxes));

@@ -146,7 +146,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
         num(l.unitPrice),
         x12PriceBasis(l),
         ...ids,
-        ...productIdElements(l.productIds, 20 - ids.length),
+        ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
     // MEA comes before the PID loop, whose own MEA would describe the description.

@@ -3,7 +3,7 @@ import { configFile } from '../config/gateway';
 import type { LoadedPartner } from '../config/partners';
 import { openView } from '../main';
 import { silentLogger } from '../pipeline/logger';
-import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbound';
+import { applyOutboundSettings, ourParty, outboundVersion, partnerParty } from '../pipeline/outbound';
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import type { Interchange, PartyId, Standard, Transaction } from '../edi/model';
 import type { ProfileSet } from '../edi/profile/profile-set';
@@ -80,11 +80,8 @@ function writeKind(
 ): Buffer | { reason: string } {
   let messages: Message[];
   try {
-    messages = docs.map((d) => ({
-      type: kind[target].type,
-      version: kind[target].version,
-      body: kind[target].write(d),
-    }));
+    const version = outboundVersion(kind, target, partner);
+    messages = docs.map((d) => ({ type: kind[target].type, version, body: kind[target].write(d) }));
   } catch (e) {
     // A writer that finds a mandatory field missing says so; that is a refusal of this document, not a crash.
     return { reason: e instanceof Error ? e.message : String(e) };

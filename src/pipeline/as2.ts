@@ -555,12 +555,15 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           fileName: i.fileName ?? null,
           as2MessageId: i.as2MessageId,
           as2From: i.as2From,
+          mdn: i.receipt && { entity: i.receipt.mdn, disposition: i.receipt.disposition, mic: i.receipt.mic ?? null },
         });
         if (r.duplicate) {
           ctx.meter?.messageReceived({ transport: 'as2', partner: i.partnerId, outcome: 'duplicate' });
           await noteChangedDuplicate(ctx, i, r.messageId);
+          return r;
         }
-        return r;
+        if (i.receipt) ctx.meter?.mdn({ direction: 'sent', outcome: mdnOutcome(i.receipt.disposition) });
+        return { ...r, receiptRecorded: !!i.receipt };
       },
       recordMdn: async (messageId, rec) => {
         // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.

@@ -14,6 +14,8 @@ export interface IntakeRequest {
   remotePath?: string | null;
   as2MessageId?: string | null;
   as2From?: string | null;
+  /** An AS2 receipt known before intake, recorded in the receipt's commit (Store ReceiveInput.mdn). */
+  mdn?: { entity?: Buffer; disposition: string; mic: string | null };
 }
 
 export interface Intaken {
@@ -34,9 +36,13 @@ export interface Intaken {
  * its receipt (move the file, answer the MDN, close the SFTP handle OK), never before.
  */
 export async function intake(ctx: PipelineContext, req: IntakeRequest): Promise<Intaken> {
-  const before = await receivedBefore(ctx, req.partnerId, req.bytes);
   const receive = () => ctx.store.receive({ direction: 'in', ...req });
-  const r = await (ctx.intakeGate ? ctx.intakeGate.run(receive) : receive());
+  // Side by side: each waits for a sync of the WAL (ADR 0014), and one after the other the sender
+  // would wait for two. The lookup cannot see this receipt: interchanges are recorded by processing.
+  const [before, r] = await Promise.all([
+    receivedBefore(ctx, req.partnerId, req.bytes),
+    ctx.intakeGate ? ctx.intakeGate.run(receive) : receive(),
+  ]);
   if (!r.duplicate) ctx.kick?.();
   return noted(ctx, req, { messageId: r.message.id, duplicate: r.duplicate }, before);
 }

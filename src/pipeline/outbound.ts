@@ -250,6 +250,28 @@ export function partnerParty(partner: LoadedPartner, standard: Standard): PartyI
 }
 
 /**
+ * The version a document made from a canonical one is written in for this partner: GS08 from
+ * outbound.x12.version (004010 or 005010, an implementation suffix like VICS kept), the UNH directory
+ * from outbound.edifact.directory. The writers know these two of each; a GS08 of any other version
+ * would label content it does not describe, so it is refused rather than sent.
+ */
+export function outboundVersion(
+  kind: { x12: { version: string }; edifact: { version: string } },
+  standard: Standard,
+  partner: LoadedPartner | undefined,
+): string {
+  if (standard === 'edifact') return partner?.outbound?.edifact?.directory ?? kind.edifact.version;
+  const version = partner?.outbound?.x12?.version;
+  if (!partner || version === undefined) return kind.x12.version;
+  if (!/^00[45]010/.test(version))
+    throw new GatewayError(
+      'EDIGW_SERIALIZE_FAILED',
+      `partner ${partner.id}, outbound.x12.version ${version}: documents made from canonical ones are written as 004010 or 005010 only`,
+    );
+  return version;
+}
+
+/**
  * Applies a partner's outbound settings (ISA authorization, security, test, ack requested; the EDIFACT
  * syntax and UNA) to a built interchange, and fits its text to what will carry it: the EDIFACT syntax
  * level (the lowest that carries the text, or the pinned one), X12 delimiters the data does not use.

@@ -20,7 +20,14 @@ import {
   translationLosses,
   type VerdictCache,
 } from '../canonical/losses';
-import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
+import {
+  applyOutboundSettings,
+  interchangeDocument,
+  ourParty,
+  outboundVersion,
+  partnerParty,
+  safeName,
+} from './outbound';
 
 export type Route = NonNullable<Partner['routes']>[number];
 
@@ -175,14 +182,14 @@ export async function produce(
   const out =
     target === 'x12'
       ? applyOutboundSettings(
-          x12Interchange([{ type: kind.x12.type, version: kind.x12.version, body }], {
+          x12Interchange([{ type: kind.x12.type, version: outboundVersion(kind, 'x12', to), body }], {
             ...env,
             functionalId: kind.x12.functionalId,
           }),
           to,
         )
       : applyOutboundSettings(
-          edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env),
+          edifactInterchange([{ type: kind.edifact.type, version: outboundVersion(kind, 'edifact', to), body }], env),
           to,
         );
   const doc = interchangeDocument(out, ctx.profiles);

@@ -74,6 +74,78 @@ function bindable(driver: Driver, v: unknown): unknown {
   return v === undefined ? null : v;
 }
 
+/** The part of a better-sqlite3 statement and connection that run() uses. */
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+/** Prepared statements per connection, by their text: the hot paths run the same few again and again. */
+const prepared = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+/** Past this many texts (multi-row inserts of every length) the cache starts again. */
+const PREPARED_MAX = 500;
+
+function preparedOn(db: SqliteConnection, sql: string): SqliteStatement {
+  let cache = prepared.get(db);
+  if (!cache) prepared.set(db, (cache = new Map()));
+  let st = cache.get(sql);
+  if (!st) {
+    if (cache.size >= PREPARED_MAX) cache.clear();
+    st = db.prepare(sql);
+    cache.set(sql, st);
+  }
+  return st;
+}
+
+/**
+ * One raw statement, as `m.query` runs it: rows for a SELECT, the new row's id for an INSERT. On
+ * SQLite it goes to better-sqlite3's prepared statement directly: TypeORM's query runner adds
+ * logging hooks, two broadcasts and an await per statement, which on the AS2 receipt path cost more
+ * than SQLite spends running it. The connection is the one TypeORM's transaction began on (SQLite
+ * has one per store, and Serial gives it to one operation at a time), so the statement runs inside
+ * that transaction. Errors come back as TypeORM's QueryFailedError, as from `m.query`.
+ */
+export async function run(m: EntityManager, driver: Driver, sql: string, params: unknown[]): Promise<unknown> {
+  const db = sqliteOf(m, driver);
+  if (!db) return m.query(sql, params);
+  try {
+    const st = preparedOn(db, sql);
+    return st.reader ? st.all(...params) : st.run(...params).lastInsertRowid;
+  } catch (e) {
+    throw new QueryFailedError(sql, params, e as Error);
+  }
+}
+
+/** run() for a write: how many rows it changed (undefined where the driver does not say) and the new row's id. */
+async function runWrite(
+  m: EntityManager,
+  driver: Driver,
+  sql: string,
+  params: unknown[],
+): Promise<{ changes: number | undefined; id: number | undefined }> {
+  const db = sqliteOf(m, driver);
+  if (!db) {
+    const r = await m.query(sql, params);
+    const changes = r && typeof r === 'object' && 'affectedRows' in r ? Number(r.affectedRows) : undefined;
+    return { changes, id: insertedId(r) };
+  }
+  try {
+    const r = preparedOn(db, sql).run(...params);
+    return { changes: r.changes, id: Number(r.lastInsertRowid) };
+  } catch (e) {
+    throw new QueryFailedError(sql, params, e as Error);
+  }
+}
+
+function sqliteOf(m: EntityManager, driver: Driver): SqliteConnection | undefined {
+  if (driver !== 'sqlite') return undefined;
+  return (m.connection.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
+}
+
 /** Rows per statement: well under SQLite's bound-parameter limit for the widest table. */
 const ROWS_PER_INSERT = 100;
 
@@ -87,7 +159,8 @@ function insertHead(driver: Driver, table: string, cols: string[], ignore: boole
 /**
  * Inserts rows (all with the same keys) in multi-row statements with bound parameters, so the driver's
  * statement cache is hit and a batch costs a few statements instead of one per row. `ignore` skips rows
- * a unique key already holds. JSON columns are given as objects; dates as Date.
+ * a unique key already holds. JSON columns are given as objects; dates as Date. Returns how many rows
+ * were inserted, where the driver says (undefined where it does not).
  */
 export async function insertMany(
   m: EntityManager,
@@ -95,17 +168,20 @@ export async function insertMany(
   table: string,
   rows: Array<Record<string, unknown>>,
   opts: { ignore?: boolean } = {},
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<number | undefined> {
+  if (rows.length === 0) return 0;
   const cols = Object.keys(rows[0]);
   const head = insertHead(driver, table, cols, opts.ignore);
   const one = `(${cols.map(() => '?').join(', ')})`;
+  let inserted: number | undefined = 0;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
     const params: unknown[] = [];
     for (const r of chunk) for (const c of cols) params.push(bindable(driver, r[c]));
-    await m.query(head + chunk.map(() => one).join(', '), params);
+    const { changes } = await runWrite(m, driver, head + chunk.map(() => one).join(', '), params);
+    inserted = inserted === undefined || changes === undefined ? undefined : inserted + changes;
   }
+  return inserted;
 }
 
 /**
@@ -121,9 +197,9 @@ export async function insertOne(
 ): Promise<number | undefined> {
   const cols = Object.keys(row);
   const params = cols.map((c) => bindable(driver, row[c]));
-  return insertedId(
-    await m.query(`${insertHead(driver, table, cols, false)}(${cols.map(() => '?').join(', ')})`, params),
-  );
+  return (
+    await runWrite(m, driver, `${insertHead(driver, table, cols, false)}(${cols.map(() => '?').join(', ')})`, params)
+  ).id;
 }
 
 /**
@@ -164,7 +240,7 @@ export async function selectWhere(
 ): Promise<Array<Record<string, unknown>>> {
   const w = whereClause(driver, where);
   const sql = `SELECT ${cols.map((c) => quote(driver, c)).join(', ')} FROM ${quote(driver, table)} WHERE ${w.sql}${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`;
-  return (await m.query(sql, w.params)) as Array<Record<string, unknown>>;
+  return (await run(m, driver, sql, w.params)) as Array<Record<string, unknown>>;
 }
 
 /** UPDATE … SET the keys of `set` WHERE equality on the keys of `where`, raw, as insertOne inserts. */
@@ -178,7 +254,9 @@ export async function updateWhere(
   const cols = Object.keys(set).filter((c) => set[c] !== undefined);
   if (cols.length === 0) return;
   const w = whereClause(driver, where);
-  await m.query(
+  await run(
+    m,
+    driver,
     `UPDATE ${quote(driver, table)} SET ${cols.map((c) => `${quote(driver, c)} = ?`).join(', ')} WHERE ${w.sql}`,
     [...cols.map((c) => bindable(driver, set[c])), ...w.params],
   );

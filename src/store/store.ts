@@ -47,6 +47,7 @@ import {
   quote,
   selectWhere,
   sqlDate,
+  run,
   updateWhere,
 } from './sql';
 import { GatewayError } from '../errors';
@@ -118,6 +119,11 @@ export interface ReceiveInput {
   /** The job to enqueue in the same transaction (default: `process`); null for none. */
   job?: string | null;
   status?: string;
+  /**
+   * The receipt an AS2 message will be answered with, recorded in the receipt's own commit: the MDN is
+   * known before intake, and a second commit for it would make the partner wait for a second sync.
+   */
+  mdn?: { entity?: Buffer; disposition: string; mic: string | null };
 }
 
 /** The part of better-sqlite3's connection the WAL sync reads. */
@@ -594,8 +600,8 @@ export class Store {
       sha256: hash,
       size,
       status: input.status ?? 'received',
-      mdnDisposition: null,
-      mic: null,
+      mdnDisposition: input.mdn?.disposition.slice(0, 255) ?? null,
+      mic: input.mdn?.mic ?? null,
       error: null,
       receivedAt: now,
       updatedAt: now,
@@ -718,7 +724,7 @@ export class Store {
   private async insertReceipt(m: EntityManager, input: ReceiveInput, message: MessageRecord): Promise<Received> {
     const inFile = this.inFile(message.size);
     const data = inFile ? null : input.bytes;
-    await insertMany(
+    const inserted = await insertMany(
       m,
       this.driver,
       'payload',
@@ -735,10 +741,14 @@ export class Store {
       { ignore: true },
     );
     // The same bytes, received again after retention purged them: they are kept again, for as long.
-    await m.query(
-      `UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
-      [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256],
-    );
+    if (inserted !== 1)
+      await run(
+        m,
+        this.driver,
+        `UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
+        [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256],
+      );
+    if (input.mdn?.entity) message.mdnSha256 = await this.putPayload(m, input.mdn.entity);
     await insertOne(m, this.driver, 'message', this.messageRow(message));
     const eventId = await this.event(
       {

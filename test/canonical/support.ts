@@ -509,6 +509,7 @@ export const fullPurchaseOrder: PurchaseOrder = {
         { qualifier: 'serial-number', value: 'SN-1' },
         { qualifier: 'batch', value: 'L2024-07' },
       ],
+      countryOfOrigin: 'DE',
       references: [{ qualifier: 'contract', value: 'C-L10' }],
       dates: [
         { qualifier: 'ship-not-before', date: '2024-03-09' },
@@ -672,6 +673,7 @@ export function lineDetails(what: { packaging?: boolean; allocations?: boolean }
       packaging: what.packaging === false ? packagingBoth.map(() => []) : packagingBoth,
       allocations: what.allocations === false ? allocationsBoth.map(() => []) : allocationsBoth,
       productIds: productIdsBoth,
+      countryOfOrigin: optional(fc.constantFrom('DE', 'US', 'JP')),
     })
     .map(({ perEach, ...d }) =>
       defined({
@@ -682,6 +684,7 @@ export function lineDetails(what: { packaging?: boolean; allocations?: boolean }
         packaging: d.packaging.length ? d.packaging : undefined,
         allocations: d.allocations.length ? d.allocations : undefined,
         productIds: d.productIds.length ? d.productIds : undefined,
+        countryOfOrigin: d.countryOfOrigin,
       }),
     );
 }

@@ -138,6 +138,26 @@ for (const kind of DATABASES) {
       expect(await store.ds.getRepository(JobRecord).countBy({ messageId: r.message.id })).toBe(0);
     });
 
+    it('receive records the AS2 receipt it is given with the message; a repeated Message-ID keeps the first', async () => {
+      const mdn = Buffer.from(`Content-Type: multipart/report\r\n\r\nreceipt ${kind}`);
+      const input = {
+        direction: 'in' as const,
+        transport: 'as2',
+        bytes: Buffer.from(x12({ control: '000000932' })),
+        as2MessageId: '<receipt@acme>',
+        as2From: 'ACME',
+        mdn: { entity: mdn, disposition: 'processed', mic: 'abc=, sha-256' },
+      };
+      const r = await store.receive(input);
+      const row = await store.message(r.message.id);
+      expect(row).toMatchObject({ mdnDisposition: 'processed', mic: 'abc=, sha-256' });
+      expect((await store.payload(row!.mdnSha256!)).equals(mdn)).toBe(true);
+      const other = Buffer.from(`Content-Type: multipart/report\r\n\r\nanother ${kind}`);
+      const again = await store.receive({ ...input, mdn: { entity: other, disposition: 'processed', mic: 'x' } });
+      expect(again).toMatchObject({ duplicate: true, message: { id: r.message.id, mic: 'abc=, sha-256' } });
+      await expect(store.payload(createHash('sha256').update(other).digest('hex'))).rejects.toThrow(/missing/);
+    });
+
     it('receiveFile streams a file on disk into the store and commits it like receive', async () => {
       const file = join(db!.dir, 'upload.x12');
       const bytes = Buffer.from(x12({ control: '000000321' }));

@@ -4,7 +4,7 @@
  * the payload and the MIC its MDN must carry; `buildMessage` does the reverse for sending. Failures are
  * GatewayErrors whose codes name the MDN disposition (see mdn.ts `dispositionFor`).
  */
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../../errors';
 import {
   cmsKind,
@@ -57,8 +57,12 @@ export type HttpHeaders = Readonly<Record<string, string | readonly string[] | u
 
 export function header(headers: HttpHeaders, name: string): string | undefined {
   const n = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== n || v === undefined) continue;
+  // Node hands request headers over with their names in lower case: one lookup finds them.
+  const direct = headers[n];
+  if (direct !== undefined) return typeof direct === 'string' ? direct : direct.join(', ');
+  for (const k in headers) {
+    const v = headers[k];
+    if (k.length !== n.length || v === undefined || k.toLowerCase() !== n) continue;
     return typeof v === 'string' ? v : v.join(', ');
   }
   return undefined;
@@ -393,7 +397,9 @@ export interface BuiltMessage {
 
 export function newMessageId(as2From: string): string {
   const host = as2From.replace(/[^A-Za-z0-9.-]/g, '').replace(/^[.-]+|[.-]+$/g, '') || 'edi-gateway';
-  return `<${Date.now().toString(36)}.${randomBytes(12).toString('hex')}@${host}>`;
+  // randomUUID draws from a buffered pool of random bytes, where randomBytes asks the system for each
+  // ID. 24 hex digits of it (92 random bits, its version digit among them) and the time make it unique.
+  return `<${Date.now().toString(36)}.${randomUUID().replace(/-/g, '').slice(0, 24)}@${host}>`;
 }
 
 function httpDate(d: Date): string {

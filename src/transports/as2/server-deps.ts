@@ -38,12 +38,20 @@ export interface As2IntakeInput {
   as2From: string;
   /** `base64, sha-256`, as the MDN carries it. */
   mic: string;
+  /**
+   * The receipt this message will be answered with when it is taken (a sync MDN, or none asked for),
+   * to be recorded in the same commit as the message, as recordMdn would; an async MDN goes to
+   * recordMdn instead, which queues its delivery.
+   */
+  receipt?: Omit<MdnRecord, 'async'>;
 }
 
 export interface As2IntakeResult {
   messageId: string;
   /** The same Message-ID came from the same AS2-From before: nothing new was stored. */
   duplicate: boolean;
+  /** The input's `receipt` was recorded with the message: recordMdn is not called for it. */
+  receiptRecorded?: boolean;
 }
 
 export interface MdnRecord {

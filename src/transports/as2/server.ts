@@ -38,7 +38,7 @@ import { formatMic } from './mic';
 import { buildEntity, contentType as contentTypeOf, parseEntity, splitSigned } from './mime';
 import { As2Answers, partyHeaders, Refusal, type Parties } from './server-answers';
 import type { Unwrapped } from './unwrap-task';
-import type { As2Identity, As2PartnerPolicy, As2IntakeResult, As2ServerDeps } from './server-deps';
+import type { As2Identity, As2IntakeInput, As2PartnerPolicy, As2IntakeResult, As2ServerDeps } from './server-deps';
 
 export type {
   As2Identity,
@@ -276,6 +276,7 @@ async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): P
 /** Hands the payload to intake (the commit); refused with 500 when it cannot be stored: nothing was recorded, send again. */
 async function store(l: Listener, r: ReadRequest, received: Unwrapped): Promise<As2IntakeResult> {
   const messageId = r.as2.messageId!;
+  const mic = formatMic(received.mic);
   try {
     return await l.deps.intake({
       partnerId: r.partner.partnerId,
@@ -284,7 +285,8 @@ async function store(l: Listener, r: ReadRequest, received: Unwrapped): Promise<
       contentType: received.contentType,
       as2MessageId: messageId,
       as2From: r.as2.as2From!,
-      mic: formatMic(received.mic),
+      mic,
+      receipt: receiptWithIntake(r.as2, received, mic),
     });
   } catch (e) {
     const error = new GatewayError('EDIGW_AS2_INTAKE_FAILED', `storing ${messageId} from ${r.partner.partnerId}`, {
@@ -294,6 +296,18 @@ async function store(l: Listener, r: ReadRequest, received: Unwrapped): Promise<
     const syncMdn = r.as2.dispositionNotificationTo !== undefined && r.as2.receiptDeliveryOption === undefined;
     throw new Refusal(500, error, syncMdn ? { kind: 'mdn' } : { kind: 'text' }, dispositionFor(error));
   }
+}
+
+/**
+ * The receipt that can be recorded in the message's own commit: the sync MDN built with the unwrap,
+ * or the disposition alone when no MDN was asked for. An async MDN is left to recordMdn, which
+ * queues its delivery; so is a sync MDN the unwrap did not build (answerTaken builds it then).
+ */
+function receiptWithIntake(as2: As2RequestHeaders, received: Unwrapped, mic: string): As2IntakeInput['receipt'] {
+  const processed = formatDispositionType({ kind: 'processed' });
+  if (as2.dispositionNotificationTo === undefined) return { disposition: processed, mic };
+  if (as2.receiptDeliveryOption !== undefined || !received.mdn) return undefined;
+  return { mdn: received.mdn, disposition: processed, mic };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,12 +356,15 @@ async function answerTaken(
   const asyncMdn = mdn ? answers.asyncMdnRequest(as2, partner.partnerId, mdn, stored.messageId) : undefined;
   let queued = false;
   try {
-    const recorded = await deps.recordMdn(stored.messageId, {
-      mdn,
-      disposition: formatDispositionType({ kind: 'processed' }),
-      mic: formatMic(received.mic),
-      ...(asyncMdn ? { async: asyncMdn } : {}),
-    });
+    // Recorded with the message already (receiptWithIntake), in the commit the partner waited for.
+    const recorded = stored.receiptRecorded
+      ? undefined
+      : await deps.recordMdn(stored.messageId, {
+          mdn,
+          disposition: formatDispositionType({ kind: 'processed' }),
+          mic: formatMic(received.mic),
+          ...(asyncMdn ? { async: asyncMdn } : {}),
+        });
     queued = !!asyncMdn && !!recorded && recorded.mdnQueued === true;
   } catch (e) {
     // The message is stored and will be processed: the receipt still goes out; only a resend would get a fresh one.

@@ -47,6 +47,8 @@ class FakeStore {
   gate?: Promise<void>;
   failIntake = false;
   forgetMdns = false;
+  /** intake records the receipt it is given, as the pipeline's does (As2IntakeResult.receiptRecorded). */
+  recordsReceipts = false;
 
   deps(over: Partial<As2ServerDeps> = {}): As2ServerDeps {
     return {
@@ -66,7 +68,11 @@ class FakeStore {
         this.intakes.push(i);
         const id = `m${this.intakes.length}`;
         this.byMessageId.set(key, id);
-        return { messageId: id, duplicate: false };
+        return {
+          messageId: id,
+          duplicate: false,
+          ...(this.recordsReceipts && i.receipt ? { receiptRecorded: true } : {}),
+        };
       },
       recordMdn: async (id, rec) => {
         if (!this.forgetMdns) this.mdns.set(id, rec);
@@ -230,6 +236,23 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
     const rec = store.mdns.get('m1')!;
     expect(rec).toMatchObject({ disposition: 'processed', mic: formatMic(m.mic) });
     expect(rec.mdn!.equals(buildEntity([['Content-Type', String(a.headers['content-type'])]], a.body))).toBe(true);
+  });
+
+  test('a sync MDN goes to intake with the message; once intake recorded it, recordMdn is not called', async () => {
+    await start();
+    store.recordsReceipts = true;
+    const m = send();
+    const a = await postTo(server.url, m.headers, m.body);
+    expect(mdnOf(a).disposition.known).toEqual({ kind: 'processed' });
+    const receipt = store.intakes[0].receipt!;
+    expect(receipt).toMatchObject({ disposition: 'processed', mic: formatMic(m.mic) });
+    // The MDN recorded in the commit is the one the partner gets, byte for byte.
+    expect(receipt.mdn!.equals(buildEntity([['Content-Type', String(a.headers['content-type'])]], a.body))).toBe(true);
+    // No MDN asked for: the disposition and the MIC still go with the message.
+    const none = send({ mdn: undefined });
+    expect((await postTo(server.url, none.headers, none.body)).status).toBe(200);
+    expect(store.intakes[1].receipt).toEqual({ disposition: 'processed', mic: formatMic(none.mic) });
+    expect(store.mdns.size).toBe(0);
   });
 
   test('compression before and after signing, and unsigned: the payload and the MIC survive', async () => {
@@ -446,6 +469,8 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
       const a = await postTo(server.url, m.headers, m.body);
       expect(a.status).toBe(200);
       expect(a.body.length).toBe(0);
+      // Not recorded with the message: recordMdn queues its delivery.
+      expect(store.intakes[0].receipt).toBeUndefined();
       await new Promise((r) => {
         const t = setInterval(() => {
           if (got.length) {
