@@ -411,6 +411,7 @@ export const measurements = list('Measurement', { x12: 'MEA02 (738)', edifact: '
   ['height', 'HT', 'HT'],
   ['length', 'LN', 'LN'],
   ['width', 'WD', 'WD'],
+  ['weight', 'WT', 'WT'],
 ]);
 
 export type Role = (typeof partyRoles.names)[number];

@@ -7,6 +7,7 @@ import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } 
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import { todSegments, todTerms } from './delivery-terms';
 import { ftxPackagingNotes, ftxPackagingSegments, otherFtx } from './packaging-notes';
+import { edifactLineMeasurementSegments, edifactLineMeasurements } from './line-measurements';
 import { sccSegments, splitSchedules } from './schedules';
 import {
   alcCharges,
@@ -90,6 +91,7 @@ function line(group: Seg[]): OrderLine {
   l.taxes = some(taxGroups(segs));
   l.notes = some(ftxNotes(segs));
   l.schedules = some(schedules);
+  l.measurements = some(edifactLineMeasurements(segs));
   return compact(l);
 }
 
@@ -150,7 +152,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   out.push(...alcSegments(po.charges));
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
-    out.push(...imdSegments(l.description));
+    out.push(...imdSegments(l.description), ...edifactLineMeasurementSegments(l.measurements));
     const qty = l.quantityQualifier === 'discrete' ? '1' : '21';
     out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));

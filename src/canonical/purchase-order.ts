@@ -10,6 +10,7 @@ import type { DateRef, DocumentPurpose, ItemIds, Party, PaymentTerms, Reference 
 import type { LineDetails } from './line-details';
 import type { DeliveryTerms } from './delivery-terms';
 import type { LineSchedule } from './schedules';
+import type { Measurement } from './ship-notice';
 
 export {
   CodeMap,
@@ -65,6 +66,8 @@ export interface OrderLine extends ItemIds, LineDetails {
   notes?: NoteEntry[];
   /** Delivery schedules (X12 SCH / EDIFACT SCC with its QTY and DTM groups). */
   schedules?: LineSchedule[];
+  /** Weights and dimensions of the item (X12 MEA of the PO1 loop / EDIFACT MEA of the LIN group). */
+  measurements?: Measurement[];
 }
 
 export interface PurchaseOrder {

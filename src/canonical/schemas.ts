@@ -292,6 +292,7 @@ export const purchaseOrderSchema = z
         schedules: z
           .array(z.strictObject({ quantity: amount, unit: text.optional(), dates: z.array(dateRef).optional() }))
           .optional(),
+        measurements: z.array(measurement).optional(),
       }),
     ),
     totals: z

@@ -8,6 +8,7 @@ import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, wi
 import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
 import { pkgNotes, pkgSegments } from './packaging-notes';
+import { x12LineMeasurementSegments, x12LineMeasurements } from './line-measurements';
 import { schSchedules, schSegments } from './schedules';
 import {
   amtAmounts,
@@ -65,6 +66,7 @@ function line(segs: Seg[]): OrderLine {
   l.taxes = some(txiTaxes(segs));
   l.notes = some(msgNotes(segs));
   l.schedules = some(schSchedules(segs));
+  l.measurements = some(x12LineMeasurements(segs));
   return compact(l);
 }
 
@@ -147,7 +149,9 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
         ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
-    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    // MEA comes before the PID loop, whose own MEA would describe the description.
+    out.push(...ctpSegments(l.prices), ...x12LineMeasurementSegments(l.measurements));
+    out.push(...pidSegments(l.description), ...po4Segments(l.packaging));
     out.push(...refSegments(l.references), ...sacSegments(l.charges), ...sdqSegments(l.allocations, l.unit));
     out.push(...dtmSegments(l.dates), ...msgSegments(l.notes), ...txiSegments(l.taxes));
     out.push(...schSegments(l.schedules, l.unit));

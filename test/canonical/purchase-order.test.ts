@@ -154,6 +154,8 @@ run('canonical purchase order: reading the corpus', () => {
         manufacturerItem: 'XYZ-1234',
         // SCH*25*EA***106*20170615: 106 (required by) is in no date list, so it stays X12's.
         schedules: [{ quantity: 25, unit: 'EA', dates: [{ qualifier: 'x12:106', date: '2017-06-15' }] }],
+        // MEA*WT*WT*10*OZ: the item weighs 10 ounces.
+        measurements: [{ dimension: 'weight', value: 10, unit: 'ONZ' }],
       },
     ]);
     expect(po.totals).toEqual({ lineCount: 1, amount: 900 });

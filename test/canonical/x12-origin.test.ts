@@ -194,3 +194,26 @@ describe('x12 origin: a TD1 count of pieces (PCS) is a count without a package t
     expect(await losses(shipNotice, 'x12', tx())).toEqual(['TD1 XYZ']);
   });
 });
+
+describe('x12 origin: measurements of an order line (MEA in the PO1 loop)', () => {
+  const tx = () =>
+    x12('PO', '850', [
+      'BEG*00*SA*XX-1234**20170301',
+      'PO1*1*25*EA*36*PE*MG*XYZ-1234',
+      'MEA*WT*WT*10*OZ',
+      'MEA*PD*HT*12.5*IN',
+      'PID*F****WIDGET',
+      'CTT*1',
+    ]);
+
+  test('MEA WT and PD reach the LIN group as MEA AAE and PD and come back, clean, no loss', async () => {
+    const po = purchaseOrder.x12.read(tx());
+    expect(po.lines[0].measurements).toEqual([
+      { dimension: 'weight', value: 10, unit: 'ONZ' },
+      { dimension: 'height', value: 12.5, unit: 'INH' },
+    ]);
+    expect(tags(purchaseOrder, 'edifact', po, 'MEA')).toEqual(['MEA+AAE+WT+ONZ:10', 'MEA+PD+HT+INH:12.5']);
+    expect(roundTrip(purchaseOrder, 'x12', po)).toEqual(po);
+    expect(await losses(purchaseOrder, 'x12', tx())).toEqual([]);
+  });
+});
