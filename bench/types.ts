@@ -8,6 +8,7 @@ export type Kind =
   | 'ours-envelope'
   | 'ours-full'
   | 'ours-canonical'
+  | 'ours-translate'
   | 'node-x12-stream'
   | 'node-x12-parse'
   | 'edifact-package'

@@ -105,6 +105,11 @@ export const catalogue = {
     message:
       'the translation drops data of the source transaction set (a warning event; the document is dead-lettered on a strict route)',
   },
+  EDIGW_TEXT_TRANSLITERATED: {
+    kind: 'dead',
+    message:
+      "text the partner's pinned syntax level cannot carry was written with its nearest letters, as the partner asks (transliterate: true; a warning event)",
+  },
   EDIGW_DELIVERY_NOT_FOUND: { kind: 'usage', message: 'no such delivery' },
   EDIGW_NOT_DEAD: {
     kind: 'usage',

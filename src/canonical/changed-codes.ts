@@ -163,11 +163,15 @@ export function changedCodes(
   round((e) => e.whole, false);
   round((e) => e.key, false);
   round((e) => e.rest, true);
-  // The one segment of a tag on each side (a BSN whose other values are written anew as well).
+  // The one segment of a tag in each set (a BSN whose other values are written anew as well). Not the
+  // last one left of a tag that repeats: a MOA 125 carried elsewhere (TAX 5286) is not a MOA 203 changed.
   const backLeft = byTag(pool.filter((b) => !taken.has(b)));
+  const sourceAll = byTag(from);
+  const backAll = byTag(pool);
   for (const [tag, list] of byTag(left)) {
     const other = backLeft.get(tag);
     if (list.length !== 1 || other?.length !== 1) continue;
+    if (sourceAll.get(tag)?.length !== 1 || backAll.get(tag)?.length !== 1) continue;
     const [s] = list;
     pairs.push([s.seg, other[0].seg, s.index, s]);
     if (alike(tag, s.value, other[0].value)) continue;

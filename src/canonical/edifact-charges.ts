@@ -254,8 +254,12 @@ export function pacPackaging(segs: Seg[]): Packaging[] {
 export function pacSegments(packaging: Packaging[] | undefined): Segment[] {
   return (packaging ?? []).flatMap((p) => {
     const type = packageTypes.write('edifact', p.type) ?? '';
+    // A count without a type (X12 TD1 PCS, pieces) is a PAC without C202; a count of a type EDIFACT has no
+    // code for is not written as such a count of pieces (the type and its count are reported lost).
+    const count = type || p.type === undefined ? num(p.count) : '';
+    if (!count && !type && !p.description && p.weight === undefined) return [];
     const out = [
-      seg('PAC', num(p.count), '', type || p.description ? [type, '', '', (p.description ?? '').slice(0, 35)] : ''),
+      seg('PAC', count, '', type || p.description ? [type, '', '', (p.description ?? '').slice(0, 35)] : ''),
     ];
     if (p.weight !== undefined)
       out.push(

@@ -99,8 +99,10 @@ export function itemIds(segs: Seg[]): ItemIds {
 }
 
 /**
- * LIN (line number, action code, the GTIN when there is one) and PIA for the other item numbers, five
- * to a PIA (4347 1, additional, after a GTIN; else 5, main).
+ * LIN (line number, action code, the GTIN when there is one, else the first item number) and PIA 4347 1
+ * (additional) for the other item numbers, five to a PIA. D96A LIN C212 takes any 7143 type, and a line
+ * that names its item only by a buyer's number or an ISBN sends it in LIN: moving it to a PIA 5 would
+ * add a segment the sender never wrote (issue 14).
  */
 export function linSegments(lineNumber: string | undefined, item: ItemIds, action = ''): Segment[] {
   const ids: string[][] = [];
@@ -113,9 +115,9 @@ export function linSegments(lineNumber: string | undefined, item: ItemIds, actio
     }
   }
   const gtin = ids.findIndex(([, type]) => type === 'EN' || type === 'UP');
-  const main = gtin >= 0 ? ids.splice(gtin, 1)[0] : [];
+  const main = ids.length ? ids.splice(Math.max(gtin, 0), 1)[0] : [];
   const out = [seg('LIN', lineNumber ?? '', action, main)];
-  for (let i = 0; i < ids.length; i += 5) out.push(seg('PIA', main.length ? '1' : '5', ...ids.slice(i, i + 5)));
+  for (let i = 0; i < ids.length; i += 5) out.push(seg('PIA', '1', ...ids.slice(i, i + 5)));
   return out;
 }
 

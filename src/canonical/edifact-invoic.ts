@@ -1,8 +1,10 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, compact, some } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
+import type { MonetaryAmount } from './business';
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
+import { todSegments, todTerms } from './delivery-terms';
 import {
   cuxSegment,
   alcCharges,
@@ -15,6 +17,8 @@ import {
   moaSegments,
   taxGroups,
   taxSegments,
+  tdtCarriers,
+  tdtSegments,
 } from './edifact-charges';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
@@ -38,7 +42,14 @@ import {
   t,
   unitPrice,
 } from './edifact-common';
-import { edifactLineDetails, locSegments, piaSegments, priSegments, unitPriSegment } from './edifact-pricing';
+import {
+  aliSegments,
+  edifactLineDetails,
+  locSegments,
+  piaSegments,
+  priSegments,
+  unitPriSegment,
+} from './edifact-pricing';
 
 export const edifactInvoiceType = new CodeMap<InvoiceType>([
   ['invoice', '380'],
@@ -65,6 +76,39 @@ const QUANTITIES: Array<[string, InvoiceLine['quantityQualifier']]> = [
   ['46', 'delivered'],
 ];
 
+/**
+ * A line's amount as its quantity and unit price give it, to the cent: what an X12 810 line says without
+ * an element for it (the IT1 loop has no AMT in 004010). Undefined for a line without both.
+ */
+export function impliedLineAmount(l: Pick<InvoiceLine, 'quantity' | 'unitPrice'>): number | undefined {
+  if (l.unitPrice === undefined) return undefined;
+  return Math.round(l.quantity * l.unitPrice * 100) / 100;
+}
+
+/** A line that states no amount of its own (203, or the goods item total 66 older directories send) has the implied one. */
+const statesAmount = (amounts: MonetaryAmount[] | undefined) =>
+  (amounts ?? []).some((a) => a.qualifier === 'line-item' || a.qualifier === 'goods-item-total');
+
+/**
+ * The line's MOA amounts as the document keeps them: a line item amount (203) equal to the implied one
+ * is not kept, since the writer gives it back from quantity and price; any other is kept as sent.
+ */
+function keptAmounts(amounts: MonetaryAmount[], l: InvoiceLine): MonetaryAmount[] {
+  const implied = impliedLineAmount(l);
+  const others = amounts.filter((a) => a.qualifier !== 'line-item');
+  const lineItem = amounts.filter((a) => a.qualifier === 'line-item');
+  if (lineItem.length !== 1 || implied === undefined || lineItem[0].amount !== implied || statesAmount(others))
+    return amounts;
+  return others;
+}
+
+/** The amounts written for a line: its own, led by the implied line item amount when it states none. */
+function writtenAmounts(l: InvoiceLine): MonetaryAmount[] | undefined {
+  const implied = impliedLineAmount(l);
+  if (implied === undefined || statesAmount(l.amounts)) return l.amounts;
+  return [{ qualifier: 'line-item', amount: implied }, ...(l.amounts ?? [])];
+}
+
 function line(all: Seg[]): InvoiceLine {
   const { parties: partyGroups, rest: segs } = lineParties(all, 'NAD', nadMembers);
   // Invoiced quantity; some senders give only the despatched or delivered quantity.
@@ -85,7 +129,7 @@ function line(all: Seg[]): InvoiceLine {
   l.dates = some(dtmDates(segs));
   l.charges = some(alcCharges(segs));
   l.taxes = some(taxGroups(segs));
-  l.amounts = some(moaAmounts(segs));
+  l.amounts = some(keptAmounts(moaAmounts(segs), l));
   l.parties = some(parties(partyGroups));
   return compact(l);
 }
@@ -125,6 +169,8 @@ export function fromInvoic(tx: Transaction): Invoice {
     references: references(header.filter((x) => x !== header.find((r) => r.id === 'RFF' && c(r, 1)[0] === 'ON'))),
     dates: dtmDates(header, [...(dateQualifier ? [dateQualifier] : []), ...TERMS_DATES]),
     terms: terms(header),
+    deliveryTerms: todTerms(header),
+    carriers: some(tdtCarriers(header)),
     charges: some(alcCharges(header)),
     // The summary's tax groups (SG50), as the X12 summary's TXI.
     taxes: some(taxGroups(summary)),
@@ -154,13 +200,15 @@ export function toInvoic(inv: Invoice): Segment[] {
   for (const p of inv.parties) out.push(...nadSegments(p));
   if (inv.currency) out.push(cuxSegment(inv.currency, inv.currencyUsage, '4'));
   out.push(...patSegments(inv.terms));
+  // SG9 TDT and SG12 TOD come between the payment terms and the allowances.
+  out.push(...tdtSegments(inv.carriers), ...todSegments(inv.deliveryTerms));
   out.push(...alcSegments(inv.charges));
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
     const qty = QUANTITIES.find(([, q]) => q === l.quantityQualifier)?.[0] ?? '47';
-    out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']));
-    out.push(...dtmSegments(l.dates), ...moaSegments(l.amounts));
+    out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
+    out.push(...dtmSegments(l.dates), ...moaSegments(writtenAmounts(l)));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     // The INVOIC's PAC group has no QTY for the pack: packaging is not written (the loss check says so).
     out.push(...rffSegments(l.references), ...locSegments(l.allocations));

@@ -6,6 +6,7 @@ import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree, splitA
 import { dtmDates, dtmSegments, nadSegments, parties, references, rffSegments } from './edifact-parties';
 import { TERMS_DATES, patSegments, terms } from './edifact-terms';
 import { todSegments, todTerms } from './delivery-terms';
+import { ftxPackagingNotes, ftxPackagingSegments, otherFtx } from './packaging-notes';
 import { sccSegments, splitSchedules } from './schedules';
 import {
   alcCharges,
@@ -25,6 +26,7 @@ import {
   tdtSegments,
 } from './edifact-charges';
 import {
+  aliSegments,
   edifactLineDetails,
   locSegments,
   pacSegments,
@@ -74,6 +76,7 @@ function line(group: Seg[]): OrderLine {
   const l: OrderLine = {
     lineNumber: t(segs[0], 1) || undefined,
     quantity: qty?.value ?? 0,
+    quantityQualifier: qty && !quantity(segs, '21') ? 'discrete' : undefined,
     unit: qty?.unit,
     unitPrice: price(segs, 'AAA', 'AAB'),
     ...itemIds(segs),
@@ -115,6 +118,7 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
     taxes: some(taxGroups(head)),
     carriers: some(tdtCarriers(head)),
     packaging: some(pacPackaging(head)),
+    packagingNotes: some(ftxPackagingNotes(s.header)),
     equipment: some(eqdEquipment(head)),
     lines,
     // MOA 86 is the total; 79 (line items total) and the others are further amounts, never read as it.
@@ -123,7 +127,7 @@ export function fromOrders(tx: Transaction): PurchaseOrder {
       amount: amount(all, '86'),
       amounts: some(moaAmounts(all, [firstOf(all, 'MOA', ['86'])])),
     }),
-    notes: ftxNotes(s.header),
+    notes: ftxNotes(otherFtx(s.header)),
   });
 }
 
@@ -135,7 +139,7 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   if (po.date) out.push(dtm('137', po.date));
   if (po.requestedDelivery) out.push(dtm('2', po.requestedDelivery));
   out.push(...dtmSegments(po.dates));
-  out.push(...ftxSegments(po.notes));
+  out.push(...ftxSegments(po.notes), ...ftxPackagingSegments(po.packagingNotes));
   out.push(...rffSegments(po.references));
   for (const p of po.parties) out.push(...nadSegments(p));
   out.push(...taxSegments(po.taxes));
@@ -147,7 +151,8 @@ export function toOrders(po: PurchaseOrder): Segment[] {
   for (const l of po.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
-    out.push(seg('QTY', ['21', num(l.quantity), l.unit ?? '']));
+    const qty = l.quantityQualifier === 'discrete' ? '1' : '21';
+    out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
     out.push(...dtmSegments(l.dates), ...ftxSegments(l.notes ?? []));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));

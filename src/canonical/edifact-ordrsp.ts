@@ -38,6 +38,7 @@ import {
   unitPrice,
 } from './edifact-common';
 import {
+  aliSegments,
   edifactLineDetails,
   locSegments,
   pacSegments,
@@ -196,6 +197,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     // A back order without a stated quantity is the whole line on back order: QTY 83 needs a number.
     const confirmed = backordered ? (l.confirmedQuantity ?? l.quantity) : l.confirmedQuantity;
     if (confirmed !== undefined) out.push(seg('QTY', [backordered ? '83' : '113', num(confirmed), l.unit ?? '']));
+    out.push(...aliSegments(l.countryOfOrigin));
     if (l.estimatedDelivery) out.push(dtm('17', l.estimatedDelivery));
     out.push(...dtmSegments(l.dates), ...moaSegments(l.amounts));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));

@@ -50,7 +50,20 @@ export function edifactLineDetails(segs: Seg[], layout: EdifactLineLayout): Line
     packaging: some(pacPackaging(segs)),
     allocations: some(locAllocations(segs)),
     productIds: some(productIds(segs)),
+    countryOfOrigin: lineCountry(segs),
   });
+}
+
+/** ALI 3239 of the line itself: an ALI after the line's first ALC belongs to that allowance or charge. */
+function lineCountry(segs: Seg[]): string | undefined {
+  const alc = segs.findIndex((s) => s.id === 'ALC');
+  const ali = (alc < 0 ? segs : segs.slice(0, alc)).find((s) => s.id === 'ALI' && t(s, 1));
+  return ali ? t(ali, 1) : undefined;
+}
+
+/** The line's ALI with its country of origin (3239), after its QTY as the LIN group orders it. */
+export function aliSegments(country: string | undefined): Segment[] {
+  return country ? [seg('ALI', country)] : [];
 }
 
 /** The unit price's PRI: 5375 its type, 5284 1 and 6411 when it is a price per one unit. */

@@ -43,13 +43,15 @@ function segment(id: string, elements: Element[]): Segment {
 
 /**
  * An X12 interchange (ISA, one GS, an ST per message) ready for `write()`, which computes the SE, GE
- * and IEA counts and control numbers. Delimiters: * > ~ and a newline after each segment.
+ * and IEA counts and control numbers. Delimiters: * > ~ (and ^ repeats from 005010) and a newline after each segment.
  */
 export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interchange {
   const ctrl = String(o.controlNumber).padStart(9, '0');
   if (ctrl.length > 9)
     throw new RangeError(`X12 interchange control number ${o.controlNumber} is longer than 9 digits`);
   const version = messages[0]?.version ?? '004010';
+  // From 00501 on, ISA11 is the repetition separator rather than the standards identifier U.
+  const v5010 = version >= '005010';
   const isa: Element[] = [
     '00',
     pad('', 10),
@@ -61,8 +63,8 @@ export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interch
     pad(o.receiver.id, 15),
     ymd(o.now).slice(2),
     hm(o.now),
-    'U',
-    '00401',
+    v5010 ? '^' : 'U',
+    v5010 ? '00501' : '00401',
     ctrl,
     '0',
     o.test ? 'T' : 'P',
@@ -99,7 +101,15 @@ export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interch
     controlNumber: ctrl,
     date: x12DateTime(ymd(o.now), hm(o.now)),
     test: !!o.test,
-    syntax: { version: '00401', element: '*', component: '>', segment: '~', lineBreak: '\n', charset: 'utf-8' },
+    syntax: {
+      version: v5010 ? '00501' : '00401',
+      element: '*',
+      component: '>',
+      segment: '~',
+      ...(v5010 ? { repetition: '^' } : {}),
+      lineBreak: '\n',
+      charset: 'utf-8',
+    },
     groups: [group],
     header: segment('ISA', isa),
     errors: [],

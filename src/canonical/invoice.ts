@@ -4,8 +4,9 @@
  * each field comes from and what is not carried).
  */
 
-import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
+import type { Carrier, Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
+import type { DeliveryTerms } from './delivery-terms';
 import type { LineDetails } from './line-details';
 
 export type { PaymentTerms } from './common';
@@ -63,6 +64,10 @@ export interface Invoice {
   /** Dates of any qualifier but the invoice's own (X12 DTM / EDIFACT DTM). */
   dates: DateRef[];
   terms?: PaymentTerms;
+  /** Terms of delivery (X12 FOB / EDIFACT SG12 TOD), as for the PurchaseOrder. */
+  deliveryTerms?: DeliveryTerms;
+  /** How the goods travelled (X12 CAD of the summary / EDIFACT SG9 TDT). */
+  carriers?: Carrier[];
   /** Allowances and charges of the whole invoice (X12 SAC in the summary / EDIFACT ALC groups before the lines). */
   charges?: Charge[];
   /** Taxes but the total (X12 TXI in the summary but TX / EDIFACT TAX groups after UNS). */

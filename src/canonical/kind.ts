@@ -12,6 +12,7 @@ export interface DocumentKind<D = unknown> {
   name: DocumentName;
   /** Accepts exactly the document (unknown keys are errors) and fills its defaults; see checkDocument. */
   schema: z.ZodType<D>;
+  /** `version`: what the document is written in unless the partner says otherwise (outbound.x12.version / edifact.directory). */
   x12: { type: string; functionalId: string; version: '004010'; read(tx: Transaction): D; write(doc: D): Segment[] };
   edifact: { type: string; version: 'D96A'; read(tx: Transaction): D; write(doc: D): Segment[] };
 }

@@ -81,4 +81,9 @@ export interface LineDetails {
   packaging?: LinePackaging[];
   allocations?: StoreAllocation[];
   productIds?: ProductId[];
+  /**
+   * Where the goods were made, an ISO 3166 country code as sent: X12 the PO1 / IT1 pair CH (235, country
+   * of origin) / EDIFACT ALI 3239 of the line (before its ALC groups).
+   */
+  countryOfOrigin?: string;
 }

@@ -478,6 +478,8 @@ export async function translationLosses(
         .map((p) => `${p.element}.${p.component ?? 0}=${p.value}`),
     ].join('\u0001');
   const out: TranslationLoss[] = [];
+  // The line that says where checking stopped: no loss, so nothing given back can withdraw it.
+  let unchecked: TranslationLoss | undefined;
   for (const [i, seg] of tx.segments.entries()) {
     if (envelopeTags.has(seg.id)) continue;
     let verdict = verdicts.get(sigs[i]) ?? cache?.get(cacheKey(seg, i));
@@ -488,14 +490,15 @@ export async function translationLosses(
         cache?.set(cacheKey(seg, i), verdict);
       } catch (e) {
         if (!(e instanceof OverBudget)) throw e;
-        out.push({
+        unchecked = {
           ...(source.file ? { file: source.file } : {}),
           ...(source.interchange ? { interchange: source.interchange } : {}),
           transaction: tx.controlNumber,
           segment: i + 1,
           tag: seg.id,
           reason: `not checked from here on: the transaction set (${tx.segments.length} segments) is too large to check whole for what the ${targetName} drops`,
-        });
+        };
+        out.push(unchecked);
         break;
       }
       verdicts.set(sigs[i], verdict);
@@ -517,8 +520,12 @@ export async function translationLosses(
       });
     }
   }
+  let back: Segment[] | undefined;
+  let backYet = false;
   const { dropped, changed } = await changes(out);
-  const all = [...dropped, ...changed].sort((a, b) => a.segment - b.segment);
+  const all = [...dropped.filter((l) => l === unchecked || !givenBack(l)), ...changed].sort(
+    (a, b) => a.segment - b.segment,
+  );
   return all.map((l) => (l.qualifier === undefined ? (({ qualifier: _q, ...rest }) => rest)(l) : l));
 
   /**
@@ -531,13 +538,8 @@ export async function translationLosses(
     losses: TranslationLoss[],
   ): Promise<{ dropped: TranslationLoss[]; changed: TranslationLoss[] }> {
     const none = { dropped: losses, changed: [] };
-    if (!translate.inverse || base === 'failed') return none;
-    let back: Segment[];
-    try {
-      back = translate.inverse(base.output, source.profiles);
-    } catch {
-      return none;
-    }
+    const back = inverse();
+    if (!back) return none;
     const wholeLost = new Set(losses.filter((l) => l.element === undefined).map((l) => l.segment - 1));
     // An older Recommendation 20 code (PCE) given back as today's (H87) is a spelling, not a change.
     const alike = (tag: string, a: string, b: string) =>
@@ -578,6 +580,35 @@ export async function translationLosses(
       });
     }
     return { dropped, changed: result };
+  }
+
+  /** The output read back and written in the source standard (`Translate.inverse`), made once. */
+  function inverse(): Segment[] | undefined {
+    if (backYet) return back;
+    backYet = true;
+    if (!translate.inverse || base === 'failed') return undefined;
+    try {
+      back = translate.inverse(base.output, source.profiles);
+    } catch {
+      back = undefined;
+    }
+    return back;
+  }
+
+  /**
+   * A segment that removal finds lost (or a value of it) but that the output, read back, gives again
+   * exactly as sent, as often as the source sends it: what the output says implies it (an INVOIC line
+   * amount that is quantity × price, where the 810 has no line amount; the AAI of a general FTX, which
+   * an 850 MSG is), so the receiver has it. Another value would not arrive, which is why removal
+   * reports it; this one does.
+   */
+  function givenBack(l: TranslationLoss): boolean {
+    const b = inverse();
+    if (!b) return false;
+    const textOf = (s: Segment) => `${s.id}|${JSON.stringify(s.elements)}`;
+    const wanted = textOf(tx.segments[l.segment - 1]);
+    const count = (segs: Segment[]) => segs.filter((s) => textOf(s) === wanted).length;
+    return count(b) >= count(tx.segments);
   }
 
   async function probeSegment(seg: Segment, i: number): Promise<Verdict> {

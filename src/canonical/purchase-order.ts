@@ -44,6 +44,11 @@ export interface OrderLine extends ItemIds, LineDetails {
   /** The line number as sent (X12 PO101, EDIFACT LIN 1082). */
   lineNumber?: string;
   quantity: number;
+  /**
+   * `discrete` when an ORDERS line gives its quantity as QTY 1 (discrete quantity) rather than 21
+   * (ordered), written back so. X12 PO102 has no qualifier: an 850 says neither.
+   */
+  quantityQualifier?: 'discrete';
   /** UN/ECE Recommendation 20 unit code (EA, CS, KGM...); X12 codes are converted where they differ. */
   unit?: string;
   unitPrice?: number;
@@ -88,6 +93,8 @@ export interface PurchaseOrder {
   carriers?: Carrier[];
   /** Packages and weights (X12 TD1 / EDIFACT PAC with MEA). */
   packaging?: Packaging[];
+  /** Free-form packaging instructions (X12 PKG with PKG01 F, its PKG05 / EDIFACT FTX 4451 PKG). */
+  packagingNotes?: string[];
   /** Containers, trailers, rail cars (X12 TD3 / EDIFACT EQD). */
   equipment?: Equipment[];
   lines: OrderLine[];

@@ -170,6 +170,11 @@ const carrier = z.strictObject({
   routing: text.optional(),
 });
 
+const deliveryTerms = z.strictObject({
+  payment: qualified(transportPayments).optional(),
+  incoterm: z.enum(incoterms.names as [IncotermName, ...IncotermName[]]).optional(),
+});
+
 const packaging = z.strictObject({
   type: qualified(packageTypes).optional(),
   count: amount.optional(),
@@ -233,6 +238,7 @@ const lineDetails = {
     )
     .optional(),
   productIds,
+  countryOfOrigin: text.optional(),
 };
 
 const monetaryAmount = z.strictObject({ qualifier: qualified(amountQualifiers), amount });
@@ -261,22 +267,19 @@ export const purchaseOrderSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
-    deliveryTerms: z
-      .strictObject({
-        payment: qualified(transportPayments).optional(),
-        incoterm: z.enum(incoterms.names as [IncotermName, ...IncotermName[]]).optional(),
-      })
-      .optional(),
+    deliveryTerms: deliveryTerms.optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),
     packaging: z.array(packaging).optional(),
+    packagingNotes: z.array(text).optional(),
     equipment: z.array(equipment).optional(),
     requestedDelivery: isoDate.optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),
         quantity: amount,
+        quantityQualifier: z.enum(['discrete']).optional(),
         unit: text.optional(),
         unitPrice: amount.optional(),
         ...itemIds,
@@ -323,8 +326,10 @@ export const invoiceSchema = z
     references: list(reference),
     dates: list(dateRef),
     terms: paymentTerms.optional(),
+    deliveryTerms: deliveryTerms.optional(),
     charges: z.array(charge).optional(),
     taxes: z.array(tax).optional(),
+    carriers: z.array(carrier).optional(),
     lines: list(
       z.strictObject({
         lineNumber: text.optional(),

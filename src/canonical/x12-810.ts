@@ -1,13 +1,16 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
-import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, withHeaderContacts } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
+import { fobSegments, fobTerms } from './delivery-terms';
 import {
   curSegments,
   currencyParty,
   amtAmounts,
   amtSegments,
+  cadCarriers,
+  cadSegments,
   nteNotes,
   nteSegments,
   sacCharges,
@@ -85,10 +88,12 @@ export function fromX12_810(tx: Transaction): Invoice {
     orderDate: big ? isoDate(t(big, 3)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
     currencyParty: cur ? currencyParty(cur) : undefined,
-    parties: parties(s.parties),
+    parties: withHeaderContacts(parties(s.parties), s.header, ['seller', 'sellingParty']),
     references: references(s.header),
     dates: dtmDates(s.header),
     terms: itdTerms(s.header),
+    deliveryTerms: fobTerms(s.header),
+    carriers: some(cadCarriers(all)),
     // The 810 has no SAC or TXI before its lines: these are the summary's.
     charges: some(sacCharges(all)),
     taxes: some(txiTaxes(all, ['TX'])),
@@ -125,7 +130,7 @@ export function toX12_810(inv: Invoice): Segment[] {
   out.push(...refSegments(inv.references));
   for (const p of inv.parties) out.push(...n1Segments(p));
   out.push(...itdSegments(inv.terms));
-  out.push(...dtmSegments(inv.dates));
+  out.push(...dtmSegments(inv.dates), ...fobSegments(inv.deliveryTerms));
   for (const l of inv.lines) {
     const ids = itemIdElements(l);
     out.push(
@@ -137,7 +142,7 @@ export function toX12_810(inv: Invoice): Segment[] {
         num(l.unitPrice),
         x12PriceBasis(l),
         ...ids,
-        ...productIdElements(l.productIds, 20 - ids.length),
+        ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
     out.push(...txiSegments(l.taxes));
@@ -149,7 +154,7 @@ export function toX12_810(inv: Invoice): Segment[] {
   // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
   if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));
   if (inv.totals.taxAmount !== undefined) out.push(seg('TXI', 'TX', num(inv.totals.taxAmount)));
-  out.push(...txiSegments(inv.taxes), ...amtSegments(inv.totals.amounts));
+  out.push(...txiSegments(inv.taxes), ...cadSegments(inv.carriers), ...amtSegments(inv.totals.amounts));
   // The summary SAC loop is the 810's one place for the invoice's charges and for the charge totals.
   out.push(...sacSegments(inv.charges), ...sacSegments(inv.totals.charges));
   out.push(seg('CTT', String(inv.totals.lineCount)));

@@ -4,9 +4,10 @@ import type { OrderLine, PurchaseOrder } from './purchase-order';
 import { orderTypes } from './code-lists';
 import { type Seg, type Sections, sectionsFromSegments, sectionsFromTree } from './sections';
 import { itemIdElements, itemIds, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
-import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
+import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, withHeaderContacts } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
+import { pkgNotes, pkgSegments } from './packaging-notes';
 import { schSchedules, schSegments } from './schedules';
 import {
   amtAmounts,
@@ -84,7 +85,7 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     purpose: (beg && x12Purpose.name(t(beg, 1))) ?? 'original',
     type: (beg && orderTypes.read('x12', t(beg, 2))) ?? 'order',
     currency: cur ? t(cur, 2) || undefined : undefined,
-    parties: parties(s.parties),
+    parties: withHeaderContacts(parties(s.parties), s.header, ['buyer']),
     references: references(s.header),
     requestedDelivery: dtm ? isoDate(t(dtm, 2)) : undefined,
     dates: dtmDates(s.header, OWN_DATES),
@@ -94,6 +95,7 @@ export function fromX12_850(tx: Transaction): PurchaseOrder {
     taxes: some(txiTaxes(s.header)),
     carriers: some(td5Carriers(s.header)),
     packaging: some(td1Packaging(s.header)),
+    packagingNotes: some(pkgNotes(s.header)),
     equipment: some(td3Equipment(s.header)),
     lines,
     totals: compact({
@@ -126,6 +128,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
   out.push(...itdSegments(po.terms));
   if (po.requestedDelivery) out.push(seg('DTM', '002', ccyymmdd(po.requestedDelivery)));
   out.push(...dtmSegments(po.dates));
+  out.push(...pkgSegments(po.packagingNotes));
   out.push(...td1Segments(po.packaging), ...td5Segments(po.carriers), ...td3Segments(po.equipment));
   out.push(...txiSegments(po.taxes));
   out.push(...n9Segments(po.notes, chunks));
@@ -141,7 +144,7 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
         num(l.unitPrice),
         x12PriceBasis(l),
         ...ids,
-        ...productIdElements(l.productIds, 20 - ids.length),
+        ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));

@@ -163,7 +163,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
         num(l.unitPrice),
         x12PriceBasis(l),
         ...ids,
-        ...productIdElements(l.productIds, 20 - ids.length),
+        ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
     out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));

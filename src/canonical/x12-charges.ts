@@ -157,9 +157,13 @@ export function msgNotes(segs: Seg[]): NoteEntry[] {
   return segs.filter((x) => x.id === 'MSG' && t(x, 1) !== '').map((x) => t(x, 1));
 }
 
-/** One MSG per general note (264 characters; a longer one is cut): a line's MSG has no qualifier, so a qualified note is not written. */
+/**
+ * One MSG per note (264 characters; a longer one is cut). A line's MSG has no qualifier: a qualified
+ * note's text is written all the same (an ORDERS line's `FTX+AFM` names the book), and its qualifier,
+ * which does not arrive, is what the loss check reports.
+ */
 export function msgSegments(notes: NoteEntry[] | undefined): Segment[] {
-  return (notes ?? []).flatMap((n) => (typeof n === 'string' ? [seg('MSG', n.slice(0, 264))] : []));
+  return (notes ?? []).map((n) => seg('MSG', (typeof n === 'string' ? n : n.text).slice(0, 264)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,18 +229,58 @@ export function td5Segments(carriers: Carrier[] | undefined): Segment[] {
   });
 }
 
+/**
+ * CAD, the 810's carrier detail: CAD01 the mode, CAD04 a SCAC (the element names its agency), CAD05 the
+ * routing. Equipment (CAD02/CAD03), status and reference (CAD06-CAD09) are not read, and the loss check
+ * says so.
+ */
+export function cadCarriers(segs: Seg[]): Carrier[] {
+  return segs
+    .filter((x) => x.id === 'CAD')
+    .flatMap((x) => {
+      const c = compact<Carrier>({
+        mode: transportModes.read('x12', t(x, 1)),
+        id: t(x, 4),
+        idQualifier: t(x, 4) ? 'scac' : undefined,
+        routing: t(x, 5),
+      });
+      return Object.keys(c).length ? [c] : [];
+    });
+}
+
+/**
+ * The 810 summary holds one CAD: the first carrier, when it has a SCAC or a routing (R0405). An id of
+ * another agency has no CAD element; it and any further carrier are left out for the loss check to report.
+ */
+export function cadSegments(carriers: Carrier[] | undefined): Segment[] {
+  const c = carriers?.[0];
+  if (!c) return [];
+  const scac = c.idQualifier === 'scac' ? (c.id ?? '') : '';
+  const routing = (c.routing ?? '').slice(0, 35);
+  if (!scac && !routing) return [];
+  return [seg('CAD', transportModes.write('x12', c.mode) ?? '', '', '', scac, routing)];
+}
+
 const WEIGHT_KINDS: Array<['gross' | 'net', string]> = [
   ['gross', 'G'],
   ['net', 'N'],
 ];
 
+/**
+ * TD101 PCS (pieces) is a count of no particular package type: read as packaging with a count and no
+ * type, as an EDIFACT PAC with 7224 and no C202 says it, and written for such a count because TD102
+ * needs a TD101 (C0102). No package type is ever written for a count that has none.
+ */
+const PIECES = 'PCS';
+
 export function td1Packaging(segs: Seg[]): Packaging[] {
   return segs
     .filter((x) => x.id === 'TD1')
     .flatMap((x) => {
+      // The first three characters are the type; the material X12 adds after them has no EDIFACT element.
+      const code = t(x, 1).slice(0, 3);
       const p = compact<Packaging>({
-        // The first three characters are the type; the material X12 adds after them has no EDIFACT element.
-        type: packageTypes.read('x12', t(x, 1).slice(0, 3)),
+        type: code === PIECES ? undefined : packageTypes.read('x12', code),
         count: numberOf(t(x, 2)),
         description: t(x, 5),
         weight: numberOf(t(x, 7)),
@@ -250,7 +294,8 @@ export function td1Packaging(segs: Seg[]): Packaging[] {
 /** TD1 for packaging; TD102 needs TD101 (C0102) and TD107 its unit (P0708). */
 export function td1Segments(packaging: Packaging[] | undefined): Segment[] {
   return (packaging ?? []).flatMap((p) => {
-    const type = packageTypes.write('x12', p.type) ?? '';
+    // A count of a type X12 has no code for is not made a count of pieces: type and count are reported lost.
+    const type = packageTypes.write('x12', p.type) ?? (p.type === undefined && p.count !== undefined ? PIECES : '');
     const weightUnit = p.weight !== undefined ? unitToX12Code(p.weightUnit) : '';
     const weight = weightUnit ? num(p.weight) : '';
     const count = type ? num(p.count) : '';

@@ -4,6 +4,7 @@ import {
   type Contact,
   type DateRef,
   type Party,
+  type PartyRole,
   type Reference,
   ccyymmdd,
   compact,
@@ -105,6 +106,19 @@ export function n1Party(segs: Seg[]): Party | undefined {
 
 export function parties(loops: Seg[][]): Party[] {
   return loops.map(n1Party).filter((p): p is Party => p !== undefined);
+}
+
+/**
+ * The PERs of the header (outside any N1 loop) as contacts of the party that issued the document: EDIFACT
+ * has CTA only in a NAD group, and trading partners read a header PER of an 850 as the buyer's contact
+ * (of an 810, the seller's). They are written back in that party's N1 loop. Without such a party they
+ * stay behind, and the loss check says so.
+ */
+export function withHeaderContacts(all: Party[], header: Seg[], roles: PartyRole[]): Party[] {
+  const contacts = perContacts(header);
+  const owner = roles.map((r) => all.find((p) => p.role === r)).find((p) => p !== undefined);
+  if (!contacts.length || !owner) return all;
+  return all.map((p) => (p === owner ? { ...p, contacts: [...contacts, ...(p.contacts ?? [])] } : p));
 }
 
 /** N1, N2 and N3 (two lines each, up to two), N4 and PER for a party; none for a role X12 has no code for. */

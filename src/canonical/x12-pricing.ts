@@ -35,8 +35,17 @@ export function x12LineDetails(segs: Seg[], lead: Seg, layout: X12LineLayout): L
     prices: some(ctpPrices(segs)),
     packaging: some(po4Packaging(segs)),
     allocations: some(sdqAllocations(segs)),
-    productIds: some(productIds(lead, layout.idsFrom, layout.idsTo)),
+    productIds: some(productIds(lead, layout.idsFrom, layout.idsTo, true)),
+    countryOfOrigin: countryOfOrigin(lead, layout.idsFrom, layout.idsTo),
   });
+}
+
+/** 235 CH: the pair that names the country of origin rather than the product (EDIFACT ALI). */
+const COUNTRY_OF_ORIGIN = 'CH';
+
+function countryOfOrigin(lead: Seg, from: number, to: number): string | undefined {
+  for (let i = from; i < to; i += 2) if (t(lead, i) === COUNTRY_OF_ORIGIN && t(lead, i + 1)) return t(lead, i + 1);
+  return undefined;
 }
 
 /** PO105 / IT105 for a line: needs the unit price beside it (C0504). */
@@ -187,15 +196,19 @@ export function sdqSegments(allocations: StoreAllocation[] | undefined, lineUnit
 /**
  * The qualifier/value pairs of a lead segment (PO1, IT1, LIN) that no item number field takes: other
  * qualifiers, and a second id for a field already filled (a UP after an EN), which travels as sent.
+ * `withCountry`: the first CH is read as the country of origin (lines of a PurchaseOrder, Invoice,
+ * OrderResponse), not as a product id.
  */
-export function productIds(lead: Seg, from: number, to: number): ProductId[] {
+export function productIds(lead: Seg, from: number, to: number, withCountry = false): ProductId[] {
   const out: ProductId[] = [];
   const filled = new Set<string>();
   for (let i = from; i < to; i += 2) {
     const code = t(lead, i);
     const value = t(lead, i + 1);
     if (!code || !value) continue;
-    const field = itemQualifiers.find(([q]) => q === code)?.[1];
+    // Where the document has a field for it, the first CH is the line's country of origin.
+    const field =
+      withCountry && code === COUNTRY_OF_ORIGIN ? 'countryOfOrigin' : itemQualifiers.find(([q]) => q === code)?.[1];
     if (field && !filled.has(field)) {
       filled.add(field);
       continue;
@@ -206,11 +219,17 @@ export function productIds(lead: Seg, from: number, to: number): ProductId[] {
   return out;
 }
 
-/** Qualifier/value pairs for the product ids that have an X12 code, as many as `room` elements hold. */
-export function productIdElements(ids: ProductId[] | undefined, room: number): Element[] {
-  const pairs = (ids ?? []).flatMap((p) => {
-    const q = productIdQualifiers.write('x12', p.qualifier);
-    return q ? [q, p.value] : [];
-  });
+/**
+ * Qualifier/value pairs for the country of origin (CH) and the product ids that have an X12 code, as many
+ * as `room` elements hold.
+ */
+export function productIdElements(ids: ProductId[] | undefined, room: number, country?: string): Element[] {
+  const pairs = [
+    ...(country ? [COUNTRY_OF_ORIGIN, country] : []),
+    ...(ids ?? []).flatMap((p) => {
+      const q = productIdQualifiers.write('x12', p.qualifier);
+      return q ? [q, p.value] : [];
+    }),
+  ];
   return pairs.slice(0, room - (room % 2));
 }

@@ -3,7 +3,7 @@ import { configFile } from '../config/gateway';
 import type { LoadedPartner } from '../config/partners';
 import { openView } from '../main';
 import { silentLogger } from '../pipeline/logger';
-import { applyOutboundSettings, ourParty, partnerParty } from '../pipeline/outbound';
+import { applyOutboundSettings, ourParty, outboundVersion, partnerParty } from '../pipeline/outbound';
 import { parseFile, profilesFor, readInput, reportProfileIssues } from './input';
 import type { Interchange, PartyId, Standard, Transaction } from '../edi/model';
 import type { ProfileSet } from '../edi/profile/profile-set';
@@ -77,14 +77,12 @@ function writeKind(
   docs: unknown[],
   env: EnvelopeOptions,
   partner: LoadedPartner | undefined,
+  transliterated: string[],
 ): Buffer | { reason: string } {
   let messages: Message[];
   try {
-    messages = docs.map((d) => ({
-      type: kind[target].type,
-      version: kind[target].version,
-      body: kind[target].write(d),
-    }));
+    const version = outboundVersion(kind, target, partner);
+    messages = docs.map((d) => ({ type: kind[target].type, version, body: kind[target].write(d) }));
   } catch (e) {
     // A writer that finds a mandatory field missing says so; that is a refusal of this document, not a crash.
     return { reason: e instanceof Error ? e.message : String(e) };
@@ -94,7 +92,7 @@ function writeKind(
       ? x12Interchange(messages, { ...env, functionalId: kind.x12.functionalId })
       : edifactInterchange(messages, env);
   try {
-    return write(applyOutboundSettings(built, partner));
+    return write(applyOutboundSettings(built, partner, transliterated));
   } catch (e) {
     if (!(e instanceof GatewayError) || e.code !== 'EDIGW_SERIALIZE_FAILED') throw e;
     return { reason: e.cause instanceof Error ? e.cause.message : e.message };
@@ -263,7 +261,8 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
     }
     for (const [kind, docs] of byKind) {
       const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
-      const written = writeKind(target, kind, docs, env, partner);
+      const transliterated: string[] = [];
+      const written = writeKind(target, kind, docs, env, partner, transliterated);
       const what = `${file}: interchange ${ic.controlNumber}, ${kind.name} documents`;
       if (!Buffer.isBuffer(written)) {
         io.err(`${what}: not written: ${written.reason}\n`);
@@ -271,6 +270,8 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         continue;
       }
       out.push(written);
+      // Asked for by the partner, so not a failure; but the text sent is not the text read, and that is said.
+      for (const t of transliterated) io.err(`note: ${what}: ${t}\n`);
       // Written all the same (a translation is looked at before it is sent), but said, and exit 1.
       for (const d of checkGenerated(written, profiles.set).errors) {
         io.err(`${what}: the output is invalid for its profile: ${formatDiagnostic(d)}\n`);

@@ -197,6 +197,8 @@ const outbound = z.strictObject({
         .optional(),
       /** Text the pinned syntax cannot carry is written with its nearest letters (é → e) instead of refused. */
       transliterate: z.boolean().default(false),
+      /** The UNH directory of messages made from canonical documents (absent: D96A). */
+      directory: z.enum(['D96A', 'D01B']).optional(),
       una: z.boolean().default(true),
     })
     .optional(),

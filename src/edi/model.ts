@@ -157,12 +157,13 @@ export interface Interchange {
 
 /** Every finding of an interchange, its groups and transactions, in payload order of discovery. */
 export function allDiagnostics(interchange: Interchange): Diagnostic[] {
-  const out = [...interchange.errors];
+  // Concatenated, not push(...): one transaction can hold more findings than a call takes arguments.
+  let out = interchange.errors;
   for (const g of interchange.groups) {
-    out.push(...g.errors);
-    for (const t of g.transactions) out.push(...t.errors);
+    out = out.concat(g.errors);
+    for (const t of g.transactions) out = out.concat(t.errors);
   }
-  return out;
+  return out === interchange.errors ? [...out] : out;
 }
 
 /** The first value of an element as a plain string: first repeat, first component. */

@@ -251,6 +251,24 @@ export async function routeTransaction(
         detail: lost.describe(),
       });
     }
+    if (doc.transliterated?.length) {
+      const changed = new GatewayError(
+        'EDIGW_TEXT_TRANSLITERATED',
+        `route to ${where}: ${doc.transliterated.length} value(s) of ${tx.type} ${tx.controlNumber} transliterated`,
+        { cause: new Error(doc.transliterated.slice(0, 20).join('; ')) },
+      );
+      batch.event(ctx, {
+        stage: 'route',
+        status: 'warning',
+        parentId: parentEvent,
+        messageId: message.id,
+        interchangeId: row.interchangeId,
+        transactionId: row.id,
+        partnerId: partner.id,
+        code: changed.code,
+        detail: changed.describe(),
+      });
+    }
     const carries = route.format === 'raw' ? { interchangeId: row.interchangeId, route: row.route! } : undefined;
     const q = queueDelivery(
       ctx,

@@ -7,7 +7,7 @@ import { parseBuffer } from '../edi/parse';
 import { write } from '../edi/write';
 import { fitSyntaxLevel } from '../edi/edifact/syntax-level';
 import { fitX12Delimiters } from '../edi/x12/delimiters';
-import { TextRefused } from '../edi/text-refused';
+import { locate, TextRefused, type TextProblem } from '../edi/text-refused';
 import { checkGenerated } from '../edi/generated-check';
 import { formatDiagnostic } from '../edi/diagnostic';
 import type { ProfileSet } from '../edi/profile/profile-set';
@@ -250,13 +250,40 @@ export function partnerParty(partner: LoadedPartner, standard: Standard): PartyI
 }
 
 /**
+ * The version a document made from a canonical one is written in for this partner: GS08 from
+ * outbound.x12.version (004010 or 005010, an implementation suffix like VICS kept), the UNH directory
+ * from outbound.edifact.directory. The writers know these two of each; a GS08 of any other version
+ * would label content it does not describe, so it is refused rather than sent.
+ */
+export function outboundVersion(
+  kind: { x12: { version: string }; edifact: { version: string } },
+  standard: Standard,
+  partner: LoadedPartner | undefined,
+): string {
+  if (standard === 'edifact') return partner?.outbound?.edifact?.directory ?? kind.edifact.version;
+  const version = partner?.outbound?.x12?.version;
+  if (!partner || version === undefined) return kind.x12.version;
+  if (!/^00[45]010/.test(version))
+    throw new GatewayError(
+      'EDIGW_SERIALIZE_FAILED',
+      `partner ${partner.id}, outbound.x12.version ${version}: documents made from canonical ones are written as 004010 or 005010 only`,
+    );
+  return version;
+}
+
+/**
  * Applies a partner's outbound settings (ISA authorization, security, test, ack requested; the EDIFACT
  * syntax and UNA) to a built interchange, and fits its text to what will carry it: the EDIFACT syntax
  * level (the lowest that carries the text, or the pinned one), X12 delimiters the data does not use.
  * Text that cannot be sent as it is refuses the document (a dead GatewayError naming each place), so a
  * different document is never written. Without a partner, the defaults apply (no alternative delimiters).
+ * Each value a partner's `transliterate: true` changed is added to `transliterated`, located.
  */
-export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner | undefined): Interchange {
+export function applyOutboundSettings(
+  ic: Interchange,
+  partner: LoadedPartner | undefined,
+  transliterated?: string[],
+): Interchange {
   if (ic.standard === 'x12') {
     const isa = partner?.outbound?.x12?.isa;
     if (isa) {
@@ -271,7 +298,10 @@ export function applyOutboundSettings(ic: Interchange, partner: LoadedPartner | 
   }
   const ef = partner?.outbound?.edifact;
   if (ef) ic.syntax = { ...ic.syntax, una: ef.una };
-  return fitted(ic, partner, () => fitSyntaxLevel(ic, ef ?? {}));
+  const told = transliterated
+    ? { onTransliterated: (c: TextProblem) => transliterated.push(`${locate(c)}: ${c.reason}`) }
+    : {};
+  return fitted(ic, partner, () => fitSyntaxLevel(ic, { ...ef, ...told }));
 }
 
 function fitted(ic: Interchange, partner: LoadedPartner | undefined, fit: () => Interchange): Interchange {

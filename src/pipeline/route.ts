@@ -20,7 +20,14 @@ import {
   translationLosses,
   type VerdictCache,
 } from '../canonical/losses';
-import { applyOutboundSettings, interchangeDocument, ourParty, partnerParty, safeName } from './outbound';
+import {
+  applyOutboundSettings,
+  interchangeDocument,
+  ourParty,
+  outboundVersion,
+  partnerParty,
+  safeName,
+} from './outbound';
 
 export type Route = NonNullable<Partner['routes']>[number];
 
@@ -80,6 +87,8 @@ export interface Produced {
   interchange?: boolean;
   /** X12 or EDIFACT out: what of the source the written document has no counterpart for (empty: nothing). */
   losses?: TranslationLoss[];
+  /** EDIFACT out: each value the partner's `transliterate: true` changed, located. */
+  transliterated?: string[];
 }
 
 function canonicalKind(ic: Interchange, tx: Transaction): DocumentKind {
@@ -172,18 +181,21 @@ export async function produce(
     );
   }
   const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };
+  const transliterated: string[] = [];
   const out =
     target === 'x12'
       ? applyOutboundSettings(
-          x12Interchange([{ type: kind.x12.type, version: kind.x12.version, body }], {
+          x12Interchange([{ type: kind.x12.type, version: outboundVersion(kind, 'x12', to), body }], {
             ...env,
             functionalId: kind.x12.functionalId,
           }),
           to,
+          transliterated,
         )
       : applyOutboundSettings(
-          edifactInterchange([{ type: kind.edifact.type, version: kind.edifact.version, body }], env),
+          edifactInterchange([{ type: kind.edifact.type, version: outboundVersion(kind, 'edifact', to), body }], env),
           to,
+          transliterated,
         );
   const doc = interchangeDocument(out, ctx.profiles);
   const losses = await routeLosses(
@@ -199,6 +211,7 @@ export async function produce(
   return {
     ...doc,
     losses,
+    ...(transliterated.length ? { transliterated } : {}),
     fileName: `${safeName(to.id, target === 'x12' ? kind.x12.type : kind.edifact.type, out.controlNumber)}.${target === 'x12' ? 'x12' : 'edi'}`,
     interchange: true,
   };

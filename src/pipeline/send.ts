@@ -10,6 +10,7 @@ import {
   endpointOf,
   interchangeDocument,
   ourParty,
+  outboundVersion,
   partnerParty,
   queueDelivery,
   recordOutbound,
@@ -135,7 +136,8 @@ export async function sendDocument(ctx: PipelineContext, input: SendInput): Prom
             test: partner.outbound?.x12?.isa?.test ?? false,
           };
           const type = g.kind[standard].type;
-          const messages = bodies.map((body) => ({ type, version: g.kind[standard].version, body }));
+          const version = outboundVersion(g.kind, standard, partner);
+          const messages = bodies.map((body) => ({ type, version, body }));
           const ic =
             standard === 'x12'
               ? applyOutboundSettings(

@@ -4,12 +4,13 @@ import { GatewayError } from '../errors';
 import type { SftpUser } from '../transports/sftp/server';
 import { startSftpThread } from '../transports/sftp/thread';
 import type { PipelineContext } from './context';
-import { intakeFile } from './intake';
+import { intake, intakeFile } from './intake';
 
 /**
  * The gateway's hosted SFTP server (gateway.yaml `sftp`), its users read from the partner files at
  * every login (`inbound.sftp`), so an onboarded or edited partner can log in at once. Uploads are
- * taken in through the store's streaming receive; the OK goes back only after the commit. The server
+ * taken in through the store's streaming receive (small ones from the bytes the SFTP thread kept); the
+ * OK goes back only after the commit. The server
  * itself runs on a thread of its own (transports/sftp/thread.ts).
  */
 export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: number; close(): Promise<void> }> {
@@ -55,19 +56,18 @@ export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: num
     root: resolve(config.dir, sftp.root),
     users,
     inlineUpTo: ctx.store.inlineUpTo,
-    intake: (i) =>
-      intakeFile(ctx, {
-        transport: 'sftp',
-        partnerId: i.partnerId,
-        path: i.path,
-        fileName: i.fileName,
-        remotePath: i.remotePath,
-        ...(i.synced ? { synced: i.synced } : {}),
-      }).catch((e: unknown) => {
+    intake: (i) => {
+      const at = { transport: 'sftp', partnerId: i.partnerId, fileName: i.fileName, remotePath: i.remotePath };
+      // A small upload comes with its bytes (they cross the thread as a plain Uint8Array): nothing to read back.
+      const work = i.content
+        ? intake(ctx, { ...at, bytes: Buffer.from(i.content.buffer, i.content.byteOffset, i.content.byteLength) })
+        : intakeFile(ctx, { ...at, path: i.path, ...(i.synced ? { synced: i.synced } : {}) });
+      return work.catch((e: unknown) => {
         // The session logs it with the file's path and tells the client; here it is only counted.
         ctx.meter?.messageReceived({ transport: 'sftp', partner: i.partnerId, outcome: 'refused' });
         throw e;
-      }),
+      });
+    },
     onLogin: (outcome) => ctx.meter?.sftpSession({ outcome }),
     logger,
   });

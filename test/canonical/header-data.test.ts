@@ -216,7 +216,7 @@ describe('header data: an EDIFACT INVOIC with ALC groups, tax groups and qualifi
 });
 
 describe('header data: line notes of an ORDERS', () => {
-  test('FTX in the LIN group: a general one reaches the 850 as MSG, a qualified one is said to be dropped', async () => {
+  test('FTX in the LIN group: each reaches the 850 as MSG text; the qualifier of a qualified one is said to be dropped', async () => {
     const tx = edifact('ORDERS', [
       'BGM+220+PO-5+9',
       'DTM+137:20240301:102',
@@ -230,8 +230,8 @@ describe('header data: line notes of an ORDERS', () => {
     const po = purchaseOrder.edifact.read(tx);
     expect(po.lines[0].notes).toEqual(['Gift wrap', { qualifier: 'delivery', text: 'Leave with the neighbour' }]);
     expect(roundTrip(purchaseOrder, 'edifact', po)).toEqual(portable(po, 'x12'));
-    expect(portable(po, 'x12').lines[0].notes).toEqual(['Gift wrap']);
-    expect(await losses(purchaseOrder, 'edifact', tx)).toEqual(['FTX DEL']);
+    expect(portable(po, 'x12').lines[0].notes).toEqual(['Gift wrap', 'Leave with the neighbour']);
+    expect(await losses(purchaseOrder, 'edifact', tx)).toEqual(['FTX DEL:1']);
   });
 });
 

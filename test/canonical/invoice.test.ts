@@ -137,7 +137,8 @@ run('canonical invoice: reading the corpus', () => {
       ['buyer', '792820524', 'duns'],
       ['sellingParty', '005435656', 'duns'],
     ]);
-    // PRI INV is an invoice price (kept as one), MOA 203 each line's amount.
+    // PRI INV is an invoice price (kept as one), ALI the country of origin; MOA 203 each line's amount, which
+    // is quantity × price and so implied rather than kept (the writer gives it back).
     const invoicePrice = { unitPriceQualifier: 'invoice' };
     expect(inv.lines).toEqual([
       {
@@ -148,7 +149,7 @@ run('canonical invoice: reading the corpus', () => {
         ...invoicePrice,
         buyerItem: '157870',
         description: 'WIDGET',
-        amounts: [{ qualifier: 'line-item', amount: 1202.58 }],
+        countryOfOrigin: 'US',
       },
       {
         lineNumber: '2',
@@ -158,7 +159,7 @@ run('canonical invoice: reading the corpus', () => {
         ...invoicePrice,
         buyerItem: '157871',
         description: 'DIFFERENT WIDGET',
-        amounts: [{ qualifier: 'line-item', amount: 410 }],
+        countryOfOrigin: 'JP',
       },
     ]);
     // The summary's ALC group (SG51) is a charge total; ABG is its reference, it names no C214 code.

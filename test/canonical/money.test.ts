@@ -92,7 +92,7 @@ describe('money: an EDIFACT INVOIC with seller and payee, VAT numbers, terms, in
         unitPrice: 9.5,
         unitPriceQualifier: 'invoice',
         gtin: '4012345000018',
-        amounts: [{ qualifier: 'line-item', amount: 95 }],
+        // MOA 203 95 is 10 × 9.50: implied by the line, so not kept apart (the writers give it back).
         taxes: [{ type: 'vat', percent: 19, amount: 18.05 }],
         parties: [{ role: 'shipTo', id: '5412345000099', idQualifier: 'gln' }],
       },
@@ -115,10 +115,19 @@ describe('money: an EDIFACT INVOIC with seller and payee, VAT numbers, terms, in
       [s.id, ...s.elements.map((e) => (Array.isArray(e) ? e.join(':') : e))].join('+'),
     );
     expect(written).toEqual(
-      expect.arrayContaining(['NAD+SE+5412345000013::9', 'NAD+PE+5400000000001::9', 'QTY+12:10:H87', 'PRI+INV:9.5']),
+      expect.arrayContaining([
+        'NAD+SE+5412345000013::9',
+        'NAD+PE+5400000000001::9',
+        'QTY+12:10:H87',
+        'MOA+203:95',
+        'PRI+INV:9.5',
+      ]),
     );
-    // The line amount (MOA 203) has no place in an 810 IT1 loop: said, not dropped silently.
-    expect(await losses(invoice, 'edifact', tx())).toEqual(expect.arrayContaining(['MOA 203']));
+    // The line amount (MOA 203) has no place in an 810 IT1 loop, but it is IT102 × IT104 and comes back
+    // from it; the qualifiers X12 cannot state are said (edifact-origin.test.ts: an amount of another value).
+    const lost = await losses(invoice, 'edifact', tx());
+    expect(lost).toEqual(expect.arrayContaining(['QTY 12:1', 'PRI INV:1']));
+    expect(lost).not.toContain('MOA 203');
   });
 });
 

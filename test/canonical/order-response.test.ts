@@ -125,10 +125,11 @@ describe('canonical order response: fields the corpus does not exercise', () => 
     expect(edifact).toMatch(/UNH\+1\+ORDRSP:D:96A:UN'\nBGM\+231\+SO-5531\+9\+AC'\nDTM\+137:20240202:102'/);
     expect(edifact.match(/LIN\+[^']*/g)).toEqual([
       'LIN+1+5+04012345000018:EN',
-      'LIN+2+6',
-      'LIN+3+7',
-      'LIN+4+6',
-      'LIN+5',
+      // Without a GTIN the line's item number is in LIN itself, not in an added PIA 5.
+      'LIN+2+6+V-2:SA',
+      'LIN+3+7+B-3:IN',
+      'LIN+4+6+9780000000002:IB',
+      'LIN+5++M-5:MF',
     ]);
     expect(edifact.match(/QTY\+[^']*/g)).toEqual([
       'QTY+21:10:EA',

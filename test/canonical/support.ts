@@ -258,7 +258,10 @@ const DROPS_ITEM = ['role', 'qualifier', 'function', 'channel'];
 /** Fields whose raw code is left out while the rest of their object travels. */
 const DROPS_FIELD = ['idQualifier', 'percentBasis', 'code', 'handling', 'mode', 'type'];
 
-/** What an X12 writer cannot say of what EDIFACT can (x12-charges.ts): SAC needs SAC02, SAC07 its SAC06, TXI an amount or a percent. */
+/**
+ * What an X12 writer cannot say of what EDIFACT can (x12-charges.ts): SAC needs SAC02, SAC07 its SAC06, TXI an amount or a
+ * percent. A package count without a type travels as TD1 PCS (pieces).
+ */
 function x12Only(key: string, v: unknown): unknown {
   if (!Array.isArray(v)) return v;
   if (key === 'charges')
@@ -269,12 +272,6 @@ function x12Only(key: string, v: unknown): unknown {
         const { percent: _p, ...rest } = ch;
         return rest;
       });
-  if (key === 'packaging')
-    return v.map((p: Record<string, unknown>) => {
-      if (p.type !== undefined) return p;
-      const { count: _c, ...rest } = p; // TD102 needs TD101 (C0102)
-      return rest;
-    });
   if (key === 'taxes')
     return v.filter((x: Record<string, unknown>) => x.amount !== undefined || x.percent !== undefined);
   // SCH05/SCH06 are mandatory: a schedule with no date is not written.
@@ -298,15 +295,20 @@ export function portable<D>(doc: D, target?: Standard): D {
     if (Array.isArray(v)) return v.filter((x) => !raw(x)).map((x) => walk(x, false));
     if (v === null || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
+    // A package count of a type no list maps is not written as a count of pieces (TD1 PCS, PAC without C202).
+    const rawType = 'count' in v && RAW.test(String((v as Record<string, unknown>).type ?? ''));
     for (const [k, x] of Object.entries(v)) {
+      if (rawType && k === 'count') continue;
       if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
-      let w = walk(x, false);
+      // A line's notes are MSGs in an 850: no qualifier, so each (of any qualifier) comes back as a general note.
+      let w =
+        target === 'x12' && k === 'notes' && !top && Array.isArray(x)
+          ? x.map((n: unknown) => (typeof n === 'string' ? n : (n as { text: string }).text))
+          : walk(x, false);
       if (k === 'role' && typeof w === 'string') w = crossed(partyRoles, w);
       // A tax of a type the other standard has no code for is not written at all.
       if (k === 'taxes' && Array.isArray(w)) w = w.filter((t: Record<string, unknown>) => t.type !== undefined);
       if (target === 'x12') w = x12Only(k, w);
-      // A line's notes are MSGs in an 850: no qualifier, so only general ones.
-      if (target === 'x12' && k === 'notes' && !top && Array.isArray(w)) w = w.filter((n) => typeof n === 'string');
       if (
         (!top || ['charges', 'taxes', 'carriers', 'packaging', 'equipment'].includes(k)) &&
         Array.isArray(w) &&
@@ -509,6 +511,7 @@ export const fullPurchaseOrder: PurchaseOrder = {
         { qualifier: 'serial-number', value: 'SN-1' },
         { qualifier: 'batch', value: 'L2024-07' },
       ],
+      countryOfOrigin: 'DE',
       references: [{ qualifier: 'contract', value: 'C-L10' }],
       dates: [
         { qualifier: 'ship-not-before', date: '2024-03-09' },
@@ -672,6 +675,7 @@ export function lineDetails(what: { packaging?: boolean; allocations?: boolean }
       packaging: what.packaging === false ? packagingBoth.map(() => []) : packagingBoth,
       allocations: what.allocations === false ? allocationsBoth.map(() => []) : allocationsBoth,
       productIds: productIdsBoth,
+      countryOfOrigin: optional(fc.constantFrom('DE', 'US', 'JP')),
     })
     .map(({ perEach, ...d }) =>
       defined({
@@ -682,6 +686,7 @@ export function lineDetails(what: { packaging?: boolean; allocations?: boolean }
         packaging: d.packaging.length ? d.packaging : undefined,
         allocations: d.allocations.length ? d.allocations : undefined,
         productIds: d.productIds.length ? d.productIds : undefined,
+        countryOfOrigin: d.countryOfOrigin,
       }),
     );
 }

@@ -84,6 +84,18 @@ const PARTNERS = {
     "outbound: { edifact: { syntax: 'UNOA:3' } }",
     'endpoints: { orders: { file: { dir: out/stark } } }',
   ].join('\n'),
+  // Pied Piper's orders go on to Hoff, pinned to level A but asking for transliteration: lower case is sent upper, and said.
+  'partners/pied.yaml': [
+    'id: pied',
+    'identifiers: { x12: [{ qualifier: ZZ, id: PIED }] }',
+    "routes: [{ match: { type: '850' }, format: edifact, partner: hoff, to: orders }]",
+  ].join('\n'),
+  'partners/hoff.yaml': [
+    'id: hoff',
+    "identifiers: { edifact: [{ qualifier: '14', id: '4000001000029' }] }",
+    "outbound: { edifact: { syntax: 'UNOA:3', transliterate: true } }",
+    'endpoints: { orders: { file: { dir: out/hoff } } }',
+  ].join('\n'),
   'partners/edison.yaml': [
     'id: edison',
     "identifiers: { edifact: [{ qualifier: '14', id: '4000001000099' }] }",
@@ -466,6 +478,21 @@ for (const [kind, opts] of [
       const [delivery] = await deliveriesOf(h, carried.id);
       const sent = parseBuffer(await payloadOf(h, delivery.messageId)).interchanges[0];
       expect(sent.syntax).toMatchObject({ charset: 'UNOA', version: '3' });
+    });
+
+    it('EDIFACT to a partner pinned to UNOA with transliterate: the text is sent transliterated, with a located warning event', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'PIED', control: 731, pos: ['PO-731', 'po-732'] }));
+      const [ic] = await interchangesOf(h, id);
+      const [plain, changed] = await transactionsOf(h, ic.id);
+      expect([plain.deliveryStatus, changed.deliveryStatus]).toEqual(['pending', 'pending']);
+      const events = (await h.store.events(id)).filter((e) => e.code === 'EDIGW_TEXT_TRANSLITERATED');
+      expect(events.map((e) => [e.transactionId, e.status])).toEqual([[changed.id, 'warning']]);
+      expect(events[0].detail).toMatch(
+        /route to hoff\/orders: .*segment 2 \(BGM\), element 2: "po-732" written as "PO-732"/,
+      );
+      const [delivery] = await deliveriesOf(h, changed.id);
+      const sent = (await payloadOf(h, delivery.messageId)).toString('latin1');
+      expect(sent).toContain("BGM+220+PO-732+9'");
     });
 
     const withDepartment = ['BEG*00*SA*PO-801**20240102', 'REF*DP*042', 'PO1*1*10*EA*9.5**VP*SKU-1', 'CTT*1'];

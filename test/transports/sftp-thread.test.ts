@@ -10,7 +10,15 @@ import { ed25519KeyPair } from '../../src/ssh-keygen';
 import { GatewayError } from '../../src/errors';
 import type { SftpServerOptions, SftpUser } from '../../src/transports/sftp/server';
 import { startSftpThread } from '../../src/transports/sftp/thread';
-import { describeWithOpenSsh, keygen, sftpBatch, streamHash, writeKnownHosts, type Client } from './sftp/openssh';
+import {
+  describeWithOpenSsh,
+  keygen,
+  sftpBatch,
+  ssh2Writes,
+  streamHash,
+  writeKnownHosts,
+  type Client,
+} from './sftp/openssh';
 
 type IntakeInput = Parameters<SftpServerOptions['intake']>[0];
 interface Logged {
@@ -31,6 +39,7 @@ withOpenSsh('hosted sftp server on its own thread', () => {
   const logged: Logged[] = [];
   let server: { port: number; close(): Promise<void> };
   let acme: Client;
+  let hostPub: string;
   const INLINE = 1024;
 
   const logger = {
@@ -73,7 +82,8 @@ withOpenSsh('hosted sftp server on its own thread', () => {
       },
     });
     const knownHosts = path.join(tmp, 'known_hosts');
-    await writeKnownHosts(knownHosts, server.port, await fs.readFile(`${hostKeyFile}.pub`, 'utf8'));
+    hostPub = await fs.readFile(`${hostKeyFile}.pub`, 'utf8');
+    await writeKnownHosts(knownHosts, server.port, hostPub);
     acme = { port: server.port, user: 'acme', key, knownHosts };
   }, 60_000);
 
@@ -100,14 +110,51 @@ withOpenSsh('hosted sftp server on its own thread', () => {
     expect(r.code).toBe(0);
     const bySize = Object.fromEntries(taken.map((t) => [t.fileName, t]));
     expect(bySize['small.edi']).toMatchObject({ partnerId: 'acme', remotePath: '/inbox/small.edi' });
-    // Small: intake copies it into its commit, so it was not fsynced and no digest is claimed.
+    // Small: intake copies it into its commit, so it was not fsynced and no digest is claimed; its bytes
+    // come along with the rename, exactly as written, so that intake need not read the file back.
     expect(bySize['small.edi'].synced).toBeUndefined();
+    expect(Buffer.from(bySize['small.edi'].content!).equals(await fs.readFile(small))).toBe(true);
+    expect(bySize['large.edi'].content).toBeUndefined();
     expect(bySize['large.edi'].synced).toEqual({ sha256: bySize['large.edi'].sha256, size: INLINE + 1 });
     expect(await fs.readdir(path.join(root, 'acme', 'inbox'))).toEqual([]);
     // The thread's log lines reach the main thread's logger.
     expect(logged.filter((l) => l.message === 'sftp upload taken in').map((l) => l.fields.messageId)).toEqual(
       expect.arrayContaining(['msg-1', 'msg-2']),
     );
+  });
+
+  test('a small upload written out of order, or over itself, comes without bytes: intake reads the file', async () => {
+    const login = { port: acme.port, user: 'acme', privateKey: await fs.readFile(acme.key!), hostPublicKey: hostPub };
+    await ssh2Writes({
+      ...login,
+      remote: '/inbox/backwards-small.edi',
+      writes: [
+        { offset: 4, data: Buffer.from('5678') },
+        { offset: 0, data: Buffer.from('1234') },
+      ],
+    });
+    await ssh2Writes({
+      ...login,
+      remote: '/inbox/over-small.edi',
+      writes: [
+        { offset: 0, data: Buffer.from('aaaa') },
+        { offset: 0, data: Buffer.from('bb') },
+      ],
+    });
+    const in3 = Buffer.from('in order, in three writes');
+    await ssh2Writes({
+      ...login,
+      remote: '/inbox/in-order-small.edi',
+      writes: [
+        { offset: 0, data: in3.subarray(0, 3) },
+        { offset: 3, data: in3.subarray(3, 10) },
+        { offset: 10, data: in3.subarray(10) },
+      ],
+    });
+    const byName = Object.fromEntries(taken.map((t) => [t.fileName, t]));
+    expect(byName['backwards-small.edi'].content).toBeUndefined();
+    expect(byName['over-small.edi'].content).toBeUndefined();
+    expect(Buffer.from(byName['in-order-small.edi'].content!).toString()).toBe(in3.toString());
   });
 
   test('the users are asked of the main thread at every login: an edited partner applies at once', async () => {

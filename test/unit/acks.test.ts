@@ -173,6 +173,17 @@ describe('acknowledgements detail at most N segments per transaction set', () =>
     expect(out.filter((l) => l.startsWith('AK3')).at(-1)).toMatch(/^AK3\*DTM\*102\*/);
   });
 
+  test('an 850 with 150,000 faulty PO1 is read and acknowledged with 100 AK3, not a stack overflow', () => {
+    const po1 = Array.from({ length: 150_000 }, (_, i) => `PO1*${i + 1}*1*ZZZZ*1**UP*012345678905`);
+    const big = parseBuffer(Buffer.from(x12({ transactions: [['BEG*00*SA*PO1**20240102', ...po1, 'CTT*150000']] })), {
+      profiles: builtInProfiles().set,
+    }).interchanges[0];
+    expect(allDiagnostics(big).filter((d) => d.location.segmentId === 'PO1').length).toBeGreaterThanOrEqual(150_000);
+    const out = lines(write(buildAck(big, '997', { controlNumber: 7, now }), { lineBreak: '\n' }));
+    expect(out.filter((l) => l.startsWith('AK3'))).toHaveLength(100);
+    expect(out.find((l) => l.startsWith('AK5'))).toBe('AK5*R*5~');
+  });
+
   test("the cap is the partner's to set (acks.detail), and a 999 and a CONTRL keep to it too", () => {
     const ack = (kind: '997' | '999') =>
       lines(write(buildAck(ic, kind, { controlNumber: 7, now, segmentDetail: 3 }), { lineBreak: '\n' }));

@@ -100,6 +100,16 @@ describe('EDIFACT writer: the syntax level carries the text', () => {
     expect(doc.notes).toEqual(['CAFE "NORD"']);
   });
 
+  test('each value transliteration changes is told, located, with what it was and what is written', () => {
+    const told: string[] = [];
+    fitSyntaxLevel(edifact(order('Łódź Straße', 'PLAIN')), {
+      syntax: 'UNOA:2',
+      transliterate: true,
+      onTransliterated: (c) => told.push(`${c.segmentId} ${c.element}: ${c.reason}`),
+    });
+    expect(told).toEqual(['NAD 4: "Łódź Straße" written as "LODZ STRASSE" (not in UNOA; transliterate: true)']);
+  });
+
   test('transliteration that finds no equivalent still refuses', () => {
     const e = refusal(() => fitSyntaxLevel(edifact(order('Лев')), { syntax: 'UNOC:3', transliterate: true }));
     expect(e.message).toMatch(/'Л' \(U\+041B\) is not in UNOC .*no transliteration/);

@@ -4,6 +4,9 @@ import { builtInProfiles } from '../../src/config/profiles';
 import { checkGenerated } from '../../src/edi/generated-check';
 import { write } from '../../src/edi/write';
 import { x12UnitCodes } from '../../src/edi/x12/unit-codes';
+import { parseBuffer } from '../../src/edi/parse';
+import { buildAck } from '../../src/edi/ack/build';
+import { x12 } from '../helpers/build';
 
 const env = {
   sender: { qualifier: 'ZZ', id: 'US' },
@@ -108,5 +111,19 @@ describe('units: UN/ECE Recommendation 20 ⇄ X12 355', () => {
   test('a too-long code (GBND) is reported once, by the profile, not again by the 355 check', () => {
     const at = checkGenerated(po('GBND'), profiles).errors.filter((d) => d.location.segmentId === 'PO1');
     expect(at).toHaveLength(1);
+  });
+
+  test("a partner's 850 with a unit outside the 355 list (XY) is read with AK4 7 at PO103 and its 997 rejects the set", () => {
+    const file = x12({
+      transactions: [['BEG*00*SA*PO1**20240102', 'PO1*1*10*XY*9.5**VP*SKU-1', 'PO1*2*1*EA*1', 'CTT*2']],
+    });
+    const ic = parseBuffer(Buffer.from(file), { profiles }).interchanges[0];
+    const tx = ic.groups[0].transactions[0];
+    expect(
+      tx.errors.map((d) => [d.location.segment, d.location.segmentId, d.location.element, d.code, d.value]),
+    ).toEqual([[3, 'PO1', 3, '7', 'XY']]);
+    const ack = write(buildAck(ic, '997', { controlNumber: 1, now: env.now }), { lineBreak: '\n' }).toString('utf8');
+    expect(ack).toContain('AK4*3*355*7*XY~');
+    expect(ack).toContain('AK5*R*5~');
   });
 });

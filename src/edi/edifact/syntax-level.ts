@@ -52,6 +52,8 @@ export interface SyntaxChoice {
   transliterate?: boolean;
   /** Without a UNA, level B means other service characters (IS1-IS4); the writer then skips it. */
   una?: boolean;
+  /** Told of each value transliteration changed, with its place: what a translator alters, it says. */
+  onTransliterated?: (change: TextProblem) => void;
 }
 
 /**
@@ -90,7 +92,13 @@ export function fitSyntaxLevel(ic: Interchange, choice: SyntaxChoice = {}): Inte
       if (choice.transliterate) {
         value = transliterate(value, (s) => firstNotCarried(s, level) < 0);
         bad = firstNotCarried(value, level);
-        if (bad < 0) return value;
+        if (bad < 0) {
+          choice.onTransliterated?.({
+            ...at,
+            reason: `${JSON.stringify(v)} written as ${JSON.stringify(value)} (not in ${level}; transliterate: true)`,
+          });
+          return value;
+        }
       }
       problems.push({
         ...at,

@@ -111,7 +111,7 @@ export function compileRule(rule: string): CompiledRule {
   return { kind: rule[0], positions, text: rule, bits, first };
 }
 
-function digitsOnly(v: string, from: number): boolean {
+export function digitsOnly(v: string, from: number): boolean {
   if (from >= v.length) return false;
   for (let i = from; i < v.length; i++) {
     const c = v.charCodeAt(i);
@@ -120,12 +120,12 @@ function digitsOnly(v: string, from: number): boolean {
   return true;
 }
 
-function hasControl(v: string): boolean {
+export function hasControl(v: string): boolean {
   for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) < 0x20) return true;
   return false;
 }
 
-function hasDigit(v: string): boolean {
+export function hasDigit(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
@@ -150,7 +150,7 @@ function digitRun(v: string, i: number): number {
  * Read in one pass, where a regular expression and a second count cost twice as much for every R and
  * n value of every segment.
  */
-function numberDigits(v: string, comma: number, exponent: boolean): number {
+export function numberDigits(v: string, comma: number, exponent: boolean): number {
   const n = v.length;
   let i = v.charCodeAt(0) === 45 ? 1 : 0;
   const whole = digitRun(v, i);
@@ -241,7 +241,7 @@ function describe(f: Finding, name: string, v: string, c: ValueCheck): string {
   }
 }
 
-function present(v: Value | undefined): boolean {
+export function present(v: Value | undefined): boolean {
   if (v === undefined) return false;
   if (typeof v === 'string') return v !== '';
   for (const c of v) if (c !== '') return true;
@@ -524,35 +524,41 @@ function ruleHolds(rule: CompiledRule, mask: number): boolean {
  * findings are built in ruleFindings, only for a rule that fails.
  */
 function checkRule(rule: CompiledRule, seg: Segment, at: SegmentAt, std: Standard, out: Diagnostic[]): void {
+  const mask = ruleFailure(rule, seg.elements);
+  if (mask !== undefined) ruleFindings(rule, mask, seg, at, std, out);
+}
+
+/** Undefined when the syntax note holds over els; else which of its positions are present (bit i for its i-th). */
+export function ruleFailure(rule: CompiledRule, els: Element[]): number | undefined {
   const ps = rule.positions;
   let n = 0;
   let mask = 0;
   for (let i = 0; i < ps.length; i++)
-    if (elementPresent(seg.elements[ps[i]])) {
+    if (elementPresent(els[ps[i]])) {
       n++;
       mask |= 1 << i;
     }
   const first = (mask & 1) !== 0;
   switch (rule.kind) {
     case 'P':
-      if (n === 0 || n === ps.length) return;
+      if (n === 0 || n === ps.length) return undefined;
       break;
     case 'R':
-      if (n > 0) return;
+      if (n > 0) return undefined;
       break;
     case 'E':
-      if (n <= 1) return;
+      if (n <= 1) return undefined;
       break;
     case 'C':
-      if (!first || n === ps.length) return;
+      if (!first || n === ps.length) return undefined;
       break;
     case 'L':
-      if (!first || n > 1) return;
+      if (!first || n > 1) return undefined;
       break;
     default:
-      return;
+      return undefined;
   }
-  ruleFindings(rule, mask, seg, at, std, out);
+  return mask;
 }
 
 /** The findings of a syntax note that failed (mask: which of its positions are present). */

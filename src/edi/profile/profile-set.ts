@@ -2,6 +2,7 @@ import type { Standard } from '../model';
 import { type Profile, type StructureEntry, type Usage, isLoop } from './schema';
 import { type CompiledRule, type ElementCheck, compileElements, compileRule } from './elements';
 import { type NodeBuilder, nodeBuilder } from './segment-node';
+import { type Conforms, compileConforms } from './conforms';
 
 /** A profile position ready for matching: what the tree builder walks. */
 export interface CompiledSegment {
@@ -16,6 +17,8 @@ export interface CompiledSegment {
   rules: CompiledRule[];
   /** The tree form of a segment placed here (keys from `checks`), compiled once. */
   node: NodeBuilder;
+  /** Whether a segment placed here has nothing for `checkElements` to find (checks and rules), compiled once. */
+  conforms: Conforms;
 }
 
 export interface CompiledLoop {
@@ -65,6 +68,7 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
       ? Object.entries(e.match).map(([id, codes]): [number, Set<string>] => [Number(id.slice(-2)) - 1, new Set(codes)])
       : undefined;
     const checks = compileElements(e.segment, elements);
+    const rules = (e.rules ?? def?.rules ?? []).map(compileRule);
     return {
       kind: 'segment',
       id: e.segment,
@@ -73,7 +77,8 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
       max,
       checks,
       node: nodeBuilder(checks.map((c) => c.key)),
-      rules: (e.rules ?? def?.rules ?? []).map(compileRule),
+      rules,
+      conforms: compileConforms(checks, rules),
       ...(match ? { match } : {}),
     };
   });

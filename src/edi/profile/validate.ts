@@ -292,9 +292,11 @@ export function validateTransaction(
   for (let idx = 0; idx < segments.length; idx++) {
     const def = segDefs[idx];
     if (!def) continue;
+    const seg = segments[idx];
+    if (def.conforms(seg.elements)) continue;
     where.segment = idx + 1;
     where.loop = segLoops[idx];
-    checkElements(segments[idx], def.checks, def.rules, where, std, out);
+    checkElements(seg, def.checks, def.rules, where, std, out);
   }
   return { tree: b.root, diagnostics: out };
 }

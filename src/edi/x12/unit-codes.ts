@@ -1,3 +1,6 @@
+import type { Diagnostic, Element, Location, Transaction } from '../model';
+import { components } from '../model';
+
 /**
  * X12 data element 355 (unit or basis for measurement code): the codes a receiver's translator accepts
  * in PO103, IT103, SN103, PO403, SDQ01, CTP05, SAC09, TD108 and the other places a unit goes. Data, from
@@ -69,3 +72,51 @@ export const x12UnitPositions: Readonly<Record<string, ReadonlyArray<readonly [e
     MEA: [[4, 1]],
     IT3: [[2]],
   };
+
+function unitAt(e: Element | undefined, component: number | undefined): string {
+  return components(e)[(component ?? 1) - 1] ?? '';
+}
+
+/**
+ * X12 355 units that are not in the version's code list, in a set read or written. The profiles leave
+ * 355 open (it is long and grows with each release), so a Rec 20 unit with no X12 counterpart (`XY`)
+ * would pass a two-character check: every place a unit goes is read against the list itself, in what
+ * partners send (AK4 7, as a translator that knows the list answers) as in what we generate. A place
+ * already found at fault (`found`: a four-character `GBND` is too long) is not reported twice.
+ */
+export function unknownUnits(tx: Transaction, location: Location, found: readonly Diagnostic[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const codes = x12UnitCodes(tx.version);
+  const first = tx.segments[0]?.id === 'ST' ? 1 : 2;
+  let seen: Set<string> | undefined;
+  tx.segments.forEach((s, i) => {
+    const places = x12UnitPositions[s.id];
+    if (!places) return;
+    for (const [element, component] of places) {
+      const value = unitAt(s.elements[element - 1], component);
+      if (!value || codes.has(value)) continue;
+      const segment = i + first;
+      seen ??= new Set(found.map((d) => `${d.location.segment}/${d.location.element}`));
+      if (seen.has(`${segment}/${element}`)) continue;
+      const at = `${s.id}${String(element).padStart(2, '0')}${component ? `-${component}` : ''}`;
+      out.push({
+        severity: 'error',
+        level: 'element',
+        code: '7',
+        message: `${at} ${JSON.stringify(value)} is no X12 ${tx.version} unit code (355)`,
+        location: {
+          ...location,
+          transaction: tx.controlNumber,
+          offset: s.offset,
+          segment,
+          segmentId: s.id,
+          element,
+          ...(component ? { component } : {}),
+        },
+        value,
+        elementRef: '355',
+      });
+    }
+  });
+  return out;
+}

@@ -211,6 +211,51 @@ function openContentInfo(bytes: Buffer, what: string): { type: string; content: 
   return { type: der.readOid(type, what), content: inner };
 }
 
+const ENVELOPED_DATA_OID = Buffer.from('06092a864886f70d010703', 'hex');
+const SEQUENCE = 0x30;
+const SET = 0x31;
+const CONTEXT_0 = 0xa0;
+const CONTEXT_0_PRIMITIVE = 0x80;
+
+/**
+ * An EnvelopedData opened with its ciphertext left where it lies, for the form most senders make: DER
+ * with the encrypted content as one primitive string. forge parses binary strings, so through
+ * openContentInfo a 1 MiB message became a 1 MiB string and its ciphertext a Buffer again: two copies
+ * of the body and their garbage, for every large message. Only the small parts (version, recipients,
+ * algorithm) go through forge here; the EncryptedContentInfo handed on lacks its third element, which
+ * comes back as `ciphertext`, a view of `bytes`. Anything else (BER indefinite lengths, a constructed
+ * string, AuthEnvelopedData, a malformed message) gives undefined and takes the general path.
+ */
+export function envelopedInPlace(bytes: Buffer): { type: string; content: der.Asn1; ciphertext: Buffer } | undefined {
+  try {
+    const info = der.spanAt(bytes, 0, bytes.length);
+    if (!info || info.tag !== SEQUENCE || info.end !== bytes.length) return undefined;
+    const [oid, explicit, ...rest] = der.childSpans(bytes, info) ?? [];
+    if (!explicit || rest.length || explicit.tag !== CONTEXT_0) return undefined;
+    if (!bytes.subarray(oid.start, oid.end).equals(ENVELOPED_DATA_OID)) return undefined;
+    const [enveloped, ...more] = der.childSpans(bytes, explicit) ?? [];
+    if (!enveloped || more.length || enveloped.tag !== SEQUENCE) return undefined;
+    const fields = der.childSpans(bytes, enveloped);
+    const e = fields?.findIndex((s) => s.tag === SET) ?? -1;
+    const eciSpan = fields?.[e + 1];
+    if (!fields || e < 0 || eciSpan?.tag !== SEQUENCE) return undefined;
+    const eci = der.childSpans(bytes, eciSpan);
+    if (!eci || eci.length < 2 || eci.length > 3) return undefined;
+    const encrypted = eci[2];
+    if (encrypted && encrypted.tag !== CONTEXT_0_PRIMITIVE) return undefined;
+    const children = fields.map((s, i) =>
+      i === e + 1 ? der.seq([der.decodeSpan(bytes, eci[0]), der.decodeSpan(bytes, eci[1])]) : der.decodeSpan(bytes, s),
+    );
+    return {
+      type: OID.envelopedData,
+      content: der.seq(children),
+      ciphertext: encrypted ? bytes.subarray(encrypted.contentStart, encrypted.end) : Buffer.alloc(0),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a DER ContentInfo holds, for bodies whose Content-Type lacks or misstates smime-type. */
 export function cmsKind(bytes: Buffer): CmsKind | undefined {
   try {
@@ -644,7 +689,8 @@ export function decrypt(bytes: Buffer, keys: readonly DecryptionKey[]): DecryptR
     recipients: KeyTrans[];
   };
   try {
-    const { type, content } = openContentInfo(bytes, 'ContentInfo');
+    const inPlace = envelopedInPlace(bytes);
+    const { type, content } = inPlace ?? openContentInfo(bytes, 'ContentInfo');
     const auth = type === OID.authEnvelopedData;
     if (type !== OID.envelopedData && !auth) throw new Error(`a ${kindByOid.get(type) ?? type}, not enveloped-data`);
     const f = der.children(content, 'EnvelopedData');
@@ -660,7 +706,9 @@ export function decrypt(bytes: Buffer, keys: readonly DecryptionKey[]): DecryptR
     if (!cipher) throw new Error(`content cipher ${alg.oid} is not supported`);
     const spec = cipherSpecs[cipher];
     if (spec.gcm !== auth) throw new Error(`${cipher} in ${auth ? 'AuthEnvelopedData' : 'EnvelopedData'}`);
-    const ciphertext = der.is(eci[2], Class.CONTEXT, 0) ? der.readBytes(eci[2], 'encryptedContent') : Buffer.alloc(0);
+    const ciphertext =
+      inPlace?.ciphertext ??
+      (der.is(eci[2], Class.CONTEXT, 0) ? der.readBytes(eci[2], 'encryptedContent') : Buffer.alloc(0));
     let tag: Buffer | undefined;
     if (auth) {
       if (der.is(f[i], Class.CONTEXT, 1)) throw new Error('authenticated attributes are not supported');

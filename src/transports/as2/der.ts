@@ -122,6 +122,53 @@ export function readBytes(node: Asn1 | undefined, what: string): Buffer {
   return Buffer.concat(node.value.map((c) => readBytes(c, what)));
 }
 
+/** One definite-length element located in a Buffer: its identifier octet and where its content lies. */
+export interface Span {
+  tag: number;
+  start: number;
+  contentStart: number;
+  end: number;
+}
+
+/**
+ * The element at `at`, read in place and strictly (it must end by `limit`), or undefined for what
+ * only the general parser reads: a BER indefinite length or a multi-octet tag number.
+ */
+export function spanAt(b: Buffer, at: number, limit: number): Span | undefined {
+  if (at + 2 > limit) throw new DerError('truncated element');
+  const tag = b[at];
+  if ((tag & 0x1f) === 0x1f) return undefined;
+  let len = b[at + 1];
+  let p = at + 2;
+  if (len === 0x80) return undefined;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n > 4 || p + n > limit) throw new DerError('bad length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[p + i];
+    p += n;
+  }
+  if (len > limit - p) throw new DerError('truncated element');
+  return { tag, start: at, contentStart: p, end: p + len };
+}
+
+/** The elements that make up a constructed element's content, exactly (undefined as for spanAt). */
+export function childSpans(b: Buffer, parent: Span): Span[] | undefined {
+  const out: Span[] = [];
+  for (let at = parent.contentStart; at < parent.end;) {
+    const s = spanAt(b, at, parent.end);
+    if (!s) return undefined;
+    out.push(s);
+    at = s.end;
+  }
+  return out;
+}
+
+/** decode() of one located element. */
+export function decodeSpan(b: Buffer, s: Span): Asn1 {
+  return decode(b.subarray(s.start, s.end));
+}
+
 export function readOctets(node: Asn1 | undefined, what: string): Buffer {
   if (!node || node.tagClass !== Class.UNIVERSAL || node.type !== Tag.OCTETSTRING)
     throw new DerError(`${what}: expected an OCTET STRING`);

@@ -24,7 +24,7 @@ import { LoginLimiter } from '../../login-limiter';
 import { authorizedKeys, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from '../../password-hash';
 import { AREAS, isSafeFolderName, type Area } from './paths';
-import { SftpSession, type Home, type IntakeRequest, type Shared, type SftpLogger } from './session';
+import { Digests, SftpSession, type Home, type IntakeRequest, type Shared, type SftpLogger } from './session';
 
 export type { SftpUser } from './auth';
 export { hashPassword, verifyPassword } from '../../password-hash';
@@ -187,7 +187,7 @@ class HostedSftp {
       takingIn: new Set(),
       writing: new Set(),
       intakes: new Set(),
-      digests: new Map(),
+      digests: new Digests(),
       closing: false,
     };
     this.ssh = new Server({ hostKeys: [o.hostKey], ident: 'edi-gateway', algorithms: ALGORITHMS });

@@ -27,16 +27,47 @@ export interface IntakeRequest {
   remotePath: string;
   /** Set when the upload was hashed as it arrived and fsynced at its close: intake need not read it again. */
   synced?: Digest;
+  /**
+   * A small upload's bytes, exactly as its WRITEs put them on disk, in order from offset 0: intake takes
+   * them into its commit instead of reading the file back (three opens, reads and closes on the main
+   * thread). Not fsynced: the commit that records them makes them durable.
+   */
+  content?: Uint8Array;
 }
 
 /** An upload's sha256 and size, computed from its WRITEs as they arrived. */
 export interface Digest {
   sha256: string;
   size: number;
+  /** A small upload's bytes (see IntakeRequest.content); without them, a digest is of an fsynced file. */
+  content?: Uint8Array;
 }
 
 /** Closed uploads under a temporary name kept with their digest, waiting for the rename that takes them in. */
 const MAX_DIGESTS = 10_000;
+/** Uploads up to this size are kept in memory as they arrive, to be handed to intake whole (IntakeRequest.content). */
+const KEEP_UP_TO = 64 * 1024;
+/**
+ * Bytes of closed uploads kept for their rename, across the server. A client that closes many `.part`
+ * files and renames none would otherwise pin them all; past this, intake reads the file back as before.
+ */
+const MAX_KEPT_BYTES = 32 * 1024 ** 2;
+
+/** Closed uploads by disk path, with a count of the content they keep (see MAX_KEPT_BYTES). */
+export class Digests extends Map<string, Digest> {
+  kept = 0;
+
+  override set(key: string, value: Digest): this {
+    this.delete(key);
+    this.kept += value.content?.length ?? 0;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.kept -= this.get(key)?.content?.length ?? 0;
+    return super.delete(key);
+  }
+}
 
 /** What every session of one server shares: the rules, and who is doing what to which file. */
 export interface Shared {
@@ -53,10 +84,11 @@ export interface Shared {
   /** Intakes in flight, so that close() can let them finish and answer. */
   intakes: Set<Promise<unknown>>;
   /**
-   * Digests of closed, fsynced uploads by disk path (a `.part` waiting for its rename). Dropped when
-   * anything else touches the path; a stale or missing one only means intake reads the file itself.
+   * Digests of closed uploads by disk path (a `.part` waiting for its rename): of a large one fsynced,
+   * or a small one's bytes. Dropped when anything else touches the path; a stale or missing one only
+   * means intake reads the file itself.
    */
-  digests: Map<string, Digest>;
+  digests: Digests;
   closing: boolean;
 }
 
@@ -85,6 +117,8 @@ interface WriteHandle {
   hash?: Hash;
   /** The offset the next in-order WRITE starts at. */
   hashed: number;
+  /** Copies of the in-order WRITEs while the upload is at most KEEP_UP_TO (and inlineUpTo) bytes. */
+  kept?: Buffer[];
   /** Set on the first failed or refused WRITE: the upload is void, its partial file removed. */
   failed?: string;
   discarded?: Promise<void>;
@@ -395,7 +429,7 @@ export class SftpSession {
       writes: new Set(),
       bytes: stat.size,
       hashed: 0,
-      ...(stat.size === 0 ? { hash: createHash('sha256') } : {}),
+      ...(stat.size === 0 ? { hash: createHash('sha256'), ...(this.keepUpTo() > 0 ? { kept: [] } : {}) } : {}),
     };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
@@ -437,8 +471,12 @@ export class SftpSession {
       if (offset === h.hashed) {
         h.hash.update(data);
         h.hashed = end;
+        // A copy: the disk write holds `data` only until it is done.
+        if (h.kept && end <= this.keepUpTo()) h.kept.push(Buffer.from(data));
+        else h.kept = undefined;
       } else {
         h.hash = undefined;
+        h.kept = undefined;
       }
     }
     this.link.inflight(data.length);
@@ -508,6 +546,8 @@ export class SftpSession {
       if (h.hash && h.hashed === h.bytes && h.bytes > this.shared.inlineUpTo) {
         await h.fh.sync();
         digest = { sha256: h.hash.digest('hex'), size: h.bytes };
+      } else if (h.hash && h.kept && h.hashed === h.bytes) {
+        digest = { sha256: h.hash.digest('hex'), size: h.bytes, content: joined(h.kept, h.bytes) };
       }
       await h.fh.close();
     } catch (err) {
@@ -527,8 +567,14 @@ export class SftpSession {
   private remember(disk: string, digest: Digest): void {
     const { digests } = this.shared;
     digests.delete(disk);
+    // Forgetting a small upload's bytes only costs intake a read of the file.
+    if (digest.content && digests.kept + digest.content.length > MAX_KEPT_BYTES) return;
     if (digests.size >= MAX_DIGESTS) digests.delete(digests.keys().next().value!);
     digests.set(disk, digest);
+  }
+
+  private keepUpTo(): number {
+    return Math.min(this.shared.inlineUpTo, KEEP_UP_TO);
   }
 
   /**
@@ -553,7 +599,11 @@ export class SftpSession {
       path: source,
       fileName,
       remotePath: final.virtual,
-      ...(synced ? { synced } : {}),
+      ...(synced?.content
+        ? { content: synced.content }
+        : synced
+          ? { synced: { sha256: synced.sha256, size: synced.size } }
+          : {}),
     });
     this.shared.intakes.add(work);
     try {
@@ -765,6 +815,14 @@ export class SftpSession {
         if (k.startsWith(source + path.sep)) this.shared.digests.delete(k);
     return [STATUS_CODE.OK];
   }
+}
+
+/** One buffer of its own (not a slice of Node's pool), so that it crosses to the main thread alone. */
+function joined(chunks: Buffer[], size: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const c of chunks) at += c.copy(out, at);
+  return out;
 }
 
 function exists(p: string): boolean {

@@ -11,6 +11,7 @@ import {
   decompress,
   decrypt,
   encrypt,
+  envelopedInPlace,
   loadCertificate,
   loadCertificates,
   loadPrivateKey,
@@ -115,6 +116,27 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
       ]).content,
     ).toEqual(content);
     expect(decrypt(onlyB, [{ key: b.key }]).content).toEqual(content);
+  });
+
+  test('a DER message is opened in place: its ciphertext is a view of the body, not a copy; BER takes the general path', () => {
+    const big = Buffer.alloc(300 * 1024, 'ISA*00*~');
+    const message = encrypt(big, { certificates: [a.certificate], cipher: 'aes256-cbc' });
+    const opened = envelopedInPlace(message)!;
+    expect(opened.ciphertext.buffer).toBe(message.buffer);
+    // The ciphertext ends the DER: a view of its last bytes, one to three AES blocks longer than the content.
+    expect(opened.ciphertext.byteOffset + opened.ciphertext.length).toBe(message.byteOffset + message.length);
+    expect(opened.ciphertext.length - big.length).toBeGreaterThan(0);
+    expect(opened.ciphertext.length - big.length).toBeLessThanOrEqual(16);
+    expect(decrypt(message, [{ key: a.key, certificate: a.certificate }]).content.equals(big)).toBe(true);
+    // The same message with BER's indefinite length on its outer SEQUENCE, as streaming senders write it.
+    const lengthOctets = message[1] & 0x7f;
+    const ber = Buffer.concat([Buffer.from([0x30, 0x80]), message.subarray(2 + lengthOctets), Buffer.from([0, 0])]);
+    expect(envelopedInPlace(ber)).toBeUndefined();
+    expect(decrypt(ber, [{ key: a.key, certificate: a.certificate }]).content.equals(big)).toBe(true);
+    // Signed data is no EnvelopedData, whatever its form.
+    expect(envelopedInPlace(signDetached(content, { key: a.key, certificate: a.certificate, digest: 'sha256' }))).toBe(
+      undefined,
+    );
   });
 
   test('the wrong key, garbage and truncation all end in the same decryption-failed error', () => {
