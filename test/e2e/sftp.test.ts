@@ -7,6 +7,7 @@ import path from 'node:path';
 import { haveOpenSsh, keygen, output, sftpBatch, writeKnownHosts, type Client } from '../transports/sftp/openssh';
 import { cli, eventually, freePort, GatewayProcess, scratch, type Scratch, x12Order } from './gateway';
 import { parseBuffer } from '../../src/edi/parse';
+import { isIgnoredName } from '../../src/transports/file/names';
 import { describeNeeding } from '../helpers/requirements';
 import { sample } from '../helpers/prometheus';
 
@@ -81,8 +82,9 @@ describeNeeding(
       const ack = await eventually(
         'the 997 in the outbox',
         async () =>
-          (await fs.readdir(path.join(s.dir, 'data/sftp/acme/outbox')).catch((): string[] => [])).find((n) =>
-            n.includes('997'),
+          // Not the sender's hidden temp file (`.name.hex.tmp`): it is renamed away as the 997 is published.
+          (await fs.readdir(path.join(s.dir, 'data/sftp/acme/outbox')).catch((): string[] => [])).find(
+            (n) => n.includes('997') && !isIgnoredName(n),
           ),
         30_000,
       );
