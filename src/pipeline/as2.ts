@@ -555,7 +555,13 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           fileName: i.fileName ?? null,
           as2MessageId: i.as2MessageId,
           as2From: i.as2From,
-          mdn: i.receipt && { entity: i.receipt.mdn, disposition: i.receipt.disposition, mic: i.receipt.mic ?? null },
+          ...(i.sha256 ? { sha256: i.sha256 } : {}),
+          mdn: i.receipt && {
+            entity: i.receipt.mdn,
+            disposition: i.receipt.disposition,
+            mic: i.receipt.mic ?? null,
+            ...(i.receipt.mdnSha256 ? { sha256: i.receipt.mdnSha256 } : {}),
+          },
         });
         if (r.duplicate) {
           ctx.meter?.messageReceived({ transport: 'as2', partner: i.partnerId, outcome: 'duplicate' });
@@ -568,7 +574,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       recordMdn: async (messageId, rec) => {
         // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.
         const mdnQueued = await store.grouped(async (m) => {
-          const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
+          const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn, rec.mdnSha256) : null;
           await store.recordMdn(m, messageId, {
             mdnDisposition: rec.disposition.slice(0, 255),
             mic: rec.mic ?? null,
