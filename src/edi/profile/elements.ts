@@ -461,8 +461,8 @@ export function checkElements(
             continue;
           }
           const f = valueFinding(cv, cd);
-          if (f) valueOk = false;
-          if (f)
+          if (f) {
+            valueOk = false;
             pushFinding(
               out,
               std,
@@ -472,6 +472,7 @@ export function checkElements(
               cv,
               cd.ref,
             );
+          }
         }
         if (c.dateFormat && valueOk) dateFinding(out, std, c, c.dateFormat, v, at, seg, i, rep);
       } else if (typeof v !== 'string') {
