@@ -50,6 +50,18 @@ function value(c: ValueCheck): string {
   const r = rnd();
   if (r < 0.15) return pick(junk);
   if (c.codes && r < 0.7) return pick([...c.codes]);
+  // A C507 date and its format code: fitting and unfitting pairs (month 14, 2460, a period ending first).
+  if (c.ref === '2380' && r < 0.8)
+    return pick([
+      '20240229',
+      '20230229',
+      '20261401',
+      '202405171230',
+      '202405172460',
+      '20240101-20240131',
+      '20240131-20240101',
+    ]);
+  if (c.ref === '2379' && r < 0.8) return pick(['102', '203', '204', '718', '101', '201', '']);
   const len = Math.max(1, Math.min(c.max === Infinity ? 6 : c.max, c.min + Math.floor(rnd() * 4)));
   switch (c.kind) {
     case Kind.Date:

@@ -1,6 +1,7 @@
 import type { Element } from '../model';
 import { validDate, validDate6, validTime } from '../x12/dates';
 import { gs1CheckDigitValid } from '../gs1';
+import { dateFits } from './date-format';
 import {
   type CompiledRule,
   type ElementCheck,
@@ -36,6 +37,7 @@ const helpers = {
   validDate6,
   validTime,
   gs1: gs1CheckDigitValid,
+  dateFits,
   present,
   elementPresent,
   ruleFailure,
@@ -113,6 +115,13 @@ function elementSource(c: ElementCheck, i: number, sets: Array<Set<string>>): st
     const test = d.mandatory ? `x === ''${bad ? ` || ${bad}` : ''}` : bad ? `x !== '' && (${bad})` : '';
     if (test) lines.push(`    x = e.length > ${k} ? e[${k}] : '';`, `    if (${test}) return false;`);
   });
+  const df = c.dateFormat;
+  if (df) {
+    lines.push(
+      `    x = e.length > ${df.value} ? e[${df.value}] : '';`,
+      `    if (x !== '' && !h.dateFits(x, e.length > ${df.format} ? e[${df.format}] : '')) return false;`,
+    );
+  }
   // All components empty (absent: wrong only where required), or repeats: checkElements tells which.
   lines.push(`  } else ${c.mandatory ? 'return false;' : 'if (!Array.isArray(e)) return false;'}`);
   return lines;

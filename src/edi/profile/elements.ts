@@ -5,6 +5,7 @@ import type { ComponentDef, ElementDef, Usage } from './schema';
 import { type Finding, codeFor } from './codes';
 import { validDate, validDate6, validTime } from '../x12/dates';
 import { gs1CheckDigitValid } from '../gs1';
+import { dateFits, datePicture } from './date-format';
 
 /**
  * Element checks compiled once per profile position, so that checking a conforming segment builds
@@ -40,6 +41,11 @@ export interface ElementCheck extends ValueCheck {
   usage: Usage;
   repeat: number;
   composite: ValueCheck[] | undefined;
+  /**
+   * Where a composite carries a date and its format code (EDIFACT C507: 2380 and 2379), their
+   * 0-based component positions: the date is then checked against the format the code names.
+   */
+  dateFormat?: { value: number; format: number };
 }
 
 export interface CompiledRule {
@@ -93,6 +99,14 @@ function valueCheck(d: ComponentDef | ElementDef, parentRef?: string): ValueChec
   };
 }
 
+/** The components of a date and its format code in a composite (by their refs 2380 and 2379), if it has both. */
+function dateFormatOf(d: ElementDef): { value: number; format: number } | undefined {
+  const refs = d.composite?.map((c) => c.ref) ?? [];
+  const value = refs.indexOf('2380');
+  const format = refs.indexOf('2379');
+  return value >= 0 && format >= 0 ? { value, format } : undefined;
+}
+
 export function compileElements(segmentId: string, defs: ElementDef[]): ElementCheck[] {
   return defs.map((d, i) => ({
     ...valueCheck(d),
@@ -100,6 +114,7 @@ export function compileElements(segmentId: string, defs: ElementDef[]): ElementC
     usage: d.usage,
     repeat: d.repeat,
     composite: d.composite?.map((c) => valueCheck(c, d.ref)),
+    dateFormat: dateFormatOf(d),
   }));
 }
 
@@ -428,6 +443,7 @@ export function checkElements(
           }
         }
         const any = present(v);
+        let valueOk = true;
         for (let k = 0; k < defs.length; k++) {
           const cv = component(v, k) ?? '';
           const cd = defs[k];
@@ -445,7 +461,8 @@ export function checkElements(
             continue;
           }
           const f = valueFinding(cv, cd);
-          if (f)
+          if (f) {
+            valueOk = false;
             pushFinding(
               out,
               std,
@@ -455,7 +472,9 @@ export function checkElements(
               cv,
               cd.ref,
             );
+          }
         }
+        if (c.dateFormat && valueOk) dateFinding(out, std, c, c.dateFormat, v, at, seg, i, rep);
       } else if (typeof v !== 'string') {
         let extra = false;
         for (let k = 1; k < v.length; k++) if (v[k] !== '') extra = true;
@@ -496,6 +515,36 @@ export function checkElements(
     const rule = rules[r];
     if (rule.bits < 0 || !ruleHolds(rule, mask)) checkRule(rule, seg, at, std, out);
   }
+}
+
+/** A date (2380) that does not fit its format code (2379), found once each component has passed its own checks. */
+function dateFinding(
+  out: Diagnostic[],
+  std: Standard,
+  c: ElementCheck,
+  df: { value: number; format: number },
+  v: Value,
+  at: SegmentAt,
+  seg: Segment,
+  i: number,
+  rep: number | undefined,
+): void {
+  const date = component(v, df.value) ?? '';
+  const format = component(v, df.format) ?? '';
+  if (date === '' || dateFits(date, format)) return;
+  const picture = datePicture(format) ?? 'CCYYMMDD, CCYYMMDDHHMM or CCYYMMDDHHMMSS';
+  const code = format === '' ? 'no format code' : `format ${format}`;
+  const name = componentName(c.key, df.value);
+  const q = JSON.stringify(date.length > 40 ? date.slice(0, 40) + '…' : date);
+  pushFinding(
+    out,
+    std,
+    'invalid-date',
+    `${name} ${q} is not a valid date for ${code} (${picture})`,
+    locate(at, seg, i + 1, df.value + 1, rep),
+    date,
+    c.composite?.[df.value]?.ref,
+  );
 }
 
 /** Whether a syntax note with a mask holds, given the segment's presence mask: checkRule's test in bits. */

@@ -19,7 +19,7 @@ export function x12DateTime(date: string, time: string): string {
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The number written by the ASCII digits s[from..to), or -1 when one is not a digit. */
-function digitsAt(s: string, from: number, to: number): number {
+export function digitsAt(s: string, from: number, to: number): number {
   let n = 0;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i) - 48;
@@ -29,7 +29,7 @@ function digitsAt(s: string, from: number, to: number): number {
   return n;
 }
 
-function validYmd(y: number, m: number, d: number): boolean {
+export function validYmd(y: number, m: number, d: number): boolean {
   if (y < 0 || m < 1 || m > 12 || d < 1) return false;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   return d <= (m === 2 && leap ? 29 : DAYS[m - 1]);
