@@ -378,6 +378,31 @@ export async function runMdnJob(ctx: PipelineContext, job: Job): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The listener
 
+/** How long a partner's AS2 policy is served before its certificate files are looked at again. */
+export const POLICY_RECHECK_MS = 1000;
+
+/**
+ * Each partner's AS2 policy, built once and not per message (which cost a `stat` of each certificate
+ * file and a new certificate list every time). Kept by the partner object itself: a reload of the
+ * partners folder makes new ones, so an edited partner file is never answered with the policy of
+ * the old one. A certificate file replaced in place is picked up within `recheckMs`, when the files
+ * are looked at again (certificatesIn reads one again only when its size or mtime changed).
+ */
+export function as2Policies(
+  ctx: PipelineContext,
+  recheckMs = POLICY_RECHECK_MS,
+): (partner: LoadedPartner) => As2PartnerPolicy {
+  const built = new WeakMap<LoadedPartner, { policy: As2PartnerPolicy; at: number }>();
+  return (partner) => {
+    const now = performance.now();
+    const hit = built.get(partner);
+    if (hit && now - hit.at < recheckMs) return hit.policy;
+    const policy = policyOf(ctx, partner);
+    built.set(partner, { policy, at: now });
+    return policy;
+  };
+}
+
 function policyOf(ctx: PipelineContext, partner: LoadedPartner): As2PartnerPolicy {
   // A partner without inbound.as2 gets the schema's defaults: signed and encrypted, both required.
   const rules = partner.inbound?.as2 ?? { signed: 'required', encrypted: 'required' };
@@ -533,6 +558,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
     );
   }
 
+  const policy = as2Policies(ctx);
   const server: As2Server = await startAs2Server({
     port: config.as2.port,
     path: config.as2.path,
@@ -545,7 +571,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       clock: ctx.clock,
       partner: (as2From) => {
         const p = ctx.partners.identify({ standard: 'as2', id: as2From });
-        return p ? policyOf(ctx, p) : undefined;
+        return p ? policy(p) : undefined;
       },
       intake: async (i) => {
         const r = await intake(ctx, {
@@ -555,7 +581,13 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
           fileName: i.fileName ?? null,
           as2MessageId: i.as2MessageId,
           as2From: i.as2From,
-          mdn: i.receipt && { entity: i.receipt.mdn, disposition: i.receipt.disposition, mic: i.receipt.mic ?? null },
+          ...(i.sha256 ? { sha256: i.sha256 } : {}),
+          mdn: i.receipt && {
+            entity: i.receipt.mdn,
+            disposition: i.receipt.disposition,
+            mic: i.receipt.mic ?? null,
+            ...(i.receipt.mdnSha256 ? { sha256: i.receipt.mdnSha256 } : {}),
+          },
         });
         if (r.duplicate) {
           ctx.meter?.messageReceived({ transport: 'as2', partner: i.partnerId, outcome: 'duplicate' });
@@ -568,7 +600,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
       recordMdn: async (messageId, rec) => {
         // Grouped with the receipts and MDNs of other messages in flight: the partner waits for this commit.
         const mdnQueued = await store.grouped(async (m) => {
-          const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn) : null;
+          const mdnSha256 = rec.mdn ? await store.putPayload(m, rec.mdn, rec.mdnSha256) : null;
           await store.recordMdn(m, messageId, {
             mdnDisposition: rec.disposition.slice(0, 255),
             mic: rec.mic ?? null,

@@ -14,8 +14,10 @@ export interface IntakeRequest {
   remotePath?: string | null;
   as2MessageId?: string | null;
   as2From?: string | null;
+  /** The bytes' sha256 when the transport has it already (Store ReceiveInput.sha256). */
+  sha256?: string;
   /** An AS2 receipt known before intake, recorded in the receipt's commit (Store ReceiveInput.mdn). */
-  mdn?: { entity?: Buffer; disposition: string; mic: string | null };
+  mdn?: { entity?: Buffer; disposition: string; mic: string | null; sha256?: string };
 }
 
 export interface Intaken {

@@ -116,6 +116,11 @@ export interface ReceiveInput {
   remotePath?: string | null;
   as2MessageId?: string | null;
   as2From?: string | null;
+  /**
+   * The bytes' sha256 (hex), when the caller has it already (the AS2 crypto thread hashes the payload
+   * it unwraps, off the event loop). It names the payload: the caller vouches that it is the bytes'.
+   */
+  sha256?: string;
   /** The job to enqueue in the same transaction (default: `process`); null for none. */
   job?: string | null;
   status?: string;
@@ -123,7 +128,7 @@ export interface ReceiveInput {
    * The receipt an AS2 message will be answered with, recorded in the receipt's own commit: the MDN is
    * known before intake, and a second commit for it would make the partner wait for a second sync.
    */
-  mdn?: { entity?: Buffer; disposition: string; mic: string | null };
+  mdn?: { entity?: Buffer; disposition: string; mic: string | null; sha256?: string };
 }
 
 /** The part of better-sqlite3's connection the WAL sync reads. */
@@ -485,7 +490,7 @@ export class Store {
    * first message (RFC 4130 §5.5: answer again, process once).
    */
   async receive(input: ReceiveInput): Promise<Received> {
-    const hash = sha256(input.bytes);
+    const hash = input.sha256 ?? sha256(input.bytes);
     if (this.inFile(input.bytes.length)) await this.files!.putAsync(input.bytes, hash);
     return this.commitReceipt(input, this.newMessage(input, hash, input.bytes.length));
   }
@@ -748,7 +753,7 @@ export class Store {
         `UPDATE ${quote(this.driver, 'payload')} SET data = ?, storage = ?, purgedAt = NULL, createdAt = ? WHERE sha256 = ? AND purgedAt IS NOT NULL`,
         [data, inFile ? 'file' : 'database', sqlDate(this.driver, message.receivedAt), message.sha256],
       );
-    if (input.mdn?.entity) message.mdnSha256 = await this.putPayload(m, input.mdn.entity);
+    if (input.mdn?.entity) message.mdnSha256 = await this.putPayload(m, input.mdn.entity, input.mdn.sha256);
     await insertOne(m, this.driver, 'message', this.messageRow(message));
     const eventId = await this.event(
       {
@@ -766,10 +771,11 @@ export class Store {
 
   /**
    * Stores bytes we produced (an ack, a mapped document) inside the caller's transaction: the file is
-   * durable before the transaction commits, the row commits with it. Returns the sha256.
+   * durable before the transaction commits, the row commits with it. Returns the sha256 (`hash`, when
+   * the caller has it already and vouches for it).
    */
-  async putPayload(m: EntityManager, bytes: Buffer): Promise<string> {
-    const p = this.preparePayload(bytes);
+  async putPayload(m: EntityManager, bytes: Buffer, hash?: string): Promise<string> {
+    const p = this.preparePayload(bytes, hash);
     await insertMany(m, this.driver, 'payload', [p.row], { ignore: true });
     return p.sha256;
   }
@@ -1227,8 +1233,7 @@ export class Store {
    * The row for bytes we produced, to insert with the rest of a batch (insertMany, ignoring a row the
    * same bytes already have). A large payload is written to its file (fsynced) now, before the commit.
    */
-  preparePayload(bytes: Buffer): { sha256: string; row: Record<string, unknown> } {
-    const hash = sha256(bytes);
+  preparePayload(bytes: Buffer, hash = sha256(bytes)): { sha256: string; row: Record<string, unknown> } {
     // Small documents we made (acks, mapped orders) go in the row itself: the commit makes them
     // durable, where a file of their own would cost an fsync each (docs/bench.md, the pipeline rows).
     const inFile = this.inFile(bytes.length);

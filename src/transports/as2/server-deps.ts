@@ -38,6 +38,8 @@ export interface As2IntakeInput {
   as2From: string;
   /** `base64, sha-256`, as the MDN carries it. */
   mic: string;
+  /** The payload's sha256 (hex), computed where it was unwrapped (a crypto thread): the store's name for it. */
+  sha256?: string;
   /**
    * The receipt this message will be answered with when it is taken (a sync MDN, or none asked for),
    * to be recorded in the same commit as the message, as recordMdn would; an async MDN goes to
@@ -60,6 +62,8 @@ export interface MdnRecord {
   /** `processed`, `processed/warning: duplicate-document` … */
   disposition: string;
   mic?: string;
+  /** The sha256 (hex) of `mdn`, when the crypto thread that built it hashed it too. */
+  mdnSha256?: string;
   /**
    * The MDN goes asynchronously, as this request (an http or https Receipt-Delivery-Option): recordMdn
    * may queue it durably in the same commit, and says so with `{ mdnQueued: true }`.

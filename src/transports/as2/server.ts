@@ -286,6 +286,7 @@ async function store(l: Listener, r: ReadRequest, received: Unwrapped): Promise<
       as2MessageId: messageId,
       as2From: r.as2.as2From!,
       mic,
+      sha256: received.sha256,
       receipt: receiptWithIntake(r.as2, received, mic),
     });
   } catch (e) {
@@ -307,7 +308,12 @@ function receiptWithIntake(as2: As2RequestHeaders, received: Unwrapped, mic: str
   const processed = formatDispositionType({ kind: 'processed' });
   if (as2.dispositionNotificationTo === undefined) return { disposition: processed, mic };
   if (as2.receiptDeliveryOption !== undefined || !received.mdn) return undefined;
-  return { mdn: received.mdn, disposition: processed, mic };
+  return {
+    mdn: received.mdn,
+    disposition: processed,
+    mic,
+    ...(received.mdnSha256 ? { mdnSha256: received.mdnSha256 } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,6 +369,7 @@ async function answerTaken(
           mdn,
           disposition: formatDispositionType({ kind: 'processed' }),
           mic: formatMic(received.mic),
+          ...(mdn === received.mdn && received.mdnSha256 ? { mdnSha256: received.mdnSha256 } : {}),
           ...(asyncMdn ? { async: asyncMdn } : {}),
         });
     queued = !!asyncMdn && !!recorded && recorded.mdnQueued === true;

@@ -9,7 +9,7 @@
  * second most expensive step after the key unwrap. It is only sent once intake has committed; when
  * intake says duplicate or fails, it is dropped.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { DIGESTS, type Certificate, type DigestAlgorithm } from './cms';
 import { buildMdn, type Disposition, type MdnInput } from './mdn';
 import {
@@ -32,6 +32,8 @@ export interface MdnSigning {
 /** What the listener keeps of an unwrapped message (the certificate objects and MIME tree stay behind). */
 export interface Unwrapped {
   payload: Buffer;
+  /** The payload's sha256 (hex), hashed here so that a crypto thread, not the event loop, pays for it. */
+  sha256: string;
   contentType: string;
   fileName?: string;
   mic: Mic;
@@ -41,6 +43,8 @@ export interface Unwrapped {
   transferEncoding: string;
   /** The `processed` MDN as one MIME entity, when one was asked for (built with `mdnAt`). */
   mdn?: Buffer;
+  /** Its sha256 (hex), the name the store keeps it under. */
+  mdnSha256?: string;
 }
 
 function wantsSignedMdn(as2: As2RequestHeaders): boolean {
@@ -103,6 +107,7 @@ export function unwrapMessage(
   };
   return {
     payload: r.payload,
+    sha256: hex256(r.payload),
     contentType: r.contentType,
     ...(r.fileName !== undefined ? { fileName: r.fileName } : {}),
     mic: r.mic,
@@ -110,6 +115,8 @@ export function unwrapMessage(
     ...(r.encrypted ? { encrypted: r.encrypted } : {}),
     ...(r.compressed ? { compressed: r.compressed } : {}),
     transferEncoding: r.transferEncoding,
-    ...(mdn ? { mdn } : {}),
+    ...(mdn ? { mdn, mdnSha256: hex256(mdn) } : {}),
   };
 }
+
+const hex256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

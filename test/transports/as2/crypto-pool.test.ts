@@ -3,6 +3,7 @@
  * across the RFC 4130 matrix and its refusals, and a thread that throws, exits or dies of an uncaught
  * exception mid-message gives the partner a proper answer while the listener goes on.
  */
+import { createHash } from 'node:crypto';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../../src/errors';
 import type { DigestAlgorithm } from '../../../src/transports/as2/cms';
@@ -50,8 +51,11 @@ async function outcome(crypto: As2Crypto, m: { headers: Record<string, string>; 
     if (!(e instanceof GatewayError)) throw e;
     return { error: e.code, text: e.describe() };
   }
-  const { mdn, payload: bytes, ...rest } = u;
+  const { mdn, payload: bytes, mdnSha256, ...rest } = u;
   const entity = parseEntity(mdn!);
+  // The MDN's bytes differ run by run (boundary, Message-ID): its hash is checked against them, not compared.
+  expect(mdnSha256).toBe(createHash('sha256').update(mdn!).digest('hex'));
+  expect(rest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   const read = parseMdn(entity.headers.get('content-type')!, entity.body, { certificates: [us.certificate] });
   return {
     ...rest,
