@@ -27,6 +27,13 @@ export type QualifierOf = (seg: Segment) => { element: number; value: string } |
 /** Whether a place of a segment holds a code (a unit, a basis), as the profile defines it. */
 export type CodedAt = (tag: string, element: number, component?: number) => boolean;
 
+/**
+ * Whether a place holds the code of the value beside it (X12 235 before its product id, EDIFACT 7143 after
+ * its item number in C212): such pairs move when a writer orders them its own way, so the code is looked
+ * for beside the same value in the segment given back, not at the same place.
+ */
+export type PairedAt = CodedAt;
+
 const envelope = new Set(['ST', 'SE', 'UNH', 'UNT', 'UNS']);
 
 /** The component of the qualifier element that holds the code (EDIFACT composites), if it is a composite. */
@@ -137,9 +144,11 @@ export function changedCodes(
     alike?: (tag: string, a: string, b: string) => boolean;
     /** The places that hold codes beside the qualifier; without it only qualifiers are compared. */
     coded?: CodedAt;
+    /** Of those, the codes of a value beside them (PairedAt). */
+    paired?: PairedAt;
   } = {},
 ): ChangedCode[] {
-  const { skip, alike = () => false, coded } = options;
+  const { skip, alike = () => false, coded, paired } = options;
   const mine = entries(standard, source, qualifierOf, skip);
   const theirs = entries(standard, back, qualifierOf);
   const from = mine.qualified;
@@ -187,7 +196,9 @@ export function changedCodes(
     pairPlain(mine.plain, theirs.plain, coded, (s, b) => pairs.push([s.seg, b.seg, s.index, undefined]));
     for (const [s, b, index, q] of pairs)
       for (const p of codedPlaces(s, coded, q)) {
-        const to = valueAt(b, p.element, p.component);
+        const to = paired?.(s.id, p.element, p.component)
+          ? codeBeside(b, paired, s, p.element, p.component)
+          : valueAt(b, p.element, p.component);
         if (to === '' || to === p.value || alike(s.id, p.value, to)) continue;
         out.push({
           index,
@@ -202,6 +213,24 @@ export function changedCodes(
 }
 
 type Plain = { index: number; seg: Segment };
+
+/**
+ * The code that `back` gives the value that the code at (element, component) of `source` qualifies: X12
+ * pairs are code then value (PO106, PO107), an EDIFACT C212 is value then code. '' when `back` does not
+ * hold that value under such a code (the value was dropped, which removal reports).
+ */
+function codeBeside(back: Segment, paired: PairedAt, source: Segment, element: number, component?: number): string {
+  if (component === undefined) {
+    const value = valueAt(source, element + 1, undefined);
+    for (let k = 1; k < back.elements.length; k++)
+      if (paired(back.id, k) && valueAt(back, k + 1, undefined) === value) return valueAt(back, k, undefined);
+    return '';
+  }
+  const value = valueAt(source, element, component - 1);
+  for (let k = 1; k <= back.elements.length; k++)
+    if (paired(back.id, k, component) && valueAt(back, k, component - 1) === value) return valueAt(back, k, component);
+  return '';
+}
 
 /**
  * Pairs each of `left` with the first free one of `pool` that has the same key, in order; a pair leaves

@@ -13,6 +13,7 @@ import type {
   Role,
   TermsTypeName,
 } from './code-lists';
+import type { ItemField } from './item-codes';
 
 export type { RawCode } from './code-lists';
 
@@ -112,6 +113,12 @@ export interface ItemIds {
   /** GTIN / EAN / UPC, as sent (no check digit is computed). */
   gtin?: string;
   isbn?: string;
+  /**
+   * The code an item number was sent under (X12 235 / EDIFACT 7143), where writing the field would not
+   * give it back: X12 VN beside the VP written for any vendor's number, X12 BP beside the EDIFACT IN
+   * (item-codes.ts).
+   */
+  itemIdQualifiers?: Partial<Record<ItemField, string>>;
 }
 
 /** A two-way code table: canonical name <-> the code of one standard. The first code listed for a name is written. */

@@ -3,7 +3,7 @@ import { components, text } from '../edi/model';
 import { trimTrailing } from '../edi/x12/ack-envelope';
 import { CodeMap, type DocumentPurpose, type ItemIds, ccyymmdd, chunks, isoDate, numberOf } from './common';
 import type { Seg } from './sections';
-import { edifactGtinType } from './gtin';
+import { edifactItemTypes, itemCodeToWrite, itemField, keepsItemCode } from './item-codes';
 
 /**
  * The EDIFACT pieces every message shares (UN/EDIFACT D.96A directories): message function codes, NAD
@@ -19,18 +19,8 @@ export const edifactPurpose = new CodeMap<DocumentPurpose>([
   ['duplicate', '7'],
   ['advance-notification', '14'],
 ]);
-/** Item number types (7143) and the line field each fills; the first for a field is written. */
-export const itemTypes: Array<[string, keyof ItemIds]> = [
-  ['EN', 'gtin'],
-  ['UP', 'gtin'],
-  ['SRV', 'gtin'],
-  ['IN', 'buyerItem'],
-  ['BP', 'buyerItem'],
-  ['SA', 'vendorItem'],
-  ['VN', 'vendorItem'],
-  ['MF', 'manufacturerItem'],
-  ['IB', 'isbn'],
-];
+/** Item number types (7143) and the line field each fills (item-codes.ts). */
+export const itemTypes = edifactItemTypes;
 
 export const c = (s: Seg, n: number) => components(s.el(n));
 export const t = (s: Seg, n: number) => text(s.el(n));
@@ -92,8 +82,10 @@ export function itemIds(segs: Seg[]): ItemIds {
     ...segs.filter((s) => s.id === 'PIA').flatMap((s) => [2, 3, 4, 5, 6].map((n) => c(s, n))),
   ];
   for (const [value, type] of ids) {
-    const field = itemTypes.find(([q]) => q === type)?.[1];
-    if (field && value && out[field] === undefined) out[field] = value;
+    const field = itemField('edifact', type);
+    if (!field || !value || out[field] !== undefined) continue;
+    out[field] = value;
+    if (keepsItemCode('edifact', field, type, value)) out.itemIdQualifiers = { ...out.itemIdQualifiers, [field]: type };
   }
   return out;
 }
@@ -107,10 +99,10 @@ export function itemIds(segs: Seg[]): ItemIds {
 export function linSegments(lineNumber: string | undefined, item: ItemIds, action = ''): Segment[] {
   const ids: string[][] = [];
   const written = new Set<string>();
-  for (const [type, field] of itemTypes) {
+  for (const [, field] of itemTypes) {
     const v = item[field];
     if (typeof v === 'string' && !written.has(field)) {
-      ids.push([v, field === 'gtin' ? edifactGtinType(v) : type]);
+      ids.push([v, itemCodeToWrite('edifact', field, v, item.itemIdQualifiers?.[field])]);
       written.add(field);
     }
   }

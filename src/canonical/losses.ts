@@ -207,6 +207,9 @@ export function qualifierOf(standard: Standard, seg: Segment): { element: number
 // that maps to another, a price basis): X12 355 unit or basis for measurement and 639 basis of unit
 // price; EDIFACT 6411 measure unit qualifier, 5375 price type and 5387 price type qualifier. Other
 // codes of a segment are not: product id qualifiers travel as pairs the writer may order its own way.
+/** The element that qualifies the product id beside it (its changes are compared by that value). */
+const pairedElements: Record<Standard, string> = { x12: '235', edifact: '7143' };
+
 const comparedElements: Record<Standard, ReadonlySet<string>> = {
   x12: new Set(['355', '639']),
   edifact: new Set(['6411', '5375', '5387']),
@@ -415,6 +418,14 @@ export async function translationLosses(
     const def = defOf(tag, { element, component, value: '', with: () => [] });
     return !!def && !('composite' in def) && def.ref !== undefined && comparedElements[standard].has(def.ref);
   };
+  // Product id qualifiers (X12 235, EDIFACT 7143): compared too, beside the value they qualify, since
+  // several codes fill one field of a line (VN and VP, a vendor's number) and a writer orders the pairs.
+  const pairedAt = (tag: string, element: number, component?: number): boolean => {
+    const def = defOf(tag, { element, component, value: '', with: () => [] });
+    return !!def && !('composite' in def) && def.ref === pairedElements[standard];
+  };
+  const comparedAt = (tag: string, element: number, component?: number): boolean =>
+    codedAt(tag, element, component) || pairedAt(tag, element, component);
   // A code says what the data is, so a verdict holds across sets only for the same codes: an element
   // with a code list, an X12 ID, an EDIFACT a..3/an..3 (qualifiers, agencies, units); or one the
   // profile does not define. Names, ids, numbers and dates vary from set to set and are left out.
@@ -545,11 +556,16 @@ export async function translationLosses(
     const alike = (tag: string, a: string, b: string) =>
       synonymous(standard, tx.type, tag, a, b) || (standard === 'edifact' && currentUnit(a) === currentUnit(b));
     const q = (s: Segment) => qualifierOf(standard, s);
-    const found = changedCodes(standard, tx.segments, back, q, { skip: wholeLost, alike, coded: codedAt });
+    const found = changedCodes(standard, tx.segments, back, q, {
+      skip: wholeLost,
+      alike,
+      coded: comparedAt,
+      paired: pairedAt,
+    });
     if (!found.length) return none;
     await restore();
     const ownWriter = new Set(
-      changedCodes(standard, tx.segments, restored ?? [], q, { alike, coded: codedAt }).map(
+      changedCodes(standard, tx.segments, restored ?? [], q, { alike, coded: comparedAt, paired: pairedAt }).map(
         (c) => `${c.index} ${c.element} ${c.component} ${c.to}`,
       ),
     );

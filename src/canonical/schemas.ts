@@ -82,6 +82,16 @@ const itemIds = {
   manufacturerItem: text.optional(),
   gtin: text.optional(),
   isbn: text.optional(),
+  itemIdQualifiers: z
+    .object({
+      buyerItem: text.optional(),
+      vendorItem: text.optional(),
+      manufacturerItem: text.optional(),
+      gtin: text.optional(),
+      isbn: text.optional(),
+    })
+    .strict()
+    .optional(),
 };
 
 /**

@@ -3,7 +3,7 @@ import { text } from '../edi/model';
 import { trimTrailing } from '../edi/x12/ack-envelope';
 import { CodeMap, type DocumentPurpose, type ItemIds, chunks, isoDate } from './common';
 import type { Seg } from './sections';
-import { x12Gtin } from './gtin';
+import { itemCodeToWrite, itemField, keepsItemCode, x12ItemQualifiers } from './item-codes';
 
 /**
  * The X12 pieces every transaction set shares (004010 element dictionary): purpose codes, N1 parties,
@@ -19,21 +19,8 @@ export const x12Purpose = new CodeMap<DocumentPurpose>([
   ['duplicate', '07'],
   ['advance-notification', '14'],
 ]);
-/** Product/service id qualifiers (235) and the line field each fills; the first for a field is written. */
-export const itemQualifiers: Array<[string, keyof ItemIds]> = [
-  ['BP', 'buyerItem'],
-  ['IN', 'buyerItem'],
-  ['CB', 'buyerItem'],
-  ['VP', 'vendorItem'],
-  ['VN', 'vendorItem'],
-  ['VA', 'vendorItem'],
-  ['MG', 'manufacturerItem'],
-  ['EN', 'gtin'],
-  ['UP', 'gtin'],
-  ['UK', 'gtin'],
-  ['UA', 'gtin'],
-  ['IB', 'isbn'],
-];
+/** Product/service id qualifiers (235) and the line field each fills (item-codes.ts). */
+export const itemQualifiers = x12ItemQualifiers;
 
 export const t = (s: Seg, n: number) => text(s.el(n));
 
@@ -69,9 +56,12 @@ export function itemIds(s: Seg, from: number, to: number): ItemIds {
     // Read once: each read of a tree segment builds its element key, and this runs for every line.
     const qualifier = t(s, i);
     if (!qualifier) continue;
-    const field = itemQualifiers.find(([q]) => q === qualifier)?.[1];
+    const field = itemField('x12', qualifier);
     const value = t(s, i + 1);
-    if (field && value && ids[field] === undefined) ids[field] = value;
+    if (!field || !value || ids[field] !== undefined) continue;
+    ids[field] = value;
+    if (keepsItemCode('x12', field, qualifier, value))
+      ids.itemIdQualifiers = { ...ids.itemIdQualifiers, [field]: qualifier };
   }
   return ids;
 }
@@ -80,10 +70,10 @@ export function itemIds(s: Seg, from: number, to: number): ItemIds {
 export function itemIdElements(item: ItemIds): Element[] {
   const ids: Element[] = [];
   const written = new Set<string>();
-  for (const [q, field] of itemQualifiers) {
+  for (const [, field] of itemQualifiers) {
     const v = item[field];
     if (typeof v === 'string' && !written.has(field)) {
-      ids.push(...(field === 'gtin' ? x12Gtin(v) : [q, v]));
+      ids.push(itemCodeToWrite('x12', field, v, item.itemIdQualifiers?.[field]), v);
       written.add(field);
     }
   }

@@ -19,7 +19,7 @@ describe('EDIFACT-origin lines through X12 and back', () => {
   test('an item number sent in LIN comes back in LIN, not as an added PIA 5', () => {
     const tx = edifactSet('INVOIC', [...head, 'LIN+1++157870:IN', 'QTY+47:2:EA', 'PRI+AAA:5', ...tail]);
     const x12 = via(invoice, 'x12', invoice.edifact.read(tx));
-    expect(x12.bytes.toString()).toContain('IT1*1*2*EA*5**BP*157870~');
+    expect(x12.bytes.toString()).toContain('IT1*1*2*EA*5**IN*157870~');
     const back = via(invoice, 'edifact', x12.doc);
     expectClean(back.ic);
     expect(shown(segs(back.ic), 'LIN')).toEqual(['1++157870:IN']);
@@ -46,7 +46,7 @@ describe('EDIFACT-origin lines through X12 and back', () => {
     expect(doc.lines[0].countryOfOrigin).toBe('US');
     const x12 = via(invoice, 'x12', doc);
     expectClean(x12.ic);
-    expect(x12.bytes.toString()).toContain('IT1*1*2*EA*5**BP*157870*CH*US~');
+    expect(x12.bytes.toString()).toContain('IT1*1*2*EA*5**IN*157870*CH*US~');
     expect(x12.doc.lines[0].countryOfOrigin).toBe('US');
     expect(x12.doc.lines[0].productIds).toBeUndefined();
     const back = via(invoice, 'edifact', x12.doc);

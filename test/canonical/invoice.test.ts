@@ -75,6 +75,8 @@ run('canonical invoice: reading the corpus', () => {
       unit: 'CS',
       unitPrice: 12.34,
       gtin: '002840022222',
+      // IT106 UA (U.P.C./EAN case code), kept as sent: X12 writes UP for 12 digits (issue 14).
+      itemIdQualifiers: { gtin: 'UA' },
       description: 'CRUNCHY CHIPS LSS',
     });
     expect(first.totals).toEqual({ lineCount: 7, amount: 2554.38 });
@@ -148,6 +150,7 @@ run('canonical invoice: reading the corpus', () => {
         unitPrice: 1.179,
         ...invoicePrice,
         buyerItem: '157870',
+        itemIdQualifiers: { buyerItem: 'IN' }, // LIN 7143 IN (buyer's item number), kept: BP is written
         description: 'WIDGET',
         countryOfOrigin: 'US',
       },
@@ -158,6 +161,7 @@ run('canonical invoice: reading the corpus', () => {
         unitPrice: 20.5,
         ...invoicePrice,
         buyerItem: '157871',
+        itemIdQualifiers: { buyerItem: 'IN' }, // LIN 7143 IN (buyer's item number), kept: BP is written
         description: 'DIFFERENT WIDGET',
         countryOfOrigin: 'JP',
       },

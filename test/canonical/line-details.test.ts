@@ -101,7 +101,7 @@ describe('canonical line details: a VICS 850', () => {
     const x12Segs = back.ic.groups[0].transactions[0].segments;
     expect(count(x12Segs, 'CTP')).toBe(169);
     expect(count(x12Segs, 'SDQ')).toBe(23);
-    expect(back.bytes.toString()).toContain('PO1*1*1332*EA*9.25*TE*VP*AB-1*UP*012345678901*SN*S-1~');
+    expect(back.bytes.toString()).toContain('PO1*1*1332*EA*9.25*TE*VN*AB-1*UP*012345678901*SN*S-1~');
     expect(back.doc).toEqual(portable(po));
   });
 
@@ -276,7 +276,7 @@ describe('canonical line details: invoices and order responses', () => {
     expect(there.doc).toEqual(portable(r));
     const back = via(orderResponse, 'x12', there.doc);
     expectClean(back.ic);
-    expect(back.bytes.toString()).toContain('PO1*1*12*EA*9.25*PE*VP*AB-1~\nCTP**RES*19.99*1*EA~\nPO4*6***BOX~');
+    expect(back.bytes.toString()).toContain('PO1*1*12*EA*9.25*PE*VN*AB-1~\nCTP**RES*19.99*1*EA~\nPO4*6***BOX~');
   });
 });
 

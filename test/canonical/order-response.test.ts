@@ -127,7 +127,8 @@ describe('canonical order response: fields the corpus does not exercise', () => 
       'LIN+1+5+04012345000018:EN',
       // Without a GTIN the line's item number is in LIN itself, not in an added PIA 5.
       'LIN+2+6+V-2:SA',
-      'LIN+3+7+B-3:IN',
+      // A buyer's number is BP in both standards (issue 14: EDIFACT used to write IN, which X12 gave back as BP).
+      'LIN+3+7+B-3:BP',
       'LIN+4+6+9780000000002:IB',
       'LIN+5++M-5:MF',
     ]);

@@ -104,6 +104,8 @@ run('canonical purchase order: reading the corpus', () => {
       unitPrice: 9.25,
       buyerItem: '065322-117',
       vendorItem: 'AB3542',
+      // PO106 CB (buyer's catalogue number) and PO110 VN (vendor's item number), kept as sent (issue 14).
+      itemIdQualifiers: { buyerItem: 'CB', vendorItem: 'VN' },
       description: 'SMALL WIDGET',
       // PO105 TE: a contract price per each; PO4*4*4*EA*PLT94**3*LR: four packs of four each on a wooden
       // pallet, 3 (LR) a pack, with no weight qualifier (PO405).

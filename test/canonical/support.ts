@@ -8,6 +8,7 @@ import { write } from '../../src/edi/write';
 import { standardTranslation, translationLosses } from '../../src/canonical/losses';
 import { unitToX12Code } from '../../src/canonical/units';
 import { builtInProfiles } from '../../src/config/profiles';
+import { type ItemField, hasItemCode, keepsItemCode } from '../../src/canonical/item-codes';
 import {
   amountQualifiers,
   channels,
@@ -300,6 +301,11 @@ export function portable<D>(doc: D, target?: Standard): D {
     for (const [k, x] of Object.entries(v)) {
       if (rawType && k === 'count') continue;
       if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
+      if (k === 'itemIdQualifiers') {
+        const kept = itemCodesIn(v as Record<string, unknown>, x as Record<string, string>);
+        if (kept) out[k] = kept;
+        continue;
+      }
       // A line's notes are MSGs in an 850: no qualifier, so each (of any qualifier) comes back as a general note.
       let w =
         target === 'x12' && k === 'notes' && !top && Array.isArray(x)
@@ -348,6 +354,22 @@ const inBoth = (list: { write(std: 'x12' | 'edifact', v: never): string | undefi
  * Line data that only one standard has an element or a code for (docs/canonical.md, "Line prices,
  * packaging, store allocations and product ids"): left out, as portable() leaves out unmapped codes.
  */
+/**
+ * The item number codes a document keeps that pass through the other standard: one both standards have for
+ * the field (a code one lacks, X12 CB, becomes its own there, which the loss check reports) and that
+ * neither writes anyway (EN for 14 digits is EDIFACT's own, X12's UK).
+ */
+function itemCodesIn(line: Record<string, unknown>, codes: Record<string, string>) {
+  const kept = Object.entries(codes).filter(([field, code]) =>
+    (['x12', 'edifact'] as const).every(
+      (std) =>
+        hasItemCode(std, field as ItemField, code) &&
+        keepsItemCode(std, field as ItemField, code, String(line[field] ?? '')),
+    ),
+  );
+  return kept.length ? Object.fromEntries(kept) : undefined;
+}
+
 function onlyBoth(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(onlyBoth);
   if (v === null || typeof v !== 'object') return v;
