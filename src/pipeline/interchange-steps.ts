@@ -226,6 +226,19 @@ export async function routeTransaction(
     rawSent.set(where, { to: to.id, endpoint: route.to, transactionId: row.id });
     if (!w.payload) return true;
   }
+  // What the route sent, but not as it came: recorded on the transaction, visible in the report.
+  const warn = (e: GatewayError) =>
+    batch.event(ctx, {
+      stage: 'route',
+      status: 'warning',
+      parentId: parentEvent,
+      messageId: message.id,
+      interchangeId: row.interchangeId,
+      transactionId: row.id,
+      partnerId: partner.id,
+      code: e.code,
+      detail: e.describe(),
+    });
   try {
     const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) =>
       store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'),
@@ -239,17 +252,7 @@ export async function routeTransaction(
       );
       // A strict route refuses what it cannot carry whole: dead-lettered with the located list, never sent.
       if (route.strict) return fail(lost);
-      batch.event(ctx, {
-        stage: 'route',
-        status: 'warning',
-        parentId: parentEvent,
-        messageId: message.id,
-        interchangeId: row.interchangeId,
-        transactionId: row.id,
-        partnerId: partner.id,
-        code: lost.code,
-        detail: lost.describe(),
-      });
+      warn(lost);
     }
     if (doc.transliterated?.length) {
       const changed = new GatewayError(
@@ -257,17 +260,7 @@ export async function routeTransaction(
         `route to ${where}: ${doc.transliterated.length} value(s) of ${tx.type} ${tx.controlNumber} transliterated`,
         { cause: new Error(doc.transliterated.slice(0, 20).join('; ')) },
       );
-      batch.event(ctx, {
-        stage: 'route',
-        status: 'warning',
-        parentId: parentEvent,
-        messageId: message.id,
-        interchangeId: row.interchangeId,
-        transactionId: row.id,
-        partnerId: partner.id,
-        code: changed.code,
-        detail: changed.describe(),
-      });
+      warn(changed);
     }
     const carries = route.format === 'raw' ? { interchangeId: row.interchangeId, route: row.route! } : undefined;
     const q = queueDelivery(
