@@ -91,6 +91,25 @@ export function expectClean(ic: Interchange): void {
 }
 
 /**
+ * Through the other standard and back: clean both ways, read there as `expectThere` (by default what
+ * portable() keeps for that standard), and what came back with the transaction written there.
+ */
+export function roundTripVia<D>(
+  kind: DocumentKind<D>,
+  from: Standard,
+  doc: D,
+  expectThere?: D,
+): { there: Transaction; back: D } {
+  const other: Standard = from === 'x12' ? 'edifact' : 'x12';
+  const there = via(kind, other, doc);
+  expectClean(there.ic);
+  expect(there.doc).toEqual(expectThere ?? portable(doc, other));
+  const back = via(kind, from, there.doc);
+  expectClean(back.ic);
+  return { there: there.ic.groups[0].transactions[0], back: back.doc };
+}
+
+/**
  * X12 -> canonical -> EDIFACT -> canonical -> X12 (or the reverse): the document is unchanged at every
  * step but for the codes only its own standard knows, and both written documents are clean.
  */
