@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadCertificate, loadPrivateKey } from '../../src/transports/as2/cms';
@@ -36,6 +36,7 @@ import {
   StoreReader,
   type MessageRow,
 } from './as2/harness';
+import { post, type Answer } from '../helpers/http';
 
 // The full matrix (CI) sends 680 messages through openssl and the gateway: minutes on a loaded 2-core machine.
 jest.setTimeout(600_000);
@@ -76,25 +77,6 @@ const title = (c: Case) =>
     .join(' ');
 
 const micName = (md: string) => (md === 'sha1' ? 'sha1' : `sha-${md.slice(3)}`);
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-function post(url: string, headers: Record<string, string>, body: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // The script's header file keeps curl's `Expect:` (empty: "send no Expect"); sent as such, Node would answer 417.
-    const sent = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
-    const req = request(url, { method: 'POST', headers: { ...sent, 'Content-Length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** An HTTP response's body as a MIME entity (its Content-Type, an empty line, the body): what as2-verify-mdn-openssl.sh reads. */
 function entityFile(file: string, contentType: string, body: Buffer): string {

@@ -5,7 +5,7 @@
  * `delivery`, then given up with an `mdn-undelivered` event, the MDN still stored. A worker process
  * (no listener) runs the jobs too.
  */
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { makePartyInProcess, PAYLOADS } from '../transports/as2/peer';
 import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext } from './support';
 import { until } from '../helpers/until';
+import { post } from '../helpers/http';
 
 const us = makePartyInProcess('us');
 const acme = makePartyInProcess('acme');
@@ -62,22 +63,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((r) => probe.close(() => r()));
   return port;
-}
-
-function post(url: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 for (const kind of DATABASES) {

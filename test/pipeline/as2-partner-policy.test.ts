@@ -6,7 +6,7 @@
  * the sha256 the crypto thread computed with the unwrap.
  */
 import { createHash } from 'node:crypto';
-import { request, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { POLICY_RECHECK_MS, startAs2, type RunningAs2 } from '../../src/pipeline/as2';
 import { MessageRecord } from '../../src/store/entities';
@@ -14,6 +14,7 @@ import { parseMdn } from '../../src/transports/as2/mdn';
 import { buildMessage } from '../../src/transports/as2/message';
 import { makePartyInProcess, PAYLOADS } from '../transports/as2/peer';
 import { type Deployment, deployment, type Harness, pipelineContext } from './support';
+import { post } from '../helpers/http';
 
 const us = makePartyInProcess('us');
 const oldKey = makePartyInProcess('acme-2025');
@@ -25,32 +26,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((r) => probe.close(() => r()));
   return port;
-}
-
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-): Promise<{ status: number; contentType: string; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type']),
-            body: Buffer.concat(chunks),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 const partnerFile = (certificate: string) =>
@@ -109,7 +84,7 @@ describe('as2 listener: the partner policy follows the partner file and its cert
     });
     const answer = await post(as2.url!, m.headers, m.body);
     expect(answer.status).toBe(200);
-    const mdn = parseMdn(answer.contentType, answer.body, { certificates: [us.certificate] });
+    const mdn = parseMdn(String(answer.headers['content-type']), answer.body, { certificates: [us.certificate] });
     const row = await h.store.ds.manager.findOneBy(MessageRecord, { as2MessageId: m.messageId, as2From: 'ACME CORP' });
     return { disposition: mdn.disposition, row, mic: m.mic };
   }

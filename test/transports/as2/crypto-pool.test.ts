@@ -4,7 +4,7 @@
  * exception mid-message gives the partner a proper answer while the listener goes on.
  */
 import { createHash } from 'node:crypto';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../../src/errors';
 import type { DigestAlgorithm } from '../../../src/transports/as2/cms';
 import { inThreadCrypto, startAs2Crypto, type As2Crypto } from '../../../src/transports/as2/crypto-pool';
@@ -14,6 +14,7 @@ import { parseEntity } from '../../../src/transports/as2/mime';
 import { startAs2Server, type As2Refusal, type As2Server } from '../../../src/transports/as2/server';
 import type { MdnSigning, Unwrapped } from '../../../src/transports/as2/unwrap-task';
 import { PAYLOADS, allCombinations, makePartyInProcess } from './peer';
+import { post } from '../../helpers/http';
 
 const partner = makePartyInProcess('partner');
 const us = makePartyInProcess('us');
@@ -202,28 +203,6 @@ function quiet() {
   const lines: { level: string; fields: object; message: string }[] = [];
   const log = (level: string) => (fields: object, message: string) => void lines.push({ level, fields, message });
   return { lines, info: log('info'), warn: log('warn'), error: log('error') };
-}
-
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 describe('AS2 listener with crypto threads that fail', () => {
