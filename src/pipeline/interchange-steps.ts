@@ -188,11 +188,10 @@ export async function routeTransaction(
   const { ctx, m, message, batch } = w;
   const { store } = ctx;
   const route = findRoute(partner, ic, tx);
-  const fail = (e: GatewayError, deliveryStatus = 'failed') => {
-    row.deliveryStatus = deliveryStatus;
+  const routeEvent = (e: GatewayError, status: 'ok' | 'error' | 'warning') =>
     batch.event(ctx, {
       stage: 'route',
-      status: deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error',
+      status,
       parentId: parentEvent,
       messageId: message.id,
       interchangeId: row.interchangeId,
@@ -201,6 +200,9 @@ export async function routeTransaction(
       code: e.code,
       detail: e.describe(),
     });
+  const fail = (e: GatewayError, deliveryStatus = 'failed') => {
+    row.deliveryStatus = deliveryStatus;
+    routeEvent(e, deliveryStatus === 'unrouted' && ACK_TYPES.has(tx.type) ? 'ok' : 'error');
     return deliveryStatus === 'unrouted';
   };
   if (!route || (ACK_TYPES.has(tx.type) && route.match?.type !== tx.type)) {
@@ -227,18 +229,7 @@ export async function routeTransaction(
     if (!w.payload) return true;
   }
   // What the route sent, but not as it came: recorded on the transaction, visible in the report.
-  const warn = (e: GatewayError) =>
-    batch.event(ctx, {
-      stage: 'route',
-      status: 'warning',
-      parentId: parentEvent,
-      messageId: message.id,
-      interchangeId: row.interchangeId,
-      transactionId: row.id,
-      partnerId: partner.id,
-      code: e.code,
-      detail: e.describe(),
-    });
+  const warn = (e: GatewayError) => routeEvent(e, 'warning');
   try {
     const doc = await produce(ctx, route, { partner, ic, tx, payload: w.payload ?? Buffer.alloc(0) }, to, (standard) =>
       store.nextControlNumber(m, to.id, standard === 'x12' ? 'isa' : 'unb'),
