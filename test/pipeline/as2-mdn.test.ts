@@ -22,6 +22,7 @@ import { DATABASES, describeOn, testWith } from '../helpers/databases';
 import { type Deployment, deployment, type Harness, manualClock, pipelineContext } from './support';
 import { until } from '../helpers/until';
 import { post } from '../helpers/http';
+import { freePort } from '../transports/peers/system';
 
 const us = makePartyInProcess('us');
 const acme = makePartyInProcess('acme');
@@ -55,14 +56,6 @@ class MdnSink {
   stop(): Promise<void> {
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
 }
 
 for (const kind of DATABASES) {

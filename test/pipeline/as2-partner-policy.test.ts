@@ -6,8 +6,6 @@
  * the sha256 the crypto thread computed with the unwrap.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { POLICY_RECHECK_MS, startAs2, type RunningAs2 } from '../../src/pipeline/as2';
 import { MessageRecord } from '../../src/store/entities';
 import { parseMdn } from '../../src/transports/as2/mdn';
@@ -15,18 +13,11 @@ import { buildMessage } from '../../src/transports/as2/message';
 import { makePartyInProcess, PAYLOADS } from '../transports/as2/peer';
 import { type Deployment, deployment, type Harness, pipelineContext } from './support';
 import { post } from '../helpers/http';
+import { freePort } from '../transports/peers/system';
 
 const us = makePartyInProcess('us');
 const oldKey = makePartyInProcess('acme-2025');
 const newKey = makePartyInProcess('acme-2026');
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
 
 const partnerFile = (certificate: string) =>
   [
