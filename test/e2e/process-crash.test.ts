@@ -103,6 +103,12 @@ describeOn('sqlite', 'process batches and the file inbox across a kill -9 (real 
     expect(deliveries.filter((d) => d.endpoint === 'acks')).toHaveLength(after.done.size);
     expect(deliveries.filter((d) => d.endpoint === 'erp')).toHaveLength(after.done.size);
 
+    // Delivery is at-least-once (docs/reliability.md): a file written but not yet recorded delivered at
+    // the kill is written again after the restart. Only those may arrive twice; every document arrives.
+    const inFlight = (endpoint: string) =>
+      deliveries.filter((d) => d.endpoint === endpoint && d.status !== 'delivered').length;
+    const [ackSlack, erpSlack] = [inFlight('acks'), inFlight('erp')];
+    const distinct = (dir: string) => new Set(s.files(dir).map((f) => s.read(`${dir}/${f}`))).size;
     gw = new GatewayProcess(`${s.dir}/gateway.yaml`, env);
     await gw.start();
     await eventually(
@@ -110,7 +116,9 @@ describeOn('sqlite', 'process batches and the file inbox across a kill -9 (real 
       async () => {
         const done = await store!.ds.manager.countBy(JobRecord, { kind: 'process', status: 'done' });
         const [acks, erp] = [s.files('out/acks').length, s.files('out/erp').length];
-        if (done === FILES && acks === FILES && erp === FILES) return true;
+        const copiesAllowed = acks - FILES <= ackSlack && erp - FILES <= erpSlack;
+        if (done === FILES && acks >= FILES && erp >= FILES && copiesAllowed)
+          if (distinct('out/acks') === FILES && distinct('out/erp') === FILES) return true;
         // Said in the timeout's message: which of them is short, or over (a file taken in twice).
         throw new Error(`${done} process jobs done, ${acks} acks and ${erp} orders delivered, of ${FILES}`);
       },
