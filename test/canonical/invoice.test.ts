@@ -149,8 +149,7 @@ run('canonical invoice: reading the corpus', () => {
         unit: 'EA',
         unitPrice: 1.179,
         ...invoicePrice,
-        buyerItem: '157870',
-        itemIdQualifiers: { buyerItem: 'IN' }, // LIN 7143 IN (buyer's item number), kept: BP is written
+        buyerItem: '157870', // LIN 7143 IN (buyer's item number): the default of both standards, nothing kept
         description: 'WIDGET',
         countryOfOrigin: 'US',
       },
@@ -161,7 +160,6 @@ run('canonical invoice: reading the corpus', () => {
         unitPrice: 20.5,
         ...invoicePrice,
         buyerItem: '157871',
-        itemIdQualifiers: { buyerItem: 'IN' }, // LIN 7143 IN (buyer's item number), kept: BP is written
         description: 'DIFFERENT WIDGET',
         countryOfOrigin: 'JP',
       },
