@@ -108,10 +108,12 @@ run('canonical invoice: reading the corpus', () => {
       currency: 'EUR',
       terms: { dueDate: '1999-10-31' },
     });
-    // NAD+BT is not a D96A party qualifier (IV is the invoicee): carried as sent, for EDIFACT only.
+    // NAD+BT (bill to) beside IV (invoicee, what EDIFACT writes for the bill-to party): the code is kept, so
+    // EDIFACT gets BT back; X12 gets the party as N1 BT (it used to be dropped with its VAT number).
     expect(inv.parties).toEqual([
       {
-        role: 'edifact:BT',
+        role: 'billTo',
+        roleCode: 'BT',
         id: 'VAUXHALL MOTORS LTD',
         idQualifier: 'seller-assigned',
         references: [{ qualifier: 'vat-registration', value: '382324067' }],
