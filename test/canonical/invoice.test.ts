@@ -201,6 +201,22 @@ run('canonical invoice: round trips through the other standard', () => {
   test.each(edifactFiles)('%s: INVOIC -> 810 -> Invoice -> INVOIC is the same, both clean', (file) => {
     expectRoundTrip(invoice, 'edifact', readCorpus(invoice, 'edifact', file));
   });
+
+  test('pydifact NAD+BT (bill to): N1 BT with its VAT number in the 810, NAD+BT back within EDIFACT, NAD+IV through X12', () => {
+    const doc = readCorpus(invoice, 'edifact', corpus.pydifact);
+    const segs = (ic: ReturnType<typeof via>['ic']) =>
+      ic.groups[0].transactions[0].segments.map((s) => JSON.stringify([s.id, ...s.elements]));
+    const x12 = via(invoice, 'x12', doc);
+    expectClean(x12.ic);
+    const n1 = segs(x12.ic).findIndex((s) => s.startsWith('["N1","BT"'));
+    expect(n1).toBeGreaterThan(-1);
+    expect(segs(x12.ic).slice(n1 + 1)).toContainEqual(JSON.stringify(['REF', 'VX', '382324067']));
+    expect(x12.doc.parties[0]).toEqual({ ...doc.parties[0], roleCode: undefined });
+    const nadCodes = (ic: ReturnType<typeof via>['ic']) =>
+      ic.groups[0].transactions[0].segments.filter((s) => s.id === 'NAD').map((s) => s.elements[0]);
+    expect(nadCodes(via(invoice, 'edifact', doc).ic)).toEqual(['BT', 'SU', 'ST']);
+    expect(nadCodes(via(invoice, 'edifact', x12.doc).ic)).toEqual(['IV', 'SU', 'DP']);
+  });
 });
 
 describe('canonical invoice: fields the corpus does not exercise', () => {
