@@ -117,7 +117,10 @@ export function nadParty(segs: Seg[]): Party | undefined {
   const roleCode = partyRoles.keep('edifact', role, t(nad, 1));
   const street = c(nad, 5).filter((l) => l !== '');
   const contacts = ctaContacts(segs);
-  const [name, ...more] = namesOf(c(nad, 4).slice(0, NAME_LINES));
+  const [c080Name, ...more] = namesOf(c(nad, 4).slice(0, NAME_LINES));
+  // Without a C080 name, the first line of C058 (name and address, unstructured) is the name the sender
+  // gave: X12 requires N102, and reading it is what lets the party cross at all (docs/translation.md).
+  const name = c080Name ?? c(nad, 3).find((l) => l !== '');
   return compact<Party>({
     role,
     roleCode,

@@ -108,6 +108,20 @@ export function fromX12_810(tx: Transaction): Invoice {
   });
 }
 
+/**
+ * TDS01 (mandatory): the invoice amount, else the total amount an older INVOIC states as MOA 128 (which
+ * then is not written again as an AMT, X12 having no code for it). An invoice that states neither is
+ * refused: a sum of the lines would leave out charges and taxes, an amount the sender never stated.
+ */
+function tdsAmount(inv: Invoice): { amount: number; amounts: Invoice['totals']['amounts'] } {
+  if (inv.totals.amount !== undefined) return { amount: inv.totals.amount, amounts: inv.totals.amounts };
+  const total = inv.totals.amounts?.find((a) => a.qualifier === 'total');
+  if (total) return { amount: total.amount, amounts: inv.totals.amounts?.filter((a) => a !== total) };
+  throw new Error(
+    'the invoice states no total amount (X12 TDS01, EDIFACT MOA 77, 86, 39 or 128 after UNS), which the 810 requires in TDS',
+  );
+}
+
 /** The body of an X12 004010 810 for an Invoice, BIG to CTT in the table's order (no ST or SE). */
 export function toX12_810(inv: Invoice): Segment[] {
   const out: Segment[] = [];
@@ -151,10 +165,10 @@ export function toX12_810(inv: Invoice): Segment[] {
     out.push(...sacSegments(l.charges));
     for (const p of l.parties ?? []) out.push(...n1Segments(p));
   }
-  // TDS01 is mandatory; an invoice without an amount writes none and the 810 says so when validated.
-  if (inv.totals.amount !== undefined) out.push(seg('TDS', String(Math.round(inv.totals.amount * 100))));
+  const { amount, amounts } = tdsAmount(inv);
+  out.push(seg('TDS', String(Math.round(amount * 100))));
   if (inv.totals.taxAmount !== undefined) out.push(seg('TXI', 'TX', num(inv.totals.taxAmount)));
-  out.push(...txiSegments(inv.taxes), ...cadSegments(inv.carriers), ...amtSegments(inv.totals.amounts));
+  out.push(...txiSegments(inv.taxes), ...cadSegments(inv.carriers), ...amtSegments(amounts));
   // The summary SAC loop is the 810's one place for the invoice's charges and for the charge totals.
   out.push(...sacSegments(inv.charges), ...sacSegments(inv.totals.charges));
   out.push(seg('CTT', String(inv.totals.lineCount)));

@@ -269,14 +269,17 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         code = 1;
         continue;
       }
+      // Refused as a route refuses it (a dead letter): an invalid document is never written, and each finding is said.
+      const invalid = checkGenerated(written, profiles.set).errors;
+      for (const d of invalid)
+        io.err(`${what}: not written: the output is invalid for its profile: ${formatDiagnostic(d)}\n`);
+      if (invalid.length) {
+        code = 1;
+        continue;
+      }
       out.push(written);
       // Asked for by the partner, so not a failure; but the text sent is not the text read, and that is said.
       for (const t of transliterated) io.err(`note: ${what}: ${t}\n`);
-      // Written all the same (a translation is looked at before it is sent), but said, and exit 1.
-      for (const d of checkGenerated(written, profiles.set).errors) {
-        io.err(`${what}: the output is invalid for its profile: ${formatDiagnostic(d)}\n`);
-        code = 1;
-      }
     }
   }
   if (o.to === 'json') io.out(JSON.stringify(json, null, 2) + '\n');
