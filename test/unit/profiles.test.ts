@@ -53,6 +53,10 @@ describe('profiles', () => {
       'x12/004010/855.yaml',
       'x12/004010/856.yaml',
       'x12/004010/997.yaml',
+      'x12/005010/850.yaml',
+      'x12/005010/810.yaml',
+      'x12/005010/855.yaml',
+      'x12/005010/856.yaml',
       'x12/005010X231A1/999.yaml',
       'x12/005010X222A1/837.yaml',
       'edifact/D96A/ORDERS.yaml',
@@ -121,6 +125,29 @@ describe('eancom-subset generator', () => {
         'edifact/EAN009/ORDRSP.yaml',
         'edifact/EAN010/ORDERS.yaml',
         'edifact/EAN011/INVOIC.yaml',
+      ]);
+      for (const rel of generated) {
+        expect(fs.readFileSync(path.join(out, rel), 'utf8')).toBe(fs.readFileSync(path.join(profilesDir, rel), 'utf8'));
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('x12-005010 generator', () => {
+  test('regenerates the committed X12 005010 profiles byte for byte from the 004010 ones', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'x12-005010-profiles-'));
+    try {
+      execFileSync(process.execPath, [path.join(__dirname, '../../scripts/x12-005010.js'), '--out', out], {
+        stdio: 'pipe',
+      });
+      const generated = yamlFiles(out).map((f) => path.relative(out, f));
+      expect(generated).toEqual([
+        'x12/005010/810.yaml',
+        'x12/005010/850.yaml',
+        'x12/005010/855.yaml',
+        'x12/005010/856.yaml',
       ]);
       for (const rel of generated) {
         expect(fs.readFileSync(path.join(out, rel), 'utf8')).toBe(fs.readFileSync(path.join(profilesDir, rel), 'utf8'));
