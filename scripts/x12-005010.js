@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * Writes the ASC X12 005010 profiles of the supply-chain transaction sets (profiles/x12/005010/<type>.yaml)
- * from their 004010 profiles. Loops, positions, usage and maximum use stay 004010's; what 005010 changed
+ * Writes the ASC X12 005010 profiles of the supply-chain transaction sets (profiles/x12/005010/<type>.yaml:
+ * 810, 846, 850, 855, 856, 860, 865, 940, 945) from their 004010 profiles. Loops, positions, usage and maximum use stay 004010's; what 005010 changed
  * is the data below, one entry per fact, so a reviewer checks each against the 005010 tables and
  * dictionary. Facts come from the 005010 segment dictionary and the 850 and 856 tables as EdiFabric's
  * X12 005010 templates list them (vgavril0v/ediexamples X125010/, Segments.cs and 850.cs / 856.cs); the
- * 810 and 855 tables from its 004050 ones (X124050/), since no 005010 810 or 855 was at hand and its
- * 850 and 856 tables are the same in 004050 and 005010 but for one maximum use. A change already made in
+ * other tables from its 004050 ones (X124050/), since no other 005010 table was at hand and its 850 and
+ * 856 tables are the same in 004050 and 005010 but for one maximum use. A change already made in
  * 004020 to 004050 is listed too: 004010 to 005010 is what a partner moving versions meets.
  * Deterministic output; test/unit/profiles.test.ts regenerates into a temporary folder and compares.
  *
@@ -20,16 +20,17 @@ const path = require('node:path');
 const YAML = require('yaml');
 
 const PROFILES = path.resolve(__dirname, '../profiles');
-const TYPES = ['810', '850', '855', '856'];
+const TYPES = ['810', '846', '850', '855', '856', '860', '865', '940', '945'];
 
 const SOURCE =
   'ASC X12 005010, written by scripts/x12-005010.js over the 004010 profile of the same set (loops, ' +
   "positions, usage and maximum use as there). 005010's changes, each a line of data in the script: the " +
   '005010 segment dictionary (new trailing elements, lengths of data elements 127, 364, 1000, 207, 358, ' +
   '267 and 447, PO102 and SN105 as data element 380, INC04 optional, CAD01 mandatory, DMG05 the composite ' +
-  'C056, ST03) and the 005010 tables (MTX where 004010 has MSG; IN2, PWK, EFI, SLN MEA; loops LDT, TD3 ' +
-  "and TXI), as EdiFabric's X12 005010 templates list them (vgavril0v/ediexamples X125010; 810 and 855 " +
-  'tables from its X124050). Code lists as in the 004010 profile (ST01); 355 is read against the 005010 ' +
+  'C056, W05 08, ST03) and the 005010 tables (MTX where 004010 has MSG; IN2, PWK, EFI, MEA, CRC, AT9; ' +
+  'loops LDT, LM, TD3, TXI, and N1 loops in the 940 W01 and 945 W12 loops' +
+  "), as EdiFabric's X12 005010 templates list them (vgavril0v/ediexamples X125010; tables other " +
+  'than 850 and 856 from its X124050). Code lists as in the 004010 profile (ST01, 353, 670) with the codes 005010 added (353 57, 670 AA); 355 is read against the 005010 ' +
   'list by src/edi/x12/unit-codes.ts.';
 
 /**
@@ -44,9 +45,13 @@ const ref1000 = { max: 3 };
 const SEGMENTS = {
   ADV: { set: { 2: ref1000, 6: ref1000 } },
   BAK: { set: { 8: ref127 } },
+  BCA: { set: { 9: ref127 } },
+  BCH: { set: { 9: ref127 } },
+  BIA: { set: { 3: ref127 } },
   BIG: { append: [{ like: 'BSN:5' }] },
   CAD: { set: { 1: { usage: 'M' }, 3: { max: 15 }, 8: ref127 } },
   CN1: { set: { 4: ref127 } },
+  CS: { set: { 5: ref127 } },
   CTB: { append: [{ like: 'MEA:4', usage: 'O' }] },
   DMG: {
     set: {
@@ -66,6 +71,7 @@ const SEGMENTS = {
       { ref: '1271', name: 'Industry Code', usage: 'O', type: 'AN', min: 1, max: 30 },
     ],
   },
+  DD: { set: { 4: ref127 } },
   ETD: { set: { 4: ref127 } },
   G61: { set: { 4: ref364 } },
   GF: { set: { 2: ref127, 6: ref127, 9: ref127 } },
@@ -105,6 +111,7 @@ const SEGMENTS = {
     ],
   },
   PAL: { append: [{ ref: '1699', name: 'Pallet Structure Code', usage: 'O', type: 'ID', min: 1, max: 1 }] },
+  PD: { set: { 8: ref127 } },
   PER: { set: { 4: ref364, 6: ref364, 8: ref364 } },
   PO1: { set: { 2: { ref: '380', name: 'Quantity' } } },
   REF: { set: { 2: ref127 } },
@@ -116,11 +123,23 @@ const SEGMENTS = {
     append: [{ ref: '1705', name: 'Implementation Convention Reference', usage: 'O', type: 'AN', min: 1, max: 35 }],
   },
   TD3: { set: { 3: { max: 15 } } },
+  W05: { append: [{ like: 'BEG:2', usage: 'O' }] },
+  W27: { set: { 7: { max: 15 } } },
+  W28: { set: { 8: { max: 25 } } },
 };
 
 /** Composite changes by composite id, wherever the composite is used: component n (1-based) in place. */
 const COMPOSITES = {
   C040: { 2: ref127, 4: ref127, 6: ref127 },
+};
+
+/**
+ * Codes 005010 added to the lists the 004010 profiles check (by data element), from the 005010 dictionary
+ * as EdiFabric lists it: 353 purpose code 57, 670 change or response type AA. ST01 stays the set's own id.
+ */
+const CODES_ADDED = {
+  353: ['57'],
+  670: ['AA'],
 };
 
 /** Segments 005010 places in these sets that no 004010 profile here defines. */
@@ -184,7 +203,80 @@ const PARTIES_AND_NOTES = (loops) => [
     { op: 'insert', after: `${at ? `${at}>` : ''}N9>PWK`, entry: unbounded('EFI') },
   ]),
 ];
+const LDT_LOOP = (after, ...inside) => [
+  { op: 'remove', at: 'LDT' },
+  {
+    op: 'insert',
+    after,
+    entry: {
+      loop: 'LDT',
+      usage: 'O',
+      max: 'unbounded',
+      structure: [{ segment: 'LDT', usage: 'M' }, ...inside.map(unbounded)],
+    },
+  },
+];
+const LM_LOOP = {
+  loop: 'LM',
+  usage: 'O',
+  max: 'unbounded',
+  structure: [
+    { segment: 'LM', usage: 'M' },
+    { segment: 'LQ', usage: 'M', max: 'unbounded' },
+  ],
+};
+/** A party named by N1 alone (with its contact PER beside it, where 004010 has one) becomes an N1 loop with its address. */
+const N1_LOOP = (at, perMax, perBeside) => [
+  ...(perBeside ? [{ op: 'remove', at: `${at}>PER` }] : []),
+  {
+    op: 'loop',
+    at: `${at}>N1`,
+    max: 'unbounded',
+    add: [
+      { segment: 'N2', usage: 'O' },
+      { segment: 'N3', usage: 'O' },
+      { segment: 'N4', usage: 'O' },
+      { segment: 'PER', usage: 'O', max: perMax },
+    ],
+  },
+];
 const TABLES = {
+  846: [],
+  860: [
+    ...PARTIES_AND_NOTES(['', 'POC']),
+    ...['N1', 'POC>N1', 'POC>SLN>N1'].map((at) => ({ op: 'insert', after: `${at}>N2`, entry: unbounded('IN2') })),
+    { op: 'insert', after: 'POC>SLN>PO3', entry: unbounded('MEA') },
+    { op: 'insert', after: 'POC>SCH>TD4', entry: unbounded('REF') },
+    ...LDT_LOOP('PCT', 'QTY', 'MTX', 'REF'),
+  ],
+  865: [
+    ...PARTIES_AND_NOTES(['', 'POC']),
+    ...['N1', 'POC>N1', 'POC>SLN>N1'].map((at) => ({ op: 'insert', after: `${at}>N2`, entry: unbounded('IN2') })),
+    { op: 'insert', after: 'POC>SLN>PO3', entry: unbounded('MEA') },
+    { op: 'insert', after: 'POC>SLN>N9>DTM', entry: unbounded('MTX') },
+    ...LDT_LOOP('G53', 'QTY', 'MTX'),
+    { op: 'insert', after: 'ADV', entry: LM_LOOP },
+    { op: 'insert', after: 'POC>CTB', entry: LM_LOOP },
+  ],
+  940: [
+    { op: 'set', at: 'W6', max: 5 },
+    {
+      op: 'insert',
+      after: 'BNX',
+      entry: {
+        loop: 'TD3',
+        usage: 'O',
+        structure: [
+          { segment: 'TD3', usage: 'M' },
+          { segment: 'AT9', usage: 'O' },
+        ],
+      },
+    },
+    { op: 'insert', after: 'LX>G62', entry: unbounded('N9') },
+    { op: 'set', at: 'LX>W01>AMT', max: 'unbounded' },
+    ...N1_LOOP('LX>W01', 5, true),
+  ],
+  945: [{ op: 'insert', after: 'G72', entry: { segment: 'TD1', usage: 'O', max: 5 } }, ...N1_LOOP('LX>W12', 1, false)],
   850: [
     ...PARTIES_AND_NOTES(['', 'PO1']),
     ...['N1', 'PO1>N1', 'PO1>SLN>N1'].map((at) => ({ op: 'insert', after: `${at}>N2`, entry: unbounded('IN2') })),
@@ -277,6 +369,12 @@ function changeSegment(tag, def, dict) {
   return { ...def, elements: elements.map(changeComposite) };
 }
 
+function withAddedCodes(element) {
+  if (element.composite) return { ...element, composite: element.composite.map(withAddedCodes) };
+  const added = element.codes && CODES_ADDED[element.ref];
+  return added ? { ...element, codes: [...new Set([...element.codes, ...added])].sort() } : element;
+}
+
 function changeComposite(element) {
   const change = element.composite && COMPOSITES[element.ref];
   if (!change) return element;
@@ -351,7 +449,8 @@ function build005010(type) {
     if (!def) throw new Error(`${type}: no definition for ${tag}`);
     const own =
       NEW_SEGMENTS[tag] === def ? { ...def, elements: def.elements.map((e) => resolveElement(e, dict)) } : def;
-    segments[tag] = changeSegment(tag, own, dict);
+    const changed = changeSegment(tag, own, dict);
+    segments[tag] = { ...changed, elements: changed.elements.map(withAddedCodes) };
   }
   return {
     standard: 'x12',

@@ -42,6 +42,47 @@ describe('profiles: X12 005010 850, 810, 855, 856', () => {
     for (const position of newPositions(tx.tree!)) expect(position).toBeDefined();
   });
 
+  test.each([
+    ['860', (t: LoopNode) => [t.BCH, loops(t, 'POC_loop')[0].POC]],
+    ['865', (t: LoopNode) => [loops(t, 'POC_loop')[0].POC]],
+    ['846', (t: LoopNode) => [loops(t, 'LIN_loop')[0].LIN]],
+    ['940', (t: LoopNode) => [loops(loops(loops(t, 'LX_loop')[0], 'W01_loop')[0], 'N1_loop')[0].N4, t.W05]],
+    ['945', (t: LoopNode) => [loops(loops(loops(t, 'LX_loop')[0], 'W12_loop')[0], 'N1_loop')[0].N4]],
+  ])('a 005010 %s is clean against the 005010 profile and read into its loops', (type, positions) => {
+    const ic = parse(fixture(type));
+    expect(found(ic)).toEqual([]);
+    const tx = ic.groups[0].transactions[0];
+    expect([tx.type, tx.version]).toEqual([type, '005010']);
+    for (const position of positions(tx.tree!)) expect(position).toBeDefined();
+  });
+
+  test("a 940 item's party with its address is an N1 loop in 005010, out of sequence in 004010", () => {
+    const as004010 = fixture('940')
+      .replace('*X*005010~', '*X*004010~')
+      .replace('*00501*', '*00401*')
+      .replace('ST*940*0001*005010~', 'ST*940*0001~');
+    expect(found(parse(as004010)).sort()).toEqual([
+      expect.stringMatching(/^N4 7 segment N4 is not expected here/),
+      expect.stringMatching(/^W058 3 W05 has 8 elements; the profile defines 7/),
+    ]);
+  });
+
+  test('an 860 takes the codes 005010 added to 353 (57) and 670 (AA); 004010 refuses them, and an unknown code is located', () => {
+    const added = fixture('860').replace('BCH*04*', 'BCH*57*').replace('POC*1*CA*', 'POC*1*AA*');
+    expect(found(parse(added))).toEqual([]);
+    const as004010 = added
+      .replace('*X*005010~', '*X*004010~')
+      .replace('*00501*', '*00401*')
+      .replace('ST*860*0001*005010~', 'ST*860*0001~')
+      .replace(/\*{3}PURCHASE-CONTRACT-NUMBER-LONGER-THAN-30~/, '~');
+    expect(found(parse(as004010))).toEqual([
+      expect.stringMatching(/^BCH1 7 BCH01 "57" is not a valid code/),
+      expect.stringMatching(/^POC2 7 POC02 "AA" is not a valid code/),
+    ]);
+    const unknown = parse(fixture('860').replace('POC*1*CA*', 'POC*1*XX*'));
+    expect(detail(unknown, '997')).toEqual(['AK3*POC*3*POC*8', 'AK4*2*670*7*XX', 'AK5*R*5']);
+  });
+
   test('N407, the country subdivision 005010 added, is read into the tree', () => {
     const tree = parse(fixture('850')).groups[0].transactions[0].tree!;
     expect(loops(tree, 'N1_loop')[0].N4).toEqual([

@@ -57,6 +57,11 @@ describe('profiles', () => {
       'x12/005010/810.yaml',
       'x12/005010/855.yaml',
       'x12/005010/856.yaml',
+      'x12/005010/860.yaml',
+      'x12/005010/865.yaml',
+      'x12/005010/940.yaml',
+      'x12/005010/945.yaml',
+      'x12/005010/846.yaml',
       'x12/005010X231A1/999.yaml',
       'x12/005010X222A1/837.yaml',
       'edifact/D96A/ORDERS.yaml',
@@ -143,12 +148,9 @@ describe('x12-005010 generator', () => {
         stdio: 'pipe',
       });
       const generated = yamlFiles(out).map((f) => path.relative(out, f));
-      expect(generated).toEqual([
-        'x12/005010/810.yaml',
-        'x12/005010/850.yaml',
-        'x12/005010/855.yaml',
-        'x12/005010/856.yaml',
-      ]);
+      expect(generated).toEqual(
+        ['810', '846', '850', '855', '856', '860', '865', '940', '945'].map((t) => `x12/005010/${t}.yaml`),
+      );
       for (const rel of generated) {
         expect(fs.readFileSync(path.join(out, rel), 'utf8')).toBe(fs.readFileSync(path.join(profilesDir, rel), 'utf8'));
       }
