@@ -103,8 +103,6 @@ export interface Home {
 export interface Link {
   /** Called on every request: the connection is not idle. */
   active(): void;
-  /** Bytes of WRITE data not yet on disk, across the connection; it pauses the socket when they pile up. */
-  inflight(delta: number): void;
 }
 
 interface WriteHandle {
@@ -112,7 +110,6 @@ interface WriteHandle {
   fh: DiskFile;
   disk: string;
   at: HomePath;
-  writes: Set<Promise<unknown>>;
   /** The sha256 of the bytes so far while they arrive in order from offset 0; dropped on any other WRITE. */
   hash?: Hash;
   /** The offset the next in-order WRITE starts at. */
@@ -212,7 +209,6 @@ export class SftpSession {
         this.handles.delete(id);
         if (h.kind === 'dir') continue;
         if (h.kind === 'write') {
-          await Promise.allSettled(h.writes);
           if (h.discarded) {
             await h.discarded;
             this.shared.writing.delete(h.disk);
@@ -426,7 +422,6 @@ export class SftpSession {
       fh,
       disk,
       at,
-      writes: new Set(),
       bytes: stat.size,
       hashed: 0,
       ...(stat.size === 0 ? { hash: createHash('sha256'), ...(this.keepUpTo() > 0 ? { kept: [] } : {}) } : {}),
@@ -471,7 +466,7 @@ export class SftpSession {
       if (offset === h.hashed) {
         h.hash.update(data);
         h.hashed = end;
-        // A copy: the disk write holds `data` only until it is done.
+        // A copy: `data` is a view into the socket read ssh2 decrypted in place, which it would pin.
         if (h.kept && end <= this.keepUpTo()) h.kept.push(Buffer.from(data));
         else h.kept = undefined;
       } else {
@@ -479,11 +474,8 @@ export class SftpSession {
         h.kept = undefined;
       }
     }
-    this.link.inflight(data.length);
-    const done = h.fh.write(data, offset);
-    h.writes.add(done);
     try {
-      await done;
+      h.fh.writeNow(data, offset);
       if (end > h.bytes) h.bytes = end;
       return [STATUS_CODE.OK];
     } catch (err) {
@@ -491,9 +483,6 @@ export class SftpSession {
       h.failed ??= reply[1] ?? `writing ${h.at.virtual} failed`;
       this.discard(h);
       return [STATUS_CODE.FAILURE, h.failed];
-    } finally {
-      h.writes.delete(done);
-      this.link.inflight(-data.length);
     }
   }
 
@@ -503,7 +492,6 @@ export class SftpSession {
    */
   private discard(h: WriteHandle): void {
     h.discarded ??= (async () => {
-      await Promise.allSettled(h.writes);
       await h.fh.release();
       try {
         unlinkSync(h.disk);
@@ -533,7 +521,6 @@ export class SftpSession {
       return [STATUS_CODE.OK];
     }
 
-    await Promise.allSettled(h.writes);
     if (h.failed) {
       await h.discarded;
       this.shared.writing.delete(h.disk);
