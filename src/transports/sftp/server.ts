@@ -92,6 +92,12 @@ const LOGIN_GRACE_MS = 60_000;
 /** Attempts on one connection before it is dropped (OpenSSH's MaxAuthTries is 6). */
 const MAX_ATTEMPTS_PER_CONNECTION = 6;
 const MAX_SESSIONS_PER_CONNECTION = 4;
+/**
+ * WRITE data waiting for the disk, per connection. ssh2 widens the SSH window as soon as data
+ * arrives, so a client that pipelines without limit is held back here by pausing its socket.
+ */
+const INFLIGHT_HIGH = 16 * 1024 ** 2;
+const INFLIGHT_LOW = 4 * 1024 ** 2;
 /** After close() ends the connections, how long a client may take to hang up before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
 const METHODS: AuthContext['method'][] = ['publickey', 'password'];
@@ -110,6 +116,8 @@ interface Conn {
   sessions: Set<SftpSession>;
   sessionCount: number;
   idle?: NodeJS.Timeout;
+  inflight: number;
+  paused: boolean;
   closed?: Promise<void>;
 }
 
@@ -267,6 +275,8 @@ class HostedSftp {
       refused: [],
       sessions: new Set(),
       sessionCount: 0,
+      inflight: 0,
+      paused: false,
     };
     this.conns.add(conn);
     client.on(
@@ -287,6 +297,7 @@ class HostedSftp {
         conn.sessions.add(
           new SftpSession(acceptSftp(), home, this.shared, {
             active: () => conn.idle?.refresh(),
+            inflight: (delta) => this.inflight(conn, delta),
           }),
         );
       });
@@ -311,6 +322,17 @@ class HostedSftp {
       });
     });
     return conn.closed;
+  }
+
+  private inflight(conn: Conn, delta: number): void {
+    conn.inflight += delta;
+    if (!conn.paused && conn.inflight > INFLIGHT_HIGH) {
+      conn.paused = true;
+      conn.socket.pause();
+    } else if (conn.paused && conn.inflight < INFLIGHT_LOW) {
+      conn.paused = false;
+      conn.socket.resume();
+    }
   }
 
   private ready(conn: Conn): void {

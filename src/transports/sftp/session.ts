@@ -103,6 +103,8 @@ export interface Home {
 export interface Link {
   /** Called on every request: the connection is not idle. */
   active(): void;
+  /** Bytes of WRITE data not yet on disk, across the connection; it pauses the socket when they pile up. */
+  inflight(delta: number): void;
 }
 
 interface WriteHandle {
@@ -110,6 +112,7 @@ interface WriteHandle {
   fh: DiskFile;
   disk: string;
   at: HomePath;
+  writes: Set<Promise<unknown>>;
   /** The sha256 of the bytes so far while they arrive in order from offset 0; dropped on any other WRITE. */
   hash?: Hash;
   /** The offset the next in-order WRITE starts at. */
@@ -209,6 +212,7 @@ export class SftpSession {
         this.handles.delete(id);
         if (h.kind === 'dir') continue;
         if (h.kind === 'write') {
+          await Promise.allSettled(h.writes);
           if (h.discarded) {
             await h.discarded;
             this.shared.writing.delete(h.disk);
@@ -422,6 +426,7 @@ export class SftpSession {
       fh,
       disk,
       at,
+      writes: new Set(),
       bytes: stat.size,
       hashed: 0,
       ...(stat.size === 0 ? { hash: createHash('sha256'), ...(this.keepUpTo() > 0 ? { kept: [] } : {}) } : {}),
@@ -474,8 +479,11 @@ export class SftpSession {
         h.kept = undefined;
       }
     }
+    this.link.inflight(data.length);
+    const done = h.fh.write(data, offset);
+    h.writes.add(done);
     try {
-      h.fh.writeNow(data, offset);
+      await done;
       if (end > h.bytes) h.bytes = end;
       return [STATUS_CODE.OK];
     } catch (err) {
@@ -483,6 +491,9 @@ export class SftpSession {
       h.failed ??= reply[1] ?? `writing ${h.at.virtual} failed`;
       this.discard(h);
       return [STATUS_CODE.FAILURE, h.failed];
+    } finally {
+      h.writes.delete(done);
+      this.link.inflight(-data.length);
     }
   }
 
@@ -492,6 +503,7 @@ export class SftpSession {
    */
   private discard(h: WriteHandle): void {
     h.discarded ??= (async () => {
+      await Promise.allSettled(h.writes);
       await h.fh.release();
       try {
         unlinkSync(h.disk);
@@ -521,6 +533,7 @@ export class SftpSession {
       return [STATUS_CODE.OK];
     }
 
+    await Promise.allSettled(h.writes);
     if (h.failed) {
       await h.discarded;
       this.shared.writing.delete(h.disk);
