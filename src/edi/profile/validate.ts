@@ -29,6 +29,12 @@ export interface ValidateContext {
    * diagnostics away (the loss check rebuilds a tree for every probe). Structure findings still come.
    */
   treeOnly?: boolean;
+  /**
+   * false: check the structure and elements without building the tree (its nodes were half of what a
+   * 1 MiB set kept alive through its job, and every scavenge copied them). The caller builds the tree
+   * later with `treeOnly` if something reads it (ensureTree, transaction-end.ts).
+   */
+  keepTree?: boolean;
 }
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
@@ -74,6 +80,7 @@ class TreeBuilder {
     private readonly out: Diagnostic[],
     count: number,
     keepPlaces: boolean,
+    private readonly build: boolean,
   ) {
     this.placed = keepPlaces ? new Array<Placed>(count) : undefined;
     this.segDefs = new Array(count);
@@ -153,7 +160,7 @@ class TreeBuilder {
           loop: loopId(f),
           offset: seg.offset,
         });
-      this.keep(pos, add(f.node, c, seg), c);
+      if (this.build) this.keep(pos, add(f.node, c, seg), c);
       this.segDefs[pos - 1] = c;
       return;
     }
@@ -171,11 +178,16 @@ class TreeBuilder {
         loop: c.id,
         offset: seg.offset,
       });
+    this.segDefs[pos - 1] = c.trigger;
+    if (!this.build) {
+      // Every frame shares the root, which stays empty: only the counts and indexes are checked.
+      this.open(c, this.root, 1);
+      return;
+    }
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
     this.keep(pos, add(node, c.trigger, seg), c.trigger);
-    this.segDefs[pos - 1] = c.trigger;
     this.open(c, node, 1);
   }
 
@@ -268,7 +280,8 @@ export function validateTransaction(
   cp: CompiledProfile,
   ctx: ValidateContext,
 ): {
-  tree: LoopNode;
+  /** Undefined with `keepTree: false`. */
+  tree: LoopNode | undefined;
   diagnostics: Diagnostic[];
   /**
    * With `treeOnly`: where each segment went (by position in tx.segments; undefined where it fits
@@ -280,7 +293,8 @@ export function validateTransaction(
   const std = ctx.standard;
   const base = new Base(ctx.location, tx.controlNumber);
   const segments = tx.segments;
-  const b = new TreeBuilder(cp, std, base, out, segments.length, ctx.treeOnly === true);
+  const build = ctx.keepTree !== false || ctx.treeOnly === true;
+  const b = new TreeBuilder(cp, std, base, out, segments.length, ctx.treeOnly === true, build);
   for (let idx = 0; idx < segments.length; idx++) b.place(segments[idx], idx);
   b.finish(segments.length, segments[segments.length - 1]);
   if (ctx.treeOnly) return { tree: b.root, diagnostics: out, placed: b.placed };
@@ -298,5 +312,5 @@ export function validateTransaction(
     where.loop = segLoops[idx];
     checkElements(seg, def.checks, def.rules, where, std, out);
   }
-  return { tree: b.root, diagnostics: out };
+  return { tree: build ? b.root : undefined, diagnostics: out };
 }
