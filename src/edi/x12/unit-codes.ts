@@ -77,9 +77,15 @@ export const x12UnitPositions: Readonly<Record<string, ReadonlyArray<readonly [e
     IT3: [[2]],
   };
 
+// Read in place: every PO1 of every set passes here, and components() makes an array of a plain value.
 function unitAt(e: Element | undefined, component: number | undefined): string {
+  if (typeof e === 'string') return component === undefined || component === 1 ? e : '';
   return components(e)[(component ?? 1) - 1] ?? '';
 }
+
+// Looked up once per segment of every X12 set, mostly for tags that hold no unit: a Map answers a miss
+// without the keyed lookup on a plain object (which then walks its prototype).
+const unitPlaces = new Map(Object.entries(x12UnitPositions));
 
 /**
  * X12 355 units that are not in the version's code list, in a set read or written. The profiles leave
@@ -96,9 +102,11 @@ export function unknownUnits(tx: Transaction, location: Location, found: readonl
   const codes = x12UnitCodes(tx.version);
   const first = tx.segments[0]?.id === 'ST' ? 1 : 2;
   let seen: Set<string> | undefined;
-  tx.segments.forEach((s, i) => {
-    const places = x12UnitPositions[s.id];
-    if (!places) return;
+  const segments = tx.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    const places = unitPlaces.get(s.id);
+    if (!places) continue;
     for (const [element, component] of places) {
       const value = unitAt(s.elements[element - 1], component);
       if (!value || codes.has(value)) continue;
@@ -124,6 +132,6 @@ export function unknownUnits(tx: Transaction, location: Location, found: readonl
         elementRef: '355',
       });
     }
-  });
+  }
   return out;
 }
