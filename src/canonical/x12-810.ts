@@ -118,7 +118,7 @@ function tdsAmount(inv: Invoice): { amount: number; amounts: Invoice['totals']['
   const total = inv.totals.amounts?.find((a) => a.qualifier === 'total');
   if (total) return { amount: total.amount, amounts: inv.totals.amounts?.filter((a) => a !== total) };
   throw new Error(
-    'the invoice states no total amount (X12 TDS01, EDIFACT MOA 77, 86, 39 or 128 after UNS), which the 810 requires in TDS',
+    `invoice ${inv.number || '(no number)'} states no total amount (X12 TDS01, EDIFACT MOA 77, 86, 39 or 128 after UNS), which the 810 requires in TDS`,
   );
 }
 

@@ -92,7 +92,7 @@ describeWithCorpus('translate: what the target requires, filled from the source 
     expect(r.bytes.length).toBe(0);
     expect(r.err).toContainEqual(
       expect.stringMatching(
-        /no-total\.edi: interchange 9, Invoice documents: not written: .*states no total amount .*TDS/,
+        /no-total\.edi: interchange 9, Invoice documents: not written: invoice INV1 states no total amount .*TDS/,
       ),
     );
   });
