@@ -8,6 +8,10 @@ import { components } from '../model';
  * X124050/EF_X12_004050_Codes.cs and X125010/EF_X12_005010_Codes.cs). No public 004010 dictionary was
  * at hand: 004010 is checked against the 004050 list (811 codes), which the later releases only grew;
  * 005010 adds 33 (H3 H5 H6 H7 H8 H9 J1 J3 J4 J5 J6 J7 J8 J9 L1 Z7 Z9 ZF ZG ZH ZI ZJ ZK ZL ZM ZN ZO ZQ ZR ZS ZW ZX ZY).
+ * 004010's own list has 794 codes (published 00401 schemas count them; 00403 has 803): a 004010 set may
+ * carry one of the 17 codes 004020-004050 added (1T and 2D are two) without an AK4 7, and no 004010 code
+ * is refused, since 355 only grows (004050 to 005010 removed none). A list of its own would catch those
+ * 17 rare codes; without the full 004010 dictionary it would be a guess, so 004010 keeps 004050's.
  */
 
 const list = (codes: string): ReadonlySet<string> => new Set(codes.trim().split(/\s+/));
