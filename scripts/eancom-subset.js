@@ -23,6 +23,7 @@ const GS1_PAGES = {
     'gs1.org/sites/default/files/docs/eancom/ean02s4/part2/orders/021.htm (message structure chart, heading section through SG23; SG24 to SG27 as D.01B)',
   ordersBgm: 'eancom.com/ean02s4/part2/orders/052.htm (BGM 1001, 3055 and 1225)',
   invoicBgm: 'eancom.com/ean02s4/part2/invoic/052.htm (BGM 1001)',
+  desadvBgm: 'eancom.com/ean02s3/part2/desadv/052.htm (BGM 1001, 3055 and 1225)',
   ordersSg37Dtm: 'eancom.com/ean02s4/part2/orders/0572.htm (SG37 DTM 2005)',
   ordrspLineCodes:
     'eancom.com/ean02s4/part2/ordrsp/0552.htm, 0554.htm, 0566.htm (SG26 QTY 6063 and DTM 2005, SG32 QTY 6063)',
@@ -169,7 +170,7 @@ const SUBSETS = [
     implementation: 'EAN007',
     aliases: ['EAN008'],
     name: 'Despatch advice message (EANCOM 2002, subset 007)',
-    sources: ['desadvChart', 'nad', 'lin'],
+    sources: ['desadvChart', 'desadvBgm', 'nad', 'lin'],
     notUsed: [
       'CUX',
       'SG3 DTM',
@@ -192,7 +193,16 @@ const SUBSETS = [
       'SG19',
       'SG21',
     ],
-    elements: [],
+    elements: [
+      {
+        segment: 'BGM',
+        element: 'C002',
+        component: '1001',
+        codes: ['345', '351', '35E', 'YA5', 'YA6', 'YA7', 'YB3'],
+      },
+      { segment: 'BGM', element: 'C002', component: '3055', codes: ['9'] },
+      { segment: 'BGM', element: '1225', codes: ['1', '4', '5', '7', '9', '31', '42'] },
+    ],
   },
   {
     type: 'INVOIC',

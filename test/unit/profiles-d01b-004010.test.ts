@@ -48,6 +48,22 @@ describe('profiles: EDIFACT D.01B and EANCOM messages', () => {
     ]);
   });
 
+  test('an EANCOM DESADV (EAN007) takes only the despatch advice types of its subset in BGM 1001', () => {
+    const text = fixture('eancom-desadv-invoic-ordrsp-d01b.edi').toString('latin1');
+    expect(text).toContain("BGM+351+DES-1+9'");
+    const ic = parse(Buffer.from(text.replace("BGM+351+DES-1+9'", "BGM+220+DES-1+9'"), 'latin1'));
+    expect(
+      allDiagnostics(ic).map((d) => [
+        d.location.transaction,
+        d.location.segmentId,
+        d.location.element,
+        d.location.component,
+        d.code,
+      ]),
+    ).toEqual([['1', 'BGM', 1, 1, '12']]);
+    expect(found(parse(Buffer.from(text.replace("BGM+351+DES-1+9'", "BGM+YA7+DES-1+9'"), 'latin1')))).toEqual([]);
+  });
+
   test('a D01B message breaks the D01B rules, not D96A ones: BGM without DTM is a missing mandatory segment', () => {
     const text = fixture('eancom-orders-d01b.edi')
       .toString('latin1')

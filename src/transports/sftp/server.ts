@@ -21,6 +21,7 @@ import {
 } from 'ssh2';
 import { GatewayError } from '../../errors';
 import { LoginLimiter } from '../../login-limiter';
+import { batchWrites } from './batched-writes';
 import { authorizedKeys, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from '../../password-hash';
 import { AREAS, isSafeFolderName, type Area } from './paths';
@@ -244,6 +245,7 @@ class HostedSftp {
     // SFTP is request/reply: with Nagle's algorithm each small status reply waits for the client's
     // delayed ACK, which cut a 1 GB upload to a quarter of sshd's rate (docs/bench.md, the sftp rows).
     socket.setNoDelay(true);
+    batchWrites(socket);
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     // A deadline, not an inactivity timeout: a client trickling a byte a minute must not linger.
     const grace = setTimeout(() => {

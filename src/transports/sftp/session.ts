@@ -471,7 +471,7 @@ export class SftpSession {
       if (offset === h.hashed) {
         h.hash.update(data);
         h.hashed = end;
-        // A copy: the disk write holds `data` only until it is done.
+        // A copy: `data` is a view into the socket read ssh2 decrypted in place, which it would pin.
         if (h.kept && end <= this.keepUpTo()) h.kept.push(Buffer.from(data));
         else h.kept = undefined;
       } else {
