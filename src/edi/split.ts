@@ -1,22 +1,33 @@
 import type { Element, Segment, Value } from './model';
 
-// A direct-mapped cache of segment tags: one string per tag (and its hash, computed once) instead of
-// a new one per segment, which the tree builder then looks up by. Holds only short immutable strings.
+// A direct-mapped cache of segment tags and short values: one string per tag (and its hash, computed
+// once) instead of a new one per segment, which the tree builder then looks up by. Holds only short
+// immutable strings; a value that evicts a tag costs the tag one slice, no more.
 const TAG_SLOTS = 512;
 const tagKeys = new Int32Array(TAG_SLOTS).fill(-1);
 const tagValues: string[] = new Array<string>(TAG_SLOTS).fill('');
 
 /** t.slice(0, n), shared for the two- and three-character tags of 8-bit text. */
 function tagOf(t: string, n: number): string {
-  if (n !== 2 && n !== 3) return t.slice(0, n);
-  const c0 = t.charCodeAt(0);
-  const c1 = t.charCodeAt(1);
-  const c2 = n === 3 ? t.charCodeAt(2) : 0;
-  if ((c0 | c1 | c2) > 0xff) return t.slice(0, n);
+  return shortOf(t, 0, n);
+}
+
+/**
+ * t.slice(start, end), shared when it is two or three characters of 8-bit text: tags, and the code
+ * values (`EA`, `VP`, `ZZ`) that are most of a set's elements. A 1 MiB set keeps its segments until
+ * its job commits, and every string not made is one the scavenger does not copy.
+ */
+function shortOf(t: string, start: number, end: number): string {
+  const n = end - start;
+  if (n !== 2 && n !== 3) return t.slice(start, end);
+  const c0 = t.charCodeAt(start);
+  const c1 = t.charCodeAt(start + 1);
+  const c2 = n === 3 ? t.charCodeAt(start + 2) : 0;
+  if ((c0 | c1 | c2) > 0xff) return t.slice(start, end);
   const key = (n << 24) | (c0 << 16) | (c1 << 8) | c2;
   const slot = (c0 * 961 + c1 * 31 + c2) & (TAG_SLOTS - 1);
   if (tagKeys[slot] === key) return tagValues[slot];
-  const id = t.slice(0, n);
+  const id = t.slice(start, end);
   tagKeys[slot] = key;
   tagValues[slot] = id;
   return id;
@@ -47,7 +58,7 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
   for (i = start; i < n; i++) {
     const c = t.charCodeAt(i);
     if (c === el) {
-      const v = t.slice(start, i);
+      const v = shortOf(t, start, i);
       let value: Value = v;
       if (comps) {
         comps.push(v);
@@ -61,10 +72,10 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
       } else elements[k++] = value;
       start = i + 1;
     } else if (c === comp) {
-      (comps ??= []).push(t.slice(start, i));
+      (comps ??= []).push(shortOf(t, start, i));
       start = i + 1;
     } else if (c === rep) {
-      const v = t.slice(start, i);
+      const v = shortOf(t, start, i);
       let value: Value = v;
       if (comps) {
         comps.push(v);
@@ -75,7 +86,7 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
       start = i + 1;
     }
   }
-  const v = t.slice(start, n);
+  const v = shortOf(t, start, n);
   let value: Value = v;
   if (comps) {
     comps.push(v);

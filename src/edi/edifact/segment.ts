@@ -44,7 +44,23 @@ export function splitSegment(
   return splitReleased(textIn, d, offset);
 }
 
-/** The release-aware splitter: one pass, slicing tokens rather than building them a character at a time. */
+/** A token's text without its release characters (each keeps the character it releases). */
+function unrelease(raw: string, rel: number): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i + 1 < raw.length; i++) {
+    if (raw.charCodeAt(i) !== rel) continue;
+    out += raw.slice(from, i);
+    from = i + 1;
+    i++;
+  }
+  return out + raw.slice(from);
+}
+
+/**
+ * The release-aware splitter: one pass, slicing tokens rather than building them a character at a
+ * time, and making component and repetition arrays only for elements that have them (as splitPlain).
+ */
 function splitReleased(t: string, d: EdifactDelimiters, offset: number): Segment & { strayRelease?: boolean } {
   const rel = d.release.charCodeAt(0);
   const el = d.element.charCodeAt(0);
@@ -54,22 +70,13 @@ function splitReleased(t: string, d: EdifactDelimiters, offset: number): Segment
   let strayRelease = false;
   let start = 0;
   let released = false;
-  let comps: string[] = [];
-  let reps: Value[] = [];
-  const all: Value[][] = [];
-  const token = (end: number) => {
-    const raw = t.slice(start, end);
-    if (!released) return raw;
-    let out = '';
-    for (let i = 0; i < raw.length; i++) {
-      if (raw.charCodeAt(i) === rel && i + 1 < raw.length) i++;
-      out += raw[i];
-    }
-    return out;
-  };
+  let comps: string[] | null = null;
+  let reps: Value[] | null = null;
+  let id: string | undefined;
+  const elements: Element[] = [];
   const n = t.length;
-  for (let i = 0; i < n; i++) {
-    const c = t.charCodeAt(i);
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : el;
     if (c === rel && i + 1 < n) {
       const next = t.charCodeAt(i + 1);
       if (next !== rel && next !== el && next !== comp && next !== seg && next !== rep) strayRelease = true;
@@ -78,23 +85,35 @@ function splitReleased(t: string, d: EdifactDelimiters, offset: number): Segment
       continue;
     }
     if (c !== el && c !== comp && c !== rep) continue;
-    comps.push(token(i));
+    const token = released ? unrelease(t.slice(start, i), rel) : t.slice(start, i);
     start = i + 1;
     released = false;
-    if (c === comp) continue;
-    reps.push(comps.length === 1 ? comps[0] : comps);
-    comps = [];
-    if (c === rep) continue;
-    all.push(reps);
-    reps = [];
+    if (c === comp) {
+      (comps ??= []).push(token);
+      continue;
+    }
+    let value: Value = token;
+    if (comps) {
+      comps.push(token);
+      value = comps;
+      comps = null;
+    }
+    if (c === rep) {
+      (reps ??= []).push(value);
+      continue;
+    }
+    let element: Element = value;
+    if (reps) {
+      reps.push(value);
+      element = { repeats: reps };
+      reps = null;
+    }
+    if (id === undefined) {
+      const first = typeof element === 'string' || Array.isArray(element) ? element : element.repeats[0];
+      id = typeof first === 'string' ? first : (first[0] ?? '');
+    } else elements.push(element);
   }
-  comps.push(token(n));
-  reps.push(comps.length === 1 ? comps[0] : comps);
-  all.push(reps);
-  const first = all[0][0];
-  const id = typeof first === 'string' ? first : (first[0] ?? '');
-  const elements: Element[] = new Array(all.length - 1);
-  for (let i = 1; i < all.length; i++) elements[i - 1] = all[i].length === 1 ? all[i][0] : { repeats: all[i] };
+  id ??= '';
   return strayRelease ? { id, elements, offset, strayRelease } : { id, elements, offset };
 }
 

@@ -4,7 +4,7 @@
  * case-insensitively and unfolded; bodies stay Buffers. LF-only input is read (some senders and
  * editors produce it); what we write is CRLF.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** The bytes are not a MIME entity of the kind expected; callers turn it into their own error code. */
 export class MimeError extends Error {
@@ -317,7 +317,9 @@ export function buildEntity(headers: HeaderList, body: Buffer): Buffer {
 }
 
 export function newBoundary(): string {
-  return `----=_edigw_${randomBytes(12).toString('hex')}`;
+  // A boundary must not occur in the parts, not be secret: randomUUID's buffered pool serves it
+  // without a call into OpenSSL for each MDN and message (randomBytes was ~2% of a crypto thread).
+  return `----=_edigw_${randomUUID().replace(/-/g, '')}`;
 }
 
 /** A multipart body over already-built parts (each a complete entity), closed, CRLF throughout. */
