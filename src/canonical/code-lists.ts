@@ -58,6 +58,23 @@ export class QualifierList<N extends string> {
     }
     return this.rows.find((r) => r.name === value)?.[standard].find((c) => !this.readOnly[standard].has(c));
   }
+
+  /**
+   * The code as read, where writing its name back would give another code of the same row (EDIFACT
+   * NAD BT, read as the bill-to party, is written IV): kept beside the name so that the standard that
+   * sent it writes it back. Undefined when the written code is the one read, or the name is a raw code.
+   */
+  keep(standard: Standard, name: N | RawCode | undefined, code: string): string | undefined {
+    if (name === undefined || isRawCode(name)) return undefined;
+    return this.write(standard, name) === code ? undefined : code;
+  }
+
+  /** The code to write for a name: a kept code where this standard's row has it, else the written one. */
+  writeKept(standard: Standard, value: N | RawCode | undefined, kept: string | undefined): string | undefined {
+    const row = value === undefined || isRawCode(value) ? undefined : this.rows.find((r) => r.name === value);
+    if (kept !== undefined && row?.[standard].includes(kept) && !this.readOnly[standard].has(kept)) return kept;
+    return this.write(standard, value);
+  }
 }
 
 /**
@@ -101,7 +118,9 @@ function list<const N extends string>(
  * has one code (SU), read as the vendor (`seller`, the common X12 spelling); a `supplier` is kept apart
  * in the document, so X12 SU comes back as SU, and is written to EDIFACT as SU too (the loss check
  * says that EDIFACT gives it back as VN). The selling party (SE) and the payee (X12 RI remit to, PE) are
- * roles of their own, so that a round trip never turns one role into another.
+ * roles of their own, so that a round trip never turns one role into another. EDIFACT has two codes for
+ * the bill-to party, IV (invoicee, EANCOM's and the one written) and BT (bill to); a party sent as BT is
+ * carried to X12 as N1 BT, and keeps its code (`roleCode`) to be written back as BT within EDIFACT.
  */
 export const partyRoles = list('Party role', { x12: 'N101 (98)', edifact: 'NAD 3035' }, [
   ['buyer', 'BY', 'BY'],
@@ -109,7 +128,7 @@ export const partyRoles = list('Party role', { x12: 'N101 (98)', edifact: 'NAD 3
   ['supplier', 'SU', '[SU]'],
   ['sellingParty', 'SE', 'SE'],
   ['shipTo', 'ST', 'DP ST'],
-  ['billTo', 'BT', 'IV'],
+  ['billTo', 'BT', 'IV BT'],
   ['remitTo', 'RE', 'RE'],
   ['payee', 'RI PE', 'PE'],
   ['shipFrom', 'SF', 'SF'],

@@ -57,6 +57,12 @@ export interface Contact {
 /** A party; R stays a parameter so documents can still name the roles they use. */
 export interface Party<R extends string = PartyRole> {
   role: R;
+  /**
+   * The code the party was sent under, where its standard writes another code for the role (EDIFACT BT
+   * beside IV for the bill-to party, X12 PE beside RI for the payee, EDIFACT ST beside DP); each writer
+   * writes it where its own list has it for the role, so a document gives back the code it came with.
+   */
+  roleCode?: string;
   id?: string;
   /** Absent: no qualifier, or one that is only "mutually defined" (X12 ZZ, EDIFACT no agency). */
   idQualifier?: PartyIdQualifier;

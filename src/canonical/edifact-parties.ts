@@ -114,11 +114,13 @@ export function nadParty(segs: Seg[]): Party | undefined {
   const nad = segs[0];
   const role = partyRoles.read('edifact', t(nad, 1));
   if (!role) return undefined;
+  const roleCode = partyRoles.keep('edifact', role, t(nad, 1));
   const street = c(nad, 5).filter((l) => l !== '');
   const contacts = ctaContacts(segs);
   const [name, ...more] = namesOf(c(nad, 4).slice(0, NAME_LINES));
   return compact<Party>({
     role,
+    roleCode,
     id: c(nad, 2)[0] || undefined,
     idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
     name,
@@ -139,7 +141,7 @@ export function parties(groups: Seg[][]): Party[] {
 
 /** NAD, CTA and COM for a party; none for a role EDIFACT has no code for. */
 export function nadSegments(p: Party): Segment[] {
-  const role = partyRoles.write('edifact', p.role);
+  const role = partyRoles.writeKept('edifact', p.role, p.roleCode);
   if (!role) return [];
   const c082: string[] = !p.id
     ? []

@@ -45,6 +45,15 @@ function segment(id: string, elements: Element[]): Segment {
  * An X12 interchange (ISA, one GS, an ST per message) ready for `write()`, which computes the SE, GE
  * and IEA counts and control numbers. Delimiters: * > ~ (and ^ repeats from 005010) and a newline after each segment.
  */
+/**
+ * The writers' segments in the version they are sent in. 005010 took MSG out of the sets we write (850
+ * and 855 N9 and line loops; profiles/x12/005010) and put MTX in its place, the text in MTX02.
+ */
+function inVersion(body: Segment[], version: string): Segment[] {
+  if (version < '005010') return body;
+  return body.map((s) => (s.id === 'MSG' ? { ...s, id: 'MTX', elements: ['', ...s.elements] } : s));
+}
+
 export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interchange {
   const ctrl = String(o.controlNumber).padStart(9, '0');
   if (ctrl.length > 9)
@@ -89,7 +98,7 @@ export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interch
     receiver: o.receiver.id,
     transactions: messages.map((m, i) => {
       const c = String(i + 1).padStart(4, '0');
-      return transaction(m.type, m.version, c, [segment('ST', [m.type, c]), ...m.body]);
+      return transaction(m.type, m.version, c, [segment('ST', [m.type, c]), ...inVersion(m.body, m.version)]);
     }),
     header: gs,
     errors: [],

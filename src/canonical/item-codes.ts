@@ -15,8 +15,8 @@ export type ItemField = 'buyerItem' | 'vendorItem' | 'manufacturerItem' | 'gtin'
 
 /** X12 235 codes and the field each fills; the first for a field is written when nothing else is said. */
 export const x12ItemQualifiers: ReadonlyArray<readonly [string, ItemField]> = [
-  ['BP', 'buyerItem'],
   ['IN', 'buyerItem'],
+  ['BP', 'buyerItem'],
   ['CB', 'buyerItem'],
   ['VP', 'vendorItem'],
   ['VN', 'vendorItem'],
@@ -31,15 +31,16 @@ export const x12ItemQualifiers: ReadonlyArray<readonly [string, ItemField]> = [
 
 /**
  * EDIFACT 7143 item number types and the field each fills, likewise. The first codes of a field agree with
- * X12's where both lists have them (BP, not IN, for a buyer's number), so a number no code is kept for means
- * the same code in both.
+ * X12's where both lists have them, so a number no code is kept for means the same code in both. For a
+ * buyer's number that is IN (buyer's item number), the code EANCOM and most retail partners send; BP (buyer's
+ * part number) is kept beside the number and written back as BP in either standard.
  */
 export const edifactItemTypes: ReadonlyArray<readonly [string, ItemField]> = [
   ['EN', 'gtin'],
   ['UP', 'gtin'],
   ['SRV', 'gtin'],
-  ['BP', 'buyerItem'],
   ['IN', 'buyerItem'],
+  ['BP', 'buyerItem'],
   ['SA', 'vendorItem'],
   ['VN', 'vendorItem'],
   ['MF', 'manufacturerItem'],

@@ -116,6 +116,10 @@ const contact = z.strictObject({
 
 const party = z.strictObject({
   role: qualified(partyRoles),
+  roleCode: z
+    .string()
+    .regex(/^[A-Z0-9]{1,3}$/, { error: 'expected a party role code of 1-3 letters or digits' })
+    .optional(),
   id: text.optional(),
   idQualifier: qualified(partyIdAgencies).optional(),
   name: text.optional(),

@@ -42,7 +42,7 @@ function sections(tx: Transaction): Sections {
     partyMembers: ['N2', 'N3', 'N4', 'NX2', 'REF', 'PER', 'SI', 'FOB', 'TD1', 'TD5', 'TD3', 'TD4', 'PKG'],
     line: 'PO1',
     note: 'N9',
-    noteMembers: ['DTM', 'MSG'],
+    noteMembers: ['DTM', 'MSG', 'MTX'],
     summary: 'CTT',
     skip: ['ST', 'SE'],
   });

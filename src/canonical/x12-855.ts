@@ -55,7 +55,7 @@ function sections(tx: Transaction): Sections {
     partyMembers: n1Members,
     line: 'PO1',
     note: 'N9',
-    noteMembers: ['DTM', 'MSG'],
+    noteMembers: ['DTM', 'MSG', 'MTX'],
     summary: 'CTT',
     skip: ['ST', 'SE'],
   });

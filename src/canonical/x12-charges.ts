@@ -127,14 +127,20 @@ export function nteSegments(notes: NoteEntry[]): Segment[] {
   });
 }
 
-/** N9 L1 loops (850, 855): the MSG texts joined; N902 says the note's qualifier where it is one (else general). */
+/** A message text segment's text: MSG01, or MTX02 where 005010 has MTX in MSG's place. */
+function messageText(x: Seg): string | undefined {
+  if (x.id === 'MSG') return t(x, 1);
+  return x.id === 'MTX' ? t(x, 2) : undefined;
+}
+
+/** N9 L1 loops (850, 855): the MSG (MTX) texts joined; N902 says the note's qualifier where it is one (else general). */
 export function n9Notes(loops: Seg[][]): NoteEntry[] {
   return loops.flatMap((n) => {
     const n9 = n[0];
     if (n9.id === 'N9' && t(n9, 1) !== 'L1') return [];
     const text = n
-      .filter((x) => x.id === 'MSG')
-      .map((x) => t(x, 1))
+      .map(messageText)
+      .filter((x): x is string => x !== undefined)
       .join('');
     if (text === '') return [];
     const code = t(n9, 2);
@@ -152,9 +158,9 @@ export function n9Segments(notes: NoteEntry[], chunks: (s: string, n: number) =>
   });
 }
 
-/** MSG segments of a line loop (850 PO1): one general note each. */
+/** MSG (005010: MTX) segments of a line loop (850 PO1): one general note each. */
 export function msgNotes(segs: Seg[]): NoteEntry[] {
-  return segs.filter((x) => x.id === 'MSG' && t(x, 1) !== '').map((x) => t(x, 1));
+  return segs.map(messageText).filter((x): x is string => x !== undefined && x !== '');
 }
 
 /**

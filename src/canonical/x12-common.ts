@@ -47,6 +47,7 @@ export const n1Members = [
   'PKG',
   'DMG',
   'MSG',
+  'MTX',
 ];
 
 /** Item numbers from qualifier/value pairs starting at element `from` (PO106, IT106, LIN02...) up to element `to`. */

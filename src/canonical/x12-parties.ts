@@ -76,6 +76,7 @@ export function n1Party(segs: Seg[]): Party | undefined {
   const n1 = segs[0];
   const role = partyRoles.read('x12', t(n1, 1));
   if (!role) return undefined;
+  const roleCode = partyRoles.keep('x12', role, t(n1, 1));
   const n3 = segs
     .filter((s) => s.id === 'N3')
     .flatMap((s) => [t(s, 1), t(s, 2)])
@@ -90,6 +91,7 @@ export function n1Party(segs: Seg[]): Party | undefined {
   const agency = t(n1, 3) === 'ZZ' ? undefined : partyIdAgencies.read('x12', t(n1, 3));
   return compact<Party>({
     role,
+    roleCode,
     id: t(n1, 4) || undefined,
     idQualifier: t(n1, 4) ? agency : undefined,
     name: t(n1, 2) || undefined,
@@ -123,7 +125,7 @@ export function withHeaderContacts(all: Party[], header: Seg[], roles: PartyRole
 
 /** N1, N2 and N3 (two lines each, up to two), N4 and PER for a party; none for a role X12 has no code for. */
 export function n1Segments(p: Party): Segment[] {
-  const role = partyRoles.write('x12', p.role);
+  const role = partyRoles.writeKept('x12', p.role, p.roleCode);
   if (!role) return [];
   const out: Segment[] = [];
   const q = partyIdAgencies.write('x12', p.idQualifier) ?? (p.id ? 'ZZ' : '');

@@ -69,10 +69,6 @@ describeWithCorpus('census of the corpus round trips', () => {
         },
       },
       edifact: {
-        'RFF vat-registration': {
-          n: 2,
-          why: 'the VAT numbers of the NAD+BT of the two pydifact INVOICs: BT is no D96A role, so the party stays EDIFACT-only',
-        },
         'DTM order': { n: 1, why: 'DTM+4:19999715 of the staedi D93A INVOIC is no calendar day' },
       },
     };

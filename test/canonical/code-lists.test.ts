@@ -40,12 +40,27 @@ describe('canonical code lists', () => {
     expect(referenceQualifiers.write('edifact', 'purchase-order')).toBe('ON');
   });
 
+  test('a second code of a row is kept as read and written back where a list has it for the name', () => {
+    // EDIFACT BT (bill to) beside IV (invoicee, written): read as the bill-to party, kept, written back BT.
+    expect(partyRoles.read('edifact', 'BT')).toBe('billTo');
+    expect(partyRoles.keep('edifact', 'billTo', 'BT')).toBe('BT');
+    expect(partyRoles.keep('edifact', 'billTo', 'IV')).toBeUndefined();
+    expect(partyRoles.writeKept('edifact', 'billTo', 'BT')).toBe('BT');
+    expect(partyRoles.writeKept('x12', 'billTo', 'BT')).toBe('BT');
+    // X12 PE (payee) beside RI: kept for X12; EDIFACT writes its own code for the payee.
+    expect(partyRoles.keep('x12', 'payee', 'PE')).toBe('PE');
+    expect(partyRoles.writeKept('x12', 'payee', 'PE')).toBe('PE');
+    expect(partyRoles.writeKept('edifact', 'payee', 'RI')).toBe('PE');
+    // A raw code is no name: nothing kept beside it.
+    expect(partyRoles.keep('edifact', 'edifact:CO', 'CO')).toBeUndefined();
+  });
+
   test('an unmapped code is carried as sent for its own standard, never guessed for the other', () => {
     expect(referenceQualifiers.read('x12', 'DP')).toBe('x12:DP');
     expect(referenceQualifiers.write('x12', 'x12:DP')).toBe('DP');
     expect(referenceQualifiers.write('edifact', 'x12:DP')).toBeUndefined();
-    expect(partyRoles.read('edifact', 'BT')).toBe('edifact:BT');
-    expect(partyRoles.write('x12', 'edifact:BT')).toBeUndefined();
+    expect(partyRoles.read('edifact', 'CO')).toBe('edifact:CO');
+    expect(partyRoles.write('x12', 'edifact:CO')).toBeUndefined();
     expect(partyRoles.read('x12', '')).toBeUndefined();
   });
 });

@@ -108,10 +108,12 @@ run('canonical invoice: reading the corpus', () => {
       currency: 'EUR',
       terms: { dueDate: '1999-10-31' },
     });
-    // NAD+BT is not a D96A party qualifier (IV is the invoicee): carried as sent, for EDIFACT only.
+    // NAD+BT (bill to) beside IV (invoicee, what EDIFACT writes for the bill-to party): the code is kept, so
+    // EDIFACT gets BT back; X12 gets the party as N1 BT (it used to be dropped with its VAT number).
     expect(inv.parties).toEqual([
       {
-        role: 'edifact:BT',
+        role: 'billTo',
+        roleCode: 'BT',
         id: 'VAUXHALL MOTORS LTD',
         idQualifier: 'seller-assigned',
         references: [{ qualifier: 'vat-registration', value: '382324067' }],
@@ -149,8 +151,7 @@ run('canonical invoice: reading the corpus', () => {
         unit: 'EA',
         unitPrice: 1.179,
         ...invoicePrice,
-        buyerItem: '157870',
-        itemIdQualifiers: { buyerItem: 'IN' }, // LIN 7143 IN (buyer's item number), kept: BP is written
+        buyerItem: '157870', // LIN 7143 IN (buyer's item number): the default of both standards, nothing kept
         description: 'WIDGET',
         countryOfOrigin: 'US',
       },
@@ -161,7 +162,6 @@ run('canonical invoice: reading the corpus', () => {
         unitPrice: 20.5,
         ...invoicePrice,
         buyerItem: '157871',
-        itemIdQualifiers: { buyerItem: 'IN' }, // LIN 7143 IN (buyer's item number), kept: BP is written
         description: 'DIFFERENT WIDGET',
         countryOfOrigin: 'JP',
       },
@@ -200,6 +200,22 @@ run('canonical invoice: round trips through the other standard', () => {
 
   test.each(edifactFiles)('%s: INVOIC -> 810 -> Invoice -> INVOIC is the same, both clean', (file) => {
     expectRoundTrip(invoice, 'edifact', readCorpus(invoice, 'edifact', file));
+  });
+
+  test('pydifact NAD+BT (bill to): N1 BT with its VAT number in the 810, NAD+BT back within EDIFACT, NAD+IV through X12', () => {
+    const doc = readCorpus(invoice, 'edifact', corpus.pydifact);
+    const segs = (ic: ReturnType<typeof via>['ic']) =>
+      ic.groups[0].transactions[0].segments.map((s) => JSON.stringify([s.id, ...s.elements]));
+    const x12 = via(invoice, 'x12', doc);
+    expectClean(x12.ic);
+    const n1 = segs(x12.ic).findIndex((s) => s.startsWith('["N1","BT"'));
+    expect(n1).toBeGreaterThan(-1);
+    expect(segs(x12.ic).slice(n1 + 1)).toContainEqual(JSON.stringify(['REF', 'VX', '382324067']));
+    expect(x12.doc.parties[0]).toEqual({ ...doc.parties[0], roleCode: undefined });
+    const nadCodes = (ic: ReturnType<typeof via>['ic']) =>
+      ic.groups[0].transactions[0].segments.filter((s) => s.id === 'NAD').map((s) => s.elements[0]);
+    expect(nadCodes(via(invoice, 'edifact', doc).ic)).toEqual(['BT', 'SU', 'ST']);
+    expect(nadCodes(via(invoice, 'edifact', x12.doc).ic)).toEqual(['IV', 'SU', 'DP']);
   });
 });
 

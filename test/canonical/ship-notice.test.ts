@@ -104,7 +104,14 @@ run('canonical ship notice: reading the corpus', () => {
     expect(sn.orders).toEqual([
       {
         items: [
-          { lineNumber: '1', quantity: 40, unit: 'H87', buyerItem: 'C0355UCAD8', description: 'GREY MET. PAINT' },
+          {
+            lineNumber: '1',
+            quantity: 40,
+            unit: 'H87',
+            buyerItem: 'C0355UCAD8',
+            itemIdQualifiers: { buyerItem: 'BP' }, // LIN BP, not the default IN: kept
+            description: 'GREY MET. PAINT',
+          },
         ],
       },
     ]);

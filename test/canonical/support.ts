@@ -320,6 +320,7 @@ export function portable<D>(doc: D, target?: Standard): D {
     for (const [k, x] of Object.entries(v)) {
       if (rawType && k === 'count') continue;
       if (DROPS_FIELD.includes(k) && typeof x === 'string' && RAW.test(x)) continue;
+      if (k === 'roleCode' && !roleCodeCrosses(String((v as Record<string, unknown>).role), String(x))) continue;
       if (k === 'itemIdQualifiers') {
         const kept = itemCodesIn(v as Record<string, unknown>, x as Record<string, string>);
         if (kept) out[k] = kept;
@@ -363,6 +364,18 @@ function chargeTotals(v: unknown, target?: Standard): unknown {
   const { charges, ...totals } = d.totals;
   const all = [...(d.charges ?? []), ...charges];
   return { ...d, totals, ...(all.length ? { charges: all } : {}) };
+}
+
+/**
+ * A party's kept role code comes back from the other standard only where both lists have it for the role
+ * and neither writes it anyway (then it is read without being kept): EDIFACT BT is written N1 BT, X12's
+ * own code for the bill-to party, and comes back from it as IV.
+ */
+function roleCodeCrosses(role: string, code: string): boolean {
+  const name = role as (typeof partyRoles.names)[number];
+  return (['x12', 'edifact'] as const).every(
+    (std) => partyRoles.writeKept(std, name, code) === code && partyRoles.write(std, name) !== code,
+  );
 }
 
 /** Both columns of a code list hold a code for the name: what crosses between the standards. */

@@ -53,6 +53,15 @@ describe('profiles', () => {
       'x12/004010/855.yaml',
       'x12/004010/856.yaml',
       'x12/004010/997.yaml',
+      'x12/005010/850.yaml',
+      'x12/005010/810.yaml',
+      'x12/005010/855.yaml',
+      'x12/005010/856.yaml',
+      'x12/005010/860.yaml',
+      'x12/005010/865.yaml',
+      'x12/005010/940.yaml',
+      'x12/005010/945.yaml',
+      'x12/005010/846.yaml',
       'x12/005010X231A1/999.yaml',
       'x12/005010X222A1/837.yaml',
       'edifact/D96A/ORDERS.yaml',
@@ -122,6 +131,26 @@ describe('eancom-subset generator', () => {
         'edifact/EAN010/ORDERS.yaml',
         'edifact/EAN011/INVOIC.yaml',
       ]);
+      for (const rel of generated) {
+        expect(fs.readFileSync(path.join(out, rel), 'utf8')).toBe(fs.readFileSync(path.join(profilesDir, rel), 'utf8'));
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('x12-005010 generator', () => {
+  test('regenerates the committed X12 005010 profiles byte for byte from the 004010 ones', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'x12-005010-profiles-'));
+    try {
+      execFileSync(process.execPath, [path.join(__dirname, '../../scripts/x12-005010.js'), '--out', out], {
+        stdio: 'pipe',
+      });
+      const generated = yamlFiles(out).map((f) => path.relative(out, f));
+      expect(generated).toEqual(
+        ['810', '846', '850', '855', '856', '860', '865', '940', '945'].map((t) => `x12/005010/${t}.yaml`),
+      );
       for (const rel of generated) {
         expect(fs.readFileSync(path.join(out, rel), 'utf8')).toBe(fs.readFileSync(path.join(profilesDir, rel), 'utf8'));
       }

@@ -62,8 +62,12 @@ class TreeBuilder {
   /** stack[0..top] are the open frames; those above are kept for reuse. */
   private readonly stack: Frame[] = [];
   private top = -1;
-  readonly segDefs: Array<CompiledSegment | undefined>;
-  readonly segLoops: Array<string | undefined>;
+  /**
+   * Segments placed whose elements the position's conformance test did not pass, in order: only
+   * these go through checkElements, after the tree's findings. Tested as each segment is placed, while
+   * its elements are still in cache, rather than in a second pass over the set.
+   */
+  readonly failed: Failed[] = [];
   /** Where each segment went, with its definition: kept only when asked for (`treeOnly`). */
   readonly placed: Placed[] | undefined;
 
@@ -73,11 +77,10 @@ class TreeBuilder {
     private readonly base: Base,
     private readonly out: Diagnostic[],
     count: number,
-    keepPlaces: boolean,
+    /** Tree only (`treeOnly`): keep where each segment went and test no elements. */
+    private readonly treeOnly: boolean,
   ) {
-    this.placed = keepPlaces ? new Array<Placed>(count) : undefined;
-    this.segDefs = new Array(count);
-    this.segLoops = new Array(count);
+    this.placed = treeOnly ? new Array<Placed>(count) : undefined;
     this.open(cp.root, this.root, 0);
   }
 
@@ -131,7 +134,8 @@ class TreeBuilder {
     return -1;
   }
 
-  private apply(f: Frame, i: number, seg: Segment, pos: number): void {
+  /** Puts seg at child i of frame f and returns the definition it was placed by. */
+  private apply(f: Frame, i: number, seg: Segment, pos: number): CompiledSegment {
     const c = f.loop.children[i];
     const used = f.counts[i];
     this.missingBetween(f, f.index + 1, i, pos, seg);
@@ -154,8 +158,7 @@ class TreeBuilder {
           offset: seg.offset,
         });
       this.keep(pos, add(f.node, c, seg), c);
-      this.segDefs[pos - 1] = c;
-      return;
+      return c;
     }
     if (over)
       this.report('loop-over-max', `loop ${c.id} occurs more than ${c.max} times`, {
@@ -175,8 +178,8 @@ class TreeBuilder {
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
     this.keep(pos, add(node, c.trigger, seg), c.trigger);
-    this.segDefs[pos - 1] = c.trigger;
     this.open(c, node, 1);
+    return c.trigger;
   }
 
   private close(f: Frame, pos: number, seg: Segment | undefined): void {
@@ -218,12 +221,12 @@ class TreeBuilder {
           : `segment ${seg.id} is not part of ${cp.profile.type} ${cp.profile.implementation ?? cp.profile.version}`,
         { segment: pos, segmentId: seg.id, loop: loopId(stack[this.top]), offset: seg.offset },
       );
-      this.segLoops[idx] = loopId(stack[this.top]);
       return;
     }
     while (this.top > depth) this.close(stack[this.top--], pos, seg);
-    this.apply(stack[depth], at, seg, pos);
-    this.segLoops[idx] = loopId(stack[this.top]);
+    const def = this.apply(stack[depth], at, seg, pos);
+    if (!this.treeOnly && !def.conforms(seg.elements))
+      this.failed.push({ seg, pos, def, loop: loopId(stack[this.top]) });
   }
 
   private keep(pos: number, node: SegmentNode, def: CompiledSegment): void {
@@ -238,6 +241,14 @@ class TreeBuilder {
 
 function loopId(f: Frame): string | undefined {
   return f.loop.id || undefined;
+}
+
+/** A placed segment that its position's conformance test did not pass: where, and the loop it went in. */
+interface Failed {
+  seg: Segment;
+  pos: number;
+  def: CompiledSegment;
+  loop: string | undefined;
 }
 
 /** A segment placed in the tree, and the definition it was placed by. */
@@ -287,16 +298,10 @@ export function validateTransaction(
 
   // One SegmentAt for the whole pass: a Location is copied from it only for a finding.
   const where: SegmentAt = { base, segment: 0, loop: undefined };
-  const segDefs = b.segDefs;
-  const segLoops = b.segLoops;
-  for (let idx = 0; idx < segments.length; idx++) {
-    const def = segDefs[idx];
-    if (!def) continue;
-    const seg = segments[idx];
-    if (def.conforms(seg.elements)) continue;
-    where.segment = idx + 1;
-    where.loop = segLoops[idx];
-    checkElements(seg, def.checks, def.rules, where, std, out);
+  for (const f of b.failed) {
+    where.segment = f.pos;
+    where.loop = f.loop;
+    checkElements(f.seg, f.def.checks, f.def.rules, where, std, out);
   }
   return { tree: b.root, diagnostics: out };
 }

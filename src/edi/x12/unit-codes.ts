@@ -8,6 +8,10 @@ import { components } from '../model';
  * X124050/EF_X12_004050_Codes.cs and X125010/EF_X12_005010_Codes.cs). No public 004010 dictionary was
  * at hand: 004010 is checked against the 004050 list (811 codes), which the later releases only grew;
  * 005010 adds 33 (H3 H5 H6 H7 H8 H9 J1 J3 J4 J5 J6 J7 J8 J9 L1 Z7 Z9 ZF ZG ZH ZI ZJ ZK ZL ZM ZN ZO ZQ ZR ZS ZW ZX ZY).
+ * 004010's own list has 794 codes (published 00401 schemas count them; 00403 has 803): a 004010 set may
+ * carry one of the 17 codes 004020-004050 added (1T and 2D are two) without an AK4 7, and no 004010 code
+ * is refused, since 355 only grows (004050 to 005010 removed none). A list of its own would catch those
+ * 17 rare codes; without the full 004010 dictionary it would be a guess, so 004010 keeps 004050's.
  */
 
 const list = (codes: string): ReadonlySet<string> => new Set(codes.trim().split(/\s+/));
@@ -73,9 +77,15 @@ export const x12UnitPositions: Readonly<Record<string, ReadonlyArray<readonly [e
     IT3: [[2]],
   };
 
+// Read in place: every PO1 of every set passes here, and components() makes an array of a plain value.
 function unitAt(e: Element | undefined, component: number | undefined): string {
+  if (typeof e === 'string') return component === undefined || component === 1 ? e : '';
   return components(e)[(component ?? 1) - 1] ?? '';
 }
+
+// Looked up once per segment of every X12 set, mostly for tags that hold no unit: a Map answers a miss
+// without the keyed lookup on a plain object (which then walks its prototype).
+const unitPlaces = new Map(Object.entries(x12UnitPositions));
 
 /**
  * X12 355 units that are not in the version's code list, in a set read or written. The profiles leave
@@ -92,9 +102,11 @@ export function unknownUnits(tx: Transaction, location: Location, found: readonl
   const codes = x12UnitCodes(tx.version);
   const first = tx.segments[0]?.id === 'ST' ? 1 : 2;
   let seen: Set<string> | undefined;
-  tx.segments.forEach((s, i) => {
-    const places = x12UnitPositions[s.id];
-    if (!places) return;
+  const segments = tx.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    const places = unitPlaces.get(s.id);
+    if (!places) continue;
     for (const [element, component] of places) {
       const value = unitAt(s.elements[element - 1], component);
       if (!value || codes.has(value)) continue;
@@ -120,6 +132,6 @@ export function unknownUnits(tx: Transaction, location: Location, found: readonl
         elementRef: '355',
       });
     }
-  });
+  }
   return out;
 }
