@@ -22,6 +22,8 @@ function tagOf(t: string, n: number): string {
   return id;
 }
 
+const scratch: Element[] = [];
+
 /**
  * Splits a segment's text into its tag and elements in one pass over the characters, slicing each
  * value once: element separator `el`, component separator `comp`, repetition separator `rep` (-1 for
@@ -33,8 +35,12 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
   let i = 0;
   while (i < n && t.charCodeAt(i) !== el) i++;
   const id = tagOf(t, i);
-  const elements: Element[] = [];
-  if (i >= n) return { id, elements, offset };
+  if (i >= n) return { id, elements: [], offset };
+  // Values go to a shared scratch array and the segment gets an exact-size copy: an array grown by
+  // push() keeps 17 slots for a 7-element segment, and a 1 MiB set's segments live until its job
+  // commits, so every scavenge copied the empty slots too (~100 bytes a segment).
+  const elements = scratch;
+  let k = 0;
   let start = i + 1;
   let comps: string[] | null = null;
   let reps: Value[] | null = null;
@@ -50,9 +56,9 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
       }
       if (reps) {
         reps.push(value);
-        elements.push({ repeats: reps });
+        elements[k++] = { repeats: reps };
         reps = null;
-      } else elements.push(value);
+      } else elements[k++] = value;
       start = i + 1;
     } else if (c === comp) {
       (comps ??= []).push(t.slice(start, i));
@@ -77,7 +83,10 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
   }
   if (reps) {
     reps.push(value);
-    elements.push({ repeats: reps });
-  } else elements.push(value);
-  return { id, elements, offset };
+    elements[k++] = { repeats: reps };
+  } else elements[k++] = value;
+  const exact = elements.slice(0, k);
+  // Drops the references, so the scratch array keeps no segment's values alive.
+  elements.fill('', 0, k);
+  return { id, elements: exact, offset };
 }

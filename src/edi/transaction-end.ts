@@ -1,6 +1,7 @@
 import type { Location, Standard, Transaction } from './model';
 import { diagnostic } from './diagnostic';
 import type { ReaderOptions } from './reader-types';
+import type { ProfileSet } from './profile/profile-set';
 import { codeFor } from './profile/codes';
 import { validateTransaction } from './profile/validate';
 import { unknownUnits } from './x12/unit-codes';
@@ -49,10 +50,25 @@ export function finishTransaction(
   }
   const cp = opts.profiles?.find(standard, tx.type, tx.version, tx.implementation);
   if (cp) {
-    const { tree, diagnostics } = validateTransaction(tx, cp, { standard, location, ...(decimal ? { decimal } : {}) });
-    tx.tree = tree;
+    const { tree, diagnostics } = validateTransaction(tx, cp, {
+      standard,
+      location,
+      keepTree: opts.tree !== false,
+      ...(decimal ? { decimal } : {}),
+    });
+    if (tree) tx.tree = tree;
     // A loop, not push(...): a set with 150,000 faulty lines has more findings than a call takes arguments.
     for (const d of diagnostics) tx.errors.push(d);
   }
   if (standard === 'x12') for (const d of unknownUnits(tx, location, tx.errors)) tx.errors.push(d);
+}
+
+/**
+ * The loop tree of a set parsed with `tree: false`, built now (structure only: its findings were
+ * recorded when it was parsed); a set that has its tree, or has no profile, is left as it is.
+ */
+export function ensureTree(standard: Standard, tx: Transaction, profiles: ProfileSet | undefined): void {
+  if (tx.tree) return;
+  const cp = profiles?.find(standard, tx.type, tx.version, tx.implementation);
+  if (cp) tx.tree = validateTransaction(tx, cp, { standard, location: {}, treeOnly: true }).tree;
 }

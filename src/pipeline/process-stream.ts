@@ -120,7 +120,7 @@ export async function processStreamed(
       yield c;
     }
   }
-  const events = parseStream(chunks(), { level: 'full', profiles: ctx.profiles, retain: 'summary' })[
+  const events = parseStream(chunks(), { level: 'full', profiles: ctx.profiles, retain: 'summary', tree: false })[
     Symbol.asyncIterator
   ]();
   const state: StreamState = {

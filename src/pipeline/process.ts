@@ -139,7 +139,9 @@ function readPayload(ctx: PipelineContext, job: Job, message: MessageRecord, pay
   let parsed: ParseResult | undefined;
   let unreadable: string | undefined;
   try {
-    parsed = parseBuffer(payload, { level: 'full', profiles: ctx.profiles });
+    // No loop trees now: only a route that reads one builds it (produce), and for a 1 MiB set they
+    // were most of what the parse kept alive until the job's commit.
+    parsed = parseBuffer(payload, { level: 'full', profiles: ctx.profiles, tree: false });
   } catch (e) {
     if (!(e instanceof UnreadableInput)) throw e;
     unreadable = e.message;

@@ -4,6 +4,7 @@ import type { Partner } from '../config/partner';
 import { GatewayError } from '../errors';
 import type { Interchange, Segment, Transaction } from '../edi/model';
 import { text } from '../edi/model';
+import { ensureTree } from '../edi/transaction-end';
 import {
   checkDocument,
   documentFor,
@@ -122,6 +123,8 @@ export async function produce(
       fileName: `${safeName(partner.id, ic.controlNumber)}.${ic.standard === 'x12' ? 'x12' : 'edi'}`,
     };
   }
+  // The process step parses without trees (ReaderOptions.tree): a route that reads one builds it here.
+  ensureTree(ic.standard, tx, ctx.profiles);
   const wantsCanonical =
     route.input === 'canonical' || (!route.map && (route.format === 'x12' || route.format === 'edifact'));
   const inputOf = (t: Transaction) =>

@@ -2,6 +2,7 @@ import { testProfiles } from '../helpers/test-profile';
 import { parseBuffer } from '../../src/edi/parse';
 import { x12 } from '../helpers/build';
 import type { Diagnostic, Transaction } from '../../src/edi/model';
+import { ensureTree } from '../../src/edi/transaction-end';
 
 const profiles = testProfiles();
 
@@ -85,6 +86,45 @@ describe('profile validation: the loop tree', () => {
     expect(found).toEqual(['segment:5@5', 'segment:4@9']);
     expect((tx.tree?.REF as unknown[]).length).toBe(3);
     expect((tx.tree?.N1_loop as unknown[]).length).toBe(4);
+  });
+});
+
+describe('profile validation without the tree (the process step)', () => {
+  const parse = (body: string[], tree?: boolean) =>
+    parseBuffer(Buffer.from(x12({ transactions: [body] })), { profiles, ...(tree === undefined ? {} : { tree }) })
+      .interchanges[0].groups[0].transactions[0];
+  const faulty = [
+    'BEG*00*XX*PO123**20241399',
+    'N1*ST*ACME',
+    'REF*DP*038',
+    'REF*AA*1',
+    'REF*BB*2',
+    'REF*CC*3',
+    'PO1*1*10*EA',
+    'ZZZ*1',
+    'PO1*2*1*EA',
+  ];
+
+  test.each([
+    ['a conforming set', good, false],
+    ['a set with structure and element faults', faulty, true],
+  ])('%s: the same findings as with the tree, no tree kept, and the same tree built later', (_, body, faults) => {
+    const full = parse(body);
+    expect(full.errors.length > 0).toBe(faults);
+    const lean = parse(body, false);
+    expect(lean.errors).toEqual(full.errors);
+    expect(lean.tree).toBeUndefined();
+    ensureTree('x12', lean, profiles);
+    expect(lean.tree).toEqual(full.tree);
+    expect(full.tree).toBeDefined();
+  });
+
+  test('a set without a profile gets no tree from ensureTree', () => {
+    const tx = parseBuffer(Buffer.from(x12({ version: '00501' })), { profiles, tree: false }).interchanges[0].groups[0]
+      .transactions[0];
+    expect(profiles.find('x12', tx.type, tx.version)).toBeUndefined();
+    ensureTree('x12', tx, profiles);
+    expect(tx.tree).toBeUndefined();
   });
 });
 

@@ -29,6 +29,12 @@ export interface ValidateContext {
    * diagnostics away (the loss check rebuilds a tree for every probe). Structure findings still come.
    */
   treeOnly?: boolean;
+  /**
+   * false: check the structure and elements without building the tree (its nodes were half of what a
+   * 1 MiB set kept alive through its job, and every scavenge copied them). The caller builds the tree
+   * later with `treeOnly` if something reads it (ensureTree, transaction-end.ts).
+   */
+  keepTree?: boolean;
 }
 
 function matches(c: CompiledSegment, seg: Segment): boolean {
@@ -79,6 +85,8 @@ class TreeBuilder {
     count: number,
     /** Tree only (`treeOnly`): keep where each segment went and test no elements. */
     private readonly treeOnly: boolean,
+    /** false: place and check without building the tree's nodes (`keepTree: false`). */
+    private readonly build: boolean,
   ) {
     this.placed = treeOnly ? new Array<Placed>(count) : undefined;
     this.open(cp.root, this.root, 0);
@@ -157,7 +165,7 @@ class TreeBuilder {
           loop: loopId(f),
           offset: seg.offset,
         });
-      this.keep(pos, add(f.node, c, seg), c);
+      if (this.build) this.keep(pos, add(f.node, c, seg), c);
       return c;
     }
     if (over)
@@ -174,6 +182,11 @@ class TreeBuilder {
         loop: c.id,
         offset: seg.offset,
       });
+    if (!this.build) {
+      // Every frame shares the root, which stays empty: only the counts and indexes are checked.
+      this.open(c, this.root, 1);
+      return c.trigger;
+    }
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
     const node: LoopNode = {};
     ((f.node[c.key] ??= []) as LoopNode[]).push(node);
@@ -279,7 +292,8 @@ export function validateTransaction(
   cp: CompiledProfile,
   ctx: ValidateContext,
 ): {
-  tree: LoopNode;
+  /** Undefined with `keepTree: false`. */
+  tree: LoopNode | undefined;
   diagnostics: Diagnostic[];
   /**
    * With `treeOnly`: where each segment went (by position in tx.segments; undefined where it fits
@@ -291,7 +305,8 @@ export function validateTransaction(
   const std = ctx.standard;
   const base = new Base(ctx.location, tx.controlNumber);
   const segments = tx.segments;
-  const b = new TreeBuilder(cp, std, base, out, segments.length, ctx.treeOnly === true);
+  const build = ctx.keepTree !== false || ctx.treeOnly === true;
+  const b = new TreeBuilder(cp, std, base, out, segments.length, ctx.treeOnly === true, build);
   for (let idx = 0; idx < segments.length; idx++) b.place(segments[idx], idx);
   b.finish(segments.length, segments[segments.length - 1]);
   if (ctx.treeOnly) return { tree: b.root, diagnostics: out, placed: b.placed };
@@ -303,5 +318,5 @@ export function validateTransaction(
     where.loop = f.loop;
     checkElements(f.seg, f.def.checks, f.def.rules, where, std, out);
   }
-  return { tree: b.root, diagnostics: out };
+  return { tree: build ? b.root : undefined, diagnostics: out };
 }
