@@ -14,9 +14,7 @@ describe('edifact segment splitting', () => {
       '',
       ['', '', '', 'PUMP 10:5', 'X+Y'],
     ]);
-    expect(splitSegment('RFF+A?*B*C:D?:E*F', syntax4, 0).elements).toEqual([
-      { repeats: ['A*B', ['C', 'D:E'], 'F'] },
-    ]);
+    expect(splitSegment('RFF+A?*B*C:D?:E*F', syntax4, 0).elements).toEqual([{ repeats: ['A*B', ['C', 'D:E'], 'F'] }]);
   });
 
   test('a release before an ordinary character is dropped and reported; one that ends the text is kept', () => {
