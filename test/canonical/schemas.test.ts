@@ -73,6 +73,12 @@ const withoutNumber = [
   'edifact-rs__edifact-rs_d96a_orders_malformed.edi',
 ];
 
+/**
+ * An INVOIC in bad/ states no total (no MOA at all): the 810 requires one in TDS, so writing it to X12
+ * is refused by name rather than given an invented total.
+ */
+const withoutTotal = ['edifact-rs__edifact-rs_d01b_invoic_conforming.edi'];
+
 run('canonical schemas: every document the readers make of the corpus', () => {
   const all = corpusDocuments();
   const docs = all.filter(([name]) => !withoutNumber.some((f) => name.startsWith(f)));
@@ -86,8 +92,12 @@ run('canonical schemas: every document the readers make of the corpus', () => {
     expect(check(kind, asJson(kind, doc as object))).toEqual(doc);
   });
 
-  test.each(docs)('%s: written to each standard and read back, still passes unchanged', (_name, kind, doc) => {
+  test.each(docs)('%s: written to each standard and read back, still passes unchanged', (name, kind, doc) => {
     for (const std of ['x12', 'edifact'] as const) {
+      if (std === 'x12' && withoutTotal.some((f) => name.startsWith(f))) {
+        expect(() => via(kind, std, doc)).toThrow(/states no total amount .* which the 810 requires in TDS/);
+        continue;
+      }
       const back = via(kind, std, doc).doc;
       expect(kind.schema.parse(back)).toEqual(back);
     }
