@@ -188,6 +188,8 @@ const bases: Record<string, unknown> = {
     parties: [{ role: 'remitTo', ...party }],
     references: [{ qualifier: 'contract', value: 'R' }],
     lines: [{ ...item, quantity: 2, unitPrice: 1.5 }],
+    // The 810 requires the invoice's total (TDS01): an invoice without one is refused, not written.
+    totals: { lineCount: 1, amount: 3 },
     notes: ['NOTE'],
   },
   ShipNotice: {
