@@ -279,6 +279,11 @@ export interface SignOptions {
   certificates?: Certificate[];
   includeCertificate?: boolean;
   signingTime?: Date;
+  /**
+   * The `digest` of the content when the caller has it already: a sender's MIC is the digest of the
+   * very bytes it signs, so one pass over them serves both.
+   */
+  contentDigest?: Buffer;
 }
 
 function pssParams(digest: DigestAlgorithm): Buffer {
@@ -317,7 +322,8 @@ export function signDetached(content: Buffer, options: SignOptions): Buffer {
   const { key, certificate, digest } = options;
   const scheme = options.scheme ?? 'rsassa-pkcs1-v1_5';
   if (!digestOids[digest]) fail('EDIGW_AS2_ALGORITHM_UNSUPPORTED', `signing with ${String(digest)}`);
-  const attrs = signedAttributes(createHash(digest).update(content).digest(), options.signingTime ?? new Date());
+  const contentDigest = options.contentDigest ?? createHash(digest).update(content).digest();
+  const attrs = signedAttributes(contentDigest, options.signingTime ?? new Date());
   const signedBytes = w.set(attrs);
   const signature =
     scheme === 'rsassa-pss'
