@@ -5,12 +5,14 @@
  * beside the RSA bound and beside the previous build's, which is what a change of a few percent needs:
  * the gateway row cannot show one on a loaded machine.
  *
- *   node dist/bench/as2-task.js [warm] [timed] [step]
+ *   node dist/bench/as2-task.js [warm] [timed] [step] [threads]
  *
  * `warm` messages first (default 1000), then `timed` (default 3000); CPU is process.cpuUsage, so the
  * V8 threads that compile and collect for this one are counted. With `step`, the CPU of every `step`
  * messages from the first is printed too: the curve of a cold thread compiling its way to steady state.
- * Messages are 10 KiB, signed (SHA-256) and encrypted (AES-256-CBC, PKCS#1 v1.5 key transport), asking
+ * With `threads`, the messages go through the listener's pool (crypto-pool.ts) of that many threads,
+ * 16 in flight, and the main thread's own CPU is reported too (from /proc): what the handover costs
+ * the event loop. Messages are 10 KiB, signed (SHA-256) and encrypted (AES-256-CBC, PKCS#1 v1.5 key transport), asking
  * for a signed MDN, as in the gateway row; keys and certificates are made by openssl in a scratch folder.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCertificate, loadPrivateKey } from '../src/transports/as2/cms';
+import { startAs2Crypto } from '../src/transports/as2/crypto-pool';
 import { buildMessage } from '../src/transports/as2/message';
 import { unwrapMessage, type MdnSigning } from '../src/transports/as2/unwrap-task';
 
@@ -46,8 +49,17 @@ function keyPair(dir: string, name: string): { key: string; cert: string } {
   return { key, cert };
 }
 
-function main(): void {
-  const [warm = 1000, timed = 3000, step = 0] = process.argv.slice(2).map(Number);
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** This process's main thread's CPU in ms, at the kernel's tick resolution. */
+function mainThreadMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1000;
+}
+
+async function main(): Promise<void> {
+  const [warm = 1000, timed = 3000, step = 0, threads = 0] = process.argv.slice(2).map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'edigw-as2-task-'));
   try {
     const ours = keyPair(dir, 'OURCOMPANY-AS2');
@@ -94,6 +106,42 @@ function main(): void {
       const c = process.cpuUsage();
       return (c.user + c.system) / 1000;
     };
+    if (threads) {
+      const pool = startAs2Crypto({
+        threads,
+        signing: us,
+        keys: policy.keys,
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      });
+      const through = async (from: number, n: number): Promise<void> => {
+        let next = from;
+        const lane = async (): Promise<void> => {
+          while (next < from + n) {
+            const i = next++;
+            const m = messages[i % MESSAGES];
+            const u = await pool.unwrap(headers[i % MESSAGES], Buffer.from(m.body), policy, new Date());
+            if (!u.mdn || u.mic.digest !== m.mic.digest) throw new Error('the task did not answer as expected');
+          }
+        };
+        await Promise.all(Array.from({ length: 16 }, lane));
+      };
+      await through(0, warm);
+      const [c0, m0, w0] = [cpu(), mainThreadMs(), process.hrtime.bigint()];
+      await through(warm, timed);
+      const [c1, m1, w1] = [cpu(), mainThreadMs(), process.hrtime.bigint()];
+      await pool.close();
+      console.log(
+        JSON.stringify({
+          warm,
+          timed,
+          threads,
+          cpuMsPerMessage: Number(((c1 - c0) / timed).toFixed(3)),
+          mainCpuMsPerMessage: Number(((m1 - m0) / timed).toFixed(3)),
+          wallMsPerMessage: Number((Number(w1 - w0) / 1e6 / timed).toFixed(3)),
+        }),
+      );
+      return;
+    }
     let at = cpu();
     for (let i = 0; i < warm; i++) {
       one(i);
@@ -121,4 +169,4 @@ function main(): void {
   }
 }
 
-main();
+void main();
