@@ -5,14 +5,15 @@
  * beside the RSA bound and beside the previous build's, which is what a change of a few percent needs:
  * the gateway row cannot show one on a loaded machine.
  *
- *   node dist/bench/as2-task.js [warm] [timed] [step] [threads]
+ *   node dist/bench/as2-task.js [warm] [timed] [step] [threads] [threadWarmup]
  *
  * `warm` messages first (default 1000), then `timed` (default 3000); CPU is process.cpuUsage, so the
  * V8 threads that compile and collect for this one are counted. With `step`, the CPU of every `step`
  * messages from the first is printed too: the curve of a cold thread compiling its way to steady state.
  * With `threads`, the messages go through the listener's pool (crypto-pool.ts) of that many threads,
  * 16 in flight, and the main thread's own CPU is reported too (from /proc): what the handover costs
- * the event loop. Messages are 10 KiB, signed (SHA-256) and encrypted (AES-256-CBC, PKCS#1 v1.5 key transport), asking
+ * the event loop; with `threadWarmup`, each thread first warms up on that many messages of our own
+ * (warm-up.ts), awaited before anything is timed. Messages are 10 KiB, signed (SHA-256) and encrypted (AES-256-CBC, PKCS#1 v1.5 key transport), asking
  * for a signed MDN, as in the gateway row; keys and certificates are made by openssl in a scratch folder.
  */
 import { spawnSync } from 'node:child_process';
@@ -59,7 +60,7 @@ function mainThreadMs(): number {
 }
 
 async function main(): Promise<void> {
-  const [warm = 1000, timed = 3000, step = 0, threads = 0] = process.argv.slice(2).map(Number);
+  const [warm = 1000, timed = 3000, step = 0, threads = 0, threadWarmup = 0] = process.argv.slice(2).map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'edigw-as2-task-'));
   try {
     const ours = keyPair(dir, 'OURCOMPANY-AS2');
@@ -112,7 +113,9 @@ async function main(): Promise<void> {
         signing: us,
         keys: policy.keys,
         logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        warmup: threadWarmup,
       });
+      if (threadWarmup) await pool.warmedUp;
       const through = async (from: number, n: number): Promise<void> => {
         let next = from;
         const lane = async (): Promise<void> => {
@@ -135,6 +138,7 @@ async function main(): Promise<void> {
           warm,
           timed,
           threads,
+          threadWarmup,
           cpuMsPerMessage: Number(((c1 - c0) / timed).toFixed(3)),
           mainCpuMsPerMessage: Number(((m1 - m0) / timed).toFixed(3)),
           wallMsPerMessage: Number((Number(w1 - w0) / 1e6 / timed).toFixed(3)),
