@@ -115,7 +115,12 @@ async function main(): Promise<void> {
         logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
         warmup: threadWarmup,
       });
-      if (threadWarmup) await pool.warmedUp;
+      if (threadWarmup) {
+        // Idle threads are unref'd: something must keep this process alive while they warm up.
+        const alive = setInterval(() => undefined, 1000);
+        await pool.warmedUp;
+        clearInterval(alive);
+      }
       const through = async (from: number, n: number): Promise<void> => {
         let next = from;
         const lane = async (): Promise<void> => {
