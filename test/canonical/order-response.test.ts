@@ -41,7 +41,8 @@ run('canonical order response: reading the corpus', () => {
       ['3', 'rejected', 1, 0, '9780099599531'],
       ['4', 'accepted', 2, 2, '9780446360272'],
     ]);
-    expect(r.lines[0]).toMatchObject({ unit: 'UN', unitPrice: 4.5, description: 'DIC WEBSTERS NEW WORLD' });
+    // X12 UN (unit) is Rec 20 C62 (one, synonym unit): the canonical unit is the Rec 20 code.
+    expect(r.lines[0]).toMatchObject({ unit: 'C62', unitPrice: 4.5, description: 'DIC WEBSTERS NEW WORLD' });
     expect(r.totals).toEqual({ lineCount: 4 });
   });
 

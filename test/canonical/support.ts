@@ -453,8 +453,8 @@ function onlyBoth(v: unknown): unknown {
       drop('unitPriceType');
       drop('unitPriceUnit');
     } else if (o.unitPriceUnit !== undefined) {
-      // C62 (one) is X12 EA too, and reads back as EA.
-      const perEach = unitToX12Code(o.unitPriceUnit as string) === 'EA';
+      // A price per one (C62) is a price per each (PE), and reads back as EA.
+      const perEach = o.unitPriceUnit === 'C62' || unitToX12Code(o.unitPriceUnit as string) === 'EA';
       if (perEach && ['contract', undefined].includes(o.unitPriceType as string)) o.unitPriceUnit = 'EA';
       else drop('unitPriceUnit');
     }
