@@ -14,7 +14,13 @@ import {
   taxGroups,
   taxSegments,
 } from './edifact-charges';
-import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
+import {
+  type LineStatus,
+  type OrderResponse,
+  type ResponseLine,
+  type ResponseStatus,
+  withDetail,
+} from './order-response';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
@@ -55,6 +61,9 @@ export const edifactResponseStatus = new CodeMap<ResponseStatus>([
   ['changed', 'CA'],
   ['rejected', 'RE'],
 ]);
+/** 4343 AD, acknowledged with detail, no change: X12 BAK02 AD (\`statusDetail\`). */
+const WITH_DETAIL = 'AD';
+
 /**
  * BGM 1225 codes some senders use for the answer instead of 4343 (29 accepted without amendment,
  * 27 not accepted): read when there is no 4343, never written.
@@ -136,6 +145,7 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     date: dateOf(header, '137'),
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     status: (bgm && (edifactResponseStatus.name(t(bgm, 4)) ?? statusFromFunction.name(t(bgm, 3)))) ?? 'accepted',
+    statusDetail: bgm && t(bgm, 4) === WITH_DETAIL ? 'with-detail-no-change' : undefined,
     orderNumber: order?.value ?? '',
     orderDate: order?.date,
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
@@ -168,7 +178,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
       '231',
       r.number ?? '',
       edifactPurpose.code(r.purpose) ?? '9',
-      edifactResponseStatus.code(r.status) ?? 'AP',
+      withDetail(r) ? WITH_DETAIL : (edifactResponseStatus.code(r.status) ?? 'AP'),
     ),
   );
   // DTM is mandatory in an ORDRSP; a response without a date writes none and the message says so when validated.

@@ -52,6 +52,11 @@ export interface OrderResponse {
   date?: string;
   purpose: DocumentPurpose;
   status: ResponseStatus;
+  /**
+   * How an accepted order was answered, where both lists have one code for it: X12 BAK02 AD / EDIFACT BGM
+   * 4343 AD (acknowledged with detail, no change). Absent: the code written for the status (AT / AP).
+   */
+  statusDetail?: 'with-detail-no-change';
   /** The buyer's purchase order number being answered. */
   orderNumber: string;
   orderDate?: string;
@@ -88,3 +93,7 @@ export interface OrderResponse {
   /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];
 }
+
+/** True when the response is written with the code both lists have for an accepted order answered with detail and no change (AD). */
+export const withDetail = (r: OrderResponse): boolean =>
+  r.status === 'accepted' && r.statusDetail === 'with-detail-no-change';

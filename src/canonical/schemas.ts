@@ -473,6 +473,7 @@ export const orderResponseSchema = z
     date: isoDate.optional(),
     purpose: z.enum(purposes).default('original'),
     status: z.enum(responseStatuses).default('accepted'),
+    statusDetail: z.enum(['with-detail-no-change']).optional(),
     orderNumber: text,
     orderDate: isoDate.optional(),
     currency: text.optional(),

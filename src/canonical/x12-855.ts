@@ -1,6 +1,12 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
-import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
+import {
+  type LineStatus,
+  type OrderResponse,
+  type ResponseLine,
+  type ResponseStatus,
+  withDetail,
+} from './order-response';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
@@ -30,6 +36,9 @@ export const x12ResponseStatus = new CodeMap<ResponseStatus>([
   ['rejected', 'RD'],
   ['rejected', 'RF'],
 ]);
+/** BAK02 AD, acknowledged with detail, no change: EDIFACT 4343 AD (`statusDetail`). */
+const WITH_DETAIL = 'AD';
+
 /** ACK01 line item status codes (668); the first for a status is written. */
 export const x12LineStatus = new CodeMap<LineStatus>([
   ['accepted', 'IA'],
@@ -103,6 +112,7 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     date: bak ? isoDate(t(bak, 9)) : undefined,
     purpose: (bak && x12Purpose.name(t(bak, 1))) ?? 'original',
     status: (bak && x12ResponseStatus.name(t(bak, 2))) ?? 'accepted',
+    statusDetail: bak && t(bak, 2) === WITH_DETAIL ? 'with-detail-no-change' : undefined,
     orderNumber: bak ? t(bak, 3) : '',
     orderDate: bak ? isoDate(t(bak, 4)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
@@ -131,7 +141,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
     seg(
       'BAK',
       x12Purpose.code(r.purpose) ?? '00',
-      x12ResponseStatus.code(r.status) ?? 'AT',
+      withDetail(r) ? WITH_DETAIL : (x12ResponseStatus.code(r.status) ?? 'AT'),
       r.orderNumber,
       r.orderDate ? ccyymmdd(r.orderDate) : '',
       '',

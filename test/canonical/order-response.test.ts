@@ -179,3 +179,49 @@ describe('canonical order response: property', () => {
     );
   });
 });
+
+describe('canonical order response: acknowledged with detail, no change (BAK02 AD ⇄ 4343 AD)', () => {
+  const base = { orderNumber: 'PO-1', orderDate: '2024-03-01', date: '2024-03-02', purpose: 'original' } as const;
+  const codeIn = (std: 'x12' | 'edifact', doc: object) => {
+    const { ic } = via(orderResponse, std, {
+      ...base,
+      parties: [],
+      references: [],
+      dates: [],
+      lines: [],
+      notes: [],
+      totals: { lineCount: 0 },
+      ...doc,
+    } as never);
+    const segs = ic.groups[0].transactions[0].segments;
+    return std === 'x12'
+      ? segs.find((s) => s.id === 'BAK')!.elements[1]
+      : segs.find((s) => s.id === 'BGM')!.elements[3];
+  };
+
+  test('an accepted response with the detail is written AD in both standards and read back with it', () => {
+    const doc = { status: 'accepted', statusDetail: 'with-detail-no-change' };
+    expect(codeIn('x12', doc)).toBe('AD');
+    expect(codeIn('edifact', doc)).toBe('AD');
+    for (const std of ['x12', 'edifact'] as const)
+      expect(
+        via(orderResponse, std, {
+          ...base,
+          parties: [],
+          references: [],
+          dates: [],
+          lines: [],
+          notes: [],
+          totals: { lineCount: 0 },
+          ...doc,
+        } as never).doc,
+      ).toMatchObject(doc);
+  });
+
+  test('without the detail an accepted response is AT / AP; a detail beside another status is not written as AD', () => {
+    expect(codeIn('x12', { status: 'accepted' })).toBe('AT');
+    expect(codeIn('edifact', { status: 'accepted' })).toBe('AP');
+    expect(codeIn('x12', { status: 'changed', statusDetail: 'with-detail-no-change' })).toBe('AC');
+    expect(codeIn('edifact', { status: 'rejected', statusDetail: 'with-detail-no-change' })).toBe('RE');
+  });
+});
