@@ -21,6 +21,7 @@ import {
   type ResponseStatus,
   withDetail,
 } from './order-response';
+import { sccSegments, splitSchedules } from './schedules';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
@@ -96,7 +97,9 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(all: Seg[]): ResponseLine {
+function line(group: Seg[]): ResponseLine {
+  // The SCC groups come last in the line group: their QTYs and DTMs are the schedules', not the line's.
+  const [all, schedules] = splitSchedules(group);
   const { parties: partyGroups, rest: segs } = lineParties(all, 'NAD', nadMembers);
   const lin = segs[0];
   const action = edifactLineAction.name(t(lin, 2));
@@ -123,6 +126,7 @@ function line(all: Seg[]): ResponseLine {
   l.taxes = some(taxGroups(segs));
   l.amounts = some(moaAmounts(segs));
   l.parties = some(parties(partyGroups));
+  l.schedules = some(schedules);
   return compact(l);
 }
 
@@ -214,7 +218,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
     out.push(...taxSegments(l.taxes));
     for (const p of l.parties ?? []) out.push(...nadSegments(p));
-    out.push(...alcSegments(l.charges));
+    out.push(...alcSegments(l.charges), ...sccSegments(l.schedules));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));

@@ -7,6 +7,7 @@
 import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
 import type { LineDetails } from './line-details';
+import type { LineSchedule } from './schedules';
 
 /** The answer to the whole order: X12 BAK02 (587) / EDIFACT BGM 4343. */
 export type ResponseStatus = 'accepted' | 'changed' | 'rejected';
@@ -43,6 +44,8 @@ export interface ResponseLine extends ItemIds, LineDetails {
   amounts?: MonetaryAmount[];
   /** Parties of the line (X12 N1 loop of the PO1 loop / EDIFACT NAD group of the line), any role. */
   parties?: Party[];
+  /** The delivery schedules the seller answers with (X12 SCH of the PO1 loop / EDIFACT SG51 SCC groups). */
+  schedules?: LineSchedule[];
 }
 
 export interface OrderResponse {

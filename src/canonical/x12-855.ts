@@ -23,6 +23,7 @@ import {
   currencyParty,
 } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
+import { schSchedules, schSegments } from './schedules';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
@@ -93,6 +94,7 @@ function line(all: Seg[]): ResponseLine {
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
   l.amounts = some(amtAmounts(segs));
+  l.schedules = some(schSchedules(segs));
   l.parties = some(parties(partyGroups));
   return compact(l);
 }
@@ -193,7 +195,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
       );
     }
     // The PO1 loop holds one AMT, after the ACK loop; further amounts are not written (the loss check says so).
-    out.push(...amtSegments(l.amounts, 1), ...txiSegments(l.taxes));
+    out.push(...amtSegments(l.amounts, 1), ...txiSegments(l.taxes), ...schSegments(l.schedules, l.unit));
     for (const p of l.parties ?? []) out.push(...n1Segments(p));
   }
   out.push(seg('CTT', String(r.totals.lineCount)));

@@ -225,3 +225,58 @@ describe('canonical order response: acknowledged with detail, no change (BAK02 A
     expect(codeIn('edifact', { status: 'rejected', statusDetail: 'with-detail-no-change' })).toBe('RE');
   });
 });
+
+describe('canonical order response: line schedules (X12 SCH ⇄ EDIFACT SCC with QTY and DTM)', () => {
+  const doc = {
+    orderNumber: 'PO-1',
+    orderDate: '2024-03-01',
+    date: '2024-03-02',
+    purpose: 'original',
+    status: 'accepted',
+    parties: [],
+    references: [],
+    dates: [],
+    notes: [],
+    totals: { lineCount: 1 },
+    lines: [
+      {
+        lineNumber: '1',
+        status: 'accepted',
+        quantity: 10,
+        unit: 'EA',
+        confirmedQuantity: 10,
+        schedules: [
+          { quantity: 6, unit: 'EA', dates: [{ qualifier: 'requested-delivery', date: '2024-04-01' }] },
+          { quantity: 4, dates: [{ qualifier: 'deliver-not-after', date: '2024-05-01' }] },
+        ],
+      },
+    ],
+  } as const;
+
+  test('each schedule is an SCH in the 855 and an SCC group in the ORDRSP, and comes back from both', () => {
+    for (const std of ['x12', 'edifact'] as const) {
+      const back = via(orderResponse, std, doc as never);
+      expectClean(back.ic);
+      const segs = back.ic.groups[0].transactions[0].segments.map((s) => s.id);
+      if (std === 'x12') expect(segs.filter((id) => id === 'SCH')).toHaveLength(2);
+      else expect(segs.filter((id) => id === 'SCC')).toHaveLength(1);
+      // The ORDRSP's confirmed quantity (QTY 113) stays the line's, not the schedule's (also QTY 113).
+      expect(back.doc.lines[0]).toMatchObject({ confirmedQuantity: 10 });
+      // SCH02 is mandatory: a schedule without a unit takes the line's in X12.
+      const second = std === 'x12' ? { quantity: 4, unit: 'EA' } : { quantity: 4 };
+      expect(back.doc.lines[0].schedules).toEqual([
+        doc.lines[0].schedules[0],
+        { ...doc.lines[0].schedules[1], ...second },
+      ]);
+    }
+  });
+});
+
+run('canonical order response: the corpus schedules', () => {
+  test('node-x12 855: each SCH is read as a schedule of its line, its date under the X12 code it was sent with (080)', () => {
+    const r = readCorpus(orderResponse, 'x12', corpus.nodeX12);
+    expect(r.lines[0].schedules).toEqual([
+      { quantity: 3, unit: 'C62', dates: [{ qualifier: 'x12:080', date: '2004-12-31' }] },
+    ]);
+  });
+});
