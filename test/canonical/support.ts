@@ -238,7 +238,10 @@ const crossed = (list: QualifierList<string>, name: string): string => {
 
 /** Every role the code lists map and both standards give back as itself. */
 export const allRoles = partyRoles.names.filter((r) => crossed(partyRoles, r) === r);
-export const allReferences = [...referenceQualifiers.names];
+/** Every reference both standards write (department, DP, is read from EDIFACT AMV but not written to D96A). */
+export const allReferences = referenceQualifiers.names.filter(
+  (q) => referenceQualifiers.write('edifact', q) !== undefined,
+);
 
 /** Dates of the mapped qualifiers but those a document reads into fields of its own. */
 export function dates(except: string[] = []) {
@@ -299,6 +302,11 @@ function x12Only(key: string, v: unknown): unknown {
   return v;
 }
 
+/** Reference names the D96A messages have no code for (department: 1153 AMV came later), as a raw code. */
+const unwrittenReferences = new Set<string>(
+  referenceQualifiers.names.filter((q) => referenceQualifiers.write('edifact', q) === undefined),
+);
+
 /**
  * The document without what carries a code no list maps (`x12:DP`): what the other standard can be
  * written. An array item whose role, qualifier, function or channel is such a code is left out, and so
@@ -309,7 +317,8 @@ export function portable<D>(doc: D, target?: Standard): D {
   const raw = (x: unknown) =>
     x !== null &&
     typeof x === 'object' &&
-    DROPS_ITEM.some((k) => RAW.test(String((x as Record<string, unknown>)[k] ?? '')));
+    (DROPS_ITEM.some((k) => RAW.test(String((x as Record<string, unknown>)[k] ?? ''))) ||
+      unwrittenReferences.has(String((x as Record<string, unknown>).qualifier)));
   // The document's own lists stay when emptied; a part's optional lists (contacts, a line's dates) go, as the readers leave them out.
   const walk = (v: unknown, top: boolean): unknown => {
     if (Array.isArray(v)) return v.filter((x) => !raw(x)).map((x) => walk(x, false));
@@ -453,8 +462,8 @@ function onlyBoth(v: unknown): unknown {
       drop('unitPriceType');
       drop('unitPriceUnit');
     } else if (o.unitPriceUnit !== undefined) {
-      // C62 (one) is X12 EA too, and reads back as EA.
-      const perEach = unitToX12Code(o.unitPriceUnit as string) === 'EA';
+      // A price per one (C62) is a price per each (PE), and reads back as EA.
+      const perEach = o.unitPriceUnit === 'C62' || unitToX12Code(o.unitPriceUnit as string) === 'EA';
       if (perEach && ['contract', undefined].includes(o.unitPriceType as string)) o.unitPriceUnit = 'EA';
       else drop('unitPriceUnit');
     }
