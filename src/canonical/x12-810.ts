@@ -1,6 +1,7 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
+import { MissingMandatory } from './missing-mandatory';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, withHeaderContacts } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
@@ -117,9 +118,10 @@ function tdsAmount(inv: Invoice): { amount: number; amounts: Invoice['totals']['
   if (inv.totals.amount !== undefined) return { amount: inv.totals.amount, amounts: inv.totals.amounts };
   const total = inv.totals.amounts?.find((a) => a.qualifier === 'total');
   if (total) return { amount: total.amount, amounts: inv.totals.amounts?.filter((a) => a !== total) };
-  throw new Error(
-    `invoice ${inv.number || '(no number)'} states no total amount (X12 TDS01, EDIFACT MOA 77, 86, 39 or 128 after UNS), which the 810 requires in TDS`,
-  );
+  throw new MissingMandatory(`invoice ${inv.number || '(no number)'} states no total amount`, 'TDS01 of the X12 810', {
+    x12: { stated: ['TDS'], before: 'CTT' },
+    edifact: { stated: ['MOA 77', 'MOA 86', 'MOA 39', 'MOA 128'], after: 'UNS' },
+  });
 }
 
 /** The body of an X12 004010 810 for an Invoice, BIG to CTT in the table's order (no ST or SE). */
