@@ -1,6 +1,7 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
+import type { LinePrice } from './line-details';
 import { MissingMandatory } from './missing-mandatory';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, withHeaderContacts } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
@@ -62,12 +63,38 @@ function line(all: Seg[]): InvoiceLine {
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
+  Object.assign(l, invoicePrice(l));
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
   l.parties = some(parties(partyGroups));
   return compact(l);
+}
+
+/**
+ * A CTP INV (invoice billing price) that states the IT104 unit price again, with no basis or type of its
+ * own, says what that unit price is: the invoice price, which an INVOIC sends as PRI INV. It is that
+ * qualifier of the unit price, not a second price.
+ */
+function invoicePrice(l: InvoiceLine): Pick<InvoiceLine, 'prices' | 'unitPriceQualifier'> {
+  const [first, ...rest] = l.prices ?? [];
+  const same =
+    first?.qualifier === INVOICE_PRICE &&
+    first.amount === l.unitPrice &&
+    first.basisQuantity === undefined &&
+    first.basisUnit === undefined &&
+    first.type === undefined;
+  if (!same) return { prices: l.prices };
+  return { prices: some(rest), unitPriceQualifier: INVOICE_PRICE };
+}
+
+const INVOICE_PRICE = 'invoice';
+
+/** The CTP that says the unit price is the invoice price (see invoicePrice), before the line's other prices. */
+function unitPriceCtp(l: InvoiceLine): LinePrice[] {
+  if (l.unitPrice === undefined || l.unitPriceQualifier !== INVOICE_PRICE) return [];
+  return [{ qualifier: INVOICE_PRICE, amount: l.unitPrice }];
 }
 
 /** Reads an X12 810 (004010 with its profile tree, or any version from its segments) into an Invoice. */
@@ -162,7 +189,11 @@ export function toX12_810(inv: Invoice): Segment[] {
       ),
     );
     out.push(...txiSegments(l.taxes));
-    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    out.push(
+      ...ctpSegments([...unitPriceCtp(l), ...(l.prices ?? [])]),
+      ...pidSegments(l.description),
+      ...po4Segments(l.packaging),
+    );
     out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
     out.push(...sacSegments(l.charges));
     for (const p of l.parties ?? []) out.push(...n1Segments(p));
