@@ -191,6 +191,11 @@ describeWithCorpus('changed codes: real files translated to the other standard',
     expect(losses.find((l) => l.tag === 'PRI')).toBeUndefined();
   });
 
+  test('an INVOIC with a decimal comma: its MOA 128 total comes back as MOA 77, the amount compared as a number', async () => {
+    const losses = await lossesOf('edifact/staedi__EDIFACT_invoic_d93a_una.edi');
+    expect(changes(losses)).toEqual([[26, 'MOA', 1, '128', '77']]);
+  });
+
   test('an ORDERS: QTY 1 (discrete quantity) comes back as 21 (ordered)', async () => {
     const losses = await lossesOf('edifact/smooks__edifact-cartridge_ORDERS_D.03B_Interchange.txt');
     expect(changes(losses).map(([, tag, , from, to]) => `${tag} ${from}>${to}`)).toEqual(Array(4).fill('QTY 1>21'));

@@ -1,7 +1,8 @@
 import { invoice } from '../../src/canonical';
 import { MissingMandatory, locatedRefusal } from '../../src/canonical/missing-mandatory';
 import { describeWithCorpus } from '../helpers/corpus';
-import { lossKeys, readCorpus, transactions, via, x12Set } from './support';
+import { standardTranslation, translationLosses } from '../../src/canonical/losses';
+import { lossKeys, profiles, readCorpus, transactions, via, x12Set } from './support';
 
 /**
  * Issue 14, the invoice side: what the corpus INVOICs and 810s send that used to be dropped or changed,
@@ -9,6 +10,7 @@ import { lossKeys, readCorpus, transactions, via, x12Set } from './support';
  */
 describeWithCorpus('invoice: what crosses between the 810 and the INVOIC', () => {
   const d97b = 'edifact/staedi__EDIFACT_invoic_d97b.edi';
+  const d93a = 'edifact/staedi__EDIFACT_invoic_d93a_una.edi';
 
   test('a PRI+INV unit price reaches the 810 as IT104 with a CTP INV, and comes back PRI+INV', () => {
     const doc = readCorpus(invoice, 'edifact', d97b);
@@ -50,6 +52,25 @@ describeWithCorpus('invoice: what crosses between the 810 and the INVOIC', () =>
     const [line] = invoice.x12.read(tx).lines;
     expect(line.unitPriceQualifier).toBeUndefined();
     expect(line.prices).toEqual([{ qualifier: 'invoice', amount: 9.5 }]);
+  });
+
+  test('a MOA 128 total of a decimal-comma D93A INVOIC that reaches the 810 as TDS01 is reported changed to 77', async () => {
+    const [tx] = transactions(d93a, 'INVOIC');
+    const keys = await lossKeys(invoice, 'edifact', tx);
+    expect(keys).toContain('MOA 128:1');
+  });
+
+  test('an 810 ITD without ITD01 that the INVOIC must give a PAT type is reported given the code 01', async () => {
+    const [tx] = transactions('x12/stupidedi__IN810_pass_1.edi', '810');
+    expect(tx.segments[5]).toMatchObject({ id: 'ITD', elements: ['', '3', '', '', '', '', '30'] });
+    const found = await translationLosses(
+      { standard: 'x12', tx, profiles },
+      standardTranslation(invoice, 'x12', 'edifact'),
+      'EDIFACT INVOIC',
+    );
+    expect(found.filter((l) => l.tag === 'ITD' && l.element === 1)).toEqual([
+      expect.objectContaining({ segment: 6, value: '', changedTo: '01' }),
+    ]);
   });
 
   test('an invoice without a total is refused at the place of the source where the total belongs', () => {
