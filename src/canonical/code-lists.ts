@@ -333,7 +333,8 @@ export const priceQualifiers = list('Price', { x12: 'CTP02 (236)', edifact: 'PRI
   ['average-selling', '', 'AAD'],
   ['calculation', '', 'CAL'],
   ['information', '', 'INF'],
-  ['invoice', '', 'INV'],
+  // X12 236 INV is the invoice billing price, EDIFACT 5125 INV the invoice price: one meaning.
+  ['invoice', 'INV', 'INV'],
   ['unit-cost', 'UCP', ''],
   ['list', 'LPR', ''],
   ['promotional', 'PRP', ''],

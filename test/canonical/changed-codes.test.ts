@@ -180,14 +180,15 @@ describeWithCorpus('changed codes: real files translated to the other standard',
     expect(found.map(([, tag, el, from, to]) => `${tag} ${el} ${from}>${to}`)).toEqual(found.map(() => 'IT1 6 UA>UP'));
   });
 
-  test('an INVOIC: PRI INV and CUX 1 come back as other codes; DTM 3 and MOA 39, spellings of DTM 137 and MOA 77, are no change', async () => {
+  test('an INVOIC: CUX 1 comes back as another code; PRI INV crosses as CTP INV; DTM 3 and MOA 39, spellings of DTM 137 and MOA 77, are no change', async () => {
     const losses = await lossesOf('edifact/staedi__EDIFACT_invoic_d97b.edi');
-    expect(changes(losses)).toEqual([
-      [7, 'CUX', 1, '1', '2'],
-      [13, 'PRI', 1, 'INV', 'AAA'],
-      [19, 'PRI', 1, 'INV', 'AAA'],
-    ]);
-    expect(losses.find((l) => l.tag === 'PRI')).toMatchObject({ component: 1, qualifier: 'INV' });
+    expect(changes(losses)).toEqual([[7, 'CUX', 1, '1', '2']]);
+    expect(losses.find((l) => l.tag === 'PRI')).toBeUndefined();
+  });
+
+  test('an INVOIC with a decimal comma: its MOA 128 total comes back as MOA 77, the amount compared as a number', async () => {
+    const losses = await lossesOf('edifact/staedi__EDIFACT_invoic_d93a_una.edi');
+    expect(changes(losses)).toEqual([[26, 'MOA', 1, '128', '77']]);
   });
 
   test('an ORDERS: QTY 1 (discrete quantity) comes back as 21 (ordered)', async () => {
