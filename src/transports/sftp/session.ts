@@ -33,6 +33,8 @@ export interface IntakeRequest {
    * thread). Not fsynced: the commit that records them makes them durable.
    */
   content?: Uint8Array;
+  /** The sha256 of `content`, hashed as its WRITEs arrived, so that intake need not hash it again. */
+  sha256?: string;
 }
 
 /** An upload's sha256 and size, computed from its WRITEs as they arrived. */
@@ -600,7 +602,7 @@ export class SftpSession {
       fileName,
       remotePath: final.virtual,
       ...(synced?.content
-        ? { content: synced.content }
+        ? { content: synced.content, sha256: synced.sha256 }
         : synced
           ? { synced: { sha256: synced.sha256, size: synced.size } }
           : {}),
@@ -618,8 +620,9 @@ export class SftpSession {
         return [STATUS_CODE.FAILURE, `${says('EDIGW_SFTP_INTAKE_FAILED', `taking in ${final.virtual}`)}`];
       }
       this.shared.digests.delete(source);
+      // No log line for a file taken in: its `received` event says so, and a busy server would
+      // otherwise write one line a file across the thread (habit: normal operation is quiet).
       await this.receipt(source, fileName, messageId, final);
-      logger.info({ partnerId, remotePath: final.virtual, messageId }, 'sftp upload taken in');
       return [STATUS_CODE.OK];
     } finally {
       this.shared.intakes.delete(work);
