@@ -3,13 +3,13 @@
  * view). Uploads go to disk as their WRITE requests arrive; a finished upload in inbox/ is handed to
  * intake, and its CLOSE (or RENAME) is answered only once intake has committed it.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { constants as fsc, lstatSync, promises as fs, type Stats, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { utils, type Attributes, type FileEntry, type SFTPWrapper } from 'ssh2';
 import { catalogue, type ErrorCode } from '../../errors';
 import { errnoCode, isIgnoredName, withSuffix } from '../file/names';
 import { DiskFile } from './disk-file';
+import type { Hasher, UploadHash } from './upload-hash';
 import { baseName, diskPath, isAreaRoot, resolveHomePath, type Area, type HomePath } from './paths';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
@@ -91,6 +91,8 @@ export interface Shared {
    * means intake reads the file itself.
    */
   digests: Digests;
+  /** Hashes large uploads on a thread of its own (upload-hash.ts). */
+  hasher: Hasher;
   closing: boolean;
 }
 
@@ -115,12 +117,13 @@ interface WriteHandle {
   disk: string;
   at: HomePath;
   writes: Set<Promise<unknown>>;
-  /** The sha256 of the bytes so far while they arrive in order from offset 0; dropped on any other WRITE. */
-  hash?: Hash;
+  /**
+   * The sha256 of the bytes so far while they arrive in order from offset 0, with copies of them while
+   * they are few (a small upload's content); dropped on any other WRITE.
+   */
+  hash?: UploadHash;
   /** The offset the next in-order WRITE starts at. */
   hashed: number;
-  /** Copies of the in-order WRITEs while the upload is at most KEEP_UP_TO (and inlineUpTo) bytes. */
-  kept?: Buffer[];
   /** Set on the first failed or refused WRITE: the upload is void, its partial file removed. */
   failed?: string;
   discarded?: Promise<void>;
@@ -214,6 +217,7 @@ export class SftpSession {
         this.handles.delete(id);
         if (h.kind === 'dir') continue;
         if (h.kind === 'write') {
+          h.hash?.drop();
           await Promise.allSettled(h.writes);
           if (h.discarded) {
             await h.discarded;
@@ -431,7 +435,7 @@ export class SftpSession {
       writes: new Set(),
       bytes: stat.size,
       hashed: 0,
-      ...(stat.size === 0 ? { hash: createHash('sha256'), ...(this.keepUpTo() > 0 ? { kept: [] } : {}) } : {}),
+      ...(stat.size === 0 ? { hash: this.shared.hasher.start() } : {}),
     };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
@@ -473,12 +477,9 @@ export class SftpSession {
       if (offset === h.hashed) {
         h.hash.update(data);
         h.hashed = end;
-        // A copy: `data` is a view into the socket read ssh2 decrypted in place, which it would pin.
-        if (h.kept && end <= this.keepUpTo()) h.kept.push(Buffer.from(data));
-        else h.kept = undefined;
       } else {
+        h.hash.drop();
         h.hash = undefined;
-        h.kept = undefined;
       }
     }
     this.link.inflight(data.length);
@@ -504,6 +505,8 @@ export class SftpSession {
    * space back at once rather than at the client's CLOSE.
    */
   private discard(h: WriteHandle): void {
+    h.hash?.drop();
+    h.hash = undefined;
     h.discarded ??= (async () => {
       await Promise.allSettled(h.writes);
       await h.fh.release();
@@ -545,12 +548,14 @@ export class SftpSession {
     try {
       // Hashed whole and in order: made durable here, so that intake can link the file as it is. A
       // small one is not: intake copies it into its commit, which makes it durable.
-      if (h.hash && h.hashed === h.bytes && h.bytes > this.shared.inlineUpTo) {
-        await h.fh.sync();
-        digest = { sha256: h.hash.digest('hex'), size: h.bytes };
-      } else if (h.hash && h.kept && h.hashed === h.bytes) {
-        digest = { sha256: h.hash.digest('hex'), size: h.bytes, content: joined(h.kept, h.bytes) };
-      }
+      const whole = h.hash && h.hashed === h.bytes ? h.hash : undefined;
+      if (whole && h.bytes > this.shared.inlineUpTo) {
+        // A digest the hashing thread cannot give only means intake reads the file to hash it.
+        const [sha256] = await Promise.all([whole.digest().catch(() => undefined), h.fh.sync()]);
+        if (sha256) digest = { sha256, size: h.bytes };
+      } else if (whole?.kept && h.bytes <= this.keepUpTo()) {
+        digest = { sha256: await whole.digest(), size: h.bytes, content: joined(whole.kept, h.bytes) };
+      } else h.hash?.drop();
       await h.fh.close();
     } catch (err) {
       this.shared.writing.delete(h.disk);
@@ -821,7 +826,7 @@ export class SftpSession {
 }
 
 /** One buffer of its own (not a slice of Node's pool), so that it crosses to the main thread alone. */
-function joined(chunks: Buffer[], size: number): Buffer {
+function joined(chunks: readonly Buffer[], size: number): Buffer {
   const out = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (const c of chunks) at += c.copy(out, at);
