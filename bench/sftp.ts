@@ -503,7 +503,7 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     const log = readLog(gw.logPath);
     const problems = log.filter((l) => (l.level ?? 30) >= 40);
     // A file taken in writes no log line of its own (its `received` event says so): the log stays short.
-    const chatty = log.length > warm + n;
+    const chatty = warm + n > 100 && log.length > warm + n;
 
     const seconds = (committedAt ? committedAt - t0 : Date.now() - t0) / 1000;
     const committed = committedAt ? `${secs(committedAt - t0)} s` : `not all within ${BUDGET_MS / 1000} s`;

@@ -409,7 +409,8 @@ export class SftpSession {
     this.shared.digests.delete(disk);
     let fh: DiskFile;
     try {
-      let mode = fsc.O_WRONLY | fsc.O_NOFOLLOW;
+      // Read as well as write: a large upload is read back from the page cache by the hashing thread.
+      let mode = fsc.O_RDWR | fsc.O_NOFOLLOW;
       if (flags & OPEN_MODE.CREAT) mode |= fsc.O_CREAT;
       if (flags & OPEN_MODE.TRUNC) mode |= fsc.O_TRUNC;
       if (flags & OPEN_MODE.EXCL) mode |= fsc.O_EXCL;
@@ -435,7 +436,7 @@ export class SftpSession {
       writes: new Set(),
       bytes: stat.size,
       hashed: 0,
-      ...(stat.size === 0 ? { hash: this.shared.hasher.start() } : {}),
+      ...(stat.size === 0 ? { hash: this.shared.hasher.start(fh.fd) } : {}),
     };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
@@ -473,18 +474,18 @@ export class SftpSession {
       );
       return [STATUS_CODE.FAILURE, h.failed];
     }
+    this.link.inflight(data.length);
+    const done = h.fh.write(data, offset);
+    h.writes.add(done);
     if (h.hash) {
       if (offset === h.hashed) {
-        h.hash.update(data);
+        h.hash.update(data, done);
         h.hashed = end;
       } else {
         h.hash.drop();
         h.hash = undefined;
       }
     }
-    this.link.inflight(data.length);
-    const done = h.fh.write(data, offset);
-    h.writes.add(done);
     try {
       await done;
       if (end > h.bytes) h.bytes = end;
