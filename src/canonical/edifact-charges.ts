@@ -81,11 +81,15 @@ export function alcCharges(segs: Seg[]): Charge[] {
 
 /**
  * The ALC groups for charges. An allowance or charge with no code is still an ALC (C214 is optional);
- * its QTY, PCD, MOA and RTE follow in the order of the group.
+ * its QTY, PCD, MOA and RTE follow in the order of the group. The summary's group (INVOIC SG51/SG53,
+ * ORDRSP SG56) holds ALC, ALI and MOA only, and ORDRSP's needs its MOA: there a charge's quantity,
+ * percent and rate are not written, nor a charge without an amount where MOA is mandatory (the loss
+ * check says so).
  */
-export function alcSegments(charges: Charge[] | undefined): Segment[] {
+export function alcSegments(charges: Charge[] | undefined, summary?: { amountRequired: boolean }): Segment[] {
   const out: Segment[] = [];
   for (const ch of charges ?? []) {
+    if (summary?.amountRequired && ch.amount === undefined) continue;
     const code = chargeCodes.write('edifact', ch.code) ?? '';
     const text = chunks(ch.description ?? '', 35).slice(0, 2);
     out.push(
@@ -98,6 +102,10 @@ export function alcSegments(charges: Charge[] | undefined): Segment[] {
         code || text.length ? [code, '', '', ...text] : '',
       ),
     );
+    if (summary) {
+      if (ch.amount !== undefined) out.push(seg('MOA', ['8', num(ch.amount)]));
+      continue;
+    }
     if (ch.quantity !== undefined) out.push(seg('QTY', ['1', num(ch.quantity), ch.unit ?? '']));
     if (ch.percent !== undefined) {
       const basis = ch.percentBasis?.startsWith('edifact:') ? ch.percentBasis.slice(8) : '';
@@ -257,14 +265,15 @@ export function pacSegments(packaging: Packaging[] | undefined): Segment[] {
     // A count without a type (X12 TD1 PCS, pieces) is a PAC without C202; a count of a type EDIFACT has no
     // code for is not written as such a count of pieces (the type and its count are reported lost).
     const count = type || p.type === undefined ? num(p.count) : '';
-    if (!count && !type && !p.description && p.weight === undefined) return [];
+    if (!count && !type && !p.description && (p.weight === undefined || !p.weightUnit)) return [];
     const out = [
       seg('PAC', count, '', type || p.description ? [type, '', '', (p.description ?? '').slice(0, 35)] : ''),
     ];
-    if (p.weight !== undefined)
+    // C174 requires the unit (6411): a weight without one is not written (the loss check says so).
+    if (p.weight !== undefined && p.weightUnit)
       out.push(
         seg('MEA', 'AAE', p.weightKind ? [WEIGHTS.find(([n]) => n === p.weightKind)?.[1] ?? ''] : '', [
-          p.weightUnit ?? '',
+          p.weightUnit,
           num(p.weight),
         ]),
       );

@@ -92,7 +92,8 @@ function meaMeasurements(segs: Seg[], purpose?: string): Measurement[] {
 function meaSegments(list: Measurement[] | undefined): Segment[] {
   return (list ?? []).flatMap((m) => {
     const dimension = measurementNames.write('edifact', m.dimension);
-    return dimension ? [seg('MEA', MEASUREMENT_PURPOSE, [dimension], [m.unit ?? '', num(m.value)])] : [];
+    // C174 requires the unit (6411): a value without one is not written (the loss check says so).
+    return dimension && m.unit ? [seg('MEA', MEASUREMENT_PURPOSE, [dimension], [m.unit, num(m.value)])] : [];
   });
 }
 
@@ -191,7 +192,9 @@ function packSegments(p: ShippedPack): Segment[] {
     const q = markQualifiers.write('edifact', m.qualifier);
     return q ? [{ q, m }] : [];
   });
-  const out = first ? pacSegments([first]) : [seg('PAC')];
+  // The group's MEA, PCI and GIN hang on a PAC, so packaging with nothing EDIFACT holds still gets an empty one.
+  const head = first ? pacSegments([first]) : [];
+  const out = head.length ? head : [seg('PAC')];
   out.push(...meaSegments(p.measurements));
   if (marks.length) {
     out.push(seg('PCI', marks.some(({ m }) => m.qualifier === 'sscc') ? MARKED_SSCC : ''));

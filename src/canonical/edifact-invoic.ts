@@ -222,6 +222,6 @@ export function toInvoic(inv: Invoice): Segment[] {
   if (inv.totals.amount !== undefined) out.push(seg('MOA', ['77', num(inv.totals.amount)]));
   if (inv.totals.taxAmount !== undefined) out.push(seg('MOA', ['176', num(inv.totals.taxAmount)]));
   out.push(...moaSegments(inv.totals.amounts));
-  out.push(...taxSegments(inv.taxes), ...alcSegments(inv.totals.charges));
+  out.push(...taxSegments(inv.taxes), ...alcSegments(inv.totals.charges, { amountRequired: false }));
   return out;
 }

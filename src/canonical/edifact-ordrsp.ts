@@ -210,6 +210,6 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));
   out.push(...moaSegments(r.totals.amounts));
   out.push(seg('CNT', ['2', String(r.totals.lineCount)]));
-  out.push(...alcSegments(r.totals.charges));
+  out.push(...alcSegments(r.totals.charges, { amountRequired: true }));
   return out;
 }

@@ -47,11 +47,15 @@ function segment(id: string, elements: Element[]): Segment {
  */
 /**
  * The writers' segments in the version they are sent in. 005010 took MSG out of the sets we write (850
- * and 855 N9 and line loops; profiles/x12/005010) and put MTX in its place, the text in MTX02.
+ * and 855 N9 and line loops; profiles/x12/005010) and put MTX in its place, the text in MTX02. It also
+ * made CAD01 (the transport mode) mandatory: a CAD without one, as 004010 allows, is not written there
+ * (the loss check says so).
  */
 function inVersion(body: Segment[], version: string): Segment[] {
   if (version < '005010') return body;
-  return body.map((s) => (s.id === 'MSG' ? { ...s, id: 'MTX', elements: ['', ...s.elements] } : s));
+  return body.flatMap((s) =>
+    s.id === 'MSG' ? [{ ...s, id: 'MTX', elements: ['', ...s.elements] }] : s.id === 'CAD' && !s.elements[0] ? [] : [s],
+  );
 }
 
 export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interchange {

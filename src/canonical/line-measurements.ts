@@ -56,6 +56,9 @@ export function edifactLineMeasurements(segs: Seg[]): Measurement[] {
 export function edifactLineMeasurementSegments(list: Measurement[] | undefined): Segment[] {
   return (list ?? []).flatMap((m) => {
     const dimension = measurementNames.write('edifact', m.dimension);
-    return dimension ? [edifactSeg('MEA', edifactPurpose(m), [dimension], [m.unit ?? '', edifactNum(m.value)])] : [];
+    // C174 requires the unit (6411): a value without one is not written (the loss check says so).
+    return dimension && m.unit
+      ? [edifactSeg('MEA', edifactPurpose(m), [dimension], [m.unit, edifactNum(m.value)])]
+      : [];
   });
 }

@@ -95,15 +95,24 @@ const itemIds = {
 };
 
 /**
+ * How a code no list maps is spelled, as JSON Schema. Custom checks have no JSON Schema of their own; with
+ * these, `z.toJSONSchema` of a document's schema names every code list (test/helpers/canonical-arbitrary.ts
+ * generates documents from it).
+ */
+const rawCodeJson = { type: 'string', pattern: '^(x12|edifact):\\S+$' } as const;
+
+/**
  * A qualifier: a canonical name of its code list, or a code no list maps, as-is with its standard
  * (`x12:DP`, `edifact:AAK`).
  */
 function qualified<N extends string>(list: QualifierList<N>) {
   const names = list.names.map((n) => JSON.stringify(n)).join(', ');
-  return z.custom<N | RawCode>(
-    (v) => typeof v === 'string' && ((list.names as readonly string[]).includes(v) || isRawCode(v)),
-    { error: (issue) => `expected one of ${names}, or x12:CODE / edifact:CODE, got ${described(issue.input)}` },
-  );
+  return z
+    .custom<N | RawCode>(
+      (v) => typeof v === 'string' && ((list.names as readonly string[]).includes(v) || isRawCode(v)),
+      { error: (issue) => `expected one of ${names}, or x12:CODE / edifact:CODE, got ${described(issue.input)}` },
+    )
+    .meta({ anyOf: [{ enum: [...list.names] }, rawCodeJson] });
 }
 
 const reference = z.strictObject({ qualifier: qualified(referenceQualifiers), value: text });
@@ -150,9 +159,11 @@ const paymentTerms = z.strictObject({
   dueDate: isoDate.optional(),
 });
 
-const rawCode = z.custom<RawCode>((v) => typeof v === 'string' && isRawCode(v), {
-  error: (issue) => `expected x12:CODE or edifact:CODE, got ${described(issue.input)}`,
-});
+const rawCode = z
+  .custom<RawCode>((v) => typeof v === 'string' && isRawCode(v), {
+    error: (issue) => `expected x12:CODE or edifact:CODE, got ${described(issue.input)}`,
+  })
+  .meta(rawCodeJson);
 
 const charge = z.strictObject({
   indicator: z.enum(['allowance', 'charge', 'none']),

@@ -160,7 +160,8 @@ export function toX12_810(inv: Invoice): Segment[] {
       ),
     );
     out.push(...txiSegments(l.taxes));
-    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging));
+    // The IT1 loop holds one PO4: the first packaging; the others are not written (the loss check says so).
+    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging).slice(0, 1));
     out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
     out.push(...sacSegments(l.charges));
     for (const p of l.parties ?? []) out.push(...n1Segments(p));

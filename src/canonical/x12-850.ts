@@ -157,7 +157,9 @@ export function toX12_850(po: PurchaseOrder): Segment[] {
     out.push(...schSegments(l.schedules, l.unit));
   }
   out.push(seg('CTT', String(po.totals.lineCount)));
+  // The CTT loop holds one AMT: the total (TT), else the first further amount X12 has a code for; the
+  // others are not written (the loss check says so).
   if (po.totals.amount !== undefined) out.push(seg('AMT', 'TT', num(po.totals.amount)));
-  out.push(...amtSegments(po.totals.amounts));
+  else out.push(...amtSegments(po.totals.amounts, 1));
   return out;
 }
