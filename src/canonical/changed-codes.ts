@@ -43,6 +43,20 @@ function qualifierComponent(standard: Standard, seg: Segment, element: number): 
   return seg.id === 'COM' ? 2 : 1;
 }
 
+/**
+ * A number written with a decimal comma (`901,78`, as a UNA allows) as the writers give it back
+ * (`901.78`): the same amount, so that a MOA 128 of a comma interchange still pairs with the MOA 77 it
+ * comes back as.
+ */
+function pointed(value: string): string {
+  return /^-?\d*,\d+$/.test(value) ? value.replace(',', '.') : value;
+}
+
+/** A segment's values as text, numbers with a decimal point: what pairs segments given back with the source. */
+function textOf(id: string, elements: Element[]): string {
+  return `${id}|${JSON.stringify(elements.map((e) => (typeof e === 'string' ? pointed(e) : Array.isArray(e) ? e.map(pointed) : e)))}`;
+}
+
 /** The segment's values with its qualifier left out, as text: what pairs a changed segment with its source. */
 function restOf(seg: Segment, element: number, component: number | undefined): string {
   const elements: Element[] = seg.elements.map((e, i) => {
@@ -50,7 +64,7 @@ function restOf(seg: Segment, element: number, component: number | undefined): s
     if (component === undefined || !Array.isArray(e)) return '';
     return e.map((c, k) => (k === component - 1 ? '' : c));
   });
-  return `${seg.id}|${JSON.stringify(elements)}`;
+  return textOf(seg.id, elements);
 }
 
 interface Entry {
@@ -112,7 +126,7 @@ function entries(
       seg,
       tag: seg.id,
       key: `${seg.id} ${q.value}`,
-      whole: `${seg.id}|${JSON.stringify(seg.elements)}`,
+      whole: textOf(seg.id, seg.elements),
       rest: restOf(seg, q.element, component),
       element: q.element,
       ...(component === undefined ? {} : { component }),
@@ -146,9 +160,15 @@ export function changedCodes(
     coded?: CodedAt;
     /** Of those, the codes of a value beside them (PairedAt). */
     paired?: PairedAt;
+    /**
+     * Where a segment's qualifier is even when empty: a source segment that sent none (an ITD without
+     * ITD01) and comes back with one (ITD01 01, since PAT 4279 is mandatory) has been given a code it
+     * did not send, which is a change as well.
+     */
+    empty?: QualifierOf;
   } = {},
 ): ChangedCode[] {
-  const { skip, alike = () => false, coded, paired } = options;
+  const { skip, alike = () => false, coded, paired, empty } = options;
   const mine = entries(standard, source, qualifierOf, skip);
   const theirs = entries(standard, back, qualifierOf);
   const from = mine.qualified;
@@ -172,6 +192,7 @@ export function changedCodes(
   round((e) => e.whole, false);
   round((e) => e.key, false);
   round((e) => e.rest, true);
+  if (empty) unqualified(standard, mine.plain, empty, pool, taken, out);
   // The one segment of a tag in each set (a BSN whose other values are written anew as well). Not the
   // last one left of a tag that repeats: a MOA 125 carried elsewhere (TAX 5286) is not a MOA 203 changed.
   const backLeft = byTag(pool.filter((b) => !taken.has(b)));
@@ -213,6 +234,38 @@ export function changedCodes(
 }
 
 type Plain = { index: number; seg: Segment };
+
+/**
+ * Source segments whose qualifier was left empty, paired with one given back of the same tag and every
+ * other value that has a qualifier: the code it was given. Such segments are taken out of `plain`, so
+ * they are not compared again.
+ */
+function unqualified(
+  standard: Standard,
+  plain: Plain[],
+  placeOf: QualifierOf,
+  pool: Entry[],
+  taken: Set<Entry>,
+  out: ChangedCode[],
+): void {
+  for (const p of [...plain]) {
+    const place = placeOf(p.seg);
+    if (!place || place.value !== '') continue;
+    const component = qualifierComponent(standard, p.seg, place.element);
+    const rest = restOf(p.seg, place.element, component);
+    const b = pool.find((e) => !taken.has(e) && e.tag === p.seg.id && e.rest === rest);
+    if (!b) continue;
+    taken.add(b);
+    plain.splice(plain.indexOf(p), 1);
+    out.push({
+      index: p.index,
+      element: place.element,
+      ...(component === undefined ? {} : { component }),
+      from: '',
+      to: b.value,
+    });
+  }
+}
 
 /**
  * The code that `back` gives the value that the code at (element, component) of `source` qualifies: X12

@@ -159,8 +159,11 @@ export const partyIdAgencies = list('Party id agency', { x12: 'N103 (66)', edifa
 
 /**
  * References. A row is a code of the same meaning in both lists (the checked names: X12 128 of 004010,
- * UN/EDIFACT 1153 of D96A). X12 DP (department number) has no D96A code (1153 AMV came later), nor has
- * X12 WH or MU: they stay raw codes, reported as losses towards EDIFACT.
+ * UN/EDIFACT 1153 of D96A). X12 DP (department number) is 1153 AMV (department number), a code of later
+ * directories than the D96A we write: AMV is read (a D01B ORDERS sends it) and written to X12 as DP, and
+ * a DP is not written to a D96A message (the loss check reports it). X12 MU (MILSPEC number) and WH
+ * (master reference (link) number, not a warehouse) have no 1153 code of their meaning; X12 ZZZ is no
+ * 128 code (ZZ is mutually defined): they stay raw codes, reported as losses towards EDIFACT.
  */
 export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifact: 'RFF C506 1153' }, [
   ['contract', 'CT', 'CT'],
@@ -183,6 +186,7 @@ export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifa
   ['price-quote', 'PR', 'PR'],
   ['prior-purchase-order', 'PW', 'PW'],
   ['mutually-defined', 'ZZ', 'ZZZ'],
+  ['department', 'DP', '(AMV)'],
 ]);
 
 /** Dates. X12 DTM02 is CCYYMMDD and DTM03 HHMM; EDIFACT C507 2380 is written in format 102 or 203. */
@@ -329,7 +333,8 @@ export const priceQualifiers = list('Price', { x12: 'CTP02 (236)', edifact: 'PRI
   ['average-selling', '', 'AAD'],
   ['calculation', '', 'CAL'],
   ['information', '', 'INF'],
-  ['invoice', '', 'INV'],
+  // X12 236 INV is the invoice billing price, EDIFACT 5125 INV the invoice price: one meaning.
+  ['invoice', 'INV', 'INV'],
   ['unit-cost', 'UCP', ''],
   ['list', 'LPR', ''],
   ['promotional', 'PRP', ''],

@@ -14,7 +14,14 @@ import {
   taxGroups,
   taxSegments,
 } from './edifact-charges';
-import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
+import {
+  type LineStatus,
+  type OrderResponse,
+  type ResponseLine,
+  type ResponseStatus,
+  withDetail,
+} from './order-response';
+import { sccSegments, splitSchedules } from './schedules';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree, splitAt } from './sections';
 import {
   amount,
@@ -55,6 +62,9 @@ export const edifactResponseStatus = new CodeMap<ResponseStatus>([
   ['changed', 'CA'],
   ['rejected', 'RE'],
 ]);
+/** 4343 AD, acknowledged with detail, no change: X12 BAK02 AD (\`statusDetail\`). */
+const WITH_DETAIL = 'AD';
+
 /**
  * BGM 1225 codes some senders use for the answer instead of 4343 (29 accepted without amendment,
  * 27 not accepted): read when there is no 4343, never written.
@@ -87,7 +97,9 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-function line(all: Seg[]): ResponseLine {
+function line(group: Seg[]): ResponseLine {
+  // The SCC groups come last in the line group: their QTYs and DTMs are the schedules', not the line's.
+  const [all, schedules] = splitSchedules(group);
   const { parties: partyGroups, rest: segs } = lineParties(all, 'NAD', nadMembers);
   const lin = segs[0];
   const action = edifactLineAction.name(t(lin, 2));
@@ -114,6 +126,7 @@ function line(all: Seg[]): ResponseLine {
   l.taxes = some(taxGroups(segs));
   l.amounts = some(moaAmounts(segs));
   l.parties = some(parties(partyGroups));
+  l.schedules = some(schedules);
   return compact(l);
 }
 
@@ -136,6 +149,7 @@ export function fromOrdrsp(tx: Transaction): OrderResponse {
     date: dateOf(header, '137'),
     purpose: (bgm && edifactPurpose.name(t(bgm, 3))) ?? 'original',
     status: (bgm && (edifactResponseStatus.name(t(bgm, 4)) ?? statusFromFunction.name(t(bgm, 3)))) ?? 'accepted',
+    statusDetail: bgm && t(bgm, 4) === WITH_DETAIL ? 'with-detail-no-change' : undefined,
     orderNumber: order?.value ?? '',
     orderDate: order?.date,
     currency: cux ? c(cux, 1)[1] || undefined : undefined,
@@ -168,7 +182,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
       '231',
       r.number ?? '',
       edifactPurpose.code(r.purpose) ?? '9',
-      edifactResponseStatus.code(r.status) ?? 'AP',
+      withDetail(r) ? WITH_DETAIL : (edifactResponseStatus.code(r.status) ?? 'AP'),
     ),
   );
   // DTM is mandatory in an ORDRSP; a response without a date writes none and the message says so when validated.
@@ -204,7 +218,7 @@ export function toOrdrsp(r: OrderResponse): Segment[] {
     out.push(...rffSegments(l.references), ...pacSegments(l.packaging), ...locSegments(l.allocations));
     out.push(...taxSegments(l.taxes));
     for (const p of l.parties ?? []) out.push(...nadSegments(p));
-    out.push(...alcSegments(l.charges));
+    out.push(...alcSegments(l.charges), ...sccSegments(l.schedules));
   }
   out.push(seg('UNS', 'S'));
   if (r.totals.amount !== undefined) out.push(seg('MOA', ['86', num(r.totals.amount)]));

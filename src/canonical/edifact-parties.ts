@@ -118,16 +118,18 @@ export function nadParty(segs: Seg[]): Party | undefined {
   const street = c(nad, 5).filter((l) => l !== '');
   const contacts = ctaContacts(segs);
   const [c080Name, ...more] = namesOf(c(nad, 4).slice(0, NAME_LINES));
-  // Without a C080 name, the first line of C058 (name and address, unstructured) is the name the sender
-  // gave: X12 requires N102, and reading it is what lets the party cross at all (docs/translation.md).
-  const name = c080Name ?? c(nad, 3).find((l) => l !== '');
+  // Without a C080 name, the lines of C058 (name and address, unstructured) are the names the sender gave:
+  // the first is the name (X12 requires N102, and reading it is what lets the party cross at all), the
+  // others further names (X12 N2), since an unstructured line cannot be told from an address.
+  const [c058Name, ...c058More] = c080Name === undefined ? namesOf(c(nad, 3).slice(0, NAME_LINES)) : [];
+  const name = c080Name ?? c058Name;
   return compact<Party>({
     role,
     roleCode,
     id: c(nad, 2)[0] || undefined,
     idQualifier: c(nad, 2)[0] ? idQualifier(c(nad, 2)) : undefined,
     name,
-    additionalNames: some(more),
+    additionalNames: some(c080Name === undefined ? c058More : more),
     addressLines: street.length ? street : undefined,
     city: t(nad, 6),
     region: t(nad, 7),

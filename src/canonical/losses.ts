@@ -190,17 +190,25 @@ const edifactNoQualifier = new Set(['LIN', 'UNS', 'CPS', 'PAC', 'QVR', 'ALI', 'E
 
 /** The qualifier of a segment (its element and value), as the census and the loss lines name it. */
 export function qualifierOf(standard: Standard, seg: Segment): { element: number; value: string } | undefined {
+  const q = qualifierPlace(standard, seg);
+  return q?.value ? q : undefined;
+}
+
+/**
+ * Where a segment's qualifier is, and its value, also when it was left empty (an ITD without ITD01):
+ * undefined for a tag without one.
+ */
+export function qualifierPlace(standard: Standard, seg: Segment): { element: number; value: string } | undefined {
   if (standard === 'x12') {
     const n = x12Qualifier[seg.id];
     if (!n) return undefined;
-    const v = text(seg.elements[n - 1]);
-    return v ? { element: n, value: v } : undefined;
+    return { element: n, value: text(seg.elements[n - 1]) };
   }
   if (edifactNoQualifier.has(seg.id)) return undefined;
   const first = seg.elements[0];
   const parts = first === undefined ? [] : typeof first === 'string' ? [first] : 'repeats' in first ? [] : first;
   const v = seg.id === 'COM' ? parts[1] : parts[0];
-  return v ? { element: 1, value: v } : undefined;
+  return { element: 1, value: v ?? '' };
 }
 
 // Data elements beside the qualifier whose code is compared with what the output gives back (a unit
@@ -561,6 +569,7 @@ export async function translationLosses(
       alike,
       coded: comparedAt,
       paired: pairedAt,
+      empty: (s) => qualifierPlace(standard, s),
     });
     if (!found.length) return none;
     await restore();

@@ -7,6 +7,7 @@
 import type { Charge, MonetaryAmount, NoteEntry, Tax } from './business';
 import type { DateRef, DocumentPurpose, ItemIds, Party, PartyRole, PaymentTerms, RawCode, Reference } from './common';
 import type { LineDetails } from './line-details';
+import type { LineSchedule } from './schedules';
 
 /** The answer to the whole order: X12 BAK02 (587) / EDIFACT BGM 4343. */
 export type ResponseStatus = 'accepted' | 'changed' | 'rejected';
@@ -43,6 +44,8 @@ export interface ResponseLine extends ItemIds, LineDetails {
   amounts?: MonetaryAmount[];
   /** Parties of the line (X12 N1 loop of the PO1 loop / EDIFACT NAD group of the line), any role. */
   parties?: Party[];
+  /** The delivery schedules the seller answers with (X12 SCH of the PO1 loop / EDIFACT SG51 SCC groups). */
+  schedules?: LineSchedule[];
 }
 
 export interface OrderResponse {
@@ -52,6 +55,11 @@ export interface OrderResponse {
   date?: string;
   purpose: DocumentPurpose;
   status: ResponseStatus;
+  /**
+   * How an accepted order was answered, where both lists have one code for it: X12 BAK02 AD / EDIFACT BGM
+   * 4343 AD (acknowledged with detail, no change). Absent: the code written for the status (AT / AP).
+   */
+  statusDetail?: 'with-detail-no-change';
   /** The buyer's purchase order number being answered. */
   orderNumber: string;
   orderDate?: string;
@@ -88,3 +96,7 @@ export interface OrderResponse {
   /** General notes as text (X12 N9 L1 MSG / EDIFACT FTX AAI); other notes with their qualifier. */
   notes: NoteEntry[];
 }
+
+/** True when the response is written with the code both lists have for an accepted order answered with detail and no change (AD). */
+export const withDetail = (r: OrderResponse): boolean =>
+  r.status === 'accepted' && r.statusDetail === 'with-detail-no-change';

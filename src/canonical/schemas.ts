@@ -280,6 +280,9 @@ const named = <N extends string>(name: N) => z.literal(name).optional();
 // The four documents.
 // ---------------------------------------------------------------------------------------------
 
+/** A delivery schedule of a line (X12 SCH / EDIFACT SCC group). */
+const lineSchedule = z.strictObject({ quantity: amount, unit: text.optional(), dates: z.array(dateRef).optional() });
+
 export const purchaseOrderSchema = z
   .strictObject({
     document: named('PurchaseOrder'),
@@ -314,9 +317,7 @@ export const purchaseOrderSchema = z
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
         notes: z.array(note).optional(),
-        schedules: z
-          .array(z.strictObject({ quantity: amount, unit: text.optional(), dates: z.array(dateRef).optional() }))
-          .optional(),
+        schedules: z.array(lineSchedule).optional(),
         measurements: z.array(measurement).optional(),
       }),
     ),
@@ -484,6 +485,7 @@ export const orderResponseSchema = z
     date: isoDate.optional(),
     purpose: z.enum(purposes).default('original'),
     status: z.enum(responseStatuses).default('accepted'),
+    statusDetail: z.enum(['with-detail-no-change']).optional(),
     orderNumber: text,
     orderDate: isoDate.optional(),
     currency: text.optional(),
@@ -510,6 +512,7 @@ export const orderResponseSchema = z
         ...lineExtras,
         charges: z.array(charge).optional(),
         taxes: z.array(tax).optional(),
+        schedules: z.array(lineSchedule).optional(),
         ...lineMoney,
       }),
     ),

@@ -8,7 +8,7 @@
 export const rec20ToX12: ReadonlyArray<readonly [rec20: string, x12: string]> = [
   // counts
   ['H87', 'PC'], // piece
-  ['C62', 'EA'], // one (read back as EA, each)
+  ['C62', 'UN'], // one (synonym: unit), X12 unit
   ['DZN', 'DZ'], // dozen
   ['GRO', 'GS'], // gross
   ['SET', 'ST'], // set
@@ -46,7 +46,7 @@ const legacyRec20 = new Map([['PCE', 'H87']]);
 
 const toX12 = new Map(rec20ToX12.map(([r, x]) => [r, x]));
 const fromX12 = new Map<string, string>();
-for (const [r, x] of rec20ToX12) if (!fromX12.has(x) && r !== 'C62') fromX12.set(x, r);
+for (const [r, x] of rec20ToX12) if (!fromX12.has(x)) fromX12.set(x, r);
 
 /** The canonical (Rec 20) unit of an X12 355 code; empty is no unit. */
 export function unitFromX12Code(code: string): string | undefined {

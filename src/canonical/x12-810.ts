@@ -1,6 +1,8 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
 import type { Invoice, InvoiceLine, InvoiceType } from './invoice';
+import type { LinePrice } from './line-details';
+import { MissingMandatory } from './missing-mandatory';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references, withHeaderContacts } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
 import { fobSegments, fobTerms } from './delivery-terms';
@@ -61,12 +63,38 @@ function line(all: Seg[]): InvoiceLine {
   };
   const description = pidDescription(segs);
   if (description) l.description = description;
+  Object.assign(l, invoicePrice(l));
   l.references = some(references(segs));
   l.dates = some(dtmDates(segs));
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
   l.parties = some(parties(partyGroups));
   return compact(l);
+}
+
+/**
+ * A CTP INV (invoice billing price) that states the IT104 unit price again, with no basis or type of its
+ * own, says what that unit price is: the invoice price, which an INVOIC sends as PRI INV. It is that
+ * qualifier of the unit price, not a second price.
+ */
+function invoicePrice(l: InvoiceLine): Pick<InvoiceLine, 'prices' | 'unitPriceQualifier'> {
+  const [first, ...rest] = l.prices ?? [];
+  const same =
+    first?.qualifier === INVOICE_PRICE &&
+    first.amount === l.unitPrice &&
+    first.basisQuantity === undefined &&
+    first.basisUnit === undefined &&
+    first.type === undefined;
+  if (!same) return { prices: l.prices };
+  return { prices: some(rest), unitPriceQualifier: INVOICE_PRICE };
+}
+
+const INVOICE_PRICE = 'invoice';
+
+/** The CTP that says the unit price is the invoice price (see invoicePrice), before the line's other prices. */
+function unitPriceCtp(l: InvoiceLine): LinePrice[] {
+  if (l.unitPrice === undefined || l.unitPriceQualifier !== INVOICE_PRICE) return [];
+  return [{ qualifier: INVOICE_PRICE, amount: l.unitPrice }];
 }
 
 /** Reads an X12 810 (004010 with its profile tree, or any version from its segments) into an Invoice. */
@@ -117,9 +145,10 @@ function tdsAmount(inv: Invoice): { amount: number; amounts: Invoice['totals']['
   if (inv.totals.amount !== undefined) return { amount: inv.totals.amount, amounts: inv.totals.amounts };
   const total = inv.totals.amounts?.find((a) => a.qualifier === 'total');
   if (total) return { amount: total.amount, amounts: inv.totals.amounts?.filter((a) => a !== total) };
-  throw new Error(
-    `invoice ${inv.number || '(no number)'} states no total amount (X12 TDS01, EDIFACT MOA 77, 86, 39 or 128 after UNS), which the 810 requires in TDS`,
-  );
+  throw new MissingMandatory(`invoice ${inv.number || '(no number)'} states no total amount`, 'TDS01 of the X12 810', {
+    x12: { stated: ['TDS'], before: 'CTT' },
+    edifact: { stated: ['MOA 77', 'MOA 86', 'MOA 39', 'MOA 128'], after: 'UNS' },
+  });
 }
 
 /** The body of an X12 004010 810 for an Invoice, BIG to CTT in the table's order (no ST or SE). */
@@ -161,7 +190,11 @@ export function toX12_810(inv: Invoice): Segment[] {
     );
     out.push(...txiSegments(l.taxes));
     // The IT1 loop holds one PO4: the first packaging; the others are not written (the loss check says so).
-    out.push(...ctpSegments(l.prices), ...pidSegments(l.description), ...po4Segments(l.packaging).slice(0, 1));
+    out.push(
+      ...ctpSegments([...unitPriceCtp(l), ...(l.prices ?? [])]),
+      ...pidSegments(l.description),
+      ...po4Segments(l.packaging).slice(0, 1),
+    );
     out.push(...refSegments(l.references), ...sdqSegments(l.allocations, l.unit), ...dtmSegments(l.dates));
     out.push(...sacSegments(l.charges));
     for (const p of l.parties ?? []) out.push(...n1Segments(p));

@@ -1,6 +1,12 @@
 import type { Segment, Transaction } from '../edi/model';
 import { CodeMap, ccyymmdd, chunks, compact, isoDate, numberOf, some, unitFromX12Code, unitToX12Code } from './common';
-import type { LineStatus, OrderResponse, ResponseLine, ResponseStatus } from './order-response';
+import {
+  type LineStatus,
+  type OrderResponse,
+  type ResponseLine,
+  type ResponseStatus,
+  withDetail,
+} from './order-response';
 import { type Seg, type Sections, lineParties, sectionsFromSegments, sectionsFromTree } from './sections';
 import { dtmDates, dtmSegments, n1Segments, parties, refSegments, references } from './x12-parties';
 import { itdSegments, itdTerms } from './x12-terms';
@@ -17,6 +23,7 @@ import {
   currencyParty,
 } from './x12-charges';
 import { itemIdElements, itemIds, n1Members, num, pidDescription, pidSegments, seg, t, x12Purpose } from './x12-common';
+import { schSchedules, schSegments } from './schedules';
 import { ctpSegments, po4Segments, productIdElements, sdqSegments, x12LineDetails, x12PriceBasis } from './x12-pricing';
 
 /** BAK02 acknowledgment types (587); the first for a status is written. */
@@ -30,6 +37,9 @@ export const x12ResponseStatus = new CodeMap<ResponseStatus>([
   ['rejected', 'RD'],
   ['rejected', 'RF'],
 ]);
+/** BAK02 AD, acknowledged with detail, no change: EDIFACT 4343 AD (`statusDetail`). */
+const WITH_DETAIL = 'AD';
+
 /** ACK01 line item status codes (668); the first for a status is written. */
 export const x12LineStatus = new CodeMap<LineStatus>([
   ['accepted', 'IA'],
@@ -84,6 +94,7 @@ function line(all: Seg[]): ResponseLine {
   l.charges = some(sacCharges(segs));
   l.taxes = some(txiTaxes(segs));
   l.amounts = some(amtAmounts(segs));
+  l.schedules = some(schSchedules(segs));
   l.parties = some(parties(partyGroups));
   return compact(l);
 }
@@ -103,6 +114,7 @@ export function fromX12_855(tx: Transaction): OrderResponse {
     date: bak ? isoDate(t(bak, 9)) : undefined,
     purpose: (bak && x12Purpose.name(t(bak, 1))) ?? 'original',
     status: (bak && x12ResponseStatus.name(t(bak, 2))) ?? 'accepted',
+    statusDetail: bak && t(bak, 2) === WITH_DETAIL ? 'with-detail-no-change' : undefined,
     orderNumber: bak ? t(bak, 3) : '',
     orderDate: bak ? isoDate(t(bak, 4)) : undefined,
     currency: cur ? t(cur, 2) || undefined : undefined,
@@ -131,7 +143,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
     seg(
       'BAK',
       x12Purpose.code(r.purpose) ?? '00',
-      x12ResponseStatus.code(r.status) ?? 'AT',
+      withDetail(r) ? WITH_DETAIL : (x12ResponseStatus.code(r.status) ?? 'AT'),
       r.orderNumber,
       r.orderDate ? ccyymmdd(r.orderDate) : '',
       '',
@@ -183,7 +195,7 @@ export function toX12_855(r: OrderResponse): Segment[] {
       );
     }
     // The PO1 loop holds one AMT, after the ACK loop; further amounts are not written (the loss check says so).
-    out.push(...amtSegments(l.amounts, 1), ...txiSegments(l.taxes));
+    out.push(...amtSegments(l.amounts, 1), ...txiSegments(l.taxes), ...schSegments(l.schedules, l.unit));
     for (const p of l.parties ?? []) out.push(...n1Segments(p));
   }
   out.push(seg('CTT', String(r.totals.lineCount)));

@@ -51,8 +51,9 @@ function countryOfOrigin(lead: Seg, from: number, to: number): string | undefine
 /** PO105 / IT105 for a line: needs the unit price beside it (C0504). */
 export function x12PriceBasis(l: LineDetails & { unitPrice?: number }): string {
   if (l.unitPrice === undefined) return '';
-  // C62 (one) is X12 EA as well, as for every unit (units.ts).
-  const perEach = l.unitPriceUnit !== undefined && unitToX12Code(l.unitPriceUnit) === 'EA';
+  // A price per one (C62, X12 UN) is a price per each: PE, which reads back as EA.
+  const perEach =
+    l.unitPriceUnit !== undefined && (l.unitPriceUnit === 'C62' || unitToX12Code(l.unitPriceUnit) === 'EA');
   if (perEach && (l.unitPriceType === undefined || l.unitPriceType === 'contract'))
     return l.unitPriceType === 'contract' ? 'TE' : 'PE';
   // A price per another unit has no 639 code: only its type is written (the loss check says so).

@@ -12,6 +12,7 @@ import { write } from '../edi/write';
 import { checkGenerated } from '../edi/generated-check';
 import { formatDiagnostic } from '../edi/diagnostic';
 import { GatewayError } from '../errors';
+import { MissingMandatory, locatedRefusal } from '../canonical/missing-mandatory';
 import {
   checkDocument,
   type DocumentKind,
@@ -78,13 +79,19 @@ function writeKind(
   env: EnvelopeOptions,
   partner: LoadedPartner | undefined,
   transliterated: string[],
+  sources: Array<{ standard: Standard; tx: Transaction }>,
 ): Buffer | { reason: string } {
   let messages: Message[];
+  let i = 0;
   try {
     const version = outboundVersion(kind, target, partner);
-    messages = docs.map((d) => ({ type: kind[target].type, version, body: kind[target].write(d) }));
+    messages = [];
+    for (; i < docs.length; i++) messages.push({ type: kind[target].type, version, body: kind[target].write(docs[i]) });
   } catch (e) {
-    // A writer that finds a mandatory field missing says so; that is a refusal of this document, not a crash.
+    // A writer that finds a mandatory field missing says so, where the source would have said it; that is a
+    // refusal of this document, not a crash.
+    const source = sources[i];
+    if (e instanceof MissingMandatory && source) return { reason: locatedRefusal(e, source.standard, source.tx) };
     return { reason: e instanceof Error ? e.message : String(e) };
   }
   const built =
@@ -230,6 +237,7 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
   for (const ic of result.interchanges) {
     // Kinds in the order they first appear, each with its documents in input order.
     const byKind = new Map<DocumentKind, unknown[]>();
+    const sourcesOf = new Map<DocumentKind, Array<{ standard: Standard; tx: Transaction }>>();
     for (const g of ic.groups) {
       for (const tx of g.transactions) {
         const kind = documentFor(ic.standard, tx.type);
@@ -248,7 +256,10 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         if (!doc.refused && (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set, verdicts }, io)))
           code = 1;
         if (o.to === 'json') json.push({ document: kind.name, ...(doc.value as object) });
-        else byKind.set(kind, [...(byKind.get(kind) ?? []), doc.value]);
+        else {
+          byKind.set(kind, [...(byKind.get(kind) ?? []), doc.value]);
+          sourcesOf.set(kind, [...(sourcesOf.get(kind) ?? []), { standard: ic.standard, tx }]);
+        }
       }
     }
     if (o.to === 'json') continue;
@@ -262,7 +273,7 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
     for (const [kind, docs] of byKind) {
       const env = { sender: from, receiver: to, controlNumber: control++, now, test: ic.test };
       const transliterated: string[] = [];
-      const written = writeKind(target, kind, docs, env, partner, transliterated);
+      const written = writeKind(target, kind, docs, env, partner, transliterated, sourcesOf.get(kind) ?? []);
       const what = `${file}: interchange ${ic.controlNumber}, ${kind.name} documents`;
       if (!Buffer.isBuffer(written)) {
         io.err(`${what}: not written: ${written.reason}\n`);

@@ -101,6 +101,11 @@ export const gatewaySchema = z.strictObject({
        * intake uses every core (ADR 0013). Absent: os.availableParallelism(); 0: on the event loop.
        */
       cryptoThreads: z.number().int().min(0).max(64).optional(),
+      /**
+       * Messages of our own each crypto thread unwraps when it starts, so that V8 has compiled the AS2
+       * code before partners wait (src/transports/as2/warm-up.ts). Absent: 500; 0: none.
+       */
+      cryptoWarmup: z.number().int().min(0).max(100_000).optional(),
     })
     .optional(),
   sftp: z

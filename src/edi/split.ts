@@ -7,11 +7,6 @@ const TAG_SLOTS = 512;
 const tagKeys = new Int32Array(TAG_SLOTS).fill(-1);
 const tagValues: string[] = new Array<string>(TAG_SLOTS).fill('');
 
-/** t.slice(0, n), shared for the two- and three-character tags of 8-bit text. */
-function tagOf(t: string, n: number): string {
-  return shortOf(t, 0, n);
-}
-
 /**
  * t.slice(start, end), shared when it is two or three characters of 8-bit text: tags, and the code
  * values (`EA`, `VP`, `ZZ`) that are most of a set's elements. A 1 MiB set keeps its segments until
@@ -36,20 +31,49 @@ function shortOf(t: string, start: number, end: number): string {
 const scratch: Element[] = [];
 
 /**
+ * Values this long or longer would come out of `String.prototype.slice` as V8 sliced strings, which
+ * keep their whole source alive (V8's SlicedString::kMinLength is 13); shorter ones are copies.
+ */
+const SLICED_MIN = 13;
+
+/** Makes a standalone copy of t.slice(start, end), for values that must not keep a shared window alive. */
+export type CopyRange = (start: number, end: number) => string;
+
+/**
  * Splits a segment's text into its tag and elements in one pass over the characters, slicing each
  * value once: element separator `el`, component separator `comp`, repetition separator `rep` (-1 for
  * none), as character codes. No release characters: EDIFACT text that has them takes its own path.
  * About three times faster than split() followed by a split() per element, and the parse's hot path.
  */
 export function splitPlain(t: string, el: number, comp: number, rep: number, offset: number): Segment {
-  const n = t.length;
-  let i = 0;
+  return splitRange(t, 0, t.length, el, comp, rep, offset, undefined);
+}
+
+/**
+ * splitPlain over t[from, to): a segment inside a longer decoded window, so that a set's bytes are
+ * decoded once and no string is made per segment. With `copy`, a value long enough to come out as a
+ * sliced string is copied instead, so a value kept to the end of a large file holds its own
+ * characters, not the window's.
+ */
+export function splitRange(
+  t: string,
+  from: number,
+  to: number,
+  el: number,
+  comp: number,
+  rep: number,
+  offset: number,
+  copy: CopyRange | undefined,
+): Segment {
+  const n = to;
+  let i = from;
   while (i < n && t.charCodeAt(i) !== el) i++;
-  const id = tagOf(t, i);
+  const id = valueOf(t, from, i, copy);
   if (i >= n) return { id, elements: [], offset };
   // Values go to a shared scratch array and the segment gets an exact-size copy: an array grown by
   // push() keeps 17 slots for a 7-element segment, and a 1 MiB set's segments live until its job
-  // commits, so every scavenge copied the empty slots too (~100 bytes a segment).
+  // commits, so every scavenge copied the empty slots too (~100 bytes a segment). Composites and
+  // repeats are copied at their size for the same reason.
   const elements = scratch;
   let k = 0;
   let start = i + 1;
@@ -58,46 +82,51 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
   for (i = start; i < n; i++) {
     const c = t.charCodeAt(i);
     if (c === el) {
-      const v = shortOf(t, start, i);
+      const v = valueOf(t, start, i, copy);
       let value: Value = v;
       if (comps) {
         comps.push(v);
-        value = comps;
+        value = comps.slice();
         comps = null;
       }
       if (reps) {
         reps.push(value);
-        elements[k++] = { repeats: reps };
+        elements[k++] = { repeats: reps.slice() };
         reps = null;
       } else elements[k++] = value;
       start = i + 1;
     } else if (c === comp) {
-      (comps ??= []).push(shortOf(t, start, i));
+      (comps ??= []).push(valueOf(t, start, i, copy));
       start = i + 1;
     } else if (c === rep) {
-      const v = shortOf(t, start, i);
+      const v = valueOf(t, start, i, copy);
       let value: Value = v;
       if (comps) {
         comps.push(v);
-        value = comps;
+        value = comps.slice();
         comps = null;
       }
       (reps ??= []).push(value);
       start = i + 1;
     }
   }
-  const v = shortOf(t, start, n);
+  const v = valueOf(t, start, n, copy);
   let value: Value = v;
   if (comps) {
     comps.push(v);
-    value = comps;
+    value = comps.slice();
   }
   if (reps) {
     reps.push(value);
-    elements[k++] = { repeats: reps };
+    elements[k++] = { repeats: reps.slice() };
   } else elements[k++] = value;
   const exact = elements.slice(0, k);
   // Drops the references, so the scratch array keeps no segment's values alive.
   elements.fill('', 0, k);
   return { id, elements: exact, offset };
+}
+
+function valueOf(t: string, start: number, end: number, copy: CopyRange | undefined): string {
+  if (copy !== undefined && end - start >= SLICED_MIN) return copy(start, end);
+  return shortOf(t, start, end);
 }

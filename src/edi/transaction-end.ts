@@ -5,6 +5,7 @@ import type { ProfileSet } from './profile/profile-set';
 import { codeFor } from './profile/codes';
 import { validateTransaction } from './profile/validate';
 import { unknownUnits } from './x12/unit-codes';
+import { unknownEdifactUnits } from './edifact/unit-codes';
 
 /**
  * Runs when a transaction set is complete: the syntax checks every segment gets, then, where a
@@ -61,6 +62,7 @@ export function finishTransaction(
     for (const d of diagnostics) tx.errors.push(d);
   }
   if (standard === 'x12') for (const d of unknownUnits(tx, location, tx.errors)) tx.errors.push(d);
+  else for (const d of unknownEdifactUnits(tx, location, tx.errors)) tx.errors.push(d);
 }
 
 /**

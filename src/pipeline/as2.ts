@@ -25,6 +25,7 @@ import { deliverAsyncMdn, postAsyncMdn } from '../transports/as2/http-client';
 import { formatMic, micEquals, parseMic } from '../transports/as2/mic';
 import { parseEntity } from '../transports/as2/mime';
 import { dispositionText } from '../transports/as2/sender';
+import { WARMUP_MESSAGES } from '../transports/as2/warm-up';
 import {
   startAs2Server,
   type As2IntakeInput,
@@ -565,6 +566,7 @@ async function start(ctx: PipelineContext): Promise<RunningAs2> {
     maxBytes: config.as2.maxBytes,
     tls,
     cryptoThreads: config.as2.cryptoThreads ?? availableParallelism(),
+    cryptoWarmup: config.as2.cryptoWarmup ?? WARMUP_MESSAGES,
     identity: { id: us.id, keys: [{ key, certificate }], signer: { key, certificate } },
     deps: {
       logger,

@@ -29,6 +29,7 @@ import {
   partnerParty,
   safeName,
 } from './outbound';
+import { MissingMandatory, locatedRefusal } from '../canonical/missing-mandatory';
 
 export type Route = NonNullable<Partner['routes']>[number];
 
@@ -177,10 +178,12 @@ export async function produce(
   try {
     body = kind[target].write(checked.value as never);
   } catch (e) {
+    // Without a map the document is the source's: a missing mandatory value is said where the source lacks it.
+    const cause = e instanceof MissingMandatory && !route.map ? new Error(locatedRefusal(e, ic.standard, tx)) : e;
     throw new GatewayError(
       'EDIGW_SERIALIZE_FAILED',
       `route to ${route.to}: writing ${kind.name} as ${target === 'x12' ? `X12 ${kind.x12.type}` : `EDIFACT ${kind.edifact.type}`}`,
-      { cause: e },
+      { cause },
     );
   }
   const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };

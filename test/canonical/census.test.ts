@@ -63,6 +63,10 @@ describeWithCorpus('census of the corpus round trips', () => {
     // Known and said in docs/canonical.md: each is at most this many, so a new loss fails.
     const allowed: Record<Standard, Record<string, { n: number; why: string }>> = {
       x12: {
+        'REF department': {
+          n: 3,
+          why: 'X12 REF DP (department number) is 1153 AMV, a code of later directories than the D96A written: read, not written (translate reports each)',
+        },
         'N1 supplier': {
           n: 1,
           why: 'X12 SU and VN are one EDIFACT code, SU, read as the vendor: the N1 SU of the stupidedi 855 comes back VN (translate reports it changed)',

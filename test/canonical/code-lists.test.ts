@@ -55,10 +55,17 @@ describe('canonical code lists', () => {
     expect(partyRoles.keep('edifact', 'edifact:CO', 'CO')).toBeUndefined();
   });
 
+  test('X12 DP (department number) is 1153 AMV of later directories: AMV reads as DP, and DP is not written to D96A', () => {
+    expect(referenceQualifiers.read('x12', 'DP')).toBe('department');
+    expect(referenceQualifiers.read('edifact', 'AMV')).toBe('department');
+    expect(referenceQualifiers.write('x12', 'department')).toBe('DP');
+    expect(referenceQualifiers.write('edifact', 'department')).toBeUndefined();
+  });
+
   test('an unmapped code is carried as sent for its own standard, never guessed for the other', () => {
-    expect(referenceQualifiers.read('x12', 'DP')).toBe('x12:DP');
-    expect(referenceQualifiers.write('x12', 'x12:DP')).toBe('DP');
-    expect(referenceQualifiers.write('edifact', 'x12:DP')).toBeUndefined();
+    expect(referenceQualifiers.read('x12', 'MU')).toBe('x12:MU');
+    expect(referenceQualifiers.write('x12', 'x12:MU')).toBe('MU');
+    expect(referenceQualifiers.write('edifact', 'x12:MU')).toBeUndefined();
     expect(partyRoles.read('edifact', 'CO')).toBe('edifact:CO');
     expect(partyRoles.write('x12', 'edifact:CO')).toBeUndefined();
     expect(partyRoles.read('x12', '')).toBeUndefined();

@@ -41,7 +41,8 @@ run('canonical order response: reading the corpus', () => {
       ['3', 'rejected', 1, 0, '9780099599531'],
       ['4', 'accepted', 2, 2, '9780446360272'],
     ]);
-    expect(r.lines[0]).toMatchObject({ unit: 'UN', unitPrice: 4.5, description: 'DIC WEBSTERS NEW WORLD' });
+    // X12 UN (unit) is Rec 20 C62 (one, synonym unit): the canonical unit is the Rec 20 code.
+    expect(r.lines[0]).toMatchObject({ unit: 'C62', unitPrice: 4.5, description: 'DIC WEBSTERS NEW WORLD' });
     expect(r.totals).toEqual({ lineCount: 4 });
   });
 
@@ -176,5 +177,106 @@ describe('canonical order response: property', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('canonical order response: acknowledged with detail, no change (BAK02 AD ⇄ 4343 AD)', () => {
+  const base = { orderNumber: 'PO-1', orderDate: '2024-03-01', date: '2024-03-02', purpose: 'original' } as const;
+  const codeIn = (std: 'x12' | 'edifact', doc: object) => {
+    const { ic } = via(orderResponse, std, {
+      ...base,
+      parties: [],
+      references: [],
+      dates: [],
+      lines: [],
+      notes: [],
+      totals: { lineCount: 0 },
+      ...doc,
+    } as never);
+    const segs = ic.groups[0].transactions[0].segments;
+    return std === 'x12'
+      ? segs.find((s) => s.id === 'BAK')!.elements[1]
+      : segs.find((s) => s.id === 'BGM')!.elements[3];
+  };
+
+  test('an accepted response with the detail is written AD in both standards and read back with it', () => {
+    const doc = { status: 'accepted', statusDetail: 'with-detail-no-change' };
+    expect(codeIn('x12', doc)).toBe('AD');
+    expect(codeIn('edifact', doc)).toBe('AD');
+    for (const std of ['x12', 'edifact'] as const)
+      expect(
+        via(orderResponse, std, {
+          ...base,
+          parties: [],
+          references: [],
+          dates: [],
+          lines: [],
+          notes: [],
+          totals: { lineCount: 0 },
+          ...doc,
+        } as never).doc,
+      ).toMatchObject(doc);
+  });
+
+  test('without the detail an accepted response is AT / AP; a detail beside another status is not written as AD', () => {
+    expect(codeIn('x12', { status: 'accepted' })).toBe('AT');
+    expect(codeIn('edifact', { status: 'accepted' })).toBe('AP');
+    expect(codeIn('x12', { status: 'changed', statusDetail: 'with-detail-no-change' })).toBe('AC');
+    expect(codeIn('edifact', { status: 'rejected', statusDetail: 'with-detail-no-change' })).toBe('RE');
+  });
+});
+
+describe('canonical order response: line schedules (X12 SCH ⇄ EDIFACT SCC with QTY and DTM)', () => {
+  const doc = {
+    orderNumber: 'PO-1',
+    orderDate: '2024-03-01',
+    date: '2024-03-02',
+    purpose: 'original',
+    status: 'accepted',
+    parties: [],
+    references: [],
+    dates: [],
+    notes: [],
+    totals: { lineCount: 1 },
+    lines: [
+      {
+        lineNumber: '1',
+        status: 'accepted',
+        quantity: 10,
+        unit: 'EA',
+        confirmedQuantity: 10,
+        schedules: [
+          { quantity: 6, unit: 'EA', dates: [{ qualifier: 'requested-delivery', date: '2024-04-01' }] },
+          { quantity: 4, dates: [{ qualifier: 'deliver-not-after', date: '2024-05-01' }] },
+        ],
+      },
+    ],
+  } as const;
+
+  test('each schedule is an SCH in the 855 and an SCC group in the ORDRSP, and comes back from both', () => {
+    for (const std of ['x12', 'edifact'] as const) {
+      const back = via(orderResponse, std, doc as never);
+      expectClean(back.ic);
+      const segs = back.ic.groups[0].transactions[0].segments.map((s) => s.id);
+      if (std === 'x12') expect(segs.filter((id) => id === 'SCH')).toHaveLength(2);
+      else expect(segs.filter((id) => id === 'SCC')).toHaveLength(1);
+      // The ORDRSP's confirmed quantity (QTY 113) stays the line's, not the schedule's (also QTY 113).
+      expect(back.doc.lines[0]).toMatchObject({ confirmedQuantity: 10 });
+      // SCH02 is mandatory: a schedule without a unit takes the line's in X12.
+      const second = std === 'x12' ? { quantity: 4, unit: 'EA' } : { quantity: 4 };
+      expect(back.doc.lines[0].schedules).toEqual([
+        doc.lines[0].schedules[0],
+        { ...doc.lines[0].schedules[1], ...second },
+      ]);
+    }
+  });
+});
+
+run('canonical order response: the corpus schedules', () => {
+  test('node-x12 855: each SCH is read as a schedule of its line, its date under the X12 code it was sent with (080)', () => {
+    const r = readCorpus(orderResponse, 'x12', corpus.nodeX12);
+    expect(r.lines[0].schedules).toEqual([
+      { quantity: 3, unit: 'C62', dates: [{ qualifier: 'x12:080', date: '2004-12-31' }] },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { allDiagnostics, type Interchange, type Standard, type Transaction } fro
 import { write } from '../../src/edi/write';
 import { standardTranslation, translationLosses } from '../../src/canonical/losses';
 import { unitToX12Code } from '../../src/canonical/units';
+import { some } from '../../src/canonical/common';
 import { builtInProfiles } from '../../src/config/profiles';
 import { type ItemField, hasItemCode, keepsItemCode } from '../../src/canonical/item-codes';
 import {
@@ -238,7 +239,10 @@ const crossed = (list: QualifierList<string>, name: string): string => {
 
 /** Every role the code lists map and both standards give back as itself. */
 export const allRoles = partyRoles.names.filter((r) => crossed(partyRoles, r) === r);
-export const allReferences = [...referenceQualifiers.names];
+/** Every reference both standards write (department, DP, is read from EDIFACT AMV but not written to D96A). */
+export const allReferences = referenceQualifiers.names.filter(
+  (q) => referenceQualifiers.write('edifact', q) !== undefined,
+);
 
 /** Dates of the mapped qualifiers but those a document reads into fields of its own. */
 export function dates(except: string[] = []) {
@@ -299,6 +303,11 @@ function x12Only(key: string, v: unknown): unknown {
   return v;
 }
 
+/** Reference names the D96A messages have no code for (department: 1153 AMV came later), as a raw code. */
+const unwrittenReferences = new Set<string>(
+  referenceQualifiers.names.filter((q) => referenceQualifiers.write('edifact', q) === undefined),
+);
+
 /**
  * The document without what carries a code no list maps (`x12:DP`): what the other standard can be
  * written. An array item whose role, qualifier, function or channel is such a code is left out, and so
@@ -309,7 +318,8 @@ export function portable<D>(doc: D, target?: Standard): D {
   const raw = (x: unknown) =>
     x !== null &&
     typeof x === 'object' &&
-    DROPS_ITEM.some((k) => RAW.test(String((x as Record<string, unknown>)[k] ?? '')));
+    (DROPS_ITEM.some((k) => RAW.test(String((x as Record<string, unknown>)[k] ?? ''))) ||
+      unwrittenReferences.has(String((x as Record<string, unknown>).qualifier)));
   // The document's own lists stay when emptied; a part's optional lists (contacts, a line's dates) go, as the readers leave them out.
   const walk = (v: unknown, top: boolean): unknown => {
     if (Array.isArray(v)) return v.filter((x) => !raw(x)).map((x) => walk(x, false));
@@ -346,7 +356,12 @@ export function portable<D>(doc: D, target?: Standard): D {
     }
     return out;
   };
-  const out = onlyBoth(walk(doc, true)) as Record<string, unknown>;
+  // Only an Invoice (types of its own) carries the unit price's qualifier across (CTP INV / PRI INV).
+  const invoiceTypes: unknown[] = ['invoice', 'credit', 'debit', 'consolidated'];
+  const out = onlyBoth(walk(doc, true), invoiceTypes.includes((doc as Record<string, unknown>).type)) as Record<
+    string,
+    unknown
+  >;
   // An order type one standard has no code for (NE, a new order) crosses as no type: an order.
   const type = (doc as Record<string, unknown>).type;
   if (typeof type === 'string' && (orderTypes.names as readonly string[]).includes(type) && !inBoth(orderTypes, type))
@@ -402,15 +417,16 @@ function itemCodesIn(line: Record<string, unknown>, codes: Record<string, string
   return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
-function onlyBoth(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(onlyBoth);
+function onlyBoth(v: unknown, keepsPriceQualifier = false): unknown {
+  if (Array.isArray(v)) return v.map((x) => onlyBoth(x, keepsPriceQualifier));
   if (v === null || typeof v !== 'object') return v;
   const o: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) o[k] = onlyBoth(x);
+  for (const [k, x] of Object.entries(v)) o[k] = onlyBoth(x, keepsPriceQualifier);
   const drop = (k: string) => delete o[k];
   for (const k of ['type', 'unitPriceType', 'packageType']) if (RAW.test(String(o[k] ?? ''))) drop(k);
-  // The unit price's qualifier and what an invoiced quantity counts are EDIFACT's only (PO104 / IT102 have none).
-  drop('unitPriceQualifier');
+  // What an invoiced quantity counts is EDIFACT's only (IT102 has no qualifier); so is the unit price's
+  // qualifier but in an Invoice, whose 810 says it with a CTP INV.
+  if (!keepsPriceQualifier) drop('unitPriceQualifier');
   drop('quantityQualifier');
   // Whose currency it is (X12 CUR01) and its usage (EDIFACT CUX 6347) have no place in the other standard.
   drop('currencyParty');
@@ -453,8 +469,8 @@ function onlyBoth(v: unknown): unknown {
       drop('unitPriceType');
       drop('unitPriceUnit');
     } else if (o.unitPriceUnit !== undefined) {
-      // C62 (one) is X12 EA too, and reads back as EA.
-      const perEach = unitToX12Code(o.unitPriceUnit as string) === 'EA';
+      // A price per one (C62) is a price per each (PE), and reads back as EA.
+      const perEach = o.unitPriceUnit === 'C62' || unitToX12Code(o.unitPriceUnit as string) === 'EA';
       if (perEach && ['contract', undefined].includes(o.unitPriceType as string)) o.unitPriceUnit = 'EA';
       else drop('unitPriceUnit');
     }
@@ -801,6 +817,17 @@ const invoiceLine = fc
   .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })))
   // The INVOIC's PAC group has no QTY for the pack: packaging is not written there.
   .chain(withDetails({ packaging: false }))
+  // An INVOIC reads a PRI INV as the unit price (when it has no AAA or AAB), and an 810 a CTP INV of IT104's
+  // amount as its qualifier: an invoice price is the unit price's qualifier here, never a price beside it.
+  .chain((l) =>
+    fc.boolean().map((invoicePrice) =>
+      defined({
+        ...l,
+        prices: l.prices ? some(l.prices.filter((p) => p.qualifier !== 'invoice')) : undefined,
+        unitPriceQualifier: invoicePrice && l.unitPrice !== undefined ? ('invoice' as const) : undefined,
+      }),
+    ),
+  )
   .chain((l) => lineExtras().map((x) => ({ ...l, ...x })));
 export const invoices: fc.Arbitrary<Invoice> = fc
   .record({

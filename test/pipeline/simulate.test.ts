@@ -29,6 +29,11 @@ describe('simulate: what the pipeline would do, with no store', () => {
         'identifiers: { x12: [{ qualifier: ZZ, id: INITECH }] }',
         "routes: [{ match: { type: '850' }, format: x12, partner: umbrella, to: orders }]",
       ].join('\n'),
+      'partners/globex.yaml': [
+        'id: globex',
+        "identifiers: { edifact: [{ qualifier: '14', id: '4000000000003' }] }",
+        'routes: [{ match: { type: INVOIC }, format: x12, partner: umbrella, to: orders }]',
+      ].join('\n'),
       'partners/umbrella.yaml':
         'id: umbrella\nidentifiers: { x12: [{ qualifier: ZZ, id: UMBRELLA }] }\nendpoints: { orders: { file: { dir: out/umbrella } } }\n',
     });
@@ -86,6 +91,29 @@ describe('simulate: what the pipeline would do, with no store', () => {
       'UMBRELLA',
       '000000001',
     ]);
+  });
+
+  it('an invoice that states no total is not routed to X12: the refusal names the place of the source where the total belongs', async () => {
+    // A D93A INVOIC, which no shipped profile holds: read from its segments, with no MOA after UNS.
+    const edi = [
+      "UNA:+.? '",
+      "UNB+UNOC:3+4000000000003:14+5400000000001:14+240102:1230+47'",
+      "UNH+1+INVOIC:D:93A:UN'",
+      "BGM+380+INV-1+9'",
+      "DTM+137:20240102:102'",
+      "LIN+1++SKU-1:SA'",
+      "QTY+47:2'",
+      "UNS+S'",
+      "UNT+7+1'",
+      "UNZ+1+47'",
+    ].join('');
+    const [ic] = await simulate(view, 'globex', Buffer.from(edi, 'latin1'));
+    const [tx] = ic.transactions;
+    expect(tx.route).toMatchObject({ to: 'orders', partner: 'umbrella', format: 'x12' });
+    expect(tx.output).toBeUndefined();
+    expect(tx.error).toContain(
+      'message 1, segment 6 (UNS): no MOA 77, MOA 86, MOA 39 or MOA 128 after it: invoice INV-1 states no total amount, which TDS01 of the X12 810 requires',
+    );
   });
 
   it('a map that does not compile is reported on the transaction, located', async () => {

@@ -48,7 +48,7 @@ const needs: Record<string, string[]> = {
  * document has it, a number or date the writer spelled wrong.
  */
 const valueDoesNotFit =
-  / is (shorter|longer) than \d|is not a valid code here| must be alphabetic| is not numeric| is not an integer|GS1 check digit| is no X12 \d+ unit code/;
+  / is (shorter|longer) than \d|is not a valid code here| must be alphabetic| is not numeric| is not an integer|GS1 check digit| is no X12 \d+ unit code| is no UN\/ECE Recommendation 20 unit code/;
 
 const cases = documents.flatMap((kind) => targets.map(([to, version]) => [kind.name, to, version, kind] as const));
 

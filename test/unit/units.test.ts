@@ -16,12 +16,18 @@ const env = {
 };
 
 describe('units: UN/ECE Recommendation 20 ⇄ X12 355', () => {
-  test('every X12 code in the table is two characters and names one Rec 20 unit (C62, one, reads back as EA)', () => {
+  test('every X12 code in the table is two characters and names one Rec 20 unit, both ways', () => {
     for (const [rec20, x12] of rec20ToX12) {
       expect(x12).toMatch(/^[A-Z0-9]{2}$/);
       expect(unitToX12Code(rec20)).toBe(x12);
-      if (rec20 !== 'C62') expect(unitFromX12Code(x12)).toBe(rec20);
+      expect(unitFromX12Code(x12)).toBe(rec20);
     }
+    expect(unitFromX12Code('EA')).toBe('EA');
+  });
+
+  test('X12 UN (unit) is Rec 20 C62 (one, synonym unit), a code EDIFACT 6411 takes, both ways; EA stays EA', () => {
+    expect(unitFromX12Code('UN')).toBe('C62');
+    expect(unitToX12Code('C62')).toBe('UN');
     expect(unitFromX12Code('EA')).toBe('EA');
   });
 

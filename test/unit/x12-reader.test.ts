@@ -163,6 +163,28 @@ describe('x12 reader: streaming', () => {
     }
   });
 
+  test('a file of several decoded windows reads every value as written, UTF-8 and long values included', () => {
+    // 3,000 lines are about 150 KB: segments fall across the 64 KiB windows and the 16 KiB slices.
+    // Line l is at segments[2l] (PO1) and [2l + 1] (PID), after ST and BEG.
+    const lines: string[] = [];
+    for (let l = 1; l <= 3000; l++) {
+      const name = l % 7 === 0 ? `MÜLLER GMBH NR ${l}` : `ACME DISTRIBUTION CENTER ${l}`;
+      lines.push(`PO1*${l}*5*EA*1.25**VP*SKU${l}:PART:${l % 3}`, `PID*F****${name}`);
+    }
+    const file = Buffer.from(x12({ nl: '\n', transactions: [['BEG*00*SA*1**20240102', ...lines]] }));
+    const whole = parseBuffer(file).interchanges;
+    const segments = whole[0].groups[0].transactions[0].segments;
+    expect(segments).toHaveLength(2 + lines.length + 1);
+    expect(segments[2 * 700].elements).toEqual(['700', '5', 'EA', '1.25', '', 'VP', ['SKU700', 'PART', '1']]);
+    expect(segments[2 * 700 + 1].elements).toEqual(['F', '', '', '', 'MÜLLER GMBH NR 700']);
+    expect(segments[2 * 2999 + 1].elements[4]).toBe('ACME DISTRIBUTION CENTER 2999');
+    const got: Interchange[] = [];
+    const r = new EdiReader({ interchangeEnd: (ic) => got.push(ic) }, { retain: 'all' });
+    for (let i = 0; i < file.length; i += 16_384) r.push(file.subarray(i, i + 16_384));
+    r.end();
+    expect(JSON.stringify(got)).toBe(JSON.stringify(whole));
+  });
+
   test('with retain none, transactions are handed out and not kept', () => {
     const seen: string[] = [];
     let kept = -1;

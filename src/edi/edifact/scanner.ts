@@ -6,6 +6,7 @@ import type { Scanner } from '../reader-types';
 import { type Charset, decode, edifactCharset } from '../charset';
 import { DEFAULT_DELIMITERS, type EdifactDelimiters, splitSegment } from './segment';
 import { EnvelopeScanner } from '../envelope-scanner';
+import { DecodedWindow } from '../decoded-window';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -87,9 +88,21 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
     return this.ic === undefined && this.una === undefined;
   }
 
-  // eslint-disable-next-line complexity -- a scanner: one branch per byte class, release character and envelope segment, kept in one loop for speed
+  /** The chunk's characters when it is ASCII (segments are split from it without a string each). */
+  private readonly window = new DecodedWindow();
+
   scan(buf: Buffer, pos: number, base: number, final: boolean): number {
     this.ascii = isAscii(buf.subarray(pos));
+    this.window.begin(buf);
+    try {
+      return this.scanChunk(buf, pos, base, final);
+    } finally {
+      this.window.end();
+    }
+  }
+
+  // eslint-disable-next-line complexity -- a scanner: one branch per byte class, release character and envelope segment, kept in one loop for speed
+  private scanChunk(buf: Buffer, pos: number, base: number, final: boolean): number {
     // The reader reuses its buffer for new bytes: positions found in an earlier call mean nothing now.
     this.breaksIn = undefined;
     this.releaseIn = undefined;
@@ -310,8 +323,8 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   private nextLf = 0;
   private nextCr = 0;
 
-  private text(buf: Buffer, s: number, e: number, offset: number, charset: Charset): string {
-    // Line breaks inside a segment (hard-wrapped files) are not data.
+  /** Whether bytes s..e hold a line break (a hard-wrapped file), which is not data. */
+  private breakWithin(buf: Buffer, s: number, e: number): boolean {
     if (buf === this.breaksIn && this.nextLf < s) this.nextLf = indexOrEnd(buf, LF, s);
     if (buf === this.breaksIn && this.nextCr < s) this.nextCr = indexOrEnd(buf, CR, s);
     if (buf !== this.breaksIn) {
@@ -319,7 +332,11 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
       this.nextLf = indexOrEnd(buf, LF, s);
       this.nextCr = indexOrEnd(buf, CR, s);
     }
-    if (this.nextLf < e || this.nextCr < e) {
+    return this.nextLf < e || this.nextCr < e;
+  }
+
+  private text(buf: Buffer, s: number, e: number, offset: number, charset: Charset): string {
+    if (this.breakWithin(buf, s, e)) {
       const parts: Buffer[] = [];
       let from = s;
       for (let i = s; i < e; i++) {
@@ -372,6 +389,17 @@ export class EdifactScanner extends EnvelopeScanner implements Scanner {
   }
 
   private parse(buf: Buffer, s: number, e: number, offset: number, charset = this.charset): Segment {
+    // ASCII reads the same in every character set (and ISO-8859-1 is the bytes as they are), so without
+    // a release character or line break the text is the chunk's window: split it from there.
+    if (
+      (this.ascii || charset === 'iso-8859-1' || this.window.ascii(s, e)) &&
+      this.releaseFree(buf, s, e) &&
+      !this.breakWithin(buf, s, e)
+    ) {
+      const d = this.d;
+      const rep = d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1;
+      return this.window.split(s, e, d.element.charCodeAt(0), d.component.charCodeAt(0), rep, offset);
+    }
     const seg = splitSegment(this.text(buf, s, e, offset, charset), this.d, offset, this.releaseFree(buf, s, e));
     if (seg.strayRelease) {
       delete seg.strayRelease;

@@ -5,7 +5,8 @@ import { diagnostic } from '../diagnostic';
 import type { Scanner } from '../reader-types';
 import { ISA_NOTE, type IsaDelimiters, scanIsa } from './isa';
 import type { X12Delimiters } from './segment';
-import { splitPlain } from '../split';
+import { splitRange } from '../split';
+import { DecodedWindow } from '../decoded-window';
 import { EnvelopeScanner } from '../envelope-scanner';
 import { validDate, validTime, x12DateTime } from './dates';
 
@@ -49,9 +50,21 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   /** Bytes before this index of the chunk are known valid UTF-8: segments there decode without a check each. */
   private utf8Until = 0;
 
-  // eslint-disable-next-line complexity -- a scanner: one branch per byte class and envelope segment, kept in one loop for speed
+  /** The chunk's characters when it is ASCII (segments are split from it without a string each). */
+  private readonly window = new DecodedWindow();
+
   scan(buf: Buffer, pos: number, base: number, final: boolean): number {
     this.ascii = isAscii(buf.subarray(pos));
+    this.window.begin(buf);
+    try {
+      return this.scanChunk(buf, pos, base, final);
+    } finally {
+      this.window.end();
+    }
+  }
+
+  // eslint-disable-next-line complexity -- a scanner: one branch per byte class and envelope segment, kept in one loop for speed
+  private scanChunk(buf: Buffer, pos: number, base: number, final: boolean): number {
     this.utf8Until = 0;
     if (!this.ascii) {
       const last = buf.lastIndexOf(this.term);
@@ -272,7 +285,11 @@ export class X12Scanner extends EnvelopeScanner implements Scanner {
   }
 
   private parse(buf: Buffer, s: number, e: number, offset: number): Segment {
-    return splitPlain(this.decode(buf, s, e, offset), this.el, this.comp, this.rep, offset);
+    // ASCII reads the same as UTF-8 or ISO-8859-1, and a latin-1 interchange reads its bytes as they are.
+    if (this.ascii || this.latin1 || this.window.ascii(s, e))
+      return this.window.split(s, e, this.el, this.comp, this.rep, offset);
+    const t = this.decode(buf, s, e, offset);
+    return splitRange(t, 0, t.length, this.el, this.comp, this.rep, offset, undefined);
   }
 
   private segment(buf: Buffer, s: number, e: number, base: number, unterminated: boolean): void {

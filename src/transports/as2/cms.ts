@@ -23,6 +23,7 @@ import {
 import { deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { GatewayError, type ErrorCode } from '../../errors';
 import * as der from './der';
+import * as w from './der-write';
 import { decryptPkcs1v15 } from './rsa-pkcs1';
 
 const { Class, Tag } = der;
@@ -278,29 +279,42 @@ export interface SignOptions {
   certificates?: Certificate[];
   includeCertificate?: boolean;
   signingTime?: Date;
+  /**
+   * The `digest` of the content when the caller has it already: a sender's MIC is the digest of the
+   * very bytes it signs, so one pass over them serves both.
+   */
+  contentDigest?: Buffer;
 }
 
-function pssParams(digest: DigestAlgorithm): der.Asn1 {
+function pssParams(digest: DigestAlgorithm): Buffer {
   // RFC 4055: SHA-1, MGF1-SHA-1 and salt 20 are the defaults, which DER leaves out.
-  if (digest === 'sha1') return der.seq([]);
-  const hash = der.algorithm(digestOids[digest]);
-  return der.seq([
-    der.explicit(0, hash),
-    der.explicit(1, der.algorithm(OID.mgf1, hash)),
-    der.explicit(2, der.int(digestLength[digest])),
-  ]);
+  if (digest === 'sha1') return w.seq();
+  const hash = w.algorithm(digestOids[digest]);
+  return w.seq(w.ctx(0, hash), w.ctx(1, w.algorithm(OID.mgf1, hash)), w.ctx(2, w.int(digestLength[digest])));
 }
 
-function attribute(type: string, value: der.Asn1): der.Asn1 {
-  return der.seq([der.oid(type), der.set([value])]);
+function attribute(type: string, value: Buffer): Buffer {
+  return w.seq(w.oid(type), w.set(value));
 }
 
-/** DER SET OF orders its elements by their encodings (X.690 §11.6). */
-function derSetOf(elements: der.Asn1[]): der.Asn1[] {
-  return elements
-    .map((e) => ({ e, b: der.encode(e) }))
-    .sort((x, y) => Buffer.compare(x.b, y.b))
-    .map((x) => x.e);
+function signerIdentifier(cert: Certificate): Buffer {
+  // IssuerAndSerialNumber; the serial's magnitude takes a sign octet when its high bit is set.
+  const serial = cert.serial[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), cert.serial]) : cert.serial;
+  return w.seq(cert.issuer, w.int(serial));
+}
+
+/**
+ * The signed attributes (contentType, signingTime, messageDigest) in DER SET OF order: their
+ * concatenation is both the content of the SET whose DER is signed and of the SignerInfo's [0].
+ */
+function signedAttributes(digest: Buffer, signingTime: Date): Buffer {
+  return Buffer.concat(
+    w.sortSetOf([
+      attribute(OID.contentType, w.oid(OID.data)),
+      attribute(OID.signingTime, w.time(signingTime)),
+      attribute(OID.messageDigest, w.octets(digest)),
+    ]),
+  );
 }
 
 /** A detached CMS SignedData over `content`, with contentType, signingTime and messageDigest signed. */
@@ -308,12 +322,9 @@ export function signDetached(content: Buffer, options: SignOptions): Buffer {
   const { key, certificate, digest } = options;
   const scheme = options.scheme ?? 'rsassa-pkcs1-v1_5';
   if (!digestOids[digest]) fail('EDIGW_AS2_ALGORITHM_UNSUPPORTED', `signing with ${String(digest)}`);
-  const attrs = derSetOf([
-    attribute(OID.contentType, der.oid(OID.data)),
-    attribute(OID.signingTime, der.time(options.signingTime ?? new Date())),
-    attribute(OID.messageDigest, der.octets(createHash(digest).update(content).digest())),
-  ]);
-  const signedBytes = der.encode(der.set(attrs));
+  const contentDigest = options.contentDigest ?? createHash(digest).update(content).digest();
+  const attrs = signedAttributes(contentDigest, options.signingTime ?? new Date());
+  const signedBytes = w.set(attrs);
   const signature =
     scheme === 'rsassa-pss'
       ? rsaSign(digest, signedBytes, {
@@ -323,33 +334,26 @@ export function signDetached(content: Buffer, options: SignOptions): Buffer {
         })
       : rsaSign(digest, signedBytes, key);
   const signatureAlgorithm =
-    scheme === 'rsassa-pss' ? der.algorithm(OID.rsassaPss, pssParams(digest)) : der.algorithm(OID.rsaEncryption);
-  const digestAlgorithm = der.algorithm(digestOids[digest], null);
+    scheme === 'rsassa-pss' ? w.algorithm(OID.rsassaPss, pssParams(digest)) : w.algorithm(OID.rsaEncryption);
+  const digestAlgorithm = w.algorithm(digestOids[digest], null);
 
-  const signerInfo = der.seq([
-    der.int(1),
-    issuerAndSerial(certificate),
+  const signerInfo = w.seq(
+    w.int(1),
+    signerIdentifier(certificate),
     digestAlgorithm,
-    der.ctx(0, attrs),
+    w.ctx(0, attrs),
     signatureAlgorithm,
-    der.octets(signature),
-  ]);
+    w.octets(signature),
+  );
   const carried = [...(options.includeCertificate === false ? [] : [certificate]), ...(options.certificates ?? [])];
-  const signedData = der.seq([
-    der.int(1),
-    der.set([der.algorithm(digestOids[digest], null)]),
-    der.seq([der.oid(OID.data)]),
-    ...(carried.length
-      ? [
-          der.ctx(
-            0,
-            carried.map((c) => der.raw(c.der)),
-          ),
-        ]
-      : []),
-    der.set([signerInfo]),
-  ]);
-  return contentInfo(OID.signedData, signedData);
+  const signedData = w.seq(
+    w.int(1),
+    w.set(digestAlgorithm),
+    w.seq(w.oid(OID.data)),
+    ...(carried.length ? [w.ctx(0, ...carried.map((c) => c.der))] : []),
+    w.set(signerInfo),
+  );
+  return w.seq(w.oid(OID.signedData), w.ctx(0, signedData));
 }
 
 export interface VerifyResult {

@@ -23,11 +23,13 @@ import {
   asBuffer,
   transferable,
   type FromCryptoThread,
+  type TaskAnswer,
   type ThreadIdentity,
   type ToCryptoThread,
   type WireUnwrapped,
 } from './crypto-wire';
 import { mdnInputFor, unwrapMessage, type MdnSigning, type Unwrapped } from './unwrap-task';
+import type { WarmUpReport } from './warm-up';
 
 export interface As2Crypto {
   /** Thread count; 0 when the work runs on the event loop. */
@@ -39,6 +41,8 @@ export interface As2Crypto {
   unwrap(headers: HttpHeaders, body: Buffer, policy: ReceivePolicy, mdnAt?: Date): Promise<Unwrapped>;
   /** An MDN as one MIME entity (refusals, duplicates). */
   mdn(as2: As2RequestHeaders, disposition: Disposition, mic: Mic | undefined, at: Date): Promise<Buffer>;
+  /** Each thread's first warm-up (warm-up.ts), once every thread has ended its own; none without threads. */
+  readonly warmedUp: Promise<readonly WarmUpReport[]>;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,12 @@ export interface As2CryptoOptions {
   threadBodyMax?: number;
   /** A task still unanswered after this long ends its thread (default TASK_TIMEOUT_MS). */
   taskTimeoutMs?: number;
+  /**
+   * Messages of our own each thread unwraps when it starts, so that it has compiled before partners
+   * wait (warm-up.ts; the gateway passes gateway.yaml `as2.cryptoWarmup`, WARMUP_MESSAGES by default).
+   * Default 0 here.
+   */
+  warmup?: number;
 }
 
 /**
@@ -82,6 +92,7 @@ export function inThreadCrypto(signing: MdnSigning, keys: readonly DecryptionKey
     threads: 0,
     unwrap: async (headers, body, policy, mdnAt) => unwrapMessage(headers, body, { ...policy, keys }, signing, mdnAt),
     mdn: async (as2, disposition, mic, at) => buildMdn(mdnInputFor(signing, as2, disposition, mic, at)).entity,
+    warmedUp: Promise.resolve([]),
     close: async () => undefined,
   };
 }
@@ -92,7 +103,7 @@ export function startAs2Crypto(o: As2CryptoOptions): As2Crypto {
 }
 
 interface Pending {
-  resolve(m: FromCryptoThread): void;
+  resolve(m: TaskAnswer): void;
   reject(e: Error): void;
 }
 
@@ -104,6 +115,8 @@ interface Slot {
   restart?: NodeJS.Timeout;
   /** Why the thread is being ended, when we end it (a stuck task). */
   ending?: Error;
+  /** How the slot's first thread's warm-up ended. */
+  warmedUp?: WarmUpReport;
 }
 
 class CryptoPool implements As2Crypto {
@@ -111,6 +124,8 @@ class CryptoPool implements As2Crypto {
   private readonly identity: ThreadIdentity;
   private nextId = 1;
   private closing = false;
+  private warmed!: (reports: readonly WarmUpReport[]) => void;
+  readonly warmedUp = new Promise<readonly WarmUpReport[]>((resolve) => (this.warmed = resolve));
 
   constructor(
     private readonly o: As2CryptoOptions,
@@ -135,7 +150,9 @@ class CryptoPool implements As2Crypto {
     slot.restart = undefined;
     if (this.closing) return;
     const entry = join(__dirname, `crypto-thread${extname(__filename)}`);
-    const worker = startThread(entry, { workerData: { identity: this.identity, testHooks: !!this.o.testHooks } });
+    const worker = startThread(entry, {
+      workerData: { identity: this.identity, testHooks: !!this.o.testHooks, warmup: this.o.warmup ?? 0 },
+    });
     slot.worker = worker;
     slot.online = false;
     let failure: Error | undefined;
@@ -143,6 +160,7 @@ class CryptoPool implements As2Crypto {
       if (slot.worker === worker) slot.online = true;
     });
     worker.on('message', (m: FromCryptoThread) => {
+      if ('warmedUp' in m) return this.warmedUpOne(slot, m.warmedUp);
       const p = slot.tasks.get(m.id);
       if (!p) return;
       slot.tasks.delete(m.id);
@@ -155,6 +173,17 @@ class CryptoPool implements As2Crypto {
     worker.on('exit', (code) => this.exited(slot, worker, code, slot.ending ?? failure));
     // An idle thread must not keep the process alive (close() ends the threads); one with a task must.
     worker.unref();
+  }
+
+  /**
+   * Quiet when it went well (a healthy start logs nothing more); a failure means our own key and
+   * certificate did not unwrap our own message, which partners' messages would meet too.
+   */
+  private warmedUpOne(slot: Slot, r: WarmUpReport): void {
+    if ('failed' in r) this.o.logger.warn({ thread: slot.index, err: r.failed }, 'as2 crypto thread warm-up failed');
+    if (slot.warmedUp) return;
+    slot.warmedUp = r;
+    if (this.slots.every((s) => s.warmedUp)) this.warmed(this.slots.map((s) => s.warmedUp!));
   }
 
   private exited(slot: Slot, worker: Worker, code: number, failure: Error | undefined): void {
@@ -198,8 +227,8 @@ class CryptoPool implements As2Crypto {
     void worker.terminate();
   }
 
-  private send(slot: Slot, m: ToCryptoThread, transfer: ArrayBuffer[]): Promise<FromCryptoThread> {
-    return new Promise<FromCryptoThread>((resolve, reject) => {
+  private send(slot: Slot, m: ToCryptoThread, transfer: ArrayBuffer[]): Promise<TaskAnswer> {
+    return new Promise<TaskAnswer>((resolve, reject) => {
       const worker = slot.worker!;
       const ms = this.o.taskTimeoutMs ?? TASK_TIMEOUT_MS;
       const timer = setTimeout(() => this.overdue(slot, worker, m.id, ms), ms).unref();

@@ -8,10 +8,11 @@ import { buildMdn } from './mdn';
 import { asBuffer, transferable, type FromCryptoThread, type ThreadIdentity, type ToCryptoThread } from './crypto-wire';
 import { mdnInputFor, unwrapMessage, type MdnSigning } from './unwrap-task';
 import { toWire } from '../sftp/thread-wire';
+import { warmUp } from './warm-up';
 
 const port = parentPort;
 if (!port) throw new Error('crypto-thread runs only as a worker thread');
-const data = workerData as { identity: ThreadIdentity; testHooks?: boolean };
+const data = workerData as { identity: ThreadIdentity; testHooks?: boolean; warmup?: number };
 
 const keys: DecryptionKey[] = data.identity.keys.map((k) => ({
   key: k.key,
@@ -91,6 +92,8 @@ function testHook(what: unknown): boolean {
   });
   return true;
 }
+
+if (data.warmup) warmUp(signing, keys, data.warmup, (r) => reply({ warmedUp: r }));
 
 port.on('message', (m: ToCryptoThread) => {
   try {

@@ -9,6 +9,7 @@ import type { Disposition } from './mdn';
 import type { As2RequestHeaders, HttpHeaders, Requirement } from './message';
 import type { Mic } from './mic';
 import type { Unwrapped } from './unwrap-task';
+import type { WarmUpReport } from './warm-up';
 import type { WireError } from '../sftp/thread-wire';
 
 /** Given to each thread once, as its workerData. */
@@ -39,10 +40,15 @@ export type ToCryptoThread =
 /** An Unwrapped whose Buffers came through as plain Uint8Arrays. */
 export type WireUnwrapped = Omit<Unwrapped, 'payload' | 'mdn'> & { payload: Uint8Array; mdn?: Uint8Array };
 
-export type FromCryptoThread =
+export type TaskAnswer =
   | { id: number; ok: true; unwrapped: WireUnwrapped }
   | { id: number; ok: true; mdn: Uint8Array }
   | { id: number; ok: false; error: WireError };
+
+export type FromCryptoThread =
+  | TaskAnswer
+  /** Once, when the thread's warm-up (warm-up.ts) has ended; it answers no task. */
+  | { warmedUp: WarmUpReport };
 
 /**
  * The bytes as a view whose whole ArrayBuffer may be transferred: the caller hands over that buffer

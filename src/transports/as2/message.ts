@@ -4,7 +4,7 @@
  * the payload and the MIC its MDN must carry; `buildMessage` does the reverse for sending. Failures are
  * GatewayErrors whose codes name the MDN disposition (see mdn.ts `dispositionFor`).
  */
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { GatewayError, type ErrorCode } from '../../errors';
 import {
   cmsKind,
@@ -412,8 +412,8 @@ const PKCS7_HEADERS = (smimeType: string, name: string): HeaderList => [
   ['Content-Disposition', formatHeaderValue('attachment', { filename: name })],
 ];
 
-function signEntity(entity: Buffer, sign: NonNullable<SendOptions['sign']>, date: Date): Buffer {
-  const signature = signDetached(entity, { ...sign, signingTime: date });
+function signEntity(entity: Buffer, sign: NonNullable<SendOptions['sign']>, date: Date, contentDigest: Buffer): Buffer {
+  const signature = signDetached(entity, { ...sign, signingTime: date, contentDigest });
   const boundary = newBoundary();
   const body = buildMultipart(
     [
@@ -449,6 +449,26 @@ export function contentDisposition(fileName: string): string {
   return `${formatHeaderValue('attachment', { filename: clean.replace(/[^\x20-\x7e]/g, '_') })}; filename*=utf-8''${encoded}`;
 }
 
+/**
+ * The MIC the partner's MDN must carry. For a signed message it digests the signed bytes, as the
+ * signature's messageDigest did: with the same algorithm (the common case), that digest is the MIC,
+ * and the entity is hashed once.
+ */
+function sentMic(options: SendOptions, payloadEntity: Buffer, signedBytes?: Buffer, signedDigest?: Buffer): Mic {
+  const algorithm = options.mdn?.signed?.[0] ?? options.sign?.digest ?? 'sha256';
+  if (signedDigest && algorithm === options.sign?.digest) return { digest: signedDigest.toString('base64'), algorithm };
+  return computeMic(
+    micInput({
+      signedBytes,
+      entity: payloadEntity,
+      headerLength: parseEntity(payloadEntity).headerBytes.length,
+      encrypted: !!options.encrypt,
+      compressed: !!options.compress,
+    }),
+    algorithm,
+  );
+}
+
 /** Builds the HTTP request of an AS2 message, and the MIC to expect back. */
 export function buildMessage(options: SendOptions): BuiltMessage {
   const date = options.date ?? new Date();
@@ -465,12 +485,14 @@ export function buildMessage(options: SendOptions): BuiltMessage {
 
   let current = payloadEntity;
   let signedBytes: Buffer | undefined;
+  let signedDigest: Buffer | undefined;
   if (options.compress && (options.compress === 'before-signing' || !options.sign)) {
     current = buildEntity(PKCS7_HEADERS('compressed-data', 'smime.p7z'), compress(current));
   }
   if (options.sign) {
     signedBytes = current;
-    current = signEntity(current, options.sign, date);
+    signedDigest = createHash(options.sign.digest).update(current).digest();
+    current = signEntity(current, options.sign, date, signedDigest);
     if (options.compress === 'after-signing')
       current = buildEntity(PKCS7_HEADERS('compressed-data', 'smime.p7z'), compress(current));
   }
@@ -519,16 +541,6 @@ export function buildMessage(options: SendOptions): BuiltMessage {
     if (options.mdn.asyncUrl) headers['Receipt-Delivery-Option'] = options.mdn.asyncUrl;
   }
 
-  const payload = parseEntity(payloadEntity);
-  const mic = computeMic(
-    micInput({
-      signedBytes,
-      entity: payloadEntity,
-      headerLength: payload.headerBytes.length,
-      encrypted: !!options.encrypt,
-      compressed: !!options.compress,
-    }),
-    micalgs?.[0] ?? options.sign?.digest ?? 'sha256',
-  );
+  const mic = sentMic(options, payloadEntity, signedBytes, signedDigest);
   return { headers, body: httpBody, messageId, mic };
 }

@@ -69,6 +69,11 @@ export interface As2ServerOptions {
    * on the event loop. The gateway passes gateway.yaml `as2.cryptoThreads`.
    */
   cryptoThreads?: number;
+  /**
+   * Messages of our own each crypto thread unwraps at start (warm-up.ts); 0 (the default here) none.
+   * The gateway passes gateway.yaml `as2.cryptoWarmup`.
+   */
+  cryptoWarmup?: number;
   /** Tests only: see As2CryptoOptions.testHooks. */
   cryptoTestHooks?: boolean;
   /** Tests only: how long a crypto thread's task may take (crypto-pool.ts TASK_TIMEOUT_MS). */
@@ -479,6 +484,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     logger: deps.logger,
     testHooks: opts.cryptoTestHooks,
     taskTimeoutMs: opts.cryptoTaskTimeoutMs,
+    warmup: opts.cryptoWarmup,
   });
   const l: Listener = {
     opts,

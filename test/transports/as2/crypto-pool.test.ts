@@ -197,6 +197,47 @@ describe('AS2 crypto threads', () => {
       await small.close();
     }
   });
+
+  test('each thread warms up on messages of our own, answers a partner meanwhile as the event loop does, and logs nothing', async () => {
+    const logger = quiet();
+    const warming = startAs2Crypto({ threads: 2, signing, keys, logger, warmup: 40 });
+    try {
+      const m = send();
+      expect(await outcome(warming, m)).toEqual(await outcome(local, m));
+      expect(await warming.warmedUp).toEqual([
+        { messages: 40, ms: expect.any(Number) },
+        { messages: 40, ms: expect.any(Number) },
+      ]);
+      expect(logger.lines).toEqual([]);
+    } finally {
+      await warming.close();
+    }
+  });
+
+  test('a warm-up that our own key cannot decrypt stops at once and says so: partners would meet the same', async () => {
+    const logger = quiet();
+    const mismatched = [{ key: us.key, certificate: partner.certificate }];
+    const warming = startAs2Crypto({ threads: 1, signing, keys: mismatched, logger, warmup: 40 });
+    try {
+      const [report] = await warming.warmedUp;
+      expect(report).toEqual({ failed: expect.stringMatching(/^unwrapping a message of our own: /) });
+      expect(logger.lines.map((l) => [l.level, l.message])).toEqual([['warn', 'as2 crypto thread warm-up failed']]);
+    } finally {
+      await warming.close();
+    }
+  });
+
+  test('without a key that signs MDNs there is no message of our own to warm up on: skipped, quietly', async () => {
+    const logger = quiet();
+    const unsigned = { id: signing.id, reportingUA: signing.reportingUA };
+    const warming = startAs2Crypto({ threads: 1, signing: unsigned, keys, logger, warmup: 40 });
+    try {
+      expect(await warming.warmedUp).toEqual([{ skipped: 'no key signs MDNs' }]);
+      expect(logger.lines).toEqual([]);
+    } finally {
+      await warming.close();
+    }
+  });
 });
 
 function quiet() {

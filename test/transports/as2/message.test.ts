@@ -116,6 +116,11 @@ describe('as2 message: our sender to our receiver', () => {
     expect(send({ compress: 'before-signing' }).mic.digest).toBe(sha('sha256', payloadEntity));
     // signed: the signed entity; compressed after signing, that is still the payload entity
     expect(send({ sign }).mic.digest).toBe(sha('sha256', payloadEntity));
+    // signed with SHA-256, the MIC asked for in SHA-1: the same bytes, digested apart
+    expect(send({ sign, mdn: { to: 'as2@acme.example', signed: ['sha1'] } }).mic).toEqual({
+      digest: sha('sha1', payloadEntity),
+      algorithm: 'sha1',
+    });
     expect(send({ sign, compress: 'after-signing', encrypt: enc }).mic.digest).toBe(sha('sha256', payloadEntity));
     // compressed before signing: the signed (compressed) entity, not the payload
     expect(send({ sign, compress: 'before-signing' }).mic.digest).not.toBe(sha('sha256', payloadEntity));
