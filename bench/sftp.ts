@@ -502,7 +502,8 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     const stop = await gw.stop();
     const log = readLog(gw.logPath);
     const problems = log.filter((l) => (l.level ?? 30) >= 40);
-    const taken = log.filter((l) => l.msg === 'sftp upload taken in').length;
+    // A file taken in writes no log line of its own (its `received` event says so): the log stays short.
+    const chatty = warm + n > 100 && log.length > warm + n;
 
     const seconds = (committedAt ? committedAt - t0 : Date.now() - t0) / 1000;
     const committed = committedAt ? `${secs(committedAt - t0)} s` : `not all within ${BUDGET_MS / 1000} s`;
@@ -535,7 +536,7 @@ async function gatewayRow(job: Job, big: boolean, settle: number): Promise<Worke
     if (all.length !== warm + n) warn(`${all.length} message rows for ${warm} warm-up and ${n} timed files`);
     if (new Set(all.map((r) => r.fileName)).size !== all.length) warn('a file name was taken in twice');
     if (wrong) warn(`${wrong} message rows do not match a file uploaded (name, sha256, transport sftp)`);
-    if (taken !== warm + n) warn(`${taken} "sftp upload taken in" log lines for ${warm + n} files`);
+    if (chatty) warn(`${log.length} log lines for ${warm + n} files: the gateway logs a line per file`);
     const inbox = join(dir, 'data/sftp/acme/inbox');
     const left = existsSync(inbox) ? readdirSync(inbox) : [];
     if (left.length) warn(`${left.length} files left in inbox/ (${left.slice(0, 3).join(', ')})`);

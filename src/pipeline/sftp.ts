@@ -60,7 +60,11 @@ export async function startHostedSftp(ctx: PipelineContext): Promise<{ port: num
       const at = { transport: 'sftp', partnerId: i.partnerId, fileName: i.fileName, remotePath: i.remotePath };
       // A small upload comes with its bytes (they cross the thread as a plain Uint8Array): nothing to read back.
       const work = i.content
-        ? intake(ctx, { ...at, bytes: Buffer.from(i.content.buffer, i.content.byteOffset, i.content.byteLength) })
+        ? intake(ctx, {
+            ...at,
+            bytes: Buffer.from(i.content.buffer, i.content.byteOffset, i.content.byteLength),
+            ...(i.sha256 ? { sha256: i.sha256 } : {}),
+          })
         : intakeFile(ctx, { ...at, path: i.path, ...(i.synced ? { synced: i.synced } : {}) });
       return work.catch((e: unknown) => {
         // The session logs it with the file's path and tells the client; here it is only counted.

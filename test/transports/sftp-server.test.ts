@@ -705,6 +705,8 @@ withOpenSsh('hosted sftp server with the OpenSSH client', () => {
     );
     expect(figures.code).toBe(0);
     expect(takenNamed('big-200.edi')).toMatchObject([{ sha256, size: 200 * MiB }]);
+    // Hashed on the hashing thread as it arrived: intake links it without reading it.
+    expect(takenNamed('big-200.edi')[0].synced).toEqual({ sha256, size: 200 * MiB });
     expect(figures.rssGrowth).toBeLessThan(100 * MiB);
     await fs.rm(file);
   }, 300_000);

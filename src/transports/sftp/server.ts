@@ -22,6 +22,7 @@ import {
 import { GatewayError } from '../../errors';
 import { LoginLimiter } from '../../login-limiter';
 import { batchWrites } from './batched-writes';
+import { Hasher } from './upload-hash';
 import { authorizedKeys, sameKey, type SftpUser } from './auth';
 import { parsePasswordHash, verifyPassword } from '../../password-hash';
 import { AREAS, isSafeFolderName, type Area } from './paths';
@@ -189,6 +190,7 @@ class HostedSftp {
       writing: new Set(),
       intakes: new Set(),
       digests: new Digests(),
+      hasher: new Hasher(),
       closing: false,
     };
     this.ssh = new Server({ hostKeys: [o.hostKey], ident: 'edi-gateway', algorithms: ALGORITHMS });
@@ -232,6 +234,7 @@ class HostedSftp {
       await Promise.allSettled([...this.conns].map((c) => c.closed ?? this.whenClosed(c)));
       await stopped;
       clearTimeout(cut);
+      await this.shared.hasher.close();
     })();
     return this.closing;
   }

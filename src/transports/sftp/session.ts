@@ -3,13 +3,13 @@
  * view). Uploads go to disk as their WRITE requests arrive; a finished upload in inbox/ is handed to
  * intake, and its CLOSE (or RENAME) is answered only once intake has committed it.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { constants as fsc, lstatSync, promises as fs, type Stats, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { utils, type Attributes, type FileEntry, type SFTPWrapper } from 'ssh2';
 import { catalogue, type ErrorCode } from '../../errors';
 import { errnoCode, isIgnoredName, withSuffix } from '../file/names';
 import { DiskFile } from './disk-file';
+import type { Hasher, UploadHash } from './upload-hash';
 import { baseName, diskPath, isAreaRoot, resolveHomePath, type Area, type HomePath } from './paths';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
@@ -33,6 +33,8 @@ export interface IntakeRequest {
    * thread). Not fsynced: the commit that records them makes them durable.
    */
   content?: Uint8Array;
+  /** The sha256 of `content`, hashed as its WRITEs arrived, so that intake need not hash it again. */
+  sha256?: string;
 }
 
 /** An upload's sha256 and size, computed from its WRITEs as they arrived. */
@@ -89,6 +91,8 @@ export interface Shared {
    * means intake reads the file itself.
    */
   digests: Digests;
+  /** Hashes large uploads on a thread of its own (upload-hash.ts). */
+  hasher: Hasher;
   closing: boolean;
 }
 
@@ -113,12 +117,13 @@ interface WriteHandle {
   disk: string;
   at: HomePath;
   writes: Set<Promise<unknown>>;
-  /** The sha256 of the bytes so far while they arrive in order from offset 0; dropped on any other WRITE. */
-  hash?: Hash;
+  /**
+   * The sha256 of the bytes so far while they arrive in order from offset 0, with copies of them while
+   * they are few (a small upload's content); dropped on any other WRITE.
+   */
+  hash?: UploadHash;
   /** The offset the next in-order WRITE starts at. */
   hashed: number;
-  /** Copies of the in-order WRITEs while the upload is at most KEEP_UP_TO (and inlineUpTo) bytes. */
-  kept?: Buffer[];
   /** Set on the first failed or refused WRITE: the upload is void, its partial file removed. */
   failed?: string;
   discarded?: Promise<void>;
@@ -212,6 +217,7 @@ export class SftpSession {
         this.handles.delete(id);
         if (h.kind === 'dir') continue;
         if (h.kind === 'write') {
+          h.hash?.drop();
           await Promise.allSettled(h.writes);
           if (h.discarded) {
             await h.discarded;
@@ -403,7 +409,8 @@ export class SftpSession {
     this.shared.digests.delete(disk);
     let fh: DiskFile;
     try {
-      let mode = fsc.O_WRONLY | fsc.O_NOFOLLOW;
+      // Read as well as write: a large upload is read back from the page cache by the hashing thread.
+      let mode = fsc.O_RDWR | fsc.O_NOFOLLOW;
       if (flags & OPEN_MODE.CREAT) mode |= fsc.O_CREAT;
       if (flags & OPEN_MODE.TRUNC) mode |= fsc.O_TRUNC;
       if (flags & OPEN_MODE.EXCL) mode |= fsc.O_EXCL;
@@ -429,7 +436,7 @@ export class SftpSession {
       writes: new Set(),
       bytes: stat.size,
       hashed: 0,
-      ...(stat.size === 0 ? { hash: createHash('sha256'), ...(this.keepUpTo() > 0 ? { kept: [] } : {}) } : {}),
+      ...(stat.size === 0 ? { hash: this.shared.hasher.start(fh.fd) } : {}),
     };
     if (!stat.isFile() || !this.addHandle(id, handle)) {
       await fh.close();
@@ -467,21 +474,18 @@ export class SftpSession {
       );
       return [STATUS_CODE.FAILURE, h.failed];
     }
-    if (h.hash) {
-      if (offset === h.hashed) {
-        h.hash.update(data);
-        h.hashed = end;
-        // A copy: `data` is a view into the socket read ssh2 decrypted in place, which it would pin.
-        if (h.kept && end <= this.keepUpTo()) h.kept.push(Buffer.from(data));
-        else h.kept = undefined;
-      } else {
-        h.hash = undefined;
-        h.kept = undefined;
-      }
-    }
     this.link.inflight(data.length);
     const done = h.fh.write(data, offset);
     h.writes.add(done);
+    if (h.hash) {
+      if (offset === h.hashed) {
+        h.hash.update(data, done);
+        h.hashed = end;
+      } else {
+        h.hash.drop();
+        h.hash = undefined;
+      }
+    }
     try {
       await done;
       if (end > h.bytes) h.bytes = end;
@@ -502,6 +506,8 @@ export class SftpSession {
    * space back at once rather than at the client's CLOSE.
    */
   private discard(h: WriteHandle): void {
+    h.hash?.drop();
+    h.hash = undefined;
     h.discarded ??= (async () => {
       await Promise.allSettled(h.writes);
       await h.fh.release();
@@ -543,12 +549,14 @@ export class SftpSession {
     try {
       // Hashed whole and in order: made durable here, so that intake can link the file as it is. A
       // small one is not: intake copies it into its commit, which makes it durable.
-      if (h.hash && h.hashed === h.bytes && h.bytes > this.shared.inlineUpTo) {
-        await h.fh.sync();
-        digest = { sha256: h.hash.digest('hex'), size: h.bytes };
-      } else if (h.hash && h.kept && h.hashed === h.bytes) {
-        digest = { sha256: h.hash.digest('hex'), size: h.bytes, content: joined(h.kept, h.bytes) };
-      }
+      const whole = h.hash && h.hashed === h.bytes ? h.hash : undefined;
+      if (whole && h.bytes > this.shared.inlineUpTo) {
+        // A digest the hashing thread cannot give only means intake reads the file to hash it.
+        const [sha256] = await Promise.all([whole.digest().catch(() => undefined), h.fh.sync()]);
+        if (sha256) digest = { sha256, size: h.bytes };
+      } else if (whole?.kept && h.bytes <= this.keepUpTo()) {
+        digest = { sha256: await whole.digest(), size: h.bytes, content: joined(whole.kept, h.bytes) };
+      } else h.hash?.drop();
       await h.fh.close();
     } catch (err) {
       this.shared.writing.delete(h.disk);
@@ -600,7 +608,7 @@ export class SftpSession {
       fileName,
       remotePath: final.virtual,
       ...(synced?.content
-        ? { content: synced.content }
+        ? { content: synced.content, sha256: synced.sha256 }
         : synced
           ? { synced: { sha256: synced.sha256, size: synced.size } }
           : {}),
@@ -618,8 +626,9 @@ export class SftpSession {
         return [STATUS_CODE.FAILURE, `${says('EDIGW_SFTP_INTAKE_FAILED', `taking in ${final.virtual}`)}`];
       }
       this.shared.digests.delete(source);
+      // No log line for a file taken in: its `received` event says so, and a busy server would
+      // otherwise write one line a file across the thread (habit: normal operation is quiet).
       await this.receipt(source, fileName, messageId, final);
-      logger.info({ partnerId, remotePath: final.virtual, messageId }, 'sftp upload taken in');
       return [STATUS_CODE.OK];
     } finally {
       this.shared.intakes.delete(work);
@@ -818,7 +827,7 @@ export class SftpSession {
 }
 
 /** One buffer of its own (not a slice of Node's pool), so that it crosses to the main thread alone. */
-function joined(chunks: Buffer[], size: number): Buffer {
+function joined(chunks: readonly Buffer[], size: number): Buffer {
   const out = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (const c of chunks) at += c.copy(out, at);
