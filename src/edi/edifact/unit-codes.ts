@@ -1,5 +1,5 @@
-import type { Diagnostic, Element, Location, Transaction } from '../model';
-import { components } from '../model';
+import type { Diagnostic, Location, Transaction } from '../model';
+import { type UnitList, unknownUnitsOf } from '../unit-places';
 import { rec20Current, rec20Deleted, rec20Deprecated } from './rec20-codes';
 
 /**
@@ -36,12 +36,14 @@ export const edifactUnitPositions: Readonly<Record<string, readonly [element: nu
   TMP: [2, 2],
 };
 
-const unitPlaces = new Map(Object.entries(edifactUnitPositions));
-
-function unitAt(e: Element | undefined, component: number): string {
-  if (typeof e === 'string') return component === 1 ? e : '';
-  return components(e)[component - 1] ?? '';
-}
+const rec20: UnitList = {
+  places: new Map(Object.entries(edifactUnitPositions).map(([tag, place]) => [tag, [place]])),
+  known: (value) => rec20Units.has(value),
+  finding: (at, value) => ({
+    code: '12',
+    message: `${at.segment} element ${at.element}, component ${at.component}: ${JSON.stringify(value)} is no UN/ECE Recommendation 20 unit code (6411)`,
+  }),
+};
 
 /**
  * 6411 units that are not Recommendation 20 codes, in a message read or written. The profiles give 6411
@@ -51,36 +53,5 @@ function unitAt(e: Element | undefined, component: number): string {
  * reported twice.
  */
 export function unknownEdifactUnits(tx: Transaction, location: Location, found: readonly Diagnostic[]): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const first = tx.segments[0]?.id === 'UNH' ? 1 : 2;
-  let seen: Set<string> | undefined;
-  const segments = tx.segments;
-  for (let i = 0; i < segments.length; i++) {
-    const s = segments[i];
-    const place = unitPlaces.get(s.id);
-    if (!place) continue;
-    const [element, component] = place;
-    const value = unitAt(s.elements[element - 1], component);
-    if (!value || rec20Units.has(value)) continue;
-    const segment = i + first;
-    seen ??= new Set(found.map((d) => `${d.location.segment}/${d.location.element}/${d.location.component ?? 1}`));
-    if (seen.has(`${segment}/${element}/${component}`)) continue;
-    out.push({
-      severity: 'error',
-      level: 'element',
-      code: '12',
-      message: `${s.id} element ${element}, component ${component}: ${JSON.stringify(value)} is no UN/ECE Recommendation 20 unit code (6411)`,
-      location: {
-        ...location,
-        transaction: tx.controlNumber,
-        offset: s.offset,
-        segment,
-        segmentId: s.id,
-        element,
-        component,
-      },
-      value,
-    });
-  }
-  return out;
+  return unknownUnitsOf(tx, location, found, rec20);
 }

@@ -1,5 +1,5 @@
-import type { Diagnostic, Element, Location, Transaction } from '../model';
-import { components } from '../model';
+import type { Diagnostic, Location, Transaction } from '../model';
+import { type UnitList, unknownUnitsOf } from '../unit-places';
 
 /**
  * X12 data element 355 (unit or basis for measurement code): the codes a receiver's translator accepts
@@ -77,15 +77,25 @@ export const x12UnitPositions: Readonly<Record<string, ReadonlyArray<readonly [e
     IT3: [[2]],
   };
 
-// Read in place: every PO1 of every set passes here, and components() makes an array of a plain value.
-function unitAt(e: Element | undefined, component: number | undefined): string {
-  if (typeof e === 'string') return component === undefined || component === 1 ? e : '';
-  return components(e)[(component ?? 1) - 1] ?? '';
-}
-
 // Looked up once per segment of every X12 set, mostly for tags that hold no unit: a Map answers a miss
 // without the keyed lookup on a plain object (which then walks its prototype).
 const unitPlaces = new Map(Object.entries(x12UnitPositions));
+
+function listOf(version: string): UnitList {
+  const codes = x12UnitCodes(version);
+  return {
+    places: unitPlaces,
+    known: (value) => codes.has(value),
+    finding: (at, value) => {
+      const name = `${at.segment}${String(at.element).padStart(2, '0')}${at.component ? `-${at.component}` : ''}`;
+      return {
+        code: '7',
+        message: `${name} ${JSON.stringify(value)} is no X12 ${version} unit code (355)`,
+        elementRef: '355',
+      };
+    },
+  };
+}
 
 /**
  * X12 355 units that are not in the version's code list, in a set read or written. The profiles leave
@@ -98,40 +108,5 @@ export function unknownUnits(tx: Transaction, location: Location, found: readonl
   // Each release adds units: a set of a version later than the newest list here (005020, 006020...)
   // may rightly use one this list has not, so only versions the lists cover are read against them.
   if (tx.version.slice(0, 6) > '005010') return [];
-  const out: Diagnostic[] = [];
-  const codes = x12UnitCodes(tx.version);
-  const first = tx.segments[0]?.id === 'ST' ? 1 : 2;
-  let seen: Set<string> | undefined;
-  const segments = tx.segments;
-  for (let i = 0; i < segments.length; i++) {
-    const s = segments[i];
-    const places = unitPlaces.get(s.id);
-    if (!places) continue;
-    for (const [element, component] of places) {
-      const value = unitAt(s.elements[element - 1], component);
-      if (!value || codes.has(value)) continue;
-      const segment = i + first;
-      seen ??= new Set(found.map((d) => `${d.location.segment}/${d.location.element}`));
-      if (seen.has(`${segment}/${element}`)) continue;
-      const at = `${s.id}${String(element).padStart(2, '0')}${component ? `-${component}` : ''}`;
-      out.push({
-        severity: 'error',
-        level: 'element',
-        code: '7',
-        message: `${at} ${JSON.stringify(value)} is no X12 ${tx.version} unit code (355)`,
-        location: {
-          ...location,
-          transaction: tx.controlNumber,
-          offset: s.offset,
-          segment,
-          segmentId: s.id,
-          element,
-          ...(component ? { component } : {}),
-        },
-        value,
-        elementRef: '355',
-      });
-    }
-  }
-  return out;
+  return unknownUnitsOf(tx, location, found, listOf(tx.version));
 }
