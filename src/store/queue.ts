@@ -102,32 +102,39 @@ export class Queue {
 
   async enqueue(input: EnqueueInput, manager?: EntityManager): Promise<void> {
     if (!manager) return this.serial.run(() => this.enqueue(input, this.ds.manager));
+    await insertMany(manager, this.driver, 'job', [this.jobRow(input, this.clock())], { ignore: true });
+  }
+
+  /** enqueue() for several jobs inside the caller's transaction, in multi-row statements. */
+  async enqueueMany(inputs: EnqueueInput[], manager: EntityManager): Promise<void> {
     const now = this.clock();
-    // Stringified here, as the entity's simple-json column would: insertMany would bind a bare string
-    // as it is, which toJob could not parse back.
-    const data = input.data === undefined || input.data === null ? null : JSON.stringify(input.data);
     await insertMany(
       manager,
       this.driver,
       'job',
-      [
-        {
-          kind: input.kind,
-          key: input.key ?? `${input.messageId ?? 'none'}:${input.kind}`,
-          messageId: input.messageId ?? null,
-          data,
-          status: 'queued',
-          runAt: input.runAt ?? now,
-          attempts: 0,
-          maxAttempts: input.maxAttempts ?? 10,
-          claimedBy: null,
-          lastError: null,
-          createdAt: now,
-          updatedAt: now,
-        },
-      ],
+      inputs.map((i) => this.jobRow(i, now)),
       { ignore: true },
     );
+  }
+
+  private jobRow(input: EnqueueInput, now: Date): Record<string, unknown> {
+    // Stringified here, as the entity's simple-json column would: insertMany would bind a bare string
+    // as it is, which toJob could not parse back.
+    const data = input.data === undefined || input.data === null ? null : JSON.stringify(input.data);
+    return {
+      kind: input.kind,
+      key: input.key ?? `${input.messageId ?? 'none'}:${input.kind}`,
+      messageId: input.messageId ?? null,
+      data,
+      status: 'queued',
+      runAt: input.runAt ?? now,
+      attempts: 0,
+      maxAttempts: input.maxAttempts ?? 10,
+      claimedBy: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   /** Claims up to `limit` jobs that are due (or whose lease ran out) for `worker`, leased for `leaseMs`. */

@@ -2,6 +2,8 @@
  * The hosted SFTP server's own thread: ssh2, the sessions and their disk work run here; the users and
  * the durable intake stay on the main thread, asked for by message (see thread.ts).
  */
+// First: ssh2 takes crypto.randomFillSync when it loads (padding-pool.ts).
+import './thread-padding';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GatewayError } from '../../errors';
 import type { SftpUser } from './auth';
