@@ -294,10 +294,14 @@ function form(job: Job): Pick<LoadSpec, 'keyTransport' | 'transferEncoding' | 'l
 
 function writeGatewayConfig(dir: string, port: number, partnerCert: string): string {
   const threads = process.env.BENCH_AS2_CRYPTO_THREADS;
+  const warmup = process.env.BENCH_AS2_CRYPTO_WARMUP;
   return writeIntakeConfig(dir, {
     identity: [`as2: { id: ${OUR_ID}, key: certs/our/as2.key, certificate: certs/our/as2.pem }`],
-    // BENCH_AS2_CRYPTO_THREADS sets as2.cryptoThreads (0: the crypto on the event loop), to compare the two.
-    listener: `as2: { port: ${port}${threads === undefined ? '' : `, cryptoThreads: ${threads}`} }`,
+    // BENCH_AS2_CRYPTO_THREADS sets as2.cryptoThreads (0: the crypto on the event loop), to compare the two;
+    // BENCH_AS2_CRYPTO_WARMUP sets as2.cryptoWarmup (0: threads start cold).
+    listener:
+      `as2: { port: ${port}${threads === undefined ? '' : `, cryptoThreads: ${threads}`}` +
+      `${warmup === undefined ? '' : `, cryptoWarmup: ${warmup}`} }`,
     partner: [
       `identifiers: { x12: [{ qualifier: ZZ, id: ACME }], as2: ${PARTNER_ID} }`,
       `certificates: { as2: ${partnerCert} }`,

@@ -83,6 +83,16 @@ export const THREAD_BODY_MAX = 256 * 1024;
  */
 export const TASK_TIMEOUT_MS = 30_000;
 
+/**
+ * The young generation of each crypto thread's heap, in MB. Left to V8, a thread's grew from ~2 to
+ * ~8 MB in its warm-up and stayed there, and the Buffers of the messages it had unwrapped waited for
+ * the larger scavenges in the thread's own malloc arena, which keeps their memory after they are
+ * freed: 17 MB of resident memory a thread, held while the thread idles (it gets no 1 MB message).
+ * Capped, the warm-up leaves ~9 MB a thread, at no CPU cost that the 10 KB task could measure
+ * (docs/bench.md, session 17). Its messages survive no scavenge, so more of them cost nothing.
+ */
+export const THREAD_YOUNG_GENERATION_MB = 2;
+
 /** A thread that dies before it came up is started again after this long. */
 const RESTART_MS = 1_000;
 
@@ -151,6 +161,7 @@ class CryptoPool implements As2Crypto {
     if (this.closing) return;
     const entry = join(__dirname, `crypto-thread${extname(__filename)}`);
     const worker = startThread(entry, {
+      resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
       workerData: { identity: this.identity, testHooks: !!this.o.testHooks, warmup: this.o.warmup ?? 0 },
     });
     slot.worker = worker;

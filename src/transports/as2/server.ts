@@ -125,9 +125,12 @@ interface Listener {
 interface ReadRequest {
   as2: As2RequestHeaders;
   partner: As2PartnerPolicy;
+  /** Emptied when a message is handed to the unwrap: see unwrap(). */
   body: Buffer;
   parties: Parties;
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -185,7 +188,9 @@ function readBody(l: Listener, req: http.IncomingMessage, res: http.ServerRespon
       chunks.push(c);
     };
     req.on('data', onData);
-    req.on('end', () => finish(Buffer.concat(chunks, size)));
+    // The chunks are let go at once: this listener stays on the request until it is answered, and
+    // would keep a second copy of the body alive while the message waits for its commit.
+    req.on('end', () => finish(Buffer.concat(chunks.splice(0), size)));
     req.on('close', () => finish(undefined));
     req.on('error', () => finish(undefined));
   });
@@ -250,10 +255,13 @@ async function readRequest(
 async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): Promise<Unwrapped> {
   try {
     const mdnAt = r.as2.dispositionNotificationTo !== undefined ? l.answers.now() : undefined;
-    // The body is handed over to the thread: nothing here reads it again.
+    // The body is handed over (to a thread, or to the decryption here): nothing here reads it again,
+    // and a message waiting for its commit holds its payload only, not the body it came in.
+    const body = r.body;
+    r.body = NO_BODY;
     return await l.crypto.unwrap(
       req.headers,
-      r.body,
+      body,
       {
         signed: r.partner.signed,
         encrypted: r.partner.encrypted,

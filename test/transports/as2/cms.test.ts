@@ -127,7 +127,10 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
     expect(opened.ciphertext.byteOffset + opened.ciphertext.length).toBe(message.byteOffset + message.length);
     expect(opened.ciphertext.length - big.length).toBeGreaterThan(0);
     expect(opened.ciphertext.length - big.length).toBeLessThanOrEqual(16);
-    expect(decrypt(message, [{ key: a.key, certificate: a.certificate }]).content.equals(big)).toBe(true);
+    const opened2 = decrypt(message, [{ key: a.key, certificate: a.certificate }]).content;
+    expect(opened2.equals(big)).toBe(true);
+    // The plaintext is the cipher's own output, its padding cut off by a view rather than copied away.
+    expect(opened2.buffer.byteLength).toBeGreaterThan(opened2.byteOffset + opened2.length);
     // The same message with BER's indefinite length on its outer SEQUENCE, as streaming senders write it.
     const lengthOctets = message[1] & 0x7f;
     const ber = Buffer.concat([Buffer.from([0x30, 0x80]), message.subarray(2 + lengthOctets), Buffer.from([0, 0])]);
@@ -168,6 +171,51 @@ describe('as2 cms: EnvelopedData and AuthEnvelopedData', () => {
       new Set([
         'decrypting the message: the message cannot be decrypted with our key (processed/error: decryption-failed)',
       ]),
+    );
+  });
+
+  test('the CBC padding is checked by hand: every length around a block decrypts, a padding whose bytes disagree does not', () => {
+    for (const cipher of ['aes128-cbc', 'des-ede3-cbc'] as const) {
+      for (let n = 0; n <= 33; n++) {
+        const plain = randomBytes(n);
+        const der = encrypt(plain, { certificates: [a.certificate], cipher });
+        expect(decrypt(der, [{ key: a.key, certificate: a.certificate }]).content.equals(plain)).toBe(true);
+      }
+    }
+    // Padded by hand, encrypted without the cipher's own padding, wrapped independently of cms.ts.
+    const cek = randomBytes(16);
+    const iv = randomBytes(16);
+    const encryptedKey = publicEncrypt({ key: a.certificate.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
+    const sealed = (padded: Buffer) => {
+      const c = createCipheriv('aes-128-cbc', cek, iv).setAutoPadding(false);
+      const ciphertext = Buffer.concat([c.update(padded), c.final()]);
+      return envelopedDataByHand(
+        a.certificate,
+        '1.2.840.113549.1.1.1',
+        encryptedKey,
+        '2.16.840.1.101.3.4.1.2',
+        iv,
+        ciphertext,
+      );
+    };
+    const keys = [{ key: a.key, certificate: a.certificate }];
+    const text = Buffer.from('ISA*00*0123456789', 'latin1'); // 17 bytes: 15 of padding make two blocks
+    expect(decrypt(sealed(Buffer.concat([text, Buffer.alloc(15, 15)])), keys).content).toEqual(text);
+    // A pad length that reaches into the text (16 over 15 bytes of padding) is no padding either.
+    expect(codeOf(() => decrypt(sealed(Buffer.concat([text, Buffer.alloc(15, 16)])), keys))).toBe(
+      'EDIGW_AS2_DECRYPTION_FAILED',
+    );
+    const disagreeing = Buffer.concat([text, Buffer.alloc(14, 15), Buffer.from([15])]);
+    disagreeing[text.length + 3] = 14;
+    expect(codeOf(() => decrypt(sealed(disagreeing), keys))).toBe('EDIGW_AS2_DECRYPTION_FAILED');
+    expect(codeOf(() => decrypt(sealed(Buffer.concat([text, Buffer.alloc(15, 0)])), keys))).toBe(
+      'EDIGW_AS2_DECRYPTION_FAILED',
+    );
+    // A whole block of padding (content a multiple of 16), and a pad length past the block size.
+    const block = Buffer.from('ISA*00*012345678', 'latin1');
+    expect(decrypt(sealed(Buffer.concat([block, Buffer.alloc(16, 16)])), keys).content).toEqual(block);
+    expect(codeOf(() => decrypt(sealed(Buffer.concat([block, Buffer.alloc(16, 17)])), keys))).toBe(
+      'EDIGW_AS2_DECRYPTION_FAILED',
     );
   });
 
