@@ -28,7 +28,10 @@ function shortOf(t: string, start: number, end: number): string {
   return id;
 }
 
+// Values, components and repeats of the segment being split, copied out at their exact size.
 const scratch: Element[] = [];
+const compScratch: string[] = [];
+const repScratch: Value[] = [];
 
 /**
  * Values this long or longer would come out of `String.prototype.slice` as V8 sliced strings, which
@@ -54,6 +57,10 @@ export function splitPlain(t: string, el: number, comp: number, rep: number, off
  * decoded once and no string is made per segment. With `copy`, a value long enough to come out as a
  * sliced string is copied instead, so a value kept to the end of a large file holds its own
  * characters, not the window's.
+ *
+ * Every value is made at one place in the loop (the end of the text closes the last one), so that
+ * V8 inlines shortOf there: with a site per separator kind and one after the loop, it did not, and
+ * splitting cost a fifth more instructions than splitPlain's own loop did before windows.
  */
 export function splitRange(
   t: string,
@@ -65,68 +72,46 @@ export function splitRange(
   offset: number,
   copy: CopyRange | undefined,
 ): Segment {
-  const n = to;
   let i = from;
-  while (i < n && t.charCodeAt(i) !== el) i++;
-  const id = valueOf(t, from, i, copy);
-  if (i >= n) return { id, elements: [], offset };
-  // Values go to a shared scratch array and the segment gets an exact-size copy: an array grown by
+  while (i < to && t.charCodeAt(i) !== el) i++;
+  const id = copy !== undefined && i - from >= SLICED_MIN ? copy(from, i) : shortOf(t, from, i);
+  if (i >= to) return { id, elements: [], offset };
+  // Values go to shared scratch arrays and the segment gets exact-size copies: an array grown by
   // push() keeps 17 slots for a 7-element segment, and a 1 MiB set's segments live until its job
-  // commits, so every scavenge copied the empty slots too (~100 bytes a segment). Composites and
-  // repeats are copied at their size for the same reason.
+  // commits, so every scavenge copied the empty slots too (~100 bytes a segment).
   const elements = scratch;
   let k = 0;
+  let nc = 0;
+  let nr = 0;
   let start = i + 1;
-  let comps: string[] | null = null;
-  let reps: Value[] | null = null;
-  for (i = start; i < n; i++) {
-    const c = t.charCodeAt(i);
-    if (c === el) {
-      const v = valueOf(t, start, i, copy);
-      let value: Value = v;
-      if (comps) {
-        comps.push(v);
-        value = comps.slice();
-        comps = null;
-      }
-      if (reps) {
-        reps.push(value);
-        elements[k++] = { repeats: reps.slice() };
-        reps = null;
-      } else elements[k++] = value;
-      start = i + 1;
-    } else if (c === comp) {
-      (comps ??= []).push(valueOf(t, start, i, copy));
-      start = i + 1;
-    } else if (c === rep) {
-      const v = valueOf(t, start, i, copy);
-      let value: Value = v;
-      if (comps) {
-        comps.push(v);
-        value = comps.slice();
-        comps = null;
-      }
-      (reps ??= []).push(value);
-      start = i + 1;
+  for (i = start; i <= to; i++) {
+    const c = i < to ? t.charCodeAt(i) : el;
+    if (c !== el && c !== comp && c !== rep) continue;
+    const v = copy !== undefined && i - start >= SLICED_MIN ? copy(start, i) : shortOf(t, start, i);
+    start = i + 1;
+    if (c !== el && c === comp) {
+      compScratch[nc++] = v;
+      continue;
     }
+    let value: Value = v;
+    if (nc > 0) {
+      compScratch[nc++] = v;
+      value = compScratch.slice(0, nc);
+      for (let j = 0; j < nc; j++) compScratch[j] = '';
+      nc = 0;
+    }
+    if (c !== el) {
+      repScratch[nr++] = value;
+    } else if (nr > 0) {
+      repScratch[nr++] = value;
+      elements[k++] = { repeats: repScratch.slice(0, nr) };
+      for (let j = 0; j < nr; j++) repScratch[j] = '';
+      nr = 0;
+    } else elements[k++] = value;
   }
-  const v = valueOf(t, start, n, copy);
-  let value: Value = v;
-  if (comps) {
-    comps.push(v);
-    value = comps.slice();
-  }
-  if (reps) {
-    reps.push(value);
-    elements[k++] = { repeats: reps.slice() };
-  } else elements[k++] = value;
   const exact = elements.slice(0, k);
-  // Drops the references, so the scratch array keeps no segment's values alive.
-  elements.fill('', 0, k);
+  // Drops the references, so the scratch arrays keep no segment's values alive (a loop: fill() is a
+  // call into the runtime, which cost as much as the copy).
+  for (let j = 0; j < k; j++) elements[j] = '';
   return { id, elements: exact, offset };
-}
-
-function valueOf(t: string, start: number, end: number, copy: CopyRange | undefined): string {
-  if (copy !== undefined && end - start >= SLICED_MIN) return copy(start, end);
-  return shortOf(t, start, end);
 }

@@ -1,4 +1,7 @@
-import { testProfiles } from '../helpers/test-profile';
+import { parse as parseYamlText } from 'yaml';
+import { testProfileYaml, testProfiles } from '../helpers/test-profile';
+import { profile as profileSchema } from '../../src/edi/profile/schema';
+import { ProfileSet } from '../../src/edi/profile/profile-set';
 import { parseBuffer } from '../../src/edi/parse';
 import { x12 } from '../helpers/build';
 import type { Diagnostic, Transaction } from '../../src/edi/model';
@@ -86,6 +89,40 @@ describe('profile validation: the loop tree', () => {
     expect(found).toEqual(['segment:5@5', 'segment:4@9']);
     expect((tx.tree?.REF as unknown[]).length).toBe(3);
     expect((tx.tree?.N1_loop as unknown[]).length).toBe(4);
+  });
+});
+
+describe('profile validation: where each position keeps its segments in the tree', () => {
+  test('a segment used once more than its maximum of one stays in the tree, its key becoming a list', () => {
+    const { found, tx } = run(['BEG*00*SA*PO1**20240102', 'BEG*00*SA*PO2**20240102', 'PO1*1*1*EA', 'CTT*1']);
+    expect(found).toEqual(['segment:5@3']);
+    expect(tx.tree?.BEG).toEqual([
+      { BEG01: '00', BEG02: 'SA', BEG03: 'PO1', BEG05: '20240102' },
+      { BEG01: '00', BEG02: 'SA', BEG03: 'PO2', BEG05: '20240102' },
+    ]);
+  });
+
+  test('two positions with one tag in a loop are keyed by their qualifier, or by their place without one', () => {
+    const yaml = testProfileYaml.replace(
+      '  - { segment: REF, usage: O, max: 2 }',
+      [
+        "  - { segment: REF, usage: O, match: { REF01: ['DP'] } }",
+        "  - { segment: REF, usage: O, max: 2, match: { REF01: ['IA', 'AA'] } }",
+        '  - { segment: REF, usage: O }',
+      ].join('\n'),
+    );
+    const set = new ProfileSet([profileSchema.parse(parseYamlText(yaml))]);
+    const body = ['BEG*00*SA*PO1**20240102', 'REF*DP*038', 'REF*IA*1', 'REF*AA*2', 'REF*ZZ*3', 'PO1*1*1*EA', 'CTT*1'];
+    const tx = parseBuffer(Buffer.from(x12({ transactions: [body] })), { profiles: set }).interchanges[0].groups[0]
+      .transactions[0];
+    expect(tx.errors).toEqual([]);
+    expect(tx.tree?.REF_DP).toEqual({ REF01: 'DP', REF02: '038' });
+    expect(tx.tree?.REF_IA).toEqual([
+      { REF01: 'IA', REF02: '1' },
+      { REF01: 'AA', REF02: '2' },
+    ]);
+    expect(tx.tree?.REF_3).toEqual({ REF01: 'ZZ', REF02: '3' });
+    expect(Object.keys(tx.tree ?? {})).toEqual(['ST', 'BEG', 'REF_DP', 'REF_IA', 'REF_3', 'PO1_loop', 'CTT', 'SE']);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Standard } from '../model';
 import { type Profile, type StructureEntry, type Usage, isLoop } from './schema';
 import { type CompiledRule, type ElementCheck, compileElements, compileRule } from './elements';
-import { type NodeBuilder, nodeBuilder } from './segment-node';
+import { type LoopOpener, type NodeAdder, type NodeBuilder, loopOpener, nodeAdder, nodeBuilder } from './segment-node';
 import { type Conforms, compileConforms } from './conforms';
 
 /** A profile position ready for matching: what the tree builder walks. */
@@ -17,6 +17,8 @@ export interface CompiledSegment {
   rules: CompiledRule[];
   /** The tree form of a segment placed here (keys from `checks`), compiled once. */
   node: NodeBuilder;
+  /** Puts the tree form of a segment placed here into its loop's node, under `key`, compiled once. */
+  add: NodeAdder;
   /** Whether a segment placed here has nothing for `checkElements` to find (checks and rules), compiled once. */
   conforms: Conforms;
 }
@@ -31,6 +33,8 @@ export interface CompiledLoop {
   trigger: CompiledSegment;
   /** Child positions by the tag that can start them (a segment's tag, a loop's trigger tag), ascending. */
   byTag: Map<string, number[]>;
+  /** Lists a new instance of this loop under `key` in its parent's node, compiled once. */
+  open: LoopOpener;
 }
 
 export type CompiledChild = CompiledSegment | CompiledLoop;
@@ -42,22 +46,52 @@ export interface CompiledProfile {
   tags: Set<string>;
 }
 
+/**
+ * The key of each segment position among `entries` in their loop's node: the tag, or, where the loop
+ * has the tag twice, tag_qualifier (else tag_n), so neither hides the other in the tree. Settled
+ * before the positions are compiled, since each compiles its store under its key.
+ */
+function positionKeys(entries: StructureEntry[]): Array<string | undefined> {
+  const keys = entries.map((e) => (isLoop(e) ? undefined : e.segment));
+  const byTag = new Map<string, number[]>();
+  entries.forEach((e, i) => {
+    if (!isLoop(e)) byTag.set(e.segment, [...(byTag.get(e.segment) ?? []), i]);
+  });
+  for (const [tag, list] of byTag) {
+    if (list.length < 2) continue;
+    const used = new Set<string>();
+    list.forEach((at, i) => {
+      const e = entries[at];
+      const first = !isLoop(e) && e.match ? Object.values(e.match)[0] : undefined;
+      const q = first?.[0];
+      let key = q !== undefined ? `${tag}_${q}` : `${tag}_${i + 1}`;
+      if (used.has(key)) key = `${tag}_${i + 1}`;
+      used.add(key);
+      keys[at] = key;
+    });
+  }
+  return keys;
+}
+
 function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string>, where: string): CompiledChild[] {
-  const out: CompiledChild[] = entries.map((e): CompiledChild => {
+  const keys = positionKeys(entries);
+  return entries.map((e, at): CompiledChild => {
     const max = e.max === 'unbounded' ? Infinity : e.max;
     if (isLoop(e)) {
       const children = compileChildren(e.structure, p, tags, `${where} > ${e.loop}`);
       const first = children[0];
       if (first.kind !== 'segment') throw new Error(`${where} > loop ${e.loop}: a loop must start with a segment`);
+      const key = `${e.loop}_loop`;
       return {
         kind: 'loop',
         id: e.loop,
-        key: `${e.loop}_loop`,
+        key,
         usage: e.usage,
         max,
         children,
         trigger: first,
         byTag: indexByTag(children),
+        open: loopOpener(key),
       };
     }
     tags.add(e.segment);
@@ -69,34 +103,22 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
       : undefined;
     const checks = compileElements(e.segment, elements);
     const rules = (e.rules ?? def?.rules ?? []).map(compileRule);
+    const key = keys[at] ?? e.segment;
+    const node = nodeBuilder(checks.map((c) => c.key));
     return {
       kind: 'segment',
       id: e.segment,
-      key: e.segment,
+      key,
       usage: e.usage,
       max,
       checks,
-      node: nodeBuilder(checks.map((c) => c.key)),
+      node,
+      add: nodeAdder(key, max === 1, node),
       rules,
       conforms: compileConforms(checks, rules),
       ...(match ? { match } : {}),
     };
   });
-  // Two positions with one tag in a loop get distinct keys, so neither hides the other in the tree.
-  const byTag = new Map<string, CompiledSegment[]>();
-  for (const c of out) if (c.kind === 'segment') byTag.set(c.id, [...(byTag.get(c.id) ?? []), c]);
-  for (const [, list] of byTag) {
-    if (list.length < 2) continue;
-    const used = new Set<string>();
-    list.forEach((c, i) => {
-      const q = c.match?.[0] ? [...c.match[0][1]][0] : undefined;
-      let key = q !== undefined ? `${c.id}_${q}` : `${c.id}_${i + 1}`;
-      if (used.has(key)) key = `${c.id}_${i + 1}`;
-      used.add(key);
-      c.key = key;
-    });
-  }
-  return out;
 }
 
 function indexByTag(children: CompiledChild[]): Map<string, number[]> {
@@ -117,7 +139,17 @@ export function compileProfile(p: Profile): CompiledProfile {
   if (first.kind !== 'segment') throw new Error('a profile must start with its header segment');
   return {
     profile: p,
-    root: { kind: 'loop', id: '', key: '', usage: 'M', max: 1, children, trigger: first, byTag: indexByTag(children) },
+    root: {
+      kind: 'loop',
+      id: '',
+      key: '',
+      usage: 'M',
+      max: 1,
+      children,
+      trigger: first,
+      byTag: indexByTag(children),
+      open: loopOpener(''),
+    },
     tags,
   };
 }

@@ -165,7 +165,7 @@ class TreeBuilder {
           loop: loopId(f),
           offset: seg.offset,
         });
-      if (this.build) this.keep(pos, add(f.node, c, seg), c);
+      if (this.build) this.keep(pos, c.add(f.node, seg.elements, seg.id), c);
       return c;
     }
     if (over)
@@ -188,9 +188,8 @@ class TreeBuilder {
       return c.trigger;
     }
     // Over the maximum or not, the data stays in the tree: nothing is lost for being too much.
-    const node: LoopNode = {};
-    ((f.node[c.key] ??= []) as LoopNode[]).push(node);
-    this.keep(pos, add(node, c.trigger, seg), c.trigger);
+    const node = c.open(f.node);
+    this.keep(pos, c.trigger.add(node, seg.elements, seg.id), c.trigger);
     this.open(c, node, 1);
     return c.trigger;
   }
@@ -266,21 +265,6 @@ interface Failed {
 
 /** A segment placed in the tree, and the definition it was placed by. */
 export type Placed = { node: SegmentNode; def: CompiledSegment } | undefined;
-
-function add(node: LoopNode, c: CompiledSegment, seg: Segment): SegmentNode {
-  const sn = c.node(seg.elements, seg.id);
-  if (c.max === 1) {
-    if (node[c.key] === undefined) {
-      node[c.key] = sn;
-      return sn;
-    }
-    const prev = node[c.key];
-    node[c.key] = Array.isArray(prev) ? [...(prev as SegmentNode[]), sn] : [prev as SegmentNode, sn];
-  } else {
-    ((node[c.key] ??= []) as SegmentNode[]).push(sn);
-  }
-  return sn;
-}
 
 /**
  * Builds the loop tree of a transaction from its profile and checks it: segment order, required
