@@ -32,6 +32,10 @@ const GS1_PAGES = {
     'eancom.com/ean02s4/part2/orders/0564.htm, 0570.htm, 0584.htm (segment group headings of SG28, SG34, SG37, SG43; SG37 LOC 3227)',
   ordrspLine: 'eancom.com/ean02s4/part2/ordrsp/0570.htm (segment group headings of SG26, SG32, SG34; SG34 GIN 7405)',
   ordrspParty: 'EANCOM 2002 S4 ORDRSP, Edition 2008, segment 10 (SG3 heading NAD-LOC-FII-SG4-SG6; SG3 LOC 3227)',
+  ordrspHeading: 'eancom.com/ean02s4/part2/ordrsp/053.htm, 057.htm (heading DTM 2005, SG1 RFF 1153)',
+  ordrspNad: 'eancom.com/ean02s3/part2/ordrsp/059.htm (SG3 NAD 3035)',
+  ordrspLin:
+    'EANCOM 2002 S4 ORDRSP, Edition 2008, segment 48 (SG26 LIN 1229; EANCOM 1997 ORDRSP gives the same five codes)',
   desadvChart:
     'eancom.com/ean02s3/part2/desadv/021.htm (message structure chart, EANCOM 2002 S3 DESADV, through SG17; SG18 onwards as D.01B)',
   invoicLine:
@@ -125,7 +129,7 @@ const SUBSETS = [
     implementation: 'EAN009',
     aliases: ['EAN008'],
     name: 'Purchase order response message (EANCOM 2002, subset 009)',
-    sources: ['ordrspParty', 'ordrspLine', 'ordrspLineCodes', 'nad', 'lin'],
+    sources: ['ordrspHeading', 'ordrspParty', 'ordrspNad', 'ordrspLin', 'ordrspLine', 'ordrspLineCodes', 'nad', 'lin'],
     notUsed: [
       'SG5',
       'SG26 PCD',
@@ -146,7 +150,25 @@ const SUBSETS = [
       'SG54',
     ],
     elements: [
+      {
+        at: 'DTM',
+        segment: 'DTM',
+        element: 'C507',
+        component: '2005',
+        // prettier-ignore
+        codes: ['2', '11', '17', '37', '38', '61', '63', '64', '69', '71', '76', 'X14', '137', '200', '223', '255', '263', '266', '383', '234'],
+      },
+      {
+        at: 'SG1 RFF',
+        segment: 'RFF',
+        element: 'C506',
+        component: '1153',
+        // prettier-ignore
+        codes: ['BO', 'CR', 'CT', 'IA', 'IP', 'IT', 'ON', 'PD', 'POR', 'PW', 'UC', 'VN', 'AE', 'AKO', 'ANJ'],
+      },
+      { at: 'SG3 NAD', segment: 'NAD', element: '3035', codes: ['BY', 'CS', 'DP', 'IV', 'SN', 'SR', 'SU', 'UD', 'WH'] },
       { at: 'SG3 LOC', segment: 'LOC', element: '3227', codes: ['7'] },
+      { at: 'SG26 LIN', segment: 'LIN', element: '1229', codes: ['1', '3', '4', '5', '7'] },
       {
         at: 'SG26 QTY',
         segment: 'QTY',

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GatewayError, type ErrorCode, type ErrorKind } from '../errors';
 import {
@@ -24,6 +25,7 @@ import { messagesRouter, type MessageDeps } from './routes/messages';
 import { auditRouter, type AuditDeps } from './routes/audit';
 import { deadLettersRouter, type DeadLetterDeps } from './routes/dead-letters';
 import { openApiRouter } from './routes/openapi';
+import { dayParam, parseQuery } from './routes/params';
 import { partnersRouter, type PartnerSources } from './routes/partners';
 import { mountMetrics, type MetricsMode } from './metrics';
 
@@ -135,6 +137,13 @@ function fail(res: Response, err: GatewayError): void {
 }
 
 /** An optional query parameter given at most once, as text. */
+/** What `edi-gateway report` takes: days, checked here, so that 2026-13-45 is a 400 and not an empty report. */
+const reportQuery = z.object({
+  from: dayParam.optional(),
+  to: dayParam.optional(),
+  partner: z.string().min(1).optional(),
+});
+
 function queryText(req: Request, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
   if (v === undefined) return undefined;
@@ -273,9 +282,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
 
   app.get('/api/report', async (req, res) => {
     if (!deps.report) throw new GatewayError('EDIGW_ADMIN_REPORTS_OFF', 'GET /api/report');
-    const from = queryText(req, 'from');
-    const to = queryText(req, 'to');
-    const partner = queryText(req, 'partner');
+    const { from, to, partner } = parseQuery(reportQuery, req);
     if (partner !== undefined && !deps.partnerExists(partner))
       throw new GatewayError('EDIGW_ADMIN_PARTNER_UNKNOWN', `partner ${JSON.stringify(partner)}`);
     const report = await deps.report({

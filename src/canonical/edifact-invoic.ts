@@ -69,12 +69,33 @@ function sections(tx: Transaction): Sections {
   });
 }
 
-/** QTY 6063: 47 invoiced quantity (written); a line without one is read from 12 (despatched) or 46 (delivered), and says so. */
+/**
+ * QTY 6063: 47 invoiced quantity (written); a line without one is read from 46 (delivered) or 12
+ * (despatched), and says so. A QTY 12 beside an invoiced or delivered quantity is the shipped quantity.
+ */
 const QUANTITIES: Array<[string, InvoiceLine['quantityQualifier']]> = [
   ['47', undefined],
-  ['12', 'despatched'],
   ['46', 'delivered'],
+  ['12', 'despatched'],
 ];
+const DESPATCHED = '12';
+
+/** The QTY 12 of a line whose quantity is another: X12 IT3 (units shipped). */
+function shipped(segs: Seg[], quantityCode: string | undefined): Pick<InvoiceLine, 'shippedQuantity' | 'shippedUnit'> {
+  if (quantityCode === DESPATCHED) return {};
+  const qty = quantity(segs, DESPATCHED);
+  if (qty?.value === undefined) return {};
+  return { shippedQuantity: qty.value, shippedUnit: currentUnit(qty.unit) };
+}
+
+/** The line's QTYs: its quantity, then the shipped one unless the quantity already is the despatched one. */
+function qtySegments(l: InvoiceLine): Segment[] {
+  const code = QUANTITIES.find(([, q]) => q === l.quantityQualifier)?.[0] ?? '47';
+  const out = [seg('QTY', [code, num(l.quantity), l.unit ?? ''])];
+  if (l.shippedQuantity !== undefined && code !== DESPATCHED)
+    out.push(seg('QTY', [DESPATCHED, num(l.shippedQuantity), l.shippedUnit ?? '']));
+  return out;
+}
 
 /**
  * A line's amount as its quantity and unit price give it, to the cent: what an X12 810 line says without
@@ -119,6 +140,7 @@ function line(all: Seg[]): InvoiceLine {
     quantity: qty?.value ?? 0,
     quantityQualifier: qtyCode?.[1],
     unit: currentUnit(qty?.unit),
+    ...shipped(segs, qtyCode?.[0]),
     unitPrice: unitPrice(segs, 'AAA', 'AAB', 'INV'),
     ...itemIds(segs),
     ...edifactLineDetails(segs, { unitPrice: ['AAA', 'AAB', 'INV'], divided: true }),
@@ -206,8 +228,7 @@ export function toInvoic(inv: Invoice): Segment[] {
   for (const l of inv.lines) {
     out.push(...linSegments(l.lineNumber, l), ...piaSegments(l.productIds));
     out.push(...imdSegments(l.description));
-    const qty = QUANTITIES.find(([, q]) => q === l.quantityQualifier)?.[0] ?? '47';
-    out.push(seg('QTY', [qty, num(l.quantity), l.unit ?? '']), ...aliSegments(l.countryOfOrigin));
+    out.push(...qtySegments(l), ...aliSegments(l.countryOfOrigin));
     out.push(...dtmSegments(l.dates), ...moaSegments(writtenAmounts(l)));
     out.push(...unitPriSegment(l), ...priSegments(l.prices));
     // The INVOIC's PAC group has no QTY for the pack: packaging is not written (the loss check says so).

@@ -28,6 +28,13 @@ export interface InvoiceLine extends ItemIds, LineDetails {
   quantityQualifier?: 'despatched' | 'delivered';
   /** UN/ECE Recommendation 20 unit code; X12 codes are converted where they differ. */
   unit?: string;
+  /**
+   * The units shipped beside the invoiced quantity: X12 IT301 / EDIFACT QTY 12 (despatched quantity). A
+   * line whose quantity is the despatched one (`quantityQualifier`) states it there, not here.
+   */
+  shippedQuantity?: number;
+  /** Rec 20 unit of the shipped quantity (IT302 / the 6411 of the QTY 12). */
+  shippedUnit?: string;
   unitPrice?: number;
   description?: string;
   /** Line references (X12 REF in the line loop / EDIFACT RFF in the line group), any qualifier. */

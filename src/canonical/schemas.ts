@@ -363,6 +363,8 @@ export const invoiceSchema = z
         quantity: amount,
         quantityQualifier: z.enum(['despatched', 'delivered']).optional(),
         unit: text.optional(),
+        shippedQuantity: amount.optional(),
+        shippedUnit: text.optional(),
         unitPrice: amount.optional(),
         ...itemIds,
         description: text.optional(),

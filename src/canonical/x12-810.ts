@@ -58,6 +58,7 @@ function line(all: Seg[]): InvoiceLine {
     quantity: numberOf(t(it1, 2)) ?? 0,
     unit: unitFromX12Code(t(it1, 3)),
     unitPrice: numberOf(t(it1, 4)),
+    ...shipped(segs),
     ...itemIds(it1, 6, 25),
     ...x12LineDetails(segs, it1, { basisAt: 5, idsFrom: 6, idsTo: 25 }),
   };
@@ -70,6 +71,24 @@ function line(all: Seg[]): InvoiceLine {
   l.taxes = some(txiTaxes(segs));
   l.parties = some(parties(partyGroups));
   return compact(l);
+}
+
+/** The first IT3 of the line: units shipped (IT301) and their unit (IT302); IT303-IT305 are not carried. */
+function shipped(segs: Seg[]): Pick<InvoiceLine, 'shippedQuantity' | 'shippedUnit'> {
+  const it3 = segs.find((x) => x.id === 'IT3');
+  const value = it3 ? numberOf(t(it3, 1)) : undefined;
+  if (!it3 || value === undefined) return {};
+  return { shippedQuantity: value, shippedUnit: unitFromX12Code(t(it3, 2)) };
+}
+
+/**
+ * The IT3 of a line: its shipped quantity, else its quantity when that is the despatched one (an INVOIC
+ * line that states only QTY 12). IT102 then gives the same number, since IT104's price needs it (P020304).
+ */
+function it3Segments(l: InvoiceLine): Segment[] {
+  if (l.shippedQuantity !== undefined) return [seg('IT3', num(l.shippedQuantity), unitToX12Code(l.shippedUnit))];
+  if (l.quantityQualifier === 'despatched') return [seg('IT3', num(l.quantity), unitToX12Code(l.unit))];
+  return [];
 }
 
 /**
@@ -188,7 +207,7 @@ export function toX12_810(inv: Invoice): Segment[] {
         ...productIdElements(l.productIds, 20 - ids.length, l.countryOfOrigin),
       ),
     );
-    out.push(...txiSegments(l.taxes));
+    out.push(...it3Segments(l), ...txiSegments(l.taxes));
     // The IT1 loop holds one PO4: the first packaging; the others are not written (the loss check says so).
     out.push(
       ...ctpSegments([...unitPriceCtp(l), ...(l.prices ?? [])]),

@@ -10,6 +10,7 @@ import type { TranslateOptions } from './translate';
 import type { ReportOptions } from './report';
 import { GatewayError } from '../errors';
 import type { Io } from './io';
+import { stopQuietlyOnBrokenPipe } from './broken-pipe';
 
 const stdio: Io = {
   out: (s) => process.stdout.write(s),
@@ -36,6 +37,8 @@ function version(): string {
 /** Runs the CLI and resolves to the exit code: 0 ok, 1 findings or failure, 2 usage or unreadable input. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   let code = 0;
+  // The gateway itself (start, worker) keeps running when whoever reads its log goes away.
+  if (io === stdio && argv[0] !== 'start' && argv[0] !== 'worker') stopQuietlyOnBrokenPipe(process.stdout);
   const program = new Command('edi-gateway')
     .description('B2B/EDI trading-partner gateway: X12 and EDIFACT over AS2, SFTP and FTP')
     .version(version())

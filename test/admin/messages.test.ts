@@ -205,6 +205,8 @@ for (const kind of DATABASES)
       for (const q of [
         'direction=sideways',
         'from=yesterday',
+        'from=2026-13-45',
+        'to=2026-02-30',
         'limit=0',
         'cursor=zzz',
         'partnr=acme',

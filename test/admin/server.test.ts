@@ -383,6 +383,29 @@ describe('admin API: report', () => {
     expect((await call('/api/report?from=2026-02-30')).status).toBe(400);
   });
 
+  test('a day that does not exist or is not a day is 400 naming the parameter, and the report is not read', async () => {
+    const queries: unknown[] = [];
+    const { call } = await start({
+      report: async (q) => {
+        queries.push(q);
+        return [];
+      },
+    });
+    for (const [q, named] of [
+      ['from=2026-13-45', 'from'],
+      ['to=2026-02-30', 'to'],
+      ['from=yesterday', 'from'],
+      ['to=2026-05-01&to=2026-05-02', 'to'],
+    ]) {
+      const r = await call(`/api/report?${q}`);
+      expect([q, r.status]).toEqual([q, 400]);
+      const e = await errorOf(r);
+      expect(e.code).toBe('EDIGW_ADMIN_BAD_REQUEST');
+      expect(e.message).toContain(`${named}: `);
+    }
+    expect(queries).toEqual([]);
+  });
+
   test('without a report function the route answers 501', async () => {
     const { call } = await start();
     const r = await call('/api/report');

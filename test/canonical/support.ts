@@ -427,6 +427,11 @@ function onlyBoth(v: unknown, keepsPriceQualifier = false): unknown {
   // What an invoiced quantity counts is EDIFACT's only (IT102 has no qualifier); so is the unit price's
   // qualifier but in an Invoice, whose 810 says it with a CTP INV.
   if (!keepsPriceQualifier) drop('unitPriceQualifier');
+  // A despatched quantity crosses an 810 as IT102 and again as IT3, which reads back as the shipped quantity.
+  if (o.quantityQualifier === 'despatched' && o.shippedQuantity === undefined) {
+    o.shippedQuantity = o.quantity;
+    if (o.unit !== undefined) o.shippedUnit = o.unit;
+  }
   drop('quantityQualifier');
   // Whose currency it is (X12 CUR01) and its usage (EDIFACT CUX 6347) have no place in the other standard.
   drop('currencyParty');
@@ -670,7 +675,7 @@ export const fullInvoice: Invoice = {
       references: [{ qualifier: 'packing-list', value: 'PK-9-1' }],
       dates: [{ qualifier: 'shipped', date: '2024-02-24' }],
     },
-    { lineNumber: '20', quantity: 12, unit: 'CS', vendorItem: 'V2' },
+    { lineNumber: '20', quantity: 12, unit: 'CS', shippedQuantity: 14, shippedUnit: 'CS', vendorItem: 'V2' },
   ],
   totals: { lineCount: 2, amount: 3098.75, taxAmount: 588.76 },
   notes: ['Payable by bank transfer only.'],
@@ -813,7 +818,11 @@ const invoiceLine = fc
     unit: optional(unit),
     unitPrice: optional(money()),
     description: optional(text(200)),
+    shippedQuantity: optional(money()),
+    shippedUnit: optional(unit),
   })
+  // A shipped unit without a shipped quantity has nothing to go with (IT302 / the 6411 of QTY 12).
+  .map((l) => (l.shippedQuantity === undefined ? { ...l, shippedUnit: undefined } : l))
   .chain((l) => itemIds.map((ids) => defined({ ...l, ...ids })))
   // The INVOIC's PAC group has no QTY for the pack: packaging is not written there.
   .chain(withDetails({ packaging: false }))

@@ -51,6 +51,7 @@ const textKeys: Record<string, fc.Arbitrary<string>> = {
   dimensionUnit: units,
   basisUnit: units,
   unitPriceUnit: units,
+  shippedUnit: units,
   postalCode: codeLike(['10001', '90210-1234', 'SW1A 1AA', '80331']),
   country: countries,
   countryOfOrigin: countries,

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -147,5 +148,23 @@ describe('cli: migrate', () => {
     expect(r.stderr.trim()).toBe(
       'edi-gateway: migrating mysql://root:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1',
     );
+  });
+});
+
+describe('cli: a reader that stops early', () => {
+  test('parse piped into a reader that closes after the first chunk stops quietly with 141, no stack trace', async () => {
+    const many = Array.from({ length: 4000 }, (_, i) => [
+      `BEG*00*SA*PO${i}**20240102`,
+      'PO1*1*10*EA*9.5**VP*ABC',
+      'CTT*1',
+    ]);
+    const big = file('many.edi', x12({ nl: '\n', transactions: many }));
+    const child = spawn(process.execPath, [bin, 'parse', big], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect({ code, err }).toEqual({ code: 141, err: '' });
   });
 });

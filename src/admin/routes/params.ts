@@ -6,12 +6,18 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors';
+import { parseDay } from '../reports/query';
 
 /** A day (`2026-05-01`) or an instant (`2026-05-01T10:00:00Z`). */
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-export const dateParam = z.string().refine((s) => DAY.test(s) || (s.includes('T') && !Number.isNaN(Date.parse(s))), {
-  error: 'a date (YYYY-MM-DD) or an ISO 8601 instant with its offset',
-});
+export const dateParam = z
+  .string()
+  .refine((s) => (DAY.test(s) ? parseDay(s) !== null : s.includes('T') && !Number.isNaN(Date.parse(s))), {
+    error: 'a date (YYYY-MM-DD) or an ISO 8601 instant with its offset',
+  });
+
+/** A calendar day that exists: 2026-02-30 would otherwise search an Invalid Date and find nothing. */
+export const dayParam = z.string().refine((s) => parseDay(s) !== null, { error: 'a date (YYYY-MM-DD)' });
 
 /** `from` as an instant: a day starts at 00:00 UTC. */
 export function fromDate(s: string | undefined): Date | undefined {
