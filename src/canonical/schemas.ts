@@ -358,22 +358,24 @@ export const invoiceSchema = z
     taxes: z.array(tax).optional(),
     carriers: z.array(carrier).optional(),
     lines: list(
-      z.strictObject({
-        lineNumber: text.optional(),
-        quantity: amount,
-        quantityQualifier: z.enum(['despatched', 'delivered']).optional(),
-        unit: text.optional(),
-        shippedQuantity: amount.optional(),
-        shippedUnit: text.optional(),
-        unitPrice: amount.optional(),
-        ...itemIds,
-        description: text.optional(),
-        ...lineDetails,
-        ...lineExtras,
-        charges: z.array(charge).optional(),
-        taxes: z.array(tax).optional(),
-        ...lineMoney,
-      }),
+      z
+        .strictObject({
+          lineNumber: text.optional(),
+          quantity: amount,
+          quantityQualifier: z.enum(['despatched', 'delivered']).optional(),
+          unit: text.optional(),
+          shippedQuantity: amount.optional(),
+          shippedUnit: text.optional(),
+          unitPrice: amount.optional(),
+          ...itemIds,
+          description: text.optional(),
+          ...lineDetails,
+          ...lineExtras,
+          charges: z.array(charge).optional(),
+          taxes: z.array(tax).optional(),
+          ...lineMoney,
+        })
+        .superRefine(oneDespatchedQuantity),
     ),
     totals: z
       .strictObject({
@@ -395,6 +397,22 @@ export const invoiceSchema = z
  * A package names its parent and an item its package by id: each id must be one of the packages listed
  * before it (a parent), or at all (an item's), so that no writer has to guess where something sits.
  */
+/**
+ * An INVOIC line has one despatched quantity (QTY 12): a line whose quantity is the despatched one has no
+ * shipped quantity beside it, which the writers would have to leave out of the INVOIC or write twice.
+ */
+function oneDespatchedQuantity(
+  line: { quantityQualifier?: string; shippedQuantity?: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (line.quantityQualifier === 'despatched' && line.shippedQuantity !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['shippedQuantity'],
+      message: 'the quantity of this line is already the despatched one (quantityQualifier "despatched")',
+    });
+}
+
 function packReferences(
   doc: { packs?: Array<{ id: string; parent?: string }>; orders: Array<{ items: Array<{ pack?: string }> }> },
   ctx: z.RefinementCtx,

@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { quotedText } from './quoted-text';
 import { type ConfigIssue, parseYaml } from './yaml';
 import { byteSize, duration } from './units';
 import { secret } from './secret';
 import { parsePasswordHash } from '../password-hash';
 
-const partyId = z.strictObject({ qualifier: z.string().min(1).max(4), id: z.string().min(1).max(35) });
+/** One of our ids; the examples are what the quotes hint shows for a value YAML read as a number. */
+const partyId = (qualifier: string, id: string) =>
+  z.strictObject({ qualifier: quotedText(qualifier).min(1).max(4), id: quotedText(id).min(1).max(35) });
 const port = z.number().int().min(1).max(65535);
 
 /**
@@ -78,8 +81,8 @@ export const gatewaySchema = z.strictObject({
   certs: z.string().min(1).default('certs'),
   identity: z
     .strictObject({
-      x12: z.array(partyId).default([]),
-      edifact: z.array(partyId).default([]),
+      x12: z.array(partyId('ZZ', '123456789')).default([]),
+      edifact: z.array(partyId('14', '5400000000001')).default([]),
       as2: z
         .strictObject({ id: z.string().min(1).max(128), key: z.string().min(1), certificate: z.string().min(1) })
         .optional(),

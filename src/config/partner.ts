@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { quotedText } from './quoted-text';
 import { redactUrl } from '../redact-url';
 import { inbound as inboundSpecs, listeners, outbound as outboundSpecs } from '../transports';
 import type { InboundSpec, NamedFile, OutboundKind, PartnerSection } from '../transports';
@@ -19,18 +20,6 @@ import { duration } from './units';
  * names), and this file composes them from the registry (src/transports/index.ts).
  */
 
-/**
- * Text that YAML would read as a number if left unquoted (`004010` becomes 4010): asks for quotes
- * instead of reporting "expected string".
- */
-const code = (example: string) =>
-  z.string({
-    error: (iss) =>
-      iss.input === undefined
-        ? undefined
-        : `write it as text in quotes, like '${example}' (unquoted, YAML reads a number and drops leading zeros)`,
-  });
-
 /** A transaction type such as 850 may be written unquoted: it has no leading zeros to lose. */
 const txType = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1).max(6));
 
@@ -40,16 +29,16 @@ const endpointName = z.string().min(1);
 
 const x12Party = z.strictObject({
   /** ISA05 / ISA07. */
-  qualifier: code('ZZ').length(2, 'an X12 qualifier has 2 characters (ISA05/ISA07), like ZZ or 01'),
+  qualifier: quotedText('ZZ').length(2, 'an X12 qualifier has 2 characters (ISA05/ISA07), like ZZ or 01'),
   /** ISA06 / ISA08, without the padding. */
-  id: text.max(15, 'an X12 interchange id has at most 15 characters (ISA06/ISA08)'),
+  id: quotedText('123456789').min(1).max(15, 'an X12 interchange id has at most 15 characters (ISA06/ISA08)'),
 });
 
 const edifactParty = z.strictObject({
   /** UNB 0007; absent: the id alone identifies the partner, whatever qualifier the UNB carries. */
-  qualifier: code('14').min(1).max(4).optional(),
+  qualifier: quotedText('14').min(1).max(4).optional(),
   /** UNB 0004 / 0010. */
-  id: code('5412345000013').min(1).max(35),
+  id: quotedText('5412345000013').min(1).max(35),
 });
 
 const identifiers = z.strictObject(
@@ -126,7 +115,7 @@ const route = z.strictObject({
   match: z
     .strictObject({
       standard: z.enum(['x12', 'edifact']).optional(),
-      version: code('004010').min(1).optional(),
+      version: quotedText('004010').min(1).optional(),
       type: txType.optional(),
       test: z.boolean().optional(),
     })
@@ -160,15 +149,15 @@ const endpoint = z.strictObject(sections(outboundSpecs)).superRefine(exactlyOne(
 const outbound = z.strictObject({
   x12: z
     .strictObject({
-      version: code('004010')
+      version: quotedText('004010')
         .regex(/^\d{6}[A-Z0-9]*$/, 'a GS08 version like 004010 or 005010X222A1')
         .optional(),
       isa: z
         .strictObject({
-          authorization: code('00')
+          authorization: quotedText('00')
             .regex(/^\d\d$/, 'an ISA01 qualifier like 00')
             .default('00'),
-          security: code('00')
+          security: quotedText('00')
             .regex(/^\d\d$/, 'an ISA03 qualifier like 00')
             .default('00'),
           test: z.boolean().default(false),

@@ -25,6 +25,7 @@ import {
 } from './interchange-steps';
 import { reconcileAcks } from './reconcile';
 import { trackedFields } from './route';
+import { outcomeSummary } from './outcome-summary';
 
 export interface StreamOptions {
   /** Payloads from this size are streamed (default STREAM_FROM in process.ts). */
@@ -632,7 +633,7 @@ async function finish(s: StreamState, w: Work, head: Buffer): Promise<string> {
   await ctx.store.recordOutcome(m, message.id, {
     status,
     partnerId: message.partnerId,
-    error: status === 'processed' ? null : `${total - progress.processed} of ${total} interchange(s) not processed`,
+    error: status === 'processed' ? null : outcomeSummary(total, progress.rejected, progress.partial),
   });
   w.batch.event(ctx, {
     stage: 'processed',

@@ -26,6 +26,7 @@ import {
   type RawRoutes,
   type Work,
 } from './interchange-steps';
+import { outcomeSummary } from './outcome-summary';
 
 /**
  * Payloads from this size are processed streamed, in batches (process-stream.ts, ADR 0010-c); smaller
@@ -211,7 +212,11 @@ async function recordProcessed(ctx: PipelineContext, m: Tx, read: Read, complete
       error:
         status === 'processed'
           ? null
-          : `${outcomes.filter((o) => o !== 'processed').length} of ${outcomes.length} interchange(s) not processed`,
+          : outcomeSummary(
+              outcomes.length,
+              outcomes.filter((o) => o === 'rejected').length,
+              outcomes.filter((o) => o === 'partial').length,
+            ),
     });
   }
   w.batch.event(ctx, {

@@ -1,4 +1,4 @@
-import { type EntityManager, In } from 'typeorm';
+import { Between, type EntityManager, In } from 'typeorm';
 import type { Driver } from './data-source';
 import {
   AckRecord,
@@ -254,6 +254,32 @@ export class MessageHistory {
     return new Map(rows.map((t) => [t.id, t]));
   }
 
+  /**
+   * The outbound messages of the TA1s and CONTRLs sent for interchanges of message `id` that were refused
+   * before they were recorded (a duplicate, a receiver that is not us): such an ack has no interchange
+   * row to point to, but its `queued` event names the refusal event as its parent. Both are written in
+   * the one job, so the search stays within the message's own events' times (the stage and time index).
+   */
+  private async refusalAckMessages(m: EntityManager, id: string): Promise<string[]> {
+    const own = await m.find(EventRecord, {
+      select: { id: true, stage: true, status: true, createdAt: true },
+      where: { messageId: id },
+    });
+    const refusals = own.filter((e) => e.stage === 'interchange' && e.status === 'error');
+    if (refusals.length === 0) return [];
+    const first = Math.min(...refusals.map((e) => e.createdAt.getTime()));
+    const last = Math.max(...own.map((e) => e.createdAt.getTime()));
+    const children = await m.find(EventRecord, {
+      select: { messageId: true },
+      where: {
+        stage: 'queued',
+        createdAt: Between(new Date(first), new Date(last + 1000)),
+        parentId: In(refusals.map((e) => e.id)),
+      },
+    });
+    return [...new Set(children.map((e) => e.messageId).filter((x): x is string => x !== null && x !== id))];
+  }
+
   /** A message's lineage, or undefined when there is no such message. */
   async lineage(id: string): Promise<Lineage | undefined> {
     return this.read(async (m) => {
@@ -267,8 +293,12 @@ export class MessageHistory {
       const txs = icIds.length
         ? await m.find(TransactionRecord, { where: { interchangeId: In(icIds) }, order: { byteOffset: 'ASC' } })
         : [];
+      const refusalAcks = await this.refusalAckMessages(m, id);
       const acks = await m.find(AckRecord, {
-        where: [{ messageId: id }, ...(icIds.length ? [{ acknowledgesInterchangeId: In(icIds) }] : [])],
+        where: [
+          { messageId: In([id, ...refusalAcks]) },
+          ...(icIds.length ? [{ acknowledgesInterchangeId: In(icIds) }] : []),
+        ],
         order: { createdAt: 'ASC' },
       });
       // The deliveries of this message, of the documents made from its transaction sets, and of the acks we sent for it.

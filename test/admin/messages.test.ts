@@ -291,4 +291,28 @@ for (const kind of DATABASES)
       const dead = await cli(['dead-letters', '--partner', 'acme', ...args], env);
       expect([dead.code, dead.stdout]).toEqual([0, 'no dead letters\n']);
     });
+
+    test('the lineage of a file refused as a duplicate shows the TA1 we sent back and its delivery', async () => {
+      s.drop('inbox/acme/po-1002-again.x12', x12Order({ sender: 'ACME', control: 1002, po: 'PO-1002' }));
+      let again: Summary | undefined;
+      await eventually(
+        'the copy refused',
+        async () => {
+          again = (await get<Page>('/api/messages?q=po-1002-again&direction=in')).messages[0];
+          return again?.status === 'rejected';
+        },
+        60_000,
+      );
+      const l = await get<LineageBody>(`/api/messages/${again!.id}`);
+      expect(l.interchanges).toEqual([]);
+      expect(l.acks.sent).toEqual([expect.objectContaining({ kind: 'TA1', status: 'R' })]);
+      await eventually(
+        'the TA1 delivered',
+        async () =>
+          (await get<LineageBody>(`/api/messages/${again!.id}`)).deliveries.some(
+            (d) => d.endpoint === 'acks' && d.status === 'delivered',
+          ),
+        30_000,
+      );
+    });
   });

@@ -1,6 +1,6 @@
 import type { Segment } from '../../src/edi/model';
 import { components } from '../../src/edi/model';
-import { invoice } from '../../src/canonical';
+import { checkDocument, invoice } from '../../src/canonical';
 import { edifactSet, expectClean, lossKeys, via, x12Set } from './support';
 
 /**
@@ -66,6 +66,15 @@ describe('invoice: the shipped quantity, X12 IT3 and EDIFACT QTY 12', () => {
   test('a line that states only the delivered quantity (QTY 46) is still reported changed to 47: IT3 is no delivered quantity', async () => {
     const keys = await lossKeys(invoice, 'edifact', invoic('QTY+46:9:PCE', 'PRI+AAA:5'));
     expect(keys).toContain('QTY 46:1');
+  });
+
+  test('canonical JSON whose despatched quantity also has a shipped quantity beside it is refused at that field', () => {
+    const line = { quantity: 5, quantityQualifier: 'despatched', shippedQuantity: 5 };
+    const r = checkDocument(invoice, { number: 'INV-1', lines: [line] });
+    expect(r.ok ? [] : r.issues).toEqual([
+      'lines[0].shippedQuantity: the quantity of this line is already the despatched one (quantityQualifier "despatched")',
+    ]);
+    expect(checkDocument(invoice, { number: 'INV-1', lines: [{ quantity: 5, shippedQuantity: 5 }] }).ok).toBe(true);
   });
 
   test('the status, difference and reason of an IT3 (IT303-IT305) have no field, and are reported', async () => {

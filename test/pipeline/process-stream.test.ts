@@ -133,7 +133,7 @@ for (const kind of DATABASES) {
       expect(await rows(h).findOneByOrFail(MessageRecord, { id })).toMatchObject({
         status: 'partial',
         partnerId: 'acme',
-        error: '1 of 3 interchange(s) not processed',
+        error: '1 of 3 interchange(s) with transaction sets rejected',
       });
       expect(await rows(h).findOneByOrFail(JobRecord, { key })).toMatchObject({ status: 'done' });
       const ics = await rows(h).find(InterchangeRecord, { where: { messageId: id }, order: { byteOffset: 'ASC' } });

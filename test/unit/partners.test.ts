@@ -127,6 +127,28 @@ describe('partner files: problems are located', () => {
     ]);
   });
 
+  test('a numeric X12 id (a DUNS number) and our own identity in gateway.yaml ask for quotes too', () => {
+    const dir = deployment({
+      'partners/p.yaml': "id: p\nidentifiers: { x12: [{ qualifier: '01', id: 123456789 }] }\n",
+    });
+    expect(lines(dir)).toEqual([
+      "partners/p.yaml:2:45: identifiers.x12.0.id: write it as text in quotes, like '123456789' (unquoted, YAML reads a number and drops leading zeros)",
+    ]);
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      'partners: partners\nidentity: { x12: [{ qualifier: 01, id: 123456789 }], edifact: [{ qualifier: 14, id: 5400000000001 }] }\n',
+    );
+    const hint = (example: string) =>
+      `write it as text in quotes, like '${example}' (unquoted, YAML reads a number and drops leading zeros)`;
+    const g = loadGateway(join(dir, 'gateway.yaml'), {});
+    expect(g.ok ? [] : g.issues.map((i) => formatIssue({ ...i, file: 'gateway.yaml' }))).toEqual([
+      `gateway.yaml:2:32: identity.x12.0.qualifier: ${hint('ZZ')}`,
+      `gateway.yaml:2:40: identity.x12.0.id: ${hint('123456789')}`,
+      `gateway.yaml:2:77: identity.edifact.0.qualifier: ${hint('14')}`,
+      `gateway.yaml:2:85: identity.edifact.0.id: ${hint('5400000000001')}`,
+    ]);
+  });
+
   test("an endpoint is exactly one kind, and AS2 needs the partner's AS2 id and certificate", () => {
     const dir = deployment({
       'partners/p.yaml': [
