@@ -139,6 +139,32 @@ function cpuSeconds(pid: number, mainThread = false): number | undefined {
   }
 }
 
+/**
+ * CPU seconds of each thread of a live process (the main thread as `main`, the others by name and
+ * thread id), so that a row can say which threads a change moved work off or on; {} when /proc
+ * cannot say.
+ */
+function cpuByThread(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // Node leaves its threads unnamed (all "node"): the thread id tells them apart.
+        const key = Number(tid) === pid ? 'main' : `${name}/${tid}`;
+        out[key] = (out[key] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    return {};
+  }
+  return out;
+}
+
 /** Flushes dirty pages (the last row's payloads) so that their writeback does not land in the timed part. */
 function settleDisk(): void {
   spawnSync('sync');
@@ -213,6 +239,8 @@ interface Measured {
   cpu: number | undefined;
   /** ...of which its main thread. */
   mainCpu: number | undefined;
+  /** ...by thread name (see cpuByThread). */
+  threadCpu: Record<string, number>;
 }
 
 /** Builds (untimed), warms up, then times the load against a receiver whose pid is `pid`. */
@@ -223,14 +251,18 @@ async function drive(spec: LoadSpec, pid: number, alive: () => boolean): Promise
     settleDisk();
     const cpu0 = cpuSeconds(pid);
     const main0 = cpuSeconds(pid, true);
+    const threads0 = cpuByThread(pid);
     load.go();
     const done = await load.next('done', alive);
     const cpu1 = cpuSeconds(pid);
     const main1 = cpuSeconds(pid, true);
+    const threads1 = cpuByThread(pid);
+    const threadCpu: Record<string, number> = {};
+    for (const [name, s] of Object.entries(threads1)) threadCpu[name] = s - (threads0[name] ?? 0);
     const hwm = vmHwmMb(pid);
     const spent = (a: number | undefined, b: number | undefined) =>
       a === undefined || b === undefined ? undefined : b - a;
-    return { ready, done, hwm, cpu: spent(cpu0, cpu1), mainCpu: spent(main0, main1) };
+    return { ready, done, hwm, cpu: spent(cpu0, cpu1), mainCpu: spent(main0, main1), threadCpu };
   } finally {
     load.stop();
   }
@@ -253,6 +285,12 @@ function detailOf(job: Job, spec: LoadSpec, m: Measured, rss: string): As2Detail
       ? {}
       : { cpuSeconds: Number(m.cpu.toFixed(2)), cpuMsPerMessage: Number(((m.cpu * 1000) / spec.count).toFixed(2)) }),
     ...(m.mainCpu === undefined ? {} : { mainCpuMsPerMessage: Number(((m.mainCpu * 1000) / spec.count).toFixed(2)) }),
+    threadCpuMsPerMessage: Object.fromEntries(
+      Object.entries(m.threadCpu)
+        .filter(([, s]) => s > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, s]) => [name, Number(((s * 1000) / spec.count).toFixed(2))]),
+    ),
     loadCpuSeconds: Number(m.done.cpuSeconds.toFixed(2)),
   };
 }

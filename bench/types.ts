@@ -133,6 +133,8 @@ export interface As2Detail {
   cpuMsPerMessage?: number;
   /** ...of which the receiver's main thread (its event loop), ms per timed message. */
   mainCpuMsPerMessage?: number;
+  /** ...by thread name (`main`, each crypto thread, V8's and libuv's helpers), ms per timed message. */
+  threadCpuMsPerMessage?: Record<string, number>;
   /** CPU seconds the load process used in the timed part. */
   loadCpuSeconds?: number;
   /** The bound row: `openssl speed rsa2048` sign/s and verify/s (one process, CPU time), and what they allow per core. */

@@ -692,9 +692,13 @@ export class Store {
     this.committing = true;
     try {
       while (this.waiting.length > 0) {
+        // A sync in flight cannot cover a commit made now: whatever arrives while it runs waits for
+        // the next one either way. Committing once it ends puts all of that in one transaction,
+        // which costs the event loop far less than a commit for each few receipts.
+        await this.walSync?.idle();
         const group = this.waiting.splice(0, GROUP_MAX);
         try {
-          // Committed, not yet synced: the next group commits while this one's sync runs (SQLite, ADR 0014).
+          // Committed, not yet synced: the callers resolve once the sync covers it (SQLite, ADR 0014).
           const done = await this.serial
             .run(() => this.ds.transaction((m) => this.runGroup(m, group)), false)
             .catch(rethrowLockConflict);

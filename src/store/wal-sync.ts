@@ -61,6 +61,11 @@ export class WalSync {
     this.written++;
   }
 
+  /** Resolves when the sync in flight, if any, has ended; starts none. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   /** Commits noted and not yet known to be on disk. */
   get pending(): number {
     return this.written - this.durable;
