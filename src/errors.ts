@@ -18,7 +18,8 @@ export type MdnDisposition =
   | 'processed/error: decompression-failed'
   | 'processed/error: unexpected-processing-error'
   | 'processed/warning: duplicate-document'
-  | 'failed/failure: unsupported MIC-algorithms';
+  | 'failed/failure: unsupported MIC-algorithms'
+  | 'failed/failure: unsupported format';
 
 export interface CatalogueEntry {
   kind: ErrorKind;
@@ -193,6 +194,11 @@ export const catalogue = {
     kind: 'disposition',
     message: 'none of the MIC algorithms the sender requires is supported',
     mdn: 'failed/failure: unsupported MIC-algorithms',
+  },
+  EDIGW_AS2_RECEIPT_FORMAT_UNSUPPORTED: {
+    kind: 'disposition',
+    message: 'the sender requires a signed receipt in a format other than pkcs7-signature',
+    mdn: 'failed/failure: unsupported format',
   },
   EDIGW_AS2_MDN_INVALID: { kind: 'dead', message: 'the MDN cannot be read' },
   EDIGW_AS2_MDN_SIGNATURE_INVALID: {

@@ -44,7 +44,7 @@ export type Disposition =
   | { kind: 'processed' }
   | { kind: 'error'; error: ProcessingError }
   | { kind: 'warning'; warning: 'duplicate-document' }
-  | { kind: 'failure'; failure: 'unsupported MIC-algorithms' };
+  | { kind: 'failure'; failure: 'unsupported MIC-algorithms' | 'unsupported format' };
 
 const UNEXPECTED: Disposition = { kind: 'error', error: 'unexpected-processing-error' };
 
@@ -121,6 +121,8 @@ export function parseDisposition(value: string): ParsedDisposition | undefined {
     known = { kind: 'warning', warning: 'duplicate-document' };
   else if (type === 'failed' && modifier === 'failure' && d === 'unsupported mic-algorithms')
     known = { kind: 'failure', failure: 'unsupported MIC-algorithms' };
+  else if (type === 'failed' && modifier === 'failure' && d === 'unsupported format')
+    known = { kind: 'failure', failure: 'unsupported format' };
   return {
     actionMode: m[1],
     sendingMode: m[2],

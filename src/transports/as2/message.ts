@@ -50,6 +50,7 @@ import {
   type DispositionNotificationOptions,
   type Mic,
   type MicAlgorithm,
+  unsupportedReceiptFormats,
 } from './mic';
 
 /** Node's IncomingHttpHeaders fits; names are matched case-insensitively. */
@@ -222,6 +223,13 @@ function fileNameOf(entity: MimeEntity): string | undefined {
 // eslint-disable-next-line complexity -- unwraps each layer AS2 allows, in the orders senders use, each with the disposition its failure is refused with
 export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: ReceivePolicy): ReceivedMessage {
   const as2 = readAs2Headers(headers);
+  const formats = unsupportedReceiptFormats(as2.dispositionNotificationOptions);
+  if (formats) {
+    fail(
+      'EDIGW_AS2_RECEIPT_FORMAT_UNSUPPORTED',
+      `receiving ${as2.messageId ?? 'a message'}: signed-receipt-protocol requires ${formats.join(', ')}`,
+    );
+  }
   const micChoice = chooseMicAlgorithm(as2.dispositionNotificationOptions);
   if ('unsupported' in micChoice) {
     fail(

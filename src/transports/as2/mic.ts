@@ -115,6 +115,22 @@ export function parseDispositionNotificationOptions(value: string | undefined): 
   return out;
 }
 
+/** Whether the sender asks for a receipt signed as pkcs7-signature, the one format we sign receipts in. */
+export function asksPkcs7Receipt(options: DispositionNotificationOptions): boolean {
+  return !!options.signedReceiptProtocol?.values.some((v) => v.toLowerCase() === 'pkcs7-signature');
+}
+
+/**
+ * The receipt formats a sender requires when pkcs7-signature is not among them (pgp-signature, say):
+ * a required parameter we cannot meet allows no disposition but failed (RFC 3798 §2.2), here
+ * failed/Failure: unsupported format (RFC 4130 §7.5.3). Optional, we answer with an unsigned receipt.
+ */
+export function unsupportedReceiptFormats(options: DispositionNotificationOptions): string[] | undefined {
+  const p = options.signedReceiptProtocol;
+  if (!p || p.importance !== 'required' || !p.values.length || asksPkcs7Receipt(options)) return undefined;
+  return p.values;
+}
+
 export type MicChoice = { algorithm: MicAlgorithm } | { unsupported: string[] };
 
 export function chooseMicAlgorithm(

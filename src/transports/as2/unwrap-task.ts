@@ -20,7 +20,7 @@ import {
   type ReceivePolicy,
 } from './message';
 import type { ReceivedMessage } from './message';
-import { chooseMicAlgorithm, type Mic } from './mic';
+import { asksPkcs7Receipt, chooseMicAlgorithm, type Mic } from './mic';
 
 /** Who answers: our AS2 name, the key that signs MDNs (none: every MDN unsigned), the Reporting-UA. */
 export interface MdnSigning {
@@ -47,12 +47,6 @@ export interface Unwrapped {
   mdnSha256?: string;
 }
 
-function wantsSignedMdn(as2: As2RequestHeaders): boolean {
-  return !!as2.dispositionNotificationOptions.signedReceiptProtocol?.values.some(
-    (v) => v.toLowerCase() === 'pkcs7-signature',
-  );
-}
-
 /** The digest an MDN is signed with: the MIC algorithm asked for when we can sign with it, else SHA-256. */
 function mdnDigest(as2: As2RequestHeaders, mic?: Mic): DigestAlgorithm {
   const choice = chooseMicAlgorithm(as2.dispositionNotificationOptions, 'sha256');
@@ -68,7 +62,10 @@ export function mdnInputFor(
   mic: Mic | undefined,
   signingTime: Date,
 ): MdnInput {
-  const sign = wantsSignedMdn(as2) && us.signer ? { ...us.signer, digest: mdnDigest(as2, mic) } : undefined;
+  const sign =
+    asksPkcs7Receipt(as2.dispositionNotificationOptions) && us.signer
+      ? { ...us.signer, digest: mdnDigest(as2, mic) }
+      : undefined;
   return {
     reportingUA: us.reportingUA,
     originalRecipient: as2.as2To,

@@ -160,6 +160,24 @@ describe('as2 message: our sender to our receiver', () => {
     });
   });
 
+  test('a required receipt format other than pkcs7-signature: failed/failure: unsupported format', () => {
+    const sent = send();
+    const required = (protocol: string) => ({ ...sent.headers, 'Disposition-Notification-Options': protocol });
+    expect(
+      failure(() => receiveMessage(required('signed-receipt-protocol=required, pgp-signature'), sent.body, policy())),
+    ).toEqual({
+      code: 'EDIGW_AS2_RECEIPT_FORMAT_UNSUPPORTED',
+      disposition: 'failed/failure: unsupported format',
+    });
+    // pkcs7-signature among those asked for, or the format optional: received.
+    for (const ok of [
+      'signed-receipt-protocol=required, pgp-signature, PKCS7-Signature',
+      'signed-receipt-protocol=optional, pgp-signature',
+    ]) {
+      expect(receiveMessage(required(ok), sent.body, policy()).payload.length).toBeGreaterThan(0);
+    }
+  });
+
   test('an unencrypted, unsigned entity written with bare LF: received, and its MIC over CRLF headers once encrypted', () => {
     const lf = Buffer.from(
       'Content-Type: application/edi-x12\nContent-Disposition: attachment; filename=lf.x12\n\nISA*~\n',

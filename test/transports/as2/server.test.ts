@@ -388,7 +388,7 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
     expect(store.refusals[0]).toMatchObject({ code: 'EDIGW_AS2_INTAKE_FAILED', status: 500 });
   });
 
-  test('refusals answered with the MDN disposition: tampered, wrong signer, unsigned where required, a bomb, an unsupported MIC', async () => {
+  test('refusals answered with the MDN disposition: tampered, wrong signer, unsigned where required, a bomb, an unsupported MIC or receipt format', async () => {
     await start({ maxBytes: 1024 * 1024 });
     const tampered = send({ encrypt: undefined });
     const i = tampered.body.indexOf('BEG*00');
@@ -429,7 +429,22 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
       'signed-receipt-protocol=required, pkcs7-signature; signed-receipt-micalg=required, whirlpool';
     const mdn = mdnOf(await postTo(server.url, unsupported.headers, unsupported.body));
     expect(mdn.disposition.known).toEqual({ kind: 'failure', failure: 'unsupported MIC-algorithms' });
+    // A receipt format we cannot sign in, required: failed, and unsigned (we cannot sign it that way).
+    const pgp = send();
+    pgp.headers['Disposition-Notification-Options'] =
+      'signed-receipt-protocol=required, pgp-signature; signed-receipt-micalg=required, sha-256';
+    const pgpMdn = mdnOf(await postTo(server.url, pgp.headers, pgp.body));
+    expect([pgpMdn.signed, pgpMdn.disposition.known]).toEqual([
+      false,
+      { kind: 'failure', failure: 'unsupported format' },
+    ]);
     expect(store.intakes).toHaveLength(0);
+    // Optional, the message is taken and answered with an unsigned receipt.
+    const optionalPgp = send();
+    optionalPgp.headers['Disposition-Notification-Options'] = 'signed-receipt-protocol=optional, pgp-signature';
+    const optionalMdn = mdnOf(await postTo(server.url, optionalPgp.headers, optionalPgp.body));
+    expect([optionalMdn.signed, optionalMdn.disposition.known]).toEqual([false, { kind: 'processed' }]);
+    expect(store.intakes).toHaveLength(1);
     // Without an MDN asked for, the HTTP status is the only answer.
     const { 'Disposition-Notification-To': _n, 'Disposition-Notification-Options': _o, ...noMdn } = tampered.headers;
     const a = await postTo(server.url, noMdn, tampered.body);
