@@ -388,7 +388,7 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
     expect(store.refusals[0]).toMatchObject({ code: 'EDIGW_AS2_INTAKE_FAILED', status: 500 });
   });
 
-  test('refusals answered with the MDN disposition: tampered, wrong signer, unsigned where required, a bomb, an unsupported MIC or receipt format', async () => {
+  test('refusals answered with the MDN disposition: tampered, wrong signer, unsigned where required, a bomb, unsupported MIC or receipt format', async () => {
     await start({ maxBytes: 1024 * 1024 });
     const tampered = send({ encrypt: undefined });
     const i = tampered.body.indexOf('BEG*00');
