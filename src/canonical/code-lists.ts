@@ -189,7 +189,16 @@ export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifa
   ['department', 'DP', '(AMV)'],
 ]);
 
-/** Dates. X12 DTM02 is CCYYMMDD and DTM03 HHMM; EDIFACT C507 2380 is written in format 102 or 203. */
+/**
+ * Dates. X12 DTM02 is CCYYMMDD and DTM03 HHMM; EDIFACT C507 2380 is written in format 102 or 203.
+ *
+ * UN/EDIFACT took the X12 delivery and shipment windows (374 070-085) into 2005 under the same numbers,
+ * but not all of them: D96A has 71, 72, 74, 75, 79, 84 and 85 with the X12 meaning (requested or
+ * promised, after or prior to and including), while its 70, 73, 76-78, 80, 82 and 83 mean other things
+ * or are not defined (76 is delivery scheduled for, not X12's week of). The scheduled windows (X12 070,
+ * 073, 080, 083) and X12 082 therefore have no counterpart and stay raw codes. EDIFACT 81 (shipment
+ * requested for, after and including) is not a row: 004010's 374 list has no 081.
+ */
 export const dateQualifiers = list('Date', { x12: 'DTM01 (374)', edifact: 'DTM C507 2005' }, [
   ['cancel-after', '001', '61'],
   ['requested-delivery', '002', '2'],
@@ -206,6 +215,13 @@ export const dateQualifiers = list('Date', { x12: 'DTM01 (374)', edifact: 'DTM C
   ['deliver-not-after', '063', '63'],
   ['deliver-not-before', '064', '64'],
   ['promised-delivery', '069', '69'],
+  ['requested-delivery-from', '071', '71'],
+  ['promised-delivery-from', '072', '72'],
+  ['requested-delivery-by', '074', '74'],
+  ['promised-delivery-by', '075', '75'],
+  ['promised-ship', '079', '79'],
+  ['requested-ship-by', '084', '84'],
+  ['promised-ship-by', '085', '85'],
   ['requested-pickup', '118', '200'],
 ]);
 
