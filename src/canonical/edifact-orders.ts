@@ -59,8 +59,10 @@ export { edifactPurpose };
 /** DTM 137 is the order's date, DTM 2 its requestedDelivery. */
 const OWN_DATES = ['137', '2'];
 
+// Groups are found by their first segment, not their number: D01B numbers the line group SG28 (its SG25
+// is an RCS group), so reading D96A's numbers there put every line into the header.
 function sections(tx: Transaction): Sections {
-  if (tx.tree) return sectionsFromTree(tx.tree, { party: 'SG2', line: 'SG25' });
+  if (tx.tree) return sectionsFromTree(tx.tree, { party: 'NAD', line: 'LIN' });
   return sectionsFromSegments(tx.segments, {
     party: 'NAD',
     partyMembers: nadMembers,
