@@ -23,6 +23,14 @@ export interface CodeRow<N extends string> {
   writeOnly?: Partial<Record<Standard, readonly string[]>>;
 }
 
+/**
+ * The first EDIFACT directory we write whose code lists hold the codes marked `{AMV}` in a row: a later
+ * code (D96A has no department number; D00A and D01B have AMV). The writers write it, and the envelope
+ * leaves it out of a message of an earlier directory (`inDirectory`, envelope.ts), where the loss check
+ * then reports it.
+ */
+export const LATER_DIRECTORY = 'D01B';
+
 export const isRawCode = (v: string): v is RawCode => /^(x12|edifact):\S+$/.test(v);
 
 export class QualifierList<N extends string> {
@@ -36,6 +44,8 @@ export class QualifierList<N extends string> {
     readonly rows: ReadonlyArray<CodeRow<N>>,
     /** Codes read but never written: a later directory's code that the one we write lacks. */
     readonly readOnly: Record<Standard, ReadonlySet<string>> = { x12: new Set(), edifact: new Set() },
+    /** EDIFACT codes of directories later than D96A: read, written, and left out of a D96A message. */
+    readonly later: ReadonlySet<string> = new Set(),
   ) {
     this.names = rows.map((r) => r.name);
     for (const r of rows)
@@ -79,7 +89,8 @@ export class QualifierList<N extends string> {
 
 /**
  * Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes, a code
- * in brackets, `(AH)`, is read but not written, and one in square brackets, `[SU]`, written but not read.
+ * in brackets, `(AH)`, is read but not written, one in square brackets, `[SU]`, written but not read,
+ * and an EDIFACT one in braces, `{AMV}`, a code of later directories (LATER_DIRECTORY) than D96A.
  */
 function list<const N extends string>(
   title: string,
@@ -87,7 +98,11 @@ function list<const N extends string>(
   rows: ReadonlyArray<readonly [N, string, string]>,
 ): QualifierList<N> {
   const codes = (s: string) => s.split(' ').filter((c) => c !== '');
-  const bare = (c: string) => c.replace(/^\((.*)\)$/, '$1').replace(/^\[(.*)\]$/, '$1');
+  const bare = (c: string) =>
+    c
+      .replace(/^\((.*)\)$/, '$1')
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/^\{(.*)\}$/, '$1');
   const writeOnly = (s: string) => codes(s).filter((c) => c.startsWith('['));
   const readOnly = (std: 1 | 2) =>
     new Set(
@@ -110,6 +125,13 @@ function list<const N extends string>(
       };
     }),
     { x12: readOnly(1), edifact: readOnly(2) },
+    new Set(
+      rows.flatMap((r) =>
+        codes(r[2])
+          .filter((c) => c.startsWith('{'))
+          .map(bare),
+      ),
+    ),
   );
 }
 
@@ -160,10 +182,11 @@ export const partyIdAgencies = list('Party id agency', { x12: 'N103 (66)', edifa
 /**
  * References. A row is a code of the same meaning in both lists (the checked names: X12 128 of 004010,
  * UN/EDIFACT 1153 of D96A). X12 DP (department number) is 1153 AMV (department number), a code of later
- * directories than the D96A we write: AMV is read (a D01B ORDERS sends it) and written to X12 as DP, and
- * a DP is not written to a D96A message (the loss check reports it). X12 MU (MILSPEC number) and WH
- * (master reference (link) number, not a warehouse) have no 1153 code of their meaning; X12 ZZZ is no
- * 128 code (ZZ is mutually defined): they stay raw codes, reported as losses towards EDIFACT.
+ * directories than D96A: AMV is read (a D01B ORDERS sends it) and written to X12 as DP, and a DP is
+ * written as AMV to a D01B message and not to a D96A one (the loss check reports it there). X12 MU
+ * (MILSPEC number) and WH (master reference (link) number, not a warehouse) have no 1153 code of their
+ * meaning; X12 ZZZ is no 128 code (ZZ is mutually defined): they stay raw codes, reported as losses
+ * towards EDIFACT.
  */
 export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifact: 'RFF C506 1153' }, [
   ['contract', 'CT', 'CT'],
@@ -186,7 +209,7 @@ export const referenceQualifiers = list('Reference', { x12: 'REF01 (128)', edifa
   ['price-quote', 'PR', 'PR'],
   ['prior-purchase-order', 'PW', 'PW'],
   ['mutually-defined', 'ZZ', 'ZZZ'],
-  ['department', 'DP', '(AMV)'],
+  ['department', 'DP', '{AMV}'],
 ]);
 
 /**
@@ -560,7 +583,13 @@ export const codeLists: ReadonlyArray<QualifierList<string>> = [
 /** A row's codes of one standard for the docs: a code read but not written is marked so. */
 function shown(l: QualifierList<string>, r: CodeRow<string>, std: Standard): string {
   const mark = (c: string) =>
-    l.readOnly[std].has(c) ? `${c} (read only)` : r.writeOnly?.[std]?.includes(c) ? `${c} (written only)` : c;
+    l.readOnly[std].has(c)
+      ? `${c} (read only)`
+      : r.writeOnly?.[std]?.includes(c)
+        ? `${c} (written only)`
+        : std === 'edifact' && l.later.has(c)
+          ? `${c} (${LATER_DIRECTORY} only)`
+          : c;
   return r[std].map(mark).join(', ') || '—';
 }
 

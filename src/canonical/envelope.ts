@@ -1,7 +1,16 @@
-import type { Element, Group, Interchange, PartyId, Segment, Transaction } from '../edi/model';
+import {
+  components,
+  type Element,
+  type Group,
+  type Interchange,
+  type PartyId,
+  type Segment,
+  type Transaction,
+} from '../edi/model';
 import { hm, ymd } from '../edi/ack/options';
 import { x12DateTime } from '../edi/x12/dates';
 import { edifactDateTime } from '../edi/edifact/scanner';
+import { LATER_DIRECTORY, referenceQualifiers } from './code-lists';
 
 /** One transaction set / message to enclose: its type, version and body (between ST and SE, UNH and UNT). */
 export interface Message {
@@ -42,22 +51,47 @@ function segment(id: string, elements: Element[]): Segment {
 }
 
 /**
- * An X12 interchange (ISA, one GS, an ST per message) ready for `write()`, which computes the SE, GE
- * and IEA counts and control numbers. Delimiters: * > ~ (and ^ repeats from 005010) and a newline after each segment.
- */
-/**
  * The writers' segments in the version they are sent in. 005010 took MSG out of the sets we write (850
  * and 855 N9 and line loops; profiles/x12/005010) and put MTX in its place, the text in MTX02. It also
  * made CAD01 (the transport mode) mandatory: a CAD without one, as 004010 allows, is not written there
  * (the loss check says so).
  */
-function inVersion(body: Segment[], version: string): Segment[] {
+export function inVersion(body: Segment[], version: string): Segment[] {
   if (version < '005010') return body;
   return body.flatMap((s) =>
     s.id === 'MSG' ? [{ ...s, id: 'MTX', elements: ['', ...s.elements] }] : s.id === 'CAD' && !s.elements[0] ? [] : [s],
   );
 }
 
+/** The directory's year: D96A is 1996, D01B 2001. */
+function directoryYear(directory: string): number {
+  const m = /^D(\d\d)[A-Z]$/.exec(directory);
+  if (!m) return 1996;
+  const y = Number(m[1]);
+  return y >= 90 ? 1900 + y : 2000 + y;
+}
+
+/**
+ * The writers' segments in the EDIFACT directory they are sent in. The writers write codes of later
+ * directories than D96A where the document has them (RFF 1153 AMV, a department number); a message of an
+ * earlier directory than LATER_DIRECTORY leaves such a segment out, rather than send a code its directory
+ * does not define, and the loss check, which translates the same way, reports what was left out.
+ */
+export function inDirectory(body: Segment[], directory: string): Segment[] {
+  if (directoryYear(directory) >= directoryYear(LATER_DIRECTORY)) return body;
+  const later = referenceQualifiers.later;
+  return body.filter((s) => s.id !== 'RFF' || !later.has(components(s.elements[0])[0] ?? ''));
+}
+
+/** The body in the version (X12 GS08) or directory (EDIFACT) it is sent in: see inVersion and inDirectory. */
+export function inTarget(standard: 'x12' | 'edifact', body: Segment[], version: string): Segment[] {
+  return standard === 'x12' ? inVersion(body, version) : inDirectory(body, version);
+}
+
+/**
+ * An X12 interchange (ISA, one GS, an ST per message) ready for `write()`, which computes the SE, GE
+ * and IEA counts and control numbers. Delimiters: * > ~ (and ^ repeats from 005010) and a newline after each segment.
+ */
 export function x12Interchange(messages: Message[], o: EnvelopeOptions): Interchange {
   const ctrl = String(o.controlNumber).padStart(9, '0');
   if (ctrl.length > 9)
@@ -152,7 +186,7 @@ export function edifactInterchange(messages: Message[], o: EnvelopeOptions): Int
       const ref = String(i + 1);
       const m1 = /^([A-Z])(\w+)$/.exec(m.version);
       const s009 = m1 ? [m.type, m1[1], m1[2], 'UN'] : [m.type, 'D', m.version, 'UN'];
-      return transaction(m.type, m.version, ref, [segment('UNH', [ref, s009]), ...m.body]);
+      return transaction(m.type, m.version, ref, [segment('UNH', [ref, s009]), ...inDirectory(m.body, m.version)]);
     }),
     errors: [],
   };

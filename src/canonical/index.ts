@@ -27,7 +27,7 @@ export { fromX12_856, toX12_856 } from './x12-856';
 export { fromDesadv, toDesadv } from './edifact-desadv';
 export { fromX12_855, toX12_855 } from './x12-855';
 export { fromOrdrsp, toOrdrsp } from './edifact-ordrsp';
-export { edifactInterchange, x12Interchange, type EnvelopeOptions, type Message } from './envelope';
+export { edifactInterchange, inTarget, x12Interchange, type EnvelopeOptions, type Message } from './envelope';
 export { invoiceSchema, issuePath, orderResponseSchema, purchaseOrderSchema, shipNoticeSchema } from './schemas';
 export { documents, documentFor, documentNamed, invoice, orderResponse, purchaseOrder, shipNotice } from './documents';
 

@@ -6,6 +6,7 @@ import { checkWith } from './schemas';
 import type { DocumentKind } from './kind';
 import { changedCodes } from './changed-codes';
 import { readBack } from './read-back';
+import { inTarget } from './envelope';
 import { synonymous } from './synonyms';
 import { currentUnit } from './units';
 
@@ -135,15 +136,24 @@ export interface Translate {
   inverse?: (output: unknown, profiles?: ProfileSet) => Segment[];
 }
 
-/** The standard translation: the kind's reader, then the target's writer (what `translate` and routes without a map do). */
-export function standardTranslation(kind: DocumentKind, source: Standard, target: Standard): Translate {
+/**
+ * The standard translation: the kind's reader, then the target's writer (what `translate` and routes
+ * without a map do), in the X12 version or EDIFACT directory the output is sent in (the kind's own by
+ * default): what the envelope leaves out for that version (envelope.ts, inTarget) is not in the output.
+ */
+export function standardTranslation(
+  kind: DocumentKind,
+  source: Standard,
+  target: Standard,
+  version: string = kind[target].version,
+): Translate {
   const translate: Translate = (tx) => {
     const document = kind[source].read(tx);
-    return { document, output: kind[target].write(document) };
+    return { document, output: inTarget(target, kind[target].write(document), version) };
   };
   translate.restore = (document) => kind[source].write(document);
   translate.inverse = (output, profiles) => {
-    const doc = kind[target].read(readBack(kind, target, output as Segment[], profiles));
+    const doc = kind[target].read(readBack(kind, target, output as Segment[], profiles, version));
     const checked = checkWith(kind.schema, doc);
     return kind[source].write(checked.ok ? checked.value : doc);
   };

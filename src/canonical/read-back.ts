@@ -15,10 +15,17 @@ const env: EnvelopeOptions = {
 /**
  * A body the writer made, as a whole interchange of its standard written and parsed back: the
  * transaction set a partner would receive, tree and all, for reading it the way the gateway reads input.
+ * `version`: the X12 version or EDIFACT directory it is sent in (the kind's own by default).
  */
-export function readBack(kind: DocumentKind, standard: Standard, body: Segment[], profiles?: ProfileSet): Transaction {
+export function readBack(
+  kind: DocumentKind,
+  standard: Standard,
+  body: Segment[],
+  profiles?: ProfileSet,
+  version: string = kind[standard].version,
+): Transaction {
   const k = kind[standard];
-  const message = { type: k.type, version: k.version, body };
+  const message = { type: k.type, version, body };
   const ic =
     standard === 'x12'
       ? x12Interchange([message], { ...env, functionalId: kind.x12.functionalId })

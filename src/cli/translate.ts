@@ -136,6 +136,18 @@ function canonicalOf(
 }
 
 /**
+ * The version the output is written in; one the writers do not know is refused when the output is
+ * written (writeKind), so the check translates as the kind's own version then.
+ */
+function versionFor(kind: DocumentKind, to: Standard, partner: LoadedPartner | undefined): string {
+  try {
+    return outboundVersion(kind, to, partner);
+  } catch {
+    return kind[to].version;
+  }
+}
+
+/**
  * Says what of the transaction set the translation drops: one located line per segment or element on
  * stderr (see src/canonical/losses.ts). True when anything was dropped, which makes the exit 1.
  */
@@ -144,7 +156,7 @@ async function reportLosses(
   ic: Interchange,
   tx: Transaction,
   to: TranslateTarget,
-  at: { file: string; profiles: ProfileSet; verdicts: Map<string, VerdictCache> },
+  at: { file: string; profiles: ProfileSet; verdicts: Map<string, VerdictCache>; partner?: LoadedPartner },
   io: Io,
 ): Promise<boolean> {
   // One cache per translation: the sets of a file that share a shape are probed once.
@@ -161,7 +173,7 @@ async function reportLosses(
             inverse: (d: unknown) => kind[ic.standard].write(d),
           },
         )
-      : standardTranslation(kind, ic.standard, to);
+      : standardTranslation(kind, ic.standard, to, versionFor(kind, to, at.partner));
   const target = to === 'json' ? `canonical JSON ${kind.name}` : `${to === 'x12' ? 'X12' : 'EDIFACT'} ${kind[to].type}`;
   const losses = await translationLosses(
     {
@@ -253,7 +265,10 @@ export async function translateCommand(file: string, o: TranslateOptions, io: Io
         const doc = canonicalOf(kind, ic.standard, tx, o.to, where, io);
         if (doc.refused) code = 1;
         if (doc.value === undefined) continue;
-        if (!doc.refused && (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set, verdicts }, io)))
+        if (
+          !doc.refused &&
+          (await reportLosses(kind, ic, tx, o.to, { file, profiles: profiles.set, verdicts, partner }, io))
+        )
           code = 1;
         if (o.to === 'json') json.push({ document: kind.name, ...(doc.value as object) });
         else {

@@ -10,6 +10,7 @@ import {
   documentFor,
   documentNamed,
   edifactInterchange,
+  inTarget,
   x12Interchange,
   type DocumentKind,
 } from '../canonical';
@@ -188,10 +189,11 @@ export async function produce(
   }
   const env = { sender, receiver, controlNumber: await control(target), now: ctx.clock(), test: ic.test };
   const transliterated: string[] = [];
+  const version = outboundVersion(kind, target, to);
   const out =
     target === 'x12'
       ? applyOutboundSettings(
-          x12Interchange([{ type: kind.x12.type, version: outboundVersion(kind, 'x12', to), body }], {
+          x12Interchange([{ type: kind.x12.type, version, body }], {
             ...env,
             functionalId: kind.x12.functionalId,
           }),
@@ -199,19 +201,19 @@ export async function produce(
           transliterated,
         )
       : applyOutboundSettings(
-          edifactInterchange([{ type: kind.edifact.type, version: outboundVersion(kind, 'edifact', to), body }], env),
+          edifactInterchange([{ type: kind.edifact.type, version, body }], env),
           to,
           transliterated,
         );
   const doc = interchangeDocument(out, ctx.profiles);
   const losses = await routeLosses(
     ctx,
-    { ic, tx, kind, target, canonical: wantsCanonical, map: route.map, from: partner.id },
+    { ic, tx, kind, target, version, canonical: wantsCanonical, map: route.map, from: partner.id },
     async (t) => {
       const input = inputOf(t);
       const again = checkDocument(kind, await mapped(input));
       if (!again.ok) throw new Error(again.issues[0]);
-      return { document: input, output: kind[target].write(again.value as never) };
+      return { document: input, output: inTarget(target, kind[target].write(again.value as never), version) };
     },
   );
   return {
@@ -229,6 +231,8 @@ interface TranslationAt {
   tx: Transaction;
   kind: DocumentKind;
   target: 'x12' | 'edifact';
+  /** The X12 version or EDIFACT directory the output is sent in. */
+  version: string;
   canonical: boolean;
   map?: string;
   from: string;
@@ -243,7 +247,7 @@ async function routeLosses(ctx: PipelineView, at: TranslationAt, translate: Tran
   const verdicts = verdictsOf(ctx, at);
   // Without a map, what the receiver would send back is the standard way back: a code that arrives as
   // another one is found and reported (changed-codes.ts). A map may change codes on purpose.
-  if (!at.map) translate.inverse = standardTranslation(kind, ic.standard, target).inverse;
+  if (!at.map) translate.inverse = standardTranslation(kind, ic.standard, target, at.version).inverse;
   if (at.canonical) {
     // The document the map read, written back in the source standard: a default code comes back as sent.
     const source = canonicalKind(ic, tx);
@@ -268,9 +272,9 @@ async function routeLosses(ctx: PipelineView, at: TranslationAt, translate: Tran
 
 /**
  * The verdicts of earlier checks of the same translation: the source type, the map as it is now (its
- * text, so an edited map starts afresh) with the partner it is given as its source, and the target kind.
- * A map that looks up cross-reference tables translates by data that changes under it, so its verdicts
- * are not kept.
+ * text, so an edited map starts afresh) with the partner it is given as its source, the target kind and
+ * the version it is written in. A map that looks up cross-reference tables translates by data that
+ * changes under it, so its verdicts are not kept.
  */
 function verdictsOf(ctx: PipelineView, at: TranslationAt): VerdictCache | undefined {
   if (!ctx.lossVerdicts) return undefined;
@@ -287,6 +291,7 @@ function verdictsOf(ctx: PipelineView, at: TranslationAt): VerdictCache | undefi
       at.canonical ? 'canonical' : 'tree',
       at.map ? `${at.map} ${map} ${at.from}` : '',
       at.target,
+      at.version,
       at.kind.name,
     ].join(' '),
   );

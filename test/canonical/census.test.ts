@@ -65,7 +65,7 @@ describeWithCorpus('census of the corpus round trips', () => {
       x12: {
         'REF department': {
           n: 3,
-          why: 'X12 REF DP (department number) is 1153 AMV, a code of later directories than the D96A written: read, not written (translate reports each)',
+          why: 'X12 REF DP (department number) is 1153 AMV, a code of later directories than the D96A written: written to D01B only (translate reports each)',
         },
         'N1 supplier': {
           n: 1,

@@ -7,6 +7,7 @@ import {
   partyRoles,
   referenceQualifiers,
 } from '../../src/canonical/code-lists';
+import { inDirectory } from '../../src/canonical/envelope';
 
 describe('canonical code lists', () => {
   test('docs/canonical.md shows the lists as they are in the code', () => {
@@ -55,11 +56,19 @@ describe('canonical code lists', () => {
     expect(partyRoles.keep('edifact', 'edifact:CO', 'CO')).toBeUndefined();
   });
 
-  test('X12 DP (department number) is 1153 AMV of later directories: AMV reads as DP, and DP is not written to D96A', () => {
+  test('X12 DP (department number) is 1153 AMV of later directories: written AMV, which a D96A message leaves out', () => {
     expect(referenceQualifiers.read('x12', 'DP')).toBe('department');
     expect(referenceQualifiers.read('edifact', 'AMV')).toBe('department');
     expect(referenceQualifiers.write('x12', 'department')).toBe('DP');
-    expect(referenceQualifiers.write('edifact', 'department')).toBeUndefined();
+    expect(referenceQualifiers.write('edifact', 'department')).toBe('AMV');
+    expect([...referenceQualifiers.later]).toEqual(['AMV']);
+    const body = [
+      { id: 'RFF', elements: [['AMV', '038']], offset: 0 },
+      { id: 'RFF', elements: [['CT', 'K-1']], offset: 0 },
+    ];
+    expect(inDirectory(body, 'D96A').map((s) => s.elements)).toEqual([[['CT', 'K-1']]]);
+    expect(inDirectory(body, 'D97B')).toHaveLength(1);
+    expect(inDirectory(body, 'D01B')).toEqual(body);
   });
 
   test('an unmapped code is carried as sent for its own standard, never guessed for the other', () => {

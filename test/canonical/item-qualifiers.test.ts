@@ -127,11 +127,16 @@ describe('code lists: every code that a round trip turns into another', () => {
       for (const std of ['x12', 'edifact'] as const)
         for (const r of l.rows)
           for (const c of r[std]) {
+            // As written to the D96A messages we send by default: a later directory's code is left out there.
+            const write = (s: Standard, n: ReturnType<typeof l.read>) => {
+              const code = l.write(s, n);
+              return s === 'edifact' && code !== undefined && l.later.has(code) ? undefined : code;
+            };
             const name = l.read(std, c);
-            const there = l.write(other(std), name);
-            const back = there === undefined ? l.write(std, name) : l.write(std, l.read(other(std), there));
+            const there = write(other(std), name);
+            const back = there === undefined ? write(std, name) : write(std, l.read(other(std), there));
             if (back !== undefined && back !== c) found.push(`${l.title}: ${std} ${c} → ${back}`);
-            else if (back === undefined && l.write(std, name) !== c)
+            else if (back === undefined && write(std, name) !== c)
               found.push(`${l.title}: ${std} ${c} → (not written)`);
           }
     expect(found.sort()).toEqual(
@@ -149,7 +154,7 @@ describe('code lists: every code that a round trip turns into another', () => {
         'Order type: edifact 105 → 220',
         // A later directory's code (URL), read but not written to D96A: reported dropped.
         'Communication channel: edifact AH → (not written)',
-        // The same for a department number (1153 AMV, X12 REF DP), which D96A lacks.
+        // The same for a department number (1153 AMV, X12 REF DP), which D96A lacks (D01B has it).
         'Reference: edifact AMV → (not written)',
       ].sort(),
     );

@@ -127,7 +127,7 @@ run('canonical purchase order: reading the corpus', () => {
     expect(po.totals).toEqual({ lineCount: 6, amounts: [{ qualifier: 'line-items-total', amount: 13045.94 }] });
     // ITD*14*3*2**45**46: 2 % off within 45 days, net 46 days
     expect(po.terms).toEqual({ type: 'previously-agreed', discountPercent: 2, discountDays: 45, netDays: 46 });
-    // REF*DP (department) is 1153 AMV, which D96A lacks: read as the department, written to X12 only; REF*PS is RFF PS in both
+    // REF*DP (department) is 1153 AMV, which D96A lacks: read as the department, written to X12 and D01B only; REF*PS is RFF PS in both
     expect(po.references).toEqual([
       { qualifier: 'department', value: '038' },
       { qualifier: 'purchase-order-suffix', value: 'R' },

@@ -239,10 +239,13 @@ const crossed = (list: QualifierList<string>, name: string): string => {
 
 /** Every role the code lists map and both standards give back as itself. */
 export const allRoles = partyRoles.names.filter((r) => crossed(partyRoles, r) === r);
-/** Every reference both standards write (department, DP, is read from EDIFACT AMV but not written to D96A). */
-export const allReferences = referenceQualifiers.names.filter(
-  (q) => referenceQualifiers.write('edifact', q) !== undefined,
-);
+/** Whether a D96A message carries a reference of this name (department is 1153 AMV, of later directories). */
+const inD96A = (q: string) => {
+  const code = referenceQualifiers.write('edifact', q as never);
+  return code !== undefined && !referenceQualifiers.later.has(code);
+};
+/** Every reference both standards write (department, DP, is AMV in D01B but has no D96A code). */
+export const allReferences = referenceQualifiers.names.filter(inD96A);
 
 /** Dates of the mapped qualifiers but those a document reads into fields of its own. */
 export function dates(except: string[] = []) {
@@ -304,9 +307,7 @@ function x12Only(key: string, v: unknown): unknown {
 }
 
 /** Reference names the D96A messages have no code for (department: 1153 AMV came later), as a raw code. */
-const unwrittenReferences = new Set<string>(
-  referenceQualifiers.names.filter((q) => referenceQualifiers.write('edifact', q) === undefined),
-);
+const unwrittenReferences = new Set<string>(referenceQualifiers.names.filter((q) => !inD96A(q)));
 
 /**
  * The document without what carries a code no list maps (`x12:DP`): what the other standard can be

@@ -129,6 +129,18 @@ const PARTNERS = {
     "  - { match: { type: '850', test: true }, format: edifact, partner: globex, to: orders, strict: true }",
     "  - { match: { type: '850' }, format: edifact, partner: globex, to: orders }",
   ].join('\n'),
+  // Dept's orders go on to Zenith, which reads D01B: a department number (REF DP) is RFF+AMV there.
+  'partners/dept.yaml': [
+    'id: dept',
+    'identifiers: { x12: [{ qualifier: ZZ, id: DEPT }] }',
+    "routes: [{ match: { type: '850' }, format: edifact, partner: zenith, to: orders, strict: true }]",
+  ].join('\n'),
+  'partners/zenith.yaml': [
+    'id: zenith',
+    "identifiers: { edifact: [{ qualifier: '14', id: '4000001000077' }] }",
+    'outbound: { edifact: { directory: D01B } }',
+    'endpoints: { orders: { file: { dir: out/zenith } } }',
+  ].join('\n'),
   'partners/noisy.yaml': 'id: noisy\nidentifiers: { x12: [{ qualifier: ZZ, id: NOISY }] }\n',
   'partners/umbrella.yaml': [
     'id: umbrella',
@@ -525,6 +537,17 @@ for (const [kind, opts] of [
       ]);
       expect(report[0].losses).toContain('segment 3 (REF DP): dropped');
       expect(whole).toMatchObject({ deliveryStatus: 'pending' });
+    });
+
+    it('a route to a D01B partner carries the department number as RFF+AMV: nothing dropped, even strict', async (h) => {
+      const id = await processed(h, x12Interchange({ sender: 'DEPT', control: 831, bodies: [withDepartment] }));
+      const [carried] = await transactionsOf(h, (await interchangesOf(h, id))[0].id);
+      expect(carried).toMatchObject({ deliveryStatus: 'pending', route: 'zenith/orders' });
+      expect((await h.store.events(id)).filter((e) => e.code === 'EDIGW_TRANSLATION_LOSS')).toEqual([]);
+      const [delivery] = await deliveriesOf(h, carried.id);
+      const sent = (await payloadOf(h, delivery.messageId)).toString('latin1');
+      expect(sent).toContain("UNH+1+ORDERS:D:01B:UN'");
+      expect(sent).toContain("RFF+AMV:042'");
     });
 
     it('a route reports a code that arrives as another code (an order type EDIFACT has no code for), located, as a loss', async (h) => {
