@@ -89,7 +89,7 @@ export class QualifierList<N extends string> {
 
 /**
  * Rows as [name, X12 codes, EDIFACT codes]; a code string with spaces lists several codes, a code
- * in brackets, `(AH)`, is read but not written, one in square brackets, `[SU]`, written but not read,
+ * in brackets, `(X)`, is read but not written, one in square brackets, `[SU]`, written but not read,
  * and an EDIFACT one in braces, `{AMV}`, a code of later directories (LATER_DIRECTORY) than D96A.
  */
 function list<const N extends string>(
@@ -278,7 +278,7 @@ export const channels = list('Communication channel', { x12: 'PER03 (365)', edif
   ['phone', 'TE', 'TE'],
   ['email', 'EM', 'EM'],
   ['fax', 'FX', 'FX'],
-  ['url', 'UR', '(AH)'],
+  ['url', 'UR', '{AH}'],
   ['telex', 'TX', 'TL'],
   ['extension', 'EX', 'EX'],
 ]);

@@ -10,7 +10,7 @@ import {
 import { hm, ymd } from '../edi/ack/options';
 import { x12DateTime } from '../edi/x12/dates';
 import { edifactDateTime } from '../edi/edifact/scanner';
-import { LATER_DIRECTORY, referenceQualifiers } from './code-lists';
+import { channels, LATER_DIRECTORY, referenceQualifiers } from './code-lists';
 
 /** One transaction set / message to enclose: its type, version and body (between ST and SE, UNH and UNT). */
 export interface Message {
@@ -71,16 +71,41 @@ function directoryYear(directory: string): number {
   return y >= 90 ? 1900 + y : 2000 + y;
 }
 
+/** Whether a CTA without a name follows a CTA of the same function and its COMs: read as that contact's. */
+function continuesContact(out: Segment[], cta: Segment): boolean {
+  let k = out.length - 1;
+  while (k >= 0 && out[k].id === 'COM') k--;
+  return k >= 0 && out[k].id === 'CTA' && components(out[k].elements[0])[0] === components(cta.elements[0])[0];
+}
+
 /**
  * The writers' segments in the EDIFACT directory they are sent in. The writers write codes of later
- * directories than D96A where the document has them (RFF 1153 AMV, a department number); a message of an
- * earlier directory than LATER_DIRECTORY leaves such a segment out, rather than send a code its directory
- * does not define, and the loss check, which translates the same way, reports what was left out.
+ * directories than D96A where the document has them (RFF 1153 AMV, a department number; COM 3155 AH, a
+ * URL); a message of an earlier directory than LATER_DIRECTORY leaves such a segment out, rather than
+ * send a code its directory does not define, and the loss check, which translates the same way, reports
+ * what was left out. A CTA that only continued a contact for the COMs left out (ctaSegments writes five
+ * to a CTA) goes with them.
  */
 export function inDirectory(body: Segment[], directory: string): Segment[] {
   if (directoryYear(directory) >= directoryYear(LATER_DIRECTORY)) return body;
-  const later = referenceQualifiers.later;
-  return body.filter((s) => s.id !== 'RFF' || !later.has(components(s.elements[0])[0] ?? ''));
+  const later = (s: Segment) =>
+    (s.id === 'RFF' && referenceQualifiers.later.has(components(s.elements[0])[0] ?? '')) ||
+    (s.id === 'COM' && channels.later.has(components(s.elements[0])[1] ?? ''));
+  const out: Segment[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i];
+    if (later(s)) continue;
+    if (s.id === 'CTA' && !components(s.elements[1])[1]) {
+      let j = i + 1;
+      while (body[j]?.id === 'COM') j++;
+      if (j > i + 1 && body.slice(i + 1, j).every(later) && continuesContact(out, s)) {
+        i = j - 1;
+        continue;
+      }
+    }
+    out.push(s);
+  }
+  return out;
 }
 
 /** The body in the version (X12 GS08) or directory (EDIFACT) it is sent in: see inVersion and inDirectory. */

@@ -83,6 +83,68 @@ describe('X12 REF DP ⇄ EDIFACT RFF AMV (department number, a D01B code)', () =
   });
 });
 
+describe('X12 PER UR ⇄ EDIFACT COM AH (a URL, a D01B code)', () => {
+  const withUrl = () =>
+    x12Set('PO', '850', [
+      'BEG*00*SA*PO-7**20240301',
+      'N1*BY*Buyer',
+      'PER*IC*Ann*TE*5550100*UR*https://example.com',
+      'PO1*1*6*EA***IN*SKU-1',
+      'CTT*1',
+    ]);
+
+  test('to D01B the URL is carried; to D96A its PER elements are located losses', async () => {
+    expect(await lossLines(purchaseOrder, 'x12', withUrl(), 'D01B')).toEqual([]);
+    const lost = await lossLines(purchaseOrder, 'x12', withUrl(), 'D96A');
+    expect(lost.map((l) => l.replace(/: .*/, ''))).toEqual([
+      'in, interchange 42, transaction 0001, segment 4 (PER IC), element 5',
+      'in, interchange 42, transaction 0001, segment 4 (PER IC), element 6',
+    ]);
+  });
+
+  test('a sixth channel that is a URL: D01B writes it under a second CTA; D96A writes neither, not an empty CTA', () => {
+    const channels = ['phone', 'fax', 'email', 'telex', 'extension', 'url'] as const;
+    const po: PurchaseOrder = {
+      number: 'PO-7',
+      date: '2024-03-01',
+      purpose: 'original',
+      type: 'order',
+      parties: [
+        {
+          role: 'buyer',
+          name: 'Buyer',
+          contacts: [
+            {
+              function: 'information',
+              name: 'Ann',
+              communications: channels.map((channel, i) => ({ channel, value: `V${i}` })),
+            },
+          ],
+        },
+      ],
+      references: [],
+      dates: [],
+      lines: [{ quantity: 6, unit: 'EA', buyerItem: 'SKU-1' }],
+      totals: { lineCount: 1 },
+      notes: [],
+    };
+    const as = (directory: string) => {
+      const body = purchaseOrder.edifact.write(po);
+      const bytes = write(edifactInterchange([{ type: 'ORDERS', version: directory, body }], env));
+      expect(checkGenerated(bytes, profiles).errors).toEqual([]);
+      const tx = parse(bytes)[0].groups[0].transactions[0];
+      return { tx, doc: purchaseOrder.edifact.read(tx) };
+    };
+    const d01b = as('D01B');
+    expect(d01b.tx.segments.filter((x) => x.id === 'CTA')).toHaveLength(2);
+    expect(d01b.doc.parties).toEqual(po.parties);
+    const d96a = as('D96A');
+    expect(d96a.tx.segments.filter((x) => x.id === 'CTA')).toHaveLength(1);
+    expect(d96a.tx.segments.filter((x) => x.id === 'COM')).toHaveLength(5);
+    expect(d96a.doc.parties[0].contacts?.[0].communications?.map((x) => x.channel)).toEqual(channels.slice(0, 5));
+  });
+});
+
 describe('the loss check translates in the X12 version written', () => {
   test('an 810 carrier without a transport mode is a loss in 005010 (CAD01 mandatory there), not in 004010', async () => {
     const tx = x12Set('IN', '810', ['BIG*20240102*INV1', 'IT1*1*1*EA*10', 'TDS*1000', 'CAD*****FREEFORM', 'CTT*1']);

@@ -173,10 +173,11 @@ describe('code list rows checked against the standards', () => {
     expect(referenceQualifiers.write('edifact', 'x12:IP')).toBeUndefined();
   });
 
-  test('a URL (X12 UR) has no D96A code: EDIFACT AH (later directories) is read as a URL, never written to a D96A COM', () => {
+  test('a URL (X12 UR) has no D96A code: EDIFACT AH (later directories) is read as a URL, never sent in a D96A COM', () => {
     expect(channels.read('edifact', 'AH')).toBe('url');
     expect(channels.write('x12', 'url')).toBe('UR');
-    expect(channels.write('edifact', 'url')).toBeUndefined();
+    expect(channels.write('edifact', 'url')).toBe('AH');
+    expect([...channels.later]).toEqual(['AH']);
     const po: PurchaseOrder = {
       ...base,
       parties: [

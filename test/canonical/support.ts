@@ -187,7 +187,13 @@ export const contacts = fc.uniqueArray(
       communications: optional(
         fc.array(
           fc.record({
-            channel: fc.constantFrom(...channels.names.filter((n) => channels.write('edifact', n) !== undefined)),
+            // Channels a D96A COM has a code for (a URL, AH, is a later directory's).
+            channel: fc.constantFrom(
+              ...channels.names.filter((n) => {
+                const code = channels.write('edifact', n);
+                return code !== undefined && !channels.later.has(code);
+              }),
+            ),
             value: code(1, 80),
           }),
           {
