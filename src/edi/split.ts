@@ -1,3 +1,4 @@
+import { intern } from './intern';
 import type { Element, Segment, Value } from './model';
 
 // A direct-mapped cache of segment tags and short values: one string per tag (and its hash, computed
@@ -25,6 +26,28 @@ function shortOf(t: string, start: number, end: number): string {
   const id = t.slice(start, end);
   tagKeys[slot] = key;
   tagValues[slot] = id;
+  return id;
+}
+
+// Tags have a cache of their own, of interned strings (see intern.ts): a value never evicts a tag.
+const TAG_ONLY_SLOTS = 256;
+const tagOnlyKeys = new Int32Array(TAG_ONLY_SLOTS).fill(-1);
+const tagOnlyValues: string[] = new Array<string>(TAG_ONLY_SLOTS).fill('');
+
+/** The interned tag t[start, end); a tag that is not two or three 8-bit characters is sliced as it is. */
+function tagOf(t: string, start: number, end: number): string {
+  const n = end - start;
+  if (n !== 2 && n !== 3) return t.slice(start, end);
+  const c0 = t.charCodeAt(start);
+  const c1 = t.charCodeAt(start + 1);
+  const c2 = n === 3 ? t.charCodeAt(start + 2) : 0;
+  if ((c0 | c1 | c2) > 0xff) return t.slice(start, end);
+  const key = (n << 24) | (c0 << 16) | (c1 << 8) | c2;
+  const slot = (c0 * 961 + c1 * 31 + c2) & (TAG_ONLY_SLOTS - 1);
+  if (tagOnlyKeys[slot] === key) return tagOnlyValues[slot];
+  const id = intern(t.slice(start, end));
+  tagOnlyKeys[slot] = key;
+  tagOnlyValues[slot] = id;
   return id;
 }
 
@@ -73,7 +96,7 @@ export function splitWindow(
 ): Segment {
   let i = from;
   while (i < to && bytes[at + i] !== el) i++;
-  const id = i - from >= SLICED_MIN ? copy(from, i) : shortOf(t, from, i);
+  const id = i - from >= SLICED_MIN ? copy(from, i) : tagOf(t, from, i);
   if (i >= to) return { id, elements: [], offset };
   const elements = scratch;
   let k = 0;
@@ -144,7 +167,7 @@ export function splitRange(
 ): Segment {
   let i = from;
   while (i < to && t.charCodeAt(i) !== el) i++;
-  const id = copy !== undefined && i - from >= SLICED_MIN ? copy(from, i) : shortOf(t, from, i);
+  const id = copy !== undefined && i - from >= SLICED_MIN ? copy(from, i) : tagOf(t, from, i);
   if (i >= to) return { id, elements: [], offset };
   // Values go to shared scratch arrays and the segment gets exact-size copies: an array grown by
   // push() keeps 17 slots for a 7-element segment, and a 1 MiB set's segments live until its job
