@@ -52,7 +52,21 @@ function tagOf(t: string, start: number, end: number): string {
 }
 
 // Values, components and repeats of the segment being split, copied out at their exact size.
-const scratch: Element[] = [];
+let scratch: Element[] = [];
+let scratchUses = 0;
+
+/**
+ * The element scratch array, replaced by a fresh one every so many segments so that it is nearly
+ * always in the young generation: a store of a new value into an old array takes the write
+ * barrier's slow path (recording the slot for the scavenger), once per element.
+ */
+function elementScratch(): Element[] {
+  if (++scratchUses === 256) {
+    scratchUses = 0;
+    scratch = [];
+  }
+  return scratch;
+}
 const compScratch: string[] = [];
 const repScratch: Value[] = [];
 
@@ -98,7 +112,7 @@ export function splitWindow(
   while (i < to && bytes[at + i] !== el) i++;
   const id = i - from >= SLICED_MIN ? copy(from, i) : tagOf(t, from, i);
   if (i >= to) return { id, elements: [], offset };
-  const elements = scratch;
+  const elements = elementScratch();
   let k = 0;
   let nc = 0;
   let nr = 0;
@@ -172,7 +186,7 @@ export function splitRange(
   // Values go to shared scratch arrays and the segment gets exact-size copies: an array grown by
   // push() keeps 17 slots for a 7-element segment, and a 1 MiB set's segments live until its job
   // commits, so every scavenge copied the empty slots too (~100 bytes a segment).
-  const elements = scratch;
+  const elements = elementScratch();
   let k = 0;
   let nc = 0;
   let nr = 0;
