@@ -95,5 +95,36 @@ describePeer(
         JSON.parse((await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'json'], env)).stdout),
       ).toHaveLength(1);
     });
+
+    test("an empty file and one that is not EDI are each taken once, moved off their server, and named in the report's notices", async () => {
+      for (const [name, text] of [
+        ['empty.x12', ''],
+        ['notes ü.x12', 'not an interchange\n'],
+      ]) {
+        await fs.writeFile(remote('out', name), text);
+        await fs.chown(remote('out', name), sshd.user.uid, sshd.user.gid);
+      }
+      await eventually(
+        'both moved to processed',
+        async () => {
+          const moved = await fs.readdir(remote('out', 'processed'));
+          return moved.includes('empty.x12') && moved.includes('notes ü.x12');
+        },
+        30_000,
+      );
+      const report = (format: string) => cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', format], env);
+      await eventually(
+        'both refused',
+        async () => (await report('html')).stdout.includes('Received but not taken in (2)'),
+        30_000,
+      );
+      const page = (await report('html')).stdout;
+      expect(page).toContain('Not X12 or EDIFACT (or empty): refused');
+      expect(page).toContain('empty.x12: not X12 or EDIFACT: empty input');
+      expect(page).toContain('notes ü.x12: not X12 or EDIFACT');
+      expect(page.match(/EDIGW_EDI_UNREADABLE<\/span>/g)).toHaveLength(2);
+      // Still one row per transaction set: the 850 of the test above, and nothing for these two.
+      expect(JSON.parse((await report('json')).stdout)).toHaveLength(1);
+    });
   },
 );
