@@ -422,11 +422,13 @@ interface ParsedSignerInfo {
   sid: der.Asn1;
   digest: DigestAlgorithm;
   signedAttrs?: der.Asn1;
+  /** The signed attributes' DER as a SET, when taken from the bytes as they came (signedInPlace). */
+  signedAttrsDer?: Buffer;
   check: SignatureCheck;
   signature: Buffer;
 }
 
-function parseSignerInfo(node: der.Asn1): ParsedSignerInfo {
+function parseSignerInfo(node: der.Asn1, signedAttrsDer?: Buffer): ParsedSignerInfo {
   const f = der.children(node, 'SignerInfo');
   let i = 1;
   const sid = f[i++];
@@ -434,7 +436,57 @@ function parseSignerInfo(node: der.Asn1): ParsedSignerInfo {
   const signedAttrs = der.is(f[i], Class.CONTEXT, 0) ? f[i++] : undefined;
   const check = signatureCheck(der.readAlgorithm(f[i++], 'signatureAlgorithm'), digest);
   const signature = der.readOctets(f[i], 'signature');
-  return { sid, digest, signedAttrs, check, signature };
+  return { sid, digest, signedAttrs, ...(signedAttrs && signedAttrsDer ? { signedAttrsDer } : {}), check, signature };
+}
+
+const SIGNED_DATA_OID = Buffer.from('06092a864886f70d010702', 'hex');
+
+/**
+ * A detached SignedData read in place, for the form most senders make (DER, definite lengths): only
+ * the EncapsulatedContentInfo and each SignerInfo go through forge, not the certificates the message
+ * carries (most of its bytes, never used: only the partner's own certificates verify), and the signed
+ * attributes are verified over their bytes as they came, their [0] tag made a SET's, instead of being
+ * encoded again. That is the same DER when every length in them is minimal, which is checked; anything
+ * else gives undefined and takes the general path, which also gives its errors.
+ */
+export function signedInPlace(bytes: Buffer): { signers: ParsedSignerInfo[]; eContentType: string } | undefined {
+  try {
+    const info = der.spanAt(bytes, 0, bytes.length);
+    if (!info || info.tag !== SEQUENCE || info.end !== bytes.length) return undefined;
+    const [oid, explicit, ...rest] = der.childSpans(bytes, info) ?? [];
+    if (!explicit || rest.length || explicit.tag !== CONTEXT_0) return undefined;
+    if (!bytes.subarray(oid.start, oid.end).equals(SIGNED_DATA_OID)) return undefined;
+    const [signedData, ...more] = der.childSpans(bytes, explicit) ?? [];
+    if (!signedData || more.length || signedData.tag !== SEQUENCE) return undefined;
+    const fields = der.childSpans(bytes, signedData);
+    const signerSet = fields?.[fields.length - 1];
+    if (!fields || fields.length < 4 || fields[2].tag !== SEQUENCE || signerSet?.tag !== SET) return undefined;
+    const spans = der.childSpans(bytes, signerSet);
+    if (!spans) return undefined;
+    const signers: ParsedSignerInfo[] = [];
+    for (const span of spans) {
+      const attrs = span.tag === SEQUENCE ? der.childSpans(bytes, span)?.find((c) => c.tag === CONTEXT_0) : undefined;
+      if (attrs && !minimalDer(bytes, attrs)) return undefined;
+      const attrsDer = attrs && Buffer.from(bytes.subarray(attrs.start, attrs.end));
+      if (attrsDer) attrsDer[0] = SET;
+      signers.push(parseSignerInfo(der.decodeSpan(bytes, span), attrsDer));
+    }
+    const encap = der.children(der.decodeSpan(bytes, fields[2]), 'EncapsulatedContentInfo');
+    return { signers, eContentType: der.readOid(encap[0]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every length in the element (and, when constructed, in its elements) in its shortest form, as DER has it. */
+function minimalDer(b: Buffer, s: der.Span): boolean {
+  const length = s.end - s.contentStart;
+  let minimal = 2;
+  if (length >= 0x80) for (let l = length; l > 0; l = Math.floor(l / 256)) minimal++;
+  if (s.contentStart - s.start !== minimal) return false;
+  if (!(b[s.start] & 0x20)) return true;
+  const children = der.childSpans(b, s);
+  return !!children && children.every((c) => minimalDer(b, c));
 }
 
 function attributeValue(attrs: der.Asn1, type: string): der.Asn1 | undefined {
@@ -459,15 +511,19 @@ export function verifyDetached(signature: Buffer, content: Buffer, candidates: r
   let signers: ParsedSignerInfo[];
   let eContentType: string;
   try {
-    const { type, content: sd } = openContentInfo(signature, 'ContentInfo');
-    if (type !== OID.signedData) throw new Error(`a ${kindByOid.get(type) ?? type}, not signed-data`);
-    const f = der.children(sd, 'SignedData');
-    const encap = der.children(f[2], 'EncapsulatedContentInfo');
-    eContentType = der.readOid(encap[0]);
-    const signerSet = f[f.length - 1];
-    signers = der
-      .children(der.expect(signerSet, Class.UNIVERSAL, Tag.SET, 'signerInfos'), 'signerInfos')
-      .map(parseSignerInfo);
+    const inPlace = signedInPlace(signature);
+    if (inPlace) ({ signers, eContentType } = inPlace);
+    else {
+      const { type, content: sd } = openContentInfo(signature, 'ContentInfo');
+      if (type !== OID.signedData) throw new Error(`a ${kindByOid.get(type) ?? type}, not signed-data`);
+      const f = der.children(sd, 'SignedData');
+      const encap = der.children(f[2], 'EncapsulatedContentInfo');
+      eContentType = der.readOid(encap[0]);
+      const signerSet = f[f.length - 1];
+      signers = der
+        .children(der.expect(signerSet, Class.UNIVERSAL, Tag.SET, 'signerInfos'), 'signerInfos')
+        .map((si) => parseSignerInfo(si));
+    }
     if (!signers.length) throw new Error('no SignerInfo');
   } catch (e) {
     fail('EDIGW_AS2_AUTHENTICATION_FAILED', 'reading the signature', e);
@@ -487,7 +543,7 @@ export function verifyDetached(signature: Buffer, content: Buffer, candidates: r
     try {
       if (si.signedAttrs) {
         // The signature covers the DER of the attributes as a SET (RFC 5652 §5.4), in the order sent.
-        data = der.encode(der.set(der.children(si.signedAttrs, 'signedAttrs')));
+        data = si.signedAttrsDer ?? der.encode(der.set(der.children(si.signedAttrs, 'signedAttrs')));
         const md = attributeValue(si.signedAttrs, OID.messageDigest);
         const ct = attributeValue(si.signedAttrs, OID.contentType);
         const st = attributeValue(si.signedAttrs, OID.signingTime);

@@ -161,6 +161,8 @@ export interface ReceivedMessage {
   compressed?: { order: CompressionOrder };
   /** The Content-Transfer-Encoding of the HTTP body. */
   transferEncoding: string;
+  /** The AS2 headers as read here: the caller that builds the MDN needs them too, and need not read them again. */
+  as2: As2RequestHeaders;
 }
 
 function fail(code: ErrorCode, context: string, cause?: unknown): never {
@@ -349,6 +351,7 @@ export function receiveMessage(headers: HttpHeaders, body: Buffer, policy: Recei
     encrypted,
     compressed,
     transferEncoding,
+    as2,
   };
 }
 

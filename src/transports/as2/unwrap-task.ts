@@ -12,13 +12,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { DIGESTS, type Certificate, type DigestAlgorithm } from './cms';
 import { buildMdn, type Disposition, type MdnInput } from './mdn';
-import {
-  readAs2Headers,
-  receiveMessage,
-  type As2RequestHeaders,
-  type HttpHeaders,
-  type ReceivePolicy,
-} from './message';
+import { receiveMessage, type As2RequestHeaders, type HttpHeaders, type ReceivePolicy } from './message';
 import type { ReceivedMessage } from './message';
 import { asksPkcs7Receipt, chooseMicAlgorithm, type Mic } from './mic';
 
@@ -90,7 +84,7 @@ export function unwrapMessage(
   mdnAt?: Date,
 ): Unwrapped {
   const r = receiveMessage(headers, body, policy);
-  const as2 = readAs2Headers(headers);
+  const as2 = r.as2;
   const mdn =
     mdnAt && as2.dispositionNotificationTo !== undefined
       ? buildMdn(mdnInputFor(us, as2, { kind: 'processed' }, r.mic, mdnAt)).entity

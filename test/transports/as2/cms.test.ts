@@ -16,6 +16,7 @@ import {
   loadCertificates,
   loadPrivateKey,
   signDetached,
+  signedInPlace,
   verifyDetached,
   type Certificate,
 } from '../../../src/transports/as2/cms';
@@ -36,6 +37,33 @@ function codeOf(fn: () => unknown): string {
     return e instanceof GatewayError ? e.code : `not a GatewayError: ${String(e)}`;
   }
   return 'no error';
+}
+
+/** DER written again with every length in the two-octet long form (0x82), which BER allows and DER does not. */
+function longLengths(der: Buffer): Buffer {
+  const tag = der[0];
+  let at = 2;
+  let length = der[1];
+  if (length & 0x80) {
+    const n = length & 0x7f;
+    length = der.readUIntBE(2, n);
+    at = 2 + n;
+  }
+  const body = der.subarray(at, at + length);
+  let content = body;
+  if (tag & 0x20) {
+    const parts: Buffer[] = [];
+    for (let p = 0; p < body.length;) {
+      const inner = body.subarray(p);
+      const l = inner[1] & 0x80 ? 2 + (inner[1] & 0x7f) + inner.readUIntBE(2, inner[1] & 0x7f) : 2 + inner[1];
+      parts.push(longLengths(inner.subarray(0, l)));
+      p += l;
+    }
+    content = Buffer.concat(parts);
+  }
+  const header = Buffer.from([tag, 0x82, 0, 0]);
+  header.writeUInt16BE(content.length, 2);
+  return Buffer.concat([header, content, der.subarray(at + length)]);
 }
 
 const a = makePartyInProcess('partner-a');
@@ -82,6 +110,33 @@ describe('as2 cms: SignedData', () => {
     const flipped = Buffer.from(sig);
     flipped[flipped.length - 5] ^= 0x40; // inside the RSA signature value
     expect(codeOf(() => verifyDetached(flipped, content, [a.certificate]))).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
+  });
+
+  test('DER is read in place and its signed attributes verified as they came; long-form lengths take the general path', () => {
+    const time = new Date('2026-03-04T05:06:07Z');
+    const sig = signDetached(content, { key: a.key, certificate: a.certificate, digest: 'sha256', signingTime: time });
+    expect(signedInPlace(sig)?.signers).toHaveLength(1);
+    // Every length in its long form (BER allows it, DER does not): the signature was made over the DER of
+    // the attributes, which the general path encodes again, so it still verifies.
+    const ber = longLengths(sig);
+    expect(ber.length).toBeGreaterThan(sig.length);
+    expect(signedInPlace(ber)).toBeUndefined();
+    expect(verifyDetached(ber, content, [a.certificate])).toMatchObject({ certificateIndex: 0, signingTime: time });
+    // A signed attribute changed (the signing time's last digit) fails on either path.
+    const at = sig.indexOf(Buffer.from('260304050607Z'));
+    expect(at).toBeGreaterThan(0);
+    const altered = Buffer.from(sig);
+    altered[at + 11] ^= 1;
+    expect(signedInPlace(altered)?.signers).toHaveLength(1);
+    expect(codeOf(() => verifyDetached(altered, content, [a.certificate]))).toBe('EDIGW_AS2_AUTHENTICATION_FAILED');
+    expect(codeOf(() => verifyDetached(longLengths(altered), content, [a.certificate]))).toBe(
+      'EDIGW_AS2_AUTHENTICATION_FAILED',
+    );
+    // Garbage after the ContentInfo is no SignedData on either path.
+    expect(signedInPlace(Buffer.concat([sig, Buffer.from([0])]))).toBeUndefined();
+    expect(codeOf(() => verifyDetached(Buffer.concat([sig, Buffer.from([0])]), content, [a.certificate]))).toBe(
+      'EDIGW_AS2_AUTHENTICATION_FAILED',
+    );
   });
 
   test('certificates carried in the message are not trusted', () => {
