@@ -377,6 +377,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
               bytes: input.bytes,
               fileName: input.fileName ?? null,
               remotePath: input.remotePath ?? null,
+              remoteMtime: input.remoteMtime ?? null,
             }),
           intakeFile: (input) =>
             intakeFile(ctx, {

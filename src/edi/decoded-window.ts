@@ -1,5 +1,5 @@
 import type { Segment } from './model';
-import { type CopyRange, splitRange } from './split';
+import { type CopyRange, splitWindow } from './split';
 
 /**
  * Bytes decoded at once: segments are split out of the window by range, so no string is made per
@@ -88,6 +88,6 @@ export class DecodedWindow {
   split(s: number, e: number, el: number, comp: number, rep: number, offset: number): Segment {
     this.cover(s, e);
     const at = this.at;
-    return splitRange(this.text, s - at, e - at, el, comp, rep, offset, this.copy);
+    return splitWindow(this.buf!, at, this.text, s - at, e - at, el, comp, rep, offset, this.copy);
   }
 }

@@ -1,3 +1,4 @@
+import { intern } from './intern';
 import type { Element, Segment, Value } from './model';
 
 // A direct-mapped cache of segment tags and short values: one string per tag (and its hash, computed
@@ -28,8 +29,44 @@ function shortOf(t: string, start: number, end: number): string {
   return id;
 }
 
+// Tags have a cache of their own, of interned strings (see intern.ts): a value never evicts a tag.
+const TAG_ONLY_SLOTS = 256;
+const tagOnlyKeys = new Int32Array(TAG_ONLY_SLOTS).fill(-1);
+const tagOnlyValues: string[] = new Array<string>(TAG_ONLY_SLOTS).fill('');
+
+/** The interned tag t[start, end); a tag that is not two or three 8-bit characters is sliced as it is. */
+function tagOf(t: string, start: number, end: number): string {
+  const n = end - start;
+  if (n !== 2 && n !== 3) return t.slice(start, end);
+  const c0 = t.charCodeAt(start);
+  const c1 = t.charCodeAt(start + 1);
+  const c2 = n === 3 ? t.charCodeAt(start + 2) : 0;
+  if ((c0 | c1 | c2) > 0xff) return t.slice(start, end);
+  const key = (n << 24) | (c0 << 16) | (c1 << 8) | c2;
+  const slot = (c0 * 961 + c1 * 31 + c2) & (TAG_ONLY_SLOTS - 1);
+  if (tagOnlyKeys[slot] === key) return tagOnlyValues[slot];
+  const id = intern(t.slice(start, end));
+  tagOnlyKeys[slot] = key;
+  tagOnlyValues[slot] = id;
+  return id;
+}
+
 // Values, components and repeats of the segment being split, copied out at their exact size.
-const scratch: Element[] = [];
+let scratch: Element[] = [];
+let scratchUses = 0;
+
+/**
+ * The element scratch array, replaced by a fresh one every so many segments so that it is nearly
+ * always in the young generation: a store of a new value into an old array takes the write
+ * barrier's slow path (recording the slot for the scavenger), once per element.
+ */
+function elementScratch(): Element[] {
+  if (++scratchUses === 256) {
+    scratchUses = 0;
+    scratch = [];
+  }
+  return scratch;
+}
 const compScratch: string[] = [];
 const repScratch: Value[] = [];
 
@@ -50,6 +87,76 @@ export type CopyRange = (start: number, end: number) => string;
  */
 export function splitPlain(t: string, el: number, comp: number, rep: number, offset: number): Segment {
   return splitRange(t, 0, t.length, el, comp, rep, offset, undefined);
+}
+
+/**
+ * splitRange for a segment of a decoded window whose bytes are all ASCII: text index i is byte
+ * `at + i` of `bytes`, and the separators are found in the bytes, in a loop of their own. V8 reads a
+ * string's character through a check of the string's kind each time, and in splitRange's one loop
+ * (which also makes the values) kept its variables on the stack: about sixty instructions a
+ * character, where a byte here costs a handful. Values are still sliced from the text.
+ */
+export function splitWindow(
+  bytes: Uint8Array,
+  at: number,
+  t: string,
+  from: number,
+  to: number,
+  el: number,
+  comp: number,
+  rep: number,
+  offset: number,
+  copy: CopyRange,
+): Segment {
+  let i = from;
+  while (i < to && bytes[at + i] !== el) i++;
+  const id = i - from >= SLICED_MIN ? copy(from, i) : tagOf(t, from, i);
+  if (i >= to) return { id, elements: [], offset };
+  const elements = elementScratch();
+  let k = 0;
+  let nc = 0;
+  let nr = 0;
+  let start = i + 1;
+  const end = at + to;
+  let j = at + start;
+  for (;;) {
+    let c = el;
+    while (j < end) {
+      const b = bytes[j];
+      if (b === el || b === comp || b === rep) {
+        c = b;
+        break;
+      }
+      j++;
+    }
+    i = j - at;
+    const v = i - start >= SLICED_MIN ? copy(start, i) : shortOf(t, start, i);
+    start = i + 1;
+    j++;
+    if (c !== el && c === comp) {
+      compScratch[nc++] = v;
+      continue;
+    }
+    let value: Value = v;
+    if (nc > 0) {
+      compScratch[nc++] = v;
+      value = compScratch.slice(0, nc);
+      for (let q = 0; q < nc; q++) compScratch[q] = '';
+      nc = 0;
+    }
+    if (c !== el) {
+      repScratch[nr++] = value;
+    } else if (nr > 0) {
+      repScratch[nr++] = value;
+      elements[k++] = { repeats: repScratch.slice(0, nr) };
+      for (let q = 0; q < nr; q++) repScratch[q] = '';
+      nr = 0;
+    } else elements[k++] = value;
+    if (i >= to) break;
+  }
+  const exact = elements.slice(0, k);
+  for (let q = 0; q < k; q++) elements[q] = '';
+  return { id, elements: exact, offset };
 }
 
 /**
@@ -74,12 +181,12 @@ export function splitRange(
 ): Segment {
   let i = from;
   while (i < to && t.charCodeAt(i) !== el) i++;
-  const id = copy !== undefined && i - from >= SLICED_MIN ? copy(from, i) : shortOf(t, from, i);
+  const id = copy !== undefined && i - from >= SLICED_MIN ? copy(from, i) : tagOf(t, from, i);
   if (i >= to) return { id, elements: [], offset };
   // Values go to shared scratch arrays and the segment gets exact-size copies: an array grown by
   // push() keeps 17 slots for a 7-element segment, and a 1 MiB set's segments live until its job
   // commits, so every scavenge copied the empty slots too (~100 bytes a segment).
-  const elements = scratch;
+  const elements = elementScratch();
   let k = 0;
   let nc = 0;
   let nr = 0;

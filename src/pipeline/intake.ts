@@ -12,6 +12,8 @@ export interface IntakeRequest {
   partnerId?: string | null;
   fileName?: string | null;
   remotePath?: string | null;
+  /** A poller's: the remote file's mtime (ms) as listed (Store ReceiveInput.remoteMtime). */
+  remoteMtime?: number | null;
   as2MessageId?: string | null;
   as2From?: string | null;
   /** The bytes' sha256 when the transport has it already (Store ReceiveInput.sha256). */
@@ -180,7 +182,8 @@ async function receivedBeforeMany(
 /**
  * What a poller or the file inbox has taken in, for one partner, read from the messages themselves: a key names the
  * remote file (its URL, size, mtime and sha256) and a file counts as seen when a message from that
- * URL with those bytes exists. The message commits with the intake, so nothing can be taken in and
+ * URL with those bytes and that mtime exists (a message that recorded no mtime matches any): the same
+ * bytes put again later, as a partner does when asked to resend, are a new file. The message commits with the intake, so nothing can be taken in and
  * not remembered; `add` has nothing left to do.
  */
 export function seenInStore(store: Store, partnerId: string): SeenStore {
@@ -189,8 +192,9 @@ export function seenInStore(store: Store, partnerId: string): SeenStore {
       // `<url or path> <size> <mtime> <sha256>`: a local path may hold spaces, the other fields do not.
       const parts = key.split(' ');
       const url = parts.slice(0, -3).join(' ');
+      const mtime = Number(parts[parts.length - 2]);
       const sha = parts[parts.length - 1];
-      return store.receivedFromRemote(partnerId, url, sha);
+      return store.receivedFromRemote(partnerId, url, sha, Number.isFinite(mtime) ? mtime : undefined);
     },
     add: async () => undefined,
   };

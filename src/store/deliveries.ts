@@ -29,8 +29,18 @@ export interface DeadLetter {
   transactionId: string | null;
   type: string | null;
   reference: string | null;
-  /** The inbound message whose transaction set it delivers. */
+  /**
+   * The inbound message whose transaction set it delivers; for an acknowledgement we send (997, TA1,
+   * CONTRL…), the message that carried the interchange it acknowledges.
+   */
   sourceMessageId: string | null;
+}
+
+/** What an acknowledgement message we send stands for: its kind, and the source of what it acknowledges. */
+export interface AckSource {
+  kind: string;
+  sourceMessageId: string | null;
+  reference: string | null;
 }
 
 /** The transaction sets a raw interchange delivery carries: those of the interchange the route took. */
@@ -122,8 +132,28 @@ export class Deliveries {
       reference: (r.reference as string | null) ?? null,
       sourceMessageId: (r.sourceMessageId as string | null) ?? null,
     }));
+    await this.fillAckSources(list);
     const last = list.at(-1);
     return { deadLetters: list, next: rows.length > page.limit && last ? { deadAt: last.deadAt, id: last.id } : null };
+  }
+
+  /**
+   * A dead acknowledgement delivers no transaction set of ours, so the join through `transactionId`
+   * leaves it blank; it is found through its ack row instead (ack.messageId, ix_ack_message), then the
+   * interchange it acknowledges (ack.acknowledgesInterchangeId → interchange.messageId). Its type is the
+   * ack's kind; its reference, the tracked references of the acknowledged interchange's transaction sets.
+   */
+  private async fillAckSources(list: DeadLetter[]): Promise<void> {
+    const wanted = list.filter((d) => d.transactionId === null).map((d) => d.messageId);
+    if (wanted.length === 0) return;
+    const sources = await this.read((m) => ackSources(m, wanted));
+    for (const d of list) {
+      const a = d.transactionId === null ? sources.get(d.messageId) : undefined;
+      if (!a) continue;
+      d.type ??= a.kind;
+      d.reference ??= a.reference;
+      d.sourceMessageId ??= a.sourceMessageId;
+    }
   }
 
   /** A delivery by its id; inside the caller's transaction with `m`. */
@@ -278,4 +308,42 @@ export class Deliveries {
       [txStatus, ...(delivered ? [sqlDate(d, now)] : []), carries.interchangeId, carries.route],
     );
   }
+}
+
+/** The acknowledgements among `messageIds` (outbound messages), by message id: see Deliveries.fillAckSources. */
+export async function ackSources(m: EntityManager, messageIds: string[]): Promise<Map<string, AckSource>> {
+  if (messageIds.length === 0) return new Map();
+  const acks = await m.find(AckRecord, {
+    select: { messageId: true, kind: true, acknowledgesInterchangeId: true, createdAt: true },
+    where: { direction: 'out', messageId: In([...new Set(messageIds)]) },
+    order: { createdAt: 'ASC' },
+  });
+  if (acks.length === 0) return new Map();
+  const icIds = [...new Set(acks.map((a) => a.acknowledgesInterchangeId).filter((x): x is string => x !== null))];
+  const ics = icIds.length
+    ? await m.find(InterchangeRecord, { select: { id: true, messageId: true }, where: { id: In(icIds) } })
+    : [];
+  const txs = icIds.length
+    ? await m.find(TransactionRecord, {
+        select: { interchangeId: true, reference: true, byteOffset: true },
+        where: { interchangeId: In(icIds) },
+        order: { byteOffset: 'ASC' },
+      })
+    : [];
+  const sourceOf = new Map(ics.map((i) => [i.id, i.messageId]));
+  const out = new Map<string, AckSource>();
+  for (const a of acks) {
+    if (a.messageId === null || out.has(a.messageId)) continue;
+    const ic = a.acknowledgesInterchangeId;
+    const refs =
+      ic === null
+        ? []
+        : [...new Set(txs.filter((t) => t.interchangeId === ic && t.reference).map((t) => t.reference!))];
+    out.set(a.messageId, {
+      kind: a.kind,
+      sourceMessageId: (ic !== null ? sourceOf.get(ic) : undefined) ?? null,
+      reference: refs.length ? refs.join(', ') : null,
+    });
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { Between, type EntityManager, In } from 'typeorm';
 import type { Driver } from './data-source';
+import { ackSources } from './deliveries';
 import {
   AckRecord,
   DeliveryRecord,
@@ -230,8 +231,14 @@ export class MessageHistory {
         m,
         deliveries.map((x) => x.transactionId),
       );
+      // An ack we send carries no transaction set of ours: its source is the interchange it acknowledges.
+      const acked = await ackSources(
+        m,
+        deliveries.filter((x) => x.transactionId === null).map((x) => x.messageId),
+      );
       for (const x of deliveries) {
         const t = x.transactionId ? carried.get(x.transactionId) : undefined;
+        const a = x.transactionId ? undefined : acked.get(x.messageId);
         byId.get(x.messageId)?.deliveries.push({
           id: x.id,
           endpoint: x.endpoint,
@@ -239,9 +246,9 @@ export class MessageHistory {
           attempts: x.attempts,
           lastError: x.lastError,
           transactionId: x.transactionId,
-          type: t?.type ?? null,
-          reference: t?.reference ?? null,
-          sourceMessageId: t?.messageId ?? null,
+          type: t?.type ?? a?.kind ?? null,
+          reference: t?.reference ?? a?.reference ?? null,
+          sourceMessageId: t?.messageId ?? a?.sourceMessageId ?? null,
         });
       }
     });

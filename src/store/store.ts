@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import {
   boundPool,
   createDataSource,
@@ -114,6 +114,8 @@ export interface ReceiveInput {
   partnerId?: string | null;
   fileName?: string | null;
   remotePath?: string | null;
+  /** The remote file's mtime (ms) as a poller listed it. */
+  remoteMtime?: number | null;
   as2MessageId?: string | null;
   as2From?: string | null;
   /**
@@ -608,6 +610,7 @@ export class Store {
       as2From: input.as2From ?? null,
       fileName: input.fileName ?? null,
       remotePath: input.remotePath ?? null,
+      remoteMtime: input.remoteMtime ?? null,
       sha256: hash,
       size,
       status: input.status ?? 'received',
@@ -978,10 +981,18 @@ export class Store {
    * Whether a message with these bytes was taken in from this remote path for this partner: a poller's
    * memory of what it has seen, kept in the messages themselves (pipeline/intake.ts seenInStore).
    */
-  async receivedFromRemote(partnerId: string, remotePath: string, sha256: string): Promise<boolean> {
+  async receivedFromRemote(partnerId: string, remotePath: string, sha256: string, mtime?: number): Promise<boolean> {
+    // A message that recorded no mtime (received before migration 0008) matches any.
+    const where = { partnerId, remotePath, sha256, direction: 'in' as const };
     const hit = await this.read((m) =>
       m.findOne(MessageRecord, {
-        where: { partnerId, remotePath, sha256, direction: 'in' },
+        where:
+          mtime === undefined
+            ? where
+            : [
+                { ...where, remoteMtime: mtime },
+                { ...where, remoteMtime: IsNull() },
+              ],
         select: { id: true },
       }),
     );

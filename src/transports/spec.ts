@@ -19,6 +19,8 @@ export interface IntakeInput {
   bytes: Buffer;
   fileName?: string;
   remotePath?: string;
+  /** A poller's: the remote file's mtime (ms) as listed, what tells a file put again from the one taken. */
+  remoteMtime?: number;
 }
 
 /** A file on local disk to take in, as the transport saw it complete. */

@@ -95,5 +95,58 @@ describePeer(
         JSON.parse((await cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', 'json'], env)).stdout),
       ).toHaveLength(1);
     });
+
+    test('the same bytes put again under the same name after the file was moved (a resend) are taken in again, not skipped as seen', async () => {
+      const bytes = x12Order({ sender: 'ACME', control: 7002, po: 'PO-7002' });
+      const put = async (mtime: Date) => {
+        await fs.writeFile(remote('out', 'resend.x12'), bytes);
+        await fs.chown(remote('out', 'resend.x12'), sshd.user.uid, sshd.user.gid);
+        await fs.utimes(remote('out', 'resend.x12'), mtime, mtime);
+      };
+      const moved = async (name: string) => (await fs.readdir(remote('out', 'processed'))).includes(name);
+      await put(new Date(Date.now() - 120_000));
+      await eventually('the first moved', () => moved('resend.x12'), 30_000);
+      // The partner is asked to resend and puts the very same bytes again, later.
+      await put(new Date(Date.now() - 60_000));
+      await eventually('the resend moved', () => moved('resend-1.x12'), 30_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      const lines = gw.lines.filter((l) => l.file === 'resend.x12');
+      expect(lines.filter((l) => l.msg === 'remote file taken in')).toHaveLength(2);
+      expect(lines.filter((l) => String(l.msg).includes('taken in before'))).toEqual([]);
+    });
+
+    test("an empty file and one that is not EDI are each taken once, moved off their server, and named in the report's notices", async () => {
+      for (const [name, text] of [
+        ['empty.x12', ''],
+        ['notes ü.x12', 'not an interchange\n'],
+      ]) {
+        await fs.writeFile(remote('out', name), text);
+        await fs.chown(remote('out', name), sshd.user.uid, sshd.user.gid);
+      }
+      await eventually(
+        'both moved to processed',
+        async () => {
+          const moved = await fs.readdir(remote('out', 'processed'));
+          return moved.includes('empty.x12') && moved.includes('notes ü.x12');
+        },
+        30_000,
+      );
+      const report = (format: string) => cli(['report', '--config', `${s.dir}/gateway.yaml`, '--format', format], env);
+      const page = await eventually(
+        'both refused',
+        async () => {
+          const html = (await report('html')).stdout;
+          return html.includes('empty.x12: not X12') && html.includes('notes ü.x12: not X12') && html;
+        },
+        30_000,
+      );
+      expect(page).toContain('Not X12 or EDIFACT (or empty): refused');
+      expect(page).toContain('empty.x12: not X12 or EDIFACT: empty input');
+      expect(page).toContain('notes ü.x12: not X12 or EDIFACT');
+      expect(page.match(/EDIGW_EDI_UNREADABLE<\/span>/g)).toHaveLength(2);
+      // Still one row per transaction set: none for these two.
+      const rows = JSON.parse((await report('json')).stdout) as Array<{ fileName: string }>;
+      expect(rows.filter((r) => r.fileName === 'empty.x12' || r.fileName === 'notes ü.x12')).toEqual([]);
+    });
   },
 );

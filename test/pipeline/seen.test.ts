@@ -40,5 +40,22 @@ for (const kind of DATABASES) {
         ),
       ).toBe(false);
     });
+
+    it('a message that recorded the mtime the poller listed matches that mtime only: the same bytes put again later are a new file', async () => {
+      const url = 'ftp://gw@ftp.acme.example:21/out/resend.edi';
+      const bytes = Buffer.from('ISA*resend');
+      const r = await store.receive({
+        direction: 'in',
+        transport: 'ftp-poll',
+        bytes,
+        partnerId: 'acme',
+        remotePath: url,
+        remoteMtime: 1767225600000,
+      });
+      expect((await store.message(r.message.id))?.remoteMtime).toBe(1767225600000);
+      const seen = seenInStore(store, 'acme');
+      expect(await seen.has(`${url} ${bytes.length} 1767225600000 ${r.message.sha256}`)).toBe(true);
+      expect(await seen.has(`${url} ${bytes.length} 1767225660000 ${r.message.sha256}`)).toBe(false);
+    });
   });
 }

@@ -298,6 +298,60 @@ describePeer('ftp poller and sender against vsftpd', missing, () => {
     });
   });
 
+  test('ftp poller: a folder that is missing or that we may not read is a located error, not an empty listing', async () => {
+    const denied = await remoteDir();
+    await put(denied, 'po.edi', 'po');
+    await fs.chown(local(denied), 0, 0);
+    await fs.chmod(local(denied), 0o700);
+    for (const dir of ['/no-such-folder', denied]) {
+      const logger = recordingLogger();
+      const { calls, intake } = recordingIntake();
+      const p = poller(targets[0][1], { dir, afterRead: 'move' }, { intake, logger });
+      await p.poll();
+      await p.poll();
+      expect(calls).toHaveLength(0);
+      expect(logger.lines.map((l) => [l.level, l.obj.code, l.obj.dir, l.obj.attempts])).toEqual([
+        ['error', 'EDIGW_FTP_REFUSED', dir, 1],
+        ['error', 'EDIGW_FTP_REFUSED', dir, 2],
+      ]);
+      expect(logger.lines[0].msg).toContain(`listing ftp://${user.name}@127.0.0.1:${plain.port}${dir}: 550`);
+      expect(p.pollerState()).toMatchObject({
+        state: 'failing',
+        failures: 2,
+        lastError: { code: 'EDIGW_FTP_REFUSED' },
+      });
+    }
+    expect(await listLocal(denied)).toEqual(['po.edi']);
+  });
+
+  test('ftp poller: a file removed between LIST and MDTM fails neither the listing nor the other files', async () => {
+    const dir = await remoteDir();
+    await put(dir, 'a.edi', 'first');
+    await put(dir, 'gone.edi', 'removed by the partner');
+    await put(dir, 'z.edi', 'last');
+    const { calls, intake } = recordingIntake();
+    const logger = recordingLogger();
+    const p = poller(targets[0][1], { dir, afterRead: 'delete' }, { intake, logger });
+    await p.poll();
+    // The partner removes gone.edi right after the server answered LIST, before the poller asks MDTM.
+    const client = jest.requireActual<typeof import('basic-ftp')>('basic-ftp').Client.prototype;
+    const list = client.list;
+    const spy = jest.spyOn(client, 'list').mockImplementation(async function (this: typeof client, ...args) {
+      const listed = await list.apply(this, args);
+      await fs.rm(local(dir, 'gone.edi'), { force: true });
+      return listed;
+    });
+    try {
+      await p.poll();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls.map((c) => c.fileName).sort()).toEqual(['a.edi', 'z.edi']);
+    expect(await listLocal(dir)).toEqual([]);
+    expect(logger.lines.filter((l) => l.level !== 'info')).toEqual([]);
+    expect(p.pollerState()).toMatchObject({ state: 'ok', failures: 0 });
+  });
+
   test('explicit FTPS: a certificate that does not chain to ca is refused as dead, and the poller takes nothing', async () => {
     const wrongCa = () => ({ port: ftps.port, secure: 'explicit', ca: stranger.cert });
     const dir = await remoteDir();

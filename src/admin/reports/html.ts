@@ -391,6 +391,7 @@ const noticeLabels: Record<string, string> = {
   'as2-duplicate-changed': 'AS2 Message-ID reused with other content: not taken in',
   interchange: 'Interchange refused',
   'dead-letter': 'Job dead-lettered: it never finished (its worker died, or every attempt failed)',
+  parsed: 'Not X12 or EDIFACT (or empty): refused',
 };
 
 function noticeSection(rows: NoticeRow[]): string {

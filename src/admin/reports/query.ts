@@ -455,6 +455,12 @@ export const NOTICE_CODES = ['EDIGW_DUPLICATE_INTERCHANGE'] as const;
  */
 export const NOTICE_DEAD_LETTER_CODES = ['EDIGW_JOB_CRASHED', 'EDIGW_JOB_ABANDONED', 'EDIGW_JOB_FAILED'] as const;
 
+/**
+ * Parse events of these codes are notices too: a file that is empty or not X12 or EDIFACT at all (a
+ * poller takes it in and moves it off the partner's server like any other) has no transaction set.
+ */
+export const NOTICE_PARSED_CODES = ['EDIGW_EDI_UNREADABLE'] as const;
+
 export interface NoticeRow {
   /** ISO 8601, UTC. */
   at: string;
@@ -476,9 +482,10 @@ export async function noticeRows(store: Store, filter: ReportFilter = {}): Promi
   const where = [
     `(e.${q('stage')} IN (${marks(NOTICE_STAGES)})` +
       ` OR (e.${q('stage')} = 'interchange' AND e.${q('code')} IN (${marks(NOTICE_CODES)}))` +
-      ` OR (e.${q('stage')} = 'dead-letter' AND e.${q('code')} IN (${marks(NOTICE_DEAD_LETTER_CODES)})))`,
+      ` OR (e.${q('stage')} = 'dead-letter' AND e.${q('code')} IN (${marks(NOTICE_DEAD_LETTER_CODES)}))` +
+      ` OR (e.${q('stage')} = 'parsed' AND e.${q('code')} IN (${marks(NOTICE_PARSED_CODES)})))`,
   ];
-  const params: unknown[] = [...NOTICE_STAGES, ...NOTICE_CODES, ...NOTICE_DEAD_LETTER_CODES];
+  const params: unknown[] = [...NOTICE_STAGES, ...NOTICE_CODES, ...NOTICE_DEAD_LETTER_CODES, ...NOTICE_PARSED_CODES];
   if (filter.from) {
     where.push(`e.${q('createdAt')} >= ?`);
     params.push(sqlDate(store.driver, filter.from));

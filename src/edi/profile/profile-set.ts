@@ -3,6 +3,7 @@ import { type Profile, type StructureEntry, type Usage, isLoop } from './schema'
 import { type CompiledRule, type ElementCheck, compileElements, compileRule } from './elements';
 import { type LoopOpener, type NodeAdder, type NodeBuilder, loopOpener, nodeAdder, nodeBuilder } from './segment-node';
 import { type Conforms, compileConforms } from './conforms';
+import { intern } from '../intern';
 
 /** A profile position ready for matching: what the tree builder walks. */
 export interface CompiledSegment {
@@ -94,7 +95,9 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
         open: loopOpener(key),
       };
     }
-    tags.add(e.segment);
+    // Interned so that a tag from the splitter (interned too) equals it by reference.
+    const tag = intern(e.segment);
+    tags.add(tag);
     const def = p.segments[e.segment];
     const elements = e.elements ?? def?.elements;
     if (!elements) throw new Error(`${where}: segment ${e.segment} has no definition in segments and none inline`);
@@ -107,7 +110,7 @@ function compileChildren(entries: StructureEntry[], p: Profile, tags: Set<string
     const node = nodeBuilder(checks.map((c) => c.key));
     return {
       kind: 'segment',
-      id: e.segment,
+      id: tag,
       key,
       usage: e.usage,
       max,

@@ -6,6 +6,7 @@ import type { Direction } from './message';
 @Entity('ack')
 @Index('ix_ack_acknowledges', ['partnerId', 'interchangeControlNumber'])
 @Index('ix_ack_interchange', ['acknowledgesInterchangeId'])
+@Index('ix_ack_message', ['messageId'])
 export class AckRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Str(3) direction!: Direction;

@@ -18,6 +18,8 @@ export class MessageRecord {
   @NullableStr(128) as2From!: string | null;
   @NullableStr(255) fileName!: string | null;
   @NullableStr(1024) remotePath!: string | null;
+  /** The mtime (ms) a poller listed for the remote file; null for anything else. */
+  @BigIntColumn({ nullable: true }) remoteMtime!: number | null;
   @Str(64) sha256!: string;
   @BigIntColumn() size!: number;
   /** received → processed | rejected | failed (inbound); queued → sent → acknowledged | failed (outbound). */

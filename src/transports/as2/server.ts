@@ -31,6 +31,7 @@ import { GatewayError } from '../../errors';
 import { defineListener } from '../spec';
 import { as2Inbound, checkAs2Inbound } from './partner-file';
 import type { DecompressionLimits } from './cms';
+import { BodyBudget } from './body-budget';
 import { startAs2Crypto, type As2Crypto } from './crypto-pool';
 import { dispositionFor, dispositionOf, formatDispositionType, parseMdn, type ParsedMdn } from './mdn';
 import { header, readAs2Headers, type As2RequestHeaders } from './message';
@@ -78,6 +79,10 @@ export interface As2ServerOptions {
   cryptoTestHooks?: boolean;
   /** Tests only: how long a crypto thread's task may take (crypto-pool.ts TASK_TIMEOUT_MS). */
   cryptoTaskTimeoutMs?: number;
+  /** Bytes of request bodies read and not yet unwrapped, at most (default BODY_BUDGET_BYTES; body-budget.ts). */
+  bodyBudgetBytes?: number;
+  /** Tests only: how long a body waits for the budget at most (default BODY_BUDGET_WAIT_MS). */
+  bodyBudgetWaitMs?: number;
   reportingUA?: string;
   deps: As2ServerDeps;
 }
@@ -92,6 +97,17 @@ export interface As2Server {
 
 /** How long close() waits for requests still being processed and for async MDNs still being tried. */
 const DRAIN_MS = 10_000;
+
+/**
+ * The bodies read and not yet unwrapped, at most (body-budget.ts): four 1 MB messages at a time, which
+ * keep the event loop busy (it unwraps them one after the other), while 16 or more in flight each held
+ * their chunks and their joined copy at once (docs/bench.md, AS2 rows, session 18). 10 KB messages never
+ * meet it. A larger body is read alone.
+ */
+export const BODY_BUDGET_BYTES = 4 * 1024 * 1024;
+
+/** How long a body waits for the budget at most before it is read anyway (body-budget.ts). */
+export const BODY_BUDGET_WAIT_MS = 1_000;
 
 /** An async MDN comes with no request for an MDN, as a multipart/report, signed or not. */
 function isMdn(headers: http.IncomingHttpHeaders, body: Buffer, as2: As2RequestHeaders): boolean {
@@ -118,6 +134,7 @@ interface Listener {
   decompression: Partial<DecompressionLimits>;
   crypto: As2Crypto;
   answers: As2Answers;
+  budget: BodyBudget;
   closing(): boolean;
 }
 
@@ -128,6 +145,8 @@ interface ReadRequest {
   /** Emptied when a message is handed to the unwrap: see unwrap(). */
   body: Buffer;
   parties: Parties;
+  /** Gives the body's share of the budget back (once; later calls do nothing). */
+  release(): void;
 }
 
 const NO_BODY = Buffer.alloc(0);
@@ -187,6 +206,8 @@ function readBody(l: Listener, req: http.IncomingMessage, res: http.ServerRespon
       }
       chunks.push(c);
     };
+    // A request that ended while it waited for the budget has nothing more to give.
+    if (req.destroyed) return finish(undefined);
     req.on('data', onData);
     // The chunks are let go at once: this listener stays on the request until it is answered, and
     // would keep a second copy of the body alive while the message waits for its commit.
@@ -240,8 +261,28 @@ async function readRequest(
   };
   const partner = declaredTooLarge(l, req) ? tooLarge(l) : checkParties(l, as2);
   if (partner instanceof Refusal) throw partner;
+  const release = await holdBudget(l, req);
   const body = await readBody(l, req, res);
-  return body === undefined ? undefined : { as2, partner, body, parties: { ...parties, partnerId: partner.partnerId } };
+  if (body === undefined) {
+    release();
+    return undefined;
+  }
+  return { as2, partner, body, parties: { ...parties, partnerId: partner.partnerId }, release };
+}
+
+/**
+ * Waits until the request's body fits the budget: its declared length, or, without one (chunked),
+ * as much as it may be (maxBytes, at most the whole budget). Returns how to give it back.
+ */
+async function holdBudget(l: Listener, req: http.IncomingMessage): Promise<() => void> {
+  const declared = Number(req.headers['content-length']);
+  const bytes = Number.isFinite(declared) ? declared : Math.min(l.opts.maxBytes, l.budget.limit);
+  await l.budget.acquire(bytes);
+  let held = true;
+  return () => {
+    if (held) l.budget.release(bytes);
+    held = false;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +300,7 @@ async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): P
     // and a message waiting for its commit holds its payload only, not the body it came in.
     const body = r.body;
     r.body = NO_BODY;
-    return await l.crypto.unwrap(
+    const unwrapped = await l.crypto.unwrap(
       req.headers,
       body,
       {
@@ -271,7 +312,11 @@ async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): P
       },
       mdnAt,
     );
+    // The body is gone (or is the payload now, which waits for its commit as before): the next one may be read.
+    r.release();
+    return unwrapped;
   } catch (e) {
+    r.release();
     const error =
       e instanceof GatewayError
         ? e
@@ -469,6 +514,9 @@ async function handle(l: Listener, req: http.IncomingMessage, res: http.ServerRe
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
     await l.answers.refuse(req, res, e, read?.parties ?? partyHeaders(req), read?.as2);
+  } finally {
+    // An async MDN, a refusal before the unwrap, anything unexpected: its body is let go by now.
+    read?.release();
   }
 }
 
@@ -500,6 +548,7 @@ export async function startAs2Server(opts: As2ServerOptions): Promise<As2Server>
     identity: opts.identity,
     decompression: opts.decompression ?? { maxBytes: opts.maxBytes },
     crypto,
+    budget: new BodyBudget(opts.bodyBudgetBytes ?? BODY_BUDGET_BYTES, opts.bodyBudgetWaitMs ?? BODY_BUDGET_WAIT_MS),
     closing: () => closing,
     answers: new As2Answers({
       identity: opts.identity,

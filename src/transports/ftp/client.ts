@@ -193,7 +193,17 @@ export class FtpSession implements RemoteSession {
   listFiles(dir: string, wanted: (name: string) => boolean): Promise<RemoteFile[]> {
     return this.run('listing', dir, async () => {
       const file = basicFtp().FileType.File;
-      const entries = (await this.client.list(dir)).filter((e) => e.type === file && wanted(e.name));
+      // `LIST dir` of a folder that is missing or that we may not read is an empty listing on some
+      // servers (vsftpd), which would read as "nothing to take" on every poll; entering it first makes
+      // the server say 550, a located error.
+      await this.client.cd(dir);
+      let listed: BasicFtp.FileInfo[];
+      try {
+        listed = await this.client.list();
+      } finally {
+        if (!this.client.closed) await this.client.cd(this.home);
+      }
+      const entries = listed.filter((e) => e.type === file && wanted(e.name));
       const files: RemoteFile[] = [];
       // LIST gives times to the minute at best; MLSD or MDTM give seconds.
       for (const e of entries)
@@ -216,6 +226,9 @@ export class FtpSession implements RemoteSession {
         this.mdtm = false;
         return 0;
       }
+      // The file went (or may not be read) since LIST: one file's 550 must not fail the whole listing.
+      // Compared by size alone this time; its download, if it is still there, says what is wrong.
+      if (code === 550) return 0;
       throw err;
     }
   }

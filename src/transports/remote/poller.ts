@@ -301,7 +301,9 @@ export class RemotePoller implements Inbound {
 
   private async store(session: RemoteSession, batch: Fetched[]): Promise<void> {
     const outcomes = await Promise.allSettled(
-      batch.map((g) => this.deps.intake({ bytes: g.bytes, fileName: g.file.name, remotePath: g.url })),
+      batch.map((g) =>
+        this.deps.intake({ bytes: g.bytes, fileName: g.file.name, remotePath: g.url, remoteMtime: g.file.mtimeMs }),
+      ),
     );
     // Every committed file is remembered before any receipt: a connection lost during one receipt
     // must not leave a later file of the batch, already committed, to be taken in again.

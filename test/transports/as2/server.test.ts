@@ -289,6 +289,50 @@ describe.each([0, 2])('AS2 server (injected deps), cryptoThreads %i', (cryptoThr
     expect(mdnOf(await pending).disposition.ok).toBe(true);
   });
 
+  test('over the body budget, a message is read once the body before it is unwrapped; one whose sender left frees its share', async () => {
+    // Every body is over one byte: each is read alone.
+    await start({ bodyBudgetBytes: 1, bodyBudgetWaitMs: 60_000 });
+    const port = Number(new URL(server.url).port);
+    const head = (h: Record<string, string>, length: number) =>
+      `POST /as2 HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n` +
+      `${Object.entries(h)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`;
+    const begin = (m: ReturnType<typeof send>) =>
+      new Promise<import('node:net').Socket>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.write(head(m.headers, m.body.length));
+          s.write(m.body.subarray(0, 100), () => resolve(s));
+        });
+      });
+    const first = send();
+    const slow = await begin(first);
+    let firstAnswer = '';
+    slow.on('data', (c: Buffer) => (firstAnswer += c.toString('latin1')));
+    const second = send();
+    let answered = false;
+    const pending = postTo(server.url, second.headers, second.body).then((a) => {
+      answered = true;
+      return a;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    expect(store.intakes).toHaveLength(0);
+    slow.write(first.body.subarray(100));
+    expect(mdnOf(await pending).disposition.known).toEqual({ kind: 'processed' });
+    await until(() => firstAnswer.includes('processed'));
+    expect(firstAnswer).toMatch(/^HTTP\/1\.1 200/);
+    expect(store.intakes.map((i) => i.as2MessageId)).toEqual([first.messageId, second.messageId]);
+    slow.destroy();
+
+    const gone = await begin(send());
+    const third = send();
+    const afterGone = postTo(server.url, third.headers, third.body);
+    gone.destroy();
+    expect(mdnOf(await afterGone).disposition.known).toEqual({ kind: 'processed' });
+    expect(store.intakes.map((i) => i.as2MessageId)).toEqual([first.messageId, second.messageId, third.messageId]);
+  });
+
   test('a repeated Message-ID: not stored again, and the first MDN comes back byte for byte', async () => {
     await start();
     const m = send();
