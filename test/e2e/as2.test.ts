@@ -533,7 +533,11 @@ for (const kind of DATABASES)
         expect(changed).toMatchObject({ status: 'warning', messageId: message.id, partnerId: 'acme' });
         expect(changed.detail).toContain(sha);
         expect(changed.detail).toContain(message.sha256);
-        expect(gw.lines.find((l) => l.code === 'EDIGW_AS2_DUPLICATE_CHANGED')).toMatchObject({
+        // Log lines reach stdout in batches (ADR 0019-c): up to 100 ms after the event the store recorded.
+        const warned = await eventually('the changed duplicate logged', () =>
+          gw.lines.find((l) => l.code === 'EDIGW_AS2_DUPLICATE_CHANGED'),
+        );
+        expect(warned).toMatchObject({
           level: 40,
           partner: 'acme',
         });

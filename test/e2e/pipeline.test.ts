@@ -198,8 +198,12 @@ for (const kind of DATABASES)
       expect(sink.requests.filter((r) => r.body.toString().includes('PO-1003')).map((t) => t.status)).toEqual([
         503, 503, 503,
       ]);
-      const dead = gw.lines.find(
-        (l) => l.msg === 'delivery dead-lettered' && typeof l.delivery === 'string' && String(l.error).includes('503'),
+      // Log lines reach stdout in batches (ADR 0019-c): up to 100 ms after the store's status.
+      const dead = await eventually('the dead letter logged', () =>
+        gw.lines.find(
+          (l) =>
+            l.msg === 'delivery dead-lettered' && typeof l.delivery === 'string' && String(l.error).includes('503'),
+        ),
       );
       expect(dead).toBeDefined();
 
