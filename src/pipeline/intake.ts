@@ -183,8 +183,8 @@ async function receivedBeforeMany(
  * What a poller or the file inbox has taken in, for one partner, read from the messages themselves: a key names the
  * remote file (its URL, size, mtime and sha256) and a file counts as seen when a message from that
  * URL with those bytes and that mtime exists (a message that recorded no mtime matches any): the same
- * bytes put again later, as a partner does when asked to resend, are a new file. The message commits with the intake, so nothing can be taken in and
- * not remembered; `add` has nothing left to do.
+ * bytes put again later, as a partner does when asked to resend, are a new file. The message commits
+ * with the intake, so nothing can be taken in and not remembered; `add` has nothing left to do.
  */
 export function seenInStore(store: Store, partnerId: string): SeenStore {
   return {

@@ -331,14 +331,17 @@ export async function ackSources(m: EntityManager, messageIds: string[]): Promis
       })
     : [];
   const sourceOf = new Map(ics.map((i) => [i.id, i.messageId]));
+  const refsOf = new Map<string, Set<string>>();
+  for (const t of txs) {
+    if (!t.reference) continue;
+    const refs = refsOf.get(t.interchangeId) ?? new Set<string>();
+    refsOf.set(t.interchangeId, refs.add(t.reference));
+  }
   const out = new Map<string, AckSource>();
   for (const a of acks) {
     if (a.messageId === null || out.has(a.messageId)) continue;
     const ic = a.acknowledgesInterchangeId;
-    const refs =
-      ic === null
-        ? []
-        : [...new Set(txs.filter((t) => t.interchangeId === ic && t.reference).map((t) => t.reference!))];
+    const refs = [...((ic !== null && refsOf.get(ic)) || [])];
     out.set(a.messageId, {
       kind: a.kind,
       sourceMessageId: (ic !== null ? sourceOf.get(ic) : undefined) ?? null,

@@ -300,7 +300,7 @@ async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): P
     // and a message waiting for its commit holds its payload only, not the body it came in.
     const body = r.body;
     r.body = NO_BODY;
-    const unwrapped = await l.crypto.unwrap(
+    return await l.crypto.unwrap(
       req.headers,
       body,
       {
@@ -312,11 +312,7 @@ async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): P
       },
       mdnAt,
     );
-    // The body is gone (or is the payload now, which waits for its commit as before): the next one may be read.
-    r.release();
-    return unwrapped;
   } catch (e) {
-    r.release();
     const error =
       e instanceof GatewayError
         ? e
@@ -328,6 +324,9 @@ async function unwrap(l: Listener, req: http.IncomingMessage, r: ReadRequest): P
     }
     if (r.as2.dispositionNotificationTo !== undefined) throw new Refusal(200, error, { kind: 'mdn' }, disposition);
     throw new Refusal(400, error, { kind: 'text', text: `${formatDispositionType(disposition)}: ${error.describe()}` });
+  } finally {
+    // The body is gone (or is the payload now, which waits for its commit as before): the next one may be read.
+    r.release();
   }
 }
 
